@@ -1,0 +1,119 @@
+/**
+ * The `rxbridge` command.
+ *   rxbridge start [--role all|listener|worker]   run the engine (env: see README)
+ *   rxbridge send FILE... [--host H] [--port P]   send HL7 files over MLLP, print each ACK
+ *   rxbridge replay ID... [--raw FILE]            replay messages through a running engine's API
+ *   rxbridge channels check                       validate channels/ and mappings/
+ * Returns the process exit code.
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadChannels } from '../channels/load';
+import { ConfigError } from '../core/config-file';
+import { loadMappings } from '../mappings/load';
+import { configFromEnv, startEngine, type EngineRole } from '../main';
+import { sendFiles } from './send';
+
+const USAGE = `usage:
+  rxbridge start [--role all|listener|worker]
+  rxbridge send FILE... [--host HOST] [--port PORT]
+  rxbridge replay ID... [--raw FILE] [--url URL]
+  rxbridge channels check`;
+
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest, env);
+    case 'send': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
+        host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: env.MLLP_PORT ?? '2575' } } });
+      if (positionals.length === 0) return usage('send needs at least one file');
+      return sendFiles(positionals, values.host, Number(values.port), (l) => console.log(l));
+    }
+    case 'replay':
+      return replay(rest, env);
+    case 'channels': {
+      if (rest[0] !== 'check') return usage('unknown channels subcommand');
+      return channelsCheck(env);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      return usage(`unknown command ${command}`);
+  }
+}
+
+function usage(reason: string): number {
+  console.error(`rxbridge: ${reason}\n${USAGE}`);
+  return 2;
+}
+
+async function start(args: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { values } = parseArgs({ args, options: { role: { type: 'string', default: 'all' } } });
+  if (!['all', 'listener', 'worker'].includes(values.role)) return usage('--role must be all, listener or worker');
+  let engine;
+  try {
+    engine = await startEngine({ ...configFromEnv(env), role: values.role as EngineRole });
+  } catch (err) {
+    console.error(err instanceof ConfigError ? `rxbridge: configuration errors:\n${err.message}` : `rxbridge: ${(err as Error).message}`);
+    return 1;
+  }
+  const running = engine;
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      running.stop().finally(resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  return 0;
+}
+
+async function replay(args: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+    raw: { type: 'string' },
+    url: { type: 'string', default: `http://${env.HTTP_HOST ?? '127.0.0.1'}:${env.HTTP_PORT ?? '8080'}` } } });
+  if (positionals.length === 0) return usage('replay needs at least one message id');
+  if (values.raw && positionals.length > 1) return usage('--raw applies to one message id');
+  if (!env.RXBRIDGE_ADMIN_TOKEN) {
+    console.error('rxbridge: set RXBRIDGE_ADMIN_TOKEN to the engine\'s admin token');
+    return 2;
+  }
+  const body = values.raw ? JSON.stringify({ raw: fs.readFileSync(values.raw, 'utf8') }) : undefined;
+  let failures = 0;
+  for (const id of positionals) {
+    const res = await fetch(`${values.url}/api/messages/${encodeURIComponent(id)}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.RXBRIDGE_ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body,
+    });
+    const json = (await res.json().catch(() => ({}))) as { replay?: number; error?: { message?: string } };
+    if (res.ok) console.log(`${id}: replay ${json.replay} queued`);
+    else {
+      failures++;
+      console.log(`${id}: ${res.status} ${json.error?.message ?? res.statusText}`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+function channelsCheck(env: Record<string, string | undefined>): number {
+  const config = configFromEnv(env);
+  try {
+    const channels = loadChannels({ dir: config.channelsDir, mappingsDir: config.mappingsDir, env });
+    const mappings = loadMappings(config.mappingsDir, env);
+    for (const c of channels) console.log(`ok  channel ${c.name} (${c.file}) port ${c.source.port}`);
+    for (const name of mappings.keys()) console.log(`ok  mapping ${name}`);
+    return 0;
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : (err as Error).message);
+    return 1;
+  }
+}

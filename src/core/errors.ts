@@ -1,0 +1,163 @@
+/**
+ * The one catalogue of error codes. Every error the engine reports carries its disposition:
+ * a stable code, whether retrying can fix it, and for HL7 the table 0357 condition code so an ACK can
+ * render its own ERR segment. docs/errors.md describes each code; a unit test keeps the two in step.
+ */
+
+/** HL7 table 0357 (message error condition codes) values the engine uses. */
+export const Hl7Condition = {
+  accepted: '0',
+  segmentSequenceError: '100',
+  requiredFieldMissing: '101',
+  dataTypeError: '102',
+  tableValueNotFound: '103',
+  unsupportedMessageType: '200',
+  unsupportedEventCode: '201',
+  unsupportedProcessingId: '202',
+  unsupportedVersionId: '203',
+  unknownKeyIdentifier: '204',
+  duplicateKeyIdentifier: '205',
+  applicationRecordLocked: '206',
+  applicationInternalError: '207',
+} as const;
+export type Hl7ConditionCode = (typeof Hl7Condition)[keyof typeof Hl7Condition];
+
+export interface ErrorSpec {
+  /** Retrying the same input later may succeed (store down, Redis down, timeouts). */
+  readonly retryable: boolean;
+  /** HL7 table 0357 code used when this error is reported in an ACK. */
+  readonly hl7: Hl7ConditionCode;
+  /** HTTP status when this error answers an API request. */
+  readonly http: number;
+  /** One line for docs/errors.md: what it means and how to fix it. */
+  readonly doc: string;
+}
+
+export const ERROR_CATALOGUE = {
+  FRAME_NO_MSH: {
+    retryable: false, hl7: '100', http: 400,
+    doc: 'The MLLP frame does not start with an MSH segment. The sender must send HL7 v2 messages only.',
+  },
+  FRAME_TOO_LARGE: {
+    retryable: false, hl7: '207', http: 413,
+    doc: 'The frame exceeded the channel limit `mllp.maxFrameBytes`. Raise the limit or split the message.',
+  },
+  MSH_INVALID: {
+    retryable: false, hl7: '102', http: 400,
+    doc: 'MSH is malformed (bad encoding characters, or a required field such as MSH-9 or MSH-10 is empty).',
+  },
+  UNSUPPORTED_MESSAGE_TYPE: {
+    retryable: false, hl7: '200', http: 400,
+    doc: 'The channel does not accept this MSH-9 type^event. Add it to the channel `accept` list or fix the sender.',
+  },
+  UNSUPPORTED_VERSION: {
+    retryable: false, hl7: '203', http: 400,
+    doc: 'MSH-12 names a version the engine does not read (2.3 to 2.8 are read).',
+  },
+  UNSUPPORTED_PROCESSING_ID: {
+    retryable: false, hl7: '202', http: 400,
+    doc: 'MSH-11 processing id is not accepted by the channel (see `processingIds`).',
+  },
+  CHARSET_UNSUPPORTED: {
+    retryable: false, hl7: '207', http: 400,
+    doc: 'MSH-18 names a character set the engine cannot decode (UTF-8, ISO-8859-1 and windows-1252 are read).',
+  },
+  STORE_UNAVAILABLE: {
+    retryable: true, hl7: '207', http: 503,
+    doc: 'The message store could not commit. The sender gets AR and should resend; check Postgres.',
+  },
+  QUEUE_UNAVAILABLE: {
+    retryable: true, hl7: '207', http: 503,
+    doc: 'Redis could not be reached. Work is kept in the store and re-enqueued when Redis is back.',
+  },
+  PARSE_FAILED: {
+    retryable: false, hl7: '102', http: 422,
+    doc: 'The stored message could not be parsed into segments and fields. Edit the raw message and replay it.',
+  },
+  FILTERED: {
+    retryable: false, hl7: '0', http: 200,
+    doc: 'Not an error: the channel filter chose not to process the message (status `filtered`).',
+  },
+  MAPPING_FIELD_MISSING: {
+    retryable: false, hl7: '101', http: 422,
+    doc: 'A field the mapping requires is empty. Fix the sender, edit the message, or change the mapping; then replay.',
+  },
+  MAPPING_VALUE_INVALID: {
+    retryable: false, hl7: '102', http: 422,
+    doc: 'A field has a value the mapping cannot convert (a date, amount or number). Edit and replay.',
+  },
+  MAPPING_LOOKUP_MISSING: {
+    retryable: false, hl7: '103', http: 422,
+    doc: 'A code is not in the mapping lookup table (for example the charge master). Add it to the mapping; then replay.',
+  },
+  MAPPING_NOT_FOUND: {
+    retryable: false, hl7: '207', http: 500,
+    doc: 'The channel names a mapping file that does not exist or did not load. Run `rxbridge channels check`.',
+  },
+  REVERSAL_TARGET_MISSING: {
+    retryable: true, hl7: '204', http: 422,
+    doc: 'A credit line (FT1-6 = CD) points at a charge that is not recorded yet. Retried; then dead-lettered.',
+  },
+  CHARGE_ALREADY_REVERSED: {
+    retryable: false, hl7: '205', http: 409,
+    doc: 'A credit line (FT1-6 = CD) points at a charge that another credit already reversed.',
+  },
+  CONFIG_INVALID: {
+    retryable: false, hl7: '207', http: 500,
+    doc: 'A channel or mapping file failed validation. The message names file:line:col and the reason.',
+  },
+  NOT_FOUND: { retryable: false, hl7: '204', http: 404, doc: 'The requested record does not exist.' },
+  BAD_REQUEST: { retryable: false, hl7: '207', http: 400, doc: 'The request was malformed; the message says how.' },
+  UNAUTHORIZED: { retryable: false, hl7: '207', http: 401, doc: 'Missing or wrong bearer token.' },
+  CONFLICT: {
+    retryable: false, hl7: '207', http: 409,
+    doc: 'The action does not apply to the record in its current state (for example replaying a message in flight).',
+  },
+  INTERNAL: {
+    retryable: true, hl7: '207', http: 500,
+    doc: 'An unexpected failure inside the engine. It is retried; if it persists it is dead-lettered with this code.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Where in an HL7 message an error was found (ERL: SEG^seq^field^rep^comp^sub; 1-based). */
+export interface Hl7Location {
+  segment: string;
+  sequence?: number;
+  field?: number;
+  repetition?: number;
+  component?: number;
+  subcomponent?: number;
+}
+
+/**
+ * An error with its disposition. The `message` must never contain PHI: it is logged, stored and sent
+ * back to senders and API clients. Put field locations in `location`, never field values.
+ */
+export class EngineError extends Error {
+  readonly code: ErrorCode;
+  readonly location: Hl7Location | undefined;
+
+  constructor(code: ErrorCode, message: string, location?: Hl7Location) {
+    super(message);
+    this.name = 'EngineError';
+    this.code = code;
+    this.location = location;
+  }
+
+  get spec(): ErrorSpec {
+    return ERROR_CATALOGUE[this.code];
+  }
+
+  get retryable(): boolean {
+    return this.spec.retryable;
+  }
+}
+
+/** Any thrown value as an EngineError; unknown failures become INTERNAL (retryable). */
+export function asEngineError(err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new EngineError('INTERNAL', text.slice(0, 500));
+}

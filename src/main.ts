@@ -1,0 +1,216 @@
+/**
+ * The composition root: the only module that wires every part together.
+ * startEngine() loads channels and mappings, opens the store and Redis, recovers unfinished work, starts the
+ * pipeline worker, the MLLP listeners and the admin API, and returns a handle whose stop() shuts down in order:
+ * stop accepting, drain in-flight ACKs, flush enqueues, close workers, close the store (PGlite: CHECKPOINT).
+ */
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { buildAdminApp, type ChannelStatus } from './admin/app';
+import { loadChannels } from './channels/load';
+import type { ChannelPlan } from './channels/schema';
+import { createLogger, type Logger } from './core/logger';
+import { MappingRegistry } from './mappings/load';
+import { MllpListener } from './mllp/listener';
+import { BullPipelineQueue, EnqueueBatcher } from './pipeline/bullmq/queue';
+import { openRedis, type RedisHandle } from './pipeline/bullmq/redis';
+import { startPipelineWorker } from './pipeline/bullmq/worker';
+import { Intake } from './pipeline/intake';
+import type { Outcome } from './pipeline/process';
+import { recoverOpenMessages, startRecoverySweep } from './pipeline/recovery';
+import { replayMessage } from './pipeline/replay';
+import { openStore, type Store } from './store/db';
+import { getMessageDetail, listCharges, listMessages, countsByChannel } from './store/queries';
+import { MessageRepository } from './store/repository';
+
+export type EngineRole = 'all' | 'listener' | 'worker';
+
+export interface EngineConfig {
+  channelsDir: string;
+  mappingsDir: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  httpHost: string;
+  /** 0 = ephemeral (tests); -1 = no admin server. */
+  httpPort: number;
+  adminToken?: string;
+  env: Record<string, string | undefined>;
+  role?: EngineRole;
+  logger?: Logger;
+  /** Redis key prefix (tests isolate themselves with their own). */
+  queuePrefix?: string;
+  /** How often unfinished messages are swept back into the queue, and how old they must be. */
+  sweepIntervalMs?: number;
+  sweepOlderThanMs?: number;
+  onOutcome?: (messageId: string, outcome: Outcome) => void;
+}
+
+export interface Engine {
+  readonly store: Store;
+  readonly repository: MessageRepository;
+  readonly mappings: MappingRegistry;
+  readonly channels: readonly ChannelPlan[];
+  readonly listeners: ReadonlyMap<string, MllpListener>;
+  readonly queue: BullPipelineQueue;
+  readonly redisUrl: string;
+  httpAddress(): { host: string; port: number } | undefined;
+  stop(): Promise<void>;
+}
+
+export function configFromEnv(env: Record<string, string | undefined>, cwd = process.cwd()): EngineConfig {
+  return {
+    channelsDir: path.resolve(cwd, env.CHANNELS_DIR ?? 'channels'),
+    mappingsDir: path.resolve(cwd, env.MAPPINGS_DIR ?? 'mappings'),
+    dataDir: path.resolve(cwd, env.DATA_DIR ?? 'data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    httpHost: env.HTTP_HOST ?? '127.0.0.1',
+    httpPort: Number(env.HTTP_PORT ?? 8080),
+    adminToken: env.RXBRIDGE_ADMIN_TOKEN || undefined,
+    env,
+  };
+}
+
+export async function startEngine(config: EngineConfig): Promise<Engine> {
+  const log = config.logger ?? createLogger();
+  const role = config.role ?? 'all';
+  const channels = loadChannels({ dir: config.channelsDir, mappingsDir: config.mappingsDir, env: config.env });
+  const mappings = new MappingRegistry(config.mappingsDir, config.env);
+
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if (store.kind === 'pglite') {
+    log.warn('using the embedded PGlite store: for evaluation and small single-store use; set DATABASE_URL for Postgres', { dataDir: config.dataDir });
+  }
+  const cleanups: Array<() => Promise<void>> = [async () => store.close()];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    return await wire(config, log, role, channels, mappings, store, cleanups, stopAll);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function wire(
+  config: EngineConfig, log: Logger, role: EngineRole, channels: ChannelPlan[], mappings: MappingRegistry,
+  store: Store, cleanups: Array<() => Promise<void>>, stopAll: () => Promise<void>,
+): Promise<Engine> {
+  const repository = new MessageRepository(store.db);
+  const redis: RedisHandle = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger: log });
+  cleanups.push(() => redis.close());
+  const queueConnection: Redis = redis.connect();
+  cleanups.push(async () => { queueConnection.disconnect(); });
+  const queue = new BullPipelineQueue(queueConnection, config.queuePrefix);
+  cleanups.push(() => queue.close());
+  const batcher = new EnqueueBatcher(queue, (err, count) => log.warn('enqueue failed; the recovery sweep will retry', { error: (err as Error).name, count }));
+  const byName = new Map(channels.map((c) => [c.name, c]));
+
+  let worker: Worker | undefined;
+  if (role !== 'listener') {
+    const recovered = await recoverOpenMessages(repository, queue, { olderThanMs: 0 });
+    if (recovered > 0) log.info('recovered unfinished messages', { recovered });
+    const workerConnection = redis.connect();
+    cleanups.push(async () => { workerConnection.disconnect(); });
+    worker = startPipelineWorker(
+      {
+        store: repository,
+        channel: (name) => byName.get(name),
+        mapping: (name) => mappings.get(name),
+      },
+      {
+        connection: workerConnection, prefix: config.queuePrefix, logger: log, onOutcome: config.onOutcome,
+        concurrency: Math.max(1, ...channels.map((c) => c.pipeline.concurrency)),
+      },
+    );
+    const w = worker;
+    cleanups.push(() => w.close());
+    const stopSweep = startRecoverySweep(repository, queue, log, config.sweepIntervalMs ?? 15_000, config.sweepOlderThanMs ?? 60_000);
+    cleanups.push(async () => stopSweep());
+  }
+
+  const listeners = new Map<string, MllpListener>();
+  const listenerErrors = new Map<string, string>();
+  if (role !== 'worker') {
+    cleanups.push(() => batcher.flush());
+    for (const channel of channels.filter((c) => c.enabled)) {
+      const intake = new Intake({
+        channel: { ...channel, charset: channel.source.charset },
+        store: repository,
+        onReceived: (id) => batcher.add(id),
+        logger: log.child({ channel: channel.name }),
+      });
+      const listener = new MllpListener(
+        {
+          host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
+          idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
+          logger: log.child({ channel: channel.name }),
+        },
+        {
+          onFrame: async (payload, conn) => (await intake.handleFrame(payload, { remote: conn.remote })) ?? null,
+          onOversize: (head, bytes, conn) => intake.handleOversize(head, bytes, channel.source.maxFrameBytes, { remote: conn.remote }),
+        },
+      );
+      await listener.start();
+      listeners.set(channel.name, listener);
+      // Listeners stop first (cleanups run in reverse): no new frames, in-flight ACKs drained.
+      cleanups.push(() => listener.stop(5000));
+      log.info('channel listening', { channel: channel.name, host: channel.source.host, port: listener.address().port });
+    }
+  }
+
+  let http: FastifyInstance | undefined;
+  if (config.httpPort >= 0) {
+    http = buildAdminApp({
+      logger: log,
+      adminToken: config.adminToken,
+      health: async () => {
+        const [storeOk, queueDepth] = await Promise.all([
+          store.ping(),
+          withTimeout(queue.depth(), 1000).catch(() => undefined),
+        ]);
+        return { store: storeOk, queue: queueDepth !== undefined, queueDepth };
+      },
+      channels: () => channels.map((c): ChannelStatus => {
+        const l = listeners.get(c.name);
+        return {
+          name: c.name, description: c.description,
+          state: !c.enabled ? 'disabled' : listenerErrors.has(c.name) ? 'errored' : l ? 'listening' : 'stopped',
+          host: c.source.host, port: l ? l.address().port : c.source.port, connections: l?.connectionCount ?? 0,
+          accept: [...c.accept], routes: c.routes.map((r) => ({ types: [...r.types], mapping: r.mapping })),
+        };
+      }),
+      counts: () => countsByChannel(store.db),
+      listMessages: (f) => listMessages(store.db, f),
+      getMessage: (id) => getMessageDetail(store.db, id),
+      listCharges: (f) => listCharges(store.db, f),
+      replay: (id, raw, actor) => replayMessage({ store: repository, queue }, id, raw, actor),
+    });
+    await http.listen({ host: config.httpHost, port: config.httpPort });
+    const h = http;
+    cleanups.push(() => h.close());
+    log.info('admin API listening', { host: config.httpHost, port: httpPortOf(http) });
+  }
+
+  return {
+    store, repository, mappings, channels, listeners, queue, redisUrl: redis.url,
+    httpAddress: () => (http ? { host: config.httpHost, port: httpPortOf(http) } : undefined),
+    stop: stopAll,
+  };
+}
+
+function httpPortOf(app: FastifyInstance): number {
+  const addr = app.server.address();
+  return typeof addr === 'object' && addr ? addr.port : 0;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * Exact decimal strings for money and units: parsed to scaled BigInts, never floats.
+ * Accepts an optional sign, digits, and an optional fraction ("12", "-3.5", ".75"). Anything else is invalid.
+ */
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+export function isDecimal(text: string): boolean {
+  const m = DECIMAL.exec(text.trim());
+  return m !== null && ((m[2] ?? '') + (m[3] ?? '')).length > 0;
+}
+
+/** text → integer scaled by 10^scale, rounded half away from zero. Throws on invalid input. */
+export function toScaled(text: string, scale: number): bigint {
+  const m = DECIMAL.exec(text.trim());
+  if (!m || ((m[2] ?? '') + (m[3] ?? '')).length === 0) throw new RangeError('not a decimal number');
+  const negative = m[1] === '-';
+  const whole = m[2] || '0';
+  const frac = (m[3] ?? '').padEnd(scale + 1, '0');
+  let value = BigInt(whole + frac.slice(0, scale)) ;
+  if (Number(frac[scale]) >= 5) value += 1n;
+  return negative ? -value : value;
+}
+
+export function fromScaled(value: bigint, scale: number): string {
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative ? `-${text}` : text;
+}
+
+/** Canonical form with the given number of decimals, e.g. normalize("7.5", 2) = "7.50". */
+export function normalizeDecimal(text: string, scale: number): string {
+  return fromScaled(toScaled(text, scale), scale);
+}
+
+/** a × b, result with `scale` decimals (exact up to the final rounding). */
+export function multiply(a: string, b: string, scale: number): string {
+  const product = toScaled(a, 6) * toScaled(b, 6); // scale 12
+  const divisor = 10n ** BigInt(12 - scale);
+  const half = divisor / 2n;
+  const rounded = product >= 0n ? (product + half) / divisor : (product - half) / divisor;
+  return fromScaled(rounded, scale);
+}

@@ -1,0 +1,461 @@
+/**
+ * MLLP listener: a TCP (or TLS) server that decodes frames, hands each one to the handler in arrival order and
+ * writes the handler's answers back framed, in the same order, on the same connection.
+ *
+ * Guarantees (per connection):
+ * - The handler is called synchronously for each frame as it is decoded, without waiting for earlier ACKs
+ *   (pipelined senders), strictly in arrival order.
+ * - Answers are written in arrival order: a FIFO of pending answers; each is written as soon as it and all
+ *   before it have resolved.
+ * - A rejected handler promise (or a synchronous throw) never crashes the process: it is logged
+ *   ('mllp handler failed'), nothing is written for that frame, answers before it are still written, later
+ *   frames are not read and the connection is closed.
+ * - Backpressure: reading pauses while the socket's write buffer is full (until 'drain') and while more than
+ *   MAX_PENDING_FRAMES frames await their answer; frames already decoded wait in a backlog meanwhile, so a
+ *   sender that never reads its ACKs cannot grow memory without bound.
+ * - The socket is closed gracefully (end after pending answers are written) on idle timeout, when the peer
+ *   half-closes, and on stop(); a socket that does not finish closing within CLOSE_GRACE_MS is destroyed.
+ * Payload bytes are never logged (PHI); logs carry remote address, counts and error names only.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../core/logger';
+import { MllpDecoder, frame, type DecoderEvent } from './decoder';
+
+export interface MllpListenerOptions {
+  host: string;
+  /** 0 = ephemeral; read the bound port from address(). */
+  port: number;
+  /** Largest frame payload accepted; larger frames go to handler.onOversize. */
+  maxFrameBytes: number;
+  /** Close a connection with no socket activity for this long (0 = never). Uses socket.setTimeout. */
+  idleTimeoutMs: number;
+  /** Connections beyond this are accepted then closed at once (0 = unlimited). */
+  maxConnections: number;
+  /** When given, the listener speaks MLLP over TLS (tls.createServer). */
+  tls?: tls.TlsOptions;
+  logger: Logger;
+}
+
+export interface ConnectionInfo {
+  id: number;
+  /** "ip:port" of the peer ("[ip]:port" for IPv6). */
+  remote: string;
+}
+
+export interface MllpHandler {
+  /**
+   * Called synchronously, in arrival order, for every complete frame. The returned promise resolves to the ACK
+   * payload (unframed; the listener frames it), or null to write nothing for this frame (later ACKs still follow).
+   */
+  onFrame(payload: Buffer, conn: ConnectionInfo): Promise<Buffer | string | null>;
+  /** Called for an oversize frame; resolves to the NAK payload to send (or null to send nothing). */
+  onOversize(head: Buffer, bytes: number, conn: ConnectionInfo): Promise<Buffer | string | null>;
+}
+
+/** Introspection for one open connection (tests, admin). */
+export interface ConnectionStats {
+  id: number;
+  remote: string;
+  /** Frames handed to the handler whose answer is not yet written. */
+  pending: number;
+  /** Frames decoded but not yet handed to the handler because reading is paused. */
+  backlog: number;
+  /** Reading is paused by backpressure. */
+  paused: boolean;
+}
+
+/** Reading pauses while more frames than this await their answer, and resumes below it. */
+export const MAX_PENDING_FRAMES = 1000;
+/** Time a closing socket gets to flush and see the peer close before it is destroyed. */
+export const CLOSE_GRACE_MS = 5000;
+const DEFAULT_STOP_TIMEOUT_MS = 5000;
+/** Socket errors that are routine peer behaviour: logged at debug, not warn. */
+const ROUTINE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+
+type Answer = Buffer | string | null;
+
+interface PendingAnswer {
+  state: 'pending' | 'ok' | 'failed';
+  value: Answer;
+}
+
+interface Connection {
+  readonly info: ConnectionInfo;
+  readonly socket: net.Socket;
+  readonly decoder: MllpDecoder;
+  /** Answers in arrival order; the head is written first. */
+  readonly queue: PendingAnswer[];
+  /** Decoded events not yet dispatched (reading paused mid-chunk). */
+  backlog: DecoderEvent[];
+  backlogPos: number;
+  writeBlocked: boolean;
+  tooManyPending: boolean;
+  /** No more input is dispatched; the socket ends once the queue and backlog are empty. */
+  closing: boolean;
+  /** A handler failed: no answer at or after the failed frame is written. */
+  broken: boolean;
+  ended: boolean;
+  closed: boolean;
+  graceTimer: NodeJS.Timeout | undefined;
+  readonly closeWaiters: Array<() => void>;
+}
+
+export class MllpListener {
+  private readonly opts: MllpListenerOptions;
+  private readonly handler: MllpHandler;
+  private readonly log: Logger;
+  private readonly server: net.Server;
+  private readonly connections = new Map<number, Connection>();
+  /** Refused sockets, kept so stop() can destroy any that linger. */
+  private readonly refused = new Set<net.Socket>();
+  private nextId = 1;
+  private listening = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(opts: MllpListenerOptions, handler: MllpHandler) {
+    this.opts = opts;
+    this.handler = handler;
+    this.log = opts.logger;
+    // allowHalfOpen: a sender that half-closes after its last frame still gets its ACKs.
+    const onSocket = (socket: net.Socket): void => this.accept(socket);
+    if (opts.tls) {
+      const server = tls.createServer({ ...opts.tls, allowHalfOpen: true }, onSocket);
+      server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+        this.log.warn('mllp tls handshake failed', { remote: remoteOf(socket), error: errorName(err) });
+      });
+      this.server = server;
+    } else {
+      this.server = net.createServer({ allowHalfOpen: true }, onSocket);
+    }
+  }
+
+  /** Resolves when listening; rejects if the port cannot be bound. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        this.server.off('listening', onListening);
+        reject(err);
+      };
+      const onListening = (): void => {
+        this.server.off('error', onError);
+        this.listening = true;
+        this.server.on('error', (err) => this.log.error('mllp server error', { error: errorName(err) }));
+        const { host, port } = this.address();
+        this.log.info('mllp listening', { host, port, maxBytes: this.opts.maxFrameBytes });
+        resolve();
+      };
+      this.server.once('error', onError);
+      this.server.once('listening', onListening);
+      this.server.listen(this.opts.port, this.opts.host);
+    });
+  }
+
+  address(): { host: string; port: number } {
+    const addr = this.server.address();
+    if (addr === null || typeof addr === 'string') throw new Error('mllp listener is not listening');
+    return { host: addr.address, port: addr.port };
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  connectionStats(): ConnectionStats[] {
+    return [...this.connections.values()].map((c) => ({
+      id: c.info.id,
+      remote: c.info.remote,
+      pending: c.queue.length,
+      backlog: c.backlog.length - c.backlogPos,
+      paused: isPaused(c),
+    }));
+  }
+
+  /**
+   * Stops accepting, waits (up to timeoutMs, default 5000) until every frame already received has been
+   * answered and written and each socket has been ended and closed by its peer, then destroys whatever
+   * sockets remain. Bytes of an incomplete frame, and bytes arriving after stop() began, get no answer.
+   */
+  stop(timeoutMs: number = DEFAULT_STOP_TIMEOUT_MS): Promise<void> {
+    this.stopping ??= this.doStop(timeoutMs);
+    return this.stopping;
+  }
+
+  private async doStop(timeoutMs: number): Promise<void> {
+    const serverClosed = this.listening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
+    for (const socket of this.refused) socket.destroy();
+    const conns = [...this.connections.values()];
+    for (const conn of conns) this.beginClosing(conn);
+    const allClosed = Promise.all(conns.map((c) => whenClosed(c)));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([allClosed, timedOut]);
+    clearTimeout(timer);
+    const leftovers = [...this.connections.values()];
+    for (const conn of leftovers) conn.socket.destroy();
+    await Promise.all(leftovers.map((c) => whenClosed(c)));
+    await serverClosed;
+    this.listening = false;
+    this.log.info('mllp listener stopped', {});
+  }
+
+  // ---- connection lifecycle -------------------------------------------------------------------------
+
+  private accept(socket: net.Socket): void {
+    const remote = remoteOf(socket);
+    socket.on('error', (err) => this.onSocketError(remote, err));
+    const max = this.opts.maxConnections;
+    if (this.stopping || (max > 0 && this.connections.size >= max)) {
+      this.log.warn('mllp connection refused', { remote, connections: this.connections.size });
+      this.refused.add(socket);
+      socket.on('close', () => this.refused.delete(socket));
+      socket.resume(); // discard input so the peer's FIN is seen
+      socket.end();
+      armGraceTimer(socket);
+      return;
+    }
+
+    const conn: Connection = {
+      info: Object.freeze({ id: this.nextId++, remote }),
+      socket,
+      decoder: new MllpDecoder({ maxFrameBytes: this.opts.maxFrameBytes }),
+      queue: [],
+      backlog: [],
+      backlogPos: 0,
+      writeBlocked: false,
+      tooManyPending: false,
+      closing: false,
+      broken: false,
+      ended: false,
+      closed: false,
+      graceTimer: undefined,
+      closeWaiters: [],
+    };
+    this.connections.set(conn.info.id, conn);
+    this.log.debug('mllp connection opened', { remote, connections: this.connections.size });
+
+    socket.setNoDelay(true);
+    if (this.opts.idleTimeoutMs > 0) socket.setTimeout(this.opts.idleTimeoutMs);
+    socket.on('timeout', () => this.onTimeout(conn));
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on('end', () => this.beginClosing(conn));
+    socket.on('close', () => this.onClose(conn));
+  }
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    if (conn.closing) return; // input after close began is discarded unanswered
+    const events = conn.decoder.push(chunk);
+    if (events.length === 0) return;
+    if (conn.backlogPos < conn.backlog.length) {
+      for (const event of events) conn.backlog.push(event);
+    } else {
+      conn.backlog = events;
+      conn.backlogPos = 0;
+    }
+    this.dispatchBacklog(conn);
+  }
+
+  /** Hands decoded events to the handler in order until the backlog is empty or reading is paused. */
+  private dispatchBacklog(conn: Connection): void {
+    while (conn.backlogPos < conn.backlog.length && !isPaused(conn) && !conn.broken) {
+      const event = conn.backlog[conn.backlogPos++] as DecoderEvent;
+      this.dispatch(conn, event);
+    }
+    if (conn.backlogPos >= conn.backlog.length && conn.backlog.length > 0) {
+      conn.backlog = [];
+      conn.backlogPos = 0;
+    }
+  }
+
+  private dispatch(conn: Connection, event: DecoderEvent): void {
+    const { info } = conn;
+    switch (event.kind) {
+      case 'frame':
+        this.enqueue(conn, () => this.handler.onFrame(event.payload, info));
+        break;
+      case 'oversize':
+        this.log.warn('mllp frame oversize', { remote: info.remote, bytes: event.bytes, maxBytes: this.opts.maxFrameBytes });
+        this.enqueue(conn, () => this.handler.onOversize(event.head, event.bytes, info));
+        break;
+      case 'junk':
+        this.log.warn('mllp junk dropped', { remote: info.remote, bytes: event.bytes });
+        break;
+    }
+  }
+
+  private enqueue(conn: Connection, call: () => Promise<Answer>): void {
+    const entry: PendingAnswer = { state: 'pending', value: null };
+    conn.queue.push(entry);
+    let promise: Promise<Answer>;
+    try {
+      promise = Promise.resolve(call());
+    } catch (err) {
+      promise = Promise.reject(err);
+    }
+    promise
+      .then(
+        (value) => {
+          if (value !== null && typeof value !== 'string' && !Buffer.isBuffer(value)) {
+            this.fail(conn, entry, new TypeError('handler answer is not a Buffer, string or null'));
+            return;
+          }
+          entry.state = 'ok';
+          entry.value = value;
+          this.flush(conn);
+        },
+        (err: unknown) => this.fail(conn, entry, err),
+      )
+      .catch((err: unknown) => {
+        // Last resort: a bug in this file must not become an unhandled rejection that kills the process.
+        this.log.error('mllp connection failed', { remote: conn.info.remote, error: errorName(err) });
+        conn.socket.destroy();
+      });
+    if (conn.queue.length > MAX_PENDING_FRAMES && !conn.tooManyPending) {
+      conn.tooManyPending = true;
+      if (!conn.closing) conn.socket.pause();
+    }
+  }
+
+  /** A handler rejected (or answered with a wrong type): log, stop reading, close after the answers before it. */
+  private fail(conn: Connection, entry: PendingAnswer, err: unknown): void {
+    entry.state = 'failed';
+    const error = err instanceof Error ? err.name : typeof err;
+    this.log.error('mllp handler failed', { remote: conn.info.remote, error });
+    if (!conn.broken) {
+      // Stop reading at once: later frames would be processed but never answered.
+      conn.broken = true;
+      this.beginClosing(conn);
+    }
+    this.flush(conn);
+  }
+
+  /** Writes every answer at the head of the queue that has resolved, in order. */
+  private flush(conn: Connection): void {
+    const { queue, socket } = conn;
+    let corked = false;
+    while (queue.length > 0 && queue[0]?.state !== 'pending') {
+      const entry = queue.shift() as PendingAnswer;
+      if (entry.state === 'failed') {
+        queue.length = 0; // nothing at or after a failed frame is written
+        break;
+      }
+      if (entry.value === null || socket.destroyed || !socket.writable) continue;
+      if (!corked) {
+        socket.cork();
+        corked = true;
+      }
+      if (!socket.write(frame(entry.value)) && !conn.writeBlocked) {
+        conn.writeBlocked = true;
+        socket.once('drain', () => {
+          conn.writeBlocked = false;
+          this.updateFlow(conn);
+        });
+        if (!conn.closing) socket.pause();
+      }
+    }
+    if (corked) process.nextTick(() => socket.uncork());
+    if (conn.tooManyPending && queue.length < MAX_PENDING_FRAMES) {
+      conn.tooManyPending = false;
+      this.updateFlow(conn);
+    }
+    this.settle(conn);
+  }
+
+  /** Called when a backpressure flag clears: dispatches the backlog, then resumes reading if still clear. */
+  private updateFlow(conn: Connection): void {
+    if (conn.closing) {
+      this.settle(conn);
+      return;
+    }
+    if (isPaused(conn)) return;
+    this.dispatchBacklog(conn);
+    if (!isPaused(conn)) conn.socket.resume();
+  }
+
+  /**
+   * Stops taking input (further bytes are read and discarded, so the peer's FIN is seen); frames already
+   * decoded are still answered, then the socket ends. After a handler failure the backlog is dropped too.
+   */
+  private beginClosing(conn: Connection): void {
+    if (conn.closing) return;
+    conn.closing = true;
+    if (conn.broken) {
+      conn.backlog = [];
+      conn.backlogPos = 0;
+    }
+    conn.socket.resume();
+    this.settle(conn);
+  }
+
+  /** For a closing connection: dispatches what backpressure allows, and ends the socket once nothing is left to write. */
+  private settle(conn: Connection): void {
+    if (!conn.closing || conn.ended) return;
+    if (!conn.broken) this.dispatchBacklog(conn);
+    const backlogLeft = !conn.broken && conn.backlogPos < conn.backlog.length;
+    if (conn.queue.length > 0 || backlogLeft) return;
+    conn.ended = true;
+    conn.socket.end();
+    conn.graceTimer = armGraceTimer(conn.socket);
+  }
+
+  private onTimeout(conn: Connection): void {
+    if (conn.ended) {
+      conn.socket.destroy(); // the peer did not read or close during a whole idle period
+      return;
+    }
+    this.log.debug('mllp connection idle timeout', { remote: conn.info.remote });
+    this.beginClosing(conn);
+  }
+
+  private onClose(conn: Connection): void {
+    conn.closed = true;
+    if (conn.graceTimer) clearTimeout(conn.graceTimer);
+    this.connections.delete(conn.info.id);
+    conn.backlog = [];
+    conn.backlogPos = 0;
+    this.log.debug('mllp connection closed', { remote: conn.info.remote, connections: this.connections.size });
+    for (const wake of conn.closeWaiters.splice(0)) wake();
+  }
+
+  private onSocketError(remote: string, err: Error): void {
+    const code = errorName(err);
+    if (ROUTINE_SOCKET_ERRORS.has(code)) this.log.debug('mllp socket error', { remote, error: code });
+    else this.log.warn('mllp socket error', { remote, error: code });
+  }
+}
+
+function isPaused(conn: Connection): boolean {
+  return conn.writeBlocked || conn.tooManyPending;
+}
+
+function whenClosed(conn: Connection): Promise<void> {
+  if (conn.closed) return Promise.resolve();
+  return new Promise((resolve) => conn.closeWaiters.push(resolve));
+}
+
+/** Destroys a socket that has not closed CLOSE_GRACE_MS after end(); unref'd, cleared on close. */
+function armGraceTimer(socket: net.Socket): NodeJS.Timeout {
+  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  return timer;
+}
+
+function remoteOf(socket: net.Socket): string {
+  const address = socket.remoteAddress ?? 'unknown';
+  const port = socket.remotePort ?? 0;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** A PHI-free name for an error: its code when it has one (ECONNRESET), else its class name. */
+function errorName(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return typeof code === 'string' ? code : err.name;
+  }
+  return typeof err;
+}

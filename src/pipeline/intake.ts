@@ -1,0 +1,173 @@
+/**
+ * Intake: one MLLP frame in, one ACK out. Decodes, peeks MSH, checks the channel's acceptance rules,
+ * commits the raw message to the store and only then answers.
+ *
+ * Contract:
+ * - AA (CA in enhanced mode) is sent only after the message is committed (status received or duplicate).
+ * - A frame that fails a check is stored as `rejected` with the reason, then NAKed (AR / CR) with an ERR
+ *   segment in the sender's version layout; if even that store write fails the NAK is still sent.
+ * - Store unavailable → AR (CE in enhanced mode): the sender keeps the message and resends. Never AA.
+ * - In enhanced mode the accept ACK follows MSH-15 (AL, NE, ER, SU): `null` means "send nothing".
+ * - Nothing here writes PHI to logs or job data.
+ */
+import { createHash } from 'node:crypto';
+import { EngineError, type ErrorCode } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { decodeHl7, normalizeSegments, resolveCharset, sniffMsh18, type Charset } from '../hl7/charset';
+import { ackMode, buildAck, newControlId, shouldSendAccept, type AckCode } from '../hl7/ack';
+import { isVersionSupported, peekMsh, type MshHeader } from '../hl7/peek';
+import type { InboundRecord, MessageStorePort } from './ports';
+
+export interface IntakeChannel {
+  name: string;
+  accept: ReadonlySet<string>;
+  processingIds: ReadonlySet<string>;
+  duplicateWindowMs: number;
+  charset: Charset;
+}
+
+export interface IntakeDeps {
+  channel: IntakeChannel;
+  store: MessageStorePort;
+  /** Called with the id of each message committed as `received` (the pipeline's work). */
+  onReceived(messageId: string): void;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface FrameSource {
+  remote: string;
+}
+
+/** Result of the checks, before anything is stored. */
+type Verdict =
+  | { ok: true; header: MshHeader; text: string }
+  | { ok: false; header: MshHeader | undefined; text: string; error: EngineError };
+
+export function inspectFrame(bytes: Buffer, channel: IntakeChannel): Verdict {
+  const charset = resolveCharset(sniffMsh18(bytes), channel.charset);
+  // An unknown charset still needs text to store: latin1 keeps every byte.
+  const text = normalizeSegments(decodeHl7(bytes, charset ?? 'ISO-8859-1'));
+  let header: MshHeader;
+  try {
+    header = peekMsh(text);
+  } catch (err) {
+    const error = err instanceof EngineError ? err : new EngineError('MSH_INVALID', 'MSH could not be read');
+    return { ok: false, header: undefined, text, error };
+  }
+  const type = `${header.messageCode}^${header.triggerEvent}`;
+  const reject = (code: ErrorCode, reason: string, field: number) =>
+    ({ ok: false as const, header, text, error: new EngineError(code, reason, { segment: 'MSH', sequence: 1, field }) });
+  if (!charset) return reject('CHARSET_UNSUPPORTED', 'MSH-18 names an unsupported character set', 18);
+  if (!isVersionSupported(header.version)) return reject('UNSUPPORTED_VERSION', `version ${header.version} is not supported`, 12);
+  if (!channel.accept.has(type)) return reject('UNSUPPORTED_MESSAGE_TYPE', `message type ${type} is not accepted by channel ${channel.name}`, 9);
+  if (!channel.processingIds.has(header.processingId)) {
+    return reject('UNSUPPORTED_PROCESSING_ID', `processing id ${header.processingId} is not accepted by channel ${channel.name}`, 11);
+  }
+  return { ok: true, header, text };
+}
+
+/** A stable, non-reversible key for "same patient" (sender + PID-3 first identifier and its authority). */
+export function patientKeyOf(text: string, header: MshHeader): string | null {
+  const start = text.indexOf('\rPID' + header.fieldSeparator);
+  if (start < 0) return null;
+  const end = text.indexOf('\r', start + 1);
+  const fields = text.slice(start + 1, end < 0 ? undefined : end).split(header.fieldSeparator);
+  const firstRep = (fields[3] ?? '').split(header.encodingCharacters[1] ?? '~')[0] ?? '';
+  const parts = firstRep.split(header.encodingCharacters[0] ?? '^');
+  const id = parts[0] ?? '';
+  if (!id) return null;
+  return createHash('sha256').update(`${senderOf(header)}\u0000${id}\u0000${parts[3] ?? ''}`).digest('base64url').slice(0, 24);
+}
+
+export function senderOf(header: MshHeader): string {
+  return `${header.sendingApplication}|${header.sendingFacility}`;
+}
+
+export class Intake {
+  constructor(private readonly deps: IntakeDeps) {}
+
+  /** Handles one frame; resolves to the ACK text, or null when enhanced mode asks for no accept ACK. Never rejects. */
+  async handleFrame(bytes: Buffer, source: FrameSource): Promise<string | null> {
+    let verdict: Verdict;
+    try {
+      verdict = inspectFrame(bytes, this.deps.channel);
+    } catch {
+      verdict = { ok: false, header: undefined, text: bytes.toString('latin1'), error: new EngineError('MSH_INVALID', 'frame could not be read') };
+    }
+    const record = this.recordFor(verdict, source);
+    try {
+      const stored = await this.deps.store.recordInbound(record);
+      if (stored.status === 'received') this.deps.onReceived(stored.id);
+      if (!verdict.ok) {
+        this.deps.logger.info('message rejected', { messageId: stored.id, code: verdict.error.code, channel: this.deps.channel.name });
+        return this.ack(verdict.header, 'reject', verdict.error);
+      }
+      if (stored.status === 'duplicate') {
+        this.deps.logger.info('duplicate message acknowledged', { messageId: stored.id, channel: this.deps.channel.name });
+      }
+      return this.ack(verdict.header, 'accept');
+    } catch (err) {
+      this.deps.logger.warn('store write failed; answering AR', { channel: this.deps.channel.name, error: (err as Error).name });
+      const failure = new EngineError('STORE_UNAVAILABLE', 'message store unavailable, resend later');
+      return this.ack(verdict.header, verdict.ok ? 'error' : 'reject', verdict.ok ? failure : verdict.error);
+    }
+  }
+
+  /** Answers an oversize frame: stored as rejected (its head only), then AR. */
+  async handleOversize(head: Buffer, bytes: number, limit: number, source: FrameSource): Promise<string | null> {
+    const error = new EngineError('FRAME_TOO_LARGE', `frame of ${bytes}+ bytes exceeds the limit of ${limit} bytes`);
+    let header: MshHeader | undefined;
+    let text = head.toString('latin1');
+    try {
+      const verdict = inspectFrame(head, this.deps.channel);
+      header = verdict.header;
+      text = verdict.text;
+    } catch { /* the head may be cut anywhere; store it as it is */ }
+    const record = this.recordFor({ ok: false, header, text, error }, source);
+    try {
+      await this.deps.store.recordInbound(record);
+    } catch {
+      this.deps.logger.warn('store write failed for an oversize frame', { channel: this.deps.channel.name });
+    }
+    return this.ack(header, 'reject', error);
+  }
+
+  private recordFor(verdict: Verdict, source: FrameSource): InboundRecord {
+    const h = verdict.header;
+    return {
+      channel: this.deps.channel.name,
+      status: verdict.ok ? 'received' : 'rejected',
+      sender: h ? senderOf(h) : '',
+      controlId: h?.controlId ?? '',
+      messageType: h ? `${h.messageCode}^${h.triggerEvent}` : '',
+      version: h?.version ?? '',
+      processingId: h?.processingId ?? '',
+      patientKey: verdict.ok ? patientKeyOf(verdict.text, verdict.header) : null,
+      remote: source.remote,
+      content: verdict.text,
+      errorCode: verdict.ok ? undefined : verdict.error.code,
+      errorText: verdict.ok ? undefined : verdict.error.message,
+      duplicateWindowMs: this.deps.channel.duplicateWindowMs,
+    };
+  }
+
+  /** accept: committed; reject: refused for its envelope (AR/CR); error: could not commit, resend (AR/CE). */
+  private ack(header: MshHeader | undefined, outcome: 'accept' | 'reject' | 'error', error?: EngineError): string | null {
+    const mode = header ? ackMode(header) : { mode: 'original' as const };
+    let code: AckCode;
+    if (mode.mode === 'enhanced') {
+      if (!shouldSendAccept(mode.accept, outcome !== 'accept')) return null;
+      code = outcome === 'accept' ? 'CA' : outcome === 'reject' ? 'CR' : 'CE';
+    } else {
+      code = outcome === 'accept' ? 'AA' : 'AR';
+    }
+    return buildAck({
+      inbound: header,
+      code,
+      error: error ? { condition: error.spec.hl7, severity: 'E', text: error.message, location: error.location } : undefined,
+      ackControlId: newControlId(),
+      now: (this.deps.now ?? (() => new Date()))(),
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Ports: what the intake and the pipeline need from the outside world. The store and the queue implement
+ * them (src/store/repository.ts, src/pipeline/bullmq/); tests may substitute real in-process variants.
+ * Nothing here carries PHI into Redis: the queue sees message ids only.
+ */
+import type { ChargeRecord } from '../mappings/charge';
+
+export type InboundStatus = 'received' | 'duplicate' | 'rejected';
+
+export interface InboundRecord {
+  channel: string;
+  /** received: passes intake checks; rejected: NAKed (errorCode/errorText say why). duplicate is decided by the store. */
+  status: 'received' | 'rejected';
+  sender: string;
+  controlId: string;
+  messageType: string;
+  version: string;
+  processingId: string;
+  patientKey: string | null;
+  remote: string;
+  content: string;
+  errorCode?: string;
+  errorText?: string;
+  /** Duplicate window for status received; 0 = no duplicate check. */
+  duplicateWindowMs: number;
+}
+
+export interface StoredInbound {
+  id: string;
+  status: InboundStatus;
+  duplicateOf: string | null;
+}
+
+/** A message as the pipeline sees it: metadata plus its latest content version. */
+export interface WorkItem {
+  id: string;
+  channel: string;
+  status: string;
+  sender: string;
+  controlId: string;
+  messageType: string;
+  patientKey: string | null;
+  attempts: number;
+  content: string;
+}
+
+export interface FailureRecord {
+  code: string;
+  text: string;
+  stage: string;
+}
+
+export interface MessageStorePort {
+  /** Commits the raw message (one round trip). Resolves only after the commit; rejects when the store is down. */
+  recordInbound(rec: InboundRecord): Promise<StoredInbound>;
+  load(id: string): Promise<WorkItem | undefined>;
+  /** True when an earlier message (lower id) of the same patient key is not final yet. */
+  hasEarlierOpen(patientKey: string, id: string): Promise<boolean>;
+  /** received|processing → processing, attempts + 1; false when the message is already final (nothing to do). */
+  beginAttempt(id: string): Promise<boolean>;
+  /** processing → processed with its charges in one transaction; charges already recorded (same source key) are kept as they are. Returns how many charges were inserted. */
+  completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number>;
+  /** processing → filtered (final, no records). */
+  completeFiltered(id: string, reason: string): Promise<void>;
+  /** Records a transient failure (status stays processing) as an event. */
+  noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void>;
+  /** processing → error: the message becomes a dead letter. */
+  deadLetter(id: string, failure: FailureRecord): Promise<void>;
+  /**
+   * Puts a finished message back to `received` for a replay (an event records who asked). With `edited`, the
+   * new raw message is kept as a new content version; the original stays. Resolves to the replay number.
+   * Throws EngineError NOT_FOUND, or CONFLICT for a message in flight or a duplicate.
+   */
+  prepareReplay(id: string, edited: { content: string; messageType: string; patientKey: string | null } | null, actor: string): Promise<number>;
+  /** Ids of messages that are received or processing (for recovery), oldest first, after `afterId`. */
+  openMessageIds(afterId: string, limit: number, olderThanMs: number): Promise<string[]>;
+}
+
+export interface QueuePort {
+  /** Adds work for the message; `attemptTag` makes a replay a distinct job. Dedupe: the same id+tag is added once while it exists. */
+  enqueue(messageId: string, attemptTag?: string): Promise<void>;
+  enqueueMany(messageIds: readonly string[]): Promise<void>;
+}

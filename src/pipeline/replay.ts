@@ -1,0 +1,27 @@
+/**
+ * Replay: runs a finished message (usually a dead letter) through the pipeline again, optionally with an
+ * edited raw message. Charges are keyed by source, so a replay never bills twice.
+ */
+import { EngineError } from '../core/errors';
+import { normalizeSegments } from '../hl7/charset';
+import { peekMsh } from '../hl7/peek';
+import { patientKeyOf } from './intake';
+import type { MessageStorePort, QueuePort } from './ports';
+
+export interface ReplayDeps {
+  store: MessageStorePort;
+  queue: QueuePort;
+}
+
+export async function replayMessage(deps: ReplayDeps, id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }> {
+  if (!/^\d{1,18}$/.test(id)) throw new EngineError('BAD_REQUEST', 'message id must be a number');
+  let edited = null;
+  if (raw !== undefined) {
+    const content = normalizeSegments(raw);
+    const header = peekMsh(content); // throws FRAME_NO_MSH / MSH_INVALID: answered as 4xx
+    edited = { content, messageType: `${header.messageCode}^${header.triggerEvent}`, patientKey: patientKeyOf(content, header) };
+  }
+  const replay = await deps.store.prepareReplay(id, edited, actor);
+  await deps.queue.enqueue(id, `r${replay}`);
+  return { id, replay };
+}

@@ -1,0 +1,145 @@
+/**
+ * Opens the store: Kysely over node-postgres, against Postgres (DATABASE_URL) or embedded PGlite (DATA_DIR)
+ * through PGlite's node-postgres adapter, so one code path serves both. Runs migrations on open.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import type { Database } from './types';
+import * as m001 from './migrations/001-core';
+
+// bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
+// int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
+pg.types.setTypeParser(1082, (v: string) => v);
+
+const MIGRATIONS: Record<string, Migration> = { '001-core': m001 };
+
+class StaticMigrations implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+export type StoreKind = 'postgres' | 'pglite';
+
+export interface OpenStoreOptions {
+  /** Postgres connection string; when absent, PGlite under dataDir is used. */
+  databaseUrl?: string;
+  /** Directory for the embedded store (PGlite files live in dataDir/pglite). `memory://` for a throwaway one. */
+  dataDir?: string;
+  /** Pool size for Postgres (PGlite always has one connection). */
+  poolSize?: number;
+}
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly kind: StoreKind;
+  /** True when the store answers a trivial query. */
+  ping(): Promise<boolean>;
+  /** Flushes (PGlite: CHECKPOINT) and closes every connection. */
+  close(): Promise<void>;
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const store = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20) : await openPglite(opts.dataDir ?? './data');
+  try {
+    await migrate(store.db);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+export async function migrate(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrations() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`store migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+}
+
+function openPostgres(url: string, max: number): Store {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000 });
+  // A pool error (server restart) must not crash the process; queries fail and callers answer AR / retry.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    ping: () => pingDb(db),
+    close: () => db.destroy(),
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Store> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  let dir = dataDir;
+  let release = (): void => undefined;
+  if (!dataDir.startsWith('memory://')) {
+    dir = path.join(dataDir, 'pglite');
+    fs.mkdirSync(dir, { recursive: true });
+    release = lockDataDir(dataDir);
+  }
+  const pglite = await PGlite.create(dir);
+  const pool = new pg.Pool({ ...(createPgConfig(pglite) as object), max: 1 } as pg.PoolConfig);
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'pglite',
+    ping: () => pingDb(db),
+    close: async () => {
+      try {
+        await db.destroy();
+        if (!dataDir.startsWith('memory://')) await pglite.exec('CHECKPOINT');
+      } finally {
+        await pglite.close();
+        release();
+      }
+    },
+  };
+}
+
+async function pingDb(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * PGlite is one process only: a lock file holds the owner's pid. A lock whose process is gone is taken over.
+ * Returns the release function.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = path.join(dataDir, 'rxbridge.lock');
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(fs.readFileSync(lockFile, 'utf8').trim());
+      if (owner && owner !== process.pid && processAlive(owner)) {
+        throw new Error(`data directory ${dataDir} is in use by process ${owner} (the embedded store allows one process)`);
+      }
+      fs.rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`could not lock data directory ${dataDir}`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

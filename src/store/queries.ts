@@ -1,0 +1,77 @@
+/**
+ * Read queries for the admin API and the CLI. Lists are keyset-paginated by id (newest first):
+ * pass the last id seen as `before` to get the next page.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database, MessageStatus } from './types';
+
+export interface MessageFilter {
+  channel?: string;
+  status?: MessageStatus;
+  type?: string;
+  controlId?: string;
+  before?: string;
+  limit: number;
+}
+
+const SUMMARY_COLUMNS = [
+  'id', 'channel', 'status', 'sender', 'control_id', 'message_type', 'version', 'received_at', 'finished_at',
+  'attempts', 'replays', 'error_code', 'error_text', 'error_stage', 'duplicate_of',
+] as const;
+
+export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
+  let q = db.selectFrom('messages').select(SUMMARY_COLUMNS).orderBy('id', 'desc').limit(f.limit);
+  if (f.channel) q = q.where('channel', '=', f.channel);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.type) q = q.where('message_type', '=', f.type);
+  if (f.controlId) q = q.where('control_id', '=', f.controlId);
+  if (f.before) q = q.where('id', '<', f.before as never);
+  return q.execute();
+}
+
+export async function getMessageDetail(db: Kysely<Database>, id: string) {
+  const message = await db.selectFrom('messages').select([...SUMMARY_COLUMNS, 'processing_id', 'remote'])
+    .where('id', '=', id as never).executeTakeFirst();
+  if (!message) return undefined;
+  const [contents, events, charges] = await Promise.all([
+    db.selectFrom('message_contents').select(['version', 'kind', 'content', 'created_at'])
+      .where('message_id', '=', id as never).orderBy('version').execute(),
+    db.selectFrom('message_events').select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
+      .where('message_id', '=', id as never).orderBy('id').execute(),
+    db.selectFrom('charges').selectAll().where('message_id', '=', id as never).orderBy('id').execute(),
+  ]);
+  const latest = contents[contents.length - 1];
+  return { ...message, raw: latest?.content ?? '', contents, events, charges };
+}
+
+export interface ChargeFilter {
+  status?: 'active' | 'reversed' | 'reversal';
+  patient?: string;
+  channel?: string;
+  messageId?: string;
+  before?: string;
+  limit: number;
+}
+
+export async function listCharges(db: Kysely<Database>, f: ChargeFilter) {
+  let q = db.selectFrom('charges').selectAll().orderBy('id', 'desc').limit(f.limit);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.patient) q = q.where('patient_ref', '=', f.patient);
+  if (f.channel) q = q.where('channel', '=', f.channel);
+  if (f.messageId) q = q.where('message_id', '=', f.messageId as never);
+  if (f.before) q = q.where('id', '<', f.before as never);
+  return q.execute();
+}
+
+/** Message counts per channel and status. */
+export async function countsByChannel(db: Kysely<Database>): Promise<Map<string, Record<string, number>>> {
+  const rows = await db.selectFrom('messages').select(['channel', 'status', sql<string>`count(*)`.as('n')])
+    .groupBy(['channel', 'status']).execute();
+  const out = new Map<string, Record<string, number>>();
+  for (const r of rows) {
+    const counts = out.get(r.channel) ?? {};
+    counts[r.status] = Number(r.n);
+    out.set(r.channel, counts);
+  }
+  return out;
+}

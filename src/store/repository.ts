@@ -1,0 +1,228 @@
+/**
+ * The message store: implements the pipeline's MessageStorePort on Kysely, plus the read queries the admin
+ * API needs. Every status change writes a message_events row in the same transaction.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { EngineError } from '../core/errors';
+import type { ChargeRecord } from '../mappings/charge';
+import type {
+  FailureRecord, InboundRecord, MessageStorePort, StoredInbound, WorkItem,
+} from '../pipeline/ports';
+import type { Database, MessageStatus } from './types';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export class MessageRepository implements MessageStorePort {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async recordInbound(rec: InboundRecord): Promise<StoredInbound> {
+    // One statement (one round trip, one commit): the duplicate check, the message row and its raw content.
+    const checkDuplicate = rec.status === 'received' && rec.duplicateWindowMs > 0 && rec.controlId !== '';
+    const result = await sql<{ id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null }>`
+      with prior as (
+        select id from messages
+         where ${checkDuplicate} and channel = ${rec.channel} and sender = ${rec.sender} and control_id = ${rec.controlId}
+           and status not in ('rejected', 'duplicate')
+           and received_at > now() - make_interval(secs => ${rec.duplicateWindowMs / 1000})
+         order by id limit 1
+      ), m as (
+        insert into messages (channel, status, sender, control_id, message_type, version, processing_id,
+                              patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at)
+        select ${rec.channel},
+               case when prior.id is null then ${rec.status} else 'duplicate' end,
+               ${rec.sender}, ${rec.controlId}, ${rec.messageType}, ${rec.version}, ${rec.processingId},
+               ${rec.patientKey}, ${rec.remote}, ${rec.errorCode ?? null}, ${rec.errorText ?? null},
+               ${rec.status === 'rejected' ? 'intake' : null}, prior.id,
+               case when prior.id is null and ${rec.status} = 'received' then null else now() end
+          from (select 1) one left join prior on true
+        returning id, status, duplicate_of
+      ), c as (
+        insert into message_contents (message_id, version, kind, content)
+        select id, 1, 'raw', ${rec.content} from m
+      )
+      select id, status, duplicate_of from m`.execute(this.db);
+    const row = result.rows[0];
+    if (!row) throw new Error('insert returned no row');
+    return { id: String(row.id), status: row.status, duplicateOf: row.duplicate_of === null ? null : String(row.duplicate_of) };
+  }
+
+  async load(id: string): Promise<WorkItem | undefined> {
+    const row = await this.db
+      .selectFrom('messages as m')
+      .innerJoin('message_contents as c', 'c.message_id', 'm.id')
+      .select(['m.id', 'm.channel', 'm.status', 'm.sender', 'm.control_id', 'm.message_type', 'm.patient_key', 'm.attempts', 'c.content'])
+      .where('m.id', '=', id as never)
+      .orderBy('c.version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: String(row.id), channel: row.channel, status: row.status, sender: row.sender, controlId: row.control_id,
+      messageType: row.message_type, patientKey: row.patient_key, attempts: row.attempts, content: row.content,
+    };
+  }
+
+  async hasEarlierOpen(patientKey: string, id: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select('id')
+      .where('patient_key', '=', patientKey)
+      .where('id', '<', id as never)
+      .where('status', 'in', ['received', 'processing'])
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async beginAttempt(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('messages').select('status').where('id', '=', id as never)
+        .forUpdate().executeTakeFirst();
+      if (!before || (before.status !== 'received' && before.status !== 'processing')) return false;
+      const row = await trx
+        .updateTable('messages')
+        .set({ status: 'processing', attempts: sql`attempts + 1`, updated_at: sql`now()` })
+        .where('id', '=', id as never)
+        .where('status', 'in', ['received', 'processing'])
+        .returning(['attempts'])
+        .executeTakeFirst();
+      if (!row) return false;
+      await addEvent(trx, id, before.status, 'processing', 'begin', null, `attempt ${row.attempts}`);
+      return true;
+    });
+  }
+
+  async completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const msg = await trx.selectFrom('messages').select(['channel', 'status']).where('id', '=', id as never)
+        .forUpdate().executeTakeFirst();
+      if (!msg || msg.status !== 'processing') return 0;
+      let inserted = 0;
+      for (const charge of charges) inserted += await insertCharge(trx, id, msg.channel, charge);
+      await finish(trx, id, 'processed', 'write', null, `${inserted} of ${charges.length} charges new`);
+      return inserted;
+    });
+  }
+
+  async completeFiltered(id: string, reason: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await finish(trx, id, 'filtered', 'filter', null, reason);
+    });
+  }
+
+  async noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('messages')
+        .set({ error_code: failure.code, error_text: failure.text, error_stage: failure.stage, updated_at: sql`now()` })
+        .where('id', '=', id as never).execute();
+      await addEvent(trx, id, 'processing', 'processing', failure.stage, failure.code, `retry in ${delayMs} ms: ${failure.text}`);
+    });
+  }
+
+  async deadLetter(id: string, failure: FailureRecord): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('messages')
+        .set({
+          status: 'error', error_code: failure.code, error_text: failure.text, error_stage: failure.stage,
+          finished_at: sql`now()`, updated_at: sql`now()`,
+        })
+        .where('id', '=', id as never)
+        .where('status', 'in', ['received', 'processing'])
+        .returning('id')
+        .executeTakeFirst();
+      if (row) await addEvent(trx, id, 'processing', 'error', failure.stage, failure.code, failure.text);
+    });
+  }
+
+  async openMessageIds(afterId: string, limit: number, olderThanMs: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('messages').select('id')
+      .where('status', 'in', ['received', 'processing'])
+      .where('id', '>', afterId as never)
+      .where(sql<boolean>`updated_at < now() - make_interval(secs => ${olderThanMs / 1000})`)
+      .orderBy('id').limit(limit).execute();
+    return rows.map((r) => String(r.id));
+  }
+
+  /**
+   * Puts a final message back to received for a replay, optionally with an edited raw message (kept as a new
+   * content version; the original stays). Returns the replay number, or throws CONFLICT when the message is in flight.
+   */
+  async prepareReplay(id: string, edited: { content: string; messageType: string; patientKey: string | null } | null, actor: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const msg = await trx.selectFrom('messages').select(['status', 'replays']).where('id', '=', id as never)
+        .forUpdate().executeTakeFirst();
+      if (!msg) throw new EngineError('NOT_FOUND', `message ${id} not found`);
+      if (msg.status === 'received' || msg.status === 'processing') {
+        throw new EngineError('CONFLICT', `message ${id} is ${msg.status}; replay applies to finished messages`);
+      }
+      if (msg.status === 'duplicate') {
+        throw new EngineError('CONFLICT', `message ${id} is a duplicate; replay the original message instead`);
+      }
+      if (edited) {
+        const last = await trx.selectFrom('message_contents').select(sql<number>`max(version)`.as('v'))
+          .where('message_id', '=', id as never).executeTakeFirst();
+        await trx.insertInto('message_contents')
+          .values({ message_id: id, version: Number(last?.v ?? 0) + 1, kind: 'edited', content: edited.content })
+          .execute();
+        await trx.updateTable('messages').set({ message_type: edited.messageType, patient_key: edited.patientKey })
+          .where('id', '=', id as never).execute();
+      }
+      const replays = msg.replays + 1;
+      await trx.updateTable('messages')
+        .set({ status: 'received', replays, finished_at: null, updated_at: sql`now()`, error_code: null, error_text: null, error_stage: null })
+        .where('id', '=', id as never).execute();
+      await addEvent(trx, id, msg.status, 'received', 'replay', null, edited ? 'replay with edited message' : 'replay', actor);
+      return replays;
+    });
+  }
+}
+
+async function insertCharge(trx: Transaction<Database>, messageId: string, channel: string, c: ChargeRecord): Promise<number> {
+  let reversalOf: string | null = null;
+  if (c.kind === 'reversal') {
+    const existing = await trx.selectFrom('charges').select('id').where('source_key', '=', c.sourceKey).executeTakeFirst();
+    if (existing) return 0;
+    const target = await trx.selectFrom('charges').select(['source_key', 'status'])
+      .where('channel', '=', channel)
+      .where('transaction_id', '=', c.reversalOfTransaction ?? '')
+      .where('status', '!=', 'reversal')
+      .orderBy('id').limit(1).forUpdate().executeTakeFirst();
+    if (!target) {
+      throw new EngineError('REVERSAL_TARGET_MISSING', 'credit line points at a transaction id with no recorded charge', { segment: 'FT1', field: 31 });
+    }
+    if (target.status === 'reversed') {
+      throw new EngineError('CHARGE_ALREADY_REVERSED', 'credit line points at a charge already reversed', { segment: 'FT1', field: 31 });
+    }
+    reversalOf = target.source_key;
+    await trx.updateTable('charges').set({ status: 'reversed' }).where('source_key', '=', reversalOf).execute();
+  }
+  const rows = await trx.insertInto('charges')
+    .values({
+      message_id: messageId, channel, source_key: c.sourceKey, reversal_of: reversalOf,
+      status: c.kind === 'reversal' ? 'reversal' : 'active', transaction_id: c.transactionId,
+      service_date: c.serviceDate, patient_ref: c.patientRef, code_system: c.codeSystem, code: c.code,
+      modifiers: c.modifiers, units: c.units, charge_amount: c.chargeAmount, diagnoses: c.diagnoses,
+      rendering_npi: c.renderingNpi, ordering_npi: c.orderingNpi, ndc: c.ndc,
+    })
+    .onConflict((oc) => oc.column('source_key').doNothing())
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+async function finish(trx: Transaction<Database>, id: string, to: MessageStatus, stage: string, code: string | null, detail: string): Promise<void> {
+  const row = await trx.updateTable('messages')
+    .set({ status: to, finished_at: sql`now()`, updated_at: sql`now()`, error_code: null, error_text: null, error_stage: null })
+    .where('id', '=', id as never)
+    .where('status', '=', 'processing')
+    .returning('id')
+    .executeTakeFirst();
+  if (row) await addEvent(trx, id, 'processing', to, stage, code, detail);
+}
+
+async function addEvent(db: Db, messageId: string, from: MessageStatus | null, to: MessageStatus, stage: string | null,
+  code: string | null, detail: string | null, actor: string | null = null): Promise<void> {
+  await db.insertInto('message_events')
+    .values({ message_id: messageId, from_status: from, to_status: to, stage, code, detail, actor })
+    .execute();
+}

@@ -1,0 +1,139 @@
+/**
+ * Shared helpers for integration tests: a fresh Postgres database per test file, a private redis-server,
+ * temporary channel/mapping directories, synthetic HL7 messages, and polling.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const CORPUS = path.resolve(ROOT, '../shared/corpus');
+export const PG_ADMIN_URL = process.env.DATABASE_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
+
+/** Creates an empty database for one test file; drop() removes it. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `rxb_t_${crypto.randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server of the test's own (so FLUSHALL or a restart touches nobody else). */
+export async function startRedisServer(): Promise<{ url: string; stop(): Promise<void>; client(): Redis }> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-redis-'));
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  await waitFor(async () => {
+    const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    r.on('error', () => undefined);
+    try { await r.connect(); return (await r.ping()) === 'PONG'; } catch { return false; } finally { r.disconnect(); }
+  }, 10_000, 'private redis-server to start');
+  return {
+    url,
+    client: () => new Redis(url, { maxRetriesPerRequest: null }),
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface ProjectDirs { root: string; channelsDir: string; mappingsDir: string; dataDir: string; cleanup(): void }
+
+/**
+ * A temporary project: the sample channel (port from the given number) and the sample mappings, with optional
+ * overrides of the mapping text.
+ */
+export function tempProject(opts: { mllpPort: number; channelYaml?: string; mappingYaml?: string }): ProjectDirs {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-proj-'));
+  const channelsDir = path.join(root, 'channels');
+  const mappingsDir = path.join(root, 'mappings');
+  const dataDir = path.join(root, 'data');
+  fs.mkdirSync(channelsDir);
+  fs.mkdirSync(mappingsDir);
+  const channel = opts.channelYaml ?? fs.readFileSync(path.join(ROOT, 'channels/pharmacy-inbound.yaml'), 'utf8');
+  fs.writeFileSync(path.join(channelsDir, 'pharmacy-inbound.yaml'), channel.replace('${MLLP_PORT:-2575}', String(opts.mllpPort)).replace('${MLLP_HOST:-0.0.0.0}', '127.0.0.1'));
+  fs.writeFileSync(path.join(mappingsDir, 'dft-p03.yaml'), opts.mappingYaml ?? fs.readFileSync(path.join(ROOT, 'mappings/dft-p03.yaml'), 'utf8'));
+  return { root, channelsDir, mappingsDir, dataDir, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+export interface DftLine { txn: string; code: string; amount: string; type?: 'CG' | 'CD'; reverses?: string; units?: string; date?: string }
+
+/** A synthetic DFT^P03 message (2.5.1 layout; FT1-31 names the reversed line). */
+export function dftMessage(o: { controlId: string; patientId: string; lines: DftLine[]; version?: string; sender?: string }): string {
+  const version = o.version ?? '2.5.1';
+  const segs = [
+    `MSH|^~\\&|${o.sender ?? 'RXSYS'}|PHARM01|RXBRIDGE|BILLING|20261103101500||DFT^P03^DFT_P03|${o.controlId}|P|${version}`,
+    'EVN|P03|20261103101500',
+    `PID|1||${o.patientId}^^^PHARM01^MR||TESTPATIENT^ALEX||19800101|U`,
+    'PV1|1|O',
+  ];
+  o.lines.forEach((l, i) => {
+    const f = new Array(32).fill('');
+    f[0] = 'FT1';
+    f[1] = String(i + 1);
+    f[2] = l.txn;
+    f[4] = l.date ?? '20261103';
+    f[6] = l.type ?? 'CG';
+    f[7] = `${l.code}^Service^C4`;
+    f[10] = l.units ?? '1';
+    f[11] = `${l.amount}&USD`;
+    f[19] = 'Z23^Encounter for immunization^I10';
+    f[20] = '1234567893^PHARMACIST^PAT^^^^^^NPI';
+    f[25] = `${l.code}^Service^C4`;
+    if (l.reverses) f[31] = l.reverses;
+    segs.push(f.join('|'));
+  });
+  return segs.join('\r');
+}
+
+export function adtMessage(controlId: string, patientId: string, version = '2.5.1'): string {
+  return [
+    `MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|BILLING|20261103101500||ADT^A04^ADT_A01|${controlId}|P|${version}`,
+    'EVN|A04|20261103101500',
+    `PID|1||${patientId}^^^PHARM01^MR||TESTPATIENT^ALEX||19800101|U`,
+  ].join('\r');
+}
