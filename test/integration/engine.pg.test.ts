@@ -1,0 +1,185 @@
+/**
+ * The whole way of a message on real Postgres, real Redis and real sockets: MLLP in, ACK after commit,
+ * pipeline, charges, duplicates, NAKs, dead letters and replay, the admin API, and no PHI in the logs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { segment, startHarness, TOKEN, type Harness } from './engine-harness';
+import { adtMessage, dftMessage, waitFor } from './support';
+
+const MAPPING = fs.readFileSync(path.join(__dirname, '../../mappings/dft-p03.yaml'), 'utf8');
+
+async function idOf(h: Harness, controlId: string): Promise<string> {
+  const row = await h.engine.store.db.selectFrom('messages').select('id').where('control_id', '=', controlId)
+    .orderBy('id').executeTakeFirstOrThrow();
+  return String(row.id);
+}
+
+async function chargesOf(h: Harness, messageId: string) {
+  return h.engine.store.db.selectFrom('charges').selectAll().where('message_id', '=', messageId as never).orderBy('id').execute();
+}
+
+describe('engine on Postgres', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Strict charge master: an unknown code dead-letters (used by the replay test).
+    h = await startHarness({ store: 'postgres', mappingYaml: MAPPING.replace('unknown: keep', 'unknown: error')
+      .replace('FLU-ADMIN: { code: "90471", system: CPT }', 'FLU-ADMIN: { code: "90471", system: CPT }\n    "90471": { code: "90471", system: CPT }\n    "99605": { code: "99605", system: CPT }') });
+  });
+  afterAll(async () => { await h.close(); });
+
+  test('a DFT^P03 is stored before its AA and becomes one charge per FT1 line', async () => {
+    const msg = dftMessage({ controlId: 'C-100', patientId: 'P100', lines: [
+      { txn: 'T100-1', code: '90471', amount: '25.00' },
+      { txn: 'T100-2', code: '99605', amount: '40', units: '2' },
+    ] });
+    const ack = await h.send(msg);
+    expect(segment(ack, 'MSA').slice(0, 3)).toEqual(['MSA', 'AA', 'C-100']);
+    // ACK after commit: the message row exists as soon as the AA is read.
+    const id = await idOf(h, 'C-100');
+    await h.waitForStatus(id, ['processed']);
+    const charges = await chargesOf(h, id);
+    expect(charges.map((c) => [c.code, c.charge_amount, c.units, c.service_date, c.patient_ref, c.status])).toEqual([
+      ['90471', '25.00', '1.000', '2026-11-03', 'P100', 'active'],
+      ['99605', '40.00', '2.000', '2026-11-03', 'P100', 'active'],
+    ]);
+    expect(charges[0]!.diagnoses).toEqual(['Z23']);
+    expect(charges[0]!.rendering_npi).toBe('1234567893');
+    const header = segment(ack, 'MSH');
+    expect(header.slice(2, 6)).toEqual(['RXBRIDGE', 'BILLING', 'RXSYS', 'PHARM01']);
+    expect(header[9]).not.toBe('C-100');
+  });
+
+  test('a credit line reverses the charge it names, once', async () => {
+    await h.send(dftMessage({ controlId: 'C-200', patientId: 'P200', lines: [{ txn: 'T200-1', code: '90471', amount: '25' }] }));
+    const first = await idOf(h, 'C-200');
+    await h.waitForStatus(first, ['processed']);
+    const ack = await h.send(dftMessage({ controlId: 'C-201', patientId: 'P200', lines: [
+      { txn: 'T200-1R', code: '90471', amount: '-25', type: 'CD', reverses: 'T200-1' },
+    ] }));
+    expect(segment(ack, 'MSA')[1]).toBe('AA');
+    const second = await idOf(h, 'C-201');
+    await h.waitForStatus(second, ['processed']);
+    const [original] = await chargesOf(h, first);
+    const [reversal] = await chargesOf(h, second);
+    expect(original!.status).toBe('reversed');
+    expect(reversal!.status).toBe('reversal');
+    expect(reversal!.reversal_of).toBe(original!.source_key);
+  });
+
+  test('the same sender + MSH-10 again gets AA, is marked duplicate and makes no charge', async () => {
+    const msg = dftMessage({ controlId: 'C-300', patientId: 'P300', lines: [{ txn: 'T300-1', code: '90471', amount: '25' }] });
+    expect(segment(await h.send(msg), 'MSA')[1]).toBe('AA');
+    const id = await idOf(h, 'C-300');
+    await h.waitForStatus(id, ['processed']);
+    expect(segment(await h.send(msg), 'MSA')[1]).toBe('AA');
+    const rows = await h.engine.store.db.selectFrom('messages').select(['id', 'status', 'duplicate_of'])
+      .where('control_id', '=', 'C-300').orderBy('id').execute();
+    expect(rows.map((r) => r.status)).toEqual(['processed', 'duplicate']);
+    expect(String(rows[1]!.duplicate_of)).toBe(id);
+    const count = await h.engine.store.db.selectFrom('charges').select((eb) => eb.fn.countAll().as('n'))
+      .where('patient_ref', '=', 'P300').executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+  });
+
+  test.each([
+    ['2.3', 'ERR|MSH^1^9^200&'],
+    ['2.5.1', 'ERR||MSH^1^9|200^'],
+  ])('an unsupported type from a %s sender gets AR with the ERR layout of its version, and is kept', async (version, errStart) => {
+    const msg = dftMessage({ controlId: `C-NAK-${version}`, patientId: 'P400', version, lines: [{ txn: 'X', code: '90471', amount: '1' }] })
+      .replace('DFT^P03^DFT_P03', 'DFT^P11^DFT_P11');
+    const ack = await h.send(msg);
+    expect(segment(ack, 'MSA').slice(0, 3)).toEqual(['MSA', 'AR', `C-NAK-${version}`]);
+    const err = ack.split('\r').find((s) => s.startsWith('ERR|'))!;
+    expect(err.startsWith(errStart)).toBe(true);
+    expect(segment(ack, 'MSH')[11]).toBe(version);
+    const row = await h.engine.store.db.selectFrom('messages').select(['status', 'error_code'])
+      .where('control_id', '=', `C-NAK-${version}`).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'rejected', error_code: 'UNSUPPORTED_MESSAGE_TYPE' });
+  });
+
+  test('a frame without MSH gets AR and is stored as rejected', async () => {
+    const ack = await h.send('PID|1||X1\rPV1|1|O');
+    expect(segment(ack, 'MSA')[1]).toBe('AR');
+    const row = await h.engine.store.db.selectFrom('messages').select(['status', 'error_code']).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'rejected', error_code: 'FRAME_NO_MSH' });
+  });
+
+  test('accepted types without a route are stored and marked filtered', async () => {
+    expect(segment(await h.send(adtMessage('C-ADT-1', 'P500')), 'MSA')[1]).toBe('AA');
+    await h.waitForStatus(await idOf(h, 'C-ADT-1'), ['filtered']);
+  });
+
+  test('a dead letter replayed after its mapping is fixed creates its charges once; a second replay creates none', async () => {
+    const msg = dftMessage({ controlId: 'C-600', patientId: 'P600', lines: [{ txn: 'T600-1', code: 'NEWVAX', amount: '30' }] });
+    expect(segment(await h.send(msg), 'MSA')[1]).toBe('AA');
+    const id = await idOf(h, 'C-600');
+    await h.waitForStatus(id, ['error']);
+    const dead = await h.api('GET', '/api/dead-letters');
+    const entry = dead.json.deadLetters.find((m: { id: string }) => m.id === id);
+    expect(entry).toMatchObject({ error_code: 'MAPPING_LOOKUP_MISSING', error_stage: 'map' });
+    expect(await chargesOf(h, id)).toHaveLength(0);
+
+    // Fix the mapping: add the code to the charge master, reload, replay.
+    const file = path.join(h.project.mappingsDir, 'dft-p03.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('table:\n', 'table:\n    NEWVAX: { code: "90694", system: CPT }\n'));
+    h.engine.mappings.reload();
+    const replay = await h.api('POST', `/api/messages/${id}/replay`);
+    expect(replay.status).toBe(202);
+    await h.waitForStatus(id, ['processed']);
+    expect((await chargesOf(h, id)).map((c) => c.code)).toEqual(['90694']);
+
+    expect((await h.api('POST', `/api/messages/${id}/replay`)).status).toBe(202);
+    await waitFor(async () => {
+      const events = await h.engine.store.db.selectFrom('message_events').select('to_status').where('message_id', '=', id as never).execute();
+      return events.filter((e) => e.to_status === 'processed').length === 2;
+    }, 15_000, 'second replay to finish');
+    expect(await chargesOf(h, id)).toHaveLength(1);
+    const detail = await h.api('GET', `/api/messages/${id}`);
+    expect(detail.json.events.filter((e: { stage: string }) => e.stage === 'replay')).toHaveLength(2);
+  });
+
+  test('a replay with an edited message keeps the original as a content version', async () => {
+    const msg = dftMessage({ controlId: 'C-700', patientId: 'P700', lines: [{ txn: 'T700-1', code: '90471', amount: 'abc' }] });
+    await h.send(msg);
+    const id = await idOf(h, 'C-700');
+    await h.waitForStatus(id, ['error']);
+    const fixed = msg.replace('abc&USD', '25&USD');
+    expect((await h.api('POST', `/api/messages/${id}/replay`, { raw: fixed })).status).toBe(202);
+    await h.waitForStatus(id, ['processed']);
+    const detail = await h.api('GET', `/api/messages/${id}`);
+    expect(detail.json.contents.map((c: { kind: string }) => c.kind)).toEqual(['raw', 'edited']);
+    expect(detail.json.contents[0].content).toContain('abc&USD');
+    expect(detail.json.raw).toContain('25&USD');
+    expect(detail.json.charges[0].charge_amount).toBe('25.00');
+  });
+
+  test('the API refuses a missing or wrong token and answers bad input with 4xx and a reason', async () => {
+    expect((await h.api('GET', '/api/messages', undefined, null)).status).toBe(401);
+    expect((await h.api('GET', '/api/charges', undefined, 'wrong')).status).toBe(401);
+    expect((await h.api('GET', '/api/health', undefined, null)).status).toBe(200);
+    const bad = await h.api('GET', '/api/messages?status=bogus');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toContain('status');
+    expect((await h.api('GET', '/api/messages/999999')).status).toBe(404);
+    expect((await h.api('POST', '/api/messages/abc/replay')).status).toBe(400);
+    expect((await h.api('POST', '/api/messages/1/replay', { raw: 'not hl7' })).status).toBe(400);
+    const channels = await h.api('GET', '/api/channels');
+    expect(channels.json.channels[0]).toMatchObject({ name: 'pharmacy-inbound', state: 'listening' });
+    expect(channels.json.channels[0].counts.processed).toBeGreaterThan(0);
+    const filtered = await h.api('GET', '/api/messages?type=DFT^P03&status=processed&limit=2');
+    expect(filtered.json.messages).toHaveLength(2);
+    expect(filtered.json.next).not.toBeNull();
+    const charges = await h.api('GET', '/api/charges?patient=P100');
+    expect(charges.json.charges).toHaveLength(2);
+    expect(TOKEN.length).toBeGreaterThan(10);
+  });
+
+  test('no PHI from the test messages reaches the logs', async () => {
+    const logs = h.logs();
+    expect(logs.length).toBeGreaterThan(200);
+    for (const phi of ['TESTPATIENT', 'ALEX', '19800101', 'P100', 'P600', 'PID|', 'FT1|', 'Z23']) {
+      expect(logs).not.toContain(phi);
+    }
+  });
+});
