@@ -71,6 +71,8 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
     httpPort: Number(env.HTTP_PORT ?? 8080),
     adminToken: env.RXBRIDGE_ADMIN_TOKEN || undefined,
     env,
+    sweepIntervalMs: env.RXBRIDGE_SWEEP_INTERVAL_MS ? Number(env.RXBRIDGE_SWEEP_INTERVAL_MS) : undefined,
+    sweepOlderThanMs: env.RXBRIDGE_SWEEP_AGE_MS ? Number(env.RXBRIDGE_SWEEP_AGE_MS) : undefined,
   };
 }
 
