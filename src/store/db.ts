@@ -63,8 +63,7 @@ export async function migrate(db: Kysely<any>): Promise<void> {
 
 function openPostgres(url: string, max: number): Store {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000 });
-  // A pool error (server restart) must not crash the process; queries fail and callers answer AR / retry.
-  pool.on('error', () => undefined);
+  guardPool(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -86,7 +85,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   }
   const pglite = await PGlite.create(dir);
   const pool = new pg.Pool({ ...(createPgConfig(pglite) as object), max: 1 } as pg.PoolConfig);
-  pool.on('error', () => undefined);
+  guardPool(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -102,6 +101,15 @@ async function openPglite(dataDir: string): Promise<Store> {
       }
     },
   };
+}
+
+/**
+ * A lost server connection (restart, terminated backend) must never crash the process: the query in flight
+ * rejects and its caller answers AR or retries. pg emits 'error' on idle pools and on checked-out clients.
+ */
+function guardPool(pool: pg.Pool): void {
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
 }
 
 async function pingDb(db: Kysely<Database>): Promise<boolean> {
