@@ -28,9 +28,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { store: 'postgres' | 'pglite'; mappingYaml?: string }): Promise<Harness> {
+export async function startHarness(opts: { store: 'postgres' | 'pglite'; mappingYaml?: string; channelYaml?: string }): Promise<Harness> {
   const mllpPort = await freePort();
-  const project = tempProject({ mllpPort, mappingYaml: opts.mappingYaml });
+  const project = tempProject({ mllpPort, mappingYaml: opts.mappingYaml, channelYaml: opts.channelYaml });
   const db = opts.store === 'postgres' ? await createTestDatabase() : undefined;
   const prefix = `rxbt${crypto.randomBytes(4).toString('hex')}`;
   const logStream = new PassThrough();

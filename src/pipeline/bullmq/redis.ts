@@ -21,8 +21,9 @@ export interface RedisHandle {
   close(): Promise<void>;
 }
 
-export async function openRedis(opts: { redisUrl?: string; dataDir: string; logger: Logger }): Promise<RedisHandle> {
-  const url = opts.redisUrl ?? DEFAULT_REDIS_URL;
+/** `defaultUrl` is where to look when REDIS_URL is unset (DEFAULT_REDIS_URL; tests point it elsewhere). */
+export async function openRedis(opts: { redisUrl?: string; defaultUrl?: string; dataDir: string; logger: Logger }): Promise<RedisHandle> {
+  const url = opts.redisUrl ?? opts.defaultUrl ?? DEFAULT_REDIS_URL;
   if (opts.redisUrl || (await answersPing(url))) return handleFor(url, undefined);
   if (!onPath('redis-server')) {
     throw new Error(`Redis is not reachable at ${url} and redis-server is not installed: install Redis (apt-get install redis-server) or set REDIS_URL`);
