@@ -1,0 +1,86 @@
+/**
+ * The `rxbridge` command as an operator runs it (the built bin/rxbridge.js): channels check, send, replay.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startHarness, TOKEN, type Harness } from './engine-harness';
+import { dftMessage, ROOT, tempProject } from './support';
+
+function rxbridge(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/rxbridge.js'), ...args], {
+    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Async variant: the engine under test runs in this process and must keep answering. */
+function rxbridgeAsync(args: string[], env: Record<string, string> = {}): Promise<ReturnType<typeof rxbridge>> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(ROOT, 'bin/rxbridge.js'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, out: stdout, err: stderr }));
+  });
+}
+
+describe('rxbridge CLI', () => {
+  test('channels check passes on the shipped channels and mappings', () => {
+    const r = rxbridge(['channels', 'check'], { CHANNELS_DIR: path.join(ROOT, 'channels'), MAPPINGS_DIR: path.join(ROOT, 'mappings') });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('ok  channel pharmacy-inbound');
+    expect(r.out).toContain('ok  mapping dft-p03');
+  });
+
+  test('channels check names file:line:col and the reason for a bad channel, and exits 1', () => {
+    const p = tempProject({ mllpPort: 2575 });
+    const file = path.join(p.channelsDir, 'pharmacy-inbound.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  maxConnections:', '  maxConections:'));
+    const r = rxbridge(['channels', 'check'], { CHANNELS_DIR: p.channelsDir, MAPPINGS_DIR: p.mappingsDir });
+    p.cleanup();
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: unknown key "maxConections"`));
+  });
+
+  test('start exits 1 with the configuration errors when a channel is bad', () => {
+    const p = tempProject({ mllpPort: 2575 });
+    fs.writeFileSync(path.join(p.channelsDir, 'pharmacy-inbound.yaml'), 'name: Bad Name\n');
+    const r = rxbridge(['start'], { CHANNELS_DIR: p.channelsDir, MAPPINGS_DIR: p.mappingsDir, DATA_DIR: p.dataDir });
+    p.cleanup();
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('configuration errors');
+    expect(r.err).toMatch(/pharmacy-inbound\.yaml:1:\d+:/);
+  });
+
+  test('unknown command prints usage and exits 2', () => {
+    const r = rxbridge(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('usage:');
+  });
+
+  describe('against a running engine', () => {
+    let h: Harness;
+    beforeAll(async () => { h = await startHarness({ store: 'postgres' }); });
+    afterAll(async () => { await h.close(); });
+
+    test('send prints each ACK; replay queues a replay through the API', async () => {
+      const file = path.join(h.project.root, 'two.hl7');
+      fs.writeFileSync(file, [
+        dftMessage({ controlId: 'CLI-1', patientId: 'CP1', lines: [{ txn: 'CLI-1-1', code: '90471', amount: '5' }] }),
+        dftMessage({ controlId: 'CLI-2', patientId: 'CP2', lines: [{ txn: 'CLI-2-1', code: '90471', amount: '5' }] }),
+      ].join('\n').replace(/\r/g, '\n'));
+      const sent = await rxbridgeAsync(['send', file, '--port', String(h.mllpPort)]);
+      expect(sent.code).toBe(0);
+      expect(sent.out).toContain('MSA|AA|CLI-1');
+      expect(sent.out).toContain('MSA|AA|CLI-2');
+      const row = await h.engine.store.db.selectFrom('messages').select('id').where('control_id', '=', 'CLI-1').executeTakeFirstOrThrow();
+      await h.waitForStatus(String(row.id), ['processed']);
+      const port = String(h.engine.httpAddress()!.port);
+      const replayed = await rxbridgeAsync(['replay', String(row.id), '--url', `http://127.0.0.1:${port}`], { RXBRIDGE_ADMIN_TOKEN: TOKEN });
+      expect(replayed.out).toContain(`${row.id}: replay 1 queued`);
+      expect(replayed.code).toBe(0);
+      const missing = await rxbridgeAsync(['replay', '999999', '--url', `http://127.0.0.1:${port}`], { RXBRIDGE_ADMIN_TOKEN: TOKEN });
+      expect(missing.code).toBe(1);
+      expect(missing.out).toContain('404');
+    });
+  });
+});
