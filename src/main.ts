@@ -71,6 +71,7 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
     httpPort: Number(env.HTTP_PORT ?? 8080),
     adminToken: env.RXBRIDGE_ADMIN_TOKEN || undefined,
     env,
+    queuePrefix: env.RXBRIDGE_QUEUE_PREFIX || undefined,
     sweepIntervalMs: env.RXBRIDGE_SWEEP_INTERVAL_MS ? Number(env.RXBRIDGE_SWEEP_INTERVAL_MS) : undefined,
     sweepOlderThanMs: env.RXBRIDGE_SWEEP_AGE_MS ? Number(env.RXBRIDGE_SWEEP_AGE_MS) : undefined,
   };
