@@ -40,9 +40,12 @@ export interface WorkItem {
   controlId: string;
   messageType: string;
   patientKey: string | null;
+  /** Attempts including the one just claimed. */
   attempts: number;
   content: string;
 }
+
+export type ClaimResult = { kind: 'final' } | { kind: 'wait' } | { kind: 'claimed'; item: WorkItem };
 
 export interface FailureRecord {
   code: string;
@@ -53,11 +56,12 @@ export interface FailureRecord {
 export interface MessageStorePort {
   /** Commits the raw message (one round trip). Resolves only after the commit; rejects when the store is down. */
   recordInbound(rec: InboundRecord): Promise<StoredInbound>;
-  load(id: string): Promise<WorkItem | undefined>;
-  /** True when an earlier message (lower id) of the same patient key is not final yet. */
-  hasEarlierOpen(patientKey: string, id: string): Promise<boolean>;
-  /** received|processing → processing, attempts + 1; false when the message is already final (nothing to do). */
-  beginAttempt(id: string): Promise<boolean>;
+  /**
+   * Claims the message for one pipeline attempt, in one statement: `final` when it is already finished (nothing
+   * to do), `wait` when an earlier message (lower id) of the same patient is still unfinished, otherwise it moves
+   * to processing with attempts + 1 and comes back with its latest content.
+   */
+  claim(id: string): Promise<ClaimResult>;
   /** processing → processed with its charges in one transaction; charges already recorded (same source key) are kept as they are. Returns how many charges were inserted. */
   completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number>;
   /** processing → filtered (final, no records). */

@@ -37,11 +37,11 @@ export type Outcome =
 export const ORDER_WAIT_MS = 100;
 
 export async function processMessage(id: string, deps: ProcessDeps): Promise<Outcome> {
-  const item = await deps.store.load(id);
-  if (!item || (item.status !== 'received' && item.status !== 'processing')) return { kind: 'skipped' };
-  if (item.patientKey && (await deps.store.hasEarlierOpen(item.patientKey, id))) return { kind: 'wait', delayMs: ORDER_WAIT_MS };
-  if (!(await deps.store.beginAttempt(id))) return { kind: 'skipped' };
-  const attempt = item.attempts + 1;
+  const claim = await deps.store.claim(id);
+  if (claim.kind === 'final') return { kind: 'skipped' };
+  if (claim.kind === 'wait') return { kind: 'wait', delayMs: ORDER_WAIT_MS };
+  const { item } = claim;
+  const attempt = item.attempts;
   const channel = deps.channel(item.channel);
 
   let stage: StageName = 'parse';

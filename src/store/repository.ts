@@ -6,9 +6,9 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { EngineError } from '../core/errors';
 import type { ChargeRecord } from '../mappings/charge';
 import type {
-  FailureRecord, InboundRecord, MessageStorePort, StoredInbound, WorkItem,
+  ClaimResult, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
 } from '../pipeline/ports';
-import type { Database, MessageStatus } from './types';
+import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge } from './types';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -46,53 +46,47 @@ export class MessageRepository implements MessageStorePort {
     return { id: String(row.id), status: row.status, duplicateOf: row.duplicate_of === null ? null : String(row.duplicate_of) };
   }
 
-  async load(id: string): Promise<WorkItem | undefined> {
-    const row = await this.db
-      .selectFrom('messages as m')
-      .innerJoin('message_contents as c', 'c.message_id', 'm.id')
-      .select(['m.id', 'm.channel', 'm.status', 'm.sender', 'm.control_id', 'm.message_type', 'm.patient_key', 'm.attempts', 'c.content'])
-      .where('m.id', '=', id as never)
-      .orderBy('c.version', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row) return undefined;
+  async claim(id: string): Promise<ClaimResult> {
+    // One round trip: lock the row, look for an earlier unfinished message of the same patient, move to
+    // processing and record the event, and return the latest content.
+    const result = await sql<{
+      status: MessageStatus | null; blocked: boolean; id: string | null; channel: string; sender: string; control_id: string;
+      message_type: string; patient_key: string | null; attempts: number; content: string | null;
+    }>`
+      with target as (
+        select id, status, patient_key from messages where id = ${id} for update
+      ), blocked as (
+        select 1 from messages e, target t
+         where t.patient_key is not null and e.patient_key = t.patient_key and e.id < t.id
+           and e.status in ('received', 'processing')
+         limit 1
+      ), upd as (
+        update messages m set status = 'processing', attempts = m.attempts + 1, updated_at = now()
+          from target t
+         where m.id = t.id and t.status in ('received', 'processing') and not exists (select 1 from blocked)
+        returning m.id, m.channel, m.sender, m.control_id, m.message_type, m.patient_key, m.attempts, t.status as prev_status
+      ), ev as (
+        insert into message_events (message_id, from_status, to_status, stage, detail)
+        select id, prev_status, 'processing', 'begin', 'attempt ' || attempts from upd
+      )
+      select (select status from target) as status, exists (select 1 from blocked) as blocked,
+             upd.id, upd.channel, upd.sender, upd.control_id, upd.message_type, upd.patient_key, upd.attempts,
+             (select content from message_contents c where c.message_id = upd.id order by version desc limit 1) as content
+        from (select 1) one left join upd on true`.execute(this.db);
+    const row = result.rows[0];
+    if (!row || row.status === null || FINAL_STATUSES.has(row.status)) return { kind: 'final' };
+    if (row.id === null) return row.blocked ? { kind: 'wait' } : { kind: 'final' };
     return {
-      id: String(row.id), channel: row.channel, status: row.status, sender: row.sender, controlId: row.control_id,
-      messageType: row.message_type, patientKey: row.patient_key, attempts: row.attempts, content: row.content,
+      kind: 'claimed',
+      item: {
+        id: String(row.id), channel: row.channel, status: 'processing', sender: row.sender, controlId: row.control_id,
+        messageType: row.message_type, patientKey: row.patient_key, attempts: row.attempts, content: row.content ?? '',
+      },
     };
   }
 
-  async hasEarlierOpen(patientKey: string, id: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('messages')
-      .select('id')
-      .where('patient_key', '=', patientKey)
-      .where('id', '<', id as never)
-      .where('status', 'in', ['received', 'processing'])
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
-  async beginAttempt(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('messages').select('status').where('id', '=', id as never)
-        .forUpdate().executeTakeFirst();
-      if (!before || (before.status !== 'received' && before.status !== 'processing')) return false;
-      const row = await trx
-        .updateTable('messages')
-        .set({ status: 'processing', attempts: sql`attempts + 1`, updated_at: sql`now()` })
-        .where('id', '=', id as never)
-        .where('status', 'in', ['received', 'processing'])
-        .returning(['attempts'])
-        .executeTakeFirst();
-      if (!row) return false;
-      await addEvent(trx, id, before.status, 'processing', 'begin', null, `attempt ${row.attempts}`);
-      return true;
-    });
-  }
-
   async completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
+    if (charges.every((c) => c.kind === 'charge')) return this.completeWithPlainCharges(id, charges);
     return this.db.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('messages').select(['channel', 'status']).where('id', '=', id as never)
         .forUpdate().executeTakeFirst();
@@ -102,6 +96,38 @@ export class MessageRepository implements MessageStorePort {
       await finish(trx, id, 'processed', 'write', null, `${inserted} of ${charges.length} charges new`);
       return inserted;
     });
+  }
+
+  /**
+   * Charges without reversals, in one statement (one round trip, one commit): insert the charges that are new,
+   * finish the message if it is still processing, and record the event.
+   */
+  private async completeWithPlainCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
+    const rows = charges.map((c) => chargeRow(id, '', c, null));
+    const result = await sql<{ inserted: string; finished: string }>`
+      with msg as (
+        select channel from messages where id = ${id} and status = 'processing'
+      ), ins as (
+        insert into charges (message_id, channel, source_key, reversal_of, status, transaction_id, service_date,
+                             patient_ref, code_system, code, modifiers, units, charge_amount, diagnoses,
+                             rendering_npi, ordering_npi, ndc)
+        select r.message_id, msg.channel, r.source_key, null, 'active', r.transaction_id, r.service_date::date,
+               r.patient_ref, r.code_system, r.code, r.modifiers, r.units::numeric, r.charge_amount::numeric,
+               r.diagnoses, r.rendering_npi, r.ordering_npi, r.ndc
+          from json_populate_recordset(null::charges, ${JSON.stringify(rows)}::json) r, msg
+        on conflict (source_key) do nothing
+        returning 1
+      ), upd as (
+        update messages set status = 'processed', finished_at = now(), updated_at = now(),
+               error_code = null, error_text = null, error_stage = null
+         where id = ${id} and status = 'processing'
+        returning id
+      ), ev as (
+        insert into message_events (message_id, from_status, to_status, stage, detail)
+        select id, 'processing', 'processed', 'write', (select count(*) from ins) || ${` of ${charges.length} charges new`} from upd
+      )
+      select (select count(*) from ins) as inserted, (select count(*) from upd) as finished`.execute(this.db);
+    return Number(result.rows[0]?.inserted ?? 0);
   }
 
   async completeFiltered(id: string, reason: string): Promise<void> {
@@ -197,17 +223,21 @@ async function insertCharge(trx: Transaction<Database>, messageId: string, chann
     await trx.updateTable('charges').set({ status: 'reversed' }).where('source_key', '=', reversalOf).execute();
   }
   const rows = await trx.insertInto('charges')
-    .values({
-      message_id: messageId, channel, source_key: c.sourceKey, reversal_of: reversalOf,
-      status: c.kind === 'reversal' ? 'reversal' : 'active', transaction_id: c.transactionId,
-      service_date: c.serviceDate, patient_ref: c.patientRef, code_system: c.codeSystem, code: c.code,
-      modifiers: c.modifiers, units: c.units, charge_amount: c.chargeAmount, diagnoses: c.diagnoses,
-      rendering_npi: c.renderingNpi, ordering_npi: c.orderingNpi, ndc: c.ndc,
-    })
+    .values(chargeRow(messageId, channel, c, reversalOf))
     .onConflict((oc) => oc.column('source_key').doNothing())
     .returning('id')
     .execute();
   return rows.length;
+}
+
+function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversalOf: string | null): NewCharge {
+  return {
+    message_id: messageId, channel, source_key: c.sourceKey, reversal_of: reversalOf,
+    status: c.kind === 'reversal' ? 'reversal' : 'active', transaction_id: c.transactionId,
+    service_date: c.serviceDate, patient_ref: c.patientRef, code_system: c.codeSystem, code: c.code,
+    modifiers: c.modifiers, units: c.units, charge_amount: c.chargeAmount, diagnoses: c.diagnoses,
+    rendering_npi: c.renderingNpi, ordering_npi: c.orderingNpi, ndc: c.ndc,
+  };
 }
 
 async function finish(trx: Transaction<Database>, id: string, to: MessageStatus, stage: string, code: string | null, detail: string): Promise<void> {
