@@ -137,7 +137,6 @@ async function wire(
   }
 
   const listeners = new Map<string, MllpListener>();
-  const listenerErrors = new Map<string, string>();
   if (role !== 'worker') {
     cleanups.push(() => batcher.flush());
     for (const channel of channels.filter((c) => c.enabled)) {
@@ -182,7 +181,7 @@ async function wire(
         const l = listeners.get(c.name);
         return {
           name: c.name, description: c.description,
-          state: !c.enabled ? 'disabled' : listenerErrors.has(c.name) ? 'errored' : l ? 'listening' : 'stopped',
+          state: !c.enabled ? 'disabled' : l ? 'listening' : 'stopped',
           host: c.source.host, port: l ? l.address().port : c.source.port, connections: l?.connectionCount ?? 0,
           accept: [...c.accept], routes: c.routes.map((r) => ({ types: [...r.types], mapping: r.mapping })),
         };

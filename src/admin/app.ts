@@ -13,7 +13,7 @@ import { MESSAGE_STATUSES } from '../store/types';
 export interface ChannelStatus {
   name: string;
   description: string;
-  state: 'listening' | 'stopped' | 'errored' | 'disabled';
+  state: 'listening' | 'stopped' | 'disabled';
   host: string;
   port: number;
   connections: number;

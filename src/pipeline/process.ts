@@ -34,7 +34,7 @@ export type Outcome =
   | { kind: 'dead-letter'; error: EngineError; stage: StageName };
 
 /** Delay before looking again when an earlier message of the same patient is still open. */
-export const ORDER_WAIT_MS = 100;
+export const ORDER_WAIT_MS = 50;
 
 export async function processMessage(id: string, deps: ProcessDeps): Promise<Outcome> {
   const claim = await deps.store.claim(id);
