@@ -153,8 +153,9 @@ async function wire(
           logger: log.child({ channel: channel.name }),
         },
         {
-          onFrame: async (payload, conn) => (await intake.handleFrame(payload, { remote: conn.remote })) ?? null,
-          onOversize: (head, bytes, conn) => intake.handleOversize(head, bytes, channel.source.maxFrameBytes, { remote: conn.remote }),
+          onFrame: (payload, conn) => intake.handleFrame(payload, { remote: conn.remote, connectionId: String(conn.id) }),
+          onOversize: (head, bytes, conn) =>
+            intake.handleOversize(head, bytes, channel.source.maxFrameBytes, { remote: conn.remote, connectionId: String(conn.id) }),
         },
       );
       await listener.start();

@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger';
 import { decodeHl7, normalizeSegments, resolveCharset, sniffMsh18, type Charset } from '../hl7/charset';
 import { ackMode, buildAck, newControlId, shouldSendAccept, type AckCode } from '../hl7/ack';
 import { isVersionSupported, peekMsh, type MshHeader } from '../hl7/peek';
+import { OrderedInboundWriter } from './ordered-writer';
 import type { InboundRecord, MessageStorePort } from './ports';
 
 export interface IntakeChannel {
@@ -37,6 +38,8 @@ export interface IntakeDeps {
 
 export interface FrameSource {
   remote: string;
+  /** Frames of one connection are committed in the order received (see OrderedInboundWriter). */
+  connectionId: string;
 }
 
 /** Result of the checks, before anything is stored. */
@@ -85,7 +88,11 @@ export function senderOf(header: MshHeader): string {
 }
 
 export class Intake {
-  constructor(private readonly deps: IntakeDeps) {}
+  private readonly writer: OrderedInboundWriter;
+
+  constructor(private readonly deps: IntakeDeps) {
+    this.writer = new OrderedInboundWriter((recs) => deps.store.recordInbound(recs));
+  }
 
   /** Handles one frame; resolves to the ACK text, or null when enhanced mode asks for no accept ACK. Never rejects. */
   async handleFrame(bytes: Buffer, source: FrameSource): Promise<string | null> {
@@ -97,7 +104,7 @@ export class Intake {
     }
     const record = this.recordFor(verdict, source);
     try {
-      const stored = await this.deps.store.recordInbound(record);
+      const stored = await this.writer.submit(source.connectionId, record);
       if (stored.status === 'received') this.deps.onReceived(stored.id);
       if (!verdict.ok) {
         this.deps.logger.info('message rejected', { messageId: stored.id, code: verdict.error.code, channel: this.deps.channel.name });
@@ -126,7 +133,7 @@ export class Intake {
     } catch { /* the head may be cut anywhere; store it as it is */ }
     const record = this.recordFor({ ok: false, header, text, error }, source);
     try {
-      await this.deps.store.recordInbound(record);
+      await this.writer.submit(source.connectionId, record);
     } catch {
       this.deps.logger.warn('store write failed for an oversize frame', { channel: this.deps.channel.name });
     }

@@ -54,8 +54,13 @@ export interface FailureRecord {
 }
 
 export interface MessageStorePort {
-  /** Commits the raw message (one round trip). Resolves only after the commit; rejects when the store is down. */
-  recordInbound(rec: InboundRecord): Promise<StoredInbound>;
+  /**
+   * Commits raw messages in one round trip, ids ascending in array order. Resolves (results in the same order)
+   * only after the commit; rejects when the store is down. A record is a duplicate when an earlier committed
+   * message (not rejected, not a duplicate) has its channel, sender and control id within its window; callers
+   * must not put two records with the same key in one batch.
+   */
+  recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]>;
   /**
    * Claims the message for one pipeline attempt, in one statement: `final` when it is already finished (nothing
    * to do), `wait` when an earlier message (lower id) of the same patient is still unfinished, otherwise it moves

@@ -15,35 +15,50 @@ type Db = Kysely<Database> | Transaction<Database>;
 export class MessageRepository implements MessageStorePort {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async recordInbound(rec: InboundRecord): Promise<StoredInbound> {
-    // One statement (one round trip, one commit): the duplicate check, the message row and its raw content.
-    const checkDuplicate = rec.status === 'received' && rec.duplicateWindowMs > 0 && rec.controlId !== '';
-    const result = await sql<{ id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null }>`
-      with prior as (
-        select id from messages
-         where ${checkDuplicate} and channel = ${rec.channel} and sender = ${rec.sender} and control_id = ${rec.controlId}
-           and status not in ('rejected', 'duplicate')
-           and received_at > now() - make_interval(secs => ${rec.duplicateWindowMs / 1000})
-         order by id limit 1
+  async recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]> {
+    if (recs.length === 0) return [];
+    // One statement (one round trip, one commit) for the whole batch: ids are drawn in array order, each record
+    // is checked against earlier messages for a duplicate, and its raw content is stored with it.
+    const col = <K extends keyof InboundRecord>(k: K) => recs.map((r) => r[k] ?? null);
+    const windowSecs = recs.map((r) => (r.status === 'received' && r.controlId !== '' ? r.duplicateWindowMs / 1000 : 0));
+    const result = await sql<{ ord: string; id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null }>`
+      with input as (
+        select * from unnest(
+          ${col('channel')}::text[], ${col('status')}::text[], ${col('sender')}::text[], ${col('controlId')}::text[],
+          ${col('messageType')}::text[], ${col('version')}::text[], ${col('processingId')}::text[],
+          ${col('patientKey')}::text[], ${col('remote')}::text[], ${col('errorCode')}::text[], ${col('errorText')}::text[],
+          ${col('content')}::text[], ${windowSecs}::float8[]
+        ) with ordinality as t(channel, status, sender, control_id, message_type, version, processing_id,
+                               patient_key, remote, error_code, error_text, content, window_secs, ord)
+      ), ids as (
+        select o.ord, nextval(pg_get_serial_sequence('messages', 'id')) as id
+          from (select ord from input order by ord) o
+      ), prior as (
+        select distinct on (i.ord) i.ord, m.id
+          from input i
+          join messages m on m.channel = i.channel and m.sender = i.sender and m.control_id = i.control_id
+         where i.window_secs > 0 and m.status not in ('rejected', 'duplicate')
+           and m.received_at > now() - make_interval(secs => i.window_secs)
+         order by i.ord, m.id
       ), m as (
-        insert into messages (channel, status, sender, control_id, message_type, version, processing_id,
+        insert into messages (id, channel, status, sender, control_id, message_type, version, processing_id,
                               patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at)
-        select ${rec.channel},
-               case when prior.id is null then ${rec.status} else 'duplicate' end,
-               ${rec.sender}, ${rec.controlId}, ${rec.messageType}, ${rec.version}, ${rec.processingId},
-               ${rec.patientKey}, ${rec.remote}, ${rec.errorCode ?? null}, ${rec.errorText ?? null},
-               ${rec.status === 'rejected' ? 'intake' : null}, prior.id,
-               case when prior.id is null and ${rec.status} = 'received' then null else now() end
-          from (select 1) one left join prior on true
+        select ids.id, i.channel,
+               case when p.id is null then i.status else 'duplicate' end,
+               i.sender, i.control_id, i.message_type, i.version, i.processing_id, i.patient_key, i.remote,
+               i.error_code, i.error_text, case when i.status = 'rejected' then 'intake' end, p.id,
+               case when p.id is null and i.status = 'received' then null else now() end
+          from input i join ids on ids.ord = i.ord left join prior p on p.ord = i.ord
+         order by i.ord
         returning id, status, duplicate_of
       ), c as (
         insert into message_contents (message_id, version, kind, content)
-        select id, 1, 'raw', ${rec.content} from m
+        select ids.id, 1, 'raw', i.content from input i join ids on ids.ord = i.ord
       )
-      select id, status, duplicate_of from m`.execute(this.db);
-    const row = result.rows[0];
-    if (!row) throw new Error('insert returned no row');
-    return { id: String(row.id), status: row.status, duplicateOf: row.duplicate_of === null ? null : String(row.duplicate_of) };
+      select ids.ord, m.id, m.status, m.duplicate_of from m join ids on ids.id = m.id order by ids.ord`.execute(this.db);
+    return result.rows.map((row) => ({
+      id: String(row.id), status: row.status, duplicateOf: row.duplicate_of === null ? null : String(row.duplicate_of),
+    }));
   }
 
   async claim(id: string): Promise<ClaimResult> {
