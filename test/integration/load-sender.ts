@@ -45,3 +45,37 @@ export function streamOverConnection(port: number, messages: Array<{ controlId: 
     socket.on('close', finish);
   });
 }
+
+/**
+ * One MLLP connection where each send resolves with its own ACK (ACKs come back in send order), so many
+ * independent callers can pipeline over one socket.
+ */
+export class MllpPipe {
+  private readonly socket: net.Socket;
+  private readonly decoder = new MllpDecoder({ maxFrameBytes: 1 << 20 });
+  private readonly waiting: Array<{ resolve(ack: string): void; reject(err: Error): void }> = [];
+  private readonly ready: Promise<void>;
+
+  constructor(port: number) {
+    this.socket = net.connect(port, '127.0.0.1');
+    this.ready = new Promise((resolve, reject) => { this.socket.once('connect', resolve); this.socket.once('error', reject); });
+    this.socket.on('data', (chunk) => {
+      for (const ev of this.decoder.push(chunk)) if (ev.kind === 'frame') this.waiting.shift()?.resolve(ev.payload.toString('latin1'));
+    });
+    const fail = () => { for (const w of this.waiting.splice(0)) w.reject(new Error('connection closed')); };
+    this.socket.on('close', fail);
+    this.socket.on('error', fail);
+  }
+
+  async send(text: string): Promise<string> {
+    await this.ready;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.socket.write(frame(text));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
