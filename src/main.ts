@@ -126,7 +126,7 @@ async function wire(
         mapping: (name) => mappings.get(name),
       },
       {
-        connection: workerConnection, prefix: config.queuePrefix, logger: log, onOutcome: config.onOutcome,
+        connection: workerConnection, prefix: config.queuePrefix, logger: log, onOutcome: config.onOutcome, queue,
         concurrency: Math.max(1, ...channels.map((c) => c.pipeline.concurrency)),
       },
     );

@@ -45,7 +45,11 @@ export interface WorkItem {
   content: string;
 }
 
-export type ClaimResult = { kind: 'final' } | { kind: 'wait' } | { kind: 'claimed'; item: WorkItem };
+export type ClaimResult = { kind: 'final' } | { kind: 'wait'; patientKey: string | null } | { kind: 'claimed'; item: WorkItem };
+
+export type Completion =
+  | { id: string; status: 'processed'; charges: readonly ChargeRecord[] }
+  | { id: string; status: 'filtered'; reason: string };
 
 export interface FailureRecord {
   code: string;
@@ -62,15 +66,19 @@ export interface MessageStorePort {
    */
   recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]>;
   /**
-   * Claims the message for one pipeline attempt, in one statement: `final` when it is already finished (nothing
-   * to do), `wait` when an earlier message (lower id) of the same patient is still unfinished, otherwise it moves
-   * to processing with attempts + 1 and comes back with its latest content.
+   * Claims messages for one pipeline attempt each, in one statement. Per id: `final` when it is already
+   * finished (nothing to do); `wait` when an earlier message (lower id) of the same patient is unfinished and
+   * not among `ids`; otherwise it moves to processing with attempts + 1 and comes back with its latest content.
    */
-  claim(id: string): Promise<ClaimResult>;
-  /** processing → processed with its charges in one transaction; charges already recorded (same source key) are kept as they are. Returns how many charges were inserted. */
+  claimMany(ids: readonly string[]): Promise<Map<string, ClaimResult>>;
+  /**
+   * Finishes claimed messages in one statement (one commit): each still `processing` becomes processed (with its
+   * charges, which must all be plain charges, written in the given order) or filtered (with the reason). Charges
+   * already recorded under the same source key are kept as they are. Returns the number of charges inserted.
+   */
+  completeMany(done: ReadonlyArray<Completion>): Promise<number>;
+  /** processing → processed with charges that include reversals, in one transaction (reversal links need lookups). */
   completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number>;
-  /** processing → filtered (final, no records). */
-  completeFiltered(id: string, reason: string): Promise<void>;
   /** Records a transient failure (status stays processing) as an event. */
   noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void>;
   /** processing → error: the message becomes a dead letter. */
@@ -86,7 +94,10 @@ export interface MessageStorePort {
 }
 
 export interface QueuePort {
-  /** Adds work for the message; `attemptTag` makes a replay a distinct job. Dedupe: the same id+tag is added once while it exists. */
+  /** Adds work for one message; `attemptTag` makes a replay a distinct job. The same id+tag is added once while it exists. */
   enqueue(messageId: string, attemptTag?: string): Promise<void>;
+  /** Adds work for many messages, in batches (one job carries up to a batch of ids, in id order). */
   enqueueMany(messageIds: readonly string[]): Promise<void>;
+  /** Adds work for one message that should run after `delayMs` (per-patient wait, retry backoff). */
+  enqueueLater(messageId: string, delayMs: number): Promise<void>;
 }

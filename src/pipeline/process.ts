@@ -1,17 +1,21 @@
 /**
- * One pipeline attempt for one message, against the ports. Decides; never sleeps or retries itself:
- * the queue adapter turns the outcome into "done", "try again later" or "dead letter".
+ * One pipeline attempt for a batch of messages, against the ports. Decides; never sleeps or retries itself:
+ * the queue adapter turns each outcome into "done", "try again later" or "dead letter".
  *
  * Contract:
  * - A message already final is skipped (a late or repeated job is harmless).
- * - A message whose patient has an earlier unfinished message waits (per-patient arrival order, also across
- *   retries, since a retrying message stays unfinished).
+ * - Per-patient arrival order, also across retries: a message waits while an earlier message (lower id) of the
+ *   same patient is unfinished. Within a batch, a patient's messages run in id order, and once one of them must
+ *   wait or retry, the later ones of that patient in the batch wait too.
  * - A non-retryable failure dead-letters at once; a retryable one is retried until the channel's
  *   `pipeline.attempts` is reached, then dead-letters.
+ * - Successful messages of a batch are finished in one store call (one commit); messages whose charges include
+ *   reversals are finished one by one (reversal links need lookups).
  */
-import { asEngineError, type EngineError } from '../core/errors';
+import { asEngineError, EngineError } from '../core/errors';
 import type { ChargeMappingPlan } from '../mappings/compile';
-import type { MessageStorePort } from './ports';
+import type { ChargeRecord } from '../mappings/charge';
+import type { Completion, MessageStorePort, WorkItem } from './ports';
 import { filterStage, mapStage, parseStage, type RouteTable, type StageName } from './stages';
 
 export interface ChannelRuntime extends RouteTable {
@@ -28,7 +32,7 @@ export interface ProcessDeps {
 export type Outcome =
   | { kind: 'skipped' }
   | { kind: 'wait'; delayMs: number }
-  | { kind: 'processed'; charges: number; inserted: number }
+  | { kind: 'processed'; charges: number }
   | { kind: 'filtered'; reason: string }
   | { kind: 'retry'; delayMs: number; error: EngineError; stage: StageName }
   | { kind: 'dead-letter'; error: EngineError; stage: StageName };
@@ -36,41 +40,92 @@ export type Outcome =
 /** Delay before looking again when an earlier message of the same patient is still open. */
 export const ORDER_WAIT_MS = 50;
 
-export async function processMessage(id: string, deps: ProcessDeps): Promise<Outcome> {
-  const claim = await deps.store.claim(id);
-  if (claim.kind === 'final') return { kind: 'skipped' };
-  if (claim.kind === 'wait') return { kind: 'wait', delayMs: ORDER_WAIT_MS };
-  const { item } = claim;
-  const attempt = item.attempts;
-  const channel = deps.channel(item.channel);
+type Evaluated = { kind: 'charges'; charges: ChargeRecord[] } | { kind: 'filtered'; reason: string } | { kind: 'failed'; error: EngineError; stage: StageName };
 
+/** Runs the pure stages for one claimed message. */
+export function evaluate(item: WorkItem, deps: Pick<ProcessDeps, 'channel' | 'mapping'>): Evaluated {
   let stage: StageName = 'parse';
   try {
-    if (!channel) throw asEngineError(new Error(`channel ${item.channel} is not loaded`));
+    const channel = deps.channel(item.channel);
+    if (!channel) throw new EngineError('INTERNAL', `channel ${item.channel} is not loaded`);
     const msg = parseStage(item.content);
     stage = 'filter';
     const route = filterStage(msg, channel);
-    if (route.kind === 'skip') {
-      await deps.store.completeFiltered(id, route.reason);
-      return { kind: 'filtered', reason: route.reason };
-    }
+    if (route.kind === 'skip') return { kind: 'filtered', reason: route.reason };
     stage = 'map';
     const charges = mapStage(msg, deps.mapping(route.mapping), route.mapping, {
       channel: item.channel, sender: item.sender, controlId: item.controlId,
     });
-    stage = 'write';
-    const inserted = await deps.store.completeWithCharges(id, charges);
-    return { kind: 'processed', charges: charges.length, inserted };
+    return { kind: 'charges', charges };
   } catch (err) {
-    const error = asEngineError(err);
-    const failure = { code: error.code, text: error.message, stage };
-    const attempts = channel?.pipeline.attempts ?? 1;
-    if (error.retryable && attempt < attempts) {
-      const delayMs = (channel?.pipeline.backoffMs ?? 1000) * 2 ** (attempt - 1);
-      await deps.store.noteRetry(id, failure, delayMs);
-      return { kind: 'retry', delayMs, error, stage };
-    }
-    await deps.store.deadLetter(id, failure);
-    return { kind: 'dead-letter', error, stage };
+    return { kind: 'failed', error: asEngineError(err), stage };
   }
+}
+
+export async function processBatch(ids: readonly string[], deps: ProcessDeps): Promise<Map<string, Outcome>> {
+  const ordered = [...new Set(ids)].sort((a, b) => Number(a) - Number(b));
+  const claims = await deps.store.claimMany(ordered);
+  const outcomes = new Map<string, Outcome>();
+  const heldPatients = new Set<string>();
+  const plain: Completion[] = [];
+  const individual: Array<{ item: WorkItem; charges: ChargeRecord[] }> = [];
+  const failures: Array<{ item: WorkItem; error: EngineError; stage: StageName }> = [];
+
+  for (const id of ordered) {
+    const claim = claims.get(id) ?? { kind: 'final' as const };
+    if (claim.kind === 'final') { outcomes.set(id, { kind: 'skipped' }); continue; }
+    if (claim.kind === 'wait') {
+      if (claim.patientKey) heldPatients.add(claim.patientKey);
+      outcomes.set(id, { kind: 'wait', delayMs: ORDER_WAIT_MS });
+      continue;
+    }
+    const { item } = claim;
+    if (item.patientKey && heldPatients.has(item.patientKey)) {
+      outcomes.set(id, { kind: 'wait', delayMs: ORDER_WAIT_MS });
+      continue;
+    }
+    const result = evaluate(item, deps);
+    if (result.kind === 'filtered') {
+      plain.push({ id, status: 'filtered', reason: result.reason });
+      outcomes.set(id, { kind: 'filtered', reason: result.reason });
+    } else if (result.kind === 'failed') {
+      failures.push({ item, error: result.error, stage: result.stage });
+      // A retry keeps the message open: later messages of its patient in this batch must wait for it.
+      if (result.error.retryable && item.patientKey) heldPatients.add(item.patientKey);
+    } else if (result.charges.every((c) => c.kind === 'charge')) {
+      plain.push({ id, status: 'processed', charges: result.charges });
+      outcomes.set(id, { kind: 'processed', charges: result.charges.length });
+    } else {
+      individual.push({ item, charges: result.charges });
+      // Reversals are written after the plain batch; later messages of the patient wait for them.
+      if (item.patientKey) heldPatients.add(item.patientKey);
+    }
+  }
+
+  if (plain.length > 0) await deps.store.completeMany(plain);
+  for (const { item, charges } of individual) {
+    try {
+      await deps.store.completeWithCharges(item.id, charges);
+      outcomes.set(item.id, { kind: 'processed', charges: charges.length });
+    } catch (err) {
+      const error = asEngineError(err);
+      if (error.code === 'INTERNAL') throw err; // store trouble: the whole job is retried
+      failures.push({ item, error, stage: 'write' });
+    }
+  }
+  for (const { item, error, stage } of failures) outcomes.set(item.id, await fail(item, error, stage, deps));
+  return outcomes;
+}
+
+async function fail(item: WorkItem, error: EngineError, stage: StageName, deps: ProcessDeps): Promise<Outcome> {
+  const channel = deps.channel(item.channel);
+  const failure = { code: error.code, text: error.message, stage };
+  const attempts = channel?.pipeline.attempts ?? 1;
+  if (error.retryable && item.attempts < attempts) {
+    const delayMs = (channel?.pipeline.backoffMs ?? 1000) * 2 ** (item.attempts - 1);
+    await deps.store.noteRetry(item.id, failure, delayMs);
+    return { kind: 'retry', delayMs, error, stage };
+  }
+  await deps.store.deadLetter(item.id, failure);
+  return { kind: 'dead-letter', error, stage };
 }

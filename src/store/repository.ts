@@ -6,7 +6,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { EngineError } from '../core/errors';
 import type { ChargeRecord } from '../mappings/charge';
 import type {
-  ClaimResult, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
+  ClaimResult, Completion, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
 } from '../pipeline/ports';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge } from './types';
 
@@ -61,47 +61,89 @@ export class MessageRepository implements MessageStorePort {
     }));
   }
 
-  async claim(id: string): Promise<ClaimResult> {
-    // One round trip: lock the row, look for an earlier unfinished message of the same patient, move to
-    // processing and record the event, and return the latest content.
+  async claimMany(ids: readonly string[]): Promise<Map<string, ClaimResult>> {
+    // One round trip: lock the rows, look for earlier unfinished messages of the same patient outside this
+    // batch, move the rest to processing with an event, and return each one's latest content.
     const result = await sql<{
-      status: MessageStatus | null; blocked: boolean; id: string | null; channel: string; sender: string; control_id: string;
-      message_type: string; patient_key: string | null; attempts: number; content: string | null;
+      tid: string; status: MessageStatus; blocked: boolean; patient_key: string | null; id: string | null; channel: string;
+      sender: string; control_id: string; message_type: string; attempts: number; content: string | null;
     }>`
       with target as (
-        select id, status, patient_key from messages where id = ${id} for update
-      ), blocked as (
-        select 1 from messages e, target t
-         where t.patient_key is not null and e.patient_key = t.patient_key and e.id < t.id
-           and e.status in ('received', 'processing')
-         limit 1
+        select id, status, patient_key from messages where id = any(${ids}::bigint[]) order by id for update
+      ), flagged as (
+        select t.*, exists (
+          select 1 from messages e
+           where t.patient_key is not null and e.patient_key = t.patient_key and e.id < t.id
+             and e.status in ('received', 'processing') and not (e.id = any(${ids}::bigint[]))
+        ) as blocked
+        from target t
       ), upd as (
         update messages m set status = 'processing', attempts = m.attempts + 1, updated_at = now()
-          from target t
-         where m.id = t.id and t.status in ('received', 'processing') and not exists (select 1 from blocked)
-        returning m.id, m.channel, m.sender, m.control_id, m.message_type, m.patient_key, m.attempts, t.status as prev_status
+          from flagged f
+         where m.id = f.id and f.status in ('received', 'processing') and not f.blocked
+        returning m.id, m.channel, m.sender, m.control_id, m.message_type, m.attempts, f.status as prev_status
       ), ev as (
         insert into message_events (message_id, from_status, to_status, stage, detail)
         select id, prev_status, 'processing', 'begin', 'attempt ' || attempts from upd
       )
-      select (select status from target) as status, exists (select 1 from blocked) as blocked,
-             upd.id, upd.channel, upd.sender, upd.control_id, upd.message_type, upd.patient_key, upd.attempts,
+      select f.id as tid, f.status, f.blocked, f.patient_key, upd.id, upd.channel, upd.sender, upd.control_id,
+             upd.message_type, upd.attempts,
              (select content from message_contents c where c.message_id = upd.id order by version desc limit 1) as content
-        from (select 1) one left join upd on true`.execute(this.db);
-    const row = result.rows[0];
-    if (!row || row.status === null || FINAL_STATUSES.has(row.status)) return { kind: 'final' };
-    if (row.id === null) return row.blocked ? { kind: 'wait' } : { kind: 'final' };
-    return {
-      kind: 'claimed',
-      item: {
-        id: String(row.id), channel: row.channel, status: 'processing', sender: row.sender, controlId: row.control_id,
-        messageType: row.message_type, patientKey: row.patient_key, attempts: row.attempts, content: row.content ?? '',
-      },
-    };
+        from flagged f left join upd on upd.id = f.id`.execute(this.db);
+    const out = new Map<string, ClaimResult>();
+    for (const row of result.rows) {
+      const id = String(row.tid);
+      if (FINAL_STATUSES.has(row.status)) out.set(id, { kind: 'final' });
+      else if (row.id === null) out.set(id, row.blocked ? { kind: 'wait', patientKey: row.patient_key } : { kind: 'final' });
+      else {
+        out.set(id, {
+          kind: 'claimed',
+          item: {
+            id, channel: row.channel, status: 'processing', sender: row.sender, controlId: row.control_id,
+            messageType: row.message_type, patientKey: row.patient_key, attempts: row.attempts, content: row.content ?? '',
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  async completeMany(done: ReadonlyArray<Completion>): Promise<number> {
+    if (done.length === 0) return 0;
+    const messages = done.map((d) => ({
+      id: d.id, status: d.status, detail: d.status === 'filtered' ? d.reason : `${d.charges.length} charges`,
+    }));
+    const charges = done.flatMap((d) => (d.status === 'processed' ? d.charges.map((c) => chargeRow(d.id, '', c, null)) : []));
+    const result = await sql<{ inserted: string }>`
+      with done as (
+        select * from json_to_recordset(${JSON.stringify(messages)}::json) as d(id bigint, status text, detail text)
+      ), upd as (
+        update messages m set status = d.status, finished_at = now(), updated_at = now(),
+               error_code = null, error_text = null, error_stage = null
+          from done d
+         where m.id = d.id and m.status = 'processing'
+        returning m.id, m.channel, d.status, d.detail
+      ), ins as (
+        insert into charges (message_id, channel, source_key, reversal_of, status, transaction_id, service_date,
+                             patient_ref, code_system, code, modifiers, units, charge_amount, diagnoses,
+                             rendering_npi, ordering_npi, ndc)
+        select r.message_id, upd.channel, r.source_key, null, 'active', r.transaction_id, r.service_date::date,
+               r.patient_ref, r.code_system, r.code, r.modifiers, r.units::numeric, r.charge_amount::numeric,
+               r.diagnoses, r.rendering_npi, r.ordering_npi, r.ndc
+          from json_populate_recordset(null::charges, ${JSON.stringify(charges)}::json) with ordinality as r
+          join upd on upd.id = r.message_id
+         order by r.ordinality
+        on conflict (source_key) do nothing
+        returning 1
+      ), ev as (
+        insert into message_events (message_id, from_status, to_status, stage, detail)
+        select id, 'processing', status, case when status = 'filtered' then 'filter' else 'write' end, detail from upd
+      )
+      select (select count(*) from ins) as inserted`.execute(this.db);
+    return Number(result.rows[0]?.inserted ?? 0);
   }
 
   async completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
-    if (charges.every((c) => c.kind === 'charge')) return this.completeWithPlainCharges(id, charges);
     return this.db.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('messages').select(['channel', 'status']).where('id', '=', id as never)
         .forUpdate().executeTakeFirst();
@@ -110,44 +152,6 @@ export class MessageRepository implements MessageStorePort {
       for (const charge of charges) inserted += await insertCharge(trx, id, msg.channel, charge);
       await finish(trx, id, 'processed', 'write', null, `${inserted} of ${charges.length} charges new`);
       return inserted;
-    });
-  }
-
-  /**
-   * Charges without reversals, in one statement (one round trip, one commit): insert the charges that are new,
-   * finish the message if it is still processing, and record the event.
-   */
-  private async completeWithPlainCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
-    const rows = charges.map((c) => chargeRow(id, '', c, null));
-    const result = await sql<{ inserted: string; finished: string }>`
-      with msg as (
-        select channel from messages where id = ${id} and status = 'processing'
-      ), ins as (
-        insert into charges (message_id, channel, source_key, reversal_of, status, transaction_id, service_date,
-                             patient_ref, code_system, code, modifiers, units, charge_amount, diagnoses,
-                             rendering_npi, ordering_npi, ndc)
-        select r.message_id, msg.channel, r.source_key, null, 'active', r.transaction_id, r.service_date::date,
-               r.patient_ref, r.code_system, r.code, r.modifiers, r.units::numeric, r.charge_amount::numeric,
-               r.diagnoses, r.rendering_npi, r.ordering_npi, r.ndc
-          from json_populate_recordset(null::charges, ${JSON.stringify(rows)}::json) r, msg
-        on conflict (source_key) do nothing
-        returning 1
-      ), upd as (
-        update messages set status = 'processed', finished_at = now(), updated_at = now(),
-               error_code = null, error_text = null, error_stage = null
-         where id = ${id} and status = 'processing'
-        returning id
-      ), ev as (
-        insert into message_events (message_id, from_status, to_status, stage, detail)
-        select id, 'processing', 'processed', 'write', (select count(*) from ins) || ${` of ${charges.length} charges new`} from upd
-      )
-      select (select count(*) from ins) as inserted, (select count(*) from upd) as finished`.execute(this.db);
-    return Number(result.rows[0]?.inserted ?? 0);
-  }
-
-  async completeFiltered(id: string, reason: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await finish(trx, id, 'filtered', 'filter', null, reason);
     });
   }
 

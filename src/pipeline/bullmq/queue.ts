@@ -2,8 +2,11 @@
  * The pipeline queue on BullMQ. Jobs carry the message id only (no PHI in Redis). The store is the truth:
  * a lost job is rebuilt from the store by recovery (src/pipeline/recovery.ts).
  *
- * Job ids: `m<id>` for a message's first run, `m<id>-<tag>` for a replay, so adding the same work twice while
- * a job exists is a no-op. Finished jobs are removed, so Redis holds only pending work.
+ * A job carries a batch of message ids (in id order; up to BATCH_SIZE), so the worker claims and finishes a
+ * batch with one store round trip each. Single-message jobs (replays, waits, retries) carry one id; a replay's
+ * job id is `m<id>-<tag>`, so adding it twice while it exists is a no-op. A message in two jobs is harmless: the
+ * store claims it for one attempt at a time and charges are keyed by source. Finished jobs are removed, so
+ * Redis holds only pending work.
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -12,8 +15,11 @@ import type { QueuePort } from '../ports';
 export const PIPELINE_QUEUE = 'rxbridge-pipeline';
 
 export interface PipelineJobData {
-  messageId: string;
+  messageIds: string[];
 }
+
+/** Most message ids one job carries. */
+export const BATCH_SIZE = 50;
 
 /** Retries for failures the pipeline could not even record (store down): the sweep picks up the rest. */
 const JOB_OPTIONS: JobsOptions = {
@@ -37,12 +43,19 @@ export class BullPipelineQueue implements QueuePort {
   }
 
   async enqueue(messageId: string, attemptTag?: string): Promise<void> {
-    await this.queue.add('process', { messageId }, { jobId: jobIdFor(messageId, attemptTag) });
+    await this.queue.add('process', { messageIds: [messageId] }, { jobId: jobIdFor(messageId, attemptTag) });
   }
 
   async enqueueMany(messageIds: readonly string[]): Promise<void> {
-    if (messageIds.length === 0) return;
-    await this.queue.addBulk(messageIds.map((messageId) => ({ name: 'process', data: { messageId }, opts: { jobId: jobIdFor(messageId) } })));
+    const jobs = [];
+    for (let i = 0; i < messageIds.length; i += BATCH_SIZE) {
+      jobs.push({ name: 'process', data: { messageIds: messageIds.slice(i, i + BATCH_SIZE) } });
+    }
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
+  }
+
+  async enqueueLater(messageId: string, delayMs: number): Promise<void> {
+    await this.queue.add('process', { messageIds: [messageId] }, { delay: delayMs });
   }
 
   /** Jobs waiting, delayed or active. */

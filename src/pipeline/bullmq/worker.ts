@@ -1,12 +1,13 @@
 /**
- * The pipeline worker on BullMQ: runs processMessage for each job and maps its outcome onto BullMQ:
- * wait/retry → the job is moved to delayed (store-counted attempts, not BullMQ's), dead-letter → done
- * (the store holds the dead letter), a thrown error (store down) → BullMQ retries the job.
+ * The pipeline worker on BullMQ: runs processBatch for each job's ids and maps outcomes onto the queue:
+ * wait/retry → a delayed single-message job (attempts are counted in the store, not by BullMQ);
+ * dead letter → done (the store holds it); a thrown error (store down) → BullMQ retries the whole job.
  */
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../core/logger';
-import { processMessage, type Outcome, type ProcessDeps } from '../process';
+import type { QueuePort } from '../ports';
+import { processBatch, type Outcome, type ProcessDeps } from '../process';
 import { PIPELINE_QUEUE, type PipelineJobData } from './queue';
 
 export interface PipelineWorkerOptions {
@@ -14,21 +15,22 @@ export interface PipelineWorkerOptions {
   prefix?: string;
   concurrency: number;
   logger: Logger;
-  /** Called after each outcome (metrics, tests). */
+  /** Where waits and retries are put back. */
+  queue: QueuePort;
+  /** Called after each message's outcome (metrics, tests). */
   onOutcome?: (messageId: string, outcome: Outcome) => void;
 }
 
 export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptions): Worker<PipelineJobData> {
   const worker = new Worker<PipelineJobData>(
     PIPELINE_QUEUE,
-    async (job: Job<PipelineJobData>, token?: string) => {
-      const { messageId } = job.data;
-      const outcome = await processMessage(messageId, deps);
-      opts.onOutcome?.(messageId, outcome);
-      logOutcome(opts.logger, messageId, outcome);
-      if (outcome.kind === 'wait' || outcome.kind === 'retry') {
-        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-        throw new DelayedError();
+    async (job: Job<PipelineJobData>) => {
+      const ids = Array.isArray(job.data.messageIds) ? job.data.messageIds.map(String) : [];
+      const outcomes = await processBatch(ids, deps);
+      for (const [messageId, outcome] of outcomes) {
+        if (outcome.kind === 'wait' || outcome.kind === 'retry') await opts.queue.enqueueLater(messageId, outcome.delayMs);
+        opts.onOutcome?.(messageId, outcome);
+        logOutcome(opts.logger, messageId, outcome);
       }
     },
     {
@@ -48,7 +50,7 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
 function logOutcome(log: Logger, messageId: string, outcome: Outcome): void {
   switch (outcome.kind) {
     case 'processed':
-      log.debug('message processed', { messageId, charges: outcome.inserted });
+      log.debug('message processed', { messageId, charges: outcome.charges });
       break;
     case 'retry':
       log.warn('message will be retried', { messageId, code: outcome.error.code, stage: outcome.stage, delayMs: outcome.delayMs });

@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# RxBridge production image: the engine only. It needs a Redis (REDIS_URL) and should get a Postgres
+# (DATABASE_URL); without DATABASE_URL it keeps an embedded PGlite store in the /data volume.
+# docker-compose.yml runs it with Postgres and Redis.
+#   docker build -t rxbridge .
+
+# ---- build: install everything, compile TypeScript, then drop the dev dependencies ----------------------------
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+
+# Dependencies first, as their own layer (rebuilt only when the lockfile changes). --ignore-scripts because
+# `npm ci` would run the project's `prepare` script (the build) before src/ is copied; the build runs below with
+# the devDependencies (typescript) present. No runtime dependency needs its install script: msgpackr-extract
+# ships prebuilt binaries as optional packages; @swc/core and @parcel/watcher are test tools.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+# ---- runtime: compiled code and production dependencies, run as the unprivileged `node` user -----------------
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    DATA_DIR=/data \
+    HTTP_HOST=0.0.0.0
+WORKDIR /app
+
+# Code stays owned by root (read-only for the engine); only /data is writable.
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY channels ./channels
+COPY mappings ./mappings
+RUN mkdir -p /data && chown node:node /data
+
+USER node
+VOLUME /data
+# 2575: MLLP (the sample channel's ${MLLP_PORT:-2575}); 8080: admin API (HTTP_PORT).
+EXPOSE 2575 8080
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# node is PID 1 and handles SIGTERM itself (graceful shutdown: stop accepting, drain ACKs, close the store).
+CMD ["node", "bin/rxbridge.js", "start"]

@@ -1,0 +1,380 @@
+import path from 'node:path';
+import { EngineError } from '../../src/core/errors';
+import type { ChargeRecord } from '../../src/mappings/charge';
+import type { ChargeMappingPlan } from '../../src/mappings/compile';
+import { loadMappings } from '../../src/mappings/load';
+import type { ClaimResult, Completion, FailureRecord, MessageStorePort, WorkItem } from '../../src/pipeline/ports';
+import { evaluate, ORDER_WAIT_MS, processBatch, type ChannelRuntime, type ProcessDeps } from '../../src/pipeline/process';
+
+const plans = loadMappings(path.join(__dirname, '../../mappings'), {});
+
+// ---------------------------------------------------------------------------------------------------------------
+// An in-memory MessageStorePort with the claim/complete semantics the port documents.
+
+interface StoredMessage {
+  id: string;
+  channel: string;
+  status: 'received' | 'processing' | 'processed' | 'filtered' | 'error' | 'rejected' | 'duplicate';
+  sender: string;
+  controlId: string;
+  messageType: string;
+  patientKey: string | null;
+  attempts: number;
+  content: string;
+  filterReason?: string;
+  failure?: FailureRecord;
+}
+
+const FINAL = new Set(['processed', 'filtered', 'error', 'rejected', 'duplicate']);
+const OPEN = new Set(['received', 'processing']);
+
+class MemoryStore implements MessageStorePort {
+  readonly messages = new Map<string, StoredMessage>();
+  readonly charges = new Map<string, ChargeRecord>();
+  readonly calls: string[] = [];
+  readonly retries: Array<{ id: string; failure: FailureRecord; delayMs: number }> = [];
+  /** Replace to make completeWithCharges fail (e.g. a reversal whose target is not recorded yet). */
+  completeWithChargesHook: ((id: string) => void) | undefined;
+
+  add(m: Partial<StoredMessage> & { id: string; content: string }): void {
+    this.messages.set(m.id, {
+      channel: 'pharmacy-inbound', status: 'received', sender: 'RXSYS|PHARM01', controlId: `CTL-${m.id}`, messageType: 'DFT^P03',
+      patientKey: null, attempts: 0, ...m,
+    });
+  }
+
+  get(id: string): StoredMessage {
+    const m = this.messages.get(id);
+    if (!m) throw new Error(`no message ${id}`);
+    return m;
+  }
+
+  async recordInbound(): Promise<never> { throw new Error('not used'); }
+  async prepareReplay(): Promise<never> { throw new Error('not used'); }
+  async openMessageIds(): Promise<never> { throw new Error('not used'); }
+
+  async claimMany(ids: readonly string[]): Promise<Map<string, ClaimResult>> {
+    this.calls.push(`claimMany:${ids.join(',')}`);
+    const out = new Map<string, ClaimResult>();
+    for (const id of ids) {
+      const m = this.messages.get(id);
+      if (!m || FINAL.has(m.status)) { out.set(id, { kind: 'final' }); continue; }
+      const blocked = m.patientKey !== null && [...this.messages.values()].some((o) =>
+        o.patientKey === m.patientKey && Number(o.id) < Number(id) && OPEN.has(o.status) && !ids.includes(o.id));
+      if (blocked) { out.set(id, { kind: 'wait', patientKey: m.patientKey }); continue; }
+      m.status = 'processing';
+      m.attempts += 1;
+      const item: WorkItem = {
+        id, channel: m.channel, status: m.status, sender: m.sender, controlId: m.controlId, messageType: m.messageType,
+        patientKey: m.patientKey, attempts: m.attempts, content: m.content,
+      };
+      out.set(id, { kind: 'claimed', item });
+    }
+    return out;
+  }
+
+  private insert(charges: readonly ChargeRecord[]): number {
+    let n = 0;
+    for (const c of charges) {
+      if (this.charges.has(c.sourceKey)) continue;
+      this.charges.set(c.sourceKey, c);
+      n++;
+    }
+    return n;
+  }
+
+  async completeMany(done: ReadonlyArray<Completion>): Promise<number> {
+    this.calls.push(`completeMany:${done.map((d) => d.id).join(',')}`);
+    let n = 0;
+    for (const d of done) {
+      const m = this.get(d.id);
+      if (m.status !== 'processing') continue;
+      if (d.status === 'processed') {
+        if (d.charges.some((c) => c.kind !== 'charge')) throw new Error('completeMany takes plain charges only');
+        m.status = 'processed';
+        n += this.insert(d.charges);
+      } else {
+        m.status = 'filtered';
+        m.filterReason = d.reason;
+      }
+    }
+    return n;
+  }
+
+  async completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
+    this.calls.push(`completeWithCharges:${id}`);
+    this.completeWithChargesHook?.(id);
+    const m = this.get(id);
+    m.status = 'processed';
+    return this.insert(charges);
+  }
+
+  async noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void> {
+    this.calls.push(`noteRetry:${id}`);
+    this.retries.push({ id, failure, delayMs });
+  }
+
+  async deadLetter(id: string, failure: FailureRecord): Promise<void> {
+    this.calls.push(`deadLetter:${id}`);
+    const m = this.get(id);
+    m.status = 'error';
+    m.failure = failure;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messages and deps
+
+const ft1 = (fields: Record<number, string>): string => {
+  const max = Math.max(...Object.keys(fields).map(Number));
+  return ['FT1', ...Array.from({ length: max }, (_, i) => fields[i + 1] ?? '')].join('|');
+};
+
+function dft(control: string, ...lines: string[]): string {
+  return [
+    `MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20240115103000||DFT^P03|${control}|P|2.5.1`,
+    'EVN|P03|20240115103000',
+    'PID|1||MRN0012345^^^PHARM01^MR||DOE^JANE',
+    ...lines,
+  ].join('\r');
+}
+
+const CHARGE = ft1({ 1: '1', 2: 'TX-1', 4: '20240115', 6: 'CG', 7: '99213', 10: '1', 11: '75' });
+const CHARGE2 = ft1({ 1: '2', 2: 'TX-2', 4: '20240115', 6: 'CG', 7: 'MTM-INIT', 10: '1', 11: '50' });
+const CREDIT = ft1({ 1: '1', 2: 'TX-9', 4: '20240116', 6: 'CD', 7: '99213', 10: '1', 11: '-75', 31: 'TX-1' });
+const NO_DATE = ft1({ 1: '1', 6: 'CG', 7: '99213', 11: '75' });
+const ADT = 'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20240115103000||ADT^A04|CTL-A|P|2.5.1\rPID|1||MRN0012345';
+
+function channel(overrides: Partial<ChannelRuntime['pipeline']> = {}): ChannelRuntime {
+  return {
+    name: 'pharmacy-inbound',
+    pipeline: { attempts: 4, backoffMs: 100, ...overrides },
+    routeFor: (type) => (type === 'DFT^P03' ? 'dft-p03' : undefined),
+  };
+}
+
+function deps(store: MemoryStore, options: { channel?: ChannelRuntime; mapping?: (name: string) => ChargeMappingPlan | undefined } = {}): ProcessDeps {
+  const ch = options.channel ?? channel();
+  return {
+    store,
+    channel: (name) => (name === ch.name ? ch : undefined),
+    mapping: options.mapping ?? ((name) => plans.get(name)),
+  };
+}
+
+async function one(id: string, store: MemoryStore, d: ProcessDeps = deps(store)) {
+  const outcomes = await processBatch([id], d);
+  expect([...outcomes.keys()]).toEqual([id]);
+  return outcomes.get(id)!;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('processBatch', () => {
+  it('processes a message into charges and finishes it with one completeMany', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE, 'NTE|1', CHARGE2) });
+    expect(await one('1', store)).toEqual({ kind: 'processed', charges: 2 });
+    const m = store.get('1');
+    expect(m.status).toBe('processed');
+    expect(m.attempts).toBe(1);
+    expect([...store.charges.keys()]).toEqual(['pharmacy-inbound|RXSYS|PHARM01|CTL-1|3', 'pharmacy-inbound|RXSYS|PHARM01|CTL-1|5']);
+    expect(store.charges.get('pharmacy-inbound|RXSYS|PHARM01|CTL-1|5')).toMatchObject({ code: '99605', chargeAmount: '50.00', kind: 'charge' });
+    expect(store.calls).toEqual(['claimMany:1', 'completeMany:1']);
+  });
+
+  it('a batch is claimed once, in numeric id order (duplicates dropped), and finished in one commit', async () => {
+    const store = new MemoryStore();
+    for (const id of ['9', '10', '11']) store.add({ id, content: dft(`CTL-${id}`, CHARGE) });
+    store.add({ id: '12', content: ADT, messageType: 'ADT^A04' });
+    const outcomes = await processBatch(['11', '9', '10', '9', '12'], deps(store));
+    expect([...outcomes.keys()]).toEqual(['9', '10', '11', '12']);
+    expect(store.calls).toEqual(['claimMany:9,10,11,12', 'completeMany:9,10,11,12']);
+    expect(store.charges.size).toBe(3);
+  });
+
+  it('filters a message no route maps', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: ADT, messageType: 'ADT^A04' });
+    expect(await one('1', store)).toEqual({ kind: 'filtered', reason: 'no route maps ADT^A04' });
+    expect(store.get('1')).toMatchObject({ status: 'filtered', filterReason: 'no route maps ADT^A04' });
+    expect(store.charges.size).toBe(0);
+  });
+
+  it.each(['processed', 'filtered', 'error', 'rejected', 'duplicate'] as const)('skips a message already %s, writing nothing', async (status) => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), status, attempts: 1 });
+    expect(await one('1', store)).toEqual({ kind: 'skipped' });
+    expect(store.calls).toEqual(['claimMany:1']);
+    expect(store.get('1')).toMatchObject({ status, attempts: 1 });
+  });
+
+  it('skips an id the store does not know', async () => {
+    const store = new MemoryStore();
+    expect(await one('404', store)).toEqual({ kind: 'skipped' });
+  });
+
+  it('waits while an earlier message of the same patient is open', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P1' });
+    store.add({ id: '2', content: dft('CTL-2', CHARGE), patientKey: 'P1' });
+    store.add({ id: '3', content: dft('CTL-3', CHARGE), patientKey: 'P2' });
+    const outcomes = await processBatch(['2', '3'], deps(store));
+    expect(outcomes.get('2')).toEqual({ kind: 'wait', delayMs: ORDER_WAIT_MS });
+    expect(outcomes.get('3')).toEqual({ kind: 'processed', charges: 1 });
+    expect(store.get('2')).toMatchObject({ status: 'received', attempts: 0 });
+    // Once the earlier one is done, the later one goes.
+    expect(await one('1', store)).toEqual({ kind: 'processed', charges: 1 });
+    expect(await one('2', store)).toEqual({ kind: 'processed', charges: 1 });
+  });
+
+  it('within a batch, a patient\'s later messages wait when an earlier one waits or retries', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P1' }); // open, not in the batch
+    store.add({ id: '2', content: dft('CTL-2', CHARGE), patientKey: 'P1' });
+    store.add({ id: '3', content: dft('CTL-3', CHARGE), patientKey: 'P1' });
+    const waited = await processBatch(['2', '3'], deps(store));
+    expect([waited.get('2')?.kind, waited.get('3')?.kind]).toEqual(['wait', 'wait']);
+
+    const store2 = new MemoryStore();
+    store2.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P1' });
+    store2.add({ id: '2', content: dft('CTL-2', CHARGE), patientKey: 'P1' });
+    store2.add({ id: '3', content: dft('CTL-3', CHARGE), patientKey: 'P2' });
+    const flaky = deps(store2, { mapping: () => { throw new Error('flaky plan lookup'); } });
+    const retried = await processBatch(['1', '2', '3'], flaky);
+    expect(retried.get('1')).toMatchObject({ kind: 'retry' });
+    expect(retried.get('2')).toEqual({ kind: 'wait', delayMs: ORDER_WAIT_MS });
+    expect(retried.get('3')).toMatchObject({ kind: 'retry' }); // another patient is not held
+  });
+
+  it('dead-letters a non-retryable mapping error at once (attempt 1), with code, text and stage', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', NO_DATE) });
+    const outcome = await one('1', store);
+    expect(outcome).toMatchObject({ kind: 'dead-letter', stage: 'map' });
+    if (outcome.kind !== 'dead-letter') throw new Error('unreachable');
+    expect(outcome.error.code).toBe('MAPPING_FIELD_MISSING');
+    expect(store.get('1')).toMatchObject({ status: 'error', attempts: 1 });
+    expect(store.get('1').failure).toEqual({ code: 'MAPPING_FIELD_MISSING', text: outcome.error.message, stage: 'map' });
+    expect(store.retries).toEqual([]);
+    expect(store.charges.size).toBe(0);
+  });
+
+  it('dead-letters an unparsable message (stage parse) and a missing mapping (MAPPING_NOT_FOUND)', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: 'MSH|^~\\&|A|B|C|D|20240101||DFT^P03|C1|P|2.5.1\rthis is not a segment' });
+    store.add({ id: '2', content: dft('CTL-2', CHARGE) });
+    const outcomes = await processBatch(['1', '2'], deps(store, { mapping: () => undefined }));
+    expect(outcomes.get('1')).toMatchObject({ kind: 'dead-letter', stage: 'parse', error: { code: 'PARSE_FAILED' } });
+    expect(outcomes.get('2')).toMatchObject({ kind: 'dead-letter', stage: 'map', error: { code: 'MAPPING_NOT_FOUND' } });
+  });
+
+  it('retries REVERSAL_TARGET_MISSING with delay backoffMs × 2^(attempt-1) until attempts is reached, then dead-letters', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CREDIT), patientKey: 'P1' });
+    store.completeWithChargesHook = () => { throw new EngineError('REVERSAL_TARGET_MISSING', 'the reversed charge is not recorded yet'); };
+    const d = deps(store, { channel: channel({ attempts: 4, backoffMs: 100 }) });
+    const seen: Array<[string, number | undefined]> = [];
+    for (let i = 0; i < 4; i++) {
+      const o = await one('1', store, d);
+      seen.push([o.kind, o.kind === 'retry' ? o.delayMs : undefined]);
+      if (o.kind === 'retry' || o.kind === 'dead-letter') {
+        expect(o.error.code).toBe('REVERSAL_TARGET_MISSING');
+        expect(o.stage).toBe('write');
+      }
+    }
+    expect(seen).toEqual([['retry', 100], ['retry', 200], ['retry', 400], ['dead-letter', undefined]]);
+    expect(store.retries.map((r) => r.delayMs)).toEqual([100, 200, 400]);
+    expect(store.retries[0]!.failure).toEqual({ code: 'REVERSAL_TARGET_MISSING', text: 'the reversed charge is not recorded yet', stage: 'write' });
+    expect(store.get('1')).toMatchObject({ status: 'error', attempts: 4, failure: { code: 'REVERSAL_TARGET_MISSING', stage: 'write' } });
+    // Final now: a late job is skipped.
+    expect(await one('1', store, d)).toEqual({ kind: 'skipped' });
+  });
+
+  it('a reversal is written by completeWithCharges once its target exists', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P1' });
+    store.add({ id: '2', content: dft('CTL-2', CREDIT), patientKey: 'P1' });
+    const outcomes = await processBatch(['1', '2'], deps(store));
+    expect(outcomes.get('1')).toEqual({ kind: 'processed', charges: 1 });
+    expect(outcomes.get('2')).toEqual({ kind: 'processed', charges: 1 });
+    expect(store.calls).toEqual(['claimMany:1,2', 'completeMany:1', 'completeWithCharges:2']);
+    expect(store.charges.get('pharmacy-inbound|RXSYS|PHARM01|CTL-2|3')).toMatchObject({ kind: 'reversal', reversalOfTransaction: 'TX-1' });
+  });
+
+  it('an unknown thrown Error becomes INTERNAL and is retried, then dead-lettered', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE) });
+    const d = deps(store, { channel: channel({ attempts: 2, backoffMs: 250 }), mapping: () => { throw new TypeError('plan table exploded'); } });
+    const first = await one('1', store, d);
+    expect(first).toMatchObject({ kind: 'retry', delayMs: 250, stage: 'map' });
+    if (first.kind !== 'retry') throw new Error('unreachable');
+    expect(first.error).toBeInstanceOf(EngineError);
+    expect(first.error.code).toBe('INTERNAL');
+    expect(first.error.retryable).toBe(true);
+    expect(first.error.message).toBe('TypeError: plan table exploded');
+    expect(await one('1', store, d)).toMatchObject({ kind: 'dead-letter', error: { code: 'INTERNAL' } });
+    expect(store.get('1')).toMatchObject({ status: 'error', attempts: 2 });
+  });
+
+  it('a channel that is not loaded is INTERNAL (retryable; with no channel, one attempt, so it dead-letters)', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), channel: 'gone' });
+    const outcome = await one('1', store);
+    expect(outcome).toMatchObject({ kind: 'dead-letter', stage: 'parse', error: { code: 'INTERNAL' } });
+    if (outcome.kind !== 'dead-letter') throw new Error('unreachable');
+    expect(outcome.error.retryable).toBe(true);
+  });
+
+  // BUG (src/pipeline/process.ts processBatch): a message held behind an earlier message of its patient *in the
+  // same batch* has already been claimed (claimMany moved it to processing and counted an attempt), so each such
+  // in-batch wait spends one of the channel's `pipeline.attempts`. Here (attempts: 2) message 2 waits once behind
+  // a credit of the same patient, then fails retryably on its first real attempt and is dead-lettered at once
+  // instead of being retried.
+  test.failing('an in-batch wait does not spend one of the message\'s attempts (documents a bug)', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CREDIT), patientKey: 'P1' });
+    store.add({ id: '2', content: dft('CTL-2', CREDIT), patientKey: 'P1' });
+    store.completeWithChargesHook = (id) => {
+      if (id === '2') throw new EngineError('REVERSAL_TARGET_MISSING', 'the reversed charge is not recorded yet');
+    };
+    const d = deps(store, { channel: channel({ attempts: 2, backoffMs: 100 }) });
+    const first = await processBatch(['1', '2'], d);
+    expect(first.get('1')).toEqual({ kind: 'processed', charges: 1 });
+    expect(first.get('2')).toEqual({ kind: 'wait', delayMs: ORDER_WAIT_MS });
+    expect(await one('2', store, d)).toMatchObject({ kind: 'retry', delayMs: 100 });
+  });
+
+  it('store trouble while writing reversals (a plain Error) fails the whole job', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CREDIT) });
+    store.completeWithChargesHook = () => { throw new Error('connection reset'); };
+    await expect(processBatch(['1'], deps(store))).rejects.toThrow('connection reset');
+    expect(store.get('1').status).toBe('processing');
+  });
+
+  it('a retry keeps charges already recorded under the same source key', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE) });
+    const key = 'pharmacy-inbound|RXSYS|PHARM01|CTL-1|3';
+    const earlier = { sourceKey: key, code: 'EARLIER' } as ChargeRecord;
+    store.charges.set(key, earlier);
+    expect(await one('1', store)).toEqual({ kind: 'processed', charges: 1 });
+    expect(store.charges.get(key)).toBe(earlier);
+  });
+});
+
+describe('evaluate (pure stages)', () => {
+  const item = (content: string): WorkItem => ({
+    id: '7', channel: 'pharmacy-inbound', status: 'processing', sender: 'RXSYS|PHARM01', controlId: 'CTL-7', messageType: 'DFT^P03',
+    patientKey: null, attempts: 1, content,
+  });
+  const d = { channel: () => channel(), mapping: (name: string) => plans.get(name) };
+
+  it('returns charges, filtered or failed with the stage', () => {
+    expect(evaluate(item(dft('CTL-7', CHARGE)), d)).toMatchObject({ kind: 'charges', charges: [{ sourceKey: 'pharmacy-inbound|RXSYS|PHARM01|CTL-7|3' }] });
+    expect(evaluate(item(ADT), d)).toEqual({ kind: 'filtered', reason: 'no route maps ADT^A04' });
+    expect(evaluate(item(dft('CTL-7', NO_DATE)), d)).toMatchObject({ kind: 'failed', stage: 'map', error: { code: 'MAPPING_FIELD_MISSING' } });
+    expect(evaluate(item('not hl7'), d)).toMatchObject({ kind: 'failed', stage: 'parse', error: { code: 'PARSE_FAILED' } });
+  });
+});
