@@ -68,6 +68,12 @@ async function start(args: string[], env: Record<string, string | undefined>): P
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      // A shutdown that cannot finish (Redis or the store gone) must not hang the process.
+      const force = setTimeout(() => {
+        console.error('rxbridge: shutdown did not finish in 20 s; exiting');
+        process.exit(1);
+      }, 20_000);
+      force.unref();
       running.stop().finally(resolve);
     };
     process.once('SIGTERM', stop);

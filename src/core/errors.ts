@@ -102,6 +102,14 @@ export const ERROR_CATALOGUE = {
     retryable: false, hl7: '205', http: 409,
     doc: 'A credit line (FT1-6 = CD) points at a charge that another credit already reversed.',
   },
+  VALUE_REJECTED_BY_STORE: {
+    retryable: false, hl7: '102', http: 422,
+    doc: 'The store refused a mapped value (for example an amount too large for its column). Edit the message or the mapping; then replay.',
+  },
+  ATTEMPTS_EXHAUSTED: {
+    retryable: false, hl7: '207', http: 500,
+    doc: 'The message was claimed many more times than the channel allows without finishing (the engine or store kept failing on it). Look at its events; then replay.',
+  },
   CONFIG_INVALID: {
     retryable: false, hl7: '207', http: 500,
     doc: 'A channel or mapping file failed validation. The message names file:line:col and the reason.',

@@ -22,10 +22,13 @@ const SAFE_KEYS = new Set([
 const HL7_SEGMENT = /(^|[\r\n\s"'])(MSH|PID|PV1|FT1|IN1|IN2|NK1|GT1|DG1|PR1|OBX|OBR|ORC|RXA|RXD|RXE|EVN|NTE|MSA|ERR|Z[A-Z0-9]{2})[|]/;
 const FIELD_RUN = /[^|\s]*\|[^|\s]*\|/; // two field separators in a row-ish: an HL7 fragment
 
-/** Scrubs one value: HL7-looking text is replaced. Exported for tests. */
-export function scrubValue(value: LogValue): LogValue {
+/** Keys whose values are HL7 envelope codes with component separators by nature (DFT^P03, APP^1.2.3^ISO). */
+const CARET_KEYS = new Set(['messageType', 'sender']);
+
+/** Scrubs one value: HL7-looking text is replaced. `allowCaret` keeps envelope codes readable. Exported for tests. */
+export function scrubValue(value: LogValue, allowCaret = false): LogValue {
   if (typeof value !== 'string') return value;
-  if (HL7_SEGMENT.test(value) || FIELD_RUN.test(value) || value.includes('^')) return '[redacted:hl7]';
+  if (HL7_SEGMENT.test(value) || FIELD_RUN.test(value) || (!allowCaret && value.includes('^'))) return '[redacted:hl7]';
   return value.length > 300 ? `${value.slice(0, 300)}…` : value;
 }
 
@@ -33,7 +36,7 @@ export function redactFields(fields: LogFields | undefined): Record<string, LogV
   const out: Record<string, LogValue> = {};
   if (!fields) return out;
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = SAFE_KEYS.has(key) ? scrubValue(value) : '[redacted]';
+    out[key] = SAFE_KEYS.has(key) ? scrubValue(value, CARET_KEYS.has(key)) : '[redacted]';
   }
   return out;
 }

@@ -33,10 +33,19 @@ export function normalizeDecimal(text: string, scale: number): string {
   return fromScaled(toScaled(text, scale), scale);
 }
 
-/** a × b, result with `scale` decimals (exact up to the final rounding). */
+/** Decimal places written in a decimal string (its own exact scale). */
+function placesOf(text: string): number {
+  const m = DECIMAL.exec(text.trim());
+  return m?.[3]?.length ?? 0;
+}
+
+/** a × b, result with `scale` decimals (exact up to the final rounding, half away from zero). */
 export function multiply(a: string, b: string, scale: number): string {
-  const product = toScaled(a, 6) * toScaled(b, 6); // scale 12
-  const divisor = 10n ** BigInt(12 - scale);
+  const [pa, pb] = [placesOf(a), placesOf(b)];
+  const exact = pa + pb;
+  const product = toScaled(a, pa) * toScaled(b, pb);
+  if (exact <= scale) return fromScaled(product * 10n ** BigInt(scale - exact), scale);
+  const divisor = 10n ** BigInt(exact - scale);
   const half = divisor / 2n;
   const rounded = product >= 0n ? (product + half) / divisor : (product - half) / divisor;
   return fromScaled(rounded, scale);

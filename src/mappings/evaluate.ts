@@ -15,6 +15,8 @@ export interface MappingContext {
   channel: string;
   sender: string;
   controlId: string;
+  /** The stored message id: names the source when there is no control id (source keys must stay unique). */
+  messageId?: string;
 }
 
 /** Coding-system names senders put in CE.3, to the names billing uses. */
@@ -39,19 +41,23 @@ export function evaluateChargeMapping(plan: ChargeMappingPlan, msg: Hl7Message, 
     if (!dateText) throw missing('date of service', where('serviceDate'));
     const serviceDate = hl7Date(dateText);
     if (!serviceDate) throw invalid('date of service is not a valid HL7 date', where('serviceDate'));
-    const rawCode = read('code');
-    if (!rawCode) throw missing('procedure or transaction code', where('code'));
-    const { code, system } = resolveCode(plan, rawCode, read('codeSystem'), where('code'));
+    const codeAt = firstWithIndex(plan.fields.code, seg, msg);
+    if (!codeAt.value) throw missing('procedure or transaction code', where('code'));
+    // The coding system comes from the same alternative as the code (FT1-25.3 with FT1-25.1, FT1-7.3 with FT1-7.1).
+    const systemRef = plan.fields.codeSystem?.[codeAt.index];
+    const systemText = systemRef ? first([systemRef], seg, msg) : read('codeSystem');
+    const { code, system } = resolveCode(plan, codeAt.value, systemText, where('code'));
 
     const unitsText = read('units') || plan.defaultUnits;
     if (!isDecimal(unitsText)) throw invalid('quantity is not a number', where('units'));
     const units = normalizeDecimal(unitsText, 3);
-    const chargeAmount = amountOf(read('amount'), read('unitAmount'), units, where('amount'));
+    if (Math.abs(Number(units)) >= 1e9) throw invalid('quantity is larger than 999,999,999.999', where('units'));
+    const chargeAmount = amountOf(read('amount'), read('unitAmount'), units, where('amount'), where('unitAmount'));
 
     const reverses = isCredit ? read('reverses') : '';
     if (isCredit && !reverses) throw missing('the transaction id a credit reverses', where('reverses'));
     records.push({
-      sourceKey: `${ctx.channel}|${ctx.sender}|${ctx.controlId}|${index}`,
+      sourceKey: ctx.controlId ? `${ctx.channel}|${ctx.sender}|${ctx.controlId}|${index}` : `${ctx.channel}|message:${ctx.messageId ?? ''}|${index}`,
       kind: isCredit ? 'reversal' : 'charge',
       reversalOfTransaction: isCredit ? reverses : null,
       transactionId: read('transactionId') || null,
@@ -80,16 +86,24 @@ function resolveCode(plan: ChargeMappingPlan, raw: string, systemText: string, l
   return { code: raw, system: CODE_SYSTEMS[systemText.toUpperCase()] ?? (systemText ? 'LOCAL' : 'CPT') };
 }
 
-function amountOf(amount: string, unitAmount: string, units: string, location: ReturnType<typeof locate>): string {
+/** Largest charge amount the store keeps (numeric(12, 2)). */
+const MAX_AMOUNT = 10n ** 10n;
+
+function amountOf(amount: string, unitAmount: string, units: string, location: ReturnType<typeof locate>, unitLocation: ReturnType<typeof locate>): string {
+  let result: string;
   if (amount) {
     if (!isDecimal(amount)) throw invalid('charge amount is not a number', location);
-    return normalizeDecimal(amount, 2);
+    result = normalizeDecimal(amount, 2);
+  } else if (unitAmount) {
+    if (!isDecimal(unitAmount)) throw invalid('unit amount is not a number', unitLocation);
+    result = multiply(unitAmount, units, 2);
+    location = unitLocation;
+  } else {
+    throw missing('charge amount (extended or unit amount)', location);
   }
-  if (unitAmount) {
-    if (!isDecimal(unitAmount)) throw invalid('unit amount is not a number', location);
-    return multiply(unitAmount, units, 2);
-  }
-  throw missing('charge amount (extended or unit amount)', location);
+  const whole = BigInt(result.replace('-', '').split('.')[0] ?? '0');
+  if (whole >= MAX_AMOUNT) throw invalid('charge amount is larger than 9,999,999,999.99', location);
+  return result;
 }
 
 function pick(ref: PathRef, seg: Hl7Segment, msg: Hl7Message): Hl7Segment | undefined {
@@ -97,12 +111,19 @@ function pick(ref: PathRef, seg: Hl7Segment, msg: Hl7Message): Hl7Segment | unde
 }
 
 function first(source: CompiledSource | undefined, seg: Hl7Segment, msg: Hl7Message): string {
-  for (const ref of source ?? []) {
+  return firstWithIndex(source, seg, msg).value;
+}
+
+/** The first non-empty alternative's value and its position in the source. */
+function firstWithIndex(source: CompiledSource | undefined, seg: Hl7Segment, msg: Hl7Message): { value: string; index: number } {
+  const refs = source ?? [];
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
     const target = pick(ref, seg, msg);
     const value = target ? readSegment(target, ref, msg.delimiters).trim() : '';
-    if (value) return value;
+    if (value) return { value, index: i };
   }
-  return '';
+  return { value: '', index: -1 };
 }
 
 function all(source: CompiledSource | undefined, seg: Hl7Segment, msg: Hl7Message): string[] {

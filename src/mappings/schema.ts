@@ -7,8 +7,23 @@
  * segment of that name in the message (PID-3.1).
  */
 import { z } from 'zod';
+import { parsePath } from '../hl7/path';
 
-const source = z.string().min(1).regex(/^[A-Z][A-Z0-9]{2}-\d+/, 'a source is one or more HL7 paths like FT1-7.1, separated by " | "');
+/** Checks every alternative of a source with the path parser; `[*]` only where the field takes a list. */
+function sourceOf(list: boolean) {
+  return z.string().min(1).superRefine((text, ctx) => {
+    for (const alt of text.split('|').map((a) => a.trim())) {
+      try {
+        const ref = parsePath(alt);
+        if (ref.repetition === '*' && !list) ctx.addIssue({ code: 'custom', message: `"${alt}": [*] reads a list; this field takes one value` });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `"${alt}" is not an HL7 path: ${(err as Error).message}` });
+      }
+    }
+  });
+}
+const source = sourceOf(false);
+const listSource = sourceOf(true);
 const codeEntry = z.strictObject({
   code: z.string().min(1),
   system: z.enum(['CPT', 'HCPCS', 'NDC', 'LOCAL']),
@@ -32,11 +47,11 @@ export const chargeMappingSchema = z.strictObject({
     serviceDate: source,
     code: source,
     codeSystem: source.optional(),
-    modifiers: source.optional(),
+    modifiers: listSource.optional(),
     units: source.optional(),
     amount: source.optional(),
     unitAmount: source.optional(),
-    diagnoses: source.optional(),
+    diagnoses: listSource.optional(),
     renderingNpi: source.optional(),
     orderingNpi: source.optional(),
     ndc: source.optional(),

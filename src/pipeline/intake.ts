@@ -105,7 +105,14 @@ export class Intake {
     const record = this.recordFor(verdict, source);
     try {
       const stored = await this.writer.submit(source.connectionId, record);
-      if (stored.status === 'received') this.deps.onReceived(stored.id);
+      if (stored.status === 'received') {
+        try {
+          this.deps.onReceived(stored.id);
+        } catch {
+          // Committed already: the recovery sweep enqueues it; the sender still gets its AA.
+          this.deps.logger.warn('enqueue after commit failed; the recovery sweep will pick the message up', { messageId: stored.id });
+        }
+      }
       if (!verdict.ok) {
         this.deps.logger.info('message rejected', { messageId: stored.id, code: verdict.error.code, channel: this.deps.channel.name });
         return this.ack(verdict.header, 'reject', verdict.error);

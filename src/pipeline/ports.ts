@@ -47,6 +47,15 @@ export interface WorkItem {
 
 export type ClaimResult = { kind: 'final' } | { kind: 'wait'; patientKey: string | null } | { kind: 'claimed'; item: WorkItem };
 
+/** An edited raw message for a replay, with what intake would have read from its MSH and PID. */
+export interface EditedMessage {
+  content: string;
+  messageType: string;
+  patientKey: string | null;
+  sender: string;
+  controlId: string;
+}
+
 export type Completion =
   | { id: string; status: 'processed'; charges: readonly ChargeRecord[] }
   | { id: string; status: 'filtered'; reason: string };
@@ -75,8 +84,11 @@ export interface MessageStorePort {
    * Finishes claimed messages in one statement (one commit): each still `processing` becomes processed (with its
    * charges, which must all be plain charges, written in the given order) or filtered (with the reason). Charges
    * already recorded under the same source key are kept as they are. Returns the number of charges inserted.
+   * Throws EngineError VALUE_REJECTED_BY_STORE when the store refuses a value of the batch.
    */
   completeMany(done: ReadonlyArray<Completion>): Promise<number>;
+  /** Gives back the attempt counted by claimMany for messages that were claimed but then had to wait. */
+  releaseClaims(ids: readonly string[]): Promise<void>;
   /** processing → processed with charges that include reversals, in one transaction (reversal links need lookups). */
   completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number>;
   /** Records a transient failure (status stays processing) as an event. */
@@ -88,7 +100,7 @@ export interface MessageStorePort {
    * new raw message is kept as a new content version; the original stays. Resolves to the replay number.
    * Throws EngineError NOT_FOUND, or CONFLICT for a message in flight or a duplicate.
    */
-  prepareReplay(id: string, edited: { content: string; messageType: string; patientKey: string | null } | null, actor: string): Promise<number>;
+  prepareReplay(id: string, edited: EditedMessage | null, actor: string): Promise<number>;
   /** Ids of messages that are received or processing (for recovery), oldest first, after `afterId`. */
   openMessageIds(afterId: string, limit: number, olderThanMs: number): Promise<string[]>;
 }

@@ -15,7 +15,7 @@
 import { asEngineError, EngineError } from '../core/errors';
 import type { ChargeMappingPlan } from '../mappings/compile';
 import type { ChargeRecord } from '../mappings/charge';
-import type { Completion, MessageStorePort, WorkItem } from './ports';
+import type { ClaimResult, Completion, MessageStorePort, WorkItem } from './ports';
 import { filterStage, mapStage, parseStage, type RouteTable, type StageName } from './stages';
 
 export interface ChannelRuntime extends RouteTable {
@@ -40,6 +40,9 @@ export type Outcome =
 /** Delay before looking again when an earlier message of the same patient is still open. */
 export const ORDER_WAIT_MS = 50;
 
+/** Claims beyond the channel's attempts (crashes, store trouble) before a message is given up as a dead letter. */
+export const GIVE_UP_MARGIN = 5;
+
 type Evaluated = { kind: 'charges'; charges: ChargeRecord[] } | { kind: 'filtered'; reason: string } | { kind: 'failed'; error: EngineError; stage: StageName };
 
 /** Runs the pure stages for one claimed message. */
@@ -54,7 +57,7 @@ export function evaluate(item: WorkItem, deps: Pick<ProcessDeps, 'channel' | 'ma
     if (route.kind === 'skip') return { kind: 'filtered', reason: route.reason };
     stage = 'map';
     const charges = mapStage(msg, deps.mapping(route.mapping), route.mapping, {
-      channel: item.channel, sender: item.sender, controlId: item.controlId,
+      channel: item.channel, sender: item.sender, controlId: item.controlId, messageId: item.id,
     });
     return { kind: 'charges', charges };
   } catch (err) {
@@ -70,6 +73,7 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
   const plain: Completion[] = [];
   const individual: Array<{ item: WorkItem; charges: ChargeRecord[] }> = [];
   const failures: Array<{ item: WorkItem; error: EngineError; stage: StageName }> = [];
+  const released: string[] = [];
 
   for (const id of ordered) {
     const claim = claims.get(id) ?? { kind: 'final' as const };
@@ -81,7 +85,14 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
     }
     const { item } = claim;
     if (item.patientKey && heldPatients.has(item.patientKey)) {
+      released.push(id);
       outcomes.set(id, { kind: 'wait', delayMs: ORDER_WAIT_MS });
+      continue;
+    }
+    const allowed = deps.channel(item.channel)?.pipeline.attempts ?? 1;
+    if (item.attempts > allowed + GIVE_UP_MARGIN) {
+      // Claimed again and again without finishing (crashes, store trouble on this message): stop the loop.
+      failures.push({ item, error: new EngineError('ATTEMPTS_EXHAUSTED', `claimed ${item.attempts} times without finishing`), stage: 'parse' });
       continue;
     }
     const result = evaluate(item, deps);
@@ -102,7 +113,8 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
     }
   }
 
-  if (plain.length > 0) await deps.store.completeMany(plain);
+  if (released.length > 0) await deps.store.releaseClaims(released);
+  failures.push(...(await completePlain(plain, claims, deps)));
   for (const { item, charges } of individual) {
     try {
       await deps.store.completeWithCharges(item.id, charges);
@@ -115,6 +127,28 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
   }
   for (const { item, error, stage } of failures) outcomes.set(item.id, await fail(item, error, stage, deps));
   return outcomes;
+}
+
+/**
+ * Finishes the plain completions in one call; when the store refuses a value, finishes them one by one so
+ * only the offending message fails (non-retryable: it becomes a dead letter).
+ */
+async function completePlain(plain: Completion[], claims: Map<string, ClaimResult>, deps: ProcessDeps) {
+  const failed: Array<{ item: WorkItem; error: EngineError; stage: StageName }> = [];
+  if (plain.length === 0) return failed;
+  try {
+    await deps.store.completeMany(plain);
+    return failed;
+  } catch (err) {
+    if (!(err instanceof EngineError) || err.code !== 'VALUE_REJECTED_BY_STORE') throw err;
+    if (plain.length === 1) {
+      const claim = claims.get(plain[0]!.id);
+      if (claim?.kind === 'claimed') failed.push({ item: claim.item, error: err, stage: 'write' });
+      return failed;
+    }
+  }
+  for (const one of plain) failed.push(...(await completePlain([one], claims, deps)));
+  return failed;
 }
 
 async function fail(item: WorkItem, error: EngineError, stage: StageName, deps: ProcessDeps): Promise<Outcome> {

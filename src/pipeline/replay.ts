@@ -5,8 +5,8 @@
 import { EngineError } from '../core/errors';
 import { normalizeSegments } from '../hl7/charset';
 import { peekMsh } from '../hl7/peek';
-import { patientKeyOf } from './intake';
-import type { MessageStorePort, QueuePort } from './ports';
+import { patientKeyOf, senderOf } from './intake';
+import type { EditedMessage, MessageStorePort, QueuePort } from './ports';
 
 export interface ReplayDeps {
   store: MessageStorePort;
@@ -15,11 +15,14 @@ export interface ReplayDeps {
 
 export async function replayMessage(deps: ReplayDeps, id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }> {
   if (!/^\d{1,18}$/.test(id)) throw new EngineError('BAD_REQUEST', 'message id must be a number');
-  let edited = null;
+  let edited: EditedMessage | null = null;
   if (raw !== undefined) {
     const content = normalizeSegments(raw);
     const header = peekMsh(content); // throws FRAME_NO_MSH / MSH_INVALID: answered as 4xx
-    edited = { content, messageType: `${header.messageCode}^${header.triggerEvent}`, patientKey: patientKeyOf(content, header) };
+    edited = {
+      content, messageType: `${header.messageCode}^${header.triggerEvent}`, patientKey: patientKeyOf(content, header),
+      sender: senderOf(header), controlId: header.controlId,
+    };
   }
   const replay = await deps.store.prepareReplay(id, edited, actor);
   await deps.queue.enqueue(id, `r${replay}`);

@@ -6,7 +6,7 @@ import { EngineError } from '../core/errors';
 import { parseHl7, type Hl7Message } from '../hl7/parse';
 import type { ChargeRecord } from '../mappings/charge';
 import type { ChargeMappingPlan } from '../mappings/compile';
-import { evaluateChargeMapping } from '../mappings/evaluate';
+import { evaluateChargeMapping, type MappingContext } from '../mappings/evaluate';
 
 export type StageName = 'parse' | 'filter' | 'map' | 'write';
 
@@ -29,7 +29,7 @@ export function filterStage(msg: Hl7Message, routes: RouteTable): FilterResult {
 
 export function mapStage(
   msg: Hl7Message, plan: ChargeMappingPlan | undefined, mappingName: string,
-  ctx: { channel: string; sender: string; controlId: string },
+  ctx: MappingContext,
 ): ChargeRecord[] {
   if (!plan) throw new EngineError('MAPPING_NOT_FOUND', `mapping ${mappingName} is not loaded`);
   return evaluateChargeMapping(plan, msg, ctx);

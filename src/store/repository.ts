@@ -6,7 +6,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { EngineError } from '../core/errors';
 import type { ChargeRecord } from '../mappings/charge';
 import type {
-  ClaimResult, Completion, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
+  ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
 } from '../pipeline/ports';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge } from './types';
 
@@ -110,8 +110,22 @@ export class MessageRepository implements MessageStorePort {
 
   async completeMany(done: ReadonlyArray<Completion>): Promise<number> {
     if (done.length === 0) return 0;
+    try {
+      return await this.completeManyStatement(done);
+    } catch (err) {
+      throw refusedValue(err);
+    }
+  }
+
+  async releaseClaims(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('messages').set({ attempts: sql`greatest(attempts - 1, 0)` })
+      .where('id', 'in', ids as never[]).where('status', '=', 'processing').execute();
+  }
+
+  private async completeManyStatement(done: ReadonlyArray<Completion>): Promise<number> {
     const messages = done.map((d) => ({
-      id: d.id, status: d.status, detail: d.status === 'filtered' ? d.reason : `${d.charges.length} charges`,
+      id: d.id, status: d.status, detail: d.status === 'filtered' ? d.reason : `${d.charges.length} charges mapped`,
     }));
     const charges = done.flatMap((d) => (d.status === 'processed' ? d.charges.map((c) => chargeRow(d.id, '', c, null)) : []));
     const result = await sql<{ inserted: string }>`
@@ -152,7 +166,7 @@ export class MessageRepository implements MessageStorePort {
       for (const charge of charges) inserted += await insertCharge(trx, id, msg.channel, charge);
       await finish(trx, id, 'processed', 'write', null, `${inserted} of ${charges.length} charges new`);
       return inserted;
-    });
+    }).catch((err) => { throw refusedValue(err); });
   }
 
   async noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void> {
@@ -192,7 +206,7 @@ export class MessageRepository implements MessageStorePort {
    * Puts a final message back to received for a replay, optionally with an edited raw message (kept as a new
    * content version; the original stays). Returns the replay number, or throws CONFLICT when the message is in flight.
    */
-  async prepareReplay(id: string, edited: { content: string; messageType: string; patientKey: string | null } | null, actor: string): Promise<number> {
+  async prepareReplay(id: string, edited: EditedMessage | null, actor: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('messages').select(['status', 'replays']).where('id', '=', id as never)
         .forUpdate().executeTakeFirst();
@@ -211,10 +225,16 @@ export class MessageRepository implements MessageStorePort {
           .execute();
         await trx.updateTable('messages').set({ message_type: edited.messageType, patient_key: edited.patientKey })
           .where('id', '=', id as never).execute();
+        // A frame rejected before its MSH could be read has no sender or control id; the edited message gives them.
+        await trx.updateTable('messages').set({ sender: edited.sender, control_id: edited.controlId })
+          .where('id', '=', id as never).where('control_id', '=', '').execute();
       }
       const replays = msg.replays + 1;
       await trx.updateTable('messages')
-        .set({ status: 'received', replays, finished_at: null, updated_at: sql`now()`, error_code: null, error_text: null, error_stage: null })
+        .set({
+          status: 'received', replays, attempts: 0, finished_at: null, updated_at: sql`now()`,
+          error_code: null, error_text: null, error_stage: null,
+        })
         .where('id', '=', id as never).execute();
       await addEvent(trx, id, msg.status, 'received', 'replay', null, edited ? 'replay with edited message' : 'replay', actor);
       return replays;
@@ -247,6 +267,19 @@ async function insertCharge(trx: Transaction<Database>, messageId: string, chann
     .returning('id')
     .execute();
   return rows.length;
+}
+
+/**
+ * A data or integrity error from Postgres (SQLSTATE class 22 or 23, e.g. numeric overflow) means this input
+ * can never be written: it becomes a non-retryable VALUE_REJECTED_BY_STORE. pg's message names the problem
+ * and the constraint, never the value. Anything else passes through (connection trouble is retryable).
+ */
+function refusedValue(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^2[23]/.test(code)) {
+    return new EngineError('VALUE_REJECTED_BY_STORE', `the store refused a value: ${(err as Error).message}`.slice(0, 300));
+  }
+  return err;
 }
 
 function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversalOf: string | null): NewCharge {

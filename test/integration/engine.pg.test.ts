@@ -154,6 +154,31 @@ describe('engine on Postgres', () => {
     expect(detail.json.charges[0].charge_amount).toBe('25.00');
   });
 
+  test('two frames rejected for no MSH, replayed with different edited messages, keep their own charges', async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2]) {
+      expect(segment(await h.send(`PID|1||NOMSH${n}`), 'MSA')[1]).toBe('AR');
+      const row = await h.engine.store.db.selectFrom('messages').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      ids.push(String(row.id));
+    }
+    for (const [i, id] of ids.entries()) {
+      const raw = dftMessage({ controlId: `C-EDIT-${i}`, patientId: `PE${i}`, lines: [{ txn: `TE${i}`, code: '90471', amount: '10' }] });
+      expect((await h.api('POST', `/api/messages/${id}/replay`, { raw })).status).toBe(202);
+      await h.waitForStatus(id, ['processed']);
+    }
+    for (const id of ids) expect(await chargesOf(h, id)).toHaveLength(1);
+    const detail = await h.api('GET', `/api/messages/${ids[0]}`);
+    expect(detail.json.control_id).toBe('C-EDIT-0');
+  });
+
+  test('an amount too large to bill dead-letters with the field named; the rest of the stream flows', async () => {
+    await h.send(dftMessage({ controlId: 'C-BIG', patientId: 'PBIG', lines: [{ txn: 'TBIG', code: '90471', amount: '99999999999' }] }));
+    const id = await idOf(h, 'C-BIG');
+    await h.waitForStatus(id, ['error']);
+    const detail = await h.api('GET', `/api/messages/${id}`);
+    expect(detail.json).toMatchObject({ error_code: 'MAPPING_VALUE_INVALID', error_stage: 'map' });
+  });
+
   test('the API refuses a missing or wrong token and answers bad input with 4xx and a reason', async () => {
     expect((await h.api('GET', '/api/messages', undefined, null)).status).toBe(401);
     expect((await h.api('GET', '/api/charges', undefined, 'wrong')).status).toBe(401);

@@ -29,9 +29,14 @@ test('starts a private redis-server with its data under DATA_DIR, and reuses it 
   }
 });
 
-test('an explicit REDIS_URL is used as given, even when it does not answer yet', async () => {
-  const url = `redis://127.0.0.1:${await freePort()}`;
-  const handle = await openRedis({ redisUrl: url, dataDir: os.tmpdir(), logger: silentLogger });
-  expect(handle.url).toBe(url);
+test('an explicit REDIS_URL that does not answer fails start-up with one line saying what to do', async () => {
+  const url = `redis://:secret@127.0.0.1:${await freePort()}`;
+  await expect(openRedis({ redisUrl: url, dataDir: os.tmpdir(), logger: silentLogger }))
+    .rejects.toThrow(/^Redis at REDIS_URL \(redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\) does not answer: start it, or unset REDIS_URL/);
+});
+
+test('an explicit REDIS_URL that answers is used as given', async () => {
+  const handle = await openRedis({ redisUrl: process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379', dataDir: os.tmpdir(), logger: silentLogger });
+  expect(handle.url).toBe(process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379');
   await handle.close();
 });

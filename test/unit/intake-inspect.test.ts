@@ -212,6 +212,7 @@ function fakeStore(): FakeStore {
   const store: MessageStorePort = {
     recordInbound: (recs) => behaviour(recs),
     claimMany: notUsed,
+    releaseClaims: notUsed,
     completeMany: notUsed,
     completeWithCharges: notUsed,
     noteRetry: notUsed,

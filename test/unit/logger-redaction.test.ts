@@ -147,12 +147,12 @@ interface Violation { file: string; line: number; text: string }
 
 /**
  * Calls `<anything>.debug|info|warn|error(first, ...)` whose first argument is not a plain string literal
- * ('...', "..." or a template literal without ${}). `console.*` in src/cli is exempt: that is the CLI's own
+ * ('...', "..." or a template literal without ${}). `console.*` in src/cli and src/bench (terminal tools, synthetic data only) is exempt: that is the CLI's own
  * terminal output (usage and config errors), not the engine log; anywhere else console is itself a violation.
  */
 function logCallViolations(fileName: string, source: string): Violation[] {
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const cliFile = /(^|[\\/])src[\\/]cli[\\/]/.test(fileName);
+  const cliFile = /(^|[\\/])src[\\/](cli|bench)[\\/]/.test(fileName);
   const out: Violation[] = [];
   const report = (node: ts.Node): void => {
     out.push({ file: fileName, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, text: node.getText(sf).slice(0, 120) });

@@ -302,7 +302,7 @@ describe('dft-p03 errors name the location, never the value', () => {
 
   // BUG (src/mappings/evaluate.ts amountOf): an invalid FT1-12 (unit amount) is reported at the location of
   // `amount` (FT1-11, the first path of fields.amount), so the ERR segment points the sender at the wrong field.
-  test.failing('a non-numeric unit amount is located at FT1-12 (documents a bug)', () => {
+  test('a non-numeric unit amount is located at FT1-12', () => {
     const err = thrown(() => run(dft('2.5.1', ft1({ 4: '20240115', 6: 'CG', 7: '99213', 10: '2', 12: 'FREE99' }))));
     expect(err.location).toEqual({ segment: 'FT1', sequence: 1, field: 12 });
   });
@@ -408,15 +408,20 @@ describe('loadMappings', () => {
     const err = configError(d);
     expect(err.issues).toHaveLength(1);
     expect(err.issues[0]).toMatchObject({ file: path.join(d, 'mini.yaml'), line: 9, col: 9 });
-    expect(err.message).toMatch(/HL7 paths like FT1-7\.1/);
+    expect(err.message).toMatch(/"FT1-x" is not an HL7 path/);
   });
 
-  it('a source that passes the schema but not the path parser is still a ConfigError naming the file', () => {
+  it('a bad later alternative is reported at its value, not at 1:1', () => {
     const d = dir({ 'mini.yaml': mini('mini', { code: 'FT1-7.1 | FT1-7.x' }) });
     const err = configError(d);
     expect(err.issues).toHaveLength(1);
-    expect(err.issues[0]!.file).toBe(path.join(d, 'mini.yaml'));
-    expect(err.message).toMatch(/Invalid HL7 path/);
+    expect(err.issues[0]).toMatchObject({ file: path.join(d, 'mini.yaml'), line: 9, col: 9 });
+    expect(err.message).toMatch(/"FT1-7\.x" is not an HL7 path/);
+  });
+
+  it('[*] on a single-value field is refused at load', () => {
+    const d = dir({ 'mini.yaml': mini('mini', { code: 'FT1-7[*].1' }) });
+    expect(configError(d).message).toMatch(/\[\*\] reads a list; this field takes one value/);
   });
 
   it('reports the problems of every file at once', () => {

@@ -53,6 +53,11 @@ class MemoryStore implements MessageStorePort {
   async prepareReplay(): Promise<never> { throw new Error('not used'); }
   async openMessageIds(): Promise<never> { throw new Error('not used'); }
 
+  async releaseClaims(ids: readonly string[]): Promise<void> {
+    this.calls.push(`releaseClaims:${ids.join(',')}`);
+    for (const id of ids) this.get(id).attempts -= 1;
+  }
+
   async claimMany(ids: readonly string[]): Promise<Map<string, ClaimResult>> {
     this.calls.push(`claimMany:${ids.join(',')}`);
     const out = new Map<string, ClaimResult>();
@@ -331,7 +336,7 @@ describe('processBatch', () => {
   // in-batch wait spends one of the channel's `pipeline.attempts`. Here (attempts: 2) message 2 waits once behind
   // a credit of the same patient, then fails retryably on its first real attempt and is dead-lettered at once
   // instead of being retried.
-  test.failing('an in-batch wait does not spend one of the message\'s attempts (documents a bug)', async () => {
+  test('an in-batch wait does not spend one of the message\'s attempts', async () => {
     const store = new MemoryStore();
     store.add({ id: '1', content: dft('CTL-1', CREDIT), patientKey: 'P1' });
     store.add({ id: '2', content: dft('CTL-2', CREDIT), patientKey: 'P1' });
@@ -361,6 +366,34 @@ describe('processBatch', () => {
     store.charges.set(key, earlier);
     expect(await one('1', store)).toEqual({ kind: 'processed', charges: 1 });
     expect(store.charges.get(key)).toBe(earlier);
+  });
+});
+
+describe('processBatch: values the store refuses, and endless claims', () => {
+  test('a value the store refuses dead-letters only its own message; its batch-mates are processed', async () => {
+    class RefusingStore extends MemoryStore {
+      override async completeMany(done: ReadonlyArray<Completion>): Promise<number> {
+        if (done.some((d) => d.id === '2')) throw new EngineError('VALUE_REJECTED_BY_STORE', 'the store refused a value: numeric field overflow');
+        return super.completeMany(done);
+      }
+    }
+    const store = new RefusingStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P1' });
+    store.add({ id: '2', content: dft('CTL-2', CHARGE2), patientKey: 'P2' });
+    store.add({ id: '3', content: dft('CTL-3', CHARGE), patientKey: 'P3' });
+    const outcomes = await processBatch(['1', '2', '3'], deps(store));
+    expect(outcomes.get('1')).toMatchObject({ kind: 'processed' });
+    expect(outcomes.get('3')).toMatchObject({ kind: 'processed' });
+    expect(outcomes.get('2')).toMatchObject({ kind: 'dead-letter', stage: 'write', error: { code: 'VALUE_REJECTED_BY_STORE' } });
+    expect(store.get('2').status).toBe('error');
+  });
+
+  test('a message claimed far more often than the channel allows is given up as a dead letter', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P1' });
+    store.get('1').attempts = 4 + 5; // the next claim makes it 10 > attempts (4) + margin (5)
+    const outcome = await one('1', store);
+    expect(outcome).toMatchObject({ kind: 'dead-letter', error: { code: 'ATTEMPTS_EXHAUSTED' } });
   });
 });
 

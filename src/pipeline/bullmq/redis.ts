@@ -24,7 +24,15 @@ export interface RedisHandle {
 /** `defaultUrl` is where to look when REDIS_URL is unset (DEFAULT_REDIS_URL; tests point it elsewhere). */
 export async function openRedis(opts: { redisUrl?: string; defaultUrl?: string; dataDir: string; logger: Logger }): Promise<RedisHandle> {
   const url = opts.redisUrl ?? opts.defaultUrl ?? DEFAULT_REDIS_URL;
-  if (opts.redisUrl || (await answersPing(url))) return handleFor(url, undefined);
+  if (opts.redisUrl) {
+    // An explicit server must answer (it may be starting: a few tries), else start-up fails with one line.
+    for (let i = 0; i < 10; i++) {
+      if (await answersPing(url)) return handleFor(url, undefined);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    throw new Error(`Redis at REDIS_URL (${redact(url)}) does not answer: start it, or unset REDIS_URL to use a local or private one`);
+  }
+  if (await answersPing(url)) return handleFor(url, undefined);
   if (!onPath('redis-server')) {
     throw new Error(`Redis is not reachable at ${url} and redis-server is not installed: install Redis (apt-get install redis-server) or set REDIS_URL`);
   }
@@ -53,6 +61,17 @@ function handleFor(url: string, child: ChildProcess | undefined): RedisHandle {
       await exited;
     },
   };
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 async function answersPing(url: string): Promise<boolean> {
