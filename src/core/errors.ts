@@ -40,7 +40,7 @@ export const ERROR_CATALOGUE = {
   },
   FRAME_TOO_LARGE: {
     retryable: false, hl7: '207', http: 413,
-    doc: 'The frame exceeded the channel limit `mllp.maxFrameBytes`. Raise the limit or split the message.',
+    doc: 'The frame exceeded the channel limit `source.maxFrameBytes`. Raise the limit or split the message.',
   },
   MSH_INVALID: {
     retryable: false, hl7: '102', http: 400,
@@ -60,7 +60,7 @@ export const ERROR_CATALOGUE = {
   },
   CHARSET_UNSUPPORTED: {
     retryable: false, hl7: '207', http: 400,
-    doc: 'MSH-18 names a character set the engine cannot decode (UTF-8, ISO-8859-1 and windows-1252 are read).',
+    doc: 'MSH-18 names a character set the engine cannot decode (UTF-8, ISO-8859-1, windows-1252 and ASCII are read).',
   },
   STORE_UNAVAILABLE: {
     retryable: true, hl7: '207', http: 503,
