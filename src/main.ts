@@ -4,6 +4,7 @@
  * pipeline worker, the MLLP listeners and the admin API, and returns a handle whose stop() shuts down in order:
  * stop accepting, drain in-flight ACKs, flush enqueues, close workers, close the store (PGlite: CHECKPOINT).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
@@ -150,6 +151,7 @@ async function wire(
         {
           host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
           idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
+          tls: tlsOptionsFor(channel),
           logger: log.child({ channel: channel.name }),
         },
         {
@@ -203,6 +205,23 @@ async function wire(
     store, repository, mappings, channels, listeners, queue, redisUrl: redis.url,
     httpAddress: () => (http ? { host: config.httpHost, port: httpPortOf(http) } : undefined),
     stop: stopAll,
+  };
+}
+
+/** Reads a channel's TLS files (once, at start). A missing file fails start-up naming the channel and the file. */
+function tlsOptionsFor(channel: ChannelPlan): import('node:tls').TlsOptions | undefined {
+  const t = channel.source.tls;
+  if (!t) return undefined;
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`channel ${channel.name}: cannot read TLS file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  return {
+    cert: read(t.cert), key: read(t.key), ca: t.ca ? read(t.ca) : undefined,
+    requestCert: t.requestClientCert, rejectUnauthorized: t.requestClientCert, minVersion: t.minVersion,
   };
 }
 

@@ -3,6 +3,7 @@
  * engine runs from. Strict: an unknown key anywhere is an error. Defaults are filled in by the schema, so the
  * parsed ChannelFile is complete; buildChannelPlan turns it into lookup-ready sets and a route table.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { deepFreeze, labelOf } from '../core/config-file';
 
@@ -58,6 +59,15 @@ function noRepeats(key: string) {
   };
 }
 
+/** MLLP over TLS. Paths are relative to the channel file's folder. Mutual TLS when requestClientCert is true. */
+const tlsSchema = z.strictObject({
+  cert: z.string().min(1),
+  key: z.string().min(1),
+  ca: z.string().min(1).optional(),
+  requestClientCert: z.boolean().default(false),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+});
+
 const sourceSchema = z.strictObject({
   type: z.literal('mllp', { error: 'type must be mllp (the only source type for now)' }),
   host: z.string().min(1).default(DEFAULTS.host),
@@ -66,6 +76,7 @@ const sourceSchema = z.strictObject({
   idleTimeoutMs: intIn(0, 86_400_000).default(DEFAULTS.idleTimeoutMs),
   maxConnections: intIn(1, 10_000).default(DEFAULTS.maxConnections),
   charset: z.enum(CHARSETS).default(DEFAULTS.charset),
+  tls: tlsSchema.optional(),
 });
 
 const routeSchema = z.strictObject({
@@ -132,6 +143,11 @@ export interface ChannelPlan {
     readonly maxConnections: number;
     /** Used when MSH-18 is empty. */
     readonly charset: Charset;
+    /** TLS files as absolute paths (resolved against the channel file's folder); absent = plain TCP. */
+    readonly tls?: {
+      readonly cert: string; readonly key: string; readonly ca?: string;
+      readonly requestClientCert: boolean; readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+    };
   };
   /** MSH-9 type^event values taken; anything else gets AR with condition 200. */
   readonly accept: ReadonlySet<string>;
@@ -147,6 +163,10 @@ export interface ChannelPlan {
 
 const HOUR_MS = 3_600_000;
 
+function resolveTls(t: z.infer<typeof tlsSchema>, dir: string) {
+  return { ...t, cert: path.resolve(dir, t.cert), key: path.resolve(dir, t.key), ca: t.ca && path.resolve(dir, t.ca) };
+}
+
 /** Pure: a validated channel file → its frozen plan. `file` is only recorded, never read. */
 export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
   const table = new Map<string, string>();
@@ -156,7 +176,7 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     description: ch.description,
     enabled: ch.enabled,
     file,
-    source: { ...ch.source },
+    source: { ...ch.source, tls: ch.source.tls && resolveTls(ch.source.tls, path.dirname(file)) },
     accept: new Set(ch.accept),
     processingIds: new Set(ch.processingIds),
     duplicateWindowMs: ch.duplicates.windowHours * HOUR_MS,

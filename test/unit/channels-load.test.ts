@@ -223,7 +223,7 @@ describe('loadChannels', () => {
     const err = fail(dir);
     expect(err.issues.map((i) => `${path.basename(i.file)}:${i.line}:${i.col}`)).toEqual(['a.yaml:5:3', 'b.yaml:10:14', 'c.yaml:2:4']);
     expect(err.message.split('\n')[0]).toBe(
-      `${path.join(dir, 'a.yaml')}:5:3: unknown key "prot" (allowed: type, host, port, maxFrameBytes, idleTimeoutMs, maxConnections, charset)`,
+      `${path.join(dir, 'a.yaml')}:5:3: unknown key "prot" (allowed: type, host, port, maxFrameBytes, idleTimeoutMs, maxConnections, charset, tls)`,
     );
   });
 });
@@ -261,5 +261,22 @@ describe('channelFileSchema', () => {
     const plan = buildChannelPlan(parse(text), 'c.yaml');
     expect(plan.duplicateWindowMs).toBe(0);
     expect(plan.routeFor('DFT^P11')).toBe('dft-p03');
+  });
+});
+
+describe('source.tls', () => {
+  test('relative TLS paths resolve against the channel file folder; defaults filled in', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-tls-ch-'));
+    const mappings = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-tls-map-'));
+    fs.writeFileSync(path.join(mappings, 'dft-p03.yaml'), 'name: dft-p03\n');
+    fs.writeFileSync(path.join(dir, 'a.yaml'), [
+      'name: a', 'source:', '  type: mllp', '  port: 2575', '  tls:', '    cert: certs/server.crt', '    key: certs/server.key',
+      'accept: [DFT^P03]', 'routes:', '  - types: [DFT^P03]', '    mapping: dft-p03', '',
+    ].join('\n'));
+    const [plan] = loadChannels({ dir, mappingsDir: mappings, env: {} });
+    expect(plan!.source.tls).toEqual({
+      cert: path.join(dir, 'certs/server.crt'), key: path.join(dir, 'certs/server.key'), ca: undefined,
+      requestClientCert: false, minVersion: 'TLSv1.2',
+    });
   });
 });
