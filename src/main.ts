@@ -104,7 +104,7 @@ async function wire(
   config: EngineConfig, log: Logger, role: EngineRole, channels: ChannelPlan[], mappings: MappingRegistry,
   store: Store, cleanups: Array<() => Promise<void>>, stopAll: () => Promise<void>,
 ): Promise<Engine> {
-  const repository = new MessageRepository(store.db);
+  const repository = new MessageRepository(store.db, store.pipelineDb);
   const redis: RedisHandle = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger: log });
   cleanups.push(() => redis.close());
   const queueConnection: Redis = redis.connect();

@@ -110,6 +110,6 @@ export interface QueuePort {
   enqueue(messageId: string, attemptTag?: string): Promise<void>;
   /** Adds work for many messages, in batches (one job carries up to a batch of ids, in id order). */
   enqueueMany(messageIds: readonly string[]): Promise<void>;
-  /** Adds work for one message that should run after `delayMs` (per-patient wait, retry backoff). */
-  enqueueLater(messageId: string, delayMs: number): Promise<void>;
+  /** Adds work for messages that should run after `delayMs` (per-patient wait, retry backoff), in batches. */
+  enqueueLater(messageIds: readonly string[], delayMs: number): Promise<void>;
 }

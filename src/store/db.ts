@@ -34,6 +34,8 @@ export interface OpenStoreOptions {
 
 export interface Store {
   readonly db: Kysely<Database>;
+  /** For re-derivable pipeline writes: commits asynchronously on Postgres (see MessageRepository); `db` on PGlite. */
+  readonly pipelineDb: Kysely<Database>;
   readonly kind: StoreKind;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
@@ -65,11 +67,21 @@ function openPostgres(url: string, max: number): Store {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000 });
   guardPool(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const pipelinePool = new pg.Pool({
+    connectionString: url, max: Math.max(4, Math.floor(max / 2)), connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000,
+    options: '-c synchronous_commit=off',
+  });
+  guardPool(pipelinePool);
+  const pipelineDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pipelinePool }) });
   return {
     db,
+    pipelineDb,
     kind: 'postgres',
     ping: () => pingDb(db),
-    close: () => db.destroy(),
+    close: async () => {
+      await pipelineDb.destroy();
+      await db.destroy();
+    },
   };
 }
 
@@ -89,6 +101,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
+    pipelineDb: db,
     kind: 'pglite',
     ping: () => pingDb(db),
     close: async () => {

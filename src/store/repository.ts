@@ -12,8 +12,16 @@ import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge } fro
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/**
+ * Two handles on one database. `db` commits synchronously: the raw message is durable before its ACK, and
+ * operator actions (replay) are durable when answered. `pipelineDb` may commit asynchronously: everything the
+ * pipeline writes (claims, charges, statuses, events) is derived from the stored raw message, and a commit lost
+ * in a database crash only means the message is processed again (idempotent by source key). Any later
+ * synchronous commit (a replay, a billing batch) flushes the WAL before it, so nothing built on charges can
+ * outlive them.
+ */
 export class MessageRepository implements MessageStorePort {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly pipelineDb: Kysely<Database> = db) {}
 
   async recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]> {
     if (recs.length === 0) return [];
@@ -89,7 +97,7 @@ export class MessageRepository implements MessageStorePort {
       select f.id as tid, f.status, f.blocked, f.patient_key, upd.id, upd.channel, upd.sender, upd.control_id,
              upd.message_type, upd.attempts,
              (select content from message_contents c where c.message_id = upd.id order by version desc limit 1) as content
-        from flagged f left join upd on upd.id = f.id`.execute(this.db);
+        from flagged f left join upd on upd.id = f.id`.execute(this.pipelineDb);
     const out = new Map<string, ClaimResult>();
     for (const row of result.rows) {
       const id = String(row.tid);
@@ -119,7 +127,7 @@ export class MessageRepository implements MessageStorePort {
 
   async releaseClaims(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.updateTable('messages').set({ attempts: sql`greatest(attempts - 1, 0)` })
+    await this.pipelineDb.updateTable('messages').set({ attempts: sql`greatest(attempts - 1, 0)` })
       .where('id', 'in', ids as never[]).where('status', '=', 'processing').execute();
   }
 
@@ -135,7 +143,7 @@ export class MessageRepository implements MessageStorePort {
         update messages m set status = d.status, finished_at = now(), updated_at = now(),
                error_code = null, error_text = null, error_stage = null
           from done d
-         where m.id = d.id and m.status = 'processing'
+         where m.id = any(${done.map((d) => d.id)}::bigint[]) and m.id = d.id and m.status = 'processing'
         returning m.id, m.channel, d.status, d.detail
       ), ins as (
         insert into charges (message_id, channel, source_key, reversal_of, status, transaction_id, service_date,
@@ -153,12 +161,12 @@ export class MessageRepository implements MessageStorePort {
         insert into message_events (message_id, from_status, to_status, stage, detail)
         select id, 'processing', status, case when status = 'filtered' then 'filter' else 'write' end, detail from upd
       )
-      select (select count(*) from ins) as inserted`.execute(this.db);
+      select (select count(*) from ins) as inserted`.execute(this.pipelineDb);
     return Number(result.rows[0]?.inserted ?? 0);
   }
 
   async completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.pipelineDb.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('messages').select(['channel', 'status']).where('id', '=', id as never)
         .forUpdate().executeTakeFirst();
       if (!msg || msg.status !== 'processing') return 0;
@@ -170,7 +178,7 @@ export class MessageRepository implements MessageStorePort {
   }
 
   async noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.pipelineDb.transaction().execute(async (trx) => {
       await trx.updateTable('messages')
         .set({ error_code: failure.code, error_text: failure.text, error_stage: failure.stage, updated_at: sql`now()` })
         .where('id', '=', id as never).execute();
@@ -179,7 +187,7 @@ export class MessageRepository implements MessageStorePort {
   }
 
   async deadLetter(id: string, failure: FailureRecord): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.pipelineDb.transaction().execute(async (trx) => {
       const row = await trx.updateTable('messages')
         .set({
           status: 'error', error_code: failure.code, error_text: failure.text, error_stage: failure.stage,

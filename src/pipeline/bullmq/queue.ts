@@ -54,8 +54,12 @@ export class BullPipelineQueue implements QueuePort {
     if (jobs.length > 0) await this.queue.addBulk(jobs);
   }
 
-  async enqueueLater(messageId: string, delayMs: number): Promise<void> {
-    await this.queue.add('process', { messageIds: [messageId] }, { delay: delayMs });
+  async enqueueLater(messageIds: readonly string[], delayMs: number): Promise<void> {
+    const jobs = [];
+    for (let i = 0; i < messageIds.length; i += BATCH_SIZE) {
+      jobs.push({ name: 'process', data: { messageIds: messageIds.slice(i, i + BATCH_SIZE) }, opts: { delay: delayMs } });
+    }
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
   }
 
   /** Jobs waiting, delayed or active. */
@@ -83,7 +87,7 @@ export class EnqueueBatcher {
     private readonly queue: QueuePort,
     private readonly onError: (err: unknown, count: number) => void,
     private readonly maxBatch = 200,
-    private readonly maxDelayMs = 2,
+    private readonly maxDelayMs = 25,
   ) {}
 
   add(messageId: string): void {

@@ -7,7 +7,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../core/logger';
 import type { QueuePort } from '../ports';
-import { processBatch, type Outcome, type ProcessDeps } from '../process';
+import { ORDER_WAIT_MS, processBatch, type Outcome, type ProcessDeps } from '../process';
 import { PIPELINE_QUEUE, type PipelineJobData } from './queue';
 
 export interface PipelineWorkerOptions {
@@ -27,8 +27,12 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
     async (job: Job<PipelineJobData>) => {
       const ids = Array.isArray(job.data.messageIds) ? job.data.messageIds.map(String) : [];
       const outcomes = await processBatch(ids, deps);
+      // Waiting messages go back together (one delayed job per batch), so a backlog does not splinter into
+      // single-message jobs; retries keep their own backoff.
+      const waiting = [...outcomes].filter(([, o]) => o.kind === 'wait').map(([id]) => id);
+      if (waiting.length > 0) await opts.queue.enqueueLater(waiting, ORDER_WAIT_MS);
       for (const [messageId, outcome] of outcomes) {
-        if (outcome.kind === 'wait' || outcome.kind === 'retry') await opts.queue.enqueueLater(messageId, outcome.delayMs);
+        if (outcome.kind === 'retry') await opts.queue.enqueueLater([messageId], outcome.delayMs);
         opts.onOutcome?.(messageId, outcome);
         logOutcome(opts.logger, messageId, outcome);
       }

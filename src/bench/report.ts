@@ -1,0 +1,201 @@
+/**
+ * The bench's result shapes (also the JSON written to bench-results.json) and the plain-text report: one table
+ * per scenario family, ingest as a ratio of echo at the same connections and window, and the targets of
+ * issue 2 (acceptance 6) marked met or missed. Pure.
+ */
+import type { MachineInfo } from './infra';
+import type { Summary } from './protocol';
+
+export type Kind = 'echo' | 'ingest' | 'e2e' | 'latency';
+
+export interface E2eStats {
+  /** Measured-phase messages / seconds from their first send until the last one's charges were committed. */
+  msgPerSec: number;
+  /** Messages AA-answered in the measured phase, and how many of them reached `processed`. */
+  messages: number;
+  processed: number;
+  /** False when the drain timeout ran out first (msgPerSec is then a lower bound). */
+  complete: boolean;
+  totalSeconds: number;
+  /** Time from the end of sending until the last charge commit. */
+  drainSeconds: number;
+  /** Processing rate while the sender was still sending, and the backlog left when it stopped. */
+  processedDuringSendPerSec: number;
+  backlogAtSendEnd: number;
+  /** Pipeline outcomes over the whole run (warm-up included): processed, wait, retry, ... */
+  outcomes: Record<string, number>;
+  /** Messages per status and charge rows in the database at the end (warm-up included). */
+  statuses: Record<string, number>;
+  charges: number;
+  expectedCharges: number;
+}
+
+export interface ScenarioResult {
+  kind: Kind;
+  connections: number;
+  window: number | 'paced';
+  seconds: number;
+  /** AA answers per second during the measured phase. */
+  msgPerSec: number;
+  ackLatency: Summary;
+  lateness?: Summary;
+  offeredPerSec?: number;
+  sent: number;
+  acked: number;
+  naks: number;
+  skipped: number;
+  drained: boolean;
+  cpu: { enginePct: number; generatorPct: number; machinePct: number | undefined };
+  e2e?: E2eStats;
+  /** Warning and error lines in the engine's log during the scenario (engine scenarios only). */
+  engineWarnings?: number;
+}
+
+export interface BenchReport {
+  date: string;
+  benchSeconds: number;
+  warmupSeconds: number;
+  window: number;
+  machine: MachineInfo;
+  /** Commit of the code measured; dirty = src/ had uncommitted changes (they are in the build). */
+  git?: { commit: string; dirty: boolean };
+  generator: string;
+  scenarios: ScenarioResult[];
+  /** Scenarios that could not be completed (the run goes on with the next one). */
+  failures: Array<{ scenario: string; error: string }>;
+  targets?: TargetCheck[];
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+export const TARGETS = { ingestPerSec: 3000, e2ePerSec: 1500, ackP99Ms: 25, offeredPerSec: 1000, sustainedSeconds: 60 };
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const n = (v: number): string => v.toLocaleString('en-US');
+const ms = (v: number): string => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2);
+const pct = (v: number | undefined): string => (v === undefined ? '-' : `${v}%`);
+const win = (w: number | 'paced'): string => String(w);
+
+function echoFor(all: ScenarioResult[], s: ScenarioResult): ScenarioResult | undefined {
+  return all.find((e) => e.kind === 'echo' && e.connections === s.connections && e.window === s.window);
+}
+
+/** Computes the target checks (also stored in the JSON). */
+export function checkTargets(r: BenchReport): TargetCheck[] {
+  const ingest = r.scenarios.filter((s) => s.kind === 'ingest');
+  const e2e = r.scenarios.filter((s) => s.kind === 'e2e' && s.e2e);
+  const lat = r.scenarios.find((s) => s.kind === 'latency');
+  const short = r.benchSeconds < TARGETS.sustainedSeconds ? ` (run of ${r.benchSeconds} s, not ${TARGETS.sustainedSeconds} s)` : '';
+  const checks: TargetCheck[] = [];
+  if (ingest.length > 0) {
+    const best = ingest.reduce((a, b) => (b.msgPerSec > a.msgPerSec ? b : a));
+    checks.push({
+      target: `ingest >= ${n(TARGETS.ingestPerSec)} msg/s (stored + ACKed)`,
+      measured: `best ${n(best.msgPerSec)} msg/s (${best.connections} conn, window ${best.window})${short}`,
+      met: best.msgPerSec >= TARGETS.ingestPerSec,
+    });
+  }
+  if (e2e.length > 0) {
+    const best = e2e.reduce((a, b) => ((b.e2e?.msgPerSec ?? 0) > (a.e2e?.msgPerSec ?? 0) ? b : a));
+    const complete = best.e2e?.complete ?? false;
+    checks.push({
+      target: `end to end >= ${n(TARGETS.e2ePerSec)} msg/s sustained ${TARGETS.sustainedSeconds} s`,
+      measured: `best ${n(best.e2e?.msgPerSec ?? 0)} msg/s (${best.connections} conn)${complete ? '' : ' (drain timed out)'}${short}`,
+      met: (best.e2e?.msgPerSec ?? 0) >= TARGETS.e2ePerSec && complete,
+    });
+  }
+  if (lat) {
+    const offeredMet = lat.msgPerSec >= TARGETS.offeredPerSec * 0.98;
+    checks.push({
+      target: `ACK p99 <= ${TARGETS.ackP99Ms} ms at ${n(TARGETS.offeredPerSec)} msg/s offered`,
+      measured: `p99 ${ms(lat.ackLatency.p99)} ms (p50 ${ms(lat.ackLatency.p50)}, max ${ms(lat.ackLatency.max)}) at ${n(lat.msgPerSec)} msg/s acked${short}`,
+      met: lat.ackLatency.p99 <= TARGETS.ackP99Ms && offeredMet,
+    });
+  }
+  return checks;
+}
+
+export function formatReport(r: BenchReport): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`RxBridge bench  ${r.date}${r.git ? `  (commit ${r.git.commit}${r.git.dirty ? ' + uncommitted changes in src/' : ''})` : ''}`);
+  out.push(`machine: ${m.cpus} CPUs, ${m.cpuModel}, ${m.memory} RAM, ${m.platform}; node ${m.node}; Postgres ${m.postgres}; Redis ${m.redis}`);
+  out.push(`each run: ${r.warmupSeconds} s warm-up, then ${r.benchSeconds} s measured; load generator: ${r.generator}`);
+  out.push('msg/s = AA answers per second while sending; ACK latency = send -> ACK per message, in ms, seen by the generator.');
+  out.push('CPU: engine process and generator in % of one core, machine (incl. Postgres and Redis) in % of all cores.');
+
+  const throughput = r.scenarios.filter((s) => s.kind === 'echo' || s.kind === 'ingest');
+  if (throughput.length > 0) {
+    out.push('', 'Bare MLLP echo (no storage) and ingest (committed to Postgres + enqueued, then ACKed; no worker)');
+    out.push(table(
+      ['scenario', 'conns', 'window', 'msg/s', 'ACK p50', 'ACK p99', 'ACK max', 'vs echo', 'engine CPU', 'gen CPU', 'machine CPU'],
+      throughput.map((s) => {
+        const echo = s.kind === 'ingest' ? echoFor(r.scenarios, s) : undefined;
+        return [
+          s.kind, String(s.connections), win(s.window), n(s.msgPerSec), ms(s.ackLatency.p50), ms(s.ackLatency.p99), ms(s.ackLatency.max),
+          echo && echo.msgPerSec > 0 ? `${(s.msgPerSec / echo.msgPerSec).toFixed(2)}x` : '-',
+          pct(s.cpu.enginePct), pct(s.cpu.generatorPct), pct(s.cpu.machinePct),
+        ];
+      }),
+    ));
+  }
+
+  const e2e = r.scenarios.filter((s) => s.kind === 'e2e' && s.e2e);
+  if (e2e.length > 0) {
+    out.push('', 'End to end (role all: first send -> last charge committed)');
+    out.push(table(
+      ['conns', 'window', 'e2e msg/s', 'ACKed msg/s', 'processed/s while sending', 'backlog at stop', 'drain s', 'total s',
+        'ACK p99', 'waits', 'charges db/expected', 'engine CPU', 'machine CPU'],
+      e2e.map((s) => {
+        const x = s.e2e as E2eStats;
+        return [
+          String(s.connections), win(s.window), n(x.msgPerSec) + (x.complete ? '' : ' (incomplete)'), n(s.msgPerSec),
+          n(x.processedDuringSendPerSec), n(x.backlogAtSendEnd), String(x.drainSeconds), String(x.totalSeconds),
+          ms(s.ackLatency.p99), n(x.outcomes.wait ?? 0), `${n(x.charges)}/${n(x.expectedCharges)}`,
+          pct(s.cpu.enginePct), pct(s.cpu.machinePct),
+        ];
+      }),
+    ));
+  }
+
+  const lat = r.scenarios.filter((s) => s.kind === 'latency');
+  if (lat.length > 0) {
+    out.push('', 'ACK latency under paced load (role all; open loop, 4 connections x one message every 4 ms)');
+    out.push(table(
+      ['offered msg/s', 'ACKed msg/s', 'ACK p50', 'ACK p99', 'ACK max', 'send lateness p99', 'skipped', 'processed/s while sending', 'drain s', 'engine CPU', 'machine CPU'],
+      lat.map((s) => [
+        n(s.offeredPerSec ?? 0), n(s.msgPerSec), ms(s.ackLatency.p50), ms(s.ackLatency.p99), ms(s.ackLatency.max),
+        s.lateness ? ms(s.lateness.p99) : '-', n(s.skipped), n(s.e2e?.processedDuringSendPerSec ?? 0), String(s.e2e?.drainSeconds ?? '-'),
+        pct(s.cpu.enginePct), pct(s.cpu.machinePct),
+      ]),
+    ));
+  }
+
+  const problems = r.scenarios.filter((s) => s.naks > 0 || !s.drained || (s.engineWarnings ?? 0) > 0
+    || (s.e2e && (!s.e2e.complete || s.e2e.charges !== s.e2e.expectedCharges)));
+  if (problems.length > 0) out.push('');
+  for (const s of problems) {
+    out.push(`warning: ${s.kind} ${s.connections} conn: ${s.naks} non-AA answers, all answered=${s.drained}` +
+      (s.e2e ? `, all processed=${s.e2e.complete}, charges ${s.e2e.charges}/${s.e2e.expectedCharges}` : '') +
+      `, engine log warnings ${s.engineWarnings ?? 0}`);
+  }
+
+  for (const f of r.failures) out.push(`FAILED: ${f.scenario}: ${f.error}`);
+
+  const checks = checkTargets(r);
+  r.targets = checks;
+  if (checks.length > 0) {
+    out.push('', 'Targets (issue 2, acceptance 6)');
+    out.push(table(['target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '-' : c.met ? 'MET' : 'MISSED'])));
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,353 @@
+/**
+ * `npm run bench`: throughput and ACK latency of RxBridge against real Postgres and Redis (issue 2, acceptance 6).
+ *
+ * Scenarios, each on fresh state (own database, own Redis key prefix, own temporary project):
+ * 1. echo    — our MllpListener with a handler that peeks MSH and builds an AA; no storage. The ceiling for
+ *              framing + ACK on this machine.
+ * 2. ingest  — startEngine(role 'listener'): every message committed to Postgres and enqueued, then ACKed.
+ *              No worker runs, so this is intake only. Printed also as a ratio of echo at the same load.
+ * 3. e2e     — startEngine(role 'all'): from the first send until the last message's charges are committed
+ *              (the worker's onOutcome 'processed', after its commit), checked against the database at the end.
+ * 4. latency — role 'all' with a paced open-loop sender (4 connections, one message every 4 ms each =
+ *              1,000 msg/s offered, pipelined so a slow ACK does not slow the sending): ACK p50/p99/max.
+ *
+ * The load generator (./generator.ts) runs in a separate process (child_process.fork), so sender and engine are
+ * on different processes as in production; both share this machine's cores with Postgres and Redis.
+ *
+ * Environment: BENCH_SECONDS (measured seconds per run, default 60), BENCH_WARMUP_SECONDS (default
+ * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of echo,ingest,e2e,latency), BENCH_RESULTS
+ * (JSON output path, default ./bench-results.json), BENCH_PG_ADMIN_URL, BENCH_REDIS_URL (see ./infra.ts), BENCH_CODE
+ * (names the code measured when the run is not in a git checkout), BENCH_PATIENTS (patients the messages are
+ * spread over, default 1000; for experiments).
+ * Everything is bounded by timeouts; the process exits 2 if the whole run overshoots its budget. On that, and on
+ * SIGINT/SIGTERM, the scenario in progress still drops its database and deletes its Redis keys (the generator
+ * exits by itself when its parent goes).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createLogger, silentLogger } from '../core/logger';
+import { buildAck, newControlId } from '../hl7/ack';
+import { peekMsh } from '../hl7/peek';
+import { startEngine, type Engine, type EngineRole } from '../main';
+import { MllpListener } from '../mllp/listener';
+import type { Outcome } from '../pipeline/process';
+import {
+  Generator, REDIS_URL, createDatabase, deleteRedisPrefix, freePort, gitState, machineCpu, machineInfo, tempProject, type MachineInfo,
+} from './infra';
+import type { ParentMessage, PhaseResult } from './protocol';
+import { formatReport, type BenchReport, type ScenarioResult, type E2eStats, type Kind } from './report';
+
+type RunCommand = Extract<ParentMessage, { type: 'run' }>;
+
+const SECONDS = positive(process.env.BENCH_SECONDS, 60);
+const WARMUP = positive(process.env.BENCH_WARMUP_SECONDS, Math.min(5, Math.max(1, Math.round(SECONDS / 10))));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'echo,ingest,e2e,latency').split(',').map((s) => s.trim()).filter(Boolean));
+const RESULTS = path.resolve(process.env.BENCH_RESULTS ?? 'bench-results.json');
+/** Window (messages in flight per connection) for the throughput runs. */
+const WINDOW = 32;
+/** How long the pipeline may take to finish the backlog after the sender stops. */
+const DRAIN_TIMEOUT_S = Math.max(60, 4 * SECONDS);
+const ENGINE_STOP_TIMEOUT_MS = 30_000;
+
+function positive(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+interface Plan {
+  kind: Kind;
+  connections: number;
+  /** Closed-loop window, or 'paced'. */
+  window: number | 'paced';
+}
+
+const PLANS: Plan[] = [
+  { kind: 'echo', connections: 1, window: 1 },
+  { kind: 'echo', connections: 1, window: WINDOW },
+  { kind: 'echo', connections: 4, window: WINDOW },
+  { kind: 'echo', connections: 16, window: WINDOW },
+  { kind: 'ingest', connections: 1, window: 1 },
+  { kind: 'ingest', connections: 1, window: WINDOW },
+  { kind: 'ingest', connections: 4, window: WINDOW },
+  { kind: 'ingest', connections: 16, window: WINDOW },
+  { kind: 'e2e', connections: 1, window: WINDOW },
+  { kind: 'e2e', connections: 4, window: WINDOW },
+  { kind: 'e2e', connections: 16, window: WINDOW },
+  { kind: 'latency', connections: 4, window: 'paced' },
+];
+
+/** Paced run: 4 connections × one message every 4 ms = 1,000 msg/s offered. */
+const PACED_INTERVAL_MS = 4;
+const PACED_MAX_IN_FLIGHT = 10_000;
+
+function command(plan: Plan, phase: string, seconds: number): RunCommand {
+  return plan.window === 'paced'
+    ? { type: 'run', phase, mode: 'paced', intervalMs: PACED_INTERVAL_MS, seconds, maxInFlight: PACED_MAX_IN_FLIGHT }
+    : { type: 'run', phase, mode: 'closed', window: plan.window, seconds };
+}
+
+/**
+ * CPU use over one measured phase: this process and the generator in percent of one core; the whole machine
+ * (Postgres and Redis included) in percent of all cores.
+ */
+interface CpuProbe {
+  stop(generatorCpuMs: number): { engine: number; generator: number; machine: number | undefined };
+}
+
+function cpuProbe(): CpuProbe {
+  const t0 = performance.now();
+  const own = process.cpuUsage();
+  const machine = machineCpu();
+  return {
+    stop: (generatorCpuMs) => {
+      const wall = performance.now() - t0;
+      const used = process.cpuUsage(own);
+      const m = machineCpu();
+      const pct = (ms: number): number => Math.round((ms / wall) * 100);
+      const machinePct = machine && m && m.total > machine.total
+        ? Math.round(((m.busy - machine.busy) / (m.total - machine.total)) * 100)
+        : undefined;
+      return { engine: pct((used.user + used.system) / 1000), generator: pct(generatorCpuMs), machine: machinePct };
+    },
+  };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs warm-up then the measured phase on a fresh generator connected to `port`. */
+async function drive(plan: Plan, port: number, between?: (warm: PhaseResult) => Promise<void>): Promise<{ warm: PhaseResult; run: PhaseResult; cpu: ReturnType<CpuProbe['stop']> }> {
+  const gen = new Generator();
+  try {
+    await gen.connect(port, plan.connections, 20261125);
+    const warm = await gen.run(command(plan, 'warm-up', WARMUP));
+    if (!warm.drained) throw new Error('warm-up: some messages were never answered');
+    if (between) await between(warm);
+    const probe = cpuProbe();
+    const run = await gen.run(command(plan, 'measure', SECONDS));
+    const cpu = probe.stop(run.cpuMs);
+    return { warm, run, cpu };
+  } finally {
+    await gen.close();
+  }
+}
+
+function baseResult(plan: Plan, run: PhaseResult, cpu: ReturnType<CpuProbe['stop']>): ScenarioResult {
+  return {
+    kind: plan.kind, connections: plan.connections, window: plan.window, seconds: SECONDS,
+    msgPerSec: run.msgPerSec, ackLatency: run.latency, lateness: run.lateness,
+    sent: run.sent, acked: run.acked, naks: run.naks, skipped: run.skipped, drained: run.drained,
+    cpu: { enginePct: cpu.engine, generatorPct: cpu.generator, machinePct: cpu.machine },
+    offeredPerSec: plan.window === 'paced' ? Math.round((plan.connections * 1000) / PACED_INTERVAL_MS) : undefined,
+  };
+}
+
+async function runEcho(plan: Plan): Promise<ScenarioResult> {
+  const listener = new MllpListener(
+    { host: '127.0.0.1', port: 0, maxFrameBytes: 1 << 20, idleTimeoutMs: 300_000, maxConnections: 64, logger: silentLogger },
+    {
+      onFrame: async (payload) => buildAck({ inbound: peekMsh(payload.toString('utf8')), code: 'AA', ackControlId: newControlId(), now: new Date() }),
+      onOversize: async () => null,
+    },
+  );
+  await listener.start();
+  try {
+    const { run, cpu } = await drive(plan, listener.address().port);
+    return baseResult(plan, run, cpu);
+  } finally {
+    await listener.stop(5000);
+  }
+}
+
+/** Counts of pipeline outcomes, and when the last message was processed (its charges committed). */
+class OutcomeTracker {
+  processed = 0;
+  lastProcessedAt = 0;
+  readonly kinds: Record<string, number> = {};
+
+  readonly hook = (_id: string, outcome: Outcome): void => {
+    this.kinds[outcome.kind] = (this.kinds[outcome.kind] ?? 0) + 1;
+    if (outcome.kind === 'processed') {
+      this.processed++;
+      this.lastProcessedAt = Date.now();
+    }
+  };
+
+  /** Resolves true once `count` messages are processed, false after timeoutMs. */
+  async waitFor(count: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.processed < count) {
+      if (Date.now() > deadline) return false;
+      await sleep(20);
+    }
+    return true;
+  }
+}
+
+/** Remarks from clean-up, printed after the scenario's progress line. */
+const notes: string[] = [];
+
+/** Clean-ups of the scenario in progress (database, Redis keys), run also when the bench is interrupted. */
+const pendingCleanups = new Set<() => Promise<void>>();
+
+/** Runs the pending clean-ups (at most 10 s), then exits with `code`. */
+function abort(code: number, why: string): void {
+  console.error(`\nbench: ${why}; cleaning up`);
+  const all = Promise.all([...pendingCleanups].map((c) => c().catch(() => undefined)));
+  void withTimeout(all, 10_000, 'clean-up').catch(() => undefined).finally(() => process.exit(code));
+}
+
+async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> {
+  const db = await createDatabase();
+  const project = tempProject();
+  const prefix = `rxbbench-${crypto.randomBytes(4).toString('hex')}`;
+  const logStream = fs.createWriteStream(project.logFile);
+  const tracker = new OutcomeTracker();
+  const dropState = async (): Promise<void> => {
+    await db.drop().catch((err) => notes.push(`drop database: ${(err as Error).message}`));
+    await deleteRedisPrefix(prefix).catch((err) => notes.push(`redis clean-up: ${(err as Error).message}`));
+  };
+  const onAbort = async (): Promise<void> => {
+    await dropState();
+    project.cleanup();
+  };
+  pendingCleanups.add(onAbort);
+  let engine: Engine | undefined;
+  let result: ScenarioResult | undefined;
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    const port = await freePort();
+    engine = await withTimeout(startEngine({
+      channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
+      databaseUrl: db.url, redisUrl: REDIS_URL, httpHost: '127.0.0.1', httpPort: -1,
+      env: { MLLP_PORT: String(port), MLLP_HOST: '127.0.0.1' }, role,
+      logger: createLogger({ stream: logStream, level: 'info' }), queuePrefix: prefix, onOutcome: tracker.hook,
+    }), 30_000, 'engine start');
+
+    const e2e = role === 'all';
+    // Processed-count samples (wall clock, count) during the measured phase: backlog at the end of sending.
+    const timeline: Array<[number, number]> = [];
+    const { warm, run, cpu } = await drive(plan, port, async (w) => {
+      if (!e2e) return;
+      // Start the measured phase with the warm-up's messages done, so it measures only its own messages.
+      if (!(await tracker.waitFor(w.acked, DRAIN_TIMEOUT_S * 1000))) throw new Error('warm-up messages were not processed in time');
+      sampler = setInterval(() => timeline.push([Date.now(), tracker.processed]), 100);
+    });
+    result = baseResult(plan, run, cpu);
+    if (e2e) {
+      const target = warm.acked + run.acked;
+      const sendEnd = run.startedAtEpochMs + SECONDS * 1000;
+      const complete = await tracker.waitFor(target, DRAIN_TIMEOUT_S * 1000);
+      clearInterval(sampler);
+      const end = complete ? tracker.lastProcessedAt : Date.now();
+      const done = tracker.processed - warm.acked;
+      // Last sample at or before the end of sending (samples every 100 ms).
+      let atSendEnd = 0;
+      for (const [t, count] of timeline) if (t <= sendEnd) atSendEnd = count - warm.acked;
+      const totalSeconds = (end - run.startedAtEpochMs) / 1000;
+      const stats: E2eStats = {
+        msgPerSec: Math.round(done / totalSeconds), messages: run.acked, processed: done, complete,
+        totalSeconds: round1(totalSeconds), drainSeconds: round1(Math.max(0, end - sendEnd) / 1000),
+        processedDuringSendPerSec: Math.round(atSendEnd / SECONDS), backlogAtSendEnd: Math.max(0, run.ackedInWindow - atSendEnd),
+        outcomes: { ...tracker.kinds }, expectedCharges: warm.chargeLines + run.chargeLines,
+        ...(await databaseCounts(engine)),
+      };
+      result.e2e = stats;
+    }
+    return result;
+  } finally {
+    clearInterval(sampler);
+    if (engine) await withTimeout(engine.stop(), ENGINE_STOP_TIMEOUT_MS, 'engine stop').catch((err) => notes.push(`engine stop: ${(err as Error).message}`));
+    await new Promise<void>((resolve) => logStream.end(resolve));
+    const warnings = countWarnings(project.logFile);
+    if (result) result.engineWarnings = warnings;
+    if (warnings > 0) notes.push(`the engine logged ${warnings} warning/error lines (kept in ${project.logFile})`);
+    else project.cleanup();
+    pendingCleanups.delete(onAbort);
+    await dropState();
+  }
+}
+
+async function databaseCounts(engine: Engine): Promise<{ statuses: Record<string, number>; charges: number }> {
+  const rows = await engine.store.db.selectFrom('messages').select((eb) => ['status', eb.fn.countAll<string>().as('n')])
+    .groupBy('status').execute();
+  const charges = await engine.store.db.selectFrom('charges').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+  return {
+    statuses: Object.fromEntries(rows.map((r) => [String(r.status), Number(r.n)])),
+    charges: Number(charges?.n ?? 0),
+  };
+}
+
+function countWarnings(file: string): number {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).length;
+  } catch {
+    return 0;
+  }
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+async function main(): Promise<boolean> {
+  const plans = PLANS.filter((p) => ONLY.has(p.kind));
+  const budgetS = plans.length * (SECONDS + WARMUP + 120) + plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S;
+  const watchdog = setTimeout(() => abort(2, `exceeded its time budget of ${budgetS} s`), budgetS * 1000);
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(130, `${signal} received`));
+
+  const machine: MachineInfo = await machineInfo();
+  const report: BenchReport = {
+    date: new Date().toISOString(), benchSeconds: SECONDS, warmupSeconds: WARMUP, window: WINDOW, machine,
+    git: gitState() ?? (process.env.BENCH_CODE ? { commit: process.env.BENCH_CODE, dirty: false } : undefined),
+    generator: 'separate process (child_process.fork), raw node:net MLLP sockets', scenarios: [], failures: [],
+  };
+  console.log(`RxBridge bench: ${plans.length} runs of ${SECONDS} s (+${WARMUP} s warm-up each); time limit ${Math.round(budgetS / 60)} min`);
+  console.log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memory}; node ${machine.node}; Postgres ${machine.postgres}; Redis ${machine.redis}`);
+  for (const plan of plans) {
+    const label = `${plan.kind} ${plan.connections} conn, ${plan.window === 'paced' ? 'paced' : `window ${plan.window}`}`;
+    process.stdout.write(`- ${label} ... `);
+    const started = Date.now();
+    let result: ScenarioResult;
+    try {
+      result = plan.kind === 'echo' ? await runEcho(plan) : await runEngine(plan, plan.kind === 'ingest' || process.env.BENCH_LATENCY_ROLE === 'listener' ? 'listener' : 'all');
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      console.log(`FAILED: ${message}`);
+      for (const note of notes.splice(0)) console.log(`  note: ${note}`);
+      report.failures.push({ scenario: label, error: message });
+      continue;
+    }
+    report.scenarios.push(result);
+    const e = result.e2e ? `, end to end ${result.e2e.msgPerSec} msg/s` : '';
+    console.log(`${result.msgPerSec} msg/s acked${e}, ACK p50 ${result.ackLatency.p50} ms p99 ${result.ackLatency.p99} ms (${Math.round((Date.now() - started) / 1000)} s)`);
+    for (const note of notes.splice(0)) console.log(`  note: ${note}`);
+  }
+  const text = formatReport(report);
+  console.log('');
+  console.log(text);
+  fs.writeFileSync(RESULTS, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nresults written to ${RESULTS}`);
+  return report.failures.length === 0;
+}
+
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (err: unknown) => {
+    console.error(`\nbench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
