@@ -28,6 +28,9 @@ import { MessageRepository } from './store/repository';
 
 export type EngineRole = 'all' | 'listener' | 'worker';
 
+/** Queue depth (jobs) under which the recovery sweep runs. */
+const SWEEP_WHEN_QUEUE_BELOW = 100;
+
 export interface EngineConfig {
   channelsDir: string;
   mappingsDir: string;
@@ -133,7 +136,9 @@ async function wire(
     );
     const w = worker;
     cleanups.push(() => w.close());
-    const stopSweep = startRecoverySweep(repository, queue, log, config.sweepIntervalMs ?? 15_000, config.sweepOlderThanMs ?? 60_000);
+    // While jobs are queued, a sweep would queue their messages twice: it runs when the queue is nearly empty.
+    const stopSweep = startRecoverySweep(repository, queue, log, config.sweepIntervalMs ?? 15_000, config.sweepOlderThanMs ?? 60_000,
+      async () => (await queue.depth()) < SWEEP_WHEN_QUEUE_BELOW);
     cleanups.push(async () => stopSweep());
   }
 

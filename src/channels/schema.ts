@@ -27,7 +27,7 @@ export const DEFAULTS = Object.freeze({
   windowHours: 72,
   attempts: 5,
   backoffMs: 1000,
-  concurrency: 2,
+  concurrency: 4,
 });
 
 /** An integer in [min, max]; every failure (wrong type, fraction, out of range) gets the same plain message. */

@@ -25,13 +25,19 @@ export async function recoverOpenMessages(store: MessageStorePort, queue: QueueP
   }
 }
 
-/** Runs recovery every `intervalMs` until stopped; failures (store or Redis down) are logged and retried next time. */
-export function startRecoverySweep(store: MessageStorePort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number): () => void {
+/**
+ * Runs recovery every `intervalMs` until stopped; failures (store or Redis down) are logged and retried next
+ * time. `shouldSweep` lets the caller skip a round while the queue holds a backlog (its jobs would be queued
+ * twice; a flushed Redis has an empty queue, so the sweep runs then).
+ */
+export function startRecoverySweep(store: MessageStorePort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
+  shouldSweep: () => Promise<boolean> = async () => true): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    recoverOpenMessages(store, queue, { olderThanMs })
+    shouldSweep()
+      .then((go) => (go ? recoverOpenMessages(store, queue, { olderThanMs }) : 0))
       .then((n) => { if (n > 0) log.info('recovery sweep enqueued messages', { recovered: n }); })
       .catch((err) => log.warn('recovery sweep failed', { error: (err as Error).name }))
       .finally(() => { running = false; });

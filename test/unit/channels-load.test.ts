@@ -77,7 +77,7 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
     expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'DFT^P03', 'RDS^O13', 'VXU^V04', 'ORU^R01']);
     expect([...plan.processingIds]).toEqual(['P', 'T', 'D']);
     expect(plan.duplicateWindowMs).toBe(72 * 3_600_000);
-    expect(plan.pipeline).toEqual({ attempts: 5, backoffMs: 1000, concurrency: 8 });
+    expect(plan.pipeline).toEqual({ attempts: 5, backoffMs: 1000, concurrency: 4 });
     expect(plan.routes.map((r) => ({ types: [...r.types], mapping: r.mapping }))).toEqual([
       { types: ['DFT^P03'], mapping: 'dft-p03' },
     ]);
@@ -124,7 +124,7 @@ describe('loadChannels', () => {
     expect(plans[0]).toMatchObject({
       description: '', enabled: true, duplicateWindowMs: 72 * 3_600_000,
       source: { maxFrameBytes: 1_048_576, idleTimeoutMs: 300_000, maxConnections: 64, charset: 'UTF-8' },
-      pipeline: { attempts: 5, backoffMs: 1000, concurrency: 8 },
+      pipeline: { attempts: 5, backoffMs: 1000, concurrency: 4 },
     });
     expect([...plans[0]!.processingIds]).toEqual(['P', 'T', 'D']);
   });
