@@ -1,27 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { Message } from 'node-hl7-client';
-import { EngineError } from '../../src/core/errors';
+import { corpusFiles, load, thrown } from './helpers';
 import {
-  DEFAULT_DELIMITERS, decodeHl7, escapeHl7, normalizeSegments, parseHl7, parsePath, readAll, readMessage, readSegment,
+  DEFAULT_DELIMITERS, escapeHl7, parseHl7, parsePath, readAll, readMessage, readSegment,
   segmentsNamed,
 } from '../../src/hl7';
 import type { Delimiters } from '../../src/hl7';
 
-const CORPUS = path.join(__dirname, '../../../shared/corpus/hl7');
-const corpusFiles = fs.readdirSync(CORPUS).filter((f) => f.endsWith('.hl7')).sort();
-const load = (name: string): string => normalizeSegments(decodeHl7(fs.readFileSync(path.join(CORPUS, name)), 'UTF-8'));
 
-function thrown(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof EngineError) return err;
-    throw err;
-  }
-  throw new Error('expected an EngineError');
-}
 
 const DFT = [
   'MSH|^~\\&|RXSYS^1.2.3^ISO|PHARM|RXBRIDGE|HOSP|20240101120000||DFT^P03^DFT_P03|CTRL-1|P|2.5.1',

@@ -1,21 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { EngineError } from '../../src/core/errors';
-import { decodeHl7, isVersionSupported, normalizeSegments, peekMsh, usesErl } from '../../src/hl7';
+import { corpusFiles, load, thrown } from './helpers';
+import { isVersionSupported, peekMsh, usesErl } from '../../src/hl7';
 
-const CORPUS = path.join(__dirname, '../../../shared/corpus/hl7');
-const corpusFiles = fs.readdirSync(CORPUS).filter((f) => f.endsWith('.hl7')).sort();
-const load = (name: string): string => normalizeSegments(decodeHl7(fs.readFileSync(path.join(CORPUS, name)), 'UTF-8'));
 
-function thrown(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof EngineError) return err;
-    throw err;
-  }
-  throw new Error('expected an EngineError');
-}
 
 describe('peekMsh on the corpus', () => {
   it('finds the corpus', () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../src/core/config-file';
-import { EngineError } from '../../src/core/errors';
+import { thrown } from './helpers';
 import { decodeHl7, normalizeSegments } from '../../src/hl7/charset';
 import { parseHl7 } from '../../src/hl7/parse';
 import type { ChargeRecord } from '../../src/mappings/charge';
@@ -30,15 +30,6 @@ function strictPlan(): ChargeMappingPlan {
   return compileChargeMapping(chargeMappingSchema.parse(raw), 'strict.yaml');
 }
 
-function thrown(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof EngineError) return err;
-    throw err;
-  }
-  throw new Error('expected an EngineError');
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Corpus
