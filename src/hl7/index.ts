@@ -8,6 +8,6 @@ export { peekMsh, isVersionSupported, usesErl } from './peek';
 export type { Hl7Message, Hl7Segment } from './parse';
 export { parseHl7 } from './parse';
 export type { PathRef } from './path';
-export { parsePath, readSegment, readAll, readMessage, segmentsNamed } from './path';
+export { parsePath, formatPath, selectSegment, readSegment, readAll, readMessage, segmentsNamed } from './path';
 export type { AckCode, AckError, AckInput } from './ack';
 export { buildAck, newControlId, ackMode, shouldSendAccept, formatHl7Timestamp } from './ack';

@@ -1,5 +1,13 @@
 /**
- * Minimal 1-based path reads over a parsed message: `SEG-field[rep].component.subcomponent`.
+ * 1-based path reads over a parsed message. The grammar (docs/mappings.md has the user's version):
+ *
+ *   path      := SEG selector? "-" field ("[" rep "]")? ("." component ("." subcomponent)?)?
+ *   selector  := "[" n "]"                       the n-th segment of that name (1-based)
+ *              | "(where " path op value ")"     the first segment of that name where the condition holds;
+ *                                                op is "=" or "!="; value is the rest up to ")"
+ *   rep       := n | "*"                         "*" reads every repetition (readAll)
+ *
+ * e.g. PID-3[2].1, FT1-7.1, FT1-19[*].1, OBX[2]-5.1, IN1(where IN1-22=1)-36, OBX(where OBX-3.1=64994-7)-5.1.
  *
  * Conventions (the same as HAPI's Terser and node-hl7-client's toString()):
  * - An omitted repetition, component or subcomponent means the first one, so `PID-7` reads PID-7[1].1.1
@@ -9,15 +17,22 @@
  * - MSH-1 is the field separator and MSH-2 the encoding characters, both returned as-is (never split or
  *   unescaped), and only for the first repetition/component/subcomponent.
  *
- * parsePath is the only place that knows the syntax; the readers take a PathRef, so a fuller grammar
- * (segment occurrence, groups, predicates) can extend PathRef and parsePath without touching them.
+ * parsePath is the only place that knows the syntax. Which segments a selector chooses among is the caller's
+ * choice (a whole message, or one segment group): selectSegment applies the selector to a candidate list.
  */
 import type { Delimiters } from './escape';
 import { unescapeHl7 } from './escape';
 import type { Hl7Message, Hl7Segment } from './parse';
 
+/** Chooses one segment among candidates of the path's segment name. */
+export type SegmentSelector =
+  | { kind: 'nth'; n: number }
+  | { kind: 'where'; path: PathRef; op: '=' | '!='; value: string };
+
 export interface PathRef {
   segment: string;
+  /** Absent: the caller's default segment (the first, or the nearest one). */
+  selector?: SegmentSelector;
   field: number;
   repetition: number | '*';
   component?: number;
@@ -49,30 +64,75 @@ export function readFieldValue(raw: string, d: Delimiters, repetition = 1, compo
   return unescapeHl7(sub, d);
 }
 
-const PATH_SYNTAX = 'expected SEG-field[rep].component.subcomponent, e.g. PID-3[2].1, FT1-7.1, FT1-19[*].1';
+const PATH_SYNTAX = 'expected SEG-field[rep].component.subcomponent, e.g. PID-3[2].1, FT1-7.1, FT1-19[*].1, OBX[2]-5, IN1(where IN1-22=1)-36';
+const FIELD_PART = /^-(\d+)(?:\[(\d+|\*)\])?(?:\.(\d+)(?:\.(\d+))?)?$/;
 
 /**
- * Parses a path. Segment: 3 uppercase letters or digits (as parseHl7 accepts). Field,
- * repetition, component and subcomponent: positive integers (repetition may be '*').
+ * Parses a path. Segment: 3 uppercase letters or digits (as parseHl7 accepts). Field, repetition, component,
+ * subcomponent and segment index: positive integers (repetition may be '*'). A where-selector holds one
+ * condition on a path of the same segment, without a selector of its own.
  * Throws Error naming the problem for bad syntax (the path is configuration, never patient data).
  */
 export function parsePath(path: string): PathRef {
-  const m = /^([A-Z0-9]{3})-(\d+)(?:\[(\d+|\*)\])?(?:\.(\d+)(?:\.(\d+))?)?$/.exec(path.trim());
-  if (!m) throw new Error(`Invalid HL7 path "${path}": ${PATH_SYNTAX}`);
-  const [, segment, f, r, c, s] = m;
-  const num = (text: string, what: string): number => {
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`Invalid HL7 path "${path}": ${what} must be 1 or greater`);
+  const text = path.trim();
+  const fail = (why: string): never => { throw new Error(`Invalid HL7 path "${path}": ${why}`); };
+  const num = (digits: string, what: string): number => {
+    const n = Number(digits);
+    if (!Number.isSafeInteger(n) || n < 1) fail(`${what} must be 1 or greater`);
     return n;
   };
+  const segment = text.slice(0, 3);
+  if (!/^[A-Z0-9]{3}$/.test(segment)) fail(PATH_SYNTAX);
+  let rest = text.slice(3);
+  let selector: SegmentSelector | undefined;
+  if (rest.startsWith('[')) {
+    const m = /^\[(\d+)\]/.exec(rest);
+    if (!m) fail(PATH_SYNTAX);
+    selector = { kind: 'nth', n: num(m![1] as string, 'segment index') };
+    rest = rest.slice(m![0].length);
+  } else if (rest.startsWith('(')) {
+    const close = rest.indexOf(')');
+    const m = close < 0 ? null : /^\(where\s+([A-Z0-9]{3}-[^=!]+?)\s*(!=|=)\s*(.*)$/.exec(rest.slice(0, close));
+    if (!m) fail(`a segment condition reads (where SEG-n.n=value), ${PATH_SYNTAX}`);
+    const inner = parsePath(m![1] as string);
+    if (inner.segment !== segment) fail(`the condition must read the same segment (${segment})`);
+    if (inner.selector || inner.repetition === '*') fail('the condition path takes no selector and no [*]');
+    selector = { kind: 'where', path: inner, op: m![2] as '=' | '!=', value: (m![3] as string).trim() };
+    rest = rest.slice(close + 1);
+  }
+  const m = FIELD_PART.exec(rest);
+  if (!m) fail(PATH_SYNTAX);
+  const [, f, r, c, sub] = m!;
   const ref: PathRef = {
-    segment: segment as string,
+    segment,
     field: num(f as string, 'field'),
     repetition: r === undefined ? 1 : r === '*' ? '*' : num(r, 'repetition'),
   };
+  if (selector) ref.selector = selector;
   if (c !== undefined) ref.component = num(c, 'component');
-  if (s !== undefined) ref.subcomponent = num(s, 'subcomponent');
+  if (sub !== undefined) ref.subcomponent = num(sub, 'subcomponent');
   return ref;
+}
+
+/** The path back as text (canonical form), for messages that name where a value came from. */
+export function formatPath(ref: PathRef): string {
+  let sel = '';
+  if (ref.selector?.kind === 'nth') sel = `[${ref.selector.n}]`;
+  else if (ref.selector?.kind === 'where') sel = `(where ${formatPath(ref.selector.path)}${ref.selector.op}${ref.selector.value})`;
+  const rep = ref.repetition === 1 ? '' : `[${ref.repetition}]`;
+  const comp = ref.component === undefined ? '' : `.${ref.component}${ref.subcomponent === undefined ? '' : `.${ref.subcomponent}`}`;
+  return `${ref.segment}${sel}-${ref.field}${rep}${comp}`;
+}
+
+/**
+ * Applies the path's selector to candidates (segments of the path's name, in the order the caller wants them
+ * considered). Without a selector: the first candidate. Undefined when none qualifies.
+ */
+export function selectSegment(candidates: readonly Hl7Segment[], ref: PathRef, d: Delimiters): Hl7Segment | undefined {
+  const sel = ref.selector;
+  if (!sel) return candidates[0];
+  if (sel.kind === 'nth') return candidates[sel.n - 1];
+  return candidates.find((seg) => (readSegment(seg, sel.path, d) === sel.value) === (sel.op === '='));
 }
 
 function readOne(seg: Hl7Segment, ref: PathRef, rep: number, d: Delimiters): string {
@@ -116,10 +176,10 @@ export function readAll(seg: Hl7Segment, ref: PathRef, d: Delimiters): string[] 
   return out;
 }
 
-/** The value at path in the first segment named like the path's segment ('' when there is none). */
+/** The value at path in the first segment the path selects in the whole message ('' when there is none). */
 export function readMessage(msg: Hl7Message, path: string): string {
   const ref = parsePath(path);
-  const seg = msg.segments.find((s) => s.name === ref.segment);
+  const seg = selectSegment(msg.segments.filter((s) => s.name === ref.segment), ref, msg.delimiters);
   return seg ? readSegment(seg, ref, msg.delimiters) : '';
 }
 

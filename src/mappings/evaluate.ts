@@ -1,15 +1,21 @@
 /**
- * Pure evaluation of a charge mapping plan against a parsed message: one charge record per `forEach`
- * segment whose transaction type is a charge or a credit. Throws EngineError (never retryable: the same
- * input gives the same answer) naming the segment and field, never the value.
+ * Pure evaluation of a mapping plan against a parsed message: for each rule, one record per occurrence of its
+ * segment group whose conditions hold. Throws EngineError (never retryable: the same input gives the same
+ * answer) whose text names the mapping, rule, field and source, never the value (it may be patient data), and
+ * whose location points at the segment and field for the ERR segment and the dead-letter view.
+ *
+ * How one value is made (compile.ts CompiledValue): `when` must hold, else empty → read (source alternatives,
+ * const or template) → functions in order → lookup → default when still empty → required check.
  */
 import { EngineError } from '../core/errors';
-import type { Hl7Message, Hl7Segment } from '../hl7/parse';
+import type { Hl7Message } from '../hl7/parse';
 import { readAll, readSegment, type PathRef } from '../hl7/path';
-import type { ChargeRecord } from './charge';
-import type { ChargeMappingPlan, CompiledSource } from './compile';
-import { hl7Date } from './dates';
-import { isDecimal, multiply, normalizeDecimal } from './decimal';
+import { lookupRow, type CompiledRule, type CompiledValue, type MappingPlan } from './compile';
+import { formatSource, type Condition, type Operand, type Source } from './expressions';
+import { applyFunctions, FunctionError } from './functions';
+import { FieldProblem, finishCharge, finishCoverage, finishPatient, type RawValues, type RecordIdentity } from './outputs';
+import type { MappedRecords } from './records';
+import { occurrencesOf, resolve, sequenceOf, type Occurrence } from './scope';
 
 export interface MappingContext {
   channel: string;
@@ -19,139 +25,211 @@ export interface MappingContext {
   messageId?: string;
 }
 
-/** Coding-system names senders put in CE.3, to the names billing uses. */
-const CODE_SYSTEMS: Record<string, string> = {
-  C4: 'CPT', CPT: 'CPT', CPT4: 'CPT', 'CPT-4': 'CPT', HCPCS: 'HCPCS', HCPC: 'HCPCS', HC: 'HCPCS', N4: 'NDC', NDC: 'NDC',
-};
-
-export function evaluateChargeMapping(plan: ChargeMappingPlan, msg: Hl7Message, ctx: MappingContext): ChargeRecord[] {
-  const records: ChargeRecord[] = [];
-  msg.segments.forEach((seg, index) => {
-    if (seg.name !== plan.forEach) return;
-    const read = (field: keyof ChargeMappingPlan['fields']) => first(plan.fields[field], seg, msg);
-    const type = read('transactionType');
-    const isCredit = plan.creditTypes.has(type);
-    if (!plan.chargeTypes.has(type) && !isCredit) return;
-    const sequence = occurrence(msg, index);
-    const where = (field: keyof ChargeMappingPlan['fields']) => locate(plan.fields[field], plan.forEach, sequence);
-
-    const patientRef = read('patient');
-    if (!patientRef) throw missing('patient', where('patient'));
-    const dateText = read('serviceDate');
-    if (!dateText) throw missing('date of service', where('serviceDate'));
-    const serviceDate = hl7Date(dateText);
-    if (!serviceDate) throw invalid('date of service is not a valid HL7 date', where('serviceDate'));
-    const codeAt = firstWithIndex(plan.fields.code, seg, msg);
-    if (!codeAt.value) throw missing('procedure or transaction code', where('code'));
-    // The coding system comes from the same alternative as the code (FT1-25.3 with FT1-25.1, FT1-7.3 with FT1-7.1).
-    const systemRef = plan.fields.codeSystem?.[codeAt.index];
-    const systemText = systemRef ? first([systemRef], seg, msg) : read('codeSystem');
-    const { code, system } = resolveCode(plan, codeAt.value, systemText, where('code'));
-
-    const unitsText = read('units') || plan.defaultUnits;
-    if (!isDecimal(unitsText)) throw invalid('quantity is not a number', where('units'));
-    const units = normalizeDecimal(unitsText, 3);
-    if (Math.abs(Number(units)) >= 1e9) throw invalid('quantity is larger than 999,999,999.999', where('units'));
-    const chargeAmount = amountOf(read('amount'), read('unitAmount'), units, where('amount'), where('unitAmount'));
-
-    const reverses = isCredit ? read('reverses') : '';
-    if (isCredit && !reverses) throw missing('the transaction id a credit reverses', where('reverses'));
-    records.push({
-      sourceKey: ctx.controlId ? `${ctx.channel}|${ctx.sender}|${ctx.controlId}|${index}` : `${ctx.channel}|message:${ctx.messageId ?? ''}|${index}`,
-      kind: isCredit ? 'reversal' : 'charge',
-      reversalOfTransaction: isCredit ? reverses : null,
-      transactionId: read('transactionId') || null,
-      serviceDate,
-      patientRef,
-      codeSystem: system,
-      code,
-      modifiers: all(plan.fields.modifiers, seg, msg).slice(0, 4),
-      units,
-      chargeAmount,
-      diagnoses: all(plan.fields.diagnoses, seg, msg),
-      renderingNpi: read('renderingNpi') || null,
-      orderingNpi: read('orderingNpi') || null,
-      ndc: read('ndc') || null,
-    });
-  });
-  return records;
+/** Where a failing value was read, for the error text and the ERR location. */
+interface Failure {
+  code: 'MAPPING_FIELD_MISSING' | 'MAPPING_VALUE_INVALID' | 'MAPPING_LOOKUP_MISSING';
+  reason: string;
 }
 
-function resolveCode(plan: ChargeMappingPlan, raw: string, systemText: string, location: ReturnType<typeof locate>) {
-  const entry = plan.codeTable.get(raw);
-  if (entry) return entry;
-  if (plan.unknownCodes === 'error') {
-    throw new EngineError('MAPPING_LOOKUP_MISSING', `code is not in the charge master of mapping ${plan.name}`, location);
+class ValueFailure extends Error {
+  constructor(readonly failure: Failure) { super(failure.reason); }
+}
+
+/** One occurrence being mapped: reads paths in its scope and holds its variables. */
+class OccurrenceScope {
+  readonly vars = new Map<string, string>();
+
+  constructor(readonly msg: Hl7Message, readonly occ: Occurrence, readonly rule: CompiledRule, readonly plan: MappingPlan) {}
+
+  private segmentFor(ref: PathRef) {
+    return resolve(this.msg, this.occ, this.rule.group, ref);
   }
-  return { code: raw, system: CODE_SYSTEMS[systemText.toUpperCase()] ?? (systemText ? 'LOCAL' : 'CPT') };
-}
 
-/** Largest charge amount the store keeps (numeric(12, 2)). */
-const MAX_AMOUNT = 10n ** 10n;
-
-function amountOf(amount: string, unitAmount: string, units: string, location: ReturnType<typeof locate>, unitLocation: ReturnType<typeof locate>): string {
-  let result: string;
-  if (amount) {
-    if (!isDecimal(amount)) throw invalid('charge amount is not a number', location);
-    result = normalizeDecimal(amount, 2);
-  } else if (unitAmount) {
-    if (!isDecimal(unitAmount)) throw invalid('unit amount is not a number', unitLocation);
-    result = multiply(unitAmount, units, 2);
-    location = unitLocation;
-  } else {
-    throw missing('charge amount (extended or unit amount)', location);
+  operand(op: Operand): string {
+    if (op.kind === 'literal') return op.value;
+    if (op.kind === 'var') return this.vars.get(op.name) ?? '';
+    const seg = this.segmentFor(op.ref);
+    if (!seg) return '';
+    if (op.ref.repetition === '*') return readAll(seg, op.ref, this.msg.delimiters).map((v) => v.trim()).filter(Boolean).join('~');
+    return readSegment(seg, op.ref, this.msg.delimiters).trim();
   }
-  const whole = BigInt(result.replace('-', '').split('.')[0] ?? '0');
-  if (whole >= MAX_AMOUNT) throw invalid('charge amount is larger than 9,999,999,999.99', location);
-  return result;
-}
 
-function pick(ref: PathRef, seg: Hl7Segment, msg: Hl7Message): Hl7Segment | undefined {
-  return ref.segment === seg.name ? seg : msg.segments.find((s) => s.name === ref.segment);
-}
-
-function first(source: CompiledSource | undefined, seg: Hl7Segment, msg: Hl7Message): string {
-  return firstWithIndex(source, seg, msg).value;
-}
-
-/** The first non-empty alternative's value and its position in the source. */
-function firstWithIndex(source: CompiledSource | undefined, seg: Hl7Segment, msg: Hl7Message): { value: string; index: number } {
-  const refs = source ?? [];
-  for (let i = 0; i < refs.length; i++) {
-    const ref = refs[i]!;
-    const target = pick(ref, seg, msg);
-    const value = target ? readSegment(target, ref, msg.delimiters).trim() : '';
-    if (value) return { value, index: i };
+  /** Every value of a source: its first alternative that gives any (all repetitions of a [*] path). */
+  operandList(source: Source): string[] {
+    for (const op of source) {
+      if (op.kind === 'path' && op.ref.repetition === '*') {
+        const seg = this.segmentFor(op.ref);
+        const values = seg ? readAll(seg, op.ref, this.msg.delimiters).map((v) => v.trim()).filter(Boolean) : [];
+        if (values.length > 0) return values;
+      } else {
+        const v = this.operand(op);
+        if (v) return [v];
+      }
+    }
+    return [];
   }
-  return { value: '', index: -1 };
-}
 
-function all(source: CompiledSource | undefined, seg: Hl7Segment, msg: Hl7Message): string[] {
-  for (const ref of source ?? []) {
-    const target = pick(ref, seg, msg);
-    const values = target ? readAll(target, { ...ref, repetition: '*' }, msg.delimiters).map((v) => v.trim()).filter(Boolean) : [];
-    if (values.length > 0) return values;
+  source(source: Source): string {
+    for (const op of source) {
+      const v = this.operand(op);
+      if (v) return v;
+    }
+    return '';
   }
-  return [];
+
+  holds(c: Condition): boolean {
+    if (c.kind === 'any') return c.of.some((x) => this.holds(x));
+    const v = this.source(c.left);
+    switch (c.kind) {
+      case 'present': return v !== '';
+      case 'empty': return v === '';
+      default: break;
+    }
+    const member = c.values.includes(v);
+    return c.op === '=' || c.op === 'in' ? member : !member;
+  }
+
+  all(conditions: readonly Condition[]): boolean {
+    return conditions.every((c) => this.holds(c));
+  }
+
+  /** The values one spec gives: a list for list fields, else at most one. */
+  values(spec: CompiledValue, list: boolean): string[] {
+    if (!this.all(spec.when)) return [];
+    let raw: string[];
+    const read = spec.read;
+    if (!read) raw = [];
+    else if (read.kind === 'const') raw = [read.value];
+    else if (read.kind === 'template') {
+      raw = [read.template.map((part) => (typeof part === 'string' ? part : this.source(part))).join('')];
+    } else raw = list ? this.operandList(read.source) : [this.source(read.source)];
+    let out = raw.filter((v) => v !== '').map((v) => this.convert(spec, v)).filter((v) => v !== '');
+    if (out.length === 0 && spec.fallback) {
+      const v = spec.fallback.kind === 'literal' ? spec.fallback.value : this.source(spec.fallback.source);
+      out = v ? [v] : [];
+    }
+    return out;
+  }
+
+  private convert(spec: CompiledValue, value: string): string {
+    let v: string;
+    try {
+      v = applyFunctions(spec.fns, value);
+    } catch (err) {
+      if (err instanceof FunctionError) throw new ValueFailure({ code: 'MAPPING_VALUE_INVALID', reason: `the value ${err.message} (fn ${spec.fns.join(', ')})` });
+      throw err;
+    }
+    if (!spec.lookup || v === '') return v;
+    const table = this.plan.tables.get(spec.lookup.table);
+    const row = table ? lookupRow(table, v) : undefined;
+    const hit = row === undefined ? undefined : typeof row === 'string' ? row : spec.lookup.column ? row[spec.lookup.column] : undefined;
+    if (hit !== undefined) return hit;
+    if (spec.unknown === 'keep') return v;
+    if (spec.unknown === 'empty') return '';
+    throw new ValueFailure({ code: 'MAPPING_LOOKUP_MISSING', reason: `the value is not in table ${spec.lookup.table}${row !== undefined ? ` (no ${spec.lookup.column} in its row)` : ''}` });
+  }
+
+  /** A one-value field or variable: its specs are alternatives, the first non-empty wins. */
+  one(specs: readonly CompiledValue[]): string {
+    for (const spec of specs) {
+      const [v] = this.values(spec, false);
+      if (v) return v;
+    }
+    return '';
+  }
+
+  /** A list field: every spec's values, in order. */
+  list(specs: readonly CompiledValue[]): string[] {
+    return specs.flatMap((spec) => this.values(spec, true));
+  }
 }
 
-/** 1-based occurrence of the segment at `index` among segments of its name (for ERR locations). */
-function occurrence(msg: Hl7Message, index: number): number {
-  const name = msg.segments[index]?.name;
-  let n = 0;
-  for (let i = 0; i <= index; i++) if (msg.segments[i]?.name === name) n++;
-  return n;
+function describe(specs: readonly CompiledValue[]): string {
+  return specs.map((s) => (s.read?.kind === 'source' ? formatSource(s.read.source) : s.read?.kind === 'template' ? `"${s.read.text}"` : s.read?.kind === 'const' ? 'a constant' : 'a default')).join(' ; ');
 }
 
-function locate(source: CompiledSource | undefined, segment: string, sequence: number) {
-  const ref = source?.[0];
-  return ref ? { segment: ref.segment, sequence: ref.segment === segment ? sequence : 1, field: ref.field } : { segment };
+/** The first HL7 path a value reads, following $variables to their own specs. */
+function firstPath(rule: CompiledRule, specs: readonly CompiledValue[], depth = 0): PathRef | undefined {
+  for (const spec of specs) {
+    const read = spec.read;
+    const operands = read?.kind === 'source' ? read.source
+      : read?.kind === 'template' ? read.template.flatMap((p) => (typeof p === 'string' ? [] : [...p])) : [];
+    for (const op of operands) {
+      if (op.kind === 'path') return op.ref;
+      if (op.kind === 'var' && depth < 8) {
+        const inner = rule.vars.find(([name]) => name === op.name)?.[1];
+        const ref = inner ? firstPath(rule, inner, depth + 1) : undefined;
+        if (ref) return ref;
+      }
+    }
+  }
+  return undefined;
 }
 
-function missing(what: string, location: ReturnType<typeof locate>): EngineError {
-  return new EngineError('MAPPING_FIELD_MISSING', `${what} is empty`, location);
+/** The ERR location of the first path a value reads: that segment's occurrence number and field. */
+function locationOf(msg: Hl7Message, occ: Occurrence, rule: CompiledRule, specs: readonly CompiledValue[]) {
+  const ref = firstPath(rule, specs);
+  if (!ref) return { segment: msg.segments[occ.anchor]!.name, sequence: sequenceOf(msg, occ.anchor) };
+  const seg = resolve(msg, occ, rule.group, ref);
+  const index = seg ? msg.segments.indexOf(seg) : -1;
+  return { segment: ref.segment, sequence: index >= 0 ? sequenceOf(msg, index) : 1, field: ref.field };
 }
 
-function invalid(what: string, location: ReturnType<typeof locate>): EngineError {
-  return new EngineError('MAPPING_VALUE_INVALID', what, location);
+export function evaluateMapping(plan: MappingPlan, msg: Hl7Message, ctx: MappingContext): MappedRecords {
+  const out: MappedRecords = { charges: [], patients: [], coverages: [] };
+  const base = ctx.controlId ? `${ctx.channel}|${ctx.sender}|${ctx.controlId}` : `${ctx.channel}|message:${ctx.messageId ?? ''}`;
+  for (const rule of plan.rules) {
+    let sequence = 0;
+    for (const occ of occurrencesOf(msg, rule.forEach, rule.group)) {
+      const scope = new OccurrenceScope(msg, occ, rule, plan);
+      scope.vars.set('segmentIndex', String(occ.anchor));
+      if (!scope.all(rule.when)) continue;
+      sequence++;
+      scope.vars.set('sequence', String(sequence));
+      mapOccurrence(plan, rule, msg, occ, scope, `${base}|${occ.anchor}|${rule.name}`, out);
+    }
+  }
+  return out;
+}
+
+function mapOccurrence(plan: MappingPlan, rule: CompiledRule, msg: Hl7Message, occ: Occurrence, scope: OccurrenceScope, sourceKey: string, out: MappedRecords): void {
+  const fail = (what: string, specs: readonly CompiledValue[], code: Failure['code'], reason: string): never => {
+    throw new EngineError(code, `mapping ${plan.name}, rule ${rule.name}, ${what} (${describe(specs)}): ${reason}`, locationOf(msg, occ, rule, specs));
+  };
+  const guarded = <T>(what: string, specs: readonly CompiledValue[], f: () => T): T => {
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof ValueFailure) return fail(what, specs, err.failure.code, err.failure.reason);
+      throw err;
+    }
+  };
+  for (const [name, specs] of rule.vars) {
+    const v = guarded(`$${name}`, specs, () => scope.one(specs));
+    if (!v && specs.some((s) => s.required)) fail(`$${name}`, specs, 'MAPPING_FIELD_MISSING', 'the value is empty');
+    scope.vars.set(name, v);
+  }
+  const raw: Record<string, string | string[]> = {};
+  for (const { name, spec, values } of rule.fields) {
+    const v = guarded(`field ${name}`, values, () => (spec.list ? scope.list(values) : scope.one(values)));
+    const empty = Array.isArray(v) ? v.length === 0 : v === '';
+    if (empty && (spec.required || values.some((s) => s.required))) fail(`field ${name}`, values, 'MAPPING_FIELD_MISSING', `${spec.label} is empty`);
+    raw[name] = v;
+  }
+  const identity: RecordIdentity = { sourceKey };
+  if (rule.reversal && scope.all(rule.reversal.when)) {
+    const of = guarded('reversal of', rule.reversal.of, () => scope.one(rule.reversal!.of));
+    if (!of) fail('reversal of', rule.reversal.of, 'MAPPING_FIELD_MISSING', 'the transaction id a reversal points at is empty');
+    identity.reverses = of;
+    identity.reversalMissing = rule.reversal.missing;
+  }
+  try {
+    if (rule.output === 'charge') out.charges.push(finishCharge(raw as RawValues, identity));
+    else if (rule.output === 'patient') out.patients.push(finishPatient(raw as RawValues, identity));
+    else out.coverages.push(finishCoverage(raw as RawValues, identity));
+  } catch (err) {
+    if (!(err instanceof FieldProblem)) throw err;
+    const specs = rule.fields.find((f) => f.name === err.field)?.values ?? [];
+    fail(`field ${err.field}`, specs, err.kind === 'missing' ? 'MAPPING_FIELD_MISSING' : 'MAPPING_VALUE_INVALID', err.message);
+  }
 }

@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, parseConfigText } from '../core/config-file';
-import { compileChargeMapping, type ChargeMappingPlan } from './compile';
-import { chargeMappingSchema } from './schema';
+import { compileMapping, type MappingPlan } from './compile';
+import { mappingFileSchema } from './schema';
 
-export function loadMappings(dir: string, env: Record<string, string | undefined> = process.env): Map<string, ChargeMappingPlan> {
-  const plans = new Map<string, ChargeMappingPlan>();
+export function loadMappings(dir: string, env: Record<string, string | undefined> = process.env): Map<string, MappingPlan> {
+  const plans = new Map<string, MappingPlan>();
   const problems: ConfigError[] = [];
   const files = fs.existsSync(dir)
     ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml')).sort()
@@ -17,12 +17,12 @@ export function loadMappings(dir: string, env: Record<string, string | undefined
   for (const name of files) {
     const file = path.join(dir, name);
     try {
-      const parsed = parseConfigText(fs.readFileSync(file, 'utf8'), file, chargeMappingSchema, env);
+      const parsed = parseConfigText(fs.readFileSync(file, 'utf8'), file, mappingFileSchema, env);
       const expected = name.replace(/\.yaml$/, '');
       if (parsed.name !== expected) {
         throw new ConfigError([{ file, line: 1, col: 1, reason: `mapping name "${parsed.name}" must match the file name "${expected}"` }]);
       }
-      plans.set(expected, compileChargeMapping(parsed, file));
+      plans.set(expected, compileMapping(parsed, file));
     } catch (err) {
       if (err instanceof ConfigError) problems.push(err);
       else problems.push(new ConfigError([{ file, line: 1, col: 1, reason: (err as Error).message }]));
@@ -34,13 +34,13 @@ export function loadMappings(dir: string, env: Record<string, string | undefined
 
 /** The live set of mappings; `reload()` swaps in a new set only when every file loads. */
 export class MappingRegistry {
-  private plans: Map<string, ChargeMappingPlan>;
+  private plans: Map<string, MappingPlan>;
 
   constructor(private readonly dir: string, private readonly env: Record<string, string | undefined> = process.env) {
     this.plans = loadMappings(dir, env);
   }
 
-  get(name: string): ChargeMappingPlan | undefined {
+  get(name: string): MappingPlan | undefined {
     return this.plans.get(name);
   }
 

@@ -1,67 +1,122 @@
 /**
- * The charge mapping file (mappings/*.yaml): where each charge field comes from, for one record per segment.
- * This is the engine core's first mapping form; docs/mappings.md describes every key.
- *
- * A source is one or more HL7 paths separated by " | ": the first non-empty value wins (FT1-25.1 | FT1-7.1).
- * Paths are read inside the current segment (the `forEach` one) when they name it, else from the first
- * segment of that name in the message (PID-3.1).
+ * The mapping file (mappings/*.yaml): which records one message becomes, and where each of their fields comes
+ * from. docs/mappings.md describes every key for admins; this schema is the contract. Expression syntax
+ * (sources, conditions, templates) is checked here with the parsers of expressions.ts, so a bad path or
+ * condition is reported at its own line:col. Cross-references (variables, tables, output fields) are
+ * checked by compile.ts.
  */
 import { z } from 'zod';
-import { parsePath } from '../hl7/path';
+import { isMappingFunction, MAPPING_FUNCTIONS } from './functions';
+import { parseCondition, parseSource, parseTemplate } from './expressions';
+import { checkMappingFile, type ConditionInput } from './check';
 
-/** Checks every alternative of a source with the path parser; `[*]` only where the field takes a list. */
-function sourceOf(list: boolean) {
+function checked(parse: (text: string) => unknown, what: string) {
   return z.string().min(1).superRefine((text, ctx) => {
-    for (const alt of text.split('|').map((a) => a.trim())) {
-      try {
-        const ref = parsePath(alt);
-        if (ref.repetition === '*' && !list) ctx.addIssue({ code: 'custom', message: `"${alt}": [*] reads a list; this field takes one value` });
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `"${alt}" is not an HL7 path: ${(err as Error).message}` });
-      }
+    try {
+      parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not a valid ${what}: ${(err as Error).message}` });
     }
   });
 }
-const source = sourceOf(false);
-const listSource = sourceOf(true);
-const codeEntry = z.strictObject({
-  code: z.string().min(1),
-  system: z.enum(['CPT', 'HCPCS', 'NDC', 'LOCAL']),
-});
 
-export const chargeMappingSchema = z.strictObject({
+const sourceText = checked(parseSource, 'source');
+const conditionText = checked(parseCondition, 'condition');
+const templateText = checked(parseTemplate, 'template');
+
+/** A condition, or `{ any: [...] }` (one of them holds). All conditions of a list must hold. */
+const condition: z.ZodType<ConditionInput> = z.lazy(() => z.union([conditionText, z.strictObject({ any: z.array(condition).min(1) })]));
+const conditions = z.union([condition, z.array(condition)]).transform((c) => (Array.isArray(c) ? c : [c]));
+
+const fnName = z.string().refine(isMappingFunction, { message: `unknown function; known: ${Object.keys(MAPPING_FUNCTIONS).join(', ')}` });
+
+/** How a value is made: read (from / const / template), convert (fn), look up (lookup), fall back (default). */
+export const valueSpecSchema = z.strictObject({
+  from: sourceText.optional(),
+  const: z.string().optional(),
+  template: templateText.optional(),
+  /** Only when these hold; otherwise the value is empty. */
+  when: conditions.optional(),
+  fn: z.union([fnName, z.array(fnName)]).transform((f) => (Array.isArray(f) ? f : [f])).optional(),
+  /** A table of this mapping: "table" (string values) or "table.column" (object values). */
+  lookup: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_]*)?$/, 'use "table" or "table.column"').optional(),
+  /** A value not in the table: keep it as read, make it empty, or dead-letter the message (default). */
+  unknown: z.enum(['keep', 'empty', 'error']).default('error'),
+  /** Used when the value is still empty at the end: a literal, or a source such as "$sentSystem | \"CPT\"". */
+  default: z.string().optional(),
+  /** Dead-letter the message when the value is empty (output fields the record needs are always required). */
+  required: z.boolean().default(false),
+}).superRefine((spec, ctx) => {
+  const reads = [spec.from, spec.const, spec.template].filter((x) => x !== undefined).length;
+  if (reads > 1) ctx.addIssue({ code: 'custom', message: 'use one of from, const and template' });
+  if (reads === 0 && spec.default === undefined) ctx.addIssue({ code: 'custom', message: 'a value needs from, const, template or default' });
+  if (spec.default !== undefined && spec.default.trim().startsWith('$')) {
+    try { parseSource(spec.default); } catch (err) { ctx.addIssue({ code: 'custom', message: `default: ${(err as Error).message}` }); }
+  }
+});
+export type ValueSpecInput = z.input<typeof valueSpecSchema>;
+export type ValueSpec = z.output<typeof valueSpecSchema>;
+
+/**
+ * A field: a source string (shorthand for { from }), one value spec, or a list of specs. For a one-value field
+ * the list holds alternatives (the first non-empty wins); for a list field (modifiers, diagnoses) the values of
+ * every spec are joined in order.
+ */
+const asSpec = (v: unknown): unknown => (typeof v === 'string' ? { from: v } : v);
+const fieldValue = z.preprocess(
+  (v) => (Array.isArray(v) ? v.map(asSpec) : [asSpec(v)]),
+  z.array(valueSpecSchema).min(1),
+);
+export type FieldValueSpec = ValueSpec[];
+
+const segmentName = z.string().regex(/^[A-Z][A-Z0-9]{2}$/, 'a segment name such as FT1');
+const ruleName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
+const varName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'letters, digits and _');
+
+export const ruleSchema = z.strictObject({
+  /** Names the rule in errors and in the record's source key; unique within the mapping. */
+  name: ruleName,
+  output: z.enum(['charge', 'patient', 'coverage']),
+  /** One record per occurrence of this segment. */
+  forEach: segmentName,
+  /**
+   * The segment group of one occurrence, in message-structure order, including forEach (e.g. ORC, TQ1, RXA, RXR,
+   * OBX, NTE). Paths naming a group segment read inside the occurrence's group; others read the nearest such
+   * segment before it (else the first in the message). Default: just forEach.
+   */
+  group: z.array(segmentName).min(1).optional(),
+  /** The occurrence makes a record only when all hold. */
+  when: conditions.optional(),
+  /** Named intermediate values, usable as $name in later vars and in fields. */
+  vars: z.record(varName, fieldValue).default({}),
+  /** Makes the record a reversal of an earlier line (charges only). */
+  reversal: z.strictObject({
+    when: conditions,
+    /** The transaction id of the line it reverses. */
+    of: fieldValue,
+    /** No charge with that transaction id: dead-letter (error, default) or drop the line (ignore). */
+    missing: z.enum(['error', 'ignore']).default('error'),
+  }).optional(),
+  fields: z.record(z.string(), fieldValue),
+});
+export type RuleInput = z.input<typeof ruleSchema>;
+
+/** A lookup table: key → value, or key → { column: value }. Keys are matched exactly, then with * wildcards. */
+const tableSchema = z.record(z.string(), z.union([z.string(), z.number().transform(String), z.record(z.string(), z.union([z.string(), z.number().transform(String)]))]));
+
+export const mappingFileSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
   description: z.string().default(''),
-  /** Segment whose every occurrence makes one record. */
-  forEach: z.string().regex(/^[A-Z][A-Z0-9]{2}$/, 'a segment name such as FT1'),
-  /** Values of fields.transactionType that make a charge, and those that make a credit (reversal). Others make nothing. */
-  transactionTypes: z.strictObject({
-    charge: z.array(z.string().min(1)).min(1),
-    credit: z.array(z.string().min(1)).default([]),
-  }),
-  fields: z.strictObject({
-    patient: source,
-    transactionType: source,
-    transactionId: source.optional(),
-    reverses: source.optional(),
-    serviceDate: source,
-    code: source,
-    codeSystem: source.optional(),
-    modifiers: listSource.optional(),
-    units: source.optional(),
-    amount: source.optional(),
-    unitAmount: source.optional(),
-    diagnoses: listSource.optional(),
-    renderingNpi: source.optional(),
-    orderingNpi: source.optional(),
-    ndc: source.optional(),
-  }),
-  defaults: z.strictObject({ units: z.string().regex(/^\d+(\.\d+)?$/).default('1') }).default({ units: '1' }),
-  /** The charge master: sender code → billed code and system. `unknown: error` dead-letters a code not in the table. */
-  codes: z.strictObject({
-    unknown: z.enum(['keep', 'error']).default('keep'),
-    table: z.record(z.string(), codeEntry).default({}),
-  }).default({ unknown: 'keep', table: {} }),
+  tables: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'letters, digits, _ and -'), tableSchema).default({}),
+  records: z.array(ruleSchema).min(1),
+}).superRefine((file, ctx) => {
+  let problems;
+  try {
+    problems = checkMappingFile(file);
+  } catch {
+    return; // an expression does not parse: its own key already reports that; cross-checks follow once it does
+  }
+  for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 });
 
-export type ChargeMappingFile = z.infer<typeof chargeMappingSchema>;
+export type MappingFile = z.output<typeof mappingFileSchema>;

@@ -15,7 +15,7 @@ import { normalizeSegments } from '../../src/hl7/charset';
 import { parseHl7 } from '../../src/hl7/parse';
 import { readAll, parsePath } from '../../src/hl7/path';
 import { loadMappings } from '../../src/mappings/load';
-import { evaluateChargeMapping } from '../../src/mappings/evaluate';
+import { evaluateMapping } from '../../src/mappings/evaluate';
 import { frame, MllpDecoder } from '../../src/mllp/decoder';
 import { inspectFrame, patientKeyOf, type IntakeChannel } from '../../src/pipeline/intake';
 
@@ -38,7 +38,7 @@ function answer(bytes: Buffer): string {
     patientKeyOf(verdict.text, verdict.header);
     try {
       const msg = parseHl7(verdict.text);
-      evaluateChargeMapping(mapping, msg, { channel: 'fuzz', sender: 'S', controlId: verdict.header.controlId });
+      evaluateMapping(mapping, msg, { channel: 'fuzz', sender: 'S', controlId: verdict.header.controlId });
     } catch (err) {
       if (!(err instanceof EngineError)) throw err;
     }

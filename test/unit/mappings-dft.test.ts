@@ -6,29 +6,35 @@ import { ConfigError } from '../../src/core/config-file';
 import { thrown } from './helpers';
 import { decodeHl7, normalizeSegments } from '../../src/hl7/charset';
 import { parseHl7 } from '../../src/hl7/parse';
-import type { ChargeRecord } from '../../src/mappings/charge';
-import { compileChargeMapping, compileSource, type ChargeMappingPlan } from '../../src/mappings/compile';
-import { evaluateChargeMapping, type MappingContext } from '../../src/mappings/evaluate';
+import type { ChargeRecord } from '../../src/mappings/records';
+import { compileMapping, type MappingPlan } from '../../src/mappings/compile';
+import { evaluateMapping, type MappingContext } from '../../src/mappings/evaluate';
 import { loadMappings, MappingRegistry } from '../../src/mappings/load';
-import { chargeMappingSchema } from '../../src/mappings/schema';
+import { mappingFileSchema } from '../../src/mappings/schema';
 
 const REPO_MAPPINGS = path.join(__dirname, '../../mappings');
 const CORPUS = path.join(__dirname, '../../../shared/corpus/hl7');
 const CTX: MappingContext = { channel: 'pharmacy-inbound', sender: 'RXSYS|PHARM01', controlId: 'CTL-1' };
 
-let plan: ChargeMappingPlan;
+let plan: MappingPlan;
 beforeAll(() => {
   const plans = loadMappings(REPO_MAPPINGS, {});
-  expect([...plans.keys()]).toEqual(['dft-p03']);
+  expect([...plans.keys()]).toContain('dft-p03');
   plan = plans.get('dft-p03')!;
 });
 
-/** The real mapping with `codes.unknown: error` (schema-validated and compiled like loadMappings does). */
-function strictPlan(): ChargeMappingPlan {
-  const raw = parseYaml(fs.readFileSync(path.join(REPO_MAPPINGS, 'dft-p03.yaml'), 'utf8')) as { codes: { unknown: string } };
-  raw.codes.unknown = 'error';
-  return compileChargeMapping(chargeMappingSchema.parse(raw), 'strict.yaml');
+/** The real mapping with `unknown: error` on the code lookup (schema-validated and compiled like loadMappings does). */
+function strictPlan(): MappingPlan {
+  const raw = parseYaml(fs.readFileSync(path.join(REPO_MAPPINGS, 'dft-p03.yaml'), 'utf8')) as { records: Array<{ fields: { code: { unknown: string } } }> };
+  raw.records[0]!.fields.code.unknown = 'error';
+  return compileMapping(mappingFileSchema.parse(raw), 'strict.yaml');
 }
+
+/** The fields a DFT line leaves empty. */
+const NOT_IN_DFT = {
+  ndcQuantity: null, ndcUnit: null, rxNumber: null, fillNumber: null, daysSupply: null, daw: null, lot: null,
+  vfcEligibility: null, placeOfService: null,
+} as const;
 
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -42,8 +48,9 @@ const dftFiles = fs.readdirSync(CORPUS).filter((f) => f.endsWith('.hl7')).sort()
 
 /** Values read by eye from the corpus files: both FHIR-Converter samples carry the same two FT1 lines. */
 const firstLine = (index: number, sender: string): ChargeRecord => ({
-  sourceKey: `pharmacy-inbound|${sender}|MSG00001|${index}`,
+  sourceKey: `pharmacy-inbound|${sender}|MSG00001|${index}|line`,
   kind: 'charge',
+  serviceKind: 'other',
   reversalOfTransaction: null,
   transactionId: '12345',
   serviceDate: '2019-11-22',
@@ -56,11 +63,13 @@ const firstLine = (index: number, sender: string): ChargeRecord => ({
   diagnoses: ['29857009', '68235000'],
   renderingNpi: '9941339108',
   orderingNpi: null,
-  ndc: '0182-1061-05',
+  ndc: '00182106105', // FT1-29 0182-1061-05 (4-4-2) as 11 digits
+  ...NOT_IN_DFT,
 });
 const secondLine = (index: number, sender: string): ChargeRecord => ({
-  sourceKey: `pharmacy-inbound|${sender}|MSG00001|${index}`,
+  sourceKey: `pharmacy-inbound|${sender}|MSG00001|${index}|line`,
   kind: 'charge',
+  serviceKind: 'other',
   reversalOfTransaction: null,
   transactionId: null,
   serviceDate: '2019-11-22',
@@ -74,6 +83,7 @@ const secondLine = (index: number, sender: string): ChargeRecord => ({
   renderingNpi: null, // FT1-20 is ^^^
   orderingNpi: null,
   ndc: null,
+  ...NOT_IN_DFT,
 });
 const SENDER = 'IMMAPP|GHHSFacility^2.16.840.1.122848.1.30^ISO';
 const EXPECTED: Record<string, ChargeRecord[]> = {
@@ -89,13 +99,13 @@ describe('dft-p03 over the corpus', () => {
   it.each(dftFiles)('%s: one record per CG/CD line, with the values in the file', (file) => {
     const msg = parseHl7(readCorpus(file));
     const ctx = { channel: 'pharmacy-inbound', sender: `${msg.header.sendingApplication}|${msg.header.sendingFacility}`, controlId: msg.header.controlId };
-    const records = evaluateChargeMapping(plan, msg, ctx);
-    // Source keys end with the FT1's position in the message.
+    const records = evaluateMapping(plan, msg, ctx).charges;
+    // Source keys end with the FT1's position in the message and the rule name.
     const ft1Indexes = msg.segments.flatMap((s, i) => (s.name === 'FT1' ? [i] : []));
-    expect(records.map((r) => r.sourceKey.split('|').pop())).toEqual(ft1Indexes.map(String));
+    expect(records.map((r) => r.sourceKey.split('|').slice(-2).join('|'))).toEqual(ft1Indexes.map((i) => `${i}|line`));
     expect(records).toEqual(EXPECTED[file]);
     // Pure and deterministic: the same input gives the same records.
-    expect(evaluateChargeMapping(plan, parseHl7(readCorpus(file)), ctx)).toEqual(records);
+    expect(evaluateMapping(plan, parseHl7(readCorpus(file)), ctx).charges).toEqual(records);
   });
 });
 
@@ -120,8 +130,8 @@ function dft(version: string, ...lines: string[]): string {
   ].join('\r');
 }
 
-const run = (text: string, p: ChargeMappingPlan = plan): ChargeRecord[] => evaluateChargeMapping(p, parseHl7(text), CTX);
-const one = (text: string, p: ChargeMappingPlan = plan): ChargeRecord => {
+const run = (text: string, p: MappingPlan = plan): ChargeRecord[] => evaluateMapping(p, parseHl7(text), CTX).charges;
+const one = (text: string, p: MappingPlan = plan): ChargeRecord => {
   const records = run(text, p);
   expect(records).toHaveLength(1);
   return records[0]!;
@@ -131,8 +141,9 @@ describe('dft-p03 on synthetic 2.3 and 2.5.1 messages', () => {
   it('2.3: FT1-4 is a TS; fields added later (26, 29, 31) are simply absent', () => {
     const r = one(dft('2.3', ft1({ 1: '1', 2: 'TX-1', 4: '20240115103000', 5: '20240116', 6: 'CG', 7: 'J1100^DEXAMETHASONE^HCPCS', 10: '2', 11: '35.5', 20: '1234567893^SMITH^ANNA' })));
     expect(r).toEqual<ChargeRecord>({
-      sourceKey: 'pharmacy-inbound|RXSYS|PHARM01|CTL-1|4',
+      sourceKey: 'pharmacy-inbound|RXSYS|PHARM01|CTL-1|4|line',
       kind: 'charge',
+      serviceKind: 'other',
       reversalOfTransaction: null,
       transactionId: 'TX-1',
       serviceDate: '2024-01-15',
@@ -146,6 +157,7 @@ describe('dft-p03 on synthetic 2.3 and 2.5.1 messages', () => {
       renderingNpi: '1234567893',
       orderingNpi: null,
       ndc: null,
+      ...NOT_IN_DFT,
     });
   });
 
@@ -157,7 +169,7 @@ describe('dft-p03 on synthetic 2.3 and 2.5.1 messages', () => {
     expect(r.chargeAmount).toBe('25.00');
     expect(r.orderingNpi).toBe('1987654321');
     expect(r.renderingNpi).toBeNull();
-    expect(r.ndc).toBe('49281-0421-50');
+    expect(r.ndc).toBe('49281042150');
   });
 
   it('CP amount "100&USD" is 100.00; an extended amount is rounded half away from zero', () => {
@@ -228,8 +240,8 @@ describe('dft-p03 on synthetic 2.3 and 2.5.1 messages', () => {
       ft1({ 1: '6', 2: 'TX-6', 4: '20240116', 6: 'CD', 7: '99213', 11: '-75', 31: 'TX-5' }),
     ));
     expect(records.map((r) => [r.sourceKey, r.kind, r.serviceDate])).toEqual([
-      ['pharmacy-inbound|RXSYS|PHARM01|CTL-1|5', 'charge', '2024-01-15'],
-      ['pharmacy-inbound|RXSYS|PHARM01|CTL-1|10', 'reversal', '2024-01-16'],
+      ['pharmacy-inbound|RXSYS|PHARM01|CTL-1|5|line', 'charge', '2024-01-15'],
+      ['pharmacy-inbound|RXSYS|PHARM01|CTL-1|10|line', 'reversal', '2024-01-16'],
     ]);
     // A line that makes nothing is not even validated (PY line without a date).
     expect(run(dft('2.5.1', ft1({ 6: 'PY', 11: 'abc' })))).toEqual([]);
@@ -302,24 +314,12 @@ describe('dft-p03 errors name the location, never the value', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // compile and load
 
-describe('compileSource', () => {
-  it('splits alternatives on "|" and parses each path once', () => {
-    expect(compileSource('FT1-25.1 | FT1-7.1')).toEqual([
-      { segment: 'FT1', field: 25, repetition: 1, component: 1 },
-      { segment: 'FT1', field: 7, repetition: 1, component: 1 },
-    ]);
-    expect(compileSource('FT1-26[*].1')).toEqual([{ segment: 'FT1', field: 26, repetition: '*', component: 1 }]);
-    expect(() => compileSource('FT1-7 | nope')).toThrow(/Invalid HL7 path/);
-  });
-
-  it('the loaded plan is frozen and has the file\'s choices', () => {
+describe('the compiled plan', () => {
+  it('is frozen and has the file\'s rules and tables', () => {
     expect(Object.isFrozen(plan)).toBe(true);
-    expect(plan.forEach).toBe('FT1');
-    expect([...plan.chargeTypes]).toEqual(['CG']);
-    expect([...plan.creditTypes]).toEqual(['CD']);
-    expect(plan.defaultUnits).toBe('1');
-    expect(plan.unknownCodes).toBe('keep');
-    expect(plan.codeTable.get('MTM-ADD')).toEqual({ code: '99607', system: 'CPT' });
+    expect(plan.rules.map((r) => [r.name, r.output, r.forEach])).toEqual([['line', 'charge', 'FT1']]);
+    expect(plan.rules[0]!.group).toEqual(['FT1', 'NTE', 'PR1', 'ROL']);
+    expect(plan.tables.get('chargeMaster')?.exact.get('MTM-ADD')).toEqual({ code: '99607', system: 'CPT', kind: 'mtm' });
     expect(plan.file).toBe(path.join(REPO_MAPPINGS, 'dft-p03.yaml'));
   });
 });
@@ -340,15 +340,15 @@ describe('loadMappings', () => {
   /** A minimal mapping; line numbers matter: `code` is line 9, the last line (amount) is line 10. */
   const mini = (name: string, extra: { code?: string; tail?: string } = {}): string => [
     `name: ${name}`,
-    'forEach: FT1',
-    'transactionTypes:',
-    '  charge: [CG]',
-    'fields:',
-    '  patient: PID-3.1',
-    '  transactionType: FT1-6',
-    '  serviceDate: FT1-4.1',
-    `  code: ${extra.code ?? 'FT1-7.1'}`,
-    '  amount: FT1-11.1.1',
+    'records:',
+    '  - name: line',
+    '    output: charge',
+    '    forEach: FT1',
+    '    fields:',
+    '      patient: PID-3.1',
+    '      serviceDate: FT1-4.1',
+    `      code: ${extra.code ?? 'FT1-7.1'}`,
+    '      amount: FT1-11.1.1',
     ...(extra.tail ? [extra.tail] : []),
     '',
   ].join('\n');
@@ -368,10 +368,10 @@ describe('loadMappings', () => {
     const plans = loadMappings(d, {});
     expect([...plans.keys()]).toEqual(['mini']);
     const p = plans.get('mini')!;
-    expect(p.defaultUnits).toBe('1');
-    expect(p.unknownCodes).toBe('keep');
-    expect(p.creditTypes.size).toBe(0);
-    expect(p.fields.units).toBeUndefined();
+    expect(p.description).toBe('');
+    expect(p.rules[0]!.group).toEqual(['FT1']);
+    expect(p.rules[0]!.reversal).toBeUndefined();
+    expect(p.rules[0]!.fields.map((f) => f.name)).toEqual(['patient', 'serviceDate', 'code', 'amount']);
   });
 
   it('a missing directory loads nothing', () => {
@@ -388,9 +388,9 @@ describe('loadMappings', () => {
   });
 
   it('an unknown key is reported at file:line:col', () => {
-    const d = dir({ 'mini.yaml': mini('mini', { tail: '  colour: blue' }) });
+    const d = dir({ 'mini.yaml': mini('mini', { tail: '    colour: blue' }) });
     const err = configError(d);
-    expect(err.message).toContain(`${path.join(d, 'mini.yaml')}:11:3: unknown key "colour"`);
+    expect(err.message).toContain(`${path.join(d, 'mini.yaml')}:11:5: unknown key "colour"`);
     expect(err.issues).toHaveLength(1);
   });
 
@@ -398,25 +398,27 @@ describe('loadMappings', () => {
     const d = dir({ 'mini.yaml': mini('mini', { code: 'FT1-x' }) });
     const err = configError(d);
     expect(err.issues).toHaveLength(1);
-    expect(err.issues[0]).toMatchObject({ file: path.join(d, 'mini.yaml'), line: 9, col: 9 });
-    expect(err.message).toMatch(/"FT1-x" is not an HL7 path/);
+    expect(err.issues[0]).toMatchObject({ file: path.join(d, 'mini.yaml'), line: 9, col: 13 });
+    expect(err.message).toMatch(/Invalid HL7 path "FT1-x"/);
   });
 
   it('a bad later alternative is reported at its value, not at 1:1', () => {
     const d = dir({ 'mini.yaml': mini('mini', { code: 'FT1-7.1 | FT1-7.x' }) });
     const err = configError(d);
     expect(err.issues).toHaveLength(1);
-    expect(err.issues[0]).toMatchObject({ file: path.join(d, 'mini.yaml'), line: 9, col: 9 });
-    expect(err.message).toMatch(/"FT1-7\.x" is not an HL7 path/);
+    expect(err.issues[0]).toMatchObject({ file: path.join(d, 'mini.yaml'), line: 9, col: 13 });
+    expect(err.message).toMatch(/Invalid HL7 path "FT1-7\.x"/);
   });
 
   it('[*] on a single-value field is refused at load', () => {
     const d = dir({ 'mini.yaml': mini('mini', { code: 'FT1-7[*].1' }) });
-    expect(configError(d).message).toMatch(/\[\*\] reads a list; this field takes one value/);
+    const err = configError(d);
+    expect(err.message).toMatch(/\[\*\] reads a list; this value takes one/);
+    expect(err.issues[0]).toMatchObject({ line: 9, col: 13 });
   });
 
   it('reports the problems of every file at once', () => {
-    const d = dir({ 'a.yaml': mini('b'), 'c.yaml': mini('c', { tail: '  bogus: x' }), 'ok.yaml': mini('ok') });
+    const d = dir({ 'a.yaml': mini('b'), 'c.yaml': mini('c', { tail: '    bogus: x' }), 'ok.yaml': mini('ok') });
     const err = configError(d);
     expect(err.issues.map((i) => path.basename(i.file))).toEqual(['a.yaml', 'c.yaml']);
   });
