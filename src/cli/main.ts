@@ -4,6 +4,7 @@
  *   rxbridge send FILE... [--host H] [--port P]   send HL7 files over MLLP, print each ACK
  *   rxbridge replay ID... [--raw FILE]            replay messages through a running engine's API
  *   rxbridge channels check                       validate channels/ and mappings/
+ *   rxbridge mappings test [NAME...] [--dir DIR]  run the mappings' *.test.yaml cases
  * Returns the process exit code.
  */
 import fs from 'node:fs';
@@ -12,13 +13,15 @@ import { loadChannels } from '../channels/load';
 import { ConfigError } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
 import { configFromEnv, startEngine, type EngineRole } from '../main';
+import { mappingsTest } from './mappings-test';
 import { sendFiles } from './send';
 
 const USAGE = `usage:
   rxbridge start [--role all|listener|worker]
   rxbridge send FILE... [--host HOST] [--port PORT]
   rxbridge replay ID... [--raw FILE] [--url URL]
-  rxbridge channels check`;
+  rxbridge channels check
+  rxbridge mappings test [NAME...] [--dir DIR]`;
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -36,6 +39,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
     case 'channels': {
       if (rest[0] !== 'check') return usage('unknown channels subcommand');
       return channelsCheck(env);
+    }
+    case 'mappings': {
+      if (rest[0] !== 'test') return usage('unknown mappings subcommand');
+      const { values, positionals } = parseArgs({ args: rest.slice(1), allowPositionals: true, options: {
+        dir: { type: 'string', default: env.MAPPINGS_DIR ?? 'mappings' } } });
+      return mappingsTest(positionals, values.dir, env, (l) => console.log(l));
     }
     case undefined:
     case 'help':
