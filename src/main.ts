@@ -13,6 +13,7 @@ import { buildAdminApp, type ChannelStatus } from './admin/app';
 import { loadChannels } from './channels/load';
 import type { ChannelPlan } from './channels/schema';
 import { createLogger, type Logger } from './core/logger';
+import { MappingEditor } from './mappings/editor';
 import { MappingRegistry } from './mappings/load';
 import { MllpListener } from './mllp/listener';
 import { BullPipelineQueue, EnqueueBatcher } from './pipeline/bullmq/queue';
@@ -23,6 +24,7 @@ import type { Outcome } from './pipeline/process';
 import { recoverOpenMessages, startRecoverySweep } from './pipeline/recovery';
 import { replayMessage } from './pipeline/replay';
 import { openStore, type Store } from './store/db';
+import { mappingVersionsPort, recentMessagesOfTypes } from './store/mapping-versions';
 import { getMessageDetail, listCharges, listMessages, countsByChannel } from './store/queries';
 import { MessageRepository } from './store/repository';
 
@@ -116,6 +118,7 @@ async function wire(
   cleanups.push(() => queue.close());
   const batcher = new EnqueueBatcher(queue, (err, count) => log.warn('enqueue failed; the recovery sweep will retry', { error: (err as Error).name, count }));
   const byName = new Map(channels.map((c) => [c.name, c]));
+  const editor = await startMappingEditor(config, log, channels, mappings, store, redis, queueConnection, cleanups);
 
   let worker: Worker | undefined;
   if (role !== 'listener') {
@@ -199,6 +202,7 @@ async function wire(
       getMessage: (id) => getMessageDetail(store.db, id),
       listCharges: (f) => listCharges(store.db, f),
       replay: (id, raw, actor) => replayMessage({ store: repository, queue }, id, raw, actor),
+      mappings: editor,
     });
     await http.listen({ host: config.httpHost, port: config.httpPort });
     const h = http;
@@ -211,6 +215,37 @@ async function wire(
     httpAddress: () => (http ? { host: config.httpHost, port: httpPortOf(http) } : undefined),
     stop: stopAll,
   };
+}
+
+/**
+ * Mapping changes through the API reach every engine process: notices on the Redis channel
+ * `<queue prefix>:mappings` (every process subscribes, whatever its role), versions in the store.
+ */
+async function startMappingEditor(
+  config: EngineConfig, log: Logger, channels: ChannelPlan[], mappings: MappingRegistry, store: Store,
+  redis: RedisHandle, publisher: Redis, cleanups: Array<() => Promise<void>>,
+): Promise<MappingEditor> {
+  const noticeChannel = `${config.queuePrefix ?? 'rxb'}:mappings`;
+  const routesTo = (name: string) => channels.map((c) => ({
+    channel: c.name, types: c.routes.filter((r) => r.mapping === name).flatMap((r) => [...r.types]),
+  }));
+  const editor = new MappingEditor({
+    registry: mappings,
+    versions: mappingVersionsPort(store.db),
+    recentMessages: (name, limit) => recentMessagesOfTypes(store.db, routesTo(name), limit),
+    channelsRouting: (name) => routesTo(name).filter((r) => r.types.length > 0).map((r) => r.channel),
+    publish: async (notice) => { await publisher.publish(noticeChannel, JSON.stringify(notice)); },
+    logger: log,
+  });
+  await editor.start();
+  const subscriber = redis.connect();
+  cleanups.push(async () => { subscriber.disconnect(); });
+  subscriber.on('message', (_channel: string, text: string) => editor.applyNotice(text));
+  // After a reconnect: apply what was saved while notices could not arrive.
+  subscriber.on('ready', () => { editor.catchUp().catch(() => log.warn('mapping catch-up failed; it runs again on the next reconnect')); });
+  await subscriber.subscribe(noticeChannel);
+  await editor.catchUp(); // saved between start() and the subscription
+  return editor;
 }
 
 /** Reads a channel's TLS files (once, at start). A missing file fails start-up naming the channel and the file. */

@@ -2,6 +2,7 @@
  * The admin HTTP API. `buildAdminApp(deps)` returns a Fastify app (tested with inject(), no socket).
  * `/api/health` is open; every other `/api/*` route needs `Authorization: Bearer <token>`.
  * Errors answer `{ error: { code, message } }` with the catalogue's HTTP status; messages never carry PHI.
+ * The mappings routes (list, read, save, preview) are in mappings-routes.ts.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -9,6 +10,8 @@ import { z } from 'zod';
 import { EngineError, asEngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { MESSAGE_STATUSES } from '../store/types';
+import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
+import { parse } from './validate';
 
 export interface ChannelStatus {
   name: string;
@@ -32,6 +35,8 @@ export interface AdminDeps {
   getMessage(id: string): Promise<unknown | undefined>;
   listCharges(f: ChargeQuery & { limit: number }): Promise<unknown[]>;
   replay(id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }>;
+  /** The live mappings: list, read, save, preview (mappings-routes.ts). */
+  mappings: MappingsApi;
 }
 
 const id = z.string().regex(/^\d{1,18}$/, 'must be a number');
@@ -57,13 +62,6 @@ const chargeQuery = z.strictObject({
 type ChargeQuery = z.infer<typeof chargeQuery>;
 
 const replayBody = z.strictObject({ raw: z.string().min(1).max(10 * 1024 * 1024).optional() }).optional();
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const reason = result.error.issues.map((i) => `${i.path.join('.') || where}: ${i.message}`).join('; ');
-  throw new EngineError('BAD_REQUEST', `invalid ${where}: ${reason}`);
-}
 
 function tokenMatches(expected: string | undefined, header: string | undefined): boolean {
   if (!expected || !header?.startsWith('Bearer ')) return false;
@@ -132,6 +130,8 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
       const charges = await deps.listCharges(q);
       return { charges, next: nextCursor(charges, q.limit) };
     });
+
+    registerMappingRoutes(api, deps.mappings);
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -94,7 +94,9 @@ export function tempProject(): Project {
   fs.mkdirSync(mappingsDir);
   fs.mkdirSync(dataDir);
   fs.copyFileSync(path.join(ROOT, 'channels/pharmacy-inbound.yaml'), path.join(channelsDir, 'pharmacy-inbound.yaml'));
-  fs.copyFileSync(path.join(ROOT, 'mappings/dft-p03.yaml'), path.join(mappingsDir, 'dft-p03.yaml'));
+  for (const name of fs.readdirSync(path.join(ROOT, 'mappings')).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'))) {
+    fs.copyFileSync(path.join(ROOT, 'mappings', name), path.join(mappingsDir, name));
+  }
   return {
     root, channelsDir, mappingsDir, dataDir, logFile: path.join(root, 'engine.log'),
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),

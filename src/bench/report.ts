@@ -4,6 +4,7 @@
  * issue 2 (acceptance 6) marked met or missed. Pure.
  */
 import type { MachineInfo } from './infra';
+import type { MappingBenchResult } from './mapping';
 import type { Summary } from './protocol';
 
 export type Kind = 'echo' | 'ingest' | 'e2e' | 'latency';
@@ -61,6 +62,8 @@ export interface BenchReport {
   git?: { commit: string; dirty: boolean };
   generator: string;
   scenarios: ScenarioResult[];
+  /** Parse + map per catalogue mapping on one core (the `map` scenario; no services). */
+  mapping?: MappingBenchResult[];
   /** Scenarios that could not be completed (the run goes on with the next one). */
   failures: Array<{ scenario: string; error: string }>;
   targets?: TargetCheck[];
@@ -72,7 +75,7 @@ export interface TargetCheck {
   met: boolean | undefined;
 }
 
-export const TARGETS = { ingestPerSec: 3000, e2ePerSec: 1500, ackP99Ms: 25, offeredPerSec: 1000, sustainedSeconds: 60 };
+export const TARGETS = { dftParseMapPerSec: 20_000, ingestPerSec: 3000, e2ePerSec: 1500, ackP99Ms: 25, offeredPerSec: 1000, sustainedSeconds: 60 };
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -96,6 +99,14 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
   const lat = r.scenarios.find((s) => s.kind === 'latency');
   const short = r.benchSeconds < TARGETS.sustainedSeconds ? ` (run of ${r.benchSeconds} s, not ${TARGETS.sustainedSeconds} s)` : '';
   const checks: TargetCheck[] = [];
+  const dft = r.mapping?.find((m) => m.mapping === 'dft-p03');
+  if (dft) {
+    checks.push({
+      target: `parse + map >= ${n(TARGETS.dftParseMapPerSec)} DFT^P03/s per core (issue 3; 2 KB, 3 FT1)`,
+      measured: `${n(dft.msgPerSec)} msg/s (${n(dft.bytes)} bytes, ${dft.records} records)`,
+      met: dft.msgPerSec >= TARGETS.dftParseMapPerSec,
+    });
+  }
   if (ingest.length > 0) {
     const best = ingest.reduce((a, b) => (b.msgPerSec > a.msgPerSec ? b : a));
     checks.push({
@@ -132,6 +143,14 @@ export function formatReport(r: BenchReport): string {
   out.push(`each run: ${r.warmupSeconds} s warm-up, then ${r.benchSeconds} s measured; load generator: ${r.generator}`);
   out.push('msg/s = AA answers per second while sending; ACK latency = send -> ACK per message, in ms, seen by the generator.');
   out.push('CPU: engine process and generator in % of one core, machine (incl. Postgres and Redis) in % of all cores.');
+
+  if (r.mapping && r.mapping.length > 0) {
+    out.push('', 'Parse + map on one core (no services; parseHl7 + evaluateMapping per message)');
+    out.push(table(
+      ['mapping', 'message type', 'bytes', 'records', 'msg/s', 'seconds'],
+      r.mapping.map((m) => [m.mapping, m.messageType, n(m.bytes), String(m.records), n(m.msgPerSec), String(m.seconds)]),
+    ));
+  }
 
   const throughput = r.scenarios.filter((s) => s.kind === 'echo' || s.kind === 'ingest');
   if (throughput.length > 0) {
@@ -194,7 +213,7 @@ export function formatReport(r: BenchReport): string {
   const checks = checkTargets(r);
   r.targets = checks;
   if (checks.length > 0) {
-    out.push('', 'Targets (issue 2, acceptance 6)');
+    out.push('', 'Targets (issue 2 acceptance 6, issue 3 acceptance 4)');
     out.push(table(['target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '-' : c.met ? 'MET' : 'MISSED'])));
   }
   return out.join('\n');

@@ -8,6 +8,7 @@
  *              No worker runs, so this is intake only. Printed also as a ratio of echo at the same load.
  * 3. e2e     — startEngine(role 'all'): from the first send until the last message's charges are committed
  *              (the worker's onOutcome 'processed', after its commit), checked against the database at the end.
+ * 0. map     — parse + map per catalogue mapping on one core (./mapping.ts); no services.
  * 4. latency — role 'all' with a paced open-loop sender (4 connections, one message every 4 ms each =
  *              1,000 msg/s offered, pipelined so a slow ACK does not slow the sending): ACK p50/p99/max.
  *
@@ -15,7 +16,7 @@
  * on different processes as in production; both share this machine's cores with Postgres and Redis.
  *
  * Environment: BENCH_SECONDS (measured seconds per run, default 60), BENCH_WARMUP_SECONDS (default
- * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of echo,ingest,e2e,latency), BENCH_RESULTS
+ * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,echo,ingest,e2e,latency), BENCH_RESULTS
  * (JSON output path, default ./bench-results.json), BENCH_PG_ADMIN_URL, BENCH_REDIS_URL (see ./infra.ts), BENCH_CODE
  * (names the code measured when the run is not in a git checkout), BENCH_PATIENTS (patients the messages are
  * spread over, default 1000; for experiments).
@@ -31,6 +32,7 @@ import { buildAck, newControlId } from '../hl7/ack';
 import { peekMsh } from '../hl7/peek';
 import { startEngine, type Engine, type EngineRole } from '../main';
 import { MllpListener } from '../mllp/listener';
+import { benchOneMapping, mappingWorkloads } from './mapping';
 import type { Outcome } from '../pipeline/process';
 import {
   Generator, REDIS_URL, createDatabase, deleteRedisPrefix, freePort, gitState, machineCpu, machineInfo, tempProject, type MachineInfo,
@@ -42,7 +44,7 @@ type RunCommand = Extract<ParentMessage, { type: 'run' }>;
 
 const SECONDS = positive(process.env.BENCH_SECONDS, 60);
 const WARMUP = positive(process.env.BENCH_WARMUP_SECONDS, Math.min(5, Math.max(1, Math.round(SECONDS / 10))));
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'echo,ingest,e2e,latency').split(',').map((s) => s.trim()).filter(Boolean));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'map,echo,ingest,e2e,latency').split(',').map((s) => s.trim()).filter(Boolean));
 const RESULTS = path.resolve(process.env.BENCH_RESULTS ?? 'bench-results.json');
 /** Window (messages in flight per connection) for the throughput runs. */
 const WINDOW = 32;
@@ -304,7 +306,7 @@ function round1(v: number): number {
 
 async function main(): Promise<boolean> {
   const plans = PLANS.filter((p) => ONLY.has(p.kind));
-  const budgetS = plans.length * (SECONDS + WARMUP + 120) + plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S;
+  const budgetS = 300 + plans.length * (SECONDS + WARMUP + 120) + plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S;
   const watchdog = setTimeout(() => abort(2, `exceeded its time budget of ${budgetS} s`), budgetS * 1000);
   watchdog.unref();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(130, `${signal} received`));
@@ -317,6 +319,23 @@ async function main(): Promise<boolean> {
   };
   console.log(`RxBridge bench: ${plans.length} runs of ${SECONDS} s (+${WARMUP} s warm-up each); time limit ${Math.round(budgetS / 60)} min`);
   console.log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memory}; node ${machine.node}; Postgres ${machine.postgres}; Redis ${machine.redis}`);
+  if (ONLY.has('map')) {
+    const mappingsDir = path.resolve(__dirname, '../../mappings');
+    const seconds = Math.min(10, SECONDS);
+    report.mapping = [];
+    for (const work of mappingWorkloads(mappingsDir)) {
+      process.stdout.write(`- map ${work.mapping} (${seconds} s) ... `);
+      try {
+        const result = benchOneMapping(mappingsDir, work, seconds);
+        report.mapping.push(result);
+        console.log(`${result.msgPerSec} msg/s (${result.bytes} bytes, ${result.records} records)`);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        console.log(`FAILED: ${message}`);
+        report.failures.push({ scenario: `map ${work.mapping}`, error: message });
+      }
+    }
+  }
   for (const plan of plans) {
     const label = `${plan.kind} ${plan.connections} conn, ${plan.window === 'paced' ? 'paced' : `window ${plan.window}`}`;
     process.stdout.write(`- ${label} ... `);

@@ -3,7 +3,7 @@
  * them (src/store/repository.ts, src/pipeline/bullmq/); tests may substitute real in-process variants.
  * Nothing here carries PHI into Redis: the queue sees message ids only.
  */
-import type { ChargeRecord } from '../mappings/charge';
+import type { MappedRecords } from '../mappings/records';
 
 export type InboundStatus = 'received' | 'duplicate' | 'rejected';
 
@@ -57,7 +57,7 @@ export interface EditedMessage {
 }
 
 export type Completion =
-  | { id: string; status: 'processed'; charges: readonly ChargeRecord[] }
+  | { id: string; status: 'processed'; records: MappedRecords }
   | { id: string; status: 'filtered'; reason: string };
 
 export interface FailureRecord {
@@ -82,15 +82,25 @@ export interface MessageStorePort {
   claimMany(ids: readonly string[]): Promise<Map<string, ClaimResult>>;
   /**
    * Finishes claimed messages in one statement (one commit): each still `processing` becomes processed (with its
-   * charges, which must all be plain charges, written in the given order) or filtered (with the reason). Charges
-   * already recorded under the same source key are kept as they are. Returns the number of charges inserted.
-   * Throws EngineError VALUE_REJECTED_BY_STORE when the store refuses a value of the batch.
+   * records) or filtered (with the reason). A processed message's patients and coverages are upserted (by
+   * patientRef, and patientRef + planId; a stored row with a newer asOf is kept), then its charges, which must all
+   * be plain charges, are written in the given order, each linked to its patient and to the coverage in force on
+   * its service date. Within one call, charges see the patients and coverages as the whole batch leaves them.
+   * Charges already recorded under the same source key are kept as they are. Returns the number of charges
+   * inserted. Throws EngineError VALUE_REJECTED_BY_STORE when the store refuses a value of the batch.
    */
   completeMany(done: ReadonlyArray<Completion>): Promise<number>;
   /** Gives back the attempt counted by claimMany for messages that were claimed but then had to wait. */
   releaseClaims(ids: readonly string[]): Promise<void>;
-  /** processing → processed with charges that include reversals, in one transaction (reversal links need lookups). */
-  completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number>;
+  /**
+   * processing → processed with records whose charges include reversals, in one transaction (reversal links need
+   * lookups): patients and coverages as in completeMany, then the charges in order. A reversal finds the
+   * unreversed charge with its transaction id in the channel; when there is none it throws
+   * REVERSAL_TARGET_MISSING, or drops the line when the record says `reversalMissing: 'ignore'`. A target already
+   * reversed throws CHARGE_ALREADY_REVERSED. Returns the number of charges inserted; does nothing (0) when the
+   * message is no longer processing.
+   */
+  completeWithRecords(id: string, records: MappedRecords): Promise<number>;
   /** Records a transient failure (status stays processing) as an event. */
   noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void>;
   /** processing → error: the message becomes a dead letter. */

@@ -9,12 +9,13 @@
  *   wait or retry, the later ones of that patient in the batch wait too.
  * - A non-retryable failure dead-letters at once; a retryable one is retried until the channel's
  *   `pipeline.attempts` is reached, then dead-letters.
- * - Successful messages of a batch are finished in one store call (one commit); messages whose charges include
- *   reversals are finished one by one (reversal links need lookups).
+ * - Successful messages of a batch are finished in one store call (one commit) with their records (charges,
+ *   patients, coverages); messages whose charges include reversals are finished one by one (reversal links need
+ *   lookups).
  */
 import { asEngineError, EngineError } from '../core/errors';
-import type { ChargeMappingPlan } from '../mappings/compile';
-import type { ChargeRecord } from '../mappings/charge';
+import type { MappingPlan } from '../mappings/compile';
+import type { MappedRecords } from '../mappings/records';
 import type { ClaimResult, Completion, MessageStorePort, WorkItem } from './ports';
 import { filterStage, mapStage, parseStage, type RouteTable, type StageName } from './stages';
 
@@ -26,7 +27,7 @@ export interface ChannelRuntime extends RouteTable {
 export interface ProcessDeps {
   store: MessageStorePort;
   channel(name: string): ChannelRuntime | undefined;
-  mapping(name: string): ChargeMappingPlan | undefined;
+  mapping(name: string): MappingPlan | undefined;
 }
 
 export type Outcome =
@@ -43,7 +44,7 @@ export const ORDER_WAIT_MS = 50;
 /** Claims beyond the channel's attempts (crashes, store trouble) before a message is given up as a dead letter. */
 export const GIVE_UP_MARGIN = 5;
 
-type Evaluated = { kind: 'charges'; charges: ChargeRecord[] } | { kind: 'filtered'; reason: string } | { kind: 'failed'; error: EngineError; stage: StageName };
+type Evaluated = { kind: 'mapped'; records: MappedRecords } | { kind: 'filtered'; reason: string } | { kind: 'failed'; error: EngineError; stage: StageName };
 
 /** Runs the pure stages for one claimed message. */
 export function evaluate(item: WorkItem, deps: Pick<ProcessDeps, 'channel' | 'mapping'>): Evaluated {
@@ -56,10 +57,10 @@ export function evaluate(item: WorkItem, deps: Pick<ProcessDeps, 'channel' | 'ma
     const route = filterStage(msg, channel);
     if (route.kind === 'skip') return { kind: 'filtered', reason: route.reason };
     stage = 'map';
-    const charges = mapStage(msg, deps.mapping(route.mapping), route.mapping, {
+    const records = mapStage(msg, deps.mapping(route.mapping), route.mapping, {
       channel: item.channel, sender: item.sender, controlId: item.controlId, messageId: item.id,
     });
-    return { kind: 'charges', charges };
+    return { kind: 'mapped', records };
   } catch (err) {
     return { kind: 'failed', error: asEngineError(err), stage };
   }
@@ -71,7 +72,7 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
   const outcomes = new Map<string, Outcome>();
   const heldPatients = new Set<string>();
   const plain: Completion[] = [];
-  const individual: Array<{ item: WorkItem; charges: ChargeRecord[] }> = [];
+  const individual: Array<{ item: WorkItem; records: MappedRecords }> = [];
   const failures: Array<{ item: WorkItem; error: EngineError; stage: StageName }> = [];
   const released: string[] = [];
 
@@ -103,11 +104,11 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
       failures.push({ item, error: result.error, stage: result.stage });
       // A retry keeps the message open: later messages of its patient in this batch must wait for it.
       if (result.error.retryable && item.patientKey) heldPatients.add(item.patientKey);
-    } else if (result.charges.every((c) => c.kind === 'charge')) {
-      plain.push({ id, status: 'processed', charges: result.charges });
-      outcomes.set(id, { kind: 'processed', charges: result.charges.length });
+    } else if (result.records.charges.every((c) => c.kind === 'charge')) {
+      plain.push({ id, status: 'processed', records: result.records });
+      outcomes.set(id, { kind: 'processed', charges: result.records.charges.length });
     } else {
-      individual.push({ item, charges: result.charges });
+      individual.push({ item, records: result.records });
       // Reversals are written after the plain batch; later messages of the patient wait for them.
       if (item.patientKey) heldPatients.add(item.patientKey);
     }
@@ -115,10 +116,10 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
 
   if (released.length > 0) await deps.store.releaseClaims(released);
   failures.push(...(await completePlain(plain, claims, deps)));
-  for (const { item, charges } of individual) {
+  for (const { item, records } of individual) {
     try {
-      await deps.store.completeWithCharges(item.id, charges);
-      outcomes.set(item.id, { kind: 'processed', charges: charges.length });
+      await deps.store.completeWithRecords(item.id, records);
+      outcomes.set(item.id, { kind: 'processed', charges: records.charges.length });
     } catch (err) {
       const error = asEngineError(err);
       if (error.code === 'INTERNAL') throw err; // store trouble: the whole job is retried

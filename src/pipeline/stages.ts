@@ -4,9 +4,9 @@
  */
 import { EngineError } from '../core/errors';
 import { parseHl7, type Hl7Message } from '../hl7/parse';
-import type { ChargeRecord } from '../mappings/charge';
-import type { ChargeMappingPlan } from '../mappings/compile';
-import { evaluateChargeMapping, type MappingContext } from '../mappings/evaluate';
+import type { MappedRecords } from '../mappings/records';
+import type { MappingPlan } from '../mappings/compile';
+import { evaluateMapping, type MappingContext } from '../mappings/evaluate';
 
 export type StageName = 'parse' | 'filter' | 'map' | 'write';
 
@@ -28,9 +28,9 @@ export function filterStage(msg: Hl7Message, routes: RouteTable): FilterResult {
 }
 
 export function mapStage(
-  msg: Hl7Message, plan: ChargeMappingPlan | undefined, mappingName: string,
+  msg: Hl7Message, plan: MappingPlan | undefined, mappingName: string,
   ctx: MappingContext,
-): ChargeRecord[] {
+): MappedRecords {
   if (!plan) throw new EngineError('MAPPING_NOT_FOUND', `mapping ${mappingName} is not loaded`);
-  return evaluateChargeMapping(plan, msg, ctx);
+  return evaluateMapping(plan, msg, ctx);
 }

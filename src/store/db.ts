@@ -8,12 +8,13 @@ import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvid
 import pg from 'pg';
 import type { Database } from './types';
 import * as m001 from './migrations/001-core';
+import * as m002 from './migrations/002-records';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
 pg.types.setTypeParser(1082, (v: string) => v);
 
-const MIGRATIONS: Record<string, Migration> = { '001-core': m001 };
+const MIGRATIONS: Record<string, Migration> = { '001-core': m001, '002-records': m002 };
 
 class StaticMigrations implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {

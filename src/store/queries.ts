@@ -63,6 +63,27 @@ export async function listCharges(db: Kysely<Database>, f: ChargeFilter) {
   return q.execute();
 }
 
+export interface PatientFilter {
+  before?: string;
+  limit: number;
+}
+
+export async function listPatients(db: Kysely<Database>, f: PatientFilter) {
+  let q = db.selectFrom('patients').selectAll().orderBy('id', 'desc').limit(f.limit);
+  if (f.before) q = q.where('id', '<', f.before);
+  return q.execute();
+}
+
+/** A patient by patient_ref with its coverages (primary first, then by plan), or undefined when none is stored. */
+export async function getPatient(db: Kysely<Database>, patientRef: string) {
+  const [patient, coverages] = await Promise.all([
+    db.selectFrom('patients').selectAll().where('patient_ref', '=', patientRef).executeTakeFirst(),
+    db.selectFrom('coverages').selectAll().where('patient_ref', '=', patientRef).orderBy('priority').orderBy('plan_id').execute(),
+  ]);
+  if (!patient && coverages.length === 0) return undefined;
+  return { patientRef, patient: patient ?? null, coverages };
+}
+
 /** Message counts per channel and status. */
 export async function countsByChannel(db: Kysely<Database>): Promise<Map<string, Record<string, number>>> {
   const rows = await db.selectFrom('messages').select(['channel', 'status', sql<string>`count(*)`.as('n')])

@@ -1,14 +1,20 @@
 /**
  * The message store: implements the pipeline's MessageStorePort on Kysely, plus the read queries the admin
- * API needs. Every status change writes a message_events row in the same transaction.
+ * API needs. Every status change writes a message_events row in the same transaction, and a processed message's
+ * records (patients, coverages, charges) are written in that transaction too.
+ *
+ * Records: patients upsert by patient_ref and coverages by (patient_ref, plan_id), where a row written from an
+ * older event (`as_of`) never overwrites a newer one. Charges insert once per source key; each points at its
+ * patient and at the coverage in force on its date of service (lowest priority number, then newest as_of),
+ * as the store holds them once the message's own patients and coverages are written.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { EngineError } from '../core/errors';
-import type { ChargeRecord } from '../mappings/charge';
+import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
   ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
 } from '../pipeline/ports';
-import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge } from './types';
+import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge, type NewCoverage, type NewPatient } from './types';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -133,9 +139,34 @@ export class MessageRepository implements MessageStorePort {
 
   private async completeManyStatement(done: ReadonlyArray<Completion>): Promise<number> {
     const messages = done.map((d) => ({
-      id: d.id, status: d.status, detail: d.status === 'filtered' ? d.reason : `${d.charges.length} charges mapped`,
+      id: d.id, status: d.status, detail: d.status === 'filtered' ? d.reason : recordsSummary(d.records),
     }));
-    const charges = done.flatMap((d) => (d.status === 'processed' ? d.charges.map((c) => chargeRow(d.id, '', c, null)) : []));
+    const processed = done.flatMap((d) => (d.status === 'processed' ? [d] : []));
+    const charges = processed.flatMap((d) => d.records.charges.map((c) => chargeRow(d.id, '', c, null)));
+    const patients = processed.flatMap((d) => d.records.patients.map((p) => patientRow(d.id, p)));
+    const coverages = processed.flatMap((d) => d.records.coverages.map((c) => coverageRow(d.id, c)));
+    // One statement: finish the messages, upsert their patients and coverages, insert their charges linked to
+    // both, add the events. Records of a message no longer processing are not written (the joins on upd).
+    // A statement does not see its own writes except through RETURNING: charges find this batch's patients and
+    // coverages in pat/cov (cvis), and the rows it did not write (or left alone as older) in the tables. A batch
+    // without patients or coverages (the usual charge feed) leaves those CTEs out and reads the tables alone.
+    const live = sql`join upd on upd.id = r.message_id`;
+    const parties = patients.length > 0 || coverages.length > 0;
+    const partyCtes = parties ? sql`
+      pat as (
+        ${upsertPatients(jsonRows(patients), live)}
+      ), cov as (
+        ${upsertCoverages(jsonRows(coverages), live)}
+      ), cvis as (
+        select id, patient_ref, priority, effective_date, expiration_date, as_of from cov
+        union all
+        select c.id, c.patient_ref, c.priority, c.effective_date, c.expiration_date, c.as_of
+          from coverages c where not exists (select 1 from cov where cov.id = c.id)
+      ),` : sql``;
+    const patientId = parties
+      ? sql`coalesce((select pat.id from pat where pat.patient_ref = r.patient_ref),
+                     (select p.id from patients p where p.patient_ref = r.patient_ref))`
+      : sql`(select p.id from patients p where p.patient_ref = r.patient_ref)`;
     const result = await sql<{ inserted: string }>`
       with done as (
         select * from json_to_recordset(${JSON.stringify(messages)}::json) as d(id bigint, status text, detail text)
@@ -145,15 +176,16 @@ export class MessageRepository implements MessageStorePort {
           from done d
          where m.id = any(${done.map((d) => d.id)}::bigint[]) and m.id = d.id and m.status = 'processing'
         returning m.id, m.channel, d.status, d.detail
-      ), ins as (
+      ), ${partyCtes} ins as (
         insert into charges (message_id, channel, source_key, reversal_of, status, transaction_id, service_date,
                              patient_ref, code_system, code, modifiers, units, charge_amount, diagnoses,
-                             rendering_npi, ordering_npi, ndc)
-        select r.message_id, upd.channel, r.source_key, null, 'active', r.transaction_id, r.service_date::date,
-               r.patient_ref, r.code_system, r.code, r.modifiers, r.units::numeric, r.charge_amount::numeric,
-               r.diagnoses, r.rendering_npi, r.ordering_npi, r.ndc
-          from json_populate_recordset(null::charges, ${JSON.stringify(charges)}::json) with ordinality as r
-          join upd on upd.id = r.message_id
+                             rendering_npi, ordering_npi, ndc, ${sql.join(EXTRA_CHARGE_COLUMNS.map((c) => sql.ref(c)))},
+                             patient_id, coverage_id)
+        select r.message_id, upd.channel, r.source_key, null, 'active', r.transaction_id, r.service_date,
+               r.patient_ref, r.code_system, r.code, r.modifiers, r.units, r.charge_amount, r.diagnoses,
+               r.rendering_npi, r.ordering_npi, r.ndc, ${sql.join(EXTRA_CHARGE_COLUMNS.map((c) => sql.ref(`r.${c}`)))},
+               ${patientId}, ${coverageInForce(parties ? sql`cvis` : sql`coverages`, sql`r.patient_ref`, sql`r.service_date`)}
+          from json_populate_recordset(null::charges, ${jsonRows(charges)}::json) with ordinality as r ${live}
          order by r.ordinality
         on conflict (source_key) do nothing
         returning 1
@@ -165,14 +197,18 @@ export class MessageRepository implements MessageStorePort {
     return Number(result.rows[0]?.inserted ?? 0);
   }
 
-  async completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
+  async completeWithRecords(id: string, records: MappedRecords): Promise<number> {
     return this.pipelineDb.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('messages').select(['channel', 'status']).where('id', '=', id as never)
         .forUpdate().executeTakeFirst();
       if (!msg || msg.status !== 'processing') return 0;
+      // Patients and coverages first, so the charges below (separate statements) see them.
+      await writePatientsAndCoverages(trx, id, records);
       let inserted = 0;
-      for (const charge of charges) inserted += await insertCharge(trx, id, msg.channel, charge);
-      await finish(trx, id, 'processed', 'write', null, `${inserted} of ${charges.length} charges new`);
+      for (const charge of records.charges) inserted += await insertCharge(trx, id, msg.channel, charge);
+      const { charges, patients, coverages } = records;
+      await finish(trx, id, 'processed', 'write', null,
+        `${inserted} of ${charges.length} charges new, ${patients.length} patients, ${coverages.length} coverages`);
       return inserted;
     }).catch((err) => { throw refusedValue(err); });
   }
@@ -261,6 +297,7 @@ async function insertCharge(trx: Transaction<Database>, messageId: string, chann
       .where('status', '!=', 'reversal')
       .orderBy('id').limit(1).forUpdate().executeTakeFirst();
     if (!target) {
+      if (c.reversalMissing === 'ignore') return 0;
       throw new EngineError('REVERSAL_TARGET_MISSING', 'credit line points at a transaction id with no recorded charge', { segment: 'FT1', field: 31 });
     }
     if (target.status === 'reversed') {
@@ -270,7 +307,11 @@ async function insertCharge(trx: Transaction<Database>, messageId: string, chann
     await trx.updateTable('charges').set({ status: 'reversed' }).where('source_key', '=', reversalOf).execute();
   }
   const rows = await trx.insertInto('charges')
-    .values(chargeRow(messageId, channel, c, reversalOf))
+    .values({
+      ...chargeRow(messageId, channel, c, reversalOf),
+      patient_id: sql<string | null>`(select id from patients where patient_ref = ${c.patientRef})`,
+      coverage_id: coverageInForce(sql`coverages`, sql`${c.patientRef}::text`, sql`${c.serviceDate}::date`),
+    })
     .onConflict((oc) => oc.column('source_key').doNothing())
     .returning('id')
     .execute();
@@ -290,6 +331,12 @@ function refusedValue(err: unknown): unknown {
   return err;
 }
 
+/** Charge columns added by migration 002, beyond the ones every charge had from the start. */
+const EXTRA_CHARGE_COLUMNS = [
+  'service_kind', 'ndc_quantity', 'ndc_unit', 'rx_number', 'fill_number', 'days_supply', 'daw', 'lot',
+  'vfc_eligibility', 'place_of_service',
+] as const;
+
 function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversalOf: string | null): NewCharge {
   return {
     message_id: messageId, channel, source_key: c.sourceKey, reversal_of: reversalOf,
@@ -297,7 +344,109 @@ function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversal
     service_date: c.serviceDate, patient_ref: c.patientRef, code_system: c.codeSystem, code: c.code,
     modifiers: c.modifiers, units: c.units, charge_amount: c.chargeAmount, diagnoses: c.diagnoses,
     rendering_npi: c.renderingNpi, ordering_npi: c.orderingNpi, ndc: c.ndc,
+    service_kind: c.serviceKind, ndc_quantity: c.ndcQuantity, ndc_unit: c.ndcUnit, rx_number: c.rxNumber,
+    fill_number: c.fillNumber, days_supply: c.daysSupply, daw: c.daw, lot: c.lot, vfc_eligibility: c.vfcEligibility,
+    place_of_service: c.placeOfService,
   };
+}
+
+/** Patient columns an upsert writes (all but the key and the timestamps). */
+const PATIENT_COLUMNS = [
+  'as_of', 'family_name', 'given_name', 'middle_name', 'birth_date', 'sex', 'address_line1', 'address_line2', 'city',
+  'state', 'postal_code', 'phone', 'account_number', 'source_key', 'message_id',
+] as const satisfies ReadonlyArray<keyof NewPatient>;
+
+function patientRow(messageId: string, p: PatientRecord): NewPatient {
+  return {
+    patient_ref: p.patientRef, as_of: p.asOf, family_name: p.familyName, given_name: p.givenName,
+    middle_name: p.middleName, birth_date: p.birthDate, sex: p.sex, address_line1: p.addressLine1,
+    address_line2: p.addressLine2, city: p.city, state: p.state, postal_code: p.postalCode, phone: p.phone,
+    account_number: p.accountNumber, source_key: p.sourceKey, message_id: messageId,
+  };
+}
+
+/** Coverage columns an upsert writes (all but the key and the timestamps). */
+const COVERAGE_COLUMNS = [
+  'as_of', 'payer_id', 'payer_name', 'member_id', 'group_number', 'group_name', 'plan_type', 'relationship', 'priority',
+  'effective_date', 'expiration_date', 'subscriber_family_name', 'subscriber_given_name', 'subscriber_birth_date',
+  'subscriber_sex', 'source_key', 'message_id',
+] as const satisfies ReadonlyArray<keyof NewCoverage>;
+
+function coverageRow(messageId: string, c: CoverageRecord): NewCoverage {
+  return {
+    patient_ref: c.patientRef, plan_id: c.planId, as_of: c.asOf, payer_id: c.payerId, payer_name: c.payerName,
+    member_id: c.memberId, group_number: c.groupNumber, group_name: c.groupName, plan_type: c.planType,
+    relationship: c.relationship, priority: c.priority, effective_date: c.effectiveDate,
+    expiration_date: c.expirationDate, subscriber_family_name: c.subscriberFamilyName,
+    subscriber_given_name: c.subscriberGivenName, subscriber_birth_date: c.subscriberBirthDate,
+    subscriber_sex: c.subscriberSex, source_key: c.sourceKey, message_id: messageId,
+  };
+}
+
+/**
+ * An upsert of `table` rows given as a JSON array (one object per row, snake_case keys), keyed by `key`, for use
+ * as a statement or a CTE; returns the written rows' id, key and `returning` columns. `gate` is joined to the
+ * input as `r` (e.g. only messages still processing). Several input rows with one key collapse to the newest
+ * as_of (the later one on a tie), as if applied in order; a stored row with a newer as_of is left alone (and not
+ * returned). Rows are written in key order, so concurrent upserts lock in one order.
+ */
+function upsert(table: 'patients' | 'coverages', key: readonly string[], columns: readonly string[], rowsJson: string,
+  gate: RawBuilder<unknown>, returning: readonly string[] = []): RawBuilder<unknown> {
+  const keyRefs = (alias: string) => sql.join(key.map((k) => sql.ref(`${alias}.${k}`)));
+  const all = [...key, ...columns];
+  return sql`
+    insert into ${sql.table(table)} as t (${sql.join(all.map((c) => sql.ref(c)))})
+    select ${sql.join(all.map((c) => sql.ref(`r.${c}`)))}
+      from (select distinct on (${keyRefs('r')}) r.*
+              from json_populate_recordset(null::${sql.table(table)}, ${rowsJson}::json) with ordinality as r ${gate}
+             order by ${keyRefs('r')}, r.as_of desc, r.ordinality desc) r
+     order by ${keyRefs('r')}
+    on conflict (${sql.join(key.map((k) => sql.ref(k)))}) do update
+       set ${sql.join(columns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`))}, updated_at = now()
+     where t.as_of <= excluded.as_of
+    returning ${sql.join(['id', ...key, ...returning].map((c) => sql.ref(`t.${c}`)))}`;
+}
+
+const upsertPatients = (rowsJson: string, gate: RawBuilder<unknown>) =>
+  upsert('patients', ['patient_ref'], PATIENT_COLUMNS, rowsJson, gate);
+
+const upsertCoverages = (rowsJson: string, gate: RawBuilder<unknown>) =>
+  upsert('coverages', ['patient_ref', 'plan_id'], COVERAGE_COLUMNS, rowsJson, gate,
+    ['priority', 'effective_date', 'expiration_date', 'as_of']);
+
+/**
+ * The id of the coverage of `patientRef` in force on `serviceDate` among `source` (coverages or a relation with
+ * its id, patient_ref, priority, effective_date, expiration_date, as_of): open-ended dates count as in force;
+ * lowest priority number first, then the newest as_of. Null when none is.
+ */
+function coverageInForce(source: RawBuilder<unknown>, patientRef: RawBuilder<unknown>, serviceDate: RawBuilder<unknown>) {
+  return sql<string | null>`(
+    select v.id from ${source} v
+     where v.patient_ref = ${patientRef}
+       and (v.effective_date is null or v.effective_date <= ${serviceDate})
+       and (v.expiration_date is null or v.expiration_date >= ${serviceDate})
+     order by v.priority, v.as_of desc, v.id desc
+     limit 1)`;
+}
+
+/** Rows as a JSON array for json_populate_recordset; null values are left out (a missing key reads as null). */
+function jsonRows(rows: readonly object[]): string {
+  return JSON.stringify(rows, (_key, value: unknown) => (value === null ? undefined : value));
+}
+
+/** Upserts a message's patients and coverages in one statement (the individual path). */
+async function writePatientsAndCoverages(trx: Transaction<Database>, messageId: string, records: MappedRecords): Promise<void> {
+  if (records.patients.length === 0 && records.coverages.length === 0) return;
+  const patients = jsonRows(records.patients.map((p) => patientRow(messageId, p)));
+  const coverages = jsonRows(records.coverages.map((c) => coverageRow(messageId, c)));
+  await sql`
+    with pat as (${upsertPatients(patients, sql``)}), cov as (${upsertCoverages(coverages, sql``)})
+    select 1`.execute(trx);
+}
+
+/** The processed event's detail: counts only, never values (no PHI in events). */
+function recordsSummary(r: MappedRecords): string {
+  return `${r.charges.length} charges, ${r.patients.length} patients, ${r.coverages.length} coverages mapped`;
 }
 
 async function finish(trx: Transaction<Database>, id: string, to: MessageStatus, stage: string, code: string | null, detail: string): Promise<void> {

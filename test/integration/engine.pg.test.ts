@@ -5,14 +5,39 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { segment, startHarness, TOKEN, type Harness } from './engine-harness';
-import { adtMessage, dftMessage, waitFor } from './support';
+import { dftMessage, waitFor } from './support';
 
 const MAPPING = fs.readFileSync(path.join(__dirname, '../../mappings/dft-p03.yaml'), 'utf8');
+/** The sample channel with ORU^R01 accepted but not routed (for the "filtered" test). */
+const CHANNEL = fs.readFileSync(path.join(__dirname, '../../channels/pharmacy-inbound.yaml'), 'utf8')
+  .replace(/^ {2}- types: \[ORU\^R01\]\n {4}mapping: .*\n/m, '');
+
+/** Adds rows to the mapping's charge master (its `chargeMaster:` table); throws if the table is not there. */
+function withChargeMasterRows(yaml: string, rows: string[]): string {
+  const anchor = '  chargeMaster:\n';
+  if (!yaml.includes(anchor)) throw new Error('the sample mapping has no chargeMaster table');
+  return yaml.replace(anchor, `${anchor}${rows.map((r) => `    ${r}\n`).join('')}`);
+}
+
+/** Strict charge master: an unknown code dead-letters (the codes these tests send directly are listed). */
+function strictMapping(yaml: string): string {
+  if (!yaml.includes('unknown: keep')) throw new Error('the sample mapping has no "unknown: keep" code lookup');
+  return withChargeMasterRows(yaml.replace('unknown: keep', 'unknown: error'), [
+    '"90471": { code: "90471", system: CPT, kind: immunization-admin }',
+    '"99605": { code: "99605", system: CPT, kind: mtm }',
+  ]);
+}
 
 async function idOf(h: Harness, controlId: string): Promise<string> {
   const row = await h.engine.store.db.selectFrom('messages').select('id').where('control_id', '=', controlId)
     .orderBy('id').executeTakeFirstOrThrow();
   return String(row.id);
+}
+
+/** An IN1 segment with the given fields (by number). */
+function in1(fields: Record<number, string>): string {
+  const max = Math.max(...Object.keys(fields).map(Number));
+  return ['IN1', ...Array.from({ length: max }, (_, i) => fields[i + 1] ?? '')].join('|');
 }
 
 async function chargesOf(h: Harness, messageId: string) {
@@ -23,8 +48,7 @@ describe('engine on Postgres', () => {
   let h: Harness;
   beforeAll(async () => {
     // Strict charge master: an unknown code dead-letters (used by the replay test).
-    h = await startHarness({ store: 'postgres', mappingYaml: MAPPING.replace('unknown: keep', 'unknown: error')
-      .replace('FLU-ADMIN: { code: "90471", system: CPT }', 'FLU-ADMIN: { code: "90471", system: CPT }\n    "90471": { code: "90471", system: CPT }\n    "99605": { code: "99605", system: CPT }') });
+    h = await startHarness({ store: 'postgres', mappingYaml: strictMapping(MAPPING), channelYaml: CHANNEL });
   });
   afterAll(async () => { await h.close(); });
 
@@ -45,6 +69,10 @@ describe('engine on Postgres', () => {
     ]);
     expect(charges[0]!.diagnoses).toEqual(['Z23']);
     expect(charges[0]!.rendering_npi).toBe('1234567893');
+    // The DFT mapping writes no patient or coverage: the charges link to none.
+    expect(charges.map((c) => [c.service_kind, c.patient_id, c.coverage_id])).toEqual([
+      ['immunization-admin', null, null], ['mtm', null, null],
+    ]);
     const header = segment(ack, 'MSH');
     expect(header.slice(2, 6)).toEqual(['RXBRIDGE', 'BILLING', 'RXSYS', 'PHARM01']);
     expect(header[9]).not.toBe('C-100');
@@ -106,8 +134,48 @@ describe('engine on Postgres', () => {
   });
 
   test('accepted types without a route are stored and marked filtered', async () => {
-    expect(segment(await h.send(adtMessage('C-ADT-1', 'P500')), 'MSA')[1]).toBe('AA');
-    await h.waitForStatus(await idOf(h, 'C-ADT-1'), ['filtered']);
+    const oru = [
+      'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|BILLING|20261103101500||ORU^R01^ORU_R01|C-ORU-1|P|2.5.1',
+      'PID|1||P500^^^PHARM01^MR||TESTPATIENT^ALEX',
+    ].join('\r');
+    expect(segment(await h.send(oru), 'MSA')[1]).toBe('AA');
+    await h.waitForStatus(await idOf(h, 'C-ORU-1'), ['filtered']);
+  });
+
+  test('an ADT writes the patient and its coverages; a later charge links to them as of its date of service', async () => {
+    const adt = [
+      'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|BILLING|20261101090000||ADT^A04^ADT_A01|C-ADT-1|P|2.5.1',
+      'EVN|A04|20261101085959',
+      'PID|1||P800^^^PHARM01^MR||TESTPATIENT^ALEX||19800101|U',
+      'PV1|1|O',
+      // Primary until the end of October, then another primary from November; a secondary all year.
+      in1({ 1: '1', 2: 'PLAN-OLD', 3: 'SYN-COMMERCIAL', 12: '20260101', 13: '20261031', 15: 'CI', 22: '1' }),
+      in1({ 1: '2', 2: 'PLAN-NEW', 3: 'SYN-COMMERCIAL', 12: '20261101', 15: 'CI', 22: '1' }),
+      in1({ 1: '3', 2: 'PLAN-SEC', 3: 'SYN-MEDICAID', 12: '20260101', 15: 'MC', 22: '2' }),
+    ].join('\r');
+    expect(segment(await h.send(adt), 'MSA')[1]).toBe('AA');
+    const adtId = await idOf(h, 'C-ADT-1');
+    await h.waitForStatus(adtId, ['processed']);
+    const patient = await h.engine.store.db.selectFrom('patients').selectAll().where('patient_ref', '=', 'P800').executeTakeFirstOrThrow();
+    expect(patient).toMatchObject({ family_name: 'TESTPATIENT', birth_date: '1980-01-01', message_id: adtId });
+    const coverages = await h.engine.store.db.selectFrom('coverages').select(['id', 'plan_id', 'priority', 'payer_id'])
+      .where('patient_ref', '=', 'P800').orderBy('plan_id').execute();
+    expect(coverages.map((c) => [c.plan_id, c.priority, c.payer_id])).toEqual([
+      ['PLAN-NEW', 1, 'SYNCOM01'], ['PLAN-OLD', 1, 'SYNCOM01'], ['PLAN-SEC', 2, 'SYNMCD01'],
+    ]);
+
+    await h.send(dftMessage({ controlId: 'C-800', patientId: 'P800', lines: [
+      { txn: 'T800-1', code: '90471', amount: '25', date: '20261015' },
+      { txn: 'T800-2', code: '90471', amount: '25', date: '20261103' },
+    ] }));
+    const id = await idOf(h, 'C-800');
+    await h.waitForStatus(id, ['processed']);
+    const planOf = new Map(coverages.map((c) => [c.id, c.plan_id]));
+    const charges = await chargesOf(h, id);
+    expect(charges.map((c) => [c.service_date, c.patient_id, planOf.get(c.coverage_id!)])).toEqual([
+      ['2026-10-15', patient.id, 'PLAN-OLD'],
+      ['2026-11-03', patient.id, 'PLAN-NEW'],
+    ]);
   });
 
   test('a dead letter replayed after its mapping is fixed creates its charges once; a second replay creates none', async () => {
@@ -122,7 +190,7 @@ describe('engine on Postgres', () => {
 
     // Fix the mapping: add the code to the charge master, reload, replay.
     const file = path.join(h.project.mappingsDir, 'dft-p03.yaml');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('table:\n', 'table:\n    NEWVAX: { code: "90694", system: CPT }\n'));
+    fs.writeFileSync(file, withChargeMasterRows(fs.readFileSync(file, 'utf8'), ['NEWVAX: { code: "90694", system: CPT, kind: vaccine-product }']));
     h.engine.mappings.reload();
     const replay = await h.api('POST', `/api/messages/${id}/replay`);
     expect(replay.status).toBe(202);

@@ -84,8 +84,8 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 export interface ProjectDirs { root: string; channelsDir: string; mappingsDir: string; dataDir: string; cleanup(): void }
 
 /**
- * A temporary project: the sample channel (port from the given number) and the sample mappings, with optional
- * overrides of the mapping text.
+ * A temporary project: the sample channel (port from the given number) and the sample mappings (every
+ * mappings/*.yaml the channel may route to), with optional overrides of the channel and the dft-p03 mapping text.
  */
 export function tempProject(opts: { mllpPort: number; channelYaml?: string; mappingYaml?: string }): ProjectDirs {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-proj-'));
@@ -96,7 +96,10 @@ export function tempProject(opts: { mllpPort: number; channelYaml?: string; mapp
   fs.mkdirSync(mappingsDir);
   const channel = opts.channelYaml ?? fs.readFileSync(path.join(ROOT, 'channels/pharmacy-inbound.yaml'), 'utf8');
   fs.writeFileSync(path.join(channelsDir, 'pharmacy-inbound.yaml'), channel.replace('${MLLP_PORT:-2575}', String(opts.mllpPort)).replace('${MLLP_HOST:-0.0.0.0}', '127.0.0.1'));
-  fs.writeFileSync(path.join(mappingsDir, 'dft-p03.yaml'), opts.mappingYaml ?? fs.readFileSync(path.join(ROOT, 'mappings/dft-p03.yaml'), 'utf8'));
+  for (const file of fs.readdirSync(path.join(ROOT, 'mappings'))) {
+    if (file.endsWith('.yaml') && !file.endsWith('.test.yaml')) fs.copyFileSync(path.join(ROOT, 'mappings', file), path.join(mappingsDir, file));
+  }
+  if (opts.mappingYaml !== undefined) fs.writeFileSync(path.join(mappingsDir, 'dft-p03.yaml'), opts.mappingYaml);
   return { root, channelsDir, mappingsDir, dataDir, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 

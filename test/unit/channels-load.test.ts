@@ -17,6 +17,7 @@ beforeAll(() => {
   fs.mkdirSync(mappingsDir);
   fs.writeFileSync(path.join(mappingsDir, 'dft-p03.yaml'), '# stub mapping\n');
   fs.writeFileSync(path.join(mappingsDir, 'adt.yaml'), '# stub mapping\n');
+  for (const name of ['rds', 'vxu-v04', 'oru-r01']) fs.writeFileSync(path.join(mappingsDir, `${name}.yaml`), '# stub mapping\n');
 });
 afterAll(() => { fs.rmSync(root, { recursive: true, force: true }); });
 
@@ -74,15 +75,20 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
       type: 'mllp', host: '0.0.0.0', port: 2575, maxFrameBytes: 1_048_576, idleTimeoutMs: 300_000,
       maxConnections: 64, charset: 'UTF-8',
     });
-    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'DFT^P03', 'RDS^O13', 'VXU^V04', 'ORU^R01']);
+    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01', 'DFT^P03', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
     expect([...plan.processingIds]).toEqual(['P', 'T', 'D']);
     expect(plan.duplicateWindowMs).toBe(72 * 3_600_000);
     expect(plan.pipeline).toEqual({ attempts: 5, backoffMs: 1000, concurrency: 4 });
     expect(plan.routes.map((r) => ({ types: [...r.types], mapping: r.mapping }))).toEqual([
+      { types: ['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01'], mapping: 'adt' },
       { types: ['DFT^P03'], mapping: 'dft-p03' },
+      { types: ['RDS^O13', 'RDS^O01'], mapping: 'rds' },
+      { types: ['VXU^V04'], mapping: 'vxu-v04' },
+      { types: ['ORU^R01'], mapping: 'oru-r01' },
     ]);
     expect(plan.routeFor('DFT^P03')).toBe('dft-p03');
-    expect(plan.routeFor('ADT^A04')).toBeUndefined();
+    expect(plan.routeFor('ADT^A08')).toBe('adt');
+    expect(plan.routeFor('RDE^O11')).toBeUndefined();
     expect(plan.routeFor('DFT^P11')).toBeUndefined();
   });
 
@@ -106,7 +112,7 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
     expect(Object.isFrozen(plan)).toBe(true);
     expect(Object.isFrozen(plan.source)).toBe(true);
     expect(() => (plan.accept as Set<string>).add('ADT^A01')).toThrow(TypeError);
-    expect(() => (plan.routes[0]!.types as Set<string>).delete('DFT^P03')).toThrow(TypeError);
+    expect(() => (plan.routes[1]!.types as Set<string>).delete('DFT^P03')).toThrow(TypeError);
     expect(() => { (plan.source as { port: number }).port = 1; }).toThrow(TypeError);
   });
 });

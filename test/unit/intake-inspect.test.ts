@@ -214,7 +214,7 @@ function fakeStore(): FakeStore {
     claimMany: notUsed,
     releaseClaims: notUsed,
     completeMany: notUsed,
-    completeWithCharges: notUsed,
+    completeWithRecords: notUsed,
     noteRetry: notUsed,
     deadLetter: notUsed,
     prepareReplay: notUsed,

@@ -423,6 +423,21 @@ describe('loadMappings', () => {
     expect(err.issues.map((i) => path.basename(i.file))).toEqual(['a.yaml', 'c.yaml']);
   });
 
+  it('text saved through the API may not read environment variables (previews would show them)', () => {
+    const d = dir({ 'mini.yaml': mini('mini') });
+    const registry = new MappingRegistry(d, { SECRET: 'postgres://user:pw@db/x' });
+    const text = mini('mini', { code: '${SECRET}' });
+    let err: unknown;
+    try { registry.compileSubmitted('mini', text); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues[0]).toMatchObject({ line: 9, col: 13 });
+    expect((err as ConfigError).message).toMatch(/environment variables .* are not allowed/);
+    expect((err as ConfigError).message).not.toContain('pw@db');
+    // A literal "$${" is fine, and the same text from a file on the server may use the environment.
+    expect(() => registry.compileSubmitted('mini', mini('mini', { tail: '      transactionId: { const: "$${x}" }' }))).not.toThrow();
+    expect(() => registry.compile('mini', text)).toThrow(ConfigError); // ${SECRET} is not an HL7 path either way
+  });
+
   it('MappingRegistry.reload keeps the previous set when a file is bad', () => {
     const d = dir({ 'mini.yaml': mini('mini') });
     const registry = new MappingRegistry(d, {});

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { EngineError } from '../../src/core/errors';
-import type { ChargeRecord } from '../../src/mappings/charge';
-import type { ChargeMappingPlan } from '../../src/mappings/compile';
+import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../../src/mappings/records';
+import { compileMapping, type MappingPlan } from '../../src/mappings/compile';
 import { loadMappings } from '../../src/mappings/load';
+import { mappingFileSchema } from '../../src/mappings/schema';
 import type { ClaimResult, Completion, FailureRecord, MessageStorePort, WorkItem } from '../../src/pipeline/ports';
 import { evaluate, ORDER_WAIT_MS, processBatch, type ChannelRuntime, type ProcessDeps } from '../../src/pipeline/process';
 
@@ -31,10 +32,13 @@ const OPEN = new Set(['received', 'processing']);
 class MemoryStore implements MessageStorePort {
   readonly messages = new Map<string, StoredMessage>();
   readonly charges = new Map<string, ChargeRecord>();
+  /** By patientRef, and by patientRef|planId; a record with an older asOf does not replace a stored one. */
+  readonly patients = new Map<string, PatientRecord>();
+  readonly coverages = new Map<string, CoverageRecord>();
   readonly calls: string[] = [];
   readonly retries: Array<{ id: string; failure: FailureRecord; delayMs: number }> = [];
-  /** Replace to make completeWithCharges fail (e.g. a reversal whose target is not recorded yet). */
-  completeWithChargesHook: ((id: string) => void) | undefined;
+  /** Replace to make completeWithRecords fail (e.g. a reversal whose target is not recorded yet). */
+  completeWithRecordsHook: ((id: string) => void) | undefined;
 
   add(m: Partial<StoredMessage> & { id: string; content: string }): void {
     this.messages.set(m.id, {
@@ -78,7 +82,13 @@ class MemoryStore implements MessageStorePort {
     return out;
   }
 
-  private insert(charges: readonly ChargeRecord[]): number {
+  private insert({ charges, patients, coverages }: MappedRecords): number {
+    const newer = (stored: { asOf: string } | undefined, next: { asOf: string }) => !stored || Date.parse(stored.asOf) <= Date.parse(next.asOf);
+    for (const p of patients) if (newer(this.patients.get(p.patientRef), p)) this.patients.set(p.patientRef, p);
+    for (const c of coverages) {
+      const key = `${c.patientRef}|${c.planId}`;
+      if (newer(this.coverages.get(key), c)) this.coverages.set(key, c);
+    }
     let n = 0;
     for (const c of charges) {
       if (this.charges.has(c.sourceKey)) continue;
@@ -95,9 +105,9 @@ class MemoryStore implements MessageStorePort {
       const m = this.get(d.id);
       if (m.status !== 'processing') continue;
       if (d.status === 'processed') {
-        if (d.charges.some((c) => c.kind !== 'charge')) throw new Error('completeMany takes plain charges only');
+        if (d.records.charges.some((c) => c.kind !== 'charge')) throw new Error('completeMany takes plain charges only');
         m.status = 'processed';
-        n += this.insert(d.charges);
+        n += this.insert(d.records);
       } else {
         m.status = 'filtered';
         m.filterReason = d.reason;
@@ -106,12 +116,12 @@ class MemoryStore implements MessageStorePort {
     return n;
   }
 
-  async completeWithCharges(id: string, charges: readonly ChargeRecord[]): Promise<number> {
-    this.calls.push(`completeWithCharges:${id}`);
-    this.completeWithChargesHook?.(id);
+  async completeWithRecords(id: string, records: MappedRecords): Promise<number> {
+    this.calls.push(`completeWithRecords:${id}`);
+    this.completeWithRecordsHook?.(id);
     const m = this.get(id);
     m.status = 'processed';
-    return this.insert(charges);
+    return this.insert(records);
   }
 
   async noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void> {
@@ -158,7 +168,7 @@ function channel(overrides: Partial<ChannelRuntime['pipeline']> = {}): ChannelRu
   };
 }
 
-function deps(store: MemoryStore, options: { channel?: ChannelRuntime; mapping?: (name: string) => ChargeMappingPlan | undefined } = {}): ProcessDeps {
+function deps(store: MemoryStore, options: { channel?: ChannelRuntime; mapping?: (name: string) => MappingPlan | undefined } = {}): ProcessDeps {
   const ch = options.channel ?? channel();
   return {
     store,
@@ -183,8 +193,8 @@ describe('processBatch', () => {
     const m = store.get('1');
     expect(m.status).toBe('processed');
     expect(m.attempts).toBe(1);
-    expect([...store.charges.keys()]).toEqual(['pharmacy-inbound|RXSYS|PHARM01|CTL-1|3', 'pharmacy-inbound|RXSYS|PHARM01|CTL-1|5']);
-    expect(store.charges.get('pharmacy-inbound|RXSYS|PHARM01|CTL-1|5')).toMatchObject({ code: '99605', chargeAmount: '50.00', kind: 'charge' });
+    expect([...store.charges.keys()]).toEqual(['pharmacy-inbound|RXSYS|PHARM01|CTL-1|3|line', 'pharmacy-inbound|RXSYS|PHARM01|CTL-1|5|line']);
+    expect(store.charges.get('pharmacy-inbound|RXSYS|PHARM01|CTL-1|5|line')).toMatchObject({ code: '99605', chargeAmount: '50.00', kind: 'charge' });
     expect(store.calls).toEqual(['claimMany:1', 'completeMany:1']);
   });
 
@@ -277,7 +287,7 @@ describe('processBatch', () => {
   it('retries REVERSAL_TARGET_MISSING with delay backoffMs × 2^(attempt-1) until attempts is reached, then dead-letters', async () => {
     const store = new MemoryStore();
     store.add({ id: '1', content: dft('CTL-1', CREDIT), patientKey: 'P1' });
-    store.completeWithChargesHook = () => { throw new EngineError('REVERSAL_TARGET_MISSING', 'the reversed charge is not recorded yet'); };
+    store.completeWithRecordsHook = () => { throw new EngineError('REVERSAL_TARGET_MISSING', 'the reversed charge is not recorded yet'); };
     const d = deps(store, { channel: channel({ attempts: 4, backoffMs: 100 }) });
     const seen: Array<[string, number | undefined]> = [];
     for (let i = 0; i < 4; i++) {
@@ -296,15 +306,15 @@ describe('processBatch', () => {
     expect(await one('1', store, d)).toEqual({ kind: 'skipped' });
   });
 
-  it('a reversal is written by completeWithCharges once its target exists', async () => {
+  it('a reversal is written by completeWithRecords once its target exists', async () => {
     const store = new MemoryStore();
     store.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P1' });
     store.add({ id: '2', content: dft('CTL-2', CREDIT), patientKey: 'P1' });
     const outcomes = await processBatch(['1', '2'], deps(store));
     expect(outcomes.get('1')).toEqual({ kind: 'processed', charges: 1 });
     expect(outcomes.get('2')).toEqual({ kind: 'processed', charges: 1 });
-    expect(store.calls).toEqual(['claimMany:1,2', 'completeMany:1', 'completeWithCharges:2']);
-    expect(store.charges.get('pharmacy-inbound|RXSYS|PHARM01|CTL-2|3')).toMatchObject({ kind: 'reversal', reversalOfTransaction: 'TX-1' });
+    expect(store.calls).toEqual(['claimMany:1,2', 'completeMany:1', 'completeWithRecords:2']);
+    expect(store.charges.get('pharmacy-inbound|RXSYS|PHARM01|CTL-2|3|line')).toMatchObject({ kind: 'reversal', reversalOfTransaction: 'TX-1' });
   });
 
   it('an unknown thrown Error becomes INTERNAL and is retried, then dead-lettered', async () => {
@@ -340,7 +350,7 @@ describe('processBatch', () => {
     const store = new MemoryStore();
     store.add({ id: '1', content: dft('CTL-1', CREDIT), patientKey: 'P1' });
     store.add({ id: '2', content: dft('CTL-2', CREDIT), patientKey: 'P1' });
-    store.completeWithChargesHook = (id) => {
+    store.completeWithRecordsHook = (id) => {
       if (id === '2') throw new EngineError('REVERSAL_TARGET_MISSING', 'the reversed charge is not recorded yet');
     };
     const d = deps(store, { channel: channel({ attempts: 2, backoffMs: 100 }) });
@@ -353,7 +363,7 @@ describe('processBatch', () => {
   it('store trouble while writing reversals (a plain Error) fails the whole job', async () => {
     const store = new MemoryStore();
     store.add({ id: '1', content: dft('CTL-1', CREDIT) });
-    store.completeWithChargesHook = () => { throw new Error('connection reset'); };
+    store.completeWithRecordsHook = () => { throw new Error('connection reset'); };
     await expect(processBatch(['1'], deps(store))).rejects.toThrow('connection reset');
     expect(store.get('1').status).toBe('processing');
   });
@@ -361,7 +371,7 @@ describe('processBatch', () => {
   it('a retry keeps charges already recorded under the same source key', async () => {
     const store = new MemoryStore();
     store.add({ id: '1', content: dft('CTL-1', CHARGE) });
-    const key = 'pharmacy-inbound|RXSYS|PHARM01|CTL-1|3';
+    const key = 'pharmacy-inbound|RXSYS|PHARM01|CTL-1|3|line';
     const earlier = { sourceKey: key, code: 'EARLIER' } as ChargeRecord;
     store.charges.set(key, earlier);
     expect(await one('1', store)).toEqual({ kind: 'processed', charges: 1 });
@@ -397,6 +407,49 @@ describe('processBatch: values the store refuses, and endless claims', () => {
   });
 });
 
+describe('processBatch: patients and coverages', () => {
+  // The DFT mapping with two more rules: the patient (PID) and each coverage (IN1), as of EVN-2.
+  const withParties: MappingPlan = compileMapping(mappingFileSchema.parse({
+    name: 'dft-with-parties',
+    records: [
+      {
+        name: 'line', output: 'charge', forEach: 'FT1', when: 'FT1-6 in [CG, CD]',
+        reversal: { when: 'FT1-6 = CD', of: 'FT1-31' },
+        fields: { patient: 'PID-3.1', transactionId: 'FT1-2', serviceDate: { from: 'FT1-4.1', fn: 'date' }, code: 'FT1-7.1', amount: 'FT1-11.1' },
+      },
+      { name: 'patient', output: 'patient', forEach: 'PID', fields: { patient: 'PID-3.1', asOf: { from: 'EVN-2', fn: 'datetime' }, familyName: 'PID-5.1' } },
+      {
+        name: 'coverage', output: 'coverage', forEach: 'IN1',
+        fields: { patient: 'PID-3.1', asOf: { from: 'EVN-2', fn: 'datetime' }, planId: 'IN1-2.1', priority: 'IN1-22' },
+      },
+    ],
+  }), 'dft-with-parties.yaml');
+  const IN1 = 'IN1|1|PLAN-A^Test plan|PAYER1|TEST PAYER||||||||||||||||||1';
+  const partiesDeps = (store: MemoryStore) => deps(store, { mapping: (name) => (name === 'dft-p03' ? withParties : undefined) });
+
+  it('finishes a message with its patient, coverage and charges in one completeMany', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', IN1, CHARGE) });
+    expect(await one('1', store, partiesDeps(store))).toEqual({ kind: 'processed', charges: 1 });
+    expect(store.calls).toEqual(['claimMany:1', 'completeMany:1']);
+    expect([...store.patients.values()]).toMatchObject([{ patientRef: 'MRN0012345', familyName: 'DOE', asOf: '2024-01-15T10:30:00.000Z' }]);
+    expect([...store.coverages.values()]).toMatchObject([{ patientRef: 'MRN0012345', planId: 'PLAN-A', priority: 1 }]);
+    expect([...store.charges.values()]).toMatchObject([{ patientRef: 'MRN0012345', kind: 'charge' }]);
+  });
+
+  it('a message with reversals hands its patient and coverage to completeWithRecords with the charges', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P1' });
+    store.add({ id: '2', content: dft('CTL-2', IN1, CREDIT), patientKey: 'P1' });
+    const outcomes = await processBatch(['1', '2'], partiesDeps(store));
+    expect(outcomes.get('2')).toEqual({ kind: 'processed', charges: 1 });
+    expect(store.calls).toEqual(['claimMany:1,2', 'completeMany:1', 'completeWithRecords:2']);
+    expect(store.coverages.size).toBe(1);
+    expect(store.patients.size).toBe(1);
+    expect([...store.charges.values()].map((c) => c.kind)).toEqual(['charge', 'reversal']);
+  });
+});
+
 describe('evaluate (pure stages)', () => {
   const item = (content: string): WorkItem => ({
     id: '7', channel: 'pharmacy-inbound', status: 'processing', sender: 'RXSYS|PHARM01', controlId: 'CTL-7', messageType: 'DFT^P03',
@@ -404,8 +457,10 @@ describe('evaluate (pure stages)', () => {
   });
   const d = { channel: () => channel(), mapping: (name: string) => plans.get(name) };
 
-  it('returns charges, filtered or failed with the stage', () => {
-    expect(evaluate(item(dft('CTL-7', CHARGE)), d)).toMatchObject({ kind: 'charges', charges: [{ sourceKey: 'pharmacy-inbound|RXSYS|PHARM01|CTL-7|3' }] });
+  it('returns the mapped records, filtered or failed with the stage', () => {
+    expect(evaluate(item(dft('CTL-7', CHARGE)), d)).toMatchObject({
+      kind: 'mapped', records: { charges: [{ sourceKey: 'pharmacy-inbound|RXSYS|PHARM01|CTL-7|3|line' }], patients: [], coverages: [] },
+    });
     expect(evaluate(item(ADT), d)).toEqual({ kind: 'filtered', reason: 'no route maps ADT^A04' });
     expect(evaluate(item(dft('CTL-7', NO_DATE)), d)).toMatchObject({ kind: 'failed', stage: 'map', error: { code: 'MAPPING_FIELD_MISSING' } });
     expect(evaluate(item('not hl7'), d)).toMatchObject({ kind: 'failed', stage: 'parse', error: { code: 'PARSE_FAILED' } });
