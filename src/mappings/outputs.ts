@@ -138,7 +138,10 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
   const F = OUTPUT_FIELDS.charge;
   const units = decimalField(v, 'units', 'quantity', 3, MAX_UNITS) ?? '1.000';
   let amount = decimalField(v, 'amount', 'charge amount', 2, MAX_AMOUNT);
-  if (amount === null) {
+  const reversal = id.reverses !== undefined;
+  if (amount === null && reversal && !text(v, 'unitAmount')) {
+    // A cancellation or deletion without a price of its own reverses the whole amount of the line it names.
+  } else if (amount === null) {
     const unit = decimalField(v, 'unitAmount', 'unit amount', 2, MAX_AMOUNT);
     if (unit === null) throw new FieldProblem('amount', 'missing', 'charge amount (extended or unit amount) is empty');
     amount = multiply(unit, units, 2);
@@ -148,7 +151,8 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
   if (!(SERVICE_KINDS as readonly string[]).includes(kind)) {
     throw new FieldProblem('serviceKind', 'invalid', `service kind must be one of ${SERVICE_KINDS.join(', ')}`);
   }
-  const reversal = id.reverses !== undefined;
+  const daysSupply = orNull(v, 'daysSupply');
+  if (daysSupply !== null && !/^\d{1,4}$/.test(daysSupply)) throw new FieldProblem('daysSupply', 'invalid', 'days supply is not a whole number of days (0–9999)');
   const record: ChargeRecord = {
     sourceKey: id.sourceKey,
     reversalOfTransaction: reversal ? id.reverses as string : null,
@@ -170,7 +174,7 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
     ndcUnit: orNull(v, 'ndcUnit'),
     rxNumber: orNull(v, 'rxNumber'),
     fillNumber: orNull(v, 'fillNumber'),
-    daysSupply: orNull(v, 'daysSupply'),
+    daysSupply,
     daw: orNull(v, 'daw'),
     lot: orNull(v, 'lot'),
     vfcEligibility: orNull(v, 'vfcEligibility'),

@@ -27,7 +27,8 @@ export interface ChargeRecord {
   modifiers: string[];
   /** Decimal strings: exact, never floats. */
   units: string;
-  chargeAmount: string;
+  /** Null only on a reversal that names no amount: it then reverses the full amount of the charge it names. */
+  chargeAmount: string | null;
   /** ICD-10-CM codes, principal first. */
   diagnoses: string[];
   renderingNpi: string | null;

@@ -291,19 +291,20 @@ async function insertCharge(trx: Transaction<Database>, messageId: string, chann
   if (c.kind === 'reversal') {
     const existing = await trx.selectFrom('charges').select('id').where('source_key', '=', c.sourceKey).executeTakeFirst();
     if (existing) return 0;
-    const target = await trx.selectFrom('charges').select(['source_key', 'status'])
+    // The line reversed: the newest active charge with that transaction id (a re-billed line under the same id
+    // is the one a later cancellation means); a line already reversed is never reversed twice.
+    const target = await trx.selectFrom('charges').select(['source_key', 'status', 'charge_amount'])
       .where('channel', '=', channel)
       .where('transaction_id', '=', c.reversalOfTransaction ?? '')
       .where('status', '!=', 'reversal')
-      .orderBy('id').limit(1).forUpdate().executeTakeFirst();
-    if (!target) {
+      .orderBy(sql`status = 'active'`, 'desc').orderBy('id', 'desc').limit(1).forUpdate().executeTakeFirst();
+    if (!target || target.status === 'reversed') {
       if (c.reversalMissing === 'ignore') return 0;
-      throw new EngineError('REVERSAL_TARGET_MISSING', 'credit line points at a transaction id with no recorded charge', { segment: 'FT1', field: 31 });
-    }
-    if (target.status === 'reversed') {
-      throw new EngineError('CHARGE_ALREADY_REVERSED', 'credit line points at a charge already reversed', { segment: 'FT1', field: 31 });
+      if (!target) throw new EngineError('REVERSAL_TARGET_MISSING', 'a reversal line points at a transaction id with no recorded charge');
+      throw new EngineError('CHARGE_ALREADY_REVERSED', 'a reversal line points at a charge already reversed');
     }
     reversalOf = target.source_key;
+    if (c.chargeAmount === null) c = { ...c, chargeAmount: negate(String(target.charge_amount)) };
     await trx.updateTable('charges').set({ status: 'reversed' }).where('source_key', '=', reversalOf).execute();
   }
   const rows = await trx.insertInto('charges')
@@ -331,6 +332,11 @@ function refusedValue(err: unknown): unknown {
   return err;
 }
 
+/** "12.50" → "-12.50" and back (numeric text from Postgres). */
+function negate(amount: string): string {
+  return amount.startsWith('-') ? amount.slice(1) : amount === '0' || /^0(\.0+)?$/.test(amount) ? amount : `-${amount}`;
+}
+
 /** Charge columns added by migration 002, beyond the ones every charge had from the start. */
 const EXTRA_CHARGE_COLUMNS = [
   'service_kind', 'ndc_quantity', 'ndc_unit', 'rx_number', 'fill_number', 'days_supply', 'daw', 'lot',
@@ -338,6 +344,8 @@ const EXTRA_CHARGE_COLUMNS = [
 ] as const;
 
 function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversalOf: string | null): NewCharge {
+  // Only a reversal may come without an amount, and insertCharge fills it from the reversed line first.
+  if (c.chargeAmount === null) throw new EngineError('INTERNAL', 'a charge without an amount reached the store');
   return {
     message_id: messageId, channel, source_key: c.sourceKey, reversal_of: reversalOf,
     status: c.kind === 'reversal' ? 'reversal' : 'active', transaction_id: c.transactionId,

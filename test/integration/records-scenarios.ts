@@ -230,6 +230,29 @@ export function describeRecordStore(name: string, open: () => Promise<{ store: S
         expect(events.map((e) => e.detail)).toEqual(['1 of 2 charges new, 1 patients, 0 coverages']);
       });
 
+      test('a reversal without an amount reverses the full amount; a re-billed line is the one a later cancellation reverses', async () => {
+        const first = await claimedMessage();
+        await repo.completeMany([processed(first, { charges: [charge(`${first}|1`, 'PAT-11', '2024-03-15', { transactionId: 'RX-1-1', chargeAmount: '18.75' })] })]);
+        const cancel = await claimedMessage();
+        expect(await repo.completeWithRecords(cancel, records({ charges: [{ ...reversal(`${cancel}|1`, 'PAT-11', '2024-03-15', 'RX-1-1'), chargeAmount: null }] }))).toBe(1);
+        expect(await chargeRow(`${cancel}|1`)).toMatchObject({ status: 'reversal', reversal_of: `${first}|1` });
+        expect(String((await chargeRow(`${cancel}|1`))!.charge_amount)).toBe('-18.75');
+        // The same line billed again under the same transaction id, then cancelled again: the new line is reversed.
+        const rebill = await claimedMessage();
+        await repo.completeMany([processed(rebill, { charges: [charge(`${rebill}|1`, 'PAT-11', '2024-03-16', { transactionId: 'RX-1-1', chargeAmount: '20.00' })] })]);
+        const cancel2 = await claimedMessage();
+        expect(await repo.completeWithRecords(cancel2, records({ charges: [{ ...reversal(`${cancel2}|1`, 'PAT-11', '2024-03-16', 'RX-1-1'), chargeAmount: null }] }))).toBe(1);
+        expect(await chargeRow(`${cancel2}|1`)).toMatchObject({ reversal_of: `${rebill}|1` });
+        expect(String((await chargeRow(`${cancel2}|1`))!.charge_amount)).toBe('-20.00');
+        // A third cancellation finds nothing active: an error, or nothing with reversalMissing: ignore.
+        const cancel3 = await claimedMessage();
+        const third = records({ charges: [{ ...reversal(`${cancel3}|1`, 'PAT-11', '2024-03-16', 'RX-1-1'), chargeAmount: null }] });
+        await expect(repo.completeWithRecords(cancel3, third)).rejects.toMatchObject({ code: 'CHARGE_ALREADY_REVERSED' });
+        third.charges[0] = { ...third.charges[0]!, reversalMissing: 'ignore' };
+        expect(await repo.completeWithRecords(cancel3, third)).toBe(0);
+        expect(await statusOf(cancel3)).toBe('processed');
+      });
+
       test('completing again after a replay inserts nothing and reverses nothing twice', async () => {
         const first = await claimedMessage();
         await repo.completeMany([processed(first, { charges: [charge(`${first}|1`, 'PAT-10', '2024-03-15', { transactionId: 'T10-1' })] })]);
