@@ -1,0 +1,257 @@
+/**
+ * The billing model shared by claim building, scrubbing, the 837P writer and 835 reconciliation
+ * (../shared/docs/DOMAIN.md §2–§4). Plain data only: no I/O, no classes. Money and quantities are exact decimal
+ * strings ("25.00", "0.5"), dates are YYYY-MM-DD, codes are kept as billed (ICD-10-CM with its dot, "E11.9":
+ * the 837P writer removes it).
+ */
+
+export interface Address {
+  line1: string;
+  line2?: string;
+  city: string;
+  /** Two-letter state code. */
+  state: string;
+  /** 5 or 9 digits (the billing provider needs 9). */
+  zip: string;
+}
+
+/** The pharmacy (2010AA). Its address must be a physical one; a PO box belongs in pay-to. */
+export interface BillingProvider {
+  name: string;
+  npi: string;
+  /** EI = employer id (EIN), SY = social security number. */
+  taxIdType: 'EI' | 'SY';
+  taxId: string;
+  /** NUCC taxonomy, e.g. 3336C0003X (community/retail pharmacy). */
+  taxonomy: string;
+  address: Address;
+  /** CLIA certificate number for waived tests (REF*X4); configured per location, never in HL7. */
+  cliaNumber?: string;
+}
+
+/** A person or organisation on the claim by NPI (rendering, ordering). */
+export interface ProviderRef {
+  npi: string;
+  familyName?: string;
+  givenName?: string;
+  /** Organisation name when not a person. */
+  organizationName?: string;
+  taxonomy?: string;
+}
+
+export interface Payer {
+  /** The payer id the clearinghouse routes on (2010BB NM109). */
+  id: string;
+  name: string;
+}
+
+/** 2000B/2010BA: the insured. */
+export interface Subscriber {
+  memberId: string;
+  groupNumber?: string;
+  groupName?: string;
+  /** SBR01: P primary, S secondary, T tertiary. */
+  payerResponsibility: 'P' | 'S' | 'T';
+  /** SBR09 claim filing indicator (CI commercial, MB Medicare B, MC Medicaid, …). */
+  filingIndicator: string;
+  familyName: string;
+  givenName?: string;
+  birthDate?: string;
+  /** M, F or U. */
+  sex?: string;
+  address?: Address;
+}
+
+/** The patient; when not the subscriber (relationship ≠ 18) the 837P has a 2000C loop. */
+export interface Patient {
+  /** Our patient reference (PID-3); part of the patient control number. */
+  patientRef: string;
+  familyName: string;
+  givenName?: string;
+  birthDate?: string;
+  sex?: string;
+  address?: Address;
+  /** Relationship to the subscriber as 837P codes it: 18 self, 01 spouse, 19 child, 20 employee, G8 other. */
+  relationship: string;
+}
+
+export interface ClaimLine {
+  /** 1-based position in the claim (LX01). */
+  lineNumber: number;
+  /** The charge row this line bills (charges.id), for reconciliation and audit. */
+  chargeId: string;
+  /** CPT or HCPCS code (SV101-2). */
+  code: string;
+  codeSystem: 'CPT' | 'HCPCS';
+  /** At most four (SV101-3..6). */
+  modifiers: string[];
+  units: string;
+  chargeAmount: string;
+  serviceDate: string;
+  /** 1-based indexes into Claim.diagnoses (SV107), at most four. */
+  diagnosisPointers: number[];
+  placeOfService?: string;
+  /** 2410: NDC (11 digits), quantity and unit (F2, GR, ME, ML, UN). */
+  ndc?: string;
+  ndcQuantity?: string;
+  ndcUnit?: string;
+  rxNumber?: string;
+  renderingProvider?: ProviderRef;
+  orderingProvider?: ProviderRef;
+  serviceKind: string;
+}
+
+/** CLM05-3: 1 original, 7 replacement, 8 void. 7 and 8 need the payer's claim number (REF*F8). */
+export type ClaimFrequency = '1' | '7' | '8';
+
+export interface Claim {
+  /** Our claim id (claims.id). */
+  id: string;
+  /** CLM01, at most 20 characters: it comes back as CLP01 in the 835 and TRN02 in the 277CA. */
+  controlNumber: string;
+  frequency: ClaimFrequency;
+  /** REF*F8: the payer's claim control number (835 CLP07) that a replacement or void refers to. */
+  payerClaimNumber?: string;
+  billingProvider: BillingProvider;
+  /** 2310B, only when it differs from the billing provider. */
+  renderingProvider?: ProviderRef;
+  payer: Payer;
+  subscriber: Subscriber;
+  patient: Patient;
+  /** CLM05-1 place of service (01 pharmacy, 11 office, 12 home, 60 mass immunization). */
+  placeOfService: string;
+  /** ICD-10-CM codes, principal first, at most 12 (HI: ABK then ABF). */
+  diagnoses: string[];
+  /** REF*G1 prior authorization. */
+  priorAuthorization?: string;
+  lines: ClaimLine[];
+  /** Σ line chargeAmount (CLM02). */
+  totalCharge: string;
+}
+
+/** Who sends and who receives an interchange (ISA/GS, 1000A/1000B). */
+export interface Interchange {
+  senderId: string;
+  /** ISA05/ISA07 qualifier, usually ZZ. */
+  senderQualifier: string;
+  receiverId: string;
+  receiverQualifier: string;
+  submitterName: string;
+  submitterContactName: string;
+  submitterPhone: string;
+  receiverName: string;
+  /** ISA15: P production, T test. */
+  usage: 'P' | 'T';
+}
+
+/** Control numbers for one 837P file, drawn from persisted counters (never reused). */
+export interface ControlNumbers {
+  /** ISA13, 1..999999999. */
+  interchange: number;
+  /** GS06. */
+  group: number;
+  /** ST02 of the first transaction set; later sets count up. */
+  transactionSet: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scrubbing
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One problem a scrub rule found. An error-level finding holds the claim: it is never batched. */
+export interface ScrubFinding {
+  ruleId: string;
+  severity: Severity;
+  scope: 'claim' | 'line';
+  /** For line findings. */
+  lineNumber?: number;
+  /** Plain words for the billing clerk, e.g. "NPI 1234567890 fails its check digit". */
+  message: string;
+}
+
+/** What a code set knows about one code on a date of service. */
+export interface CodeStatus {
+  /** The code exists in the release covering the date. */
+  valid: boolean;
+  /** ICD-10-CM: billable (a leaf code), not a header. Other sets: active on the date. */
+  billable: boolean;
+  /** The release that answered, e.g. "ICD-10-CM 2026". */
+  release?: string;
+}
+
+/** Read access to the loaded code sets; undefined when the code set has no entry for the code at all. */
+export interface CodeSetLookup {
+  icd10cm(code: string, dateOfService: string): CodeStatus | undefined;
+  hcpcs(code: string, dateOfService: string): CodeStatus | undefined;
+  /** The local list of CPT codes the pharmacy bills (numbers and our own labels). */
+  cpt(code: string, dateOfService: string): CodeStatus | undefined;
+  ndc(ndc11: string, dateOfService: string): CodeStatus | undefined;
+  /** Whether a code set is loaded at all (rules skip, with an info finding, when it is not). */
+  has(kind: 'icd10cm' | 'hcpcs' | 'cpt' | 'ndc'): boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Remittance (835)
+
+/** A CAS triplet. Group: CO contractual, PR patient responsibility, OA other, PI payer initiated. */
+export interface Adjustment {
+  group: 'CO' | 'PR' | 'OA' | 'PI' | 'CR';
+  reason: string;
+  amount: string;
+  quantity?: string;
+}
+
+export interface ServicePayment {
+  /** SVC01: procedure as adjudicated. */
+  code: string;
+  modifiers: string[];
+  charge: string;
+  paid: string;
+  unitsPaid?: string;
+  /** SVC06: the code as submitted, when the payer changed it. */
+  submittedCode?: string;
+  serviceDate?: string;
+  /** REF*6R line item control number, when we sent one. */
+  lineControlNumber?: string;
+  adjustments: Adjustment[];
+}
+
+export interface ClaimPayment {
+  /** CLP01 = our CLM01. */
+  controlNumber: string;
+  /** CLP02: 1/2/3 processed as primary/secondary/tertiary, 4 denied, 19–21 forwarded, 22 reversal, 23 not ours, 25 predetermination. */
+  status: string;
+  charge: string;
+  paid: string;
+  patientResponsibility: string;
+  /** CLP07 payer claim control number. */
+  payerClaimNumber?: string;
+  adjustments: Adjustment[];
+  services: ServicePayment[];
+}
+
+/** PLB: provider-level adjustment, not tied to a claim. A negative amount increases the payment. */
+export interface ProviderAdjustment {
+  reason: string;
+  reference?: string;
+  amount: string;
+}
+
+export interface Remittance {
+  /** TRN02 check / EFT trace number. */
+  traceNumber: string;
+  /** BPR02. */
+  paymentAmount: string;
+  /** BPR01 and BPR04. */
+  handling: string;
+  paymentMethod: string;
+  /** BPR16. */
+  paymentDate?: string;
+  payerName: string;
+  payerId?: string;
+  payeeName?: string;
+  payeeNpi?: string;
+  claims: ClaimPayment[];
+  providerAdjustments: ProviderAdjustment[];
+}
