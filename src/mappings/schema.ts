@@ -80,9 +80,10 @@ export const ruleSchema = z.strictObject({
   /** One record per occurrence of this segment. */
   forEach: segmentName,
   /**
-   * The segment group of one occurrence, in message-structure order, including forEach (e.g. ORC, TQ1, RXA, RXR,
-   * OBX, NTE). Paths naming a group segment read inside the occurrence's group; others read the nearest such
-   * segment before it (else the first in the message). Default: just forEach.
+   * The segment group of one occurrence, including forEach (e.g. ORC, TQ1, RXA, RXR, OBX, NTE). Segments listed
+   * before forEach open a new group; those listed after it join the current one (list a segment that may repeat
+   * on both sides of forEach after it). Paths naming a group segment read inside the occurrence's group; others
+   * read the nearest such segment before it (else the first in the message). Default: just forEach.
    */
   group: z.array(segmentName).min(1).optional(),
   /** The occurrence makes a record only when all hold. */
