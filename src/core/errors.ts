@@ -114,6 +114,22 @@ export const ERROR_CATALOGUE = {
     retryable: false, hl7: '207', http: 500,
     doc: 'A channel or mapping file failed validation. The message names file:line:col and the reason.',
   },
+  X12_INVALID: {
+    retryable: false, hl7: '207', http: 422,
+    doc: 'An X12 file (837, 835, 999, 277CA) is not a readable interchange: no ISA, unusable separators, or ISA/GS/ST envelopes that do not nest. The message names the segment position.',
+  },
+  CLAIM_INVALID: {
+    retryable: false, hl7: '207', http: 422,
+    doc: 'A claim cannot be written as an 837P (totals that do not add up, too many lines or diagnoses, a pointer or code of the wrong form). Scrubbing should have held it; fix the claim and rebuild.',
+  },
+  PAYER_FILE_INVALID: {
+    retryable: false, hl7: '207', http: 422,
+    doc: 'An 835, 999 or 277CA lacks a segment or element its reader needs, or an amount, date or code in it is malformed. The message names the segment position and element.',
+  },
+  REMITTANCE_UNBALANCED: {
+    retryable: false, hl7: '207', http: 422,
+    doc: 'An 835 does not balance (service, claim or payment equation) and is refused as a whole. The message names each claim control number and the amounts.',
+  },
   NOT_FOUND: { retryable: false, hl7: '204', http: 404, doc: 'The requested record does not exist.' },
   BAD_REQUEST: { retryable: false, hl7: '207', http: 400, doc: 'The request was malformed; the message says how.' },
   UNAUTHORIZED: { retryable: false, hl7: '207', http: 401, doc: 'Missing or wrong bearer token.' },

@@ -1,0 +1,72 @@
+/**
+ * What a claim must satisfy before the 837P writer will write it (the TR3 limits the writer can check on its
+ * own; DOMAIN §2.2). Scrubbing should hold a claim long before this; the writer still refuses to emit a file a
+ * payer would reject for arithmetic or shape. Pure. Errors are EngineError('CLAIM_INVALID') naming the claim
+ * by id and position and the line by number, never patient data.
+ */
+import { EngineError } from '../core/errors';
+import { isX12Decimal, x12DecimalsEqual, sumX12Decimals } from '../x12/decimal';
+import type { Claim, ClaimLine, ProviderRef } from './model';
+import { digitsOnly, hiCode } from './x12-837p-loops';
+
+export const MAX_LINES_PER_CLAIM = 50;
+export const MAX_DIAGNOSES = 12;
+export const MAX_CLAIM_CONTROL_NUMBER = 20;
+const NDC_UNITS = new Set(['F2', 'GR', 'ME', 'ML', 'UN']);
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ICD10 = /^[A-Z][0-9][0-9A-Z]{1,5}$/;
+
+/** Throws CLAIM_INVALID on the first problem of claim number `index` (0-based) that the 837P cannot carry. */
+export function assertWritable(claim: Claim, index: number): void {
+  const where = `claim ${index + 1} (id ${claim.id})`;
+  const fail = (what: string): never => {
+    throw new EngineError('CLAIM_INVALID', `${where}: ${what}`);
+  };
+  const cn = claim.controlNumber;
+  if (cn.trim() === '' || cn.length > MAX_CLAIM_CONTROL_NUMBER) fail(`CLM01 must be 1 to ${MAX_CLAIM_CONTROL_NUMBER} characters`);
+  if (claim.lines.length === 0) fail('has no lines');
+  if (claim.lines.length > MAX_LINES_PER_CLAIM) fail(`has more than ${MAX_LINES_PER_CLAIM} lines; split it`);
+  if (claim.diagnoses.length === 0) fail('has no diagnosis');
+  if (claim.diagnoses.length > MAX_DIAGNOSES) fail(`has more than ${MAX_DIAGNOSES} diagnoses`);
+  claim.diagnoses.forEach((code, i) => {
+    if (!ICD10.test(hiCode(code))) fail(`diagnosis ${i + 1} is not an ICD-10-CM code`);
+  });
+  if ((claim.frequency === '7' || claim.frequency === '8') && !claim.payerClaimNumber) {
+    fail('a replacement or void (frequency 7 or 8) needs the payer claim number (REF*F8)');
+  }
+  if (!/^\d{9}$/.test(digitsOnly(claim.billingProvider.address.zip))) fail('the billing provider ZIP must have 9 digits');
+  if (!/^\d{9}$/.test(digitsOnly(claim.billingProvider.taxId))) fail('the billing provider tax id must have 9 digits');
+  if (claim.subscriber.birthDate && !DATE.test(claim.subscriber.birthDate)) fail('the subscriber birth date is not YYYY-MM-DD');
+  if (claim.patient.birthDate && !DATE.test(claim.patient.birthDate)) fail('the patient birth date is not YYYY-MM-DD');
+  if (claim.renderingProvider && !hasName(claim.renderingProvider)) fail('the rendering provider has no name');
+  if (!isX12Decimal(claim.totalCharge)) fail('the total charge is not a decimal amount');
+  claim.lines.forEach((line, i) => assertLine(line, i, claim.diagnoses.length, (what) => fail(`line ${i + 1}: ${what}`)));
+  if (!x12DecimalsEqual(claim.totalCharge, sumX12Decimals(claim.lines.map((l) => l.chargeAmount)))) {
+    fail('CLM02 (total charge) differs from the sum of the line charges (SV102)');
+  }
+}
+
+function assertLine(line: ClaimLine, index: number, diagnoses: number, fail: (what: string) => never): void {
+  if (line.lineNumber !== index + 1) fail('lineNumber does not match its position in the claim');
+  if (!/^[A-Z0-9]{5}$/.test(line.code)) fail('the procedure code is not 5 letters or digits');
+  if (line.modifiers.length > 4) fail('has more than 4 modifiers');
+  if (line.modifiers.some((m) => !/^[A-Z0-9]{2}$/.test(m))) fail('a modifier is not 2 letters or digits');
+  if (!isX12Decimal(line.chargeAmount)) fail('the charge is not a decimal amount');
+  if (!isX12Decimal(line.units)) fail('the units are not a decimal number');
+  if (!DATE.test(line.serviceDate)) fail('the service date is not YYYY-MM-DD');
+  const pointers = line.diagnosisPointers;
+  if (pointers.length === 0 || pointers.length > 4) fail('needs 1 to 4 diagnosis pointers');
+  if (pointers.some((p) => !Number.isInteger(p) || p < 1 || p > diagnoses)) fail('a diagnosis pointer is beyond the diagnoses');
+  if (line.chargeId.trim() === '' || line.chargeId.length > 50) fail('the charge id (REF*6R) must be 1 to 50 characters');
+  if (line.ndc !== undefined) {
+    if (!/^\d{11}$/.test(line.ndc)) fail('the NDC is not 11 digits');
+    if (!line.ndcQuantity || !isX12Decimal(line.ndcQuantity)) fail('an NDC needs a decimal quantity (CTP04)');
+    if (!line.ndcUnit || !NDC_UNITS.has(line.ndcUnit)) fail('an NDC needs a unit F2, GR, ME, ML or UN (CTP05)');
+  }
+  if (line.orderingProvider && !hasName(line.orderingProvider)) fail('the ordering provider has no name');
+  if (line.renderingProvider && !hasName(line.renderingProvider)) fail('the rendering provider has no name');
+}
+
+function hasName(p: ProviderRef): boolean {
+  return Boolean(p.familyName?.trim() || p.organizationName?.trim());
+}
