@@ -34,6 +34,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY channels ./channels
 COPY mappings ./mappings
+COPY billing ./billing
 RUN mkdir -p /data && chown node:node /data
 
 USER node
