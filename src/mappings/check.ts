@@ -88,12 +88,19 @@ export function checkMappingFile(file: FileShape): Problem[] {
         }
       });
     };
-    for (const c of rule.when ?? []) {
-      for (const v of variablesOf(compileConditionInput(c))) if (!BUILT_IN_VARIABLES.has(v)) problems.push({ path: at('when'), message: `rule conditions are read before vars: $${v} is not available` });
-    }
+    // Variables are computed on first use, so the rule's conditions may read them, except those that depend on
+    // $sequence (it counts the occurrences whose conditions held, so it is set only after them).
+    const needsSequence = new Set<string>(['sequence']);
     for (const [name, specs] of Object.entries(rule.vars)) {
       checkSpecs(specs, at('vars', name), false);
+      if (specs.some((spec) => readsOf(spec).vars.some((v) => needsSequence.has(v)))) needsSequence.add(name);
       known.add(name);
+    }
+    for (const c of rule.when ?? []) {
+      for (const v of variablesOf(compileConditionInput(c))) {
+        if (!known.has(v)) problems.push({ path: at('when'), message: `$${v} is not defined in vars` });
+        else if (needsSequence.has(v)) problems.push({ path: at('when'), message: `$${v} depends on $sequence, which is only known after the rule's conditions hold` });
+      }
     }
     const fields = OUTPUT_FIELDS[rule.output];
     for (const [name, specs] of Object.entries(rule.fields)) {

@@ -35,11 +35,38 @@ class ValueFailure extends Error {
   constructor(readonly failure: Failure) { super(failure.reason); }
 }
 
-/** One occurrence being mapped: reads paths in its scope and holds its variables. */
+/**
+ * One occurrence being mapped: reads paths in its scope and holds its variables. A variable is computed on first
+ * use (the rule's conditions may read it) and kept; the load checks keep the order acyclic and keep variables
+ * that depend on $sequence out of the conditions.
+ */
 class OccurrenceScope {
   readonly vars = new Map<string, string>();
 
   constructor(readonly msg: Hl7Message, readonly occ: Occurrence, readonly rule: CompiledRule, readonly plan: MappingPlan) {}
+
+  /** The value of a variable, computing it (and checking `required`) on first use. */
+  variable(name: string): string {
+    const known = this.vars.get(name);
+    if (known !== undefined) return known;
+    const specs = this.rule.vars.find(([n]) => n === name)?.[1];
+    if (!specs) return '';
+    let v: string;
+    try {
+      v = this.one(specs);
+    } catch (err) {
+      if (err instanceof ValueFailure) throw this.failure(`$${name}`, specs, err.failure.code, err.failure.reason);
+      throw err;
+    }
+    if (!v && specs.some((s) => s.required)) throw this.failure(`$${name}`, specs, 'MAPPING_FIELD_MISSING', 'the value is empty');
+    this.vars.set(name, v);
+    return v;
+  }
+
+  /** The EngineError for a value of this occurrence: names mapping, rule, what and its sources; never the value. */
+  failure(what: string, specs: readonly CompiledValue[], code: Failure['code'], reason: string): EngineError {
+    return new EngineError(code, `mapping ${this.plan.name}, rule ${this.rule.name}, ${what} (${describe(specs)}): ${reason}`, locationOf(this.msg, this.occ, this.rule, specs));
+  }
 
   private segmentFor(ref: PathRef) {
     return resolve(this.msg, this.occ, this.rule.group, ref);
@@ -47,7 +74,7 @@ class OccurrenceScope {
 
   operand(op: Operand): string {
     if (op.kind === 'literal') return op.value;
-    if (op.kind === 'var') return this.vars.get(op.name) ?? '';
+    if (op.kind === 'var') return this.variable(op.name);
     const seg = this.segmentFor(op.ref);
     if (!seg) return '';
     if (op.ref.repetition === '*') return readAll(seg, op.ref, this.msg.delimiters).map((v) => v.trim()).filter(Boolean).join('~');
@@ -186,15 +213,15 @@ export function evaluateMapping(plan: MappingPlan, msg: Hl7Message, ctx: Mapping
       if (!scope.all(rule.when)) continue;
       sequence++;
       scope.vars.set('sequence', String(sequence));
-      mapOccurrence(plan, rule, msg, occ, scope, `${base}|${occ.anchor}|${rule.name}`, out);
+      mapOccurrence(rule, scope, `${base}|${occ.anchor}|${rule.name}`, out);
     }
   }
   return out;
 }
 
-function mapOccurrence(plan: MappingPlan, rule: CompiledRule, msg: Hl7Message, occ: Occurrence, scope: OccurrenceScope, sourceKey: string, out: MappedRecords): void {
+function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: string, out: MappedRecords): void {
   const fail = (what: string, specs: readonly CompiledValue[], code: Failure['code'], reason: string): never => {
-    throw new EngineError(code, `mapping ${plan.name}, rule ${rule.name}, ${what} (${describe(specs)}): ${reason}`, locationOf(msg, occ, rule, specs));
+    throw scope.failure(what, specs, code, reason);
   };
   const guarded = <T>(what: string, specs: readonly CompiledValue[], f: () => T): T => {
     try {
@@ -204,11 +231,7 @@ function mapOccurrence(plan: MappingPlan, rule: CompiledRule, msg: Hl7Message, o
       throw err;
     }
   };
-  for (const [name, specs] of rule.vars) {
-    const v = guarded(`$${name}`, specs, () => scope.one(specs));
-    if (!v && specs.some((s) => s.required)) fail(`$${name}`, specs, 'MAPPING_FIELD_MISSING', 'the value is empty');
-    scope.vars.set(name, v);
-  }
+  for (const [name] of rule.vars) scope.variable(name); // every variable, so a required one is checked even when unused
   const raw: Record<string, string | string[]> = {};
   for (const { name, spec, values } of rule.fields) {
     const v = guarded(`field ${name}`, values, () => (spec.list ? scope.list(values) : scope.one(values)));

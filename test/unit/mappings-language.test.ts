@@ -272,7 +272,27 @@ ${fields}`;
     expect(issues(base(fields)).join('\n')).toMatch(expected);
   });
 
-  it('rule conditions cannot use vars; reversal only on charges; rule names unique', () => {
+  it('rule conditions may use vars (computed on first use), but not those that depend on $sequence', () => {
+    const text = `name: m
+tables: { billable: { "4548-4": "83036" } }
+records:
+  - name: r
+    output: charge
+    forEach: OBX
+    when: [$billed is present, $later is empty]
+    vars:
+      billed: { from: OBX-3.1, lookup: billable, unknown: empty }
+      nth: { template: "{$sequence}" }
+      later: { from: $nth }
+    fields: { patient: PID-3.1, serviceDate: OBX-14, code: $billed, amount: { const: "12" } }
+`;
+    expect(issues(text).join('\n')).toMatch(/7:11 \$later depends on \$sequence/);
+    const ok = plan(text.replace(', $later is empty', ''));
+    const out = evaluateMapping(ok, msg('PID|1||P1', seg('OBX', { 1: '1', 3: '4548-4', 14: '20240301' }), seg('OBX', { 1: '2', 3: '8302-2', 14: '20240301' })), CTX);
+    expect(out.charges.map((c) => [c.code, c.sourceKey])).toEqual([['83036', 'ch|APP|FAC|C1|2|r']]);
+  });
+
+  it('rule conditions name undefined vars; reversal only on charges; rule names unique', () => {
     const text = `name: m
 records:
   - name: r
@@ -287,7 +307,7 @@ records:
     fields: { patient: PID-3, asOf: MSH-7 }
 `;
     const found = issues(text).join('\n');
-    expect(found).toMatch(/6:11 rule conditions are read before vars/);
+    expect(found).toMatch(/6:11 \$x is not defined in vars/);
     expect(found).toMatch(/7:15 only charge records can be reversals/);
     expect(found).toMatch(/9:11 another rule is already named r/);
   });
