@@ -10,9 +10,9 @@ import type { Claim, ClaimLine, CodeSetLookup, CodeStatus } from '../../src/bill
 export const NPI = { billing: '1234567893', rendering: '1987654328', ordering: '1555555550', other: '2345678900' };
 export const DOS = '2025-01-15';
 export const TODAY = '2025-02-01';
-export const COMMERCIAL = 'SMPLCOM01';
-export const MEDICARE = 'SMPLMCR01';
-export const MEDICAID = 'SMPLMCD01';
+export const COMMERCIAL = 'SYNCOM01';
+export const MEDICARE = 'SYNMCR01';
+export const MEDICAID = 'SYNMCD01';
 
 /** One line; lineNumber is set by buildClaim. */
 export function line(code: string, patch: Partial<ClaimLine> = {}): ClaimLine {

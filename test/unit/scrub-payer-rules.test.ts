@@ -42,14 +42,14 @@ describe('the shipped payer rules (billing/payer-rules)', () => {
   });
 
   it('gives the Medicare sample its Part B policy and one calendar year', () => {
-    const policy = rules.payerRulesFor('SMPLMCR01', '2025-01-15');
+    const policy = rules.payerRulesFor('SYNMCR01', '2025-01-15');
     expect(policy).toMatchObject({ medicarePartB: true, timelyFiling: { amount: 1, unit: 'years' } });
     expect(policy.maxUnits.G0008).toBe(1); // inherited from the defaults
     expect(policy.sources).toHaveLength(2);
   });
 
   it('falls back to the built-in policy before any entry is effective', () => {
-    const policy = rules.payerRulesFor('SMPLMCR01', '2010-01-01');
+    const policy = rules.payerRulesFor('SYNMCR01', '2010-01-01');
     expect(policy).toMatchObject({ ...BUILT_IN_POLICY, sources: [] });
   });
 });

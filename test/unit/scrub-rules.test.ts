@@ -367,20 +367,20 @@ describe('timely-filing', () => {
   it('uses the default 365 days', () => {
     expect(run(id, single(), context({ today: '2026-01-15' }))).toEqual([]);
     expect(run(id, single(), context({ today: '2026-01-16' }))).toEqual([lineLevel(id, 1,
-      '99606 on 2025-01-15 is past timely filing: payer SMPLCOM01 allows 365 days from the date of service, which ended on 2026-01-15')]);
+      '99606 on 2025-01-15 is past timely filing: payer SYNCOM01 allows 365 days from the date of service, which ended on 2026-01-15')]);
   });
   it("uses the payer's own limit", () => {
     const claim = single({ payer: { id: MEDICAID, name: 'EXAMPLE MEDICAID' } });
     expect(run(id, claim, context({ today: '2025-04-15' }))).toEqual([]);
     expect(run(id, claim, context({ today: '2025-04-16' }))).toEqual([lineLevel(id, 1,
-      '99606 on 2025-01-15 is past timely filing: payer SMPLMCD01 allows 90 days from the date of service, which ended on 2025-04-15')]);
+      '99606 on 2025-01-15 is past timely filing: payer SYNMCD01 allows 90 days from the date of service, which ended on 2025-04-15')]);
   });
   it('counts Medicare calendar years, a Feb 29 date ending on Feb 28', () => {
     const claim = buildMedicareClaim({ lines: [line('G0008', { serviceDate: '2024-02-29' }), line('90686', { serviceDate: '2024-02-29' })] });
     expect(run(id, claim, context({ today: '2025-02-28' }))).toEqual([]);
     expect(run(id, claim, context({ today: '2025-03-01' }))).toEqual([
-      lineLevel(id, 1, 'G0008 on 2024-02-29 is past timely filing: payer SMPLMCR01 allows 1 year from the date of service, which ended on 2025-02-28'),
-      lineLevel(id, 2, '90686 on 2024-02-29 is past timely filing: payer SMPLMCR01 allows 1 year from the date of service, which ended on 2025-02-28'),
+      lineLevel(id, 1, 'G0008 on 2024-02-29 is past timely filing: payer SYNMCR01 allows 1 year from the date of service, which ended on 2025-02-28'),
+      lineLevel(id, 2, '90686 on 2024-02-29 is past timely filing: payer SYNMCR01 allows 1 year from the date of service, which ended on 2025-02-28'),
     ]);
   });
 });
@@ -471,7 +471,7 @@ describe('payer-required-modifiers', () => {
     withLine(buildClaim({ payer: { id: MEDICAID, name: 'EXAMPLE MEDICAID' }, subscriber: { ...buildClaim().subscriber, filingIndicator: 'MC' } }),
       2, { chargeAmount: productCharge, modifiers });
   it('needs SL on a state-supplied (zero-charge) vaccine for the Medicaid sample', () => {
-    expect(run(id, medicaid('0.00'))).toEqual([lineLevel(id, 2, 'payer SMPLMCD01 requires modifier SL on 90686 (state-supplied vaccine)')]);
+    expect(run(id, medicaid('0.00'))).toEqual([lineLevel(id, 2, 'payer SYNMCD01 requires modifier SL on 90686 (state-supplied vaccine)')]);
     expect(run(id, medicaid('0.00', ['SL']))).toEqual([]);
   });
   it('does not need SL on private stock', () => {
@@ -498,9 +498,9 @@ describe('units-max', () => {
   const id = 'units-max';
   it('limits units per code and date of service', () => {
     expect(run(id, withLine(buildClaim(), 1, { units: '2' })))
-      .toEqual([lineLevel(id, 1, '90471 bills 2 units on 2025-01-15; payer SMPLCOM01 allows at most 1 per date of service')]);
+      .toEqual([lineLevel(id, 1, '90471 bills 2 units on 2025-01-15; payer SYNCOM01 allows at most 1 per date of service')]);
     const split = buildClaim({ lines: [...buildClaim().lines, line('99607', { units: '3', diagnosisPointers: [2] })] });
-    expect(run(id, split)).toEqual([lineLevel(id, 6, '99607 bills 5 units on 2025-01-15; payer SMPLCOM01 allows at most 4 per date of service')]);
+    expect(run(id, split)).toEqual([lineLevel(id, 6, '99607 bills 5 units on 2025-01-15; payer SYNCOM01 allows at most 4 per date of service')]);
   });
   it('limits units per line for any code', () => {
     expect(run(id, withLine(buildClaim(), 3, { units: '100' })))
@@ -585,8 +585,8 @@ describe('medicare-vaccine-admin', () => {
     expect(run(id, buildMedicareClaim({ lines: [line('G0008'), product('90686'), line('90471'), product('90714')] }))).toEqual([]);
   });
   it('warns when a non-Medicare payer gets G0008', () => {
-    expect(run(id, buildMedicareClaim({ payer: { id: 'SMPLCOM01', name: 'EXAMPLE HEALTH PLAN' } }))).toEqual([lineLevel(id, 1,
-      'G0008 is a Medicare administration code but payer SMPLCOM01 has no Medicare Part B rules: bill 90471-90474, or add the payer to billing/payer-rules', 'warning')]);
+    expect(run(id, buildMedicareClaim({ payer: { id: 'SYNCOM01', name: 'EXAMPLE HEALTH PLAN' } }))).toEqual([lineLevel(id, 1,
+      'G0008 is a Medicare administration code but payer SYNCOM01 has no Medicare Part B rules: bill 90471-90474, or add the payer to billing/payer-rules', 'warning')]);
   });
 });
 

@@ -5,7 +5,7 @@
  * File format (every key but `rules` optional; docs in billing/payer-rules/default.yaml):
  *   description: text
  *   rules:
- *     - payers: ["SMPLMCR01"]        # payer ids (2010BB NM109), quoted; ["*"] = every payer (the defaults)
+ *     - payers: ["SYNMCR01"]        # payer ids (2010BB NM109), quoted; ["*"] = every payer (the defaults)
  *       from: 2024-01-01             # effective dates of service, inclusive
  *       to: 2025-12-31               # inclusive; omitted = open-ended
  *       timelyFilingDays: 90         # or timelyFilingYears: 1 (calendar years; a Feb 29 DOS ends on Feb 28)

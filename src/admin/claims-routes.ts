@@ -1,0 +1,168 @@
+/**
+ * The claims API (registered by app.ts inside its bearer-token scope; docs/billing.md "API"):
+ *   POST /api/claims/build                 build claims from unclaimed charges, scrub them → ready | held
+ *   GET  /api/claims/unclaimed             charges a build leaves unclaimed now, and why
+ *   GET  /api/claims?status=&payer=&patient=&before=&limit=
+ *   GET  /api/claims/:id                   lines, findings, history, payments, corrections, batch
+ *   POST /api/claims/:id/override {reason} held → ready (audited)
+ *   POST /api/claims/:id/correct           rebuild from today's data and scrub again
+ *   POST /api/claims/:id/void {reason}     unsent: voided; sent: a void claim (frequency 8) is built
+ *   POST /api/claims/:id/close {reason?}   paid | partial | denied → closed
+ *   POST /api/claims/batches {payer?}      one 837P per payer from its batchable claims, also written to the outbox
+ *   GET  /api/claims/batches               newest first
+ *   GET  /api/claims/batches/:id/x12       the file as sent
+ *   POST /api/remittances                  raw 835 (text/plain or application/edi-x12) → recorded, or 422
+ *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses
+ *   GET  /api/reports/revenue?by=service|payer|month
+ *   GET  /api/reports/payers
+ *
+ * Access (auth.ts): every route needs role `billing` (claims carry patient data; reports are billing's). The
+ * caller is recorded as the actor of each claim event. Audited: override, void, correct, close, build, batches,
+ * remittances and acknowledgments (ids, counts and rule ids only; the operator's reason stays in claim history).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CLAIM_STATUSES } from '../billing/claims/lifecycle';
+import type { ClaimsService } from '../store/claims-service';
+import { actorOf, audit, role } from './auth';
+import { parse } from './validate';
+
+export type ClaimsApi = Pick<ClaimsService,
+  'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'void' | 'correct' | 'close' | 'createBatches' | 'listBatches'
+  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers'>;
+
+const BILLING = role('billing');
+const X12_TYPES = ['application/edi-x12', 'application/x12'];
+const MAX_X12_BYTES = 10 * 1024 * 1024;
+
+const id = z.string().regex(/^\d{1,18}$/, 'must be a number');
+const idParams = z.strictObject({ id });
+const limit = z.coerce.number().int().min(1).max(500).default(50);
+const payer = z.string().min(1).max(80).regex(/^[A-Za-z0-9-]+$/, 'must be a payer id');
+const reason = z.string().trim().min(3, 'give a reason of a few words').max(500);
+
+const listQuery = z.strictObject({
+  status: z.enum(CLAIM_STATUSES).optional(),
+  payer: payer.optional(),
+  patient: z.string().max(200).optional(),
+  before: id.optional(),
+  limit,
+});
+const batchesQuery = z.strictObject({ before: id.optional(), limit });
+const reasonBody = z.strictObject({ reason });
+const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
+const batchBody = z.strictObject({ payer: payer.optional() }).optional();
+const x12Body = z.union([z.string().min(1).max(MAX_X12_BYTES), z.strictObject({ x12: z.string().min(1).max(MAX_X12_BYTES) })]);
+const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service') });
+
+const textOf = (body: z.infer<typeof x12Body>): string => (typeof body === 'string' ? body : body.x12);
+
+export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): void {
+  // A raw X12 body: curl --data-binary @remit.835 -H 'content-type: application/edi-x12' (text/plain works too).
+  api.addContentTypeParser(X12_TYPES, { parseAs: 'string', bodyLimit: MAX_X12_BYTES }, (_req, body, done) => done(null, body));
+
+  api.post('/api/claims/build', BILLING, async (req) => {
+    const built = await claims.build(actorOf(req));
+    await audit(req, 'claims.build', undefined, {
+      created: built.created.length, held: built.held.length, excluded: built.excluded.length, released: built.released.length,
+    });
+    return built;
+  });
+
+  api.get('/api/claims/unclaimed', BILLING, async () => claims.unclaimed());
+
+  api.get('/api/claims', BILLING, async (req) => {
+    const q = parse(listQuery, req.query, 'query');
+    const list = await claims.list(q);
+    return { claims: list, next: list.length < q.limit ? null : list[list.length - 1]!.id };
+  });
+
+  api.post('/api/claims/batches', BILLING, async (req, reply) => {
+    const body = parse(batchBody, req.body ?? undefined, 'body');
+    const run = await claims.createBatches(actorOf(req), body?.payer);
+    for (const b of run.batches) {
+      await audit(req, 'claims.batch', { type: 'batch', id: b.id }, {
+        payer: b.payerId, claims: b.claimIds.length, interchange: b.interchangeControl, file: b.fileName,
+      });
+    }
+    return reply.status(run.batches.length > 0 ? 201 : 200).send(run);
+  });
+
+  api.get('/api/claims/batches', BILLING, async (req) => {
+    const q = parse(batchesQuery, req.query, 'query');
+    const batches = await claims.listBatches(q.limit, q.before);
+    return { batches, next: batches.length < q.limit ? null : batches[batches.length - 1]!.id };
+  });
+
+  api.get('/api/claims/batches/:id/x12', BILLING, async (req, reply) => {
+    const { id: batchId } = parse(idParams, req.params, 'batch id');
+    const batch = await claims.batchX12(batchId);
+    if (!batch) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `batch ${batchId} not found` } });
+    await audit(req, 'claims.batch.download', { type: 'batch', id: batchId });
+    return reply.type('application/edi-x12; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${batch.fileName}"`).send(batch.x12);
+  });
+
+  api.get('/api/claims/:id', BILLING, async (req, reply) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const claim = await claims.get(claimId);
+    if (!claim) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `claim ${claimId} not found` } });
+    return claim;
+  });
+
+  api.post('/api/claims/:id/override', BILLING, async (req) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const body = parse(reasonBody, req.body, 'body');
+    const result = await claims.override(claimId, body.reason, actorOf(req));
+    await audit(req, 'claims.override', { type: 'claim', id: claimId }, { findings: result.findings });
+    return result;
+  });
+
+  api.post('/api/claims/:id/correct', BILLING, async (req) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const result = await claims.correct(claimId, actorOf(req));
+    await audit(req, 'claims.correct', { type: 'claim', id: claimId }, { status: result.status });
+    return result;
+  });
+
+  api.post('/api/claims/:id/void', BILLING, async (req) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const body = parse(reasonBody, req.body, 'body');
+    const result = await claims.void(claimId, body.reason, actorOf(req));
+    await audit(req, 'claims.void', { type: 'claim', id: claimId }, { voidClaim: result.voidClaim?.id ?? null });
+    return result;
+  });
+
+  api.post('/api/claims/:id/close', BILLING, async (req) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const body = parse(closeBody, req.body ?? undefined, 'body');
+    const result = await claims.close(claimId, body?.reason ?? '', actorOf(req));
+    await audit(req, 'claims.close', { type: 'claim', id: claimId });
+    return result;
+  });
+
+  api.post('/api/remittances', BILLING, async (req, reply) => {
+    const text = textOf(parse(x12Body, req.body, 'body'));
+    const remittances = await claims.recordRemittances(text, actorOf(req));
+    for (const r of remittances) {
+      await audit(req, 'claims.remittance', { type: 'remittance', id: r.id }, {
+        trace: r.traceNumber, claims: r.claims.length, unmatched: r.unmatched.length,
+      });
+    }
+    return reply.status(201).send({ remittances });
+  });
+
+  api.post('/api/acknowledgments', BILLING, async (req) => {
+    const text = textOf(parse(x12Body, req.body, 'body'));
+    const result = await claims.recordAcknowledgments(text, actorOf(req));
+    await audit(req, 'claims.acknowledgment', undefined, { batches: result.batches.length, claims: result.claims.length });
+    return result;
+  });
+
+  api.get('/api/reports/revenue', BILLING, async (req) => {
+    const { by } = parse(revenueQuery, req.query, 'query');
+    return { by, rows: await claims.revenue(by) };
+  });
+
+  api.get('/api/reports/payers', BILLING, async () => ({ payers: await claims.payers() }));
+}

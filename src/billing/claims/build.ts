@@ -1,0 +1,333 @@
+/**
+ * Claim building (pure): unclaimed charges + their patients and coverages + the billing config → claim drafts
+ * (the 837P model of ../model.ts without an id), plus the charges that could not be claimed and why.
+ *
+ * Rules (docs/billing.md "How charges become claims"):
+ * - Only `active` charges are claimed; a reversed charge or a reversal line never is.
+ * - A charge bills the coverage in force on its date of service (open-ended dates count; lowest priority number,
+ *   then the newest as_of), resolved now, so a coverage that arrived after the charge is used.
+ * - Held, not claimed: no coverage on the date of service; a coverage without a payer id; a payer not in
+ *   billing.yaml; a code system an 837P line cannot carry (only CPT and HCPCS). Excluded: lines the payer routes
+ *   to NCPDP. Both lists name each charge, so nothing is dropped silently; they are claimed on a later build once
+ *   the cause is fixed (new coverage, payer added).
+ * - Grouping: patient + payer + date of service + billing provider. A group becomes one claim of at most 50 lines
+ *   and 12 diagnoses; a line that would break either limit starts the next claim. Lines keep charge-id order.
+ * - Diagnoses: each line's first four distinct codes, collected in order of first use (principal first);
+ *   SV107 pointers index them.
+ * - Subscriber: relationship 18 (or none given and no subscriber name on the coverage) → the patient is the
+ *   subscriber; otherwise the subscriber's name, birth date and sex come from the coverage.
+ */
+import type { ServiceKind } from '../../mappings/records';
+import { FILING_INDICATORS, routeFor, type BillingConfig, type PayerConfig } from '../config';
+import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Subscriber } from '../model';
+import { isValidNpi } from '../npi';
+import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
+import { sumAmounts } from './money';
+
+export const MAX_LINES_PER_CLAIM = 50;
+export const MAX_DIAGNOSES_PER_CLAIM = 12;
+export const MAX_POINTERS_PER_LINE = 4;
+
+/** A claim without its identity (id, CLM01): the store assigns both. */
+export type ClaimBody = Omit<Claim, 'id' | 'controlNumber'>;
+
+export interface ClaimDraft {
+  claim: ClaimBody;
+  /** What building noticed (e.g. a provider billed without a name); merged with the scrub findings. */
+  findings: ScrubFinding[];
+  /** The coverage billed (coverages.id). */
+  coverageId: string | null;
+  /** For a replacement (7) or void (8): the claim it corrects. */
+  correctsClaimId?: string;
+}
+
+export type UnclaimedReason = 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route';
+
+export interface UnclaimedCharge {
+  chargeId: string;
+  reason: UnclaimedReason;
+  /** Plain words for the billing clerk; no patient data. */
+  message: string;
+  payerId?: string;
+}
+
+export interface BuildInput {
+  charges: readonly ChargeInput[];
+  patients: readonly PatientInput[];
+  coverages: readonly CoverageInput[];
+  config: BillingConfig;
+}
+
+export interface BuildResult {
+  drafts: ClaimDraft[];
+  /** Not claimed until the cause is fixed. */
+  held: UnclaimedCharge[];
+  /** Not claimed by design: routed to NCPDP. */
+  excluded: UnclaimedCharge[];
+}
+
+const BILLABLE_SYSTEMS: Record<string, ClaimLine['codeSystem']> = { CPT: 'CPT', HCPCS: 'HCPCS' };
+
+export function buildClaims(input: BuildInput): BuildResult {
+  const patients = new Map(input.patients.map((p) => [p.patientRef, p]));
+  const coverages = coveragesByPatient(input.coverages);
+  const held: UnclaimedCharge[] = [];
+  const excluded: UnclaimedCharge[] = [];
+  const groups = new Map<string, { coverage: CoverageInput; payer: PayerConfig; charges: ChargeInput[] }>();
+
+  for (const charge of [...input.charges].sort(byChargeId)) {
+    if (charge.status !== 'active') continue;
+    const routed = routeCharge(charge, coverages.get(charge.patientRef) ?? [], input.config);
+    if ('reason' in routed) {
+      (routed.reason === 'ncpdp-route' ? excluded : held).push(routed);
+      continue;
+    }
+    const key = [charge.patientRef, routed.payer.id, charge.serviceDate, input.config.billingProvider.npi].join('\u0000');
+    const group = groups.get(key) ?? { coverage: routed.coverage, payer: routed.payer, charges: [] };
+    group.charges.push(charge);
+    groups.set(key, group);
+  }
+
+  const drafts: ClaimDraft[] = [];
+  for (const group of groups.values()) {
+    for (const chunk of splitCharges(group.charges)) {
+      drafts.push({
+        claim: assembleClaim(chunk, patients.get(group.charges[0]!.patientRef), group.coverage, group.payer, input.config),
+        findings: providerFindings(chunk, input.config),
+        coverageId: group.coverage.id,
+      });
+    }
+  }
+  return { drafts, held, excluded };
+}
+
+/** Where one charge goes: its coverage and payer, or why it is not claimed. */
+export function routeCharge(
+  charge: ChargeInput, patientCoverages: readonly CoverageInput[], config: BillingConfig,
+): { coverage: CoverageInput; payer: PayerConfig } | UnclaimedCharge {
+  const not = (reason: UnclaimedReason, message: string, payerId?: string): UnclaimedCharge =>
+    ({ chargeId: charge.id, reason, message, ...(payerId ? { payerId } : {}) });
+  const coverage = coverageInForce(patientCoverages, charge.serviceDate);
+  if (!coverage) return not('no-coverage', 'no coverage on the date of service');
+  if (!coverage.payerId) return not('no-payer-id', 'the coverage in force on the date of service has no payer id');
+  const payer = config.payers.get(coverage.payerId);
+  if (!payer) return not('payer-not-configured', `payer ${coverage.payerId} is not in the billing configuration`, coverage.payerId);
+  if (routeFor(payer, charge.serviceKind) === 'ncpdp') {
+    return not('ncpdp-route', `payer ${payer.id} takes ${charge.serviceKind} lines through NCPDP (not built)`, payer.id);
+  }
+  if (!BILLABLE_SYSTEMS[charge.codeSystem.toUpperCase()]) {
+    return not('code-not-billable', `code system ${charge.codeSystem} cannot be billed on an 837P line (CPT or HCPCS only)`, payer.id);
+  }
+  return { coverage, payer };
+}
+
+/**
+ * The coverage in force on `date` among one patient's coverages: effective ≤ date ≤ expiration (a missing date is
+ * open-ended), lowest priority number first, then the newest as_of, then the highest id. The store's rule too.
+ */
+export function coverageInForce(coverages: readonly CoverageInput[], date: string): CoverageInput | undefined {
+  return coverages
+    .filter((c) => (c.effectiveDate === null || c.effectiveDate <= date) && (c.expirationDate === null || c.expirationDate >= date))
+    .sort((a, b) => a.priority - b.priority || compareText(b.asOf, a.asOf) || byId(b.id, a.id))[0];
+}
+
+/**
+ * Consecutive chunks of at most 50 lines and 12 distinct diagnoses (counting each line's first four); a line
+ * that would exceed either limit starts the next chunk.
+ */
+export function splitCharges(charges: readonly ChargeInput[]): ChargeInput[][] {
+  const chunks: ChargeInput[][] = [];
+  let current: ChargeInput[] = [];
+  let dx = new Set<string>();
+  for (const charge of charges) {
+    const mine = lineDiagnoses(charge.diagnoses);
+    const added = mine.filter((d) => !dx.has(d)).length;
+    if (current.length > 0 && (current.length >= MAX_LINES_PER_CLAIM || dx.size + added > MAX_DIAGNOSES_PER_CLAIM)) {
+      chunks.push(current);
+      current = [];
+      dx = new Set();
+    }
+    current.push(charge);
+    for (const d of mine) dx.add(d);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** One claim from charges of one group (patient, payer, date of service) billed to `coverage`. */
+export function assembleClaim(
+  charges: readonly ChargeInput[], patient: PatientInput | undefined, coverage: CoverageInput, payer: PayerConfig,
+  config: BillingConfig,
+): ClaimBody {
+  const first = charges[0];
+  if (!first) throw new RangeError('a claim needs at least one charge');
+  const placeOfService = first.placeOfService ?? config.placeOfService;
+  const billingNpi = config.billingProvider.npi;
+  const named = (npi: string | null) => (npi && npi !== billingNpi ? config.providers.get(npi) : undefined);
+  const renderingNpis = new Set(charges.map((c) => c.renderingNpi));
+  const claimRendering = renderingNpis.size === 1 ? named(first.renderingNpi) : undefined;
+
+  const lines: ClaimLine[] = charges.map((c, i) => clean<ClaimLine>({
+    lineNumber: i + 1,
+    chargeId: c.id,
+    code: c.code.toUpperCase(),
+    codeSystem: BILLABLE_SYSTEMS[c.codeSystem.toUpperCase()] ?? 'CPT',
+    modifiers: [...c.modifiers],
+    units: plainUnits(c.units),
+    chargeAmount: c.chargeAmount,
+    serviceDate: c.serviceDate,
+    diagnosisPointers: [],
+    placeOfService: c.placeOfService && c.placeOfService !== placeOfService ? c.placeOfService : undefined,
+    ndc: c.ndc ?? undefined,
+    ndcQuantity: c.ndc && c.ndcQuantity ? plainUnits(c.ndcQuantity) : undefined,
+    ndcUnit: c.ndc && c.ndcUnit ? c.ndcUnit : undefined,
+    rxNumber: c.rxNumber ?? undefined,
+    renderingProvider: c.renderingNpi !== claimRendering?.npi ? copyRef(named(c.renderingNpi)) : undefined,
+    orderingProvider: copyRef(c.orderingNpi ? config.providers.get(c.orderingNpi) : undefined),
+    serviceKind: c.serviceKind as ServiceKind,
+  }));
+  const withPointers = pointDiagnoses(lines, charges.map((c) => c.diagnoses));
+
+  const relationship = relationshipOf(coverage);
+  const self = relationship === '18';
+  const patientAddress = addressOf(patient);
+  const claimPatient = clean<Patient>({
+    patientRef: first.patientRef,
+    familyName: patient?.familyName ?? '',
+    givenName: patient?.givenName ?? undefined,
+    birthDate: patient?.birthDate ?? undefined,
+    sex: patient?.sex ?? undefined,
+    address: patientAddress,
+    relationship,
+  });
+  const subscriber = clean<Subscriber>({
+    memberId: coverage.memberId ?? '',
+    groupNumber: coverage.groupNumber ?? undefined,
+    groupName: coverage.groupName ?? undefined,
+    payerResponsibility: coverage.priority === 2 ? 'S' : coverage.priority === 3 ? 'T' : 'P',
+    filingIndicator: coverage.planType && (FILING_INDICATORS as readonly string[]).includes(coverage.planType)
+      ? coverage.planType : payer.filingIndicator,
+    familyName: (self ? patient?.familyName : coverage.subscriberFamilyName) ?? '',
+    givenName: (self ? patient?.givenName : coverage.subscriberGivenName) ?? undefined,
+    birthDate: (self ? patient?.birthDate : coverage.subscriberBirthDate) ?? undefined,
+    sex: (self ? patient?.sex : coverage.subscriberSex) ?? undefined,
+    address: self ? patientAddress : undefined,
+  });
+
+  return clean<ClaimBody>({
+    frequency: '1',
+    billingProvider: config.billingProvider,
+    renderingProvider: copyRef(claimRendering),
+    payer: { id: payer.id, name: payer.name },
+    subscriber,
+    patient: claimPatient,
+    placeOfService,
+    diagnoses: withPointers.diagnoses,
+    lines: withPointers.lines,
+    totalCharge: sumAmounts(lines.map((l) => l.chargeAmount)),
+  });
+}
+
+/**
+ * Rendering and ordering NPIs the claim cannot name: the 837P needs a provider's name, which charges do not carry
+ * (billing.yaml `providers` gives it). Such a provider is left off the claim (the billing provider then stands as
+ * rendering provider) with a warning; an NPI that fails its check digit is an error.
+ */
+export function providerFindings(charges: readonly ChargeInput[], config: BillingConfig): ScrubFinding[] {
+  const findings: ScrubFinding[] = [];
+  charges.forEach((c, i) => {
+    for (const [role, npi] of [['rendering', c.renderingNpi], ['ordering', c.orderingNpi]] as const) {
+      if (!npi || npi === config.billingProvider.npi || config.providers.has(npi)) continue;
+      const bad = !isValidNpi(npi);
+      findings.push({
+        ruleId: 'provider-named', severity: bad ? 'error' : 'warning', scope: 'line', lineNumber: i + 1,
+        message: bad
+          ? `${role} NPI ${npi} fails its check digit`
+          : `${role} NPI ${npi} is not in billing.yaml providers: the line is billed without its ${role} provider`,
+      });
+    }
+  });
+  return findings;
+}
+
+/**
+ * Diagnoses of a claim and the lines' pointers, from each line's own codes (in line order, first use first).
+ * Used when a claim is built and when a correction keeps only some of its lines.
+ */
+export function pointDiagnoses(lines: readonly ClaimLine[], lineCodes: ReadonlyArray<readonly string[]>): { diagnoses: string[]; lines: ClaimLine[] } {
+  const diagnoses: string[] = [];
+  const out = lines.map((line, i) => {
+    const pointers: number[] = [];
+    for (const code of lineDiagnoses(lineCodes[i] ?? [])) {
+      let at = diagnoses.indexOf(code);
+      if (at < 0 && diagnoses.length < MAX_DIAGNOSES_PER_CLAIM) {
+        diagnoses.push(code);
+        at = diagnoses.length - 1;
+      }
+      if (at >= 0) pointers.push(at + 1);
+    }
+    return { ...line, diagnosisPointers: pointers };
+  });
+  return { diagnoses, lines: out };
+}
+
+/** The diagnosis codes a claim line's pointers name. */
+export function diagnosesOfLine(claim: Pick<Claim, 'diagnoses'>, line: Pick<ClaimLine, 'diagnosisPointers'>): string[] {
+  return line.diagnosisPointers.map((p) => claim.diagnoses[p - 1]).filter((d): d is string => d !== undefined);
+}
+
+/** A line's diagnoses as pointed: the first four distinct non-empty codes, upper-cased. */
+function lineDiagnoses(codes: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const raw of codes) {
+    const code = raw.trim().toUpperCase();
+    if (code && !out.includes(code)) out.push(code);
+    if (out.length === MAX_POINTERS_PER_LINE) break;
+  }
+  return out;
+}
+
+/** SBR02/PAT01: the coverage's code; none given → 18 unless the coverage names another subscriber (then G8). */
+function relationshipOf(c: CoverageInput): string {
+  if (c.relationship) return c.relationship;
+  return c.subscriberFamilyName ? 'G8' : '18';
+}
+
+function addressOf(p: PatientInput | undefined): Address | undefined {
+  if (!p?.addressLine1 || !p.city || !p.state || !p.postalCode) return undefined;
+  return clean<Address>({
+    line1: p.addressLine1, line2: p.addressLine2 ?? undefined, city: p.city, state: p.state,
+    zip: p.postalCode.replace(/\D/g, ''),
+  });
+}
+
+/** "1.000" → "1", "2.500" → "2.5": X12 decimals without trailing zeros. */
+function plainUnits(units: string): string {
+  return units.includes('.') ? units.replace(/\.?0+$/, '') || '0' : units;
+}
+
+function copyRef(ref: Readonly<ProviderRef> | undefined): ProviderRef | undefined {
+  return ref ? { ...ref } : undefined;
+}
+
+function coveragesByPatient(coverages: readonly CoverageInput[]): Map<string, CoverageInput[]> {
+  const out = new Map<string, CoverageInput[]>();
+  for (const c of coverages) out.set(c.patientRef, [...(out.get(c.patientRef) ?? []), c]);
+  return out;
+}
+
+const byChargeId = (a: ChargeInput, b: ChargeInput): number => byId(a.id, b.id);
+
+/** Numeric order of decimal id strings. */
+function byId(a: string, b: string): number {
+  return a.length - b.length || compareText(a, b);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The object without its undefined properties (claims are stored as JSON and compared in tests). */
+function clean<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,66 @@
+/**
+ * What claim building reads: charges, patients and coverages as plain values (the store turns its rows into
+ * these; billing never sees a database row). Dates are YYYY-MM-DD, amounts exact decimal strings.
+ */
+
+/** One charge line (charges table). Only `active` charges are claimed; `reversed` ones never are. */
+export interface ChargeInput {
+  id: string;
+  status: 'active' | 'reversed' | 'reversal';
+  serviceDate: string;
+  patientRef: string;
+  serviceKind: string;
+  codeSystem: string;
+  code: string;
+  modifiers: string[];
+  units: string;
+  chargeAmount: string;
+  /** ICD-10-CM codes, principal first. */
+  diagnoses: string[];
+  renderingNpi: string | null;
+  orderingNpi: string | null;
+  ndc: string | null;
+  ndcQuantity: string | null;
+  ndcUnit: string | null;
+  rxNumber: string | null;
+  placeOfService: string | null;
+}
+
+/** Demographics (patients table). */
+export interface PatientInput {
+  patientRef: string;
+  familyName: string | null;
+  givenName: string | null;
+  birthDate: string | null;
+  sex: string | null;
+  addressLine1: string | null;
+  addressLine2: string | null;
+  city: string | null;
+  state: string | null;
+  postalCode: string | null;
+}
+
+/** One coverage (coverages table). */
+export interface CoverageInput {
+  id: string;
+  patientRef: string;
+  payerId: string | null;
+  payerName: string | null;
+  memberId: string | null;
+  groupNumber: string | null;
+  groupName: string | null;
+  /** SBR09 after the ADT mapping's crosswalk, or the sender's plan type. */
+  planType: string | null;
+  /** 837P relationship code (18 self). */
+  relationship: string | null;
+  /** 1 primary, 2 secondary, 3 tertiary. */
+  priority: number;
+  effectiveDate: string | null;
+  expirationDate: string | null;
+  /** ISO timestamp of the event that last wrote the coverage (ties between coverages of one priority). */
+  asOf: string;
+  subscriberFamilyName: string | null;
+  subscriberGivenName: string | null;
+  subscriberBirthDate: string | null;
+  subscriberSex: string | null;
+}

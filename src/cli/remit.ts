@@ -1,0 +1,58 @@
+/**
+ * `rxbridge remit FILE... [--url URL]`: sends 835 files to a running engine's API (POST /api/remittances) and
+ * prints, per file, each remittance recorded and each claim's outcome, or why the file was refused (an 835 that
+ * does not balance is refused whole: 422 with the failing equations). Needs RXBRIDGE_ADMIN_TOKEN.
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+
+export const REMIT_USAGE = '  rxbridge remit FILE... [--url URL]';
+
+interface RemitAnswer {
+  remittances?: Array<{
+    traceNumber: string; paymentAmount: string;
+    claims: Array<{ controlNumber: string; outcome: string; paid: string; status: string }>; unmatched: string[];
+  }>;
+  error?: { code?: string; message?: string };
+}
+
+export async function remitCommand(args: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+    url: { type: 'string', default: `http://${env.HTTP_HOST ?? '127.0.0.1'}:${env.HTTP_PORT ?? '8080'}` } } });
+  if (positionals.length === 0) {
+    out(`rxbridge: remit needs at least one 835 file\nusage:\n${REMIT_USAGE}`);
+    return 2;
+  }
+  if (!env.RXBRIDGE_ADMIN_TOKEN) {
+    out('rxbridge: set RXBRIDGE_ADMIN_TOKEN to the engine\'s admin token');
+    return 2;
+  }
+  let failures = 0;
+  for (const file of positionals) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      failures++;
+      out(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      continue;
+    }
+    const res = await fetch(`${values.url}/api/remittances`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.RXBRIDGE_ADMIN_TOKEN}`, 'content-type': 'application/edi-x12' },
+      body: text,
+    });
+    const json = (await res.json().catch(() => ({}))) as RemitAnswer;
+    if (!res.ok) {
+      failures++;
+      out(`${file}: ${res.status} ${json.error?.code ?? ''} ${json.error?.message ?? res.statusText}`.replace(/ +/g, ' '));
+      continue;
+    }
+    for (const r of json.remittances ?? []) {
+      out(`${file}: trace ${r.traceNumber}, payment ${r.paymentAmount}, ${r.claims.length} claims recorded`
+        + (r.unmatched.length > 0 ? `, ${r.unmatched.length} not ours (${r.unmatched.join(', ')})` : ''));
+      for (const c of r.claims) out(`  ${c.controlNumber}: ${c.outcome}, paid ${c.paid} → ${c.status}`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}

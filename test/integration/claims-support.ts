@@ -1,0 +1,190 @@
+/**
+ * Helpers for the claims integration tests: rows written straight into a fresh store (a message, patients,
+ * coverages, charges), a billing configuration with a private outbox, and a synthetic 835 writer (balanced by
+ * construction unless told otherwise). All data is synthetic.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import { parseBillingConfigText, type BillingConfig } from '../../src/billing/config';
+import { buildInterchange } from '../../src/x12/envelope';
+import { segment, type X12Segment } from '../../src/x12/segment';
+import { writeSegments } from '../../src/x12/writer';
+import { fromScaled, toScaled } from '../../src/mappings/decimal';
+import type { Database } from '../../src/store/types';
+import { ROOT } from './support';
+
+export function billingConfig(outboxDir: string): BillingConfig {
+  const text = fs.readFileSync(path.join(ROOT, 'billing/billing.yaml'), 'utf8');
+  return parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, path.join(ROOT, 'billing/billing.yaml'), {}, os.tmpdir());
+}
+
+export async function insertMessage(db: Kysely<Database>, controlId: string): Promise<string> {
+  const row = await db.insertInto('messages').values({
+    channel: 'test', status: 'processed', sender: 'RXSYS|PHARM01', control_id: controlId, message_type: 'DFT^P03',
+    version: '2.5.1', processing_id: 'P', patient_key: null, remote: 'test',
+  }).returning('id').executeTakeFirstOrThrow();
+  return String(row.id);
+}
+
+export async function insertPatient(db: Kysely<Database>, ref: string): Promise<void> {
+  await db.insertInto('patients').values({
+    patient_ref: ref, as_of: '2025-12-01T00:00:00Z', family_name: 'TESTPATIENT', given_name: 'ALEX',
+    middle_name: null, birth_date: '1980-01-01', sex: 'F', address_line1: '1 ELM ST', address_line2: null, city: 'ANYTOWN',
+    state: 'NY', postal_code: '10001', phone: null, account_number: null, source_key: null, message_id: null,
+  } as never).execute();
+}
+
+export async function insertCoverage(db: Kysely<Database>, ref: string, payerId: string, planType: string): Promise<void> {
+  await db.insertInto('coverages').values({
+    patient_ref: ref, plan_id: `PLAN-${payerId}`, as_of: '2025-12-01T00:00:00Z', payer_id: payerId, payer_name: payerId,
+    member_id: `MEM-${ref}`, group_number: 'GRP1', group_name: null, plan_type: planType, relationship: '18', priority: 1,
+    effective_date: '2025-01-01', expiration_date: null, subscriber_family_name: null, subscriber_given_name: null,
+    subscriber_birth_date: null, subscriber_sex: null, source_key: null, message_id: null,
+  } as never).execute();
+}
+
+export interface TestCharge {
+  patient: string;
+  date: string;
+  code: string;
+  amount: string;
+  kind?: string;
+  system?: string;
+  units?: string;
+  dx?: string[];
+}
+
+let sourceSeq = 0;
+
+export async function insertCharge(db: Kysely<Database>, messageId: string, c: TestCharge): Promise<string> {
+  const row = await db.insertInto('charges').values({
+    message_id: messageId, channel: 'test', source_key: `test|${process.pid}|${++sourceSeq}`, reversal_of: null, status: 'active',
+    transaction_id: `T${sourceSeq}`, service_date: c.date, patient_ref: c.patient, code_system: c.system ?? 'CPT', code: c.code,
+    modifiers: [], units: c.units ?? '1', charge_amount: c.amount, diagnoses: c.dx ?? ['Z23'], rendering_npi: null,
+    ordering_npi: null, ndc: null, service_kind: (c.kind ?? 'other') as never, ndc_quantity: null, ndc_unit: null, rx_number: null,
+    fill_number: null, days_supply: null, daw: null, lot: null, vfc_eligibility: null, place_of_service: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  return String(row.id);
+}
+
+/** Reverses a charge the way the store does (the original becomes reversed, a reversal line is added). */
+export async function reverseCharge(db: Kysely<Database>, messageId: string, chargeId: string): Promise<void> {
+  const original = await db.selectFrom('charges').selectAll().where('id', '=', chargeId as never).executeTakeFirstOrThrow();
+  await db.updateTable('charges').set({ status: 'reversed' }).where('id', '=', chargeId as never).execute();
+  await db.insertInto('charges').values({
+    message_id: messageId, channel: 'test', source_key: `${original.source_key}|reversal`, reversal_of: original.source_key,
+    status: 'reversal', transaction_id: original.transaction_id, service_date: original.service_date, patient_ref: original.patient_ref,
+    code_system: original.code_system, code: original.code, modifiers: original.modifiers, units: original.units,
+    charge_amount: `-${original.charge_amount}`, diagnoses: original.diagnoses, rendering_npi: null, ordering_npi: null, ndc: null,
+  }).execute();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A synthetic 835
+
+export interface TestAdjustment { group: string; reason: string; amount: string }
+export interface TestService { code: string; charge: string; paid: string; date?: string; adjustments?: TestAdjustment[] }
+export interface TestClaimPayment {
+  controlNumber: string;
+  /** CLP02: 1 processed as primary, 4 denied, 22 reversal. */
+  status: string;
+  charge: string;
+  paid: string;
+  patientResponsibility?: string;
+  payerClaimNumber?: string;
+  adjustments?: TestAdjustment[];
+  services?: TestService[];
+}
+
+const sum = (values: readonly string[]) => fromScaled(values.reduce((s, v) => s + toScaled(v, 2), 0n), 2);
+
+/** An 835 paying `claims`; BPR02 = Σ CLP04 unless `paymentAmount` says otherwise (to make it unbalanced). */
+export function write835(o: {
+  trace: string; payerName: string; payerId: string; paymentDate: string; claims: TestClaimPayment[]; paymentAmount?: string;
+  interchange?: number;
+}): string {
+  const date = o.paymentDate.replace(/-/g, '');
+  const body: X12Segment[] = [
+    segment('BPR', 'I', o.paymentAmount ?? sum(o.claims.map((c) => c.paid)), 'C', 'ACH', 'CCP', '01', '999999999', 'DA', '123456',
+      '1512345678', '', '01', '999988880', 'DA', '98765', date),
+    segment('TRN', '1', o.trace, '1512345678'),
+    segment('N1', 'PR', o.payerName, 'XV', o.payerId),
+    segment('N1', 'PE', 'EXAMPLE COMMUNITY PHARMACY', 'XX', '1234567893'),
+    segment('LX', '1'),
+  ];
+  for (const c of o.claims) {
+    body.push(segment('CLP', c.controlNumber, c.status, c.charge, c.paid, c.patientResponsibility ?? '0', '12', c.payerClaimNumber ?? ''));
+    for (const a of c.adjustments ?? []) body.push(segment('CAS', a.group, a.reason, a.amount));
+    body.push(segment('NM1', 'QC', '1', 'TESTPATIENT', 'ALEX'));
+    for (const s of c.services ?? []) {
+      body.push(segment('SVC', ['HC', s.code], s.charge, s.paid));
+      if (s.date) body.push(segment('DTM', '472', s.date.replace(/-/g, '')));
+      for (const a of s.adjustments ?? []) body.push(segment('CAS', a.group, a.reason, a.amount));
+    }
+  }
+  const when = new Date(`${o.paymentDate}T12:00:00Z`);
+  return writeSegments(buildInterchange(
+    { senderQualifier: 'ZZ', senderId: 'RECEIVERID', receiverQualifier: 'ZZ', receiverId: 'SUBMITTERID', controlNumber: o.interchange ?? 501, usage: 'T', date: when },
+    { functionalId: 'HP', senderCode: 'RECEIVERID', receiverCode: 'SUBMITTERID', controlNumber: o.interchange ?? 501, version: '005010X221A1', date: when },
+    [{ id: '835', controlNumber: 1, implementationReference: '005010X221A1', body }],
+  ), { lineBreak: '\n' });
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Synthetic acknowledgments
+
+function interchangeOf(functionalId: string, version: string, id: string, body: X12Segment[], control: number): string {
+  const when = new Date('2026-02-02T09:00:00Z');
+  return writeSegments(buildInterchange(
+    { senderQualifier: 'ZZ', senderId: 'RECEIVERID', receiverQualifier: 'ZZ', receiverId: 'SUBMITTERID', controlNumber: control, usage: 'T', date: when },
+    { functionalId, senderCode: 'RECEIVERID', receiverCode: 'SUBMITTERID', controlNumber: control, version, date: when },
+    [{ id, controlNumber: 1, implementationReference: version, body }],
+  ), { lineBreak: '\n' });
+}
+
+/** A 999 acknowledging our group `groupControl` (GS06) and its transaction set `setControl` (ST02). */
+export function write999(o: { groupControl: number; setControl: number; accepted: boolean }): string {
+  const verdict = o.accepted ? 'A' : 'R';
+  return interchangeOf('FA', '005010X231A1', '999', [
+    segment('AK1', 'HC', String(o.groupControl), '005010X222A1'),
+    segment('AK2', '837', String(o.setControl).padStart(4, '0'), '005010X222A1'),
+    ...(o.accepted ? [] : [segment('IK3', 'CLM', '22', '2300', '8')]),
+    segment('IK5', verdict, ...(o.accepted ? [] : ['5'])),
+    segment('AK9', verdict, '1', '1', o.accepted ? '1' : '0'),
+  ], 601);
+}
+
+/** A 277CA answering claims by CLM01: category A2 accepted, A7 rejected; REF*1K the payer claim number. */
+export function write277CA(claims: Array<{ controlNumber: string; category: 'A2' | 'A7'; status: string; charge: string; payerClaimNumber?: string }>): string {
+  const body: X12Segment[] = [
+    segment('BHT', '0085', '08', 'ACK0001', '20260202', '0900', 'TH'),
+    segment('HL', '1', '', '20', '1'),
+    segment('NM1', 'PR', '2', 'SYNTHETIC PAYER', '', '', '', '', 'PI', 'SYNCOM01'),
+    segment('TRN', '1', 'ACK0001'),
+    segment('DTP', '050', 'D8', '20260202'),
+    segment('DTP', '009', 'D8', '20260202'),
+    segment('HL', '2', '1', '21', '1'),
+    segment('NM1', '41', '2', 'EXAMPLE COMMUNITY PHARMACY', '', '', '', '', '46', 'SUBMITTERID'),
+    segment('TRN', '2', 'BATCHTRACE'),
+    segment('STC', ['A1', '20'], '20260202', 'WQ'),
+    segment('HL', '3', '2', '19', '1'),
+    segment('NM1', '85', '2', 'EXAMPLE COMMUNITY PHARMACY', '', '', '', '', 'XX', '1234567893'),
+  ];
+  let hl = 4;
+  for (const c of claims) {
+    body.push(
+      segment('HL', String(hl++), '3', 'PT'),
+      segment('NM1', 'QC', '1', 'TESTPATIENT', 'ALEX'),
+      segment('TRN', '2', c.controlNumber),
+      segment('STC', [c.category, c.status, '85'], '20260202', c.category === 'A7' ? 'U' : 'WQ', c.charge),
+      ...(c.payerClaimNumber ? [segment('REF', '1K', c.payerClaimNumber)] : []),
+    );
+  }
+  return interchangeOf('HN', '005010X214', '277', body, 602);
+}
