@@ -1,0 +1,191 @@
+/**
+ * User accounts: who may call the API, and how they prove it. Used by the API (users-routes.ts, and as the
+ * Authenticator of auth.ts) and by the CLI (src/cli/users.ts), over the store (src/store/users.ts).
+ *
+ * - authenticate: `Authorization: Bearer <token>`. A user token (`rxb_<id>_<secret>`, API or login session)
+ *   grants its user's current role while it is not expired or revoked and the user is enabled. The bootstrap
+ *   token (RXBRIDGE_ADMIN_TOKEN) grants admin only while no enabled admin user exists, or always when
+ *   RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN=true.
+ * - login: username + password → a session token valid for `sessionTtlMs` (default 8 h). After
+ *   MAX_LOGIN_FAILURES failures in a row the user is locked for LOGIN_LOCK_MS; while locked, even the right
+ *   password is refused (outcome `locked`). Unknown and disabled users take as long as a wrong password.
+ * - users and tokens: create, list, change role / disable / password, create and revoke tokens. Tokens are
+ *   returned once, at creation; the store keeps their SHA-256.
+ * Nothing here writes the audit trail: callers know who acted and from where, and record it.
+ */
+import type { Kysely } from 'kysely';
+import { EngineError } from '../core/errors';
+import type { Database } from '../store/types';
+import {
+  createToken, createUser, enabledAdminExists, findTokenOwner, findUser, listTokens, listUsers, recordLoginFailure,
+  recordLoginSuccess, revokeToken, touchToken, updateUser, type TokenInfo, type UserInfo,
+} from '../store/users';
+import type { Authentication, Authenticator, Principal, Role } from './auth';
+import {
+  apiTokenId, hashPassword, newApiToken, passwordProblem, secretsEqual, spendVerificationTime, tokenHash,
+  usernameProblem, verifyPassword, type ScryptParams,
+} from './credentials';
+
+export const MAX_LOGIN_FAILURES = 5;
+export const LOGIN_LOCK_MS = 15 * 60_000;
+export const DEFAULT_SESSION_TTL_MS = 8 * 3600_000;
+/** last_used_at is written at most this often per token (not on every request). */
+const TOUCH_EVERY_MS = 60_000;
+export const BOOTSTRAP_ACTOR = 'bootstrap-token';
+
+export interface AccountsOptions {
+  db: Kysely<Database>;
+  /** RXBRIDGE_ADMIN_TOKEN. */
+  bootstrapToken?: string;
+  /** RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN=true: the bootstrap token stays valid when admin users exist. */
+  allowBootstrapToken?: boolean;
+  sessionTtlMs?: number;
+  /** Password hashing cost (tests lower it). */
+  scrypt?: ScryptParams;
+  now?: () => Date;
+}
+
+export type LoginOutcome =
+  | { kind: 'ok'; user: UserInfo; token: string; tokenId: string; expiresAt: Date }
+  | { kind: 'failed'; reason: 'unknown-user' | 'disabled' | 'password'; user?: UserInfo }
+  | { kind: 'locked'; user: UserInfo; until: Date; justLocked: boolean };
+
+export interface UserUpdate {
+  role?: Role;
+  disabled?: boolean;
+  password?: string;
+  unlock?: boolean;
+}
+
+export interface NewToken {
+  id: string;
+  username: string;
+  name: string;
+  /** Shown once; never stored. */
+  token: string;
+  expiresAt: Date | null;
+}
+
+function checkPassword(password: string): void {
+  const problem = passwordProblem(password);
+  if (problem) throw new EngineError('BAD_REQUEST', problem);
+}
+
+export class Accounts implements Authenticator {
+  private readonly db: Kysely<Database>;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: AccountsOptions) {
+    const ttl = opts.sessionTtlMs;
+    if (ttl !== undefined && !(Number.isFinite(ttl) && ttl >= 60_000 && ttl <= 30 * 86_400_000)) {
+      throw new Error('RXBRIDGE_SESSION_HOURS must be a number of hours between 1/60 and 720');
+    }
+    this.db = opts.db;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Authentication> {
+    const match = /^Bearer +(\S+) *$/.exec(authorization ?? '');
+    if (!match) return { reason: 'missing bearer token (Authorization: Bearer <token>)' };
+    const token = match[1]!;
+    const { bootstrapToken } = this.opts;
+    if (bootstrapToken && secretsEqual(token, bootstrapToken)) return this.bootstrap();
+    const id = apiTokenId(token);
+    const owner = id === undefined ? undefined : await findTokenOwner(this.db, id);
+    if (!owner || !secretsEqual(tokenHash(token), owner.tokenHash)) return { reason: 'wrong bearer token' };
+    const now = this.now();
+    if (owner.revokedAt) return { reason: 'this token was revoked' };
+    if (owner.expiresAt && owner.expiresAt <= now) return { reason: 'this token has expired' };
+    if (owner.disabled) return { reason: 'the user of this token is disabled' };
+    if (!owner.lastUsedAt || now.getTime() - owner.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+      await touchToken(this.db, owner.tokenId);
+    }
+    return { principal: { actor: owner.username, role: owner.role, kind: owner.kind, userId: owner.userId, tokenId: owner.tokenId } };
+  }
+
+  private async bootstrap(): Promise<Authentication> {
+    if (!this.opts.allowBootstrapToken && await enabledAdminExists(this.db)) {
+      return { reason: 'the bootstrap token is retired: an enabled admin user exists (log in, or set RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN=true)' };
+    }
+    const principal: Principal = { actor: BOOTSTRAP_ACTOR, role: 'admin', kind: 'bootstrap', userId: null, tokenId: null };
+    return { principal };
+  }
+
+  async login(username: string, password: string): Promise<LoginOutcome> {
+    const user = usernameProblem(username) ? undefined : await findUser(this.db, username);
+    if (!user) {
+      await spendVerificationTime(password);
+      return { kind: 'failed', reason: 'unknown-user' };
+    }
+    const { passwordHash: _hash, ...info } = user;
+    const now = this.now();
+    if (user.lockedUntil && user.lockedUntil > now) return { kind: 'locked', user: info, until: user.lockedUntil, justLocked: false };
+    if (user.disabled) {
+      await spendVerificationTime(password);
+      return { kind: 'failed', reason: 'disabled', user: info };
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      const lockedUntil = await recordLoginFailure(this.db, user.id, MAX_LOGIN_FAILURES, LOGIN_LOCK_MS);
+      if (lockedUntil && lockedUntil > now) return { kind: 'locked', user: info, until: lockedUntil, justLocked: true };
+      return { kind: 'failed', reason: 'password', user: info };
+    }
+    await recordLoginSuccess(this.db, user.id);
+    const expiresAt = new Date(now.getTime() + (this.opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
+    const session = await this.issue(user.id, 'session', 'session', expiresAt);
+    return { kind: 'ok', user: { ...info, failedAttempts: 0, lockedUntil: null }, token: session.token, tokenId: session.id, expiresAt };
+  }
+
+  /** Revokes the token the principal called with. The bootstrap token cannot be revoked (unset it instead). */
+  async logout(principal: Principal): Promise<void> {
+    if (!principal.tokenId) throw new EngineError('BAD_REQUEST', 'the bootstrap token cannot be logged out: unset RXBRIDGE_ADMIN_TOKEN instead');
+    await revokeToken(this.db, principal.tokenId);
+  }
+
+  listUsers(): Promise<UserInfo[]> {
+    return listUsers(this.db);
+  }
+
+  async createUser(u: { username: string; password: string; role: Role }): Promise<UserInfo> {
+    const problem = usernameProblem(u.username);
+    if (problem) throw new EngineError('BAD_REQUEST', problem);
+    checkPassword(u.password);
+    return createUser(this.db, { username: u.username, role: u.role, passwordHash: await hashPassword(u.password, this.opts.scrypt) });
+  }
+
+  async updateUser(username: string, change: UserUpdate): Promise<UserInfo> {
+    if (change.password !== undefined) checkPassword(change.password);
+    const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password, this.opts.scrypt);
+    const user = await updateUser(this.db, username, { role: change.role, disabled: change.disabled, unlock: change.unlock, passwordHash });
+    if (!user) throw new EngineError('NOT_FOUND', `no user ${username}`);
+    return user;
+  }
+
+  listTokens(f: { username?: string; all?: boolean } = {}): Promise<TokenInfo[]> {
+    return listTokens(this.db, f);
+  }
+
+  /** A long-lived API token for `username` (no expiry unless `expiresDays`). */
+  async createToken(t: { username: string; name?: string; expiresDays?: number }): Promise<NewToken> {
+    const user = await findUser(this.db, t.username);
+    if (!user) throw new EngineError('NOT_FOUND', `no user ${t.username}`);
+    if (user.disabled) throw new EngineError('CONFLICT', `user ${t.username} is disabled`);
+    const expiresAt = t.expiresDays === undefined ? null : new Date(this.now().getTime() + t.expiresDays * 86_400_000);
+    const name = t.name ?? 'api';
+    const created = await this.issue(user.id, name, 'api', expiresAt);
+    return { id: created.id, username: user.username, name, token: created.token, expiresAt };
+  }
+
+  /** Revokes a live token; NOT_FOUND when there is none with this id (or it is revoked already). */
+  async revokeToken(id: string): Promise<{ id: string; username: string; kind: 'api' | 'session' }> {
+    const revoked = /^\d{1,18}$/.test(id) ? await revokeToken(this.db, id) : undefined;
+    if (!revoked) throw new EngineError('NOT_FOUND', `no live token ${id}`);
+    return { id, ...revoked };
+  }
+
+  private issue(userId: string, name: string, kind: 'api' | 'session', expiresAt: Date | null) {
+    return createToken(this.db, { userId, name, kind, expiresAt }, (id) => {
+      const token = newApiToken(id);
+      return { token, hash: tokenHash(token) };
+    });
+  }
+}

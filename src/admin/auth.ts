@@ -1,0 +1,159 @@
+/**
+ * Access control for the admin API: roles, the rule every route must declare, and the audit helper.
+ *
+ * Roles are ordered, viewer < operator < billing < admin; a role has every right of the roles below it
+ * (docs/security.md has the table). Every route declares the least role it needs in its options —
+ * `api.get(url, role('operator'), handler)`, i.e. `config: { role }` — or `role('public')`. installAccessControl
+ * must run before any route is added: its onRoute hook throws for a route that declares no role (start-up
+ * fails, naming the route), so no route exists without a rule. Its onRequest hook (before the body is read)
+ * authenticates the bearer token and answers 401 UNAUTHORIZED (no or bad token) or 403 FORBIDDEN (role too
+ * low); the handler finds the caller in `req.principal`.
+ *
+ * `audit(req, action, target, detail)` appends to the audit trail as the caller. `detail` must never hold
+ * patient data: ids, counts, names of things, reasons.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EngineError } from '../core/errors';
+import type { AuditEntry } from '../store/audit';
+import type { AuditDetail } from '../store/audit-chain';
+
+export const ROLES = ['viewer', 'operator', 'billing', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export type RouteRole = Role | 'public';
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** True when `have` includes the rights of `need`. */
+export function hasRole(have: Role, need: Role): boolean {
+  return ROLES.indexOf(have) >= ROLES.indexOf(need);
+}
+
+/** The role just below `role`, or undefined for the lowest. */
+export function roleBelow(role: Role): Role | undefined {
+  return ROLES[ROLES.indexOf(role) - 1];
+}
+
+/** Who is calling: a user's token or login session, or the bootstrap token. */
+export interface Principal {
+  /** Recorded as the actor: the username, or `bootstrap-token`. */
+  actor: string;
+  role: Role;
+  kind: 'bootstrap' | 'api' | 'session';
+  userId: string | null;
+  tokenId: string | null;
+}
+
+export type Authentication = { principal: Principal } | { reason: string };
+
+export interface Authenticator {
+  /** Resolves an Authorization header; `reason` (no PHI, no secret) explains a refusal. */
+  authenticate(authorization: string | undefined): Promise<Authentication>;
+}
+
+export interface AuditSink {
+  append(entry: AuditEntry): Promise<unknown>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The least role the route needs (src/admin/auth.ts); every route must declare one. */
+    role?: RouteRole;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller; null on public routes. */
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    auditSink: AuditSink;
+  }
+}
+
+/** A route's access rule as registered. */
+export interface RouteRule {
+  method: string;
+  url: string;
+  role: RouteRole;
+}
+
+/** Route options declaring the least role: `api.post(url, role('billing'), handler)`. */
+export function role(r: RouteRole): { config: { role: RouteRole } } {
+  return { config: { role: r } };
+}
+
+const rulesOf = new WeakMap<FastifyInstance, RouteRule[]>();
+
+/** Every route registered on `app` so far, with its role (HEAD twins of GET routes included). */
+export function routeRules(app: FastifyInstance): readonly RouteRule[] {
+  const rules = rulesOf.get(app);
+  if (!rules) throw new Error('routeRules: installAccessControl was not called on this app');
+  return rules;
+}
+
+export function installAccessControl(app: FastifyInstance, deps: { authenticator: Authenticator; audit: AuditSink }): void {
+  const rules: RouteRule[] = [];
+  rulesOf.set(app, rules);
+  app.decorate('auditSink', deps.audit);
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    const declared = (route.config as { role?: unknown } | undefined)?.role;
+    const methods = [route.method].flat().map(String);
+    if (declared !== 'public' && !isRole(declared)) {
+      throw new Error(`route ${methods.join(',')} ${route.url} declares no role: add role('public'|${ROLES.map((r) => `'${r}'`).join('|')}) `
+        + 'to its options (src/admin/auth.ts)');
+    }
+    for (const method of methods) rules.push({ method, url: route.url ?? route.path, role: declared });
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const need = req.routeOptions.config?.role;
+    if (need === 'public' || (need === undefined && req.is404)) return;
+    if (!isRole(need)) throw refusal('FORBIDDEN', 'this route has no access rule');
+    const result = await deps.authenticator.authenticate(req.headers.authorization);
+    if ('reason' in result) throw refusal('UNAUTHORIZED', result.reason);
+    if (!hasRole(result.principal.role, need)) {
+      throw refusal('FORBIDDEN', `this needs role ${need} or higher; the caller has role ${result.principal.role}`);
+    }
+    req.principal = result.principal;
+  });
+}
+
+/** An EngineError that also carries its HTTP status, so any Fastify error handler answers 401/403 rightly. */
+function refusal(code: 'UNAUTHORIZED' | 'FORBIDDEN', message: string): EngineError {
+  const err = new EngineError(code, message);
+  return Object.assign(err, { statusCode: err.spec.http });
+}
+
+/** The caller of a route that is not public (its handler runs only after authentication). */
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new EngineError('UNAUTHORIZED', 'not authenticated');
+  return req.principal;
+}
+
+/** The actor name recorded for what the caller does (mapping versions, message events, claim history). */
+export function actorOf(req: FastifyRequest): string {
+  return principalOf(req).actor;
+}
+
+export interface AuditTarget {
+  type: string;
+  id: string;
+}
+
+/** Appends an audit event for the caller's action. Await it: an action whose audit fails answers 500. */
+export async function audit(req: FastifyRequest, action: string, target?: AuditTarget, detail?: AuditDetail): Promise<void> {
+  const p = principalOf(req);
+  await auditAs(req, { actor: p.actor, role: p.role }, action, target, detail);
+}
+
+/** Appends an audit event for someone who is not (yet) authenticated: login outcomes. */
+export async function auditAs(
+  req: FastifyRequest, who: { actor: string; role: string | null }, action: string, target?: AuditTarget, detail?: AuditDetail,
+): Promise<void> {
+  await req.server.auditSink.append({
+    actor: who.actor, role: who.role, action, targetType: target?.type ?? null, targetId: target?.id ?? null,
+    sourceIp: req.ip, detail,
+  });
+}
