@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import { Accounts } from './admin/accounts';
 import { buildAdminApp, type ChannelStatus } from './admin/app';
 import { loadChannels } from './channels/load';
 import type { ChannelPlan } from './channels/schema';
@@ -23,10 +24,18 @@ import { Intake } from './pipeline/intake';
 import type { Outcome } from './pipeline/process';
 import { recoverOpenMessages, startRecoverySweep } from './pipeline/recovery';
 import { replayMessage } from './pipeline/replay';
+import { AuditTrail } from './store/audit';
 import { openStore, type Store } from './store/db';
 import { mappingVersionsPort, recentMessagesOfTypes } from './store/mapping-versions';
 import { getMessageDetail, listCharges, listMessages, countsByChannel } from './store/queries';
+import { ClaimsService } from './store/claims-service';
+import { loadBillingConfig, type BillingConfig } from './billing/config';
+import { loadPayerRulesDir } from './billing/scrub/payer-rules-files';
+import { NO_PAYER_RULES } from './billing/scrub';
 import { MessageRepository } from './store/repository';
+import { openBodyCodec, type BodyCodec } from './store/bodies';
+import { startRetentionTimer } from './store/body-maintenance';
+import { readBodyKeySetup } from './core/encryption-config';
 
 export type EngineRole = 'all' | 'listener' | 'worker';
 
@@ -42,7 +51,12 @@ export interface EngineConfig {
   httpHost: string;
   /** 0 = ephemeral (tests); -1 = no admin server. */
   httpPort: number;
+  /** Bootstrap token: admin while no enabled admin user exists (docs/security.md). */
   adminToken?: string;
+  /** Keep the bootstrap token valid even when admin users exist (RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN=true). */
+  allowBootstrapToken?: boolean;
+  /** Lifetime of a login session token (RXBRIDGE_SESSION_HOURS; default 8 h). */
+  sessionTtlMs?: number;
   env: Record<string, string | undefined>;
   role?: EngineRole;
   logger?: Logger;
@@ -51,7 +65,13 @@ export interface EngineConfig {
   /** How often unfinished messages are swept back into the queue, and how old they must be. */
   sweepIntervalMs?: number;
   sweepOlderThanMs?: number;
+  /** How often channels with `retention.bodiesDays` prune old bodies (default daily; the first run a minute after start). */
+  retentionIntervalMs?: number;
   onOutcome?: (messageId: string, outcome: Outcome) => void;
+  /** billing/billing.yaml (claims, 837P); a missing file leaves billing unconfigured (claims API reads only). */
+  billingFile?: string;
+  /** billing/payer-rules (scrub payer rules); a missing folder means the built-in defaults. */
+  payerRulesDir?: string;
 }
 
 export interface Engine {
@@ -76,10 +96,14 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
     httpHost: env.HTTP_HOST ?? '127.0.0.1',
     httpPort: Number(env.HTTP_PORT ?? 8080),
     adminToken: env.RXBRIDGE_ADMIN_TOKEN || undefined,
+    allowBootstrapToken: env.RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN === 'true',
+    sessionTtlMs: env.RXBRIDGE_SESSION_HOURS ? Number(env.RXBRIDGE_SESSION_HOURS) * 3600_000 : undefined,
     env,
     queuePrefix: env.RXBRIDGE_QUEUE_PREFIX || undefined,
     sweepIntervalMs: env.RXBRIDGE_SWEEP_INTERVAL_MS ? Number(env.RXBRIDGE_SWEEP_INTERVAL_MS) : undefined,
     sweepOlderThanMs: env.RXBRIDGE_SWEEP_AGE_MS ? Number(env.RXBRIDGE_SWEEP_AGE_MS) : undefined,
+    billingFile: path.resolve(cwd, env.BILLING_CONFIG ?? 'billing/billing.yaml'),
+    payerRulesDir: path.resolve(cwd, env.PAYER_RULES_DIR ?? 'billing/payer-rules'),
   };
 }
 
@@ -109,7 +133,9 @@ async function wire(
   config: EngineConfig, log: Logger, role: EngineRole, channels: ChannelPlan[], mappings: MappingRegistry,
   store: Store, cleanups: Array<() => Promise<void>>, stopAll: () => Promise<void>,
 ): Promise<Engine> {
-  const repository = new MessageRepository(store.db, store.pipelineDb);
+  // Message bodies at rest: encrypted with the configured key (or DATA_DIR/encryption.key, made on first start).
+  const bodies = await openBodyCodec(store.db, readBodyKeySetup(config.env, config.dataDir), log);
+  const repository = new MessageRepository(store.db, store.pipelineDb, bodies);
   const redis: RedisHandle = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger: log });
   cleanups.push(() => redis.close());
   const queueConnection: Redis = redis.connect();
@@ -118,7 +144,7 @@ async function wire(
   cleanups.push(() => queue.close());
   const batcher = new EnqueueBatcher(queue, (err, count) => log.warn('enqueue failed; the recovery sweep will retry', { error: (err as Error).name, count }));
   const byName = new Map(channels.map((c) => [c.name, c]));
-  const editor = await startMappingEditor(config, log, channels, mappings, store, redis, queueConnection, cleanups);
+  const editor = await startMappingEditor(config, log, channels, mappings, store, redis, queueConnection, cleanups, bodies);
 
   let worker: Worker | undefined;
   if (role !== 'listener') {
@@ -143,6 +169,11 @@ async function wire(
     const stopSweep = startRecoverySweep(repository, queue, log, config.sweepIntervalMs ?? 15_000, config.sweepOlderThanMs ?? 60_000,
       async () => (await queue.depth()) < SWEEP_WHEN_QUEUE_BELOW);
     cleanups.push(async () => stopSweep());
+    const retention = channels.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
+    if (retention.length > 0) {
+      const every = config.retentionIntervalMs ?? 86_400_000;
+      cleanups.push(startRetentionTimer(store.db, retention, log, every, Math.min(60_000, every)));
+    }
   }
 
   const listeners = new Map<string, MllpListener>();
@@ -159,6 +190,7 @@ async function wire(
         {
           host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
           idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
+          maxConnectionsPerIp: channel.source.maxConnectionsPerIp, allowFrom: channel.source.allowFrom,
           tls: tlsOptionsFor(channel),
           logger: log.child({ channel: channel.name }),
         },
@@ -178,9 +210,12 @@ async function wire(
 
   let http: FastifyInstance | undefined;
   if (config.httpPort >= 0) {
+    const accounts = new Accounts({
+      db: store.db, bootstrapToken: config.adminToken, allowBootstrapToken: config.allowBootstrapToken, sessionTtlMs: config.sessionTtlMs,
+    });
     http = buildAdminApp({
       logger: log,
-      adminToken: config.adminToken,
+      security: { authenticator: accounts, accounts, audit: new AuditTrail(store.db) },
       health: async () => {
         const [storeOk, queueDepth] = await Promise.all([
           store.ping(),
@@ -199,10 +234,11 @@ async function wire(
       }),
       counts: () => countsByChannel(store.db),
       listMessages: (f) => listMessages(store.db, f),
-      getMessage: (id) => getMessageDetail(store.db, id),
+      getMessage: (id) => getMessageDetail(store.db, id, bodies),
       listCharges: (f) => listCharges(store.db, f),
       replay: (id, raw, actor) => replayMessage({ store: repository, queue }, id, raw, actor),
       mappings: editor,
+      claims: claimsService(config, store, log),
     });
     await http.listen({ host: config.httpHost, port: config.httpPort });
     const h = http;
@@ -223,7 +259,7 @@ async function wire(
  */
 async function startMappingEditor(
   config: EngineConfig, log: Logger, channels: ChannelPlan[], mappings: MappingRegistry, store: Store,
-  redis: RedisHandle, publisher: Redis, cleanups: Array<() => Promise<void>>,
+  redis: RedisHandle, publisher: Redis, cleanups: Array<() => Promise<void>>, bodies: BodyCodec,
 ): Promise<MappingEditor> {
   const noticeChannel = `${config.queuePrefix ?? 'rxb'}:mappings`;
   const routesTo = (name: string) => channels.map((c) => ({
@@ -232,7 +268,7 @@ async function startMappingEditor(
   const editor = new MappingEditor({
     registry: mappings,
     versions: mappingVersionsPort(store.db),
-    recentMessages: (name, limit) => recentMessagesOfTypes(store.db, routesTo(name), limit),
+    recentMessages: (name, limit) => recentMessagesOfTypes(store.db, routesTo(name), limit, bodies),
     channelsRouting: (name) => routesTo(name).filter((r) => r.types.length > 0).map((r) => r.channel),
     publish: async (notice) => { await publisher.publish(noticeChannel, JSON.stringify(notice)); },
     logger: log,
@@ -246,6 +282,17 @@ async function startMappingEditor(
   await subscriber.subscribe(noticeChannel);
   await editor.catchUp(); // saved between start() and the subscription
   return editor;
+}
+
+/** The claims API's service: billing.yaml and the payer rules read once at start (an invalid file fails start-up). */
+function claimsService(config: EngineConfig, store: Store, log: Logger): ClaimsService {
+  const billingFile = config.billingFile ?? path.resolve('billing/billing.yaml');
+  const rulesDir = config.payerRulesDir ?? path.resolve('billing/payer-rules');
+  let billing: BillingConfig | undefined;
+  if (fs.existsSync(billingFile)) billing = loadBillingConfig(billingFile, config.env, config.dataDir);
+  else log.warn('billing is not configured: claims can be read but not built or batched', { file: billingFile });
+  const payerRules = fs.existsSync(rulesDir) ? loadPayerRulesDir(rulesDir, config.env) : NO_PAYER_RULES;
+  return new ClaimsService({ db: store.db, config: billing, missing: `${billingFile} not found`, payerRules });
 }
 
 /** Reads a channel's TLS files (once, at start). A missing file fails start-up naming the channel and the file. */

@@ -1,16 +1,22 @@
 /**
  * The admin HTTP API. `buildAdminApp(deps)` returns a Fastify app (tested with inject(), no socket).
- * `/api/health` is open; every other `/api/*` route needs `Authorization: Bearer <token>`.
+ * Every route declares the least role it needs (auth.ts: viewer < operator < billing < admin, or public for
+ * /api/health and /api/login); a route without one cannot be registered. Tokens, logins and users are in
+ * users-routes.ts, the audit trail in audit-routes.ts (docs/security.md).
  * Errors answer `{ error: { code, message } }` with the catalogue's HTTP status; messages never carry PHI.
- * The mappings routes (list, read, save, preview) are in mappings-routes.ts.
+ * The mappings routes (list, read, save, preview) are in mappings-routes.ts, the claims and billing routes in
+ * claims-routes.ts.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { EngineError, asEngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { MESSAGE_STATUSES } from '../store/types';
+import { registerAuditRoutes, type AuditApi } from './audit-routes';
+import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
+import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
+import { registerUserRoutes, type AccountsApi } from './users-routes';
 import { parse } from './validate';
 
 export interface ChannelStatus {
@@ -26,8 +32,12 @@ export interface ChannelStatus {
 
 export interface AdminDeps {
   logger: Logger;
-  /** Bearer token that grants access; when unset every protected route answers 401. */
-  adminToken: string | undefined;
+  /** Who may call (auth.ts), users and tokens (users-routes.ts), the audit trail (audit-routes.ts). */
+  security: {
+    authenticator: Authenticator;
+    accounts: AccountsApi;
+    audit: AuditSink & AuditApi;
+  };
   health(): Promise<{ store: boolean; queue: boolean; queueDepth?: number }>;
   channels(): ChannelStatus[];
   counts(): Promise<Map<string, Record<string, number>>>;
@@ -37,6 +47,8 @@ export interface AdminDeps {
   replay(id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }>;
   /** The live mappings: list, read, save, preview (mappings-routes.ts). */
   mappings: MappingsApi;
+  /** Claims, batches, remittances and billing reports (claims-routes.ts); absent = those routes are not served. */
+  claims?: ClaimsApi;
 }
 
 const id = z.string().regex(/^\d{1,18}$/, 'must be a number');
@@ -63,14 +75,9 @@ type ChargeQuery = z.infer<typeof chargeQuery>;
 
 const replayBody = z.strictObject({ raw: z.string().min(1).max(10 * 1024 * 1024).optional() }).optional();
 
-function tokenMatches(expected: string | undefined, header: string | undefined): boolean {
-  if (!expected || !header?.startsWith('Bearer ')) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(expected), digest(header.slice(7).trim()));
-}
-
 export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 12 * 1024 * 1024 });
+  installAccessControl(app, { authenticator: deps.security.authenticator, audit: deps.security.audit }); // before any route
 
   app.setErrorHandler((err, request, reply) => {
     const fastifyStatus = (err as { statusCode?: number }).statusCode;
@@ -82,56 +89,55 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     return reply.status(e.spec.http).send({ error: { code: e.code, message: e.spec.http >= 500 && e.code === 'INTERNAL' ? 'internal error' : e.message } });
   });
 
-  app.get('/api/health', async (_req, reply) => {
+  app.get('/api/health', role('public'), async (_req, reply) => {
     const h = await deps.health();
     return reply.status(h.store && h.queue ? 200 : 503).send({ status: h.store && h.queue ? 'ok' : 'degraded', ...h });
   });
 
   app.register(async (api) => {
-    api.addHook('onRequest', async (request: FastifyRequest) => {
-      if (!tokenMatches(deps.adminToken, request.headers.authorization)) {
-        throw new EngineError('UNAUTHORIZED', 'missing or wrong bearer token');
-      }
-    });
-
-    api.get('/api/channels', async () => {
+    api.get('/api/channels', role('viewer'), async () => {
       const counts = await deps.counts();
       return { channels: deps.channels().map((c) => ({ ...c, counts: counts.get(c.name) ?? {} })) };
     });
 
-    api.get('/api/messages', async (req) => {
+    api.get('/api/messages', role('viewer'), async (req) => {
       const q = parse(messageQuery, req.query, 'query');
       const messages = await deps.listMessages(q);
       return { messages, next: nextCursor(messages, q.limit) };
     });
 
-    api.get('/api/messages/:id', async (req) => {
+    api.get('/api/messages/:id', role('operator'), async (req) => {
       const { id: messageId } = parse(z.strictObject({ id }), req.params, 'message id');
       const message = await deps.getMessage(messageId);
       if (!message) throw new EngineError('NOT_FOUND', `message ${messageId} not found`);
+      await audit(req, 'message.view', { type: 'message', id: messageId }); // the answer holds the raw message
       return message;
     });
 
-    api.get('/api/dead-letters', async (req) => {
+    api.get('/api/dead-letters', role('operator'), async (req) => {
       const q = parse(messageQuery.omit({ status: true }), req.query, 'query');
       const messages = await deps.listMessages({ ...q, status: 'error' });
       return { deadLetters: messages, next: nextCursor(messages, q.limit) };
     });
 
-    api.post('/api/messages/:id/replay', async (req, reply) => {
+    api.post('/api/messages/:id/replay', role('operator'), async (req, reply) => {
       const { id: messageId } = parse(z.strictObject({ id }), req.params, 'message id');
       const body = parse(replayBody, req.body ?? undefined, 'body');
-      const result = await deps.replay(messageId, body?.raw, 'api-token');
+      const result = await deps.replay(messageId, body?.raw, actorOf(req));
+      await audit(req, 'message.replay', { type: 'message', id: messageId }, { edited: body?.raw !== undefined, replay: result.replay });
       return reply.status(202).send(result);
     });
 
-    api.get('/api/charges', async (req) => {
+    api.get('/api/charges', role('viewer'), async (req) => {
       const q = parse(chargeQuery, req.query, 'query');
       const charges = await deps.listCharges(q);
       return { charges, next: nextCursor(charges, q.limit) };
     });
 
     registerMappingRoutes(api, deps.mappings);
+    if (deps.claims) registerClaimsRoutes(api, deps.claims);
+    registerUserRoutes(api, deps.security.accounts);
+    registerAuditRoutes(api, deps.security.audit);
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -4,8 +4,8 @@
  * stored messages). The logic is MappingEditor's (src/mappings/editor.ts); these routes check input and shape
  * answers.
  *
- * Access: every route needs the bearer token. The issue asks for role `admin` on these routes: add that check
- * here when roles land (the token grants everything until then).
+ * Access (auth.ts): reading mappings needs role operator; saving and previewing need admin (a preview shows the
+ * records of stored messages: patient data). Saves and previews are audited (mapping.save, mapping.preview).
  *
  * A mapping that does not validate answers 422 `{ error: { code: 'CONFIG_INVALID', message, issues: [{ line,
  * col, reason }] } }` (the envelope every error of this API has, plus the issues); nothing is changed.
@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ConfigError } from '../core/config-file';
 import type { MappingEditor } from '../mappings/editor';
 import { PREVIEW_MAX_MESSAGES } from '../mappings/editor';
+import { actorOf, audit, role } from './auth';
 import { parse } from './validate';
 
 export type MappingsApi = Pick<MappingEditor, 'list' | 'get' | 'save' | 'preview'>;
@@ -47,18 +48,20 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
   // A raw YAML body (curl --data-binary @mappings/x.yaml -H 'content-type: text/yaml') is the mapping text.
   api.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  api.get('/api/mappings', async () => ({ mappings: await mappings.list() }));
+  api.get('/api/mappings', role('operator'), async () => ({ mappings: await mappings.list() }));
 
-  api.get('/api/mappings/:name', async (req) => {
+  api.get('/api/mappings/:name', role('operator'), async (req) => {
     const { name } = parse(nameParams, req.params, 'mapping name');
     return mappings.get(name);
   });
 
-  api.put('/api/mappings/:name', async (req, reply) => {
+  api.put('/api/mappings/:name', role('admin'), async (req, reply) => {
     const { name } = parse(nameParams, req.params, 'mapping name');
     const body = parse(saveBody, req.body, 'body');
     try {
-      return await mappings.save(name, typeof body === 'string' ? body : body.content, 'api-token');
+      const saved = await mappings.save(name, typeof body === 'string' ? body : body.content, actorOf(req));
+      await audit(req, 'mapping.save', { type: 'mapping', id: name }, { version: saved.version, sha256: saved.sha256 });
+      return saved;
     } catch (err) {
       if (err instanceof ConfigError) return invalidMapping(reply, name, err);
       throw err;
@@ -67,11 +70,16 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
 
   // The answer holds patient data (the records each message maps to): it is a view of PHI, and the audit
   // trail (issue 5) must record who previewed which messages. Never log the records or the messages.
-  api.post('/api/mappings/:name/preview', async (req, reply) => {
+  api.post('/api/mappings/:name/preview', role('admin'), async (req, reply) => {
     const { name } = parse(nameParams, req.params, 'mapping name');
     const body = parse(previewBody, req.body ?? undefined, 'body') ?? {};
     try {
-      return await mappings.preview(name, body);
+      const result = await mappings.preview(name, body);
+      await audit(req, 'mapping.preview', { type: 'mapping', id: name }, {
+        messageIds: result.messages.flatMap((m) => (m.messageId === null ? [] : [m.messageId])),
+        givenMessage: body.raw !== undefined, candidate: body.content !== undefined,
+      });
+      return result;
     } catch (err) {
       if (err instanceof ConfigError) return invalidMapping(reply, name, err);
       throw err;

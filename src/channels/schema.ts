@@ -3,6 +3,7 @@
  * engine runs from. Strict: an unknown key anywhere is an error. Defaults are filled in by the schema, so the
  * parsed ChannelFile is complete; buildChannelPlan turns it into lookup-ready sets and a route table.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { deepFreeze, labelOf } from '../core/config-file';
@@ -22,6 +23,7 @@ export const DEFAULTS = Object.freeze({
   maxFrameBytes: 1_048_576,
   idleTimeoutMs: 300_000,
   maxConnections: 64,
+  maxConnectionsPerIp: 16,
   charset: 'UTF-8' as Charset,
   processingIds: PROCESSING_IDS,
   windowHours: 72,
@@ -68,6 +70,22 @@ const tlsSchema = z.strictObject({
   minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
 });
 
+/** An IPv4/IPv6 address or a CIDR block (10.0.0.0/8, 2001:db8::/32). Exported for tests. */
+export function isAddressOrCidr(text: string): boolean {
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  const family = net.isIP(address);
+  if (family === 0) return false;
+  if (slash < 0) return true;
+  const bits = text.slice(slash + 1);
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const addressOrCidr = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be an IP address or CIDR block such as 10.0.0.0/8` })
+  .refine(isAddressOrCidr, {
+    error: (iss) => `${labelOf(iss.path ?? [])} must be an IP address or CIDR block such as 10.0.0.0/8 or 192.168.1.20`,
+  });
+
 const sourceSchema = z.strictObject({
   type: z.literal('mllp', { error: 'type must be mllp (the only source type for now)' }),
   host: z.string().min(1).default(DEFAULTS.host),
@@ -75,6 +93,9 @@ const sourceSchema = z.strictObject({
   maxFrameBytes: intIn(1024, 67_108_864).default(DEFAULTS.maxFrameBytes),
   idleTimeoutMs: intIn(0, 86_400_000).default(DEFAULTS.idleTimeoutMs),
   maxConnections: intIn(1, 10_000).default(DEFAULTS.maxConnections),
+  maxConnectionsPerIp: intIn(1, 10_000).default(DEFAULTS.maxConnectionsPerIp),
+  allowFrom: z.array(addressOrCidr).min(1, { error: 'allowFrom needs at least one address (leave it out to allow every sender)' })
+    .superRefine(noRepeats('allowFrom')).optional(),
   charset: z.enum(CHARSETS).default(DEFAULTS.charset),
   tls: tlsSchema.optional(),
 });
@@ -102,6 +123,7 @@ export const channelFileSchema = z
       })
       .prefault({}),
     routes: z.array(routeSchema).default([]),
+    retention: z.strictObject({ bodiesDays: intIn(1, 36_500).optional() }).prefault({}),
   })
   .superRefine((ch, ctx) => {
     // Runs once every field is valid on its own (zod skips refinements of a value with errors inside).
@@ -141,6 +163,10 @@ export interface ChannelPlan {
     /** 0 = never close an idle connection. */
     readonly idleTimeoutMs: number;
     readonly maxConnections: number;
+    /** Connections open at once from one IP address. */
+    readonly maxConnectionsPerIp: number;
+    /** Addresses and CIDR blocks a sender may connect from; absent = any. */
+    readonly allowFrom?: readonly string[];
     /** Used when MSH-18 is empty. */
     readonly charset: Charset;
     /** TLS files as absolute paths (resolved against the channel file's folder); absent = plain TCP. */
@@ -157,6 +183,8 @@ export interface ChannelPlan {
   readonly duplicateWindowMs: number;
   readonly pipeline: { readonly attempts: number; readonly backoffMs: number; readonly concurrency: number };
   readonly routes: ReadonlyArray<{ readonly types: ReadonlySet<string>; readonly mapping: string }>;
+  /** Message bodies of finished messages older than bodiesDays are pruned (`rxbridge retention run`); null = kept. */
+  readonly retention: { readonly bodiesDays: number | null };
   /** The mapping name for an MSH-9 type^event such as "DFT^P03", or undefined (accepted but filtered). */
   routeFor(messageType: string): string | undefined;
 }
@@ -182,6 +210,7 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     duplicateWindowMs: ch.duplicates.windowHours * HOUR_MS,
     pipeline: { ...ch.pipeline },
     routes: ch.routes.map((r) => ({ types: new Set(r.types), mapping: r.mapping })),
+    retention: { bodiesDays: ch.retention.bodiesDays ?? null },
     routeFor: (messageType: string) => table.get(messageType),
   });
 }

@@ -5,6 +5,11 @@
  *   rxbridge replay ID... [--raw FILE]            replay messages through a running engine's API
  *   rxbridge channels check                       validate channels/ and mappings/
  *   rxbridge mappings test [NAME...] [--dir DIR]  run the mappings' *.test.yaml cases
+ *   rxbridge codes import KIND FILE | status      load a code-set release, list the loaded ones (./codes.ts)
+ *   rxbridge remit FILE... [--url URL]            record 835 remittances through a running engine's API (./remit.ts)
+ *   rxbridge users … | tokens … | audit verify    users, API tokens, the audit chain (./users.ts)
+ *   rxbridge keys generate | status | rotate      the message-body encryption key (./keys.ts)
+ *   rxbridge retention run [--dry-run]            prune old message bodies by channel retention (./retention.ts)
  * Returns the process exit code.
  */
 import fs from 'node:fs';
@@ -13,7 +18,12 @@ import { loadChannels } from '../channels/load';
 import { ConfigError } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
 import { configFromEnv, startEngine, type EngineRole } from '../main';
+import { CODES_USAGE, codesCommand } from './codes';
 import { mappingsTest } from './mappings-test';
+import { REMIT_USAGE, remitCommand } from './remit';
+import { USERS_USAGE, usersCommand } from './users';
+import { KEYS_USAGE, keysCommand } from './keys';
+import { RETENTION_USAGE, retentionCommand } from './retention';
 import { sendFiles } from './send';
 
 const USAGE = `usage:
@@ -21,7 +31,12 @@ const USAGE = `usage:
   rxbridge send FILE... [--host HOST] [--port PORT]
   rxbridge replay ID... [--raw FILE] [--url URL]
   rxbridge channels check
-  rxbridge mappings test [NAME...] [--dir DIR]`;
+  rxbridge mappings test [NAME...] [--dir DIR]
+${CODES_USAGE}
+${REMIT_USAGE}
+${USERS_USAGE}
+${KEYS_USAGE}
+${RETENTION_USAGE}`;
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -46,6 +61,18 @@ export async function main(argv: string[], env: Record<string, string | undefine
         dir: { type: 'string', default: env.MAPPINGS_DIR ?? 'mappings' } } });
       return mappingsTest(positionals, values.dir, env, (l) => console.log(l));
     }
+    case 'codes':
+      return codesCommand(rest, env);
+    case 'remit':
+      return remitCommand(rest, env, (l) => console.log(l));
+    case 'users':
+    case 'tokens':
+    case 'audit':
+      return usersCommand(command, rest, env);
+    case 'keys':
+      return keysCommand(rest, env);
+    case 'retention':
+      return retentionCommand(rest, env);
     case undefined:
     case 'help':
     case '--help':

@@ -110,6 +110,10 @@ export const ERROR_CATALOGUE = {
     retryable: false, hl7: '207', http: 500,
     doc: 'The message was claimed many more times than the channel allows without finishing (the engine or store kept failing on it). Look at its events; then replay.',
   },
+  BODY_UNREADABLE: {
+    retryable: false, hl7: '207', http: 500,
+    doc: 'A stored message body cannot be decrypted: its bytes were altered, or the key it names is not the configured key of that id. Replay it with an edited raw message.',
+  },
   CONFIG_INVALID: {
     retryable: false, hl7: '207', http: 500,
     doc: 'A channel or mapping file failed validation. The message names file:line:col and the reason.',
@@ -132,7 +136,15 @@ export const ERROR_CATALOGUE = {
   },
   NOT_FOUND: { retryable: false, hl7: '204', http: 404, doc: 'The requested record does not exist.' },
   BAD_REQUEST: { retryable: false, hl7: '207', http: 400, doc: 'The request was malformed; the message says how.' },
-  UNAUTHORIZED: { retryable: false, hl7: '207', http: 401, doc: 'Missing or wrong bearer token.' },
+  UNAUTHORIZED: { retryable: false, hl7: '207', http: 401, doc: 'Missing, wrong, expired or revoked bearer token.' },
+  FORBIDDEN: {
+    retryable: false, hl7: '207', http: 403,
+    doc: 'The caller is authenticated but its role is below the least role the route needs (docs/security.md).',
+  },
+  LOGIN_LOCKED: {
+    retryable: true, hl7: '207', http: 429,
+    doc: 'Too many failed logins in a row: the user is locked for 15 minutes. Wait, or have an admin unlock the user.',
+  },
   CONFLICT: {
     retryable: false, hl7: '207', http: 409,
     doc: 'The action does not apply to the record in its current state (for example replaying a message in flight).',

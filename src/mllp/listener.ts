@@ -15,6 +15,9 @@
  *   sender that never reads its ACKs cannot grow memory without bound.
  * - The socket is closed gracefully (end after pending answers are written) on idle timeout, when the peer
  *   half-closes, and on stop(); a socket that does not finish closing within CLOSE_GRACE_MS is destroyed.
+ * - Source limits: a peer outside `allowFrom` is destroyed as soon as its TCP connection arrives (before any TLS
+ *   handshake), with a warning naming its address; a connection beyond `maxConnections`, or beyond
+ *   `maxConnectionsPerIp` from one address, is accepted and ended at once without reading.
  * Payload bytes are never logged (PHI); logs carry remote address, counts and error names only.
  */
 import net from 'node:net';
@@ -32,6 +35,10 @@ export interface MllpListenerOptions {
   idleTimeoutMs: number;
   /** Connections beyond this are accepted then closed at once (0 = unlimited). */
   maxConnections: number;
+  /** Connections from one IP address beyond this are accepted then closed at once (0 or absent = unlimited). */
+  maxConnectionsPerIp?: number;
+  /** IP addresses and CIDR blocks (10.0.0.0/8) allowed to connect; absent = any. Validated by the channel schema. */
+  allowFrom?: readonly string[];
   /** When given, the listener speaks MLLP over TLS (tls.createServer). */
   tls?: tls.TlsOptions;
   logger: Logger;
@@ -82,6 +89,8 @@ interface PendingAnswer {
 
 interface Connection {
   readonly info: ConnectionInfo;
+  /** The peer's address, for the per-address count. */
+  readonly ip: string;
   readonly socket: net.Socket;
   readonly decoder: MllpDecoder;
   /** Answers in arrival order; the head is written first. */
@@ -107,6 +116,11 @@ export class MllpListener {
   private readonly log: Logger;
   private readonly server: net.Server;
   private readonly connections = new Map<number, Connection>();
+  /** Open connections per peer address. */
+  private readonly perIp = new Map<string, number>();
+  private readonly allowList: net.BlockList | undefined;
+  /** TCP sockets the allow-list refused (TLS: their failed handshake is not logged again). */
+  private readonly refusedRaw = new WeakSet<net.Socket>();
   /** Refused sockets, kept so stop() can destroy any that linger. */
   private readonly refused = new Set<net.Socket>();
   private nextId = 1;
@@ -117,13 +131,19 @@ export class MllpListener {
     this.opts = opts;
     this.handler = handler;
     this.log = opts.logger;
+    this.allowList = opts.allowFrom && allowListOf(opts.allowFrom);
     // allowHalfOpen: a sender that half-closes after its last frame still gets its ACKs.
     const onSocket = (socket: net.Socket): void => this.accept(socket);
     if (opts.tls) {
       const server = tls.createServer({ ...opts.tls, allowHalfOpen: true }, onSocket);
       server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+        // A socket refused by the allow-list fails its handshake too; it was logged once already. (_parent is
+        // Node's link from the TLS socket to the TCP socket it wraps; without it the failure is only logged twice.)
+        if (this.refusedRaw.has((socket as unknown as { _parent?: net.Socket })._parent as net.Socket)) return;
         this.log.warn('mllp tls handshake failed', { remote: remoteOf(socket), error: errorName(err) });
       });
+      // The allow-list applies to the TCP connection, so a refused peer never reaches the handshake.
+      server.prependListener('connection', (raw: net.Socket) => { this.admit(raw); });
       this.server = server;
     } else {
       this.server = net.createServer({ allowHalfOpen: true }, onSocket);
@@ -205,12 +225,31 @@ export class MllpListener {
 
   // ---- connection lifecycle -------------------------------------------------------------------------
 
+  /** The allow-list check: a peer outside it is destroyed at once. Returns whether the socket may go on. */
+  private admit(socket: net.Socket): boolean {
+    if (!this.allowList) return true;
+    const ip = ipOf(socket);
+    if (ip !== undefined && this.allowList.check(ip, net.isIPv4(ip) ? 'ipv4' : 'ipv6')) return true;
+    socket.on('error', () => undefined);
+    this.refusedRaw.add(socket);
+    socket.destroy();
+    this.log.warn('mllp connection from an address not in allowFrom closed', { remote: remoteOf(socket) });
+    return false;
+  }
+
   private accept(socket: net.Socket): void {
+    if (!this.opts.tls && !this.admit(socket)) return;
     const remote = remoteOf(socket);
+    const ip = ipOf(socket) ?? 'unknown';
     socket.on('error', (err) => this.onSocketError(remote, err));
     const max = this.opts.maxConnections;
-    if (this.stopping || (max > 0 && this.connections.size >= max)) {
-      this.log.warn('mllp connection refused', { remote, connections: this.connections.size });
+    const maxPerIp = this.opts.maxConnectionsPerIp ?? 0;
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (this.stopping || (max > 0 && this.connections.size >= max) || (maxPerIp > 0 && fromIp >= maxPerIp)) {
+      const perIp = !this.stopping && !(max > 0 && this.connections.size >= max);
+      this.log.warn('mllp connection refused', perIp
+        ? { remote, connections: fromIp, reason: 'maxConnectionsPerIp' }
+        : { remote, connections: this.connections.size });
       this.refused.add(socket);
       socket.on('close', () => this.refused.delete(socket));
       socket.resume(); // discard input so the peer's FIN is seen
@@ -218,9 +257,11 @@ export class MllpListener {
       armGraceTimer(socket);
       return;
     }
+    this.perIp.set(ip, fromIp + 1);
 
     const conn: Connection = {
       info: Object.freeze({ id: this.nextId++, remote }),
+      ip,
       socket,
       decoder: new MllpDecoder({ maxFrameBytes: this.opts.maxFrameBytes }),
       queue: [],
@@ -415,6 +456,9 @@ export class MllpListener {
     conn.closed = true;
     if (conn.graceTimer) clearTimeout(conn.graceTimer);
     this.connections.delete(conn.info.id);
+    const left = (this.perIp.get(conn.ip) ?? 1) - 1;
+    if (left > 0) this.perIp.set(conn.ip, left);
+    else this.perIp.delete(conn.ip);
     conn.backlog = [];
     conn.backlogPos = 0;
     this.log.debug('mllp connection closed', { remote: conn.info.remote, connections: this.connections.size });
@@ -443,6 +487,26 @@ function armGraceTimer(socket: net.Socket): NodeJS.Timeout {
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   return timer;
+}
+
+/** The peer's IP address; an IPv4-mapped IPv6 address (::ffff:10.1.2.3, dual-stack listeners) as plain IPv4. */
+function ipOf(socket: net.Socket): string | undefined {
+  const address = socket.remoteAddress;
+  if (address === undefined) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? mapped[1] : address;
+}
+
+/** A BlockList used as an allow-list: entries are addresses or CIDR blocks, IPv4 or IPv6. */
+function allowListOf(entries: readonly string[]): net.BlockList {
+  const list = new net.BlockList();
+  for (const entry of entries) {
+    const [address = '', bits] = entry.split('/');
+    const family = net.isIPv4(address) ? 'ipv4' : 'ipv6';
+    if (bits === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(bits), family);
+  }
+  return list;
 }
 
 function remoteOf(socket: net.Socket): string {

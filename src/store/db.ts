@@ -9,12 +9,19 @@ import pg from 'pg';
 import type { Database } from './types';
 import * as m001 from './migrations/001-core';
 import * as m002 from './migrations/002-records';
+import * as m003 from './migrations/003-codesets';
+import * as m004 from './migrations/004-claims';
+import * as m005 from './migrations/005-security';
+import * as m006 from './migrations/006-encryption';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
 pg.types.setTypeParser(1082, (v: string) => v);
 
-const MIGRATIONS: Record<string, Migration> = { '001-core': m001, '002-records': m002 };
+const MIGRATIONS: Record<string, Migration> = {
+  '001-core': m001, '002-records': m002, '003-codesets': m003, '004-claims': m004, '005-security': m005,
+  '006-encryption': m006,
+};
 
 class StaticMigrations implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {

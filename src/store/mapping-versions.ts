@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { EngineError } from '../core/errors';
 import type { MappingVersionsPort } from '../mappings/editor';
+import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import type { Database } from './types';
 
 /** The actor recorded for a file's content that was live before the first save through the API. */
@@ -123,10 +124,12 @@ export interface StoredMessageForPreview {
 
 /**
  * The newest `limit` stored messages of the given channels and types (newest first), with their latest
- * content. Rejected and duplicate messages are left out: they never reach a mapping.
+ * content. Rejected and duplicate messages are left out: they never reach a mapping; so are messages whose body
+ * was pruned by retention or cannot be decrypted (`bodies` opens encrypted ones).
  */
 export async function recentMessagesOfTypes(
   db: Kysely<Database>, routes: ReadonlyArray<{ channel: string; types: readonly string[] }>, limit: number,
+  bodies: BodyCodec = PLAINTEXT_BODIES,
 ): Promise<StoredMessageForPreview[]> {
   const wanted = routes.filter((r) => r.types.length > 0);
   if (wanted.length === 0) return [];
@@ -135,9 +138,19 @@ export async function recentMessagesOfTypes(
       'm.id', 'm.channel', 'm.sender', 'm.control_id',
       eb.selectFrom('message_contents as c').select('c.content').whereRef('c.message_id', '=', 'm.id')
         .orderBy('c.version', 'desc').limit(1).as('content'),
+      eb.selectFrom('message_contents as c').select('c.key_id').whereRef('c.message_id', '=', 'm.id')
+        .orderBy('c.version', 'desc').limit(1).as('key_id'),
     ])
     .where((eb) => eb.or(wanted.map((r) => eb.and([eb('m.channel', '=', r.channel), eb('m.message_type', 'in', [...r.types])]))))
     .where('m.status', 'not in', ['rejected', 'duplicate'])
     .orderBy('m.id', 'desc').limit(limit).execute();
-  return rows.map((r) => ({ id: String(r.id), channel: r.channel, sender: r.sender, controlId: r.control_id, content: r.content ?? '' }));
+  return rows.flatMap((r) => {
+    let content: string | null;
+    try {
+      content = bodies.openNullable(r.content, r.key_id);
+    } catch {
+      content = null;
+    }
+    return content === null ? [] : [{ id: String(r.id), channel: r.channel, sender: r.sender, controlId: r.control_id, content }];
+  });
 }

@@ -3,6 +3,8 @@
  * pass the last id seen as `before` to get the next page.
  */
 import { sql, type Kysely } from 'kysely';
+import { asEngineError } from '../core/errors';
+import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import type { Database, MessageStatus } from './types';
 
 export interface MessageFilter {
@@ -29,19 +31,31 @@ export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
   return q.execute();
 }
 
-export async function getMessageDetail(db: Kysely<Database>, id: string) {
+/**
+ * A message with its content versions (opened: plain text whatever the store holds), events and charges.
+ * A version pruned by retention has content null and pruned_at set; one that cannot be opened has content null
+ * and error BODY_UNREADABLE. `raw` is the latest version's text ('' when it is pruned or unreadable).
+ */
+export async function getMessageDetail(db: Kysely<Database>, id: string, bodies: BodyCodec = PLAINTEXT_BODIES) {
   const message = await db.selectFrom('messages').select([...SUMMARY_COLUMNS, 'processing_id', 'remote'])
     .where('id', '=', id as never).executeTakeFirst();
   if (!message) return undefined;
   const [contents, events, charges] = await Promise.all([
-    db.selectFrom('message_contents').select(['version', 'kind', 'content', 'created_at'])
+    db.selectFrom('message_contents').select(['version', 'kind', 'content', 'key_id', 'pruned_at', 'created_at'])
       .where('message_id', '=', id as never).orderBy('version').execute(),
     db.selectFrom('message_events').select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
       .where('message_id', '=', id as never).orderBy('id').execute(),
     db.selectFrom('charges').selectAll().where('message_id', '=', id as never).orderBy('id').execute(),
   ]);
-  const latest = contents[contents.length - 1];
-  return { ...message, raw: latest?.content ?? '', contents, events, charges };
+  const opened = contents.map((c) => {
+    try {
+      return { ...c, content: bodies.openNullable(c.content, c.key_id) };
+    } catch (err) {
+      return { ...c, content: null, error: asEngineError(err).code };
+    }
+  });
+  const latest = opened[opened.length - 1];
+  return { ...message, raw: latest?.content ?? '', contents: opened, events, charges };
 }
 
 export interface ChargeFilter {

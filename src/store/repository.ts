@@ -9,11 +9,12 @@
  * as the store holds them once the message's own patients and coverages are written.
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { EngineError } from '../core/errors';
+import { asEngineError, EngineError } from '../core/errors';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
   ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
 } from '../pipeline/ports';
+import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge, type NewCoverage, type NewPatient } from './types';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -25,9 +26,11 @@ type Db = Kysely<Database> | Transaction<Database>;
  * in a database crash only means the message is processed again (idempotent by source key). Any later
  * synchronous commit (a replay, a billing batch) flushes the WAL before it, so nothing built on charges can
  * outlive them.
+ * `bodies` seals message bodies as they are written and opens them as they are read (encryption at rest).
  */
 export class MessageRepository implements MessageStorePort {
-  constructor(private readonly db: Kysely<Database>, private readonly pipelineDb: Kysely<Database> = db) {}
+  constructor(private readonly db: Kysely<Database>, private readonly pipelineDb: Kysely<Database> = db,
+    readonly bodies: BodyCodec = PLAINTEXT_BODIES) {}
 
   async recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]> {
     if (recs.length === 0) return [];
@@ -35,15 +38,16 @@ export class MessageRepository implements MessageStorePort {
     // is checked against earlier messages for a duplicate, and its raw content is stored with it.
     const col = <K extends keyof InboundRecord>(k: K) => recs.map((r) => r[k] ?? null);
     const windowSecs = recs.map((r) => (r.status === 'received' && r.controlId !== '' ? r.duplicateWindowMs / 1000 : 0));
+    const sealed = recs.map((r) => this.bodies.seal(r.content));
     const result = await sql<{ ord: string; id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null }>`
       with input as (
         select * from unnest(
           ${col('channel')}::text[], ${col('status')}::text[], ${col('sender')}::text[], ${col('controlId')}::text[],
           ${col('messageType')}::text[], ${col('version')}::text[], ${col('processingId')}::text[],
           ${col('patientKey')}::text[], ${col('remote')}::text[], ${col('errorCode')}::text[], ${col('errorText')}::text[],
-          ${col('content')}::text[], ${windowSecs}::float8[]
+          ${sealed.map((b) => b.content)}::text[], ${sealed.map((b) => b.keyId)}::text[], ${windowSecs}::float8[]
         ) with ordinality as t(channel, status, sender, control_id, message_type, version, processing_id,
-                               patient_key, remote, error_code, error_text, content, window_secs, ord)
+                               patient_key, remote, error_code, error_text, content, key_id, window_secs, ord)
       ), ids as (
         select o.ord, nextval(pg_get_serial_sequence('messages', 'id')) as id
           from (select ord from input order by ord) o
@@ -66,8 +70,8 @@ export class MessageRepository implements MessageStorePort {
          order by i.ord
         returning id, status, duplicate_of
       ), c as (
-        insert into message_contents (message_id, version, kind, content)
-        select ids.id, 1, 'raw', i.content from input i join ids on ids.ord = i.ord
+        insert into message_contents (message_id, version, kind, content, key_id)
+        select ids.id, 1, 'raw', i.content, i.key_id from input i join ids on ids.ord = i.ord
       )
       select ids.ord, m.id, m.status, m.duplicate_of from m join ids on ids.id = m.id order by ids.ord`.execute(this.db);
     return result.rows.map((row) => ({
@@ -80,7 +84,7 @@ export class MessageRepository implements MessageStorePort {
     // batch, move the rest to processing with an event, and return each one's latest content.
     const result = await sql<{
       tid: string; status: MessageStatus; blocked: boolean; patient_key: string | null; id: string | null; channel: string;
-      sender: string; control_id: string; message_type: string; attempts: number; content: string | null;
+      sender: string; control_id: string; message_type: string; attempts: number; content: string | null; key_id: string | null;
     }>`
       with target as (
         select id, status, patient_key from messages where id = any(${ids}::bigint[]) order by id for update
@@ -102,19 +106,31 @@ export class MessageRepository implements MessageStorePort {
       )
       select f.id as tid, f.status, f.blocked, f.patient_key, upd.id, upd.channel, upd.sender, upd.control_id,
              upd.message_type, upd.attempts,
-             (select content from message_contents c where c.message_id = upd.id order by version desc limit 1) as content
-        from flagged f left join upd on upd.id = f.id`.execute(this.pipelineDb);
+             c.content, c.key_id
+        from flagged f left join upd on upd.id = f.id
+        left join lateral (select content, key_id from message_contents c where c.message_id = upd.id
+                            order by version desc limit 1) c on true`.execute(this.pipelineDb);
     const out = new Map<string, ClaimResult>();
     for (const row of result.rows) {
       const id = String(row.tid);
       if (FINAL_STATUSES.has(row.status)) out.set(id, { kind: 'final' });
       else if (row.id === null) out.set(id, row.blocked ? { kind: 'wait', patientKey: row.patient_key } : { kind: 'final' });
       else {
+        let content: string;
+        try {
+          content = this.bodies.open(row.content ?? '', row.key_id);
+        } catch (err) {
+          // A body that cannot be opened (altered bytes) never will be: a dead letter, not a retry loop.
+          const error = asEngineError(err);
+          await this.deadLetter(id, { code: error.code, text: error.message, stage: 'parse' });
+          out.set(id, { kind: 'final' });
+          continue;
+        }
         out.set(id, {
           kind: 'claimed',
           item: {
             id, channel: row.channel, status: 'processing', sender: row.sender, controlId: row.control_id,
-            messageType: row.message_type, patientKey: row.patient_key, attempts: row.attempts, content: row.content ?? '',
+            messageType: row.message_type, patientKey: row.patient_key, attempts: row.attempts, content,
           },
         });
       }
@@ -261,11 +277,15 @@ export class MessageRepository implements MessageStorePort {
       if (msg.status === 'duplicate') {
         throw new EngineError('CONFLICT', `message ${id} is a duplicate; replay the original message instead`);
       }
+      const latest = await trx.selectFrom('message_contents').select(['version', 'pruned_at'])
+        .where('message_id', '=', id as never).orderBy('version', 'desc').limit(1).executeTakeFirst();
+      if (!edited && latest?.pruned_at) {
+        throw new EngineError('CONFLICT', `message ${id}'s body was pruned by retention; replay it with an edited raw message`);
+      }
       if (edited) {
-        const last = await trx.selectFrom('message_contents').select(sql<number>`max(version)`.as('v'))
-          .where('message_id', '=', id as never).executeTakeFirst();
+        const body = this.bodies.seal(edited.content);
         await trx.insertInto('message_contents')
-          .values({ message_id: id, version: Number(last?.v ?? 0) + 1, kind: 'edited', content: edited.content })
+          .values({ message_id: id, version: Number(latest?.version ?? 0) + 1, kind: 'edited', content: body.content, key_id: body.keyId })
           .execute();
         await trx.updateTable('messages').set({ message_type: edited.messageType, patient_key: edited.patientKey })
           .where('id', '=', id as never).execute();

@@ -49,8 +49,17 @@ export interface MessageContentsTable {
   message_id: string;
   version: number;
   kind: 'raw' | 'edited';
-  content: string;
+  /** The body as stored (src/store/bodies.ts): an envelope when key_id is set, plain text when null; null = pruned. */
+  content: string | null;
+  key_id: string | null;
+  pruned_at: Timestamp | null;
   created_at: Generated<Timestamp>;
+}
+
+/** Key ids engine processes seal message bodies with (migration 006; ids only, never key material). */
+export interface BodyKeysTable {
+  key_id: string;
+  first_used_at: Generated<Timestamp>;
 }
 
 export interface MessageEventsTable {
@@ -164,14 +173,252 @@ export interface MappingVersionsTable {
   created_at: Generated<Timestamp>;
 }
 
+/** A loaded code-set release (src/billing/codesets); unique by (kind, name). Dates YYYY-MM-DD, null = open. */
+export interface CodeReleasesTable {
+  id: Generated<number>;
+  kind: string;
+  name: string;
+  valid_from: string | null;
+  valid_to: string | null;
+  loaded_at: Generated<Timestamp>;
+  row_count: Generated<number>;
+  source_file: string;
+  sha256: Generated<string>;
+}
+
+/** One code of a release, with its own dates inside it. */
+export interface CodeEntriesTable {
+  release_id: number;
+  kind: string;
+  code: string;
+  valid_from: string | null;
+  valid_to: string | null;
+  billable: boolean;
+  description: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Claims, batches and remittances (migration 004; src/store/claims.ts). Statuses: src/billing/claims/lifecycle.ts.
+
+type Money = ColumnType<string, string | number, string | number>;
+
+export interface ClaimsTable {
+  id: Generated<string>;
+  control_number: string;
+  status: string;
+  frequency: '1' | '7' | '8';
+  corrects_claim_id: string | null;
+  payer_id: string;
+  payer_name: string;
+  patient_ref: string;
+  coverage_id: string | null;
+  service_date: string;
+  billing_npi: string;
+  payer_claim_number: string | null;
+  total_charge: Money;
+  /** The billing model's Claim as built (src/billing/model.ts), what the 837P is written from. */
+  claim: ColumnType<unknown, string, string>;
+  /** ScrubFinding[] of the last scrub. */
+  findings: ColumnType<unknown, string | undefined, string>;
+  override_reason: string | null;
+  overridden_by: string | null;
+  overridden_at: Timestamp | null;
+  batch_id: string | null;
+  submitted_at: Timestamp | null;
+  adjudicated_at: Timestamp | null;
+  paid_amount: Generated<Money>;
+  patient_responsibility: Generated<Money>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ClaimLinesTable {
+  id: Generated<string>;
+  claim_id: string;
+  line_number: number;
+  charge_id: string;
+  state: 'active' | 'superseded' | 'released' | 'dropped';
+  code: string;
+  modifiers: string[];
+  units: string;
+  charge_amount: Money;
+  service_date: string;
+  service_kind: string;
+  paid_amount: Generated<Money>;
+}
+
+export interface ClaimEventsTable {
+  id: Generated<string>;
+  claim_id: string;
+  at: Generated<Timestamp>;
+  actor: string;
+  action: string;
+  from_status: string | null;
+  to_status: string;
+  reason: string | null;
+}
+
+export interface ClaimBatchesTable {
+  id: Generated<string>;
+  payer_id: string;
+  sender_id: string;
+  interchange_control: ColumnType<string, number | string, never>;
+  group_control: ColumnType<string, number | string, never>;
+  transaction_set_control: ColumnType<string, number | string, never>;
+  usage: string;
+  claim_count: number;
+  total_charge: Money;
+  file_name: string;
+  x12: string;
+  actor: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface X12CountersTable {
+  sender_id: string;
+  interchange: ColumnType<string, number | string | undefined, number | string>;
+  group_control: ColumnType<string, number | string | undefined, number | string>;
+  transaction_set: ColumnType<string, number | string | undefined, number | string>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface RemittancesTable {
+  id: Generated<string>;
+  trace_number: string;
+  payer_id: string;
+  payer_name: string;
+  payment_amount: Money;
+  handling: string;
+  payment_method: string;
+  payment_date: string | null;
+  payee_npi: string | null;
+  x12: string;
+  actor: string | null;
+  received_at: Generated<Timestamp>;
+}
+
+export interface ClaimPaymentsTable {
+  id: Generated<string>;
+  remittance_id: string;
+  claim_id: string | null;
+  control_number: string;
+  status_code: string;
+  outcome: string;
+  charge: Money;
+  paid: Money;
+  patient_responsibility: Money;
+  payer_claim_number: string | null;
+  days_to_payment: number | null;
+}
+
+export interface LinePaymentsTable {
+  id: Generated<string>;
+  claim_payment_id: string;
+  claim_line_id: string | null;
+  line_number: number | null;
+  service_index: number;
+  code: string;
+  outcome: string;
+  charge: Money;
+  paid: Money;
+  units_paid: string | null;
+}
+
+export interface PaymentAdjustmentsTable {
+  id: Generated<string>;
+  claim_payment_id: string;
+  line_payment_id: string | null;
+  group_code: string;
+  reason: string;
+  amount: Money;
+  quantity: string | null;
+}
+
+export interface ProviderAdjustmentsTable {
+  id: Generated<string>;
+  remittance_id: string;
+  reason: string;
+  reference: string | null;
+  amount: Money;
+}
+
+export type ClaimRow = Selectable<ClaimsTable>;
+export type ClaimLineRow = Selectable<ClaimLinesTable>;
+export type ClaimEventRow = Selectable<ClaimEventsTable>;
+export type ClaimBatchRow = Selectable<ClaimBatchesTable>;
+// ---------------------------------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------------------------------
+// Users, API tokens and the audit trail (migration 005; src/store/users.ts, src/store/audit.ts, docs/security.md).
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  /** `scrypt$N$r$p$salt$hash` (src/admin/credentials.ts). */
+  password_hash: string;
+  role: 'viewer' | 'operator' | 'billing' | 'admin';
+  disabled: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
+}
+
+export interface ApiTokensTable {
+  id: ColumnType<string, string, never>;
+  user_id: string;
+  name: string;
+  kind: 'api' | 'session';
+  /** SHA-256 (hex) of the whole token; the token itself is never stored. */
+  token_hash: string;
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+/** Append-only (triggers refuse UPDATE/DELETE); `hash` chains each row to the one before (src/store/audit-chain.ts). */
+export interface AuditEventsTable {
+  id: ColumnType<string, string, never>;
+  at: ColumnType<Date, Date, never>;
+  actor: ColumnType<string, string, never>;
+  role: ColumnType<string | null, string | null, never>;
+  action: ColumnType<string, string, never>;
+  target_type: ColumnType<string | null, string | null, never>;
+  target_id: ColumnType<string | null, string | null, never>;
+  source_ip: ColumnType<string | null, string | null, never>;
+  /** Parsed JSON on read; JSON text on insert. Never PHI. */
+  detail: ColumnType<unknown, string, never>;
+  prev_hash: ColumnType<string, string, never>;
+  hash: ColumnType<string, string, never>;
+}
+// ---------------------------------------------------------------------------------------------------------------
+
 export interface Database {
   messages: MessagesTable;
   message_contents: MessageContentsTable;
+  body_keys: BodyKeysTable;
   message_events: MessageEventsTable;
   charges: ChargesTable;
   patients: PatientsTable;
   coverages: CoveragesTable;
   mapping_versions: MappingVersionsTable;
+  code_releases: CodeReleasesTable;
+  code_entries: CodeEntriesTable;
+  // claims (migration 004)
+  claims: ClaimsTable;
+  claim_lines: ClaimLinesTable;
+  claim_events: ClaimEventsTable;
+  claim_batches: ClaimBatchesTable;
+  x12_counters: X12CountersTable;
+  remittances: RemittancesTable;
+  claim_payments: ClaimPaymentsTable;
+  line_payments: LinePaymentsTable;
+  payment_adjustments: PaymentAdjustmentsTable;
+  provider_adjustments: ProviderAdjustmentsTable;
+  // users, tokens, audit (migration 005)
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

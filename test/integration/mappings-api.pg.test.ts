@@ -17,6 +17,7 @@ import { createTestDatabase, dftMessage, freePort, ROOT, startRedisServer, tempP
 jest.setTimeout(60_000);
 
 const TOKEN = 'test-admin-token-mappings-0123456789';
+const BODY_KEY = crypto.randomBytes(32).toString('base64');
 const SHIPPED = fs.readFileSync(path.join(ROOT, 'mappings/dft-p03.yaml'), 'utf8');
 /** The mapping files a test project starts with (every shipped mapping). */
 const SHIPPED_FILES = fs.readdirSync(path.join(ROOT, 'mappings')).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'));
@@ -51,7 +52,8 @@ describe('mappings API with hot reload across engine processes', () => {
     stream.on('data', (c: Buffer) => logChunks.push(c.toString('utf8')));
     const engine = await startEngine({
       channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
-      databaseUrl: db.url, redisUrl: redis.url, httpHost: '127.0.0.1', httpPort, adminToken: TOKEN, env: {},
+      // Two processes with their own DATA_DIR on one store must share the body encryption key (docs/encryption.md).
+      databaseUrl: db.url, redisUrl: redis.url, httpHost: '127.0.0.1', httpPort, adminToken: TOKEN, env: { RXBRIDGE_ENCRYPTION_KEY: BODY_KEY },
       logger: createLogger({ stream, level: 'debug' }), queuePrefix: prefix, role, sweepIntervalMs: 500, sweepOlderThanMs: 3000,
     });
     return { engine, project };
@@ -157,7 +159,7 @@ describe('mappings API with hot reload across engine processes', () => {
     expect(got.json).toMatchObject({ name: 'dft-p03', content: FROM_SET_ID, version: 2 });
     expect(got.json.versions.map((v: any) => [v.version, v.sha256, v.actor])).toEqual([
       [1, mappingSha256(SHIPPED), 'file'],
-      [2, mappingSha256(FROM_SET_ID), 'api-token'],
+      [2, mappingSha256(FROM_SET_ID), 'bootstrap-token'], // the caller: the bootstrap token (no admin user exists here)
     ]);
     expect(Date.parse(got.json.versions[1].createdAt)).not.toBeNaN();
     expect((await api('GET', '/api/mappings')).json.mappings.find((m: any) => m.name === 'dft-p03')).toMatchObject({ name: 'dft-p03', version: 2 });

@@ -5,6 +5,7 @@
  * and no charge exists twice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -21,6 +22,8 @@ test(`two engine processes: ${TOTAL} messages, per-patient order kept, no duplic
   const db = await createTestDatabase();
   const redis = await startRedisServer();
   const engines: Array<{ child: ChildProcess; mllpPort: number; cleanup(): void }> = [];
+  // Processes with their own DATA_DIR on one store share the body encryption key (docs/encryption.md).
+  const bodyKey = crypto.randomBytes(32).toString('base64');
   const kdb = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url, max: 2 }) }) });
   try {
     for (let e = 0; e < 2; e++) {
@@ -29,7 +32,7 @@ test(`two engine processes: ${TOTAL} messages, per-patient order kept, no duplic
       const project = tempProject({ mllpPort });
       const child = spawn(process.execPath, [path.join(ROOT, 'bin/rxbridge.js'), 'start'], {
         env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: redis.url, HTTP_PORT: String(httpPort), CHANNELS_DIR: project.channelsDir,
-          MAPPINGS_DIR: project.mappingsDir, DATA_DIR: project.dataDir, LOG_LEVEL: 'error' },
+          MAPPINGS_DIR: project.mappingsDir, DATA_DIR: project.dataDir, LOG_LEVEL: 'error', RXBRIDGE_ENCRYPTION_KEY: bodyKey },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       engines.push({ child, mllpPort, cleanup: project.cleanup });

@@ -73,8 +73,9 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
     expect(plan.description).toMatch(/^Pharmacy system feed: /);
     expect(plan.source).toEqual({
       type: 'mllp', host: '0.0.0.0', port: 2575, maxFrameBytes: 1_048_576, idleTimeoutMs: 300_000,
-      maxConnections: 64, charset: 'UTF-8',
+      maxConnections: 64, maxConnectionsPerIp: 16, charset: 'UTF-8',
     });
+    expect(plan.retention).toEqual({ bodiesDays: null });
     expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01', 'DFT^P03', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
     expect([...plan.processingIds]).toEqual(['P', 'T', 'D']);
     expect(plan.duplicateWindowMs).toBe(72 * 3_600_000);
@@ -229,7 +230,7 @@ describe('loadChannels', () => {
     const err = fail(dir);
     expect(err.issues.map((i) => `${path.basename(i.file)}:${i.line}:${i.col}`)).toEqual(['a.yaml:5:3', 'b.yaml:10:14', 'c.yaml:2:4']);
     expect(err.message.split('\n')[0]).toBe(
-      `${path.join(dir, 'a.yaml')}:5:3: unknown key "prot" (allowed: type, host, port, maxFrameBytes, idleTimeoutMs, maxConnections, charset, tls)`,
+      `${path.join(dir, 'a.yaml')}:5:3: unknown key "prot" (allowed: type, host, port, maxFrameBytes, idleTimeoutMs, maxConnections, maxConnectionsPerIp, allowFrom, charset, tls)`,
     );
   });
 });
