@@ -15,6 +15,7 @@
  *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses
  *   GET  /api/reports/revenue?by=service|payer|month
  *   GET  /api/reports/payers
+ *   GET  /api/reports/missed-charges?since=&until=&limit=   billable messages that ended without a charge, and why
  *
  * Access (auth.ts): every route needs role `billing` (claims carry patient data; reports are billing's), except
  * the claims list (GET /api/claims), which a viewer may read (docs/security.md). The
@@ -30,7 +31,7 @@ import { parse } from './validate';
 
 export type ClaimsApi = Pick<ClaimsService,
   'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'void' | 'correct' | 'close' | 'createBatches' | 'listBatches'
-  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers'>;
+  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers' | 'missedCharges'>;
 
 const BILLING = role('billing');
 const X12_TYPES = ['application/edi-x12', 'application/x12'];
@@ -55,6 +56,13 @@ const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional()
 const batchBody = z.strictObject({ payer: payer.optional() }).optional();
 const x12Body = z.union([z.string().min(1).max(MAX_X12_BYTES), z.strictObject({ x12: z.string().min(1).max(MAX_X12_BYTES) })]);
 const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service') });
+const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
+  'must be a date (YYYY-MM-DD) or an ISO timestamp').refine((v) => !Number.isNaN(Date.parse(v.replace(' ', 'T'))), 'must be a real date');
+const missedQuery = z.strictObject({
+  since: instant.optional(),
+  until: instant.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
 
 const textOf = (body: z.infer<typeof x12Body>): string => (typeof body === 'string' ? body : body.x12);
 
@@ -166,4 +174,10 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.get('/api/reports/payers', BILLING, async () => ({ payers: await claims.payers() }));
+
+  // Ids, types, control ids, statuses and reasons only: never a message body or patient data.
+  api.get('/api/reports/missed-charges', BILLING, async (req) => {
+    const query = parse(missedQuery, req.query, 'query');
+    return { since: query.since ?? null, until: query.until ?? null, messages: await claims.missedCharges(query) };
+  });
 }

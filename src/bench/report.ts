@@ -1,9 +1,10 @@
 /**
  * The bench's result shapes (also the JSON written to bench-results.json) and the plain-text report: one table
  * per scenario family, ingest as a ratio of echo at the same connections and window, and the targets of
- * issue 2 (acceptance 6) marked met or missed. Pure.
+ * issue 2 (acceptance 6), issue 3 (acceptance 4) and issue 4 (acceptance 5) marked met or missed. Pure.
  */
 import type { MachineInfo } from './infra';
+import type { BillingBenchResult } from './billing';
 import type { MappingBenchResult } from './mapping';
 import type { Summary } from './protocol';
 
@@ -64,6 +65,8 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   /** Parse + map per catalogue mapping on one core (the `map` scenario; no services). */
   mapping?: MappingBenchResult[];
+  /** Claims built + scrubbed + written, and 835 reconciliation, on one core (the `billing` scenario; no services). */
+  billing?: BillingBenchResult;
   /** Scenarios that could not be completed (the run goes on with the next one). */
   failures: Array<{ scenario: string; error: string }>;
   targets?: TargetCheck[];
@@ -75,7 +78,7 @@ export interface TargetCheck {
   met: boolean | undefined;
 }
 
-export const TARGETS = { dftParseMapPerSec: 20_000, ingestPerSec: 3000, e2ePerSec: 1500, ackP99Ms: 25, offeredPerSec: 1000, sustainedSeconds: 60 };
+export const TARGETS = { dftParseMapPerSec: 20_000, claimsPerSec: 10_000, remitClaimsPerSec: 5000, ingestPerSec: 3000, e2ePerSec: 1500, ackP99Ms: 25, offeredPerSec: 1000, sustainedSeconds: 60 };
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -105,6 +108,20 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
       target: `parse + map >= ${n(TARGETS.dftParseMapPerSec)} DFT^P03/s per core (issue 3; 2 KB, 3 FT1)`,
       measured: `${n(dft.msgPerSec)} msg/s (${n(dft.bytes)} bytes, ${dft.records} records)`,
       met: dft.msgPerSec >= TARGETS.dftParseMapPerSec,
+    });
+  }
+  const b = r.billing;
+  if (b) {
+    const held = b.findings.error > 0 ? `, ${n(b.findings.error)} scrub errors` : '';
+    checks.push({
+      target: `scrub + claim build + 837P write >= ${n(TARGETS.claimsPerSec)} claims/s (issue 4 acceptance 5)`,
+      measured: `${n(b.claimsPerSec)} claims/s (${n(b.claims)} claims, ${n(b.lines)} lines, ${n(b.batchSize)} per file${held})`,
+      met: b.claimsPerSec >= TARGETS.claimsPerSec,
+    });
+    checks.push({
+      target: `835 reconciliation >= ${n(TARGETS.remitClaimsPerSec)} claims/s (issue 4 acceptance 5)`,
+      measured: `${n(b.remitClaimsPerSec)} claims/s (${n(b.matched)} of ${n(b.claims)} claims matched, ${n(b.remitBytes)} bytes)`,
+      met: b.remitClaimsPerSec >= TARGETS.remitClaimsPerSec && b.matched === b.claims,
     });
   }
   if (ingest.length > 0) {
@@ -149,6 +166,19 @@ export function formatReport(r: BenchReport): string {
     out.push(table(
       ['mapping', 'message type', 'bytes', 'records', 'msg/s', 'seconds'],
       r.mapping.map((m) => [m.mapping, m.messageType, n(m.bytes), String(m.records), n(m.msgPerSec), String(m.seconds)]),
+    ));
+  }
+
+  if (r.billing) {
+    const b = r.billing;
+    out.push('', 'Billing on one core (no services; synthetic claims of 1-4 lines, every scrub rule, in-memory code sets)');
+    out.push(table(
+      ['step', 'claims', 'lines', 'bytes', 'claims/s', 'seconds', 'findings e/w/i'],
+      [
+        ['build + scrub + 837P write', n(b.claims), n(b.lines), n(b.x12Bytes), n(b.claimsPerSec), String(b.seconds),
+          `${b.findings.error}/${b.findings.warning}/${b.findings.info}`],
+        ['835 read + balance + reconcile', n(b.matched), n(b.lines), n(b.remitBytes), n(b.remitClaimsPerSec), String(b.seconds), '-'],
+      ],
     ));
   }
 
@@ -213,7 +243,7 @@ export function formatReport(r: BenchReport): string {
   const checks = checkTargets(r);
   r.targets = checks;
   if (checks.length > 0) {
-    out.push('', 'Targets (issue 2 acceptance 6, issue 3 acceptance 4)');
+    out.push('', 'Targets (issue 2 acceptance 6, issue 3 acceptance 4, issue 4 acceptance 5)');
     out.push(table(['target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '-' : c.met ? 'MET' : 'MISSED'])));
   }
   return out.join('\n');

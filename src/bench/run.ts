@@ -9,6 +9,8 @@
  * 3. e2e     — startEngine(role 'all'): from the first send until the last message's charges are committed
  *              (the worker's onOutcome 'processed', after its commit), checked against the database at the end.
  * 0. map     — parse + map per catalogue mapping on one core (./mapping.ts); no services.
+ * 0. billing — claim build + scrub + 837P write, and 835 read + balance + reconcile, on one core (./billing.ts);
+ *              no services.
  * 4. latency — role 'all' with a paced open-loop sender (4 connections, one message every 4 ms each =
  *              1,000 msg/s offered, pipelined so a slow ACK does not slow the sending): ACK p50/p99/max.
  *
@@ -16,7 +18,7 @@
  * on different processes as in production; both share this machine's cores with Postgres and Redis.
  *
  * Environment: BENCH_SECONDS (measured seconds per run, default 60), BENCH_WARMUP_SECONDS (default
- * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,echo,ingest,e2e,latency), BENCH_RESULTS
+ * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,billing,echo,ingest,e2e,latency), BENCH_RESULTS
  * (JSON output path, default ./bench-results.json), BENCH_PG_ADMIN_URL, BENCH_REDIS_URL (see ./infra.ts), BENCH_CODE
  * (names the code measured when the run is not in a git checkout), BENCH_PATIENTS (patients the messages are
  * spread over, default 1000; for experiments).
@@ -32,6 +34,7 @@ import { buildAck, newControlId } from '../hl7/ack';
 import { peekMsh } from '../hl7/peek';
 import { startEngine, type Engine, type EngineRole } from '../main';
 import { MllpListener } from '../mllp/listener';
+import { benchBilling } from './billing';
 import { benchOneMapping, mappingWorkloads } from './mapping';
 import type { Outcome } from '../pipeline/process';
 import {
@@ -44,7 +47,7 @@ type RunCommand = Extract<ParentMessage, { type: 'run' }>;
 
 const SECONDS = positive(process.env.BENCH_SECONDS, 60);
 const WARMUP = positive(process.env.BENCH_WARMUP_SECONDS, Math.min(5, Math.max(1, Math.round(SECONDS / 10))));
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'map,echo,ingest,e2e,latency').split(',').map((s) => s.trim()).filter(Boolean));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'map,billing,echo,ingest,e2e,latency').split(',').map((s) => s.trim()).filter(Boolean));
 const RESULTS = path.resolve(process.env.BENCH_RESULTS ?? 'bench-results.json');
 /** Window (messages in flight per connection) for the throughput runs. */
 const WINDOW = 32;
@@ -334,6 +337,19 @@ async function main(): Promise<boolean> {
         console.log(`FAILED: ${message}`);
         report.failures.push({ scenario: `map ${work.mapping}`, error: message });
       }
+    }
+  }
+  if (ONLY.has('billing')) {
+    const seconds = Math.min(10, SECONDS);
+    process.stdout.write(`- billing (${seconds} s per measurement) ... `);
+    try {
+      const b = benchBilling(seconds);
+      report.billing = b;
+      console.log(`${b.claimsPerSec} claims/s built + scrubbed + written, ${b.remitClaimsPerSec} claims/s reconciled`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      console.log(`FAILED: ${message}`);
+      report.failures.push({ scenario: 'billing', error: message });
     }
   }
   for (const plan of plans) {

@@ -16,6 +16,7 @@ import { directoryOutbox, type Outbox } from './claims-outbox';
 import { recordAcknowledgments, recordRemittances } from './claims-remittances';
 import { payerReport, revenueReport, type RevenueDimension } from './claims-reports';
 import { codeSetScrubber } from './claims-scrub';
+import { missedCharges, type MissedChargesQuery } from './missed-charges';
 import type { Database } from './types';
 
 export interface ClaimsServiceOptions {
@@ -101,6 +102,10 @@ export class ClaimsService {
 
   payers() {
     return payerReport(this.opts.db);
+  }
+
+  missedCharges(query: MissedChargesQuery) {
+    return missedCharges(this.opts.db, query);
   }
 
   private config(): BillingConfig {

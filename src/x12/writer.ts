@@ -20,14 +20,26 @@ function escapeForClass(ch: string): string {
   return ch.replace(/[\\\]^-]/g, '\\$&');
 }
 
+/** The pattern of characters a value may not hold under `separators`, built once per separator set. */
+const unsafeCache = new Map<string, RegExp>();
+
+function unsafePattern(separators: Separators): RegExp {
+  const key = `${separators.element}${separators.component}${separators.segment}${separators.repetition ?? ''}`;
+  let re = unsafeCache.get(key);
+  if (!re) {
+    const seps = [separators.element, separators.component, separators.segment, separators.repetition ?? '']
+      .filter((s) => s !== '')
+      .map(escapeForClass)
+      .join('');
+    re = new RegExp(`[${seps}\\u0000-\\u001f\\u007f]`, 'g');
+    unsafeCache.set(key, re);
+  }
+  return re;
+}
+
 /** A value with separators, control characters and line breaks replaced by spaces, collapsed and trimmed. */
 export function cleanValue(value: string, separators: Separators = DEFAULT_SEPARATORS): string {
-  const seps = [separators.element, separators.component, separators.segment, separators.repetition ?? '']
-    .filter((s) => s !== '')
-    .map(escapeForClass)
-    .join('');
-  const unsafe = new RegExp(`[${seps}\\u0000-\\u001f\\u007f]`, 'g');
-  return value.replace(unsafe, ' ').replace(/ {2,}/g, ' ').trim();
+  return value.replace(unsafePattern(separators), ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 function dropTrailing<T>(items: T[], isEmpty: (item: T) => boolean): T[] {
