@@ -15,6 +15,7 @@ import { MESSAGE_STATUSES } from '../store/types';
 import { registerAuditRoutes, type AuditApi } from './audit-routes';
 import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
+import { registerConsoleRoutes } from './console-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
 import { parse } from './validate';
@@ -93,6 +94,8 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     const h = await deps.health();
     return reply.status(h.store && h.queue ? 200 : 503).send({ status: h.store && h.queue ? 'ok' : 'degraded', ...h });
   });
+
+  registerConsoleRoutes(app);
 
   app.register(async (api) => {
     api.get('/api/channels', role('viewer'), async () => {

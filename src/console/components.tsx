@@ -1,0 +1,64 @@
+/**
+ * Small shared pieces of the console: loading / error / empty states, a data hook, dates and status badges.
+ * Every page shows one of: loading, an error with the API's reason, an empty state that says what would appear,
+ * or the data.
+ */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | Error | undefined;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Runs `load` on mount and whenever `deps` change; `reload()` runs it again. Stale answers are dropped. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (error: Error) => live && setState({ error, loading: false }),
+    );
+    return () => { live = false; };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+export function Loading({ what }: { what?: string }) {
+  return <p class="state loading" role="status">Loading{what ? ` ${what}` : ''}…</p>;
+}
+
+export function ErrorBox({ error }: { error: Error }) {
+  const code = error instanceof ApiError ? error.code : 'ERROR';
+  return <p class="state error" role="alert"><strong>{code}</strong> {error.message}</p>;
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="state empty">{children}</p>;
+}
+
+/** Renders loading / error / children(data). */
+export function Show<T>({ loaded, what, children }: { loaded: Loaded<T>; what?: string; children: (data: T) => ComponentChildren }) {
+  if (loaded.error) return <ErrorBox error={loaded.error} />;
+  if (loaded.data === undefined) return <Loading what={what} />;
+  return <>{children(loaded.data)}</>;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge status-${status.replace(/[^a-z0-9-]/gi, '')}`}>{status}</span>;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateTime.format(d);
+}
