@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './core/logger';
 import { MappingEditor } from './mappings/editor';
 import { MappingRegistry } from './mappings/load';
 import { MllpListener } from './mllp/listener';
+import { BackpressureGauge, backpressureFromEnv, startBacklogPoller } from './pipeline/backpressure';
 import { BullPipelineQueue, EnqueueBatcher } from './pipeline/bullmq/queue';
 import { openRedis, type RedisHandle } from './pipeline/bullmq/redis';
 import { startPipelineWorker } from './pipeline/bullmq/worker';
@@ -179,12 +180,19 @@ async function wire(
   const listeners = new Map<string, MllpListener>();
   if (role !== 'worker') {
     cleanups.push(() => batcher.flush());
+    // Backpressure: ACKs slow down while the store's open backlog is over its soft limit (backpressure.ts).
+    const gauge = new BackpressureGauge(backpressureFromEnv(config.env ?? {}));
+    if (gauge.limits.maxAckDelayMs > 0) {
+      const stopPoller = startBacklogPoller(gauge, (cap) => repository.countOpen(cap), log);
+      cleanups.push(async () => stopPoller());
+    }
     for (const channel of channels.filter((c) => c.enabled)) {
       const intake = new Intake({
         channel: { ...channel, charset: channel.source.charset },
         store: repository,
         onReceived: (id) => batcher.add(id),
         logger: log.child({ channel: channel.name }),
+        ackDelayMs: () => gauge.ackDelayMs(),
       });
       const listener = new MllpListener(
         {

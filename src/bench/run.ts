@@ -237,7 +237,9 @@ async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> 
     engine = await withTimeout(startEngine({
       channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
       databaseUrl: db.url, redisUrl: REDIS_URL, httpHost: '127.0.0.1', httpPort: -1,
-      env: { MLLP_PORT: String(port), MLLP_HOST: '127.0.0.1' }, role,
+      // Ingest has no worker, so its backlog only grows: backpressure is off there (it measures intake alone);
+      // end to end runs with the engine's default backpressure, as in production.
+      env: { MLLP_PORT: String(port), MLLP_HOST: '127.0.0.1', ...(role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {}) }, role,
       logger: createLogger({ stream: logStream, level: 'info' }), queuePrefix: prefix, onOutcome: tracker.hook,
     }), 30_000, 'engine start');
 

@@ -8,6 +8,8 @@
  *   segment in the sender's version layout; if even that store write fails the NAK is still sent.
  * - Store unavailable → AR (CE in enhanced mode): the sender keeps the message and resends. Never AA.
  * - In enhanced mode the accept ACK follows MSH-15 (AL, NE, ER, SU): `null` means "send nothing".
+ * - Backpressure: while the pipeline's backlog is over its soft limit, the positive ACK of a committed message
+ *   is held for `ackDelayMs()` (backpressure.ts); NAKs are never held.
  * - Nothing here writes PHI to logs or job data.
  */
 import { createHash } from 'node:crypto';
@@ -34,6 +36,8 @@ export interface IntakeDeps {
   onReceived(messageId: string): void;
   logger: Logger;
   now?: () => Date;
+  /** Backpressure (backpressure.ts): how long to hold the ACK of a committed message; absent = never. */
+  ackDelayMs?: () => number;
 }
 
 export interface FrameSource {
@@ -132,6 +136,8 @@ export class Intake {
       if (stored.status === 'duplicate') {
         this.deps.logger.info('duplicate message acknowledged', { messageId: stored.id, channel: this.deps.channel.name });
       }
+      const delay = this.deps.ackDelayMs?.() ?? 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       return this.ack(verdict.header, 'accept');
     } catch (err) {
       this.deps.logger.warn('store write failed; answering AR', { channel: this.deps.channel.name, error: (err as Error).name });

@@ -253,6 +253,13 @@ export class MessageRepository implements MessageStorePort {
     });
   }
 
+  /** Messages committed but not finished (received or processing), counted up to `cap` (so a huge backlog is cheap). */
+  async countOpen(cap: number): Promise<number> {
+    const row = await sql<{ n: number }>`select count(*)::int as n from (
+        select 1 from messages where status in ('received', 'processing') limit ${cap}) open_messages`.execute(this.db);
+    return row.rows[0]?.n ?? 0;
+  }
+
   async openMessageIds(afterId: string, limit: number, olderThanMs: number): Promise<string[]> {
     const rows = await this.db.selectFrom('messages').select('id')
       .where('status', 'in', ['received', 'processing'])

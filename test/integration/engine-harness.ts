@@ -28,7 +28,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { store: 'postgres' | 'pglite'; mappingYaml?: string; channelYaml?: string }): Promise<Harness> {
+export async function startHarness(opts: {
+  store: 'postgres' | 'pglite'; mappingYaml?: string; channelYaml?: string;
+  /** Engine environment (RXBRIDGE_* settings); the sample channel's MLLP_PORT is set by the project. */
+  env?: Record<string, string>;
+}): Promise<Harness> {
   const mllpPort = await freePort();
   const project = tempProject({ mllpPort, mappingYaml: opts.mappingYaml, channelYaml: opts.channelYaml });
   const db = opts.store === 'postgres' ? await createTestDatabase() : undefined;
@@ -42,7 +46,7 @@ export async function startHarness(opts: { store: 'postgres' | 'pglite'; mapping
   const boot = () => startEngine({
     channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
     databaseUrl: db?.url, redisUrl: REDIS_URL, httpHost: '127.0.0.1', httpPort: 0, adminToken: TOKEN,
-    env: {}, logger, queuePrefix: prefix, sweepIntervalMs: 500, sweepOlderThanMs: 3000,
+    env: opts.env ?? {}, logger, queuePrefix: prefix, sweepIntervalMs: 500, sweepOlderThanMs: 3000,
     onOutcome: (id, outcome) => outcomes.push({ id, outcome }),
   });
   let engine = await boot();
