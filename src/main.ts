@@ -184,7 +184,7 @@ async function wire(
     const gauge = new BackpressureGauge(backpressureFromEnv(config.env ?? {}));
     if (gauge.limits.maxAckDelayMs > 0) {
       const stopPoller = startBacklogPoller(gauge, (cap) => repository.countOpen(cap), log);
-      cleanups.push(async () => stopPoller());
+      cleanups.push(async () => { stopPoller(); gauge.releaseAll(); });
     }
     for (const channel of channels.filter((c) => c.enabled)) {
       const intake = new Intake({
@@ -193,6 +193,7 @@ async function wire(
         onReceived: (id) => batcher.add(id),
         logger: log.child({ channel: channel.name }),
         ackDelayMs: () => gauge.ackDelayMs(),
+        admit: () => gauge.admit(),
       });
       const listener = new MllpListener(
         {

@@ -9,6 +9,10 @@
  *   commit, so a delayed message is never lost — by a time that grows linearly to `maxAckDelayMs` at
  *   `hardBacklog` and stays there beyond. A sender that waits for its ACKs (as MLLP senders do) is thereby
  *   held to about (its window ÷ delay) messages per second, and intake settles near what the pipeline finishes.
+ * - At or above `hardBacklog` a frame is not even committed: it waits (in memory, in arrival order; the
+ *   listener stops reading a connection with too many unanswered frames, so this is bounded) until the backlog
+ *   is under the hard limit again — or at most `maxAdmissionWaitMs`, after which it goes ahead. The hard limit
+ *   therefore caps the backlog even for senders with huge windows, which an ACK delay alone would not.
  * - NAKs (rejections, store unavailable) are never delayed: the sender must learn of them at once.
  * - The level is refreshed by a poller (`startBacklogPoller`, an effect at the edge); between polls the last
  *   reading holds. A failed reading keeps the last level.
@@ -22,9 +26,13 @@ export interface BackpressureLimits {
   hardBacklog: number;
   /** The longest an ACK is held, in ms. */
   maxAckDelayMs: number;
+  /** The longest a frame waits to be committed while the backlog is at or over the hard limit, in ms. */
+  maxAdmissionWaitMs: number;
 }
 
-export const DEFAULT_BACKPRESSURE: BackpressureLimits = { softBacklog: 2_000, hardBacklog: 20_000, maxAckDelayMs: 1_000 };
+export const DEFAULT_BACKPRESSURE: BackpressureLimits = {
+  softBacklog: 2_000, hardBacklog: 20_000, maxAckDelayMs: 1_000, maxAdmissionWaitMs: 10_000,
+};
 
 /** The ACK delay for a backlog, by the contract above. */
 export function ackDelayMs(backlog: number, limits: BackpressureLimits): number {
@@ -46,6 +54,7 @@ export function backpressureFromEnv(env: Record<string, string | undefined>): Ba
     softBacklog: num('RXBRIDGE_BACKLOG_SOFT', DEFAULT_BACKPRESSURE.softBacklog),
     hardBacklog: num('RXBRIDGE_BACKLOG_HARD', DEFAULT_BACKPRESSURE.hardBacklog),
     maxAckDelayMs: num('RXBRIDGE_MAX_ACK_DELAY_MS', DEFAULT_BACKPRESSURE.maxAckDelayMs),
+    maxAdmissionWaitMs: DEFAULT_BACKPRESSURE.maxAdmissionWaitMs,
   };
   if (limits.hardBacklog <= limits.softBacklog) {
     throw new Error(`RXBRIDGE_BACKLOG_HARD (${limits.hardBacklog}) must be greater than RXBRIDGE_BACKLOG_SOFT (${limits.softBacklog})`);
@@ -53,22 +62,66 @@ export function backpressureFromEnv(env: Record<string, string | undefined>): Ba
   return limits;
 }
 
-/** The current backlog reading and the delay it implies; shared by every listener of a process. */
+/**
+ * The current backlog reading, the ACK delay it implies, and the admission queue for frames that arrive while
+ * the backlog is at or over the hard limit. Shared by every listener of a process.
+ */
 export class BackpressureGauge {
   private level = 0;
+  private readonly waiting: Array<{ admit: () => void; since: number }> = [];
 
-  constructor(readonly limits: BackpressureLimits) {}
+  constructor(readonly limits: BackpressureLimits, private readonly now: () => number = Date.now) {}
 
   get backlog(): number {
     return this.level;
   }
 
+  /** Frames waiting to be admitted. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** A new reading; admits waiting frames, in arrival order, while there is room under the hard limit. */
   set(backlog: number): void {
     this.level = backlog;
+    this.release();
   }
 
   ackDelayMs(): number {
     return ackDelayMs(this.level, this.limits);
+  }
+
+  /**
+   * Resolves when a frame may be committed: at once (undefined, no promise) while the backlog is under the hard
+   * limit and nobody waits; otherwise in arrival order as room appears or `maxAdmissionWaitMs` passes. Each
+   * admitted frame counts into the level until the next reading, so one reading does not let a flood through.
+   */
+  admit(): Promise<void> | undefined {
+    if (this.waiting.length === 0 && !this.full()) {
+      if (this.limits.maxAckDelayMs > 0) this.level++;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.waiting.push({ admit: resolve, since: this.now() }));
+  }
+
+  /** Admits every waiting frame (engine stopping). */
+  releaseAll(): void {
+    for (const w of this.waiting.splice(0)) w.admit();
+  }
+
+  private full(): boolean {
+    return this.limits.maxAckDelayMs > 0 && this.level >= this.limits.hardBacklog;
+  }
+
+  private release(): void {
+    const now = this.now();
+    while (this.waiting.length > 0) {
+      const first = this.waiting[0] as { admit: () => void; since: number };
+      if (this.full() && now - first.since < this.limits.maxAdmissionWaitMs) break;
+      this.waiting.shift();
+      this.level++;
+      first.admit();
+    }
   }
 }
 

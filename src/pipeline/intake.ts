@@ -9,7 +9,8 @@
  * - Store unavailable → AR (CE in enhanced mode): the sender keeps the message and resends. Never AA.
  * - In enhanced mode the accept ACK follows MSH-15 (AL, NE, ER, SU): `null` means "send nothing".
  * - Backpressure: while the pipeline's backlog is over its soft limit, the positive ACK of a committed message
- *   is held for `ackDelayMs()` (backpressure.ts); NAKs are never held.
+ *   is held for `ackDelayMs()`; at its hard limit an accepted frame waits for `admit()` before it is committed
+ *   (backpressure.ts). NAKs are never held.
  * - Nothing here writes PHI to logs or job data.
  */
 import { createHash } from 'node:crypto';
@@ -38,6 +39,8 @@ export interface IntakeDeps {
   now?: () => Date;
   /** Backpressure (backpressure.ts): how long to hold the ACK of a committed message; absent = never. */
   ackDelayMs?: () => number;
+  /** Backpressure: resolves when an accepted frame may be committed (undefined = now); absent = always now. */
+  admit?: () => Promise<void> | undefined;
 }
 
 export interface FrameSource {
@@ -119,6 +122,10 @@ export class Intake {
       verdict = { ok: false, header: undefined, text: bytes.toString('latin1'), error: new EngineError('MSH_INVALID', 'frame could not be read') };
     }
     const record = this.recordFor(verdict, source);
+    if (verdict.ok) {
+      const admission = this.deps.admit?.();
+      if (admission) await admission;
+    }
     try {
       const stored = await this.writer.submit(laneOf(source), record);
       if (stored.status === 'received') {
