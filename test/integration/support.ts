@@ -47,26 +47,43 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A redis-server of the test's own (so FLUSHALL or a restart touches nobody else). */
-export async function startRedisServer(): Promise<{ url: string; stop(): Promise<void>; client(): Redis }> {
+/**
+ * A redis-server of the test's own (so FLUSHALL or a restart touches nobody else). `appendonly` keeps its data
+ * in an append-only file, so restart() (SIGTERM, a pause, the same port and directory) brings the data back.
+ */
+export async function startRedisServer(opts: { appendonly?: boolean } = {}): Promise<{
+  url: string; stop(): Promise<void>; client(): Redis; restart(downMs?: number): Promise<void>;
+}> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-redis-'));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.appendonly ? 'yes' : 'no', '--dir', dir];
   const url = `redis://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    r.on('error', () => undefined);
-    try { await r.connect(); return (await r.ping()) === 'PONG'; } catch { return false; } finally { r.disconnect(); }
-  }, 10_000, 'private redis-server to start');
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    await waitFor(async () => {
+      const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      r.on('error', () => undefined);
+      try { await r.connect(); return (await r.ping()) === 'PONG'; } catch { return false; } finally { r.disconnect(); }
+    }, 10_000, 'private redis-server to start');
+    return child;
+  };
+  const halt = async (child: ChildProcess, signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  };
+  let child = await launch();
   return {
     url,
     client: () => new Redis(url, { maxRetriesPerRequest: null }),
+    restart: async (downMs = 0) => {
+      await halt(child, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch();
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await halt(child, 'SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

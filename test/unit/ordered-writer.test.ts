@@ -50,3 +50,15 @@ test('a failed commit rejects every record of its batch and the lane keeps worki
   await expect(writer.submit('l', rec('a'))).rejects.toThrow('store down');
   await expect(writer.submit('l', rec('b'))).resolves.toMatchObject({ id: '1' });
 });
+
+test('a connection repeating one message holds up only itself; each connection keeps its order', async () => {
+  const store = fakeStore();
+  const writer = new OrderedInboundWriter(store.write);
+  const from = (remote: string, controlId: string): InboundRecord => ({ ...rec(controlId), remote });
+  // r1 sends k again and again (it never reads its ACKs, so it resends), then m; r2 sends x1, x2 meanwhile.
+  const submitted = [from('r1', 'k'), from('r1', 'k'), from('r1', 'k'), from('r2', 'x1'), from('r1', 'm'), from('r2', 'x2')];
+  const results = await Promise.all(submitted.map((r) => writer.submit('l', r)));
+  expect(store.batches).toEqual([['k'], ['k', 'x1', 'x2'], ['k', 'm']]);
+  const idsOf = (remote: string) => results.filter((_, i) => submitted[i]!.remote === remote).map((r) => Number(r.id));
+  for (const remote of ['r1', 'r2']) expect(idsOf(remote)).toEqual([...idsOf(remote)].sort((a, b) => a - b));
+});
