@@ -40,31 +40,36 @@ export function assertWritable(claim: Claim, index: number): void {
   if (claim.patient.birthDate && !DATE.test(claim.patient.birthDate)) fail('the patient birth date is not YYYY-MM-DD');
   if (claim.renderingProvider && !hasName(claim.renderingProvider)) fail('the rendering provider has no name');
   if (!isX12Decimal(claim.totalCharge)) fail('the total charge is not a decimal amount');
-  claim.lines.forEach((line, i) => assertLine(line, i, claim.diagnoses.length, (what) => fail(`line ${i + 1}: ${what}`)));
+  claim.lines.forEach((line, i) => {
+    const problem = lineProblem(line, i, claim.diagnoses.length);
+    if (problem) fail(`line ${i + 1}: ${problem}`);
+  });
   if (!x12DecimalsEqual(claim.totalCharge, sumX12Decimals(claim.lines.map((l) => l.chargeAmount)))) {
     fail('CLM02 (total charge) differs from the sum of the line charges (SV102)');
   }
 }
 
-function assertLine(line: ClaimLine, index: number, diagnoses: number, fail: (what: string) => never): void {
-  if (line.lineNumber !== index + 1) fail('lineNumber does not match its position in the claim');
-  if (!/^[A-Z0-9]{5}$/.test(line.code)) fail('the procedure code is not 5 letters or digits');
-  if (line.modifiers.length > 4) fail('has more than 4 modifiers');
-  if (line.modifiers.some((m) => !/^[A-Z0-9]{2}$/.test(m))) fail('a modifier is not 2 letters or digits');
-  if (!isX12Decimal(line.chargeAmount)) fail('the charge is not a decimal amount');
-  if (!isX12Decimal(line.units)) fail('the units are not a decimal number');
-  if (!DATE.test(line.serviceDate)) fail('the service date is not YYYY-MM-DD');
+/** The first problem of line number `index` (0-based) that the 837P cannot carry, or undefined. */
+function lineProblem(line: ClaimLine, index: number, diagnoses: number): string | undefined {
+  if (line.lineNumber !== index + 1) return 'lineNumber does not match its position in the claim';
+  if (!/^[A-Z0-9]{5}$/.test(line.code)) return 'the procedure code is not 5 letters or digits';
+  if (line.modifiers.length > 4) return 'has more than 4 modifiers';
+  if (line.modifiers.some((m) => !/^[A-Z0-9]{2}$/.test(m))) return 'a modifier is not 2 letters or digits';
+  if (!isX12Decimal(line.chargeAmount)) return 'the charge is not a decimal amount';
+  if (!isX12Decimal(line.units)) return 'the units are not a decimal number';
+  if (!DATE.test(line.serviceDate)) return 'the service date is not YYYY-MM-DD';
   const pointers = line.diagnosisPointers;
-  if (pointers.length === 0 || pointers.length > 4) fail('needs 1 to 4 diagnosis pointers');
-  if (pointers.some((p) => !Number.isInteger(p) || p < 1 || p > diagnoses)) fail('a diagnosis pointer is beyond the diagnoses');
-  if (line.chargeId.trim() === '' || line.chargeId.length > 50) fail('the charge id (REF*6R) must be 1 to 50 characters');
+  if (pointers.length === 0 || pointers.length > 4) return 'needs 1 to 4 diagnosis pointers';
+  if (pointers.some((p) => !Number.isInteger(p) || p < 1 || p > diagnoses)) return 'a diagnosis pointer is beyond the diagnoses';
+  if (line.chargeId.trim() === '' || line.chargeId.length > 50) return 'the charge id (REF*6R) must be 1 to 50 characters';
   if (line.ndc !== undefined) {
-    if (!/^\d{11}$/.test(line.ndc)) fail('the NDC is not 11 digits');
-    if (!line.ndcQuantity || !isX12Decimal(line.ndcQuantity)) fail('an NDC needs a decimal quantity (CTP04)');
-    if (!line.ndcUnit || !NDC_UNITS.has(line.ndcUnit)) fail('an NDC needs a unit F2, GR, ME, ML or UN (CTP05)');
+    if (!/^\d{11}$/.test(line.ndc)) return 'the NDC is not 11 digits';
+    if (!line.ndcQuantity || !isX12Decimal(line.ndcQuantity)) return 'an NDC needs a decimal quantity (CTP04)';
+    if (!line.ndcUnit || !NDC_UNITS.has(line.ndcUnit)) return 'an NDC needs a unit F2, GR, ME, ML or UN (CTP05)';
   }
-  if (line.orderingProvider && !hasName(line.orderingProvider)) fail('the ordering provider has no name');
-  if (line.renderingProvider && !hasName(line.renderingProvider)) fail('the rendering provider has no name');
+  if (line.orderingProvider && !hasName(line.orderingProvider)) return 'the ordering provider has no name';
+  if (line.renderingProvider && !hasName(line.renderingProvider)) return 'the rendering provider has no name';
+  return undefined;
 }
 
 function hasName(p: ProviderRef): boolean {

@@ -42,14 +42,28 @@ function render(value: Scaled): string {
 
 /** Whether the text is an exact decimal number. */
 export function isX12Decimal(text: string): boolean {
-  return parse(text) !== undefined;
+  const m = DECIMAL.exec(text.trim());
+  return m !== null && (Boolean(m[2]) || Boolean(m[3]));
 }
 
-/** The X12 R form of an exact decimal string. Throws RangeError when the text is not a decimal. */
+const ZERO = 48; // '0'
+
+/**
+ * The X12 R form of an exact decimal string. Throws RangeError when the text is not a decimal. Works on the
+ * digits as text (the writer formats every amount of every line): the same result as render(parse(text)).
+ */
 export function formatX12Decimal(text: string): string {
-  const value = parse(text);
-  if (!value) throw new RangeError('not a decimal number');
-  return render(value);
+  const m = DECIMAL.exec(text.trim());
+  const whole = m?.[2] ?? '';
+  const fraction = m?.[3] ?? '';
+  if (!m || whole.length + fraction.length === 0) throw new RangeError('not a decimal number');
+  let start = 0;
+  while (start < whole.length - 1 && whole.charCodeAt(start) === ZERO) start++;
+  let end = fraction.length;
+  while (end > 0 && fraction.charCodeAt(end - 1) === ZERO) end--;
+  const integer = whole.length === 0 ? '0' : whole.slice(start);
+  const written = end === 0 ? integer : `${integer}.${fraction.slice(0, end)}`;
+  return m[1] === '-' && /[1-9]/.test(written) ? `-${written}` : written;
 }
 
 /** The exact sum of decimal strings, in X12 R form ("0" for none). Throws RangeError on a non-decimal. */

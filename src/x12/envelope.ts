@@ -9,7 +9,7 @@
  */
 import { EngineError } from '../core/errors';
 import type { X12Interchange } from './reader';
-import type { Separators, X12Segment } from './segment';
+import type { SegmentSink, Separators, X12Segment } from './segment';
 import { DEFAULT_SEPARATORS, elementValue, segment } from './segment';
 
 export interface IsaParams {
@@ -111,18 +111,44 @@ export function buildIsa(p: IsaParams): X12Segment {
  * counted), GE (GE01 = number of sets), IEA (IEA01 = 1).
  */
 export function buildInterchange(isa: IsaParams, group: GroupParams, sets: readonly TransactionSetInput[]): X12Segment[] {
+  const out: X12Segment[] = [];
+  emitInterchange(isa, group, sets.map((set) => ({
+    id: set.id, controlNumber: set.controlNumber, implementationReference: set.implementationReference,
+    emit: (body: SegmentSink) => {
+      for (const seg of set.body) body.push(seg);
+    },
+  })), out);
+  return out;
+}
+
+/** A transaction set whose body is pushed segment by segment, rather than handed over as a list. */
+export interface TransactionSetSource extends Omit<TransactionSetInput, 'body'> {
+  /** Pushes the segments between ST and SE. */
+  emit(body: SegmentSink): void;
+}
+
+/**
+ * buildInterchange into a sink: the same segments in the same order, each pushed as soon as it is built, so a
+ * large interchange can be written as text without holding its segments (SE01 counts what `emit` pushed).
+ */
+export function emitInterchange(isa: IsaParams, group: GroupParams, sets: readonly TransactionSetSource[], out: SegmentSink): void {
   const gs06 = String(controlNumberInRange(group.controlNumber, 'the group control number'));
-  const out: X12Segment[] = [
-    buildIsa(isa),
-    segment('GS', group.functionalId, group.senderCode, group.receiverCode, x12Date(group.date), x12Time(group.date), gs06, 'X', group.version),
-  ];
+  out.push(buildIsa(isa));
+  out.push(segment('GS', group.functionalId, group.senderCode, group.receiverCode, x12Date(group.date), x12Time(group.date), gs06, 'X', group.version));
   for (const set of sets) {
     const st02 = transactionSetControlNumber(set.controlNumber);
-    out.push(segment('ST', set.id, st02, set.implementationReference), ...set.body);
-    out.push(segment('SE', String(set.body.length + 2), st02));
+    out.push(segment('ST', set.id, st02, set.implementationReference));
+    let count = 0;
+    set.emit({
+      push(seg) {
+        count++;
+        out.push(seg);
+      },
+    });
+    out.push(segment('SE', String(count + 2), st02));
   }
-  out.push(segment('GE', String(sets.length), gs06), segment('IEA', '1', interchangeControlNumber(isa.controlNumber)));
-  return out;
+  out.push(segment('GE', String(sets.length), gs06));
+  out.push(segment('IEA', '1', interchangeControlNumber(isa.controlNumber)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

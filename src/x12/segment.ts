@@ -17,6 +17,11 @@ export interface X12Segment {
   readonly elements: X12Element[];
 }
 
+/** Where built segments go one by one: an array, or a writer that turns each into text at once (writer.ts). */
+export interface SegmentSink {
+  push(segment: X12Segment): void;
+}
+
 /** A segment as read from text, with its 1-based position among all segments of that text (ISA = 1). */
 export interface ReadSegment extends X12Segment {
   readonly position: number;
@@ -67,11 +72,23 @@ function toElement(input: ElementInput): X12Element {
 }
 
 /**
+ * The element of an absent or empty value. One frozen instance is shared by every segment built here (most
+ * segments carry several empty elements): segments are values, never changed once built.
+ */
+const EMPTY_ELEMENT = Object.freeze([Object.freeze([''])]) as unknown as X12Element;
+
+/**
  * A segment from plain values: `segment('SV1', ['HC', '90656'], '25', 'UN', '1', undefined, undefined, ['1'])`.
  * undefined and null are empty; the writer drops trailing empties, so optional values can be passed as is.
  */
 export function segment(id: string, ...elements: ElementInput[]): X12Segment {
-  return { id, elements: elements.map(toElement) };
+  const built: X12Element[] = [];
+  for (const input of elements) {
+    if (typeof input === 'string') built.push(input === '' ? EMPTY_ELEMENT : [[input]]);
+    else if (input === undefined || input === null) built.push(EMPTY_ELEMENT);
+    else built.push(toElement(input));
+  }
+  return { id, elements: built };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

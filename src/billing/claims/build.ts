@@ -126,9 +126,16 @@ export function routeCharge(
  * open-ended), lowest priority number first, then the newest as_of, then the highest id. The store's rule too.
  */
 export function coverageInForce(coverages: readonly CoverageInput[], date: string): CoverageInput | undefined {
-  return coverages
-    .filter((c) => (c.effectiveDate === null || c.effectiveDate <= date) && (c.expirationDate === null || c.expirationDate >= date))
-    .sort((a, b) => a.priority - b.priority || compareText(b.asOf, a.asOf) || byId(b.id, a.id))[0];
+  let best: CoverageInput | undefined;
+  for (const c of coverages) {
+    const inForce = (c.effectiveDate === null || c.effectiveDate <= date) && (c.expirationDate === null || c.expirationDate >= date);
+    if (inForce && (best === undefined || coverageOrder(c, best) < 0)) best = c; // ties: the first one listed
+  }
+  return best;
+}
+
+function coverageOrder(a: CoverageInput, b: CoverageInput): number {
+  return a.priority - b.priority || compareText(b.asOf, a.asOf) || byId(b.id, a.id);
 }
 
 /**
@@ -167,6 +174,7 @@ export function assembleClaim(
   const renderingNpis = new Set(charges.map((c) => c.renderingNpi));
   const claimRendering = renderingNpis.size === 1 ? named(first.renderingNpi) : undefined;
 
+  const pointed = diagnosisPointers(charges.map((c) => c.diagnoses));
   const lines: ClaimLine[] = charges.map((c, i) => clean<ClaimLine>({
     lineNumber: i + 1,
     chargeId: c.id,
@@ -176,7 +184,7 @@ export function assembleClaim(
     units: plainUnits(c.units),
     chargeAmount: c.chargeAmount,
     serviceDate: c.serviceDate,
-    diagnosisPointers: [],
+    diagnosisPointers: pointed.pointers[i]!,
     placeOfService: c.placeOfService && c.placeOfService !== placeOfService ? c.placeOfService : undefined,
     ndc: c.ndc ?? undefined,
     ndcQuantity: c.ndc && c.ndcQuantity ? plainUnits(c.ndcQuantity) : undefined,
@@ -186,7 +194,6 @@ export function assembleClaim(
     orderingProvider: copyRef(c.orderingNpi ? config.providers.get(c.orderingNpi) : undefined),
     serviceKind: c.serviceKind as ServiceKind,
   }));
-  const withPointers = pointDiagnoses(lines, charges.map((c) => c.diagnoses));
 
   const relationship = relationshipOf(coverage);
   const self = relationship === '18';
@@ -222,8 +229,8 @@ export function assembleClaim(
     subscriber,
     patient: claimPatient,
     placeOfService,
-    diagnoses: withPointers.diagnoses,
-    lines: withPointers.lines,
+    diagnoses: pointed.diagnoses,
+    lines,
     totalCharge: sumAmounts(lines.map((l) => l.chargeAmount)),
   });
 }
@@ -255,20 +262,26 @@ export function providerFindings(charges: readonly ChargeInput[], config: Billin
  * Used when a claim is built and when a correction keeps only some of its lines.
  */
 export function pointDiagnoses(lines: readonly ClaimLine[], lineCodes: ReadonlyArray<readonly string[]>): { diagnoses: string[]; lines: ClaimLine[] } {
+  const { diagnoses, pointers } = diagnosisPointers(lines.map((_, i) => lineCodes[i] ?? []));
+  return { diagnoses, lines: lines.map((line, i) => ({ ...line, diagnosisPointers: pointers[i]! })) };
+}
+
+/** The claim's diagnoses from each line's codes (in line order, first use first), and each line's pointers. */
+function diagnosisPointers(lineCodes: ReadonlyArray<readonly string[]>): { diagnoses: string[]; pointers: number[][] } {
   const diagnoses: string[] = [];
-  const out = lines.map((line, i) => {
-    const pointers: number[] = [];
-    for (const code of lineDiagnoses(lineCodes[i] ?? [])) {
+  const pointers = lineCodes.map((codes) => {
+    const mine: number[] = [];
+    for (const code of lineDiagnoses(codes)) {
       let at = diagnoses.indexOf(code);
       if (at < 0 && diagnoses.length < MAX_DIAGNOSES_PER_CLAIM) {
         diagnoses.push(code);
         at = diagnoses.length - 1;
       }
-      if (at >= 0) pointers.push(at + 1);
+      if (at >= 0) mine.push(at + 1);
     }
-    return { ...line, diagnosisPointers: pointers };
+    return mine;
   });
-  return { diagnoses, lines: out };
+  return { diagnoses, pointers };
 }
 
 /** The diagnosis codes a claim line's pointers name. */
@@ -329,5 +342,10 @@ function compareText(a: string, b: string): number {
 
 /** The object without its undefined properties (claims are stored as JSON and compared in tests). */
 function clean<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(o)) {
+    const value = (o as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as T;
 }

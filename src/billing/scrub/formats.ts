@@ -1,6 +1,7 @@
 /** Code formats the rules share (DOMAIN.md §4), and small readers of claim lines. Pure. */
 import { isDecimal, toScaled } from '../../mappings/decimal';
 import type { Claim, ClaimLine } from '../model';
+import { remembered } from './remember';
 
 /** ICD-10-CM as billed: letter, digit, alphanumeric, then up to 4 more after an optional dot (E11.9, Z23, S72.001A). */
 export const ICD10CM_FORM = /^[A-Z][0-9][A-Z0-9](?:\.?[A-Z0-9]{1,4})?$/;
@@ -17,9 +18,19 @@ export function isWellFormedCode(line: Pick<ClaimLine, 'code' | 'codeSystem'>): 
   return line.codeSystem === 'CPT' ? CPT_FORM.test(line.code) : HCPCS_FORM.test(line.code) && !line.code.startsWith('D');
 }
 
+const thousandths = remembered((text: string): bigint | undefined => (isDecimal(text) ? toScaled(text, 3) : undefined));
+/** Decimal places of exactAmount. */
+export const EXACT_AMOUNT_SCALE = 6;
+const exact = remembered((text: string): bigint | undefined => (isDecimal(text) ? toScaled(text, EXACT_AMOUNT_SCALE) : undefined));
+
 /** A line's units as thousandths (exact), or undefined when they are not a decimal number. */
 export function unitsOf(line: ClaimLine): bigint | undefined {
-  return isDecimal(line.units) ? toScaled(line.units, 3) : undefined;
+  return thousandths(line.units);
+}
+
+/** An amount scaled by 10^EXACT_AMOUNT_SCALE (exact, for sums), or undefined when it is not a decimal number. */
+export function exactAmount(text: string): bigint | undefined {
+  return exact(text);
 }
 
 /** Units as a whole count for pairing arithmetic: 1 when the units are unreadable or not positive (other rules report those). */

@@ -99,17 +99,19 @@ export const SCRUB_RULES: readonly ScrubRule[] = Object.freeze([
  * allow) yields an error finding naming the rule, so the claim is held rather than sent unchecked.
  */
 export function scrubClaim(claim: Claim, ctx: ScrubContext, rules: readonly ScrubRule[] = SCRUB_RULES): ScrubFinding[] {
-  return rules.flatMap((rule): ScrubFinding[] => {
+  const findings: ScrubFinding[] = [];
+  for (const rule of rules) {
     try {
-      return rule.check(claim, ctx);
+      for (const finding of rule.check(claim, ctx)) findings.push(finding);
     } catch (err) {
       const kind = err instanceof Error ? err.name : typeof err;
-      return [{
+      findings.push({
         ruleId: rule.id, severity: 'error', scope: 'claim',
         message: `rule ${rule.id} could not check this claim (${kind}): the claim is held until the problem is fixed`,
-      }];
+      });
     }
-  });
+  }
+  return findings;
 }
 
 /** True when any finding is an error: the claim must not be batched. */

@@ -211,17 +211,59 @@ function overlaps(placed: readonly PlacedEntry[]): ConfigIssue[] {
   return issues;
 }
 
+/** How many (payer, date of service) policies a PayerRules keeps resolved before it starts over. */
+const MAX_CACHED_POLICIES = 4096;
+
+/**
+ * Resolution is pure, so each (payer id, date of service) is resolved once and the frozen policy is handed out
+ * again: scrubbing asks for the same few payers and dates for every line of every claim. The cache is bounded
+ * (cleared when full) so a long-running engine does not grow it without end.
+ */
 function payerRulesOf(placed: readonly PlacedEntry[]): PayerRules {
   const effective = (id: string, dos: string): PlacedEntry | undefined => placed.find((p) =>
     p.entry.payers.includes(id) && p.entry.from <= dos && (p.entry.to === undefined || dos <= p.entry.to));
+  const resolve = (payerId: string, dateOfService: string): PayerPolicy => {
+    const applied = [effective(ANY_PAYER, dateOfService), payerId === ANY_PAYER ? undefined : effective(payerId, dateOfService)]
+      .filter((p): p is PlacedEntry => p !== undefined);
+    return freezePolicy(applied.reduce<PayerPolicy>((policy, p) => apply(policy, p),
+      { ...BUILT_IN_POLICY, payerId, dateOfService, sources: [] }));
+  };
+  const byPayer = new Map<string, Map<string, PayerPolicy>>();
+  let cached = 0;
   return Object.freeze({
     payerRulesFor(payerId: string, dateOfService: string): PayerPolicy {
-      const applied = [effective(ANY_PAYER, dateOfService), payerId === ANY_PAYER ? undefined : effective(payerId, dateOfService)]
-        .filter((p): p is PlacedEntry => p !== undefined);
-      return applied.reduce<PayerPolicy>((policy, p) => apply(policy, p),
-        { ...BUILT_IN_POLICY, payerId, dateOfService, sources: [] });
+      let byDate = byPayer.get(payerId);
+      let policy = byDate?.get(dateOfService);
+      if (policy) return policy;
+      if (cached >= MAX_CACHED_POLICIES) {
+        byPayer.clear();
+        cached = 0;
+        byDate = undefined;
+      }
+      if (!byDate) {
+        byDate = new Map();
+        byPayer.set(payerId, byDate);
+      }
+      policy = resolve(payerId, dateOfService);
+      byDate.set(dateOfService, policy);
+      cached++;
+      return policy;
     },
   });
+}
+
+/** The policy and everything in it frozen: it is shared by every caller asking for the same payer and date. */
+function freezePolicy(policy: PayerPolicy): PayerPolicy {
+  Object.freeze(policy.timelyFiling);
+  Object.freeze(policy.maxUnits);
+  for (const req of policy.requiredModifiers) {
+    if (req.codes) Object.freeze(req.codes);
+    if (req.serviceKinds) Object.freeze(req.serviceKinds);
+    Object.freeze(req);
+  }
+  Object.freeze(policy.requiredModifiers);
+  Object.freeze(policy.sources);
+  return Object.freeze(policy);
 }
 
 function apply(policy: PayerPolicy, { entry, where }: PlacedEntry): PayerPolicy {

@@ -8,6 +8,7 @@ export const rule: ScrubRule = {
   scope: 'line',
   description: 'No two lines of the claim bill the same code, modifiers, date of service, NDC and rendering provider.',
   check(claim) {
+    if (claim.lines.length < 2) return [];
     const seen = new Map<string, number>();
     return claim.lines.flatMap((line) => {
       const key = [line.code, line.modifiers.join(':'), line.serviceDate, line.ndc ?? '', line.renderingProvider?.npi ?? ''].join('|');

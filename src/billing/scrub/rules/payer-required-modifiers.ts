@@ -1,6 +1,6 @@
 /** Modifiers a payer requires on some lines (payer rules requiredModifiers), e.g. SL on state-supplied vaccine. */
 import { isDecimal, toScaled } from '../../../mappings/decimal';
-import type { ClaimLine } from '../../model';
+import type { ClaimLine, ScrubFinding } from '../../model';
 import { lineFinding } from '../finding';
 import type { RequiredModifier } from '../payer-rules';
 import type { ScrubRule } from '../types';
@@ -18,12 +18,13 @@ export const rule: ScrubRule = {
   scope: 'line',
   description: 'Lines carry the modifiers the payer rules require for them.',
   check(claim, { payerRules }) {
-    return claim.lines.flatMap((line) => {
-      const policy = payerRules.payerRulesFor(claim.payer.id, line.serviceDate);
-      return policy.requiredModifiers
-        .filter((req) => appliesTo(req, line) && !line.modifiers.includes(req.modifier))
-        .map((req) => lineFinding(rule, line.lineNumber,
-          `payer ${claim.payer.id} requires modifier ${req.modifier} on ${line.code} (${req.reason})`));
-    });
+    const out: ScrubFinding[] = [];
+    for (const line of claim.lines) {
+      for (const req of payerRules.payerRulesFor(claim.payer.id, line.serviceDate).requiredModifiers) {
+        if (!appliesTo(req, line) || line.modifiers.includes(req.modifier)) continue;
+        out.push(lineFinding(rule, line.lineNumber, `payer ${claim.payer.id} requires modifier ${req.modifier} on ${line.code} (${req.reason})`));
+      }
+    }
+    return out;
   },
 };

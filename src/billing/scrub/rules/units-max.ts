@@ -16,11 +16,12 @@ export const rule: ScrubRule = {
     const out: ScrubFinding[] = [];
     for (const [dos, lines] of linesByDate(claim)) {
       const policy = payerRules.payerRulesFor(claim.payer.id, dos);
+      const lineCeiling = BigInt(policy.maxUnitsPerLine) * 1000n;
       const perCode = new Map<string, { units: bigint; lastLine: number }>();
       for (const line of lines) {
         const units = unitsOf(line);
         if (units === undefined || units <= 0n) continue; // units-positive reports it
-        if (units > BigInt(policy.maxUnitsPerLine) * 1000n) {
+        if (units > lineCeiling) {
           out.push(lineFinding(rule, line.lineNumber, `units ${line.units} of ${line.code} exceed ${policy.maxUnitsPerLine}, the most a line may bill`));
         }
         const sum = perCode.get(line.code);

@@ -27,6 +27,9 @@ export const rule: ScrubRule = {
   scope: 'claim',
   description: 'On each date of service every vaccine administration has its vaccine product line and every product its administration (90480 with COVID-19 products).',
   check(claim) {
+    if (!claim.lines.some((l) => VACCINE_ADMIN[l.code]?.pairsWith !== undefined || vaccineGroupOf(l) !== undefined)) {
+      return []; // no vaccine line: nothing to pair
+    }
     const out: ScrubFinding[] = [];
     for (const [dos, lines] of linesByDate(claim)) {
       for (const family of FAMILIES) {
