@@ -11,6 +11,7 @@ import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from './admin/accounts';
 import { buildAdminApp, type ChannelStatus } from './admin/app';
+import { adminHttpsOptions, httpsConfigFromEnv, type HttpsConfig } from './admin/https-config';
 import { loadChannels } from './channels/load';
 import type { ChannelPlan } from './channels/schema';
 import { createLogger, type Logger } from './core/logger';
@@ -29,6 +30,8 @@ import { AuditTrail } from './store/audit';
 import { openStore, type Store } from './store/db';
 import { mappingVersionsPort, recentMessagesOfTypes } from './store/mapping-versions';
 import { getMessageDetail, listCharges, listMessages, countsByChannel } from './store/queries';
+import { deadLetterGroups, lastErrors, messageTimeline, messagesPerMinute } from './store/console-queries';
+import { getMappingVersion } from './store/mapping-versions';
 import { ClaimsService } from './store/claims-service';
 import { loadBillingConfig, type BillingConfig } from './billing/config';
 import { loadPayerRulesDir } from './billing/scrub/payer-rules-files';
@@ -37,6 +40,12 @@ import { MessageRepository } from './store/repository';
 import { openBodyCodec, type BodyCodec } from './store/bodies';
 import { startRetentionTimer } from './store/body-maintenance';
 import { readBodyKeySetup } from './core/encryption-config';
+import { AlertMonitor, DEFAULT_ALERT_INTERVAL_MS } from './alerts/monitor';
+import { EngineMetrics } from './metrics/engine-metrics';
+import { redisLease } from './pipeline/bullmq/lease';
+import { channelReadings } from './store/channel-readings';
+import { readTlsCredentials, TlsFilesError, type TlsCredentials } from './tls/credentials';
+import { CertificateReloader, DEFAULT_TLS_WATCH_MS, watchIntervalFromEnv, type ReloadResult } from './tls/reloader';
 
 export type EngineRole = 'all' | 'listener' | 'worker';
 
@@ -58,6 +67,10 @@ export interface EngineConfig {
   allowBootstrapToken?: boolean;
   /** Lifetime of a login session token (RXBRIDGE_SESSION_HOURS; default 8 h). */
   sessionTtlMs?: number;
+  /** HTTPS for the admin API (RXBRIDGE_HTTPS_*; admin/https-config.ts); absent = plain HTTP. */
+  https?: HttpsConfig;
+  /** How often TLS files (channels, admin API) are checked for a renewal (RXBRIDGE_TLS_WATCH_MS; default 10 s; 0 = on SIGHUP only). */
+  tlsWatchIntervalMs?: number;
   env: Record<string, string | undefined>;
   role?: EngineRole;
   logger?: Logger;
@@ -83,7 +96,9 @@ export interface Engine {
   readonly listeners: ReadonlyMap<string, MllpListener>;
   readonly queue: BullPipelineQueue;
   readonly redisUrl: string;
-  httpAddress(): { host: string; port: number } | undefined;
+  httpAddress(): { host: string; port: number; scheme: 'http' | 'https' } | undefined;
+  /** Re-reads the TLS files of every MLLP TLS listener and of the HTTPS admin API (SIGHUP); a failed one keeps its old certificate. */
+  reloadCertificates(): ReloadResult[];
   stop(): Promise<void>;
 }
 
@@ -99,6 +114,8 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
     adminToken: env.RXBRIDGE_ADMIN_TOKEN || undefined,
     allowBootstrapToken: env.RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN === 'true',
     sessionTtlMs: env.RXBRIDGE_SESSION_HOURS ? Number(env.RXBRIDGE_SESSION_HOURS) * 3600_000 : undefined,
+    https: httpsConfigFromEnv(env, cwd),
+    tlsWatchIntervalMs: watchIntervalFromEnv(env.RXBRIDGE_TLS_WATCH_MS),
     env,
     queuePrefix: env.RXBRIDGE_QUEUE_PREFIX || undefined,
     sweepIntervalMs: env.RXBRIDGE_SWEEP_INTERVAL_MS ? Number(env.RXBRIDGE_SWEEP_INTERVAL_MS) : undefined,
@@ -137,6 +154,9 @@ async function wire(
   // Message bodies at rest: encrypted with the configured key (or DATA_DIR/encryption.key, made on first start).
   const bodies = await openBodyCodec(store.db, readBodyKeySetup(config.env, config.dataDir), log);
   const repository = new MessageRepository(store.db, store.pipelineDb, bodies);
+  // The admin API's certificate is read before Redis, the worker and the listeners start: a bad file fails start-up at once.
+  const adminTls = config.httpPort >= 0 && config.https ? readTlsFiles('the admin API (RXBRIDGE_HTTPS_*)', config.https) : undefined;
+  const certificates = new CertificateReloader({ logger: log, intervalMs: config.tlsWatchIntervalMs ?? DEFAULT_TLS_WATCH_MS });
   const redis: RedisHandle = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger: log });
   cleanups.push(() => redis.close());
   const queueConnection: Redis = redis.connect();
@@ -145,6 +165,13 @@ async function wire(
   cleanups.push(() => queue.close());
   const batcher = new EnqueueBatcher(queue, (err, count) => log.warn('enqueue failed; the recovery sweep will retry', { error: (err as Error).name, count }));
   const byName = new Map(channels.map((c) => [c.name, c]));
+  // GET /metrics (metrics/engine-metrics.ts): recorders for intake, listeners and the worker; gauges read on scrape.
+  const metrics = new EngineMetrics();
+  metrics.watch({
+    queueCounts: () => queue.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
+    channelReadings: () => channelReadings(store.db, channels.map((c) => c.name)),
+    pools: () => store.poolStats(),
+  });
   const editor = await startMappingEditor(config, log, channels, mappings, store, redis, queueConnection, cleanups, bodies);
 
   let worker: Worker | undefined;
@@ -158,6 +185,7 @@ async function wire(
         store: repository,
         channel: (name) => byName.get(name),
         mapping: (name) => mappings.get(name),
+        observer: metrics.pipelineObserver(channels.map((c) => c.name)),
       },
       {
         connection: workerConnection, prefix: config.queuePrefix, logger: log, onOutcome: config.onOutcome, queue,
@@ -173,7 +201,7 @@ async function wire(
     const retention = channels.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
     if (retention.length > 0) {
       const every = config.retentionIntervalMs ?? 86_400_000;
-      cleanups.push(startRetentionTimer(store.db, retention, log, every, Math.min(60_000, every)));
+      cleanups.push(startRetentionTimer(store.db, retention, log, every, Math.min(60_000, every), new AuditTrail(store.db)));
     }
   }
 
@@ -182,11 +210,13 @@ async function wire(
     cleanups.push(() => batcher.flush());
     // Backpressure: ACKs slow down while the store's open backlog is over its soft limit (backpressure.ts).
     const gauge = new BackpressureGauge(backpressureFromEnv(config.env ?? {}));
+    metrics.watch({ backpressure: () => ({ backlog: gauge.backlog, ackDelayMs: gauge.ackDelayMs() }) });
     if (gauge.limits.maxAckDelayMs > 0) {
       const stopPoller = startBacklogPoller(gauge, (cap) => repository.countOpen(cap), log);
       cleanups.push(async () => { stopPoller(); gauge.releaseAll(); });
     }
     for (const channel of channels.filter((c) => c.enabled)) {
+      const channelTls = channel.source.tls && readTlsFiles(`channel ${channel.name}`, channel.source.tls);
       const intake = new Intake({
         channel: { ...channel, charset: channel.source.charset },
         store: repository,
@@ -194,14 +224,16 @@ async function wire(
         logger: log.child({ channel: channel.name }),
         ackDelayMs: () => gauge.ackDelayMs(),
         admit: () => gauge.admit(),
+        countOutcome: metrics.intakeOutcomes(channel.name),
       });
       const listener = new MllpListener(
         {
           host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
           idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
           maxConnectionsPerIp: channel.source.maxConnectionsPerIp, allowFrom: channel.source.allowFrom,
-          tls: tlsOptionsFor(channel),
+          tls: channelTls && tlsOptionsFor(channel, channelTls),
           logger: log.child({ channel: channel.name }),
+          onAnswerWritten: metrics.ackLatency(channel.name),
         },
         {
           onFrame: (payload, conn) => intake.handleFrame(payload, { remote: conn.remote, connectionId: String(conn.id) }),
@@ -211,20 +243,37 @@ async function wire(
       );
       await listener.start();
       listeners.set(channel.name, listener);
+      if (channel.source.tls) {
+        certificates.add({ name: `mllp:${channel.name}`, files: channel.source.tls, install: (c) => listener.setTlsCredentials(c) });
+      }
       // Listeners stop first (cleanups run in reverse): no new frames, in-flight ACKs drained.
       cleanups.push(() => listener.stop(5000));
       log.info('channel listening', { channel: channel.name, host: channel.source.host, port: listener.address().port });
     }
   }
 
+  const alerts = startAlerts(config, log, channels, store, queueConnection, cleanups);
+  metrics.watch({ activeAlerts: () => alerts.active() });
+
   let http: FastifyInstance | undefined;
   if (config.httpPort >= 0) {
     const accounts = new Accounts({
       db: store.db, bootstrapToken: config.adminToken, allowBootstrapToken: config.allowBootstrapToken, sessionTtlMs: config.sessionTtlMs,
     });
+    const channelStatus = () => channels.map((c): ChannelStatus => {
+      const l = listeners.get(c.name);
+      return {
+        name: c.name, description: c.description,
+        state: !c.enabled ? 'disabled' : !l ? 'stopped' : l.serving ? 'listening' : 'errored',
+        host: c.source.host, port: l?.serving ? l.address().port : c.source.port, connections: l?.connectionCount ?? 0,
+        accept: [...c.accept], routes: c.routes.map((r) => ({ types: [...r.types], mapping: r.mapping })),
+      };
+    });
+    const replay = (id: string, raw: string | undefined, actor: string) => replayMessage({ store: repository, queue, logger: log }, id, raw, actor);
     http = buildAdminApp({
       logger: log,
-      security: { authenticator: accounts, accounts, audit: new AuditTrail(store.db) },
+      security: { authenticator: accounts, accounts, audit: new AuditTrail(store.db), scrapeToken: config.env.RXBRIDGE_METRICS_TOKEN || undefined },
+      observability: { metrics, alerts: () => alerts.active() },
       health: async () => {
         const [storeOk, queueDepth] = await Promise.all([
           store.ping(),
@@ -232,32 +281,49 @@ async function wire(
         ]);
         return { store: storeOk, queue: queueDepth !== undefined, queueDepth };
       },
-      channels: () => channels.map((c): ChannelStatus => {
-        const l = listeners.get(c.name);
-        return {
-          name: c.name, description: c.description,
-          state: !c.enabled ? 'disabled' : l ? 'listening' : 'stopped',
-          host: c.source.host, port: l ? l.address().port : c.source.port, connections: l?.connectionCount ?? 0,
-          accept: [...c.accept], routes: c.routes.map((r) => ({ types: [...r.types], mapping: r.mapping })),
-        };
-      }),
+      channels: channelStatus,
       counts: () => countsByChannel(store.db),
-      listMessages: (f) => listMessages(store.db, f),
+      // Patient and Rx searches match the blind index: the terms become tokens here and go no further.
+      listMessages: ({ patient, rx, code, ...f }) => listMessages(store.db, {
+        ...f, errorCode: code,
+        patientTokens: patient === undefined ? undefined : repository.search.patientTokens(patient),
+        rxTokens: rx === undefined ? undefined : repository.search.rxTokens(rx),
+      }),
       getMessage: (id) => getMessageDetail(store.db, id, bodies),
       listCharges: (f) => listCharges(store.db, f),
-      replay: (id, raw, actor) => replayMessage({ store: repository, queue }, id, raw, actor),
-      mappings: editor,
+      replay,
+      mappings: Object.assign(editor, { version: (name: string, version: number) => getMappingVersion(store.db, name, version) }),
+      console: {
+        channels: async () => channelStatus(),
+        counts: () => countsByChannel(store.db),
+        perMinute: (since) => messagesPerMinute(store.db, since),
+        lastErrors: (names) => lastErrors(store.db, names),
+        queue: () => withTimeout(queue.counts(), 1000).catch(() => null),
+        senders: async (name) => (listeners.get(name)?.connectionStats() ?? []).map((c) => ({ remote: c.remote, connectedAt: c.connectedAt, messages: c.messages })),
+        timeline: (id) => messageTimeline(store.db, id),
+        deadLetterGroups: () => deadLetterGroups(store.db),
+        replay,
+      },
       claims: claimsService(config, store, log),
-    });
+    }, { https: adminTls && config.https && adminHttpsOptions(config.https, adminTls) });
     await http.listen({ host: config.httpHost, port: config.httpPort });
     const h = http;
     cleanups.push(() => h.close());
-    log.info('admin API listening', { host: config.httpHost, port: httpPortOf(http) });
+    if (adminTls && config.https) {
+      const https = config.https;
+      // https.Server, since buildAdminApp was given `https`; setSecureContext resets what it is not given.
+      const server = h.server as unknown as import('node:https').Server;
+      certificates.add({ name: 'admin', files: https, install: (c) => server.setSecureContext(adminHttpsOptions(https, c)) });
+    }
+    log.info('admin API listening', { host: config.httpHost, port: httpPortOf(http), scheme: adminTls ? 'https' : 'http' });
   }
+  certificates.watch();
+  cleanups.push(async () => certificates.close()); // first to stop: no reload while the servers close
 
   return {
     store, repository, mappings, channels, listeners, queue, redisUrl: redis.url,
-    httpAddress: () => (http ? { host: config.httpHost, port: httpPortOf(http) } : undefined),
+    httpAddress: () => (http ? { host: config.httpHost, port: httpPortOf(http), scheme: adminTls ? 'https' : 'http' } : undefined),
+    reloadCertificates: () => certificates.reloadAll(),
     stop: stopAll,
   };
 }
@@ -293,6 +359,29 @@ async function startMappingEditor(
   return editor;
 }
 
+/**
+ * Channel alerts (src/alerts): every process evaluates them (every RXBRIDGE_ALERT_INTERVAL_MS, default 30 s) for
+ * GET /api/alerts; webhooks are posted by the process holding the Redis lease `<queue prefix>:alerts:lease`, so a
+ * deployment of several processes posts each notice once.
+ */
+function startAlerts(
+  config: EngineConfig, log: Logger, channels: ChannelPlan[], store: Store, redis: Redis, cleanups: Array<() => Promise<void>>,
+): AlertMonitor {
+  const watched = channels.flatMap((c) => (c.alerts ? [{ name: c.name, rules: c.alerts, webhook: c.alerts.webhook }] : []));
+  const intervalMs = Number(config.env.RXBRIDGE_ALERT_INTERVAL_MS) || DEFAULT_ALERT_INTERVAL_MS;
+  const lease = redisLease(redis, `${config.queuePrefix ?? 'rxb'}:alerts:lease`, 2 * intervalMs);
+  const monitor = new AlertMonitor({
+    channels: watched, log, intervalMs,
+    readings: () => channelReadings(store.db, watched.map((c) => c.name)),
+    shouldDeliver: () => withTimeout(lease.tryHold(), 1000),
+  });
+  if (watched.length > 0) {
+    monitor.start();
+    cleanups.push(() => monitor.stop());
+  }
+  return monitor;
+}
+
 /** The claims API's service: billing.yaml and the payer rules read once at start (an invalid file fails start-up). */
 function claimsService(config: EngineConfig, store: Store, log: Logger): ClaimsService {
   const billingFile = config.billingFile ?? path.resolve('billing/billing.yaml');
@@ -304,19 +393,25 @@ function claimsService(config: EngineConfig, store: Store, log: Logger): ClaimsS
   return new ClaimsService({ db: store.db, config: billing, missing: `${billingFile} not found`, payerRules });
 }
 
-/** Reads a channel's TLS files (once, at start). A missing file fails start-up naming the channel and the file. */
-function tlsOptionsFor(channel: ChannelPlan): import('node:tls').TlsOptions | undefined {
+/**
+ * Reads and checks TLS files at start (src/tls/credentials.ts). A missing file, or a key that does not belong to
+ * its certificate, fails start-up naming the server (`channel NAME`, the admin API) and the file.
+ */
+function readTlsFiles(server: string, files: import('./tls/credentials').TlsFiles): TlsCredentials {
+  try {
+    return readTlsCredentials(files);
+  } catch (err) {
+    if (err instanceof TlsFilesError) throw new Error(`${server}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A TLS channel's listener options: its files' contents and its TLS settings. */
+function tlsOptionsFor(channel: ChannelPlan, credentials: TlsCredentials): import('node:tls').TlsOptions | undefined {
   const t = channel.source.tls;
   if (!t) return undefined;
-  const read = (file: string) => {
-    try {
-      return fs.readFileSync(file);
-    } catch (err) {
-      throw new Error(`channel ${channel.name}: cannot read TLS file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  };
   return {
-    cert: read(t.cert), key: read(t.key), ca: t.ca ? read(t.ca) : undefined,
+    cert: credentials.cert, key: credentials.key, ca: credentials.ca,
     requestCert: t.requestClientCert, rejectUnauthorized: t.requestClientCert, minVersion: t.minVersion,
   };
 }

@@ -2,7 +2,8 @@
  * User accounts: who may call the API, and how they prove it. Used by the API (users-routes.ts, and as the
  * Authenticator of auth.ts) and by the CLI (src/cli/users.ts), over the store (src/store/users.ts).
  *
- * - authenticate: `Authorization: Bearer <token>`. A user token (`rxb_<id>_<secret>`, API or login session)
+ * - authenticate: `Authorization: Bearer <token>` (auth.ts passes the console's session cookie the same way,
+ *   and accepts it only for a session token). A user token (`rxb_<id>_<secret>`, API or login session)
  *   grants its user's current role while it is not expired or revoked and the user is enabled. The bootstrap
  *   token (RXBRIDGE_ADMIN_TOKEN) grants admin only while no enabled admin user exists, or always when
  *   RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN=true.
@@ -86,7 +87,7 @@ export class Accounts implements Authenticator {
 
   async authenticate(authorization: string | undefined): Promise<Authentication> {
     const match = /^Bearer +(\S+) *$/.exec(authorization ?? '');
-    if (!match) return { reason: 'missing bearer token (Authorization: Bearer <token>)' };
+    if (!match) return { reason: 'not logged in: send Authorization: Bearer <token>, or log in' };
     const token = match[1]!;
     const { bootstrapToken } = this.opts;
     if (bootstrapToken && secretsEqual(token, bootstrapToken)) return this.bootstrap();

@@ -4,26 +4,30 @@
  * /api/health and /api/login); a route without one cannot be registered. Tokens, logins and users are in
  * users-routes.ts, the audit trail in audit-routes.ts (docs/security.md).
  * Errors answer `{ error: { code, message } }` with the catalogue's HTTP status; messages never carry PHI.
- * The mappings routes (list, read, save, preview) are in mappings-routes.ts, the claims and billing routes in
- * claims-routes.ts.
+ * The mappings routes (list, read, versions, save, rollback, preview) are in mappings-routes.ts, the claims and
+ * billing routes in claims-routes.ts, the web console's dashboard, timeline and dead-letter groups in
+ * console-api-routes.ts, GET /metrics (scrape token only) and GET /api/alerts in observability-routes.ts.
  */
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { EngineError, asEngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { MESSAGE_STATUSES } from '../store/types';
 import { registerAuditRoutes, type AuditApi } from './audit-routes';
-import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
+import { actorOf, audit, hasRole, installAccessControl, principalOf, role, type AuditSink, type Authenticator } from './auth';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
+import { registerConsoleApiRoutes, type ChannelState, type ConsoleApi } from './console-api-routes';
 import { registerConsoleRoutes } from './console-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
+import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
 import { parse } from './validate';
 
 export interface ChannelStatus {
   name: string;
   description: string;
-  state: 'listening' | 'stopped' | 'disabled';
+  state: ChannelState;
   host: string;
   port: number;
   connections: number;
@@ -38,6 +42,8 @@ export interface AdminDeps {
     authenticator: Authenticator;
     accounts: AccountsApi;
     audit: AuditSink & AuditApi;
+    /** The only credential GET /metrics takes (RXBRIDGE_METRICS_TOKEN); unset = scraping refused. */
+    scrapeToken?: string;
   };
   health(): Promise<{ store: boolean; queue: boolean; queueDepth?: number }>;
   channels(): ChannelStatus[];
@@ -50,16 +56,32 @@ export interface AdminDeps {
   mappings: MappingsApi;
   /** Claims, batches, remittances and billing reports (claims-routes.ts); absent = those routes are not served. */
   claims?: ClaimsApi;
+  /** GET /metrics and GET /api/alerts (observability-routes.ts); absent = no /metrics, no alerts. */
+  observability?: ObservabilityApi;
+  /** The web console's dashboard, timelines and dead-letter groups (console-api-routes.ts). */
+  console: ConsoleApi;
 }
 
 const id = z.string().regex(/^\d{1,18}$/, 'must be a number');
 const limit = z.coerce.number().int().min(1).max(500).default(50);
+
+const dateTime = z.iso.datetime({ offset: true, message: 'must be an ISO date-time, e.g. 2026-03-01T00:00:00Z' })
+  .transform((v) => new Date(v));
 
 const messageQuery = z.strictObject({
   channel: z.string().max(100).optional(),
   status: z.enum(MESSAGE_STATUSES).optional(),
   type: z.string().regex(/^[A-Z0-9]{3}\^[A-Z0-9]{3}$/, 'must look like DFT^P03').optional(),
   controlId: z.string().max(199).optional(),
+  /** Error code (error_code), e.g. a dead-letter group's. */
+  code: z.string().regex(/^[A-Z0-9_]{1,64}$/, 'must be an error code like MAPPING_FAILED').optional(),
+  /** received_at >= from, received_at < to. */
+  from: dateTime.optional(),
+  to: dateTime.optional(),
+  /** Rx number, exactly (case-insensitive). */
+  rx: z.string().trim().min(1).max(100).optional(),
+  /** Patient id exactly, or a family-name prefix (case-insensitive); needs role operator. */
+  patient: z.string().trim().min(1).max(100).optional(),
   before: id.optional(),
   limit,
 });
@@ -76,9 +98,18 @@ type ChargeQuery = z.infer<typeof chargeQuery>;
 
 const replayBody = z.strictObject({ raw: z.string().min(1).max(10 * 1024 * 1024).optional() }).optional();
 
-export function buildAdminApp(deps: AdminDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 12 * 1024 * 1024 });
-  installAccessControl(app, { authenticator: deps.security.authenticator, audit: deps.security.audit }); // before any route
+/** How the server speaks: HTTPS when `https` is given (https-config.ts), else plain HTTP. */
+export interface AdminServerOptions {
+  https?: HttpsServerOptions;
+}
+
+export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}): FastifyInstance {
+  const options = { logger: false, bodyLimit: 12 * 1024 * 1024 } as const;
+  // With `https` app.server is an https.Server (setSecureContext reloads its certificate); the routes are the same.
+  const app = server.https ? Fastify({ ...options, https: server.https }) as unknown as FastifyInstance : Fastify(options);
+  installAccessControl(app, {
+    authenticator: deps.security.authenticator, audit: deps.security.audit, scrapeToken: deps.security.scrapeToken,
+  }); // before any route
 
   app.setErrorHandler((err, request, reply) => {
     const fastifyStatus = (err as { statusCode?: number }).statusCode;
@@ -96,6 +127,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   });
 
   registerConsoleRoutes(app);
+  registerObservabilityRoutes(app, deps.observability ?? {});
 
   app.register(async (api) => {
     api.get('/api/channels', role('viewer'), async () => {
@@ -105,7 +137,12 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
 
     api.get('/api/messages', role('viewer'), async (req) => {
       const q = parse(messageQuery, req.query, 'query');
+      if (q.patient !== undefined && !hasRole(principalOf(req).role, 'operator')) {
+        throw new EngineError('FORBIDDEN', 'searching by patient needs role operator or higher');
+      }
       const messages = await deps.listMessages(q);
+      // The term is patient data: the trail records that a patient search ran, and what it returned, not the term.
+      if (q.patient !== undefined) await audit(req, 'message.search', undefined, { byPatient: true, ids: messages.map((m) => String((m as { id: unknown }).id)) });
       return { messages, next: nextCursor(messages, q.limit) };
     });
 
@@ -120,6 +157,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     api.get('/api/dead-letters', role('operator'), async (req) => {
       const q = parse(messageQuery.omit({ status: true }), req.query, 'query');
       const messages = await deps.listMessages({ ...q, status: 'error' });
+      if (q.patient !== undefined) await audit(req, 'message.search', undefined, { byPatient: true, ids: messages.map((m) => String((m as { id: unknown }).id)) });
       return { deadLetters: messages, next: nextCursor(messages, q.limit) };
     });
 
@@ -137,6 +175,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
       return { charges, next: nextCursor(charges, q.limit) };
     });
 
+    registerConsoleApiRoutes(api, deps.console);
     registerMappingRoutes(api, deps.mappings);
     if (deps.claims) registerClaimsRoutes(api, deps.claims);
     registerUserRoutes(api, deps.security.accounts);

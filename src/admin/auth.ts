@@ -6,20 +6,33 @@
  * `api.get(url, role('operator'), handler)`, i.e. `config: { role }` — or `role('public')`. installAccessControl
  * must run before any route is added: its onRoute hook throws for a route that declares no role (start-up
  * fails, naming the route), so no route exists without a rule. Its onRequest hook (before the body is read)
- * authenticates the bearer token and answers 401 UNAUTHORIZED (no or bad token) or 403 FORBIDDEN (role too
- * low); the handler finds the caller in `req.principal`.
+ * authenticates the caller and answers 401 UNAUTHORIZED (no or bad token) or 403 FORBIDDEN (role too low);
+ * the handler finds the caller in `req.principal`.
+ *
+ * Credentials, in this order: the `Authorization: Bearer` header; else the `rxb_session` cookie of the web
+ * console (session-cookies.ts), which must hold a login session token. A request authenticated by the cookie
+ * with an unsafe method (POST, PUT, PATCH, DELETE) must also send `X-CSRF-Token` matching the session, else
+ * 403 CSRF. Bearer requests need no CSRF token: browsers never send that header on their own.
+ *
+ * The metrics scrape (`GET /metrics`) declares `role('scrape')`: it takes no user at all, only the dedicated scrape
+ * token (`RXBRIDGE_METRICS_TOKEN`, passed as `scrapeToken`) as a Bearer token — compared in constant time —, and
+ * answers 401 UNAUTHORIZED to anything else, a user's token included, and to everyone while no scrape token is set.
+ * So the credential a metrics system holds opens counts and nothing that could hold patient data.
  *
  * `audit(req, action, target, detail)` appends to the audit trail as the caller. `detail` must never hold
  * patient data: ids, counts, names of things, reasons.
  */
+import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EngineError } from '../core/errors';
 import type { AuditEntry } from '../store/audit';
 import type { AuditDetail } from '../store/audit-chain';
+import { CSRF_HEADER, SESSION_COOKIE, csrfMatches, isUnsafeMethod, readCookie } from './session-cookies';
 
 export const ROLES = ['viewer', 'operator', 'billing', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-export type RouteRole = Role | 'public';
+/** `public`: anyone; `scrape`: the metrics scrape token only (see above). */
+export type RouteRole = Role | 'public' | 'scrape';
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -48,7 +61,10 @@ export interface Principal {
 export type Authentication = { principal: Principal } | { reason: string };
 
 export interface Authenticator {
-  /** Resolves an Authorization header; `reason` (no PHI, no secret) explains a refusal. */
+  /**
+   * Resolves an Authorization header (`Bearer <token>`; the session cookie's token is passed the same way);
+   * `reason` (no PHI, no secret) explains a refusal.
+   */
   authenticate(authorization: string | undefined): Promise<Authentication>;
 }
 
@@ -91,7 +107,9 @@ export function routeRules(app: FastifyInstance): readonly RouteRule[] {
   return rules;
 }
 
-export function installAccessControl(app: FastifyInstance, deps: { authenticator: Authenticator; audit: AuditSink }): void {
+export function installAccessControl(
+  app: FastifyInstance, deps: { authenticator: Authenticator; audit: AuditSink; scrapeToken?: string },
+): void {
   const rules: RouteRule[] = [];
   rulesOf.set(app, rules);
   app.decorate('auditSink', deps.audit);
@@ -100,8 +118,8 @@ export function installAccessControl(app: FastifyInstance, deps: { authenticator
   app.addHook('onRoute', (route) => {
     const declared = (route.config as { role?: unknown } | undefined)?.role;
     const methods = [route.method].flat().map(String);
-    if (declared !== 'public' && !isRole(declared)) {
-      throw new Error(`route ${methods.join(',')} ${route.url} declares no role: add role('public'|${ROLES.map((r) => `'${r}'`).join('|')}) `
+    if (declared !== 'public' && declared !== 'scrape' && !isRole(declared)) {
+      throw new Error(`route ${methods.join(',')} ${route.url} declares no role: add role('public'|'scrape'|${ROLES.map((r) => `'${r}'`).join('|')}) `
         + 'to its options (src/admin/auth.ts)');
     }
     for (const method of methods) rules.push({ method, url: route.url ?? route.path, role: declared });
@@ -110,9 +128,27 @@ export function installAccessControl(app: FastifyInstance, deps: { authenticator
   app.addHook('onRequest', async (req) => {
     const need = req.routeOptions.config?.role;
     if (need === 'public' || (need === undefined && req.is404)) return;
+    if (need === 'scrape') {
+      if (!scrapeTokenMatches(req.headers.authorization, deps.scrapeToken)) {
+        throw refusal('UNAUTHORIZED', deps.scrapeToken
+          ? 'this route takes the metrics scrape token (RXBRIDGE_METRICS_TOKEN) as a Bearer token'
+          : 'metrics scraping is off: set RXBRIDGE_METRICS_TOKEN and send it as a Bearer token');
+      }
+      return;
+    }
     if (!isRole(need)) throw refusal('FORBIDDEN', 'this route has no access rule');
-    const result = await deps.authenticator.authenticate(req.headers.authorization);
-    if ('reason' in result) throw refusal('UNAUTHORIZED', result.reason);
+    const header = req.headers.authorization;
+    const cookieToken = header === undefined ? readCookie(req.headers.cookie, SESSION_COOKIE) : undefined;
+    const result = await deps.authenticator.authenticate(cookieToken === undefined ? header : `Bearer ${cookieToken}`);
+    if ('reason' in result) throw refusal('UNAUTHORIZED', cookieToken === undefined ? result.reason : `session cookie: ${result.reason}; log in again`);
+    if (cookieToken !== undefined) {
+      if (result.principal.kind !== 'session') throw refusal('UNAUTHORIZED', 'the session cookie holds no login session; log in again');
+      const csrf = req.headers[CSRF_HEADER];
+      if (isUnsafeMethod(req.method) && !csrfMatches(cookieToken, Array.isArray(csrf) ? csrf[0] : csrf)) {
+        throw refusal('CSRF', 'a request authenticated by the session cookie must send the X-CSRF-Token header '
+          + 'with the value of the rxb_csrf cookie');
+      }
+    }
     if (!hasRole(result.principal.role, need)) {
       throw refusal('FORBIDDEN', `this needs role ${need} or higher; the caller has role ${result.principal.role}`);
     }
@@ -120,8 +156,15 @@ export function installAccessControl(app: FastifyInstance, deps: { authenticator
   });
 }
 
+/** True when `authorization` is `Bearer <scrapeToken>`; compared as SHA-256 digests, in constant time. */
+function scrapeTokenMatches(authorization: string | undefined, scrapeToken: string | undefined): boolean {
+  if (!scrapeToken || !authorization?.startsWith('Bearer ')) return false;
+  const digest = (text: string) => crypto.createHash('sha256').update(text).digest();
+  return crypto.timingSafeEqual(digest(authorization.slice('Bearer '.length)), digest(scrapeToken));
+}
+
 /** An EngineError that also carries its HTTP status, so any Fastify error handler answers 401/403 rightly. */
-function refusal(code: 'UNAUTHORIZED' | 'FORBIDDEN', message: string): EngineError {
+function refusal(code: 'UNAUTHORIZED' | 'FORBIDDEN' | 'CSRF', message: string): EngineError {
   const err = new EngineError(code, message);
   return Object.assign(err, { statusCode: err.spec.http });
 }

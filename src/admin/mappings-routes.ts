@@ -1,11 +1,13 @@
 /**
  * The mappings API (registered by app.ts inside its bearer-token scope): list, read with versions, save
- * (validate → version + file + live swap + notice to every engine process) and preview (live vs candidate on
- * stored messages). The logic is MappingEditor's (src/mappings/editor.ts); these routes check input and shape
- * answers.
+ * (validate → version + file + live swap + notice to every engine process), the saved versions and their texts,
+ * rollback (an older version's text saved again as a new version, the same path as a save) and preview (live vs
+ * candidate on stored messages). The logic is MappingEditor's (src/mappings/editor.ts); these routes check input
+ * and shape answers.
  *
- * Access (auth.ts): reading mappings needs role operator; saving and previewing need admin (a preview shows the
- * records of stored messages: patient data). Saves and previews are audited (mapping.save, mapping.preview).
+ * Access (auth.ts): reading mappings and their versions needs role operator; saving, rolling back and previewing
+ * need admin (a preview shows the records of stored messages: patient data). Saves, rollbacks and previews are
+ * audited (mapping.save with `rollbackOf` for a rollback, mapping.preview).
  *
  * A mapping that does not validate answers 422 `{ error: { code: 'CONFIG_INVALID', message, issues: [{ line,
  * col, reason }] } }` (the envelope every error of this API has, plus the issues); nothing is changed.
@@ -15,15 +17,32 @@ import { z } from 'zod';
 import { ConfigError } from '../core/config-file';
 import type { MappingEditor } from '../mappings/editor';
 import { PREVIEW_MAX_MESSAGES } from '../mappings/editor';
+import { EngineError } from '../core/errors';
 import { actorOf, audit, role } from './auth';
 import { parse } from './validate';
 
-export type MappingsApi = Pick<MappingEditor, 'list' | 'get' | 'save' | 'preview'>;
+/** A saved version of a mapping, with its text (src/store/mapping-versions.ts). */
+export interface StoredMappingVersion {
+  version: number;
+  sha256: string;
+  actor: string | null;
+  createdAt: Date;
+  content: string;
+}
+
+export type MappingsApi = Pick<MappingEditor, 'list' | 'get' | 'save' | 'preview'> & {
+  /** The saved version `version` of mapping `name`, or undefined when there is none. */
+  version(name: string, version: number): Promise<StoredMappingVersion | undefined>;
+};
 
 /** Largest mapping text accepted (the shipped ones are a few KiB). */
 const MAX_MAPPING_BYTES = 1024 * 1024;
 
-const nameParams = z.strictObject({ name: z.string().max(100).regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes') });
+const mappingName = z.string().max(100).regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes');
+const nameParams = z.strictObject({ name: mappingName });
+const versionNumber = z.coerce.number().int().min(1).max(1_000_000_000);
+const versionParams = z.strictObject({ name: mappingName, version: versionNumber });
+const rollbackBody = z.strictObject({ version: z.number().int().min(1).max(1_000_000_000) });
 const content = z.string().max(MAX_MAPPING_BYTES);
 const saveBody = z.union([content, z.strictObject({ content })]);
 const previewBody = z.strictObject({
@@ -53,6 +72,35 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
   api.get('/api/mappings/:name', role('operator'), async (req) => {
     const { name } = parse(nameParams, req.params, 'mapping name');
     return mappings.get(name);
+  });
+
+  api.get('/api/mappings/:name/versions', role('operator'), async (req) => {
+    const { name } = parse(nameParams, req.params, 'mapping name');
+    const detail = await mappings.get(name);
+    return { name, version: detail.version, versions: detail.versions };
+  });
+
+  api.get('/api/mappings/:name/versions/:version', role('operator'), async (req) => {
+    const { name, version } = parse(versionParams, req.params, 'mapping version');
+    const saved = await mappings.version(name, version);
+    if (!saved) throw new EngineError('NOT_FOUND', `mapping ${name} has no version ${version}`);
+    return { name, ...saved };
+  });
+
+  api.post('/api/mappings/:name/rollback', role('admin'), async (req, reply) => {
+    const { name } = parse(nameParams, req.params, 'mapping name');
+    const { version } = parse(rollbackBody, req.body ?? undefined, 'body');
+    const old = await mappings.version(name, version);
+    if (!old) throw new EngineError('NOT_FOUND', `mapping ${name} has no version ${version}`);
+    try {
+      const saved = await mappings.save(name, old.content, actorOf(req));
+      await audit(req, 'mapping.save', { type: 'mapping', id: name }, { version: saved.version, sha256: saved.sha256, rollbackOf: version });
+      return { ...saved, rolledBackTo: version };
+    } catch (err) {
+      // A version saved under an older engine may no longer validate (a function or key removed since).
+      if (err instanceof ConfigError) return invalidMapping(reply, name, err);
+      throw err;
+    }
   });
 
   api.put('/api/mappings/:name', role('admin'), async (req, reply) => {

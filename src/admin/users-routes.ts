@@ -3,7 +3,10 @@
  *   POST   /api/login {username, password}   public → 200 {token, tokenId, expiresAt, username, role};
  *                                             401 wrong name or password (one answer for every cause);
  *                                             429 LOGIN_LOCKED after 5 failures in a row (Retry-After)
- *   POST   /api/logout                        viewer: revokes the token of the request
+ *          {username, password, cookie: true} the web console: the session token goes into the HttpOnly
+ *                                             `rxb_session` cookie (and `rxb_csrf` beside it), not into the body
+ *                                             → 200 {tokenId, expiresAt, username, role} (session-cookies.ts)
+ *   POST   /api/logout                        viewer: revokes the token of the request, clears both cookies
  *   GET    /api/me                            viewer: who the token belongs to and its role
  *   GET    /api/users                         admin
  *   POST   /api/users {username, password, role}                       admin → 201
@@ -18,6 +21,7 @@ import { z } from 'zod';
 import { EngineError } from '../core/errors';
 import type { Accounts } from './accounts';
 import { ROLES, audit, auditAs, principalOf, role } from './auth';
+import { cameOverHttps, clearedSessionCookies, sessionCookies } from './session-cookies';
 import { parse } from './validate';
 
 export type AccountsApi = Pick<Accounts,
@@ -25,7 +29,7 @@ export type AccountsApi = Pick<Accounts,
 
 const username = z.string().min(1).max(64);
 const password = z.string().min(1).max(1024);
-const loginBody = z.strictObject({ username, password });
+const loginBody = z.strictObject({ username, password, cookie: z.boolean().optional() });
 const newUserBody = z.strictObject({ username, password, role: z.enum(ROLES) });
 const userChangeBody = z.strictObject({
   role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), password: password.optional(), unlock: z.literal(true).optional(),
@@ -44,7 +48,14 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
     const target = outcome.user ? { type: 'user', id: outcome.user.username } : undefined;
     switch (outcome.kind) {
       case 'ok':
-        await auditAs(req, { actor: outcome.user.username, role: outcome.user.role }, 'login.success', target, { tokenId: outcome.tokenId });
+        await auditAs(req, { actor: outcome.user.username, role: outcome.user.role }, 'login.success', target,
+          { tokenId: outcome.tokenId, ...(body.cookie ? { cookie: true } : {}) });
+        if (body.cookie) {
+          // The token stays out of the body: page scripts never see it (HttpOnly cookie).
+          const maxAge = (outcome.expiresAt.getTime() - Date.now()) / 1000;
+          reply.header('set-cookie', sessionCookies(outcome.token, maxAge, cameOverHttps(req)));
+          return { tokenId: outcome.tokenId, expiresAt: outcome.expiresAt, username: outcome.user.username, role: outcome.user.role };
+        }
         return { token: outcome.token, tokenId: outcome.tokenId, expiresAt: outcome.expiresAt, username: outcome.user.username, role: outcome.user.role };
       case 'locked': {
         await auditAs(req, { actor: outcome.user.username, role: null }, outcome.justLocked ? 'login.failure' : 'login.locked', target,
@@ -64,7 +75,7 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
     const principal = principalOf(req);
     await accounts.logout(principal);
     await audit(req, 'logout', principal.tokenId ? { type: 'token', id: principal.tokenId } : undefined);
-    return reply.status(204).send();
+    return reply.status(204).header('set-cookie', clearedSessionCookies(cameOverHttps(req))).send();
   });
 
   api.get('/api/me', role('viewer'), async (req) => {

@@ -14,7 +14,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MllpDecoder, frame } from '../mllp/decoder';
 import { BENCH_PATIENTS, dftP03, prng } from './messages';
-import type { ChildMessage, ClosedLoopRun, ConnectCommand, PacedRun, ParentMessage, PhaseResult } from './protocol';
+import type { ChildMessage, ClosedLoopRun, ConnectCommand, PacedRun, ParentMessage, PhaseResult, SecondStats } from './protocol';
 import { Samples } from './stats';
 
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -48,6 +48,8 @@ interface PhaseState {
   ackedInWindow: number;
   chargeLines: number;
   latency: Samples;
+  /** With a series: answers of the current second (reused), that second's index, and the finished seconds. */
+  series?: { start: number; second: number; current: Samples; done: SecondStats[] };
   /** Called after each answer (closed loop refills, drain checks). */
   onAnswer: (conn: Conn) => void;
 }
@@ -107,6 +109,11 @@ function onAnswer(c: Conn, payload: Buffer): void {
     p.naks++;
   }
   p.latency.add(now - entry.sentAt);
+  if (p.series) {
+    const second = Math.floor((now - p.series.start) / 1000);
+    while (p.series.second < second) closeSecond(p.series);
+    p.series.current.add(now - entry.sentAt);
+  }
   p.onAnswer(c);
 }
 
@@ -133,6 +140,14 @@ async function connectAll(cmd: ConnectCommand): Promise<void> {
     socket.once('error', (err) => reject(err));
     socket.once('close', () => fail(`connection ${index} closed by the server`));
   })));
+}
+
+/** Ends the current second of a series: its count and p99 are kept, its samples dropped. */
+function closeSecond(series: NonNullable<PhaseState['series']>): void {
+  const { count, p99 } = series.current.summary();
+  series.done.push({ count, p99 });
+  series.current.clear();
+  series.second++;
 }
 
 function newPhase(seconds: number, onAns: (c: Conn) => void): PhaseState {
@@ -192,6 +207,7 @@ async function runClosed(cmd: ClosedLoopRun): Promise<PhaseResult> {
 async function runPaced(cmd: PacedRun): Promise<PhaseResult> {
   const cpu = process.cpuUsage();
   const p = newPhase(cmd.seconds, () => undefined);
+  if (cmd.series) p.series = { start: performance.now(), second: 0, current: new Samples(), done: [] };
   phase = p;
   const lateness = new Samples();
   let skipped = 0;
@@ -226,7 +242,8 @@ async function runPaced(cmd: PacedRun): Promise<PhaseResult> {
   const drained = await finishPhase(p, () => pacing === 0);
   p.sending = false;
   phase = undefined;
-  return result(cmd.phase, p, startedAtEpochMs, cmd.seconds, drained, cpu, { lateness: lateness.summary(), skipped });
+  if (p.series && p.series.current.count > 0) closeSecond(p.series);
+  return result(cmd.phase, p, startedAtEpochMs, cmd.seconds, drained, cpu, { lateness: lateness.summary(), skipped, series: p.series?.done });
 }
 
 async function handle(msg: ParentMessage): Promise<void> {

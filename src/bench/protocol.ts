@@ -37,6 +37,14 @@ export interface PacedRun {
   seconds: number;
   /** Per connection; a due message is skipped (and counted) while this many are unanswered. */
   maxInFlight: number;
+  /** Also report the ACK latency of each second of the phase (by when the answer arrived). */
+  series?: boolean;
+}
+
+/** The answers that arrived in one second of a phase: how many, and their p99 send → ACK time (ms). */
+export interface SecondStats {
+  count: number;
+  p99: number;
 }
 
 export type ParentMessage = ConnectCommand | ClosedLoopRun | PacedRun | { type: 'close' };
@@ -70,6 +78,8 @@ export interface PhaseResult {
   lateness?: Summary;
   /** Paced mode: due messages not sent because maxInFlight was reached. */
   skipped: number;
+  /** Paced mode with `series`: one entry per second from the phase's start, until its last answer. */
+  series?: SecondStats[];
   /** FT1 lines in the AA-answered messages (= charges expected end to end). */
   chargeLines: number;
   /** False when some messages were still unanswered when the drain timeout ran out. */

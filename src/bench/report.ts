@@ -5,7 +5,9 @@
  */
 import type { MachineInfo } from './infra';
 import type { BillingBenchResult } from './billing';
+import type { ConsoleBenchResult } from './console';
 import type { MappingBenchResult } from './mapping';
+import type { OverloadResult } from './overload';
 import type { Summary } from './protocol';
 
 export type Kind = 'echo' | 'ingest' | 'e2e' | 'latency';
@@ -67,6 +69,10 @@ export interface BenchReport {
   mapping?: MappingBenchResult[];
   /** Claims built + scrubbed + written, and 835 reconciliation, on one core (the `billing` scenario; no services). */
   billing?: BillingBenchResult;
+  /** Ten minutes at 3 × capacity, then normal load (the `overload` scenario). */
+  overload?: OverloadResult;
+  /** The web console's data APIs at 100,000 stored messages (the `console` scenario). */
+  console?: ConsoleBenchResult;
   /** Scenarios that could not be completed (the run goes on with the next one). */
   failures: Array<{ scenario: string; error: string }>;
   targets?: TargetCheck[];
@@ -78,7 +84,8 @@ export interface TargetCheck {
   met: boolean | undefined;
 }
 
-export const TARGETS = { dftParseMapPerSec: 20_000, claimsPerSec: 10_000, remitClaimsPerSec: 5000, ingestPerSec: 3000, e2ePerSec: 1500, ackP99Ms: 25, offeredPerSec: 1000, sustainedSeconds: 60 };
+export const TARGETS = { dftParseMapPerSec: 20_000, claimsPerSec: 10_000, remitClaimsPerSec: 5000, ingestPerSec: 3000, e2ePerSec: 1500, ackP99Ms: 25, offeredPerSec: 1000, sustainedSeconds: 60,
+  overloadRssMb: 512, overloadRecoverySeconds: 30, overloadSeconds: 600 };
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -148,6 +155,44 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
       measured: `p99 ${ms(lat.ackLatency.p99)} ms (p50 ${ms(lat.ackLatency.p50)}, max ${ms(lat.ackLatency.max)}) at ${n(lat.msgPerSec)} msg/s acked${short}`,
       met: lat.ackLatency.p99 <= TARGETS.ackP99Ms && offeredMet,
     });
+  }
+  const o = r.overload;
+  if (o) {
+    const shortRun = o.seconds < TARGETS.overloadSeconds ? ` (run of ${o.seconds} s, not ${TARGETS.overloadSeconds} s)` : '';
+    checks.push({
+      target: `overload: RSS < ${TARGETS.overloadRssMb} MB at ${n(o.offeredPerSec)} msg/s offered (issue 7)`,
+      measured: `max RSS ${n(o.rssMb.max)} MB over ${o.seconds} s (start ${n(o.rssMb.start)}, end ${n(o.rssMb.end)})${shortRun}`,
+      met: o.rssMb.max < TARGETS.overloadRssMb && o.complete && o.charges === o.expectedCharges && shortRun === '',
+    });
+    checks.push({
+      target: `overload: normal ACK latency within ${TARGETS.overloadRecoverySeconds} s after it stops (issue 7)`,
+      measured: o.recovery.recoverySeconds === null
+        ? `not back within the ${o.recovery.series.length} s measured (p99 > ${ms(o.recovery.thresholdMs)} ms)`
+        : `${o.recovery.recoverySeconds} s (every second's p99 <= ${ms(o.recovery.thresholdMs)} ms from then on)`,
+      met: o.recovery.recoverySeconds !== null && o.recovery.recoverySeconds <= TARGETS.overloadRecoverySeconds && shortRun === '',
+    });
+  }
+  const c = r.console;
+  if (c) {
+    const dashboard = c.endpoints.filter((e) => e.name === 'dashboard');
+    const searches = c.endpoints.filter((e) => e.name !== 'dashboard');
+    const worst = (list: typeof c.endpoints) => list.reduce((a, b) => (b.p95 > a.p95 ? b : a));
+    if (dashboard.length > 0) {
+      const d = worst(dashboard);
+      checks.push({
+        target: `console: dashboard data < ${n(d.targetMs)} ms at ${n(c.messages)} messages (issue 6 acceptance 3)`,
+        measured: `p95 ${ms(d.p95)} ms (p50 ${ms(d.p50)}, max ${ms(d.max)}) over ${d.calls} calls`,
+        met: d.p95 < d.targetMs,
+      });
+    }
+    if (searches.length > 0) {
+      const w = worst(searches);
+      checks.push({
+        target: `console: message search < ${n(w.targetMs)} ms at ${n(c.messages)} messages (issue 6 acceptance 3)`,
+        measured: `slowest p95 ${ms(w.p95)} ms (${w.name}); ${searches.length} searches of ${w.calls} calls each`,
+        met: searches.every((e) => e.p95 < e.targetMs),
+      });
+    }
   }
   return checks;
 }
@@ -229,6 +274,35 @@ export function formatReport(r: BenchReport): string {
     ));
   }
 
+  const o = r.overload;
+  if (o) {
+    out.push('', `Overload (role all, ${o.connections} connections, paced, at most 1,000 unanswered per connection; `
+      + `1,000 msg/s for 30 s, then ${n(o.offeredPerSec)} msg/s for ${o.seconds} s, then 1,000 msg/s for 60 s)`);
+    out.push(table(
+      ['phase', 'offered msg/s', 'sent', 'skipped', 'ACKed msg/s', 'processed msg/s', 'ACK p50', 'ACK p99', 'ACK max'],
+      [
+        ['baseline', '1,000', '-', '-', n(o.baseline.msgPerSec), '-', ms(o.baseline.latency.p50), ms(o.baseline.latency.p99), ms(o.baseline.latency.max)],
+        ['overload', n(o.offeredPerSec), n(o.overload.sent), n(o.overload.skipped), n(o.overload.ackedPerSec), n(o.overload.processedPerSec),
+          ms(o.overload.latency.p50), ms(o.overload.latency.p99), ms(o.overload.latency.max)],
+        ['recovery', '1,000', '-', '-', '-', '-', ms(o.recovery.latency.p50), ms(o.recovery.latency.p99), ms(o.recovery.latency.max)],
+      ],
+    ));
+    out.push(`RSS (MB): start ${n(o.rssMb.start)}, max ${n(o.rssMb.max)}, end ${n(o.rssMb.end)}; every 10 s: ${o.rssMb.everyTenSeconds.join(' ')}`);
+    out.push(`recovery: ${o.recovery.recoverySeconds === null ? 'not within the phase' : `${o.recovery.recoverySeconds} s`} `
+      + `(p99 per second <= ${ms(o.recovery.thresholdMs)} ms); recovery p99 per second: ${o.recovery.series.map((x) => ms(x.p99)).join(' ')}`);
+    out.push(`all processed: ${o.complete}; charges ${n(o.charges)}/${n(o.expectedCharges)}; engine log warnings ${o.engineWarnings}`);
+  }
+
+  const c = r.console;
+  if (c) {
+    out.push('', `Web console APIs over HTTP at ${n(c.messages)} stored messages (seeded in ${c.seedSeconds} s; `
+      + 'admin token; 3 warm-up calls, then calls one after another; ms)');
+    out.push(table(
+      ['call', 'rows', 'p50', 'p95', 'max', 'target'],
+      c.endpoints.map((e) => [e.name, String(e.rows), ms(e.p50), ms(e.p95), ms(e.max), `< ${n(e.targetMs)}`]),
+    ));
+  }
+
   const problems = r.scenarios.filter((s) => s.naks > 0 || !s.drained || (s.engineWarnings ?? 0) > 0
     || (s.e2e && (!s.e2e.complete || s.e2e.charges !== s.e2e.expectedCharges)));
   if (problems.length > 0) out.push('');
@@ -243,7 +317,7 @@ export function formatReport(r: BenchReport): string {
   const checks = checkTargets(r);
   r.targets = checks;
   if (checks.length > 0) {
-    out.push('', 'Targets (issue 2 acceptance 6, issue 3 acceptance 4, issue 4 acceptance 5)');
+    out.push('', 'Targets (issue 2 acceptance 6, issue 3 acceptance 4, issue 4 acceptance 5, issue 6 acceptance 3, issue 7 acceptance 4)');
     out.push(table(['target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '-' : c.met ? 'MET' : 'MISSED'])));
   }
   return out.join('\n');

@@ -13,12 +13,16 @@
  *              no services.
  * 4. latency — role 'all' with a paced open-loop sender (4 connections, one message every 4 ms each =
  *              1,000 msg/s offered, pipelined so a slow ACK does not slow the sending): ACK p50/p99/max.
+ * 5. overload — role 'all', 3 × capacity offered for 10 minutes between two phases of normal load: RSS and
+ *              the time back to normal ACK latency (./overload.ts).
+ * 6. console — the web console's data APIs over HTTP at 100,000 seeded messages: dashboard, message search by
+ *              status, channel + dates, Rx number, patient, and a 10th keyset page; p50/p95 (./console.ts).
  *
  * The load generator (./generator.ts) runs in a separate process (child_process.fork), so sender and engine are
  * on different processes as in production; both share this machine's cores with Postgres and Redis.
  *
  * Environment: BENCH_SECONDS (measured seconds per run, default 60), BENCH_WARMUP_SECONDS (default
- * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,billing,echo,ingest,e2e,latency), BENCH_RESULTS
+ * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,billing,echo,ingest,e2e,latency,overload,console), BENCH_CONSOLE_MESSAGES (messages seeded for the console scenario, default 100,000), BENCH_OVERLOAD_SECONDS (default 600), BENCH_OVERLOAD_RATE (msg/s offered; default 3 × the run's best end-to-end rate, or 3 × 3,500), BENCH_RESULTS
  * (JSON output path, default ./bench-results.json), BENCH_PG_ADMIN_URL, BENCH_REDIS_URL (see ./infra.ts), BENCH_CODE
  * (names the code measured when the run is not in a git checkout), BENCH_PATIENTS (patients the messages are
  * spread over, default 1000; for experiments).
@@ -26,20 +30,19 @@
  * SIGINT/SIGTERM, the scenario in progress still drops its database and deletes its Redis keys (the generator
  * exits by itself when its parent goes).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogger, silentLogger } from '../core/logger';
+import { silentLogger } from '../core/logger';
 import { buildAck, newControlId } from '../hl7/ack';
 import { peekMsh } from '../hl7/peek';
-import { startEngine, type Engine, type EngineRole } from '../main';
+import type { EngineRole } from '../main';
 import { MllpListener } from '../mllp/listener';
 import { benchBilling } from './billing';
+import { benchConsole } from './console';
 import { benchOneMapping, mappingWorkloads } from './mapping';
-import type { Outcome } from '../pipeline/process';
-import {
-  Generator, REDIS_URL, createDatabase, deleteRedisPrefix, freePort, gitState, machineCpu, machineInfo, tempProject, type MachineInfo,
-} from './infra';
+import { runOverload } from './overload';
+import { databaseCounts, openBenchEngine, withTimeout } from './bench-engine';
+import { Generator, gitState, machineCpu, machineInfo, type MachineInfo } from './infra';
 import type { ParentMessage, PhaseResult } from './protocol';
 import { formatReport, type BenchReport, type ScenarioResult, type E2eStats, type Kind } from './report';
 
@@ -47,13 +50,15 @@ type RunCommand = Extract<ParentMessage, { type: 'run' }>;
 
 const SECONDS = positive(process.env.BENCH_SECONDS, 60);
 const WARMUP = positive(process.env.BENCH_WARMUP_SECONDS, Math.min(5, Math.max(1, Math.round(SECONDS / 10))));
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'map,billing,echo,ingest,e2e,latency').split(',').map((s) => s.trim()).filter(Boolean));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'map,billing,echo,ingest,e2e,latency,overload,console').split(',').map((s) => s.trim()).filter(Boolean));
 const RESULTS = path.resolve(process.env.BENCH_RESULTS ?? 'bench-results.json');
 /** Window (messages in flight per connection) for the throughput runs. */
 const WINDOW = 32;
 /** How long the pipeline may take to finish the backlog after the sender stops. */
 const DRAIN_TIMEOUT_S = Math.max(60, 4 * SECONDS);
-const ENGINE_STOP_TIMEOUT_MS = 30_000;
+/** The overload scenario: seconds at the high rate, and the rate (default 3 × this run's best end-to-end rate). */
+const OVERLOAD_SECONDS = positive(process.env.BENCH_OVERLOAD_SECONDS, 600);
+const OVERLOAD_CAPACITY_DEFAULT = 3_500; // end to end, 1 connection, 2026-12-01 (docs/benchmarks.md)
 
 function positive(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -118,20 +123,6 @@ function cpuProbe(): CpuProbe {
   };
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); });
-  try {
-    return await Promise.race([p, t]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Runs warm-up then the measured phase on a fresh generator connected to `port`. */
 async function drive(plan: Plan, port: number, between?: (warm: PhaseResult) => Promise<void>): Promise<{ warm: PhaseResult; run: PhaseResult; cpu: ReturnType<CpuProbe['stop']> }> {
   const gen = new Generator();
@@ -176,31 +167,6 @@ async function runEcho(plan: Plan): Promise<ScenarioResult> {
   }
 }
 
-/** Counts of pipeline outcomes, and when the last message was processed (its charges committed). */
-class OutcomeTracker {
-  processed = 0;
-  lastProcessedAt = 0;
-  readonly kinds: Record<string, number> = {};
-
-  readonly hook = (_id: string, outcome: Outcome): void => {
-    this.kinds[outcome.kind] = (this.kinds[outcome.kind] ?? 0) + 1;
-    if (outcome.kind === 'processed') {
-      this.processed++;
-      this.lastProcessedAt = Date.now();
-    }
-  };
-
-  /** Resolves true once `count` messages are processed, false after timeoutMs. */
-  async waitFor(count: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.processed < count) {
-      if (Date.now() > deadline) return false;
-      await sleep(20);
-    }
-    return true;
-  }
-}
-
 /** Remarks from clean-up, printed after the scenario's progress line. */
 const notes: string[] = [];
 
@@ -215,34 +181,13 @@ function abort(code: number, why: string): void {
 }
 
 async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> {
-  const db = await createDatabase();
-  const project = tempProject();
-  const prefix = `rxbbench-${crypto.randomBytes(4).toString('hex')}`;
-  const logStream = fs.createWriteStream(project.logFile);
-  const tracker = new OutcomeTracker();
-  const dropState = async (): Promise<void> => {
-    await db.drop().catch((err) => notes.push(`drop database: ${(err as Error).message}`));
-    await deleteRedisPrefix(prefix).catch((err) => notes.push(`redis clean-up: ${(err as Error).message}`));
-  };
-  const onAbort = async (): Promise<void> => {
-    await dropState();
-    project.cleanup();
-  };
-  pendingCleanups.add(onAbort);
-  let engine: Engine | undefined;
+  // Ingest has no worker, so its backlog only grows: backpressure is off there (it measures intake alone);
+  // end to end runs with the engine's default backpressure, as in production.
+  const bench = await openBenchEngine(role, role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {}, pendingCleanups, notes);
+  const { engine, port, tracker } = bench;
   let result: ScenarioResult | undefined;
   let sampler: NodeJS.Timeout | undefined;
   try {
-    const port = await freePort();
-    engine = await withTimeout(startEngine({
-      channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
-      databaseUrl: db.url, redisUrl: REDIS_URL, httpHost: '127.0.0.1', httpPort: -1,
-      // Ingest has no worker, so its backlog only grows: backpressure is off there (it measures intake alone);
-      // end to end runs with the engine's default backpressure, as in production.
-      env: { MLLP_PORT: String(port), MLLP_HOST: '127.0.0.1', ...(role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {}) }, role,
-      logger: createLogger({ stream: logStream, level: 'info' }), queuePrefix: prefix, onOutcome: tracker.hook,
-    }), 30_000, 'engine start');
-
     const e2e = role === 'all';
     // Processed-count samples (wall clock, count) during the measured phase: backlog at the end of sending.
     const timeline: Array<[number, number]> = [];
@@ -276,32 +221,8 @@ async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> 
     return result;
   } finally {
     clearInterval(sampler);
-    if (engine) await withTimeout(engine.stop(), ENGINE_STOP_TIMEOUT_MS, 'engine stop').catch((err) => notes.push(`engine stop: ${(err as Error).message}`));
-    await new Promise<void>((resolve) => logStream.end(resolve));
-    const warnings = countWarnings(project.logFile);
+    const warnings = await bench.close();
     if (result) result.engineWarnings = warnings;
-    if (warnings > 0) notes.push(`the engine logged ${warnings} warning/error lines (kept in ${project.logFile})`);
-    else project.cleanup();
-    pendingCleanups.delete(onAbort);
-    await dropState();
-  }
-}
-
-async function databaseCounts(engine: Engine): Promise<{ statuses: Record<string, number>; charges: number }> {
-  const rows = await engine.store.db.selectFrom('messages').select((eb) => ['status', eb.fn.countAll<string>().as('n')])
-    .groupBy('status').execute();
-  const charges = await engine.store.db.selectFrom('charges').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
-  return {
-    statuses: Object.fromEntries(rows.map((r) => [String(r.status), Number(r.n)])),
-    charges: Number(charges?.n ?? 0),
-  };
-}
-
-function countWarnings(file: string): number {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).length;
-  } catch {
-    return 0;
   }
 }
 
@@ -311,7 +232,8 @@ function round1(v: number): number {
 
 async function main(): Promise<boolean> {
   const plans = PLANS.filter((p) => ONLY.has(p.kind));
-  const budgetS = 300 + plans.length * (SECONDS + WARMUP + 120) + plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S;
+  const budgetS = 300 + plans.length * (SECONDS + WARMUP + 120) + plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S
+    + (ONLY.has('overload') ? OVERLOAD_SECONDS + 900 : 0) + (ONLY.has('console') ? 600 : 0);
   const watchdog = setTimeout(() => abort(2, `exceeded its time budget of ${budgetS} s`), budgetS * 1000);
   watchdog.unref();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(130, `${signal} received`));
@@ -371,6 +293,33 @@ async function main(): Promise<boolean> {
     report.scenarios.push(result);
     const e = result.e2e ? `, end to end ${result.e2e.msgPerSec} msg/s` : '';
     console.log(`${result.msgPerSec} msg/s acked${e}, ACK p50 ${result.ackLatency.p50} ms p99 ${result.ackLatency.p99} ms (${Math.round((Date.now() - started) / 1000)} s)`);
+    for (const note of notes.splice(0)) console.log(`  note: ${note}`);
+  }
+  if (ONLY.has('overload')) {
+    const capacity = Math.max(0, ...report.scenarios.map((s) => s.e2e?.msgPerSec ?? 0)) || OVERLOAD_CAPACITY_DEFAULT;
+    const offeredPerSec = positive(process.env.BENCH_OVERLOAD_RATE, 3 * capacity);
+    const why = process.env.BENCH_OVERLOAD_RATE ? 'BENCH_OVERLOAD_RATE' : `3 x ${capacity} msg/s`;
+    process.stdout.write(`- overload: ${offeredPerSec} msg/s offered for ${OVERLOAD_SECONDS} s (${why}) ... `);
+    try {
+      const o = await runOverload({ offeredPerSec, seconds: OVERLOAD_SECONDS, pending: pendingCleanups, notes });
+      report.overload = o;
+      console.log(`max RSS ${o.rssMb.max} MB, recovery ${o.recovery.recoverySeconds ?? 'not within the phase'} s`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      console.log(`FAILED: ${message}`);
+      report.failures.push({ scenario: 'overload', error: message });
+    }
+    for (const note of notes.splice(0)) console.log(`  note: ${note}`);
+  }
+  if (ONLY.has('console')) {
+    console.log('- console: web console APIs at 100,000 stored messages ...');
+    try {
+      report.console = await benchConsole(pendingCleanups, notes, (line) => console.log(`  ${line}`));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      console.log(`  FAILED: ${message}`);
+      report.failures.push({ scenario: 'console', error: message });
+    }
     for (const note of notes.splice(0)) console.log(`  note: ${note}`);
   }
   const text = formatReport(report);

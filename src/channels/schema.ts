@@ -6,6 +6,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { isTimeZone, parseBusinessHours, type BusinessHours } from '../alerts/business-hours';
 import { deepFreeze, labelOf } from '../core/config-file';
 
 /** MSH-9 type^event as written in `accept` and `routes[].types`, e.g. ADT^A04. */
@@ -100,6 +101,40 @@ const sourceSchema = z.strictObject({
   tls: tlsSchema.optional(),
 });
 
+/**
+ * Alerts for the channel (docs/channels.md "alerts"), evaluated every 30 s by src/alerts. At least one rule;
+ * `businessHours` and `timezone` only with `silenceMinutes`.
+ */
+const alertsSchema = z
+  .strictObject({
+    silenceMinutes: intIn(1, 10_080).optional(),
+    businessHours: z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be text like "Mo-Fr 08:00-20:00"` })
+      .superRefine((text, ctx) => {
+        try {
+          parseBusinessHours(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `businessHours: ${(err as Error).message}` });
+        }
+      })
+      .optional(),
+    timezone: z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a time zone name such as Europe/Berlin` })
+      .refine(isTimeZone, { error: 'timezone must be an IANA time zone name such as America/Chicago, Europe/Berlin or UTC' })
+      .optional(),
+    deadLettersAbove: intIn(0, 1_000_000).optional(),
+    queueDepthAbove: intIn(0, 10_000_000).optional(),
+    webhook: z.url({ protocol: /^https?$/, error: 'webhook must be an http:// or https:// URL' }).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.silenceMinutes === undefined && a.deadLettersAbove === undefined && a.queueDepthAbove === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'alerts needs at least one of silenceMinutes, deadLettersAbove, queueDepthAbove' });
+    }
+    for (const key of ['businessHours', 'timezone'] as const) {
+      if (a[key] !== undefined && a.silenceMinutes === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to silenceMinutes only: set silenceMinutes or remove it` });
+      }
+    }
+  });
+
 const routeSchema = z.strictObject({
   types: z.array(messageType).min(1),
   mapping: name('mapping'),
@@ -124,6 +159,7 @@ export const channelFileSchema = z
       .prefault({}),
     routes: z.array(routeSchema).default([]),
     retention: z.strictObject({ bodiesDays: intIn(1, 36_500).optional() }).prefault({}),
+    alerts: alertsSchema.optional(),
   })
   .superRefine((ch, ctx) => {
     // Runs once every field is valid on its own (zod skips refinements of a value with errors inside).
@@ -185,11 +221,33 @@ export interface ChannelPlan {
   readonly routes: ReadonlyArray<{ readonly types: ReadonlySet<string>; readonly mapping: string }>;
   /** Message bodies of finished messages older than bodiesDays are pruned (`rxbridge retention run`); null = kept. */
   readonly retention: { readonly bodiesDays: number | null };
+  /** Alert rules (src/alerts); null = no alerts for this channel. */
+  readonly alerts: ChannelAlerts | null;
   /** The mapping name for an MSH-9 type^event such as "DFT^P03", or undefined (accepted but filtered). */
   routeFor(messageType: string): string | undefined;
 }
 
+export interface ChannelAlerts {
+  readonly silenceMinutes?: number;
+  readonly businessHours?: BusinessHours;
+  /** IANA zone of the business hours: `timezone`, else the engine's own (the TZ environment variable). */
+  readonly timeZone: string;
+  readonly deadLettersAbove?: number;
+  readonly queueDepthAbove?: number;
+  readonly webhook?: string;
+}
+
 const HOUR_MS = 3_600_000;
+
+function alertsPlan(a: z.infer<typeof alertsSchema> | undefined): ChannelAlerts | null {
+  if (!a) return null;
+  const { businessHours, timezone, ...rest } = a;
+  return {
+    ...rest,
+    ...(businessHours !== undefined ? { businessHours: parseBusinessHours(businessHours) } : {}),
+    timeZone: timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+  };
+}
 
 function resolveTls(t: z.infer<typeof tlsSchema>, dir: string) {
   return { ...t, cert: path.resolve(dir, t.cert), key: path.resolve(dir, t.key), ca: t.ca && path.resolve(dir, t.ca) };
@@ -211,6 +269,7 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     pipeline: { ...ch.pipeline },
     routes: ch.routes.map((r) => ({ types: new Set(r.types), mapping: r.mapping })),
     retention: { bodiesDays: ch.retention.bodiesDays ?? null },
+    alerts: alertsPlan(ch.alerts),
     routeFor: (messageType: string) => table.get(messageType),
   });
 }

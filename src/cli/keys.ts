@@ -7,17 +7,21 @@
  * under the current key (older keys from RXBRIDGE_ENCRYPTION_OLD_KEYS, and plain-text bodies) with the current
  * key, or opens them all to plain text when RXBRIDGE_STORE_PLAINTEXT=true. rotate can run beside a live engine
  * on Postgres (restart the engines with the new key first, so they stop writing under the old one); the
- * embedded store allows one process, so stop the engine first there. Exit codes: 0 done, 1 failed (or bodies
- * left unreadable), 2 usage. Key material is never printed except by generate.
+ * embedded store allows one process, so stop the engine first there. A rotation is recorded in the audit trail
+ * (actor `cli:<os user>`, action `keys.rotate`, target the key id rotated to; counts, never key material).
+ * Exit codes: 0 done, 1 failed (or bodies left unreadable, or the audit event not written), 2 usage. Key
+ * material is never printed except by generate.
  */
 import { parseArgs } from 'node:util';
 import { generateKeyBase64 } from '../core/crypto-box';
 import { readBodyKeySetup, type BodyKeySetup } from '../core/encryption-config';
 import { createLogger } from '../core/logger';
 import { configFromEnv } from '../main';
+import { AuditTrail } from '../store/audit';
 import { forgetRetiredKeyIds, openBodyCodec, registeredKeyIds } from '../store/bodies';
 import { DEFAULT_BATCH_SIZE, rotateBodies } from '../store/body-maintenance';
 import { openStore, type Store } from '../store/db';
+import { cliActor } from './users';
 
 export const KEYS_USAGE = `  rxbridge keys generate | status | rotate [--batch N]`;
 
@@ -49,7 +53,7 @@ export async function keysCommand(args: string[], env: Env, io: CliIo = processI
     case 'status':
       return withSetup(env, io, (setup, store) => status(setup, store, io));
     case 'rotate':
-      return withSetup(env, io, (setup, store) => rotate(setup, store, batch, io));
+      return withSetup(env, io, (setup, store) => rotate(setup, store, batch, io, cliActor(env)));
     default:
       return usage(io, sub ? `unknown keys subcommand ${sub}` : 'keys needs a subcommand');
   }
@@ -109,18 +113,23 @@ async function status(setup: BodyKeySetup, store: Store, io: CliIo): Promise<num
   return 0;
 }
 
-async function rotate(setup: BodyKeySetup, store: Store, batchSize: number, io: CliIo): Promise<number> {
+async function rotate(setup: BodyKeySetup, store: Store, batchSize: number, io: CliIo, actor: string): Promise<number> {
   const bodies = await openBodyCodec(store.db, setup, createLogger({ silent: true }), { createKey: false, register: false });
   const target = bodies.currentKeyId ?? 'plain text';
   const report = await rotateBodies(store.db, bodies, {
     batchSize, onBatch: (r) => io.err(`  ${r.rotated} bodies moved to ${target} so far`),
   });
   io.out(`rotated ${report.rotated} bodies to ${target} in ${report.batches} batches`);
+  const retired = report.unreadable > 0 ? [] : await forgetRetiredKeyIds(store.db, bodies.currentKeyId);
+  // Recorded before the outcome is reported: an unreadable body still leaves a run that changed rows.
+  await new AuditTrail(store.db).append({
+    actor, role: null, action: 'keys.rotate', targetType: 'key', targetId: bodies.currentKeyId,
+    detail: { rotated: report.rotated, unreadable: report.unreadable, batches: report.batches, toPlainText: bodies.currentKeyId === null, retiredKeyIds: retired },
+  });
   if (report.unreadable > 0) {
     io.out(`${report.unreadable} bodies could not be decrypted (BODY_UNREADABLE) and were left as they are`);
     return 1;
   }
-  const retired = await forgetRetiredKeyIds(store.db, bodies.currentKeyId);
   if (retired.length > 0) io.out(`no body uses key ${retired.join(', ')} any more: it can be removed from RXBRIDGE_ENCRYPTION_OLD_KEYS`);
   return 0;
 }

@@ -1,6 +1,6 @@
 /**
  * The `rxbridge` command.
- *   rxbridge start [--role all|listener|worker]   run the engine (env: see README)
+ *   rxbridge start [--role all|listener|worker]   run the engine (env: see README); SIGHUP reloads TLS certificates
  *   rxbridge send FILE... [--host H] [--port P]   send HL7 files over MLLP, print each ACK
  *   rxbridge replay ID... [--raw FILE]            replay messages through a running engine's API
  *   rxbridge channels check                       validate channels/ and mappings/
@@ -10,6 +10,7 @@
  *   rxbridge users … | tokens … | audit verify    users, API tokens, the audit chain (./users.ts)
  *   rxbridge keys generate | status | rotate      the message-body encryption key (./keys.ts)
  *   rxbridge retention run [--dry-run]            prune old message bodies by channel retention (./retention.ts)
+ *   rxbridge doctor                               check what the engine needs, one ok/warn/FAIL line each (./doctor.ts)
  * Returns the process exit code.
  */
 import fs from 'node:fs';
@@ -17,8 +18,10 @@ import { parseArgs } from 'node:util';
 import { loadChannels } from '../channels/load';
 import { ConfigError } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
-import { configFromEnv, startEngine, type EngineRole } from '../main';
+import { configFromEnv, startEngine, type Engine, type EngineRole } from '../main';
+import { defaultAdminUrl } from './admin-url';
 import { CODES_USAGE, codesCommand } from './codes';
+import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { mappingsTest } from './mappings-test';
 import { REMIT_USAGE, remitCommand } from './remit';
 import { USERS_USAGE, usersCommand } from './users';
@@ -36,7 +39,8 @@ ${CODES_USAGE}
 ${REMIT_USAGE}
 ${USERS_USAGE}
 ${KEYS_USAGE}
-${RETENTION_USAGE}`;
+${RETENTION_USAGE}
+${DOCTOR_USAGE}`;
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -73,6 +77,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return keysCommand(rest, env);
     case 'retention':
       return retentionCommand(rest, env);
+    case 'doctor':
+      return doctorCommand(rest, env);
     case undefined:
     case 'help':
     case '--help':
@@ -98,30 +104,42 @@ async function start(args: string[], env: Record<string, string | undefined>): P
     console.error(err instanceof ConfigError ? `rxbridge: configuration errors:\n${err.message}` : `rxbridge: ${(err as Error).message}`);
     return 1;
   }
-  const running = engine;
-  await new Promise<void>((resolve) => {
+  await serveUntilStopped(engine);
+  return 0;
+}
+
+/**
+ * Runs a started engine until SIGTERM or SIGINT (then stops it; a shutdown that takes over 20 s exits the
+ * process). SIGHUP re-reads the TLS certificates of the MLLP TLS channels and the HTTPS admin API
+ * (Engine.reloadCertificates; a bad file keeps the old certificate) instead of ending the process.
+ * `signals` is the process; tests pass their own emitter.
+ */
+export function serveUntilStopped(engine: Engine, signals: NodeJS.EventEmitter = process): Promise<void> {
+  return new Promise<void>((resolve) => {
     let stopping = false;
+    const reload = () => { engine.reloadCertificates(); };
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      signals.off('SIGHUP', reload);
       // A shutdown that cannot finish (Redis or the store gone) must not hang the process.
       const force = setTimeout(() => {
         console.error('rxbridge: shutdown did not finish in 20 s; exiting');
         process.exit(1);
       }, 20_000);
       force.unref();
-      running.stop().finally(resolve);
+      engine.stop().finally(resolve);
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    signals.on('SIGHUP', reload);
+    signals.once('SIGTERM', stop);
+    signals.once('SIGINT', stop);
   });
-  return 0;
 }
 
 async function replay(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     raw: { type: 'string' },
-    url: { type: 'string', default: `http://${env.HTTP_HOST ?? '127.0.0.1'}:${env.HTTP_PORT ?? '8080'}` } } });
+    url: { type: 'string', default: defaultAdminUrl(env) } } });
   if (positionals.length === 0) return usage('replay needs at least one message id');
   if (values.raw && positionals.length > 1) return usage('--raw applies to one message id');
   if (!env.RXBRIDGE_ADMIN_TOKEN) {

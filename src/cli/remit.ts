@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { defaultAdminUrl } from './admin-url';
 
 export const REMIT_USAGE = '  rxbridge remit FILE... [--url URL]';
 
@@ -18,7 +19,7 @@ interface RemitAnswer {
 
 export async function remitCommand(args: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
-    url: { type: 'string', default: `http://${env.HTTP_HOST ?? '127.0.0.1'}:${env.HTTP_PORT ?? '8080'}` } } });
+    url: { type: 'string', default: defaultAdminUrl(env) } } });
   if (positionals.length === 0) {
     out(`rxbridge: remit needs at least one 835 file\nusage:\n${REMIT_USAGE}`);
     return 2;

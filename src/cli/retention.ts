@@ -7,15 +7,18 @@
  * without retention are not touched. Prints one line per channel and a total with the bytes freed (an
  * estimate: the stored size of the pruned bodies). --dry-run counts without changing anything. The engine runs
  * the same pruning daily by itself; this command is for a run now (on the embedded store, stop the engine first).
- * Exit codes: 0 done, 1 failed, 2 usage.
+ * A run (not --dry-run) is recorded in the audit trail: actor `cli:<os user>`, action `retention.run`, the counts
+ * per channel (retentionAuditDetail). Exit codes: 0 done, 1 failed (also when the audit event cannot be written), 2 usage.
  */
 import { parseArgs } from 'node:util';
 import { loadChannels } from '../channels/load';
 import { ConfigError } from '../core/config-file';
 import { configFromEnv } from '../main';
-import { DEFAULT_BATCH_SIZE, pruneBodies, type RetentionPolicy } from '../store/body-maintenance';
+import { AuditTrail } from '../store/audit';
+import { DEFAULT_BATCH_SIZE, pruneBodies, retentionAuditDetail, type RetentionPolicy } from '../store/body-maintenance';
 import { openStore, type Store } from '../store/db';
 import type { CliIo } from './keys';
+import { cliActor } from './users';
 
 export const RETENTION_USAGE = `  rxbridge retention run [--dry-run] [--batch N]`;
 
@@ -47,6 +50,9 @@ export async function retentionCommand(args: string[], env: Record<string, strin
     }
     store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
     const report = await pruneBodies(store.db, policies, { batchSize, dryRun });
+    if (!dryRun) {
+      await new AuditTrail(store.db).append({ actor: cliActor(env), role: null, action: 'retention.run', detail: retentionAuditDetail(report) });
+    }
     const verb = dryRun ? 'would be pruned' : 'pruned';
     for (const c of report.channels) {
       io.out(`${c.channel}: bodies of messages finished more than ${c.bodiesDays} days ago: ${c.pruned} ${verb} (${formatBytes(c.bytes)})`);

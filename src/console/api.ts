@@ -6,7 +6,8 @@
  */
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  /** `details`: the whole `error` object of the answer (e.g. `issues` of a 422 CONFIG_INVALID). */
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -49,9 +50,9 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   const type = res.headers.get('content-type') ?? '';
   const payload: unknown = type.includes('application/json') ? await res.json() : await res.text();
   if (!res.ok) {
-    const err = (payload as { error?: { code?: string; message?: string } } | null)?.error;
+    const err = (payload as { error?: { code?: string; message?: string } & Record<string, unknown> } | null)?.error;
     if (res.status === 401) for (const l of unauthorizedListeners) l();
-    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? res.statusText);
+    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? res.statusText, err ?? {});
   }
   return payload as T;
 }

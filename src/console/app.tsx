@@ -23,7 +23,7 @@ export function App() {
   if (user === null) return <LoginPage onLogin={setUser} />;
 
   const allowed = PAGES.filter((p) => hasRole(user, p.role));
-  const page = allowed.find((p) => p.path === route.parts[0]) ?? allowed[0];
+  const page = allowed.find((p) => p.path === route.parts[0]) ?? allowed.find((p) => p.path === 'dashboard') ?? allowed[0];
   const Page = page?.component;
 
   return (

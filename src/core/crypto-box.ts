@@ -94,6 +94,15 @@ export class Keyring {
     return [...this.keys.keys()];
   }
 
+  /**
+   * A key for another purpose derived from each key of the ring (HKDF-SHA256, `label` as info), the current
+   * key's first: the search index's hashing key (src/store/search-index.ts). The ring's own keys never leave it.
+   */
+  derive(label: string): Array<{ id: string; key: Buffer }> {
+    const order = [this.currentKeyId, ...[...this.keys.keys()].filter((id) => id !== this.currentKeyId)];
+    return order.map((id) => ({ id, key: Buffer.from(crypto.hkdfSync('sha256', this.keys.get(id) as crypto.KeyObject, '', label, KEY_BYTES)) }));
+  }
+
   /** Encrypts UTF-8 text under the current key. */
   seal(plaintext: string): string {
     const header = `${FORMAT}.${this.currentKeyId}`;

@@ -141,6 +141,10 @@ export const ERROR_CATALOGUE = {
     retryable: false, hl7: '207', http: 403,
     doc: 'The caller is authenticated but its role is below the least role the route needs (docs/security.md).',
   },
+  CSRF: {
+    retryable: false, hl7: '207', http: 403,
+    doc: 'A request authenticated by the console session cookie changes something but lacks the X-CSRF-Token header matching the session.',
+  },
   LOGIN_LOCKED: {
     retryable: true, hl7: '207', http: 429,
     doc: 'Too many failed logins in a row: the user is locked for 15 minutes. Wait, or have an admin unlock the user.',

@@ -17,6 +17,7 @@ const SAFE_KEYS = new Set([
   'stage', 'attempt', 'attempts', 'durationMs', 'delayMs', 'count', 'port', 'host', 'remote', 'connections',
   'bytes', 'maxBytes', 'error', 'reason', 'role', 'store', 'queue', 'url', 'jobId', 'charges', 'recovered',
   'pid', 'signal', 'dataDir', 'file', 'ackCode', 'sender', 'mapping', 'limit', 'method', 'route', 'statusCode',
+  'scheme', 'server', 'serial', 'validTo',
 ]);
 
 const HL7_SEGMENT = /(^|[\r\n\s"'])(MSH|PID|PV1|FT1|IN1|IN2|NK1|GT1|DG1|PR1|OBX|OBR|ORC|RXA|RXD|RXE|EVN|NTE|MSA|ERR|Z[A-Z0-9]{2})[|]/;

@@ -18,6 +18,12 @@
  * - Source limits: a peer outside `allowFrom` is destroyed as soon as its TCP connection arrives (before any TLS
  *   handshake), with a warning naming its address; a connection beyond `maxConnections`, or beyond
  *   `maxConnectionsPerIp` from one address, is accepted and ended at once without reading.
+ * - TLS: a handshake not finished within TLS_HANDSHAKE_TIMEOUT_MS (also a peer that closed mid-handshake) is
+ *   aborted and its socket destroyed; stop() destroys unfinished handshakes at once. setTlsCredentials() swaps
+ *   the certificate for new handshakes (certificate reload without restart).
+ * - ACK latency: `onAnswerWritten(seconds)` hears, for every answer written, the time from its frame being handed
+ *   to the handler to the answer being written to the socket (a frame that waits while reading is paused is timed
+ *   from when it is handed over). One clock read per frame and per answer, no allocation.
  * Payload bytes are never logged (PHI); logs carry remote address, counts and error names only.
  */
 import net from 'node:net';
@@ -41,7 +47,11 @@ export interface MllpListenerOptions {
   allowFrom?: readonly string[];
   /** When given, the listener speaks MLLP over TLS (tls.createServer). */
   tls?: tls.TlsOptions;
+  /** TLS: a handshake not finished within this many ms is aborted (default TLS_HANDSHAKE_TIMEOUT_MS). */
+  tlsHandshakeTimeoutMs?: number;
   logger: Logger;
+  /** Hears each written answer's latency in seconds, frame handed over → answer written (metrics). */
+  onAnswerWritten?: (seconds: number) => void;
 }
 
 export interface ConnectionInfo {
@@ -70,8 +80,17 @@ export interface ConnectionStats {
   backlog: number;
   /** Reading is paused by backpressure. */
   paused: boolean;
+  /** When the connection was accepted. */
+  connectedAt: Date;
+  /** Frames received on it so far (oversize ones included). */
+  messages: number;
 }
 
+/**
+ * A TLS handshake takes milliseconds; one still unfinished after this is aborted. Besides slow clients this
+ * catches peers that close mid-handshake: with allowHalfOpen, Node keeps such a socket open until the timeout.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Reading pauses while more frames than this await their answer, and resumes below it. */
 export const MAX_PENDING_FRAMES = 1000;
 /** Time a closing socket gets to flush and see the peer close before it is destroyed. */
@@ -85,6 +104,8 @@ type Answer = Buffer | string | null;
 interface PendingAnswer {
   state: 'pending' | 'ok' | 'failed';
   value: Answer;
+  /** performance.now() when the frame was handed to the handler. */
+  readonly startedAt: number;
 }
 
 interface Connection {
@@ -108,6 +129,9 @@ interface Connection {
   closed: boolean;
   graceTimer: NodeJS.Timeout | undefined;
   readonly closeWaiters: Array<() => void>;
+  readonly connectedAt: Date;
+  /** Frames handed to the handler (oversize ones included). */
+  frames: number;
 }
 
 export class MllpListener {
@@ -123,6 +147,8 @@ export class MllpListener {
   private readonly refusedRaw = new WeakSet<net.Socket>();
   /** Refused sockets, kept so stop() can destroy any that linger. */
   private readonly refused = new Set<net.Socket>();
+  /** TLS: TCP sockets whose handshake has not finished; stop() destroys them rather than wait for their timeout. */
+  private readonly handshaking = new Set<net.Socket>();
   private nextId = 1;
   private listening = false;
   private stopping: Promise<void> | undefined;
@@ -135,19 +161,41 @@ export class MllpListener {
     // allowHalfOpen: a sender that half-closes after its last frame still gets its ACKs.
     const onSocket = (socket: net.Socket): void => this.accept(socket);
     if (opts.tls) {
-      const server = tls.createServer({ ...opts.tls, allowHalfOpen: true }, onSocket);
+      const server = tls.createServer(
+        { ...opts.tls, allowHalfOpen: true, handshakeTimeout: opts.tlsHandshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS }, onSocket);
       server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
         // A socket refused by the allow-list fails its handshake too; it was logged once already. (_parent is
         // Node's link from the TLS socket to the TCP socket it wraps; without it the failure is only logged twice.)
-        if (this.refusedRaw.has((socket as unknown as { _parent?: net.Socket })._parent as net.Socket)) return;
-        this.log.warn('mllp tls handshake failed', { remote: remoteOf(socket), error: errorName(err) });
+        if (!this.refusedRaw.has((socket as unknown as { _parent?: net.Socket })._parent as net.Socket)) {
+          this.log.warn('mllp tls handshake failed', { remote: remoteOf(socket), error: errorName(err) });
+        }
+        // Node leaves the socket open after some of these (a handshake timeout): it is of no further use.
+        socket.destroy();
       });
       // The allow-list applies to the TCP connection, so a refused peer never reaches the handshake.
-      server.prependListener('connection', (raw: net.Socket) => { this.admit(raw); });
+      server.prependListener('connection', (raw: net.Socket) => {
+        if (!this.admit(raw)) return;
+        this.handshaking.add(raw);
+        raw.once('close', () => this.handshaking.delete(raw));
+      });
+      server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
+        this.handshaking.delete((socket as unknown as { _parent?: net.Socket })._parent as net.Socket);
+      });
       this.server = server;
     } else {
       this.server = net.createServer({ allowHalfOpen: true }, onSocket);
     }
+  }
+
+  /**
+   * Installs a new certificate, key and CA (a certificate reload) on a TLS listener: handshakes from now on use
+   * them; connections already open keep theirs. The other TLS options (minVersion, client certificates) stay.
+   * Throws on a plain TCP listener, or when Node refuses the material (then the old context stays).
+   */
+  setTlsCredentials(credentials: Pick<tls.SecureContextOptions, 'cert' | 'key' | 'ca'>): void {
+    if (!this.opts.tls) throw new Error('this mllp listener does not use TLS');
+    // setSecureContext resets every option it is not given, so it gets the whole set again.
+    (this.server as tls.Server).setSecureContext({ ...this.opts.tls, ...credentials });
   }
 
   /** Resolves when listening; rejects if the port cannot be bound. */
@@ -181,6 +229,11 @@ export class MllpListener {
     return this.connections.size;
   }
 
+  /** Whether the server accepts connections: false before start(), after stop(), or when its socket closed on an error. */
+  get serving(): boolean {
+    return this.server.listening;
+  }
+
   connectionStats(): ConnectionStats[] {
     return [...this.connections.values()].map((c) => ({
       id: c.info.id,
@@ -188,6 +241,8 @@ export class MllpListener {
       pending: c.queue.length,
       backlog: c.backlog.length - c.backlogPos,
       paused: isPaused(c),
+      connectedAt: c.connectedAt,
+      messages: c.frames,
     }));
   }
 
@@ -206,6 +261,7 @@ export class MllpListener {
       ? new Promise<void>((resolve) => this.server.close(() => resolve()))
       : Promise.resolve();
     for (const socket of this.refused) socket.destroy();
+    for (const socket of this.handshaking) socket.destroy(); // nothing was read from them yet
     const conns = [...this.connections.values()];
     for (const conn of conns) this.beginClosing(conn);
     const allClosed = Promise.all(conns.map((c) => whenClosed(c)));
@@ -275,6 +331,8 @@ export class MllpListener {
       closed: false,
       graceTimer: undefined,
       closeWaiters: [],
+      connectedAt: new Date(),
+      frames: 0,
     };
     this.connections.set(conn.info.id, conn);
     this.log.debug('mllp connection opened', { remote, connections: this.connections.size });
@@ -316,10 +374,12 @@ export class MllpListener {
     const { info } = conn;
     switch (event.kind) {
       case 'frame':
+        conn.frames++;
         this.enqueue(conn, () => this.handler.onFrame(event.payload, info));
         break;
       case 'oversize':
         this.log.warn('mllp frame oversize', { remote: info.remote, bytes: event.bytes, maxBytes: this.opts.maxFrameBytes });
+        conn.frames++;
         this.enqueue(conn, () => this.handler.onOversize(event.head, event.bytes, info));
         break;
       case 'junk':
@@ -329,7 +389,7 @@ export class MllpListener {
   }
 
   private enqueue(conn: Connection, call: () => Promise<Answer>): void {
-    const entry: PendingAnswer = { state: 'pending', value: null };
+    const entry: PendingAnswer = { state: 'pending', value: null, startedAt: performance.now() };
     conn.queue.push(entry);
     let promise: Promise<Answer>;
     try {
@@ -389,7 +449,9 @@ export class MllpListener {
         socket.cork();
         corked = true;
       }
-      if (!socket.write(frame(entry.value)) && !conn.writeBlocked) {
+      const written = socket.write(frame(entry.value));
+      this.opts.onAnswerWritten?.((performance.now() - entry.startedAt) / 1000);
+      if (!written && !conn.writeBlocked) {
         conn.writeBlocked = true;
         socket.once('drain', () => {
           conn.writeBlocked = false;
@@ -517,9 +579,11 @@ function remoteOf(socket: net.Socket): string {
 
 /** A PHI-free name for an error: its code when it has one (ECONNRESET), else its class name. */
 function errorName(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return typeof code === 'string' ? code : err.name;
+  // Duck-typed rather than instanceof Error: errors made in another realm (Node internals under a test VM) count too.
+  if (typeof err === 'object' && err !== null) {
+    const { code, name } = err as { code?: unknown; name?: unknown };
+    if (typeof code === 'string') return code;
+    if (typeof name === 'string') return name;
   }
   return typeof err;
 }

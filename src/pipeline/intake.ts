@@ -11,7 +11,11 @@
  * - Backpressure: while the pipeline's backlog is over its soft limit, the positive ACK of a committed message
  *   is held for `ackDelayMs()`; at its hard limit an accepted frame waits for `admit()` before it is committed
  *   (backpressure.ts). NAKs are never held.
- * - Nothing here writes PHI to logs or job data.
+ * - `countOutcome` (metrics) hears each answered frame's outcome: received, duplicate, rejected (incl. oversize)
+ *   or store_unavailable.
+ * - Nothing here writes PHI to logs or job data. Log lines about a stored message carry its `messageId`, the
+ *   correlation id that every later line about the message (pipeline, replay) carries too; a frame that could
+ *   not be stored has no id, so its line carries the sender's MSH-10 `controlId` instead.
  */
 import { createHash } from 'node:crypto';
 import { EngineError, type ErrorCode } from '../core/errors';
@@ -41,7 +45,11 @@ export interface IntakeDeps {
   ackDelayMs?: () => number;
   /** Backpressure: resolves when an accepted frame may be committed (undefined = now); absent = always now. */
   admit?: () => Promise<void> | undefined;
+  /** Hears the outcome of every answered frame (metrics); absent = not counted. */
+  countOutcome?: (outcome: IntakeOutcome) => void;
 }
+
+export type IntakeOutcome = 'received' | 'duplicate' | 'rejected' | 'store_unavailable';
 
 export interface FrameSource {
   remote: string;
@@ -137,17 +145,24 @@ export class Intake {
         }
       }
       if (!verdict.ok) {
+        this.deps.countOutcome?.('rejected');
         this.deps.logger.info('message rejected', { messageId: stored.id, code: verdict.error.code, channel: this.deps.channel.name });
         return this.ack(verdict.header, 'reject', verdict.error);
       }
       if (stored.status === 'duplicate') {
+        this.deps.countOutcome?.('duplicate');
         this.deps.logger.info('duplicate message acknowledged', { messageId: stored.id, channel: this.deps.channel.name });
+      } else {
+        this.deps.countOutcome?.('received');
       }
       const delay = this.deps.ackDelayMs?.() ?? 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       return this.ack(verdict.header, 'accept');
     } catch (err) {
-      this.deps.logger.warn('store write failed; answering AR', { channel: this.deps.channel.name, error: (err as Error).name });
+      this.deps.countOutcome?.(verdict.ok ? 'store_unavailable' : 'rejected');
+      this.deps.logger.warn('store write failed; answering AR', {
+        channel: this.deps.channel.name, controlId: verdict.header?.controlId, error: (err as Error).name,
+      });
       const failure = new EngineError('STORE_UNAVAILABLE', 'message store unavailable, resend later');
       return this.ack(verdict.header, verdict.ok ? 'error' : 'reject', verdict.ok ? failure : verdict.error);
     }
@@ -165,10 +180,12 @@ export class Intake {
     } catch { /* the head may be cut anywhere; store it as it is */ }
     const record = this.recordFor({ ok: false, header, text, error }, source);
     try {
-      await this.writer.submit(laneOf(source), record);
+      const stored = await this.writer.submit(laneOf(source), record);
+      this.deps.logger.info('message rejected', { messageId: stored.id, code: error.code, channel: this.deps.channel.name });
     } catch {
-      this.deps.logger.warn('store write failed for an oversize frame', { channel: this.deps.channel.name });
+      this.deps.logger.warn('store write failed for an oversize frame', { channel: this.deps.channel.name, controlId: header?.controlId });
     }
+    this.deps.countOutcome?.('rejected');
     return this.ack(header, 'reject', error);
   }
 

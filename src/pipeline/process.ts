@@ -12,6 +12,8 @@
  * - Successful messages of a batch are finished in one store call (one commit) with their records (charges,
  *   patients, coverages); messages whose charges include reversals are finished one by one (reversal links need
  *   lookups).
+ * - An optional observer (metrics) hears how long each stage took (parse, filter and map per message; claim and
+ *   write per store call) and each claimed message's outcome by channel. It only receives numbers and names.
  */
 import { asEngineError, EngineError } from '../core/errors';
 import type { MappingPlan } from '../mappings/compile';
@@ -28,6 +30,20 @@ export interface ProcessDeps {
   store: MessageStorePort;
   channel(name: string): ChannelRuntime | undefined;
   mapping(name: string): MappingPlan | undefined;
+  /** Hears stage durations and outcomes (metrics); absent = nothing is measured. */
+  observer?: PipelineObserver;
+}
+
+/** The pure stages, and the store calls of a batch. */
+export type PipelineStage = StageName | 'claim';
+/** The outcomes an observer hears about: those of claimed messages, waits and skips aside. */
+export type ReportedOutcome = 'processed' | 'filtered' | 'retry' | 'dead-letter';
+
+export interface PipelineObserver {
+  /** `seconds` one stage took: parse, filter and map per message; claim and write per store call. */
+  stage(stage: PipelineStage, seconds: number): void;
+  /** The outcome of one claimed message of `channel`. */
+  outcome(channel: string, outcome: ReportedOutcome): void;
 }
 
 export type Outcome =
@@ -47,28 +63,52 @@ export const GIVE_UP_MARGIN = 5;
 type Evaluated = { kind: 'mapped'; records: MappedRecords } | { kind: 'filtered'; reason: string } | { kind: 'failed'; error: EngineError; stage: StageName };
 
 /** Runs the pure stages for one claimed message. */
-export function evaluate(item: WorkItem, deps: Pick<ProcessDeps, 'channel' | 'mapping'>): Evaluated {
+export function evaluate(item: WorkItem, deps: Pick<ProcessDeps, 'channel' | 'mapping' | 'observer'>): Evaluated {
   let stage: StageName = 'parse';
+  const observer = deps.observer;
+  let t = observer ? performance.now() : 0;
+  /** Reports the stage just finished and starts timing the next. */
+  const lap = (done: StageName) => {
+    if (!observer) return;
+    const now = performance.now();
+    observer.stage(done, (now - t) / 1000);
+    t = now;
+  };
   try {
     const channel = deps.channel(item.channel);
     if (!channel) throw new EngineError('INTERNAL', `channel ${item.channel} is not loaded`);
     const msg = parseStage(item.content);
+    lap('parse');
     stage = 'filter';
     const route = filterStage(msg, channel);
+    lap('filter');
     if (route.kind === 'skip') return { kind: 'filtered', reason: route.reason };
     stage = 'map';
     const records = mapStage(msg, deps.mapping(route.mapping), route.mapping, {
       channel: item.channel, sender: item.sender, controlId: item.controlId, messageId: item.id,
     });
+    lap('map');
     return { kind: 'mapped', records };
   } catch (err) {
+    lap(stage); // a failed stage is timed too
     return { kind: 'failed', error: asEngineError(err), stage };
+  }
+}
+
+/** Times one store call for the observer. */
+async function timed<T>(observer: PipelineObserver | undefined, stage: PipelineStage, call: () => Promise<T>): Promise<T> {
+  if (!observer) return call();
+  const start = performance.now();
+  try {
+    return await call();
+  } finally {
+    observer.stage(stage, (performance.now() - start) / 1000);
   }
 }
 
 export async function processBatch(ids: readonly string[], deps: ProcessDeps): Promise<Map<string, Outcome>> {
   const ordered = [...new Set(ids)].sort((a, b) => Number(a) - Number(b));
-  const claims = await deps.store.claimMany(ordered);
+  const claims = await timed(deps.observer, 'claim', () => deps.store.claimMany(ordered));
   const outcomes = new Map<string, Outcome>();
   const heldPatients = new Set<string>();
   const plain: Completion[] = [];
@@ -118,7 +158,7 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
   failures.push(...(await completePlain(plain, claims, deps)));
   for (const { item, records } of individual) {
     try {
-      await deps.store.completeWithRecords(item.id, records);
+      await timed(deps.observer, 'write', () => deps.store.completeWithRecords(item.id, records));
       outcomes.set(item.id, { kind: 'processed', charges: records.charges.length });
     } catch (err) {
       const error = asEngineError(err);
@@ -127,7 +167,16 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
     }
   }
   for (const { item, error, stage } of failures) outcomes.set(item.id, await fail(item, error, stage, deps));
+  if (deps.observer) reportOutcomes(deps.observer, outcomes, claims);
   return outcomes;
+}
+
+function reportOutcomes(observer: PipelineObserver, outcomes: Map<string, Outcome>, claims: Map<string, ClaimResult>): void {
+  for (const [id, outcome] of outcomes) {
+    const claim = claims.get(id);
+    if (claim?.kind !== 'claimed' || outcome.kind === 'wait' || outcome.kind === 'skipped') continue;
+    observer.outcome(claim.item.channel, outcome.kind);
+  }
 }
 
 /**
@@ -138,7 +187,7 @@ async function completePlain(plain: Completion[], claims: Map<string, ClaimResul
   const failed: Array<{ item: WorkItem; error: EngineError; stage: StageName }> = [];
   if (plain.length === 0) return failed;
   try {
-    await deps.store.completeMany(plain);
+    await timed(deps.observer, 'write', () => deps.store.completeMany(plain));
     return failed;
   } catch (err) {
     if (!(err instanceof EngineError) || err.code !== 'VALUE_REJECTED_BY_STORE') throw err;

@@ -3,6 +3,7 @@
  * edited raw message. Charges are keyed by source, so a replay never bills twice.
  */
 import { EngineError } from '../core/errors';
+import type { Logger } from '../core/logger';
 import { normalizeSegments } from '../hl7/charset';
 import { peekMsh } from '../hl7/peek';
 import { patientKeyOf, senderOf } from './intake';
@@ -11,6 +12,8 @@ import type { EditedMessage, MessageStorePort, QueuePort } from './ports';
 export interface ReplayDeps {
   store: MessageStorePort;
   queue: QueuePort;
+  /** Logs `message replay queued` with the messageId (the correlation id of every line about a message). */
+  logger?: Logger;
 }
 
 export async function replayMessage(deps: ReplayDeps, id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }> {
@@ -26,5 +29,6 @@ export async function replayMessage(deps: ReplayDeps, id: string, raw: string | 
   }
   const replay = await deps.store.prepareReplay(id, edited, actor);
   await deps.queue.enqueue(id, `r${replay}`);
+  deps.logger?.info('message replay queued', { messageId: id, attempt: replay, reason: edited ? 'edited' : 'as stored' });
   return { id, replay };
 }

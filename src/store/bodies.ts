@@ -63,6 +63,15 @@ export class BodyCodec {
     }
   }
 
+  /**
+   * Keys derived from the body keys for `label` (Keyring.derive), the one new data is written with first:
+   * none in plain mode, whose writes use no secret (its bodies are plain text anyway).
+   */
+  derivedKeys(label: string): { write: Buffer | null; read: Buffer[] } {
+    const derived = this.ring?.derive(label) ?? [];
+    return { write: this.encrypting ? derived[0]?.key ?? null : null, read: derived.map((d) => d.key) };
+  }
+
   /** open() for a possibly pruned body: null stays null. */
   openNullable(content: string | null, keyId: string | null): string | null {
     return content === null ? null : this.open(content, keyId);

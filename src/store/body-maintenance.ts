@@ -9,10 +9,13 @@
  *   audit trail stay. A message not in a final status is never touched: each batch share-locks the message
  *   rows it prunes and re-checks their status, so a replay in progress wins. Afterwards the table is vacuumed
  *   (plain VACUUM, not FULL: space is reused, the table is not rewritten or locked).
- * - startRetentionTimer: runs pruneBodies on an interval inside the engine.
+ * - startRetentionTimer: runs pruneBodies on an interval inside the engine, and records each run in the audit
+ *   trail (actor `system`, action `retention.run`, the counts of retentionAuditDetail).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../core/logger';
+import type { AuditTrail } from './audit';
+import type { AuditDetail } from './audit-chain';
 import type { BodyCodec } from './bodies';
 import type { Database } from './types';
 
@@ -139,19 +142,30 @@ export async function pruneBodies(db: Kysely<Database>, policies: readonly Reten
   return report;
 }
 
+/** What the audit trail records of a retention run (`retention.run`): counts per channel, never contents. */
+export function retentionAuditDetail(report: RetentionReport): AuditDetail {
+  return {
+    pruned: report.pruned, bytes: report.bytes, vacuumed: report.vacuumed,
+    channels: report.channels.map((c) => ({ channel: c.channel, bodiesDays: c.bodiesDays, pruned: c.pruned, bytes: c.bytes })),
+  };
+}
+
 /**
  * Runs pruneBodies every intervalMs (the first run after firstDelayMs), one run at a time, logging a summary
- * line. Returns a stop function that waits for a run in progress.
+ * line and, with `audit`, appending a `retention.run` event by actor `system` (a run whose event cannot be
+ * written is logged as a warning; the pruning stands). Returns a stop function that waits for a run in progress.
  */
 export function startRetentionTimer(db: Kysely<Database>, policies: readonly RetentionPolicy[], log: Logger,
-  intervalMs: number, firstDelayMs: number): () => Promise<void> {
+  intervalMs: number, firstDelayMs: number, audit?: Pick<AuditTrail, 'append'>): () => Promise<void> {
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const run = () => {
     running = pruneBodies(db, policies)
-      .then((r) => {
+      .then(async (r) => {
         log.info('retention run finished', { count: r.pruned, bytes: r.bytes });
+        await audit?.append({ actor: 'system', role: null, action: 'retention.run', detail: retentionAuditDetail(r) })
+          .catch((err: unknown) => log.warn('retention run could not be recorded in the audit trail', { error: err instanceof Error ? err.name : typeof err }));
       })
       .catch((err: unknown) => {
         log.warn('retention run failed; it runs again at the next interval', { error: err instanceof Error ? err.name : typeof err });

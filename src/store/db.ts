@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './types';
 import * as m001 from './migrations/001-core';
@@ -13,6 +13,7 @@ import * as m003 from './migrations/003-codesets';
 import * as m004 from './migrations/004-claims';
 import * as m005 from './migrations/005-security';
 import * as m006 from './migrations/006-encryption';
+import * as m007 from './migrations/007-console';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -20,7 +21,7 @@ pg.types.setTypeParser(1082, (v: string) => v);
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-core': m001, '002-records': m002, '003-codesets': m003, '004-claims': m004, '005-security': m005,
-  '006-encryption': m006,
+  '006-encryption': m006, '007-console': m007,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -38,6 +39,8 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** Pool size for Postgres (PGlite always has one connection). */
   poolSize?: number;
+  /** Run the migrations on open (default true; `rxbridge doctor` only looks). */
+  migrate?: boolean;
 }
 
 export interface Store {
@@ -47,12 +50,15 @@ export interface Store {
   readonly kind: StoreKind;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
+  /** The connection pools' counts (metrics): Postgres has `main` and `pipeline`; PGlite none. */
+  poolStats(): Array<{ pool: string; total: number; idle: number; waiting: number }>;
   /** Flushes (PGlite: CHECKPOINT) and closes every connection. */
   close(): Promise<void>;
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const store = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20) : await openPglite(opts.dataDir ?? './data');
+  if (opts.migrate === false) return store;
   try {
     await migrate(store.db);
   } catch (err) {
@@ -60,6 +66,21 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     throw err;
   }
   return store;
+}
+
+/**
+ * Where the database stands against this build's migrations (`rxbridge doctor`); reads only. `pending`: known
+ * here, not run yet (the next start runs them). `unknown`: run by another (newer) build, unknown here — this
+ * build refuses to start on such a database.
+ */
+export async function migrationStatus(db: Kysely<any>): Promise<{ pending: string[]; unknown: string[] }> {
+  const migrations = await new Migrator({ db, provider: new StaticMigrations() }).getMigrations();
+  const known = new Set(Object.keys(MIGRATIONS));
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db).catch(() => ({ rows: [] as Array<{ name: string }> }));
+  return {
+    pending: migrations.filter((m) => m.executedAt === undefined).map((m) => m.name),
+    unknown: rows.map((r) => r.name).filter((n) => !known.has(n)),
+  };
 }
 
 export async function migrate(db: Kysely<any>): Promise<void> {
@@ -86,6 +107,7 @@ function openPostgres(url: string, max: number): Store {
     pipelineDb,
     kind: 'postgres',
     ping: () => pingDb(db),
+    poolStats: () => [countsOf('main', pool), countsOf('pipeline', pipelinePool)],
     close: async () => {
       await pipelineDb.destroy();
       await db.destroy();
@@ -112,6 +134,7 @@ async function openPglite(dataDir: string): Promise<Store> {
     pipelineDb: db,
     kind: 'pglite',
     ping: () => pingDb(db),
+    poolStats: () => [],
     close: async () => {
       try {
         await db.destroy();
@@ -131,6 +154,10 @@ async function openPglite(dataDir: string): Promise<Store> {
 function guardPool(pool: pg.Pool): void {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+}
+
+function countsOf(name: string, pool: pg.Pool) {
+  return { pool: name, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
 async function pingDb(db: Kysely<Database>): Promise<boolean> {

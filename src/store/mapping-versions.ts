@@ -38,6 +38,13 @@ export async function latestMappingVersion(db: Kysely<Database>, mapping: string
   return r && { version: r.version, content: r.content, sha256: r.sha256, actor: r.actor, createdAt: asDate(r.created_at) };
 }
 
+/** One saved version with its text, or undefined when the mapping has no such version. */
+export async function getMappingVersion(db: Kysely<Database>, mapping: string, version: number): Promise<MappingVersion | undefined> {
+  const r = await db.selectFrom('mapping_versions').select(['version', 'content', 'sha256', 'actor', 'created_at'])
+    .where('mapping', '=', mapping).where('version', '=', version).executeTakeFirst();
+  return r && { version: r.version, content: r.content, sha256: r.sha256, actor: r.actor, createdAt: asDate(r.created_at) };
+}
+
 /** The newest version number of every mapping that has any. */
 export async function latestMappingVersionNumbers(db: Kysely<Database>): Promise<Map<string, { version: number; sha256: string }>> {
   const rows = await db.selectFrom('mapping_versions').select(['mapping', 'version', 'sha256'])

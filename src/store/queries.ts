@@ -1,6 +1,7 @@
 /**
  * Read queries for the admin API and the CLI. Lists are keyset-paginated by id (newest first):
- * pass the last id seen as `before` to get the next page.
+ * pass the last id seen as `before` to get the next page. Message searches by patient or Rx number match
+ * the blind index (search-index.ts): the caller passes the tokens of the term, never the term.
  */
 import { sql, type Kysely } from 'kysely';
 import { asEngineError } from '../core/errors';
@@ -12,6 +13,15 @@ export interface MessageFilter {
   status?: MessageStatus;
   type?: string;
   controlId?: string;
+  errorCode?: string;
+  /** received_at >= from */
+  from?: Date;
+  /** received_at < to */
+  to?: Date;
+  /** Tokens of a patient search (MessageSearchIndex.patientTokens): a message matches when it has any. */
+  patientTokens?: string[];
+  /** Tokens of an Rx number search (MessageSearchIndex.rxTokens). */
+  rxTokens?: string[];
   before?: string;
   limit: number;
 }
@@ -27,6 +37,11 @@ export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
   if (f.status) q = q.where('status', '=', f.status);
   if (f.type) q = q.where('message_type', '=', f.type);
   if (f.controlId) q = q.where('control_id', '=', f.controlId);
+  if (f.errorCode) q = q.where('error_code', '=', f.errorCode);
+  if (f.from) q = q.where('received_at', '>=', f.from as never);
+  if (f.to) q = q.where('received_at', '<', f.to as never);
+  if (f.patientTokens) q = q.where(sql<boolean>`search_tokens && ${f.patientTokens}::text[]`);
+  if (f.rxTokens) q = q.where(sql<boolean>`search_tokens && ${f.rxTokens}::text[]`);
   if (f.before) q = q.where('id', '<', f.before as never);
   return q.execute();
 }

@@ -15,6 +15,7 @@ import type {
   ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
 } from '../pipeline/ports';
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
+import { MessageSearchIndex } from './search-index';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge, type NewCoverage, type NewPatient } from './types';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -29,8 +30,13 @@ type Db = Kysely<Database> | Transaction<Database>;
  * `bodies` seals message bodies as they are written and opens them as they are read (encryption at rest).
  */
 export class MessageRepository implements MessageStorePort {
+  /** The blind index of patient ids, names and Rx numbers written with each message (search-index.ts). */
+  readonly search: MessageSearchIndex;
+
   constructor(private readonly db: Kysely<Database>, private readonly pipelineDb: Kysely<Database> = db,
-    readonly bodies: BodyCodec = PLAINTEXT_BODIES) {}
+    readonly bodies: BodyCodec = PLAINTEXT_BODIES) {
+    this.search = MessageSearchIndex.forBodies(bodies);
+  }
 
   async recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]> {
     if (recs.length === 0) return [];
@@ -39,15 +45,17 @@ export class MessageRepository implements MessageStorePort {
     const col = <K extends keyof InboundRecord>(k: K) => recs.map((r) => r[k] ?? null);
     const windowSecs = recs.map((r) => (r.status === 'received' && r.controlId !== '' ? r.duplicateWindowMs / 1000 : 0));
     const sealed = recs.map((r) => this.bodies.seal(r.content));
+    const tokens = recs.map((r) => this.search.tokensOf(r.content).join(' '));
     const result = await sql<{ ord: string; id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null }>`
       with input as (
         select * from unnest(
           ${col('channel')}::text[], ${col('status')}::text[], ${col('sender')}::text[], ${col('controlId')}::text[],
           ${col('messageType')}::text[], ${col('version')}::text[], ${col('processingId')}::text[],
           ${col('patientKey')}::text[], ${col('remote')}::text[], ${col('errorCode')}::text[], ${col('errorText')}::text[],
-          ${sealed.map((b) => b.content)}::text[], ${sealed.map((b) => b.keyId)}::text[], ${windowSecs}::float8[]
+          ${sealed.map((b) => b.content)}::text[], ${sealed.map((b) => b.keyId)}::text[], ${windowSecs}::float8[],
+          ${tokens}::text[]
         ) with ordinality as t(channel, status, sender, control_id, message_type, version, processing_id,
-                               patient_key, remote, error_code, error_text, content, key_id, window_secs, ord)
+                               patient_key, remote, error_code, error_text, content, key_id, window_secs, search_tokens, ord)
       ), ids as (
         select o.ord, nextval(pg_get_serial_sequence('messages', 'id')) as id
           from (select ord from input order by ord) o
@@ -60,12 +68,13 @@ export class MessageRepository implements MessageStorePort {
          order by i.ord, m.id
       ), m as (
         insert into messages (id, channel, status, sender, control_id, message_type, version, processing_id,
-                              patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at)
+                              patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at, search_tokens)
         select ids.id, i.channel,
                case when p.id is null then i.status else 'duplicate' end,
                i.sender, i.control_id, i.message_type, i.version, i.processing_id, i.patient_key, i.remote,
                i.error_code, i.error_text, case when i.status = 'rejected' then 'intake' end, p.id,
-               case when p.id is null and i.status = 'received' then null else now() end
+               case when p.id is null and i.status = 'received' then null else now() end,
+               string_to_array(nullif(i.search_tokens, ''), ' ')
           from input i join ids on ids.ord = i.ord left join prior p on p.ord = i.ord
          order by i.ord
         returning id, status, duplicate_of
@@ -294,7 +303,8 @@ export class MessageRepository implements MessageStorePort {
         await trx.insertInto('message_contents')
           .values({ message_id: id, version: Number(latest?.version ?? 0) + 1, kind: 'edited', content: body.content, key_id: body.keyId })
           .execute();
-        await trx.updateTable('messages').set({ message_type: edited.messageType, patient_key: edited.patientKey })
+        await trx.updateTable('messages')
+          .set({ message_type: edited.messageType, patient_key: edited.patientKey, search_tokens: this.search.tokensOf(edited.content) })
           .where('id', '=', id as never).execute();
         // A frame rejected before its MSH could be read has no sender or control id; the edited message gives them.
         await trx.updateTable('messages').set({ sender: edited.sender, control_id: edited.controlId })

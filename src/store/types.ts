@@ -42,6 +42,8 @@ export interface MessagesTable {
   error_text: string | null;
   error_stage: string | null;
   duplicate_of: string | null;
+  /** Blind index of patient ids, family-name prefixes and Rx numbers (src/store/search-index.ts); null = not indexed. */
+  search_tokens: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
 }
 
 export interface MessageContentsTable {

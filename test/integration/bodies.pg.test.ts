@@ -3,6 +3,8 @@
  * keys and plain rows to the current key, and back to plain text), and retention (`rxbridge retention run` and
  * the engine's timer): only bodies of final messages older than the channel's bodiesDays are pruned, metadata,
  * events and charges stay, a replay in progress is never pruned, and a pruned message replays only with an edit.
+ * Every rotation and retention run (CLI: actor `cli:<os user>`; the engine's timer: `system`) leaves an audit event
+ * with its counts, and `rxbridge audit verify` still passes after them.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +17,8 @@ import { EngineError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
 import { keysCommand, type CliIo } from '../../src/cli/keys';
 import { retentionCommand } from '../../src/cli/retention';
+import { cliActor, usersCommand } from '../../src/cli/users';
+import { AuditTrail } from '../../src/store/audit';
 import type { InboundRecord } from '../../src/pipeline/ports';
 import { BodyCodec, openBodyCodec, registeredKeyIds, storedKeyIds } from '../../src/store/bodies';
 import { pruneBodies, rotateBodies, startRetentionTimer } from '../../src/store/body-maintenance';
@@ -44,6 +48,19 @@ function captureIo(): CliIo & { lines: string[]; errs: string[] } {
 }
 
 interface Db { url: string; drop(): Promise<void> }
+
+/** The audit events of one action, oldest first, as stored. */
+async function auditEvents(store: Store, action: string) {
+  return (await sql<{ actor: string; role: string | null; target_type: string | null; target_id: string | null; detail: unknown }>`
+    select actor, role, target_type, target_id, detail from audit_events where action = ${action} order by id`.execute(store.db)).rows;
+}
+
+/** `rxbridge audit verify` against the store of `env`: its exit code and output. */
+async function auditVerify(env: Record<string, string>): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await usersCommand('audit', ['verify'], env, { out: (l) => lines.push(l), err: (l) => lines.push(l), password: async () => undefined });
+  return { code, out: lines.join('\n') };
+}
 
 async function record(repo: MessageRepository, channel: string, controlIds: string[]): Promise<string[]> {
   return (await repo.recordInbound(controlIds.map((c) => inbound(channel, c)))).map((r) => r.id);
@@ -106,6 +123,15 @@ describe('key rotation', () => {
     const again = captureIo();
     expect(await keysCommand(['rotate'], env, again)).toBe(0);
     expect(again.lines).toEqual(['rotated 0 bodies to kb in 0 batches']);
+
+    // Both runs are in the audit trail (the refused run above rotated nothing and is not); no key material.
+    const events = await auditEvents(store, 'keys.rotate');
+    expect(events).toEqual([
+      { actor: cliActor(env), role: null, target_type: 'key', target_id: 'kb', detail: { rotated: 8, unreadable: 0, batches: 3, toPlainText: false, retiredKeyIds: [] } },
+      { actor: cliActor(env), role: null, target_type: 'key', target_id: 'kb', detail: { rotated: 0, unreadable: 0, batches: 0, toPlainText: false, retiredKeyIds: [] } },
+    ]);
+    expect(cliActor(env)).toMatch(/^cli:./);
+    expect(JSON.stringify(events)).not.toContain(b64(B));
   });
 
   test('the pipeline claims rotated bodies as plain text', async () => {
@@ -138,6 +164,13 @@ describe('key rotation', () => {
     expect(await keysCommand(['status'], env, status)).toBe(0);
     expect(status.lines[0]).toMatch(/^current key: none: new bodies are stored in plain text/);
     expect(status.lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}kb\s+1 {2}\(older key/), expect.stringMatching(/^ {2}plain text\s+7$/)]));
+
+    // A run that left a body unreadable changed rows all the same: it is recorded, with the count.
+    expect((await auditEvents(store, 'keys.rotate')).at(-1)).toEqual({
+      actor: cliActor(env), role: null, target_type: 'key', target_id: null,
+      detail: { rotated: 7, unreadable: 1, batches: 1, toPlainText: true, retiredKeyIds: [] },
+    });
+    expect(await auditVerify(env)).toEqual({ code: 0, out: expect.stringMatching(/^audit trail ok: 3 events; head [0-9a-f]{64}$/) });
   });
 });
 
@@ -191,6 +224,9 @@ describe('engine processes sharing one store must share the key', () => {
       'no body uses key ka any more: it can be removed from RXBRIDGE_ENCRYPTION_OLD_KEYS',
     ]);
     expect(await registeredKeyIds(store.db)).toEqual(['kb']);
+    expect((await auditEvents(store, 'keys.rotate')).map((e) => e.detail)).toEqual([
+      { rotated: 1, unreadable: 0, batches: 1, toPlainText: false, retiredKeyIds: ['ka'] },
+    ]);
     await expect(open({ mode: 'key', current: A, older: [], origin: 'test' })).rejects.toThrow(/encrypted with key kb/);
   });
 });
@@ -252,6 +288,7 @@ describe('retention', () => {
     expect(io.lines[0]).toMatch(/^pharmacy-inbound: bodies of messages finished more than 30 days ago: 5 would be pruned \(\d+\.\d KiB\)$/);
     expect(io.lines[1]).toMatch(/^total: 5 bodies would be pruned, .* would be freed for reuse \(estimate\)$/);
     expect((await sql<{ n: string }>`select count(*) as n from message_contents where content is null`.execute(store.db)).rows[0]!.n).toBe('0');
+    expect(await auditEvents(store, 'retention.run')).toEqual([]); // a dry run changes nothing and is not recorded
   });
 
   test('a replay in progress wins: the run waits for it, sees the message is no longer final, and leaves it', async () => {
@@ -323,16 +360,28 @@ describe('retention', () => {
     expect(none.lines).toEqual(['no channel sets retention.bodiesDays: nothing to prune']);
     plainProject.cleanup();
     expect(await retentionCommand(['prune'], env, captureIo())).toBe(2);
+
+    // The run (not the dry run, not the runs with nothing to do) is in the audit trail with its counts.
+    expect(await auditEvents(store, 'retention.run')).toEqual([{
+      actor: cliActor(env), role: null, target_type: null, target_id: null,
+      detail: { pruned: 0, bytes: 0, vacuumed: false, channels: [{ channel: CH, bodiesDays: 30, pruned: 0, bytes: 0 }] },
+    }]);
   });
 
   test('the engine timer prunes on its interval', async () => {
     const [late] = await record(repo, CH, ['RET-timer']);
     await setState(late!, 'filtered', 31);
-    const stop = startRetentionTimer(store.db, [{ channel: CH, bodiesDays: 30 }], createLogger({ silent: true }), 100, 10);
+    const stop = startRetentionTimer(store.db, [{ channel: CH, bodiesDays: 30 }], createLogger({ silent: true }), 100, 10, new AuditTrail(store.db));
     try {
       await waitFor(async () => (await bodiesOf(late!))[0]!.content === null, 10_000, 'the timer to prune');
     } finally {
       await stop();
     }
+    // Each run of the timer is recorded by actor `system`; the one that pruned says so.
+    const runs = (await auditEvents(store, 'retention.run')).filter((e) => e.actor === 'system');
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.every((e) => e.role === null)).toBe(true);
+    expect(runs[0]!.detail).toMatchObject({ pruned: 1, vacuumed: true, channels: [{ channel: CH, bodiesDays: 30, pruned: 1 }] });
+    expect(await auditVerify(env)).toMatchObject({ code: 0, out: expect.stringMatching(/^audit trail ok: \d+ events/) });
   });
 });

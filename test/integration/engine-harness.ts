@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/core/logger';
-import { startEngine, type Engine } from '../../src/main';
+import { startEngine, type Engine, type EngineConfig } from '../../src/main';
 import type { Outcome } from '../../src/pipeline/process';
 import { connectMllp, type MllpTestClient } from './mllp-client';
 import { createTestDatabase, freePort, REDIS_URL, tempProject, waitFor, type ProjectDirs } from './support';
@@ -32,6 +32,8 @@ export async function startHarness(opts: {
   store: 'postgres' | 'pglite'; mappingYaml?: string; channelYaml?: string;
   /** Engine environment (RXBRIDGE_* settings); the sample channel's MLLP_PORT is set by the project. */
   env?: Record<string, string>;
+  /** Engine settings that override the harness's (e.g. `https`, `tlsWatchIntervalMs`). */
+  config?: Partial<EngineConfig>;
 }): Promise<Harness> {
   const mllpPort = await freePort();
   const project = tempProject({ mllpPort, mappingYaml: opts.mappingYaml, channelYaml: opts.channelYaml });
@@ -48,6 +50,7 @@ export async function startHarness(opts: {
     databaseUrl: db?.url, redisUrl: REDIS_URL, httpHost: '127.0.0.1', httpPort: 0, adminToken: TOKEN,
     env: opts.env ?? {}, logger, queuePrefix: prefix, sweepIntervalMs: 500, sweepOlderThanMs: 3000,
     onOutcome: (id, outcome) => outcomes.push({ id, outcome }),
+    ...opts.config,
   });
   let engine = await boot();
   let shared: MllpTestClient | undefined;

@@ -2,27 +2,14 @@
  * MLLP over TLS with client certificates (mutual TLS), configured in the channel file: a client without a
  * certificate signed by the channel's CA is refused; with one, messages flow and are ACKed after commit.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { frame, MllpDecoder } from '../../src/mllp/decoder';
+import { makeCerts } from './certs';
 import { segment, startHarness, type Harness } from './engine-harness';
 import { dftMessage, ROOT } from './support';
-
-/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
-function makeCerts(dir: string): void {
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=Test CA']);
-  for (const who of ['server', 'client', 'stranger']) {
-    run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who}`]);
-  }
-  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
-  run(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '2']);
-  run(['x509', '-req', '-in', 'stranger.csr', '-signkey', 'stranger.key', '-out', 'stranger.crt', '-days', '2']);
-}
 
 function tlsSend(port: number, dir: string, who: 'client' | 'stranger' | null, message: string): Promise<string> {
   return new Promise((resolve, reject) => {

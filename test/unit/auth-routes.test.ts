@@ -20,22 +20,27 @@ const authenticator: Authenticator = {
   },
 };
 
+/** The metrics scrape token of these apps (RXBRIDGE_METRICS_TOKEN). */
+const SCRAPE_TOKEN = 'scrape-token-0123456789';
+
 /** A service whose every method fails: the matrix checks the guard, handlers only need to exist. */
 function unusable<T>(): T {
   return new Proxy({}, { get: () => async () => { throw new Error('not used in this test'); } }) as T;
 }
 
-function deps(): AdminDeps {
+function deps(scrapeToken: string | undefined = SCRAPE_TOKEN): AdminDeps {
   const fail = async () => { throw new Error('not used in this test'); };
   return {
     logger: silentLogger,
-    security: { authenticator, accounts: unusable(), audit: { append: fail, list: fail } },
+    security: { authenticator, accounts: unusable(), audit: { append: fail, list: fail }, scrapeToken },
+    observability: { metrics: { contentType: 'text/plain; version=0.0.4', render: async () => 'rxbridge_test 1\n' }, alerts: () => [] },
     health: async () => ({ store: true, queue: true }),
     channels: () => [],
     counts: async () => new Map(),
     listMessages: fail, getMessage: fail, listCharges: fail, replay: fail,
     mappings: unusable(),
     claims: unusable(),
+    console: unusable(),
   };
 }
 
@@ -84,6 +89,8 @@ describe('route × role matrix (every route the app registered)', () => {
     expect(roleOf('GET', '/api/health')).toBe('public');
     expect(roleOf('POST', '/api/login')).toBe('public');
     expect(roleOf('GET', '/api/channels')).toBe('viewer');
+    expect(roleOf('GET', '/api/alerts')).toBe('viewer');
+    expect(roleOf('GET', '/metrics')).toBe('scrape');
     expect(roleOf('GET', '/api/charges')).toBe('viewer');
     expect(roleOf('GET', '/api/messages/:id')).toBe('operator');
     expect(roleOf('POST', '/api/messages/:id/replay')).toBe('operator');
@@ -94,6 +101,13 @@ describe('route × role matrix (every route the app registered)', () => {
     expect(roleOf('PUT', '/api/mappings/:name')).toBe('admin');
     expect(roleOf('POST', '/api/mappings/:name/preview')).toBe('admin');
     expect(roleOf('GET', '/api/audit.csv')).toBe('admin');
+    expect(roleOf('GET', '/api/dashboard')).toBe('viewer');
+    expect(roleOf('GET', '/api/messages/:id/timeline')).toBe('viewer');
+    expect(roleOf('GET', '/api/dead-letters/groups')).toBe('operator');
+    expect(roleOf('POST', '/api/dead-letters/replay')).toBe('operator');
+    expect(roleOf('GET', '/api/mappings/:name/versions')).toBe('operator');
+    expect(roleOf('GET', '/api/mappings/:name/versions/:version')).toBe('operator');
+    expect(roleOf('POST', '/api/mappings/:name/rollback')).toBe('admin');
   });
 
   it('answers 401 without a token and with a wrong token, for every route that is not public', async () => {
@@ -110,7 +124,7 @@ describe('route × role matrix (every route the app registered)', () => {
   it('answers 403 to the role just below each route minimum, and lets the minimum through the guard', async () => {
     let refusals = 0;
     for (const rule of rules) {
-      if (rule.role === 'public') continue;
+      if (rule.role === 'public' || rule.role === 'scrape') continue; // scrape: its own test below
       const route = `${rule.method} ${rule.url}`;
       const below = roleBelow(rule.role);
       if (below) {
@@ -125,11 +139,37 @@ describe('route × role matrix (every route the app registered)', () => {
     expect(refusals).toBeGreaterThan(20);
   });
 
+  it('opens the scrape route to the scrape token only: every user role is refused 401', async () => {
+    const scrape = rules.filter((r) => r.role === 'scrape');
+    expect(scrape.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /metrics']));
+    for (const rule of scrape) {
+      for (const r of ROLES) expect({ role: r, status: (await call(app, rule, `as-${r}`)).status }).toEqual({ role: r, status: 401 });
+      const ok = await call(app, rule, SCRAPE_TOKEN);
+      expect(ok.status).toBe(200);
+      if (rule.method === 'GET') expect(ok.text).toBe('rxbridge_test 1\n');
+    }
+    expect((await call(app, { method: 'GET', url: '/api/alerts', role: 'viewer' }, SCRAPE_TOKEN)).status).toBe(401);
+  });
+
   it('keeps public routes public and answers unknown paths 404, not 401', async () => {
     expect((await request(app, 'GET', '/api/health')).status).toBe(200);
     const missing = await request(app, 'GET', '/api/no-such-route');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('the scrape route without RXBRIDGE_METRICS_TOKEN', () => {
+  it('answers 401 to everyone, naming the variable to set', async () => {
+    const app = buildAdminApp(deps(undefined));
+    try {
+      const none = await request(app, 'GET', '/metrics', 'as-admin');
+      expect(none.status).toBe(401);
+      expect(none.body.error.message).toContain('RXBRIDGE_METRICS_TOKEN');
+      expect((await request(app, 'GET', '/metrics', 'undefined')).status).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -6,6 +6,15 @@
 import type { FunctionComponent } from 'preact';
 import type { Route } from '../router';
 import type { Role, User } from '../session';
+import { AdminPage } from './admin';
+import { BatchesPage } from './batches';
+import { ClaimsPage } from './claims';
+import { MappingsPage } from './mappings';
+import { RemittancesPage } from './remittances';
+import { ReportsPage } from './reports';
+import { DashboardPage } from './dashboard';
+import { DeadLettersPage } from './dead-letters';
+import { MessagesPage } from './messages';
 
 export interface PageProps {
   route: Route;
@@ -20,4 +29,16 @@ export interface PageDef {
   component: FunctionComponent<PageProps>;
 }
 
-export const PAGES: PageDef[] = [];
+export const PAGES: PageDef[] = [
+  // Operations: dashboard, message browser, dead letters (helper C1). The dashboard is the home page (app.tsx).
+  { path: 'dashboard', title: 'Dashboard', role: 'viewer', component: DashboardPage },
+  { path: 'messages', title: 'Messages', role: 'viewer', component: MessagesPage },
+  { path: 'dead-letters', title: 'Dead letters', role: 'operator', component: DeadLettersPage },
+  // Mappings, billing and administration (helper C2).
+  { path: 'mappings', title: 'Mappings', role: 'operator', component: MappingsPage },
+  { path: 'claims', title: 'Claims', role: 'viewer', component: ClaimsPage },
+  { path: 'batches', title: 'Batches', role: 'billing', component: BatchesPage },
+  { path: 'remittances', title: 'Remittances', role: 'billing', component: RemittancesPage },
+  { path: 'reports', title: 'Reports', role: 'billing', component: ReportsPage },
+  { path: 'admin', title: 'Admin', role: 'admin', component: AdminPage },
+];

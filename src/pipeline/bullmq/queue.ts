@@ -68,6 +68,12 @@ export class BullPipelineQueue implements QueuePort {
     return Object.values(counts).reduce((a, b) => a + b, 0);
   }
 
+  /** Job counts by state (waiting includes prioritized jobs). The queue is shared by every channel. */
+  async counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }> {
+    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }

@@ -1,0 +1,127 @@
+/**
+ * The alert evaluator, pure: (rules, readings, the alerts active so far, now) → the alerts active now, and which
+ * were raised and cleared by this evaluation. Each alert is raised once when its condition starts and cleared
+ * once when it ends; while it lasts, its `value` follows the readings without being raised again.
+ *
+ * Kinds, per channel (docs/channels.md "alerts"):
+ * - `silence`: no message received for `silenceMinutes`, counted only inside business hours: from the latest of
+ *   the newest message, the start of the current business window and the monitor's start (so neither a quiet
+ *   night nor a restart raises it at once). Once raised, it is cleared by a message received after it was raised,
+ *   and by nothing else (not the end of business hours, nor the next window's start). No `businessHours`:
+ *   always business hours.
+ * - `dead-letters`: more than `deadLettersAbove` dead letters (messages in status error) in the store.
+ * - `queue-depth`: more than `queueDepthAbove` open messages (received or processing) of the channel in the store:
+ *   the channel's share of the pipeline's backlog.
+ * A channel without a reading (the store did not answer) keeps its alerts as they are.
+ * Alert texts name the channel, counts and limits: never message content.
+ */
+import { businessWindowStart, type BusinessHours } from './business-hours';
+
+export type AlertKind = 'silence' | 'dead-letters' | 'queue-depth';
+
+export interface ChannelAlertRules {
+  silenceMinutes?: number;
+  businessHours?: BusinessHours;
+  /** IANA time zone of the business hours. */
+  timeZone: string;
+  deadLettersAbove?: number;
+  queueDepthAbove?: number;
+}
+
+export interface AlertReading {
+  open: number;
+  deadLetters: number;
+  lastReceivedAt: Date | null;
+}
+
+export interface Alert {
+  /** `<channel>:<kind>`: one alert of a kind per channel. */
+  readonly id: string;
+  readonly channel: string;
+  readonly kind: AlertKind;
+  /** When it was raised (ISO 8601). */
+  readonly since: string;
+  /** The reading that breaks the limit (minutes of silence, dead letters, open messages), as of the last evaluation. */
+  readonly value: number;
+  readonly threshold: number;
+  readonly message: string;
+}
+
+export interface EvaluationInput {
+  now: Date;
+  /** When the monitor started: silence is not counted from before it. */
+  startedAt: Date;
+  channels: ReadonlyArray<{ name: string; rules: ChannelAlertRules; reading: AlertReading | undefined }>;
+  active: ReadonlyMap<string, Alert>;
+}
+
+export interface Evaluation {
+  active: Map<string, Alert>;
+  raised: Alert[];
+  /** The alerts that ended, with the reading that ended them and a message saying so. */
+  cleared: Alert[];
+}
+
+type Verdict = { kind: 'breach'; value: number; threshold: number; message: string } | { kind: 'ok'; message: string } | { kind: 'hold' };
+
+export function evaluateAlerts(input: EvaluationInput): Evaluation {
+  const active = new Map(input.active);
+  const raised: Alert[] = [];
+  const cleared: Alert[] = [];
+  for (const { name, rules, reading } of input.channels) {
+    if (!reading) continue;
+    const verdicts: Array<[AlertKind, Verdict]> = [];
+    if (rules.silenceMinutes !== undefined) {
+      verdicts.push(['silence', silence(name, rules, rules.silenceMinutes, reading, input, active.get(`${name}:silence`))]);
+    }
+    if (rules.deadLettersAbove !== undefined) {
+      verdicts.push(['dead-letters', above(reading.deadLetters, rules.deadLettersAbove,
+        (n) => `channel ${name}: ${n} dead letter${n === 1 ? '' : 's'} (limit: more than ${rules.deadLettersAbove})`)]);
+    }
+    if (rules.queueDepthAbove !== undefined) {
+      verdicts.push(['queue-depth', above(reading.open, rules.queueDepthAbove,
+        (n) => `channel ${name}: ${n} message${n === 1 ? '' : 's'} waiting for the pipeline (limit: more than ${rules.queueDepthAbove})`)]);
+    }
+    for (const [kind, verdict] of verdicts) {
+      const id = `${name}:${kind}`;
+      const current = active.get(id);
+      if (verdict.kind === 'breach') {
+        const alert: Alert = {
+          id, channel: name, kind, since: current?.since ?? input.now.toISOString(),
+          value: verdict.value, threshold: verdict.threshold, message: verdict.message,
+        };
+        active.set(id, alert);
+        if (!current) raised.push(alert);
+      } else if (verdict.kind === 'ok' && current) {
+        active.delete(id);
+        cleared.push({ ...current, message: verdict.message });
+      }
+    }
+  }
+  return { active, raised, cleared };
+}
+
+function above(value: number, limit: number, describe: (n: number) => string): Verdict {
+  return value > limit ? { kind: 'breach', value, threshold: limit, message: describe(value) } : { kind: 'ok', message: describe(value) };
+}
+
+function silence(
+  channel: string, rules: ChannelAlertRules, limitMinutes: number, reading: AlertReading, input: EvaluationInput, current: Alert | undefined,
+): Verdict {
+  const { now } = input;
+  const last = reading.lastReceivedAt;
+  // Once raised, only a message received after the alert clears it (not the end or the start of a window).
+  if (current && last && last.getTime() > Date.parse(current.since)) {
+    return { kind: 'ok', message: `channel ${channel}: messages are arriving again` };
+  }
+  const windowStart = rules.businessHours ? businessWindowStart(rules.businessHours, rules.timeZone, now) : input.startedAt;
+  if (windowStart === null) return { kind: 'hold' };
+  const silentSince = Math.max(last?.getTime() ?? 0, windowStart.getTime(), input.startedAt.getTime());
+  const silentMinutes = Math.floor((now.getTime() - silentSince) / 60_000);
+  if (silentMinutes < limitMinutes) return current ? { kind: 'hold' } : { kind: 'ok', message: '' };
+  const hours = rules.businessHours ? `, business hours ${rules.businessHours.text} ${rules.timeZone}` : '';
+  return {
+    kind: 'breach', value: silentMinutes, threshold: limitMinutes,
+    message: `channel ${channel}: no message received for ${silentMinutes} minutes (limit ${limitMinutes}${hours})`,
+  };
+}

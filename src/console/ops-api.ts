@@ -1,0 +1,128 @@
+/**
+ * The operations side of the admin API as the console pages use it (dashboard, message browser, dead letters):
+ * answer shapes (docs/security.md route table, /tmp console contract) and one function per call. No state, no DOM.
+ * Query values are ids, statuses, channel names and dates; a patient search term goes in the query string of the
+ * API request only (never in the page's URL).
+ */
+import { api } from './api';
+import type { MinuteCount } from './minute-bars';
+
+export type { MinuteCount };
+
+export type ChannelState = 'listening' | 'stopped' | 'disabled' | 'errored';
+
+export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number }
+export interface LastError { at: string; code: string; text: string }
+export interface Sender { remote: string; connectedAt: string; messages: number }
+
+export interface DashboardChannel {
+  name: string;
+  state: ChannelState;
+  port: number;
+  counts: Record<string, number>;
+  perMinute: MinuteCount[];
+  queue: QueueCounts | null;
+  lastError: LastError | null;
+  senders: Sender[];
+}
+
+export interface Dashboard { generatedAt: string; channels: DashboardChannel[] }
+
+/** A row of GET /api/messages (and /api/dead-letters): metadata only. */
+export interface MessageSummary {
+  id: string;
+  channel: string;
+  status: string;
+  sender: string | null;
+  control_id: string | null;
+  message_type: string | null;
+  version: string | null;
+  received_at: string;
+  finished_at: string | null;
+  attempts: number;
+  replays: number;
+  error_code: string | null;
+  error_text: string | null;
+  error_stage: string | null;
+  duplicate_of: string | null;
+}
+
+export interface MessageContent { version: number; kind: 'raw' | 'edited'; content: string | null; created_at: string; pruned_at?: string | null; error?: string }
+
+/** GET /api/messages/:id (operator; audited): the body and its versions. */
+export interface MessageDetail extends MessageSummary {
+  raw: string;
+  contents: MessageContent[];
+}
+
+export interface Charge {
+  id: string;
+  status: string;
+  transaction_id: string | null;
+  service_date: string | null;
+  code_system: string | null;
+  code: string | null;
+  modifiers: string[];
+  units: string | null;
+  charge_amount: string | null;
+  created_at: string;
+  reversal_of: string | null;
+}
+
+export interface Timeline {
+  message: {
+    id: string; channel: string; type: string | null; status: string; receivedAt: string; finishedAt: string | null;
+    attempts: number; errorCode: string | null; errorText: string | null;
+  };
+  events: Array<{ at: string; from: string | null; to: string | null; detail: string | null }>;
+  charges: Charge[];
+  claims: Array<{ id: string; status: string; claimNumber: string | null }>;
+  payments: Array<{ claimId: string; paidAmount: string; status: string; receivedAt: string }>;
+}
+
+export interface DeadLetterGroup { code: string; reason: string; channel: string; count: number; newest: string; oldest: string }
+
+export type ReplayResult = { id: string; replay: number } | { id: string; error: { code: string; message: string } };
+
+export interface MessageSearch {
+  channel?: string;
+  status?: string;
+  type?: string;
+  from?: string;
+  to?: string;
+  controlId?: string;
+  rx?: string;
+  /** Patient id or family-name prefix (operator+). Sent to the API, never put in the page URL. */
+  patient?: string;
+  before?: string;
+  limit?: number;
+}
+
+export interface Page<T> { rows: T[]; next: string | null }
+
+export const getDashboard = () => api.get<Dashboard>('/api/dashboard');
+
+export async function searchMessages(q: MessageSearch): Promise<Page<MessageSummary>> {
+  const res = await api.get<{ messages: MessageSummary[]; next: string | null }>('/api/messages', { ...q });
+  return { rows: res.messages, next: res.next };
+}
+
+export const getMessage = (id: string) => api.get<MessageDetail>(`/api/messages/${encodeURIComponent(id)}`);
+export const getTimeline = (id: string) => api.get<Timeline>(`/api/messages/${encodeURIComponent(id)}/timeline`);
+
+export async function listDeadLetters(q: { channel?: string; code?: string; before?: string; limit?: number }): Promise<Page<MessageSummary>> {
+  const res = await api.get<{ deadLetters: MessageSummary[]; next: string | null }>('/api/dead-letters', q);
+  return { rows: res.deadLetters, next: res.next };
+}
+
+export const deadLetterGroups = () => api.get<{ groups: DeadLetterGroup[] }>('/api/dead-letters/groups');
+
+export const replayMany = (ids: string[]) => api.post<{ results: ReplayResult[] }>('/api/dead-letters/replay', { ids });
+
+/** Replays one message; with `raw` (CR separated), as an edited new content version (the original stays). */
+export const replayOne = (id: string, raw?: string) =>
+  api.post<{ id: string; replay: number }>(`/api/messages/${encodeURIComponent(id)}/replay`, raw === undefined ? {} : { raw });
+
+export const listChannelNames = async (): Promise<string[]> =>
+  (await api.get<{ channels: Array<{ name: string }> }>('/api/channels')).channels.map((c) => c.name);
+

@@ -1,0 +1,131 @@
+/**
+ * Page `#/batches` (billing): 837P batches newest first (GET /api/claims/batches), each downloadable as the
+ * X12 file that was sent (fetched with the session, saved from a Blob: the URL carries only the batch id; the
+ * download is audited by the server), and building new batches — one per payer from its ready claims
+ * (POST /api/claims/batches {payer?}), showing the files made and the claims the 837P writer refused.
+ */
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
+import { saveText } from '../download';
+import { formatMoney } from '../format';
+import { href } from '../router';
+
+interface BatchRow {
+  id: string;
+  payerId: string;
+  fileName: string;
+  interchangeControl: number;
+  usage: string;
+  claimCount: number;
+  totalCharge: string;
+  actor: string;
+  createdAt: string;
+}
+
+interface BatchRun {
+  batches: Array<{ id: string; payerId: string; fileName: string; interchangeControl: number; claimIds: string[]; totalCharge: string; written: boolean }>;
+  held: Array<{ claimId: string; reason: string }>;
+}
+
+export function BatchesPage() {
+  const [reload, setReload] = useState(0);
+  const [before, setBefore] = useState<string | undefined>();
+  const loaded = useLoad(() => api.get<{ batches: BatchRow[]; next: string | null }>('/api/claims/batches', { before, limit: 50 }), [before, reload]);
+  return (
+    <section aria-labelledby="batches-title">
+      <h1 id="batches-title">Batches</h1>
+      <BuildBatches onBuilt={() => { setBefore(undefined); setReload((r) => r + 1); }} />
+      <Show loaded={loaded} what="batches">
+        {({ batches, next }) => batches.length === 0
+          ? <Empty>No batch yet. Ready claims go into the next batch of their payer (Build batches).</Empty>
+          : (
+            <>
+              <table>
+                <thead><tr><th>Batch</th><th>Payer</th><th>File</th><th>ISA13</th><th>Claims</th><th>Total</th><th>Made</th><th>By</th><th><span class="sr-only">Download</span></th></tr></thead>
+                <tbody>
+                  {batches.map((b) => (
+                    <tr key={b.id}>
+                      <td>#{b.id}{b.usage === 'T' ? <span class="badge" title="ISA15 T: a test interchange">test</span> : null}</td>
+                      <td>{b.payerId}</td><td class="mono">{b.fileName}</td><td>{b.interchangeControl}</td><td>{b.claimCount}</td>
+                      <td class="num">{formatMoney(b.totalCharge)}</td><td>{formatDateTime(b.createdAt)}</td><td>{b.actor}</td>
+                      <td><DownloadButton id={b.id} fileName={b.fileName} /></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <div class="pager">
+                {before && <button type="button" class="link" onClick={() => setBefore(undefined)}>Newest</button>}
+                {next && <button type="button" class="link" onClick={() => setBefore(next)}>Older batches</button>}
+              </div>
+            </>
+          )}
+      </Show>
+    </section>
+  );
+}
+
+export function DownloadButton({ id, fileName }: { id: string; fileName: string }) {
+  const [state, setState] = useState<{ busy: boolean; error?: Error }>({ busy: false });
+  async function download() {
+    setState({ busy: true });
+    try {
+      const text = await api.get<string>(`/api/claims/batches/${encodeURIComponent(id)}/x12`);
+      saveText(fileName, text, 'application/edi-x12');
+      setState({ busy: false });
+    } catch (err) {
+      setState({ busy: false, error: err as Error });
+    }
+  }
+  return (
+    <>
+      <button type="button" onClick={download} disabled={state.busy} aria-label={`Download ${fileName}`}>{state.busy ? 'Downloading…' : 'Download'}</button>
+      {state.error && <ErrorBox error={state.error} />}
+    </>
+  );
+}
+
+function BuildBatches({ onBuilt }: { onBuilt(): void }) {
+  const [payer, setPayer] = useState('');
+  const [state, setState] = useState<{ busy: boolean; run?: BatchRun; error?: Error }>({ busy: false });
+
+  async function build(e: Event) {
+    e.preventDefault();
+    setState({ busy: true });
+    try {
+      const run = await api.post<BatchRun>('/api/claims/batches', payer.trim() ? { payer: payer.trim() } : {});
+      setState({ busy: false, run });
+      onBuilt();
+    } catch (err) {
+      setState({ busy: false, error: err as Error });
+    }
+  }
+
+  const run = state.run;
+  return (
+    <form class="panel" aria-label="Build batches" onSubmit={build}>
+      <div class="toolbar">
+        <label>Payer id (empty: every payer)
+          <input value={payer} size={14} onInput={(e) => setPayer((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <button type="submit" class="primary" disabled={state.busy}>{state.busy ? 'Building…' : 'Build batches'}</button>
+        <span class="muted">One 837P file per payer from its ready claims, written to the outbox.</span>
+      </div>
+      {state.error && <ErrorBox error={state.error} />}
+      {run && (
+        <div role="status">
+          {run.batches.length === 0
+            ? <p class="state empty">No ready claim to batch{payer.trim() ? ` for payer ${payer.trim()}` : ''}.</p>
+            : <p class="state ok">{run.batches.length} {run.batches.length === 1 ? 'batch' : 'batches'} made: {run.batches.map((b) => `${b.fileName} (${b.claimIds.length} claims, ${formatMoney(b.totalCharge)})`).join('; ')}.
+              {run.batches.some((b) => !b.written) && ' Some files could not be moved into the outbox: download them here.'}</p>}
+          {run.held.length > 0 && (
+            <div class="state warn">
+              The 837P writer refused {run.held.length} {run.held.length === 1 ? 'claim' : 'claims'} (now held):
+              <ul>{run.held.map((h) => <li key={h.claimId}><a href={href(`/claims/${h.claimId}`)}>#{h.claimId}</a>: {h.reason}</li>)}</ul>
+            </div>
+          )}
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,234 @@
+/**
+ * One claim, `#/claims/<id>` (billing; GET /api/claims/:id): its state, the scrub findings in the clerk's words
+ * (errors first), the lines, the actions its status allows — override a held claim with a reason, correct
+ * (rebuild from today's data and scrub again), void with a reason, close an adjudicated one — its history,
+ * payments from 835s, corrections and batch. Each action answers with the new state; the page reloads the claim.
+ */
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { Empty, ErrorBox, formatDateTime, Show, StatusBadge, useLoad } from '../components';
+import { formatMoney } from '../format';
+import { href } from '../router';
+import { FREQUENCY } from './claims';
+
+interface Finding {
+  ruleId: string;
+  severity: 'error' | 'warning' | 'info';
+  scope: 'claim' | 'line';
+  lineNumber?: number;
+  message: string;
+}
+
+interface Adjustment { group: string; reason: string; amount: string; quantity?: string }
+
+interface ClaimDetailData {
+  id: string;
+  controlNumber: string;
+  status: string;
+  frequency: string;
+  payerId: string;
+  payerName: string | null;
+  totalCharge: string;
+  patientRef: string;
+  serviceDate: string;
+  payerClaimNumber: string | null;
+  correctsClaimId: string | null;
+  override: { reason: string; by: string | null; at: string | null } | null;
+  submittedAt: string | null;
+  adjudicatedAt: string | null;
+  paidAmount: string;
+  patientResponsibility: string;
+  findings: Finding[];
+  lines: Array<{
+    lineNumber: number; chargeId: string; state: string; code: string; modifiers: string[]; units: string;
+    chargeAmount: string; serviceDate: string; serviceKind: string; paidAmount: string;
+  }>;
+  history: Array<{ at: string; actor: string; action: string; from_status: string | null; to_status: string | null; reason: string | null }>;
+  payments: Array<{
+    traceNumber: string; paymentDate: string | null; receivedAt: string; statusCode: string; outcome: string; charge: string;
+    paid: string; patientResponsibility: string; payerClaimNumber: string | null; adjustments: Adjustment[];
+    lines: Array<{ lineNumber: number | null; code: string | null; outcome: string; charge: string; paid: string; adjustments: Adjustment[] }>;
+  }>;
+  corrections: Array<{ id: string; controlNumber: string; frequency: string; status: string }>;
+  batch: { id: string; fileName: string; interchangeControl: number; createdAt: string } | null;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+const UNSENT = new Set(['draft', 'held', 'ready', 'rejected']);
+const ADJUDICATED = new Set(['paid', 'partial', 'denied']);
+
+export function ClaimDetail({ id }: { id: string }) {
+  const [reload, setReload] = useState(0);
+  const loaded = useLoad(() => api.get<ClaimDetailData>(`/api/claims/${encodeURIComponent(id)}`), [id, reload]);
+  return (
+    <section aria-labelledby="claim-title">
+      <p class="crumbs"><a href={href('/claims')}>Claims</a> / #{id}</p>
+      <Show loaded={loaded} what={`claim ${id}`}>
+        {(c) => <ClaimView claim={c} onChanged={() => setReload((r) => r + 1)} />}
+      </Show>
+    </section>
+  );
+}
+
+function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(): void }) {
+  const findings = [...c.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  return (
+    <>
+      <header class="page-head">
+        <h1 id="claim-title">Claim #{c.id}</h1>
+        <StatusBadge status={c.status} />
+        <span class="badge">{FREQUENCY[c.frequency] ?? `frequency ${c.frequency}`}</span>
+      </header>
+      <dl class="facts">
+        <dt>CLM01</dt><dd class="mono">{c.controlNumber}</dd>
+        <dt>Payer</dt><dd>{c.payerName ? `${c.payerName} (${c.payerId})` : c.payerId}</dd>
+        <dt>Patient</dt><dd class="mono">{c.patientRef}</dd>
+        <dt>Date of service</dt><dd>{c.serviceDate}</dd>
+        <dt>Charged</dt><dd>{formatMoney(c.totalCharge)}</dd>
+        <dt>Paid</dt><dd>{formatMoney(c.paidAmount)}</dd>
+        <dt>Patient owes</dt><dd>{formatMoney(c.patientResponsibility)}</dd>
+        <dt>Payer claim number</dt><dd>{c.payerClaimNumber ?? '—'}</dd>
+        <dt>Submitted</dt><dd>{formatDateTime(c.submittedAt)}</dd>
+        <dt>Adjudicated</dt><dd>{formatDateTime(c.adjudicatedAt)}</dd>
+        {c.correctsClaimId && <><dt>Corrects</dt><dd><a href={href(`/claims/${c.correctsClaimId}`)}>claim #{c.correctsClaimId}</a></dd></>}
+        {c.batch && <><dt>Batch</dt><dd><a href={href('/batches')}>#{c.batch.id}</a> <span class="mono">{c.batch.fileName}</span></dd></>}
+      </dl>
+
+      <section class="panel" aria-labelledby="findings-title">
+        <h2 id="findings-title">Scrub findings {findings.length > 0 && <span class="muted">({errors} {errors === 1 ? 'error' : 'errors'}, {findings.length - errors} other)</span>}</h2>
+        {c.override && (
+          <p class="state warn">Overridden by {c.override.by ?? 'someone'} on {formatDateTime(c.override.at)}: “{c.override.reason}”</p>
+        )}
+        {findings.length === 0 ? <Empty>No findings: the claim passed every scrub rule.</Empty> : (
+          <ul class="findings">
+            {findings.map((f, i) => (
+              <li key={i} class={`finding ${f.severity}`}>
+                <span class={`badge sev-${f.severity}`}>{f.severity}</span>{' '}
+                {f.scope === 'line' && f.lineNumber !== undefined ? <strong>Line {f.lineNumber}: </strong> : null}
+                {f.message} <span class="muted mono">({f.ruleId})</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <ClaimActions claim={c} onChanged={onChanged} />
+
+      <section aria-labelledby="lines-title">
+        <h2 id="lines-title">Lines</h2>
+        <table class="compact">
+          <thead><tr><th>#</th><th>Code</th><th>Modifiers</th><th>Units</th><th>Charge</th><th>Paid</th><th>Service</th><th>Date</th><th>Charge id</th><th>State</th></tr></thead>
+          <tbody>
+            {c.lines.map((l) => (
+              <tr key={l.lineNumber}>
+                <td>{l.lineNumber}</td><td class="mono">{l.code}</td><td>{l.modifiers.join(', ') || '—'}</td><td>{l.units}</td>
+                <td class="num">{formatMoney(l.chargeAmount)}</td><td class="num">{formatMoney(l.paidAmount)}</td><td>{l.serviceKind}</td>
+                <td>{l.serviceDate}</td><td>#{l.chargeId}</td><td>{l.state}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        {c.history.length === 0 ? <Empty>No event recorded.</Empty> : (
+          <table class="compact">
+            <thead><tr><th>When</th><th>Who</th><th>Action</th><th>From</th><th>To</th><th>Reason</th></tr></thead>
+            <tbody>
+              {c.history.map((h, i) => (
+                <tr key={i}>
+                  <td>{formatDateTime(h.at)}</td><td>{h.actor}</td><td>{h.action}</td><td>{h.from_status ?? '—'}</td><td>{h.to_status ?? '—'}</td><td>{h.reason ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section aria-labelledby="payments-title">
+        <h2 id="payments-title">Payments</h2>
+        {c.payments.length === 0 ? <Empty>No 835 has paid or denied this claim yet.</Empty> : (
+          <table class="compact">
+            <thead><tr><th>Trace</th><th>Paid on</th><th>Outcome</th><th>Charged</th><th>Paid</th><th>Patient owes</th><th>Adjustments</th></tr></thead>
+            <tbody>
+              {c.payments.map((p, i) => (
+                <tr key={i}>
+                  <td class="mono">{p.traceNumber}</td><td>{p.paymentDate ?? formatDateTime(p.receivedAt)}</td><td>{p.outcome}</td>
+                  <td class="num">{formatMoney(p.charge)}</td><td class="num">{formatMoney(p.paid)}</td><td class="num">{formatMoney(p.patientResponsibility)}</td>
+                  <td>{[...p.adjustments, ...p.lines.flatMap((l) => l.adjustments)].map((a) => `${a.group}-${a.reason} ${formatMoney(a.amount)}`).join('; ') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      {c.corrections.length > 0 && (
+        <section aria-labelledby="corrections-title">
+          <h2 id="corrections-title">Replacement and void claims</h2>
+          <ul>
+            {c.corrections.map((k) => (
+              <li key={k.id}><a href={href(`/claims/${k.id}`)}>#{k.id}</a> {FREQUENCY[k.frequency] ?? k.frequency} <StatusBadge status={k.status} /></li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </>
+  );
+}
+
+type Action = 'override' | 'correct' | 'void' | 'close';
+
+function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(): void }) {
+  const [reason, setReason] = useState('');
+  const [state, setState] = useState<{ busy?: Action; message?: string; voidClaim?: string; error?: Error }>({});
+  const can: Record<Action, boolean> = {
+    override: c.status === 'held',
+    correct: ['held', 'ready', 'rejected'].includes(c.status),
+    void: c.status !== 'voided' && c.status !== 'closed',
+    close: ADJUDICATED.has(c.status),
+  };
+  const any = Object.values(can).some(Boolean);
+  if (!any && !state.message && !state.error) return null;
+
+  async function act(action: Action) {
+    setState({ busy: action });
+    try {
+      const body = action === 'correct' ? undefined : action === 'close' ? (reason.trim() ? { reason: reason.trim() } : {}) : { reason: reason.trim() };
+      const res = await api.post<{ status?: string; voided?: { status: string }; voidClaim?: { id: string } }>(`/api/claims/${c.id}/${action}`, body);
+      const status = res.status ?? res.voided?.status;
+      setState({ message: `${ACTION_DONE[action]}${status ? `: the claim is now ${status}` : ''}.`, voidClaim: res.voidClaim?.id });
+      setReason('');
+      onChanged();
+    } catch (err) {
+      setState({ error: err as Error });
+    }
+  }
+
+  const needsReason = reason.trim().length < 3;
+  return (
+    <section class="panel actions-panel" aria-labelledby="actions-title">
+      <h2 id="actions-title">Actions</h2>
+      {(can.override || can.void || can.close) && (
+        <label class="block">Reason {can.close && !can.override && !can.void ? '(optional)' : '(needed to override or void; kept in the claim history)'}
+          <textarea aria-label="Reason" rows={2} maxLength={500} value={reason} onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)} />
+        </label>
+      )}
+      {!any && <p class="muted">No action is open to a {c.status} claim.</p>}
+      <div class="toolbar">
+        {can.override && <button type="button" class="primary" disabled={!!state.busy || needsReason} onClick={() => act('override')}>Override and make ready</button>}
+        {can.correct && <button type="button" disabled={!!state.busy} onClick={() => act('correct')}>Correct (rebuild and scrub again)</button>}
+        {can.void && <button type="button" class="danger" disabled={!!state.busy || needsReason} onClick={() => act('void')}>{UNSENT.has(c.status) ? 'Void' : 'Void (send a void claim)'}</button>}
+        {can.close && <button type="button" disabled={!!state.busy} onClick={() => act('close')}>Close</button>}
+      </div>
+      {state.message && (
+        <p class="state ok" role="status">{state.message}{state.voidClaim && <> A void claim was built: <a href={href(`/claims/${state.voidClaim}`)}>#{state.voidClaim}</a>.</>}</p>
+      )}
+      {state.error && <ErrorBox error={state.error} />}
+    </section>
+  );
+}
+
+const ACTION_DONE: Record<Action, string> = { override: 'Overridden', correct: 'Corrected and scrubbed again', void: 'Voided', close: 'Closed' };

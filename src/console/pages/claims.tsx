@@ -1,0 +1,193 @@
+/**
+ * Page `#/claims?status=&payer=` (viewer reads the list; billing acts): claims newest first with filters by
+ * status and payer (ids and statuses only in the URL), paged with the API's cursor. A billing user builds
+ * claims from unclaimed charges here (POST /api/claims/build, the answer shown: created, held and excluded
+ * charges with their reasons), sees what a build would leave unclaimed, and opens a claim: `#/claims/<id>`
+ * (claim-detail.tsx).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
+import { formatMoney } from '../format';
+import { href, navigate } from '../router';
+import { hasRole } from '../session';
+import { ClaimDetail } from './claim-detail';
+import type { PageProps } from './index';
+
+export const CLAIM_STATUSES = [
+  'draft', 'held', 'ready', 'batched', 'submitted', 'accepted', 'rejected', 'paid', 'partial', 'denied', 'closed', 'voided',
+] as const;
+
+export interface ClaimSummary {
+  id: string;
+  controlNumber: string;
+  status: string;
+  frequency: string;
+  payerId: string;
+  lines: number;
+  totalCharge: string;
+  findings: number;
+}
+
+interface UnclaimedCharge {
+  chargeId: string;
+  reason: string;
+  message: string;
+  payerId?: string;
+}
+
+interface BuildSummary {
+  created: ClaimSummary[];
+  held: UnclaimedCharge[];
+  excluded: UnclaimedCharge[];
+  released: string[];
+  rescrubbed: ClaimSummary[];
+}
+
+const PAGE_SIZE = 50;
+
+export function ClaimsPage({ route, user }: PageProps) {
+  const id = route.parts[1];
+  if (id) return <ClaimDetail key={id} id={id} />;
+  const status = route.params.get('status') ?? '';
+  const payer = route.params.get('payer') ?? '';
+  const before = route.params.get('before') ?? '';
+  return <ClaimList status={status} payer={payer} before={before} billing={hasRole(user, 'billing')} />;
+}
+
+function ClaimList({ status, payer, before, billing }: { status: string; payer: string; before: string; billing: boolean }) {
+  const [reload, setReload] = useState(0);
+  const loaded = useLoad(
+    () => api.get<{ claims: ClaimSummary[]; next: string | null }>('/api/claims', { status, payer, before, limit: PAGE_SIZE }),
+    [status, payer, before, reload],
+  );
+  const [payerInput, setPayerInput] = useState(payer);
+  useEffect(() => setPayerInput(payer), [payer]);
+
+  function filter(next: { status?: string; payer?: string }) {
+    navigate('/claims', { status: next.status ?? status, payer: next.payer ?? payer });
+  }
+
+  return (
+    <section aria-labelledby="claims-title">
+      <h1 id="claims-title">Claims</h1>
+      <form class="toolbar" aria-label="Claim filters" onSubmit={(e) => { e.preventDefault(); filter({ payer: payerInput.trim() }); }}>
+        <label>Status
+          <select value={status} onChange={(e) => filter({ status: (e.currentTarget as HTMLSelectElement).value })}>
+            <option value="">any</option>
+            {CLAIM_STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </label>
+        <label>Payer id
+          <input value={payerInput} size={14} onInput={(e) => setPayerInput((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Filter</button>
+        {(status || payer) && <a href={href('/claims')}>Clear filters</a>}
+      </form>
+      {billing && <BuildPanel onBuilt={() => setReload((r) => r + 1)} />}
+      {!billing && <p class="hint" role="note">You see the list; opening a claim and its actions need role billing.</p>}
+      <Show loaded={loaded} what="claims">
+        {({ claims, next }) => claims.length === 0
+          ? <Empty>{status || payer ? 'No claim matches these filters.' : 'No claim yet. Claims are built from charges (Build claims).'}</Empty>
+          : (
+            <>
+              <table>
+                <thead><tr><th>Claim</th><th>CLM01</th><th>Status</th><th>Payer</th><th>Lines</th><th>Total</th><th>Findings</th><th>Type</th></tr></thead>
+                <tbody>
+                  {claims.map((c) => (
+                    <tr key={c.id}>
+                      <td>{billing ? <a href={href(`/claims/${c.id}`)}>#{c.id}</a> : `#${c.id}`}</td>
+                      <td class="mono">{c.controlNumber}</td>
+                      <td><StatusBadge status={c.status} /></td>
+                      <td>{c.payerId}</td>
+                      <td>{c.lines}</td>
+                      <td class="num">{formatMoney(c.totalCharge)}</td>
+                      <td>{c.findings > 0 ? c.findings : '—'}</td>
+                      <td>{FREQUENCY[c.frequency] ?? c.frequency}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <div class="pager">
+                {before && <a href={href('/claims', { status, payer })}>Newest</a>}
+                {next && <a href={href('/claims', { status, payer, before: next })}>Older claims</a>}
+              </div>
+            </>
+          )}
+      </Show>
+    </section>
+  );
+}
+
+export const FREQUENCY: Record<string, string> = { '1': 'original', '7': 'replacement', '8': 'void' };
+
+function BuildPanel({ onBuilt }: { onBuilt(): void }) {
+  const [state, setState] = useState<{ busy: boolean; result?: BuildSummary; error?: Error }>({ busy: false });
+  const [showUnclaimed, setShowUnclaimed] = useState(false);
+
+  async function build() {
+    setState({ busy: true });
+    try {
+      const result = await api.post<BuildSummary>('/api/claims/build');
+      setState({ busy: false, result });
+      onBuilt();
+    } catch (err) {
+      setState({ busy: false, error: err as Error });
+    }
+  }
+
+  const r = state.result;
+  return (
+    <div class="panel">
+      <div class="toolbar">
+        <button type="button" class="primary" onClick={build} disabled={state.busy}>{state.busy ? 'Building…' : 'Build claims'}</button>
+        <button type="button" aria-expanded={showUnclaimed} onClick={() => setShowUnclaimed((s) => !s)}>
+          {showUnclaimed ? 'Hide unclaimed charges' : 'Show unclaimed charges'}
+        </button>
+        <span class="muted">Builds claims from every active charge no claim bills yet, and scrubs them.</span>
+      </div>
+      {state.error && <ErrorBox error={state.error} />}
+      {r && (
+        <div role="status">
+          <p><strong>{r.created.length}</strong> {r.created.length === 1 ? 'claim' : 'claims'} built
+            ({r.created.filter((c) => c.status === 'held').length} held, {r.created.filter((c) => c.status === 'ready').length} ready);
+            {' '}{r.held.length} {r.held.length === 1 ? 'charge' : 'charges'} held back, {r.excluded.length} excluded
+            {r.released.length > 0 ? `; ${r.released.length} unsent claims voided by reversals` : ''}
+            {r.rescrubbed.length > 0 ? `; ${r.rescrubbed.length} corrections scrubbed again` : ''}.</p>
+          {r.held.length + r.excluded.length > 0 && <UnclaimedTable held={r.held} excluded={r.excluded} />}
+        </div>
+      )}
+      {showUnclaimed && <Unclaimed />}
+    </div>
+  );
+}
+
+function Unclaimed() {
+  const loaded = useLoad(() => api.get<{ claimable: number; held: UnclaimedCharge[]; excluded: UnclaimedCharge[] }>('/api/claims/unclaimed'), []);
+  return (
+    <Show loaded={loaded} what="unclaimed charges">
+      {(u) => (
+        <>
+          <p>{u.claimable} {u.claimable === 1 ? 'charge' : 'charges'} would be claimed by a build now.</p>
+          {u.held.length + u.excluded.length === 0 ? <Empty>No charge is held back or excluded.</Empty> : <UnclaimedTable held={u.held} excluded={u.excluded} />}
+        </>
+      )}
+    </Show>
+  );
+}
+
+function UnclaimedTable({ held, excluded }: { held: UnclaimedCharge[]; excluded: UnclaimedCharge[] }) {
+  const rows = [...held.map((c) => ({ ...c, kind: 'held' })), ...excluded.map((c) => ({ ...c, kind: 'excluded' }))];
+  return (
+    <table class="compact">
+      <thead><tr><th>Charge</th><th></th><th>Reason</th><th>Payer</th><th>What to do</th></tr></thead>
+      <tbody>
+        {rows.map((c) => (
+          <tr key={`${c.kind}${c.chargeId}`}>
+            <td>#{c.chargeId}</td><td><StatusBadge status={c.kind} /></td><td class="mono">{c.reason}</td><td>{c.payerId ?? '—'}</td><td>{c.message}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

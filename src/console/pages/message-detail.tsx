@@ -1,0 +1,110 @@
+/**
+ * One message (`#/messages/<id>`). Everyone (viewer+) sees its metadata, timeline and charges
+ * (GET /api/messages/:id/timeline, no body). Operators and above also see the body — the field tree next to the
+ * raw text, per content version (GET /api/messages/:id, which the server audits as a view) — and may replay it
+ * or open it in the dead-letter editor. A viewer gets no body and no replay button.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { ErrorBox, Loading, Show, StatusBadge, formatDateTime, useLoad } from '../components';
+import { MessageBody } from '../message-view';
+import { getMessage, getTimeline, replayOne, type MessageDetail, type Timeline } from '../ops-api';
+import { href } from '../router';
+import { hasRole, type User } from '../session';
+import { TimelineView } from '../timeline';
+
+const REPLAYABLE = ['processed', 'filtered', 'error', 'rejected'];
+const OPEN = ['received', 'processing'];
+
+function Meta({ t, detail }: { t: Timeline; detail?: MessageDetail }) {
+  const m = t.message;
+  return (
+    <dl class="meta">
+      <dt>Channel</dt><dd>{m.channel}</dd>
+      <dt>Type</dt><dd class="mono">{m.type ?? '—'}</dd>
+      {detail && <><dt>Control id</dt><dd class="mono">{detail.control_id ?? '—'}</dd><dt>Sender</dt><dd class="mono">{detail.sender ?? '—'}</dd></>}
+      <dt>Status</dt><dd><StatusBadge status={m.status} /></dd>
+      <dt>Received</dt><dd>{formatDateTime(m.receivedAt)}</dd>
+      <dt>Finished</dt><dd>{formatDateTime(m.finishedAt)}</dd>
+      <dt>Attempts</dt><dd>{m.attempts}</dd>
+      {m.errorCode && <><dt>Error</dt><dd><span class="mono">{m.errorCode}</span> {m.errorText}</dd></>}
+    </dl>
+  );
+}
+
+function Body({ detail }: { detail: MessageDetail }) {
+  const versions = detail.contents;
+  const [chosen, setChosen] = useState(versions.length > 0 ? versions[versions.length - 1]!.version : 0);
+  const content = versions.find((v) => v.version === chosen);
+  return (
+    <section aria-label="Message body">
+      {versions.length > 1 && (
+        <label class="inline">Content version{' '}
+          <select value={String(chosen)} onChange={(e) => setChosen(Number((e.target as HTMLSelectElement).value))}>
+            {versions.map((v) => <option key={v.version} value={String(v.version)}>{v.version} · {v.kind === 'raw' ? 'as received' : 'edited'} · {formatDateTime(v.created_at)}</option>)}
+          </select>
+        </label>
+      )}
+      {!content || content.content === null
+        ? <p class="state empty">{content?.pruned_at ? 'This body was removed by the retention setting; its metadata, events and charges remain.' : content?.error ? `This body cannot be opened (${content.error}).` : 'No body is stored.'}</p>
+        : <MessageBody text={content.content} />}
+    </section>
+  );
+}
+
+export function MessageDetailView({ id, user }: { id: string; user: User }) {
+  const operator = hasRole(user, 'operator');
+  const [tick, setTick] = useState(0);
+  // The body is loaded once per replay, not on every poll: each load is an audited view.
+  const [bodyTick, setBodyTick] = useState(0);
+  const timeline = useLoad(() => getTimeline(id), [id, tick]);
+  const detail = useLoad(() => (operator ? getMessage(id) : Promise.resolve(undefined)), [id, operator, bodyTick]);
+  const [replay, setReplay] = useState<{ busy: boolean; result?: string; error?: Error }>({ busy: false });
+
+  // While the message is in the pipeline, look again every second (a replay finishes within moments).
+  const status = timeline.data?.message.status;
+  useEffect(() => {
+    if (!status || !OPEN.includes(status)) return;
+    const t = setTimeout(() => setTick((n) => n + 1), 1000);
+    return () => clearTimeout(t);
+  }, [status, timeline.data]);
+
+  async function doReplay() {
+    setReplay({ busy: true });
+    try {
+      const r = await replayOne(id);
+      setReplay({ busy: false, result: `Replay ${r.replay} queued.` });
+      setTick((n) => n + 1);
+      setBodyTick((n) => n + 1);
+    } catch (e) {
+      setReplay({ busy: false, error: e as Error });
+    }
+  }
+
+  return (
+    <div class="message-detail">
+      <p><a href={href('/messages')}>← Messages</a></p>
+      <h1>Message {id}</h1>
+      <Show loaded={timeline} what="the message">
+        {(t) => (
+          <>
+            <Meta t={t} detail={detail.data} />
+            {operator && (
+              <div class="toolbar actions">
+                {REPLAYABLE.includes(t.message.status) && (
+                  <button type="button" onClick={doReplay} disabled={replay.busy}>{replay.busy ? 'Replaying…' : 'Replay'}</button>
+                )}
+                {t.message.status === 'error' && <a class="button" href={href(`/dead-letters/${id}`)}>Edit and replay</a>}
+                {replay.result && <span role="status">{replay.result}</span>}
+                {replay.error && <ErrorBox error={replay.error} />}
+              </div>
+            )}
+            <TimelineView t={t} />
+          </>
+        )}
+      </Show>
+      {operator
+        ? (detail.error ? <ErrorBox error={detail.error} /> : detail.data ? <Body key={detail.data.contents.length} detail={detail.data} /> : <Loading what="the message body" />)
+        : <p class="state empty">Message bodies are shown to operators and above; your role ({user.role}) sees the metadata, timeline and charges.</p>}
+    </div>
+  );
+}

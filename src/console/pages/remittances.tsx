@@ -1,0 +1,129 @@
+/**
+ * Page `#/remittances` (billing): upload an 835 file (POST /api/remittances {x12}) and see what it did to each
+ * claim — or why it was refused (422 REMITTANCE_UNBALANCED names every failing balancing equation; a trace
+ * number already recorded is 409). Also takes the clearinghouse's acknowledgments, a 999/997 or a 277CA
+ * (POST /api/acknowledgments). The file is read in the browser and sent as JSON; the results of this visit are
+ * listed here (the API keeps no list of past files: their payments show on each claim).
+ */
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { ErrorBox, StatusBadge } from '../components';
+import { formatMoney } from '../format';
+import { href } from '../router';
+
+interface RemittanceSummary {
+  id: string;
+  traceNumber: string;
+  payerName: string;
+  paymentAmount: string;
+  claims: Array<{ claimId: string; controlNumber: string; outcome: string; paid: string; status: string }>;
+  unmatched: string[];
+}
+
+interface AcknowledgmentSummary {
+  batches: Array<{ batchId: string; accepted: boolean; claims: number }>;
+  claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string }>;
+  unmatched: string[];
+}
+
+type Result =
+  | { kind: 'remittance'; file: string; remittances: RemittanceSummary[] }
+  | { kind: 'acknowledgment'; file: string; ack: AcknowledgmentSummary };
+
+/** Largest file sent (the API's limit is 10 MiB). */
+const MAX_BYTES = 10 * 1024 * 1024;
+
+export function RemittancesPage() {
+  const [results, setResults] = useState<Result[]>([]);
+  const add = (r: Result) => setResults((rs) => [r, ...rs]);
+  return (
+    <section aria-labelledby="remit-title">
+      <h1 id="remit-title">Remittances</h1>
+      <div class="two-col">
+        <Upload title="Record an 835 (payment and remittance advice)" label="835 file" button="Record 835"
+          send={async (file, x12) => add({ kind: 'remittance', file, ...(await api.post<{ remittances: RemittanceSummary[] }>('/api/remittances', { x12 })) })} />
+        <Upload title="Record an acknowledgment (999, 997 or 277CA)" label="Acknowledgment file" button="Record acknowledgment"
+          send={async (file, x12) => add({ kind: 'acknowledgment', file, ack: await api.post<AcknowledgmentSummary>('/api/acknowledgments', { x12 }) })} />
+      </div>
+      <h2>Recorded in this visit</h2>
+      {results.length === 0 ? <p class="state empty">Nothing recorded yet. Each file's outcome appears here; payments also show on each claim.</p>
+        : results.map((r, i) => <ResultView key={results.length - i} result={r} />)}
+    </section>
+  );
+}
+
+function Upload({ title, label, button, send }: { title: string; label: string; button: string; send(file: string, x12: string): Promise<void> }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [state, setState] = useState<{ busy: boolean; error?: Error }>({ busy: false });
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!file) return;
+    if (file.size > MAX_BYTES) {
+      setState({ busy: false, error: new Error(`${file.name} is larger than 10 MiB`) });
+      return;
+    }
+    setState({ busy: true });
+    try {
+      await send(file.name, await file.text());
+      setState({ busy: false });
+    } catch (err) {
+      setState({ busy: false, error: err as Error });
+    }
+  }
+
+  return (
+    <form class="panel" aria-label={title} onSubmit={submit}>
+      <h2>{title}</h2>
+      <label class="block">{label}
+        <input type="file" accept=".835,.999,.997,.277,.x12,.edi,.txt,text/plain"
+          onChange={(e) => { setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null); setState({ busy: false }); }} />
+      </label>
+      <button type="submit" class="primary" disabled={!file || state.busy}>{state.busy ? 'Sending…' : button}</button>
+      {state.error && <ErrorBox error={state.error} />}
+    </form>
+  );
+}
+
+function ResultView({ result }: { result: Result }) {
+  if (result.kind === 'acknowledgment') {
+    const a = result.ack;
+    return (
+      <div class="panel" role="status">
+        <h3>{result.file}</h3>
+        {a.batches.map((b) => <p key={b.batchId}>Batch #{b.batchId}: {b.accepted ? 'accepted' : 'rejected'} ({b.claims} claims)</p>)}
+        {a.claims.length > 0 && <ClaimOutcomes claims={a.claims} />}
+        {a.unmatched.length > 0 && <p class="state warn">Names nothing of ours: {a.unmatched.join(', ')}</p>}
+        {a.batches.length + a.claims.length + a.unmatched.length === 0 && <p class="muted">It changed nothing.</p>}
+      </div>
+    );
+  }
+  return (
+    <>
+      {result.remittances.map((r) => (
+        <div key={r.id} class="panel" role="status">
+          <h3>{result.file}: {r.payerName}, trace {r.traceNumber}, payment {formatMoney(r.paymentAmount)}</h3>
+          <ClaimOutcomes claims={r.claims} />
+          {r.unmatched.length > 0 && <p class="state warn">Claims not ours (recorded without a claim): {r.unmatched.join(', ')}</p>}
+        </div>
+      ))}
+    </>
+  );
+}
+
+function ClaimOutcomes({ claims }: { claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string; paid?: string }> }) {
+  if (claims.length === 0) return <p class="muted">No claim of ours in it.</p>;
+  return (
+    <table class="compact">
+      <thead><tr><th>Claim</th><th>CLM01</th><th>Outcome</th><th>Paid</th><th>Status now</th></tr></thead>
+      <tbody>
+        {claims.map((c) => (
+          <tr key={`${c.claimId}-${c.outcome}`}>
+            <td><a href={href(`/claims/${c.claimId}`)}>#{c.claimId}</a></td><td class="mono">{c.controlNumber}</td><td>{c.outcome}</td>
+            <td class="num">{c.paid === undefined ? '—' : formatMoney(c.paid)}</td><td><StatusBadge status={c.status} /></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * What happened to one message (GET /api/messages/:id/timeline; viewer: no message body in it): a strip of the
+ * stages received → pipeline → charges → claim → payment, the status events in order, and the charges, claims
+ * and payments it led to.
+ */
+import { StatusBadge, formatDateTime } from './components';
+import type { Timeline } from './ops-api';
+
+function Step({ label, done, detail }: { label: string; done: boolean; detail: string }) {
+  return (
+    <li class={done ? 'step done' : 'step'} aria-label={`${label}: ${detail}`}>
+      <span class="step-label">{label}</span> <span class="muted">{detail}</span>
+    </li>
+  );
+}
+
+export function TimelineView({ t }: { t: Timeline }) {
+  const m = t.message;
+  const final = ['processed', 'filtered', 'error', 'rejected', 'duplicate'].includes(m.status);
+  return (
+    <div class="timeline-view">
+      <ol class="steps" aria-label="Stages">
+        <Step label="Received" done detail={formatDateTime(m.receivedAt)} />
+        <Step label={final ? m.status : 'in progress'} done={final && m.status !== 'error' && m.status !== 'rejected'} detail={m.finishedAt ? formatDateTime(m.finishedAt) : m.status} />
+        <Step label="Charges" done={t.charges.length > 0} detail={String(t.charges.length)} />
+        <Step label="Claims" done={t.claims.length > 0} detail={String(t.claims.length)} />
+        <Step label="Payments" done={t.payments.length > 0} detail={String(t.payments.length)} />
+      </ol>
+
+      <section class="panel">
+        <h2>Timeline</h2>
+        <ol class="timeline" aria-label="Timeline">
+          <li><time>{formatDateTime(m.receivedAt)}</time> <StatusBadge status="received" /> stored and acknowledged</li>
+          {t.events.map((e, i) => (
+            <li key={i}>
+              <time>{formatDateTime(e.at)}</time>{' '}
+              {e.from && <><StatusBadge status={e.from} /> → </>}{e.to && <StatusBadge status={e.to} />}{' '}
+              {e.detail && <span class="detail">{e.detail}</span>}
+            </li>
+          ))}
+          {t.charges.length > 0 && <li><time>{formatDateTime(t.charges[0]!.created_at)}</time> {t.charges.length} charge{t.charges.length === 1 ? '' : 's'} written</li>}
+          {t.claims.map((c) => <li key={`c${c.id}`}>claim {c.claimNumber ?? c.id} <StatusBadge status={c.status} /></li>)}
+          {t.payments.map((p, i) => <li key={`p${i}`}><time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim {p.claimId} <StatusBadge status={p.status} /></li>)}
+        </ol>
+      </section>
+
+      <section class="panel">
+        <h2>Charges</h2>
+        {t.charges.length === 0
+          ? <p class="state empty">{m.status === 'error' ? 'No charge: the message is a dead letter. Fix the cause and replay it.' : 'This message produced no charge.'}</p>
+          : (
+            <table aria-label="Charges">
+              <thead><tr><th>Id</th><th>Transaction</th><th>Service date</th><th>Code</th><th>Units</th><th>Amount</th><th>Status</th></tr></thead>
+              <tbody>
+                {t.charges.map((c) => (
+                  <tr key={c.id} data-charge={c.id}>
+                    <td>{c.id}</td><td class="mono">{c.transaction_id ?? '—'}</td><td>{c.service_date ?? '—'}</td>
+                    <td class="mono">{c.code_system ? `${c.code_system} ` : ''}{c.code ?? '—'}{c.modifiers?.length ? `-${c.modifiers.join('-')}` : ''}</td>
+                    <td>{c.units ?? '—'}</td><td class="mono">{c.charge_amount ?? '—'}</td><td><StatusBadge status={c.status} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,264 @@
+/**
+ * The engine's Prometheus metrics (prom-client), served at GET /metrics (docs/deploy.md "Monitoring").
+ *
+ * Contract:
+ * - One registry per engine (tests run several engines in one process); the Node.js process metrics
+ *   (event-loop lag, heap, GC, CPU, handles) come from one process-wide registry, appended to the text, so
+ *   their collectors are installed once per process.
+ * - Labels hold channel names, statuses, stage names, queue states and pool names only: never a value from a
+ *   message (no PHI can reach a label).
+ * - Hot paths get pre-bound recorders (`intakeOutcomes(channel)`, `ackLatency(channel)`, the pipeline observer)
+ *   so recording is one counter or histogram update, no lookups by name.
+ * - Readings that cost a round trip are cached: the BullMQ job counts for 1 s, the store's per-channel counts for
+ *   5 s (both shared by concurrent scrapes), each bounded by a 1 s timeout so a scrape never hangs on an outage;
+ *   an unreachable source reports `rxbridge_queue_up 0` / `rxbridge_store_readings_up 0` and no stale values.
+ */
+import client from 'prom-client';
+import type { IntakeOutcome } from '../pipeline/intake';
+import type { PipelineObserver, PipelineStage, ReportedOutcome } from '../pipeline/process';
+
+/** Per-channel counts read from the store (alerts read the same). */
+export interface ChannelReading {
+  /** Messages committed but not finished (received or processing). */
+  open: number;
+  /** Messages in status error (dead letters). */
+  deadLetters: number;
+  /** When the newest message of the channel was received (any status); null when none was. */
+  lastReceivedAt: Date | null;
+}
+
+/** One database connection pool's state (pg.Pool counts). */
+export interface PoolReading {
+  pool: string;
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface MetricSources {
+  /** BullMQ job counts by state (getJobCounts). */
+  queueCounts?(): Promise<Record<string, number>>;
+  /** Per-channel store counts, keyed by channel name. */
+  channelReadings?(): Promise<ReadonlyMap<string, ChannelReading>>;
+  /** Database pools; absent or empty for PGlite. */
+  pools?(): readonly PoolReading[];
+  /** Backpressure: the open backlog last read and the ACK delay it implies (listener roles). */
+  backpressure?(): { backlog: number; ackDelayMs: number };
+  /** Active alerts by channel and kind. */
+  activeAlerts?(): ReadonlyArray<{ channel: string; kind: string }>;
+}
+
+/** ACK latency buckets, in seconds: from sub-millisecond commits to backpressure holds of seconds. */
+const ACK_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Stage buckets: parse/map of one message take microseconds; a batch write, milliseconds. */
+const STAGE_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const QUEUE_CACHE_MS = 1_000;
+const STORE_CACHE_MS = 5_000;
+const READ_TIMEOUT_MS = 1_000;
+
+let processRegistry: client.Registry | undefined;
+
+/** The process-wide registry of Node.js default metrics (created on first use). */
+function processMetrics(): client.Registry {
+  if (!processRegistry) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+export class EngineMetrics {
+  private readonly own = new client.Registry();
+  private readonly intake: client.Counter<'channel' | 'outcome'>;
+  private readonly ack: client.Histogram<'channel'>;
+  private readonly pipeline: client.Counter<'channel' | 'outcome'>;
+  private readonly stages: client.Histogram<'stage'>;
+
+  constructor() {
+    const registers = [this.own];
+    this.intake = new client.Counter({
+      name: 'rxbridge_intake_messages_total', registers, labelNames: ['channel', 'outcome'],
+      help: 'Frames answered at intake, by channel and outcome (received, duplicate, rejected, store_unavailable).',
+    });
+    this.ack = new client.Histogram({
+      name: 'rxbridge_ack_latency_seconds', registers, labelNames: ['channel'], buckets: ACK_BUCKETS,
+      help: 'From a frame handed to intake to its ACK written to the socket, by channel (includes backpressure holds).',
+    });
+    this.pipeline = new client.Counter({
+      name: 'rxbridge_pipeline_messages_total', registers, labelNames: ['channel', 'outcome'],
+      help: 'Pipeline outcomes in this process, by channel (processed, filtered, retry, dead_letter).',
+    });
+    this.stages = new client.Histogram({
+      name: 'rxbridge_pipeline_stage_seconds', registers, labelNames: ['stage'], buckets: STAGE_BUCKETS,
+      help: 'Pipeline stage durations: parse, filter and map per message; claim and write per store call (a batch).',
+    });
+  }
+
+  /** Adds the gauges of the sources given (each source once; main.ts calls this as the parts start). */
+  watch(sources: MetricSources): void {
+    const registers = [this.own];
+    if (sources.queueCounts) this.defineQueueGauges(registers, sources.queueCounts);
+    if (sources.channelReadings) this.defineStoreGauges(registers, sources.channelReadings);
+    if (sources.pools) this.definePoolGauges(registers, sources.pools);
+    if (sources.backpressure) this.defineBackpressureGauges(registers, sources.backpressure);
+    if (sources.activeAlerts) this.defineAlertGauge(registers, sources.activeAlerts);
+  }
+
+  get contentType(): string {
+    return this.own.contentType;
+  }
+
+  /** The text exposition of every metric: the engine's, then the process's. */
+  async render(): Promise<string> {
+    const [engine, node] = await Promise.all([this.own.metrics(), processMetrics().metrics()]);
+    return `${engine}\n${node}`;
+  }
+
+  /** Counts intake outcomes of one channel (bound once per channel). */
+  intakeOutcomes(channel: string): (outcome: IntakeOutcome) => void {
+    const bound = {
+      received: this.intake.labels(channel, 'received'),
+      duplicate: this.intake.labels(channel, 'duplicate'),
+      rejected: this.intake.labels(channel, 'rejected'),
+      store_unavailable: this.intake.labels(channel, 'store_unavailable'),
+    };
+    for (const c of Object.values(bound)) c.inc(0); // every series exists from the start (rate() needs a zero)
+    return (outcome) => bound[outcome].inc();
+  }
+
+  /** Records one channel's ACK latencies, in seconds (bound once per channel). */
+  ackLatency(channel: string): (seconds: number) => void {
+    const child = this.ack.labels(channel);
+    return (seconds) => child.observe(seconds);
+  }
+
+  /** What the pipeline worker reports to (process.ts). */
+  pipelineObserver(channels: readonly string[]): PipelineObserver {
+    const outcomes: ReportedOutcome[] = ['processed', 'filtered', 'retry', 'dead-letter'];
+    const bound = new Map<string, Record<ReportedOutcome, client.Counter.Internal>>();
+    const bind = (channel: string) => {
+      const byOutcome = Object.fromEntries(outcomes.map((o) => [o, this.pipeline.labels(channel, o.replace('-', '_'))])) as
+        Record<ReportedOutcome, client.Counter.Internal>;
+      bound.set(channel, byOutcome);
+      return byOutcome;
+    };
+    for (const channel of channels) for (const c of Object.values(bind(channel))) c.inc(0);
+    const stageNames: PipelineStage[] = ['parse', 'filter', 'map', 'claim', 'write'];
+    const stages = Object.fromEntries(stageNames.map((s) => [s, this.stages.labels(s)])) as Record<PipelineStage, client.Histogram.Internal<'stage'>>;
+    return {
+      stage: (stage, seconds) => stages[stage].observe(seconds),
+      outcome: (channel, outcome) => (bound.get(channel) ?? bind(channel))[outcome].inc(),
+    };
+  }
+
+  private defineQueueGauges(registers: client.Registry[], read: NonNullable<MetricSources['queueCounts']>): void {
+    const counts = cachedFor(QUEUE_CACHE_MS, () => withTimeout(read(), READ_TIMEOUT_MS));
+    new client.Gauge({
+      name: 'rxbridge_queue_up', help: '1 when the BullMQ job counts could be read (Redis answers).', registers,
+      async collect() { this.set(await counts().then(() => 1, () => 0)); },
+    });
+    new client.Gauge({
+      name: 'rxbridge_queue_jobs', registers, labelNames: ['state'],
+      help: 'Pipeline jobs in the BullMQ queue by state (one job carries up to 50 message ids); shared by every engine process.',
+      async collect() {
+        this.reset();
+        for (const [state, n] of Object.entries(await counts().catch(() => ({})))) this.set({ state }, n);
+      },
+    });
+  }
+
+  private defineStoreGauges(registers: client.Registry[], read: NonNullable<MetricSources['channelReadings']>): void {
+    const readings = cachedFor(STORE_CACHE_MS, () => withTimeout(read(), READ_TIMEOUT_MS));
+    // Each gauge collects for itself (prom-client reads gauges concurrently); the cache makes it one store read.
+    const perChannel = (name: string, help: string, valueOf: (r: ChannelReading) => number | undefined) => new client.Gauge({
+      name, help, registers, labelNames: ['channel'],
+      async collect() {
+        this.reset();
+        for (const [channel, r] of await readings().catch(() => new Map<string, ChannelReading>())) {
+          const v = valueOf(r);
+          if (v !== undefined) this.set({ channel }, v);
+        }
+      },
+    });
+    new client.Gauge({
+      name: 'rxbridge_store_readings_up', help: '1 when the per-channel store counts could be read.', registers,
+      async collect() { this.set(await readings().then(() => 1, () => 0)); },
+    });
+    perChannel('rxbridge_messages_open',
+      'Messages committed but not finished (received or processing) in the store, by channel; the same in every process.', (r) => r.open);
+    perChannel('rxbridge_dead_letters', 'Dead letters (status error) in the store, by channel; the same in every process.', (r) => r.deadLetters);
+    perChannel('rxbridge_last_message_received_timestamp_seconds',
+      'When the newest message of the channel was received (Unix time); absent when none was.',
+      (r) => (r.lastReceivedAt ? r.lastReceivedAt.getTime() / 1000 : undefined));
+  }
+
+  private definePoolGauges(registers: client.Registry[], read: NonNullable<MetricSources['pools']>): void {
+    new client.Gauge({
+      name: 'rxbridge_db_pool_connections', registers, labelNames: ['pool', 'state'],
+      help: 'Connections of the database pool: total open and idle (Postgres; PGlite has no pool).',
+      collect() {
+        this.reset();
+        for (const p of read()) {
+          this.set({ pool: p.pool, state: 'total' }, p.total);
+          this.set({ pool: p.pool, state: 'idle' }, p.idle);
+        }
+      },
+    });
+    new client.Gauge({
+      name: 'rxbridge_db_pool_waiting', registers, labelNames: ['pool'],
+      help: 'Queries waiting for a free connection of the pool.',
+      collect() {
+        this.reset();
+        for (const p of read()) this.set({ pool: p.pool }, p.waiting);
+      },
+    });
+  }
+
+  private defineBackpressureGauges(registers: client.Registry[], read: NonNullable<MetricSources['backpressure']>): void {
+    new client.Gauge({
+      name: 'rxbridge_backpressure_backlog', registers,
+      help: 'The open backlog (received or processing messages, whole store) as last read by the backpressure poller.',
+      collect() { this.set(read().backlog); },
+    });
+    new client.Gauge({
+      name: 'rxbridge_backpressure_ack_delay_seconds', registers,
+      help: 'How long each positive ACK is held now (0 at or below RXBRIDGE_BACKLOG_SOFT).',
+      collect() { this.set(read().ackDelayMs / 1000); },
+    });
+  }
+
+  private defineAlertGauge(registers: client.Registry[], read: NonNullable<MetricSources['activeAlerts']>): void {
+    new client.Gauge({
+      name: 'rxbridge_alerts_active', registers, labelNames: ['channel', 'kind'],
+      help: 'Active channel alerts (silence, dead-letters, queue-depth) as this process evaluates them.',
+      collect() {
+        this.reset();
+        for (const a of read()) this.inc({ channel: a.channel, kind: a.kind });
+      },
+    });
+  }
+}
+
+/**
+ * Memoizes `fetch` for `ms`: calls within that time share one promise (also while it is pending). A failed
+ * fetch is forgotten at once, so the next call tries again. Exported for tests.
+ */
+export function cachedFor<T>(ms: number, fetch: () => Promise<T>, now: () => number = Date.now): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const t = now();
+    if (last && t - last.at < ms) return last.value;
+    const value = fetch();
+    const entry = { at: t, value };
+    last = entry;
+    value.catch(() => { if (last === entry) last = undefined; });
+    return value;
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+  });
+}

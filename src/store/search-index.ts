@@ -1,0 +1,68 @@
+/**
+ * The blind index behind the console's patient and Rx searches (issue 6). Message metadata holds no patient data
+ * (docs/encryption.md), so a message keeps, in messages.search_tokens, keyed hashes of its search terms
+ * (src/hl7/search-terms.ts) instead of the terms:
+ *   HMAC-SHA256(search key, kind + NUL + value), first 12 bytes, base64url (16 characters)
+ * for `pid` (each patient id), `fam` (each prefix of each family name, 1 to 24 characters) and `rx` (each Rx
+ * number); values are lower-cased, so searches are case-insensitive. A search hashes the term the same way and
+ * looks the tokens up (GIN index, `&&`).
+ *
+ * The search key is derived from the body encryption key (Keyring.derive): the database alone does not say which
+ * token is which name. A search tries the keys of every configured body key (current and old), so messages
+ * indexed before a key rotation are still found while the old key is configured. In plain mode
+ * (RXBRIDGE_STORE_PLAINTEXT) tokens are written with a fixed, public key: the bodies are plain text there anyway.
+ */
+import crypto from 'node:crypto';
+import { searchTermsOf } from '../hl7/search-terms';
+import type { BodyCodec } from './bodies';
+
+/** HKDF label of the search key. */
+const LABEL = 'rxbridge message search index v1';
+/** The key of plain mode: derived from nothing secret. */
+const PLAIN_KEY = crypto.createHash('sha256').update(LABEL).digest();
+/** Family-name prefixes indexed: 1 to this many characters (a longer search term is cut to it). */
+export const MAX_NAME_PREFIX = 24;
+
+type Kind = 'pid' | 'fam' | 'rx';
+
+const normalize = (v: string) => v.trim().replace(/\s+/g, ' ').toLowerCase();
+
+export class MessageSearchIndex {
+  private constructor(private readonly writeKey: Buffer, private readonly readKeys: readonly Buffer[]) {}
+
+  /** The index for the key set-up of `bodies`: writes with the current key, searches with every key. */
+  static forBodies(bodies: BodyCodec): MessageSearchIndex {
+    const { write, read } = bodies.derivedKeys(LABEL);
+    const readKeys = [write ?? PLAIN_KEY, ...read, PLAIN_KEY].filter((k, i, all) => all.findIndex((o) => o.equals(k)) === i);
+    return new MessageSearchIndex(write ?? PLAIN_KEY, readKeys);
+  }
+
+  /** The tokens to store with a message's text (empty when it has no search terms). */
+  tokensOf(text: string): string[] {
+    const terms = searchTermsOf(text);
+    const tokens = new Set<string>();
+    for (const id of terms.patientIds) tokens.add(this.token(this.writeKey, 'pid', normalize(id)));
+    for (const rx of terms.rxNumbers) tokens.add(this.token(this.writeKey, 'rx', normalize(rx)));
+    for (const family of terms.familyNames) {
+      const name = normalize(family);
+      for (let n = 1; n <= Math.min(name.length, MAX_NAME_PREFIX); n++) tokens.add(this.token(this.writeKey, 'fam', name.slice(0, n)));
+    }
+    return [...tokens];
+  }
+
+  /** Tokens matching a patient search: the patient id exactly, or a family-name prefix (case-insensitive). */
+  patientTokens(term: string): string[] {
+    const v = normalize(term);
+    return this.readKeys.flatMap((k) => [this.token(k, 'pid', v), this.token(k, 'fam', v.slice(0, MAX_NAME_PREFIX))]);
+  }
+
+  /** Tokens matching an Rx number exactly (case-insensitive). */
+  rxTokens(term: string): string[] {
+    const v = normalize(term);
+    return this.readKeys.map((k) => this.token(k, 'rx', v));
+  }
+
+  private token(key: Buffer, kind: Kind, value: string): string {
+    return crypto.createHmac('sha256', key).update(`${kind}\u0000${value}`).digest().subarray(0, 12).toString('base64url');
+  }
+}
