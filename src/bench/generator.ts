@@ -48,8 +48,11 @@ interface PhaseState {
   ackedInWindow: number;
   chargeLines: number;
   latency: Samples;
-  /** With a series: answers of the current second (reused), that second's index, and the finished seconds. */
-  series?: { start: number; second: number; current: Samples; done: SecondStats[] };
+  /**
+   * With a series: answers of the current second (reused), that second's index, the finished seconds, and where
+   * each second's answers start in `latency` (answers are added in arrival order).
+   */
+  series?: { start: number; second: number; current: Samples; done: SecondStats[]; firstIndex: number[] };
   /** Called after each answer (closed loop refills, drain checks). */
   onAnswer: (conn: Conn) => void;
 }
@@ -108,12 +111,13 @@ function onAnswer(c: Conn, payload: Buffer): void {
   } else {
     p.naks++;
   }
-  p.latency.add(now - entry.sentAt);
   if (p.series) {
+    // Seconds that ended before this answer are closed first, so each second's answers are one run in `latency`.
     const second = Math.floor((now - p.series.start) / 1000);
-    while (p.series.second < second) closeSecond(p.series);
+    while (p.series.second < second) closeSecond(p.series, p.latency);
     p.series.current.add(now - entry.sentAt);
   }
+  p.latency.add(now - entry.sentAt);
   p.onAnswer(c);
 }
 
@@ -143,11 +147,18 @@ async function connectAll(cmd: ConnectCommand): Promise<void> {
 }
 
 /** Ends the current second of a series: its count and p99 are kept, its samples dropped. */
-function closeSecond(series: NonNullable<PhaseState['series']>): void {
+function closeSecond(series: NonNullable<PhaseState['series']>, latency: Samples): void {
   const { count, p99 } = series.current.summary();
-  series.done.push({ count, p99 });
+  series.done.push({ count, p99, tailP99: 0 });
+  series.firstIndex.push(latency.count - count);
   series.current.clear();
   series.second++;
+}
+
+/** Fills each second's tailP99 once the phase is over. */
+function finishSeries(series: NonNullable<PhaseState['series']>, latency: Samples): SecondStats[] {
+  series.done.forEach((s, i) => { s.tailP99 = latency.summaryFrom(series.firstIndex[i] ?? 0).p99; });
+  return series.done;
 }
 
 function newPhase(seconds: number, onAns: (c: Conn) => void): PhaseState {
@@ -207,7 +218,7 @@ async function runClosed(cmd: ClosedLoopRun): Promise<PhaseResult> {
 async function runPaced(cmd: PacedRun): Promise<PhaseResult> {
   const cpu = process.cpuUsage();
   const p = newPhase(cmd.seconds, () => undefined);
-  if (cmd.series) p.series = { start: performance.now(), second: 0, current: new Samples(), done: [] };
+  if (cmd.series) p.series = { start: performance.now(), second: 0, current: new Samples(), done: [], firstIndex: [] };
   phase = p;
   const lateness = new Samples();
   let skipped = 0;
@@ -242,8 +253,9 @@ async function runPaced(cmd: PacedRun): Promise<PhaseResult> {
   const drained = await finishPhase(p, () => pacing === 0);
   p.sending = false;
   phase = undefined;
-  if (p.series && p.series.current.count > 0) closeSecond(p.series);
-  return result(cmd.phase, p, startedAtEpochMs, cmd.seconds, drained, cpu, { lateness: lateness.summary(), skipped, series: p.series?.done });
+  if (p.series && p.series.current.count > 0) closeSecond(p.series, p.latency);
+  const series = p.series && finishSeries(p.series, p.latency);
+  return result(cmd.phase, p, startedAtEpochMs, cmd.seconds, drained, cpu, { lateness: lateness.summary(), skipped, series });
 }
 
 async function handle(msg: ParentMessage): Promise<void> {

@@ -10,7 +10,7 @@
  * The engine's RSS (this process: the engine runs here, the generator in its own) is sampled every second.
  * Reported: what was offered, sent, skipped (held back because 1,000 were unanswered) and ACKed; processed per
  * second during the overload; RSS at start, max and end; and the recovery time: from the end of the overload
- * until the first second after which every second's ACK p99 stays within max(25 ms, 2 × baseline p99).
+ * until the first second from which the p99 of all later ACKs is within max(25 ms, 2 × baseline p99).
  * At the end every ACKed message must be processed and the charges must match the lines sent.
  */
 import type { SecondStats, Summary } from './protocol';
@@ -38,15 +38,15 @@ export interface OverloadResult {
   engineWarnings: number;
 }
 
-/** Seconds after the overload's end until latency is back for good; null if it never is within the phase. */
+/**
+ * Seconds after the overload's end until latency is back to normal: the first second of the recovery phase from
+ * which the p99 of all later answers (`tailP99`) is within the threshold — so a single slow second later on (a
+ * checkpoint, a GC pause, as in normal operation) does not count as "not recovered", but a sustained one does.
+ * Null if that never happens within the phase.
+ */
 export function recoverySeconds(series: SecondStats[], thresholdMs: number, gapSeconds: number): number | null {
-  let firstGood: number | null = null;
-  for (let i = 0; i < series.length; i++) {
-    const s = series[i] as SecondStats;
-    if (s.count > 0 && s.p99 > thresholdMs) firstGood = null;
-    else if (firstGood === null) firstGood = i;
-  }
-  return firstGood === null ? null : Math.round((gapSeconds + firstGood) * 10) / 10;
+  const first = series.findIndex((s) => s.count > 0 && s.tailP99 <= thresholdMs);
+  return first < 0 ? null : Math.round((gapSeconds + first) * 10) / 10;
 }
 
 const intervalFor = (perSec: number) => (OVERLOAD_CONNECTIONS * 1000) / perSec;

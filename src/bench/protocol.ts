@@ -41,10 +41,14 @@ export interface PacedRun {
   series?: boolean;
 }
 
-/** The answers that arrived in one second of a phase: how many, and their p99 send → ACK time (ms). */
+/**
+ * The answers that arrived in one second of a phase: how many, and their p99 send → ACK time (ms); `tailP99` is
+ * the p99 of every answer from this second to the end of the phase ("from here on, latency is …").
+ */
 export interface SecondStats {
   count: number;
   p99: number;
+  tailP99: number;
 }
 
 export type ParentMessage = ConnectCommand | ClosedLoopRun | PacedRun | { type: 'close' };

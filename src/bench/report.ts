@@ -168,7 +168,7 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
       target: `overload: normal ACK latency within ${TARGETS.overloadRecoverySeconds} s after it stops (issue 7)`,
       measured: o.recovery.recoverySeconds === null
         ? `not back within the ${o.recovery.series.length} s measured (p99 > ${ms(o.recovery.thresholdMs)} ms)`
-        : `${o.recovery.recoverySeconds} s (every second's p99 <= ${ms(o.recovery.thresholdMs)} ms from then on)`,
+        : `${o.recovery.recoverySeconds} s (p99 of every later ACK <= ${ms(o.recovery.thresholdMs)} ms)`,
       met: o.recovery.recoverySeconds !== null && o.recovery.recoverySeconds <= TARGETS.overloadRecoverySeconds && shortRun === '',
     });
   }
@@ -183,6 +183,16 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
         target: `console: dashboard data < ${n(d.targetMs)} ms at ${n(c.messages)} messages (issue 6 acceptance 3)`,
         measured: `p95 ${ms(d.p95)} ms (p50 ${ms(d.p50)}, max ${ms(d.max)}) over ${d.calls} calls`,
         met: d.p95 < d.targetMs,
+      });
+    }
+    const paint = c.paint;
+    if (paint) {
+      checks.push({
+        target: `console: dashboard first paint < 1,000 ms at ${n(c.messages)} messages, in a browser (issue 6 acceptance 3)`,
+        measured: 'skipped' in paint ? `skipped: ${paint.skipped}`
+          : `channel table rendered at p50 ${n(paint.channelTable.p50)} ms, max ${n(paint.channelTable.max)} ms `
+            + `(first contentful paint p50 ${n(paint.firstContentfulPaint.p50)} ms; ${paint.loads} loads)`,
+        met: 'skipped' in paint ? undefined : paint.channelTable.max < 1000,
       });
     }
     if (searches.length > 0) {
@@ -289,7 +299,7 @@ export function formatReport(r: BenchReport): string {
     ));
     out.push(`RSS (MB): start ${n(o.rssMb.start)}, max ${n(o.rssMb.max)}, end ${n(o.rssMb.end)}; every 10 s: ${o.rssMb.everyTenSeconds.join(' ')}`);
     out.push(`recovery: ${o.recovery.recoverySeconds === null ? 'not within the phase' : `${o.recovery.recoverySeconds} s`} `
-      + `(p99 per second <= ${ms(o.recovery.thresholdMs)} ms); recovery p99 per second: ${o.recovery.series.map((x) => ms(x.p99)).join(' ')}`);
+      + `(p99 of the ACKs from then on <= ${ms(o.recovery.thresholdMs)} ms); recovery p99 per second: ${o.recovery.series.map((x) => ms(x.p99)).join(' ')}`);
     out.push(`all processed: ${o.complete}; charges ${n(o.charges)}/${n(o.expectedCharges)}; engine log warnings ${o.engineWarnings}`);
   }
 

@@ -28,6 +28,11 @@ export class Samples {
   summary(): Summary {
     return summarize(this.data.subarray(0, this.n));
   }
+
+  /** The same over the samples from index `from` (in the order added) to the last. */
+  summaryFrom(from: number): Summary {
+    return summarize(this.data.subarray(Math.min(from, this.n), this.n));
+  }
 }
 
 export function summarize(values: Float64Array): Summary {

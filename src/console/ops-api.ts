@@ -102,6 +102,19 @@ export interface Page<T> { rows: T[]; next: string | null }
 
 export const getDashboard = () => api.get<Dashboard>('/api/dashboard');
 
+/** An active channel alert (GET /api/alerts): silence, dead letters or open messages over the channel's limit. */
+export interface ActiveAlert {
+  id: string;
+  channel: string;
+  kind: string;
+  since: string;
+  value: number;
+  threshold: number;
+  message: string;
+}
+
+export const getAlerts = () => api.get<{ alerts: ActiveAlert[] }>('/api/alerts').then((r) => r.alerts);
+
 export async function searchMessages(q: MessageSearch): Promise<Page<MessageSummary>> {
   const res = await api.get<{ messages: MessageSummary[]; next: string | null }>('/api/messages', { ...q });
   return { rows: res.messages, next: res.next };

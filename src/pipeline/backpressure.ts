@@ -31,7 +31,7 @@ export interface BackpressureLimits {
 }
 
 export const DEFAULT_BACKPRESSURE: BackpressureLimits = {
-  softBacklog: 2_000, hardBacklog: 20_000, maxAckDelayMs: 1_000, maxAdmissionWaitMs: 10_000,
+  softBacklog: 1_000, hardBacklog: 5_000, maxAckDelayMs: 1_000, maxAdmissionWaitMs: 10_000,
 };
 
 /** The ACK delay for a backlog, by the contract above. */

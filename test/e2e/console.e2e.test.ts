@@ -91,7 +91,9 @@ describe('web console in a browser', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     if (!fs.existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     if (!fs.existsSync(path.join(ROOT, 'dist/console/app.js'))) throw new Error('the console is not built: npm run build');
-    h = await startHarness({ store: 'postgres' });
+    // The sample channel with an alert on dead letters, evaluated every half second (shown on the dashboard).
+    const channelYaml = `${fs.readFileSync(path.join(ROOT, 'channels/pharmacy-inbound.yaml'), 'utf8')}\nalerts:\n  deadLettersAbove: 1\n`;
+    h = await startHarness({ store: 'postgres', channelYaml, env: { RXBRIDGE_ALERT_INTERVAL_MS: '500' } });
     base = `http://127.0.0.1:${h.engine.httpAddress()!.port}`;
     // The bootstrap token retires once an admin exists: the admin comes last.
     for (const [who, role] of [['operator', 'operator'], ['viewer', 'viewer'], ['admin', 'admin']] as const) {
@@ -189,6 +191,10 @@ describe('web console in a browser', () => {
     const lastError = page.locator(`tr[data-channel="${CHANNEL}"] .last-error`);
     await waitFor(async () => ((await lastError.textContent()) ?? '').includes(deadCode), 20_000, 'the dashboard to show the last error');
     expect(await lastError.textContent()).not.toMatch(new RegExp(`${PATIENT_ID}|${PATIENT_FAMILY}`));
+    // Two dead letters are over the channel's alert limit of 1: the dashboard shows the alert.
+    const alerts = page.locator('section[aria-label="Active alerts"]');
+    await waitFor(async () => ((await alerts.textContent().catch(() => '')) ?? '').includes(CHANNEL), 20_000, 'the dashboard to show the alert');
+    expect(await alerts.textContent()).not.toMatch(new RegExp(`${PATIENT_ID}|${PATIENT_FAMILY}`));
 
     await page.getByRole('link', { name: 'Dead letters' }).click();
     const group = page.locator(`table[aria-label="Dead-letter groups"] tr[data-group="${deadCode}"]`);

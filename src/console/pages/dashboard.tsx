@@ -1,6 +1,7 @@
 /**
- * Dashboard (viewer): every channel with its state, counts by status, queue depth, last error and connected
- * senders, and a messages-per-minute chart of the last hour (GET /api/dashboard). Refreshes every 5 s while the
+ * Dashboard (viewer): the active channel alerts (GET /api/alerts), every channel with its state, counts by
+ * status, queue depth, last error and connected senders, and a messages-per-minute chart of the last hour
+ * (GET /api/dashboard). Refreshes every 5 s while the
  * tab is visible; a failed refresh keeps the last data on screen and says so. The first time the channel table
  * shows data, the page sets the performance mark `rxb:channels-rendered` (the browser test measures it).
  */
@@ -8,7 +9,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorBox, Loading, StatusBadge, formatDateTime } from '../components';
 import { useVisibleInterval } from '../hotkeys';
 import { MinuteChart } from '../minute-chart';
-import { getDashboard, type Dashboard, type DashboardChannel } from '../ops-api';
+import { getAlerts, getDashboard, type ActiveAlert, type Dashboard, type DashboardChannel } from '../ops-api';
 import { href } from '../router';
 import type { PageProps } from './index';
 
@@ -71,6 +72,22 @@ function ChannelTable({ data }: { data: Dashboard }) {
   );
 }
 
+function Alerts({ alerts }: { alerts: ActiveAlert[] }) {
+  if (alerts.length === 0) return null;
+  return (
+    <section class="state error alerts" role="alert" aria-label="Active alerts">
+      <strong>{alerts.length === 1 ? '1 active alert' : `${alerts.length} active alerts`}</strong>
+      <ul>
+        {alerts.map((a) => (
+          <li key={a.id} data-alert={a.kind}>
+            <strong>{a.channel}</strong>: {a.message} <span class="muted">since {formatDateTime(a.since)}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function ChannelPanel({ channel }: { channel: DashboardChannel }) {
   return (
     <section class="panel channel-panel" aria-label={`Channel ${channel.name}`}>
@@ -99,12 +116,15 @@ function ChannelPanel({ channel }: { channel: DashboardChannel }) {
 
 export function DashboardPage(_props: PageProps) {
   const [data, setData] = useState<Dashboard | undefined>();
+  const [alerts, setAlerts] = useState<ActiveAlert[]>([]);
   const [error, setError] = useState<Error | undefined>();
   const inFlight = useRef(false);
 
   const load = useCallback(() => {
     if (inFlight.current) return;
     inFlight.current = true;
+    // Alerts are extra: when they cannot be read the dashboard still shows, with the last alerts known.
+    getAlerts().then(setAlerts, () => undefined);
     getDashboard().then(
       (d) => { setData(d); setError(undefined); },
       (e: Error) => setError(e),
@@ -123,6 +143,7 @@ export function DashboardPage(_props: PageProps) {
         </span>
         <button type="button" onClick={load}>Refresh now</button>
       </div>
+      <Alerts alerts={alerts} />
       {error && (data ? <p class="state error" role="alert">Could not refresh: {error.message}. Showing the data of {formatDateTime(data.generatedAt)}.</p> : <ErrorBox error={error} />)}
       {!data && !error && <Loading what="the dashboard" />}
       {data && data.channels.length === 0 && <p class="state empty">No channel is configured. Add a channel file under channels/ and restart the engine.</p>}
