@@ -25,19 +25,41 @@ export async function recoverOpenMessages(store: MessageStorePort, queue: QueueP
   }
 }
 
+/** Rounds in a row the sweep may be skipped for a busy queue before it runs anyway. */
+export const MAX_SKIPPED_SWEEPS = 8;
+
+/**
+ * Whether a sweep round runs: when the caller says so, and in any case after MAX_SKIPPED_SWEEPS skipped rounds
+ * in a row — a queue that looks busy may hold jobs no worker will ever finish (after a FLUSHALL in the middle
+ * of BullMQ's bookkeeping, say), and then only the sweep gets the open messages moving again. A sweep that was
+ * not needed only queues messages twice, which is harmless (a claim is atomic; finished ones are skipped).
+ */
+export function sweepNow(callerSaysGo: boolean, skippedInARow: number): boolean {
+  return callerSaysGo || skippedInARow >= MAX_SKIPPED_SWEEPS;
+}
+
 /**
  * Runs recovery every `intervalMs` until stopped; failures (store or Redis down) are logged and retried next
  * time. `shouldSweep` lets the caller skip a round while the queue holds a backlog (its jobs would be queued
- * twice; a flushed Redis has an empty queue, so the sweep runs then).
+ * twice; a flushed Redis has an empty queue, so the sweep runs then) — but never more than MAX_SKIPPED_SWEEPS
+ * rounds in a row (sweepNow).
  */
 export function startRecoverySweep(store: MessageStorePort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
   shouldSweep: () => Promise<boolean> = async () => true): () => void {
   let running = false;
+  let skipped = 0;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     shouldSweep()
-      .then((go) => (go ? recoverOpenMessages(store, queue, { olderThanMs }) : 0))
+      .then((go) => {
+        if (!sweepNow(go, skipped)) {
+          skipped++;
+          return 0;
+        }
+        skipped = 0;
+        return recoverOpenMessages(store, queue, { olderThanMs });
+      })
       .then((n) => { if (n > 0) log.info('recovery sweep enqueued messages', { recovered: n }); })
       .catch((err) => log.warn('recovery sweep failed', { error: (err as Error).name }))
       .finally(() => { running = false; });
