@@ -4,17 +4,11 @@
  * patient data: metric labels and alert texts name channels, statuses, stages and counts only.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Alert } from '../alerts/evaluate';
 import { role } from './auth';
 
-export interface ActiveAlert {
-  id: string;
-  channel: string;
-  kind: string;
-  since: string;
-  value: number;
-  threshold: number;
-  message: string;
-}
+/** An active alert as the API answers it (src/alerts/evaluate.ts). */
+export type ActiveAlert = Alert;
 
 export interface ObservabilityApi {
   /** The metrics text and its content type; absent = no /metrics route. */

@@ -6,6 +6,7 @@
  */
 import { api } from './api';
 import type { MinuteCount } from './minute-bars';
+import type { Alert } from '../alerts/evaluate';
 
 export type { MinuteCount };
 
@@ -102,16 +103,8 @@ export interface Page<T> { rows: T[]; next: string | null }
 
 export const getDashboard = () => api.get<Dashboard>('/api/dashboard');
 
-/** An active channel alert (GET /api/alerts): silence, dead letters or open messages over the channel's limit. */
-export interface ActiveAlert {
-  id: string;
-  channel: string;
-  kind: string;
-  since: string;
-  value: number;
-  threshold: number;
-  message: string;
-}
+/** An active channel alert (GET /api/alerts): the engine's own type (src/alerts/evaluate.ts, pure). */
+export type ActiveAlert = Alert;
 
 export const getAlerts = () => api.get<{ alerts: ActiveAlert[] }>('/api/alerts').then((r) => r.alerts);
 
