@@ -4,6 +4,7 @@
  * pipeline worker, the MLLP listeners and the admin API, and returns a handle whose stop() shuts down in order:
  * stop accepting, drain in-flight ACKs, flush enqueues, close workers, close the store (PGlite: CHECKPOINT).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
@@ -13,6 +14,8 @@ import { Accounts } from './admin/accounts';
 import { buildAdminApp, type ChannelStatus } from './admin/app';
 import { adminHttpsOptions, httpsConfigFromEnv, type HttpsConfig } from './admin/https-config';
 import { loadChannels } from './channels/load';
+import { ChannelRegistry } from './channels/registry';
+import { ChannelReloader, type ChannelListeners, type ChannelReloadResult } from './channels/reloader';
 import type { ChannelPlan } from './channels/schema';
 import { createLogger, type Logger } from './core/logger';
 import { MappingEditor } from './mappings/editor';
@@ -22,7 +25,7 @@ import { BackpressureGauge, backpressureFromEnv, startBacklogPoller } from './pi
 import { BullPipelineQueue, EnqueueBatcher } from './pipeline/bullmq/queue';
 import { openRedis, type RedisHandle } from './pipeline/bullmq/redis';
 import { startPipelineWorker } from './pipeline/bullmq/worker';
-import { Intake } from './pipeline/intake';
+import { Intake, type IntakeChannel } from './pipeline/intake';
 import type { Outcome } from './pipeline/process';
 import { recoverOpenMessages, startRecoverySweep } from './pipeline/recovery';
 import { replayMessage } from './pipeline/replay';
@@ -40,7 +43,7 @@ import { MessageRepository } from './store/repository';
 import { openBodyCodec, type BodyCodec } from './store/bodies';
 import { startRetentionTimer } from './store/body-maintenance';
 import { readBodyKeySetup } from './core/encryption-config';
-import { AlertMonitor, DEFAULT_ALERT_INTERVAL_MS } from './alerts/monitor';
+import { AlertMonitor, DEFAULT_ALERT_INTERVAL_MS, type MonitoredChannel } from './alerts/monitor';
 import { EngineMetrics } from './metrics/engine-metrics';
 import { redisLease } from './pipeline/bullmq/lease';
 import { channelReadings } from './store/channel-readings';
@@ -92,13 +95,20 @@ export interface Engine {
   readonly store: Store;
   readonly repository: MessageRepository;
   readonly mappings: MappingRegistry;
+  /** The channel plans in force (a channel reload replaces them). */
   readonly channels: readonly ChannelPlan[];
+  /** The running MLLP listeners by channel name (a channel reload adds, removes and replaces them). */
   readonly listeners: ReadonlyMap<string, MllpListener>;
   readonly queue: BullPipelineQueue;
   readonly redisUrl: string;
   httpAddress(): { host: string; port: number; scheme: 'http' | 'https' } | undefined;
   /** Re-reads the TLS files of every MLLP TLS listener and of the HTTPS admin API (SIGHUP); a failed one keeps its old certificate. */
   reloadCertificates(): ReloadResult[];
+  /**
+   * Re-reads the channel files and applies the difference without a restart (src/channels/reloader.ts): invalid
+   * files change nothing and the result carries their issues. `trigger` is logged (`SIGHUP`, `api`, …).
+   */
+  reloadChannels(trigger?: string): Promise<ChannelReloadResult>;
   stop(): Promise<void>;
 }
 
@@ -164,15 +174,16 @@ async function wire(
   const queue = new BullPipelineQueue(queueConnection, config.queuePrefix);
   cleanups.push(() => queue.close());
   const batcher = new EnqueueBatcher(queue, (err, count) => log.warn('enqueue failed; the recovery sweep will retry', { error: (err as Error).name, count }));
-  const byName = new Map(channels.map((c) => [c.name, c]));
+  // The channel plans in force: everything below reads them here, so a channel reload swaps them in one place.
+  const registry = new ChannelRegistry(channels);
   // GET /metrics (metrics/engine-metrics.ts): recorders for intake, listeners and the worker; gauges read on scrape.
   const metrics = new EngineMetrics();
   metrics.watch({
     queueCounts: () => queue.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
-    channelReadings: () => channelReadings(store.db, channels.map((c) => c.name)),
+    channelReadings: () => channelReadings(store.db, registry.names()),
     pools: () => store.poolStats(),
   });
-  const editor = await startMappingEditor(config, log, channels, mappings, store, redis, queueConnection, cleanups, bodies);
+  const editor = await startMappingEditor(config, log, registry, mappings, store, redis, queueConnection, cleanups, bodies);
 
   let worker: Worker | undefined;
   if (role !== 'listener') {
@@ -183,13 +194,14 @@ async function wire(
     worker = startPipelineWorker(
       {
         store: repository,
-        channel: (name) => byName.get(name),
+        // A channel removed by a reload keeps its last plan here: messages it committed before are still processed.
+        channel: (name) => registry.lastKnown(name),
         mapping: (name) => mappings.get(name),
-        observer: metrics.pipelineObserver(channels.map((c) => c.name)),
+        observer: metrics.pipelineObserver(registry.names()),
       },
       {
         connection: workerConnection, prefix: config.queuePrefix, logger: log, onOutcome: config.onOutcome, queue,
-        concurrency: Math.max(1, ...channels.map((c) => c.pipeline.concurrency)),
+        concurrency: workerConcurrency(registry.list),
       },
     );
     const w = worker;
@@ -198,14 +210,14 @@ async function wire(
     const stopSweep = startRecoverySweep(repository, queue, log, config.sweepIntervalMs ?? 15_000, config.sweepOlderThanMs ?? 60_000,
       async () => (await queue.depth()) < SWEEP_WHEN_QUEUE_BELOW);
     cleanups.push(async () => stopSweep());
-    const retention = channels.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
-    if (retention.length > 0) {
-      const every = config.retentionIntervalMs ?? 86_400_000;
-      cleanups.push(startRetentionTimer(store.db, retention, log, every, Math.min(60_000, every), new AuditTrail(store.db)));
-    }
+    // Read at each run, so a channel reload's `retention` applies to the next run (a run with none does nothing).
+    const retention = () => registry.list.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
+    const every = config.retentionIntervalMs ?? 86_400_000;
+    cleanups.push(startRetentionTimer(store.db, retention, log, every, Math.min(60_000, every), new AuditTrail(store.db)));
   }
 
   const listeners = new Map<string, MllpListener>();
+  let channelListeners: ChannelListeners | undefined;
   if (role !== 'worker') {
     cleanups.push(() => batcher.flush());
     // Backpressure: ACKs slow down while the store's open backlog is over its soft limit (backpressure.ts).
@@ -215,52 +227,91 @@ async function wire(
       const stopPoller = startBacklogPoller(gauge, (cap) => repository.countOpen(cap), log);
       cleanups.push(async () => { stopPoller(); gauge.releaseAll(); });
     }
-    for (const channel of channels.filter((c) => c.enabled)) {
-      const channelTls = channel.source.tls && readTlsFiles(`channel ${channel.name}`, channel.source.tls);
-      const intake = new Intake({
-        channel: { ...channel, charset: channel.source.charset },
-        store: repository,
-        onReceived: (id) => batcher.add(id),
-        logger: log.child({ channel: channel.name }),
-        ackDelayMs: () => gauge.ackDelayMs(),
-        admit: () => gauge.admit(),
-        countOutcome: metrics.intakeOutcomes(channel.name),
-      });
-      const listener = new MllpListener(
-        {
-          host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
-          idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
-          maxConnectionsPerIp: channel.source.maxConnectionsPerIp, allowFrom: channel.source.allowFrom,
-          tls: channelTls && tlsOptionsFor(channel, channelTls),
+    // One listener per enabled channel; a channel reload stops and starts them through the same two functions.
+    channelListeners = {
+      running: (name) => listeners.has(name),
+      start: async (channel) => {
+        const channelTls = channel.source.tls && readTlsFiles(`channel ${channel.name}`, channel.source.tls);
+        const intake = new Intake({
+          // Read per frame: a reload's in-place changes (accept, processingIds, duplicates) judge the next frame.
+          channel: () => intakeChannelOf(registry.get(channel.name) ?? channel),
+          store: repository,
+          onReceived: (id) => batcher.add(id),
           logger: log.child({ channel: channel.name }),
-          onAnswerWritten: metrics.ackLatency(channel.name),
-        },
-        {
-          onFrame: (payload, conn) => intake.handleFrame(payload, { remote: conn.remote, connectionId: String(conn.id) }),
-          onOversize: (head, bytes, conn) =>
-            intake.handleOversize(head, bytes, channel.source.maxFrameBytes, { remote: conn.remote, connectionId: String(conn.id) }),
-        },
-      );
-      await listener.start();
-      listeners.set(channel.name, listener);
-      if (channel.source.tls) {
-        certificates.add({ name: `mllp:${channel.name}`, files: channel.source.tls, install: (c) => listener.setTlsCredentials(c) });
-      }
-      // Listeners stop first (cleanups run in reverse): no new frames, in-flight ACKs drained.
-      cleanups.push(() => listener.stop(5000));
-      log.info('channel listening', { channel: channel.name, host: channel.source.host, port: listener.address().port });
-    }
+          ackDelayMs: () => gauge.ackDelayMs(),
+          admit: () => gauge.admit(),
+          countOutcome: metrics.intakeOutcomes(channel.name),
+        });
+        const listener = new MllpListener(
+          {
+            host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
+            idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
+            maxConnectionsPerIp: channel.source.maxConnectionsPerIp, allowFrom: channel.source.allowFrom,
+            tls: channelTls && tlsOptionsFor(channel, channelTls),
+            logger: log.child({ channel: channel.name }),
+            onAnswerWritten: metrics.ackLatency(channel.name),
+          },
+          {
+            onFrame: (payload, conn) => intake.handleFrame(payload, { remote: conn.remote, connectionId: String(conn.id) }),
+            onOversize: (head, bytes, conn) =>
+              intake.handleOversize(head, bytes, channel.source.maxFrameBytes, { remote: conn.remote, connectionId: String(conn.id) }),
+          },
+        );
+        await listener.start();
+        listeners.set(channel.name, listener);
+        if (channel.source.tls) {
+          certificates.add({ name: `mllp:${channel.name}`, files: channel.source.tls, install: (c) => listener.setTlsCredentials(c) });
+          certificates.watch(); // watches this channel's files too (files watched already are skipped)
+        }
+        log.info('channel listening', { channel: channel.name, host: channel.source.host, port: listener.address().port });
+      },
+      stop: async (name) => {
+        const listener = listeners.get(name);
+        if (!listener) return;
+        listeners.delete(name);
+        certificates.remove(`mllp:${name}`);
+        await listener.stop(5000);
+        log.info('channel stopped', { channel: name });
+      },
+    };
+    const running = channelListeners;
+    // Listeners stop first (cleanups run in reverse): no new frames, in-flight ACKs drained.
+    cleanups.push(async () => { await Promise.all([...listeners.keys()].map((name) => running.stop(name))); });
+    for (const channel of registry.list.filter((c) => c.enabled)) await running.start(channel);
   }
 
-  const alerts = startAlerts(config, log, channels, store, queueConnection, cleanups);
+  const alerts = startAlerts(config, log, registry, store, queueConnection, cleanups);
   metrics.watch({ activeAlerts: () => alerts.active() });
+
+  // Channel reload (SIGHUP, POST /api/channels/reload, a notice from another process): src/channels/reloader.ts.
+  const pipelineWorker = worker;
+  const channelReloader = new ChannelReloader({
+    registry,
+    load: () => loadChannels({ dir: config.channelsDir, mappingsDir: config.mappingsDir, env: config.env }),
+    mappingLoaded: (name) => mappings.get(name) !== undefined,
+    listeners: channelListeners,
+    onApplied: (plans) => {
+      if (pipelineWorker) pipelineWorker.concurrency = workerConcurrency(plans);
+      alerts.setChannels(watchedChannels(plans));
+    },
+    logger: log,
+  });
+  const announceChannelReload = await startChannelNotices(config, log, redis, queueConnection, channelReloader, cleanups);
+  const reloadChannelsEverywhere = async (): Promise<ChannelReloadResult> => {
+    const result = await channelReloader.reload('api');
+    if (result.ok) {
+      await announceChannelReload().catch((err: unknown) =>
+        log.warn('channel reload notice could not be published; other engine processes reload on their own SIGHUP or API call', { error: (err as Error).name }));
+    }
+    return result;
+  };
 
   let http: FastifyInstance | undefined;
   if (config.httpPort >= 0) {
     const accounts = new Accounts({
       db: store.db, bootstrapToken: config.adminToken, allowBootstrapToken: config.allowBootstrapToken, sessionTtlMs: config.sessionTtlMs,
     });
-    const channelStatus = () => channels.map((c): ChannelStatus => {
+    const channelStatus = () => registry.list.map((c): ChannelStatus => {
       const l = listeners.get(c.name);
       return {
         name: c.name, description: c.description,
@@ -292,6 +343,7 @@ async function wire(
       getMessage: (id) => getMessageDetail(store.db, id, bodies),
       listCharges: (f) => listCharges(store.db, f),
       replay,
+      reloadChannels: reloadChannelsEverywhere,
       mappings: Object.assign(editor, { version: (name: string, version: number) => getMappingVersion(store.db, name, version) }),
       console: {
         channels: async () => channelStatus(),
@@ -319,11 +371,14 @@ async function wire(
   }
   certificates.watch();
   cleanups.push(async () => certificates.close()); // first to stop: no reload while the servers close
+  cleanups.push(() => channelReloader.close()); // a channel reload in progress finishes before anything stops
 
   return {
-    store, repository, mappings, channels, listeners, queue, redisUrl: redis.url,
+    store, repository, mappings, listeners, queue, redisUrl: redis.url,
+    get channels() { return registry.list; },
     httpAddress: () => (http ? { host: config.httpHost, port: httpPortOf(http), scheme: adminTls ? 'https' : 'http' } : undefined),
     reloadCertificates: () => certificates.reloadAll(),
+    reloadChannels: (trigger = 'call') => channelReloader.reload(trigger),
     stop: stopAll,
   };
 }
@@ -333,11 +388,11 @@ async function wire(
  * `<queue prefix>:mappings` (every process subscribes, whatever its role), versions in the store.
  */
 async function startMappingEditor(
-  config: EngineConfig, log: Logger, channels: ChannelPlan[], mappings: MappingRegistry, store: Store,
+  config: EngineConfig, log: Logger, channels: ChannelRegistry, mappings: MappingRegistry, store: Store,
   redis: RedisHandle, publisher: Redis, cleanups: Array<() => Promise<void>>, bodies: BodyCodec,
 ): Promise<MappingEditor> {
   const noticeChannel = `${config.queuePrefix ?? 'rxb'}:mappings`;
-  const routesTo = (name: string) => channels.map((c) => ({
+  const routesTo = (name: string) => channels.list.map((c) => ({
     channel: c.name, types: c.routes.filter((r) => r.mapping === name).flatMap((r) => [...r.types]),
   }));
   const editor = new MappingEditor({
@@ -365,22 +420,71 @@ async function startMappingEditor(
  * deployment of several processes posts each notice once.
  */
 function startAlerts(
-  config: EngineConfig, log: Logger, channels: ChannelPlan[], store: Store, redis: Redis, cleanups: Array<() => Promise<void>>,
+  config: EngineConfig, log: Logger, channels: ChannelRegistry, store: Store, redis: Redis, cleanups: Array<() => Promise<void>>,
 ): AlertMonitor {
-  const watched = channels.flatMap((c) => (c.alerts ? [{ name: c.name, rules: c.alerts, webhook: c.alerts.webhook }] : []));
   const intervalMs = Number(config.env.RXBRIDGE_ALERT_INTERVAL_MS) || DEFAULT_ALERT_INTERVAL_MS;
   const lease = redisLease(redis, `${config.queuePrefix ?? 'rxb'}:alerts:lease`, 2 * intervalMs);
   const monitor = new AlertMonitor({
-    channels: watched, log, intervalMs,
-    readings: () => channelReadings(store.db, watched.map((c) => c.name)),
+    channels: watchedChannels(channels.list), log, intervalMs,
+    readings: (): ReturnType<typeof channelReadings> => channelReadings(store.db, monitor.watchedNames()),
     shouldDeliver: () => withTimeout(lease.tryHold(), 1000),
   });
-  if (watched.length > 0) {
-    monitor.start();
-    cleanups.push(() => monitor.stop());
-  }
+  // Started even with no alert rules: a channel reload may add some (a round with none reads nothing).
+  monitor.start();
+  cleanups.push(() => monitor.stop());
   return monitor;
 }
+
+/** The channels with alert rules, as the alert monitor watches them. */
+function watchedChannels(plans: readonly ChannelPlan[]): MonitoredChannel[] {
+  return plans.flatMap((c) => (c.alerts ? [{ name: c.name, rules: c.alerts, webhook: c.alerts.webhook }] : []));
+}
+
+/**
+ * Channel reloads reach every engine process: after a reload through the API, a notice on the Redis channel
+ * `<queue prefix>:channels`; every process subscribes (whatever its role) and reloads its own channel files on
+ * a notice from another process. Returns the function that publishes the notice.
+ */
+async function startChannelNotices(
+  config: EngineConfig, log: Logger, redis: RedisHandle, publisher: Redis, reloader: ChannelReloader, cleanups: Array<() => Promise<void>>,
+): Promise<() => Promise<void>> {
+  const noticeChannel = `${config.queuePrefix ?? 'rxb'}:channels`;
+  const origin = crypto.randomUUID(); // this engine's own notices are ignored
+  const subscriber = redis.connect();
+  cleanups.push(async () => { subscriber.disconnect(); });
+  subscriber.on('message', (_channel: string, text: string) => {
+    if (noticeOrigin(text) === origin) return;
+    // The reloader logs what it applied or refused; a reload during shutdown is refused, which is fine.
+    reloader.reload('notice').catch((err: unknown) => log.warn('channel reload on a notice failed', { error: (err as Error).message }));
+  });
+  await subscriber.subscribe(noticeChannel);
+  return async () => { await publisher.publish(noticeChannel, JSON.stringify({ origin })); };
+}
+
+function noticeOrigin(text: string): string | undefined {
+  try {
+    const notice = JSON.parse(text) as { origin?: unknown };
+    return typeof notice.origin === 'string' ? notice.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One pipeline worker serves every channel, with the highest `pipeline.concurrency` among them. */
+function workerConcurrency(plans: readonly ChannelPlan[]): number {
+  return Math.max(1, ...plans.map((c) => c.pipeline.concurrency));
+}
+
+/** What intake checks a frame against: the channel's plan with its `source.charset`. */
+function intakeChannelOf(plan: ChannelPlan): IntakeChannel {
+  let c = intakeChannels.get(plan);
+  if (!c) {
+    c = { ...plan, charset: plan.source.charset };
+    intakeChannels.set(plan, c);
+  }
+  return c;
+}
+const intakeChannels = new WeakMap<ChannelPlan, IntakeChannel>();
 
 /** The claims API's service: billing.yaml and the payer rules read once at start (an invalid file fails start-up). */
 function claimsService(config: EngineConfig, store: Store, log: Logger): ClaimsService {

@@ -6,7 +6,8 @@
  * Errors answer `{ error: { code, message } }` with the catalogue's HTTP status; messages never carry PHI.
  * The mappings routes (list, read, versions, save, rollback, preview) are in mappings-routes.ts, the claims and
  * billing routes in claims-routes.ts, the web console's dashboard, timeline and dead-letter groups in
- * console-api-routes.ts, GET /metrics (scrape token only) and GET /api/alerts in observability-routes.ts.
+ * console-api-routes.ts, GET /metrics (scrape token only) and GET /api/alerts in observability-routes.ts,
+ * POST /api/channels/reload (channel files reloaded without a restart) in channels-routes.ts.
  */
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -16,6 +17,7 @@ import type { Logger } from '../core/logger';
 import { MESSAGE_STATUSES } from '../store/types';
 import { registerAuditRoutes, type AuditApi } from './audit-routes';
 import { actorOf, audit, hasRole, installAccessControl, principalOf, role, type AuditSink, type Authenticator } from './auth';
+import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
 import { registerConsoleApiRoutes, type ChannelState, type ConsoleApi } from './console-api-routes';
 import { registerConsoleRoutes } from './console-routes';
@@ -52,6 +54,8 @@ export interface AdminDeps {
   getMessage(id: string): Promise<unknown | undefined>;
   listCharges(f: ChargeQuery & { limit: number }): Promise<unknown[]>;
   replay(id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }>;
+  /** POST /api/channels/reload (channels-routes.ts). */
+  reloadChannels: ChannelsApi['reloadChannels'];
   /** The live mappings: list, read, save, preview (mappings-routes.ts). */
   mappings: MappingsApi;
   /** Claims, batches, remittances and billing reports (claims-routes.ts); absent = those routes are not served. */
@@ -175,6 +179,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
       return { charges, next: nextCursor(charges, q.limit) };
     });
 
+    registerChannelRoutes(api, deps);
     registerConsoleApiRoutes(api, deps.console);
     registerMappingRoutes(api, deps.mappings);
     if (deps.claims) registerClaimsRoutes(api, deps.claims);

@@ -8,6 +8,8 @@
  * process of a deployment delivers. When that question cannot be answered (Redis down), this process delivers:
  * a duplicate notice is better than none.
  * A failed reading (the store down) keeps every alert as it is and is logged once until readings work again.
+ * A channel reload hands in the new rules with setChannels(): alerts of a channel or rule no longer watched are
+ * withdrawn (logged, not posted); a round with no watched channel reads nothing.
  */
 import type { Logger } from '../core/logger';
 import { evaluateAlerts, type Alert, type AlertReading, type ChannelAlertRules } from './evaluate';
@@ -34,6 +36,7 @@ export const DEFAULT_ALERT_INTERVAL_MS = 30_000;
 
 export class AlertMonitor {
   private current = new Map<string, Alert>();
+  private channels: readonly MonitoredChannel[];
   private readonly startedAt: Date;
   private deliveries: Promise<void> = Promise.resolve();
   private readingFailed = false;
@@ -42,6 +45,24 @@ export class AlertMonitor {
 
   constructor(private readonly deps: AlertMonitorDeps) {
     this.startedAt = this.now();
+    this.channels = deps.channels;
+  }
+
+  /** The names of the channels watched now. */
+  watchedNames(): string[] {
+    return this.channels.map((c) => c.name);
+  }
+
+  /** Watches these channels from the next round on; active alerts whose channel or rule is gone are withdrawn. */
+  setChannels(channels: readonly MonitoredChannel[]): void {
+    this.channels = channels;
+    const rules = new Map(channels.map((c) => [c.name, c.rules]));
+    for (const [id, alert] of this.current) {
+      const r = rules.get(alert.channel);
+      if (r && ruleOf(r, alert.kind) !== undefined) continue;
+      this.current.delete(id);
+      this.deps.log.info('alert withdrawn: its channel or rule was removed', { channel: alert.channel, code: alert.kind });
+    }
   }
 
   /** The active alerts, oldest first. */
@@ -51,6 +72,7 @@ export class AlertMonitor {
 
   /** One round: read, evaluate, queue the deliveries. Never rejects. */
   async evaluateOnce(): Promise<void> {
+    if (this.channels.length === 0) return;
     let readings: ReadonlyMap<string, AlertReading>;
     try {
       readings = await this.deps.readings();
@@ -63,7 +85,7 @@ export class AlertMonitor {
     }
     const result = evaluateAlerts({
       now: this.now(), startedAt: this.startedAt, active: this.current,
-      channels: this.deps.channels.map((c) => ({ name: c.name, rules: c.rules, reading: readings.get(c.name) })),
+      channels: this.channels.map((c) => ({ name: c.name, rules: c.rules, reading: readings.get(c.name) })),
     });
     this.current = result.active;
     const events: Array<[AlertEvent, Alert]> = [
@@ -85,6 +107,7 @@ export class AlertMonitor {
 
   /** Evaluates every interval until stop(); the first round runs after one interval. */
   start(): void {
+    if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = true;
@@ -107,7 +130,7 @@ export class AlertMonitor {
   }
 
   private webhookOf(channel: string): string | undefined {
-    return this.deps.channels.find((c) => c.name === channel)?.webhook;
+    return this.channels.find((c) => c.name === channel)?.webhook;
   }
 
   private async deliverHere(): Promise<boolean> {
@@ -121,5 +144,15 @@ export class AlertMonitor {
 
   private now(): Date {
     return (this.deps.now ?? (() => new Date()))();
+  }
+}
+
+/** The limit of the rule that raises alerts of `kind`, or undefined when the rules have none. */
+function ruleOf(rules: ChannelAlertRules, kind: Alert['kind']): number | undefined {
+  switch (kind) {
+    case 'silence': return rules.silenceMinutes;
+    case 'dead-letters': return rules.deadLettersAbove;
+    case 'queue-depth': return rules.queueDepthAbove;
+    default: return undefined;
   }
 }

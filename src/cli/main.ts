@@ -1,6 +1,7 @@
 /**
  * The `rxbridge` command.
  *   rxbridge start [--role all|listener|worker]   run the engine (env: see README); SIGHUP reloads TLS certificates
+ *                                                 and channel files
  *   rxbridge send FILE... [--host H] [--port P]   send HL7 files over MLLP, print each ACK
  *   rxbridge replay ID... [--raw FILE]            replay messages through a running engine's API
  *   rxbridge channels check                       validate channels/ and mappings/
@@ -16,7 +17,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadChannels } from '../channels/load';
-import { ConfigError } from '../core/config-file';
+import { ConfigError, formatIssue } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
 import { configFromEnv, startEngine, type Engine, type EngineRole } from '../main';
 import { defaultAdminUrl } from './admin-url';
@@ -30,7 +31,7 @@ import { RETENTION_USAGE, retentionCommand } from './retention';
 import { sendFiles } from './send';
 
 const USAGE = `usage:
-  rxbridge start [--role all|listener|worker]
+  rxbridge start [--role all|listener|worker]       (SIGHUP: reload TLS certificates and channel files)
   rxbridge send FILE... [--host HOST] [--port PORT]
   rxbridge replay ID... [--raw FILE] [--url URL]
   rxbridge channels check
@@ -110,14 +111,18 @@ async function start(args: string[], env: Record<string, string | undefined>): P
 
 /**
  * Runs a started engine until SIGTERM or SIGINT (then stops it; a shutdown that takes over 20 s exits the
- * process). SIGHUP re-reads the TLS certificates of the MLLP TLS channels and the HTTPS admin API
- * (Engine.reloadCertificates; a bad file keeps the old certificate) instead of ending the process.
- * `signals` is the process; tests pass their own emitter.
+ * process). SIGHUP, instead of ending the process, re-reads at once the TLS certificates of the MLLP TLS channels
+ * and the HTTPS admin API (Engine.reloadCertificates; a bad file keeps the old certificate), then the channel
+ * files (Engine.reloadChannels; invalid files change nothing and their issues are printed on stderr, a channel
+ * that cannot listen is printed as failed). `signals` is the process; tests pass their own emitter.
  */
 export function serveUntilStopped(engine: Engine, signals: NodeJS.EventEmitter = process): Promise<void> {
   return new Promise<void>((resolve) => {
     let stopping = false;
-    const reload = () => { engine.reloadCertificates(); };
+    const reload = () => {
+      engine.reloadCertificates();
+      void reloadChannelsOnSignal(engine);
+    };
     const stop = () => {
       if (stopping) return;
       stopping = true;
@@ -134,6 +139,20 @@ export function serveUntilStopped(engine: Engine, signals: NodeJS.EventEmitter =
     signals.once('SIGTERM', stop);
     signals.once('SIGINT', stop);
   });
+}
+
+/** SIGHUP's channel reload: what went wrong goes to stderr (the engine's log has it too); never throws. */
+async function reloadChannelsOnSignal(engine: Engine): Promise<void> {
+  try {
+    const result = await engine.reloadChannels('SIGHUP');
+    if (!result.ok) {
+      console.error(`rxbridge: channel reload refused, the channels in force stay:\n${result.issues.map(formatIssue).join('\n')}`);
+      return;
+    }
+    for (const c of result.channels) if (c.outcome === 'failed') console.error(`rxbridge: channel ${c.name} could not be reloaded: ${c.reason}`);
+  } catch (err) {
+    console.error(`rxbridge: channel reload failed: ${(err as Error).message}`);
+  }
 }
 
 async function replay(args: string[], env: Record<string, string | undefined>): Promise<number> {

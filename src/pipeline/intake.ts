@@ -35,7 +35,8 @@ export interface IntakeChannel {
 }
 
 export interface IntakeDeps {
-  channel: IntakeChannel;
+  /** The channel's rules; a function is read once per frame, so a channel reload applies to the next frame. */
+  channel: IntakeChannel | (() => IntakeChannel);
   store: MessageStorePort;
   /** Called with the id of each message committed as `received` (the pipeline's work). */
   onReceived(messageId: string): void;
@@ -121,11 +122,17 @@ export class Intake {
     this.writer = new OrderedInboundWriter((recs) => deps.store.recordInbound(recs), 500);
   }
 
+  /** The channel's rules in force now. */
+  private get channel(): IntakeChannel {
+    const c = this.deps.channel;
+    return typeof c === 'function' ? c() : c;
+  }
+
   /** Handles one frame; resolves to the ACK text, or null when enhanced mode asks for no accept ACK. Never rejects. */
   async handleFrame(bytes: Buffer, source: FrameSource): Promise<string | null> {
     let verdict: Verdict;
     try {
-      verdict = inspectFrame(bytes, this.deps.channel);
+      verdict = inspectFrame(bytes, this.channel);
     } catch {
       verdict = { ok: false, header: undefined, text: bytes.toString('latin1'), error: new EngineError('MSH_INVALID', 'frame could not be read') };
     }
@@ -146,12 +153,12 @@ export class Intake {
       }
       if (!verdict.ok) {
         this.deps.countOutcome?.('rejected');
-        this.deps.logger.info('message rejected', { messageId: stored.id, code: verdict.error.code, channel: this.deps.channel.name });
+        this.deps.logger.info('message rejected', { messageId: stored.id, code: verdict.error.code, channel: this.channel.name });
         return this.ack(verdict.header, 'reject', verdict.error);
       }
       if (stored.status === 'duplicate') {
         this.deps.countOutcome?.('duplicate');
-        this.deps.logger.info('duplicate message acknowledged', { messageId: stored.id, channel: this.deps.channel.name });
+        this.deps.logger.info('duplicate message acknowledged', { messageId: stored.id, channel: this.channel.name });
       } else {
         this.deps.countOutcome?.('received');
       }
@@ -161,7 +168,7 @@ export class Intake {
     } catch (err) {
       this.deps.countOutcome?.(verdict.ok ? 'store_unavailable' : 'rejected');
       this.deps.logger.warn('store write failed; answering AR', {
-        channel: this.deps.channel.name, controlId: verdict.header?.controlId, error: (err as Error).name,
+        channel: this.channel.name, controlId: verdict.header?.controlId, error: (err as Error).name,
       });
       const failure = new EngineError('STORE_UNAVAILABLE', 'message store unavailable, resend later');
       return this.ack(verdict.header, verdict.ok ? 'error' : 'reject', verdict.ok ? failure : verdict.error);
@@ -174,16 +181,16 @@ export class Intake {
     let header: MshHeader | undefined;
     let text = head.toString('latin1');
     try {
-      const verdict = inspectFrame(head, this.deps.channel);
+      const verdict = inspectFrame(head, this.channel);
       header = verdict.header;
       text = verdict.text;
     } catch { /* the head may be cut anywhere; store it as it is */ }
     const record = this.recordFor({ ok: false, header, text, error }, source);
     try {
       const stored = await this.writer.submit(laneOf(source), record);
-      this.deps.logger.info('message rejected', { messageId: stored.id, code: error.code, channel: this.deps.channel.name });
+      this.deps.logger.info('message rejected', { messageId: stored.id, code: error.code, channel: this.channel.name });
     } catch {
-      this.deps.logger.warn('store write failed for an oversize frame', { channel: this.deps.channel.name, controlId: header?.controlId });
+      this.deps.logger.warn('store write failed for an oversize frame', { channel: this.channel.name, controlId: header?.controlId });
     }
     this.deps.countOutcome?.('rejected');
     return this.ack(header, 'reject', error);
@@ -192,7 +199,7 @@ export class Intake {
   private recordFor(verdict: Verdict, source: FrameSource): InboundRecord {
     const h = verdict.header;
     return {
-      channel: this.deps.channel.name,
+      channel: this.channel.name,
       status: verdict.ok ? 'received' : 'rejected',
       sender: h ? senderOf(h) : '',
       controlId: h?.controlId ?? '',
@@ -204,7 +211,7 @@ export class Intake {
       content: verdict.text,
       errorCode: verdict.ok ? undefined : verdict.error.code,
       errorText: verdict.ok ? undefined : verdict.error.message,
-      duplicateWindowMs: this.deps.channel.duplicateWindowMs,
+      duplicateWindowMs: this.channel.duplicateWindowMs,
     };
   }
 

@@ -154,14 +154,21 @@ export function retentionAuditDetail(report: RetentionReport): AuditDetail {
  * Runs pruneBodies every intervalMs (the first run after firstDelayMs), one run at a time, logging a summary
  * line and, with `audit`, appending a `retention.run` event by actor `system` (a run whose event cannot be
  * written is logged as a warning; the pruning stands). Returns a stop function that waits for a run in progress.
+ * `policies` may be a function, read at each run (a channel reload changes them); a run with none does nothing.
  */
-export function startRetentionTimer(db: Kysely<Database>, policies: readonly RetentionPolicy[], log: Logger,
+export function startRetentionTimer(db: Kysely<Database>,
+  policies: readonly RetentionPolicy[] | (() => readonly RetentionPolicy[]), log: Logger,
   intervalMs: number, firstDelayMs: number, audit?: Pick<AuditTrail, 'append'>): () => Promise<void> {
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const run = () => {
-    running = pruneBodies(db, policies)
+    const now = typeof policies === 'function' ? policies() : policies;
+    if (now.length === 0) {
+      schedule(intervalMs);
+      return;
+    }
+    running = pruneBodies(db, now)
       .then(async (r) => {
         log.info('retention run finished', { count: r.pruned, bytes: r.bytes });
         await audit?.append({ actor: 'system', role: null, action: 'retention.run', detail: retentionAuditDetail(r) })

@@ -61,6 +61,22 @@ export class CertificateReloader {
     this.targets.push(target);
   }
 
+  /** Forgets the targets named `name` (a channel removed by a reload); files no other target uses are no longer watched. */
+  remove(name: string): void {
+    for (let i = this.targets.length - 1; i >= 0; i--) {
+      const target = this.targets[i] as ReloadTarget;
+      if (target.name !== name) continue;
+      this.targets.splice(i, 1);
+      this.changed.delete(target);
+    }
+    const inUse = new Set(this.targets.flatMap((t) => filesOf(t.files)));
+    for (const [file, listener] of this.watched) {
+      if (inUse.has(file)) continue;
+      fs.unwatchFile(file, listener);
+      this.watched.delete(file);
+    }
+  }
+
   /** Re-reads every target's files and installs what verifies; one result per target. */
   reloadAll(): ReloadResult[] {
     if (this.targets.length === 0) this.opts.logger.info('no tls certificates to reload', {});
