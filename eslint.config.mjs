@@ -30,6 +30,7 @@ export default tseslint.config(
           { target: './src/admin', from: ['./src/cli', './src/main.ts'], message: 'admin is wired by main.ts' },
           { target: './src/x12', from: ['./src/hl7', './src/mllp', './src/mappings', './src/pipeline', './src/channels', './src/store', './src/admin', './src/cli', './src/main.ts', './src/billing'], message: 'x12 depends only on core' },
           { target: './src/alerts', from: ['./src/mllp', './src/pipeline', './src/channels', './src/store', './src/admin', './src/cli', './src/main.ts'], message: 'alerts get their readings through functions main.ts passes in' },
+          { target: './src/acks', from: ['./src/store', './src/pipeline', './src/channels', './src/admin', './src/cli', './src/main.ts'], message: 'application ACK delivery reaches the store through its port' },
           { target: './src/metrics', from: ['./src/mllp', './src/store', './src/admin', './src/cli', './src/main.ts'], message: 'metrics get their readings through functions main.ts passes in' },
           { target: './src/billing', from: ['./src/mllp', './src/pipeline', './src/channels', './src/store', './src/admin', './src/cli', './src/main.ts'], message: 'billing is pure: it reaches the store through its ports' },
         ],

@@ -43,6 +43,9 @@ import { MessageRepository } from './store/repository';
 import { openBodyCodec, type BodyCodec } from './store/bodies';
 import { startRetentionTimer } from './store/body-maintenance';
 import { readBodyKeySetup } from './core/encryption-config';
+import { ApplicationAckDeliverer } from './acks/deliverer';
+import { sendMllpMessages } from './mllp/client';
+import { applicationAckStore } from './store/application-acks';
 import { AlertMonitor, DEFAULT_ALERT_INTERVAL_MS, type MonitoredChannel } from './alerts/monitor';
 import { EngineMetrics } from './metrics/engine-metrics';
 import { redisLease } from './pipeline/bullmq/lease';
@@ -84,6 +87,8 @@ export interface EngineConfig {
   sweepOlderThanMs?: number;
   /** How often channels with `retention.bodiesDays` prune old bodies (default daily; the first run a minute after start). */
   retentionIntervalMs?: number;
+  /** How often due application ACKs are looked for and sent (default 1 s; src/acks). */
+  applicationAckIntervalMs?: number;
   onOutcome?: (messageId: string, outcome: Outcome) => void;
   /** billing/billing.yaml (claims, 837P); a missing file leaves billing unconfigured (claims API reads only). */
   billingFile?: string;
@@ -214,6 +219,7 @@ async function wire(
     const retention = () => registry.list.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
     const every = config.retentionIntervalMs ?? 86_400_000;
     cleanups.push(startRetentionTimer(store.db, retention, log, every, Math.min(60_000, every), new AuditTrail(store.db)));
+    cleanups.push(startApplicationAcks(store, registry, log, config.applicationAckIntervalMs ?? 1000, metrics));
   }
 
   const listeners = new Map<string, MllpListener>();
@@ -479,12 +485,31 @@ function workerConcurrency(plans: readonly ChannelPlan[]): number {
 function intakeChannelOf(plan: ChannelPlan): IntakeChannel {
   let c = intakeChannels.get(plan);
   if (!c) {
-    c = { ...plan, charset: plan.source.charset };
+    c = { ...plan, charset: plan.source.charset, sendsApplicationAcks: plan.applicationAcks !== null };
     intakeChannels.set(plan, c);
   }
   return c;
 }
 const intakeChannels = new WeakMap<ChannelPlan, IntakeChannel>();
+
+/**
+ * Application ACKs (enhanced mode, MSH-16; src/acks): every worker process delivers the due ones of the channels with
+ * an `applicationAcks` destination, as the channels in force name them; the store's leases keep processes apart.
+ * Returns the cleanup that stops delivery (the round in flight finishes).
+ */
+function startApplicationAcks(
+  store: Store, registry: ChannelRegistry, log: Logger, intervalMs: number, metrics: EngineMetrics,
+): () => Promise<void> {
+  const deliverer = new ApplicationAckDeliverer({
+    store: applicationAckStore(store.db),
+    destinations: () => new Map(registry.list.flatMap((c) => (c.applicationAcks ? [[c.name, c.applicationAcks] as const] : []))),
+    send: sendMllpMessages,
+    logger: log,
+    onSettled: (channel, result) => metrics.applicationAckSettled(channel, result),
+  });
+  deliverer.start(intervalMs);
+  return () => deliverer.stop();
+}
 
 /** The claims API's service: billing.yaml and the payer rules read once at start (an invalid file fails start-up). */
 function claimsService(config: EngineConfig, store: Store, log: Logger): ClaimsService {

@@ -31,6 +31,9 @@ export const DEFAULTS = Object.freeze({
   attempts: 5,
   backoffMs: 1000,
   concurrency: 4,
+  applicationAckTimeoutMs: 10_000,
+  applicationAckAttempts: 10,
+  applicationAckBackoffMs: 5_000,
 });
 
 /** An integer in [min, max]; every failure (wrong type, fraction, out of range) gets the same plain message. */
@@ -135,6 +138,18 @@ const alertsSchema = z
     }
   });
 
+/**
+ * Where application ACKs (enhanced mode, MSH-16) go: the sender's own MLLP listener. Absent = enhanced-mode senders
+ * get the accept ACK only (src/acks).
+ */
+const applicationAcksSchema = z.strictObject({
+  host: z.string().min(1),
+  port: intIn(1, 65535),
+  timeoutMs: intIn(100, 300_000).default(DEFAULTS.applicationAckTimeoutMs),
+  attempts: intIn(1, 1000).default(DEFAULTS.applicationAckAttempts),
+  backoffMs: intIn(0, 3_600_000).default(DEFAULTS.applicationAckBackoffMs),
+});
+
 const routeSchema = z.strictObject({
   types: z.array(messageType).min(1),
   mapping: name('mapping'),
@@ -160,6 +175,7 @@ export const channelFileSchema = z
     routes: z.array(routeSchema).default([]),
     retention: z.strictObject({ bodiesDays: intIn(1, 36_500).optional() }).prefault({}),
     alerts: alertsSchema.optional(),
+    applicationAcks: applicationAcksSchema.optional(),
   })
   .superRefine((ch, ctx) => {
     // Runs once every field is valid on its own (zod skips refinements of a value with errors inside).
@@ -223,6 +239,10 @@ export interface ChannelPlan {
   readonly retention: { readonly bodiesDays: number | null };
   /** Alert rules (src/alerts); null = no alerts for this channel. */
   readonly alerts: ChannelAlerts | null;
+  /** Destination of application ACKs (enhanced mode, MSH-16; src/acks); null = accept ACKs only. */
+  readonly applicationAcks: {
+    readonly host: string; readonly port: number; readonly timeoutMs: number; readonly attempts: number; readonly backoffMs: number;
+  } | null;
   /** The mapping name for an MSH-9 type^event such as "DFT^P03", or undefined (accepted but filtered). */
   routeFor(messageType: string): string | undefined;
 }
@@ -270,6 +290,7 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     routes: ch.routes.map((r) => ({ types: new Set(r.types), mapping: r.mapping })),
     retention: { bodiesDays: ch.retention.bodiesDays ?? null },
     alerts: alertsPlan(ch.alerts),
+    applicationAcks: ch.applicationAcks ? { ...ch.applicationAcks } : null,
     routeFor: (messageType: string) => table.get(messageType),
   });
 }

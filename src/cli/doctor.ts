@@ -80,6 +80,7 @@ export async function doctorCommand(args: string[], env: Env, io: DoctorIo = { o
   }
   await checkRedis(config, report);
   if (channels) await checkPorts(config, channels, report);
+  if (channels) await checkAckDestinations(channels, report);
   checkCertificates(env, config, channels ?? [], now, report);
   checkDisk(config.dataDir, report);
 
@@ -305,6 +306,35 @@ async function checkPorts(config: EngineConfig, channels: readonly ChannelPlan[]
   else if (state === 'EADDRINUSE') {
     report(engine ? 'ok' : 'FAIL', 'http port', engine ? `${where} is in use by a running rxbridge (/api/health answers)` : `${where} is in use by another program`);
   } else report('FAIL', 'http port', `${where} cannot be bound (${state})`);
+}
+
+/**
+ * Each channel's application ACK destination (the sender's own MLLP listener) should accept a connection. It is a
+ * warning, not a failure: ACKs wait and are retried while it is down.
+ */
+async function checkAckDestinations(channels: readonly ChannelPlan[], report: Report): Promise<void> {
+  for (const c of channels.filter((ch) => ch.enabled && ch.applicationAcks)) {
+    const { host, port, timeoutMs } = c.applicationAcks!;
+    const where = `${host}:${port}`;
+    const check = `application acks (${c.name})`;
+    const state = await connectState(host, port, Math.min(timeoutMs, 3000));
+    if (state === 'open') report('ok', check, `${where} accepts connections`);
+    else report('warn', check, `${where} does not accept connections (${state}): application ACKs wait and are retried until it does`);
+  }
+}
+
+/** 'open' when a TCP connection to host:port succeeds within timeoutMs, else the error code (or 'timeout'). */
+function connectState(host: string, port: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (state: string) => {
+      socket.destroy();
+      resolve(state);
+    };
+    socket.setTimeout(timeoutMs, () => done('timeout'));
+    socket.once('connect', () => done('open'));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.name));
+  });
 }
 
 /** 'free', or the error code of binding (EADDRINUSE, EACCES, EADDRNOTAVAIL, …). */

@@ -36,6 +36,11 @@ export interface AckInput {
   /** MSH-3/4 of the ACK when the inbound MSH-5/6 are empty (default 'RXBRIDGE'); escaped as plain text. */
   localApplication?: string;
   localFacility?: string;
+  /**
+   * An enhanced-mode application ACK is a message of its own: MSH-15 = AL and MSH-16 = NE ask its receiver for an
+   * accept ACK (CA) and nothing more. Absent = no MSH-15/16 (an ACK that is itself never acknowledged).
+   */
+  asksAcceptAck?: boolean;
 }
 
 const DEFAULT_VERSION = '2.5.1';
@@ -77,7 +82,7 @@ const num = (n: number | undefined): string => (n === undefined ? '' : String(n)
  * MSH uses the inbound delimiters (MSH-1/MSH-2 copied, including a 2.7 truncation character).
  * MSH-3/4 = inbound MSH-5/6 (as sent) or the escaped local names; MSH-5/6 = inbound MSH-3/4 (as sent);
  * MSH-7 = now in UTC; MSH-9 = ACK^<trigger>^ACK (ACK^<trigger> before 2.3.1); MSH-10 = ackControlId;
- * MSH-11 = inbound MSH-11.1 (default P); MSH-12 = inbound MSH-12.1 (default 2.5.1).
+ * MSH-11 = inbound MSH-11.1 (default P); MSH-12 = inbound MSH-12.1 (default 2.5.1); MSH-15/16 = AL/NE with asksAcceptAck.
  * MSA-1 = code, MSA-2 = inbound MSH-10, MSA-3 = error text, MSA-6 (< 2.5 only) = code^text^HL70357.
  * ERR when error is given: 2.5+ → ERR||SEG^seq^field^rep^comp^sub|code^text^HL70357|severity||||text;
  * 2.3–2.4 → ERR|SEG^seq^field^code&text&HL70357 (ELD).
@@ -111,6 +116,7 @@ export function buildAck(input: AckInput): string {
     e(input.ackControlId),
     e(h?.processingId || 'P'),
     e(version),
+    '', '', input.asksAcceptAck ? 'AL' : '', input.asksAcceptAck ? 'NE' : '',
   ], field);
 
   const err = input.error;
@@ -154,7 +160,9 @@ export function newControlId(): string {
   return (time + seq + rnd).toUpperCase();
 }
 
-type AckType = 'AL' | 'NE' | 'ER' | 'SU';
+export type AckType = 'AL' | 'NE' | 'ER' | 'SU';
+/** MSH-16 values that ask for an application ACK (NE asks for none). */
+export type ApplicationAckRequest = Exclude<AckType, 'NE'>;
 
 function ackType(value: string): AckType {
   const v = value.trim().toUpperCase();
@@ -171,8 +179,18 @@ export function ackMode(h: MshHeader): { mode: 'original' } | { mode: 'enhanced'
 }
 
 /**
- * Enhanced mode: whether to send an accept ACK for this outcome. AL always, NE never, ER only on error,
- * SU only on success; empty or unknown means AL.
+ * MSH-16 of an enhanced-mode message when it asks for an application ACK; null in original mode or for NE. Empty or
+ * unknown MSH-16 in enhanced mode means AL, as for the accept ACK.
+ */
+export function applicationAckRequest(header: MshHeader): ApplicationAckRequest | null {
+  const mode = ackMode(header);
+  if (mode.mode === 'original' || mode.application === 'NE') return null;
+  return mode.application;
+}
+
+/**
+ * Enhanced mode: whether to send an accept ACK (MSH-15) or an application ACK (MSH-16) for this outcome. AL always,
+ * NE never, ER only on error, SU only on success; empty or unknown means AL.
  */
 export function shouldSendAccept(type: string, isError: boolean): boolean {
   switch (ackType(type)) {

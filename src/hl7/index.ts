@@ -10,4 +10,5 @@ export { parseHl7 } from './parse';
 export type { PathRef } from './path';
 export { parsePath, formatPath, selectSegment, readSegment, readAll, readMessage, segmentsNamed } from './path';
 export type { AckCode, AckError, AckInput } from './ack';
-export { buildAck, newControlId, ackMode, shouldSendAccept, formatHl7Timestamp } from './ack';
+export type { ApplicationAckRequest } from './ack';
+export { buildAck, newControlId, ackMode, shouldSendAccept, applicationAckRequest, formatHl7Timestamp } from './ack';

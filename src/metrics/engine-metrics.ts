@@ -73,6 +73,7 @@ export class EngineMetrics {
   private readonly ack: client.Histogram<'channel'>;
   private readonly pipeline: client.Counter<'channel' | 'outcome'>;
   private readonly stages: client.Histogram<'stage'>;
+  private readonly applicationAcks: client.Counter<'channel' | 'result'>;
 
   constructor() {
     const registers = [this.own];
@@ -92,6 +93,15 @@ export class EngineMetrics {
       name: 'rxbridge_pipeline_stage_seconds', registers, labelNames: ['stage'], buckets: STAGE_BUCKETS,
       help: 'Pipeline stage durations: parse, filter and map per message; claim and write per store call (a batch).',
     });
+    this.applicationAcks = new client.Counter({
+      name: 'rxbridge_application_acks_total', registers, labelNames: ['channel', 'result'],
+      help: 'Application ACK attempts settled in this process, by channel and result (sent, not_needed, retry, failed).',
+    });
+  }
+
+  /** Counts one settled application ACK attempt (src/acks). */
+  applicationAckSettled(channel: string, result: 'sent' | 'not_needed' | 'retry' | 'failed'): void {
+    this.applicationAcks.labels(channel, result).inc();
   }
 
   /** Adds the gauges of the sources given (each source once; main.ts calls this as the parts start). */

@@ -7,7 +7,8 @@
  * - A frame that fails a check is stored as `rejected` with the reason, then NAKed (AR / CR) with an ERR
  *   segment in the sender's version layout; if even that store write fails the NAK is still sent.
  * - Store unavailable → AR (CE in enhanced mode): the sender keeps the message and resends. Never AA.
- * - In enhanced mode the accept ACK follows MSH-15 (AL, NE, ER, SU): `null` means "send nothing".
+ * - In enhanced mode the accept ACK follows MSH-15 (AL, NE, ER, SU): `null` means "send nothing". An application
+ *   ACK asked for by MSH-16 is not sent here: the request is stored with the message (src/acks sends it later).
  * - Backpressure: while the pipeline's backlog is over its soft limit, the positive ACK of a committed message
  *   is held for `ackDelayMs()`; at its hard limit an accepted frame waits for `admit()` before it is committed
  *   (backpressure.ts). NAKs are never held.
@@ -21,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { EngineError, type ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { decodeHl7, normalizeSegments, resolveCharset, sniffMsh18, type Charset } from '../hl7/charset';
-import { ackMode, buildAck, newControlId, shouldSendAccept, type AckCode } from '../hl7/ack';
+import { ackMode, applicationAckRequest, buildAck, newControlId, shouldSendAccept, type AckCode } from '../hl7/ack';
 import { isVersionSupported, peekMsh, type MshHeader } from '../hl7/peek';
 import { OrderedInboundWriter } from './ordered-writer';
 import type { InboundRecord, MessageStorePort } from './ports';
@@ -32,6 +33,8 @@ export interface IntakeChannel {
   processingIds: ReadonlySet<string>;
   duplicateWindowMs: number;
   charset: Charset;
+  /** The channel sends application ACKs (an `applicationAcks` destination): enhanced-mode requests are kept. */
+  sendsApplicationAcks?: boolean;
 }
 
 export interface IntakeDeps {
@@ -212,7 +215,15 @@ export class Intake {
       errorCode: verdict.ok ? undefined : verdict.error.code,
       errorText: verdict.ok ? undefined : verdict.error.message,
       duplicateWindowMs: this.channel.duplicateWindowMs,
+      applicationAck: this.applicationAckOf(verdict),
     };
+  }
+
+  /** What the store keeps for an application ACK the sender asked for (MSH-16), when this channel sends them. */
+  private applicationAckOf(verdict: Verdict): InboundRecord['applicationAck'] {
+    if (!verdict.ok || !this.channel.sendsApplicationAcks) return undefined;
+    const requested = applicationAckRequest(verdict.header);
+    return requested ? { requested, header: verdict.header } : undefined;
   }
 
   /** accept: committed; reject: refused for its envelope (AR/CR); error: could not commit, resend (AR/CE). */

@@ -3,6 +3,8 @@
  * them (src/store/repository.ts, src/pipeline/bullmq/); tests may substitute real in-process variants.
  * Nothing here carries PHI into Redis: the queue sees message ids only.
  */
+import type { ApplicationAckRequest } from '../hl7/ack';
+import type { MshHeader } from '../hl7/peek';
 import type { MappedRecords } from '../mappings/records';
 
 export type InboundStatus = 'received' | 'duplicate' | 'rejected';
@@ -23,6 +25,11 @@ export interface InboundRecord {
   errorText?: string;
   /** Duplicate window for status received; 0 = no duplicate check. */
   duplicateWindowMs: number;
+  /**
+   * An accepted enhanced-mode message whose MSH-16 asks for an application ACK, on a channel that sends them: the
+   * store keeps the request with the message (unless it is a duplicate) for src/acks to answer once it is final.
+   */
+  applicationAck?: { requested: ApplicationAckRequest; header: MshHeader };
 }
 
 export interface StoredInbound {
@@ -107,7 +114,8 @@ export interface MessageStorePort {
   deadLetter(id: string, failure: FailureRecord): Promise<void>;
   /**
    * Puts a finished message back to `received` for a replay (an event records who asked). With `edited`, the
-   * new raw message is kept as a new content version; the original stays. Resolves to the replay number.
+   * new raw message is kept as a new content version; the original stays. An application ACK the sender asked for
+   * is due again (after the replay's outcome). Resolves to the replay number.
    * Throws EngineError NOT_FOUND, or CONFLICT for a message in flight or a duplicate.
    */
   prepareReplay(id: string, edited: EditedMessage | null, actor: string): Promise<number>;

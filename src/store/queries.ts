@@ -55,12 +55,16 @@ export async function getMessageDetail(db: Kysely<Database>, id: string, bodies:
   const message = await db.selectFrom('messages').select([...SUMMARY_COLUMNS, 'processing_id', 'remote'])
     .where('id', '=', id as never).executeTakeFirst();
   if (!message) return undefined;
-  const [contents, events, charges] = await Promise.all([
+  const [contents, events, charges, applicationAck] = await Promise.all([
     db.selectFrom('message_contents').select(['version', 'kind', 'content', 'key_id', 'pruned_at', 'created_at'])
       .where('message_id', '=', id as never).orderBy('version').execute(),
     db.selectFrom('message_events').select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
       .where('message_id', '=', id as never).orderBy('id').execute(),
     db.selectFrom('charges').selectAll().where('message_id', '=', id as never).orderBy('id').execute(),
+    // The application ACK the sender asked for (enhanced mode, MSH-16), if any; the inbound header stays in the store.
+    db.selectFrom('application_acks')
+      .select(['requested', 'state', 'attempts', 'next_attempt_at', 'ack_code', 'ack_control_id', 'last_error', 'sent_at'])
+      .where('message_id', '=', id as never).executeTakeFirst(),
   ]);
   const opened = contents.map((c) => {
     try {
@@ -70,7 +74,7 @@ export async function getMessageDetail(db: Kysely<Database>, id: string, bodies:
     }
   });
   const latest = opened[opened.length - 1];
-  return { ...message, raw: latest?.content ?? '', contents: opened, events, charges };
+  return { ...message, raw: latest?.content ?? '', contents: opened, events, charges, applicationAck: applicationAck ?? null };
 }
 
 export interface ChargeFilter {

@@ -53,9 +53,11 @@ export class MessageRepository implements MessageStorePort {
           ${col('messageType')}::text[], ${col('version')}::text[], ${col('processingId')}::text[],
           ${col('patientKey')}::text[], ${col('remote')}::text[], ${col('errorCode')}::text[], ${col('errorText')}::text[],
           ${sealed.map((b) => b.content)}::text[], ${sealed.map((b) => b.keyId)}::text[], ${windowSecs}::float8[],
-          ${tokens}::text[]
+          ${tokens}::text[], ${recs.map((r) => r.applicationAck?.requested ?? null)}::text[],
+          ${recs.map((r) => (r.applicationAck ? JSON.stringify(r.applicationAck.header) : null))}::text[]
         ) with ordinality as t(channel, status, sender, control_id, message_type, version, processing_id,
-                               patient_key, remote, error_code, error_text, content, key_id, window_secs, search_tokens, ord)
+                               patient_key, remote, error_code, error_text, content, key_id, window_secs, search_tokens,
+                               app_ack, app_ack_header, ord)
       ), ids as (
         select o.ord, nextval(pg_get_serial_sequence('messages', 'id')) as id
           from (select ord from input order by ord) o
@@ -81,6 +83,11 @@ export class MessageRepository implements MessageStorePort {
       ), c as (
         insert into message_contents (message_id, version, kind, content, key_id)
         select ids.id, 1, 'raw', i.content, i.key_id from input i join ids on ids.ord = i.ord
+      ), a as (
+        insert into application_acks (message_id, channel, requested, header)
+        select m.id, i.channel, i.app_ack, i.app_ack_header
+          from m join ids on ids.id = m.id join input i on i.ord = ids.ord
+         where m.status = 'received' and i.app_ack is not null
       )
       select ids.ord, m.id, m.status, m.duplicate_of from m join ids on ids.id = m.id order by ids.ord`.execute(this.db);
     return result.rows.map((row) => ({
@@ -318,6 +325,10 @@ export class MessageRepository implements MessageStorePort {
         })
         .where('id', '=', id as never).execute();
       await addEvent(trx, id, msg.status, 'received', 'replay', null, edited ? 'replay with edited message' : 'replay', actor);
+      // The sender asked for an application ACK: it gets one for the replay's outcome too.
+      await trx.updateTable('application_acks')
+        .set({ state: 'open', attempts: 0, next_attempt_at: sql`now()`, last_error: null, updated_at: sql`now()` })
+        .where('message_id', '=', id as never).execute();
       return replays;
     });
   }

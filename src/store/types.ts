@@ -3,6 +3,7 @@
  * The message lifecycle (docs/architecture.md) lives in `messages.status`.
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ApplicationAckRequest } from '../hl7/ack';
 import type { ServiceKind } from '../mappings/records';
 
 /**
@@ -74,6 +75,24 @@ export interface MessageEventsTable {
   code: string | null;
   detail: string | null;
   actor: string | null;
+}
+
+export type ApplicationAckState = 'open' | 'sent' | 'not_needed' | 'failed';
+
+export interface ApplicationAcksTable {
+  message_id: string;
+  channel: string;
+  requested: ApplicationAckRequest;
+  /** JSON of the inbound MshHeader (hl7/peek.ts): the ACK's addresses, delimiters and MSA-2; no patient data. */
+  header: string;
+  state: Generated<ApplicationAckState>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Timestamp>;
+  ack_code: string | null;
+  ack_control_id: string | null;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface ChargesTable {
@@ -421,6 +440,8 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
+  // application acknowledgments (migration 008)
+  application_acks: ApplicationAcksTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

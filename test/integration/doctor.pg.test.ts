@@ -119,6 +119,29 @@ describe('rxbridge doctor', () => {
     }
   });
 
+  test('checks that each application ACK destination accepts connections (a warning when it does not)', async () => {
+    const listening = net.createServer();
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    const openPort = (listening.address() as net.AddressInfo).port;
+    const closedPort = await freePort();
+    const check = async (port: number) => {
+      const p = tempProject({ mllpPort: await freePort(), channelYaml: `${sample}\napplicationAcks:\n  host: 127.0.0.1\n  port: ${port}\n` });
+      try {
+        return doctor({ ...env, CHANNELS_DIR: p.channelsDir });
+      } finally {
+        p.cleanup();
+      }
+    };
+    try {
+      expect(line((await check(openPort)).out, 'application acks (pharmacy-inbound)')).toBe(`ok    application acks (pharmacy-inbound): 127.0.0.1:${openPort} accepts connections`);
+      const down = await check(closedPort);
+      expect(line(down.out, 'application acks (pharmacy-inbound)')).toMatch(new RegExp(`^warn  application acks \\(pharmacy-inbound\\): 127\\.0\\.0\\.1:${closedPort} does not accept connections \\(ECONNREFUSED\\)`));
+      expect(down.code).toBe(0);
+    } finally {
+      listening.close();
+    }
+  });
+
   test('FAILs on a channel file with an error and on a database it cannot reach', () => {
     const bad = tempProject({ mllpPort: 2575 });
     fs.writeFileSync(path.join(bad.channelsDir, 'pharmacy-inbound.yaml'), sample.replace('  maxConnections:', '  maxConections:'));

@@ -287,3 +287,18 @@ describe('source.tls', () => {
     });
   });
 });
+
+describe('applicationAcks (destination of enhanced-mode application ACKs)', () => {
+  it('absent by default; given, its defaults are filled in', () => {
+    expect(load(channelDir({ 'a.yaml': channel('a', 2575) }))[0]!.applicationAcks).toBeNull();
+    const text = `${channel('b', 2576)}applicationAcks:\n  host: \${ACK_HOST:-10.1.2.3}\n  port: 2580\n`;
+    expect(load(channelDir({ 'b.yaml': text }))[0]!.applicationAcks).toEqual({ host: '10.1.2.3', port: 2580, timeoutMs: 10_000, attempts: 10, backoffMs: 5_000 });
+  });
+
+  it('a bad port or an unknown key fails with file:line', () => {
+    const text = `${channel('c', 2577)}applicationAcks:\n  host: 10.1.2.3\n  port: 70000\n  retries: 3\n`;
+    const err = fail(channelDir({ 'c.yaml': text }));
+    expect(err.message).toMatch(/c\.yaml:13:\d+: port must be an integer from 1 to 65535/);
+    expect(err.message).toMatch(/c\.yaml:14:\d+: .*retries/);
+  });
+});
