@@ -4,11 +4,13 @@
  * Query values are ids, statuses, channel names and dates; a patient search term goes in the query string of the
  * API request only (never in the page's URL).
  */
-import { api } from './api';
+import { api, ApiError } from './api';
+import type { ApplicationAck } from './application-ack';
+import type { ChannelFileIssue, ChannelReload, ChannelReloadEntry } from './channel-reload';
 import type { MinuteCount } from './minute-bars';
 import type { Alert } from '../alerts/evaluate';
 
-export type { MinuteCount };
+export type { ApplicationAck, ChannelReload, MinuteCount };
 
 export type ChannelState = 'listening' | 'stopped' | 'disabled' | 'errored';
 
@@ -50,10 +52,12 @@ export interface MessageSummary {
 
 export interface MessageContent { version: number; kind: 'raw' | 'edited'; content: string | null; created_at: string; pruned_at?: string | null; error?: string }
 
-/** GET /api/messages/:id (operator; audited): the body and its versions. */
+/** GET /api/messages/:id (operator; audited): the body and its versions, and the application ACK asked for. */
 export interface MessageDetail extends MessageSummary {
   raw: string;
   contents: MessageContent[];
+  /** The application ACK the sender asked for (enhanced mode, MSH-16); null when none. */
+  applicationAck: ApplicationAck | null;
 }
 
 export interface Charge {
@@ -75,7 +79,8 @@ export interface Timeline {
     id: string; channel: string; type: string | null; status: string; receivedAt: string; finishedAt: string | null;
     attempts: number; errorCode: string | null; errorText: string | null;
   };
-  events: Array<{ at: string; from: string | null; to: string | null; detail: string | null }>;
+  /** `stage`: where it happened (`write`, `filter`, `replay`, `application_ack`, …); `code`: an error or ACK code. */
+  events: Array<{ at: string; from: string | null; to: string | null; stage: string | null; code: string | null; detail: string | null }>;
   charges: Charge[];
   claims: Array<{ id: string; status: string; claimNumber: string | null }>;
   payments: Array<{ claimId: string; paidAmount: string; status: string; receivedAt: string }>;
@@ -128,6 +133,36 @@ export const replayMany = (ids: string[]) => api.post<{ results: ReplayResult[] 
 /** Replays one message; with `raw` (CR separated), as an edited new content version (the original stays). */
 export const replayOne = (id: string, raw?: string) =>
   api.post<{ id: string; replay: number }>(`/api/messages/${encodeURIComponent(id)}/replay`, raw === undefined ? {} : { raw });
+
+/** A channel as GET /api/channels lists it (viewer): its settings in force, state and message counts. */
+export interface ChannelInfo {
+  name: string;
+  description: string;
+  state: ChannelState;
+  host: string;
+  port: number;
+  connections: number;
+  accept: string[];
+  routes: Array<{ types: string[]; mapping: string }>;
+  counts: Record<string, number>;
+}
+
+export const listChannels = async (): Promise<ChannelInfo[]> => (await api.get<{ channels: ChannelInfo[] }>('/api/channels')).channels;
+
+/**
+ * POST /api/channels/reload (admin): re-reads the channel files. A 422 CONFIG_INVALID (a file does not validate;
+ * nothing changed) is an answer, not an error: `{ ok: false, issues }`. Anything else that fails throws ApiError.
+ */
+export async function reloadChannels(): Promise<ChannelReload> {
+  try {
+    const res = await api.post<{ channels: ChannelReloadEntry[] }>('/api/channels/reload');
+    return { ok: true, channels: res.channels };
+  } catch (err) {
+    const issues = err instanceof ApiError && err.status === 422 && err.code === 'CONFIG_INVALID' ? err.details.issues : undefined;
+    if (!Array.isArray(issues)) throw err;
+    return { ok: false, message: (err as ApiError).message, issues: issues as ChannelFileIssue[] };
+  }
+}
 
 export const listChannelNames = async (): Promise<string[]> =>
   (await api.get<{ channels: Array<{ name: string }> }>('/api/channels')).channels.map((c) => c.name);

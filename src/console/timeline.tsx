@@ -1,10 +1,31 @@
 /**
  * What happened to one message (GET /api/messages/:id/timeline; viewer: no message body in it): a strip of the
- * stages received → pipeline → charges → claim → payment, the status events in order, and the charges, claims
- * and payments it led to.
+ * stages received → pipeline → charges → claim → payment, the events in order (status changes, and the
+ * application ACK's outcomes under their own label), and the charges, claims and payments it led to.
  */
+import { stageEventLine } from './application-ack';
 import { StatusBadge, formatDateTime } from './components';
 import type { Timeline } from './ops-api';
+import { toneClass } from './tone';
+
+function EventLine({ e }: { e: Timeline['events'][number] }) {
+  const stage = stageEventLine(e);
+  if (stage) {
+    return (
+      <li data-stage={e.stage ?? undefined}>
+        <time>{formatDateTime(e.at)}</time> <span class={toneClass(stage.tone)}>{stage.label}</span>{' '}
+        <span class="detail">{stage.text}</span>
+      </li>
+    );
+  }
+  return (
+    <li data-stage={e.stage ?? undefined}>
+      <time>{formatDateTime(e.at)}</time>{' '}
+      {e.from && <><StatusBadge status={e.from} /> → </>}{e.to && <StatusBadge status={e.to} />}{' '}
+      {e.detail && <span class="detail">{e.detail}</span>}
+    </li>
+  );
+}
 
 function Step({ label, done, detail }: { label: string; done: boolean; detail: string }) {
   return (
@@ -31,13 +52,7 @@ export function TimelineView({ t }: { t: Timeline }) {
         <h2>Timeline</h2>
         <ol class="timeline" aria-label="Timeline">
           <li><time>{formatDateTime(m.receivedAt)}</time> <StatusBadge status="received" /> stored and acknowledged</li>
-          {t.events.map((e, i) => (
-            <li key={i}>
-              <time>{formatDateTime(e.at)}</time>{' '}
-              {e.from && <><StatusBadge status={e.from} /> → </>}{e.to && <StatusBadge status={e.to} />}{' '}
-              {e.detail && <span class="detail">{e.detail}</span>}
-            </li>
-          ))}
+          {t.events.map((e, i) => <EventLine key={i} e={e} />)}
           {t.charges.length > 0 && <li><time>{formatDateTime(t.charges[0]!.created_at)}</time> {t.charges.length} charge{t.charges.length === 1 ? '' : 's'} written</li>}
           {t.claims.map((c) => <li key={`c${c.id}`}>claim {c.claimNumber ?? c.id} <StatusBadge status={c.status} /></li>)}
           {t.payments.map((p, i) => <li key={`p${i}`}><time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim {p.claimId} <StatusBadge status={p.status} /></li>)}

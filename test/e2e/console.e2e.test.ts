@@ -9,12 +9,18 @@
  * letter is replayed from the group with "Replay selected", the other is edited in the HL7 editor (validation as
  * you type) and replayed edited → both produce their charges, shown on the message's timeline.
  * Viewer: the same pages without any message body and without replay buttons.
+ * Channel files and application ACKs: the admin edits the channel file on disk (a new accepted type and an
+ * `applicationAcks` destination, a test MLLP listener), reloads it from Administration → Channels and sees the
+ * channel `updated` and its new type listed; an invalid file is refused with its file:line:col; an operator sees no
+ * reload button, and sees an enhanced-mode DFT's application ACK as sent AA on the message; a viewer sees it in the
+ * timeline only.
  * Screenshots of each main screen go to test-output/screenshots (gitignored); the dashboard's first paint and
  * the time until its channel table is rendered are printed as one JSON line.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startAckReceiver, type AckReceiver } from '../integration/ack-receiver';
 import { startHarness, type Harness } from '../integration/engine-harness';
 import { dftMessage, ROOT, waitFor } from '../integration/support';
 
@@ -40,6 +46,7 @@ describe('web console in a browser', () => {
   let base: string;
   let browser: Browser;
   let adminToken: string;
+  let receiver: AckReceiver | undefined;
   const visited: string[] = [];
   const ids: Record<string, string> = {};
 
@@ -108,6 +115,7 @@ describe('web console in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await h?.close();
+    await receiver?.close();
   });
 
   test('admin: dashboard → message → dead letters → fix the mapping → replay → the charge appears', async () => {
@@ -322,6 +330,102 @@ describe('web console in a browser', () => {
     const me = await page.evaluate(async () => (await fetch('/api/me')).status);
     expect(me).toBe(401);
     await context.close();
+  });
+
+  test('channel files reloaded from the console (admin only); the application ACK on the message and its timeline', async () => {
+    receiver = await startAckReceiver();
+    const channelFile = path.join(h.project.channelsDir, `${CHANNEL}.yaml`);
+    const original = fs.readFileSync(channelFile, 'utf8');
+    const oruLine = original.split('\n').find((l) => l.includes('- ORU^R01'))!;
+    expect(oruLine).toBeDefined();
+    const edited = `${original.replace(oruLine, `${oruLine}\n  - ADT^A03`)}\napplicationAcks:\n  host: 127.0.0.1\n  port: ${receiver.port}\n  timeoutMs: 1000\n  backoffMs: 200\n`;
+
+    const admin = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await newPage(admin);
+    await login(page, 'admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Channels' }).click();
+    const accepts = page.locator(`table[aria-label="Channels in force"] tr[data-channel="${CHANNEL}"] .accept`);
+    await accepts.waitFor();
+    expect(await accepts.textContent()).not.toContain('ADT^A03');
+
+    // A valid edit: the channel is updated in place and the list shows the new type.
+    fs.writeFileSync(channelFile, edited);
+    const reloadButton = page.getByRole('button', { name: 'Reload channel files' });
+    await reloadButton.click();
+    const row = page.locator(`table[aria-label="Reload result"] tr[data-channel="${CHANNEL}"]`);
+    await row.waitFor();
+    await expect(row.getAttribute('data-outcome')).resolves.toBe('updated');
+    await expect(row.locator('td').nth(2).textContent()).resolves.toBe('accept, applicationAcks');
+    await page.getByRole('status').getByText('Reloaded: 1 updated.').waitFor();
+    await waitFor(async () => ((await accepts.textContent()) ?? '').includes('ADT^A03'), 10_000, 'the channel list to show the new type');
+    await expect(reloadButton.isEnabled()).resolves.toBe(true);
+    await shot(page, '10-channels-reloaded');
+
+    // An invalid file: refused with the file, line and column; nothing changes.
+    const invalid = edited.replace('enabled: true', 'enabled: maybe');
+    const badLine = invalid.split('\n').findIndex((l) => l.startsWith('enabled: maybe')) + 1;
+    fs.writeFileSync(channelFile, invalid);
+    await reloadButton.click();
+    const problems = page.locator('[aria-label="Channel file problems"]');
+    await problems.waitFor();
+    const issue = (await problems.locator('li').first().textContent()) ?? '';
+    expect(issue).toContain(`${channelFile}:${badLine}:10`);
+    expect(issue).toMatch(/enabled/);
+    await expect(page.locator('table[aria-label="Reload result"]').count()).resolves.toBe(0);
+    expect([...(h.engine.channels.find((c) => c.name === CHANNEL)?.accept ?? [])]).toContain('ADT^A03');
+    await shot(page, '11-channels-invalid');
+
+    // Fixed again: the same settings as in force, so nothing changes.
+    fs.writeFileSync(channelFile, edited);
+    await reloadButton.click();
+    await expect(row.waitFor().then(() => row.getAttribute('data-outcome'))).resolves.toBe('unchanged');
+    await expect(problems.count()).resolves.toBe(0);
+    await admin.close();
+
+    // An enhanced-mode DFT (MSH-15/16 AL): CA on the connection, then AA at the sender's listener.
+    const [msh, ...rest] = dftMessage({ controlId: 'E2E-APPACK-1', patientId: PATIENT_ID, lines: [{ txn: 'TX-APPACK-1', code: '99605', amount: '15.00' }] }).split('\r');
+    expect(await h.send([`${msh}|||AL|AL`, ...rest].join('\r'))).toContain('MSA|CA|E2E-APPACK-1');
+    ids.appAck = await messageId('E2E-APPACK-1');
+    await h.waitForStatus(ids.appAck, ['processed']);
+    await waitFor(async () => {
+      const ack = await h.engine.store.db.selectFrom('application_acks').select('state').where('message_id', '=', ids.appAck as never).executeTakeFirst();
+      return ack?.state === 'sent';
+    }, 20_000, 'the application ACK to be delivered');
+    expect(receiver.acksFor('E2E-APPACK-1')).toHaveLength(1);
+    const ackControlId = (await bearer('GET', `/api/messages/${ids.appAck}`)).json.applicationAck.ack_control_id as string;
+
+    // An operator: no reload button anywhere (the admin pages are not open to the role); the ACK line on the message.
+    const operator = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const opPage = await newPage(operator);
+    await login(opPage, 'operator');
+    await expect(opPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).count()).resolves.toBe(0);
+    await opPage.goto(`${base}/#/admin/channels`);
+    await opPage.locator('table[aria-label="Channels"]').waitFor();
+    await expect(opPage.getByRole('button', { name: /reload/i }).count()).resolves.toBe(0);
+    await opPage.goto(`${base}/#/messages/${ids.appAck}`);
+    const ackLine = opPage.locator('dd.application-ack');
+    await ackLine.waitFor();
+    await expect(ackLine.getAttribute('data-state')).resolves.toBe('sent');
+    const text = (await ackLine.textContent()) ?? '';
+    expect(text.startsWith(`sent AA (MSH-10 ${ackControlId}) at `)).toBe(true);
+    expect(text.endsWith('(MSH-16 AL)')).toBe(true);
+    const ackEvent = opPage.locator('ol.timeline li[data-stage="application_ack"]');
+    await expect(ackEvent.textContent()).resolves.toContain(`application ACK AA delivered (MSH-10 ${ackControlId})`);
+    await shot(opPage, '12-message-application-ack');
+    await operator.close();
+
+    // A viewer: the ACK's outcome in the timeline, no ACK line (it comes with the body's answer).
+    const viewer = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const viewerPage = await newPage(viewer);
+    await login(viewerPage, 'viewer');
+    await viewerPage.goto(`${base}/#/messages/${ids.appAck}`);
+    await viewerPage.locator('table[aria-label="Charges"] tbody tr').first().waitFor();
+    const viewerEvent = viewerPage.locator('ol.timeline li[data-stage="application_ack"]');
+    await expect(viewerEvent.locator('.badge').textContent()).resolves.toBe('application ACK');
+    await expect(viewerEvent.locator('.detail').textContent()).resolves.toBe(`AA delivered (MSH-10 ${ackControlId})`);
+    await expect(viewerPage.locator('dd.application-ack').count()).resolves.toBe(0);
+    await viewer.close();
   });
 
   test('no page URL carried patient data', () => {

@@ -1,8 +1,9 @@
 /**
- * Page `#/admin/users|tokens|audit` (admin; docs/security.md):
+ * Page `#/admin/users|tokens|channels|audit` (admin; docs/security.md):
  * - users: list, add (name, password, role), change role, disable / enable, unlock a locked user;
  * - tokens: API and session tokens (never their text), create an API token — its text is shown once, with a
  *   copy button — and revoke;
+ * - channels: the channels in force and the channel files reloaded without a restart (admin-channels.tsx);
  * - audit: the trail searched by actor, action and date, paged, exported as CSV (fetched with the session and
  *   saved from a Blob; the export is itself audited).
  * Every change answers with the new state and is audited by the server.
@@ -13,6 +14,7 @@ import { Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
 import { saveText } from '../download';
 import { href } from '../router';
 import { ROLES, type Role } from '../session';
+import { ChannelsAdmin } from './admin-channels';
 import type { PageProps } from './index';
 
 interface UserInfo {
@@ -51,6 +53,7 @@ interface AuditEvent {
 const TABS = [
   { id: 'users', title: 'Users' },
   { id: 'tokens', title: 'Tokens' },
+  { id: 'channels', title: 'Channels' },
   { id: 'audit', title: 'Audit trail' },
 ] as const;
 
@@ -64,6 +67,7 @@ export function AdminPage({ route }: PageProps) {
       </nav>
       {tab.id === 'users' && <Users />}
       {tab.id === 'tokens' && <Tokens />}
+      {tab.id === 'channels' && <ChannelsAdmin />}
       {tab.id === 'audit' && <Audit />}
     </section>
   );

@@ -1,21 +1,39 @@
 /**
  * One message (`#/messages/<id>`). Everyone (viewer+) sees its metadata, timeline and charges
  * (GET /api/messages/:id/timeline, no body). Operators and above also see the body — the field tree next to the
- * raw text, per content version (GET /api/messages/:id, which the server audits as a view) — and may replay it
- * or open it in the dead-letter editor. A viewer gets no body and no replay button.
+ * raw text, per content version (GET /api/messages/:id, which the server audits as a view) —, the state of the
+ * application ACK the sender asked for (from the same answer), and may replay it or open it in the dead-letter
+ * editor. A viewer gets no body, no application ACK line (the timeline shows its outcomes) and no replay button.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { describeApplicationAck, type ApplicationAck } from '../application-ack';
 import { ErrorBox, Loading, Show, StatusBadge, formatDateTime, useLoad } from '../components';
 import { MessageBody } from '../message-view';
 import { getMessage, getTimeline, replayOne, type MessageDetail, type Timeline } from '../ops-api';
 import { href } from '../router';
 import { hasRole, type User } from '../session';
 import { TimelineView } from '../timeline';
+import { toneClass } from '../tone';
 
 const REPLAYABLE = ['processed', 'filtered', 'error', 'rejected'];
 const OPEN = ['received', 'processing'];
 
-function Meta({ t, detail }: { t: Timeline; detail?: MessageDetail }) {
+/**
+ * `sent AA (MSH-10 …) at …`, `open, attempt n, last error …`, `failed after n attempts: …` or `not needed`, with
+ * what MSH-16 asked for. An open one can be looked at again (the body answer is reloaded: an audited view).
+ */
+function AckLine({ ack, onRefresh }: { ack: ApplicationAck; onRefresh(): void }) {
+  const line = describeApplicationAck(ack, formatDateTime);
+  return (
+    <dd class="application-ack" data-state={ack.state}>
+      <span class={toneClass(line.tone)}>{line.text}</span>{' '}
+      <span class="muted">(MSH-16 {ack.requested})</span>
+      {ack.state === 'open' && <>{' '}<button type="button" class="link" onClick={onRefresh}>Check again</button></>}
+    </dd>
+  );
+}
+
+function Meta({ t, detail, onRefreshDetail }: { t: Timeline; detail?: MessageDetail; onRefreshDetail(): void }) {
   const m = t.message;
   return (
     <dl class="meta">
@@ -27,6 +45,7 @@ function Meta({ t, detail }: { t: Timeline; detail?: MessageDetail }) {
       <dt>Finished</dt><dd>{formatDateTime(m.finishedAt)}</dd>
       <dt>Attempts</dt><dd>{m.attempts}</dd>
       {m.errorCode && <><dt>Error</dt><dd><span class="mono">{m.errorCode}</span> {m.errorText}</dd></>}
+      {detail?.applicationAck && <><dt>Application ACK</dt><AckLine ack={detail.applicationAck} onRefresh={onRefreshDetail} /></>}
     </dl>
   );
 }
@@ -87,7 +106,7 @@ export function MessageDetailView({ id, user }: { id: string; user: User }) {
       <Show loaded={timeline} what="the message">
         {(t) => (
           <>
-            <Meta t={t} detail={detail.data} />
+            <Meta t={t} detail={detail.data} onRefreshDetail={() => setBodyTick((n) => n + 1)} />
             {operator && (
               <div class="toolbar actions">
                 {REPLAYABLE.includes(t.message.status) && (

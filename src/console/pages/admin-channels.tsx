@@ -1,0 +1,98 @@
+/**
+ * Administration → Channels (`#/admin/channels`, admin): the channels in force (GET /api/channels: state, where
+ * they listen, the types they accept and their routes) and **Reload channel files** (POST /api/channels/reload),
+ * which re-reads the channel directory and applies it without a restart. The answer shows as a table — channel,
+ * outcome, changed keys, reason — or, when a file does not validate (422, nothing changed), as its issues,
+ * `file:line:col reason`. No confirmation: reloading unchanged files changes nothing. The button is disabled while
+ * a reload runs; after an applied one the channel list is read again.
+ */
+import { useState } from 'preact/hooks';
+import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
+import { issueLocation, outcomeTone, reloadSummary, type ChannelReload } from '../channel-reload';
+import { listChannels, reloadChannels } from '../ops-api';
+import { toneClass } from '../tone';
+
+export function ChannelsAdmin() {
+  const channels = useLoad(listChannels, []);
+  const [state, setState] = useState<{ busy: boolean; result?: ChannelReload; error?: Error }>({ busy: false });
+
+  async function reload() {
+    setState({ busy: true });
+    try {
+      const result = await reloadChannels();
+      setState({ busy: false, result });
+      if (result.ok) channels.reload();
+    } catch (err) {
+      setState({ busy: false, error: err as Error });
+    }
+  }
+
+  return (
+    <>
+      <section class="panel" aria-labelledby="reload-title">
+        <h2 id="reload-title">Channel files</h2>
+        <p class="muted">Re-reads every file of the engine's channel directory and applies the changes without a restart
+          (in every engine process). If a file does not validate, nothing changes and the problems are listed.</p>
+        <div class="toolbar">
+          <button type="button" class="primary" onClick={reload} disabled={state.busy}>{state.busy ? 'Reloading…' : 'Reload channel files'}</button>
+        </div>
+        {state.error && <ErrorBox error={state.error} />}
+        {state.result && <ReloadResult result={state.result} />}
+      </section>
+      <h2>Channels in force</h2>
+      <Show loaded={channels} what="channels">
+        {(list) => list.length === 0 ? <Empty>No channel: add a channel file and reload.</Empty> : (
+          <table aria-label="Channels in force">
+            <thead><tr><th>Channel</th><th>State</th><th>Listens on</th><th>Connections</th><th>Accepts</th><th>Routes</th></tr></thead>
+            <tbody>
+              {list.map((c) => (
+                <tr key={c.name} data-channel={c.name}>
+                  <td><strong>{c.name}</strong>{c.description && <div class="muted">{c.description}</div>}</td>
+                  <td><StatusBadge status={c.state} /></td>
+                  <td class="mono">{c.host}:{c.port}</td>
+                  <td>{c.connections}</td>
+                  <td class="mono accept">{c.accept.join(', ')}</td>
+                  <td class="mono">{c.routes.map((r) => <div key={r.mapping}>{r.types.join(', ')} → {r.mapping}</div>)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Show>
+    </>
+  );
+}
+
+function ReloadResult({ result }: { result: ChannelReload }) {
+  if (!result.ok) {
+    return (
+      <div class="issues" role="alert" aria-label="Channel file problems">
+        <strong>Not reloaded:</strong> {result.message}
+        <ul>
+          {result.issues.map((i, n) => <li key={n}><span class="mono">{issueLocation(i)}</span> {i.reason}</li>)}
+        </ul>
+      </div>
+    );
+  }
+  const failed = result.channels.some((c) => c.outcome === 'failed');
+  return (
+    <div class="reload-result">
+      <p class={failed ? 'state warn' : 'state ok'} role="status">Reloaded: {reloadSummary(result.channels)}.</p>
+      {result.channels.length > 0 && (
+        <table aria-label="Reload result" class="compact">
+          <thead><tr><th>Channel</th><th>Outcome</th><th>Changed</th><th>Reason</th></tr></thead>
+          <tbody>
+            {result.channels.map((c) => (
+              <tr key={c.name} data-channel={c.name} data-outcome={c.outcome}>
+                <td>{c.name}</td>
+                <td><span class={toneClass(outcomeTone(c.outcome))}>{c.outcome}</span></td>
+                <td class="mono">{c.changed.length > 0 ? c.changed.join(', ') : '—'}</td>
+                <td>{c.reason ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
