@@ -19,23 +19,15 @@ import { registerAuditRoutes, type AuditApi } from './audit-routes';
 import { actorOf, audit, hasRole, installAccessControl, principalOf, role, type AuditSink, type Authenticator } from './auth';
 import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
-import { registerConsoleApiRoutes, type ChannelState, type ConsoleApi } from './console-api-routes';
+import type { ChannelStatus } from './channel-status';
+import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes';
 import { registerConsoleRoutes } from './console-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
 import { parse } from './validate';
 
-export interface ChannelStatus {
-  name: string;
-  description: string;
-  state: ChannelState;
-  host: string;
-  port: number;
-  connections: number;
-  accept: string[];
-  routes: Array<{ types: string[]; mapping: string }>;
-}
+export type { ChannelStatus };
 
 export interface AdminDeps {
   logger: Logger;

@@ -20,7 +20,8 @@ import { zeroFilledMinutes, windowStart, type LastError, type MinuteCount } from
 import { actorOf, audit, role } from './auth';
 import { parse } from './validate';
 
-export type ChannelState = 'listening' | 'stopped' | 'disabled' | 'errored';
+import type { ChannelState } from './channel-status';
+export type { ChannelState };
 
 export interface QueueCounts {
   waiting: number;

@@ -12,7 +12,8 @@ import type { Alert } from '../alerts/evaluate';
 
 export type { ApplicationAck, ChannelReload, MinuteCount };
 
-export type ChannelState = 'listening' | 'stopped' | 'disabled' | 'errored';
+import type { ChannelState, ChannelStatus } from '../admin/channel-status';
+export type { ChannelState };
 
 export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number }
 export interface LastError { at: string; code: string; text: string }
@@ -135,15 +136,7 @@ export const replayOne = (id: string, raw?: string) =>
   api.post<{ id: string; replay: number }>(`/api/messages/${encodeURIComponent(id)}/replay`, raw === undefined ? {} : { raw });
 
 /** A channel as GET /api/channels lists it (viewer): its settings in force, state and message counts. */
-export interface ChannelInfo {
-  name: string;
-  description: string;
-  state: ChannelState;
-  host: string;
-  port: number;
-  connections: number;
-  accept: string[];
-  routes: Array<{ types: string[]; mapping: string }>;
+export interface ChannelInfo extends ChannelStatus {
   counts: Record<string, number>;
 }
 

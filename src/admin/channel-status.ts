@@ -1,0 +1,16 @@
+/**
+ * A channel as the admin API reports it (GET /api/channels, the dashboard): types only, no imports, so the console
+ * bundle shares them with the server (src/console/tsconfig.json includes this file).
+ */
+export type ChannelState = 'listening' | 'stopped' | 'disabled' | 'errored';
+
+export interface ChannelStatus {
+  name: string;
+  description: string;
+  state: ChannelState;
+  host: string;
+  port: number;
+  connections: number;
+  accept: string[];
+  routes: Array<{ types: string[]; mapping: string }>;
+}
