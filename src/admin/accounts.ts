@@ -7,9 +7,16 @@
  *   grants its user's current role while it is not expired or revoked and the user is enabled. The bootstrap
  *   token (RXBRIDGE_ADMIN_TOKEN) grants admin only while no enabled admin user exists, or always when
  *   RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN=true.
- * - login: username + password → a session token valid for `sessionTtlMs` (default 8 h). After
- *   MAX_LOGIN_FAILURES failures in a row the user is locked for LOGIN_LOCK_MS; while locked, even the right
- *   password is refused (outcome `locked`). Unknown and disabled users take as long as a wrong password.
+ * - login: username + password (+ the caller's address) → a session token valid for `sessionTtlMs` (default 8 h).
+ *   Every attempt first reserves itself atomically in the store (src/store/login-throttle.ts), before any
+ *   password hash is checked, so a burst of concurrent guesses is counted one by one: a user name gets
+ *   MAX_LOGIN_FAILURES tries in a row *from one address* (the last failing one locks that name from that address
+ *   for LOGIN_LOCK_MS: an attacker elsewhere cannot lock a user out for good), and an address gets
+ *   ADDRESS_MAX_ATTEMPTS tries per ADDRESS_WINDOW_MS for any user names (successes give theirs back). While
+ *   locked, even the right password is refused (outcome `locked`, or `throttled` for the address). Unknown user
+ *   names are counted and locked exactly like known ones, and unknown and disabled users take as long as a wrong
+ *   password, so neither the answers nor their timing tell whether a user exists. An admin unlock (or a new
+ *   password) clears the user's locks from every address.
  * - users and tokens: create, list, change role / disable / password, create and revoke tokens. Tokens are
  *   returned once, at creation; the store keeps their SHA-256.
  * Nothing here writes the audit trail: callers know who acted and from where, and record it.
@@ -18,9 +25,10 @@ import type { Kysely } from 'kysely';
 import { EngineError } from '../core/errors';
 import type { Database } from '../store/types';
 import {
-  createToken, createUser, enabledAdminExists, findTokenOwner, findUser, listTokens, listUsers, recordLoginFailure,
+  createToken, createUser, enabledAdminExists, findTokenOwner, findUser, listTokens, listUsers, markUserLocked,
   recordLoginSuccess, revokeToken, touchToken, updateUser, type TokenInfo, type UserInfo,
 } from '../store/users';
+import { clearUserThrottle, lockSubject, recordThrottledSuccess, reserveAttempt, subjectKey } from '../store/login-throttle';
 import type { Authentication, Authenticator, Principal, Role } from './auth';
 import {
   apiTokenId, hashPassword, newApiToken, passwordProblem, secretsEqual, spendVerificationTime, tokenHash,
@@ -29,6 +37,9 @@ import {
 
 export const MAX_LOGIN_FAILURES = 5;
 export const LOGIN_LOCK_MS = 15 * 60_000;
+/** Login attempts one address may make for any user names per ADDRESS_WINDOW_MS before it waits LOGIN_LOCK_MS. */
+export const ADDRESS_MAX_ATTEMPTS = 30;
+export const ADDRESS_WINDOW_MS = 15 * 60_000;
 export const DEFAULT_SESSION_TTL_MS = 8 * 3600_000;
 /** last_used_at is written at most this often per token (not on every request). */
 const TOUCH_EVERY_MS = 60_000;
@@ -49,7 +60,10 @@ export interface AccountsOptions {
 export type LoginOutcome =
   | { kind: 'ok'; user: UserInfo; token: string; tokenId: string; expiresAt: Date }
   | { kind: 'failed'; reason: 'unknown-user' | 'disabled' | 'password'; user?: UserInfo }
-  | { kind: 'locked'; user: UserInfo; until: Date; justLocked: boolean };
+  /** The user name is locked from this address; `user` is undefined for a name that is no user. */
+  | { kind: 'locked'; user?: UserInfo; until: Date; justLocked: boolean }
+  /** The address made too many attempts for any user names. */
+  | { kind: 'throttled'; until: Date };
 
 export interface UserUpdate {
   role?: Role;
@@ -65,6 +79,11 @@ export interface NewToken {
   /** Shown once; never stored. */
   token: string;
   expiresAt: Date | null;
+}
+
+function withoutHash(user: UserInfo & { passwordHash: string }): UserInfo {
+  const { passwordHash: _hash, ...info } = user;
+  return info;
 }
 
 function checkPassword(password: string): void {
@@ -112,28 +131,39 @@ export class Accounts implements Authenticator {
     return { principal };
   }
 
-  async login(username: string, password: string): Promise<LoginOutcome> {
+  /** `address`: the caller's IP address (one subject of the throttle); see the module comment. */
+  async login(username: string, password: string, address = 'unknown'): Promise<LoginOutcome> {
+    const byAddress = await reserveAttempt(this.db, 'address', '', address,
+      { maxAttempts: ADDRESS_MAX_ATTEMPTS, lockMs: LOGIN_LOCK_MS, windowMs: ADDRESS_WINDOW_MS });
+    if (byAddress.lockedUntil) return { kind: 'throttled', until: byAddress.lockedUntil };
+    const subject = subjectKey(username);
+    const reservation = await reserveAttempt(this.db, 'user', subject, address, { maxAttempts: MAX_LOGIN_FAILURES, lockMs: LOGIN_LOCK_MS });
     const user = usernameProblem(username) ? undefined : await findUser(this.db, username);
+    const info = user ? withoutHash(user) : undefined;
+    if (reservation.lockedUntil) return { kind: 'locked', ...(info ? { user: info } : {}), until: reservation.lockedUntil, justLocked: false };
+
+    const failed = async (reason: 'unknown-user' | 'disabled' | 'password'): Promise<LoginOutcome> => {
+      if (reservation.attempt < MAX_LOGIN_FAILURES) return { kind: 'failed', reason, ...(info ? { user: info } : {}) };
+      // This attempt used the last try: the name is locked from this address (an unknown name just the same).
+      const until = await lockSubject(this.db, 'user', subject, address, LOGIN_LOCK_MS);
+      if (user) await markUserLocked(this.db, user.id, until);
+      return { kind: 'locked', ...(info ? { user: info } : {}), until, justLocked: true };
+    };
     if (!user) {
       await spendVerificationTime(password);
-      return { kind: 'failed', reason: 'unknown-user' };
+      return failed('unknown-user');
     }
-    const { passwordHash: _hash, ...info } = user;
-    const now = this.now();
-    if (user.lockedUntil && user.lockedUntil > now) return { kind: 'locked', user: info, until: user.lockedUntil, justLocked: false };
     if (user.disabled) {
       await spendVerificationTime(password);
-      return { kind: 'failed', reason: 'disabled', user: info };
+      return failed('disabled');
     }
-    if (!(await verifyPassword(password, user.passwordHash))) {
-      const lockedUntil = await recordLoginFailure(this.db, user.id, MAX_LOGIN_FAILURES, LOGIN_LOCK_MS);
-      if (lockedUntil && lockedUntil > now) return { kind: 'locked', user: info, until: lockedUntil, justLocked: true };
-      return { kind: 'failed', reason: 'password', user: info };
-    }
+    if (!(await verifyPassword(password, user.passwordHash))) return failed('password');
+    await recordThrottledSuccess(this.db, subject, address);
     await recordLoginSuccess(this.db, user.id);
+    const now = this.now();
     const expiresAt = new Date(now.getTime() + (this.opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
     const session = await this.issue(user.id, 'session', 'session', expiresAt);
-    return { kind: 'ok', user: { ...info, failedAttempts: 0, lockedUntil: null }, token: session.token, tokenId: session.id, expiresAt };
+    return { kind: 'ok', user: { ...info!, failedAttempts: 0, lockedUntil: null }, token: session.token, tokenId: session.id, expiresAt };
   }
 
   /** Revokes the token the principal called with. The bootstrap token cannot be revoked (unset it instead). */
@@ -157,6 +187,7 @@ export class Accounts implements Authenticator {
     if (change.password !== undefined) checkPassword(change.password);
     const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password, this.opts.scrypt);
     const user = await updateUser(this.db, username, { role: change.role, disabled: change.disabled, unlock: change.unlock, passwordHash });
+    if (user && (change.unlock || passwordHash !== undefined)) await clearUserThrottle(this.db, username);
     if (!user) throw new EngineError('NOT_FOUND', `no user ${username}`);
     return user;
   }

@@ -41,11 +41,15 @@ const newTokenBody = z.strictObject({
   username, name: z.string().trim().min(1).max(100).optional(), expiresDays: z.number().int().min(1).max(3650).optional(),
 });
 
+function retryAfterSeconds(until: Date): number {
+  return Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+}
+
 export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi): void {
   api.post('/api/login', role('public'), async (req, reply) => {
     const body = parse(loginBody, req.body, 'body');
-    const outcome = await accounts.login(body.username, body.password);
-    const target = outcome.user ? { type: 'user', id: outcome.user.username } : undefined;
+    const outcome = await accounts.login(body.username, body.password, req.ip);
+    const target = 'user' in outcome && outcome.user ? { type: 'user', id: outcome.user.username } : undefined;
     switch (outcome.kind) {
       case 'ok':
         await auditAs(req, { actor: outcome.user.username, role: outcome.user.role }, 'login.success', target,
@@ -58,11 +62,17 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
         }
         return { token: outcome.token, tokenId: outcome.tokenId, expiresAt: outcome.expiresAt, username: outcome.user.username, role: outcome.user.role };
       case 'locked': {
-        await auditAs(req, { actor: outcome.user.username, role: null }, outcome.justLocked ? 'login.failure' : 'login.locked', target,
+        // Worded the same for a name that is no user: a 429 must not tell whether the user exists.
+        await auditAs(req, { actor: outcome.user?.username ?? 'unknown', role: null }, outcome.justLocked ? 'login.failure' : 'login.locked', target,
           { reason: outcome.justLocked ? 'password' : 'locked', lockedUntil: outcome.until.toISOString() });
-        const seconds = Math.max(1, Math.ceil((outcome.until.getTime() - Date.now()) / 1000));
-        reply.header('retry-after', String(seconds));
+        reply.header('retry-after', String(retryAfterSeconds(outcome.until)));
         throw new EngineError('LOGIN_LOCKED', `too many failed logins: this user is locked until ${outcome.until.toISOString()}`);
+      }
+      case 'throttled': {
+        await auditAs(req, { actor: 'unknown', role: null }, 'login.locked', undefined,
+          { reason: 'address', lockedUntil: outcome.until.toISOString() });
+        reply.header('retry-after', String(retryAfterSeconds(outcome.until)));
+        throw new EngineError('LOGIN_LOCKED', `too many login attempts from this address: try again after ${outcome.until.toISOString()}`);
       }
       case 'failed':
         // The name of an unknown user is not recorded: it may be a password typed in the wrong field.

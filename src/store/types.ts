@@ -384,6 +384,18 @@ export interface UsersTable {
   locked_until: Timestamp | null;
 }
 
+/** One throttled login subject (migration 015; src/store/login-throttle.ts). */
+export interface LoginThrottleTable {
+  scope: 'user' | 'address';
+  /** Keyed hash of the user name (scope user), '' (scope address). */
+  subject: string;
+  address: string;
+  attempts: Generated<number>;
+  window_start: Generated<Timestamp>;
+  locked_until: Timestamp | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface ApiTokensTable {
   id: ColumnType<string, string, never>;
   user_id: string;
@@ -442,6 +454,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   // application acknowledgments (migration 008)
   application_acks: ApplicationAcksTable;
+  // login throttling (migration 015)
+  login_throttle: LoginThrottleTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

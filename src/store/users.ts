@@ -3,8 +3,7 @@
  * (src/admin/credentials.ts): this module never sees a password or a token. Reads that leave the store for
  * the API (UserInfo, TokenInfo) carry no hash.
  *
- * Login throttling is one atomic UPDATE per failure: the counter rises, and the failure that reaches the limit
- * sets locked_until and starts the count again, so concurrent failures cannot skip the lock.
+ * Login throttling lives in src/store/login-throttle.ts; users.locked_until only shows its latest lock of the user.
  */
 import { sql, type Kysely } from 'kysely';
 import { EngineError } from '../core/errors';
@@ -110,15 +109,14 @@ export async function enabledAdminExists(db: Kysely<Database>): Promise<boolean>
   return r !== undefined;
 }
 
-/** Counts one failed login; the `maxFailures`-th in a row locks the user for `lockMs`. Returns the lock, if set. */
-export async function recordLoginFailure(db: Kysely<Database>, userId: string, maxFailures: number, lockMs: number): Promise<Date | null> {
-  const r = await db.updateTable('users')
-    .set({
-      failed_attempts: sql`case when failed_attempts + 1 >= ${maxFailures} then 0 else failed_attempts + 1 end`,
-      locked_until: sql`case when failed_attempts + 1 >= ${maxFailures} then now() + ${`${lockMs} milliseconds`}::interval else locked_until end`,
-    })
-    .where('id', '=', userId).returning(['locked_until']).executeTakeFirst();
-  return dateOrNull(r?.locked_until);
+/**
+ * Shows a user as locked in the user list (the lock itself is the login throttle's, per user name and address:
+ * src/store/login-throttle.ts); the count is reset by the next success, an unlock or a new password.
+ */
+export async function markUserLocked(db: Kysely<Database>, userId: string, until: Date): Promise<void> {
+  await db.updateTable('users')
+    .set({ locked_until: sql`greatest(coalesce(locked_until, ${until}::timestamptz), ${until}::timestamptz)` })
+    .where('id', '=', userId).execute();
 }
 
 export async function recordLoginSuccess(db: Kysely<Database>, userId: string): Promise<void> {
