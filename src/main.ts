@@ -172,7 +172,9 @@ async function wire(
   // The admin API's certificate is read before Redis, the worker and the listeners start: a bad file fails start-up at once.
   const adminTls = config.httpPort >= 0 && config.https ? readTlsFiles('the admin API (RXBRIDGE_HTTPS_*)', config.https) : undefined;
   const certificates = new CertificateReloader({ logger: log, intervalMs: config.tlsWatchIntervalMs ?? DEFAULT_TLS_WATCH_MS });
-  const redis: RedisHandle = await openRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger: log });
+  const redis: RedisHandle = await openRedis({
+    redisUrl: config.redisUrl, tlsCaFile: config.env.RXBRIDGE_REDIS_CA || undefined, dataDir: config.dataDir, logger: log,
+  });
   cleanups.push(() => redis.close());
   const queueConnection: Redis = redis.connect();
   cleanups.push(async () => { queueConnection.disconnect(); });
@@ -391,7 +393,8 @@ async function wire(
 
 /**
  * Mapping changes through the API reach every engine process: notices on the Redis channel
- * `<queue prefix>:mappings` (every process subscribes, whatever its role), versions in the store.
+ * `<queue prefix>:mappings` (every process subscribes, whatever its role) name a mapping and a version only;
+ * the text is read from the store, where the audited API wrote it (src/mappings/editor.ts).
  */
 async function startMappingEditor(
   config: EngineConfig, log: Logger, channels: ChannelRegistry, mappings: MappingRegistry, store: Store,
@@ -412,7 +415,7 @@ async function startMappingEditor(
   await editor.start();
   const subscriber = redis.connect();
   cleanups.push(async () => { subscriber.disconnect(); });
-  subscriber.on('message', (_channel: string, text: string) => editor.applyNotice(text));
+  subscriber.on('message', (_channel: string, text: string) => { void editor.applyNotice(text); });
   // After a reconnect: apply what was saved while notices could not arrive.
   subscriber.on('ready', () => { editor.catchUp().catch(() => log.warn('mapping catch-up failed; it runs again on the next reconnect')); });
   await subscriber.subscribe(noticeChannel);

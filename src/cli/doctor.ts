@@ -17,7 +17,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { loadChannels } from '../channels/load';
 import type { ChannelPlan } from '../channels/schema';
 import { ConfigError } from '../core/config-file';
@@ -25,7 +25,7 @@ import { readBodyKeySetup, type BodyKeySetup } from '../core/encryption-config';
 import { silentLogger } from '../core/logger';
 import { configFromEnv, type EngineConfig } from '../main';
 import { loadMappings } from '../mappings/load';
-import { DEFAULT_REDIS_URL } from '../pipeline/bullmq/redis';
+import { DEFAULT_REDIS_URL, redisConnectionOptions } from '../pipeline/bullmq/redis';
 import { openBodyCodec } from '../store/bodies';
 import { migrationStatus, openStore, type Store } from '../store/db';
 
@@ -218,7 +218,14 @@ async function checkEncryptionKey(config: EngineConfig, env: Env, store: Store |
 async function checkRedis(config: EngineConfig, report: Report): Promise<void> {
   const explicit = config.redisUrl !== undefined;
   let url = config.redisUrl ?? DEFAULT_REDIS_URL;
-  let info = await redisInfo(url);
+  let tls: RedisOptions;
+  try {
+    tls = explicit ? redisConnectionOptions(url, config.env.RXBRIDGE_REDIS_CA || undefined) : {};
+  } catch (err) {
+    report('FAIL', 'redis', (err as Error).message);
+    return;
+  }
+  let info = await redisInfo(url, tls);
   if ('error' in info && !explicit) {
     // A private redis-server left by an earlier engine (DATA_DIR/redis/port) is what the engine would reuse.
     const portFile = path.join(config.dataDir, 'redis', 'port');
@@ -257,8 +264,8 @@ async function checkRedis(config: EngineConfig, report: Report): Promise<void> {
   }
 }
 
-async function redisInfo(url: string): Promise<{ version: string; policy: string | undefined } | { error: string }> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: PROBE_TIMEOUT_MS, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+async function redisInfo(url: string, extra: RedisOptions = {}): Promise<{ version: string; policy: string | undefined } | { error: string }> {
+  const redis = new Redis(url, { ...extra, lazyConnect: true, connectTimeout: PROBE_TIMEOUT_MS, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
   let socketError: unknown;
   redis.on('error', (err) => { socketError ??= err; });
   try {

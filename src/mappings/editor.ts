@@ -10,9 +10,12 @@
  *
  * Hot reload contract: the pipeline fetches a plan once per message (a batch is evaluated in one go), so a
  * message being evaluated finishes with the plan it started with; the next one evaluated in this process after
- * the save answers uses the new plan. Other processes swap when the notice arrives: it carries the text, so
- * the swap is synchronous on receipt (no store round trip) and normally happens within milliseconds, before
- * any message sent after the save's answer reaches them. A process also writes the text to its own mapping
+ * the save answers uses the new plan. Other processes swap when the notice arrives. The notice says only "mapping
+ * M has version N" — never the text: Redis is a work queue, not a trust boundary, and whoever can publish on it
+ * must not be able to install a mapping. A process that hears of a version newer than its own reads the newest
+ * version from the store (where the audited API wrote it) and installs that; a forged notice makes it read the
+ * store and change nothing. The swap normally happens within milliseconds, one store read after the notice,
+ * before any message sent after the save's answer reaches them. A process also writes the text to its own mapping
  * file when that differs, so processes with separate mapping directories agree after a restart. Notices lost
  * while Redis was unreachable are caught up from the store when the subscription is ready again (`catchUp`).
  *
@@ -31,12 +34,10 @@ import { diffOutcomes, type MappingOutcome, type RecordChange } from './diff';
 import { evaluateMapping, type MappingContext } from './evaluate';
 import { MAPPING_NAME, mappingSha256, type MappingRegistry } from './load';
 
-/** What a save tells every engine process (JSON on the notice channel). */
+/** What a save tells every engine process (JSON on the notice channel): which version exists, never its text. */
 export interface MappingChangeNotice {
   name: string;
   version: number;
-  sha256: string;
-  content: string;
 }
 
 export interface MappingVersionSummary {
@@ -209,28 +210,36 @@ export class MappingEditor {
       if (live?.sha256 !== sha256) registry.install(name, plan, content);
       this.known.set(name, Math.max(this.known.get(name) ?? 0, saved.version));
       logger.info('mapping saved', { mapping: name, version: saved.version });
-      await this.announce({ name, version: saved.version, sha256, content });
+      await this.announce({ name, version: saved.version });
       return { name, version: saved.version, sha256 };
     });
   }
 
   /**
-   * Handles a notice from the channel (any process, this one included). Synchronous: the plan is swapped
-   * before this returns. A text that does not load here (say an environment variable this process lacks)
-   * is logged and the previous plan stays live.
+   * Handles a notice from the channel (any process, this one included): when it names a version newer than the
+   * one seen here, the newest stored version of that mapping is read from the store and installed. The notice's
+   * own fields decide nothing else, so a forged one costs a store read. A text that does not load here (say an
+   * environment variable this process lacks) is logged and the previous plan stays live. Never rejects.
    */
-  applyNotice(text: string): void {
+  async applyNotice(text: string): Promise<void> {
     let notice: MappingChangeNotice;
     try {
       notice = JSON.parse(text) as MappingChangeNotice;
-      if (typeof notice.name !== 'string' || !MAPPING_NAME.test(notice.name) || !Number.isInteger(notice.version)
-        || typeof notice.content !== 'string') throw new Error('bad notice');
+      if (typeof notice.name !== 'string' || !MAPPING_NAME.test(notice.name) || !Number.isInteger(notice.version)) {
+        throw new Error('bad notice');
+      }
     } catch {
       this.ports.logger.warn('ignored a malformed mapping notice');
       return;
     }
     if ((this.known.get(notice.name) ?? 0) >= notice.version) return;
-    this.applyVersion(notice.name, notice.version, notice.content);
+    try {
+      const row = await this.ports.versions.latest(notice.name);
+      if (row && (this.known.get(notice.name) ?? 0) < row.version) this.applyVersion(notice.name, row.version, row.content);
+    } catch (err) {
+      this.ports.logger.warn('could not read a changed mapping from the store; the next catch-up applies it',
+        { mapping: notice.name, error: (err as Error).message });
+    }
   }
 
   /** Applies stored versions newer than the ones seen (notices missed while Redis was unreachable). */

@@ -253,6 +253,25 @@ describe('mappings API with hot reload across engine processes', () => {
     expect((await api('GET', '/api/mappings/dft-p03')).json.version).toBe(3);
   });
 
+  test('a notice published on Redis by someone else installs nothing: engines take mapping text only from the store', async () => {
+    // Whoever can publish on Redis (a work queue, not a trust boundary) sends a newer "version" with its own text.
+    const FORGED = SHIPPED.replace('transactionId: FT1-2', 'transactionId: PID-3');
+    const before = b.engine.mappings.entry('dft-p03')!.text;
+    const fileBefore = fs.readFileSync(path.join(b.project.mappingsDir, 'dft-p03.yaml'), 'utf8');
+    const publisher = redis.client();
+    try {
+      const notice = { name: 'dft-p03', version: 99, sha256: mappingSha256(FORGED), content: FORGED };
+      expect(await publisher.publish(`${prefix}:mappings`, JSON.stringify(notice))).toBeGreaterThanOrEqual(2);
+    } finally {
+      publisher.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    for (const e of [a, b]) expect(e.engine.mappings.entry('dft-p03')!.text).toBe(before);
+    expect(fs.readFileSync(path.join(b.project.mappingsDir, 'dft-p03.yaml'), 'utf8')).toBe(fileBefore);
+    const { charge, txn } = await sendAndMap();
+    expect(charge.transaction_id).toBe(txn);
+  });
+
   test('no patient data from the messages or previews reaches the logs', () => {
     const logs = logChunks.join('');
     expect(logs).toContain('mapping saved'); // engine A, where the API saved

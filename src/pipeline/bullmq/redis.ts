@@ -3,12 +3,17 @@
  * redis://127.0.0.1:6379 is tried; if nothing answers there and `redis-server` is on the PATH, a private
  * one is started with its data (AOF on) under DATA_DIR/redis. Otherwise start-up fails with one line that
  * says what to install or set.
+ *
+ * Security of a shared Redis (docs/deploy.md "Redis"): REDIS_URL may carry an ACL user and password
+ * (`redis://user:password@host:6379`) and may use TLS (`rediss://host:6380`), verified against the system CAs or
+ * the PEM file of `tlsCaFile` (RXBRIDGE_REDIS_CA). Redis is a work queue, never a trust boundary: the engine
+ * puts only ids on it and takes no configuration from it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../core/logger';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -21,17 +26,45 @@ export interface RedisHandle {
   close(): Promise<void>;
 }
 
-/** `defaultUrl` is where to look when REDIS_URL is unset (DEFAULT_REDIS_URL; tests point it elsewhere). */
-export async function openRedis(opts: { redisUrl?: string; defaultUrl?: string; dataDir: string; logger: Logger }): Promise<RedisHandle> {
+/**
+ * The connection options a Redis URL needs beyond itself: the CA of `tlsCaFile` for a `rediss://` URL. Throws
+ * one line when the CA is set for a plain URL or cannot be read.
+ */
+export function redisConnectionOptions(url: string, tlsCaFile?: string): RedisOptions {
+  if (!tlsCaFile) return {};
+  if (!/^rediss:\/\//i.test(url)) throw new Error('RXBRIDGE_REDIS_CA is set but REDIS_URL is not a rediss:// (TLS) URL');
+  let ca: Buffer;
+  try {
+    ca = fs.readFileSync(tlsCaFile);
+  } catch (err) {
+    throw new Error(`RXBRIDGE_REDIS_CA: cannot read ${tlsCaFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return { tls: { ca } };
+}
+
+/**
+ * `defaultUrl` is where to look when REDIS_URL is unset (DEFAULT_REDIS_URL; tests point it elsewhere);
+ * `tlsCaFile` (RXBRIDGE_REDIS_CA) the CA a `rediss://` REDIS_URL's certificate must chain to.
+ */
+export async function openRedis(opts: {
+  redisUrl?: string; defaultUrl?: string; tlsCaFile?: string; dataDir: string; logger: Logger;
+}): Promise<RedisHandle> {
   const url = opts.redisUrl ?? opts.defaultUrl ?? DEFAULT_REDIS_URL;
   if (opts.redisUrl) {
+    const extra = redisConnectionOptions(opts.redisUrl, opts.tlsCaFile);
     // An explicit server must answer (it may be starting: a few tries), else start-up fails with one line.
+    let refusal: string | undefined;
     for (let i = 0; i < 10; i++) {
-      if (await answersPing(url)) return handleFor(url, undefined);
+      const answer = await ping(url, extra);
+      if (answer === true) return handleFor(url, undefined, extra);
+      refusal = answer;
+      // A refused password or user will not change by waiting.
+      if (/WRONGPASS|NOAUTH|NOPERM/.test(answer)) break;
       await new Promise((r) => setTimeout(r, 300));
     }
-    throw new Error(`Redis at REDIS_URL (${redact(url)}) does not answer: start it, or unset REDIS_URL to use a local or private one`);
+    throw new Error(`Redis at REDIS_URL (${redact(url)}) does not answer${refusal ? ` (${refusal})` : ''}: start it, check its user, password and TLS settings, or unset REDIS_URL to use a local or private one`);
   }
+  if (opts.tlsCaFile) throw new Error('RXBRIDGE_REDIS_CA is set but REDIS_URL is not');
   if (await answersPing(url)) return handleFor(url, undefined);
   if (!onPath('redis-server')) {
     throw new Error(`Redis is not reachable at ${url} and redis-server is not installed: install Redis (apt-get install redis-server) or set REDIS_URL`);
@@ -46,11 +79,11 @@ export async function openRedis(opts: { redisUrl?: string; defaultUrl?: string; 
   return handleFor(privateUrl, child);
 }
 
-function handleFor(url: string, child: ChildProcess | undefined): RedisHandle {
+function handleFor(url: string, child: ChildProcess | undefined, extra: RedisOptions = {}): RedisHandle {
   return {
     url,
     connect: () => {
-      const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+      const redis = new Redis(url, { ...extra, maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
       redis.on('error', () => undefined); // reconnects on its own; callers see failures on their commands
       return redis;
     },
@@ -75,13 +108,20 @@ function redact(url: string): string {
 }
 
 async function answersPing(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  redis.on('error', () => undefined);
+  return (await ping(url, {})) === true;
+}
+
+/** True when the server answers PONG, else what went wrong (with no password in it). */
+async function ping(url: string, extra: RedisOptions): Promise<true | string> {
+  const redis = new Redis(url, { ...extra, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  // The first error says why (WRONGPASS, a certificate problem); the rejection after it only says "closed".
+  let first: Error | undefined;
+  redis.on('error', (err: Error) => { first ??= err; });
   try {
     await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
+    return (await redis.ping()) === 'PONG' ? true : 'no PONG';
+  } catch (err) {
+    return ((first ?? err as Error).message || 'no answer').split('\n')[0]!.slice(0, 200);
   } finally {
     redis.disconnect();
   }
