@@ -69,7 +69,7 @@ test('the engine runs its queue over TLS as an ACL user: a message in over MLLP 
     engine = await startEngine({
       channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir, databaseUrl: db.url,
       redisUrl: url(), env: { RXBRIDGE_REDIS_CA: path.join(dir, 'ca.crt') }, logger: quiet,
-      queuePrefix: `rxbt${crypto.randomBytes(4).toString('hex')}`, httpPort: -1,
+      queuePrefix: `rxbt${crypto.randomBytes(4).toString('hex')}`, httpHost: '127.0.0.1', httpPort: -1,
     });
     const client = await connectMllp(mllpPort);
     client.sendFrame(dftMessage({ controlId: 'REDIS-TLS-1', patientId: 'PTLS1', lines: [{ txn: 'T1', code: '90471', amount: '25' }] }));
