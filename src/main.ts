@@ -23,6 +23,7 @@ import { MappingRegistry } from './mappings/load';
 import { MllpListener } from './mllp/listener';
 import { BackpressureGauge, backpressureFromEnv, startBacklogPoller } from './pipeline/backpressure';
 import { BullPipelineQueue, EnqueueBatcher } from './pipeline/bullmq/queue';
+import { outcomeWaiter } from './pipeline/await-outcome';
 import { openRedis, type RedisHandle } from './pipeline/bullmq/redis';
 import { startPipelineWorker } from './pipeline/bullmq/worker';
 import { Intake, type IntakeChannel } from './pipeline/intake';
@@ -249,6 +250,7 @@ async function wire(
           ackDelayMs: () => gauge.ackDelayMs(),
           admit: () => gauge.admit(),
           countOutcome: metrics.intakeOutcomes(channel.name),
+          awaitOutcome: outcomeWaiter((id) => repository.messageOutcome(id)),
         });
         const listener = new MllpListener(
           {
@@ -326,6 +328,7 @@ async function wire(
         state: !c.enabled ? 'disabled' : !l ? 'stopped' : l.serving ? 'listening' : 'errored',
         host: c.source.host, port: l?.serving ? l.address().port : c.source.port, connections: l?.connectionCount ?? 0,
         accept: [...c.accept], routes: c.routes.map((r) => ({ types: [...r.types], mapping: r.mapping })),
+        acks: { mode: c.acks.mode, timeoutMs: c.acks.timeoutMs, senders: { ...c.acks.senders } },
       };
     });
     const replay = (id: string, raw: string | undefined, actor: string) => replayMessage({ store: repository, queue, logger: log }, id, raw, actor);
@@ -488,7 +491,7 @@ function workerConcurrency(plans: readonly ChannelPlan[]): number {
 function intakeChannelOf(plan: ChannelPlan): IntakeChannel {
   let c = intakeChannels.get(plan);
   if (!c) {
-    c = { ...plan, charset: plan.source.charset, sendsApplicationAcks: plan.applicationAcks !== null };
+    c = { ...plan, charset: plan.source.charset, sendsApplicationAcks: plan.applicationAcks !== null, ackPolicyFor: plan.ackPolicyFor };
     intakeChannels.set(plan, c);
   }
   return c;

@@ -13,4 +13,6 @@ export interface ChannelStatus {
   connections: number;
   accept: string[];
   routes: Array<{ types: string[]; mapping: string }>;
+  /** How senders are answered on their connection (docs/channels.md "acks"): the policy and per-sender overrides. */
+  acks: { mode: string; timeoutMs: number; senders: Record<string, { mode: string; timeoutMs: number }> };
 }

@@ -3,6 +3,7 @@
  * engine runs from. Strict: an unknown key anywhere is an error. Defaults are filled in by the schema, so the
  * parsed ChannelFile is complete; buildChannelPlan turns it into lookup-ready sets and a route table.
  */
+import { ACK_MODES, type AckMode, type AckPolicy } from '../pipeline/ack-policy';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -34,7 +35,11 @@ export const DEFAULTS = Object.freeze({
   applicationAckTimeoutMs: 10_000,
   applicationAckAttempts: 10,
   applicationAckBackoffMs: 5_000,
+  ackMode: 'immediate' as AckMode,
+  ackTimeoutMs: 10_000,
 });
+
+
 
 /** An integer in [min, max]; every failure (wrong type, fraction, out of range) gets the same plain message. */
 function intIn(min: number, max: number) {
@@ -150,6 +155,26 @@ const applicationAcksSchema = z.strictObject({
   backoffMs: intIn(0, 3_600_000).default(DEFAULTS.applicationAckBackoffMs),
 });
 
+/**
+ * How senders are answered on their connection (src/pipeline/ack-policy.ts). `mode` defaults to immediate, or to
+ * standard for a channel with an `applicationAcks` destination (which only the standard policy uses).
+ */
+const acksSchema = z.strictObject({
+  mode: z.enum(ACK_MODES).optional(),
+  /** after-processing: how long the answer waits for the pipeline before the accept ACK is sent instead. */
+  timeoutMs: intIn(100, 120_000).default(DEFAULTS.ackTimeoutMs),
+  /** Per sender (MSH-3|MSH-4 as sent, e.g. "PHARMSYS|STORE01"): its own mode and timeout. */
+  senders: z.record(z.string(), z.strictObject({ mode: z.enum(ACK_MODES), timeoutMs: intIn(100, 120_000).optional() }))
+    .superRefine((senders, ctx) => {
+      for (const sender of Object.keys(senders)) {
+        if (!/^[^|]*\|[^|]*$/.test(sender)) {
+          ctx.addIssue({ code: 'custom', path: [sender], message: `sender ${sender} must be written MSH-3|MSH-4, e.g. "PHARMSYS|STORE01"` });
+        }
+      }
+    })
+    .default({}),
+});
+
 const routeSchema = z.strictObject({
   types: z.array(messageType).min(1),
   mapping: name('mapping'),
@@ -176,11 +201,16 @@ export const channelFileSchema = z
     retention: z.strictObject({ bodiesDays: intIn(1, 36_500).optional() }).prefault({}),
     alerts: alertsSchema.optional(),
     applicationAcks: applicationAcksSchema.optional(),
+    acks: acksSchema.prefault({}),
   })
   .superRefine((ch, ctx) => {
     // Runs once every field is valid on its own (zod skips refinements of a value with errors inside).
     const accepted = new Set(ch.accept);
     const routed = new Map<string, number>(); // type → index of the route that has it
+    if (ch.applicationAcks && ch.acks.mode !== undefined && ch.acks.mode !== 'standard'
+      && !Object.values(ch.acks.senders).some((o) => o.mode === 'standard')) {
+      ctx.addIssue({ code: 'custom', path: ['acks', 'mode'], message: `applicationAcks are sent only under acks mode standard (here ${ch.acks.mode}): set mode: standard, or remove applicationAcks` });
+    }
     ch.routes.forEach((route, r) => {
       route.types.forEach((type, t) => {
         const path = ['routes', r, 'types', t];
@@ -243,9 +273,18 @@ export interface ChannelPlan {
   readonly applicationAcks: {
     readonly host: string; readonly port: number; readonly timeoutMs: number; readonly attempts: number; readonly backoffMs: number;
   } | null;
+  /** How senders are answered on their connection: the channel's policy and per-sender overrides. */
+  readonly acks: {
+    readonly mode: AckMode; readonly timeoutMs: number;
+    readonly senders: Readonly<Record<string, { readonly mode: AckMode; readonly timeoutMs: number }>>;
+  };
   /** The mapping name for an MSH-9 type^event such as "DFT^P03", or undefined (accepted but filtered). */
   routeFor(messageType: string): string | undefined;
+  /** The answer policy for a sender (MSH-3|MSH-4): its override, else the channel's. */
+  ackPolicyFor(sender: string): AckPolicy;
 }
+
+
 
 export interface ChannelAlerts {
   readonly silenceMinutes?: number;
@@ -277,6 +316,11 @@ function resolveTls(t: z.infer<typeof tlsSchema>, dir: string) {
 export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
   const table = new Map<string, string>();
   for (const route of ch.routes) for (const type of route.types) if (!table.has(type)) table.set(type, route.mapping);
+  const channelPolicy: AckPolicy = Object.freeze({
+    mode: ch.acks.mode ?? (ch.applicationAcks ? 'standard' : DEFAULTS.ackMode), timeoutMs: ch.acks.timeoutMs,
+  });
+  const ackSenders = Object.fromEntries(Object.entries(ch.acks.senders)
+    .map(([sender, o]) => [sender, Object.freeze({ mode: o.mode, timeoutMs: o.timeoutMs ?? ch.acks.timeoutMs })]));
   return deepFreeze<ChannelPlan>({
     name: ch.name,
     description: ch.description,
@@ -291,6 +335,8 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     retention: { bodiesDays: ch.retention.bodiesDays ?? null },
     alerts: alertsPlan(ch.alerts),
     applicationAcks: ch.applicationAcks ? { ...ch.applicationAcks } : null,
+    acks: { mode: channelPolicy.mode, timeoutMs: ch.acks.timeoutMs, senders: ackSenders },
     routeFor: (messageType: string) => table.get(messageType),
+    ackPolicyFor: (sender: string) => ackSenders[sender] ?? channelPolicy,
   });
 }

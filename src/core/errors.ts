@@ -161,6 +161,11 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
+/** True for a code of the catalogue (e.g. one read back from the store). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
+}
+
 /** Where in an HL7 message an error was found (ERL: SEG^seq^field^rep^comp^sub; 1-based). */
 export interface Hl7Location {
   segment: string;

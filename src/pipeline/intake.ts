@@ -7,8 +7,17 @@
  * - A frame that fails a check is stored as `rejected` with the reason, then NAKed (AR / CR) with an ERR
  *   segment in the sender's version layout; if even that store write fails the NAK is still sent.
  * - Store unavailable → AR (CE in enhanced mode): the sender keeps the message and resends. Never AA.
- * - In enhanced mode the accept ACK follows MSH-15 (AL, NE, ER, SU): `null` means "send nothing". An application
- *   ACK asked for by MSH-16 is not sent here: the request is stored with the message (src/acks sends it later).
+ * - What the answer on the connection is follows the channel's ACK policy for the sender (`acks`, per sender):
+ *   - immediate (the product default): one answer after the commit whatever MSH-15/16 say — AA, or AR with ERR —
+ *     in original-mode form (no MSH-15/16 in the ACK), as senders that wait on their connection expect;
+ *   - standard: the letter of enhanced mode. In enhanced mode the accept ACK follows MSH-15 (AL, NE, ER, SU):
+ *     `null` means "send nothing". An application ACK asked for by MSH-16 is not sent here: the request is stored
+ *     with the message (src/acks sends it to the channel's applicationAcks destination later);
+ *   - after-processing: the answer to a message committed as received waits (up to the policy's timeoutMs) until
+ *     the pipeline finished it: AA when processed or filtered, AE with the error's ERR when it was dead-lettered;
+ *     after the timeout the accept ACK (AA, or CA for an enhanced-mode message) is sent. Duplicates and NAKs are
+ *     answered at once.
+ *   An intake channel without a policy answers as `standard`.
  * - Backpressure: while the pipeline's backlog is over its soft limit, the positive ACK of a committed message
  *   is held for `ackDelayMs()`; at its hard limit an accepted frame waits for `admit()` before it is committed
  *   (backpressure.ts). NAKs are never held.
@@ -19,13 +28,14 @@
  *   not be stored has no id, so its line carries the sender's MSH-10 `controlId` instead.
  */
 import { createHash } from 'node:crypto';
-import { EngineError, type ErrorCode } from '../core/errors';
+import { EngineError, isErrorCode, type ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { decodeHl7, normalizeSegments, resolveCharset, sniffMsh18, type Charset } from '../hl7/charset';
 import { ackMode, applicationAckRequest, buildAck, newControlId, shouldSendAccept, type AckCode } from '../hl7/ack';
 import { isVersionSupported, peekMsh, type MshHeader } from '../hl7/peek';
+import type { AckPolicy } from './ack-policy';
 import { OrderedInboundWriter } from './ordered-writer';
-import type { InboundRecord, MessageStorePort } from './ports';
+import type { InboundRecord, MessageOutcome, MessageStorePort } from './ports';
 
 export interface IntakeChannel {
   name: string;
@@ -35,7 +45,10 @@ export interface IntakeChannel {
   charset: Charset;
   /** The channel sends application ACKs (an `applicationAcks` destination): enhanced-mode requests are kept. */
   sendsApplicationAcks?: boolean;
+  /** The answer policy for a sender (MSH-3|MSH-4); absent = standard for every sender. */
+  ackPolicyFor?: (sender: string) => AckPolicy;
 }
+
 
 export interface IntakeDeps {
   /** The channel's rules; a function is read once per frame, so a channel reload applies to the next frame. */
@@ -51,6 +64,11 @@ export interface IntakeDeps {
   admit?: () => Promise<void> | undefined;
   /** Hears the outcome of every answered frame (metrics); absent = not counted. */
   countOutcome?: (outcome: IntakeOutcome) => void;
+  /**
+   * after-processing answers: resolves with the message's final outcome, or undefined when it is not final within
+   * timeoutMs. Absent = after-processing answers as immediate.
+   */
+  awaitOutcome?: (messageId: string, timeoutMs: number) => Promise<MessageOutcome | undefined>;
 }
 
 export type IntakeOutcome = 'received' | 'duplicate' | 'rejected' | 'store_unavailable';
@@ -167,6 +185,12 @@ export class Intake {
       }
       const delay = this.deps.ackDelayMs?.() ?? 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      const policy = this.policyOf(verdict.header);
+      if (policy.mode === 'after-processing' && stored.status === 'received' && this.deps.awaitOutcome) {
+        const outcome = await this.deps.awaitOutcome(stored.id, policy.timeoutMs).catch(() => undefined);
+        if (outcome) return this.applicationAnswer(verdict.header, outcome);
+        this.deps.logger.info('message not final within the ACK timeout; accept ACK sent', { messageId: stored.id, channel: this.channel.name });
+      }
       return this.ack(verdict.header, 'accept');
     } catch (err) {
       this.deps.countOutcome?.(verdict.ok ? 'store_unavailable' : 'rejected');
@@ -221,21 +245,46 @@ export class Intake {
 
   /** What the store keeps for an application ACK the sender asked for (MSH-16), when this channel sends them. */
   private applicationAckOf(verdict: Verdict): InboundRecord['applicationAck'] {
-    if (!verdict.ok || !this.channel.sendsApplicationAcks) return undefined;
+    if (!verdict.ok || !this.channel.sendsApplicationAcks || this.policyOf(verdict.header).mode !== 'standard') return undefined;
     const requested = applicationAckRequest(verdict.header);
     return requested ? { requested, header: verdict.header } : undefined;
   }
 
-  /** accept: committed; reject: refused for its envelope (AR/CR); error: could not commit, resend (AR/CE). */
+  private policyOf(header: MshHeader | undefined): AckPolicy {
+    const policyFor = this.channel.ackPolicyFor;
+    if (!policyFor) return STANDARD;
+    return policyFor(header ? senderOf(header) : '|');
+  }
+
+  /**
+   * accept: committed; reject: refused for its envelope (AR/CR); error: could not commit, resend (AR/CE).
+   * Under the standard policy an enhanced-mode message gets the accept ACK MSH-15 asks for (or none); under the
+   * other policies every frame gets one answer in original-mode form, except the after-processing fallback for an
+   * enhanced-mode message, which is its accept ACK (CA).
+   */
   private ack(header: MshHeader | undefined, outcome: 'accept' | 'reject' | 'error', error?: EngineError): string | null {
     const mode = header ? ackMode(header) : { mode: 'original' as const };
+    const policy = this.policyOf(header).mode;
     let code: AckCode;
-    if (mode.mode === 'enhanced') {
+    if (mode.mode === 'enhanced' && policy === 'standard') {
       if (!shouldSendAccept(mode.accept, outcome !== 'accept')) return null;
       code = outcome === 'accept' ? 'CA' : outcome === 'reject' ? 'CR' : 'CE';
+    } else if (mode.mode === 'enhanced' && policy === 'after-processing' && outcome === 'accept') {
+      code = 'CA';
     } else {
       code = outcome === 'accept' ? 'AA' : 'AR';
     }
+    return this.answer(header, code, error);
+  }
+
+  /** The after-processing answer: AA for a processed or filtered message, AE with its error for a dead letter. */
+  private applicationAnswer(header: MshHeader | undefined, outcome: MessageOutcome): string {
+    if (outcome.status !== 'error') return this.answer(header, 'AA');
+    const code = isErrorCode(outcome.errorCode) ? outcome.errorCode : 'INTERNAL';
+    return this.answer(header, 'AE', new EngineError(code, outcome.errorText));
+  }
+
+  private answer(header: MshHeader | undefined, code: AckCode, error?: EngineError): string {
     return buildAck({
       inbound: header,
       code,
@@ -245,3 +294,5 @@ export class Intake {
     });
   }
 }
+
+const STANDARD: AckPolicy = Object.freeze({ mode: 'standard', timeoutMs: 0 });

@@ -67,6 +67,11 @@ export type Completion =
   | { id: string; status: 'processed'; records: MappedRecords }
   | { id: string; status: 'filtered'; reason: string };
 
+/** How a message ended in the pipeline (an after-processing answer on the sender's connection says it). */
+export type MessageOutcome =
+  | { status: 'processed' | 'filtered' }
+  | { status: 'error'; errorCode: string; errorText: string };
+
 export interface FailureRecord {
   code: string;
   text: string;

@@ -12,6 +12,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { asEngineError, EngineError } from '../core/errors';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
+  MessageOutcome,
   ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
 } from '../pipeline/ports';
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
@@ -274,6 +275,16 @@ export class MessageRepository implements MessageStorePort {
     const row = await sql<{ n: number }>`select count(*)::int as n from (
         select 1 from messages where status in ('received', 'processing') limit ${cap}) open_messages`.execute(this.db);
     return row.rows[0]?.n ?? 0;
+  }
+
+  /** A message's final outcome (processed, filtered, or dead letter with its error), or undefined while open. */
+  async messageOutcome(id: string): Promise<MessageOutcome | undefined> {
+    const row = await this.db.selectFrom('messages').select(['status', 'error_code', 'error_text'])
+      .where('id', '=', id as never).executeTakeFirst();
+    if (!row) return undefined;
+    if (row.status === 'processed' || row.status === 'filtered') return { status: row.status };
+    if (row.status === 'error') return { status: 'error', errorCode: row.error_code ?? 'INTERNAL', errorText: row.error_text ?? 'processing failed' };
+    return undefined;
   }
 
   async openMessageIds(afterId: string, limit: number, olderThanMs: number): Promise<string[]> {

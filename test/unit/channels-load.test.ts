@@ -302,3 +302,32 @@ describe('applicationAcks (destination of enhanced-mode application ACKs)', () =
     expect(err.message).toMatch(/c\.yaml:14:\d+: .*retries/);
   });
 });
+
+describe('acks (answers on the sender connection)', () => {
+  it('immediate by default; standard by default when the channel has an applicationAcks destination', () => {
+    const plain = load(channelDir({ 'a.yaml': channel('a', 2575) }))[0]!;
+    expect(plain.acks).toEqual({ mode: 'immediate', timeoutMs: 10_000, senders: {} });
+    expect(plain.ackPolicyFor('RXSYS|PHARM01')).toEqual({ mode: 'immediate', timeoutMs: 10_000 });
+    const withDestination = `${channel('b', 2576)}applicationAcks:\n  host: 10.1.2.3\n  port: 2580\n`;
+    expect(load(channelDir({ 'b.yaml': withDestination }))[0]!.acks.mode).toBe('standard');
+  });
+
+  it('per-sender overrides take the channel timeout unless they name their own', () => {
+    const text = `${channel('c', 2577)}acks:\n  mode: immediate\n  timeoutMs: 4000\n  senders:\n`
+      + '    "IMMUNREG|STATE": { mode: standard }\n    "RXSYS|PHARM01": { mode: after-processing, timeoutMs: 2500 }\n';
+    const plan = load(channelDir({ 'c.yaml': text }))[0]!;
+    expect(plan.ackPolicyFor('IMMUNREG|STATE')).toEqual({ mode: 'standard', timeoutMs: 4000 });
+    expect(plan.ackPolicyFor('RXSYS|PHARM01')).toEqual({ mode: 'after-processing', timeoutMs: 2500 });
+    expect(plan.ackPolicyFor('OTHER|SITE')).toEqual({ mode: 'immediate', timeoutMs: 4000 });
+  });
+
+  it('an unknown mode, a sender not written MSH-3|MSH-4, and applicationAcks under immediate fail with file:line', () => {
+    const bad = fail(channelDir({ 'd.yaml': `${channel('d', 2578)}acks:\n  mode: lazy\n  senders:\n    RXSYS: { mode: standard }\n` }));
+    expect(bad.issues.map((i) => [i.line, i.reason])).toEqual([
+      [12, expect.stringMatching(/mode/)],
+      [14, expect.stringMatching(/sender RXSYS must be written MSH-3\|MSH-4/)],
+    ]);
+    const unused = fail(channelDir({ 'e.yaml': `${channel('e', 2579)}acks:\n  mode: immediate\napplicationAcks:\n  host: 10.1.2.3\n  port: 2580\n` }));
+    expect(unused.issues[0]!.reason).toMatch(/applicationAcks are sent only under acks mode standard \(here immediate\)/);
+  });
+});

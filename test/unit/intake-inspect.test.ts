@@ -4,7 +4,9 @@ import { silentLogger, type LogFields, type Logger } from '../../src/core/logger
 import { parseHl7, readMessage } from '../../src/hl7';
 import { peekMsh } from '../../src/hl7/peek';
 import { Intake, inspectFrame, patientKeyOf, senderOf, type IntakeChannel } from '../../src/pipeline/intake';
-import type { InboundRecord, MessageStorePort, StoredInbound } from '../../src/pipeline/ports';
+import type { AckMode } from '../../src/pipeline/ack-policy';
+import { outcomeWaiter } from '../../src/pipeline/await-outcome';
+import type { InboundRecord, MessageOutcome, MessageStorePort, StoredInbound } from '../../src/pipeline/ports';
 
 const CHANNEL: IntakeChannel = {
   name: 'pharmacy-inbound',
@@ -395,5 +397,68 @@ describe('Intake', () => {
     const fake = fakeStore();
     const intake = new Intake({ channel: CHANNEL, store: fake.store, onReceived: () => undefined, logger: silentLogger });
     expect(msaOf(await intake.handleFrame(frame(message()), SOURCE))[1]).toBe('AA');
+  });
+});
+
+describe('Intake answer policies (acks: immediate, standard, after-processing)', () => {
+  const policyChannel = (mode: AckMode, senders: Record<string, AckMode> = {}): IntakeChannel => ({
+    ...CHANNEL,
+    ackPolicyFor: (sender) => ({ mode: senders[sender] ?? mode, timeoutMs: 200 }),
+  });
+  /** The CDC immunization profile's envelope: accept ACK only on error, application ACK always. */
+  const immunizationStyle = () => message({ accept: 'ER', application: 'AL' });
+  const mshOf = (ack: string) => ack.split('\r')[0]!.split('|');
+
+  it('immediate answers an ER/AL message once, on the connection, with AA in original-mode form', async () => {
+    const { intake } = setup(policyChannel('immediate'));
+    const ack = await intake.handleFrame(frame(immunizationStyle()), SOURCE);
+    expect(msaOf(ack).slice(0, 3)).toEqual(['MSA', 'AA', 'CTL-1']);
+    expect(mshOf(ack!).slice(14, 16).filter(Boolean)).toEqual([]);
+  });
+
+  it('immediate answers a refused type with AR and its ERR whatever MSH-15 says', async () => {
+    const { intake } = setup(policyChannel('immediate'));
+    const ack = await intake.handleFrame(frame(message({ type: 'ORU^R01', accept: 'NE', application: 'NE' })), SOURCE);
+    expect(msaOf(ack)[1]).toBe('AR');
+    expect(errOf(ack!)).toMatch(/\|200\^/);
+  });
+
+  it('standard keeps the letter of enhanced mode: no accept ACK for ER on success; a per-sender override wins', async () => {
+    const standard = setup(policyChannel('immediate', { 'RXSYS|PHARM01': 'standard' }));
+    expect(await standard.intake.handleFrame(frame(immunizationStyle()), SOURCE)).toBeNull();
+    const other = setup(policyChannel('immediate', { 'OTHER|SITE': 'standard' }));
+    expect(msaOf(await other.intake.handleFrame(frame(immunizationStyle()), SOURCE))[1]).toBe('AA');
+  });
+
+  const afterProcessing = (outcome: () => Promise<MessageOutcome | undefined>) => {
+    const fake = fakeStore();
+    const intake = new Intake({
+      channel: policyChannel('after-processing'), store: fake.store, onReceived: () => undefined, logger: silentLogger,
+      awaitOutcome: outcomeWaiter(outcome, { firstPollMs: 5, maxPollMs: 20 }),
+    });
+    return intake;
+  };
+
+  it('after-processing answers AA once the message is processed', async () => {
+    let polls = 0;
+    const intake = afterProcessing(async () => (++polls < 3 ? undefined : { status: 'processed' }));
+    const ack = await intake.handleFrame(frame(message()), SOURCE);
+    expect(msaOf(ack)[1]).toBe('AA');
+    expect(polls).toBe(3);
+  });
+
+  it('after-processing answers AE with the mapping error for a message that dead-letters', async () => {
+    const intake = afterProcessing(async () => ({
+      status: 'error', errorCode: 'MAPPING_FIELD_MISSING', errorText: 'charge amount: FT1-11 is empty',
+    }));
+    const ack = await intake.handleFrame(frame(immunizationStyle()), SOURCE);
+    expect(msaOf(ack).slice(0, 4)).toEqual(['MSA', 'AE', 'CTL-1', 'charge amount: FT1-11 is empty']);
+    expect(errOf(ack!)).toMatch(/^ERR\|\|\|101\^/);
+  });
+
+  it('after-processing falls back to the accept ACK when the pipeline is not done in time (AA, or CA in enhanced mode)', async () => {
+    const intake = afterProcessing(async () => undefined);
+    expect(msaOf(await intake.handleFrame(frame(message()), SOURCE))[1]).toBe('AA');
+    expect(msaOf(await intake.handleFrame(frame(immunizationStyle()), SOURCE))[1]).toBe('CA');
   });
 });

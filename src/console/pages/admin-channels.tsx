@@ -43,7 +43,7 @@ export function ChannelsAdmin() {
       <Show loaded={channels} what="channels">
         {(list) => list.length === 0 ? <Empty>No channel: add a channel file and reload.</Empty> : (
           <table aria-label="Channels in force">
-            <thead><tr><th>Channel</th><th>State</th><th>Listens on</th><th>Connections</th><th>Accepts</th><th>Routes</th></tr></thead>
+            <thead><tr><th>Channel</th><th>State</th><th>Listens on</th><th>Connections</th><th>Accepts</th><th>Routes</th><th>Answers</th></tr></thead>
             <tbody>
               {list.map((c) => (
                 <tr key={c.name} data-channel={c.name}>
@@ -53,6 +53,12 @@ export function ChannelsAdmin() {
                   <td>{c.connections}</td>
                   <td class="mono accept">{c.accept.join(', ')}</td>
                   <td class="mono">{c.routes.map((r) => <div key={r.mapping}>{r.types.join(', ')} → {r.mapping}</div>)}</td>
+                  <td class="mono acks">
+                    <div>{ackLabel(c.acks.mode, c.acks.timeoutMs)}</div>
+                    {Object.entries(c.acks.senders).map(([sender, p]) => (
+                      <div key={sender} class="muted">{sender}: {ackLabel(p.mode, p.timeoutMs)}</div>
+                    ))}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -61,6 +67,11 @@ export function ChannelsAdmin() {
       </Show>
     </>
   );
+}
+
+/** The ACK policy in words an analyst reads: the mode, and the wait of after-processing. */
+export function ackLabel(mode: string, timeoutMs: number): string {
+  return mode === 'after-processing' ? `after processing (up to ${timeoutMs / 1000} s)` : mode;
 }
 
 function ReloadResult({ result }: { result: ChannelReload }) {
