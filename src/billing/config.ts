@@ -85,8 +85,9 @@ const receiverSchema = z.strictObject({
 const routeSchema = z.enum(CLAIM_ROUTES, { error: msg(`must be ${CLAIM_ROUTES.join(' or ')}`) });
 
 /** A CPT or HCPCS code as a key or list item: quoted, because YAML reads 90750 as a number. */
+const isBilledCode = (c: string): boolean => CPT_FORM.test(c) || HCPCS_FORM.test(c);
 const billedCode = z.string({ error: msg('must be a quoted CPT or HCPCS code such as "90750"') })
-  .refine((c) => CPT_FORM.test(c) || HCPCS_FORM.test(c), { error: msg('must be a CPT or HCPCS code such as "90750" or G0008') });
+  .refine(isBilledCode, { error: msg('must be a CPT or HCPCS code such as "90750" or G0008') });
 const listName = pattern(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a code list name: a letter, then letters, digits, _ or -');
 
 const payerSchema = z.strictObject({
@@ -97,7 +98,7 @@ const payerSchema = z.strictObject({
   routeByService: z.partialRecord(z.enum(SERVICE_KINDS, { error: msg(`must be a service kind: ${SERVICE_KINDS.join(', ')}`) }), routeSchema)
     .default({}),
   /** Route per billed code: wins over everything else. */
-  routeByCode: z.record(billedCode, routeSchema).default({}),
+  routeByCode: z.record(z.string(), routeSchema).default({}),
   /** Route per named code list (top-level codeLists): wins over routeByService. */
   routeByCodeList: z.record(listName, routeSchema).default({}),
 });
@@ -126,6 +127,11 @@ export const billingFileSchema = z.strictObject({
     .refine((p) => Object.keys(p).length > 0, { error: 'payers needs at least one payer' }),
 }).superRefine((f, ctx) => {
   for (const [id, payer] of Object.entries(f.payers)) {
+    for (const code of Object.keys(payer.routeByCode)) {
+      if (!isBilledCode(code)) {
+        ctx.addIssue({ code: 'custom', path: ['payers', id, 'routeByCode', code], message: `routeByCode key "${code}" must be a CPT or HCPCS code such as "90750" or G0008` });
+      }
+    }
     const routedBy = new Map<string, { list: string; route: ClaimRoute }>();
     for (const [name, route] of Object.entries(payer.routeByCodeList)) {
       const codes = f.codeLists[name];
