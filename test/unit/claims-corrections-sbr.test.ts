@@ -37,7 +37,7 @@ describe('corrections-accepted', () => {
     const findings = findingsOf('7', 'SYNNOCORR1');
     expect(findings).toEqual([{
       ruleId: 'corrections-accepted', severity: 'error', scope: 'claim',
-      message: 'payer SYNNOCORR1 takes no electronic replacement (frequency 7) claims (payer rules: acceptsCorrections false): correct payer claim PCN-2025-0001 the way the payer asks (its portal, a paper corrected claim or a call), then void this claim here so it is never sent',
+      message: 'payer SYNNOCORR1 takes no electronic replacement (frequency 7) claims (payer rules: acceptsCorrections false): correct payer claim PCN-2025-0001 the way the payer asks (its portal, a paper corrected claim or a call); this claim stays held as the record of the change (an override would send what the payer rejects)',
     }]);
     expect(isHeld(findings)).toBe(true);
   });

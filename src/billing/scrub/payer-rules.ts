@@ -13,8 +13,8 @@
  *                                    # for them, no Part D vaccines (Medicare Part B policy)
  *       acceptsCorrections: false    # the payer takes no electronic replacement (frequency 7) or void (8)
  *                                    # claims: such a claim is held (rule corrections-accepted) and the biller
- *                                    # corrects the claim the payer's way (portal, paper, phone), then voids
- *                                    # the held correction here; default true
+ *                                    # corrects the claim the payer's way (portal, paper, phone); the held
+ *                                    # correction stays as the record; default true
  *       maxUnitsPerLine: 99          # sanity ceiling for any code
  *       maxUnits: { "90471": 1 }     # per code (e.g. the CMS MUE)
  *       requiredModifiers:           # e.g. SL on state-supplied (zero-charge) vaccine products for Medicaid

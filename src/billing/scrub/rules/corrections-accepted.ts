@@ -18,6 +18,6 @@ export const rule: ScrubRule = {
     const kind = claim.frequency === '7' ? 'replacement (frequency 7)' : 'void (frequency 8)';
     const original = claim.payerClaimNumber ? `payer claim ${claim.payerClaimNumber}` : 'the original claim';
     return [claimFinding(rule,
-      `payer ${claim.payer.id} takes no electronic ${kind} claims (payer rules: acceptsCorrections false): ${claim.frequency === '7' ? 'correct' : 'void'} ${original} the way the payer asks (its portal, a paper corrected claim or a call), then void this claim here so it is never sent`)];
+      `payer ${claim.payer.id} takes no electronic ${kind} claims (payer rules: acceptsCorrections false): ${claim.frequency === '7' ? 'correct' : 'void'} ${original} the way the payer asks (its portal, a paper corrected claim or a call); this claim stays held as the record of the change (an override would send what the payer rejects)`)];
   },
 };
