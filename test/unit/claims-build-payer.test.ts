@@ -24,7 +24,9 @@ import { context, fakeCodeSets } from './scrub-fixtures';
 const ROOT = path.join(__dirname, '../..');
 const config = parseBillingConfigText(fs.readFileSync(path.join(ROOT, 'billing/billing.yaml'), 'utf8'), 'billing.yaml', {}, '/data');
 const payerRules = loadPayerRulesDir(path.join(ROOT, 'billing/payer-rules'));
-const vxu = loadMappings(path.join(ROOT, 'mappings'), {}).get('vxu-v04')!;
+const mappings = loadMappings(path.join(ROOT, 'mappings'), {});
+const vxu = mappings.get('vxu-v04')!;
+const adt = mappings.get('adt')!;
 const DOS = '2026-10-02';
 
 function patient(ref: string, over: Partial<PatientInput> = {}): PatientInput {
@@ -276,5 +278,47 @@ describe('the subscriber\'s or patient\'s address (2010BA / 2010CA N3/N4)', () =
     const qc = segs.findIndex((s) => s.startsWith('NM1*QC'));
     expect(segs.slice(qc + 1, qc + 3)).toEqual(['N3*1 ELM ST~', 'N4*ANYTOWN*NY*10001~']);
     expect(check837P(text)).toEqual([]);
+  });
+});
+
+describe('the biller\'s case through the shipped ADT and VXU mappings', () => {
+  /** An HL7 segment with the given fields by number (1-based). */
+  const seg = (name: string, fields: Record<number, string>): string => {
+    const max = Math.max(...Object.keys(fields).map(Number));
+    return [name, ...Array.from({ length: max }, (_, i) => fields[i + 1] ?? '')].join('|');
+  };
+  /** An A04 without PID-11 whose IN1 names the Medicare payer with the feed's plan type MC. */
+  const ADT = [
+    'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|BILLING|20260901090000||ADT^A04^ADT_A01|ADT-NO-PID11|P|2.5.1',
+    'EVN|A04|20260901090000',
+    'PID|1||PADT1^^^PHARM01^MR||TESTPATIENT^ALEX||19500101|F',
+    'PV1|1|O',
+    seg('IN1', {
+      1: '1', 2: 'MCR-B^MEDICARE PART B', 3: 'SYN-MEDICARE-B', 4: 'SYNTHETIC MEDICARE', 12: '20250101', 15: 'MC',
+      16: 'TESTPATIENT^ALEX', 17: 'SEL^Self^HL70063', 18: '19500101', 22: '1', 36: 'MCR-M-1',
+    }),
+  ].join('\r');
+
+  it('ADT without PID-11 + Medicare IN1 (plan type MC), then a flu VXU without IN1: G0008, SBR09 MB with a warning, held for the address', () => {
+    const records = evaluateMapping(adt, parseHl7(ADT), { channel: 'pharmacy-inbound', sender: 'RXSYS|PHARM01', controlId: 'ADT-NO-PID11' });
+    const p = records.patients[0]!;
+    const c = records.coverages[0]!;
+    expect([p.addressLine1, p.city, c.payerId, c.planType, c.relationship]).toEqual([null, null, 'SYNMCR01', 'MC', '18']);
+    const r = build({
+      charges: chargesOf(vxuWithoutIn1('PADT1', ['150'])),
+      patients: [{ ...p }],
+      coverages: [{
+        id: '1', patientRef: c.patientRef, payerId: c.payerId, payerName: c.payerName, memberId: c.memberId, groupNumber: c.groupNumber,
+        groupName: c.groupName, planType: c.planType, relationship: c.relationship, priority: 1, effectiveDate: c.effectiveDate,
+        expirationDate: c.expirationDate, asOf: c.asOf, subscriberFamilyName: c.subscriberFamilyName, subscriberGivenName: c.subscriberGivenName,
+        subscriberBirthDate: c.subscriberBirthDate, subscriberSex: c.subscriberSex,
+      }],
+    });
+    const draft = r.drafts[0]!;
+    expect(codes(draft.claim)).toEqual(['G0008', '90686']);
+    expect(draft.claim.subscriber.filingIndicator).toBe('MB');
+    expect(draft.findings.map((f) => f.ruleId)).toEqual(['filing-indicator-mismatch', 'vaccine-admin-code']);
+    const errors = scrub(asClaim(draft.claim)).filter((f) => f.severity === 'error');
+    expect(errors.map((f) => f.ruleId)).toEqual(['address-required']);
   });
 });
