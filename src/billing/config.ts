@@ -6,8 +6,10 @@
  * interpolation → strict zod schema → frozen value, every problem reported as file:line:col.
  *
  * Paths: `outboxDir` relative to the billing file's folder; absent = `<DATA_DIR>/outbox`.
- * Routes: a payer's `route` (837P or ncpdp) applies to every line billed to it unless `routeByService` names the
- * line's service kind. Only 837P claims are built; lines routed to NCPDP are left unclaimed and listed as such.
+ * Routes, most specific first: the payer's `routeByCode` entry for the line's code, then its `routeByCodeList`
+ * entry for a named list (top-level `codeLists`) holding the code, then `routeByService` for the line's service
+ * kind, then the payer's `route`. Only 837P claims are built; lines routed to NCPDP are left unclaimed and listed
+ * as such. A list named by a payer must exist, and a payer may not route one code two ways through two lists.
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -15,6 +17,7 @@ import { deepFreeze, labelOf, parseConfig, readConfig, type ParsedConfig } from 
 import { SERVICE_KINDS, type ServiceKind } from '../mappings/records';
 import type { Address, BillingProvider, Interchange, Payer, ProviderRef } from './model';
 import { isValidNpi } from './npi';
+import { CPT_FORM, HCPCS_FORM } from './scrub/formats';
 
 export const CLAIM_ROUTES = ['837P', 'ncpdp'] as const;
 export type ClaimRoute = (typeof CLAIM_ROUTES)[number];
@@ -81,13 +84,23 @@ const receiverSchema = z.strictObject({
 
 const routeSchema = z.enum(CLAIM_ROUTES, { error: msg(`must be ${CLAIM_ROUTES.join(' or ')}`) });
 
+/** A CPT or HCPCS code as a key or list item: quoted, because YAML reads 90750 as a number. */
+const isBilledCode = (c: string): boolean => CPT_FORM.test(c) || HCPCS_FORM.test(c);
+const billedCode = z.string({ error: msg('must be a quoted CPT or HCPCS code such as "90750"') })
+  .refine(isBilledCode, { error: msg('must be a CPT or HCPCS code such as "90750" or G0008') });
+const listName = pattern(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a code list name: a letter, then letters, digits, _ or -');
+
 const payerSchema = z.strictObject({
   name: x12Text(60),
-  /** SBR09 used when the coverage's plan type is not itself an SBR09 code. */
+  /** SBR09 of every claim to this payer; the coverage's plan type never overrides it (a mismatch is a warning). */
   filingIndicator: z.enum(FILING_INDICATORS, { error: msg('must be an SBR09 claim filing indicator code (CI, MB, MC, …)') }),
   route: routeSchema.default('837P'),
   routeByService: z.partialRecord(z.enum(SERVICE_KINDS, { error: msg(`must be a service kind: ${SERVICE_KINDS.join(', ')}`) }), routeSchema)
     .default({}),
+  /** Route per billed code: wins over everything else. */
+  routeByCode: z.record(z.string(), routeSchema).default({}),
+  /** Route per named code list (top-level codeLists): wins over routeByService. */
+  routeByCodeList: z.record(listName, routeSchema).default({}),
 });
 
 /** A person (or organisation) the claims name by NPI: the 837P needs a name for every rendering/ordering provider. */
@@ -108,16 +121,63 @@ export const billingFileSchema = z.strictObject({
   outboxDir: z.string().min(1).optional(),
   /** NPI → name (and taxonomy) of the pharmacists and prescribers charges name. */
   providers: z.record(pattern(/^\d{10}$/, 'must be a 10-digit NPI (quote it)'), providerSchema).default({}),
+  /** Named lists of CPT/HCPCS codes that payers route by (routeByCodeList), e.g. the Part D vaccines. */
+  codeLists: z.record(listName, z.array(billedCode).min(1, { error: msg('must list at least one code') })).default({}),
   payers: z.record(pattern(/^[A-Za-z0-9-]{2,80}$/, 'must be a payer id: 2 to 80 letters, digits or dashes'), payerSchema)
     .refine((p) => Object.keys(p).length > 0, { error: 'payers needs at least one payer' }),
+}).superRefine((f, ctx) => {
+  for (const [id, payer] of Object.entries(f.payers)) {
+    for (const code of Object.keys(payer.routeByCode)) {
+      if (!isBilledCode(code)) {
+        ctx.addIssue({ code: 'custom', path: ['payers', id, 'routeByCode', code], message: `routeByCode key "${code}" must be a CPT or HCPCS code such as "90750" or G0008` });
+      }
+    }
+    const routedBy = new Map<string, { list: string; route: ClaimRoute }>();
+    for (const [name, route] of Object.entries(payer.routeByCodeList)) {
+      const codes = f.codeLists[name];
+      if (!codes) {
+        ctx.addIssue({ code: 'custom', path: ['payers', id, 'routeByCodeList', name], message: `code list "${name}" is not in codeLists` });
+        continue;
+      }
+      for (const code of codes) {
+        const earlier = routedBy.get(code);
+        if (earlier && earlier.route !== route && payer.routeByCode[code] === undefined) {
+          ctx.addIssue({
+            code: 'custom', path: ['payers', id, 'routeByCodeList', name],
+            message: `code ${code} is in code lists "${earlier.list}" (${earlier.route}) and "${name}" (${route}): route it in routeByCode to say which wins`,
+          });
+        }
+        routedBy.set(code, { list: name, route });
+      }
+    }
+  }
 });
 
 export type BillingFile = z.infer<typeof billingFileSchema>;
+
+/** Where a code is routed for one payer, and why (routeByCode, or the named list of routeByCodeList). */
+export interface CodeRoute {
+  route: ClaimRoute;
+  /** The code list that routes it; absent when routeByCode names the code itself. */
+  list?: string;
+}
 
 export interface PayerConfig extends Payer {
   filingIndicator: string;
   route: ClaimRoute;
   routeByService: Partial<Record<ServiceKind, ClaimRoute>>;
+  /** routeByCode and routeByCodeList resolved per code (routeByCode wins). */
+  codeRoutes: Readonly<Record<string, CodeRoute>>;
+}
+
+/** What decided a line's route, most specific first. */
+export type RouteSource = 'code' | 'code-list' | 'service-kind' | 'payer';
+
+export interface LineRoute {
+  route: ClaimRoute;
+  by: RouteSource;
+  /** For `code-list`: the list's name. */
+  list?: string;
 }
 
 /** What claim building, batching and the 837P writer read. Frozen. */
@@ -133,9 +193,35 @@ export interface BillingConfig {
   readonly providers: ReadonlyMap<string, Readonly<ProviderRef>>;
 }
 
-/** The route of one line: the payer's routeByService entry for its service kind, else the payer's route. */
-export function routeFor(payer: Readonly<PayerConfig>, serviceKind: string): ClaimRoute {
-  return payer.routeByService[serviceKind as ServiceKind] ?? payer.route;
+/** The route of one line (see lineRoute); without a code, by service kind then the payer's route. */
+export function routeFor(payer: Readonly<PayerConfig>, serviceKind: string, code?: string): ClaimRoute {
+  return lineRoute(payer, { serviceKind, code }).route;
+}
+
+/**
+ * The route of one line and what decided it, most specific first: routeByCode for its code, routeByCodeList for a
+ * list holding its code, routeByService for its service kind, the payer's route.
+ */
+export function lineRoute(payer: Readonly<PayerConfig>, line: { serviceKind: string; code?: string }): LineRoute {
+  const byCode = line.code === undefined ? undefined : own(payer.codeRoutes, line.code.toUpperCase());
+  if (byCode) return byCode.list === undefined ? { route: byCode.route, by: 'code' } : { route: byCode.route, by: 'code-list', list: byCode.list };
+  const byKind = own(payer.routeByService, line.serviceKind as ServiceKind);
+  if (byKind) return { route: byKind, by: 'service-kind' };
+  return { route: payer.route, by: 'payer' };
+}
+
+function own<T>(record: Readonly<Partial<Record<string, T>>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
+/** routeByCode over routeByCodeList, per code. */
+function codeRoutesOf(p: BillingFile['payers'][string], lists: BillingFile['codeLists']): Record<string, CodeRoute> {
+  const out: Record<string, CodeRoute> = {};
+  for (const [name, route] of Object.entries(p.routeByCodeList)) {
+    for (const code of lists[name] ?? []) out[code] = { route, list: name };
+  }
+  for (const [code, route] of Object.entries(p.routeByCode)) out[code] = { route };
+  return out;
 }
 
 /** Pure: a validated billing file → the config the billing code reads. */
@@ -145,6 +231,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
   for (const [id, p] of Object.entries(f.payers)) {
     payers.set(id, {
       id, name: p.name, filingIndicator: p.filingIndicator, route: p.route, routeByService: { ...p.routeByService },
+      codeRoutes: codeRoutesOf(p, f.codeLists),
     });
   }
   return deepFreeze<BillingConfig>({

@@ -63,14 +63,16 @@ export function billingProviderSegments(p: BillingProvider): X12Segment[] {
 }
 
 /**
- * 2000B SBR, 2010BA (NM1*IL, and N3/N4/DMG only when the subscriber is the patient: the TR3 says "do not
+ * 2000B SBR (SBR03 group number, else SBR04 group name: never both), 2010BA (NM1*IL, and N3/N4/DMG only when the subscriber is the patient: the TR3 says "do not
  * send" otherwise) and 2010BB (NM1*PR). When the subscriber is the patient, the patient's address and
  * demographics fill in what the subscriber record lacks.
  */
 export function subscriberSegments(s: Subscriber, payer: Payer, patient: Patient): X12Segment[] {
   const self = patient.relationship === '18';
   return [
-    segment('SBR', s.payerResponsibility, self ? '18' : undefined, s.groupNumber, s.groupName, undefined, undefined, undefined, undefined, s.filingIndicator),
+    // SBR04 (group name) only when SBR03 (group number) is absent: the TR3 forbids both.
+    segment('SBR', s.payerResponsibility, self ? '18' : undefined, s.groupNumber, s.groupNumber ? undefined : s.groupName,
+      undefined, undefined, undefined, undefined, s.filingIndicator),
     segment('NM1', 'IL', '1', s.familyName, s.givenName, undefined, undefined, undefined, 'MI', s.memberId),
     ...(self ? addressSegments(s.address ?? patient.address) : []),
     ...(self ? demographics(s.birthDate ?? patient.birthDate, s.sex ?? patient.sex) : []),

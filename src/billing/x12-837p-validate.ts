@@ -7,6 +7,7 @@
 import { EngineError } from '../core/errors';
 import { isX12Decimal, x12DecimalsEqual, sumX12Decimals } from '../x12/decimal';
 import type { Claim, ClaimLine, ProviderRef } from './model';
+import { addressProblems } from './scrub/rules/address-required';
 import { digitsOnly, hiCode } from './x12-837p-loops';
 
 export const MAX_LINES_PER_CLAIM = 50;
@@ -36,6 +37,14 @@ export function assertWritable(claim: Claim, index: number): void {
   }
   if (!/^\d{9}$/.test(digitsOnly(claim.billingProvider.address.zip))) fail('the billing provider ZIP must have 9 digits');
   if (!/^\d{9}$/.test(digitsOnly(claim.billingProvider.taxId))) fail('the billing provider tax id must have 9 digits');
+  // 2010BA N3/N4 are required when the patient is the subscriber, 2010CA N3/N4 for any other patient.
+  if (claim.patient.relationship === '18') {
+    const problems = addressProblems(claim.subscriber.address ?? claim.patient.address);
+    if (problems.length > 0) fail(`the subscriber address (2010BA N3/N4, required when the patient is the subscriber) needs ${problems.join('; ')}`);
+  } else {
+    const problems = addressProblems(claim.patient.address);
+    if (problems.length > 0) fail(`the patient address (2010CA N3/N4) needs ${problems.join('; ')}`);
+  }
   if (claim.subscriber.birthDate && !DATE.test(claim.subscriber.birthDate)) fail('the subscriber birth date is not YYYY-MM-DD');
   if (claim.patient.birthDate && !DATE.test(claim.patient.birthDate)) fail('the patient birth date is not YYYY-MM-DD');
   if (claim.renderingProvider && !hasName(claim.renderingProvider)) fail('the rendering provider has no name');

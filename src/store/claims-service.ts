@@ -44,7 +44,7 @@ export class ClaimsService {
   }
 
   unclaimed() {
-    return this.store.unclaimed(this.config());
+    return this.store.unclaimed(this.config(), this.opts.payerRules);
   }
 
   list(f: { status?: ClaimStatus; payer?: string; patient?: string; before?: string; limit: number }) {
@@ -118,7 +118,7 @@ export class ClaimsService {
   private context(actor: string): ClaimsContext {
     const now = this.clock();
     return {
-      config: this.config(), actor, now,
+      config: this.config(), actor, now, payerRules: this.opts.payerRules,
       scrub: codeSetScrubber(this.opts.payerRules, () => now.toISOString().slice(0, 10)),
     };
   }

@@ -16,7 +16,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { EngineError } from '../core/errors';
 import {
-  assembleClaim, buildClaims, providerFindings, routeCharge, type ClaimDraft, type UnclaimedCharge,
+  buildClaims, claimFromCharges, routeCharge, type ClaimDraft, type UnclaimedCharge,
 } from '../billing/claims/build';
 import { claimControlNumber } from '../billing/claims/control-number';
 import { planCorrections, voidOf, type LiveClaim, type LiveLine } from '../billing/claims/corrections';
@@ -28,6 +28,7 @@ import {
 import { sumAmounts } from '../billing/claims/money';
 import type { BillingConfig } from '../billing/config';
 import type { Claim, ControlNumbers, ScrubFinding } from '../billing/model';
+import { NO_PAYER_RULES, type PayerRules } from '../billing/scrub/payer-rules';
 import type { ClaimHistory } from '../billing/scrub/types';
 import type { Outbox, StagedFile } from './claims-outbox';
 import type { ChargeRow, ClaimRow, Database } from './types';
@@ -53,6 +54,8 @@ export interface X12Writer {
 
 export interface ClaimsContext {
   config: BillingConfig;
+  /** Payer rules: the build chooses vaccine administration codes by them. Default: none. */
+  payerRules?: PayerRules;
   scrub: ScrubberFactory;
   actor: string;
   now: Date;
@@ -167,7 +170,7 @@ export class ClaimStore {
 
       const charges = await loadClaimableCharges(trx);
       const { patients, coverages } = await loadParties(trx, [...new Set(charges.map((c) => c.patientRef))]);
-      const built = buildClaims({ charges, patients, coverages, config: ctx.config });
+      const built = buildClaims({ charges, patients, coverages, config: ctx.config, payerRules: ctx.payerRules });
       drafts.push(...built.drafts);
 
       const created = await insertDrafts(trx, drafts, ctx);
@@ -177,10 +180,10 @@ export class ClaimStore {
   }
 
   /** What a build would leave unclaimed now, and how many charges it would claim (nothing is written). */
-  async unclaimed(config: BillingConfig): Promise<{ claimable: number; held: UnclaimedCharge[]; excluded: UnclaimedCharge[] }> {
+  async unclaimed(config: BillingConfig, payerRules?: PayerRules): Promise<{ claimable: number; held: UnclaimedCharge[]; excluded: UnclaimedCharge[] }> {
     const charges = await loadClaimableCharges(this.db);
     const { patients, coverages } = await loadParties(this.db, [...new Set(charges.map((c) => c.patientRef))]);
-    const built = buildClaims({ charges, patients, coverages, config });
+    const built = buildClaims({ charges, patients, coverages, config, payerRules });
     return { claimable: built.drafts.reduce((n, d) => n + d.claim.lines.length, 0), held: built.held, excluded: built.excluded };
   }
 
@@ -289,7 +292,7 @@ export class ClaimStore {
       if (!['held', 'ready', 'rejected', 'draft'].includes(status)) {
         throw new EngineError('CONFLICT', `a ${status} claim cannot be corrected${SENT_STATUSES.has(status) ? ' (void it, or let a reversal replace it)' : ''}`);
       }
-      const rebuilt = await rebuildClaim(trx, row, ctx.config);
+      const rebuilt = await rebuildClaim(trx, row, ctx.config, ctx.payerRules);
       await rescrub(trx, row, rebuilt.claim, rebuilt.findings, ctx, 'correct', 'corrected and scrubbed again', rebuilt.columns);
       return summaryOf(await claimRow(trx, id));
     });
@@ -419,7 +422,7 @@ export async function claimRow(db: Db, id: string): Promise<ClaimRow> {
 
 type ChargeColumns = 'id' | 'status' | 'service_date' | 'patient_ref' | 'service_kind' | 'code_system' | 'code' | 'modifiers'
   | 'units' | 'charge_amount' | 'diagnoses' | 'rendering_npi' | 'ordering_npi' | 'ndc' | 'ndc_quantity' | 'ndc_unit' | 'rx_number'
-  | 'place_of_service';
+  | 'place_of_service' | 'transaction_id';
 
 function chargeInput(r: Pick<ChargeRow, ChargeColumns>): ChargeInput {
   return {
@@ -427,14 +430,14 @@ function chargeInput(r: Pick<ChargeRow, ChargeColumns>): ChargeInput {
     codeSystem: r.code_system, code: r.code, modifiers: r.modifiers, units: String(r.units), chargeAmount: String(r.charge_amount),
     diagnoses: r.diagnoses, renderingNpi: r.rendering_npi, orderingNpi: r.ordering_npi, ndc: r.ndc,
     ndcQuantity: r.ndc_quantity === null ? null : String(r.ndc_quantity), ndcUnit: r.ndc_unit, rxNumber: r.rx_number,
-    placeOfService: r.place_of_service,
+    placeOfService: r.place_of_service, transactionId: r.transaction_id,
   };
 }
 
 const CHARGE_COLUMNS = [
   'ch.id', 'ch.status', 'ch.service_date', 'ch.patient_ref', 'ch.service_kind', 'ch.code_system', 'ch.code', 'ch.modifiers',
   'ch.units', 'ch.charge_amount', 'ch.diagnoses', 'ch.rendering_npi', 'ch.ordering_npi', 'ch.ndc', 'ch.ndc_quantity',
-  'ch.ndc_unit', 'ch.rx_number', 'ch.place_of_service',
+  'ch.ndc_unit', 'ch.rx_number', 'ch.place_of_service', 'ch.transaction_id',
 ] as const;
 
 /** Active charges no claim bills (no active, superseded or dropped line), oldest first. */
@@ -637,7 +640,7 @@ interface Rebuilt {
 }
 
 /** A claim rebuilt from its own charges with today's data (see ClaimStore.correct). */
-async function rebuildClaim(trx: Trx, row: ClaimRow, config: BillingConfig): Promise<Rebuilt> {
+async function rebuildClaim(trx: Trx, row: ClaimRow, config: BillingConfig, payerRules?: PayerRules): Promise<Rebuilt> {
   const stored = row.claim as Claim;
   const columns = (claim: Claim, coverageId: string | null) => ({
     payer_id: claim.payer.id, payer_name: claim.payer.name, coverage_id: coverageId, total_charge: claim.totalCharge,
@@ -662,9 +665,9 @@ async function rebuildClaim(trx: Trx, row: ClaimRow, config: BillingConfig): Pro
     const finding: ScrubFinding = { ruleId: 'claim-route', severity: 'error', scope: 'claim', message: routed.message };
     return { claim: stored, findings: [finding], columns: columns(stored, row.coverage_id) };
   }
-  const body = assembleClaim(charges, patients[0], routed.coverage, routed.payer, config);
-  const claim: Claim = { id: String(row.id), controlNumber: row.control_number, ...body };
-  return { claim, findings: providerFindings(charges, config), columns: columns(claim, routed.coverage.id) };
+  const built = claimFromCharges(charges, patients[0], routed.coverage, routed.payer, config, payerRules ?? NO_PAYER_RULES);
+  const claim: Claim = { id: String(row.id), controlNumber: row.control_number, ...built.claim };
+  return { claim, findings: built.findings, columns: columns(claim, routed.coverage.id) };
 }
 
 /** Scrubs a stored claim again: status → draft → held | ready, with the new snapshot; any override is cleared. */
@@ -691,7 +694,7 @@ async function rescrubWaitingCorrections(trx: Trx, ctx: ClaimsContext): Promise<
     .where('o.payer_claim_number', 'is not', null).orderBy('c.id').execute();
   const out: ClaimSummary[] = [];
   for (const row of rows) {
-    const rebuilt = await rebuildClaim(trx, row, ctx.config);
+    const rebuilt = await rebuildClaim(trx, row, ctx.config, ctx.payerRules);
     await rescrub(trx, row, rebuilt.claim, rebuilt.findings, ctx, 'correct', 'the payer claim number of the corrected claim arrived', rebuilt.columns);
     out.push(summaryOf(await claimRow(trx, String(row.id))));
   }

@@ -171,7 +171,7 @@ describe('buildClaims: subscriber, patient and providers', () => {
   it('names rendering and ordering providers from billing.yaml, leaves unknown ones off with a warning', () => {
     const known = '1245319599';
     const unknown = '1538476270'; // passes the check digit, not in billing.yaml
-    const r = build({ charges: [charge({ renderingNpi: known, orderingNpi: unknown }), charge({ renderingNpi: known })] });
+    const r = build({ charges: [charge({ renderingNpi: known, orderingNpi: unknown }), charge({ renderingNpi: known, serviceKind: 'vaccine-product', code: '90686' })] });
     const claim = r.drafts[0]!.claim;
     expect(claim.renderingProvider).toEqual({ npi: known, familyName: 'SAMPLE', givenName: 'PHARMACIST', taxonomy: '183500000X' });
     expect(claim.lines[0]!.renderingProvider).toBeUndefined();

@@ -71,7 +71,10 @@ export function buildClaim(patch: Partial<Claim> = {}): Claim {
       memberId: 'MEMBER123', payerResponsibility: 'P', filingIndicator: 'CI',
       familyName: 'DOE', givenName: 'JANE', birthDate: '1980-01-01', sex: 'F',
     },
-    patient: { patientRef: 'P1001', familyName: 'DOE', givenName: 'JANE', birthDate: '1980-01-01', sex: 'F', relationship: '18' },
+    patient: {
+      patientRef: 'P1001', familyName: 'DOE', givenName: 'JANE', birthDate: '1980-01-01', sex: 'F', relationship: '18',
+      address: { line1: '1 ELM ST', city: 'ANYTOWN', state: 'NY', zip: '10001' },
+    },
     placeOfService: '01',
     diagnoses: ['Z23', 'E11.9'],
     ...patch,

@@ -595,7 +595,7 @@ describe('medicare-part-d-vaccine', () => {
   it('warns about a Part D vaccine billed to Medicare Part B', () => {
     const claim = buildMedicareClaim({ lines: [line('90471'), line('90750', { serviceKind: 'vaccine-product' })] });
     expect(run(id, claim)).toEqual([lineLevel(id, 2,
-      'vaccine 90750 is not a Medicare Part B vaccine (flu, pneumococcal, hepatitis B, COVID-19): Part D vaccines are billed to the drug plan (NCPDP) unless Part B covers this use', 'warning')]);
+      'vaccine 90750 is not a Medicare Part B vaccine (flu, pneumococcal, hepatitis B, COVID-19): Part D vaccines are billed to the drug plan (NCPDP) unless Part B covers this use; route the code to ncpdp for this payer (billing.yaml routeByCode or routeByCodeList) to leave it off the claim', 'warning')]);
   });
   it('says nothing for other payers', () => {
     expect(run(id, buildClaim({ lines: [line('90471'), line('90750', { serviceKind: 'vaccine-product' })] }))).toEqual([]);

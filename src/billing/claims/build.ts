@@ -8,21 +8,29 @@
  *   then the newest as_of), resolved now, so a coverage that arrived after the charge is used.
  * - Held, not claimed: no coverage on the date of service; a coverage without a payer id; a payer not in
  *   billing.yaml; a code system an 837P line cannot carry (only CPT and HCPCS). Excluded: lines the payer routes
- *   to NCPDP. Both lists name each charge, so nothing is dropped silently; they are claimed on a later build once
- *   the cause is fixed (new coverage, payer added).
+ *   to NCPDP (config.ts lineRoute: by code, code list, service kind, payer). A vaccine administration whose own
+ *   code and lists say nothing goes where its product's code or code list sends it (a Part D vaccine and its
+ *   administration leave together). Both lists name each charge, so nothing is dropped silently; they are
+ *   claimed on a later build once the cause is fixed (new coverage, payer added).
  * - Grouping: patient + payer + date of service + billing provider. A group becomes one claim of at most 50 lines
  *   and 12 diagnoses; a line that would break either limit starts the next claim. Lines keep charge-id order.
  * - Diagnoses: each line's first four distinct codes, collected in order of first use (principal first);
  *   SV107 pointers index them.
  * - Subscriber: relationship 18 (or none given and no subscriber name on the coverage) → the patient is the
  *   subscriber; otherwise the subscriber's name, birth date and sex come from the coverage.
+ * - SBR09 is always the payer's configured filingIndicator; a coverage plan type that is an SBR09 code and
+ *   disagrees is a warning (filing-indicator-mismatch), never the value sent.
+ * - Vaccine administration codes are chosen per claim from the payer's rules on the date of service
+ *   (./vaccine-admin.ts); each recoded line gets an info note (vaccine-admin-code).
  */
 import type { ServiceKind } from '../../mappings/records';
-import { FILING_INDICATORS, routeFor, type BillingConfig, type PayerConfig } from '../config';
+import { FILING_INDICATORS, lineRoute, type BillingConfig, type LineRoute, type PayerConfig } from '../config';
 import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Subscriber } from '../model';
 import { isValidNpi } from '../npi';
+import { NO_PAYER_RULES, type PayerRules } from '../scrub/payer-rules';
 import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
 import { sumAmounts } from './money';
+import { billedAdminCodes, pairDoses, type BilledCode } from './vaccine-admin';
 
 export const MAX_LINES_PER_CLAIM = 50;
 export const MAX_DIAGNOSES_PER_CLAIM = 12;
@@ -56,6 +64,8 @@ export interface BuildInput {
   patients: readonly PatientInput[];
   coverages: readonly CoverageInput[];
   config: BillingConfig;
+  /** Payer rules (medicarePartB decides vaccine administration codes); default: none. */
+  payerRules?: PayerRules;
 }
 
 export interface BuildResult {
@@ -74,10 +84,11 @@ export function buildClaims(input: BuildInput): BuildResult {
   const held: UnclaimedCharge[] = [];
   const excluded: UnclaimedCharge[] = [];
   const groups = new Map<string, { coverage: CoverageInput; payer: PayerConfig; charges: ChargeInput[] }>();
+  const active = [...input.charges].sort(byChargeId).filter((c) => c.status === 'active');
+  const products = pairDoses(active);
 
-  for (const charge of [...input.charges].sort(byChargeId)) {
-    if (charge.status !== 'active') continue;
-    const routed = routeCharge(charge, coverages.get(charge.patientRef) ?? [], input.config);
+  for (const charge of active) {
+    const routed = routeCharge(charge, coverages.get(charge.patientRef) ?? [], input.config, products.get(charge.id));
     if ('reason' in routed) {
       (routed.reason === 'ncpdp-route' ? excluded : held).push(routed);
       continue;
@@ -91,9 +102,9 @@ export function buildClaims(input: BuildInput): BuildResult {
   const drafts: ClaimDraft[] = [];
   for (const group of groups.values()) {
     for (const chunk of splitCharges(group.charges)) {
+      const patient = patients.get(group.charges[0]!.patientRef);
       drafts.push({
-        claim: assembleClaim(chunk, patients.get(group.charges[0]!.patientRef), group.coverage, group.payer, input.config),
-        findings: providerFindings(chunk, input.config),
+        ...claimFromCharges(chunk, patient, group.coverage, group.payer, input.config, input.payerRules ?? NO_PAYER_RULES),
         coverageId: group.coverage.id,
       });
     }
@@ -101,9 +112,12 @@ export function buildClaims(input: BuildInput): BuildResult {
   return { drafts, held, excluded };
 }
 
-/** Where one charge goes: its coverage and payer, or why it is not claimed. */
+/**
+ * Where one charge goes: its coverage and payer, or why it is not claimed. `product`: for a vaccine
+ * administration, its product's charge (./vaccine-admin.ts pairDoses), whose code route it follows.
+ */
 export function routeCharge(
-  charge: ChargeInput, patientCoverages: readonly CoverageInput[], config: BillingConfig,
+  charge: ChargeInput, patientCoverages: readonly CoverageInput[], config: BillingConfig, product?: ChargeInput,
 ): { coverage: CoverageInput; payer: PayerConfig } | UnclaimedCharge {
   const not = (reason: UnclaimedReason, message: string, payerId?: string): UnclaimedCharge =>
     ({ chargeId: charge.id, reason, message, ...(payerId ? { payerId } : {}) });
@@ -112,13 +126,26 @@ export function routeCharge(
   if (!coverage.payerId) return not('no-payer-id', 'the coverage in force on the date of service has no payer id');
   const payer = config.payers.get(coverage.payerId);
   if (!payer) return not('payer-not-configured', `payer ${coverage.payerId} is not in the billing configuration`, coverage.payerId);
-  if (routeFor(payer, charge.serviceKind) === 'ncpdp') {
-    return not('ncpdp-route', `payer ${payer.id} takes ${charge.serviceKind} lines through NCPDP (not built)`, payer.id);
-  }
+  const route = chargeRoute(payer, charge, product);
+  if (route.route === 'ncpdp') return not('ncpdp-route', `payer ${payer.id} takes ${route.what} through NCPDP (not built)`, payer.id);
   if (!BILLABLE_SYSTEMS[charge.codeSystem.toUpperCase()]) {
     return not('code-not-billable', `code system ${charge.codeSystem} cannot be billed on an 837P line (CPT or HCPCS only)`, payer.id);
   }
   return { coverage, payer };
+}
+
+/** A charge's route and, in words, what it routes. An administration follows its product's code route. */
+function chargeRoute(payer: PayerConfig, charge: ChargeInput, product: ChargeInput | undefined): LineRoute & { what: string } {
+  const own = lineRoute(payer, charge);
+  const byCode = (r: LineRoute) => r.by === 'code' || r.by === 'code-list';
+  const words = (r: LineRoute, code: string) =>
+    r.by === 'code' ? `code ${code}` : r.by === 'code-list' ? `code ${code} (code list ${r.list})` : '';
+  if (byCode(own)) return { ...own, what: words(own, charge.code) };
+  if (product) {
+    const theirs = lineRoute(payer, product);
+    if (byCode(theirs)) return { ...theirs, what: `the administration of ${words(theirs, product.code)}` };
+  }
+  return { ...own, what: `${charge.serviceKind} lines` };
 }
 
 /**
@@ -161,10 +188,54 @@ export function splitCharges(charges: readonly ChargeInput[]): ChargeInput[][] {
   return chunks;
 }
 
-/** One claim from charges of one group (patient, payer, date of service) billed to `coverage`. */
+/**
+ * One claim and what building noticed, from the charges of one group (patient, payer, date of service) billed to
+ * `coverage`: vaccine administration codes as the payer's rules want them, provider and filing indicator notes.
+ * Used by the build and when a held claim is corrected (rebuilt from its charges).
+ */
+export function claimFromCharges(
+  charges: readonly ChargeInput[], patient: PatientInput | undefined, coverage: CoverageInput, payer: PayerConfig,
+  config: BillingConfig, payerRules: PayerRules,
+): { claim: ClaimBody; findings: ScrubFinding[] } {
+  const first = charges[0];
+  if (!first) throw new RangeError('a claim needs at least one charge');
+  const medicarePartB = payerRules.payerRulesFor(payer.id, first.serviceDate).medicarePartB;
+  const recoded = billedAdminCodes(charges, medicarePartB, payer.id);
+  const claim = assembleClaim(charges, patient, coverage, payer, config, new Map(recoded.map((r) => [r.chargeId, r])));
+  const lineOf = new Map(claim.lines.map((l) => [l.chargeId, l.lineNumber]));
+  return {
+    claim,
+    findings: [
+      ...providerFindings(charges, config),
+      ...filingIndicatorFindings(coverage, payer),
+      ...recoded.map((r): ScrubFinding => ({
+        ruleId: 'vaccine-admin-code', severity: 'info', scope: 'line', lineNumber: lineOf.get(r.chargeId)!,
+        message: `charge ${r.chargeId} recorded ${r.from} is billed as ${r.code}: ${r.reason}`,
+      })),
+    ],
+  };
+}
+
+/**
+ * SBR09 comes from the payer's configuration; a coverage plan type (IN1-15 after the ADT crosswalk) that is an
+ * SBR09 code and says otherwise is reported, so the biller can fix the crosswalk or the payer entry.
+ */
+export function filingIndicatorFindings(coverage: Pick<CoverageInput, 'planType'>, payer: Pick<PayerConfig, 'id' | 'filingIndicator'>): ScrubFinding[] {
+  const planType = coverage.planType?.trim().toUpperCase();
+  if (!planType || !(FILING_INDICATORS as readonly string[]).includes(planType) || planType === payer.filingIndicator) return [];
+  return [{
+    ruleId: 'filing-indicator-mismatch', severity: 'warning', scope: 'claim',
+    message: `the coverage's plan type ${planType} (IN1-15) differs from payer ${payer.id}'s filing indicator ${payer.filingIndicator}: SBR09 is sent as ${payer.filingIndicator} (billing.yaml payers.${payer.id}.filingIndicator); check the ADT plan type crosswalk or the payer entry`,
+  }];
+}
+
+/**
+ * One claim from charges of one group (patient, payer, date of service) billed to `coverage`. `billed`: charge id
+ * → the code its line is billed under when not the charge's own (vaccine administration).
+ */
 export function assembleClaim(
   charges: readonly ChargeInput[], patient: PatientInput | undefined, coverage: CoverageInput, payer: PayerConfig,
-  config: BillingConfig,
+  config: BillingConfig, billed: ReadonlyMap<string, BilledCode> = new Map(),
 ): ClaimBody {
   const first = charges[0];
   if (!first) throw new RangeError('a claim needs at least one charge');
@@ -178,8 +249,8 @@ export function assembleClaim(
   const lines: ClaimLine[] = charges.map((c, i) => clean<ClaimLine>({
     lineNumber: i + 1,
     chargeId: c.id,
-    code: c.code.toUpperCase(),
-    codeSystem: BILLABLE_SYSTEMS[c.codeSystem.toUpperCase()] ?? 'CPT',
+    code: billed.get(c.id)?.code ?? c.code.toUpperCase(),
+    codeSystem: billed.get(c.id)?.codeSystem ?? BILLABLE_SYSTEMS[c.codeSystem.toUpperCase()] ?? 'CPT',
     modifiers: [...c.modifiers],
     units: plainUnits(c.units),
     chargeAmount: c.chargeAmount,
@@ -212,8 +283,7 @@ export function assembleClaim(
     groupNumber: coverage.groupNumber ?? undefined,
     groupName: coverage.groupName ?? undefined,
     payerResponsibility: coverage.priority === 2 ? 'S' : coverage.priority === 3 ? 'T' : 'P',
-    filingIndicator: coverage.planType && (FILING_INDICATORS as readonly string[]).includes(coverage.planType)
-      ? coverage.planType : payer.filingIndicator,
+    filingIndicator: payer.filingIndicator,
     familyName: (self ? patient?.familyName : coverage.subscriberFamilyName) ?? '',
     givenName: (self ? patient?.givenName : coverage.subscriberGivenName) ?? undefined,
     birthDate: (self ? patient?.birthDate : coverage.subscriberBirthDate) ?? undefined,
@@ -306,11 +376,16 @@ function relationshipOf(c: CoverageInput): string {
   return c.subscriberFamilyName ? 'G8' : '18';
 }
 
+/**
+ * The patient's address as the claim carries it: none when the record has no part of one; otherwise every part,
+ * a missing part empty, so the scrubber (address-required) can name what is missing and hold the claim.
+ */
 function addressOf(p: PatientInput | undefined): Address | undefined {
-  if (!p?.addressLine1 || !p.city || !p.state || !p.postalCode) return undefined;
+  const text = (v: string | null | undefined) => v?.trim() ?? '';
+  if (!p || ![p.addressLine1, p.city, p.state, p.postalCode].some((v) => text(v) !== '')) return undefined;
   return clean<Address>({
-    line1: p.addressLine1, line2: p.addressLine2 ?? undefined, city: p.city, state: p.state,
-    zip: p.postalCode.replace(/\D/g, ''),
+    line1: text(p.addressLine1), line2: text(p.addressLine2) || undefined, city: text(p.city), state: text(p.state),
+    zip: text(p.postalCode).replace(/\D/g, ''),
   });
 }
 

@@ -24,6 +24,11 @@ export interface ChargeInput {
   ndcUnit: string | null;
   rxNumber: string | null;
   placeOfService: string | null;
+  /**
+   * The mapping's transaction id (charges.transaction_id). Pairs a vaccine administration with its product
+   * (`<dose>-admin` / `<dose>-product`); absent or null: not paired.
+   */
+  transactionId?: string | null;
 }
 
 /** Demographics (patients table). */

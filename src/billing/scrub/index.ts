@@ -10,6 +10,7 @@ import type { Claim, ScrubFinding } from '../model';
 import type { ScrubContext, ScrubRule } from './types';
 import { rule as controlNumber } from './rules/control-number';
 import { rule as frequencyReference } from './rules/frequency-reference';
+import { rule as correctionsAccepted } from './rules/corrections-accepted';
 import { rule as lineCount } from './rules/line-count';
 import { rule as totalCharge } from './rules/total-charge';
 import { rule as lineCharge } from './rules/line-charge';
@@ -21,6 +22,7 @@ import { rule as cliaNumber } from './rules/clia-number';
 import { rule as payerRequired } from './rules/payer-required';
 import { rule as subscriberRequired } from './rules/subscriber-required';
 import { rule as patientRelationship } from './rules/patient-relationship';
+import { rule as addressRequired } from './rules/address-required';
 import { rule as placeOfService } from './rules/place-of-service';
 import { rule as diagnosisRequired } from './rules/diagnosis-required';
 import { rule as diagnosisCount } from './rules/diagnosis-count';
@@ -55,6 +57,7 @@ export { NO_PAYER_RULES, parsePayerRules, type PayerPolicy, type PayerRules } fr
 export const SCRUB_RULES: readonly ScrubRule[] = Object.freeze([
   controlNumber,
   frequencyReference,
+  correctionsAccepted,
   lineCount,
   totalCharge,
   lineCharge,
@@ -66,6 +69,7 @@ export const SCRUB_RULES: readonly ScrubRule[] = Object.freeze([
   payerRequired,
   subscriberRequired,
   patientRelationship,
+  addressRequired,
   placeOfService,
   diagnosisRequired,
   diagnosisCount,

@@ -11,6 +11,10 @@
  *       timelyFilingDays: 90         # or timelyFilingYears: 1 (calendar years; a Feb 29 DOS ends on Feb 28)
  *       medicarePartB: true          # G0008-G0010 one-to-one with flu/pneumo/hep B products, no 90471-90474
  *                                    # for them, no Part D vaccines (Medicare Part B policy)
+ *       acceptsCorrections: false    # the payer takes no electronic replacement (frequency 7) or void (8)
+ *                                    # claims: such a claim is held (rule corrections-accepted) and the biller
+ *                                    # corrects the claim the payer's way (portal, paper, phone); the held
+ *                                    # correction stays as the record; default true
  *       maxUnitsPerLine: 99          # sanity ceiling for any code
  *       maxUnits: { "90471": 1 }     # per code (e.g. the CMS MUE)
  *       requiredModifiers:           # e.g. SL on state-supplied (zero-charge) vaccine products for Medicaid
@@ -52,6 +56,8 @@ export interface PayerPolicy {
   dateOfService: string;
   timelyFiling: TimelyFiling;
   medicarePartB: boolean;
+  /** False: the payer takes no electronic replacement (7) or void (8) claims. */
+  acceptsCorrections: boolean;
   maxUnitsPerLine: number;
   maxUnits: Readonly<Record<string, number>>;
   requiredModifiers: readonly RequiredModifier[];
@@ -63,10 +69,14 @@ export interface PayerRules {
   payerRulesFor(payerId: string, dateOfService: string): PayerPolicy;
 }
 
-/** What applies when no file says anything: 365 days timely filing, no Medicare policy, 99 units a line. */
+/**
+ * What applies when no file says anything: 365 days timely filing, no Medicare policy, electronic replacements
+ * and voids accepted, 99 units a line.
+ */
 export const BUILT_IN_POLICY: Omit<PayerPolicy, 'payerId' | 'dateOfService' | 'sources'> = Object.freeze({
   timelyFiling: Object.freeze({ amount: 365, unit: 'days' as const }),
   medicarePartB: false,
+  acceptsCorrections: true,
   maxUnitsPerLine: 99,
   maxUnits: Object.freeze({}),
   requiredModifiers: Object.freeze([]),
@@ -113,6 +123,7 @@ const entrySchema = z.strictObject({
   timelyFilingDays: z.number().int().min(1).max(3650).optional(),
   timelyFilingYears: z.number().int().min(1).max(10).optional(),
   medicarePartB: z.boolean().optional(),
+  acceptsCorrections: z.boolean().optional(),
   maxUnitsPerLine: z.number().int().min(1).optional(),
   maxUnits: z.record(z.string(), z.number().int().min(1)).optional(),
   requiredModifiers: z.array(requiredModifierSchema).optional(),
@@ -274,6 +285,7 @@ function apply(policy: PayerPolicy, { entry, where }: PlacedEntry): PayerPolicy 
     ...policy,
     timelyFiling,
     medicarePartB: entry.medicarePartB ?? policy.medicarePartB,
+    acceptsCorrections: entry.acceptsCorrections ?? policy.acceptsCorrections,
     maxUnitsPerLine: entry.maxUnitsPerLine ?? policy.maxUnitsPerLine,
     maxUnits: { ...policy.maxUnits, ...entry.maxUnits },
     requiredModifiers: [...policy.requiredModifiers, ...(entry.requiredModifiers ?? [])],

@@ -1,7 +1,8 @@
 /**
  * Coverage route (DOMAIN.md §2.5): Medicare Part B covers flu, pneumococcal, hepatitis B and COVID-19
  * vaccines; others (zoster, Tdap, RSV, …) are Part D and go to the drug plan by NCPDP. A warning, because a
- * few are Part B when given for an injury or exposure.
+ * few are Part B when given for an injury or exposure. It looks only at the lines on the claim: a Part D vaccine
+ * the payer routes to NCPDP by code (billing.yaml) is not on the claim and does not concern the flu lines left.
  */
 import { lineFinding } from '../finding';
 import { vaccineGroupOf } from '../tables';
@@ -17,7 +18,7 @@ export const rule: ScrubRule = {
       if (vaccineGroupOf(line) !== 'OTHER') return [];
       if (!payerRules.payerRulesFor(claim.payer.id, line.serviceDate).medicarePartB) return [];
       return [lineFinding(rule, line.lineNumber,
-        `vaccine ${line.code} is not a Medicare Part B vaccine (flu, pneumococcal, hepatitis B, COVID-19): Part D vaccines are billed to the drug plan (NCPDP) unless Part B covers this use`)];
+        `vaccine ${line.code} is not a Medicare Part B vaccine (flu, pneumococcal, hepatitis B, COVID-19): Part D vaccines are billed to the drug plan (NCPDP) unless Part B covers this use; route the code to ncpdp for this payer (billing.yaml routeByCode or routeByCodeList) to leave it off the claim`)];
     });
   },
 };
