@@ -21,6 +21,9 @@ import type { ServiceKind } from '../../mappings/records';
 import { FILING_INDICATORS, routeFor, type BillingConfig, type PayerConfig } from '../config';
 import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Subscriber } from '../model';
 import { isValidNpi } from '../npi';
+import {
+  deactivatedAsOf, hasProviderName, providerDirectory, providerRefOf, type ImportedProvider, type ProviderDirectory,
+} from '../providers/directory';
 import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
 import { sumAmounts } from './money';
 
@@ -56,6 +59,8 @@ export interface BuildInput {
   patients: readonly PatientInput[];
   coverages: readonly CoverageInput[];
   config: BillingConfig;
+  /** Providers imported into the store (at least those the charges name); billing.yaml's win on conflict. */
+  providers?: ReadonlyMap<string, ImportedProvider>;
 }
 
 export interface BuildResult {
@@ -89,11 +94,12 @@ export function buildClaims(input: BuildInput): BuildResult {
   }
 
   const drafts: ClaimDraft[] = [];
+  const directory = providerDirectory(input.config.providers, input.providers);
   for (const group of groups.values()) {
     for (const chunk of splitCharges(group.charges)) {
       drafts.push({
-        claim: assembleClaim(chunk, patients.get(group.charges[0]!.patientRef), group.coverage, group.payer, input.config),
-        findings: providerFindings(chunk, input.config),
+        claim: assembleClaim(chunk, patients.get(group.charges[0]!.patientRef), group.coverage, group.payer, input.config, directory),
+        findings: providerFindings(chunk, input.config, directory),
         coverageId: group.coverage.id,
       });
     }
@@ -161,16 +167,24 @@ export function splitCharges(charges: readonly ChargeInput[]): ChargeInput[][] {
   return chunks;
 }
 
-/** One claim from charges of one group (patient, payer, date of service) billed to `coverage`. */
+/**
+ * One claim from charges of one group (patient, payer, date of service) billed to `coverage`. Providers are
+ * named from `providers` (default: billing.yaml's only); one the directory cannot name is left off (see
+ * providerFindings, which holds the claim for it).
+ */
 export function assembleClaim(
   charges: readonly ChargeInput[], patient: PatientInput | undefined, coverage: CoverageInput, payer: PayerConfig,
-  config: BillingConfig,
+  config: BillingConfig, providers: ProviderDirectory = providerDirectory(config.providers),
 ): ClaimBody {
   const first = charges[0];
   if (!first) throw new RangeError('a claim needs at least one charge');
   const placeOfService = first.placeOfService ?? config.placeOfService;
   const billingNpi = config.billingProvider.npi;
-  const named = (npi: string | null) => (npi && npi !== billingNpi ? config.providers.get(npi) : undefined);
+  const nameable = (npi: string | null) => {
+    const known = npi ? providers.lookup(npi) : undefined;
+    return known && hasProviderName(known) ? providerRefOf(known) : undefined;
+  };
+  const named = (npi: string | null) => (npi && npi !== billingNpi ? nameable(npi) : undefined);
   const renderingNpis = new Set(charges.map((c) => c.renderingNpi));
   const claimRendering = renderingNpis.size === 1 ? named(first.renderingNpi) : undefined;
 
@@ -191,7 +205,7 @@ export function assembleClaim(
     ndcUnit: c.ndc && c.ndcUnit ? c.ndcUnit : undefined,
     rxNumber: c.rxNumber ?? undefined,
     renderingProvider: c.renderingNpi !== claimRendering?.npi ? copyRef(named(c.renderingNpi)) : undefined,
-    orderingProvider: copyRef(c.orderingNpi ? config.providers.get(c.orderingNpi) : undefined),
+    orderingProvider: nameable(c.orderingNpi),
     serviceKind: c.serviceKind as ServiceKind,
   }));
 
@@ -236,22 +250,29 @@ export function assembleClaim(
 }
 
 /**
- * Rendering and ordering NPIs the claim cannot name: the 837P needs a provider's name, which charges do not carry
- * (billing.yaml `providers` gives it). Such a provider is left off the claim (the billing provider then stands as
- * rendering provider) with a warning; an NPI that fails its check digit is an error.
+ * Rendering and ordering NPIs the claim cannot bill, each an error that holds the claim (the 837P needs a
+ * provider's name, which charges do not carry, and payers reject deactivated NPIs): an NPI failing its check
+ * digit; a valid NPI neither billing.yaml `providers` nor the imported providers name ("add this provider", then
+ * correct the claim); an NPI NPPES deactivated on or before the date of service. Messages name the NPI and its
+ * role, never the patient.
  */
-export function providerFindings(charges: readonly ChargeInput[], config: BillingConfig): ScrubFinding[] {
+export function providerFindings(
+  charges: readonly ChargeInput[], config: BillingConfig, providers: ProviderDirectory = providerDirectory(config.providers),
+): ScrubFinding[] {
   const findings: ScrubFinding[] = [];
   charges.forEach((c, i) => {
     for (const [role, npi] of [['rendering', c.renderingNpi], ['ordering', c.orderingNpi]] as const) {
-      if (!npi || npi === config.billingProvider.npi || config.providers.has(npi)) continue;
-      const bad = !isValidNpi(npi);
-      findings.push({
-        ruleId: 'provider-named', severity: bad ? 'error' : 'warning', scope: 'line', lineNumber: i + 1,
-        message: bad
-          ? `${role} NPI ${npi} fails its check digit`
-          : `${role} NPI ${npi} is not in billing.yaml providers: the line is billed without its ${role} provider`,
-      });
+      if (!npi || npi === config.billingProvider.npi) continue;
+      const known = providers.lookup(npi);
+      const deactivated = known ? deactivatedAsOf(known, c.serviceDate) : undefined;
+      let message: string | undefined;
+      if (!isValidNpi(npi)) message = `${role} NPI ${npi} fails its check digit`;
+      else if (deactivated) message = `${role} NPI ${npi} was deactivated on ${deactivated} (NPPES): payers reject it; bill the service under an active NPI`;
+      else if (!known || !hasProviderName(known)) {
+        message = `add this provider: ${role} NPI ${npi} is not in billing.yaml providers nor imported (rxbridge providers import), `
+          + `so the claim cannot name its ${role} provider; then correct the claim`;
+      }
+      if (message) findings.push({ ruleId: 'provider-named', severity: 'error', scope: 'line', lineNumber: i + 1, message });
     }
   });
   return findings;
