@@ -30,7 +30,9 @@ import type { BillingConfig } from '../billing/config';
 import type { Claim, ControlNumbers, ScrubFinding } from '../billing/model';
 import { billedServiceOf, serviceKey } from '../billing/scrub/billed-service';
 import type { ClaimHistory } from '../billing/scrub/types';
+import { providerDirectory } from '../billing/providers/directory';
 import type { Outbox, StagedFile } from './claims-outbox';
+import { loadProvidersForCharges } from './providers';
 import type { ChargeRow, ClaimRow, Database } from './types';
 
 type Trx = Transaction<Database>;
@@ -168,7 +170,8 @@ export class ClaimStore {
 
       const charges = await loadClaimableCharges(trx);
       const { patients, coverages } = await loadParties(trx, [...new Set(charges.map((c) => c.patientRef))]);
-      const built = buildClaims({ charges, patients, coverages, config: ctx.config });
+      const providers = await loadProvidersForCharges(trx, charges);
+      const built = buildClaims({ charges, patients, coverages, config: ctx.config, providers });
       drafts.push(...built.drafts);
 
       const created = await insertDrafts(trx, drafts, ctx);
@@ -672,9 +675,10 @@ async function rebuildClaim(trx: Trx, row: ClaimRow, config: BillingConfig): Pro
     const finding: ScrubFinding = { ruleId: 'claim-route', severity: 'error', scope: 'claim', message: routed.message };
     return { claim: stored, findings: [finding], columns: columns(stored, row.coverage_id) };
   }
-  const body = assembleClaim(charges, patients[0], routed.coverage, routed.payer, config);
+  const providers = providerDirectory(config.providers, await loadProvidersForCharges(trx, charges));
+  const body = assembleClaim(charges, patients[0], routed.coverage, routed.payer, config, providers);
   const claim: Claim = { id: String(row.id), controlNumber: row.control_number, ...body };
-  return { claim, findings: providerFindings(charges, config), columns: columns(claim, routed.coverage.id) };
+  return { claim, findings: providerFindings(charges, config, providers), columns: columns(claim, routed.coverage.id) };
 }
 
 /** Scrubs a stored claim again: status → draft → held | ready, with the new snapshot; any override is cleared. */
