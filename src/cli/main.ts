@@ -8,6 +8,7 @@
  *   rxbridge mappings test [NAME...] [--dir DIR]  run the mappings' *.test.yaml cases
  *   rxbridge codes import KIND FILE | status      load a code-set release, list the loaded ones (./codes.ts)
  *   rxbridge remit FILE... [--url URL]            record 835 remittances through a running engine's API (./remit.ts)
+ *   rxbridge providers import FILE | status | list   import providers (NPPES CSV) claims may name (./providers.ts)
  *   rxbridge users … | tokens … | audit verify    users, API tokens, the audit chain (./users.ts)
  *   rxbridge keys generate | status | rotate      the message-body encryption key (./keys.ts)
  *   rxbridge retention run [--dry-run]            prune old message bodies by channel retention (./retention.ts)
@@ -24,6 +25,7 @@ import { defaultAdminUrl } from './admin-url';
 import { CODES_USAGE, codesCommand } from './codes';
 import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { mappingsTest } from './mappings-test';
+import { PROVIDERS_USAGE, providersCommand } from './providers';
 import { REMIT_USAGE, remitCommand } from './remit';
 import { USERS_USAGE, usersCommand } from './users';
 import { KEYS_USAGE, keysCommand } from './keys';
@@ -38,6 +40,7 @@ const USAGE = `usage:
   rxbridge mappings test [NAME...] [--dir DIR]
 ${CODES_USAGE}
 ${REMIT_USAGE}
+${PROVIDERS_USAGE}
 ${USERS_USAGE}
 ${KEYS_USAGE}
 ${RETENTION_USAGE}
@@ -70,6 +73,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return codesCommand(rest, env);
     case 'remit':
       return remitCommand(rest, env, (l) => console.log(l));
+    case 'providers':
+      return providersCommand(rest, env);
     case 'users':
     case 'tokens':
     case 'audit':

@@ -29,8 +29,11 @@ import { sumAmounts } from '../billing/claims/money';
 import type { BillingConfig } from '../billing/config';
 import type { Claim, ControlNumbers, ScrubFinding } from '../billing/model';
 import { NO_PAYER_RULES, type PayerRules } from '../billing/scrub/payer-rules';
+import { billedServiceOf, serviceKey } from '../billing/scrub/billed-service';
 import type { ClaimHistory } from '../billing/scrub/types';
+import { providerDirectory } from '../billing/providers/directory';
 import type { Outbox, StagedFile } from './claims-outbox';
+import { loadProvidersForCharges } from './providers';
 import type { ChargeRow, ClaimRow, Database } from './types';
 
 type Trx = Transaction<Database>;
@@ -170,7 +173,8 @@ export class ClaimStore {
 
       const charges = await loadClaimableCharges(trx);
       const { patients, coverages } = await loadParties(trx, [...new Set(charges.map((c) => c.patientRef))]);
-      const built = buildClaims({ charges, patients, coverages, config: ctx.config, payerRules: ctx.payerRules });
+      const providers = await loadProvidersForCharges(trx, charges);
+      const built = buildClaims({ charges, patients, coverages, config: ctx.config, payerRules: ctx.payerRules, providers });
       drafts.push(...built.drafts);
 
       const created = await insertDrafts(trx, drafts, ctx);
@@ -506,21 +510,30 @@ async function loadAffectedClaims(trx: Trx): Promise<LiveClaim[]> {
   return out;
 }
 
-/** Lines of other submitted, not voided claims (duplicate detection), preloaded for the patients scrubbed. */
+/**
+ * Services billed on other submitted, not voided claims (duplicate detection), preloaded for the patients
+ * scrubbed and keyed as src/billing/scrub/billed-service.ts keys them: patient, payer, date of service, code,
+ * modifiers and the rendering NPI the stored claim was sent with.
+ */
 async function claimHistory(db: Db, patientRefs: readonly string[]): Promise<ClaimHistory> {
   const counts = new Map<string, number>();
   if (patientRefs.length > 0) {
     const rows = await db.selectFrom('claim_lines as l').innerJoin('claims as c', 'c.id', 'l.claim_id')
-      .select(['c.patient_ref', 'l.code', 'l.service_date', (eb) => eb.fn.countAll<string>().as('n')])
+      .select(['c.claim', 'l.line_number', 'l.code', 'l.modifiers', 'l.service_date'])
       .where('c.patient_ref', 'in', [...patientRefs]).where('l.state', '=', 'active')
       .where('c.status', 'in', [...SENT_STATUSES]).where('c.frequency', '!=', '8')
-      .groupBy(['c.patient_ref', 'l.code', 'l.service_date']).execute();
-    for (const r of rows) counts.set(historyKey(r.patient_ref, r.code, r.service_date), Number(r.n));
+      .execute();
+    for (const r of rows) {
+      const claim = r.claim as Claim;
+      const sent = claim.lines.find((l) => l.lineNumber === r.line_number);
+      const key = serviceKey(billedServiceOf(claim, {
+        serviceDate: r.service_date, code: r.code, modifiers: r.modifiers, renderingProvider: sent?.renderingProvider,
+      }));
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
   }
-  return { priorLines: (patientRef, code, date) => counts.get(historyKey(patientRef, code, date)) ?? 0 };
+  return { priorLines: (service) => counts.get(serviceKey(service)) ?? 0 };
 }
-
-const historyKey = (patientRef: string, code: string, date: string) => `${patientRef}\u0000${code}\u0000${date}`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Writing
@@ -665,7 +678,8 @@ async function rebuildClaim(trx: Trx, row: ClaimRow, config: BillingConfig, paye
     const finding: ScrubFinding = { ruleId: 'claim-route', severity: 'error', scope: 'claim', message: routed.message };
     return { claim: stored, findings: [finding], columns: columns(stored, row.coverage_id) };
   }
-  const built = claimFromCharges(charges, patients[0], routed.coverage, routed.payer, config, payerRules ?? NO_PAYER_RULES);
+  const providers = providerDirectory(config.providers, await loadProvidersForCharges(trx, charges));
+  const built = claimFromCharges(charges, patients[0], routed.coverage, routed.payer, config, payerRules ?? NO_PAYER_RULES, providers);
   const claim: Claim = { id: String(row.id), controlNumber: row.control_number, ...built.claim };
   return { claim, findings: built.findings, columns: columns(claim, routed.coverage.id) };
 }

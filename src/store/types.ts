@@ -95,6 +95,21 @@ export interface ApplicationAcksTable {
   updated_at: Generated<Timestamp>;
 }
 
+/** Imported providers (migration 009; src/store/providers.ts). */
+export interface ProvidersTable {
+  npi: string;
+  entity_type: '1' | '2' | null;
+  family_name: string | null;
+  given_name: string | null;
+  organization_name: string | null;
+  taxonomy: string | null;
+  deactivated_on: string | null;
+  reactivated_on: string | null;
+  source_file: string;
+  source_line: number;
+  imported_at: Generated<Timestamp>;
+}
+
 export interface ChargesTable {
   id: Generated<Id>;
   message_id: string;
@@ -454,6 +469,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   // application acknowledgments (migration 008)
   application_acks: ApplicationAcksTable;
+  // imported providers (migration 009)
+  providers: ProvidersTable;
   // login throttling (migration 015)
   login_throttle: LoginThrottleTable;
 }

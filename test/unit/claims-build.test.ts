@@ -168,7 +168,7 @@ describe('buildClaims: subscriber, patient and providers', () => {
     expect(noRel.drafts[0]!.claim.patient.relationship).toBe('G8');
   });
 
-  it('names rendering and ordering providers from billing.yaml, leaves unknown ones off with a warning', () => {
+  it('names rendering and ordering providers from billing.yaml; holds the claim for one it cannot name ("add this provider")', () => {
     const known = '1245319599';
     const unknown = '1538476270'; // passes the check digit, not in billing.yaml
     const r = build({ charges: [charge({ renderingNpi: known, orderingNpi: unknown }), charge({ renderingNpi: known, serviceKind: 'vaccine-product', code: '90686' })] });
@@ -177,8 +177,9 @@ describe('buildClaims: subscriber, patient and providers', () => {
     expect(claim.lines[0]!.renderingProvider).toBeUndefined();
     expect(claim.lines[0]!.orderingProvider).toBeUndefined();
     expect(r.drafts[0]!.findings).toEqual([{
-      ruleId: 'provider-named', severity: 'warning', scope: 'line', lineNumber: 1,
-      message: 'ordering NPI 1538476270 is not in billing.yaml providers: the line is billed without its ordering provider',
+      ruleId: 'provider-named', severity: 'error', scope: 'line', lineNumber: 1,
+      message: 'add this provider: ordering NPI 1538476270 is not in billing.yaml providers nor imported (rxbridge providers import), '
+        + 'so the claim cannot name its ordering provider; then correct the claim',
     }]);
     const bad = build({ charges: [charge({ renderingNpi: '9941339108' })] });
     expect(bad.drafts[0]!.findings).toEqual([expect.objectContaining({ severity: 'error', message: 'rendering NPI 9941339108 fails its check digit' })]);

@@ -4,6 +4,7 @@
  * context. All data is synthetic: NPIs pass the check digit but belong to no one; payer ids are made up.
  */
 import { parsePayerRules, type PayerRules } from '../../src/billing/scrub/payer-rules';
+import { serviceKey, type BilledService } from '../../src/billing/scrub/billed-service';
 import type { ClaimHistory, ScrubContext } from '../../src/billing/scrub/types';
 import type { Claim, ClaimLine, CodeSetLookup, CodeStatus } from '../../src/billing/model';
 
@@ -156,11 +157,15 @@ rules:
 
 export const testPayerRules = (): PayerRules => parsePayerRules([{ file: 'test-rules.yaml', text: PAYER_RULES_YAML }]);
 
-/** A history port over a list of already billed (patientRef, code, dos) lines. */
-export function fakeHistory(billed: ReadonlyArray<[string, string, string]>): ClaimHistory {
-  return {
-    priorLines: (patientRef, code, dos) => billed.filter(([p, c, d]) => p === patientRef && c === code && d === dos).length,
-  };
+/**
+ * A history port over already billed lines: [patientRef, code, dos] and optionally the rest of the service
+ * (default: the commercial payer, no modifiers, the fixture rendering NPI — what buildClaim's lines bill).
+ */
+export function fakeHistory(billed: ReadonlyArray<[string, string, string, Partial<BilledService>?]>): ClaimHistory {
+  const keys = billed.map(([patientRef, code, dateOfService, rest]) => serviceKey({
+    patientRef, code, dateOfService, payerId: COMMERCIAL, modifiers: [], renderingNpi: NPI.rendering, ...rest,
+  }));
+  return { priorLines: (service) => keys.filter((k) => k === serviceKey(service)).length };
 }
 
 export function context(patch: Partial<ScrubContext> = {}): ScrubContext {

@@ -47,8 +47,8 @@ describe('scrubClaim and isHeld', () => {
   });
 
   it('does not hold a claim with only warnings and info notes', () => {
-    const ctx = context({ codeSets: fakeCodeSets({}, []), history: fakeHistory([['P1001', '99606', '2025-01-15']]) });
-    const findings = scrubClaim(buildClaim(), ctx);
+    const ctx = context({ codeSets: fakeCodeSets({}, []) });
+    const findings = scrubClaim(buildClaim({ lines: [...buildClaim().lines, line('99607', { diagnosisPointers: [2] })] }), ctx);
     expect(findings.map((f) => f.severity).sort()).toEqual(['info', 'info', 'info', 'warning']);
     expect(isHeld(findings)).toBe(false);
   });

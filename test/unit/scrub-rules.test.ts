@@ -6,7 +6,7 @@ import { SCRUB_RULES } from '../../src/billing/scrub';
 import type { ScrubContext } from '../../src/billing/scrub/types';
 import type { Claim, ScrubFinding, Severity } from '../../src/billing/model';
 import {
-  buildClaim, buildMedicareClaim, context, DOS, fakeCodeSets, fakeHistory, line, MEDICAID, NPI, withLine,
+  buildClaim, buildMedicareClaim, context, DOS, fakeCodeSets, fakeHistory, line, MEDICAID, MEDICARE, NPI, withLine,
 } from './scrub-fixtures';
 
 function run(id: string, claim: Claim, ctx: ScrubContext = context()): ScrubFinding[] {
@@ -652,8 +652,13 @@ describe('duplicate-line', () => {
     expect(run(id, claim)).toEqual([lineLevel(id, 6,
       'line 6 repeats line 4 (99606 on 2025-01-15): bill units on one line, or drop the double charge', 'warning')]);
   });
-  it('does not count lines that differ by modifier', () => {
-    const claim = buildClaim({ lines: [...buildClaim().lines, line('99606', { modifiers: ['59'] })] });
+  it('does not count lines that differ by modifier, and reads modifiers in any order', () => {
+    expect(run(id, buildClaim({ lines: [...buildClaim().lines, line('99606', { modifiers: ['GT'] })] }))).toEqual([]);
+    const twice = buildClaim({ lines: [line('83036', { modifiers: ['QW', 'GT'] }), line('83036', { modifiers: ['GT', 'QW'] })] });
+    expect(run(id, twice)).toEqual([expect.objectContaining({ ruleId: id, lineNumber: 2 })]);
+  });
+  it.each(['76', '77', '91', '59', 'XE', 'XS', 'XP', 'XU'])('a repeat marked with modifier %s is intended, not a double charge', (modifier) => {
+    const claim = buildClaim({ lines: [line('83036', { modifiers: ['QW'] }), line('83036', { modifiers: ['QW', modifier] })] });
     expect(run(id, claim)).toEqual([]);
   });
 });
@@ -661,9 +666,38 @@ describe('duplicate-line', () => {
 describe('duplicate-service', () => {
   const id = 'duplicate-service';
   const billedBefore = context({ history: fakeHistory([['P1001', '90686', DOS], ['P1001', '90686', DOS], ['P2002', '99606', DOS]]) });
-  it('warns when the patient was already billed for the code on that date', () => {
+  it('holds a line that repeats a service already submitted to the payer (CARC 18)', () => {
     expect(run(id, buildClaim(), billedBefore)).toEqual([lineLevel(id, 2,
-      '90686 on 2025-01-15 was already billed for this patient on another claim (2 lines)', 'warning')]);
+      `90686 on 2025-01-15 (rendering NPI ${NPI.rendering}) was already submitted to payer SYNCOM01 for this patient (2 lines on another claim): `
+      + 'the payer denies exact duplicates; void or correct this claim, add a repeat modifier (76, 77, 91, 59, XE/XS/XP/XU) if the service was repeated, or override with a reason')]);
+  });
+  it('the biller\'s case: a re-sent Medicare A1c (83036-QW) already submitted is held', () => {
+    const a1c = buildMedicareClaim({ diagnoses: ['E11.9'], lines: [line('83036', { serviceKind: 'poc-test', modifiers: ['QW'] })] });
+    const sent = fakeHistory([['P1001', '83036', DOS, { payerId: MEDICARE, modifiers: ['QW'] }]]);
+    expect(run(id, a1c, context({ history: sent }))).toEqual([expect.objectContaining({ ruleId: id, severity: 'error', lineNumber: 1 })]);
+  });
+  it('the duplicate key is patient, payer, date, code, modifiers (any order) and rendering NPI', () => {
+    const a1c = (patch: Parameters<typeof line>[1] = {}) =>
+      buildMedicareClaim({ diagnoses: ['E11.9'], lines: [line('83036', { serviceKind: 'poc-test', modifiers: ['QW', 'GT'], ...patch })] });
+    const sent = context({ history: fakeHistory([['P1001', '83036', DOS, { payerId: MEDICARE, modifiers: ['GT', 'QW'] }]]) });
+    expect(run(id, a1c(), sent)).toHaveLength(1); // modifiers in another order: the same service
+    expect(run(id, a1c({ modifiers: ['QW'] }), sent)).toEqual([]); // other modifiers
+    expect(run(id, a1c({ renderingProvider: { npi: NPI.other, familyName: 'OTHER' } }), sent)).toEqual([]); // another pharmacist
+    expect(run(id, a1c({ serviceDate: '2025-01-16' }), sent)).toEqual([]); // another day
+    expect(run(id, buildMedicareClaim({ ...a1c(), payer: { id: MEDICAID, name: 'MEDICAID' } }), sent)).toEqual([]); // another payer
+    expect(run(id, buildMedicareClaim({ ...a1c(), patient: { ...a1c().patient, patientRef: 'P2002' } }), sent)).toEqual([]); // another patient
+  });
+  it('a line without its own rendering provider is keyed by the claim\'s, else the billing provider\'s NPI', () => {
+    const claim = buildClaim({ renderingProvider: { npi: NPI.other, familyName: 'OTHER' }, lines: [line('99606', { renderingProvider: undefined })] });
+    expect(run(id, claim, context({ history: fakeHistory([['P1001', '99606', DOS, { renderingNpi: NPI.other }]]) }))).toHaveLength(1);
+    const billing = buildClaim({ lines: [line('99606', { renderingProvider: undefined })] });
+    expect(run(id, billing, context({ history: fakeHistory([['P1001', '99606', DOS, { renderingNpi: NPI.billing }]]) }))).toHaveLength(1);
+    expect(run(id, billing, context({ history: fakeHistory([['P1001', '99606', DOS]]) }))).toEqual([]);
+  });
+  it.each(['76', '77', '91', '59', 'XE', 'XS', 'XP', 'XU'])('a medically necessary repeat (modifier %s) is not flagged', (modifier) => {
+    const repeat = buildMedicareClaim({ diagnoses: ['E11.9'], lines: [line('83036', { serviceKind: 'poc-test', modifiers: ['QW', modifier] })] });
+    const sent = fakeHistory([['P1001', '83036', DOS, { payerId: MEDICARE, modifiers: ['QW', modifier] }]]);
+    expect(run(id, repeat, context({ history: sent }))).toEqual([]);
   });
   it('does not check replacements, nor run without a history port', () => {
     expect(run(id, buildClaim({ frequency: '7', payerClaimNumber: 'PCN1' }), billedBefore)).toEqual([]);

@@ -28,6 +28,9 @@ import { FILING_INDICATORS, lineRoute, type BillingConfig, type LineRoute, type 
 import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Subscriber } from '../model';
 import { isValidNpi } from '../npi';
 import { NO_PAYER_RULES, type PayerRules } from '../scrub/payer-rules';
+import {
+  deactivatedAsOf, hasProviderName, providerDirectory, providerRefOf, type ImportedProvider, type ProviderDirectory,
+} from '../providers/directory';
 import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
 import { sumAmounts } from './money';
 import { billedAdminCodes, pairDoses, type BilledCode } from './vaccine-admin';
@@ -66,6 +69,8 @@ export interface BuildInput {
   config: BillingConfig;
   /** Payer rules (medicarePartB decides vaccine administration codes); default: none. */
   payerRules?: PayerRules;
+  /** Providers imported into the store (at least those the charges name); billing.yaml's win on conflict. */
+  providers?: ReadonlyMap<string, ImportedProvider>;
 }
 
 export interface BuildResult {
@@ -100,11 +105,12 @@ export function buildClaims(input: BuildInput): BuildResult {
   }
 
   const drafts: ClaimDraft[] = [];
+  const directory = providerDirectory(input.config.providers, input.providers);
   for (const group of groups.values()) {
     for (const chunk of splitCharges(group.charges)) {
       const patient = patients.get(group.charges[0]!.patientRef);
       drafts.push({
-        ...claimFromCharges(chunk, patient, group.coverage, group.payer, input.config, input.payerRules ?? NO_PAYER_RULES),
+        ...claimFromCharges(chunk, patient, group.coverage, group.payer, input.config, input.payerRules ?? NO_PAYER_RULES, directory),
         coverageId: group.coverage.id,
       });
     }
@@ -195,18 +201,18 @@ export function splitCharges(charges: readonly ChargeInput[]): ChargeInput[][] {
  */
 export function claimFromCharges(
   charges: readonly ChargeInput[], patient: PatientInput | undefined, coverage: CoverageInput, payer: PayerConfig,
-  config: BillingConfig, payerRules: PayerRules,
+  config: BillingConfig, payerRules: PayerRules, providers: ProviderDirectory = providerDirectory(config.providers),
 ): { claim: ClaimBody; findings: ScrubFinding[] } {
   const first = charges[0];
   if (!first) throw new RangeError('a claim needs at least one charge');
   const medicarePartB = payerRules.payerRulesFor(payer.id, first.serviceDate).medicarePartB;
   const recoded = billedAdminCodes(charges, medicarePartB, payer.id);
-  const claim = assembleClaim(charges, patient, coverage, payer, config, new Map(recoded.map((r) => [r.chargeId, r])));
+  const claim = assembleClaim(charges, patient, coverage, payer, config, new Map(recoded.map((r) => [r.chargeId, r])), providers);
   const lineOf = new Map(claim.lines.map((l) => [l.chargeId, l.lineNumber]));
   return {
     claim,
     findings: [
-      ...providerFindings(charges, config),
+      ...providerFindings(charges, config, providers),
       ...filingIndicatorFindings(coverage, payer),
       ...recoded.map((r): ScrubFinding => ({
         ruleId: 'vaccine-admin-code', severity: 'info', scope: 'line', lineNumber: lineOf.get(r.chargeId)!,
@@ -231,17 +237,24 @@ export function filingIndicatorFindings(coverage: Pick<CoverageInput, 'planType'
 
 /**
  * One claim from charges of one group (patient, payer, date of service) billed to `coverage`. `billed`: charge id
- * → the code its line is billed under when not the charge's own (vaccine administration).
+ * → the code its line is billed under when not the charge's own (vaccine administration). Providers are named
+ * from `providers` (default: billing.yaml's only); one the directory cannot name is left off (see
+ * providerFindings, which holds the claim for it).
  */
 export function assembleClaim(
   charges: readonly ChargeInput[], patient: PatientInput | undefined, coverage: CoverageInput, payer: PayerConfig,
   config: BillingConfig, billed: ReadonlyMap<string, BilledCode> = new Map(),
+  providers: ProviderDirectory = providerDirectory(config.providers),
 ): ClaimBody {
   const first = charges[0];
   if (!first) throw new RangeError('a claim needs at least one charge');
   const placeOfService = first.placeOfService ?? config.placeOfService;
   const billingNpi = config.billingProvider.npi;
-  const named = (npi: string | null) => (npi && npi !== billingNpi ? config.providers.get(npi) : undefined);
+  const nameable = (npi: string | null) => {
+    const known = npi ? providers.lookup(npi) : undefined;
+    return known && hasProviderName(known) ? providerRefOf(known) : undefined;
+  };
+  const named = (npi: string | null) => (npi && npi !== billingNpi ? nameable(npi) : undefined);
   const renderingNpis = new Set(charges.map((c) => c.renderingNpi));
   const claimRendering = renderingNpis.size === 1 ? named(first.renderingNpi) : undefined;
 
@@ -262,7 +275,7 @@ export function assembleClaim(
     ndcUnit: c.ndc && c.ndcUnit ? c.ndcUnit : undefined,
     rxNumber: c.rxNumber ?? undefined,
     renderingProvider: c.renderingNpi !== claimRendering?.npi ? copyRef(named(c.renderingNpi)) : undefined,
-    orderingProvider: copyRef(c.orderingNpi ? config.providers.get(c.orderingNpi) : undefined),
+    orderingProvider: nameable(c.orderingNpi),
     serviceKind: c.serviceKind as ServiceKind,
   }));
 
@@ -306,22 +319,29 @@ export function assembleClaim(
 }
 
 /**
- * Rendering and ordering NPIs the claim cannot name: the 837P needs a provider's name, which charges do not carry
- * (billing.yaml `providers` gives it). Such a provider is left off the claim (the billing provider then stands as
- * rendering provider) with a warning; an NPI that fails its check digit is an error.
+ * Rendering and ordering NPIs the claim cannot bill, each an error that holds the claim (the 837P needs a
+ * provider's name, which charges do not carry, and payers reject deactivated NPIs): an NPI failing its check
+ * digit; a valid NPI neither billing.yaml `providers` nor the imported providers name ("add this provider", then
+ * correct the claim); an NPI NPPES deactivated on or before the date of service. Messages name the NPI and its
+ * role, never the patient.
  */
-export function providerFindings(charges: readonly ChargeInput[], config: BillingConfig): ScrubFinding[] {
+export function providerFindings(
+  charges: readonly ChargeInput[], config: BillingConfig, providers: ProviderDirectory = providerDirectory(config.providers),
+): ScrubFinding[] {
   const findings: ScrubFinding[] = [];
   charges.forEach((c, i) => {
     for (const [role, npi] of [['rendering', c.renderingNpi], ['ordering', c.orderingNpi]] as const) {
-      if (!npi || npi === config.billingProvider.npi || config.providers.has(npi)) continue;
-      const bad = !isValidNpi(npi);
-      findings.push({
-        ruleId: 'provider-named', severity: bad ? 'error' : 'warning', scope: 'line', lineNumber: i + 1,
-        message: bad
-          ? `${role} NPI ${npi} fails its check digit`
-          : `${role} NPI ${npi} is not in billing.yaml providers: the line is billed without its ${role} provider`,
-      });
+      if (!npi || npi === config.billingProvider.npi) continue;
+      const known = providers.lookup(npi);
+      const deactivated = known ? deactivatedAsOf(known, c.serviceDate) : undefined;
+      let message: string | undefined;
+      if (!isValidNpi(npi)) message = `${role} NPI ${npi} fails its check digit`;
+      else if (deactivated) message = `${role} NPI ${npi} was deactivated on ${deactivated} (NPPES): payers reject it; bill the service under an active NPI`;
+      else if (!known || !hasProviderName(known)) {
+        message = `add this provider: ${role} NPI ${npi} is not in billing.yaml providers nor imported (rxbridge providers import), `
+          + `so the claim cannot name its ${role} provider; then correct the claim`;
+      }
+      if (message) findings.push({ ruleId: 'provider-named', severity: 'error', scope: 'line', lineNumber: i + 1, message });
     }
   });
   return findings;

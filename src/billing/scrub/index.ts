@@ -38,6 +38,7 @@ import { rule as modifierFormat } from './rules/modifier-format';
 import { rule as modifierCode } from './rules/modifier-code';
 import { rule as cliaWaivedQw } from './rules/clia-waived-qw';
 import { rule as payerRequiredModifiers } from './rules/payer-required-modifiers';
+import { rule as orderingProviderRequired } from './rules/ordering-provider-required';
 import { rule as unitsPositive } from './rules/units-positive';
 import { rule as unitsMax } from './rules/units-max';
 import { rule as addOnPairing } from './rules/add-on-pairing';
@@ -85,6 +86,7 @@ export const SCRUB_RULES: readonly ScrubRule[] = Object.freeze([
   modifierCode,
   cliaWaivedQw,
   payerRequiredModifiers,
+  orderingProviderRequired,
   unitsPositive,
   unitsMax,
   addOnPairing,

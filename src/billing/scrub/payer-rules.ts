@@ -19,10 +19,14 @@
  *       maxUnits: { "90471": 1 }     # per code (e.g. the CMS MUE)
  *       requiredModifiers:           # e.g. SL on state-supplied (zero-charge) vaccine products for Medicaid
  *         - { modifier: SL, serviceKinds: [vaccine-product], zeroChargeOnly: true, reason: state-supplied vaccine }
+ *       orderingProviderRequiredFor: ["80047-89398"]   # codes or ranges ("G0000-G9999") whose lines must name an
+ *                                    # ordering provider (2420E NM1*DK), e.g. Medicare clinical lab tests;
+ *                                    # a line without one is an error (rule ordering-provider-required)
  *
  * Resolution for (payer id, date of service): built-in defaults, then the "*" entry effective on the date,
  * then the payer's own entry effective on the date. Scalars replace, maxUnits merge per code,
- * requiredModifiers add up. Two entries for the same payer id (or "*") may not overlap in dates, across all
+ * requiredModifiers add up, orderingProviderRequiredFor replaces (a payer's list, even [], stands for the
+ * default's). Two entries for the same payer id (or "*") may not overlap in dates, across all
  * files: every problem is a ConfigError issue at file:line:col.
  */
 import { z } from 'zod';
@@ -30,6 +34,7 @@ import {
   ConfigError, labelOf, parseConfig, sortIssues, type ConfigIssue, type ParsedConfig,
 } from '../../core/config-file';
 import { SERVICE_KINDS } from '../../mappings/records';
+import { parseCodeRange, type CodeRange } from './code-ranges';
 import { isIsoDate } from './dates';
 import { CPT_FORM, HCPCS_FORM, MODIFIER_FORM } from './formats';
 
@@ -61,6 +66,8 @@ export interface PayerPolicy {
   maxUnitsPerLine: number;
   maxUnits: Readonly<Record<string, number>>;
   requiredModifiers: readonly RequiredModifier[];
+  /** Codes whose lines must name an ordering provider (2420E), e.g. clinical lab tests for Medicare. */
+  orderingProviderRequiredFor: readonly CodeRange[];
   /** The entries that applied, as file:line, in the order applied. */
   sources: readonly string[];
 }
@@ -80,6 +87,7 @@ export const BUILT_IN_POLICY: Omit<PayerPolicy, 'payerId' | 'dateOfService' | 's
   maxUnitsPerLine: 99,
   maxUnits: Object.freeze({}),
   requiredModifiers: Object.freeze([]),
+  orderingProviderRequiredFor: Object.freeze([]),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -100,6 +108,10 @@ const payerId = quotedText('a payer id, e.g. "00431"').regex(PAYER_ID, {
 const isCode = (code: string): boolean => CPT_FORM.test(code) || HCPCS_FORM.test(code);
 const code = quotedText('a CPT/HCPCS code, e.g. "90471"').refine(isCode, {
   error: (iss) => `${labelOf(iss.path ?? [])} is not a CPT or HCPCS code`,
+});
+
+const codeOrRange = quotedText('a CPT/HCPCS code or a range such as "80047-89398"').refine((t) => parseCodeRange(t) !== undefined, {
+  error: (iss) => `${labelOf(iss.path ?? [])} is not a CPT/HCPCS code or a range of codes of one shape ("80047-89398", "G0000-G9999", low end first)`,
 });
 
 const isoDate = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a date written YYYY-MM-DD` })
@@ -127,6 +139,7 @@ const entrySchema = z.strictObject({
   maxUnitsPerLine: z.number().int().min(1).optional(),
   maxUnits: z.record(z.string(), z.number().int().min(1)).optional(),
   requiredModifiers: z.array(requiredModifierSchema).optional(),
+  orderingProviderRequiredFor: z.array(codeOrRange).optional(),
 }).superRefine((e, ctx) => {
   if (e.to !== undefined && e.to < e.from) {
     ctx.addIssue({ code: 'custom', path: ['to'], message: `to (${e.to}) is before from (${e.from})` });
@@ -273,6 +286,8 @@ function freezePolicy(policy: PayerPolicy): PayerPolicy {
     Object.freeze(req);
   }
   Object.freeze(policy.requiredModifiers);
+  for (const range of policy.orderingProviderRequiredFor) Object.freeze(range);
+  Object.freeze(policy.orderingProviderRequiredFor);
   Object.freeze(policy.sources);
   return Object.freeze(policy);
 }
@@ -289,6 +304,8 @@ function apply(policy: PayerPolicy, { entry, where }: PlacedEntry): PayerPolicy 
     maxUnitsPerLine: entry.maxUnitsPerLine ?? policy.maxUnitsPerLine,
     maxUnits: { ...policy.maxUnits, ...entry.maxUnits },
     requiredModifiers: [...policy.requiredModifiers, ...(entry.requiredModifiers ?? [])],
+    orderingProviderRequiredFor: entry.orderingProviderRequiredFor !== undefined
+      ? entry.orderingProviderRequiredFor.map((t) => parseCodeRange(t)!) : policy.orderingProviderRequiredFor,
     sources: [...policy.sources, where],
   };
 }

@@ -5,15 +5,17 @@
  * names patient data (names, dates of birth, member ids, addresses of people).
  */
 import type { Claim, CodeSetLookup, ScrubFinding, Severity } from '../model';
+import type { BilledService } from './billed-service';
 import type { PayerRules } from './payer-rules';
 
 /** Read access to what was already billed, for duplicate detection. A pure port: the caller preloads it. */
 export interface ClaimHistory {
   /**
-   * How many lines with this code and date of service the patient already has on other claims that were
-   * submitted and not voided (the claim being scrubbed does not count).
+   * How many lines of other claims that were submitted and not voided bill this very service: same patient,
+   * payer, date of service, code, modifiers and rendering NPI (./billed-service.ts serviceKey). The claim being
+   * scrubbed does not count.
    */
-  priorLines(patientRef: string, code: string, dateOfService: string): number;
+  priorLines(service: BilledService): number;
 }
 
 export interface ScrubContext {
