@@ -15,9 +15,15 @@ import { fromScaled, toScaled } from '../../src/mappings/decimal';
 import type { Database } from '../../src/store/types';
 import { ROOT } from './support';
 
-export function billingConfig(outboxDir: string): BillingConfig {
+/**
+ * The shipped billing.yaml with a private outbox. These tests build claims without importing code sets, so the
+ * configuration requires none (`requiredCodeSets` default []): what they check is claim building, batching and
+ * posting. Requiring ICD-10-CM is tested in code-requirements.pg.test.ts; pass `requiredCodeSets` to keep it.
+ */
+export function billingConfig(outboxDir: string, opts: { requiredCodeSets?: BillingConfig['requiredCodeSets'] } = {}): BillingConfig {
   const text = fs.readFileSync(path.join(ROOT, 'billing/billing.yaml'), 'utf8');
-  return parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, path.join(ROOT, 'billing/billing.yaml'), {}, os.tmpdir());
+  const config = parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, path.join(ROOT, 'billing/billing.yaml'), {}, os.tmpdir());
+  return { ...config, requiredCodeSets: opts.requiredCodeSets ?? { default: [], payers: {} } };
 }
 
 export async function insertMessage(db: Kysely<Database>, controlId: string): Promise<string> {

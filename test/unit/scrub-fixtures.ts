@@ -115,9 +115,15 @@ export const CLEAN_CODE_SETS: Record<Kind, Record<string, Entry>> = {
   ndc: { '12345678901': ok('NDC directory 2025-01-10') },
 };
 
-/** A fake CodeSetLookup over tables; `loaded` lists the kinds that are loaded (default: all). */
+const RELEASES: Record<Kind, string> = { icd10cm: 'ICD-10-CM 2025', hcpcs: 'HCPCS 2025 Q1', cpt: 'local CPT list', ndc: 'NDC directory 2025-01-10' };
+
+/**
+ * A fake CodeSetLookup over tables; `loaded` lists the kinds that are loaded (default: all); `covers` says which
+ * dates of service a loaded kind has a release for (default: every date).
+ */
 export function fakeCodeSets(
   extra: Partial<Record<Kind, Record<string, Entry>>> = {}, loaded: readonly Kind[] = ['icd10cm', 'hcpcs', 'cpt', 'ndc'],
+  covers: (kind: Kind, dos: string) => string | undefined = (kind) => RELEASES[kind],
 ): CodeSetLookup {
   const lookup = (kind: Kind) => (code: string, dos: string): CodeStatus | undefined => {
     const table = { ...CLEAN_CODE_SETS[kind], ...extra[kind] };
@@ -130,6 +136,7 @@ export function fakeCodeSets(
     cpt: lookup('cpt'),
     ndc: lookup('ndc'),
     has: (kind) => loaded.includes(kind),
+    release: (kind, dos) => (loaded.includes(kind) ? covers(kind, dos) : undefined),
   };
 }
 

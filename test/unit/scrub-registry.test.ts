@@ -47,7 +47,11 @@ describe('scrubClaim and isHeld', () => {
   });
 
   it('does not hold a claim with only warnings and info notes', () => {
-    const ctx = context({ codeSets: fakeCodeSets({}, []), history: fakeHistory([['P1001', '99606', '2025-01-15']]) });
+    // A pharmacy that requires no code set (billing.yaml requiredCodeSets.default: []) and has none loaded.
+    const ctx = context({
+      codeSets: fakeCodeSets({}, []), history: fakeHistory([['P1001', '99606', '2025-01-15']]),
+      requiredCodeSets: { default: [], payers: {} },
+    });
     const findings = scrubClaim(buildClaim(), ctx);
     expect(findings.map((f) => f.severity).sort()).toEqual(['info', 'info', 'info', 'warning']);
     expect(isHeld(findings)).toBe(false);
