@@ -3,6 +3,11 @@
  * Medicare Part B: flu vaccine with G0008), a fake CodeSetLookup (a pure port), inline payer rules and a
  * context. All data is synthetic: NPIs pass the check digit but belong to no one; payer ids are made up.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { editParserFor } from '../../src/billing/codesets';
+import type { CodeEdit, EditKind } from '../../src/billing/codesets/edits';
+import { buildCodeEditLookup, type CodeEditLookup, type EditReleaseInfo } from '../../src/billing/codesets/edits-lookup';
 import { parsePayerRules, type PayerRules } from '../../src/billing/scrub/payer-rules';
 import type { ClaimHistory, ScrubContext } from '../../src/billing/scrub/types';
 import type { Claim, ClaimLine, CodeSetLookup, CodeStatus } from '../../src/billing/model';
@@ -167,6 +172,34 @@ export function fakeHistory(billed: ReadonlyArray<[string, string, string]>): Cl
   };
 }
 
+/** The edits of a payer-edit fixture file (test/fixtures/codesets), parsed with the importer's parser. */
+export function fixtureEdits(kind: EditKind, file: string): CodeEdit[] {
+  const parser = editParserFor(kind);
+  const text = fs.readFileSync(path.join(__dirname, '../fixtures/codesets', file), 'utf8');
+  const lines = text.split(/\r\n|\n/);
+  return [...lines.flatMap((l, i) => parser.line(l, i + 1)), ...parser.end()];
+}
+
+export const EDIT_FIXTURES: Record<EditKind, string> = {
+  ncci: 'ccipra-v321r0-f1.txt', mue: 'MCR_MUE_PractitionerServices_Eff_01-01-2026.csv', mce: 'mce_definitions_2026.txt',
+};
+
+/**
+ * A CodeEditLookup over the payer-edit fixtures; each kind in `loaded` is one release answering for
+ * `validity[kind]` (default: every date).
+ */
+export function fakeCodeEdits(
+  loaded: readonly EditKind[] = ['ncci', 'mue', 'mce'],
+  validity: Partial<Record<EditKind, { from: string | null; to: string | null }>> = {},
+): CodeEditLookup {
+  const releases: EditReleaseInfo[] = loaded.map((kind, i) => ({
+    id: i + 1, kind, name: `test-${kind}`, validFrom: validity[kind]?.from ?? null, validTo: validity[kind]?.to ?? null, loadedAt: new Date(0),
+  }));
+  return buildCodeEditLookup(releases, releases.flatMap((r) => fixtureEdits(r.kind, EDIT_FIXTURES[r.kind]).map((edit) => ({ releaseId: r.id, edit }))));
+}
+
 export function context(patch: Partial<ScrubContext> = {}): ScrubContext {
-  return { codeSets: fakeCodeSets(), payerRules: testPayerRules(), today: TODAY, history: fakeHistory([]), ...patch };
+  return {
+    codeSets: fakeCodeSets(), codeEdits: fakeCodeEdits(), payerRules: testPayerRules(), today: TODAY, history: fakeHistory([]), ...patch,
+  };
 }
