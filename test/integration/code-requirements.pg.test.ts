@@ -100,7 +100,8 @@ describe('required code sets and payer edits on Postgres', () => {
   it('rxbridge codes import ncci|mue|mce: a malformed file names file:line and imports nothing; an MUE table needs its quarter', async () => {
     const bad = path.join(tmp, 'ccipra-bad-f1.txt');
     fs.writeFileSync(bad, 'Column 1\tColumn 2\t*\tEffective Date\tDeletion Date\tModifier\tPTP Edit Rationale\n90471\t99211\t\t20130101\t*\t1\tok\n90471\t99212\t\t20130101\t*\t7\tbad\n');
-    const failed = await codes(['import', 'ncci', bad]);
+    // A quarter's parts make one release: an error in the second part names that file, and nothing is imported.
+    const failed = await codes(['import', 'ncci', fixture('ccipra-v321r0-f1.txt'), bad, '--release', 'v321']);
     expect([failed.code, failed.err]).toEqual([1, `${bad}:3: Modifier indicator "7" must be 0 (not allowed), 1 (allowed) or 9 (not applicable)\n`]);
     expect(await store.db.selectFrom('code_edits').select('code').execute()).toEqual([]);
     const undated = path.join(tmp, 'mue-table.csv');
@@ -120,6 +121,7 @@ describe('required code sets and payer edits on Postgres', () => {
     expect(mce.out).toMatch(/^imported MCE 2026 from mce_definitions_2026\.txt: 12 edits, answering for services 2025-10-01 to 2026-09-30, in/);
     const again = await codes(['import', 'ncci', fixture('ccipra-v321r0-f1.txt')]);
     expect(again.out).toMatch(/\(replaced the earlier import of this release\)/);
+    expect((await codes(['import', 'icd10cm', fixture('icd10cm_order_2025.txt'), fixture('icd10cm_order_2026.txt')])).code).toBe(2);
     const status = await codes(['status']);
     expect(status.out.split('\n').map((l) => l.split(/\s{2,}/).slice(0, 5).join(' '))).toEqual([
       'KIND RELEASE FROM TO ROWS',

@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CodeEdit, EditParser } from '../../src/billing/codesets/edits';
+import type { CodeEdit, EditParser, MueEdit } from '../../src/billing/codesets/edits';
+import { buildCodeEditLookup } from '../../src/billing/codesets/edits-lookup';
+import { releaseSpec, ReleaseOptionError } from '../../src/billing/codesets/release';
 import { mceListParser } from '../../src/billing/codesets/mce';
 import { muePracticeParser } from '../../src/billing/codesets/mue';
 import { ncciPtpParser } from '../../src/billing/codesets/ncci';
@@ -112,5 +114,28 @@ describe('MCE age and sex lists (Definitions of Medicare Code Edits, text)', () 
     const err = formatError(() => parseText(mceListParser(), 'Pediatric diagnoses (age 17 through 0)\nZ00129 x\n'));
     expect([err.line, err.reason]).toEqual([1, 'age range 17 through 0 is empty']);
     expect(formatError(() => parseText(mceListParser(), 'N400 Benign prostatic hyperplasia\n')).line).toBe(0);
+  });
+});
+
+describe('edit releases: names and dates', () => {
+  test('NCCI: the name without the part suffix, open dates; MUE: from the Eff_ date in the name or --from; MCE: the fiscal year', () => {
+    expect(releaseSpec({ kind: 'ncci', fileName: 'ccipra-v321r0-f3.txt' })).toEqual({ name: 'ccipra-v321r0', validFrom: null, validTo: null });
+    expect(releaseSpec({ kind: 'mue', fileName: 'MCR_MUE_PractitionerServices_Eff_04-01-2026.csv' }))
+      .toEqual({ name: 'MCR_MUE_PractitionerServices_Eff_04-01-2026', validFrom: '2026-04-01', validTo: null });
+    expect(releaseSpec({ kind: 'mue', fileName: 'mue.csv', release: '2026-Q2', from: '2026-04-01', to: '2026-06-30' }))
+      .toEqual({ name: '2026-Q2', validFrom: '2026-04-01', validTo: '2026-06-30' });
+    expect(() => releaseSpec({ kind: 'mue', fileName: 'mue.csv' })).toThrow(ReleaseOptionError);
+    expect(releaseSpec({ kind: 'mce', fileName: 'mce_definitions_2026.txt' })).toEqual({ name: '2026', validFrom: '2025-10-01', validTo: '2026-09-30' });
+  });
+
+  test('the lookup answers from the release starting latest among those covering the date, whatever the load order', () => {
+    const mue = (maxUnits: number): MueEdit => ({ kind: 'mue', code: '87880', maxUnits, indicator: '3', rationale: null });
+    const lookup = buildCodeEditLookup([
+      { id: 1, kind: 'mue', name: 'Q2', validFrom: '2026-04-01', validTo: null, loadedAt: new Date(1) },
+      { id: 2, kind: 'mue', name: 'Q1', validFrom: '2026-01-01', validTo: null, loadedAt: new Date(2) }, // loaded after Q2
+    ], [{ releaseId: 1, edit: mue(3) }, { releaseId: 2, edit: mue(2) }]);
+    expect([lookup.release('mue', '2026-02-01'), lookup.mue('87880', '2026-02-01')?.maxUnits]).toEqual(['MUE Q1', 2]);
+    expect([lookup.release('mue', '2026-05-01'), lookup.mue('87880', '2026-05-01')?.maxUnits]).toEqual(['MUE Q2', 3]);
+    expect(lookup.release('mue', '2025-12-31')).toBeUndefined();
   });
 });
