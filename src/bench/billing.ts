@@ -17,6 +17,7 @@ import { buildClaims } from '../billing/claims/build';
 import { claimControlNumber } from '../billing/claims/control-number';
 import type { ChargeInput, CoverageInput, PatientInput } from '../billing/claims/inputs';
 import { loadBillingConfig, type BillingConfig } from '../billing/config';
+import { buildCodeEditLookup, type CodeEditLookup } from '../billing/codesets/edits-lookup';
 import { buildCodeSetLookup, type LoadedEntry, type ReleaseInfo } from '../billing/codesets/lookup';
 import type { CodeKind } from '../billing/codesets/types';
 import type { Claim, CodeSetLookup } from '../billing/model';
@@ -120,7 +121,7 @@ export function billingWorkload(claims: number, payerRules: PayerRules = loadPay
       });
     }
   }
-  return { config, charges, patients, coverages, scrub: { codeSets: benchCodeSets(), payerRules, today: TODAY } };
+  return { config, charges, patients, coverages, scrub: { codeSets: benchCodeSets(), codeEdits: benchCodeEdits(), payerRules, today: TODAY } };
 }
 
 /** A lookup preloaded with every code the workload bills, one release per kind covering the service date. */
@@ -140,6 +141,14 @@ function benchCodeSets(): CodeSetLookup {
     loaded[kind as CodeKind] = { codes, entries };
   });
   return buildCodeSetLookup({ releases, loaded });
+}
+
+/** NCCI PTP, MUE and MCE releases covering the service dates, with no edit that the workload's codes meet. */
+function benchCodeEdits(): CodeEditLookup {
+  const kinds = ['ncci', 'mue', 'mce'] as const;
+  return buildCodeEditLookup(kinds.map((kind, i) => ({
+    id: i + 1, kind, name: 'BENCH', validFrom: '2025-10-01', validTo: '2026-12-31', loadedAt: new Date(0),
+  })), []);
 }
 
 interface ClaimsRound {

@@ -5,6 +5,10 @@
  * not kept here twice. Parsed like every config file (src/core/config-file.ts): YAML → ${ENV}
  * interpolation → strict zod schema → frozen value, every problem reported as file:line:col.
  *
+ * Code sets: `requiredCodeSets` names the sets (ICD-10-CM, NCCI PTP, MUE, MCE) a claim must be checked against,
+ * by default and per payer; absent, ICD-10-CM for every payer. A claim whose date of service no loaded release
+ * of a required set covers is held (src/billing/scrub/required.ts).
+ *
  * Paths: `outboxDir` relative to the billing file's folder; absent = `<DATA_DIR>/outbox`.
  * Routes, most specific first: the payer's `routeByCode` entry for the line's code, then its `routeByCodeList`
  * entry for a named list (top-level `codeLists`) holding the code, then `routeByService` for the line's service
@@ -18,6 +22,7 @@ import { SERVICE_KINDS, type ServiceKind } from '../mappings/records';
 import type { Address, BillingProvider, Interchange, Payer, ProviderRef } from './model';
 import { isValidNpi } from './npi';
 import { CPT_FORM, HCPCS_FORM } from './scrub/formats';
+import { REQUIRABLE_CODE_SETS, type RequiredCodeSets } from './scrub/required';
 
 export const CLAIM_ROUTES = ['837P', 'ncpdp'] as const;
 export type ClaimRoute = (typeof CLAIM_ROUTES)[number];
@@ -111,6 +116,17 @@ const providerSchema = z.strictObject({
   taxonomy: pattern(/^[0-9A-Z]{9}X$/, 'must be a NUCC taxonomy code such as 183500000X').optional(),
 }).refine((p) => Boolean(p.familyName || p.organizationName), { error: 'a provider needs familyName or organizationName' });
 
+const codeSetList = z.array(z.enum(REQUIRABLE_CODE_SETS, { error: msg(`must be a code set the scrubber can require: ${REQUIRABLE_CODE_SETS.join(', ')}`) }))
+  .refine((l) => new Set(l).size === l.length, { error: msg('names a code set twice') });
+
+/** Which code sets must be loaded (a release covering each date of service) before a claim may go out. */
+const requiredCodeSetsSchema = z.strictObject({
+  /** Every payer not listed under `payers`. */
+  default: codeSetList.default(['icd10cm']),
+  /** Payer id → its own list, replacing the default for that payer. */
+  payers: z.record(z.string(), codeSetList).default({}),
+});
+
 export const billingFileSchema = z.strictObject({
   billingProvider: billingProviderSchema,
   submitter: submitterSchema,
@@ -125,7 +141,13 @@ export const billingFileSchema = z.strictObject({
   codeLists: z.record(listName, z.array(billedCode).min(1, { error: msg('must list at least one code') })).default({}),
   payers: z.record(pattern(/^[A-Za-z0-9-]{2,80}$/, 'must be a payer id: 2 to 80 letters, digits or dashes'), payerSchema)
     .refine((p) => Object.keys(p).length > 0, { error: 'payers needs at least one payer' }),
+  requiredCodeSets: requiredCodeSetsSchema.default({ default: ['icd10cm'], payers: {} }),
 }).superRefine((f, ctx) => {
+  for (const id of Object.keys(f.requiredCodeSets.payers)) {
+    if (!Object.prototype.hasOwnProperty.call(f.payers, id)) {
+      ctx.addIssue({ code: 'custom', path: ['requiredCodeSets', 'payers', id], message: `requiredCodeSets names payer ${id}, which is not in payers` });
+    }
+  }
   for (const [id, payer] of Object.entries(f.payers)) {
     for (const code of Object.keys(payer.routeByCode)) {
       if (!isBilledCode(code)) {
@@ -191,6 +213,8 @@ export interface BillingConfig {
   readonly payers: ReadonlyMap<string, Readonly<PayerConfig>>;
   /** Named providers by NPI. */
   readonly providers: ReadonlyMap<string, Readonly<ProviderRef>>;
+  /** Which code sets the scrubber requires, per payer (src/billing/scrub/required.ts). */
+  readonly requiredCodeSets: RequiredCodeSets;
 }
 
 /** The route of one line (see lineRoute); without a code, by service kind then the payer's route. */
@@ -247,6 +271,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
     outboxDir: f.outboxDir ? path.resolve(path.dirname(path.resolve(file)), f.outboxDir) : path.join(dataDir, 'outbox'),
     payers,
     providers: new Map(Object.entries(f.providers).map(([npi, p]) => [npi, { npi, ...p }])),
+    requiredCodeSets: { default: [...f.requiredCodeSets.default], payers: { ...f.requiredCodeSets.payers } },
   });
 }
 

@@ -189,6 +189,8 @@ export interface CodeSetLookup {
   ndc(ndc11: string, dateOfService: string): CodeStatus | undefined;
   /** Whether a code set is loaded at all (rules skip, with an info finding, when it is not). */
   has(kind: 'icd10cm' | 'hcpcs' | 'cpt' | 'ndc'): boolean;
+  /** The release answering for the date ("ICD-10-CM 2026"), undefined when no loaded release covers it. */
+  release(kind: 'icd10cm' | 'hcpcs' | 'cpt' | 'ndc', dateOfService: string): string | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

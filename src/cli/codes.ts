@@ -1,5 +1,6 @@
 /**
  * `rxbridge codes import KIND FILE [--release NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--layout FILE]`
+ * `rxbridge codes import ncci|mue|mce FILE… [--release NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]`
  * `rxbridge codes status`
  *
  * import loads one release of a code set (KIND: icd10cm, hcpcs, cpt, ndc, cvx; DOMAIN.md §5) into the store
@@ -10,6 +11,9 @@
  * HCPCS needs the release's record layout (HCPC<YYYY>_recordlayout.txt): --layout, else the one file named
  * *recordlayout*.txt beside FILE.
  * Progress goes to stderr as one `\r`-rewritten line (./progress.ts); the summary goes to stdout.
+ * The payer edit tables (ncci: CMS NCCI PTP edits, mue: a CMS MUE table, mce: the MCE age/sex diagnosis lists;
+ * src/billing/codesets/edits.ts) import the same way into code_edits (src/store/code-edits.ts); several files
+ * make one release (the four parts of a quarter's NCCI PTP file), a format error naming the file and line.
  * status lists the loaded releases. Exit codes: 0 done, 1 the file or the store failed, 2 usage.
  */
 import crypto from 'node:crypto';
@@ -17,12 +21,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config-file';
-import { isWholeFileFormat, lineParserFor } from '../billing/codesets';
+import { editParserFor, isWholeFileFormat, lineParserFor } from '../billing/codesets';
+import { EDIT_KIND_LABELS, EDIT_KINDS, isEditKind, type CodeEdit, type EditKind } from '../billing/codesets/edits';
 import { parseCptLocalYaml } from '../billing/codesets/cpt-local';
 import { parseHcpcsLayout, type HcpcsLayout } from '../billing/codesets/hcpcs';
 import { releaseSpec, ReleaseOptionError, type ReleaseSpec } from '../billing/codesets/release';
 import { CODE_KIND_LABELS, CODE_KINDS, CodeSetFormatError, isCodeKind, type CodeEntry, type CodeKind, type CodeSetParser } from '../billing/codesets/types';
 import { configFromEnv } from '../main';
+import { importEditRelease } from '../store/code-edits';
 import { importCodeRelease, listCodeReleases, type CodeReleaseImport, type CodeReleaseRow } from '../store/codesets';
 import { openStore, type Store } from '../store/db';
 import { count, progressPrinter } from './progress';
@@ -30,6 +36,9 @@ import { openTextFile, type TextLine } from './text-file';
 
 export const CODES_USAGE = `  rxbridge codes import KIND FILE [--release NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--layout FILE]
       KIND: ${CODE_KINDS.join(', ')}
+  rxbridge codes import EDITS FILE... [--release NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+      EDITS: ncci (CMS NCCI PTP edits), mue (CMS MUE table, needs --from unless the name holds Eff_MM-DD-YYYY),
+             mce (MCE age and sex diagnosis lists)
   rxbridge codes status`;
 
 export interface CodesIo {
@@ -63,14 +72,18 @@ export async function codesCommand(args: string[], env: Record<string, string | 
     return usage((err as Error).message);
   }
   const { values, positionals } = parsed;
-  const [kind, file] = positionals;
-  if (positionals.length !== 2 || !kind || !file) return usage('codes import needs KIND and FILE');
-  if (!isCodeKind(kind)) return usage(`unknown code set ${kind} (one of ${CODE_KINDS.join(', ')})`);
+  const [kind, ...files] = positionals;
+  const file = files[0];
+  if (!kind || !file) return usage('codes import needs KIND and FILE');
+  if (!isCodeKind(kind) && !isEditKind(kind)) return usage(`unknown code set ${kind} (one of ${[...CODE_KINDS, ...EDIT_KINDS].join(', ')})`);
+  if (isCodeKind(kind) && files.length !== 1) return usage(`codes import ${kind} takes one FILE`);
   if (values.layout && kind !== 'hcpcs') return usage('--layout applies to hcpcs only');
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch (err) {
-    return fail(io, file, err);
+  for (const f of files) {
+    try {
+      fs.accessSync(f, fs.constants.R_OK);
+    } catch (err) {
+      return fail(io, f, err);
+    }
   }
   let spec: ReleaseSpec;
   try {
@@ -79,6 +92,7 @@ export async function codesCommand(args: string[], env: Record<string, string | 
     if (err instanceof ReleaseOptionError) return usage(err.message);
     throw err;
   }
+  if (isEditKind(kind)) return withStore(env, io, (store) => importEdits(store, io, { kind, files, spec }));
   let layout: HcpcsLayout | undefined;
   if (kind === 'hcpcs') {
     const layoutFile = values.layout ?? findLayoutFile(file);
@@ -156,6 +170,51 @@ async function importFile(store: Store, io: CodesIo, job: ImportJob): Promise<nu
   const seconds = ((io.now() - started) / 1000).toFixed(1);
   io.out(`imported ${CODE_KIND_LABELS[job.kind]} ${job.spec.name} from ${fileName}: ${count(result.rows)} codes, answering for ${datesText(job.spec)}, in ${seconds} s${result.replaced ? ' (replaced the earlier import of this release)' : ''}`);
   io.out(`sha256 ${source.sha256()}`);
+  return 0;
+}
+
+interface EditJob {
+  kind: EditKind;
+  files: string[];
+  spec: ReleaseSpec;
+}
+
+/** One release from one or more files, each read through a fresh parser; errors name the file they are in. */
+async function importEdits(store: Store, io: CodesIo, job: EditJob): Promise<number> {
+  const started = io.now();
+  const sources = job.files.map((f) => ({ file: f, text: openTextFile(f) }));
+  let current = job.files[0]!;
+  async function* edits(): AsyncGenerator<CodeEdit> {
+    for (const source of sources) {
+      current = source.file;
+      const parser = editParserFor(job.kind);
+      for await (const line of source.text.lines()) yield* parser.line(line.text, line.number);
+      yield* parser.end();
+    }
+  }
+  const names = job.files.map((f) => path.basename(f));
+  // One file: its SHA-256. Several: the SHA-256 of their "name sha256" lines, so status still identifies the set.
+  const sha256 = () => (sources.length === 1
+    ? sources[0]!.text.sha256()
+    : crypto.createHash('sha256').update(sources.map((s, i) => `${names[i]} ${s.text.sha256()}\n`).join('')).digest('hex'));
+  const progress = progressPrinter(io, started, {
+    bytesRead: () => sources.reduce((n, s) => n + s.text.bytesRead(), 0),
+    totalBytes: sources.reduce((n, s) => n + s.text.totalBytes, 0),
+  });
+  let result;
+  try {
+    result = await importEditRelease(store.db, {
+      kind: job.kind, name: job.spec.name, validFrom: job.spec.validFrom, validTo: job.spec.validTo,
+      sourceFile: names.join(', '), edits: edits(), sha256,
+    }, { onProgress: progress.update });
+  } catch (err) {
+    progress.abandon();
+    return fail(io, current, err);
+  }
+  progress.finish(result.rows);
+  const seconds = ((io.now() - started) / 1000).toFixed(1);
+  io.out(`imported ${EDIT_KIND_LABELS[job.kind]} ${job.spec.name} from ${names.join(', ')}: ${count(result.rows)} edits, answering for ${datesText(job.spec)}, in ${seconds} s${result.replaced ? ' (replaced the earlier import of this release)' : ''}`);
+  io.out(`sha256 ${sha256()}`);
   return 0;
 }
 

@@ -117,9 +117,10 @@ export class ClaimsService {
 
   private context(actor: string): ClaimsContext {
     const now = this.clock();
+    const config = this.config();
     return {
-      config: this.config(), actor, now, payerRules: this.opts.payerRules,
-      scrub: codeSetScrubber(this.opts.payerRules, () => now.toISOString().slice(0, 10)),
+      config, actor, now, payerRules: this.opts.payerRules,
+      scrub: codeSetScrubber(this.opts.payerRules, () => now.toISOString().slice(0, 10), config.requiredCodeSets),
     };
   }
 }

@@ -17,7 +17,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { buildCodeSetLookup, normalizeCode, releaseOverlaps, type CodeSets, type DateRange, type LoadedEntry, type ReleaseInfo } from '../billing/codesets/lookup';
-import { isCodeKind, type CodeEntry, type CodeKind } from '../billing/codesets/types';
+import { isEditKind } from '../billing/codesets/edits';
+import { isCodeKind, type CodeEntry, type CodeKind, type ReleaseKind } from '../billing/codesets/types';
 import type { Database } from './types';
 
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -47,12 +48,7 @@ export async function importCodeRelease(
 ): Promise<ImportResult> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`code_release|${input.kind}|${input.name}`}))`.execute(trx);
-    const removed = await trx.deleteFrom('code_releases').where('kind', '=', input.kind).where('name', '=', input.name)
-      .executeTakeFirst();
-    const { id } = await trx.insertInto('code_releases')
-      .values({ kind: input.kind, name: input.name, valid_from: input.validFrom, valid_to: input.validTo, source_file: input.sourceFile })
-      .returning('id').executeTakeFirstOrThrow();
+    const { id, replaced } = await replaceRelease(trx, input);
     let rows = 0;
     let batch: CodeEntry[] = [];
     const flush = async () => {
@@ -70,8 +66,23 @@ export async function importCodeRelease(
     // An empty file must not replace a release with nothing (the transaction rolls back).
     if (rows === 0) throw new Error(`${input.sourceFile} holds no codes: nothing imported`);
     await trx.updateTable('code_releases').set({ row_count: rows, sha256: input.sha256() }).where('id', '=', id).execute();
-    return { releaseId: id, rows, replaced: Number(removed.numDeletedRows) > 0 };
+    return { releaseId: id, rows, replaced };
   });
+}
+
+/**
+ * Inside an import's transaction: takes the release's advisory lock, removes a release of the same kind and name
+ * (its rows go with it) and inserts the new release row. Shared by the code-set and payer-edit imports.
+ */
+export async function replaceRelease(
+  trx: Kysely<Database>, r: { kind: ReleaseKind; name: string; validFrom: string | null; validTo: string | null; sourceFile: string },
+): Promise<{ id: number; replaced: boolean }> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`code_release|${r.kind}|${r.name}`}))`.execute(trx);
+  const removed = await trx.deleteFrom('code_releases').where('kind', '=', r.kind).where('name', '=', r.name).executeTakeFirst();
+  const { id } = await trx.insertInto('code_releases')
+    .values({ kind: r.kind, name: r.name, valid_from: r.validFrom, valid_to: r.validTo, source_file: r.sourceFile })
+    .returning('id').executeTakeFirstOrThrow();
+  return { id, replaced: Number(removed.numDeletedRows) > 0 };
 }
 
 async function insertEntries(db: Kysely<Database>, releaseId: number, kind: CodeKind, batch: readonly CodeEntry[]): Promise<void> {
@@ -90,15 +101,15 @@ export interface CodeReleaseRow extends ReleaseInfo {
   sha256: string;
 }
 
-/** Every loaded release, by kind, then by the date it starts, then by load time. */
+/** Every loaded release (code sets and payer edits), by kind, then by the date it starts, then by load time. */
 export async function listCodeReleases(db: Kysely<Database>): Promise<CodeReleaseRow[]> {
   const rows = await db.selectFrom('code_releases')
     .select(['id', 'kind', 'name', 'valid_from', 'valid_to', 'loaded_at', 'row_count', 'source_file', 'sha256'])
     .orderBy('kind').orderBy(sql`valid_from nulls first`).orderBy('loaded_at').orderBy('id')
     .execute();
-  return rows.filter((r) => isCodeKind(r.kind)).map((r) => ({
+  return rows.filter((r) => isCodeKind(r.kind) || isEditKind(r.kind)).map((r) => ({
     id: r.id,
-    kind: r.kind as CodeKind,
+    kind: r.kind as ReleaseKind,
     name: r.name,
     validFrom: r.valid_from,
     validTo: r.valid_to,

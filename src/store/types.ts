@@ -233,6 +233,21 @@ export interface CodeEntriesTable {
   description: string | null;
 }
 
+/** One payer edit of a release (migration 010; src/store/code-edits.ts): NCCI PTP pair, MUE or MCE list entry. */
+export interface CodeEditsTable {
+  release_id: number;
+  kind: string;
+  code: string;
+  other_code: string | null;
+  indicator: string;
+  max_units: number | null;
+  age_from: number | null;
+  age_to: number | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  rationale: string | null;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Claims, batches and remittances (migration 004; src/store/claims.ts). Statuses: src/billing/claims/lifecycle.ts.
 
@@ -452,6 +467,7 @@ export interface Database {
   mapping_versions: MappingVersionsTable;
   code_releases: CodeReleasesTable;
   code_entries: CodeEntriesTable;
+  code_edits: CodeEditsTable;
   // claims (migration 004)
   claims: ClaimsTable;
   claim_lines: ClaimLinesTable;

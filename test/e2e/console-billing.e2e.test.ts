@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { write835 } from '../integration/claims-support';
+import { importIcd10cmExtract, write835 } from '../integration/claims-support';
 import { startHarness, type Harness } from '../integration/engine-harness';
 import { dftMessage, ROOT, waitFor } from '../integration/support';
 
@@ -95,6 +95,8 @@ describe('console billing, admin and mapping pages in a browser', () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     if (!fs.existsSync(path.join(ROOT, 'dist/console/app.js'))) throw new Error('the console is not built: npm run build');
     h = await startHarness({ store: 'postgres' });
+    // The shipped billing.yaml requires ICD-10-CM for every payer: the FY2027 release covers November 2026.
+    await importIcd10cmExtract(h.engine.store.db, 2027);
     base = `http://127.0.0.1:${h.engine.httpAddress()!.port}`;
     // The bootstrap token retires once an admin exists: the admin comes last.
     for (const [who, role] of [['billing', 'billing'], ['admin', 'admin']] as const) {

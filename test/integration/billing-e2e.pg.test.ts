@@ -11,7 +11,7 @@ import path from 'node:path';
 import { check837P } from '../../src/billing/x12-837p-check';
 import { remitCommand } from '../../src/cli/remit';
 import { startHarness, TOKEN, type Harness } from './engine-harness';
-import { write835 } from './claims-support';
+import { importIcd10cmExtract, write835 } from './claims-support';
 import { dftMessage, waitFor } from './support';
 
 let h: Harness;
@@ -59,6 +59,8 @@ async function processed(controlId: string): Promise<void> {
 
 beforeAll(async () => {
   h = await startHarness({ store: 'postgres' });
+  // The shipped billing.yaml requires ICD-10-CM for every payer: the FY2027 release covers November 2026.
+  await importIcd10cmExtract(h.engine.store.db, 2027);
 });
 
 afterAll(async () => {

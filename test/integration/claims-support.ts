@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { parseBillingConfigText, type BillingConfig } from '../../src/billing/config';
+import { fiscalYearValidity, icd10cmOrderParser } from '../../src/billing/codesets/icd10cm';
+import { importCodeRelease } from '../../src/store/codesets';
 import { buildInterchange } from '../../src/x12/envelope';
 import { segment, type X12Segment } from '../../src/x12/segment';
 import { writeSegments } from '../../src/x12/writer';
@@ -15,9 +17,29 @@ import { fromScaled, toScaled } from '../../src/mappings/decimal';
 import type { Database } from '../../src/store/types';
 import { ROOT } from './support';
 
-export function billingConfig(outboxDir: string): BillingConfig {
+/**
+ * The shipped billing.yaml with a private outbox. These tests build claims without importing code sets, so the
+ * configuration requires none (`requiredCodeSets` default []): what they check is claim building, batching and
+ * posting. Requiring ICD-10-CM is tested in code-requirements.pg.test.ts; pass `requiredCodeSets` to keep it.
+ */
+export function billingConfig(outboxDir: string, opts: { requiredCodeSets?: BillingConfig['requiredCodeSets'] } = {}): BillingConfig {
   const text = fs.readFileSync(path.join(ROOT, 'billing/billing.yaml'), 'utf8');
-  return parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, path.join(ROOT, 'billing/billing.yaml'), {}, os.tmpdir());
+  const config = parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, path.join(ROOT, 'billing/billing.yaml'), {}, os.tmpdir());
+  return { ...config, requiredCodeSets: opts.requiredCodeSets ?? { default: [], payers: {} } };
+}
+
+/**
+ * Loads the small ICD-10-CM order-file extract (test/fixtures/codesets/icd10cm_order_2026.txt: Z23, E11.9, …) as
+ * fiscal year `fiscalYear`'s release, as `rxbridge codes import icd10cm FILE --release <year>` does: for tests
+ * that run the engine with the shipped billing.yaml, which requires ICD-10-CM for every payer.
+ */
+export async function importIcd10cmExtract(db: Kysely<Database>, fiscalYear: number): Promise<void> {
+  const parser = icd10cmOrderParser();
+  const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/codesets/icd10cm_order_2026.txt'), 'utf8');
+  const entries = text.split('\n').flatMap((l, i) => parser.line(l.replace(/\r$/, ''), i + 1));
+  await importCodeRelease(db, {
+    kind: 'icd10cm', name: String(fiscalYear), ...fiscalYearValidity(fiscalYear), sourceFile: 'icd10cm_order_2026.txt', entries, sha256: () => '',
+  });
 }
 
 export async function insertMessage(db: Kysely<Database>, controlId: string): Promise<string> {
@@ -28,10 +50,10 @@ export async function insertMessage(db: Kysely<Database>, controlId: string): Pr
   return String(row.id);
 }
 
-export async function insertPatient(db: Kysely<Database>, ref: string): Promise<void> {
+export async function insertPatient(db: Kysely<Database>, ref: string, opts: { birthDate?: string; sex?: string } = {}): Promise<void> {
   await db.insertInto('patients').values({
     patient_ref: ref, as_of: '2025-12-01T00:00:00Z', family_name: 'TESTPATIENT', given_name: 'ALEX',
-    middle_name: null, birth_date: '1980-01-01', sex: 'F', address_line1: '1 ELM ST', address_line2: null, city: 'ANYTOWN',
+    middle_name: null, birth_date: opts.birthDate ?? '1980-01-01', sex: opts.sex ?? 'F', address_line1: '1 ELM ST', address_line2: null, city: 'ANYTOWN',
     state: 'NY', postal_code: '10001', phone: null, account_number: null, source_key: null, message_id: null,
   } as never).execute();
 }

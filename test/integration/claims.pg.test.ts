@@ -59,7 +59,7 @@ beforeAll(async () => {
   messageId = await insertMessage(store.db, 'C-1');
   await insertPatient(store.db, 'P100');
   await insertCoverage(store.db, 'P100', 'SYNCOM01', 'CI');
-  await insertPatient(store.db, 'P200');
+  await insertPatient(store.db, 'P200', { birthDate: '1950-03-01' }); // Medicare, 75: high-dose flu vaccine fits
   await insertCoverage(store.db, 'P200', 'SYNMCR01', 'MB');
   await insertPatient(store.db, 'P300'); // no coverage
   const add = async (name: string, c: Parameters<typeof insertCharge>[2]) => { charge[name] = await insertCharge(store.db, messageId, c); };

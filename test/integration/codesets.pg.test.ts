@@ -73,7 +73,7 @@ describe('rxbridge codes (built CLI)', () => {
   test('usage errors exit 2', () => {
     const r = rxbridge(['codes', 'import', 'loinc', fixture('cvx.txt')]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('unknown code set loinc (one of icd10cm, hcpcs, cpt, ndc, cvx)');
+    expect(r.err).toContain('unknown code set loinc (one of icd10cm, hcpcs, cpt, ndc, cvx, ncci, mue, mce)');
     expect(r.err).toContain('rxbridge codes import KIND FILE');
   });
 });

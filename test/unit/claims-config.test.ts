@@ -48,6 +48,23 @@ describe('billing configuration', () => {
     expect(Object.isFrozen(c.billingProvider.address)).toBe(true);
   });
 
+  it('reads which code sets each payer requires; without the key, ICD-10-CM for every payer', () => {
+    const c = loadBillingConfig(SHIPPED, {}, '/var/rxb');
+    expect(c.requiredCodeSets).toEqual({ default: ['icd10cm'], payers: { SYNMCR01: ['icd10cm', 'ncci', 'mue'] } });
+    const start = lineOf('requiredCodeSets:');
+    const without = text.split('\n').filter((_, i) => i + 1 < start || i + 1 > start + 3).join('\n');
+    expect(parseBillingConfigText(without, 'billing.yaml', {}, '/data').requiredCodeSets).toEqual({ default: ['icd10cm'], payers: {} });
+  });
+
+  it('refuses an unknown code set and a payer requiredCodeSets names that is not in payers, at their lines', () => {
+    expect(issues(edit('default: [icd10cm]', '  default: [icd10cm, icd9]'))).toEqual([
+      { line: lineOf('default: [icd10cm]'), col: 22, reason: 'default[1] must be a code set the scrubber can require: icd10cm, ncci, mue, mce' },
+    ]);
+    expect(issues(text.replace('SYNMCR01: [icd10cm, ncci, mue]', 'SYNXXX01: [mce]'))).toEqual([
+      { line: lineOf('SYNMCR01: [icd10cm'), col: 15, reason: 'requiredCodeSets names payer SYNXXX01, which is not in payers' },
+    ]);
+  });
+
   it('reads the environment (usage) and resolves outboxDir against the file folder', () => {
     const c = parseBillingConfigText(`${text}\noutboxDir: out/837\n`, '/etc/rxb/billing.yaml', { RXBRIDGE_X12_USAGE: 'P' }, '/data');
     expect(c.interchange.usage).toBe('P');

@@ -3,6 +3,11 @@
  * Medicare Part B: flu vaccine with G0008), a fake CodeSetLookup (a pure port), inline payer rules and a
  * context. All data is synthetic: NPIs pass the check digit but belong to no one; payer ids are made up.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { editParserFor } from '../../src/billing/codesets';
+import type { CodeEdit, EditKind } from '../../src/billing/codesets/edits';
+import { buildCodeEditLookup, type CodeEditLookup, type EditReleaseInfo } from '../../src/billing/codesets/edits-lookup';
 import { parsePayerRules, type PayerRules } from '../../src/billing/scrub/payer-rules';
 import { serviceKey, type BilledService } from '../../src/billing/scrub/billed-service';
 import type { ClaimHistory, ScrubContext } from '../../src/billing/scrub/types';
@@ -119,9 +124,15 @@ export const CLEAN_CODE_SETS: Record<Kind, Record<string, Entry>> = {
   ndc: { '12345678901': ok('NDC directory 2025-01-10') },
 };
 
-/** A fake CodeSetLookup over tables; `loaded` lists the kinds that are loaded (default: all). */
+const RELEASES: Record<Kind, string> = { icd10cm: 'ICD-10-CM 2025', hcpcs: 'HCPCS 2025 Q1', cpt: 'local CPT list', ndc: 'NDC directory 2025-01-10' };
+
+/**
+ * A fake CodeSetLookup over tables; `loaded` lists the kinds that are loaded (default: all); `covers` says which
+ * dates of service a loaded kind has a release for (default: every date).
+ */
 export function fakeCodeSets(
   extra: Partial<Record<Kind, Record<string, Entry>>> = {}, loaded: readonly Kind[] = ['icd10cm', 'hcpcs', 'cpt', 'ndc'],
+  covers: (kind: Kind, dos: string) => string | undefined = (kind) => RELEASES[kind],
 ): CodeSetLookup {
   const lookup = (kind: Kind) => (code: string, dos: string): CodeStatus | undefined => {
     const table = { ...CLEAN_CODE_SETS[kind], ...extra[kind] };
@@ -134,6 +145,7 @@ export function fakeCodeSets(
     cpt: lookup('cpt'),
     ndc: lookup('ndc'),
     has: (kind) => loaded.includes(kind),
+    release: (kind, dos) => (loaded.includes(kind) ? covers(kind, dos) : undefined),
   };
 }
 
@@ -168,6 +180,34 @@ export function fakeHistory(billed: ReadonlyArray<[string, string, string, Parti
   return { priorLines: (service) => keys.filter((k) => k === serviceKey(service)).length };
 }
 
+/** The edits of a payer-edit fixture file (test/fixtures/codesets), parsed with the importer's parser. */
+export function fixtureEdits(kind: EditKind, file: string): CodeEdit[] {
+  const parser = editParserFor(kind);
+  const text = fs.readFileSync(path.join(__dirname, '../fixtures/codesets', file), 'utf8');
+  const lines = text.split(/\r\n|\n/);
+  return [...lines.flatMap((l, i) => parser.line(l, i + 1)), ...parser.end()];
+}
+
+export const EDIT_FIXTURES: Record<EditKind, string> = {
+  ncci: 'ccipra-v321r0-f1.txt', mue: 'MCR_MUE_PractitionerServices_Eff_01-01-2026.csv', mce: 'mce_definitions_2026.txt',
+};
+
+/**
+ * A CodeEditLookup over the payer-edit fixtures; each kind in `loaded` is one release answering for
+ * `validity[kind]` (default: every date).
+ */
+export function fakeCodeEdits(
+  loaded: readonly EditKind[] = ['ncci', 'mue', 'mce'],
+  validity: Partial<Record<EditKind, { from: string | null; to: string | null }>> = {},
+): CodeEditLookup {
+  const releases: EditReleaseInfo[] = loaded.map((kind, i) => ({
+    id: i + 1, kind, name: `test-${kind}`, validFrom: validity[kind]?.from ?? null, validTo: validity[kind]?.to ?? null, loadedAt: new Date(0),
+  }));
+  return buildCodeEditLookup(releases, releases.flatMap((r) => fixtureEdits(r.kind, EDIT_FIXTURES[r.kind]).map((edit) => ({ releaseId: r.id, edit }))));
+}
+
 export function context(patch: Partial<ScrubContext> = {}): ScrubContext {
-  return { codeSets: fakeCodeSets(), payerRules: testPayerRules(), today: TODAY, history: fakeHistory([]), ...patch };
+  return {
+    codeSets: fakeCodeSets(), codeEdits: fakeCodeEdits(), payerRules: testPayerRules(), today: TODAY, history: fakeHistory([]), ...patch,
+  };
 }

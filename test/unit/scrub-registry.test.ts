@@ -47,7 +47,8 @@ describe('scrubClaim and isHeld', () => {
   });
 
   it('does not hold a claim with only warnings and info notes', () => {
-    const ctx = context({ codeSets: fakeCodeSets({}, []) });
+    // A pharmacy that requires no code set (billing.yaml requiredCodeSets.default: []) and has none loaded.
+    const ctx = context({ codeSets: fakeCodeSets({}, []), requiredCodeSets: { default: [], payers: {} } });
     const findings = scrubClaim(buildClaim({ lines: [...buildClaim().lines, line('99607', { diagnosisPointers: [2] })] }), ctx);
     expect(findings.map((f) => f.severity).sort()).toEqual(['info', 'info', 'info', 'warning']);
     expect(isHeld(findings)).toBe(false);

@@ -314,9 +314,15 @@ describe('icd10-billable', () => {
     expect(run(id, claim, context({ codeSets })))
       .toEqual([claimLevel(id, 'diagnosis E11.9 is not valid on 2025-01-15 (ICD-10-CM 2025)')]);
   });
-  it('gives one info note, not an error, when ICD-10-CM is not loaded', () => {
+  it('holds the claim when ICD-10-CM is required (the default) and not loaded', () => {
     const codeSets = fakeCodeSets({}, ['cpt', 'hcpcs', 'ndc']);
     expect(run(id, buildClaim(), context({ codeSets })))
+      .toEqual([claimLevel(id, 'no ICD-10-CM release covers DOS 2025-01-15: payer SYNCOM01 requires diagnoses checked against it (rxbridge codes import icd10cm)')]);
+  });
+  it('gives one info note, not an error, when the payer does not require ICD-10-CM and it is not loaded', () => {
+    const codeSets = fakeCodeSets({}, ['cpt', 'hcpcs', 'ndc']);
+    const requiredCodeSets = { default: ['icd10cm' as const], payers: { SYNCOM01: [] } };
+    expect(run(id, buildClaim(), context({ codeSets, requiredCodeSets })))
       .toEqual([claimLevel(id, 'the ICD-10-CM code set is not loaded: diagnoses were not checked against it', 'info')]);
   });
 });

@@ -8,6 +8,10 @@
  *   cpt      our own CPT list, YAML or CSV   ./cpt-local.ts
  */
 import { cptLocalCsvParser } from './cpt-local';
+import type { EditKind, EditParser } from './edits';
+import { mceListParser } from './mce';
+import { muePracticeParser } from './mue';
+import { ncciPtpParser } from './ncci';
 import { cvxParser } from './cvx';
 import { hcpcsParser, type HcpcsLayout } from './hcpcs';
 import { icd10cmOrderParser } from './icd10cm';
@@ -32,5 +36,22 @@ export function lineParserFor(kind: CodeKind, opts: { hcpcsLayout?: HcpcsLayout 
       return cvxParser();
     case 'cpt':
       return cptLocalCsvParser();
+  }
+}
+
+/**
+ * Payer edit tables (./edits.ts):
+ *   ncci  CMS NCCI PTP edits, practitioner (ccipra-…txt)      ./ncci.ts
+ *   mue   CMS MUE table, practitioner services (CSV)          ./mue.ts
+ *   mce   MCE age and sex diagnosis lists (text)              ./mce.ts
+ */
+export function editParserFor(kind: EditKind): EditParser {
+  switch (kind) {
+    case 'ncci':
+      return ncciPtpParser();
+    case 'mue':
+      return muePracticeParser();
+    case 'mce':
+      return mceListParser();
   }
 }

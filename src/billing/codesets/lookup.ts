@@ -9,7 +9,9 @@
  *                            off the market on the date is valid, not billable);
  *   the code is not there  → { valid: false, billable: false, release } when another loaded release knows it
  *                            (e.g. deleted in FY2026, billed with a FY2026 date), undefined when no loaded release
- *                            has it at all; no release covers the date → { valid: false } without a release.
+ *                            has it at all.
+ * No release covers the date → { valid: false } without a release, whatever the code: release(kind, date) says
+ * which release answers (undefined: none), so a rule can tell "no release for this date" from "no such code".
  * Codes are compared normalized (normalizeCode): ICD-10-CM with its dot, upper case, NDC as 11 digits, CVX with
  * at least two digits.
  *
@@ -22,11 +24,11 @@ import type { CodeSetLookup, CodeStatus } from '../model';
 import { normalizeCvx } from './cvx';
 import { dottedIcd10cm } from './icd10cm';
 import { MAPPING_FUNCTIONS } from '../../mappings/functions';
-import { CODE_KIND_LABELS, covers, type CodeKind } from './types';
+import { CODE_KIND_LABELS, covers, type CodeKind, type ReleaseKind } from './types';
 
 export interface ReleaseInfo {
   id: number;
-  kind: CodeKind;
+  kind: ReleaseKind;
   name: string;
   validFrom: string | null;
   validTo: string | null;
@@ -114,10 +116,10 @@ class KindLookup {
     if (this.codes !== 'all' && !this.codes.has(key)) {
       throw new Error(`code-set lookup: ${this.kind} code ${key} was not preloaded (add it to loadCodeSetLookup's request)`);
     }
-    const entries = this.byCode.get(key);
-    if (!entries) return undefined;
     const release = this.releaseFor(dateOfService);
     if (!release) return { valid: false, billable: false };
+    const entries = this.byCode.get(key);
+    if (!entries) return undefined;
     const label = `${CODE_KIND_LABELS[this.kind]} ${release.name}`;
     let found = false;
     let billable = false;
@@ -129,7 +131,8 @@ class KindLookup {
     return found ? { valid: true, billable, release: label } : { valid: false, billable: false, release: label };
   }
 
-  private releaseFor(date: string): ReleaseInfo | undefined {
+  /** The release answering for the date, undefined when none covers it. */
+  releaseFor(date: string): ReleaseInfo | undefined {
     let r = this.releaseByDate.get(date);
     if (r === undefined) {
       r = this.releases.find((x) => covers(x.validFrom, x.validTo, date)) ?? null;
@@ -164,5 +167,11 @@ export function buildCodeSetLookup(data: LookupData): CodeSets {
     ndc: (code, dos) => status('ndc', code, dos),
     cvx: (code, dos) => status('cvx', code, dos),
     has: (kind) => present.has(kind),
+    release(kind, dateOfService) {
+      const lookup = kinds.get(kind);
+      if (!lookup) throw new Error(`code-set lookup: ${kind} was not preloaded`);
+      const r = lookup.releaseFor(dateOfService);
+      return r ? `${CODE_KIND_LABELS[kind]} ${r.name}` : undefined;
+    },
   };
 }

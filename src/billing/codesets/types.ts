@@ -6,6 +6,7 @@
  * naming the 1-based line; its text quotes the offending value (code-set files hold no patient data).
  */
 import { hl7Date } from '../../mappings/dates';
+import type { EditKind } from './edits';
 
 export const CODE_KINDS = ['icd10cm', 'hcpcs', 'cpt', 'ndc', 'cvx'] as const;
 export type CodeKind = (typeof CODE_KINDS)[number];
@@ -18,6 +19,9 @@ export const CODE_KIND_LABELS: Readonly<Record<CodeKind, string>> = Object.freez
   ndc: 'NDC',
   cvx: 'CVX',
 });
+
+/** Code sets (code_entries) and payer edit tables (code_edits, ./edits.ts) are both loaded as releases. */
+export type ReleaseKind = CodeKind | EditKind;
 
 export function isCodeKind(value: string): value is CodeKind {
   return (CODE_KINDS as readonly string[]).includes(value);

@@ -84,3 +84,10 @@ export function addYears(date: string, years: number): string {
   }
   return add(date);
 }
+
+/** Whole years of age on `date` (both YYYY-MM-DD); undefined when either is not a date or `date` is before birth. */
+export function ageOn(birthDate: string, date: string): number | undefined {
+  if (!isIsoDate(birthDate) || !isIsoDate(date) || date < birthDate) return undefined;
+  const years = Number(date.slice(0, 4)) - Number(birthDate.slice(0, 4));
+  return date.slice(5) >= birthDate.slice(5) ? years : years - 1;
+}

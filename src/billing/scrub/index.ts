@@ -50,6 +50,11 @@ import { rule as ndcFormat } from './rules/ndc-format';
 import { rule as ndcKnown } from './rules/ndc-known';
 import { rule as duplicateLine } from './rules/duplicate-line';
 import { rule as duplicateService } from './rules/duplicate-service';
+import { rule as ncciPtp } from './rules/ncci-ptp';
+import { rule as mueUnits } from './rules/mue-units';
+import { rule as mceAge } from './rules/mce-age';
+import { rule as mceSex } from './rules/mce-sex';
+import { rule as productAge } from './rules/product-age';
 
 export type { ClaimHistory, ScrubContext, ScrubRule } from './types';
 export { NO_PAYER_RULES, parsePayerRules, type PayerPolicy, type PayerRules } from './payer-rules';
@@ -77,6 +82,8 @@ export const SCRUB_RULES: readonly ScrubRule[] = Object.freeze([
   diagnosisDuplicate,
   icd10Format,
   icd10Billable,
+  mceAge,
+  mceSex,
   diagnosisPointers,
   serviceDate,
   timelyFiling,
@@ -89,11 +96,14 @@ export const SCRUB_RULES: readonly ScrubRule[] = Object.freeze([
   orderingProviderRequired,
   unitsPositive,
   unitsMax,
+  mueUnits,
+  ncciPtp,
   addOnPairing,
   initialCodeOnce,
   vaccineAdminProduct,
   medicareVaccineAdmin,
   medicarePartDVaccine,
+  productAge,
   ndcFormat,
   ndcKnown,
   duplicateLine,

@@ -86,6 +86,17 @@ export const VACCINE_PRODUCTS: Readonly<Record<string, VaccineGroup>> = {
   ]),
 };
 
+/**
+ * Vaccine products licensed for part of the age range only: the ages (whole years on the date of service) in the
+ * FDA prescribing information of the product the code describes. Not payer-specific, so ours rather than a
+ * payer rule; not in the MCE lists either (those are diagnoses). SAMPLE: extend as the pharmacy bills more.
+ */
+export const PRODUCT_AGES: Readonly<Record<string, { from?: number; to?: number; product: string }>> = {
+  '90662': { from: 65, product: 'high-dose influenza vaccine' },
+  '90685': { to: 2, product: 'influenza vaccine, 0.25 mL dose for 6 through 35 months' },
+  '90687': { to: 2, product: 'influenza vaccine, 0.25 mL dose for 6 through 35 months' },
+};
+
 function groupOf(group: VaccineGroup, codes: readonly string[]): Record<string, VaccineGroup> {
   return Object.fromEntries(codes.map((c) => [c, group]));
 }

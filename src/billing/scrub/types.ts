@@ -5,8 +5,10 @@
  * names patient data (names, dates of birth, member ids, addresses of people).
  */
 import type { Claim, CodeSetLookup, ScrubFinding, Severity } from '../model';
+import type { CodeEditLookup } from '../codesets/edits-lookup';
 import type { BilledService } from './billed-service';
 import type { PayerRules } from './payer-rules';
+import type { RequiredCodeSets } from './required';
 
 /** Read access to what was already billed, for duplicate detection. A pure port: the caller preloads it. */
 export interface ClaimHistory {
@@ -25,6 +27,10 @@ export interface ScrubContext {
   today: string;
   /** Without it, the duplicate-service rule does not run. */
   history?: ClaimHistory;
+  /** The NCCI PTP, MUE and MCE tables (src/billing/codesets/edits-lookup.ts); without it, none is loaded. */
+  codeEdits?: CodeEditLookup;
+  /** Which sets each payer requires (billing.yaml `requiredCodeSets`); without it, ICD-10-CM for every payer. */
+  requiredCodeSets?: RequiredCodeSets;
 }
 
 export interface ScrubRule {
