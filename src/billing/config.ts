@@ -15,6 +15,7 @@ import { deepFreeze, labelOf, parseConfig, readConfig, type ParsedConfig } from 
 import { SERVICE_KINDS, type ServiceKind } from '../mappings/records';
 import type { Address, BillingProvider, Interchange, Payer, ProviderRef } from './model';
 import { isValidNpi } from './npi';
+import { VFC_PRODUCT_LINES, type VfcProductLine } from './claims/vfc';
 
 export const CLAIM_ROUTES = ['837P', 'ncpdp'] as const;
 export type ClaimRoute = (typeof CLAIM_ROUTES)[number];
@@ -88,6 +89,8 @@ const payerSchema = z.strictObject({
   route: routeSchema.default('837P'),
   routeByService: z.partialRecord(z.enum(SERVICE_KINDS, { error: msg(`must be a service kind: ${SERVICE_KINDS.join(', ')}`) }), routeSchema)
     .default({}),
+  /** State-supplied (VFC) vaccine products: no line (none) or the product CPT with SL at 0.00 (sl-zero). */
+  vfcProductLine: z.enum(VFC_PRODUCT_LINES, { error: msg(`must be ${VFC_PRODUCT_LINES.join(' or ')}`) }).default('none'),
 });
 
 /** A person (or organisation) the claims name by NPI: the 837P needs a name for every rendering/ordering provider. */
@@ -118,6 +121,8 @@ export interface PayerConfig extends Payer {
   filingIndicator: string;
   route: ClaimRoute;
   routeByService: Partial<Record<ServiceKind, ClaimRoute>>;
+  /** What a claim carries for a state-supplied (VFC) vaccine product (src/billing/claims/vfc.ts). */
+  vfcProductLine: VfcProductLine;
 }
 
 /** What claim building, batching and the 837P writer read. Frozen. */
@@ -145,6 +150,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
   for (const [id, p] of Object.entries(f.payers)) {
     payers.set(id, {
       id, name: p.name, filingIndicator: p.filingIndicator, route: p.route, routeByService: { ...p.routeByService },
+      vfcProductLine: p.vfcProductLine,
     });
   }
   return deepFreeze<BillingConfig>({

@@ -6,9 +6,11 @@
  * - Only `active` charges are claimed; a reversed charge or a reversal line never is.
  * - A charge bills the coverage in force on its date of service (open-ended dates count; lowest priority number,
  *   then the newest as_of), resolved now, so a coverage that arrived after the charge is used.
- * - Held, not claimed: no coverage on the date of service; a coverage without a payer id; a payer not in
+ * - Held, not claimed: a charge the mapping wrote held (its reason is the mapping's: e.g. no product code for a
+ *   CVX on that date); no coverage on the date of service; a coverage without a payer id; a payer not in
  *   billing.yaml; a code system an 837P line cannot carry (only CPT and HCPCS). Excluded: lines the payer routes
- *   to NCPDP. Both lists name each charge, so nothing is dropped silently; they are claimed on a later build once
+ *   to NCPDP, and state-supplied (VFC) vaccine products for a payer that takes no product line for them.
+ * - State-supplied (VFC) vaccine products for a payer with `vfcProductLine: sl-zero` bill with SL at 0.00 (./vfc.ts). Both lists name each charge, so nothing is dropped silently; they are claimed on a later build once
  *   the cause is fixed (new coverage, payer added).
  * - Grouping: patient + payer + date of service + billing provider. A group becomes one claim of at most 50 lines
  *   and 12 diagnoses; a line that would break either limit starts the next claim. Lines keep charge-id order.
@@ -23,6 +25,7 @@ import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Sub
 import { isValidNpi } from '../npi';
 import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
 import { sumAmounts } from './money';
+import { isStateSupplied, isStateSuppliedProduct, productLineTerms } from './vfc';
 
 export const MAX_LINES_PER_CLAIM = 50;
 export const MAX_DIAGNOSES_PER_CLAIM = 12;
@@ -41,14 +44,20 @@ export interface ClaimDraft {
   correctsClaimId?: string;
 }
 
-export type UnclaimedReason = 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route';
+export type UnclaimedReason =
+  | 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route' | 'charge-held' | 'vfc-stock';
+
+/** Reasons a charge is left unclaimed by design (listed as excluded); every other reason holds it until fixed. */
+export const EXCLUDED_REASONS: ReadonlySet<UnclaimedReason> = new Set(['ncpdp-route', 'vfc-stock']);
 
 export interface UnclaimedCharge {
   chargeId: string;
   reason: UnclaimedReason;
-  /** Plain words for the billing clerk; no patient data. */
+  /** Plain words for the billing clerk; no patient data (a held charge's reason is the mapping's). */
   message: string;
   payerId?: string;
+  /** The message the charge came from (a held charge is released by replaying it). */
+  messageId?: string;
 }
 
 export interface BuildInput {
@@ -76,10 +85,14 @@ export function buildClaims(input: BuildInput): BuildResult {
   const groups = new Map<string, { coverage: CoverageInput; payer: PayerConfig; charges: ChargeInput[] }>();
 
   for (const charge of [...input.charges].sort(byChargeId)) {
+    if (charge.status === 'held') {
+      held.push(heldCharge(charge));
+      continue;
+    }
     if (charge.status !== 'active') continue;
     const routed = routeCharge(charge, coverages.get(charge.patientRef) ?? [], input.config);
     if ('reason' in routed) {
-      (routed.reason === 'ncpdp-route' ? excluded : held).push(routed);
+      (EXCLUDED_REASONS.has(routed.reason) ? excluded : held).push(routed);
       continue;
     }
     const key = [charge.patientRef, routed.payer.id, charge.serviceDate, input.config.billingProvider.npi].join('\u0000');
@@ -115,10 +128,21 @@ export function routeCharge(
   if (routeFor(payer, charge.serviceKind) === 'ncpdp') {
     return not('ncpdp-route', `payer ${payer.id} takes ${charge.serviceKind} lines through NCPDP (not built)`, payer.id);
   }
+  if (isStateSuppliedProduct(charge) && payer.vfcProductLine === 'none') {
+    return not('vfc-stock', `state-supplied vaccine (VFC ${charge.vfcEligibility}): payer ${payer.id} takes no product line (vfcProductLine none)`, payer.id);
+  }
   if (!BILLABLE_SYSTEMS[charge.codeSystem.toUpperCase()]) {
     return not('code-not-billable', `code system ${charge.codeSystem} cannot be billed on an 837P line (CPT or HCPCS only)`, payer.id);
   }
   return { coverage, payer };
+}
+
+/** A charge the mapping wrote held (its reason is the mapping's): listed until a replay of its message releases it. */
+function heldCharge(charge: ChargeInput): UnclaimedCharge {
+  return {
+    chargeId: charge.id, reason: 'charge-held', message: charge.holdReason || 'held by the mapping',
+    ...(charge.messageId ? { messageId: charge.messageId } : {}),
+  };
 }
 
 /**
@@ -180,9 +204,8 @@ export function assembleClaim(
     chargeId: c.id,
     code: c.code.toUpperCase(),
     codeSystem: BILLABLE_SYSTEMS[c.codeSystem.toUpperCase()] ?? 'CPT',
-    modifiers: [...c.modifiers],
+    ...productLineTerms(c, payer.vfcProductLine),
     units: plainUnits(c.units),
-    chargeAmount: c.chargeAmount,
     serviceDate: c.serviceDate,
     diagnosisPointers: pointed.pointers[i]!,
     placeOfService: c.placeOfService && c.placeOfService !== placeOfService ? c.placeOfService : undefined,
@@ -193,6 +216,7 @@ export function assembleClaim(
     renderingProvider: c.renderingNpi !== claimRendering?.npi ? copyRef(named(c.renderingNpi)) : undefined,
     orderingProvider: copyRef(c.orderingNpi ? config.providers.get(c.orderingNpi) : undefined),
     serviceKind: c.serviceKind as ServiceKind,
+    stateSupplied: isStateSupplied(c) || undefined,
   }));
 
   const relationship = relationshipOf(coverage);
