@@ -354,7 +354,7 @@ async function insertCharge(trx: Transaction<Database>, messageId: string, chann
     }
     reversalOf = target.source_key;
     if (c.chargeAmount === null) c = { ...c, chargeAmount: negate(String(target.charge_amount)) };
-    await trx.updateTable('charges').set({ status: 'reversed' }).where('source_key', '=', reversalOf).execute();
+    await trx.updateTable('charges').set({ status: 'reversed', hold_reason: null }).where('source_key', '=', reversalOf).execute();
   }
   const rows = await trx.insertInto('charges')
     .values({

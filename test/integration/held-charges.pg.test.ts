@@ -172,3 +172,39 @@ it('a VFC dose for the Medicaid payer bills the admin and the product with SL at
   ]);
   expect(claim.json.findings.filter((f: any) => f.severity === 'error')).toEqual([]);
 });
+
+it('a message with a deletion is written line by line: the deletion reverses a held product, a new held line is released by replay', async () => {
+  const mixed = [
+    'MSH|^~\\&|RXSYS|PHARM01|IIS|STATE|20280901090000||VXU^V04^VXU_V04|HC-VXU-MIX|P|2.5.1',
+    'PID|1||HC100^^^PHARM01^MR||TESTPATIENT^HELD||20150101|F',
+    'ORC|RE||DOSE-HC-1^PHARM01',
+    'RXA|0|1|20261001103000||999^Unknown vaccine^CVX|0.5|mL||00^New administration^NIP001|||||||||||CP|D',
+    'ORC|RE||DOSE-HC-4^PHARM01',
+    'RXA|0|1|20280901103000||168^Influenza vaccine^CVX|0.5|mL||00^New administration^NIP001|||||||||||CP|A',
+    'RXR|C28161^Intramuscular^NCIT',
+  ].join('\r');
+  expect(await h.send(mixed)).toMatch(/\rMSA\|AA\|/);
+  const id = await messageId('HC-VXU-MIX', 'processed');
+  const statusOf = async (txn: string) => (await h.engine.store.db.selectFrom('charges').select(['status', 'code', 'hold_reason'])
+    .where('transaction_id', '=', txn).where('status', '!=', 'reversal').executeTakeFirst());
+  expect(await statusOf('DOSE-HC-1-admin')).toMatchObject({ status: 'reversed' });
+  expect(await statusOf('DOSE-HC-1-product')).toMatchObject({ status: 'reversed', hold_reason: null });
+  expect(await statusOf('DOSE-HC-4-admin')).toMatchObject({ status: 'active', code: '90471' });
+  expect(await statusOf('DOSE-HC-4-product')).toMatchObject({ status: 'held', hold_reason: 'no product code for CVX 168 on 2028-09-01' });
+  const written = (await chargesOf(id)).length;
+
+  const unclaimed = await h.api('GET', '/api/claims/unclaimed');
+  expect(unclaimed.json.held.filter((c: any) => c.reason === 'charge-held').map((c: any) => c.message)).toEqual([
+    'no product code for CVX 168 on 2028-09-01',
+  ]);
+
+  const content = String((await h.api('GET', '/api/mappings/vxu-v04')).json.content);
+  const lastRow = '      - { code: "90653", from: 2027-08-01, to: 2028-07-31 }\n';
+  expect(content).toContain(lastRow);
+  const saved = await h.api('PUT', '/api/mappings/vxu-v04', { content: content.replace(lastRow, `${lastRow}      - { code: "90653", from: 2028-08-01, to: 2029-07-31 }\n`) });
+  expect(saved.status).toBe(200);
+  expect((await h.api('POST', `/api/messages/${id}/replay`)).status).toBe(202);
+  await waitFor(async () => (await statusOf('DOSE-HC-4-product'))?.status === 'active', 20_000, 'the held line to be released');
+  expect(await statusOf('DOSE-HC-4-product')).toMatchObject({ status: 'active', code: '90653', hold_reason: null });
+  expect((await chargesOf(id)).length).toBe(written); // the reversals and the admin line were not written again
+});
