@@ -9,9 +9,10 @@
  * - Held, not claimed: a charge the mapping wrote held (its reason is the mapping's: e.g. no product code for a
  *   CVX on that date); no coverage on the date of service; a coverage without a payer id; a payer not in
  *   billing.yaml; a code system an 837P line cannot carry (only CPT and HCPCS). Excluded: lines the payer routes
- *   to NCPDP, and state-supplied (VFC) vaccine products for a payer that takes no product line for them.
- * - State-supplied (VFC) vaccine products for a payer with `vfcProductLine: sl-zero` bill with SL at 0.00 (./vfc.ts). Both lists name each charge, so nothing is dropped silently; they are claimed on a later build once
- *   the cause is fixed (new coverage, payer added).
+ *   to NCPDP, and state-supplied (VFC) vaccine products for a payer that takes no product line for them. Both
+ *   lists name each charge, so nothing is dropped silently; they are claimed on a later build once the cause is
+ *   fixed (new coverage, payer added; a held charge once a replay of its message replaces it).
+ * - State-supplied (VFC) vaccine products for a payer with `vfcProductLine: sl-zero` bill with SL at 0.00 (./vfc.ts).
  * - Grouping: patient + payer + date of service + billing provider. A group becomes one claim of at most 50 lines
  *   and 12 diagnoses; a line that would break either limit starts the next claim. Lines keep charge-id order.
  * - Diagnoses: each line's first four distinct codes, collected in order of first use (principal first);
