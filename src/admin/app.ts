@@ -84,7 +84,7 @@ const messageQuery = z.strictObject({
 type MessageQuery = z.infer<typeof messageQuery>;
 
 const chargeQuery = z.strictObject({
-  status: z.enum(['active', 'reversed', 'reversal']).optional(),
+  status: z.enum(['active', 'reversed', 'reversal', 'held']).optional(),
   patient: z.string().max(200).optional(),
   channel: z.string().max(100).optional(),
   before: id.optional(),

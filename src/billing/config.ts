@@ -23,6 +23,7 @@ import type { Address, BillingProvider, Interchange, Payer, ProviderRef } from '
 import { isValidNpi } from './npi';
 import { CPT_FORM, HCPCS_FORM } from './scrub/formats';
 import { REQUIRABLE_CODE_SETS, type RequiredCodeSets } from './scrub/required';
+import { VFC_PRODUCT_LINES, type VfcProductLine } from './claims/vfc';
 
 export const CLAIM_ROUTES = ['837P', 'ncpdp'] as const;
 export type ClaimRoute = (typeof CLAIM_ROUTES)[number];
@@ -106,6 +107,8 @@ const payerSchema = z.strictObject({
   routeByCode: z.record(z.string(), routeSchema).default({}),
   /** Route per named code list (top-level codeLists): wins over routeByService. */
   routeByCodeList: z.record(listName, routeSchema).default({}),
+  /** State-supplied (VFC) vaccine products: no line (none) or the product CPT with SL at 0.00 (sl-zero). */
+  vfcProductLine: z.enum(VFC_PRODUCT_LINES, { error: msg(`must be ${VFC_PRODUCT_LINES.join(' or ')}`) }).default('none'),
 });
 
 /** A person (or organisation) the claims name by NPI: the 837P needs a name for every rendering/ordering provider. */
@@ -190,6 +193,8 @@ export interface PayerConfig extends Payer {
   routeByService: Partial<Record<ServiceKind, ClaimRoute>>;
   /** routeByCode and routeByCodeList resolved per code (routeByCode wins). */
   codeRoutes: Readonly<Record<string, CodeRoute>>;
+  /** What a claim carries for a state-supplied (VFC) vaccine product (src/billing/claims/vfc.ts). */
+  vfcProductLine: VfcProductLine;
 }
 
 /** What decided a line's route, most specific first. */
@@ -256,6 +261,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
     payers.set(id, {
       id, name: p.name, filingIndicator: p.filingIndicator, route: p.route, routeByService: { ...p.routeByService },
       codeRoutes: codeRoutesOf(p, f.codeLists),
+      vfcProductLine: p.vfcProductLine,
     });
   }
   return deepFreeze<BillingConfig>({

@@ -99,6 +99,8 @@ export interface ClaimLine {
   renderingProvider?: ProviderRef;
   orderingProvider?: ProviderRef;
   serviceKind: string;
+  /** The dose came from free state stock (VFC eligibility V02–V05): its administration may stand without a product line. */
+  stateSupplied?: boolean;
 }
 
 /** CLM05-3: 1 original, 7 replacement, 8 void. 7 and 8 need the payer's claim number (REF*F8). */

@@ -68,7 +68,7 @@ export function showValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** A charge in a few words: "reversal CPT 99605 ×1.000 75.00 on 2025-03-01 (TX-0001)". */
+/** A charge in a few words: "reversal CPT 99605 ×1.000 75.00 on 2025-03-01 (TX-0001)", and a held one's reason. */
 export function describeCharge(r: MappedRecord): string {
   const parts = [
     r.kind === 'reversal' ? 'reversal' : undefined,
@@ -77,6 +77,7 @@ export function describeCharge(r: MappedRecord): string {
     typeof r.chargeAmount === 'string' ? r.chargeAmount : undefined,
     typeof r.serviceDate === 'string' ? `on ${r.serviceDate}` : undefined,
     typeof r.transactionId === 'string' && r.transactionId ? `(${r.transactionId})` : undefined,
+    typeof r.holdReason === 'string' ? `held: ${r.holdReason}` : undefined,
   ];
   return parts.filter(Boolean).join(' ') || 'a charge';
 }

@@ -17,6 +17,7 @@ interface ValueSpec {
   default?: string | undefined;
   when?: ConditionInput[] | undefined;
   lookup?: string | undefined;
+  at?: string | undefined;
 }
 
 export interface Problem {
@@ -32,12 +33,53 @@ interface RuleShape {
   when?: ConditionInput[];
   vars: Record<string, ValueSpec[]>;
   reversal?: { when: ConditionInput[]; of: ValueSpec[] };
+  hold?: Array<{ when: ConditionInput[]; reason: string }>;
   fields: Record<string, ValueSpec[]>;
 }
 
+type Row = Record<string, string>;
+type TableShape = Record<string, string | Row | Row[]>;
+
 interface FileShape {
-  tables: Record<string, Record<string, string | Record<string, string>>>;
+  tables: Record<string, TableShape>;
   records: RuleShape[];
+}
+
+/** The columns that date a table row: the lookup's `at` date picks the row with from ≤ at ≤ to. */
+export const DATE_COLUMNS = ['from', 'to'] as const;
+const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** Every object row of a table (a dated key holds several). */
+function objectRows(rows: TableShape): Row[] {
+  return Object.values(rows).flatMap((row) => (Array.isArray(row) ? row : typeof row === 'object' ? [row] : []));
+}
+
+function isDated(rows: TableShape): boolean {
+  return objectRows(rows).some((row) => DATE_COLUMNS.some((c) => c in row));
+}
+
+/** Dated rows: valid dates, from ≤ to, a list's rows all dated and not overlapping. */
+function checkTable(name: string, rows: TableShape): Problem[] {
+  const problems: Problem[] = [];
+  for (const [key, value] of Object.entries(rows)) {
+    const list = Array.isArray(value) ? value : typeof value === 'object' ? [value] : [];
+    list.forEach((row, i) => {
+      const at = Array.isArray(value) ? ['tables', name, key, i] : ['tables', name, key];
+      for (const c of DATE_COLUMNS) {
+        if (c in row && !ISO_DATE.test(row[c]!)) problems.push({ path: [...at, c], message: `${c} must be a date written YYYY-MM-DD` });
+      }
+      if (Array.isArray(value) && !('from' in row)) problems.push({ path: at, message: 'a row of a list of dated rows needs from (YYYY-MM-DD)' });
+      if (row.from && row.to && row.to < row.from) problems.push({ path: [...at, 'to'], message: `to (${row.to}) is before from (${row.from})` });
+    });
+    const dated = [...list].filter((r) => r.from).sort((a, b) => (a.from! < b.from! ? -1 : 1));
+    for (let i = 1; i < dated.length; i++) {
+      const prev = dated[i - 1]!;
+      if (prev.to === undefined || prev.to >= dated[i]!.from!) {
+        problems.push({ path: ['tables', name, key], message: `rows of ${key} overlap: ${prev.from} to ${prev.to ?? 'open end'} and from ${dated[i]!.from}` });
+      }
+    }
+  }
+  return problems;
 }
 
 export function compileConditionInput(c: ConditionInput): Condition {
@@ -51,6 +93,7 @@ function readsOf(spec: ValueSpec): { vars: string[]; stars: boolean } {
     spec.from !== undefined ? parseSource(spec.from) : undefined,
     spec.template !== undefined ? parseTemplate(spec.template) : undefined,
     spec.default !== undefined && spec.default.trim().startsWith('$') ? parseSource(spec.default) : undefined,
+    spec.at !== undefined ? parseSource(spec.at) : undefined,
     ...(spec.when ?? []).map(compileConditionInput),
   ].filter((x) => x !== undefined);
   return {
@@ -61,6 +104,7 @@ function readsOf(spec: ValueSpec): { vars: string[]; stars: boolean } {
 
 export function checkMappingFile(file: FileShape): Problem[] {
   const problems: Problem[] = [];
+  for (const [name, rows] of Object.entries(file.tables)) problems.push(...checkTable(name, rows));
   const seen = new Set<string>();
   file.records.forEach((rule, r) => {
     const at = (...p: Array<string | number>) => ['records', r, ...p];
@@ -80,10 +124,12 @@ export function checkMappingFile(file: FileShape): Problem[] {
           const [table, column] = spec.lookup.split('.') as [string, string | undefined];
           const rows = file.tables[table];
           if (!rows) problems.push({ path: [...where, 'lookup'], message: `no table named ${table} in this mapping` });
-          else if (column && !Object.values(rows).some((row) => typeof row === 'object' && column in row)) {
+          else if (column && !objectRows(rows).some((row) => column in row)) {
             problems.push({ path: [...where, 'lookup'], message: `table ${table} has no column ${column}` });
           } else if (!column && Object.values(rows).some((row) => typeof row === 'object')) {
             problems.push({ path: [...where, 'lookup'], message: `table ${table} has columns: name one, as ${table}.column` });
+          } else if (isDated(rows) && spec.at === undefined) {
+            problems.push({ path: [...where, 'lookup'], message: `table ${table} has dated rows (from/to): give at (the date that picks the row, e.g. $serviceDate)` });
           }
         }
       });
@@ -116,6 +162,13 @@ export function checkMappingFile(file: FileShape): Problem[] {
     }
     if (rule.output === 'charge' && !('amount' in rule.fields) && !('unitAmount' in rule.fields)) {
       problems.push({ path: at('fields'), message: 'charge records need amount or unitAmount' });
+    }
+    if (rule.hold) {
+      if (rule.output !== 'charge') problems.push({ path: at('hold'), message: 'only charge records can be held' });
+      const reads = rule.hold.flatMap((h) => [...h.when.map(compileConditionInput), parseTemplate(h.reason)]);
+      for (const v of reads.flatMap((r) => variablesOf(r as never))) {
+        if (!known.has(v)) problems.push({ path: at('hold'), message: `$${v} is not defined in vars` });
+      }
     }
     if (rule.reversal) {
       if (rule.output !== 'charge') problems.push({ path: at('reversal'), message: 'only charge records can be reversals' });

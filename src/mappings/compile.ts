@@ -2,7 +2,7 @@
  * Mapping file → frozen plan: every path, condition and template parsed once and every table indexed, so
  * evaluation does no parsing. Pure. The file has passed the schema and checkMappingFile, so references hold.
  */
-import { compileConditionInput } from './check';
+import { compileConditionInput, DATE_COLUMNS } from './check';
 import { parseSource, parseTemplate, type Condition, type Source, type Template } from './expressions';
 import { OUTPUT_FIELDS, type FieldSpec, type OutputKind } from './outputs';
 import type { MappingFile, ValueSpec } from './schema';
@@ -17,6 +17,8 @@ export interface CompiledValue {
   when: readonly Condition[];
   fns: readonly string[];
   lookup: { table: string; column: string | undefined } | undefined;
+  /** The date that picks a dated row (schema `at`). */
+  at: Source | undefined;
   unknown: 'keep' | 'empty' | 'error';
   fallback: { kind: 'literal'; value: string } | { kind: 'source'; source: Source } | undefined;
   required: boolean;
@@ -31,15 +33,20 @@ export interface CompiledRule {
   when: readonly Condition[];
   vars: ReadonlyArray<readonly [string, readonly CompiledValue[]]>;
   reversal: { when: readonly Condition[]; of: readonly CompiledValue[]; missing: 'error' | 'ignore' } | undefined;
+  /** Charges only: write the record held, with the reason, when these hold (never for a reversal). */
+  hold: ReadonlyArray<{ when: readonly Condition[]; reason: Template }>;
   fields: ReadonlyArray<{ name: string; spec: FieldSpec; values: readonly CompiledValue[] }>;
 }
 
 export type TableRow = string | Readonly<Record<string, string>>;
 
+/** What a key holds: one row, or rows dated with from/to of which the lookup date picks one. */
+type TableEntry = TableRow | ReadonlyArray<Readonly<Record<string, string>>>;
+
 /** Exact keys first, then wildcard keys (`*` matches any text) in file order. */
 export interface LookupTable {
-  exact: ReadonlyMap<string, TableRow>;
-  patterns: ReadonlyArray<readonly [RegExp, TableRow]>;
+  exact: ReadonlyMap<string, TableEntry>;
+  patterns: ReadonlyArray<readonly [RegExp, TableEntry]>;
 }
 
 export interface MappingPlan {
@@ -64,6 +71,7 @@ function compileValue(spec: ValueSpec): CompiledValue {
     when: (spec.when ?? []).map(compileConditionInput),
     fns: spec.fn ?? [],
     lookup: table ? { table, column } : undefined,
+    at: spec.at !== undefined ? parseSource(spec.at) : undefined,
     unknown: spec.unknown,
     fallback,
     required: spec.required,
@@ -74,9 +82,9 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function compileTable(rows: Record<string, TableRow>): LookupTable {
-  const exact = new Map<string, TableRow>();
-  const patterns: Array<readonly [RegExp, TableRow]> = [];
+function compileTable(rows: Record<string, TableEntry>): LookupTable {
+  const exact = new Map<string, TableEntry>();
+  const patterns: Array<readonly [RegExp, TableEntry]> = [];
   for (const [key, row] of Object.entries(rows)) {
     if (key.includes('*')) patterns.push([new RegExp(`^${key.split('*').map(escapeRegExp).join('.*')}$`, 's'), row]);
     else exact.set(key, row);
@@ -95,6 +103,7 @@ export function compileMapping(file: MappingFile, fileName: string): MappingPlan
     reversal: rule.reversal
       ? { when: rule.reversal.when.map(compileConditionInput), of: rule.reversal.of.map(compileValue), missing: rule.reversal.missing }
       : undefined,
+    hold: (rule.hold ?? []).map((h) => ({ when: h.when.map(compileConditionInput), reason: parseTemplate(h.reason) })),
     fields: Object.entries(rule.fields).map(([name, specs]) => ({
       name,
       spec: OUTPUT_FIELDS[rule.output][name] as FieldSpec,
@@ -110,10 +119,27 @@ export function compileMapping(file: MappingFile, fileName: string): MappingPlan
   });
 }
 
-/** The row for a key: exact match, else the first wildcard key that matches; undefined when none does. */
-export function lookupRow(table: LookupTable, key: string): TableRow | undefined {
+/**
+ * The row for a key: exact match, else the first wildcard key that matches; undefined when none does. A dated row
+ * (from/to columns, inclusive, no `to` = open-ended) counts only when `date` (YYYY-MM-DD) falls in its range; a key
+ * with a list of dated rows gives the one in force on `date`.
+ */
+export function lookupRow(table: LookupTable, key: string, date?: string): TableRow | undefined {
+  const pick = (entry: TableEntry): TableRow | undefined => {
+    const rows = Array.isArray(entry) ? entry : [entry as TableRow];
+    return rows.find((row) => typeof row === 'string' || inForce(row, date));
+  };
   const hit = table.exact.get(key);
-  if (hit !== undefined) return hit;
-  for (const [pattern, row] of table.patterns) if (pattern.test(key)) return row;
+  if (hit !== undefined) return pick(hit);
+  for (const [pattern, entry] of table.patterns) if (pattern.test(key)) return pick(entry);
   return undefined;
+}
+
+function inForce(row: Readonly<Record<string, string>>, date: string | undefined): boolean {
+  const [fromColumn, toColumn] = DATE_COLUMNS;
+  const from = row[fromColumn];
+  const to = row[toColumn];
+  if (from === undefined && to === undefined) return true;
+  if (!date) return false;
+  return (from === undefined || from <= date) && (to === undefined || date <= to);
 }

@@ -8,12 +8,13 @@
  * const or template) → functions in order → lookup → default when still empty → required check.
  */
 import { EngineError } from '../core/errors';
+import { hl7Date } from './dates';
 import type { Hl7Message } from '../hl7/parse';
 import { readAll, readSegment, type PathRef } from '../hl7/path';
 import { lookupRow, type CompiledRule, type CompiledValue, type MappingPlan } from './compile';
 import { formatSource, type Condition, type Operand, type Source } from './expressions';
 import { applyFunctions, FunctionError } from './functions';
-import { FieldProblem, finishCharge, finishCoverage, finishPatient, type RawValues, type RecordIdentity } from './outputs';
+import { FieldProblem, finishCharge, finishCoverage, finishPatient, HELD_MAY_LACK, type RawValues, type RecordIdentity } from './outputs';
 import type { MappedRecords } from './records';
 import { occurrencesOf, resolve, sequenceOf, type Occurrence } from './scope';
 
@@ -29,6 +30,16 @@ export interface MappingContext {
 interface Failure {
   code: 'MAPPING_FIELD_MISSING' | 'MAPPING_VALUE_INVALID' | 'MAPPING_LOOKUP_MISSING';
   reason: string;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The date a lookup's `at` names: YYYY-MM-DD as is, an HL7 DT/TS as its date part; '' when empty. */
+function lookupDate(raw: string): string {
+  if (raw === '' || ISO_DATE.test(raw)) return raw;
+  const date = hl7Date(raw);
+  if (!date) throw new ValueFailure({ code: 'MAPPING_VALUE_INVALID', reason: 'the lookup date (at) is not a date (YYYY-MM-DD or an HL7 DT/TS)' });
+  return date;
 }
 
 class ValueFailure extends Error {
@@ -147,13 +158,15 @@ class OccurrenceScope {
       throw err;
     }
     if (!spec.lookup || v === '') return v;
+    const date = spec.at ? lookupDate(this.source(spec.at)) : undefined;
     const table = this.plan.tables.get(spec.lookup.table);
-    const row = table ? lookupRow(table, v) : undefined;
+    const row = table ? lookupRow(table, v, date) : undefined;
     const hit = row === undefined ? undefined : typeof row === 'string' ? row : spec.lookup.column ? row[spec.lookup.column] : undefined;
     if (hit !== undefined) return hit;
     if (spec.unknown === 'keep') return v;
     if (spec.unknown === 'empty') return '';
-    throw new ValueFailure({ code: 'MAPPING_LOOKUP_MISSING', reason: `the value is not in table ${spec.lookup.table}${row !== undefined ? ` (no ${spec.lookup.column} in its row)` : ''}` });
+    const onDate = spec.at ? ' on the lookup date' : '';
+    throw new ValueFailure({ code: 'MAPPING_LOOKUP_MISSING', reason: `the value is not in table ${spec.lookup.table}${onDate}${row !== undefined ? ` (no ${spec.lookup.column} in its row)` : ''}` });
   }
 
   /** A one-value field or variable: its specs are alternatives, the first non-empty wins. */
@@ -232,15 +245,21 @@ function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: st
     }
   };
   for (const [name] of rule.vars) scope.variable(name); // every variable, so a required one is checked even when unused
+  const reversal = rule.reversal !== undefined && scope.all(rule.reversal.when);
+  // A held charge is written with its reason instead of failing: the first hold entry whose conditions hold.
+  const hold = reversal ? undefined : rule.hold.find((h) => scope.all(h.when));
+  const holdReason = hold ? hold.reason.map((part) => (typeof part === 'string' ? part : scope.source(part))).join('').trim() : undefined;
   const raw: Record<string, string | string[]> = {};
   for (const { name, spec, values } of rule.fields) {
     const v = guarded(`field ${name}`, values, () => (spec.list ? scope.list(values) : scope.one(values)));
     const empty = Array.isArray(v) ? v.length === 0 : v === '';
-    if (empty && (spec.required || values.some((s) => s.required))) fail(`field ${name}`, values, 'MAPPING_FIELD_MISSING', `${spec.label} is empty`);
+    const mayBeEmpty = holdReason !== undefined && HELD_MAY_LACK.has(name);
+    if (empty && !mayBeEmpty && (spec.required || values.some((s) => s.required))) fail(`field ${name}`, values, 'MAPPING_FIELD_MISSING', `${spec.label} is empty`);
     raw[name] = v;
   }
   const identity: RecordIdentity = { sourceKey };
-  if (rule.reversal && scope.all(rule.reversal.when)) {
+  if (holdReason !== undefined) identity.holdReason = holdReason || 'held by the mapping';
+  if (reversal && rule.reversal) {
     const of = guarded('reversal of', rule.reversal.of, () => scope.one(rule.reversal!.of));
     if (!of) fail('reversal of', rule.reversal.of, 'MAPPING_FIELD_MISSING', 'the transaction id a reversal points at is empty');
     identity.reverses = of;

@@ -95,8 +95,16 @@ export class FieldProblem extends Error {
 /** The raw strings a rule produced for one record: one value or a list per field ('' / [] when empty). */
 export type RawValues = Readonly<Record<string, string | readonly string[]>>;
 
+/**
+ * The charge fields a held record may lack: a table had no row for it, which is what the hold is about. A held
+ * charge without a code is stored with an empty code, without an amount at 0.00; neither is ever claimed.
+ */
+export const HELD_MAY_LACK: ReadonlySet<string> = new Set(['code', 'amount', 'unitAmount']);
+
 export interface RecordIdentity {
   sourceKey: string;
+  /** Set when one of the rule's hold entries held: the charge is written held with this reason. */
+  holdReason?: string;
   /** Set when the rule's reversal condition held: the transaction id the line reverses. */
   reverses?: string;
   reversalMissing?: 'error' | 'ignore';
@@ -139,8 +147,11 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
   const units = decimalField(v, 'units', 'quantity', 3, MAX_UNITS) ?? '1.000';
   let amount = decimalField(v, 'amount', 'charge amount', 2, MAX_AMOUNT);
   const reversal = id.reverses !== undefined;
+  const held = id.holdReason !== undefined;
   if (amount === null && reversal && !text(v, 'unitAmount')) {
     // A cancellation or deletion without a price of its own reverses the whole amount of the line it names.
+  } else if (amount === null && held && !text(v, 'unitAmount')) {
+    amount = '0.00'; // unpriced: a held charge is never claimed, and its release writes the real amount
   } else if (amount === null) {
     const unit = decimalField(v, 'unitAmount', 'unit amount', 2, MAX_AMOUNT);
     if (unit === null) throw new FieldProblem('amount', 'missing', 'charge amount (extended or unit amount) is empty');
@@ -181,6 +192,7 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
     placeOfService: orNull(v, 'placeOfService'),
   };
   if (reversal && id.reversalMissing) record.reversalMissing = id.reversalMissing;
+  if (held && !reversal) record.holdReason = id.holdReason;
   return record;
 }
 

@@ -49,6 +49,11 @@ export interface ChargeRecord {
   placeOfService: string | null;
   /** When a reversal finds no charge to reverse: 'error' dead-letters the message, 'ignore' drops the line. */
   reversalMissing?: 'error' | 'ignore';
+  /**
+   * Set on a held charge (the rule's `hold`): why it cannot be billed as mapped. The store writes it with status
+   * `held`; claims never take it; a replay of the message after the cause is fixed replaces it.
+   */
+  holdReason?: string;
 }
 
 /** Demographics from PID, upserted by patientRef. `asOf` (EVN-2, else MSH-7) keeps an older update from winning. */

@@ -40,6 +40,11 @@ export const valueSpecSchema = z.strictObject({
   fn: z.union([fnName, z.array(fnName)]).transform((f) => (Array.isArray(f) ? f : [f])).optional(),
   /** A table of this mapping: "table" (string values) or "table.column" (object values). */
   lookup: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_]*)?$/, 'use "table" or "table.column"').optional(),
+  /**
+   * For a table with dated rows (`from`/`to` columns): the date (YYYY-MM-DD, e.g. `$serviceDate`) that picks the
+   * row in force. Rows without dates apply on every date.
+   */
+  at: sourceText.optional(),
   /** A value not in the table: keep it as read, make it empty, or dead-letter the message (default). */
   unknown: z.enum(['keep', 'empty', 'error']).default('error'),
   /** Used when the value is still empty at the end: a literal, or a source such as "$sentSystem | \"CPT\"". */
@@ -50,6 +55,7 @@ export const valueSpecSchema = z.strictObject({
   const reads = [spec.from, spec.const, spec.template].filter((x) => x !== undefined).length;
   if (reads > 1) ctx.addIssue({ code: 'custom', message: 'use one of from, const and template' });
   if (reads === 0 && spec.default === undefined) ctx.addIssue({ code: 'custom', message: 'a value needs from, const, template or default' });
+  if (spec.at !== undefined && spec.lookup === undefined) ctx.addIssue({ code: 'custom', path: ['at'], message: 'at picks a dated table row: it needs lookup' });
   if (spec.default !== undefined && spec.default.trim().startsWith('$')) {
     try { parseSource(spec.default); } catch (err) { ctx.addIssue({ code: 'custom', message: `default: ${(err as Error).message}` }); }
   }
@@ -72,6 +78,9 @@ export type FieldValueSpec = ValueSpec[];
 const segmentName = z.string().regex(/^[A-Z][A-Z0-9]{2}$/, 'a segment name such as FT1');
 const ruleName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
 const varName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'letters, digits and _');
+
+/** One reason to hold a charge: when these conditions hold, the record is written held with this reason. */
+const holdSchema = z.strictObject({ when: conditions, reason: templateText });
 
 export const ruleSchema = z.strictObject({
   /** Names the rule in errors and in the record's source key; unique within the mapping. */
@@ -98,12 +107,25 @@ export const ruleSchema = z.strictObject({
     /** No charge with that transaction id: dead-letter (error, default) or drop the line (ignore). */
     missing: z.enum(['error', 'ignore']).default('error'),
   }).optional(),
+  /**
+   * Charges only: write the record as a held charge (never claimed, listed with its reason) when the conditions of
+   * one entry hold (the first that does gives the reason), instead of dead-lettering the message. Its code and
+   * amount may then be empty (a table had no row). Never applies to a reversal. The reason is a template, e.g.
+   * "no product code for CVX {$cvx} on {$serviceDate}".
+   */
+  hold: z.union([holdSchema, z.array(holdSchema).min(1)]).transform((h) => (Array.isArray(h) ? h : [h])).optional(),
   fields: z.record(z.string(), fieldValue),
 });
 export type RuleInput = z.input<typeof ruleSchema>;
 
-/** A lookup table: key → value, or key → { column: value }. Keys are matched exactly, then with * wildcards. */
-const tableSchema = z.record(z.string(), z.union([z.string(), z.number().transform(String), z.record(z.string(), z.union([z.string(), z.number().transform(String)]))]));
+/**
+ * A lookup table: key → value, or key → { column: value }, or key → a list of { column: value } rows dated with
+ * `from` / `to` (YYYY-MM-DD, inclusive; no `to` = open-ended) of which a lookup with `at` picks the one in force.
+ * Keys are matched exactly, then with * wildcards.
+ */
+const cell = z.union([z.string(), z.number().transform(String)]);
+const objectRow = z.record(z.string(), cell);
+const tableSchema = z.record(z.string(), z.union([cell, objectRow, z.array(objectRow).min(1)]));
 
 export const mappingFileSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),

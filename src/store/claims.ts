@@ -426,7 +426,7 @@ export async function claimRow(db: Db, id: string): Promise<ClaimRow> {
 
 type ChargeColumns = 'id' | 'status' | 'service_date' | 'patient_ref' | 'service_kind' | 'code_system' | 'code' | 'modifiers'
   | 'units' | 'charge_amount' | 'diagnoses' | 'rendering_npi' | 'ordering_npi' | 'ndc' | 'ndc_quantity' | 'ndc_unit' | 'rx_number'
-  | 'place_of_service' | 'transaction_id';
+  | 'place_of_service' | 'transaction_id' | 'vfc_eligibility' | 'hold_reason' | 'message_id';
 
 function chargeInput(r: Pick<ChargeRow, ChargeColumns>): ChargeInput {
   return {
@@ -434,20 +434,25 @@ function chargeInput(r: Pick<ChargeRow, ChargeColumns>): ChargeInput {
     codeSystem: r.code_system, code: r.code, modifiers: r.modifiers, units: String(r.units), chargeAmount: String(r.charge_amount),
     diagnoses: r.diagnoses, renderingNpi: r.rendering_npi, orderingNpi: r.ordering_npi, ndc: r.ndc,
     ndcQuantity: r.ndc_quantity === null ? null : String(r.ndc_quantity), ndcUnit: r.ndc_unit, rxNumber: r.rx_number,
-    placeOfService: r.place_of_service, transactionId: r.transaction_id,
+    placeOfService: r.place_of_service, transactionId: r.transaction_id, vfcEligibility: r.vfc_eligibility, holdReason: r.hold_reason,
+    messageId: String(r.message_id),
   };
 }
 
 const CHARGE_COLUMNS = [
   'ch.id', 'ch.status', 'ch.service_date', 'ch.patient_ref', 'ch.service_kind', 'ch.code_system', 'ch.code', 'ch.modifiers',
   'ch.units', 'ch.charge_amount', 'ch.diagnoses', 'ch.rendering_npi', 'ch.ordering_npi', 'ch.ndc', 'ch.ndc_quantity',
-  'ch.ndc_unit', 'ch.rx_number', 'ch.place_of_service', 'ch.transaction_id',
+  'ch.ndc_unit', 'ch.rx_number', 'ch.place_of_service', 'ch.transaction_id', 'ch.vfc_eligibility', 'ch.hold_reason',
+  'ch.message_id',
 ] as const;
 
-/** Active charges no claim bills (no active, superseded or dropped line), oldest first. */
+/**
+ * Active charges no claim bills (no active, superseded or dropped line), oldest first; and held charges (never
+ * claimed: the build lists them with their reason).
+ */
 async function loadClaimableCharges(db: Db): Promise<ChargeInput[]> {
   const rows = await db.selectFrom('charges as ch').select(CHARGE_COLUMNS)
-    .where('ch.status', '=', 'active')
+    .where('ch.status', 'in', ['active', 'held'])
     .where(({ not, exists, selectFrom }) => not(exists(
       selectFrom('claim_lines as l').select('l.id').whereRef('l.charge_id', '=', 'ch.id')
         .where('l.state', 'in', ['active', 'superseded', 'dropped']))))

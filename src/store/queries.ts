@@ -78,7 +78,7 @@ export async function getMessageDetail(db: Kysely<Database>, id: string, bodies:
 }
 
 export interface ChargeFilter {
-  status?: 'active' | 'reversed' | 'reversal';
+  status?: 'active' | 'reversed' | 'reversal' | 'held';
   patient?: string;
   channel?: string;
   messageId?: string;

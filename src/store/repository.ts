@@ -184,6 +184,7 @@ export class MessageRepository implements MessageStorePort {
     // coverages in pat/cov (cvis), and the rows it did not write (or left alone as older) in the tables. A batch
     // without patients or coverages (the usual charge feed) leaves those CTEs out and reads the tables alone.
     const live = sql`join upd on upd.id = r.message_id`;
+    const replaceHeld = sql.join(REPLACED_ON_RELEASE.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`));
     const parties = patients.length > 0 || coverages.length > 0;
     const partyCtes = parties ? sql`
       pat as (
@@ -214,13 +215,13 @@ export class MessageRepository implements MessageStorePort {
                              patient_ref, code_system, code, modifiers, units, charge_amount, diagnoses,
                              rendering_npi, ordering_npi, ndc, ${sql.join(EXTRA_CHARGE_COLUMNS.map((c) => sql.ref(c)))},
                              patient_id, coverage_id)
-        select r.message_id, upd.channel, r.source_key, null, 'active', r.transaction_id, r.service_date,
+        select r.message_id, upd.channel, r.source_key, null, r.status, r.transaction_id, r.service_date,
                r.patient_ref, r.code_system, r.code, r.modifiers, r.units, r.charge_amount, r.diagnoses,
                r.rendering_npi, r.ordering_npi, r.ndc, ${sql.join(EXTRA_CHARGE_COLUMNS.map((c) => sql.ref(`r.${c}`)))},
                ${patientId}, ${coverageInForce(parties ? sql`cvis` : sql`coverages`, sql`r.patient_ref`, sql`r.service_date`)}
           from json_populate_recordset(null::charges, ${jsonRows(charges)}::json) with ordinality as r ${live}
          order by r.ordinality
-        on conflict (source_key) do nothing
+        on conflict (source_key) do update set ${replaceHeld} where charges.status = 'held'
         returning 1
       ), ev as (
         insert into message_events (message_id, from_status, to_status, stage, detail)
@@ -364,7 +365,7 @@ async function insertCharge(trx: Transaction<Database>, messageId: string, chann
     }
     reversalOf = target.source_key;
     if (c.chargeAmount === null) c = { ...c, chargeAmount: negate(String(target.charge_amount)) };
-    await trx.updateTable('charges').set({ status: 'reversed' }).where('source_key', '=', reversalOf).execute();
+    await trx.updateTable('charges').set({ status: 'reversed', hold_reason: null }).where('source_key', '=', reversalOf).execute();
   }
   const rows = await trx.insertInto('charges')
     .values({
@@ -372,7 +373,9 @@ async function insertCharge(trx: Transaction<Database>, messageId: string, chann
       patient_id: sql<string | null>`(select id from patients where patient_ref = ${c.patientRef})`,
       coverage_id: coverageInForce(sql`coverages`, sql`${c.patientRef}::text`, sql`${c.serviceDate}::date`),
     })
-    .onConflict((oc) => oc.column('source_key').doNothing())
+    .onConflict((oc) => oc.column('source_key')
+      .doUpdateSet(Object.fromEntries(REPLACED_ON_RELEASE.map((c) => [c, sql.ref(`excluded.${c}`)])))
+      .where('charges.status', '=', 'held'))
     .returning('id')
     .execute();
   return rows.length;
@@ -396,10 +399,22 @@ function negate(amount: string): string {
   return amount.startsWith('-') ? amount.slice(1) : amount === '0' || /^0(\.0+)?$/.test(amount) ? amount : `-${amount}`;
 }
 
-/** Charge columns added by migration 002, beyond the ones every charge had from the start. */
+/** Charge columns added by migrations 002 and 012, beyond the ones every charge had from the start. */
 const EXTRA_CHARGE_COLUMNS = [
   'service_kind', 'ndc_quantity', 'ndc_unit', 'rx_number', 'fill_number', 'days_supply', 'daw', 'lot',
-  'vfc_eligibility', 'place_of_service',
+  'vfc_eligibility', 'place_of_service', 'hold_reason',
+] as const;
+
+/**
+ * Releasing a held charge: a charge is written once per source key, except that a held one is replaced by the
+ * record a later run of the same message maps (a replay after the table was fixed): active when the cause is gone,
+ * held with the current reason when it is not. Charges in any other status are never touched.
+ */
+const REPLACED_ON_RELEASE = [
+  'message_id', 'status', 'hold_reason', 'transaction_id', 'service_date', 'patient_ref', 'code_system', 'code',
+  'modifiers', 'units', 'charge_amount', 'diagnoses', 'rendering_npi', 'ordering_npi', 'ndc', 'service_kind',
+  'ndc_quantity', 'ndc_unit', 'rx_number', 'fill_number', 'days_supply', 'daw', 'lot', 'vfc_eligibility',
+  'place_of_service', 'patient_id', 'coverage_id',
 ] as const;
 
 function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversalOf: string | null): NewCharge {
@@ -407,13 +422,13 @@ function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversal
   if (c.chargeAmount === null) throw new EngineError('INTERNAL', 'a charge without an amount reached the store');
   return {
     message_id: messageId, channel, source_key: c.sourceKey, reversal_of: reversalOf,
-    status: c.kind === 'reversal' ? 'reversal' : 'active', transaction_id: c.transactionId,
+    status: c.kind === 'reversal' ? 'reversal' : c.holdReason !== undefined ? 'held' : 'active', transaction_id: c.transactionId,
     service_date: c.serviceDate, patient_ref: c.patientRef, code_system: c.codeSystem, code: c.code,
     modifiers: c.modifiers, units: c.units, charge_amount: c.chargeAmount, diagnoses: c.diagnoses,
     rendering_npi: c.renderingNpi, ordering_npi: c.orderingNpi, ndc: c.ndc,
     service_kind: c.serviceKind, ndc_quantity: c.ndcQuantity, ndc_unit: c.ndcUnit, rx_number: c.rxNumber,
     fill_number: c.fillNumber, days_supply: c.daysSupply, daw: c.daw, lot: c.lot, vfc_eligibility: c.vfcEligibility,
-    place_of_service: c.placeOfService,
+    place_of_service: c.placeOfService, hold_reason: c.kind === 'reversal' ? null : c.holdReason ?? null,
   };
 }
 

@@ -116,7 +116,8 @@ export interface ChargesTable {
   channel: string;
   source_key: string;
   reversal_of: string | null;
-  status: 'active' | 'reversed' | 'reversal';
+  /** held: never claimed until a replay of its message replaces it (hold_reason says why). */
+  status: 'active' | 'reversed' | 'reversal' | 'held';
   transaction_id: string | null;
   service_date: string;
   patient_ref: string;
@@ -144,6 +145,8 @@ export interface ChargesTable {
   /** The patient with this patient_ref, and the coverage in force on service_date, when the charge was written. */
   patient_id: ColumnType<string | null, string | null | undefined, string | null>;
   coverage_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Why a held charge is held (migration 012); null on every other status. */
+  hold_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Demographics, one row per patient_ref; `as_of` is the event time of the message that last wrote it. */

@@ -37,7 +37,7 @@ const VXU = [
   'MSH|^~\\&|RXSYS|PHARM01|IIS|STATE|20261102103000||VXU^V04^VXU_V04|E2E-VXU-1|P|2.5.1|||||||||Z22^CDCPHINVS',
   'PID|1||E2E100^^^PHARM01^MR||TESTPATIENT^ALEX||19800101|F',
   'ORC|RE||DOSE-E2E-1^PHARM01|||||||||1234567893^ORDERER^OLIVIA^^^^^^NPI',
-  'RXA|0|1|20261102103000||150^Influenza IIV4 PF^CVX|0.5|mL^mL^UCUM||00^New administration^NIP001|1245319599^PHARMACIST^SAMPLE^^^^^^NPI|^^^PHARM01||||LOT123|20270630|PMC^Sanofi^MVX|||CP|A',
+  'RXA|0|1|20261102103000||140^Influenza IIV3 PF^CVX|0.5|mL^mL^UCUM||00^New administration^NIP001|1245319599^PHARMACIST^SAMPLE^^^^^^NPI|^^^PHARM01||||LOT123|20270630|PMC^Sanofi^MVX|||CP|A',
   'RXR|C28161^Intramuscular^NCIT|LD^Left Deltoid^HL70163',
   'OBX|1|CE|64994-7^Vaccine funding program eligibility^LN|1|V01^Not VFC eligible^HL70064||||||F|||20261102',
 ].join('\r');
@@ -78,7 +78,7 @@ it('DFT + VXU in → charges → claims → 837P → an 835 paying part and deny
   expect(built.json.held).toEqual([]);
   expect(built.json.excluded).toEqual([]);
   expect(built.json.created.map((c: any) => [c.payerId, c.lines, c.totalCharge, c.status])).toEqual([
-    ['SYNCOM01', 2, '53.00', 'ready'], // 2026-11-02: 90471 25.00 + 90686 28.00
+    ['SYNCOM01', 2, '53.00', 'ready'], // 2026-11-02: 90471 25.00 + 90656 28.00 (trivalent flu)
     ['SYNCOM01', 2, '115.00', 'ready'], // 2026-11-03: 99605 75.00 + 99607 40.00
   ]);
   const [vaccine, mtm] = built.json.created as Array<{ id: string; controlNumber: string }>;
@@ -110,7 +110,7 @@ it('DFT + VXU in → charges → claims → 837P → an 835 paying part and deny
         controlNumber: vaccine!.controlNumber, status: '1', charge: '53.00', paid: '20.00', payerClaimNumber: 'E2E-PCN-1',
         services: [
           { code: '90471', charge: '25.00', paid: '20.00', date: '2026-11-02', adjustments: [{ group: 'CO', reason: '45', amount: '5.00' }] },
-          { code: '90686', charge: '28.00', paid: '0.00', date: '2026-11-02', adjustments: [{ group: 'CO', reason: '96', amount: '28.00' }] },
+          { code: '90656', charge: '28.00', paid: '0.00', date: '2026-11-02', adjustments: [{ group: 'CO', reason: '96', amount: '28.00' }] },
         ],
       },
       {

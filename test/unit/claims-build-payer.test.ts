@@ -84,7 +84,7 @@ function chargesOf(message: string): ChargeInput[] {
 /** Scrubs with the shipped payer rules and every code the cases bill known. */
 function scrub(claim: Claim) {
   const ok = { valid: true, billable: true, release: 'test' };
-  const cpt = Object.fromEntries(['90732', '90750', '90686', '90471', '90472'].map((c) => [c, ok]));
+  const cpt = Object.fromEntries(['90732', '90750', '90656', '90471', '90472'].map((c) => [c, ok]));
   return scrubClaim(claim, context({ payerRules, today: '2026-10-10', codeSets: fakeCodeSets({ cpt }) }));
 }
 
@@ -93,7 +93,7 @@ const asClaim = (body: Omit<Claim, 'id' | 'controlNumber'>, n = 1): Claim => ({ 
 describe('SBR09: the payer\'s filing indicator wins over the coverage plan type', () => {
   it('a Medicare Part B payer configured MB with a feed plan type MC → SBR09 MB in the 837P and a warning', () => {
     const r = build({
-      charges: [charge({ code: 'G0008', codeSystem: 'HCPCS' }), charge({ code: '90686', serviceKind: 'vaccine-product' })],
+      charges: [charge({ code: 'G0008', codeSystem: 'HCPCS' }), charge({ code: '90656', serviceKind: 'vaccine-product' })],
       coverages: [coverage('P1', 'SYNMCR01', { planType: 'MC' })],
     });
     const draft = r.drafts[0]!;
@@ -124,14 +124,14 @@ describe('SBR09: the payer\'s filing indicator wins over the coverage plan type'
 
 describe('Medicare administration codes from the stored coverage in force on the date of service', () => {
   it('a VXU flu dose without IN1 for a patient whose stored coverage is Medicare Part B → G0008 + the flu product', () => {
-    const charges = chargesOf(vxuWithoutIn1('P1', ['150']));
-    expect(charges.map((c) => c.code)).toEqual(['90471', '90686']); // the mapping, without IN1, said commercial
+    const charges = chargesOf(vxuWithoutIn1('P1', ['140']));
+    expect(charges.map((c) => c.code)).toEqual(['90471', '90656']); // the mapping, without IN1, said commercial
     const r = build({ charges, coverages: [coverage('P1', 'SYNMCR01', { planType: 'MB' })] });
     expect(r.held).toEqual([]);
     const claim = r.drafts[0]!.claim;
     expect(claim.lines.map((l) => [l.code, l.codeSystem, l.chargeAmount, l.chargeId])).toEqual([
       ['G0008', 'HCPCS', '25.00', charges[0]!.id], // the charge's amount; the line carries the billed code
-      ['90686', 'CPT', '28.00', charges[1]!.id],
+      ['90656', 'CPT', '28.00', charges[1]!.id],
     ]);
     expect(charges[0]!.code).toBe('90471'); // the charge itself keeps what the mapping recorded
     expect(r.drafts[0]!.findings).toEqual([expect.objectContaining({
@@ -143,33 +143,33 @@ describe('Medicare administration codes from the stored coverage in force on the
   });
 
   it('the same patient with commercial coverage → 90471', () => {
-    const charges = chargesOf(vxuWithoutIn1('P1', ['150']));
+    const charges = chargesOf(vxuWithoutIn1('P1', ['140']));
     const r = build({ charges, coverages: [coverage('P1', 'SYNCOM01', { planType: 'CI' })] });
-    expect(codes(r.drafts[0]!.claim)).toEqual(['90471', '90686']);
+    expect(codes(r.drafts[0]!.claim)).toEqual(['90471', '90656']);
     expect(r.drafts[0]!.findings).toEqual([]);
   });
 
   it('pneumococcal + flu the same day for Medicare → G0008 + G0009, one per product, and the claim is not held', () => {
-    const charges = chargesOf(vxuWithoutIn1('P1', ['33', '150']));
-    expect(charges.map((c) => c.code)).toEqual(['90471', '90472', '90732', '90686']);
+    const charges = chargesOf(vxuWithoutIn1('P1', ['33', '140']));
+    expect(charges.map((c) => c.code)).toEqual(['90471', '90472', '90732', '90656']);
     const r = build({ charges, coverages: [coverage('P1', 'SYNMCR01', { planType: 'MB' })] });
     const claim = r.drafts[0]!.claim;
-    expect(codes(claim)).toEqual(['G0009', 'G0008', '90732', '90686']);
+    expect(codes(claim)).toEqual(['G0009', 'G0008', '90732', '90656']);
     expect(isHeld(scrub(asClaim(claim)))).toBe(false);
   });
 
   it('a G0008 recorded from an IN1 in the message is billed 90471 when the coverage on the date of service is commercial', () => {
     const r = build({
-      charges: [charge({ code: 'G0008', codeSystem: 'HCPCS', chargeAmount: '33.00' }), charge({ code: '90686', serviceKind: 'vaccine-product' })],
+      charges: [charge({ code: 'G0008', codeSystem: 'HCPCS', chargeAmount: '33.00' }), charge({ code: '90656', serviceKind: 'vaccine-product' })],
       coverages: [coverage('P1', 'SYNCOM01')],
     });
-    expect(r.drafts[0]!.claim.lines.map((l) => [l.code, l.codeSystem, l.chargeAmount])).toEqual([['90471', 'CPT', '33.00'], ['90686', 'CPT', '25.00']]);
+    expect(r.drafts[0]!.claim.lines.map((l) => [l.code, l.codeSystem, l.chargeAmount])).toEqual([['90471', 'CPT', '33.00'], ['90656', 'CPT', '25.00']]);
     expect(r.drafts[0]!.findings[0]!.message).toContain('payer SYNCOM01 has no Medicare Part B rules');
   });
 
   it('follows the coverage in force on each date: Medicare from its effective date, commercial before', () => {
-    const before = chargesOf(vxuWithoutIn1('P1', ['150'])).map((c) => ({ ...c, serviceDate: '2025-12-01' }));
-    const after = chargesOf(vxuWithoutIn1('P1', ['150']));
+    const before = chargesOf(vxuWithoutIn1('P1', ['140'])).map((c) => ({ ...c, serviceDate: '2025-12-01' }));
+    const after = chargesOf(vxuWithoutIn1('P1', ['140']));
     const r = build({
       charges: [...before, ...after],
       coverages: [
@@ -178,16 +178,16 @@ describe('Medicare administration codes from the stored coverage in force on the
       ],
     });
     expect(r.drafts.map((d) => [d.claim.payer.id, codes(d.claim)])).toEqual([
-      ['SYNCOM01', ['90471', '90686']],
-      ['SYNMCR01', ['G0008', '90686']],
+      ['SYNCOM01', ['90471', '90656']],
+      ['SYNMCR01', ['G0008', '90656']],
     ]);
   });
 });
 
 describe('routing by code: a Part D vaccine leaves the Medicare claim, the flu claim stays payable', () => {
   it('zoster (90750) and its administration are excluded to NCPDP; the flu lines of the day form a ready claim', () => {
-    const charges = chargesOf(vxuWithoutIn1('P1', ['150', '187']));
-    expect(charges.map((c) => c.code)).toEqual(['90471', '90472', '90686', '90750']);
+    const charges = chargesOf(vxuWithoutIn1('P1', ['140', '187']));
+    expect(charges.map((c) => c.code)).toEqual(['90471', '90472', '90656', '90750']);
     const r = build({ charges, coverages: [coverage('P1', 'SYNMCR01', { planType: 'MB' })] });
     expect(r.held).toEqual([]);
     expect(r.excluded).toEqual([
@@ -202,7 +202,7 @@ describe('routing by code: a Part D vaccine leaves the Medicare claim, the flu c
     ]);
     expect(r.drafts).toHaveLength(1);
     const claim = r.drafts[0]!.claim;
-    expect(codes(claim)).toEqual(['G0008', '90686']);
+    expect(codes(claim)).toEqual(['G0008', '90656']);
     const findings = scrub(asClaim(claim));
     expect(findings.filter((f) => f.ruleId === 'medicare-part-d-vaccine')).toEqual([]);
     expect(isHeld(findings)).toBe(false);
@@ -212,26 +212,26 @@ describe('routing by code: a Part D vaccine leaves the Medicare claim, the flu c
     const file = fs.readFileSync(path.join(ROOT, 'billing/billing.yaml'), 'utf8')
       .replace(/ {4}routeByCodeList:\n {6}medicarePartDVaccines: ncpdp[^\n]*\n/, '');
     const unrouted = parseBillingConfigText(file, 'billing.yaml', {}, '/data');
-    const charges = chargesOf(vxuWithoutIn1('P1', ['150', '187']));
+    const charges = chargesOf(vxuWithoutIn1('P1', ['140', '187']));
     const r = build({ charges, config: unrouted, coverages: [coverage('P1', 'SYNMCR01')] });
     expect(r.excluded).toEqual([]);
     const claim = r.drafts[0]!.claim;
-    expect(codes(claim)).toEqual(['G0008', '90471', '90686', '90750']);
+    expect(codes(claim)).toEqual(['G0008', '90471', '90656', '90750']);
     expect(scrub(asClaim(claim))).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'medicare-part-d-vaccine', lineNumber: 4 })]));
   });
 
   it('the same zoster dose for a commercial patient stays on the 837P (the list is the Medicare payer\'s)', () => {
-    const charges = chargesOf(vxuWithoutIn1('P1', ['150', '187']));
+    const charges = chargesOf(vxuWithoutIn1('P1', ['140', '187']));
     const r = build({ charges, coverages: [coverage('P1', 'SYNCOM01')] });
     expect(r.excluded).toEqual([]);
-    expect(codes(r.drafts[0]!.claim)).toEqual(['90471', '90472', '90686', '90750']);
+    expect(codes(r.drafts[0]!.claim)).toEqual(['90471', '90472', '90656', '90750']);
   });
 });
 
 describe('the subscriber\'s or patient\'s address (2010BA / 2010CA N3/N4)', () => {
   // An ADT without PID-11 leaves the patient row without an address.
   const noAddress = patient('P1', { addressLine1: null, city: null, state: null, postalCode: null });
-  const flu = () => [charge({ code: '90471' }), charge({ code: '90686', serviceKind: 'vaccine-product' })];
+  const flu = () => [charge({ code: '90471' }), charge({ code: '90656', serviceKind: 'vaccine-product' })];
 
   it('patient is the subscriber, no PID-11 → held: the subscriber address is required; the writer refuses it too', () => {
     const r = build({ charges: flu(), patients: [noAddress], coverages: [coverage('P1', 'SYNCOM01')] });
@@ -305,7 +305,7 @@ describe('the biller\'s case through the shipped ADT and VXU mappings', () => {
     const c = records.coverages[0]!;
     expect([p.addressLine1, p.city, c.payerId, c.planType, c.relationship]).toEqual([null, null, 'SYNMCR01', 'MC', '18']);
     const r = build({
-      charges: chargesOf(vxuWithoutIn1('PADT1', ['150'])),
+      charges: chargesOf(vxuWithoutIn1('PADT1', ['140'])),
       patients: [{ ...p }],
       coverages: [{
         id: '1', patientRef: c.patientRef, payerId: c.payerId, payerName: c.payerName, memberId: c.memberId, groupNumber: c.groupNumber,
@@ -315,7 +315,7 @@ describe('the biller\'s case through the shipped ADT and VXU mappings', () => {
       }],
     });
     const draft = r.drafts[0]!;
-    expect(codes(draft.claim)).toEqual(['G0008', '90686']);
+    expect(codes(draft.claim)).toEqual(['G0008', '90656']);
     expect(draft.claim.subscriber.filingIndicator).toBe('MB');
     expect(draft.findings.map((f) => f.ruleId)).toEqual(['filing-indicator-mismatch', 'vaccine-admin-code']);
     const errors = scrub(asClaim(draft.claim)).filter((f) => f.severity === 'error');

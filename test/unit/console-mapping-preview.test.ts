@@ -23,6 +23,8 @@ describe('console mapping preview helpers', () => {
     expect(describeCharge({ kind: 'charge', codeSystem: 'CPT', code: '99605', units: '1.000', chargeAmount: '75.00', serviceDate: '2025-03-01', transactionId: 'TX-1' }))
       .toBe('CPT 99605 ×1.000 75.00 on 2025-03-01 (TX-1)');
     expect(describeCharge({ kind: 'reversal', code: 'X' })).toBe('reversal X');
+    expect(describeCharge({ kind: 'charge', codeSystem: 'CVX', code: '999', chargeAmount: '0.00', holdReason: 'no product code for CVX 999 on 2026-10-01' }))
+      .toBe('CVX 999 0.00 held: no product code for CVX 999 on 2026-10-01');
   });
 
   const charge = (code: string, amount: string) => ({ kind: 'charge', codeSystem: 'CPT', code, units: '1', chargeAmount: amount, serviceDate: '2025-03-01', transactionId: null });

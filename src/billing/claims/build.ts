@@ -6,12 +6,16 @@
  * - Only `active` charges are claimed; a reversed charge or a reversal line never is.
  * - A charge bills the coverage in force on its date of service (open-ended dates count; lowest priority number,
  *   then the newest as_of), resolved now, so a coverage that arrived after the charge is used.
- * - Held, not claimed: no coverage on the date of service; a coverage without a payer id; a payer not in
+ * - Held, not claimed: a charge the mapping wrote held (its reason is the mapping's: e.g. no product code for a
+ *   CVX on that date); no coverage on the date of service; a coverage without a payer id; a payer not in
  *   billing.yaml; a code system an 837P line cannot carry (only CPT and HCPCS). Excluded: lines the payer routes
  *   to NCPDP (config.ts lineRoute: by code, code list, service kind, payer). A vaccine administration whose own
  *   code and lists say nothing goes where its product's code or code list sends it (a Part D vaccine and its
  *   administration leave together). Both lists name each charge, so nothing is dropped silently; they are
- *   claimed on a later build once the cause is fixed (new coverage, payer added).
+ *   claimed on a later build once the cause is fixed (new coverage, payer added; a held charge once a replay
+ *   of its message replaces it). State-supplied (VFC) vaccine products for a payer that takes no product line for
+ *   them are excluded.
+ * - State-supplied (VFC) vaccine products for a payer with `vfcProductLine: sl-zero` bill with SL at 0.00 (./vfc.ts).
  * - Grouping: patient + payer + date of service + billing provider. A group becomes one claim of at most 50 lines
  *   and 12 diagnoses; a line that would break either limit starts the next claim. Lines keep charge-id order.
  * - Diagnoses: each line's first four distinct codes, collected in order of first use (principal first);
@@ -34,6 +38,7 @@ import {
 import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
 import { sumAmounts } from './money';
 import { billedAdminCodes, pairDoses, type BilledCode } from './vaccine-admin';
+import { isStateSupplied, isStateSuppliedProduct, productLineTerms } from './vfc';
 
 export const MAX_LINES_PER_CLAIM = 50;
 export const MAX_DIAGNOSES_PER_CLAIM = 12;
@@ -52,14 +57,20 @@ export interface ClaimDraft {
   correctsClaimId?: string;
 }
 
-export type UnclaimedReason = 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route';
+export type UnclaimedReason =
+  | 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route' | 'charge-held' | 'vfc-stock';
+
+/** Reasons a charge is left unclaimed by design (listed as excluded); every other reason holds it until fixed. */
+export const EXCLUDED_REASONS: ReadonlySet<UnclaimedReason> = new Set(['ncpdp-route', 'vfc-stock']);
 
 export interface UnclaimedCharge {
   chargeId: string;
   reason: UnclaimedReason;
-  /** Plain words for the billing clerk; no patient data. */
+  /** Plain words for the billing clerk; no patient data (a held charge's reason is the mapping's). */
   message: string;
   payerId?: string;
+  /** The message the charge came from (a held charge is released by replaying it). */
+  messageId?: string;
 }
 
 export interface BuildInput {
@@ -92,10 +103,15 @@ export function buildClaims(input: BuildInput): BuildResult {
   const active = [...input.charges].sort(byChargeId).filter((c) => c.status === 'active');
   const products = pairDoses(active);
 
-  for (const charge of active) {
+  for (const charge of [...input.charges].sort(byChargeId)) {
+    if (charge.status === 'held') {
+      held.push(heldCharge(charge));
+      continue;
+    }
+    if (charge.status !== 'active') continue;
     const routed = routeCharge(charge, coverages.get(charge.patientRef) ?? [], input.config, products.get(charge.id));
     if ('reason' in routed) {
-      (routed.reason === 'ncpdp-route' ? excluded : held).push(routed);
+      (EXCLUDED_REASONS.has(routed.reason) ? excluded : held).push(routed);
       continue;
     }
     const key = [charge.patientRef, routed.payer.id, charge.serviceDate, input.config.billingProvider.npi].join('\u0000');
@@ -134,6 +150,9 @@ export function routeCharge(
   if (!payer) return not('payer-not-configured', `payer ${coverage.payerId} is not in the billing configuration`, coverage.payerId);
   const route = chargeRoute(payer, charge, product);
   if (route.route === 'ncpdp') return not('ncpdp-route', `payer ${payer.id} takes ${route.what} through NCPDP (not built)`, payer.id);
+  if (isStateSuppliedProduct(charge) && payer.vfcProductLine === 'none') {
+    return not('vfc-stock', `state-supplied vaccine (VFC ${charge.vfcEligibility}): payer ${payer.id} takes no product line (vfcProductLine none)`, payer.id);
+  }
   if (!BILLABLE_SYSTEMS[charge.codeSystem.toUpperCase()]) {
     return not('code-not-billable', `code system ${charge.codeSystem} cannot be billed on an 837P line (CPT or HCPCS only)`, payer.id);
   }
@@ -152,6 +171,14 @@ function chargeRoute(payer: PayerConfig, charge: ChargeInput, product: ChargeInp
     if (byCode(theirs)) return { ...theirs, what: `the administration of ${words(theirs, product.code)}` };
   }
   return { ...own, what: `${charge.serviceKind} lines` };
+}
+
+/** A charge the mapping wrote held (its reason is the mapping's): listed until a replay of its message releases it. */
+function heldCharge(charge: ChargeInput): UnclaimedCharge {
+  return {
+    chargeId: charge.id, reason: 'charge-held', message: charge.holdReason || 'held by the mapping',
+    ...(charge.messageId ? { messageId: charge.messageId } : {}),
+  };
 }
 
 /**
@@ -264,9 +291,8 @@ export function assembleClaim(
     chargeId: c.id,
     code: billed.get(c.id)?.code ?? c.code.toUpperCase(),
     codeSystem: billed.get(c.id)?.codeSystem ?? BILLABLE_SYSTEMS[c.codeSystem.toUpperCase()] ?? 'CPT',
-    modifiers: [...c.modifiers],
+    ...productLineTerms(c, payer.vfcProductLine),
     units: plainUnits(c.units),
-    chargeAmount: c.chargeAmount,
     serviceDate: c.serviceDate,
     diagnosisPointers: pointed.pointers[i]!,
     placeOfService: c.placeOfService && c.placeOfService !== placeOfService ? c.placeOfService : undefined,
@@ -277,6 +303,7 @@ export function assembleClaim(
     renderingProvider: c.renderingNpi !== claimRendering?.npi ? copyRef(named(c.renderingNpi)) : undefined,
     orderingProvider: nameable(c.orderingNpi),
     serviceKind: c.serviceKind as ServiceKind,
+    stateSupplied: isStateSupplied(c) || undefined,
   }));
 
   const relationship = relationshipOf(coverage);

@@ -3,10 +3,13 @@
  * these; billing never sees a database row). Dates are YYYY-MM-DD, amounts exact decimal strings.
  */
 
-/** One charge line (charges table). Only `active` charges are claimed; `reversed` ones never are. */
+/**
+ * One charge line (charges table). Only `active` charges are claimed; `reversed` ones never are, nor `held` ones
+ * (the mapping could not bill them as they stand, e.g. no product code for a CVX on that date).
+ */
 export interface ChargeInput {
   id: string;
-  status: 'active' | 'reversed' | 'reversal';
+  status: 'active' | 'reversed' | 'reversal' | 'held';
   serviceDate: string;
   patientRef: string;
   serviceKind: string;
@@ -29,6 +32,12 @@ export interface ChargeInput {
    * (`<dose>-admin` / `<dose>-product`); absent or null: not paired.
    */
   transactionId?: string | null;
+  /** VFC eligibility (HL7 table 0064, V01–V05) of an immunization line; absent or null for other lines. */
+  vfcEligibility?: string | null;
+  /** Why a `held` charge is held (the mapping's reason). */
+  holdReason?: string | null;
+  /** The message the charge came from. */
+  messageId?: string;
 }
 
 /** Demographics (patients table). */

@@ -34,6 +34,8 @@ interface UnclaimedCharge {
   reason: string;
   message: string;
   payerId?: string;
+  /** A held charge's message: replaying it after the mapping is fixed releases the charge. */
+  messageId?: string;
 }
 
 interface BuildSummary {
@@ -184,7 +186,8 @@ function UnclaimedTable({ held, excluded }: { held: UnclaimedCharge[]; excluded:
       <tbody>
         {rows.map((c) => (
           <tr key={`${c.kind}${c.chargeId}`}>
-            <td>#{c.chargeId}</td><td><StatusBadge status={c.kind} /></td><td class="mono">{c.reason}</td><td>{c.payerId ?? '—'}</td><td>{c.message}</td>
+            <td>#{c.chargeId}</td><td><StatusBadge status={c.kind} /></td><td class="mono">{c.reason}</td><td>{c.payerId ?? '—'}</td>
+            <td>{c.message}{c.messageId && <> (fix the mapping, then replay <a href={`#/messages/${c.messageId}`}>message #{c.messageId}</a>)</>}</td>
           </tr>
         ))}
       </tbody>

@@ -1,6 +1,7 @@
 /**
  * Vaccine administration ↔ product (DOMAIN.md §3, §4): per date of service, the administrations (90471-90474,
- * G0008-G0010) match the non-COVID-19 products one for one, and 90480 matches the COVID-19 products.
+ * G0008-G0010) match the non-COVID-19 products one for one, and 90480 matches the COVID-19 products. The
+ * administration of a state-supplied (VFC) dose needs no product line unless the claim bills state-supplied products.
  * Which G-code goes with which product is medicare-vaccine-admin's.
  */
 import type { ClaimLine, ScrubFinding } from '../../model';
@@ -33,11 +34,15 @@ export const rule: ScrubRule = {
     const out: ScrubFinding[] = [];
     for (const [dos, lines] of linesByDate(claim)) {
       for (const family of FAMILIES) {
-        const admins = summary(lines.filter((l) => VACCINE_ADMIN[l.code]?.pairsWith === family.pairs));
-        const products = summary(lines.filter((l) => {
+        const productLines = lines.filter((l) => {
           const group = vaccineGroupOf(l);
           return group !== undefined && family.isProduct(group);
-        }));
+        });
+        // A state-supplied (VFC) dose's administration stands alone for a payer that takes no product line for
+        // it (billing.yaml vfcProductLine none); when the claim carries state-supplied products, they pair.
+        const stateProducts = productLines.some((l) => l.stateSupplied);
+        const admins = summary(lines.filter((l) => VACCINE_ADMIN[l.code]?.pairsWith === family.pairs && (!l.stateSupplied || stateProducts)));
+        const products = summary(productLines);
         if (admins.count === products.count) continue;
         let message: string;
         if (products.count === 0) message = `${family.admin} ${admins.codes} on ${dos} has no ${family.product} line`;
