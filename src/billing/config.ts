@@ -88,6 +88,12 @@ const payerSchema = z.strictObject({
   route: routeSchema.default('837P'),
   routeByService: z.partialRecord(z.enum(SERVICE_KINDS, { error: msg(`must be a service kind: ${SERVICE_KINDS.join(', ')}`) }), routeSchema)
     .default({}),
+  /**
+   * The ids this payer's 835s carry (N1*PR N104, REF*2U, TRN03), so posting knows an 835 is from it and tells a
+   * crossover payer's 835 apart; without it the payer id itself is compared (docs/billing.md).
+   */
+  remittanceIds: z.array(pattern(/^[A-Za-z0-9 .-]{1,80}$/, 'must be an id as an 835 gives it: 1 to 80 letters, digits, spaces, dots or dashes'))
+    .default([]),
 });
 
 /** A person (or organisation) the claims name by NPI: the 837P needs a name for every rendering/ordering provider. */
@@ -118,6 +124,8 @@ export interface PayerConfig extends Payer {
   filingIndicator: string;
   route: ClaimRoute;
   routeByService: Partial<Record<ServiceKind, ClaimRoute>>;
+  /** The ids this payer's 835s carry; empty: its id is compared (src/billing/remittance/payer-match.ts). */
+  remittanceIds: readonly string[];
 }
 
 /** What claim building, batching and the 837P writer read. Frozen. */
@@ -145,6 +153,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
   for (const [id, p] of Object.entries(f.payers)) {
     payers.set(id, {
       id, name: p.name, filingIndicator: p.filingIndicator, route: p.route, routeByService: { ...p.routeByService },
+      remittanceIds: [...p.remittanceIds],
     });
   }
   return deepFreeze<BillingConfig>({
