@@ -4,7 +4,8 @@
  *   remittances, claim payments with their lines and adjustments, provider adjustments, claim money and status
  *   events); unmatched CLPs are listed and may be matched to a claim by hand;
  * - a 999 (or 997): the batch whose GS06/ST02 it acknowledges → its batched claims submitted or rejected;
- * - a 277CA: each claim by CLM01 (TRN02) → accepted or rejected, with the payer claim number (REF*1K).
+ * - a 277CA: each claim by CLM01 (TRN02) → accepted or rejected, with the payer claim number (REF*1K) unless the
+ *   claim's payer has remittanceIds and the 277CA's payer (NM1*PR) is not among them (payer-match.ts).
  * A CLP or TRN naming no claim of ours is recorded (835) or listed (277CA), never an error.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -13,7 +14,7 @@ import { impliedPath, type ClaimStatus } from '../billing/claims/lifecycle';
 import { readPayerFile } from '../billing/claims/payer-files';
 import type { Adjustment, Claim, ProviderAdjustment } from '../billing/model';
 import type { ClaimReconciliation } from '../billing/remittance';
-import { identifiersOf, type PayerDirectory, type PayerRole } from '../billing/remittance/payer-match';
+import { identifiersOf, payerRelation, type PayerDirectory, type PayerRole } from '../billing/remittance/payer-match';
 import {
   matchPayment, postRemittances, type PaymentAmounts, type PaymentRecord, type PostingClaim, type PostingPort,
   type PostingUnitOfWork, type RemittanceRecord, type RemittanceSummary, type UnmatchedPaymentRow,
@@ -256,7 +257,9 @@ async function advance(
 }
 
 /** Records every 999/997 and 277CA of `text` (see the module comment). */
-export async function recordAcknowledgments(db: Kysely<Database>, text: string, actor: string): Promise<AcknowledgmentSummary> {
+export async function recordAcknowledgments(
+  db: Kysely<Database>, text: string, actor: string, payers: PayerDirectory = new Map(),
+): Promise<AcknowledgmentSummary> {
   const file = readPayerFile(text);
   if (file.groupAcks.length + file.claimAcks.length === 0) {
     throw new EngineError('BAD_REQUEST', 'the file holds no 999, 997 or 277 transaction set');
@@ -285,13 +288,18 @@ export async function recordAcknowledgments(db: Kysely<Database>, text: string, 
     }
     for (const ack of file.claimAcks) {
       for (const c of ack.claims) {
-        const row = await trx.selectFrom('claims').select(['id', 'status']).where('control_number', '=', c.controlNumber)
+        const row = await trx.selectFrom('claims').select(['id', 'status', 'payer_id']).where('control_number', '=', c.controlNumber)
           .forUpdate().executeTakeFirst();
         if (!row) {
           out.unmatched.push(c.controlNumber);
           continue;
         }
-        if (c.payerClaimNumber) {
+        // REF*1K is the claim's payer's number only when that payer sent the 277CA (a crossover payer's never is).
+        // Checked when the claim's payer has remittanceIds: 277CAs often come relayed by a clearinghouse, whose
+        // NM1*PR id is not the payer's own, so without configuration the number is taken as before.
+        const fromOtherPayer = c.payerIdentifiers !== undefined && (payers.get(row.payer_id)?.remittanceIds ?? []).length > 0
+          && payerRelation(row.payer_id, { payerIdentifiers: c.payerIdentifiers }, payers) === 'other-payer';
+        if (c.payerClaimNumber && !fromOtherPayer) {
           await trx.updateTable('claims').set({ payer_claim_number: c.payerClaimNumber }).where('id', '=', row.id).execute();
         }
         const target: ClaimStatus | undefined = c.outcome === 'accepted' ? 'accepted' : c.outcome === 'rejected' ? 'rejected' : undefined;

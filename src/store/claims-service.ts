@@ -115,7 +115,7 @@ export class ClaimsService {
   }
 
   recordAcknowledgments(text: string, actor: string) {
-    return recordAcknowledgments(this.opts.db, text, actor);
+    return recordAcknowledgments(this.opts.db, text, actor, this.payerDirectory());
   }
 
   revenue(by: RevenueDimension) {

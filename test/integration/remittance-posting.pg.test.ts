@@ -17,7 +17,7 @@ import { loadPayerRulesDir } from '../../src/billing/scrub/payer-rules-files';
 import { ClaimsService } from '../../src/store/claims-service';
 import { openStore, type Store } from '../../src/store/db';
 import { synthetic835 } from '../unit/x12-835-writer';
-import { insertCharge, insertCoverage, insertMessage, insertPatient, reverseCharge, tempDir } from './claims-support';
+import { insertCharge, insertCoverage, insertMessage, insertPatient, reverseCharge, tempDir, write277CA } from './claims-support';
 import { createTestDatabase, ROOT } from './support';
 
 const NOW = new Date('2026-02-01T12:00:00Z');
@@ -123,6 +123,12 @@ describe('remittance posting on Postgres', () => {
     const remit = await store.db.selectFrom('remittances').select(['payer_ref', 'payer_identifiers']).where('trace_number', '=', 'MCR-EFT-100')
       .executeTakeFirstOrThrow();
     expect(remit).toEqual({ payer_ref: 'SYNMCR01', payer_identifiers: ['MCRB-J99', '1512345678'] });
+
+    // A 277CA from another payer (NM1*PR SYNCOM01) naming our claim: its REF*1K is not the claim's payer's number.
+    await claims.recordAcknowledgments(write277CA([
+      { controlNumber: claim.controlNumber, category: 'A2', status: '20', charge: '93.00', payerClaimNumber: 'COM-NOT-OURS' },
+    ]), ACTOR);
+    expect((await claims.get(claim.id))!.payerClaimNumber).toBe('MCR-CCN-100');
 
     const payers = await claims.payers();
     expect(payers.find((p) => p.payerId === 'SYNMCR01')).toMatchObject({
