@@ -3,18 +3,19 @@
  * - an 835 file: posted by src/billing/remittance/posting.ts through the PostingPort below (rows only here:
  *   remittances, claim payments with their lines and adjustments, provider adjustments, claim money and status
  *   events); unmatched CLPs are listed and may be matched to a claim by hand;
- * - a 999 (or 997): the batch whose GS06/ST02 it acknowledges → its batched claims submitted or rejected;
- * - a 277CA: each claim by CLM01 (TRN02) → accepted or rejected, with the payer claim number (REF*1K) unless the
- *   claim's payer has remittanceIds and the 277CA's payer (NM1*PR) is not among them (payer-match.ts).
+ * - a 999/997 or 277CA: recorded by src/billing/remittance/acknowledging.ts through the AcknowledgmentPort below
+ *   (batches and claims looked up, claim steps and the payer claim number written).
  * A CLP or TRN naming no claim of ours is recorded (835) or listed (277CA), never an error.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { EngineError } from '../core/errors';
-import { impliedPath, type ClaimStatus } from '../billing/claims/lifecycle';
-import { readPayerFile } from '../billing/claims/payer-files';
+import type { ClaimStatus } from '../billing/claims/lifecycle';
 import type { Adjustment, Claim, ProviderAdjustment } from '../billing/model';
 import type { ClaimReconciliation } from '../billing/remittance';
-import { identifiersOf, payerRelation, type PayerDirectory, type PayerRole } from '../billing/remittance/payer-match';
+import {
+  recordAcknowledgmentFile, type AcknowledgmentPort, type AcknowledgmentSummary,
+} from '../billing/remittance/acknowledging';
+import type { ClaimSteps, StepAction } from '../billing/remittance/claim-steps';
+import { identifiersOf, type PayerDirectory, type PayerRole } from '../billing/remittance/payer-match';
 import {
   matchPayment, postRemittances, type PaymentAmounts, type PaymentRecord, type PostingClaim, type PostingPort,
   type PostingUnitOfWork, type RemittanceRecord, type RemittanceSummary, type UnmatchedPaymentRow,
@@ -26,12 +27,7 @@ export type { RemittanceSummary } from '../billing/remittance/posting';
 
 type Trx = Transaction<Database>;
 
-export interface AcknowledgmentSummary {
-  batches: Array<{ batchId: string; accepted: boolean; claims: number }>;
-  claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: ClaimStatus }>;
-  /** GS06 or CLM01 values that name nothing of ours. */
-  unmatched: string[];
-}
+export type { AcknowledgmentSummary } from '../billing/remittance/acknowledging';
 
 /** Posts every 835 of `text` in one transaction (src/billing/remittance/posting.ts decides). */
 export async function recordRemittances(
@@ -57,8 +53,20 @@ export function postingUnitOfWork(db: Kysely<Database>): PostingUnitOfWork {
   };
 }
 
-class PgPostingPort implements PostingPort {
-  constructor(private readonly trx: Trx) {}
+/** Claim steps and notes through one transaction. */
+class PgClaimSteps implements ClaimSteps {
+  constructor(protected readonly trx: Trx) {}
+
+  async moveClaim(claimId: string, from: ClaimStatus, to: ClaimStatus, action: StepAction, actor: string, reason: string, adjudicated: boolean): Promise<void> {
+    await moveClaim(this.trx, claimId, from, to, action, actor, reason, adjudicated ? { adjudicated_at: sql`now()` } : {});
+  }
+
+  async noteClaim(claimId: string, status: ClaimStatus, action: StepAction, actor: string, reason: string): Promise<void> {
+    await noteClaim(this.trx, claimId, status, action, actor, reason);
+  }
+}
+
+class PgPostingPort extends PgClaimSteps implements PostingPort {
 
   async findRemittance(payerId: string, traceNumber: string): Promise<string | undefined> {
     const row = await this.trx.selectFrom('remittances').select('id').where('payer_id', '=', payerId)
@@ -170,14 +178,6 @@ class PgPostingPort implements PostingPort {
     }).where('id', '=', claimId).execute();
   }
 
-  async moveClaim(claimId: string, from: ClaimStatus, to: ClaimStatus, actor: string, reason: string, adjudicated: boolean): Promise<void> {
-    await moveClaim(this.trx, claimId, from, to, 'remit', actor, reason, adjudicated ? { adjudicated_at: sql`now()` } : {});
-  }
-
-  async noteClaim(claimId: string, status: ClaimStatus, actor: string, reason: string): Promise<void> {
-    await noteClaim(this.trx, claimId, status, 'remit', actor, reason);
-  }
-
   async unmatchedPayment(paymentId: string): Promise<UnmatchedPaymentRow | undefined> {
     const row = await this.trx.selectFrom('claim_payments as p').innerJoin('remittances as r', 'r.id', 'p.remittance_id')
       .select(['p.id', 'p.remittance_id', 'p.control_number', 'p.clp_index', 'p.matched_payment_id', 'r.trace_number', 'r.payer_id', 'r.x12'])
@@ -237,80 +237,40 @@ async function insertAdjustments(trx: Trx, paymentId: string, linePaymentId: str
   }))).execute();
 }
 
-/** Steps a claim to `target` through impliedPath, or notes why it stays (no target, already there, not reachable). */
-async function advance(
-  trx: Trx, claimId: string, from: ClaimStatus, target: ClaimStatus | undefined, action: 'remit' | 'acknowledge', actor: string,
-  what: string, implied: string, extra: Record<string, unknown> = {},
-): Promise<ClaimStatus> {
-  const path = target === undefined ? undefined : impliedPath(from, target);
-  if (!target || !path || path.length === 0) {
-    const why = !target ? 'status unchanged' : path?.length === 0 ? `already ${target}` : `a ${from} claim cannot become ${target}; status unchanged`;
-    await noteClaim(trx, claimId, from, action, actor, `${what} (${why})`);
-    return from;
-  }
-  let at = from;
-  for (const step of path) {
-    await moveClaim(trx, claimId, at, step, action, actor, step === target ? what : implied, step === target ? extra : {});
-    at = step;
-  }
-  return at;
-}
-
-/** Records every 999/997 and 277CA of `text` (see the module comment). */
+/** Records every 999/997 and 277CA of `text` (src/billing/remittance/acknowledging.ts decides). */
 export async function recordAcknowledgments(
   db: Kysely<Database>, text: string, actor: string, payers: PayerDirectory = new Map(),
 ): Promise<AcknowledgmentSummary> {
-  const file = readPayerFile(text);
-  if (file.groupAcks.length + file.claimAcks.length === 0) {
-    throw new EngineError('BAD_REQUEST', 'the file holds no 999, 997 or 277 transaction set');
+  return recordAcknowledgmentFile({
+    run: (work) => db.transaction().execute(async (trx) => {
+      await lockClaims(trx);
+      return work(new PgAcknowledgmentPort(trx));
+    }),
+  }, text, actor, payers);
+}
+
+class PgAcknowledgmentPort extends PgClaimSteps implements AcknowledgmentPort {
+  async batchByGroupControl(groupControl: string): Promise<{ id: string; transactionSetControl: number } | undefined> {
+    const batch = await this.trx.selectFrom('claim_batches').select(['id', 'transaction_set_control'])
+      .where('group_control', '=', groupControl as never).orderBy('id', 'desc').executeTakeFirst();
+    return batch ? { id: String(batch.id), transactionSetControl: Number(batch.transaction_set_control) } : undefined;
   }
-  return db.transaction().execute(async (trx) => {
-    await lockClaims(trx);
-    const out: AcknowledgmentSummary = { batches: [], claims: [], unmatched: [] };
-    for (const ack of file.groupAcks) {
-      const batch = await trx.selectFrom('claim_batches').select(['id', 'transaction_set_control'])
-        .where('group_control', '=', ack.groupControlNumber.replace(/^0+(?=\d)/, '') as never).orderBy('id', 'desc').executeTakeFirst();
-      if (!batch) {
-        out.unmatched.push(`GS06 ${ack.groupControlNumber}`);
-        continue;
-      }
-      const set = ack.transactionSets.find((t) => Number(t.controlNumber) === Number(batch.transaction_set_control));
-      const accepted = set ? set.accepted : ack.groupAccepted;
-      const codes = [...(set?.errors ?? []), ...ack.groupErrors].map((e) => e.code);
-      const what = `999 for batch ${batch.id}: ${accepted ? 'accepted' : 'rejected'} (${set ? `IK5 ${set.status}` : `AK9 ${ack.groupStatus}`}`
-        + `${codes.length > 0 ? `; error codes ${[...new Set(codes)].join(', ')}` : ''})`;
-      const claims = await trx.selectFrom('claims').select(['id', 'status']).where('batch_id', '=', String(batch.id))
-        .where('status', '=', 'batched').orderBy('id').forUpdate().execute();
-      for (const c of claims) {
-        await advance(trx, String(c.id), 'batched', accepted ? 'submitted' : 'rejected', 'acknowledge', actor, what, `implied by ${what}`);
-      }
-      out.batches.push({ batchId: String(batch.id), accepted, claims: claims.length });
-    }
-    for (const ack of file.claimAcks) {
-      for (const c of ack.claims) {
-        const row = await trx.selectFrom('claims').select(['id', 'status', 'payer_id']).where('control_number', '=', c.controlNumber)
-          .forUpdate().executeTakeFirst();
-        if (!row) {
-          out.unmatched.push(c.controlNumber);
-          continue;
-        }
-        // REF*1K is the claim's payer's number only when that payer sent the 277CA (a crossover payer's never is).
-        // Checked when the claim's payer has remittanceIds: 277CAs often come relayed by a clearinghouse, whose
-        // NM1*PR id is not the payer's own, so without configuration the number is taken as before.
-        const fromOtherPayer = c.payerIdentifiers !== undefined && (payers.get(row.payer_id)?.remittanceIds ?? []).length > 0
-          && payerRelation(row.payer_id, { payerIdentifiers: c.payerIdentifiers }, payers) === 'other-payer';
-        if (c.payerClaimNumber && !fromOtherPayer) {
-          await trx.updateTable('claims').set({ payer_claim_number: c.payerClaimNumber }).where('id', '=', row.id).execute();
-        }
-        const target: ClaimStatus | undefined = c.outcome === 'accepted' ? 'accepted' : c.outcome === 'rejected' ? 'rejected' : undefined;
-        const codes = c.statuses.map((s) => `${s.category}:${s.status}`).join(', ');
-        const what = `277CA: ${c.outcome}${codes ? ` (${codes})` : ''}`;
-        const status = await advance(trx, String(row.id), row.status as ClaimStatus, target, 'acknowledge', actor, what, `implied by ${what}`);
-        out.claims.push({ claimId: String(row.id), controlNumber: c.controlNumber, outcome: c.outcome, status });
-      }
-    }
-    return out;
-  });
+
+  async batchedClaimIds(batchId: string): Promise<string[]> {
+    const rows = await this.trx.selectFrom('claims').select(['id']).where('batch_id', '=', batchId)
+      .where('status', '=', 'batched').orderBy('id').forUpdate().execute();
+    return rows.map((r) => String(r.id));
+  }
+
+  async claimByControlNumber(controlNumber: string): Promise<{ id: string; status: ClaimStatus; payerId: string } | undefined> {
+    const row = await this.trx.selectFrom('claims').select(['id', 'status', 'payer_id']).where('control_number', '=', controlNumber)
+      .forUpdate().executeTakeFirst();
+    return row ? { id: String(row.id), status: row.status as ClaimStatus, payerId: row.payer_id } : undefined;
+  }
+
+  async setPayerClaimNumber(claimId: string, payerClaimNumber: string): Promise<void> {
+    await this.trx.updateTable('claims').set({ payer_claim_number: payerClaimNumber }).where('id', '=', claimId).execute();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 /**
- * An in-memory PostingPort (src/billing/remittance/posting.ts) for the posting unit tests: claims, payments,
+ * An in-memory PostingPort (src/billing/remittance/posting.ts) and AcknowledgmentPort (acknowledging.ts) for the
+ * unit tests: claims, payments,
  * events and PLB rows in arrays, a unit of work that rolls back on error (a snapshot restored), and the
  * lifecycle's transition check as the store does it. Synthetic data only.
  */
 import { transition, type ClaimStatus } from '../../src/billing/claims/lifecycle';
 import { sumAmounts } from '../../src/billing/claims/money';
 import type { ProviderAdjustment } from '../../src/billing/model';
+import type { AcknowledgmentPort, AcknowledgmentUnitOfWork } from '../../src/billing/remittance/acknowledging';
+import type { ClaimSteps } from '../../src/billing/remittance/claim-steps';
 import type { PayerRole } from '../../src/billing/remittance/payer-match';
 import type {
   PaymentAmounts, PaymentRecord, PostingClaim, PostingPort, PostingUnitOfWork, RemittanceRecord, UnmatchedPaymentRow,
@@ -128,16 +131,7 @@ export class MemoryPosting implements PostingUnitOfWork {
         if (set.payerClaimNumber !== undefined) c.payerClaimNumber = set.payerClaimNumber;
         if (set.forwardedTo !== undefined) c.forwardedTo = set.forwardedTo;
       },
-      moveClaim: async (claimId, from, to, actor, reason) => {
-        const c = this.claim(claimId);
-        if (c.status !== from) throw new Error(`claim ${claimId} is ${c.status}, not ${from}`);
-        transition(from, to, 'remit', actor, reason);
-        c.status = to;
-        st().events.push({ claimId, from, to, actor, reason });
-      },
-      noteClaim: async (claimId, status, actor, reason) => {
-        st().events.push({ claimId, from: status, to: status, actor, reason });
-      },
+      ...this.steps(),
       unmatchedPayment: async (paymentId): Promise<UnmatchedPaymentRow | undefined> => {
         const p = st().payments.find((x) => x.id === paymentId && x.claimId === null);
         if (!p) return undefined;
@@ -152,6 +146,43 @@ export class MemoryPosting implements PostingUnitOfWork {
         st().payments.find((x) => x.id === unmatchedId)!.matched = { paymentId, by: actor };
       },
     };
+  }
+
+  /** Claim steps as the store records them (the lifecycle refuses what it does not allow). */
+  steps(): ClaimSteps {
+    return {
+      moveClaim: async (claimId, from, to, action, actor, reason) => {
+        const c = this.claim(claimId);
+        if (c.status !== from) throw new Error(`claim ${claimId} is ${c.status}, not ${from}`);
+        transition(from, to, action, actor, reason);
+        c.status = to;
+        this.state.events.push({ claimId, from, to, actor, reason });
+      },
+      noteClaim: async (claimId, status, _action, actor, reason) => {
+        this.state.events.push({ claimId, from: status, to: status, actor, reason });
+      },
+    };
+  }
+
+  /** An acknowledgment unit of work over the same claims; `batches` maps a GS06 to its batch and claim ids. */
+  acknowledgments(batches: Array<{ id: string; groupControl: string; transactionSetControl: number; claimIds: string[] }>): AcknowledgmentUnitOfWork {
+    const port = (): AcknowledgmentPort => ({
+      ...this.steps(),
+      batchByGroupControl: async (gs06) => {
+        const b = batches.filter((x) => x.groupControl === gs06).at(-1);
+        return b ? { id: b.id, transactionSetControl: b.transactionSetControl } : undefined;
+      },
+      batchedClaimIds: async (batchId) => (batches.find((b) => b.id === batchId)?.claimIds ?? [])
+        .filter((id) => this.claim(id).status === 'batched'),
+      claimByControlNumber: async (cn) => {
+        const c = this.state.claims.find((x) => x.controlNumber === cn);
+        return c ? { id: c.id, status: c.status, payerId: c.payerId } : undefined;
+      },
+      setPayerClaimNumber: async (claimId, number) => {
+        this.claim(claimId).payerClaimNumber = number;
+      },
+    });
+    return { run: (work) => this.run(() => work(port())) };
   }
 
   /** Σ paid of the unmatched payments nobody matched yet. */

@@ -2,12 +2,14 @@
  * Posting rules (src/billing/remittance/posting.ts, payer-match.ts) against an in-memory port, each from the case
  * a biller brings: a Medicare 835 then a Medigap crossover 835 on the same claim, a deductible beside a CO-45
  * write-down, a claim forwarded to the secondary (CLP02 19 + NM1*TT), an unmatched CLP matched by hand, a PLB
- * overpayment recovery naming a claim. All 835s are synthetic and balanced (the reader refuses others).
+ * overpayment recovery naming a claim; 999 and 277CA acknowledgments. All files are synthetic and balanced.
  */
 import { describe, expect, it } from '@jest/globals';
 import type { PayerDirectory } from '../../src/billing/remittance/payer-match';
 import { payerRelation, payerRole, resolveRemittancePayer } from '../../src/billing/remittance/payer-match';
 import { claimTotals, matchPayment, postRemittances } from '../../src/billing/remittance/posting';
+import { recordAcknowledgmentFile } from '../../src/billing/remittance/acknowledging';
+import { write277CA, write999 } from '../integration/claims-support';
 import { MemoryPosting } from './posting-memory';
 import { synthetic835, type Clp } from './x12-835-writer';
 
@@ -229,5 +231,40 @@ describe('unmatched remittances and PLB', () => {
     const before = structuredClone(memory.state);
     await expect(postRemittances(memory, medicare835, 'biller', PAYERS)).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(memory.state).toEqual(before);
+  });
+});
+
+describe('acknowledgments against the port', () => {
+  it('a 999 accepting the batch moves its batched claims to submitted; a rejecting one to rejected', async () => {
+    const { memory, claim } = setup(MEDICARE, 'batched');
+    const uow = memory.acknowledgments([{ id: 'b1', groupControl: '7', transactionSetControl: 7, claimIds: [claim.id] }]);
+    const out = await recordAcknowledgmentFile(uow, write999({ groupControl: 7, setControl: 7, accepted: true }), 'biller', PAYERS);
+    expect(out).toEqual({ batches: [{ batchId: 'b1', accepted: true, claims: 1 }], claims: [], unmatched: [] });
+    expect(memory.claim(claim.id).status).toBe('submitted');
+
+    const other = setup(MEDICARE, 'batched');
+    const rejected = other.memory.acknowledgments([{ id: 'b2', groupControl: '8', transactionSetControl: 8, claimIds: [other.claim.id] }]);
+    await recordAcknowledgmentFile(rejected, write999({ groupControl: 8, setControl: 8, accepted: false }), 'biller', PAYERS);
+    expect(other.memory.claim(other.claim.id).status).toBe('rejected');
+    expect((await recordAcknowledgmentFile(rejected, write999({ groupControl: 99, setControl: 1, accepted: true }), 'biller', PAYERS)).unmatched)
+      .toEqual(['GS06 99']);
+  });
+
+  it('a 277CA from another payer than the claim\'s (remittanceIds configured) does not set its payer claim number', async () => {
+    const { memory, claim } = setup(MEDICARE, 'submitted');
+    const uow = memory.acknowledgments([]);
+    // write277CA names NM1*PR PI SYNCOM01: not one of Medicare's remittanceIds.
+    const out = await recordAcknowledgmentFile(uow, write277CA([
+      { controlNumber: 'RX10', category: 'A2', status: '20', charge: '30.00', payerClaimNumber: 'COM-NOT-OURS' },
+    ]), 'biller', PAYERS);
+    expect(out.claims).toEqual([{ claimId: claim.id, controlNumber: 'RX10', outcome: 'accepted', status: 'accepted' }]);
+    expect(memory.claim(claim.id).payerClaimNumber).toBeUndefined();
+    expect(memory.state.events.at(-1)!.reason).toMatch(/REF\*1K COM-NOT-OURS not kept: SYNTHETIC PAYER is not the claim's payer/);
+
+    const own = setup('SYNCOM01', 'submitted');
+    await recordAcknowledgmentFile(own.memory.acknowledgments([]), write277CA([
+      { controlNumber: 'RX10', category: 'A2', status: '20', charge: '30.00', payerClaimNumber: 'COM-PCN-1' },
+    ]), 'biller', PAYERS);
+    expect(own.memory.claim(own.claim.id).payerClaimNumber).toBe('COM-PCN-1');
   });
 });

@@ -17,10 +17,11 @@
  * payer in line that answered (claimTotals).
  */
 import { EngineError } from '../../core/errors';
-import { impliedPath, statusForOutcome, SENT_STATUSES, type ClaimStatus } from '../claims/lifecycle';
+import { statusForOutcome, SENT_STATUSES, type ClaimStatus } from '../claims/lifecycle';
 import { readRemittanceFile } from '../claims/payer-files';
 import { sumAmounts } from '../claims/money';
 import type { ClaimPayment, ProviderAdjustment, Remittance } from '../model';
+import { advance, type ClaimSteps } from './claim-steps';
 import { isForwarded, payerRelation, payerRole, resolveRemittancePayer, type PayerDirectory, type PayerRole } from './payer-match';
 import { reconcileClaimPayment, type ClaimForReconciliation, type ClaimReconciliation } from './reconcile';
 
@@ -69,7 +70,7 @@ export interface UnmatchedPaymentRow {
 }
 
 /** What the store does for posting, inside one unit of work (one transaction, claims locked). */
-export interface PostingPort {
+export interface PostingPort extends ClaimSteps {
   /** Id of the remittance with this payer id and trace number, if recorded. */
   findRemittance(payerId: string, traceNumber: string): Promise<string | undefined>;
   /** Our claims with these CLM01s (locked for update). */
@@ -84,10 +85,6 @@ export interface PostingPort {
   /** Every payment recorded for the claim so far (this one included). */
   paymentsOf(claimId: string): Promise<PaymentAmounts[]>;
   updateClaimMoney(claimId: string, set: { paid: string; patientResponsibility: string; payerClaimNumber?: string; forwardedTo?: string }): Promise<void>;
-  /** One lifecycle step (the store refuses what the lifecycle does not allow), recorded as a claim event. */
-  moveClaim(claimId: string, from: ClaimStatus, to: ClaimStatus, actor: string, reason: string, adjudicated: boolean): Promise<void>;
-  /** A claim event without a status change. */
-  noteClaim(claimId: string, status: ClaimStatus, actor: string, reason: string): Promise<void>;
   unmatchedPayment(paymentId: string): Promise<UnmatchedPaymentRow | undefined>;
   markMatched(unmatchedId: string, paymentId: string, actor: string): Promise<void>;
 }
@@ -197,7 +194,7 @@ async function postOne(port: PostingPort, rem: Remittance, text: string, actor: 
     if (claimId) {
       const claim = byControlNumber.get(p.reference!) ?? await port.claimById(claimId);
       if (claim) {
-        await port.noteClaim(claimId, claim.status, actor,
+        await port.noteClaim(claimId, claim.status, 'remit', actor,
           `835 trace ${rem.traceNumber} from ${rem.payerName}: provider-level adjustment ${p.reason} ${p.amount} names this claim`);
       }
     }
@@ -242,29 +239,11 @@ async function postClaimPayment(port: PostingPort, p: ClpToPost): Promise<{ paym
   });
   if (effect.payerClaimNumber !== undefined) p.claim.payerClaimNumber = effect.payerClaimNumber;
   const what = p.why ? `${effect.what} (${p.why})` : effect.what;
-  const status = await advance(port, p.claim.id, p.claim.status, effect.target, p.actor, what);
+  const status = await advance(port, p.claim.id, p.claim.status, effect.target, 'remit', p.actor, what);
   return {
     paymentId, status,
     summary: { claimId: p.claim.id, controlNumber: p.claim.controlNumber, outcome: rec.outcome, paid: rec.paid, role, status },
   };
-}
-
-/** Steps a claim to `target` through impliedPath, or notes why it stays; returns its status after. */
-async function advance(
-  port: PostingPort, claimId: string, from: ClaimStatus, target: ClaimStatus | undefined, actor: string, what: string,
-): Promise<ClaimStatus> {
-  const path = target === undefined ? undefined : impliedPath(from, target);
-  if (!target || !path || path.length === 0) {
-    const why = !target ? 'status unchanged' : path?.length === 0 ? `already ${target}` : `a ${from} claim cannot become ${target}; status unchanged`;
-    await port.noteClaim(claimId, from, actor, `${what} (${why})`);
-    return from;
-  }
-  let at = from;
-  for (const step of path) {
-    await port.moveClaim(claimId, at, step, actor, step === target ? what : `implied by ${what}`, step === target);
-    at = step;
-  }
-  return at;
 }
 
 /**
