@@ -79,6 +79,9 @@ const CHAINS = sql`
      order by ch.root, ch.id desc
   )`;
 
+/** A payment's place in line (posting.ts claimTotals): the patient owes what the last payer in line assigned. */
+const LEVEL = sql`case p.payer_role when 'tertiary' then 3 when 'secondary' then 2 when 'other-payer' then 0 else 1 end`;
+
 /** The payer key of a payment: the billed payer for the claim's own payer's, else the 835's payer. */
 const REMIT_PAYER = sql`coalesce(r.payer_ref, nullif(r.payer_id, ''), r.payer_name)`;
 
@@ -93,11 +96,14 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
   const paid = by === 'service'
     ? await sql<{ key: string; paid: string; pr: string }>`
         ${CHAINS}
+        , levels as (
+          select p.claim_id, max(${LEVEL}) as level from claim_payments p where p.claim_id is not null group by p.claim_id
+        )
         select l.service_kind as key, coalesce(sum(lp.paid), 0)::text as paid,
-               coalesce(sum((select sum(a.amount) from payment_adjustments a
-                              where a.line_payment_id = lp.id and a.group_code = 'PR'
-                                and coalesce(p.payer_role, 'claim-payer') = 'claim-payer')), 0)::text as pr
+               coalesce(sum(case when ${LEVEL} = lv.level then (select sum(a.amount) from payment_adjustments a
+                              where a.line_payment_id = lp.id and a.group_code = 'PR') end), 0)::text as pr
           from live v join paying y on y.root = v.root
+          join levels lv on lv.claim_id = y.claim_id
           join claim_payments p on p.claim_id = y.claim_id
           join line_payments lp on lp.claim_payment_id = p.id
           join claim_lines l on l.id = lp.claim_line_id

@@ -139,6 +139,9 @@ describe('remittance posting on Postgres', () => {
     });
     expect((await claims.revenue('payer')).find((r) => r.key === 'SYNMCR01'))
       .toEqual({ key: 'SYNMCR01', claims: 1, lines: 2, charged: '93.00', paid: '72.00', patientResponsibility: '0.00' });
+    // By service the deductible line is paid by the Medigap plan and owed by nobody.
+    expect((await claims.revenue('service')).find((r) => r.key === 'immunization-admin'))
+      .toEqual({ key: 'immunization-admin', claims: 1, lines: 1, charged: '33.00', paid: '22.00', patientResponsibility: '0.00' });
   });
 
   it('a claim paid, then replaced (frequency 7) for a late change and the replacement paid: charged and paid once each', async () => {
