@@ -6,7 +6,8 @@
  *   money, and a void of the claim carries Medicare's claim number in REF*F8;
  * - a claim paid, then replaced (frequency 7) for a late change and the replacement paid: revenue counts the
  *   charge once and the payment once;
- * - a CLP naming no claim: listed, in the reports as unmatched money, matched by hand; a PLB naming a claim.
+ * - a CLP naming no claim: listed, in the reports as unmatched money, matched by hand; a PLB naming a claim;
+ * - a claim processed and forwarded to the crossover payer (CLP02 19, NM1*TT) shows where it went.
  * Every 835 is synthetic and balanced.
  */
 import fs from 'node:fs';
@@ -56,6 +57,8 @@ beforeAll(async () => {
   messageId = await insertMessage(store.db, 'POST-1');
   await insertPatient(store.db, 'PM1');
   await insertCoverage(store.db, 'PM1', 'SYNMCR01', 'MB');
+  await insertPatient(store.db, 'PM2');
+  await insertCoverage(store.db, 'PM2', 'SYNMCR01', 'MB');
   await insertPatient(store.db, 'PC1');
   await insertCoverage(store.db, 'PC1', 'SYNCOM01', 'CI');
   await insertPatient(store.db, 'PC2');
@@ -63,11 +66,13 @@ beforeAll(async () => {
   const add = async (name: string, c: Parameters<typeof insertCharge>[2]) => { charge[name] = await insertCharge(store.db, messageId, c); };
   await add('mcr-admin', { patient: 'PM1', date: '2026-01-15', code: 'G0008', amount: '33.00', kind: 'immunization-admin', system: 'HCPCS' });
   await add('mcr-product', { patient: 'PM1', date: '2026-01-15', code: '90662', amount: '60.00', kind: 'vaccine-product' });
+  await add('fwd-admin', { patient: 'PM2', date: '2026-01-16', code: 'G0008', amount: '33.00', kind: 'immunization-admin', system: 'HCPCS' });
+  await add('fwd-product', { patient: 'PM2', date: '2026-01-16', code: '90662', amount: '60.00', kind: 'vaccine-product' });
   await add('mtm', { patient: 'PC1', date: '2026-01-16', code: '99605', amount: '75.00', kind: 'mtm', dx: ['E11.9'] });
   await add('mtm-extra', { patient: 'PC1', date: '2026-01-16', code: '99607', amount: '40.00', kind: 'mtm', units: '2', dx: ['E11.9'] });
   await add('stray', { patient: 'PC2', date: '2026-01-17', code: '99605', amount: '50.00', kind: 'mtm', dx: ['E11.9'] });
   const built = await claims.build(ACTOR);
-  expect(built.created.map((c) => c.status)).toEqual(['ready', 'ready', 'ready']);
+  expect(built.created.map((c) => c.status)).toEqual(['ready', 'ready', 'ready', 'ready']);
   const run = await claims.createBatches(ACTOR);
   expect(run.held).toEqual([]);
 });
@@ -132,16 +137,16 @@ describe('remittance posting on Postgres', () => {
 
     const payers = await claims.payers();
     expect(payers.find((p) => p.payerId === 'SYNMCR01')).toMatchObject({
-      claims: 1, charged: '93.00', paid: '50.00', adjudicated: 1, denied: 0, crossovers: 0,
+      claims: 2, charged: '186.00', paid: '50.00', adjudicated: 1, denied: 0, crossovers: 0,
     });
     expect(payers.find((p) => p.payerId === 'MGAP77')).toMatchObject({
       payerName: 'SYNTHETIC MEDIGAP PLAN', claims: 0, charged: '0.00', paid: '22.00', adjudicated: 0, crossovers: 1,
     });
     expect((await claims.revenue('payer')).find((r) => r.key === 'SYNMCR01'))
-      .toEqual({ key: 'SYNMCR01', claims: 1, lines: 2, charged: '93.00', paid: '72.00', patientResponsibility: '0.00' });
-    // By service the deductible line is paid by the Medigap plan and owed by nobody.
+      .toEqual({ key: 'SYNMCR01', claims: 2, lines: 4, charged: '186.00', paid: '72.00', patientResponsibility: '0.00' });
+    // By service the deductible line is paid by the Medigap plan and owed by nobody (the other Medicare claim is unpaid yet).
     expect((await claims.revenue('service')).find((r) => r.key === 'immunization-admin'))
-      .toEqual({ key: 'immunization-admin', claims: 1, lines: 1, charged: '33.00', paid: '22.00', patientResponsibility: '0.00' });
+      .toEqual({ key: 'immunization-admin', claims: 2, lines: 2, charged: '66.00', paid: '22.00', patientResponsibility: '0.00' });
   });
 
   it('a claim paid, then replaced (frequency 7) for a late change and the replacement paid: charged and paid once each', async () => {
@@ -226,6 +231,22 @@ describe('remittance posting on Postgres', () => {
       [null, 'unmatched', 'alice'], [target.id, 'paid', null],
     ]);
     await expect(claims.matchRemittance(unmatched[0]!.id, target.id, 'alice')).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('CLP02 19 with NM1*TT: paid by Medicare and shown as forwarded to the Medigap plan', async () => {
+    const claim = await claimWith(charge['fwd-admin']!);
+    const [r] = await claims.recordRemittances(synthetic835({
+      trace: 'MCR-EFT-500', payerName: 'SYNTHETIC MEDICARE PART B', payerId: 'MCRB-J99', paymentDate: '2026-02-26', interchange: 706,
+      claims: [{
+        controlNumber: claim.controlNumber, status: '19', charge: '93.00', paid: '70.00', patientResponsibility: '0', payerClaimNumber: 'MCR-CCN-500',
+        crossoverTo: { name: 'SYNTHETIC MEDIGAP PLAN', id: 'MGAP77' },
+        adjustments: [{ group: 'CO', reason: '45', amount: '23.00' }],
+      }],
+    }), ACTOR);
+    expect(r!.claims).toEqual([expect.objectContaining({ role: 'claim-payer', outcome: 'paid', status: 'paid' })]);
+    expect((await claims.get(claim.id))!).toMatchObject({
+      status: 'paid', payerClaimNumber: 'MCR-CCN-500', forwardedTo: 'SYNTHETIC MEDIGAP PLAN MGAP77',
+    });
   });
 
   it('a void of the crossed-over claim carries Medicare\'s claim number in REF*F8, never the Medigap one', async () => {
