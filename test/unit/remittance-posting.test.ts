@@ -4,7 +4,10 @@
  * write-down, a claim forwarded to the secondary (CLP02 19 + NM1*TT), an unmatched CLP matched by hand, a PLB
  * overpayment recovery naming a claim; 999 and 277CA acknowledgments. All files are synthetic and balanced.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { readRemittanceFile } from '../../src/billing/claims/payer-files';
 import type { PayerDirectory } from '../../src/billing/remittance/payer-match';
 import { payerRelation, payerRole, resolveRemittancePayer } from '../../src/billing/remittance/payer-match';
 import { claimTotals, matchPayment, postRemittances } from '../../src/billing/remittance/posting';
@@ -266,5 +269,32 @@ describe('acknowledgments against the port', () => {
       { controlNumber: 'RX10', category: 'A2', status: '20', charge: '30.00', payerClaimNumber: 'COM-PCN-1' },
     ]), 'biller', PAYERS);
     expect(own.memory.claim(own.claim.id).payerClaimNumber).toBe('COM-PCN-1');
+  });
+});
+
+describe('the 835 payer as read', () => {
+  it('N1*PR N104, REF*2U and TRN03 are the payer identifiers; NM1*TT names the crossover payer', () => {
+    const [rem] = readRemittanceFile(synthetic835({
+      trace: 'T-1', payerName: 'SYNTHETIC MEDIGAP PLAN', payerQualifier: 'PI', payerId: 'MGAP77', ref2U: 'MGAP-REF', trn03: '1888888881',
+      paymentDate: '2026-02-20', claims: [{ ...medicareClp, status: '19', crossoverTo: { name: 'SYNTHETIC MEDIGAP PLAN', id: 'MGAP77' } }],
+    }));
+    expect(rem).toMatchObject({ payerId: 'MGAP-REF', payerIdentifiers: ['MGAP77', 'MGAP-REF', '1888888881'] });
+    expect(rem!.claims[0]!.crossoverCarrier).toBe('SYNTHETIC MEDIGAP PLAN MGAP77');
+  });
+
+  it('a public secondary-payment 835 (CLP02 2, payer known by TRN03 only) posts as the secondary on a claim another payer paid', async () => {
+    const text = fs.readFileSync(path.join(__dirname, '../../../shared/corpus/x12/LinuxForHealth__x12__secondary-payment.835'), 'latin1');
+    const [rem] = readRemittanceFile(text);
+    expect(rem!.payerIdentifiers).toEqual(['1559123456']);
+    const memory = new MemoryPosting();
+    for (const [i, clp] of rem!.claims.entries()) {
+      memory.addClaim({
+        id: String(100 + i), controlNumber: clp.controlNumber, status: 'paid', payerId: MEDICARE, payerName: 'SYNTHETIC MEDICARE PART B',
+        payerClaimNumber: `MCR-${i}`, totalCharge: clp.charge, lines: [],
+      });
+    }
+    const [summary] = await postRemittances(memory, text, 'biller', PAYERS);
+    expect(summary!.claims.map((c) => [c.role, c.status])).toEqual(rem!.claims.map(() => ['secondary', 'paid']));
+    expect(memory.state.claims.map((c) => c.payerClaimNumber)).toEqual(rem!.claims.map((_, i) => `MCR-${i}`));
   });
 });
