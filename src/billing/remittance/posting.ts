@@ -192,7 +192,7 @@ async function postOne(port: PostingPort, rem: Remittance, text: string, actor: 
     await port.insertProviderAdjustment(remittanceId, p, claimId ?? null);
     summary.providerAdjustments.push({ ...p, ...(claimId ? { claimId } : {}) });
     if (claimId) {
-      const claim = byControlNumber.get(p.reference!) ?? await port.claimById(claimId);
+      const claim = claims.find((c) => c.id === claimId) ?? await port.claimById(claimId);
       if (claim) {
         await port.noteClaim(claimId, claim.status, 'remit', actor,
           `835 trace ${rem.traceNumber} from ${rem.payerName}: provider-level adjustment ${p.reason} ${p.amount} names this claim`);
