@@ -12,15 +12,18 @@
  *   GET  /api/claims/batches               newest first
  *   GET  /api/claims/batches/:id/x12       the file as sent
  *   POST /api/remittances                  raw 835 (text/plain or application/edi-x12) → recorded, or 422
+ *   GET  /api/remittances/unmatched?before=&limit=   CLPs that named no claim of ours, not matched yet
+ *   POST /api/remittances/unmatched/:id/match {claimId}   post one to a claim by hand (audited)
+ *   GET  /api/remittances/:id              a remittance: its claim payments (roles, matched) and PLB adjustments
  *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses
- *   GET  /api/reports/revenue?by=service|payer|month
+ *   GET  /api/reports/revenue?by=service|payer|month   rows, plus unmatched money and PLB adjustments
  *   GET  /api/reports/payers
  *   GET  /api/reports/missed-charges?since=&until=&limit=   billable messages that ended without a charge, and why
  *
  * Access (auth.ts): every route needs role `billing` (claims carry patient data; reports are billing's), except
  * the claims list (GET /api/claims), which a viewer may read (docs/security.md). The
  * caller is recorded as the actor of each claim event. Audited: override, void, correct, close, build, batches,
- * remittances and acknowledgments (ids, counts and rule ids only; the operator's reason stays in claim history).
+ * remittances, hand matches and acknowledgments (ids, counts and rule ids only; the operator's reason stays in claim history).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -31,7 +34,8 @@ import { parse } from './validate';
 
 export type ClaimsApi = Pick<ClaimsService,
   'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'void' | 'correct' | 'close' | 'createBatches' | 'listBatches'
-  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers' | 'missedCharges'>;
+  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers' | 'missedCharges'
+  | 'unmatchedRemittances' | 'matchRemittance' | 'remittance' | 'remittanceTotals'>;
 
 const BILLING = role('billing');
 const X12_TYPES = ['application/edi-x12', 'application/x12'];
@@ -51,6 +55,7 @@ const listQuery = z.strictObject({
   limit,
 });
 const batchesQuery = z.strictObject({ before: id.optional(), limit });
+const matchBody = z.strictObject({ claimId: id });
 const reasonBody = z.strictObject({ reason });
 const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
 const batchBody = z.strictObject({ payer: payer.optional() }).optional();
@@ -161,6 +166,29 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     return reply.status(201).send({ remittances });
   });
 
+  api.get('/api/remittances/unmatched', BILLING, async (req) => {
+    const q = parse(batchesQuery, req.query, 'query');
+    const payments = await claims.unmatchedRemittances(q.limit, q.before);
+    return { payments, next: payments.length < q.limit ? null : payments[payments.length - 1]!.id };
+  });
+
+  api.post('/api/remittances/unmatched/:id/match', BILLING, async (req) => {
+    const { id: paymentId } = parse(idParams, req.params, 'payment id');
+    const { claimId } = parse(matchBody, req.body, 'body');
+    const result = await claims.matchRemittance(paymentId, claimId, actorOf(req));
+    await audit(req, 'claims.remittance.match', { type: 'claim', id: claimId }, {
+      unmatchedPayment: paymentId, payment: result.paymentId, role: result.role, outcome: result.outcome, status: result.status,
+    });
+    return result;
+  });
+
+  api.get('/api/remittances/:id', BILLING, async (req, reply) => {
+    const { id: remittanceId } = parse(idParams, req.params, 'remittance id');
+    const remittance = await claims.remittance(remittanceId);
+    if (!remittance) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `remittance ${remittanceId} not found` } });
+    return remittance;
+  });
+
   api.post('/api/acknowledgments', BILLING, async (req) => {
     const text = textOf(parse(x12Body, req.body, 'body'));
     const result = await claims.recordAcknowledgments(text, actorOf(req));
@@ -170,7 +198,8 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.get('/api/reports/revenue', BILLING, async (req) => {
     const { by } = parse(revenueQuery, req.query, 'query');
-    return { by, rows: await claims.revenue(by) };
+    const [rows, totals] = await Promise.all([claims.revenue(by), claims.remittanceTotals()]);
+    return { by, rows, unmatched: totals.unmatched, providerAdjustments: totals.providerAdjustments };
   });
 
   api.get('/api/reports/payers', BILLING, async () => ({ payers: await claims.payers() }));

@@ -109,6 +109,12 @@ const payerSchema = z.strictObject({
   routeByCodeList: z.record(listName, routeSchema).default({}),
   /** State-supplied (VFC) vaccine products: no line (none) or the product CPT with SL at 0.00 (sl-zero). */
   vfcProductLine: z.enum(VFC_PRODUCT_LINES, { error: msg(`must be ${VFC_PRODUCT_LINES.join(' or ')}`) }).default('none'),
+  /**
+   * The ids this payer's 835s carry (N1*PR N104, REF*2U, TRN03), so posting knows an 835 is from it and tells a
+   * crossover payer's 835 apart; without it the payer id itself is compared (docs/billing.md).
+   */
+  remittanceIds: z.array(pattern(/^[A-Za-z0-9 .-]{1,80}$/, 'must be an id as an 835 gives it: 1 to 80 letters, digits, spaces, dots or dashes'))
+    .default([]),
 });
 
 /** A person (or organisation) the claims name by NPI: the 837P needs a name for every rendering/ordering provider. */
@@ -195,6 +201,8 @@ export interface PayerConfig extends Payer {
   codeRoutes: Readonly<Record<string, CodeRoute>>;
   /** What a claim carries for a state-supplied (VFC) vaccine product (src/billing/claims/vfc.ts). */
   vfcProductLine: VfcProductLine;
+  /** The ids this payer's 835s carry; empty: its id is compared (src/billing/remittance/payer-match.ts). */
+  remittanceIds: readonly string[];
 }
 
 /** What decided a line's route, most specific first. */
@@ -262,6 +270,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
       id, name: p.name, filingIndicator: p.filingIndicator, route: p.route, routeByService: { ...p.routeByService },
       codeRoutes: codeRoutesOf(p, f.codeLists),
       vfcProductLine: p.vfcProductLine,
+      remittanceIds: [...p.remittanceIds],
     });
   }
   return deepFreeze<BillingConfig>({

@@ -231,6 +231,8 @@ export interface ClaimPayment {
   patientResponsibility: string;
   /** CLP07 payer claim control number. */
   payerClaimNumber?: string;
+  /** NM1*TT: the payer the claim was crossed over to (name, and id when given), with CLP02 19–21. */
+  crossoverCarrier?: string;
   adjustments: Adjustment[];
   services: ServicePayment[];
 }
@@ -254,6 +256,11 @@ export interface Remittance {
   paymentDate?: string;
   payerName: string;
   payerId?: string;
+  /**
+   * Every id the 835 gives its payer by: N1*PR N104, REF*2U and TRN03 (the originating company id), in that
+   * order, without duplicates. Posting compares them with the claim's payer (src/billing/remittance/payer-match.ts).
+   */
+  payerIdentifiers?: string[];
   payeeName?: string;
   payeeNpi?: string;
   claims: ClaimPayment[];

@@ -1,124 +1,216 @@
 /**
  * What payers send back, recorded against our claims (docs/billing.md "Remittances and acknowledgments"):
- * - an 835 file: every transaction set read and balanced first (a file that does not balance is refused whole,
- *   REMITTANCE_UNBALANCED, nothing recorded; a trace number already recorded for the payer is CONFLICT), then
- *   reconciled (src/billing/remittance/reconcile.ts) and recorded: remittance, claim payments, line payments,
- *   adjustments, provider adjustments; claims get their payer claim number, paid amounts and status (paid,
- *   partial, denied), passing through the steps earlier acknowledgments would have recorded;
- * - a 999 (or 997): the batch whose GS06/ST02 it acknowledges → its batched claims submitted or rejected;
- * - a 277CA: each claim by CLM01 (TRN02) → accepted or rejected, with the payer claim number (REF*1K).
+ * - an 835 file: posted by src/billing/remittance/posting.ts through the PostingPort below (rows only here:
+ *   remittances, claim payments with their lines and adjustments, provider adjustments, claim money and status
+ *   events); unmatched CLPs are listed and may be matched to a claim by hand;
+ * - a 999/997 or 277CA: recorded by src/billing/remittance/acknowledging.ts through the AcknowledgmentPort below
+ *   (batches and claims looked up, claim steps and the payer claim number written).
  * A CLP or TRN naming no claim of ours is recorded (835) or listed (277CA), never an error.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { EngineError } from '../core/errors';
-import { impliedPath, statusForOutcome, type ClaimStatus } from '../billing/claims/lifecycle';
-import { readPayerFile, readRemittanceFile } from '../billing/claims/payer-files';
-import type { Adjustment, Claim, Remittance } from '../billing/model';
-import { reconcile, type ClaimForReconciliation, type ClaimReconciliation } from '../billing/remittance';
+import type { ClaimStatus } from '../billing/claims/lifecycle';
+import type { Adjustment, Claim, ProviderAdjustment } from '../billing/model';
+import type { ClaimReconciliation } from '../billing/remittance';
+import {
+  recordAcknowledgmentFile, type AcknowledgmentPort, type AcknowledgmentSummary,
+} from '../billing/remittance/acknowledging';
+import type { ClaimSteps, StepAction } from '../billing/remittance/claim-steps';
+import { identifiersOf, type PayerDirectory, type PayerRole } from '../billing/remittance/payer-match';
+import {
+  matchPayment, postRemittances, type PaymentAmounts, type PaymentRecord, type PostingClaim, type PostingPort,
+  type PostingUnitOfWork, type RemittanceRecord, type RemittanceSummary, type UnmatchedPaymentRow,
+} from '../billing/remittance/posting';
 import { lockClaims, moveClaim, noteClaim } from './claims';
-import type { Database } from './types';
+import type { ClaimRow, Database } from './types';
+
+export type { RemittanceSummary } from '../billing/remittance/posting';
 
 type Trx = Transaction<Database>;
 
-export interface RemittanceSummary {
-  id: string;
-  traceNumber: string;
-  payerName: string;
-  paymentAmount: string;
-  claims: Array<{ claimId: string; controlNumber: string; outcome: string; paid: string; status: ClaimStatus }>;
-  /** CLP01 values that name no claim of ours (recorded without a claim). */
-  unmatched: string[];
+export type { AcknowledgmentSummary } from '../billing/remittance/acknowledging';
+
+/** Posts every 835 of `text` in one transaction (src/billing/remittance/posting.ts decides). */
+export async function recordRemittances(
+  db: Kysely<Database>, text: string, actor: string, payers: PayerDirectory = new Map(),
+): Promise<RemittanceSummary[]> {
+  return postRemittances(postingUnitOfWork(db), text, actor, payers);
 }
 
-export interface AcknowledgmentSummary {
-  batches: Array<{ batchId: string; accepted: boolean; claims: number }>;
-  claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: ClaimStatus }>;
-  /** GS06 or CLM01 values that name nothing of ours. */
-  unmatched: string[];
+/** Posts an unmatched CLP to the claim an operator chose (posting.ts matchPayment). */
+export async function matchRemittancePayment(
+  db: Kysely<Database>, paymentId: string, claimId: string, actor: string, payers: PayerDirectory = new Map(),
+) {
+  return matchPayment(postingUnitOfWork(db), paymentId, claimId, actor, payers);
 }
 
-/** Records every 835 of `text` in one transaction (see the module comment). */
-export async function recordRemittances(db: Kysely<Database>, text: string, actor: string): Promise<RemittanceSummary[]> {
-  const remittances = readRemittanceFile(text);
-  return db.transaction().execute(async (trx) => {
-    await lockClaims(trx);
-    const out: RemittanceSummary[] = [];
-    for (const rem of remittances) out.push(await recordOne(trx, rem, text, actor));
-    return out;
-  });
-}
-
-async function recordOne(trx: Trx, rem: Remittance, text: string, actor: string): Promise<RemittanceSummary> {
-  const payerId = rem.payerId ?? '';
-  const dup = await trx.selectFrom('remittances').select('id').where('payer_id', '=', payerId)
-    .where('trace_number', '=', rem.traceNumber).executeTakeFirst();
-  if (dup) throw new EngineError('CONFLICT', `remittance trace ${rem.traceNumber} of this payer is already recorded (remittance ${dup.id})`);
-
-  const controlNumbers = [...new Set(rem.claims.map((c) => c.controlNumber))];
-  const rows = controlNumbers.length === 0 ? [] : await trx.selectFrom('claims').selectAll()
-    .where('control_number', 'in', controlNumbers).forUpdate().execute();
-  const lineIds = new Map<string, string>();
-  if (rows.length > 0) {
-    const lines = await trx.selectFrom('claim_lines').select(['id', 'claim_id', 'line_number'])
-      .where('claim_id', 'in', rows.map((r) => r.id)).execute();
-    for (const l of lines) lineIds.set(`${l.claim_id}/${l.line_number}`, String(l.id));
-  }
-  const result = reconcile(rem, rows.map((r): ClaimForReconciliation => {
-    const claim = r.claim as Claim;
-    return {
-      id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge,
-      lines: claim.lines.map((l) => ({
-        lineNumber: l.lineNumber, chargeId: l.chargeId, code: l.code, modifiers: l.modifiers, serviceDate: l.serviceDate,
-        chargeAmount: l.chargeAmount,
-      })),
-      ...(r.submitted_at ? { submittedAt: new Date(r.submitted_at).toISOString() } : {}),
-    };
-  }));
-
-  const remittance = await trx.insertInto('remittances').values({
-    trace_number: rem.traceNumber, payer_id: payerId, payer_name: rem.payerName, payment_amount: rem.paymentAmount,
-    handling: rem.handling, payment_method: rem.paymentMethod, payment_date: rem.paymentDate ?? null,
-    payee_npi: rem.payeeNpi ?? null, x12: text, actor,
-  }).returning('id').executeTakeFirstOrThrow();
-  const remittanceId = String(remittance.id);
-  for (const p of rem.providerAdjustments) {
-    await trx.insertInto('provider_adjustments').values({
-      remittance_id: remittanceId, reason: p.reason, reference: p.reference ?? null, amount: p.amount,
-    }).execute();
-  }
-
-  const statuses = new Map(rows.map((r) => [String(r.id), r.status as ClaimStatus]));
-  const summary: RemittanceSummary = {
-    id: remittanceId, traceNumber: rem.traceNumber, payerName: rem.payerName, paymentAmount: rem.paymentAmount, claims: [], unmatched: [],
+/** The posting port over one transaction that holds the claims lock. */
+export function postingUnitOfWork(db: Kysely<Database>): PostingUnitOfWork {
+  return {
+    run: (work) => db.transaction().execute(async (trx) => {
+      await lockClaims(trx);
+      return work(new PgPostingPort(trx));
+    }),
   };
-  for (const rec of result.claims) {
-    await recordClaimPayment(trx, remittanceId, rec, lineIds);
-    const status = await applyOutcome(trx, rec, statuses.get(rec.claimId)!, rem.traceNumber, actor);
-    statuses.set(rec.claimId, status);
-    summary.claims.push({ claimId: rec.claimId, controlNumber: rec.controlNumber, outcome: rec.outcome, paid: rec.paid, status });
-  }
-  for (const u of result.unmatchedClaims) {
-    const payment = rem.claims.find((c) => c.controlNumber === u.controlNumber);
-    await trx.insertInto('claim_payments').values({
-      remittance_id: remittanceId, claim_id: null, control_number: u.controlNumber, status_code: u.status, outcome: 'unmatched',
-      charge: u.charge, paid: u.paid, patient_responsibility: payment?.patientResponsibility ?? '0',
-      payer_claim_number: u.payerClaimNumber ?? null, days_to_payment: null,
-    }).execute();
-    summary.unmatched.push(u.controlNumber);
-  }
-  return summary;
 }
 
-async function recordClaimPayment(trx: Trx, remittanceId: string, rec: ClaimReconciliation, lineIds: Map<string, string>): Promise<void> {
+/** Claim steps and notes through one transaction. */
+class PgClaimSteps implements ClaimSteps {
+  constructor(protected readonly trx: Trx) {}
+
+  async moveClaim(claimId: string, from: ClaimStatus, to: ClaimStatus, action: StepAction, actor: string, reason: string, adjudicated: boolean): Promise<void> {
+    await moveClaim(this.trx, claimId, from, to, action, actor, reason, adjudicated ? { adjudicated_at: sql`now()` } : {});
+  }
+
+  async noteClaim(claimId: string, status: ClaimStatus, action: StepAction, actor: string, reason: string): Promise<void> {
+    await noteClaim(this.trx, claimId, status, action, actor, reason);
+  }
+}
+
+class PgPostingPort extends PgClaimSteps implements PostingPort {
+
+  async findRemittance(payerId: string, traceNumber: string): Promise<string | undefined> {
+    const row = await this.trx.selectFrom('remittances').select('id').where('payer_id', '=', payerId)
+      .where('trace_number', '=', traceNumber).executeTakeFirst();
+    return row ? String(row.id) : undefined;
+  }
+
+  async claimsByControlNumber(controlNumbers: readonly string[]): Promise<PostingClaim[]> {
+    if (controlNumbers.length === 0) return [];
+    const rows = await this.trx.selectFrom('claims').selectAll().where('control_number', 'in', [...controlNumbers])
+      .orderBy('id').forUpdate().execute();
+    return this.postingClaims(rows);
+  }
+
+  async claimById(id: string): Promise<PostingClaim | undefined> {
+    const rows = await this.trx.selectFrom('claims').selectAll().where('id', '=', id).forUpdate().execute();
+    return (await this.postingClaims(rows))[0];
+  }
+
+  private async postingClaims(rows: ClaimRow[]): Promise<PostingClaim[]> {
+    if (rows.length === 0) return [];
+    const lines = await this.trx.selectFrom('claim_lines').select(['claim_id', 'line_number', 'id'])
+      .where('claim_id', 'in', rows.map((r) => r.id)).execute();
+    const lineIds = new Set(lines.map((l) => `${l.claim_id}/${l.line_number}`));
+    return rows.map((r): PostingClaim => {
+      const claim = r.claim as Claim;
+      return {
+        id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge, status: r.status as ClaimStatus,
+        payerId: r.payer_id, payerName: r.payer_name,
+        ...(r.payer_claim_number ? { payerClaimNumber: r.payer_claim_number } : {}),
+        lines: claim.lines.filter((l) => lineIds.has(`${r.id}/${l.lineNumber}`)).map((l) => ({
+          lineNumber: l.lineNumber, chargeId: l.chargeId, code: l.code, modifiers: l.modifiers, serviceDate: l.serviceDate,
+          chargeAmount: l.chargeAmount,
+        })),
+        ...(r.submitted_at ? { submittedAt: new Date(r.submitted_at).toISOString() } : {}),
+      };
+    });
+  }
+
+  async claimIdsByReference(references: readonly string[]): Promise<Map<string, string>> {
+    const refs = [...new Set(references)];
+    const rows = await this.trx.selectFrom('claims').select(['id', 'control_number', 'payer_claim_number'])
+      .where((eb) => eb.or([eb('control_number', 'in', refs), eb('payer_claim_number', 'in', refs)]))
+      .where('frequency', '!=', '8').orderBy('id').execute();
+    const out = new Map<string, string>();
+    for (const r of rows) {
+      if (!out.has(r.control_number)) out.set(r.control_number, String(r.id));
+    }
+    for (const r of rows) {
+      if (r.payer_claim_number && !out.has(r.payer_claim_number)) out.set(r.payer_claim_number, String(r.id));
+    }
+    return out;
+  }
+
+  async insertRemittance(r: RemittanceRecord): Promise<string> {
+    const rem = r.remittance;
+    const row = await this.trx.insertInto('remittances').values({
+      trace_number: rem.traceNumber, payer_id: rem.payerId ?? '', payer_name: rem.payerName, payment_amount: rem.paymentAmount,
+      handling: rem.handling, payment_method: rem.paymentMethod, payment_date: rem.paymentDate ?? null,
+      payee_npi: rem.payeeNpi ?? null, x12: r.x12, actor: r.actor, payer_ref: r.payerRef ?? null,
+      payer_identifiers: identifiersOf(rem),
+    }).returning('id').executeTakeFirstOrThrow();
+    return String(row.id);
+  }
+
+  async insertProviderAdjustment(remittanceId: string, p: ProviderAdjustment, claimId: string | null): Promise<void> {
+    await this.trx.insertInto('provider_adjustments').values({
+      remittance_id: remittanceId, reason: p.reason, reference: p.reference ?? null, amount: p.amount, claim_id: claimId,
+    }).execute();
+  }
+
+  async insertPayment(p: PaymentRecord): Promise<string> {
+    if (p.claimId === null) {
+      const c = p.clp;
+      const row = await this.trx.insertInto('claim_payments').values({
+        remittance_id: p.remittanceId, claim_id: null, control_number: c.controlNumber, status_code: c.status, outcome: 'unmatched',
+        charge: c.charge, paid: c.paid, patient_responsibility: c.patientResponsibility, payer_claim_number: c.payerClaimNumber ?? null,
+        days_to_payment: null, payer_role: null, clp_index: p.clpIndex,
+      }).returning('id').executeTakeFirstOrThrow();
+      const paymentId = String(row.id);
+      await insertAdjustments(this.trx, paymentId, null, c.adjustments);
+      for (const [i, s] of c.services.entries()) {
+        const lp = await this.trx.insertInto('line_payments').values({
+          claim_payment_id: paymentId, claim_line_id: null, line_number: null, service_index: i + 1, code: s.code,
+          outcome: 'unmatched', charge: s.charge, paid: s.paid, units_paid: s.unitsPaid ?? null,
+        }).returning('id').executeTakeFirstOrThrow();
+        await insertAdjustments(this.trx, paymentId, String(lp.id), s.adjustments);
+      }
+      return paymentId;
+    }
+    return recordClaimPayment(this.trx, p.remittanceId, p.clpIndex, p.role, p.reconciliation);
+  }
+
+  async paymentsOf(claimId: string): Promise<PaymentAmounts[]> {
+    const rows = await this.trx.selectFrom('claim_payments').select(['payer_role', 'paid', 'patient_responsibility'])
+      .where('claim_id', '=', claimId).orderBy('id').execute();
+    return rows.map((r) => ({
+      role: (r.payer_role ?? 'claim-payer') as PayerRole, paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
+    }));
+  }
+
+  async updateClaimMoney(
+    claimId: string, set: { paid: string; patientResponsibility: string; payerClaimNumber?: string; forwardedTo?: string },
+  ): Promise<void> {
+    await this.trx.updateTable('claims').set({
+      paid_amount: sql`${set.paid}::numeric`, patient_responsibility: sql`${set.patientResponsibility}::numeric`, updated_at: sql`now()`,
+      ...(set.payerClaimNumber !== undefined ? { payer_claim_number: set.payerClaimNumber } : {}),
+      ...(set.forwardedTo !== undefined ? { forwarded_to: set.forwardedTo } : {}),
+    }).where('id', '=', claimId).execute();
+  }
+
+  async unmatchedPayment(paymentId: string): Promise<UnmatchedPaymentRow | undefined> {
+    const row = await this.trx.selectFrom('claim_payments as p').innerJoin('remittances as r', 'r.id', 'p.remittance_id')
+      .select(['p.id', 'p.remittance_id', 'p.control_number', 'p.clp_index', 'p.matched_payment_id', 'r.trace_number', 'r.payer_id', 'r.x12'])
+      .where('p.id', '=', paymentId).where('p.claim_id', 'is', null).forUpdate().executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: String(row.id), remittanceId: String(row.remittance_id), controlNumber: row.control_number, traceNumber: row.trace_number,
+      payerId: row.payer_id, x12: row.x12,
+      ...(row.clp_index !== null ? { clpIndex: row.clp_index } : {}),
+      ...(row.matched_payment_id !== null ? { matchedPaymentId: String(row.matched_payment_id) } : {}),
+    };
+  }
+
+  async markMatched(unmatchedId: string, paymentId: string, actor: string): Promise<void> {
+    await this.trx.updateTable('claim_payments')
+      .set({ matched_payment_id: paymentId, matched_by: actor, matched_at: sql`now()` as never })
+      .where('id', '=', unmatchedId).execute();
+  }
+}
+
+async function recordClaimPayment(trx: Trx, remittanceId: string, clpIndex: number, role: PayerRole, rec: ClaimReconciliation): Promise<string> {
+  const lineIds = new Map<number, string>();
+  const lines = await trx.selectFrom('claim_lines').select(['id', 'line_number']).where('claim_id', '=', rec.claimId).execute();
+  for (const l of lines) lineIds.set(l.line_number, String(l.id));
   const payment = await trx.insertInto('claim_payments').values({
     remittance_id: remittanceId, claim_id: rec.claimId, control_number: rec.controlNumber, status_code: rec.status,
     outcome: rec.outcome, charge: rec.charge, paid: rec.paid, patient_responsibility: rec.patientResponsibility,
-    payer_claim_number: rec.payerClaimNumber ?? null, days_to_payment: rec.daysToPayment ?? null,
+    payer_claim_number: rec.payerClaimNumber ?? null, days_to_payment: rec.daysToPayment ?? null, payer_role: role, clp_index: clpIndex,
   }).returning('id').executeTakeFirstOrThrow();
   const paymentId = String(payment.id);
   await insertAdjustments(trx, paymentId, null, rec.adjustments);
   for (const line of rec.lines) {
-    const lineId = lineIds.get(`${rec.claimId}/${line.lineNumber}`) ?? null;
+    const lineId = lineIds.get(line.lineNumber) ?? null;
     const lp = await trx.insertInto('line_payments').values({
       claim_payment_id: paymentId, claim_line_id: lineId, line_number: line.lineNumber, service_index: line.serviceIndex,
       code: line.adjudicatedCode, outcome: line.outcome, charge: line.charge, paid: line.paid, units_paid: line.unitsPaid ?? null,
@@ -134,12 +226,7 @@ async function recordClaimPayment(trx: Trx, remittanceId: string, rec: ClaimReco
       outcome: 'unmatched', charge: s.charge, paid: s.paid, units_paid: null,
     }).execute();
   }
-  await trx.updateTable('claims').set({
-    paid_amount: sql`paid_amount + ${rec.paid}::numeric`,
-    patient_responsibility: sql`patient_responsibility + ${rec.patientResponsibility}::numeric`,
-    payer_claim_number: sql`coalesce(${rec.payerClaimNumber ?? null}::text, payer_claim_number)`,
-    updated_at: sql`now()`,
-  }).where('id', '=', rec.claimId).execute();
+  return paymentId;
 }
 
 async function insertAdjustments(trx: Trx, paymentId: string, linePaymentId: string | null, adjustments: readonly Adjustment[]): Promise<void> {
@@ -150,78 +237,105 @@ async function insertAdjustments(trx: Trx, paymentId: string, linePaymentId: str
   }))).execute();
 }
 
-/** Moves the claim to the status the payment's outcome means (through implied steps); returns its status after. */
-async function applyOutcome(trx: Trx, rec: ClaimReconciliation, from: ClaimStatus, trace: string, actor: string): Promise<ClaimStatus> {
-  const target = statusForOutcome(rec.outcome);
-  const what = `835 trace ${trace}: ${rec.outcome} (CLP02 ${rec.status}), paid ${rec.paid}`;
-  return advance(trx, rec.claimId, from, target, 'remit', actor, what, `implied by ${what}`, { adjudicated_at: sql`now()` });
+/** Records every 999/997 and 277CA of `text` (src/billing/remittance/acknowledging.ts decides). */
+export async function recordAcknowledgments(
+  db: Kysely<Database>, text: string, actor: string, payers: PayerDirectory = new Map(),
+): Promise<AcknowledgmentSummary> {
+  return recordAcknowledgmentFile({
+    run: (work) => db.transaction().execute(async (trx) => {
+      await lockClaims(trx);
+      return work(new PgAcknowledgmentPort(trx));
+    }),
+  }, text, actor, payers);
 }
 
-/** Steps a claim to `target` through impliedPath, or notes why it stays (no target, already there, not reachable). */
-async function advance(
-  trx: Trx, claimId: string, from: ClaimStatus, target: ClaimStatus | undefined, action: 'remit' | 'acknowledge', actor: string,
-  what: string, implied: string, extra: Record<string, unknown> = {},
-): Promise<ClaimStatus> {
-  const path = target === undefined ? undefined : impliedPath(from, target);
-  if (!target || !path || path.length === 0) {
-    const why = !target ? 'status unchanged' : path?.length === 0 ? `already ${target}` : `a ${from} claim cannot become ${target}; status unchanged`;
-    await noteClaim(trx, claimId, from, action, actor, `${what} (${why})`);
-    return from;
+class PgAcknowledgmentPort extends PgClaimSteps implements AcknowledgmentPort {
+  async batchByGroupControl(groupControl: string): Promise<{ id: string; transactionSetControl: number } | undefined> {
+    const batch = await this.trx.selectFrom('claim_batches').select(['id', 'transaction_set_control'])
+      .where('group_control', '=', groupControl as never).orderBy('id', 'desc').executeTakeFirst();
+    return batch ? { id: String(batch.id), transactionSetControl: Number(batch.transaction_set_control) } : undefined;
   }
-  let at = from;
-  for (const step of path) {
-    await moveClaim(trx, claimId, at, step, action, actor, step === target ? what : implied, step === target ? extra : {});
-    at = step;
+
+  async batchedClaimIds(batchId: string): Promise<string[]> {
+    const rows = await this.trx.selectFrom('claims').select(['id']).where('batch_id', '=', batchId)
+      .where('status', '=', 'batched').orderBy('id').forUpdate().execute();
+    return rows.map((r) => String(r.id));
   }
-  return at;
+
+  async claimByControlNumber(controlNumber: string): Promise<{ id: string; status: ClaimStatus; payerId: string } | undefined> {
+    const row = await this.trx.selectFrom('claims').select(['id', 'status', 'payer_id']).where('control_number', '=', controlNumber)
+      .forUpdate().executeTakeFirst();
+    return row ? { id: String(row.id), status: row.status as ClaimStatus, payerId: row.payer_id } : undefined;
+  }
+
+  async setPayerClaimNumber(claimId: string, payerClaimNumber: string): Promise<void> {
+    await this.trx.updateTable('claims').set({ payer_claim_number: payerClaimNumber }).where('id', '=', claimId).execute();
+  }
 }
 
-/** Records every 999/997 and 277CA of `text` (see the module comment). */
-export async function recordAcknowledgments(db: Kysely<Database>, text: string, actor: string): Promise<AcknowledgmentSummary> {
-  const file = readPayerFile(text);
-  if (file.groupAcks.length + file.claimAcks.length === 0) {
-    throw new EngineError('BAD_REQUEST', 'the file holds no 999, 997 or 277 transaction set');
-  }
-  return db.transaction().execute(async (trx) => {
-    await lockClaims(trx);
-    const out: AcknowledgmentSummary = { batches: [], claims: [], unmatched: [] };
-    for (const ack of file.groupAcks) {
-      const batch = await trx.selectFrom('claim_batches').select(['id', 'transaction_set_control'])
-        .where('group_control', '=', ack.groupControlNumber.replace(/^0+(?=\d)/, '') as never).orderBy('id', 'desc').executeTakeFirst();
-      if (!batch) {
-        out.unmatched.push(`GS06 ${ack.groupControlNumber}`);
-        continue;
-      }
-      const set = ack.transactionSets.find((t) => Number(t.controlNumber) === Number(batch.transaction_set_control));
-      const accepted = set ? set.accepted : ack.groupAccepted;
-      const codes = [...(set?.errors ?? []), ...ack.groupErrors].map((e) => e.code);
-      const what = `999 for batch ${batch.id}: ${accepted ? 'accepted' : 'rejected'} (${set ? `IK5 ${set.status}` : `AK9 ${ack.groupStatus}`}`
-        + `${codes.length > 0 ? `; error codes ${[...new Set(codes)].join(', ')}` : ''})`;
-      const claims = await trx.selectFrom('claims').select(['id', 'status']).where('batch_id', '=', String(batch.id))
-        .where('status', '=', 'batched').orderBy('id').forUpdate().execute();
-      for (const c of claims) {
-        await advance(trx, String(c.id), 'batched', accepted ? 'submitted' : 'rejected', 'acknowledge', actor, what, `implied by ${what}`);
-      }
-      out.batches.push({ batchId: String(batch.id), accepted, claims: claims.length });
-    }
-    for (const ack of file.claimAcks) {
-      for (const c of ack.claims) {
-        const row = await trx.selectFrom('claims').select(['id', 'status']).where('control_number', '=', c.controlNumber)
-          .forUpdate().executeTakeFirst();
-        if (!row) {
-          out.unmatched.push(c.controlNumber);
-          continue;
-        }
-        if (c.payerClaimNumber) {
-          await trx.updateTable('claims').set({ payer_claim_number: c.payerClaimNumber }).where('id', '=', row.id).execute();
-        }
-        const target: ClaimStatus | undefined = c.outcome === 'accepted' ? 'accepted' : c.outcome === 'rejected' ? 'rejected' : undefined;
-        const codes = c.statuses.map((s) => `${s.category}:${s.status}`).join(', ');
-        const what = `277CA: ${c.outcome}${codes ? ` (${codes})` : ''}`;
-        const status = await advance(trx, String(row.id), row.status as ClaimStatus, target, 'acknowledge', actor, what, `implied by ${what}`);
-        out.claims.push({ claimId: String(row.id), controlNumber: c.controlNumber, outcome: c.outcome, status });
-      }
-    }
-    return out;
-  });
+// ---------------------------------------------------------------------------------------------------------------
+// Reading what was posted
+
+export interface UnmatchedRemittancePayment {
+  /** The claim payment row (POST /api/remittances/unmatched/:id/match takes it). */
+  id: string;
+  remittanceId: string;
+  traceNumber: string;
+  payerName: string;
+  payerId: string;
+  paymentDate: string | null;
+  receivedAt: string;
+  /** CLP01 as the payer sent it, CLP02, CLP03/04/05 and CLP07. */
+  controlNumber: string;
+  statusCode: string;
+  charge: string;
+  paid: string;
+  patientResponsibility: string;
+  payerClaimNumber: string | null;
+}
+
+/** CLPs that matched no claim and nobody matched by hand yet, newest first (keyset by id). */
+export async function unmatchedPayments(db: Kysely<Database>, limit: number, before?: string): Promise<UnmatchedRemittancePayment[]> {
+  let q = db.selectFrom('claim_payments as p').innerJoin('remittances as r', 'r.id', 'p.remittance_id')
+    .select(['p.id', 'p.remittance_id', 'r.trace_number', 'r.payer_name', 'r.payer_id', 'r.payment_date', 'r.received_at',
+      'p.control_number', 'p.status_code', 'p.charge', 'p.paid', 'p.patient_responsibility', 'p.payer_claim_number'])
+    .where('p.claim_id', 'is', null).where('p.matched_payment_id', 'is', null)
+    .orderBy('p.id', 'desc').limit(limit);
+  if (before) q = q.where('p.id', '<', before);
+  return (await q.execute()).map((r) => ({
+    id: String(r.id), remittanceId: String(r.remittance_id), traceNumber: r.trace_number, payerName: r.payer_name, payerId: r.payer_id,
+    paymentDate: r.payment_date, receivedAt: new Date(r.received_at as never).toISOString(), controlNumber: r.control_number, statusCode: r.status_code,
+    charge: String(r.charge), paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
+    payerClaimNumber: r.payer_claim_number,
+  }));
+}
+
+/** A remittance as recorded: header, every claim payment (matched, unmatched, matched by hand) and its PLB adjustments. */
+export async function remittanceDetail(db: Kysely<Database>, id: string) {
+  const r = await db.selectFrom('remittances').select(['id', 'trace_number', 'payer_id', 'payer_name', 'payer_ref', 'payer_identifiers',
+    'payment_amount', 'handling', 'payment_method', 'payment_date', 'payee_npi', 'actor', 'received_at'])
+    .where('id', '=', id).executeTakeFirst();
+  if (!r) return undefined;
+  const [payments, plb] = await Promise.all([
+    db.selectFrom('claim_payments').select(['id', 'claim_id', 'control_number', 'status_code', 'outcome', 'payer_role', 'charge', 'paid',
+      'patient_responsibility', 'payer_claim_number', 'matched_payment_id', 'matched_by', 'matched_at'])
+      .where('remittance_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('provider_adjustments').select(['reason', 'reference', 'amount', 'claim_id']).where('remittance_id', '=', id)
+      .orderBy('id').execute(),
+  ]);
+  return {
+    id: String(r.id), traceNumber: r.trace_number, payerId: r.payer_id, payerName: r.payer_name, payerRef: r.payer_ref,
+    payerIdentifiers: r.payer_identifiers, paymentAmount: String(r.payment_amount), handling: r.handling, paymentMethod: r.payment_method,
+    paymentDate: r.payment_date, payeeNpi: r.payee_npi, actor: r.actor, receivedAt: r.received_at,
+    claims: payments.map((p) => ({
+      paymentId: String(p.id), claimId: p.claim_id === null ? null : String(p.claim_id), controlNumber: p.control_number,
+      statusCode: p.status_code, outcome: p.outcome, role: p.payer_role, charge: String(p.charge), paid: String(p.paid),
+      patientResponsibility: String(p.patient_responsibility), payerClaimNumber: p.payer_claim_number,
+      matched: p.matched_payment_id === null ? null
+        : { paymentId: String(p.matched_payment_id), by: p.matched_by, at: p.matched_at },
+    })),
+    providerAdjustments: plb.map((a) => ({
+      reason: a.reason, reference: a.reference, amount: String(a.amount), claimId: a.claim_id === null ? null : String(a.claim_id),
+    })),
+  };
 }

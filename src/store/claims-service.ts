@@ -13,8 +13,11 @@ import { write837P } from '../billing/x12-837p';
 import { assertWritable } from '../billing/x12-837p-validate';
 import { ClaimStore, type ClaimsContext, type X12Writer } from './claims';
 import { directoryOutbox, type Outbox } from './claims-outbox';
-import { recordAcknowledgments, recordRemittances } from './claims-remittances';
-import { payerReport, revenueReport, type RevenueDimension } from './claims-reports';
+import type { PayerDirectory } from '../billing/remittance/payer-match';
+import {
+  matchRemittancePayment, recordAcknowledgments, recordRemittances, remittanceDetail, unmatchedPayments,
+} from './claims-remittances';
+import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { codeSetScrubber } from './claims-scrub';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
 import type { Database } from './types';
@@ -88,12 +91,31 @@ export class ClaimsService {
     return this.store.batchX12(id);
   }
 
+  /** Posts an 835 file; the configured payers tell the claim's payer from a crossover payer (without billing.yaml: by payer id). */
   recordRemittances(text: string, actor: string) {
-    return recordRemittances(this.opts.db, text, actor);
+    return recordRemittances(this.opts.db, text, actor, this.payerDirectory());
+  }
+
+  /** CLPs that named no claim of ours and nobody matched yet, newest first. */
+  unmatchedRemittances(limit: number, before?: string) {
+    return unmatchedPayments(this.opts.db, limit, before);
+  }
+
+  /** Posts an unmatched CLP (its claim payment id) to a claim chosen by an operator. */
+  matchRemittance(paymentId: string, claimId: string, actor: string) {
+    return matchRemittancePayment(this.opts.db, paymentId, claimId, actor, this.payerDirectory());
+  }
+
+  remittance(id: string) {
+    return remittanceDetail(this.opts.db, id);
+  }
+
+  remittanceTotals() {
+    return remittanceTotals(this.opts.db);
   }
 
   recordAcknowledgments(text: string, actor: string) {
-    return recordAcknowledgments(this.opts.db, text, actor);
+    return recordAcknowledgments(this.opts.db, text, actor, this.payerDirectory());
   }
 
   revenue(by: RevenueDimension) {
@@ -106,6 +128,10 @@ export class ClaimsService {
 
   missedCharges(query: MissedChargesQuery) {
     return missedCharges(this.opts.db, query);
+  }
+
+  private payerDirectory(): PayerDirectory {
+    return this.opts.config?.payers ?? new Map();
   }
 
   private config(): BillingConfig {

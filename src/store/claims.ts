@@ -222,6 +222,7 @@ export class ClaimStore {
       serviceDate: row.service_date,
       payerName: row.payer_name,
       payerClaimNumber: row.payer_claim_number,
+      forwardedTo: row.forwarded_to ?? null,
       correctsClaimId: row.corrects_claim_id,
       override: row.override_reason
         ? { reason: row.override_reason, by: row.overridden_by, at: row.overridden_at } : null,
@@ -723,8 +724,8 @@ async function rescrubWaitingCorrections(trx: Trx, ctx: ClaimsContext): Promise<
 /** The payments recorded for a claim, newest last, with their lines and adjustments. */
 async function claimPayments(db: Db, claimId: string) {
   const payments = await db.selectFrom('claim_payments as p').innerJoin('remittances as r', 'r.id', 'p.remittance_id')
-    .select(['p.id', 'r.trace_number', 'r.payment_date', 'r.received_at', 'p.status_code', 'p.outcome', 'p.charge', 'p.paid',
-      'p.patient_responsibility', 'p.payer_claim_number', 'p.days_to_payment'])
+    .select(['p.id', 'r.trace_number', 'r.payment_date', 'r.received_at', 'r.payer_name', 'p.status_code', 'p.outcome', 'p.payer_role',
+      'p.charge', 'p.paid', 'p.patient_responsibility', 'p.payer_claim_number', 'p.days_to_payment'])
     .where('p.claim_id', '=', claimId).orderBy('p.id').execute();
   if (payments.length === 0) return [];
   const ids = payments.map((p) => String(p.id));
@@ -736,7 +737,8 @@ async function claimPayments(db: Db, claimId: string) {
     group: a.group_code, reason: a.reason, amount: String(a.amount), ...(a.quantity !== null ? { quantity: String(a.quantity) } : {}),
   });
   return payments.map((p) => ({
-    traceNumber: p.trace_number, paymentDate: p.payment_date, receivedAt: p.received_at, statusCode: p.status_code,
+    traceNumber: p.trace_number, paymentDate: p.payment_date, receivedAt: p.received_at, payerName: p.payer_name,
+    role: p.payer_role ?? 'claim-payer', statusCode: p.status_code,
     outcome: p.outcome, charge: String(p.charge), paid: String(p.paid), patientResponsibility: String(p.patient_responsibility),
     payerClaimNumber: p.payer_claim_number, daysToPayment: p.days_to_payment,
     adjustments: adjustments.filter((a) => a.claim_payment_id === p.id && a.line_payment_id === null).map(adj),

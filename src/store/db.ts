@@ -17,6 +17,7 @@ import * as m007 from './migrations/007-console';
 import * as m008 from './migrations/008-application-acks';
 import * as m009 from './migrations/009-providers';
 import * as m010 from './migrations/010-payer-edits';
+import * as m011 from './migrations/011-posting';
 import * as m012 from './migrations/012-held-charges';
 import * as m015 from './migrations/015-login-throttle';
 
@@ -27,7 +28,7 @@ pg.types.setTypeParser(1082, (v: string) => v);
 const MIGRATIONS: Record<string, Migration> = {
   '001-core': m001, '002-records': m002, '003-codesets': m003, '004-claims': m004, '005-security': m005,
   '006-encryption': m006, '007-console': m007, '008-application-acks': m008, '009-providers': m009,
-  '010-payer-edits': m010, '012-held-charges': m012, '015-login-throttle': m015,
+  '010-payer-edits': m010, '011-posting': m011, '012-held-charges': m012, '015-login-throttle': m015,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -20,6 +20,8 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['processed', 'filtered', 'error', 'rejected', 'duplicate']);
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A column inserts may leave out (it defaults to null). */
+type Optional<T> = ColumnType<T, T | undefined, T>;
 /** bigint ids come back from pg as strings; we keep them as strings end to end. */
 type Id = ColumnType<string, never, never>;
 
@@ -284,6 +286,8 @@ export interface ClaimsTable {
   patient_responsibility: Generated<Money>;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
+  /** The crossover payer an 835 forwarded the claim to (CLP02 19–21), migration 011. */
+  forwarded_to: Optional<string | null>;
 }
 
 export interface ClaimLinesTable {
@@ -349,6 +353,10 @@ export interface RemittancesTable {
   x12: string;
   actor: string | null;
   received_at: Generated<Timestamp>;
+  /** The configured payer the 835 resolved to (migration 011). */
+  payer_ref: Optional<string | null>;
+  /** N1*PR N104, REF*2U, TRN03 as the 835 gave them. */
+  payer_identifiers: Generated<string[]>;
 }
 
 export interface ClaimPaymentsTable {
@@ -363,6 +371,14 @@ export interface ClaimPaymentsTable {
   patient_responsibility: Money;
   payer_claim_number: string | null;
   days_to_payment: number | null;
+  /** claim-payer | secondary | tertiary | other-payer; null while unmatched (migration 011). */
+  payer_role: Optional<string | null>;
+  /** Position of the CLP in its 835 (0-based). */
+  clp_index: Optional<number | null>;
+  /** An unmatched row matched by hand: the payment row that posted it, who and when. */
+  matched_payment_id: Optional<string | null>;
+  matched_by: Optional<string | null>;
+  matched_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface LinePaymentsTable {
@@ -394,6 +410,8 @@ export interface ProviderAdjustmentsTable {
   reason: string;
   reference: string | null;
   amount: Money;
+  /** The claim PLB03-2 names (by CLM01 or payer claim number), if any (migration 011). */
+  claim_id: Optional<string | null>;
 }
 
 export type ClaimRow = Selectable<ClaimsTable>;

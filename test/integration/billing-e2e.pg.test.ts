@@ -156,4 +156,31 @@ it('DFT + VXU in → charges → claims → 837P → an 835 paying part and deny
     expect.objectContaining({ key: 'mtm', charged: '115.00', paid: '0.00' }),
     expect.objectContaining({ key: 'vaccine-product', charged: '28.00', paid: '0.00' }),
   ]);
+
+  // A CLP whose CLP01 the payer mistyped: listed as unmatched, then matched by hand to the denied MTM claim; a
+  // deductible beside a CO-45 write-down makes it a processed claim the patient owes.
+  const stray = await h.api('POST', '/api/remittances', { x12: write835({
+    trace: 'E2E-EFT-2', payerName: 'SYNTHETIC COMMERCIAL HEALTH PLAN', payerId: 'SYNCOM01', paymentDate: '2026-11-27', interchange: 502,
+    claims: [{
+      controlNumber: 'RXE2ETYPO', status: '1', charge: '115.00', paid: '0.00', patientResponsibility: '15.00', payerClaimNumber: 'E2E-PCN-3',
+      adjustments: [{ group: 'CO', reason: '45', amount: '100.00' }, { group: 'PR', reason: '1', amount: '15.00' }],
+    }],
+  }) });
+  expect(stray.status).toBe(201);
+  expect(stray.json.remittances[0].unmatched).toEqual(['RXE2ETYPO']);
+  const unmatched = await h.api('GET', '/api/remittances/unmatched');
+  expect(unmatched.json.payments).toEqual([expect.objectContaining({ controlNumber: 'RXE2ETYPO', traceNumber: 'E2E-EFT-2', charge: '115.00' })]);
+  const paymentId = unmatched.json.payments[0].id as string;
+  const bad = await h.api('POST', `/api/remittances/unmatched/${paymentId}/match`, { claimId: 'the mtm one' });
+  expect(bad.status).toBe(400);
+  const matched = await h.api('POST', `/api/remittances/unmatched/${paymentId}/match`, { claimId: mtm!.id });
+  expect(matched.status).toBe(200);
+  expect(matched.json).toMatchObject({ claimId: mtm!.id, role: 'claim-payer', outcome: 'patient-responsibility', status: 'paid' });
+  expect((await h.api('GET', `/api/claims/${mtm!.id}`)).json).toMatchObject({ status: 'paid', patientResponsibility: '15.00', payerClaimNumber: 'E2E-PCN-3' });
+  expect((await h.api('GET', '/api/remittances/unmatched')).json.payments).toEqual([]);
+  const remitDetail = await h.api('GET', `/api/remittances/${stray.json.remittances[0].id}`);
+  expect(remitDetail.json.claims.map((c: any) => [c.controlNumber, c.claimId, c.outcome])).toEqual([
+    ['RXE2ETYPO', null, 'unmatched'], [mtm!.controlNumber, mtm!.id, 'patient-responsibility'],
+  ]);
+  expect((await h.api('GET', '/api/reports/revenue?by=payer')).json.unmatched).toEqual({ payments: 0, charged: '0.00', paid: '0.00' });
 });

@@ -87,6 +87,7 @@ describe('read277CA', () => {
     const ack = read277CA(only(corpus('imsweb__x12-parser__x12_277CA_accepted.txt'), '277'));
     expect(ack.claims).toEqual([{
       controlNumber: '5781', outcome: 'accepted', accepted: true, payerClaimNumber: '1107000000014420', serviceDate: '1001-01-01',
+      payerIdentifiers: ['141797357'], payerName: 'NYSDOH',
       statuses: [{ category: 'A2', status: '20', effectiveDate: '2011-03-11', actionCode: 'WQ', amount: '125.00' }], lines: [],
     }]);
     expect(ack.summaries).toEqual([{

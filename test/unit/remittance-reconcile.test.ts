@@ -164,9 +164,11 @@ describe('claim outcomes', () => {
       .toBe('patient-responsibility');
   });
 
-  it('paid with every line paid is paid even with contractual write-downs; a line paid 0 makes it partial', () => {
+  it('paid with every line paid is paid even with contractual write-downs; a denied line makes it partial', () => {
     expect(outcome(clp({ services: [svc({ paid: '20.00', adjustments: [co('5.00')] })] }))).toBe('paid');
-    expect(outcome(clp({ status: '19', services: [svc({}), svc({ modifiers: ['25'], paid: '0.00', adjustments: [pr('25.00')] })] }))).toBe('partial');
+    expect(outcome(clp({ status: '19', services: [svc({}), svc({ modifiers: ['25'], paid: '0.00', adjustments: [co('25.00')] })] }))).toBe('partial');
+    // A line paid 0 that the patient owes (deductible) was processed, not denied: the claim is paid.
+    expect(outcome(clp({ status: '19', services: [svc({}), svc({ modifiers: ['25'], paid: '0.00', adjustments: [pr('25.00')] })] }))).toBe('paid');
   });
 
   it('a reversal and its correction for the same claim are two entries in 835 order', () => {

@@ -6,7 +6,7 @@
 export { read835 } from './read-835';
 export { balance835, assertBalanced835 } from './balance-835';
 export {
-  reconcile, daysBetween,
+  reconcile, reconcileClaimPayment, daysBetween,
   type ClaimForReconciliation, type LineForReconciliation, type ReconciliationResult, type ClaimReconciliation,
   type LineReconciliation, type UnmatchedClaim, type UnmatchedService, type ClaimOutcome, type LineOutcome,
 } from './reconcile';

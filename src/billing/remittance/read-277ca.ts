@@ -50,6 +50,9 @@ export interface ClaimStatus {
   accepted: boolean;
   /** REF*1K. */
   payerClaimNumber?: string;
+  /** The payer (HL 20) NM1*PR above the claim: N109 id and N103 name, when given. */
+  payerIdentifiers?: string[];
+  payerName?: string;
   /** REF*D9. */
   clearinghouseTraceNumber?: string;
   serviceDate?: string;
@@ -82,10 +85,14 @@ export function read277CA(ts: ReadableTransactionSet): ClaimAcknowledgment {
   let summary: LevelStatus | undefined;
   let claim: ClaimStatus | undefined;
   let line: LineStatus | undefined;
+  let payer: { id: string; name: string } | undefined;
 
   for (const at of segments) {
     const seg = at.segment;
     switch (seg.id) {
+      case 'NM1':
+        if (level === '20' && el(seg, 1) === 'PR') payer = { id: el(seg, 9), name: el(seg, 3) };
+        break;
       case 'HL': {
         level = el(seg, 3);
         claim = undefined;
@@ -100,6 +107,8 @@ export function read277CA(ts: ReadableTransactionSet): ClaimAcknowledgment {
           const controlNumber = el(seg, 2);
           if (controlNumber === '') throw invalid(at, 2, 'is empty (the claim control number is required)');
           claim = { controlNumber, outcome: 'other', accepted: false, statuses: [], lines: [] };
+          if (payer && payer.id !== '') claim.payerIdentifiers = [payer.id];
+          if (payer && payer.name !== '') claim.payerName = payer.name;
           line = undefined;
           claims.push(claim);
         } else if (summary && el(seg, 2) !== '') {

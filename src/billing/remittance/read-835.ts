@@ -1,7 +1,8 @@
 /**
  * read835: one 835 transaction set (005010X221A1, DOMAIN.md §2.3) → the billing model's Remittance.
  * Reads BPR (handling, amount, method, date), TRN02, 1000A payer (N1*PR, REF*2U or N1 XV id), 1000B payee
- * (N1*PE, NPI when N103 = XX), every CLP with its CAS (claim level) and SVC with DTM*472/150/151, CAS and
+ * (N1*PE, NPI when N103 = XX), the payer's identifiers (N1*PR N104, REF*2U, TRN03), every CLP (with NM1*TT, the
+ * crossover carrier) with its CAS (claim level) and SVC with DTM*472/150/151, CAS and
  * REF*6R (line level), and PLB. Amounts come back as exact 2-decimal strings, dates as YYYY-MM-DD; a BPR16
  * that is not a calendar date leaves paymentDate undefined (other malformed dates are refused).
  * It does not check balancing (balance835 does). Throws PAYER_FILE_INVALID when a segment the model needs is
@@ -35,6 +36,11 @@ export function read835(ts: ReadableTransactionSet): Remittance {
   let payerId: string | undefined;
   let payeeName: string | undefined;
   let payeeNpi: string | undefined;
+  const identifiers: string[] = [];
+  const identify = (id: string): void => {
+    if (id !== '' && !identifiers.includes(id)) identifiers.push(id);
+  };
+  let originatingCompany = '';
   const claims: ClaimPayment[] = [];
   const providerAdjustments: ProviderAdjustment[] = [];
 
@@ -55,7 +61,10 @@ export function read835(ts: ReadableTransactionSet): Remittance {
         bpr = at;
         break;
       case 'TRN':
-        if (loop === 'header') traceNumber = required(at, 2, 'the check or EFT trace number');
+        if (loop === 'header') {
+          traceNumber = required(at, 2, 'the check or EFT trace number');
+          originatingCompany = el(seg, 3);
+        }
         break;
       case 'N1': {
         closeService();
@@ -65,6 +74,7 @@ export function read835(ts: ReadableTransactionSet): Remittance {
           loop = 'payer';
           payerName = el(seg, 2);
           if (el(seg, 3) === 'XV' && el(seg, 4) !== '') payerId ??= el(seg, 4);
+          identify(el(seg, 4));
         } else if (entity === 'PE') {
           loop = 'payee';
           payeeName = el(seg, 2) || undefined;
@@ -75,7 +85,10 @@ export function read835(ts: ReadableTransactionSet): Remittance {
         break;
       }
       case 'REF':
-        if (loop === 'payer' && el(seg, 1) === '2U') payerId = required(at, 2, 'the payer id');
+        if (loop === 'payer' && el(seg, 1) === '2U') {
+          payerId = required(at, 2, 'the payer id');
+          identify(payerId);
+        }
         else if (service && el(seg, 1) === '6R') service.service.lineControlNumber = required(at, 2, 'the line item control number');
         break;
       case 'LX':
@@ -96,6 +109,14 @@ export function read835(ts: ReadableTransactionSet): Remittance {
         else throw invalid(at, 1, 'is outside a claim (CAS must follow a CLP or an SVC)');
         break;
       }
+      case 'NM1':
+        if (claim && !service && el(seg, 1) === 'TT') {
+          const name = el(seg, 3);
+          const id = el(seg, 9);
+          const carrier = [name, id].filter((v) => v !== '').join(' ');
+          if (carrier !== '') claim.crossoverCarrier = carrier;
+        }
+        break;
       case 'SVC':
         closeService();
         if (!claim) throw invalid(at, 1, 'is outside a claim (SVC must follow a CLP)');
@@ -140,6 +161,8 @@ export function read835(ts: ReadableTransactionSet): Remittance {
   const paymentDate = ccyymmddToIso(el(bpr.segment, 16));
   if (paymentDate !== undefined) remittance.paymentDate = paymentDate;
   if (payerId !== undefined) remittance.payerId = payerId;
+  identify(originatingCompany);
+  if (identifiers.length > 0) remittance.payerIdentifiers = identifiers;
   if (payeeName !== undefined) remittance.payeeName = payeeName;
   if (payeeNpi !== undefined) remittance.payeeNpi = payeeNpi;
   return remittance;

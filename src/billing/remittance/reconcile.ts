@@ -11,10 +11,10 @@
  * Outcome per CLP (CLP02):
  *   22 → reversal (a previous payment is taken back); 23 → not-ours; 25 → predetermination; 4 → denied;
  *   1/2/3, 19/20/21 (processed, maybe forwarded) and any other status → by amounts:
- *     claim paid 0 → denied, or patient-responsibility when every adjustment is group PR ($0 paid is not a
- *       denial when the patient owes it all, e.g. deductible);
- *     paid > 0 but some matched line paid 0 → partial;  otherwise → paid.
- * Per line: paid, denied (paid 0 with a non-PR adjustment), or patient-responsibility (paid 0, all PR).
+ *     claim paid 0 → patient-responsibility when the patient owes something (CLP05 or any PR amount: a
+ *       deductible, coinsurance or copay, even beside a CO-45 write-down; $0 paid is not a denial), else denied;
+ *     paid > 0 but some matched line denied → partial;  otherwise → paid.
+ * Per line: paid; patient-responsibility (paid 0 with a PR amount: processed, the patient owes it); else denied.
  * Days to payment: BPR16 − the claim's submittedAt date, when both are known.
  */
 import { toScaled } from '../../mappings/decimal';
@@ -124,13 +124,14 @@ export function reconcile(rem: Remittance, claims: readonly ClaimForReconciliati
 
   for (const payment of rem.claims) {
     const ours = byControlNumber.get(payment.controlNumber);
-    if (ours) result.claims.push(reconcileClaim(payment, ours, rem.paymentDate));
+    if (ours) result.claims.push(reconcileClaimPayment(payment, ours, rem.paymentDate));
     else result.unmatchedClaims.push(unmatchedClaim(payment));
   }
   return result;
 }
 
-function reconcileClaim(payment: ClaimPayment, ours: ClaimForReconciliation, paymentDate?: string): ClaimReconciliation {
+/** One CLP against one claim of ours, whatever its CLP01 (an operator may match an unmatched CLP by hand). */
+export function reconcileClaimPayment(payment: ClaimPayment, ours: ClaimForReconciliation, paymentDate?: string): ClaimReconciliation {
   const lines: LineReconciliation[] = [];
   const unmatchedServices: UnmatchedService[] = [];
   const available = [...ours.lines].sort((a, b) => a.lineNumber - b.lineNumber);
@@ -158,7 +159,7 @@ function reconcileClaim(payment: ClaimPayment, ours: ClaimForReconciliation, pay
 
   const out: ClaimReconciliation = {
     claimId: ours.id,
-    controlNumber: payment.controlNumber,
+    controlNumber: ours.controlNumber,
     status: payment.status,
     outcome: claimOutcome(payment, lines),
     charge: payment.charge,
@@ -194,12 +195,13 @@ function sameModifiers(a: readonly string[], b: readonly string[]): boolean {
 }
 
 const isZero = (amount: string): boolean => toScaled(amount, 2) === 0n;
-const allPatientResponsibility = (adjustments: readonly Adjustment[]): boolean =>
-  adjustments.length > 0 && adjustments.every((a) => a.group === 'PR');
+/** Some PR (deductible, coinsurance, copay…) amount that is not zero. */
+const patientOwes = (adjustments: readonly Adjustment[]): boolean =>
+  adjustments.some((a) => a.group === 'PR' && !isZero(a.amount));
 
 function lineOutcome(service: ServicePayment): LineOutcome {
   if (!isZero(service.paid)) return 'paid';
-  return allPatientResponsibility(service.adjustments) ? 'patient-responsibility' : 'denied';
+  return patientOwes(service.adjustments) ? 'patient-responsibility' : 'denied';
 }
 
 function claimOutcome(payment: ClaimPayment, lines: readonly LineReconciliation[]): ClaimOutcome {
@@ -212,9 +214,9 @@ function claimOutcome(payment: ClaimPayment, lines: readonly LineReconciliation[
   }
   if (isZero(payment.paid)) {
     const all = [...payment.adjustments, ...payment.services.flatMap((s) => s.adjustments)];
-    return allPatientResponsibility(all) ? 'patient-responsibility' : 'denied';
+    return toScaled(payment.patientResponsibility, 2) > 0n || patientOwes(all) ? 'patient-responsibility' : 'denied';
   }
-  return lines.some((l) => l.outcome !== 'paid') ? 'partial' : 'paid';
+  return lines.some((l) => l.outcome === 'denied') ? 'partial' : 'paid';
 }
 
 function unmatchedService(service: ServicePayment, serviceIndex: number): UnmatchedService {

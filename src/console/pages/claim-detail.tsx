@@ -32,6 +32,8 @@ interface ClaimDetailData {
   patientRef: string;
   serviceDate: string;
   payerClaimNumber: string | null;
+  /** The crossover payer an 835 forwarded the claim to (CLP02 19–21): no secondary claim is to be sent. */
+  forwardedTo?: string | null;
   correctsClaimId: string | null;
   override: { reason: string; by: string | null; at: string | null } | null;
   submittedAt: string | null;
@@ -45,7 +47,7 @@ interface ClaimDetailData {
   }>;
   history: Array<{ at: string; actor: string; action: string; from_status: string | null; to_status: string | null; reason: string | null }>;
   payments: Array<{
-    traceNumber: string; paymentDate: string | null; receivedAt: string; statusCode: string; outcome: string; charge: string;
+    traceNumber: string; paymentDate: string | null; receivedAt: string; payerName?: string; role?: string; statusCode: string; outcome: string; charge: string;
     paid: string; patientResponsibility: string; payerClaimNumber: string | null; adjustments: Adjustment[];
     lines: Array<{ lineNumber: number | null; code: string | null; outcome: string; charge: string; paid: string; adjustments: Adjustment[] }>;
   }>;
@@ -89,6 +91,7 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
         <dt>Paid</dt><dd>{formatMoney(c.paidAmount)}</dd>
         <dt>Patient owes</dt><dd>{formatMoney(c.patientResponsibility)}</dd>
         <dt>Payer claim number</dt><dd>{c.payerClaimNumber ?? '—'}</dd>
+        {c.forwardedTo && <><dt>Forwarded to</dt><dd>{c.forwardedTo} <span class="muted">(crossover: await its 835, send it no claim)</span></dd></>}
         <dt>Submitted</dt><dd>{formatDateTime(c.submittedAt)}</dd>
         <dt>Adjudicated</dt><dd>{formatDateTime(c.adjudicatedAt)}</dd>
         {c.correctsClaimId && <><dt>Corrects</dt><dd><a href={href(`/claims/${c.correctsClaimId}`)}>claim #{c.correctsClaimId}</a></dd></>}
@@ -151,11 +154,13 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
         <h2 id="payments-title">Payments</h2>
         {c.payments.length === 0 ? <Empty>No 835 has paid or denied this claim yet.</Empty> : (
           <table class="compact">
-            <thead><tr><th>Trace</th><th>Paid on</th><th>Outcome</th><th>Charged</th><th>Paid</th><th>Patient owes</th><th>Adjustments</th></tr></thead>
+            <thead><tr><th>Trace</th><th>Payer</th><th>Paid on</th><th>Outcome</th><th>Charged</th><th>Paid</th><th>Patient owes</th><th>Adjustments</th></tr></thead>
             <tbody>
               {c.payments.map((p, i) => (
                 <tr key={i}>
-                  <td class="mono">{p.traceNumber}</td><td>{p.paymentDate ?? formatDateTime(p.receivedAt)}</td><td>{p.outcome}</td>
+                  <td class="mono">{p.traceNumber}</td>
+                  <td>{p.payerName ?? '—'}{p.role && p.role !== 'claim-payer' ? <span class="muted"> ({p.role})</span> : null}</td>
+                  <td>{p.paymentDate ?? formatDateTime(p.receivedAt)}</td><td>{p.outcome}</td>
                   <td class="num">{formatMoney(p.charge)}</td><td class="num">{formatMoney(p.paid)}</td><td class="num">{formatMoney(p.patientResponsibility)}</td>
                   <td>{[...p.adjustments, ...p.lines.flatMap((l) => l.adjustments)].map((a) => `${a.group}-${a.reason} ${formatMoney(a.amount)}`).join('; ') || '—'}</td>
                 </tr>

@@ -3,12 +3,15 @@
  * claim — or why it was refused (422 REMITTANCE_UNBALANCED names every failing balancing equation; a trace
  * number already recorded is 409). Also takes the clearinghouse's acknowledgments, a 999/997 or a 277CA
  * (POST /api/acknowledgments). The file is read in the browser and sent as JSON; the results of this visit are
- * listed here (the API keeps no list of past files: their payments show on each claim).
+ * listed here (their payments show on each claim). Below: the remittance claims whose CLP01 named no claim of
+ * ours (GET /api/remittances/unmatched), each with a "Match to claim" action (POST
+ * /api/remittances/unmatched/:id/match {claimId}, audited; posted as if it had matched).
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { ErrorBox, StatusBadge } from '../components';
+import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
 import { formatMoney } from '../format';
+import { claimIdFrom, matchResultText, type MatchResult } from '../remittance-match';
 import { href } from '../router';
 
 interface RemittanceSummary {
@@ -16,8 +19,23 @@ interface RemittanceSummary {
   traceNumber: string;
   payerName: string;
   paymentAmount: string;
-  claims: Array<{ claimId: string; controlNumber: string; outcome: string; paid: string; status: string }>;
+  claims: Array<{ claimId: string; controlNumber: string; outcome: string; paid: string; status: string; role?: string }>;
   unmatched: string[];
+  providerAdjustments?: Array<{ reason: string; reference?: string; amount: string; claimId?: string }>;
+}
+
+interface UnmatchedPayment {
+  id: string;
+  remittanceId: string;
+  traceNumber: string;
+  payerName: string;
+  paymentDate: string | null;
+  controlNumber: string;
+  statusCode: string;
+  charge: string;
+  paid: string;
+  patientResponsibility: string;
+  payerClaimNumber: string | null;
 }
 
 interface AcknowledgmentSummary {
@@ -35,7 +53,11 @@ const MAX_BYTES = 10 * 1024 * 1024;
 
 export function RemittancesPage() {
   const [results, setResults] = useState<Result[]>([]);
-  const add = (r: Result) => setResults((rs) => [r, ...rs]);
+  const unmatched = useLoad(() => api.get<{ payments: UnmatchedPayment[] }>('/api/remittances/unmatched', { limit: 100 }), []);
+  const add = (r: Result) => {
+    setResults((rs) => [r, ...rs]);
+    if (r.kind === 'remittance') unmatched.reload();
+  };
   return (
     <section aria-labelledby="remit-title">
       <h1 id="remit-title">Remittances</h1>
@@ -48,7 +70,56 @@ export function RemittancesPage() {
       <h2>Recorded in this visit</h2>
       {results.length === 0 ? <p class="state empty">Nothing recorded yet. Each file's outcome appears here; payments also show on each claim.</p>
         : results.map((r, i) => <ResultView key={results.length - i} result={r} />)}
+      <h2 id="unmatched-title">Unmatched remittance claims</h2>
+      <p class="muted">CLPs whose claim number (CLP01) names no claim of ours: their money is recorded and shown apart in the reports until
+        someone matches them to the claim they pay.</p>
+      <Show loaded={unmatched} what="unmatched remittance claims">
+        {({ payments }) => payments.length === 0 ? <Empty>Every remittance claim matched a claim.</Empty> : (
+          <table class="compact" aria-labelledby="unmatched-title">
+            <thead><tr><th>Payer</th><th>Trace</th><th>Paid on</th><th>CLP01</th><th>CLP02</th><th>Charge</th><th>Paid</th>
+              <th>Patient owes</th><th>Payer claim no.</th><th>Match to claim</th></tr></thead>
+            <tbody>
+              {payments.map((p) => (
+                <tr key={p.id}>
+                  <td>{p.payerName}</td><td class="mono">{p.traceNumber}</td><td>{p.paymentDate ?? '—'}</td><td class="mono">{p.controlNumber}</td>
+                  <td>{p.statusCode}</td><td class="num">{formatMoney(p.charge)}</td><td class="num">{formatMoney(p.paid)}</td>
+                  <td class="num">{formatMoney(p.patientResponsibility)}</td><td class="mono">{p.payerClaimNumber ?? '—'}</td>
+                  <td><MatchForm payment={p} onMatched={unmatched.reload} /></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Show>
     </section>
+  );
+}
+
+function MatchForm({ payment, onMatched }: { payment: UnmatchedPayment; onMatched(): void }) {
+  const [claim, setClaim] = useState('');
+  const [state, setState] = useState<{ busy: boolean; error?: Error; done?: string }>({ busy: false });
+  const claimId = claimIdFrom(claim);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!claimId) return;
+    setState({ busy: true });
+    try {
+      const result = await api.post<MatchResult>(`/api/remittances/unmatched/${payment.id}/match`, { claimId });
+      setState({ busy: false, done: matchResultText(result, formatMoney) });
+      onMatched();
+    } catch (err) {
+      setState({ busy: false, error: err as Error });
+    }
+  }
+
+  if (state.done) return <p role="status">{state.done}</p>;
+  return (
+    <form class="toolbar" aria-label={`Match ${payment.controlNumber} to a claim`} onSubmit={submit}>
+      <label>Claim <input size={8} placeholder="id" value={claim} onInput={(e) => setClaim((e.currentTarget as HTMLInputElement).value)} /></label>
+      <button type="submit" disabled={!claimId || state.busy}>{state.busy ? 'Matching…' : 'Match to claim'}</button>
+      {state.error && <ErrorBox error={state.error} />}
+    </form>
   );
 }
 
@@ -104,14 +175,19 @@ function ResultView({ result }: { result: Result }) {
         <div key={r.id} class="panel" role="status">
           <h3>{result.file}: {r.payerName}, trace {r.traceNumber}, payment {formatMoney(r.paymentAmount)}</h3>
           <ClaimOutcomes claims={r.claims} />
-          {r.unmatched.length > 0 && <p class="state warn">Claims not ours (recorded without a claim): {r.unmatched.join(', ')}</p>}
+          {r.unmatched.length > 0 && <p class="state warn">Claims not ours (recorded without a claim, listed below to match): {r.unmatched.join(', ')}</p>}
+          {(r.providerAdjustments ?? []).length > 0 && (
+            <p>Provider-level adjustments (PLB): {r.providerAdjustments!.map((a, i) => (
+              <span key={i}>{i > 0 ? '; ' : ''}{a.reason} {formatMoney(a.amount)}{a.claimId ? <> on <a href={href(`/claims/${a.claimId}`)}>#{a.claimId}</a></> : null}</span>
+            ))}</p>
+          )}
         </div>
       ))}
     </>
   );
 }
 
-function ClaimOutcomes({ claims }: { claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string; paid?: string }> }) {
+function ClaimOutcomes({ claims }: { claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string; paid?: string; role?: string }> }) {
   if (claims.length === 0) return <p class="muted">No claim of ours in it.</p>;
   return (
     <table class="compact">
@@ -119,7 +195,8 @@ function ClaimOutcomes({ claims }: { claims: Array<{ claimId: string; controlNum
       <tbody>
         {claims.map((c) => (
           <tr key={`${c.claimId}-${c.outcome}`}>
-            <td><a href={href(`/claims/${c.claimId}`)}>#{c.claimId}</a></td><td class="mono">{c.controlNumber}</td><td>{c.outcome}</td>
+            <td><a href={href(`/claims/${c.claimId}`)}>#{c.claimId}</a></td><td class="mono">{c.controlNumber}</td>
+            <td>{c.outcome}{c.role && c.role !== 'claim-payer' ? ` (${c.role}: the claim's status stays)` : ''}</td>
             <td class="num">{c.paid === undefined ? '—' : formatMoney(c.paid)}</td><td><StatusBadge status={c.status} /></td>
           </tr>
         ))}

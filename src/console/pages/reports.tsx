@@ -1,6 +1,7 @@
 /**
  * Page `#/reports?by=service|payer|month` (billing): revenue (GET /api/reports/revenue) as charged-vs-paid bars
- * and a table; payer performance (GET /api/reports/payers) as denial-rate and days-to-payment bars and a table;
+ * and a table, with unmatched remittance money and PLB adjustments shown apart; payer performance (GET
+ * /api/reports/payers) as denial-rate and days-to-payment bars and a table (crossovers, unmatched, PLB per payer);
  * and the missed-charges report (GET /api/reports/missed-charges): billable messages that ended without a
  * charge, with the reason, for a date range. Ids, types, control ids and reasons only: no patient data.
  */
@@ -16,6 +17,11 @@ interface RevenueRow { key: string; claims: number; lines: number; charged: stri
 interface PayerRow {
   payerId: string; payerName: string; claims: number; charged: string; paid: string; adjudicated: number; denied: number;
   denialRate: number | null; averageDaysToPayment: number | null;
+  crossovers?: number; unmatchedPaid?: string; providerAdjustments?: string;
+}
+interface RevenueExtras {
+  unmatched?: { payments: number; charged: string; paid: string };
+  providerAdjustments?: Array<{ reason: string; count: number; amount: string; attachedToClaims: number }>;
 }
 interface MissedRow {
   messageId: string; channel: string; sender: string; messageType: string; controlId: string; status: string; reason: string;
@@ -41,7 +47,7 @@ export function ReportsPage({ route }: PageProps) {
 }
 
 function Revenue({ by }: { by: Dimension }) {
-  const loaded = useLoad(() => api.get<{ by: string; rows: RevenueRow[] }>('/api/reports/revenue', { by }), [by]);
+  const loaded = useLoad(() => api.get<{ by: string; rows: RevenueRow[] } & RevenueExtras>('/api/reports/revenue', { by }), [by]);
   return (
     <section class="panel" aria-labelledby="revenue-title">
       <h2 id="revenue-title">Revenue by {DIMENSIONS[by]}</h2>
@@ -51,7 +57,7 @@ function Revenue({ by }: { by: Dimension }) {
         ))}
       </div>
       <Show loaded={loaded} what="revenue">
-        {({ rows }) => rows.length === 0 ? <Empty>No claim has been sent yet: revenue counts claims from their batch on.</Empty> : (
+        {({ rows, unmatched, providerAdjustments }) => rows.length === 0 ? <Empty>No claim has been sent yet: revenue counts claims from their batch on.</Empty> : (
           <div class="report">
             <BarChart title={`Charged and paid by ${DIMENSIONS[by]}`} labels={rows.map((r) => r.key)} format={money} series={[
               { name: 'Charged', values: rows.map((r) => moneyValue(r.charged)), className: 'series-charged' },
@@ -66,6 +72,13 @@ function Revenue({ by }: { by: Dimension }) {
                 ))}
               </tbody>
             </table>
+            {unmatched && unmatched.payments > 0 && (
+              <p class="state warn">Not in the rows: {formatMoney(unmatched.paid)} paid on {unmatched.payments} remittance claim
+                {unmatched.payments === 1 ? '' : 's'} that match no claim (<a href={href('/remittances')}>match them</a>).</p>
+            )}
+            {providerAdjustments && providerAdjustments.length > 0 && (
+              <p>Provider-level adjustments (PLB, not in the rows): {providerAdjustments.map((a) => `${a.reason} ${formatMoney(a.amount)} (${a.count})`).join('; ')}.</p>
+            )}
           </div>
         )}
       </Show>
@@ -88,13 +101,14 @@ function Payers() {
                 series={[{ name: 'Days to payment', values: payers.map((p) => p.averageDaysToPayment ?? 0), className: 'series-days' }]} />
             </div>
             <table class="compact">
-              <thead><tr><th>Payer</th><th>Claims sent</th><th>Charged</th><th>Paid</th><th>Adjudicated</th><th>Denied</th><th>Denial rate</th><th>Days to payment</th></tr></thead>
+              <thead><tr><th>Payer</th><th>Claims sent</th><th>Charged</th><th>Paid</th><th>Adjudicated</th><th>Denied</th><th>Denial rate</th><th>Days to payment</th><th>Crossovers</th><th>Unmatched paid</th><th>PLB</th></tr></thead>
               <tbody>
                 {payers.map((p) => (
                   <tr key={p.payerId}>
                     <td>{p.payerName} <span class="muted">({p.payerId})</span></td><td>{p.claims}</td><td class="num">{formatMoney(p.charged)}</td>
                     <td class="num">{formatMoney(p.paid)}</td><td>{p.adjudicated}</td><td>{p.denied}</td><td>{formatRate(p.denialRate)}</td>
-                    <td>{formatDays(p.averageDaysToPayment)}</td>
+                    <td>{formatDays(p.averageDaysToPayment)}</td><td>{p.crossovers ?? 0}</td>
+                    <td class="num">{formatMoney(p.unmatchedPaid ?? '0.00')}</td><td class="num">{formatMoney(p.providerAdjustments ?? '0.00')}</td>
                   </tr>
                 ))}
               </tbody>
