@@ -15,6 +15,7 @@ import * as m005 from './migrations/005-security';
 import * as m006 from './migrations/006-encryption';
 import * as m007 from './migrations/007-console';
 import * as m008 from './migrations/008-application-acks';
+import * as m013 from './migrations/013-claim-edits';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -22,7 +23,7 @@ pg.types.setTypeParser(1082, (v: string) => v);
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-core': m001, '002-records': m002, '003-codesets': m003, '004-claims': m004, '005-security': m005,
-  '006-encryption': m006, '007-console': m007, '008-application-acks': m008,
+  '006-encryption': m006, '007-console': m007, '008-application-acks': m008, '013-claim-edits': m013,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -249,8 +249,29 @@ export interface ClaimsTable {
   adjudicated_at: Timestamp | null;
   paid_amount: Generated<Money>;
   patient_responsibility: Generated<Money>;
+  /** The operator's edits (src/billing/ports.ts ClaimEdits), applied again on every rebuild (migration 013). */
+  edits: ColumnType<unknown, string | undefined, string>;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
+}
+
+/** A 999/997 or 277CA as received (migration 013). */
+export interface AcknowledgmentsTable {
+  id: Generated<string>;
+  kind: string;
+  x12: string;
+  actor: string | null;
+  received_at: Generated<Timestamp>;
+}
+
+/** What one acknowledgment said about one claim (migration 013). */
+export interface ClaimAcknowledgmentsTable {
+  id: Generated<string>;
+  acknowledgment_id: string;
+  claim_id: string;
+  outcome: string;
+  /** src/billing/remittance/ack-detail.ts AckDetail. */
+  detail: ColumnType<unknown, string, string>;
 }
 
 export interface ClaimLinesTable {
@@ -428,6 +449,8 @@ export interface Database {
   // claims (migration 004)
   claims: ClaimsTable;
   claim_lines: ClaimLinesTable;
+  acknowledgments: AcknowledgmentsTable;
+  claim_acknowledgments: ClaimAcknowledgmentsTable;
   claim_events: ClaimEventsTable;
   claim_batches: ClaimBatchesTable;
   x12_counters: X12CountersTable;

@@ -1,18 +1,17 @@
 /**
- * The scrubber a claims operation uses: the code sets the claims need, preloaded from the store in the
- * operation's own transaction (src/store/codesets.ts loadCodeSetLookup: one query per kind, then in-memory
- * reads), the payer rules (billing/payer-rules), and today's date; then src/billing/scrub scrubClaim per claim.
+ * The scrubber a claims operation uses: the code sets the claims need, preloaded through the unit of work's code-set
+ * source (one read per kind, then in-memory lookups), the payer rules (billing/payer-rules), and today's date; then
+ * src/billing/scrub scrubClaim per claim.
  */
-import { scrubClaim, type PayerRules } from '../billing/scrub';
-import type { ScrubberFactory } from './claims';
-import { loadCodeSetLookup } from './codesets';
+import { scrubClaim, type PayerRules } from '../scrub';
+import type { ScrubberFactory } from './types';
 
 export function codeSetScrubber(payerRules: PayerRules, today: () => string): ScrubberFactory {
-  return async (db, claims) => {
+  return async (source, claims) => {
     const lines = claims.flatMap((c) => c.lines);
     const dates = lines.map((l) => l.serviceDate).sort();
     const codes = new Set(lines.map((l) => l.code));
-    const codeSets = await loadCodeSetLookup(db, {
+    const codeSets = await source.load({
       icd10cm: new Set(claims.flatMap((c) => c.diagnoses)),
       cpt: codes,
       hcpcs: codes,

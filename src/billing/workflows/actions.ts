@@ -1,0 +1,74 @@
+/**
+ * What an operator does to one claim (docs/billing.md "Reviewing a held claim"), each in one unit of work:
+ * override, void, correct, close.
+ */
+import { EngineError } from '../../core/errors';
+import { voidOf } from '../claims/corrections';
+import { SENT_STATUSES, UNSENT_STATUSES, checkOverride } from '../claims/lifecycle';
+import type { ClaimsStore } from '../ports';
+import { insertDrafts, liveClaim, moveClaim, rebuildClaim, rescrub, restoreOriginal, summary } from './steps';
+import type { ClaimSummary, ClaimsContext } from './types';
+
+/** A held claim goes to ready with the operator's reason (audited); its findings stay on it. */
+export async function override(store: ClaimsStore, id: string, reason: string, actor: string): Promise<ClaimSummary> {
+  return store.transaction(async (uow) => {
+    const c = await uow.claim(id);
+    checkOverride(c.status, reason);
+    const findings = c.findings.filter((f) => f.severity === 'error').map((f) => f.ruleId);
+    await uow.updateClaim(id, { override: { reason: reason.trim(), by: actor } });
+    await moveClaim(uow, id, 'held', 'ready', 'override', actor,
+      `overridden: ${reason.trim()} (error findings: ${[...new Set(findings)].join(', ') || 'none'})`);
+    return summary(uow, id);
+  });
+}
+
+/**
+ * Voids a claim. Not sent yet: voided in place, its charges dropped (never claimed again); a correction voided
+ * gives its original claim back its lines. Sent: a void claim (frequency 8) is built and scrubbed, and returned.
+ */
+export async function voidClaim(
+  store: ClaimsStore, id: string, reason: string, ctx: ClaimsContext,
+): Promise<{ voided: ClaimSummary; voidClaim?: ClaimSummary }> {
+  if (reason.trim().length < 3) throw new EngineError('BAD_REQUEST', 'a void needs a reason');
+  return store.transaction(async (uow) => {
+    const c = await uow.claim(id);
+    if (UNSENT_STATUSES.has(c.status)) {
+      await moveClaim(uow, id, c.status, 'voided', 'void', ctx.actor, reason.trim());
+      await uow.setLineState(id, 'active', 'dropped');
+      if (c.correctsClaimId) await restoreOriginal(uow, c.correctsClaimId, id, ctx.actor);
+      return { voided: await summary(uow, id) };
+    }
+    if (!SENT_STATUSES.has(c.status)) throw new EngineError('CONFLICT', `a ${c.status} claim cannot be voided`);
+    const pending = await uow.unsentCorrectionOf(id);
+    if (pending) throw new EngineError('CONFLICT', `claim ${id} already has an unsent correction (claim ${pending}); void or send that first`);
+    const live = await liveClaim(uow, c, 'active');
+    const [created] = await insertDrafts(uow, [voidOf(live)], ctx, `void requested: ${reason.trim()}`);
+    return { voided: await summary(uow, id), voidClaim: created };
+  });
+}
+
+/**
+ * Corrects a held, ready or rejected claim: rebuilt from its charges with today's patient, coverage and
+ * configuration and the operator's edits (a correction takes its original's payer claim number if it arrived),
+ * then scrubbed again.
+ */
+export async function correct(store: ClaimsStore, id: string, ctx: ClaimsContext): Promise<ClaimSummary> {
+  return store.transaction(async (uow) => {
+    const c = await uow.claim(id);
+    if (!['held', 'ready', 'rejected', 'draft'].includes(c.status)) {
+      throw new EngineError('CONFLICT', `a ${c.status} claim cannot be corrected${SENT_STATUSES.has(c.status) ? ' (void it, or let a reversal replace it)' : ''}`);
+    }
+    const rebuilt = await rebuildClaim(uow, c, ctx.config);
+    await rescrub(uow, c, rebuilt, ctx, 'correct', 'corrected and scrubbed again');
+    return summary(uow, id);
+  });
+}
+
+/** Closes an adjudicated claim (paid, partial or denied): nothing more is expected. */
+export async function close(store: ClaimsStore, id: string, reason: string, actor: string): Promise<ClaimSummary> {
+  return store.transaction(async (uow) => {
+    const c = await uow.claim(id);
+    await moveClaim(uow, id, c.status, 'closed', 'close', actor, reason.trim() || 'closed');
+    return summary(uow, id);
+  });
+}
