@@ -5,6 +5,8 @@
  *   GET  /api/claims?status=&payer=&patient=&before=&limit=
  *   GET  /api/claims/:id                   lines, findings, history, payments, corrections, batch
  *   POST /api/claims/:id/override {reason} held → ready (audited)
+ *   PATCH /api/claims/:id {diagnoses?, placeOfService?, lines?: [{lineNumber, modifiers?, units?}]}
+ *                                          edit a held, ready or rejected claim; kept for rebuilds, scrubbed again
  *   POST /api/claims/:id/correct           rebuild from today's data and scrub again
  *   POST /api/claims/:id/void {reason}     unsent: voided; sent: a void claim (frequency 8) is built
  *   POST /api/claims/:id/close {reason?}   paid | partial | denied → closed
@@ -20,7 +22,7 @@
  * Access (auth.ts): every route needs role `billing` (claims carry patient data; reports are billing's), except
  * the claims list (GET /api/claims), which a viewer may read (docs/security.md). The
  * caller is recorded as the actor of each claim event. Audited: override, void, correct, close, build, batches,
- * remittances and acknowledgments (ids, counts and rule ids only; the operator's reason stays in claim history).
+ * remittances and acknowledgments, edits (ids, counts, rule ids and the fields edited only; the operator's reason stays in claim history).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -30,7 +32,7 @@ import { actorOf, audit, role } from './auth';
 import { parse } from './validate';
 
 export type ClaimsApi = Pick<ClaimsService,
-  'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'void' | 'correct' | 'close' | 'createBatches' | 'listBatches'
+  'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'close' | 'createBatches' | 'listBatches'
   | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers' | 'missedCharges'>;
 
 const BILLING = role('billing');
@@ -55,6 +57,16 @@ const reasonBody = z.strictObject({ reason });
 const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
 const batchBody = z.strictObject({ payer: payer.optional() }).optional();
 const x12Body = z.union([z.string().min(1).max(MAX_X12_BYTES), z.strictObject({ x12: z.string().min(1).max(MAX_X12_BYTES) })]);
+const editBody = z.strictObject({
+  diagnoses: z.array(z.string().trim().min(1).max(8)).min(1).max(12).optional(),
+  placeOfService: z.string().trim().regex(/^\d{2}$/, 'must be a two-digit place-of-service code').optional(),
+  lines: z.array(z.strictObject({
+    lineNumber: z.number().int().min(1).max(50),
+    modifiers: z.array(z.string().trim().regex(/^[A-Za-z0-9]{2}$/, 'must be a two-character modifier')).max(4).optional(),
+    units: z.union([z.string().trim(), z.number().positive()]).transform(String).optional(),
+  })).min(1).max(50).optional(),
+}).refine((b) => b.diagnoses !== undefined || b.placeOfService !== undefined || b.lines !== undefined,
+  'give diagnoses, placeOfService or lines');
 const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service') });
 const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
   'must be a date (YYYY-MM-DD) or an ISO timestamp').refine((v) => !Number.isNaN(Date.parse(v.replace(' ', 'T'))), 'must be a real date');
@@ -124,6 +136,18 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const body = parse(reasonBody, req.body, 'body');
     const result = await claims.override(claimId, body.reason, actorOf(req));
     await audit(req, 'claims.override', { type: 'claim', id: claimId }, { findings: result.findings });
+    return result;
+  });
+
+  api.patch('/api/claims/:id', BILLING, async (req) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const body = parse(editBody, req.body, 'body');
+    const result = await claims.edit(claimId, body, actorOf(req));
+    await audit(req, 'claims.edit', { type: 'claim', id: claimId }, {
+      fields: [...(body.diagnoses ? ['diagnoses'] : []), ...(body.placeOfService ? ['placeOfService'] : []),
+        ...(body.lines ? body.lines.map((l) => `line ${l.lineNumber}`) : [])],
+      status: result.status,
+    });
     return result;
   });
 

@@ -205,6 +205,8 @@ export class ClaimRows {
       patientResponsibility: String(row.patient_responsibility),
       findings: row.findings as ScrubFinding[],
       claim: row.claim as Claim,
+      /** The operator's edits, applied again on every rebuild. */
+      edits: (row.edits ?? {}) as ClaimEdits,
       lines: lines.map((l) => ({
         lineNumber: l.line_number, chargeId: String(l.charge_id), state: l.state, code: l.code, modifiers: l.modifiers,
         units: String(l.units), chargeAmount: String(l.charge_amount), serviceDate: l.service_date,

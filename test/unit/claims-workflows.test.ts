@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ChargeInput, CoverageInput, PatientInput } from '../../src/billing/claims/inputs';
 import { parseBillingConfigText } from '../../src/billing/config';
 import { loadPayerRulesDir } from '../../src/billing/scrub/payer-rules-files';
-import { close, correct, override, voidClaim } from '../../src/billing/workflows/actions';
+import { close, correct, editClaim, override, voidClaim } from '../../src/billing/workflows/actions';
 import { createBatches } from '../../src/billing/workflows/batching';
 import { build, unclaimed } from '../../src/billing/workflows/build';
 import { codeSetScrubber } from '../../src/billing/workflows/scrubber';
@@ -166,6 +166,42 @@ describe('operator actions', () => {
       .toEqual([['correct', mcr.status, 'draft'], ['scrub', 'draft', after.status]]);
     store.setClaim(mcr.id, { status: 'batched' });
     expect((await rejects(correct(store, mcr.id, ctx))).message).toContain('void it');
+  });
+});
+
+describe('edit', () => {
+  it('a held claim\'s diagnosis fixed by hand: scrubbed to ready, history has before → after, a later correct keeps it', async () => {
+    await build(store, ctx);
+    const bad = store.claimOf(c['bad-dx']!.id)!;
+    expect(bad.status).toBe('held');
+    const r = await editClaim(store, bad.id, { diagnoses: ['e11.9'], lines: [{ lineNumber: 1, modifiers: ['33'] }] }, ctx);
+    expect(r).toMatchObject({ status: 'ready', changes: ['diagnoses NOTACODE → E11.9', 'line 1 (99606) modifiers none → 33'] });
+    const edited = store.state.claims.get(bad.id)!;
+    expect(edited.claim.diagnoses).toEqual(['E11.9']);
+    expect(edited.claim.lines[0]).toMatchObject({ modifiers: ['33'], diagnosisPointers: [1] });
+    expect(store.linesOf(bad.id)[0]!.modifiers).toEqual(['33']);
+    expect(store.eventsOf(bad.id).slice(-2).map((e) => [e.action, e.from, e.to, e.actor, e.reason])).toEqual([
+      ['edit', 'held', 'draft', 'biller', 'edited: diagnoses NOTACODE → E11.9; line 1 (99606) modifiers none → 33'],
+      ['scrub', 'draft', 'ready', 'biller', expect.stringMatching(/^0 errors/)],
+    ]);
+
+    // Correct rebuilds from the charge (which still says NOTACODE): the operator's edit is applied again.
+    const corrected = await correct(store, bad.id, ctx);
+    expect(corrected.status).toBe('ready');
+    expect(store.state.claims.get(bad.id)!.claim.diagnoses).toEqual(['E11.9']);
+    expect(store.state.claims.get(bad.id)!.claim.lines[0]!.modifiers).toEqual(['33']);
+  });
+
+  it('an edit that brings an error holds the claim; a sent claim cannot be edited; an edit that changes nothing is refused', async () => {
+    await build(store, ctx);
+    const flu = store.claimOf(c['flu-admin']!.id)!;
+    const r = await editClaim(store, flu.id, { placeOfService: '98' }, ctx);
+    expect(r.status).toBe('held');
+    expect(store.state.claims.get(flu.id)!.findings.some((f) => f.ruleId === 'place-of-service' && f.severity === 'error')).toBe(true);
+    expect((await rejects(editClaim(store, flu.id, { placeOfService: '98' }, ctx))).message).toContain('changes nothing');
+    await editClaim(store, flu.id, { placeOfService: '01' }, ctx);
+    store.setClaim(flu.id, { status: 'batched' });
+    expect((await rejects(editClaim(store, flu.id, { placeOfService: '12' }, ctx))).message).toContain('void it or replace it');
   });
 });
 

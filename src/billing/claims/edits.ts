@@ -53,12 +53,19 @@ export function isEmpty(edits: ClaimEdits): boolean {
   return edits.diagnoses === undefined && edits.placeOfService === undefined && Object.keys(edits.lines ?? {}).length === 0;
 }
 
+/** An operator's edit as asked for: lines by their line number (LX01). */
+export interface ClaimEditRequest {
+  diagnoses?: string[];
+  placeOfService?: string;
+  lines?: Array<{ lineNumber: number; modifiers?: string[]; units?: string }>;
+}
+
 /**
  * Normalizes an operator's edit (codes upper-cased and trimmed, units as a decimal); BAD_REQUEST with the reason
  * when its shape is wrong (too many diagnoses or modifiers, units that are not a positive number, a line the
  * claim does not have).
  */
-export function normalizeEdits(claim: Pick<Claim, 'lines'>, edits: ClaimEdits): ClaimEdits {
+export function normalizeEdits(claim: Pick<Claim, 'lines'>, edits: ClaimEditRequest): ClaimEdits {
   const out: ClaimEdits = {};
   if (edits.diagnoses !== undefined) {
     const diagnoses = [...new Set(edits.diagnoses.map((d) => d.trim().toUpperCase()).filter((d) => d !== ''))];
@@ -71,8 +78,9 @@ export function normalizeEdits(claim: Pick<Claim, 'lines'>, edits: ClaimEdits): 
     if (!/^\d{2}$/.test(pos)) throw new EngineError('BAD_REQUEST', `place of service "${pos}" must be two digits (e.g. 01 pharmacy)`);
     out.placeOfService = pos;
   }
-  for (const [chargeId, e] of Object.entries(edits.lines ?? {})) {
-    if (!claim.lines.some((l) => l.chargeId === chargeId)) throw new EngineError('BAD_REQUEST', `the claim has no line for charge ${chargeId}`);
+  for (const e of edits.lines ?? []) {
+    const chargeId = claim.lines.find((l) => l.lineNumber === e.lineNumber)?.chargeId;
+    if (chargeId === undefined) throw new EngineError('BAD_REQUEST', `the claim has no line ${e.lineNumber}`);
     const line: { modifiers?: string[]; units?: string } = {};
     if (e.modifiers !== undefined) {
       const modifiers = e.modifiers.map((m) => m.trim().toUpperCase()).filter((m) => m !== '');
@@ -89,5 +97,21 @@ export function normalizeEdits(claim: Pick<Claim, 'lines'>, edits: ClaimEdits): 
     out.lines = { ...(out.lines ?? {}), [chargeId]: line };
   }
   if (isEmpty(out)) throw new EngineError('BAD_REQUEST', 'the edit changes nothing: give diagnoses, placeOfService or lines');
+  return out;
+}
+
+/** What an edit changed, before → after, in plain words for the claim history (codes only, no patient data). */
+export function describeEdit(before: Claim, after: Claim): string[] {
+  const out: string[] = [];
+  const list = (values: readonly string[]) => (values.length > 0 ? values.join(', ') : 'none');
+  if (list(before.diagnoses) !== list(after.diagnoses)) out.push(`diagnoses ${list(before.diagnoses)} → ${list(after.diagnoses)}`);
+  if (before.placeOfService !== after.placeOfService) out.push(`place of service ${before.placeOfService} → ${after.placeOfService}`);
+  for (const line of after.lines) {
+    const old = before.lines.find((l) => l.chargeId === line.chargeId);
+    if (!old) continue;
+    const what = `line ${line.lineNumber} (${line.code})`;
+    if (list(old.modifiers) !== list(line.modifiers)) out.push(`${what} modifiers ${list(old.modifiers)} → ${list(line.modifiers)}`);
+    if (old.units !== line.units) out.push(`${what} units ${old.units} → ${line.units}`);
+  }
   return out;
 }

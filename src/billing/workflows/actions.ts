@@ -1,9 +1,10 @@
 /**
  * What an operator does to one claim (docs/billing.md "Reviewing a held claim"), each in one unit of work:
- * override, void, correct, close.
+ * override, void, correct, close, edit.
  */
 import { EngineError } from '../../core/errors';
 import { voidOf } from '../claims/corrections';
+import { applyEdits, describeEdit, mergeEdits, normalizeEdits, type ClaimEditRequest } from '../claims/edits';
 import { SENT_STATUSES, UNSENT_STATUSES, checkOverride } from '../claims/lifecycle';
 import type { ClaimsStore } from '../ports';
 import { insertDrafts, liveClaim, moveClaim, rebuildClaim, rescrub, restoreOriginal, summary } from './steps';
@@ -70,5 +71,32 @@ export async function close(store: ClaimsStore, id: string, reason: string, acto
     const c = await uow.claim(id);
     await moveClaim(uow, id, c.status, 'closed', 'close', actor, reason.trim() || 'closed');
     return summary(uow, id);
+  });
+}
+
+/** A claim an operator may edit: not sent yet, or rejected by the clearinghouse or payer before adjudication. */
+export const EDITABLE_STATUSES: readonly string[] = ['held', 'ready', 'rejected'];
+
+/**
+ * Edits a held, ready or rejected claim's diagnoses, place of service, or a line's modifiers and units: the edit
+ * is kept with the claim (a later correct or rebuild applies it again), the claim is rebuilt and scrubbed again
+ * (→ held | ready), and the history records each change before → after. BAD_REQUEST when the edit is malformed or
+ * changes nothing; CONFLICT for a claim already sent (void or replace it instead).
+ */
+export async function editClaim(
+  store: ClaimsStore, id: string, edit: ClaimEditRequest, ctx: ClaimsContext,
+): Promise<ClaimSummary & { changes: string[] }> {
+  return store.transaction(async (uow) => {
+    const c = await uow.claim(id);
+    if (!EDITABLE_STATUSES.includes(c.status)) {
+      throw new EngineError('CONFLICT', `a ${c.status} claim cannot be edited${SENT_STATUSES.has(c.status) ? ' (it was sent: void it or replace it)' : ''}`);
+    }
+    const normalized = normalizeEdits(c.claim, edit);
+    const changes = describeEdit(c.claim, applyEdits(c.claim, normalized));
+    if (changes.length === 0) throw new EngineError('BAD_REQUEST', `the edit changes nothing on claim ${id}`);
+    const edits = mergeEdits(c.edits, normalized);
+    const rebuilt = await rebuildClaim(uow, { ...c, edits }, ctx.config);
+    await rescrub(uow, c, rebuilt, ctx, 'edit', `edited: ${changes.join('; ')}`, edits);
+    return { ...(await summary(uow, id)), changes };
   });
 }

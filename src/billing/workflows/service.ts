@@ -7,11 +7,12 @@
  */
 import { EngineError } from '../../core/errors';
 import type { BillingConfig } from '../config';
+import type { ClaimEditRequest } from '../claims/edits';
 import type { ClaimsStore, Outbox } from '../ports';
 import type { PayerRules } from '../scrub';
 import { write837P } from '../x12-837p';
 import { assertWritable } from '../x12-837p-validate';
-import { close, correct, override, voidClaim } from './actions';
+import { close, correct, editClaim, override, voidClaim } from './actions';
 import { createBatches } from './batching';
 import { build, unclaimed } from './build';
 import { codeSetScrubber } from './scrubber';
@@ -75,6 +76,10 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
 
   correct(id: string, actor: string) {
     return correct(this.store, id, this.context(actor));
+  }
+
+  edit(id: string, edit: ClaimEditRequest, actor: string) {
+    return editClaim(this.store, id, edit, this.context(actor));
   }
 
   close(id: string, reason: string, actor: string) {

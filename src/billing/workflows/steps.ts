@@ -146,7 +146,7 @@ export async function rebuildClaim(uow: ClaimsUnitOfWork, c: StoredClaim, config
   if (c.frequency !== '1') {
     const original = c.correctsClaimId ? await uow.claim(c.correctsClaimId) : undefined;
     const number = original?.payerClaimNumber ?? c.payerClaimNumber ?? undefined;
-    const claim: Claim = { ...stored, ...(number ? { payerClaimNumber: number } : {}) };
+    const claim = applyEdits({ ...stored, ...(number ? { payerClaimNumber: number } : {}) }, c.edits);
     return { claim, findings: [], coverageId: c.coverageId };
   }
   const lines = await uow.lineCharges(c.id, 'active');
@@ -159,7 +159,7 @@ export async function rebuildClaim(uow: ClaimsUnitOfWork, c: StoredClaim, config
   const routed = routeCharge(charges[0]!, coverages, config);
   if ('reason' in routed) {
     const finding: ScrubFinding = { ruleId: 'claim-route', severity: 'error', scope: 'claim', message: routed.message };
-    return { claim: stored, findings: [finding], coverageId: c.coverageId };
+    return { claim: applyEdits(stored, c.edits), findings: [finding], coverageId: c.coverageId };
   }
   const body = assembleClaim(charges, patients[0], routed.coverage, routed.payer, config);
   const claim = applyEdits({ id: c.id, controlNumber: c.controlNumber, ...body }, c.edits);
