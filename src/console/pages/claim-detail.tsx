@@ -1,7 +1,8 @@
 /**
  * One claim, `#/claims/<id>` (billing; GET /api/claims/:id): its state, the scrub findings in the clerk's words
  * (errors first), the lines, the actions its status allows — override a held claim with a reason, correct
- * (rebuild from today's data and scrub again), void with a reason, close an adjudicated one — its history,
+ * (rebuild from today's data and scrub again), void with a reason, close an adjudicated one, edit the diagnoses,
+ * place of service, modifiers and units of a held, ready or rejected claim (PATCH /api/claims/:id) — its history,
  * payments from 835s, corrections and batch. Each action answers with the new state; the page reloads the claim.
  */
 import { useState } from 'preact/hooks';
@@ -39,6 +40,8 @@ interface ClaimDetailData {
   paidAmount: string;
   patientResponsibility: string;
   findings: Finding[];
+  /** The snapshot the 837P is written from (only what the page reads). */
+  claim: { diagnoses: string[]; placeOfService: string };
   lines: Array<{
     lineNumber: number; chargeId: string; state: string; code: string; modifiers: string[]; units: string;
     chargeAmount: string; serviceDate: string; serviceKind: string; paidAmount: string;
@@ -56,6 +59,7 @@ interface ClaimDetailData {
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 const UNSENT = new Set(['draft', 'held', 'ready', 'rejected']);
 const ADJUDICATED = new Set(['paid', 'partial', 'denied']);
+const EDITABLE = new Set(['held', 'ready', 'rejected']);
 
 export function ClaimDetail({ id }: { id: string }) {
   const [reload, setReload] = useState(0);
@@ -114,6 +118,7 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
       </section>
 
       <ClaimActions claim={c} onChanged={onChanged} />
+      {EDITABLE.has(c.status) && <ClaimEditForm claim={c} onChanged={onChanged} />}
 
       <section aria-labelledby="lines-title">
         <h2 id="lines-title">Lines</h2>
@@ -232,3 +237,78 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
 }
 
 const ACTION_DONE: Record<Action, string> = { override: 'Overridden', correct: 'Corrected and scrubbed again', void: 'Voided', close: 'Closed' };
+
+const codes = (text: string): string[] => text.split(/[\s,]+/).map((t) => t.trim().toUpperCase()).filter((t) => t !== '');
+
+/**
+ * Edit form of a held, ready or rejected claim: diagnoses (principal first), place of service, and each active line's
+ * modifiers and units. Only what changed is sent; the answer names each change, the page reloads the claim.
+ */
+function ClaimEditForm({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(): void }) {
+  const lines = c.lines.filter((l) => l.state === 'active');
+  const [diagnoses, setDiagnoses] = useState(c.claim.diagnoses.join(', '));
+  const [pos, setPos] = useState(c.claim.placeOfService);
+  const [lineEdits, setLineEdits] = useState<Record<number, { modifiers: string; units: string }>>(
+    Object.fromEntries(lines.map((l) => [l.lineNumber, { modifiers: l.modifiers.join(', '), units: l.units }])));
+  const [state, setState] = useState<{ busy?: boolean; message?: string; error?: Error }>({});
+
+  async function save(e: Event) {
+    e.preventDefault();
+    const body: { diagnoses?: string[]; placeOfService?: string; lines?: Array<{ lineNumber: number; modifiers?: string[]; units?: string }> } = {};
+    if (codes(diagnoses).join(',') !== c.claim.diagnoses.join(',')) body.diagnoses = codes(diagnoses);
+    if (pos.trim() !== c.claim.placeOfService) body.placeOfService = pos.trim();
+    for (const l of lines) {
+      const edit = lineEdits[l.lineNumber]!;
+      const change: { lineNumber: number; modifiers?: string[]; units?: string } = { lineNumber: l.lineNumber };
+      if (codes(edit.modifiers).join(',') !== l.modifiers.join(',')) change.modifiers = codes(edit.modifiers);
+      if (edit.units.trim() !== l.units) change.units = edit.units.trim();
+      if (change.modifiers || change.units) body.lines = [...(body.lines ?? []), change];
+    }
+    if (!body.diagnoses && !body.placeOfService && !body.lines) {
+      setState({ message: 'Nothing changed.' });
+      return;
+    }
+    setState({ busy: true });
+    try {
+      const res = await api.patch<{ status: string; changes: string[] }>(`/api/claims/${c.id}`, body);
+      setState({ message: `Saved (${res.changes.join('; ')}): the claim is now ${res.status}.` });
+      onChanged();
+    } catch (err) {
+      setState({ error: err as Error });
+    }
+  }
+
+  const setLine = (n: number, field: 'modifiers' | 'units', value: string) =>
+    setLineEdits((all) => ({ ...all, [n]: { ...all[n]!, [field]: value } }));
+  return (
+    <section class="panel" aria-labelledby="edit-title">
+      <h2 id="edit-title">Edit claim</h2>
+      <p class="muted">Kept with the claim: a later correct applies the edit again. The claim is scrubbed again when saved.</p>
+      <form onSubmit={save}>
+        <label class="block">Diagnoses (ICD-10-CM, principal first, comma-separated)
+          <input aria-label="Diagnoses" value={diagnoses} onInput={(e) => setDiagnoses((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <label class="block">Place of service
+          <input aria-label="Place of service" size={3} maxLength={2} value={pos} onInput={(e) => setPos((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <table class="compact">
+          <thead><tr><th>#</th><th>Code</th><th>Modifiers</th><th>Units</th></tr></thead>
+          <tbody>
+            {lines.map((l) => (
+              <tr key={l.lineNumber}>
+                <td>{l.lineNumber}</td><td class="mono">{l.code}</td>
+                <td><input aria-label={`Line ${l.lineNumber} modifiers`} value={lineEdits[l.lineNumber]?.modifiers ?? ''}
+                  onInput={(e) => setLine(l.lineNumber, 'modifiers', (e.currentTarget as HTMLInputElement).value)} /></td>
+                <td><input aria-label={`Line ${l.lineNumber} units`} size={6} value={lineEdits[l.lineNumber]?.units ?? ''}
+                  onInput={(e) => setLine(l.lineNumber, 'units', (e.currentTarget as HTMLInputElement).value)} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div class="toolbar"><button type="submit" class="primary" disabled={!!state.busy}>Save edit</button></div>
+      </form>
+      {state.message && <p class="state ok" role="status">{state.message}</p>}
+      {state.error && <ErrorBox error={state.error} />}
+    </section>
+  );
+}
