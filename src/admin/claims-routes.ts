@@ -8,6 +8,7 @@
  *   PATCH /api/claims/:id {diagnoses?, placeOfService?, lines?: [{lineNumber, modifiers?, units?}]}
  *                                          edit a held, ready or rejected claim; kept for rebuilds, scrubbed again
  *   POST /api/claims/:id/correct           rebuild from today's data and scrub again
+ *   POST /api/claims/:id/replace           a sent claim + its encounter's late charges → replacement (frequency 7)
  *   POST /api/claims/:id/void {reason}     unsent: voided; sent: a void claim (frequency 8) is built
  *   POST /api/claims/:id/close {reason?}   paid | partial | denied → closed
  *   POST /api/claims/batches {payer?}      one 837P per payer from its batchable claims, also written to the outbox
@@ -21,8 +22,9 @@
  *
  * Access (auth.ts): every route needs role `billing` (claims carry patient data; reports are billing's), except
  * the claims list (GET /api/claims), which a viewer may read (docs/security.md). The
- * caller is recorded as the actor of each claim event. Audited: override, void, correct, close, build, batches,
- * remittances and acknowledgments, edits (ids, counts, rule ids and the fields edited only; the operator's reason stays in claim history).
+ * caller is recorded as the actor of each claim event. Audited: override, edit, void, correct, replace, close, build,
+ * batches, remittances and acknowledgments (ids, counts, rule ids and the fields edited only; the operator's reason
+ * and the values before → after stay in claim history).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -32,7 +34,7 @@ import { actorOf, audit, role } from './auth';
 import { parse } from './validate';
 
 export type ClaimsApi = Pick<ClaimsService,
-  'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'close' | 'createBatches' | 'listBatches'
+  'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'replace' | 'close' | 'createBatches' | 'listBatches'
   | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers' | 'missedCharges'>;
 
 const BILLING = role('billing');
@@ -156,6 +158,15 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const result = await claims.correct(claimId, actorOf(req));
     await audit(req, 'claims.correct', { type: 'claim', id: claimId }, { status: result.status });
     return result;
+  });
+
+  api.post('/api/claims/:id/replace', BILLING, async (req, reply) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const result = await claims.replace(claimId, actorOf(req));
+    await audit(req, 'claims.replace', { type: 'claim', id: claimId }, {
+      replacement: result.replacement.id, charges: result.addedCharges.length, status: result.replacement.status,
+    });
+    return reply.status(201).send(result);
   });
 
   api.post('/api/claims/:id/void', BILLING, async (req) => {

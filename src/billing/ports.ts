@@ -103,6 +103,8 @@ export interface ClaimsReads {
   parties(patientRefs: readonly string[]): Promise<{ patients: PatientInput[]; coverages: CoverageInput[] }>;
   /** Payers with ready claims (only `payerId` when given), in order. */
   readyPayers(payerId?: string): Promise<string[]>;
+  /** Sent claims (not voids) of this patient and payer with an active line on `serviceDate`, newest first. */
+  sentClaimsFor(patientRef: string, payerId: string, serviceDate: string): Promise<StoredClaim[]>;
 }
 
 export interface ClaimsUnitOfWork extends ClaimsReads {
@@ -121,8 +123,6 @@ export interface ClaimsUnitOfWork extends ClaimsReads {
   unsentCorrectionOf(claimId: string): Promise<string | undefined>;
   /** Held corrections without a payer claim number whose original has one now, by id. */
   correctionsAwaitingNumber(): Promise<StoredClaim[]>;
-  /** Sent, not voided originals of this patient and payer with an active line on `serviceDate`, newest first. */
-  sentClaimsFor(patientRef: string, payerId: string, serviceDate: string): Promise<StoredClaim[]>;
   /** Fresh claim ids, in order. */
   nextClaimIds(count: number): Promise<string[]>;
   /** Inserts the claim under claim.id with its lines. */

@@ -86,6 +86,15 @@ function reads(db: Db): ClaimsReads {
       if (payerId) q = q.where('payer_id', '=', payerId);
       return (await q.execute()).map((r) => r.payer_id);
     },
+    async sentClaimsFor(patientRef, payerId, serviceDate) {
+      const rows = await db.selectFrom('claims as c').selectAll('c')
+        .where('c.patient_ref', '=', patientRef).where('c.payer_id', '=', payerId).where('c.frequency', '!=', '8')
+        .where('c.status', 'in', [...SENT_STATUSES])
+        .where(({ exists, selectFrom }) => exists(selectFrom('claim_lines as l').select('l.id').whereRef('l.claim_id', '=', 'c.id')
+          .where('l.state', '=', 'active').where('l.service_date', '=', serviceDate)))
+        .orderBy('c.id', 'desc').execute();
+      return rows.map(storedOf);
+    },
   };
 }
 
@@ -123,15 +132,6 @@ function unitOfWork(trx: Trx): ClaimsUnitOfWork {
       const rows = await trx.selectFrom('claims as c').innerJoin('claims as o', 'o.id', 'c.corrects_claim_id')
         .selectAll('c').where('c.status', '=', 'held').where('c.payer_claim_number', 'is', null)
         .where('o.payer_claim_number', 'is not', null).orderBy('c.id').execute();
-      return rows.map(storedOf);
-    },
-    async sentClaimsFor(patientRef, payerId, serviceDate) {
-      const rows = await trx.selectFrom('claims as c').selectAll('c')
-        .where('c.patient_ref', '=', patientRef).where('c.payer_id', '=', payerId).where('c.frequency', '!=', '8')
-        .where('c.status', 'in', [...SENT_STATUSES])
-        .where(({ exists, selectFrom }) => exists(selectFrom('claim_lines as l').select('l.id').whereRef('l.claim_id', '=', 'c.id')
-          .where('l.state', '=', 'active').where('l.service_date', '=', serviceDate)))
-        .orderBy('c.id', 'desc').execute();
       return rows.map(storedOf);
     },
     async nextClaimIds(count) {

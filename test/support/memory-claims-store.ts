@@ -110,6 +110,10 @@ export class MemoryClaimsStore implements ClaimsStore {
       }),
       readyPayers: async (payerId) => [...new Set([...this.state.claims.values()]
         .filter((c) => c.status === 'ready' && (!payerId || c.payerId === payerId)).map((c) => c.payerId))].sort(),
+      sentClaimsFor: async (patientRef, payerId, serviceDate) => [...this.state.claims.values()].filter((c) => c.patientRef === patientRef
+        && c.payerId === payerId && c.frequency !== '8' && SENT_STATUSES.has(c.status)
+        && this.state.lines.some((l) => l.claimId === c.id && l.state === 'active' && l.serviceDate === serviceDate))
+        .sort((a, b) => Number(b.id) - Number(a.id)).map(copy),
     };
   }
 
@@ -144,10 +148,6 @@ export class MemoryClaimsStore implements ClaimsStore {
         .find((c) => c.correctsClaimId === claimId && UNSENT_STATUSES.has(c.status))?.id,
       correctionsAwaitingNumber: async () => [...s().claims.values()].filter((c) => c.status === 'held' && c.payerClaimNumber === null
         && c.correctsClaimId !== null && this.claim(c.correctsClaimId).payerClaimNumber !== null).sort(byId).map(copy),
-      sentClaimsFor: async (patientRef, payerId, serviceDate) => [...s().claims.values()].filter((c) => c.patientRef === patientRef
-        && c.payerId === payerId && c.frequency !== '8' && SENT_STATUSES.has(c.status)
-        && s().lines.some((l) => l.claimId === c.id && l.state === 'active' && l.serviceDate === serviceDate))
-        .sort((a, b) => byId(b, a)).map(copy),
       nextClaimIds: async (count) => Array.from({ length: count }, () => String(s().nextClaimId++)),
       insertClaim: async (c) => {
         const claim = c.claim;

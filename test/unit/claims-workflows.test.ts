@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ChargeInput, CoverageInput, PatientInput } from '../../src/billing/claims/inputs';
 import { parseBillingConfigText } from '../../src/billing/config';
 import { loadPayerRulesDir } from '../../src/billing/scrub/payer-rules-files';
-import { close, correct, editClaim, override, voidClaim } from '../../src/billing/workflows/actions';
+import { close, correct, editClaim, override, replaceClaim, voidClaim } from '../../src/billing/workflows/actions';
 import { createBatches } from '../../src/billing/workflows/batching';
 import { build, unclaimed } from '../../src/billing/workflows/build';
 import { codeSetScrubber } from '../../src/billing/workflows/scrubber';
@@ -237,5 +237,56 @@ describe('batching', () => {
     outbox.fail = false;
     const run = await createBatches(store, ctx, writer(), outbox, 'SYNCOM01');
     expect(run.batches.map((b) => b.interchangeControl)).toEqual([1]);
+  });
+});
+
+describe('late charge on a sent encounter', () => {
+  it('is held naming the claim to replace; replace builds a frequency-7 claim with the old lines and the late one', async () => {
+    await build(store, ctx);
+    const flu = store.claimOf(c['flu-admin']!.id)!;
+    await createBatches(store, ctx, writer(), new MemoryOutbox(), 'SYNCOM01');
+    const late = charge({ code: '99211', chargeAmount: '20.00', serviceKind: 'other', diagnoses: ['E11.9'] });
+    store.addCharge(late);
+
+    const preview = await unclaimed(store, config);
+    expect(preview.held).toContainEqual(expect.objectContaining({ chargeId: late.id, reason: 'encounter-billed', claimId: flu.id }));
+    const built = await build(store, ctx);
+    expect(built.created).toEqual([]);
+    expect(built.held).toContainEqual({
+      chargeId: late.id, reason: 'encounter-billed', payerId: 'SYNCOM01', claimId: flu.id,
+      message: `encounter already billed on claim ${flu.id}: replace it (POST /api/claims/${flu.id}/replace)`,
+    });
+    expect(store.claimOf(late.id)).toBeUndefined();
+
+    // No payer claim number yet: the replacement is held until it arrives.
+    const r = await replaceClaim(store, flu.id, ctx);
+    expect(r.addedCharges).toEqual([late.id]);
+    const rep = store.state.claims.get(r.replacement.id)!;
+    expect(rep).toMatchObject({ frequency: '7', correctsClaimId: flu.id, status: 'held', totalCharge: '85.00' });
+    expect(rep.findings.some((f) => f.ruleId === 'frequency-reference' && f.severity === 'error')).toBe(true);
+    expect(rep.claim.lines.map((l) => [l.lineNumber, l.code, l.chargeId])).toEqual([
+      [1, '90471', c['flu-admin']!.id], [2, '90686', c['flu-product']!.id], [3, '99211', late.id]]);
+    expect(rep.claim.diagnoses).toEqual(['Z23', 'E11.9']);
+    expect(rep.claim.lines[2]!.diagnosisPointers).toEqual([2]);
+    expect(store.linesOf(flu.id).map((l) => l.state)).toEqual(['superseded', 'superseded']);
+    expect((await build(store, ctx)).held.map((h) => h.chargeId)).not.toContain(late.id);
+
+    // The payer claim number arrives (835 / 277CA): the next build scrubs the replacement again with REF*F8.
+    store.setClaim(flu.id, { status: 'accepted', payerClaimNumber: 'PCN-9' });
+    const next = await build(store, ctx);
+    expect(next.rescrubbed.map((x) => [x.id, x.status])).toEqual([[rep.id, 'ready']]);
+    expect(store.state.claims.get(rep.id)!.claim.payerClaimNumber).toBe('PCN-9');
+  });
+
+  it('replace refuses without a late charge, for an unsent claim, and while a correction is unsent', async () => {
+    await build(store, ctx);
+    const flu = store.claimOf(c['flu-admin']!.id)!;
+    expect((await rejects(replaceClaim(store, flu.id, ctx))).message).toContain('was not sent');
+    await createBatches(store, ctx, writer(), new MemoryOutbox(), 'SYNCOM01');
+    expect((await rejects(replaceClaim(store, flu.id, ctx))).message).toContain('no unclaimed charge');
+    store.addCharge(charge({ code: '99211', chargeAmount: '20.00', serviceKind: 'other' }));
+    await replaceClaim(store, flu.id, ctx);
+    store.addCharge(charge({ code: '99212', chargeAmount: '30.00', serviceKind: 'other' }));
+    expect((await rejects(replaceClaim(store, flu.id, ctx))).message).toContain('already has an unsent correction');
   });
 });

@@ -41,7 +41,8 @@ export interface ClaimDraft {
   correctsClaimId?: string;
 }
 
-export type UnclaimedReason = 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route';
+export type UnclaimedReason = 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route'
+  | 'encounter-billed';
 
 export interface UnclaimedCharge {
   chargeId: string;
@@ -49,6 +50,8 @@ export interface UnclaimedCharge {
   /** Plain words for the billing clerk; no patient data. */
   message: string;
   payerId?: string;
+  /** encounter-billed: the sent claim to replace (src/billing/claims/late-charges.ts). */
+  claimId?: string;
 }
 
 export interface BuildInput {

@@ -1,9 +1,11 @@
 /**
  * What an operator does to one claim (docs/billing.md "Reviewing a held claim"), each in one unit of work:
- * override, void, correct, close, edit.
+ * override, void, correct, close, edit, replace (a sent claim with late charges).
  */
 import { EngineError } from '../../core/errors';
+import { buildClaims } from '../claims/build';
 import { voidOf } from '../claims/corrections';
+import { replacementWithLateCharges } from '../claims/late-charges';
 import { applyEdits, describeEdit, mergeEdits, normalizeEdits, type ClaimEditRequest } from '../claims/edits';
 import { SENT_STATUSES, UNSENT_STATUSES, checkOverride } from '../claims/lifecycle';
 import type { ClaimsStore } from '../ports';
@@ -98,5 +100,39 @@ export async function editClaim(
     const rebuilt = await rebuildClaim(uow, { ...c, edits }, ctx.config);
     await rescrub(uow, c, rebuilt, ctx, 'edit', `edited: ${changes.join('; ')}`, edits);
     return { ...(await summary(uow, id)), changes };
+  });
+}
+
+/**
+ * Replaces a sent claim with late charges: the unclaimed charges of its encounter (same patient, payer and date of
+ * service) and its own lines go on a replacement claim (frequency 7) naming the payer's claim number, scrubbed
+ * (held until that number is known). CONFLICT when there is no late charge, the claim is a void, a charge on it
+ * was reversed (a build corrects that), or an unsent correction exists.
+ */
+export async function replaceClaim(
+  store: ClaimsStore, id: string, ctx: ClaimsContext,
+): Promise<{ replaced: ClaimSummary; replacement: ClaimSummary; addedCharges: string[] }> {
+  return store.transaction(async (uow) => {
+    const c = await uow.claim(id);
+    if (!SENT_STATUSES.has(c.status)) {
+      throw new EngineError('CONFLICT', `a ${c.status} claim was not sent: ${UNSENT_STATUSES.has(c.status) ? 'build or correct it instead' : 'nothing to replace'}`);
+    }
+    if (c.frequency === '8') throw new EngineError('CONFLICT', `claim ${id} is a void claim: it cannot be replaced`);
+    const pending = await uow.unsentCorrectionOf(id);
+    if (pending) throw new EngineError('CONFLICT', `claim ${id} already has an unsent correction (claim ${pending}); void or send that first`);
+    const live = await liveClaim(uow, c, 'active');
+    if (live.lines.some((l) => l.chargeStatus !== 'active')) {
+      throw new EngineError('CONFLICT', `a charge of claim ${id} was reversed: run a build (POST /api/claims/build), which replaces the claim`);
+    }
+    const charges = (await uow.claimableCharges()).filter((ch) => ch.patientRef === c.patientRef && ch.serviceDate === c.serviceDate);
+    const { patients, coverages } = await uow.parties([c.patientRef]);
+    const late = buildClaims({ charges, patients, coverages, config: ctx.config }).drafts.filter((d) => d.claim.payer.id === c.payerId);
+    if (late.length === 0) {
+      throw new EngineError('CONFLICT', `no unclaimed charge for claim ${id}'s encounter (same patient, payer and date of service ${c.serviceDate})`);
+    }
+    const added = late.flatMap((d) => d.claim.lines.map((l) => l.chargeId));
+    const draft = replacementWithLateCharges(live, late);
+    const [replacement] = await insertDrafts(uow, [draft], ctx, `late charge${added.length === 1 ? '' : 's'} ${added.join(', ')} added`);
+    return { replaced: await summary(uow, id), replacement: replacement!, addedCharges: added };
   });
 }

@@ -5,8 +5,9 @@
  */
 import { buildClaims, type ClaimDraft, type UnclaimedCharge } from '../claims/build';
 import { planCorrections } from '../claims/corrections';
+import { holdLateCharges } from '../claims/late-charges';
 import type { BillingConfig } from '../config';
-import type { ClaimsStore, ClaimsUnitOfWork } from '../ports';
+import type { ClaimsReads, ClaimsStore, ClaimsUnitOfWork } from '../ports';
 import { insertDrafts, liveClaim, noteClaim, rebuildClaim, releaseClaim, rescrub, summary } from './steps';
 import type { BuildSummary, ClaimSummary, ClaimsContext } from './types';
 
@@ -32,7 +33,7 @@ export async function build(store: ClaimsStore, ctx: ClaimsContext): Promise<Bui
 
     const charges = await uow.claimableCharges();
     const { patients, coverages } = await uow.parties([...new Set(charges.map((c) => c.patientRef))]);
-    const built = buildClaims({ charges, patients, coverages, config: ctx.config });
+    const built = await withLateChargesHeld(uow, buildClaims({ charges, patients, coverages, config: ctx.config }));
     drafts.push(...built.drafts);
 
     const created = await insertDrafts(uow, drafts, ctx);
@@ -48,9 +49,23 @@ export async function unclaimed(
   return store.read(async (reads) => {
     const charges = await reads.claimableCharges();
     const { patients, coverages } = await reads.parties([...new Set(charges.map((c) => c.patientRef))]);
-    const built = buildClaims({ charges, patients, coverages, config });
+    const built = await withLateChargesHeld(reads, buildClaims({ charges, patients, coverages, config }));
     return { claimable: built.drafts.reduce((n, d) => n + d.claim.lines.length, 0), held: built.held, excluded: built.excluded };
   });
+}
+
+/**
+ * A new claim for an encounter (patient, payer, date of service) a sent claim already bills is not built: its
+ * charges are held, naming the claim to replace (src/billing/claims/late-charges.ts).
+ */
+async function withLateChargesHeld<B extends ReturnType<typeof buildClaims>>(reads: ClaimsReads, built: B): Promise<B> {
+  const billedOn: Array<string | undefined> = [];
+  for (const d of built.drafts) {
+    const sent = await reads.sentClaimsFor(d.claim.patient.patientRef, d.claim.payer.id, d.claim.lines[0]!.serviceDate);
+    billedOn.push(sent[0]?.id);
+  }
+  const split = holdLateCharges(built.drafts, billedOn);
+  return { ...built, drafts: split.drafts, held: [...built.held, ...split.held] };
 }
 
 /** Held corrections whose original's payer claim number has arrived since: scrubbed again with it. */

@@ -12,7 +12,7 @@ import type { ClaimsStore, Outbox } from '../ports';
 import type { PayerRules } from '../scrub';
 import { write837P } from '../x12-837p';
 import { assertWritable } from '../x12-837p-validate';
-import { close, correct, editClaim, override, voidClaim } from './actions';
+import { close, correct, editClaim, override, replaceClaim, voidClaim } from './actions';
 import { createBatches } from './batching';
 import { build, unclaimed } from './build';
 import { codeSetScrubber } from './scrubber';
@@ -80,6 +80,10 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
 
   edit(id: string, edit: ClaimEditRequest, actor: string) {
     return editClaim(this.store, id, edit, this.context(actor));
+  }
+
+  replace(id: string, actor: string) {
+    return replaceClaim(this.store, id, this.context(actor));
   }
 
   close(id: string, reason: string, actor: string) {

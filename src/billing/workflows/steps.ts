@@ -70,12 +70,11 @@ function scrubAll(claim: Claim, buildFindings: readonly ScrubFinding[], history:
 }
 
 /**
- * Inserts drafts with fresh ids and control numbers, scrubbed: built (→ draft) then scrubbed (→ held | ready).
- * `extraFindings[i]` are added to draft i's findings (e.g. why a build holds it).
+ * Inserts drafts with fresh ids and control numbers, scrubbed: built (→ draft) then scrubbed (→ held | ready). A
+ * correction's snapshot already holds its original's edits (it is never rebuilt from charges), so it starts without.
  */
 export async function insertDrafts(
   uow: ClaimsUnitOfWork, drafts: readonly ClaimDraft[], ctx: ClaimsContext, why?: string,
-  extras: { findings?: ReadonlyArray<readonly ScrubFinding[]>; edits?: ReadonlyArray<ClaimEdits | undefined> } = {},
 ): Promise<ClaimSummary[]> {
   if (drafts.length === 0) return [];
   const ids = await uow.nextClaimIds(drafts.length);
@@ -94,13 +93,9 @@ export async function insertDrafts(
   for (const [i, draft] of drafts.entries()) {
     const claim = claims[i]!;
     const id = claim.id;
-    const findings = [...(extras.findings?.[i] ?? []), ...scrubAll(claim, draft.findings, history, scrubber)];
+    const findings = scrubAll(claim, draft.findings, history, scrubber);
     const status = statusAfterScrub(findings);
-    const edits = extras.edits?.[i];
-    await uow.insertClaim({
-      status, correctsClaimId: draft.correctsClaimId ?? null, coverageId: draft.coverageId, claim, findings,
-      ...(edits ? { edits } : {}),
-    });
+    await uow.insertClaim({ status, correctsClaimId: draft.correctsClaimId ?? null, coverageId: draft.coverageId, claim, findings });
     const built = draft.correctsClaimId
       ? `${claim.frequency === '7' ? 'replacement' : 'void'} (frequency ${claim.frequency}) of claim ${draft.correctsClaimId}${why ? `: ${why}` : ''}`
       : `built from ${claim.lines.length} charge${claim.lines.length === 1 ? '' : 's'}`;
