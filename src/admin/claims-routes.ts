@@ -15,7 +15,9 @@
  *   GET  /api/claims/batches               newest first
  *   GET  /api/claims/batches/:id/x12       the file as sent
  *   POST /api/remittances                  raw 835 (text/plain or application/edi-x12) → recorded, or 422
- *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses
+ *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses; the file and its per-claim
+ *                                          detail (IK3/IK4 errors, STC codes) kept and shown in GET /api/claims/:id
+ *   GET  /api/acknowledgments/:id/x12      the acknowledgment file as received
  *   GET  /api/reports/revenue?by=service|payer|month
  *   GET  /api/reports/payers
  *   GET  /api/reports/missed-charges?since=&until=&limit=   billable messages that ended without a charge, and why
@@ -35,7 +37,7 @@ import { parse } from './validate';
 
 export type ClaimsApi = Pick<ClaimsService,
   'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'replace' | 'close' | 'createBatches' | 'listBatches'
-  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers' | 'missedCharges'>;
+  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'acknowledgmentX12' | 'revenue' | 'payers' | 'missedCharges'>;
 
 const BILLING = role('billing');
 const X12_TYPES = ['application/edi-x12', 'application/x12'];
@@ -201,6 +203,13 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const result = await claims.recordAcknowledgments(text, actorOf(req));
     await audit(req, 'claims.acknowledgment', undefined, { batches: result.batches.length, claims: result.claims.length });
     return result;
+  });
+
+  api.get('/api/acknowledgments/:id/x12', BILLING, async (req, reply) => {
+    const { id: ackId } = parse(idParams, req.params, 'acknowledgment id');
+    const ack = await claims.acknowledgmentX12(ackId);
+    if (!ack) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `acknowledgment ${ackId} not found` } });
+    return reply.type('application/edi-x12; charset=utf-8').send(ack.x12);
   });
 
   api.get('/api/reports/revenue', BILLING, async (req) => {

@@ -1,7 +1,7 @@
 /**
  * The claims service on Postgres: the claim workflows (src/billing/workflows/service.ts) wired to the Kysely
  * claims store, the claim views and the outbox directory, plus remittances, reports and missed charges, which
- * read and write their own rows.
+ * read and write their own rows, and the acknowledgment files kept with their per-claim detail.
  */
 import type { Kysely } from 'kysely';
 import type { BillingConfig } from '../billing/config';
@@ -9,6 +9,7 @@ import type { Outbox } from '../billing/ports';
 import type { PayerRules } from '../billing/scrub';
 import { ClaimsWorkflows } from '../billing/workflows/service';
 import { ClaimRows, KyselyClaimsStore } from './claims';
+import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
 import { directoryOutbox } from './claims-outbox';
 import { recordAcknowledgments, recordRemittances } from './claims-remittances';
 import { payerReport, revenueReport, type RevenueDimension } from './claims-reports';
@@ -42,8 +43,14 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return recordRemittances(this.db, text, actor);
   }
 
-  recordAcknowledgments(text: string, actor: string) {
-    return recordAcknowledgments(this.db, text, actor);
+  /** Claim statuses from a 999/997 or 277CA, then the file and its per-claim detail kept (claims-acknowledgments.ts). */
+  async recordAcknowledgments(text: string, actor: string) {
+    const summary = await recordAcknowledgments(this.db, text, actor);
+    return { ...summary, acknowledgmentId: await keepAcknowledgment(this.db, text, actor, summary) };
+  }
+
+  acknowledgmentX12(id: string) {
+    return acknowledgmentX12(this.db, id);
   }
 
   revenue(by: RevenueDimension) {

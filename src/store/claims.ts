@@ -26,6 +26,7 @@ import type {
 } from '../billing/ports';
 import type { ClaimHistory } from '../billing/scrub/types';
 import type { ClaimFilter, ClaimSummary } from '../billing/workflows/types';
+import { claimAcknowledgments } from './claims-acknowledgments';
 import { loadCodeSetLookup } from './codesets';
 import type { ChargeRow, ClaimRow, Database } from './types';
 
@@ -178,7 +179,7 @@ export class ClaimRows {
   async get(id: string) {
     const row = await this.db.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
-    const [lines, events, payments, corrections, batch] = await Promise.all([
+    const [lines, events, payments, corrections, batch, acknowledgments] = await Promise.all([
       this.db.selectFrom('claim_lines').selectAll().where('claim_id', '=', id).orderBy('line_number').execute(),
       this.db.selectFrom('claim_events').select(['at', 'actor', 'action', 'from_status', 'to_status', 'reason'])
         .where('claim_id', '=', id).orderBy('id').execute(),
@@ -189,6 +190,7 @@ export class ClaimRows {
         ? this.db.selectFrom('claim_batches').select(['id', 'file_name', 'interchange_control', 'created_at'])
           .where('id', '=', row.batch_id).executeTakeFirst()
         : Promise.resolve(undefined),
+      claimAcknowledgments(this.db, id),
     ]);
     return {
       ...summaryOf(row),
@@ -215,6 +217,8 @@ export class ClaimRows {
       history: events,
       payments,
       corrections: corrections.map((c) => ({ id: String(c.id), controlNumber: c.control_number, frequency: c.frequency, status: c.status })),
+      /** What each 999 and 277CA said about this claim (segment and element errors, STC codes), oldest first. */
+      acknowledgments,
       batch: batch ? { id: String(batch.id), fileName: batch.file_name, interchangeControl: Number(batch.interchange_control), createdAt: batch.created_at } : null,
     };
   }
