@@ -54,7 +54,12 @@ export function placeSetErrors(batchX12: string, setControl: string, errors: rea
     .find((ts) => Number(ts.st.elements[1]?.[0]?.[0] ?? '') === Number(setControl));
   const ids = set ? set.segments.map((s) => s.id) : [];
   const el = (i: number, n: number) => set?.segments[i]?.elements[n - 1]?.[0]?.[0] ?? '';
-  for (const e of errors) {
+  let segmentError: AckError | undefined;
+  for (const given of errors) {
+    // An IK4 names no loop: it is in its IK3's.
+    const e = given.level === 'element' && !given.loopId && segmentError?.loopId && segmentError.segmentPosition === given.segmentPosition
+      ? { ...given, loopId: segmentError.loopId } : given;
+    if (e.level === 'segment') segmentError = e;
     const at = e.segmentPosition !== undefined ? e.segmentPosition - 1 : -1;
     const claims = set && at >= 0 && at < ids.length ? claimsAt(ids, el, at) : [];
     if (claims.length === 0) all.push(e);
