@@ -46,7 +46,8 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   /** Claim statuses from a 999/997 or 277CA, then the file and its per-claim detail kept (claims-acknowledgments.ts). */
   async recordAcknowledgments(text: string, actor: string) {
     const summary = await recordAcknowledgments(this.db, text, actor);
-    return { ...summary, acknowledgmentId: await keepAcknowledgment(this.db, text, actor, summary) };
+    await keepAcknowledgment(this.db, text, actor, summary);
+    return summary;
   }
 
   acknowledgmentX12(id: string) {
