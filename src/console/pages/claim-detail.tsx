@@ -2,7 +2,8 @@
  * One claim, `#/claims/<id>` (billing; GET /api/claims/:id): its state, the scrub findings in the clerk's words
  * (errors first), the lines, the actions its status allows — override a held claim with a reason, correct
  * (rebuild from today's data and scrub again), void with a reason, close an adjudicated one, edit the diagnoses,
- * place of service, modifiers and units of a held, ready or rejected claim (PATCH /api/claims/:id) — its history,
+ * place of service, modifiers and units of a held, ready or rejected claim (PATCH /api/claims/:id), replace a
+ * sent claim with its encounter's late charges — what each 999 and 277CA said about it, its history,
  * payments from 835s, corrections and batch. Each action answers with the new state; the page reloads the claim.
  */
 import { useState } from 'preact/hooks';
@@ -53,6 +54,11 @@ interface ClaimDetailData {
     lines: Array<{ lineNumber: number | null; code: string | null; outcome: string; charge: string; paid: string; adjustments: Adjustment[] }>;
   }>;
   corrections: Array<{ id: string; controlNumber: string; frequency: string; status: string }>;
+  /** What each 999 and 277CA said about the claim, oldest first. */
+  acknowledgments?: Array<{
+    acknowledgmentId: string; receivedAt: string; kind: string; outcome: string; setStatus?: string;
+    errors?: Array<{ label: string }>; statuses?: Array<{ label: string }>; payerClaimNumber?: string;
+  }>;
   batch: { id: string; fileName: string; interchangeControl: number; createdAt: string } | null;
 }
 
@@ -152,6 +158,23 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
         )}
       </section>
 
+      {(c.acknowledgments ?? []).length > 0 && (
+        <section aria-labelledby="acks-title">
+          <h2 id="acks-title">Acknowledgments</h2>
+          <ul class="findings">
+            {(c.acknowledgments ?? []).map((a, i) => (
+              <li key={i}>
+                <strong>{a.kind}</strong> {formatDateTime(a.receivedAt)}: {a.outcome}{a.setStatus ? ` (IK5 ${a.setStatus})` : ''}
+                {a.payerClaimNumber ? `, payer claim number ${a.payerClaimNumber}` : ''}
+                {[...(a.errors ?? []), ...(a.statuses ?? [])].length > 0 && (
+                  <ul>{[...(a.errors ?? []), ...(a.statuses ?? [])].map((e, j) => <li key={j} class="mono">{e.label}</li>)}</ul>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
       <section aria-labelledby="payments-title">
         <h2 id="payments-title">Payments</h2>
         {c.payments.length === 0 ? <Empty>No 835 has paid or denied this claim yet.</Empty> : (
@@ -184,16 +207,17 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
   );
 }
 
-type Action = 'override' | 'correct' | 'void' | 'close';
+type Action = 'override' | 'correct' | 'void' | 'close' | 'replace';
 
 function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(): void }) {
   const [reason, setReason] = useState('');
-  const [state, setState] = useState<{ busy?: Action; message?: string; voidClaim?: string; error?: Error }>({});
+  const [state, setState] = useState<{ busy?: Action; message?: string; voidClaim?: string; builtKind?: string; error?: Error }>({});
   const can: Record<Action, boolean> = {
     override: c.status === 'held',
     correct: ['held', 'ready', 'rejected'].includes(c.status),
     void: c.status !== 'voided' && c.status !== 'closed',
     close: ADJUDICATED.has(c.status),
+    replace: !UNSENT.has(c.status) && c.status !== 'voided' && c.frequency !== '8',
   };
   const any = Object.values(can).some(Boolean);
   if (!any && !state.message && !state.error) return null;
@@ -201,10 +225,12 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
   async function act(action: Action) {
     setState({ busy: action });
     try {
-      const body = action === 'correct' ? undefined : action === 'close' ? (reason.trim() ? { reason: reason.trim() } : {}) : { reason: reason.trim() };
-      const res = await api.post<{ status?: string; voided?: { status: string }; voidClaim?: { id: string } }>(`/api/claims/${c.id}/${action}`, body);
-      const status = res.status ?? res.voided?.status;
-      setState({ message: `${ACTION_DONE[action]}${status ? `: the claim is now ${status}` : ''}.`, voidClaim: res.voidClaim?.id });
+      const body = action === 'correct' || action === 'replace' ? undefined : action === 'close' ? (reason.trim() ? { reason: reason.trim() } : {}) : { reason: reason.trim() };
+      const res = await api.post<{ status?: string; voided?: { status: string }; voidClaim?: { id: string }; replacement?: { id: string; status: string } }>(
+        `/api/claims/${c.id}/${action}`, body);
+      const status = res.status ?? res.voided?.status ?? res.replacement?.status;
+      const built = res.voidClaim?.id ?? res.replacement?.id;
+      setState({ message: `${ACTION_DONE[action]}${status ? `: the ${res.replacement ? 'replacement' : 'claim'} is now ${status}` : ''}.`, voidClaim: built, builtKind: res.replacement ? 'replacement' : 'void' });
       setReason('');
       onChanged();
     } catch (err) {
@@ -227,16 +253,20 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
         {can.correct && <button type="button" disabled={!!state.busy} onClick={() => act('correct')}>Correct (rebuild and scrub again)</button>}
         {can.void && <button type="button" class="danger" disabled={!!state.busy || needsReason} onClick={() => act('void')}>{UNSENT.has(c.status) ? 'Void' : 'Void (send a void claim)'}</button>}
         {can.close && <button type="button" disabled={!!state.busy} onClick={() => act('close')}>Close</button>}
+        {can.replace && <button type="button" disabled={!!state.busy} onClick={() => act('replace')}>Replace with late charges</button>}
       </div>
       {state.message && (
-        <p class="state ok" role="status">{state.message}{state.voidClaim && <> A void claim was built: <a href={href(`/claims/${state.voidClaim}`)}>#{state.voidClaim}</a>.</>}</p>
+        <p class="state ok" role="status">{state.message}{state.voidClaim && <> A {state.builtKind} claim was built: <a href={href(`/claims/${state.voidClaim}`)}>#{state.voidClaim}</a>.</>}</p>
       )}
       {state.error && <ErrorBox error={state.error} />}
     </section>
   );
 }
 
-const ACTION_DONE: Record<Action, string> = { override: 'Overridden', correct: 'Corrected and scrubbed again', void: 'Voided', close: 'Closed' };
+const ACTION_DONE: Record<Action, string> = {
+  override: 'Overridden', correct: 'Corrected and scrubbed again', void: 'Voided', close: 'Closed',
+  replace: 'Replacement built with the late charges of this encounter',
+};
 
 const codes = (text: string): string[] => text.split(/[\s,]+/).map((t) => t.trim().toUpperCase()).filter((t) => t !== '');
 
