@@ -39,7 +39,7 @@ beforeAll(async () => {
   const fail = async () => { throw new Error('not used in this test'); };
   const deps: AdminDeps = {
     logger: silentLogger,
-    security: { authenticator, accounts: unusable(), audit: { append: async (e: Record<string, unknown>) => { audited.push(e); }, list: fail }, scrapeToken: undefined },
+    security: { authenticator, accounts: unusable(), audit: { append: async (e: object) => { audited.push(e as Record<string, unknown>); }, list: fail }, scrapeToken: undefined },
     observability: { metrics: { contentType: 'text/plain', render: async () => '' }, alerts: () => [] },
     health: async () => ({ store: true, queue: true }),
     channels: () => [], counts: async () => new Map(),
