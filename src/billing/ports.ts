@@ -18,6 +18,10 @@ import type { ClaimHistory } from './scrub/types';
 /** What a claim line means for its charge: billed (active), taken over by a correction, given back, never billed again. */
 export type LineState = 'active' | 'superseded' | 'released' | 'dropped';
 
+/** The key of an encounter: patient, payer, date of service. */
+export const encounterKey = (patientRef: string, payerId: string, serviceDate: string): string =>
+  `${patientRef}\u0000${payerId}\u0000${serviceDate}`;
+
 /** An operator's edit of a claim, kept with it so a later rebuild applies it again (src/billing/claims/edits.ts). */
 export interface ClaimEdits {
   /** The claim's diagnoses in order (ICD-10-CM, as the operator typed them). */
@@ -103,8 +107,11 @@ export interface ClaimsReads {
   parties(patientRefs: readonly string[]): Promise<{ patients: PatientInput[]; coverages: CoverageInput[] }>;
   /** Payers with ready claims (only `payerId` when given), in order. */
   readyPayers(payerId?: string): Promise<string[]>;
-  /** Sent claims (not voids) of this patient and payer with an active line on `serviceDate`, newest first. */
-  sentClaimsFor(patientRef: string, payerId: string, serviceDate: string): Promise<StoredClaim[]>;
+  /**
+   * Encounters of these patients billed on sent claims (not voids): encounterKey(patient, payer, date of an active
+   * line) → the newest such claim's id.
+   */
+  sentEncounters(patientRefs: readonly string[]): Promise<Map<string, string>>;
 }
 
 export interface ClaimsUnitOfWork extends ClaimsReads {

@@ -21,8 +21,9 @@ import {
   SENT_STATUSES, UNSENT_STATUSES, transition, type ClaimAction, type ClaimEvent, type ClaimStatus,
 } from '../billing/claims/lifecycle';
 import type { Claim, ControlNumbers, ScrubFinding } from '../billing/model';
-import type {
-  ClaimChanges, ClaimEdits, ClaimsReads, ClaimsStore, ClaimsUnitOfWork, LineState, NewBatch, NewClaim, StoredClaim,
+import {
+  encounterKey, type ClaimChanges, type ClaimEdits, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork, type LineState,
+  type NewBatch, type NewClaim, type StoredClaim,
 } from '../billing/ports';
 import type { ClaimHistory } from '../billing/scrub/types';
 import type { ClaimFilter, ClaimSummary } from '../billing/workflows/types';
@@ -87,14 +88,18 @@ function reads(db: Db): ClaimsReads {
       if (payerId) q = q.where('payer_id', '=', payerId);
       return (await q.execute()).map((r) => r.payer_id);
     },
-    async sentClaimsFor(patientRef, payerId, serviceDate) {
-      const rows = await db.selectFrom('claims as c').selectAll('c')
-        .where('c.patient_ref', '=', patientRef).where('c.payer_id', '=', payerId).where('c.frequency', '!=', '8')
-        .where('c.status', 'in', [...SENT_STATUSES])
-        .where(({ exists, selectFrom }) => exists(selectFrom('claim_lines as l').select('l.id').whereRef('l.claim_id', '=', 'c.id')
-          .where('l.state', '=', 'active').where('l.service_date', '=', serviceDate)))
-        .orderBy('c.id', 'desc').execute();
-      return rows.map(storedOf);
+    async sentEncounters(patientRefs) {
+      const out = new Map<string, string>();
+      if (patientRefs.length === 0) return out;
+      const rows = await db.selectFrom('claims as c').innerJoin('claim_lines as l', 'l.claim_id', 'c.id')
+        .select(['c.id', 'c.patient_ref', 'c.payer_id', 'l.service_date'])
+        .where('c.patient_ref', 'in', [...patientRefs]).where('c.frequency', '!=', '8').where('c.status', 'in', [...SENT_STATUSES])
+        .where('l.state', '=', 'active').orderBy('c.id', 'desc').execute();
+      for (const r of rows) {
+        const key = encounterKey(r.patient_ref, r.payer_id, r.service_date);
+        if (!out.has(key)) out.set(key, String(r.id));
+      }
+      return out;
     },
   };
 }

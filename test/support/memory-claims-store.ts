@@ -7,8 +7,9 @@ import { EngineError } from '../../src/core/errors';
 import type { ChargeInput, CoverageInput, PatientInput } from '../../src/billing/claims/inputs';
 import { SENT_STATUSES, UNSENT_STATUSES, type ClaimEvent } from '../../src/billing/claims/lifecycle';
 import { buildCodeSetLookup, type CodeSets } from '../../src/billing/codesets/lookup';
-import type {
-  ClaimChanges, ClaimsReads, ClaimsStore, ClaimsUnitOfWork, LineState, NewBatch, StagedFile, StoredClaim, Outbox,
+import {
+  encounterKey, type ClaimChanges, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork, type LineState, type NewBatch,
+  type StagedFile, type StoredClaim, type Outbox,
 } from '../../src/billing/ports';
 
 export interface MemoryLine {
@@ -110,10 +111,18 @@ export class MemoryClaimsStore implements ClaimsStore {
       }),
       readyPayers: async (payerId) => [...new Set([...this.state.claims.values()]
         .filter((c) => c.status === 'ready' && (!payerId || c.payerId === payerId)).map((c) => c.payerId))].sort(),
-      sentClaimsFor: async (patientRef, payerId, serviceDate) => [...this.state.claims.values()].filter((c) => c.patientRef === patientRef
-        && c.payerId === payerId && c.frequency !== '8' && SENT_STATUSES.has(c.status)
-        && this.state.lines.some((l) => l.claimId === c.id && l.state === 'active' && l.serviceDate === serviceDate))
-        .sort((a, b) => Number(b.id) - Number(a.id)).map(copy),
+      sentEncounters: async (refs) => {
+        const out = new Map<string, string>();
+        const sent = [...this.state.claims.values()].filter((c) => refs.includes(c.patientRef) && c.frequency !== '8' && SENT_STATUSES.has(c.status))
+          .sort((a, b) => Number(b.id) - Number(a.id));
+        for (const c of sent) {
+          for (const l of this.state.lines.filter((x) => x.claimId === c.id && x.state === 'active')) {
+            const key = encounterKey(c.patientRef, c.payerId, l.serviceDate);
+            if (!out.has(key)) out.set(key, c.id);
+          }
+        }
+        return out;
+      },
     };
   }
 

@@ -7,7 +7,7 @@ import { buildClaims, type ClaimDraft, type UnclaimedCharge } from '../claims/bu
 import { planCorrections } from '../claims/corrections';
 import { holdLateCharges } from '../claims/late-charges';
 import type { BillingConfig } from '../config';
-import type { ClaimsReads, ClaimsStore, ClaimsUnitOfWork } from '../ports';
+import { encounterKey, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork } from '../ports';
 import { insertDrafts, liveClaim, noteClaim, rebuildClaim, releaseClaim, rescrub, summary } from './steps';
 import type { BuildSummary, ClaimSummary, ClaimsContext } from './types';
 
@@ -59,11 +59,8 @@ export async function unclaimed(
  * charges are held, naming the claim to replace (src/billing/claims/late-charges.ts).
  */
 async function withLateChargesHeld<B extends ReturnType<typeof buildClaims>>(reads: ClaimsReads, built: B): Promise<B> {
-  const billedOn: Array<string | undefined> = [];
-  for (const d of built.drafts) {
-    const sent = await reads.sentClaimsFor(d.claim.patient.patientRef, d.claim.payer.id, d.claim.lines[0]!.serviceDate);
-    billedOn.push(sent[0]?.id);
-  }
+  const sent = await reads.sentEncounters([...new Set(built.drafts.map((d) => d.claim.patient.patientRef))]);
+  const billedOn = built.drafts.map((d) => sent.get(encounterKey(d.claim.patient.patientRef, d.claim.payer.id, d.claim.lines[0]!.serviceDate)));
   const split = holdLateCharges(built.drafts, billedOn);
   return { ...built, drafts: split.drafts, held: [...built.held, ...split.held] };
 }
