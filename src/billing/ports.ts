@@ -109,7 +109,7 @@ export interface ClaimsReads {
   readyPayers(payerId?: string): Promise<string[]>;
   /**
    * Encounters of these patients billed on sent claims (not voids): encounterKey(patient, payer, date of an active
-   * line) → the newest such claim's id.
+   * line) → the newest such claim's id; an unsent replacement of a sent claim counts as its original.
    */
   sentEncounters(patientRefs: readonly string[]): Promise<Map<string, string>>;
 }

@@ -92,12 +92,17 @@ function reads(db: Db): ClaimsReads {
       const out = new Map<string, string>();
       if (patientRefs.length === 0) return out;
       const rows = await db.selectFrom('claims as c').innerJoin('claim_lines as l', 'l.claim_id', 'c.id')
-        .select(['c.id', 'c.patient_ref', 'c.payer_id', 'l.service_date'])
-        .where('c.patient_ref', 'in', [...patientRefs]).where('c.frequency', '!=', '8').where('c.status', 'in', [...SENT_STATUSES])
-        .where('l.state', '=', 'active').orderBy('c.id', 'desc').execute();
+        .select(['c.id', 'c.corrects_claim_id', 'c.status', 'c.patient_ref', 'c.payer_id', 'l.service_date'])
+        .where('c.patient_ref', 'in', [...patientRefs]).where('l.state', '=', 'active')
+        .where(({ and, or, eb }) => or([
+          and([eb('c.frequency', '!=', '8'), eb('c.status', 'in', [...SENT_STATUSES])]),
+          and([eb('c.frequency', '=', '7'), eb('c.status', 'in', [...UNSENT_STATUSES])]),
+        ]))
+        .orderBy('c.id', 'desc').execute();
       for (const r of rows) {
         const key = encounterKey(r.patient_ref, r.payer_id, r.service_date);
-        if (!out.has(key)) out.set(key, String(r.id));
+        const sent = SENT_STATUSES.has(r.status as ClaimStatus);
+        if (!out.has(key)) out.set(key, String(sent ? r.id : r.corrects_claim_id));
       }
       return out;
     },

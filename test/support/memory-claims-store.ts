@@ -113,12 +113,13 @@ export class MemoryClaimsStore implements ClaimsStore {
         .filter((c) => c.status === 'ready' && (!payerId || c.payerId === payerId)).map((c) => c.payerId))].sort(),
       sentEncounters: async (refs) => {
         const out = new Map<string, string>();
-        const sent = [...this.state.claims.values()].filter((c) => refs.includes(c.patientRef) && c.frequency !== '8' && SENT_STATUSES.has(c.status))
+        const billed = [...this.state.claims.values()].filter((c) => refs.includes(c.patientRef)
+          && ((c.frequency !== '8' && SENT_STATUSES.has(c.status)) || (c.frequency === '7' && UNSENT_STATUSES.has(c.status))))
           .sort((a, b) => Number(b.id) - Number(a.id));
-        for (const c of sent) {
+        for (const c of billed) {
           for (const l of this.state.lines.filter((x) => x.claimId === c.id && x.state === 'active')) {
             const key = encounterKey(c.patientRef, c.payerId, l.serviceDate);
-            if (!out.has(key)) out.set(key, c.id);
+            if (!out.has(key)) out.set(key, SENT_STATUSES.has(c.status) ? c.id : c.correctsClaimId!);
           }
         }
         return out;

@@ -286,7 +286,12 @@ describe('late charge on a sent encounter', () => {
     expect((await rejects(replaceClaim(store, flu.id, ctx))).message).toContain('no unclaimed charge');
     store.addCharge(charge({ code: '99211', chargeAmount: '20.00', serviceKind: 'other' }));
     await replaceClaim(store, flu.id, ctx);
-    store.addCharge(charge({ code: '99212', chargeAmount: '30.00', serviceKind: 'other' }));
+    const second = charge({ code: '99212', chargeAmount: '30.00', serviceKind: 'other' });
+    store.addCharge(second);
     expect((await rejects(replaceClaim(store, flu.id, ctx))).message).toContain('already has an unsent correction');
+    // While the replacement is unsent, a second late charge is still held against the original (no second original).
+    const built = await build(store, ctx);
+    expect(built.created).toEqual([]);
+    expect(built.held).toContainEqual(expect.objectContaining({ chargeId: second.id, reason: 'encounter-billed', claimId: flu.id }));
   });
 });
