@@ -5,7 +5,10 @@
  *   GET  /api/claims?status=&payer=&patient=&before=&limit=
  *   GET  /api/claims/:id                   lines, findings, history, payments, corrections, batch
  *   POST /api/claims/:id/override {reason} held → ready (audited)
+ *   PATCH /api/claims/:id {diagnoses?, placeOfService?, lines?: [{lineNumber, modifiers?, units?}]}
+ *                                          edit a held, ready or rejected claim; kept for rebuilds, scrubbed again
  *   POST /api/claims/:id/correct           rebuild from today's data and scrub again
+ *   POST /api/claims/:id/replace           a sent claim + its encounter's late charges → replacement (frequency 7)
  *   POST /api/claims/:id/void {reason}     unsent: voided; sent: a void claim (frequency 8) is built
  *   POST /api/claims/:id/close {reason?}   paid | partial | denied → closed
  *   POST /api/claims/batches {payer?}      one 837P per payer from its batchable claims, also written to the outbox
@@ -15,15 +18,18 @@
  *   GET  /api/remittances/unmatched?before=&limit=   CLPs that named no claim of ours, not matched yet
  *   POST /api/remittances/unmatched/:id/match {claimId}   post one to a claim by hand (audited)
  *   GET  /api/remittances/:id              a remittance: its claim payments (roles, matched) and PLB adjustments
- *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses
+ *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses; the file and its per-claim
+ *                                          detail (IK3/IK4 errors, STC codes) kept and shown in GET /api/claims/:id
+ *   GET  /api/acknowledgments/:id/x12      the acknowledgment file as received
  *   GET  /api/reports/revenue?by=service|payer|month   rows, plus unmatched money and PLB adjustments
  *   GET  /api/reports/payers
  *   GET  /api/reports/missed-charges?since=&until=&limit=   billable messages that ended without a charge, and why
  *
  * Access (auth.ts): every route needs role `billing` (claims carry patient data; reports are billing's), except
  * the claims list (GET /api/claims), which a viewer may read (docs/security.md). The
- * caller is recorded as the actor of each claim event. Audited: override, void, correct, close, build, batches,
- * remittances, hand matches and acknowledgments (ids, counts and rule ids only; the operator's reason stays in claim history).
+ * caller is recorded as the actor of each claim event. Audited: override, edit, void, correct, replace, close, build,
+ * batches, remittances, hand matches and acknowledgments (ids, counts, rule ids and the fields edited only; the
+ * operator's reason and the values before → after stay in claim history).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -33,8 +39,8 @@ import { actorOf, audit, role } from './auth';
 import { parse } from './validate';
 
 export type ClaimsApi = Pick<ClaimsService,
-  'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'void' | 'correct' | 'close' | 'createBatches' | 'listBatches'
-  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'revenue' | 'payers' | 'missedCharges'
+  'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'replace' | 'close' | 'createBatches' | 'listBatches'
+  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'acknowledgmentX12' | 'revenue' | 'payers' | 'missedCharges'
   | 'unmatchedRemittances' | 'matchRemittance' | 'remittance' | 'remittanceTotals'>;
 
 const BILLING = role('billing');
@@ -60,6 +66,16 @@ const reasonBody = z.strictObject({ reason });
 const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
 const batchBody = z.strictObject({ payer: payer.optional() }).optional();
 const x12Body = z.union([z.string().min(1).max(MAX_X12_BYTES), z.strictObject({ x12: z.string().min(1).max(MAX_X12_BYTES) })]);
+const editBody = z.strictObject({
+  diagnoses: z.array(z.string().trim().min(1).max(8)).min(1).max(12).optional(),
+  placeOfService: z.string().trim().regex(/^\d{2}$/, 'must be a two-digit place-of-service code').optional(),
+  lines: z.array(z.strictObject({
+    lineNumber: z.number().int().min(1).max(50),
+    modifiers: z.array(z.string().trim().regex(/^[A-Za-z0-9]{2}$/, 'must be a two-character modifier')).max(4).optional(),
+    units: z.union([z.string().trim(), z.number().positive()]).transform(String).optional(),
+  })).min(1).max(50).optional(),
+}).refine((b) => b.diagnoses !== undefined || b.placeOfService !== undefined || b.lines !== undefined,
+  'give diagnoses, placeOfService or lines');
 const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service') });
 const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
   'must be a date (YYYY-MM-DD) or an ISO timestamp').refine((v) => !Number.isNaN(Date.parse(v.replace(' ', 'T'))), 'must be a real date');
@@ -132,11 +148,32 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     return result;
   });
 
+  api.patch('/api/claims/:id', BILLING, async (req) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const body = parse(editBody, req.body, 'body');
+    const result = await claims.edit(claimId, body, actorOf(req));
+    await audit(req, 'claims.edit', { type: 'claim', id: claimId }, {
+      fields: [...(body.diagnoses ? ['diagnoses'] : []), ...(body.placeOfService ? ['placeOfService'] : []),
+        ...(body.lines ? body.lines.map((l) => `line ${l.lineNumber}`) : [])],
+      status: result.status,
+    });
+    return result;
+  });
+
   api.post('/api/claims/:id/correct', BILLING, async (req) => {
     const { id: claimId } = parse(idParams, req.params, 'claim id');
     const result = await claims.correct(claimId, actorOf(req));
     await audit(req, 'claims.correct', { type: 'claim', id: claimId }, { status: result.status });
     return result;
+  });
+
+  api.post('/api/claims/:id/replace', BILLING, async (req, reply) => {
+    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const result = await claims.replace(claimId, actorOf(req));
+    await audit(req, 'claims.replace', { type: 'claim', id: claimId }, {
+      replacement: result.replacement.id, charges: result.addedCharges.length, status: result.replacement.status,
+    });
+    return reply.status(201).send(result);
   });
 
   api.post('/api/claims/:id/void', BILLING, async (req) => {
@@ -194,6 +231,13 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const result = await claims.recordAcknowledgments(text, actorOf(req));
     await audit(req, 'claims.acknowledgment', undefined, { batches: result.batches.length, claims: result.claims.length });
     return result;
+  });
+
+  api.get('/api/acknowledgments/:id/x12', BILLING, async (req, reply) => {
+    const { id: ackId } = parse(idParams, req.params, 'acknowledgment id');
+    const ack = await claims.acknowledgmentX12(ackId);
+    if (!ack) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `acknowledgment ${ackId} not found` } });
+    return reply.type('application/edi-x12; charset=utf-8').send(ack.x12);
   });
 
   api.get('/api/reports/revenue', BILLING, async (req) => {

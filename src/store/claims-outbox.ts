@@ -3,19 +3,13 @@
  * staged (written and flushed under a hidden temporary name) inside the batch transaction, so a disk problem
  * fails the batch and rolls back its control numbers; it is renamed to its final name only after the batch is
  * committed, so the outbox never shows a file whose batch does not exist. abort() removes a staged file.
+ * The directory implementation of the outbox port (src/billing/ports.ts Outbox).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Outbox, StagedFile } from '../billing/ports';
 
-export interface StagedFile {
-  readonly path: string;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
-
-export interface Outbox {
-  stage(fileName: string, text: string): Promise<StagedFile>;
-}
+export type { Outbox, StagedFile };
 
 export function directoryOutbox(dir: string): Outbox {
   return {

@@ -19,6 +19,7 @@ import * as m009 from './migrations/009-providers';
 import * as m010 from './migrations/010-payer-edits';
 import * as m011 from './migrations/011-posting';
 import * as m012 from './migrations/012-held-charges';
+import * as m013 from './migrations/013-claim-edits';
 import * as m015 from './migrations/015-login-throttle';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
@@ -28,7 +29,7 @@ pg.types.setTypeParser(1082, (v: string) => v);
 const MIGRATIONS: Record<string, Migration> = {
   '001-core': m001, '002-records': m002, '003-codesets': m003, '004-claims': m004, '005-security': m005,
   '006-encryption': m006, '007-console': m007, '008-application-acks': m008, '009-providers': m009,
-  '010-payer-edits': m010, '011-posting': m011, '012-held-charges': m012, '015-login-throttle': m015,
+  '010-payer-edits': m010, '011-posting': m011, '012-held-charges': m012, '013-claim-edits': m013, '015-login-throttle': m015,
 };
 
 class StaticMigrations implements MigrationProvider {

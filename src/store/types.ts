@@ -284,10 +284,31 @@ export interface ClaimsTable {
   adjudicated_at: Timestamp | null;
   paid_amount: Generated<Money>;
   patient_responsibility: Generated<Money>;
+  /** The operator's edits (src/billing/ports.ts ClaimEdits), applied again on every rebuild (migration 013). */
+  edits: ColumnType<unknown, string | undefined, string>;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
   /** The crossover payer an 835 forwarded the claim to (CLP02 19–21), migration 011. */
   forwarded_to: Optional<string | null>;
+}
+
+/** A 999/997 or 277CA as received (migration 013). */
+export interface AcknowledgmentsTable {
+  id: Generated<string>;
+  kind: string;
+  x12: string;
+  actor: string | null;
+  received_at: Generated<Timestamp>;
+}
+
+/** What one acknowledgment said about one claim (migration 013). */
+export interface ClaimAcknowledgmentsTable {
+  id: Generated<string>;
+  acknowledgment_id: string;
+  claim_id: string;
+  outcome: string;
+  /** src/billing/remittance/ack-detail.ts AckDetail. */
+  detail: ColumnType<unknown, string, string>;
 }
 
 export interface ClaimLinesTable {
@@ -492,6 +513,8 @@ export interface Database {
   // claims (migration 004)
   claims: ClaimsTable;
   claim_lines: ClaimLinesTable;
+  acknowledgments: AcknowledgmentsTable;
+  claim_acknowledgments: ClaimAcknowledgmentsTable;
   claim_events: ClaimEventsTable;
   claim_batches: ClaimBatchesTable;
   x12_counters: X12CountersTable;

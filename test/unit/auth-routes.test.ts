@@ -97,6 +97,9 @@ describe('route × role matrix (every route the app registered)', () => {
     expect(roleOf('GET', '/api/dead-letters')).toBe('operator');
     expect(roleOf('GET', '/api/claims')).toBe('viewer');
     expect(roleOf('POST', '/api/claims/:id/override')).toBe('billing');
+    expect(roleOf('PATCH', '/api/claims/:id')).toBe('billing');
+    expect(roleOf('POST', '/api/claims/:id/replace')).toBe('billing');
+    expect(roleOf('GET', '/api/acknowledgments/:id/x12')).toBe('billing');
     expect(roleOf('POST', '/api/claims/batches')).toBe('billing');
     expect(roleOf('PUT', '/api/mappings/:name')).toBe('admin');
     expect(roleOf('POST', '/api/mappings/:name/preview')).toBe('admin');

@@ -58,7 +58,8 @@ export interface ClaimDraft {
 }
 
 export type UnclaimedReason =
-  | 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route' | 'charge-held' | 'vfc-stock';
+  | 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route' | 'charge-held' | 'vfc-stock'
+  | 'encounter-billed';
 
 /** Reasons a charge is left unclaimed by design (listed as excluded); every other reason holds it until fixed. */
 export const EXCLUDED_REASONS: ReadonlySet<UnclaimedReason> = new Set(['ncpdp-route', 'vfc-stock']);
@@ -71,6 +72,8 @@ export interface UnclaimedCharge {
   payerId?: string;
   /** The message the charge came from (a held charge is released by replaying it). */
   messageId?: string;
+  /** encounter-billed: the sent claim to replace (src/billing/claims/late-charges.ts). */
+  claimId?: string;
 }
 
 export interface BuildInput {

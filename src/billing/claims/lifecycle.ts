@@ -46,7 +46,8 @@ export const ADJUDICATED_STATUSES: ReadonlySet<ClaimStatus> = new Set(['paid', '
 
 /** What happened, as recorded in claim_events.action. */
 export type ClaimAction =
-  | 'build' | 'scrub' | 'correct' | 'override' | 'void' | 'replace' | 'batch' | 'acknowledge' | 'remit' | 'close' | 'note';
+  | 'build' | 'scrub' | 'correct' | 'override' | 'void' | 'replace' | 'batch' | 'acknowledge' | 'remit' | 'close' | 'note'
+  | 'edit';
 
 export interface ClaimEvent {
   action: ClaimAction;

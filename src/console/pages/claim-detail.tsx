@@ -1,7 +1,9 @@
 /**
  * One claim, `#/claims/<id>` (billing; GET /api/claims/:id): its state, the scrub findings in the clerk's words
  * (errors first), the lines, the actions its status allows — override a held claim with a reason, correct
- * (rebuild from today's data and scrub again), void with a reason, close an adjudicated one — its history,
+ * (rebuild from today's data and scrub again), void with a reason, close an adjudicated one, edit the diagnoses,
+ * place of service, modifiers and units of a held, ready or rejected claim (PATCH /api/claims/:id), replace a
+ * sent claim with its encounter's late charges — what each 999 and 277CA said about it, its history,
  * payments from 835s, corrections and batch. Each action answers with the new state; the page reloads the claim.
  */
 import { useState } from 'preact/hooks';
@@ -41,6 +43,8 @@ interface ClaimDetailData {
   paidAmount: string;
   patientResponsibility: string;
   findings: Finding[];
+  /** The snapshot the 837P is written from (only what the page reads). */
+  claim: { diagnoses: string[]; placeOfService: string };
   lines: Array<{
     lineNumber: number; chargeId: string; state: string; code: string; modifiers: string[]; units: string;
     chargeAmount: string; serviceDate: string; serviceKind: string; paidAmount: string;
@@ -52,12 +56,18 @@ interface ClaimDetailData {
     lines: Array<{ lineNumber: number | null; code: string | null; outcome: string; charge: string; paid: string; adjustments: Adjustment[] }>;
   }>;
   corrections: Array<{ id: string; controlNumber: string; frequency: string; status: string }>;
+  /** What each 999 and 277CA said about the claim, oldest first. */
+  acknowledgments?: Array<{
+    acknowledgmentId: string; receivedAt: string; kind: string; outcome: string; setStatus?: string;
+    errors?: Array<{ label: string }>; statuses?: Array<{ label: string }>; payerClaimNumber?: string;
+  }>;
   batch: { id: string; fileName: string; interchangeControl: number; createdAt: string } | null;
 }
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 const UNSENT = new Set(['draft', 'held', 'ready', 'rejected']);
 const ADJUDICATED = new Set(['paid', 'partial', 'denied']);
+const EDITABLE = new Set(['held', 'ready', 'rejected']);
 
 export function ClaimDetail({ id }: { id: string }) {
   const [reload, setReload] = useState(0);
@@ -117,6 +127,7 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
       </section>
 
       <ClaimActions claim={c} onChanged={onChanged} />
+      {EDITABLE.has(c.status) && <ClaimEditForm claim={c} onChanged={onChanged} />}
 
       <section aria-labelledby="lines-title">
         <h2 id="lines-title">Lines</h2>
@@ -149,6 +160,23 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
           </table>
         )}
       </section>
+
+      {(c.acknowledgments ?? []).length > 0 && (
+        <section aria-labelledby="acks-title">
+          <h2 id="acks-title">Acknowledgments</h2>
+          <ul class="findings">
+            {(c.acknowledgments ?? []).map((a, i) => (
+              <li key={i}>
+                <strong>{a.kind}</strong> {formatDateTime(a.receivedAt)}: {a.outcome}{a.setStatus ? ` (IK5 ${a.setStatus})` : ''}
+                {a.payerClaimNumber ? `, payer claim number ${a.payerClaimNumber}` : ''}
+                {[...(a.errors ?? []), ...(a.statuses ?? [])].length > 0 && (
+                  <ul>{[...(a.errors ?? []), ...(a.statuses ?? [])].map((e, j) => <li key={j} class="mono">{e.label}</li>)}</ul>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
 
       <section aria-labelledby="payments-title">
         <h2 id="payments-title">Payments</h2>
@@ -184,16 +212,17 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
   );
 }
 
-type Action = 'override' | 'correct' | 'void' | 'close';
+type Action = 'override' | 'correct' | 'void' | 'close' | 'replace';
 
 function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(): void }) {
   const [reason, setReason] = useState('');
-  const [state, setState] = useState<{ busy?: Action; message?: string; voidClaim?: string; error?: Error }>({});
+  const [state, setState] = useState<{ busy?: Action; message?: string; voidClaim?: string; builtKind?: string; error?: Error }>({});
   const can: Record<Action, boolean> = {
     override: c.status === 'held',
     correct: ['held', 'ready', 'rejected'].includes(c.status),
     void: c.status !== 'voided' && c.status !== 'closed',
     close: ADJUDICATED.has(c.status),
+    replace: !UNSENT.has(c.status) && c.status !== 'voided' && c.frequency !== '8',
   };
   const any = Object.values(can).some(Boolean);
   if (!any && !state.message && !state.error) return null;
@@ -201,10 +230,12 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
   async function act(action: Action) {
     setState({ busy: action });
     try {
-      const body = action === 'correct' ? undefined : action === 'close' ? (reason.trim() ? { reason: reason.trim() } : {}) : { reason: reason.trim() };
-      const res = await api.post<{ status?: string; voided?: { status: string }; voidClaim?: { id: string } }>(`/api/claims/${c.id}/${action}`, body);
-      const status = res.status ?? res.voided?.status;
-      setState({ message: `${ACTION_DONE[action]}${status ? `: the claim is now ${status}` : ''}.`, voidClaim: res.voidClaim?.id });
+      const body = action === 'correct' || action === 'replace' ? undefined : action === 'close' ? (reason.trim() ? { reason: reason.trim() } : {}) : { reason: reason.trim() };
+      const res = await api.post<{ status?: string; voided?: { status: string }; voidClaim?: { id: string }; replacement?: { id: string; status: string } }>(
+        `/api/claims/${c.id}/${action}`, body);
+      const status = res.status ?? res.voided?.status ?? res.replacement?.status;
+      const built = res.voidClaim?.id ?? res.replacement?.id;
+      setState({ message: `${ACTION_DONE[action]}${status ? `: the ${res.replacement ? 'replacement' : 'claim'} is now ${status}` : ''}.`, voidClaim: built, builtKind: res.replacement ? 'replacement' : 'void' });
       setReason('');
       onChanged();
     } catch (err) {
@@ -227,13 +258,92 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
         {can.correct && <button type="button" disabled={!!state.busy} onClick={() => act('correct')}>Correct (rebuild and scrub again)</button>}
         {can.void && <button type="button" class="danger" disabled={!!state.busy || needsReason} onClick={() => act('void')}>{UNSENT.has(c.status) ? 'Void' : 'Void (send a void claim)'}</button>}
         {can.close && <button type="button" disabled={!!state.busy} onClick={() => act('close')}>Close</button>}
+        {can.replace && <button type="button" disabled={!!state.busy} onClick={() => act('replace')}>Replace with late charges</button>}
       </div>
       {state.message && (
-        <p class="state ok" role="status">{state.message}{state.voidClaim && <> A void claim was built: <a href={href(`/claims/${state.voidClaim}`)}>#{state.voidClaim}</a>.</>}</p>
+        <p class="state ok" role="status">{state.message}{state.voidClaim && <> A {state.builtKind} claim was built: <a href={href(`/claims/${state.voidClaim}`)}>#{state.voidClaim}</a>.</>}</p>
       )}
       {state.error && <ErrorBox error={state.error} />}
     </section>
   );
 }
 
-const ACTION_DONE: Record<Action, string> = { override: 'Overridden', correct: 'Corrected and scrubbed again', void: 'Voided', close: 'Closed' };
+const ACTION_DONE: Record<Action, string> = {
+  override: 'Overridden', correct: 'Corrected and scrubbed again', void: 'Voided', close: 'Closed',
+  replace: 'Replacement built with the late charges of this encounter',
+};
+
+const codes = (text: string): string[] => text.split(/[\s,]+/).map((t) => t.trim().toUpperCase()).filter((t) => t !== '');
+
+/**
+ * Edit form of a held, ready or rejected claim: diagnoses (principal first), place of service, and each active line's
+ * modifiers and units. Only what changed is sent; the answer names each change, the page reloads the claim.
+ */
+function ClaimEditForm({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(): void }) {
+  const lines = c.lines.filter((l) => l.state === 'active');
+  const [diagnoses, setDiagnoses] = useState(c.claim.diagnoses.join(', '));
+  const [pos, setPos] = useState(c.claim.placeOfService);
+  const [lineEdits, setLineEdits] = useState<Record<number, { modifiers: string; units: string }>>(
+    Object.fromEntries(lines.map((l) => [l.lineNumber, { modifiers: l.modifiers.join(', '), units: l.units }])));
+  const [state, setState] = useState<{ busy?: boolean; message?: string; error?: Error }>({});
+
+  async function save(e: Event) {
+    e.preventDefault();
+    const body: { diagnoses?: string[]; placeOfService?: string; lines?: Array<{ lineNumber: number; modifiers?: string[]; units?: string }> } = {};
+    if (codes(diagnoses).join(',') !== c.claim.diagnoses.join(',')) body.diagnoses = codes(diagnoses);
+    if (pos.trim() !== c.claim.placeOfService) body.placeOfService = pos.trim();
+    for (const l of lines) {
+      const edit = lineEdits[l.lineNumber]!;
+      const change: { lineNumber: number; modifiers?: string[]; units?: string } = { lineNumber: l.lineNumber };
+      if (codes(edit.modifiers).join(',') !== l.modifiers.join(',')) change.modifiers = codes(edit.modifiers);
+      if (edit.units.trim() !== l.units) change.units = edit.units.trim();
+      if (change.modifiers || change.units) body.lines = [...(body.lines ?? []), change];
+    }
+    if (!body.diagnoses && !body.placeOfService && !body.lines) {
+      setState({ message: 'Nothing changed.' });
+      return;
+    }
+    setState({ busy: true });
+    try {
+      const res = await api.patch<{ status: string; changes: string[] }>(`/api/claims/${c.id}`, body);
+      setState({ message: `Saved (${res.changes.join('; ')}): the claim is now ${res.status}.` });
+      onChanged();
+    } catch (err) {
+      setState({ error: err as Error });
+    }
+  }
+
+  const setLine = (n: number, field: 'modifiers' | 'units', value: string) =>
+    setLineEdits((all) => ({ ...all, [n]: { ...all[n]!, [field]: value } }));
+  return (
+    <section class="panel" aria-labelledby="edit-title">
+      <h2 id="edit-title">Edit claim</h2>
+      <p class="muted">Kept with the claim: a later correct applies the edit again. The claim is scrubbed again when saved.</p>
+      <form onSubmit={save}>
+        <label class="block">Diagnoses (ICD-10-CM, principal first, comma-separated)
+          <input aria-label="Diagnoses" value={diagnoses} onInput={(e) => setDiagnoses((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <label class="block">Place of service
+          <input aria-label="Place of service" size={3} maxLength={2} value={pos} onInput={(e) => setPos((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <table class="compact">
+          <thead><tr><th>#</th><th>Code</th><th>Modifiers</th><th>Units</th></tr></thead>
+          <tbody>
+            {lines.map((l) => (
+              <tr key={l.lineNumber}>
+                <td>{l.lineNumber}</td><td class="mono">{l.code}</td>
+                <td><input aria-label={`Line ${l.lineNumber} modifiers`} value={lineEdits[l.lineNumber]?.modifiers ?? ''}
+                  onInput={(e) => setLine(l.lineNumber, 'modifiers', (e.currentTarget as HTMLInputElement).value)} /></td>
+                <td><input aria-label={`Line ${l.lineNumber} units`} size={6} value={lineEdits[l.lineNumber]?.units ?? ''}
+                  onInput={(e) => setLine(l.lineNumber, 'units', (e.currentTarget as HTMLInputElement).value)} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div class="toolbar"><button type="submit" class="primary" disabled={!!state.busy}>Save edit</button></div>
+      </form>
+      {state.message && <p class="state ok" role="status">{state.message}</p>}
+      {state.error && <ErrorBox error={state.error} />}
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * Building claims from unclaimed charges (docs/billing.md "Building claims"), in one unit of work: corrections
+ * for reversed charges first (release, replace, void, drop), then new claims, each scrubbed to held or ready; then
+ * the held corrections whose payer claim number has since arrived are scrubbed again.
+ */
+import { buildClaims, type ClaimDraft, type UnclaimedCharge } from '../claims/build';
+import { planCorrections } from '../claims/corrections';
+import { holdLateCharges } from '../claims/late-charges';
+import type { BillingConfig } from '../config';
+import type { PayerRules } from '../scrub/payer-rules';
+import { encounterKey, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork } from '../ports';
+import { insertDrafts, liveClaim, noteClaim, rebuildClaim, releaseClaim, rescrub, summary } from './steps';
+import type { BuildSummary, ClaimSummary, ClaimsContext } from './types';
+
+export async function build(store: ClaimsStore, ctx: ClaimsContext): Promise<BuildSummary> {
+  return store.transaction(async (uow) => {
+    const released: string[] = [];
+    const drafts: ClaimDraft[] = [];
+    const affected = [];
+    for (const c of await uow.claimsWithReversedCharges()) affected.push(await liveClaim(uow, c, 'active'));
+    for (const plan of planCorrections(affected)) {
+      if (plan.kind === 'release') {
+        await releaseClaim(uow, plan.claimId, ctx.actor, plan.reason);
+        released.push(plan.claimId);
+      } else if (plan.kind === 'drop') {
+        await uow.setLineState(plan.claimId, 'active', 'dropped', plan.chargeIds);
+        const c = await uow.claim(plan.claimId);
+        await noteClaim(uow, plan.claimId, c.status, 'note', ctx.actor, plan.reason);
+      } else {
+        if (plan.replacesCorrectionId) await releaseClaim(uow, plan.replacesCorrectionId, ctx.actor, plan.reason);
+        drafts.push(plan.draft);
+      }
+    }
+
+    const charges = await uow.claimableCharges();
+    const { patients, coverages } = await uow.parties([...new Set(charges.map((c) => c.patientRef))]);
+    const providers = await uow.providers(charges);
+    const built = await withLateChargesHeld(uow, buildClaims({ charges, patients, coverages, config: ctx.config, payerRules: ctx.payerRules, providers }));
+    drafts.push(...built.drafts);
+
+    const created = await insertDrafts(uow, drafts, ctx);
+    const rescrubbed = await rescrubWaitingCorrections(uow, ctx);
+    return { created, held: built.held, excluded: built.excluded, released, rescrubbed };
+  });
+}
+
+/** What a build would leave unclaimed now, and how many charges it would claim (nothing is written). */
+export async function unclaimed(
+  store: ClaimsStore, config: BillingConfig, payerRules?: PayerRules,
+): Promise<{ claimable: number; held: UnclaimedCharge[]; excluded: UnclaimedCharge[] }> {
+  return store.read(async (reads) => {
+    const charges = await reads.claimableCharges();
+    const { patients, coverages } = await reads.parties([...new Set(charges.map((c) => c.patientRef))]);
+    const providers = await reads.providers(charges);
+    const built = await withLateChargesHeld(reads, buildClaims({ charges, patients, coverages, config, payerRules, providers }));
+    return { claimable: built.drafts.reduce((n, d) => n + d.claim.lines.length, 0), held: built.held, excluded: built.excluded };
+  });
+}
+
+/**
+ * A new claim for an encounter (patient, payer, date of service) a sent claim already bills is not built: its
+ * charges are held, naming the claim to replace (src/billing/claims/late-charges.ts).
+ */
+async function withLateChargesHeld<B extends ReturnType<typeof buildClaims>>(reads: ClaimsReads, built: B): Promise<B> {
+  const sent = await reads.sentEncounters([...new Set(built.drafts.map((d) => d.claim.patient.patientRef))]);
+  const billedOn = built.drafts.map((d) => sent.get(encounterKey(d.claim.patient.patientRef, d.claim.payer.id, d.claim.lines[0]!.serviceDate)));
+  const split = holdLateCharges(built.drafts, billedOn);
+  return { ...built, drafts: split.drafts, held: [...built.held, ...split.held] };
+}
+
+/** Held corrections whose original's payer claim number has arrived since: scrubbed again with it. */
+async function rescrubWaitingCorrections(uow: ClaimsUnitOfWork, ctx: ClaimsContext): Promise<ClaimSummary[]> {
+  const out: ClaimSummary[] = [];
+  for (const c of await uow.correctionsAwaitingNumber()) {
+    const rebuilt = await rebuildClaim(uow, c, ctx.config, ctx.payerRules);
+    await rescrub(uow, c, rebuilt, ctx, 'correct', 'the payer claim number of the corrected claim arrived');
+    out.push(await summary(uow, c.id));
+  }
+  return out;
+}

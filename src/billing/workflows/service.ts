@@ -1,0 +1,125 @@
+/**
+ * The claims operations as the admin API and the CLI use them, bound to the billing configuration, the payer rules,
+ * the code-set scrubber, the 837P writer and the outbox; the store comes in through the ports (src/billing/ports.ts),
+ * and the read-only views (list, detail, batches) through `queries`. Without a billing configuration
+ * (billing/billing.yaml missing) reads still work and every operation that builds or writes claims answers CONFLICT
+ * naming the missing file. src/store/claims-service.ts wires it to Postgres.
+ */
+import { EngineError } from '../../core/errors';
+import type { BillingConfig } from '../config';
+import type { ClaimEditRequest } from '../claims/edits';
+import type { ClaimsStore, Outbox } from '../ports';
+import type { PayerRules } from '../scrub';
+import { write837P } from '../x12-837p';
+import { assertWritable } from '../x12-837p-validate';
+import { close, correct, editClaim, override, replaceClaim, voidClaim } from './actions';
+import { createBatches } from './batching';
+import { build, unclaimed } from './build';
+import { codeSetScrubber } from './scrubber';
+import type { ClaimFilter, ClaimSummary, ClaimsContext, X12Writer } from './types';
+
+/** The read-only views of claims and batches the API shows (src/store/claims.ts ClaimRows). */
+export interface ClaimQueries {
+  list(f: ClaimFilter): Promise<ClaimSummary[]>;
+  get(id: string): Promise<unknown>;
+  listBatches(limit: number, before?: string): Promise<unknown[]>;
+  batchX12(id: string): Promise<{ fileName: string; x12: string } | undefined>;
+}
+
+export interface ClaimsWorkflowOptions<Q extends ClaimQueries> {
+  store: ClaimsStore;
+  queries: Q;
+  /** Undefined when billing is not configured; `missing` then says why (e.g. the file that was not found). */
+  config: BillingConfig | undefined;
+  missing?: string;
+  payerRules: PayerRules;
+  /** Default: directoryOutbox(config.outboxDir). */
+  outbox?: Outbox;
+  directoryOutbox: (dir: string) => Outbox;
+  clock?: () => Date;
+}
+
+export class ClaimsWorkflows<Q extends ClaimQueries> {
+  protected readonly store: ClaimsStore;
+  protected readonly queries: Q;
+  private readonly clock: () => Date;
+
+  constructor(private readonly wiring: ClaimsWorkflowOptions<Q>) {
+    this.store = wiring.store;
+    this.queries = wiring.queries;
+    this.clock = wiring.clock ?? (() => new Date());
+  }
+
+  build(actor: string) {
+    return build(this.store, this.context(actor));
+  }
+
+  unclaimed() {
+    return unclaimed(this.store, this.config());
+  }
+
+  list(f: ClaimFilter) {
+    return this.queries.list(f);
+  }
+
+  get(id: string): ReturnType<Q['get']> {
+    return this.queries.get(id) as ReturnType<Q['get']>;
+  }
+
+  override(id: string, reason: string, actor: string) {
+    return override(this.store, id, reason, actor);
+  }
+
+  void(id: string, reason: string, actor: string) {
+    return voidClaim(this.store, id, reason, this.context(actor));
+  }
+
+  correct(id: string, actor: string) {
+    return correct(this.store, id, this.context(actor));
+  }
+
+  edit(id: string, edit: ClaimEditRequest, actor: string) {
+    return editClaim(this.store, id, edit, this.context(actor));
+  }
+
+  replace(id: string, actor: string) {
+    return replaceClaim(this.store, id, this.context(actor));
+  }
+
+  close(id: string, reason: string, actor: string) {
+    return close(this.store, id, reason, actor);
+  }
+
+  createBatches(actor: string, payerId?: string) {
+    const ctx = this.context(actor);
+    const writer: X12Writer = {
+      write: (claims, control, now) => write837P(claims, ctx.config.interchange, control, now),
+      check: (claim) => assertWritable(claim, 0),
+    };
+    return createBatches(this.store, ctx, writer, this.wiring.outbox ?? this.wiring.directoryOutbox(ctx.config.outboxDir), payerId);
+  }
+
+  listBatches(limit: number, before?: string): ReturnType<Q['listBatches']> {
+    return this.queries.listBatches(limit, before) as ReturnType<Q['listBatches']>;
+  }
+
+  batchX12(id: string) {
+    return this.queries.batchX12(id);
+  }
+
+  protected config(): BillingConfig {
+    if (!this.wiring.config) {
+      throw new EngineError('CONFLICT', `billing is not configured${this.wiring.missing ? `: ${this.wiring.missing}` : ''}`);
+    }
+    return this.wiring.config;
+  }
+
+  protected context(actor: string): ClaimsContext {
+    const now = this.clock();
+    const config = this.config();
+    return {
+      config, actor, now, payerRules: this.wiring.payerRules,
+      scrub: codeSetScrubber(this.wiring.payerRules, () => now.toISOString().slice(0, 10), config.requiredCodeSets),
+    };
+  }
+}
