@@ -116,6 +116,8 @@ export interface ClaimsReads {
    * line) → the newest such claim's id; an unsent replacement of a sent claim counts as its original.
    */
   sentEncounters(patientRefs: readonly string[]): Promise<Map<string, string>>;
+  /** What was already billed for these patients on sent claims (duplicate detection). */
+  claimHistory(patientRefs: readonly string[]): Promise<ClaimHistory>;
   /** Imported providers (rxbridge providers import) of the NPIs these charges name; billing.yaml's win over them. */
   providers(charges: readonly ChargeInput[]): Promise<ReadonlyMap<string, ImportedProvider>>;
 }
@@ -142,8 +144,6 @@ export interface ClaimsUnitOfWork extends ClaimsReads {
   insertClaim(c: NewClaim): Promise<void>;
   updateClaim(id: string, changes: ClaimChanges): Promise<void>;
   addEvent(claimId: string, event: ClaimEvent): Promise<void>;
-  /** What was already billed for these patients (duplicate detection). */
-  claimHistory(patientRefs: readonly string[]): Promise<ClaimHistory>;
   readonly codeSets: CodeSetSource;
   /** Ready claims of the payer, locked, by id. */
   readyClaims(payerId: string): Promise<StoredClaim[]>;

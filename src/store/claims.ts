@@ -87,6 +87,7 @@ function reads(db: Db): ClaimsReads {
     claimableCharges: () => loadClaimableCharges(db),
     parties: (refs) => loadParties(db, refs),
     providers: (charges) => loadProvidersForCharges(db, charges),
+    claimHistory: (refs) => claimHistory(db, refs),
     async readyPayers(payerId) {
       let q = db.selectFrom('claims').select('payer_id').distinct().where('status', '=', 'ready').orderBy('payer_id');
       if (payerId) q = q.where('payer_id', '=', payerId);
@@ -157,7 +158,6 @@ function unitOfWork(trx: Trx): ClaimsUnitOfWork {
     insertClaim: (c) => insertClaim(trx, c),
     updateClaim: (id, changes) => updateClaim(trx, id, changes),
     addEvent: (claimId, e) => addClaimEvent(trx, claimId, e),
-    claimHistory: (refs) => claimHistory(trx, refs),
     codeSets: {
       load: (request, dates) => loadCodeSetLookup(trx, request, dates),
       loadEdits: (request, dates) => loadCodeEditLookup(trx, request, dates),

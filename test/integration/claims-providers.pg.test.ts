@@ -203,20 +203,24 @@ describe('a service already sent, sent again', () => {
     expect(audited!.override).toMatchObject({ reason: 'second MTM visit the same day, documented', by: ACTOR });
     expect(audited!.history.at(-1)).toMatchObject({ action: 'override', from_status: 'held', to_status: 'ready' });
 
-    // Another pharmacist is another service; a repeat the pharmacy marks with 91 (sent before with 91 too) is
-    // intended, not a duplicate.
+    // Another pharmacist the same day is another service, not a duplicate — and a late one: the encounter of 01-22
+    // was sent, so it waits for the replacement of that claim (encounter-billed). A repeat the pharmacy marks with 91
+    // on a new date is a claim of its own.
     const other = await addCharge({ patient: 'C100', date: '2026-01-22', code: '99606', amount: '50.00', kind: 'mtm', dx: ['E11.9'] });
     const repeat = await addCharge({
       patient: 'C100', date: '2026-01-23', code: '99606', amount: '50.00', kind: 'mtm', dx: ['E11.9'], rendering: PHARMACIST, modifiers: ['91'],
     });
-    expect((await claims.build(ACTOR)).created.map((c) => c.status)).toEqual(['ready', 'ready']);
+    const next = await claims.build(ACTOR);
+    expect(next.created.map((c) => c.status)).toEqual(['ready']);
+    expect(next.held).toEqual([expect.objectContaining({ chargeId: other, reason: 'encounter-billed' })]);
     await claims.createBatches(ACTOR, 'SYNCOM01');
+    // The same repeat sent again with 91: intended, so not a duplicate; a late charge of the sent 01-23 encounter.
     const repeat91 = await addCharge({
       patient: 'C100', date: '2026-01-23', code: '99606', amount: '50.00', kind: 'mtm', dx: ['E11.9'], rendering: PHARMACIST, modifiers: ['91'],
     });
-    expect((await claims.build(ACTOR)).created.map((c) => c.status)).toEqual(['ready']);
-    expect((await claimOf(store.db, repeat91)).findings.map((f) => f.ruleId)).not.toContain('duplicate-service');
-    expect((await claimOf(store.db, other)).status).toBe('batched');
+    const last = await claims.build(ACTOR);
+    expect(last.created).toEqual([]);
+    expect(last.held).toEqual(expect.arrayContaining([expect.objectContaining({ chargeId: repeat91, reason: 'encounter-billed' })]));
     expect((await claimOf(store.db, repeat)).status).toBe('batched');
   });
 });

@@ -8,6 +8,7 @@
  * A VFC dose for the Medicaid payer bills its product with SL at 0.00. Messages are synthetic, modelled on the
  * corpus immunization messages (FHIR-Converter VXU samples).
  */
+import { importIcd10cmExtract } from './claims-support';
 import { startHarness, type Harness } from './engine-harness';
 import { waitFor } from './support';
 
@@ -60,6 +61,8 @@ async function chargesOf(id: string) {
 
 beforeAll(async () => {
   h = await startHarness({ store: 'postgres' });
+  // The shipped billing.yaml requires ICD-10-CM for every payer: the FY2027 release covers October 2026.
+  await importIcd10cmExtract(h.engine.store.db, 2027);
   for (const [message, controlId] of [
     [adt('HC-ADT-1', 'HC100', 'SYN-COMMERCIAL', 'COM-PLAN'), 'HC-ADT-1'],
     [adt('HC-ADT-2', 'HC200', 'SYN-MEDICAID', 'MCD-PLAN'), 'HC-ADT-2'],

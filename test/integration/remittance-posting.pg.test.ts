@@ -31,11 +31,16 @@ let claims: ClaimsService;
 let messageId: string;
 const charge: Record<string, string> = {};
 
-/** The sample billing.yaml with Medicare's 835 ids configured (a temp copy: the checkout's file is never written). */
+/**
+ * The sample billing.yaml with Medicare's 835 ids configured and no code set required (posting is tested here, not
+ * the code sets: test/integration/code-requirements.pg.test.ts) — a temp copy: the checkout's file is never written.
+ */
 function config(outboxDir: string): BillingConfig {
   const file = path.join(ROOT, 'billing/billing.yaml');
   const text = fs.readFileSync(file, 'utf8').replace(
-    '    filingIndicator: MB\n', '    filingIndicator: MB\n    remittanceIds: [MCRB-J99, "1999999991"]\n');
+    '    filingIndicator: MB\n', '    filingIndicator: MB\n    remittanceIds: [MCRB-J99, "1999999991"]\n')
+    .replace(/^requiredCodeSets:\n(?:  .*\n)+/m, 'requiredCodeSets:\n  default: []\n');
+  expect(text).toContain('requiredCodeSets:\n  default: []\n');
   expect(text).toContain('remittanceIds: [MCRB-J99');
   return parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, file, {}, os.tmpdir());
 }
@@ -55,9 +60,10 @@ beforeAll(async () => {
     db: store.db, config: config(outbox), payerRules: loadPayerRulesDir(path.join(ROOT, 'billing/payer-rules')), clock: () => NOW,
   });
   messageId = await insertMessage(store.db, 'POST-1');
-  await insertPatient(store.db, 'PM1');
+  // Medicare patients old enough for the high-dose flu product (90662 is licensed from 65).
+  await insertPatient(store.db, 'PM1', { birthDate: '1950-03-01' });
   await insertCoverage(store.db, 'PM1', 'SYNMCR01', 'MB');
-  await insertPatient(store.db, 'PM2');
+  await insertPatient(store.db, 'PM2', { birthDate: '1950-03-01' });
   await insertCoverage(store.db, 'PM2', 'SYNMCR01', 'MB');
   await insertPatient(store.db, 'PC1');
   await insertCoverage(store.db, 'PC1', 'SYNCOM01', 'CI');

@@ -111,6 +111,14 @@ export class MemoryClaimsStore implements ClaimsStore {
           && !this.state.lines.some((l) => l.chargeId === c.id && ['active', 'superseded', 'dropped'].includes(l.state)))
         .sort((a, b) => Number(a.id) - Number(b.id)).map(copy),
       providers: async () => new Map(this.providers),
+      claimHistory: async (refs) => ({
+        priorLines: (service) => (refs.includes(service.patientRef) ? this.state.lines.filter((l) => {
+          const c = this.state.claims.get(l.claimId)!;
+          const sent = c.claim.lines.find((x) => x.chargeId === l.chargeId);
+          return l.state === 'active' && SENT_STATUSES.has(c.status) && c.frequency !== '8' && sent !== undefined
+            && serviceKey(billedServiceOf(c.claim, sent)) === serviceKey(service);
+        }).length : 0),
+      }),
       parties: async (refs) => ({
         patients: copy(this.state.patients.filter((p) => refs.includes(p.patientRef))),
         coverages: copy(this.state.coverages.filter((c) => refs.includes(c.patientRef))),
@@ -204,14 +212,6 @@ export class MemoryClaimsStore implements ClaimsStore {
       addEvent: async (claimId, e) => {
         s().events.push({ claimId, ...copy(e) });
       },
-      claimHistory: async (refs) => ({
-        priorLines: (service) => (refs.includes(service.patientRef) ? s().lines.filter((l) => {
-          const c = s().claims.get(l.claimId)!;
-          const sent = c.claim.lines.find((x) => x.chargeId === l.chargeId);
-          return l.state === 'active' && SENT_STATUSES.has(c.status) && c.frequency !== '8' && sent !== undefined
-            && serviceKey(billedServiceOf(c.claim, sent)) === serviceKey(service);
-        }).length : 0),
-      }),
       codeSets: { load: async () => this.codeSets, loadEdits: async () => NO_CODE_EDITS },
       readyClaims: async (payerId) => [...s().claims.values()].filter((c) => c.status === 'ready' && c.payerId === payerId)
         .sort(byId).map(copy),

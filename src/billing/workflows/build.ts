@@ -7,6 +7,7 @@ import { buildClaims, type ClaimDraft, type UnclaimedCharge } from '../claims/bu
 import { planCorrections } from '../claims/corrections';
 import { holdLateCharges } from '../claims/late-charges';
 import type { BillingConfig } from '../config';
+import { billedServiceOf, isIntendedRepeat } from '../scrub/billed-service';
 import type { PayerRules } from '../scrub/payer-rules';
 import { encounterKey, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork } from '../ports';
 import { insertDrafts, liveClaim, noteClaim, rebuildClaim, releaseClaim, rescrub, summary } from './steps';
@@ -59,11 +60,19 @@ export async function unclaimed(
 
 /**
  * A new claim for an encounter (patient, payer, date of service) a sent claim already bills is not built: its
- * charges are held, naming the claim to replace (src/billing/claims/late-charges.ts).
+ * charges are held, naming the claim to replace (src/billing/claims/late-charges.ts). Except a resend: a claim with
+ * a line for a service the payer already has (same patient, payer, date, code, modifiers, rendering NPI, no repeat
+ * modifier) is built, so the duplicate-service rule holds it and an operator decides (override, or void it).
  */
 async function withLateChargesHeld<B extends ReturnType<typeof buildClaims>>(reads: ClaimsReads, built: B): Promise<B> {
-  const sent = await reads.sentEncounters([...new Set(built.drafts.map((d) => d.claim.patient.patientRef))]);
-  const billedOn = built.drafts.map((d) => sent.get(encounterKey(d.claim.patient.patientRef, d.claim.payer.id, d.claim.lines[0]!.serviceDate)));
+  const patients = [...new Set(built.drafts.map((d) => d.claim.patient.patientRef))];
+  const sent = await reads.sentEncounters(patients);
+  const history = await reads.claimHistory(patients);
+  const resends = (d: ClaimDraft) => d.claim.lines.some((l) => !isIntendedRepeat(l) && history.priorLines(billedServiceOf(d.claim, l)) > 0);
+  const billedOn = built.drafts.map((d) => {
+    const claimId = sent.get(encounterKey(d.claim.patient.patientRef, d.claim.payer.id, d.claim.lines[0]!.serviceDate));
+    return claimId !== undefined && !resends(d) ? claimId : undefined;
+  });
   const split = holdLateCharges(built.drafts, billedOn);
   return { ...built, drafts: split.drafts, held: [...built.held, ...split.held] };
 }
