@@ -18,6 +18,8 @@ export interface Harness {
   engine: Engine;
   project: ProjectDirs;
   mllpPort: number;
+  /** The test database (Postgres store only), for the CLI commands a test runs against the same store. */
+  databaseUrl?: string;
   logs: () => string;
   outcomes: Array<{ id: string; outcome: Outcome }>;
   send(message: string): Promise<string>;
@@ -57,7 +59,7 @@ export async function startHarness(opts: {
 
   const h: Harness = {
     get engine() { return engine; },
-    project, mllpPort, outcomes,
+    project, mllpPort, outcomes, databaseUrl: db?.url,
     logs: () => chunks.join(''),
     async client() { return connectMllp(mllpPort); },
     async send(message) {
