@@ -163,7 +163,7 @@ describe('code-set releases in the store', () => {
     expect((await codes(['import', 'cvx', fixture('cvx-utf16le.txt'), '--release', '2025-01'])).code).toBe(0);
     const cpt = await codes(['import', 'cpt', path.join(ROOT, 'billing/codes/cpt-local.yaml')]);
     expect(cpt.code).toBe(0);
-    expect(cpt.out).toMatch(/imported CPT \(local list\) cpt-local from cpt-local\.yaml: 39 codes/);
+    expect(cpt.out).toMatch(/imported CPT \(local list\) cpt-local from cpt-local\.yaml: 48 codes/);
 
     const lookup = await loadCodeSetLookup(store.db, { ndc: ['0002-1433-80', '49281021588', '54321001234'], cvx: ['8', '88'], cpt: 'all' });
     expect(lookup.ndc('00002143380', '2023-12-31')).toEqual({ valid: true, billable: true, release: 'NDC fda-2025-01-02' });

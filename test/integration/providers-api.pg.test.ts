@@ -6,7 +6,7 @@
  */
 import { ProviderFileReader, type ProviderRecord } from '../../src/billing/providers/provider-file';
 import { importProviders } from '../../src/store/providers';
-import { insertCharge, insertCoverage, insertMessage, insertPatient } from './claims-support';
+import { importIcd10cmExtract, insertCharge, insertCoverage, insertMessage, insertPatient } from './claims-support';
 import { startHarness, type Harness } from './engine-harness';
 
 let h: Harness;
@@ -31,6 +31,8 @@ it('a claim held for an unknown prescriber is ready after the import and POST /a
   const db = h.engine.store.db;
   // A date of service a few days back, inside every timely-filing limit whatever day the test runs.
   const dos = new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10);
+  // The shipped billing.yaml requires ICD-10-CM: the release of the fiscal year (from October 1) covering the date.
+  await importIcd10cmExtract(db, Number(dos.slice(0, 4)) + (Number(dos.slice(5, 7)) >= 10 ? 1 : 0));
   const messageId = await insertMessage(db, 'API-PRV-1');
   await insertPatient(db, 'A100');
   await insertCoverage(db, 'A100', 'SYNCOM01', 'CI');

@@ -32,7 +32,7 @@ test('starts a private redis-server with its data under DATA_DIR, and reuses it 
 test('an explicit REDIS_URL that does not answer fails start-up with one line saying what to do', async () => {
   const url = `redis://:secret@127.0.0.1:${await freePort()}`;
   await expect(openRedis({ redisUrl: url, dataDir: os.tmpdir(), logger: silentLogger }))
-    .rejects.toThrow(/^Redis at REDIS_URL \(redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\) does not answer: start it, or unset REDIS_URL/);
+    .rejects.toThrow(/^Redis at REDIS_URL \(redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\) does not answer \(connect ECONNREFUSED [^)]*\): start it, check its user, password and TLS settings, or unset REDIS_URL/);
 });
 
 test('an explicit REDIS_URL that answers is used as given', async () => {
