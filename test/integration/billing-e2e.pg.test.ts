@@ -12,22 +12,16 @@ import { check837P } from '../../src/billing/x12-837p-check';
 import { remitCommand } from '../../src/cli/remit';
 import { startHarness, TOKEN, type Harness } from './engine-harness';
 import { importIcd10cmExtract, write835 } from './claims-support';
-import { dftMessage, waitFor } from './support';
+import { dftMessage, hl7Segment, waitFor } from './support';
 
 let h: Harness;
-
-/** An HL7 segment with the given fields by number (1-based). */
-function seg(name: string, fields: Record<number, string>): string {
-  const max = Math.max(...Object.keys(fields).map(Number));
-  return [name, ...Array.from({ length: max }, (_, i) => fields[i + 1] ?? '')].join('|');
-}
 
 const ADT = [
   'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|BILLING|20261101090000||ADT^A04^ADT_A01|E2E-ADT-1|P|2.5.1',
   'EVN|A04|20261101090000',
   'PID|1||E2E100^^^PHARM01^MR||TESTPATIENT^ALEX||19800101|F|||1 ELM ST^^ANYTOWN^NY^10001',
   'PV1|1|O',
-  seg('IN1', {
+  hl7Segment('IN1', {
     1: '1', 2: 'COM-PLAN^COMMERCIAL PLAN', 3: 'SYN-COMMERCIAL', 4: 'SYNTHETIC COMMERCIAL', 8: 'GRP-9', 12: '20250101', 15: 'CI',
     16: 'TESTPATIENT^ALEX', 17: 'SEL^Self^HL70063', 18: '19800101', 22: '1', 36: 'COM-M-100',
   }),

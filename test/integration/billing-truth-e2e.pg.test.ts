@@ -23,7 +23,7 @@ import { providersCommand } from '../../src/cli/providers';
 import { synthetic835 } from '../unit/x12-835-writer';
 import { importIcd10cmExtract, tempDir } from './claims-support';
 import { startHarness, TOKEN, type Harness } from './engine-harness';
-import { dftMessage, ROOT, waitFor } from './support';
+import { dftMessage, hl7Segment, ROOT, waitFor } from './support';
 
 jest.setTimeout(120_000);
 
@@ -31,22 +31,16 @@ const ORDERER = '1555555550';
 const PHARMACIST = '1245319599';
 let h: Harness;
 
-/** An HL7 segment with the given fields by number (1-based). */
-function seg(name: string, fields: Record<number, string>): string {
-  const max = Math.max(...Object.keys(fields).map(Number));
-  return [name, ...Array.from({ length: max }, (_, i) => fields[i + 1] ?? '')].join('|');
-}
-
 const ADT_MEDICARE = [
   'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|BILLING|20261101090000||ADT^A04^ADT_A01|BT-ADT-1|P|2.5.1',
   'EVN|A04|20261101090000',
   'PID|1||BT100^^^PHARM01^MR||TESTPATIENT^MORGAN||19500301|F|||1 ELM ST^^ANYTOWN^NY^10001',
   'PV1|1|O',
-  seg('IN1', {
+  hl7Segment('IN1', {
     1: '1', 2: 'MCR-B^MEDICARE PART B', 3: 'SYN-MEDICARE-B', 4: 'SYNTHETIC MEDICARE PART B', 12: '20150301', 15: 'MC',
     16: 'TESTPATIENT^MORGAN', 17: 'SEL^Self^HL70063', 18: '19500301', 22: '1', 36: '1EG4TE5MK73',
   }),
-  seg('IN1', {
+  hl7Segment('IN1', {
     1: '2', 2: 'MGAP-F^MEDIGAP PLAN F', 3: 'SYN-MEDIGAP', 4: 'SYNTHETIC MEDIGAP PLAN', 12: '20150301', 15: 'SUPP',
     16: 'TESTPATIENT^MORGAN', 17: 'SEL^Self^HL70063', 18: '19500301', 22: '2', 36: 'MGAP-55501',
   }),
@@ -57,7 +51,7 @@ const ADT_COMMERCIAL = [
   'EVN|A04|20261101090500',
   'PID|1||BT200^^^PHARM01^MR||TESTPATIENT^ALEX||19800101|F|||2 OAK ST^^ANYTOWN^NY^10001',
   'PV1|1|O',
-  seg('IN1', {
+  hl7Segment('IN1', {
     1: '1', 2: 'COM-PLAN^COMMERCIAL PLAN', 3: 'SYN-COMMERCIAL', 4: 'SYNTHETIC COMMERCIAL', 8: 'GRP-9', 12: '20250101', 15: 'CI',
     16: 'TESTPATIENT^ALEX', 17: 'SEL^Self^HL70063', 18: '19800101', 22: '1', 36: 'COM-M-200',
   }),

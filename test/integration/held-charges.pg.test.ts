@@ -10,21 +10,16 @@
  */
 import { importIcd10cmExtract } from './claims-support';
 import { startHarness, type Harness } from './engine-harness';
-import { waitFor } from './support';
+import { hl7Segment, waitFor } from './support';
 
 let h: Harness;
-
-function seg(name: string, fields: Record<number, string>): string {
-  const max = Math.max(...Object.keys(fields).map(Number));
-  return [name, ...Array.from({ length: max }, (_, i) => fields[i + 1] ?? '')].join('|');
-}
 
 const adt = (controlId: string, patient: string, company: string, planId: string) => [
   `MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|BILLING|20260901090000||ADT^A04^ADT_A01|${controlId}|P|2.5.1`,
   'EVN|A04|20260901090000',
   `PID|1||${patient}^^^PHARM01^MR||TESTPATIENT^HELD||20150101|F|||1 ELM ST^^ANYTOWN^NY^10001`,
   'PV1|1|O',
-  seg('IN1', {
+  hl7Segment('IN1', {
     1: '1', 2: `${planId}^PLAN`, 3: company, 4: 'SYNTHETIC PLAN', 12: '20250101', 16: 'TESTPATIENT^HELD',
     17: 'SEL^Self^HL70063', 18: '20150101', 22: '1', 36: `${patient}-M`,
   }),

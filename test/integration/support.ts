@@ -120,6 +120,12 @@ export function tempProject(opts: { mllpPort: number; channelYaml?: string; mapp
   return { root, channelsDir, mappingsDir, dataDir, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 
+/** An HL7 segment with the given fields by number (1-based), empty between them. */
+export function hl7Segment(name: string, fields: Record<number, string>): string {
+  const max = Math.max(...Object.keys(fields).map(Number));
+  return [name, ...Array.from({ length: max }, (_, i) => fields[i + 1] ?? '')].join('|');
+}
+
 export interface DftLine { txn: string; code: string; amount: string; type?: 'CG' | 'CD'; reverses?: string; units?: string; date?: string }
 
 /** A synthetic DFT^P03 message (2.5.1 layout; FT1-31 names the reversed line). */
