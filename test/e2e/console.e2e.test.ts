@@ -356,9 +356,12 @@ describe('web console in a browser', () => {
     const row = page.locator(`table[aria-label="Reload result"] tr[data-channel="${CHANNEL}"]`);
     await row.waitFor();
     await expect(row.getAttribute('data-outcome')).resolves.toBe('updated');
-    await expect(row.locator('td').nth(2).textContent()).resolves.toBe('accept, applicationAcks');
+    // An applicationAcks destination also puts the channel under the standard answer policy: `acks` changed too.
+    await expect(row.locator('td').nth(2).textContent()).resolves.toBe('accept, acks, applicationAcks');
     await page.getByRole('status').getByText('Reloaded: 1 updated.').waitFor();
     await waitFor(async () => ((await accepts.textContent()) ?? '').includes('ADT^A03'), 10_000, 'the channel list to show the new type');
+    const answers = page.locator(`table[aria-label="Channels in force"] tr[data-channel="${CHANNEL}"] .acks`);
+    await expect(answers.textContent()).resolves.toBe('standard');
     await expect(reloadButton.isEnabled()).resolves.toBe(true);
     await shot(page, '10-channels-reloaded');
 
