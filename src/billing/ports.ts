@@ -14,6 +14,7 @@ import type { CodeSets, DateRange } from './codesets/lookup';
 import type { CodeEditLookup } from './codesets/edits-lookup';
 import type { CodeKind } from './codesets/types';
 import type { ImportedProvider } from './providers/directory';
+import type { FeeRow, Price } from './claims/pricing';
 import type { Claim, ClaimFrequency, ControlNumbers, ScrubFinding } from './model';
 import type { ClaimHistory } from './scrub/types';
 
@@ -120,6 +121,11 @@ export interface ClaimsReads {
   claimHistory(patientRefs: readonly string[]): Promise<ClaimHistory>;
   /** Imported providers (rxbridge providers import) of the NPIs these charges name; billing.yaml's win over them. */
   providers(charges: readonly ChargeInput[]): Promise<ReadonlyMap<string, ImportedProvider>>;
+  /**
+   * The fee-schedule rows (rxbridge prices import) of these codes (11-digit NDCs, CPT/HCPCS codes), every date,
+   * plus the `*` administration rows: what pricing the unpriced charges of a build may read.
+   */
+  feeSchedule(codes: readonly string[]): Promise<FeeRow[]>;
 }
 
 export interface ClaimsUnitOfWork extends ClaimsReads {
@@ -140,6 +146,11 @@ export interface ClaimsUnitOfWork extends ClaimsReads {
   correctionsAwaitingNumber(): Promise<StoredClaim[]>;
   /** Fresh claim ids, in order. */
   nextClaimIds(count: number): Promise<string[]>;
+  /**
+   * Unpriced charges a new claim bills: each gets its price as its amount and `pricedBy` as the record of the
+   * schedule row used, so later rebuilds and replacements bill the same amount.
+   */
+  recordPrices(prices: readonly Price[]): Promise<void>;
   /** Inserts the claim under claim.id with its lines. */
   insertClaim(c: NewClaim): Promise<void>;
   updateClaim(id: string, changes: ClaimChanges): Promise<void>;

@@ -9,6 +9,7 @@
  *   rxbridge codes import KIND FILE | status      load a code-set release, list the loaded ones (./codes.ts)
  *   rxbridge remit FILE... [--url URL]            record 835 remittances through a running engine's API (./remit.ts)
  *   rxbridge providers import FILE | status | list   import providers (NPPES CSV) claims may name (./providers.ts)
+ *   rxbridge prices import FILE | status          import the fee schedule unpriced charges are priced from (./prices.ts)
  *   rxbridge users … | tokens … | audit verify    users, API tokens, the audit chain (./users.ts)
  *   rxbridge keys generate | status | rotate      the message-body encryption key (./keys.ts)
  *   rxbridge retention run [--dry-run]            prune old message bodies by channel retention (./retention.ts)
@@ -25,6 +26,7 @@ import { defaultAdminUrl } from './admin-url';
 import { CODES_USAGE, codesCommand } from './codes';
 import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { mappingsTest } from './mappings-test';
+import { PRICES_USAGE, pricesCommand } from './prices';
 import { PROVIDERS_USAGE, providersCommand } from './providers';
 import { REMIT_USAGE, remitCommand } from './remit';
 import { USERS_USAGE, usersCommand } from './users';
@@ -41,6 +43,7 @@ const USAGE = `usage:
 ${CODES_USAGE}
 ${REMIT_USAGE}
 ${PROVIDERS_USAGE}
+${PRICES_USAGE}
 ${USERS_USAGE}
 ${KEYS_USAGE}
 ${RETENTION_USAGE}
@@ -75,6 +78,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return remitCommand(rest, env, (l) => console.log(l));
     case 'providers':
       return providersCommand(rest, env);
+    case 'prices':
+      return pricesCommand(rest, env);
     case 'users':
     case 'tokens':
     case 'audit':

@@ -34,6 +34,7 @@ interface RuleShape {
   vars: Record<string, ValueSpec[]>;
   reversal?: { when: ConditionInput[]; of: ValueSpec[] };
   hold?: Array<{ when: ConditionInput[]; reason: string }>;
+  unpriced?: 'error' | 'write';
   fields: Record<string, ValueSpec[]>;
 }
 
@@ -162,6 +163,9 @@ export function checkMappingFile(file: FileShape): Problem[] {
     }
     if (rule.output === 'charge' && !('amount' in rule.fields) && !('unitAmount' in rule.fields)) {
       problems.push({ path: at('fields'), message: 'charge records need amount or unitAmount' });
+    }
+    if (rule.unpriced === 'write' && rule.output !== 'charge') {
+      problems.push({ path: at('unpriced'), message: 'only charge records can be written unpriced' });
     }
     if (rule.hold) {
       if (rule.output !== 'charge') problems.push({ path: at('hold'), message: 'only charge records can be held' });

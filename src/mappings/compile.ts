@@ -35,6 +35,8 @@ export interface CompiledRule {
   reversal: { when: readonly Condition[]; of: readonly CompiledValue[]; missing: 'error' | 'ignore' } | undefined;
   /** Charges only: write the record held, with the reason, when these hold (never for a reversal). */
   hold: ReadonlyArray<{ when: readonly Condition[]; reason: Template }>;
+  /** Charges only: a line without an amount dead-letters (error) or is written unpriced (write). */
+  unpriced: 'error' | 'write';
   fields: ReadonlyArray<{ name: string; spec: FieldSpec; values: readonly CompiledValue[] }>;
 }
 
@@ -104,6 +106,7 @@ export function compileMapping(file: MappingFile, fileName: string): MappingPlan
       ? { when: rule.reversal.when.map(compileConditionInput), of: rule.reversal.of.map(compileValue), missing: rule.reversal.missing }
       : undefined,
     hold: (rule.hold ?? []).map((h) => ({ when: h.when.map(compileConditionInput), reason: parseTemplate(h.reason) })),
+    unpriced: rule.unpriced,
     fields: Object.entries(rule.fields).map(([name, specs]) => ({
       name,
       spec: OUTPUT_FIELDS[rule.output][name] as FieldSpec,

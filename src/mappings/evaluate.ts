@@ -259,6 +259,7 @@ function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: st
   }
   const identity: RecordIdentity = { sourceKey };
   if (holdReason !== undefined) identity.holdReason = holdReason || 'held by the mapping';
+  if (rule.unpriced === 'write') identity.unpriced = 'write';
   if (reversal && rule.reversal) {
     const of = guarded('reversal of', rule.reversal.of, () => scope.one(rule.reversal!.of));
     if (!of) fail('reversal of', rule.reversal.of, 'MAPPING_FIELD_MISSING', 'the transaction id a reversal points at is empty');

@@ -108,6 +108,8 @@ export interface RecordIdentity {
   /** Set when the rule's reversal condition held: the transaction id the line reverses. */
   reverses?: string;
   reversalMissing?: 'error' | 'ignore';
+  /** The rule's `unpriced: write`: a charge without an amount is written unpriced instead of failing. */
+  unpriced?: 'write';
 }
 
 const text = (v: RawValues, k: string): string => {
@@ -152,6 +154,8 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
     // A cancellation or deletion without a price of its own reverses the whole amount of the line it names.
   } else if (amount === null && held && !text(v, 'unitAmount')) {
     amount = '0.00'; // unpriced: a held charge is never claimed, and its release writes the real amount
+  } else if (amount === null && id.unpriced === 'write' && !text(v, 'unitAmount')) {
+    // Unpriced: billing prices it from the fee schedule at claim build, or holds it "no price".
   } else if (amount === null) {
     const unit = decimalField(v, 'unitAmount', 'unit amount', 2, MAX_AMOUNT);
     if (unit === null) throw new FieldProblem('amount', 'missing', 'charge amount (extended or unit amount) is empty');
@@ -193,6 +197,7 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
   };
   if (reversal && id.reversalMissing) record.reversalMissing = id.reversalMissing;
   if (held && !reversal) record.holdReason = id.holdReason;
+  if (amount === null && !reversal && !held) record.unpriced = true;
   return record;
 }
 

@@ -27,7 +27,10 @@ export interface ChargeRecord {
   modifiers: string[];
   /** Decimal strings: exact, never floats. */
   units: string;
-  /** Null only on a reversal that names no amount: it then reverses the full amount of the charge it names. */
+  /**
+   * Null on a reversal that names no amount (it then reverses the full amount of the charge it names), and on an
+   * unpriced charge (`unpriced: true`).
+   */
   chargeAmount: string | null;
   /** ICD-10-CM codes, principal first. */
   diagnoses: string[];
@@ -54,6 +57,11 @@ export interface ChargeRecord {
    * `held`; claims never take it; a replay of the message after the cause is fixed replaces it.
    */
   holdReason?: string;
+  /**
+   * Set on a charge written without an amount (the rule's `unpriced: write`): claim building prices it from the fee
+   * schedule in force on its date of service, or holds it "no price". The store keeps it as 0.00, marked unpriced.
+   */
+  unpriced?: boolean;
 }
 
 /** Demographics from PID, upserted by patientRef. `asOf` (EVN-2, else MSH-7) keeps an older update from winning. */

@@ -114,6 +114,13 @@ export const ruleSchema = z.strictObject({
    * "no product code for CVX {$cvx} on {$serviceDate}".
    */
   hold: z.union([holdSchema, z.array(holdSchema).min(1)]).transform((h) => (Array.isArray(h) ? h : [h])).optional(),
+  /**
+   * Charges only: what a charge line without an amount (nor unit amount) becomes. `error` (default): the message
+   * dead-letters (MAPPING_FIELD_MISSING, field amount). `write`: the charge is written unpriced (amount empty,
+   * marked unpriced); claim building prices it from the imported fee schedule in force on its date of service,
+   * or holds it "no price" (docs/billing.md, Pricing). A reversal without an amount is unaffected.
+   */
+  unpriced: z.enum(['error', 'write']).default('error'),
   fields: z.record(z.string(), fieldValue),
 });
 export type RuleInput = z.input<typeof ruleSchema>;

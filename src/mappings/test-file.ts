@@ -36,7 +36,7 @@ const CHARGE_FIELDS = {
   patientRef: true, codeSystem: true, code: true, modifiers: true, units: true, chargeAmount: true, diagnoses: true,
   renderingNpi: true, orderingNpi: true, ndc: true, ndcQuantity: true, ndcUnit: true, rxNumber: true, fillNumber: true,
   daysSupply: true, daw: true, lot: true, vfcEligibility: true, placeOfService: true, reversalMissing: true,
-  holdReason: true,
+  holdReason: true, unpriced: true,
 } as const satisfies Record<keyof ChargeRecord, true>;
 const PATIENT_FIELDS = {
   sourceKey: true, patientRef: true, asOf: true, familyName: true, givenName: true, middleName: true, birthDate: true,
@@ -51,8 +51,8 @@ const COVERAGE_FIELDS = {
 } as const satisfies Record<keyof CoverageRecord, true>;
 
 const expectedValue = z.union(
-  [z.string(), z.number(), z.null(), z.array(z.union([z.string(), z.number()]))],
-  { error: 'an expected value must be text, a number, null or a list of text' },
+  [z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number()]))],
+  { error: 'an expected value must be text, a number, true/false, null or a list of text' },
 );
 export type ExpectedValue = z.output<typeof expectedValue>;
 

@@ -31,6 +31,7 @@ import type { ClaimFilter, ClaimSummary } from '../billing/workflows/types';
 import { claimAcknowledgments } from './claims-acknowledgments';
 import { loadCodeEditLookup } from './code-edits';
 import { loadCodeSetLookup } from './codesets';
+import { loadFeeRows } from './fee-schedules';
 import { loadProvidersForCharges } from './providers';
 import type { ChargeRow, ClaimRow, Database } from './types';
 
@@ -87,6 +88,7 @@ function reads(db: Db): ClaimsReads {
     claimableCharges: () => loadClaimableCharges(db),
     parties: (refs) => loadParties(db, refs),
     providers: (charges) => loadProvidersForCharges(db, charges),
+    feeSchedule: (codes) => loadFeeRows(db, codes),
     claimHistory: (refs) => claimHistory(db, refs),
     async readyPayers(payerId) {
       let q = db.selectFrom('claims').select('payer_id').distinct().where('status', '=', 'ready').orderBy('payer_id');
@@ -126,6 +128,12 @@ function unitOfWork(trx: Trx): ClaimsUnitOfWork {
       return rows.map(storedOf);
     },
     lineCharges: (claimId, state) => lineCharges(trx, claimId, state),
+    async recordPrices(prices) {
+      for (const p of prices) {
+        await trx.updateTable('charges').set({ charge_amount: p.amount, priced_by: p.pricedBy })
+          .where('id', '=', p.chargeId as never).where('unpriced', '=', true).where('priced_by', 'is', null).execute();
+      }
+    },
     chargesById: (ids) => loadChargesById(trx, ids),
     async setLineState(claimId, from, to, chargeIds) {
       if (chargeIds && chargeIds.length === 0) return;
@@ -347,7 +355,7 @@ async function updateClaim(trx: Trx, id: string, ch: ClaimChanges): Promise<void
 
 type ChargeColumns = 'id' | 'status' | 'service_date' | 'patient_ref' | 'service_kind' | 'code_system' | 'code' | 'modifiers'
   | 'units' | 'charge_amount' | 'diagnoses' | 'rendering_npi' | 'ordering_npi' | 'ndc' | 'ndc_quantity' | 'ndc_unit' | 'rx_number'
-  | 'place_of_service' | 'transaction_id' | 'vfc_eligibility' | 'hold_reason' | 'message_id';
+  | 'place_of_service' | 'transaction_id' | 'vfc_eligibility' | 'hold_reason' | 'message_id' | 'unpriced' | 'priced_by';
 
 function chargeInput(r: Pick<ChargeRow, ChargeColumns>): ChargeInput {
   return {
@@ -357,6 +365,7 @@ function chargeInput(r: Pick<ChargeRow, ChargeColumns>): ChargeInput {
     ndcQuantity: r.ndc_quantity === null ? null : String(r.ndc_quantity), ndcUnit: r.ndc_unit, rxNumber: r.rx_number,
     placeOfService: r.place_of_service, transactionId: r.transaction_id, vfcEligibility: r.vfc_eligibility, holdReason: r.hold_reason,
     messageId: String(r.message_id),
+    ...(r.unpriced && r.priced_by === null ? { unpriced: true } : {}),
   };
 }
 
@@ -364,7 +373,7 @@ const CHARGE_COLUMNS = [
   'ch.id', 'ch.status', 'ch.service_date', 'ch.patient_ref', 'ch.service_kind', 'ch.code_system', 'ch.code', 'ch.modifiers',
   'ch.units', 'ch.charge_amount', 'ch.diagnoses', 'ch.rendering_npi', 'ch.ordering_npi', 'ch.ndc', 'ch.ndc_quantity',
   'ch.ndc_unit', 'ch.rx_number', 'ch.place_of_service', 'ch.transaction_id', 'ch.vfc_eligibility', 'ch.hold_reason',
-  'ch.message_id',
+  'ch.message_id', 'ch.unpriced', 'ch.priced_by',
 ] as const;
 
 /**

@@ -402,7 +402,7 @@ function negate(amount: string): string {
 /** Charge columns added by migrations 002 and 012, beyond the ones every charge had from the start. */
 const EXTRA_CHARGE_COLUMNS = [
   'service_kind', 'ndc_quantity', 'ndc_unit', 'rx_number', 'fill_number', 'days_supply', 'daw', 'lot',
-  'vfc_eligibility', 'place_of_service', 'hold_reason',
+  'vfc_eligibility', 'place_of_service', 'hold_reason', 'unpriced',
 ] as const;
 
 /**
@@ -414,21 +414,23 @@ const REPLACED_ON_RELEASE = [
   'message_id', 'status', 'hold_reason', 'transaction_id', 'service_date', 'patient_ref', 'code_system', 'code',
   'modifiers', 'units', 'charge_amount', 'diagnoses', 'rendering_npi', 'ordering_npi', 'ndc', 'service_kind',
   'ndc_quantity', 'ndc_unit', 'rx_number', 'fill_number', 'days_supply', 'daw', 'lot', 'vfc_eligibility',
-  'place_of_service', 'patient_id', 'coverage_id',
+  'place_of_service', 'patient_id', 'coverage_id', 'unpriced',
 ] as const;
 
 function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversalOf: string | null): NewCharge {
-  // Only a reversal may come without an amount, and insertCharge fills it from the reversed line first.
-  if (c.chargeAmount === null) throw new EngineError('INTERNAL', 'a charge without an amount reached the store');
+  // Only a reversal (insertCharge fills it from the reversed line first) or an unpriced charge (kept at 0.00,
+  // marked unpriced: claim building prices it) may come without an amount.
+  const unpriced = c.unpriced === true && c.kind === 'charge';
+  if (c.chargeAmount === null && !unpriced) throw new EngineError('INTERNAL', 'a charge without an amount reached the store');
   return {
     message_id: messageId, channel, source_key: c.sourceKey, reversal_of: reversalOf,
     status: c.kind === 'reversal' ? 'reversal' : c.holdReason !== undefined ? 'held' : 'active', transaction_id: c.transactionId,
     service_date: c.serviceDate, patient_ref: c.patientRef, code_system: c.codeSystem, code: c.code,
-    modifiers: c.modifiers, units: c.units, charge_amount: c.chargeAmount, diagnoses: c.diagnoses,
+    modifiers: c.modifiers, units: c.units, charge_amount: c.chargeAmount ?? '0.00', diagnoses: c.diagnoses,
     rendering_npi: c.renderingNpi, ordering_npi: c.orderingNpi, ndc: c.ndc,
     service_kind: c.serviceKind, ndc_quantity: c.ndcQuantity, ndc_unit: c.ndcUnit, rx_number: c.rxNumber,
     fill_number: c.fillNumber, days_supply: c.daysSupply, daw: c.daw, lot: c.lot, vfc_eligibility: c.vfcEligibility,
-    place_of_service: c.placeOfService, hold_reason: c.kind === 'reversal' ? null : c.holdReason ?? null,
+    place_of_service: c.placeOfService, hold_reason: c.kind === 'reversal' ? null : c.holdReason ?? null, unpriced,
   };
 }
 

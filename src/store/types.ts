@@ -149,6 +149,29 @@ export interface ChargesTable {
   coverage_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Why a held charge is held (migration 012); null on every other status. */
   hold_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Written without an amount (migration 018): charge_amount is 0.00 and claim building prices it. */
+  unpriced: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The fee-schedule row that priced an unpriced charge when a claim first billed it; null until then. */
+  priced_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One fee-schedule row (migration 018, `rxbridge prices import`). Dates YYYY-MM-DD, numerics exact text. */
+export interface FeeScheduleTable {
+  id: Generated<Id>;
+  code_system: string;
+  code: string;
+  method: 'uc' | 'cost' | 'admin';
+  effective_from: string;
+  effective_to: string | null;
+  amount: string | null;
+  basis: string | null;
+  unit_cost: string | null;
+  multiplier: string | null;
+  dispensing_fee: string | null;
+  description: string | null;
+  source_file: string;
+  source_line: number;
+  imported_at: Generated<Timestamp>;
 }
 
 /** Demographics, one row per patient_ref; `as_of` is the event time of the message that last wrote it. */
@@ -531,6 +554,7 @@ export interface Database {
   application_acks: ApplicationAcksTable;
   // imported providers (migration 009)
   providers: ProvidersTable;
+  fee_schedule: FeeScheduleTable;
   // login throttling (migration 015)
   login_throttle: LoginThrottleTable;
 }

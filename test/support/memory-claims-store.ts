@@ -9,6 +9,7 @@ import { SENT_STATUSES, UNSENT_STATUSES, type ClaimEvent } from '../../src/billi
 import { NO_CODE_EDITS } from '../../src/billing/codesets/edits-lookup';
 import { buildCodeSetLookup, type CodeSets } from '../../src/billing/codesets/lookup';
 import type { ImportedProvider } from '../../src/billing/providers/directory';
+import type { FeeRow } from '../../src/billing/claims/pricing';
 import { billedServiceOf, serviceKey } from '../../src/billing/scrub/billed-service';
 import {
   encounterKey, type ClaimChanges, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork, type LineState, type NewBatch,
@@ -53,6 +54,8 @@ export class MemoryClaimsStore implements ClaimsStore {
   codeSets: CodeSets = buildCodeSetLookup({ releases: [], loaded: {} });
   /** Imported providers by NPI (rxbridge providers import), as the store would return them. */
   providers = new Map<string, ImportedProvider>();
+  /** The imported fee schedule (rxbridge prices import), every row. */
+  feeRows: FeeRow[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
   addCharge(c: ChargeInput): void {
@@ -111,6 +114,7 @@ export class MemoryClaimsStore implements ClaimsStore {
           && !this.state.lines.some((l) => l.chargeId === c.id && ['active', 'superseded', 'dropped'].includes(l.state)))
         .sort((a, b) => Number(a.id) - Number(b.id)).map(copy),
       providers: async () => new Map(this.providers),
+      feeSchedule: async (codes) => copy(this.feeRows.filter((r) => codes.includes(r.code) || r.code === '*')),
       claimHistory: async (refs) => ({
         priorLines: (service) => (refs.includes(service.patientRef) ? this.state.lines.filter((l) => {
           const c = this.state.claims.get(l.claimId)!;
@@ -157,6 +161,15 @@ export class MemoryClaimsStore implements ClaimsStore {
         && l.state === 'active' && s().charges.get(l.chargeId)?.status === 'reversed')).sort(byId).map(copy),
       lineCharges: async (claimId, state) => this.linesOf(claimId).filter((l) => l.state === state)
         .map((l) => ({ chargeId: l.chargeId, chargeStatus: s().charges.get(l.chargeId)!.status })),
+      recordPrices: async (prices) => {
+        for (const p of prices) {
+          const c = s().charges.get(p.chargeId);
+          if (c?.unpriced) {
+            c.chargeAmount = p.amount;
+            delete c.unpriced;
+          }
+        }
+      },
       chargesById: async (ids) => new Map(ids.flatMap((id) => (s().charges.has(id) ? [[id, copy(s().charges.get(id)!)] as const] : []))),
       setLineState: async (claimId, from, to, chargeIds) => {
         for (const l of s().lines) {

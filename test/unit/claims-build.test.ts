@@ -98,7 +98,7 @@ describe('buildClaims: grouping', () => {
 
   it('never claims a reversed charge or a reversal line', () => {
     const r = build({ charges: [charge({ status: 'reversed' }), charge({ status: 'reversal', chargeAmount: '-25.00' })] });
-    expect(r).toEqual({ drafts: [], held: [], excluded: [] });
+    expect(r).toEqual({ drafts: [], held: [], excluded: [], priced: [] });
   });
 });
 

@@ -233,7 +233,7 @@ describe('a bad .test.yaml is reported at file:line:col', () => {
       at(6, 5, 'a case needs expect (the records) or error (the error code)'),
       at(8, 20, 'errorLocation goes with error'),
       expect.stringMatching(startsWith(at(11, 12, 'not an error code of docs/errors.md'))),
-      at(14, 33, 'an expected value must be text, a number, null or a list of text'),
+      at(14, 33, 'an expected value must be text, a number, true/false, null or a list of text'),
     ]);
   });
 

@@ -15,6 +15,9 @@
  *   claimed on a later build once the cause is fixed (new coverage, payer added; a held charge once a replay
  *   of its message replaces it). State-supplied (VFC) vaccine products for a payer that takes no product line for
  *   them are excluded.
+ * - A charge the feed sent without an amount is priced first from the fee schedule in force on its date of
+ *   service (./pricing.ts), whatever its route; with no row it is held "no price" (no-price) until a schedule
+ *   covering it is imported. Each priced line gets an info note (priced-from-schedule).
  * - State-supplied (VFC) vaccine products for a payer with `vfcProductLine: sl-zero` bill with SL at 0.00 (./vfc.ts).
  * - Grouping: patient + payer + date of service + billing provider. A group becomes one claim of at most 50 lines
  *   and 12 diagnoses; a line that would break either limit starts the next claim. Lines keep charge-id order.
@@ -37,6 +40,7 @@ import {
 } from '../providers/directory';
 import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
 import { sumAmounts } from './money';
+import { priceCharge, type FeeRow, type Price } from './pricing';
 import { billedAdminCodes, pairDoses, type BilledCode } from './vaccine-admin';
 import { isStateSupplied, isStateSuppliedProduct, productLineTerms } from './vfc';
 
@@ -59,7 +63,7 @@ export interface ClaimDraft {
 
 export type UnclaimedReason =
   | 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route' | 'charge-held' | 'vfc-stock'
-  | 'encounter-billed';
+  | 'encounter-billed' | 'no-price';
 
 /** Reasons a charge is left unclaimed by design (listed as excluded); every other reason holds it until fixed. */
 export const EXCLUDED_REASONS: ReadonlySet<UnclaimedReason> = new Set(['ncpdp-route', 'vfc-stock']);
@@ -85,6 +89,8 @@ export interface BuildInput {
   payerRules?: PayerRules;
   /** Providers imported into the store (at least those the charges name); billing.yaml's win on conflict. */
   providers?: ReadonlyMap<string, ImportedProvider>;
+  /** Fee-schedule rows (at least those of the unpriced charges' codes) that price charges the feed sent unpriced. */
+  feeSchedule?: readonly FeeRow[];
 }
 
 export interface BuildResult {
@@ -93,6 +99,8 @@ export interface BuildResult {
   held: UnclaimedCharge[];
   /** Not claimed by design: routed to NCPDP. */
   excluded: UnclaimedCharge[];
+  /** Unpriced charges priced from the fee schedule that a draft bills: the store records each price on its charge. */
+  priced: Price[];
 }
 
 const BILLABLE_SYSTEMS: Record<string, ClaimLine['codeSystem']> = { CPT: 'CPT', HCPCS: 'HCPCS' };
@@ -106,12 +114,23 @@ export function buildClaims(input: BuildInput): BuildResult {
   const active = [...input.charges].sort(byChargeId).filter((c) => c.status === 'active');
   const products = pairDoses(active);
 
-  for (const charge of [...input.charges].sort(byChargeId)) {
+  const prices = new Map<string, Price>();
+  for (let charge of [...input.charges].sort(byChargeId)) {
     if (charge.status === 'held') {
       held.push(heldCharge(charge));
       continue;
     }
     if (charge.status !== 'active') continue;
+    if (charge.unpriced) {
+      // Priced before routing: the price is the pharmacy's charge for the service, whichever payer is billed.
+      const price = priceCharge(charge, input.feeSchedule ?? []);
+      if (!price) {
+        held.push(noPrice(charge));
+        continue;
+      }
+      prices.set(charge.id, price);
+      charge = { ...charge, chargeAmount: price.amount };
+    }
     const routed = routeCharge(charge, coverages.get(charge.patientRef) ?? [], input.config, products.get(charge.id));
     if ('reason' in routed) {
       (EXCLUDED_REASONS.has(routed.reason) ? excluded : held).push(routed);
@@ -128,13 +147,33 @@ export function buildClaims(input: BuildInput): BuildResult {
   for (const group of groups.values()) {
     for (const chunk of splitCharges(group.charges)) {
       const patient = patients.get(group.charges[0]!.patientRef);
-      drafts.push({
-        ...claimFromCharges(chunk, patient, group.coverage, group.payer, input.config, input.payerRules ?? NO_PAYER_RULES, directory),
-        coverageId: group.coverage.id,
-      });
+      const draft = claimFromCharges(chunk, patient, group.coverage, group.payer, input.config, input.payerRules ?? NO_PAYER_RULES, directory);
+      drafts.push({ ...draft, findings: [...draft.findings, ...pricedFindings(draft.claim, prices)], coverageId: group.coverage.id });
     }
   }
-  return { drafts, held, excluded };
+  const billed = new Set(drafts.flatMap((d) => d.claim.lines.map((l) => l.chargeId)));
+  return { drafts, held, excluded, priced: [...prices.values()].filter((p) => billed.has(p.chargeId)) };
+}
+
+/** A charge the feed sent without a price and no fee-schedule row covers on its date of service. */
+function noPrice(charge: ChargeInput): UnclaimedCharge {
+  return {
+    chargeId: charge.id, reason: 'no-price',
+    message: `no price: the message carried none and no fee schedule row covers ${charge.codeSystem} ${charge.code} on ${charge.serviceDate}`
+      + ' (rxbridge prices import)',
+    ...(charge.messageId ? { messageId: charge.messageId } : {}),
+  };
+}
+
+/** An info note per line the fee schedule priced: which row, which formula. */
+function pricedFindings(claim: ClaimBody, prices: ReadonlyMap<string, Price>): ScrubFinding[] {
+  return claim.lines.flatMap((l) => {
+    const p = prices.get(l.chargeId);
+    return p ? [{
+      ruleId: 'priced-from-schedule', severity: 'info' as const, scope: 'line' as const, lineNumber: l.lineNumber,
+      message: `charge ${l.chargeId} came without a price: ${p.amount} from the fee schedule, ${p.pricedBy}`,
+    }] : [];
+  });
 }
 
 /**

@@ -38,6 +38,11 @@ export interface ChargeInput {
   holdReason?: string | null;
   /** The message the charge came from. */
   messageId?: string;
+  /**
+   * The feed sent no amount and no build has priced it yet (chargeAmount is 0.00 until then): claim building prices
+   * it from the fee schedule (./pricing.ts) or holds it "no price".
+   */
+  unpriced?: boolean;
 }
 
 /** Demographics (patients table). */

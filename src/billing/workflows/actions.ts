@@ -6,6 +6,7 @@ import { EngineError } from '../../core/errors';
 import { buildClaims } from '../claims/build';
 import { voidOf } from '../claims/corrections';
 import { replacementWithLateCharges } from '../claims/late-charges';
+import { codesToPrice } from '../claims/pricing';
 import { applyEdits, describeEdit, mergeEdits, normalizeEdits, type ClaimEditRequest } from '../claims/edits';
 import { SENT_STATUSES, UNSENT_STATUSES, checkOverride } from '../claims/lifecycle';
 import type { ClaimsStore } from '../ports';
@@ -126,13 +127,16 @@ export async function replaceClaim(
     }
     const charges = (await uow.claimableCharges()).filter((ch) => ch.patientRef === c.patientRef && ch.serviceDate === c.serviceDate);
     const { patients, coverages } = await uow.parties([c.patientRef]);
-    const late = buildClaims({ charges, patients, coverages, config: ctx.config }).drafts.filter((d) => d.claim.payer.id === c.payerId);
+    const feeSchedule = await uow.feeSchedule(codesToPrice(charges));
+    const built = buildClaims({ charges, patients, coverages, config: ctx.config, feeSchedule });
+    const late = built.drafts.filter((d) => d.claim.payer.id === c.payerId);
     if (late.length === 0) {
       throw new EngineError('CONFLICT', `no unclaimed charge for claim ${id}'s encounter (same patient, payer and date of service ${c.serviceDate})`);
     }
     const added = late.flatMap((d) => d.claim.lines.map((l) => l.chargeId));
     const draft = replacementWithLateCharges(live, late);
     const [replacement] = await insertDrafts(uow, [draft], ctx, `late charge${added.length === 1 ? '' : 's'} ${added.join(', ')} added`);
+    await uow.recordPrices(built.priced.filter((p) => added.includes(p.chargeId)));
     return { replaced: await summary(uow, id), replacement: replacement!, addedCharges: added };
   });
 }

@@ -6,6 +6,7 @@
 import { buildClaims, type ClaimDraft, type UnclaimedCharge } from '../claims/build';
 import { planCorrections } from '../claims/corrections';
 import { holdLateCharges } from '../claims/late-charges';
+import { codesToPrice, type Price } from '../claims/pricing';
 import type { BillingConfig } from '../config';
 import { billedServiceOf, isIntendedRepeat } from '../scrub/billed-service';
 import type { PayerRules } from '../scrub/payer-rules';
@@ -36,10 +37,12 @@ export async function build(store: ClaimsStore, ctx: ClaimsContext): Promise<Bui
     const charges = await uow.claimableCharges();
     const { patients, coverages } = await uow.parties([...new Set(charges.map((c) => c.patientRef))]);
     const providers = await uow.providers(charges);
-    const built = await withLateChargesHeld(uow, buildClaims({ charges, patients, coverages, config: ctx.config, payerRules: ctx.payerRules, providers }));
+    const feeSchedule = await uow.feeSchedule(codesToPrice(charges));
+    const built = await withLateChargesHeld(uow, buildClaims({ charges, patients, coverages, config: ctx.config, payerRules: ctx.payerRules, providers, feeSchedule }));
     drafts.push(...built.drafts);
 
     const created = await insertDrafts(uow, drafts, ctx);
+    await uow.recordPrices(billedPrices(built));
     const rescrubbed = await rescrubWaitingCorrections(uow, ctx);
     return { created, held: built.held, excluded: built.excluded, released, rescrubbed };
   });
@@ -53,7 +56,8 @@ export async function unclaimed(
     const charges = await reads.claimableCharges();
     const { patients, coverages } = await reads.parties([...new Set(charges.map((c) => c.patientRef))]);
     const providers = await reads.providers(charges);
-    const built = await withLateChargesHeld(reads, buildClaims({ charges, patients, coverages, config, payerRules, providers }));
+    const feeSchedule = await reads.feeSchedule(codesToPrice(charges));
+    const built = await withLateChargesHeld(reads, buildClaims({ charges, patients, coverages, config, payerRules, providers, feeSchedule }));
     return { claimable: built.drafts.reduce((n, d) => n + d.claim.lines.length, 0), held: built.held, excluded: built.excluded };
   });
 }
@@ -75,6 +79,12 @@ async function withLateChargesHeld<B extends ReturnType<typeof buildClaims>>(rea
   });
   const split = holdLateCharges(built.drafts, billedOn);
   return { ...built, drafts: split.drafts, held: [...built.held, ...split.held] };
+}
+
+/** The fee-schedule prices of the charges the drafts still bill (a late charge held since is priced again later). */
+export function billedPrices(built: { drafts: readonly ClaimDraft[]; priced: readonly Price[] }): Price[] {
+  const billed = new Set(built.drafts.flatMap((d) => d.claim.lines.map((l) => l.chargeId)));
+  return built.priced.filter((p) => billed.has(p.chargeId));
 }
 
 /** Held corrections whose original's payer claim number has arrived since: scrubbed again with it. */
