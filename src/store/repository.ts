@@ -409,8 +409,9 @@ async function insertCharge(trx: Transaction<Database>, msg: WritingMessage, c: 
 }
 
 /**
- * The stored charges a credit may reverse, locked: the line of its message it names, the sender's charges with
- * the transaction id it names, and the active charges equal on the keys it matches on (amount aside).
+ * The stored charges a credit may reverse, locked: the line of its message it names, the sender's charges on this
+ * channel with the transaction id it names (charges_txn_idx), and the active charges equal on the keys it matches
+ * on (amount aside; charges_patient_idx when the patient is one).
  */
 async function creditCandidates(trx: Transaction<Database>, msg: WritingMessage, c: ChargeRecord): Promise<CreditCandidate[]> {
   const keys = c.reversalMatch ?? [];
@@ -427,7 +428,7 @@ async function creditCandidates(trx: Transaction<Database>, msg: WritingMessage,
       from charges c join messages m on m.id = c.message_id
      where c.status <> 'reversal' and c.source_key <> ${c.sourceKey}
        and (c.source_key = ${c.reversalOfLine ?? null}
-            or (c.transaction_id = ${c.reversalOfTransaction ?? null} and m.sender = ${msg.sender})
+            or (c.channel = ${msg.channel} and c.transaction_id = ${c.reversalOfTransaction ?? null} and m.sender = ${msg.sender})
             or ${byAttributes})
      order by c.id desc
      limit 200
