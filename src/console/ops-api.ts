@@ -72,7 +72,12 @@ export interface Charge {
   units: string | null;
   charge_amount: string | null;
   created_at: string;
+  /** channel|sender|MSH-10|segment index|rule: the line of the message it was written from. */
+  source_key: string;
+  /** The source key of the charge this reversal reverses. */
   reversal_of: string | null;
+  /** Why a held charge (an unpriced line, a credit with nothing to reverse) is not claimed. */
+  hold_reason: string | null;
 }
 
 export interface Timeline {

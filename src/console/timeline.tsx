@@ -18,6 +18,10 @@ function EventLine({ e }: { e: Timeline['events'][number] }) {
       </li>
     );
   }
+  if (e.stage === 'line') {
+    // One line's outcome within the message (charged, held with its reason, or the charge a credit reversed).
+    return <li data-stage="line"><time>{formatDateTime(e.at)}</time> <span class="detail">{e.detail}</span></li>;
+  }
   return (
     <li data-stage={e.stage ?? undefined}>
       <time>{formatDateTime(e.at)}</time>{' '}
@@ -25,6 +29,18 @@ function EventLine({ e }: { e: Timeline['events'][number] }) {
       {e.detail && <span class="detail">{e.detail}</span>}
     </li>
   );
+}
+
+/** "…|MSH-10|5|line" → "segment 5": where in its message a charge was written from. */
+function segmentOf(sourceKey: string | undefined): string {
+  const parts = (sourceKey ?? '').split('|');
+  return parts.length >= 2 ? `segment ${parts[parts.length - 2]}` : '—';
+}
+
+/** The charge a reversal names: by id when it is a line of this message, else as an earlier message's line. */
+function describeLine(sourceKey: string, charges: Timeline['charges']): string {
+  const here = charges.find((c) => c.source_key === sourceKey);
+  return here ? `charge ${here.id} (${segmentOf(sourceKey)} of this message)` : `${segmentOf(sourceKey)} of an earlier message`;
 }
 
 function Step({ label, done, detail }: { label: string; done: boolean; detail: string }) {
@@ -65,13 +81,14 @@ export function TimelineView({ t }: { t: Timeline }) {
           ? <p class="state empty">{m.status === 'error' ? 'No charge: the message is a dead letter. Fix the cause and replay it.' : 'This message produced no charge.'}</p>
           : (
             <table aria-label="Charges">
-              <thead><tr><th>Id</th><th>Transaction</th><th>Service date</th><th>Code</th><th>Units</th><th>Amount</th><th>Status</th></tr></thead>
+              <thead><tr><th>Id</th><th>Line</th><th>Transaction</th><th>Service date</th><th>Code</th><th>Units</th><th>Amount</th><th>Status</th><th>Note</th></tr></thead>
               <tbody>
                 {t.charges.map((c) => (
                   <tr key={c.id} data-charge={c.id}>
-                    <td>{c.id}</td><td class="mono">{c.transaction_id ?? '—'}</td><td>{c.service_date ?? '—'}</td>
+                    <td>{c.id}</td><td>{segmentOf(c.source_key)}</td><td class="mono">{c.transaction_id ?? '—'}</td><td>{c.service_date ?? '—'}</td>
                     <td class="mono">{c.code_system ? `${c.code_system} ` : ''}{c.code ?? '—'}{c.modifiers?.length ? `-${c.modifiers.join('-')}` : ''}</td>
                     <td>{c.units ?? '—'}</td><td class="mono">{c.charge_amount ?? '—'}</td><td><StatusBadge status={c.status} /></td>
+                    <td class="detail">{c.hold_reason ?? (c.reversal_of ? `reverses ${describeLine(c.reversal_of, t.charges)}` : '')}</td>
                   </tr>
                 ))}
               </tbody>

@@ -96,11 +96,11 @@ export const ERROR_CATALOGUE = {
   },
   REVERSAL_TARGET_MISSING: {
     retryable: true, hl7: '204', http: 422,
-    doc: 'A credit line (FT1-6 = CD) points at a charge that is not recorded yet. Retried; then dead-lettered.',
+    doc: 'A reversal line whose mapping says reversal.missing: error (an RDS cancellation) points at a charge that is not recorded yet. Retried; then dead-lettered. DFT credits are held instead.',
   },
   CHARGE_ALREADY_REVERSED: {
     retryable: false, hl7: '205', http: 409,
-    doc: 'A credit line (FT1-6 = CD) points at a charge that another credit already reversed.',
+    doc: 'A reversal line whose mapping says reversal.missing: error points at a charge that another credit already reversed.',
   },
   VALUE_REJECTED_BY_STORE: {
     retryable: false, hl7: '102', http: 422,

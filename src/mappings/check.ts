@@ -32,7 +32,7 @@ interface RuleShape {
   group?: string[];
   when?: ConditionInput[];
   vars: Record<string, ValueSpec[]>;
-  reversal?: { when: ConditionInput[]; of: ValueSpec[] };
+  reversal?: { when: ConditionInput[]; of?: ValueSpec[]; line?: ValueSpec[]; lineId?: ValueSpec[]; match?: string[] };
   hold?: Array<{ when: ConditionInput[]; reason: string }>;
   unpriced?: 'error' | 'write';
   fields: Record<string, ValueSpec[]>;
@@ -176,7 +176,12 @@ export function checkMappingFile(file: FileShape): Problem[] {
     }
     if (rule.reversal) {
       if (rule.output !== 'charge') problems.push({ path: at('reversal'), message: 'only charge records can be reversals' });
-      checkSpecs(rule.reversal.of, at('reversal', 'of'), false);
+      const { of, line, lineId, match } = rule.reversal;
+      if (of) checkSpecs(of, at('reversal', 'of'), false);
+      if (line) checkSpecs(line, at('reversal', 'line'), false);
+      if (lineId) checkSpecs(lineId, at('reversal', 'lineId'), false);
+      if (!of && !line && !match) problems.push({ path: at('reversal'), message: 'a reversal needs of, line or match to find the charge it reverses' });
+      if (line && !lineId) problems.push({ path: at('reversal'), message: 'line needs lineId (what each occurrence is called, e.g. FT1-1)' });
       for (const c of rule.reversal.when) {
         for (const v of variablesOf(compileConditionInput(c))) if (!known.has(v)) problems.push({ path: at('reversal', 'when'), message: `$${v} is not defined in vars` });
       }

@@ -6,6 +6,7 @@ import { compileConditionInput, DATE_COLUMNS } from './check';
 import { parseSource, parseTemplate, type Condition, type Source, type Template } from './expressions';
 import { OUTPUT_FIELDS, type FieldSpec, type OutputKind } from './outputs';
 import type { MappingFile, ValueSpec } from './schema';
+import type { ReversalMatchKey, ReversalMissing } from './records';
 
 export type Read =
   | { kind: 'source'; source: Source; text: string }
@@ -32,7 +33,16 @@ export interface CompiledRule {
   group: readonly string[];
   when: readonly Condition[];
   vars: ReadonlyArray<readonly [string, readonly CompiledValue[]]>;
-  reversal: { when: readonly Condition[]; of: readonly CompiledValue[]; missing: 'error' | 'ignore' } | undefined;
+  reversal: {
+    when: readonly Condition[];
+    /** The transaction id reversed (may be empty: no specs). */
+    of: readonly CompiledValue[];
+    /** The other occurrence's lineId named (FT1-31), and each occurrence's own (FT1-1); empty when unused. */
+    line: readonly CompiledValue[];
+    lineId: readonly CompiledValue[];
+    match: readonly ReversalMatchKey[];
+    missing: ReversalMissing;
+  } | undefined;
   /** Charges only: write the record held, with the reason, when these hold (never for a reversal). */
   hold: ReadonlyArray<{ when: readonly Condition[]; reason: Template }>;
   /** Charges only: a line without an amount dead-letters (error) or is written unpriced (write). */
@@ -103,7 +113,14 @@ export function compileMapping(file: MappingFile, fileName: string): MappingPlan
     when: (rule.when ?? []).map(compileConditionInput),
     vars: Object.entries(rule.vars).map(([name, specs]) => [name, specs.map(compileValue)] as const),
     reversal: rule.reversal
-      ? { when: rule.reversal.when.map(compileConditionInput), of: rule.reversal.of.map(compileValue), missing: rule.reversal.missing }
+      ? {
+        when: rule.reversal.when.map(compileConditionInput),
+        of: (rule.reversal.of ?? []).map(compileValue),
+        line: (rule.reversal.line ?? []).map(compileValue),
+        lineId: (rule.reversal.lineId ?? []).map(compileValue),
+        match: rule.reversal.match ?? [],
+        missing: rule.reversal.missing,
+      }
       : undefined,
     hold: (rule.hold ?? []).map((h) => ({ when: h.when.map(compileConditionInput), reason: parseTemplate(h.reason) })),
     unpriced: rule.unpriced,

@@ -169,6 +169,17 @@ class OccurrenceScope {
     throw new ValueFailure({ code: 'MAPPING_LOOKUP_MISSING', reason: `the value is not in table ${spec.lookup.table}${onDate}${row !== undefined ? ` (no ${spec.lookup.column} in its row)` : ''}` });
   }
 
+  /** A one-value setting of the rule (`what` names it in errors): '' without specs. */
+  value(what: string, specs: readonly CompiledValue[]): string {
+    if (specs.length === 0) return '';
+    try {
+      return this.one(specs);
+    } catch (err) {
+      if (err instanceof ValueFailure) throw this.failure(what, specs, err.failure.code, err.failure.reason);
+      throw err;
+    }
+  }
+
   /** A one-value field or variable: its specs are alternatives, the first non-empty wins. */
   one(specs: readonly CompiledValue[]): string {
     for (const spec of specs) {
@@ -220,19 +231,37 @@ export function evaluateMapping(plan: MappingPlan, msg: Hl7Message, ctx: Mapping
   const base = ctx.controlId ? `${ctx.channel}|${ctx.sender}|${ctx.controlId}` : `${ctx.channel}|message:${ctx.messageId ?? ''}`;
   for (const rule of plan.rules) {
     let sequence = 0;
+    const lines = new Map<string, NamedLine>();
+    const making: Array<{ scope: OccurrenceScope; sourceKey: string }> = [];
     for (const occ of occurrencesOf(msg, rule.forEach, rule.group)) {
       const scope = new OccurrenceScope(msg, occ, rule, plan);
       scope.vars.set('segmentIndex', String(occ.anchor));
-      if (!scope.all(rule.when)) continue;
+      const makes = scope.all(rule.when);
+      const sourceKey = `${base}|${occ.anchor}|${rule.name}`;
+      // Every occurrence can be named by a reversal's `line` (FT1-31 → FT1-1), also one that makes no record.
+      const lineIdSpecs = rule.reversal?.lineId ?? [];
+      if (lineIdSpecs.length > 0) {
+        const lineId = scope.value('reversal lineId', lineIdSpecs);
+        if (lineId && !lines.has(lineId)) lines.set(lineId, { sourceKey: makes ? sourceKey : undefined, scope });
+      }
+      if (!makes) continue;
       sequence++;
       scope.vars.set('sequence', String(sequence));
-      mapOccurrence(rule, scope, `${base}|${occ.anchor}|${rule.name}`, out);
+      making.push({ scope, sourceKey });
     }
+    for (const { scope, sourceKey } of making) mapOccurrence(rule, scope, sourceKey, out, lines);
   }
   return out;
 }
 
-function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: string, out: MappedRecords): void {
+/** An occurrence a reversal may name: the source key of the record it makes (none: it makes no record). */
+interface NamedLine {
+  sourceKey: string | undefined;
+  scope: OccurrenceScope;
+}
+
+function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: string, out: MappedRecords,
+  lines: ReadonlyMap<string, NamedLine>): void {
   const fail = (what: string, specs: readonly CompiledValue[], code: Failure['code'], reason: string): never => {
     throw scope.failure(what, specs, code, reason);
   };
@@ -261,10 +290,21 @@ function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: st
   if (holdReason !== undefined) identity.holdReason = holdReason || 'held by the mapping';
   if (rule.unpriced === 'write') identity.unpriced = 'write';
   if (reversal && rule.reversal) {
-    const of = guarded('reversal of', rule.reversal.of, () => scope.one(rule.reversal!.of));
-    if (!of) fail('reversal of', rule.reversal.of, 'MAPPING_FIELD_MISSING', 'the transaction id a reversal points at is empty');
+    const r = rule.reversal;
+    let of = scope.value('reversal of', r.of);
+    const named = scope.value('reversal line', r.line);
+    const line = named ? lines.get(named) : undefined;
+    if (line && line.sourceKey !== sourceKey) {
+      // The line named in this message: the charge it makes, else the earlier charge its transaction id names.
+      if (line.sourceKey !== undefined) identity.reversesLine = line.sourceKey;
+      else of = line.scope.value('reversal of', r.of) || of;
+    }
+    if (!of && identity.reversesLine === undefined && r.match.length === 0) {
+      fail('reversal of', r.of, 'MAPPING_FIELD_MISSING', 'the transaction id a reversal points at is empty');
+    }
     identity.reverses = of;
-    identity.reversalMissing = rule.reversal.missing;
+    if (r.match.length > 0) identity.reversalMatch = r.match;
+    identity.reversalMissing = r.missing;
   }
   try {
     if (rule.output === 'charge') out.charges.push(finishCharge(raw as RawValues, identity));

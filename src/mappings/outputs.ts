@@ -7,7 +7,9 @@
  */
 import { multiply, normalizeDecimal, isDecimal } from './decimal';
 import { hl7Date } from './dates';
-import { SERVICE_KINDS, type ChargeRecord, type CoverageRecord, type PatientRecord, type ServiceKind } from './records';
+import {
+  SERVICE_KINDS, type ChargeRecord, type CoverageRecord, type PatientRecord, type ReversalMatchKey, type ReversalMissing, type ServiceKind,
+} from './records';
 
 export type OutputKind = 'charge' | 'patient' | 'coverage';
 
@@ -105,9 +107,12 @@ export interface RecordIdentity {
   sourceKey: string;
   /** Set when one of the rule's hold entries held: the charge is written held with this reason. */
   holdReason?: string;
-  /** Set when the rule's reversal condition held: the transaction id the line reverses. */
+  /** Set when the rule's reversal condition held: the transaction id the line reverses ('' when it names none). */
   reverses?: string;
-  reversalMissing?: 'error' | 'ignore';
+  /** A reversal naming another line of its message: the source key of the charge that line makes. */
+  reversesLine?: string;
+  reversalMatch?: readonly ReversalMatchKey[];
+  reversalMissing?: ReversalMissing;
   /** The rule's `unpriced: write`: a charge without an amount is written unpriced instead of failing. */
   unpriced?: 'write';
 }
@@ -170,7 +175,7 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
   if (daysSupply !== null && !/^\d{1,4}$/.test(daysSupply)) throw new FieldProblem('daysSupply', 'invalid', 'days supply is not a whole number of days (0–9999)');
   const record: ChargeRecord = {
     sourceKey: id.sourceKey,
-    reversalOfTransaction: reversal ? id.reverses as string : null,
+    reversalOfTransaction: reversal ? id.reverses || null : null,
     kind: reversal ? 'reversal' : 'charge',
     serviceKind: kind as ServiceKind,
     transactionId: orNull(v, 'transactionId'),
@@ -195,6 +200,8 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
     vfcEligibility: orNull(v, 'vfcEligibility'),
     placeOfService: orNull(v, 'placeOfService'),
   };
+  if (reversal && id.reversesLine) record.reversalOfLine = id.reversesLine;
+  if (reversal && id.reversalMatch && id.reversalMatch.length > 0) record.reversalMatch = [...id.reversalMatch];
   if (reversal && id.reversalMissing) record.reversalMissing = id.reversalMissing;
   if (held && !reversal) record.holdReason = id.holdReason;
   if (amount === null && !reversal && !held) record.unpriced = true;

@@ -8,11 +8,22 @@
 export const SERVICE_KINDS = ['dispense', 'immunization-admin', 'vaccine-product', 'mtm', 'poc-test', 'other'] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
+/** What a reversal with no charge to reverse does (a mapping rule's `reversal.missing`). */
+export const REVERSAL_MISSING = ['error', 'ignore', 'hold'] as const;
+export type ReversalMissing = (typeof REVERSAL_MISSING)[number];
+
+/** The charge attributes a credit may be matched on across messages (a mapping rule's `reversal.match`). */
+export const REVERSAL_MATCH_KEYS = ['patient', 'code', 'serviceDate', 'amount'] as const;
+export type ReversalMatchKey = (typeof REVERSAL_MATCH_KEYS)[number];
+
 /** One billable line (or the reversal of one). */
 export interface ChargeRecord {
   /** channel | sender | MSH-10 | segment index [| rule]: unique; replays and retries produce the same key. */
   sourceKey: string;
-  /** For a reversal line: the transaction id of the line it reverses. */
+  /**
+   * For a reversal line: the transaction id of the line it reverses (matched with the sender's earlier charges).
+   * Null when the line names no transaction (it then matches on reversalOfLine or reversalMatch only).
+   */
   reversalOfTransaction: string | null;
   kind: 'charge' | 'reversal';
   serviceKind: ServiceKind;
@@ -50,8 +61,21 @@ export interface ChargeRecord {
   /** VFC eligibility code (table 0064, V01–V05) for immunizations. */
   vfcEligibility: string | null;
   placeOfService: string | null;
-  /** When a reversal finds no charge to reverse: 'error' dead-letters the message, 'ignore' drops the line. */
-  reversalMissing?: 'error' | 'ignore';
+  /**
+   * For a reversal line naming another line of the same message (FT1-31 as a Set ID): the source key of the
+   * charge that line makes. It is the charge reversed, before any transaction id or attribute match.
+   */
+  reversalOfLine?: string;
+  /**
+   * For a reversal line: when neither the line nor the transaction id finds a charge, an active charge of an
+   * earlier message equal on these (amount as its magnitude) is the one reversed.
+   */
+  reversalMatch?: ReversalMatchKey[];
+  /**
+   * When a reversal finds no charge to reverse: 'error' fails the message, 'ignore' drops the line, 'hold' writes
+   * it as a held negative charge with the reason (never claimed; the message's other lines are written).
+   */
+  reversalMissing?: ReversalMissing;
   /**
    * Set on a held charge (the rule's `hold`): why it cannot be billed as mapped. The store writes it with status
    * `held`; claims never take it; a replay of the message after the cause is fixed replaces it.

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isMappingFunction, MAPPING_FUNCTIONS } from './functions';
 import { parseCondition, parseSource, parseTemplate } from './expressions';
 import { checkMappingFile, type ConditionInput } from './check';
+import { REVERSAL_MATCH_KEYS, REVERSAL_MISSING } from './records';
 
 function checked(parse: (text: string) => unknown, what: string) {
   return z.string().min(1).superRefine((text, ctx) => {
@@ -102,10 +103,20 @@ export const ruleSchema = z.strictObject({
   /** Makes the record a reversal of an earlier line (charges only). */
   reversal: z.strictObject({
     when: conditions,
-    /** The transaction id of the line it reverses. */
-    of: fieldValue,
-    /** No charge with that transaction id: dead-letter (error, default) or drop the line (ignore). */
-    missing: z.enum(['error', 'ignore']).default('error'),
+    /** The transaction id of the line it reverses, matched with the same sender's charges of earlier messages. */
+    of: fieldValue.optional(),
+    /**
+     * Another occurrence of this rule in the same message, named by its `lineId` (FT1-31 names an FT1-1 Set ID):
+     * the charge that occurrence makes is the one reversed. A named occurrence that makes no charge lends its
+     * `of` (the transaction id of a charge stored from an earlier message); a name matching no occurrence is ignored.
+     */
+    line: fieldValue.optional(),
+    /** Each occurrence's own name for `line` (FT1-1). Required with `line`. */
+    lineId: fieldValue.optional(),
+    /** Then an active charge of an earlier message equal on these (amount compared as its magnitude). */
+    match: z.array(z.enum(REVERSAL_MATCH_KEYS)).min(1).optional(),
+    /** No charge found: dead-letter (error, default), drop the line (ignore), or a held negative charge (hold). */
+    missing: z.enum(REVERSAL_MISSING).default('error'),
   }).optional(),
   /**
    * Charges only: write the record as a held charge (never claimed, listed with its reason) when the conditions of

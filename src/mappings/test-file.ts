@@ -36,7 +36,7 @@ const CHARGE_FIELDS = {
   patientRef: true, codeSystem: true, code: true, modifiers: true, units: true, chargeAmount: true, diagnoses: true,
   renderingNpi: true, orderingNpi: true, ndc: true, ndcQuantity: true, ndcUnit: true, rxNumber: true, fillNumber: true,
   daysSupply: true, daw: true, lot: true, vfcEligibility: true, placeOfService: true, reversalMissing: true,
-  holdReason: true, unpriced: true,
+  reversalOfLine: true, reversalMatch: true, holdReason: true, unpriced: true,
 } as const satisfies Record<keyof ChargeRecord, true>;
 const PATIENT_FIELDS = {
   sourceKey: true, patientRef: true, asOf: true, familyName: true, givenName: true, middleName: true, birthDate: true,

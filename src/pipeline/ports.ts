@@ -106,11 +106,14 @@ export interface MessageStorePort {
   releaseClaims(ids: readonly string[]): Promise<void>;
   /**
    * processing → processed with records whose charges include reversals, in one transaction (reversal links need
-   * lookups): patients and coverages as in completeMany, then the charges in order. A reversal finds the
-   * unreversed charge with its transaction id in the channel; when there is none it throws
-   * REVERSAL_TARGET_MISSING, or drops the line when the record says `reversalMissing: 'ignore'`. A target already
-   * reversed throws CHARGE_ALREADY_REVERSED. Returns the number of charges inserted; does nothing (0) when the
-   * message is no longer processing.
+   * lookups): patients and coverages as in completeMany, then the charges, then the reversals. A reversal finds
+   * its charge as src/billing/claims/credits.ts decides: the line of the same message it names, else the sender's
+   * charge of an earlier message with its transaction id, else an active charge equal on its `reversalMatch` keys.
+   * When none is found the record's `reversalMissing` decides: 'error' (default) throws REVERSAL_TARGET_MISSING
+   * (CHARGE_ALREADY_REVERSED when what it named is reversed already), 'ignore' drops the line, 'hold' writes it as
+   * a held negative charge with the reason. A held credit written before is matched again (a replay releases
+   * it). Each line's outcome is a `line` event of the message. Returns the number of charges inserted; does
+   * nothing (0) when the message is no longer processing.
    */
   completeWithRecords(id: string, records: MappedRecords): Promise<number>;
   /** Records a transient failure (status stays processing) as an event. */

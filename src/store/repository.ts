@@ -10,6 +10,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { asEngineError, EngineError } from '../core/errors';
+import { creditAmount, creditOutcome, matchCredit, unmatchedCreditReason, type CreditCandidate } from '../billing/claims/credits';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
   MessageOutcome,
@@ -233,13 +234,24 @@ export class MessageRepository implements MessageStorePort {
 
   async completeWithRecords(id: string, records: MappedRecords): Promise<number> {
     return this.pipelineDb.transaction().execute(async (trx) => {
-      const msg = await trx.selectFrom('messages').select(['channel', 'status']).where('id', '=', id as never)
+      const msg = await trx.selectFrom('messages').select(['channel', 'sender', 'status']).where('id', '=', id as never)
         .forUpdate().executeTakeFirst();
       if (!msg || msg.status !== 'processing') return 0;
       // Patients and coverages first, so the charges below (separate statements) see them.
       await writePatientsAndCoverages(trx, id, records);
       let inserted = 0;
-      for (const charge of records.charges) inserted += await insertCharge(trx, id, msg.channel, charge);
+      // Charges before reversals, so a credit finds the line of its own message it names wherever that line is.
+      const ordered = [...records.charges.filter((c) => c.kind !== 'reversal'), ...records.charges.filter((c) => c.kind === 'reversal')];
+      const outcomes = new Map<string, string>();
+      for (const charge of ordered) {
+        const written = await insertCharge(trx, { id, channel: msg.channel, sender: msg.sender }, charge);
+        inserted += written.inserted;
+        outcomes.set(charge.sourceKey, written.outcome);
+      }
+      // Each line's outcome, in message order: which lines were charged, held, or reversed what (never values).
+      for (const charge of records.charges) {
+        await addEvent(trx, id, 'processing', 'processing', 'line', null, `${lineName(charge.sourceKey)}: ${outcomes.get(charge.sourceKey) ?? 'not written'}`);
+      }
       const { charges, patients, coverages } = records;
       await finish(trx, id, 'processed', 'write', null,
         `${inserted} of ${charges.length} charges new, ${patients.length} patients, ${coverages.length} coverages`);
@@ -346,39 +358,92 @@ export class MessageRepository implements MessageStorePort {
   }
 }
 
-async function insertCharge(trx: Transaction<Database>, messageId: string, channel: string, c: ChargeRecord): Promise<number> {
+interface WritingMessage {
+  id: string;
+  channel: string;
+  sender: string;
+}
+
+/**
+ * Writes one charge record of a message; a reversal first finds the charge it reverses (src/billing/claims/credits.ts)
+ * and marks it reversed. Returns the rows inserted (or a held row replaced) and the line's outcome for the events.
+ */
+async function insertCharge(trx: Transaction<Database>, msg: WritingMessage, c: ChargeRecord): Promise<{ inserted: number; outcome: string }> {
   let reversalOf: string | null = null;
+  let outcome = c.holdReason !== undefined ? `held: ${c.holdReason}` : 'charged';
   if (c.kind === 'reversal') {
-    const existing = await trx.selectFrom('charges').select('id').where('source_key', '=', c.sourceKey).executeTakeFirst();
-    if (existing) return 0;
-    // The line reversed: the newest active charge with that transaction id (a re-billed line under the same id
-    // is the one a later cancellation means); a line already reversed is never reversed twice.
-    const target = await trx.selectFrom('charges').select(['source_key', 'status', 'charge_amount'])
-      .where('channel', '=', channel)
-      .where('transaction_id', '=', c.reversalOfTransaction ?? '')
-      .where('status', '!=', 'reversal')
-      .orderBy(sql`status = 'active'`, 'desc').orderBy('id', 'desc').limit(1).forUpdate().executeTakeFirst();
-    if (!target || target.status === 'reversed') {
-      if (c.reversalMissing === 'ignore') return 0;
-      if (!target) throw new EngineError('REVERSAL_TARGET_MISSING', 'a reversal line points at a transaction id with no recorded charge');
-      throw new EngineError('CHARGE_ALREADY_REVERSED', 'a reversal line points at a charge already reversed');
+    const existing = await trx.selectFrom('charges').select('status').where('source_key', '=', c.sourceKey).executeTakeFirst();
+    // Written before (a retry or replay): left alone, except a held credit, which looks for its charge again.
+    if (existing && existing.status !== 'held') return { inserted: 0, outcome: 'already written' };
+    const match = matchCredit({ record: c, messageId: msg.id, sender: msg.sender }, await creditCandidates(trx, msg, c));
+    if (match.kind === 'missing') {
+      const missing = c.reversalMissing ?? 'error';
+      if (missing === 'ignore') return { inserted: 0, outcome: `dropped: ${creditOutcome(match)}` };
+      if (missing === 'error') {
+        if (match.why === 'not-found') throw new EngineError('REVERSAL_TARGET_MISSING', 'a reversal line points at a transaction id with no recorded charge');
+        throw new EngineError('CHARGE_ALREADY_REVERSED', 'a reversal line points at a charge already reversed');
+      }
+      // A held negative charge: never claimed, listed with its reason; a replay once the charge is in matches it.
+      const holdReason = unmatchedCreditReason(c, match.why);
+      c = { ...c, kind: 'charge', reversalOfTransaction: null, chargeAmount: creditAmount(c.chargeAmount) ?? '0.00', holdReason };
+      outcome = `held: ${holdReason}`;
+    } else {
+      reversalOf = match.target.sourceKey;
+      if (c.chargeAmount === null) c = { ...c, chargeAmount: negate(match.target.chargeAmount) };
+      await trx.updateTable('charges').set({ status: 'reversed', hold_reason: null }).where('source_key', '=', reversalOf).execute();
+      outcome = creditOutcome(match);
     }
-    reversalOf = target.source_key;
-    if (c.chargeAmount === null) c = { ...c, chargeAmount: negate(String(target.charge_amount)) };
-    await trx.updateTable('charges').set({ status: 'reversed', hold_reason: null }).where('source_key', '=', reversalOf).execute();
   }
   const rows = await trx.insertInto('charges')
     .values({
-      ...chargeRow(messageId, channel, c, reversalOf),
+      ...chargeRow(msg.id, msg.channel, c, reversalOf),
       patient_id: sql<string | null>`(select id from patients where patient_ref = ${c.patientRef})`,
       coverage_id: coverageInForce(sql`coverages`, sql`${c.patientRef}::text`, sql`${c.serviceDate}::date`),
     })
     .onConflict((oc) => oc.column('source_key')
-      .doUpdateSet(Object.fromEntries(REPLACED_ON_RELEASE.map((c) => [c, sql.ref(`excluded.${c}`)])))
+      .doUpdateSet(Object.fromEntries([...REPLACED_ON_RELEASE, 'reversal_of'].map((col) => [col, sql.ref(`excluded.${col}`)])))
       .where('charges.status', '=', 'held'))
     .returning('id')
     .execute();
-  return rows.length;
+  return { inserted: rows.length, outcome: rows.length > 0 ? outcome : 'already written' };
+}
+
+/**
+ * The stored charges a credit may reverse, locked: the line of its message it names, the sender's charges on this
+ * channel with the transaction id it names (charges_txn_idx), and the active charges equal on the keys it matches
+ * on (amount aside; charges_patient_idx when the patient is one).
+ */
+async function creditCandidates(trx: Transaction<Database>, msg: WritingMessage, c: ChargeRecord): Promise<CreditCandidate[]> {
+  const keys = c.reversalMatch ?? [];
+  const byAttributes = keys.length === 0 ? sql<boolean>`false` : sql<boolean>`(c.status = 'active'
+    ${keys.includes('patient') ? sql`and c.patient_ref = ${c.patientRef}` : sql``}
+    ${keys.includes('code') ? sql`and c.code = ${c.code}` : sql``}
+    ${keys.includes('serviceDate') ? sql`and c.service_date = ${c.serviceDate}::date` : sql``})`;
+  const rows = await sql<{
+    id: string; source_key: string; message_id: string; sender: string; status: CreditCandidate['status'];
+    transaction_id: string | null; patient_ref: string; code: string; service_date: string; charge_amount: string;
+  }>`
+    select c.id::text as id, c.source_key, c.message_id::text as message_id, m.sender, c.status, c.transaction_id,
+           c.patient_ref, c.code, to_char(c.service_date, 'YYYY-MM-DD') as service_date, c.charge_amount::text as charge_amount
+      from charges c join messages m on m.id = c.message_id
+     where c.status <> 'reversal' and c.source_key <> ${c.sourceKey}
+       and (c.source_key = ${c.reversalOfLine ?? null}
+            or (c.channel = ${msg.channel} and c.transaction_id = ${c.reversalOfTransaction ?? null} and m.sender = ${msg.sender})
+            or ${byAttributes})
+     order by c.id desc
+     limit 200
+       for update of c`.execute(trx);
+  return rows.rows.map((r) => ({
+    id: r.id, sourceKey: r.source_key, messageId: r.message_id, sender: r.sender, status: r.status,
+    transactionId: r.transaction_id, patientRef: r.patient_ref, code: r.code, serviceDate: r.service_date,
+    chargeAmount: r.charge_amount,
+  }));
+}
+
+/** "…|MSH-10|5|line" → "segment 5 (rule line)": which line of the message, without any value. */
+function lineName(sourceKey: string): string {
+  const parts = sourceKey.split('|');
+  return `segment ${parts.at(-2) ?? '?'} (rule ${parts.at(-1) ?? '?'})`;
 }
 
 /**

@@ -83,7 +83,7 @@ describe('engine on Postgres', () => {
     const first = await idOf(h, 'C-200');
     await h.waitForStatus(first, ['processed']);
     const ack = await h.send(dftMessage({ controlId: 'C-201', patientId: 'P200', lines: [
-      { txn: 'T200-1R', code: '90471', amount: '-25', type: 'CD', reverses: 'T200-1' },
+      { txn: 'T200-1', code: '90471', amount: '-25', type: 'CD' }, // a later message: the sender's FT1-2 names the charge
     ] }));
     expect(segment(ack, 'MSA')[1]).toBe('AA');
     const second = await idOf(h, 'C-201');

@@ -10,9 +10,13 @@ import { dftMessage, waitFor } from './support';
 const CHANNEL = fs.readFileSync(path.join(__dirname, '../../channels/pharmacy-inbound.yaml'), 'utf8')
   .replace('attempts: 5', 'attempts: 4').replace('backoffMs: 1000', 'backoffMs: 200');
 
+// A credit that finds no charge is held by the shipped mapping; here it fails (retryable) so a message retries.
+const STRICT_CREDITS = fs.readFileSync(path.join(__dirname, '../../mappings/dft-p03.yaml'), 'utf8')
+  .replace(/missing: hold\b/, 'missing: error');
+
 describe('per-patient order', () => {
   let h: Harness;
-  beforeAll(async () => { h = await startHarness({ store: 'postgres', channelYaml: CHANNEL }); });
+  beforeAll(async () => { h = await startHarness({ store: 'postgres', channelYaml: CHANNEL, mappingYaml: STRICT_CREDITS }); });
   afterAll(async () => { await h.close(); });
 
   const idOf = async (controlId: string) => String((await h.engine.store.db.selectFrom('messages').select('id')
@@ -37,8 +41,8 @@ describe('per-patient order', () => {
   });
 
   test('a retrying message holds back its patient\'s later messages until it is final; other patients flow', async () => {
-    // A credit for a charge not yet recorded: retried (REVERSAL_TARGET_MISSING), then dead-lettered.
-    await h.send(dftMessage({ controlId: 'R-1', patientId: 'RP1', lines: [{ txn: 'R-1-1', code: '90471', amount: '-5', type: 'CD', reverses: 'R-X' }] }));
+    // A credit for a charge not yet recorded, with reversal.missing: error: retried (REVERSAL_TARGET_MISSING), then dead-lettered.
+    await h.send(dftMessage({ controlId: 'R-1', patientId: 'RP1', lines: [{ txn: 'R-X', code: '90471', amount: '-5', type: 'CD' }] }));
     await h.send(dftMessage({ controlId: 'R-2', patientId: 'RP1', lines: [{ txn: 'R-2-1', code: '90471', amount: '5' }] }));
     await h.send(dftMessage({ controlId: 'R-3', patientId: 'RP2', lines: [{ txn: 'R-3-1', code: '90471', amount: '5' }] }));
     const [first, second, other] = [await idOf('R-1'), await idOf('R-2'), await idOf('R-3')];

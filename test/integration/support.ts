@@ -126,9 +126,14 @@ export function hl7Segment(name: string, fields: Record<number, string>): string
   return [name, ...Array.from({ length: max }, (_, i) => fields[i + 1] ?? '')].join('|');
 }
 
-export interface DftLine { txn: string; code: string; amount: string; type?: 'CG' | 'CD'; reverses?: string; units?: string; date?: string }
+export interface DftLine {
+  txn: string; code: string; amount: string; type?: 'CG' | 'CD';
+  /** FT1-31: the Set ID (FT1-1, the line's 1-based position here) of the line of this message a credit reverses. */
+  reverses?: string;
+  units?: string; date?: string;
+}
 
-/** A synthetic DFT^P03 message (2.5.1 layout; FT1-31 names the reversed line). */
+/** A synthetic DFT^P03 message (2.5.1 layout; FT1-1 numbers the lines from 1; FT1-31 names a line by that number). */
 export function dftMessage(o: { controlId: string; patientId: string; lines: DftLine[]; version?: string; sender?: string }): string {
   const version = o.version ?? '2.5.1';
   const segs = [

@@ -222,11 +222,26 @@ describe('dft-p03 on synthetic 2.3 and 2.5.1 messages', () => {
     expect(r.code).toBe('A&B');
   });
 
-  it('a CD line is a reversal of FT1-31, else of FT1-2', () => {
-    const with31 = one(dft('2.5.1', ft1({ 1: '2', 2: 'TX-2', 4: '20240115', 6: 'CD', 7: '99213', 11: '-25', 31: 'TX-1' })));
-    expect(with31).toMatchObject({ kind: 'reversal', reversalOfTransaction: 'TX-1', transactionId: 'TX-2', chargeAmount: '-25.00' });
+  it('a CD line reverses the line of its message whose Set ID (FT1-1) FT1-31 names; else it names FT1-2 across messages', () => {
+    const records = run(dft('2.5.1',
+      ft1({ 1: '1', 2: 'TX-1', 4: '20240115', 6: 'CG', 7: '99213', 11: '25' }),
+      ft1({ 1: '2', 2: 'TX-2', 4: '20240115', 6: 'CD', 7: '99213', 11: '-25', 31: '1' }),
+    ));
+    expect(records[1]).toMatchObject({
+      kind: 'reversal', reversalOfLine: records[0]!.sourceKey, reversalOfTransaction: 'TX-2', transactionId: 'TX-2',
+      chargeAmount: '-25.00', reversalMissing: 'hold', reversalMatch: ['patient', 'code', 'serviceDate', 'amount'],
+    });
+    // A Set ID naming no FT1 here (an e-claim line, a line of an earlier message): FT1-2 and the attributes.
+    const elsewhere = one(dft('2.5.1', ft1({ 1: '2', 2: 'TX-2', 4: '20240115', 6: 'CD', 7: '99213', 11: '-25', 31: '7' })));
+    expect(elsewhere.reversalOfLine).toBeUndefined();
+    expect(elsewhere.reversalOfTransaction).toBe('TX-2');
+    // A credit naming itself reverses nothing of its own.
+    expect(one(dft('2.5.1', ft1({ 1: '1', 2: 'TX-1', 4: '20240115', 6: 'CD', 7: '99213', 11: '25', 31: '1' }))).reversalOfLine).toBeUndefined();
     const without31 = one(dft('2.3', ft1({ 1: '1', 2: 'TX-1', 4: '20240115', 6: 'CD', 7: '99213', 11: '25' })));
     expect(without31).toMatchObject({ kind: 'reversal', reversalOfTransaction: 'TX-1', transactionId: 'TX-1' });
+    // Neither FT1-31 nor FT1-2: matched on patient, code, date and amount only (no dead letter).
+    const bare = one(dft('2.5.1', ft1({ 4: '20240115', 6: 'CD', 7: '99213', 11: '5' })));
+    expect(bare).toMatchObject({ kind: 'reversal', reversalOfTransaction: null, reversalMissing: 'hold' });
   });
 
   it('PY, AJ, CO (and unknown types) make no record; source keys keep the segment index', () => {
@@ -282,7 +297,6 @@ describe('dft-p03 errors name the location, never the value', () => {
     ['missing amount', dft('2.5.1', ft1({ 4: '20240115', 6: 'CG', 7: '99213', 10: '2' })), 'MAPPING_FIELD_MISSING', { segment: 'FT1', sequence: 1, field: 11 }, []],
     ['non-numeric quantity', dft('2.5.1', ft1({ 4: '20240115', 6: 'CG', 7: '99213', 10: 'LOTS', 11: '5' })), 'MAPPING_VALUE_INVALID', { segment: 'FT1', sequence: 1, field: 10 }, ['LOTS']],
     ['missing code', dft('2.5.1', ft1({ 4: '20240115', 6: 'CG', 11: '5' })), 'MAPPING_FIELD_MISSING', { segment: 'FT1', sequence: 1, field: 25 }, []],
-    ['credit without FT1-31 or FT1-2', dft('2.5.1', ft1({ 4: '20240115', 6: 'CD', 7: '99213', 11: '5' })), 'MAPPING_FIELD_MISSING', { segment: 'FT1', sequence: 1, field: 31 }, []],
     ['empty PID-3', dft('2.5.1', ft1({ 4: '20240115', 6: 'CG', 7: '99213', 11: '5' })).replace('MRN001^^^PHARM01^MR~SSN999^^^USSSA^SS', ''), 'MAPPING_FIELD_MISSING', { segment: 'PID', sequence: 1, field: 3 }, []],
     ['no PID segment', dft('2.5.1', ft1({ 4: '20240115', 6: 'CG', 7: '99213', 11: '5' })).replace(/PID\|[^\r]*\r/, ''), 'MAPPING_FIELD_MISSING', { segment: 'PID', sequence: 1, field: 3 }, []],
     ['second FT1 bad', dft('2.5.1', ft1({ 4: '20240115', 6: 'CG', 7: '99213', 11: '5' }), 'NTE|1', ft1({ 4: '2024011X', 6: 'CG', 7: '99213', 11: '5' })), 'MAPPING_VALUE_INVALID', { segment: 'FT1', sequence: 2, field: 4 }, ['2024011X']],

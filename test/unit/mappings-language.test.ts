@@ -312,6 +312,22 @@ records:
     expect(found).toMatch(/9:11 another rule is already named r/);
   });
 
+  it('a reversal needs of, line or match to find its charge, and line needs lineId', () => {
+    const rule = (reversal: string) => `name: m
+records:
+  - name: r
+    output: charge
+    forEach: FT1
+    reversal: ${reversal}
+    fields: { patient: PID-3, serviceDate: FT1-4, code: FT1-7, amount: FT1-11 }
+`;
+    expect(issues(rule('{ when: FT1-6 = CD }')).join('\n')).toMatch(/6:15 a reversal needs of, line or match/);
+    expect(issues(rule('{ when: FT1-6 = CD, line: FT1-31 }')).join('\n')).toMatch(/6:15 line needs lineId/);
+    expect(issues(rule('{ when: FT1-6 = CD, match: [patient, color] }')).join('\n')).toMatch(/6:\d+ .*patient.*code.*serviceDate.*amount/);
+    expect(issues(rule('{ when: FT1-6 = CD, missing: park }')).join('\n')).toMatch(/error.*ignore.*hold/);
+    expect(issues(rule('{ when: FT1-6 = CD, line: FT1-31, lineId: FT1-1, match: [patient, code], missing: hold }'))).toEqual([]);
+  });
+
   it('an example mapping from the docs loads', () => {
     expect(() => plan(VXU_LIKE.replace('      payer: { from: IN1-15, lookup: payers, unknown: empty, default: COM }\n', '      payer: { const: COM }\n'))).not.toThrow();
   });

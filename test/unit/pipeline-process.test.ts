@@ -156,7 +156,8 @@ function dft(control: string, ...lines: string[]): string {
 
 const CHARGE = ft1({ 1: '1', 2: 'TX-1', 4: '20240115', 6: 'CG', 7: '99213', 10: '1', 11: '75' });
 const CHARGE2 = ft1({ 1: '2', 2: 'TX-2', 4: '20240115', 6: 'CG', 7: 'MTM-INIT', 10: '1', 11: '50' });
-const CREDIT = ft1({ 1: '1', 2: 'TX-9', 4: '20240116', 6: 'CD', 7: '99213', 10: '1', 11: '-75', 31: 'TX-1' });
+// A credit in a later message: the sender repeats the charge's transaction id (FT1-2); FT1-31 would be a Set ID of this message.
+const CREDIT = ft1({ 1: '1', 2: 'TX-1', 4: '20240116', 6: 'CD', 7: '99213', 10: '1', 11: '-75' });
 const NO_DATE = ft1({ 1: '1', 6: 'CG', 7: '99213', 11: '75' });
 const ADT = 'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20240115103000||ADT^A04|CTL-A|P|2.5.1\rPID|1||MRN0012345';
 
@@ -414,7 +415,7 @@ describe('processBatch: patients and coverages', () => {
     records: [
       {
         name: 'line', output: 'charge', forEach: 'FT1', when: 'FT1-6 in [CG, CD]',
-        reversal: { when: 'FT1-6 = CD', of: 'FT1-31' },
+        reversal: { when: 'FT1-6 = CD', of: 'FT1-2' },
         fields: { patient: 'PID-3.1', transactionId: 'FT1-2', serviceDate: { from: 'FT1-4.1', fn: 'date' }, code: 'FT1-7.1', amount: 'FT1-11.1' },
       },
       { name: 'patient', output: 'patient', forEach: 'PID', fields: { patient: 'PID-3.1', asOf: { from: 'EVN-2', fn: 'datetime' }, familyName: 'PID-5.1' } },
