@@ -52,8 +52,8 @@ export class MessageRepository implements MessageStorePort {
     // Duplicates (docs/architecture.md "Duplicates"): `prior` reads, in the statement's snapshot, the earlier
     // messages with the record's channel, sender and control id inside its window: one stored without a content
     // hash (before hashes were kept) makes it a duplicate as it always did; one with another hash is a reused
-    // control id (flagged, not a duplicate). The rest is decided by `claim`: the record claims its key (channel,
-    // sender, control id, content hash) in inbound_keys. ON CONFLICT waits for a concurrent writer of the same key
+    // control id (flagged, not a duplicate). The rest is decided by `claim`: the record claims its key (content
+    // hash, channel; the hash covers MSH-3, MSH-4 and MSH-10) in inbound_keys. ON CONFLICT waits for a concurrent writer of the same key
     // (another engine process) to commit and then sees its row, which a snapshot read could not: so of two copies
     // committed at once exactly one holds the key and is received. A holder older than the record's window gives
     // the key up to it. The key's row is rewritten on every conflict, so RETURNING names the holder either way.
@@ -84,23 +84,22 @@ export class MessageRepository implements MessageStorePort {
            and m.received_at > now() - make_interval(secs => i.window_secs)
          group by i.ord
       ), claim as (
-        insert into inbound_keys as k (channel, sender, control_id, content_hash, message_id, received_at, expires_at)
-        select i.channel, i.sender, i.control_id, i.content_hash, ids.id, now(), now() + make_interval(secs => i.window_secs)
+        insert into inbound_keys as k (content_hash, channel, message_id, received_at, expires_at)
+        select i.content_hash, i.channel, ids.id, now(), now() + make_interval(secs => i.window_secs)
           from input i join ids on ids.ord = i.ord left join prior p on p.ord = i.ord
          where i.window_secs > 0 and p.unhashed_id is null
-         order by i.channel, i.sender, i.control_id, i.content_hash
-        on conflict (channel, sender, control_id, content_hash) do update
+         order by i.content_hash, i.channel
+        on conflict (content_hash, channel) do update
            set message_id = case when k.received_at > now() - (excluded.expires_at - excluded.received_at) then k.message_id else excluded.message_id end,
                received_at = case when k.received_at > now() - (excluded.expires_at - excluded.received_at) then k.received_at else excluded.received_at end,
                expires_at = case when k.received_at > now() - (excluded.expires_at - excluded.received_at) then k.expires_at else excluded.expires_at end
-        returning k.channel, k.sender, k.control_id, k.content_hash, k.message_id
+        returning k.content_hash, k.channel, k.message_id
       ), decided as (
         select i.ord, ids.id, coalesce(p.unhashed_id, nullif(ck.message_id, ids.id)) as duplicate_of,
                p.reused_id
           from input i join ids on ids.ord = i.ord
           left join prior p on p.ord = i.ord
-          left join claim ck on ck.channel = i.channel and ck.sender = i.sender and ck.control_id = i.control_id
-                           and ck.content_hash = i.content_hash
+          left join claim ck on ck.content_hash = i.content_hash and ck.channel = i.channel
       ), m as (
         insert into messages (id, channel, status, sender, control_id, message_type, version, processing_id,
                               patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at, search_tokens,

@@ -55,14 +55,12 @@ export interface MessagesTable {
 }
 
 /**
- * Who holds a duplicate key (migration 016): the message received with this channel, sender, control id and
- * content hash, and until when a copy of it is a duplicate (received_at + that message's window).
+ * Who holds a duplicate key (migration 016): the message received with this content hash (which covers the
+ * sender and control id) on this channel, and until when a copy of it is a duplicate (received_at + that message's window).
  */
 export interface InboundKeysTable {
-  channel: string;
-  sender: string;
-  control_id: string;
   content_hash: string;
+  channel: string;
   message_id: string;
   received_at: Timestamp;
   expires_at: Timestamp;

@@ -53,8 +53,10 @@ describe('duplicates and reused control ids on PGlite', () => {
     const events = await store.db.selectFrom('message_events').select(['message_id', 'code']).where('code', '=', 'control-id-reused').execute();
     expect(events.map((e) => String(e.message_id))).toEqual([other!.id]);
     // Another channel or sender is never a copy.
-    const [elsewhere] = await repo.recordInbound([inbound(first, 'PGL-1', { sender: 'OTHER|PHARM02' })]);
+    const [elsewhere] = await repo.recordInbound([inbound(first.replace('|RXSYS|PHARM01|', '|OTHER|PHARM02|'), 'PGL-1', { sender: 'OTHER|PHARM02' })]);
     expect(elsewhere).toMatchObject({ status: 'received', reusedControlIdOf: null });
+    const [otherChannel] = await repo.recordInbound([inbound(first, 'PGL-1', { channel: 'c2' })]);
+    expect(otherChannel).toMatchObject({ status: 'received', reusedControlIdOf: null });
   });
 
   test('a message stored before hashes were kept catches a resend by sender and control id, as before', async () => {
