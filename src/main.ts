@@ -250,6 +250,7 @@ async function wire(
           ackDelayMs: () => gauge.ackDelayMs(),
           admit: () => gauge.admit(),
           countOutcome: metrics.intakeOutcomes(channel.name),
+          countReusedControlId: metrics.reusedControlId(channel.name),
           awaitOutcome: outcomeWaiter((id) => repository.messageOutcome(id)),
         });
         const listener = new MllpListener(

@@ -261,7 +261,7 @@ export interface ChannelPlan {
   readonly accept: ReadonlySet<string>;
   /** MSH-11 values taken; anything else gets AR with condition 202. */
   readonly processingIds: ReadonlySet<string>;
-  /** Same sender (MSH-3/4) + MSH-10 within this many ms is a duplicate; 0 = no duplicate check. */
+  /** Same sender (MSH-3/4) + MSH-10 + content (MSH-7 aside) within this many ms is a duplicate; 0 = no duplicate check. */
   readonly duplicateWindowMs: number;
   readonly pipeline: { readonly attempts: number; readonly backoffMs: number; readonly concurrency: number };
   readonly routes: ReadonlyArray<{ readonly types: ReadonlySet<string>; readonly mapping: string }>;

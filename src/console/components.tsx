@@ -55,6 +55,19 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status.replace(/[^a-z0-9-]/gi, '')}`}>{status}</span>;
 }
 
+/**
+ * Marks a message received although its sender had used its control id (MSH-10) with other content inside the
+ * duplicate window: not a duplicate (it was processed), but the sender's numbering is worth a look.
+ */
+export function ReusedControlIdBadge({ of }: { of: string }) {
+  return (
+    <span class="badge sev-warning reused-control-id" data-reused-of={of}
+      title={`The sender used this control id (MSH-10) for message ${of} with other content; this message was processed as a new one, not as a duplicate.`}>
+      reused MSH-10
+    </span>
+  );
+}
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 export function formatDateTime(iso: string | null | undefined): string {

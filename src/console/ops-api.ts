@@ -49,6 +49,8 @@ export interface MessageSummary {
   error_text: string | null;
   error_stage: string | null;
   duplicate_of: string | null;
+  /** An earlier message with this sender and control id but other content (inside the duplicate window). */
+  reused_control_id_of: string | null;
 }
 
 export interface MessageContent { version: number; kind: 'raw' | 'edited'; content: string | null; created_at: string; pruned_at?: string | null; error?: string }

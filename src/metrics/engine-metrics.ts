@@ -70,6 +70,7 @@ function processMetrics(): client.Registry {
 export class EngineMetrics {
   private readonly own = new client.Registry();
   private readonly intake: client.Counter<'channel' | 'outcome'>;
+  private readonly reusedControlIds: client.Counter<'channel'>;
   private readonly ack: client.Histogram<'channel'>;
   private readonly pipeline: client.Counter<'channel' | 'outcome'>;
   private readonly stages: client.Histogram<'stage'>;
@@ -80,6 +81,10 @@ export class EngineMetrics {
     this.intake = new client.Counter({
       name: 'rxbridge_intake_messages_total', registers, labelNames: ['channel', 'outcome'],
       help: 'Frames answered at intake, by channel and outcome (received, duplicate, rejected, store_unavailable).',
+    });
+    this.reusedControlIds = new client.Counter({
+      name: 'rxbridge_reused_control_ids_total', registers, labelNames: ['channel'],
+      help: 'Messages received although their sender used their control id (MSH-10) with other content inside the duplicate window.',
     });
     this.ack = new client.Histogram({
       name: 'rxbridge_ack_latency_seconds', registers, labelNames: ['channel'], buckets: ACK_BUCKETS,
@@ -134,6 +139,13 @@ export class EngineMetrics {
     };
     for (const c of Object.values(bound)) c.inc(0); // every series exists from the start (rate() needs a zero)
     return (outcome) => bound[outcome].inc();
+  }
+
+  /** Counts one channel's messages received with a reused control id (bound once per channel; starts at zero). */
+  reusedControlId(channel: string): () => void {
+    const child = this.reusedControlIds.labels(channel);
+    child.inc(0);
+    return () => child.inc();
   }
 
   /** Records one channel's ACK latencies, in seconds (bound once per channel). */

@@ -3,7 +3,9 @@
  * commits the raw message to the store and only then answers.
  *
  * Contract:
- * - AA (CA in enhanced mode) is sent only after the message is committed (status received or duplicate).
+ * - AA (CA in enhanced mode) is sent only after the message is committed (status received or duplicate). A
+ *   duplicate is a copy of a message already received: same sender, control id and content (MSH-7 aside); the
+ *   same control id with other content is received, and counted by `countReusedControlId`.
  * - A frame that fails a check is stored as `rejected` with the reason, then NAKed (AR / CR) with an ERR
  *   segment in the sender's version layout; if even that store write fails the NAK is still sent.
  * - Store unavailable → AR (CE in enhanced mode): the sender keeps the message and resends. Never AA.
@@ -32,6 +34,7 @@ import { EngineError, isErrorCode, type ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { decodeHl7, normalizeSegments, resolveCharset, sniffMsh18, type Charset } from '../hl7/charset';
 import { ackMode, applicationAckRequest, buildAck, newControlId, shouldSendAccept, type AckCode } from '../hl7/ack';
+import { contentHash } from '../hl7/content-hash';
 import { isVersionSupported, peekMsh, type MshHeader } from '../hl7/peek';
 import type { AckPolicy } from './ack-policy';
 import { OrderedInboundWriter } from './ordered-writer';
@@ -64,6 +67,8 @@ export interface IntakeDeps {
   admit?: () => Promise<void> | undefined;
   /** Hears the outcome of every answered frame (metrics); absent = not counted. */
   countOutcome?: (outcome: IntakeOutcome) => void;
+  /** Hears each message received although its control id was used with other content inside the window (metrics). */
+  countReusedControlId?: () => void;
   /**
    * after-processing answers: resolves with the message's final outcome, or undefined when it is not final within
    * timeoutMs. Absent = after-processing answers as immediate.
@@ -182,6 +187,12 @@ export class Intake {
         this.deps.logger.info('duplicate message acknowledged', { messageId: stored.id, channel: this.channel.name });
       } else {
         this.deps.countOutcome?.('received');
+        if (stored.reusedControlIdOf) {
+          this.deps.countReusedControlId?.();
+          this.deps.logger.info('control id reused with other content; processed as a new message', {
+            messageId: stored.id, reusedControlIdOf: stored.reusedControlIdOf, channel: this.channel.name,
+          });
+        }
       }
       const delay = this.deps.ackDelayMs?.() ?? 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -239,6 +250,8 @@ export class Intake {
       errorCode: verdict.ok ? undefined : verdict.error.code,
       errorText: verdict.ok ? undefined : verdict.error.message,
       duplicateWindowMs: this.channel.duplicateWindowMs,
+      // Hashed here, before the group commit, so the store's statement only compares keys.
+      contentHash: verdict.ok ? contentHash(verdict.text) : undefined,
       applicationAck: this.applicationAckOf(verdict),
     };
   }

@@ -6,8 +6,9 @@
  * so their ids ascend in the order the sender sent them (this is what "arrival order" means for per-patient
  * ordering). While one batch of a lane is being committed, later records of that lane wait and go together in the
  * next batch (at most `maxBatch`), so a pipelining sender costs one commit per batch, not per message.
- * A batch never holds two records with the same duplicate key: the second waits for the next batch, where the
- * store sees the first one, and with it every later record of its connection, but only of its connection. Records
+ * A batch never holds two records with the same duplicate key (channel, sender, control id: coarser than the
+ * store's, which adds the content, so that a message reusing a control id sees the earlier one and is flagged):
+ * the second waits for the next batch, where the store sees the first one, and with it every later record of its connection, but only of its connection. Records
  * of other connections go ahead in this batch, so a sender that repeats one message over and over (it never reads
  * its ACKs, so it resends) gets one commit per copy and holds up nobody else. Lanes are independent.
  */

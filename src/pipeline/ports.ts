@@ -26,6 +26,11 @@ export interface InboundRecord {
   /** Duplicate window for status received; 0 = no duplicate check. */
   duplicateWindowMs: number;
   /**
+   * The content key (src/hl7/content-hash.ts) of a received record, computed by the intake before the commit;
+   * absent = the store computes it from `content`.
+   */
+  contentHash?: string;
+  /**
    * An accepted enhanced-mode message whose MSH-16 asks for an application ACK, on a channel that sends them: the
    * store keeps the request with the message (unless it is a duplicate) for src/acks to answer once it is final.
    */
@@ -36,6 +41,11 @@ export interface StoredInbound {
   id: string;
   status: InboundStatus;
   duplicateOf: string | null;
+  /**
+   * A received message whose channel, sender and control id an earlier message inside the window already used
+   * with other content: that message's id (the sender reused its control id; this one is processed anyway).
+   */
+  reusedControlIdOf?: string | null;
 }
 
 /** A message as the pipeline sees it: metadata plus its latest content version. */
@@ -82,8 +92,12 @@ export interface MessageStorePort {
   /**
    * Commits raw messages in one round trip, ids ascending in array order. Resolves (results in the same order)
    * only after the commit; rejects when the store is down. A record is a duplicate when an earlier committed
-   * message (not rejected, not a duplicate) has its channel, sender and control id within its window; callers
-   * must not put two records with the same key in one batch.
+   * message (not rejected, not a duplicate) has its channel, sender, control id and content hash within its
+   * window (a message stored without a hash, before hashes were kept, matches on the first three alone). The
+   * decision holds across processes: of two records with one key committed at once, exactly one is received.
+   * A received record whose channel, sender and control id an earlier message in the window used with other
+   * content comes back with `reusedControlIdOf` (and an event). Callers must not put two records with the same
+   * channel, sender and control id in one batch.
    */
   recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]>;
   /**

@@ -21,6 +21,7 @@ import * as m011 from './migrations/011-posting';
 import * as m012 from './migrations/012-held-charges';
 import * as m013 from './migrations/013-claim-edits';
 import * as m015 from './migrations/015-login-throttle';
+import * as m016 from './migrations/016-control-id-reuse';
 import * as m018 from './migrations/018-fee-schedules';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-core': m001, '002-records': m002, '003-codesets': m003, '004-claims': m004, '005-security': m005,
   '006-encryption': m006, '007-console': m007, '008-application-acks': m008, '009-providers': m009,
   '010-payer-edits': m010, '011-posting': m011, '012-held-charges': m012, '013-claim-edits': m013, '015-login-throttle': m015,
+  '016-control-id-reuse': m016,
   '018-fee-schedules': m018,
 };
 

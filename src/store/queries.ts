@@ -28,7 +28,7 @@ export interface MessageFilter {
 
 const SUMMARY_COLUMNS = [
   'id', 'channel', 'status', 'sender', 'control_id', 'message_type', 'version', 'received_at', 'finished_at',
-  'attempts', 'replays', 'error_code', 'error_text', 'error_stage', 'duplicate_of',
+  'attempts', 'replays', 'error_code', 'error_text', 'error_stage', 'duplicate_of', 'reused_control_id_of',
 ] as const;
 
 export async function listMessages(db: Kysely<Database>, f: MessageFilter) {

@@ -11,6 +11,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { asEngineError, EngineError } from '../core/errors';
 import { creditAmount, creditOutcome, matchCredit, unmatchedCreditReason, type CreditCandidate } from '../billing/claims/credits';
+import { contentHash } from '../hl7/content-hash';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
   MessageOutcome,
@@ -46,9 +47,20 @@ export class MessageRepository implements MessageStorePort {
     // is checked against earlier messages for a duplicate, and its raw content is stored with it.
     const col = <K extends keyof InboundRecord>(k: K) => recs.map((r) => r[k] ?? null);
     const windowSecs = recs.map((r) => (r.status === 'received' && r.controlId !== '' ? r.duplicateWindowMs / 1000 : 0));
+    const hashes = recs.map((r) => (r.status === 'received' ? r.contentHash ?? contentHash(r.content) : null));
     const sealed = recs.map((r) => this.bodies.seal(r.content));
     const tokens = recs.map((r) => this.search.tokensOf(r.content).join(' '));
-    const result = await sql<{ ord: string; id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null }>`
+    // Duplicates (docs/architecture.md "Duplicates"): `prior` reads, in the statement's snapshot, the earlier
+    // messages with the record's channel, sender and control id inside its window: one stored without a content
+    // hash (before hashes were kept) makes it a duplicate as it always did; one with another hash is a reused
+    // control id (flagged, not a duplicate). The rest is decided by `claim`: the record claims its key (content
+    // hash, channel; the hash covers MSH-3, MSH-4 and MSH-10) in inbound_keys. ON CONFLICT waits for a concurrent writer of the same key
+    // (another engine process) to commit and then sees its row, which a snapshot read could not: so of two copies
+    // committed at once exactly one holds the key and is received. A holder older than the record's window gives
+    // the key up to it. The key's row is rewritten on every conflict, so RETURNING names the holder either way.
+    const result = await sql<{
+      ord: string; id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null; reused_control_id_of: string | null;
+    }>`
       with input as (
         select * from unnest(
           ${col('channel')}::text[], ${col('status')}::text[], ${col('sender')}::text[], ${col('controlId')}::text[],
@@ -56,32 +68,53 @@ export class MessageRepository implements MessageStorePort {
           ${col('patientKey')}::text[], ${col('remote')}::text[], ${col('errorCode')}::text[], ${col('errorText')}::text[],
           ${sealed.map((b) => b.content)}::text[], ${sealed.map((b) => b.keyId)}::text[], ${windowSecs}::float8[],
           ${tokens}::text[], ${recs.map((r) => r.applicationAck?.requested ?? null)}::text[],
-          ${recs.map((r) => (r.applicationAck ? JSON.stringify(r.applicationAck.header) : null))}::text[]
+          ${recs.map((r) => (r.applicationAck ? JSON.stringify(r.applicationAck.header) : null))}::text[], ${hashes}::text[]
         ) with ordinality as t(channel, status, sender, control_id, message_type, version, processing_id,
                                patient_key, remote, error_code, error_text, content, key_id, window_secs, search_tokens,
-                               app_ack, app_ack_header, ord)
+                               app_ack, app_ack_header, content_hash, ord)
       ), ids as (
         select o.ord, nextval(pg_get_serial_sequence('messages', 'id')) as id
           from (select ord from input order by ord) o
       ), prior as (
-        select distinct on (i.ord) i.ord, m.id
+        select i.ord,
+               min(m.id) filter (where m.content_hash is null) as unhashed_id,
+               min(m.id) filter (where m.content_hash <> i.content_hash) as reused_id
           from input i
           join messages m on m.channel = i.channel and m.sender = i.sender and m.control_id = i.control_id
          where i.window_secs > 0 and m.status not in ('rejected', 'duplicate')
            and m.received_at > now() - make_interval(secs => i.window_secs)
-         order by i.ord, m.id
+         group by i.ord
+      ), claim as (
+        insert into inbound_keys as k (content_hash, channel, message_id, received_at, expires_at)
+        select i.content_hash, i.channel, ids.id, now(), now() + make_interval(secs => i.window_secs)
+          from input i join ids on ids.ord = i.ord left join prior p on p.ord = i.ord
+         where i.window_secs > 0 and p.unhashed_id is null
+         order by i.content_hash, i.channel
+        on conflict (content_hash, channel) do update
+           set message_id = case when k.received_at > now() - (excluded.expires_at - excluded.received_at) then k.message_id else excluded.message_id end,
+               received_at = case when k.received_at > now() - (excluded.expires_at - excluded.received_at) then k.received_at else excluded.received_at end,
+               expires_at = case when k.received_at > now() - (excluded.expires_at - excluded.received_at) then k.expires_at else excluded.expires_at end
+        returning k.content_hash, k.channel, k.message_id
+      ), decided as (
+        select i.ord, ids.id, coalesce(p.unhashed_id, nullif(ck.message_id, ids.id)) as duplicate_of,
+               p.reused_id
+          from input i join ids on ids.ord = i.ord
+          left join prior p on p.ord = i.ord
+          left join claim ck on ck.content_hash = i.content_hash and ck.channel = i.channel
       ), m as (
         insert into messages (id, channel, status, sender, control_id, message_type, version, processing_id,
-                              patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at, search_tokens)
+                              patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at, search_tokens,
+                              content_hash, reused_control_id_of)
         select ids.id, i.channel,
-               case when p.id is null then i.status else 'duplicate' end,
+               case when d.duplicate_of is null then i.status else 'duplicate' end,
                i.sender, i.control_id, i.message_type, i.version, i.processing_id, i.patient_key, i.remote,
-               i.error_code, i.error_text, case when i.status = 'rejected' then 'intake' end, p.id,
-               case when p.id is null and i.status = 'received' then null else now() end,
-               string_to_array(nullif(i.search_tokens, ''), ' ')
-          from input i join ids on ids.ord = i.ord left join prior p on p.ord = i.ord
+               i.error_code, i.error_text, case when i.status = 'rejected' then 'intake' end, d.duplicate_of,
+               case when d.duplicate_of is null and i.status = 'received' then null else now() end,
+               string_to_array(nullif(i.search_tokens, ''), ' '),
+               i.content_hash, case when d.duplicate_of is null then d.reused_id end
+          from input i join ids on ids.ord = i.ord join decided d on d.ord = i.ord
          order by i.ord
-        returning id, status, duplicate_of
+        returning id, status, duplicate_of, reused_control_id_of, control_id
       ), c as (
         insert into message_contents (message_id, version, kind, content, key_id)
         select ids.id, 1, 'raw', i.content, i.key_id from input i join ids on ids.ord = i.ord
@@ -90,10 +123,17 @@ export class MessageRepository implements MessageStorePort {
         select m.id, i.channel, i.app_ack, i.app_ack_header
           from m join ids on ids.id = m.id join input i on i.ord = ids.ord
          where m.status = 'received' and i.app_ack is not null
+      ), e as (
+        insert into message_events (message_id, from_status, to_status, stage, code, detail)
+        select m.id, null, 'received', 'intake', 'control-id-reused',
+               'control id already used by message ' || m.reused_control_id_of
+                 || ' with other content inside the duplicate window: processed as a new message'
+          from m where m.reused_control_id_of is not null
       )
-      select ids.ord, m.id, m.status, m.duplicate_of from m join ids on ids.id = m.id order by ids.ord`.execute(this.db);
+      select ids.ord, m.id, m.status, m.duplicate_of, m.reused_control_id_of from m join ids on ids.id = m.id order by ids.ord`.execute(this.db);
     return result.rows.map((row) => ({
       id: String(row.id), status: row.status, duplicateOf: row.duplicate_of === null ? null : String(row.duplicate_of),
+      reusedControlIdOf: row.reused_control_id_of === null ? null : String(row.reused_control_id_of),
     }));
   }
 

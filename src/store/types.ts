@@ -13,7 +13,8 @@ import type { ServiceKind } from '../mappings/records';
  * filtered   final: accepted, but no route maps this type (or the filter chose to skip it)
  * error      final: dead letter, with error_code/error_text/error_stage; can be replayed
  * rejected   final: NAKed at intake (no MSH, unsupported type/version/processing id, oversize)
- * duplicate  final: same sender + MSH-10 inside the channel's window; ACKed AA again, not processed
+ * duplicate  final: same sender + MSH-10 + content (MSH-7 aside) inside the channel's window; ACKed AA again,
+ *            not processed
  */
 export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'filtered', 'error', 'rejected', 'duplicate'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
@@ -47,6 +48,22 @@ export interface MessagesTable {
   duplicate_of: string | null;
   /** Blind index of patient ids, family-name prefixes and Rx numbers (src/store/search-index.ts); null = not indexed. */
   search_tokens: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  /** The content key (src/hl7/content-hash.ts) of a received message; null for rejected frames and older rows. */
+  content_hash: Optional<string | null>;
+  /** An earlier message of the same channel, sender and control id with other content, inside the window. */
+  reused_control_id_of: Optional<string | null>;
+}
+
+/**
+ * Who holds a duplicate key (migration 016): the message received with this content hash (which covers the
+ * sender and control id) on this channel, and until when a copy of it is a duplicate (received_at + that message's window).
+ */
+export interface InboundKeysTable {
+  content_hash: string;
+  channel: string;
+  message_id: string;
+  received_at: Timestamp;
+  expires_at: Timestamp;
 }
 
 export interface MessageContentsTable {
@@ -523,6 +540,7 @@ export interface AuditEventsTable {
 
 export interface Database {
   messages: MessagesTable;
+  inbound_keys: InboundKeysTable;
   message_contents: MessageContentsTable;
   body_keys: BodyKeysTable;
   message_events: MessageEventsTable;

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { describeApplicationAck, type ApplicationAck } from '../application-ack';
-import { ErrorBox, Loading, Show, StatusBadge, formatDateTime, useLoad } from '../components';
+import { ErrorBox, Loading, ReusedControlIdBadge, Show, StatusBadge, formatDateTime, useLoad } from '../components';
 import { MessageBody } from '../message-view';
 import { getMessage, getTimeline, replayOne, type MessageDetail, type Timeline } from '../ops-api';
 import { href } from '../router';
@@ -33,13 +33,23 @@ function AckLine({ ack, onRefresh }: { ack: ApplicationAck; onRefresh(): void })
   );
 }
 
+/** The control id was used before by another message with other content: which one, and why this one was processed. */
+function ReusedControlIdNote({ of }: { of: string }) {
+  return (
+    <>
+      {' '}<ReusedControlIdBadge of={of} />{' '}
+      <span class="muted">also used by <a href={href(`/messages/${of}`)}>message {of}</a> with other content: processed as a new message, not a duplicate</span>
+    </>
+  );
+}
+
 function Meta({ t, detail, onRefreshDetail }: { t: Timeline; detail?: MessageDetail; onRefreshDetail(): void }) {
   const m = t.message;
   return (
     <dl class="meta">
       <dt>Channel</dt><dd>{m.channel}</dd>
       <dt>Type</dt><dd class="mono">{m.type ?? '—'}</dd>
-      {detail && <><dt>Control id</dt><dd class="mono">{detail.control_id ?? '—'}</dd><dt>Sender</dt><dd class="mono">{detail.sender ?? '—'}</dd></>}
+      {detail && <><dt>Control id</dt><dd class="mono">{detail.control_id ?? '—'}{detail.reused_control_id_of && <ReusedControlIdNote of={detail.reused_control_id_of} />}</dd><dt>Sender</dt><dd class="mono">{detail.sender ?? '—'}</dd></>}
       <dt>Status</dt><dd><StatusBadge status={m.status} /></dd>
       <dt>Received</dt><dd>{formatDateTime(m.receivedAt)}</dd>
       <dt>Finished</dt><dd>{formatDateTime(m.finishedAt)}</dd>

@@ -4,7 +4,7 @@
  * keyset "Older" paging (`limit` in the URL, default 50). `#/messages/<id>` opens one message (message-detail.tsx).
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ErrorBox, Loading, StatusBadge, formatDateTime, useLoad } from '../components';
+import { ErrorBox, Loading, ReusedControlIdBadge, StatusBadge, formatDateTime, useLoad } from '../components';
 import { useSlashFocus } from '../hotkeys';
 import { listChannelNames, searchMessages, type MessageSearch, type MessageSummary } from '../ops-api';
 import { href, navigate } from '../router';
@@ -58,7 +58,7 @@ function ResultsTable({ rows }: { rows: MessageSummary[] }) {
             <td>{formatDateTime(m.received_at)}</td>
             <td>{m.channel}</td>
             <td class="mono">{m.message_type ?? '—'}</td>
-            <td class="mono">{m.control_id ?? '—'}</td>
+            <td class="mono">{m.control_id ?? '—'}{m.reused_control_id_of && <> <ReusedControlIdBadge of={m.reused_control_id_of} /></>}</td>
             <td class="mono">{m.sender ?? '—'}</td>
             <td><StatusBadge status={m.status} />{m.replays > 0 && <span class="muted"> replayed {m.replays}×</span>}</td>
             <td>{m.error_code ? <><span class="mono">{m.error_code}</span> <span class="muted">{m.error_text}</span></> : ''}</td>
