@@ -1,5 +1,5 @@
 /**
- * The record types a mapping rule can produce (`output: charge | patient | coverage`) and, for each, the fields a
+ * The record types a mapping rule can produce (`output: charge | patient | coverage | merge`) and, for each, the fields a
  * mapping may set: their kind (one value or a list), whether the record needs them, and how the raw strings a
  * rule produced become the typed record of src/mappings/records.ts. Pure.
  *
@@ -7,9 +7,9 @@
  */
 import { multiply, normalizeDecimal, isDecimal } from './decimal';
 import { hl7Date } from './dates';
-import { SERVICE_KINDS, type ChargeRecord, type CoverageRecord, type PatientRecord, type ServiceKind } from './records';
+import { SERVICE_KINDS, type ChargeRecord, type CoverageRecord, type MergeRecord, type PatientRecord, type ServiceKind } from './records';
 
-export type OutputKind = 'charge' | 'patient' | 'coverage';
+export type OutputKind = 'charge' | 'patient' | 'coverage' | 'merge';
 
 export interface FieldSpec {
   list?: boolean;
@@ -82,6 +82,11 @@ export const OUTPUT_FIELDS: Readonly<Record<OutputKind, Readonly<Record<string, 
     subscriberGivenName: one('subscriber given name'),
     subscriberBirthDate: one('subscriber birth date'),
     subscriberSex: one('subscriber sex'),
+  },
+  merge: {
+    patient: one('surviving patient identifier', true),
+    prior: one('prior patient identifier (the patient merged away)', true),
+    asOf: one('event time (EVN-2 or MSH-7)', true),
   },
 };
 
@@ -247,4 +252,8 @@ export function finishCoverage(v: RawValues, id: RecordIdentity): CoverageRecord
     subscriberBirthDate: dateField(v, 'subscriberBirthDate', F.subscriberBirthDate as FieldSpec),
     subscriberSex: orNull(v, 'subscriberSex'),
   };
+}
+
+export function finishMerge(v: RawValues, id: RecordIdentity): MergeRecord {
+  return { sourceKey: id.sourceKey, patientRef: text(v, 'patient'), priorPatientRef: text(v, 'prior'), asOf: asOfField(v) };
 }
