@@ -109,8 +109,9 @@ export interface MessageStorePort {
    * lookups): patients and coverages as in completeMany, then the charges in order. A reversal finds the
    * unreversed charge with its transaction id in the channel; when there is none it throws
    * REVERSAL_TARGET_MISSING, or drops the line when the record says `reversalMissing: 'ignore'`. A target already
-   * reversed throws CHARGE_ALREADY_REVERSED. Returns the number of charges inserted; does nothing (0) when the
-   * message is no longer processing.
+   * reversed throws CHARGE_ALREADY_REVERSED. Patient merges (records.merges) are applied after the patients and
+   * coverages and before the charges; a merge that contradicts an earlier one throws PATIENT_MERGE_CONFLICT.
+   * Returns the number of charges inserted; does nothing (0) when the message is no longer processing.
    */
   completeWithRecords(id: string, records: MappedRecords): Promise<number>;
   /** Records a transient failure (status stays processing) as an event. */

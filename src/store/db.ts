@@ -21,6 +21,7 @@ import * as m011 from './migrations/011-posting';
 import * as m012 from './migrations/012-held-charges';
 import * as m013 from './migrations/013-claim-edits';
 import * as m015 from './migrations/015-login-throttle';
+import * as m019 from './migrations/019-patient-merges';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-core': m001, '002-records': m002, '003-codesets': m003, '004-claims': m004, '005-security': m005,
   '006-encryption': m006, '007-console': m007, '008-application-acks': m008, '009-providers': m009,
   '010-payer-edits': m010, '011-posting': m011, '012-held-charges': m012, '013-claim-edits': m013, '015-login-throttle': m015,
+  '019-patient-merges': m019,
 };
 
 class StaticMigrations implements MigrationProvider {
