@@ -41,8 +41,9 @@ const a40 = (controlId: string, survivor: string, prior: string) => [
 async function messageOf(controlId: string, status: string) {
   let row: { id: string; status: string; error_code: string | null } | undefined;
   await waitFor(async () => {
-    row = await h.engine.store.db.selectFrom('messages').select(['id', 'status', 'error_code'])
+    const found = await h.engine.store.db.selectFrom('messages').select(['id', 'status', 'error_code'])
       .where('control_id', '=', controlId).executeTakeFirst();
+    row = found && { id: String(found.id), status: found.status, error_code: found.error_code };
     return row?.status === status;
   }, 20_000, `${controlId} to be ${status} (is ${row?.status})`);
   return row!;
