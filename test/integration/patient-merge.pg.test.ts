@@ -10,11 +10,13 @@
  * - the message event says what moved, in counts and claim ids;
  * - a later DFT for MG200 lands on MG100; the same merge again moves nothing; a merge contradicting it is a dead
  *   letter with PATIENT_MERGE_CONFLICT.
- * Messages are synthetic.
+ * Merge messages are synthetic. The ADT^A08/A31 updates are the public FHIR-Converter samples of the corpus.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { importIcd10cmExtract } from './claims-support';
 import { startHarness, type Harness } from './engine-harness';
-import { dftMessage, hl7Segment, waitFor } from './support';
+import { CORPUS, dftMessage, hl7Segment, waitFor } from './support';
 
 let h: Harness;
 
@@ -182,5 +184,30 @@ describe('ADT^A40: MG100 absorbs MG200', () => {
     expect(reverse.error_code).toBe('PATIENT_MERGE_CONFLICT');
     expect(await db().selectFrom('patients').select('patient_ref').where('patient_ref', '=', 'MG300').execute()).toEqual([]);
     expect((await db().selectFrom('patients').select('merged_into').where('patient_ref', '=', 'MG100').executeTakeFirstOrThrow()).merged_into).toBeNull();
+  });
+});
+
+describe('ADT^A08 and ADT^A31 (corpus FHIR-Converter samples) update the patient as upserts', () => {
+  const corpus = (name: string) => fs.readFileSync(path.join(CORPUS, 'hl7', `microsoft__FHIR-Converter__${name}.hl7`), 'utf8');
+  // The three samples share MSH-10 MSG00001 (a reused control id, handled by the duplicate rule): each is sent here
+  // under its own control id so this test is about the update alone.
+  const withControlId = (text: string, controlId: string) => text.replace('|MSG00001|', `|${controlId}|`);
+  const patient = () => db().selectFrom('patients').select(['family_name', 'given_name', 'as_of']).where('patient_ref', '=', 'PATID1234').executeTakeFirstOrThrow();
+
+  it('an A08 with a later event time updates the registration; an A31 with an older one leaves it', async () => {
+    await send(withControlId(corpus('ADT-A04-01'), 'CORPUS-A04'), 'CORPUS-A04');
+    expect(await patient()).toMatchObject({ family_name: 'EVERYMAN', given_name: 'ADAM' });
+
+    const update = withControlId(corpus('ADT-A08-01'), 'CORPUS-A08')
+      .replace('EVN|A01|20290801070624+0115|', 'EVN|A08|20290901080000+0115|').replace('EVERYMAN&&&&Aniston^ADAM', 'EVERYWOMAN&&&&Aniston^EVE');
+    await send(update, 'CORPUS-A08');
+    const updated = await patient();
+    expect(updated).toMatchObject({ family_name: 'EVERYWOMAN', given_name: 'EVE' });
+    expect(new Date(updated.as_of).toISOString()).toBe('2029-09-01T06:45:00.000Z');
+
+    // The A31 sample's event time (2029-08-01) is older than the A08's: processed, the newer registration kept.
+    await send(withControlId(corpus('ADT-A31-01'), 'CORPUS-A31'), 'CORPUS-A31');
+    expect(await patient()).toMatchObject({ family_name: 'EVERYWOMAN', given_name: 'EVE' });
+    expect(await db().selectFrom('coverages').select('plan_id').where('patient_ref', '=', 'PATID1234').execute()).toEqual([{ plan_id: 'BAV' }]);
   });
 });
