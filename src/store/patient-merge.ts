@@ -50,10 +50,14 @@ export async function applyMerges(trx: Trx, messageId: string, merges: readonly 
   return out;
 }
 
-async function mergedInto(trx: Trx, patientRef: string): Promise<string | null> {
-  const row = await trx.selectFrom('patients').select('merged_into').where('patient_ref', '=', patientRef)
-    .forUpdate().executeTakeFirst();
-  return row?.merged_into ?? null;
+/**
+ * Locks the two patients' rows (in key order, as the pipeline's upserts lock them, so the two never wait on each
+ * other in a cycle) and returns where each was merged into (null: not merged, or no row).
+ */
+async function lockPatients(trx: Trx, refs: readonly string[]): Promise<Map<string, string | null>> {
+  const rows = await trx.selectFrom('patients').select(['patient_ref', 'merged_into']).where('patient_ref', 'in', [...refs])
+    .orderBy('patient_ref').forUpdate().execute();
+  return new Map(rows.map((r) => [r.patient_ref, r.merged_into ?? null]));
 }
 
 async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<MergeOutcome> {
@@ -61,9 +65,10 @@ async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<
     alreadyMerged: false, charges: 0, coveragesMoved: 0, coveragesDuplicate: 0, claimsReleased: [], claimsSentKept: [], correctionsKept: [],
   };
   const prior = m.priorPatientRef;
+  const merged = await lockPatients(trx, [m.patientRef, prior]);
   // The survivor as it stands: a survivor merged away earlier lives on as the patient it was merged into.
-  const survivor = (await mergedInto(trx, m.patientRef)) ?? m.patientRef;
-  const priorInto = await mergedInto(trx, prior);
+  const survivor = merged.get(m.patientRef) ?? m.patientRef;
+  const priorInto = merged.get(prior) ?? null;
   if (survivor === prior) {
     if (m.patientRef === prior) throw new EngineError('PATIENT_MERGE_CONFLICT', 'the surviving patient and the prior patient are the same');
     throw new EngineError('PATIENT_MERGE_CONFLICT', 'the surviving patient was merged into the prior patient earlier');
