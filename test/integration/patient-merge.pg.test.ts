@@ -139,6 +139,12 @@ describe('ADT^A40: MG100 absorbs MG200', () => {
     expect((await history(sentClaim))!.reason).toMatch(/payer has this claim under the prior patient id/);
   });
 
+  it('MG100\'s claims list includes the claims sent under MG200', async () => {
+    const listed = await h.api('GET', '/api/claims?patient=MG100');
+    expect(listed.status).toBe(200);
+    expect(listed.json.claims.map((c: any) => [c.id, c.status])).toEqual([[readyClaim, 'voided'], [sentClaim, 'batched']]);
+  });
+
   it('says on the message what moved, in counts and claim ids only', async () => {
     const event = await db().selectFrom('message_events').select(['to_status', 'detail'])
       .where('message_id', '=', mergeMessage as never).orderBy('id', 'desc').executeTakeFirstOrThrow();
