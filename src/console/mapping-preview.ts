@@ -18,9 +18,10 @@ export interface OutcomeError {
 }
 
 export type MappedRecord = Record<string, unknown>;
-export const RECORD_KINDS = ['charges', 'patients', 'coverages'] as const;
+export const RECORD_KINDS = ['charges', 'patients', 'coverages', 'merges'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
-export type MappedRecords = Record<RecordKind, MappedRecord[]>;
+/** Merges (ADT^A40) are absent from the answer when a mapping makes none. */
+export type MappedRecords = Record<Exclude<RecordKind, 'merges'>, MappedRecord[]> & { merges?: MappedRecord[] };
 
 export type MappingOutcome = { records: MappedRecords } | { error: OutcomeError };
 
@@ -93,10 +94,11 @@ export interface ChangeRow {
   after: string;
 }
 
-const singular: Record<RecordKind, string> = { charges: 'charge', patients: 'patient', coverages: 'coverage' };
+const singular: Record<RecordKind, string> = { charges: 'charge', patients: 'patient', coverages: 'coverage', merges: 'merge' };
 
 function describeRecord(kind: RecordKind, r: MappedRecord): string {
   if (kind === 'charges') return describeCharge(r);
+  if (kind === 'merges') return `merge of ${showValue(r.priorPatientRef)} into ${showValue(r.patientRef)}`;
   return kind === 'patients' ? `patient ${showValue(r.patientRef)}` : `coverage ${showValue(r.planId)}`;
 }
 

@@ -102,6 +102,10 @@ export const ERROR_CATALOGUE = {
     retryable: false, hl7: '205', http: 409,
     doc: 'A reversal line whose mapping says reversal.missing: error points at a charge that another credit already reversed.',
   },
+  PATIENT_MERGE_CONFLICT: {
+    retryable: false, hl7: '205', http: 409,
+    doc: 'A patient merge (ADT^A40) contradicts an earlier one: the prior patient was merged into another patient, or the survivor into the prior one.',
+  },
   VALUE_REJECTED_BY_STORE: {
     retryable: false, hl7: '102', http: 422,
     doc: 'The store refused a mapped value (for example an amount too large for its column). Edit the message or the mapping; then replay.',

@@ -2,7 +2,7 @@
  * What changes between two mapping outcomes for the same message (the live mapping and a candidate), as a flat
  * list a reviewer can read. Pure.
  *
- * Records are matched by kind (charges, patients, coverages) and position: the record at index i of the live
+ * Records are matched by kind (charges, patients, coverages, merges) and position: the record at index i of the live
  * outcome is compared with the candidate's record at index i. Extra candidate records are `added`, missing ones
  * `removed`, and every differing field of a matched pair is one `field` change. A failed evaluation counts as no
  * records and adds one `error` change when the two outcomes fail differently (or only one fails).
@@ -10,7 +10,7 @@
  */
 import type { MappedRecords } from './records';
 
-export const RECORD_KINDS = ['charges', 'patients', 'coverages'] as const;
+export const RECORD_KINDS = ['charges', 'patients', 'coverages', 'merges'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export interface OutcomeError {
@@ -22,7 +22,7 @@ export interface OutcomeError {
 export type MappingOutcome = { records: MappedRecords } | { error: OutcomeError };
 
 export type FieldValue = unknown;
-type AnyRecord = MappedRecords[RecordKind][number];
+type AnyRecord = NonNullable<MappedRecords[RecordKind]>[number];
 
 export type RecordChange =
   | { change: 'added'; kind: RecordKind; index: number; after: AnyRecord }
@@ -61,8 +61,8 @@ export function diffOutcomes(live: MappingOutcome, candidate: MappingOutcome): R
   const before = recordsOf(live);
   const after = recordsOf(candidate);
   for (const kind of RECORD_KINDS) {
-    const b: readonly AnyRecord[] = before[kind];
-    const a: readonly AnyRecord[] = after[kind];
+    const b: readonly AnyRecord[] = before[kind] ?? [];
+    const a: readonly AnyRecord[] = after[kind] ?? [];
     for (let index = 0; index < Math.max(b.length, a.length); index++) {
       const old = b[index];
       const neu = a[index];

@@ -14,7 +14,7 @@ import { readAll, readSegment, type PathRef } from '../hl7/path';
 import { lookupRow, type CompiledRule, type CompiledValue, type MappingPlan } from './compile';
 import { formatSource, type Condition, type Operand, type Source } from './expressions';
 import { applyFunctions, FunctionError } from './functions';
-import { FieldProblem, finishCharge, finishCoverage, finishPatient, HELD_MAY_LACK, type RawValues, type RecordIdentity } from './outputs';
+import { FieldProblem, finishCharge, finishCoverage, finishMerge, finishPatient, HELD_MAY_LACK, type RawValues, type RecordIdentity } from './outputs';
 import type { MappedRecords } from './records';
 import { occurrencesOf, resolve, sequenceOf, type Occurrence } from './scope';
 
@@ -309,6 +309,7 @@ function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: st
   try {
     if (rule.output === 'charge') out.charges.push(finishCharge(raw as RawValues, identity));
     else if (rule.output === 'patient') out.patients.push(finishPatient(raw as RawValues, identity));
+    else if (rule.output === 'merge') (out.merges ??= []).push(finishMerge(raw as RawValues, identity));
     else out.coverages.push(finishCoverage(raw as RawValues, identity));
   } catch (err) {
     if (!(err instanceof FieldProblem)) throw err;

@@ -1,5 +1,5 @@
 /**
- * The record types a mapping rule can produce (`output: charge | patient | coverage`) and, for each, the fields a
+ * The record types a mapping rule can produce (`output: charge | patient | coverage | merge`) and, for each, the fields a
  * mapping may set: their kind (one value or a list), whether the record needs them, and how the raw strings a
  * rule produced become the typed record of src/mappings/records.ts. Pure.
  *
@@ -8,10 +8,11 @@
 import { multiply, normalizeDecimal, isDecimal } from './decimal';
 import { hl7Date } from './dates';
 import {
-  SERVICE_KINDS, type ChargeRecord, type CoverageRecord, type PatientRecord, type ReversalMatchKey, type ReversalMissing, type ServiceKind,
+  SERVICE_KINDS, type ChargeRecord, type CoverageRecord, type MergeRecord, type PatientRecord, type ReversalMatchKey,
+  type ReversalMissing, type ServiceKind,
 } from './records';
 
-export type OutputKind = 'charge' | 'patient' | 'coverage';
+export type OutputKind = 'charge' | 'patient' | 'coverage' | 'merge';
 
 export interface FieldSpec {
   list?: boolean;
@@ -84,6 +85,11 @@ export const OUTPUT_FIELDS: Readonly<Record<OutputKind, Readonly<Record<string, 
     subscriberGivenName: one('subscriber given name'),
     subscriberBirthDate: one('subscriber birth date'),
     subscriberSex: one('subscriber sex'),
+  },
+  merge: {
+    patient: one('surviving patient identifier', true),
+    prior: one('prior patient identifier (the patient merged away)', true),
+    asOf: one('event time (EVN-2 or MSH-7)', true),
   },
 };
 
@@ -259,4 +265,8 @@ export function finishCoverage(v: RawValues, id: RecordIdentity): CoverageRecord
     subscriberBirthDate: dateField(v, 'subscriberBirthDate', F.subscriberBirthDate as FieldSpec),
     subscriberSex: orNull(v, 'subscriberSex'),
   };
+}
+
+export function finishMerge(v: RawValues, id: RecordIdentity): MergeRecord {
+  return { sourceKey: id.sourceKey, patientRef: text(v, 'patient'), priorPatientRef: text(v, 'prior'), asOf: asOfField(v) };
 }

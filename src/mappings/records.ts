@@ -135,9 +135,26 @@ export interface CoverageRecord {
   subscriberSex: string | null;
 }
 
+/**
+ * A patient merge (ADT^A40): the patient `priorPatientRef` (MRG-1) is absorbed by `patientRef` (PID-3), the
+ * surviving one. The store moves the prior patient's charges and coverages to the survivor, releases its unsent
+ * claims to be built again under the survivor, and resolves the prior id to the survivor from then on
+ * (docs/billing.md "Patient merges").
+ */
+export interface MergeRecord {
+  sourceKey: string;
+  /** The surviving patient. */
+  patientRef: string;
+  /** The patient absorbed (MRG-1, the prior patient identifier list). */
+  priorPatientRef: string;
+  asOf: string;
+}
+
 /** Everything one message maps to. */
 export interface MappedRecords {
   charges: ChargeRecord[];
   patients: PatientRecord[];
   coverages: CoverageRecord[];
+  /** Patient merges, applied after the message's patients and coverages and before its charges; absent = none. */
+  merges?: MergeRecord[];
 }

@@ -86,7 +86,7 @@ const holdSchema = z.strictObject({ when: conditions, reason: templateText });
 export const ruleSchema = z.strictObject({
   /** Names the rule in errors and in the record's source key; unique within the mapping. */
   name: ruleName,
-  output: z.enum(['charge', 'patient', 'coverage']),
+  output: z.enum(['charge', 'patient', 'coverage', 'merge']),
   /** One record per occurrence of this segment. */
   forEach: segmentName,
   /**

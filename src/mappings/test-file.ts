@@ -25,7 +25,7 @@ import { parseHl7 } from '../hl7/parse';
 import type { MappingPlan } from './compile';
 import { evaluateMapping, type MappingContext } from './evaluate';
 import { compileMappingText } from './load';
-import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from './records';
+import type { ChargeRecord, CoverageRecord, MappedRecords, MergeRecord, PatientRecord } from './records';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The file format
@@ -49,6 +49,9 @@ const COVERAGE_FIELDS = {
   expirationDate: true, subscriberFamilyName: true, subscriberGivenName: true, subscriberBirthDate: true,
   subscriberSex: true,
 } as const satisfies Record<keyof CoverageRecord, true>;
+const MERGE_FIELDS = {
+  sourceKey: true, patientRef: true, priorPatientRef: true, asOf: true,
+} as const satisfies Record<keyof MergeRecord, true>;
 
 const expectedValue = z.union(
   [z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number()]))],
@@ -60,13 +63,14 @@ export type ExpectedValue = z.output<typeof expectedValue>;
 const expectedRecord = (fields: Record<string, true>) =>
   z.strictObject(Object.fromEntries(Object.keys(fields).map((k) => [k, expectedValue.optional()])) as Record<string, z.ZodOptional<typeof expectedValue>>);
 
-const RECORD_KINDS = ['charges', 'patients', 'coverages'] as const;
+const RECORD_KINDS = ['charges', 'patients', 'coverages', 'merges'] as const;
 type RecordKind = (typeof RECORD_KINDS)[number];
 
 const expectSchema = z.strictObject({
   charges: z.array(expectedRecord(CHARGE_FIELDS)).optional(),
   patients: z.array(expectedRecord(PATIENT_FIELDS)).optional(),
   coverages: z.array(expectedRecord(COVERAGE_FIELDS)).optional(),
+  merges: z.array(expectedRecord(MERGE_FIELDS)).optional(),
 });
 
 const errorCode = z.string().refine((c) => Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, c), {
@@ -210,7 +214,7 @@ function compareRecords(expect: NonNullable<MappingTestCase['expect']>, outcome:
   for (const kind of RECORD_KINDS) {
     const expected = expect[kind];
     if (expected === undefined) continue;
-    const actual: ReadonlyArray<Readonly<Record<string, unknown>>> = outcome.records[kind].map((r) => ({ ...r }));
+    const actual: ReadonlyArray<Readonly<Record<string, unknown>>> = (outcome.records[kind] ?? []).map((r) => ({ ...r }));
     if (expected.length !== actual.length) {
       differences.push(`${kind}: expected ${count(expected.length, SINGULAR[kind])}, got ${actual.length}`);
       const shown = summaryFields(kind, expected);
@@ -231,13 +235,14 @@ function compareRecords(expect: NonNullable<MappingTestCase['expect']>, outcome:
   return differences;
 }
 
-const SINGULAR: Record<RecordKind, string> = { charges: 'charge', patients: 'patient', coverages: 'coverage' };
+const SINGULAR: Record<RecordKind, string> = { charges: 'charge', patients: 'patient', coverages: 'coverage', merges: 'merge' };
 
 /** Fields shown for each record when the counts differ: those the case names, else a few that tell records apart. */
 function summaryFields(kind: RecordKind, expected: ReadonlyArray<Record<string, unknown>>): string[] {
   const named = [...new Set(expected.flatMap((r) => Object.keys(r)))];
   if (named.length > 0) return named;
-  return kind === 'charges' ? ['kind', 'code', 'serviceDate'] : kind === 'patients' ? ['patientRef'] : ['patientRef', 'planId'];
+  return kind === 'charges' ? ['kind', 'code', 'serviceDate'] : kind === 'patients' ? ['patientRef']
+    : kind === 'merges' ? ['patientRef', 'priorPatientRef'] : ['patientRef', 'planId'];
 }
 
 type Comparable = string | null | string[];

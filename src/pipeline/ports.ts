@@ -126,7 +126,9 @@ export interface MessageStorePort {
    * When none is found the record's `reversalMissing` decides: 'error' (default) throws REVERSAL_TARGET_MISSING
    * (CHARGE_ALREADY_REVERSED when what it named is reversed already), 'ignore' drops the line, 'hold' writes it as
    * a held negative charge with the reason. A held credit written before is matched again (a replay releases
-   * it). Each line's outcome is a `line` event of the message. Returns the number of charges inserted; does
+   * it). Each line's outcome is a `line` event of the message. Patient merges (records.merges) are applied
+   * after the patients and coverages and before the charges; a merge that contradicts an earlier one throws
+   * PATIENT_MERGE_CONFLICT. Returns the number of charges inserted; does
    * nothing (0) when the message is no longer processing.
    */
   completeWithRecords(id: string, records: MappedRecords): Promise<number>;

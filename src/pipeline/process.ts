@@ -144,12 +144,12 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
       failures.push({ item, error: result.error, stage: result.stage });
       // A retry keeps the message open: later messages of its patient in this batch must wait for it.
       if (result.error.retryable && item.patientKey) heldPatients.add(item.patientKey);
-    } else if (result.records.charges.every((c) => c.kind === 'charge')) {
+    } else if (result.records.charges.every((c) => c.kind === 'charge') && !result.records.merges?.length) {
       plain.push({ id, status: 'processed', records: result.records });
       outcomes.set(id, { kind: 'processed', charges: result.records.charges.length });
     } else {
       individual.push({ item, records: result.records });
-      // Reversals are written after the plain batch; later messages of the patient wait for them.
+      // Reversals and patient merges are written after the plain batch; later messages of the patient wait for them.
       if (item.patientKey) heldPatients.add(item.patientKey);
     }
   }

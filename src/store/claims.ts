@@ -195,7 +195,14 @@ export class ClaimRows {
     let q = this.db.selectFrom('claims').selectAll().orderBy('id', 'desc').limit(f.limit);
     if (f.status) q = q.where('status', '=', f.status);
     if (f.payer) q = q.where('payer_id', '=', f.payer);
-    if (f.patient) q = q.where('patient_ref', '=', f.patient);
+    // A patient's claims include those of the patients merged into it (sent under their ids; docs/billing.md).
+    if (f.patient) {
+      const patient = f.patient;
+      q = q.where((eb) => eb.or([
+        eb('patient_ref', '=', patient),
+        eb('patient_ref', 'in', eb.selectFrom('patients').select('patient_ref').where('merged_into', '=', patient)),
+      ]));
+    }
     if (f.before) q = q.where('id', '<', f.before);
     return (await q.execute()).map(summaryOf);
   }

@@ -23,6 +23,7 @@ import * as m013 from './migrations/013-claim-edits';
 import * as m015 from './migrations/015-login-throttle';
 import * as m016 from './migrations/016-control-id-reuse';
 import * as m018 from './migrations/018-fee-schedules';
+import * as m019 from './migrations/019-patient-merges';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-payer-edits': m010, '011-posting': m011, '012-held-charges': m012, '013-claim-edits': m013, '015-login-throttle': m015,
   '016-control-id-reuse': m016,
   '018-fee-schedules': m018,
+  '019-patient-merges': m019,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -6,7 +6,9 @@
  * Records: patients upsert by patient_ref and coverages by (patient_ref, plan_id), where a row written from an
  * older event (`as_of`) never overwrites a newer one. Charges insert once per source key; each points at its
  * patient and at the coverage in force on its date of service (lowest priority number, then newest as_of),
- * as the store holds them once the message's own patients and coverages are written.
+ * as the store holds them once the message's own patients and coverages are written. A patient merge (ADT^A40)
+ * is applied in its message's transaction (src/store/patient-merge.ts); afterwards the triggers of migration 019
+ * write charges and coverages for the merged id under the surviving patient.
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { asEngineError, EngineError } from '../core/errors';
@@ -18,6 +20,7 @@ import type {
   ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
 } from '../pipeline/ports';
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
+import { applyMerges, describeMerges } from './patient-merge';
 import { MessageSearchIndex } from './search-index';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge, type NewCoverage, type NewPatient } from './types';
 
@@ -277,8 +280,9 @@ export class MessageRepository implements MessageStorePort {
       const msg = await trx.selectFrom('messages').select(['channel', 'sender', 'status']).where('id', '=', id as never)
         .forUpdate().executeTakeFirst();
       if (!msg || msg.status !== 'processing') return 0;
-      // Patients and coverages first, so the charges below (separate statements) see them.
+      // Patients and coverages first, then the merges, so the charges below (separate statements) see them all.
       await writePatientsAndCoverages(trx, id, records);
+      const merged = await applyMerges(trx, id, records.merges ?? []);
       let inserted = 0;
       // Charges before reversals, so a credit finds the line of its own message it names wherever that line is.
       const ordered = [...records.charges.filter((c) => c.kind !== 'reversal'), ...records.charges.filter((c) => c.kind === 'reversal')];
@@ -294,7 +298,8 @@ export class MessageRepository implements MessageStorePort {
       }
       const { charges, patients, coverages } = records;
       await finish(trx, id, 'processed', 'write', null,
-        `${inserted} of ${charges.length} charges new, ${patients.length} patients, ${coverages.length} coverages`);
+        `${inserted} of ${charges.length} charges new, ${patients.length} patients, ${coverages.length} coverages`
+        + (merged.length > 0 ? `; ${describeMerges(merged)}` : ''));
       return inserted;
     }).catch((err) => { throw refusedValue(err); });
   }

@@ -213,6 +213,10 @@ export interface PatientsTable {
   message_id: string | null;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
+  /** The survivor's patient_ref once a merge (ADT^A40) absorbed this patient (migration 019); null otherwise. */
+  merged_into: Optional<string | null>;
+  merged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  merged_by_message_id: Optional<string | null>;
 }
 
 /** One insurance coverage per (patient_ref, plan_id), with the same as-of rule as patients. */

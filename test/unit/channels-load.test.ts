@@ -17,7 +17,7 @@ beforeAll(() => {
   fs.mkdirSync(mappingsDir);
   fs.writeFileSync(path.join(mappingsDir, 'dft-p03.yaml'), '# stub mapping\n');
   fs.writeFileSync(path.join(mappingsDir, 'adt.yaml'), '# stub mapping\n');
-  for (const name of ['rds', 'vxu-v04', 'oru-r01']) fs.writeFileSync(path.join(mappingsDir, `${name}.yaml`), '# stub mapping\n');
+  for (const name of ['rds', 'vxu-v04', 'oru-r01', 'adt-a40']) fs.writeFileSync(path.join(mappingsDir, `${name}.yaml`), '# stub mapping\n');
 });
 afterAll(() => { fs.rmSync(root, { recursive: true, force: true }); });
 
@@ -76,12 +76,13 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
       maxConnections: 64, maxConnectionsPerIp: 16, charset: 'UTF-8',
     });
     expect(plan.retention).toEqual({ bodiesDays: null });
-    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01', 'DFT^P03', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
+    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'ADT^A40', 'BAR^P01', 'DFT^P03', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
     expect([...plan.processingIds]).toEqual(['P', 'T', 'D']);
     expect(plan.duplicateWindowMs).toBe(72 * 3_600_000);
     expect(plan.pipeline).toEqual({ attempts: 5, backoffMs: 1000, concurrency: 4 });
     expect(plan.routes.map((r) => ({ types: [...r.types], mapping: r.mapping }))).toEqual([
       { types: ['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01'], mapping: 'adt' },
+      { types: ['ADT^A40'], mapping: 'adt-a40' },
       { types: ['DFT^P03'], mapping: 'dft-p03' },
       { types: ['RDS^O13', 'RDS^O01'], mapping: 'rds' },
       { types: ['VXU^V04'], mapping: 'vxu-v04' },
@@ -113,7 +114,7 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
     expect(Object.isFrozen(plan)).toBe(true);
     expect(Object.isFrozen(plan.source)).toBe(true);
     expect(() => (plan.accept as Set<string>).add('ADT^A01')).toThrow(TypeError);
-    expect(() => (plan.routes[1]!.types as Set<string>).delete('DFT^P03')).toThrow(TypeError);
+    expect(() => (plan.routes[2]!.types as Set<string>).delete('DFT^P03')).toThrow(TypeError);
     expect(() => { (plan.source as { port: number }).port = 1; }).toThrow(TypeError);
   });
 });

@@ -78,3 +78,19 @@ describe('console mapping preview helpers', () => {
     expect(summaryText({ messages: 0, changed: 0, chargesChanged: 0, failing: 0 })).toMatch(/No stored message/);
   });
 });
+
+describe('patient merges in a preview', () => {
+  it('an added merge reads as a row naming both patients; a records answer without merges is fine', () => {
+    const result = {
+      messages: [{
+        messageId: '7', controlId: 'A40-1',
+        live: { records: { charges: [], patients: [], coverages: [] } },
+        candidate: { records: { charges: [], patients: [], coverages: [], merges: [{ patientRef: 'MR1', priorPatientRef: 'MR2' }] } },
+        diff: [{ change: 'added' as const, kind: 'merges' as const, index: 0, after: { patientRef: 'MR1', priorPatientRef: 'MR2' } }],
+      }],
+    };
+    expect(changeRows(result as never)).toEqual([
+      { messageId: '7', controlId: 'A40-1', target: 'merge 1', change: 'added', field: null, before: '—', after: 'merge of MR2 into MR1' },
+    ]);
+  });
+});

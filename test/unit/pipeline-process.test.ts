@@ -451,6 +451,28 @@ describe('processBatch: patients and coverages', () => {
   });
 });
 
+describe('processBatch: patient merges', () => {
+  const A40 = [
+    'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20240105153000||ADT^A40^ADT_A39|CTL-2|P|2.5.1',
+    'EVN|A40|20240105152900',
+    'PID|1||MR1^^^PHARM01^MR||TESTPATIENT^EVE||19800115|F',
+    'MRG|MR2^^^PHARM01^MR',
+  ].join('\r');
+  const withA40: ChannelRuntime = { ...channel(), routeFor: (type) => (type === 'ADT^A40' ? 'adt-a40' : type === 'DFT^P03' ? 'dft-p03' : undefined) };
+
+  it('a merge is written on its own by completeWithRecords, after the plain batch; later messages of its patient wait for it', async () => {
+    const store = new MemoryStore();
+    store.add({ id: '1', content: dft('CTL-1', CHARGE), patientKey: 'P0' });
+    store.add({ id: '2', content: A40, messageType: 'ADT^A40', patientKey: 'MR1' });
+    store.add({ id: '3', content: dft('CTL-3', CHARGE), patientKey: 'MR1' });
+    const outcomes = await processBatch(['1', '2', '3'], deps(store, { channel: withA40 }));
+    expect(store.calls).toEqual(['claimMany:1,2,3', 'releaseClaims:3', 'completeMany:1', 'completeWithRecords:2']);
+    expect(outcomes.get('2')).toEqual({ kind: 'processed', charges: 0 });
+    expect(outcomes.get('3')).toMatchObject({ kind: 'wait' });
+    expect(store.patients.get('MR1')).toMatchObject({ familyName: 'TESTPATIENT' });
+  });
+});
+
 describe('evaluate (pure stages)', () => {
   const item = (content: string): WorkItem => ({
     id: '7', channel: 'pharmacy-inbound', status: 'processing', sender: 'RXSYS|PHARM01', controlId: 'CTL-7', messageType: 'DFT^P03',

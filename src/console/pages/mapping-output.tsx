@@ -10,7 +10,7 @@ const CHARGE_COLUMNS = [
   'kind', 'serviceKind', 'codeSystem', 'code', 'modifiers', 'units', 'chargeAmount', 'serviceDate', 'transactionId',
   'reversalOfTransaction', 'patientRef', 'ndc', 'diagnoses', 'renderingNpi', 'orderingNpi', 'rxNumber',
 ];
-const TITLES: Record<RecordKind, string> = { charges: 'Charges', patients: 'Patients', coverages: 'Coverages' };
+const TITLES: Record<RecordKind, string> = { charges: 'Charges', patients: 'Patients', coverages: 'Coverages', merges: 'Patient merges' };
 
 function columnsOf(kind: RecordKind, records: readonly MappedRecord[]): string[] {
   if (kind === 'charges') return CHARGE_COLUMNS;
@@ -23,12 +23,12 @@ export function OutcomeView({ outcome, diff }: { outcome: MappingOutcome; diff: 
   if ('error' in outcome) {
     return <p class="state error" role="alert"><strong>{outcome.error.code}</strong> {outcome.error.message}</p>;
   }
-  const kinds = RECORD_KINDS.filter((k) => outcome.records[k].length > 0);
+  const kinds = RECORD_KINDS.filter((k) => (outcome.records[k] ?? []).length > 0);
   if (kinds.length === 0) return <p class="state empty">The mapping makes no record of this message.</p>;
   return (
     <>
       {kinds.map((kind) => {
-        const records = outcome.records[kind];
+        const records = outcome.records[kind] ?? [];
         const columns = columnsOf(kind, records);
         const changedAt = (index: number, field: string) =>
           diff.find((c) => c.change === 'field' && c.kind === kind && c.index === index && c.field === field) as
