@@ -16,7 +16,7 @@ import { EngineError, asEngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { MESSAGE_STATUSES } from '../store/types';
 import { registerAuditRoutes, type AuditApi } from './audit-routes';
-import { actorOf, audit, hasRole, installAccessControl, principalOf, role, type AuditSink, type Authenticator } from './auth';
+import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
 import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
 import type { ChannelStatus } from './channel-status';
@@ -24,6 +24,7 @@ import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes'
 import { registerConsoleRoutes } from './console-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
+import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
 import { parse } from './validate';
 
@@ -133,12 +134,9 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
 
     api.get('/api/messages', role('viewer'), async (req) => {
       const q = parse(messageQuery, req.query, 'query');
-      if (q.patient !== undefined && !hasRole(principalOf(req).role, 'operator')) {
-        throw new EngineError('FORBIDDEN', 'searching by patient needs role operator or higher');
-      }
+      checkPatientSearch(req, q.patient);
       const messages = await deps.listMessages(q);
-      // The term is patient data: the trail records that a patient search ran, and what it returned, not the term.
-      if (q.patient !== undefined) await audit(req, 'message.search', undefined, { byPatient: true, ids: messages.map((m) => String((m as { id: unknown }).id)) });
+      await auditPatientSearch(req, 'message', q.patient, messages as Array<{ id?: unknown }>);
       return { messages, next: nextCursor(messages, q.limit) };
     });
 
@@ -152,8 +150,9 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
 
     api.get('/api/dead-letters', role('operator'), async (req) => {
       const q = parse(messageQuery.omit({ status: true }), req.query, 'query');
+      checkPatientSearch(req, q.patient);
       const messages = await deps.listMessages({ ...q, status: 'error' });
-      if (q.patient !== undefined) await audit(req, 'message.search', undefined, { byPatient: true, ids: messages.map((m) => String((m as { id: unknown }).id)) });
+      await auditPatientSearch(req, 'message', q.patient, messages as Array<{ id?: unknown }>);
       return { deadLetters: messages, next: nextCursor(messages, q.limit) };
     });
 
@@ -167,7 +166,9 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
 
     api.get('/api/charges', role('viewer'), async (req) => {
       const q = parse(chargeQuery, req.query, 'query');
+      checkPatientSearch(req, q.patient);
       const charges = await deps.listCharges(q);
+      await auditPatientSearch(req, 'charge', q.patient, charges as Array<{ id?: unknown }>);
       return { charges, next: nextCursor(charges, q.limit) };
     });
 
