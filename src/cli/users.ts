@@ -199,7 +199,9 @@ const COMMANDS: Record<string, Command> = {
 async function setDisabled(rest: string[], { accounts, io, record }: Context, disabled: boolean): Promise<number> {
   const name = one(args(rest).positionals, 'user name');
   const user = await accounts.updateUser(name, { disabled });
-  await record({ action: 'user.update', targetType: 'user', targetId: user.username, detail: { disabled } });
+  const detail: Record<string, boolean | number> = { disabled };
+  if (user.revokedTokens > 0) detail.revokedTokens = user.revokedTokens;
+  await record({ action: 'user.update', targetType: 'user', targetId: user.username, detail });
   io.out(`user ${user.username} ${disabled ? 'disabled' : 'enabled'}`);
   return 0;
 }

@@ -227,6 +227,48 @@ describe('users, roles, tokens and the audit trail', () => {
     expect((await api('POST', '/api/login', { body: { username: 'carol', password: PASSWORDS.carol } })).status).toBe(401);
   });
 
+  test('a new password ends the user\'s sessions; disabling ends every token of theirs, and enabling again revives none', async () => {
+    const erin = { username: 'erin', password: 'erin-operator-password-1' };
+    const newPassword = 'erin-operator-password-2';
+    secrets.push(erin.password, newPassword);
+    expect((await api('POST', '/api/users', { token: sessions.alice, body: { ...erin, role: 'operator' } })).status).toBe(201);
+    const loginAs = async (password: string) => (await api('POST', '/api/login', { body: { username: 'erin', password } })).json.token as string;
+    const oldSession = await loginAs(erin.password);
+    const made = await api('POST', '/api/tokens', { token: sessions.alice, body: { username: 'erin', name: 'robot' } });
+    expect(made.status).toBe(201);
+    const apiToken = made.json.token as string;
+    secrets.push(oldSession, apiToken);
+    const me = async (token: string) => (await api('GET', '/api/me', { token })).status;
+    expect(await me(oldSession)).toBe(200);
+
+    // A password change: whoever logged in with the old password is out; the integration's API token is not.
+    const changed = await api('PATCH', '/api/users/erin', { token: sessions.alice, body: { password: newPassword } });
+    expect(changed.status).toBe(200);
+    expect(changed.json).not.toHaveProperty('revokedTokens');
+    expect(await me(oldSession)).toBe(401);
+    expect(await me(apiToken)).toBe(200);
+    const newSession = await loginAs(newPassword);
+    secrets.push(newSession);
+    expect(await me(newSession)).toBe(200);
+
+    // Disable, then enable: the session and the API token stay dead; a new login works.
+    expect((await api('PATCH', '/api/users/erin', { token: sessions.alice, body: { disabled: true } })).status).toBe(200);
+    expect((await api('PATCH', '/api/users/erin', { token: sessions.alice, body: { disabled: false } })).status).toBe(200);
+    expect(await me(newSession)).toBe(401);
+    expect(await me(apiToken)).toBe(401);
+    expect((await api('GET', '/api/me', { token: apiToken })).json.error.message).toMatch(/revoked/);
+    const afterEnable = await loginAs(newPassword);
+    secrets.push(afterEnable);
+    expect(await me(afterEnable)).toBe(200);
+
+    const updates = (await events()).filter((e) => e.action === 'user.update' && e.target_id === 'erin').map((e) => e.detail);
+    expect(updates).toEqual([
+      { passwordChanged: true, revokedTokens: 1 },
+      { disabled: true, revokedTokens: 2 },
+      { disabled: false },
+    ]);
+  });
+
   test('the audit API is for admins; it filters, and its CSV export is itself audited', async () => {
     await login('bob');
     expect((await api('GET', '/api/audit', { token: sessions.bob })).status).toBe(403);
