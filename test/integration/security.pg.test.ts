@@ -269,6 +269,29 @@ describe('users, roles, tokens and the audit trail', () => {
     ]);
   });
 
+  test('a NUL in MSH-10 gets a permanent AR and is kept as rejected; a NUL in an API filter or body is a 400', async () => {
+    for (let attempt = 0; attempt < 2; attempt++) { // resending the same bytes gets the same answer, not "resend later"
+      client.sendFrame(dftMessage({ controlId: 'NUL\u0000CTL', patientId: 'PNUL1', lines: [{ txn: 'TNUL1', code: '90471', amount: '25' }] }));
+      const reply = await client.nextReply(10_000);
+      expect(reply).toContain('MSA|AR|NUL\uFFFDCTL');
+      expect(reply).toMatch(/NUL characters/);
+      expect(reply).not.toMatch(/unavailable|resend/i);
+      expect(reply).not.toContain('\u0000');
+    }
+    const rows = await engine.store.db.selectFrom('messages').select(['status', 'error_code', 'control_id'])
+      .where('control_id', '=', 'NUL\uFFFDCTL').execute();
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.every((r) => r.status === 'rejected' && r.error_code === 'FRAME_NUL')).toBe(true);
+
+    for (const url of ['/api/messages?controlId=A%00B', '/api/charges?status=active&channel=x%00', '/api/audit?actor=a%00']) {
+      const res = await api('GET', url, { token: sessions.alice });
+      expect(res.status).toBe(400);
+      expect(res.json.error.message).toMatch(/NUL/);
+    }
+    const body = await api('PATCH', '/api/users/bob', { token: sessions.alice, body: { password: 'twelve-chars\u0000x' } });
+    expect(body.status).toBe(400);
+  });
+
   test('the audit API is for admins; it filters, and its CSV export is itself audited', async () => {
     await login('bob');
     expect((await api('GET', '/api/audit', { token: sessions.bob })).status).toBe(403);
