@@ -108,6 +108,15 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     authenticator: deps.security.authenticator, audit: deps.security.audit, scrapeToken: deps.security.scrapeToken,
   }); // before any route
 
+  // Every answer: no MIME sniffing. API answers (message bodies, PHI, tokens) are never cached by a browser or
+  // proxy. Over HTTPS, browsers are told to use HTTPS only for a year (HSTS). A route's own Cache-Control stays.
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (server.https) reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+
   app.setErrorHandler((err, request, reply) => {
     const fastifyStatus = (err as { statusCode?: number }).statusCode;
     if (!(err instanceof EngineError) && fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500) {

@@ -292,6 +292,15 @@ describe('users, roles, tokens and the audit trail', () => {
     expect(body.status).toBe(400);
   });
 
+  test('an answer with a message body is neither cached nor sniffed; plain HTTP sends no HSTS', async () => {
+    const view = await api('GET', `/api/messages/${messageId}`, { token: sessions.bob ?? await login('bob') });
+    expect(view.status).toBe(200);
+    expect(view.headers.get('cache-control')).toBe('no-store');
+    expect(view.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(view.headers.get('strict-transport-security')).toBeNull();
+    expect((await api('GET', '/api/health')).headers.get('cache-control')).toBe('no-store');
+  });
+
   test('the audit API is for admins; it filters, and its CSV export is itself audited', async () => {
     await login('bob');
     expect((await api('GET', '/api/audit', { token: sessions.bob })).status).toBe(403);
