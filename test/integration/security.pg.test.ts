@@ -293,12 +293,28 @@ describe('users, roles, tokens and the audit trail', () => {
   });
 
   test('an answer with a message body is neither cached nor sniffed; plain HTTP sends no HSTS', async () => {
-    const view = await api('GET', `/api/messages/${messageId}`, { token: sessions.bob ?? await login('bob') });
+    const view = await api('GET', `/api/messages/${messageId}`, { token: await login('bob') });
     expect(view.status).toBe(200);
     expect(view.headers.get('cache-control')).toBe('no-store');
     expect(view.headers.get('x-content-type-options')).toBe('nosniff');
     expect(view.headers.get('strict-transport-security')).toBeNull();
     expect((await api('GET', '/api/health')).headers.get('cache-control')).toBe('no-store');
+  });
+
+  test('before anyone is authenticated only a small body is read: a 1 MiB login is refused unread, an unknown route answers 404 unread', async () => {
+    const padding = 'x'.repeat(1024 * 1024);
+    const big = await api('POST', '/api/login', { body: { username: 'alice', password: PASSWORDS.alice, padding } });
+    expect(big.status).toBe(413);
+    const justOver = await api('POST', '/api/login', { body: { username: 'alice', password: 'p'.repeat(4100) } });
+    expect(justOver.status).toBe(413);
+    // Not parsed at all: a broken JSON body to no route is a 404, not a parse error.
+    const res = await fetch(`http://127.0.0.1:${engine.httpAddress()!.port}/api/nowhere`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: `{${padding}`,
+    });
+    expect(res.status).toBe(404);
+    expect((await api('POST', '/api/login', { body: { username: 'alice', password: PASSWORDS.alice } })).status).toBe(200);
+    // Authenticated routes keep their larger limit.
+    expect((await api('PUT', '/api/mappings/dft-p03', { token: sessions.alice, body: { content: SHIPPED, padding } })).status).toBe(400);
   });
 
   test('the audit API is for admins; it filters, and its CSV export is itself audited', async () => {
