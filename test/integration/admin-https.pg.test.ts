@@ -189,6 +189,17 @@ describe('a certificate that cannot be used stops start-up', () => {
     await expect(start({ cert: file('server.key'), key: file('server.key') })).rejects.toThrow(`${file('server.key')} is not a PEM certificate`);
   });
 
+  test('a private key other users can read is refused (its group may read it)', async () => {
+    const loose = file('loose.key');
+    fs.copyFileSync(file('server.key'), loose);
+    fs.chmodSync(loose, 0o644);
+    await expect(start({ cert: file('server.crt'), key: loose })).rejects.toThrow(
+      `the TLS private key ${loose} can be read or written by other users (mode 0644); a secret key must be private: chmod o-rwx ${loose}`);
+    fs.chmodSync(loose, 0o640);
+    const engine = await start({ cert: file('server.crt'), key: loose });
+    await engine.stop();
+  });
+
   test('a TLS channel whose key does not match is named too', async () => {
     const channel = fs.readFileSync(path.join(ROOT, 'channels/pharmacy-inbound.yaml'), 'utf8').replace('  charset: UTF-8',
       `  charset: UTF-8\n  tls:\n    cert: ${file('server.crt')}\n    key: ${file('other.key')}`);
