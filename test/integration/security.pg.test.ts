@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -414,6 +415,50 @@ describe('users, roles, tokens and the audit trail', () => {
       expect(await trails[1]!.verify()).toEqual({ ok: true, count: all.length, head: all.at(-1)!.hash });
     } finally {
       for (const s of stores) await s.close();
+    }
+  });
+
+  test('a signed checkpoint kept outside the store shows rows deleted from the tail, which the chain alone cannot', async () => {
+    const KEY = { RXBRIDGE_AUDIT_CHECKPOINT_KEY: 'checkpoint-key-kept-by-the-operators-0123456789' };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-checkpoint-'));
+    const file = path.join(dir, 'audit.checkpoints');
+    try {
+      expect((await cli('audit', ['checkpoint'])).code).toBe(2); // no key: a usage error naming the variable
+      const trail = new AuditTrail(engine.store.db);
+      for (const i of [1, 2, 3]) await trail.append({ actor: 'system', role: null, action: 'test.tail', detail: { i } });
+      const taken = await cli('audit', ['checkpoint', '--out', file], KEY);
+      expect(taken.code).toBe(0);
+      const checkpoint = JSON.parse(taken.out);
+      expect(checkpoint).toMatchObject({ kind: 'rxbridge-audit-checkpoint', count: (await events()).length, head: (await events()).at(-1)!.hash });
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect((await cli('audit', ['verify', '--checkpoint', file], KEY)).out).toMatch(/^audit trail ok: .*; holds the 1 checkpoint\(s\) in /);
+
+      // The table owner deletes the newest rows: the chain that is left is consistent...
+      const owner = new pg.Client({ connectionString: db.url });
+      await owner.connect();
+      try {
+        await owner.query('alter table audit_events disable trigger audit_events_no_change');
+        const deleted = await owner.query(`delete from audit_events where id in (select id from audit_events order by id desc limit 2)`);
+        expect(deleted.rowCount).toBe(2);
+        await owner.query('alter table audit_events enable trigger audit_events_no_change');
+      } finally {
+        await owner.end();
+      }
+      expect((await cli('audit', ['verify'])).code).toBe(0);
+      // ... but not the checkpoint.
+      const against = await cli('audit', ['verify', '--checkpoint', file], KEY);
+      expect(against.code).toBe(1);
+      expect(against.out).toContain(`event ${checkpoint.lastId}, the newest at the checkpoint`);
+      expect(against.out).toMatch(/is gone: rows were deleted/);
+
+      // A checkpoint edited to match the shortened trail does not carry the key's signature.
+      const forged = { ...checkpoint, count: checkpoint.count - 2, lastId: String(Number(checkpoint.lastId) - 2), head: (await events()).at(-1)!.hash };
+      fs.writeFileSync(file, `${JSON.stringify(forged)}\n`);
+      const refused = await cli('audit', ['verify', '--checkpoint', file], KEY);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/signature does not match/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
