@@ -318,6 +318,17 @@ describe('users, roles, tokens and the audit trail', () => {
     expect((await api('PUT', '/api/mappings/dft-p03', { token: sessions.alice, body: { content: SHIPPED, padding } })).status).toBe(400);
   });
 
+  test('a mapping preview is bounded: mapping text over 256 KiB and messages over 1 MiB are refused before any work', async () => {
+    const huge = `${SHIPPED}\n# ${'x'.repeat(300 * 1024)}\n`;
+    const big = await api('POST', '/api/mappings/dft-p03/preview', { token: sessions.alice, body: { content: huge } });
+    expect(big.status).toBe(400);
+    expect(big.json.error.message).toMatch(/a mapping is at most 256 KiB/);
+    expect((await api('PUT', '/api/mappings/dft-p03', { token: sessions.alice, body: { content: huge } })).status).toBe(400);
+    const raw = await api('POST', '/api/mappings/dft-p03/preview', { token: sessions.alice, body: { raw: `MSH|^~\\&|${'y'.repeat(1100 * 1024)}` } });
+    expect(raw.status).toBe(400);
+    expect(raw.json.error.message).toMatch(/a previewed message is at most 1024 KiB/);
+  });
+
   test('the audit API is for admins; it filters, and its CSV export is itself audited', async () => {
     await login('bob');
     expect((await api('GET', '/api/audit', { token: sessions.bob })).status).toBe(403);
