@@ -182,3 +182,29 @@ describe('maxConnectionsPerIp', () => {
     expect(calls).toEqual(['A1', 'A2', 'B1', 'A4']);
   });
 });
+
+describe('a frame must arrive whole in time', () => {
+  it('a sender trickling a frame a byte at a time is closed when the frame timeout passes; whole frames keep going', async () => {
+    const { port, logger } = await startListener({ frameTimeoutMs: 300, idleTimeoutMs: 10_000 });
+    // A well-behaved sender on another connection, frame after frame, is never cut.
+    const steady = await peer(port, '127.0.0.1');
+    const trickler = await peer(port, '127.0.0.1');
+    const bytes = frame('MSH|^~\\&|TRICKLE');
+    let i = 0;
+    const drip = setInterval(() => { if (!trickler.socket.destroyed && i < bytes.length - 1) trickler.socket.write(bytes.subarray(i, ++i)); }, 50);
+    try {
+      for (let n = 0; n < 8; n++) {
+        expect(await within(steady.exchange(`MSH|^~\\&|STEADY-${n}`), 2000, 'a steady reply')).toBe(`ACK:MSH|^~\\&|STEADY-${n}`);
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      await within(trickler.closed, 2000, 'the trickling connection closed');
+    } finally {
+      clearInterval(drip);
+    }
+    expect(steady.socket.destroyed).toBe(false);
+    expect(calls).not.toContain('MSH|^~\\&|TRICKLE');
+    expect(logger.lines.find((l) => l.event === 'mllp frame not completed in time; connection closed')).toMatchObject({
+      level: 'warn', fields: { frameTimeoutMs: 300 },
+    });
+  });
+});
