@@ -17,6 +17,9 @@ import client from 'prom-client';
 import type { IntakeOutcome } from '../pipeline/intake';
 import type { PipelineObserver, PipelineStage, ReportedOutcome } from '../pipeline/process';
 
+/** Why an MLLP source limit refused or closed a connection (the listener's MllpCloseReason). */
+export type MllpCloseReason = 'maxConnections' | 'maxConnectionsPerIp' | 'allowFrom' | 'frameTimeout';
+
 /** Per-channel counts read from the store (alerts read the same). */
 export interface ChannelReading {
   /** Messages committed but not finished (received or processing). */
@@ -70,6 +73,7 @@ function processMetrics(): client.Registry {
 export class EngineMetrics {
   private readonly own = new client.Registry();
   private readonly intake: client.Counter<'channel' | 'outcome'>;
+  private readonly mllpClosed: client.Counter<'channel' | 'reason'>;
   private readonly ack: client.Histogram<'channel'>;
   private readonly pipeline: client.Counter<'channel' | 'outcome'>;
   private readonly stages: client.Histogram<'stage'>;
@@ -80,6 +84,10 @@ export class EngineMetrics {
     this.intake = new client.Counter({
       name: 'rxbridge_intake_messages_total', registers, labelNames: ['channel', 'outcome'],
       help: 'Frames answered at intake, by channel and outcome (received, duplicate, rejected, store_unavailable).',
+    });
+    this.mllpClosed = new client.Counter({
+      name: 'rxbridge_mllp_connections_closed_total', registers, labelNames: ['channel', 'reason'],
+      help: 'MLLP connections refused or closed by a source limit, by channel and reason (maxConnections, maxConnectionsPerIp, allowFrom, frameTimeout).',
     });
     this.ack = new client.Histogram({
       name: 'rxbridge_ack_latency_seconds', registers, labelNames: ['channel'], buckets: ACK_BUCKETS,
@@ -134,6 +142,14 @@ export class EngineMetrics {
     };
     for (const c of Object.values(bound)) c.inc(0); // every series exists from the start (rate() needs a zero)
     return (outcome) => bound[outcome].inc();
+  }
+
+  /** Counts one channel's connections refused or closed by a source limit (bound once per channel). */
+  mllpConnectionsClosed(channel: string): (reason: MllpCloseReason) => void {
+    const reasons: MllpCloseReason[] = ['maxConnections', 'maxConnectionsPerIp', 'allowFrom', 'frameTimeout'];
+    const bound = Object.fromEntries(reasons.map((r) => [r, this.mllpClosed.labels(channel, r)])) as Record<MllpCloseReason, client.Counter.Internal>;
+    for (const c of Object.values(bound)) c.inc(0);
+    return (reason) => bound[reason].inc();
   }
 
   /** Records one channel's ACK latencies, in seconds (bound once per channel). */

@@ -56,9 +56,14 @@ export interface MllpListenerOptions {
   /** TLS: a handshake not finished within this many ms is aborted (default TLS_HANDSHAKE_TIMEOUT_MS). */
   tlsHandshakeTimeoutMs?: number;
   logger: Logger;
+  /** Hears each connection refused or closed by a source limit (metrics: slots running out, trickling senders). */
+  onConnectionClosed?: (reason: MllpCloseReason) => void;
   /** Hears each written answer's latency in seconds, frame handed over → answer written (metrics). */
   onAnswerWritten?: (seconds: number) => void;
 }
+
+/** Why a source limit refused or closed a connection. */
+export type MllpCloseReason = 'maxConnections' | 'maxConnectionsPerIp' | 'allowFrom' | 'frameTimeout';
 
 export interface ConnectionInfo {
   id: number;
@@ -300,6 +305,7 @@ export class MllpListener {
     this.refusedRaw.add(socket);
     socket.destroy();
     this.log.warn('mllp connection from an address not in allowFrom closed', { remote: remoteOf(socket) });
+    this.opts.onConnectionClosed?.('allowFrom');
     return false;
   }
 
@@ -316,6 +322,7 @@ export class MllpListener {
       this.log.warn('mllp connection refused', perIp
         ? { remote, connections: fromIp, reason: 'maxConnectionsPerIp' }
         : { remote, connections: this.connections.size });
+      if (!this.stopping) this.opts.onConnectionClosed?.(perIp ? 'maxConnectionsPerIp' : 'maxConnections');
       this.refused.add(socket);
       socket.on('close', () => this.refused.delete(socket));
       socket.resume(); // discard input so the peer's FIN is seen
@@ -531,6 +538,7 @@ export class MllpListener {
         this.log.warn('mllp frame not completed in time; connection closed', {
           remote: conn.info.remote, frameTimeoutMs: limit, bytes: conn.decoder.buffered,
         });
+        this.opts.onConnectionClosed?.('frameTimeout');
         conn.socket.destroy();
       }, limit);
       conn.frameTimer.unref();

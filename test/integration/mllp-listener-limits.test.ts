@@ -185,7 +185,8 @@ describe('maxConnectionsPerIp', () => {
 
 describe('a frame must arrive whole in time', () => {
   it('a sender trickling a frame a byte at a time is closed when the frame timeout passes; whole frames keep going', async () => {
-    const { port, logger } = await startListener({ frameTimeoutMs: 300, idleTimeoutMs: 10_000 });
+    const closedFor: string[] = [];
+    const { port, logger } = await startListener({ frameTimeoutMs: 300, idleTimeoutMs: 10_000, onConnectionClosed: (r) => closedFor.push(r) });
     // A well-behaved sender on another connection, frame after frame, is never cut.
     const steady = await peer(port, '127.0.0.1');
     const trickler = await peer(port, '127.0.0.1');
@@ -206,5 +207,20 @@ describe('a frame must arrive whole in time', () => {
     expect(logger.lines.find((l) => l.event === 'mllp frame not completed in time; connection closed')).toMatchObject({
       level: 'warn', fields: { frameTimeoutMs: 300 },
     });
+    expect(closedFor).toEqual(['frameTimeout']); // counted: rxbridge_mllp_connections_closed_total{reason="frameTimeout"}
+  });
+
+  it('each connection a limit refuses is counted with its reason, so running out of slots can raise an alert', async () => {
+    const closedFor: string[] = [];
+    const { port } = await startListener({ maxConnections: 2, maxConnectionsPerIp: 1, onConnectionClosed: (r) => closedFor.push(r) });
+    const first = await peer(port, '127.0.0.1');
+    expect(await first.exchange('S1')).toBe('ACK:S1');
+    const sameIp = await peer(port, '127.0.0.1');
+    await within(sameIp.closed, 2000, 'the second connection from one address closed');
+    const other = await peer(port, '127.0.0.2');
+    expect(await other.exchange('S2')).toBe('ACK:S2');
+    const third = await peer(port, '127.0.0.3');
+    await within(third.closed, 2000, 'a connection beyond maxConnections closed');
+    expect(closedFor).toEqual(['maxConnectionsPerIp', 'maxConnections']);
   });
 });
