@@ -18,7 +18,7 @@ import type { IntakeOutcome } from '../pipeline/intake';
 import type { PipelineObserver, PipelineStage, ReportedOutcome } from '../pipeline/process';
 
 /** Why an MLLP source limit refused or closed a connection (the listener's MllpCloseReason). */
-export type MllpCloseReason = 'maxConnections' | 'maxConnectionsPerIp' | 'allowFrom' | 'frameTimeout';
+export type MllpCloseReason = 'max_connections' | 'max_connections_per_ip' | 'allow_from' | 'frame_timeout';
 
 /** Per-channel counts read from the store (alerts read the same). */
 export interface ChannelReading {
@@ -87,7 +87,7 @@ export class EngineMetrics {
     });
     this.mllpClosed = new client.Counter({
       name: 'rxbridge_mllp_connections_closed_total', registers, labelNames: ['channel', 'reason'],
-      help: 'MLLP connections refused or closed by a source limit, by channel and reason (maxConnections, maxConnectionsPerIp, allowFrom, frameTimeout).',
+      help: 'MLLP connections refused or closed by a source limit, by channel and reason (max_connections, max_connections_per_ip, allow_from, frame_timeout).',
     });
     this.ack = new client.Histogram({
       name: 'rxbridge_ack_latency_seconds', registers, labelNames: ['channel'], buckets: ACK_BUCKETS,
@@ -146,7 +146,7 @@ export class EngineMetrics {
 
   /** Counts one channel's connections refused or closed by a source limit (bound once per channel). */
   mllpConnectionsClosed(channel: string): (reason: MllpCloseReason) => void {
-    const reasons: MllpCloseReason[] = ['maxConnections', 'maxConnectionsPerIp', 'allowFrom', 'frameTimeout'];
+    const reasons: MllpCloseReason[] = ['max_connections', 'max_connections_per_ip', 'allow_from', 'frame_timeout'];
     const bound = Object.fromEntries(reasons.map((r) => [r, this.mllpClosed.labels(channel, r)])) as Record<MllpCloseReason, client.Counter.Internal>;
     for (const c of Object.values(bound)) c.inc(0);
     return (reason) => bound[reason].inc();

@@ -63,7 +63,7 @@ export interface MllpListenerOptions {
 }
 
 /** Why a source limit refused or closed a connection. */
-export type MllpCloseReason = 'maxConnections' | 'maxConnectionsPerIp' | 'allowFrom' | 'frameTimeout';
+export type MllpCloseReason = 'max_connections' | 'max_connections_per_ip' | 'allow_from' | 'frame_timeout';
 
 export interface ConnectionInfo {
   id: number;
@@ -305,7 +305,7 @@ export class MllpListener {
     this.refusedRaw.add(socket);
     socket.destroy();
     this.log.warn('mllp connection from an address not in allowFrom closed', { remote: remoteOf(socket) });
-    this.opts.onConnectionClosed?.('allowFrom');
+    this.opts.onConnectionClosed?.('allow_from');
     return false;
   }
 
@@ -322,7 +322,7 @@ export class MllpListener {
       this.log.warn('mllp connection refused', perIp
         ? { remote, connections: fromIp, reason: 'maxConnectionsPerIp' }
         : { remote, connections: this.connections.size });
-      if (!this.stopping) this.opts.onConnectionClosed?.(perIp ? 'maxConnectionsPerIp' : 'maxConnections');
+      if (!this.stopping) this.opts.onConnectionClosed?.(perIp ? 'max_connections_per_ip' : 'max_connections');
       this.refused.add(socket);
       socket.on('close', () => this.refused.delete(socket));
       socket.resume(); // discard input so the peer's FIN is seen
@@ -538,7 +538,7 @@ export class MllpListener {
         this.log.warn('mllp frame not completed in time; connection closed', {
           remote: conn.info.remote, frameTimeoutMs: limit, bytes: conn.decoder.buffered,
         });
-        this.opts.onConnectionClosed?.('frameTimeout');
+        this.opts.onConnectionClosed?.('frame_timeout');
         conn.socket.destroy();
       }, limit);
       conn.frameTimer.unref();

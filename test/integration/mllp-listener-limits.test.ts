@@ -207,7 +207,7 @@ describe('a frame must arrive whole in time', () => {
     expect(logger.lines.find((l) => l.event === 'mllp frame not completed in time; connection closed')).toMatchObject({
       level: 'warn', fields: { frameTimeoutMs: 300 },
     });
-    expect(closedFor).toEqual(['frameTimeout']); // counted: rxbridge_mllp_connections_closed_total{reason="frameTimeout"}
+    expect(closedFor).toEqual(['frame_timeout']); // counted: rxbridge_mllp_connections_closed_total{reason="frame_timeout"}
   });
 
   it('each connection a limit refuses is counted with its reason, so running out of slots can raise an alert', async () => {
@@ -221,6 +221,6 @@ describe('a frame must arrive whole in time', () => {
     expect(await other.exchange('S2')).toBe('ACK:S2');
     const third = await peer(port, '127.0.0.3');
     await within(third.closed, 2000, 'a connection beyond maxConnections closed');
-    expect(closedFor).toEqual(['maxConnectionsPerIp', 'maxConnections']);
+    expect(closedFor).toEqual(['max_connections_per_ip', 'max_connections']);
   });
 });
