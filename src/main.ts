@@ -261,6 +261,7 @@ async function wire(
             tls: channelTls && tlsOptionsFor(channel, channelTls),
             logger: log.child({ channel: channel.name }),
             onAnswerWritten: metrics.ackLatency(channel.name),
+            onConnectionClosed: metrics.mllpConnectionsClosed(channel.name),
           },
           {
             onFrame: (payload, conn) => intake.handleFrame(payload, { remote: conn.remote, connectionId: String(conn.id) }),

@@ -114,9 +114,9 @@ export class Accounts implements Authenticator {
     const owner = id === undefined ? undefined : await findTokenOwner(this.db, id);
     if (!owner || !secretsEqual(tokenHash(token), owner.tokenHash)) return { reason: 'wrong bearer token' };
     const now = this.now();
+    if (owner.disabled) return { reason: 'the user of this token is disabled' };
     if (owner.revokedAt) return { reason: 'this token was revoked' };
     if (owner.expiresAt && owner.expiresAt <= now) return { reason: 'this token has expired' };
-    if (owner.disabled) return { reason: 'the user of this token is disabled' };
     if (!owner.lastUsedAt || now.getTime() - owner.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
       await touchToken(this.db, owner.tokenId);
     }
@@ -183,7 +183,11 @@ export class Accounts implements Authenticator {
     return createUser(this.db, { username: u.username, role: u.role, passwordHash: await hashPassword(u.password, this.opts.scrypt) });
   }
 
-  async updateUser(username: string, change: UserUpdate): Promise<UserInfo> {
+  /**
+   * Changes a user. A new password ends the user's login sessions; disabling the user revokes all their tokens
+   * (sessions and API tokens: enabling them again revives none). `revokedTokens` says how many ended.
+   */
+  async updateUser(username: string, change: UserUpdate): Promise<UserInfo & { revokedTokens: number }> {
     if (change.password !== undefined) checkPassword(change.password);
     const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password, this.opts.scrypt);
     const user = await updateUser(this.db, username, { role: change.role, disabled: change.disabled, unlock: change.unlock, passwordHash });

@@ -16,7 +16,7 @@ import { EngineError, asEngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { MESSAGE_STATUSES } from '../store/types';
 import { registerAuditRoutes, type AuditApi } from './audit-routes';
-import { actorOf, audit, hasRole, installAccessControl, principalOf, role, type AuditSink, type Authenticator } from './auth';
+import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
 import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
 import type { ChannelStatus } from './channel-status';
@@ -24,6 +24,7 @@ import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes'
 import { registerConsoleRoutes } from './console-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
+import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
 import { parse } from './validate';
 
@@ -107,6 +108,15 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     authenticator: deps.security.authenticator, audit: deps.security.audit, scrapeToken: deps.security.scrapeToken,
   }); // before any route
 
+  // Every answer: no MIME sniffing. API answers (message bodies, PHI, tokens) are never cached by a browser or
+  // proxy. Over HTTPS, browsers are told to use HTTPS only for a year (HSTS). A route's own Cache-Control stays.
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (server.https) reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+
   app.setErrorHandler((err, request, reply) => {
     const fastifyStatus = (err as { statusCode?: number }).statusCode;
     if (!(err instanceof EngineError) && fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500) {
@@ -133,12 +143,9 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
 
     api.get('/api/messages', role('viewer'), async (req) => {
       const q = parse(messageQuery, req.query, 'query');
-      if (q.patient !== undefined && !hasRole(principalOf(req).role, 'operator')) {
-        throw new EngineError('FORBIDDEN', 'searching by patient needs role operator or higher');
-      }
+      checkPatientSearch(req, q.patient);
       const messages = await deps.listMessages(q);
-      // The term is patient data: the trail records that a patient search ran, and what it returned, not the term.
-      if (q.patient !== undefined) await audit(req, 'message.search', undefined, { byPatient: true, ids: messages.map((m) => String((m as { id: unknown }).id)) });
+      await auditPatientSearch(req, 'message', q.patient, messages as Array<{ id?: unknown }>);
       return { messages, next: nextCursor(messages, q.limit) };
     });
 
@@ -152,8 +159,9 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
 
     api.get('/api/dead-letters', role('operator'), async (req) => {
       const q = parse(messageQuery.omit({ status: true }), req.query, 'query');
+      checkPatientSearch(req, q.patient);
       const messages = await deps.listMessages({ ...q, status: 'error' });
-      if (q.patient !== undefined) await audit(req, 'message.search', undefined, { byPatient: true, ids: messages.map((m) => String((m as { id: unknown }).id)) });
+      await auditPatientSearch(req, 'message', q.patient, messages as Array<{ id?: unknown }>);
       return { deadLetters: messages, next: nextCursor(messages, q.limit) };
     });
 
@@ -167,7 +175,9 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
 
     api.get('/api/charges', role('viewer'), async (req) => {
       const q = parse(chargeQuery, req.query, 'query');
+      checkPatientSearch(req, q.patient);
       const charges = await deps.listCharges(q);
+      await auditPatientSearch(req, 'charge', q.patient, charges as Array<{ id?: unknown }>);
       return { charges, next: nextCursor(charges, q.limit) };
     });
 

@@ -86,6 +86,9 @@ declare module 'fastify' {
   }
 }
 
+/** The largest body a public route (login) reads, in bytes: larger ones get 413 before being parsed. */
+export const PUBLIC_BODY_LIMIT = 4 * 1024;
+
 /** A route's access rule as registered. */
 export interface RouteRule {
   method: string;
@@ -123,11 +126,15 @@ export function installAccessControl(
         + 'to its options (src/admin/auth.ts)');
     }
     for (const method of methods) rules.push({ method, url: route.url ?? route.path, role: declared });
+    // A caller who proved nothing gets a small body: a public route's body is read before anyone is known.
+    if (declared === 'public') route.bodyLimit = Math.min(route.bodyLimit ?? PUBLIC_BODY_LIMIT, PUBLIC_BODY_LIMIT);
   });
 
   app.addHook('onRequest', async (req) => {
     const need = req.routeOptions.config?.role;
-    if (need === 'public' || (need === undefined && req.is404)) return;
+    if (need === 'public') return;
+    // No route: answered here, before any body is read.
+    if (need === undefined && req.is404) throw new EngineError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
     if (need === 'scrape') {
       if (!scrapeTokenMatches(req.headers.authorization, deps.scrapeToken)) {
         throw refusal('UNAUTHORIZED', deps.scrapeToken

@@ -26,7 +26,8 @@
  *   GET  /api/reports/missed-charges?since=&until=&limit=   billable messages that ended without a charge, and why
  *
  * Access (auth.ts): every route needs role `billing` (claims carry patient data; reports are billing's), except
- * the claims list (GET /api/claims), which a viewer may read (docs/security.md). The
+ * the claims list (GET /api/claims), which a viewer may read — searching it by patient needs operator and is audited,
+ * as every patient search (patient-search.ts; docs/security.md). The
  * caller is recorded as the actor of each claim event. Audited: override, edit, void, correct, replace, close, build,
  * batches, remittances, hand matches and acknowledgments (ids, counts, rule ids and the fields edited only; the
  * operator's reason and the values before → after stay in claim history).
@@ -36,6 +37,7 @@ import { z } from 'zod';
 import { CLAIM_STATUSES } from '../billing/claims/lifecycle';
 import type { ClaimsService } from '../store/claims-service';
 import { actorOf, audit, role } from './auth';
+import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { parse } from './validate';
 
 export type ClaimsApi = Pick<ClaimsService,
@@ -103,7 +105,9 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.get('/api/claims', role('viewer'), async (req) => { // the list (no message bodies) is a viewer's right
     const q = parse(listQuery, req.query, 'query');
+    checkPatientSearch(req, q.patient);
     const list = await claims.list(q);
+    await auditPatientSearch(req, 'claim', q.patient, list);
     return { claims: list, next: list.length < q.limit ? null : list[list.length - 1]!.id };
   });
 

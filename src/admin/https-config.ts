@@ -7,7 +7,8 @@
  *                                            is refused during the handshake; `none` (default): not asked
  * httpsConfigFromEnv is pure (nothing is read; paths are resolved against cwd) and throws one line naming the
  * variables when the set is incomplete or contradictory. adminHttpsOptions builds the server options from a
- * config and credentials read by src/tls/credentials.ts; the oldest protocol accepted is TLS 1.2.
+ * config and credentials read by src/tls/credentials.ts; the oldest protocol accepted is TLS 1.2, and only
+ * forward-secret AEAD cipher suites are offered (ADMIN_TLS_CIPHERS).
  */
 import path from 'node:path';
 import type { ServerOptions } from 'node:https';
@@ -19,6 +20,18 @@ export interface HttpsConfig extends TlsFiles {
 }
 
 export const ADMIN_TLS_MIN_VERSION = 'TLSv1.2';
+
+/**
+ * The cipher suites the admin API offers: TLS 1.3's (all forward-secret AEAD), and for TLS 1.2 only ECDHE key
+ * exchange with AES-GCM or ChaCha20-Poly1305 — no static-RSA key exchange (no forward secrecy) and no CBC suites.
+ * The server's order wins (honorCipherOrder).
+ */
+export const ADMIN_TLS_CIPHERS = [
+  'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
+].join(':');
 
 export function httpsConfigFromEnv(env: Record<string, string | undefined>, cwd: string): HttpsConfig | undefined {
   const cert = env.RXBRIDGE_HTTPS_CERT || undefined;
@@ -50,7 +63,7 @@ export function httpsConfigFromEnv(env: Record<string, string | undefined>, cwd:
 export function adminHttpsOptions(config: HttpsConfig, credentials: TlsCredentials): ServerOptions {
   return {
     cert: credentials.cert, key: credentials.key, ca: credentials.ca,
-    minVersion: ADMIN_TLS_MIN_VERSION,
+    minVersion: ADMIN_TLS_MIN_VERSION, ciphers: ADMIN_TLS_CIPHERS, honorCipherOrder: true,
     requestCert: config.requireClientCert, rejectUnauthorized: config.requireClientCert,
   };
 }

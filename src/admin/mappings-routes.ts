@@ -36,18 +36,24 @@ export type MappingsApi = Pick<MappingEditor, 'list' | 'get' | 'save' | 'preview
 };
 
 /** Largest mapping text accepted (the shipped ones are a few KiB). */
-const MAX_MAPPING_BYTES = 1024 * 1024;
+/**
+ * The largest mapping text saved or previewed (the shipped ones are about 20 KiB), and the largest message
+ * previewed (an MLLP channel's default frame limit): every preview parses, compiles and evaluates on the event
+ * loop, so its size is bounded.
+ */
+const MAX_MAPPING_BYTES = 256 * 1024;
+const MAX_PREVIEW_RAW_BYTES = 1024 * 1024;
 
 const mappingName = z.string().max(100).regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes');
 const nameParams = z.strictObject({ name: mappingName });
 const versionNumber = z.coerce.number().int().min(1).max(1_000_000_000);
 const versionParams = z.strictObject({ name: mappingName, version: versionNumber });
 const rollbackBody = z.strictObject({ version: z.number().int().min(1).max(1_000_000_000) });
-const content = z.string().max(MAX_MAPPING_BYTES);
+const content = z.string().max(MAX_MAPPING_BYTES, `a mapping is at most ${MAX_MAPPING_BYTES / 1024} KiB`);
 const saveBody = z.union([content, z.strictObject({ content })]);
 const previewBody = z.strictObject({
   content: content.optional(),
-  raw: z.string().min(1).max(10 * 1024 * 1024).optional(),
+  raw: z.string().min(1).max(MAX_PREVIEW_RAW_BYTES, `a previewed message is at most ${MAX_PREVIEW_RAW_BYTES / 1024} KiB`).optional(),
   lastMessages: z.number().int().min(1).max(PREVIEW_MAX_MESSAGES).optional(),
 }).refine((b) => b.raw === undefined || b.lastMessages === undefined, { message: 'give raw or lastMessages, not both' }).optional();
 

@@ -105,12 +105,13 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
   api.patch('/api/users/:username', role('admin'), async (req) => {
     const { username: name } = parse(usernameParams, req.params, 'user name');
     const change = parse(userChangeBody, req.body, 'body');
-    const user = await accounts.updateUser(name, change);
+    const { revokedTokens, ...user } = await accounts.updateUser(name, change);
     await audit(req, 'user.update', { type: 'user', id: user.username }, {
       ...(change.role !== undefined ? { role: change.role } : {}),
       ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
       ...(change.password !== undefined ? { passwordChanged: true } : {}),
       ...(change.unlock ? { unlocked: true } : {}),
+      ...(revokedTokens > 0 ? { revokedTokens } : {}),
     });
     return user;
   });

@@ -7,9 +7,12 @@
  *   rxbridge tokens create USER [--name N] [--expires-days D]     prints the token once
  *   rxbridge tokens list [USER]
  *   rxbridge tokens revoke ID
- *   rxbridge audit verify                                          recomputes the chain; exit 1 at the first broken row
+ *   rxbridge audit verify [--checkpoint FILE]                      recomputes the chain; exit 1 at the first broken row,
+ *                                                                  or when the trail no longer holds a signed checkpoint
+ *   rxbridge audit checkpoint [--out FILE]                         prints (and appends to FILE, 0600) a signed checkpoint
  * Every change is audited with actor `cli:<os user>`. Exit codes: 0 done, 1 refused or failed, 2 usage.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -18,12 +21,14 @@ import { ROLES, isRole } from '../admin/auth';
 import { EngineError } from '../core/errors';
 import { configFromEnv } from '../main';
 import { AuditTrail, type AuditEntry } from '../store/audit';
+import { GENESIS_HASH } from '../store/audit-chain';
+import { checkpointBreak, checkpointKey, parseCheckpoints, signCheckpoint, type AuditCheckpoint } from '../store/audit-checkpoint';
 import { openStore, type Store } from '../store/db';
 
 export const USERS_USAGE = `  rxbridge users add NAME --role ${ROLES.join('|')}   (password: RXBRIDGE_PASSWORD or a prompt)
   rxbridge users list | disable NAME | enable NAME
   rxbridge tokens create USER [--name N] [--expires-days D] | list [USER] | revoke ID
-  rxbridge audit verify`;
+  rxbridge audit verify [--checkpoint FILE] | checkpoint [--out FILE]   (RXBRIDGE_AUDIT_CHECKPOINT_KEY signs)`;
 
 export interface UsersIo {
   out(line: string): void;
@@ -184,22 +189,75 @@ const COMMANDS: Record<string, Command> = {
     io.out(`token ${id} of ${revoked.username} revoked`);
     return 0;
   },
-  'audit verify': async (rest, { trail, io }) => {
-    args(rest);
+  'audit verify': async (rest, { trail, io, env }) => {
+    const { values } = args(rest, { checkpoint: { type: 'string' } });
+    // Checkpoints are read (and their signatures checked) before the trail, so a bad file is named first.
+    const checkpoints = values.checkpoint === undefined ? [] : readCheckpoints(values.checkpoint, env);
     const result = await trail.verify();
-    if (result.ok) {
-      io.out(`audit trail ok: ${result.count} events; head ${result.head}`);
-      return 0;
+    if (!result.ok) {
+      io.out(`audit trail BROKEN at event ${result.break.id} (${result.count} events before it verify): ${result.break.message}`);
+      return 1;
     }
-    io.out(`audit trail BROKEN at event ${result.break.id} (${result.count} events before it verify): ${result.break.message}`);
-    return 1;
+    for (const c of checkpoints) {
+      const broken = checkpointBreak(c, await trail.at(c.lastId));
+      if (broken) {
+        io.out(`audit trail BROKEN against the checkpoint in ${values.checkpoint}: ${broken}`);
+        return 1;
+      }
+    }
+    const against = values.checkpoint === undefined ? '' : `; holds the ${checkpoints.length} checkpoint(s) in ${values.checkpoint}`;
+    io.out(`audit trail ok: ${result.count} events; head ${result.head}${against}`);
+    return 0;
+  },
+  'audit checkpoint': async (rest, { trail, io, env }) => {
+    const { values } = args(rest, { out: { type: 'string' } });
+    const key = checkpointKeyOrUsage(env);
+    const result = await trail.verify();
+    if (!result.ok) {
+      io.err(`rxbridge: no checkpoint: the audit trail is BROKEN at event ${result.break.id}: ${result.break.message}`);
+      return 1;
+    }
+    const lastId = await trail.newestId();
+    const at = lastId === undefined ? { hash: GENESIS_HASH, count: 0 } : await trail.at(lastId);
+    const line = JSON.stringify(signCheckpoint({ count: at.count, lastId: lastId ?? '', head: at.hash ?? GENESIS_HASH, at: new Date() }, key));
+    if (values.out !== undefined) {
+      fs.appendFileSync(values.out, `${line}\n`, { mode: 0o600 });
+      io.err(`checkpoint of ${at.count} events appended to ${values.out}`);
+    }
+    io.out(line);
+    return 0;
   },
 };
+
+function checkpointKeyOrUsage(env: Record<string, string | undefined>): Buffer {
+  try {
+    return checkpointKey(env.RXBRIDGE_AUDIT_CHECKPOINT_KEY);
+  } catch (err) {
+    throw new EngineError('BAD_REQUEST', (err as Error).message);
+  }
+}
+
+function readCheckpoints(file: string, env: Record<string, string | undefined>): AuditCheckpoint[] {
+  const key = checkpointKeyOrUsage(env);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EngineError('CONFLICT', `cannot read the checkpoint file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parseCheckpoints(text, key, file);
+  } catch (err) {
+    throw new EngineError('CONFLICT', `audit checkpoint refused: ${(err as Error).message}`);
+  }
+}
 
 async function setDisabled(rest: string[], { accounts, io, record }: Context, disabled: boolean): Promise<number> {
   const name = one(args(rest).positionals, 'user name');
   const user = await accounts.updateUser(name, { disabled });
-  await record({ action: 'user.update', targetType: 'user', targetId: user.username, detail: { disabled } });
+  const detail: Record<string, boolean | number> = { disabled };
+  if (user.revokedTokens > 0) detail.revokedTokens = user.revokedTokens;
+  await record({ action: 'user.update', targetType: 'user', targetId: user.username, detail });
   io.out(`user ${user.username} ${disabled ? 'disabled' : 'enabled'}`);
   return 0;
 }

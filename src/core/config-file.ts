@@ -242,6 +242,35 @@ export function interpolateString(
   return { value: out, problems };
 }
 
+/** True when interpolating `text` would read the environment (a `${` that is not the `$${` escape). */
+export function readsEnvironment(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('$${', i)) i += 2;
+    else if (text.startsWith('${', i)) return true;
+  }
+  return false;
+}
+
+/**
+ * 1-based positions of the scalar values of YAML `text` that interpolation would expand — judged on the values
+ * as YAML parses them, the way interpolation sees them, so escapes such as "\x24{VAR}" or "\u0024{VAR}" in a
+ * double-quoted scalar are found, and a `${` in a comment or a key (never interpolated) is not. Text that is not
+ * valid YAML has none (parsing it reports its errors).
+ */
+export function environmentReferences(text: string): ConfigPosition[] {
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  const found: ConfigPosition[] = [];
+  visit(doc, {
+    Scalar(key, node: Scalar) {
+      if (key === 'key' || typeof node.value !== 'string' || !readsEnvironment(node.value)) return;
+      found.push(node.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 });
+    },
+  });
+  return found;
+}
+
 /** Rewrites every string scalar value of `doc` in place; returns the nodes whose interpolation failed. */
 function interpolateEnv(
   doc: Document, env: Record<string, string | undefined>,

@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { refuseOpenPermissions } from './private-file';
 import { checkKeyId, defaultKeyId, generateKeyBase64, KEY_BYTES, parseKey, type BodyKey } from './crypto-box';
 
 export const DEFAULT_KEY_FILE = 'encryption.key';
@@ -72,8 +73,12 @@ export function createKeyFile(file: string | undefined, keyId: string | undefine
   return { key: { id: keyId ?? defaultKeyId(key), key }, created };
 }
 
-/** A key file: base64 text (surrounding whitespace ignored) or exactly 32 raw bytes. */
+/**
+ * A key file: base64 text (surrounding whitespace ignored) or exactly 32 raw bytes. Refused, as ssh refuses a
+ * private key, when its group or other users have any permission on it (it must be 0600 or 0400).
+ */
 export function readKeyFile(file: string, what: string): Buffer {
+  refuseOpenPermissions(file, 0o077, 'the encryption key file');
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);

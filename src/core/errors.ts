@@ -42,6 +42,10 @@ export const ERROR_CATALOGUE = {
     retryable: false, hl7: '207', http: 413,
     doc: 'The frame exceeded the channel limit `source.maxFrameBytes`. Raise the limit or split the message.',
   },
+  FRAME_NUL: {
+    retryable: false, hl7: '102', http: 400,
+    doc: 'The frame contains NUL characters (0x00), which HL7 v2 does not allow. It is kept as rejected (NULs shown as U+FFFD); fix the sender.',
+  },
   MSH_INVALID: {
     retryable: false, hl7: '102', http: 400,
     doc: 'MSH is malformed (bad encoding characters, or a required field such as MSH-9 or MSH-10 is empty).',

@@ -58,7 +58,33 @@ type TableEntry = TableRow | ReadonlyArray<Readonly<Record<string, string>>>;
 /** Exact keys first, then wildcard keys (`*` matches any text) in file order. */
 export interface LookupTable {
   exact: ReadonlyMap<string, TableEntry>;
-  patterns: ReadonlyArray<readonly [RegExp, TableEntry]>;
+  patterns: ReadonlyArray<readonly [Wildcard, TableEntry]>;
+}
+
+/** A wildcard key split at its `*`s: `A*B*C` → ['A', 'B', 'C']. */
+export type Wildcard = readonly string[];
+
+/**
+ * Whether `text` matches wildcard `parts` (each `*` matches any text, also empty). Linear in the text: the first
+ * part must start it, the last end it, and each middle part is found at its leftmost place after the previous
+ * one (leftmost is always safe for `*`-only patterns). No regular expression, so an admin-written key such as
+ * `*a*a*a*a*a*b` cannot make a lookup backtrack.
+ */
+export function wildcardMatches(parts: Wildcard, text: string): boolean {
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (parts.length === 1) return text === first;
+  if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last)) return false;
+  let at = first.length;
+  const end = text.length - last.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    if (part === '') continue;
+    const found = text.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
 }
 
 export interface MappingPlan {
@@ -90,15 +116,11 @@ function compileValue(spec: ValueSpec): CompiledValue {
   };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-}
-
 function compileTable(rows: Record<string, TableEntry>): LookupTable {
   const exact = new Map<string, TableEntry>();
-  const patterns: Array<readonly [RegExp, TableEntry]> = [];
+  const patterns: Array<readonly [Wildcard, TableEntry]> = [];
   for (const [key, row] of Object.entries(rows)) {
-    if (key.includes('*')) patterns.push([new RegExp(`^${key.split('*').map(escapeRegExp).join('.*')}$`, 's'), row]);
+    if (key.includes('*')) patterns.push([key.split('*'), row]);
     else exact.set(key, row);
   }
   return { exact, patterns };
@@ -151,7 +173,7 @@ export function lookupRow(table: LookupTable, key: string, date?: string): Table
   };
   const hit = table.exact.get(key);
   if (hit !== undefined) return pick(hit);
-  for (const [pattern, entry] of table.patterns) if (pattern.test(key)) return pick(entry);
+  for (const [pattern, entry] of table.patterns) if (wildcardMatches(pattern, key)) return pick(entry);
   return undefined;
 }
 

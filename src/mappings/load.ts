@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfig } from '../core/config-file';
+import { ConfigError, environmentReferences, parseConfig } from '../core/config-file';
 import { compileMapping, type MappingPlan } from './compile';
 import { mappingFileSchema } from './schema';
 
@@ -126,8 +126,11 @@ export class MappingRegistry {
 
   /**
    * compile() for text submitted through the API: it may not read environment variables (`${VAR}`), since its
-   * records come back in previews and the variables may hold secrets such as DATABASE_URL. Throws ConfigError
-   * with the position of every reference.
+   * records come back in previews and the variables may hold secrets such as DATABASE_URL. The check looks at
+   * the values as YAML parses them (a "\x24{VAR}" escape is a reference too), because that text is saved to the
+   * mappings directory, which is read with the environment at the next start. Throws ConfigError with the
+   * position of every value holding a reference. The text is then compiled with no environment at all, so
+   * nothing submitted can read one, whatever the check missed.
    */
   compileSubmitted(name: string, text: string): MappingPlan {
     const file = path.join(this.dir, `${name}.yaml`);
@@ -135,7 +138,7 @@ export class MappingRegistry {
       file, line, col, reason: 'environment variables (${…}) are not allowed in mappings saved through the API; write $${ for a literal "${"',
     }));
     if (issues.length > 0) throw new ConfigError(issues);
-    return this.compile(name, text);
+    return compileMappingText(text, name, file, {});
   }
 
   /** Validates and compiles `text` as mapping `name` with this registry's environment. Throws ConfigError. */
@@ -191,16 +194,4 @@ export class MappingRegistry {
     if (!MAPPING_NAME.test(name)) throw new Error('invalid mapping name');
     return path.join(this.dir, `${name}.yaml`);
   }
-}
-
-/** 1-based positions of `${` references in text (a `$${` escape is not one). */
-export function environmentReferences(text: string): Array<{ line: number; col: number }> {
-  const found: Array<{ line: number; col: number }> = [];
-  text.split('\n').forEach((line, i) => {
-    for (let at = line.indexOf('${'); at >= 0; at = line.indexOf('${', at + 2)) {
-      if (at > 0 && line[at - 1] === '$') continue;
-      found.push({ line: i + 1, col: at + 1 });
-    }
-  });
-  return found;
 }

@@ -17,6 +17,9 @@ import client from 'prom-client';
 import type { IntakeOutcome } from '../pipeline/intake';
 import type { PipelineObserver, PipelineStage, ReportedOutcome } from '../pipeline/process';
 
+/** Why an MLLP source limit refused or closed a connection (the listener's MllpCloseReason). */
+export type MllpCloseReason = 'max_connections' | 'max_connections_per_ip' | 'allow_from' | 'frame_timeout';
+
 /** Per-channel counts read from the store (alerts read the same). */
 export interface ChannelReading {
   /** Messages committed but not finished (received or processing). */
@@ -71,6 +74,7 @@ export class EngineMetrics {
   private readonly own = new client.Registry();
   private readonly intake: client.Counter<'channel' | 'outcome'>;
   private readonly reusedControlIds: client.Counter<'channel'>;
+  private readonly mllpClosed: client.Counter<'channel' | 'reason'>;
   private readonly ack: client.Histogram<'channel'>;
   private readonly pipeline: client.Counter<'channel' | 'outcome'>;
   private readonly stages: client.Histogram<'stage'>;
@@ -85,6 +89,10 @@ export class EngineMetrics {
     this.reusedControlIds = new client.Counter({
       name: 'rxbridge_reused_control_ids_total', registers, labelNames: ['channel'],
       help: 'Messages received although their sender used their control id (MSH-10) with other content inside the duplicate window.',
+    });
+    this.mllpClosed = new client.Counter({
+      name: 'rxbridge_mllp_connections_closed_total', registers, labelNames: ['channel', 'reason'],
+      help: 'MLLP connections refused or closed by a source limit, by channel and reason (max_connections, max_connections_per_ip, allow_from, frame_timeout).',
     });
     this.ack = new client.Histogram({
       name: 'rxbridge_ack_latency_seconds', registers, labelNames: ['channel'], buckets: ACK_BUCKETS,
@@ -146,6 +154,14 @@ export class EngineMetrics {
     const child = this.reusedControlIds.labels(channel);
     child.inc(0);
     return () => child.inc();
+  }
+
+  /** Counts one channel's connections refused or closed by a source limit (bound once per channel). */
+  mllpConnectionsClosed(channel: string): (reason: MllpCloseReason) => void {
+    const reasons: MllpCloseReason[] = ['max_connections', 'max_connections_per_ip', 'allow_from', 'frame_timeout'];
+    const bound = Object.fromEntries(reasons.map((r) => [r, this.mllpClosed.labels(channel, r)])) as Record<MllpCloseReason, client.Counter.Internal>;
+    for (const c of Object.values(bound)) c.inc(0);
+    return (reason) => bound[reason].inc();
   }
 
   /** Records one channel's ACK latencies, in seconds (bound once per channel). */

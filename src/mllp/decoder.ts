@@ -62,6 +62,11 @@ export class MllpDecoder {
     this.maxFrameBytes = Math.floor(opts.maxFrameBytes);
   }
 
+  /** True between a frame's VT and its FS (also while an oversize frame is being dropped). */
+  get inFrame(): boolean {
+    return this.state === State.InFrame || this.state === State.Discard;
+  }
+
   /** Payload bytes held for an incomplete frame (never more than maxFrameBytes). */
   get buffered(): number {
     return this.partsLength;

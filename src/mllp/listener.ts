@@ -45,14 +45,25 @@ export interface MllpListenerOptions {
   maxConnectionsPerIp?: number;
   /** IP addresses and CIDR blocks (10.0.0.0/8) allowed to connect; absent = any. Validated by the channel schema. */
   allowFrom?: readonly string[];
+  /**
+   * A frame must be complete (VT … FS) within this many ms of the chunk that started it, else the connection is
+   * closed: a sender trickling a byte now and then cannot hold a connection slot (the idle timeout never fires
+   * for it). Default FRAME_TIMEOUT_MS; 0 = no limit.
+   */
+  frameTimeoutMs?: number;
   /** When given, the listener speaks MLLP over TLS (tls.createServer). */
   tls?: tls.TlsOptions;
   /** TLS: a handshake not finished within this many ms is aborted (default TLS_HANDSHAKE_TIMEOUT_MS). */
   tlsHandshakeTimeoutMs?: number;
   logger: Logger;
+  /** Hears each connection refused or closed by a source limit (metrics: slots running out, trickling senders). */
+  onConnectionClosed?: (reason: MllpCloseReason) => void;
   /** Hears each written answer's latency in seconds, frame handed over → answer written (metrics). */
   onAnswerWritten?: (seconds: number) => void;
 }
+
+/** Why a source limit refused or closed a connection. */
+export type MllpCloseReason = 'max_connections' | 'max_connections_per_ip' | 'allow_from' | 'frame_timeout';
 
 export interface ConnectionInfo {
   id: number;
@@ -91,6 +102,8 @@ export interface ConnectionStats {
  * catches peers that close mid-handshake: with allowHalfOpen, Node keeps such a socket open until the timeout.
  */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Default time for one frame to arrive whole (VT to FS): 1 MiB over a slow link takes far less. */
+export const FRAME_TIMEOUT_MS = 30_000;
 /** Reading pauses while more frames than this await their answer, and resumes below it. */
 export const MAX_PENDING_FRAMES = 1000;
 /** Time a closing socket gets to flush and see the peer close before it is destroyed. */
@@ -128,6 +141,8 @@ interface Connection {
   ended: boolean;
   closed: boolean;
   graceTimer: NodeJS.Timeout | undefined;
+  /** Armed while a frame is incomplete (frameTimeoutMs). */
+  frameTimer: NodeJS.Timeout | undefined;
   readonly closeWaiters: Array<() => void>;
   readonly connectedAt: Date;
   /** Frames handed to the handler (oversize ones included). */
@@ -290,6 +305,7 @@ export class MllpListener {
     this.refusedRaw.add(socket);
     socket.destroy();
     this.log.warn('mllp connection from an address not in allowFrom closed', { remote: remoteOf(socket) });
+    this.opts.onConnectionClosed?.('allow_from');
     return false;
   }
 
@@ -306,6 +322,7 @@ export class MllpListener {
       this.log.warn('mllp connection refused', perIp
         ? { remote, connections: fromIp, reason: 'maxConnectionsPerIp' }
         : { remote, connections: this.connections.size });
+      if (!this.stopping) this.opts.onConnectionClosed?.(perIp ? 'max_connections_per_ip' : 'max_connections');
       this.refused.add(socket);
       socket.on('close', () => this.refused.delete(socket));
       socket.resume(); // discard input so the peer's FIN is seen
@@ -330,6 +347,7 @@ export class MllpListener {
       ended: false,
       closed: false,
       graceTimer: undefined,
+      frameTimer: undefined,
       closeWaiters: [],
       connectedAt: new Date(),
       frames: 0,
@@ -348,6 +366,7 @@ export class MllpListener {
   private onData(conn: Connection, chunk: Buffer): void {
     if (conn.closing) return; // input after close began is discarded unanswered
     const events = conn.decoder.push(chunk);
+    this.watchFrame(conn, events.length > 0);
     if (events.length === 0) return;
     if (conn.backlogPos < conn.backlog.length) {
       for (const event of events) conn.backlog.push(event);
@@ -505,6 +524,27 @@ export class MllpListener {
     conn.graceTimer = armGraceTimer(conn.socket);
   }
 
+  /** Arms the frame timer when a frame starts (or a new one starts after one completed); clears it between frames. */
+  private watchFrame(conn: Connection, completedOne: boolean): void {
+    const limit = this.opts.frameTimeoutMs ?? FRAME_TIMEOUT_MS;
+    if (limit <= 0) return;
+    if (!conn.decoder.inFrame || completedOne) {
+      if (conn.frameTimer) clearTimeout(conn.frameTimer);
+      conn.frameTimer = undefined;
+    }
+    if (conn.decoder.inFrame && !conn.frameTimer) {
+      conn.frameTimer = setTimeout(() => {
+        conn.frameTimer = undefined;
+        this.log.warn('mllp frame not completed in time; connection closed', {
+          remote: conn.info.remote, frameTimeoutMs: limit, bytes: conn.decoder.buffered,
+        });
+        this.opts.onConnectionClosed?.('frame_timeout');
+        conn.socket.destroy();
+      }, limit);
+      conn.frameTimer.unref();
+    }
+  }
+
   private onTimeout(conn: Connection): void {
     if (conn.ended) {
       conn.socket.destroy(); // the peer did not read or close during a whole idle period
@@ -517,6 +557,7 @@ export class MllpListener {
   private onClose(conn: Connection): void {
     conn.closed = true;
     if (conn.graceTimer) clearTimeout(conn.graceTimer);
+    if (conn.frameTimer) clearTimeout(conn.frameTimer);
     this.connections.delete(conn.info.id);
     const left = (this.perIp.get(conn.ip) ?? 1) - 1;
     if (left > 0) this.perIp.set(conn.ip, left);

@@ -92,13 +92,19 @@ type Verdict =
 export function inspectFrame(bytes: Buffer, channel: IntakeChannel): Verdict {
   const charset = resolveCharset(sniffMsh18(bytes), channel.charset);
   // An unknown charset still needs text to store: latin1 keeps every byte.
-  const text = normalizeSegments(decodeHl7(bytes, charset ?? 'ISO-8859-1'));
+  const decoded = normalizeSegments(decodeHl7(bytes, charset ?? 'ISO-8859-1'));
+  // HL7 v2 never holds NUL, and the store cannot keep it as text: such a frame is refused for good (not "resend"),
+  // and kept with each NUL shown as U+FFFD, so its header, stored row and ACK echo are all NUL-free.
+  const text = withoutNul(decoded);
   let header: MshHeader;
   try {
     header = peekMsh(text);
   } catch (err) {
     const error = err instanceof EngineError ? err : new EngineError('MSH_INVALID', 'MSH could not be read');
     return { ok: false, header: undefined, text, error };
+  }
+  if (text !== decoded) {
+    return { ok: false, header, text, error: new EngineError('FRAME_NUL', 'the frame contains NUL characters (0x00), which HL7 v2 does not allow') };
   }
   const type = `${header.messageCode}^${header.triggerEvent}`;
   const reject = (code: ErrorCode, reason: string, field: number) =>
@@ -110,6 +116,11 @@ export function inspectFrame(bytes: Buffer, channel: IntakeChannel): Verdict {
     return reject('UNSUPPORTED_PROCESSING_ID', `processing id ${header.processingId} is not accepted by channel ${channel.name}`, 11);
   }
   return { ok: true, header, text };
+}
+
+/** `text` with every NUL (U+0000) replaced by U+FFFD. */
+export function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
 
 /** A stable, non-reversible key for "same patient" (sender + PID-3 first identifier and its authority). */
@@ -160,7 +171,7 @@ export class Intake {
     try {
       verdict = inspectFrame(bytes, this.channel);
     } catch {
-      verdict = { ok: false, header: undefined, text: bytes.toString('latin1'), error: new EngineError('MSH_INVALID', 'frame could not be read') };
+      verdict = { ok: false, header: undefined, text: withoutNul(bytes.toString('latin1')), error: new EngineError('MSH_INVALID', 'frame could not be read') };
     }
     const record = this.recordFor(verdict, source);
     if (verdict.ok) {
@@ -217,7 +228,7 @@ export class Intake {
   async handleOversize(head: Buffer, bytes: number, limit: number, source: FrameSource): Promise<string | null> {
     const error = new EngineError('FRAME_TOO_LARGE', `frame of ${bytes}+ bytes exceeds the limit of ${limit} bytes`);
     let header: MshHeader | undefined;
-    let text = head.toString('latin1');
+    let text = withoutNul(head.toString('latin1'));
     try {
       const verdict = inspectFrame(head, this.channel);
       header = verdict.header;

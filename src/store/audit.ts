@@ -87,6 +87,20 @@ export class AuditTrail {
   }
 
   /** Recomputes the whole chain in id order; stops at the first row that does not verify. */
+  /** The newest event's id, or undefined for an empty trail. */
+  async newestId(): Promise<string | undefined> {
+    const r = await this.db.selectFrom('audit_events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return r === undefined ? undefined : String(r.id);
+  }
+
+  /** The hash of event `id` (undefined when there is none) and the number of events up to it. */
+  async at(id: string): Promise<{ hash: string | undefined; count: number }> {
+    if (!/^\d{1,18}$/.test(id)) return { hash: undefined, count: 0 };
+    const row = await this.db.selectFrom('audit_events').select('hash').where('id', '=', id as never).executeTakeFirst();
+    const n = await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('id', '<=', id as never).executeTakeFirstOrThrow();
+    return { hash: row?.hash, count: Number(n.n) };
+  }
+
   async verify(): Promise<AuditVerification> {
     let head = GENESIS_HASH;
     let count = 0;

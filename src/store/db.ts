@@ -136,7 +136,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   let release = (): void => undefined;
   if (!dataDir.startsWith('memory://')) {
     dir = path.join(dataDir, 'pglite');
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // the embedded database holds every record: owner only
     release = lockDataDir(dataDir);
   }
   const pglite = await PGlite.create(dir);

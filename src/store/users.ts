@@ -89,7 +89,30 @@ export interface UserChanges {
   unlock?: boolean;
 }
 
-export async function updateUser(db: Kysely<Database>, username: string, c: UserChanges): Promise<UserInfo | undefined> {
+/**
+ * Applies `c` to the user and, in the same transaction, ends the tokens the change must end: a new password
+ * revokes the user's login sessions (whoever logged in with the old one is out), and disabling the user revokes
+ * every token of theirs, sessions and API tokens alike, so enabling the user again revives none of them (new API
+ * tokens must be made). `revokedTokens` counts the tokens revoked.
+ */
+export async function updateUser(
+  db: Kysely<Database>, username: string, c: UserChanges,
+): Promise<(UserInfo & { revokedTokens: number }) | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const user = await updateUserRow(trx, username, c);
+    if (!user) return undefined;
+    let revokedTokens = 0;
+    if (c.disabled === true || c.passwordHash !== undefined) {
+      let q = trx.updateTable('api_tokens').set({ revoked_at: sql`now()` })
+        .where('user_id', '=', user.id as never).where('revoked_at', 'is', null);
+      if (c.disabled !== true) q = q.where('kind', '=', 'session');
+      revokedTokens = (await q.returning('id').execute()).length;
+    }
+    return { ...user, revokedTokens };
+  });
+}
+
+async function updateUserRow(db: Kysely<Database>, username: string, c: UserChanges): Promise<UserInfo | undefined> {
   const set: Record<string, unknown> = {};
   if (c.role !== undefined) set.role = c.role;
   if (c.disabled !== undefined) set.disabled = c.disabled;

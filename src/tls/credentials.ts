@@ -5,12 +5,14 @@
  * readTlsCredentials reads the files and proves they make a working identity before anyone installs them: the
  * certificate and the CA file must parse as PEM certificates, the key as an unencrypted PEM private key, the key
  * must belong to the certificate, and a secure context must build from the set. So a truncated file, a key
- * from another pair or a half-finished renewal is caught here, not at the next handshake. It throws a
+ * from another pair or a half-finished renewal is caught here, not at the next handshake. A private key file
+ * that other users may read or write is refused (its group may read it: the usual ssl-cert group setup). It throws a
  * TlsFilesError whose message names the file and the reason; it never contains file contents (a key is a secret).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
+import { refuseOpenPermissions } from '../core/private-file';
 
 export interface TlsFiles {
   readonly cert: string;
@@ -34,6 +36,11 @@ export class TlsFilesError extends Error {
 
 export function readTlsCredentials(files: TlsFiles): TlsCredentials {
   const cert = readFile(files.cert);
+  try {
+    refuseOpenPermissions(files.key, 0o007, 'the TLS private key');
+  } catch (err) {
+    throw new TlsFilesError((err as Error).message);
+  }
   const key = readFile(files.key);
   const ca = files.ca === undefined ? undefined : readFile(files.ca);
   const leaf = parseCertificate(cert, files.cert);

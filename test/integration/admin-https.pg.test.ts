@@ -69,6 +69,55 @@ describe('HTTPS admin API', () => {
   });
 });
 
+describe('HTTPS admin API: headers and cipher suites', () => {
+  let h: Harness;
+  let port: number;
+  beforeAll(async () => {
+    h = await startHarness({ store: 'postgres', config: { https: { cert: file('server.crt'), key: file('server.key'), requireClientCert: false } } });
+    port = h.engine.httpAddress()!.port;
+  });
+  afterAll(async () => { await h?.close(); });
+
+  /** Answers the handshake with TLS 1.2 and only these suites: the suite agreed, or the error. */
+  async function handshake12(ciphers: string): Promise<string> {
+    const tls = await import('node:tls');
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port, ca: identity(certDir).ca, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers }, () => {
+        const name = s.getCipher().name;
+        s.end();
+        resolve(name);
+      });
+      s.on('error', reject);
+    });
+  }
+
+  test('answers carry HSTS, nosniff and no-store (a route\'s own cache rule stays)', async () => {
+    const https = await import('node:https');
+    const headersOf = (urlPath: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port, path: urlPath, agent: false, ...identity(certDir), headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const api = await headersOf('/api/channels');
+    expect(api).toMatchObject({ 'strict-transport-security': 'max-age=31536000', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+    const refused = await headersOf('/api/nowhere');
+    expect(refused).toMatchObject({ 'strict-transport-security': 'max-age=31536000', 'cache-control': 'no-store' });
+    const page = await headersOf('/');
+    expect(page).toMatchObject({ 'strict-transport-security': 'max-age=31536000', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+  });
+
+  test('TLS 1.2 offers forward-secret AEAD suites only: CBC and static-RSA suites are refused', async () => {
+    for (const weak of ['AES128-SHA', 'AES256-SHA256', 'AES128-GCM-SHA256', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA384']) {
+      await expect(handshake12(weak)).rejects.toThrow();
+    }
+    expect(await handshake12('ECDHE-RSA-AES128-GCM-SHA256')).toBe('ECDHE-RSA-AES128-GCM-SHA256');
+    expect(await handshake12('ECDHE-RSA-CHACHA20-POLY1305:AES128-SHA')).toBe('ECDHE-RSA-CHACHA20-POLY1305');
+  });
+});
+
 describe('HTTPS admin API with client certificates required', () => {
   let h: Harness;
   let port: number;
@@ -138,6 +187,17 @@ describe('a certificate that cannot be used stops start-up', () => {
     await expect(start({ cert: file('server.crt'), key: file('missing.key') })).rejects.toThrow(
       `the admin API (RXBRIDGE_HTTPS_*): cannot read TLS file ${file('missing.key')} (ENOENT)`);
     await expect(start({ cert: file('server.key'), key: file('server.key') })).rejects.toThrow(`${file('server.key')} is not a PEM certificate`);
+  });
+
+  test('a private key other users can read is refused (its group may read it)', async () => {
+    const loose = file('loose.key');
+    fs.copyFileSync(file('server.key'), loose);
+    fs.chmodSync(loose, 0o644);
+    await expect(start({ cert: file('server.crt'), key: loose })).rejects.toThrow(
+      `the TLS private key ${loose} can be read or written by other users (mode 0644); a secret key must be private: chmod o-rwx ${loose}`);
+    fs.chmodSync(loose, 0o640);
+    const engine = await start({ cert: file('server.crt'), key: loose });
+    await engine.stop();
   });
 
   test('a TLS channel whose key does not match is named too', async () => {

@@ -129,6 +129,32 @@ describe('console APIs', () => {
     expect(JSON.stringify(audits)).not.toMatch(/smi|PAT-JONES/i);
   });
 
+  test('every search by patient follows one rule: charges and claims as messages need operator and are audited without the term', async () => {
+    await send('PSRCH-1', dft('PSRCH-1', 'PAT-PSEARCH', 'PSEARCHER'));
+    for (const url of ['/api/charges?patient=PAT-PSEARCH', '/api/claims?patient=PAT-PSEARCH', '/api/messages?patient=PAT-PSEARCH']) {
+      const refused = await get(url, 'carol');
+      expect(refused.status).toBe(403);
+      expect(refused.json.error.message).toMatch(/searching by patient needs role operator/);
+    }
+    // Without a patient term the lists stay a viewer's (and are not audited).
+    expect((await get('/api/charges', 'carol')).status).toBe(200);
+    expect((await get('/api/claims', 'carol')).status).toBe(200);
+
+    const before = await h.engine.store.db.selectFrom('audit_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirstOrThrow();
+    const charges = await get('/api/charges?patient=PAT-PSEARCH', 'bob');
+    expect(charges.status).toBe(200);
+    expect(charges.json.charges.length).toBeGreaterThanOrEqual(1);
+    const claims = await get('/api/claims?patient=PAT-PSEARCH', 'bob');
+    expect(claims.status).toBe(200);
+    const events = await h.engine.store.db.selectFrom('audit_events').select(['actor', 'role', 'action', 'detail'])
+      .where('id', '>', (before.max ?? 0) as never).orderBy('id').execute();
+    expect(events.map((e) => e.action)).toEqual(['charge.search', 'claim.search']);
+    expect(events[0]).toMatchObject({ actor: 'bob', role: 'operator' });
+    expect(events[0]!.detail).toMatchObject({ byPatient: true, ids: charges.json.charges.map((c: { id: unknown }) => String(c.id)) });
+    expect(events[1]!.detail).toMatchObject({ byPatient: true, ids: claims.json.claims.map((c: { id: unknown }) => String(c.id)) });
+    expect(JSON.stringify(events)).not.toMatch(/PSEARCH/i);
+  });
+
   test('from/to filter on received_at, and keyset pages walk the whole list once', async () => {
     const db = h.engine.store.db;
     await db.updateTable('messages').set({ received_at: '2026-01-10T12:00:00Z' as never }).where('id', '=', idOf['SRCH-1'] as never).execute();

@@ -182,3 +182,45 @@ describe('maxConnectionsPerIp', () => {
     expect(calls).toEqual(['A1', 'A2', 'B1', 'A4']);
   });
 });
+
+describe('a frame must arrive whole in time', () => {
+  it('a sender trickling a frame a byte at a time is closed when the frame timeout passes; whole frames keep going', async () => {
+    const closedFor: string[] = [];
+    const { port, logger } = await startListener({ frameTimeoutMs: 300, idleTimeoutMs: 10_000, onConnectionClosed: (r) => closedFor.push(r) });
+    // A well-behaved sender on another connection, frame after frame, is never cut.
+    const steady = await peer(port, '127.0.0.1');
+    const trickler = await peer(port, '127.0.0.1');
+    const bytes = frame('MSH|^~\\&|TRICKLE');
+    let i = 0;
+    const drip = setInterval(() => { if (!trickler.socket.destroyed && i < bytes.length - 1) trickler.socket.write(bytes.subarray(i, ++i)); }, 50);
+    try {
+      for (let n = 0; n < 8; n++) {
+        expect(await within(steady.exchange(`MSH|^~\\&|STEADY-${n}`), 2000, 'a steady reply')).toBe(`ACK:MSH|^~\\&|STEADY-${n}`);
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      await within(trickler.closed, 2000, 'the trickling connection closed');
+    } finally {
+      clearInterval(drip);
+    }
+    expect(steady.socket.destroyed).toBe(false);
+    expect(calls).not.toContain('MSH|^~\\&|TRICKLE');
+    expect(logger.lines.find((l) => l.event === 'mllp frame not completed in time; connection closed')).toMatchObject({
+      level: 'warn', fields: { frameTimeoutMs: 300 },
+    });
+    expect(closedFor).toEqual(['frame_timeout']); // counted: rxbridge_mllp_connections_closed_total{reason="frame_timeout"}
+  });
+
+  it('each connection a limit refuses is counted with its reason, so running out of slots can raise an alert', async () => {
+    const closedFor: string[] = [];
+    const { port } = await startListener({ maxConnections: 2, maxConnectionsPerIp: 1, onConnectionClosed: (r) => closedFor.push(r) });
+    const first = await peer(port, '127.0.0.1');
+    expect(await first.exchange('S1')).toBe('ACK:S1');
+    const sameIp = await peer(port, '127.0.0.1');
+    await within(sameIp.closed, 2000, 'the second connection from one address closed');
+    const other = await peer(port, '127.0.0.2');
+    expect(await other.exchange('S2')).toBe('ACK:S2');
+    const third = await peer(port, '127.0.0.3');
+    await within(third.closed, 2000, 'a connection beyond maxConnections closed');
+    expect(closedFor).toEqual(['max_connections_per_ip', 'max_connections']);
+  });
+});

@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -227,6 +228,107 @@ describe('users, roles, tokens and the audit trail', () => {
     expect((await api('POST', '/api/login', { body: { username: 'carol', password: PASSWORDS.carol } })).status).toBe(401);
   });
 
+  test('a new password ends the user\'s sessions; disabling ends every token of theirs, and enabling again revives none', async () => {
+    const erin = { username: 'erin', password: 'erin-operator-password-1' };
+    const newPassword = 'erin-operator-password-2';
+    secrets.push(erin.password, newPassword);
+    expect((await api('POST', '/api/users', { token: sessions.alice, body: { ...erin, role: 'operator' } })).status).toBe(201);
+    const loginAs = async (password: string) => (await api('POST', '/api/login', { body: { username: 'erin', password } })).json.token as string;
+    const oldSession = await loginAs(erin.password);
+    const made = await api('POST', '/api/tokens', { token: sessions.alice, body: { username: 'erin', name: 'robot' } });
+    expect(made.status).toBe(201);
+    const apiToken = made.json.token as string;
+    secrets.push(oldSession, apiToken);
+    const me = async (token: string) => (await api('GET', '/api/me', { token })).status;
+    expect(await me(oldSession)).toBe(200);
+
+    // A password change: whoever logged in with the old password is out; the integration's API token is not.
+    const changed = await api('PATCH', '/api/users/erin', { token: sessions.alice, body: { password: newPassword } });
+    expect(changed.status).toBe(200);
+    expect(changed.json).not.toHaveProperty('revokedTokens');
+    expect(await me(oldSession)).toBe(401);
+    expect(await me(apiToken)).toBe(200);
+    const newSession = await loginAs(newPassword);
+    secrets.push(newSession);
+    expect(await me(newSession)).toBe(200);
+
+    // Disable, then enable: the session and the API token stay dead; a new login works.
+    expect((await api('PATCH', '/api/users/erin', { token: sessions.alice, body: { disabled: true } })).status).toBe(200);
+    expect((await api('PATCH', '/api/users/erin', { token: sessions.alice, body: { disabled: false } })).status).toBe(200);
+    expect(await me(newSession)).toBe(401);
+    expect(await me(apiToken)).toBe(401);
+    expect((await api('GET', '/api/me', { token: apiToken })).json.error.message).toMatch(/revoked/);
+    const afterEnable = await loginAs(newPassword);
+    secrets.push(afterEnable);
+    expect(await me(afterEnable)).toBe(200);
+
+    const updates = (await events()).filter((e) => e.action === 'user.update' && e.target_id === 'erin').map((e) => e.detail);
+    expect(updates).toEqual([
+      { passwordChanged: true, revokedTokens: 1 },
+      { disabled: true, revokedTokens: 2 },
+      { disabled: false },
+    ]);
+  });
+
+  test('a NUL in MSH-10 gets a permanent AR and is kept as rejected; a NUL in an API filter or body is a 400', async () => {
+    for (let attempt = 0; attempt < 2; attempt++) { // resending the same bytes gets the same answer, not "resend later"
+      client.sendFrame(dftMessage({ controlId: 'NUL\u0000CTL', patientId: 'PNUL1', lines: [{ txn: 'TNUL1', code: '90471', amount: '25' }] }));
+      const reply = await client.nextReply(10_000);
+      expect(reply).toContain('MSA|AR|NUL\uFFFDCTL');
+      expect(reply).toMatch(/NUL characters/);
+      expect(reply).not.toMatch(/unavailable|resend/i);
+      expect(reply).not.toContain('\u0000');
+    }
+    const rows = await engine.store.db.selectFrom('messages').select(['status', 'error_code', 'control_id'])
+      .where('control_id', '=', 'NUL\uFFFDCTL').execute();
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.every((r) => r.status === 'rejected' && r.error_code === 'FRAME_NUL')).toBe(true);
+
+    for (const url of ['/api/messages?controlId=A%00B', '/api/charges?status=active&channel=x%00', '/api/audit?actor=a%00']) {
+      const res = await api('GET', url, { token: sessions.alice });
+      expect(res.status).toBe(400);
+      expect(res.json.error.message).toMatch(/NUL/);
+    }
+    const body = await api('PATCH', '/api/users/bob', { token: sessions.alice, body: { password: 'twelve-chars\u0000x' } });
+    expect(body.status).toBe(400);
+  });
+
+  test('an answer with a message body is neither cached nor sniffed; plain HTTP sends no HSTS', async () => {
+    const view = await api('GET', `/api/messages/${messageId}`, { token: await login('bob') });
+    expect(view.status).toBe(200);
+    expect(view.headers.get('cache-control')).toBe('no-store');
+    expect(view.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(view.headers.get('strict-transport-security')).toBeNull();
+    expect((await api('GET', '/api/health')).headers.get('cache-control')).toBe('no-store');
+  });
+
+  test('before anyone is authenticated only a small body is read: a 1 MiB login is refused unread, an unknown route answers 404 unread', async () => {
+    const padding = 'x'.repeat(1024 * 1024);
+    const big = await api('POST', '/api/login', { body: { username: 'alice', password: PASSWORDS.alice, padding } });
+    expect(big.status).toBe(413);
+    const justOver = await api('POST', '/api/login', { body: { username: 'alice', password: 'p'.repeat(4100) } });
+    expect(justOver.status).toBe(413);
+    // Not parsed at all: a broken JSON body to no route is a 404, not a parse error.
+    const res = await fetch(`http://127.0.0.1:${engine.httpAddress()!.port}/api/nowhere`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: `{${padding}`,
+    });
+    expect(res.status).toBe(404);
+    expect((await api('POST', '/api/login', { body: { username: 'alice', password: PASSWORDS.alice } })).status).toBe(200);
+    // Authenticated routes keep their larger limit.
+    expect((await api('PUT', '/api/mappings/dft-p03', { token: sessions.alice, body: { content: SHIPPED, padding } })).status).toBe(400);
+  });
+
+  test('a mapping preview is bounded: mapping text over 256 KiB and messages over 1 MiB are refused before any work', async () => {
+    const huge = `${SHIPPED}\n# ${'x'.repeat(300 * 1024)}\n`;
+    const big = await api('POST', '/api/mappings/dft-p03/preview', { token: sessions.alice, body: { content: huge } });
+    expect(big.status).toBe(400);
+    expect(big.json.error.message).toMatch(/a mapping is at most 256 KiB/);
+    expect((await api('PUT', '/api/mappings/dft-p03', { token: sessions.alice, body: { content: huge } })).status).toBe(400);
+    const raw = await api('POST', '/api/mappings/dft-p03/preview', { token: sessions.alice, body: { raw: `MSH|^~\\&|${'y'.repeat(1100 * 1024)}` } });
+    expect(raw.status).toBe(400);
+    expect(raw.json.error.message).toMatch(/a previewed message is at most 1024 KiB/);
+  });
+
   test('the audit API is for admins; it filters, and its CSV export is itself audited', async () => {
     await login('bob');
     expect((await api('GET', '/api/audit', { token: sessions.bob })).status).toBe(403);
@@ -324,6 +426,50 @@ describe('users, roles, tokens and the audit trail', () => {
       expect(await trails[1]!.verify()).toEqual({ ok: true, count: all.length, head: all.at(-1)!.hash });
     } finally {
       for (const s of stores) await s.close();
+    }
+  });
+
+  test('a signed checkpoint kept outside the store shows rows deleted from the tail, which the chain alone cannot', async () => {
+    const KEY = { RXBRIDGE_AUDIT_CHECKPOINT_KEY: 'checkpoint-key-kept-by-the-operators-0123456789' };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-checkpoint-'));
+    const file = path.join(dir, 'audit.checkpoints');
+    try {
+      expect((await cli('audit', ['checkpoint'])).code).toBe(2); // no key: a usage error naming the variable
+      const trail = new AuditTrail(engine.store.db);
+      for (const i of [1, 2, 3]) await trail.append({ actor: 'system', role: null, action: 'test.tail', detail: { i } });
+      const taken = await cli('audit', ['checkpoint', '--out', file], KEY);
+      expect(taken.code).toBe(0);
+      const checkpoint = JSON.parse(taken.out);
+      expect(checkpoint).toMatchObject({ kind: 'rxbridge-audit-checkpoint', count: (await events()).length, head: (await events()).at(-1)!.hash });
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect((await cli('audit', ['verify', '--checkpoint', file], KEY)).out).toMatch(/^audit trail ok: .*; holds the 1 checkpoint\(s\) in /);
+
+      // The table owner deletes the newest rows: the chain that is left is consistent...
+      const owner = new pg.Client({ connectionString: db.url });
+      await owner.connect();
+      try {
+        await owner.query('alter table audit_events disable trigger audit_events_no_change');
+        const deleted = await owner.query(`delete from audit_events where id in (select id from audit_events order by id desc limit 2)`);
+        expect(deleted.rowCount).toBe(2);
+        await owner.query('alter table audit_events enable trigger audit_events_no_change');
+      } finally {
+        await owner.end();
+      }
+      expect((await cli('audit', ['verify'])).code).toBe(0);
+      // ... but not the checkpoint.
+      const against = await cli('audit', ['verify', '--checkpoint', file], KEY);
+      expect(against.code).toBe(1);
+      expect(against.out).toContain(`event ${checkpoint.lastId}, the newest at the checkpoint`);
+      expect(against.out).toMatch(/is gone: rows were deleted/);
+
+      // A checkpoint edited to match the shortened trail does not carry the key's signature.
+      const forged = { ...checkpoint, count: checkpoint.count - 2, lastId: String(Number(checkpoint.lastId) - 2), head: (await events()).at(-1)!.hash };
+      fs.writeFileSync(file, `${JSON.stringify(forged)}\n`);
+      const refused = await cli('audit', ['verify', '--checkpoint', file], KEY);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/signature does not match/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

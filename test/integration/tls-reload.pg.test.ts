@@ -52,7 +52,7 @@ describe('TLS certificate reload', () => {
   /** Writes `name`.crt/.key over the live files in place (cert first, as a careless renewal would). */
   const writeInPlace = (certOf: string, keyOf: string) => {
     fs.writeFileSync(live.cert, fs.readFileSync(path.join(dir, `${certOf}.crt`)));
-    fs.writeFileSync(live.key, fs.readFileSync(path.join(dir, `${keyOf}.key`)));
+    fs.writeFileSync(live.key, fs.readFileSync(path.join(dir, `${keyOf}.key`)), { mode: 0o600 }); // a private key is private
   };
   /** Lets the file watch finish reacting to the last write, so steps do not overlap. */
   const watchSettled = async (before: number) => {

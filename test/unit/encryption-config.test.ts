@@ -34,14 +34,34 @@ describe('readBodyKeySetup', () => {
     expect(setup).toMatchObject({ mode: 'key', current: { id: '2026-q1' }, origin: 'RXBRIDGE_ENCRYPTION_KEY' });
   });
 
+  test('a key file its group or other users may read is refused, as ssh refuses a private key; 0600 and 0400 are used', () => {
+    const file = path.join(dir, 'k.txt');
+    fs.writeFileSync(file, `${generateKeyBase64()}\n`);
+    for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+      fs.chmodSync(file, mode);
+      expect(() => readBodyKeySetup({ RXBRIDGE_ENCRYPTION_KEY_FILE: file }, dir))
+        .toThrow(`the encryption key file ${file} can be read or written by its group or other users (mode 0${mode.toString(8)}); a secret key must be private: chmod 600 ${file}`);
+    }
+    // The default file under DATA_DIR too.
+    const { key } = createKeyFile(path.join(dir, 'encryption.key'), undefined);
+    fs.chmodSync(path.join(dir, 'encryption.key'), 0o644);
+    expect(() => readBodyKeySetup({}, dir)).toThrow(/encryption\.key can be read or written by its group/);
+    fs.chmodSync(path.join(dir, 'encryption.key'), 0o600);
+    expect(readBodyKeySetup({}, dir)).toMatchObject({ mode: 'key', current: { id: defaultKeyId(key.key) } });
+    for (const mode of [0o600, 0o400]) {
+      fs.chmodSync(file, mode);
+      expect(readBodyKeySetup({ RXBRIDGE_ENCRYPTION_KEY_FILE: file }, dir)).toMatchObject({ mode: 'key', origin: file });
+    }
+  });
+
   test('RXBRIDGE_ENCRYPTION_KEY_FILE: base64 text or 32 raw bytes', () => {
     const text = path.join(dir, 'k.txt');
     const raw = path.join(dir, 'k.bin');
     const b64 = generateKeyBase64();
-    fs.writeFileSync(text, `${b64}\n`);
+    fs.writeFileSync(text, `${b64}\n`, { mode: 0o600 });
     let rawKey = crypto.randomBytes(32);
     while (/^[A-Za-z0-9+/=\s]+$/.test(rawKey.toString('latin1'))) rawKey = crypto.randomBytes(32);
-    fs.writeFileSync(raw, rawKey);
+    fs.writeFileSync(raw, rawKey, { mode: 0o600 });
     const a = readBodyKeySetup({ RXBRIDGE_ENCRYPTION_KEY_FILE: text }, dir);
     const b = readBodyKeySetup({ RXBRIDGE_ENCRYPTION_KEY_FILE: raw }, dir);
     if (a.mode !== 'key' || b.mode !== 'key') throw new Error('expected keys');

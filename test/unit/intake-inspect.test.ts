@@ -94,6 +94,16 @@ describe('inspectFrame', () => {
     expect(error.location).toMatchObject({ segment: 'MSH', field: 10 });
   });
 
+  it('a NUL anywhere (here in MSH-10) is FRAME_NUL, a permanent refusal; header and text carry U+FFFD instead', () => {
+    const v = inspectFrame(frame(`${msh({ control: 'CTL\u00001' })}\r${PID}`), CHANNEL);
+    const err = rejected(v);
+    expect(err.code).toBe('FRAME_NUL');
+    expect(err.spec.retryable).toBe(false);
+    expect(v.header?.controlId).toBe('CTL\uFFFD1');
+    expect(v.text).not.toContain('\u0000');
+    expect(v.text).toContain('CTL\uFFFD1');
+  });
+
   it('accepts a UTF-8 BOM and LF separators; the stored text has CR separators and no BOM', () => {
     const text = message();
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text.replace(/\r/g, '\n') + '\n', 'utf8')]);
@@ -382,7 +392,8 @@ describe('Intake', () => {
       const head = Buffer.from('\x00\x01 not hl7 at all', 'latin1');
       const ack = await intake.handleOversize(head, 5_000_000, 1_000_000, SOURCE);
       expect(msaOf(ack)[1]).toBe('AR');
-      expect(fake.records[0]).toMatchObject({ status: 'rejected', errorCode: 'FRAME_TOO_LARGE', content: head.toString('latin1'), controlId: '' });
+      // NUL cannot be stored as text: it is kept as U+FFFD.
+      expect(fake.records[0]).toMatchObject({ status: 'rejected', errorCode: 'FRAME_TOO_LARGE', content: '\uFFFD\x01 not hl7 at all', controlId: '' });
     });
 
     it('still answers AR when the store is down', async () => {

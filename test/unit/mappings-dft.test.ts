@@ -452,6 +452,21 @@ describe('loadMappings', () => {
     expect(() => registry.compile('mini', text)).toThrow(ConfigError); // ${SECRET} is not an HL7 path either way
   });
 
+  it('YAML escapes of "$" do not smuggle an environment variable into a mapping saved through the API', () => {
+    const d = dir({ 'mini.yaml': mini('mini') });
+    const registry = new MappingRegistry(d, { DATABASE_URL: 'postgres://user:pw@db/x' });
+    for (const escaped of ['"\\x24{DATABASE_URL}"', '"\\u0024{DATABASE_URL}"', '"\\U00000024{DATABASE_URL}"', '"$\\x7BDATABASE_URL}"']) {
+      const text = mini('mini', { tail: `      transactionId: { const: ${escaped} }` });
+      let err: unknown;
+      try { registry.compileSubmitted('mini', text); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toMatch(/environment variables .* are not allowed/);
+      expect((err as ConfigError).message).not.toContain('pw@db');
+    }
+    // A "${" only in a comment is never interpolated, so it is no reason to refuse.
+    expect(() => registry.compileSubmitted('mini', `# costs \${x}\n${mini('mini')}`)).not.toThrow();
+  });
+
   it('MappingRegistry.reload keeps the previous set when a file is bad', () => {
     const d = dir({ 'mini.yaml': mini('mini') });
     const registry = new MappingRegistry(d, {});
