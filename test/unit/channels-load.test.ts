@@ -76,14 +76,14 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
       maxConnections: 64, maxConnectionsPerIp: 16, charset: 'UTF-8',
     });
     expect(plan.retention).toEqual({ bodiesDays: null });
-    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'ADT^A40', 'BAR^P01', 'DFT^P03', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
+    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'ADT^A40', 'BAR^P01', 'DFT^P03', 'DFT^P11', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
     expect([...plan.processingIds]).toEqual(['P', 'T', 'D']);
     expect(plan.duplicateWindowMs).toBe(72 * 3_600_000);
     expect(plan.pipeline).toEqual({ attempts: 5, backoffMs: 1000, concurrency: 4 });
     expect(plan.routes.map((r) => ({ types: [...r.types], mapping: r.mapping }))).toEqual([
       { types: ['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01'], mapping: 'adt' },
       { types: ['ADT^A40'], mapping: 'adt-a40' },
-      { types: ['DFT^P03'], mapping: 'dft-p03' },
+      { types: ['DFT^P03', 'DFT^P11'], mapping: 'dft-p03' },
       { types: ['RDS^O13', 'RDS^O01'], mapping: 'rds' },
       { types: ['VXU^V04'], mapping: 'vxu-v04' },
       { types: ['ORU^R01'], mapping: 'oru-r01' },
@@ -91,7 +91,7 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
     expect(plan.routeFor('DFT^P03')).toBe('dft-p03');
     expect(plan.routeFor('ADT^A08')).toBe('adt');
     expect(plan.routeFor('RDE^O11')).toBeUndefined();
-    expect(plan.routeFor('DFT^P11')).toBeUndefined();
+    expect(plan.routeFor('DFT^P11')).toBe('dft-p03');
   });
 
   it('MLLP_PORT and MLLP_HOST change the listener', () => {
