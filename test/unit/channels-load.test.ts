@@ -76,12 +76,12 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
       maxConnections: 64, maxConnectionsPerIp: 16, charset: 'UTF-8',
     });
     expect(plan.retention).toEqual({ bodiesDays: null });
-    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'ADT^A40', 'BAR^P01', 'DFT^P03', 'DFT^P11', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
+    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'ADT^A40', 'BAR^P01', 'DFT^P03', 'DFT^P11', 'RDE^O11', 'RDE^O01', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
     expect([...plan.processingIds]).toEqual(['P', 'T', 'D']);
     expect(plan.duplicateWindowMs).toBe(72 * 3_600_000);
     expect(plan.pipeline).toEqual({ attempts: 5, backoffMs: 1000, concurrency: 4 });
     expect(plan.routes.map((r) => ({ types: [...r.types], mapping: r.mapping }))).toEqual([
-      { types: ['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01'], mapping: 'adt' },
+      { types: ['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01', 'RDE^O11', 'RDE^O01'], mapping: 'adt' },
       { types: ['ADT^A40'], mapping: 'adt-a40' },
       { types: ['DFT^P03', 'DFT^P11'], mapping: 'dft-p03' },
       { types: ['RDS^O13', 'RDS^O01'], mapping: 'rds' },
@@ -90,7 +90,7 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
     ]);
     expect(plan.routeFor('DFT^P03')).toBe('dft-p03');
     expect(plan.routeFor('ADT^A08')).toBe('adt');
-    expect(plan.routeFor('RDE^O11')).toBeUndefined();
+    expect(plan.routeFor('RDE^O11')).toBe('adt');
     expect(plan.routeFor('DFT^P11')).toBe('dft-p03');
   });
 
