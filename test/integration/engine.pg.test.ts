@@ -115,7 +115,7 @@ describe('engine on Postgres', () => {
     ['2.5.1', 'ERR||MSH^1^9|200^'],
   ])('an unsupported type from a %s sender gets AR with the ERR layout of its version, and is kept', async (version, errStart) => {
     const msg = dftMessage({ controlId: `C-NAK-${version}`, patientId: 'P400', version, lines: [{ txn: 'X', code: '90471', amount: '1' }] })
-      .replace('DFT^P03^DFT_P03', 'DFT^P11^DFT_P11');
+      .replace('DFT^P03^DFT_P03', 'MFN^M02^MFN_M02'); // a master-file update: no channel here takes it
     const ack = await h.send(msg);
     expect(segment(ack, 'MSA').slice(0, 3)).toEqual(['MSA', 'AR', `C-NAK-${version}`]);
     const err = ack.split('\r').find((s) => s.startsWith('ERR|'))!;

@@ -112,7 +112,7 @@ describe('mappings API with hot reload across engine processes', () => {
     expect(charge.transaction_id).toBe(txn);
     const list = await api('GET', '/api/mappings');
     expect(list.status).toBe(200);
-    expect(list.json.mappings.map((m: any) => m.name)).toEqual(['adt', 'adt-a40', 'dft-p03', 'oru-r01', 'rds', 'vxu-v04']);
+    expect(list.json.mappings.map((m: any) => m.name)).toEqual(['adt', 'adt-a40', 'dft-p03', 'oru-r01', 'ras-o17', 'rds', 'rds-vendor-example', 'vxu-v04']);
     expect(list.json.mappings.find((m: any) => m.name === 'dft-p03')).toEqual({
       name: 'dft-p03', description: expect.any(String), version: null, sha256: mappingSha256(SHIPPED), file: 'dft-p03.yaml',
     });
@@ -216,7 +216,7 @@ describe('mappings API with hot reload across engine processes', () => {
     expect(created.json).toEqual({ name: 'dft-copy', version: 1, sha256: mappingSha256(copy) });
     expect(fs.readFileSync(path.join(a.project.mappingsDir, 'dft-copy.yaml'), 'utf8')).toBe(copy);
     await waitFor(() => b.engine.mappings.get('dft-copy') !== undefined, 5000, 'B to load the new mapping');
-    expect((await api('GET', '/api/mappings')).json.mappings.map((m: any) => m.name)).toEqual(['adt', 'adt-a40', 'dft-copy', 'dft-p03', 'oru-r01', 'rds', 'vxu-v04']);
+    expect((await api('GET', '/api/mappings')).json.mappings.map((m: any) => m.name)).toEqual(['adt', 'adt-a40', 'dft-copy', 'dft-p03', 'oru-r01', 'ras-o17', 'rds', 'rds-vendor-example', 'vxu-v04']);
     // Saving the same text again adds no version.
     expect((await api('PUT', '/api/mappings/dft-copy', { content: copy })).json.version).toBe(1);
 

@@ -17,7 +17,7 @@ beforeAll(() => {
   fs.mkdirSync(mappingsDir);
   fs.writeFileSync(path.join(mappingsDir, 'dft-p03.yaml'), '# stub mapping\n');
   fs.writeFileSync(path.join(mappingsDir, 'adt.yaml'), '# stub mapping\n');
-  for (const name of ['rds', 'vxu-v04', 'oru-r01', 'adt-a40']) fs.writeFileSync(path.join(mappingsDir, `${name}.yaml`), '# stub mapping\n');
+  for (const name of ['rds', 'ras-o17', 'vxu-v04', 'oru-r01', 'adt-a40']) fs.writeFileSync(path.join(mappingsDir, `${name}.yaml`), '# stub mapping\n');
 });
 afterAll(() => { fs.rmSync(root, { recursive: true, force: true }); });
 
@@ -76,22 +76,24 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
       maxConnections: 64, maxConnectionsPerIp: 16, charset: 'UTF-8',
     });
     expect(plan.retention).toEqual({ bodiesDays: null });
-    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'ADT^A40', 'BAR^P01', 'DFT^P03', 'RDS^O13', 'RDS^O01', 'VXU^V04', 'ORU^R01']);
+    expect([...plan.accept]).toEqual(['ADT^A04', 'ADT^A08', 'ADT^A31', 'ADT^A40', 'BAR^P01', 'DFT^P03', 'DFT^P11', 'RDE^O11', 'RDE^O01', 'RDS^O13', 'RDS^O01', 'RAS^O17', 'RAS^O01', 'VXU^V04', 'ORU^R01']);
     expect([...plan.processingIds]).toEqual(['P', 'T', 'D']);
     expect(plan.duplicateWindowMs).toBe(72 * 3_600_000);
     expect(plan.pipeline).toEqual({ attempts: 5, backoffMs: 1000, concurrency: 4 });
     expect(plan.routes.map((r) => ({ types: [...r.types], mapping: r.mapping }))).toEqual([
-      { types: ['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01'], mapping: 'adt' },
+      { types: ['ADT^A04', 'ADT^A08', 'ADT^A31', 'BAR^P01', 'RDE^O11', 'RDE^O01'], mapping: 'adt' },
       { types: ['ADT^A40'], mapping: 'adt-a40' },
-      { types: ['DFT^P03'], mapping: 'dft-p03' },
+      { types: ['DFT^P03', 'DFT^P11'], mapping: 'dft-p03' },
       { types: ['RDS^O13', 'RDS^O01'], mapping: 'rds' },
+      { types: ['RAS^O17', 'RAS^O01'], mapping: 'ras-o17' },
       { types: ['VXU^V04'], mapping: 'vxu-v04' },
       { types: ['ORU^R01'], mapping: 'oru-r01' },
     ]);
     expect(plan.routeFor('DFT^P03')).toBe('dft-p03');
     expect(plan.routeFor('ADT^A08')).toBe('adt');
-    expect(plan.routeFor('RDE^O11')).toBeUndefined();
-    expect(plan.routeFor('DFT^P11')).toBeUndefined();
+    expect(plan.routeFor('RDE^O11')).toBe('adt');
+    expect(plan.routeFor('RAS^O17')).toBe('ras-o17');
+    expect(plan.routeFor('DFT^P11')).toBe('dft-p03');
   });
 
   it('MLLP_PORT and MLLP_HOST change the listener', () => {

@@ -65,6 +65,7 @@ const firstLine = (index: number, sender: string): ChargeRecord => ({
   orderingNpi: null,
   ndc: '00182106105', // FT1-29 0182-1061-05 (4-4-2) as 11 digits
   ...NOT_IN_DFT,
+  rxNumber: 'PN-12345', // FT1-42 (2.6+), the prescription number
 });
 const secondLine = (index: number, sender: string): ChargeRecord => ({
   sourceKey: `pharmacy-inbound|${sender}|MSG00001|${index}|line`,
@@ -331,8 +332,9 @@ describe('dft-p03 errors name the location, never the value', () => {
 describe('the compiled plan', () => {
   it('is frozen and has the file\'s rules and tables', () => {
     expect(Object.isFrozen(plan)).toBe(true);
-    expect(plan.rules.map((r) => [r.name, r.output, r.forEach])).toEqual([['line', 'charge', 'FT1']]);
+    expect(plan.rules.map((r) => [r.name, r.output, r.forEach])).toEqual([['line', 'charge', 'FT1'], ['expanded-line', 'charge', 'FT1']]);
     expect(plan.rules[0]!.group).toEqual(['FT1', 'NTE', 'PR1', 'ROL']);
+    expect(plan.rules[1]!.group).toEqual(['FT1', 'NTE', 'PRT', 'PR1', 'ROL', 'DG1']); // DFT^P11: the line's own DG1s
     expect(plan.tables.get('chargeMaster')?.exact.get('MTM-ADD')).toEqual({ code: '99607', system: 'CPT', kind: 'mtm' });
     expect(plan.file).toBe(path.join(REPO_MAPPINGS, 'dft-p03.yaml'));
   });
