@@ -45,10 +45,18 @@ export function formatIssue(issue: ConfigIssue): string {
 export class ConfigError extends EngineError {
   readonly issues: readonly ConfigIssue[];
 
+  /** Issues said twice (one YAML node reached twice, e.g. through an anchor two rules share) are kept once. */
   constructor(issues: readonly ConfigIssue[]) {
-    super('CONFIG_INVALID', issues.map(formatIssue).join('\n'));
+    const seen = new Set<string>();
+    const unique = issues.filter((i) => {
+      const key = formatIssue(i);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    super('CONFIG_INVALID', unique.map(formatIssue).join('\n'));
     this.name = 'ConfigError';
-    this.issues = Object.freeze(issues.map((i) => Object.freeze({ ...i })));
+    this.issues = Object.freeze(unique.map((i) => Object.freeze({ ...i })));
   }
 }
 

@@ -81,7 +81,8 @@ async function prices(args: string[]): Promise<{ code: number; out: string[]; er
 
 beforeAll(async () => {
   const dft = fs.readFileSync(path.join(ROOT, 'mappings/dft-p03.yaml'), 'utf8');
-  const unpricedDft = dft.replace('\n    fields:\n', '\n    unpriced: write\n    fields:\n');
+  // Both charge rules (P03 `line` and P11 `expanded-line`) write unpriced lines.
+  const unpricedDft = dft.replace(/\n    output: charge\n/g, '\n    output: charge\n    unpriced: write\n');
   expect(unpricedDft).not.toBe(dft);
   h = await startHarness({ store: 'postgres', mappingYaml: unpricedDft });
   await importIcd10cmExtract(h.engine.store.db, 2027); // the shipped billing.yaml requires ICD-10-CM: FY2027 covers November 2026

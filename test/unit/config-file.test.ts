@@ -255,3 +255,12 @@ describe('loadConfigFile', () => {
     expect(err.message).toBe(`${file}: cannot read file (ENOENT)`);
   });
 });
+
+describe('ConfigError', () => {
+  it('keeps an issue said twice once (one YAML node reached through an anchor two rules share)', () => {
+    const issue = { file: 'm.yaml', line: 69, col: 22, reason: 'not a valid source: FT1-x' };
+    const err = new ConfigError([issue, { ...issue }, { ...issue, line: 70 }]);
+    expect(err.issues).toEqual([issue, { ...issue, line: 70 }]);
+    expect(err.message).toBe('m.yaml:69:22: not a valid source: FT1-x\nm.yaml:70:22: not a valid source: FT1-x');
+  });
+});

@@ -40,7 +40,11 @@ describe('httpsConfigFromEnv', () => {
   test('server options: TLS 1.2 at least; client certificates asked and checked only when required', () => {
     const creds = { cert: Buffer.from('c'), key: Buffer.from('k'), ca: Buffer.from('a'), serial: '01', validTo: '' };
     expect(adminHttpsOptions({ cert: 'c', key: 'k', requireClientCert: false }, { ...creds, ca: undefined }))
-      .toEqual({ cert: creds.cert, key: creds.key, ca: undefined, minVersion: 'TLSv1.2', requestCert: false, rejectUnauthorized: false });
+      .toEqual({
+        cert: creds.cert, key: creds.key, ca: undefined, minVersion: 'TLSv1.2', requestCert: false, rejectUnauthorized: false,
+        // Forward-secret AEAD suites only (TLS 1.3, and ECDHE with AES-GCM or ChaCha20 for TLS 1.2), ours first.
+        ciphers: expect.stringMatching(/^TLS_AES_256_GCM_SHA384:.*ECDHE-RSA-AES128-GCM-SHA256$/), honorCipherOrder: true,
+      });
     expect(adminHttpsOptions({ cert: 'c', key: 'k', ca: 'a', requireClientCert: true }, creds))
       .toMatchObject({ ca: creds.ca, minVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: true });
   });
