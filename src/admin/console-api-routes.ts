@@ -1,5 +1,5 @@
 /**
- * The web console's server-side APIs (issue 6; the shapes are docs/security.md's and the console contract's):
+ * The web console's server-side APIs (the shapes are docs/security.md's and the console contract's):
  *
  * - `GET /api/dashboard` (viewer): each channel's state, port, counts by status, messages per minute over the
  *   last hour (60 entries, oldest first, zero-filled), the work queue's counts, its last failure and its

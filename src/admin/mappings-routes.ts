@@ -123,7 +123,7 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
   });
 
   // The answer holds patient data (the records each message maps to): it is a view of PHI, and the audit
-  // trail (issue 5) must record who previewed which messages. Never log the records or the messages.
+  // trail must record who previewed which messages. Never log the records or the messages.
   api.post('/api/mappings/:name/preview', role('admin'), async (req, reply) => {
     const { name } = parse(nameParams, req.params, 'mapping name');
     const body = parse(previewBody, req.body ?? undefined, 'body') ?? {};

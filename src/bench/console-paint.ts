@@ -1,5 +1,5 @@
 /**
- * First paint of the console's dashboard in a real browser (issue 6, acceptance 3), for the `console` scenario:
+ * First paint of the console's dashboard in a real browser, for the `console` scenario:
  * Debian's chromium (CHROMIUM_PATH, default /usr/bin/chromium) driven by playwright-core, headless. An admin user
  * is created through the API (so call this after everything that needs the bootstrap token), logged in with a
  * cookie session, and the dashboard is loaded `loads` times in fresh pages: each load reports the browser's

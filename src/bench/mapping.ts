@@ -1,6 +1,6 @@
 /**
  * The `map` scenario of `npm run bench`: parse + map messages per second on one core, per catalogue mapping
- * (issue 3, acceptance 4: ≥ 20,000 DFT^P03/s for a 2 KB message with 3 FT1). No services: the loop runs
+ * (target: ≥ 20,000 DFT^P03/s for a 2 KB message with 3 FT1). No services: the loop runs
  * parseHl7 + evaluateMapping in this process, exactly what a pipeline worker does per message.
  *
  * Workloads: for dft-p03 a synthetic 2 KB 2.5.1 message with 3 FT1 lines (built below); for every other mapping

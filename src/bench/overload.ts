@@ -1,5 +1,5 @@
 /**
- * The `overload` scenario of `npm run bench` (issue 7, acceptance 4): does the engine stay bounded and come back
+ * The `overload` scenario of `npm run bench`: does the engine stay bounded and come back
  * when senders offer far more than it can finish?
  *
  * One engine (role all, default backpressure: src/pipeline/backpressure.ts), 8 connections, paced open-loop

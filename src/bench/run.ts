@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: throughput and ACK latency of RxBridge against real Postgres and Redis (issue 2, acceptance 6).
+ * `npm run bench`: throughput and ACK latency of RxBridge against real Postgres and Redis; docs/benchmarks.md lists its targets.
  *
  * Scenarios, each on fresh state (own database, own Redis key prefix, own temporary project):
  * 1. echo    — our MllpListener with a handler that peeks MSH and builds an AA; no storage. The ceiling for

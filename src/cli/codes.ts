@@ -27,11 +27,11 @@ import { parseCptLocalYaml } from '../billing/codesets/cpt-local';
 import { parseHcpcsLayout, type HcpcsLayout } from '../billing/codesets/hcpcs';
 import { releaseSpec, ReleaseOptionError, type ReleaseSpec } from '../billing/codesets/release';
 import { CODE_KIND_LABELS, CODE_KINDS, CodeSetFormatError, isCodeKind, type CodeEntry, type CodeKind, type CodeSetParser } from '../billing/codesets/types';
-import { configFromEnv } from '../main';
 import { importEditRelease } from '../store/code-edits';
 import { importCodeRelease, listCodeReleases, type CodeReleaseImport, type CodeReleaseRow } from '../store/codesets';
-import { openStore, type Store } from '../store/db';
+import type { Store } from '../store/db';
 import { count, progressPrinter } from './progress';
+import { withStore } from './with-store';
 import { openTextFile, type TextLine } from './text-file';
 
 export const CODES_USAGE = `  rxbridge codes import KIND FILE [--release NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--layout FILE]
@@ -62,7 +62,7 @@ export async function codesCommand(args: string[], env: Record<string, string | 
     io.err(`rxbridge: ${reason}\nusage:\n${CODES_USAGE}\n`);
     return 2;
   };
-  if (sub === 'status') return withStore(env, io, (store) => status(store, io));
+  if (sub === 'status') return withStore(env, (line) => io.err(`${line}\n`), (store) => status(store, io));
   if (sub !== 'import') return usage(sub ? `unknown codes subcommand ${sub}` : 'codes needs a subcommand');
   let parsed;
   try {
@@ -92,7 +92,7 @@ export async function codesCommand(args: string[], env: Record<string, string | 
     if (err instanceof ReleaseOptionError) return usage(err.message);
     throw err;
   }
-  if (isEditKind(kind)) return withStore(env, io, (store) => importEdits(store, io, { kind, files, spec }));
+  if (isEditKind(kind)) return withStore(env, (line) => io.err(`${line}\n`), (store) => importEdits(store, io, { kind, files, spec }));
   let layout: HcpcsLayout | undefined;
   if (kind === 'hcpcs') {
     const layoutFile = values.layout ?? findLayoutFile(file);
@@ -105,7 +105,7 @@ export async function codesCommand(args: string[], env: Record<string, string | 
       return fail(io, layoutFile, err);
     }
   }
-  return withStore(env, io, (store) => importFile(store, io, { kind, file, spec, layout }));
+  return withStore(env, (line) => io.err(`${line}\n`), (store) => importFile(store, io, { kind, file, spec, layout }));
 }
 
 /** The record layout beside an HCPCS file: the single *recordlayout*.txt there, else the one with the file's year. */
@@ -122,21 +122,6 @@ function findLayoutFile(file: string): string | undefined {
   return pick ? path.join(dir, pick) : undefined;
 }
 
-async function withStore(env: Record<string, string | undefined>, io: CodesIo, run: (store: Store) => Promise<number>): Promise<number> {
-  const config = configFromEnv(env);
-  let store: Store;
-  try {
-    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-  } catch (err) {
-    io.err(`rxbridge: cannot open the store: ${(err as Error).message}\n`);
-    return 1;
-  }
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
 
 interface ImportJob {
   kind: CodeKind;

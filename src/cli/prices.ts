@@ -13,10 +13,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FeeScheduleFileError, FeeScheduleReader } from '../billing/claims/fee-schedule-file';
 import type { FeeRow } from '../billing/claims/pricing';
-import { configFromEnv } from '../main';
-import { openStore, type Store } from '../store/db';
+import type { Store } from '../store/db';
 import { feeScheduleStatus, importFeeSchedule } from '../store/fee-schedules';
 import { count } from './progress';
+import { withStore } from './with-store';
 import { openTextFile } from './text-file';
 
 export const PRICES_USAGE = `  rxbridge prices import FILE          (CSV: code_system,code,method,effective_from[,effective_to,amount,unit_cost,formula,description])
@@ -47,31 +47,16 @@ export async function pricesCommand(args: string[], env: Record<string, string |
         io.err(`rxbridge: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
         return 1;
       }
-      return withStore(env, io, (store) => importFile(store, io, file));
+      return withStore(env, (line) => io.err(line), (store) => importFile(store, io, file));
     }
     case 'status':
       if (rest.length > 0) return usage('prices status takes no arguments');
-      return withStore(env, io, (store) => status(store, io));
+      return withStore(env, (line) => io.err(line), (store) => status(store, io));
     default:
       return usage(sub ? `unknown prices subcommand ${sub}` : 'prices needs a subcommand');
   }
 }
 
-async function withStore(env: Record<string, string | undefined>, io: PricesIo, run: (store: Store) => Promise<number>): Promise<number> {
-  const config = configFromEnv(env);
-  let store: Store;
-  try {
-    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-  } catch (err) {
-    io.err(`rxbridge: cannot open the store: ${(err as Error).message}`);
-    return 1;
-  }
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
 
 async function importFile(store: Store, io: PricesIo, file: string): Promise<number> {
   const name = path.basename(file);

@@ -13,10 +13,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ProviderFileError, ProviderFileReader, type ProviderLayout, type ProviderRecord } from '../billing/providers/provider-file';
-import { configFromEnv } from '../main';
-import { openStore, type Store } from '../store/db';
+import type { Store } from '../store/db';
 import { importProviders, listProviders, providerCounts } from '../store/providers';
 import { count } from './progress';
+import { withStore } from './with-store';
 import { openTextFile } from './text-file';
 
 export const PROVIDERS_USAGE = `  rxbridge providers import FILE       (CSV: NPPES layout, or npi,familyName,givenName,organizationName,taxonomy)
@@ -55,36 +55,21 @@ export async function providersCommand(args: string[], env: Record<string, strin
         io.err(`rxbridge: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
         return 1;
       }
-      return withStore(env, io, (store) => importFile(store, io, file));
+      return withStore(env, (line) => io.err(line), (store) => importFile(store, io, file));
     }
     case 'status':
       if (positionals.length > 0) return usage('providers status takes no arguments');
-      return withStore(env, io, (store) => status(store, io));
+      return withStore(env, (line) => io.err(line), (store) => status(store, io));
     case 'list': {
       const limit = Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) return usage('--limit must be a whole number from 1 to 100000');
-      return withStore(env, io, (store) => list(store, io, limit, values.after));
+      return withStore(env, (line) => io.err(line), (store) => list(store, io, limit, values.after));
     }
     default:
       return usage(sub ? `unknown providers subcommand ${sub}` : 'providers needs a subcommand');
   }
 }
 
-async function withStore(env: Record<string, string | undefined>, io: ProvidersIo, run: (store: Store) => Promise<number>): Promise<number> {
-  const config = configFromEnv(env);
-  let store: Store;
-  try {
-    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-  } catch (err) {
-    io.err(`rxbridge: cannot open the store: ${(err as Error).message}`);
-    return 1;
-  }
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
 
 async function importFile(store: Store, io: ProvidersIo, file: string): Promise<number> {
   const reader = new ProviderFileReader();

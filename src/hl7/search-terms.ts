@@ -1,5 +1,5 @@
 /**
- * The values a message is found by in the console's search (issue 6), read leniently from the raw text: the
+ * The values a message is found by in the console's search, read leniently from the raw text: the
  * patient identifiers (PID-3 every repetition's first component, and PID-2's, the external id of v2.3 senders),
  * the family names (PID-5 every repetition's first component, its first subcomponent where v2.5+ splits it),
  * and the Rx numbers (RXE-15 and RXD-7 of every such segment). Pure; never throws: a message whose MSH cannot be

@@ -1,5 +1,5 @@
 /**
- * Read queries behind the web console's APIs (issue 6): the dashboard's per-minute counts and last errors, a
+ * Read queries behind the web console's APIs: the dashboard's per-minute counts and last errors, a
  * message's timeline (received → stages → charges → claims → payments, without its body), and the dead letters
  * grouped by reason. Every query is answered from an index (migration 007) so it stays fast at 100,000 messages
  * and more. Nothing here reads a message body: the answers carry metadata, error texts (which name positions and

@@ -1,5 +1,5 @@
 /**
- * The blind index behind the console's patient and Rx searches (issue 6). Message metadata holds no patient data
+ * The blind index behind the console's patient and Rx searches. Message metadata holds no patient data
  * (docs/encryption.md), so a message keeps, in messages.search_tokens, keyed hashes of its search terms
  * (src/hl7/search-terms.ts) instead of the terms:
  *   HMAC-SHA256(search key, kind + NUL + value), first 12 bytes, base64url (16 characters)

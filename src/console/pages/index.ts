@@ -30,11 +30,11 @@ export interface PageDef {
 }
 
 export const PAGES: PageDef[] = [
-  // Operations: dashboard, message browser, dead letters (helper C1). The dashboard is the home page (app.tsx).
+  // Operations: dashboard, message browser, dead letters. The dashboard is the home page (app.tsx).
   { path: 'dashboard', title: 'Dashboard', role: 'viewer', component: DashboardPage },
   { path: 'messages', title: 'Messages', role: 'viewer', component: MessagesPage },
   { path: 'dead-letters', title: 'Dead letters', role: 'operator', component: DeadLettersPage },
-  // Mappings, billing and administration (helper C2).
+  // Mappings, billing and administration.
   { path: 'mappings', title: 'Mappings', role: 'operator', component: MappingsPage },
   { path: 'claims', title: 'Claims', role: 'viewer', component: ClaimsPage },
   { path: 'batches', title: 'Batches', role: 'billing', component: BatchesPage },

@@ -1,5 +1,5 @@
 /**
- * The web console's searches (issue 6), answered from indexes at 100,000 messages and beyond:
+ * The web console's searches, answered from indexes at 100,000 messages and beyond:
  * - messages.search_tokens: the blind index of patient ids, family-name prefixes and Rx numbers
  *   (src/store/search-index.ts): keyed hashes, never the values, so message metadata stays free of patient data.
  *   Messages stored before this migration have none (null): they are not found by patient or Rx.
