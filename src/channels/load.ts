@@ -13,7 +13,7 @@ export interface LoadChannelsOptions {
   dir: string;
   /** Directory of mapping files; a route's `mapping: x` needs `${mappingsDir}/x.yaml`. */
   mappingsDir: string;
-  /** Environment for ${VAR} interpolation (normally process.env). */
+  /** Environment for ${VAR} interpolation (the engine's environment, handed down from the entry point). */
   env: Record<string, string | undefined>;
 }
 

@@ -52,6 +52,7 @@ export interface Logger {
 }
 
 export interface LoggerOptions {
+  /** The lowest level written (the engine passes LOG_LEVEL from its configuration); absent = info. */
   level?: string;
   /** Where lines go; defaults to stdout. Tests pass a stream to read what was written. */
   stream?: NodeJS.WritableStream;
@@ -64,7 +65,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     ? new winston.transports.Stream({ stream: options.stream })
     : new winston.transports.Console();
   const base = winston.createLogger({
-    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    level: options.level ?? 'info',
     silent: options.silent ?? false,
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
     transports: [transport],

@@ -1,6 +1,7 @@
 /**
  * Loads mappings/*.yaml (except *.test.yaml) into compiled plans, keyed by file name without extension.
- * The file name must equal the mapping's `name`. Every problem is reported as file:line:col.
+ * The file name must equal the mapping's `name`. Every problem is reported as file:line:col. `${VAR}` in a file
+ * reads the `env` the caller hands in (the engine's environment, from the entry point); without one, no variable is set.
  *
  * MappingRegistry is the live set one engine process maps with. A plan is swapped whole (one reference
  * assignment): the pipeline fetches a plan once per message, so a message being evaluated finishes with the
@@ -42,7 +43,7 @@ export function compileMappingText(
 }
 
 /** Loads one mapping file (its name must match the file name). Throws ConfigError, also when it cannot be read. */
-export function loadMappingFile(file: string, env: Record<string, string | undefined> = process.env): MappingPlan {
+export function loadMappingFile(file: string, env: Record<string, string | undefined> = {}): MappingPlan {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -79,7 +80,7 @@ function loadDir(dir: string, env: Record<string, string | undefined>): Map<stri
   return loaded;
 }
 
-export function loadMappings(dir: string, env: Record<string, string | undefined> = process.env): Map<string, MappingPlan> {
+export function loadMappings(dir: string, env: Record<string, string | undefined> = {}): Map<string, MappingPlan> {
   return new Map([...loadDir(dir, env)].map(([name, l]) => [name, l.plan]));
 }
 
@@ -97,7 +98,7 @@ export interface LiveMapping {
 export class MappingRegistry {
   private plans: Map<string, Loaded>;
 
-  constructor(private readonly dir: string, private readonly env: Record<string, string | undefined> = process.env) {
+  constructor(private readonly dir: string, private readonly env: Record<string, string | undefined> = {}) {
     this.plans = loadDir(dir, env);
   }
 

@@ -10,6 +10,7 @@
  *   terminal or a test report — never pass it to the engine logger.
  * - discoverMappingTests: every *.test.yaml of a directory paired with the mapping it tests, and the mappings
  *   that have no test file.
+ * `${VAR}` in the files reads the `env` the caller hands in (the CLI's environment); without one, no variable is set.
  *
  * Expected values are strings, null (the field must be null) or lists of strings; a YAML number compares as its
  * string form (so `priority: 1` matches the number 1). Only the fields a case names are compared; each list
@@ -127,7 +128,7 @@ export type MappingTestFile = z.output<typeof mappingTestFileSchema>;
 export type MappingTestCase = MappingTestFile['cases'][number];
 
 /** Parses test file text (named `file` in issues); throws ConfigError listing every problem as file:line:col. */
-export function parseMappingTestFile(text: string, file: string, env: Record<string, string | undefined> = process.env): MappingTestFile {
+export function parseMappingTestFile(text: string, file: string, env: Record<string, string | undefined> = {}): MappingTestFile {
   return parseConfig(text, file, mappingTestFileSchema, env).value;
 }
 
@@ -314,7 +315,7 @@ export interface MappingTestDiscovery {
 const TEST_SUFFIX = '.test.yaml';
 
 /** Every *.test.yaml of `dir` (in name order) with its mapping loaded; a missing directory has none. */
-export function discoverMappingTests(dir: string, env: Record<string, string | undefined> = process.env): MappingTestDiscovery {
+export function discoverMappingTests(dir: string, env: Record<string, string | undefined> = {}): MappingTestDiscovery {
   const names = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
   const mappingNames = names.filter((f) => f.endsWith('.yaml') && !f.endsWith(TEST_SUFFIX)).map((f) => f.replace(/\.yaml$/, ''));
   const plans = new Map<string, MappingPlan | ConfigError>();

@@ -30,36 +30,11 @@ export interface BackpressureLimits {
   maxAdmissionWaitMs: number;
 }
 
-export const DEFAULT_BACKPRESSURE: BackpressureLimits = {
-  softBacklog: 1_000, hardBacklog: 5_000, maxAckDelayMs: 1_000, maxAdmissionWaitMs: 10_000,
-};
-
 /** The ACK delay for a backlog, by the contract above. */
 export function ackDelayMs(backlog: number, limits: BackpressureLimits): number {
   if (limits.maxAckDelayMs <= 0 || backlog <= limits.softBacklog) return 0;
   if (backlog >= limits.hardBacklog) return limits.maxAckDelayMs;
   return Math.round((limits.maxAckDelayMs * (backlog - limits.softBacklog)) / (limits.hardBacklog - limits.softBacklog));
-}
-
-/** Reads limits from RXBRIDGE_BACKLOG_SOFT, RXBRIDGE_BACKLOG_HARD and RXBRIDGE_MAX_ACK_DELAY_MS (0 turns it off). */
-export function backpressureFromEnv(env: Record<string, string | undefined>): BackpressureLimits {
-  const num = (name: string, fallback: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number ≥ 0, got "${raw}"`);
-    return n;
-  };
-  const limits = {
-    softBacklog: num('RXBRIDGE_BACKLOG_SOFT', DEFAULT_BACKPRESSURE.softBacklog),
-    hardBacklog: num('RXBRIDGE_BACKLOG_HARD', DEFAULT_BACKPRESSURE.hardBacklog),
-    maxAckDelayMs: num('RXBRIDGE_MAX_ACK_DELAY_MS', DEFAULT_BACKPRESSURE.maxAckDelayMs),
-    maxAdmissionWaitMs: DEFAULT_BACKPRESSURE.maxAdmissionWaitMs,
-  };
-  if (limits.hardBacklog <= limits.softBacklog) {
-    throw new Error(`RXBRIDGE_BACKLOG_HARD (${limits.hardBacklog}) must be greater than RXBRIDGE_BACKLOG_SOFT (${limits.softBacklog})`);
-  }
-  return limits;
 }
 
 /**

@@ -74,6 +74,8 @@ export interface IntakeDeps {
    * timeoutMs. Absent = after-processing answers as immediate.
    */
   awaitOutcome?: (messageId: string, timeoutMs: number) => Promise<MessageOutcome | undefined>;
+  /** Store-write lanes (see laneOf; RXBRIDGE_INTAKE_LANES); absent = one lane for every connection. */
+  lanes?: number;
 }
 
 export type IntakeOutcome = 'received' | 'duplicate' | 'rejected' | 'store_unavailable';
@@ -143,13 +145,11 @@ export function senderOf(header: MshHeader): string {
 /**
  * Lanes for store writes. One lane for every connection of a listener makes a group commit: everything that
  * arrives while one commit is in flight goes into the next (fewer fsyncs, steadier ACK latency), and each
- * connection's frames still commit in the order received. RXBRIDGE_INTAKE_LANES > 1 spreads connections over
- * that many lanes (more commits in flight) for stores with fast commits.
+ * connection's frames still commit in the order received. `lanes` > 1 spreads connections over that many lanes
+ * (more commits in flight) for stores with fast commits.
  */
-const LANES = Math.max(1, Number(process.env.RXBRIDGE_INTAKE_LANES) || 1);
-
-function laneOf(source: FrameSource): string {
-  return LANES === 1 ? 'all' : String(Number(source.connectionId) % LANES || 0);
+function laneOf(source: FrameSource, lanes: number): string {
+  return lanes <= 1 ? 'all' : String(Number(source.connectionId) % lanes || 0);
 }
 
 export class Intake {
@@ -179,7 +179,7 @@ export class Intake {
       if (admission) await admission;
     }
     try {
-      const stored = await this.writer.submit(laneOf(source), record);
+      const stored = await this.writer.submit(laneOf(source, this.deps.lanes ?? 1), record);
       if (stored.status === 'received') {
         try {
           this.deps.onReceived(stored.id);
@@ -236,7 +236,7 @@ export class Intake {
     } catch { /* the head may be cut anywhere; store it as it is */ }
     const record = this.recordFor({ ok: false, header, text, error }, source);
     try {
-      const stored = await this.writer.submit(laneOf(source), record);
+      const stored = await this.writer.submit(laneOf(source, this.deps.lanes ?? 1), record);
       this.deps.logger.info('message rejected', { messageId: stored.id, code: error.code, channel: this.channel.name });
     } catch {
       this.deps.logger.warn('store write failed for an oversize frame', { channel: this.channel.name, controlId: header?.controlId });

@@ -1,4 +1,5 @@
-import { ackDelayMs, backpressureFromEnv, BackpressureGauge, DEFAULT_BACKPRESSURE } from '../../src/pipeline/backpressure';
+import { ackDelayMs, BackpressureGauge } from '../../src/pipeline/backpressure';
+import { backpressureFromEnv, DEFAULT_BACKPRESSURE } from '../../src/engine/config';
 
 const limits = { softBacklog: 1_000, hardBacklog: 11_000, maxAckDelayMs: 500, maxAdmissionWaitMs: 10_000 };
 

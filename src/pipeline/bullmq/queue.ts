@@ -36,7 +36,8 @@ export function jobIdFor(messageId: string, tag?: string): string {
 export class BullPipelineQueue implements QueuePort {
   readonly queue: Queue<PipelineJobData>;
 
-  constructor(connection: Redis, prefix = 'rxb') {
+  /** `prefix`: the engine's Redis key prefix (RXBRIDGE_QUEUE_PREFIX, src/engine/config.ts); every process sharing work uses the same. */
+  constructor(connection: Redis, prefix: string) {
     this.queue = new Queue<PipelineJobData>(PIPELINE_QUEUE, { connection, prefix, defaultJobOptions: JOB_OPTIONS });
     // Errors surface on the calls; an 'error' event without a listener would crash the process.
     this.queue.on('error', () => undefined);

@@ -12,7 +12,8 @@ import { PIPELINE_QUEUE, type PipelineJobData } from './queue';
 
 export interface PipelineWorkerOptions {
   connection: Redis;
-  prefix?: string;
+  /** The engine's Redis key prefix: the same as the queue's (RXBRIDGE_QUEUE_PREFIX). */
+  prefix: string;
   concurrency: number;
   logger: Logger;
   /** Where waits and retries are put back. */
@@ -39,7 +40,7 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
     },
     {
       connection: opts.connection,
-      prefix: opts.prefix ?? 'rxb',
+      prefix: opts.prefix,
       concurrency: opts.concurrency,
       // A killed worker's job comes back after the lock lapses; 15 s keeps recovery quick.
       lockDuration: 15_000,
