@@ -35,7 +35,7 @@ import path from 'node:path';
 import { silentLogger } from '../core/logger';
 import { buildAck, newControlId } from '../hl7/ack';
 import { peekMsh } from '../hl7/peek';
-import type { EngineRole } from '../main';
+import type { EngineRole } from '../engine/config';
 import { MllpListener } from '../mllp/listener';
 import { benchBilling } from './billing';
 import { benchConsole } from './console';

@@ -23,7 +23,7 @@ import type { ChannelPlan } from '../channels/schema';
 import { ConfigError } from '../core/config-file';
 import { readBodyKeySetup, type BodyKeySetup } from '../core/encryption-config';
 import { silentLogger } from '../core/logger';
-import { configFromEnv, type EngineConfig } from '../main';
+import { configFromEnv, type EngineConfig } from '../engine/config';
 import { loadMappings } from '../mappings/load';
 import { DEFAULT_REDIS_URL, redisConnectionOptions } from '../pipeline/bullmq/redis';
 import { openBodyCodec } from '../store/bodies';

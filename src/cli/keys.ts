@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { generateKeyBase64 } from '../core/crypto-box';
 import { readBodyKeySetup, type BodyKeySetup } from '../core/encryption-config';
 import { createLogger } from '../core/logger';
-import { configFromEnv } from '../main';
+import { configFromEnv } from '../engine/config';
 import { AuditTrail } from '../store/audit';
 import { forgetRetiredKeyIds, openBodyCodec, registeredKeyIds } from '../store/bodies';
 import { DEFAULT_BATCH_SIZE, rotateBodies } from '../store/body-maintenance';

@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { loadChannels } from '../channels/load';
 import { ConfigError } from '../core/config-file';
-import { configFromEnv } from '../main';
+import { configFromEnv } from '../engine/config';
 import { AuditTrail } from '../store/audit';
 import { DEFAULT_BATCH_SIZE, pruneBodies, retentionAuditDetail, type RetentionPolicy } from '../store/body-maintenance';
 import { openStore, type Store } from '../store/db';

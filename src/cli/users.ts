@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Accounts } from '../admin/accounts';
 import { ROLES, isRole } from '../admin/auth';
 import { EngineError } from '../core/errors';
-import { configFromEnv } from '../main';
+import { configFromEnv } from '../engine/config';
 import { AuditTrail, type AuditEntry } from '../store/audit';
 import { GENESIS_HASH } from '../store/audit-chain';
 import { checkpointBreak, checkpointKey, parseCheckpoints, signCheckpoint, type AuditCheckpoint } from '../store/audit-checkpoint';

@@ -2,7 +2,7 @@
  * The store a one-shot CLI command works on (DATABASE_URL, else the embedded store under DATA_DIR), opened with a
  * small pool and always closed. A store that cannot be opened is one line for `fail` and exit code 1.
  */
-import { configFromEnv } from '../main';
+import { configFromEnv } from '../engine/config';
 import { openStore, type Store } from '../store/db';
 
 export async function withStore(

@@ -26,7 +26,7 @@ export type Env = Record<string, string | undefined>;
 export type EngineRole = 'all' | 'listener' | 'worker';
 
 /** One environment variable: its default (undefined: unset means "not used"), what it is, how it is read. */
-export interface EnvVariable<T> {
+export interface EnvVariable {
   /** The default as README shows it; undefined when unset has its own meaning (`unset` says which). */
   readonly default: string | undefined;
   /** README's default cell when there is no default value (`unset` unless said otherwise). */
@@ -102,7 +102,7 @@ export const ENVIRONMENT = {
   RXBRIDGE_ALERT_INTERVAL_MS: { default: '30000', description: 'How often channel alerts are evaluated.', ...ms(1) },
   RXBRIDGE_PASSWORD: { default: undefined, description: '`rxbridge users add`: the new user\'s password (else asked on the terminal).', ...secret },
   RXBRIDGE_AUDIT_CHECKPOINT_KEY: { default: undefined, description: '`rxbridge audit checkpoint` and `audit verify --checkpoint`: the key that signs checkpoints.', ...secret },
-} as const satisfies Record<string, EnvVariable<unknown>>;
+} as const satisfies Record<string, EnvVariable>;
 
 export type EnvName = keyof typeof ENVIRONMENT;
 
@@ -139,7 +139,7 @@ export function readEnvironment(env: Env, names: readonly EnvName[] = Object.key
   const values: Record<string, unknown> = {};
   const issues: string[] = [];
   for (const name of names) {
-    const v: EnvVariable<unknown> = ENVIRONMENT[name];
+    const v: EnvVariable = ENVIRONMENT[name];
     const raw = isSet(env, name) ? (env[name] as string) : v.default;
     if (raw === undefined) continue;
     const parsed = v.schema.safeParse(raw);

@@ -30,17 +30,6 @@ export type ReloadResult =
   | { target: string; ok: true; serial: string; validTo: string }
   | { target: string; ok: false; reason: string };
 
-/** How often TLS files are checked by default (RXBRIDGE_TLS_WATCH_MS). */
-export const DEFAULT_TLS_WATCH_MS = 10_000;
-
-/** RXBRIDGE_TLS_WATCH_MS: unset or empty → undefined (the default); else a whole number of ms, 0 = no watching. */
-export function watchIntervalFromEnv(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 0) throw new Error('RXBRIDGE_TLS_WATCH_MS must be a whole number of milliseconds (0: no watching, reload on SIGHUP only)');
-  return ms;
-}
-
 export interface ReloaderOptions {
   logger: Logger;
   /** How often watched files are stat'ed; 0 = no watching (SIGHUP only). */

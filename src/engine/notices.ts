@@ -1,0 +1,103 @@
+/**
+ * What keeps the processes of one deployment (one RXBRIDGE_QUEUE_PREFIX) in step, through Redis. Every process
+ * has these, whatever its role:
+ * - mapping notices on `<prefix>:mappings`: a mapping saved through the API reaches every process; a notice names a
+ *   mapping and a version only, the text is read from the store, where the audited API wrote it (src/mappings/editor.ts);
+ * - channel notices on `<prefix>:channels`: after a reload through the API, every other process reloads its own
+ *   channel files (a process ignores its own notices);
+ * - channel alerts (src/alerts): every process evaluates them for GET /api/alerts; webhooks are posted by the process
+ *   holding the lease `<prefix>:alerts:lease`, so each notice is posted once.
+ */
+import crypto from 'node:crypto';
+import { AlertMonitor, type MonitoredChannel } from '../alerts/monitor';
+import type { ChannelReloader } from '../channels/reloader';
+import type { ChannelPlan } from '../channels/schema';
+import { withTimeout } from '../core/with-timeout';
+import { MappingEditor } from '../mappings/editor';
+import { redisLease } from '../pipeline/bullmq/lease';
+import { channelReadings } from '../store/channel-readings';
+import { mappingVersionsPort, recentMessagesOfTypes } from '../store/mapping-versions';
+import { service, type EngineService } from './compose';
+import type { SharedParts } from './shared-parts';
+
+/** The mapping editor behind the mappings API, and the service that applies other processes' saves. */
+export function mappingNotices({ shared }: { shared: SharedParts }): { editor: MappingEditor; service: EngineService } {
+  const { config, log, store, bodies, channels } = shared;
+  const noticeChannel = `${config.queuePrefix}:mappings`;
+  const routesTo = (name: string) => channels.list.map((c) => ({
+    channel: c.name, types: c.routes.filter((r) => r.mapping === name).flatMap((r) => [...r.types]),
+  }));
+  const editor = new MappingEditor({
+    registry: shared.mappings,
+    versions: mappingVersionsPort(store.db),
+    recentMessages: (name, limit) => recentMessagesOfTypes(store.db, routesTo(name), limit, bodies),
+    channelsRouting: (name) => routesTo(name).filter((r) => r.types.length > 0).map((r) => r.channel),
+    publish: async (notice) => { await shared.queueConnection.publish(noticeChannel, JSON.stringify(notice)); },
+    logger: log,
+  });
+  let subscriber: ReturnType<typeof shared.redis.connect> | undefined;
+  return {
+    editor,
+    service: service('mapping notices', async () => {
+      await editor.start();
+      const s = (subscriber = shared.redis.connect());
+      s.on('message', (_channel: string, text: string) => { void editor.applyNotice(text); });
+      // After a reconnect: apply what was saved while notices could not arrive.
+      s.on('ready', () => { editor.catchUp().catch(() => log.warn('mapping catch-up failed; it runs again on the next reconnect')); });
+      await s.subscribe(noticeChannel);
+      await editor.catchUp(); // saved between start() and the subscription
+    }, () => { subscriber?.disconnect(); }),
+  };
+}
+
+/** Channel reloads in every process; `announce` publishes the notice after a reload through the API. */
+export function channelNotices({ shared, reloader }: { shared: SharedParts; reloader: ChannelReloader }): {
+  announce: () => Promise<void>; service: EngineService;
+} {
+  const { config, log } = shared;
+  const noticeChannel = `${config.queuePrefix}:channels`;
+  const origin = crypto.randomUUID(); // this engine's own notices are ignored
+  let subscriber: ReturnType<typeof shared.redis.connect> | undefined;
+  return {
+    announce: async () => { await shared.queueConnection.publish(noticeChannel, JSON.stringify({ origin })); },
+    service: service('channel notices', async () => {
+      const s = (subscriber = shared.redis.connect());
+      s.on('message', (_channel: string, text: string) => {
+        if (noticeOrigin(text) === origin) return;
+        // The reloader logs what it applied or refused; a reload during shutdown is refused, which is fine.
+        reloader.reload('notice').catch((err: unknown) => log.warn('channel reload on a notice failed', { error: (err as Error).message }));
+      });
+      await s.subscribe(noticeChannel);
+    }, () => { subscriber?.disconnect(); }),
+  };
+}
+
+function noticeOrigin(text: string): string | undefined {
+  try {
+    const notice = JSON.parse(text) as { origin?: unknown };
+    return typeof notice.origin === 'string' ? notice.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Channel alerts, evaluated every RXBRIDGE_ALERT_INTERVAL_MS. Started even with no alert rules: a channel reload
+ * may add some (a round with none reads nothing).
+ */
+export function alerts({ shared }: { shared: SharedParts }): { monitor: AlertMonitor; service: EngineService } {
+  const { config, log, store } = shared;
+  const intervalMs = config.alertIntervalMs;
+  const lease = redisLease(shared.queueConnection, `${config.queuePrefix}:alerts:lease`, 2 * intervalMs);
+  const monitor: AlertMonitor = new AlertMonitor({
+    channels: watchedChannels(shared.channels.list), log, intervalMs,
+    readings: (): ReturnType<typeof channelReadings> => channelReadings(store.db, monitor.watchedNames()),
+    shouldDeliver: () => withTimeout(lease.tryHold(), 1000, 'the alerts lease'),
+  });
+  return { monitor, service: service('alerts', () => monitor.start(), () => monitor.stop()) };
+}
+
+/** The channels with alert rules, as the alert monitor watches them. */
+export function watchedChannels(plans: readonly ChannelPlan[]): MonitoredChannel[] {
+  return plans.flatMap((c) => (c.alerts ? [{ name: c.name, rules: c.alerts, webhook: c.alerts.webhook }] : []));
+}

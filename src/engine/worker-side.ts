@@ -1,0 +1,112 @@
+/**
+ * The worker side of an engine process (roles `all` and `worker`): the pipeline worker, the recovery of
+ * unfinished messages (at start, then a sweep), body retention and the delivery of application ACKs. Also the
+ * claims service the admin API serves (billing.yaml and the payer rules).
+ *
+ * Contract: the 'pipeline worker' service first puts every unfinished message back on the queue, then starts
+ * the worker; its stop lets the jobs in flight finish. The periodic loops read the channels in force at each run,
+ * so a channel reload applies to their next run.
+ */
+import fs from 'node:fs';
+import type { Worker } from 'bullmq';
+import { ApplicationAckDeliverer } from '../acks/deliverer';
+import { loadBillingConfig, type BillingConfig } from '../billing/config';
+import { NO_PAYER_RULES } from '../billing/scrub';
+import { loadPayerRulesDir } from '../billing/scrub/payer-rules-files';
+import type { ChannelPlan } from '../channels/schema';
+import type { Logger } from '../core/logger';
+import { sendMllpMessages } from '../mllp/client';
+import { startPipelineWorker } from '../pipeline/bullmq/worker';
+import { recoverOpenMessages, startRecoverySweep } from '../pipeline/recovery';
+import { applicationAckStore } from '../store/application-acks';
+import { AuditTrail } from '../store/audit';
+import { startRetentionTimer } from '../store/body-maintenance';
+import { ClaimsService } from '../store/claims-service';
+import type { Store } from '../store/db';
+import { service, type EngineService } from './compose';
+import type { ResolvedEngineConfig } from './config';
+import type { SharedParts } from './shared-parts';
+
+/** Queue depth (jobs) under which the recovery sweep runs. */
+const SWEEP_WHEN_QUEUE_BELOW = 100;
+
+export interface WorkerSide {
+  readonly services: EngineService[];
+  /** A channel reload sets the worker's concurrency from the new plans. */
+  setChannels(plans: readonly ChannelPlan[]): void;
+}
+
+export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
+  const { config, log, repository, queue, channels: registry, metrics, store } = shared;
+  let worker: Worker | undefined;
+  let stopWorker = async (): Promise<void> => undefined;
+  const pipelineWorker = service('pipeline worker', async () => {
+    const recovered = await recoverOpenMessages(repository, queue, { olderThanMs: 0 });
+    if (recovered > 0) log.info('recovered unfinished messages', { recovered });
+    const connection = shared.redis.connect();
+    worker = startPipelineWorker(
+      {
+        store: repository,
+        // A channel removed by a reload keeps its last plan here: messages it committed before are still processed.
+        channel: (name) => registry.lastKnown(name),
+        mapping: (name) => shared.mappings.get(name),
+        observer: metrics.pipelineObserver(registry.names()),
+      },
+      {
+        connection, prefix: config.queuePrefix, logger: log, onOutcome: config.onOutcome, queue,
+        concurrency: workerConcurrency(registry.list),
+      },
+    );
+    const started = worker;
+    stopWorker = async () => {
+      await started.close();
+      connection.disconnect();
+    };
+  }, () => stopWorker());
+
+  // While jobs are queued, a sweep would queue their messages twice: it runs when the queue is nearly empty.
+  let stopSweep: (() => void | Promise<void>) | undefined;
+  const sweep = service('recovery sweep', () => {
+    stopSweep = startRecoverySweep(repository, queue, log, config.sweepIntervalMs, config.sweepOlderThanMs,
+      async () => (await queue.depth()) < SWEEP_WHEN_QUEUE_BELOW);
+  }, async () => { await stopSweep?.(); });
+
+  // Read at each run, so a channel reload's `retention` applies to the next run (a run with none does nothing).
+  const policies = () => registry.list.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
+  let stopRetention: (() => Promise<void>) | undefined;
+  const retention = service('body retention', () => {
+    const every = config.retentionIntervalMs;
+    stopRetention = startRetentionTimer(store.db, policies, log, every, Math.min(60_000, every), new AuditTrail(store.db));
+  }, async () => { await stopRetention?.(); });
+
+  // Application ACKs (enhanced mode, MSH-16; src/acks): every worker process delivers the due ones of the channels
+  // with an `applicationAcks` destination, as the channels in force name them; the store's leases keep processes apart.
+  const deliverer = new ApplicationAckDeliverer({
+    store: applicationAckStore(store.db),
+    destinations: () => new Map(registry.list.flatMap((c) => (c.applicationAcks ? [[c.name, c.applicationAcks] as const] : []))),
+    send: sendMllpMessages,
+    logger: log,
+    onSettled: (channel, result) => metrics.applicationAckSettled(channel, result),
+  });
+  const applicationAcks = service('application ACKs', () => deliverer.start(config.applicationAckIntervalMs), () => deliverer.stop());
+
+  return {
+    services: [pipelineWorker, sweep, retention, applicationAcks],
+    setChannels: (plans) => { if (worker) worker.concurrency = workerConcurrency(plans); },
+  };
+}
+
+/** One pipeline worker serves every channel, with the highest `pipeline.concurrency` among them. */
+function workerConcurrency(plans: readonly ChannelPlan[]): number {
+  return Math.max(1, ...plans.map((c) => c.pipeline.concurrency));
+}
+
+/** The claims API's service: billing.yaml and the payer rules read once at start (an invalid file fails start-up). */
+export function claimsService({ config, store, log }: { config: ResolvedEngineConfig; store: Store; log: Logger }): ClaimsService {
+  const { billingFile, payerRulesDir } = config;
+  let billing: BillingConfig | undefined;
+  if (fs.existsSync(billingFile)) billing = loadBillingConfig(billingFile, config.env, config.dataDir);
+  else log.warn('billing is not configured: claims can be read but not built or batched', { file: billingFile });
+  const payerRules = fs.existsSync(payerRulesDir) ? loadPayerRulesDir(payerRulesDir, config.env) : NO_PAYER_RULES;
+  return new ClaimsService({ db: store.db, config: billing, missing: `${billingFile} not found`, payerRules });
+}
