@@ -220,7 +220,7 @@ async function checkRedis(config: EngineConfig, report: Report): Promise<void> {
   let url = config.redisUrl ?? DEFAULT_REDIS_URL;
   let tls: RedisOptions;
   try {
-    tls = explicit ? redisConnectionOptions(url, config.env.RXBRIDGE_REDIS_CA || undefined) : {};
+    tls = explicit ? redisConnectionOptions(url, config.redisCaFile) : {};
   } catch (err) {
     report('FAIL', 'redis', (err as Error).message);
     return;
@@ -356,7 +356,7 @@ function portState(host: string, port: number): Promise<string> {
 /** True when GET /api/health on the admin address answers like an rxbridge (HTTPS first when configured). */
 async function rxbridgeAnswers(config: EngineConfig): Promise<boolean> {
   const host = ['0.0.0.0', '::'].includes(config.httpHost) ? '127.0.0.1' : config.httpHost;
-  const schemes: Array<'http' | 'https'> = config.env.RXBRIDGE_HTTPS_CERT ? ['https', 'http'] : ['http'];
+  const schemes: Array<'http' | 'https'> = config.https ? ['https', 'http'] : ['http'];
   for (const scheme of schemes) {
     const body = await getText(scheme, host, config.httpPort, '/api/health');
     if (body === undefined) continue;

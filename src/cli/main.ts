@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { loadChannels } from '../channels/load';
 import { ConfigError, formatIssue } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
-import { configFromEnv, type EngineRole } from '../engine/config';
+import { configFromEnv, ENVIRONMENT, type EngineRole } from '../engine/config';
 import { startEngine, type Engine } from '../main';
 import { defaultAdminUrl } from './admin-url';
 import { CODES_USAGE, codesCommand } from './codes';
@@ -57,7 +57,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return start(rest, env);
     case 'send': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
-        host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: env.MLLP_PORT ?? '2575' } } });
+        host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: env.MLLP_PORT || ENVIRONMENT.MLLP_PORT.default } } });
       if (positionals.length === 0) return usage('send needs at least one file');
       return sendFiles(positionals, values.host, Number(values.port), (l) => console.log(l));
     }
@@ -70,7 +70,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     case 'mappings': {
       if (rest[0] !== 'test') return usage('unknown mappings subcommand');
       const { values, positionals } = parseArgs({ args: rest.slice(1), allowPositionals: true, options: {
-        dir: { type: 'string', default: env.MAPPINGS_DIR ?? 'mappings' } } });
+        dir: { type: 'string', default: env.MAPPINGS_DIR || ENVIRONMENT.MAPPINGS_DIR.default } } });
       return mappingsTest(positionals, values.dir, env, (l) => console.log(l));
     }
     case 'codes':
