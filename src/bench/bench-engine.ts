@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createLogger } from '../core/logger';
 import { startEngine, type Engine, type EngineRole } from '../main';
 import type { Outcome } from '../pipeline/process';
-import { REDIS_URL, createDatabase, deleteRedisPrefix, freePort, tempProject } from './infra';
+import { createDatabase, deleteRedisPrefix, freePort, tempProject, type BenchServers } from './infra';
 
 const ENGINE_START_TIMEOUT_MS = 30_000;
 const ENGINE_STOP_TIMEOUT_MS = 30_000;
@@ -48,17 +48,17 @@ export interface BenchEngine {
   close(): Promise<number>;
 }
 
-export async function openBenchEngine(
-  role: EngineRole, env: Record<string, string>, pending: Set<() => Promise<void>>, notes: string[],
-): Promise<BenchEngine> {
-  const db = await createDatabase();
+export async function openBenchEngine({ role, env, servers, pending, notes }: {
+  role: EngineRole; env: Record<string, string>; servers: BenchServers; pending: Set<() => Promise<void>>; notes: string[];
+}): Promise<BenchEngine> {
+  const db = await createDatabase(servers);
   const project = tempProject();
   const prefix = `rxbbench-${crypto.randomBytes(4).toString('hex')}`;
   const logStream = fs.createWriteStream(project.logFile);
   const tracker = new OutcomeTracker();
   const dropState = async (): Promise<void> => {
     await db.drop().catch((err) => notes.push(`drop database: ${(err as Error).message}`));
-    await deleteRedisPrefix(prefix).catch((err) => notes.push(`redis clean-up: ${(err as Error).message}`));
+    await deleteRedisPrefix(servers, prefix).catch((err) => notes.push(`redis clean-up: ${(err as Error).message}`));
   };
   const onAbort = async (): Promise<void> => {
     await dropState();
@@ -80,7 +80,7 @@ export async function openBenchEngine(
     const port = await freePort();
     engine = await withTimeout(startEngine({
       channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
-      databaseUrl: db.url, redisUrl: REDIS_URL, httpHost: '127.0.0.1', httpPort: -1,
+      databaseUrl: db.url, redisUrl: servers.redisUrl, httpHost: '127.0.0.1', httpPort: -1,
       env: { MLLP_PORT: String(port), MLLP_HOST: '127.0.0.1', ...env }, role,
       logger: createLogger({ stream: logStream, level: 'info' }), queuePrefix: prefix, onOutcome: tracker.hook,
     }), ENGINE_START_TIMEOUT_MS, 'engine start');

@@ -17,10 +17,13 @@ export interface DashboardPaint {
   channelTable: { p50: number; max: number };
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 
-export async function measureDashboardPaint(base: string, bootstrapToken: string, loads = 5): Promise<DashboardPaint | { skipped: string }> {
-  if (!fs.existsSync(CHROMIUM)) return { skipped: `no chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)` };
+/** `executable`: the browser's (run.ts reads CHROMIUM_PATH). */
+export async function measureDashboardPaint(
+  base: string, bootstrapToken: string, executable: string, loads = 5,
+): Promise<DashboardPaint | { skipped: string }> {
+  if (!fs.existsSync(executable)) return { skipped: `no chromium at ${executable} (apt-get install -y chromium, or set CHROMIUM_PATH)` };
   const username = 'bench-admin';
   const password = crypto.randomBytes(18).toString('base64url');
   const created = await fetch(`${base}/api/users`, {
@@ -31,7 +34,7 @@ export async function measureDashboardPaint(base: string, bootstrapToken: string
   if (created.status !== 201) throw new Error(`creating the bench user answered ${created.status}`);
 
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({ executablePath: executable, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const login = await context.request.post(`${base}/api/login`, { data: { username, password, cookie: true } });

@@ -17,9 +17,9 @@ import { createLogger } from '../core/logger';
 import { startEngine, type Engine } from '../main';
 import { withTimeout } from './bench-engine';
 import { measureDashboardPaint, type DashboardPaint } from './console-paint';
-import { createDatabase, deleteRedisPrefix, freePort, REDIS_URL, tempProject } from './infra';
+import { createDatabase, deleteRedisPrefix, freePort, tempProject, type BenchServers } from './infra';
 
-export const CONSOLE_MESSAGES = Number(process.env.BENCH_CONSOLE_MESSAGES) || 100_000;
+export const DEFAULT_CONSOLE_MESSAGES = 100_000;
 const CALLS = 30;
 const WARMUP_CALLS = 3;
 const PATIENTS = 5_000;
@@ -61,8 +61,11 @@ const patientId = (i: number) => `BP${String(i).padStart(6, '0')}`;
 const rxNumber = (i: number) => `RX${String(i).padStart(7, '0')}`;
 const familyName = (i: number) => `${FAMILY_NAMES[i % FAMILY_NAMES.length]}${i % 7 === 0 ? '' : String.fromCharCode(65 + (i % 26))}`;
 
-export async function benchConsole(pending: Set<() => Promise<void>>, notes: string[], log: (line: string) => void): Promise<ConsoleBenchResult> {
-  const db = await createDatabase();
+/** `messages`: how many are seeded (BENCH_CONSOLE_MESSAGES); `chromiumPath`: the browser of the paint measurement (CHROMIUM_PATH). */
+export async function benchConsole({ servers, messages, chromiumPath, pending, notes, log }: {
+  servers: BenchServers; messages: number; chromiumPath: string; pending: Set<() => Promise<void>>; notes: string[]; log: (line: string) => void;
+}): Promise<ConsoleBenchResult> {
+  const db = await createDatabase(servers);
   const project = tempProject();
   const prefix = `rxbbench-${crypto.randomBytes(4).toString('hex')}`;
   const token = crypto.randomBytes(24).toString('base64url');
@@ -73,21 +76,21 @@ export async function benchConsole(pending: Set<() => Promise<void>>, notes: str
     engine = undefined;
     await new Promise<void>((resolve) => logStream.end(resolve));
     await db.drop().catch((err) => notes.push(`drop database: ${(err as Error).message}`));
-    await deleteRedisPrefix(prefix).catch((err) => notes.push(`redis clean-up: ${(err as Error).message}`));
+    await deleteRedisPrefix(servers, prefix).catch((err) => notes.push(`redis clean-up: ${(err as Error).message}`));
     project.cleanup();
   };
   pending.add(cleanup);
   try {
     engine = await withTimeout(startEngine({
       channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
-      databaseUrl: db.url, redisUrl: REDIS_URL, httpHost: '127.0.0.1', httpPort: 0, adminToken: token,
+      databaseUrl: db.url, redisUrl: servers.redisUrl, httpHost: '127.0.0.1', httpPort: 0, adminToken: token,
       env: { MLLP_PORT: String(await freePort()), MLLP_HOST: '127.0.0.1' }, role: 'listener',
       logger: createLogger({ stream: logStream, level: 'warn' }), queuePrefix: prefix,
     }), 30_000, 'engine start');
     const seedStarted = performance.now();
-    await seed(engine, CONSOLE_MESSAGES);
+    await seed(engine, messages);
     const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
-    log(`seeded ${CONSOLE_MESSAGES.toLocaleString('en-US')} messages in ${seedSeconds} s`);
+    log(`seeded ${messages.toLocaleString('en-US')} messages in ${seedSeconds} s`);
 
     const base = `http://127.0.0.1:${engine.httpAddress()!.port}`;
     const call = async (p: string) => {
@@ -131,10 +134,10 @@ export async function benchConsole(pending: Set<() => Promise<void>>, notes: str
       log(`${p.name}: p50 ${result.p50} ms, p95 ${result.p95} ms, max ${result.max} ms (${rows} rows)`);
     }
     // Last: it creates an admin user, after which the bootstrap token no longer works.
-    const paint = await measureDashboardPaint(base, token);
+    const paint = await measureDashboardPaint(base, token, chromiumPath);
     log('skipped' in paint ? `dashboard first paint: skipped (${paint.skipped})`
       : `dashboard first paint: first-contentful-paint p50 ${paint.firstContentfulPaint.p50} ms, channel table p50 ${paint.channelTable.p50} ms, max ${paint.channelTable.max} ms (${paint.loads} loads)`);
-    return { messages: CONSOLE_MESSAGES, seedSeconds, endpoints, paint };
+    return { messages, seedSeconds, endpoints, paint };
   } finally {
     pending.delete(cleanup);
     await cleanup();

@@ -18,8 +18,6 @@ import type { ChildMessage, ClosedLoopRun, ConnectCommand, PacedRun, ParentMessa
 import { Samples } from './stats';
 
 const DRAIN_TIMEOUT_MS = 30_000;
-/** Patients the messages are spread over (env BENCH_PATIENTS, for experiments; default ~1000). */
-const PATIENTS = Number(process.env.BENCH_PATIENTS) > 0 ? Math.floor(Number(process.env.BENCH_PATIENTS)) : BENCH_PATIENTS;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 interface InFlight {
@@ -58,6 +56,8 @@ interface PhaseState {
 }
 
 let runTag = '';
+/** Patients the messages are spread over (the connect command's; run.ts reads BENCH_PATIENTS). */
+let patients = BENCH_PATIENTS;
 let conns: Conn[] = [];
 let phase: PhaseState | undefined;
 /** Set once the parent asked us to close: socket closes are expected from then on. */
@@ -81,7 +81,7 @@ function inFlight(c: Conn): number {
 
 function writeMessage(c: Conn): void {
   const controlId = `${runTag}${c.index.toString(36)}-${(c.seq++).toString(36)}`;
-  const patient = `BP${Math.floor(c.random() * PATIENTS)}`;
+  const patient = `BP${Math.floor(c.random() * patients)}`;
   const lines = c.random() < 0.5 ? 1 : 2;
   c.fifo.push({ sentAt: performance.now(), controlId, lines });
   c.socket.write(frame(dftP03(controlId, patient, lines)));
@@ -123,6 +123,7 @@ function onAnswer(c: Conn, payload: Buffer): void {
 
 async function connectAll(cmd: ConnectCommand): Promise<void> {
   runTag = cmd.runTag;
+  patients = cmd.patients;
   conns = await Promise.all(Array.from({ length: cmd.connections }, (_, index) => new Promise<Conn>((resolve, reject) => {
     const socket = net.connect({ host: cmd.host, port: cmd.port });
     const timer = setTimeout(() => reject(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);

@@ -15,10 +15,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { BENCH_PATIENTS } from './messages';
 import type { ChildMessage, ParentMessage, PhaseResult } from './protocol';
 
-export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Where the benchmarks' Postgres (a user that may create databases) and Redis are (run.ts reads BENCH_PG_ADMIN_URL, BENCH_REDIS_URL). */
+export interface BenchServers {
+  pgAdminUrl: string;
+  redisUrl: string;
+}
+export const DEFAULT_BENCH_SERVERS: BenchServers = { pgAdminUrl: 'postgres://postgres@127.0.0.1:5432/test', redisUrl: 'redis://127.0.0.1:6379' };
 /** The repository root (this file runs from dist/bench). */
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -27,8 +32,8 @@ export interface Database {
   drop(): Promise<void>;
 }
 
-async function adminQuery(text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
+async function adminQuery(servers: BenchServers, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: servers.pgAdminUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     return await client.query(text);
@@ -38,17 +43,17 @@ async function adminQuery(text: string): Promise<pg.QueryResult> {
 }
 
 /** Creates an empty database named rxb_bench_<random>; drop() removes it (forcing out open sessions). */
-export async function createDatabase(): Promise<Database> {
+export async function createDatabase(servers: BenchServers): Promise<Database> {
   const name = `rxb_bench_${crypto.randomBytes(5).toString('hex')}`;
-  await adminQuery(`create database ${name}`);
-  const url = new URL(PG_ADMIN_URL);
+  await adminQuery(servers, `create database ${name}`);
+  const url = new URL(servers.pgAdminUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: async () => { await adminQuery(`drop database if exists ${name} with (force)`); } };
+  return { url: url.toString(), drop: async () => { await adminQuery(servers, `drop database if exists ${name} with (force)`); } };
 }
 
 /** Deletes every Redis key under `prefix:` (the engine's BullMQ keys for one scenario). Returns the count. */
-export async function deleteRedisPrefix(prefix: string): Promise<number> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+export async function deleteRedisPrefix(servers: BenchServers, prefix: string): Promise<number> {
+  const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   redis.on('error', () => undefined);
   let deleted = 0;
   try {
@@ -113,14 +118,14 @@ export interface MachineInfo {
   platform: string;
 }
 
-export async function machineInfo(): Promise<MachineInfo> {
+export async function machineInfo(servers: BenchServers): Promise<MachineInfo> {
   let cpuModel = os.cpus()[0]?.model ?? 'unknown';
   try {
     const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
     if (line) cpuModel = line.split(':')[1]?.trim() ?? cpuModel;
   } catch { /* not Linux */ }
-  const postgres = String((await adminQuery('show server_version')).rows[0]?.server_version ?? 'unknown');
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  const postgres = String((await adminQuery(servers, 'show server_version')).rows[0]?.server_version ?? 'unknown');
+  const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   redis.on('error', () => undefined);
   let redisVersion = 'unknown';
   try {
@@ -193,9 +198,10 @@ export class Generator {
     });
   }
 
-  async connect(port: number, connections: number, seed: number): Promise<void> {
+  /** `patients`: how many patients the messages are spread over (BENCH_PATIENTS; default BENCH_PATIENTS of messages.ts). */
+  async connect(port: number, connections: number, seed: number, patients = BENCH_PATIENTS): Promise<void> {
     const runTag = crypto.randomBytes(3).toString('hex').toUpperCase();
-    await this.exchange({ type: 'connect', host: '127.0.0.1', port, connections, runTag, seed }, 15_000);
+    await this.exchange({ type: 'connect', host: '127.0.0.1', port, connections, runTag, seed, patients }, 15_000);
   }
 
   async run(cmd: Extract<ParentMessage, { type: 'run' }>): Promise<PhaseResult> {

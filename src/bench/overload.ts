@@ -15,7 +15,7 @@
  */
 import type { SecondStats, Summary } from './protocol';
 import { databaseCounts, openBenchEngine } from './bench-engine';
-import { Generator } from './infra';
+import { Generator, type BenchServers } from './infra';
 
 export const OVERLOAD_CONNECTIONS = 8;
 const NORMAL_PER_SEC = 1_000;
@@ -52,9 +52,11 @@ export function recoverySeconds(series: SecondStats[], thresholdMs: number, gapS
 const intervalFor = (perSec: number) => (OVERLOAD_CONNECTIONS * 1000) / perSec;
 
 export async function runOverload(
-  opts: { offeredPerSec: number; seconds: number; pending: Set<() => Promise<void>>; notes: string[] },
+  opts: {
+    offeredPerSec: number; seconds: number; servers: BenchServers; patients: number; pending: Set<() => Promise<void>>; notes: string[];
+  },
 ): Promise<OverloadResult> {
-  const bench = await openBenchEngine('all', {}, opts.pending, opts.notes);
+  const bench = await openBenchEngine({ role: 'all', env: {}, servers: opts.servers, pending: opts.pending, notes: opts.notes });
   const gen = new Generator();
   const rss: number[] = [];
   const mb = () => Math.round(process.memoryUsage.rss() / 1048576);
@@ -62,7 +64,7 @@ export async function runOverload(
   let result: Omit<OverloadResult, 'engineWarnings'>;
   let engineWarnings = 0;
   try {
-    await gen.connect(bench.port, OVERLOAD_CONNECTIONS, 20261201);
+    await gen.connect(bench.port, OVERLOAD_CONNECTIONS, 20261201, opts.patients);
     const paced = (phase: string, perSec: number, seconds: number, maxInFlight: number, series = false) =>
       gen.run({ type: 'run', phase, mode: 'paced', intervalMs: intervalFor(perSec), seconds, maxInFlight, series });
 

@@ -17,6 +17,8 @@ export interface ConnectCommand {
   runTag: string;
   /** Seed for the synthetic-message PRNG (patients, FT1 line counts). */
   seed: number;
+  /** Patients the messages are spread over. */
+  patients: number;
 }
 
 export interface ClosedLoopRun {

@@ -25,7 +25,8 @@
  * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,billing,echo,ingest,e2e,latency,overload,console), BENCH_CONSOLE_MESSAGES (messages seeded for the console scenario, default 100,000), BENCH_OVERLOAD_SECONDS (default 600), BENCH_OVERLOAD_RATE (msg/s offered; default 3 × the run's best end-to-end rate, or 3 × 3,500), BENCH_RESULTS
  * (JSON output path, default ./bench-results.json), BENCH_PG_ADMIN_URL, BENCH_REDIS_URL (see ./infra.ts), BENCH_CODE
  * (names the code measured when the run is not in a git checkout), BENCH_PATIENTS (patients the messages are
- * spread over, default 1000; for experiments).
+ * spread over, default 1000; for experiments), CHROMIUM_PATH (the browser of the console paint measurement, default
+ * /usr/bin/chromium). Only this file reads the environment: the modules get these values as parameters.
  * Everything is bounded by timeouts; the process exits 2 if the whole run overshoots its budget. On that, and on
  * SIGINT/SIGTERM, the scenario in progress still drops its database and deletes its Redis keys (the generator
  * exits by itself when its parent goes).
@@ -38,11 +39,13 @@ import { peekMsh } from '../hl7/peek';
 import type { EngineRole } from '../engine/config';
 import { MllpListener } from '../mllp/listener';
 import { benchBilling } from './billing';
-import { benchConsole } from './console';
+import { benchConsole, DEFAULT_CONSOLE_MESSAGES } from './console';
+import { DEFAULT_CHROMIUM_PATH } from './console-paint';
+import { BENCH_PATIENTS } from './messages';
 import { benchOneMapping, mappingWorkloads } from './mapping';
 import { runOverload } from './overload';
 import { databaseCounts, openBenchEngine, withTimeout } from './bench-engine';
-import { Generator, gitState, machineCpu, machineInfo, type MachineInfo } from './infra';
+import { DEFAULT_BENCH_SERVERS, Generator, gitState, machineCpu, machineInfo, type BenchServers, type MachineInfo } from './infra';
 import type { ParentMessage, PhaseResult } from './protocol';
 import { formatReport, type BenchReport, type ScenarioResult, type E2eStats, type Kind } from './report';
 
@@ -58,6 +61,14 @@ const WINDOW = 32;
 const DRAIN_TIMEOUT_S = Math.max(60, 4 * SECONDS);
 /** The overload scenario: seconds at the high rate, and the rate (default 3 × this run's best end-to-end rate). */
 const OVERLOAD_SECONDS = positive(process.env.BENCH_OVERLOAD_SECONDS, 600);
+/** The Postgres and Redis the scenarios use, the patients the messages are spread over, the console scenario's settings. */
+const SERVERS: BenchServers = {
+  pgAdminUrl: process.env.BENCH_PG_ADMIN_URL ?? DEFAULT_BENCH_SERVERS.pgAdminUrl,
+  redisUrl: process.env.BENCH_REDIS_URL ?? DEFAULT_BENCH_SERVERS.redisUrl,
+};
+const PATIENTS = Math.floor(positive(process.env.BENCH_PATIENTS, BENCH_PATIENTS));
+const CONSOLE_MESSAGES = Math.floor(positive(process.env.BENCH_CONSOLE_MESSAGES, DEFAULT_CONSOLE_MESSAGES));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH;
 const OVERLOAD_CAPACITY_DEFAULT = 3_500; // end to end, 1 connection, 2026-12-01 (docs/benchmarks.md)
 
 function positive(value: string | undefined, fallback: number): number {
@@ -127,7 +138,7 @@ function cpuProbe(): CpuProbe {
 async function drive(plan: Plan, port: number, between?: (warm: PhaseResult) => Promise<void>): Promise<{ warm: PhaseResult; run: PhaseResult; cpu: ReturnType<CpuProbe['stop']> }> {
   const gen = new Generator();
   try {
-    await gen.connect(port, plan.connections, 20261125);
+    await gen.connect(port, plan.connections, 20261125, PATIENTS);
     const warm = await gen.run(command(plan, 'warm-up', WARMUP));
     if (!warm.drained) throw new Error('warm-up: some messages were never answered');
     if (between) await between(warm);
@@ -183,7 +194,9 @@ function abort(code: number, why: string): void {
 async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> {
   // Ingest has no worker, so its backlog only grows: backpressure is off there (it measures intake alone);
   // end to end runs with the engine's default backpressure, as in production.
-  const bench = await openBenchEngine(role, role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {}, pendingCleanups, notes);
+  const bench = await openBenchEngine({
+    role, env: role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {}, servers: SERVERS, pending: pendingCleanups, notes,
+  });
   const { engine, port, tracker } = bench;
   let result: ScenarioResult | undefined;
   let sampler: NodeJS.Timeout | undefined;
@@ -238,7 +251,7 @@ async function main(): Promise<boolean> {
   watchdog.unref();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(130, `${signal} received`));
 
-  const machine: MachineInfo = await machineInfo();
+  const machine: MachineInfo = await machineInfo(SERVERS);
   const report: BenchReport = {
     date: new Date().toISOString(), benchSeconds: SECONDS, warmupSeconds: WARMUP, window: WINDOW, machine,
     git: gitState() ?? (process.env.BENCH_CODE ? { commit: process.env.BENCH_CODE, dirty: false } : undefined),
@@ -301,7 +314,7 @@ async function main(): Promise<boolean> {
     const why = process.env.BENCH_OVERLOAD_RATE ? 'BENCH_OVERLOAD_RATE' : `3 x ${capacity} msg/s`;
     process.stdout.write(`- overload: ${offeredPerSec} msg/s offered for ${OVERLOAD_SECONDS} s (${why}) ... `);
     try {
-      const o = await runOverload({ offeredPerSec, seconds: OVERLOAD_SECONDS, pending: pendingCleanups, notes });
+      const o = await runOverload({ offeredPerSec, seconds: OVERLOAD_SECONDS, servers: SERVERS, patients: PATIENTS, pending: pendingCleanups, notes });
       report.overload = o;
       console.log(`max RSS ${o.rssMb.max} MB, recovery ${o.recovery.recoverySeconds ?? 'not within the phase'} s`);
     } catch (err) {
@@ -314,7 +327,9 @@ async function main(): Promise<boolean> {
   if (ONLY.has('console')) {
     console.log('- console: web console APIs at 100,000 stored messages ...');
     try {
-      report.console = await benchConsole(pendingCleanups, notes, (line) => console.log(`  ${line}`));
+      report.console = await benchConsole({
+        servers: SERVERS, messages: CONSOLE_MESSAGES, chromiumPath: CHROMIUM, pending: pendingCleanups, notes, log: (line) => console.log(`  ${line}`),
+      });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       console.log(`  FAILED: ${message}`);

@@ -1,6 +1,6 @@
 /**
  * The engine's configuration: every environment variable RxBridge reads, in ONE table (name, default,
- * description, schema), parsed and validated once here. Nothing below the entry points reads `process.env`:
+ * description, schema), parsed and validated once here. Nothing below the entry points reads the process environment:
  * the CLI hands its environment to configFromEnv, and the modules get values (and, for `${VAR}` in channel and
  * mapping files, the environment record) as parameters.
  *
