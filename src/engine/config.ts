@@ -86,7 +86,7 @@ export const ENVIRONMENT = {
     default: 'info', description: 'Log level of the JSON log lines.',
     schema: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']), expected: 'error, warn, info or debug',
   },
-  RXBRIDGE_QUEUE_PREFIX: { default: 'rxb', description: 'Prefix of the engine\'s Redis keys and notice channels.', schema: z.string().regex(/^[A-Za-z0-9_.-]+$/), expected: 'letters, digits, _ . or -' },
+  RXBRIDGE_QUEUE_PREFIX: { default: 'rxb', description: 'Prefix of the engine\'s Redis keys and notice channels.', schema: z.string().regex(/^\S+$/), expected: 'a prefix without spaces' },
   RXBRIDGE_SWEEP_INTERVAL_MS: { default: '15000', description: 'How often unfinished messages are put back on the queue.', ...ms(1) },
   RXBRIDGE_SWEEP_AGE_MS: { default: '60000', description: 'How long a message must be untouched before the sweep enqueues it again.', ...ms(0) },
   RXBRIDGE_BACKLOG_SOFT: { default: '1000', description: 'Open messages above which ACKs are held (backpressure).', schema: wholeNumber(0), expected: 'a whole number ≥ 0' },
@@ -111,14 +111,6 @@ type Parsed<V> = V extends { schema: infer S extends z.ZodType } ? z.output<S> :
 export type EnvValues = {
   readonly [K in EnvName]: (typeof ENVIRONMENT)[K]['default'] extends string ? Parsed<(typeof ENVIRONMENT)[K]> : Parsed<(typeof ENVIRONMENT)[K]> | undefined;
 };
-
-/** The prefix of the engine's Redis keys and notice channels when RXBRIDGE_QUEUE_PREFIX is not set. */
-export const DEFAULT_QUEUE_PREFIX = ENVIRONMENT.RXBRIDGE_QUEUE_PREFIX.default;
-
-/** The default of a variable, as the table says (the CLI's defaults for `--port`, `--dir`, the admin URL). */
-export function envDefault(name: EnvName): string | undefined {
-  return ENVIRONMENT[name].default;
-}
 
 /** Bad settings, one line per variable (or per contradiction between variables). */
 export class EngineConfigError extends Error {
