@@ -14,8 +14,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { sql } from 'kysely';
 import { createLogger } from '../core/logger';
+import { withTimeout } from '../core/with-timeout';
 import { startEngine, type Engine } from '../main';
-import { withTimeout } from './bench-engine';
 import { measureDashboardPaint, type DashboardPaint } from './console-paint';
 import { createDatabase, deleteRedisPrefix, freePort, REDIS_URL, tempProject } from './infra';
 

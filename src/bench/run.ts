@@ -33,6 +33,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { silentLogger } from '../core/logger';
+import { withTimeout } from '../core/with-timeout';
 import { buildAck, newControlId } from '../hl7/ack';
 import { peekMsh } from '../hl7/peek';
 import type { EngineRole } from '../main';
@@ -41,7 +42,7 @@ import { benchBilling } from './billing';
 import { benchConsole } from './console';
 import { benchOneMapping, mappingWorkloads } from './mapping';
 import { runOverload } from './overload';
-import { databaseCounts, openBenchEngine, withTimeout } from './bench-engine';
+import { databaseCounts, openBenchEngine } from './bench-engine';
 import { Generator, gitState, machineCpu, machineInfo, type MachineInfo } from './infra';
 import type { ParentMessage, PhaseResult } from './protocol';
 import { formatReport, type BenchReport, type ScenarioResult, type E2eStats, type Kind } from './report';
