@@ -46,7 +46,7 @@ export function applicationAckStore(db: Kysely<Database>): ApplicationAckStore {
       await db.transaction().execute(async (trx) => {
         const changed = await trx.updateTable('application_acks')
           .set(settlementColumns(result))
-          .where('message_id', '=', messageId as never)
+          .where('message_id', '=', messageId)
           .where('state', '=', 'open')
           .where('attempts', '=', attempt)
           .returning('message_id')

@@ -193,7 +193,7 @@ class PgPostingPort extends PgClaimSteps implements PostingPort {
 
   async markMatched(unmatchedId: string, paymentId: string, actor: string): Promise<void> {
     await this.trx.updateTable('claim_payments')
-      .set({ matched_payment_id: paymentId, matched_by: actor, matched_at: sql`now()` as never })
+      .set({ matched_payment_id: paymentId, matched_by: actor, matched_at: sql`now()` })
       .where('id', '=', unmatchedId).execute();
   }
 }
@@ -252,7 +252,7 @@ export async function recordAcknowledgments(
 class PgAcknowledgmentPort extends PgClaimSteps implements AcknowledgmentPort {
   async batchByGroupControl(groupControl: string): Promise<{ id: string; transactionSetControl: number } | undefined> {
     const batch = await this.trx.selectFrom('claim_batches').select(['id', 'transaction_set_control'])
-      .where('group_control', '=', groupControl as never).orderBy('id', 'desc').executeTakeFirst();
+      .where('group_control', '=', groupControl).orderBy('id', 'desc').executeTakeFirst();
     return batch ? { id: String(batch.id), transactionSetControl: Number(batch.transaction_set_control) } : undefined;
   }
 
@@ -304,7 +304,7 @@ export async function unmatchedPayments(db: Kysely<Database>, limit: number, bef
   if (before) q = q.where('p.id', '<', before);
   return (await q.execute()).map((r) => ({
     id: String(r.id), remittanceId: String(r.remittance_id), traceNumber: r.trace_number, payerName: r.payer_name, payerId: r.payer_id,
-    paymentDate: r.payment_date, receivedAt: new Date(r.received_at as never).toISOString(), controlNumber: r.control_number, statusCode: r.status_code,
+    paymentDate: r.payment_date, receivedAt: new Date(r.received_at).toISOString(), controlNumber: r.control_number, statusCode: r.status_code,
     charge: String(r.charge), paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
     payerClaimNumber: r.payer_claim_number,
   }));

@@ -131,7 +131,7 @@ function unitOfWork(trx: Trx): ClaimsUnitOfWork {
     async recordPrices(prices) {
       for (const p of prices) {
         await trx.updateTable('charges').set({ charge_amount: p.amount, priced_by: p.pricedBy })
-          .where('id', '=', p.chargeId as never).where('unpriced', '=', true).where('priced_by', 'is', null).execute();
+          .where('id', '=', p.chargeId).where('unpriced', '=', true).where('priced_by', 'is', null).execute();
       }
     },
     chargesById: (ids) => loadChargesById(trx, ids),
@@ -399,7 +399,7 @@ async function loadClaimableCharges(db: Db): Promise<ChargeInput[]> {
 
 async function loadChargesById(db: Db, ids: readonly string[]): Promise<Map<string, ChargeInput>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('charges as ch').select(CHARGE_COLUMNS).where('ch.id', 'in', ids as never[]).execute();
+  const rows = await db.selectFrom('charges as ch').select(CHARGE_COLUMNS).where('ch.id', 'in', ids).execute();
   return new Map(rows.map((r) => [String(r.id), chargeInput(r)]));
 }
 

@@ -95,10 +95,10 @@ async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<
   const plan = planMergedCoverages(of(prior), of(survivor));
   if (plan.move.length > 0) {
     await trx.updateTable('coverages').set({ patient_ref: survivor, updated_at: sql`now()` })
-      .where('id', 'in', plan.move as never[]).execute();
+      .where('id', 'in', plan.move).execute();
   }
   for (const [from, to] of plan.duplicateOf) {
-    await trx.updateTable('charges').set({ coverage_id: to }).where('coverage_id', '=', from as never).execute();
+    await trx.updateTable('charges').set({ coverage_id: to }).where('coverage_id', '=', from).execute();
   }
   outcome.coveragesMoved = plan.move.length;
   outcome.coveragesDuplicate = plan.duplicateOf.size;

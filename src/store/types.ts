@@ -2,7 +2,7 @@
  * Database table types for Kysely. One interface per table; column names are snake_case as in SQL.
  * The message lifecycle (docs/architecture.md) lives in `messages.status`.
  */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
 import type { ApplicationAckRequest } from '../hl7/ack';
 import type { ServiceKind } from '../mappings/records';
 
@@ -20,14 +20,24 @@ export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'filtere
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['processed', 'filtered', 'error', 'rejected', 'duplicate']);
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** timestamptz: a Date on select; a Date or an ISO string on insert and update. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/**
+ * A column with a database default (now(), 0, an empty array): inserts may leave it out. Like Kysely's
+ * `Generated<T>`, but for a column that already has its own ColumnType (a Timestamp, Money): `WithDefault<Timestamp>`
+ * would nest the two and make the select type the ColumnType itself instead of a Date.
+ */
+type WithDefault<C> = C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never;
 /** A column inserts may leave out (it defaults to null). */
 type Optional<T> = ColumnType<T, T | undefined, T>;
-/** bigint ids come back from pg as strings; we keep them as strings end to end. */
-type Id = ColumnType<string, never, never>;
+/**
+ * A bigserial id: the database assigns it (inserts leave it out, updates never set it), and pg returns bigint as a
+ * string, which we keep end to end. Plain `string` on select, so `where('id', '=', id)` takes a string id as is.
+ */
+type Id = GeneratedAlways<string>;
 
 export interface MessagesTable {
-  id: Generated<Id>;
+  id: Id;
   channel: string;
   status: MessageStatus;
   sender: string;
@@ -37,8 +47,8 @@ export interface MessagesTable {
   processing_id: string;
   patient_key: string | null;
   remote: string;
-  received_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  received_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
   finished_at: Timestamp | null;
   attempts: Generated<number>;
   replays: Generated<number>;
@@ -67,7 +77,7 @@ export interface InboundKeysTable {
 }
 
 export interface MessageContentsTable {
-  id: Generated<Id>;
+  id: Id;
   message_id: string;
   version: number;
   kind: 'raw' | 'edited';
@@ -75,19 +85,19 @@ export interface MessageContentsTable {
   content: string | null;
   key_id: string | null;
   pruned_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
 }
 
 /** Key ids engine processes seal message bodies with (migration 006; ids only, never key material). */
 export interface BodyKeysTable {
   key_id: string;
-  first_used_at: Generated<Timestamp>;
+  first_used_at: WithDefault<Timestamp>;
 }
 
 export interface MessageEventsTable {
-  id: Generated<Id>;
+  id: Id;
   message_id: string;
-  at: Generated<Timestamp>;
+  at: WithDefault<Timestamp>;
   from_status: MessageStatus | null;
   to_status: MessageStatus;
   stage: string | null;
@@ -106,12 +116,12 @@ export interface ApplicationAcksTable {
   header: string;
   state: Generated<ApplicationAckState>;
   attempts: Generated<number>;
-  next_attempt_at: Generated<Timestamp>;
+  next_attempt_at: WithDefault<Timestamp>;
   ack_code: string | null;
   ack_control_id: string | null;
   last_error: string | null;
   sent_at: Timestamp | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
 }
 
 /** Imported providers (migration 009; src/store/providers.ts). */
@@ -126,11 +136,11 @@ export interface ProvidersTable {
   reactivated_on: string | null;
   source_file: string;
   source_line: number;
-  imported_at: Generated<Timestamp>;
+  imported_at: WithDefault<Timestamp>;
 }
 
 export interface ChargesTable {
-  id: Generated<Id>;
+  id: Id;
   message_id: string;
   channel: string;
   source_key: string;
@@ -149,7 +159,7 @@ export interface ChargesTable {
   rendering_npi: string | null;
   ordering_npi: string | null;
   ndc: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
   service_kind: Generated<ServiceKind>;
   ndc_quantity: string | null;
   ndc_unit: string | null;
@@ -174,7 +184,7 @@ export interface ChargesTable {
 
 /** One fee-schedule row (migration 018, `rxbridge prices import`). Dates YYYY-MM-DD, numerics exact text. */
 export interface FeeScheduleTable {
-  id: Generated<Id>;
+  id: Id;
   code_system: string;
   code: string;
   method: 'uc' | 'cost' | 'admin';
@@ -188,7 +198,7 @@ export interface FeeScheduleTable {
   description: string | null;
   source_file: string;
   source_line: number;
-  imported_at: Generated<Timestamp>;
+  imported_at: WithDefault<Timestamp>;
 }
 
 /** Demographics, one row per patient_ref; `as_of` is the event time of the message that last wrote it. */
@@ -211,8 +221,8 @@ export interface PatientsTable {
   account_number: string | null;
   source_key: string | null;
   message_id: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
   /** The survivor's patient_ref once a merge (ADT^A40) absorbed this patient (migration 019); null otherwise. */
   merged_into: Optional<string | null>;
   merged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -243,8 +253,8 @@ export interface CoveragesTable {
   subscriber_sex: string | null;
   source_key: string | null;
   message_id: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
 }
 
 /** Every saved version of a mapping file (for the mappings API). */
@@ -255,7 +265,7 @@ export interface MappingVersionsTable {
   content: string;
   sha256: string;
   actor: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
 }
 
 /** A loaded code-set release (src/billing/codesets); unique by (kind, name). Dates YYYY-MM-DD, null = open. */
@@ -265,7 +275,7 @@ export interface CodeReleasesTable {
   name: string;
   valid_from: string | null;
   valid_to: string | null;
-  loaded_at: Generated<Timestamp>;
+  loaded_at: WithDefault<Timestamp>;
   row_count: Generated<number>;
   source_file: string;
   sha256: Generated<string>;
@@ -326,12 +336,12 @@ export interface ClaimsTable {
   batch_id: string | null;
   submitted_at: Timestamp | null;
   adjudicated_at: Timestamp | null;
-  paid_amount: Generated<Money>;
-  patient_responsibility: Generated<Money>;
+  paid_amount: WithDefault<Money>;
+  patient_responsibility: WithDefault<Money>;
   /** The operator's edits (src/billing/ports.ts ClaimEdits), applied again on every rebuild (migration 013). */
   edits: ColumnType<unknown, string | undefined, string>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
   /** The crossover payer an 835 forwarded the claim to (CLP02 19–21), migration 011. */
   forwarded_to: Optional<string | null>;
 }
@@ -342,7 +352,7 @@ export interface AcknowledgmentsTable {
   kind: string;
   x12: string;
   actor: string | null;
-  received_at: Generated<Timestamp>;
+  received_at: WithDefault<Timestamp>;
 }
 
 /** What one acknowledgment said about one claim (migration 013). */
@@ -367,13 +377,13 @@ export interface ClaimLinesTable {
   charge_amount: Money;
   service_date: string;
   service_kind: string;
-  paid_amount: Generated<Money>;
+  paid_amount: WithDefault<Money>;
 }
 
 export interface ClaimEventsTable {
   id: Generated<string>;
   claim_id: string;
-  at: Generated<Timestamp>;
+  at: WithDefault<Timestamp>;
   actor: string;
   action: string;
   from_status: string | null;
@@ -394,7 +404,7 @@ export interface ClaimBatchesTable {
   file_name: string;
   x12: string;
   actor: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
 }
 
 export interface X12CountersTable {
@@ -402,7 +412,7 @@ export interface X12CountersTable {
   interchange: ColumnType<string, number | string | undefined, number | string>;
   group_control: ColumnType<string, number | string | undefined, number | string>;
   transaction_set: ColumnType<string, number | string | undefined, number | string>;
-  updated_at: Generated<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
 }
 
 export interface RemittancesTable {
@@ -417,7 +427,7 @@ export interface RemittancesTable {
   payee_npi: string | null;
   x12: string;
   actor: string | null;
-  received_at: Generated<Timestamp>;
+  received_at: WithDefault<Timestamp>;
   /** The configured payer the 835 resolved to (migration 011). */
   payer_ref: Optional<string | null>;
   /** N1*PR N104, REF*2U, TRN03 as the 835 gave them. */
@@ -495,7 +505,7 @@ export interface UsersTable {
   password_hash: string;
   role: 'viewer' | 'operator' | 'billing' | 'admin';
   disabled: Generated<boolean>;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
   failed_attempts: Generated<number>;
   locked_until: Timestamp | null;
 }
@@ -507,9 +517,9 @@ export interface LoginThrottleTable {
   subject: string;
   address: string;
   attempts: Generated<number>;
-  window_start: Generated<Timestamp>;
+  window_start: WithDefault<Timestamp>;
   locked_until: Timestamp | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
 }
 
 export interface ApiTokensTable {
@@ -519,7 +529,7 @@ export interface ApiTokensTable {
   kind: 'api' | 'session';
   /** SHA-256 (hex) of the whole token; the token itself is never stored. */
   token_hash: string;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
   expires_at: Timestamp | null;
   revoked_at: Timestamp | null;
   last_used_at: Timestamp | null;
