@@ -9,7 +9,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ClaimStatus } from '../billing/claims/lifecycle';
-import type { Adjustment, Claim, ProviderAdjustment } from '../billing/model';
+import type { Adjustment, ProviderAdjustment } from '../billing/model';
 import type { ClaimReconciliation } from '../billing/remittance';
 import {
   recordAcknowledgmentFile, type AcknowledgmentPort, type AcknowledgmentSummary,
@@ -92,9 +92,9 @@ class PgPostingPort extends PgClaimSteps implements PostingPort {
       .where('claim_id', 'in', rows.map((r) => r.id)).execute();
     const lineIds = new Set(lines.map((l) => `${l.claim_id}/${l.line_number}`));
     return rows.map((r): PostingClaim => {
-      const claim = r.claim as Claim;
+      const claim = r.claim;
       return {
-        id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge, status: r.status as ClaimStatus,
+        id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge, status: r.status,
         payerId: r.payer_id, payerName: r.payer_name,
         ...(r.payer_claim_number ? { payerClaimNumber: r.payer_claim_number } : {}),
         lines: claim.lines.filter((l) => lineIds.has(`${r.id}/${l.lineNumber}`)).map((l) => ({
@@ -164,7 +164,7 @@ class PgPostingPort extends PgClaimSteps implements PostingPort {
     const rows = await this.trx.selectFrom('claim_payments').select(['payer_role', 'paid', 'patient_responsibility'])
       .where('claim_id', '=', claimId).orderBy('id').execute();
     return rows.map((r) => ({
-      role: (r.payer_role ?? 'claim-payer') as PayerRole, paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
+      role: r.payer_role ?? 'claim-payer', paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
     }));
   }
 
@@ -265,7 +265,7 @@ class PgAcknowledgmentPort extends PgClaimSteps implements AcknowledgmentPort {
   async claimByControlNumber(controlNumber: string): Promise<{ id: string; status: ClaimStatus; payerId: string } | undefined> {
     const row = await this.trx.selectFrom('claims').select(['id', 'status', 'payer_id']).where('control_number', '=', controlNumber)
       .forUpdate().executeTakeFirst();
-    return row ? { id: String(row.id), status: row.status as ClaimStatus, payerId: row.payer_id } : undefined;
+    return row ? { id: String(row.id), status: row.status, payerId: row.payer_id } : undefined;
   }
 
   async setPayerClaimNumber(claimId: string, payerClaimNumber: string): Promise<void> {

@@ -2,7 +2,13 @@
  * Database table types for Kysely. One interface per table; column names are snake_case as in SQL.
  * The message lifecycle (docs/architecture.md) lives in `messages.status`.
  */
-import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, Insertable, JSONColumnType, Selectable } from 'kysely';
+import type { ClaimAckDetail } from '../billing/claims/ack-detail';
+import type { ClaimStatus } from '../billing/claims/lifecycle';
+import type { Claim, ScrubFinding } from '../billing/model';
+import type { ClaimEdits } from '../billing/ports';
+import type { PayerRole } from '../billing/remittance/payer-match';
+import type { AuditDetail } from './audit-chain';
 import type { ApplicationAckRequest } from '../hl7/ack';
 import type { ServiceKind } from '../mappings/records';
 
@@ -315,7 +321,7 @@ type Money = ColumnType<string, string | number, string | number>;
 export interface ClaimsTable {
   id: Generated<string>;
   control_number: string;
-  status: string;
+  status: ClaimStatus;
   frequency: '1' | '7' | '8';
   corrects_claim_id: string | null;
   payer_id: string;
@@ -327,9 +333,9 @@ export interface ClaimsTable {
   payer_claim_number: string | null;
   total_charge: Money;
   /** The billing model's Claim as built (src/billing/model.ts), what the 837P is written from. */
-  claim: ColumnType<unknown, string, string>;
-  /** ScrubFinding[] of the last scrub. */
-  findings: ColumnType<unknown, string | undefined, string>;
+  claim: JSONColumnType<Claim>;
+  /** The findings of the last scrub. */
+  findings: JSONColumnType<ScrubFinding[], string | undefined, string>;
   override_reason: string | null;
   overridden_by: string | null;
   overridden_at: Timestamp | null;
@@ -339,7 +345,7 @@ export interface ClaimsTable {
   paid_amount: WithDefault<Money>;
   patient_responsibility: WithDefault<Money>;
   /** The operator's edits (src/billing/ports.ts ClaimEdits), applied again on every rebuild (migration 013). */
-  edits: ColumnType<unknown, string | undefined, string>;
+  edits: JSONColumnType<ClaimEdits, string | undefined, string>;
   created_at: WithDefault<Timestamp>;
   updated_at: WithDefault<Timestamp>;
   /** The crossover payer an 835 forwarded the claim to (CLP02 19–21), migration 011. */
@@ -361,8 +367,8 @@ export interface ClaimAcknowledgmentsTable {
   acknowledgment_id: string;
   claim_id: string;
   outcome: string;
-  /** src/billing/remittance/ack-detail.ts AckDetail. */
-  detail: ColumnType<unknown, string, string>;
+  /** What the acknowledgment said about the claim (src/billing/claims/ack-detail.ts). */
+  detail: JSONColumnType<ClaimAckDetail>;
 }
 
 export interface ClaimLinesTable {
@@ -386,8 +392,8 @@ export interface ClaimEventsTable {
   at: WithDefault<Timestamp>;
   actor: string;
   action: string;
-  from_status: string | null;
-  to_status: string;
+  from_status: ClaimStatus | null;
+  to_status: ClaimStatus;
   reason: string | null;
 }
 
@@ -447,7 +453,7 @@ export interface ClaimPaymentsTable {
   payer_claim_number: string | null;
   days_to_payment: number | null;
   /** claim-payer | secondary | tertiary | other-payer; null while unmatched (migration 011). */
-  payer_role: Optional<string | null>;
+  payer_role: Optional<PayerRole | null>;
   /** Position of the CLP in its 835 (0-based). */
   clp_index: Optional<number | null>;
   /** An unmatched row matched by hand: the payment row that posted it, who and when. */
@@ -546,7 +552,7 @@ export interface AuditEventsTable {
   target_id: ColumnType<string | null, string | null, never>;
   source_ip: ColumnType<string | null, string | null, never>;
   /** Parsed JSON on read; JSON text on insert. Never PHI. */
-  detail: ColumnType<unknown, string, never>;
+  detail: JSONColumnType<AuditDetail, string, never>;
   prev_hash: ColumnType<string, string, never>;
   hash: ColumnType<string, string, never>;
 }
