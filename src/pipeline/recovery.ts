@@ -4,7 +4,7 @@
  * so a flushed or restarted Redis, or an enqueue that failed after the ACK, loses nothing.
  */
 import type { Logger } from '../core/logger';
-import type { MessageStorePort, QueuePort } from './ports';
+import type { MessagesPort, QueuePort } from './ports';
 
 export interface RecoveryOptions {
   /** Only messages untouched for this long are re-enqueued (0 at boot: all of them). */
@@ -12,7 +12,7 @@ export interface RecoveryOptions {
   batchSize?: number;
 }
 
-export async function recoverOpenMessages(store: MessageStorePort, queue: QueuePort, opts: RecoveryOptions): Promise<number> {
+export async function recoverOpenMessages(store: MessagesPort, queue: QueuePort, opts: RecoveryOptions): Promise<number> {
   const batchSize = opts.batchSize ?? 1000;
   let after = '0';
   let total = 0;
@@ -44,7 +44,7 @@ export function sweepNow(callerSaysGo: boolean, skippedInARow: number): boolean 
  * twice; a flushed Redis has an empty queue, so the sweep runs then) — but never more than MAX_SKIPPED_SWEEPS
  * rounds in a row (sweepNow).
  */
-export function startRecoverySweep(store: MessageStorePort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
+export function startRecoverySweep(store: MessagesPort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
   shouldSweep: () => Promise<boolean> = async () => true): () => void {
   let running = false;
   let skipped = 0;

@@ -48,13 +48,13 @@ export function postingUnitOfWork(db: Kysely<Database>): PostingUnitOfWork {
   return {
     run: (work) => db.transaction().execute(async (trx) => {
       await lockClaims(trx);
-      return work(new PgPostingPort(trx));
+      return work(new RemittanceRepository(trx));
     }),
   };
 }
 
 /** Claim steps and notes through one transaction. */
-class PgClaimSteps implements ClaimSteps {
+class ClaimStepsRepository implements ClaimSteps {
   constructor(protected readonly trx: Trx) {}
 
   async moveClaim(claimId: string, from: ClaimStatus, to: ClaimStatus, action: StepAction, actor: string, reason: string, adjudicated: boolean): Promise<void> {
@@ -66,7 +66,7 @@ class PgClaimSteps implements ClaimSteps {
   }
 }
 
-class PgPostingPort extends PgClaimSteps implements PostingPort {
+class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
 
   async findRemittance(payerId: string, traceNumber: string): Promise<string | undefined> {
     const row = await this.trx.selectFrom('remittances').select('id').where('payer_id', '=', payerId)
@@ -244,12 +244,12 @@ export async function recordAcknowledgments(
   return recordAcknowledgmentFile({
     run: (work) => db.transaction().execute(async (trx) => {
       await lockClaims(trx);
-      return work(new PgAcknowledgmentPort(trx));
+      return work(new AcknowledgmentRepository(trx));
     }),
   }, text, actor, payers);
 }
 
-class PgAcknowledgmentPort extends PgClaimSteps implements AcknowledgmentPort {
+class AcknowledgmentRepository extends ClaimStepsRepository implements AcknowledgmentPort {
   async batchByGroupControl(groupControl: string): Promise<{ id: string; transactionSetControl: number } | undefined> {
     const batch = await this.trx.selectFrom('claim_batches').select(['id', 'transaction_set_control'])
       .where('group_control', '=', groupControl).orderBy('id', 'desc').executeTakeFirst();

@@ -1,6 +1,6 @@
 /**
  * The claims rows (docs/billing.md, docs/architecture.md "Billing"): the Postgres implementation of the claims store
- * port (src/billing/ports.ts ClaimsStore: a unit of work is one transaction holding the claims lock) and the
+ * port (src/billing/ports.ts ClaimsPort: a unit of work is one transaction holding the claims lock) and the
  * read-only views the API shows (ClaimRows: list, detail, batches). The workflows that decide what to write are
  * src/billing/workflows; nothing here decides.
  *
@@ -22,7 +22,7 @@ import {
 } from '../billing/claims/lifecycle';
 import type { Claim, ControlNumbers } from '../billing/model';
 import {
-  encounterKey, type ClaimChanges, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork, type LineState,
+  encounterKey, type ClaimChanges, type ClaimsReads, type ClaimsPort, type ClaimsUnitOfWork, type LineState,
   type NewBatch, type NewClaim, type StoredClaim,
 } from '../billing/ports';
 import { billedServiceOf, serviceKey } from '../billing/scrub/billed-service';
@@ -68,7 +68,7 @@ export async function noteClaim(db: Db, claimId: string, status: ClaimStatus, ac
 }
 
 /** The claims store port on Postgres: a unit of work is one transaction holding the claims lock. */
-export class KyselyClaimsStore implements ClaimsStore {
+export class ClaimRepository implements ClaimsPort {
   constructor(private readonly db: Kysely<Database>) {}
 
   transaction<T>(fn: (uow: ClaimsUnitOfWork) => Promise<T>): Promise<T> {

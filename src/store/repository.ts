@@ -1,12 +1,17 @@
 /**
- * The message store: implements the pipeline's MessageStorePort on Kysely, plus the read queries the admin
- * API needs. Every status change writes a message_events row in the same transaction, and a processed message's
- * records (patients, coverages, charges) are written in that transaction too.
+ * The message repository: the pipeline's MessagesPort (src/pipeline/ports.ts) on Kysely: intake, claim, finish,
+ * retry, dead letter, replay and the open ids recovery re-queues, plus two readings the engine polls (the open
+ * backlog for backpressure, a message's outcome for the synchronous ACK wait). The read queries of the admin API
+ * and the console are not here: src/store/queries.ts and src/store/console-queries.ts. Every status change writes
+ * a message_events row in the same statement or transaction, and a processed message's records (patients,
+ * coverages, charges) are written in its finishing transaction.
  *
  * Records: patients upsert by patient_ref and coverages by (patient_ref, plan_id), where a row written from an
- * older event (`as_of`) never overwrites a newer one. Charges insert once per source key; each points at its
- * patient and at the coverage in force on its date of service (lowest priority number, then newest as_of),
- * as the store holds them once the message's own patients and coverages are written. A patient merge (ADT^A40)
+ * older event (`as_of`) never overwrites a newer one. Charges insert once per source key (a held charge is
+ * replaced when its message is processed again); each points at its patient and at the coverage in force on its
+ * date of service (lowest priority number, then newest as_of), as the store holds them once the message's own
+ * patients and coverages are written. A credit line reverses the charge src/billing/claims/credits.ts matches it
+ * to, or is held when none matches and the channel says so. A patient merge (ADT^A40)
  * is applied in its message's transaction (src/store/patient-merge.ts); afterwards the triggers of migration 019
  * write charges and coverages for the merged id under the surviving patient.
  */
@@ -17,7 +22,7 @@ import { contentHash } from '../hl7/content-hash';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
   MessageOutcome,
-  ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
+  ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessagesPort, StoredInbound,
 } from '../pipeline/ports';
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import { applyMerges, describeMerges } from './patient-merge';
@@ -35,7 +40,7 @@ type Db = Kysely<Database> | Transaction<Database>;
  * outlive them.
  * `bodies` seals message bodies as they are written and opens them as they are read (encryption at rest).
  */
-export class MessageRepository implements MessageStorePort {
+export class MessageRepository implements MessagesPort {
   /** The blind index of patient ids, names and Rx numbers written with each message (search-index.ts). */
   readonly search: MessageSearchIndex;
 
