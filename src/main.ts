@@ -46,7 +46,7 @@ import { startRetentionTimer } from './store/body-maintenance';
 import { readBodyKeySetup } from './core/encryption-config';
 import { ApplicationAckDeliverer } from './acks/deliverer';
 import { sendMllpMessages } from './mllp/client';
-import { applicationAckStore } from './store/application-acks';
+import { applicationAcksPort as applicationAckStore } from './store/application-acks';
 import { AlertMonitor, DEFAULT_ALERT_INTERVAL_MS, type MonitoredChannel } from './alerts/monitor';
 import { EngineMetrics } from './metrics/engine-metrics';
 import { redisLease } from './pipeline/bullmq/lease';

@@ -18,7 +18,7 @@ import type { Logger } from '../core/logger';
 import { periodicTask, type PeriodicTask } from '../core/periodic';
 import { newControlId } from '../hl7/ack';
 import { applicationAckFor } from './application-ack';
-import type { AckSettlement, ApplicationAckStore, DueApplicationAck, MllpExchange, MllpSend, MllpTarget } from './ports';
+import type { AckSettlement, ApplicationAcksPort, DueApplicationAck, MllpExchange, MllpSend, MllpTarget } from './ports';
 
 export interface AckDestination extends MllpTarget {
   /** Delivery attempts before a request is given up (settled failed). */
@@ -28,7 +28,7 @@ export interface AckDestination extends MllpTarget {
 }
 
 export interface DelivererDeps {
-  store: ApplicationAckStore;
+  store: ApplicationAcksPort;
   /** The destination of each channel that sends application ACKs, as configured now (read every round). */
   destinations: () => ReadonlyMap<string, AckDestination>;
   send: MllpSend;

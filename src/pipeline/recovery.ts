@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../core/logger';
 import { periodicTask, type PeriodicTask } from '../core/periodic';
-import type { MessageStorePort, QueuePort } from './ports';
+import type { MessagesPort, QueuePort } from './ports';
 
 export interface RecoveryOptions {
   /** Only messages untouched for this long are re-enqueued (0 at boot: all of them). */
@@ -13,7 +13,7 @@ export interface RecoveryOptions {
   batchSize?: number;
 }
 
-export async function recoverOpenMessages(store: MessageStorePort, queue: QueuePort, opts: RecoveryOptions): Promise<number> {
+export async function recoverOpenMessages(store: MessagesPort, queue: QueuePort, opts: RecoveryOptions): Promise<number> {
   const batchSize = opts.batchSize ?? 1000;
   let after = '0';
   let total = 0;
@@ -48,7 +48,7 @@ const SWEEP_JITTER = 0.1;
  * jobs would be queued twice; a flushed Redis has an empty queue, so the sweep runs then) — but never more than
  * MAX_SKIPPED_SWEEPS rounds in a row (sweepNow).
  */
-export function recoverySweep(store: MessageStorePort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
+export function recoverySweep(store: MessagesPort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
   shouldSweep: () => Promise<boolean> = async () => true): PeriodicTask {
   let skipped = 0;
   return periodicTask({
@@ -69,7 +69,7 @@ export function recoverySweep(store: MessageStorePort, queue: QueuePort, log: Lo
 }
 
 /** Starts the recoverySweep; returns a stop function that resolves once a round in progress has finished. */
-export function startRecoverySweep(store: MessageStorePort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
+export function startRecoverySweep(store: MessagesPort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
   shouldSweep: () => Promise<boolean> = async () => true): () => Promise<void> {
   const sweep = recoverySweep(store, queue, log, intervalMs, olderThanMs, shouldSweep);
   void sweep.start();

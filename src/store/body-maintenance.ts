@@ -39,7 +39,7 @@ export async function rotateBodies(db: Kysely<Database>, bodies: BodyCodec,
   for (;;) {
     const last = await db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('message_contents').select(['id', 'content', 'key_id'])
-        .where('id', '>', after as never)
+        .where('id', '>', after)
         .where('content', 'is not', null)
         .where(current === null ? sql<boolean>`key_id is not null` : sql<boolean>`key_id is distinct from ${current}`)
         .orderBy('id').limit(batchSize).forUpdate().execute();
