@@ -15,9 +15,10 @@
  *   the next one tries again; nothing here throws into the caller.
  */
 import type { Logger } from '../core/logger';
+import { periodicTask, type PeriodicTask } from '../core/periodic';
 import { newControlId } from '../hl7/ack';
 import { applicationAckFor } from './application-ack';
-import type { AckSettlement, ApplicationAckStore, DueApplicationAck, MllpExchange, MllpSend, MllpTarget } from './ports';
+import type { AckSettlement, ApplicationAcksPort, DueApplicationAck, MllpExchange, MllpSend, MllpTarget } from './ports';
 
 export interface AckDestination extends MllpTarget {
   /** Delivery attempts before a request is given up (settled failed). */
@@ -27,7 +28,7 @@ export interface AckDestination extends MllpTarget {
 }
 
 export interface DelivererDeps {
-  store: ApplicationAckStore;
+  store: ApplicationAcksPort;
   /** The destination of each channel that sends application ACKs, as configured now (read every round). */
   destinations: () => ReadonlyMap<string, AckDestination>;
   send: MllpSend;
@@ -62,22 +63,21 @@ export function answerAccepts(answer: string, controlId: string): { ok: true } |
 }
 
 export class ApplicationAckDeliverer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private rounds: PeriodicTask | undefined;
   private stopped = false;
 
   constructor(private readonly deps: DelivererDeps) {}
 
-  /** Starts rounds every `intervalMs`. */
+  /** Starts rounds every `intervalMs` (the first after one interval). Does nothing once started or stopped. */
   start(intervalMs: number): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.runUntilIdle().finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.timer = setTimeout(tick, intervalMs);
-      });
-    };
-    this.timer = setTimeout(tick, intervalMs);
+    if (this.rounds || this.stopped) return;
+    this.rounds = periodicTask({
+      name: 'application ACK delivery',
+      intervalMs,
+      run: (signal) => this.runUntilIdle(signal),
+      onError: (err) => this.deps.logger.warn('application ACK round failed; the next round tries again', { error: (err as Error).name }),
+    });
+    void this.rounds.start();
   }
 
   /**
@@ -86,24 +86,17 @@ export class ApplicationAckDeliverer {
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
     let waited: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise<void>((resolve) => { waited = setTimeout(resolve, STOP_WAIT_MS); })]);
+    await Promise.race([this.rounds?.stop(), new Promise<void>((resolve) => { waited = setTimeout(resolve, STOP_WAIT_MS); })]);
     clearTimeout(waited);
   }
 
-  /** Rounds until one takes less than a full batch. */
-  private async runUntilIdle(): Promise<void> {
+  /** Rounds until one takes less than a full batch, or the deliverer is stopped. */
+  private async runUntilIdle(signal: AbortSignal): Promise<void> {
     const batch = this.deps.batchSize ?? DEFAULT_BATCH;
     for (;;) {
-      let taken: number;
-      try {
-        taken = await this.runOnce();
-      } catch (err) {
-        this.deps.logger.warn('application ACK round failed; the next round tries again', { error: (err as Error).name });
-        return;
-      }
-      if (taken < batch || this.stopped) return;
+      const taken = await this.runOnce();
+      if (taken < batch || signal.aborted) return;
     }
   }
 

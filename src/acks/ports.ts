@@ -18,7 +18,7 @@ export interface DueApplicationAck {
   outcome: FinalOutcome;
 }
 
-export interface ApplicationAckStore {
+export interface ApplicationAcksPort {
   /**
    * Takes up to `limit` open requests of `channels` whose message is final (processed, filtered or error) and whose
    * next attempt is due, oldest first: each counts an attempt and is leased for `leaseMs` (not due again meanwhile),

@@ -12,6 +12,7 @@
  * withdrawn (logged, not posted); a round with no watched channel reads nothing.
  */
 import type { Logger } from '../core/logger';
+import { periodicTask, type PeriodicTask } from '../core/periodic';
 import { evaluateAlerts, type Alert, type AlertReading, type ChannelAlertRules } from './evaluate';
 import { postAlert, type AlertEvent, type WebhookOptions } from './webhook';
 
@@ -40,8 +41,8 @@ export class AlertMonitor {
   private readonly startedAt: Date;
   private deliveries: Promise<void> = Promise.resolve();
   private readingFailed = false;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private rounds: PeriodicTask | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: AlertMonitorDeps) {
     this.startedAt = this.now();
@@ -105,22 +106,27 @@ export class AlertMonitor {
     });
   }
 
-  /** Evaluates every interval until stop(); the first round runs after one interval. */
+  /**
+   * Evaluates every interval, one round at a time, until stop(); the first round runs after one interval. Does
+   * nothing once started or stopped.
+   */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = true;
-      void this.evaluateOnce().finally(() => { this.running = false; });
-    }, this.deps.intervalMs ?? DEFAULT_ALERT_INTERVAL_MS);
-    this.timer.unref();
+    if (this.rounds || this.stopped) return;
+    this.rounds = periodicTask({
+      name: 'alert monitor',
+      intervalMs: this.deps.intervalMs ?? DEFAULT_ALERT_INTERVAL_MS,
+      run: () => this.evaluateOnce(),
+      onError: (err) => this.deps.log.warn('alert round failed; the next round tries again', { error: (err as Error).name }),
+    });
+    void this.rounds.start();
   }
 
-  /** Stops evaluating; waits up to `graceMs` for deliveries in flight. */
+  /** Stops evaluating; waits up to `graceMs` for the round and the deliveries in flight. */
   async stop(graceMs = 3000): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    const done = (this.rounds?.stop() ?? Promise.resolve()).then(() => this.deliveries);
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([this.deliveries, new Promise((r) => { t = setTimeout(r, graceMs); })]);
+    await Promise.race([done, new Promise((r) => { t = setTimeout(r, graceMs); })]);
     clearTimeout(t);
   }
 

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createLogger } from '../core/logger';
+import { withTimeout } from '../core/with-timeout';
 import { startEngine, type Engine, type EngineRole } from '../main';
 import type { Outcome } from '../pipeline/process';
 import { createDatabase, deleteRedisPrefix, freePort, tempProject, type BenchServers } from './infra';
@@ -107,16 +108,6 @@ function countWarnings(file: string): number {
     return fs.readFileSync(file, 'utf8').split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).length;
   } catch {
     return 0;
-  }
-}
-
-export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); });
-  try {
-    return await Promise.race([p, t]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The bench's result shapes (also the JSON written to bench-results.json) and the plain-text report: one table
- * per scenario family, ingest as a ratio of echo at the same connections and window, and the targets of
- * issue 2 (acceptance 6), issue 3 (acceptance 4) and issue 4 (acceptance 5) marked met or missed. Pure.
+ * per scenario family, ingest as a ratio of echo at the same connections and window, and the product's performance
+ * targets (ingest, parse + map, billing, overload, console) marked met or missed. Pure.
  */
 import type { MachineInfo } from './infra';
 import type { BillingBenchResult } from './billing';
@@ -112,7 +112,7 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
   const dft = r.mapping?.find((m) => m.mapping === 'dft-p03');
   if (dft) {
     checks.push({
-      target: `parse + map >= ${n(TARGETS.dftParseMapPerSec)} DFT^P03/s per core (issue 3; 2 KB, 3 FT1)`,
+      target: `parse + map >= ${n(TARGETS.dftParseMapPerSec)} DFT^P03/s per core (2 KB, 3 FT1)`,
       measured: `${n(dft.msgPerSec)} msg/s (${n(dft.bytes)} bytes, ${dft.records} records)`,
       met: dft.msgPerSec >= TARGETS.dftParseMapPerSec,
     });
@@ -121,12 +121,12 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
   if (b) {
     const held = b.findings.error > 0 ? `, ${n(b.findings.error)} scrub errors` : '';
     checks.push({
-      target: `scrub + claim build + 837P write >= ${n(TARGETS.claimsPerSec)} claims/s (issue 4 acceptance 5)`,
+      target: `scrub + claim build + 837P write >= ${n(TARGETS.claimsPerSec)} claims/s`,
       measured: `${n(b.claimsPerSec)} claims/s (${n(b.claims)} claims, ${n(b.lines)} lines, ${n(b.batchSize)} per file${held})`,
       met: b.claimsPerSec >= TARGETS.claimsPerSec,
     });
     checks.push({
-      target: `835 reconciliation >= ${n(TARGETS.remitClaimsPerSec)} claims/s (issue 4 acceptance 5)`,
+      target: `835 reconciliation >= ${n(TARGETS.remitClaimsPerSec)} claims/s`,
       measured: `${n(b.remitClaimsPerSec)} claims/s (${n(b.matched)} of ${n(b.claims)} claims matched, ${n(b.remitBytes)} bytes)`,
       met: b.remitClaimsPerSec >= TARGETS.remitClaimsPerSec && b.matched === b.claims,
     });
@@ -160,12 +160,12 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
   if (o) {
     const shortRun = o.seconds < TARGETS.overloadSeconds ? ` (run of ${o.seconds} s, not ${TARGETS.overloadSeconds} s)` : '';
     checks.push({
-      target: `overload: RSS < ${TARGETS.overloadRssMb} MB at ${n(o.offeredPerSec)} msg/s offered (issue 7)`,
+      target: `overload: RSS < ${TARGETS.overloadRssMb} MB at ${n(o.offeredPerSec)} msg/s offered`,
       measured: `max RSS ${n(o.rssMb.max)} MB over ${o.seconds} s (start ${n(o.rssMb.start)}, end ${n(o.rssMb.end)})${shortRun}`,
       met: o.rssMb.max < TARGETS.overloadRssMb && o.complete && o.charges === o.expectedCharges && shortRun === '',
     });
     checks.push({
-      target: `overload: normal ACK latency within ${TARGETS.overloadRecoverySeconds} s after it stops (issue 7)`,
+      target: `overload: normal ACK latency within ${TARGETS.overloadRecoverySeconds} s after it stops`,
       measured: o.recovery.recoverySeconds === null
         ? `not back within the ${o.recovery.series.length} s measured (p99 > ${ms(o.recovery.thresholdMs)} ms)`
         : `${o.recovery.recoverySeconds} s (p99 of every later ACK <= ${ms(o.recovery.thresholdMs)} ms)`,
@@ -180,7 +180,7 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
     if (dashboard.length > 0) {
       const d = worst(dashboard);
       checks.push({
-        target: `console: dashboard data < ${n(d.targetMs)} ms at ${n(c.messages)} messages (issue 6 acceptance 3)`,
+        target: `console: dashboard data < ${n(d.targetMs)} ms at ${n(c.messages)} messages`,
         measured: `p95 ${ms(d.p95)} ms (p50 ${ms(d.p50)}, max ${ms(d.max)}) over ${d.calls} calls`,
         met: d.p95 < d.targetMs,
       });
@@ -188,7 +188,7 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
     const paint = c.paint;
     if (paint) {
       checks.push({
-        target: `console: dashboard first paint < 1,000 ms at ${n(c.messages)} messages, in a browser (issue 6 acceptance 3)`,
+        target: `console: dashboard first paint < 1,000 ms at ${n(c.messages)} messages, in a browser`,
         measured: 'skipped' in paint ? `skipped: ${paint.skipped}`
           : `channel table rendered at p50 ${n(paint.channelTable.p50)} ms, max ${n(paint.channelTable.max)} ms `
             + `(first contentful paint p50 ${n(paint.firstContentfulPaint.p50)} ms; ${paint.loads} loads)`,
@@ -198,7 +198,7 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
     if (searches.length > 0) {
       const w = worst(searches);
       checks.push({
-        target: `console: message search < ${n(w.targetMs)} ms at ${n(c.messages)} messages (issue 6 acceptance 3)`,
+        target: `console: message search < ${n(w.targetMs)} ms at ${n(c.messages)} messages`,
         measured: `slowest p95 ${ms(w.p95)} ms (${w.name}); ${searches.length} searches of ${w.calls} calls each`,
         met: searches.every((e) => e.p95 < e.targetMs),
       });
@@ -327,7 +327,7 @@ export function formatReport(r: BenchReport): string {
   const checks = checkTargets(r);
   r.targets = checks;
   if (checks.length > 0) {
-    out.push('', 'Targets (issue 2 acceptance 6, issue 3 acceptance 4, issue 4 acceptance 5, issue 6 acceptance 3, issue 7 acceptance 4)');
+    out.push('', 'Targets');
     out.push(table(['target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '-' : c.met ? 'MET' : 'MISSED'])));
   }
   return out.join('\n');

@@ -34,6 +34,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { silentLogger } from '../core/logger';
+import { withTimeout } from '../core/with-timeout';
 import { buildAck, newControlId } from '../hl7/ack';
 import { peekMsh } from '../hl7/peek';
 import type { EngineRole } from '../engine/config';
@@ -44,7 +45,7 @@ import { DEFAULT_CHROMIUM_PATH } from './console-paint';
 import { BENCH_PATIENTS } from './messages';
 import { benchOneMapping, mappingWorkloads } from './mapping';
 import { runOverload } from './overload';
-import { databaseCounts, openBenchEngine, withTimeout } from './bench-engine';
+import { databaseCounts, openBenchEngine } from './bench-engine';
 import { DEFAULT_BENCH_SERVERS, Generator, gitState, machineCpu, machineInfo, type BenchServers, type MachineInfo } from './infra';
 import type { ParentMessage, PhaseResult } from './protocol';
 import { formatReport, type BenchReport, type ScenarioResult, type E2eStats, type Kind } from './report';

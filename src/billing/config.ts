@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { deepFreeze, labelOf, parseConfig, readConfig, type ParsedConfig } from '../core/config-file';
 import { SERVICE_KINDS, type ServiceKind } from '../mappings/records';
 import type { Address, BillingProvider, Interchange, Payer, ProviderRef } from './model';
+import { COB_KINDS, type CobKind } from './cob/order';
 import { isValidNpi } from './npi';
 import { CPT_FORM, HCPCS_FORM } from './scrub/formats';
 import { REQUIRABLE_CODE_SETS, type RequiredCodeSets } from './scrub/required';
@@ -113,6 +114,12 @@ const payerSchema = z.strictObject({
    * The ids this payer's 835s carry (N1*PR N104, REF*2U, TRN03), so posting knows an 835 is from it and tells a
    * crossover payer's 835 apart; without it the payer id itself is compared (docs/billing.md).
    */
+  /**
+   * How this payer coordinates with Medicare (src/billing/cob/order.ts): `auto` (a plan with a group number whose
+   * subscriber is the patient or spouse pays before Medicare), `employer-group` (always so), `supplement` (Medigap)
+   * or `retiree` (pays after Medicare).
+   */
+  cob: z.enum(COB_KINDS, { error: msg(`must be ${COB_KINDS.join(', ')}`) }).default('auto'),
   remittanceIds: z.array(pattern(/^[A-Za-z0-9 .-]{1,80}$/, 'must be an id as an 835 gives it: 1 to 80 letters, digits, spaces, dots or dashes'))
     .default([]),
 });
@@ -203,6 +210,8 @@ export interface PayerConfig extends Payer {
   vfcProductLine: VfcProductLine;
   /** The ids this payer's 835s carry; empty: its id is compared (src/billing/remittance/payer-match.ts). */
   remittanceIds: readonly string[];
+  /** How it coordinates with Medicare (src/billing/cob/order.ts). */
+  cob: CobKind;
 }
 
 /** What decided a line's route, most specific first. */
@@ -267,7 +276,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
   const payers = new Map<string, PayerConfig>();
   for (const [id, p] of Object.entries(f.payers)) {
     payers.set(id, {
-      id, name: p.name, filingIndicator: p.filingIndicator, route: p.route, routeByService: { ...p.routeByService },
+      id, name: p.name, filingIndicator: p.filingIndicator, cob: p.cob, route: p.route, routeByService: { ...p.routeByService },
       codeRoutes: codeRoutesOf(p, f.codeLists),
       vfcProductLine: p.vfcProductLine,
       remittanceIds: [...p.remittanceIds],

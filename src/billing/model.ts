@@ -101,6 +101,57 @@ export interface ClaimLine {
   serviceKind: string;
   /** The dose came from free state stock (VFC eligibility V02–V05): its administration may stand without a product line. */
   stateSupplied?: boolean;
+  /** 2430: how each payer before this one adjudicated the line (a secondary or tertiary claim). */
+  adjudications?: LineAdjudication[];
+}
+
+/**
+ * 2430 line adjudication: what an earlier payer (its 835 SVC and line CAS) did with one line. The 837P balances it:
+ * SV102 = SVD02 + Σ CAS amounts.
+ */
+export interface LineAdjudication {
+  /** SVD01: the earlier payer's id, as its 2330B NM109 gives it. */
+  payerId: string;
+  /** SVD02: what it paid on the line. */
+  paidAmount: string;
+  /** SVD03: the procedure as it adjudicated it. */
+  code: string;
+  modifiers: string[];
+  /** SVD05: units it paid. */
+  paidUnits: string;
+  /** Line CAS, grouped by the writer into one CAS per group code. */
+  adjustments: Adjustment[];
+  /** DTP*573: the date it adjudicated the line. */
+  adjudicationDate: string;
+}
+
+/**
+ * 2320 / 2330A / 2330B: a payer that adjudicated the claim before the payer it goes to now. A claim whose SBR01 is S
+ * or T carries one per earlier payer; the 837P balances each: CLM02 = AMT*D + Σ claim CAS + Σ its lines' CAS.
+ */
+export interface OtherPayer {
+  /** 2320 SBR01: that payer's place (P for the primary of a secondary claim). */
+  responsibility: 'P' | 'S' | 'T';
+  /** 2320 SBR02: the patient's relationship to that payer's subscriber (18 self). */
+  relationship: string;
+  groupNumber?: string;
+  groupName?: string;
+  /** 2320 SBR09. */
+  filingIndicator: string;
+  /** 2320 CAS: adjustments to the claim as a whole (835 claim-level CAS). */
+  claimAdjustments: Adjustment[];
+  /** AMT*D: what it paid on the claim. */
+  paidAmount: string;
+  /** AMT*EAF: what the patient owed after it (835 CLP05). */
+  remainingPatientLiability?: string;
+  /** 2330A: that payer's subscriber. */
+  subscriber: { familyName: string; givenName?: string; memberId: string; address?: Address };
+  /** 2330B NM1*PR. */
+  payer: Payer;
+  /** 2330B DTP*573: the date it adjudicated the claim (its 835's payment date). */
+  adjudicationDate: string;
+  /** 2330B REF*F8: its claim control number (835 CLP07). */
+  payerClaimNumber?: string;
 }
 
 /** CLM05-3: 1 original, 7 replacement, 8 void. 7 and 8 need the payer's claim number (REF*F8). */
@@ -129,6 +180,8 @@ export interface Claim {
   lines: ClaimLine[];
   /** Σ line chargeAmount (CLM02). */
   totalCharge: string;
+  /** 2320/2330: the payers that adjudicated this claim before (a secondary or tertiary claim), in payment order. */
+  otherPayers?: OtherPayer[];
 }
 
 /** Who sends and who receives an interchange (ISA/GS, 1000A/1000B). */

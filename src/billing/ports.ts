@@ -164,7 +164,7 @@ export interface ClaimsUnitOfWork extends ClaimsReads {
   insertBatch(b: NewBatch): Promise<string>;
 }
 
-export interface ClaimsStore {
+export interface ClaimsPort {
   /** One transaction holding the claims lock. */
   transaction<T>(fn: (uow: ClaimsUnitOfWork) => Promise<T>): Promise<T>;
   /** Reads without a transaction or the lock. */

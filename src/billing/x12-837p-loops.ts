@@ -7,7 +7,10 @@
 import type { X12Segment } from '../x12/segment';
 import { segment } from '../x12/segment';
 import { formatX12Decimal } from '../x12/decimal';
-import type { Address, BillingProvider, Claim, ClaimLine, Interchange, Patient, Payer, ProviderRef, Subscriber } from './model';
+import type {
+  Address, Adjustment, BillingProvider, Claim, ClaimLine, Interchange, LineAdjudication, OtherPayer, Patient, Payer, ProviderRef,
+  Subscriber,
+} from './model';
 
 /** YYYY-MM-DD → CCYYMMDD. */
 export function d8(date: string): string {
@@ -101,7 +104,7 @@ export function claimRendering(claim: Claim): ProviderRef | undefined {
   return r && r.npi !== claim.billingProvider.npi ? r : undefined;
 }
 
-/** 2300 CLM, REF*G1, REF*F8, REF*X4, HI (ABK then ABF), then 2310B rendering (NM1*82 + PRV*PE). */
+/** 2300 CLM, REF*G1, REF*F8, REF*X4, HI (ABK then ABF), 2310B rendering (NM1*82 + PRV*PE), then 2320/2330 per other payer. */
 export function claimSegments(claim: Claim): X12Segment[] {
   const out: X12Segment[] = [
     segment('CLM', claim.controlNumber, formatX12Decimal(claim.totalCharge), undefined, undefined,
@@ -116,12 +119,63 @@ export function claimSegments(claim: Claim): X12Segment[] {
     out.push(providerName('82', rendering));
     if (rendering.taxonomy) out.push(segment('PRV', 'PE', 'PXC', rendering.taxonomy));
   }
+  for (const other of claim.otherPayers ?? []) out.push(...otherPayerSegments(other));
+  return out;
+}
+
+/** At most 6 reason/amount/quantity triplets per CAS segment (CAS02–CAS19). */
+const CAS_TRIPLETS = 6;
+
+/**
+ * CAS segments for adjustments: one per group code in order of first appearance, a seventh reason of a group starting
+ * another CAS of that group. Amounts in X12 R form; a quantity only where one was given.
+ */
+export function casSegments(adjustments: readonly Adjustment[]): X12Segment[] {
+  const byGroup = new Map<string, Adjustment[]>();
+  for (const a of adjustments) byGroup.set(a.group, [...(byGroup.get(a.group) ?? []), a]);
+  const out: X12Segment[] = [];
+  for (const [group, list] of byGroup) {
+    for (let i = 0; i < list.length; i += CAS_TRIPLETS) {
+      const triplets = list.slice(i, i + CAS_TRIPLETS).flatMap((a) => [a.reason, formatX12Decimal(a.amount), a.quantity && formatX12Decimal(a.quantity)]);
+      out.push(segment('CAS', group, ...triplets));
+    }
+  }
   return out;
 }
 
 /**
+ * 2320 (SBR, CAS, AMT*D, AMT*EAF, OI), 2330A (NM1*IL, N3/N4) and 2330B (NM1*PR, DTP*573, REF*F8): one earlier
+ * payer of a secondary or tertiary claim. OI03 and OI06 say Y as CLM08 and CLM09 do.
+ */
+export function otherPayerSegments(o: OtherPayer): X12Segment[] {
+  return [
+    segment('SBR', o.responsibility, o.relationship, o.groupNumber, o.groupNumber ? undefined : o.groupName,
+      undefined, undefined, undefined, undefined, o.filingIndicator),
+    ...casSegments(o.claimAdjustments),
+    segment('AMT', 'D', formatX12Decimal(o.paidAmount)),
+    ...(o.remainingPatientLiability !== undefined ? [segment('AMT', 'EAF', formatX12Decimal(o.remainingPatientLiability))] : []),
+    segment('OI', undefined, undefined, 'Y', undefined, undefined, 'Y'),
+    segment('NM1', 'IL', '1', o.subscriber.familyName, o.subscriber.givenName, undefined, undefined, undefined, 'MI', o.subscriber.memberId),
+    ...addressSegments(o.subscriber.address),
+    segment('NM1', 'PR', '2', o.payer.name, undefined, undefined, undefined, undefined, 'PI', o.payer.id),
+    segment('DTP', '573', 'D8', d8(o.adjudicationDate)),
+    ...(o.payerClaimNumber ? [segment('REF', 'F8', o.payerClaimNumber)] : []),
+  ];
+}
+
+/** 2430 SVD, CAS, DTP*573: how one earlier payer adjudicated the line. */
+export function lineAdjudicationSegments(a: LineAdjudication): X12Segment[] {
+  return [
+    segment('SVD', a.payerId, formatX12Decimal(a.paidAmount), ['HC', a.code, ...a.modifiers], undefined, formatX12Decimal(a.paidUnits)),
+    ...casSegments(a.adjustments),
+    segment('DTP', '573', 'D8', d8(a.adjudicationDate)),
+  ];
+}
+
+/**
  * 2400 LX, SV1, DTP*472, REF*6R (the charge id as line item control number, echoed in the 835), 2410
- * LIN/CTP/REF*XZ when the line has an NDC, 2420A rendering when it differs from the claim's, 2420E ordering.
+ * LIN/CTP/REF*XZ when the line has an NDC, 2420A rendering when it differs from the claim's, 2420E ordering, 2430
+ * per earlier payer's adjudication.
  */
 export function lineSegments(claim: Claim, line: ClaimLine, index: number): X12Segment[] {
   const pos = line.placeOfService && line.placeOfService !== claim.placeOfService ? line.placeOfService : undefined;
@@ -148,5 +202,6 @@ export function lineSegments(claim: Claim, line: ClaimLine, index: number): X12S
     const o = line.orderingProvider;
     out.push(segment('NM1', 'DK', '1', o.familyName ?? o.organizationName, o.givenName, undefined, undefined, undefined, 'XX', o.npi));
   }
+  for (const a of line.adjudications ?? []) out.push(...lineAdjudicationSegments(a));
   return out;
 }

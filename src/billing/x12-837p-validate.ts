@@ -56,6 +56,52 @@ export function assertWritable(claim: Claim, index: number): void {
   if (!x12DecimalsEqual(claim.totalCharge, sumX12Decimals(claim.lines.map((l) => l.chargeAmount)))) {
     fail('CLM02 (total charge) differs from the sum of the line charges (SV102)');
   }
+  const cob = otherPayerProblem(claim);
+  if (cob) fail(cob);
+}
+
+/** Earlier payers a claim must name: a secondary one, a tertiary two (the 2320 loops). */
+const EARLIER_PAYERS: Record<string, number> = { P: 0, S: 1, T: 2 };
+/** The TR3 repeats: 2320 ten times, its claim-level CAS five times. */
+const MAX_OTHER_PAYERS = 10;
+const MAX_CLAIM_CAS = 5;
+
+/**
+ * The coordination-of-benefits problems a clearinghouse rejects: a secondary or tertiary claim without the earlier
+ * payers' loops, and loops that do not balance (per earlier payer: CLM02 = AMT*D + Σ claim CAS + Σ its line CAS; per
+ * line: SV102 = SVD02 + Σ its CAS), or a line adjudication naming a payer no 2330B names.
+ */
+function otherPayerProblem(claim: Claim): string | undefined {
+  const others = claim.otherPayers ?? [];
+  const needed = EARLIER_PAYERS[claim.subscriber.payerResponsibility] ?? 0;
+  if (others.length < needed) {
+    return `SBR01 ${claim.subscriber.payerResponsibility} needs ${needed} earlier payer${needed === 1 ? '' : 's'} (2320/2330 loops); the claim names ${others.length}`;
+  }
+  if (others.length > MAX_OTHER_PAYERS) return `names more than ${MAX_OTHER_PAYERS} other payers`;
+  const ids = new Set(others.map((o) => o.payer.id));
+  for (const [i, line] of claim.lines.entries()) {
+    for (const a of line.adjudications ?? []) {
+      if (!ids.has(a.payerId)) return `line ${i + 1}: SVD01 ${a.payerId} is not the id of an other payer (2330B NM109)`;
+      if (!DATE.test(a.adjudicationDate)) return `line ${i + 1}: the adjudication date of payer ${a.payerId} is not YYYY-MM-DD`;
+      if (![a.paidAmount, a.paidUnits, ...a.adjustments.map((x) => x.amount)].every(isX12Decimal)) {
+        return `line ${i + 1}: an amount of payer ${a.payerId}'s adjudication is not a decimal`;
+      }
+      if (!x12DecimalsEqual(line.chargeAmount, sumX12Decimals([a.paidAmount, ...a.adjustments.map((x) => x.amount)]))) {
+        return `line ${i + 1}: payer ${a.payerId}'s adjudication does not balance: SV102 must equal SVD02 + its CAS amounts`;
+      }
+    }
+  }
+  for (const o of others) {
+    if (!DATE.test(o.adjudicationDate)) return `the adjudication date of other payer ${o.payer.id} is not YYYY-MM-DD`;
+    if (![o.paidAmount, ...o.claimAdjustments.map((x) => x.amount)].every(isX12Decimal)) return `an amount of other payer ${o.payer.id} is not a decimal`;
+    if (new Set(o.claimAdjustments.map((x) => x.group)).size > MAX_CLAIM_CAS) return `other payer ${o.payer.id} has more than ${MAX_CLAIM_CAS} claim adjustment groups`;
+    const lineAdjustments = claim.lines.flatMap((l) => (l.adjudications ?? []).filter((a) => a.payerId === o.payer.id).flatMap((a) => a.adjustments));
+    const accounted = sumX12Decimals([o.paidAmount, ...o.claimAdjustments.map((x) => x.amount), ...lineAdjustments.map((x) => x.amount)]);
+    if (!x12DecimalsEqual(claim.totalCharge, accounted)) {
+      return `other payer ${o.payer.id} does not balance: CLM02 must equal its AMT*D + its claim CAS + its line CAS amounts`;
+    }
+  }
+  return undefined;
 }
 
 /** The first problem of line number `index` (0-based) that the 837P cannot carry, or undefined. */

@@ -57,6 +57,11 @@ export function service(name: ServiceName, start: () => Promise<void> | void, st
   };
 }
 
+/** A service made elsewhere (a periodic task, src/core/periodic.ts), under its place in SHUTDOWN_ORDER. */
+export function placed(name: ServiceName, inner: Service): EngineService {
+  return { name, start: () => inner.start(), stop: () => inner.stop() };
+}
+
 /** Something already open (the store, Redis) that only needs closing. */
 export function opened(name: ServiceName, close: () => Promise<void> | void): EngineService {
   const s = service(name, () => undefined, close);

@@ -11,7 +11,7 @@ import type { ChannelListeners } from '../channels/reloader';
 import type { ChannelPlan } from '../channels/schema';
 import { MllpListener } from '../mllp/listener';
 import { outcomeWaiter } from '../pipeline/await-outcome';
-import { BackpressureGauge, startBacklogPoller } from '../pipeline/backpressure';
+import { BackpressureGauge, backlogPoller } from '../pipeline/backpressure';
 import { EnqueueBatcher } from '../pipeline/bullmq/queue';
 import { Intake, type IntakeChannel } from '../pipeline/intake';
 import type { TlsCredentials } from '../tls/credentials';
@@ -93,10 +93,11 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
   ];
   // With backpressure off (RXBRIDGE_MAX_ACK_DELAY_MS=0) the backlog is not even counted.
   if (gauge.limits.maxAckDelayMs > 0) {
-    let stopPoller: (() => void) | undefined;
-    services.push(service('backlog poller',
-      () => { stopPoller = startBacklogPoller(gauge, (cap) => repository.countOpen(cap), log); },
-      () => { stopPoller?.(); gauge.releaseAll(); }));
+    const poller = backlogPoller(gauge, (cap) => repository.countOpen(cap), log);
+    services.push(service('backlog poller', () => poller.start(), async () => {
+      await poller.stop();
+      gauge.releaseAll();
+    }));
   }
   return { services, listeners, channelListeners };
 }

@@ -17,13 +17,13 @@ import type { ChannelPlan } from '../channels/schema';
 import type { Logger } from '../core/logger';
 import { sendMllpMessages } from '../mllp/client';
 import { startPipelineWorker } from '../pipeline/bullmq/worker';
-import { recoverOpenMessages, startRecoverySweep } from '../pipeline/recovery';
-import { applicationAckStore } from '../store/application-acks';
+import { recoverOpenMessages, recoverySweep } from '../pipeline/recovery';
+import { applicationAcksPort } from '../store/application-acks';
 import { AuditTrail } from '../store/audit';
-import { startRetentionTimer } from '../store/body-maintenance';
+import { retentionTask } from '../store/body-maintenance';
 import { ClaimsService } from '../store/claims-service';
 import type { Store } from '../store/db';
-import { service, type EngineService } from './compose';
+import { placed, service, type EngineService } from './compose';
 import type { ResolvedEngineConfig } from './config';
 import type { SharedParts } from './shared-parts';
 
@@ -65,24 +65,18 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
   }, () => stopWorker());
 
   // While jobs are queued, a sweep would queue their messages twice: it runs when the queue is nearly empty.
-  let stopSweep: (() => void | Promise<void>) | undefined;
-  const sweep = service('recovery sweep', () => {
-    stopSweep = startRecoverySweep(repository, queue, log, config.sweepIntervalMs, config.sweepOlderThanMs,
-      async () => (await queue.depth()) < SWEEP_WHEN_QUEUE_BELOW);
-  }, async () => { await stopSweep?.(); });
+  const sweep = placed('recovery sweep', recoverySweep(repository, queue, log, config.sweepIntervalMs, config.sweepOlderThanMs,
+    async () => (await queue.depth()) < SWEEP_WHEN_QUEUE_BELOW));
 
   // Read at each run, so a channel reload's `retention` applies to the next run (a run with none does nothing).
   const policies = () => registry.list.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
-  let stopRetention: (() => Promise<void>) | undefined;
-  const retention = service('body retention', () => {
-    const every = config.retentionIntervalMs;
-    stopRetention = startRetentionTimer(store.db, policies, log, every, Math.min(60_000, every), new AuditTrail(store.db));
-  }, async () => { await stopRetention?.(); });
+  const every = config.retentionIntervalMs;
+  const retention = placed('body retention', retentionTask(store.db, policies, log, every, Math.min(60_000, every), new AuditTrail(store.db)));
 
   // Application ACKs (enhanced mode, MSH-16; src/acks): every worker process delivers the due ones of the channels
   // with an `applicationAcks` destination, as the channels in force name them; the store's leases keep processes apart.
   const deliverer = new ApplicationAckDeliverer({
-    store: applicationAckStore(store.db),
+    store: applicationAcksPort(store.db),
     destinations: () => new Map(registry.list.flatMap((c) => (c.applicationAcks ? [[c.name, c.applicationAcks] as const] : []))),
     send: sendMllpMessages,
     logger: log,

@@ -98,8 +98,8 @@ function readsOf(spec: ValueSpec): { vars: string[]; stars: boolean } {
     ...(spec.when ?? []).map(compileConditionInput),
   ].filter((x) => x !== undefined);
   return {
-    vars: parts.flatMap((p) => variablesOf(p as never)),
-    stars: parts.some((p) => pathsOf(p as never).some((r) => r.repetition === '*')),
+    vars: parts.flatMap((p) => variablesOf(p)),
+    stars: parts.some((p) => pathsOf(p).some((r) => r.repetition === '*')),
   };
 }
 
@@ -170,7 +170,7 @@ export function checkMappingFile(file: FileShape): Problem[] {
     if (rule.hold) {
       if (rule.output !== 'charge') problems.push({ path: at('hold'), message: 'only charge records can be held' });
       const reads = rule.hold.flatMap((h) => [...h.when.map(compileConditionInput), parseTemplate(h.reason)]);
-      for (const v of reads.flatMap((r) => variablesOf(r as never))) {
+      for (const v of reads.flatMap((r) => variablesOf(r))) {
         if (!known.has(v)) problems.push({ path: at('hold'), message: `$${v} is not defined in vars` });
       }
     }

@@ -14,6 +14,7 @@
  *   an unreachable source reports `rxbridge_queue_up 0` / `rxbridge_store_readings_up 0` and no stale values.
  */
 import client from 'prom-client';
+import { withTimeout } from '../core/with-timeout';
 import type { IntakeOutcome } from '../pipeline/intake';
 import type { PipelineObserver, PipelineStage, ReportedOutcome } from '../pipeline/process';
 
@@ -190,7 +191,7 @@ export class EngineMetrics {
   }
 
   private defineQueueGauges(registers: client.Registry[], read: NonNullable<MetricSources['queueCounts']>): void {
-    const counts = cachedFor(QUEUE_CACHE_MS, () => withTimeout(read(), READ_TIMEOUT_MS));
+    const counts = cachedFor(QUEUE_CACHE_MS, () => withTimeout(read(), READ_TIMEOUT_MS, 'the queue counts'));
     new client.Gauge({
       name: 'rxbridge_queue_up', help: '1 when the BullMQ job counts could be read (Redis answers).', registers,
       async collect() { this.set(await counts().then(() => 1, () => 0)); },
@@ -206,7 +207,7 @@ export class EngineMetrics {
   }
 
   private defineStoreGauges(registers: client.Registry[], read: NonNullable<MetricSources['channelReadings']>): void {
-    const readings = cachedFor(STORE_CACHE_MS, () => withTimeout(read(), READ_TIMEOUT_MS));
+    const readings = cachedFor(STORE_CACHE_MS, () => withTimeout(read(), READ_TIMEOUT_MS, 'the channel readings'));
     // Each gauge collects for itself (prom-client reads gauges concurrently); the cache makes it one store read.
     const perChannel = (name: string, help: string, valueOf: (r: ChannelReading) => number | undefined) => new client.Gauge({
       name, help, registers, labelNames: ['channel'],
@@ -292,11 +293,4 @@ export function cachedFor<T>(ms: number, fetch: () => Promise<T>, now: () => num
     value.catch(() => { if (last === entry) last = undefined; });
     return value;
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
-  });
 }

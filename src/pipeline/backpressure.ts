@@ -18,6 +18,7 @@
  *   reading holds. A failed reading keeps the last level.
  */
 import type { Logger } from '../core/logger';
+import { periodicTask, type PeriodicTask } from '../core/periodic';
 
 export interface BackpressureLimits {
   /** Open messages at or below which ACKs are not delayed. */
@@ -101,18 +102,19 @@ export class BackpressureGauge {
 }
 
 /**
- * Polls `countOpen` (capped just above the hard limit, so a huge backlog costs no more to count) every
- * `everyMs` and updates the gauge; logs when ACKs start and stop being delayed. Returns a stop function.
+ * Polls `countOpen` (capped just above the hard limit, so a huge backlog costs no more to count) at once and then
+ * every `everyMs`, one reading at a time, and updates the gauge; logs when ACKs start and stop being delayed. A failed
+ * reading keeps the last level (the store may be away; intake answers AR then anyway).
  */
-export function startBacklogPoller(
+export function backlogPoller(
   gauge: BackpressureGauge, countOpen: (cap: number) => Promise<number>, log: Logger, everyMs = 1_000,
-): () => void {
+): PeriodicTask {
   let delaying = false;
-  let running = false;
-  const poll = async () => {
-    if (running) return;
-    running = true;
-    try {
+  return periodicTask({
+    name: 'backlog poller',
+    intervalMs: everyMs,
+    runAtStart: true,
+    run: async () => {
       gauge.set(await countOpen(gauge.limits.hardBacklog + 1));
       const now = gauge.ackDelayMs() > 0;
       if (now !== delaying) {
@@ -120,14 +122,18 @@ export function startBacklogPoller(
         if (now) log.warn('pipeline backlog over its soft limit: ACKs are delayed', { count: gauge.backlog, delayMs: gauge.ackDelayMs() });
         else log.info('pipeline backlog back under its soft limit: ACKs are no longer delayed', { count: gauge.backlog });
       }
-    } catch {
-      // The store may be away; intake answers AR then anyway. Keep the last level.
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void poll(), everyMs);
-  timer.unref();
-  void poll();
-  return () => clearInterval(timer);
+    },
+    onError: () => {
+      // Keep the last level.
+    },
+  });
+}
+
+/** Starts the backlogPoller; returns a stop function that resolves once a reading in progress has finished. */
+export function startBacklogPoller(
+  gauge: BackpressureGauge, countOpen: (cap: number) => Promise<number>, log: Logger, everyMs = 1_000,
+): () => Promise<void> {
+  const poller = backlogPoller(gauge, countOpen, log, everyMs);
+  void poller.start();
+  return () => poller.stop();
 }

@@ -38,7 +38,7 @@ import { contentHash } from '../hl7/content-hash';
 import { isVersionSupported, peekMsh, type MshHeader } from '../hl7/peek';
 import type { AckPolicy } from './ack-policy';
 import { OrderedInboundWriter } from './ordered-writer';
-import type { InboundRecord, MessageOutcome, MessageStorePort } from './ports';
+import type { InboundRecord, MessageOutcome, MessagesPort } from './ports';
 
 export interface IntakeChannel {
   name: string;
@@ -56,7 +56,7 @@ export interface IntakeChannel {
 export interface IntakeDeps {
   /** The channel's rules; a function is read once per frame, so a channel reload applies to the next frame. */
   channel: IntakeChannel | (() => IntakeChannel);
-  store: MessageStorePort;
+  store: MessagesPort;
   /** Called with the id of each message committed as `received` (the pipeline's work). */
   onReceived(messageId: string): void;
   logger: Logger;

@@ -88,7 +88,7 @@ export interface FailureRecord {
   stage: string;
 }
 
-export interface MessageStorePort {
+export interface MessagesPort {
   /**
    * Commits raw messages in one round trip, ids ascending in array order. Resolves (results in the same order)
    * only after the commit; rejects when the store is down. A record is a duplicate when an earlier committed

@@ -18,7 +18,7 @@
 import { asEngineError, EngineError } from '../core/errors';
 import type { MappingPlan } from '../mappings/compile';
 import type { MappedRecords } from '../mappings/records';
-import type { ClaimResult, Completion, MessageStorePort, WorkItem } from './ports';
+import type { ClaimResult, Completion, MessagesPort, WorkItem } from './ports';
 import { filterStage, mapStage, parseStage, type RouteTable, type StageName } from './stages';
 
 export interface ChannelRuntime extends RouteTable {
@@ -27,7 +27,7 @@ export interface ChannelRuntime extends RouteTable {
 }
 
 export interface ProcessDeps {
-  store: MessageStorePort;
+  store: MessagesPort;
   channel(name: string): ChannelRuntime | undefined;
   mapping(name: string): MappingPlan | undefined;
   /** Hears stage durations and outcomes (metrics); absent = nothing is measured. */

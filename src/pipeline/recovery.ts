@@ -4,7 +4,8 @@
  * so a flushed or restarted Redis, or an enqueue that failed after the ACK, loses nothing.
  */
 import type { Logger } from '../core/logger';
-import type { MessageStorePort, QueuePort } from './ports';
+import { periodicTask, type PeriodicTask } from '../core/periodic';
+import type { MessagesPort, QueuePort } from './ports';
 
 export interface RecoveryOptions {
   /** Only messages untouched for this long are re-enqueued (0 at boot: all of them). */
@@ -12,7 +13,7 @@ export interface RecoveryOptions {
   batchSize?: number;
 }
 
-export async function recoverOpenMessages(store: MessageStorePort, queue: QueuePort, opts: RecoveryOptions): Promise<number> {
+export async function recoverOpenMessages(store: MessagesPort, queue: QueuePort, opts: RecoveryOptions): Promise<number> {
   const batchSize = opts.batchSize ?? 1000;
   let after = '0';
   let total = 0;
@@ -38,32 +39,39 @@ export function sweepNow(callerSaysGo: boolean, skippedInARow: number): boolean 
   return callerSaysGo || skippedInARow >= MAX_SKIPPED_SWEEPS;
 }
 
+/** Spreads the sweeps of engine processes started together (a fraction of the interval). */
+const SWEEP_JITTER = 0.1;
+
 /**
- * Runs recovery every `intervalMs` until stopped; failures (store or Redis down) are logged and retried next
- * time. `shouldSweep` lets the caller skip a round while the queue holds a backlog (its jobs would be queued
- * twice; a flushed Redis has an empty queue, so the sweep runs then) — but never more than MAX_SKIPPED_SWEEPS
- * rounds in a row (sweepNow).
+ * The periodic sweep: recovery every `intervalMs` (± 10 %), one round at a time; a failure (store or Redis down) is
+ * logged and tried again next time. `shouldSweep` lets the caller skip a round while the queue holds a backlog (its
+ * jobs would be queued twice; a flushed Redis has an empty queue, so the sweep runs then) — but never more than
+ * MAX_SKIPPED_SWEEPS rounds in a row (sweepNow).
  */
-export function startRecoverySweep(store: MessageStorePort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
-  shouldSweep: () => Promise<boolean> = async () => true): () => void {
-  let running = false;
+export function recoverySweep(store: MessagesPort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
+  shouldSweep: () => Promise<boolean> = async () => true): PeriodicTask {
   let skipped = 0;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    shouldSweep()
-      .then((go) => {
-        if (!sweepNow(go, skipped)) {
-          skipped++;
-          return 0;
-        }
-        skipped = 0;
-        return recoverOpenMessages(store, queue, { olderThanMs });
-      })
-      .then((n) => { if (n > 0) log.info('recovery sweep enqueued messages', { recovered: n }); })
-      .catch((err) => log.warn('recovery sweep failed', { error: (err as Error).name }))
-      .finally(() => { running = false; });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return periodicTask({
+    name: 'recovery sweep',
+    intervalMs,
+    jitter: SWEEP_JITTER,
+    run: async () => {
+      if (!sweepNow(await shouldSweep(), skipped)) {
+        skipped++;
+        return;
+      }
+      skipped = 0;
+      const n = await recoverOpenMessages(store, queue, { olderThanMs });
+      if (n > 0) log.info('recovery sweep enqueued messages', { recovered: n });
+    },
+    onError: (err) => log.warn('recovery sweep failed', { error: (err as Error).name }),
+  });
+}
+
+/** Starts the recoverySweep; returns a stop function that resolves once a round in progress has finished. */
+export function startRecoverySweep(store: MessagesPort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
+  shouldSweep: () => Promise<boolean> = async () => true): () => Promise<void> {
+  const sweep = recoverySweep(store, queue, log, intervalMs, olderThanMs, shouldSweep);
+  void sweep.start();
+  return () => sweep.stop();
 }

@@ -7,10 +7,10 @@ import type { Logger } from '../core/logger';
 import { normalizeSegments } from '../hl7/charset';
 import { peekMsh } from '../hl7/peek';
 import { patientKeyOf, senderOf } from './intake';
-import type { EditedMessage, MessageStorePort, QueuePort } from './ports';
+import type { EditedMessage, MessagesPort, QueuePort } from './ports';
 
 export interface ReplayDeps {
-  store: MessageStorePort;
+  store: MessagesPort;
   queue: QueuePort;
   /** Logs `message replay queued` with the messageId (the correlation id of every line about a message). */
   logger?: Logger;

@@ -4,14 +4,14 @@
  * is also an event on the message (stage `application_ack`), shown in its timeline.
  */
 import { sql, type Kysely, type UpdateObject } from 'kysely';
-import type { AckSettlement, ApplicationAckStore, DueApplicationAck } from '../acks/ports';
+import type { AckSettlement, ApplicationAcksPort, DueApplicationAck } from '../acks/ports';
 import type { ApplicationAckRequest } from '../hl7/ack';
 import type { MshHeader } from '../hl7/peek';
 import type { Database } from './types';
 
 const MAX_ERROR_TEXT = 500;
 
-export function applicationAckStore(db: Kysely<Database>): ApplicationAckStore {
+export function applicationAcksPort(db: Kysely<Database>): ApplicationAcksPort {
   return {
     async takeDue(channels, limit, leaseMs) {
       if (channels.length === 0) return [];
@@ -46,7 +46,7 @@ export function applicationAckStore(db: Kysely<Database>): ApplicationAckStore {
       await db.transaction().execute(async (trx) => {
         const changed = await trx.updateTable('application_acks')
           .set(settlementColumns(result))
-          .where('message_id', '=', messageId as never)
+          .where('message_id', '=', messageId)
           .where('state', '=', 'open')
           .where('attempts', '=', attempt)
           .returning('message_id')

@@ -96,8 +96,8 @@ export class AuditTrail {
   /** The hash of event `id` (undefined when there is none) and the number of events up to it. */
   async at(id: string): Promise<{ hash: string | undefined; count: number }> {
     if (!/^\d{1,18}$/.test(id)) return { hash: undefined, count: 0 };
-    const row = await this.db.selectFrom('audit_events').select('hash').where('id', '=', id as never).executeTakeFirst();
-    const n = await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('id', '<=', id as never).executeTakeFirstOrThrow();
+    const row = await this.db.selectFrom('audit_events').select('hash').where('id', '=', id).executeTakeFirst();
+    const n = await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('id', '<=', id).executeTakeFirstOrThrow();
     return { hash: row?.hash, count: Number(n.n) };
   }
 

@@ -9,11 +9,12 @@
  *   audit trail stay. A message not in a final status is never touched: each batch share-locks the message
  *   rows it prunes and re-checks their status, so a replay in progress wins. Afterwards the table is vacuumed
  *   (plain VACUUM, not FULL: space is reused, the table is not rewritten or locked).
- * - startRetentionTimer: runs pruneBodies on an interval inside the engine, and records each run in the audit
+ * - retentionTask (startRetentionTimer): runs pruneBodies on an interval inside the engine, and records each run in the audit
  *   trail (actor `system`, action `retention.run`, the counts of retentionAuditDetail).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../core/logger';
+import { periodicTask, type PeriodicTask } from '../core/periodic';
 import type { AuditTrail } from './audit';
 import type { AuditDetail } from './audit-chain';
 import type { BodyCodec } from './bodies';
@@ -38,7 +39,7 @@ export async function rotateBodies(db: Kysely<Database>, bodies: BodyCodec,
   for (;;) {
     const last = await db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('message_contents').select(['id', 'content', 'key_id'])
-        .where('id', '>', after as never)
+        .where('id', '>', after)
         .where('content', 'is not', null)
         .where(current === null ? sql<boolean>`key_id is not null` : sql<boolean>`key_id is distinct from ${current}`)
         .orderBy('id').limit(batchSize).forUpdate().execute();
@@ -150,46 +151,44 @@ export function retentionAuditDetail(report: RetentionReport): AuditDetail {
   };
 }
 
+/** Spreads the retention runs of engine processes started together (a fraction of the interval). */
+const RETENTION_JITTER = 0.1;
+
 /**
- * Runs pruneBodies every intervalMs (the first run after firstDelayMs), one run at a time, logging a summary
- * line and, with `audit`, appending a `retention.run` event by actor `system` (a run whose event cannot be
- * written is logged as a warning; the pruning stands). Returns a stop function that waits for a run in progress.
+ * Runs pruneBodies every intervalMs (± 10 %; the first run after firstDelayMs), one run at a time, logging a summary
+ * line and, with `audit`, appending a `retention.run` event by actor `system` (a run whose event cannot be written
+ * is logged as a warning; the pruning stands). A failed run is logged and tried again at the next interval.
  * `policies` may be a function, read at each run (a channel reload changes them); a run with none does nothing.
  */
+export function retentionTask(db: Kysely<Database>,
+  policies: readonly RetentionPolicy[] | (() => readonly RetentionPolicy[]), log: Logger,
+  intervalMs: number, firstDelayMs: number, audit?: Pick<AuditTrail, 'append'>): PeriodicTask {
+  return periodicTask({
+    name: 'retention',
+    intervalMs,
+    firstDelayMs,
+    jitter: RETENTION_JITTER,
+    run: async () => {
+      const now = typeof policies === 'function' ? policies() : policies;
+      if (now.length === 0) return;
+      const r = await pruneBodies(db, now);
+      log.info('retention run finished', { count: r.pruned, bytes: r.bytes });
+      await audit?.append({ actor: 'system', role: null, action: 'retention.run', detail: retentionAuditDetail(r) })
+        .catch((err: unknown) => log.warn('retention run could not be recorded in the audit trail', { error: errorName(err) }));
+    },
+    onError: (err) => log.warn('retention run failed; it runs again at the next interval', { error: errorName(err) }),
+  });
+}
+
+/** Starts the retentionTask; returns a stop function that waits for a run in progress. */
 export function startRetentionTimer(db: Kysely<Database>,
   policies: readonly RetentionPolicy[] | (() => readonly RetentionPolicy[]), log: Logger,
   intervalMs: number, firstDelayMs: number, audit?: Pick<AuditTrail, 'append'>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const run = () => {
-    const now = typeof policies === 'function' ? policies() : policies;
-    if (now.length === 0) {
-      schedule(intervalMs);
-      return;
-    }
-    running = pruneBodies(db, now)
-      .then(async (r) => {
-        log.info('retention run finished', { count: r.pruned, bytes: r.bytes });
-        await audit?.append({ actor: 'system', role: null, action: 'retention.run', detail: retentionAuditDetail(r) })
-          .catch((err: unknown) => log.warn('retention run could not be recorded in the audit trail', { error: err instanceof Error ? err.name : typeof err }));
-      })
-      .catch((err: unknown) => {
-        log.warn('retention run failed; it runs again at the next interval', { error: err instanceof Error ? err.name : typeof err });
-      })
-      .finally(() => {
-        running = undefined;
-        if (!stopped) schedule(intervalMs);
-      });
-  };
-  const schedule = (ms: number) => {
-    timer = setTimeout(run, ms);
-    timer.unref();
-  };
-  schedule(firstDelayMs);
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    await running;
-  };
+  const task = retentionTask(db, policies, log, intervalMs, firstDelayMs, audit);
+  void task.start();
+  return () => task.stop();
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }

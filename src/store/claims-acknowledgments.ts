@@ -46,7 +46,7 @@ export async function keepAcknowledgment(db: Kysely<Database>, text: string, act
 export async function claimAcknowledgments(db: Kysely<Database>, claimId: string) {
   const rows = await db.selectFrom('claim_acknowledgments as ca').innerJoin('acknowledgments as a', 'a.id', 'ca.acknowledgment_id')
     .select(['a.id', 'a.kind', 'a.received_at', 'ca.outcome', 'ca.detail']).where('ca.claim_id', '=', claimId).orderBy('ca.id').execute();
-  return rows.map((r) => ({ ...(r.detail as ClaimAckDetail), acknowledgmentId: String(r.id), receivedAt: r.received_at, outcome: r.outcome }));
+  return rows.map((r) => ({ ...r.detail, acknowledgmentId: String(r.id), receivedAt: r.received_at, outcome: r.outcome }));
 }
 
 export async function acknowledgmentX12(db: Kysely<Database>, id: string): Promise<{ kind: string; x12: string } | undefined> {

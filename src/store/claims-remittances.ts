@@ -9,7 +9,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ClaimStatus } from '../billing/claims/lifecycle';
-import type { Adjustment, Claim, ProviderAdjustment } from '../billing/model';
+import type { Adjustment, ProviderAdjustment } from '../billing/model';
 import type { ClaimReconciliation } from '../billing/remittance';
 import {
   recordAcknowledgmentFile, type AcknowledgmentPort, type AcknowledgmentSummary,
@@ -48,13 +48,13 @@ export function postingUnitOfWork(db: Kysely<Database>): PostingUnitOfWork {
   return {
     run: (work) => db.transaction().execute(async (trx) => {
       await lockClaims(trx);
-      return work(new PgPostingPort(trx));
+      return work(new RemittanceRepository(trx));
     }),
   };
 }
 
 /** Claim steps and notes through one transaction. */
-class PgClaimSteps implements ClaimSteps {
+class ClaimStepsRepository implements ClaimSteps {
   constructor(protected readonly trx: Trx) {}
 
   async moveClaim(claimId: string, from: ClaimStatus, to: ClaimStatus, action: StepAction, actor: string, reason: string, adjudicated: boolean): Promise<void> {
@@ -66,7 +66,7 @@ class PgClaimSteps implements ClaimSteps {
   }
 }
 
-class PgPostingPort extends PgClaimSteps implements PostingPort {
+class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
 
   async findRemittance(payerId: string, traceNumber: string): Promise<string | undefined> {
     const row = await this.trx.selectFrom('remittances').select('id').where('payer_id', '=', payerId)
@@ -92,9 +92,9 @@ class PgPostingPort extends PgClaimSteps implements PostingPort {
       .where('claim_id', 'in', rows.map((r) => r.id)).execute();
     const lineIds = new Set(lines.map((l) => `${l.claim_id}/${l.line_number}`));
     return rows.map((r): PostingClaim => {
-      const claim = r.claim as Claim;
+      const claim = r.claim;
       return {
-        id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge, status: r.status as ClaimStatus,
+        id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge, status: r.status,
         payerId: r.payer_id, payerName: r.payer_name,
         ...(r.payer_claim_number ? { payerClaimNumber: r.payer_claim_number } : {}),
         lines: claim.lines.filter((l) => lineIds.has(`${r.id}/${l.lineNumber}`)).map((l) => ({
@@ -164,7 +164,7 @@ class PgPostingPort extends PgClaimSteps implements PostingPort {
     const rows = await this.trx.selectFrom('claim_payments').select(['payer_role', 'paid', 'patient_responsibility'])
       .where('claim_id', '=', claimId).orderBy('id').execute();
     return rows.map((r) => ({
-      role: (r.payer_role ?? 'claim-payer') as PayerRole, paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
+      role: r.payer_role ?? 'claim-payer', paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
     }));
   }
 
@@ -193,7 +193,7 @@ class PgPostingPort extends PgClaimSteps implements PostingPort {
 
   async markMatched(unmatchedId: string, paymentId: string, actor: string): Promise<void> {
     await this.trx.updateTable('claim_payments')
-      .set({ matched_payment_id: paymentId, matched_by: actor, matched_at: sql`now()` as never })
+      .set({ matched_payment_id: paymentId, matched_by: actor, matched_at: sql`now()` })
       .where('id', '=', unmatchedId).execute();
   }
 }
@@ -244,15 +244,15 @@ export async function recordAcknowledgments(
   return recordAcknowledgmentFile({
     run: (work) => db.transaction().execute(async (trx) => {
       await lockClaims(trx);
-      return work(new PgAcknowledgmentPort(trx));
+      return work(new AcknowledgmentRepository(trx));
     }),
   }, text, actor, payers);
 }
 
-class PgAcknowledgmentPort extends PgClaimSteps implements AcknowledgmentPort {
+class AcknowledgmentRepository extends ClaimStepsRepository implements AcknowledgmentPort {
   async batchByGroupControl(groupControl: string): Promise<{ id: string; transactionSetControl: number } | undefined> {
     const batch = await this.trx.selectFrom('claim_batches').select(['id', 'transaction_set_control'])
-      .where('group_control', '=', groupControl as never).orderBy('id', 'desc').executeTakeFirst();
+      .where('group_control', '=', groupControl).orderBy('id', 'desc').executeTakeFirst();
     return batch ? { id: String(batch.id), transactionSetControl: Number(batch.transaction_set_control) } : undefined;
   }
 
@@ -265,7 +265,7 @@ class PgAcknowledgmentPort extends PgClaimSteps implements AcknowledgmentPort {
   async claimByControlNumber(controlNumber: string): Promise<{ id: string; status: ClaimStatus; payerId: string } | undefined> {
     const row = await this.trx.selectFrom('claims').select(['id', 'status', 'payer_id']).where('control_number', '=', controlNumber)
       .forUpdate().executeTakeFirst();
-    return row ? { id: String(row.id), status: row.status as ClaimStatus, payerId: row.payer_id } : undefined;
+    return row ? { id: String(row.id), status: row.status, payerId: row.payer_id } : undefined;
   }
 
   async setPayerClaimNumber(claimId: string, payerClaimNumber: string): Promise<void> {
@@ -304,7 +304,7 @@ export async function unmatchedPayments(db: Kysely<Database>, limit: number, bef
   if (before) q = q.where('p.id', '<', before);
   return (await q.execute()).map((r) => ({
     id: String(r.id), remittanceId: String(r.remittance_id), traceNumber: r.trace_number, payerName: r.payer_name, payerId: r.payer_id,
-    paymentDate: r.payment_date, receivedAt: new Date(r.received_at as never).toISOString(), controlNumber: r.control_number, statusCode: r.status_code,
+    paymentDate: r.payment_date, receivedAt: new Date(r.received_at).toISOString(), controlNumber: r.control_number, statusCode: r.status_code,
     charge: String(r.charge), paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
     payerClaimNumber: r.payer_claim_number,
   }));

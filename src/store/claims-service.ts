@@ -10,7 +10,7 @@ import type { Outbox } from '../billing/ports';
 import type { PayerDirectory } from '../billing/remittance/payer-match';
 import type { PayerRules } from '../billing/scrub';
 import { ClaimsWorkflows } from '../billing/workflows/service';
-import { ClaimRows, KyselyClaimsStore } from './claims';
+import { ClaimRepository, ClaimRows } from './claims';
 import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
 import { directoryOutbox } from './claims-outbox';
 import {
@@ -37,7 +37,7 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   constructor(opts: ClaimsServiceOptions) {
     super({
-      store: new KyselyClaimsStore(opts.db), queries: new ClaimRows(opts.db), config: opts.config, payerRules: opts.payerRules,
+      store: new ClaimRepository(opts.db), queries: new ClaimRows(opts.db), config: opts.config, payerRules: opts.payerRules,
       directoryOutbox, ...(opts.missing ? { missing: opts.missing } : {}), ...(opts.outbox ? { outbox: opts.outbox } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
     });

@@ -1,6 +1,6 @@
 /**
  * The claims rows (docs/billing.md, docs/architecture.md "Billing"): the Postgres implementation of the claims store
- * port (src/billing/ports.ts ClaimsStore: a unit of work is one transaction holding the claims lock) and the
+ * port (src/billing/ports.ts ClaimsPort: a unit of work is one transaction holding the claims lock) and the
  * read-only views the API shows (ClaimRows: list, detail, batches). The workflows that decide what to write are
  * src/billing/workflows; nothing here decides.
  *
@@ -20,9 +20,9 @@ import type { ChargeInput, CoverageInput, PatientInput } from '../billing/claims
 import {
   SENT_STATUSES, UNSENT_STATUSES, transition, type ClaimAction, type ClaimEvent, type ClaimStatus,
 } from '../billing/claims/lifecycle';
-import type { Claim, ControlNumbers, ScrubFinding } from '../billing/model';
+import type { Claim, ControlNumbers } from '../billing/model';
 import {
-  encounterKey, type ClaimChanges, type ClaimEdits, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork, type LineState,
+  encounterKey, type ClaimChanges, type ClaimsReads, type ClaimsPort, type ClaimsUnitOfWork, type LineState,
   type NewBatch, type NewClaim, type StoredClaim,
 } from '../billing/ports';
 import { billedServiceOf, serviceKey } from '../billing/scrub/billed-service';
@@ -68,7 +68,7 @@ export async function noteClaim(db: Db, claimId: string, status: ClaimStatus, ac
 }
 
 /** The claims store port on Postgres: a unit of work is one transaction holding the claims lock. */
-export class KyselyClaimsStore implements ClaimsStore {
+export class ClaimRepository implements ClaimsPort {
   constructor(private readonly db: Kysely<Database>) {}
 
   transaction<T>(fn: (uow: ClaimsUnitOfWork) => Promise<T>): Promise<T> {
@@ -108,7 +108,7 @@ function reads(db: Db): ClaimsReads {
         .orderBy('c.id', 'desc').execute();
       for (const r of rows) {
         const key = encounterKey(r.patient_ref, r.payer_id, r.service_date);
-        const sent = SENT_STATUSES.has(r.status as ClaimStatus);
+        const sent = SENT_STATUSES.has(r.status);
         if (!out.has(key)) out.set(key, String(sent ? r.id : r.corrects_claim_id));
       }
       return out;
@@ -131,7 +131,7 @@ function unitOfWork(trx: Trx): ClaimsUnitOfWork {
     async recordPrices(prices) {
       for (const p of prices) {
         await trx.updateTable('charges').set({ charge_amount: p.amount, priced_by: p.pricedBy })
-          .where('id', '=', p.chargeId as never).where('unpriced', '=', true).where('priced_by', 'is', null).execute();
+          .where('id', '=', p.chargeId).where('unpriced', '=', true).where('priced_by', 'is', null).execute();
       }
     },
     chargesById: (ids) => loadChargesById(trx, ids),
@@ -238,10 +238,10 @@ export class ClaimRows {
       adjudicatedAt: row.adjudicated_at,
       paidAmount: String(row.paid_amount),
       patientResponsibility: String(row.patient_responsibility),
-      findings: row.findings as ScrubFinding[],
-      claim: row.claim as Claim,
+      findings: row.findings,
+      claim: row.claim,
       /** The operator's edits, applied again on every rebuild. */
-      edits: (row.edits ?? {}) as ClaimEdits,
+      edits: row.edits ?? {},
       lines: lines.map((l) => ({
         lineNumber: l.line_number, chargeId: String(l.charge_id), state: l.state, code: l.code, modifiers: l.modifiers,
         units: String(l.units), chargeAmount: String(l.charge_amount), serviceDate: l.service_date,
@@ -281,22 +281,22 @@ export class ClaimRows {
 
 export function storedOf(row: ClaimRow): StoredClaim {
   return {
-    id: String(row.id), controlNumber: row.control_number, status: row.status as ClaimStatus, frequency: row.frequency,
+    id: String(row.id), controlNumber: row.control_number, status: row.status, frequency: row.frequency,
     correctsClaimId: row.corrects_claim_id === null ? null : String(row.corrects_claim_id), payerId: row.payer_id,
     payerName: row.payer_name, patientRef: row.patient_ref,
     coverageId: row.coverage_id === null ? null : String(row.coverage_id), serviceDate: row.service_date,
-    payerClaimNumber: row.payer_claim_number, totalCharge: String(row.total_charge), claim: row.claim as Claim,
-    findings: row.findings as ScrubFinding[], overridden: row.override_reason !== null,
-    batchId: row.batch_id === null ? null : String(row.batch_id), edits: (row.edits ?? {}) as ClaimEdits,
+    payerClaimNumber: row.payer_claim_number, totalCharge: String(row.total_charge), claim: row.claim,
+    findings: row.findings, overridden: row.override_reason !== null,
+    batchId: row.batch_id === null ? null : String(row.batch_id), edits: row.edits ?? {},
   };
 }
 
 function summaryOf(row: ClaimRow): ClaimSummary {
-  const claim = row.claim as Claim;
+  const claim = row.claim;
   return {
-    id: String(row.id), controlNumber: row.control_number, status: row.status as ClaimStatus, frequency: row.frequency,
+    id: String(row.id), controlNumber: row.control_number, status: row.status, frequency: row.frequency,
     payerId: row.payer_id, lines: claim.lines.length, totalCharge: String(row.total_charge),
-    findings: (row.findings as ScrubFinding[]).length,
+    findings: row.findings.length,
   };
 }
 
@@ -399,7 +399,7 @@ async function loadClaimableCharges(db: Db): Promise<ChargeInput[]> {
 
 async function loadChargesById(db: Db, ids: readonly string[]): Promise<Map<string, ChargeInput>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('charges as ch').select(CHARGE_COLUMNS).where('ch.id', 'in', ids as never[]).execute();
+  const rows = await db.selectFrom('charges as ch').select(CHARGE_COLUMNS).where('ch.id', 'in', ids).execute();
   return new Map(rows.map((r) => [String(r.id), chargeInput(r)]));
 }
 
@@ -439,7 +439,7 @@ async function claimHistory(db: Db, patientRefs: readonly string[]): Promise<Cla
       .where('c.status', 'in', [...SENT_STATUSES]).where('c.frequency', '!=', '8')
       .execute();
     for (const r of rows) {
-      const claim = r.claim as Claim;
+      const claim = r.claim;
       const sent = claim.lines.find((l) => l.lineNumber === r.line_number);
       const key = serviceKey(billedServiceOf(claim, {
         serviceDate: r.service_date, code: r.code, modifiers: r.modifiers, renderingProvider: sent?.renderingProvider,

@@ -103,21 +103,21 @@ export async function deadLetterGroups(db: Kysely<Database>, limit = 500): Promi
 export async function messageTimeline(db: Kysely<Database>, id: string) {
   const message = await db.selectFrom('messages')
     .select(['id', 'channel', 'message_type', 'status', 'received_at', 'finished_at', 'attempts', 'error_code', 'error_text'])
-    .where('id', '=', id as never).executeTakeFirst();
+    .where('id', '=', id).executeTakeFirst();
   if (!message) return undefined;
   const [events, charges, claims, payments] = await Promise.all([
     db.selectFrom('message_events').select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
-      .where('message_id', '=', id as never).orderBy('id').execute(),
-    db.selectFrom('charges').selectAll().where('message_id', '=', id as never).orderBy('id').execute(),
+      .where('message_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('charges').selectAll().where('message_id', '=', id).orderBy('id').execute(),
     db.selectFrom('claims as cl')
       .select(['cl.id', 'cl.status', 'cl.control_number', 'cl.payer_claim_number'])
       .where((eb) => eb.exists(eb.selectFrom('claim_lines as l').innerJoin('charges as ch', 'ch.id', 'l.charge_id')
-        .select(sql`1`.as('one')).whereRef('l.claim_id', '=', 'cl.id').where('ch.message_id', '=', id as never)))
+        .select(sql`1`.as('one')).whereRef('l.claim_id', '=', 'cl.id').where('ch.message_id', '=', id)))
       .orderBy('cl.id').execute(),
     db.selectFrom('claim_payments as p').innerJoin('remittances as r', 'r.id', 'p.remittance_id')
       .select(['p.claim_id', 'p.paid', 'p.outcome', 'p.status_code', 'r.received_at'])
       .where((eb) => eb.exists(eb.selectFrom('claim_lines as l').innerJoin('charges as ch', 'ch.id', 'l.charge_id')
-        .select(sql`1`.as('one')).whereRef('l.claim_id', '=', 'p.claim_id').where('ch.message_id', '=', id as never)))
+        .select(sql`1`.as('one')).whereRef('l.claim_id', '=', 'p.claim_id').where('ch.message_id', '=', id)))
       .orderBy('r.received_at').orderBy('p.id').execute(),
   ]);
   return {

@@ -1,6 +1,13 @@
 /**
  * Opens the store: Kysely over node-postgres, against Postgres (DATABASE_URL) or embedded PGlite (DATA_DIR)
- * through PGlite's node-postgres adapter, so one code path serves both. Runs migrations on open.
+ * through PGlite's node-postgres adapter, so one code path serves both (and one set of column types, in
+ * types.ts, with no cast for either). Runs migrations on open.
+ *
+ * Persistence names (docs/architecture.md "Persistence names"): `Store` is only this opened database (its Kysely
+ * handles, kind, ping, pool counts, close). An interface a pure layer declares for the database is a `…Port`
+ * (MessagesPort, ClaimsPort, ApplicationAcksPort, …); a class here that implements one over one aggregate's tables
+ * is a `…Repository` (MessageRepository, ClaimRepository, …), and a function that builds one is named for its port
+ * (applicationAcksPort(db)). Everything else here is named for its one job (queries.ts, AuditTrail, BodyCodec).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -121,5 +121,5 @@ export async function feeScheduleStatus(db: Db, today: string): Promise<FeeSched
     if (c.earliest && (earliest === null || c.earliest < earliest)) earliest = c.earliest;
     if (c.latest && (latest === null || c.latest > latest)) latest = c.latest;
   }
-  return { total, byMethod, inForce, earliest, latest, lastImport: last ? { file: last.source_file, at: new Date(last.imported_at as unknown as string) } : null };
+  return { total, byMethod, inForce, earliest, latest, lastImport: last ? { file: last.source_file, at: new Date(last.imported_at) } : null };
 }

@@ -95,5 +95,5 @@ export async function userLockedUntil(db: Kysely<Database>, username: string): P
   const r = await db.selectFrom('login_throttle').select((eb) => eb.fn.max('locked_until').as('until'))
     .where('scope', '=', 'user').where('subject', '=', subjectKey(username)).where('locked_until', '>', sql<Date>`now()`)
     .executeTakeFirst();
-  return r?.until ? new Date(r.until as unknown as string) : null;
+  return r?.until ? new Date(r.until) : null;
 }

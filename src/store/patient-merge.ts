@@ -18,7 +18,6 @@
 import { sql, type Transaction } from 'kysely';
 import { EngineError } from '../core/errors';
 import { planMergedClaims, planMergedCoverages } from '../billing/claims/patient-merge';
-import type { ClaimStatus } from '../billing/claims/lifecycle';
 import type { MergeRecord } from '../mappings/records';
 import { lockClaims, moveClaim, noteClaim } from './claims';
 import type { Database } from './types';
@@ -95,10 +94,10 @@ async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<
   const plan = planMergedCoverages(of(prior), of(survivor));
   if (plan.move.length > 0) {
     await trx.updateTable('coverages').set({ patient_ref: survivor, updated_at: sql`now()` })
-      .where('id', 'in', plan.move as never[]).execute();
+      .where('id', 'in', plan.move).execute();
   }
   for (const [from, to] of plan.duplicateOf) {
-    await trx.updateTable('charges').set({ coverage_id: to }).where('coverage_id', '=', from as never).execute();
+    await trx.updateTable('charges').set({ coverage_id: to }).where('coverage_id', '=', from).execute();
   }
   outcome.coveragesMoved = plan.move.length;
   outcome.coveragesDuplicate = plan.duplicateOf.size;
@@ -111,7 +110,7 @@ async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<
   // Claims: unsent originals released, the rest kept and annotated.
   const claims = await trx.selectFrom('claims').select(['id', 'status', 'frequency'])
     .where('patient_ref', '=', prior).orderBy('id').forUpdate().execute();
-  const steps = planMergedClaims(claims.map((c) => ({ id: String(c.id), status: c.status as ClaimStatus, frequency: c.frequency })));
+  const steps = planMergedClaims(claims.map((c) => ({ id: String(c.id), status: c.status, frequency: c.frequency })));
   for (const step of steps) {
     if (step.kind === 'release') {
       await moveClaim(trx, step.claimId, step.status, 'voided', 'void', MERGE_ACTOR, step.reason);

@@ -38,11 +38,11 @@ export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
   if (f.type) q = q.where('message_type', '=', f.type);
   if (f.controlId) q = q.where('control_id', '=', f.controlId);
   if (f.errorCode) q = q.where('error_code', '=', f.errorCode);
-  if (f.from) q = q.where('received_at', '>=', f.from as never);
-  if (f.to) q = q.where('received_at', '<', f.to as never);
+  if (f.from) q = q.where('received_at', '>=', f.from);
+  if (f.to) q = q.where('received_at', '<', f.to);
   if (f.patientTokens) q = q.where(sql<boolean>`search_tokens && ${f.patientTokens}::text[]`);
   if (f.rxTokens) q = q.where(sql<boolean>`search_tokens && ${f.rxTokens}::text[]`);
-  if (f.before) q = q.where('id', '<', f.before as never);
+  if (f.before) q = q.where('id', '<', f.before);
   return q.execute();
 }
 
@@ -53,18 +53,18 @@ export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
  */
 export async function getMessageDetail(db: Kysely<Database>, id: string, bodies: BodyCodec = PLAINTEXT_BODIES) {
   const message = await db.selectFrom('messages').select([...SUMMARY_COLUMNS, 'processing_id', 'remote'])
-    .where('id', '=', id as never).executeTakeFirst();
+    .where('id', '=', id).executeTakeFirst();
   if (!message) return undefined;
   const [contents, events, charges, applicationAck] = await Promise.all([
     db.selectFrom('message_contents').select(['version', 'kind', 'content', 'key_id', 'pruned_at', 'created_at'])
-      .where('message_id', '=', id as never).orderBy('version').execute(),
+      .where('message_id', '=', id).orderBy('version').execute(),
     db.selectFrom('message_events').select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
-      .where('message_id', '=', id as never).orderBy('id').execute(),
-    db.selectFrom('charges').selectAll().where('message_id', '=', id as never).orderBy('id').execute(),
+      .where('message_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('charges').selectAll().where('message_id', '=', id).orderBy('id').execute(),
     // The application ACK the sender asked for (enhanced mode, MSH-16), if any; the inbound header stays in the store.
     db.selectFrom('application_acks')
       .select(['requested', 'state', 'attempts', 'next_attempt_at', 'ack_code', 'ack_control_id', 'last_error', 'sent_at'])
-      .where('message_id', '=', id as never).executeTakeFirst(),
+      .where('message_id', '=', id).executeTakeFirst(),
   ]);
   const opened = contents.map((c) => {
     try {
@@ -91,8 +91,8 @@ export async function listCharges(db: Kysely<Database>, f: ChargeFilter) {
   if (f.status) q = q.where('status', '=', f.status);
   if (f.patient) q = q.where('patient_ref', '=', f.patient);
   if (f.channel) q = q.where('channel', '=', f.channel);
-  if (f.messageId) q = q.where('message_id', '=', f.messageId as never);
-  if (f.before) q = q.where('id', '<', f.before as never);
+  if (f.messageId) q = q.where('message_id', '=', f.messageId);
+  if (f.before) q = q.where('id', '<', f.before);
   return q.execute();
 }
 

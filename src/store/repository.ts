@@ -1,12 +1,17 @@
 /**
- * The message store: implements the pipeline's MessageStorePort on Kysely, plus the read queries the admin
- * API needs. Every status change writes a message_events row in the same transaction, and a processed message's
- * records (patients, coverages, charges) are written in that transaction too.
+ * The message repository: the pipeline's MessagesPort (src/pipeline/ports.ts) on Kysely: intake, claim, finish,
+ * retry, dead letter, replay and the open ids recovery re-queues, plus two readings the engine polls (the open
+ * backlog for backpressure, a message's outcome for the synchronous ACK wait). The read queries of the admin API
+ * and the console are not here: src/store/queries.ts and src/store/console-queries.ts. Every status change writes
+ * a message_events row in the same statement or transaction, and a processed message's records (patients,
+ * coverages, charges) are written in its finishing transaction.
  *
  * Records: patients upsert by patient_ref and coverages by (patient_ref, plan_id), where a row written from an
- * older event (`as_of`) never overwrites a newer one. Charges insert once per source key; each points at its
- * patient and at the coverage in force on its date of service (lowest priority number, then newest as_of),
- * as the store holds them once the message's own patients and coverages are written. A patient merge (ADT^A40)
+ * older event (`as_of`) never overwrites a newer one. Charges insert once per source key (a held charge is
+ * replaced when its message is processed again); each points at its patient and at the coverage in force on its
+ * date of service (lowest priority number, then newest as_of), as the store holds them once the message's own
+ * patients and coverages are written. A credit line reverses the charge src/billing/claims/credits.ts matches it
+ * to, or is held when none matches and the channel says so. A patient merge (ADT^A40)
  * is applied in its message's transaction (src/store/patient-merge.ts); afterwards the triggers of migration 019
  * write charges and coverages for the merged id under the surviving patient.
  */
@@ -17,7 +22,7 @@ import { contentHash } from '../hl7/content-hash';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
   MessageOutcome,
-  ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessageStorePort, StoredInbound,
+  ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessagesPort, StoredInbound,
 } from '../pipeline/ports';
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import { applyMerges, describeMerges } from './patient-merge';
@@ -35,7 +40,7 @@ type Db = Kysely<Database> | Transaction<Database>;
  * outlive them.
  * `bodies` seals message bodies as they are written and opens them as they are read (encryption at rest).
  */
-export class MessageRepository implements MessageStorePort {
+export class MessageRepository implements MessagesPort {
   /** The blind index of patient ids, names and Rx numbers written with each message (search-index.ts). */
   readonly search: MessageSearchIndex;
 
@@ -211,7 +216,7 @@ export class MessageRepository implements MessageStorePort {
   async releaseClaims(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.pipelineDb.updateTable('messages').set({ attempts: sql`greatest(attempts - 1, 0)` })
-      .where('id', 'in', ids as never[]).where('status', '=', 'processing').execute();
+      .where('id', 'in', ids).where('status', '=', 'processing').execute();
   }
 
   private async completeManyStatement(done: ReadonlyArray<Completion>): Promise<number> {
@@ -277,7 +282,7 @@ export class MessageRepository implements MessageStorePort {
 
   async completeWithRecords(id: string, records: MappedRecords): Promise<number> {
     return this.pipelineDb.transaction().execute(async (trx) => {
-      const msg = await trx.selectFrom('messages').select(['channel', 'sender', 'status']).where('id', '=', id as never)
+      const msg = await trx.selectFrom('messages').select(['channel', 'sender', 'status']).where('id', '=', id)
         .forUpdate().executeTakeFirst();
       if (!msg || msg.status !== 'processing') return 0;
       // Patients and coverages first, then the merges, so the charges below (separate statements) see them all.
@@ -308,7 +313,7 @@ export class MessageRepository implements MessageStorePort {
     await this.pipelineDb.transaction().execute(async (trx) => {
       await trx.updateTable('messages')
         .set({ error_code: failure.code, error_text: failure.text, error_stage: failure.stage, updated_at: sql`now()` })
-        .where('id', '=', id as never).execute();
+        .where('id', '=', id).execute();
       await addEvent(trx, id, 'processing', 'processing', failure.stage, failure.code, `retry in ${delayMs} ms: ${failure.text}`);
     });
   }
@@ -320,7 +325,7 @@ export class MessageRepository implements MessageStorePort {
           status: 'error', error_code: failure.code, error_text: failure.text, error_stage: failure.stage,
           finished_at: sql`now()`, updated_at: sql`now()`,
         })
-        .where('id', '=', id as never)
+        .where('id', '=', id)
         .where('status', 'in', ['received', 'processing'])
         .returning('id')
         .executeTakeFirst();
@@ -338,7 +343,7 @@ export class MessageRepository implements MessageStorePort {
   /** A message's final outcome (processed, filtered, or dead letter with its error), or undefined while open. */
   async messageOutcome(id: string): Promise<MessageOutcome | undefined> {
     const row = await this.db.selectFrom('messages').select(['status', 'error_code', 'error_text'])
-      .where('id', '=', id as never).executeTakeFirst();
+      .where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     if (row.status === 'processed' || row.status === 'filtered') return { status: row.status };
     if (row.status === 'error') return { status: 'error', errorCode: row.error_code ?? 'INTERNAL', errorText: row.error_text ?? 'processing failed' };
@@ -348,7 +353,7 @@ export class MessageRepository implements MessageStorePort {
   async openMessageIds(afterId: string, limit: number, olderThanMs: number): Promise<string[]> {
     const rows = await this.db.selectFrom('messages').select('id')
       .where('status', 'in', ['received', 'processing'])
-      .where('id', '>', afterId as never)
+      .where('id', '>', afterId)
       .where(sql<boolean>`updated_at < now() - make_interval(secs => ${olderThanMs / 1000})`)
       .orderBy('id').limit(limit).execute();
     return rows.map((r) => String(r.id));
@@ -360,7 +365,7 @@ export class MessageRepository implements MessageStorePort {
    */
   async prepareReplay(id: string, edited: EditedMessage | null, actor: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const msg = await trx.selectFrom('messages').select(['status', 'replays']).where('id', '=', id as never)
+      const msg = await trx.selectFrom('messages').select(['status', 'replays']).where('id', '=', id)
         .forUpdate().executeTakeFirst();
       if (!msg) throw new EngineError('NOT_FOUND', `message ${id} not found`);
       if (msg.status === 'received' || msg.status === 'processing') {
@@ -370,7 +375,7 @@ export class MessageRepository implements MessageStorePort {
         throw new EngineError('CONFLICT', `message ${id} is a duplicate; replay the original message instead`);
       }
       const latest = await trx.selectFrom('message_contents').select(['version', 'pruned_at'])
-        .where('message_id', '=', id as never).orderBy('version', 'desc').limit(1).executeTakeFirst();
+        .where('message_id', '=', id).orderBy('version', 'desc').limit(1).executeTakeFirst();
       if (!edited && latest?.pruned_at) {
         throw new EngineError('CONFLICT', `message ${id}'s body was pruned by retention; replay it with an edited raw message`);
       }
@@ -381,10 +386,10 @@ export class MessageRepository implements MessageStorePort {
           .execute();
         await trx.updateTable('messages')
           .set({ message_type: edited.messageType, patient_key: edited.patientKey, search_tokens: this.search.tokensOf(edited.content) })
-          .where('id', '=', id as never).execute();
+          .where('id', '=', id).execute();
         // A frame rejected before its MSH could be read has no sender or control id; the edited message gives them.
         await trx.updateTable('messages').set({ sender: edited.sender, control_id: edited.controlId })
-          .where('id', '=', id as never).where('control_id', '=', '').execute();
+          .where('id', '=', id).where('control_id', '=', '').execute();
       }
       const replays = msg.replays + 1;
       await trx.updateTable('messages')
@@ -392,12 +397,12 @@ export class MessageRepository implements MessageStorePort {
           status: 'received', replays, attempts: 0, finished_at: null, updated_at: sql`now()`,
           error_code: null, error_text: null, error_stage: null,
         })
-        .where('id', '=', id as never).execute();
+        .where('id', '=', id).execute();
       await addEvent(trx, id, msg.status, 'received', 'replay', null, edited ? 'replay with edited message' : 'replay', actor);
       // The sender asked for an application ACK: it gets one for the replay's outcome too.
       await trx.updateTable('application_acks')
         .set({ state: 'open', attempts: 0, next_attempt_at: sql`now()`, last_error: null, updated_at: sql`now()` })
-        .where('message_id', '=', id as never).execute();
+        .where('message_id', '=', id).execute();
       return replays;
     });
   }
@@ -646,7 +651,7 @@ function recordsSummary(r: MappedRecords): string {
 async function finish(trx: Transaction<Database>, id: string, to: MessageStatus, stage: string, code: string | null, detail: string): Promise<void> {
   const row = await trx.updateTable('messages')
     .set({ status: to, finished_at: sql`now()`, updated_at: sql`now()`, error_code: null, error_text: null, error_stage: null })
-    .where('id', '=', id as never)
+    .where('id', '=', id)
     .where('status', '=', 'processing')
     .returning('id')
     .executeTakeFirst();

@@ -2,7 +2,13 @@
  * Database table types for Kysely. One interface per table; column names are snake_case as in SQL.
  * The message lifecycle (docs/architecture.md) lives in `messages.status`.
  */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, Insertable, JSONColumnType, Selectable } from 'kysely';
+import type { ClaimAckDetail } from '../billing/claims/ack-detail';
+import type { ClaimStatus } from '../billing/claims/lifecycle';
+import type { Claim, ScrubFinding } from '../billing/model';
+import type { ClaimEdits } from '../billing/ports';
+import type { PayerRole } from '../billing/remittance/payer-match';
+import type { AuditDetail } from './audit-chain';
 import type { ApplicationAckRequest } from '../hl7/ack';
 import type { ServiceKind } from '../mappings/records';
 
@@ -20,14 +26,24 @@ export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'filtere
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['processed', 'filtered', 'error', 'rejected', 'duplicate']);
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** timestamptz: a Date on select; a Date or an ISO string on insert and update. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/**
+ * A column with a database default (now(), 0, an empty array): inserts may leave it out. Like Kysely's
+ * `Generated<T>`, but for a column that already has its own ColumnType (a Timestamp, Money): `WithDefault<Timestamp>`
+ * would nest the two and make the select type the ColumnType itself instead of a Date.
+ */
+type WithDefault<C> = C extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : never;
 /** A column inserts may leave out (it defaults to null). */
 type Optional<T> = ColumnType<T, T | undefined, T>;
-/** bigint ids come back from pg as strings; we keep them as strings end to end. */
-type Id = ColumnType<string, never, never>;
+/**
+ * A bigserial id: the database assigns it (inserts leave it out, updates never set it), and pg returns bigint as a
+ * string, which we keep end to end. Plain `string` on select, so `where('id', '=', id)` takes a string id as is.
+ */
+type Id = GeneratedAlways<string>;
 
 export interface MessagesTable {
-  id: Generated<Id>;
+  id: Id;
   channel: string;
   status: MessageStatus;
   sender: string;
@@ -37,8 +53,8 @@ export interface MessagesTable {
   processing_id: string;
   patient_key: string | null;
   remote: string;
-  received_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  received_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
   finished_at: Timestamp | null;
   attempts: Generated<number>;
   replays: Generated<number>;
@@ -67,7 +83,7 @@ export interface InboundKeysTable {
 }
 
 export interface MessageContentsTable {
-  id: Generated<Id>;
+  id: Id;
   message_id: string;
   version: number;
   kind: 'raw' | 'edited';
@@ -75,19 +91,19 @@ export interface MessageContentsTable {
   content: string | null;
   key_id: string | null;
   pruned_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
 }
 
 /** Key ids engine processes seal message bodies with (migration 006; ids only, never key material). */
 export interface BodyKeysTable {
   key_id: string;
-  first_used_at: Generated<Timestamp>;
+  first_used_at: WithDefault<Timestamp>;
 }
 
 export interface MessageEventsTable {
-  id: Generated<Id>;
+  id: Id;
   message_id: string;
-  at: Generated<Timestamp>;
+  at: WithDefault<Timestamp>;
   from_status: MessageStatus | null;
   to_status: MessageStatus;
   stage: string | null;
@@ -106,12 +122,12 @@ export interface ApplicationAcksTable {
   header: string;
   state: Generated<ApplicationAckState>;
   attempts: Generated<number>;
-  next_attempt_at: Generated<Timestamp>;
+  next_attempt_at: WithDefault<Timestamp>;
   ack_code: string | null;
   ack_control_id: string | null;
   last_error: string | null;
   sent_at: Timestamp | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
 }
 
 /** Imported providers (migration 009; src/store/providers.ts). */
@@ -126,11 +142,11 @@ export interface ProvidersTable {
   reactivated_on: string | null;
   source_file: string;
   source_line: number;
-  imported_at: Generated<Timestamp>;
+  imported_at: WithDefault<Timestamp>;
 }
 
 export interface ChargesTable {
-  id: Generated<Id>;
+  id: Id;
   message_id: string;
   channel: string;
   source_key: string;
@@ -149,7 +165,7 @@ export interface ChargesTable {
   rendering_npi: string | null;
   ordering_npi: string | null;
   ndc: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
   service_kind: Generated<ServiceKind>;
   ndc_quantity: string | null;
   ndc_unit: string | null;
@@ -174,7 +190,7 @@ export interface ChargesTable {
 
 /** One fee-schedule row (migration 018, `rxbridge prices import`). Dates YYYY-MM-DD, numerics exact text. */
 export interface FeeScheduleTable {
-  id: Generated<Id>;
+  id: Id;
   code_system: string;
   code: string;
   method: 'uc' | 'cost' | 'admin';
@@ -188,7 +204,7 @@ export interface FeeScheduleTable {
   description: string | null;
   source_file: string;
   source_line: number;
-  imported_at: Generated<Timestamp>;
+  imported_at: WithDefault<Timestamp>;
 }
 
 /** Demographics, one row per patient_ref; `as_of` is the event time of the message that last wrote it. */
@@ -211,8 +227,8 @@ export interface PatientsTable {
   account_number: string | null;
   source_key: string | null;
   message_id: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
   /** The survivor's patient_ref once a merge (ADT^A40) absorbed this patient (migration 019); null otherwise. */
   merged_into: Optional<string | null>;
   merged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -243,8 +259,8 @@ export interface CoveragesTable {
   subscriber_sex: string | null;
   source_key: string | null;
   message_id: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
 }
 
 /** Every saved version of a mapping file (for the mappings API). */
@@ -255,7 +271,7 @@ export interface MappingVersionsTable {
   content: string;
   sha256: string;
   actor: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
 }
 
 /** A loaded code-set release (src/billing/codesets); unique by (kind, name). Dates YYYY-MM-DD, null = open. */
@@ -265,7 +281,7 @@ export interface CodeReleasesTable {
   name: string;
   valid_from: string | null;
   valid_to: string | null;
-  loaded_at: Generated<Timestamp>;
+  loaded_at: WithDefault<Timestamp>;
   row_count: Generated<number>;
   source_file: string;
   sha256: Generated<string>;
@@ -305,7 +321,7 @@ type Money = ColumnType<string, string | number, string | number>;
 export interface ClaimsTable {
   id: Generated<string>;
   control_number: string;
-  status: string;
+  status: ClaimStatus;
   frequency: '1' | '7' | '8';
   corrects_claim_id: string | null;
   payer_id: string;
@@ -317,21 +333,21 @@ export interface ClaimsTable {
   payer_claim_number: string | null;
   total_charge: Money;
   /** The billing model's Claim as built (src/billing/model.ts), what the 837P is written from. */
-  claim: ColumnType<unknown, string, string>;
-  /** ScrubFinding[] of the last scrub. */
-  findings: ColumnType<unknown, string | undefined, string>;
+  claim: JSONColumnType<Claim>;
+  /** The findings of the last scrub. */
+  findings: JSONColumnType<ScrubFinding[], string | undefined, string>;
   override_reason: string | null;
   overridden_by: string | null;
   overridden_at: Timestamp | null;
   batch_id: string | null;
   submitted_at: Timestamp | null;
   adjudicated_at: Timestamp | null;
-  paid_amount: Generated<Money>;
-  patient_responsibility: Generated<Money>;
+  paid_amount: WithDefault<Money>;
+  patient_responsibility: WithDefault<Money>;
   /** The operator's edits (src/billing/ports.ts ClaimEdits), applied again on every rebuild (migration 013). */
-  edits: ColumnType<unknown, string | undefined, string>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  edits: JSONColumnType<ClaimEdits, string | undefined, string>;
+  created_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
   /** The crossover payer an 835 forwarded the claim to (CLP02 19–21), migration 011. */
   forwarded_to: Optional<string | null>;
 }
@@ -342,7 +358,7 @@ export interface AcknowledgmentsTable {
   kind: string;
   x12: string;
   actor: string | null;
-  received_at: Generated<Timestamp>;
+  received_at: WithDefault<Timestamp>;
 }
 
 /** What one acknowledgment said about one claim (migration 013). */
@@ -351,8 +367,8 @@ export interface ClaimAcknowledgmentsTable {
   acknowledgment_id: string;
   claim_id: string;
   outcome: string;
-  /** src/billing/remittance/ack-detail.ts AckDetail. */
-  detail: ColumnType<unknown, string, string>;
+  /** What the acknowledgment said about the claim (src/billing/claims/ack-detail.ts). */
+  detail: JSONColumnType<ClaimAckDetail>;
 }
 
 export interface ClaimLinesTable {
@@ -367,17 +383,17 @@ export interface ClaimLinesTable {
   charge_amount: Money;
   service_date: string;
   service_kind: string;
-  paid_amount: Generated<Money>;
+  paid_amount: WithDefault<Money>;
 }
 
 export interface ClaimEventsTable {
   id: Generated<string>;
   claim_id: string;
-  at: Generated<Timestamp>;
+  at: WithDefault<Timestamp>;
   actor: string;
   action: string;
-  from_status: string | null;
-  to_status: string;
+  from_status: ClaimStatus | null;
+  to_status: ClaimStatus;
   reason: string | null;
 }
 
@@ -394,7 +410,7 @@ export interface ClaimBatchesTable {
   file_name: string;
   x12: string;
   actor: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
 }
 
 export interface X12CountersTable {
@@ -402,7 +418,7 @@ export interface X12CountersTable {
   interchange: ColumnType<string, number | string | undefined, number | string>;
   group_control: ColumnType<string, number | string | undefined, number | string>;
   transaction_set: ColumnType<string, number | string | undefined, number | string>;
-  updated_at: Generated<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
 }
 
 export interface RemittancesTable {
@@ -417,7 +433,7 @@ export interface RemittancesTable {
   payee_npi: string | null;
   x12: string;
   actor: string | null;
-  received_at: Generated<Timestamp>;
+  received_at: WithDefault<Timestamp>;
   /** The configured payer the 835 resolved to (migration 011). */
   payer_ref: Optional<string | null>;
   /** N1*PR N104, REF*2U, TRN03 as the 835 gave them. */
@@ -437,7 +453,7 @@ export interface ClaimPaymentsTable {
   payer_claim_number: string | null;
   days_to_payment: number | null;
   /** claim-payer | secondary | tertiary | other-payer; null while unmatched (migration 011). */
-  payer_role: Optional<string | null>;
+  payer_role: Optional<PayerRole | null>;
   /** Position of the CLP in its 835 (0-based). */
   clp_index: Optional<number | null>;
   /** An unmatched row matched by hand: the payment row that posted it, who and when. */
@@ -495,7 +511,7 @@ export interface UsersTable {
   password_hash: string;
   role: 'viewer' | 'operator' | 'billing' | 'admin';
   disabled: Generated<boolean>;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
   failed_attempts: Generated<number>;
   locked_until: Timestamp | null;
 }
@@ -507,9 +523,9 @@ export interface LoginThrottleTable {
   subject: string;
   address: string;
   attempts: Generated<number>;
-  window_start: Generated<Timestamp>;
+  window_start: WithDefault<Timestamp>;
   locked_until: Timestamp | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
 }
 
 export interface ApiTokensTable {
@@ -519,7 +535,7 @@ export interface ApiTokensTable {
   kind: 'api' | 'session';
   /** SHA-256 (hex) of the whole token; the token itself is never stored. */
   token_hash: string;
-  created_at: Generated<Timestamp>;
+  created_at: WithDefault<Timestamp>;
   expires_at: Timestamp | null;
   revoked_at: Timestamp | null;
   last_used_at: Timestamp | null;
@@ -536,7 +552,7 @@ export interface AuditEventsTable {
   target_id: ColumnType<string | null, string | null, never>;
   source_ip: ColumnType<string | null, string | null, never>;
   /** Parsed JSON on read; JSON text on insert. Never PHI. */
-  detail: ColumnType<unknown, string, never>;
+  detail: JSONColumnType<AuditDetail, string, never>;
   prev_hash: ColumnType<string, string, never>;
   hash: ColumnType<string, string, never>;
 }

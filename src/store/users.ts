@@ -104,7 +104,7 @@ export async function updateUser(
     let revokedTokens = 0;
     if (c.disabled === true || c.passwordHash !== undefined) {
       let q = trx.updateTable('api_tokens').set({ revoked_at: sql`now()` })
-        .where('user_id', '=', user.id as never).where('revoked_at', 'is', null);
+        .where('user_id', '=', user.id).where('revoked_at', 'is', null);
       if (c.disabled !== true) q = q.where('kind', '=', 'session');
       revokedTokens = (await q.returning('id').execute()).length;
     }

@@ -1,5 +1,5 @@
 /**
- * The console's billing, administration and mapping-editor pages in a real browser (issue 6): Debian's chromium
+ * The console's billing, administration and mapping-editor pages in a real browser: Debian's chromium
  * driven by playwright-core against a whole engine (real Postgres database, Redis, MLLP and HTTP ports;
  * engine-harness.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * The web console in a real browser (issue 6, acceptance 1 and 2): Debian's chromium driven by playwright-core,
+ * The web console in a real browser: Debian's chromium driven by playwright-core,
  * against a whole engine (real Postgres database, Redis, MLLP and HTTP ports; engine-harness.ts).
  *
  * Admin flow: log in → the dashboard shows the channel → a DFT^P03 sent over MLLP raises its processed count →

@@ -10,7 +10,7 @@ import { ApplicationAckDeliverer } from '../../src/acks/deliverer';
 import { createLogger } from '../../src/core/logger';
 import { peekMsh } from '../../src/hl7';
 import { sendMllpMessages } from '../../src/mllp/client';
-import { applicationAckStore } from '../../src/store/application-acks';
+import { applicationAcksPort as applicationAckStore } from '../../src/store/application-acks';
 import { openStore } from '../../src/store/db';
 import { MessageRepository } from '../../src/store/repository';
 import { startAckReceiver, fieldOf, type AckReceiver } from './ack-receiver';

@@ -1,5 +1,5 @@
 /**
- * The web console's server APIs (issue 6) against a whole engine on Postgres: the dashboard (per-minute counts,
+ * The web console's server APIs against a whole engine on Postgres: the dashboard (per-minute counts,
  * queue, senders), message search (date range, Rx number, patient id / family-name prefix through the blind
  * index, keyset pages), the timeline, dead-letter groups and bulk replay, mapping versions and rollback.
  * Real MLLP, real HTTP (fetch), real Redis; users with roles viewer and operator log in like anyone else.

@@ -12,7 +12,7 @@ import type { ImportedProvider } from '../../src/billing/providers/directory';
 import type { FeeRow } from '../../src/billing/claims/pricing';
 import { billedServiceOf, serviceKey } from '../../src/billing/scrub/billed-service';
 import {
-  encounterKey, type ClaimChanges, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork, type LineState, type NewBatch,
+  encounterKey, type ClaimChanges, type ClaimsReads, type ClaimsPort as ClaimsStore, type ClaimsUnitOfWork, type LineState, type NewBatch,
   type StagedFile, type StoredClaim, type Outbox,
 } from '../../src/billing/ports';
 

@@ -158,8 +158,10 @@ describe('buildClaims: subscriber, patient and providers', () => {
       subscriberSex: 'M', planType: 'ZZZ', priority: 2,
     });
     const claim = build({ charges: [charge()], coverages: [cov] }).drafts[0]!.claim;
+    // The only coverage in force pays first whatever the feed's COB priority says: SBR01 P (an S claim needs the
+    // other payer's loops).
     expect(claim.subscriber).toEqual({
-      memberId: 'M-P1', groupNumber: 'G1', payerResponsibility: 'S', filingIndicator: 'CI', familyName: 'PARENT', givenName: 'SAM',
+      memberId: 'M-P1', groupNumber: 'G1', payerResponsibility: 'P', filingIndicator: 'CI', familyName: 'PARENT', givenName: 'SAM',
       birthDate: '1970-02-02', sex: 'M',
     });
     expect(claim.patient).toMatchObject({ patientRef: 'P1', familyName: 'TESTPATIENT', relationship: '19' });

@@ -6,7 +6,7 @@ import { peekMsh } from '../../src/hl7/peek';
 import { Intake, inspectFrame, patientKeyOf, senderOf, type IntakeChannel } from '../../src/pipeline/intake';
 import type { AckMode } from '../../src/pipeline/ack-policy';
 import { outcomeWaiter } from '../../src/pipeline/await-outcome';
-import type { InboundRecord, MessageOutcome, MessageStorePort, StoredInbound } from '../../src/pipeline/ports';
+import type { InboundRecord, MessageOutcome, MessagesPort as MessageStorePort, StoredInbound } from '../../src/pipeline/ports';
 
 const CHANNEL: IntakeChannel = {
   name: 'pharmacy-inbound',

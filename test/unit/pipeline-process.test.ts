@@ -4,7 +4,7 @@ import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from 
 import { compileMapping, type MappingPlan } from '../../src/mappings/compile';
 import { loadMappings } from '../../src/mappings/load';
 import { mappingFileSchema } from '../../src/mappings/schema';
-import type { ClaimResult, Completion, FailureRecord, MessageStorePort, WorkItem } from '../../src/pipeline/ports';
+import type { ClaimResult, Completion, FailureRecord, MessagesPort as MessageStorePort, WorkItem } from '../../src/pipeline/ports';
 import { evaluate, ORDER_WAIT_MS, processBatch, type ChannelRuntime, type ProcessDeps } from '../../src/pipeline/process';
 
 const plans = loadMappings(path.join(__dirname, '../../mappings'), {});

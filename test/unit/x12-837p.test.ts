@@ -1,5 +1,5 @@
 /**
- * The 837P writer (acceptance 1): golden files compared byte for byte (UPDATE_GOLDEN=1 rewrites them), each
+ * The 837P writer: golden files compared byte for byte (UPDATE_GOLDEN=1 rewrites them), each
  * also parsed strictly by node-x12, passed by check837P and read back by our reader; the writer's refusals
  * (CLAIM_INVALID) and its loop grouping; check837P catching broken files; the NPI check digit.
  */

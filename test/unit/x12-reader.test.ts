@@ -1,6 +1,6 @@
 /**
  * The X12 reader: separators learnt from each ISA, envelopes, tolerance of CR/LF, clear X12_INVALID errors
- * that name positions and never data, and every file of the X12 corpus read (acceptance 2), compared with
+ * that name positions and never data, and every file of the X12 corpus read, compared with
  * node-x12 as an independent parser.
  */
 import {
@@ -104,7 +104,7 @@ describe('X12_INVALID errors name the position, never the data', () => {
   });
 });
 
-describe('acceptance 2: the X12 corpus', () => {
+describe('the X12 corpus', () => {
   it('has fixtures of every kind', () => {
     const kinds = new Set(x12CorpusFiles.map(corpusKind));
     expect([...kinds].sort()).toEqual(['277', '835', '837', '999']);

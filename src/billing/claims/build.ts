@@ -38,6 +38,7 @@ import { NO_PAYER_RULES, type PayerRules } from '../scrub/payer-rules';
 import {
   deactivatedAsOf, hasProviderName, providerDirectory, providerRefOf, type ImportedProvider, type ProviderDirectory,
 } from '../providers/directory';
+import { coordinationOrder, inForceOn, senderOrder, type PayerResponsibility } from '../cob/order';
 import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
 import { sumAmounts } from './money';
 import { priceCharge, type FeeRow, type Price } from './pricing';
@@ -110,7 +111,7 @@ export function buildClaims(input: BuildInput): BuildResult {
   const coverages = coveragesByPatient(input.coverages);
   const held: UnclaimedCharge[] = [];
   const excluded: UnclaimedCharge[] = [];
-  const groups = new Map<string, { coverage: CoverageInput; payer: PayerConfig; charges: ChargeInput[] }>();
+  const groups = new Map<string, { billedTo: BilledTo; charges: ChargeInput[] }>();
   const active = [...input.charges].sort(byChargeId).filter((c) => c.status === 'active');
   const products = pairDoses(active);
 
@@ -137,7 +138,7 @@ export function buildClaims(input: BuildInput): BuildResult {
       continue;
     }
     const key = [charge.patientRef, routed.payer.id, charge.serviceDate, input.config.billingProvider.npi].join('\u0000');
-    const group = groups.get(key) ?? { coverage: routed.coverage, payer: routed.payer, charges: [] };
+    const group = groups.get(key) ?? { billedTo: routed, charges: [] };
     group.charges.push(charge);
     groups.set(key, group);
   }
@@ -147,8 +148,8 @@ export function buildClaims(input: BuildInput): BuildResult {
   for (const group of groups.values()) {
     for (const chunk of splitCharges(group.charges)) {
       const patient = patients.get(group.charges[0]!.patientRef);
-      const draft = claimFromCharges(chunk, patient, group.coverage, group.payer, input.config, input.payerRules ?? NO_PAYER_RULES, directory);
-      drafts.push({ ...draft, findings: [...draft.findings, ...pricedFindings(draft.claim, prices)], coverageId: group.coverage.id });
+      const draft = claimFromCharges(chunk, patient, group.billedTo, input.config, input.payerRules ?? NO_PAYER_RULES, directory);
+      drafts.push({ ...draft, findings: [...draft.findings, ...pricedFindings(draft.claim, prices)], coverageId: group.billedTo.coverage.id });
     }
   }
   const billed = new Set(drafts.flatMap((d) => d.claim.lines.map((l) => l.chargeId)));
@@ -182,11 +183,12 @@ function pricedFindings(claim: ClaimBody, prices: ReadonlyMap<string, Price>): S
  */
 export function routeCharge(
   charge: ChargeInput, patientCoverages: readonly CoverageInput[], config: BillingConfig, product?: ChargeInput,
-): { coverage: CoverageInput; payer: PayerConfig } | UnclaimedCharge {
+): BilledTo | UnclaimedCharge {
   const not = (reason: UnclaimedReason, message: string, payerId?: string): UnclaimedCharge =>
     ({ chargeId: charge.id, reason, message, ...(payerId ? { payerId } : {}) });
-  const coverage = coverageInForce(patientCoverages, charge.serviceDate);
-  if (!coverage) return not('no-coverage', 'no coverage on the date of service');
+  const first = coordinationOrder(patientCoverages, charge.serviceDate, (id) => config.payers.get(id))[0];
+  if (!first) return not('no-coverage', 'no coverage on the date of service');
+  const coverage = first.coverage;
   if (!coverage.payerId) return not('no-payer-id', 'the coverage in force on the date of service has no payer id');
   const payer = config.payers.get(coverage.payerId);
   if (!payer) return not('payer-not-configured', `payer ${coverage.payerId} is not in the billing configuration`, coverage.payerId);
@@ -198,7 +200,18 @@ export function routeCharge(
   if (!BILLABLE_SYSTEMS[charge.codeSystem.toUpperCase()]) {
     return not('code-not-billable', `code system ${charge.codeSystem} cannot be billed on an 837P line (CPT or HCPCS only)`, payer.id);
   }
-  return { coverage, payer };
+  return { coverage, payer, responsibility: 'P', ...(first.reordered ? { reordered: first.reordered } : {}) };
+}
+
+/**
+ * The coverage and payer a claim bills, its place in the coordination of benefits (SBR01) and, when that place is not
+ * the one the sender's priority gave, why.
+ */
+export interface BilledTo {
+  coverage: CoverageInput;
+  payer: PayerConfig;
+  responsibility: PayerResponsibility;
+  reordered?: string;
 }
 
 /** A charge's route and, in words, what it routes. An administration follows its product's code route. */
@@ -224,20 +237,12 @@ function heldCharge(charge: ChargeInput): UnclaimedCharge {
 }
 
 /**
- * The coverage in force on `date` among one patient's coverages: effective ≤ date ≤ expiration (a missing date is
- * open-ended), lowest priority number first, then the newest as_of, then the highest id. The store's rule too.
+ * The coverage in force on `date` among one patient's coverages in the sender's order alone: effective ≤ date ≤
+ * expiration (a missing date is open-ended), lowest priority number first, then the newest as_of, then the highest
+ * id. The store's rule for the coverage a charge points at. Billing goes by coordinationOrder (../cob/order.ts).
  */
 export function coverageInForce(coverages: readonly CoverageInput[], date: string): CoverageInput | undefined {
-  let best: CoverageInput | undefined;
-  for (const c of coverages) {
-    const inForce = (c.effectiveDate === null || c.effectiveDate <= date) && (c.expirationDate === null || c.expirationDate >= date);
-    if (inForce && (best === undefined || coverageOrder(c, best) < 0)) best = c; // ties: the first one listed
-  }
-  return best;
-}
-
-function coverageOrder(a: CoverageInput, b: CoverageInput): number {
-  return a.priority - b.priority || compareText(b.asOf, a.asOf) || byId(b.id, a.id);
+  return coverages.filter((c) => inForceOn(c, date)).sort(senderOrder)[0];
 }
 
 /**
@@ -265,24 +270,30 @@ export function splitCharges(charges: readonly ChargeInput[]): ChargeInput[][] {
 
 /**
  * One claim and what building noticed, from the charges of one group (patient, payer, date of service) billed to
- * `coverage`: vaccine administration codes as the payer's rules want them, provider and filing indicator notes.
- * Used by the build and when a held claim is corrected (rebuilt from its charges).
+ * `billedTo`: vaccine administration codes as the payer's rules want them, provider, filing indicator and
+ * coordination notes. Used by the build and when a held claim is corrected (rebuilt from its charges).
  */
 export function claimFromCharges(
-  charges: readonly ChargeInput[], patient: PatientInput | undefined, coverage: CoverageInput, payer: PayerConfig,
+  charges: readonly ChargeInput[], patient: PatientInput | undefined, billedTo: BilledTo,
   config: BillingConfig, payerRules: PayerRules, providers: ProviderDirectory = providerDirectory(config.providers),
 ): { claim: ClaimBody; findings: ScrubFinding[] } {
+  const { coverage, payer } = billedTo;
   const first = charges[0];
   if (!first) throw new RangeError('a claim needs at least one charge');
   const medicarePartB = payerRules.payerRulesFor(payer.id, first.serviceDate).medicarePartB;
   const recoded = billedAdminCodes(charges, medicarePartB, payer.id);
-  const claim = assembleClaim(charges, patient, coverage, payer, config, new Map(recoded.map((r) => [r.chargeId, r])), providers);
+  const claim = assembleClaim(charges, patient, billedTo, config, new Map(recoded.map((r) => [r.chargeId, r])), providers);
   const lineOf = new Map(claim.lines.map((l) => [l.chargeId, l.lineNumber]));
   return {
     claim,
     findings: [
       ...providerFindings(charges, config, providers),
       ...filingIndicatorFindings(coverage, payer),
+      ...(billedTo.reordered ? [{
+        ruleId: 'cob-order', severity: 'warning' as const, scope: 'claim' as const,
+        message: `billed to payer ${payer.id} as ${billedTo.responsibility === 'P' ? 'primary' : billedTo.responsibility === 'S' ? 'secondary' : 'tertiary'}`
+          + ` although the feed's COB priority (IN1-22) is ${coverage.priority}: ${billedTo.reordered}`,
+      }] : []),
       ...recoded.map((r): ScrubFinding => ({
         ruleId: 'vaccine-admin-code', severity: 'info', scope: 'line', lineNumber: lineOf.get(r.chargeId)!,
         message: `charge ${r.chargeId} recorded ${r.from} is billed as ${r.code}: ${r.reason}`,
@@ -311,10 +322,11 @@ export function filingIndicatorFindings(coverage: Pick<CoverageInput, 'planType'
  * providerFindings, which holds the claim for it).
  */
 export function assembleClaim(
-  charges: readonly ChargeInput[], patient: PatientInput | undefined, coverage: CoverageInput, payer: PayerConfig,
+  charges: readonly ChargeInput[], patient: PatientInput | undefined, billedTo: BilledTo,
   config: BillingConfig, billed: ReadonlyMap<string, BilledCode> = new Map(),
   providers: ProviderDirectory = providerDirectory(config.providers),
 ): ClaimBody {
+  const { coverage, payer } = billedTo;
   const first = charges[0];
   if (!first) throw new RangeError('a claim needs at least one charge');
   const placeOfService = first.placeOfService ?? config.placeOfService;
@@ -364,7 +376,7 @@ export function assembleClaim(
     memberId: coverage.memberId ?? '',
     groupNumber: coverage.groupNumber ?? undefined,
     groupName: coverage.groupName ?? undefined,
-    payerResponsibility: coverage.priority === 2 ? 'S' : coverage.priority === 3 ? 'T' : 'P',
+    payerResponsibility: billedTo.responsibility,
     filingIndicator: payer.filingIndicator,
     familyName: (self ? patient?.familyName : coverage.subscriberFamilyName) ?? '',
     givenName: (self ? patient?.givenName : coverage.subscriberGivenName) ?? undefined,

@@ -249,7 +249,7 @@ async function postClaimPayment(port: PostingPort, p: ClpToPost): Promise<{ paym
 /**
  * Posts an unmatched CLP to the claim an operator chose, as if its CLP01 had named it (role, status, amounts,
  * CLP07 when the claim's payer sent it). NOT_FOUND for an unknown payment or claim; CONFLICT when the payment
- * is not unmatched any more or the claim was never sent.
+ * is not unmatched any more or the claim has not been sent.
  */
 export async function matchPayment(
   uow: PostingUnitOfWork, paymentId: string, claimId: string, actor: string, payers: PayerDirectory,

@@ -9,12 +9,12 @@ import { replacementWithLateCharges } from '../claims/late-charges';
 import { codesToPrice } from '../claims/pricing';
 import { applyEdits, describeEdit, mergeEdits, normalizeEdits, type ClaimEditRequest } from '../claims/edits';
 import { SENT_STATUSES, UNSENT_STATUSES, checkOverride } from '../claims/lifecycle';
-import type { ClaimsStore } from '../ports';
+import type { ClaimsPort } from '../ports';
 import { insertDrafts, liveClaim, moveClaim, rebuildClaim, rescrub, restoreOriginal, summary } from './steps';
 import type { ClaimSummary, ClaimsContext } from './types';
 
 /** A held claim goes to ready with the operator's reason (audited); its findings stay on it. */
-export async function override(store: ClaimsStore, id: string, reason: string, actor: string): Promise<ClaimSummary> {
+export async function override(store: ClaimsPort, id: string, reason: string, actor: string): Promise<ClaimSummary> {
   return store.transaction(async (uow) => {
     const c = await uow.claim(id);
     checkOverride(c.status, reason);
@@ -31,7 +31,7 @@ export async function override(store: ClaimsStore, id: string, reason: string, a
  * gives its original claim back its lines. Sent: a void claim (frequency 8) is built and scrubbed, and returned.
  */
 export async function voidClaim(
-  store: ClaimsStore, id: string, reason: string, ctx: ClaimsContext,
+  store: ClaimsPort, id: string, reason: string, ctx: ClaimsContext,
 ): Promise<{ voided: ClaimSummary; voidClaim?: ClaimSummary }> {
   if (reason.trim().length < 3) throw new EngineError('BAD_REQUEST', 'a void needs a reason');
   return store.transaction(async (uow) => {
@@ -56,7 +56,7 @@ export async function voidClaim(
  * configuration and the operator's edits (a correction takes its original's payer claim number if it arrived),
  * then scrubbed again.
  */
-export async function correct(store: ClaimsStore, id: string, ctx: ClaimsContext): Promise<ClaimSummary> {
+export async function correct(store: ClaimsPort, id: string, ctx: ClaimsContext): Promise<ClaimSummary> {
   return store.transaction(async (uow) => {
     const c = await uow.claim(id);
     if (!['held', 'ready', 'rejected', 'draft'].includes(c.status)) {
@@ -69,7 +69,7 @@ export async function correct(store: ClaimsStore, id: string, ctx: ClaimsContext
 }
 
 /** Closes an adjudicated claim (paid, partial or denied): nothing more is expected. */
-export async function close(store: ClaimsStore, id: string, reason: string, actor: string): Promise<ClaimSummary> {
+export async function close(store: ClaimsPort, id: string, reason: string, actor: string): Promise<ClaimSummary> {
   return store.transaction(async (uow) => {
     const c = await uow.claim(id);
     await moveClaim(uow, id, c.status, 'closed', 'close', actor, reason.trim() || 'closed');
@@ -87,7 +87,7 @@ export const EDITABLE_STATUSES: readonly string[] = ['held', 'ready', 'rejected'
  * changes nothing; CONFLICT for a claim already sent (void or replace it instead).
  */
 export async function editClaim(
-  store: ClaimsStore, id: string, edit: ClaimEditRequest, ctx: ClaimsContext,
+  store: ClaimsPort, id: string, edit: ClaimEditRequest, ctx: ClaimsContext,
 ): Promise<ClaimSummary & { changes: string[] }> {
   return store.transaction(async (uow) => {
     const c = await uow.claim(id);
@@ -111,7 +111,7 @@ export async function editClaim(
  * was reversed (a build corrects that), or an unsent correction exists.
  */
 export async function replaceClaim(
-  store: ClaimsStore, id: string, ctx: ClaimsContext,
+  store: ClaimsPort, id: string, ctx: ClaimsContext,
 ): Promise<{ replaced: ClaimSummary; replacement: ClaimSummary; addedCharges: string[] }> {
   return store.transaction(async (uow) => {
     const c = await uow.claim(id);

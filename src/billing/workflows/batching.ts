@@ -9,13 +9,13 @@ import { EngineError } from '../../core/errors';
 import { isBatchable } from '../claims/lifecycle';
 import { sumAmounts } from '../claims/money';
 import type { Claim, ScrubFinding } from '../model';
-import type { ClaimsStore, ClaimsUnitOfWork, Outbox, StagedFile, StoredClaim } from '../ports';
+import type { ClaimsPort, ClaimsUnitOfWork, Outbox, StagedFile, StoredClaim } from '../ports';
 import { moveClaim } from './steps';
 import type { BatchRun, BatchSummary, ClaimsContext, X12Writer } from './types';
 
 /** `payerId` limits the run to one payer. */
 export async function createBatches(
-  store: ClaimsStore, ctx: ClaimsContext, writer: X12Writer, outbox: Outbox, payerId?: string,
+  store: ClaimsPort, ctx: ClaimsContext, writer: X12Writer, outbox: Outbox, payerId?: string,
 ): Promise<BatchRun> {
   const payers = await store.read((reads) => reads.readyPayers(payerId));
   const run: BatchRun = { batches: [], held: [] };
@@ -33,7 +33,7 @@ export function batchFileName(payerId: string, interchange: number): string {
 }
 
 export async function batchPayer(
-  store: ClaimsStore, payerId: string, ctx: ClaimsContext, writer: X12Writer, outbox: Outbox,
+  store: ClaimsPort, payerId: string, ctx: ClaimsContext, writer: X12Writer, outbox: Outbox,
 ): Promise<{ batch?: BatchSummary; held: BatchRun['held'] }> {
   let staged: StagedFile | undefined;
   let result: { batch?: BatchSummary; held: BatchRun['held'] };

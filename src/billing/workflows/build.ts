@@ -10,11 +10,11 @@ import { codesToPrice, type Price } from '../claims/pricing';
 import type { BillingConfig } from '../config';
 import { billedServiceOf, isIntendedRepeat } from '../scrub/billed-service';
 import type { PayerRules } from '../scrub/payer-rules';
-import { encounterKey, type ClaimsReads, type ClaimsStore, type ClaimsUnitOfWork } from '../ports';
+import { encounterKey, type ClaimsReads, type ClaimsPort, type ClaimsUnitOfWork } from '../ports';
 import { insertDrafts, liveClaim, noteClaim, rebuildClaim, releaseClaim, rescrub, summary } from './steps';
 import type { BuildSummary, ClaimSummary, ClaimsContext } from './types';
 
-export async function build(store: ClaimsStore, ctx: ClaimsContext): Promise<BuildSummary> {
+export async function build(store: ClaimsPort, ctx: ClaimsContext): Promise<BuildSummary> {
   return store.transaction(async (uow) => {
     const released: string[] = [];
     const drafts: ClaimDraft[] = [];
@@ -50,7 +50,7 @@ export async function build(store: ClaimsStore, ctx: ClaimsContext): Promise<Bui
 
 /** What a build would leave unclaimed now, and how many charges it would claim (nothing is written). */
 export async function unclaimed(
-  store: ClaimsStore, config: BillingConfig, payerRules?: PayerRules,
+  store: ClaimsPort, config: BillingConfig, payerRules?: PayerRules,
 ): Promise<{ claimable: number; held: UnclaimedCharge[]; excluded: UnclaimedCharge[] }> {
   return store.read(async (reads) => {
     const charges = await reads.claimableCharges();

@@ -8,7 +8,7 @@
 import { EngineError } from '../../core/errors';
 import type { BillingConfig } from '../config';
 import type { ClaimEditRequest } from '../claims/edits';
-import type { ClaimsStore, Outbox } from '../ports';
+import type { ClaimsPort, Outbox } from '../ports';
 import type { PayerRules } from '../scrub';
 import { write837P } from '../x12-837p';
 import { assertWritable } from '../x12-837p-validate';
@@ -27,7 +27,7 @@ export interface ClaimQueries {
 }
 
 export interface ClaimsWorkflowOptions<Q extends ClaimQueries> {
-  store: ClaimsStore;
+  store: ClaimsPort;
   queries: Q;
   /** Undefined when billing is not configured; `missing` then says why (e.g. the file that was not found). */
   config: BillingConfig | undefined;
@@ -40,7 +40,7 @@ export interface ClaimsWorkflowOptions<Q extends ClaimQueries> {
 }
 
 export class ClaimsWorkflows<Q extends ClaimQueries> {
-  protected readonly store: ClaimsStore;
+  protected readonly store: ClaimsPort;
   protected readonly queries: Q;
   private readonly clock: () => Date;
 

@@ -161,7 +161,7 @@ export async function rebuildClaim(
     return { claim: applyEdits(stored, c.edits), findings: [finding], coverageId: c.coverageId };
   }
   const providers = providerDirectory(config.providers, await uow.providers(charges));
-  const built = claimFromCharges(charges, patients[0], routed.coverage, routed.payer, config, payerRules, providers);
+  const built = claimFromCharges(charges, patients[0], routed, config, payerRules, providers);
   const claim = applyEdits({ id: c.id, controlNumber: c.controlNumber, ...built.claim }, c.edits);
   return { claim, findings: built.findings, coverageId: routed.coverage.id };
 }
