@@ -20,6 +20,7 @@
 import type { Logger } from '../core/logger';
 import { periodicTask, type PeriodicTask } from '../core/periodic';
 
+/** The limits: from the engine configuration (RXBRIDGE_BACKLOG_SOFT, RXBRIDGE_BACKLOG_HARD, RXBRIDGE_MAX_ACK_DELAY_MS; src/engine/config.ts). */
 export interface BackpressureLimits {
   /** Open messages at or below which ACKs are not delayed. */
   softBacklog: number;
