@@ -48,6 +48,7 @@ import { ApplicationAckDeliverer } from './acks/deliverer';
 import { sendMllpMessages } from './mllp/client';
 import { applicationAckStore } from './store/application-acks';
 import { AlertMonitor, DEFAULT_ALERT_INTERVAL_MS, type MonitoredChannel } from './alerts/monitor';
+import { slotsTracker, type ListenerSlots } from './alerts/slots';
 import { EngineMetrics } from './metrics/engine-metrics';
 import { redisLease } from './pipeline/bullmq/lease';
 import { channelReadings } from './store/channel-readings';
@@ -258,6 +259,7 @@ async function wire(
             host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
             idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
             maxConnectionsPerIp: channel.source.maxConnectionsPerIp, allowFrom: channel.source.allowFrom,
+            known: channel.source.knownSenders, allowClients: channel.source.tls?.allowClients,
             tls: channelTls && tlsOptionsFor(channel, channelTls),
             logger: log.child({ channel: channel.name }),
             onAnswerWritten: metrics.ackLatency(channel.name),
@@ -292,7 +294,9 @@ async function wire(
     for (const channel of registry.list.filter((c) => c.enabled)) await running.start(channel);
   }
 
-  const alerts = startAlerts(config, log, registry, store, queueConnection, cleanups);
+  const slotsNow = () => new Map([...listeners].map(([name, l]) => [name, l.slots()]));
+  const alerts = startAlerts(config, log, registry, store, queueConnection, cleanups, slotsNow);
+  metrics.watch({ mllpSlots: () => [...slotsNow()].map(([channel, s]) => ({ channel, ...s })) });
   metrics.watch({ activeAlerts: () => alerts.active() });
 
   // Channel reload (SIGHUP, POST /api/channels/reload, a notice from another process): src/channels/reloader.ts.
@@ -435,12 +439,19 @@ async function startMappingEditor(
  */
 function startAlerts(
   config: EngineConfig, log: Logger, channels: ChannelRegistry, store: Store, redis: Redis, cleanups: Array<() => Promise<void>>,
+  slots: () => ReadonlyMap<string, ListenerSlots>,
 ): AlertMonitor {
   const intervalMs = Number(config.env.RXBRIDGE_ALERT_INTERVAL_MS) || DEFAULT_ALERT_INTERVAL_MS;
   const lease = redisLease(redis, `${config.queuePrefix ?? 'rxb'}:alerts:lease`, 2 * intervalMs);
+  // The listeners of this process: slot readings for the slots-exhausted rule (absent for channels it does not run).
+  const slotsSinceLast = slotsTracker(slots);
   const monitor = new AlertMonitor({
     channels: watchedChannels(channels.list), log, intervalMs,
-    readings: (): ReturnType<typeof channelReadings> => channelReadings(store.db, monitor.watchedNames()),
+    readings: async () => {
+      const counts = await channelReadings(store.db, monitor.watchedNames());
+      const slotsNow = slotsSinceLast();
+      return new Map([...counts].map(([name, c]) => [name, { ...c, slots: slotsNow.get(name) }]));
+    },
     shouldDeliver: () => withTimeout(lease.tryHold(), 1000),
   });
   // Started even with no alert rules: a channel reload may add some (a round with none reads nothing).
