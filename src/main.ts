@@ -20,6 +20,7 @@ import type { ChannelPlan } from './channels/schema';
 import { createLogger, type Logger } from './core/logger';
 import { MappingEditor } from './mappings/editor';
 import { MappingRegistry } from './mappings/load';
+import { PREVIEW_TIMEOUT_MS, runPreviewInWorker } from './mappings/preview-runner';
 import { MllpListener } from './mllp/listener';
 import { BackpressureGauge, backpressureFromEnv, startBacklogPoller } from './pipeline/backpressure';
 import { BullPipelineQueue, EnqueueBatcher } from './pipeline/bullmq/queue';
@@ -420,6 +421,8 @@ async function startMappingEditor(
     channelsRouting: (name) => routesTo(name).filter((r) => r.types.length > 0).map((r) => r.channel),
     publish: async (notice) => { await publisher.publish(noticeChannel, JSON.stringify(notice)); },
     logger: log,
+    // Previews run in a worker thread, stopped after RXBRIDGE_PREVIEW_TIMEOUT_MS (default 10 s): never on the event loop.
+    runPreview: (job) => runPreviewInWorker(job, { timeoutMs: Number(config.env.RXBRIDGE_PREVIEW_TIMEOUT_MS) || PREVIEW_TIMEOUT_MS }),
   });
   await editor.start();
   const subscriber = redis.connect();
