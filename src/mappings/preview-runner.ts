@@ -9,6 +9,8 @@
  * - A preview still running after `timeoutMs` is stopped (the worker is terminated, which interrupts any
  *   JavaScript in it) and answered with PREVIEW_TOO_SLOW (422) naming the budget. A worker that dies (out of
  *   memory: its heap is capped) is answered with INTERNAL.
+ * - At most MAX_PREVIEWS_AT_ONCE workers run at once; later previews wait their turn (first come, first served), and
+ *   their time budget starts when they run.
  * - Nothing of the job or the result is logged (patient data).
  */
 import path from 'node:path';
@@ -23,13 +25,37 @@ import type { PreviewReply } from './preview-worker';
 export const PREVIEW_TIMEOUT_MS = 10_000;
 /** The worker's heap cap: a preview holds a few copies of at most a few MiB of input. */
 const PREVIEW_HEAP_MB = 256;
+/** Previews running at once in this process: each may use a core and PREVIEW_HEAP_MB of memory. */
+export const MAX_PREVIEWS_AT_ONCE = 2;
+
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/**
+ * Runs `work` when fewer than MAX_PREVIEWS_AT_ONCE previews are running; when it ends its turn passes straight to
+ * the first waiting one (so a newcomer cannot slip in between and exceed the limit).
+ */
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_PREVIEWS_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
 
 export interface PreviewRunnerOptions {
   timeoutMs?: number;
 }
 
 export function runPreviewInWorker(job: PreviewJob, opts: PreviewRunnerOptions = {}): Promise<PreviewResult> {
-  const timeoutMs = opts.timeoutMs ?? PREVIEW_TIMEOUT_MS;
+  return inTurn(() => runOnce(job, opts.timeoutMs ?? PREVIEW_TIMEOUT_MS));
+}
+
+function runOnce(job: PreviewJob, timeoutMs: number): Promise<PreviewResult> {
   return new Promise((resolve, reject) => {
     const worker = startWorker();
     let settled = false;
