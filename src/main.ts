@@ -64,7 +64,9 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
     const mappingSide = mappingNotices({ shared });
     const workers = config.role !== 'listener' ? workerSide({ shared }) : undefined;
     const intake = config.role !== 'worker' ? intakeSide({ shared }) : undefined;
-    const alerting = alerts({ shared });
+    const slotsNow = () => new Map([...(intake?.listeners ?? [])].map(([name, l]) => [name, l.slots()]));
+    const alerting = alerts({ shared, slots: slotsNow });
+    shared.metrics.watch({ mllpSlots: () => [...slotsNow()].map(([channel, s]) => ({ channel, ...s })) });
     shared.metrics.watch({ activeAlerts: () => alerting.monitor.active() });
 
     // Channel reload (SIGHUP, POST /api/channels/reload, a notice from another process): src/channels/reloader.ts.

@@ -12,12 +12,16 @@
  * - `dead-letters`: more than `deadLettersAbove` dead letters (messages in status error) in the store.
  * - `queue-depth`: more than `queueDepthAbove` open messages (received or processing) of the channel in the store:
  *   the channel's share of the pipeline's backlog.
+ * - `slots-exhausted` (`slotsExhausted: true`): the channel's MLLP connection slots ran out — every slot is taken
+ *   now, or a sender was refused since the previous evaluation because the slots open to it were all taken (a
+ *   stranger finding only the slots reserved for known senders counts too). Cleared by an evaluation that finds a
+ *   free slot and no refusal. A reading without slots (a process that runs no listener) keeps it as it is.
  * A channel without a reading (the store did not answer) keeps its alerts as they are.
  * Alert texts name the channel, counts and limits: never message content.
  */
 import { businessWindowStart, type BusinessHours } from './business-hours';
 
-export type AlertKind = 'silence' | 'dead-letters' | 'queue-depth';
+export type AlertKind = 'silence' | 'dead-letters' | 'queue-depth' | 'slots-exhausted';
 
 export interface ChannelAlertRules {
   silenceMinutes?: number;
@@ -26,12 +30,26 @@ export interface ChannelAlertRules {
   timeZone: string;
   deadLettersAbove?: number;
   queueDepthAbove?: number;
+  /** Raise `slots-exhausted` when the MLLP connection slots run out. */
+  slotsExhausted?: boolean;
+}
+
+/** A listener's connection slots, as the alert rule reads them. */
+export interface SlotsReading {
+  /** Connections open now. */
+  open: number;
+  /** maxConnections. */
+  limit: number;
+  /** Connections refused for want of a slot since the previous reading. */
+  refused: number;
 }
 
 export interface AlertReading {
   open: number;
   deadLetters: number;
   lastReceivedAt: Date | null;
+  /** The channel's MLLP slots; absent when this process runs no listener for it. */
+  slots?: SlotsReading;
 }
 
 export interface Alert {
@@ -82,6 +100,7 @@ export function evaluateAlerts(input: EvaluationInput): Evaluation {
       verdicts.push(['queue-depth', above(reading.open, rules.queueDepthAbove,
         (n) => `channel ${name}: ${n} message${n === 1 ? '' : 's'} waiting for the pipeline (limit: more than ${rules.queueDepthAbove})`)]);
     }
+    if (rules.slotsExhausted) verdicts.push(['slots-exhausted', slotsExhausted(name, reading.slots)]);
     for (const [kind, verdict] of verdicts) {
       const id = `${name}:${kind}`;
       const current = active.get(id);
@@ -103,6 +122,15 @@ export function evaluateAlerts(input: EvaluationInput): Evaluation {
 
 function above(value: number, limit: number, describe: (n: number) => string): Verdict {
   return value > limit ? { kind: 'breach', value, threshold: limit, message: describe(value) } : { kind: 'ok', message: describe(value) };
+}
+
+function slotsExhausted(channel: string, slots: SlotsReading | undefined): Verdict {
+  if (!slots || slots.limit <= 0) return { kind: 'hold' };
+  const message = `channel ${channel}: ${slots.open} of ${slots.limit} MLLP connection slots in use, `
+    + `${slots.refused} connection${slots.refused === 1 ? '' : 's'} refused for want of a slot since the last check`;
+  return slots.open >= slots.limit || slots.refused > 0
+    ? { kind: 'breach', value: slots.open, threshold: slots.limit, message }
+    : { kind: 'ok', message };
 }
 
 function silence(

@@ -159,6 +159,7 @@ function ruleOf(rules: ChannelAlertRules, kind: Alert['kind']): number | undefin
     case 'silence': return rules.silenceMinutes;
     case 'dead-letters': return rules.deadLettersAbove;
     case 'queue-depth': return rules.queueDepthAbove;
+    case 'slots-exhausted': return rules.slotsExhausted ? 1 : undefined;
     default: return undefined;
   }
 }

@@ -70,13 +70,27 @@ function noRepeats(key: string) {
   };
 }
 
-/** MLLP over TLS. Paths are relative to the channel file's folder. Mutual TLS when requestClientCert is true. */
+/** A client certificate identity: its subject CN, or a subjectAltName DNS name or IP address. */
+const clientIdentity = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a certificate name (its CN or a subjectAltName entry)` })
+  .min(1, { error: (iss) => `${labelOf(iss.path ?? [])} must be a certificate name (its CN or a subjectAltName entry)` })
+  .max(255, { error: (iss) => `${labelOf(iss.path ?? [])} must be at most 255 characters` });
+
+/**
+ * MLLP over TLS. Paths are relative to the channel file's folder. Mutual TLS when requestClientCert is true;
+ * then `allowClients` lists the certificate identities that may connect (absent: any certificate the CA signed).
+ */
 const tlsSchema = z.strictObject({
   cert: z.string().min(1),
   key: z.string().min(1),
   ca: z.string().min(1).optional(),
   requestClientCert: z.boolean().default(false),
   minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+  allowClients: z.array(clientIdentity).min(1, { error: 'allowClients needs at least one certificate name (leave it out to allow every certificate the CA signed)' })
+    .superRefine(noRepeats('allowClients')).optional(),
+}).superRefine((t, ctx) => {
+  if (t.allowClients && !t.requestClientCert) {
+    ctx.addIssue({ code: 'custom', path: ['allowClients'], message: 'allowClients needs requestClientCert: true (and ca): without client certificates there is no name to check' });
+  }
 });
 
 /** An IPv4/IPv6 address or a CIDR block (10.0.0.0/8, 2001:db8::/32). Exported for tests. */
@@ -94,6 +108,23 @@ const addressOrCidr = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} mus
   .refine(isAddressOrCidr, {
     error: (iss) => `${labelOf(iss.path ?? [])} must be an IP address or CIDR block such as 10.0.0.0/8 or 192.168.1.20`,
   });
+
+/**
+ * Senders that may always connect: `reservedSlots` of maxConnections are kept for them, so other peers (strangers,
+ * trickling or not) never hold every slot. A sender is known by its address or, on a TLS channel with client
+ * certificates, by its certificate's name.
+ */
+const knownSendersSchema = z.strictObject({
+  addresses: z.array(addressOrCidr).min(1, { error: 'knownSenders.addresses needs at least one address (or leave it out)' })
+    .superRefine(noRepeats('knownSenders.addresses')).optional(),
+  clients: z.array(clientIdentity).min(1, { error: 'knownSenders.clients needs at least one certificate name (or leave it out)' })
+    .superRefine(noRepeats('knownSenders.clients')).optional(),
+  reservedSlots: intIn(1, 10_000),
+}).superRefine((k, ctx) => {
+  if (!k.addresses && !k.clients) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'knownSenders needs addresses or clients (whom the reserved slots are for)' });
+  }
+});
 
 const sourceSchema = z.strictObject({
   type: z.literal('mllp', { error: 'type must be mllp (the only source type for now)' }),
@@ -130,10 +161,11 @@ const alertsSchema = z
       .optional(),
     deadLettersAbove: intIn(0, 1_000_000).optional(),
     queueDepthAbove: intIn(0, 10_000_000).optional(),
+    slotsExhausted: z.boolean({ error: 'slotsExhausted must be true or false' }).optional(),
     webhook: z.url({ protocol: /^https?$/, error: 'webhook must be an http:// or https:// URL' }).optional(),
   })
   .superRefine((a, ctx) => {
-    if (a.silenceMinutes === undefined && a.deadLettersAbove === undefined && a.queueDepthAbove === undefined) {
+    if (a.silenceMinutes === undefined && a.deadLettersAbove === undefined && a.queueDepthAbove === undefined && !a.slotsExhausted) {
       ctx.addIssue({ code: 'custom', path: [], message: 'alerts needs at least one of silenceMinutes, deadLettersAbove, queueDepthAbove' });
     }
     for (const key of ['businessHours', 'timezone'] as const) {
@@ -202,6 +234,7 @@ export const channelFileSchema = z
     alerts: alertsSchema.optional(),
     applicationAcks: applicationAcksSchema.optional(),
     acks: acksSchema.prefault({}),
+    knownSenders: knownSendersSchema.optional(),
   })
   .superRefine((ch, ctx) => {
     // Runs once every field is valid on its own (zod skips refinements of a value with errors inside).
@@ -210,6 +243,16 @@ export const channelFileSchema = z
     if (ch.applicationAcks && ch.acks.mode !== undefined && ch.acks.mode !== 'standard'
       && !Object.values(ch.acks.senders).some((o) => o.mode === 'standard')) {
       ctx.addIssue({ code: 'custom', path: ['acks', 'mode'], message: `applicationAcks are sent only under acks mode standard (here ${ch.acks.mode}): set mode: standard, or remove applicationAcks` });
+    }
+    const known = ch.knownSenders;
+    if (known && known.reservedSlots >= ch.source.maxConnections) {
+      ctx.addIssue({
+        code: 'custom', path: ['knownSenders', 'reservedSlots'],
+        message: `knownSenders.reservedSlots (${known.reservedSlots}) must be below source.maxConnections (${ch.source.maxConnections}): other senders need at least one slot (use source.allowFrom to refuse them)`,
+      });
+    }
+    if (known?.clients && !ch.source.tls?.requestClientCert) {
+      ctx.addIssue({ code: 'custom', path: ['knownSenders', 'clients'], message: 'knownSenders.clients needs source.tls with requestClientCert: true (and ca): without client certificates there is no name to match' });
     }
     ch.routes.forEach((route, r) => {
       route.types.forEach((type, t) => {
@@ -249,12 +292,21 @@ export interface ChannelPlan {
     readonly maxConnectionsPerIp: number;
     /** Addresses and CIDR blocks a sender may connect from; absent = any. */
     readonly allowFrom?: readonly string[];
+    /**
+     * Senders with reserved slots (by address or client certificate name); absent = no slot reserved. Written as
+     * the channel file's top-level `knownSenders`, kept with the source: a change restarts the listener.
+     */
+    readonly knownSenders?: {
+      readonly addresses?: readonly string[]; readonly clients?: readonly string[]; readonly reservedSlots: number;
+    };
     /** Used when MSH-18 is empty. */
     readonly charset: Charset;
     /** TLS files as absolute paths (resolved against the channel file's folder); absent = plain TCP. */
     readonly tls?: {
       readonly cert: string; readonly key: string; readonly ca?: string;
       readonly requestClientCert: boolean; readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+      /** Client certificate names that may connect; absent = any the CA signed. */
+      readonly allowClients?: readonly string[];
     };
   };
   /** MSH-9 type^event values taken; anything else gets AR with condition 200. */
@@ -293,6 +345,7 @@ export interface ChannelAlerts {
   readonly timeZone: string;
   readonly deadLettersAbove?: number;
   readonly queueDepthAbove?: number;
+  readonly slotsExhausted?: boolean;
   readonly webhook?: string;
 }
 
@@ -326,7 +379,10 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     description: ch.description,
     enabled: ch.enabled,
     file,
-    source: { ...ch.source, tls: ch.source.tls && resolveTls(ch.source.tls, path.dirname(file)) },
+    source: {
+      ...ch.source, tls: ch.source.tls && resolveTls(ch.source.tls, path.dirname(file)),
+      ...(ch.knownSenders ? { knownSenders: ch.knownSenders } : {}),
+    },
     accept: new Set(ch.accept),
     processingIds: new Set(ch.processingIds),
     duplicateWindowMs: ch.duplicates.windowHours * HOUR_MS,

@@ -144,6 +144,10 @@ export const ERROR_CATALOGUE = {
   },
   NOT_FOUND: { retryable: false, hl7: '204', http: 404, doc: 'The requested record does not exist.' },
   BAD_REQUEST: { retryable: false, hl7: '207', http: 400, doc: 'The request was malformed; the message says how.' },
+  PREVIEW_TOO_SLOW: {
+    retryable: false, hl7: '207', http: 422,
+    doc: 'A mapping preview did not finish within its time budget (RXBRIDGE_PREVIEW_TIMEOUT_MS, 10 s) and was stopped.',
+  },
   UNAUTHORIZED: { retryable: false, hl7: '207', http: 401, doc: 'Missing, wrong, expired or revoked bearer token.' },
   FORBIDDEN: {
     retryable: false, hl7: '207', http: 403,

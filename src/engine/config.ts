@@ -100,6 +100,9 @@ export const ENVIRONMENT = {
   RXBRIDGE_STORE_PLAINTEXT: { default: 'false', description: 'true stores new message bodies unencrypted.', schema: bool, expected: 'true or false' },
   RXBRIDGE_METRICS_TOKEN: { default: undefined, description: 'The scrape token of GET /metrics; unset: /metrics answers 401.', ...secret },
   RXBRIDGE_ALERT_INTERVAL_MS: { default: '30000', description: 'How often channel alerts are evaluated.', ...ms(1) },
+  RXBRIDGE_PREVIEW_TIMEOUT_MS: {
+    default: '10000', description: 'The time budget of one mapping preview, which runs in a worker thread; a preview still running then is stopped.', ...ms(1),
+  },
   RXBRIDGE_PASSWORD: { default: undefined, description: '`rxbridge users add`: the new user\'s password (else asked on the terminal).', ...secret },
   RXBRIDGE_AUDIT_CHECKPOINT_KEY: { default: undefined, description: '`rxbridge audit checkpoint` and `audit verify --checkpoint`: the key that signs checkpoints.', ...secret },
 } as const satisfies Record<string, EnvVariable>;
@@ -203,6 +206,8 @@ export interface EngineConfig {
   applicationAckIntervalMs?: number;
   /** How often channel alerts are evaluated (RXBRIDGE_ALERT_INTERVAL_MS). */
   alertIntervalMs?: number;
+  /** The time budget of one mapping preview in its worker thread (RXBRIDGE_PREVIEW_TIMEOUT_MS). */
+  previewTimeoutMs?: number;
   /** Backpressure at intake (RXBRIDGE_BACKLOG_SOFT, RXBRIDGE_BACKLOG_HARD, RXBRIDGE_MAX_ACK_DELAY_MS). */
   backpressure?: BackpressureLimits;
   /** Store-write lanes per listener (RXBRIDGE_INTAKE_LANES). */
@@ -243,6 +248,7 @@ export function configFromEnv(env: Env, cwd = process.cwd()): EngineConfig {
     sweepIntervalMs: given('RXBRIDGE_SWEEP_INTERVAL_MS', v.RXBRIDGE_SWEEP_INTERVAL_MS),
     sweepOlderThanMs: given('RXBRIDGE_SWEEP_AGE_MS', v.RXBRIDGE_SWEEP_AGE_MS),
     alertIntervalMs: given('RXBRIDGE_ALERT_INTERVAL_MS', v.RXBRIDGE_ALERT_INTERVAL_MS),
+    previewTimeoutMs: given('RXBRIDGE_PREVIEW_TIMEOUT_MS', v.RXBRIDGE_PREVIEW_TIMEOUT_MS),
     backpressure: backpressureFromEnv(env),
     intakeLanes: v.RXBRIDGE_INTAKE_LANES,
     metricsToken: v.RXBRIDGE_METRICS_TOKEN,
@@ -255,7 +261,7 @@ export function configFromEnv(env: Env, cwd = process.cwd()): EngineConfig {
 export interface ResolvedEngineConfig extends Omit<EngineConfig,
   'role' | 'allowBootstrapToken' | 'sessionTtlMs' | 'tlsWatchIntervalMs' | 'logLevel' | 'queuePrefix' | 'sweepIntervalMs' |
   'sweepOlderThanMs' | 'retentionIntervalMs' | 'applicationAckIntervalMs' | 'alertIntervalMs' | 'backpressure' | 'intakeLanes' |
-  'billingFile' | 'payerRulesDir'> {
+  'billingFile' | 'payerRulesDir' | 'previewTimeoutMs'> {
   role: EngineRole;
   allowBootstrapToken: boolean;
   sessionTtlMs: number;
@@ -267,6 +273,7 @@ export interface ResolvedEngineConfig extends Omit<EngineConfig,
   retentionIntervalMs: number;
   applicationAckIntervalMs: number;
   alertIntervalMs: number;
+  previewTimeoutMs: number;
   backpressure: BackpressureLimits;
   intakeLanes: number;
   billingFile: string;
@@ -295,6 +302,7 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
     retentionIntervalMs: RETENTION_INTERVAL_MS,
     applicationAckIntervalMs: APPLICATION_ACK_INTERVAL_MS,
     alertIntervalMs: v.RXBRIDGE_ALERT_INTERVAL_MS,
+    previewTimeoutMs: v.RXBRIDGE_PREVIEW_TIMEOUT_MS,
     backpressure: fromEnv.backpressure ?? DEFAULT_BACKPRESSURE,
     intakeLanes: v.RXBRIDGE_INTAKE_LANES,
     billingFile: fromEnv.billingFile as string,

@@ -56,6 +56,7 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
           host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
           idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
           maxConnectionsPerIp: channel.source.maxConnectionsPerIp, allowFrom: channel.source.allowFrom,
+          known: channel.source.knownSenders, allowClients: channel.source.tls?.allowClients,
           tls: channelTls && tlsOptionsFor(channel, channelTls),
           logger: log.child({ channel: channel.name }),
           onAnswerWritten: metrics.ackLatency(channel.name),

@@ -13,7 +13,9 @@ import { AlertMonitor, type MonitoredChannel } from '../alerts/monitor';
 import type { ChannelReloader } from '../channels/reloader';
 import type { ChannelPlan } from '../channels/schema';
 import { withTimeout } from '../core/with-timeout';
+import { slotsTracker, type ListenerSlots } from '../alerts/slots';
 import { MappingEditor } from '../mappings/editor';
+import { runPreviewInWorker } from '../mappings/preview-runner';
 import { redisLease } from '../pipeline/bullmq/lease';
 import { channelReadings } from '../store/channel-readings';
 import { mappingVersionsPort, recentMessagesOfTypes } from '../store/mapping-versions';
@@ -34,6 +36,8 @@ export function mappingNotices({ shared }: { shared: SharedParts }): { editor: M
     channelsRouting: (name) => routesTo(name).filter((r) => r.types.length > 0).map((r) => r.channel),
     publish: async (notice) => { await shared.queueConnection.publish(noticeChannel, JSON.stringify(notice)); },
     logger: log,
+    // Previews run in a worker thread, stopped after RXBRIDGE_PREVIEW_TIMEOUT_MS: never on the event loop.
+    runPreview: (job) => runPreviewInWorker(job, { timeoutMs: config.previewTimeoutMs }),
   });
   let subscriber: ReturnType<typeof shared.redis.connect> | undefined;
   return {
@@ -85,13 +89,21 @@ function noticeOrigin(text: string): string | undefined {
  * Channel alerts, evaluated every RXBRIDGE_ALERT_INTERVAL_MS. Started even with no alert rules: a channel reload
  * may add some (a round with none reads nothing).
  */
-export function alerts({ shared }: { shared: SharedParts }): { monitor: AlertMonitor; service: EngineService } {
+export function alerts({ shared, slots }: { shared: SharedParts; slots: () => ReadonlyMap<string, ListenerSlots> }): {
+  monitor: AlertMonitor; service: EngineService;
+} {
   const { config, log, store } = shared;
   const intervalMs = config.alertIntervalMs;
   const lease = redisLease(shared.queueConnection, `${config.queuePrefix}:alerts:lease`, 2 * intervalMs);
+  // The listeners of this process: slot readings for the slots-exhausted rule (absent for channels it does not run).
+  const slotsSinceLast = slotsTracker(slots);
   const monitor: AlertMonitor = new AlertMonitor({
     channels: watchedChannels(shared.channels.list), log, intervalMs,
-    readings: (): ReturnType<typeof channelReadings> => channelReadings(store.db, monitor.watchedNames()),
+    readings: async () => {
+      const counts = await channelReadings(store.db, monitor.watchedNames());
+      const slotsNow = slotsSinceLast();
+      return new Map([...counts].map(([name, c]) => [name, { ...c, slots: slotsNow.get(name) }]));
+    },
     shouldDeliver: () => withTimeout(lease.tryHold(), 1000, 'the alerts lease'),
   });
   return { monitor, service: service('alerts', () => monitor.start(), () => monitor.stop()) };

@@ -26,13 +26,12 @@
  * routed to the mapping and lists the differences. It writes nothing. Its answer holds patient data.
  */
 import { ConfigError } from '../core/config-file';
-import { asEngineError, EngineError } from '../core/errors';
+import { EngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { parseHl7, type Hl7Message } from '../hl7/parse';
 import type { MappingPlan } from './compile';
-import { diffOutcomes, type MappingOutcome, type RecordChange } from './diff';
-import { evaluateMapping, type MappingContext } from './evaluate';
+import type { MappingOutcome, RecordChange } from './diff';
 import { MAPPING_NAME, mappingSha256, type MappingRegistry } from './load';
+import { previewMessages, type PreviewJob, type PreviewSource } from './preview';
 
 /** What a save tells every engine process (JSON on the notice channel): which version exists, never its text. */
 export interface MappingChangeNotice {
@@ -81,6 +80,11 @@ export interface MappingEditorPorts {
   logger: Logger;
   /** How long a save waits for the notice to be sent before answering anyway (default 2000 ms). */
   publishTimeoutMs?: number;
+  /**
+   * Runs a preview's work away from the event loop (the engine: a worker thread with a time budget,
+   * preview-runner.ts). Absent: it runs here, on the event loop.
+   */
+  runPreview?(job: PreviewJob): Promise<PreviewResult>;
 }
 
 export interface MappingSummary {
@@ -131,16 +135,6 @@ export const PREVIEW_MAX_MESSAGES = 200;
 export function assertMappingName(name: string): void {
   if (!MAPPING_NAME.test(name) || name.length > 100) {
     throw new EngineError('BAD_REQUEST', 'a mapping name is lower-case letters, digits and dashes');
-  }
-}
-
-function outcome(plan: MappingPlan | undefined, name: string, msg: Hl7Message, ctx: MappingContext): MappingOutcome {
-  if (!plan) return { error: { code: 'MAPPING_NOT_FOUND', message: `mapping ${name} is not loaded` } };
-  try {
-    return { records: evaluateMapping(plan, msg, ctx) };
-  } catch (err) {
-    const e = asEngineError(err);
-    return { error: { code: e.code, message: e.message } };
   }
 }
 
@@ -252,47 +246,31 @@ export class MappingEditor {
     }
   }
 
-  /** Re-runs messages through the live mapping and a candidate (ConfigError when the candidate is invalid). */
+  /**
+   * Re-runs messages through the live mapping and a candidate (ConfigError when the candidate is invalid). With a
+   * `runPreview` port the compiling, parsing and mapping run there (off the event loop); only the stored
+   * messages are read here.
+   */
   async preview(name: string, req: PreviewRequest): Promise<PreviewResult> {
     assertMappingName(name);
-    const livePlan = this.ports.registry.get(name);
-    const candidatePlan = req.content !== undefined ? this.ports.registry.compileSubmitted(name, req.content) : livePlan;
-    if (!candidatePlan) throw new EngineError('NOT_FOUND', `no mapping ${name}; send content to preview a new one`);
-    const sha256 = req.content !== undefined ? mappingSha256(req.content) : this.ports.registry.entry(name)?.sha256 ?? null;
-
-    const inputs: Array<{ messageId: string | null; msg: Hl7Message | EngineError; ctx: MappingContext }> = [];
-    if (req.raw !== undefined) {
-      let msg: Hl7Message;
-      try {
-        msg = parseHl7(req.raw);
-      } catch (err) {
-        throw new EngineError('BAD_REQUEST', `raw: ${asEngineError(err).message}`);
-      }
-      const channel = this.ports.channelsRouting(name)[0] ?? 'preview';
-      const sender = `${msg.header.sendingApplication}|${msg.header.sendingFacility}`;
-      inputs.push({ messageId: null, msg, ctx: { channel, sender, controlId: msg.header.controlId } });
-    } else {
-      const limit = Math.min(req.lastMessages ?? PREVIEW_DEFAULT_MESSAGES, PREVIEW_MAX_MESSAGES);
-      for (const m of await this.ports.recentMessages(name, limit)) {
-        let msg: Hl7Message | EngineError;
-        try {
-          msg = parseHl7(m.content);
-        } catch (err) {
-          msg = asEngineError(err);
-        }
-        // The same context the pipeline gives, so source keys come out as they were stored.
-        inputs.push({ messageId: m.id, msg, ctx: { channel: m.channel, sender: m.sender, controlId: m.controlId, messageId: m.id } });
-      }
+    const { registry, runPreview } = this.ports;
+    const source = async (): Promise<PreviewSource> => (req.raw !== undefined
+      ? { raw: req.raw, channel: this.ports.channelsRouting(name)[0] ?? 'preview' }
+      : { stored: await this.ports.recentMessages(name, Math.min(req.lastMessages ?? PREVIEW_DEFAULT_MESSAGES, PREVIEW_MAX_MESSAGES)) });
+    if (runPreview) {
+      const live = registry.entry(name);
+      if (!live && req.content === undefined) throw new EngineError('NOT_FOUND', `no mapping ${name}; send content to preview a new one`);
+      const sha256 = req.content !== undefined ? mappingSha256(req.content) : live?.sha256 ?? null;
+      return runPreview({
+        name, ...registry.compileSettings(name), liveText: live?.text ?? null, candidateText: req.content ?? null, sha256,
+        source: await source(),
+      });
     }
-
-    const messages = inputs.map(({ messageId, msg, ctx }): PreviewMessage => {
-      const run = (plan: MappingPlan | undefined): MappingOutcome =>
-        msg instanceof EngineError ? { error: { code: msg.code, message: msg.message } } : outcome(plan, name, msg, ctx);
-      const live = run(livePlan);
-      const candidate = run(candidatePlan);
-      return { messageId, controlId: ctx.controlId, live, candidate, diff: diffOutcomes(live, candidate) };
-    });
-    return { mapping: name, sha256, changed: messages.filter((m) => m.diff.length > 0).length, messages };
+    const livePlan = registry.get(name);
+    const candidatePlan = req.content !== undefined ? registry.compileSubmitted(name, req.content) : livePlan;
+    if (!candidatePlan) throw new EngineError('NOT_FOUND', `no mapping ${name}; send content to preview a new one`);
+    const sha256 = req.content !== undefined ? mappingSha256(req.content) : registry.entry(name)?.sha256 ?? null;
+    return previewMessages(name, livePlan, candidatePlan, sha256, await source());
   }
 
   private applyVersion(name: string, version: number, content: string): void {

@@ -94,6 +94,19 @@ export interface LiveMapping {
   readonly file: string;
 }
 
+/**
+ * Compiles text submitted through the API as mapping `name` (file: where issues point): refused with ConfigError
+ * when any value references an environment variable, then compiled with no environment at all (see
+ * MappingRegistry.compileSubmitted).
+ */
+export function compileSubmittedText(name: string, text: string, file: string): MappingPlan {
+  const issues = environmentReferences(text).map(({ line, col }) => ({
+    file, line, col, reason: 'environment variables (${…}) are not allowed in mappings saved through the API; write $${ for a literal "${"',
+  }));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return compileMappingText(text, name, file, {});
+}
+
 /** The live set of mappings; `reload()` swaps in a new set only when every file loads. */
 export class MappingRegistry {
   private plans: Map<string, Loaded>;
@@ -134,12 +147,12 @@ export class MappingRegistry {
    * nothing submitted can read one, whatever the check missed.
    */
   compileSubmitted(name: string, text: string): MappingPlan {
-    const file = path.join(this.dir, `${name}.yaml`);
-    const issues = environmentReferences(text).map(({ line, col }) => ({
-      file, line, col, reason: 'environment variables (${…}) are not allowed in mappings saved through the API; write $${ for a literal "${"',
-    }));
-    if (issues.length > 0) throw new ConfigError(issues);
-    return compileMappingText(text, name, file, {});
+    return compileSubmittedText(name, text, path.join(this.dir, `${name}.yaml`));
+  }
+
+  /** What compiling `name` as this registry does takes besides its text: the file it is named by, the environment. */
+  compileSettings(name: string): { file: string; env: Record<string, string | undefined> } {
+    return { file: this.fileOf(name), env: { ...this.env } };
   }
 
   /** Validates and compiles `text` as mapping `name` with this registry's environment. Throws ConfigError. */

@@ -19,7 +19,18 @@ import type { IntakeOutcome } from '../pipeline/intake';
 import type { PipelineObserver, PipelineStage, ReportedOutcome } from '../pipeline/process';
 
 /** Why an MLLP source limit refused or closed a connection (the listener's MllpCloseReason). */
-export type MllpCloseReason = 'max_connections' | 'max_connections_per_ip' | 'allow_from' | 'frame_timeout';
+export type MllpCloseReason =
+  'max_connections' | 'max_connections_per_ip' | 'allow_from' | 'frame_timeout' | 'reserved_slots' | 'allow_clients';
+
+/** One MLLP listener's connection slots now (the listener's SlotReading). */
+export interface MllpSlotsReading {
+  channel: string;
+  open: number;
+  /** maxConnections. */
+  limit: number;
+  /** Slots kept for known senders. */
+  reserved: number;
+}
 
 /** Per-channel counts read from the store (alerts read the same). */
 export interface ChannelReading {
@@ -50,6 +61,8 @@ export interface MetricSources {
   backpressure?(): { backlog: number; ackDelayMs: number };
   /** Active alerts by channel and kind. */
   activeAlerts?(): ReadonlyArray<{ channel: string; kind: string }>;
+  /** The connection slots of each running MLLP listener. */
+  mllpSlots?(): readonly MllpSlotsReading[];
 }
 
 /** ACK latency buckets, in seconds: from sub-millisecond commits to backpressure holds of seconds. */
@@ -93,7 +106,7 @@ export class EngineMetrics {
     });
     this.mllpClosed = new client.Counter({
       name: 'rxbridge_mllp_connections_closed_total', registers, labelNames: ['channel', 'reason'],
-      help: 'MLLP connections refused or closed by a source limit, by channel and reason (max_connections, max_connections_per_ip, allow_from, frame_timeout).',
+      help: 'MLLP connections refused or closed by a source limit, by channel and reason (max_connections and reserved_slots: the slots open to the sender ran out; max_connections_per_ip, allow_from, allow_clients, frame_timeout).',
     });
     this.ack = new client.Histogram({
       name: 'rxbridge_ack_latency_seconds', registers, labelNames: ['channel'], buckets: ACK_BUCKETS,
@@ -126,6 +139,7 @@ export class EngineMetrics {
     if (sources.pools) this.definePoolGauges(registers, sources.pools);
     if (sources.backpressure) this.defineBackpressureGauges(registers, sources.backpressure);
     if (sources.activeAlerts) this.defineAlertGauge(registers, sources.activeAlerts);
+    if (sources.mllpSlots) this.defineSlotGauges(registers, sources.mllpSlots);
   }
 
   get contentType(): string {
@@ -159,7 +173,7 @@ export class EngineMetrics {
 
   /** Counts one channel's connections refused or closed by a source limit (bound once per channel). */
   mllpConnectionsClosed(channel: string): (reason: MllpCloseReason) => void {
-    const reasons: MllpCloseReason[] = ['max_connections', 'max_connections_per_ip', 'allow_from', 'frame_timeout'];
+    const reasons: MllpCloseReason[] = ['max_connections', 'max_connections_per_ip', 'allow_from', 'frame_timeout', 'reserved_slots', 'allow_clients'];
     const bound = Object.fromEntries(reasons.map((r) => [r, this.mllpClosed.labels(channel, r)])) as Record<MllpCloseReason, client.Counter.Internal>;
     for (const c of Object.values(bound)) c.inc(0);
     return (reason) => bound[reason].inc();
@@ -264,6 +278,19 @@ export class EngineMetrics {
       help: 'How long each positive ACK is held now (0 at or below RXBRIDGE_BACKLOG_SOFT).',
       collect() { this.set(read().ackDelayMs / 1000); },
     });
+  }
+
+  private defineSlotGauges(registers: client.Registry[], read: NonNullable<MetricSources['mllpSlots']>): void {
+    const gauge = (name: string, help: string, value: (r: MllpSlotsReading) => number) => new client.Gauge({
+      name, registers, labelNames: ['channel'], help,
+      collect() {
+        this.reset();
+        for (const r of read()) this.set({ channel: r.channel }, value(r));
+      },
+    });
+    gauge('rxbridge_mllp_connections_open', 'MLLP connections open now, by channel (slots in use).', (r) => r.open);
+    gauge('rxbridge_mllp_connections_limit', 'The channel\'s maxConnections: open connections at or above it means every slot is taken.', (r) => r.limit);
+    gauge('rxbridge_mllp_connections_reserved', 'Slots of maxConnections kept for known senders, by channel.', (r) => r.reserved);
   }
 
   private defineAlertGauge(registers: client.Registry[], read: NonNullable<MetricSources['activeAlerts']>): void {

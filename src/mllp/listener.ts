@@ -18,6 +18,10 @@
  * - Source limits: a peer outside `allowFrom` is destroyed as soon as its TCP connection arrives (before any TLS
  *   handshake), with a warning naming its address; a connection beyond `maxConnections`, or beyond
  *   `maxConnectionsPerIp` from one address, is accepted and ended at once without reading.
+ * - Known senders (`known`): their addresses, or the identities of their TLS client certificates. With
+ *   `known.reservedSlots` N, other peers may hold at most maxConnections − N connections together, so a known
+ *   sender always finds a slot however many strangers connect (and trickle). A TLS peer whose verified
+ *   certificate names no identity of `allowClients` is closed after its handshake, before anything is read.
  * - TLS: a handshake not finished within TLS_HANDSHAKE_TIMEOUT_MS (also a peer that closed mid-handshake) is
  *   aborted and its socket destroyed; stop() destroys unfinished handshakes at once. setTlsCredentials() swaps
  *   the certificate for new handshakes (certificate reload without restart).
@@ -51,6 +55,14 @@ export interface MllpListenerOptions {
    * for it). Default FRAME_TIMEOUT_MS; 0 = no limit.
    */
   frameTimeoutMs?: number;
+  /** Senders with reserved slots (absent = none): their addresses and TLS client certificate identities. */
+  known?: KnownSenders;
+  /**
+   * TLS with client certificates: the identities (certificate CN or subjectAltName DNS/IP entry) allowed to
+   * connect; a peer whose certificate names none of them is closed after the handshake. Absent = any certificate
+   * the CA signed.
+   */
+  allowClients?: readonly string[];
   /** When given, the listener speaks MLLP over TLS (tls.createServer). */
   tls?: tls.TlsOptions;
   /** TLS: a handshake not finished within this many ms is aborted (default TLS_HANDSHAKE_TIMEOUT_MS). */
@@ -62,8 +74,35 @@ export interface MllpListenerOptions {
   onAnswerWritten?: (seconds: number) => void;
 }
 
-/** Why a source limit refused or closed a connection. */
-export type MllpCloseReason = 'max_connections' | 'max_connections_per_ip' | 'allow_from' | 'frame_timeout';
+/**
+ * Why a source limit refused or closed a connection. `max_connections`: every slot was taken;
+ * `reserved_slots`: only slots reserved for known senders were left, and the peer is not one;
+ * `allow_clients`: its client certificate names no identity of `allowClients`.
+ */
+export type MllpCloseReason =
+  'max_connections' | 'max_connections_per_ip' | 'allow_from' | 'frame_timeout' | 'reserved_slots' | 'allow_clients';
+
+/** Senders that may use the reserved slots: matched by address, or by TLS client certificate identity. */
+export interface KnownSenders {
+  /** IP addresses and CIDR blocks. */
+  addresses?: readonly string[];
+  /** Client certificate identities (CN or subjectAltName DNS/IP entry); TLS with client certificates only. */
+  clients?: readonly string[];
+  /** Slots of maxConnections only known senders may take (0 = none reserved; must be below maxConnections). */
+  reservedSlots: number;
+}
+
+/** The connection slots of a listener now (metrics, alerts). */
+export interface SlotReading {
+  /** Connections open. */
+  open: number;
+  /** maxConnections (0 = unlimited). */
+  limit: number;
+  /** Slots kept for known senders. */
+  reserved: number;
+  /** Connections refused since start because the slots open to the peer were all taken (max_connections, reserved_slots). */
+  refusedForSlots: number;
+}
 
 export interface ConnectionInfo {
   id: number;
@@ -147,6 +186,8 @@ interface Connection {
   readonly connectedAt: Date;
   /** Frames handed to the handler (oversize ones included). */
   frames: number;
+  /** A known sender (known.addresses or known.clients): it does not count against the shared slots. */
+  readonly known: boolean;
 }
 
 export class MllpListener {
@@ -158,6 +199,12 @@ export class MllpListener {
   /** Open connections per peer address. */
   private readonly perIp = new Map<string, number>();
   private readonly allowList: net.BlockList | undefined;
+  private readonly knownAddresses: net.BlockList | undefined;
+  private readonly knownClients: ReadonlySet<string>;
+  private readonly allowedClients: ReadonlySet<string> | undefined;
+  /** Open connections of peers that are not known senders. */
+  private strangers = 0;
+  private refusedForSlots = 0;
   /** TCP sockets the allow-list refused (TLS: their failed handshake is not logged again). */
   private readonly refusedRaw = new WeakSet<net.Socket>();
   /** Refused sockets, kept so stop() can destroy any that linger. */
@@ -173,6 +220,9 @@ export class MllpListener {
     this.handler = handler;
     this.log = opts.logger;
     this.allowList = opts.allowFrom && allowListOf(opts.allowFrom);
+    this.knownAddresses = opts.known?.addresses && allowListOf(opts.known.addresses);
+    this.knownClients = new Set(opts.known?.clients ?? []);
+    this.allowedClients = opts.allowClients && new Set(opts.allowClients);
     // allowHalfOpen: a sender that half-closes after its last frame still gets its ACKs.
     const onSocket = (socket: net.Socket): void => this.accept(socket);
     if (opts.tls) {
@@ -249,6 +299,14 @@ export class MllpListener {
     return this.server.listening;
   }
 
+  /** The slots now: open connections, the limit, the reserved ones, and refusals for want of a slot so far. */
+  slots(): SlotReading {
+    return {
+      open: this.connections.size, limit: this.opts.maxConnections,
+      reserved: this.opts.known?.reservedSlots ?? 0, refusedForSlots: this.refusedForSlots,
+    };
+  }
+
   connectionStats(): ConnectionStats[] {
     return [...this.connections.values()].map((c) => ({
       id: c.info.id,
@@ -314,15 +372,25 @@ export class MllpListener {
     const remote = remoteOf(socket);
     const ip = ipOf(socket) ?? 'unknown';
     socket.on('error', (err) => this.onSocketError(remote, err));
-    const max = this.opts.maxConnections;
-    const maxPerIp = this.opts.maxConnectionsPerIp ?? 0;
-    const fromIp = this.perIp.get(ip) ?? 0;
-    if (this.stopping || (max > 0 && this.connections.size >= max) || (maxPerIp > 0 && fromIp >= maxPerIp)) {
-      const perIp = !this.stopping && !(max > 0 && this.connections.size >= max);
-      this.log.warn('mllp connection refused', perIp
-        ? { remote, connections: fromIp, reason: 'maxConnectionsPerIp' }
-        : { remote, connections: this.connections.size });
-      if (!this.stopping) this.opts.onConnectionClosed?.(perIp ? 'max_connections_per_ip' : 'max_connections');
+    if (this.allowedClients && !this.clientAllowed(socket)) {
+      socket.on('error', () => undefined);
+      socket.destroy();
+      this.log.warn('mllp client certificate not in allowClients; connection closed', { remote });
+      this.opts.onConnectionClosed?.('allow_clients');
+      return;
+    }
+    const known = this.isKnown(socket, ip);
+    const refusal = this.stopping ? 'stopping' : this.limitReached(ip, known);
+    if (refusal !== undefined) {
+      if (refusal === 'max_connections_per_ip') {
+        this.log.warn('mllp connection refused', { remote, connections: this.perIp.get(ip) ?? 0, reason: 'maxConnectionsPerIp' });
+      } else if (refusal === 'reserved_slots') {
+        this.log.warn('mllp connection refused', { remote, connections: this.connections.size, reason: 'reservedSlots' });
+      } else {
+        this.log.warn('mllp connection refused', { remote, connections: this.connections.size });
+      }
+      if (refusal !== 'stopping') this.opts.onConnectionClosed?.(refusal);
+      if (refusal === 'max_connections' || refusal === 'reserved_slots') this.refusedForSlots++;
       this.refused.add(socket);
       socket.on('close', () => this.refused.delete(socket));
       socket.resume(); // discard input so the peer's FIN is seen
@@ -330,7 +398,8 @@ export class MllpListener {
       armGraceTimer(socket);
       return;
     }
-    this.perIp.set(ip, fromIp + 1);
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    if (!known) this.strangers++;
 
     const conn: Connection = {
       info: Object.freeze({ id: this.nextId++, remote }),
@@ -351,6 +420,7 @@ export class MllpListener {
       closeWaiters: [],
       connectedAt: new Date(),
       frames: 0,
+      known,
     };
     this.connections.set(conn.info.id, conn);
     this.log.debug('mllp connection opened', { remote, connections: this.connections.size });
@@ -361,6 +431,29 @@ export class MllpListener {
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     socket.on('end', () => this.beginClosing(conn));
     socket.on('close', () => this.onClose(conn));
+  }
+
+  /** Which limit refuses a new connection from `ip` now, if any. Known senders may take every slot; others, the shared ones. */
+  private limitReached(ip: string, known: boolean): MllpCloseReason | undefined {
+    const max = this.opts.maxConnections;
+    const maxPerIp = this.opts.maxConnectionsPerIp ?? 0;
+    if (max > 0 && this.connections.size >= max) return 'max_connections';
+    const reserved = this.opts.known?.reservedSlots ?? 0;
+    if (!known && max > 0 && reserved > 0 && this.strangers >= max - reserved) return 'reserved_slots';
+    if (maxPerIp > 0 && (this.perIp.get(ip) ?? 0) >= maxPerIp) return 'max_connections_per_ip';
+    return undefined;
+  }
+
+  /** A known sender: its address is in known.addresses, or its verified client certificate names one of known.clients. */
+  private isKnown(socket: net.Socket, ip: string): boolean {
+    if (this.knownAddresses?.check(ip, net.isIPv4(ip) ? 'ipv4' : 'ipv6')) return true;
+    if (this.knownClients.size === 0) return false;
+    return certificateIdentities(socket).some((id) => this.knownClients.has(id));
+  }
+
+  private clientAllowed(socket: net.Socket): boolean {
+    const allowed = this.allowedClients;
+    return allowed !== undefined && certificateIdentities(socket).some((id) => allowed.has(id));
   }
 
   private onData(conn: Connection, chunk: Buffer): void {
@@ -559,6 +652,7 @@ export class MllpListener {
     if (conn.graceTimer) clearTimeout(conn.graceTimer);
     if (conn.frameTimer) clearTimeout(conn.frameTimer);
     this.connections.delete(conn.info.id);
+    if (!conn.known) this.strangers--;
     const left = (this.perIp.get(conn.ip) ?? 1) - 1;
     if (left > 0) this.perIp.set(conn.ip, left);
     else this.perIp.delete(conn.ip);
@@ -610,6 +704,25 @@ function allowListOf(entries: readonly string[]): net.BlockList {
     else list.addSubnet(address, Number(bits), family);
   }
   return list;
+}
+
+/**
+ * The identities a peer's TLS client certificate names: its subject CN and its subjectAltName DNS and IP entries.
+ * None for a plain TCP socket, a peer without a certificate, or one whose certificate did not verify.
+ */
+function certificateIdentities(socket: net.Socket): string[] {
+  if (!(socket instanceof tls.TLSSocket) || !socket.authorized) return [];
+  const cert = socket.getPeerCertificate();
+  if (!cert || Object.keys(cert).length === 0) return [];
+  const ids: string[] = [];
+  const cn = cert.subject?.CN;
+  if (typeof cn === 'string') ids.push(cn);
+  else if (Array.isArray(cn)) ids.push(...(cn as string[]));
+  for (const entry of (cert.subjectaltname ?? '').split(', ')) {
+    const m = /^(?:DNS|IP Address):(.+)$/.exec(entry);
+    if (m) ids.push(m[1] as string);
+  }
+  return ids;
 }
 
 function remoteOf(socket: net.Socket): string {
