@@ -6,9 +6,11 @@
  * Contract:
  * - The answer is the worker's result parsed from JSON (what the API sends anyway), or the error it reported:
  *   ConfigError with the same issues, EngineError with the same code and message.
- * - A preview still running after `timeoutMs` is stopped (the worker is terminated, which interrupts any
- *   JavaScript in it) and answered with PREVIEW_TOO_SLOW (422) naming the budget. A worker that dies (out of
- *   memory: its heap is capped) is answered with INTERNAL.
+ * - A preview still running `timeoutMs` after its worker took the job is stopped (the worker is terminated, which
+ *   interrupts any JavaScript in it) and answered with PREVIEW_TOO_SLOW (422) naming the budget. The budget is the
+ *   mapping's work alone: starting the thread (a few hundred ms on a busy machine) does not count, so a budget means
+ *   the same on a fast and a slow machine. A worker that does not start within WORKER_START_MS, or dies (out of
+ *   memory: its heap is capped), is answered with INTERNAL.
  * - At most MAX_PREVIEWS_AT_ONCE workers run at once; later previews wait their turn (first come, first served), and
  *   their time budget starts when they run.
  * - Nothing of the job or the result is logged (patient data).
@@ -25,6 +27,8 @@ import type { PreviewReply } from './preview-worker';
 export const PREVIEW_TIMEOUT_MS = 10_000;
 /** The worker's heap cap: a preview holds a few copies of at most a few MiB of input. */
 const PREVIEW_HEAP_MB = 256;
+/** How long a worker thread may take to start and take its job. */
+const WORKER_START_MS = 30_000;
 /** Previews running at once in this process: each may use a core and PREVIEW_HEAP_MB of memory. */
 export const MAX_PREVIEWS_AT_ONCE = 2;
 
@@ -66,14 +70,22 @@ function runOnce(job: PreviewJob, timeoutMs: number): Promise<PreviewResult> {
       void worker.terminate();
       settle();
     };
-    const timer = setTimeout(() => finish(() => reject(new EngineError('PREVIEW_TOO_SLOW',
-      `the preview did not finish within ${timeoutMs / 1000} s and was stopped: preview fewer or smaller messages, or simplify the mapping`))), timeoutMs);
-    worker.once('message', (reply: PreviewReply) => finish(() => {
+    let timer = setTimeout(() => finish(() => reject(new EngineError('INTERNAL', 'the preview worker did not start'))), WORKER_START_MS);
+    worker.on('message', (reply: PreviewReply) => {
+      if ('started' in reply) {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(() => reject(new EngineError('PREVIEW_TOO_SLOW',
+          `the preview did not finish within ${timeoutMs / 1000} s and was stopped: preview fewer or smaller messages, or simplify the mapping`))), timeoutMs);
+        return;
+      }
+      answer(reply);
+    });
+    const answer = (reply: Exclude<PreviewReply, { started: true }>): void => finish(() => {
       if (reply.ok) resolve(JSON.parse(reply.json) as PreviewResult);
       else if (reply.kind === 'config') reject(new ConfigError(reply.issues));
       else if (reply.kind === 'engine') reject(new EngineError(reply.code, reply.message));
       else reject(new EngineError('INTERNAL', `the preview failed (${reply.name})`));
-    }));
+    });
     worker.once('error', (err) => finish(() => reject(new EngineError('INTERNAL', `the preview failed (${err.name})`))));
     worker.once('exit', () => finish(() => reject(new EngineError('INTERNAL', 'the preview stopped without an answer'))));
     worker.postMessage(job);

@@ -1,6 +1,6 @@
 /**
  * The worker-thread side of a mapping preview (preview-runner.ts starts it): receives one PreviewJob, runs it
- * (preview.ts) and posts back either the result as JSON text (what the API answers: records as JSON shows them)
+ * (preview.ts) and posts back `started`, then either the result as JSON text (what the API answers: records as JSON shows them)
  * or the error as plain data (ConfigError issues, an EngineError's code and message). Then it is done; the
  * runner terminates it.
  */
@@ -9,14 +9,15 @@ import { ConfigError } from '../core/config-file';
 import { EngineError } from '../core/errors';
 import { runPreviewJob, type PreviewJob } from './preview';
 
-/** What the worker posts back. */
+/** What the worker posts back: `started` when it has the job (the time budget starts then), then the answer. */
 export type PreviewReply =
+  | { started: true }
   | { ok: true; json: string }
   | { ok: false; kind: 'config'; issues: ConfigError['issues'] }
   | { ok: false; kind: 'engine'; code: EngineError['code']; message: string }
   | { ok: false; kind: 'other'; name: string };
 
-function reply(job: PreviewJob): PreviewReply {
+function reply(job: PreviewJob): Exclude<PreviewReply, { started: true }> {
   try {
     return { ok: true, json: JSON.stringify(runPreviewJob(job)) };
   } catch (err) {
@@ -26,4 +27,7 @@ function reply(job: PreviewJob): PreviewReply {
   }
 }
 
-parentPort?.once('message', (job: PreviewJob) => parentPort?.postMessage(reply(job)));
+parentPort?.once('message', (job: PreviewJob) => {
+  parentPort?.postMessage({ started: true });
+  parentPort?.postMessage(reply(job));
+});
