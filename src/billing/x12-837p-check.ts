@@ -14,7 +14,7 @@ import { checkEnvelopes } from '../x12/envelope';
 import { readInterchanges, type X12Interchange, type X12TransactionSet } from '../x12/reader';
 import type { ReadSegment } from '../x12/segment';
 import { componentValue, elementComponents, elementCount, elementRepetitions, elementValue, hasElement } from '../x12/segment';
-import { isX12Decimal, sumX12Decimals, x12DecimalsEqual } from '../x12/decimal';
+import { decimalsEqual, isDecimal, sumX12Decimals } from '../core/decimal';
 import { isValidNpi } from './npi';
 import { X222A1 } from './x12-837p';
 
@@ -109,9 +109,9 @@ function checkClaims(set: X12TransactionSet): string[] {
     if (clm01 === '' || clm01.length > 20) problems.push(`${at(clm)}: CLM01 must be 1 to 20 characters`);
     if (claim.lines.length === 0) problems.push(`${at(clm)}: the claim has no SV1 line`);
     const amounts = claim.lines.map((sv1) => elementValue(sv1, 2));
-    const bad = claim.lines.filter((sv1) => !isX12Decimal(elementValue(sv1, 2)));
+    const bad = claim.lines.filter((sv1) => !isDecimal(elementValue(sv1, 2)));
     for (const sv1 of bad) problems.push(`${at(sv1)}: SV102 is not a decimal amount`);
-    if (bad.length === 0 && !x12DecimalsEqual(elementValue(clm, 2), sumX12Decimals(amounts))) {
+    if (bad.length === 0 && !decimalsEqual(elementValue(clm, 2), sumX12Decimals(amounts))) {
       problems.push(`${at(clm)}: CLM02 does not equal the sum of its ${claim.lines.length} SV102 amounts`);
     }
     for (const sv1 of claim.lines) {

@@ -6,7 +6,7 @@
  */
 import type { X12Segment } from '../x12/segment';
 import { segment } from '../x12/segment';
-import { formatX12Decimal } from '../x12/decimal';
+import { formatX12Decimal } from '../core/decimal';
 import type { Address, BillingProvider, Claim, ClaimLine, Interchange, Patient, Payer, ProviderRef, Subscriber } from './model';
 
 /** YYYY-MM-DD → CCYYMMDD. */
