@@ -38,7 +38,7 @@ import { CLAIM_STATUSES } from '../billing/claims/lifecycle';
 import type { ClaimsService } from '../store/claims-service';
 import { actorOf, audit, role } from './auth';
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
-import { parse } from './validate';
+import { dateOrTimestamp, pageLimit, parse, patientFilter, rowId, rowIdParams } from './validate';
 
 export type ClaimsApi = Pick<ClaimsService,
   'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'replace' | 'close' | 'createBatches' | 'listBatches'
@@ -49,21 +49,18 @@ const BILLING = role('billing');
 const X12_TYPES = ['application/edi-x12', 'application/x12'];
 const MAX_X12_BYTES = 10 * 1024 * 1024;
 
-const id = z.string().regex(/^\d{1,18}$/, 'must be a number');
-const idParams = z.strictObject({ id });
-const limit = z.coerce.number().int().min(1).max(500).default(50);
 const payer = z.string().min(1).max(80).regex(/^[A-Za-z0-9-]+$/, 'must be a payer id');
 const reason = z.string().trim().min(3, 'give a reason of a few words').max(500);
 
 const listQuery = z.strictObject({
   status: z.enum(CLAIM_STATUSES).optional(),
   payer: payer.optional(),
-  patient: z.string().max(200).optional(),
-  before: id.optional(),
-  limit,
+  patient: patientFilter.optional(),
+  before: rowId.optional(),
+  limit: pageLimit,
 });
-const batchesQuery = z.strictObject({ before: id.optional(), limit });
-const matchBody = z.strictObject({ claimId: id });
+const batchesQuery = z.strictObject({ before: rowId.optional(), limit: pageLimit });
+const matchBody = z.strictObject({ claimId: rowId });
 const reasonBody = z.strictObject({ reason });
 const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
 const batchBody = z.strictObject({ payer: payer.optional() }).optional();
@@ -79,11 +76,9 @@ const editBody = z.strictObject({
 }).refine((b) => b.diagnoses !== undefined || b.placeOfService !== undefined || b.lines !== undefined,
   'give diagnoses, placeOfService or lines');
 const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service') });
-const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
-  'must be a date (YYYY-MM-DD) or an ISO timestamp').refine((v) => !Number.isNaN(Date.parse(v.replace(' ', 'T'))), 'must be a real date');
 const missedQuery = z.strictObject({
-  since: instant.optional(),
-  until: instant.optional(),
+  since: dateOrTimestamp.optional(),
+  until: dateOrTimestamp.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
@@ -129,7 +124,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.get('/api/claims/batches/:id/x12', BILLING, async (req, reply) => {
-    const { id: batchId } = parse(idParams, req.params, 'batch id');
+    const { id: batchId } = parse(rowIdParams, req.params, 'batch id');
     const batch = await claims.batchX12(batchId);
     if (!batch) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `batch ${batchId} not found` } });
     await audit(req, 'claims.batch.download', { type: 'batch', id: batchId });
@@ -138,14 +133,14 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.get('/api/claims/:id', BILLING, async (req, reply) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const claim = await claims.get(claimId);
     if (!claim) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `claim ${claimId} not found` } });
     return claim;
   });
 
   api.post('/api/claims/:id/override', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(reasonBody, req.body, 'body');
     const result = await claims.override(claimId, body.reason, actorOf(req));
     await audit(req, 'claims.override', { type: 'claim', id: claimId }, { findings: result.findings });
@@ -153,7 +148,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.patch('/api/claims/:id', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(editBody, req.body, 'body');
     const result = await claims.edit(claimId, body, actorOf(req));
     await audit(req, 'claims.edit', { type: 'claim', id: claimId }, {
@@ -165,14 +160,14 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.post('/api/claims/:id/correct', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const result = await claims.correct(claimId, actorOf(req));
     await audit(req, 'claims.correct', { type: 'claim', id: claimId }, { status: result.status });
     return result;
   });
 
   api.post('/api/claims/:id/replace', BILLING, async (req, reply) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const result = await claims.replace(claimId, actorOf(req));
     await audit(req, 'claims.replace', { type: 'claim', id: claimId }, {
       replacement: result.replacement.id, charges: result.addedCharges.length, status: result.replacement.status,
@@ -181,7 +176,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.post('/api/claims/:id/void', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(reasonBody, req.body, 'body');
     const result = await claims.void(claimId, body.reason, actorOf(req));
     await audit(req, 'claims.void', { type: 'claim', id: claimId }, { voidClaim: result.voidClaim?.id ?? null });
@@ -189,7 +184,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.post('/api/claims/:id/close', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(closeBody, req.body ?? undefined, 'body');
     const result = await claims.close(claimId, body?.reason ?? '', actorOf(req));
     await audit(req, 'claims.close', { type: 'claim', id: claimId });
@@ -214,7 +209,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.post('/api/remittances/unmatched/:id/match', BILLING, async (req) => {
-    const { id: paymentId } = parse(idParams, req.params, 'payment id');
+    const { id: paymentId } = parse(rowIdParams, req.params, 'payment id');
     const { claimId } = parse(matchBody, req.body, 'body');
     const result = await claims.matchRemittance(paymentId, claimId, actorOf(req));
     await audit(req, 'claims.remittance.match', { type: 'claim', id: claimId }, {
@@ -224,7 +219,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.get('/api/remittances/:id', BILLING, async (req, reply) => {
-    const { id: remittanceId } = parse(idParams, req.params, 'remittance id');
+    const { id: remittanceId } = parse(rowIdParams, req.params, 'remittance id');
     const remittance = await claims.remittance(remittanceId);
     if (!remittance) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `remittance ${remittanceId} not found` } });
     return remittance;
@@ -238,7 +233,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.get('/api/acknowledgments/:id/x12', BILLING, async (req, reply) => {
-    const { id: ackId } = parse(idParams, req.params, 'acknowledgment id');
+    const { id: ackId } = parse(rowIdParams, req.params, 'acknowledgment id');
     const ack = await claims.acknowledgmentX12(ackId);
     if (!ack) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `acknowledgment ${ackId} not found` } });
     return reply.type('application/edi-x12; charset=utf-8').send(ack.x12);

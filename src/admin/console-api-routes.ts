@@ -16,9 +16,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { asEngineError, EngineError } from '../core/errors';
+import { ROW_ID_PATTERN } from '../core/row-id';
 import { zeroFilledMinutes, windowStart, type LastError, type MinuteCount } from '../store/console-queries';
 import { actorOf, audit, role } from './auth';
-import { parse } from './validate';
+import { parse, rowIdParams } from './validate';
 
 import type { ChannelState } from './channel-status';
 export type { ChannelState };
@@ -59,9 +60,8 @@ export interface ConsoleApi extends DashboardSources {
 /** Most ids one bulk replay takes. */
 export const BULK_REPLAY_MAX = 500;
 
-const idParam = z.strictObject({ id: z.string().regex(/^\d{1,18}$/, 'must be a number') });
 const bulkReplayBody = z.strictObject({
-  ids: z.array(z.string().regex(/^\d{1,18}$/, 'must be a message id (a number as a string)')).min(1).max(BULK_REPLAY_MAX),
+  ids: z.array(z.string().regex(ROW_ID_PATTERN, 'must be a message id (a number as a string)')).min(1).max(BULK_REPLAY_MAX),
 });
 
 /** The dashboard answer, built from its sources at `now`. */
@@ -91,7 +91,7 @@ export function registerConsoleApiRoutes(api: FastifyInstance, deps: ConsoleApi)
   api.get('/api/dashboard', role('viewer'), async () => buildDashboard(deps));
 
   api.get('/api/messages/:id/timeline', role('viewer'), async (req) => {
-    const { id } = parse(idParam, req.params, 'message id');
+    const { id } = parse(rowIdParams, req.params, 'message id');
     const timeline = await deps.timeline(id);
     if (!timeline) throw new EngineError('NOT_FOUND', `message ${id} not found`);
     return timeline;

@@ -22,7 +22,7 @@ import { EngineError } from '../core/errors';
 import type { Accounts } from './accounts';
 import { ROLES, audit, auditAs, principalOf, role } from './auth';
 import { cameOverHttps, clearedSessionCookies, sessionCookies } from './session-cookies';
-import { parse } from './validate';
+import { parse, rowIdParams } from './validate';
 
 export type AccountsApi = Pick<Accounts,
   'login' | 'logout' | 'listUsers' | 'createUser' | 'updateUser' | 'listTokens' | 'createToken' | 'revokeToken'>;
@@ -35,7 +35,6 @@ const userChangeBody = z.strictObject({
   role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), password: password.optional(), unlock: z.literal(true).optional(),
 }).refine((b) => Object.keys(b).length > 0, { message: 'give role, disabled, password or unlock' });
 const usernameParams = z.strictObject({ username });
-const tokenParams = z.strictObject({ id: z.string().regex(/^\d{1,18}$/, 'must be a number') });
 const tokensQuery = z.strictObject({ username: username.optional(), all: z.enum(['true', 'false']).optional() });
 const newTokenBody = z.strictObject({
   username, name: z.string().trim().min(1).max(100).optional(), expiresDays: z.number().int().min(1).max(3650).optional(),
@@ -130,7 +129,7 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
   });
 
   api.delete('/api/tokens/:id', role('admin'), async (req) => {
-    const { id } = parse(tokenParams, req.params, 'token id');
+    const { id } = parse(rowIdParams, req.params, 'token id');
     const revoked = await accounts.revokeToken(id);
     await audit(req, 'token.revoke', { type: 'token', id }, { username: revoked.username, kind: revoked.kind });
     return revoked;
