@@ -27,6 +27,7 @@ import { registerObservabilityRoutes, type ObservabilityApi } from './observabil
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
 import { isoDateTime, messageType, pageLimit, parse, patientFilter, patientTerm, rowId, rowIdParams } from './validate';
+import type { ChannelInfo } from './wire/channels';
 
 export type { ChannelStatus };
 
@@ -132,7 +133,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
   app.register(async (api) => {
     api.get('/api/channels', role('viewer'), async () => {
       const counts = await deps.counts();
-      return { channels: deps.channels().map((c) => ({ ...c, counts: counts.get(c.name) ?? {} })) };
+      return { channels: deps.channels().map((c): ChannelInfo => ({ ...c, counts: counts.get(c.name) ?? {} })) };
     });
 
     api.get('/api/messages', role('viewer'), async (req) => {

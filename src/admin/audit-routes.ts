@@ -12,6 +12,8 @@ import type { AuditFilter, AuditTrail } from '../store/audit';
 import type { AuditEvent } from '../store/audit-chain';
 import { audit, role } from './auth';
 import { dateOrDateTime, pageLimit, parse, rowId } from './validate';
+import type { AuditPage } from './wire/audit';
+import { sends } from './wire/json';
 
 export type AuditApi = Pick<AuditTrail, 'list'>;
 
@@ -50,7 +52,7 @@ export function registerAuditRoutes(api: FastifyInstance, trail: AuditApi): void
   api.get('/api/audit', role('admin'), async (req) => {
     const q = parse(listQuery, req.query, 'query');
     const events = await trail.list(filterOf(q));
-    return { events, next: events.length < q.limit ? null : events[events.length - 1]!.id };
+    return sends<AuditPage>()({ events, next: events.length < q.limit ? null : events[events.length - 1]!.id });
   });
 
   api.get('/api/audit.csv', role('admin'), async (req, reply) => {

@@ -34,11 +34,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CLAIM_STATUSES } from '../billing/claims/lifecycle';
 import type { ClaimsService } from '../store/claims-service';
 import { actorOf, audit, role } from './auth';
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { dateOrTimestamp, pageLimit, parse, patientFilter, rowId, rowIdParams } from './validate';
+import {
+  CLAIM_STATUSES, type AcknowledgmentSummary, type BatchRow, type BatchRun, type BuildSummary, type ClaimActionResult, type ClaimDetail,
+  type ClaimEdited, type ClaimSummary, type MatchResult, type MissedCharge, type PayerRow, type RemittanceSummary, type RevenueReport,
+  type Unclaimed, type UnmatchedPayment,
+} from './wire/claims';
+import { sends } from './wire/json';
 
 export type ClaimsApi = Pick<ClaimsService,
   'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'replace' | 'close' | 'createBatches' | 'listBatches'
@@ -89,26 +94,26 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.addContentTypeParser(X12_TYPES, { parseAs: 'string', bodyLimit: MAX_X12_BYTES }, (_req, body, done) => done(null, body));
 
   api.post('/api/claims/build', BILLING, async (req) => {
-    const built = await claims.build(actorOf(req));
+    const built = sends<BuildSummary>()(await claims.build(actorOf(req)));
     await audit(req, 'claims.build', undefined, {
       created: built.created.length, held: built.held.length, excluded: built.excluded.length, released: built.released.length,
     });
     return built;
   });
 
-  api.get('/api/claims/unclaimed', BILLING, async () => claims.unclaimed());
+  api.get('/api/claims/unclaimed', BILLING, async () => sends<Unclaimed>()(await claims.unclaimed()));
 
   api.get('/api/claims', role('viewer'), async (req) => { // the list (no message bodies) is a viewer's right
     const q = parse(listQuery, req.query, 'query');
     checkPatientSearch(req, q.patient);
-    const list = await claims.list(q);
+    const list = sends<ClaimSummary[]>()(await claims.list(q));
     await auditPatientSearch(req, 'claim', q.patient, list);
     return { claims: list, next: list.length < q.limit ? null : list[list.length - 1]!.id };
   });
 
   api.post('/api/claims/batches', BILLING, async (req, reply) => {
     const body = parse(batchBody, req.body ?? undefined, 'body');
-    const run = await claims.createBatches(actorOf(req), body?.payer);
+    const run = sends<BatchRun>()(await claims.createBatches(actorOf(req), body?.payer));
     for (const b of run.batches) {
       await audit(req, 'claims.batch', { type: 'batch', id: b.id }, {
         payer: b.payerId, claims: b.claimIds.length, interchange: b.interchangeControl, file: b.fileName,
@@ -119,7 +124,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.get('/api/claims/batches', BILLING, async (req) => {
     const q = parse(batchesQuery, req.query, 'query');
-    const batches = await claims.listBatches(q.limit, q.before);
+    const batches = sends<BatchRow[]>()(await claims.listBatches(q.limit, q.before));
     return { batches, next: batches.length < q.limit ? null : batches[batches.length - 1]!.id };
   });
 
@@ -136,13 +141,13 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const claim = await claims.get(claimId);
     if (!claim) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `claim ${claimId} not found` } });
-    return claim;
+    return sends<ClaimDetail>()(claim);
   });
 
   api.post('/api/claims/:id/override', BILLING, async (req) => {
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(reasonBody, req.body, 'body');
-    const result = await claims.override(claimId, body.reason, actorOf(req));
+    const result = sends<ClaimActionResult>()(await claims.override(claimId, body.reason, actorOf(req)));
     await audit(req, 'claims.override', { type: 'claim', id: claimId }, { findings: result.findings });
     return result;
   });
@@ -150,7 +155,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.patch('/api/claims/:id', BILLING, async (req) => {
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(editBody, req.body, 'body');
-    const result = await claims.edit(claimId, body, actorOf(req));
+    const result = sends<ClaimEdited>()(await claims.edit(claimId, body, actorOf(req)));
     await audit(req, 'claims.edit', { type: 'claim', id: claimId }, {
       fields: [...(body.diagnoses ? ['diagnoses'] : []), ...(body.placeOfService ? ['placeOfService'] : []),
         ...(body.lines ? body.lines.map((l) => `line ${l.lineNumber}`) : [])],
@@ -161,14 +166,14 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.post('/api/claims/:id/correct', BILLING, async (req) => {
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
-    const result = await claims.correct(claimId, actorOf(req));
+    const result = sends<ClaimActionResult>()(await claims.correct(claimId, actorOf(req)));
     await audit(req, 'claims.correct', { type: 'claim', id: claimId }, { status: result.status });
     return result;
   });
 
   api.post('/api/claims/:id/replace', BILLING, async (req, reply) => {
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
-    const result = await claims.replace(claimId, actorOf(req));
+    const result = sends<ClaimActionResult>()(await claims.replace(claimId, actorOf(req)));
     await audit(req, 'claims.replace', { type: 'claim', id: claimId }, {
       replacement: result.replacement.id, charges: result.addedCharges.length, status: result.replacement.status,
     });
@@ -178,7 +183,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.post('/api/claims/:id/void', BILLING, async (req) => {
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(reasonBody, req.body, 'body');
-    const result = await claims.void(claimId, body.reason, actorOf(req));
+    const result = sends<ClaimActionResult>()(await claims.void(claimId, body.reason, actorOf(req)));
     await audit(req, 'claims.void', { type: 'claim', id: claimId }, { voidClaim: result.voidClaim?.id ?? null });
     return result;
   });
@@ -186,14 +191,14 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.post('/api/claims/:id/close', BILLING, async (req) => {
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(closeBody, req.body ?? undefined, 'body');
-    const result = await claims.close(claimId, body?.reason ?? '', actorOf(req));
+    const result = sends<ClaimActionResult>()(await claims.close(claimId, body?.reason ?? '', actorOf(req)));
     await audit(req, 'claims.close', { type: 'claim', id: claimId });
     return result;
   });
 
   api.post('/api/remittances', BILLING, async (req, reply) => {
     const text = textOf(parse(x12Body, req.body, 'body'));
-    const remittances = await claims.recordRemittances(text, actorOf(req));
+    const remittances = sends<RemittanceSummary[]>()(await claims.recordRemittances(text, actorOf(req)));
     for (const r of remittances) {
       await audit(req, 'claims.remittance', { type: 'remittance', id: r.id }, {
         trace: r.traceNumber, claims: r.claims.length, unmatched: r.unmatched.length,
@@ -204,14 +209,14 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.get('/api/remittances/unmatched', BILLING, async (req) => {
     const q = parse(batchesQuery, req.query, 'query');
-    const payments = await claims.unmatchedRemittances(q.limit, q.before);
+    const payments = sends<UnmatchedPayment[]>()(await claims.unmatchedRemittances(q.limit, q.before));
     return { payments, next: payments.length < q.limit ? null : payments[payments.length - 1]!.id };
   });
 
   api.post('/api/remittances/unmatched/:id/match', BILLING, async (req) => {
     const { id: paymentId } = parse(rowIdParams, req.params, 'payment id');
     const { claimId } = parse(matchBody, req.body, 'body');
-    const result = await claims.matchRemittance(paymentId, claimId, actorOf(req));
+    const result = sends<MatchResult>()(await claims.matchRemittance(paymentId, claimId, actorOf(req)));
     await audit(req, 'claims.remittance.match', { type: 'claim', id: claimId }, {
       unmatchedPayment: paymentId, payment: result.paymentId, role: result.role, outcome: result.outcome, status: result.status,
     });
@@ -227,7 +232,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.post('/api/acknowledgments', BILLING, async (req) => {
     const text = textOf(parse(x12Body, req.body, 'body'));
-    const result = await claims.recordAcknowledgments(text, actorOf(req));
+    const result = sends<AcknowledgmentSummary>()(await claims.recordAcknowledgments(text, actorOf(req)));
     await audit(req, 'claims.acknowledgment', undefined, { batches: result.batches.length, claims: result.claims.length });
     return result;
   });
@@ -242,14 +247,14 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.get('/api/reports/revenue', BILLING, async (req) => {
     const { by } = parse(revenueQuery, req.query, 'query');
     const [rows, totals] = await Promise.all([claims.revenue(by), claims.remittanceTotals()]);
-    return { by, rows, unmatched: totals.unmatched, providerAdjustments: totals.providerAdjustments };
+    return sends<RevenueReport>()({ by, rows, unmatched: totals.unmatched, providerAdjustments: totals.providerAdjustments });
   });
 
-  api.get('/api/reports/payers', BILLING, async () => ({ payers: await claims.payers() }));
+  api.get('/api/reports/payers', BILLING, async () => ({ payers: sends<PayerRow[]>()(await claims.payers()) }));
 
   // Ids, types, control ids, statuses and reasons only: never a message body or patient data.
   api.get('/api/reports/missed-charges', BILLING, async (req) => {
     const query = parse(missedQuery, req.query, 'query');
-    return { since: query.since ?? null, until: query.until ?? null, messages: await claims.missedCharges(query) };
+    return { since: query.since ?? null, until: query.until ?? null, messages: sends<MissedCharge[]>()(await claims.missedCharges(query)) };
   });
 }

@@ -23,6 +23,8 @@ import type { Accounts } from './accounts';
 import { ROLES, audit, auditAs, principalOf, role } from './auth';
 import { cameOverHttps, clearedSessionCookies, sessionCookies } from './session-cookies';
 import { parse, rowIdParams } from './validate';
+import { sends } from './wire/json';
+import type { CreatedToken, Me, TokenInfo, UserInfo } from './wire/users';
 
 export type AccountsApi = Pick<Accounts,
   'login' | 'logout' | 'listUsers' | 'createUser' | 'updateUser' | 'listTokens' | 'createToken' | 'revokeToken'>;
@@ -89,10 +91,10 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
 
   api.get('/api/me', role('viewer'), async (req) => {
     const { actor, role: callerRole, kind, tokenId } = principalOf(req);
-    return { username: actor, role: callerRole, kind, tokenId };
+    return sends<Me>()({ username: actor, role: callerRole, kind, tokenId });
   });
 
-  api.get('/api/users', role('admin'), async () => ({ users: await accounts.listUsers() }));
+  api.get('/api/users', role('admin'), async () => ({ users: sends<UserInfo[]>()(await accounts.listUsers()) }));
 
   api.post('/api/users', role('admin'), async (req, reply) => {
     const body = parse(newUserBody, req.body, 'body');
@@ -117,12 +119,12 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
 
   api.get('/api/tokens', role('admin'), async (req) => {
     const q = parse(tokensQuery, req.query, 'query');
-    return { tokens: await accounts.listTokens({ username: q.username, all: q.all === 'true' }) };
+    return { tokens: sends<TokenInfo[]>()(await accounts.listTokens({ username: q.username, all: q.all === 'true' })) };
   });
 
   api.post('/api/tokens', role('admin'), async (req, reply) => {
     const body = parse(newTokenBody, req.body, 'body');
-    const created = await accounts.createToken(body);
+    const created = sends<CreatedToken>()(await accounts.createToken(body));
     await audit(req, 'token.create', { type: 'token', id: created.id },
       { username: created.username, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null });
     return reply.status(201).send(created);

@@ -119,7 +119,8 @@ export interface BatchRow {
   usage: string;
   claimCount: number;
   totalCharge: string;
-  actor: string;
+  /** Who built it; null when none was recorded. */
+  actor: string | null;
   createdAt: string;
 }
 

@@ -104,7 +104,8 @@ export interface Timeline {
   events: Array<{ at: string; from: string | null; to: string | null; stage: string | null; code: string | null; detail: string | null }>;
   charges: Charge[];
   claims: Array<{ id: string; status: string; claimNumber: string | null }>;
-  payments: Array<{ claimId: string; paidAmount: string; status: string; receivedAt: string }>;
+  /** The payments posted to those claims. */
+  payments: Array<{ claimId: string | null; paidAmount: string; status: string; receivedAt: string }>;
 }
 
 /** A row of GET /api/dead-letters/groups (operator). */
