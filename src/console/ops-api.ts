@@ -1,8 +1,8 @@
 /**
  * The console's typed client of the admin API: one function per call, each typed with the API's own wire types
  * (src/admin/wire/; the routes check what they send against the same types). Pages call these, never `api.get`
- * with a path of their own. No state, no DOM. Query values are ids, statuses, channel names and dates; a patient search
- * term goes in the query string of the API request only (never in the page's URL).
+ * with a path of their own. No state, no DOM. Query values are ids, statuses, channel names and dates; a patient
+ * search term goes in the query string of the API request only (never in the page's URL).
  */
 import { api, ApiError } from './api';
 import type { Alert } from '../alerts/evaluate';
