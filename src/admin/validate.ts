@@ -43,7 +43,10 @@ export const dateOrDateTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}([T ][
  */
 export const patientTerm = z.string().trim().min(1).max(100);
 
-/** The `patient` filter of the charge and claim lists, as given (up to 200 characters); same rule as patientTerm. */
+/**
+ * The `patient` filter of the charge and claim lists, as given (up to 200 characters). Searching by it needs the
+ * same role and is audited the same way as patientTerm.
+ */
 export const patientFilter = z.string().max(200);
 
 export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
