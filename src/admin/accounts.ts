@@ -23,6 +23,7 @@
  */
 import type { Kysely } from 'kysely';
 import { EngineError } from '../core/errors';
+import { isRowId } from '../core/row-id';
 import type { Database } from '../store/types';
 import {
   createToken, createUser, enabledAdminExists, findTokenOwner, findUser, listTokens, listUsers, markUserLocked,
@@ -213,7 +214,7 @@ export class Accounts implements Authenticator {
 
   /** Revokes a live token; NOT_FOUND when there is none with this id (or it is revoked already). */
   async revokeToken(id: string): Promise<{ id: string; username: string; kind: 'api' | 'session' }> {
-    const revoked = /^\d{1,18}$/.test(id) ? await revokeToken(this.db, id) : undefined;
+    const revoked = isRowId(id) ? await revokeToken(this.db, id) : undefined;
     if (!revoked) throw new EngineError('NOT_FOUND', `no live token ${id}`);
     return { id, ...revoked };
   }

@@ -26,7 +26,8 @@ import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
-import { parse } from './validate';
+import { isoDateTime, messageType, pageLimit, parse, patientFilter, patientTerm, rowId, rowIdParams } from './validate';
+import type { ChannelInfo } from './wire/channels';
 
 export type { ChannelStatus };
 
@@ -59,37 +60,31 @@ export interface AdminDeps {
   console: ConsoleApi;
 }
 
-const id = z.string().regex(/^\d{1,18}$/, 'must be a number');
-const limit = z.coerce.number().int().min(1).max(500).default(50);
-
-const dateTime = z.iso.datetime({ offset: true, message: 'must be an ISO date-time, e.g. 2026-03-01T00:00:00Z' })
-  .transform((v) => new Date(v));
-
 const messageQuery = z.strictObject({
   channel: z.string().max(100).optional(),
   status: z.enum(MESSAGE_STATUSES).optional(),
-  type: z.string().regex(/^[A-Z0-9]{3}\^[A-Z0-9]{3}$/, 'must look like DFT^P03').optional(),
+  type: messageType.optional(),
   controlId: z.string().max(199).optional(),
   /** Error code (error_code), e.g. a dead-letter group's. */
   code: z.string().regex(/^[A-Z0-9_]{1,64}$/, 'must be an error code like MAPPING_FAILED').optional(),
   /** received_at >= from, received_at < to. */
-  from: dateTime.optional(),
-  to: dateTime.optional(),
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
   /** Rx number, exactly (case-insensitive). */
   rx: z.string().trim().min(1).max(100).optional(),
   /** Patient id exactly, or a family-name prefix (case-insensitive); needs role operator. */
-  patient: z.string().trim().min(1).max(100).optional(),
-  before: id.optional(),
-  limit,
+  patient: patientTerm.optional(),
+  before: rowId.optional(),
+  limit: pageLimit,
 });
 type MessageQuery = z.infer<typeof messageQuery>;
 
 const chargeQuery = z.strictObject({
   status: z.enum(['active', 'reversed', 'reversal', 'held']).optional(),
-  patient: z.string().max(200).optional(),
+  patient: patientFilter.optional(),
   channel: z.string().max(100).optional(),
-  before: id.optional(),
-  limit,
+  before: rowId.optional(),
+  limit: pageLimit,
 });
 type ChargeQuery = z.infer<typeof chargeQuery>;
 
@@ -138,7 +133,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
   app.register(async (api) => {
     api.get('/api/channels', role('viewer'), async () => {
       const counts = await deps.counts();
-      return { channels: deps.channels().map((c) => ({ ...c, counts: counts.get(c.name) ?? {} })) };
+      return { channels: deps.channels().map((c): ChannelInfo => ({ ...c, counts: counts.get(c.name) ?? {} })) };
     });
 
     api.get('/api/messages', role('viewer'), async (req) => {
@@ -150,7 +145,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     });
 
     api.get('/api/messages/:id', role('operator'), async (req) => {
-      const { id: messageId } = parse(z.strictObject({ id }), req.params, 'message id');
+      const { id: messageId } = parse(rowIdParams, req.params, 'message id');
       const message = await deps.getMessage(messageId);
       if (!message) throw new EngineError('NOT_FOUND', `message ${messageId} not found`);
       await audit(req, 'message.view', { type: 'message', id: messageId }); // the answer holds the raw message
@@ -166,7 +161,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     });
 
     api.post('/api/messages/:id/replay', role('operator'), async (req, reply) => {
-      const { id: messageId } = parse(z.strictObject({ id }), req.params, 'message id');
+      const { id: messageId } = parse(rowIdParams, req.params, 'message id');
       const body = parse(replayBody, req.body ?? undefined, 'body');
       const result = await deps.replay(messageId, body?.raw, actorOf(req));
       await audit(req, 'message.replay', { type: 'message', id: messageId }, { edited: body?.raw !== undefined, replay: result.replay });

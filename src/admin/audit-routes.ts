@@ -11,7 +11,9 @@ import { z } from 'zod';
 import type { AuditFilter, AuditTrail } from '../store/audit';
 import type { AuditEvent } from '../store/audit-chain';
 import { audit, role } from './auth';
-import { parse } from './validate';
+import { dateOrDateTime, pageLimit, parse, rowId } from './validate';
+import type { AuditPage } from './wire/audit';
+import { sends } from './wire/json';
 
 export type AuditApi = Pick<AuditTrail, 'list'>;
 
@@ -20,11 +22,10 @@ const CSV_MAX_ROWS = 100_000;
 const filterFields = {
   actor: z.string().min(1).max(200).optional(),
   action: z.string().min(1).max(100).optional(),
-  since: z.string().refine((s) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)),
-    'must be an ISO 8601 date or date-time').transform((s) => new Date(s)).optional(),
-  before: z.string().regex(/^\d{1,18}$/, 'must be a number').optional(),
+  since: dateOrDateTime.optional(),
+  before: rowId.optional(),
 };
-const listQuery = z.strictObject({ ...filterFields, limit: z.coerce.number().int().min(1).max(500).default(50) });
+const listQuery = z.strictObject({ ...filterFields, limit: pageLimit });
 const csvQuery = z.strictObject({ ...filterFields, limit: z.coerce.number().int().min(1).max(CSV_MAX_ROWS).default(10_000) });
 
 const CSV_COLUMNS = ['id', 'at', 'actor', 'role', 'action', 'target_type', 'target_id', 'source_ip', 'detail', 'prev_hash', 'hash'] as const;
@@ -51,7 +52,7 @@ export function registerAuditRoutes(api: FastifyInstance, trail: AuditApi): void
   api.get('/api/audit', role('admin'), async (req) => {
     const q = parse(listQuery, req.query, 'query');
     const events = await trail.list(filterOf(q));
-    return { events, next: events.length < q.limit ? null : events[events.length - 1]!.id };
+    return sends<AuditPage>()({ events, next: events.length < q.limit ? null : events[events.length - 1]!.id });
   });
 
   api.get('/api/audit.csv', role('admin'), async (req, reply) => {

@@ -28,9 +28,10 @@ import { EngineError } from '../core/errors';
 import type { AuditEntry } from '../store/audit';
 import type { AuditDetail } from '../store/audit-chain';
 import { CSRF_HEADER, SESSION_COOKIE, csrfMatches, isUnsafeMethod, readCookie } from './session-cookies';
+import { ROLES, type Role } from './wire/users';
 
-export const ROLES = ['viewer', 'operator', 'billing', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+/** The roles, least first (src/admin/wire/users.ts: the console reads the same list). */
+export { ROLES, type Role };
 /** `public`: anyone; `scrape`: the metrics scrape token only (see above). */
 export type RouteRole = Role | 'public' | 'scrape';
 

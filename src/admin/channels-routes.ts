@@ -13,6 +13,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ChannelReloadEntry, ChannelReloadResult } from '../channels/reloader';
 import type { AuditDetail } from '../store/audit-chain';
 import { audit, role } from './auth';
+import type { ChannelFileIssue, ChannelReloadEntry as SentReloadEntry } from './wire/channels';
+import { sends } from './wire/json';
 
 export interface ChannelsApi {
   /** Reloads this process's channel files and, when they are valid, announces it to the other processes. */
@@ -28,12 +30,12 @@ export function registerChannelRoutes(api: FastifyInstance, channels: ChannelsAp
         error: {
           code: 'CONFIG_INVALID',
           message: `the channel files are invalid (${n} ${n === 1 ? 'issue' : 'issues'}); the channels in force stay`,
-          issues: result.issues.map(({ file, line, col, reason }) => ({ file, line, col, reason })),
+          issues: result.issues.map(({ file, line, col, reason }): ChannelFileIssue => ({ file, line, col, reason })),
         },
       });
     }
     await audit(req, 'channels.reload', undefined, reloadAuditDetail(result.channels));
-    return { channels: result.channels };
+    return { channels: sends<SentReloadEntry[]>()(result.channels) };
   });
 }
 

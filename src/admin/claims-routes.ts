@@ -34,11 +34,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CLAIM_STATUSES } from '../billing/claims/lifecycle';
 import type { ClaimsService } from '../store/claims-service';
 import { actorOf, audit, role } from './auth';
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
-import { parse } from './validate';
+import { dateOrTimestamp, pageLimit, parse, patientFilter, rowId, rowIdParams } from './validate';
+import {
+  CLAIM_STATUSES, type AcknowledgmentSummary, type BatchRow, type BatchRun, type BuildSummary, type ClaimActionResult, type ClaimDetail,
+  type ClaimEdited, type ClaimSummary, type MatchResult, type MissedCharge, type PayerRow, type RemittanceSummary, type RevenueReport,
+  type Unclaimed, type UnmatchedPayment,
+} from './wire/claims';
+import { sends } from './wire/json';
 
 export type ClaimsApi = Pick<ClaimsService,
   'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'replace' | 'close' | 'createBatches' | 'listBatches'
@@ -49,21 +54,18 @@ const BILLING = role('billing');
 const X12_TYPES = ['application/edi-x12', 'application/x12'];
 const MAX_X12_BYTES = 10 * 1024 * 1024;
 
-const id = z.string().regex(/^\d{1,18}$/, 'must be a number');
-const idParams = z.strictObject({ id });
-const limit = z.coerce.number().int().min(1).max(500).default(50);
 const payer = z.string().min(1).max(80).regex(/^[A-Za-z0-9-]+$/, 'must be a payer id');
 const reason = z.string().trim().min(3, 'give a reason of a few words').max(500);
 
 const listQuery = z.strictObject({
   status: z.enum(CLAIM_STATUSES).optional(),
   payer: payer.optional(),
-  patient: z.string().max(200).optional(),
-  before: id.optional(),
-  limit,
+  patient: patientFilter.optional(),
+  before: rowId.optional(),
+  limit: pageLimit,
 });
-const batchesQuery = z.strictObject({ before: id.optional(), limit });
-const matchBody = z.strictObject({ claimId: id });
+const batchesQuery = z.strictObject({ before: rowId.optional(), limit: pageLimit });
+const matchBody = z.strictObject({ claimId: rowId });
 const reasonBody = z.strictObject({ reason });
 const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
 const batchBody = z.strictObject({ payer: payer.optional() }).optional();
@@ -79,11 +81,9 @@ const editBody = z.strictObject({
 }).refine((b) => b.diagnoses !== undefined || b.placeOfService !== undefined || b.lines !== undefined,
   'give diagnoses, placeOfService or lines');
 const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service') });
-const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
-  'must be a date (YYYY-MM-DD) or an ISO timestamp').refine((v) => !Number.isNaN(Date.parse(v.replace(' ', 'T'))), 'must be a real date');
 const missedQuery = z.strictObject({
-  since: instant.optional(),
-  until: instant.optional(),
+  since: dateOrTimestamp.optional(),
+  until: dateOrTimestamp.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
@@ -94,26 +94,26 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.addContentTypeParser(X12_TYPES, { parseAs: 'string', bodyLimit: MAX_X12_BYTES }, (_req, body, done) => done(null, body));
 
   api.post('/api/claims/build', BILLING, async (req) => {
-    const built = await claims.build(actorOf(req));
+    const built = sends<BuildSummary>()(await claims.build(actorOf(req)));
     await audit(req, 'claims.build', undefined, {
       created: built.created.length, held: built.held.length, excluded: built.excluded.length, released: built.released.length,
     });
     return built;
   });
 
-  api.get('/api/claims/unclaimed', BILLING, async () => claims.unclaimed());
+  api.get('/api/claims/unclaimed', BILLING, async () => sends<Unclaimed>()(await claims.unclaimed()));
 
   api.get('/api/claims', role('viewer'), async (req) => { // the list (no message bodies) is a viewer's right
     const q = parse(listQuery, req.query, 'query');
     checkPatientSearch(req, q.patient);
-    const list = await claims.list(q);
+    const list = sends<ClaimSummary[]>()(await claims.list(q));
     await auditPatientSearch(req, 'claim', q.patient, list);
     return { claims: list, next: list.length < q.limit ? null : list[list.length - 1]!.id };
   });
 
   api.post('/api/claims/batches', BILLING, async (req, reply) => {
     const body = parse(batchBody, req.body ?? undefined, 'body');
-    const run = await claims.createBatches(actorOf(req), body?.payer);
+    const run = sends<BatchRun>()(await claims.createBatches(actorOf(req), body?.payer));
     for (const b of run.batches) {
       await audit(req, 'claims.batch', { type: 'batch', id: b.id }, {
         payer: b.payerId, claims: b.claimIds.length, interchange: b.interchangeControl, file: b.fileName,
@@ -124,12 +124,12 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.get('/api/claims/batches', BILLING, async (req) => {
     const q = parse(batchesQuery, req.query, 'query');
-    const batches = await claims.listBatches(q.limit, q.before);
+    const batches = sends<BatchRow[]>()(await claims.listBatches(q.limit, q.before));
     return { batches, next: batches.length < q.limit ? null : batches[batches.length - 1]!.id };
   });
 
   api.get('/api/claims/batches/:id/x12', BILLING, async (req, reply) => {
-    const { id: batchId } = parse(idParams, req.params, 'batch id');
+    const { id: batchId } = parse(rowIdParams, req.params, 'batch id');
     const batch = await claims.batchX12(batchId);
     if (!batch) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `batch ${batchId} not found` } });
     await audit(req, 'claims.batch.download', { type: 'batch', id: batchId });
@@ -138,24 +138,24 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.get('/api/claims/:id', BILLING, async (req, reply) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const claim = await claims.get(claimId);
     if (!claim) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `claim ${claimId} not found` } });
-    return claim;
+    return sends<ClaimDetail>()(claim);
   });
 
   api.post('/api/claims/:id/override', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(reasonBody, req.body, 'body');
-    const result = await claims.override(claimId, body.reason, actorOf(req));
+    const result = sends<ClaimActionResult>()(await claims.override(claimId, body.reason, actorOf(req)));
     await audit(req, 'claims.override', { type: 'claim', id: claimId }, { findings: result.findings });
     return result;
   });
 
   api.patch('/api/claims/:id', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(editBody, req.body, 'body');
-    const result = await claims.edit(claimId, body, actorOf(req));
+    const result = sends<ClaimEdited>()(await claims.edit(claimId, body, actorOf(req)));
     await audit(req, 'claims.edit', { type: 'claim', id: claimId }, {
       fields: [...(body.diagnoses ? ['diagnoses'] : []), ...(body.placeOfService ? ['placeOfService'] : []),
         ...(body.lines ? body.lines.map((l) => `line ${l.lineNumber}`) : [])],
@@ -165,15 +165,15 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.post('/api/claims/:id/correct', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
-    const result = await claims.correct(claimId, actorOf(req));
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
+    const result = sends<ClaimActionResult>()(await claims.correct(claimId, actorOf(req)));
     await audit(req, 'claims.correct', { type: 'claim', id: claimId }, { status: result.status });
     return result;
   });
 
   api.post('/api/claims/:id/replace', BILLING, async (req, reply) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
-    const result = await claims.replace(claimId, actorOf(req));
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
+    const result = sends<ClaimActionResult>()(await claims.replace(claimId, actorOf(req)));
     await audit(req, 'claims.replace', { type: 'claim', id: claimId }, {
       replacement: result.replacement.id, charges: result.addedCharges.length, status: result.replacement.status,
     });
@@ -181,24 +181,24 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.post('/api/claims/:id/void', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(reasonBody, req.body, 'body');
-    const result = await claims.void(claimId, body.reason, actorOf(req));
+    const result = sends<ClaimActionResult>()(await claims.void(claimId, body.reason, actorOf(req)));
     await audit(req, 'claims.void', { type: 'claim', id: claimId }, { voidClaim: result.voidClaim?.id ?? null });
     return result;
   });
 
   api.post('/api/claims/:id/close', BILLING, async (req) => {
-    const { id: claimId } = parse(idParams, req.params, 'claim id');
+    const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(closeBody, req.body ?? undefined, 'body');
-    const result = await claims.close(claimId, body?.reason ?? '', actorOf(req));
+    const result = sends<ClaimActionResult>()(await claims.close(claimId, body?.reason ?? '', actorOf(req)));
     await audit(req, 'claims.close', { type: 'claim', id: claimId });
     return result;
   });
 
   api.post('/api/remittances', BILLING, async (req, reply) => {
     const text = textOf(parse(x12Body, req.body, 'body'));
-    const remittances = await claims.recordRemittances(text, actorOf(req));
+    const remittances = sends<RemittanceSummary[]>()(await claims.recordRemittances(text, actorOf(req)));
     for (const r of remittances) {
       await audit(req, 'claims.remittance', { type: 'remittance', id: r.id }, {
         trace: r.traceNumber, claims: r.claims.length, unmatched: r.unmatched.length,
@@ -209,14 +209,14 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.get('/api/remittances/unmatched', BILLING, async (req) => {
     const q = parse(batchesQuery, req.query, 'query');
-    const payments = await claims.unmatchedRemittances(q.limit, q.before);
+    const payments = sends<UnmatchedPayment[]>()(await claims.unmatchedRemittances(q.limit, q.before));
     return { payments, next: payments.length < q.limit ? null : payments[payments.length - 1]!.id };
   });
 
   api.post('/api/remittances/unmatched/:id/match', BILLING, async (req) => {
-    const { id: paymentId } = parse(idParams, req.params, 'payment id');
+    const { id: paymentId } = parse(rowIdParams, req.params, 'payment id');
     const { claimId } = parse(matchBody, req.body, 'body');
-    const result = await claims.matchRemittance(paymentId, claimId, actorOf(req));
+    const result = sends<MatchResult>()(await claims.matchRemittance(paymentId, claimId, actorOf(req)));
     await audit(req, 'claims.remittance.match', { type: 'claim', id: claimId }, {
       unmatchedPayment: paymentId, payment: result.paymentId, role: result.role, outcome: result.outcome, status: result.status,
     });
@@ -224,7 +224,7 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   });
 
   api.get('/api/remittances/:id', BILLING, async (req, reply) => {
-    const { id: remittanceId } = parse(idParams, req.params, 'remittance id');
+    const { id: remittanceId } = parse(rowIdParams, req.params, 'remittance id');
     const remittance = await claims.remittance(remittanceId);
     if (!remittance) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `remittance ${remittanceId} not found` } });
     return remittance;
@@ -232,13 +232,13 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.post('/api/acknowledgments', BILLING, async (req) => {
     const text = textOf(parse(x12Body, req.body, 'body'));
-    const result = await claims.recordAcknowledgments(text, actorOf(req));
+    const result = sends<AcknowledgmentSummary>()(await claims.recordAcknowledgments(text, actorOf(req)));
     await audit(req, 'claims.acknowledgment', undefined, { batches: result.batches.length, claims: result.claims.length });
     return result;
   });
 
   api.get('/api/acknowledgments/:id/x12', BILLING, async (req, reply) => {
-    const { id: ackId } = parse(idParams, req.params, 'acknowledgment id');
+    const { id: ackId } = parse(rowIdParams, req.params, 'acknowledgment id');
     const ack = await claims.acknowledgmentX12(ackId);
     if (!ack) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `acknowledgment ${ackId} not found` } });
     return reply.type('application/edi-x12; charset=utf-8').send(ack.x12);
@@ -247,14 +247,14 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.get('/api/reports/revenue', BILLING, async (req) => {
     const { by } = parse(revenueQuery, req.query, 'query');
     const [rows, totals] = await Promise.all([claims.revenue(by), claims.remittanceTotals()]);
-    return { by, rows, unmatched: totals.unmatched, providerAdjustments: totals.providerAdjustments };
+    return sends<RevenueReport>()({ by, rows, unmatched: totals.unmatched, providerAdjustments: totals.providerAdjustments });
   });
 
-  api.get('/api/reports/payers', BILLING, async () => ({ payers: await claims.payers() }));
+  api.get('/api/reports/payers', BILLING, async () => ({ payers: sends<PayerRow[]>()(await claims.payers()) }));
 
   // Ids, types, control ids, statuses and reasons only: never a message body or patient data.
   api.get('/api/reports/missed-charges', BILLING, async (req) => {
     const query = parse(missedQuery, req.query, 'query');
-    return { since: query.since ?? null, until: query.until ?? null, messages: await claims.missedCharges(query) };
+    return { since: query.since ?? null, until: query.until ?? null, messages: sends<MissedCharge[]>()(await claims.missedCharges(query)) };
   });
 }

@@ -16,19 +16,16 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { asEngineError, EngineError } from '../core/errors';
-import { zeroFilledMinutes, windowStart, type LastError, type MinuteCount } from '../store/console-queries';
+import { ROW_ID_PATTERN } from '../core/row-id';
+import {
+  zeroFilledMinutes, windowStart, type DeadLetterGroup as StoredDeadLetterGroup, type LastError, type MinuteCount, type messageTimeline,
+} from '../store/console-queries';
 import { actorOf, audit, role } from './auth';
-import { parse } from './validate';
+import { parse, rowIdParams } from './validate';
+import { sends } from './wire/json';
+import type { ChannelState, Dashboard, DeadLetterGroup, QueueCounts, ReplayResult, Timeline } from './wire/messages';
 
-import type { ChannelState } from './channel-status';
-export type { ChannelState };
-
-export interface QueueCounts {
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-}
+export type { ChannelState, QueueCounts };
 
 export interface ConnectedSender {
   /** "ip:port" of the peer. */
@@ -51,21 +48,20 @@ export interface DashboardSources {
 }
 
 export interface ConsoleApi extends DashboardSources {
-  timeline(id: string): Promise<unknown | undefined>;
-  deadLetterGroups(): Promise<unknown[]>;
+  timeline(id: string): Promise<Awaited<ReturnType<typeof messageTimeline>>>;
+  deadLetterGroups(): Promise<StoredDeadLetterGroup[]>;
   replay(id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }>;
 }
 
 /** Most ids one bulk replay takes. */
 export const BULK_REPLAY_MAX = 500;
 
-const idParam = z.strictObject({ id: z.string().regex(/^\d{1,18}$/, 'must be a number') });
 const bulkReplayBody = z.strictObject({
-  ids: z.array(z.string().regex(/^\d{1,18}$/, 'must be a message id (a number as a string)')).min(1).max(BULK_REPLAY_MAX),
+  ids: z.array(z.string().regex(ROW_ID_PATTERN, 'must be a message id (a number as a string)')).min(1).max(BULK_REPLAY_MAX),
 });
 
 /** The dashboard answer, built from its sources at `now`. */
-export async function buildDashboard(src: DashboardSources, now = new Date()) {
+export async function buildDashboard(src: DashboardSources, now = new Date()): Promise<Dashboard> {
   const channels = await src.channels();
   const names = channels.map((c) => c.name);
   const [counts, minutes, errors, queue, senders] = await Promise.all([
@@ -91,17 +87,17 @@ export function registerConsoleApiRoutes(api: FastifyInstance, deps: ConsoleApi)
   api.get('/api/dashboard', role('viewer'), async () => buildDashboard(deps));
 
   api.get('/api/messages/:id/timeline', role('viewer'), async (req) => {
-    const { id } = parse(idParam, req.params, 'message id');
+    const { id } = parse(rowIdParams, req.params, 'message id');
     const timeline = await deps.timeline(id);
     if (!timeline) throw new EngineError('NOT_FOUND', `message ${id} not found`);
-    return timeline;
+    return sends<Timeline>()(timeline);
   });
 
-  api.get('/api/dead-letters/groups', role('operator'), async () => ({ groups: await deps.deadLetterGroups() }));
+  api.get('/api/dead-letters/groups', role('operator'), async () => ({ groups: sends<DeadLetterGroup[]>()(await deps.deadLetterGroups()) }));
 
   api.post('/api/dead-letters/replay', role('operator'), async (req) => {
     const { ids } = parse(bulkReplayBody, req.body ?? undefined, 'body');
-    const results: Array<{ id: string; replay: number } | { id: string; error: { code: string; message: string } }> = [];
+    const results: ReplayResult[] = [];
     for (const id of [...new Set(ids)]) {
       try {
         const result = await deps.replay(id, undefined, actorOf(req));

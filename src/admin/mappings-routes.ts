@@ -20,6 +20,10 @@ import { PREVIEW_MAX_MESSAGES } from '../mappings/editor';
 import { EngineError } from '../core/errors';
 import { actorOf, audit, role } from './auth';
 import { parse } from './validate';
+import { sends } from './wire/json';
+import type {
+  MappingDetail, MappingIssue, MappingSummary, MappingVersion, MappingVersionText, PreviewResult, SavedMapping,
+} from './wire/mappings';
 
 /** A saved version of a mapping, with its text (src/store/mapping-versions.ts). */
 export interface StoredMappingVersion {
@@ -64,7 +68,7 @@ function invalidMapping(reply: FastifyReply, name: string, err: ConfigError) {
     error: {
       code: 'CONFIG_INVALID',
       message: `mapping ${name} is invalid (${err.issues.length} ${err.issues.length === 1 ? 'issue' : 'issues'})`,
-      issues: err.issues.map(({ line, col, reason }) => ({ line, col, reason })),
+      issues: err.issues.map(({ line, col, reason }): MappingIssue => ({ line, col, reason })),
     },
   });
 }
@@ -73,24 +77,24 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
   // A raw YAML body (curl --data-binary @mappings/x.yaml -H 'content-type: text/yaml') is the mapping text.
   api.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  api.get('/api/mappings', role('operator'), async () => ({ mappings: await mappings.list() }));
+  api.get('/api/mappings', role('operator'), async () => ({ mappings: sends<MappingSummary[]>()(await mappings.list()) }));
 
   api.get('/api/mappings/:name', role('operator'), async (req) => {
     const { name } = parse(nameParams, req.params, 'mapping name');
-    return mappings.get(name);
+    return sends<MappingDetail>()(await mappings.get(name));
   });
 
   api.get('/api/mappings/:name/versions', role('operator'), async (req) => {
     const { name } = parse(nameParams, req.params, 'mapping name');
     const detail = await mappings.get(name);
-    return { name, version: detail.version, versions: detail.versions };
+    return { name, version: detail.version, versions: sends<MappingVersion[]>()(detail.versions) };
   });
 
   api.get('/api/mappings/:name/versions/:version', role('operator'), async (req) => {
     const { name, version } = parse(versionParams, req.params, 'mapping version');
     const saved = await mappings.version(name, version);
     if (!saved) throw new EngineError('NOT_FOUND', `mapping ${name} has no version ${version}`);
-    return { name, ...saved };
+    return sends<MappingVersionText>()({ name, ...saved });
   });
 
   api.post('/api/mappings/:name/rollback', role('admin'), async (req, reply) => {
@@ -101,7 +105,7 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
     try {
       const saved = await mappings.save(name, old.content, actorOf(req));
       await audit(req, 'mapping.save', { type: 'mapping', id: name }, { version: saved.version, sha256: saved.sha256, rollbackOf: version });
-      return { ...saved, rolledBackTo: version };
+      return sends<SavedMapping>()({ ...saved, rolledBackTo: version });
     } catch (err) {
       // A version saved under an older engine may no longer validate (a function or key removed since).
       if (err instanceof ConfigError) return invalidMapping(reply, name, err);
@@ -115,7 +119,7 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
     try {
       const saved = await mappings.save(name, typeof body === 'string' ? body : body.content, actorOf(req));
       await audit(req, 'mapping.save', { type: 'mapping', id: name }, { version: saved.version, sha256: saved.sha256 });
-      return saved;
+      return sends<SavedMapping>()(saved);
     } catch (err) {
       if (err instanceof ConfigError) return invalidMapping(reply, name, err);
       throw err;
@@ -133,7 +137,7 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
         messageIds: result.messages.flatMap((m) => (m.messageId === null ? [] : [m.messageId])),
         givenMessage: body.raw !== undefined, candidate: body.content !== undefined,
       });
-      return result;
+      return sends<PreviewResult>()(result);
     } catch (err) {
       if (err instanceof ConfigError) return invalidMapping(reply, name, err);
       throw err;

@@ -22,7 +22,9 @@ import { EngineError } from '../core/errors';
 import type { Accounts } from './accounts';
 import { ROLES, audit, auditAs, principalOf, role } from './auth';
 import { cameOverHttps, clearedSessionCookies, sessionCookies } from './session-cookies';
-import { parse } from './validate';
+import { parse, rowIdParams } from './validate';
+import { sends } from './wire/json';
+import type { CreatedToken, Me, TokenInfo, UserInfo } from './wire/users';
 
 export type AccountsApi = Pick<Accounts,
   'login' | 'logout' | 'listUsers' | 'createUser' | 'updateUser' | 'listTokens' | 'createToken' | 'revokeToken'>;
@@ -35,7 +37,6 @@ const userChangeBody = z.strictObject({
   role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), password: password.optional(), unlock: z.literal(true).optional(),
 }).refine((b) => Object.keys(b).length > 0, { message: 'give role, disabled, password or unlock' });
 const usernameParams = z.strictObject({ username });
-const tokenParams = z.strictObject({ id: z.string().regex(/^\d{1,18}$/, 'must be a number') });
 const tokensQuery = z.strictObject({ username: username.optional(), all: z.enum(['true', 'false']).optional() });
 const newTokenBody = z.strictObject({
   username, name: z.string().trim().min(1).max(100).optional(), expiresDays: z.number().int().min(1).max(3650).optional(),
@@ -90,10 +91,10 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
 
   api.get('/api/me', role('viewer'), async (req) => {
     const { actor, role: callerRole, kind, tokenId } = principalOf(req);
-    return { username: actor, role: callerRole, kind, tokenId };
+    return sends<Me>()({ username: actor, role: callerRole, kind, tokenId });
   });
 
-  api.get('/api/users', role('admin'), async () => ({ users: await accounts.listUsers() }));
+  api.get('/api/users', role('admin'), async () => ({ users: sends<UserInfo[]>()(await accounts.listUsers()) }));
 
   api.post('/api/users', role('admin'), async (req, reply) => {
     const body = parse(newUserBody, req.body, 'body');
@@ -118,19 +119,19 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
 
   api.get('/api/tokens', role('admin'), async (req) => {
     const q = parse(tokensQuery, req.query, 'query');
-    return { tokens: await accounts.listTokens({ username: q.username, all: q.all === 'true' }) };
+    return { tokens: sends<TokenInfo[]>()(await accounts.listTokens({ username: q.username, all: q.all === 'true' })) };
   });
 
   api.post('/api/tokens', role('admin'), async (req, reply) => {
     const body = parse(newTokenBody, req.body, 'body');
-    const created = await accounts.createToken(body);
+    const created = sends<CreatedToken>()(await accounts.createToken(body));
     await audit(req, 'token.create', { type: 'token', id: created.id },
       { username: created.username, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null });
     return reply.status(201).send(created);
   });
 
   api.delete('/api/tokens/:id', role('admin'), async (req) => {
-    const { id } = parse(tokenParams, req.params, 'token id');
+    const { id } = parse(rowIdParams, req.params, 'token id');
     const revoked = await accounts.revokeToken(id);
     await audit(req, 'token.revoke', { type: 'token', id }, { username: revoked.username, kind: revoked.kind });
     return revoked;

@@ -15,7 +15,7 @@ import { checkEnvelopes } from '../x12/envelope';
 import { readInterchanges, type X12Interchange, type X12TransactionSet } from '../x12/reader';
 import type { ReadSegment } from '../x12/segment';
 import { componentValue, elementComponents, elementCount, elementRepetitions, elementValue, hasElement } from '../x12/segment';
-import { isX12Decimal, sumX12Decimals, x12DecimalsEqual } from '../x12/decimal';
+import { decimalsEqual, isDecimal, sumX12Decimals } from '../core/decimal';
 import { isValidNpi } from './npi';
 import { X222A1 } from './x12-837p';
 
@@ -153,8 +153,8 @@ function checkCoordination(claim: ClaimSpan): string[] {
   }
   for (const a of claim.adjudications) {
     const amounts = [elementValue(a.svd, 2), ...a.adjustments];
-    if (!amounts.every(isX12Decimal)) problems.push(`${at(a.svd)}: SVD02 or a CAS amount is not a decimal`);
-    else if (!x12DecimalsEqual(a.lineCharge, sumX12Decimals(amounts))) problems.push(`${at(a.svd)}: SVD02 + its CAS amounts do not equal the line's SV102`);
+    if (!amounts.every(isDecimal)) problems.push(`${at(a.svd)}: SVD02 or a CAS amount is not a decimal`);
+    else if (!decimalsEqual(a.lineCharge, sumX12Decimals(amounts))) problems.push(`${at(a.svd)}: SVD02 + its CAS amounts do not equal the line's SV102`);
   }
   for (const o of claim.otherPayers) {
     if (o.paid === undefined) {
@@ -163,8 +163,8 @@ function checkCoordination(claim: ClaimSpan): string[] {
     }
     const lineCas = claim.adjudications.filter((a) => elementValue(a.svd, 1) === o.payerId).flatMap((a) => a.adjustments);
     const amounts = [o.paid, ...o.adjustments, ...lineCas];
-    if (!amounts.every(isX12Decimal)) problems.push(`${at(o.sbr)}: AMT*D or a CAS amount of the other payer is not a decimal`);
-    else if (!x12DecimalsEqual(elementValue(clm, 2), sumX12Decimals(amounts))) {
+    if (!amounts.every(isDecimal)) problems.push(`${at(o.sbr)}: AMT*D or a CAS amount of the other payer is not a decimal`);
+    else if (!decimalsEqual(elementValue(clm, 2), sumX12Decimals(amounts))) {
       problems.push(`${at(o.sbr)}: the other payer loop does not balance: AMT*D + its claim CAS + its SVD lines' CAS must equal CLM02`);
     }
   }
@@ -179,9 +179,9 @@ function checkClaims(set: X12TransactionSet): string[] {
     if (clm01 === '' || clm01.length > 20) problems.push(`${at(clm)}: CLM01 must be 1 to 20 characters`);
     if (claim.lines.length === 0) problems.push(`${at(clm)}: the claim has no SV1 line`);
     const amounts = claim.lines.map((sv1) => elementValue(sv1, 2));
-    const bad = claim.lines.filter((sv1) => !isX12Decimal(elementValue(sv1, 2)));
+    const bad = claim.lines.filter((sv1) => !isDecimal(elementValue(sv1, 2)));
     for (const sv1 of bad) problems.push(`${at(sv1)}: SV102 is not a decimal amount`);
-    if (bad.length === 0 && !x12DecimalsEqual(elementValue(clm, 2), sumX12Decimals(amounts))) {
+    if (bad.length === 0 && !decimalsEqual(elementValue(clm, 2), sumX12Decimals(amounts))) {
       problems.push(`${at(clm)}: CLM02 does not equal the sum of its ${claim.lines.length} SV102 amounts`);
     }
     problems.push(...checkCoordination(claim));

@@ -6,7 +6,7 @@
  */
 import type { X12Segment } from '../x12/segment';
 import { segment } from '../x12/segment';
-import { formatX12Decimal } from '../x12/decimal';
+import { formatX12Decimal } from '../core/decimal';
 import type {
   Address, Adjustment, BillingProvider, Claim, ClaimLine, Interchange, LineAdjudication, OtherPayer, Patient, Payer, ProviderRef,
   Subscriber,

@@ -5,7 +5,7 @@
  * by id and position and the line by number, never patient data.
  */
 import { EngineError } from '../core/errors';
-import { isX12Decimal, x12DecimalsEqual, sumX12Decimals } from '../x12/decimal';
+import { decimalsEqual, isDecimal, sumX12Decimals } from '../core/decimal';
 import type { Claim, ClaimLine, ProviderRef } from './model';
 import { addressProblems } from './scrub/rules/address-required';
 import { digitsOnly, hiCode } from './x12-837p-loops';
@@ -48,12 +48,12 @@ export function assertWritable(claim: Claim, index: number): void {
   if (claim.subscriber.birthDate && !DATE.test(claim.subscriber.birthDate)) fail('the subscriber birth date is not YYYY-MM-DD');
   if (claim.patient.birthDate && !DATE.test(claim.patient.birthDate)) fail('the patient birth date is not YYYY-MM-DD');
   if (claim.renderingProvider && !hasName(claim.renderingProvider)) fail('the rendering provider has no name');
-  if (!isX12Decimal(claim.totalCharge)) fail('the total charge is not a decimal amount');
+  if (!isDecimal(claim.totalCharge)) fail('the total charge is not a decimal amount');
   claim.lines.forEach((line, i) => {
     const problem = lineProblem(line, i, claim.diagnoses.length);
     if (problem) fail(`line ${i + 1}: ${problem}`);
   });
-  if (!x12DecimalsEqual(claim.totalCharge, sumX12Decimals(claim.lines.map((l) => l.chargeAmount)))) {
+  if (!decimalsEqual(claim.totalCharge, sumX12Decimals(claim.lines.map((l) => l.chargeAmount)))) {
     fail('CLM02 (total charge) differs from the sum of the line charges (SV102)');
   }
   const cob = otherPayerProblem(claim);
@@ -83,21 +83,21 @@ function otherPayerProblem(claim: Claim): string | undefined {
     for (const a of line.adjudications ?? []) {
       if (!ids.has(a.payerId)) return `line ${i + 1}: SVD01 ${a.payerId} is not the id of an other payer (2330B NM109)`;
       if (!DATE.test(a.adjudicationDate)) return `line ${i + 1}: the adjudication date of payer ${a.payerId} is not YYYY-MM-DD`;
-      if (![a.paidAmount, a.paidUnits, ...a.adjustments.map((x) => x.amount)].every(isX12Decimal)) {
+      if (![a.paidAmount, a.paidUnits, ...a.adjustments.map((x) => x.amount)].every(isDecimal)) {
         return `line ${i + 1}: an amount of payer ${a.payerId}'s adjudication is not a decimal`;
       }
-      if (!x12DecimalsEqual(line.chargeAmount, sumX12Decimals([a.paidAmount, ...a.adjustments.map((x) => x.amount)]))) {
+      if (!decimalsEqual(line.chargeAmount, sumX12Decimals([a.paidAmount, ...a.adjustments.map((x) => x.amount)]))) {
         return `line ${i + 1}: payer ${a.payerId}'s adjudication does not balance: SV102 must equal SVD02 + its CAS amounts`;
       }
     }
   }
   for (const o of others) {
     if (!DATE.test(o.adjudicationDate)) return `the adjudication date of other payer ${o.payer.id} is not YYYY-MM-DD`;
-    if (![o.paidAmount, ...o.claimAdjustments.map((x) => x.amount)].every(isX12Decimal)) return `an amount of other payer ${o.payer.id} is not a decimal`;
+    if (![o.paidAmount, ...o.claimAdjustments.map((x) => x.amount)].every(isDecimal)) return `an amount of other payer ${o.payer.id} is not a decimal`;
     if (new Set(o.claimAdjustments.map((x) => x.group)).size > MAX_CLAIM_CAS) return `other payer ${o.payer.id} has more than ${MAX_CLAIM_CAS} claim adjustment groups`;
     const lineAdjustments = claim.lines.flatMap((l) => (l.adjudications ?? []).filter((a) => a.payerId === o.payer.id).flatMap((a) => a.adjustments));
     const accounted = sumX12Decimals([o.paidAmount, ...o.claimAdjustments.map((x) => x.amount), ...lineAdjustments.map((x) => x.amount)]);
-    if (!x12DecimalsEqual(claim.totalCharge, accounted)) {
+    if (!decimalsEqual(claim.totalCharge, accounted)) {
       return `other payer ${o.payer.id} does not balance: CLM02 must equal its AMT*D + its claim CAS + its line CAS amounts`;
     }
   }
@@ -110,8 +110,8 @@ function lineProblem(line: ClaimLine, index: number, diagnoses: number): string 
   if (!/^[A-Z0-9]{5}$/.test(line.code)) return 'the procedure code is not 5 letters or digits';
   if (line.modifiers.length > 4) return 'has more than 4 modifiers';
   if (line.modifiers.some((m) => !/^[A-Z0-9]{2}$/.test(m))) return 'a modifier is not 2 letters or digits';
-  if (!isX12Decimal(line.chargeAmount)) return 'the charge is not a decimal amount';
-  if (!isX12Decimal(line.units)) return 'the units are not a decimal number';
+  if (!isDecimal(line.chargeAmount)) return 'the charge is not a decimal amount';
+  if (!isDecimal(line.units)) return 'the units are not a decimal number';
   if (!DATE.test(line.serviceDate)) return 'the service date is not YYYY-MM-DD';
   const pointers = line.diagnosisPointers;
   if (pointers.length === 0 || pointers.length > 4) return 'needs 1 to 4 diagnosis pointers';
@@ -119,7 +119,7 @@ function lineProblem(line: ClaimLine, index: number, diagnoses: number): string 
   if (line.chargeId.trim() === '' || line.chargeId.length > 50) return 'the charge id (REF*6R) must be 1 to 50 characters';
   if (line.ndc !== undefined) {
     if (!/^\d{11}$/.test(line.ndc)) return 'the NDC is not 11 digits';
-    if (!line.ndcQuantity || !isX12Decimal(line.ndcQuantity)) return 'an NDC needs a decimal quantity (CTP04)';
+    if (!line.ndcQuantity || !isDecimal(line.ndcQuantity)) return 'an NDC needs a decimal quantity (CTP04)';
     if (!line.ndcUnit || !NDC_UNITS.has(line.ndcUnit)) return 'an NDC needs a unit F2, GR, ME, ML or UN (CTP05)';
   }
   if (line.orderingProvider && !hasName(line.orderingProvider)) return 'the ordering provider has no name';

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isTimeZone, parseBusinessHours, type BusinessHours } from '../alerts/business-hours';
 import { deepFreeze, labelOf } from '../core/config-file';
+import { MESSAGE_TYPE_PATTERN } from '../hl7/message-type';
 
 /** MSH-9 type^event as written in `accept` and `routes[].types`, e.g. ADT^A04. */
-export const MESSAGE_TYPE_PATTERN = /^[A-Z0-9]{3}\^[A-Z0-9]{3}$/;
+export { MESSAGE_TYPE_PATTERN };
 /** Channel and mapping names: lower-case letters, digits and hyphens (also safe as file names). */
 export const NAME_PATTERN = /^[a-z0-9-]+$/;
 

@@ -4,22 +4,10 @@
  * settlement events (stage `application_ack`, viewer+). Pure, no DOM: the caller passes its date format.
  * Neither carries message content: codes, MSH-10 of the ACK, attempts, dates and the delivery error text.
  */
+import type { ApplicationAck, ApplicationAckRequest, ApplicationAckState } from '../admin/wire/messages';
 import type { Tone } from './tone';
 
-export type ApplicationAckRequest = 'AL' | 'ER' | 'SU';
-export type ApplicationAckState = 'open' | 'sent' | 'not_needed' | 'failed';
-
-/** `applicationAck` of GET /api/messages/:id (null when the sender asked for none). */
-export interface ApplicationAck {
-  requested: ApplicationAckRequest;
-  state: ApplicationAckState;
-  attempts: number;
-  next_attempt_at: string | null;
-  ack_code: 'AA' | 'AE' | null;
-  ack_control_id: string | null;
-  last_error: string | null;
-  sent_at: string | null;
-}
+export type { ApplicationAck, ApplicationAckRequest, ApplicationAckState };
 
 export interface AckLine {
   text: string;

@@ -2,27 +2,10 @@
  * The answer of POST /api/channels/reload as the console shows it (docs/channels.md "Reloading"): the outcome per
  * channel, a one-line summary, and the issues of refused files as `file:line:col reason`. Pure, no DOM.
  */
+import type { ChannelFileIssue, ChannelReloadEntry, ChannelReloadOutcome } from '../admin/wire/channels';
 import type { Tone } from './tone';
 
-export type ChannelReloadOutcome = 'added' | 'removed' | 'enabled' | 'disabled' | 'restarted' | 'updated' | 'unchanged' | 'failed';
-
-/** One channel of a 200 answer. */
-export interface ChannelReloadEntry {
-  name: string;
-  outcome: ChannelReloadOutcome;
-  /** Top-level keys that changed (`accept`, `routes`, `source`, …); empty for added and removed. */
-  changed: string[];
-  /** Why a `failed` channel could not apply. */
-  reason?: string;
-}
-
-/** One problem of a refused reload (422 CONFIG_INVALID `issues`); line 0 = the whole file. */
-export interface ChannelFileIssue {
-  file: string;
-  line: number;
-  col: number;
-  reason: string;
-}
+export type { ChannelFileIssue, ChannelReloadEntry, ChannelReloadOutcome };
 
 /** The reload as the page shows it: applied (an outcome per channel) or refused (nothing changed). */
 export type ChannelReload =

@@ -3,29 +3,18 @@
  * rates as percentages, day counts. Pure, no DOM. Money is formatted from the string's digits, never through
  * a float sum, so what is shown is what the store holds.
  */
+import { fromScaled, isPlainDecimal, toScaled } from '../core/decimal';
 
-/** "1234.5" → "$1,234.50"; "-3" → "−$3.00"; null, empty or not a decimal → "—". */
+/** "1234.5" → "$1,234.50"; "-3" → "−$3.00"; null, empty or not a plain decimal → "—". Rounds half away from zero to cents. */
 export function formatMoney(amount: string | number | null | undefined): string {
   if (amount === null || amount === undefined || amount === '') return '—';
   const text = typeof amount === 'number' ? amount.toFixed(2) : amount.trim();
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!m) return '—';
-  const [, sign = '', whole = '0', fraction = ''] = m;
-  let cents = `${fraction}00`.slice(0, 2);
-  let units = BigInt(whole);
-  // Round half up on the third decimal (the store keeps two; this only guards longer input).
-  if (fraction.length > 2 && Number(fraction[2]) >= 5) {
-    const c = Number(cents) + 1;
-    if (c === 100) {
-      units += 1n;
-      cents = '00';
-    } else {
-      cents = String(c).padStart(2, '0');
-    }
-  }
-  const grouped = units.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const zero = units === 0n && cents === '00';
-  return `${sign === '-' && !zero ? '−' : ''}$${grouped}.${cents}`;
+  if (!isPlainDecimal(text)) return '—';
+  // The store keeps two places; the rounding only guards longer input.
+  const cents = toScaled(text, 2);
+  const [units = '0', fraction = '00'] = fromScaled(cents < 0n ? -cents : cents, 2).split('.');
+  const grouped = units.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${cents < 0n ? '−' : ''}$${grouped}.${fraction}`;
 }
 
 /** The decimal string as a number for charts (precision is not needed there). */

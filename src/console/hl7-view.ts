@@ -1,5 +1,5 @@
 /**
- * HL7 v2 text for people: the console's small, pure reader of a raw message (no DOM, no imports).
+ * HL7 v2 text for people: the console's small, pure reader of a raw message (no DOM, no Node modules).
  *
  * - `parseForView(text)` splits a message into segments (CR, LF or CRLF), takes the separators from MSH-1/MSH-2,
  *   and splits every field into repetitions → components → subcomponents, decoding escape sequences in the
@@ -9,24 +9,15 @@
  *   (errors); an escape character without its closing one (warning). Lines and columns are 1-based.
  * - `tokenizeLine(line, separators)` cuts one segment line into highlighting tokens.
  *
- * Why not import src/hl7: its escape decoder uses Node's Buffer, which the browser does not have; this module
- * follows the same rules (v2.x chapter 2.7, as src/hl7/escape.ts: \F\ \S\ \T\ \R\ \E\ \P\, \Xhh..\ as UTF-8 else
- * Latin-1, .br/.sp/.sk formatting, character-set switches removed, anything else kept literally).
+ * Escape sequences are decoded by the engine's own decoder (src/hl7/escape.ts, Node-free), so a value reads the
+ * same in the console as in the pipeline.
  */
+import { DEFAULT_DELIMITERS, unescapeHl7, type Delimiters } from '../hl7/escape';
 
-export interface Separators {
-  field: string;
-  component: string;
-  repetition: string;
-  escape: string;
-  subcomponent: string;
-  /** MSH-2 character 5 (2.7+), or undefined. */
-  truncation?: string;
-}
+/** The separators a message declares in MSH-1 and MSH-2 (the engine's Delimiters). */
+export type Separators = Delimiters;
 
-export const STANDARD_SEPARATORS: Readonly<Separators> = Object.freeze({
-  field: '|', component: '^', repetition: '~', escape: '\\', subcomponent: '&',
-});
+export const STANDARD_SEPARATORS: Readonly<Separators> = DEFAULT_DELIMITERS;
 
 export interface ViewComponent {
   /** Decoded subcomponents (at least one, possibly ''). */
@@ -102,65 +93,8 @@ export function readSeparators(mshLine: string): { separators: Separators } | { 
   return { separators: { field, component, repetition, escape, subcomponent, ...(truncation ? { truncation } : {}) } };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decodeHex(hex: string): string | undefined {
-  if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9A-Fa-f]+$/.test(hex)) return undefined;
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return String.fromCharCode(...bytes);
-  }
-}
-
-function replacement(body: string, s: Separators): string | undefined {
-  switch (body) {
-    case 'F': return s.field;
-    case 'S': return s.component;
-    case 'T': return s.subcomponent;
-    case 'R': return s.repetition;
-    case 'E': return s.escape;
-    case 'P': return s.truncation;
-    case 'H':
-    case 'N': return '';
-    default: break;
-  }
-  const head = body.charAt(0);
-  if (head === 'X') return decodeHex(body.slice(1));
-  if (/^C[0-9A-Fa-f]{4}$/.test(body) || /^M[0-9A-Fa-f]{4}([0-9A-Fa-f]{2})?$/.test(body)) return '';
-  if (head === '.') {
-    const m = /^\.(br|sp|sk|in|ti|ce|fi|nf)\s*([+-]?\d+)?$/.exec(body);
-    if (!m) return undefined;
-    const count = m[2] === undefined ? 1 : Math.max(0, Math.min(100, Math.abs(Number(m[2]))));
-    switch (m[1]) {
-      case 'br': return m[2] === undefined ? '\n' : undefined;
-      case 'sp': return '\n'.repeat(count);
-      case 'sk': return ' '.repeat(count);
-      default: return '';
-    }
-  }
-  return undefined;
-}
-
-/** Decodes the escape sequences of one leaf value (a subcomponent). Never throws. */
-export function decodeEscapes(value: string, s: Separators): string {
-  const esc = s.escape;
-  let open = esc === '' ? -1 : value.indexOf(esc);
-  if (open < 0) return value;
-  let out = '';
-  let from = 0;
-  while (open >= 0) {
-    const close = value.indexOf(esc, open + 1);
-    if (close < 0) break;
-    const rep = replacement(value.slice(open + 1, close), s);
-    out += rep === undefined ? value.slice(from, close + 1) : value.slice(from, open) + rep;
-    from = close + 1;
-    open = value.indexOf(esc, from);
-  }
-  return out + value.slice(from);
-}
+/** Decodes the escape sequences of one leaf value (a subcomponent), as the engine does. Never throws. */
+export const decodeEscapes: (value: string, s: Separators) => string = unescapeHl7;
 
 function splitField(raw: string, s: Separators): ViewRepetition[] {
   if (raw === '') return [];

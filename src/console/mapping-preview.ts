@@ -1,50 +1,18 @@
 /**
  * What the mapping editor shows of a preview (POST /api/mappings/:name/preview, src/mappings/editor.ts): the
  * shapes of its answer, the editor range of a validation issue (line:col → offsets), the charge changes as
- * table rows in plain words, and a one-line summary. Pure, no DOM (the shapes are copied from the server's
- * types: the browser bundle cannot import server modules).
+ * table rows in plain words, and a one-line summary. Pure, no DOM. The answer's shapes are the API's wire types
+ * (src/admin/wire/mappings.ts).
  */
+import {
+  RECORD_KINDS, type MappedRecord, type MappedRecords, type MappingIssue, type MappingOutcome, type OutcomeError, type PreviewMessage,
+  type PreviewResult, type RecordChange, type RecordKind,
+} from '../admin/wire/mappings';
 
-/** One problem of an invalid mapping (422 CONFIG_INVALID `issues`), 1-based. */
-export interface MappingIssue {
-  line: number;
-  col: number;
-  reason: string;
-}
-
-export interface OutcomeError {
-  code: string;
-  message: string;
-}
-
-export type MappedRecord = Record<string, unknown>;
-export const RECORD_KINDS = ['charges', 'patients', 'coverages', 'merges'] as const;
-export type RecordKind = (typeof RECORD_KINDS)[number];
-/** Merges (ADT^A40) are absent from the answer when a mapping makes none. */
-export type MappedRecords = Record<Exclude<RecordKind, 'merges'>, MappedRecord[]> & { merges?: MappedRecord[] };
-
-export type MappingOutcome = { records: MappedRecords } | { error: OutcomeError };
-
-export type RecordChange =
-  | { change: 'added'; kind: RecordKind; index: number; after: MappedRecord }
-  | { change: 'removed'; kind: RecordKind; index: number; before: MappedRecord }
-  | { change: 'field'; kind: RecordKind; index: number; field: string; before: unknown; after: unknown }
-  | { change: 'error'; before: OutcomeError | null; after: OutcomeError | null };
-
-export interface PreviewMessage {
-  messageId: string | null;
-  controlId: string;
-  live: MappingOutcome;
-  candidate: MappingOutcome;
-  diff: RecordChange[];
-}
-
-export interface PreviewResult {
-  mapping: string;
-  sha256: string | null;
-  changed: number;
-  messages: PreviewMessage[];
-}
+export {
+  RECORD_KINDS, type MappedRecord, type MappedRecords, type MappingIssue, type MappingOutcome, type OutcomeError, type PreviewMessage,
+  type PreviewResult, type RecordChange, type RecordKind,
+};
 
 /** Editor offsets of an issue: from its column to the end of the word there (the whole line when col is 1). */
 export function issueRange(text: string, line: number, col: number): { from: number; to: number } {

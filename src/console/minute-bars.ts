@@ -2,8 +2,9 @@
  * Geometry of the dashboard's messages-per-minute chart (minute-chart.tsx draws it): one column slot per minute,
  * the received bar and the failed bar over it, scaled to a round maximum (1, 2 or 5 × 10^n). Pure, no DOM.
  */
-/** One minute of one channel, as GET /api/dashboard gives it. */
-export interface MinuteCount { minute: string; received: number; failed: number }
+import type { MinuteCount } from '../admin/wire/messages';
+
+export type { MinuteCount };
 
 export interface MinuteBar {
   minute: string;

@@ -1,102 +1,40 @@
 /**
- * The operations side of the admin API as the console pages use it (dashboard, message browser, dead letters):
- * answer shapes (docs/security.md route table, /tmp console contract) and one function per call. No state, no DOM.
- * Query values are ids, statuses, channel names and dates; a patient search term goes in the query string of the
- * API request only (never in the page's URL).
+ * The console's typed client of the admin API: one function per call, each typed with the API's own wire types
+ * (src/admin/wire/; the routes check what they send against the same types). Pages call these, never `api.get`
+ * with a path of their own. No state, no DOM. Query values are ids, statuses, channel names and dates; a patient
+ * search term goes in the query string of the API request only (never in the page's URL).
  */
 import { api, ApiError } from './api';
-import type { ApplicationAck } from './application-ack';
-import type { ChannelFileIssue, ChannelReload, ChannelReloadEntry } from './channel-reload';
-import type { MinuteCount } from './minute-bars';
 import type { Alert } from '../alerts/evaluate';
+import type { AuditEvent, AuditPage } from '../admin/wire/audit';
+import type { ChannelInfo, ChannelReloadEntry } from '../admin/wire/channels';
+import type {
+  AcknowledgmentSummary, BatchRow, BatchRun, BuildSummary, ClaimActionResult, ClaimDetail, ClaimEdited, ClaimSummary, MatchResult,
+  MissedCharge, PayerRow, RemittanceSummary, RevenueDimension, RevenueReport, Unclaimed, UnmatchedPayment,
+} from '../admin/wire/claims';
+import type { MappingDetail, MappingSummary, MappingVersion, MappingVersionText, PreviewResult, SavedMapping } from '../admin/wire/mappings';
+import type {
+  ApplicationAck, ChannelState, Dashboard, DashboardChannel, DeadLetterGroup, MessageDetail, MessageSummary, MinuteCount, Replayed,
+  ReplayResult, Timeline,
+} from '../admin/wire/messages';
+import type { CreatedToken, Role, TokenInfo, UserInfo } from '../admin/wire/users';
+import type { ChannelFileIssue, ChannelReload } from './channel-reload';
 
-export type { ApplicationAck, ChannelReload, MinuteCount };
+export { ADJUDICATED_STATUSES, CLAIM_STATUSES, UNSENT_STATUSES } from '../admin/wire/claims';
+export type {
+  AcknowledgmentSummary, BatchRow, BatchRun, BuildSummary, ClaimDetail, ClaimStatus, ClaimSummary, MatchResult, MissedCharge, PayerRow,
+  RemittanceSummary, RevenueReport, RevenueRow, UnclaimedCharge, UnmatchedPayment,
+} from '../admin/wire/claims';
+export type { MappingDetail, MappingSummary, MappingVersion, PreviewResult };
+export type { AuditPage } from '../admin/wire/audit';
+export type { CreatedToken, TokenInfo, UserInfo } from '../admin/wire/users';
+export type {
+  ApplicationAck, AuditEvent, ChannelInfo, ChannelReload, ChannelState, Dashboard, DashboardChannel, DeadLetterGroup, MessageDetail,
+  MessageSummary, MinuteCount, ReplayResult, Timeline,
+};
 
-import type { ChannelState, ChannelStatus } from '../admin/channel-status';
-export type { ChannelState };
-
-export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number }
-export interface LastError { at: string; code: string; text: string }
-export interface Sender { remote: string; connectedAt: string; messages: number }
-
-export interface DashboardChannel {
-  name: string;
-  state: ChannelState;
-  port: number;
-  counts: Record<string, number>;
-  perMinute: MinuteCount[];
-  queue: QueueCounts | null;
-  lastError: LastError | null;
-  senders: Sender[];
-}
-
-export interface Dashboard { generatedAt: string; channels: DashboardChannel[] }
-
-/** A row of GET /api/messages (and /api/dead-letters): metadata only. */
-export interface MessageSummary {
-  id: string;
-  channel: string;
-  status: string;
-  sender: string | null;
-  control_id: string | null;
-  message_type: string | null;
-  version: string | null;
-  received_at: string;
-  finished_at: string | null;
-  attempts: number;
-  replays: number;
-  error_code: string | null;
-  error_text: string | null;
-  error_stage: string | null;
-  duplicate_of: string | null;
-  /** An earlier message with this sender and control id but other content (inside the duplicate window). */
-  reused_control_id_of: string | null;
-}
-
-export interface MessageContent { version: number; kind: 'raw' | 'edited'; content: string | null; created_at: string; pruned_at?: string | null; error?: string }
-
-/** GET /api/messages/:id (operator; audited): the body and its versions, and the application ACK asked for. */
-export interface MessageDetail extends MessageSummary {
-  raw: string;
-  contents: MessageContent[];
-  /** The application ACK the sender asked for (enhanced mode, MSH-16); null when none. */
-  applicationAck: ApplicationAck | null;
-}
-
-export interface Charge {
-  id: string;
-  status: string;
-  transaction_id: string | null;
-  service_date: string | null;
-  code_system: string | null;
-  code: string | null;
-  modifiers: string[];
-  units: string | null;
-  charge_amount: string | null;
-  created_at: string;
-  /** channel|sender|MSH-10|segment index|rule: the line of the message it was written from. */
-  source_key: string;
-  /** The source key of the charge this reversal reverses. */
-  reversal_of: string | null;
-  /** Why a held charge (an unpriced line, a credit with nothing to reverse) is not claimed. */
-  hold_reason: string | null;
-}
-
-export interface Timeline {
-  message: {
-    id: string; channel: string; type: string | null; status: string; receivedAt: string; finishedAt: string | null;
-    attempts: number; errorCode: string | null; errorText: string | null;
-  };
-  /** `stage`: where it happened (`write`, `filter`, `replay`, `application_ack`, …); `code`: an error or ACK code. */
-  events: Array<{ at: string; from: string | null; to: string | null; stage: string | null; code: string | null; detail: string | null }>;
-  charges: Charge[];
-  claims: Array<{ id: string; status: string; claimNumber: string | null }>;
-  payments: Array<{ claimId: string; paidAmount: string; status: string; receivedAt: string }>;
-}
-
-export interface DeadLetterGroup { code: string; reason: string; channel: string; count: number; newest: string; oldest: string }
-
-export type ReplayResult = { id: string; replay: number } | { id: string; error: { code: string; message: string } };
+// ------------------------------------------------------------------------------------------------------------
+// Operations: dashboard, messages, dead letters, replays, channels
 
 export interface MessageSearch {
   channel?: string;
@@ -140,12 +78,7 @@ export const replayMany = (ids: string[]) => api.post<{ results: ReplayResult[] 
 
 /** Replays one message; with `raw` (CR separated), as an edited new content version (the original stays). */
 export const replayOne = (id: string, raw?: string) =>
-  api.post<{ id: string; replay: number }>(`/api/messages/${encodeURIComponent(id)}/replay`, raw === undefined ? {} : { raw });
-
-/** A channel as GET /api/channels lists it (viewer): its settings in force, state and message counts. */
-export interface ChannelInfo extends ChannelStatus {
-  counts: Record<string, number>;
-}
+  api.post<Replayed>(`/api/messages/${encodeURIComponent(id)}/replay`, raw === undefined ? {} : { raw });
 
 export const listChannels = async (): Promise<ChannelInfo[]> => (await api.get<{ channels: ChannelInfo[] }>('/api/channels')).channels;
 
@@ -167,3 +100,83 @@ export async function reloadChannels(): Promise<ChannelReload> {
 export const listChannelNames = async (): Promise<string[]> =>
   (await api.get<{ channels: Array<{ name: string }> }>('/api/channels')).channels.map((c) => c.name);
 
+
+// ------------------------------------------------------------------------------------------------------------
+// Mappings: list, read, save, versions, rollback, preview
+
+const mappingPath = (name: string) => `/api/mappings/${encodeURIComponent(name)}`;
+
+export const listMappings = () => api.get<{ mappings: MappingSummary[] }>('/api/mappings');
+export const getMapping = (name: string) => api.get<MappingDetail>(mappingPath(name));
+export const saveMapping = (name: string, content: string) => api.put<SavedMapping>(mappingPath(name), { content });
+export const listMappingVersions = (name: string) => api.get<{ versions: MappingVersion[] }>(`${mappingPath(name)}/versions`);
+export const getMappingVersion = (name: string, version: number) => api.get<MappingVersionText>(`${mappingPath(name)}/versions/${version}`);
+/** Makes an earlier version's text live again, as a new version (admin). */
+export const rollbackMapping = (name: string, version: number) => api.post<{ version: number }>(`${mappingPath(name)}/rollback`, { version });
+
+/**
+ * Maps messages with a candidate text without saving it: the newest `lastMessages` stored messages, or one pasted
+ * message (`raw`). An invalid text answers 422 CONFIG_INVALID with `issues` (thrown as ApiError).
+ */
+export const previewMapping = (name: string, sample: { content: string; lastMessages: number } | { content: string; raw: string }) =>
+  api.post<PreviewResult>(`${mappingPath(name)}/preview`, sample);
+
+// ------------------------------------------------------------------------------------------------------------
+// Claims, batches, remittances, reports
+
+const claimPath = (id: string) => `/api/claims/${id}`;
+
+export const listClaims = (q: { status?: string; payer?: string; before?: string; limit?: number }) =>
+  api.get<{ claims: ClaimSummary[]; next: string | null }>('/api/claims', q);
+
+export const getClaim = (id: string) => api.get<ClaimDetail>(`/api/claims/${encodeURIComponent(id)}`);
+export const buildClaims = () => api.post<BuildSummary>('/api/claims/build');
+export const unclaimedCharges = () => api.get<Unclaimed>('/api/claims/unclaimed');
+
+/** override, void (a reason) · close (an optional reason) · correct, replace (no body). */
+export type ClaimAction = 'override' | 'correct' | 'void' | 'close' | 'replace';
+export const actOnClaim = (id: string, action: ClaimAction, body?: { reason?: string }) =>
+  api.post<ClaimActionResult>(`${claimPath(id)}/${action}`, body);
+
+export interface ClaimEdit {
+  diagnoses?: string[];
+  placeOfService?: string;
+  lines?: Array<{ lineNumber: number; modifiers?: string[]; units?: string }>;
+}
+export const editClaim = (id: string, edit: ClaimEdit) => api.patch<ClaimEdited>(claimPath(id), edit);
+
+export const listBatches = (q: { before?: string; limit?: number }) => api.get<{ batches: BatchRow[]; next: string | null }>('/api/claims/batches', q);
+
+/** The 837P file of a batch as sent (text). */
+export const batchX12 = (id: string) => api.get<string>(`/api/claims/batches/${encodeURIComponent(id)}/x12`);
+export const createBatches = (payer?: string) => api.post<BatchRun>('/api/claims/batches', payer ? { payer } : {});
+
+export const recordRemittances = (x12: string) => api.post<{ remittances: RemittanceSummary[] }>('/api/remittances', { x12 });
+export const recordAcknowledgment = (x12: string) => api.post<AcknowledgmentSummary>('/api/acknowledgments', { x12 });
+export const unmatchedPayments = (limit: number) => api.get<{ payments: UnmatchedPayment[] }>('/api/remittances/unmatched', { limit });
+export const matchPayment = (paymentId: string, claimId: string) => api.post<MatchResult>(`/api/remittances/unmatched/${paymentId}/match`, { claimId });
+
+export const revenueReport = (by: RevenueDimension) => api.get<RevenueReport>('/api/reports/revenue', { by });
+export const payerReport = () => api.get<{ payers: PayerRow[] }>('/api/reports/payers');
+export const missedCharges = (range: { since: string; until: string }) =>
+  api.get<{ messages: MissedCharge[] }>('/api/reports/missed-charges', { since: range.since, until: range.until });
+
+// ------------------------------------------------------------------------------------------------------------
+// Administration: users, tokens, audit trail
+
+export const listUsers = () => api.get<{ users: UserInfo[] }>('/api/users');
+export const createUser = (user: { username: string; password: string; role: Role }) => api.post('/api/users', user);
+export const updateUser = (username: string, change: Partial<{ role: Role; disabled: boolean; unlock: true; password: string }>) =>
+  api.patch(`/api/users/${encodeURIComponent(username)}`, change);
+
+/** Live tokens; with `all`, revoked and expired ones too. */
+export const listTokens = (all: boolean) => api.get<{ tokens: TokenInfo[] }>('/api/tokens', { all: all ? 'true' : undefined });
+/** An API token for a user; the answer is the only place its text is ever shown. */
+export const createToken = (request: { username: string; name?: string; expiresDays?: number }) => api.post<CreatedToken>('/api/tokens', request);
+export const revokeToken = (id: string) => api.del(`/api/tokens/${encodeURIComponent(id)}`);
+
+export interface AuditSearch { actor: string; action: string; since: string }
+export const auditEvents = (filter: AuditSearch, before: string | undefined, limit: number) =>
+  api.get<AuditPage>('/api/audit', { ...filter, before, limit });
+/** The trail as CSV (the export is itself audited). */
+export const auditCsv = (filter: AuditSearch) => api.get<string>('/api/audit.csv', { ...filter });

@@ -4,17 +4,9 @@
  * one-line result of POST /api/remittances/unmatched/:id/match. Pure, no DOM.
  */
 
-/** The result of POST /api/remittances/unmatched/:id/match. */
-export interface MatchResult {
-  claimId: string;
-  controlNumber: string;
-  outcome: string;
-  paid: string;
-  role: 'claim-payer' | 'secondary' | 'tertiary' | 'other-payer';
-  status: string;
-  paymentId: string;
-  unmatchedPaymentId: string;
-}
+import type { MatchResult } from '../admin/wire/claims';
+
+export type { MatchResult };
 
 /** The claim id in what an operator typed: "123", "#123" or a claim link ending in /claims/123; undefined otherwise. */
 export function claimIdFrom(input: string): string | undefined {

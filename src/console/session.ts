@@ -3,15 +3,13 @@
  * Roles are ordered viewer < operator < billing < admin, as on the server (src/admin/auth.ts); the console hides
  * what a role cannot do, and the server refuses it anyway.
  */
+import { ROLES, type Me, type Role } from '../admin/wire/users';
 import { api } from './api';
 
-export const ROLES = ['viewer', 'operator', 'billing', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
-export interface User {
-  username: string;
-  role: Role;
-}
+/** Who is logged in (GET /api/me). */
+export type User = Me;
 
 export function hasRole(user: User | null, need: Role): boolean {
   return !!user && ROLES.indexOf(user.role) >= ROLES.indexOf(need);

@@ -1,5 +1,6 @@
 /**
- * HL7 v2 escape sequences (v2.x chapter 2.7). Pure string functions; they never throw.
+ * HL7 v2 escape sequences (v2.x chapter 2.7). Pure string functions; they never throw. No Node modules (no
+ * Buffer): the web console decodes message views with the same functions in the browser.
  *
  * Escaping and unescaping apply to leaf values only (one subcomponent): split on the delimiters first,
  * then unescape, or the decoded delimiter characters become indistinguishable from real ones.
@@ -27,6 +28,13 @@ export const DEFAULT_DELIMITERS: Readonly<Delimiters> = Object.freeze({
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
+/** One character per byte (ISO-8859-1), in slices so a long sequence does not overflow the call stack. */
+function latin1(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return text;
+}
+
 /**
  * Decodes the hex digits of a \Xhh..\ sequence. Returns undefined when the digits are not an even
  * number of hex characters (the caller then keeps the sequence literally).
@@ -35,11 +43,12 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
  */
 function decodeHex(hex: string): string | undefined {
   if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9A-Fa-f]+$/.test(hex)) return undefined;
-  const bytes = Buffer.from(hex, 'hex');
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   try {
     return utf8Strict.decode(bytes);
   } catch {
-    return bytes.toString('latin1');
+    return latin1(bytes);
   }
 }
 

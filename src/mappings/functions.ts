@@ -6,7 +6,7 @@
  * patient data); the evaluator adds the mapping, rule, field and path.
  */
 import { hl7Date } from './dates';
-import { isDecimal, normalizeDecimal } from './decimal';
+import { isDecimal, normalizeDecimal } from '../core/decimal';
 
 export class FunctionError extends Error {}
 

@@ -5,7 +5,7 @@
  *
  * Finishing throws FieldProblem naming the field; the evaluator adds mapping, rule and path.
  */
-import { multiply, normalizeDecimal, isDecimal } from './decimal';
+import { multiply, normalizeDecimal, isDecimal } from '../core/decimal';
 import { hl7Date } from './dates';
 import {
   SERVICE_KINDS, type ChargeRecord, type CoverageRecord, type MergeRecord, type PatientRecord, type ReversalMatchKey,

@@ -4,6 +4,7 @@
  */
 import { EngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
+import { isRowId } from '../core/row-id';
 import { normalizeSegments } from '../hl7/charset';
 import { peekMsh } from '../hl7/peek';
 import { patientKeyOf, senderOf } from './intake';
@@ -17,7 +18,7 @@ export interface ReplayDeps {
 }
 
 export async function replayMessage(deps: ReplayDeps, id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }> {
-  if (!/^\d{1,18}$/.test(id)) throw new EngineError('BAD_REQUEST', 'message id must be a number');
+  if (!isRowId(id)) throw new EngineError('BAD_REQUEST', 'message id must be a number');
   let edited: EditedMessage | null = null;
   if (raw !== undefined) {
     const content = normalizeSegments(raw);

@@ -7,4 +7,4 @@ export * from './segment';
 export * from './reader';
 export * from './writer';
 export * from './envelope';
-export * from './decimal';
+export { decimalsEqual as x12DecimalsEqual, formatX12Decimal, isDecimal as isX12Decimal, sumX12Decimals } from '../core/decimal';

@@ -13,7 +13,7 @@ import { importCodeRelease } from '../../src/store/codesets';
 import { buildInterchange } from '../../src/x12/envelope';
 import { segment, type X12Segment } from '../../src/x12/segment';
 import { writeSegments } from '../../src/x12/writer';
-import { fromScaled, toScaled } from '../../src/mappings/decimal';
+import { fromScaled, toScaled } from '../../src/core/decimal';
 import type { Database } from '../../src/store/types';
 import { ROOT } from './support';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { hl7Date } from '../../src/mappings/dates';
-import { fromScaled, isDecimal, multiply, normalizeDecimal, toScaled } from '../../src/mappings/decimal';
+import { fromScaled, isDecimal, multiply, normalizeDecimal, toScaled } from '../../src/core/decimal';
 
 /** Exact reference: (aInt / 10^aScale) × (bInt / 10^bScale), rounded half away from zero to `scale` decimals. */
 function exactProduct(aInt: bigint, aScale: number, bInt: bigint, bScale: number, scale: number): bigint {

@@ -3,7 +3,7 @@
  * Σ PLB; each SVC and CLP balances when the amounts given do), with the payer named by N1*PR (qualifier and id),
  * REF*2U and TRN03 as a test needs, NM1*TT crossover carriers and PLB adjustments. Synthetic data only.
  */
-import { fromScaled, toScaled } from '../../src/mappings/decimal';
+import { fromScaled, toScaled } from '../../src/core/decimal';
 import { buildInterchange } from '../../src/x12/envelope';
 import { segment, type X12Segment } from '../../src/x12/segment';
 import { writeSegments } from '../../src/x12/writer';

@@ -14,7 +14,7 @@
  * A charge already reversed is never reversed again. When nothing is found the credit is `missing`, saying
  * whether what it named was already reversed; the mapping decides what that means (error, ignore, hold).
  */
-import { fromScaled, toScaled } from '../../mappings/decimal';
+import { fromScaled, toScaled } from '../../core/decimal';
 import type { ChargeRecord, ReversalMatchKey } from '../../mappings/records';
 
 /** A stored charge that may be the one a credit reverses. */

@@ -22,7 +22,7 @@
  * naming the earlier line.
  */
 import { MAPPING_FUNCTIONS } from '../../mappings/functions';
-import { isDecimal, normalizeDecimal } from '../../mappings/decimal';
+import { isDecimal, normalizeDecimal } from '../../core/decimal';
 import { headerText, recordGatherer } from '../codesets/delimited';
 import { PRICE_METHODS, type CostFormula, type FeeRow, type PriceMethod } from './pricing';
 

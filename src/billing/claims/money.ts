@@ -1,5 +1,5 @@
 /** Exact money arithmetic on decimal strings (two places), for claim totals and payment sums. Never floats. */
-import { fromScaled, toScaled } from '../../mappings/decimal';
+import { fromScaled, toScaled } from '../../core/decimal';
 
 /** Σ amounts with two decimals ("0.00" for none). */
 export function sumAmounts(amounts: readonly string[]): string {

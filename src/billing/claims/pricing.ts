@@ -15,7 +15,7 @@
  * Within one method, the row with the latest effective date that covers the date of service wins (a newer row
  * supersedes an open-ended older one). Quantity: the NDC quantity for an NDC line, else the units.
  */
-import { fromScaled, multiply, toScaled } from '../../mappings/decimal';
+import { fromScaled, multiply, toScaled } from '../../core/decimal';
 import type { ChargeInput } from './inputs';
 
 export type PriceMethod = 'uc' | 'cost' | 'admin';

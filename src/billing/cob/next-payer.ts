@@ -12,7 +12,7 @@
  * balance (charge = paid + claim CAS + every line CAS), as the clearinghouse checks the 837P. An answer that does
  * not is refused with the reason, and nothing is built: a biller looks at that 835 first.
  */
-import { sumX12Decimals, x12DecimalsEqual } from '../../x12/decimal';
+import { decimalsEqual, sumX12Decimals } from '../../core/decimal';
 import type { Claim, ClaimLine, ClaimPayment, LineAdjudication, OtherPayer, Payer, ServicePayment, Subscriber } from '../model';
 
 /** Who the next claim goes to: its payer and that payer's subscriber (payerResponsibility S or T). */
@@ -39,7 +39,7 @@ export function nextPayerClaim(sent: Claim, payment: ClaimPayment, adjudicationD
     return { problem: `the payer forwarded the claim to ${payment.crossoverCarrier ?? 'the next payer'} (CLP02 ${payment.status}): its 835 comes on its own` };
   }
   if (!ADJUDICATED.has(payment.status)) return { problem: `CLP02 ${payment.status} is not an adjudication of the claim` };
-  if (!x12DecimalsEqual(payment.charge, sent.totalCharge)) {
+  if (!decimalsEqual(payment.charge, sent.totalCharge)) {
     return { problem: `the 835 answers for a charge of ${payment.charge}, the claim billed ${sent.totalCharge}` };
   }
   const matched = matchServices(sent.lines, payment.services);
@@ -56,7 +56,7 @@ export function nextPayerClaim(sent: Claim, payment: ClaimPayment, adjudicationD
       payerId, paidAmount: service.paid, code: service.code, modifiers: service.modifiers,
       paidUnits: service.unitsPaid ?? line.units, adjustments: service.adjustments, adjudicationDate,
     };
-    if (!x12DecimalsEqual(line.chargeAmount, sumX12Decimals([service.paid, ...service.adjustments.map((a) => a.amount)]))) {
+    if (!decimalsEqual(line.chargeAmount, sumX12Decimals([service.paid, ...service.adjustments.map((a) => a.amount)]))) {
       return { problem: `line ${line.lineNumber}: the payer's paid amount and adjustments do not add up to the line's charge ${line.chargeAmount}` };
     }
     lines.push({ ...line, adjudications: [...(line.adjudications ?? []), adjudication] });
@@ -81,7 +81,7 @@ export function nextPayerClaim(sent: Claim, payment: ClaimPayment, adjudicationD
   };
   const lineAdjustments = payment.services.flatMap((s) => s.adjustments.map((a) => a.amount));
   const accounted = sumX12Decimals([payment.paid, ...payment.adjustments.map((a) => a.amount), ...lineAdjustments]);
-  if (!x12DecimalsEqual(sent.totalCharge, accounted)) {
+  if (!decimalsEqual(sent.totalCharge, accounted)) {
     return { problem: `the 835 does not account for the claim's charge ${sent.totalCharge}: paid ${payment.paid} and adjustments add up to ${accounted}` };
   }
   const { payerClaimNumber: _previousPayersNumber, ...rest } = sent;

@@ -7,7 +7,7 @@
  * amounts, never patient data. assertBalanced835 refuses the whole 835 with REMITTANCE_UNBALANCED. Pure.
  */
 import { EngineError } from '../../core/errors';
-import { fromScaled, toScaled } from '../../mappings/decimal';
+import { fromScaled, toScaled } from '../../core/decimal';
 import type { Adjustment, Remittance, ServicePayment } from '../model';
 
 const SCALE = 2;

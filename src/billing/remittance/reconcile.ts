@@ -17,7 +17,7 @@
  * Per line: paid; patient-responsibility (paid 0 with a PR amount: processed, the patient owes it); else denied.
  * Days to payment: BPR16 − the claim's submittedAt date, when both are known.
  */
-import { toScaled } from '../../mappings/decimal';
+import { toScaled } from '../../core/decimal';
 import type { Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment } from '../model';
 
 export interface LineForReconciliation {

@@ -5,7 +5,7 @@
  * in the file as read, element number), never the value. Pure.
  */
 import { EngineError } from '../../core/errors';
-import { isDecimal, normalizeDecimal } from '../../mappings/decimal';
+import { isDecimal, normalizeDecimal } from '../../core/decimal';
 import { elementComponents, elementValue, type X12Segment } from '../../x12/segment';
 
 /** One ST…SE transaction set as src/x12 readInterchanges gives it (X12TransactionSet fits); ST/SE may be left out. */

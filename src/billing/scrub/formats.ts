@@ -1,5 +1,5 @@
 /** Code formats the rules share (DOMAIN.md §4), and small readers of claim lines. Pure. */
-import { isDecimal, toScaled } from '../../mappings/decimal';
+import { isDecimal, toScaled } from '../../core/decimal';
 import type { Claim, ClaimLine } from '../model';
 import { remembered } from './remember';
 

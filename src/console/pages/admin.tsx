@@ -9,46 +9,13 @@
  * Every change answers with the new state and is audited by the server.
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api';
 import { Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
 import { saveText } from '../download';
+import { auditCsv, auditEvents, createToken, createUser, listTokens, listUsers, revokeToken, updateUser, type AuditSearch } from '../ops-api';
 import { href } from '../router';
 import { ROLES, type Role } from '../session';
 import { ChannelsAdmin } from './admin-channels';
 import type { PageProps } from './index';
-
-interface UserInfo {
-  id: string;
-  username: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  failedAttempts: number;
-  lockedUntil: string | null;
-}
-
-interface TokenInfo {
-  id: string;
-  username: string;
-  name: string;
-  kind: 'api' | 'session';
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
-
-interface AuditEvent {
-  id: string;
-  at: string;
-  actor: string;
-  role: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  sourceIp: string | null;
-  detail: unknown;
-}
 
 const TABS = [
   { id: 'users', title: 'Users' },
@@ -78,14 +45,14 @@ export function AdminPage({ route }: PageProps) {
 
 function Users() {
   const [reload, setReload] = useState(0);
-  const loaded = useLoad(() => api.get<{ users: UserInfo[] }>('/api/users'), [reload]);
+  const loaded = useLoad(() => listUsers(), [reload]);
   const [state, setState] = useState<{ message?: string; error?: Error }>({});
   const refresh = () => setReload((r) => r + 1);
 
   async function change(username: string, body: Partial<{ role: Role; disabled: boolean; unlock: true }>, done: string) {
     setState({});
     try {
-      await api.patch(`/api/users/${encodeURIComponent(username)}`, body);
+      await updateUser(username, body);
       setState({ message: done });
       refresh();
     } catch (err) {
@@ -144,7 +111,7 @@ function AddUser({ onAdded }: { onAdded(username: string): void }) {
     e.preventDefault();
     setState({ busy: true });
     try {
-      await api.post('/api/users', form);
+      await createUser(form);
       setState({ busy: false });
       onAdded(form.username);
       setForm({ username: '', password: '', role: 'viewer' });
@@ -179,12 +146,12 @@ function AddUser({ onAdded }: { onAdded(username: string): void }) {
 function Tokens() {
   const [all, setAll] = useState(false);
   const [reload, setReload] = useState(0);
-  const loaded = useLoad(() => api.get<{ tokens: TokenInfo[] }>('/api/tokens', { all: all ? 'true' : undefined }), [all, reload]);
+  const loaded = useLoad(() => listTokens(all), [all, reload]);
   const [state, setState] = useState<{ message?: string; error?: Error; confirm?: string }>({});
 
   async function revoke(id: string) {
     try {
-      await api.del(`/api/tokens/${encodeURIComponent(id)}`);
+      await revokeToken(id);
       setState({ message: `Token ${id} revoked.` });
       setReload((r) => r + 1);
     } catch (err) {
@@ -231,7 +198,7 @@ function Tokens() {
 }
 
 function CreateToken({ onCreated }: { onCreated(): void }) {
-  const users = useLoad(() => api.get<{ users: UserInfo[] }>('/api/users'), []);
+  const users = useLoad(() => listUsers(), []);
   const [form, setForm] = useState({ username: '', name: '', expiresDays: '' });
   const [state, setState] = useState<{ busy: boolean; created?: { id: string; username: string; token: string; expiresAt: string | null }; error?: Error; copied?: boolean }>({ busy: false });
 
@@ -239,10 +206,10 @@ function CreateToken({ onCreated }: { onCreated(): void }) {
     e.preventDefault();
     setState({ busy: true });
     try {
-      const body: Record<string, unknown> = { username: form.username };
+      const body: { username: string; name?: string; expiresDays?: number } = { username: form.username };
       if (form.name.trim()) body.name = form.name.trim();
       if (form.expiresDays.trim()) body.expiresDays = Number(form.expiresDays);
-      const created = await api.post<{ id: string; username: string; token: string; expiresAt: string | null }>('/api/tokens', body);
+      const created = await createToken(body);
       setState({ busy: false, created });
       setForm({ username: '', name: '', expiresDays: '' });
       onCreated();
@@ -295,20 +262,20 @@ function CreateToken({ onCreated }: { onCreated(): void }) {
 // ----------------------------------------------------------------------------------------------------------
 // Audit trail
 
-interface AuditFilter { actor: string; action: string; since: string }
+type AuditFilter = AuditSearch;
 
 function Audit() {
   const [filter, setFilter] = useState<AuditFilter>({ actor: '', action: '', since: '' });
   const [form, setForm] = useState<AuditFilter>(filter);
   const [before, setBefore] = useState<string[]>([]); // the cursors of the pages before this one
   const cursor = before[before.length - 1];
-  const loaded = useLoad(() => api.get<{ events: AuditEvent[]; next: string | null }>('/api/audit', { ...filter, before: cursor, limit: 100 }), [filter, cursor]);
+  const loaded = useLoad(() => auditEvents(filter, cursor, 100), [filter, cursor]);
   const [exporting, setExporting] = useState<{ busy: boolean; error?: Error }>({ busy: false });
 
   async function exportCsv() {
     setExporting({ busy: true });
     try {
-      const csv = await api.get<string>('/api/audit.csv', { ...filter });
+      const csv = await auditCsv(filter);
       saveText('rxbridge-audit.csv', csv, 'text/csv');
       setExporting({ busy: false });
     } catch (err) {

@@ -5,33 +5,16 @@
  * (POST /api/claims/batches {payer?}), showing the files made and the claims the 837P writer refused.
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api';
 import { Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
 import { saveText } from '../download';
 import { formatMoney } from '../format';
+import { batchX12, createBatches, listBatches, type BatchRun } from '../ops-api';
 import { href } from '../router';
-
-interface BatchRow {
-  id: string;
-  payerId: string;
-  fileName: string;
-  interchangeControl: number;
-  usage: string;
-  claimCount: number;
-  totalCharge: string;
-  actor: string;
-  createdAt: string;
-}
-
-interface BatchRun {
-  batches: Array<{ id: string; payerId: string; fileName: string; interchangeControl: number; claimIds: string[]; totalCharge: string; written: boolean }>;
-  held: Array<{ claimId: string; reason: string }>;
-}
 
 export function BatchesPage() {
   const [reload, setReload] = useState(0);
   const [before, setBefore] = useState<string | undefined>();
-  const loaded = useLoad(() => api.get<{ batches: BatchRow[]; next: string | null }>('/api/claims/batches', { before, limit: 50 }), [before, reload]);
+  const loaded = useLoad(() => listBatches({ before, limit: 50 }), [before, reload]);
   return (
     <section aria-labelledby="batches-title">
       <h1 id="batches-title">Batches</h1>
@@ -70,7 +53,7 @@ export function DownloadButton({ id, fileName }: { id: string; fileName: string 
   async function download() {
     setState({ busy: true });
     try {
-      const text = await api.get<string>(`/api/claims/batches/${encodeURIComponent(id)}/x12`);
+      const text = await batchX12(id);
       saveText(fileName, text, 'application/edi-x12');
       setState({ busy: false });
     } catch (err) {
@@ -93,7 +76,7 @@ function BuildBatches({ onBuilt }: { onBuilt(): void }) {
     e.preventDefault();
     setState({ busy: true });
     try {
-      const run = await api.post<BatchRun>('/api/claims/batches', payer.trim() ? { payer: payer.trim() } : {});
+      const run = await createBatches(payer.trim() || undefined);
       setState({ busy: false, run });
       onBuilt();
     } catch (err) {

@@ -7,71 +7,20 @@
  * payments from 835s, corrections and batch. Each action answers with the new state; the page reloads the claim.
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api';
 import { Empty, ErrorBox, formatDateTime, Show, StatusBadge, useLoad } from '../components';
 import { formatMoney } from '../format';
+import { actOnClaim, ADJUDICATED_STATUSES, editClaim, getClaim, UNSENT_STATUSES, type ClaimAction, type ClaimDetail as ClaimDetailData, type ClaimEdit } from '../ops-api';
 import { href } from '../router';
 import { FREQUENCY } from './claims';
 
-interface Finding {
-  ruleId: string;
-  severity: 'error' | 'warning' | 'info';
-  scope: 'claim' | 'line';
-  lineNumber?: number;
-  message: string;
-}
-
-interface Adjustment { group: string; reason: string; amount: string; quantity?: string }
-
-interface ClaimDetailData {
-  id: string;
-  controlNumber: string;
-  status: string;
-  frequency: string;
-  payerId: string;
-  payerName: string | null;
-  totalCharge: string;
-  patientRef: string;
-  serviceDate: string;
-  payerClaimNumber: string | null;
-  /** The crossover payer an 835 forwarded the claim to (CLP02 19–21): no secondary claim is to be sent. */
-  forwardedTo?: string | null;
-  correctsClaimId: string | null;
-  override: { reason: string; by: string | null; at: string | null } | null;
-  submittedAt: string | null;
-  adjudicatedAt: string | null;
-  paidAmount: string;
-  patientResponsibility: string;
-  findings: Finding[];
-  /** The snapshot the 837P is written from (only what the page reads). */
-  claim: { diagnoses: string[]; placeOfService: string };
-  lines: Array<{
-    lineNumber: number; chargeId: string; state: string; code: string; modifiers: string[]; units: string;
-    chargeAmount: string; serviceDate: string; serviceKind: string; paidAmount: string;
-  }>;
-  history: Array<{ at: string; actor: string; action: string; from_status: string | null; to_status: string | null; reason: string | null }>;
-  payments: Array<{
-    traceNumber: string; paymentDate: string | null; receivedAt: string; payerName?: string; role?: string; statusCode: string; outcome: string; charge: string;
-    paid: string; patientResponsibility: string; payerClaimNumber: string | null; adjustments: Adjustment[];
-    lines: Array<{ lineNumber: number | null; code: string | null; outcome: string; charge: string; paid: string; adjustments: Adjustment[] }>;
-  }>;
-  corrections: Array<{ id: string; controlNumber: string; frequency: string; status: string }>;
-  /** What each 999 and 277CA said about the claim, oldest first. */
-  acknowledgments?: Array<{
-    acknowledgmentId: string; receivedAt: string; kind: string; outcome: string; setStatus?: string;
-    errors?: Array<{ label: string }>; statuses?: Array<{ label: string }>; payerClaimNumber?: string;
-  }>;
-  batch: { id: string; fileName: string; interchangeControl: number; createdAt: string } | null;
-}
-
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
-const UNSENT = new Set(['draft', 'held', 'ready', 'rejected']);
-const ADJUDICATED = new Set(['paid', 'partial', 'denied']);
-const EDITABLE = new Set(['held', 'ready', 'rejected']);
+const UNSENT = UNSENT_STATUSES;
+const ADJUDICATED = ADJUDICATED_STATUSES;
+const EDITABLE: ReadonlySet<string> = new Set(['held', 'ready', 'rejected']);
 
 export function ClaimDetail({ id }: { id: string }) {
   const [reload, setReload] = useState(0);
-  const loaded = useLoad(() => api.get<ClaimDetailData>(`/api/claims/${encodeURIComponent(id)}`), [id, reload]);
+  const loaded = useLoad(() => getClaim(id), [id, reload]);
   return (
     <section aria-labelledby="claim-title">
       <p class="crumbs"><a href={href('/claims')}>Claims</a> / #{id}</p>
@@ -212,7 +161,7 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
   );
 }
 
-type Action = 'override' | 'correct' | 'void' | 'close' | 'replace';
+type Action = ClaimAction;
 
 function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(): void }) {
   const [reason, setReason] = useState('');
@@ -231,8 +180,7 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
     setState({ busy: action });
     try {
       const body = action === 'correct' || action === 'replace' ? undefined : action === 'close' ? (reason.trim() ? { reason: reason.trim() } : {}) : { reason: reason.trim() };
-      const res = await api.post<{ status?: string; voided?: { status: string }; voidClaim?: { id: string }; replacement?: { id: string; status: string } }>(
-        `/api/claims/${c.id}/${action}`, body);
+      const res = await actOnClaim(c.id, action, body);
       const status = res.status ?? res.voided?.status ?? res.replacement?.status;
       const built = res.voidClaim?.id ?? res.replacement?.id;
       setState({ message: `${ACTION_DONE[action]}${status ? `: the ${res.replacement ? 'replacement' : 'claim'} is now ${status}` : ''}.`, voidClaim: built, builtKind: res.replacement ? 'replacement' : 'void' });
@@ -289,7 +237,7 @@ function ClaimEditForm({ claim: c, onChanged }: { claim: ClaimDetailData; onChan
 
   async function save(e: Event) {
     e.preventDefault();
-    const body: { diagnoses?: string[]; placeOfService?: string; lines?: Array<{ lineNumber: number; modifiers?: string[]; units?: string }> } = {};
+    const body: ClaimEdit = {};
     if (codes(diagnoses).join(',') !== c.claim.diagnoses.join(',')) body.diagnoses = codes(diagnoses);
     if (pos.trim() !== c.claim.placeOfService) body.placeOfService = pos.trim();
     for (const l of lines) {
@@ -305,7 +253,7 @@ function ClaimEditForm({ claim: c, onChanged }: { claim: ClaimDetailData; onChan
     }
     setState({ busy: true });
     try {
-      const res = await api.patch<{ status: string; changes: string[] }>(`/api/claims/${c.id}`, body);
+      const res = await editClaim(c.id, body);
       setState({ message: `Saved (${res.changes.join('; ')}): the claim is now ${res.status}.` });
       onChanged();
     } catch (err) {

@@ -6,45 +6,13 @@
  * (claim-detail.tsx).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api';
 import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
 import { formatMoney } from '../format';
+import { buildClaims, CLAIM_STATUSES, listClaims, unclaimedCharges, type BuildSummary, type UnclaimedCharge } from '../ops-api';
 import { href, navigate } from '../router';
 import { hasRole } from '../session';
 import { ClaimDetail } from './claim-detail';
 import type { PageProps } from './index';
-
-export const CLAIM_STATUSES = [
-  'draft', 'held', 'ready', 'batched', 'submitted', 'accepted', 'rejected', 'paid', 'partial', 'denied', 'closed', 'voided',
-] as const;
-
-export interface ClaimSummary {
-  id: string;
-  controlNumber: string;
-  status: string;
-  frequency: string;
-  payerId: string;
-  lines: number;
-  totalCharge: string;
-  findings: number;
-}
-
-interface UnclaimedCharge {
-  chargeId: string;
-  reason: string;
-  message: string;
-  payerId?: string;
-  /** A held charge's message: replaying it after the mapping is fixed releases the charge. */
-  messageId?: string;
-}
-
-interface BuildSummary {
-  created: ClaimSummary[];
-  held: UnclaimedCharge[];
-  excluded: UnclaimedCharge[];
-  released: string[];
-  rescrubbed: ClaimSummary[];
-}
 
 const PAGE_SIZE = 50;
 
@@ -60,7 +28,7 @@ export function ClaimsPage({ route, user }: PageProps) {
 function ClaimList({ status, payer, before, billing }: { status: string; payer: string; before: string; billing: boolean }) {
   const [reload, setReload] = useState(0);
   const loaded = useLoad(
-    () => api.get<{ claims: ClaimSummary[]; next: string | null }>('/api/claims', { status, payer, before, limit: PAGE_SIZE }),
+    () => listClaims({ status, payer, before, limit: PAGE_SIZE }),
     [status, payer, before, reload],
   );
   const [payerInput, setPayerInput] = useState(payer);
@@ -130,7 +98,7 @@ function BuildPanel({ onBuilt }: { onBuilt(): void }) {
   async function build() {
     setState({ busy: true });
     try {
-      const result = await api.post<BuildSummary>('/api/claims/build');
+      const result = await buildClaims();
       setState({ busy: false, result });
       onBuilt();
     } catch (err) {
@@ -165,7 +133,7 @@ function BuildPanel({ onBuilt }: { onBuilt(): void }) {
 }
 
 function Unclaimed() {
-  const loaded = useLoad(() => api.get<{ claimable: number; held: UnclaimedCharge[]; excluded: UnclaimedCharge[] }>('/api/claims/unclaimed'), []);
+  const loaded = useLoad(() => unclaimedCharges(), []);
   return (
     <Show loaded={loaded} what="unclaimed charges">
       {(u) => (

@@ -12,22 +12,17 @@
  */
 import type { EditorView } from '@codemirror/view';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
+import { ApiError } from '../api';
 import { ErrorBox, Loading, Show, useLoad } from '../components';
 import {
   changeRows, summarize, summaryText, type MappingIssue, type PreviewResult,
 } from '../mapping-preview';
+import { getMapping, previewMapping, saveMapping, type MappingDetail } from '../ops-api';
 import { href } from '../router';
 import { hasRole, type User } from '../session';
 import { moveCursor, YamlEditor } from '../yaml-editor';
 import { MappingHistory } from './mapping-history';
 import { ChangeTable, OutcomeView } from './mapping-output';
-
-export interface MappingDetail {
-  name: string;
-  content: string;
-  version: number | null;
-}
 
 type Sample = { mode: 'recent'; lastMessages: number } | { mode: 'pasted'; raw: string; lastMessages: number };
 
@@ -55,9 +50,8 @@ function issuesOf(err: unknown): MappingIssue[] | undefined {
 
 /** Runs the preview(s) for `text` on `sample`: one request for recent messages, two for a pasted message. */
 async function runPreview(name: string, text: string, sample: Sample): Promise<PreviewDone> {
-  const path = `/api/mappings/${encodeURIComponent(name)}/preview`;
-  const recentCall = api.post<PreviewResult>(path, { content: text, lastMessages: sample.lastMessages });
-  const sampleCall = sample.mode === 'pasted' ? api.post<PreviewResult>(path, { content: text, raw: sample.raw }) : recentCall;
+  const recentCall = previewMapping(name, { content: text, lastMessages: sample.lastMessages });
+  const sampleCall = sample.mode === 'pasted' ? previewMapping(name, { content: text, raw: sample.raw }) : recentCall;
   const [recent, chosen] = await Promise.allSettled([recentCall, sampleCall]);
   const issues = [recent, chosen].map((r) => (r.status === 'rejected' ? issuesOf(r.reason) : undefined)).find((i) => i !== undefined);
   if (issues) return { kind: 'done', forText: text, issues };
@@ -72,7 +66,7 @@ async function runPreview(name: string, text: string, sample: Sample): Promise<P
 
 export function MappingEditorPage({ name, user }: { name: string; user: User }) {
   const [reloadKey, setReloadKey] = useState(0);
-  const loaded = useLoad(() => api.get<MappingDetail>(`/api/mappings/${encodeURIComponent(name)}`), [name, reloadKey]);
+  const loaded = useLoad(() => getMapping(name), [name, reloadKey]);
   return (
     <section aria-labelledby="mapping-title">
       <p class="crumbs"><a href={href('/mappings')}>Mappings</a> / {name}</p>
@@ -136,7 +130,7 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
   async function save() {
     setSaveState({ busy: true });
     try {
-      const res = await api.put<{ name: string; version: number; sha256: string }>(`/api/mappings/${encodeURIComponent(detail.name)}`, { content: text });
+      const res = await saveMapping(detail.name, text);
       setSaved(text);
       forgetPreview(); // it compared the old live text with this one: stale now
       setSaveState({ busy: false, message: `Saved as version ${res.version}. The engine uses it from the next message on.` });

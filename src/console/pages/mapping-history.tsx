@@ -6,20 +6,9 @@
  */
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { api } from '../api';
 import { Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
 import { diffStats, foldUnchanged, lineDiff, type DiffRow } from '../line-diff';
-
-export interface MappingVersion {
-  version: number;
-  sha256: string;
-  actor: string | null;
-  createdAt: string;
-}
-
-interface VersionText extends MappingVersion {
-  content: string;
-}
+import { getMappingVersion, listMappingVersions, rollbackMapping } from '../ops-api';
 
 interface Props {
   name: string;
@@ -30,10 +19,8 @@ interface Props {
   onRolledBack(message: string): void;
 }
 
-const base = (name: string) => `/api/mappings/${encodeURIComponent(name)}`;
-
 export function MappingHistory({ name, current, liveVersion, admin, onRolledBack }: Props) {
-  const loaded = useLoad(() => api.get<{ versions: MappingVersion[] }>(`${base(name)}/versions`), [name]);
+  const loaded = useLoad(() => listMappingVersions(name), [name]);
   const [open, setOpen] = useState<number | null>(null);
   const [confirming, setConfirming] = useState<number | null>(null);
   const [rollback, setRollback] = useState<{ busy: boolean; error?: Error }>({ busy: false });
@@ -41,7 +28,7 @@ export function MappingHistory({ name, current, liveVersion, admin, onRolledBack
   async function rollBack(version: number) {
     setRollback({ busy: true });
     try {
-      const res = await api.post<{ version: number }>(`${base(name)}/rollback`, { version });
+      const res = await rollbackMapping(name, version);
       setConfirming(null);
       setRollback({ busy: false });
       onRolledBack(`Rolled back: version ${version}'s text is now live as version ${res.version}.`);
@@ -106,7 +93,7 @@ export function MappingHistory({ name, current, liveVersion, admin, onRolledBack
 }
 
 function VersionView({ name, version, current }: { name: string; version: number; current: string }) {
-  const loaded = useLoad(() => api.get<VersionText>(`${base(name)}/versions/${version}`), [name, version]);
+  const loaded = useLoad(() => getMappingVersion(name, version), [name, version]);
   const [tab, setTab] = useState<'diff' | 'text'>('diff');
   return (
     <Show loaded={loaded} what={`version ${version}`}>

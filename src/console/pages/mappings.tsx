@@ -3,19 +3,11 @@
  * in the editor (mapping-editor.tsx). GET /api/mappings lists them with the stored version that holds each live
  * text (none when the file was changed outside the console since the last save).
  */
-import { api } from '../api';
 import { Empty, Show, useLoad } from '../components';
+import { listMappings } from '../ops-api';
 import { href } from '../router';
 import type { PageProps } from './index';
 import { MappingEditorPage } from './mapping-editor';
-
-interface MappingSummary {
-  name: string;
-  description: string;
-  version: number | null;
-  sha256: string;
-  file: string;
-}
 
 export function MappingsPage({ route, user }: PageProps) {
   const name = route.parts[1];
@@ -24,7 +16,7 @@ export function MappingsPage({ route, user }: PageProps) {
 }
 
 function MappingList() {
-  const loaded = useLoad(() => api.get<{ mappings: MappingSummary[] }>('/api/mappings'), []);
+  const loaded = useLoad(() => listMappings(), []);
   return (
     <section aria-labelledby="mappings-title">
       <h1 id="mappings-title">Mappings</h1>

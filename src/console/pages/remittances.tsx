@@ -8,41 +8,11 @@
  * /api/remittances/unmatched/:id/match {claimId}, audited; posted as if it had matched).
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api';
 import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
 import { formatMoney } from '../format';
-import { claimIdFrom, matchResultText, type MatchResult } from '../remittance-match';
+import { matchPayment, recordAcknowledgment, recordRemittances, unmatchedPayments, type AcknowledgmentSummary, type RemittanceSummary, type UnmatchedPayment } from '../ops-api';
+import { claimIdFrom, matchResultText } from '../remittance-match';
 import { href } from '../router';
-
-interface RemittanceSummary {
-  id: string;
-  traceNumber: string;
-  payerName: string;
-  paymentAmount: string;
-  claims: Array<{ claimId: string; controlNumber: string; outcome: string; paid: string; status: string; role?: string }>;
-  unmatched: string[];
-  providerAdjustments?: Array<{ reason: string; reference?: string; amount: string; claimId?: string }>;
-}
-
-interface UnmatchedPayment {
-  id: string;
-  remittanceId: string;
-  traceNumber: string;
-  payerName: string;
-  paymentDate: string | null;
-  controlNumber: string;
-  statusCode: string;
-  charge: string;
-  paid: string;
-  patientResponsibility: string;
-  payerClaimNumber: string | null;
-}
-
-interface AcknowledgmentSummary {
-  batches: Array<{ batchId: string; accepted: boolean; claims: number }>;
-  claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string }>;
-  unmatched: string[];
-}
 
 type Result =
   | { kind: 'remittance'; file: string; remittances: RemittanceSummary[] }
@@ -53,7 +23,7 @@ const MAX_BYTES = 10 * 1024 * 1024;
 
 export function RemittancesPage() {
   const [results, setResults] = useState<Result[]>([]);
-  const unmatched = useLoad(() => api.get<{ payments: UnmatchedPayment[] }>('/api/remittances/unmatched', { limit: 100 }), []);
+  const unmatched = useLoad(() => unmatchedPayments(100), []);
   const add = (r: Result) => {
     setResults((rs) => [r, ...rs]);
     if (r.kind === 'remittance') unmatched.reload();
@@ -63,9 +33,9 @@ export function RemittancesPage() {
       <h1 id="remit-title">Remittances</h1>
       <div class="two-col">
         <Upload title="Record an 835 (payment and remittance advice)" label="835 file" button="Record 835"
-          send={async (file, x12) => add({ kind: 'remittance', file, ...(await api.post<{ remittances: RemittanceSummary[] }>('/api/remittances', { x12 })) })} />
+          send={async (file, x12) => add({ kind: 'remittance', file, ...(await recordRemittances(x12)) })} />
         <Upload title="Record an acknowledgment (999, 997 or 277CA)" label="Acknowledgment file" button="Record acknowledgment"
-          send={async (file, x12) => add({ kind: 'acknowledgment', file, ack: await api.post<AcknowledgmentSummary>('/api/acknowledgments', { x12 }) })} />
+          send={async (file, x12) => add({ kind: 'acknowledgment', file, ack: await recordAcknowledgment(x12) })} />
       </div>
       <h2>Recorded in this visit</h2>
       {results.length === 0 ? <p class="state empty">Nothing recorded yet. Each file's outcome appears here; payments also show on each claim.</p>
@@ -105,7 +75,7 @@ function MatchForm({ payment, onMatched }: { payment: UnmatchedPayment; onMatche
     if (!claimId) return;
     setState({ busy: true });
     try {
-      const result = await api.post<MatchResult>(`/api/remittances/unmatched/${payment.id}/match`, { claimId });
+      const result = await matchPayment(payment.id, claimId);
       setState({ busy: false, done: matchResultText(result, formatMoney) });
       onMatched();
     } catch (err) {

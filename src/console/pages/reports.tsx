@@ -6,27 +6,12 @@
  * charge, with the reason, for a date range. Ids, types, control ids and reasons only: no patient data.
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api';
 import { BarChart } from '../bar-chart';
 import { Empty, formatDateTime, Show, StatusBadge, useLoad } from '../components';
 import { formatDays, formatMoney, formatRate, moneyValue } from '../format';
+import { missedCharges, payerReport, revenueReport } from '../ops-api';
 import { href } from '../router';
 import type { PageProps } from './index';
-
-interface RevenueRow { key: string; claims: number; lines: number; charged: string; paid: string; patientResponsibility: string }
-interface PayerRow {
-  payerId: string; payerName: string; claims: number; charged: string; paid: string; adjudicated: number; denied: number;
-  denialRate: number | null; averageDaysToPayment: number | null;
-  crossovers?: number; unmatchedPaid?: string; providerAdjustments?: string;
-}
-interface RevenueExtras {
-  unmatched?: { payments: number; charged: string; paid: string };
-  providerAdjustments?: Array<{ reason: string; count: number; amount: string; attachedToClaims: number }>;
-}
-interface MissedRow {
-  messageId: string; channel: string; sender: string; messageType: string; controlId: string; status: string; reason: string;
-  errorCode: string | null; detail: string | null; receivedAt: string; finishedAt: string | null;
-}
 
 const DIMENSIONS = { service: 'service', payer: 'payer', month: 'month of service' } as const;
 type Dimension = keyof typeof DIMENSIONS;
@@ -47,7 +32,7 @@ export function ReportsPage({ route }: PageProps) {
 }
 
 function Revenue({ by }: { by: Dimension }) {
-  const loaded = useLoad(() => api.get<{ by: string; rows: RevenueRow[] } & RevenueExtras>('/api/reports/revenue', { by }), [by]);
+  const loaded = useLoad(() => revenueReport(by), [by]);
   return (
     <section class="panel" aria-labelledby="revenue-title">
       <h2 id="revenue-title">Revenue by {DIMENSIONS[by]}</h2>
@@ -87,7 +72,7 @@ function Revenue({ by }: { by: Dimension }) {
 }
 
 function Payers() {
-  const loaded = useLoad(() => api.get<{ payers: PayerRow[] }>('/api/reports/payers'), []);
+  const loaded = useLoad(() => payerReport(), []);
   return (
     <section class="panel" aria-labelledby="payers-title">
       <h2 id="payers-title">Payer performance</h2>
@@ -124,7 +109,7 @@ function Payers() {
 function MissedCharges() {
   const [range, setRange] = useState<{ since: string; until: string }>({ since: '', until: '' });
   const [form, setForm] = useState(range);
-  const loaded = useLoad(() => api.get<{ messages: MissedRow[] }>('/api/reports/missed-charges', { since: range.since, until: range.until }), [range]);
+  const loaded = useLoad(() => missedCharges(range), [range]);
   return (
     <section class="panel" aria-labelledby="missed-title">
       <h2 id="missed-title">Missed charges</h2>

@@ -1,5 +1,5 @@
 /** Line charge (SV102): a decimal amount, not negative, at most 2 decimals. */
-import { isDecimal } from '../../../mappings/decimal';
+import { isDecimal } from '../../../core/decimal';
 import { lineFinding } from '../finding';
 import type { ScrubRule } from '../types';
 

@@ -1,5 +1,5 @@
 /** NDC on a line (2410 LIN/CTP): 11 digits (5-4-2, no hyphens), a quantity > 0 and a unit F2/GR/ME/ML/UN. */
-import { isDecimal, toScaled } from '../../../mappings/decimal';
+import { isDecimal, toScaled } from '../../../core/decimal';
 import type { ScrubFinding } from '../../model';
 import { lineFinding } from '../finding';
 import { NDC_UNITS } from '../tables';

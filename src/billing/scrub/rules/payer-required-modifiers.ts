@@ -1,5 +1,5 @@
 /** Modifiers a payer requires on some lines (payer rules requiredModifiers), e.g. SL on state-supplied vaccine. */
-import { isDecimal, toScaled } from '../../../mappings/decimal';
+import { isDecimal, toScaled } from '../../../core/decimal';
 import type { ClaimLine, ScrubFinding } from '../../model';
 import { lineFinding } from '../finding';
 import type { RequiredModifier } from '../payer-rules';

@@ -1,5 +1,5 @@
 /** CLM02 equals the sum of the line charges (DOMAIN.md §2.2.6), compared exactly. */
-import { fromScaled } from '../../../mappings/decimal';
+import { fromScaled } from '../../../core/decimal';
 import { claimFinding } from '../finding';
 import { EXACT_AMOUNT_SCALE, exactAmount } from '../formats';
 import type { ScrubRule } from '../types';

@@ -1,0 +1,202 @@
+/**
+ * The claims, batches, remittances and billing reports API as it is sent (src/admin/claims-routes.ts;
+ * docs/billing.md "API"). Types only, no Node modules: the web console imports them. Money is an exact decimal
+ * string ("25.00"), never a float.
+ */
+import { ADJUDICATED_STATUSES, CLAIM_STATUSES, UNSENT_STATUSES, type ClaimStatus } from '../../billing/claims/lifecycle';
+
+/** The claim statuses and their groups: the lifecycle's own (src/billing/claims/lifecycle.ts, Node-free). */
+export { ADJUDICATED_STATUSES, CLAIM_STATUSES, UNSENT_STATUSES, type ClaimStatus };
+
+/** A row of GET /api/claims, and of a build's `created` and `rescrubbed`. */
+export interface ClaimSummary {
+  id: string;
+  controlNumber: string;
+  status: ClaimStatus;
+  frequency: string;
+  payerId: string;
+  lines: number;
+  totalCharge: string;
+  findings: number;
+}
+
+/** A charge a build leaves unclaimed (GET /api/claims/unclaimed, a build's `held` and `excluded`), and why. */
+export interface UnclaimedCharge {
+  chargeId: string;
+  reason: string;
+  message: string;
+  payerId?: string;
+  /** A held charge's message: replaying it after the mapping is fixed releases the charge. */
+  messageId?: string;
+}
+
+/** GET /api/claims/unclaimed. */
+export interface Unclaimed {
+  claimable: number;
+  held: UnclaimedCharge[];
+  excluded: UnclaimedCharge[];
+}
+
+/** POST /api/claims/build. */
+export interface BuildSummary {
+  created: ClaimSummary[];
+  held: UnclaimedCharge[];
+  excluded: UnclaimedCharge[];
+  released: string[];
+  rescrubbed: ClaimSummary[];
+}
+
+export interface ClaimFinding {
+  ruleId: string;
+  severity: 'error' | 'warning' | 'info';
+  scope: 'claim' | 'line';
+  lineNumber?: number;
+  message: string;
+}
+
+/** A CAS adjustment of an 835. */
+export interface Adjustment { group: string; reason: string; amount: string; quantity?: string }
+
+/** GET /api/claims/:id (what the console reads of it). */
+export interface ClaimDetail {
+  id: string;
+  controlNumber: string;
+  status: ClaimStatus;
+  frequency: string;
+  payerId: string;
+  payerName: string | null;
+  totalCharge: string;
+  patientRef: string;
+  serviceDate: string;
+  payerClaimNumber: string | null;
+  /** The crossover payer an 835 forwarded the claim to (CLP02 19–21): no secondary claim is to be sent. */
+  forwardedTo?: string | null;
+  correctsClaimId: string | null;
+  override: { reason: string; by: string | null; at: string | null } | null;
+  submittedAt: string | null;
+  adjudicatedAt: string | null;
+  paidAmount: string;
+  patientResponsibility: string;
+  findings: ClaimFinding[];
+  /** The snapshot the 837P is written from (only what the console reads). */
+  claim: { diagnoses: string[]; placeOfService: string };
+  lines: Array<{
+    lineNumber: number; chargeId: string; state: string; code: string; modifiers: string[]; units: string;
+    chargeAmount: string; serviceDate: string; serviceKind: string; paidAmount: string;
+  }>;
+  history: Array<{ at: string; actor: string; action: string; from_status: string | null; to_status: string | null; reason: string | null }>;
+  payments: Array<{
+    traceNumber: string; paymentDate: string | null; receivedAt: string; payerName?: string; role?: string; statusCode: string; outcome: string; charge: string;
+    paid: string; patientResponsibility: string; payerClaimNumber: string | null; adjustments: Adjustment[];
+    lines: Array<{ lineNumber: number | null; code: string | null; outcome: string; charge: string; paid: string; adjustments: Adjustment[] }>;
+  }>;
+  corrections: Array<{ id: string; controlNumber: string; frequency: string; status: string }>;
+  /** What each 999 and 277CA said about the claim, oldest first. */
+  acknowledgments?: Array<{
+    acknowledgmentId: string; receivedAt: string; kind: string; outcome: string; setStatus?: string;
+    errors?: Array<{ label: string }>; statuses?: Array<{ label: string }>; payerClaimNumber?: string;
+  }>;
+  batch: { id: string; fileName: string; interchangeControl: number; createdAt: string } | null;
+}
+
+/** PATCH /api/claims/:id: the claim's status after the edit and what changed. */
+export interface ClaimEdited { status: string; changes: string[] }
+
+/** POST /api/claims/:id/{override,correct,void,close,replace}: the parts of the answer the console reads. */
+export interface ClaimActionResult {
+  status?: string;
+  voided?: { status: string };
+  voidClaim?: { id: string };
+  replacement?: { id: string; status: string };
+}
+
+/** A row of GET /api/claims/batches. */
+export interface BatchRow {
+  id: string;
+  payerId: string;
+  fileName: string;
+  interchangeControl: number;
+  usage: string;
+  claimCount: number;
+  totalCharge: string;
+  /** Who built it; null when none was recorded. */
+  actor: string | null;
+  createdAt: string;
+}
+
+/** POST /api/claims/batches. */
+export interface BatchRun {
+  batches: Array<{ id: string; payerId: string; fileName: string; interchangeControl: number; claimIds: string[]; totalCharge: string; written: boolean }>;
+  held: Array<{ claimId: string; reason: string }>;
+}
+
+/** One 835 of POST /api/remittances. */
+export interface RemittanceSummary {
+  id: string;
+  traceNumber: string;
+  payerName: string;
+  paymentAmount: string;
+  claims: Array<{ claimId: string; controlNumber: string; outcome: string; paid: string; status: string; role?: string }>;
+  unmatched: string[];
+  providerAdjustments?: Array<{ reason: string; reference?: string; amount: string; claimId?: string }>;
+}
+
+/** A row of GET /api/remittances/unmatched: a claim payment that named no claim of ours. */
+export interface UnmatchedPayment {
+  id: string;
+  remittanceId: string;
+  traceNumber: string;
+  payerName: string;
+  paymentDate: string | null;
+  controlNumber: string;
+  statusCode: string;
+  charge: string;
+  paid: string;
+  patientResponsibility: string;
+  payerClaimNumber: string | null;
+}
+
+/** The result of POST /api/remittances/unmatched/:id/match. */
+export interface MatchResult {
+  claimId: string;
+  controlNumber: string;
+  outcome: string;
+  paid: string;
+  role: 'claim-payer' | 'secondary' | 'tertiary' | 'other-payer';
+  status: string;
+  paymentId: string;
+  unmatchedPaymentId: string;
+}
+
+/** POST /api/acknowledgments (999/997 or 277CA). */
+export interface AcknowledgmentSummary {
+  batches: Array<{ batchId: string; accepted: boolean; claims: number }>;
+  claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string }>;
+  unmatched: string[];
+}
+
+/** What GET /api/reports/revenue groups by. */
+export type RevenueDimension = 'service' | 'payer' | 'month';
+
+export interface RevenueRow { key: string; claims: number; lines: number; charged: string; paid: string; patientResponsibility: string }
+
+/** GET /api/reports/revenue: rows, plus unmatched money and PLB adjustments. */
+export interface RevenueReport {
+  by: string;
+  rows: RevenueRow[];
+  unmatched?: { payments: number; charged: string; paid: string };
+  providerAdjustments?: Array<{ reason: string; count: number; amount: string; attachedToClaims: number }>;
+}
+
+/** A row of GET /api/reports/payers. */
+export interface PayerRow {
+  payerId: string; payerName: string; claims: number; charged: string; paid: string; adjudicated: number; denied: number;
+  denialRate: number | null; averageDaysToPayment: number | null;
+  crossovers?: number; unmatchedPaid?: string; providerAdjustments?: string;
+}
+
+/** A row of GET /api/reports/missed-charges: a billable message that ended without a charge, and why. */
+export interface MissedCharge {
+  messageId: string; channel: string; sender: string; messageType: string; controlId: string; status: string; reason: string;
+  errorCode: string | null; detail: string | null; receivedAt: string; finishedAt: string | null;
+}
