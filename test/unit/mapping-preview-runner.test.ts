@@ -60,22 +60,23 @@ test('errors keep their kind: an invalid candidate is a ConfigError with its iss
 });
 
 test('a preview over its time budget is stopped and answered PREVIEW_TOO_SLOW; previews take turns', async () => {
-  const keys = Array.from({ length: 3000 }, (_, i) => `    "*a*a*a*a*a*a*a*a*Z${i}": other\n`).join('');
+  // Far beyond what the API accepts (the runner itself takes any size): seconds of work on any machine.
+  const keys = Array.from({ length: 10_000 }, (_, i) => `    "*a*a*a*a*a*a*a*a*Z${i}": other\n`).join('');
   const slow = LIVE.replace('  serviceKinds:\n', `  serviceKinds:\n${keys}`);
-  const slowJob = job({ candidateText: slow, source: { raw: dft('SLOW', 'a'.repeat(500_000)), channel: 'pharmacy-inbound' } });
+  const slowJob = job({ candidateText: slow, source: { raw: dft('SLOW', 'a'.repeat(2_000_000)), channel: 'pharmacy-inbound' } });
   const started = Date.now();
   const settledAt: number[] = [];
   const results = await Promise.allSettled(Array.from({ length: MAX_PREVIEWS_AT_ONCE + 1 }, () =>
-    runPreviewInWorker(slowJob, { timeoutMs: 200 }).finally(() => settledAt.push(Date.now() - started))));
+    runPreviewInWorker(slowJob, { timeoutMs: 1000 }).finally(() => settledAt.push(Date.now() - started))));
   for (const r of results) {
-    expect(r).toMatchObject({ status: 'rejected', reason: { code: 'PREVIEW_TOO_SLOW', message: expect.stringMatching(/did not finish within 0.2 s and was stopped/) } });
+    expect(r).toMatchObject({ status: 'rejected', reason: { code: 'PREVIEW_TOO_SLOW', message: expect.stringMatching(/did not finish within 1 s and was stopped/) } });
   }
   // Two ran at once and were stopped together; the third started when a turn came free, at least one budget later
   // (the budget counts from when a worker takes its job, not from its thread's start).
   const [first, second, third] = settledAt as [number, number, number];
-  expect(first).toBeGreaterThanOrEqual(200);
-  expect(second - first).toBeLessThan(500);
-  expect(third - first).toBeGreaterThanOrEqual(190);
+  expect(first).toBeGreaterThanOrEqual(1000);
+  expect(second - first).toBeLessThan(800);
+  expect(third - first).toBeGreaterThanOrEqual(950);
   // The runner still works after stopping workers.
   expect((await runPreviewInWorker(job())).messages).toHaveLength(2);
 });
