@@ -5,14 +5,15 @@
  */
 
 import type { MatchResult } from '../admin/wire/claims';
+import { isRowId } from '../core/row-id';
 
 export type { MatchResult };
 
 /** The claim id in what an operator typed: "123", "#123" or a claim link ending in /claims/123; undefined otherwise. */
 export function claimIdFrom(input: string): string | undefined {
   const text = input.trim();
-  const m = /^#?(\d{1,18})$/.exec(text) ?? /\/claims\/(\d{1,18})\/?$/.exec(text);
-  return m ? m[1] : undefined;
+  const candidate = (/^#?(\d+)$/.exec(text) ?? /\/claims\/(\d+)\/?$/.exec(text))?.[1];
+  return candidate !== undefined && isRowId(candidate) ? candidate : undefined;
 }
 
 const ROLE_WORDS: Readonly<Record<MatchResult['role'], string>> = {

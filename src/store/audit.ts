@@ -9,6 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import { GENESIS_HASH, sealEvent, verifyChain, type AuditDetail, type AuditEvent, type ChainBreak } from './audit-chain';
 import type { Database } from './types';
+import { isRowId } from '../core/row-id';
 
 /** pg_advisory_xact_lock key of the audit chain ('RXBA'). */
 const AUDIT_LOCK_KEY = 0x52584241;
@@ -95,7 +96,7 @@ export class AuditTrail {
 
   /** The hash of event `id` (undefined when there is none) and the number of events up to it. */
   async at(id: string): Promise<{ hash: string | undefined; count: number }> {
-    if (!/^\d{1,18}$/.test(id)) return { hash: undefined, count: 0 };
+    if (!isRowId(id)) return { hash: undefined, count: 0 };
     const row = await this.db.selectFrom('audit_events').select('hash').where('id', '=', id).executeTakeFirst();
     const n = await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('id', '<=', id).executeTakeFirstOrThrow();
     return { hash: row?.hash, count: Number(n.n) };
