@@ -21,7 +21,7 @@ import { deepFreeze, labelOf, parseConfig, readConfig, type ParsedConfig } from 
 import { SERVICE_KINDS, type ServiceKind } from '../mappings/records';
 import type { Address, BillingProvider, Interchange, Payer, ProviderRef } from './model';
 import { COB_KINDS, type CobKind } from './cob/order';
-import { isValidNpi } from './npi';
+import { npiProblem } from './npi';
 import { CPT_FORM, HCPCS_FORM } from './scrub/formats';
 import { REQUIRABLE_CODE_SETS, type RequiredCodeSets } from './scrub/required';
 import { VFC_PRODUCT_LINES, type VfcProductLine } from './claims/vfc';
@@ -66,7 +66,8 @@ const billingProviderSchema = z.strictObject({
   address: addressSchema.extend({ zip: pattern(/^\d{9}$/, 'must be 9 digits (ZIP+4) for the billing provider') }),
   cliaNumber: pattern(/^\d{2}D\d{7}$/, 'must be a CLIA number such as 12D3456789').optional(),
 }).superRefine((p, ctx) => {
-  if (!isValidNpi(p.npi)) ctx.addIssue({ code: 'custom', path: ['npi'], message: 'npi fails its check digit (80840 Luhn)' });
+  const why = npiProblem(p.npi);
+  if (why) ctx.addIssue({ code: 'custom', path: ['npi'], message: why === 'fails its check digit' ? 'npi fails its check digit (80840 Luhn)' : `npi ${why}` });
   if (/\bP\.?\s*O\.?\s*BOX\b/i.test(`${p.address.line1} ${p.address.line2 ?? ''}`)) {
     ctx.addIssue({ code: 'custom', path: ['address', 'line1'], message: 'line1 must be a physical address, not a PO box (a PO box belongs in pay-to)' });
   }

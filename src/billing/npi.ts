@@ -19,3 +19,13 @@ export function isValidNpi(npi: string): boolean {
   }
   return sum % 10 === 0;
 }
+
+/**
+ * Why `npi` is not a usable NPI, in words that follow "NPI 1234567890 …", or undefined when it is one: the true reason
+ * first (not 10 digits; not starting with 1 or 2, as every NPI does; then the check digit).
+ */
+export function npiProblem(npi: string): string | undefined {
+  if (!/^\d{10}$/.test(npi)) return 'is not 10 digits';
+  if (!/^[12]/.test(npi)) return 'must start with 1 or 2';
+  return isValidNpi(npi) ? undefined : 'fails its check digit';
+}

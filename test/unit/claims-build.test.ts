@@ -184,7 +184,7 @@ describe('buildClaims: subscriber, patient and providers', () => {
         + 'so the claim cannot name its ordering provider; then correct the claim',
     }]);
     const bad = build({ charges: [charge({ renderingNpi: '9941339108' })] });
-    expect(bad.drafts[0]!.findings).toEqual([expect.objectContaining({ severity: 'error', message: 'rendering NPI 9941339108 fails its check digit' })]);
+    expect(bad.drafts[0]!.findings).toEqual([expect.objectContaining({ severity: 'error', message: 'rendering NPI 9941339108 must start with 1 or 2' })]);
   });
 
   it('keeps NDC details on the line and a line place of service only where it differs from the claim', () => {

@@ -33,7 +33,7 @@
 import type { ServiceKind } from '../../mappings/records';
 import { FILING_INDICATORS, lineRoute, type BillingConfig, type LineRoute, type PayerConfig } from '../config';
 import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Subscriber } from '../model';
-import { isValidNpi } from '../npi';
+import { npiProblem } from '../npi';
 import { NO_PAYER_RULES, type PayerRules } from '../scrub/payer-rules';
 import {
   deactivatedAsOf, hasProviderName, providerDirectory, providerRefOf, type ImportedProvider, type ProviderDirectory,
@@ -416,7 +416,8 @@ export function providerFindings(
       const known = providers.lookup(npi);
       const deactivated = known ? deactivatedAsOf(known, c.serviceDate) : undefined;
       let message: string | undefined;
-      if (!isValidNpi(npi)) message = `${role} NPI ${npi} fails its check digit`;
+      const why = npiProblem(npi);
+      if (why) message = `${role} NPI ${npi} ${why}`;
       else if (deactivated) message = `${role} NPI ${npi} was deactivated on ${deactivated} (NPPES): payers reject it; bill the service under an active NPI`;
       else if (!known || !hasProviderName(known)) {
         message = `add this provider: ${role} NPI ${npi} is not in billing.yaml providers nor imported (rxbridge providers import), `

@@ -15,7 +15,7 @@
  * organisation names are cut to 60 characters
  * (NM103), family names to 60 and given names to 35.
  */
-import { isValidNpi } from '../npi';
+import { npiProblem } from '../npi';
 import type { ImportedProvider } from './directory';
 
 export type ProviderLayout = 'nppes' | 'simple';
@@ -191,7 +191,8 @@ interface RawRow {
 function toRecord(line: number, raw: RawRow, readDate: (text: string) => string | undefined): ProviderRow {
   const reject = (reason: string): ProviderRow => ({ ok: false, line, reason });
   if (raw.npi === '') return reject('no NPI');
-  if (!isValidNpi(raw.npi)) return reject(`NPI ${raw.npi} fails its check digit`);
+  const why = npiProblem(raw.npi);
+  if (why) return reject(`NPI ${raw.npi} ${why}`);
   const dates: Partial<Record<'deactivatedOn' | 'reactivatedOn', string>> = {};
   for (const key of ['deactivatedOn', 'reactivatedOn'] as const) {
     if (raw[key] === '') continue;

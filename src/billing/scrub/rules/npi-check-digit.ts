@@ -1,16 +1,15 @@
 /** NPI check digit (DOMAIN.md §4) for the billing, rendering and ordering providers. */
 import type { ScrubFinding } from '../../model';
-import { isValidNpi } from '../../npi';
+import { npiProblem } from '../../npi';
 import { claimFinding, lineFinding } from '../finding';
 import type { ScrubRule } from '../types';
 
 function problem(role: string, npi: string | undefined): string | undefined {
   const value = (npi ?? '').trim();
   if (value === '') return `${role} NPI is missing`;
-  if (isValidNpi(value)) return undefined;
-  if (!/^\d{10}$/.test(value)) return `${role} NPI "${value}" is not 10 digits`;
-  if (!/^[12]/.test(value)) return `${role} NPI ${value} must start with 1 or 2`;
-  return `${role} NPI ${value} fails its check digit`;
+  const why = npiProblem(value);
+  if (why === undefined) return undefined;
+  return /^\d{10}$/.test(value) ? `${role} NPI ${value} ${why}` : `${role} NPI "${value}" ${why}`;
 }
 
 export const rule: ScrubRule = {
