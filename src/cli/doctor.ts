@@ -18,11 +18,13 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
+import { loadBillingConfig } from '../billing/config';
 import { loadChannels } from '../channels/load';
 import type { ChannelPlan } from '../channels/schema';
 import { ConfigError } from '../core/config-file';
 import { readBodyKeySetup, type BodyKeySetup } from '../core/encryption-config';
 import { silentLogger } from '../core/logger';
+import { writableProblem } from '../core/writable-dir';
 import { configFromEnv, type EngineConfig } from '../engine/config';
 import { loadMappings } from '../mappings/load';
 import { DEFAULT_REDIS_URL, redisConnectionOptions } from '../pipeline/bullmq/redis';
@@ -83,6 +85,7 @@ export async function doctorCommand(args: string[], env: Env, io: DoctorIo = { o
   if (channels) await checkAckDestinations(channels, report);
   checkCertificates(env, config, channels ?? [], now, report);
   checkDisk(config.dataDir, report);
+  checkWritableFolders(config, env, report);
 
   const failed = lines.filter((l) => l.level === 'FAIL').length;
   const warned = lines.filter((l) => l.level === 'warn').length;
@@ -455,6 +458,34 @@ function checkDisk(dataDir: string, report: Report): void {
     else report('ok', 'disk', detail);
   } catch (err) {
     report('FAIL', 'disk', `cannot read free space at ${dir} (${errorCode(err)})`);
+  }
+}
+
+/**
+ * Every folder the engine writes, written to the way the engine writes it: DATA_DIR (the embedded store, keys),
+ * MAPPINGS_DIR (mappings saved from the console) and the billing outbox (837P batch files); and billing.yaml, which
+ * stops the engine at start when it does not load.
+ */
+function checkWritableFolders(config: EngineConfig, env: Env, report: Report): void {
+  const folders: Array<[string, string, string]> = [
+    ['DATA_DIR', config.dataDir, 'the embedded store, keys and files'],
+    ['MAPPINGS_DIR', config.mappingsDir, 'mappings saved from the console'],
+  ];
+  const billingFile = config.billingFile;
+  if (billingFile && fs.existsSync(billingFile)) {
+    try {
+      const billing = loadBillingConfig(billingFile, env, config.dataDir);
+      report('ok', 'billing', `${billing.payers.size} payer(s) in ${billingFile}`);
+      folders.push(['billing outbox', billing.outboxDir, '837P batch files']);
+    } catch (err) {
+      const text = err instanceof ConfigError ? err.message : (err as Error).message;
+      report('FAIL', 'billing', `${billingFile} does not load, so the engine will not start: ${text.split('\n')[0]}`);
+    }
+  }
+  for (const [name, dir, what] of folders) {
+    const problem = writableProblem(dir);
+    if (problem) report('FAIL', 'writable', `${name} ${dir} (${what}) cannot be written by this user (${problem})`);
+    else report('ok', 'writable', `${name} ${dir}`);
   }
 }
 

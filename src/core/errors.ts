@@ -148,6 +148,10 @@ export const ERROR_CATALOGUE = {
     retryable: false, hl7: '207', http: 422,
     doc: 'A mapping preview did not finish within its time budget (RXBRIDGE_PREVIEW_TIMEOUT_MS, 10 s) and was stopped.',
   },
+  DIRECTORY_NOT_WRITABLE: {
+    retryable: false, hl7: '207', http: 503,
+    doc: 'A folder the engine writes (mappings saved from the console, the data folder) cannot be written by the engine\'s user: the message names the folder and the cause. Give the engine a writable folder (a volume in Docker).',
+  },
   UNAUTHORIZED: { retryable: false, hl7: '207', http: 401, doc: 'Missing, wrong, expired or revoked bearer token.' },
   FORBIDDEN: {
     retryable: false, hl7: '207', http: 403,

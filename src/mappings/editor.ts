@@ -199,6 +199,8 @@ export class MappingEditor {
         );
       } catch (err) {
         if (wrote) this.restoreFile(name, previousFile);
+        // The folder's name and the cause only (never the mapping's text): the operator's first clue.
+        if (err instanceof EngineError && err.code === 'DIRECTORY_NOT_WRITABLE') logger.error('mapping not saved', { mapping: name, reason: err.message });
         throw err;
       }
       if (live?.sha256 !== sha256) registry.install(name, plan, content);

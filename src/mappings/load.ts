@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, environmentReferences, parseConfig } from '../core/config-file';
+import { asUnwritable } from '../core/writable-dir';
 import { compileMapping, type MappingPlan } from './compile';
 import { mappingFileSchema } from './schema';
 
@@ -181,31 +182,44 @@ export class MappingRegistry {
    * Replaces `name`'s file atomically (a temporary file in the same directory, fsynced, then renamed over it),
    * or removes it when `text` is undefined. The live plan is not changed (install() does that).
    */
+  /**
+   * Writes (or, with undefined, removes) the mapping's file atomically: a temp file, fsync, rename. A folder the
+   * engine's user cannot write throws DIRECTORY_NOT_WRITABLE naming the folder and the cause.
+   */
   writeFile(name: string, text: string | undefined): void {
     const file = this.fileOf(name);
-    if (text === undefined) {
-      fs.rmSync(file, { force: true });
-      return;
-    }
-    fs.mkdirSync(this.dir, { recursive: true });
-    const temp = path.join(this.dir, `.${name}.yaml.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      const fd = fs.openSync(temp, 'w', 0o644);
-      try {
-        fs.writeFileSync(fd, text, 'utf8');
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
+      if (text === undefined) {
+        fs.rmSync(file, { force: true });
+        return;
       }
-      fs.renameSync(temp, file);
+      fs.mkdirSync(this.dir, { recursive: true });
+      writeAtomically(this.dir, name, file, text);
     } catch (err) {
-      fs.rmSync(temp, { force: true });
-      throw err;
+      throw asUnwritable(err, this.dir, 'the mappings folder',
+        'make it writable by the engine\'s user (in Docker the mappings live on the /data volume; docs/deploy.md)');
     }
   }
 
   private fileOf(name: string): string {
     if (!MAPPING_NAME.test(name)) throw new Error('invalid mapping name');
     return path.join(this.dir, `${name}.yaml`);
+  }
+}
+
+function writeAtomically(dir: string, name: string, file: string, text: string): void {
+  const temp = path.join(dir, `.${name}.yaml.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fd = fs.openSync(temp, 'w', 0o644);
+    try {
+      fs.writeFileSync(fd, text, 'utf8');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
   }
 }
