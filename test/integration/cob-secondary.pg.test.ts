@@ -163,10 +163,15 @@ describe('secondary claims from posting', () => {
 
     // Revenue counts the service once: charged once, both payers' money, what the patient owes after the Medigap plan.
     const revenue = await claims.revenue('payer');
-    expect(revenue.find((r) => r.key === 'SYNMCR01')).toMatchObject({ claims: 5, charged: '465.00' });
+    expect(revenue.find((r) => r.key === 'SYNMCR01')).toEqual({
+      key: 'SYNMCR01', claims: 5, lines: 10, charged: '465.00', paid: '70.00', patientResponsibility: '2.00',
+    });
     expect(revenue.find((r) => r.key === 'SYNMGP01')).toBeUndefined();
+    expect((await claims.revenue('service')).find((r) => r.key === 'immunization-admin'))
+      .toMatchObject({ paid: '20.00', patientResponsibility: '2.00' });
     const payers = await claims.payers();
-    expect(payers.find((p) => p.payerId === 'SYNMGP01')).toMatchObject({ paid: '20.00' });
+    expect(payers.find((p) => p.payerId === 'SYNMCR01')).toMatchObject({ claims: 5, paid: '50.00', adjudicated: 1, denied: 0 });
+    expect(payers.find((p) => p.payerId === 'SYNMGP01')).toMatchObject({ paid: '20.00', crossovers: 1 });
   });
 
   it('a forwarded (crossover) claim builds nothing and shows it awaits the crossover', async () => {
