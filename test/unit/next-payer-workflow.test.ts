@@ -127,3 +127,33 @@ it('a patient with one coverage: no next payer, nothing built', async () => {
   expect(await post(medicare(primary().controlNumber))).toEqual([]);
   expect(store.state.claims.size).toBe(1);
 });
+
+it("a tertiary claim follows the secondary's answer the same way, carrying both earlier payers", async () => {
+  await primaryBuilt(coverage('SYNMCD01', 'MC'), coverage('SYNMGP01', 'CI'), coverage('SYNMCR01', 'MB'));
+  const [secondary] = await post(medicare(primary().controlNumber));
+  expect(secondary!.responsibility).toBe('S');
+  const secondaryId = secondary!.nextClaimId!;
+  store.state.claims.get(secondaryId)!.status = 'paid';
+  const medigap: ClaimPayment = {
+    controlNumber: store.state.claims.get(secondaryId)!.controlNumber, status: '2', charge: '93.00', paid: '20.00',
+    patientResponsibility: '2.00', payerClaimNumber: 'MGAP-1', adjustments: [],
+    services: [
+      { code: 'G0008', modifiers: [], charge: '33.00', paid: '20.00',
+        adjustments: [{ group: 'OA', reason: '23', amount: '11.00' }, { group: 'PR', reason: '2', amount: '2.00' }] },
+      { code: '90662', modifiers: [], charge: '60.00', paid: '0.00', adjustments: [{ group: 'OA', reason: '23', amount: '60.00' }] },
+    ],
+  };
+  const [tertiary] = await store.transaction((uow) => nextPayerClaims(uow, [{
+    claimId: secondaryId, payment: medigap, paymentDate: '2026-02-20', traceNumber: 'CHK-2', payerName: 'SYNTHETIC MEDIGAP PLAN',
+  }], ctx));
+  expect(tertiary).toEqual({ claimId: secondaryId, nextClaimId: expect.any(String), responsibility: 'T' });
+  const claim = store.state.claims.get(tertiary!.nextClaimId!)!;
+  expect(claim).toMatchObject({ payerId: 'SYNMCD01', followsClaimId: secondaryId });
+  expect(claim.claim.subscriber.payerResponsibility).toBe('T');
+  expect(claim.claim.otherPayers!.map((o) => [o.responsibility, o.payer.id, o.paidAmount])).toEqual([
+    ['P', 'SYNMCR01', '50.00'], ['S', 'SYNMGP01', '20.00'],
+  ]);
+  expect(claim.claim.lines.map((l) => l.adjudications!.map((a) => a.payerId))).toEqual([
+    ['SYNMCR01', 'SYNMGP01'], ['SYNMCR01', 'SYNMGP01'],
+  ]);
+});
