@@ -245,10 +245,10 @@ export class ClaimRows {
         && !payments.some((p) => p.role === 'secondary' || p.role === 'tertiary'),
       /**
        * What the patient owes after the last payer of the claim's chain (primary, secondary, tertiary) that answered:
-       * that payer's CLP05 (or a crossover's, on a forwarded claim); null before any answer.
+       * that payer's CLP05 (a crossover payer's on a forwarded claim, with its step and id); null before any answer.
        */
       patientOwes: owing
-        ? { amount: String(owing.patient_responsibility), payerStep: owing.payer_step, payerId: owing.payer_id, claimId: String(owing.id) }
+        ? { amount: String(owing.patient_responsibility), payerStep: owing.answeredStep, payerId: owing.answeredBy, claimId: String(owing.id) }
         : null,
       patientRef: row.patient_ref,
       serviceDate: row.service_date,
@@ -307,8 +307,15 @@ export class ClaimRows {
 async function payerChain(db: Db, row: ClaimRow) {
   const cols = ['id', 'follows_claim_id', 'payer_step', 'payer_id', 'status', 'patient_responsibility'] as const;
   const withPaid = async (r: Pick<ClaimRow, (typeof cols)[number]>) => {
-    const p = await db.selectFrom('claim_payments').select('id').where('claim_id', '=', r.id).executeTakeFirst();
-    return { ...r, paid: p !== undefined };
+    const payments = await db.selectFrom('claim_payments as p').innerJoin('remittances as m', 'm.id', 'p.remittance_id')
+      .select(['p.payer_role', 'm.payer_ref', 'm.payer_id', 'm.payer_name']).where('p.claim_id', '=', r.id).orderBy('p.id').execute();
+    // A crossover payer's answer on this claim (a forwarded claim) is the later payer step.
+    const crossover = payments.filter((p) => p.payer_role === 'tertiary').at(-1) ?? payments.filter((p) => p.payer_role === 'secondary').at(-1);
+    return {
+      ...r, paid: payments.length > 0,
+      answeredStep: r.payer_step + (crossover ? (crossover.payer_role === 'tertiary' ? 2 : 1) : 0),
+      answeredBy: crossover ? crossover.payer_ref ?? (crossover.payer_id || crossover.payer_name) : r.payer_id,
+    };
   };
   const chain = [await withPaid(row)];
   for (let up = row.follows_claim_id; up !== null && chain.length < 5;) {

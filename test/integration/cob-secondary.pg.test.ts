@@ -193,6 +193,24 @@ describe('secondary claims from posting', () => {
     const now = await claim(primary.id);
     expect(now).toMatchObject({ awaitingCrossover: true, followedBy: null, forwardedTo: expect.stringContaining('MEDIGAP') });
     expect(now.patientOwes).toEqual({ amount: '22.00', payerStep: 1, payerId: 'SYNMCR01', claimId: primary.id });
+
+    // The Medigap plan's crossover 835 answers the same CLM01: no longer awaited, the patient owes what it left.
+    const [crossover] = await claims.recordRemittances(synthetic835({
+      ...MEDIGAP, trace: 'MGAP-B', paymentDate: '2026-02-24', interchange: 812,
+      claims: [{
+        controlNumber: primary.controlNumber, status: '2', charge: '93.00', paid: '22.00', payerClaimNumber: 'MGAP-CLM-B',
+        services: [
+          { code: 'G0008', charge: '33.00', paid: '22.00', date: '2026-01-15', adjustments: [{ group: 'OA', reason: '23', amount: '11.00' }] },
+          { code: '90662', charge: '60.00', paid: '0.00', date: '2026-01-15', adjustments: [{ group: 'OA', reason: '23', amount: '60.00' }] },
+        ],
+      }],
+    }), ACTOR);
+    expect(crossover!.claims).toEqual([expect.objectContaining({ role: 'secondary' })]);
+    expect(crossover!.nextPayerClaims).toBeUndefined();
+    const after = await claim(primary.id);
+    expect(after).toMatchObject({ awaitingCrossover: false, status: 'paid', paidAmount: '72.00' });
+    expect(after.patientOwes).toEqual({ amount: '0.00', payerStep: 2, payerId: 'SYNMGP01', claimId: primary.id });
+    expect(await followers(primary.id)).toEqual([]);
   });
 
   it('the same 835 posted twice, or a second 835 for the claim, builds one secondary claim', async () => {
