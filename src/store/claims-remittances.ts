@@ -114,6 +114,7 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
         id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge, status: r.status,
         payerId: r.payer_id, payerName: r.payer_name,
         ...(r.payer_claim_number ? { payerClaimNumber: r.payer_claim_number } : {}),
+        ...(claim.subscriber.payerResponsibility !== 'P' ? { payerResponsibility: claim.subscriber.payerResponsibility } : {}),
         lines: claim.lines.filter((l) => lineIds.has(`${r.id}/${l.lineNumber}`)).map((l) => ({
           lineNumber: l.lineNumber, chargeId: l.chargeId, code: l.code, modifiers: l.modifiers, serviceDate: l.serviceDate,
           chargeAmount: l.chargeAmount,

@@ -69,3 +69,21 @@ describe('posting hands own-payer adjudications to the next payer step', () => {
     expect(handed).toEqual([]);
   });
 });
+
+it("a claim billed as secondary: an unidentified 835 answering CLP02 2 is its payer's own answer, handed on for a tertiary", async () => {
+  memory.addClaim({
+    id: '20', controlNumber: 'RX20', status: 'accepted', payerId: 'SYNSEC01', payerName: 'SYNTHETIC SUPPLEMENT', totalCharge: '30.00',
+    payerResponsibility: 'S',
+    lines: [{ lineNumber: 1, chargeId: 'ch-1', code: '90471', modifiers: [], serviceDate: '2026-01-15', chargeAmount: '30.00' }],
+  });
+  const [summary] = await postRemittances(uow, synthetic835({
+    trace: 'SUP-1', payerName: 'SYNTHETIC SUPPLEMENT', payerId: 'SUP-ID-9', paymentDate: '2026-02-20', interchange: 703,
+    claims: [clp({
+      controlNumber: 'RX20', status: '2', paid: '20.00', patientResponsibility: '2.00',
+      services: [{ code: '90471', charge: '30.00', paid: '20.00', date: '2026-01-15',
+        adjustments: [{ group: 'OA', reason: '23', amount: '8.00' }, { group: 'PR', reason: '2', amount: '2.00' }] }],
+    })],
+  }), 'biller', PAYERS);
+  expect(summary!.claims).toEqual([expect.objectContaining({ claimId: '20', role: 'claim-payer', status: 'paid' })]);
+  expect(handed).toEqual([[expect.objectContaining({ claimId: '20' })]]);
+});

@@ -35,6 +35,8 @@ export interface PostingClaim extends ClaimForReconciliation {
   payerId: string;
   payerName: string;
   payerClaimNumber?: string;
+  /** SBR01 the claim was billed with (a claim to the next payer: S or T); absent reads as P. */
+  payerResponsibility?: 'P' | 'S' | 'T';
 }
 
 export interface RemittanceRecord {
@@ -279,7 +281,7 @@ async function postClaimPayment(
   port: PostingPort, p: ClpToPost,
 ): Promise<{ paymentId: string; status: ClaimStatus; summary: PostedClaim; adjudication?: OwnAdjudication }> {
   const rec = reconcileClaimPayment(p.clp, p.claim, p.rem.paymentDate);
-  const role = payerRole(payerRelation(p.claim.payerId, p.rem, p.payers), p.clp.status);
+  const role = payerRole(payerRelation(p.claim.payerId, p.rem, p.payers), p.clp.status, p.claim.payerResponsibility);
   const paymentId = await port.insertPayment({ remittanceId: p.remittanceId, clpIndex: p.clpIndex, claimId: p.claim.id, role, reconciliation: rec });
   const effect = claimEffect(role, rec, p.clp, p.rem);
   const totals = claimTotals(await port.paymentsOf(p.claim.id));
