@@ -57,6 +57,8 @@ export interface StoredClaim {
   batchId: string | null;
   /** The operator's edits (empty when none). */
   edits: ClaimEdits;
+  /** A claim to the next payer: the claim whose payer's adjudication it carries (src/billing/workflows/next-payer.ts). */
+  followsClaimId?: string;
 }
 
 /** A claim to insert; its lines are claim.lines, each billing claim.lines[i].chargeId, all active. */
@@ -67,6 +69,8 @@ export interface NewClaim {
   claim: Claim;
   findings: ScrubFinding[];
   edits?: ClaimEdits;
+  /** A claim to the next payer: the claim it follows (at most one claim follows a claim). */
+  followsClaimId?: string;
 }
 
 /** Changes to a stored claim (only the fields given); every update also stamps its updated time. */
@@ -140,6 +144,8 @@ export interface ClaimsUnitOfWork extends ClaimsReads {
   setLineState(claimId: string, from: LineState, to: LineState, chargeIds?: readonly string[]): Promise<void>;
   /** The superseded lines of `claimId` become active again, or dropped when their charge was reversed since. */
   restoreSuperseded(claimId: string): Promise<void>;
+  /** The claim to the next payer that follows `claimId`, if one was built. */
+  followerOf(claimId: string): Promise<string | undefined>;
   /** An unsent claim correcting `claimId`, if any. */
   unsentCorrectionOf(claimId: string): Promise<string | undefined>;
   /** Held corrections without a payer claim number whose original has one now, by id. */

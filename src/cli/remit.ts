@@ -13,6 +13,7 @@ interface RemitAnswer {
   remittances?: Array<{
     traceNumber: string; paymentAmount: string;
     claims: Array<{ controlNumber: string; outcome: string; paid: string; status: string }>; unmatched: string[];
+    nextPayerClaims?: Array<{ claimId: string; nextClaimId?: string; responsibility?: string; note?: string }>;
   }>;
   error?: { code?: string; message?: string };
 }
@@ -53,6 +54,11 @@ export async function remitCommand(args: string[], env: Record<string, string | 
       out(`${file}: trace ${r.traceNumber}, payment ${r.paymentAmount}, ${r.claims.length} claims recorded`
         + (r.unmatched.length > 0 ? `, ${r.unmatched.length} not ours (${r.unmatched.join(', ')})` : ''));
       for (const c of r.claims) out(`  ${c.controlNumber}: ${c.outcome}, paid ${c.paid} → ${c.status}`);
+      for (const n of r.nextPayerClaims ?? []) {
+        out(n.nextClaimId
+          ? `  claim ${n.claimId}: claim ${n.nextClaimId} to the next payer built (SBR01 ${n.responsibility ?? '?'})`
+          : `  claim ${n.claimId}: ${n.note ?? 'no claim to the next payer'}`);
+      }
     }
   }
   return failures === 0 ? 0 : 1;

@@ -17,10 +17,12 @@ import {
 import type { ClaimSteps, StepAction } from '../billing/remittance/claim-steps';
 import { identifiersOf, type PayerDirectory, type PayerRole } from '../billing/remittance/payer-match';
 import {
-  matchPayment, postRemittances, type PaymentAmounts, type PaymentRecord, type PostingClaim, type PostingPort,
-  type PostingUnitOfWork, type RemittanceRecord, type RemittanceSummary, type UnmatchedPaymentRow,
+  matchPayment, postRemittances, type NextPayerOutcome, type OwnAdjudication, type PaymentAmounts, type PaymentRecord,
+  type PostingClaim, type PostingPort, type PostingUnitOfWork, type RemittanceRecord, type RemittanceSummary,
+  type UnmatchedPaymentRow,
 } from '../billing/remittance/posting';
-import { lockClaims, moveClaim, noteClaim } from './claims';
+import type { ClaimsUnitOfWork } from '../billing/ports';
+import { lockClaims, moveClaim, noteClaim, unitOfWork } from './claims';
 import type { ClaimRow, Database } from './types';
 
 export type { RemittanceSummary } from '../billing/remittance/posting';
@@ -29,26 +31,35 @@ type Trx = Transaction<Database>;
 
 export type { AcknowledgmentSummary } from '../billing/remittance/acknowledging';
 
+/**
+ * Builds the claims to the next payers of adjudicated claims (src/billing/workflows/next-payer.ts) through the claims
+ * unit of work of the posting transaction.
+ */
+export type NextPayerStep = (uow: ClaimsUnitOfWork, adjudications: readonly OwnAdjudication[]) => Promise<NextPayerOutcome[]>;
+
 /** Posts every 835 of `text` in one transaction (src/billing/remittance/posting.ts decides). */
 export async function recordRemittances(
-  db: Kysely<Database>, text: string, actor: string, payers: PayerDirectory = new Map(),
+  db: Kysely<Database>, text: string, actor: string, payers: PayerDirectory = new Map(), nextPayer?: NextPayerStep,
 ): Promise<RemittanceSummary[]> {
-  return postRemittances(postingUnitOfWork(db), text, actor, payers);
+  return postRemittances(postingUnitOfWork(db, nextPayer), text, actor, payers);
 }
 
 /** Posts an unmatched CLP to the claim an operator chose (posting.ts matchPayment). */
 export async function matchRemittancePayment(
-  db: Kysely<Database>, paymentId: string, claimId: string, actor: string, payers: PayerDirectory = new Map(),
+  db: Kysely<Database>, paymentId: string, claimId: string, actor: string, payers: PayerDirectory = new Map(), nextPayer?: NextPayerStep,
 ) {
-  return matchPayment(postingUnitOfWork(db), paymentId, claimId, actor, payers);
+  return matchPayment(postingUnitOfWork(db, nextPayer), paymentId, claimId, actor, payers);
 }
 
-/** The posting port over one transaction that holds the claims lock. */
-export function postingUnitOfWork(db: Kysely<Database>): PostingUnitOfWork {
+/**
+ * The posting port over one transaction that holds the claims lock; with `nextPayer`, the claims to the next payers
+ * are built in that same transaction (a posting and the claims it leads to commit or roll back together).
+ */
+export function postingUnitOfWork(db: Kysely<Database>, nextPayer?: NextPayerStep): PostingUnitOfWork {
   return {
     run: (work) => db.transaction().execute(async (trx) => {
       await lockClaims(trx);
-      return work(new RemittanceRepository(trx));
+      return work(new RemittanceRepository(trx, nextPayer));
     }),
   };
 }
@@ -67,6 +78,12 @@ class ClaimStepsRepository implements ClaimSteps {
 }
 
 class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
+  readonly nextPayerClaims?: (adjudications: readonly OwnAdjudication[]) => Promise<NextPayerOutcome[]>;
+
+  constructor(trx: Trx, nextPayer?: NextPayerStep) {
+    super(trx);
+    if (nextPayer) this.nextPayerClaims = (adjudications) => nextPayer(unitOfWork(trx), adjudications);
+  }
 
   async findRemittance(payerId: string, traceNumber: string): Promise<string | undefined> {
     const row = await this.trx.selectFrom('remittances').select('id').where('payer_id', '=', payerId)
@@ -97,6 +114,7 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
         id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge, status: r.status,
         payerId: r.payer_id, payerName: r.payer_name,
         ...(r.payer_claim_number ? { payerClaimNumber: r.payer_claim_number } : {}),
+        ...(claim.subscriber.payerResponsibility !== 'P' ? { payerResponsibility: claim.subscriber.payerResponsibility } : {}),
         lines: claim.lines.filter((l) => lineIds.has(`${r.id}/${l.lineNumber}`)).map((l) => ({
           lineNumber: l.lineNumber, chargeId: l.chargeId, code: l.code, modifiers: l.modifiers, serviceDate: l.serviceDate,
           chargeAmount: l.chargeAmount,

@@ -7,7 +7,9 @@
  * lines come from the billing claim's lines; paid and patient responsibility from the chain's newest claim with
  * a payment (a replacement's adjudication supersedes its original's, and a reversal nets out on the claim that
  * carries it), attributed to the billing claim's payer, month and service kinds. So a claim paid, then replaced
- * and the replacement paid, counts its charge once and its payment once.
+ * and the replacement paid, counts its charge once and its payment once. A claim to the next payer (secondary,
+ * tertiary) belongs to the chain of the claim it follows: the service counts once, every payer's money is added,
+ * and the patient responsibility is what the last payer that answered left.
  * - revenue by service kind, payer (the payer billed; crossover payments included) or month of service;
  * - per payer: claims billed, charged, adjudicated and denied (by the latest adjudication of its own, so a
  *   denial later paid on appeal is not counted), the denial rate, average days to the first paying 835; paid is
@@ -59,24 +61,32 @@ export interface RemittanceTotals {
 
 const SENT = sql.join([...SENT_STATUSES].map((s) => sql.lit(s)));
 
-/** The chain of each claim, its billing claim and its paying claim (see the module comment), as CTEs. */
+/**
+ * The chain of each claim, its billing claim and its paying claims (see the module comment), as CTEs. A claim to the
+ * next payer (follows_claim_id, payer_step 2 or 3) joins the chain of the claim it follows: it never bills the
+ * service again (billing is the newest sent claim of step 1), its payer's money adds to the chain (paying: the
+ * newest claim with a payment per payer step) and what the patient owes comes from the last step that answered
+ * (last_paying).
+ */
 const CHAINS = sql`
   with recursive chain(id, root) as (
-    select id, id from claims where corrects_claim_id is null
+    select id, id from claims where corrects_claim_id is null and follows_claim_id is null
     union all
-    select c.id, ch.root from claims c join chain ch on c.corrects_claim_id = ch.id
+    select c.id, ch.root from claims c join chain ch on c.corrects_claim_id = ch.id or c.follows_claim_id = ch.id
   ), billing as (
     select distinct on (ch.root) ch.root, c.id as claim_id
       from chain ch join claims c on c.id = ch.id
-     where c.status in (${SENT})
+     where c.status in (${SENT}) and c.payer_step = 1
      order by ch.root, c.id desc
   ), live as (
     select b.root, b.claim_id from billing b join claims c on c.id = b.claim_id where c.frequency <> '8'
   ), paying as (
-    select distinct on (ch.root) ch.root, ch.id as claim_id
-      from chain ch
+    select distinct on (ch.root, c.payer_step) ch.root, ch.id as claim_id, c.payer_step
+      from chain ch join claims c on c.id = ch.id
      where exists (select 1 from claim_payments p where p.claim_id = ch.id)
-     order by ch.root, ch.id desc
+     order by ch.root, c.payer_step, ch.id desc
+  ), last_paying as (
+    select distinct on (root) root, claim_id from paying order by root, payer_step desc
   )`;
 
 /** A payment's place in line (posting.ts claimTotals): the patient owes what the last payer in line assigned. */
@@ -100,9 +110,10 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
           select p.claim_id, max(${LEVEL}) as level from claim_payments p where p.claim_id is not null group by p.claim_id
         )
         select l.service_kind as key, coalesce(sum(lp.paid), 0)::text as paid,
-               coalesce(sum(case when ${LEVEL} = lv.level then (select sum(a.amount) from payment_adjustments a
+               coalesce(sum(case when y.claim_id = z.claim_id and ${LEVEL} = lv.level then (select sum(a.amount) from payment_adjustments a
                               where a.line_payment_id = lp.id and a.group_code = 'PR') end), 0)::text as pr
           from live v join paying y on y.root = v.root
+          join last_paying z on z.root = v.root
           join levels lv on lv.claim_id = y.claim_id
           join claim_payments p on p.claim_id = y.claim_id
           join line_payments lp on lp.claim_payment_id = p.id
@@ -111,8 +122,10 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
     : await sql<{ key: string; paid: string; pr: string }>`
         ${CHAINS}
         select ${by === 'payer' ? sql`c.payer_id` : sql`to_char(c.service_date, 'YYYY-MM')`} as key,
-               coalesce(sum(pc.paid_amount), 0)::text as paid, coalesce(sum(pc.patient_responsibility), 0)::text as pr
+               coalesce(sum(pc.paid_amount), 0)::text as paid,
+               coalesce(sum(case when y.claim_id = z.claim_id then pc.patient_responsibility end), 0)::text as pr
           from live v join paying y on y.root = v.root
+          join last_paying z on z.root = v.root
           join claims c on c.id = v.claim_id join claims pc on pc.id = y.claim_id
          group by 1`.execute(db);
   const rows = new Map<string, RevenueRow>();
@@ -133,12 +146,12 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
     ), latest as (
       select distinct on (y.root) y.root, p.outcome
         from paying y join own p on p.claim_id = y.claim_id
-       where p.outcome in ('paid', 'partial', 'denied', 'patient-responsibility')
+       where y.payer_step = 1 and p.outcome in ('paid', 'partial', 'denied', 'patient-responsibility')
        order by y.root, p.id desc
     ), first_paid as (
       select distinct on (y.root) y.root, p.days_to_payment
         from paying y join own p on p.claim_id = y.claim_id
-       where p.outcome in ('paid', 'partial', 'patient-responsibility') and p.days_to_payment is not null
+       where y.payer_step = 1 and p.outcome in ('paid', 'partial', 'patient-responsibility') and p.days_to_payment is not null
        order by y.root, p.id
     )
     select c.payer_id, max(c.payer_name) as payer_name, count(*) as claims, sum(c.total_charge)::text as charged,
@@ -153,11 +166,12 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
     select case when coalesce(p.payer_role, 'claim-payer') = 'claim-payer' then c.payer_id else ${REMIT_PAYER} end as payer_id,
            max(case when coalesce(p.payer_role, 'claim-payer') = 'claim-payer' then c.payer_name else r.payer_name end) as payer_name,
            sum(p.paid)::text as paid,
-           count(distinct p.claim_id) filter (where p.payer_role in ('secondary', 'tertiary')) as crossovers
+           count(distinct p.claim_id) filter (where p.payer_role in ('secondary', 'tertiary')
+             or (coalesce(p.payer_role, 'claim-payer') = 'claim-payer' and c.payer_step > 1)) as crossovers
       from live v join paying y on y.root = v.root
       join claim_payments p on p.claim_id = y.claim_id
       join remittances r on r.id = p.remittance_id
-      join claims c on c.id = v.claim_id
+      join claims c on c.id = y.claim_id
      group by 1`.execute(db);
   const remits = await sql<{ payer_id: string; payer_name: string; unmatched: string; plb: string }>`
     select ${REMIT_PAYER} as payer_id, max(r.payer_name) as payer_name,

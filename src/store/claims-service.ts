@@ -46,7 +46,7 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   }
 
   recordRemittances(text: string, actor: string) {
-    return recordRemittances(this.db, text, actor, this.payerDirectory());
+    return recordRemittances(this.db, text, actor, this.payerDirectory(), this.nextPayerStep(actor));
   }
 
   /** CLPs that named no claim of ours and nobody matched yet, newest first. */
@@ -56,7 +56,7 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   /** Posts an unmatched CLP (its claim payment id) to a claim chosen by an operator. */
   matchRemittance(paymentId: string, claimId: string, actor: string) {
-    return matchRemittancePayment(this.db, paymentId, claimId, actor, this.payerDirectory());
+    return matchRemittancePayment(this.db, paymentId, claimId, actor, this.payerDirectory(), this.nextPayerStep(actor));
   }
 
   remittance(id: string) {

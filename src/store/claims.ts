@@ -116,7 +116,8 @@ function reads(db: Db): ClaimsReads {
   };
 }
 
-function unitOfWork(trx: Trx): ClaimsUnitOfWork {
+/** The claims unit of work over a transaction that already holds the claims lock (also used by remittance posting). */
+export function unitOfWork(trx: Trx): ClaimsUnitOfWork {
   return {
     ...reads(trx),
     claim: async (id) => storedOf(await claimRow(trx, id)),
@@ -146,6 +147,10 @@ function unitOfWork(trx: Trx): ClaimsUnitOfWork {
         update claim_lines l set state = case when ch.status = 'active' then 'active' else 'dropped' end
           from charges ch
          where ch.id = l.charge_id and l.claim_id = ${claimId} and l.state = 'superseded'`.execute(trx);
+    },
+    async followerOf(claimId) {
+      const row = await trx.selectFrom('claims').select('id').where('follows_claim_id', '=', claimId).executeTakeFirst();
+      return row ? String(row.id) : undefined;
     },
     async unsentCorrectionOf(claimId) {
       const row = await trx.selectFrom('claims').select('id').where('corrects_claim_id', '=', claimId)
@@ -224,8 +229,27 @@ export class ClaimRows {
         : Promise.resolve(undefined),
       claimAcknowledgments(this.db, id),
     ]);
+    const chain = await payerChain(this.db, row);
+    const followedBy = chain.find((c) => c.follows_claim_id !== null && String(c.follows_claim_id) === String(row.id));
+    const owing = [...chain].reverse().find((c) => c.paid);
     return {
       ...summaryOf(row),
+      /** 1 primary, 2 secondary, 3 tertiary. */
+      payerStep: row.payer_step,
+      /** The claim whose payer's adjudication this claim to the next payer carries. */
+      followsClaimId: row.follows_claim_id === null ? null : String(row.follows_claim_id),
+      /** The claim to the next payer built from this claim's adjudication. */
+      followedBy: followedBy ? { id: String(followedBy.id), payerId: followedBy.payer_id, status: followedBy.status } : null,
+      /** Forwarded to a crossover payer (CLP02 19–21) whose 835 has not come yet. */
+      awaitingCrossover: row.forwarded_to !== null && row.forwarded_to !== undefined
+        && !payments.some((p) => p.role === 'secondary' || p.role === 'tertiary'),
+      /**
+       * What the patient owes after the last payer of the claim's chain (primary, secondary, tertiary) that answered:
+       * that payer's CLP05 (a crossover payer's on a forwarded claim, with its step and id); null before any answer.
+       */
+      patientOwes: owing
+        ? { amount: String(owing.patient_responsibility), payerStep: owing.answeredStep, payerId: owing.answeredBy, claimId: String(owing.id) }
+        : null,
       patientRef: row.patient_ref,
       serviceDate: row.service_date,
       payerName: row.payer_name,
@@ -276,6 +300,39 @@ export class ClaimRows {
 }
 
 
+/**
+ * The claims of one payer chain (primary, the claim that follows it, the one that follows that), in payer order,
+ * each with whether a payment was recorded for it.
+ */
+async function payerChain(db: Db, row: ClaimRow) {
+  const cols = ['id', 'follows_claim_id', 'payer_step', 'payer_id', 'status', 'patient_responsibility'] as const;
+  const withPaid = async (r: Pick<ClaimRow, (typeof cols)[number]>) => {
+    const payments = await db.selectFrom('claim_payments as p').innerJoin('remittances as m', 'm.id', 'p.remittance_id')
+      .select(['p.payer_role', 'm.payer_ref', 'm.payer_id', 'm.payer_name']).where('p.claim_id', '=', r.id).orderBy('p.id').execute();
+    // A crossover payer's answer on this claim (a forwarded claim) is the later payer step.
+    const crossover = payments.filter((p) => p.payer_role === 'tertiary').at(-1) ?? payments.filter((p) => p.payer_role === 'secondary').at(-1);
+    return {
+      ...r, paid: payments.length > 0,
+      answeredStep: r.payer_step + (crossover ? (crossover.payer_role === 'tertiary' ? 2 : 1) : 0),
+      answeredBy: crossover ? crossover.payer_ref ?? (crossover.payer_id || crossover.payer_name) : r.payer_id,
+    };
+  };
+  const chain = [await withPaid(row)];
+  for (let up = row.follows_claim_id; up !== null && chain.length < 5;) {
+    const r = await db.selectFrom('claims').select(cols).where('id', '=', up).executeTakeFirst();
+    if (!r) break;
+    chain.unshift(await withPaid(r));
+    up = r.follows_claim_id;
+  }
+  for (let down: string | undefined = String(row.id); down !== undefined && chain.length < 5;) {
+    const r = await db.selectFrom('claims').select(cols).where('follows_claim_id', '=', down).executeTakeFirst();
+    if (!r) break;
+    chain.push(await withPaid(r));
+    down = String(r.id);
+  }
+  return chain;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Rows
 
@@ -288,6 +345,7 @@ export function storedOf(row: ClaimRow): StoredClaim {
     payerClaimNumber: row.payer_claim_number, totalCharge: String(row.total_charge), claim: row.claim,
     findings: row.findings, overridden: row.override_reason !== null,
     batchId: row.batch_id === null ? null : String(row.batch_id), edits: row.edits ?? {},
+    ...(row.follows_claim_id ? { followsClaimId: String(row.follows_claim_id) } : {}),
   };
 }
 
@@ -317,9 +375,16 @@ function firstDate(claim: Pick<Claim, 'lines'>): string {
   return claim.lines.map((l) => l.serviceDate).sort()[0]!;
 }
 
+/** 1 primary, 2 secondary, 3 tertiary: one more than the earlier payers the claim names (2320). */
+function payerStepOf(claim: Pick<Claim, 'otherPayers'>): number {
+  return (claim.otherPayers?.length ?? 0) + 1;
+}
+
 async function insertClaim(trx: Trx, c: NewClaim): Promise<void> {
   const claim = c.claim;
+  const payerStep = payerStepOf(claim);
   await trx.insertInto('claims').values({
+    follows_claim_id: c.followsClaimId ?? null, payer_step: payerStep,
     id: claim.id, control_number: claim.controlNumber, status: c.status, frequency: claim.frequency,
     corrects_claim_id: c.correctsClaimId, payer_id: claim.payer.id, payer_name: claim.payer.name,
     patient_ref: claim.patient.patientRef, coverage_id: c.coverageId, service_date: firstDate(claim),
@@ -331,6 +396,7 @@ async function insertClaim(trx: Trx, c: NewClaim): Promise<void> {
   await trx.insertInto('claim_lines').values(claim.lines.map((l) => ({
     claim_id: claim.id, line_number: l.lineNumber, charge_id: l.chargeId, state: 'active' as const, code: l.code,
     modifiers: l.modifiers, units: l.units, charge_amount: l.chargeAmount, service_date: l.serviceDate, service_kind: l.serviceKind,
+    payer_step: payerStep,
   }))).execute();
 }
 

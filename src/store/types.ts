@@ -350,6 +350,10 @@ export interface ClaimsTable {
   updated_at: WithDefault<Timestamp>;
   /** The crossover payer an 835 forwarded the claim to (CLP02 19–21), migration 011. */
   forwarded_to: Optional<string | null>;
+  /** The claim whose payer's adjudication this claim to the next payer carries, migration 021. */
+  follows_claim_id: Optional<string | null>;
+  /** 1 primary, 2 secondary, 3 tertiary (migration 021). */
+  payer_step: Generated<number>;
 }
 
 /** A 999/997 or 277CA as received (migration 013). */
@@ -384,6 +388,8 @@ export interface ClaimLinesTable {
   service_date: string;
   service_kind: string;
   paid_amount: WithDefault<Money>;
+  /** The payer step of its claim (migration 021): a charge has one active line per step. */
+  payer_step: Generated<number>;
 }
 
 export interface ClaimEventsTable {

@@ -181,6 +181,7 @@ export class MemoryClaimsStore implements ClaimsStore {
           if (l.claimId === claimId && l.state === 'superseded') l.state = s().charges.get(l.chargeId)!.status === 'active' ? 'active' : 'dropped';
         }
       },
+      followerOf: async (claimId) => [...s().claims.values()].find((c) => c.followsClaimId === claimId)?.id,
       unsentCorrectionOf: async (claimId) => [...s().claims.values()]
         .find((c) => c.correctsClaimId === claimId && UNSENT_STATUSES.has(c.status))?.id,
       correctionsAwaitingNumber: async () => [...s().claims.values()].filter((c) => c.status === 'held' && c.payerClaimNumber === null
@@ -194,7 +195,7 @@ export class MemoryClaimsStore implements ClaimsStore {
           patientRef: claim.patient.patientRef, coverageId: c.coverageId,
           serviceDate: claim.lines.map((l) => l.serviceDate).sort()[0]!, payerClaimNumber: claim.payerClaimNumber ?? null,
           totalCharge: claim.totalCharge, claim: copy(claim), findings: copy(c.findings), overridden: false, batchId: null,
-          edits: copy(c.edits ?? {}),
+          edits: copy(c.edits ?? {}), ...(c.followsClaimId ? { followsClaimId: c.followsClaimId } : {}),
         });
         s().lines.push(...claim.lines.map((l) => ({
           claimId: claim.id, lineNumber: l.lineNumber, chargeId: l.chargeId, state: 'active' as const, code: l.code,

@@ -360,30 +360,7 @@ export function assembleClaim(
     stateSupplied: isStateSupplied(c) || undefined,
   }));
 
-  const relationship = relationshipOf(coverage);
-  const self = relationship === '18';
-  const patientAddress = addressOf(patient);
-  const claimPatient = clean<Patient>({
-    patientRef: first.patientRef,
-    familyName: patient?.familyName ?? '',
-    givenName: patient?.givenName ?? undefined,
-    birthDate: patient?.birthDate ?? undefined,
-    sex: patient?.sex ?? undefined,
-    address: patientAddress,
-    relationship,
-  });
-  const subscriber = clean<Subscriber>({
-    memberId: coverage.memberId ?? '',
-    groupNumber: coverage.groupNumber ?? undefined,
-    groupName: coverage.groupName ?? undefined,
-    payerResponsibility: billedTo.responsibility,
-    filingIndicator: payer.filingIndicator,
-    familyName: (self ? patient?.familyName : coverage.subscriberFamilyName) ?? '',
-    givenName: (self ? patient?.givenName : coverage.subscriberGivenName) ?? undefined,
-    birthDate: (self ? patient?.birthDate : coverage.subscriberBirthDate) ?? undefined,
-    sex: (self ? patient?.sex : coverage.subscriberSex) ?? undefined,
-    address: self ? patientAddress : undefined,
-  });
+  const { patient: claimPatient, subscriber } = insuredParties(first.patientRef, patient, coverage, payer, billedTo.responsibility);
 
   return clean<ClaimBody>({
     frequency: '1',
@@ -397,6 +374,43 @@ export function assembleClaim(
     lines,
     totalCharge: sumAmounts(lines.map((l) => l.chargeAmount)),
   });
+}
+
+/**
+ * The claim's subscriber (2000B/2010BA) and patient (2000C) for a coverage billed at `responsibility` (SBR01): the
+ * patient is the subscriber when the relationship is 18; otherwise the subscriber's name, birth date and sex come
+ * from the coverage. SBR09 is the payer's filing indicator.
+ */
+export function insuredParties(
+  patientRef: string, patient: PatientInput | undefined, coverage: CoverageInput,
+  payer: Pick<PayerConfig, 'filingIndicator'>, responsibility: PayerResponsibility,
+): { patient: Patient; subscriber: Subscriber } {
+  const relationship = relationshipOf(coverage);
+  const self = relationship === '18';
+  const patientAddress = addressOf(patient);
+  return {
+    patient: clean<Patient>({
+      patientRef,
+      familyName: patient?.familyName ?? '',
+      givenName: patient?.givenName ?? undefined,
+      birthDate: patient?.birthDate ?? undefined,
+      sex: patient?.sex ?? undefined,
+      address: patientAddress,
+      relationship,
+    }),
+    subscriber: clean<Subscriber>({
+      memberId: coverage.memberId ?? '',
+      groupNumber: coverage.groupNumber ?? undefined,
+      groupName: coverage.groupName ?? undefined,
+      payerResponsibility: responsibility,
+      filingIndicator: payer.filingIndicator,
+      familyName: (self ? patient?.familyName : coverage.subscriberFamilyName) ?? '',
+      givenName: (self ? patient?.givenName : coverage.subscriberGivenName) ?? undefined,
+      birthDate: (self ? patient?.birthDate : coverage.subscriberBirthDate) ?? undefined,
+      sex: (self ? patient?.sex : coverage.subscriberSex) ?? undefined,
+      address: self ? patientAddress : undefined,
+    }),
+  };
 }
 
 /**

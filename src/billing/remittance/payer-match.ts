@@ -16,7 +16,8 @@
  *                                          the claim's status nor replacing its payer claim number;
  *   not the claim's payer, CLP02 22      → secondary: a crossover payer taking its payment back;
  *   unidentified, any other CLP02        → claim-payer (an unknown id answering our CLM01 as primary: configure
- *                                          `remittanceIds` to tell a crossover payer apart);
+ *                                          `remittanceIds` to tell a crossover payer apart); also CLP02 2 or 3
+ *                                          on a claim billed as secondary or tertiary (SBR01 S or T) to match;
  *   other-payer, any other CLP02         → other-payer: recorded, the claim unchanged (and the reason noted).
  */
 import type { Remittance } from '../model';
@@ -65,9 +66,14 @@ export function payerRelation(claimPayerId: string, rem: RemittancePayer, payers
   return resolved !== undefined && resolved !== claimPayerId ? 'other-payer' : 'unidentified';
 }
 
-/** The role of a CLP (CLP02 `status`) for the claim (see the module comment). */
-export function payerRole(relation: PayerRelation, status: string): PayerRole {
+/**
+ * The role of a CLP (CLP02 `status`) for the claim (see the module comment). `billedAs` is the claim's SBR01: on a
+ * claim billed to its payer as secondary (S) or tertiary (T), an unidentified 835 answering CLP02 2 or 3 to match is
+ * that payer's own answer, not a crossover.
+ */
+export function payerRole(relation: PayerRelation, status: string, billedAs?: 'P' | 'S' | 'T'): PayerRole {
   if (relation === 'claim-payer') return 'claim-payer';
+  if (relation === 'unidentified' && ((status === '2' && billedAs === 'S') || (status === '3' && billedAs === 'T'))) return 'claim-payer';
   if (status === '2') return 'secondary';
   if (status === '3') return 'tertiary';
   if (status === '22') return 'secondary';

@@ -15,6 +15,10 @@
  * - secondary, tertiary, other-payer: a payment row and a note on the claim; status and payer claim number stay.
  * Every payment adds to the claim's paid amount; its patient balance is the patient responsibility of the last
  * payer in line that answered (claimTotals).
+ *
+ * A claim its own payer adjudicated (CLP02 1–4) is handed, in the same unit of work, to the port's nextPayerClaims
+ * (src/billing/workflows/next-payer.ts): the claim to the patient's next payer in the coordination of benefits is
+ * built from it there. A forwarded claim (19–21) is not: the crossover payer's 835 comes on its own.
  */
 import { EngineError } from '../../core/errors';
 import { statusForOutcome, SENT_STATUSES, type ClaimStatus } from '../claims/lifecycle';
@@ -31,6 +35,8 @@ export interface PostingClaim extends ClaimForReconciliation {
   payerId: string;
   payerName: string;
   payerClaimNumber?: string;
+  /** SBR01 the claim was billed with (a claim to the next payer: S or T); absent reads as P. */
+  payerResponsibility?: 'P' | 'S' | 'T';
 }
 
 export interface RemittanceRecord {
@@ -87,6 +93,34 @@ export interface PostingPort extends ClaimSteps {
   updateClaimMoney(claimId: string, set: { paid: string; patientResponsibility: string; payerClaimNumber?: string; forwardedTo?: string }): Promise<void>;
   unmatchedPayment(paymentId: string): Promise<UnmatchedPaymentRow | undefined>;
   markMatched(unmatchedId: string, paymentId: string, actor: string): Promise<void>;
+  /**
+   * Builds the claims to the next payers of these adjudicated claims (src/billing/workflows/next-payer.ts), in the
+   * same unit of work; absent when billing is not configured (nothing is built).
+   */
+  nextPayerClaims?(adjudications: readonly OwnAdjudication[]): Promise<NextPayerOutcome[]>;
+}
+
+/**
+ * A claim its own payer adjudicated (CLP02 1, 2, 3 or 4) in this posting: what the claim to the next payer is built
+ * from (its 835 answer and the 835's payment date, BPR16).
+ */
+export interface OwnAdjudication {
+  claimId: string;
+  payment: ClaimPayment;
+  /** BPR16 (YYYY-MM-DD); undefined when the 835 gave none (the posting date is used then). */
+  paymentDate?: string;
+  /** The 835's trace number and payer, for the claim history. */
+  traceNumber: string;
+  payerName: string;
+}
+
+/** What came of one adjudication for the next payer: the claim built, or why none was (`note`, also in the history). */
+export interface NextPayerOutcome {
+  claimId: string;
+  nextClaimId?: string;
+  /** SBR01 of the claim built: S or T. */
+  responsibility?: 'S' | 'T';
+  note?: string;
 }
 
 export interface PostingUnitOfWork {
@@ -112,6 +146,11 @@ export interface RemittanceSummary {
   unmatched: string[];
   /** PLB adjustments, with the claim a PLB03-2 reference named. */
   providerAdjustments: Array<ProviderAdjustment & { claimId?: string }>;
+  /**
+   * Claims to the next payer built from this 835's adjudications, and why others were not (when there was a reason);
+   * absent when there is nothing to say.
+   */
+  nextPayerClaims?: NextPayerOutcome[];
 }
 
 const LEVEL: Readonly<Record<PayerRole, number>> = { 'claim-payer': 1, secondary: 2, tertiary: 3, 'other-payer': 0 };
@@ -200,6 +239,7 @@ async function postOne(port: PostingPort, rem: Remittance, text: string, actor: 
     }
   }
 
+  const adjudicated: OwnAdjudication[] = [];
   for (const [clpIndex, clp] of rem.claims.entries()) {
     const ours = byControlNumber.get(clp.controlNumber);
     if (!ours) {
@@ -210,8 +250,19 @@ async function postOne(port: PostingPort, rem: Remittance, text: string, actor: 
     const posted = await postClaimPayment(port, { remittanceId, clpIndex, clp, claim: ours, rem, actor, payers });
     ours.status = posted.status;
     summary.claims.push(posted.summary);
+    if (posted.adjudication) adjudicated.push(posted.adjudication);
   }
+  const next = await nextPayerClaims(port, adjudicated);
+  if (next.length > 0) summary.nextPayerClaims = next;
   return summary;
+}
+
+/** CLP02 codes under which the claim's own payer adjudicated it: as primary, secondary, tertiary, or denied. */
+const OWN_ADJUDICATION = new Set(['1', '2', '3', '4']);
+
+async function nextPayerClaims(port: PostingPort, adjudicated: readonly OwnAdjudication[]): Promise<NextPayerOutcome[]> {
+  if (adjudicated.length === 0 || !port.nextPayerClaims) return [];
+  return port.nextPayerClaims(adjudicated);
 }
 
 interface ClpToPost {
@@ -226,9 +277,11 @@ interface ClpToPost {
   why?: string;
 }
 
-async function postClaimPayment(port: PostingPort, p: ClpToPost): Promise<{ paymentId: string; status: ClaimStatus; summary: PostedClaim }> {
+async function postClaimPayment(
+  port: PostingPort, p: ClpToPost,
+): Promise<{ paymentId: string; status: ClaimStatus; summary: PostedClaim; adjudication?: OwnAdjudication }> {
   const rec = reconcileClaimPayment(p.clp, p.claim, p.rem.paymentDate);
-  const role = payerRole(payerRelation(p.claim.payerId, p.rem, p.payers), p.clp.status);
+  const role = payerRole(payerRelation(p.claim.payerId, p.rem, p.payers), p.clp.status, p.claim.payerResponsibility);
   const paymentId = await port.insertPayment({ remittanceId: p.remittanceId, clpIndex: p.clpIndex, claimId: p.claim.id, role, reconciliation: rec });
   const effect = claimEffect(role, rec, p.clp, p.rem);
   const totals = claimTotals(await port.paymentsOf(p.claim.id));
@@ -240,8 +293,14 @@ async function postClaimPayment(port: PostingPort, p: ClpToPost): Promise<{ paym
   if (effect.payerClaimNumber !== undefined) p.claim.payerClaimNumber = effect.payerClaimNumber;
   const what = p.why ? `${effect.what} (${p.why})` : effect.what;
   const status = await advance(port, p.claim.id, p.claim.status, effect.target, 'remit', p.actor, what);
+  const adjudication: OwnAdjudication | undefined = role === 'claim-payer' && OWN_ADJUDICATION.has(p.clp.status)
+    ? {
+      claimId: p.claim.id, payment: p.clp, traceNumber: p.rem.traceNumber, payerName: p.rem.payerName,
+      ...(p.rem.paymentDate ? { paymentDate: p.rem.paymentDate } : {}),
+    }
+    : undefined;
   return {
-    paymentId, status,
+    paymentId, status, ...(adjudication ? { adjudication } : {}),
     summary: { claimId: p.claim.id, controlNumber: p.claim.controlNumber, outcome: rec.outcome, paid: rec.paid, role, status },
   };
 }
@@ -253,7 +312,7 @@ async function postClaimPayment(port: PostingPort, p: ClpToPost): Promise<{ paym
  */
 export async function matchPayment(
   uow: PostingUnitOfWork, paymentId: string, claimId: string, actor: string, payers: PayerDirectory,
-): Promise<PostedClaim & { paymentId: string; unmatchedPaymentId: string }> {
+): Promise<PostedClaim & { paymentId: string; unmatchedPaymentId: string; nextPayerClaims?: NextPayerOutcome[] }> {
   return uow.run(async (port) => {
     const row = await port.unmatchedPayment(paymentId);
     if (!row) throw new EngineError('NOT_FOUND', `unmatched remittance payment ${paymentId} not found`);
@@ -276,6 +335,7 @@ export async function matchPayment(
       why: `matched by hand by ${actor}: CLP01 ${row.controlNumber} names no claim of ours`,
     });
     await port.markMatched(row.id, posted.paymentId, actor);
-    return { ...posted.summary, paymentId: posted.paymentId, unmatchedPaymentId: row.id };
+    const next = await nextPayerClaims(port, posted.adjudication ? [posted.adjudication] : []);
+    return { ...posted.summary, paymentId: posted.paymentId, unmatchedPaymentId: row.id, ...(next.length > 0 ? { nextPayerClaims: next } : {}) };
   });
 }

@@ -14,7 +14,9 @@
  *     claim paid 0 → patient-responsibility when the patient owes something (CLP05 or any PR amount: a
  *       deductible, coinsurance or copay, even beside a CO-45 write-down; $0 paid is not a denial), else denied;
  *     paid > 0 but some matched line denied → partial;  otherwise → paid.
- * Per line: paid; patient-responsibility (paid 0 with a PR amount: processed, the patient owes it); else denied.
+ * Per line: paid; patient-responsibility (paid 0 with a PR amount: processed, the patient owes it); paid (paid 0
+ * and every adjustment OA-23, the impact of the prior payer's adjudication: a secondary payer finding nothing left
+ * after the primary is no denial); else denied.
  * Days to payment: BPR16 − the claim's submittedAt date, when both are known.
  */
 import { toScaled } from '../../core/decimal';
@@ -199,9 +201,16 @@ const isZero = (amount: string): boolean => toScaled(amount, 2) === 0n;
 const patientOwes = (adjustments: readonly Adjustment[]): boolean =>
   adjustments.some((a) => a.group === 'PR' && !isZero(a.amount));
 
+/** OA-23: the impact of a prior payer's adjudication (what an earlier payer paid or the patient owed after it). */
+const settledByPriorPayer = (adjustments: readonly Adjustment[]): boolean => {
+  const nonZero = adjustments.filter((a) => !isZero(a.amount));
+  return nonZero.length > 0 && nonZero.every((a) => a.group === 'OA' && a.reason === '23');
+};
+
 function lineOutcome(service: ServicePayment): LineOutcome {
   if (!isZero(service.paid)) return 'paid';
-  return patientOwes(service.adjustments) ? 'patient-responsibility' : 'denied';
+  if (patientOwes(service.adjustments)) return 'patient-responsibility';
+  return settledByPriorPayer(service.adjustments) ? 'paid' : 'denied';
 }
 
 function claimOutcome(payment: ClaimPayment, lines: readonly LineReconciliation[]): ClaimOutcome {

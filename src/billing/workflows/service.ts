@@ -8,13 +8,15 @@
 import { EngineError } from '../../core/errors';
 import type { BillingConfig } from '../config';
 import type { ClaimEditRequest } from '../claims/edits';
-import type { ClaimsPort, Outbox } from '../ports';
+import type { ClaimsPort, ClaimsUnitOfWork, Outbox } from '../ports';
+import type { NextPayerOutcome, OwnAdjudication } from '../remittance/posting';
 import type { PayerRules } from '../scrub';
 import { write837P } from '../x12-837p';
 import { assertWritable } from '../x12-837p-validate';
 import { close, correct, editClaim, override, replaceClaim, voidClaim } from './actions';
 import { createBatches } from './batching';
 import { build, unclaimed } from './build';
+import { nextPayerClaims } from './next-payer';
 import { codeSetScrubber } from './scrubber';
 import type { ClaimFilter, ClaimSummary, ClaimsContext, X12Writer } from './types';
 
@@ -97,6 +99,15 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
       check: (claim) => assertWritable(claim, 0),
     };
     return createBatches(this.store, ctx, writer, this.wiring.outbox ?? this.wiring.directoryOutbox(ctx.config.outboxDir), payerId);
+  }
+
+  /**
+   * What posting an 835 does for `actor` once a claim's own payer adjudicated it: the claim to the next payer
+   * (src/billing/workflows/next-payer.ts), in posting's unit of work; undefined without a billing configuration.
+   */
+  nextPayerStep(actor: string): ((uow: ClaimsUnitOfWork, adjudications: readonly OwnAdjudication[]) => Promise<NextPayerOutcome[]>) | undefined {
+    if (!this.wiring.config) return undefined;
+    return (uow, adjudications) => nextPayerClaims(uow, adjudications, this.context(actor));
   }
 
   listBatches(limit: number, before?: string): ReturnType<Q['listBatches']> {

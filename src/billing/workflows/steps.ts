@@ -136,13 +136,15 @@ export interface Rebuilt {
 
 /**
  * A claim rebuilt from its own charges with today's data, the operator's edits applied again (see correct). A
- * replacement or void keeps its lines and takes its original's payer claim number if it arrived.
+ * replacement or void keeps its lines and takes its original's payer claim number if it arrived; a claim to the next
+ * payer keeps its snapshot (the earlier payer's adjudication is not in the charges).
  */
 export async function rebuildClaim(
   uow: ClaimsUnitOfWork, c: StoredClaim, config: BillingConfig, payerRules: PayerRules = NO_PAYER_RULES,
 ): Promise<Rebuilt> {
   const stored = c.claim;
-  if (c.frequency !== '1') {
+  // A replacement or void, and a claim to the next payer (it carries an earlier payer's adjudication, not just charges).
+  if (c.frequency !== '1' || c.followsClaimId !== undefined) {
     const original = c.correctsClaimId ? await uow.claim(c.correctsClaimId) : undefined;
     const number = original?.payerClaimNumber ?? c.payerClaimNumber ?? undefined;
     const claim = applyEdits({ ...stored, ...(number ? { payerClaimNumber: number } : {}) }, c.edits);

@@ -1,0 +1,263 @@
+/**
+ * Secondary claims on real Postgres, as a biller meets them: a Medicare Part B patient with a Medigap plan
+ * (`cob: supplement`). Medicare's 835 (CO-45 and PR-2 on a line) builds the claim to the Medigap plan (SBR01 S, with
+ * Medicare's adjudication in 2320/2430), ready; the normal batch flow sends it in an 837P check837P accepts; the
+ * Medigap 835 pays it and the patient owes the remainder. Not built: when Medicare forwarded the claim (crossover),
+ * when Medicare paid in full, twice for one claim, or when the 835 does not account for every line (a note says why).
+ * Every 835 is synthetic and balanced.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseBillingConfigText, type BillingConfig } from '../../src/billing/config';
+import { loadPayerRulesDir } from '../../src/billing/scrub/payer-rules-files';
+import { check837P } from '../../src/billing/x12-837p-check';
+import { ClaimsService } from '../../src/store/claims-service';
+import { openStore, type Store } from '../../src/store/db';
+import { synthetic835 } from '../unit/x12-835-writer';
+import { insertCharge, insertMessage, insertPatient, tempDir } from './claims-support';
+import { createTestDatabase, ROOT } from './support';
+
+const NOW = new Date('2026-02-01T12:00:00Z');
+const ACTOR = 'biller';
+const MEDICARE = { payerName: 'SYNTHETIC MEDICARE PART B', payerId: 'MCRB-J99' };
+const MEDIGAP = { payerName: 'SYNTHETIC MEDIGAP PLAN', payerQualifier: 'PI', payerId: 'MGAP77', ref2U: 'MGAP77', trn03: '1888888881' };
+
+let store: Store;
+let dropDb: () => Promise<void>;
+let outbox: string;
+let claims: ClaimsService;
+const primaryOf: Record<string, string> = {};
+
+/** The sample billing.yaml plus a Medigap payer (`cob: supplement`), Medicare's 835 ids, no code set required. */
+function config(outboxDir: string): BillingConfig {
+  const file = path.join(ROOT, 'billing/billing.yaml');
+  const text = fs.readFileSync(file, 'utf8')
+    .replace('    filingIndicator: MB\n', '    filingIndicator: MB\n    remittanceIds: [MCRB-J99, "1999999991"]\n')
+    .replace('  SYNPBM01:\n', '  SYNMGP01:\n    name: SYNTHETIC MEDIGAP PLAN\n    filingIndicator: CI\n    cob: supplement\n'
+      + '    remittanceIds: [MGAP77]\n  SYNPBM01:\n')
+    .replace(/^requiredCodeSets:\n(?:  .*\n)+/m, 'requiredCodeSets:\n  default: []\n');
+  expect(text).toContain('cob: supplement');
+  return parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, file, {}, os.tmpdir());
+}
+
+async function insertCoverage(ref: string, payerId: string, planType: string, memberId: string): Promise<void> {
+  await store.db.insertInto('coverages').values({
+    patient_ref: ref, plan_id: `PLAN-${payerId}`, as_of: '2025-12-01T00:00:00Z', payer_id: payerId, payer_name: payerId,
+    member_id: memberId, group_number: null, group_name: null, plan_type: planType, relationship: '18', priority: 1,
+    effective_date: '2025-01-01', expiration_date: null, subscriber_family_name: null, subscriber_given_name: null,
+    subscriber_birth_date: null, subscriber_sex: null, source_key: null, message_id: null,
+  } as never).execute();
+}
+
+const claim = async (id: string) => (await claims.get(id))!;
+
+/** Medicare's answer: the administration's 33.00 is 11.00 CO-45 and 22.00 PR-2 (coinsurance), the product paid 50.00. */
+const medicareAnswer = (controlNumber: string, trace: string, interchange: number) => synthetic835({
+  ...MEDICARE, trace, paymentDate: '2026-02-10', interchange,
+  claims: [{
+    controlNumber, status: '1', charge: '93.00', paid: '50.00', patientResponsibility: '22.00', payerClaimNumber: `CCN-${trace}`,
+    services: [
+      { code: 'G0008', charge: '33.00', paid: '0.00', date: '2026-01-15',
+        adjustments: [{ group: 'CO', reason: '45', amount: '11.00' }, { group: 'PR', reason: '2', amount: '22.00' }] },
+      { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
+    ],
+  }],
+});
+
+const followers = async (claimId: string) => store.db.selectFrom('claims').select('id').where('follows_claim_id', '=', claimId).execute();
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  dropDb = db.drop;
+  store = await openStore({ databaseUrl: db.url, poolSize: 4 });
+  outbox = path.join(tempDir('rxb-cob-'), 'outbox');
+  claims = new ClaimsService({
+    db: store.db, config: config(outbox), payerRules: loadPayerRulesDir(path.join(ROOT, 'billing/payer-rules')), clock: () => NOW,
+  });
+  const messageId = await insertMessage(store.db, 'COB-1');
+  for (const p of ['PA', 'PB', 'PC', 'PD', 'PE']) {
+    await insertPatient(store.db, p, { birthDate: '1950-03-01' });
+    await insertCoverage(p, 'SYNMGP01', 'CI', `MGAP-${p}`);
+    await insertCoverage(p, 'SYNMCR01', 'MB', `MCR-${p}`);
+    await insertCharge(store.db, messageId, { patient: p, date: '2026-01-15', code: 'G0008', amount: '33.00', kind: 'immunization-admin', system: 'HCPCS' });
+    await insertCharge(store.db, messageId, { patient: p, date: '2026-01-15', code: '90662', amount: '60.00', kind: 'vaccine-product' });
+  }
+  const built = await claims.build(ACTOR);
+  expect(built.created.map((c) => [c.status, c.payerId])).toEqual(Array(5).fill(['ready', 'SYNMCR01']));
+  for (const c of built.created) primaryOf[(await claim(c.id)).patientRef] = c.id;
+  const run = await claims.createBatches(ACTOR);
+  expect(run.held).toEqual([]);
+});
+
+afterAll(async () => {
+  await store?.close();
+  await dropDb?.();
+  fs.rmSync(path.dirname(outbox), { recursive: true, force: true });
+});
+
+describe('secondary claims from posting', () => {
+  it("Medicare's 835 builds the Medigap claim, the batch sends it with 2320/2430, the Medigap 835 leaves the patient the remainder", async () => {
+    const primary = await claim(primaryOf.PA!);
+    const [posted] = await claims.recordRemittances(medicareAnswer(primary.controlNumber, 'MCR-A', 801), ACTOR);
+    expect(posted!.nextPayerClaims).toEqual([{ claimId: primary.id, nextClaimId: expect.any(String), responsibility: 'S' }]);
+    const secondaryId = posted!.nextPayerClaims![0]!.nextClaimId!;
+
+    const secondary = await claim(secondaryId);
+    expect(secondary).toMatchObject({
+      status: 'ready', payerId: 'SYNMGP01', payerStep: 2, followsClaimId: primary.id, totalCharge: '93.00', frequency: '1',
+    });
+    expect(secondary.claim.subscriber).toMatchObject({ payerResponsibility: 'S', memberId: 'MGAP-PA', filingIndicator: 'CI' });
+    expect(secondary.claim.otherPayers).toEqual([expect.objectContaining({
+      responsibility: 'P', filingIndicator: 'MB', paidAmount: '50.00', remainingPatientLiability: '22.00',
+      payer: { id: 'SYNMCR01', name: 'SYNTHETIC MEDICARE PART B' }, payerClaimNumber: 'CCN-MCR-A', adjudicationDate: '2026-02-10',
+      subscriber: expect.objectContaining({ memberId: 'MCR-PA' }),
+    })]);
+    expect(secondary.claim.lines.map((l) => l.adjudications?.map((a) => [a.payerId, a.paidAmount]))).toEqual([
+      [['SYNMCR01', '0.00']], [['SYNMCR01', '50.00']],
+    ]);
+    expect(secondary.lines.map((l) => l.chargeId)).toEqual(primary.lines.map((l) => l.chargeId));
+    expect((await claim(primary.id)).followedBy).toEqual({ id: secondaryId, payerId: 'SYNMGP01', status: 'ready' });
+    expect((await claim(primary.id)).history.at(-1)!.reason).toContain(`secondary claim ${secondaryId} to SYNMGP01`);
+
+    // The charges stay billed: a build claims nothing again and holds nothing as a duplicate.
+    const again = await claims.build(ACTOR);
+    expect(again.created).toEqual([]);
+    expect(again.held).toEqual([]);
+
+    const run = await claims.createBatches(ACTOR, 'SYNMGP01');
+    expect(run.held).toEqual([]);
+    expect(run.batches).toHaveLength(1);
+    expect(run.batches[0]!.claimIds).toEqual([secondaryId]);
+    const x12 = (await claims.batchX12(run.batches[0]!.id))!.x12;
+    expect(check837P(x12)).toEqual([]);
+    const segments = x12.split(/~\s*/);
+    const sbr = segments.filter((s) => s.startsWith('SBR*'));
+    expect(sbr.map((s) => s.split('*')[1])).toEqual(['S', 'P']);
+    expect(segments).toContain('AMT*D*50');
+    expect(segments.filter((s) => s.startsWith('SVD*SYNMCR01*')).length).toBe(2);
+    expect(segments.some((s) => s.startsWith('CAS*PR*2*22'))).toBe(true);
+
+    // The Medigap plan pays 20.00 of the coinsurance; the patient owes 2.00 after it.
+    const sent = await claim(secondaryId);
+    const [paid] = await claims.recordRemittances(synthetic835({
+      ...MEDIGAP, trace: 'MGAP-A', paymentDate: '2026-02-24', interchange: 802,
+      claims: [{
+        controlNumber: sent.controlNumber, status: '2', charge: '93.00', paid: '20.00', patientResponsibility: '2.00',
+        payerClaimNumber: 'MGAP-CLM-A',
+        services: [
+          { code: 'G0008', charge: '33.00', paid: '20.00', date: '2026-01-15',
+            adjustments: [{ group: 'OA', reason: '23', amount: '11.00' }, { group: 'PR', reason: '2', amount: '2.00' }] },
+          { code: '90662', charge: '60.00', paid: '0.00', date: '2026-01-15', adjustments: [{ group: 'OA', reason: '23', amount: '60.00' }] },
+        ],
+      }],
+    }), ACTOR);
+    expect(paid!.claims).toEqual([expect.objectContaining({ claimId: secondaryId, role: 'claim-payer', status: 'paid' })]);
+    expect(paid!.nextPayerClaims).toBeUndefined();
+    const done = await claim(secondaryId);
+    expect(done).toMatchObject({ status: 'paid', paidAmount: '20.00', patientResponsibility: '2.00', payerClaimNumber: 'MGAP-CLM-A' });
+    const owes = { amount: '2.00', payerStep: 2, payerId: 'SYNMGP01', claimId: secondaryId };
+    expect(done.patientOwes).toEqual(owes);
+    expect((await claim(primary.id)).patientOwes).toEqual(owes);
+    expect((await claim(primary.id)).status).toBe('paid');
+
+    // Revenue counts the service once: charged once, both payers' money, what the patient owes after the Medigap plan.
+    const revenue = await claims.revenue('payer');
+    expect(revenue.find((r) => r.key === 'SYNMCR01')).toEqual({
+      key: 'SYNMCR01', claims: 5, lines: 10, charged: '465.00', paid: '70.00', patientResponsibility: '2.00',
+    });
+    expect(revenue.find((r) => r.key === 'SYNMGP01')).toBeUndefined();
+    expect((await claims.revenue('service')).find((r) => r.key === 'immunization-admin'))
+      .toMatchObject({ paid: '20.00', patientResponsibility: '2.00' });
+    const payers = await claims.payers();
+    expect(payers.find((p) => p.payerId === 'SYNMCR01')).toMatchObject({ claims: 5, paid: '50.00', adjudicated: 1, denied: 0 });
+    expect(payers.find((p) => p.payerId === 'SYNMGP01')).toMatchObject({ paid: '20.00', crossovers: 1 });
+  });
+
+  it('a forwarded (crossover) claim builds nothing and shows it awaits the crossover', async () => {
+    const primary = await claim(primaryOf.PB!);
+    const [posted] = await claims.recordRemittances(synthetic835({
+      ...MEDICARE, trace: 'MCR-B', paymentDate: '2026-02-10', interchange: 811,
+      claims: [{
+        controlNumber: primary.controlNumber, status: '19', charge: '93.00', paid: '50.00', patientResponsibility: '22.00',
+        payerClaimNumber: 'CCN-B', crossoverTo: { name: 'SYNTHETIC MEDIGAP PLAN', id: 'MGAP77' },
+        services: [
+          { code: 'G0008', charge: '33.00', paid: '0.00', date: '2026-01-15',
+            adjustments: [{ group: 'CO', reason: '45', amount: '11.00' }, { group: 'PR', reason: '2', amount: '22.00' }] },
+          { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
+        ],
+      }],
+    }), ACTOR);
+    expect(posted!.nextPayerClaims).toBeUndefined();
+    expect(await followers(primary.id)).toEqual([]);
+    const now = await claim(primary.id);
+    expect(now).toMatchObject({ awaitingCrossover: true, followedBy: null, forwardedTo: expect.stringContaining('MEDIGAP') });
+    expect(now.patientOwes).toEqual({ amount: '22.00', payerStep: 1, payerId: 'SYNMCR01', claimId: primary.id });
+
+    // The Medigap plan's crossover 835 answers the same CLM01: no longer awaited, the patient owes what it left.
+    const [crossover] = await claims.recordRemittances(synthetic835({
+      ...MEDIGAP, trace: 'MGAP-B', paymentDate: '2026-02-24', interchange: 812,
+      claims: [{
+        controlNumber: primary.controlNumber, status: '2', charge: '93.00', paid: '22.00', payerClaimNumber: 'MGAP-CLM-B',
+        services: [
+          { code: 'G0008', charge: '33.00', paid: '22.00', date: '2026-01-15', adjustments: [{ group: 'OA', reason: '23', amount: '11.00' }] },
+          { code: '90662', charge: '60.00', paid: '0.00', date: '2026-01-15', adjustments: [{ group: 'OA', reason: '23', amount: '60.00' }] },
+        ],
+      }],
+    }), ACTOR);
+    expect(crossover!.claims).toEqual([expect.objectContaining({ role: 'secondary' })]);
+    expect(crossover!.nextPayerClaims).toBeUndefined();
+    const after = await claim(primary.id);
+    expect(after).toMatchObject({ awaitingCrossover: false, status: 'paid', paidAmount: '72.00' });
+    expect(after.patientOwes).toEqual({ amount: '0.00', payerStep: 2, payerId: 'SYNMGP01', claimId: primary.id });
+    expect(await followers(primary.id)).toEqual([]);
+  });
+
+  it('the same 835 posted twice, or a second 835 for the claim, builds one secondary claim', async () => {
+    const primary = await claim(primaryOf.PC!);
+    const text = medicareAnswer(primary.controlNumber, 'MCR-C', 821);
+    const [first] = await claims.recordRemittances(text, ACTOR);
+    expect(first!.nextPayerClaims).toEqual([expect.objectContaining({ nextClaimId: expect.any(String) })]);
+    await expect(claims.recordRemittances(text, ACTOR)).rejects.toMatchObject({ code: 'CONFLICT' });
+    const [second] = await claims.recordRemittances(medicareAnswer(primary.controlNumber, 'MCR-C2', 822), ACTOR);
+    expect(second!.nextPayerClaims).toEqual([{ claimId: primary.id, note: expect.stringContaining('not built twice') }]);
+    expect(await followers(primary.id)).toHaveLength(1);
+  });
+
+  it('a claim Medicare paid in full builds no secondary claim', async () => {
+    const primary = await claim(primaryOf.PD!);
+    const [posted] = await claims.recordRemittances(synthetic835({
+      ...MEDICARE, trace: 'MCR-D', paymentDate: '2026-02-10', interchange: 831,
+      claims: [{
+        controlNumber: primary.controlNumber, status: '1', charge: '93.00', paid: '93.00', payerClaimNumber: 'CCN-D',
+        services: [
+          { code: 'G0008', charge: '33.00', paid: '33.00', date: '2026-01-15' },
+          { code: '90662', charge: '60.00', paid: '60.00', date: '2026-01-15' },
+        ],
+      }],
+    }), ACTOR);
+    expect(posted!.nextPayerClaims).toBeUndefined();
+    expect(await followers(primary.id)).toEqual([]);
+    expect((await claim(primary.id)).patientOwes).toMatchObject({ amount: '0.00', payerStep: 1 });
+  });
+
+  it('an answer that does not account for every line builds nothing and leaves a note with the reason', async () => {
+    const primary = await claim(primaryOf.PE!);
+    // Balanced as an 835 (CLP03 − CLP04 = claim CAS + line CAS) but answering only the product's line.
+    const [posted] = await claims.recordRemittances(synthetic835({
+      ...MEDICARE, trace: 'MCR-E', paymentDate: '2026-02-10', interchange: 841,
+      claims: [{
+        controlNumber: primary.controlNumber, status: '1', charge: '93.00', paid: '50.00', patientResponsibility: '33.00',
+        payerClaimNumber: 'CCN-E', adjustments: [{ group: 'PR', reason: '1', amount: '33.00' }],
+        services: [
+          { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
+        ],
+      }],
+    }), ACTOR);
+    expect(posted!.nextPayerClaims).toEqual([{ claimId: primary.id, note: expect.stringContaining('answers no service line for claim line 1') }]);
+    expect(await followers(primary.id)).toEqual([]);
+    const now = await claim(primary.id);
+    expect(now.status).toBe('paid');
+    expect(now.history.at(-1)).toMatchObject({ action: 'note', reason: expect.stringContaining('no secondary claim to SYNMGP01 built') });
+  });
+});
