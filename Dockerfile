@@ -23,12 +23,18 @@ RUN npm run build \
 
 # ---- runtime: compiled code and production dependencies, run as the unprivileged `node` user -----------------
 FROM node:22-bookworm-slim AS runtime
+# What the engine writes lives on the /data volume: the embedded store, the body key, the billing outbox, and the
+# mappings and billing folders (seeded from /app on the first start by bin/docker-entrypoint.sh), so a mapping saved
+# from the console is written by the engine's user and survives a new container.
 ENV NODE_ENV=production \
     DATA_DIR=/data \
+    MAPPINGS_DIR=/data/mappings \
+    BILLING_CONFIG=/data/billing/billing.yaml \
+    PAYER_RULES_DIR=/data/billing/payer-rules \
     HTTP_HOST=0.0.0.0
 WORKDIR /app
 
-# Code stays owned by root (read-only for the engine); only /data is writable.
+# Code and the shipped folders stay owned by root (read-only for the engine); only /data is writable.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
@@ -43,8 +49,12 @@ VOLUME /data
 # 2575: MLLP (the sample channel's ${MLLP_PORT:-2575}); 8080: admin API (HTTP_PORT).
 EXPOSE 2575 8080
 
+# Over HTTPS when the admin API has a certificate (RXBRIDGE_HTTPS_CERT); the certificate is not checked here (the
+# name is 127.0.0.1), only that the engine answers.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const h = require(process.env.RXBRIDGE_HTTPS_CERT ? 'node:https' : 'node:http'); h.get({ host: '127.0.0.1', port: process.env.HTTP_PORT || 8080, path: '/api/health', rejectUnauthorized: false, timeout: 4000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 
-# node is PID 1 and handles SIGTERM itself (graceful shutdown: stop accepting, drain ACKs, close the store).
-CMD ["node", "bin/rxbridge.js", "start"]
+# The entry point seeds /data, then execs node as PID 1, which handles SIGTERM itself (graceful shutdown: stop
+# accepting, drain ACKs, close the store).
+ENTRYPOINT ["sh", "bin/docker-entrypoint.sh"]
+CMD ["start"]
