@@ -1,5 +1,6 @@
 /**
- * Small shared pieces of the console: loading / error / empty states, a data hook, dates and status badges.
+ * Small shared pieces of the console: loading / error / empty states, a data hook, dates and status badges, and the
+ * confirmation every destructive action asks for.
  * Every page shows one of: loading, an error with the API's reason, an empty state that says what would appear,
  * or the data.
  */
@@ -74,4 +75,27 @@ export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : dateTime.format(d);
+}
+
+/**
+ * The button of a destructive action (void, close, disable, replace): the first click only asks, in place, `question`
+ * with "Confirm …" and "Cancel" buttons; `onConfirm` runs on the confirm alone. The question is a named group, so
+ * keyboard and screen-reader users hear what they are confirming.
+ */
+export function ConfirmButton({ label, question, confirmLabel, disabled, onConfirm }: {
+  label: string;
+  question: string;
+  confirmLabel: string;
+  disabled?: boolean;
+  onConfirm(): void;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) return <button type="button" class="danger" disabled={disabled} onClick={() => setAsking(true)}>{label}</button>;
+  return (
+    <span class="confirm" role="group" aria-label={question}>
+      <span>{question}</span>
+      <button type="button" class="danger" disabled={disabled} onClick={() => { setAsking(false); onConfirm(); }}>{confirmLabel}</button>
+      <button type="button" onClick={() => setAsking(false)}>Cancel</button>
+    </span>
+  );
 }

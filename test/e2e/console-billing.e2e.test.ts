@@ -153,7 +153,14 @@ describe('console billing, admin and mapping pages in a browser', () => {
     await page.getByText('Overridden: the claim is now ready.').waitFor();
     await page.getByText(/Overridden by bea/).waitFor();
     await page.getByLabel('Reason', { exact: true }).fill('duplicate of a paper claim');
+    // Voiding asks first, naming the claim and the reason; Cancel leaves it as it was.
     await page.getByRole('button', { name: 'Void', exact: true }).click();
+    await page.getByRole('group', { name: new RegExp(`^Void claim #${held.id}\\? .*Reason: duplicate of a paper claim$`) }).waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('button', { name: 'Confirm void' }).count()).resolves.toBe(0);
+    await expect(page.locator('section[aria-labelledby="history-title"] table').textContent()).resolves.not.toMatch(/void/);
+    await page.getByRole('button', { name: 'Void', exact: true }).click();
+    await page.getByRole('button', { name: 'Confirm void' }).click();
     await page.getByText('Voided: the claim is now voided.').waitFor();
     const claimHistory = page.locator('section[aria-labelledby="history-title"] table');
     await claimHistory.getByRole('cell', { name: 'void', exact: true }).waitFor();

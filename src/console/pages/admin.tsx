@@ -9,7 +9,7 @@
  * Every change answers with the new state and is audited by the server.
  */
 import { useState } from 'preact/hooks';
-import { Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
+import { ConfirmButton, Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
 import { saveText } from '../download';
 import { auditCsv, auditEvents, createToken, createUser, listTokens, listUsers, revokeToken, updateUser, type AuditSearch } from '../ops-api';
 import { href } from '../router';
@@ -89,7 +89,9 @@ function Users() {
                     <td class="actions">
                       {u.disabled
                         ? <button type="button" onClick={() => change(u.username, { disabled: false }, `${u.username} is enabled.`)}>Enable {u.username}</button>
-                        : <button type="button" class="danger" onClick={() => change(u.username, { disabled: true }, `${u.username} is disabled: their tokens stop working.`)}>Disable {u.username}</button>}
+                        : <ConfirmButton label={`Disable ${u.username}`} confirmLabel={`Confirm disable ${u.username}`}
+                            question={`Disable ${u.username}? Their sessions and tokens stop working at once; enabling them again revives none.`}
+                            onConfirm={() => change(u.username, { disabled: true }, `${u.username} is disabled: their tokens stop working.`)} />}
                       {locked && <button type="button" onClick={() => change(u.username, { unlock: true }, `${u.username} is unlocked.`)}>Unlock</button>}
                     </td>
                   </tr>

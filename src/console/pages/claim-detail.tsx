@@ -7,7 +7,7 @@
  * payments from 835s, corrections and batch. Each action answers with the new state; the page reloads the claim.
  */
 import { useState } from 'preact/hooks';
-import { Empty, ErrorBox, formatDateTime, Show, StatusBadge, useLoad } from '../components';
+import { ConfirmButton, Empty, ErrorBox, formatDateTime, Show, StatusBadge, useLoad } from '../components';
 import { formatMoney } from '../format';
 import { actOnClaim, ADJUDICATED_STATUSES, editClaim, getClaim, UNSENT_STATUSES, type ClaimAction, type ClaimDetail as ClaimDetailData, type ClaimEdit } from '../ops-api';
 import { href } from '../router';
@@ -204,9 +204,22 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
       <div class="toolbar">
         {can.override && <button type="button" class="primary" disabled={!!state.busy || needsReason} onClick={() => act('override')}>Override and make ready</button>}
         {can.correct && <button type="button" disabled={!!state.busy} onClick={() => act('correct')}>Correct (rebuild and scrub again)</button>}
-        {can.void && <button type="button" class="danger" disabled={!!state.busy || needsReason} onClick={() => act('void')}>{UNSENT.has(c.status) ? 'Void' : 'Void (send a void claim)'}</button>}
-        {can.close && <button type="button" disabled={!!state.busy} onClick={() => act('close')}>Close</button>}
-        {can.replace && <button type="button" disabled={!!state.busy} onClick={() => act('replace')}>Replace with late charges</button>}
+        {can.void && (
+          <ConfirmButton label={UNSENT.has(c.status) ? 'Void' : 'Void (send a void claim)'} confirmLabel="Confirm void" disabled={!!state.busy || needsReason}
+            question={UNSENT.has(c.status)
+              ? `Void claim #${c.id}? It will never be sent; its charges can be billed again. Reason: ${reason.trim()}`
+              : `Void claim #${c.id}? A void claim (frequency 8) goes to payer ${c.payerId} in the next batch. Reason: ${reason.trim()}`}
+            onConfirm={() => act('void')} />
+        )}
+        {can.close && (
+          <ConfirmButton label="Close" confirmLabel="Confirm close" disabled={!!state.busy}
+            question={`Close claim #${c.id}? It leaves the work lists; nothing more is expected for it.`} onConfirm={() => act('close')} />
+        )}
+        {can.replace && (
+          <ConfirmButton label="Replace with late charges" confirmLabel="Confirm replacement" disabled={!!state.busy}
+            question={`Build a replacement (frequency 7) of claim #${c.id} with the late charges of its encounter? It goes to the payer in the next batch.`}
+            onConfirm={() => act('replace')} />
+        )}
       </div>
       {state.message && (
         <p class="state ok" role="status">{state.message}{state.voidClaim && <> A {state.builtKind} claim was built: <a href={href(`/claims/${state.voidClaim}`)}>#{state.voidClaim}</a>.</>}</p>
