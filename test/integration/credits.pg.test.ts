@@ -109,7 +109,10 @@ it('a credit with no match is a held negative charge with its reason; the other 
   // Listed with the unclaimed charges, with its reason; a build never claims it.
   const unclaimed = await h.api('GET', '/api/claims/unclaimed');
   expect(unclaimed.status).toBe(200);
-  expect(unclaimed.json.held).toContainEqual({ chargeId: String(held!.id), reason: 'charge-held', message: reason, messageId: id });
+  expect(unclaimed.json.held).toContainEqual({
+    chargeId: String(held!.id), reason: 'charge-held', message: reason, messageId: id,
+    patientRef: 'CP3', serviceDate: '2026-11-03', code: '99605', chargeAmount: '-75.00',
+  });
   expect((await h.api('POST', '/api/claims/build')).status).toBe(200);
   const lines = await h.engine.store.db.selectFrom('claim_lines').select('charge_id').execute();
   expect(lines.map((l) => String(l.charge_id))).not.toContain(String(held!.id));

@@ -84,6 +84,7 @@ it('an unknown CVX over MLLP is processed, not dead-lettered: the admin bills, t
   expect(unclaimed.status).toBe(200);
   expect(unclaimed.json.held).toContainEqual({
     chargeId: String(product!.id), reason: 'charge-held', message: 'no product code for CVX 999 on 2026-10-01', messageId: id,
+    patientRef: 'HC100', serviceDate: '2026-10-01', code: '999', chargeAmount: '0.00',
   });
 
   const missed = await h.api('GET', '/api/reports/missed-charges');

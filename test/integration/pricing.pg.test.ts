@@ -119,9 +119,11 @@ it('a dispense without a price is processed and held "no price"; after rxbridge 
   expect(first.json.held.map((c: any) => [c.chargeId, c.reason])).toEqual([[amox, 'no-price'], [mtm, 'no-price']]);
   expect(first.json.excluded.map((c: any) => [c.chargeId, c.reason])).toEqual([[metformin, 'ncpdp-route']]);
   const unclaimed = await h.api('GET', '/api/claims/unclaimed');
+  // Listed with the service it is: patient, date, code, and no amount (the feed sent none).
   expect(unclaimed.json.held).toContainEqual({
     chargeId: amox, reason: 'no-price', messageId: rdsId,
     message: 'no price: the message carried none and no fee schedule row covers NDC 00093005801 on 2026-11-03 (rxbridge prices import)',
+    patientRef: 'PR100', serviceDate: '2026-11-03', code: '00093005801', chargeAmount: null,
   });
 
   expect(await prices(['status'])).toMatchObject({ code: 0, out: [expect.stringMatching(/^no fee schedule imported/)] });

@@ -26,8 +26,16 @@ export interface UnclaimedCharge {
   reason: string;
   message: string;
   payerId?: string;
-  /** A held charge's message: replaying it after the mapping is fixed releases the charge. */
+  /** The message the charge came from (for a held charge: replaying it after the mapping is fixed releases it). */
   messageId?: string;
+  /** Which service it is (GET /api/claims/unclaimed). */
+  patientRef?: string;
+  serviceDate?: string;
+  code?: string;
+  /** Null: the feed sent no price (the fee schedule prices it at build). */
+  chargeAmount?: string | null;
+  /** encounter-billed: the sent claim to replace. */
+  claimId?: string;
 }
 
 /** GET /api/claims/unclaimed. */

@@ -48,17 +48,39 @@ export async function build(store: ClaimsPort, ctx: ClaimsContext): Promise<Buil
   });
 }
 
+/**
+ * An unclaimed charge as billing staff see it: why, and which service it is (patient, date of service, code, the
+ * amount when the feed sent one) with the message it came from.
+ */
+export interface UnclaimedChargeView extends UnclaimedCharge {
+  patientRef?: string;
+  serviceDate?: string;
+  code?: string;
+  /** Null for a charge the feed sent without a price (the fee schedule prices it at build). */
+  chargeAmount?: string | null;
+}
+
 /** What a build would leave unclaimed now, and how many charges it would claim (nothing is written). */
 export async function unclaimed(
   store: ClaimsPort, config: BillingConfig, payerRules?: PayerRules,
-): Promise<{ claimable: number; held: UnclaimedCharge[]; excluded: UnclaimedCharge[] }> {
+): Promise<{ claimable: number; held: UnclaimedChargeView[]; excluded: UnclaimedChargeView[] }> {
   return store.read(async (reads) => {
     const charges = await reads.claimableCharges();
     const { patients, coverages } = await reads.parties([...new Set(charges.map((c) => c.patientRef))]);
     const providers = await reads.providers(charges);
     const feeSchedule = await reads.feeSchedule(codesToPrice(charges));
     const built = await withLateChargesHeld(reads, buildClaims({ charges, patients, coverages, config, payerRules, providers, feeSchedule }));
-    return { claimable: built.drafts.reduce((n, d) => n + d.claim.lines.length, 0), held: built.held, excluded: built.excluded };
+    const byId = new Map(charges.map((c) => [c.id, c]));
+    const view = (u: UnclaimedCharge): UnclaimedChargeView => {
+      const c = byId.get(u.chargeId);
+      if (!c) return u;
+      const messageId = u.messageId ?? c.messageId;
+      return {
+        ...u, patientRef: c.patientRef, serviceDate: c.serviceDate, code: c.code, chargeAmount: c.unpriced ? null : c.chargeAmount,
+        ...(messageId ? { messageId } : {}),
+      };
+    };
+    return { claimable: built.drafts.reduce((n, d) => n + d.claim.lines.length, 0), held: built.held.map(view), excluded: built.excluded.map(view) };
   });
 }
 

@@ -150,12 +150,21 @@ function UnclaimedTable({ held, excluded }: { held: UnclaimedCharge[]; excluded:
   const rows = [...held.map((c) => ({ ...c, kind: 'held' })), ...excluded.map((c) => ({ ...c, kind: 'excluded' }))];
   return (
     <table class="compact">
-      <thead><tr><th>Charge</th><th></th><th>Reason</th><th>Payer</th><th>What to do</th></tr></thead>
+      <thead>
+        <tr><th>Charge</th><th>Patient</th><th>Date of service</th><th>Code</th><th class="num">Amount</th><th></th><th>Reason</th><th>Payer</th><th>What to do</th></tr>
+      </thead>
       <tbody>
         {rows.map((c) => (
           <tr key={`${c.kind}${c.chargeId}`}>
-            <td>#{c.chargeId}</td><td><StatusBadge status={c.kind} /></td><td class="mono">{c.reason}</td><td>{c.payerId ?? '—'}</td>
-            <td>{c.message}{c.messageId && <> (fix the mapping, then replay <a href={`#/messages/${c.messageId}`}>message #{c.messageId}</a>)</>}</td>
+            <td>{c.messageId ? <a href={`#/messages/${c.messageId}`} title={`from message #${c.messageId}`}>#{c.chargeId}</a> : `#${c.chargeId}`}</td>
+            <td>{c.patientRef ?? '—'}</td><td class="nowrap">{c.serviceDate ?? '—'}</td><td class="mono">{c.code ?? '—'}</td>
+            <td class="num">{c.chargeAmount === undefined ? '—' : c.chargeAmount === null ? 'no price' : formatMoney(c.chargeAmount)}</td>
+            <td><StatusBadge status={c.kind} /></td><td class="mono">{c.reason}</td><td>{c.payerId ?? '—'}</td>
+            <td>
+              {c.message}
+              {c.reason === 'charge-held' && c.messageId && <> (fix the mapping, then replay <a href={`#/messages/${c.messageId}`}>message #{c.messageId}</a>)</>}
+              {c.claimId && <> (<a href={`#/claims/${c.claimId}`}>claim #{c.claimId}</a>)</>}
+            </td>
           </tr>
         ))}
       </tbody>
