@@ -455,6 +455,13 @@ function mapZodIssue(zi: ZodIssue, data: unknown): Array<{ path: PropertyKey[]; 
     const allowed = zi.message.startsWith(ALLOWED_PREFIX) ? ` (${zi.message})` : '';
     return zi.keys.map((k) => ({ path: [...path, k], key: true, reason: `unknown key "${k}"${allowed}` }));
   }
+  if (zi.code === 'invalid_key') {
+    // A mapping key its schema refuses (a payer id with spaces): say why, from the key schema's own issue.
+    const key = String(path[path.length - 1] ?? '');
+    const inner = (zi as { issues?: Array<{ message?: string }> }).issues?.[0]?.message;
+    const why = inner ? inner.replace(/^(the file|item) /, '') : 'is not an allowed key here';
+    return [{ path, key: true, reason: `key "${key}" ${why}` }];
+  }
   if (zi.code === 'invalid_type' && path.length > 0 && isMissingKey(data, path)) {
     return [{ path, key: false, reason: `missing required key "${String(path[path.length - 1])}"` }];
   }
