@@ -4,7 +4,8 @@
  *                                                 and channel files
  *   rxbridge send FILE... [--host H] [--port P]   send HL7 files over MLLP, print each ACK
  *   rxbridge replay ID... [--raw FILE]            replay messages through a running engine's API
- *   rxbridge channels check                       validate channels/ and mappings/
+ *   rxbridge channels check                       validate channels/, mappings/ and billing.yaml
+ *   rxbridge --version                            print the version
  *   rxbridge mappings test [NAME...] [--dir DIR]  run the mappings' *.test.yaml cases
  *   rxbridge codes import KIND FILE | status      load a code-set release, list the loaded ones (./codes.ts)
  *   rxbridge remit FILE... [--url URL]            record 835 remittances through a running engine's API (./remit.ts)
@@ -17,7 +18,9 @@
  * Returns the process exit code.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadBillingConfig } from '../billing/config';
 import { loadChannels } from '../channels/load';
 import { ConfigError, formatIssue } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
@@ -48,7 +51,8 @@ ${PRICES_USAGE}
 ${USERS_USAGE}
 ${KEYS_USAGE}
 ${RETENTION_USAGE}
-${DOCTOR_USAGE}`;
+${DOCTOR_USAGE}
+  rxbridge --version`;
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -91,6 +95,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return retentionCommand(rest, env);
     case 'doctor':
       return doctorCommand(rest, env);
+    case '--version':
+    case 'version':
+      console.log(`rxbridge ${packageVersion()}`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':
@@ -201,9 +209,19 @@ function channelsCheck(env: Record<string, string | undefined>): number {
     const mappings = loadMappings(config.mappingsDir, env);
     for (const c of channels) console.log(`ok  channel ${c.name} (${c.file}) port ${c.source.port}`);
     for (const name of mappings.keys()) console.log(`ok  mapping ${name}`);
+    // billing.yaml stops the engine at start when it does not load: checked here too, with its file:line problems.
+    if (config.billingFile && fs.existsSync(config.billingFile)) {
+      const billing = loadBillingConfig(config.billingFile, env, config.dataDir);
+      console.log(`ok  billing ${config.billingFile} (${billing.payers.size} payers)`);
+    }
     return 0;
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : (err as Error).message);
     return 1;
   }
+}
+
+/** The version in package.json (the one `npm ci` installed this build from). */
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 }

@@ -57,6 +57,26 @@ describe('rxbridge CLI', () => {
     expect(r.err).toContain('usage:');
   });
 
+  test('--version prints the version of package.json', () => {
+    const r = rxbridge(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(`rxbridge ${(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
+  });
+
+  test('channels check also loads billing.yaml, which stops the engine at start when it does not load', () => {
+    const p = tempProject({ mllpPort: 2575 });
+    const env = { CHANNELS_DIR: p.channelsDir, MAPPINGS_DIR: p.mappingsDir, DATA_DIR: p.dataDir, BILLING_CONFIG: path.join(p.root, 'billing.yaml') };
+    fs.writeFileSync(env.BILLING_CONFIG, fs.readFileSync(path.join(ROOT, 'billing/billing.yaml'), 'utf8'));
+    const good = rxbridge(['channels', 'check'], env);
+    expect(good.code).toBe(0);
+    expect(good.out).toMatch(/ok {2}billing .*billing\.yaml \(\d+ payers\)/);
+    fs.writeFileSync(env.BILLING_CONFIG, fs.readFileSync(env.BILLING_CONFIG, 'utf8').replace('  SYNCOM01:\n', '  "SYN COM":\n    name: X\n    filingIndicator: CI\n  SYNCOM01:\n'));
+    const bad = rxbridge(['channels', 'check'], env);
+    p.cleanup();
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/billing\.yaml:\d+:3: key "SYN COM" must be a payer id: 2 to 80 letters, digits or dashes/);
+  });
+
   describe('against a running engine', () => {
     let h: Harness;
     beforeAll(async () => { h = await startHarness({ store: 'postgres' }); });
