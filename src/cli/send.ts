@@ -3,6 +3,7 @@
  * node-hl7-client and prints each ACK's MSA segment. A file may hold several messages (each starts with MSH).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import { Client, Message } from 'node-hl7-client';
 import { normalizeSegments } from '../hl7/charset';
 
@@ -15,6 +16,7 @@ export function splitMessages(text: string): string[] {
 export async function sendFiles(files: string[], host: string, port: number, out: (line: string) => void): Promise<number> {
   const messages = files.flatMap((f) => splitMessages(fs.readFileSync(f, 'utf8')).map((text) => ({ file: f, text })));
   if (messages.length === 0) throw new Error('no HL7 messages (segments starting with MSH) in the given files');
+  await reachable(host, port);
   const client = new Client({ host });
   let pending: ((ack: string) => void) | undefined;
   const connection = client.createConnection({ port, waitAck: true, maxConnectionAttempts: 3 }, async (res) => {
@@ -37,4 +39,24 @@ export async function sendFiles(files: string[], host: string, port: number, out
     client.closeAll();
   }
   return failures === 0 ? 0 : 1;
+}
+
+/** How long a first TCP connection may take before send gives up. */
+const CONNECT_TIMEOUT_MS = 3000;
+
+/**
+ * Fails at once, with the cause, when nothing accepts connections at host:port (the HL7 client would retry for
+ * seconds and then report a missing ACK instead).
+ */
+function reachable(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(new Error(`cannot connect to ${host}:${port} (${why}): is the engine running, and is a channel listening on that port?`));
+    };
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => fail(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`));
+    socket.once('connect', () => { socket.end(); resolve(); });
+    socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+  });
 }

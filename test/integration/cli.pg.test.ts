@@ -5,7 +5,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startHarness, TOKEN, type Harness } from './engine-harness';
-import { dftMessage, ROOT, tempProject } from './support';
+import { dftMessage, freePort, ROOT, tempProject } from './support';
 
 function rxbridge(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/rxbridge.js'), ...args], {
@@ -55,6 +55,15 @@ describe('rxbridge CLI', () => {
     const r = rxbridge(['frobnicate']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('usage:');
+  });
+
+  test('send to a port nothing listens on fails at once, saying so', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const r = rxbridge(['send', path.join(ROOT, 'samples/dft-p03.hl7'), '--port', String(port)]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(Date.now() - started).toBeLessThan(8000);
   });
 
   test('--version prints the version of package.json', () => {
