@@ -61,6 +61,7 @@ const listQuery = z.strictObject({
   status: z.enum(CLAIM_STATUSES).optional(),
   payer: payer.optional(),
   patient: patientFilter.optional(),
+  batch: rowId.optional(),
   before: rowId.optional(),
   limit: pageLimit,
 });

@@ -126,7 +126,7 @@ export const previewMapping = (name: string, sample: { content: string; lastMess
 
 const claimPath = (id: string) => `/api/claims/${id}`;
 
-export const listClaims = (q: { status?: string; payer?: string; before?: string; limit?: number }) =>
+export const listClaims = (q: { status?: string; payer?: string; batch?: string; before?: string; limit?: number }) =>
   api.get<{ claims: ClaimSummary[]; next: string | null }>('/api/claims', q);
 
 export const getClaim = (id: string) => api.get<ClaimDetail>(`/api/claims/${encodeURIComponent(id)}`);

@@ -208,6 +208,7 @@ export class ClaimRows {
         eb('patient_ref', 'in', eb.selectFrom('patients').select('patient_ref').where('merged_into', '=', patient)),
       ]));
     }
+    if (f.batch) q = q.where('batch_id', '=', f.batch);
     if (f.before) q = q.where('id', '<', f.before);
     return (await q.execute()).map(summaryOf);
   }
@@ -217,7 +218,8 @@ export class ClaimRows {
     const row = await this.db.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     const [lines, events, payments, corrections, batch, acknowledgments] = await Promise.all([
-      this.db.selectFrom('claim_lines').selectAll().where('claim_id', '=', id).orderBy('line_number').execute(),
+      this.db.selectFrom('claim_lines as l').leftJoin('charges as ch', 'ch.id', 'l.charge_id').selectAll('l').select('ch.message_id')
+        .where('l.claim_id', '=', id).orderBy('l.line_number').execute(),
       this.db.selectFrom('claim_events').select(['at', 'actor', 'action', 'from_status', 'to_status', 'reason'])
         .where('claim_id', '=', id).orderBy('id').execute(),
       claimPayments(this.db, id),
@@ -270,6 +272,8 @@ export class ClaimRows {
         lineNumber: l.line_number, chargeId: String(l.charge_id), state: l.state, code: l.code, modifiers: l.modifiers,
         units: String(l.units), chargeAmount: String(l.charge_amount), serviceDate: l.service_date,
         serviceKind: l.service_kind, paidAmount: String(l.paid_amount),
+        /** The message that made the charge (the console links the charge to it). */
+        messageId: l.message_id === null ? null : String(l.message_id),
       })),
       history: events,
       payments,

@@ -91,6 +91,8 @@ export interface ClaimDetail {
   lines: Array<{
     lineNumber: number; chargeId: string; state: string; code: string; modifiers: string[]; units: string;
     chargeAmount: string; serviceDate: string; serviceKind: string; paidAmount: string;
+    /** The message that made the charge. */
+    messageId: string | null;
   }>;
   history: Array<{ at: string; actor: string; action: string; from_status: string | null; to_status: string | null; reason: string | null }>;
   payments: Array<{

@@ -81,6 +81,8 @@ export interface ClaimFilter {
   status?: ClaimStatus;
   payer?: string;
   patient?: string;
+  /** The claims one 837P batch sent. */
+  batch?: string;
   before?: string;
   limit: number;
 }

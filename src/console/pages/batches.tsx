@@ -30,7 +30,8 @@ export function BatchesPage() {
                   {batches.map((b) => (
                     <tr key={b.id}>
                       <td>#{b.id}{b.usage === 'T' ? <span class="badge" title="ISA15 T: a test interchange">test</span> : null}</td>
-                      <td>{b.payerId}</td><td class="mono">{b.fileName}</td><td>{b.interchangeControl}</td><td>{b.claimCount}</td>
+                      <td><a href={href('/claims', { payer: b.payerId })}>{b.payerId}</a></td><td class="mono">{b.fileName}</td><td>{b.interchangeControl}</td>
+                      <td><a href={href('/claims', { batch: b.id })} title={`the claims of batch #${b.id}`}>{b.claimCount}</a></td>
                       <td class="num">{formatMoney(b.totalCharge)}</td><td>{formatDateTime(b.createdAt)}</td><td>{b.actor}</td>
                       <td><DownloadButton id={b.id} fileName={b.fileName} /></td>
                     </tr>

@@ -87,7 +87,7 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
               <tr key={l.lineNumber}>
                 <td>{l.lineNumber}</td><td class="mono">{l.code}</td><td>{l.modifiers.join(', ') || '—'}</td><td>{l.units}</td>
                 <td class="num">{formatMoney(l.chargeAmount)}</td><td class="num">{formatMoney(l.paidAmount)}</td><td>{l.serviceKind}</td>
-                <td>{l.serviceDate}</td><td>#{l.chargeId}</td><td>{l.state}</td>
+                <td>{l.serviceDate}</td><td>{l.messageId ? <a href={href(`/messages/${l.messageId}`)} title={`from message #${l.messageId}`}>#{l.chargeId}</a> : `#${l.chargeId}`}</td><td>{l.state}</td>
               </tr>
             ))}
           </tbody>

@@ -22,20 +22,21 @@ export function ClaimsPage({ route, user }: PageProps) {
   const status = route.params.get('status') ?? '';
   const payer = route.params.get('payer') ?? '';
   const before = route.params.get('before') ?? '';
-  return <ClaimList status={status} payer={payer} before={before} billing={hasRole(user, 'billing')} />;
+  const batch = route.params.get('batch') ?? '';
+  return <ClaimList status={status} payer={payer} batch={batch} before={before} billing={hasRole(user, 'billing')} />;
 }
 
-function ClaimList({ status, payer, before, billing }: { status: string; payer: string; before: string; billing: boolean }) {
+function ClaimList({ status, payer, batch, before, billing }: { status: string; payer: string; batch: string; before: string; billing: boolean }) {
   const [reload, setReload] = useState(0);
   const loaded = useLoad(
-    () => listClaims({ status, payer, before, limit: PAGE_SIZE }),
-    [status, payer, before, reload],
+    () => listClaims({ status, payer, ...(batch ? { batch } : {}), before, limit: PAGE_SIZE }),
+    [status, payer, batch, before, reload],
   );
   const [payerInput, setPayerInput] = useState(payer);
   useEffect(() => setPayerInput(payer), [payer]);
 
   function filter(next: { status?: string; payer?: string }) {
-    navigate('/claims', { status: next.status ?? status, payer: next.payer ?? payer });
+    navigate('/claims', { status: next.status ?? status, payer: next.payer ?? payer, ...(batch ? { batch } : {}) });
   }
 
   return (
@@ -52,8 +53,9 @@ function ClaimList({ status, payer, before, billing }: { status: string; payer: 
           <input value={payerInput} size={14} onInput={(e) => setPayerInput((e.currentTarget as HTMLInputElement).value)} />
         </label>
         <button type="submit">Filter</button>
-        {(status || payer) && <a href={href('/claims')}>Clear filters</a>}
+        {(status || payer || batch) && <a href={href('/claims')}>Clear filters</a>}
       </form>
+      {batch && <p class="hint" role="note">The claims of batch <a href={href('/batches')}>#{batch}</a>.</p>}
       {billing && <BuildPanel onBuilt={() => setReload((r) => r + 1)} />}
       {!billing && <p class="hint" role="note">You see the list; opening a claim and its actions need role billing.</p>}
       <Show loaded={loaded} what="claims">
