@@ -70,7 +70,7 @@ describe('first run in the console', () => {
     await expect(page.locator('header .who .badge').textContent()).resolves.toBe('admin');
     await expect(page.locator('nav[aria-label="Main"] a[aria-current="page"]').textContent()).resolves.toBe('Dashboard');
     // The token is kept nowhere in the page.
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    const stored = await page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie');
     expect(stored).not.toContain(TOKEN);
 
     // Log out: the login form is back, with its hint, and the admin logs in with the password.
