@@ -19,6 +19,10 @@
  *   password) clears the user's locks from every address.
  * - users and tokens: create, list, change role / disable / password, create and revoke tokens. Tokens are
  *   returned once, at creation; the store keeps their SHA-256.
+ * - first admin: while no enabled admin user exists and a bootstrap token is configured, whoever holds that token
+ *   (compared in constant time) may create the first admin user once and is logged in as them. Each attempt counts
+ *   against the address's login throttle first (a right token gives its attempt back, as a login success does), so
+ *   the token cannot be guessed faster than passwords. Two concurrent attempts create exactly one admin.
  * Nothing here writes the audit trail: callers know who acted and from where, and record it.
  */
 import type { Kysely } from 'kysely';
@@ -26,7 +30,7 @@ import { EngineError } from '../core/errors';
 import { isRowId } from '../core/row-id';
 import type { Database } from '../store/types';
 import {
-  createToken, createUser, enabledAdminExists, findTokenOwner, findUser, listTokens, listUsers, markUserLocked,
+  createFirstAdmin, createToken, createUser, enabledAdminExists, findTokenOwner, findUser, listTokens, listUsers, markUserLocked,
   recordLoginSuccess, revokeToken, touchToken, updateUser, type TokenInfo, type UserInfo,
 } from '../store/users';
 import { clearUserThrottle, lockSubject, recordThrottledSuccess, reserveAttempt, subjectKey } from '../store/login-throttle';
@@ -64,6 +68,15 @@ export type LoginOutcome =
   /** The user name is locked from this address; `user` is undefined for a name that is no user. */
   | { kind: 'locked'; user?: UserInfo; until: Date; justLocked: boolean }
   /** The address made too many attempts for any user names. */
+  | { kind: 'throttled'; until: Date };
+
+export type FirstAdminOutcome =
+  | { kind: 'ok'; user: UserInfo; token: string; tokenId: string; expiresAt: Date }
+  /** The token is not the bootstrap token (or none is configured). */
+  | { kind: 'wrong-token' }
+  /** An enabled admin user exists already: log in instead. */
+  | { kind: 'admin-exists' }
+  /** The address made too many login or setup attempts. */
   | { kind: 'throttled'; until: Date };
 
 export interface UserUpdate {
@@ -165,6 +178,36 @@ export class Accounts implements Authenticator {
     const expiresAt = new Date(now.getTime() + (this.opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
     const session = await this.issue(user.id, 'session', 'session', expiresAt);
     return { kind: 'ok', user: { ...info!, failedAttempts: 0, lockedUntil: null }, token: session.token, tokenId: session.id, expiresAt };
+  }
+
+  /** True while a bootstrap token is configured and no enabled admin user exists: the first admin is still to be made. */
+  async firstAdminNeeded(): Promise<boolean> {
+    return !!this.opts.bootstrapToken && !(await enabledAdminExists(this.db));
+  }
+
+  /**
+   * Creates the first admin user for the holder of the bootstrap token and opens a login session for them (see the
+   * module comment). The token is checked before anything else is said; the user name and password follow the
+   * rules of createUser (BAD_REQUEST), and a taken user name is CONFLICT.
+   */
+  async createFirstAdmin(
+    a: { token: string; username: string; password: string }, address = 'unknown',
+  ): Promise<FirstAdminOutcome> {
+    const byAddress = await reserveAttempt(this.db, 'address', '', address,
+      { maxAttempts: ADDRESS_MAX_ATTEMPTS, lockMs: LOGIN_LOCK_MS, windowMs: ADDRESS_WINDOW_MS });
+    if (byAddress.lockedUntil) return { kind: 'throttled', until: byAddress.lockedUntil };
+    const { bootstrapToken } = this.opts;
+    if (!bootstrapToken || !secretsEqual(a.token, bootstrapToken)) return { kind: 'wrong-token' };
+    await recordThrottledSuccess(this.db, subjectKey(a.username), address);
+    if (await enabledAdminExists(this.db)) return { kind: 'admin-exists' };
+    const problem = usernameProblem(a.username);
+    if (problem) throw new EngineError('BAD_REQUEST', problem);
+    checkPassword(a.password);
+    const user = await createFirstAdmin(this.db, { username: a.username, passwordHash: await hashPassword(a.password, this.opts.scrypt) });
+    if (!user) return { kind: 'admin-exists' };
+    const expiresAt = new Date(this.now().getTime() + (this.opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
+    const session = await this.issue(user.id, 'session', 'session', expiresAt);
+    return { kind: 'ok', user, token: session.token, tokenId: session.id, expiresAt };
   }
 
   /** Revokes the token the principal called with. The bootstrap token cannot be revoked (unset it instead). */

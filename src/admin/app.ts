@@ -25,6 +25,7 @@ import { registerConsoleRoutes } from './console-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
+import { registerSetupRoutes, type SetupApi } from './setup-routes';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
 import { isoDateTime, messageType, pageLimit, parse, patientFilter, patientTerm, rowId, rowIdParams } from './validate';
 import type { ChannelInfo } from './wire/channels';
@@ -36,7 +37,7 @@ export interface AdminDeps {
   /** Who may call (auth.ts), users and tokens (users-routes.ts), the audit trail (audit-routes.ts). */
   security: {
     authenticator: Authenticator;
-    accounts: AccountsApi;
+    accounts: AccountsApi & SetupApi;
     audit: AuditSink & AuditApi;
     /** The only credential GET /metrics takes (RXBRIDGE_METRICS_TOKEN); unset = scraping refused. */
     scrapeToken?: string;
@@ -181,6 +182,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     registerMappingRoutes(api, deps.mappings);
     if (deps.claims) registerClaimsRoutes(api, deps.claims);
     registerUserRoutes(api, deps.security.accounts);
+    registerSetupRoutes(api, deps.security.accounts);
     registerAuditRoutes(api, deps.security.audit);
   });
 

@@ -1,6 +1,9 @@
 /**
  * Users, tokens and the audit trail from the command line, straight on the store (DATABASE_URL, else the
- * embedded store under DATA_DIR; docs/security.md):
+ * embedded store under DATA_DIR; docs/security.md). While a running engine holds the embedded store (one process
+ * only), the user and token commands go through that engine's admin API instead (users-api.ts; address from
+ * HTTP_HOST/HTTP_PORT, token RXBRIDGE_TOKEN, else RXBRIDGE_ADMIN_TOKEN), print the same lines, and say so in one
+ * line on stderr; the audit commands need the store itself.
  *   rxbridge users add NAME --role viewer|operator|billing|admin   password: RXBRIDGE_PASSWORD, else asked on a TTY
  *   rxbridge users list
  *   rxbridge users disable NAME | enable NAME
@@ -10,7 +13,7 @@
  *   rxbridge audit verify [--checkpoint FILE]                      recomputes the chain; exit 1 at the first broken row,
  *                                                                  or when the trail no longer holds a signed checkpoint
  *   rxbridge audit checkpoint [--out FILE]                         prints (and appends to FILE, 0600) a signed checkpoint
- * Every change is audited with actor `cli:<os user>`. Exit codes: 0 done, 1 refused or failed, 2 usage.
+ * Every change is audited with actor `cli:<os user>` (through the API: the token's user). Exit codes: 0 done, 1 refused or failed, 2 usage.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +26,9 @@ import { configFromEnv } from '../engine/config';
 import { AuditTrail, type AuditEntry } from '../store/audit';
 import { GENESIS_HASH } from '../store/audit-chain';
 import { checkpointBreak, checkpointKey, parseCheckpoints, signCheckpoint, type AuditCheckpoint } from '../store/audit-checkpoint';
-import { openStore, type Store } from '../store/db';
+import { DataDirInUseError, openStore, type Store } from '../store/db';
+import { defaultAdminUrl } from './admin-url';
+import { ApiUnreachableError, apiAccounts, probeApi, type CliAccounts } from './users-api';
 
 export const USERS_USAGE = `  rxbridge users add NAME --role ${ROLES.join('|')}   (password: RXBRIDGE_PASSWORD or a prompt)
   rxbridge users list | disable NAME | enable NAME
@@ -77,8 +82,9 @@ export function cliActor(env: Record<string, string | undefined>): string {
 
 type Command = (args: string[], ctx: Context) => Promise<number>;
 interface Context {
-  accounts: Accounts;
-  trail: AuditTrail;
+  accounts: CliAccounts;
+  /** Undefined when going through the engine's API (the audit commands need the store). */
+  trail: AuditTrail | undefined;
   io: UsersIo;
   env: Record<string, string | undefined>;
   record(entry: Omit<AuditEntry, 'actor' | 'role'>): Promise<void>;
@@ -99,6 +105,7 @@ export async function usersCommand(
   try {
     store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   } catch (err) {
+    if (err instanceof DataDirInUseError && group !== 'audit') return throughEngine(command, rest, err, env, io);
     io.err(`rxbridge: cannot open the store: ${(err as Error).message}`);
     return 1;
   }
@@ -109,16 +116,58 @@ export async function usersCommand(
     record: async (entry) => { await trail.append({ ...entry, actor, role: null }); },
   };
   try {
-    return await command(rest, ctx);
-  } catch (err) {
-    if (err instanceof EngineError && err.spec.http < 500) {
-      io.err(`rxbridge: ${err.message}`);
-      return err.code === 'BAD_REQUEST' ? 2 : 1;
-    }
-    throw err;
+    return await run(command, rest, ctx);
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The engine holds the embedded store: the command goes through its admin API, which audits the change as the
+ * token's user. Without a token, or when the API does not answer, one line names both causes.
+ */
+async function throughEngine(
+  command: Command, rest: string[], inUse: DataDirInUseError, env: Record<string, string | undefined>, io: UsersIo,
+): Promise<number> {
+  const url = defaultAdminUrl(env);
+  const bearer = env.RXBRIDGE_TOKEN || env.RXBRIDGE_ADMIN_TOKEN;
+  const held = `cannot open the store: the running engine (pid ${inUse.owner}) holds ${inUse.dataDir}`;
+  if (!bearer) {
+    io.err(`rxbridge: ${held}; to go through its API at ${url}, set RXBRIDGE_TOKEN to an admin's API token `
+      + '(or RXBRIDGE_ADMIN_TOKEN while no admin user exists)');
+    return 1;
+  }
+  try {
+    await probeApi(url);
+  } catch (err) {
+    io.err(`rxbridge: ${held}, and ${(err as Error).message}: set HTTP_HOST/HTTP_PORT (RXBRIDGE_HTTPS_CERT for https) as the engine has them`);
+    return 1;
+  }
+  io.err(`rxbridge: the running engine (pid ${inUse.owner}) holds the store: going through its API at ${url}`);
+  return run(command, rest, { accounts: apiAccounts(url, bearer), trail: undefined, io, env, record: async () => undefined });
+}
+
+/** Runs one command; a refusal (an EngineError below 500, or an API that stopped answering) is one line. */
+async function run(command: Command, rest: string[], ctx: Context): Promise<number> {
+  try {
+    return await command(rest, ctx);
+  } catch (err) {
+    if (err instanceof EngineError && err.spec.http < 500) {
+      ctx.io.err(`rxbridge: ${err.message}`);
+      return err.code === 'BAD_REQUEST' ? 2 : 1;
+    }
+    if (err instanceof ApiUnreachableError) {
+      ctx.io.err(`rxbridge: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+/** The audit trail of the store the command opened. */
+function storeTrail(trail: AuditTrail | undefined): AuditTrail {
+  if (!trail) throw new EngineError('CONFLICT', 'the audit commands read the store itself: stop the engine first');
+  return trail;
 }
 
 function args(rest: string[], options: Record<string, { type: 'string' }> = {}) {
@@ -189,7 +238,8 @@ const COMMANDS: Record<string, Command> = {
     io.out(`token ${id} of ${revoked.username} revoked`);
     return 0;
   },
-  'audit verify': async (rest, { trail, io, env }) => {
+  'audit verify': async (rest, { trail: opened, io, env }) => {
+    const trail = storeTrail(opened);
     const { values } = args(rest, { checkpoint: { type: 'string' } });
     // Checkpoints are read (and their signatures checked) before the trail, so a bad file is named first.
     const checkpoints = values.checkpoint === undefined ? [] : readCheckpoints(values.checkpoint, env);
@@ -209,7 +259,8 @@ const COMMANDS: Record<string, Command> = {
     io.out(`audit trail ok: ${result.count} events; head ${result.head}${against}`);
     return 0;
   },
-  'audit checkpoint': async (rest, { trail, io, env }) => {
+  'audit checkpoint': async (rest, { trail: opened, io, env }) => {
+    const trail = storeTrail(opened);
     const { values } = args(rest, { out: { type: 'string' } });
     const key = checkpointKeyOrUsage(env);
     const result = await trail.verify();

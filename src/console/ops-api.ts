@@ -17,6 +17,7 @@ import type {
   ApplicationAck, ChannelState, Dashboard, DashboardChannel, DeadLetterGroup, MessageDetail, MessageSummary, MinuteCount, Replayed,
   ReplayResult, Timeline,
 } from '../admin/wire/messages';
+import type { FirstAdminCreated, FirstAdminRequest, SetupState } from '../admin/wire/setup';
 import type { CreatedToken, Role, TokenInfo, UserInfo } from '../admin/wire/users';
 import type { ChannelFileIssue, ChannelReload } from './channel-reload';
 
@@ -160,6 +161,14 @@ export const revenueReport = (by: RevenueDimension) => api.get<RevenueReport>('/
 export const payerReport = () => api.get<{ payers: PayerRow[] }>('/api/reports/payers');
 export const missedCharges = (range: { since: string; until: string }) =>
   api.get<{ messages: MissedCharge[] }>('/api/reports/missed-charges', { since: range.since, until: range.until });
+
+// ------------------------------------------------------------------------------------------------------------
+// First run: the first admin, made with the bootstrap token (no login needed)
+
+/** Whether the first admin is still to be made (the login page then shows the first-run form). */
+export const getSetup = () => api.get<SetupState>('/api/setup');
+/** Creates the first admin and logs the browser in as them (session cookie). The token is sent, never kept. */
+export const createFirstAdmin = (request: FirstAdminRequest) => api.post<FirstAdminCreated>('/api/setup', request);
 
 // ------------------------------------------------------------------------------------------------------------
 // Administration: users, tokens, audit trail

@@ -192,6 +192,14 @@ async function pingDb(db: Kysely<Database>): Promise<boolean> {
   }
 }
 
+/** The embedded store's data directory is held by another live process (a running engine): its pid is `owner`. */
+export class DataDirInUseError extends Error {
+  constructor(readonly dataDir: string, readonly owner: number) {
+    super(`data directory ${dataDir} is in use by process ${owner} (the embedded store allows one process)`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
 /**
  * PGlite is one process only: a lock file holds the owner's pid. A lock whose process is gone is taken over.
  * Returns the release function.
@@ -206,7 +214,7 @@ function lockDataDir(dataDir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(fs.readFileSync(lockFile, 'utf8').trim());
       if (owner && owner !== process.pid && processAlive(owner)) {
-        throw new Error(`data directory ${dataDir} is in use by process ${owner} (the embedded store allows one process)`);
+        throw new DataDirInUseError(dataDir, owner);
       }
       fs.rmSync(lockFile, { force: true });
     }

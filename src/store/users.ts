@@ -133,6 +133,19 @@ export async function enabledAdminExists(db: Kysely<Database>): Promise<boolean>
 }
 
 /**
+ * Creates the first admin user, only while no enabled admin exists; undefined when one does. The check and the
+ * insert run in one transaction holding the users table's EXCLUSIVE lock (plain reads go on), so of two concurrent
+ * calls exactly one creates its admin: the second waits, then sees the first's. A taken user name is CONFLICT.
+ */
+export async function createFirstAdmin(db: Kysely<Database>, u: { username: string; passwordHash: string }): Promise<UserInfo | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`lock table users in exclusive mode`.execute(trx);
+    if (await enabledAdminExists(trx)) return undefined;
+    return createUser(trx, { ...u, role: 'admin' });
+  });
+}
+
+/**
  * Shows a user as locked in the user list (the lock itself is the login throttle's, per user name and address:
  * src/store/login-throttle.ts); the count is reset by the next success, an unlock or a new password.
  */
