@@ -26,7 +26,7 @@ import { ConfigError, formatIssue } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
 import { configFromEnv, ENVIRONMENT, type EngineRole } from '../engine/config';
 import { startEngine, type Engine } from '../main';
-import { defaultAdminUrl } from './admin-url';
+import { apiToken, defaultAdminUrl, NO_API_TOKEN } from './admin-url';
 import { CODES_USAGE, codesCommand } from './codes';
 import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { mappingsTest } from './mappings-test';
@@ -180,8 +180,9 @@ async function replay(args: string[], env: Record<string, string | undefined>): 
     url: { type: 'string', default: defaultAdminUrl(env) } } });
   if (positionals.length === 0) return usage('replay needs at least one message id');
   if (values.raw && positionals.length > 1) return usage('--raw applies to one message id');
-  if (!env.RXBRIDGE_ADMIN_TOKEN) {
-    console.error('rxbridge: set RXBRIDGE_ADMIN_TOKEN to the engine\'s admin token');
+  const token = apiToken(env);
+  if (!token) {
+    console.error(NO_API_TOKEN);
     return 2;
   }
   const body = values.raw ? JSON.stringify({ raw: fs.readFileSync(values.raw, 'utf8') }) : undefined;
@@ -189,7 +190,7 @@ async function replay(args: string[], env: Record<string, string | undefined>): 
   for (const id of positionals) {
     const res = await fetch(`${values.url}/api/messages/${encodeURIComponent(id)}/replay`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${env.RXBRIDGE_ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body,
     });
     const json = (await res.json().catch(() => ({}))) as { replay?: number; error?: { message?: string } };

@@ -1,11 +1,11 @@
 /**
  * `rxbridge remit FILE... [--url URL]`: sends 835 files to a running engine's API (POST /api/remittances) and
  * prints, per file, each remittance recorded and each claim's outcome, or why the file was refused (an 835 that
- * does not balance is refused whole: 422 with the failing equations). Needs RXBRIDGE_ADMIN_TOKEN.
+ * does not balance is refused whole: 422 with the failing equations). Needs RXBRIDGE_TOKEN (an API token of a billing user) or RXBRIDGE_ADMIN_TOKEN.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { defaultAdminUrl } from './admin-url';
+import { apiToken, defaultAdminUrl, NO_API_TOKEN } from './admin-url';
 
 export const REMIT_USAGE = '  rxbridge remit FILE... [--url URL]';
 
@@ -25,8 +25,9 @@ export async function remitCommand(args: string[], env: Record<string, string | 
     out(`rxbridge: remit needs at least one 835 file\nusage:\n${REMIT_USAGE}`);
     return 2;
   }
-  if (!env.RXBRIDGE_ADMIN_TOKEN) {
-    out('rxbridge: set RXBRIDGE_ADMIN_TOKEN to the engine\'s admin token');
+  const token = apiToken(env);
+  if (!token) {
+    out(NO_API_TOKEN);
     return 2;
   }
   let failures = 0;
@@ -41,7 +42,7 @@ export async function remitCommand(args: string[], env: Record<string, string | 
     }
     const res = await fetch(`${values.url}/api/remittances`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${env.RXBRIDGE_ADMIN_TOKEN}`, 'content-type': 'application/edi-x12' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/edi-x12' },
       body: text,
     });
     const json = (await res.json().catch(() => ({}))) as RemitAnswer;

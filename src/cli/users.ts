@@ -27,7 +27,7 @@ import { AuditTrail, type AuditEntry } from '../store/audit';
 import { GENESIS_HASH } from '../store/audit-chain';
 import { checkpointBreak, checkpointKey, parseCheckpoints, signCheckpoint, type AuditCheckpoint } from '../store/audit-checkpoint';
 import { DataDirInUseError, openStore, type Store } from '../store/db';
-import { defaultAdminUrl } from './admin-url';
+import { apiToken, defaultAdminUrl } from './admin-url';
 import { ApiUnreachableError, apiAccounts, probeApi, type CliAccounts } from './users-api';
 
 export const USERS_USAGE = `  rxbridge users add NAME --role ${ROLES.join('|')}   (password: RXBRIDGE_PASSWORD or a prompt)
@@ -130,7 +130,7 @@ async function throughEngine(
   command: Command, rest: string[], inUse: DataDirInUseError, env: Record<string, string | undefined>, io: UsersIo,
 ): Promise<number> {
   const url = defaultAdminUrl(env);
-  const bearer = env.RXBRIDGE_TOKEN || env.RXBRIDGE_ADMIN_TOKEN;
+  const bearer = apiToken(env);
   const held = `cannot open the store: the running engine (pid ${inUse.owner}) holds ${inUse.dataDir}`;
   if (!bearer) {
     io.err(`rxbridge: ${held}; to go through its API at ${url}, set RXBRIDGE_TOKEN to an admin's API token `
