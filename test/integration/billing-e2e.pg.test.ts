@@ -86,6 +86,10 @@ it('DFT + VXU in → charges → claims → 837P → an 835 paying part and deny
   expect(batched.status).toBe(201);
   expect(batched.json.batches).toEqual([expect.objectContaining({ payerId: 'SYNCOM01', claimIds: [vaccine!.id, mtm!.id], written: true })]);
   const batch = batched.json.batches[0];
+  // The claims of the batch, as the console's batch list links them.
+  const ofBatch = await h.api('GET', `/api/claims?batch=${batch.id}`);
+  expect(ofBatch.json.claims.map((c: any) => c.id).sort()).toEqual([vaccine!.id, mtm!.id].sort());
+  expect((await h.api('GET', '/api/claims?batch=999999')).json.claims).toEqual([]);
   const outboxFile = path.join(h.project.dataDir, 'outbox', batch.fileName);
   const x12 = await fetch(`http://127.0.0.1:${h.engine.httpAddress()!.port}/api/claims/batches/${batch.id}/x12`, {
     headers: { authorization: `Bearer ${TOKEN}` },
