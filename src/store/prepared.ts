@@ -1,13 +1,15 @@
 /**
  * Named prepared statements for the store's hot statements (intake's batch insert, the worker's claim and its
  * completion: one of each per batch of messages). Sent unnamed, each of those big statements is parsed, analysed and
- * planned on every call, which costs Postgres more CPU than running it (docs/benchmarks.md "Where the time goes").
+ * planned on every call, which for a small batch costs Postgres about as much CPU as running it (docs/benchmarks.md
+ * "Where the time goes").
  * With a `name`, node-postgres prepares the statement once per connection and afterwards only binds and runs it.
  *
  * Contract: every call with one name passes the same SQL text (the values are parameters, never inlined; pg
  * refuses a second text under a name it already prepared on a connection), and the statement's result is the same
  * as the plain query's: only where it is planned changes. Names live per connection, so a statement is prepared
- * at most once per pooled connection.
+ * at most once per pooled connection. So a connection pooler between RxBridge and Postgres must keep a server
+ * session per client connection (pgbouncer's session mode, or a pooler that tracks prepared statements).
  *
  * Only a Postgres handle opened by openStore (db.ts registers its pools here) runs statements as named ones.
  * Anything else runs the same text and parameters as a plain query through Kysely, as before: a transaction's
