@@ -1,13 +1,16 @@
 /**
  * The bench's result shapes (also the JSON written to bench-results.json) and the plain-text report: one table
- * per scenario family, ingest as a ratio of echo at the same connections and window, and the product's performance
- * targets (ingest, parse + map, billing, overload, console) marked met or missed. Pure.
+ * per scenario family, ingest as a ratio of echo at the same connections and window, ingest, end to end and latency
+ * as a ratio of pgbench's rate (1 client for one message at a time, 8 clients for many in flight), and the product's
+ * performance targets (ingest, parse + map, billing, overload, console) marked met or missed. Pure.
  */
 import type { MachineInfo } from './infra';
 import type { BillingBenchResult } from './billing';
 import type { ConsoleBenchResult } from './console';
 import type { MappingBenchResult } from './mapping';
 import type { OverloadResult } from './overload';
+import type { PgbenchResult } from './pgbench';
+import type { PgbenchRun } from './pgbench-output';
 import type { Summary } from './protocol';
 
 export type Kind = 'echo' | 'ingest' | 'e2e' | 'latency';
@@ -73,6 +76,8 @@ export interface BenchReport {
   overload?: OverloadResult;
   /** The web console's data APIs at 100,000 stored messages (the `console` scenario). */
   console?: ConsoleBenchResult;
+  /** Single-row insert transactions of plain pgbench on the same Postgres (the `pgbench` scenario): the yardstick. */
+  pgbench?: PgbenchResult;
   /** Scenarios that could not be completed (the run goes on with the next one). */
   failures: Array<{ scenario: string; error: string }>;
   targets?: TargetCheck[];
@@ -100,6 +105,23 @@ const win = (w: number | 'paced'): string => String(w);
 
 function echoFor(all: ScenarioResult[], s: ScenarioResult): ScenarioResult | undefined {
   return all.find((e) => e.kind === 'echo' && e.connections === s.connections && e.window === s.window);
+}
+
+/**
+ * The pgbench run a scenario is compared with: 1 client for a sender with one message at a time (window 1: each
+ * ACK waits for at least one commit, as each pgbench transaction does), 8 clients for anything with more in flight.
+ * Undefined when pgbench did not run (or was skipped).
+ */
+export function pgbenchReference(r: BenchReport, s: ScenarioResult): PgbenchRun | undefined {
+  if (!r.pgbench || 'skipped' in r.pgbench) return undefined;
+  const clients = s.window === 1 ? 1 : 8;
+  return r.pgbench.runs.find((run) => run.clients === clients);
+}
+
+/** `msgPerSec` as a ratio of the scenario's pgbench rate: "0.11x c1" (1 client) or "0.25x c8"; "-" without one. */
+export function vsPgbench(r: BenchReport, s: ScenarioResult, msgPerSec: number): string {
+  const ref = pgbenchReference(r, s);
+  return ref && ref.tps > 0 ? `${(msgPerSec / ref.tps).toFixed(2)}x c${ref.clients}` : '-';
 }
 
 /** Computes the target checks (also stored in the JSON). */
@@ -237,16 +259,30 @@ export function formatReport(r: BenchReport): string {
     ));
   }
 
+  const pb = r.pgbench;
+  if (pb) {
+    out.push('', `pgbench on the same Postgres (the yardstick; "vs pgbench" below is msg/s over its rate: c1 = 1 client for window 1, c8 = 8 clients otherwise)`);
+    if ('skipped' in pb) out.push(`skipped: ${pb.skipped}`);
+    else {
+      out.push(`${pb.command}; one ${n(pb.rowBytes)}-byte row inserted per transaction, throw-away database`);
+      out.push(table(
+        ['clients', 'tps', 'latency avg ms', 'transactions', 'failed'],
+        pb.runs.map((run) => [String(run.clients), n(run.tps), run.latencyMs === undefined ? '-' : ms(run.latencyMs), n(run.transactions), n(run.failed)]),
+      ));
+    }
+  }
+
   const throughput = r.scenarios.filter((s) => s.kind === 'echo' || s.kind === 'ingest');
   if (throughput.length > 0) {
     out.push('', 'Bare MLLP echo (no storage) and ingest (committed to Postgres + enqueued, then ACKed; no worker)');
     out.push(table(
-      ['scenario', 'conns', 'window', 'msg/s', 'ACK p50', 'ACK p99', 'ACK max', 'vs echo', 'engine CPU', 'gen CPU', 'machine CPU'],
+      ['scenario', 'conns', 'window', 'msg/s', 'ACK p50', 'ACK p99', 'ACK max', 'vs echo', 'vs pgbench', 'engine CPU', 'gen CPU', 'machine CPU'],
       throughput.map((s) => {
         const echo = s.kind === 'ingest' ? echoFor(r.scenarios, s) : undefined;
         return [
           s.kind, String(s.connections), win(s.window), n(s.msgPerSec), ms(s.ackLatency.p50), ms(s.ackLatency.p99), ms(s.ackLatency.max),
           echo && echo.msgPerSec > 0 ? `${(s.msgPerSec / echo.msgPerSec).toFixed(2)}x` : '-',
+          s.kind === 'ingest' ? vsPgbench(r, s, s.msgPerSec) : '-',
           pct(s.cpu.enginePct), pct(s.cpu.generatorPct), pct(s.cpu.machinePct),
         ];
       }),
@@ -257,12 +293,12 @@ export function formatReport(r: BenchReport): string {
   if (e2e.length > 0) {
     out.push('', 'End to end (role all: first send -> last charge committed)');
     out.push(table(
-      ['conns', 'window', 'e2e msg/s', 'ACKed msg/s', 'processed/s while sending', 'backlog at stop', 'drain s', 'total s',
+      ['conns', 'window', 'e2e msg/s', 'vs pgbench', 'ACKed msg/s', 'processed/s while sending', 'backlog at stop', 'drain s', 'total s',
         'ACK p99', 'waits', 'charges db/expected', 'engine CPU', 'machine CPU'],
       e2e.map((s) => {
         const x = s.e2e as E2eStats;
         return [
-          String(s.connections), win(s.window), n(x.msgPerSec) + (x.complete ? '' : ' (incomplete)'), n(s.msgPerSec),
+          String(s.connections), win(s.window), n(x.msgPerSec) + (x.complete ? '' : ' (incomplete)'), vsPgbench(r, s, x.msgPerSec), n(s.msgPerSec),
           n(x.processedDuringSendPerSec), n(x.backlogAtSendEnd), String(x.drainSeconds), String(x.totalSeconds),
           ms(s.ackLatency.p99), n(x.outcomes.wait ?? 0), `${n(x.charges)}/${n(x.expectedCharges)}`,
           pct(s.cpu.enginePct), pct(s.cpu.machinePct),
@@ -275,9 +311,9 @@ export function formatReport(r: BenchReport): string {
   if (lat.length > 0) {
     out.push('', 'ACK latency under paced load (role all; open loop, 4 connections x one message every 4 ms)');
     out.push(table(
-      ['offered msg/s', 'ACKed msg/s', 'ACK p50', 'ACK p99', 'ACK max', 'send lateness p99', 'skipped', 'processed/s while sending', 'drain s', 'engine CPU', 'machine CPU'],
+      ['offered msg/s', 'ACKed msg/s', 'vs pgbench', 'ACK p50', 'ACK p99', 'ACK max', 'send lateness p99', 'skipped', 'processed/s while sending', 'drain s', 'engine CPU', 'machine CPU'],
       lat.map((s) => [
-        n(s.offeredPerSec ?? 0), n(s.msgPerSec), ms(s.ackLatency.p50), ms(s.ackLatency.p99), ms(s.ackLatency.max),
+        n(s.offeredPerSec ?? 0), n(s.msgPerSec), vsPgbench(r, s, s.msgPerSec), ms(s.ackLatency.p50), ms(s.ackLatency.p99), ms(s.ackLatency.max),
         s.lateness ? ms(s.lateness.p99) : '-', n(s.skipped), n(s.e2e?.processedDuringSendPerSec ?? 0), String(s.e2e?.drainSeconds ?? '-'),
         pct(s.cpu.enginePct), pct(s.cpu.machinePct),
       ]),

@@ -11,6 +11,8 @@
  * 0. map     — parse + map per catalogue mapping on one core (./mapping.ts); no services.
  * 0. billing — claim build + scrub + 837P write, and 835 read + balance + reconcile, on one core (./billing.ts);
  *              no services.
+ * 0. pgbench — plain pgbench on the same Postgres, one 600-byte row inserted per transaction, 1 and 8 clients
+ *              (./pgbench.ts): the yardstick ingest, end to end and latency are printed against.
  * 4. latency — role 'all' with a paced open-loop sender (4 connections, one message every 4 ms each =
  *              1,000 msg/s offered, pipelined so a slow ACK does not slow the sending): ACK p50/p99/max.
  * 5. overload — role 'all', 3 × capacity offered for 10 minutes between two phases of normal load: RSS and
@@ -22,11 +24,11 @@
  * on different processes as in production; both share this machine's cores with Postgres and Redis.
  *
  * Environment: BENCH_SECONDS (measured seconds per run, default 60), BENCH_WARMUP_SECONDS (default
- * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,billing,echo,ingest,e2e,latency,overload,console), BENCH_CONSOLE_MESSAGES (messages seeded for the console scenario, default 100,000), BENCH_OVERLOAD_SECONDS (default 600), BENCH_OVERLOAD_RATE (msg/s offered; default 3 × the run's best end-to-end rate, or 3 × 3,500), BENCH_RESULTS
+ * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,billing,pgbench,echo,ingest,e2e,latency,overload,console), BENCH_CONSOLE_MESSAGES (messages seeded for the console scenario, default 100,000), BENCH_OVERLOAD_SECONDS (default 600), BENCH_OVERLOAD_RATE (msg/s offered; default 3 × the run's best end-to-end rate, or 3 × 3,500), BENCH_RESULTS
  * (JSON output path, default ./bench-results.json), BENCH_PG_ADMIN_URL, BENCH_REDIS_URL (see ./infra.ts), BENCH_CODE
  * (names the code measured when the run is not in a git checkout), BENCH_PATIENTS (patients the messages are
  * spread over, default 1000; for experiments), CHROMIUM_PATH (the browser of the console paint measurement, default
- * /usr/bin/chromium). Only this file reads the environment: the modules get these values as parameters.
+ * /usr/bin/chromium), PGBENCH_PATH (default /usr/bin/pgbench). Only this file reads the environment: the modules get these values as parameters.
  * Everything is bounded by timeouts; the process exits 2 if the whole run overshoots its budget. On that, and on
  * SIGINT/SIGTERM, the scenario in progress still drops its database and deletes its Redis keys (the generator
  * exits by itself when its parent goes).
@@ -45,6 +47,7 @@ import { DEFAULT_CHROMIUM_PATH } from './console-paint';
 import { BENCH_PATIENTS } from './messages';
 import { benchOneMapping, mappingWorkloads } from './mapping';
 import { runOverload } from './overload';
+import { benchPgbench, DEFAULT_PGBENCH_PATH, PGBENCH_CLIENTS } from './pgbench';
 import { databaseCounts, openBenchEngine } from './bench-engine';
 import { DEFAULT_BENCH_SERVERS, Generator, gitState, machineCpu, machineInfo, type BenchServers, type MachineInfo } from './infra';
 import type { ParentMessage, PhaseResult } from './protocol';
@@ -54,7 +57,7 @@ type RunCommand = Extract<ParentMessage, { type: 'run' }>;
 
 const SECONDS = positive(process.env.BENCH_SECONDS, 60);
 const WARMUP = positive(process.env.BENCH_WARMUP_SECONDS, Math.min(5, Math.max(1, Math.round(SECONDS / 10))));
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'map,billing,echo,ingest,e2e,latency,overload,console').split(',').map((s) => s.trim()).filter(Boolean));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'map,billing,pgbench,echo,ingest,e2e,latency,overload,console').split(',').map((s) => s.trim()).filter(Boolean));
 const RESULTS = path.resolve(process.env.BENCH_RESULTS ?? 'bench-results.json');
 /** Window (messages in flight per connection) for the throughput runs. */
 const WINDOW = 32;
@@ -70,6 +73,7 @@ const SERVERS: BenchServers = {
 const PATIENTS = Math.floor(positive(process.env.BENCH_PATIENTS, BENCH_PATIENTS));
 const CONSOLE_MESSAGES = Math.floor(positive(process.env.BENCH_CONSOLE_MESSAGES, DEFAULT_CONSOLE_MESSAGES));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH;
+const PGBENCH = process.env.PGBENCH_PATH ?? DEFAULT_PGBENCH_PATH;
 const OVERLOAD_CAPACITY_DEFAULT = 3_500; // end to end, 1 connection, 2026-12-01 (docs/benchmarks.md)
 
 function positive(value: string | undefined, fallback: number): number {
@@ -247,7 +251,8 @@ function round1(v: number): number {
 async function main(): Promise<boolean> {
   const plans = PLANS.filter((p) => ONLY.has(p.kind));
   const budgetS = 300 + plans.length * (SECONDS + WARMUP + 120) + plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S
-    + (ONLY.has('overload') ? OVERLOAD_SECONDS + 900 : 0) + (ONLY.has('console') ? 600 : 0);
+    + (ONLY.has('overload') ? OVERLOAD_SECONDS + 900 : 0) + (ONLY.has('console') ? 600 : 0)
+    + (ONLY.has('pgbench') ? PGBENCH_CLIENTS.length * (SECONDS + 60) : 0);
   const watchdog = setTimeout(() => abort(2, `exceeded its time budget of ${budgetS} s`), budgetS * 1000);
   watchdog.unref();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(130, `${signal} received`));
@@ -288,6 +293,18 @@ async function main(): Promise<boolean> {
       const message = err instanceof Error ? err.message : String(err);
       console.log(`FAILED: ${message}`);
       report.failures.push({ scenario: 'billing', error: message });
+    }
+  }
+  if (ONLY.has('pgbench')) {
+    process.stdout.write(`- pgbench, 1 and 8 clients (${SECONDS} s each) ... `);
+    try {
+      const p = await benchPgbench({ servers: SERVERS, seconds: SECONDS, pgbenchPath: PGBENCH, pending: pendingCleanups });
+      report.pgbench = p;
+      console.log('skipped' in p ? `skipped: ${p.skipped}` : p.runs.map((run) => `${run.tps} tps with ${run.clients} client${run.clients === 1 ? '' : 's'}`).join(', '));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      console.log(`FAILED: ${message}`);
+      report.failures.push({ scenario: 'pgbench', error: message });
     }
   }
   for (const plan of plans) {

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
+import { usePreparedStatements } from './prepared';
 import type { Database } from './types';
 import * as m001 from './migrations/001-core';
 import * as m002 from './migrations/002-records';
@@ -125,6 +126,9 @@ function openPostgres(url: string, max: number): Store {
   });
   guardPool(pipelinePool);
   const pipelineDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pipelinePool }) });
+  // The hot statements (prepared.ts) run as named statements on each handle's own pool.
+  usePreparedStatements(db, pool);
+  usePreparedStatements(pipelineDb, pipelinePool);
   return {
     db,
     pipelineDb,

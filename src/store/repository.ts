@@ -26,6 +26,7 @@ import type {
 } from '../pipeline/ports';
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import { applyMerges, describeMerges } from './patient-merge';
+import { preparedSql } from './prepared';
 import { MessageSearchIndex } from './search-index';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge, type NewCoverage, type NewPatient } from './types';
 
@@ -66,7 +67,8 @@ export class MessageRepository implements MessagesPort {
     // (another engine process) to commit and then sees its row, which a snapshot read could not: so of two copies
     // committed at once exactly one holds the key and is received. A holder older than the record's window gives
     // the key up to it. The key's row is rewritten on every conflict, so RETURNING names the holder either way.
-    const result = await sql<{
+    // A prepared statement (prepared.ts): every value is one of its 18 array parameters, so one text serves every batch.
+    const rows = await preparedSql(this.db, 'rxb_record_inbound', sql<{
       ord: string; id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null; reused_control_id_of: string | null;
     }>`
       with input as (
@@ -138,8 +140,8 @@ export class MessageRepository implements MessagesPort {
                  || ' with other content inside the duplicate window: processed as a new message'
           from m where m.reused_control_id_of is not null
       )
-      select ids.ord, m.id, m.status, m.duplicate_of, m.reused_control_id_of from m join ids on ids.id = m.id order by ids.ord`.execute(this.db);
-    return result.rows.map((row) => ({
+      select ids.ord, m.id, m.status, m.duplicate_of, m.reused_control_id_of from m join ids on ids.id = m.id order by ids.ord`);
+    return rows.map((row) => ({
       id: String(row.id), status: row.status, duplicateOf: row.duplicate_of === null ? null : String(row.duplicate_of),
       reusedControlIdOf: row.reused_control_id_of === null ? null : String(row.reused_control_id_of),
     }));
@@ -147,8 +149,9 @@ export class MessageRepository implements MessagesPort {
 
   async claimMany(ids: readonly string[]): Promise<Map<string, ClaimResult>> {
     // One round trip: lock the rows, look for earlier unfinished messages of the same patient outside this
-    // batch, move the rest to processing with an event, and return each one's latest content.
-    const result = await sql<{
+    // batch, move the rest to processing with an event, and return each one's latest content. A prepared statement
+    // (prepared.ts): the ids are one array parameter (passed twice).
+    const rows = await preparedSql(this.pipelineDb, 'rxb_claim_many', sql<{
       tid: string; status: MessageStatus; blocked: boolean; patient_key: string | null; id: string | null; channel: string;
       sender: string; control_id: string; message_type: string; attempts: number; content: string | null; key_id: string | null;
     }>`
@@ -175,9 +178,9 @@ export class MessageRepository implements MessagesPort {
              c.content, c.key_id
         from flagged f left join upd on upd.id = f.id
         left join lateral (select content, key_id from message_contents c where c.message_id = upd.id
-                            order by version desc limit 1) c on true`.execute(this.pipelineDb);
+                            order by version desc limit 1) c on true`);
     const out = new Map<string, ClaimResult>();
-    for (const row of result.rows) {
+    for (const row of rows) {
       const id = String(row.tid);
       if (FINAL_STATUSES.has(row.status)) out.set(id, { kind: 'final' });
       else if (row.id === null) out.set(id, row.blocked ? { kind: 'wait', patientKey: row.patient_key } : { kind: 'final' });
@@ -250,7 +253,9 @@ export class MessageRepository implements MessagesPort {
       ? sql`coalesce((select pat.id from pat where pat.patient_ref = r.patient_ref),
                      (select p.id from patients p where p.patient_ref = r.patient_ref))`
       : sql`(select p.id from patients p where p.patient_ref = r.patient_ref)`;
-    const result = await sql<{ inserted: string }>`
+    // A prepared statement (prepared.ts) in two texts, with and without the party CTEs: the rows are JSON
+    // parameters and the ids an array parameter, so one text serves every batch of its kind.
+    const rows = await preparedSql(this.pipelineDb, parties ? 'rxb_complete_many_parties' : 'rxb_complete_many', sql<{ inserted: string }>`
       with done as (
         select * from json_to_recordset(${JSON.stringify(messages)}::json) as d(id bigint, status text, detail text)
       ), upd as (
@@ -276,8 +281,8 @@ export class MessageRepository implements MessagesPort {
         insert into message_events (message_id, from_status, to_status, stage, detail)
         select id, 'processing', status, case when status = 'filtered' then 'filter' else 'write' end, detail from upd
       )
-      select (select count(*) from ins) as inserted`.execute(this.pipelineDb);
-    return Number(result.rows[0]?.inserted ?? 0);
+      select (select count(*) from ins) as inserted`);
+    return Number(rows[0]?.inserted ?? 0);
   }
 
   async completeWithRecords(id: string, records: MappedRecords): Promise<number> {
