@@ -2,6 +2,7 @@
 // (../shared/docs/ARCHITECTURE.md "Direction of imports"): no cycles, and pure modules never reach effects.
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import prettierConfig from 'eslint-config-prettier';
 
 const EFFECT_PACKAGES = ['pg', 'kysely', 'bullmq', 'ioredis', 'fastify', 'node:net', 'node:tls', 'net', 'tls', '@electric-sql/pglite', '@electric-sql/pglite/*'];
 const pure = (dir) => ({
@@ -43,4 +44,6 @@ export default tseslint.config(
   // Migrations take Kysely<any> on purpose: they stay frozen in time while the Database type moves on.
   { files: ['src/store/migrations/*.ts', 'src/store/db.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' } },
+  // Layout is Prettier's (npm run format; lint checks it): no lint rule argues with it.
+  prettierConfig,
 );
