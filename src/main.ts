@@ -86,26 +86,53 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       const result = await reloader.reload('api');
       if (result.ok) {
         await notices.announce().catch((err: unknown) =>
-          log.warn('channel reload notice could not be published; other engine processes reload on their own SIGHUP or API call', { error: (err as Error).name }));
+          log.warn('channel reload notice could not be published; other engine processes reload on their own SIGHUP or API call', {
+            error: (err as Error).name,
+          }),
+        );
       }
       return result;
     };
     const listeners = intake?.listeners ?? new Map<string, MllpListener>();
     const admin = adminSide({
-      shared, credentials: adminCredentials, editor: mappingSide.editor, alerts: alerting.monitor, listeners,
-      reloadChannels: reloadEverywhere, claims: () => claimsService({ config, store: shared.store, log }),
+      shared,
+      credentials: adminCredentials,
+      editor: mappingSide.editor,
+      alerts: alerting.monitor,
+      listeners,
+      reloadChannels: reloadEverywhere,
+      claims: () => claimsService({ config, store: shared.store, log }),
     });
 
     services.push(
-      mappingSide.service, ...(workers?.services ?? []), ...(intake?.services ?? []), alerting.service, notices.service,
+      mappingSide.service,
+      ...(workers?.services ?? []),
+      ...(intake?.services ?? []),
+      alerting.service,
+      notices.service,
       ...admin.services,
-      service('channel reloads', () => undefined, () => reloader.close()),
-      service('certificate watch', () => shared.certificates.watch(), () => shared.certificates.close()),
+      service(
+        'channel reloads',
+        () => undefined,
+        () => reloader.close(),
+      ),
+      service(
+        'certificate watch',
+        () => shared.certificates.watch(),
+        () => shared.certificates.close(),
+      ),
     );
     const stop = await startServices(services, log);
     return {
-      store: shared.store, repository: shared.repository, mappings, listeners, queue: shared.queue, redisUrl: shared.redis.url,
-      get channels() { return shared.channels.list; },
+      store: shared.store,
+      repository: shared.repository,
+      mappings,
+      listeners,
+      queue: shared.queue,
+      redisUrl: shared.redis.url,
+      get channels() {
+        return shared.channels.list;
+      },
       httpAddress: admin.address,
       reloadCertificates: () => shared.certificates.reloadAll(),
       reloadChannels: (trigger = 'call') => reloader.reload(trigger),

@@ -43,12 +43,15 @@ export function applicationAckFor(input: ApplicationAckInput): ApplicationAck | 
   const code = isError ? 'AE' : 'AA';
   const error = isError
     ? {
-      condition: conditionOf(input.outcome.errorCode),
-      severity: 'E' as const,
-      text: input.outcome.errorText || 'the message could not be processed',
-    }
+        condition: conditionOf(input.outcome.errorCode),
+        severity: 'E' as const,
+        text: input.outcome.errorText || 'the message could not be processed',
+      }
     : undefined;
-  return { code, text: buildAck({ inbound: input.header, code, error, ackControlId: input.controlId, now: input.now, asksAcceptAck: true }) };
+  return {
+    code,
+    text: buildAck({ inbound: input.header, code, error, ackControlId: input.controlId, now: input.now, asksAcceptAck: true }),
+  };
 }
 
 /** Table 0357 condition of a stored error code; an unknown code is an internal error (207). */

@@ -57,8 +57,10 @@ export function answerAccepts(answer: string, controlId: string): { ok: true } |
   const fields = msa.split(msa.charAt(3) || '|');
   const code = (fields[1] ?? '').trim();
   const echoed = (fields[2] ?? '').trim();
-  if (code !== 'CA' && code !== 'AA') return { ok: false, error: `the receiver answered ${code || 'without MSA-1'}${fields[3] ? `: ${fields[3].slice(0, 200)}` : ''}` };
-  if (echoed !== controlId) return { ok: false, error: `the answer's MSA-2 (${echoed.slice(0, 40)}) is not the ACK's MSH-10 (${controlId})` };
+  if (code !== 'CA' && code !== 'AA')
+    return { ok: false, error: `the receiver answered ${code || 'without MSA-1'}${fields[3] ? `: ${fields[3].slice(0, 200)}` : ''}` };
+  if (echoed !== controlId)
+    return { ok: false, error: `the answer's MSA-2 (${echoed.slice(0, 40)}) is not the ACK's MSH-10 (${controlId})` };
   return { ok: true };
 }
 
@@ -87,7 +89,12 @@ export class ApplicationAckDeliverer {
   async stop(): Promise<void> {
     this.stopped = true;
     let waited: NodeJS.Timeout | undefined;
-    await Promise.race([this.rounds?.stop(), new Promise<void>((resolve) => { waited = setTimeout(resolve, STOP_WAIT_MS); })]);
+    await Promise.race([
+      this.rounds?.stop(),
+      new Promise<void>((resolve) => {
+        waited = setTimeout(resolve, STOP_WAIT_MS);
+      }),
+    ]);
     clearTimeout(waited);
   }
 
@@ -122,12 +129,19 @@ export class ApplicationAckDeliverer {
       const controlId = newControlId();
       const ack = applicationAckFor({ header: request.header, requested: request.requested, outcome: request.outcome, controlId, now });
       if (ack) toSend.push({ request, controlId, ...ack });
-      else await this.settle(request, { kind: 'not_needed', reason: `MSH-16 ${request.requested} and the message ended ${request.outcome.status}` });
+      else
+        await this.settle(request, {
+          kind: 'not_needed',
+          reason: `MSH-16 ${request.requested} and the message ended ${request.outcome.status}`,
+        });
     }
     if (toSend.length === 0) return;
     let exchanges: MllpExchange[];
     try {
-      exchanges = await this.deps.send(destination, toSend.map((s) => s.text));
+      exchanges = await this.deps.send(
+        destination,
+        toSend.map((s) => s.text),
+      );
     } catch (err) {
       exchanges = toSend.map(() => ({ ok: false, error: (err as Error).message }));
     }
@@ -143,17 +157,26 @@ export class ApplicationAckDeliverer {
       if (s.request.attempts >= destination.attempts) {
         await this.settle(s.request, { kind: 'failed', error: verdict.error });
       } else {
-        await this.settle(s.request, { kind: 'retry', error: verdict.error, delayMs: retryDelayMs(destination.backoffMs, s.request.attempts) });
+        await this.settle(s.request, {
+          kind: 'retry',
+          error: verdict.error,
+          delayMs: retryDelayMs(destination.backoffMs, s.request.attempts),
+        });
       }
     }
-    if (undelivered > 0) this.deps.logger.warn('application ACKs not delivered', { channel, undelivered, delivered: toSend.length - undelivered });
+    if (undelivered > 0)
+      this.deps.logger.warn('application ACKs not delivered', { channel, undelivered, delivered: toSend.length - undelivered });
   }
 
   private async settle(request: DueApplicationAck, result: AckSettlement): Promise<void> {
     await this.deps.store.settle(request.messageId, request.attempts, result);
     this.deps.onSettled?.(request.channel, result.kind);
     if (result.kind === 'failed') {
-      this.deps.logger.warn('application ACK given up', { messageId: request.messageId, channel: request.channel, attempts: request.attempts });
+      this.deps.logger.warn('application ACK given up', {
+        messageId: request.messageId,
+        channel: request.channel,
+        attempts: request.attempts,
+      });
     }
   }
 }

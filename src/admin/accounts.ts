@@ -30,14 +30,35 @@ import { EngineError } from '../core/errors';
 import { isRowId } from '../core/row-id';
 import type { Database } from '../store/types';
 import {
-  createFirstAdmin, createToken, createUser, enabledAdminExists, findTokenOwner, findUser, listTokens, listUsers, markUserLocked,
-  recordLoginSuccess, revokeToken, touchToken, updateUser, type TokenInfo, type UserInfo,
+  createFirstAdmin,
+  createToken,
+  createUser,
+  enabledAdminExists,
+  findTokenOwner,
+  findUser,
+  listTokens,
+  listUsers,
+  markUserLocked,
+  recordLoginSuccess,
+  revokeToken,
+  touchToken,
+  updateUser,
+  type TokenInfo,
+  type UserInfo,
 } from '../store/users';
 import { clearUserThrottle, lockSubject, recordThrottledSuccess, reserveAttempt, subjectKey } from '../store/login-throttle';
 import type { Authentication, Authenticator, Principal, Role } from './auth';
 import {
-  apiTokenId, hashPassword, newApiToken, passwordProblem, secretsEqual, spendVerificationTime, tokenHash,
-  usernameProblem, verifyPassword, type ScryptParams,
+  apiTokenId,
+  hashPassword,
+  newApiToken,
+  passwordProblem,
+  secretsEqual,
+  spendVerificationTime,
+  tokenHash,
+  usernameProblem,
+  verifyPassword,
+  type ScryptParams,
 } from './credentials';
 
 export const MAX_LOGIN_FAILURES = 5;
@@ -138,8 +159,10 @@ export class Accounts implements Authenticator {
   }
 
   private async bootstrap(): Promise<Authentication> {
-    if (!this.opts.allowBootstrapToken && await enabledAdminExists(this.db)) {
-      return { reason: 'the bootstrap token is retired: an enabled admin user exists (log in, or set RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN=true)' };
+    if (!this.opts.allowBootstrapToken && (await enabledAdminExists(this.db))) {
+      return {
+        reason: 'the bootstrap token is retired: an enabled admin user exists (log in, or set RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN=true)',
+      };
     }
     const principal: Principal = { actor: BOOTSTRAP_ACTOR, role: 'admin', kind: 'bootstrap', userId: null, tokenId: null };
     return { principal };
@@ -147,14 +170,18 @@ export class Accounts implements Authenticator {
 
   /** `address`: the caller's IP address (one subject of the throttle); see the module comment. */
   async login(username: string, password: string, address = 'unknown'): Promise<LoginOutcome> {
-    const byAddress = await reserveAttempt(this.db, 'address', '', address,
-      { maxAttempts: ADDRESS_MAX_ATTEMPTS, lockMs: LOGIN_LOCK_MS, windowMs: ADDRESS_WINDOW_MS });
+    const byAddress = await reserveAttempt(this.db, 'address', '', address, {
+      maxAttempts: ADDRESS_MAX_ATTEMPTS,
+      lockMs: LOGIN_LOCK_MS,
+      windowMs: ADDRESS_WINDOW_MS,
+    });
     if (byAddress.lockedUntil) return { kind: 'throttled', until: byAddress.lockedUntil };
     const subject = subjectKey(username);
     const reservation = await reserveAttempt(this.db, 'user', subject, address, { maxAttempts: MAX_LOGIN_FAILURES, lockMs: LOGIN_LOCK_MS });
     const user = usernameProblem(username) ? undefined : await findUser(this.db, username);
     const info = user ? withoutHash(user) : undefined;
-    if (reservation.lockedUntil) return { kind: 'locked', ...(info ? { user: info } : {}), until: reservation.lockedUntil, justLocked: false };
+    if (reservation.lockedUntil)
+      return { kind: 'locked', ...(info ? { user: info } : {}), until: reservation.lockedUntil, justLocked: false };
 
     const failed = async (reason: 'unknown-user' | 'disabled' | 'password'): Promise<LoginOutcome> => {
       if (reservation.attempt < MAX_LOGIN_FAILURES) return { kind: 'failed', reason, ...(info ? { user: info } : {}) };
@@ -190,11 +217,12 @@ export class Accounts implements Authenticator {
    * module comment). The token is checked before anything else is said; the user name and password follow the
    * rules of createUser (BAD_REQUEST), and a taken user name is CONFLICT.
    */
-  async createFirstAdmin(
-    a: { token: string; username: string; password: string }, address = 'unknown',
-  ): Promise<FirstAdminOutcome> {
-    const byAddress = await reserveAttempt(this.db, 'address', '', address,
-      { maxAttempts: ADDRESS_MAX_ATTEMPTS, lockMs: LOGIN_LOCK_MS, windowMs: ADDRESS_WINDOW_MS });
+  async createFirstAdmin(a: { token: string; username: string; password: string }, address = 'unknown'): Promise<FirstAdminOutcome> {
+    const byAddress = await reserveAttempt(this.db, 'address', '', address, {
+      maxAttempts: ADDRESS_MAX_ATTEMPTS,
+      lockMs: LOGIN_LOCK_MS,
+      windowMs: ADDRESS_WINDOW_MS,
+    });
     if (byAddress.lockedUntil) return { kind: 'throttled', until: byAddress.lockedUntil };
     const { bootstrapToken } = this.opts;
     if (!bootstrapToken || !secretsEqual(a.token, bootstrapToken)) return { kind: 'wrong-token' };
@@ -212,7 +240,8 @@ export class Accounts implements Authenticator {
 
   /** Revokes the token the principal called with. The bootstrap token cannot be revoked (unset it instead). */
   async logout(principal: Principal): Promise<void> {
-    if (!principal.tokenId) throw new EngineError('BAD_REQUEST', 'the bootstrap token cannot be logged out: unset RXBRIDGE_ADMIN_TOKEN instead');
+    if (!principal.tokenId)
+      throw new EngineError('BAD_REQUEST', 'the bootstrap token cannot be logged out: unset RXBRIDGE_ADMIN_TOKEN instead');
     await revokeToken(this.db, principal.tokenId);
   }
 

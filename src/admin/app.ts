@@ -67,7 +67,10 @@ const messageQuery = z.strictObject({
   type: messageType.optional(),
   controlId: z.string().max(199).optional(),
   /** Error code (error_code), e.g. a dead-letter group's. */
-  code: z.string().regex(/^[A-Z0-9_]{1,64}$/, 'must be an error code like MAPPING_FAILED').optional(),
+  code: z
+    .string()
+    .regex(/^[A-Z0-9_]{1,64}$/, 'must be an error code like MAPPING_FAILED')
+    .optional(),
   /** received_at >= from, received_at < to. */
   from: isoDateTime.optional(),
   to: isoDateTime.optional(),
@@ -89,7 +92,15 @@ const chargeQuery = z.strictObject({
 });
 type ChargeQuery = z.infer<typeof chargeQuery>;
 
-const replayBody = z.strictObject({ raw: z.string().min(1).max(10 * 1024 * 1024).optional() }).optional();
+const replayBody = z
+  .strictObject({
+    raw: z
+      .string()
+      .min(1)
+      .max(10 * 1024 * 1024)
+      .optional(),
+  })
+  .optional();
 
 /** How the server speaks: HTTPS when `https` is given (https-config.ts), else plain HTTP. */
 export interface AdminServerOptions {
@@ -99,9 +110,11 @@ export interface AdminServerOptions {
 export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}): FastifyInstance {
   const options = { logger: false, bodyLimit: 12 * 1024 * 1024 } as const;
   // With `https` app.server is an https.Server (setSecureContext reloads its certificate); the routes are the same.
-  const app = server.https ? Fastify({ ...options, https: server.https }) as unknown as FastifyInstance : Fastify(options);
+  const app = server.https ? (Fastify({ ...options, https: server.https }) as unknown as FastifyInstance) : Fastify(options);
   installAccessControl(app, {
-    authenticator: deps.security.authenticator, audit: deps.security.audit, scrapeToken: deps.security.scrapeToken,
+    authenticator: deps.security.authenticator,
+    audit: deps.security.audit,
+    scrapeToken: deps.security.scrapeToken,
   }); // before any route
 
   // Every answer: no MIME sniffing. API answers (message bodies, PHI, tokens) are never cached by a browser or
@@ -120,7 +133,9 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     }
     const e = asEngineError(err);
     if (e.spec.http >= 500) deps.logger.error('api request failed', { route: request.routeOptions.url, code: e.code });
-    return reply.status(e.spec.http).send({ error: { code: e.code, message: e.spec.http >= 500 && e.code === 'INTERNAL' ? 'internal error' : e.message } });
+    return reply
+      .status(e.spec.http)
+      .send({ error: { code: e.code, message: e.spec.http >= 500 && e.code === 'INTERNAL' ? 'internal error' : e.message } });
   });
 
   app.get('/api/health', role('public'), async (_req, reply) => {

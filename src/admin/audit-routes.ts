@@ -28,7 +28,19 @@ const filterFields = {
 const listQuery = z.strictObject({ ...filterFields, limit: pageLimit });
 const csvQuery = z.strictObject({ ...filterFields, limit: z.coerce.number().int().min(1).max(CSV_MAX_ROWS).default(10_000) });
 
-const CSV_COLUMNS = ['id', 'at', 'actor', 'role', 'action', 'target_type', 'target_id', 'source_ip', 'detail', 'prev_hash', 'hash'] as const;
+const CSV_COLUMNS = [
+  'id',
+  'at',
+  'actor',
+  'role',
+  'action',
+  'target_type',
+  'target_id',
+  'source_ip',
+  'detail',
+  'prev_hash',
+  'hash',
+] as const;
 
 /** One CSV cell (RFC 4180 quoting), with spreadsheet formulas neutralized. */
 export function csvCell(value: string | null): string {
@@ -38,9 +50,23 @@ export function csvCell(value: string | null): string {
 }
 
 export function auditCsv(events: readonly AuditEvent[]): string {
-  const rows = events.map((e) => [
-    e.id, e.at.toISOString(), e.actor, e.role, e.action, e.targetType, e.targetId, e.sourceIp, JSON.stringify(e.detail), e.prevHash, e.hash,
-  ].map(csvCell).join(','));
+  const rows = events.map((e) =>
+    [
+      e.id,
+      e.at.toISOString(),
+      e.actor,
+      e.role,
+      e.action,
+      e.targetType,
+      e.targetId,
+      e.sourceIp,
+      JSON.stringify(e.detail),
+      e.prevHash,
+      e.hash,
+    ]
+      .map(csvCell)
+      .join(','),
+  );
   return `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
 }
 
@@ -59,9 +85,15 @@ export function registerAuditRoutes(api: FastifyInstance, trail: AuditApi): void
     const q = parse(csvQuery, req.query, 'query');
     const events = await trail.list(filterOf(q));
     await audit(req, 'audit.export', undefined, {
-      rows: events.length, actor: q.actor ?? null, action: q.action ?? null, since: q.since?.toISOString() ?? null, before: q.before ?? null,
+      rows: events.length,
+      actor: q.actor ?? null,
+      action: q.action ?? null,
+      since: q.since?.toISOString() ?? null,
+      before: q.before ?? null,
     });
-    return reply.type('text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="rxbridge-audit.csv"').send(auditCsv(events));
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="rxbridge-audit.csv"')
+      .send(auditCsv(events));
   });
 }

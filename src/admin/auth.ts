@@ -112,7 +112,8 @@ export function routeRules(app: FastifyInstance): readonly RouteRule[] {
 }
 
 export function installAccessControl(
-  app: FastifyInstance, deps: { authenticator: Authenticator; audit: AuditSink; scrapeToken?: string },
+  app: FastifyInstance,
+  deps: { authenticator: Authenticator; audit: AuditSink; scrapeToken?: string },
 ): void {
   const rules: RouteRule[] = [];
   rulesOf.set(app, rules);
@@ -123,8 +124,10 @@ export function installAccessControl(
     const declared = (route.config as { role?: unknown } | undefined)?.role;
     const methods = [route.method].flat().map(String);
     if (declared !== 'public' && declared !== 'scrape' && !isRole(declared)) {
-      throw new Error(`route ${methods.join(',')} ${route.url} declares no role: add role('public'|'scrape'|${ROLES.map((r) => `'${r}'`).join('|')}) `
-        + 'to its options (src/admin/auth.ts)');
+      throw new Error(
+        `route ${methods.join(',')} ${route.url} declares no role: add role('public'|'scrape'|${ROLES.map((r) => `'${r}'`).join('|')}) ` +
+          'to its options (src/admin/auth.ts)',
+      );
     }
     for (const method of methods) rules.push({ method, url: route.url ?? route.path, role: declared });
     // A caller who proved nothing gets a small body: a public route's body is read before anyone is known.
@@ -138,9 +141,12 @@ export function installAccessControl(
     if (need === undefined && req.is404) throw new EngineError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
     if (need === 'scrape') {
       if (!scrapeTokenMatches(req.headers.authorization, deps.scrapeToken)) {
-        throw refusal('UNAUTHORIZED', deps.scrapeToken
-          ? 'this route takes the metrics scrape token (RXBRIDGE_METRICS_TOKEN) as a Bearer token'
-          : 'metrics scraping is off: set RXBRIDGE_METRICS_TOKEN and send it as a Bearer token');
+        throw refusal(
+          'UNAUTHORIZED',
+          deps.scrapeToken
+            ? 'this route takes the metrics scrape token (RXBRIDGE_METRICS_TOKEN) as a Bearer token'
+            : 'metrics scraping is off: set RXBRIDGE_METRICS_TOKEN and send it as a Bearer token',
+        );
       }
       return;
     }
@@ -148,13 +154,16 @@ export function installAccessControl(
     const header = req.headers.authorization;
     const cookieToken = header === undefined ? readCookie(req.headers.cookie, SESSION_COOKIE) : undefined;
     const result = await deps.authenticator.authenticate(cookieToken === undefined ? header : `Bearer ${cookieToken}`);
-    if ('reason' in result) throw refusal('UNAUTHORIZED', cookieToken === undefined ? result.reason : `session cookie: ${result.reason}; log in again`);
+    if ('reason' in result)
+      throw refusal('UNAUTHORIZED', cookieToken === undefined ? result.reason : `session cookie: ${result.reason}; log in again`);
     if (cookieToken !== undefined) {
       if (result.principal.kind !== 'session') throw refusal('UNAUTHORIZED', 'the session cookie holds no login session; log in again');
       const csrf = req.headers[CSRF_HEADER];
       if (isUnsafeMethod(req.method) && !csrfMatches(cookieToken, Array.isArray(csrf) ? csrf[0] : csrf)) {
-        throw refusal('CSRF', 'a request authenticated by the session cookie must send the X-CSRF-Token header '
-          + 'with the value of the rxb_csrf cookie');
+        throw refusal(
+          'CSRF',
+          'a request authenticated by the session cookie must send the X-CSRF-Token header ' + 'with the value of the rxb_csrf cookie',
+        );
       }
     }
     if (!hasRole(result.principal.role, need)) {
@@ -201,10 +210,19 @@ export async function audit(req: FastifyRequest, action: string, target?: AuditT
 
 /** Appends an audit event for someone who is not (yet) authenticated: login outcomes. */
 export async function auditAs(
-  req: FastifyRequest, who: { actor: string; role: string | null }, action: string, target?: AuditTarget, detail?: AuditDetail,
+  req: FastifyRequest,
+  who: { actor: string; role: string | null },
+  action: string,
+  target?: AuditTarget,
+  detail?: AuditDetail,
 ): Promise<void> {
   await req.server.auditSink.append({
-    actor: who.actor, role: who.role, action, targetType: target?.type ?? null, targetId: target?.id ?? null,
-    sourceIp: req.ip, detail,
+    actor: who.actor,
+    role: who.role,
+    action,
+    targetType: target?.type ?? null,
+    targetId: target?.id ?? null,
+    sourceIp: req.ip,
+    detail,
   });
 }

@@ -43,8 +43,13 @@ export function registerChannelRoutes(api: FastifyInstance, channels: ChannelsAp
 export function reloadAuditDetail(entries: readonly ChannelReloadEntry[]): AuditDetail {
   const named = (outcome: ChannelReloadEntry['outcome']) => entries.filter((e) => e.outcome === outcome).map((e) => e.name);
   return {
-    added: named('added'), removed: named('removed'), enabled: named('enabled'), disabled: named('disabled'),
-    restarted: named('restarted'), updated: named('updated'), unchanged: named('unchanged').length,
+    added: named('added'),
+    removed: named('removed'),
+    enabled: named('enabled'),
+    disabled: named('disabled'),
+    restarted: named('restarted'),
+    updated: named('updated'),
+    unchanged: named('unchanged').length,
     failed: entries.filter((e) => e.outcome === 'failed').map((e) => ({ channel: e.name, reason: e.reason ?? '' })),
   };
 }

@@ -39,22 +39,61 @@ import { actorOf, audit, role } from './auth';
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { dateOrTimestamp, pageLimit, parse, patientFilter, rowId, rowIdParams } from './validate';
 import {
-  CLAIM_STATUSES, type AcknowledgmentSummary, type BatchRow, type BatchRun, type BuildSummary, type ClaimActionResult, type ClaimDetail,
-  type ClaimEdited, type ClaimSummary, type MatchResult, type MissedCharge, type PayerRow, type RemittanceSummary, type RevenueReport,
-  type Unclaimed, type UnmatchedPayment,
+  CLAIM_STATUSES,
+  type AcknowledgmentSummary,
+  type BatchRow,
+  type BatchRun,
+  type BuildSummary,
+  type ClaimActionResult,
+  type ClaimDetail,
+  type ClaimEdited,
+  type ClaimSummary,
+  type MatchResult,
+  type MissedCharge,
+  type PayerRow,
+  type RemittanceSummary,
+  type RevenueReport,
+  type Unclaimed,
+  type UnmatchedPayment,
 } from './wire/claims';
 import { sends } from './wire/json';
 
-export type ClaimsApi = Pick<ClaimsService,
-  'build' | 'unclaimed' | 'list' | 'get' | 'override' | 'edit' | 'void' | 'correct' | 'replace' | 'close' | 'createBatches' | 'listBatches'
-  | 'batchX12' | 'recordRemittances' | 'recordAcknowledgments' | 'acknowledgmentX12' | 'revenue' | 'payers' | 'missedCharges'
-  | 'unmatchedRemittances' | 'matchRemittance' | 'remittance' | 'remittanceTotals'>;
+export type ClaimsApi = Pick<
+  ClaimsService,
+  | 'build'
+  | 'unclaimed'
+  | 'list'
+  | 'get'
+  | 'override'
+  | 'edit'
+  | 'void'
+  | 'correct'
+  | 'replace'
+  | 'close'
+  | 'createBatches'
+  | 'listBatches'
+  | 'batchX12'
+  | 'recordRemittances'
+  | 'recordAcknowledgments'
+  | 'acknowledgmentX12'
+  | 'revenue'
+  | 'payers'
+  | 'missedCharges'
+  | 'unmatchedRemittances'
+  | 'matchRemittance'
+  | 'remittance'
+  | 'remittanceTotals'
+>;
 
 const BILLING = role('billing');
 const X12_TYPES = ['application/edi-x12', 'application/x12'];
 const MAX_X12_BYTES = 10 * 1024 * 1024;
 
-const payer = z.string().min(1).max(80).regex(/^[A-Za-z0-9-]+$/, 'must be a payer id');
+const payer = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[A-Za-z0-9-]+$/, 'must be a payer id');
 const reason = z.string().trim().min(3, 'give a reason of a few words').max(500);
 
 const listQuery = z.strictObject({
@@ -71,16 +110,38 @@ const reasonBody = z.strictObject({ reason });
 const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
 const batchBody = z.strictObject({ payer: payer.optional() }).optional();
 const x12Body = z.union([z.string().min(1).max(MAX_X12_BYTES), z.strictObject({ x12: z.string().min(1).max(MAX_X12_BYTES) })]);
-const editBody = z.strictObject({
-  diagnoses: z.array(z.string().trim().min(1).max(8)).min(1).max(12).optional(),
-  placeOfService: z.string().trim().regex(/^\d{2}$/, 'must be a two-digit place-of-service code').optional(),
-  lines: z.array(z.strictObject({
-    lineNumber: z.number().int().min(1).max(50),
-    modifiers: z.array(z.string().trim().regex(/^[A-Za-z0-9]{2}$/, 'must be a two-character modifier')).max(4).optional(),
-    units: z.union([z.string().trim(), z.number().positive()]).transform(String).optional(),
-  })).min(1).max(50).optional(),
-}).refine((b) => b.diagnoses !== undefined || b.placeOfService !== undefined || b.lines !== undefined,
-  'give diagnoses, placeOfService or lines');
+const editBody = z
+  .strictObject({
+    diagnoses: z.array(z.string().trim().min(1).max(8)).min(1).max(12).optional(),
+    placeOfService: z
+      .string()
+      .trim()
+      .regex(/^\d{2}$/, 'must be a two-digit place-of-service code')
+      .optional(),
+    lines: z
+      .array(
+        z.strictObject({
+          lineNumber: z.number().int().min(1).max(50),
+          modifiers: z
+            .array(
+              z
+                .string()
+                .trim()
+                .regex(/^[A-Za-z0-9]{2}$/, 'must be a two-character modifier'),
+            )
+            .max(4)
+            .optional(),
+          units: z.union([z.string().trim(), z.number().positive()]).transform(String).optional(),
+        }),
+      )
+      .min(1)
+      .max(50)
+      .optional(),
+  })
+  .refine(
+    (b) => b.diagnoses !== undefined || b.placeOfService !== undefined || b.lines !== undefined,
+    'give diagnoses, placeOfService or lines',
+  );
 const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service') });
 const missedQuery = z.strictObject({
   since: dateOrTimestamp.optional(),
@@ -97,14 +158,18 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.post('/api/claims/build', BILLING, async (req) => {
     const built = sends<BuildSummary>()(await claims.build(actorOf(req)));
     await audit(req, 'claims.build', undefined, {
-      created: built.created.length, held: built.held.length, excluded: built.excluded.length, released: built.released.length,
+      created: built.created.length,
+      held: built.held.length,
+      excluded: built.excluded.length,
+      released: built.released.length,
     });
     return built;
   });
 
   api.get('/api/claims/unclaimed', BILLING, async () => sends<Unclaimed>()(await claims.unclaimed()));
 
-  api.get('/api/claims', role('viewer'), async (req) => { // the list (no message bodies) is a viewer's right
+  api.get('/api/claims', role('viewer'), async (req) => {
+    // the list (no message bodies) is a viewer's right
     const q = parse(listQuery, req.query, 'query');
     checkPatientSearch(req, q.patient);
     const list = sends<ClaimSummary[]>()(await claims.list(q));
@@ -116,9 +181,17 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const body = parse(batchBody, req.body ?? undefined, 'body');
     const run = sends<BatchRun>()(await claims.createBatches(actorOf(req), body?.payer));
     for (const b of run.batches) {
-      await audit(req, 'claims.batch', { type: 'batch', id: b.id }, {
-        payer: b.payerId, claims: b.claimIds.length, interchange: b.interchangeControl, file: b.fileName,
-      });
+      await audit(
+        req,
+        'claims.batch',
+        { type: 'batch', id: b.id },
+        {
+          payer: b.payerId,
+          claims: b.claimIds.length,
+          interchange: b.interchangeControl,
+          file: b.fileName,
+        },
+      );
     }
     return reply.status(run.batches.length > 0 ? 201 : 200).send(run);
   });
@@ -134,8 +207,10 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const batch = await claims.batchX12(batchId);
     if (!batch) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `batch ${batchId} not found` } });
     await audit(req, 'claims.batch.download', { type: 'batch', id: batchId });
-    return reply.type('application/edi-x12; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${batch.fileName}"`).send(batch.x12);
+    return reply
+      .type('application/edi-x12; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${batch.fileName}"`)
+      .send(batch.x12);
   });
 
   api.get('/api/claims/:id', BILLING, async (req, reply) => {
@@ -157,11 +232,19 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const body = parse(editBody, req.body, 'body');
     const result = sends<ClaimEdited>()(await claims.edit(claimId, body, actorOf(req)));
-    await audit(req, 'claims.edit', { type: 'claim', id: claimId }, {
-      fields: [...(body.diagnoses ? ['diagnoses'] : []), ...(body.placeOfService ? ['placeOfService'] : []),
-        ...(body.lines ? body.lines.map((l) => `line ${l.lineNumber}`) : [])],
-      status: result.status,
-    });
+    await audit(
+      req,
+      'claims.edit',
+      { type: 'claim', id: claimId },
+      {
+        fields: [
+          ...(body.diagnoses ? ['diagnoses'] : []),
+          ...(body.placeOfService ? ['placeOfService'] : []),
+          ...(body.lines ? body.lines.map((l) => `line ${l.lineNumber}`) : []),
+        ],
+        status: result.status,
+      },
+    );
     return result;
   });
 
@@ -175,9 +258,16 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
   api.post('/api/claims/:id/replace', BILLING, async (req, reply) => {
     const { id: claimId } = parse(rowIdParams, req.params, 'claim id');
     const result = sends<ClaimActionResult>()(await claims.replace(claimId, actorOf(req)));
-    await audit(req, 'claims.replace', { type: 'claim', id: claimId }, {
-      replacement: result.replacement.id, charges: result.addedCharges.length, status: result.replacement.status,
-    });
+    await audit(
+      req,
+      'claims.replace',
+      { type: 'claim', id: claimId },
+      {
+        replacement: result.replacement.id,
+        charges: result.addedCharges.length,
+        status: result.replacement.status,
+      },
+    );
     return reply.status(201).send(result);
   });
 
@@ -201,9 +291,16 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const text = textOf(parse(x12Body, req.body, 'body'));
     const remittances = sends<RemittanceSummary[]>()(await claims.recordRemittances(text, actorOf(req)));
     for (const r of remittances) {
-      await audit(req, 'claims.remittance', { type: 'remittance', id: r.id }, {
-        trace: r.traceNumber, claims: r.claims.length, unmatched: r.unmatched.length,
-      });
+      await audit(
+        req,
+        'claims.remittance',
+        { type: 'remittance', id: r.id },
+        {
+          trace: r.traceNumber,
+          claims: r.claims.length,
+          unmatched: r.unmatched.length,
+        },
+      );
     }
     return reply.status(201).send({ remittances });
   });
@@ -218,9 +315,18 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const { id: paymentId } = parse(rowIdParams, req.params, 'payment id');
     const { claimId } = parse(matchBody, req.body, 'body');
     const result = sends<MatchResult>()(await claims.matchRemittance(paymentId, claimId, actorOf(req)));
-    await audit(req, 'claims.remittance.match', { type: 'claim', id: claimId }, {
-      unmatchedPayment: paymentId, payment: result.paymentId, role: result.role, outcome: result.outcome, status: result.status,
-    });
+    await audit(
+      req,
+      'claims.remittance.match',
+      { type: 'claim', id: claimId },
+      {
+        unmatchedPayment: paymentId,
+        payment: result.paymentId,
+        role: result.role,
+        outcome: result.outcome,
+        status: result.status,
+      },
+    );
     return result;
   });
 

@@ -18,7 +18,12 @@ import { z } from 'zod';
 import { asEngineError, EngineError } from '../core/errors';
 import { ROW_ID_PATTERN } from '../core/row-id';
 import {
-  zeroFilledMinutes, windowStart, type DeadLetterGroup as StoredDeadLetterGroup, type LastError, type MinuteCount, type messageTimeline,
+  zeroFilledMinutes,
+  windowStart,
+  type DeadLetterGroup as StoredDeadLetterGroup,
+  type LastError,
+  type MinuteCount,
+  type messageTimeline,
 } from '../store/console-queries';
 import { actorOf, audit, role } from './auth';
 import { parse, rowIdParams } from './validate';
@@ -65,14 +70,20 @@ export async function buildDashboard(src: DashboardSources, now = new Date()): P
   const channels = await src.channels();
   const names = channels.map((c) => c.name);
   const [counts, minutes, errors, queue, senders] = await Promise.all([
-    src.counts(), src.perMinute(windowStart(now)), src.lastErrors(names), src.queue(), Promise.all(names.map((n) => src.senders(n))),
+    src.counts(),
+    src.perMinute(windowStart(now)),
+    src.lastErrors(names),
+    src.queue(),
+    Promise.all(names.map((n) => src.senders(n))),
   ]);
   return {
     generatedAt: now.toISOString(),
     channels: channels.map((c, i) => {
       const last = errors.get(c.name);
       return {
-        name: c.name, state: c.state, port: c.port,
+        name: c.name,
+        state: c.state,
+        port: c.port,
         counts: counts.get(c.name) ?? {},
         perMinute: zeroFilledMinutes(minutes, c.name, now),
         queue,
@@ -93,7 +104,9 @@ export function registerConsoleApiRoutes(api: FastifyInstance, deps: ConsoleApi)
     return sends<Timeline>()(timeline);
   });
 
-  api.get('/api/dead-letters/groups', role('operator'), async () => ({ groups: sends<DeadLetterGroup[]>()(await deps.deadLetterGroups()) }));
+  api.get('/api/dead-letters/groups', role('operator'), async () => ({
+    groups: sends<DeadLetterGroup[]>()(await deps.deadLetterGroups()),
+  }));
 
   api.post('/api/dead-letters/replay', role('operator'), async (req) => {
     const { ids } = parse(bulkReplayBody, req.body ?? undefined, 'body');

@@ -24,14 +24,19 @@ const TYPES: Record<string, string> = {
 };
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
 
-interface Asset { body: Buffer; type: string; etag: string }
+interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
 
 function loadAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
@@ -54,7 +59,9 @@ export function registerConsoleRoutes(app: FastifyInstance, dir: string = CONSOL
     reply.headers(SECURITY_HEADERS);
     if (!asset) {
       if (name === 'index.html') {
-        return reply.status(503).type('text/plain; charset=utf-8')
+        return reply
+          .status(503)
+          .type('text/plain; charset=utf-8')
           .send('The web console is not built. Run `npm run build` (npm ci runs it too), then restart the engine.');
       }
       return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no console file ${name}` } });

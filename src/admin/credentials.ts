@@ -72,7 +72,9 @@ export function passwordProblem(password: string): string | undefined {
 const USERNAME = /^[a-z][a-z0-9._-]{1,63}$/;
 /** Why a user name is refused, or undefined: 2-64 of lower-case letters, digits, dot, dash, underscore; a letter first. */
 export function usernameProblem(name: string): string | undefined {
-  return USERNAME.test(name) ? undefined : 'a user name is 2-64 lower-case letters, digits, dots, dashes or underscores, starting with a letter';
+  return USERNAME.test(name)
+    ? undefined
+    : 'a user name is 2-64 lower-case letters, digits, dots, dashes or underscores, starting with a letter';
 }
 
 const TOKEN = /^rxb_([1-9][0-9]{0,17})_([A-Za-z0-9_-]{43})$/;

@@ -27,10 +27,15 @@ export const ADMIN_TLS_MIN_VERSION = 'TLSv1.2';
  * The server's order wins (honorCipherOrder).
  */
 export const ADMIN_TLS_CIPHERS = [
-  'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
-  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
 ].join(':');
 
 export function httpsConfigFromEnv(env: Record<string, string | undefined>, cwd: string): HttpsConfig | undefined {
@@ -52,18 +57,28 @@ export function httpsConfigFromEnv(env: Record<string, string | undefined>, cwd:
     throw new Error(`${set} is set but ${missing} is not: set both for HTTPS on the admin API, or neither for plain HTTP`);
   }
   const requireClientCert = clientCert === 'require';
-  if (requireClientCert && !ca) throw new Error('RXBRIDGE_HTTPS_CLIENT_CERT=require needs RXBRIDGE_HTTPS_CA, the CA client certificates must chain to');
-  if (ca && !requireClientCert) throw new Error('RXBRIDGE_HTTPS_CA is only used to check client certificates: set RXBRIDGE_HTTPS_CLIENT_CERT=require, or unset it');
+  if (requireClientCert && !ca)
+    throw new Error('RXBRIDGE_HTTPS_CLIENT_CERT=require needs RXBRIDGE_HTTPS_CA, the CA client certificates must chain to');
+  if (ca && !requireClientCert)
+    throw new Error('RXBRIDGE_HTTPS_CA is only used to check client certificates: set RXBRIDGE_HTTPS_CLIENT_CERT=require, or unset it');
   return {
-    cert: path.resolve(cwd, cert), key: path.resolve(cwd, key), ...(ca ? { ca: path.resolve(cwd, ca) } : {}), requireClientCert,
+    cert: path.resolve(cwd, cert),
+    key: path.resolve(cwd, key),
+    ...(ca ? { ca: path.resolve(cwd, ca) } : {}),
+    requireClientCert,
   };
 }
 
 /** The https.Server options: also what setSecureContext gets on a reload (it resets every option it is not given). */
 export function adminHttpsOptions(config: HttpsConfig, credentials: TlsCredentials): ServerOptions {
   return {
-    cert: credentials.cert, key: credentials.key, ca: credentials.ca,
-    minVersion: ADMIN_TLS_MIN_VERSION, ciphers: ADMIN_TLS_CIPHERS, honorCipherOrder: true,
-    requestCert: config.requireClientCert, rejectUnauthorized: config.requireClientCert,
+    cert: credentials.cert,
+    key: credentials.key,
+    ca: credentials.ca,
+    minVersion: ADMIN_TLS_MIN_VERSION,
+    ciphers: ADMIN_TLS_CIPHERS,
+    honorCipherOrder: true,
+    requestCert: config.requireClientCert,
+    rejectUnauthorized: config.requireClientCert,
   };
 }

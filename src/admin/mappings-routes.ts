@@ -22,7 +22,13 @@ import { actorOf, audit, role } from './auth';
 import { parse } from './validate';
 import { sends } from './wire/json';
 import type {
-  MappingDetail, MappingIssue, MappingSummary, MappingVersion, MappingVersionText, PreviewResult, SavedMapping,
+  MappingDetail,
+  MappingIssue,
+  MappingSummary,
+  MappingVersion,
+  MappingVersionText,
+  PreviewResult,
+  SavedMapping,
 } from './wire/mappings';
 
 /** A saved version of a mapping, with its text (src/store/mapping-versions.ts). */
@@ -48,18 +54,28 @@ export type MappingsApi = Pick<MappingEditor, 'list' | 'get' | 'save' | 'preview
 const MAX_MAPPING_BYTES = 256 * 1024;
 const MAX_PREVIEW_RAW_BYTES = 1024 * 1024;
 
-const mappingName = z.string().max(100).regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes');
+const mappingName = z
+  .string()
+  .max(100)
+  .regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes');
 const nameParams = z.strictObject({ name: mappingName });
 const versionNumber = z.coerce.number().int().min(1).max(1_000_000_000);
 const versionParams = z.strictObject({ name: mappingName, version: versionNumber });
 const rollbackBody = z.strictObject({ version: z.number().int().min(1).max(1_000_000_000) });
 const content = z.string().max(MAX_MAPPING_BYTES, `a mapping is at most ${MAX_MAPPING_BYTES / 1024} KiB`);
 const saveBody = z.union([content, z.strictObject({ content })]);
-const previewBody = z.strictObject({
-  content: content.optional(),
-  raw: z.string().min(1).max(MAX_PREVIEW_RAW_BYTES, `a previewed message is at most ${MAX_PREVIEW_RAW_BYTES / 1024} KiB`).optional(),
-  lastMessages: z.number().int().min(1).max(PREVIEW_MAX_MESSAGES).optional(),
-}).refine((b) => b.raw === undefined || b.lastMessages === undefined, { message: 'give raw or lastMessages, not both' }).optional();
+const previewBody = z
+  .strictObject({
+    content: content.optional(),
+    raw: z
+      .string()
+      .min(1)
+      .max(MAX_PREVIEW_RAW_BYTES, `a previewed message is at most ${MAX_PREVIEW_RAW_BYTES / 1024} KiB`)
+      .optional(),
+    lastMessages: z.number().int().min(1).max(PREVIEW_MAX_MESSAGES).optional(),
+  })
+  .refine((b) => b.raw === undefined || b.lastMessages === undefined, { message: 'give raw or lastMessages, not both' })
+  .optional();
 
 const YAML_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml'];
 
@@ -104,7 +120,12 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
     if (!old) throw new EngineError('NOT_FOUND', `mapping ${name} has no version ${version}`);
     try {
       const saved = await mappings.save(name, old.content, actorOf(req));
-      await audit(req, 'mapping.save', { type: 'mapping', id: name }, { version: saved.version, sha256: saved.sha256, rollbackOf: version });
+      await audit(
+        req,
+        'mapping.save',
+        { type: 'mapping', id: name },
+        { version: saved.version, sha256: saved.sha256, rollbackOf: version },
+      );
       return sends<SavedMapping>()({ ...saved, rolledBackTo: version });
     } catch (err) {
       // A version saved under an older engine may no longer validate (a function or key removed since).
@@ -133,10 +154,16 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
     const body = parse(previewBody, req.body ?? undefined, 'body') ?? {};
     try {
       const result = await mappings.preview(name, body);
-      await audit(req, 'mapping.preview', { type: 'mapping', id: name }, {
-        messageIds: result.messages.flatMap((m) => (m.messageId === null ? [] : [m.messageId])),
-        givenMessage: body.raw !== undefined, candidate: body.content !== undefined,
-      });
+      await audit(
+        req,
+        'mapping.preview',
+        { type: 'mapping', id: name },
+        {
+          messageIds: result.messages.flatMap((m) => (m.messageId === null ? [] : [m.messageId])),
+          givenMessage: body.raw !== undefined,
+          candidate: body.content !== undefined,
+        },
+      );
       return sends<PreviewResult>()(result);
     } catch (err) {
       if (err instanceof ConfigError) return invalidMapping(reply, name, err);

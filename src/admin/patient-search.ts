@@ -23,7 +23,10 @@ export function checkPatientSearch(req: FastifyRequest, term: string | undefined
 
 /** Records a patient search and the ids it returned (nothing when no `patient` term was given). */
 export async function auditPatientSearch(
-  req: FastifyRequest, kind: PatientSearchKind, term: string | undefined, rows: ReadonlyArray<{ id?: unknown }>,
+  req: FastifyRequest,
+  kind: PatientSearchKind,
+  term: string | undefined,
+  rows: ReadonlyArray<{ id?: unknown }>,
 ): Promise<void> {
   if (term === undefined) return;
   await audit(req, `${kind}.search`, undefined, { byPatient: true, ids: rows.map((r) => String(r.id)) });

@@ -65,8 +65,12 @@ interface CookieOptions {
 
 function setCookie(name: string, value: string, o: CookieOptions): string {
   return [
-    `${name}=${encodeURIComponent(value)}`, 'Path=/', `Max-Age=${Math.max(0, Math.floor(o.maxAgeSeconds))}`, 'SameSite=Strict',
-    ...(o.httpOnly ? ['HttpOnly'] : []), ...(o.secure ? ['Secure'] : []),
+    `${name}=${encodeURIComponent(value)}`,
+    'Path=/',
+    `Max-Age=${Math.max(0, Math.floor(o.maxAgeSeconds))}`,
+    'SameSite=Strict',
+    ...(o.httpOnly ? ['HttpOnly'] : []),
+    ...(o.secure ? ['Secure'] : []),
   ].join('; ');
 }
 

@@ -24,7 +24,9 @@ import type { FirstAdminCreated, SetupState } from './wire/setup';
 export type SetupApi = Pick<Accounts, 'firstAdminNeeded' | 'createFirstAdmin'>;
 
 const firstAdminBody = z.strictObject({
-  token: z.string().min(1).max(1024), username: z.string().min(1).max(64), password: z.string().min(1).max(1024),
+  token: z.string().min(1).max(1024),
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(1024),
 });
 
 export function registerSetupRoutes(api: FastifyInstance, accounts: SetupApi): void {
@@ -38,22 +40,40 @@ export function registerSetupRoutes(api: FastifyInstance, accounts: SetupApi): v
         await auditAs(req, { actor: 'unknown', role: null }, 'setup.failure', undefined, { reason: 'token' });
         throw new EngineError('UNAUTHORIZED', 'wrong bootstrap token: give the value of RXBRIDGE_ADMIN_TOKEN the engine runs with');
       case 'throttled':
-        await auditAs(req, { actor: 'unknown', role: null }, 'login.locked', undefined,
-          { reason: 'address', lockedUntil: outcome.until.toISOString() });
+        await auditAs(req, { actor: 'unknown', role: null }, 'login.locked', undefined, {
+          reason: 'address',
+          lockedUntil: outcome.until.toISOString(),
+        });
         reply.header('retry-after', String(Math.max(1, Math.ceil((outcome.until.getTime() - Date.now()) / 1000))));
         throw new EngineError('LOGIN_LOCKED', `too many login attempts from this address: try again after ${outcome.until.toISOString()}`);
       case 'admin-exists':
         throw new EngineError('CONFLICT', 'an admin user exists: log in');
       case 'ok': {
         const { user } = outcome;
-        await auditAs(req, { actor: BOOTSTRAP_ACTOR, role: 'admin' }, 'user.create', { type: 'user', id: user.username },
-          { role: user.role, firstAdmin: true });
-        await auditAs(req, { actor: user.username, role: user.role }, 'login.success', { type: 'user', id: user.username },
-          { tokenId: outcome.tokenId, cookie: true, firstAdmin: true });
+        await auditAs(
+          req,
+          { actor: BOOTSTRAP_ACTOR, role: 'admin' },
+          'user.create',
+          { type: 'user', id: user.username },
+          { role: user.role, firstAdmin: true },
+        );
+        await auditAs(
+          req,
+          { actor: user.username, role: user.role },
+          'login.success',
+          { type: 'user', id: user.username },
+          { tokenId: outcome.tokenId, cookie: true, firstAdmin: true },
+        );
         const maxAge = (outcome.expiresAt.getTime() - Date.now()) / 1000;
         reply.header('set-cookie', sessionCookies(outcome.token, maxAge, cameOverHttps(req)));
-        return reply.status(201).send(sends<FirstAdminCreated>()(
-          { username: user.username, role: user.role, tokenId: outcome.tokenId, expiresAt: outcome.expiresAt }));
+        return reply.status(201).send(
+          sends<FirstAdminCreated>()({
+            username: user.username,
+            role: user.role,
+            tokenId: outcome.tokenId,
+            expiresAt: outcome.expiresAt,
+          }),
+        );
       }
     }
   });

@@ -26,20 +26,29 @@ import { parse, rowIdParams } from './validate';
 import { sends } from './wire/json';
 import type { CreatedToken, Me, TokenInfo, UserInfo } from './wire/users';
 
-export type AccountsApi = Pick<Accounts,
-  'login' | 'logout' | 'listUsers' | 'createUser' | 'updateUser' | 'listTokens' | 'createToken' | 'revokeToken'>;
+export type AccountsApi = Pick<
+  Accounts,
+  'login' | 'logout' | 'listUsers' | 'createUser' | 'updateUser' | 'listTokens' | 'createToken' | 'revokeToken'
+>;
 
 const username = z.string().min(1).max(64);
 const password = z.string().min(1).max(1024);
 const loginBody = z.strictObject({ username, password, cookie: z.boolean().optional() });
 const newUserBody = z.strictObject({ username, password, role: z.enum(ROLES) });
-const userChangeBody = z.strictObject({
-  role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), password: password.optional(), unlock: z.literal(true).optional(),
-}).refine((b) => Object.keys(b).length > 0, { message: 'give role, disabled, password or unlock' });
+const userChangeBody = z
+  .strictObject({
+    role: z.enum(ROLES).optional(),
+    disabled: z.boolean().optional(),
+    password: password.optional(),
+    unlock: z.literal(true).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'give role, disabled, password or unlock' });
 const usernameParams = z.strictObject({ username });
 const tokensQuery = z.strictObject({ username: username.optional(), all: z.enum(['true', 'false']).optional() });
 const newTokenBody = z.strictObject({
-  username, name: z.string().trim().min(1).max(100).optional(), expiresDays: z.number().int().min(1).max(3650).optional(),
+  username,
+  name: z.string().trim().min(1).max(100).optional(),
+  expiresDays: z.number().int().min(1).max(3650).optional(),
 });
 
 function retryAfterSeconds(until: Date): number {
@@ -53,25 +62,40 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
     const target = 'user' in outcome && outcome.user ? { type: 'user', id: outcome.user.username } : undefined;
     switch (outcome.kind) {
       case 'ok':
-        await auditAs(req, { actor: outcome.user.username, role: outcome.user.role }, 'login.success', target,
-          { tokenId: outcome.tokenId, ...(body.cookie ? { cookie: true } : {}) });
+        await auditAs(req, { actor: outcome.user.username, role: outcome.user.role }, 'login.success', target, {
+          tokenId: outcome.tokenId,
+          ...(body.cookie ? { cookie: true } : {}),
+        });
         if (body.cookie) {
           // The token stays out of the body: page scripts never see it (HttpOnly cookie).
           const maxAge = (outcome.expiresAt.getTime() - Date.now()) / 1000;
           reply.header('set-cookie', sessionCookies(outcome.token, maxAge, cameOverHttps(req)));
           return { tokenId: outcome.tokenId, expiresAt: outcome.expiresAt, username: outcome.user.username, role: outcome.user.role };
         }
-        return { token: outcome.token, tokenId: outcome.tokenId, expiresAt: outcome.expiresAt, username: outcome.user.username, role: outcome.user.role };
+        return {
+          token: outcome.token,
+          tokenId: outcome.tokenId,
+          expiresAt: outcome.expiresAt,
+          username: outcome.user.username,
+          role: outcome.user.role,
+        };
       case 'locked': {
         // Worded the same for a name that is no user: a 429 must not tell whether the user exists.
-        await auditAs(req, { actor: outcome.user?.username ?? 'unknown', role: null }, outcome.justLocked ? 'login.failure' : 'login.locked', target,
-          { reason: outcome.justLocked ? 'password' : 'locked', lockedUntil: outcome.until.toISOString() });
+        await auditAs(
+          req,
+          { actor: outcome.user?.username ?? 'unknown', role: null },
+          outcome.justLocked ? 'login.failure' : 'login.locked',
+          target,
+          { reason: outcome.justLocked ? 'password' : 'locked', lockedUntil: outcome.until.toISOString() },
+        );
         reply.header('retry-after', String(retryAfterSeconds(outcome.until)));
         throw new EngineError('LOGIN_LOCKED', `too many failed logins: this user is locked until ${outcome.until.toISOString()}`);
       }
       case 'throttled': {
-        await auditAs(req, { actor: 'unknown', role: null }, 'login.locked', undefined,
-          { reason: 'address', lockedUntil: outcome.until.toISOString() });
+        await auditAs(req, { actor: 'unknown', role: null }, 'login.locked', undefined, {
+          reason: 'address',
+          lockedUntil: outcome.until.toISOString(),
+        });
         reply.header('retry-after', String(retryAfterSeconds(outcome.until)));
         throw new EngineError('LOGIN_LOCKED', `too many login attempts from this address: try again after ${outcome.until.toISOString()}`);
       }
@@ -86,7 +110,10 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
     const principal = principalOf(req);
     await accounts.logout(principal);
     await audit(req, 'logout', principal.tokenId ? { type: 'token', id: principal.tokenId } : undefined);
-    return reply.status(204).header('set-cookie', clearedSessionCookies(cameOverHttps(req))).send();
+    return reply
+      .status(204)
+      .header('set-cookie', clearedSessionCookies(cameOverHttps(req)))
+      .send();
   });
 
   api.get('/api/me', role('viewer'), async (req) => {
@@ -107,13 +134,18 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
     const { username: name } = parse(usernameParams, req.params, 'user name');
     const change = parse(userChangeBody, req.body, 'body');
     const { revokedTokens, ...user } = await accounts.updateUser(name, change);
-    await audit(req, 'user.update', { type: 'user', id: user.username }, {
-      ...(change.role !== undefined ? { role: change.role } : {}),
-      ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
-      ...(change.password !== undefined ? { passwordChanged: true } : {}),
-      ...(change.unlock ? { unlocked: true } : {}),
-      ...(revokedTokens > 0 ? { revokedTokens } : {}),
-    });
+    await audit(
+      req,
+      'user.update',
+      { type: 'user', id: user.username },
+      {
+        ...(change.role !== undefined ? { role: change.role } : {}),
+        ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
+        ...(change.password !== undefined ? { passwordChanged: true } : {}),
+        ...(change.unlock ? { unlocked: true } : {}),
+        ...(revokedTokens > 0 ? { revokedTokens } : {}),
+      },
+    );
     return user;
   });
 
@@ -125,8 +157,12 @@ export function registerUserRoutes(api: FastifyInstance, accounts: AccountsApi):
   api.post('/api/tokens', role('admin'), async (req, reply) => {
     const body = parse(newTokenBody, req.body, 'body');
     const created = sends<CreatedToken>()(await accounts.createToken(body));
-    await audit(req, 'token.create', { type: 'token', id: created.id },
-      { username: created.username, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null });
+    await audit(
+      req,
+      'token.create',
+      { type: 'token', id: created.id },
+      { username: created.username, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null },
+    );
     return reply.status(201).send(created);
   });
 

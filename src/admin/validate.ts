@@ -23,19 +23,30 @@ export const pageLimit = z.coerce.number().int().min(1).max(500).default(50);
 export const messageType = z.string().regex(MESSAGE_TYPE_PATTERN, 'must look like DFT^P03');
 
 /** An ISO 8601 date-time with its offset or Z (`from`/`to` of the message search), read as a Date. */
-export const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO date-time, e.g. 2026-03-01T00:00:00Z' })
+export const isoDateTime = z.iso
+  .datetime({ offset: true, message: 'must be an ISO date-time, e.g. 2026-03-01T00:00:00Z' })
   .transform((v) => new Date(v));
 
 /**
  * A date (YYYY-MM-DD) or an ISO timestamp (`since`/`until` of the billing reports), kept as the text given: the
  * store reads it. Minutes are required in a timestamp, seconds and an offset are not; a space may stand for T.
  */
-export const dateOrTimestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
-  'must be a date (YYYY-MM-DD) or an ISO timestamp').refine((v) => !Number.isNaN(Date.parse(v.replace(' ', 'T'))), 'must be a real date');
+export const dateOrTimestamp = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
+    'must be a date (YYYY-MM-DD) or an ISO timestamp',
+  )
+  .refine((v) => !Number.isNaN(Date.parse(v.replace(' ', 'T'))), 'must be a real date');
 
 /** An ISO 8601 date or date-time (`since` of the audit trail), read as a Date. */
-export const dateOrDateTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)),
-  'must be an ISO 8601 date or date-time').transform((s) => new Date(s));
+export const dateOrDateTime = z
+  .string()
+  .refine(
+    (s) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)),
+    'must be an ISO 8601 date or date-time',
+  )
+  .transform((s) => new Date(s));
 
 /**
  * A patient id or family-name prefix in the message search, trimmed (1 to 100 characters). Searching by patient

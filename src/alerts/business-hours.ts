@@ -82,7 +82,11 @@ export function isTimeZone(timeZone: string): boolean {
 /** Minutes since Monday 00:00 on the wall clock of `timeZone` at `now`. */
 export function weekMinute(timeZone: string, now: Date): number {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
   }).formatToParts(now);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(part('weekday'));

@@ -93,12 +93,24 @@ export function evaluateAlerts(input: EvaluationInput): Evaluation {
       verdicts.push(['silence', silence(name, rules, rules.silenceMinutes, reading, input, active.get(`${name}:silence`))]);
     }
     if (rules.deadLettersAbove !== undefined) {
-      verdicts.push(['dead-letters', above(reading.deadLetters, rules.deadLettersAbove,
-        (n) => `channel ${name}: ${n} dead letter${n === 1 ? '' : 's'} (limit: more than ${rules.deadLettersAbove})`)]);
+      verdicts.push([
+        'dead-letters',
+        above(
+          reading.deadLetters,
+          rules.deadLettersAbove,
+          (n) => `channel ${name}: ${n} dead letter${n === 1 ? '' : 's'} (limit: more than ${rules.deadLettersAbove})`,
+        ),
+      ]);
     }
     if (rules.queueDepthAbove !== undefined) {
-      verdicts.push(['queue-depth', above(reading.open, rules.queueDepthAbove,
-        (n) => `channel ${name}: ${n} message${n === 1 ? '' : 's'} waiting for the pipeline (limit: more than ${rules.queueDepthAbove})`)]);
+      verdicts.push([
+        'queue-depth',
+        above(
+          reading.open,
+          rules.queueDepthAbove,
+          (n) => `channel ${name}: ${n} message${n === 1 ? '' : 's'} waiting for the pipeline (limit: more than ${rules.queueDepthAbove})`,
+        ),
+      ]);
     }
     if (rules.slotsExhausted) verdicts.push(['slots-exhausted', slotsExhausted(name, reading.slots)]);
     for (const [kind, verdict] of verdicts) {
@@ -106,8 +118,13 @@ export function evaluateAlerts(input: EvaluationInput): Evaluation {
       const current = active.get(id);
       if (verdict.kind === 'breach') {
         const alert: Alert = {
-          id, channel: name, kind, since: current?.since ?? input.now.toISOString(),
-          value: verdict.value, threshold: verdict.threshold, message: verdict.message,
+          id,
+          channel: name,
+          kind,
+          since: current?.since ?? input.now.toISOString(),
+          value: verdict.value,
+          threshold: verdict.threshold,
+          message: verdict.message,
         };
         active.set(id, alert);
         if (!current) raised.push(alert);
@@ -126,15 +143,21 @@ function above(value: number, limit: number, describe: (n: number) => string): V
 
 function slotsExhausted(channel: string, slots: SlotsReading | undefined): Verdict {
   if (!slots || slots.limit <= 0) return { kind: 'hold' };
-  const message = `channel ${channel}: ${slots.open} of ${slots.limit} MLLP connection slots in use, `
-    + `${slots.refused} connection${slots.refused === 1 ? '' : 's'} refused for want of a slot since the last check`;
+  const message =
+    `channel ${channel}: ${slots.open} of ${slots.limit} MLLP connection slots in use, ` +
+    `${slots.refused} connection${slots.refused === 1 ? '' : 's'} refused for want of a slot since the last check`;
   return slots.open >= slots.limit || slots.refused > 0
     ? { kind: 'breach', value: slots.open, threshold: slots.limit, message }
     : { kind: 'ok', message };
 }
 
 function silence(
-  channel: string, rules: ChannelAlertRules, limitMinutes: number, reading: AlertReading, input: EvaluationInput, current: Alert | undefined,
+  channel: string,
+  rules: ChannelAlertRules,
+  limitMinutes: number,
+  reading: AlertReading,
+  input: EvaluationInput,
+  current: Alert | undefined,
 ): Verdict {
   const { now } = input;
   const last = reading.lastReceivedAt;
@@ -149,7 +172,9 @@ function silence(
   if (silentMinutes < limitMinutes) return current ? { kind: 'hold' } : { kind: 'ok', message: '' };
   const hours = rules.businessHours ? `, business hours ${rules.businessHours.text} ${rules.timeZone}` : '';
   return {
-    kind: 'breach', value: silentMinutes, threshold: limitMinutes,
+    kind: 'breach',
+    value: silentMinutes,
+    threshold: limitMinutes,
     message: `channel ${channel}: no message received for ${silentMinutes} minutes (limit ${limitMinutes}${hours})`,
   };
 }

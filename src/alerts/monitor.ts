@@ -85,7 +85,9 @@ export class AlertMonitor {
       return;
     }
     const result = evaluateAlerts({
-      now: this.now(), startedAt: this.startedAt, active: this.current,
+      now: this.now(),
+      startedAt: this.startedAt,
+      active: this.current,
       channels: this.channels.map((c) => ({ name: c.name, rules: c.rules, reading: readings.get(c.name) })),
     });
     this.current = result.active;
@@ -126,7 +128,12 @@ export class AlertMonitor {
     this.stopped = true;
     const done = (this.rounds?.stop() ?? Promise.resolve()).then(() => this.deliveries);
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise((r) => { t = setTimeout(r, graceMs); })]);
+    await Promise.race([
+      done,
+      new Promise((r) => {
+        t = setTimeout(r, graceMs);
+      }),
+    ]);
     clearTimeout(t);
   }
 
@@ -156,10 +163,15 @@ export class AlertMonitor {
 /** The limit of the rule that raises alerts of `kind`, or undefined when the rules have none. */
 function ruleOf(rules: ChannelAlertRules, kind: Alert['kind']): number | undefined {
   switch (kind) {
-    case 'silence': return rules.silenceMinutes;
-    case 'dead-letters': return rules.deadLettersAbove;
-    case 'queue-depth': return rules.queueDepthAbove;
-    case 'slots-exhausted': return rules.slotsExhausted ? 1 : undefined;
-    default: return undefined;
+    case 'silence':
+      return rules.silenceMinutes;
+    case 'dead-letters':
+      return rules.deadLettersAbove;
+    case 'queue-depth':
+      return rules.queueDepthAbove;
+    case 'slots-exhausted':
+      return rules.slotsExhausted ? 1 : undefined;
+    default:
+      return undefined;
   }
 }

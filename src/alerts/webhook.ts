@@ -39,16 +39,27 @@ export async function postAlert(url: string, event: AlertEvent, alert: Alert, lo
     if (attempt === 2) await new Promise((r) => setTimeout(r, opts.retryDelayMs ?? 1000));
     try {
       const res = await fetch(url, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
       });
       await res.arrayBuffer().catch(() => undefined); // release the connection
       if (res.ok) {
-        log.info('alert webhook delivered', { channel: alert.channel, code: alert.kind, status: event, host, attempt, statusCode: res.status });
+        log.info('alert webhook delivered', {
+          channel: alert.channel,
+          code: alert.kind,
+          status: event,
+          host,
+          attempt,
+          statusCode: res.status,
+        });
         return true;
       }
       failure = `HTTP ${res.status}`;
     } catch (err) {
-      failure = (err as Error).name === 'TimeoutError' ? 'timeout' : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name);
+      failure =
+        (err as Error).name === 'TimeoutError' ? 'timeout' : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name);
     }
   }
   log.warn('alert webhook failed after a retry', { channel: alert.channel, code: alert.kind, status: event, host, error: failure });

@@ -49,8 +49,18 @@ export interface BenchEngine {
   close(): Promise<number>;
 }
 
-export async function openBenchEngine({ role, env, servers, pending, notes }: {
-  role: EngineRole; env: Record<string, string>; servers: BenchServers; pending: Set<() => Promise<void>>; notes: string[];
+export async function openBenchEngine({
+  role,
+  env,
+  servers,
+  pending,
+  notes,
+}: {
+  role: EngineRole;
+  env: Record<string, string>;
+  servers: BenchServers;
+  pending: Set<() => Promise<void>>;
+  notes: string[];
 }): Promise<BenchEngine> {
   const db = await createDatabase(servers);
   const project = tempProject();
@@ -68,7 +78,10 @@ export async function openBenchEngine({ role, env, servers, pending, notes }: {
   pending.add(onAbort);
   let engine: Engine | undefined;
   const close = async (): Promise<number> => {
-    if (engine) await withTimeout(engine.stop(), ENGINE_STOP_TIMEOUT_MS, 'engine stop').catch((err) => notes.push(`engine stop: ${(err as Error).message}`));
+    if (engine)
+      await withTimeout(engine.stop(), ENGINE_STOP_TIMEOUT_MS, 'engine stop').catch((err) =>
+        notes.push(`engine stop: ${(err as Error).message}`),
+      );
     await new Promise<void>((resolve) => logStream.end(resolve));
     const warnings = countWarnings(project.logFile);
     if (warnings > 0) notes.push(`the engine logged ${warnings} warning/error lines (kept in ${project.logFile})`);
@@ -79,12 +92,24 @@ export async function openBenchEngine({ role, env, servers, pending, notes }: {
   };
   try {
     const port = await freePort();
-    engine = await withTimeout(startEngine({
-      channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
-      databaseUrl: db.url, redisUrl: servers.redisUrl, httpHost: '127.0.0.1', httpPort: -1,
-      env: { MLLP_PORT: String(port), MLLP_HOST: '127.0.0.1', ...env }, role,
-      logger: createLogger({ stream: logStream, level: 'info' }), queuePrefix: prefix, onOutcome: tracker.hook,
-    }), ENGINE_START_TIMEOUT_MS, 'engine start');
+    engine = await withTimeout(
+      startEngine({
+        channelsDir: project.channelsDir,
+        mappingsDir: project.mappingsDir,
+        dataDir: project.dataDir,
+        databaseUrl: db.url,
+        redisUrl: servers.redisUrl,
+        httpHost: '127.0.0.1',
+        httpPort: -1,
+        env: { MLLP_PORT: String(port), MLLP_HOST: '127.0.0.1', ...env },
+        role,
+        logger: createLogger({ stream: logStream, level: 'info' }),
+        queuePrefix: prefix,
+        onOutcome: tracker.hook,
+      }),
+      ENGINE_START_TIMEOUT_MS,
+      'engine start',
+    );
     return { engine, port, tracker, close };
   } catch (err) {
     await close();
@@ -94,9 +119,15 @@ export async function openBenchEngine({ role, env, servers, pending, notes }: {
 
 /** Messages per status and charge rows in the engine's database. */
 export async function databaseCounts(engine: Engine): Promise<{ statuses: Record<string, number>; charges: number }> {
-  const rows = await engine.store.db.selectFrom('messages').select((eb) => ['status', eb.fn.countAll<string>().as('n')])
-    .groupBy('status').execute();
-  const charges = await engine.store.db.selectFrom('charges').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+  const rows = await engine.store.db
+    .selectFrom('messages')
+    .select((eb) => ['status', eb.fn.countAll<string>().as('n')])
+    .groupBy('status')
+    .execute();
+  const charges = await engine.store.db
+    .selectFrom('charges')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirst();
   return {
     statuses: Object.fromEntries(rows.map((r) => [String(r.status), Number(r.n)])),
     charges: Number(charges?.n ?? 0),
@@ -105,7 +136,10 @@ export async function databaseCounts(engine: Engine): Promise<{ statuses: Record
 
 function countWarnings(file: string): number {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).length;
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /"level":"(warn|error)"/.test(l)).length;
   } catch {
     return 0;
   }

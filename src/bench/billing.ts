@@ -71,7 +71,14 @@ interface LineSpec {
 const MTM: LineSpec = { kind: 'mtm', code: '99605', system: 'CPT', amount: '75.00', dx: ['Z71.89', 'E11.9'] };
 const MTM_ADDON: LineSpec = { kind: 'mtm', code: '99607', system: 'CPT', units: '2.000', amount: '50.00', dx: ['Z71.89', 'E11.9'] };
 const VACCINE_ADMIN: LineSpec = { kind: 'immunization-admin', code: '90471', system: 'CPT', amount: '25.00', dx: ['Z23'] };
-const VACCINE_PRODUCT: LineSpec = { kind: 'vaccine-product', code: '90686', system: 'CPT', amount: '32.50', dx: ['Z23'], ndc: '49281042150' };
+const VACCINE_PRODUCT: LineSpec = {
+  kind: 'vaccine-product',
+  code: '90686',
+  system: 'CPT',
+  amount: '32.50',
+  dx: ['Z23'],
+  ndc: '49281042150',
+};
 const A1C: LineSpec = { kind: 'poc-test', code: '83036', system: 'CPT', modifiers: ['QW'], amount: '18.00', dx: ['E11.9'] };
 
 /** Claim shapes cycled through: 1 to 4 lines. */
@@ -101,27 +108,67 @@ export function billingWorkload(claims: number, payerRules: PayerRules = loadPay
   for (let i = 0; i < claims; i++) {
     const patientRef = `BENCH${String(i + 1).padStart(6, '0')}`;
     patients.push({
-      patientRef, familyName: 'TESTPATIENT', givenName: `BENCH${i % 97}`, birthDate: '1960-01-01', sex: i % 2 ? 'F' : 'M',
-      addressLine1: '100 MAIN ST', addressLine2: null, city: 'SPRINGFIELD', state: 'IL', postalCode: '62701',
+      patientRef,
+      familyName: 'TESTPATIENT',
+      givenName: `BENCH${i % 97}`,
+      birthDate: '1960-01-01',
+      sex: i % 2 ? 'F' : 'M',
+      addressLine1: '100 MAIN ST',
+      addressLine2: null,
+      city: 'SPRINGFIELD',
+      state: 'IL',
+      postalCode: '62701',
     });
     coverages.push({
-      id: String(i + 1), patientRef, payerId: PAYERS[i % PAYERS.length]!, payerName: null, memberId: `M${100000 + i}`,
-      groupNumber: 'G100', groupName: null, planType: null, relationship: '18', priority: 1, effectiveDate: '2026-01-01',
-      expirationDate: null, asOf: '2026-01-01T00:00:00Z', subscriberFamilyName: null, subscriberGivenName: null,
-      subscriberBirthDate: null, subscriberSex: null,
+      id: String(i + 1),
+      patientRef,
+      payerId: PAYERS[i % PAYERS.length]!,
+      payerName: null,
+      memberId: `M${100000 + i}`,
+      groupNumber: 'G100',
+      groupName: null,
+      planType: null,
+      relationship: '18',
+      priority: 1,
+      effectiveDate: '2026-01-01',
+      expirationDate: null,
+      asOf: '2026-01-01T00:00:00Z',
+      subscriberFamilyName: null,
+      subscriberGivenName: null,
+      subscriberBirthDate: null,
+      subscriberSex: null,
     });
     for (const spec of SHAPES[i % SHAPES.length]!) {
       chargeId++;
       charges.push({
-        id: String(chargeId), status: 'active', serviceDate: SERVICE_DATE, patientRef, serviceKind: spec.kind,
-        codeSystem: spec.system, code: spec.code, modifiers: spec.modifiers ?? [], units: spec.units ?? '1.000',
-        chargeAmount: spec.amount, diagnoses: spec.dx, renderingNpi: PHARMACIST_NPI, orderingNpi: null,
-        ndc: spec.ndc ?? null, ndcQuantity: spec.ndc ? '0.5' : null, ndcUnit: spec.ndc ? 'ML' : null,
-        rxNumber: null, placeOfService: null,
+        id: String(chargeId),
+        status: 'active',
+        serviceDate: SERVICE_DATE,
+        patientRef,
+        serviceKind: spec.kind,
+        codeSystem: spec.system,
+        code: spec.code,
+        modifiers: spec.modifiers ?? [],
+        units: spec.units ?? '1.000',
+        chargeAmount: spec.amount,
+        diagnoses: spec.dx,
+        renderingNpi: PHARMACIST_NPI,
+        orderingNpi: null,
+        ndc: spec.ndc ?? null,
+        ndcQuantity: spec.ndc ? '0.5' : null,
+        ndcUnit: spec.ndc ? 'ML' : null,
+        rxNumber: null,
+        placeOfService: null,
       });
     }
   }
-  return { config, charges, patients, coverages, scrub: { codeSets: benchCodeSets(), codeEdits: benchCodeEdits(), payerRules, today: TODAY } };
+  return {
+    config,
+    charges,
+    patients,
+    coverages,
+    scrub: { codeSets: benchCodeSets(), codeEdits: benchCodeEdits(), payerRules, today: TODAY },
+  };
 }
 
 /** A lookup preloaded with every code the workload bills, one release per kind covering the service date. */
@@ -137,7 +184,8 @@ function benchCodeSets(): CodeSetLookup {
   Object.entries(kinds).forEach(([kind, codes], i) => {
     const id = i + 1;
     releases.push({ id, kind: kind as CodeKind, name: 'BENCH', validFrom: '2025-10-01', validTo: '2026-12-31', loadedAt: new Date(0) });
-    const entries: LoadedEntry[] = kind === 'hcpcs' ? [] : codes.map((code) => ({ releaseId: id, code, validFrom: null, validTo: null, billable: true }));
+    const entries: LoadedEntry[] =
+      kind === 'hcpcs' ? [] : codes.map((code) => ({ releaseId: id, code, validFrom: null, validTo: null, billable: true }));
     loaded[kind as CodeKind] = { codes, entries };
   });
   return buildCodeSetLookup({ releases, loaded });
@@ -146,9 +194,17 @@ function benchCodeSets(): CodeSetLookup {
 /** NCCI PTP, MUE and MCE releases covering the service dates, with no edit that the workload's codes meet. */
 function benchCodeEdits(): CodeEditLookup {
   const kinds = ['ncci', 'mue', 'mce'] as const;
-  return buildCodeEditLookup(kinds.map((kind, i) => ({
-    id: i + 1, kind, name: 'BENCH', validFrom: '2025-10-01', validTo: '2026-12-31', loadedAt: new Date(0),
-  })), []);
+  return buildCodeEditLookup(
+    kinds.map((kind, i) => ({
+      id: i + 1,
+      kind,
+      name: 'BENCH',
+      validFrom: '2025-10-01',
+      validTo: '2026-12-31',
+      loadedAt: new Date(0),
+    })),
+    [],
+  );
 }
 
 interface ClaimsRound {
@@ -202,26 +258,70 @@ export function remittanceFor(claims: readonly Claim[], paymentDate: string): st
     }
   });
   const header = [
-    segment('BPR', 'I', money(total), 'C', 'ACH', 'CCP', '01', '999999999', 'DA', '123456', '1512345678', '', '01', '999988880', 'DA', '98765', date),
+    segment(
+      'BPR',
+      'I',
+      money(total),
+      'C',
+      'ACH',
+      'CCP',
+      '01',
+      '999999999',
+      'DA',
+      '123456',
+      '1512345678',
+      '',
+      '01',
+      '999988880',
+      'DA',
+      '98765',
+      date,
+    ),
     segment('TRN', '1', `BENCH${date}`, '1512345678'),
     segment('N1', 'PR', 'SYNTHETIC COMMERCIAL HEALTH PLAN', 'XV', 'SYNCOM01'),
     segment('N1', 'PE', 'EXAMPLE COMMUNITY PHARMACY', 'XX', PHARMACIST_NPI),
     segment('LX', '1'),
   ];
   const when = new Date(`${paymentDate}T12:00:00Z`);
-  return writeSegments(buildInterchange(
-    { senderQualifier: 'ZZ', senderId: 'RECEIVERID', receiverQualifier: 'ZZ', receiverId: 'SUBMITTERID', controlNumber: 501, usage: 'T', date: when },
-    { functionalId: 'HP', senderCode: 'RECEIVERID', receiverCode: 'SUBMITTERID', controlNumber: 501, version: '005010X221A1', date: when },
-    [{ id: '835', controlNumber: 1, implementationReference: '005010X221A1', body: [...header, ...body] }],
-  ), { lineBreak: '\n' });
+  return writeSegments(
+    buildInterchange(
+      {
+        senderQualifier: 'ZZ',
+        senderId: 'RECEIVERID',
+        receiverQualifier: 'ZZ',
+        receiverId: 'SUBMITTERID',
+        controlNumber: 501,
+        usage: 'T',
+        date: when,
+      },
+      {
+        functionalId: 'HP',
+        senderCode: 'RECEIVERID',
+        receiverCode: 'SUBMITTERID',
+        controlNumber: 501,
+        version: '005010X221A1',
+        date: when,
+      },
+      [{ id: '835', controlNumber: 1, implementationReference: '005010X221A1', body: [...header, ...body] }],
+    ),
+    { lineBreak: '\n' },
+  );
 }
 
 /** What reconcile matches against: the claims as submitted. */
 export function forReconciliation(claims: readonly Claim[]): ClaimForReconciliation[] {
   return claims.map((c) => ({
-    id: c.id, controlNumber: c.controlNumber, totalCharge: c.totalCharge, submittedAt: TODAY,
+    id: c.id,
+    controlNumber: c.controlNumber,
+    totalCharge: c.totalCharge,
+    submittedAt: TODAY,
     lines: c.lines.map((l) => ({
-      lineNumber: l.lineNumber, chargeId: l.chargeId, code: l.code, modifiers: l.modifiers, serviceDate: l.serviceDate, chargeAmount: l.chargeAmount,
+      lineNumber: l.lineNumber,
+      chargeId: l.chargeId,
+      code: l.code,
+      modifiers: l.modifiers,
+      serviceDate: l.serviceDate,
+      chargeAmount: l.chargeAmount,
     })),
   }));
 }
@@ -273,8 +373,15 @@ export function benchBilling(seconds: number, options: Partial<typeof BILLING_BE
   const remitRounds = timeRounds(seconds, () => remittanceRound(text, submitted));
 
   return {
-    claims: count, lines: first.claims.reduce((n, c) => n + c.lines.length, 0), batchSize,
-    claimsPerSec: Math.round(claimRounds * count), findings: first.findings, x12Bytes: first.bytes,
-    remitClaimsPerSec: Math.round(remitRounds * count), remitBytes: text.length, matched, seconds,
+    claims: count,
+    lines: first.claims.reduce((n, c) => n + c.lines.length, 0),
+    batchSize,
+    claimsPerSec: Math.round(claimRounds * count),
+    findings: first.findings,
+    x12Bytes: first.bytes,
+    remitClaimsPerSec: Math.round(remitRounds * count),
+    remitBytes: text.length,
+    matched,
+    seconds,
   };
 }

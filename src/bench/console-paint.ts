@@ -21,7 +21,10 @@ export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 
 /** `executable`: the browser's (run.ts reads CHROMIUM_PATH). */
 export async function measureDashboardPaint(
-  base: string, bootstrapToken: string, executable: string, loads = 5,
+  base: string,
+  bootstrapToken: string,
+  executable: string,
+  loads = 5,
 ): Promise<DashboardPaint | { skipped: string }> {
   if (!fs.existsSync(executable)) return { skipped: `no chromium at ${executable} (apt-get install -y chromium, or set CHROMIUM_PATH)` };
   const username = 'bench-admin';

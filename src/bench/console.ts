@@ -27,11 +27,56 @@ const RX_NUMBERS = 20_000;
 const DAYS = 30;
 const CHANNELS = ['pharmacy-inbound', 'clinic-east', 'mail-order'];
 const FAMILY_NAMES = [
-  'SMITH', 'JOHNSON', 'WILLIAMS', 'BROWN', 'JONES', 'GARCIA', 'MILLER', 'DAVIS', 'RODRIGUEZ', 'MARTINEZ', 'HERNANDEZ',
-  'LOPEZ', 'GONZALEZ', 'WILSON', 'ANDERSON', 'THOMAS', 'TAYLOR', 'MOORE', 'JACKSON', 'MARTIN', 'LEE', 'PEREZ',
-  'THOMPSON', 'WHITE', 'HARRIS', 'SANCHEZ', 'CLARK', 'RAMIREZ', 'LEWIS', 'ROBINSON', 'WALKER', 'YOUNG', 'ALLEN',
-  'KING', 'WRIGHT', 'SCOTT', 'TORRES', 'NGUYEN', 'HILL', 'FLORES', 'GREEN', 'ADAMS', 'NELSON', 'BAKER', 'HALL',
-  'RIVERA', 'CAMPBELL', 'MITCHELL', 'CARTER', 'ROBERTS',
+  'SMITH',
+  'JOHNSON',
+  'WILLIAMS',
+  'BROWN',
+  'JONES',
+  'GARCIA',
+  'MILLER',
+  'DAVIS',
+  'RODRIGUEZ',
+  'MARTINEZ',
+  'HERNANDEZ',
+  'LOPEZ',
+  'GONZALEZ',
+  'WILSON',
+  'ANDERSON',
+  'THOMAS',
+  'TAYLOR',
+  'MOORE',
+  'JACKSON',
+  'MARTIN',
+  'LEE',
+  'PEREZ',
+  'THOMPSON',
+  'WHITE',
+  'HARRIS',
+  'SANCHEZ',
+  'CLARK',
+  'RAMIREZ',
+  'LEWIS',
+  'ROBINSON',
+  'WALKER',
+  'YOUNG',
+  'ALLEN',
+  'KING',
+  'WRIGHT',
+  'SCOTT',
+  'TORRES',
+  'NGUYEN',
+  'HILL',
+  'FLORES',
+  'GREEN',
+  'ADAMS',
+  'NELSON',
+  'BAKER',
+  'HALL',
+  'RIVERA',
+  'CAMPBELL',
+  'MITCHELL',
+  'CARTER',
+  'ROBERTS',
 ];
 /** Latency targets in ms: a search answers within 300 ms and the dashboard's data within 1 s at 100,000 messages. */
 export const CONSOLE_TARGETS = { searchMs: 300, dashboardMs: 1000 };
@@ -62,8 +107,20 @@ const rxNumber = (i: number) => `RX${String(i).padStart(7, '0')}`;
 const familyName = (i: number) => `${FAMILY_NAMES[i % FAMILY_NAMES.length]}${i % 7 === 0 ? '' : String.fromCharCode(65 + (i % 26))}`;
 
 /** `messages`: how many are seeded (BENCH_CONSOLE_MESSAGES); `chromiumPath`: the browser of the paint measurement (CHROMIUM_PATH). */
-export async function benchConsole({ servers, messages, chromiumPath, pending, notes, log }: {
-  servers: BenchServers; messages: number; chromiumPath: string; pending: Set<() => Promise<void>>; notes: string[]; log: (line: string) => void;
+export async function benchConsole({
+  servers,
+  messages,
+  chromiumPath,
+  pending,
+  notes,
+  log,
+}: {
+  servers: BenchServers;
+  messages: number;
+  chromiumPath: string;
+  pending: Set<() => Promise<void>>;
+  notes: string[];
+  log: (line: string) => void;
 }): Promise<ConsoleBenchResult> {
   const db = await createDatabase(servers);
   const project = tempProject();
@@ -72,7 +129,8 @@ export async function benchConsole({ servers, messages, chromiumPath, pending, n
   const logStream = fs.createWriteStream(project.logFile);
   let engine: Engine | undefined;
   const cleanup = async () => {
-    if (engine) await withTimeout(engine.stop(), 30_000, 'engine stop').catch((err) => notes.push(`engine stop: ${(err as Error).message}`));
+    if (engine)
+      await withTimeout(engine.stop(), 30_000, 'engine stop').catch((err) => notes.push(`engine stop: ${(err as Error).message}`));
     engine = undefined;
     await new Promise<void>((resolve) => logStream.end(resolve));
     await db.drop().catch((err) => notes.push(`drop database: ${(err as Error).message}`));
@@ -81,12 +139,24 @@ export async function benchConsole({ servers, messages, chromiumPath, pending, n
   };
   pending.add(cleanup);
   try {
-    engine = await withTimeout(startEngine({
-      channelsDir: project.channelsDir, mappingsDir: project.mappingsDir, dataDir: project.dataDir,
-      databaseUrl: db.url, redisUrl: servers.redisUrl, httpHost: '127.0.0.1', httpPort: 0, adminToken: token,
-      env: { MLLP_PORT: String(await freePort()), MLLP_HOST: '127.0.0.1' }, role: 'listener',
-      logger: createLogger({ stream: logStream, level: 'warn' }), queuePrefix: prefix,
-    }), 30_000, 'engine start');
+    engine = await withTimeout(
+      startEngine({
+        channelsDir: project.channelsDir,
+        mappingsDir: project.mappingsDir,
+        dataDir: project.dataDir,
+        databaseUrl: db.url,
+        redisUrl: servers.redisUrl,
+        httpHost: '127.0.0.1',
+        httpPort: 0,
+        adminToken: token,
+        env: { MLLP_PORT: String(await freePort()), MLLP_HOST: '127.0.0.1' },
+        role: 'listener',
+        logger: createLogger({ stream: logStream, level: 'warn' }),
+        queuePrefix: prefix,
+      }),
+      30_000,
+      'engine start',
+    );
     const seedStarted = performance.now();
     await seed(engine, messages);
     const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
@@ -95,7 +165,7 @@ export async function benchConsole({ servers, messages, chromiumPath, pending, n
     const base = `http://127.0.0.1:${engine.httpAddress()!.port}`;
     const call = async (p: string) => {
       const res = await fetch(base + p, { headers: { authorization: `Bearer ${token}` } });
-      const body = await res.json() as { messages?: unknown[]; channels?: unknown[]; next?: string | null };
+      const body = (await res.json()) as { messages?: unknown[]; channels?: unknown[]; next?: string | null };
       if (res.status !== 200) throw new Error(`${p} answered ${res.status}: ${JSON.stringify(body)}`);
       return body;
     };
@@ -110,7 +180,11 @@ export async function benchConsole({ servers, messages, chromiumPath, pending, n
       { name: 'dashboard', path: '/api/dashboard', targetMs: CONSOLE_TARGETS.dashboardMs },
       { name: 'messages, first page', path: '/api/messages', targetMs: CONSOLE_TARGETS.searchMs },
       { name: 'status=error', path: '/api/messages?status=error', targetMs: CONSOLE_TARGETS.searchMs },
-      { name: 'channel + from/to (7 days)', path: `/api/messages?channel=clinic-east&from=${iso(now - 15 * day)}&to=${iso(now - 8 * day)}`, targetMs: CONSOLE_TARGETS.searchMs },
+      {
+        name: 'channel + from/to (7 days)',
+        path: `/api/messages?channel=clinic-east&from=${iso(now - 15 * day)}&to=${iso(now - 8 * day)}`,
+        targetMs: CONSOLE_TARGETS.searchMs,
+      },
       { name: 'rx (exact)', path: `/api/messages?rx=${rxNumber(12_345)}`, targetMs: CONSOLE_TARGETS.searchMs },
       { name: 'patient id (exact)', path: `/api/messages?patient=${patientId(1_234)}`, targetMs: CONSOLE_TARGETS.searchMs },
       { name: 'patient name prefix "mar"', path: '/api/messages?patient=mar', targetMs: CONSOLE_TARGETS.searchMs },
@@ -129,14 +203,26 @@ export async function benchConsole({ servers, messages, chromiumPath, pending, n
       }
       times.sort((a, b) => a - b);
       const rank = (q: number) => round1(times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)] as number);
-      const result = { name: p.name, path: p.path, calls: CALLS, p50: rank(0.5), p95: rank(0.95), max: round1(times[times.length - 1] as number), rows, targetMs: p.targetMs };
+      const result = {
+        name: p.name,
+        path: p.path,
+        calls: CALLS,
+        p50: rank(0.5),
+        p95: rank(0.95),
+        max: round1(times[times.length - 1] as number),
+        rows,
+        targetMs: p.targetMs,
+      };
       endpoints.push(result);
       log(`${p.name}: p50 ${result.p50} ms, p95 ${result.p95} ms, max ${result.max} ms (${rows} rows)`);
     }
     // Last: it creates an admin user, after which the bootstrap token no longer works.
     const paint = await measureDashboardPaint(base, token, chromiumPath);
-    log('skipped' in paint ? `dashboard first paint: skipped (${paint.skipped})`
-      : `dashboard first paint: first-contentful-paint p50 ${paint.firstContentfulPaint.p50} ms, channel table p50 ${paint.channelTable.p50} ms, max ${paint.channelTable.max} ms (${paint.loads} loads)`);
+    log(
+      'skipped' in paint
+        ? `dashboard first paint: skipped (${paint.skipped})`
+        : `dashboard first paint: first-contentful-paint p50 ${paint.firstContentfulPaint.p50} ms, channel table p50 ${paint.channelTable.p50} ms, max ${paint.channelTable.max} ms (${paint.loads} loads)`,
+    );
     return { messages, seedSeconds, endpoints, paint };
   } finally {
     pending.delete(cleanup);
@@ -152,9 +238,15 @@ export async function benchConsole({ servers, messages, chromiumPath, pending, n
 async function seed(engine: Engine, count: number): Promise<void> {
   const search = engine.repository.search;
   const patientTokens = Array.from({ length: PATIENTS }, (_, i) =>
-    search.tokensOf(`MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20260101||ADT^A08|X|P|2.5.1\rPID|1||${patientId(i)}^^^PHARM01^MR||${familyName(i)}^ALEX`).join(' '));
+    search
+      .tokensOf(
+        `MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20260101||ADT^A08|X|P|2.5.1\rPID|1||${patientId(i)}^^^PHARM01^MR||${familyName(i)}^ALEX`,
+      )
+      .join(' '),
+  );
   const rxTokens = Array.from({ length: RX_NUMBERS }, (_, i) =>
-    search.tokensOf(`MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20260101||RDS^O13|X|P|2.5.1\rRXD|1|X|20260101|1|EA||${rxNumber(i)}`).join(' '));
+    search.tokensOf(`MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20260101||RDS^O13|X|P|2.5.1\rRXD|1|X|20260101|1|EA||${rxNumber(i)}`).join(' '),
+  );
   const db = engine.store.db;
   const spreadSeconds = (DAYS * 86_400) / count;
   await sql`

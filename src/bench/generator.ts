@@ -101,9 +101,12 @@ function onAnswer(c: Conn, payload: Buffer): void {
   if (!p) return;
   const text = payload.toString('latin1');
   const msa = text.indexOf('\rMSA|');
-  const ok = msa >= 0 && text.startsWith(`AA|${entry.controlId}`, msa + 5)
-    && (text.charCodeAt(msa + 8 + entry.controlId.length) === 0x7c || text.charCodeAt(msa + 8 + entry.controlId.length) === 0x0d
-      || msa + 8 + entry.controlId.length === text.length);
+  const ok =
+    msa >= 0 &&
+    text.startsWith(`AA|${entry.controlId}`, msa + 5) &&
+    (text.charCodeAt(msa + 8 + entry.controlId.length) === 0x7c ||
+      text.charCodeAt(msa + 8 + entry.controlId.length) === 0x0d ||
+      msa + 8 + entry.controlId.length === text.length);
   if (ok) {
     p.acked++;
     p.chargeLines += entry.lines;
@@ -124,27 +127,38 @@ function onAnswer(c: Conn, payload: Buffer): void {
 async function connectAll(cmd: ConnectCommand): Promise<void> {
   runTag = cmd.runTag;
   patients = cmd.patients;
-  conns = await Promise.all(Array.from({ length: cmd.connections }, (_, index) => new Promise<Conn>((resolve, reject) => {
-    const socket = net.connect({ host: cmd.host, port: cmd.port });
-    const timer = setTimeout(() => reject(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
-    socket.setNoDelay(true);
-    const c: Conn = {
-      index, socket, decoder: new MllpDecoder({ maxFrameBytes: 1 << 20 }), fifo: [], head: 0, seq: 0,
-      random: prng(cmd.seed + index * 7919),
-    };
-    socket.on('data', (chunk: Buffer) => {
-      const events = c.decoder.push(chunk);
-      socket.cork();
-      for (const ev of events) if (ev.kind === 'frame') onAnswer(c, ev.payload);
-      process.nextTick(() => socket.uncork());
-    });
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve(c);
-    });
-    socket.once('error', (err) => reject(err));
-    socket.once('close', () => fail(`connection ${index} closed by the server`));
-  })));
+  conns = await Promise.all(
+    Array.from(
+      { length: cmd.connections },
+      (_, index) =>
+        new Promise<Conn>((resolve, reject) => {
+          const socket = net.connect({ host: cmd.host, port: cmd.port });
+          const timer = setTimeout(() => reject(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+          socket.setNoDelay(true);
+          const c: Conn = {
+            index,
+            socket,
+            decoder: new MllpDecoder({ maxFrameBytes: 1 << 20 }),
+            fifo: [],
+            head: 0,
+            seq: 0,
+            random: prng(cmd.seed + index * 7919),
+          };
+          socket.on('data', (chunk: Buffer) => {
+            const events = c.decoder.push(chunk);
+            socket.cork();
+            for (const ev of events) if (ev.kind === 'frame') onAnswer(c, ev.payload);
+            process.nextTick(() => socket.uncork());
+          });
+          socket.once('connect', () => {
+            clearTimeout(timer);
+            resolve(c);
+          });
+          socket.once('error', (err) => reject(err));
+          socket.once('close', () => fail(`connection ${index} closed by the server`));
+        }),
+    ),
+  );
 }
 
 /** Ends the current second of a series: its count and p99 are kept, its samples dropped. */
@@ -158,14 +172,23 @@ function closeSecond(series: NonNullable<PhaseState['series']>, latency: Samples
 
 /** Fills each second's tailP99 once the phase is over. */
 function finishSeries(series: NonNullable<PhaseState['series']>, latency: Samples): SecondStats[] {
-  series.done.forEach((s, i) => { s.tailP99 = latency.summaryFrom(series.firstIndex[i] ?? 0).p99; });
+  series.done.forEach((s, i) => {
+    s.tailP99 = latency.summaryFrom(series.firstIndex[i] ?? 0).p99;
+  });
   return series.done;
 }
 
 function newPhase(seconds: number, onAns: (c: Conn) => void): PhaseState {
   return {
-    deadline: performance.now() + seconds * 1000, sending: true, sent: 0, acked: 0, naks: 0, ackedInWindow: 0,
-    chargeLines: 0, latency: new Samples(), onAnswer: onAns,
+    deadline: performance.now() + seconds * 1000,
+    sending: true,
+    sent: 0,
+    acked: 0,
+    naks: 0,
+    ackedInWindow: 0,
+    chargeLines: 0,
+    latency: new Samples(),
+    onAnswer: onAns,
   };
 }
 
@@ -182,13 +205,31 @@ function finishPhase(p: PhaseState, isSendingDone: () => boolean): Promise<boole
   });
 }
 
-function result(name: string, p: PhaseState, startedAtEpochMs: number, seconds: number, drained: boolean, cpu: NodeJS.CpuUsage,
-  extra: Partial<PhaseResult> = {}): PhaseResult {
+function result(
+  name: string,
+  p: PhaseState,
+  startedAtEpochMs: number,
+  seconds: number,
+  drained: boolean,
+  cpu: NodeJS.CpuUsage,
+  extra: Partial<PhaseResult> = {},
+): PhaseResult {
   const used = process.cpuUsage(cpu);
   return {
-    phase: name, startedAtEpochMs, seconds, sent: p.sent, acked: p.acked, naks: p.naks, ackedInWindow: p.ackedInWindow,
-    msgPerSec: Math.round(p.ackedInWindow / seconds), latency: p.latency.summary(), skipped: 0, chargeLines: p.chargeLines,
-    drained, cpuMs: Math.round((used.user + used.system) / 1000), ...extra,
+    phase: name,
+    startedAtEpochMs,
+    seconds,
+    sent: p.sent,
+    acked: p.acked,
+    naks: p.naks,
+    ackedInWindow: p.ackedInWindow,
+    msgPerSec: Math.round(p.ackedInWindow / seconds),
+    latency: p.latency.summary(),
+    skipped: 0,
+    chargeLines: p.chargeLines,
+    drained,
+    cpuMs: Math.round((used.user + used.system) / 1000),
+    ...extra,
   };
 }
 
@@ -208,7 +249,9 @@ async function runClosed(cmd: ClosedLoopRun): Promise<PhaseResult> {
     for (let i = 0; i < cmd.window; i++) writeMessage(c);
     process.nextTick(() => c.socket.uncork());
   }
-  const stopTimer = setTimeout(() => { p.sending = false; }, cmd.seconds * 1000);
+  const stopTimer = setTimeout(() => {
+    p.sending = false;
+  }, cmd.seconds * 1000);
   const drained = await finishPhase(p, () => !p.sending || performance.now() >= p.deadline);
   clearTimeout(stopTimer);
   p.sending = false;

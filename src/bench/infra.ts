@@ -23,7 +23,10 @@ export interface BenchServers {
   pgAdminUrl: string;
   redisUrl: string;
 }
-export const DEFAULT_BENCH_SERVERS: BenchServers = { pgAdminUrl: 'postgres://postgres@127.0.0.1:5432/test', redisUrl: 'redis://127.0.0.1:6379' };
+export const DEFAULT_BENCH_SERVERS: BenchServers = {
+  pgAdminUrl: 'postgres://postgres@127.0.0.1:5432/test',
+  redisUrl: 'redis://127.0.0.1:6379',
+};
 /** The repository root (this file runs from dist/bench). */
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -48,7 +51,12 @@ export async function createDatabase(servers: BenchServers): Promise<Database> {
   await adminQuery(servers, `create database ${name}`);
   const url = new URL(servers.pgAdminUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: async () => { await adminQuery(servers, `drop database if exists ${name} with (force)`); } };
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await adminQuery(servers, `drop database if exists ${name} with (force)`);
+    },
+  };
 }
 
 /** Deletes every Redis key under `prefix:` (the engine's BullMQ keys for one scenario). Returns the count. */
@@ -103,7 +111,11 @@ export function tempProject(): Project {
     fs.copyFileSync(path.join(ROOT, 'mappings', name), path.join(mappingsDir, name));
   }
   return {
-    root, channelsDir, mappingsDir, dataDir, logFile: path.join(root, 'engine.log'),
+    root,
+    channelsDir,
+    mappingsDir,
+    dataDir,
+    logFile: path.join(root, 'engine.log'),
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };
 }
@@ -121,9 +133,14 @@ export interface MachineInfo {
 export async function machineInfo(servers: BenchServers): Promise<MachineInfo> {
   let cpuModel = os.cpus()[0]?.model ?? 'unknown';
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     if (line) cpuModel = line.split(':')[1]?.trim() ?? cpuModel;
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   const postgres = String((await adminQuery(servers, 'show server_version')).rows[0]?.server_version ?? 'unknown');
   const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   redis.on('error', () => undefined);
@@ -134,15 +151,21 @@ export async function machineInfo(servers: BenchServers): Promise<MachineInfo> {
     redis.disconnect();
   }
   return {
-    cpus: os.availableParallelism(), cpuModel, memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    node: process.version, postgres, redis: redisVersion, platform: `${os.type()} ${os.release()}`,
+    cpus: os.availableParallelism(),
+    cpuModel,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    postgres,
+    redis: redisVersion,
+    platform: `${os.type()} ${os.release()}`,
   };
 }
 
 /** The commit the bench ran on, and whether the working tree had changes (the build includes them). */
 export function gitState(): { commit: string; dirty: boolean } | undefined {
   try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'src') !== '' };
   } catch {
     return undefined;
@@ -191,8 +214,14 @@ export class Generator {
         reject(new Error(`load generator did not answer '${msg.type}' within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiter = {
-        resolve: (m) => { clearTimeout(timer); resolve(m); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       };
       this.child.send(msg);
     });
@@ -215,7 +244,11 @@ export class Generator {
   async close(): Promise<void> {
     if (this.exited) return;
     const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    try { this.child.send({ type: 'close' }); } catch { /* channel already closed */ }
+    try {
+      this.child.send({ type: 'close' });
+    } catch {
+      /* channel already closed */
+    }
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
     await gone;
     clearTimeout(timer);

@@ -65,7 +65,10 @@ export function benchDft(): string {
   ].join('\r');
 }
 
-interface Workload { mapping: string; text: string }
+interface Workload {
+  mapping: string;
+  text: string;
+}
 
 /** The richest passing case of each mapping's test file; dft-p03 gets the 2 KB synthetic message. */
 export function mappingWorkloads(mappingsDir: string): Workload[] {
@@ -74,8 +77,8 @@ export function mappingWorkloads(mappingsDir: string): Workload[] {
     if (mapping === 'dft-p03') return [{ mapping, text: benchDft() }];
     const file = path.join(mappingsDir, `${mapping}.test.yaml`);
     if (!fs.existsSync(file)) return [];
-    const cases = parseMappingTestFile(fs.readFileSync(file, 'utf8'), file).cases
-      .filter((c) => c.hl7 !== undefined && c.expect !== undefined)
+    const cases = parseMappingTestFile(fs.readFileSync(file, 'utf8'), file)
+      .cases.filter((c) => c.hl7 !== undefined && c.expect !== undefined)
       .map((c) => ({
         text: normalizeSegments(c.hl7 as string),
         records: Object.values(c.expect ?? {}).reduce((n, list) => n + (Array.isArray(list) ? list.length : 0), 0),

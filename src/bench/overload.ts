@@ -51,11 +51,14 @@ export function recoverySeconds(series: SecondStats[], thresholdMs: number, gapS
 
 const intervalFor = (perSec: number) => (OVERLOAD_CONNECTIONS * 1000) / perSec;
 
-export async function runOverload(
-  opts: {
-    offeredPerSec: number; seconds: number; servers: BenchServers; patients: number; pending: Set<() => Promise<void>>; notes: string[];
-  },
-): Promise<OverloadResult> {
+export async function runOverload(opts: {
+  offeredPerSec: number;
+  seconds: number;
+  servers: BenchServers;
+  patients: number;
+  pending: Set<() => Promise<void>>;
+  notes: string[];
+}): Promise<OverloadResult> {
   const bench = await openBenchEngine({ role: 'all', env: {}, servers: opts.servers, pending: opts.pending, notes: opts.notes });
   const gen = new Generator();
   const rss: number[] = [];
@@ -84,22 +87,33 @@ export async function runOverload(
     const counts = await databaseCounts(bench.engine);
     const during = rss.slice(startIndex);
     result = {
-      connections: OVERLOAD_CONNECTIONS, offeredPerSec: opts.offeredPerSec, seconds: opts.seconds,
+      connections: OVERLOAD_CONNECTIONS,
+      offeredPerSec: opts.offeredPerSec,
+      seconds: opts.seconds,
       baseline: { msgPerSec: baseline.msgPerSec, latency: baseline.latency },
       overload: {
-        sent: overload.sent, skipped: overload.skipped, acked: overload.acked, naks: overload.naks,
-        ackedPerSec: Math.round(overload.acked / opts.seconds), processedPerSec: Math.round(processedDuring / opts.seconds),
+        sent: overload.sent,
+        skipped: overload.skipped,
+        acked: overload.acked,
+        naks: overload.naks,
+        ackedPerSec: Math.round(overload.acked / opts.seconds),
+        processedPerSec: Math.round(processedDuring / opts.seconds),
         latency: overload.latency,
       },
       recovery: {
-        latency: recovery.latency, thresholdMs, series,
+        latency: recovery.latency,
+        thresholdMs,
+        series,
         recoverySeconds: recoverySeconds(series, thresholdMs, (recovery.startedAtEpochMs - overloadEnd) / 1000),
       },
       rssMb: {
-        start: rssStart, max: Math.max(rssStart, ...during), end: mb(),
+        start: rssStart,
+        max: Math.max(rssStart, ...during),
+        end: mb(),
         everyTenSeconds: during.filter((_, i) => i % 10 === 0),
       },
-      complete, charges: counts.charges,
+      complete,
+      charges: counts.charges,
       expectedCharges: baseline.chargeLines + overload.chargeLines + recovery.chargeLines,
     };
   } finally {

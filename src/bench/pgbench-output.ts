@@ -22,12 +22,16 @@ export function parsePgbenchOutput(output: string, clients: number): PgbenchRun 
   const rates = [...output.matchAll(/^tps = ([\d.]+)(?: \(([^)]*)\))?/gm)];
   const chosen = rates.find((m) => /without initial connection|excluding connections/.test(m[2] ?? '')) ?? rates[0];
   const tps = chosen ? Number(chosen[1]) : NaN;
-  if (!Number.isFinite(tps)) throw new Error(`pgbench printed no rate: ${output.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
+  if (!Number.isFinite(tps))
+    throw new Error(`pgbench printed no rate: ${output.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
   const transactions = Number(/^number of transactions actually processed: (\d+)/m.exec(output)?.[1] ?? NaN);
   const latency = /^latency average = ([\d.]+) ms/m.exec(output)?.[1];
   const failed = Number(/^number of failed transactions: (\d+)/m.exec(output)?.[1] ?? 0);
   return {
-    clients, tps: Math.round(tps), transactions: Number.isFinite(transactions) ? transactions : 0,
-    latencyMs: latency === undefined ? undefined : Number(latency), failed,
+    clients,
+    tps: Math.round(tps),
+    transactions: Number.isFinite(transactions) ? transactions : 0,
+    latencyMs: latency === undefined ? undefined : Number(latency),
+    failed,
   };
 }

@@ -20,9 +20,7 @@ export const PGBENCH_CLIENTS = [1, 8] as const;
 /** The row each transaction inserts, in bytes. */
 export const PGBENCH_ROW_BYTES = 600;
 
-export type PgbenchResult =
-  | { skipped: string }
-  | { command: string; seconds: number; rowBytes: number; runs: PgbenchRun[] };
+export type PgbenchResult = { skipped: string } | { command: string; seconds: number; rowBytes: number; runs: PgbenchRun[] };
 
 const TABLE = 'bench_rows';
 const SCRIPT = `insert into ${TABLE} (payload) values (repeat('x', ${PGBENCH_ROW_BYTES}));\n`;
@@ -62,7 +60,12 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<PgbenchResult>
       const args = ['-M', 'prepared', '-n', '-f', script, '-c', String(clients), '-T', String(opts.seconds), database.url];
       runs.push(parsePgbenchOutput(await run(binary, args, (opts.seconds + 60) * 1000), clients));
     }
-    return { command: `pgbench -M prepared -n -f <insert one ${PGBENCH_ROW_BYTES}-byte row> -c <1|8> -T ${opts.seconds}`, seconds: opts.seconds, rowBytes: PGBENCH_ROW_BYTES, runs };
+    return {
+      command: `pgbench -M prepared -n -f <insert one ${PGBENCH_ROW_BYTES}-byte row> -c <1|8> -T ${opts.seconds}`,
+      seconds: opts.seconds,
+      rowBytes: PGBENCH_ROW_BYTES,
+      runs,
+    };
   } finally {
     opts.pending.delete(cleanup);
     await cleanup();

@@ -94,7 +94,4 @@ export interface PhaseResult {
   cpuMs: number;
 }
 
-export type ChildMessage =
-  | { type: 'connected' }
-  | { type: 'phase-done'; result: PhaseResult }
-  | { type: 'error'; message: string };
+export type ChildMessage = { type: 'connected' } | { type: 'phase-done'; result: PhaseResult } | { type: 'error'; message: string };

@@ -89,12 +89,24 @@ export interface TargetCheck {
   met: boolean | undefined;
 }
 
-export const TARGETS = { dftParseMapPerSec: 20_000, claimsPerSec: 10_000, remitClaimsPerSec: 5000, ingestPerSec: 3000, e2ePerSec: 1500, ackP99Ms: 25, offeredPerSec: 1000, sustainedSeconds: 60,
-  overloadRssMb: 512, overloadRecoverySeconds: 30, overloadSeconds: 600 };
+export const TARGETS = {
+  dftParseMapPerSec: 20_000,
+  claimsPerSec: 10_000,
+  remitClaimsPerSec: 5000,
+  ingestPerSec: 3000,
+  e2ePerSec: 1500,
+  ackP99Ms: 25,
+  offeredPerSec: 1000,
+  sustainedSeconds: 60,
+  overloadRssMb: 512,
+  overloadRecoverySeconds: 30,
+  overloadSeconds: 600,
+};
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -188,9 +200,10 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
     });
     checks.push({
       target: `overload: normal ACK latency within ${TARGETS.overloadRecoverySeconds} s after it stops`,
-      measured: o.recovery.recoverySeconds === null
-        ? `not back within the ${o.recovery.series.length} s measured (p99 > ${ms(o.recovery.thresholdMs)} ms)`
-        : `${o.recovery.recoverySeconds} s (p99 of every later ACK <= ${ms(o.recovery.thresholdMs)} ms)`,
+      measured:
+        o.recovery.recoverySeconds === null
+          ? `not back within the ${o.recovery.series.length} s measured (p99 > ${ms(o.recovery.thresholdMs)} ms)`
+          : `${o.recovery.recoverySeconds} s (p99 of every later ACK <= ${ms(o.recovery.thresholdMs)} ms)`,
       met: o.recovery.recoverySeconds !== null && o.recovery.recoverySeconds <= TARGETS.overloadRecoverySeconds && shortRun === '',
     });
   }
@@ -211,9 +224,11 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
     if (paint) {
       checks.push({
         target: `console: dashboard first paint < 1,000 ms at ${n(c.messages)} messages, in a browser`,
-        measured: 'skipped' in paint ? `skipped: ${paint.skipped}`
-          : `channel table rendered at p50 ${n(paint.channelTable.p50)} ms, max ${n(paint.channelTable.max)} ms `
-            + `(first contentful paint p50 ${n(paint.firstContentfulPaint.p50)} ms; ${paint.loads} loads)`,
+        measured:
+          'skipped' in paint
+            ? `skipped: ${paint.skipped}`
+            : `channel table rendered at p50 ${n(paint.channelTable.p50)} ms, max ${n(paint.channelTable.max)} ms ` +
+              `(first contentful paint p50 ${n(paint.firstContentfulPaint.p50)} ms; ${paint.loads} loads)`,
         met: 'skipped' in paint ? undefined : paint.channelTable.max < 1000,
       });
     }
@@ -233,129 +248,263 @@ export function formatReport(r: BenchReport): string {
   const out: string[] = [];
   const m = r.machine;
   out.push(`RxBridge bench  ${r.date}${r.git ? `  (commit ${r.git.commit}${r.git.dirty ? ' + uncommitted changes in src/' : ''})` : ''}`);
-  out.push(`machine: ${m.cpus} CPUs, ${m.cpuModel}, ${m.memory} RAM, ${m.platform}; node ${m.node}; Postgres ${m.postgres}; Redis ${m.redis}`);
+  out.push(
+    `machine: ${m.cpus} CPUs, ${m.cpuModel}, ${m.memory} RAM, ${m.platform}; node ${m.node}; Postgres ${m.postgres}; Redis ${m.redis}`,
+  );
   out.push(`each run: ${r.warmupSeconds} s warm-up, then ${r.benchSeconds} s measured; load generator: ${r.generator}`);
   out.push('msg/s = AA answers per second while sending; ACK latency = send -> ACK per message, in ms, seen by the generator.');
   out.push('CPU: engine process and generator in % of one core, machine (incl. Postgres and Redis) in % of all cores.');
 
   if (r.mapping && r.mapping.length > 0) {
     out.push('', 'Parse + map on one core (no services; parseHl7 + evaluateMapping per message)');
-    out.push(table(
-      ['mapping', 'message type', 'bytes', 'records', 'msg/s', 'seconds'],
-      r.mapping.map((m) => [m.mapping, m.messageType, n(m.bytes), String(m.records), n(m.msgPerSec), String(m.seconds)]),
-    ));
+    out.push(
+      table(
+        ['mapping', 'message type', 'bytes', 'records', 'msg/s', 'seconds'],
+        r.mapping.map((m) => [m.mapping, m.messageType, n(m.bytes), String(m.records), n(m.msgPerSec), String(m.seconds)]),
+      ),
+    );
   }
 
   if (r.billing) {
     const b = r.billing;
     out.push('', 'Billing on one core (no services; synthetic claims of 1-4 lines, every scrub rule, in-memory code sets)');
-    out.push(table(
-      ['step', 'claims', 'lines', 'bytes', 'claims/s', 'seconds', 'findings e/w/i'],
-      [
-        ['build + scrub + 837P write', n(b.claims), n(b.lines), n(b.x12Bytes), n(b.claimsPerSec), String(b.seconds),
-          `${b.findings.error}/${b.findings.warning}/${b.findings.info}`],
-        ['835 read + balance + reconcile', n(b.matched), n(b.lines), n(b.remitBytes), n(b.remitClaimsPerSec), String(b.seconds), '-'],
-      ],
-    ));
+    out.push(
+      table(
+        ['step', 'claims', 'lines', 'bytes', 'claims/s', 'seconds', 'findings e/w/i'],
+        [
+          [
+            'build + scrub + 837P write',
+            n(b.claims),
+            n(b.lines),
+            n(b.x12Bytes),
+            n(b.claimsPerSec),
+            String(b.seconds),
+            `${b.findings.error}/${b.findings.warning}/${b.findings.info}`,
+          ],
+          ['835 read + balance + reconcile', n(b.matched), n(b.lines), n(b.remitBytes), n(b.remitClaimsPerSec), String(b.seconds), '-'],
+        ],
+      ),
+    );
   }
 
   const pb = r.pgbench;
   if (pb) {
-    out.push('', `pgbench on the same Postgres (the yardstick; "vs pgbench" below is msg/s over its rate: c1 = 1 client for window 1, c8 = 8 clients otherwise)`);
+    out.push(
+      '',
+      `pgbench on the same Postgres (the yardstick; "vs pgbench" below is msg/s over its rate: c1 = 1 client for window 1, c8 = 8 clients otherwise)`,
+    );
     if ('skipped' in pb) out.push(`skipped: ${pb.skipped}`);
     else {
       out.push(`${pb.command}; one ${n(pb.rowBytes)}-byte row inserted per transaction, throw-away database`);
-      out.push(table(
-        ['clients', 'tps', 'latency avg ms', 'transactions', 'failed'],
-        pb.runs.map((run) => [String(run.clients), n(run.tps), run.latencyMs === undefined ? '-' : ms(run.latencyMs), n(run.transactions), n(run.failed)]),
-      ));
+      out.push(
+        table(
+          ['clients', 'tps', 'latency avg ms', 'transactions', 'failed'],
+          pb.runs.map((run) => [
+            String(run.clients),
+            n(run.tps),
+            run.latencyMs === undefined ? '-' : ms(run.latencyMs),
+            n(run.transactions),
+            n(run.failed),
+          ]),
+        ),
+      );
     }
   }
 
   const throughput = r.scenarios.filter((s) => s.kind === 'echo' || s.kind === 'ingest');
   if (throughput.length > 0) {
     out.push('', 'Bare MLLP echo (no storage) and ingest (committed to Postgres + enqueued, then ACKed; no worker)');
-    out.push(table(
-      ['scenario', 'conns', 'window', 'msg/s', 'ACK p50', 'ACK p99', 'ACK max', 'vs echo', 'vs pgbench', 'engine CPU', 'gen CPU', 'machine CPU'],
-      throughput.map((s) => {
-        const echo = s.kind === 'ingest' ? echoFor(r.scenarios, s) : undefined;
-        return [
-          s.kind, String(s.connections), win(s.window), n(s.msgPerSec), ms(s.ackLatency.p50), ms(s.ackLatency.p99), ms(s.ackLatency.max),
-          echo && echo.msgPerSec > 0 ? `${(s.msgPerSec / echo.msgPerSec).toFixed(2)}x` : '-',
-          s.kind === 'ingest' ? vsPgbench(r, s, s.msgPerSec) : '-',
-          pct(s.cpu.enginePct), pct(s.cpu.generatorPct), pct(s.cpu.machinePct),
-        ];
-      }),
-    ));
+    out.push(
+      table(
+        [
+          'scenario',
+          'conns',
+          'window',
+          'msg/s',
+          'ACK p50',
+          'ACK p99',
+          'ACK max',
+          'vs echo',
+          'vs pgbench',
+          'engine CPU',
+          'gen CPU',
+          'machine CPU',
+        ],
+        throughput.map((s) => {
+          const echo = s.kind === 'ingest' ? echoFor(r.scenarios, s) : undefined;
+          return [
+            s.kind,
+            String(s.connections),
+            win(s.window),
+            n(s.msgPerSec),
+            ms(s.ackLatency.p50),
+            ms(s.ackLatency.p99),
+            ms(s.ackLatency.max),
+            echo && echo.msgPerSec > 0 ? `${(s.msgPerSec / echo.msgPerSec).toFixed(2)}x` : '-',
+            s.kind === 'ingest' ? vsPgbench(r, s, s.msgPerSec) : '-',
+            pct(s.cpu.enginePct),
+            pct(s.cpu.generatorPct),
+            pct(s.cpu.machinePct),
+          ];
+        }),
+      ),
+    );
   }
 
   const e2e = r.scenarios.filter((s) => s.kind === 'e2e' && s.e2e);
   if (e2e.length > 0) {
     out.push('', 'End to end (role all: first send -> last charge committed)');
-    out.push(table(
-      ['conns', 'window', 'e2e msg/s', 'vs pgbench', 'ACKed msg/s', 'processed/s while sending', 'backlog at stop', 'drain s', 'total s',
-        'ACK p99', 'waits', 'charges db/expected', 'engine CPU', 'machine CPU'],
-      e2e.map((s) => {
-        const x = s.e2e as E2eStats;
-        return [
-          String(s.connections), win(s.window), n(x.msgPerSec) + (x.complete ? '' : ' (incomplete)'), vsPgbench(r, s, x.msgPerSec), n(s.msgPerSec),
-          n(x.processedDuringSendPerSec), n(x.backlogAtSendEnd), String(x.drainSeconds), String(x.totalSeconds),
-          ms(s.ackLatency.p99), n(x.outcomes.wait ?? 0), `${n(x.charges)}/${n(x.expectedCharges)}`,
-          pct(s.cpu.enginePct), pct(s.cpu.machinePct),
-        ];
-      }),
-    ));
+    out.push(
+      table(
+        [
+          'conns',
+          'window',
+          'e2e msg/s',
+          'vs pgbench',
+          'ACKed msg/s',
+          'processed/s while sending',
+          'backlog at stop',
+          'drain s',
+          'total s',
+          'ACK p99',
+          'waits',
+          'charges db/expected',
+          'engine CPU',
+          'machine CPU',
+        ],
+        e2e.map((s) => {
+          const x = s.e2e as E2eStats;
+          return [
+            String(s.connections),
+            win(s.window),
+            n(x.msgPerSec) + (x.complete ? '' : ' (incomplete)'),
+            vsPgbench(r, s, x.msgPerSec),
+            n(s.msgPerSec),
+            n(x.processedDuringSendPerSec),
+            n(x.backlogAtSendEnd),
+            String(x.drainSeconds),
+            String(x.totalSeconds),
+            ms(s.ackLatency.p99),
+            n(x.outcomes.wait ?? 0),
+            `${n(x.charges)}/${n(x.expectedCharges)}`,
+            pct(s.cpu.enginePct),
+            pct(s.cpu.machinePct),
+          ];
+        }),
+      ),
+    );
   }
 
   const lat = r.scenarios.filter((s) => s.kind === 'latency');
   if (lat.length > 0) {
     out.push('', 'ACK latency under paced load (role all; open loop, 4 connections x one message every 4 ms)');
-    out.push(table(
-      ['offered msg/s', 'ACKed msg/s', 'vs pgbench', 'ACK p50', 'ACK p99', 'ACK max', 'send lateness p99', 'skipped', 'processed/s while sending', 'drain s', 'engine CPU', 'machine CPU'],
-      lat.map((s) => [
-        n(s.offeredPerSec ?? 0), n(s.msgPerSec), vsPgbench(r, s, s.msgPerSec), ms(s.ackLatency.p50), ms(s.ackLatency.p99), ms(s.ackLatency.max),
-        s.lateness ? ms(s.lateness.p99) : '-', n(s.skipped), n(s.e2e?.processedDuringSendPerSec ?? 0), String(s.e2e?.drainSeconds ?? '-'),
-        pct(s.cpu.enginePct), pct(s.cpu.machinePct),
-      ]),
-    ));
+    out.push(
+      table(
+        [
+          'offered msg/s',
+          'ACKed msg/s',
+          'vs pgbench',
+          'ACK p50',
+          'ACK p99',
+          'ACK max',
+          'send lateness p99',
+          'skipped',
+          'processed/s while sending',
+          'drain s',
+          'engine CPU',
+          'machine CPU',
+        ],
+        lat.map((s) => [
+          n(s.offeredPerSec ?? 0),
+          n(s.msgPerSec),
+          vsPgbench(r, s, s.msgPerSec),
+          ms(s.ackLatency.p50),
+          ms(s.ackLatency.p99),
+          ms(s.ackLatency.max),
+          s.lateness ? ms(s.lateness.p99) : '-',
+          n(s.skipped),
+          n(s.e2e?.processedDuringSendPerSec ?? 0),
+          String(s.e2e?.drainSeconds ?? '-'),
+          pct(s.cpu.enginePct),
+          pct(s.cpu.machinePct),
+        ]),
+      ),
+    );
   }
 
   const o = r.overload;
   if (o) {
-    out.push('', `Overload (role all, ${o.connections} connections, paced, at most 1,000 unanswered per connection; `
-      + `1,000 msg/s for 30 s, then ${n(o.offeredPerSec)} msg/s for ${o.seconds} s, then 1,000 msg/s for 60 s)`);
-    out.push(table(
-      ['phase', 'offered msg/s', 'sent', 'skipped', 'ACKed msg/s', 'processed msg/s', 'ACK p50', 'ACK p99', 'ACK max'],
-      [
-        ['baseline', '1,000', '-', '-', n(o.baseline.msgPerSec), '-', ms(o.baseline.latency.p50), ms(o.baseline.latency.p99), ms(o.baseline.latency.max)],
-        ['overload', n(o.offeredPerSec), n(o.overload.sent), n(o.overload.skipped), n(o.overload.ackedPerSec), n(o.overload.processedPerSec),
-          ms(o.overload.latency.p50), ms(o.overload.latency.p99), ms(o.overload.latency.max)],
-        ['recovery', '1,000', '-', '-', '-', '-', ms(o.recovery.latency.p50), ms(o.recovery.latency.p99), ms(o.recovery.latency.max)],
-      ],
-    ));
-    out.push(`RSS (MB): start ${n(o.rssMb.start)}, max ${n(o.rssMb.max)}, end ${n(o.rssMb.end)}; every 10 s: ${o.rssMb.everyTenSeconds.join(' ')}`);
-    out.push(`recovery: ${o.recovery.recoverySeconds === null ? 'not within the phase' : `${o.recovery.recoverySeconds} s`} `
-      + `(p99 of the ACKs from then on <= ${ms(o.recovery.thresholdMs)} ms); recovery p99 per second: ${o.recovery.series.map((x) => ms(x.p99)).join(' ')}`);
+    out.push(
+      '',
+      `Overload (role all, ${o.connections} connections, paced, at most 1,000 unanswered per connection; ` +
+        `1,000 msg/s for 30 s, then ${n(o.offeredPerSec)} msg/s for ${o.seconds} s, then 1,000 msg/s for 60 s)`,
+    );
+    out.push(
+      table(
+        ['phase', 'offered msg/s', 'sent', 'skipped', 'ACKed msg/s', 'processed msg/s', 'ACK p50', 'ACK p99', 'ACK max'],
+        [
+          [
+            'baseline',
+            '1,000',
+            '-',
+            '-',
+            n(o.baseline.msgPerSec),
+            '-',
+            ms(o.baseline.latency.p50),
+            ms(o.baseline.latency.p99),
+            ms(o.baseline.latency.max),
+          ],
+          [
+            'overload',
+            n(o.offeredPerSec),
+            n(o.overload.sent),
+            n(o.overload.skipped),
+            n(o.overload.ackedPerSec),
+            n(o.overload.processedPerSec),
+            ms(o.overload.latency.p50),
+            ms(o.overload.latency.p99),
+            ms(o.overload.latency.max),
+          ],
+          ['recovery', '1,000', '-', '-', '-', '-', ms(o.recovery.latency.p50), ms(o.recovery.latency.p99), ms(o.recovery.latency.max)],
+        ],
+      ),
+    );
+    out.push(
+      `RSS (MB): start ${n(o.rssMb.start)}, max ${n(o.rssMb.max)}, end ${n(o.rssMb.end)}; every 10 s: ${o.rssMb.everyTenSeconds.join(' ')}`,
+    );
+    out.push(
+      `recovery: ${o.recovery.recoverySeconds === null ? 'not within the phase' : `${o.recovery.recoverySeconds} s`} ` +
+        `(p99 of the ACKs from then on <= ${ms(o.recovery.thresholdMs)} ms); recovery p99 per second: ${o.recovery.series.map((x) => ms(x.p99)).join(' ')}`,
+    );
     out.push(`all processed: ${o.complete}; charges ${n(o.charges)}/${n(o.expectedCharges)}; engine log warnings ${o.engineWarnings}`);
   }
 
   const c = r.console;
   if (c) {
-    out.push('', `Web console APIs over HTTP at ${n(c.messages)} stored messages (seeded in ${c.seedSeconds} s; `
-      + 'admin token; 3 warm-up calls, then calls one after another; ms)');
-    out.push(table(
-      ['call', 'rows', 'p50', 'p95', 'max', 'target'],
-      c.endpoints.map((e) => [e.name, String(e.rows), ms(e.p50), ms(e.p95), ms(e.max), `< ${n(e.targetMs)}`]),
-    ));
+    out.push(
+      '',
+      `Web console APIs over HTTP at ${n(c.messages)} stored messages (seeded in ${c.seedSeconds} s; ` +
+        'admin token; 3 warm-up calls, then calls one after another; ms)',
+    );
+    out.push(
+      table(
+        ['call', 'rows', 'p50', 'p95', 'max', 'target'],
+        c.endpoints.map((e) => [e.name, String(e.rows), ms(e.p50), ms(e.p95), ms(e.max), `< ${n(e.targetMs)}`]),
+      ),
+    );
   }
 
-  const problems = r.scenarios.filter((s) => s.naks > 0 || !s.drained || (s.engineWarnings ?? 0) > 0
-    || (s.e2e && (!s.e2e.complete || s.e2e.charges !== s.e2e.expectedCharges)));
+  const problems = r.scenarios.filter(
+    (s) =>
+      s.naks > 0 || !s.drained || (s.engineWarnings ?? 0) > 0 || (s.e2e && (!s.e2e.complete || s.e2e.charges !== s.e2e.expectedCharges)),
+  );
   if (problems.length > 0) out.push('');
   for (const s of problems) {
-    out.push(`warning: ${s.kind} ${s.connections} conn: ${s.naks} non-AA answers, all answered=${s.drained}` +
-      (s.e2e ? `, all processed=${s.e2e.complete}, charges ${s.e2e.charges}/${s.e2e.expectedCharges}` : '') +
-      `, engine log warnings ${s.engineWarnings ?? 0}`);
+    out.push(
+      `warning: ${s.kind} ${s.connections} conn: ${s.naks} non-AA answers, all answered=${s.drained}` +
+        (s.e2e ? `, all processed=${s.e2e.complete}, charges ${s.e2e.charges}/${s.e2e.expectedCharges}` : '') +
+        `, engine log warnings ${s.engineWarnings ?? 0}`,
+    );
   }
 
   for (const f of r.failures) out.push(`FAILED: ${f.scenario}: ${f.error}`);
@@ -364,7 +513,12 @@ export function formatReport(r: BenchReport): string {
   r.targets = checks;
   if (checks.length > 0) {
     out.push('', 'Targets');
-    out.push(table(['target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '-' : c.met ? 'MET' : 'MISSED'])));
+    out.push(
+      table(
+        ['target', 'measured', 'result'],
+        checks.map((c) => [c.target, c.measured, c.met === undefined ? '-' : c.met ? 'MET' : 'MISSED']),
+      ),
+    );
   }
   return out.join('\n');
 }

@@ -57,7 +57,12 @@ type RunCommand = Extract<ParentMessage, { type: 'run' }>;
 
 const SECONDS = positive(process.env.BENCH_SECONDS, 60);
 const WARMUP = positive(process.env.BENCH_WARMUP_SECONDS, Math.min(5, Math.max(1, Math.round(SECONDS / 10))));
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'map,billing,pgbench,echo,ingest,e2e,latency,overload,console').split(',').map((s) => s.trim()).filter(Boolean));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'map,billing,pgbench,echo,ingest,e2e,latency,overload,console')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const RESULTS = path.resolve(process.env.BENCH_RESULTS ?? 'bench-results.json');
 /** Window (messages in flight per connection) for the throughput runs. */
 const WINDOW = 32;
@@ -131,16 +136,19 @@ function cpuProbe(): CpuProbe {
       const used = process.cpuUsage(own);
       const m = machineCpu();
       const pct = (ms: number): number => Math.round((ms / wall) * 100);
-      const machinePct = machine && m && m.total > machine.total
-        ? Math.round(((m.busy - machine.busy) / (m.total - machine.total)) * 100)
-        : undefined;
+      const machinePct =
+        machine && m && m.total > machine.total ? Math.round(((m.busy - machine.busy) / (m.total - machine.total)) * 100) : undefined;
       return { engine: pct((used.user + used.system) / 1000), generator: pct(generatorCpuMs), machine: machinePct };
     },
   };
 }
 
 /** Runs warm-up then the measured phase on a fresh generator connected to `port`. */
-async function drive(plan: Plan, port: number, between?: (warm: PhaseResult) => Promise<void>): Promise<{ warm: PhaseResult; run: PhaseResult; cpu: ReturnType<CpuProbe['stop']> }> {
+async function drive(
+  plan: Plan,
+  port: number,
+  between?: (warm: PhaseResult) => Promise<void>,
+): Promise<{ warm: PhaseResult; run: PhaseResult; cpu: ReturnType<CpuProbe['stop']> }> {
   const gen = new Generator();
   try {
     await gen.connect(port, plan.connections, 20261125, PATIENTS);
@@ -158,9 +166,18 @@ async function drive(plan: Plan, port: number, between?: (warm: PhaseResult) => 
 
 function baseResult(plan: Plan, run: PhaseResult, cpu: ReturnType<CpuProbe['stop']>): ScenarioResult {
   return {
-    kind: plan.kind, connections: plan.connections, window: plan.window, seconds: SECONDS,
-    msgPerSec: run.msgPerSec, ackLatency: run.latency, lateness: run.lateness,
-    sent: run.sent, acked: run.acked, naks: run.naks, skipped: run.skipped, drained: run.drained,
+    kind: plan.kind,
+    connections: plan.connections,
+    window: plan.window,
+    seconds: SECONDS,
+    msgPerSec: run.msgPerSec,
+    ackLatency: run.latency,
+    lateness: run.lateness,
+    sent: run.sent,
+    acked: run.acked,
+    naks: run.naks,
+    skipped: run.skipped,
+    drained: run.drained,
     cpu: { enginePct: cpu.engine, generatorPct: cpu.generator, machinePct: cpu.machine },
     offeredPerSec: plan.window === 'paced' ? Math.round((plan.connections * 1000) / PACED_INTERVAL_MS) : undefined,
   };
@@ -170,7 +187,8 @@ async function runEcho(plan: Plan): Promise<ScenarioResult> {
   const listener = new MllpListener(
     { host: '127.0.0.1', port: 0, maxFrameBytes: 1 << 20, idleTimeoutMs: 300_000, maxConnections: 64, logger: silentLogger },
     {
-      onFrame: async (payload) => buildAck({ inbound: peekMsh(payload.toString('utf8')), code: 'AA', ackControlId: newControlId(), now: new Date() }),
+      onFrame: async (payload) =>
+        buildAck({ inbound: peekMsh(payload.toString('utf8')), code: 'AA', ackControlId: newControlId(), now: new Date() }),
       onOversize: async () => null,
     },
   );
@@ -193,14 +211,20 @@ const pendingCleanups = new Set<() => Promise<void>>();
 function abort(code: number, why: string): void {
   console.error(`\nbench: ${why}; cleaning up`);
   const all = Promise.all([...pendingCleanups].map((c) => c().catch(() => undefined)));
-  void withTimeout(all, 10_000, 'clean-up').catch(() => undefined).finally(() => process.exit(code));
+  void withTimeout(all, 10_000, 'clean-up')
+    .catch(() => undefined)
+    .finally(() => process.exit(code));
 }
 
 async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> {
   // Ingest has no worker, so its backlog only grows: backpressure is off there (it measures intake alone);
   // end to end runs with the engine's default backpressure, as in production.
   const bench = await openBenchEngine({
-    role, env: role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {}, servers: SERVERS, pending: pendingCleanups, notes,
+    role,
+    env: role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {},
+    servers: SERVERS,
+    pending: pendingCleanups,
+    notes,
   });
   const { engine, port, tracker } = bench;
   let result: ScenarioResult | undefined;
@@ -228,10 +252,16 @@ async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> 
       for (const [t, count] of timeline) if (t <= sendEnd) atSendEnd = count - warm.acked;
       const totalSeconds = (end - run.startedAtEpochMs) / 1000;
       const stats: E2eStats = {
-        msgPerSec: Math.round(done / totalSeconds), messages: run.acked, processed: done, complete,
-        totalSeconds: round1(totalSeconds), drainSeconds: round1(Math.max(0, end - sendEnd) / 1000),
-        processedDuringSendPerSec: Math.round(atSendEnd / SECONDS), backlogAtSendEnd: Math.max(0, run.ackedInWindow - atSendEnd),
-        outcomes: { ...tracker.kinds }, expectedCharges: warm.chargeLines + run.chargeLines,
+        msgPerSec: Math.round(done / totalSeconds),
+        messages: run.acked,
+        processed: done,
+        complete,
+        totalSeconds: round1(totalSeconds),
+        drainSeconds: round1(Math.max(0, end - sendEnd) / 1000),
+        processedDuringSendPerSec: Math.round(atSendEnd / SECONDS),
+        backlogAtSendEnd: Math.max(0, run.ackedInWindow - atSendEnd),
+        outcomes: { ...tracker.kinds },
+        expectedCharges: warm.chargeLines + run.chargeLines,
         ...(await databaseCounts(engine)),
       };
       result.e2e = stats;
@@ -250,21 +280,35 @@ function round1(v: number): number {
 
 async function main(): Promise<boolean> {
   const plans = PLANS.filter((p) => ONLY.has(p.kind));
-  const budgetS = 300 + plans.length * (SECONDS + WARMUP + 120) + plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S
-    + (ONLY.has('overload') ? OVERLOAD_SECONDS + 900 : 0) + (ONLY.has('console') ? 600 : 0)
-    + (ONLY.has('pgbench') ? PGBENCH_CLIENTS.length * (SECONDS + 60) : 0);
+  const budgetS =
+    300 +
+    plans.length * (SECONDS + WARMUP + 120) +
+    plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S +
+    (ONLY.has('overload') ? OVERLOAD_SECONDS + 900 : 0) +
+    (ONLY.has('console') ? 600 : 0) +
+    (ONLY.has('pgbench') ? PGBENCH_CLIENTS.length * (SECONDS + 60) : 0);
   const watchdog = setTimeout(() => abort(2, `exceeded its time budget of ${budgetS} s`), budgetS * 1000);
   watchdog.unref();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(130, `${signal} received`));
 
   const machine: MachineInfo = await machineInfo(SERVERS);
   const report: BenchReport = {
-    date: new Date().toISOString(), benchSeconds: SECONDS, warmupSeconds: WARMUP, window: WINDOW, machine,
+    date: new Date().toISOString(),
+    benchSeconds: SECONDS,
+    warmupSeconds: WARMUP,
+    window: WINDOW,
+    machine,
     git: gitState() ?? (process.env.BENCH_CODE ? { commit: process.env.BENCH_CODE, dirty: false } : undefined),
-    generator: 'separate process (child_process.fork), raw node:net MLLP sockets', scenarios: [], failures: [],
+    generator: 'separate process (child_process.fork), raw node:net MLLP sockets',
+    scenarios: [],
+    failures: [],
   };
-  console.log(`RxBridge bench: ${plans.length} runs of ${SECONDS} s (+${WARMUP} s warm-up each); time limit ${Math.round(budgetS / 60)} min`);
-  console.log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memory}; node ${machine.node}; Postgres ${machine.postgres}; Redis ${machine.redis}`);
+  console.log(
+    `RxBridge bench: ${plans.length} runs of ${SECONDS} s (+${WARMUP} s warm-up each); time limit ${Math.round(budgetS / 60)} min`,
+  );
+  console.log(
+    `machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memory}; node ${machine.node}; Postgres ${machine.postgres}; Redis ${machine.redis}`,
+  );
   if (ONLY.has('map')) {
     const mappingsDir = path.resolve(__dirname, '../../mappings');
     const seconds = Math.min(10, SECONDS);
@@ -300,7 +344,11 @@ async function main(): Promise<boolean> {
     try {
       const p = await benchPgbench({ servers: SERVERS, seconds: SECONDS, pgbenchPath: PGBENCH, pending: pendingCleanups });
       report.pgbench = p;
-      console.log('skipped' in p ? `skipped: ${p.skipped}` : p.runs.map((run) => `${run.tps} tps with ${run.clients} client${run.clients === 1 ? '' : 's'}`).join(', '));
+      console.log(
+        'skipped' in p
+          ? `skipped: ${p.skipped}`
+          : p.runs.map((run) => `${run.tps} tps with ${run.clients} client${run.clients === 1 ? '' : 's'}`).join(', '),
+      );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       console.log(`FAILED: ${message}`);
@@ -313,7 +361,10 @@ async function main(): Promise<boolean> {
     const started = Date.now();
     let result: ScenarioResult;
     try {
-      result = plan.kind === 'echo' ? await runEcho(plan) : await runEngine(plan, plan.kind === 'ingest' || process.env.BENCH_LATENCY_ROLE === 'listener' ? 'listener' : 'all');
+      result =
+        plan.kind === 'echo'
+          ? await runEcho(plan)
+          : await runEngine(plan, plan.kind === 'ingest' || process.env.BENCH_LATENCY_ROLE === 'listener' ? 'listener' : 'all');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       console.log(`FAILED: ${message}`);
@@ -323,7 +374,9 @@ async function main(): Promise<boolean> {
     }
     report.scenarios.push(result);
     const e = result.e2e ? `, end to end ${result.e2e.msgPerSec} msg/s` : '';
-    console.log(`${result.msgPerSec} msg/s acked${e}, ACK p50 ${result.ackLatency.p50} ms p99 ${result.ackLatency.p99} ms (${Math.round((Date.now() - started) / 1000)} s)`);
+    console.log(
+      `${result.msgPerSec} msg/s acked${e}, ACK p50 ${result.ackLatency.p50} ms p99 ${result.ackLatency.p99} ms (${Math.round((Date.now() - started) / 1000)} s)`,
+    );
     for (const note of notes.splice(0)) console.log(`  note: ${note}`);
   }
   if (ONLY.has('overload')) {
@@ -332,7 +385,14 @@ async function main(): Promise<boolean> {
     const why = process.env.BENCH_OVERLOAD_RATE ? 'BENCH_OVERLOAD_RATE' : `3 x ${capacity} msg/s`;
     process.stdout.write(`- overload: ${offeredPerSec} msg/s offered for ${OVERLOAD_SECONDS} s (${why}) ... `);
     try {
-      const o = await runOverload({ offeredPerSec, seconds: OVERLOAD_SECONDS, servers: SERVERS, patients: PATIENTS, pending: pendingCleanups, notes });
+      const o = await runOverload({
+        offeredPerSec,
+        seconds: OVERLOAD_SECONDS,
+        servers: SERVERS,
+        patients: PATIENTS,
+        pending: pendingCleanups,
+        notes,
+      });
       report.overload = o;
       console.log(`max RSS ${o.rssMb.max} MB, recovery ${o.recovery.recoverySeconds ?? 'not within the phase'} s`);
     } catch (err) {
@@ -346,7 +406,12 @@ async function main(): Promise<boolean> {
     console.log('- console: web console APIs at 100,000 stored messages ...');
     try {
       report.console = await benchConsole({
-        servers: SERVERS, messages: CONSOLE_MESSAGES, chromiumPath: CHROMIUM, pending: pendingCleanups, notes, log: (line) => console.log(`  ${line}`),
+        servers: SERVERS,
+        messages: CONSOLE_MESSAGES,
+        chromiumPath: CHROMIUM,
+        pending: pendingCleanups,
+        notes,
+        log: (line) => console.log(`  ${line}`),
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -366,7 +431,7 @@ async function main(): Promise<boolean> {
 main().then(
   (ok) => process.exit(ok ? 0 : 1),
   (err: unknown) => {
-    console.error(`\nbench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    console.error(`\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },
 );

@@ -31,8 +31,29 @@ export type ClaimRoute = (typeof CLAIM_ROUTES)[number];
 
 /** SBR09 claim filing indicator codes (005010X222A1). */
 export const FILING_INDICATORS = [
-  '11', '12', '13', '14', '15', '16', '17', 'AM', 'BL', 'CH', 'CI', 'DS', 'FI', 'HM', 'LM', 'MA', 'MB', 'MC', 'OF',
-  'TV', 'VA', 'WC', 'ZZ',
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '16',
+  '17',
+  'AM',
+  'BL',
+  'CH',
+  'CI',
+  'DS',
+  'FI',
+  'HM',
+  'LM',
+  'MA',
+  'MB',
+  'MC',
+  'OF',
+  'TV',
+  'VA',
+  'WC',
+  'ZZ',
 ] as const;
 
 export const BILLING_DEFAULTS = Object.freeze({
@@ -45,8 +66,9 @@ const msg = (text: string) => (iss: { path?: PropertyKey[] }) => `${labelOf(iss.
 const pattern = (re: RegExp, text: string) => z.string({ error: msg('must be text') }).regex(re, { error: msg(text) });
 /** Free text that ends up in an X12 element: no separators (* ~ : ^), not empty, at most `max` characters. */
 const x12Text = (max: number) =>
-  pattern(/^[^*~:^|\r\n]+$/, 'must be text without * ~ : ^ or | (X12 separators)')
-    .max(max, { error: msg(`must be at most ${max} characters`) });
+  pattern(/^[^*~:^|\r\n]+$/, 'must be text without * ~ : ^ or | (X12 separators)').max(max, {
+    error: msg(`must be at most ${max} characters`),
+  });
 
 const addressSchema = z.strictObject({
   line1: x12Text(55),
@@ -56,22 +78,33 @@ const addressSchema = z.strictObject({
   zip: pattern(/^\d{5}(\d{4})?$/, 'must be 5 or 9 digits'),
 });
 
-const billingProviderSchema = z.strictObject({
-  name: x12Text(60),
-  npi: pattern(/^\d{10}$/, 'must be 10 digits'),
-  taxIdType: z.enum(['EI', 'SY']),
-  taxId: pattern(/^\d{9}$/, 'must be 9 digits'),
-  taxonomy: pattern(/^[0-9A-Z]{9}X$/, 'must be a NUCC taxonomy code such as 3336C0003X'),
-  // The billing provider's address must be physical and carry a 9-digit ZIP (DOMAIN §2.2 rule 8).
-  address: addressSchema.extend({ zip: pattern(/^\d{9}$/, 'must be 9 digits (ZIP+4) for the billing provider') }),
-  cliaNumber: pattern(/^\d{2}D\d{7}$/, 'must be a CLIA number such as 12D3456789').optional(),
-}).superRefine((p, ctx) => {
-  const why = npiProblem(p.npi);
-  if (why) ctx.addIssue({ code: 'custom', path: ['npi'], message: why === 'fails its check digit' ? 'npi fails its check digit (80840 Luhn)' : `npi ${why}` });
-  if (/\bP\.?\s*O\.?\s*BOX\b/i.test(`${p.address.line1} ${p.address.line2 ?? ''}`)) {
-    ctx.addIssue({ code: 'custom', path: ['address', 'line1'], message: 'line1 must be a physical address, not a PO box (a PO box belongs in pay-to)' });
-  }
-});
+const billingProviderSchema = z
+  .strictObject({
+    name: x12Text(60),
+    npi: pattern(/^\d{10}$/, 'must be 10 digits'),
+    taxIdType: z.enum(['EI', 'SY']),
+    taxId: pattern(/^\d{9}$/, 'must be 9 digits'),
+    taxonomy: pattern(/^[0-9A-Z]{9}X$/, 'must be a NUCC taxonomy code such as 3336C0003X'),
+    // The billing provider's address must be physical and carry a 9-digit ZIP (DOMAIN §2.2 rule 8).
+    address: addressSchema.extend({ zip: pattern(/^\d{9}$/, 'must be 9 digits (ZIP+4) for the billing provider') }),
+    cliaNumber: pattern(/^\d{2}D\d{7}$/, 'must be a CLIA number such as 12D3456789').optional(),
+  })
+  .superRefine((p, ctx) => {
+    const why = npiProblem(p.npi);
+    if (why)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['npi'],
+        message: why === 'fails its check digit' ? 'npi fails its check digit (80840 Luhn)' : `npi ${why}`,
+      });
+    if (/\bP\.?\s*O\.?\s*BOX\b/i.test(`${p.address.line1} ${p.address.line2 ?? ''}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address', 'line1'],
+        message: 'line1 must be a physical address, not a PO box (a PO box belongs in pay-to)',
+      });
+    }
+  });
 
 const partyId = pattern(/^[A-Za-z0-9 .-]{2,15}$/, 'must be 2 to 15 letters, digits, spaces, dots or dashes');
 const qualifier = pattern(/^[0-9A-Z]{2}$/, 'must be a two-character ISA qualifier such as ZZ');
@@ -94,7 +127,8 @@ const routeSchema = z.enum(CLAIM_ROUTES, { error: msg(`must be ${CLAIM_ROUTES.jo
 
 /** A CPT or HCPCS code as a key or list item: quoted, because YAML reads 90750 as a number. */
 const isBilledCode = (c: string): boolean => CPT_FORM.test(c) || HCPCS_FORM.test(c);
-const billedCode = z.string({ error: msg('must be a quoted CPT or HCPCS code such as "90750"') })
+const billedCode = z
+  .string({ error: msg('must be a quoted CPT or HCPCS code such as "90750"') })
   .refine(isBilledCode, { error: msg('must be a CPT or HCPCS code such as "90750" or G0008') });
 const listName = pattern(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a code list name: a letter, then letters, digits, _ or -');
 
@@ -103,7 +137,8 @@ const payerSchema = z.strictObject({
   /** SBR09 of every claim to this payer; the coverage's plan type never overrides it (a mismatch is a warning). */
   filingIndicator: z.enum(FILING_INDICATORS, { error: msg('must be an SBR09 claim filing indicator code (CI, MB, MC, …)') }),
   route: routeSchema.default('837P'),
-  routeByService: z.partialRecord(z.enum(SERVICE_KINDS, { error: msg(`must be a service kind: ${SERVICE_KINDS.join(', ')}`) }), routeSchema)
+  routeByService: z
+    .partialRecord(z.enum(SERVICE_KINDS, { error: msg(`must be a service kind: ${SERVICE_KINDS.join(', ')}`) }), routeSchema)
     .default({}),
   /** Route per billed code: wins over everything else. */
   routeByCode: z.record(z.string(), routeSchema).default({}),
@@ -121,19 +156,23 @@ const payerSchema = z.strictObject({
    * or `retiree` (pays after Medicare).
    */
   cob: z.enum(COB_KINDS, { error: msg(`must be ${COB_KINDS.join(', ')}`) }).default('auto'),
-  remittanceIds: z.array(pattern(/^[A-Za-z0-9 .-]{1,80}$/, 'must be an id as an 835 gives it: 1 to 80 letters, digits, spaces, dots or dashes'))
+  remittanceIds: z
+    .array(pattern(/^[A-Za-z0-9 .-]{1,80}$/, 'must be an id as an 835 gives it: 1 to 80 letters, digits, spaces, dots or dashes'))
     .default([]),
 });
 
 /** A person (or organisation) the claims name by NPI: the 837P needs a name for every rendering/ordering provider. */
-const providerSchema = z.strictObject({
-  familyName: x12Text(60).optional(),
-  givenName: x12Text(35).optional(),
-  organizationName: x12Text(60).optional(),
-  taxonomy: pattern(/^[0-9A-Z]{9}X$/, 'must be a NUCC taxonomy code such as 183500000X').optional(),
-}).refine((p) => Boolean(p.familyName || p.organizationName), { error: 'a provider needs familyName or organizationName' });
+const providerSchema = z
+  .strictObject({
+    familyName: x12Text(60).optional(),
+    givenName: x12Text(35).optional(),
+    organizationName: x12Text(60).optional(),
+    taxonomy: pattern(/^[0-9A-Z]{9}X$/, 'must be a NUCC taxonomy code such as 183500000X').optional(),
+  })
+  .refine((p) => Boolean(p.familyName || p.organizationName), { error: 'a provider needs familyName or organizationName' });
 
-const codeSetList = z.array(z.enum(REQUIRABLE_CODE_SETS, { error: msg(`must be a code set the scrubber can require: ${REQUIRABLE_CODE_SETS.join(', ')}`) }))
+const codeSetList = z
+  .array(z.enum(REQUIRABLE_CODE_SETS, { error: msg(`must be a code set the scrubber can require: ${REQUIRABLE_CODE_SETS.join(', ')}`) }))
   .refine((l) => new Set(l).size === l.length, { error: msg('names a code set twice') });
 
 /** Which code sets must be loaded (a release covering each date of service) before a claim may go out. */
@@ -144,53 +183,69 @@ const requiredCodeSetsSchema = z.strictObject({
   payers: z.record(z.string(), codeSetList).default({}),
 });
 
-export const billingFileSchema = z.strictObject({
-  billingProvider: billingProviderSchema,
-  submitter: submitterSchema,
-  receiver: receiverSchema,
-  /** ISA15: P production, T test. */
-  usage: z.enum(['P', 'T']).default(BILLING_DEFAULTS.usage),
-  placeOfService: pattern(/^\d{2}$/, 'must be a two-digit place of service code such as 01').default(BILLING_DEFAULTS.placeOfService),
-  outboxDir: z.string().min(1).optional(),
-  /** NPI → name (and taxonomy) of the pharmacists and prescribers charges name. */
-  providers: z.record(pattern(/^\d{10}$/, 'must be a 10-digit NPI (quote it)'), providerSchema).default({}),
-  /** Named lists of CPT/HCPCS codes that payers route by (routeByCodeList), e.g. the Part D vaccines. */
-  codeLists: z.record(listName, z.array(billedCode).min(1, { error: msg('must list at least one code') })).default({}),
-  payers: z.record(pattern(/^[A-Za-z0-9-]{2,80}$/, 'must be a payer id: 2 to 80 letters, digits or dashes'), payerSchema)
-    .refine((p) => Object.keys(p).length > 0, { error: 'payers needs at least one payer' }),
-  requiredCodeSets: requiredCodeSetsSchema.default({ default: ['icd10cm'], payers: {} }),
-}).superRefine((f, ctx) => {
-  for (const id of Object.keys(f.requiredCodeSets.payers)) {
-    if (!Object.prototype.hasOwnProperty.call(f.payers, id)) {
-      ctx.addIssue({ code: 'custom', path: ['requiredCodeSets', 'payers', id], message: `requiredCodeSets names payer ${id}, which is not in payers` });
-    }
-  }
-  for (const [id, payer] of Object.entries(f.payers)) {
-    for (const code of Object.keys(payer.routeByCode)) {
-      if (!isBilledCode(code)) {
-        ctx.addIssue({ code: 'custom', path: ['payers', id, 'routeByCode', code], message: `routeByCode key "${code}" must be a CPT or HCPCS code such as "90750" or G0008` });
+export const billingFileSchema = z
+  .strictObject({
+    billingProvider: billingProviderSchema,
+    submitter: submitterSchema,
+    receiver: receiverSchema,
+    /** ISA15: P production, T test. */
+    usage: z.enum(['P', 'T']).default(BILLING_DEFAULTS.usage),
+    placeOfService: pattern(/^\d{2}$/, 'must be a two-digit place of service code such as 01').default(BILLING_DEFAULTS.placeOfService),
+    outboxDir: z.string().min(1).optional(),
+    /** NPI → name (and taxonomy) of the pharmacists and prescribers charges name. */
+    providers: z.record(pattern(/^\d{10}$/, 'must be a 10-digit NPI (quote it)'), providerSchema).default({}),
+    /** Named lists of CPT/HCPCS codes that payers route by (routeByCodeList), e.g. the Part D vaccines. */
+    codeLists: z.record(listName, z.array(billedCode).min(1, { error: msg('must list at least one code') })).default({}),
+    payers: z
+      .record(pattern(/^[A-Za-z0-9-]{2,80}$/, 'must be a payer id: 2 to 80 letters, digits or dashes'), payerSchema)
+      .refine((p) => Object.keys(p).length > 0, { error: 'payers needs at least one payer' }),
+    requiredCodeSets: requiredCodeSetsSchema.default({ default: ['icd10cm'], payers: {} }),
+  })
+  .superRefine((f, ctx) => {
+    for (const id of Object.keys(f.requiredCodeSets.payers)) {
+      if (!Object.prototype.hasOwnProperty.call(f.payers, id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['requiredCodeSets', 'payers', id],
+          message: `requiredCodeSets names payer ${id}, which is not in payers`,
+        });
       }
     }
-    const routedBy = new Map<string, { list: string; route: ClaimRoute }>();
-    for (const [name, route] of Object.entries(payer.routeByCodeList)) {
-      const codes = f.codeLists[name];
-      if (!codes) {
-        ctx.addIssue({ code: 'custom', path: ['payers', id, 'routeByCodeList', name], message: `code list "${name}" is not in codeLists` });
-        continue;
-      }
-      for (const code of codes) {
-        const earlier = routedBy.get(code);
-        if (earlier && earlier.route !== route && payer.routeByCode[code] === undefined) {
+    for (const [id, payer] of Object.entries(f.payers)) {
+      for (const code of Object.keys(payer.routeByCode)) {
+        if (!isBilledCode(code)) {
           ctx.addIssue({
-            code: 'custom', path: ['payers', id, 'routeByCodeList', name],
-            message: `code ${code} is in code lists "${earlier.list}" (${earlier.route}) and "${name}" (${route}): route it in routeByCode to say which wins`,
+            code: 'custom',
+            path: ['payers', id, 'routeByCode', code],
+            message: `routeByCode key "${code}" must be a CPT or HCPCS code such as "90750" or G0008`,
           });
         }
-        routedBy.set(code, { list: name, route });
+      }
+      const routedBy = new Map<string, { list: string; route: ClaimRoute }>();
+      for (const [name, route] of Object.entries(payer.routeByCodeList)) {
+        const codes = f.codeLists[name];
+        if (!codes) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['payers', id, 'routeByCodeList', name],
+            message: `code list "${name}" is not in codeLists`,
+          });
+          continue;
+        }
+        for (const code of codes) {
+          const earlier = routedBy.get(code);
+          if (earlier && earlier.route !== route && payer.routeByCode[code] === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['payers', id, 'routeByCodeList', name],
+              message: `code ${code} is in code lists "${earlier.list}" (${earlier.route}) and "${name}" (${route}): route it in routeByCode to say which wins`,
+            });
+          }
+          routedBy.set(code, { list: name, route });
+        }
       }
     }
-  }
-});
+  });
 
 export type BillingFile = z.infer<typeof billingFileSchema>;
 
@@ -251,7 +306,8 @@ export function routeFor(payer: Readonly<PayerConfig>, serviceKind: string, code
  */
 export function lineRoute(payer: Readonly<PayerConfig>, line: { serviceKind: string; code?: string }): LineRoute {
   const byCode = line.code === undefined ? undefined : own(payer.codeRoutes, line.code.toUpperCase());
-  if (byCode) return byCode.list === undefined ? { route: byCode.route, by: 'code' } : { route: byCode.route, by: 'code-list', list: byCode.list };
+  if (byCode)
+    return byCode.list === undefined ? { route: byCode.route, by: 'code' } : { route: byCode.route, by: 'code-list', list: byCode.list };
   const byKind = own(payer.routeByService, line.serviceKind as ServiceKind);
   if (byKind) return { route: byKind, by: 'service-kind' };
   return { route: payer.route, by: 'payer' };
@@ -277,7 +333,12 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
   const payers = new Map<string, PayerConfig>();
   for (const [id, p] of Object.entries(f.payers)) {
     payers.set(id, {
-      id, name: p.name, filingIndicator: p.filingIndicator, cob: p.cob, route: p.route, routeByService: { ...p.routeByService },
+      id,
+      name: p.name,
+      filingIndicator: p.filingIndicator,
+      cob: p.cob,
+      route: p.route,
+      routeByService: { ...p.routeByService },
       codeRoutes: codeRoutesOf(p, f.codeLists),
       vfcProductLine: p.vfcProductLine,
       remittanceIds: [...p.remittanceIds],
@@ -287,10 +348,15 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
     file,
     billingProvider: { ...f.billingProvider, address: address(f.billingProvider.address) },
     interchange: {
-      senderId: f.submitter.id, senderQualifier: f.submitter.qualifier,
-      receiverId: f.receiver.id, receiverQualifier: f.receiver.qualifier,
-      submitterName: f.submitter.name, submitterContactName: f.submitter.contactName, submitterPhone: f.submitter.phone,
-      receiverName: f.receiver.name, usage: f.usage,
+      senderId: f.submitter.id,
+      senderQualifier: f.submitter.qualifier,
+      receiverId: f.receiver.id,
+      receiverQualifier: f.receiver.qualifier,
+      submitterName: f.submitter.name,
+      submitterContactName: f.submitter.contactName,
+      submitterPhone: f.submitter.phone,
+      receiverName: f.receiver.name,
+      usage: f.usage,
     },
     placeOfService: f.placeOfService,
     outboxDir: f.outboxDir ? path.resolve(path.dirname(path.resolve(file)), f.outboxDir) : path.join(dataDir, 'outbox'),
@@ -302,7 +368,10 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
 
 /** Parses billing YAML text (named `file` in issues). Throws ConfigError (CONFIG_INVALID) listing every issue. */
 export function parseBillingConfigText(
-  text: string, file: string, env: Record<string, string | undefined>, dataDir: string,
+  text: string,
+  file: string,
+  env: Record<string, string | undefined>,
+  dataDir: string,
 ): BillingConfig {
   return fromParsed(parseConfig(text, file, billingFileSchema, env), dataDir);
 }

@@ -124,7 +124,10 @@ function claimSpans(set: X12TransactionSet): ClaimSpan[] {
       const sv1 = current.lines[current.lines.length - 1];
       current.adjudications.push({ svd: seg, lineCharge: sv1 ? elementValue(sv1, 2) : '', adjustments: [] });
     } else if (current && seg.id === 'CAS') {
-      const owner = current.lines.length > 0 ? current.adjudications[current.adjudications.length - 1] : current.otherPayers[current.otherPayers.length - 1];
+      const owner =
+        current.lines.length > 0
+          ? current.adjudications[current.adjudications.length - 1]
+          : current.otherPayers[current.otherPayers.length - 1];
       owner?.adjustments.push(...casAmounts(seg));
     } else if (current && current.lines.length === 0 && seg.id === 'AMT' && elementValue(seg, 1) === 'D') {
       const other = current.otherPayers[current.otherPayers.length - 1];
@@ -149,12 +152,15 @@ function checkCoordination(claim: ClaimSpan): string[] {
   const { clm } = claim;
   const needed = EARLIER_PAYERS[claim.responsibility] ?? 0;
   if (claim.otherPayers.length < needed) {
-    problems.push(`${at(clm)}: SBR01 ${claim.responsibility} needs ${needed} other payer loop${needed === 1 ? '' : 's'} (2320), found ${claim.otherPayers.length}`);
+    problems.push(
+      `${at(clm)}: SBR01 ${claim.responsibility} needs ${needed} other payer loop${needed === 1 ? '' : 's'} (2320), found ${claim.otherPayers.length}`,
+    );
   }
   for (const a of claim.adjudications) {
     const amounts = [elementValue(a.svd, 2), ...a.adjustments];
     if (!amounts.every(isDecimal)) problems.push(`${at(a.svd)}: SVD02 or a CAS amount is not a decimal`);
-    else if (!decimalsEqual(a.lineCharge, sumX12Decimals(amounts))) problems.push(`${at(a.svd)}: SVD02 + its CAS amounts do not equal the line's SV102`);
+    else if (!decimalsEqual(a.lineCharge, sumX12Decimals(amounts)))
+      problems.push(`${at(a.svd)}: SVD02 + its CAS amounts do not equal the line's SV102`);
   }
   for (const o of claim.otherPayers) {
     if (o.paid === undefined) {

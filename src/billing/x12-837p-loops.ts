@@ -8,7 +8,17 @@ import type { X12Segment } from '../x12/segment';
 import { segment } from '../x12/segment';
 import { formatX12Decimal } from '../core/decimal';
 import type {
-  Address, Adjustment, BillingProvider, Claim, ClaimLine, Interchange, LineAdjudication, OtherPayer, Patient, Payer, ProviderRef,
+  Address,
+  Adjustment,
+  BillingProvider,
+  Claim,
+  ClaimLine,
+  Interchange,
+  LineAdjudication,
+  OtherPayer,
+  Patient,
+  Payer,
+  ProviderRef,
   Subscriber,
 } from './model';
 
@@ -28,10 +38,7 @@ export function hiCode(code: string): string {
 
 function addressSegments(address: Address | undefined): X12Segment[] {
   if (!address) return [];
-  return [
-    segment('N3', address.line1, address.line2),
-    segment('N4', address.city, address.state, digitsOnly(address.zip)),
-  ];
+  return [segment('N3', address.line1, address.line2), segment('N4', address.city, address.state, digitsOnly(address.zip))];
 }
 
 function demographics(birthDate: string | undefined, sex: string | undefined): X12Segment[] {
@@ -74,8 +81,18 @@ export function subscriberSegments(s: Subscriber, payer: Payer, patient: Patient
   const self = patient.relationship === '18';
   return [
     // SBR04 (group name) only when SBR03 (group number) is absent: the TR3 forbids both.
-    segment('SBR', s.payerResponsibility, self ? '18' : undefined, s.groupNumber, s.groupNumber ? undefined : s.groupName,
-      undefined, undefined, undefined, undefined, s.filingIndicator),
+    segment(
+      'SBR',
+      s.payerResponsibility,
+      self ? '18' : undefined,
+      s.groupNumber,
+      s.groupNumber ? undefined : s.groupName,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      s.filingIndicator,
+    ),
     segment('NM1', 'IL', '1', s.familyName, s.givenName, undefined, undefined, undefined, 'MI', s.memberId),
     ...(self ? addressSegments(s.address ?? patient.address) : []),
     ...(self ? demographics(s.birthDate ?? patient.birthDate, s.sex ?? patient.sex) : []),
@@ -107,8 +124,18 @@ export function claimRendering(claim: Claim): ProviderRef | undefined {
 /** 2300 CLM, REF*G1, REF*F8, REF*X4, HI (ABK then ABF), 2310B rendering (NM1*82 + PRV*PE), then 2320/2330 per other payer. */
 export function claimSegments(claim: Claim): X12Segment[] {
   const out: X12Segment[] = [
-    segment('CLM', claim.controlNumber, formatX12Decimal(claim.totalCharge), undefined, undefined,
-      [claim.placeOfService, 'B', claim.frequency], 'Y', 'A', 'Y', 'Y'),
+    segment(
+      'CLM',
+      claim.controlNumber,
+      formatX12Decimal(claim.totalCharge),
+      undefined,
+      undefined,
+      [claim.placeOfService, 'B', claim.frequency],
+      'Y',
+      'A',
+      'Y',
+      'Y',
+    ),
   ];
   if (claim.priorAuthorization) out.push(segment('REF', 'G1', claim.priorAuthorization));
   if (claim.frequency !== '1') out.push(segment('REF', 'F8', claim.payerClaimNumber));
@@ -136,7 +163,9 @@ export function casSegments(adjustments: readonly Adjustment[]): X12Segment[] {
   const out: X12Segment[] = [];
   for (const [group, list] of byGroup) {
     for (let i = 0; i < list.length; i += CAS_TRIPLETS) {
-      const triplets = list.slice(i, i + CAS_TRIPLETS).flatMap((a) => [a.reason, formatX12Decimal(a.amount), a.quantity && formatX12Decimal(a.quantity)]);
+      const triplets = list
+        .slice(i, i + CAS_TRIPLETS)
+        .flatMap((a) => [a.reason, formatX12Decimal(a.amount), a.quantity && formatX12Decimal(a.quantity)]);
       out.push(segment('CAS', group, ...triplets));
     }
   }
@@ -149,13 +178,34 @@ export function casSegments(adjustments: readonly Adjustment[]): X12Segment[] {
  */
 export function otherPayerSegments(o: OtherPayer): X12Segment[] {
   return [
-    segment('SBR', o.responsibility, o.relationship, o.groupNumber, o.groupNumber ? undefined : o.groupName,
-      undefined, undefined, undefined, undefined, o.filingIndicator),
+    segment(
+      'SBR',
+      o.responsibility,
+      o.relationship,
+      o.groupNumber,
+      o.groupNumber ? undefined : o.groupName,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      o.filingIndicator,
+    ),
     ...casSegments(o.claimAdjustments),
     segment('AMT', 'D', formatX12Decimal(o.paidAmount)),
     ...(o.remainingPatientLiability !== undefined ? [segment('AMT', 'EAF', formatX12Decimal(o.remainingPatientLiability))] : []),
     segment('OI', undefined, undefined, 'Y', undefined, undefined, 'Y'),
-    segment('NM1', 'IL', '1', o.subscriber.familyName, o.subscriber.givenName, undefined, undefined, undefined, 'MI', o.subscriber.memberId),
+    segment(
+      'NM1',
+      'IL',
+      '1',
+      o.subscriber.familyName,
+      o.subscriber.givenName,
+      undefined,
+      undefined,
+      undefined,
+      'MI',
+      o.subscriber.memberId,
+    ),
     ...addressSegments(o.subscriber.address),
     segment('NM1', 'PR', '2', o.payer.name, undefined, undefined, undefined, undefined, 'PI', o.payer.id),
     segment('DTP', '573', 'D8', d8(o.adjudicationDate)),
@@ -181,8 +231,16 @@ export function lineSegments(claim: Claim, line: ClaimLine, index: number): X12S
   const pos = line.placeOfService && line.placeOfService !== claim.placeOfService ? line.placeOfService : undefined;
   const out: X12Segment[] = [
     segment('LX', String(index + 1)),
-    segment('SV1', ['HC', line.code, ...line.modifiers], formatX12Decimal(line.chargeAmount), 'UN',
-      formatX12Decimal(line.units), pos, undefined, line.diagnosisPointers.map(String)),
+    segment(
+      'SV1',
+      ['HC', line.code, ...line.modifiers],
+      formatX12Decimal(line.chargeAmount),
+      'UN',
+      formatX12Decimal(line.units),
+      pos,
+      undefined,
+      line.diagnosisPointers.map(String),
+    ),
     segment('DTP', '472', 'D8', d8(line.serviceDate)),
     segment('REF', '6R', line.chargeId),
   ];

@@ -40,7 +40,8 @@ export function assertWritable(claim: Claim, index: number): void {
   // 2010BA N3/N4 are required when the patient is the subscriber, 2010CA N3/N4 for any other patient.
   if (claim.patient.relationship === '18') {
     const problems = addressProblems(claim.subscriber.address ?? claim.patient.address);
-    if (problems.length > 0) fail(`the subscriber address (2010BA N3/N4, required when the patient is the subscriber) needs ${problems.join('; ')}`);
+    if (problems.length > 0)
+      fail(`the subscriber address (2010BA N3/N4, required when the patient is the subscriber) needs ${problems.join('; ')}`);
   } else {
     const problems = addressProblems(claim.patient.address);
     if (problems.length > 0) fail(`the patient address (2010CA N3/N4) needs ${problems.join('; ')}`);
@@ -93,9 +94,13 @@ function otherPayerProblem(claim: Claim): string | undefined {
   }
   for (const o of others) {
     if (!DATE.test(o.adjudicationDate)) return `the adjudication date of other payer ${o.payer.id} is not YYYY-MM-DD`;
-    if (![o.paidAmount, ...o.claimAdjustments.map((x) => x.amount)].every(isDecimal)) return `an amount of other payer ${o.payer.id} is not a decimal`;
-    if (new Set(o.claimAdjustments.map((x) => x.group)).size > MAX_CLAIM_CAS) return `other payer ${o.payer.id} has more than ${MAX_CLAIM_CAS} claim adjustment groups`;
-    const lineAdjustments = claim.lines.flatMap((l) => (l.adjudications ?? []).filter((a) => a.payerId === o.payer.id).flatMap((a) => a.adjustments));
+    if (![o.paidAmount, ...o.claimAdjustments.map((x) => x.amount)].every(isDecimal))
+      return `an amount of other payer ${o.payer.id} is not a decimal`;
+    if (new Set(o.claimAdjustments.map((x) => x.group)).size > MAX_CLAIM_CAS)
+      return `other payer ${o.payer.id} has more than ${MAX_CLAIM_CAS} claim adjustment groups`;
+    const lineAdjustments = claim.lines.flatMap((l) =>
+      (l.adjudications ?? []).filter((a) => a.payerId === o.payer.id).flatMap((a) => a.adjustments),
+    );
     const accounted = sumX12Decimals([o.paidAmount, ...o.claimAdjustments.map((x) => x.amount), ...lineAdjustments.map((x) => x.amount)]);
     if (!decimalsEqual(claim.totalCharge, accounted)) {
       return `other payer ${o.payer.id} does not balance: CLM02 must equal its AMT*D + its claim CAS + its line CAS amounts`;

@@ -20,7 +20,12 @@ import { segment } from '../x12/segment';
 import { segmentTextWriter } from '../x12/writer';
 import type { Address, BillingProvider, Claim, ControlNumbers, Interchange, Patient, Payer, Subscriber } from './model';
 import {
-  billingProviderSegments, claimSegments, headerSegments, lineSegments, patientSegments, subscriberSegments,
+  billingProviderSegments,
+  claimSegments,
+  headerSegments,
+  lineSegments,
+  patientSegments,
+  subscriberSegments,
 } from './x12-837p-loops';
 import { assertWritable } from './x12-837p-validate';
 
@@ -60,14 +65,31 @@ interface BillingLoop {
  */
 const ADDRESS_FIELDS = fieldList<Address>({ line1: 1, line2: 1, city: 1, state: 1, zip: 1 });
 const BILLING_PROVIDER_FIELDS = fieldList<Omit<BillingProvider, 'address'>>({
-  name: 1, npi: 1, taxIdType: 1, taxId: 1, taxonomy: 1, cliaNumber: 1,
+  name: 1,
+  npi: 1,
+  taxIdType: 1,
+  taxId: 1,
+  taxonomy: 1,
+  cliaNumber: 1,
 });
 const SUBSCRIBER_FIELDS = fieldList<Omit<Subscriber, 'address'>>({
-  memberId: 1, groupNumber: 1, groupName: 1, payerResponsibility: 1, filingIndicator: 1, familyName: 1, givenName: 1,
-  birthDate: 1, sex: 1,
+  memberId: 1,
+  groupNumber: 1,
+  groupName: 1,
+  payerResponsibility: 1,
+  filingIndicator: 1,
+  familyName: 1,
+  givenName: 1,
+  birthDate: 1,
+  sex: 1,
 });
 const PATIENT_FIELDS = fieldList<Omit<Patient, 'address'>>({
-  patientRef: 1, familyName: 1, givenName: 1, birthDate: 1, sex: 1, relationship: 1,
+  patientRef: 1,
+  familyName: 1,
+  givenName: 1,
+  birthDate: 1,
+  sex: 1,
+  relationship: 1,
 });
 const PAYER_FIELDS = fieldList<Payer>({ id: 1, name: 1 });
 
@@ -200,21 +222,33 @@ function emit837P(claims: readonly Claim[], interchange: Interchange, control: C
   const loops = groupClaims(claims);
   emitInterchange(
     {
-      senderQualifier: interchange.senderQualifier, senderId: interchange.senderId,
-      receiverQualifier: interchange.receiverQualifier, receiverId: interchange.receiverId,
-      controlNumber: control.interchange, usage: interchange.usage, date: now,
+      senderQualifier: interchange.senderQualifier,
+      senderId: interchange.senderId,
+      receiverQualifier: interchange.receiverQualifier,
+      receiverId: interchange.receiverId,
+      controlNumber: control.interchange,
+      usage: interchange.usage,
+      date: now,
     },
     {
-      functionalId: 'HC', senderCode: interchange.senderId, receiverCode: interchange.receiverId,
-      controlNumber: control.group, version: X222A1, date: now,
+      functionalId: 'HC',
+      senderCode: interchange.senderId,
+      receiverCode: interchange.receiverId,
+      controlNumber: control.group,
+      version: X222A1,
+      date: now,
     },
-    [{
-      id: '837', controlNumber: control.transactionSet, implementationReference: X222A1,
-      emit(body) {
-        append(body, headerSegments(interchange, interchangeControlNumber(control.interchange), x12Date(now), x12Time(now)));
-        appendHierarchy(body, loops);
+    [
+      {
+        id: '837',
+        controlNumber: control.transactionSet,
+        implementationReference: X222A1,
+        emit(body) {
+          append(body, headerSegments(interchange, interchangeControlNumber(control.interchange), x12Date(now), x12Time(now)));
+          appendHierarchy(body, loops);
+        },
       },
-    }],
+    ],
     out,
   );
 }
@@ -231,7 +265,11 @@ export function build837P(claims: readonly Claim[], interchange: Interchange, co
  * segment is written as it is built: the text is the same as writing build837P's segments.
  */
 export function write837P(
-  claims: readonly Claim[], interchange: Interchange, control: ControlNumbers, now: Date, options: Write837POptions = {},
+  claims: readonly Claim[],
+  interchange: Interchange,
+  control: ControlNumbers,
+  now: Date,
+  options: Write837POptions = {},
 ): string {
   const writer = segmentTextWriter({ lineBreak: options.lineBreak ?? '\n' });
   emit837P(claims, interchange, control, now, writer);

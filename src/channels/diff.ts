@@ -57,12 +57,18 @@ function kindOf(before: ChannelPlan, after: ChannelPlan, changed: readonly strin
 /** What a change does to the channel's listener (in a process that runs listeners). */
 export function listenerActions(change: ChannelChange): { stop: boolean; start: boolean } {
   switch (change.kind) {
-    case 'added': return { stop: false, start: change.after?.enabled === true };
-    case 'removed': return { stop: change.before?.enabled === true, start: false };
-    case 'enabled': return { stop: false, start: true };
-    case 'disabled': return { stop: true, start: false };
-    case 'restarted': return { stop: true, start: true };
-    default: return { stop: false, start: false };
+    case 'added':
+      return { stop: false, start: change.after?.enabled === true };
+    case 'removed':
+      return { stop: change.before?.enabled === true, start: false };
+    case 'enabled':
+      return { stop: false, start: true };
+    case 'disabled':
+      return { stop: true, start: false };
+    case 'restarted':
+      return { stop: true, start: true };
+    default:
+      return { stop: false, start: false };
   }
 }
 
@@ -81,8 +87,13 @@ export function canonical(value: unknown): string {
 
 function normalize(value: unknown): unknown {
   if (typeof value === 'function') return undefined;
-  if (value instanceof Set) return [...value].map(normalize).map((v) => JSON.stringify(v)).sort();
-  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [String(k), normalize(v)]).sort((x, y) => (x[0] as string).localeCompare(y[0] as string));
+  if (value instanceof Set)
+    return [...value]
+      .map(normalize)
+      .map((v) => JSON.stringify(v))
+      .sort();
+  if (value instanceof Map)
+    return [...value.entries()].map(([k, v]) => [String(k), normalize(v)]).sort((x, y) => (x[0] as string).localeCompare(y[0] as string));
   if (Array.isArray(value)) return value.map(normalize);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

@@ -53,8 +53,12 @@ export function loadChannels(opts: LoadChannelsOptions): ChannelPlan[] {
     if (ch.enabled) {
       const clash = listeners.find((o) => o.value.source.port === ch.source.port && hostsOverlap(o.value.source.host, ch.source.host));
       if (clash) {
-        issues.push(cfg.issueAt(['source', 'port'],
-          `port ${ch.source.port} on ${ch.source.host} is already used by enabled channel "${clash.value.name}" (${clash.file})`));
+        issues.push(
+          cfg.issueAt(
+            ['source', 'port'],
+            `port ${ch.source.port} on ${ch.source.host} is already used by enabled channel "${clash.value.name}" (${clash.file})`,
+          ),
+        );
       } else {
         listeners.push(cfg);
       }

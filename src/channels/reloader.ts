@@ -36,9 +36,7 @@ export interface ChannelReloadEntry {
   reason?: string;
 }
 
-export type ChannelReloadResult =
-  | { ok: true; channels: ChannelReloadEntry[] }
-  | { ok: false; issues: ConfigIssue[] };
+export type ChannelReloadResult = { ok: true; channels: ChannelReloadEntry[] } | { ok: false; issues: ConfigIssue[] };
 
 /** The engine's MLLP listeners, per channel. */
 export interface ChannelListeners {
@@ -97,8 +95,12 @@ export class ChannelReloader {
       if (unloaded.length > 0) throw new ConfigError(unloaded);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      log.warn('channel reload refused: the channel files are invalid; the channels in force stay', { reason: trigger, count: err.issues.length });
-      for (const issue of err.issues) log.warn('channel file issue', { file: `${issue.file}:${issue.line}:${issue.col}`, reason: issue.reason });
+      log.warn('channel reload refused: the channel files are invalid; the channels in force stay', {
+        reason: trigger,
+        count: err.issues.length,
+      });
+      for (const issue of err.issues)
+        log.warn('channel file issue', { file: `${issue.file}:${issue.line}:${issue.col}`, reason: issue.reason });
       return { ok: false, issues: err.issues.map((i) => ({ ...i })) };
     }
     const changes = diffChannels(registry.list, next);
@@ -114,7 +116,8 @@ export class ChannelReloader {
     });
     // Channel names and outcomes only (the logger takes flat, PHI-free fields): one line per changed channel.
     for (const e of entries) {
-      if (e.outcome === 'failed') log.warn('channel reload failed for a channel; it keeps its previous settings', { channel: e.name, reason: e.reason });
+      if (e.outcome === 'failed')
+        log.warn('channel reload failed for a channel; it keeps its previous settings', { channel: e.name, reason: e.reason });
       else if (e.outcome !== 'unchanged') log.info('channel reloaded', { channel: e.name, status: e.outcome });
     }
     log.info('channels reloaded', { reason: trigger, count: entries.filter((e) => e.outcome !== 'unchanged').length });
@@ -123,18 +126,18 @@ export class ChannelReloader {
 
   /** Stops, then starts, what the changes ask for. Returns the channels whose listener could not start, with why. */
   private async applyListeners(changes: readonly ChannelChange[], listeners: ChannelListeners): Promise<Map<string, string>> {
-    await Promise.all(changes
-      .filter((c) => listenerActions(c).stop && listeners.running(c.name))
-      .map((c) => listeners.stop(c.name)));
+    await Promise.all(changes.filter((c) => listenerActions(c).stop && listeners.running(c.name)).map((c) => listeners.stop(c.name)));
     const failures = new Map<string, string>();
     const toStart = changes.filter((c) => c.after?.enabled === true && (listenerActions(c).start || !listeners.running(c.name)));
-    await Promise.all(toStart.map(async (c) => {
-      try {
-        await listeners.start(c.after as ChannelPlan);
-      } catch (err) {
-        failures.set(c.name, reasonOf(err));
-      }
-    }));
+    await Promise.all(
+      toStart.map(async (c) => {
+        try {
+          await listeners.start(c.after as ChannelPlan);
+        } catch (err) {
+          failures.set(c.name, reasonOf(err));
+        }
+      }),
+    );
     return failures;
   }
 
@@ -170,11 +173,18 @@ export class ChannelReloader {
 
 /** An issue (at the channel file) for each route whose mapping the engine does not have live. */
 export function unloadedMappingIssues(plans: readonly ChannelPlan[], loaded: (name: string) => boolean): ConfigIssue[] {
-  return plans.flatMap((plan) => [...new Set(plan.routes.map((r) => r.mapping))].filter((m) => !loaded(m)).map((mapping) => ({
-    file: plan.file, line: 0, col: 0,
-    reason: `routes: mapping ${mapping} is not loaded in the running engine (a mapping file added since the start needs a restart, `
-      + `or save it through PUT /api/mappings/${mapping})`,
-  })));
+  return plans.flatMap((plan) =>
+    [...new Set(plan.routes.map((r) => r.mapping))]
+      .filter((m) => !loaded(m))
+      .map((mapping) => ({
+        file: plan.file,
+        line: 0,
+        col: 0,
+        reason:
+          `routes: mapping ${mapping} is not loaded in the running engine (a mapping file added since the start needs a restart, ` +
+          `or save it through PUT /api/mappings/${mapping})`,
+      })),
+  );
 }
 
 function withoutListeners(kind: ChannelChangeKind): ChannelChangeKind {

@@ -40,12 +40,9 @@ export const DEFAULTS = Object.freeze({
   ackTimeoutMs: 10_000,
 });
 
-
-
 /** An integer in [min, max]; every failure (wrong type, fraction, out of range) gets the same plain message. */
 function intIn(min: number, max: number) {
-  const error = (iss: { path?: PropertyKey[] }): string =>
-    `${labelOf(iss.path ?? [])} must be an integer from ${min} to ${max}`;
+  const error = (iss: { path?: PropertyKey[] }): string => `${labelOf(iss.path ?? [])} must be an integer from ${min} to ${max}`;
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
@@ -56,7 +53,8 @@ const messageType = z
   });
 
 const name = (what: string) =>
-  z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be text` })
+  z
+    .string({ error: (iss) => `${labelOf(iss.path ?? [])} must be text` })
     .regex(NAME_PATTERN, { error: (iss) => `${labelOf(iss.path ?? [])} must be a ${what} name: lower-case letters, digits and "-"` })
     .max(64, { error: (iss) => `${labelOf(iss.path ?? [])} must be at most 64 characters` });
 
@@ -72,7 +70,8 @@ function noRepeats(key: string) {
 }
 
 /** A client certificate identity: its subject CN, or a subjectAltName DNS name or IP address. */
-const clientIdentity = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a certificate name (its CN or a subjectAltName entry)` })
+const clientIdentity = z
+  .string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a certificate name (its CN or a subjectAltName entry)` })
   .min(1, { error: (iss) => `${labelOf(iss.path ?? [])} must be a certificate name (its CN or a subjectAltName entry)` })
   .max(255, { error: (iss) => `${labelOf(iss.path ?? [])} must be at most 255 characters` });
 
@@ -80,19 +79,28 @@ const clientIdentity = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} mu
  * MLLP over TLS. Paths are relative to the channel file's folder. Mutual TLS when requestClientCert is true;
  * then `allowClients` lists the certificate identities that may connect (absent: any certificate the CA signed).
  */
-const tlsSchema = z.strictObject({
-  cert: z.string().min(1),
-  key: z.string().min(1),
-  ca: z.string().min(1).optional(),
-  requestClientCert: z.boolean().default(false),
-  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
-  allowClients: z.array(clientIdentity).min(1, { error: 'allowClients needs at least one certificate name (leave it out to allow every certificate the CA signed)' })
-    .superRefine(noRepeats('allowClients')).optional(),
-}).superRefine((t, ctx) => {
-  if (t.allowClients && !t.requestClientCert) {
-    ctx.addIssue({ code: 'custom', path: ['allowClients'], message: 'allowClients needs requestClientCert: true (and ca): without client certificates there is no name to check' });
-  }
-});
+const tlsSchema = z
+  .strictObject({
+    cert: z.string().min(1),
+    key: z.string().min(1),
+    ca: z.string().min(1).optional(),
+    requestClientCert: z.boolean().default(false),
+    minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+    allowClients: z
+      .array(clientIdentity)
+      .min(1, { error: 'allowClients needs at least one certificate name (leave it out to allow every certificate the CA signed)' })
+      .superRefine(noRepeats('allowClients'))
+      .optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.allowClients && !t.requestClientCert) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowClients'],
+        message: 'allowClients needs requestClientCert: true (and ca): without client certificates there is no name to check',
+      });
+    }
+  });
 
 /** An IPv4/IPv6 address or a CIDR block (10.0.0.0/8, 2001:db8::/32). Exported for tests. */
 export function isAddressOrCidr(text: string): boolean {
@@ -105,7 +113,8 @@ export function isAddressOrCidr(text: string): boolean {
   return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-const addressOrCidr = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be an IP address or CIDR block such as 10.0.0.0/8` })
+const addressOrCidr = z
+  .string({ error: (iss) => `${labelOf(iss.path ?? [])} must be an IP address or CIDR block such as 10.0.0.0/8` })
   .refine(isAddressOrCidr, {
     error: (iss) => `${labelOf(iss.path ?? [])} must be an IP address or CIDR block such as 10.0.0.0/8 or 192.168.1.20`,
   });
@@ -115,17 +124,25 @@ const addressOrCidr = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} mus
  * trickling or not) never hold every slot. A sender is known by its address or, on a TLS channel with client
  * certificates, by its certificate's name.
  */
-const knownSendersSchema = z.strictObject({
-  addresses: z.array(addressOrCidr).min(1, { error: 'knownSenders.addresses needs at least one address (or leave it out)' })
-    .superRefine(noRepeats('knownSenders.addresses')).optional(),
-  clients: z.array(clientIdentity).min(1, { error: 'knownSenders.clients needs at least one certificate name (or leave it out)' })
-    .superRefine(noRepeats('knownSenders.clients')).optional(),
-  reservedSlots: intIn(1, 10_000),
-}).superRefine((k, ctx) => {
-  if (!k.addresses && !k.clients) {
-    ctx.addIssue({ code: 'custom', path: [], message: 'knownSenders needs addresses or clients (whom the reserved slots are for)' });
-  }
-});
+const knownSendersSchema = z
+  .strictObject({
+    addresses: z
+      .array(addressOrCidr)
+      .min(1, { error: 'knownSenders.addresses needs at least one address (or leave it out)' })
+      .superRefine(noRepeats('knownSenders.addresses'))
+      .optional(),
+    clients: z
+      .array(clientIdentity)
+      .min(1, { error: 'knownSenders.clients needs at least one certificate name (or leave it out)' })
+      .superRefine(noRepeats('knownSenders.clients'))
+      .optional(),
+    reservedSlots: intIn(1, 10_000),
+  })
+  .superRefine((k, ctx) => {
+    if (!k.addresses && !k.clients) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'knownSenders needs addresses or clients (whom the reserved slots are for)' });
+    }
+  });
 
 const sourceSchema = z.strictObject({
   type: z.literal('mllp', { error: 'type must be mllp (the only source type for now)' }),
@@ -135,8 +152,11 @@ const sourceSchema = z.strictObject({
   idleTimeoutMs: intIn(0, 86_400_000).default(DEFAULTS.idleTimeoutMs),
   maxConnections: intIn(1, 10_000).default(DEFAULTS.maxConnections),
   maxConnectionsPerIp: intIn(1, 10_000).default(DEFAULTS.maxConnectionsPerIp),
-  allowFrom: z.array(addressOrCidr).min(1, { error: 'allowFrom needs at least one address (leave it out to allow every sender)' })
-    .superRefine(noRepeats('allowFrom')).optional(),
+  allowFrom: z
+    .array(addressOrCidr)
+    .min(1, { error: 'allowFrom needs at least one address (leave it out to allow every sender)' })
+    .superRefine(noRepeats('allowFrom'))
+    .optional(),
   charset: z.enum(CHARSETS).default(DEFAULTS.charset),
   tls: tlsSchema.optional(),
 });
@@ -148,7 +168,8 @@ const sourceSchema = z.strictObject({
 const alertsSchema = z
   .strictObject({
     silenceMinutes: intIn(1, 10_080).optional(),
-    businessHours: z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be text like "Mo-Fr 08:00-20:00"` })
+    businessHours: z
+      .string({ error: (iss) => `${labelOf(iss.path ?? [])} must be text like "Mo-Fr 08:00-20:00"` })
       .superRefine((text, ctx) => {
         try {
           parseBusinessHours(text);
@@ -157,7 +178,8 @@ const alertsSchema = z
         }
       })
       .optional(),
-    timezone: z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a time zone name such as Europe/Berlin` })
+    timezone: z
+      .string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a time zone name such as Europe/Berlin` })
       .refine(isTimeZone, { error: 'timezone must be an IANA time zone name such as America/Chicago, Europe/Berlin or UTC' })
       .optional(),
     deadLettersAbove: intIn(0, 1_000_000).optional(),
@@ -197,11 +219,16 @@ const acksSchema = z.strictObject({
   /** after-processing: how long the answer waits for the pipeline before the accept ACK is sent instead. */
   timeoutMs: intIn(100, 120_000).default(DEFAULTS.ackTimeoutMs),
   /** Per sender (MSH-3|MSH-4 as sent, e.g. "PHARMSYS|STORE01"): its own mode and timeout. */
-  senders: z.record(z.string(), z.strictObject({ mode: z.enum(ACK_MODES), timeoutMs: intIn(100, 120_000).optional() }))
+  senders: z
+    .record(z.string(), z.strictObject({ mode: z.enum(ACK_MODES), timeoutMs: intIn(100, 120_000).optional() }))
     .superRefine((senders, ctx) => {
       for (const sender of Object.keys(senders)) {
         if (!/^[^|]*\|[^|]*$/.test(sender)) {
-          ctx.addIssue({ code: 'custom', path: [sender], message: `sender ${sender} must be written MSH-3|MSH-4, e.g. "PHARMSYS|STORE01"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [sender],
+            message: `sender ${sender} must be written MSH-3|MSH-4, e.g. "PHARMSYS|STORE01"`,
+          });
         }
       }
     })
@@ -220,7 +247,10 @@ export const channelFileSchema = z
     enabled: z.boolean().default(DEFAULTS.enabled),
     source: sourceSchema,
     accept: z.array(messageType).min(1).superRefine(noRepeats('accept')),
-    processingIds: z.array(z.enum(PROCESSING_IDS)).min(1).superRefine(noRepeats('processingIds'))
+    processingIds: z
+      .array(z.enum(PROCESSING_IDS))
+      .min(1)
+      .superRefine(noRepeats('processingIds'))
       .default([...PROCESSING_IDS]),
     duplicates: z.strictObject({ windowHours: intIn(0, 8760).default(DEFAULTS.windowHours) }).prefault({}),
     pipeline: z
@@ -241,19 +271,33 @@ export const channelFileSchema = z
     // Runs once every field is valid on its own (zod skips refinements of a value with errors inside).
     const accepted = new Set(ch.accept);
     const routed = new Map<string, number>(); // type → index of the route that has it
-    if (ch.applicationAcks && ch.acks.mode !== undefined && ch.acks.mode !== 'standard'
-      && !Object.values(ch.acks.senders).some((o) => o.mode === 'standard')) {
-      ctx.addIssue({ code: 'custom', path: ['acks', 'mode'], message: `applicationAcks are sent only under acks mode standard (here ${ch.acks.mode}): set mode: standard, or remove applicationAcks` });
+    if (
+      ch.applicationAcks &&
+      ch.acks.mode !== undefined &&
+      ch.acks.mode !== 'standard' &&
+      !Object.values(ch.acks.senders).some((o) => o.mode === 'standard')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['acks', 'mode'],
+        message: `applicationAcks are sent only under acks mode standard (here ${ch.acks.mode}): set mode: standard, or remove applicationAcks`,
+      });
     }
     const known = ch.knownSenders;
     if (known && known.reservedSlots >= ch.source.maxConnections) {
       ctx.addIssue({
-        code: 'custom', path: ['knownSenders', 'reservedSlots'],
+        code: 'custom',
+        path: ['knownSenders', 'reservedSlots'],
         message: `knownSenders.reservedSlots (${known.reservedSlots}) must be below source.maxConnections (${ch.source.maxConnections}): other senders need at least one slot (use source.allowFrom to refuse them)`,
       });
     }
     if (known?.clients && !ch.source.tls?.requestClientCert) {
-      ctx.addIssue({ code: 'custom', path: ['knownSenders', 'clients'], message: 'knownSenders.clients needs source.tls with requestClientCert: true (and ca): without client certificates there is no name to match' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['knownSenders', 'clients'],
+        message:
+          'knownSenders.clients needs source.tls with requestClientCert: true (and ca): without client certificates there is no name to match',
+      });
     }
     ch.routes.forEach((route, r) => {
       route.types.forEach((type, t) => {
@@ -298,14 +342,19 @@ export interface ChannelPlan {
      * the channel file's top-level `knownSenders`, kept with the source: a change restarts the listener.
      */
     readonly knownSenders?: {
-      readonly addresses?: readonly string[]; readonly clients?: readonly string[]; readonly reservedSlots: number;
+      readonly addresses?: readonly string[];
+      readonly clients?: readonly string[];
+      readonly reservedSlots: number;
     };
     /** Used when MSH-18 is empty. */
     readonly charset: Charset;
     /** TLS files as absolute paths (resolved against the channel file's folder); absent = plain TCP. */
     readonly tls?: {
-      readonly cert: string; readonly key: string; readonly ca?: string;
-      readonly requestClientCert: boolean; readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+      readonly cert: string;
+      readonly key: string;
+      readonly ca?: string;
+      readonly requestClientCert: boolean;
+      readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
       /** Client certificate names that may connect; absent = any the CA signed. */
       readonly allowClients?: readonly string[];
     };
@@ -324,11 +373,16 @@ export interface ChannelPlan {
   readonly alerts: ChannelAlerts | null;
   /** Destination of application ACKs (enhanced mode, MSH-16; src/acks); null = accept ACKs only. */
   readonly applicationAcks: {
-    readonly host: string; readonly port: number; readonly timeoutMs: number; readonly attempts: number; readonly backoffMs: number;
+    readonly host: string;
+    readonly port: number;
+    readonly timeoutMs: number;
+    readonly attempts: number;
+    readonly backoffMs: number;
   } | null;
   /** How senders are answered on their connection: the channel's policy and per-sender overrides. */
   readonly acks: {
-    readonly mode: AckMode; readonly timeoutMs: number;
+    readonly mode: AckMode;
+    readonly timeoutMs: number;
     readonly senders: Readonly<Record<string, { readonly mode: AckMode; readonly timeoutMs: number }>>;
   };
   /** The mapping name for an MSH-9 type^event such as "DFT^P03", or undefined (accepted but filtered). */
@@ -336,8 +390,6 @@ export interface ChannelPlan {
   /** The answer policy for a sender (MSH-3|MSH-4): its override, else the channel's. */
   ackPolicyFor(sender: string): AckPolicy;
 }
-
-
 
 export interface ChannelAlerts {
   readonly silenceMinutes?: number;
@@ -371,17 +423,23 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
   const table = new Map<string, string>();
   for (const route of ch.routes) for (const type of route.types) if (!table.has(type)) table.set(type, route.mapping);
   const channelPolicy: AckPolicy = Object.freeze({
-    mode: ch.acks.mode ?? (ch.applicationAcks ? 'standard' : DEFAULTS.ackMode), timeoutMs: ch.acks.timeoutMs,
+    mode: ch.acks.mode ?? (ch.applicationAcks ? 'standard' : DEFAULTS.ackMode),
+    timeoutMs: ch.acks.timeoutMs,
   });
-  const ackSenders = Object.fromEntries(Object.entries(ch.acks.senders)
-    .map(([sender, o]) => [sender, Object.freeze({ mode: o.mode, timeoutMs: o.timeoutMs ?? ch.acks.timeoutMs })]));
+  const ackSenders = Object.fromEntries(
+    Object.entries(ch.acks.senders).map(([sender, o]) => [
+      sender,
+      Object.freeze({ mode: o.mode, timeoutMs: o.timeoutMs ?? ch.acks.timeoutMs }),
+    ]),
+  );
   return deepFreeze<ChannelPlan>({
     name: ch.name,
     description: ch.description,
     enabled: ch.enabled,
     file,
     source: {
-      ...ch.source, tls: ch.source.tls && resolveTls(ch.source.tls, path.dirname(file)),
+      ...ch.source,
+      tls: ch.source.tls && resolveTls(ch.source.tls, path.dirname(file)),
       ...(ch.knownSenders ? { knownSenders: ch.knownSenders } : {}),
     },
     accept: new Set(ch.accept),

@@ -26,7 +26,15 @@ import { EDIT_KIND_LABELS, EDIT_KINDS, isEditKind, type CodeEdit, type EditKind 
 import { parseCptLocalYaml } from '../billing/codesets/cpt-local';
 import { parseHcpcsLayout, type HcpcsLayout } from '../billing/codesets/hcpcs';
 import { releaseSpec, ReleaseOptionError, type ReleaseSpec } from '../billing/codesets/release';
-import { CODE_KIND_LABELS, CODE_KINDS, CodeSetFormatError, isCodeKind, type CodeEntry, type CodeKind, type CodeSetParser } from '../billing/codesets/types';
+import {
+  CODE_KIND_LABELS,
+  CODE_KINDS,
+  CodeSetFormatError,
+  isCodeKind,
+  type CodeEntry,
+  type CodeKind,
+  type CodeSetParser,
+} from '../billing/codesets/types';
 import { importEditRelease } from '../store/code-edits';
 import { importCodeRelease, listCodeReleases, type CodeReleaseImport, type CodeReleaseRow } from '../store/codesets';
 import type { Store } from '../store/db';
@@ -62,12 +70,25 @@ export async function codesCommand(args: string[], env: Record<string, string | 
     io.err(`rxbridge: ${reason}\nusage:\n${CODES_USAGE}\n`);
     return 2;
   };
-  if (sub === 'status') return withStore(env, (line) => io.err(`${line}\n`), (store) => status(store, io));
+  if (sub === 'status')
+    return withStore(
+      env,
+      (line) => io.err(`${line}\n`),
+      (store) => status(store, io),
+    );
   if (sub !== 'import') return usage(sub ? `unknown codes subcommand ${sub}` : 'codes needs a subcommand');
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: {
-      release: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, layout: { type: 'string' } } });
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        release: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        layout: { type: 'string' },
+      },
+    });
   } catch (err) {
     return usage((err as Error).message);
   }
@@ -75,7 +96,8 @@ export async function codesCommand(args: string[], env: Record<string, string | 
   const [kind, ...files] = positionals;
   const file = files[0];
   if (!kind || !file) return usage('codes import needs KIND and FILE');
-  if (!isCodeKind(kind) && !isEditKind(kind)) return usage(`unknown code set ${kind} (one of ${[...CODE_KINDS, ...EDIT_KINDS].join(', ')})`);
+  if (!isCodeKind(kind) && !isEditKind(kind))
+    return usage(`unknown code set ${kind} (one of ${[...CODE_KINDS, ...EDIT_KINDS].join(', ')})`);
   if (isCodeKind(kind) && files.length !== 1) return usage(`codes import ${kind} takes one FILE`);
   if (values.layout && kind !== 'hcpcs') return usage('--layout applies to hcpcs only');
   for (const f of files) {
@@ -92,12 +114,19 @@ export async function codesCommand(args: string[], env: Record<string, string | 
     if (err instanceof ReleaseOptionError) return usage(err.message);
     throw err;
   }
-  if (isEditKind(kind)) return withStore(env, (line) => io.err(`${line}\n`), (store) => importEdits(store, io, { kind, files, spec }));
+  if (isEditKind(kind))
+    return withStore(
+      env,
+      (line) => io.err(`${line}\n`),
+      (store) => importEdits(store, io, { kind, files, spec }),
+    );
   let layout: HcpcsLayout | undefined;
   if (kind === 'hcpcs') {
     const layoutFile = values.layout ?? findLayoutFile(file);
     if (!layoutFile) {
-      return usage(`hcpcs needs the release's record layout (HCPC<YYYY>_recordlayout.txt from the same zip): put it beside ${file} or give --layout FILE`);
+      return usage(
+        `hcpcs needs the release's record layout (HCPC<YYYY>_recordlayout.txt from the same zip): put it beside ${file} or give --layout FILE`,
+      );
     }
     try {
       layout = parseHcpcsLayout(fs.readFileSync(layoutFile, 'utf8'));
@@ -105,7 +134,11 @@ export async function codesCommand(args: string[], env: Record<string, string | 
       return fail(io, layoutFile, err);
     }
   }
-  return withStore(env, (line) => io.err(`${line}\n`), (store) => importFile(store, io, { kind, file, spec, layout }));
+  return withStore(
+    env,
+    (line) => io.err(`${line}\n`),
+    (store) => importFile(store, io, { kind, file, spec, layout }),
+  );
 }
 
 /** The record layout beside an HCPCS file: the single *recordlayout*.txt there, else the one with the file's year. */
@@ -122,7 +155,6 @@ function findLayoutFile(file: string): string | undefined {
   return pick ? path.join(dir, pick) : undefined;
 }
 
-
 interface ImportJob {
   kind: CodeKind;
   file: string;
@@ -135,14 +167,21 @@ async function importFile(store: Store, io: CodesIo, job: ImportJob): Promise<nu
   const fileName = path.basename(job.file);
   let source: { entries: AsyncIterable<CodeEntry> | CodeEntry[]; sha256(): string; bytesRead(): number; totalBytes: number };
   try {
-    source = isWholeFileFormat(job.kind, fileName) ? wholeFileSource(job.file) : streamSource(job.file, lineParserFor(job.kind, { hcpcsLayout: job.layout }));
+    source = isWholeFileFormat(job.kind, fileName)
+      ? wholeFileSource(job.file)
+      : streamSource(job.file, lineParserFor(job.kind, { hcpcsLayout: job.layout }));
   } catch (err) {
     return fail(io, job.file, err);
   }
   const progress = progressPrinter(io, started, source);
   const input: CodeReleaseImport = {
-    kind: job.kind, name: job.spec.name, validFrom: job.spec.validFrom, validTo: job.spec.validTo, sourceFile: fileName,
-    entries: source.entries, sha256: () => source.sha256(),
+    kind: job.kind,
+    name: job.spec.name,
+    validFrom: job.spec.validFrom,
+    validTo: job.spec.validTo,
+    sourceFile: fileName,
+    entries: source.entries,
+    sha256: () => source.sha256(),
   };
   let result;
   try {
@@ -153,7 +192,9 @@ async function importFile(store: Store, io: CodesIo, job: ImportJob): Promise<nu
   }
   progress.finish(result.rows);
   const seconds = ((io.now() - started) / 1000).toFixed(1);
-  io.out(`imported ${CODE_KIND_LABELS[job.kind]} ${job.spec.name} from ${fileName}: ${count(result.rows)} codes, answering for ${datesText(job.spec)}, in ${seconds} s${result.replaced ? ' (replaced the earlier import of this release)' : ''}`);
+  io.out(
+    `imported ${CODE_KIND_LABELS[job.kind]} ${job.spec.name} from ${fileName}: ${count(result.rows)} codes, answering for ${datesText(job.spec)}, in ${seconds} s${result.replaced ? ' (replaced the earlier import of this release)' : ''}`,
+  );
   io.out(`sha256 ${source.sha256()}`);
   return 0;
 }
@@ -179,26 +220,41 @@ async function importEdits(store: Store, io: CodesIo, job: EditJob): Promise<num
   }
   const names = job.files.map((f) => path.basename(f));
   // One file: its SHA-256. Several: the SHA-256 of their "name sha256" lines, so status still identifies the set.
-  const sha256 = () => (sources.length === 1
-    ? sources[0]!.text.sha256()
-    : crypto.createHash('sha256').update(sources.map((s, i) => `${names[i]} ${s.text.sha256()}\n`).join('')).digest('hex'));
+  const sha256 = () =>
+    sources.length === 1
+      ? sources[0]!.text.sha256()
+      : crypto
+          .createHash('sha256')
+          .update(sources.map((s, i) => `${names[i]} ${s.text.sha256()}\n`).join(''))
+          .digest('hex');
   const progress = progressPrinter(io, started, {
     bytesRead: () => sources.reduce((n, s) => n + s.text.bytesRead(), 0),
     totalBytes: sources.reduce((n, s) => n + s.text.totalBytes, 0),
   });
   let result;
   try {
-    result = await importEditRelease(store.db, {
-      kind: job.kind, name: job.spec.name, validFrom: job.spec.validFrom, validTo: job.spec.validTo,
-      sourceFile: names.join(', '), edits: edits(), sha256,
-    }, { onProgress: progress.update });
+    result = await importEditRelease(
+      store.db,
+      {
+        kind: job.kind,
+        name: job.spec.name,
+        validFrom: job.spec.validFrom,
+        validTo: job.spec.validTo,
+        sourceFile: names.join(', '),
+        edits: edits(),
+        sha256,
+      },
+      { onProgress: progress.update },
+    );
   } catch (err) {
     progress.abandon();
     return fail(io, current, err);
   }
   progress.finish(result.rows);
   const seconds = ((io.now() - started) / 1000).toFixed(1);
-  io.out(`imported ${EDIT_KIND_LABELS[job.kind]} ${job.spec.name} from ${names.join(', ')}: ${count(result.rows)} edits, answering for ${datesText(job.spec)}, in ${seconds} s${result.replaced ? ' (replaced the earlier import of this release)' : ''}`);
+  io.out(
+    `imported ${EDIT_KIND_LABELS[job.kind]} ${job.spec.name} from ${names.join(', ')}: ${count(result.rows)} edits, answering for ${datesText(job.spec)}, in ${seconds} s${result.replaced ? ' (replaced the earlier import of this release)' : ''}`,
+  );
   io.out(`sha256 ${sha256()}`);
   return 0;
 }
@@ -233,9 +289,11 @@ function fail(io: CodesIo, file: string, err: unknown): number {
     io.err(`${err.message}\n`);
   } else {
     const code = (err as NodeJS.ErrnoException).code;
-    io.err(code && /^E[A-Z]+$/.test(code) && (err as NodeJS.ErrnoException).syscall
-      ? `rxbridge: cannot read ${file} (${code})\n`
-      : `rxbridge: ${(err as Error).message ?? String(err)}\n`);
+    io.err(
+      code && /^E[A-Z]+$/.test(code) && (err as NodeJS.ErrnoException).syscall
+        ? `rxbridge: cannot read ${file} (${code})\n`
+        : `rxbridge: ${(err as Error).message ?? String(err)}\n`,
+    );
   }
   return 1;
 }
@@ -248,10 +306,15 @@ async function status(store: Store, io: CodesIo): Promise<number> {
   }
   const header = ['KIND', 'RELEASE', 'FROM', 'TO', 'ROWS', 'LOADED', 'FILE'];
   const rows = releases.map((r: CodeReleaseRow) => [
-    r.kind, r.name, r.validFrom ?? '-', r.validTo ?? '-', count(r.rows), r.loadedAt.toISOString().slice(0, 19).replace('T', ' '), r.sourceFile,
+    r.kind,
+    r.name,
+    r.validFrom ?? '-',
+    r.validTo ?? '-',
+    count(r.rows),
+    r.loadedAt.toISOString().slice(0, 19).replace('T', ' '),
+    r.sourceFile,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const line of [header, ...rows]) io.out(line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
   return 0;
 }
-

@@ -31,7 +31,8 @@ import { DEFAULT_REDIS_URL, redisConnectionOptions } from '../pipeline/bullmq/re
 import { openBodyCodec } from '../store/bodies';
 import { migrationStatus, openStore, type Store } from '../store/db';
 
-export const DOCTOR_USAGE = '  rxbridge doctor                               check Node, config, store, Redis, ports, certificates, disk, key';
+export const DOCTOR_USAGE =
+  '  rxbridge doctor                               check Node, config, store, Redis, ports, certificates, disk, key';
 
 export type CheckLevel = 'ok' | 'warn' | 'FAIL';
 
@@ -54,7 +55,12 @@ const DISK_FAIL_BYTES = 512 * 1024 ** 2;
 const DISK_WARN_BYTES = 2 * 1024 ** 3;
 const PROBE_TIMEOUT_MS = 2000;
 
-export async function doctorCommand(args: string[], env: Env, io: DoctorIo = { out: (l) => console.log(l) }, now = new Date()): Promise<number> {
+export async function doctorCommand(
+  args: string[],
+  env: Env,
+  io: DoctorIo = { out: (l) => console.log(l) },
+  now = new Date(),
+): Promise<number> {
   if (args.length > 0) {
     io.out(`rxbridge: doctor takes no arguments\nusage:\n${DOCTOR_USAGE}`);
     return 2;
@@ -107,7 +113,9 @@ function minimumNode(): string {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { engines?: { node?: string } };
     const m = /(\d+(?:\.\d+){0,2})/.exec(pkg.engines?.node ?? '');
     if (m) return m[1]!;
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   return '20.11';
 }
 
@@ -115,8 +123,12 @@ function checkConfig(config: EngineConfig, env: Env, report: Report): ChannelPla
   try {
     const channels = loadChannels({ dir: config.channelsDir, mappingsDir: config.mappingsDir, env });
     const mappings = loadMappings(config.mappingsDir, env);
-    report('ok', 'config', `${channels.length} channel(s) (${channels.map((c) => c.name).join(', ')}) in ${config.channelsDir}; `
-      + `${mappings.size} mapping(s) in ${config.mappingsDir}`);
+    report(
+      'ok',
+      'config',
+      `${channels.length} channel(s) (${channels.map((c) => c.name).join(', ')}) in ${config.channelsDir}; ` +
+        `${mappings.size} mapping(s) in ${config.mappingsDir}`,
+    );
     return channels;
   } catch (err) {
     const text = err instanceof ConfigError ? err.message : (err as Error).message;
@@ -137,7 +149,13 @@ async function checkStore(config: EngineConfig, report: Report): Promise<{ store
     try {
       store = await openStore({ databaseUrl: config.databaseUrl, poolSize: 2, migrate: false });
       if (!(await store.ping())) {
-        const reason = await store.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute().then(() => 'no answer', (e: Error) => errorCode(e));
+        const reason = await store.db
+          .selectNoFrom((eb) => eb.lit(1).as('one'))
+          .execute()
+          .then(
+            () => 'no answer',
+            (e: Error) => errorCode(e),
+          );
         await store.close().catch(() => undefined);
         report('FAIL', 'store', `${where} does not answer (${reason})`);
         return undefined;
@@ -150,19 +168,31 @@ async function checkStore(config: EngineConfig, report: Report): Promise<{ store
   } else {
     const dir = path.join(config.dataDir, 'pglite');
     if (!fs.existsSync(dir)) {
-      report('warn', 'store', `embedded PGlite store not created yet (${dir}; made at the first start) — `
-        + 'for evaluation and small single-store use; set DATABASE_URL for Postgres');
+      report(
+        'warn',
+        'store',
+        `embedded PGlite store not created yet (${dir}; made at the first start) — ` +
+          'for evaluation and small single-store use; set DATABASE_URL for Postgres',
+      );
       return undefined;
     }
     const owner = lockOwner(config.dataDir);
     if (owner !== undefined) {
-      report('ok', 'store', `embedded PGlite store ${dir} is in use by a running engine (pid ${owner}); not opened, so its migrations and `
-        + 'key are not checked (stop the engine to check them)');
+      report(
+        'ok',
+        'store',
+        `embedded PGlite store ${dir} is in use by a running engine (pid ${owner}); not opened, so its migrations and ` +
+          'key are not checked (stop the engine to check them)',
+      );
       return undefined;
     }
     try {
       store = await openStore({ dataDir: config.dataDir, migrate: false });
-      report('warn', 'store', `embedded PGlite store ${dir} opens — for evaluation and small single-store use; set DATABASE_URL for Postgres`);
+      report(
+        'warn',
+        'store',
+        `embedded PGlite store ${dir} opens — for evaluation and small single-store use; set DATABASE_URL for Postgres`,
+      );
     } catch (err) {
       report('FAIL', 'store', `embedded PGlite store ${dir}: ${(err as Error).message}`);
       return undefined;
@@ -171,7 +201,11 @@ async function checkStore(config: EngineConfig, report: Report): Promise<{ store
   try {
     const { pending, unknown } = await migrationStatus(store.db);
     if (unknown.length > 0) {
-      report('FAIL', 'migrations', `the database has migrations this build does not know (${unknown.join(', ')}): a newer build migrated it`);
+      report(
+        'FAIL',
+        'migrations',
+        `the database has migrations this build does not know (${unknown.join(', ')}): a newer build migrated it`,
+      );
     } else if (pending.length > 0) {
       report('warn', 'migrations', `${pending.length} pending (${pending.join(', ')}): the next start runs them`);
     } else {
@@ -206,8 +240,12 @@ async function checkEncryptionKey(config: EngineConfig, env: Env, store: Store |
   }
   switch (setup.mode) {
     case 'key':
-      report('ok', 'encryption key', `key ${setup.current.id} from ${setup.origin}${setup.older.length > 0 ? ` (+${setup.older.length} older)` : ''}`
-        + (store ? '; it opens what the store holds' : ''));
+      report(
+        'ok',
+        'encryption key',
+        `key ${setup.current.id} from ${setup.origin}${setup.older.length > 0 ? ` (+${setup.older.length} older)` : ''}` +
+          (store ? '; it opens what the store holds' : ''),
+      );
       break;
     case 'plaintext':
       report('warn', 'encryption key', 'none: new message bodies are stored unencrypted (RXBRIDGE_STORE_PLAINTEXT=true)');
@@ -252,25 +290,45 @@ async function checkRedis(config: EngineConfig, report: Report): Promise<void> {
       return;
     }
     const ok = compareVersions(local, MIN_REDIS.join('.')) >= 0;
-    report(ok ? 'warn' : 'FAIL', 'redis', `nothing answers at ${url}; the engine will start its own redis-server ${local} under `
-      + `${path.join(config.dataDir, 'redis')}${ok ? '' : ' — too old: BullMQ needs 6.2 or later'}`);
+    report(
+      ok ? 'warn' : 'FAIL',
+      'redis',
+      `nothing answers at ${url}; the engine will start its own redis-server ${local} under ` +
+        `${path.join(config.dataDir, 'redis')}${ok ? '' : ' — too old: BullMQ needs 6.2 or later'}`,
+    );
     return;
   }
   const shown = url.includes('(') ? url : redactUrl(url);
   if (compareVersions(info.version, MIN_REDIS.join('.')) < 0) {
     report('FAIL', 'redis', `${shown}: version ${info.version} is too old (BullMQ needs 6.2 or later)`);
   } else if (info.policy !== 'noeviction') {
-    report('warn', 'redis', `${shown}: version ${info.version}, maxmemory-policy ${info.policy ?? 'unknown'}: BullMQ needs noeviction `
-      + '(an evicting Redis drops queued jobs; the recovery sweep puts them back, late) — set maxmemory-policy noeviction');
+    report(
+      'warn',
+      'redis',
+      `${shown}: version ${info.version}, maxmemory-policy ${info.policy ?? 'unknown'}: BullMQ needs noeviction ` +
+        '(an evicting Redis drops queued jobs; the recovery sweep puts them back, late) — set maxmemory-policy noeviction',
+    );
   } else {
     report('ok', 'redis', `${shown}: version ${info.version}, maxmemory-policy noeviction`);
   }
 }
 
-async function redisInfo(url: string, extra: RedisOptions = {}): Promise<{ version: string; policy: string | undefined } | { error: string }> {
-  const redis = new Redis(url, { ...extra, lazyConnect: true, connectTimeout: PROBE_TIMEOUT_MS, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+async function redisInfo(
+  url: string,
+  extra: RedisOptions = {},
+): Promise<{ version: string; policy: string | undefined } | { error: string }> {
+  const redis = new Redis(url, {
+    ...extra,
+    lazyConnect: true,
+    connectTimeout: PROBE_TIMEOUT_MS,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
   let socketError: unknown;
-  redis.on('error', (err) => { socketError ??= err; });
+  redis.on('error', (err) => {
+    socketError ??= err;
+  });
   try {
     await redis.connect();
     const text = String(await redis.call('INFO')); // the server and memory sections
@@ -297,8 +355,14 @@ async function checkPorts(config: EngineConfig, channels: readonly ChannelPlan[]
     const check = `mllp port (${c.name})`;
     if (state === 'free') report('ok', check, `${where} is free`);
     else if (state === 'EADDRINUSE') {
-      if (engine) report('ok', check, `${where} is in use, presumably by the running rxbridge (its admin API answers on ${config.httpHost}:${config.httpPort})`);
-      else if (config.httpPort < 0) report('warn', check, `${where} is in use; with HTTP_PORT=-1 there is no admin API to ask whether it is an rxbridge`);
+      if (engine)
+        report(
+          'ok',
+          check,
+          `${where} is in use, presumably by the running rxbridge (its admin API answers on ${config.httpHost}:${config.httpPort})`,
+        );
+      else if (config.httpPort < 0)
+        report('warn', check, `${where} is in use; with HTTP_PORT=-1 there is no admin API to ask whether it is an rxbridge`);
       else report('FAIL', check, `${where} is in use by another program (no rxbridge answers on ${config.httpHost}:${config.httpPort})`);
     } else report('FAIL', check, `${where} cannot be bound (${state})`);
   }
@@ -314,7 +378,11 @@ async function checkPorts(config: EngineConfig, channels: readonly ChannelPlan[]
   const state = await portState(config.httpHost, config.httpPort);
   if (state === 'free') report('ok', 'http port', `${where} is free`);
   else if (state === 'EADDRINUSE') {
-    report(engine ? 'ok' : 'FAIL', 'http port', engine ? `${where} is in use by a running rxbridge (/api/health answers)` : `${where} is in use by another program`);
+    report(
+      engine ? 'ok' : 'FAIL',
+      'http port',
+      engine ? `${where} is in use by a running rxbridge (/api/health answers)` : `${where} is in use by another program`,
+    );
   } else report('FAIL', 'http port', `${where} cannot be bound (${state})`);
 }
 
@@ -366,7 +434,9 @@ async function rxbridgeAnswers(config: EngineConfig): Promise<boolean> {
     try {
       const json = JSON.parse(body) as { status?: unknown; store?: unknown };
       if (typeof json.status === 'string' && typeof json.store === 'boolean') return true;
-    } catch { /* not ours */ }
+    } catch {
+      /* not ours */
+    }
   }
   return false;
 }
@@ -374,25 +444,40 @@ async function rxbridgeAnswers(config: EngineConfig): Promise<boolean> {
 function getText(scheme: 'http' | 'https', host: string, port: number, urlPath: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     // Identity probe only: the engine's certificate may be issued for another name, so it is not verified here.
-    const req = (scheme === 'https' ? https : http).get({ host, port, path: urlPath, timeout: PROBE_TIMEOUT_MS, rejectUnauthorized: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { if (text.length < 4096) text += c; });
-      res.on('end', () => resolve(text));
-    });
+    const req = (scheme === 'https' ? https : http).get(
+      { host, port, path: urlPath, timeout: PROBE_TIMEOUT_MS, rejectUnauthorized: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          if (text.length < 4096) text += c;
+        });
+        res.on('end', () => resolve(text));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(undefined));
   });
 }
 
-interface TlsFileSet { what: string; cert: string; key: string; ca?: string }
+interface TlsFileSet {
+  what: string;
+  cert: string;
+  key: string;
+  ca?: string;
+}
 
 function checkCertificates(env: Env, config: EngineConfig, channels: readonly ChannelPlan[], now: Date, report: Report): void {
   const sets: TlsFileSet[] = [];
   for (const c of channels) if (c.enabled && c.source.tls) sets.push({ what: `tls (${c.name})`, ...c.source.tls });
   if (env.RXBRIDGE_HTTPS_CERT || env.RXBRIDGE_HTTPS_KEY) {
     const abs = (p: string | undefined) => (p ? path.resolve(p) : '');
-    sets.push({ what: 'tls (admin API)', cert: abs(env.RXBRIDGE_HTTPS_CERT), key: abs(env.RXBRIDGE_HTTPS_KEY), ca: env.RXBRIDGE_HTTPS_CA ? abs(env.RXBRIDGE_HTTPS_CA) : undefined });
+    sets.push({
+      what: 'tls (admin API)',
+      cert: abs(env.RXBRIDGE_HTTPS_CERT),
+      key: abs(env.RXBRIDGE_HTTPS_KEY),
+      ca: env.RXBRIDGE_HTTPS_CA ? abs(env.RXBRIDGE_HTTPS_CA) : undefined,
+    });
   }
   if (sets.length === 0) {
     report('ok', 'tls', `no TLS configured (channels in ${config.channelsDir}, RXBRIDGE_HTTPS_*)`);
@@ -438,9 +523,11 @@ export function checkTlsSet(set: TlsFileSet, now: Date): [CheckLevel, string, st
   const validTo = new Date(cert.validTo);
   const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000);
   const until = `${set.cert} valid until ${validTo.toISOString().slice(0, 10)}`;
-  if (new Date(cert.validFrom) > now) return ['FAIL', set.what, `${set.cert} is not valid before ${new Date(cert.validFrom).toISOString().slice(0, 10)}`];
+  if (new Date(cert.validFrom) > now)
+    return ['FAIL', set.what, `${set.cert} is not valid before ${new Date(cert.validFrom).toISOString().slice(0, 10)}`];
   if (days < 0) return ['FAIL', set.what, `${set.cert} expired on ${validTo.toISOString().slice(0, 10)}`];
-  if (days < CERT_WARN_DAYS) return ['warn', set.what, `${until}: expires in ${days} day(s) — renew it (a renewal is picked up without a restart)`];
+  if (days < CERT_WARN_DAYS)
+    return ['warn', set.what, `${until}: expires in ${days} day(s) — renew it (a renewal is picked up without a restart)`];
   return ['ok', set.what, `${until} (${days} days); key matches`];
 }
 

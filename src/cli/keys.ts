@@ -81,16 +81,22 @@ async function withSetup(env: Env, io: CliIo, run: (setup: BodyKeySetup, store: 
 
 function describeSetup(setup: BodyKeySetup): string {
   switch (setup.mode) {
-    case 'plaintext': return 'none: new bodies are stored in plain text (RXBRIDGE_STORE_PLAINTEXT=true)';
-    case 'key': return `${setup.current.id} (from ${setup.origin})`;
-    case 'create': return `none yet: ${setup.file ?? 'an in-memory key'} is created on the engine's first start`;
+    case 'plaintext':
+      return 'none: new bodies are stored in plain text (RXBRIDGE_STORE_PLAINTEXT=true)';
+    case 'key':
+      return `${setup.current.id} (from ${setup.origin})`;
+    case 'create':
+      return `none yet: ${setup.file ?? 'an in-memory key'} is created on the engine's first start`;
   }
 }
 
 async function status(setup: BodyKeySetup, store: Store, io: CliIo): Promise<number> {
-  const rows = await store.db.selectFrom('message_contents')
+  const rows = await store.db
+    .selectFrom('message_contents')
     .select((eb) => ['key_id', eb.fn.countAll<string>().as('n'), eb.fn.count<string>('pruned_at').as('pruned')])
-    .groupBy('key_id').orderBy('key_id').execute();
+    .groupBy('key_id')
+    .orderBy('key_id')
+    .execute();
   const registered = await registeredKeyIds(store.db);
   const current = setup.mode === 'key' ? setup.current.id : null;
   const configured = new Set([...(current ? [current] : []), ...setup.older.map((k) => k.id)]);
@@ -101,12 +107,19 @@ async function status(setup: BodyKeySetup, store: Store, io: CliIo): Promise<num
     pruned += Number(row.pruned);
     const n = Number(row.n) - Number(row.pruned);
     if (n === 0) continue;
-    const note = row.key_id === null ? '' : row.key_id === current ? '  (current key)'
-      : configured.has(row.key_id) ? '  (older key: run `rxbridge keys rotate`)' : '  (key NOT CONFIGURED)';
+    const note =
+      row.key_id === null
+        ? ''
+        : row.key_id === current
+          ? '  (current key)'
+          : configured.has(row.key_id)
+            ? '  (older key: run `rxbridge keys rotate`)'
+            : '  (key NOT CONFIGURED)';
     io.out(`  ${(row.key_id ?? 'plain text').padEnd(14)} ${String(n).padStart(10)}${note}`);
   }
   for (const id of registered.filter((r) => !rows.some((row) => row.key_id === r && Number(row.n) > Number(row.pruned)))) {
-    const note = id === current ? '  (current key)' : configured.has(id) ? '  (older key)' : '  (key NOT CONFIGURED: used by another engine process)';
+    const note =
+      id === current ? '  (current key)' : configured.has(id) ? '  (older key)' : '  (key NOT CONFIGURED: used by another engine process)';
     io.out(`  ${id.padEnd(14)} ${'0'.padStart(10)}${note}`);
   }
   io.out(`  ${'pruned'.padEnd(14)} ${String(pruned).padStart(10)}`);
@@ -117,14 +130,25 @@ async function rotate(setup: BodyKeySetup, store: Store, batchSize: number, io: 
   const bodies = await openBodyCodec(store.db, setup, createLogger({ silent: true }), { createKey: false, register: false });
   const target = bodies.currentKeyId ?? 'plain text';
   const report = await rotateBodies(store.db, bodies, {
-    batchSize, onBatch: (r) => io.err(`  ${r.rotated} bodies moved to ${target} so far`),
+    batchSize,
+    onBatch: (r) => io.err(`  ${r.rotated} bodies moved to ${target} so far`),
   });
   io.out(`rotated ${report.rotated} bodies to ${target} in ${report.batches} batches`);
   const retired = report.unreadable > 0 ? [] : await forgetRetiredKeyIds(store.db, bodies.currentKeyId);
   // Recorded before the outcome is reported: an unreadable body still leaves a run that changed rows.
   await new AuditTrail(store.db).append({
-    actor, role: null, action: 'keys.rotate', targetType: 'key', targetId: bodies.currentKeyId,
-    detail: { rotated: report.rotated, unreadable: report.unreadable, batches: report.batches, toPlainText: bodies.currentKeyId === null, retiredKeyIds: retired },
+    actor,
+    role: null,
+    action: 'keys.rotate',
+    targetType: 'key',
+    targetId: bodies.currentKeyId,
+    detail: {
+      rotated: report.rotated,
+      unreadable: report.unreadable,
+      batches: report.batches,
+      toPlainText: bodies.currentKeyId === null,
+      retiredKeyIds: retired,
+    },
   });
   if (report.unreadable > 0) {
     io.out(`${report.unreadable} bodies could not be decrypted (BODY_UNREADABLE) and were left as they are`);

@@ -60,8 +60,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
     case 'start':
       return start(rest, env);
     case 'send': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: {
-        host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: env.MLLP_PORT || ENVIRONMENT.MLLP_PORT.default } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          host: { type: 'string', default: '127.0.0.1' },
+          port: { type: 'string', default: env.MLLP_PORT || ENVIRONMENT.MLLP_PORT.default },
+        },
+      });
       if (positionals.length === 0) return usage('send needs at least one file');
       return sendFiles(positionals, values.host, Number(values.port), (l) => console.log(l));
     }
@@ -73,8 +79,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     case 'mappings': {
       if (rest[0] !== 'test') return usage('unknown mappings subcommand');
-      const { values, positionals } = parseArgs({ args: rest.slice(1), allowPositionals: true, options: {
-        dir: { type: 'string', default: env.MAPPINGS_DIR || ENVIRONMENT.MAPPINGS_DIR.default } } });
+      const { values, positionals } = parseArgs({
+        args: rest.slice(1),
+        allowPositionals: true,
+        options: {
+          dir: { type: 'string', default: env.MAPPINGS_DIR || ENVIRONMENT.MAPPINGS_DIR.default },
+        },
+      });
       return mappingsTest(positionals, values.dir, env, (l) => console.log(l));
     }
     case 'codes':
@@ -168,16 +179,22 @@ async function reloadChannelsOnSignal(engine: Engine): Promise<void> {
       console.error(`rxbridge: channel reload refused, the channels in force stay:\n${result.issues.map(formatIssue).join('\n')}`);
       return;
     }
-    for (const c of result.channels) if (c.outcome === 'failed') console.error(`rxbridge: channel ${c.name} could not be reloaded: ${c.reason}`);
+    for (const c of result.channels)
+      if (c.outcome === 'failed') console.error(`rxbridge: channel ${c.name} could not be reloaded: ${c.reason}`);
   } catch (err) {
     console.error(`rxbridge: channel reload failed: ${(err as Error).message}`);
   }
 }
 
 async function replay(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
-    raw: { type: 'string' },
-    url: { type: 'string', default: defaultAdminUrl(env) } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      raw: { type: 'string' },
+      url: { type: 'string', default: defaultAdminUrl(env) },
+    },
+  });
   if (positionals.length === 0) return usage('replay needs at least one message id');
   if (values.raw && positionals.length > 1) return usage('--raw applies to one message id');
   const token = apiToken(env);

@@ -9,7 +9,10 @@ import { formatIssue } from '../core/config-file';
 import { discoverMappingTests, runMappingTests } from '../mappings/test-file';
 
 export function mappingsTest(
-  names: readonly string[], dir: string, env: Record<string, string | undefined>, print: (line: string) => void,
+  names: readonly string[],
+  dir: string,
+  env: Record<string, string | undefined>,
+  print: (line: string) => void,
 ): number {
   const { suites, untested } = discoverMappingTests(dir, env);
   const selected = names.length === 0 ? suites : suites.filter((s) => names.includes(s.name) || names.includes(s.mapping));

@@ -47,16 +47,23 @@ export async function pricesCommand(args: string[], env: Record<string, string |
         io.err(`rxbridge: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
         return 1;
       }
-      return withStore(env, (line) => io.err(line), (store) => importFile(store, io, file));
+      return withStore(
+        env,
+        (line) => io.err(line),
+        (store) => importFile(store, io, file),
+      );
     }
     case 'status':
       if (rest.length > 0) return usage('prices status takes no arguments');
-      return withStore(env, (line) => io.err(line), (store) => status(store, io));
+      return withStore(
+        env,
+        (line) => io.err(line),
+        (store) => status(store, io),
+      );
     default:
       return usage(sub ? `unknown prices subcommand ${sub}` : 'prices needs a subcommand');
   }
 }
-
 
 async function importFile(store: Store, io: PricesIo, file: string): Promise<number> {
   const name = path.basename(file);
@@ -93,8 +100,10 @@ async function importFile(store: Store, io: PricesIo, file: string): Promise<num
     return 1;
   }
   more();
-  io.out(`imported fee schedule ${name}: ${count(tally.read)} rows read, ${count(result.inserted)} new, `
-    + `${count(result.updated)} updated, ${count(result.unchanged)} unchanged, ${count(tally.rejected)} rejected`);
+  io.out(
+    `imported fee schedule ${name}: ${count(tally.read)} rows read, ${count(result.inserted)} new, ` +
+      `${count(result.updated)} updated, ${count(result.unchanged)} unchanged, ${count(tally.rejected)} rejected`,
+  );
   if (tally.rejected > 0) io.out(`rejected rows are listed on stderr as ${name}:LINE: reason; fix them and import the file again`);
   io.out('charges held "no price" are priced by the next claim build (POST /api/claims/build)');
   return 0;
@@ -106,9 +115,15 @@ async function status(store: Store, io: PricesIo): Promise<number> {
     io.out('no fee schedule imported (rxbridge prices import FILE); charges sent without a price are held "no price"');
     return 0;
   }
-  const methods = [['uc', 'usual & customary'], ['cost', 'cost-based'], ['admin', 'vaccine administration']] as const;
-  io.out(`${count(s.total)} fee-schedule rows: ${methods.map(([m, words]) => `${count(s.byMethod[m] ?? 0)} ${words}`).join(', ')}; `
-    + `${count(s.inForce)} in force today`);
+  const methods = [
+    ['uc', 'usual & customary'],
+    ['cost', 'cost-based'],
+    ['admin', 'vaccine administration'],
+  ] as const;
+  io.out(
+    `${count(s.total)} fee-schedule rows: ${methods.map(([m, words]) => `${count(s.byMethod[m] ?? 0)} ${words}`).join(', ')}; ` +
+      `${count(s.inForce)} in force today`,
+  );
   io.out(`effective dates from ${s.earliest} to ${s.latest}`);
   if (s.lastImport) io.out(`last import: ${s.lastImport.file} at ${s.lastImport.at.toISOString().slice(0, 19).replace('T', ' ')}`);
   return 0;

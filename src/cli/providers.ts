@@ -32,7 +32,11 @@ const processIo: ProvidersIo = { out: (l) => console.log(l), err: (l) => console
 /** Rejected rows printed one by one; the rest are counted. */
 const MAX_REJECTIONS_SHOWN = 50;
 
-export async function providersCommand(args: string[], env: Record<string, string | undefined>, io: ProvidersIo = processIo): Promise<number> {
+export async function providersCommand(
+  args: string[],
+  env: Record<string, string | undefined>,
+  io: ProvidersIo = processIo,
+): Promise<number> {
   const [sub, ...rest] = args;
   const usage = (reason: string): number => {
     io.err(`rxbridge: ${reason}\nusage:\n${PROVIDERS_USAGE}`);
@@ -40,7 +44,11 @@ export async function providersCommand(args: string[], env: Record<string, strin
   };
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: { limit: { type: 'string', default: '100' }, after: { type: 'string' } } });
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { limit: { type: 'string', default: '100' }, after: { type: 'string' } },
+    });
   } catch (err) {
     return usage((err as Error).message);
   }
@@ -55,21 +63,32 @@ export async function providersCommand(args: string[], env: Record<string, strin
         io.err(`rxbridge: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
         return 1;
       }
-      return withStore(env, (line) => io.err(line), (store) => importFile(store, io, file));
+      return withStore(
+        env,
+        (line) => io.err(line),
+        (store) => importFile(store, io, file),
+      );
     }
     case 'status':
       if (positionals.length > 0) return usage('providers status takes no arguments');
-      return withStore(env, (line) => io.err(line), (store) => status(store, io));
+      return withStore(
+        env,
+        (line) => io.err(line),
+        (store) => status(store, io),
+      );
     case 'list': {
       const limit = Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) return usage('--limit must be a whole number from 1 to 100000');
-      return withStore(env, (line) => io.err(line), (store) => list(store, io, limit, values.after));
+      return withStore(
+        env,
+        (line) => io.err(line),
+        (store) => list(store, io, limit, values.after),
+      );
     }
     default:
       return usage(sub ? `unknown providers subcommand ${sub}` : 'providers needs a subcommand');
   }
 }
-
 
 async function importFile(store: Store, io: ProvidersIo, file: string): Promise<number> {
   const reader = new ProviderFileReader();
@@ -81,7 +100,8 @@ async function importFile(store: Store, io: ProvidersIo, file: string): Promise<
         tally.read++;
         if (row.ok) {
           tally.accepted++;
-          if (row.record.deactivatedOn && !(row.record.reactivatedOn && row.record.reactivatedOn >= row.record.deactivatedOn)) tally.deactivated++;
+          if (row.record.deactivatedOn && !(row.record.reactivatedOn && row.record.reactivatedOn >= row.record.deactivatedOn))
+            tally.deactivated++;
           yield row.record;
         } else {
           tally.rejected++;
@@ -104,11 +124,14 @@ async function importFile(store: Store, io: ProvidersIo, file: string): Promise<
   }
   if (tally.rejected > MAX_REJECTIONS_SHOWN) io.err(`… ${count(tally.rejected - MAX_REJECTIONS_SHOWN)} more rejected rows`);
   const layout: Record<ProviderLayout, string> = { nppes: 'NPPES layout', simple: 'simple layout' };
-  io.out(`imported providers from ${path.basename(file)} (${layout[reader.layout ?? 'simple']}): ${count(tally.read)} rows read, `
-    + `${count(result.inserted)} new, ${count(result.updated)} updated, ${count(result.unchanged)} unchanged, `
-    + `${count(tally.deactivated)} deactivated, ${count(tally.rejected)} rejected`
-    + (result.repeated > 0 ? `, ${count(result.repeated)} repeated NPIs (the later row kept)` : ''));
-  if (tally.rejected > 0) io.out(`rejected rows are listed on stderr as ${path.basename(file)}:LINE: reason; fix them and import the file again`);
+  io.out(
+    `imported providers from ${path.basename(file)} (${layout[reader.layout ?? 'simple']}): ${count(tally.read)} rows read, ` +
+      `${count(result.inserted)} new, ${count(result.updated)} updated, ${count(result.unchanged)} unchanged, ` +
+      `${count(tally.deactivated)} deactivated, ${count(tally.rejected)} rejected` +
+      (result.repeated > 0 ? `, ${count(result.repeated)} repeated NPIs (the later row kept)` : ''),
+  );
+  if (tally.rejected > 0)
+    io.out(`rejected rows are listed on stderr as ${path.basename(file)}:LINE: reason; fix them and import the file again`);
   return 0;
 }
 
@@ -118,7 +141,9 @@ async function status(store: Store, io: ProvidersIo): Promise<number> {
     io.out('no providers imported (rxbridge providers import FILE); claims name only billing.yaml providers');
     return 0;
   }
-  io.out(`${count(c.total)} providers imported: ${count(c.people)} people, ${count(c.organizations)} organizations, ${count(c.deactivated)} deactivated`);
+  io.out(
+    `${count(c.total)} providers imported: ${count(c.people)} people, ${count(c.organizations)} organizations, ${count(c.deactivated)} deactivated`,
+  );
   if (c.lastImport) io.out(`last import: ${c.lastImport.file} at ${c.lastImport.at.toISOString().slice(0, 19).replace('T', ' ')}`);
   io.out('billing.yaml providers win over imported ones with the same NPI');
   return 0;

@@ -11,16 +11,23 @@ export const REMIT_USAGE = '  rxbridge remit FILE... [--url URL]';
 
 interface RemitAnswer {
   remittances?: Array<{
-    traceNumber: string; paymentAmount: string;
-    claims: Array<{ controlNumber: string; outcome: string; paid: string; status: string }>; unmatched: string[];
+    traceNumber: string;
+    paymentAmount: string;
+    claims: Array<{ controlNumber: string; outcome: string; paid: string; status: string }>;
+    unmatched: string[];
     nextPayerClaims?: Array<{ claimId: string; nextClaimId?: string; responsibility?: string; note?: string }>;
   }>;
   error?: { code?: string; message?: string };
 }
 
 export async function remitCommand(args: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
-    url: { type: 'string', default: defaultAdminUrl(env) } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string', default: defaultAdminUrl(env) },
+    },
+  });
   if (positionals.length === 0) {
     out(`rxbridge: remit needs at least one 835 file\nusage:\n${REMIT_USAGE}`);
     return 2;
@@ -52,13 +59,17 @@ export async function remitCommand(args: string[], env: Record<string, string | 
       continue;
     }
     for (const r of json.remittances ?? []) {
-      out(`${file}: trace ${r.traceNumber}, payment ${r.paymentAmount}, ${r.claims.length} claims recorded`
-        + (r.unmatched.length > 0 ? `, ${r.unmatched.length} not ours (${r.unmatched.join(', ')})` : ''));
+      out(
+        `${file}: trace ${r.traceNumber}, payment ${r.paymentAmount}, ${r.claims.length} claims recorded` +
+          (r.unmatched.length > 0 ? `, ${r.unmatched.length} not ours (${r.unmatched.join(', ')})` : ''),
+      );
       for (const c of r.claims) out(`  ${c.controlNumber}: ${c.outcome}, paid ${c.paid} → ${c.status}`);
       for (const n of r.nextPayerClaims ?? []) {
-        out(n.nextClaimId
-          ? `  claim ${n.claimId}: claim ${n.nextClaimId} to the next payer built (SBR01 ${n.responsibility ?? '?'})`
-          : `  claim ${n.claimId}: ${n.note ?? 'no claim to the next payer'}`);
+        out(
+          n.nextClaimId
+            ? `  claim ${n.claimId}: claim ${n.nextClaimId} to the next payer built (SBR01 ${n.responsibility ?? '?'})`
+            : `  claim ${n.claimId}: ${n.note ?? 'no claim to the next payer'}`,
+        );
       }
     }
   }

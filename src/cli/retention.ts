@@ -33,7 +33,8 @@ export async function retentionCommand(args: string[], env: Record<string, strin
     const { values } = parseArgs({ args: rest, options: { 'dry-run': { type: 'boolean', default: false }, batch: { type: 'string' } } });
     dryRun = values['dry-run'];
     batchSize = values.batch === undefined ? DEFAULT_BATCH_SIZE : Number(values.batch);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new Error('--batch must be an integer from 1 to 100000');
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+      throw new Error('--batch must be an integer from 1 to 100000');
   } catch (err) {
     io.err(`rxbridge: ${(err as Error).message}\nusage:\n${RETENTION_USAGE}`);
     return 2;
@@ -43,7 +44,8 @@ export async function retentionCommand(args: string[], env: Record<string, strin
   try {
     const channels = loadChannels({ dir: config.channelsDir, mappingsDir: config.mappingsDir, env });
     const policies: RetentionPolicy[] = channels.flatMap((c) =>
-      (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
+      c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : [],
+    );
     if (policies.length === 0) {
       io.out('no channel sets retention.bodiesDays: nothing to prune');
       return 0;
@@ -51,14 +53,21 @@ export async function retentionCommand(args: string[], env: Record<string, strin
     store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
     const report = await pruneBodies(store.db, policies, { batchSize, dryRun });
     if (!dryRun) {
-      await new AuditTrail(store.db).append({ actor: cliActor(env), role: null, action: 'retention.run', detail: retentionAuditDetail(report) });
+      await new AuditTrail(store.db).append({
+        actor: cliActor(env),
+        role: null,
+        action: 'retention.run',
+        detail: retentionAuditDetail(report),
+      });
     }
     const verb = dryRun ? 'would be pruned' : 'pruned';
     for (const c of report.channels) {
       io.out(`${c.channel}: bodies of messages finished more than ${c.bodiesDays} days ago: ${c.pruned} ${verb} (${formatBytes(c.bytes)})`);
     }
     const vacuum = report.vacuumed ? '; VACUUM done' : '';
-    io.out(`total: ${report.pruned} bodies ${verb}, ${formatBytes(report.bytes)} ${dryRun ? 'would be ' : ''}freed for reuse (estimate)${vacuum}`);
+    io.out(
+      `total: ${report.pruned} bodies ${verb}, ${formatBytes(report.bytes)} ${dryRun ? 'would be ' : ''}freed for reuse (estimate)${vacuum}`,
+    );
     return 0;
   } catch (err) {
     io.err(err instanceof ConfigError ? err.message : `rxbridge: ${(err as Error).message}`);

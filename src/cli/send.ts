@@ -10,7 +10,10 @@ import { normalizeSegments } from '../hl7/charset';
 /** Splits file text into messages: a new message starts at each line beginning with MSH. */
 export function splitMessages(text: string): string[] {
   const normalized = normalizeSegments(text.replace(/^\uFEFF/, ''));
-  return normalized.split(/\r(?=MSH)/).map((m) => m.replace(/\r+$/, '')).filter((m) => m.startsWith('MSH'));
+  return normalized
+    .split(/\r(?=MSH)/)
+    .map((m) => m.replace(/\r+$/, ''))
+    .filter((m) => m.startsWith('MSH'));
 }
 
 export async function sendFiles(files: string[], host: string, port: number, out: (line: string) => void): Promise<number> {
@@ -27,8 +30,14 @@ export async function sendFiles(files: string[], host: string, port: number, out
     for (const m of messages) {
       const ack = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ACK within 10 s for a message of ${m.file}`)), 10_000);
-        pending = (text) => { clearTimeout(timer); resolve(text); };
-        connection.sendMessage(new Message({ text: m.text })).catch((err: Error) => { clearTimeout(timer); reject(err); });
+        pending = (text) => {
+          clearTimeout(timer);
+          resolve(text);
+        };
+        connection.sendMessage(new Message({ text: m.text })).catch((err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        });
       });
       const msa = ack.split(/\r|\n/).find((s) => s.startsWith('MSA')) ?? '(no MSA segment)';
       if (!/^MSA\|(AA|CA)\|/.test(msa)) failures++;
@@ -56,7 +65,10 @@ function reachable(host: string, port: number): Promise<void> {
       reject(new Error(`cannot connect to ${host}:${port} (${why}): is the engine running, and is a channel listening on that port?`));
     };
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => fail(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`));
-    socket.once('connect', () => { socket.end(); resolve(); });
+    socket.once('connect', () => {
+      socket.end();
+      resolve();
+    });
     socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
   });
 }

@@ -24,7 +24,13 @@ function user(u: WireUser): UserInfo {
 }
 
 function token(t: WireToken): TokenInfo {
-  return { ...t, createdAt: date(t.createdAt), expiresAt: dateOrNull(t.expiresAt), revokedAt: dateOrNull(t.revokedAt), lastUsedAt: dateOrNull(t.lastUsedAt) };
+  return {
+    ...t,
+    createdAt: date(t.createdAt),
+    expiresAt: dateOrNull(t.expiresAt),
+    revokedAt: dateOrNull(t.revokedAt),
+    lastUsedAt: dateOrNull(t.lastUsedAt),
+  };
 }
 
 /** One call to the API with the bearer token; an answer that is not 2xx becomes an EngineError. */
@@ -38,7 +44,9 @@ async function call<T>(baseUrl: string, bearer: string, method: string, path: st
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new ApiUnreachableError(`cannot reach the engine's API at ${baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`);
+    throw new ApiUnreachableError(
+      `cannot reach the engine's API at ${baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`,
+    );
   }
   const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
   if (!res.ok) {
@@ -57,7 +65,9 @@ export async function probeApi(baseUrl: string): Promise<void> {
     await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(5000) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new ApiUnreachableError(`cannot reach the engine's API at ${baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`);
+    throw new ApiUnreachableError(
+      `cannot reach the engine's API at ${baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`,
+    );
   }
 }
 
@@ -69,7 +79,8 @@ export function apiAccounts(baseUrl: string, bearer: string): CliAccounts {
     createUser: async (u: { username: string; password: string; role: Role }) => user(await api<WireUser>('POST', '/api/users', u)),
     // The API reports no count of the tokens a change ended.
     updateUser: async (username, change) => ({
-      ...user(await api<WireUser>('PATCH', `/api/users/${encodeURIComponent(username)}`, change)), revokedTokens: 0,
+      ...user(await api<WireUser>('PATCH', `/api/users/${encodeURIComponent(username)}`, change)),
+      revokedTokens: 0,
     }),
     listTokens: async (f = {}) => {
       const query = new URLSearchParams({ ...(f.username ? { username: f.username } : {}), ...(f.all ? { all: 'true' } : {}) }).toString();
@@ -79,6 +90,7 @@ export function apiAccounts(baseUrl: string, bearer: string): CliAccounts {
       const created = await api<CreatedToken & { name: string }>('POST', '/api/tokens', t);
       return { ...created, expiresAt: dateOrNull(created.expiresAt) };
     },
-    revokeToken: async (id) => api<{ id: string; username: string; kind: 'api' | 'session' }>('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
+    revokeToken: async (id) =>
+      api<{ id: string; username: string; kind: 'api' | 'session' }>('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
   };
 }

@@ -92,7 +92,10 @@ interface Context {
 
 /** `rxbridge users|tokens|audit ...` */
 export async function usersCommand(
-  group: 'users' | 'tokens' | 'audit', args: string[], env: Record<string, string | undefined>, io: UsersIo = processIo,
+  group: 'users' | 'tokens' | 'audit',
+  args: string[],
+  env: Record<string, string | undefined>,
+  io: UsersIo = processIo,
 ): Promise<number> {
   const [sub, ...rest] = args;
   const command = COMMANDS[`${group} ${sub ?? ''}`];
@@ -112,8 +115,13 @@ export async function usersCommand(
   const trail = new AuditTrail(store.db);
   const actor = cliActor(env);
   const ctx: Context = {
-    accounts: new Accounts({ db: store.db }), trail, io, env,
-    record: async (entry) => { await trail.append({ ...entry, actor, role: null }); },
+    accounts: new Accounts({ db: store.db }),
+    trail,
+    io,
+    env,
+    record: async (entry) => {
+      await trail.append({ ...entry, actor, role: null });
+    },
   };
   try {
     return await run(command, rest, ctx);
@@ -127,20 +135,28 @@ export async function usersCommand(
  * token's user. Without a token, or when the API does not answer, one line names both causes.
  */
 async function throughEngine(
-  command: Command, rest: string[], inUse: DataDirInUseError, env: Record<string, string | undefined>, io: UsersIo,
+  command: Command,
+  rest: string[],
+  inUse: DataDirInUseError,
+  env: Record<string, string | undefined>,
+  io: UsersIo,
 ): Promise<number> {
   const url = defaultAdminUrl(env);
   const bearer = apiToken(env);
   const held = `cannot open the store: the running engine (pid ${inUse.owner}) holds ${inUse.dataDir}`;
   if (!bearer) {
-    io.err(`rxbridge: ${held}; to go through its API at ${url}, set RXBRIDGE_TOKEN to an admin's API token `
-      + '(or RXBRIDGE_ADMIN_TOKEN while no admin user exists)');
+    io.err(
+      `rxbridge: ${held}; to go through its API at ${url}, set RXBRIDGE_TOKEN to an admin's API token ` +
+        '(or RXBRIDGE_ADMIN_TOKEN while no admin user exists)',
+    );
     return 1;
   }
   try {
     await probeApi(url);
   } catch (err) {
-    io.err(`rxbridge: ${held}, and ${(err as Error).message}: set HTTP_HOST/HTTP_PORT (RXBRIDGE_HTTPS_CERT for https) as the engine has them`);
+    io.err(
+      `rxbridge: ${held}, and ${(err as Error).message}: set HTTP_HOST/HTTP_PORT (RXBRIDGE_HTTPS_CERT for https) as the engine has them`,
+    );
     return 1;
   }
   io.err(`rxbridge: the running engine (pid ${inUse.owner}) holds the store: going through its API at ${url}`);
@@ -202,7 +218,11 @@ const COMMANDS: Record<string, Command> = {
     const users = await accounts.listUsers();
     io.out('username\trole\tstate\tcreated');
     for (const u of users) {
-      const state = u.disabled ? 'disabled' : u.lockedUntil && u.lockedUntil > new Date() ? `locked until ${iso(u.lockedUntil)}` : 'enabled';
+      const state = u.disabled
+        ? 'disabled'
+        : u.lockedUntil && u.lockedUntil > new Date()
+          ? `locked until ${iso(u.lockedUntil)}`
+          : 'enabled';
       io.out(`${u.username}\t${u.role}\t${state}\t${iso(u.createdAt)}`);
     }
     return 0;
@@ -213,11 +233,18 @@ const COMMANDS: Record<string, Command> = {
     const { values, positionals } = args(rest, { name: { type: 'string' }, 'expires-days': { type: 'string' } });
     const username = one(positionals, 'user name');
     const days = values['expires-days'];
-    if (days !== undefined && !/^[1-9]\d{0,3}$/.test(days)) throw new EngineError('BAD_REQUEST', '--expires-days must be a whole number of days (1-9999)');
+    if (days !== undefined && !/^[1-9]\d{0,3}$/.test(days))
+      throw new EngineError('BAD_REQUEST', '--expires-days must be a whole number of days (1-9999)');
     const created = await accounts.createToken({ username, name: values.name, expiresDays: days === undefined ? undefined : Number(days) });
-    await record({ action: 'token.create', targetType: 'token', targetId: created.id,
-      detail: { username: created.username, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null } });
-    io.err(`token ${created.id} for ${created.username} (${created.name}), expires ${created.expiresAt ? iso(created.expiresAt) : 'never'}.`);
+    await record({
+      action: 'token.create',
+      targetType: 'token',
+      targetId: created.id,
+      detail: { username: created.username, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null },
+    });
+    io.err(
+      `token ${created.id} for ${created.username} (${created.name}), expires ${created.expiresAt ? iso(created.expiresAt) : 'never'}.`,
+    );
     io.err('It is shown this once; the store keeps only its hash:');
     io.out(created.token);
     return 0;
@@ -270,7 +297,9 @@ const COMMANDS: Record<string, Command> = {
     }
     const lastId = await trail.newestId();
     const at = lastId === undefined ? { hash: GENESIS_HASH, count: 0 } : await trail.at(lastId);
-    const line = JSON.stringify(signCheckpoint({ count: at.count, lastId: lastId ?? '', head: at.hash ?? GENESIS_HASH, at: new Date() }, key));
+    const line = JSON.stringify(
+      signCheckpoint({ count: at.count, lastId: lastId ?? '', head: at.hash ?? GENESIS_HASH, at: new Date() }, key),
+    );
     if (values.out !== undefined) {
       fs.appendFileSync(values.out, `${line}\n`, { mode: 0o600 });
       io.err(`checkpoint of ${at.count} events appended to ${values.out}`);

@@ -6,7 +6,9 @@ import { configFromEnv } from '../engine/config';
 import { openStore, type Store } from '../store/db';
 
 export async function withStore(
-  env: Record<string, string | undefined>, fail: (line: string) => void, run: (store: Store) => Promise<number>,
+  env: Record<string, string | undefined>,
+  fail: (line: string) => void,
+  run: (store: Store) => Promise<number>,
 ): Promise<number> {
   const config = configFromEnv(env);
   let store: Store;

@@ -7,7 +7,12 @@
 
 export class ApiError extends Error {
   /** `details`: the whole `error` object of the answer (e.g. `issues` of a 422 CONFIG_INVALID). */
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -44,7 +49,9 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     if (csrf) headers['x-csrf-token'] = csrf;
   }
   const res = await fetch(path, {
-    method, headers, credentials: 'same-origin',
+    method,
+    headers,
+    credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const type = res.headers.get('content-type') ?? '';

@@ -29,20 +29,31 @@ export function App() {
   return (
     <div class="frame">
       <header class="top">
-        <a class="brand" href="#/">RxBridge</a>
+        <a class="brand" href="#/">
+          RxBridge
+        </a>
         <nav aria-label="Main">
           {allowed.map((p) => (
-            <a key={p.path} href={href(`/${p.path}`)} aria-current={p === page ? 'page' : undefined}>{p.title}</a>
+            <a key={p.path} href={href(`/${p.path}`)} aria-current={p === page ? 'page' : undefined}>
+              {p.title}
+            </a>
           ))}
         </nav>
         <span class="who">
           {user.username} <span class="badge">{user.role}</span>
-          <button type="button" class="link" onClick={async () => { await logout(); setUser(null); }}>Log out</button>
+          <button
+            type="button"
+            class="link"
+            onClick={async () => {
+              await logout();
+              setUser(null);
+            }}
+          >
+            Log out
+          </button>
         </span>
       </header>
-      <main id="main">
-        {Page ? <Page route={route} user={user} /> : <p class="state empty">No page is open to role {user.role}.</p>}
-      </main>
+      <main id="main">{Page ? <Page route={route} user={user} /> : <p class="state empty">No page is open to role {user.role}.</p>}</main>
     </div>
   );
 }

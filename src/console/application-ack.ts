@@ -77,4 +77,3 @@ export function stageEventLine(e: StageEvent): StageLine | undefined {
   else tone = /given up/i.test(detail) ? 'error' : 'warn';
   return { label: 'application ACK', tone, text };
 }
-

@@ -19,7 +19,13 @@ export interface BarChartProps {
 
 export function BarChart({ title, labels, series, format, width = 640 }: BarChartProps) {
   if (labels.length === 0) return null;
-  const layout = layoutBars(labels, series, { width, labelWidth: LABEL_WIDTH, barHeight: series.length > 1 ? 12 : 16, gap: 10, valueWidth: 90 });
+  const layout = layoutBars(labels, series, {
+    width,
+    labelWidth: LABEL_WIDTH,
+    barHeight: series.length > 1 ? 12 : 16,
+    gap: 10,
+    valueWidth: 90,
+  });
   return (
     <figure class="chart">
       <svg role="img" aria-label={title} width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
@@ -27,18 +33,30 @@ export function BarChart({ title, labels, series, format, width = 640 }: BarChar
         {layout.ticks.map((t) => (
           <g key={t.value} class="tick">
             <line x1={t.x} x2={t.x} y1={0} y2={layout.plotHeight} />
-            <text x={t.x} y={layout.plotHeight + 14} text-anchor="middle">{format(t.value)}</text>
+            <text x={t.x} y={layout.plotHeight + 14} text-anchor="middle">
+              {format(t.value)}
+            </text>
           </g>
         ))}
         {layout.rows.map((row) => (
           <g key={row.label} class="row">
-            <text class="label" x={layout.plotLeft - 8} y={row.y + row.height / 2 + 4} text-anchor="end">{truncate(row.label, LABEL_CHARS)}</text>
+            <text class="label" x={layout.plotLeft - 8} y={row.y + row.height / 2 + 4} text-anchor="end">
+              {truncate(row.label, LABEL_CHARS)}
+            </text>
             {row.bars.map((b) => (
               <g key={b.series}>
-                <rect class={`bar ${series[b.series]?.className ?? `series-${b.series}`}`} x={b.x} y={b.y} width={Math.max(b.width, 1)} height={b.height - 1}>
+                <rect
+                  class={`bar ${series[b.series]?.className ?? `series-${b.series}`}`}
+                  x={b.x}
+                  y={b.y}
+                  width={Math.max(b.width, 1)}
+                  height={b.height - 1}
+                >
                   <title>{`${row.label} — ${series[b.series]?.name ?? ''}: ${format(b.value)}`}</title>
                 </rect>
-                <text class="value" x={b.x + b.width + 4} y={b.y + b.height - 2}>{format(b.value)}</text>
+                <text class="value" x={b.x + b.width + 4} y={b.y + b.height - 2}>
+                  {format(b.value)}
+                </text>
               </g>
             ))}
           </g>
@@ -46,7 +64,11 @@ export function BarChart({ title, labels, series, format, width = 640 }: BarChar
       </svg>
       {series.length > 1 && (
         <figcaption class="legend">
-          {series.map((s, i) => <span key={s.name}><span class={`swatch ${s.className ?? `series-${i}`}`} aria-hidden="true" /> {s.name}</span>)}
+          {series.map((s, i) => (
+            <span key={s.name}>
+              <span class={`swatch ${s.className ?? `series-${i}`}`} aria-hidden="true" /> {s.name}
+            </span>
+          ))}
         </figcaption>
       )}
     </figure>

@@ -8,9 +8,7 @@ import type { Tone } from './tone';
 export type { ChannelFileIssue, ChannelReloadEntry, ChannelReloadOutcome };
 
 /** The reload as the page shows it: applied (an outcome per channel) or refused (nothing changed). */
-export type ChannelReload =
-  | { ok: true; channels: ChannelReloadEntry[] }
-  | { ok: false; message: string; issues: ChannelFileIssue[] };
+export type ChannelReload = { ok: true; channels: ChannelReloadEntry[] } | { ok: false; message: string; issues: ChannelFileIssue[] };
 
 /** `file:line:col`, or `file` for an issue of the whole file. */
 export function issueLocation(issue: ChannelFileIssue): string {
@@ -32,9 +30,14 @@ export function reloadSummary(entries: readonly ChannelReloadEntry[]): string {
 /** failed reads as an error; a channel that stopped listening (removed, disabled) as a warning; unchanged as nothing. */
 export function outcomeTone(outcome: ChannelReloadOutcome): Tone {
   switch (outcome) {
-    case 'failed': return 'error';
-    case 'removed': case 'disabled': return 'warn';
-    case 'unchanged': return 'muted';
-    default: return 'ok';
+    case 'failed':
+      return 'error';
+    case 'removed':
+    case 'disabled':
+      return 'warn';
+    case 'unchanged':
+      return 'muted';
+    default:
+      return 'ok';
   }
 }

@@ -88,7 +88,12 @@ export function layoutBars(labels: readonly string[], series: readonly ChartSeri
   });
   const plotHeight = labels.length * (rowHeight + o.gap);
   return {
-    width: o.width, height: plotHeight + axisHeight, plotLeft, plotWidth, plotHeight, max,
+    width: o.width,
+    height: plotHeight + axisHeight,
+    plotLeft,
+    plotWidth,
+    plotHeight,
+    max,
     ticks: ticks.map((value) => ({ value, x: plotLeft + (value / max) * plotWidth })),
     rows,
   };

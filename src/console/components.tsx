@@ -26,19 +26,29 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
       (data) => live && setState({ data, loading: false }),
       (error: Error) => live && setState({ error, loading: false }),
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
 export function Loading({ what }: { what?: string }) {
-  return <p class="state loading" role="status">Loading{what ? ` ${what}` : ''}…</p>;
+  return (
+    <p class="state loading" role="status">
+      Loading{what ? ` ${what}` : ''}…
+    </p>
+  );
 }
 
 export function ErrorBox({ error }: { error: Error }) {
   const code = error instanceof ApiError ? error.code : 'ERROR';
-  return <p class="state error" role="alert"><strong>{code}</strong> {error.message}</p>;
+  return (
+    <p class="state error" role="alert">
+      <strong>{code}</strong> {error.message}
+    </p>
+  );
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {
@@ -62,8 +72,11 @@ export function StatusBadge({ status }: { status: string }) {
  */
 export function ReusedControlIdBadge({ of }: { of: string }) {
   return (
-    <span class="badge sev-warning reused-control-id" data-reused-of={of}
-      title={`The sender used this control id (MSH-10) for message ${of} with other content; this message was processed as a new one, not as a duplicate.`}>
+    <span
+      class="badge sev-warning reused-control-id"
+      data-reused-of={of}
+      title={`The sender used this control id (MSH-10) for message ${of} with other content; this message was processed as a new one, not as a duplicate.`}
+    >
       reused MSH-10
     </span>
   );
@@ -82,7 +95,13 @@ export function formatDateTime(iso: string | null | undefined): string {
  * with "Confirm …" and "Cancel" buttons; `onConfirm` runs on the confirm alone. The question is a named group, so
  * keyboard and screen-reader users hear what they are confirming.
  */
-export function ConfirmButton({ label, question, confirmLabel, disabled, onConfirm }: {
+export function ConfirmButton({
+  label,
+  question,
+  confirmLabel,
+  disabled,
+  onConfirm,
+}: {
   label: string;
   question: string;
   confirmLabel: string;
@@ -90,12 +109,29 @@ export function ConfirmButton({ label, question, confirmLabel, disabled, onConfi
   onConfirm(): void;
 }) {
   const [asking, setAsking] = useState(false);
-  if (!asking) return <button type="button" class="danger" disabled={disabled} onClick={() => setAsking(true)}>{label}</button>;
+  if (!asking)
+    return (
+      <button type="button" class="danger" disabled={disabled} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
   return (
     <span class="confirm" role="group" aria-label={question}>
       <span>{question}</span>
-      <button type="button" class="danger" disabled={disabled} onClick={() => { setAsking(false); onConfirm(); }}>{confirmLabel}</button>
-      <button type="button" onClick={() => setAsking(false)}>Cancel</button>
+      <button
+        type="button"
+        class="danger"
+        disabled={disabled}
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
     </span>
   );
 }

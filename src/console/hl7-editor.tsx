@@ -23,7 +23,10 @@ function separatorsOf(doc: Text): Separators {
 const marks = new Map<string, Decoration>();
 function mark(kind: string): Decoration {
   let m = marks.get(kind);
-  if (!m) { m = Decoration.mark({ class: `hl7-${kind}` }); marks.set(kind, m); }
+  if (!m) {
+    m = Decoration.mark({ class: `hl7-${kind}` });
+    marks.set(kind, m);
+  }
   return m;
 }
 
@@ -40,11 +43,18 @@ function decorate(view: EditorView): DecorationSet {
   return builder.finish();
 }
 
-const highlighter = ViewPlugin.fromClass(class {
-  decorations: DecorationSet;
-  constructor(view: EditorView) { this.decorations = decorate(view); }
-  update(u: ViewUpdate) { if (u.docChanged || u.viewportChanged) this.decorations = decorate(u.view); }
-}, { decorations: (p) => p.decorations });
+const highlighter = ViewPlugin.fromClass(
+  class {
+    decorations: DecorationSet;
+    constructor(view: EditorView) {
+      this.decorations = decorate(view);
+    }
+    update(u: ViewUpdate) {
+      if (u.docChanged || u.viewportChanged) this.decorations = decorate(u.view);
+    }
+  },
+  { decorations: (p) => p.decorations },
+);
 
 function diagnostics(view: EditorView): Diagnostic[] {
   const doc = view.state.doc;
@@ -72,10 +82,17 @@ export function Hl7Editor({ initial, onChange, label }: { initial: string; onCha
       state: EditorState.create({
         doc: toEditorText(initial),
         extensions: [
-          lineNumbers(), history(), keymap.of([...defaultKeymap, ...historyKeymap]), EditorView.lineWrapping,
-          highlighter, linter(diagnostics, { delay: 200 }), lintGutter(),
+          lineNumbers(),
+          history(),
+          keymap.of([...defaultKeymap, ...historyKeymap]),
+          EditorView.lineWrapping,
+          highlighter,
+          linter(diagnostics, { delay: 200 }),
+          lintGutter(),
           EditorView.contentAttributes.of({ 'aria-label': label, spellcheck: 'false', autocapitalize: 'off', autocorrect: 'off' }),
-          EditorView.updateListener.of((u) => { if (u.docChanged) changed.current(fromEditorText(u.state.doc.toString())); }),
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) changed.current(fromEditorText(u.state.doc.toString()));
+          }),
         ],
       }),
     });

@@ -148,9 +148,11 @@ export function parseForView(text: string): ViewMessage | { error: string } {
     if (t.trim() === '') continue;
     const name = t.slice(0, 3);
     const isSegment = SEGMENT_ID.test(name) && (t.length === 3 || t.charAt(3) === s.field);
-    segments.push(isSegment
-      ? { name, line: l.line, fields: segmentFields(name, t, s) }
-      : { name: '?', line: l.line, fields: [{ index: 1, raw: t, repetitions: whole(t) }] });
+    segments.push(
+      isSegment
+        ? { name, line: l.line, fields: segmentFields(name, t, s) }
+        : { name: '?', line: l.line, fields: [{ index: 1, raw: t, repetitions: whole(t) }] },
+    );
   }
   const msh = segments[0];
   const version = msh?.fields[11]?.repetitions[0]?.components[0]?.subcomponents[0]?.trim() ?? '';
@@ -176,7 +178,15 @@ export function validateHl7(text: string): Hl7Issue[] {
   if (!first) return [{ severity: 'error', line: 1, from: 1, to: 2, message: 'The message is empty.' }];
   const mshText = first.text.trimStart();
   if (!mshText.startsWith('MSH')) {
-    return [{ severity: 'error', line: first.line, from: 1, to: Math.max(2, Math.min(4, first.text.length + 1)), message: 'The message must start with an MSH segment.' }];
+    return [
+      {
+        severity: 'error',
+        line: first.line,
+        from: 1,
+        to: Math.max(2, Math.min(4, first.text.length + 1)),
+        message: 'The message must start with an MSH segment.',
+      },
+    ];
   }
   const read = readSeparators(mshText);
   if ('problem' in read) {
@@ -185,7 +195,11 @@ export function validateHl7(text: string): Hl7Issue[] {
   }
   const s = read.separators;
   const mshParts = mshText.split(s.field);
-  for (const [n, what] of [[9, 'message type'], [10, 'control id'], [12, 'version']] as const) {
+  for (const [n, what] of [
+    [9, 'message type'],
+    [10, 'control id'],
+    [12, 'version'],
+  ] as const) {
     if ((mshParts[n - 1] ?? '').trim() === '') {
       const cols = fieldColumns(mshText, s.field, n, true);
       issues.push({ severity: 'error', line: first.line, ...cols, message: `MSH-${n} (${what}) is empty.` });
@@ -197,7 +211,10 @@ export function validateHl7(text: string): Hl7Issue[] {
     if (!SEGMENT_ID.test(name) || (l.text.length > 3 && l.text.charAt(3) !== s.field)) {
       const shown = l.text.slice(0, 12);
       issues.push({
-        severity: 'error', line: l.line, from: 1, to: Math.max(2, Math.min(4, l.text.length + 1)),
+        severity: 'error',
+        line: l.line,
+        from: 1,
+        to: Math.max(2, Math.min(4, l.text.length + 1)),
         message: `"${shown}${l.text.length > 12 ? '…' : ''}" does not start with a segment id (3 capital letters or digits, then ${s.field}).`,
       });
     } else if (name === 'MSH') {
@@ -207,7 +224,13 @@ export function validateHl7(text: string): Hl7Issue[] {
   for (const l of lines) {
     const unmatched = unmatchedEscape(l.text, s);
     if (unmatched !== undefined) {
-      issues.push({ severity: 'warning', line: l.line, from: unmatched + 1, to: unmatched + 2, message: `An escape character ${s.escape} without its closing one: it is kept as text.` });
+      issues.push({
+        severity: 'warning',
+        line: l.line,
+        from: unmatched + 1,
+        to: unmatched + 2,
+        message: `An escape character ${s.escape} without its closing one: it is kept as text.`,
+      });
     }
   }
   return issues.sort((a, b) => a.line - b.line || a.from - b.from);
@@ -251,7 +274,9 @@ export function tokenizeLine(line: string, s: Separators = STANDARD_SEPARATORS):
     i = encEnd;
   }
   let textStart = i;
-  const flush = (to: number) => { if (to > textStart) tokens.push({ from: textStart, to, kind: 'text' }); };
+  const flush = (to: number) => {
+    if (to > textStart) tokens.push({ from: textStart, to, kind: 'text' });
+  };
   while (i < line.length) {
     const c = line.charAt(i);
     let kind: TokenKind | undefined;

@@ -30,14 +30,27 @@ export function useSlashFocus(ref: RefObject<HTMLElement | null>): void {
 export function useVisibleInterval(tick: () => void, ms: number): void {
   useEffect(() => {
     let timer: ReturnType<typeof setInterval> | undefined;
-    const start = () => { if (timer === undefined) timer = setInterval(tick, ms); };
-    const stop = () => { if (timer !== undefined) { clearInterval(timer); timer = undefined; } };
+    const start = () => {
+      if (timer === undefined) timer = setInterval(tick, ms);
+    };
+    const stop = () => {
+      if (timer !== undefined) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    };
     const onVisibility = () => {
       if (document.hidden) stop();
-      else { tick(); start(); }
+      else {
+        tick();
+        start();
+      }
     };
     if (!document.hidden) start();
     document.addEventListener('visibilitychange', onVisibility);
-    return () => { stop(); document.removeEventListener('visibilitychange', onVisibility); };
+    return () => {
+      stop();
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
   }, [tick, ms]);
 }

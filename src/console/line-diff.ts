@@ -6,8 +6,7 @@
 import { diffLines } from 'diff';
 
 export type DiffRow =
-  | { kind: 'same' | 'added' | 'removed'; oldLine: number | null; newLine: number | null; text: string }
-  | { kind: 'skipped'; count: number };
+  { kind: 'same' | 'added' | 'removed'; oldLine: number | null; newLine: number | null; text: string } | { kind: 'skipped'; count: number };
 
 /** Every line of `before` and `after`, each marked same, removed (only in before) or added (only in after). */
 export function lineDiff(before: string, after: string): DiffRow[] {

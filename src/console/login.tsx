@@ -15,13 +15,18 @@ export function LoginPage({ onLogin }: { onLogin(user: User): void }) {
 
   useEffect(() => {
     // An engine too old to answer shows the login form.
-    getSetup().then((s) => setFirstAdminNeeded(s.firstAdminNeeded), () => setFirstAdminNeeded(false));
+    getSetup().then(
+      (s) => setFirstAdminNeeded(s.firstAdminNeeded),
+      () => setFirstAdminNeeded(false),
+    );
   }, []);
 
   if (firstAdminNeeded === undefined) return <Loading what="RxBridge" />;
-  return firstAdminNeeded
-    ? <FirstAdminForm onLogin={onLogin} onAdminExists={() => setFirstAdminNeeded(false)} />
-    : <LoginForm onLogin={onLogin} />;
+  return firstAdminNeeded ? (
+    <FirstAdminForm onLogin={onLogin} onAdminExists={() => setFirstAdminNeeded(false)} />
+  ) : (
+    <LoginForm onLogin={onLogin} />
+  );
 }
 
 function field(set: (value: string) => void) {
@@ -51,12 +56,17 @@ function LoginForm({ onLogin }: { onLogin(user: User): void }) {
     <main class="login">
       <form onSubmit={submit} aria-label="Log in">
         <h1>RxBridge</h1>
-        <label>User name <input name="username" autoComplete="username" autoFocus required value={username}
-          onInput={field(setUsername)} /></label>
-        <label>Password <input name="password" type="password" autoComplete="current-password" required value={password}
-          onInput={field(setPassword)} /></label>
+        <label>
+          User name <input name="username" autoComplete="username" autoFocus required value={username} onInput={field(setUsername)} />
+        </label>
+        <label>
+          Password{' '}
+          <input name="password" type="password" autoComplete="current-password" required value={password} onInput={field(setPassword)} />
+        </label>
         {error && <ErrorBox error={error} />}
-        <button type="submit" disabled={busy}>{busy ? 'Logging in…' : 'Log in'}</button>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
         <p class="muted hint">No account? Ask an administrator; the first one is created on this page with RXBRIDGE_ADMIN_TOKEN.</p>
       </form>
     </main>
@@ -98,18 +108,29 @@ function FirstAdminForm({ onLogin, onAdminExists }: { onLogin(user: User): void;
     <main class="login">
       <form onSubmit={submit} aria-label="Create the first administrator">
         <h1>Create the first administrator</h1>
-        <p class="muted hint">No administrator exists yet. Give the bootstrap token the engine was started with
-          (RXBRIDGE_ADMIN_TOKEN); it is used once for this and not kept.</p>
-        <label>Bootstrap token <input name="token" type="password" autoComplete="off" autoFocus required value={token}
-          onInput={field(setToken)} /></label>
-        <label>User name <input name="username" autoComplete="username" required value={username}
-          onInput={field(setUsername)} /></label>
-        <label>Password <input name="password" type="password" autoComplete="new-password" required value={password}
-          onInput={field(setPassword)} /></label>
-        <label>Password again <input name="password-again" type="password" autoComplete="new-password" required value={again}
-          onInput={field(setAgain)} /></label>
+        <p class="muted hint">
+          No administrator exists yet. Give the bootstrap token the engine was started with (RXBRIDGE_ADMIN_TOKEN); it is used once for this
+          and not kept.
+        </p>
+        <label>
+          Bootstrap token{' '}
+          <input name="token" type="password" autoComplete="off" autoFocus required value={token} onInput={field(setToken)} />
+        </label>
+        <label>
+          User name <input name="username" autoComplete="username" required value={username} onInput={field(setUsername)} />
+        </label>
+        <label>
+          Password{' '}
+          <input name="password" type="password" autoComplete="new-password" required value={password} onInput={field(setPassword)} />
+        </label>
+        <label>
+          Password again{' '}
+          <input name="password-again" type="password" autoComplete="new-password" required value={again} onInput={field(setAgain)} />
+        </label>
         {error && <ErrorBox error={error} />}
-        <button type="submit" disabled={busy}>{busy ? 'Creating…' : 'Create administrator'}</button>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Creating…' : 'Create administrator'}
+        </button>
       </form>
     </main>
   );

@@ -5,13 +5,29 @@
  * (src/admin/wire/mappings.ts).
  */
 import {
-  RECORD_KINDS, type MappedRecord, type MappedRecords, type MappingIssue, type MappingOutcome, type OutcomeError, type PreviewMessage,
-  type PreviewResult, type RecordChange, type RecordKind,
+  RECORD_KINDS,
+  type MappedRecord,
+  type MappedRecords,
+  type MappingIssue,
+  type MappingOutcome,
+  type OutcomeError,
+  type PreviewMessage,
+  type PreviewResult,
+  type RecordChange,
+  type RecordKind,
 } from '../admin/wire/mappings';
 
 export {
-  RECORD_KINDS, type MappedRecord, type MappedRecords, type MappingIssue, type MappingOutcome, type OutcomeError, type PreviewMessage,
-  type PreviewResult, type RecordChange, type RecordKind,
+  RECORD_KINDS,
+  type MappedRecord,
+  type MappedRecords,
+  type MappingIssue,
+  type MappingOutcome,
+  type OutcomeError,
+  type PreviewMessage,
+  type PreviewResult,
+  type RecordChange,
+  type RecordKind,
 };
 
 /** Editor offsets of an issue: from its column to the end of the word there (the whole line when col is 1). */
@@ -79,13 +95,22 @@ export function changeRows(result: PreviewResult, kinds: readonly RecordKind[] =
     for (const c of m.diff) {
       const base = { messageId: m.messageId, controlId: m.controlId };
       if (c.change === 'error') {
-        rows.push({ ...base, target: 'outcome', change: 'error', field: null, before: describeError(c.before), after: describeError(c.after) });
+        rows.push({
+          ...base,
+          target: 'outcome',
+          change: 'error',
+          field: null,
+          before: describeError(c.before),
+          after: describeError(c.after),
+        });
         continue;
       }
       if (!kinds.includes(c.kind)) continue;
       const target = `${singular[c.kind]} ${c.index + 1}`;
-      if (c.change === 'added') rows.push({ ...base, target, change: 'added', field: null, before: '—', after: describeRecord(c.kind, c.after) });
-      else if (c.change === 'removed') rows.push({ ...base, target, change: 'removed', field: null, before: describeRecord(c.kind, c.before), after: '—' });
+      if (c.change === 'added')
+        rows.push({ ...base, target, change: 'added', field: null, before: '—', after: describeRecord(c.kind, c.after) });
+      else if (c.change === 'removed')
+        rows.push({ ...base, target, change: 'removed', field: null, before: describeRecord(c.kind, c.before), after: '—' });
       else rows.push({ ...base, target, change: 'changed', field: c.field, before: showValue(c.before), after: showValue(c.after) });
     }
   }
@@ -116,7 +141,10 @@ export function summarize(result: PreviewResult): PreviewSummary {
 export function summaryText(s: PreviewSummary): string {
   if (s.messages === 0) return 'No stored message is routed to this mapping yet: paste a message to try it.';
   const of = `${s.chargesChanged} of ${s.messages} ${s.messages === 1 ? 'message' : 'messages'}`;
-  const head = s.chargesChanged === 0 ? `No charge changes on ${s.messages === 1 ? 'the message' : `the ${s.messages} messages`}` : `${of} would bill differently`;
+  const head =
+    s.chargesChanged === 0
+      ? `No charge changes on ${s.messages === 1 ? 'the message' : `the ${s.messages} messages`}`
+      : `${of} would bill differently`;
   const other = s.changed > s.chargesChanged ? `; ${s.changed - s.chargesChanged} more change only patient or coverage records` : '';
   const failing = s.failing > 0 ? `; ${s.failing} ${s.failing === 1 ? 'fails' : 'fail'} with this mapping` : '';
   return `${head}${other}${failing}.`;

@@ -33,8 +33,11 @@ export function minuteBars(points: MinuteCount[], width: number, height: number)
     const time = new Date(p.minute);
     const hhmm = Number.isNaN(time.getTime()) ? p.minute : time.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
     return {
-      minute: p.minute, x: i * slot + slot * 0.1, width: Math.max(1, slot * 0.8),
-      received: { y: height - rh, height: rh }, failed: { y: height - fh, height: fh },
+      minute: p.minute,
+      x: i * slot + slot * 0.1,
+      width: Math.max(1, slot * 0.8),
+      received: { y: height - rh, height: rh },
+      failed: { y: height - fh, height: fh },
       label: `${hhmm}: ${p.received} received, ${p.failed} failed`,
     };
   });

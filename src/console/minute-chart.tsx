@@ -20,10 +20,18 @@ export function MinuteChart({ points, title }: { points: MinuteCount[]; title: s
       <svg viewBox={`0 0 ${W + AXIS} ${H + 16}`} width={W + AXIS} height={H + 16} role="img" aria-label={summary}>
         <line x1={AXIS} y1={0} x2={AXIS} y2={H} class="axis" />
         <line x1={AXIS} y1={H} x2={AXIS + W} y2={H} class="axis" />
-        <text x={AXIS - 4} y={9} class="tick" text-anchor="end">{max}</text>
-        <text x={AXIS - 4} y={H} class="tick" text-anchor="end">0</text>
-        <text x={AXIS} y={H + 13} class="tick">−60 min</text>
-        <text x={AXIS + W} y={H + 13} class="tick" text-anchor="end">now</text>
+        <text x={AXIS - 4} y={9} class="tick" text-anchor="end">
+          {max}
+        </text>
+        <text x={AXIS - 4} y={H} class="tick" text-anchor="end">
+          0
+        </text>
+        <text x={AXIS} y={H + 13} class="tick">
+          −60 min
+        </text>
+        <text x={AXIS + W} y={H + 13} class="tick" text-anchor="end">
+          now
+        </text>
         <g transform={`translate(${AXIS},0)`}>
           {bars.map((b) => (
             <g key={b.minute}>
@@ -35,7 +43,8 @@ export function MinuteChart({ points, title }: { points: MinuteCount[]; title: s
         </g>
       </svg>
       <figcaption>
-        <span class="key received" /> received {received} <span class="key failed" /> failed {failed} <span class="muted">(per minute, last hour)</span>
+        <span class="key received" /> received {received} <span class="key failed" /> failed {failed}{' '}
+        <span class="muted">(per minute, last hour)</span>
       </figcaption>
     </figure>
   );

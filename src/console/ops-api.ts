@@ -9,13 +9,43 @@ import type { Alert } from '../alerts/evaluate';
 import type { AuditEvent, AuditPage } from '../admin/wire/audit';
 import type { ChannelInfo, ChannelReloadEntry } from '../admin/wire/channels';
 import type {
-  AcknowledgmentSummary, BatchRow, BatchRun, BuildSummary, ClaimActionResult, ClaimDetail, ClaimEdited, ClaimSummary, MatchResult,
-  MissedCharge, PayerRow, RemittanceSummary, RevenueDimension, RevenueReport, Unclaimed, UnmatchedPayment,
+  AcknowledgmentSummary,
+  BatchRow,
+  BatchRun,
+  BuildSummary,
+  ClaimActionResult,
+  ClaimDetail,
+  ClaimEdited,
+  ClaimSummary,
+  MatchResult,
+  MissedCharge,
+  PayerRow,
+  RemittanceSummary,
+  RevenueDimension,
+  RevenueReport,
+  Unclaimed,
+  UnmatchedPayment,
 } from '../admin/wire/claims';
-import type { MappingDetail, MappingSummary, MappingVersion, MappingVersionText, PreviewResult, SavedMapping } from '../admin/wire/mappings';
 import type {
-  ApplicationAck, ChannelState, Dashboard, DashboardChannel, DeadLetterGroup, MessageDetail, MessageSummary, MinuteCount, Replayed,
-  ReplayResult, Timeline,
+  MappingDetail,
+  MappingSummary,
+  MappingVersion,
+  MappingVersionText,
+  PreviewResult,
+  SavedMapping,
+} from '../admin/wire/mappings';
+import type {
+  ApplicationAck,
+  ChannelState,
+  Dashboard,
+  DashboardChannel,
+  DeadLetterGroup,
+  MessageDetail,
+  MessageSummary,
+  MinuteCount,
+  Replayed,
+  ReplayResult,
+  Timeline,
 } from '../admin/wire/messages';
 import type { FirstAdminCreated, FirstAdminRequest, SetupState } from '../admin/wire/setup';
 import type { CreatedToken, Role, TokenInfo, UserInfo } from '../admin/wire/users';
@@ -23,15 +53,39 @@ import type { ChannelFileIssue, ChannelReload } from './channel-reload';
 
 export { ADJUDICATED_STATUSES, CLAIM_STATUSES, UNSENT_STATUSES } from '../admin/wire/claims';
 export type {
-  AcknowledgmentSummary, BatchRow, BatchRun, BuildSummary, ClaimDetail, ClaimStatus, ClaimSummary, MatchResult, MissedCharge, PayerRow,
-  RemittanceSummary, RevenueReport, RevenueRow, UnclaimedCharge, UnmatchedPayment,
+  AcknowledgmentSummary,
+  BatchRow,
+  BatchRun,
+  BuildSummary,
+  ClaimDetail,
+  ClaimStatus,
+  ClaimSummary,
+  MatchResult,
+  MissedCharge,
+  PayerRow,
+  RemittanceSummary,
+  RevenueReport,
+  RevenueRow,
+  UnclaimedCharge,
+  UnmatchedPayment,
 } from '../admin/wire/claims';
 export type { MappingDetail, MappingSummary, MappingVersion, PreviewResult };
 export type { AuditPage } from '../admin/wire/audit';
 export type { CreatedToken, TokenInfo, UserInfo } from '../admin/wire/users';
 export type {
-  ApplicationAck, AuditEvent, ChannelInfo, ChannelReload, ChannelState, Dashboard, DashboardChannel, DeadLetterGroup, MessageDetail,
-  MessageSummary, MinuteCount, ReplayResult, Timeline,
+  ApplicationAck,
+  AuditEvent,
+  ChannelInfo,
+  ChannelReload,
+  ChannelState,
+  Dashboard,
+  DashboardChannel,
+  DeadLetterGroup,
+  MessageDetail,
+  MessageSummary,
+  MinuteCount,
+  ReplayResult,
+  Timeline,
 };
 
 // ------------------------------------------------------------------------------------------------------------
@@ -51,7 +105,10 @@ export interface MessageSearch {
   limit?: number;
 }
 
-export interface Page<T> { rows: T[]; next: string | null }
+export interface Page<T> {
+  rows: T[];
+  next: string | null;
+}
 
 export const getDashboard = () => api.get<Dashboard>('/api/dashboard');
 
@@ -68,7 +125,12 @@ export async function searchMessages(q: MessageSearch): Promise<Page<MessageSumm
 export const getMessage = (id: string) => api.get<MessageDetail>(`/api/messages/${encodeURIComponent(id)}`);
 export const getTimeline = (id: string) => api.get<Timeline>(`/api/messages/${encodeURIComponent(id)}/timeline`);
 
-export async function listDeadLetters(q: { channel?: string; code?: string; before?: string; limit?: number }): Promise<Page<MessageSummary>> {
+export async function listDeadLetters(q: {
+  channel?: string;
+  code?: string;
+  before?: string;
+  limit?: number;
+}): Promise<Page<MessageSummary>> {
   const res = await api.get<{ deadLetters: MessageSummary[]; next: string | null }>('/api/dead-letters', q);
   return { rows: res.deadLetters, next: res.next };
 }
@@ -101,7 +163,6 @@ export async function reloadChannels(): Promise<ChannelReload> {
 export const listChannelNames = async (): Promise<string[]> =>
   (await api.get<{ channels: Array<{ name: string }> }>('/api/channels')).channels.map((c) => c.name);
 
-
 // ------------------------------------------------------------------------------------------------------------
 // Mappings: list, read, save, versions, rollback, preview
 
@@ -113,7 +174,8 @@ export const saveMapping = (name: string, content: string) => api.put<SavedMappi
 export const listMappingVersions = (name: string) => api.get<{ versions: MappingVersion[] }>(`${mappingPath(name)}/versions`);
 export const getMappingVersion = (name: string, version: number) => api.get<MappingVersionText>(`${mappingPath(name)}/versions/${version}`);
 /** Makes an earlier version's text live again, as a new version (admin). */
-export const rollbackMapping = (name: string, version: number) => api.post<{ version: number }>(`${mappingPath(name)}/rollback`, { version });
+export const rollbackMapping = (name: string, version: number) =>
+  api.post<{ version: number }>(`${mappingPath(name)}/rollback`, { version });
 
 /**
  * Maps messages with a candidate text without saving it: the newest `lastMessages` stored messages, or one pasted
@@ -146,7 +208,8 @@ export interface ClaimEdit {
 }
 export const editClaim = (id: string, edit: ClaimEdit) => api.patch<ClaimEdited>(claimPath(id), edit);
 
-export const listBatches = (q: { before?: string; limit?: number }) => api.get<{ batches: BatchRow[]; next: string | null }>('/api/claims/batches', q);
+export const listBatches = (q: { before?: string; limit?: number }) =>
+  api.get<{ batches: BatchRow[]; next: string | null }>('/api/claims/batches', q);
 
 /** The 837P file of a batch as sent (text). */
 export const batchX12 = (id: string) => api.get<string>(`/api/claims/batches/${encodeURIComponent(id)}/x12`);
@@ -155,7 +218,8 @@ export const createBatches = (payer?: string) => api.post<BatchRun>('/api/claims
 export const recordRemittances = (x12: string) => api.post<{ remittances: RemittanceSummary[] }>('/api/remittances', { x12 });
 export const recordAcknowledgment = (x12: string) => api.post<AcknowledgmentSummary>('/api/acknowledgments', { x12 });
 export const unmatchedPayments = (limit: number) => api.get<{ payments: UnmatchedPayment[] }>('/api/remittances/unmatched', { limit });
-export const matchPayment = (paymentId: string, claimId: string) => api.post<MatchResult>(`/api/remittances/unmatched/${paymentId}/match`, { claimId });
+export const matchPayment = (paymentId: string, claimId: string) =>
+  api.post<MatchResult>(`/api/remittances/unmatched/${paymentId}/match`, { claimId });
 
 export const revenueReport = (by: RevenueDimension) => api.get<RevenueReport>('/api/reports/revenue', { by });
 export const payerReport = () => api.get<{ payers: PayerRow[] }>('/api/reports/payers');
@@ -181,10 +245,15 @@ export const updateUser = (username: string, change: Partial<{ role: Role; disab
 /** Live tokens; with `all`, revoked and expired ones too. */
 export const listTokens = (all: boolean) => api.get<{ tokens: TokenInfo[] }>('/api/tokens', { all: all ? 'true' : undefined });
 /** An API token for a user; the answer is the only place its text is ever shown. */
-export const createToken = (request: { username: string; name?: string; expiresDays?: number }) => api.post<CreatedToken>('/api/tokens', request);
+export const createToken = (request: { username: string; name?: string; expiresDays?: number }) =>
+  api.post<CreatedToken>('/api/tokens', request);
 export const revokeToken = (id: string) => api.del(`/api/tokens/${encodeURIComponent(id)}`);
 
-export interface AuditSearch { actor: string; action: string; since: string }
+export interface AuditSearch {
+  actor: string;
+  action: string;
+  since: string;
+}
 export const auditEvents = (filter: AuditSearch, before: string | undefined, limit: number) =>
   api.get<AuditPage>('/api/audit', { ...filter, before, limit });
 /** The trail as CSV (the export is itself audited). */

@@ -20,13 +20,21 @@ function EventLine({ e }: { e: Timeline['events'][number] }) {
   }
   if (e.stage === 'line') {
     // One line's outcome within the message (charged, held with its reason, or the charge a credit reversed).
-    return <li data-stage="line"><time>{formatDateTime(e.at)}</time> <span class="detail">{e.detail}</span></li>;
+    return (
+      <li data-stage="line">
+        <time>{formatDateTime(e.at)}</time> <span class="detail">{e.detail}</span>
+      </li>
+    );
   }
   return (
     <li data-stage={e.stage ?? undefined}>
       <time>{formatDateTime(e.at)}</time>{' '}
-      {e.from && <><StatusBadge status={e.from} /> → </>}{e.to && <StatusBadge status={e.to} />}{' '}
-      {e.detail && <span class="detail">{e.detail}</span>}
+      {e.from && (
+        <>
+          <StatusBadge status={e.from} /> →{' '}
+        </>
+      )}
+      {e.to && <StatusBadge status={e.to} />} {e.detail && <span class="detail">{e.detail}</span>}
     </li>
   );
 }
@@ -58,7 +66,11 @@ export function TimelineView({ t }: { t: Timeline }) {
     <div class="timeline-view">
       <ol class="steps" aria-label="Stages">
         <Step label="Received" done detail={formatDateTime(m.receivedAt)} />
-        <Step label={final ? m.status : 'in progress'} done={final && m.status !== 'error' && m.status !== 'rejected'} detail={m.finishedAt ? formatDateTime(m.finishedAt) : m.status} />
+        <Step
+          label={final ? m.status : 'in progress'}
+          done={final && m.status !== 'error' && m.status !== 'rejected'}
+          detail={m.finishedAt ? formatDateTime(m.finishedAt) : m.status}
+        />
         <Step label="Charges" done={t.charges.length > 0} detail={String(t.charges.length)} />
         <Step label="Claims" done={t.claims.length > 0} detail={String(t.claims.length)} />
         <Step label="Payments" done={t.payments.length > 0} detail={String(t.payments.length)} />
@@ -67,33 +79,76 @@ export function TimelineView({ t }: { t: Timeline }) {
       <section class="panel">
         <h2>Timeline</h2>
         <ol class="timeline" aria-label="Timeline">
-          <li><time>{formatDateTime(m.receivedAt)}</time> <StatusBadge status="received" /> stored and acknowledged</li>
-          {t.events.map((e, i) => <EventLine key={i} e={e} />)}
-          {t.charges.length > 0 && <li><time>{formatDateTime(t.charges[0]!.created_at)}</time> {t.charges.length} charge{t.charges.length === 1 ? '' : 's'} written</li>}
-          {t.claims.map((c) => <li key={`c${c.id}`}>claim {c.claimNumber ?? c.id} <StatusBadge status={c.status} /></li>)}
-          {t.payments.map((p, i) => <li key={`p${i}`}><time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim {p.claimId} <StatusBadge status={p.status} /></li>)}
+          <li>
+            <time>{formatDateTime(m.receivedAt)}</time> <StatusBadge status="received" /> stored and acknowledged
+          </li>
+          {t.events.map((e, i) => (
+            <EventLine key={i} e={e} />
+          ))}
+          {t.charges.length > 0 && (
+            <li>
+              <time>{formatDateTime(t.charges[0]!.created_at)}</time> {t.charges.length} charge{t.charges.length === 1 ? '' : 's'} written
+            </li>
+          )}
+          {t.claims.map((c) => (
+            <li key={`c${c.id}`}>
+              claim {c.claimNumber ?? c.id} <StatusBadge status={c.status} />
+            </li>
+          ))}
+          {t.payments.map((p, i) => (
+            <li key={`p${i}`}>
+              <time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim {p.claimId} <StatusBadge status={p.status} />
+            </li>
+          ))}
         </ol>
       </section>
 
       <section class="panel">
         <h2>Charges</h2>
-        {t.charges.length === 0
-          ? <p class="state empty">{m.status === 'error' ? 'No charge: the message is a dead letter. Fix the cause and replay it.' : 'This message produced no charge.'}</p>
-          : (
-            <table aria-label="Charges">
-              <thead><tr><th>Id</th><th>Line</th><th>Transaction</th><th>Service date</th><th>Code</th><th>Units</th><th>Amount</th><th>Status</th><th>Note</th></tr></thead>
-              <tbody>
-                {t.charges.map((c) => (
-                  <tr key={c.id} data-charge={c.id}>
-                    <td>{c.id}</td><td>{segmentOf(c.source_key)}</td><td class="mono">{c.transaction_id ?? '—'}</td><td>{c.service_date ?? '—'}</td>
-                    <td class="mono">{c.code_system ? `${c.code_system} ` : ''}{c.code ?? '—'}{c.modifiers?.length ? `-${c.modifiers.join('-')}` : ''}</td>
-                    <td>{c.units ?? '—'}</td><td class="mono">{c.charge_amount ?? '—'}</td><td><StatusBadge status={c.status} /></td>
-                    <td class="detail">{c.hold_reason ?? (c.reversal_of ? `reverses ${describeLine(c.reversal_of, t.charges)}` : '')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+        {t.charges.length === 0 ? (
+          <p class="state empty">
+            {m.status === 'error'
+              ? 'No charge: the message is a dead letter. Fix the cause and replay it.'
+              : 'This message produced no charge.'}
+          </p>
+        ) : (
+          <table aria-label="Charges">
+            <thead>
+              <tr>
+                <th>Id</th>
+                <th>Line</th>
+                <th>Transaction</th>
+                <th>Service date</th>
+                <th>Code</th>
+                <th>Units</th>
+                <th>Amount</th>
+                <th>Status</th>
+                <th>Note</th>
+              </tr>
+            </thead>
+            <tbody>
+              {t.charges.map((c) => (
+                <tr key={c.id} data-charge={c.id}>
+                  <td>{c.id}</td>
+                  <td>{segmentOf(c.source_key)}</td>
+                  <td class="mono">{c.transaction_id ?? '—'}</td>
+                  <td>{c.service_date ?? '—'}</td>
+                  <td class="mono">
+                    {c.code_system ? `${c.code_system} ` : ''}
+                    {c.code ?? '—'}
+                    {c.modifiers?.length ? `-${c.modifiers.join('-')}` : ''}
+                  </td>
+                  <td>{c.units ?? '—'}</td>
+                  <td class="mono">{c.charge_amount ?? '—'}</td>
+                  <td>
+                    <StatusBadge status={c.status} />
+                  </td>
+                  <td class="detail">{c.hold_reason ?? (c.reversal_of ? `reverses ${describeLine(c.reversal_of, t.charges)}` : '')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </section>
     </div>
   );

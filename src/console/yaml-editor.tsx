@@ -13,9 +13,7 @@ import { yaml } from '@codemirror/lang-yaml';
 import { defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { Compartment, EditorState } from '@codemirror/state';
-import {
-  drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers,
-} from '@codemirror/view';
+import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import type { RefObject } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { issueRange, type MappingIssue } from './mapping-preview';
@@ -50,12 +48,22 @@ export function YamlEditor({ value, label, readOnly, issues, onChange, viewRef }
       state: EditorState.create({
         doc: value,
         extensions: [
-          lineNumbers(), highlightActiveLineGutter(), highlightActiveLine(), drawSelection(), history(), indentOnInput(),
+          lineNumbers(),
+          highlightActiveLineGutter(),
+          highlightActiveLine(),
+          drawSelection(),
+          history(),
+          indentOnInput(),
           keymap.of([...defaultKeymap, ...historyKeymap]),
-          yaml(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }), lintGutter(), theme,
+          yaml(),
+          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          lintGutter(),
+          theme,
           EditorView.contentAttributes.of({ 'aria-label': label }),
           editable.current.of(EditorState.readOnly.of(readOnly)),
-          EditorView.updateListener.of((u) => { if (u.docChanged) changed.current(u.state.doc.toString()); }),
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) changed.current(u.state.doc.toString());
+          }),
         ],
       }),
     });
@@ -84,7 +92,9 @@ export function YamlEditor({ value, label, readOnly, issues, onChange, viewRef }
     if (!v) return;
     const text = v.state.doc.toString();
     const diagnostics: Diagnostic[] = issues.map((i) => ({
-      ...issueRange(text, i.line, i.col), severity: 'error', message: `${i.line}:${i.col} ${i.reason}`,
+      ...issueRange(text, i.line, i.col),
+      severity: 'error',
+      message: `${i.line}:${i.col} ${i.reason}`,
     }));
     v.dispatch(setDiagnostics(v.state, diagnostics));
   }, [issues]);

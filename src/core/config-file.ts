@@ -20,8 +20,17 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit,
-  type Document, type Node as YamlNode, type Scalar,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node as YamlNode,
+  type Scalar,
 } from 'yaml';
 import type { z } from 'zod';
 import { EngineError } from './errors';
@@ -36,9 +45,7 @@ export interface ConfigIssue {
 
 /** `file:line:col: reason`, or `file: reason` for a whole-file issue (line 0). */
 export function formatIssue(issue: ConfigIssue): string {
-  return issue.line > 0
-    ? `${issue.file}:${issue.line}:${issue.col}: ${issue.reason}`
-    : `${issue.file}: ${issue.reason}`;
+  return issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}: ${issue.reason}` : `${issue.file}: ${issue.reason}`;
 }
 
 /** A config file (or set of files) failed to load. `message` lists every issue, one per line. */
@@ -84,23 +91,17 @@ export interface ParsedConfig<T> {
  * Parses and validates YAML `text` (named `file` in issues) against `schema`, interpolating `env`.
  * Returns the deeply frozen value; throws ConfigError listing every issue.
  */
-export function parseConfigText<T>(
-  text: string, file: string, schema: z.ZodType<T>, env: Record<string, string | undefined>,
-): T {
+export function parseConfigText<T>(text: string, file: string, schema: z.ZodType<T>, env: Record<string, string | undefined>): T {
   return parseConfig(text, file, schema, env).value;
 }
 
 /** Reads `file` (UTF-8) and parses it with parseConfigText. An unreadable file is a ConfigError too. */
-export function loadConfigFile<T>(
-  file: string, schema: z.ZodType<T>, env: Record<string, string | undefined>,
-): T {
+export function loadConfigFile<T>(file: string, schema: z.ZodType<T>, env: Record<string, string | undefined>): T {
   return readConfig(file, schema, env).value;
 }
 
 /** As loadConfigFile, keeping the positions (ParsedConfig) for cross-file checks. */
-export function readConfig<T>(
-  file: string, schema: z.ZodType<T>, env: Record<string, string | undefined>,
-): ParsedConfig<T> {
+export function readConfig<T>(file: string, schema: z.ZodType<T>, env: Record<string, string | undefined>): ParsedConfig<T> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -112,9 +113,7 @@ export function readConfig<T>(
 }
 
 /** As parseConfigText, keeping the positions (ParsedConfig) for cross-file checks. */
-export function parseConfig<T>(
-  text: string, file: string, schema: z.ZodType<T>, env: Record<string, string | undefined>,
-): ParsedConfig<T> {
+export function parseConfig<T>(text: string, file: string, schema: z.ZodType<T>, env: Record<string, string | undefined>): ParsedConfig<T> {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a BOM would shift line 1 columns
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false });
@@ -146,14 +145,16 @@ export function parseConfig<T>(
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
 
   const value = deepFreeze(result.data as T);
-  const locate = (path: readonly PropertyKey[], opts?: { key?: boolean }): ConfigPosition =>
-    locator.find(path, opts?.key ?? false).pos;
+  const locate = (path: readonly PropertyKey[], opts?: { key?: boolean }): ConfigPosition => locator.find(path, opts?.key ?? false).pos;
   return Object.freeze({
     file,
     value,
     locate,
-    issueAt: (path: readonly PropertyKey[], reason: string, opts?: { key?: boolean }): ConfigIssue =>
-      ({ file, ...locate(path, opts), reason }),
+    issueAt: (path: readonly PropertyKey[], reason: string, opts?: { key?: boolean }): ConfigIssue => ({
+      file,
+      ...locate(path, opts),
+      reason,
+    }),
   });
 }
 
@@ -162,8 +163,7 @@ export function sortIssues(issues: readonly ConfigIssue[], files: readonly strin
   const fileOrder = new Map<string, number>();
   for (const f of files) if (!fileOrder.has(f)) fileOrder.set(f, fileOrder.size);
   for (const i of issues) if (!fileOrder.has(i.file)) fileOrder.set(i.file, fileOrder.size);
-  return [...issues].sort((a, b) =>
-    (fileOrder.get(a.file)! - fileOrder.get(b.file)!) || a.line - b.line || a.col - b.col);
+  return [...issues].sort((a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || a.line - b.line || a.col - b.col);
 }
 
 /**
@@ -199,7 +199,9 @@ function freezeInto(v: unknown, seen: WeakSet<object>): void {
 function lockMutators(target: object, names: readonly string[]): void {
   for (const name of names) {
     Object.defineProperty(target, name, {
-      value: () => { throw new TypeError(`cannot ${name}: the collection is frozen`); },
+      value: () => {
+        throw new TypeError(`cannot ${name}: the collection is frozen`);
+      },
       enumerable: false,
     });
   }
@@ -213,9 +215,7 @@ const WHOLE_REFERENCE = /^\$\{[^}]*\}$/;
 const INTEGER = /^[+-]?\d+$/;
 
 /** Result of interpolating one string: the text, plus problems (without positions). */
-export function interpolateString(
-  text: string, env: Record<string, string | undefined>,
-): { value: string; problems: string[] } {
+export function interpolateString(text: string, env: Record<string, string | undefined>): { value: string; problems: string[] } {
   let out = '';
   const problems: string[] = [];
   let i = 0;
@@ -280,9 +280,7 @@ export function environmentReferences(text: string): ConfigPosition[] {
 }
 
 /** Rewrites every string scalar value of `doc` in place; returns the nodes whose interpolation failed. */
-function interpolateEnv(
-  doc: Document, env: Record<string, string | undefined>,
-): Array<{ node: YamlNode; reason: string }> {
+function interpolateEnv(doc: Document, env: Record<string, string | undefined>): Array<{ node: YamlNode; reason: string }> {
   const failures: Array<{ node: YamlNode; reason: string }> = [];
   visit(doc, {
     Scalar(key, node: Scalar) {
@@ -408,19 +406,27 @@ function plainMessage(iss: RawIssue): string {
 function sizeMessage(label: string, origin: string, bound: string, n: number | bigint, inclusive?: boolean): string {
   const limit = inclusive === false ? (bound === 'at least' ? `more than ${n}` : `less than ${n}`) : `${bound} ${n}`;
   if (origin === 'array' || origin === 'set') return `${label} needs ${limit} ${Number(n) === 1 ? 'entry' : 'entries'}`;
-  if (origin === 'string') return Number(n) === 1 && bound === 'at least' ? `${label} must not be empty` : `${label} must be ${limit} characters long`;
+  if (origin === 'string')
+    return Number(n) === 1 && bound === 'at least' ? `${label} must not be empty` : `${label} must be ${limit} characters long`;
   return `${label} must be ${limit}`;
 }
 
 function describeType(expected: string): string {
   switch (expected) {
-    case 'string': return 'text';
-    case 'number': return 'a number';
-    case 'int': return 'an integer';
-    case 'boolean': return 'true or false';
-    case 'array': return 'a list';
-    case 'object': return 'a mapping (key: value lines)';
-    default: return expected;
+    case 'string':
+      return 'text';
+    case 'number':
+      return 'a number';
+    case 'int':
+      return 'an integer';
+    case 'boolean':
+      return 'true or false';
+    case 'array':
+      return 'a list';
+    case 'object':
+      return 'a mapping (key: value lines)';
+    default:
+      return expected;
   }
 }
 

@@ -22,7 +22,10 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export type CryptoBoxErrorReason = 'unknown-key' | 'tampered' | 'malformed' | 'bad-key';
 
 export class CryptoBoxError extends Error {
-  constructor(readonly reason: CryptoBoxErrorReason, message: string) {
+  constructor(
+    readonly reason: CryptoBoxErrorReason,
+    message: string,
+  ) {
     super(message);
     this.name = 'CryptoBoxError';
   }
@@ -39,7 +42,10 @@ export function parseKey(base64: string, what: string): Buffer {
   const text = base64.trim();
   const key = Buffer.from(text, 'base64');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || key.length !== KEY_BYTES) {
-    throw new CryptoBoxError('bad-key', `${what} must be ${KEY_BYTES} bytes in base64 (44 characters, e.g. from \`rxbridge keys generate\`)`);
+    throw new CryptoBoxError(
+      'bad-key',
+      `${what} must be ${KEY_BYTES} bytes in base64 (44 characters, e.g. from \`rxbridge keys generate\`)`,
+    );
   }
   return key;
 }
@@ -100,7 +106,10 @@ export class Keyring {
    */
   derive(label: string): Array<{ id: string; key: Buffer }> {
     const order = [this.currentKeyId, ...[...this.keys.keys()].filter((id) => id !== this.currentKeyId)];
-    return order.map((id) => ({ id, key: Buffer.from(crypto.hkdfSync('sha256', this.keys.get(id) as crypto.KeyObject, '', label, KEY_BYTES)) }));
+    return order.map((id) => ({
+      id,
+      key: Buffer.from(crypto.hkdfSync('sha256', this.keys.get(id) as crypto.KeyObject, '', label, KEY_BYTES)),
+    }));
   }
 
   /** Encrypts UTF-8 text under the current key. */
@@ -129,8 +138,10 @@ export class Keyring {
       const plain = Buffer.concat([decipher.update(packed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
       return plain.toString('utf8');
     } catch {
-      throw new CryptoBoxError('tampered',
-        `stored body under key ${keyId} failed authentication: it was altered, or the configured key ${keyId} is not the key it was sealed with`);
+      throw new CryptoBoxError(
+        'tampered',
+        `stored body under key ${keyId} failed authentication: it was altered, or the configured key ${keyId} is not the key it was sealed with`,
+      );
     }
   }
 }

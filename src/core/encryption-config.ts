@@ -41,11 +41,13 @@ export function readBodyKeySetup(env: Env, dataDir: string): BodyKeySetup {
     return { mode: 'plaintext', older };
   }
   const withId = (key: Buffer): BodyKey => ({ id: keyId ?? defaultKeyId(key), key });
-  if (inline) return { mode: 'key', current: withId(parseKey(inline, 'RXBRIDGE_ENCRYPTION_KEY')), older, origin: 'RXBRIDGE_ENCRYPTION_KEY' };
+  if (inline)
+    return { mode: 'key', current: withId(parseKey(inline, 'RXBRIDGE_ENCRYPTION_KEY')), older, origin: 'RXBRIDGE_ENCRYPTION_KEY' };
   if (file) return { mode: 'key', current: withId(readKeyFile(file, 'RXBRIDGE_ENCRYPTION_KEY_FILE')), older, origin: file };
   if (dataDir.startsWith('memory://')) return { mode: 'create', file: undefined, keyId, older };
   const defaultFile = path.join(dataDir, DEFAULT_KEY_FILE);
-  if (fs.existsSync(defaultFile)) return { mode: 'key', current: withId(readKeyFile(defaultFile, defaultFile)), older, origin: defaultFile };
+  if (fs.existsSync(defaultFile))
+    return { mode: 'key', current: withId(readKeyFile(defaultFile, defaultFile)), older, origin: defaultFile };
   return { mode: 'create', file: defaultFile, keyId, older };
 }
 
@@ -92,10 +94,14 @@ export function readKeyFile(file: string, what: string): Buffer {
 /** `id:base64,id2:base64` (an entry without `id:` gets the derived id); empty or unset: none. */
 export function parseOldKeys(text: string | undefined): BodyKey[] {
   if (!text?.trim()) return [];
-  return text.split(',').map((entry) => entry.trim()).filter((e) => e !== '').map((entry, i) => {
-    const what = `RXBRIDGE_ENCRYPTION_OLD_KEYS entry ${i + 1}`;
-    const colon = entry.indexOf(':');
-    const key = parseKey(colon < 0 ? entry : entry.slice(colon + 1), what);
-    return { id: colon < 0 ? defaultKeyId(key) : checkKeyId(entry.slice(0, colon).trim(), `${what}'s id`), key };
-  });
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((e) => e !== '')
+    .map((entry, i) => {
+      const what = `RXBRIDGE_ENCRYPTION_OLD_KEYS entry ${i + 1}`;
+      const colon = entry.indexOf(':');
+      const key = parseKey(colon < 0 ? entry : entry.slice(colon + 1), what);
+      return { id: colon < 0 ? defaultKeyId(key) : checkKeyId(entry.slice(0, colon).trim(), `${what}'s id`), key };
+    });
 }

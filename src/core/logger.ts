@@ -13,11 +13,51 @@ export type LogFields = Readonly<Record<string, LogValue>>;
 
 /** Keys whose values are operational metadata, never patient data. */
 const SAFE_KEYS = new Set([
-  'messageId', 'channel', 'status', 'fromStatus', 'toStatus', 'code', 'controlId', 'messageType', 'version',
-  'stage', 'attempt', 'attempts', 'durationMs', 'delayMs', 'count', 'port', 'host', 'remote', 'connections',
-  'bytes', 'maxBytes', 'error', 'reason', 'role', 'store', 'queue', 'url', 'jobId', 'charges', 'recovered',
-  'pid', 'signal', 'dataDir', 'file', 'ackCode', 'sender', 'mapping', 'limit', 'method', 'route', 'statusCode',
-  'scheme', 'server', 'serial', 'validTo',
+  'messageId',
+  'channel',
+  'status',
+  'fromStatus',
+  'toStatus',
+  'code',
+  'controlId',
+  'messageType',
+  'version',
+  'stage',
+  'attempt',
+  'attempts',
+  'durationMs',
+  'delayMs',
+  'count',
+  'port',
+  'host',
+  'remote',
+  'connections',
+  'bytes',
+  'maxBytes',
+  'error',
+  'reason',
+  'role',
+  'store',
+  'queue',
+  'url',
+  'jobId',
+  'charges',
+  'recovered',
+  'pid',
+  'signal',
+  'dataDir',
+  'file',
+  'ackCode',
+  'sender',
+  'mapping',
+  'limit',
+  'method',
+  'route',
+  'statusCode',
+  'scheme',
+  'server',
+  'serial',
+  'validTo',
 ]);
 
 const HL7_SEGMENT = /(^|[\r\n\s"'])(MSH|PID|PV1|FT1|IN1|IN2|NK1|GT1|DG1|PR1|OBX|OBR|ORC|RXA|RXD|RXE|EVN|NTE|MSA|ERR|Z[A-Z0-9]{2})[|]/;
@@ -61,9 +101,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const transport = options.stream
-    ? new winston.transports.Stream({ stream: options.stream })
-    : new winston.transports.Console();
+  const transport = options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console();
   const base = winston.createLogger({
     level: options.level ?? 'info',
     silent: options.silent ?? false,

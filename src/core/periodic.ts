@@ -43,7 +43,8 @@ export interface PeriodicTask extends Service {
 
 export function periodicTask(opts: PeriodicTaskOptions): PeriodicTask {
   const jitter = opts.jitter ?? 0;
-  if (!(opts.intervalMs > 0) || !Number.isFinite(opts.intervalMs)) throw new Error(`${opts.name}: intervalMs must be a positive number of ms, got ${opts.intervalMs}`);
+  if (!(opts.intervalMs > 0) || !Number.isFinite(opts.intervalMs))
+    throw new Error(`${opts.name}: intervalMs must be a positive number of ms, got ${opts.intervalMs}`);
   if (!(jitter >= 0 && jitter <= 1)) throw new Error(`${opts.name}: jitter must be between 0 and 1, got ${jitter}`);
   const random = opts.random ?? Math.random;
   const abort = new AbortController();

@@ -20,6 +20,8 @@ export function refuseOpenPermissions(file: string, forbidden: number, what: str
   if ((mode & forbidden) === 0) return;
   const who = (forbidden & 0o070) !== 0 ? 'its group or other users' : 'other users';
   const fix = (forbidden & 0o070) !== 0 ? 'chmod 600' : 'chmod o-rwx';
-  throw new Error(`${what} ${file} can be read or written by ${who} (mode ${mode.toString(8).padStart(4, '0')}); `
-    + `a secret key must be private: ${fix} ${file}`);
+  throw new Error(
+    `${what} ${file} can be read or written by ${who} (mode ${mode.toString(8).padStart(4, '0')}); ` +
+      `a secret key must be private: ${fix} ${file}`,
+  );
 }

@@ -14,8 +14,14 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what = 'the operation'
     }, ms);
     timer.unref();
     p.then(
-      (value) => { clearTimeout(timer); resolve(value); },
-      (err: unknown) => { clearTimeout(timer); reject(err); },
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
     );
   });
 }

@@ -43,5 +43,7 @@ export function writableProblem(dir: string): string | undefined {
  */
 export function asUnwritable(err: unknown, dir: string, what: string, hint: string): unknown {
   const cause = unwritableCause(err);
-  return cause === undefined ? err : new EngineError('DIRECTORY_NOT_WRITABLE', `${what} ${dir} cannot be written by the engine (${cause}): ${hint}`);
+  return cause === undefined
+    ? err
+    : new EngineError('DIRECTORY_NOT_WRITABLE', `${what} ${dir} cannot be written by the engine (${cause}): ${hint}`);
 }

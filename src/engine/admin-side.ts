@@ -59,72 +59,97 @@ export function adminSide(opts: {
   const scheme = credentials ? 'https' : 'http';
 
   const accounts = new Accounts({
-    db: store.db, bootstrapToken: config.adminToken, allowBootstrapToken: config.allowBootstrapToken, sessionTtlMs: config.sessionTtlMs,
+    db: store.db,
+    bootstrapToken: config.adminToken,
+    allowBootstrapToken: config.allowBootstrapToken,
+    sessionTtlMs: config.sessionTtlMs,
   });
-  const channelStatus = () => registry.list.map((c): ChannelStatus => {
-    const l = listeners.get(c.name);
-    return {
-      name: c.name, description: c.description,
-      state: !c.enabled ? 'disabled' : !l ? 'stopped' : l.serving ? 'listening' : 'errored',
-      host: c.source.host, port: l?.serving ? l.address().port : c.source.port, connections: l?.connectionCount ?? 0,
-      accept: [...c.accept], routes: c.routes.map((r) => ({ types: [...r.types], mapping: r.mapping })),
-      acks: { mode: c.acks.mode, timeoutMs: c.acks.timeoutMs, senders: { ...c.acks.senders } },
-    };
-  });
-  const replay = (id: string, raw: string | undefined, actor: string) => replayMessage({ store: repository, queue, logger: log }, id, raw, actor);
-  const http: FastifyInstance = buildAdminApp({
-    logger: log,
-    security: { authenticator: accounts, accounts, audit: new AuditTrail(store.db), scrapeToken: config.metricsToken },
-    observability: { metrics: shared.metrics, alerts: () => opts.alerts.active() },
-    health: async () => {
-      const [storeOk, queueDepth] = await Promise.all([
-        store.ping(),
-        withTimeout(queue.depth(), 1000, 'the queue depth').catch(() => undefined),
-      ]);
-      return { store: storeOk, queue: queueDepth !== undefined, queueDepth };
-    },
-    channels: channelStatus,
-    counts: () => countsByChannel(store.db),
-    // Patient and Rx searches match the blind index: the terms become tokens here and go no further.
-    listMessages: ({ patient, rx, code, ...f }) => listMessages(store.db, {
-      ...f, errorCode: code,
-      patientTokens: patient === undefined ? undefined : repository.search.patientTokens(patient),
-      rxTokens: rx === undefined ? undefined : repository.search.rxTokens(rx),
-    }),
-    getMessage: (id) => getMessageDetail(store.db, id, bodies),
-    listCharges: (f) => listCharges(store.db, f),
-    replay,
-    reloadChannels: opts.reloadChannels,
-    mappings: Object.assign(opts.editor, { version: (name: string, version: number) => getMappingVersion(store.db, name, version) }),
-    console: {
-      channels: async () => channelStatus(),
+  const channelStatus = () =>
+    registry.list.map((c): ChannelStatus => {
+      const l = listeners.get(c.name);
+      return {
+        name: c.name,
+        description: c.description,
+        state: !c.enabled ? 'disabled' : !l ? 'stopped' : l.serving ? 'listening' : 'errored',
+        host: c.source.host,
+        port: l?.serving ? l.address().port : c.source.port,
+        connections: l?.connectionCount ?? 0,
+        accept: [...c.accept],
+        routes: c.routes.map((r) => ({ types: [...r.types], mapping: r.mapping })),
+        acks: { mode: c.acks.mode, timeoutMs: c.acks.timeoutMs, senders: { ...c.acks.senders } },
+      };
+    });
+  const replay = (id: string, raw: string | undefined, actor: string) =>
+    replayMessage({ store: repository, queue, logger: log }, id, raw, actor);
+  const http: FastifyInstance = buildAdminApp(
+    {
+      logger: log,
+      security: { authenticator: accounts, accounts, audit: new AuditTrail(store.db), scrapeToken: config.metricsToken },
+      observability: { metrics: shared.metrics, alerts: () => opts.alerts.active() },
+      health: async () => {
+        const [storeOk, queueDepth] = await Promise.all([
+          store.ping(),
+          withTimeout(queue.depth(), 1000, 'the queue depth').catch(() => undefined),
+        ]);
+        return { store: storeOk, queue: queueDepth !== undefined, queueDepth };
+      },
+      channels: channelStatus,
       counts: () => countsByChannel(store.db),
-      perMinute: (since) => messagesPerMinute(store.db, since),
-      lastErrors: (names) => lastErrors(store.db, names),
-      queue: () => withTimeout(queue.counts(), 1000, 'the queue counts').catch(() => null),
-      senders: async (name) => (listeners.get(name)?.connectionStats() ?? []).map((c) => ({ remote: c.remote, connectedAt: c.connectedAt, messages: c.messages })),
-      timeline: (id) => messageTimeline(store.db, id),
-      deadLetterGroups: () => deadLetterGroups(store.db),
+      // Patient and Rx searches match the blind index: the terms become tokens here and go no further.
+      listMessages: ({ patient, rx, code, ...f }) =>
+        listMessages(store.db, {
+          ...f,
+          errorCode: code,
+          patientTokens: patient === undefined ? undefined : repository.search.patientTokens(patient),
+          rxTokens: rx === undefined ? undefined : repository.search.rxTokens(rx),
+        }),
+      getMessage: (id) => getMessageDetail(store.db, id, bodies),
+      listCharges: (f) => listCharges(store.db, f),
       replay,
+      reloadChannels: opts.reloadChannels,
+      mappings: Object.assign(opts.editor, { version: (name: string, version: number) => getMappingVersion(store.db, name, version) }),
+      console: {
+        channels: async () => channelStatus(),
+        counts: () => countsByChannel(store.db),
+        perMinute: (since) => messagesPerMinute(store.db, since),
+        lastErrors: (names) => lastErrors(store.db, names),
+        queue: () => withTimeout(queue.counts(), 1000, 'the queue counts').catch(() => null),
+        senders: async (name) =>
+          (listeners.get(name)?.connectionStats() ?? []).map((c) => ({
+            remote: c.remote,
+            connectedAt: c.connectedAt,
+            messages: c.messages,
+          })),
+        timeline: (id) => messageTimeline(store.db, id),
+        deadLetterGroups: () => deadLetterGroups(store.db),
+        replay,
+      },
+      claims: opts.claims(),
     },
-    claims: opts.claims(),
-  }, { https: credentials && config.https && adminHttpsOptions(config.https, credentials) });
+    { https: credentials && config.https && adminHttpsOptions(config.https, credentials) },
+  );
 
   let listening = false;
-  const address = () => (listening ? { host: config.httpHost, port: portOf(http), scheme } as const : undefined);
+  const address = () => (listening ? ({ host: config.httpHost, port: portOf(http), scheme } as const) : undefined);
   return {
     address,
-    services: [service('admin API', async () => {
-      await http.listen({ host: config.httpHost, port: config.httpPort });
-      listening = true;
-      const https = config.https;
-      if (credentials && https) {
-        // https.Server, since buildAdminApp was given `https`; setSecureContext resets what it is not given.
-        const server = http.server as unknown as import('node:https').Server;
-        shared.certificates.add({ name: 'admin', files: https, install: (c) => server.setSecureContext(adminHttpsOptions(https, c)) });
-      }
-      log.info('admin API listening', { host: config.httpHost, port: portOf(http), scheme });
-    }, () => http.close())],
+    services: [
+      service(
+        'admin API',
+        async () => {
+          await http.listen({ host: config.httpHost, port: config.httpPort });
+          listening = true;
+          const https = config.https;
+          if (credentials && https) {
+            // https.Server, since buildAdminApp was given `https`; setSecureContext resets what it is not given.
+            const server = http.server as unknown as import('node:https').Server;
+            shared.certificates.add({ name: 'admin', files: https, install: (c) => server.setSecureContext(adminHttpsOptions(https, c)) });
+          }
+          log.info('admin API listening', { host: config.httpHost, port: portOf(http), scheme });
+        },
+        () => http.close(),
+      ),
+    ],
   };
 }
 

@@ -41,8 +41,18 @@ export interface EnvVariable {
 
 const text = z.string();
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.string().trim().regex(/^-?\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
-const bool = z.string().trim().toLowerCase().pipe(z.enum(['true', 'false'])).transform((v) => v === 'true');
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false']))
+  .transform((v) => v === 'true');
 
 const ms = (min: 0 | 1, extra = '') => ({
   schema: wholeNumber(min),
@@ -56,55 +66,152 @@ const secret = { schema: text, expected: 'a text', secret: true };
  * sample channel file's two (MLLP_PORT, MLLP_HOST) are listed because the sample and `rxbridge send` rely on them.
  */
 export const ENVIRONMENT = {
-  DATABASE_URL: { default: undefined, description: 'Postgres connection string; unset: the embedded PGlite store under DATA_DIR.', ...secret, expected: 'a postgres:// URL' },
+  DATABASE_URL: {
+    default: undefined,
+    description: 'Postgres connection string; unset: the embedded PGlite store under DATA_DIR.',
+    ...secret,
+    expected: 'a postgres:// URL',
+  },
   DATA_DIR: { default: './data', description: 'Files of the embedded store, a private Redis and the default encryption key.', ...path_ },
-  REDIS_URL: { default: undefined, description: 'Redis for the work queue; unset: redis://127.0.0.1:6379, else a private redis-server.', ...secret, expected: 'a redis:// or rediss:// URL' },
+  REDIS_URL: {
+    default: undefined,
+    description: 'Redis for the work queue; unset: redis://127.0.0.1:6379, else a private redis-server.',
+    ...secret,
+    expected: 'a redis:// or rediss:// URL',
+  },
   RXBRIDGE_REDIS_CA: { default: undefined, description: 'PEM file of the CA a rediss:// certificate must chain to.', ...path_ },
   HTTP_HOST: { default: '127.0.0.1', description: 'Interface of the admin API.', schema: text, expected: 'a host name or address' },
-  HTTP_PORT: { default: '8080', description: 'Port of the admin API; 0: a free port; -1: no admin API.', schema: wholeNumber(-1, 65535), expected: 'a port number (0: any free port, -1: no admin API)' },
+  HTTP_PORT: {
+    default: '8080',
+    description: 'Port of the admin API; 0: a free port; -1: no admin API.',
+    schema: wholeNumber(-1, 65535),
+    expected: 'a port number (0: any free port, -1: no admin API)',
+  },
   RXBRIDGE_ADMIN_TOKEN: { default: undefined, description: 'Bootstrap token: admin while no enabled admin user exists.', ...secret },
-  RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN: { default: 'false', description: 'true keeps the bootstrap token valid when admin users exist.', schema: bool, expected: 'true or false' },
+  RXBRIDGE_ALLOW_BOOTSTRAP_TOKEN: {
+    default: 'false',
+    description: 'true keeps the bootstrap token valid when admin users exist.',
+    schema: bool,
+    expected: 'true or false',
+  },
   RXBRIDGE_SESSION_HOURS: {
-    default: '8', description: 'Lifetime of a login session token, in hours.',
-    schema: z.string().trim().transform(Number).pipe(z.number().positive().finite()), expected: 'a number of hours > 0',
+    default: '8',
+    description: 'Lifetime of a login session token, in hours.',
+    schema: z.string().trim().transform(Number).pipe(z.number().positive().finite()),
+    expected: 'a number of hours > 0',
   },
   RXBRIDGE_HTTPS_CERT: { default: undefined, description: 'PEM certificate of the admin API (with RXBRIDGE_HTTPS_KEY: HTTPS).', ...path_ },
   RXBRIDGE_HTTPS_KEY: { default: undefined, description: 'PEM private key of the admin API certificate.', ...path_ },
   RXBRIDGE_HTTPS_CA: { default: undefined, description: 'CA that client certificates must chain to (mutual TLS).', ...path_ },
   RXBRIDGE_HTTPS_CLIENT_CERT: {
-    default: 'none', description: 'require: mutual TLS on the admin API; none: no client certificate asked.',
-    schema: z.string().trim().toLowerCase().pipe(z.enum(['none', 'require'])), expected: 'require or none',
+    default: 'none',
+    description: 'require: mutual TLS on the admin API; none: no client certificate asked.',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['none', 'require'])),
+    expected: 'require or none',
   },
-  RXBRIDGE_TLS_WATCH_MS: { default: '10000', description: 'How often TLS files are checked for a renewal; 0: on SIGHUP only.', ...ms(0, ' (0: no watching, reload on SIGHUP only)') },
-  MLLP_PORT: { default: '2575', description: 'Port of the sample channel file, and the default port of `rxbridge send`.', schema: text, expected: 'a port number' },
+  RXBRIDGE_TLS_WATCH_MS: {
+    default: '10000',
+    description: 'How often TLS files are checked for a renewal; 0: on SIGHUP only.',
+    ...ms(0, ' (0: no watching, reload on SIGHUP only)'),
+  },
+  MLLP_PORT: {
+    default: '2575',
+    description: 'Port of the sample channel file, and the default port of `rxbridge send`.',
+    schema: text,
+    expected: 'a port number',
+  },
   MLLP_HOST: { default: '0.0.0.0', description: 'Interface of the sample channel file.', schema: text, expected: 'a host name or address' },
   CHANNELS_DIR: { default: './channels', description: 'Directory of channel files.', ...path_ },
   MAPPINGS_DIR: { default: './mappings', description: 'Directory of mapping files.', ...path_ },
-  BILLING_CONFIG: { default: './billing/billing.yaml', description: 'Billing settings (claims, 837P); a missing file leaves billing unconfigured.', ...path_ },
-  PAYER_RULES_DIR: { default: './billing/payer-rules', description: 'Payer rules of the claim scrubber; a missing folder: the built-in defaults.', ...path_ },
-  LOG_LEVEL: {
-    default: 'info', description: 'Log level of the JSON log lines.',
-    schema: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']), expected: 'error, warn, info or debug',
+  BILLING_CONFIG: {
+    default: './billing/billing.yaml',
+    description: 'Billing settings (claims, 837P); a missing file leaves billing unconfigured.',
+    ...path_,
   },
-  RXBRIDGE_QUEUE_PREFIX: { default: 'rxb', description: 'Prefix of the engine\'s Redis keys and notice channels.', schema: z.string().regex(/^\S+$/), expected: 'a prefix without spaces' },
+  PAYER_RULES_DIR: {
+    default: './billing/payer-rules',
+    description: 'Payer rules of the claim scrubber; a missing folder: the built-in defaults.',
+    ...path_,
+  },
+  LOG_LEVEL: {
+    default: 'info',
+    description: 'Log level of the JSON log lines.',
+    schema: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
+    expected: 'error, warn, info or debug',
+  },
+  RXBRIDGE_QUEUE_PREFIX: {
+    default: 'rxb',
+    description: "Prefix of the engine's Redis keys and notice channels.",
+    schema: z.string().regex(/^\S+$/),
+    expected: 'a prefix without spaces',
+  },
   RXBRIDGE_SWEEP_INTERVAL_MS: { default: '15000', description: 'How often unfinished messages are put back on the queue.', ...ms(1) },
-  RXBRIDGE_SWEEP_AGE_MS: { default: '60000', description: 'How long a message must be untouched before the sweep enqueues it again.', ...ms(0) },
-  RXBRIDGE_BACKLOG_SOFT: { default: '1000', description: 'Open messages above which ACKs are held (backpressure).', schema: wholeNumber(0), expected: 'a whole number ≥ 0' },
-  RXBRIDGE_BACKLOG_HARD: { default: '5000', description: 'Open messages at which ACKs are held longest and new frames wait.', schema: wholeNumber(0), expected: 'a whole number ≥ 0' },
-  RXBRIDGE_MAX_ACK_DELAY_MS: { default: '1000', description: 'The longest hold of one ACK; 0 turns backpressure off.', schema: wholeNumber(0), expected: 'a whole number ≥ 0' },
-  RXBRIDGE_INTAKE_LANES: { default: '1', description: 'Store-write lanes per listener: 1 is one group commit for all connections.', schema: wholeNumber(1), expected: 'a whole number ≥ 1' },
+  RXBRIDGE_SWEEP_AGE_MS: {
+    default: '60000',
+    description: 'How long a message must be untouched before the sweep enqueues it again.',
+    ...ms(0),
+  },
+  RXBRIDGE_BACKLOG_SOFT: {
+    default: '1000',
+    description: 'Open messages above which ACKs are held (backpressure).',
+    schema: wholeNumber(0),
+    expected: 'a whole number ≥ 0',
+  },
+  RXBRIDGE_BACKLOG_HARD: {
+    default: '5000',
+    description: 'Open messages at which ACKs are held longest and new frames wait.',
+    schema: wholeNumber(0),
+    expected: 'a whole number ≥ 0',
+  },
+  RXBRIDGE_MAX_ACK_DELAY_MS: {
+    default: '1000',
+    description: 'The longest hold of one ACK; 0 turns backpressure off.',
+    schema: wholeNumber(0),
+    expected: 'a whole number ≥ 0',
+  },
+  RXBRIDGE_INTAKE_LANES: {
+    default: '1',
+    description: 'Store-write lanes per listener: 1 is one group commit for all connections.',
+    schema: wholeNumber(1),
+    expected: 'a whole number ≥ 1',
+  },
   RXBRIDGE_ENCRYPTION_KEY: { default: undefined, description: 'Key for message bodies at rest (32 bytes, base64).', ...secret },
   RXBRIDGE_ENCRYPTION_KEY_FILE: { default: undefined, description: 'A file holding that key.', ...path_ },
-  RXBRIDGE_ENCRYPTION_KEY_ID: { default: undefined, unset: 'derived from the key', description: 'The id stored with each body sealed by the current key.', schema: text, expected: 'a key id' },
+  RXBRIDGE_ENCRYPTION_KEY_ID: {
+    default: undefined,
+    unset: 'derived from the key',
+    description: 'The id stored with each body sealed by the current key.',
+    schema: text,
+    expected: 'a key id',
+  },
   RXBRIDGE_ENCRYPTION_OLD_KEYS: { default: undefined, description: 'Keys that only decrypt, after a rotation: id:base64,…', ...secret },
-  RXBRIDGE_STORE_PLAINTEXT: { default: 'false', description: 'true stores new message bodies unencrypted.', schema: bool, expected: 'true or false' },
+  RXBRIDGE_STORE_PLAINTEXT: {
+    default: 'false',
+    description: 'true stores new message bodies unencrypted.',
+    schema: bool,
+    expected: 'true or false',
+  },
   RXBRIDGE_METRICS_TOKEN: { default: undefined, description: 'The scrape token of GET /metrics; unset: /metrics answers 401.', ...secret },
   RXBRIDGE_ALERT_INTERVAL_MS: { default: '30000', description: 'How often channel alerts are evaluated.', ...ms(1) },
   RXBRIDGE_PREVIEW_TIMEOUT_MS: {
-    default: '10000', description: 'The time budget of one mapping preview, which runs in a worker thread; a preview still running then is stopped.', ...ms(1),
+    default: '10000',
+    description: 'The time budget of one mapping preview, which runs in a worker thread; a preview still running then is stopped.',
+    ...ms(1),
   },
-  RXBRIDGE_PASSWORD: { default: undefined, description: '`rxbridge users add`: the new user\'s password (else asked on the terminal).', ...secret },
-  RXBRIDGE_AUDIT_CHECKPOINT_KEY: { default: undefined, description: '`rxbridge audit checkpoint` and `audit verify --checkpoint`: the key that signs checkpoints.', ...secret },
+  RXBRIDGE_PASSWORD: {
+    default: undefined,
+    description: "`rxbridge users add`: the new user's password (else asked on the terminal).",
+    ...secret,
+  },
+  RXBRIDGE_AUDIT_CHECKPOINT_KEY: {
+    default: undefined,
+    description: '`rxbridge audit checkpoint` and `audit verify --checkpoint`: the key that signs checkpoints.',
+    ...secret,
+  },
 } as const satisfies Record<string, EnvVariable>;
 
 export type EnvName = keyof typeof ENVIRONMENT;
@@ -112,7 +219,9 @@ export type EnvName = keyof typeof ENVIRONMENT;
 type Parsed<V> = V extends { schema: infer S extends z.ZodType } ? z.output<S> : never;
 /** Every variable's value: the parsed setting, the default when unset, undefined when unset without a default. */
 export type EnvValues = {
-  readonly [K in EnvName]: (typeof ENVIRONMENT)[K]['default'] extends string ? Parsed<(typeof ENVIRONMENT)[K]> : Parsed<(typeof ENVIRONMENT)[K]> | undefined;
+  readonly [K in EnvName]: (typeof ENVIRONMENT)[K]['default'] extends string
+    ? Parsed<(typeof ENVIRONMENT)[K]>
+    : Parsed<(typeof ENVIRONMENT)[K]> | undefined;
 };
 
 /** Bad settings, one line per variable (or per contradiction between variables). */
@@ -152,11 +261,15 @@ const MAX_ADMISSION_WAIT_MS = 10_000;
 export function backpressureFromEnv(env: Env): BackpressureLimits {
   const v = readEnvironment(env, ['RXBRIDGE_BACKLOG_SOFT', 'RXBRIDGE_BACKLOG_HARD', 'RXBRIDGE_MAX_ACK_DELAY_MS']);
   const limits = {
-    softBacklog: v.RXBRIDGE_BACKLOG_SOFT, hardBacklog: v.RXBRIDGE_BACKLOG_HARD,
-    maxAckDelayMs: v.RXBRIDGE_MAX_ACK_DELAY_MS, maxAdmissionWaitMs: MAX_ADMISSION_WAIT_MS,
+    softBacklog: v.RXBRIDGE_BACKLOG_SOFT,
+    hardBacklog: v.RXBRIDGE_BACKLOG_HARD,
+    maxAckDelayMs: v.RXBRIDGE_MAX_ACK_DELAY_MS,
+    maxAdmissionWaitMs: MAX_ADMISSION_WAIT_MS,
   };
   if (limits.hardBacklog <= limits.softBacklog) {
-    throw new EngineConfigError([`RXBRIDGE_BACKLOG_HARD (${limits.hardBacklog}) must be greater than RXBRIDGE_BACKLOG_SOFT (${limits.softBacklog})`]);
+    throw new EngineConfigError([
+      `RXBRIDGE_BACKLOG_HARD (${limits.hardBacklog}) must be greater than RXBRIDGE_BACKLOG_SOFT (${limits.softBacklog})`,
+    ]);
   }
   return limits;
 }
@@ -258,10 +371,25 @@ export function configFromEnv(env: Env, cwd = process.cwd()): EngineConfig {
 }
 
 /** Every setting with its value: nothing here is optional except what "unset" means something for. */
-export interface ResolvedEngineConfig extends Omit<EngineConfig,
-  'role' | 'allowBootstrapToken' | 'sessionTtlMs' | 'tlsWatchIntervalMs' | 'logLevel' | 'queuePrefix' | 'sweepIntervalMs' |
-  'sweepOlderThanMs' | 'retentionIntervalMs' | 'applicationAckIntervalMs' | 'alertIntervalMs' | 'backpressure' | 'intakeLanes' |
-  'billingFile' | 'payerRulesDir' | 'previewTimeoutMs'> {
+export interface ResolvedEngineConfig extends Omit<
+  EngineConfig,
+  | 'role'
+  | 'allowBootstrapToken'
+  | 'sessionTtlMs'
+  | 'tlsWatchIntervalMs'
+  | 'logLevel'
+  | 'queuePrefix'
+  | 'sweepIntervalMs'
+  | 'sweepOlderThanMs'
+  | 'retentionIntervalMs'
+  | 'applicationAckIntervalMs'
+  | 'alertIntervalMs'
+  | 'backpressure'
+  | 'intakeLanes'
+  | 'billingFile'
+  | 'payerRulesDir'
+  | 'previewTimeoutMs'
+> {
   role: EngineRole;
   allowBootstrapToken: boolean;
   sessionTtlMs: number;

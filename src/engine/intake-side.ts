@@ -29,7 +29,8 @@ export interface IntakeSide {
 export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
   const { config, log, repository, channels: registry, metrics, certificates } = shared;
   const batcher = new EnqueueBatcher(shared.queue, (err, count) =>
-    log.warn('enqueue failed; the recovery sweep will retry', { error: (err as Error).name, count }));
+    log.warn('enqueue failed; the recovery sweep will retry', { error: (err as Error).name, count }),
+  );
   const gauge = new BackpressureGauge(config.backpressure);
   metrics.watch({ backpressure: () => ({ backlog: gauge.backlog, ackDelayMs: gauge.ackDelayMs() }) });
 
@@ -53,10 +54,15 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
       });
       const listener = new MllpListener(
         {
-          host: channel.source.host, port: channel.source.port, maxFrameBytes: channel.source.maxFrameBytes,
-          idleTimeoutMs: channel.source.idleTimeoutMs, maxConnections: channel.source.maxConnections,
-          maxConnectionsPerIp: channel.source.maxConnectionsPerIp, allowFrom: channel.source.allowFrom,
-          known: channel.source.knownSenders, allowClients: channel.source.tls?.allowClients,
+          host: channel.source.host,
+          port: channel.source.port,
+          maxFrameBytes: channel.source.maxFrameBytes,
+          idleTimeoutMs: channel.source.idleTimeoutMs,
+          maxConnections: channel.source.maxConnections,
+          maxConnectionsPerIp: channel.source.maxConnectionsPerIp,
+          allowFrom: channel.source.allowFrom,
+          known: channel.source.knownSenders,
+          allowClients: channel.source.tls?.allowClients,
           tls: channelTls && tlsOptionsFor(channel, channelTls),
           logger: log.child({ channel: channel.name }),
           onAnswerWritten: metrics.ackLatency(channel.name),
@@ -87,18 +93,34 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
   };
 
   const services: EngineService[] = [
-    service('enqueue batcher', () => undefined, () => batcher.flush()),
-    service('MLLP listeners',
-      async () => { for (const channel of registry.list.filter((c) => c.enabled)) await channelListeners.start(channel); },
-      async () => { await Promise.all([...listeners.keys()].map((name) => channelListeners.stop(name))); }),
+    service(
+      'enqueue batcher',
+      () => undefined,
+      () => batcher.flush(),
+    ),
+    service(
+      'MLLP listeners',
+      async () => {
+        for (const channel of registry.list.filter((c) => c.enabled)) await channelListeners.start(channel);
+      },
+      async () => {
+        await Promise.all([...listeners.keys()].map((name) => channelListeners.stop(name)));
+      },
+    ),
   ];
   // With backpressure off (RXBRIDGE_MAX_ACK_DELAY_MS=0) the backlog is not even counted.
   if (gauge.limits.maxAckDelayMs > 0) {
     const poller = backlogPoller(gauge, (cap) => repository.countOpen(cap), log);
-    services.push(service('backlog poller', () => poller.start(), async () => {
-      await poller.stop();
-      gauge.releaseAll();
-    }));
+    services.push(
+      service(
+        'backlog poller',
+        () => poller.start(),
+        async () => {
+          await poller.stop();
+          gauge.releaseAll();
+        },
+      ),
+    );
   }
   return { services, listeners, channelListeners };
 }
@@ -119,7 +141,11 @@ function tlsOptionsFor(channel: ChannelPlan, credentials: TlsCredentials): impor
   const t = channel.source.tls;
   if (!t) return undefined;
   return {
-    cert: credentials.cert, key: credentials.key, ca: credentials.ca,
-    requestCert: t.requestClientCert, rejectUnauthorized: t.requestClientCert, minVersion: t.minVersion,
+    cert: credentials.cert,
+    key: credentials.key,
+    ca: credentials.ca,
+    requestCert: t.requestClientCert,
+    rejectUnauthorized: t.requestClientCert,
+    minVersion: t.minVersion,
   };
 }

@@ -26,15 +26,22 @@ import type { SharedParts } from './shared-parts';
 export function mappingNotices({ shared }: { shared: SharedParts }): { editor: MappingEditor; service: EngineService } {
   const { config, log, store, bodies, channels } = shared;
   const noticeChannel = `${config.queuePrefix}:mappings`;
-  const routesTo = (name: string) => channels.list.map((c) => ({
-    channel: c.name, types: c.routes.filter((r) => r.mapping === name).flatMap((r) => [...r.types]),
-  }));
+  const routesTo = (name: string) =>
+    channels.list.map((c) => ({
+      channel: c.name,
+      types: c.routes.filter((r) => r.mapping === name).flatMap((r) => [...r.types]),
+    }));
   const editor = new MappingEditor({
     registry: shared.mappings,
     versions: mappingVersionsPort(store.db),
     recentMessages: (name, limit) => recentMessagesOfTypes(store.db, routesTo(name), limit, bodies),
-    channelsRouting: (name) => routesTo(name).filter((r) => r.types.length > 0).map((r) => r.channel),
-    publish: async (notice) => { await shared.queueConnection.publish(noticeChannel, JSON.stringify(notice)); },
+    channelsRouting: (name) =>
+      routesTo(name)
+        .filter((r) => r.types.length > 0)
+        .map((r) => r.channel),
+    publish: async (notice) => {
+      await shared.queueConnection.publish(noticeChannel, JSON.stringify(notice));
+    },
     logger: log,
     // Previews run in a worker thread, stopped after RXBRIDGE_PREVIEW_TIMEOUT_MS: never on the event loop.
     runPreview: (job) => runPreviewInWorker(job, { timeoutMs: config.previewTimeoutMs }),
@@ -42,37 +49,58 @@ export function mappingNotices({ shared }: { shared: SharedParts }): { editor: M
   let subscriber: ReturnType<typeof shared.redis.connect> | undefined;
   return {
     editor,
-    service: service('mapping notices', async () => {
-      await editor.start();
-      const s = (subscriber = shared.redis.connect());
-      s.on('message', (_channel: string, text: string) => { void editor.applyNotice(text); });
-      // After a reconnect: apply what was saved while notices could not arrive.
-      s.on('ready', () => { editor.catchUp().catch(() => log.warn('mapping catch-up failed; it runs again on the next reconnect')); });
-      await s.subscribe(noticeChannel);
-      await editor.catchUp(); // saved between start() and the subscription
-    }, () => { subscriber?.disconnect(); }),
+    service: service(
+      'mapping notices',
+      async () => {
+        await editor.start();
+        const s = (subscriber = shared.redis.connect());
+        s.on('message', (_channel: string, text: string) => {
+          void editor.applyNotice(text);
+        });
+        // After a reconnect: apply what was saved while notices could not arrive.
+        s.on('ready', () => {
+          editor.catchUp().catch(() => log.warn('mapping catch-up failed; it runs again on the next reconnect'));
+        });
+        await s.subscribe(noticeChannel);
+        await editor.catchUp(); // saved between start() and the subscription
+      },
+      () => {
+        subscriber?.disconnect();
+      },
+    ),
   };
 }
 
 /** Channel reloads in every process; `announce` publishes the notice after a reload through the API. */
 export function channelNotices({ shared, reloader }: { shared: SharedParts; reloader: ChannelReloader }): {
-  announce: () => Promise<void>; service: EngineService;
+  announce: () => Promise<void>;
+  service: EngineService;
 } {
   const { config, log } = shared;
   const noticeChannel = `${config.queuePrefix}:channels`;
   const origin = crypto.randomUUID(); // this engine's own notices are ignored
   let subscriber: ReturnType<typeof shared.redis.connect> | undefined;
   return {
-    announce: async () => { await shared.queueConnection.publish(noticeChannel, JSON.stringify({ origin })); },
-    service: service('channel notices', async () => {
-      const s = (subscriber = shared.redis.connect());
-      s.on('message', (_channel: string, text: string) => {
-        if (noticeOrigin(text) === origin) return;
-        // The reloader logs what it applied or refused; a reload during shutdown is refused, which is fine.
-        reloader.reload('notice').catch((err: unknown) => log.warn('channel reload on a notice failed', { error: (err as Error).message }));
-      });
-      await s.subscribe(noticeChannel);
-    }, () => { subscriber?.disconnect(); }),
+    announce: async () => {
+      await shared.queueConnection.publish(noticeChannel, JSON.stringify({ origin }));
+    },
+    service: service(
+      'channel notices',
+      async () => {
+        const s = (subscriber = shared.redis.connect());
+        s.on('message', (_channel: string, text: string) => {
+          if (noticeOrigin(text) === origin) return;
+          // The reloader logs what it applied or refused; a reload during shutdown is refused, which is fine.
+          reloader
+            .reload('notice')
+            .catch((err: unknown) => log.warn('channel reload on a notice failed', { error: (err as Error).message }));
+        });
+        await s.subscribe(noticeChannel);
+      },
+      () => {
+        subscriber?.disconnect();
+      },
+    ),
   };
 }
 
@@ -90,7 +118,8 @@ function noticeOrigin(text: string): string | undefined {
  * may add some (a round with none reads nothing).
  */
 export function alerts({ shared, slots }: { shared: SharedParts; slots: () => ReadonlyMap<string, ListenerSlots> }): {
-  monitor: AlertMonitor; service: EngineService;
+  monitor: AlertMonitor;
+  service: EngineService;
 } {
   const { config, log, store } = shared;
   const intervalMs = config.alertIntervalMs;
@@ -98,7 +127,9 @@ export function alerts({ shared, slots }: { shared: SharedParts; slots: () => Re
   // The listeners of this process: slot readings for the slots-exhausted rule (absent for channels it does not run).
   const slotsSinceLast = slotsTracker(slots);
   const monitor: AlertMonitor = new AlertMonitor({
-    channels: watchedChannels(shared.channels.list), log, intervalMs,
+    channels: watchedChannels(shared.channels.list),
+    log,
+    intervalMs,
     readings: async () => {
       const counts = await channelReadings(store.db, monitor.watchedNames());
       const slotsNow = slotsSinceLast();
@@ -106,7 +137,14 @@ export function alerts({ shared, slots }: { shared: SharedParts; slots: () => Re
     },
     shouldDeliver: () => withTimeout(lease.tryHold(), 1000, 'the alerts lease'),
   });
-  return { monitor, service: service('alerts', () => monitor.start(), () => monitor.stop()) };
+  return {
+    monitor,
+    service: service(
+      'alerts',
+      () => monitor.start(),
+      () => monitor.stop(),
+    ),
+  };
 }
 
 /** The channels with alert rules, as the alert monitor watches them. */

@@ -46,12 +46,17 @@ export interface SharedParts {
 }
 
 export async function openSharedParts(opts: {
-  config: ResolvedEngineConfig; log: Logger; channels: ChannelPlan[]; mappings: MappingRegistry;
+  config: ResolvedEngineConfig;
+  log: Logger;
+  channels: ChannelPlan[];
+  mappings: MappingRegistry;
 }): Promise<SharedParts> {
   const { config, log } = opts;
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (store.kind === 'pglite') {
-    log.warn('using the embedded PGlite store: for evaluation and small single-store use; set DATABASE_URL for Postgres', { dataDir: config.dataDir });
+    log.warn('using the embedded PGlite store: for evaluation and small single-store use; set DATABASE_URL for Postgres', {
+      dataDir: config.dataDir,
+    });
   }
   const services: EngineService[] = [opened('store', () => store.close())];
   try {
@@ -62,10 +67,12 @@ export async function openSharedParts(opts: {
     services.push(opened('redis', () => redis.close()));
     const queueConnection = redis.connect();
     const queue = new BullPipelineQueue(queueConnection, config.queuePrefix);
-    services.push(opened('queue', async () => {
-      await queue.close();
-      queueConnection.disconnect();
-    }));
+    services.push(
+      opened('queue', async () => {
+        await queue.close();
+        queueConnection.disconnect();
+      }),
+    );
     const channels = new ChannelRegistry(opts.channels);
     const metrics = new EngineMetrics();
     metrics.watch({
@@ -75,7 +82,19 @@ export async function openSharedParts(opts: {
     });
     const certificates = new CertificateReloader({ logger: log, intervalMs: config.tlsWatchIntervalMs });
     return {
-      config, log, store, bodies, repository, redis, queueConnection, queue, channels, mappings: opts.mappings, metrics, certificates, services,
+      config,
+      log,
+      store,
+      bodies,
+      repository,
+      redis,
+      queueConnection,
+      queue,
+      channels,
+      mappings: opts.mappings,
+      metrics,
+      certificates,
+      services,
     };
   } catch (err) {
     await stopServices(services, log);

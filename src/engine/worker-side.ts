@@ -40,38 +40,59 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
   const { config, log, repository, queue, channels: registry, metrics, store } = shared;
   let worker: Worker | undefined;
   let stopWorker = async (): Promise<void> => undefined;
-  const pipelineWorker = service('pipeline worker', async () => {
-    const recovered = await recoverOpenMessages(repository, queue, { olderThanMs: 0 });
-    if (recovered > 0) log.info('recovered unfinished messages', { recovered });
-    const connection = shared.redis.connect();
-    worker = startPipelineWorker(
-      {
-        store: repository,
-        // A channel removed by a reload keeps its last plan here: messages it committed before are still processed.
-        channel: (name) => registry.lastKnown(name),
-        mapping: (name) => shared.mappings.get(name),
-        observer: metrics.pipelineObserver(registry.names()),
-      },
-      {
-        connection, prefix: config.queuePrefix, logger: log, onOutcome: config.onOutcome, queue,
-        concurrency: workerConcurrency(registry.list),
-      },
-    );
-    const started = worker;
-    stopWorker = async () => {
-      await started.close();
-      connection.disconnect();
-    };
-  }, () => stopWorker());
+  const pipelineWorker = service(
+    'pipeline worker',
+    async () => {
+      const recovered = await recoverOpenMessages(repository, queue, { olderThanMs: 0 });
+      if (recovered > 0) log.info('recovered unfinished messages', { recovered });
+      const connection = shared.redis.connect();
+      worker = startPipelineWorker(
+        {
+          store: repository,
+          // A channel removed by a reload keeps its last plan here: messages it committed before are still processed.
+          channel: (name) => registry.lastKnown(name),
+          mapping: (name) => shared.mappings.get(name),
+          observer: metrics.pipelineObserver(registry.names()),
+        },
+        {
+          connection,
+          prefix: config.queuePrefix,
+          logger: log,
+          onOutcome: config.onOutcome,
+          queue,
+          concurrency: workerConcurrency(registry.list),
+        },
+      );
+      const started = worker;
+      stopWorker = async () => {
+        await started.close();
+        connection.disconnect();
+      };
+    },
+    () => stopWorker(),
+  );
 
   // While jobs are queued, a sweep would queue their messages twice: it runs when the queue is nearly empty.
-  const sweep = placed('recovery sweep', recoverySweep(repository, queue, log, config.sweepIntervalMs, config.sweepOlderThanMs,
-    async () => (await queue.depth()) < SWEEP_WHEN_QUEUE_BELOW));
+  const sweep = placed(
+    'recovery sweep',
+    recoverySweep(
+      repository,
+      queue,
+      log,
+      config.sweepIntervalMs,
+      config.sweepOlderThanMs,
+      async () => (await queue.depth()) < SWEEP_WHEN_QUEUE_BELOW,
+    ),
+  );
 
   // Read at each run, so a channel reload's `retention` applies to the next run (a run with none does nothing).
-  const policies = () => registry.list.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
+  const policies = () =>
+    registry.list.flatMap((c) => (c.retention.bodiesDays ? [{ channel: c.name, bodiesDays: c.retention.bodiesDays }] : []));
   const every = config.retentionIntervalMs;
-  const retention = placed('body retention', retentionTask(store.db, policies, log, every, Math.min(60_000, every), new AuditTrail(store.db)));
+  const retention = placed(
+    'body retention',
+    retentionTask(store.db, policies, log, every, Math.min(60_000, every), new AuditTrail(store.db)),
+  );
 
   // Application ACKs (enhanced mode, MSH-16; src/acks): every worker process delivers the due ones of the channels
   // with an `applicationAcks` destination, as the channels in force name them; the store's leases keep processes apart.
@@ -82,11 +103,17 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
     logger: log,
     onSettled: (channel, result) => metrics.applicationAckSettled(channel, result),
   });
-  const applicationAcks = service('application ACKs', () => deliverer.start(config.applicationAckIntervalMs), () => deliverer.stop());
+  const applicationAcks = service(
+    'application ACKs',
+    () => deliverer.start(config.applicationAckIntervalMs),
+    () => deliverer.stop(),
+  );
 
   return {
     services: [pipelineWorker, sweep, retention, applicationAcks],
-    setChannels: (plans) => { if (worker) worker.concurrency = workerConcurrency(plans); },
+    setChannels: (plans) => {
+      if (worker) worker.concurrency = workerConcurrency(plans);
+    },
   };
 }
 

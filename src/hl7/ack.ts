@@ -62,8 +62,13 @@ function delimitersOf(field: string, enc: string): Delimiters {
 export function formatHl7Timestamp(now: Date): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return (
-    p(now.getUTCFullYear(), 4) + p(now.getUTCMonth() + 1) + p(now.getUTCDate()) +
-    p(now.getUTCHours()) + p(now.getUTCMinutes()) + p(now.getUTCSeconds()) + '+0000'
+    p(now.getUTCFullYear(), 4) +
+    p(now.getUTCMonth() + 1) +
+    p(now.getUTCDate()) +
+    p(now.getUTCHours()) +
+    p(now.getUTCMinutes()) +
+    p(now.getUTCSeconds()) +
+    '+0000'
   );
 }
 
@@ -104,29 +109,36 @@ export function buildAck(input: AckInput): string {
   const trigger = e(h?.triggerEvent ?? '');
   const msh9 = hasStructure ? `ACK${c}${trigger}${c}ACK` : trigger === '' ? 'ACK' : `ACK${c}${trigger}`;
 
-  const msh = joinTrim([
-    'MSH', enc,
-    h?.receivingApplication || e(input.localApplication ?? 'RXBRIDGE'),
-    h?.receivingFacility || e(input.localFacility ?? 'RXBRIDGE'),
-    h?.sendingApplication ?? '',
-    h?.sendingFacility ?? '',
-    formatHl7Timestamp(input.now),
-    '',
-    msh9,
-    e(input.ackControlId),
-    e(h?.processingId || 'P'),
-    e(version),
-    '', '', input.asksAcceptAck ? 'AL' : '', input.asksAcceptAck ? 'NE' : '',
-  ], field);
+  const msh = joinTrim(
+    [
+      'MSH',
+      enc,
+      h?.receivingApplication || e(input.localApplication ?? 'RXBRIDGE'),
+      h?.receivingFacility || e(input.localFacility ?? 'RXBRIDGE'),
+      h?.sendingApplication ?? '',
+      h?.sendingFacility ?? '',
+      formatHl7Timestamp(input.now),
+      '',
+      msh9,
+      e(input.ackControlId),
+      e(h?.processingId || 'P'),
+      e(version),
+      '',
+      '',
+      input.asksAcceptAck ? 'AL' : '',
+      input.asksAcceptAck ? 'NE' : '',
+    ],
+    field,
+  );
 
   const err = input.error;
   const text = err ? e(err.text) : '';
   const erl = usesErl(version);
   const coded = err ? joinTrim([err.condition, text, 'HL70357'], c) : '';
-  const msa = joinTrim([
-    'MSA', input.code, e(h ? h.controlId : input.controlIdFallback ?? ''), text,
-    '', '', err && !erl ? coded : '',
-  ], field);
+  const msa = joinTrim(
+    ['MSA', input.code, e(h ? h.controlId : (input.controlIdFallback ?? '')), text, '', '', err && !erl ? coded : ''],
+    field,
+  );
 
   const segments = [msh, msa];
   if (err) {
@@ -194,9 +206,13 @@ export function applicationAckRequest(header: MshHeader): ApplicationAckRequest 
  */
 export function shouldSendAccept(type: string, isError: boolean): boolean {
   switch (ackType(type)) {
-    case 'NE': return false;
-    case 'ER': return isError;
-    case 'SU': return !isError;
-    default: return true;
+    case 'NE':
+      return false;
+    case 'ER':
+      return isError;
+    case 'SU':
+      return !isError;
+    default:
+      return true;
   }
 }

@@ -67,15 +67,23 @@ function decodeHex(hex: string): string | undefined {
  */
 function replacement(body: string, d: Delimiters): string | undefined {
   switch (body) {
-    case 'F': return d.field;
-    case 'S': return d.component;
-    case 'T': return d.subcomponent;
-    case 'R': return d.repetition;
-    case 'E': return d.escape;
-    case 'P': return d.truncation;
+    case 'F':
+      return d.field;
+    case 'S':
+      return d.component;
+    case 'T':
+      return d.subcomponent;
+    case 'R':
+      return d.repetition;
+    case 'E':
+      return d.escape;
+    case 'P':
+      return d.truncation;
     case 'H':
-    case 'N': return '';
-    default: break;
+    case 'N':
+      return '';
+    default:
+      break;
   }
   const head = body.charAt(0);
   if (head === 'X') return decodeHex(body.slice(1));
@@ -87,10 +95,14 @@ function replacement(body: string, d: Delimiters): string | undefined {
     if (!m) return undefined;
     const count = m[2] === undefined ? 1 : Math.max(0, Math.min(100, Math.abs(Number(m[2]))));
     switch (m[1]) {
-      case 'br': return m[2] === undefined ? '\n' : undefined;
-      case 'sp': return '\n'.repeat(count);
-      case 'sk': return ' '.repeat(count);
-      default: return '';
+      case 'br':
+        return m[2] === undefined ? '\n' : undefined;
+      case 'sp':
+        return '\n'.repeat(count);
+      case 'sk':
+        return ' '.repeat(count);
+      default:
+        return '';
     }
   }
   return undefined;

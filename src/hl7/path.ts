@@ -25,9 +25,7 @@ import { unescapeHl7 } from './escape';
 import type { Hl7Message, Hl7Segment } from './parse';
 
 /** Chooses one segment among candidates of the path's segment name. */
-export type SegmentSelector =
-  | { kind: 'nth'; n: number }
-  | { kind: 'where'; path: PathRef; op: '=' | '!='; value: string };
+export type SegmentSelector = { kind: 'nth'; n: number } | { kind: 'where'; path: PathRef; op: '=' | '!='; value: string };
 
 export interface PathRef {
   segment: string;
@@ -64,7 +62,8 @@ export function readFieldValue(raw: string, d: Delimiters, repetition = 1, compo
   return unescapeHl7(sub, d);
 }
 
-const PATH_SYNTAX = 'expected SEG-field[rep].component.subcomponent, e.g. PID-3[2].1, FT1-7.1, FT1-19[*].1, OBX[2]-5, IN1(where IN1-22=1)-36';
+const PATH_SYNTAX =
+  'expected SEG-field[rep].component.subcomponent, e.g. PID-3[2].1, FT1-7.1, FT1-19[*].1, OBX[2]-5, IN1(where IN1-22=1)-36';
 const FIELD_PART = /^-(\d+)(?:\[(\d+|\*)\])?(?:\.(\d+)(?:\.(\d+))?)?$/;
 
 /**
@@ -75,7 +74,9 @@ const FIELD_PART = /^-(\d+)(?:\[(\d+|\*)\])?(?:\.(\d+)(?:\.(\d+))?)?$/;
  */
 export function parsePath(path: string): PathRef {
   const text = path.trim();
-  const fail = (why: string): never => { throw new Error(`Invalid HL7 path "${path}": ${why}`); };
+  const fail = (why: string): never => {
+    throw new Error(`Invalid HL7 path "${path}": ${why}`);
+  };
   const num = (digits: string, what: string): number => {
     const n = Number(digits);
     if (!Number.isSafeInteger(n) || n < 1) fail(`${what} must be 1 or greater`);
@@ -179,7 +180,11 @@ export function readAll(seg: Hl7Segment, ref: PathRef, d: Delimiters): string[] 
 /** The value at path in the first segment the path selects in the whole message ('' when there is none). */
 export function readMessage(msg: Hl7Message, path: string): string {
   const ref = parsePath(path);
-  const seg = selectSegment(msg.segments.filter((s) => s.name === ref.segment), ref, msg.delimiters);
+  const seg = selectSegment(
+    msg.segments.filter((s) => s.name === ref.segment),
+    ref,
+    msg.delimiters,
+  );
   return seg ? readSegment(seg, ref, msg.delimiters) : '';
 }
 

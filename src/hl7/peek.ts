@@ -153,8 +153,14 @@ export function isVersionSupported(version: string): boolean {
  * Returns <0, 0 or >0.
  */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.trim().split('.').map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.trim().split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const pa = a
+    .trim()
+    .split('.')
+    .map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b
+    .trim()
+    .split('.')
+    .map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
     if (diff !== 0) return diff;

@@ -16,7 +16,10 @@ export interface SearchTerms {
 }
 
 /** Where Rx numbers are read: segment and field (the first component). */
-const RX_FIELDS: ReadonlyArray<readonly [string, number]> = [['RXE', 15], ['RXD', 7]];
+const RX_FIELDS: ReadonlyArray<readonly [string, number]> = [
+  ['RXE', 15],
+  ['RXD', 7],
+];
 
 export function searchTermsOf(text: string): SearchTerms {
   const terms: SearchTerms = { patientIds: [], familyNames: [], rxNumbers: [] };

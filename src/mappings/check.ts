@@ -69,14 +69,19 @@ function checkTable(name: string, rows: TableShape): Problem[] {
       for (const c of DATE_COLUMNS) {
         if (c in row && !ISO_DATE.test(row[c]!)) problems.push({ path: [...at, c], message: `${c} must be a date written YYYY-MM-DD` });
       }
-      if (Array.isArray(value) && !('from' in row)) problems.push({ path: at, message: 'a row of a list of dated rows needs from (YYYY-MM-DD)' });
-      if (row.from && row.to && row.to < row.from) problems.push({ path: [...at, 'to'], message: `to (${row.to}) is before from (${row.from})` });
+      if (Array.isArray(value) && !('from' in row))
+        problems.push({ path: at, message: 'a row of a list of dated rows needs from (YYYY-MM-DD)' });
+      if (row.from && row.to && row.to < row.from)
+        problems.push({ path: [...at, 'to'], message: `to (${row.to}) is before from (${row.from})` });
     });
     const dated = [...list].filter((r) => r.from).sort((a, b) => (a.from! < b.from! ? -1 : 1));
     for (let i = 1; i < dated.length; i++) {
       const prev = dated[i - 1]!;
       if (prev.to === undefined || prev.to >= dated[i]!.from!) {
-        problems.push({ path: ['tables', name, key], message: `rows of ${key} overlap: ${prev.from} to ${prev.to ?? 'open end'} and from ${dated[i]!.from}` });
+        problems.push({
+          path: ['tables', name, key],
+          message: `rows of ${key} overlap: ${prev.from} to ${prev.to ?? 'open end'} and from ${dated[i]!.from}`,
+        });
       }
     }
   }
@@ -119,7 +124,8 @@ export function checkMappingFile(file: FileShape): Problem[] {
       specs.forEach((spec, i) => {
         const where = specs.length > 1 ? [...path, i] : path;
         const { vars, stars } = readsOf(spec);
-        for (const v of vars) if (!known.has(v)) problems.push({ path: where, message: `$${v} is not defined before this point (vars are read in order)` });
+        for (const v of vars)
+          if (!known.has(v)) problems.push({ path: where, message: `$${v} is not defined before this point (vars are read in order)` });
         if (stars && !listField) problems.push({ path: where, message: '[*] reads a list; this value takes one' });
         if (spec.lookup) {
           const [table, column] = spec.lookup.split('.') as [string, string | undefined];
@@ -130,7 +136,10 @@ export function checkMappingFile(file: FileShape): Problem[] {
           } else if (!column && Object.values(rows).some((row) => typeof row === 'object')) {
             problems.push({ path: [...where, 'lookup'], message: `table ${table} has columns: name one, as ${table}.column` });
           } else if (isDated(rows) && spec.at === undefined) {
-            problems.push({ path: [...where, 'lookup'], message: `table ${table} has dated rows (from/to): give at (the date that picks the row, e.g. $serviceDate)` });
+            problems.push({
+              path: [...where, 'lookup'],
+              message: `table ${table} has dated rows (from/to): give at (the date that picks the row, e.g. $serviceDate)`,
+            });
           }
         }
       });
@@ -146,20 +155,25 @@ export function checkMappingFile(file: FileShape): Problem[] {
     for (const c of rule.when ?? []) {
       for (const v of variablesOf(compileConditionInput(c))) {
         if (!known.has(v)) problems.push({ path: at('when'), message: `$${v} is not defined in vars` });
-        else if (needsSequence.has(v)) problems.push({ path: at('when'), message: `$${v} depends on $sequence, which is only known after the rule's conditions hold` });
+        else if (needsSequence.has(v))
+          problems.push({ path: at('when'), message: `$${v} depends on $sequence, which is only known after the rule's conditions hold` });
       }
     }
     const fields = OUTPUT_FIELDS[rule.output];
     for (const [name, specs] of Object.entries(rule.fields)) {
       const spec = fields[name];
       if (!spec) {
-        problems.push({ path: at('fields', name), message: `${rule.output} records have no field ${name}; known: ${Object.keys(fields).join(', ')}` });
+        problems.push({
+          path: at('fields', name),
+          message: `${rule.output} records have no field ${name}; known: ${Object.keys(fields).join(', ')}`,
+        });
         continue;
       }
       checkSpecs(specs, at('fields', name), spec.list === true);
     }
     for (const [name, spec] of Object.entries(fields)) {
-      if (spec.required && !(name in rule.fields)) problems.push({ path: at('fields'), message: `${rule.output} records need ${name} (${spec.label})` });
+      if (spec.required && !(name in rule.fields))
+        problems.push({ path: at('fields'), message: `${rule.output} records need ${name} (${spec.label})` });
     }
     if (rule.output === 'charge' && !('amount' in rule.fields) && !('unitAmount' in rule.fields)) {
       problems.push({ path: at('fields'), message: 'charge records need amount or unitAmount' });
@@ -180,10 +194,13 @@ export function checkMappingFile(file: FileShape): Problem[] {
       if (of) checkSpecs(of, at('reversal', 'of'), false);
       if (line) checkSpecs(line, at('reversal', 'line'), false);
       if (lineId) checkSpecs(lineId, at('reversal', 'lineId'), false);
-      if (!of && !line && !match) problems.push({ path: at('reversal'), message: 'a reversal needs of, line or match to find the charge it reverses' });
-      if (line && !lineId) problems.push({ path: at('reversal'), message: 'line needs lineId (what each occurrence is called, e.g. FT1-1)' });
+      if (!of && !line && !match)
+        problems.push({ path: at('reversal'), message: 'a reversal needs of, line or match to find the charge it reverses' });
+      if (line && !lineId)
+        problems.push({ path: at('reversal'), message: 'line needs lineId (what each occurrence is called, e.g. FT1-1)' });
       for (const c of rule.reversal.when) {
-        for (const v of variablesOf(compileConditionInput(c))) if (!known.has(v)) problems.push({ path: at('reversal', 'when'), message: `$${v} is not defined in vars` });
+        for (const v of variablesOf(compileConditionInput(c)))
+          if (!known.has(v)) problems.push({ path: at('reversal', 'when'), message: `$${v} is not defined in vars` });
       }
     }
   });

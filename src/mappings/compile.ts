@@ -33,16 +33,18 @@ export interface CompiledRule {
   group: readonly string[];
   when: readonly Condition[];
   vars: ReadonlyArray<readonly [string, readonly CompiledValue[]]>;
-  reversal: {
-    when: readonly Condition[];
-    /** The transaction id reversed (may be empty: no specs). */
-    of: readonly CompiledValue[];
-    /** The other occurrence's lineId named (FT1-31), and each occurrence's own (FT1-1); empty when unused. */
-    line: readonly CompiledValue[];
-    lineId: readonly CompiledValue[];
-    match: readonly ReversalMatchKey[];
-    missing: ReversalMissing;
-  } | undefined;
+  reversal:
+    | {
+        when: readonly Condition[];
+        /** The transaction id reversed (may be empty: no specs). */
+        of: readonly CompiledValue[];
+        /** The other occurrence's lineId named (FT1-31), and each occurrence's own (FT1-1); empty when unused. */
+        line: readonly CompiledValue[];
+        lineId: readonly CompiledValue[];
+        match: readonly ReversalMatchKey[];
+        missing: ReversalMissing;
+      }
+    | undefined;
   /** Charges only: write the record held, with the reason, when these hold (never for a reversal). */
   hold: ReadonlyArray<{ when: readonly Condition[]; reason: Template }>;
   /** Charges only: a line without an amount dead-letters (error) or is written unpriced (write). */
@@ -100,10 +102,13 @@ function compileValue(spec: ValueSpec): CompiledValue {
   if (spec.from !== undefined) read = { kind: 'source', source: parseSource(spec.from), text: spec.from.trim() };
   else if (spec.const !== undefined) read = { kind: 'const', value: spec.const };
   else if (spec.template !== undefined) read = { kind: 'template', template: parseTemplate(spec.template), text: spec.template };
-  const [table, column] = spec.lookup ? spec.lookup.split('.') as [string, string | undefined] : [];
-  const fallback = spec.default === undefined ? undefined
-    : spec.default.trim().startsWith('$') ? { kind: 'source' as const, source: parseSource(spec.default) }
-      : { kind: 'literal' as const, value: spec.default };
+  const [table, column] = spec.lookup ? (spec.lookup.split('.') as [string, string | undefined]) : [];
+  const fallback =
+    spec.default === undefined
+      ? undefined
+      : spec.default.trim().startsWith('$')
+        ? { kind: 'source' as const, source: parseSource(spec.default) }
+        : { kind: 'literal' as const, value: spec.default };
   return {
     read,
     when: (spec.when ?? []).map(compileConditionInput),
@@ -136,13 +141,13 @@ export function compileMapping(file: MappingFile, fileName: string): MappingPlan
     vars: Object.entries(rule.vars).map(([name, specs]) => [name, specs.map(compileValue)] as const),
     reversal: rule.reversal
       ? {
-        when: rule.reversal.when.map(compileConditionInput),
-        of: (rule.reversal.of ?? []).map(compileValue),
-        line: (rule.reversal.line ?? []).map(compileValue),
-        lineId: (rule.reversal.lineId ?? []).map(compileValue),
-        match: rule.reversal.match ?? [],
-        missing: rule.reversal.missing,
-      }
+          when: rule.reversal.when.map(compileConditionInput),
+          of: (rule.reversal.of ?? []).map(compileValue),
+          line: (rule.reversal.line ?? []).map(compileValue),
+          lineId: (rule.reversal.lineId ?? []).map(compileValue),
+          match: rule.reversal.match ?? [],
+          missing: rule.reversal.missing,
+        }
       : undefined,
     hold: (rule.hold ?? []).map((h) => ({ when: h.when.map(compileConditionInput), reason: parseTemplate(h.reason) })),
     unpriced: rule.unpriced,

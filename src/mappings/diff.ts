@@ -47,9 +47,7 @@ export function fieldChanges(before: object, after: object): Array<{ field: stri
   const b = before as Record<string, unknown>;
   const a = after as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
-  return keys
-    .filter((k) => !same(b[k], a[k]))
-    .map((k) => ({ field: k, before: b[k] ?? null, after: a[k] ?? null }));
+  return keys.filter((k) => !same(b[k], a[k])).map((k) => ({ field: k, before: b[k] ?? null, after: a[k] ?? null }));
 }
 
 /** Every change from `live` to `candidate`; empty when both give the same records (or fail the same way). */

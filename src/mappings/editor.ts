@@ -153,7 +153,10 @@ export class MappingEditor {
       this.known.set(name, v.version);
       const live = this.ports.registry.entry(name);
       if (live && live.sha256 !== v.sha256) {
-        this.ports.logger.warn('mapping file differs from its newest saved version; the file is used', { mapping: name, version: v.version });
+        this.ports.logger.warn('mapping file differs from its newest saved version; the file is used', {
+          mapping: name,
+          version: v.version,
+        });
       }
     }
   }
@@ -162,7 +165,11 @@ export class MappingEditor {
     const entries = this.ports.registry.entries();
     const versions = await this.ports.versions.versionsOfTexts(entries.map((e) => ({ mapping: e.name, sha256: e.sha256 })));
     return entries.map((e) => ({
-      name: e.name, description: e.plan.description, version: versions.get(e.name) ?? null, sha256: e.sha256, file: e.file,
+      name: e.name,
+      description: e.plan.description,
+      version: versions.get(e.name) ?? null,
+      sha256: e.sha256,
+      file: e.file,
     }));
   }
 
@@ -200,7 +207,8 @@ export class MappingEditor {
       } catch (err) {
         if (wrote) this.restoreFile(name, previousFile);
         // The folder's name and the cause only (never the mapping's text): the operator's first clue.
-        if (err instanceof EngineError && err.code === 'DIRECTORY_NOT_WRITABLE') logger.error('mapping not saved', { mapping: name, reason: err.message });
+        if (err instanceof EngineError && err.code === 'DIRECTORY_NOT_WRITABLE')
+          logger.error('mapping not saved', { mapping: name, reason: err.message });
         throw err;
       }
       if (live?.sha256 !== sha256) registry.install(name, plan, content);
@@ -233,8 +241,10 @@ export class MappingEditor {
       const row = await this.ports.versions.latest(notice.name);
       if (row && (this.known.get(notice.name) ?? 0) < row.version) this.applyVersion(notice.name, row.version, row.content);
     } catch (err) {
-      this.ports.logger.warn('could not read a changed mapping from the store; the next catch-up applies it',
-        { mapping: notice.name, error: (err as Error).message });
+      this.ports.logger.warn('could not read a changed mapping from the store; the next catch-up applies it', {
+        mapping: notice.name,
+        error: (err as Error).message,
+      });
     }
   }
 
@@ -256,22 +266,27 @@ export class MappingEditor {
   async preview(name: string, req: PreviewRequest): Promise<PreviewResult> {
     assertMappingName(name);
     const { registry, runPreview } = this.ports;
-    const source = async (): Promise<PreviewSource> => (req.raw !== undefined
-      ? { raw: req.raw, channel: this.ports.channelsRouting(name)[0] ?? 'preview' }
-      : { stored: await this.ports.recentMessages(name, Math.min(req.lastMessages ?? PREVIEW_DEFAULT_MESSAGES, PREVIEW_MAX_MESSAGES)) });
+    const source = async (): Promise<PreviewSource> =>
+      req.raw !== undefined
+        ? { raw: req.raw, channel: this.ports.channelsRouting(name)[0] ?? 'preview' }
+        : { stored: await this.ports.recentMessages(name, Math.min(req.lastMessages ?? PREVIEW_DEFAULT_MESSAGES, PREVIEW_MAX_MESSAGES)) };
     if (runPreview) {
       const live = registry.entry(name);
       if (!live && req.content === undefined) throw new EngineError('NOT_FOUND', `no mapping ${name}; send content to preview a new one`);
-      const sha256 = req.content !== undefined ? mappingSha256(req.content) : live?.sha256 ?? null;
+      const sha256 = req.content !== undefined ? mappingSha256(req.content) : (live?.sha256 ?? null);
       return runPreview({
-        name, ...registry.compileSettings(name), liveText: live?.text ?? null, candidateText: req.content ?? null, sha256,
+        name,
+        ...registry.compileSettings(name),
+        liveText: live?.text ?? null,
+        candidateText: req.content ?? null,
+        sha256,
         source: await source(),
       });
     }
     const livePlan = registry.get(name);
     const candidatePlan = req.content !== undefined ? registry.compileSubmitted(name, req.content) : livePlan;
     if (!candidatePlan) throw new EngineError('NOT_FOUND', `no mapping ${name}; send content to preview a new one`);
-    const sha256 = req.content !== undefined ? mappingSha256(req.content) : registry.entry(name)?.sha256 ?? null;
+    const sha256 = req.content !== undefined ? mappingSha256(req.content) : (registry.entry(name)?.sha256 ?? null);
     return previewMessages(name, livePlan, candidatePlan, sha256, await source());
   }
 
@@ -286,7 +301,9 @@ export class MappingEditor {
       } catch (err) {
         const issue = err instanceof ConfigError ? err.issues[0] : undefined;
         logger.error('saved mapping version does not load in this process; the previous one stays live', {
-          mapping: name, version, reason: issue ? `${issue.line}:${issue.col}: ${issue.reason}` : (err as Error).message,
+          mapping: name,
+          version,
+          reason: issue ? `${issue.line}:${issue.col}: ${issue.reason}` : (err as Error).message,
         });
         return;
       }
@@ -314,11 +331,16 @@ export class MappingEditor {
     try {
       await Promise.race([
         this.ports.publish(notice),
-        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), timeoutMs); }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+        }),
       ]);
     } catch (err) {
       // Saved and live here; other processes catch up from the store when their subscription is ready again.
-      this.ports.logger.warn('could not notify other engine processes of a mapping change', { mapping: notice.name, error: (err as Error).message });
+      this.ports.logger.warn('could not notify other engine processes of a mapping change', {
+        mapping: notice.name,
+        error: (err as Error).message,
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -14,7 +14,16 @@ import { readAll, readSegment, type PathRef } from '../hl7/path';
 import { lookupRow, type CompiledRule, type CompiledValue, type MappingPlan } from './compile';
 import { formatSource, type Condition, type Operand, type Source } from './expressions';
 import { applyFunctions, FunctionError } from './functions';
-import { FieldProblem, finishCharge, finishCoverage, finishMerge, finishPatient, HELD_MAY_LACK, type RawValues, type RecordIdentity } from './outputs';
+import {
+  FieldProblem,
+  finishCharge,
+  finishCoverage,
+  finishMerge,
+  finishPatient,
+  HELD_MAY_LACK,
+  type RawValues,
+  type RecordIdentity,
+} from './outputs';
 import type { MappedRecords } from './records';
 import { occurrencesOf, resolve, sequenceOf, type Occurrence } from './scope';
 
@@ -38,12 +47,15 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 function lookupDate(raw: string): string {
   if (raw === '' || ISO_DATE.test(raw)) return raw;
   const date = hl7Date(raw);
-  if (!date) throw new ValueFailure({ code: 'MAPPING_VALUE_INVALID', reason: 'the lookup date (at) is not a date (YYYY-MM-DD or an HL7 DT/TS)' });
+  if (!date)
+    throw new ValueFailure({ code: 'MAPPING_VALUE_INVALID', reason: 'the lookup date (at) is not a date (YYYY-MM-DD or an HL7 DT/TS)' });
   return date;
 }
 
 class ValueFailure extends Error {
-  constructor(readonly failure: Failure) { super(failure.reason); }
+  constructor(readonly failure: Failure) {
+    super(failure.reason);
+  }
 }
 
 /**
@@ -54,7 +66,12 @@ class ValueFailure extends Error {
 class OccurrenceScope {
   readonly vars = new Map<string, string>();
 
-  constructor(readonly msg: Hl7Message, readonly occ: Occurrence, readonly rule: CompiledRule, readonly plan: MappingPlan) {}
+  constructor(
+    readonly msg: Hl7Message,
+    readonly occ: Occurrence,
+    readonly rule: CompiledRule,
+    readonly plan: MappingPlan,
+  ) {}
 
   /** The value of a variable, computing it (and checking `required`) on first use. */
   variable(name: string): string {
@@ -76,7 +93,11 @@ class OccurrenceScope {
 
   /** The EngineError for a value of this occurrence: names mapping, rule, what and its sources; never the value. */
   failure(what: string, specs: readonly CompiledValue[], code: Failure['code'], reason: string): EngineError {
-    return new EngineError(code, `mapping ${this.plan.name}, rule ${this.rule.name}, ${what} (${describe(specs)}): ${reason}`, locationOf(this.msg, this.occ, this.rule, specs));
+    return new EngineError(
+      code,
+      `mapping ${this.plan.name}, rule ${this.rule.name}, ${what} (${describe(specs)}): ${reason}`,
+      locationOf(this.msg, this.occ, this.rule, specs),
+    );
   }
 
   private segmentFor(ref: PathRef) {
@@ -88,7 +109,11 @@ class OccurrenceScope {
     if (op.kind === 'var') return this.variable(op.name);
     const seg = this.segmentFor(op.ref);
     if (!seg) return '';
-    if (op.ref.repetition === '*') return readAll(seg, op.ref, this.msg.delimiters).map((v) => v.trim()).filter(Boolean).join('~');
+    if (op.ref.repetition === '*')
+      return readAll(seg, op.ref, this.msg.delimiters)
+        .map((v) => v.trim())
+        .filter(Boolean)
+        .join('~');
     return readSegment(seg, op.ref, this.msg.delimiters).trim();
   }
 
@@ -97,7 +122,11 @@ class OccurrenceScope {
     for (const op of source) {
       if (op.kind === 'path' && op.ref.repetition === '*') {
         const seg = this.segmentFor(op.ref);
-        const values = seg ? readAll(seg, op.ref, this.msg.delimiters).map((v) => v.trim()).filter(Boolean) : [];
+        const values = seg
+          ? readAll(seg, op.ref, this.msg.delimiters)
+              .map((v) => v.trim())
+              .filter(Boolean)
+          : [];
         if (values.length > 0) return values;
       } else {
         const v = this.operand(op);
@@ -119,9 +148,12 @@ class OccurrenceScope {
     if (c.kind === 'any') return c.of.some((x) => this.holds(x));
     const v = this.source(c.left);
     switch (c.kind) {
-      case 'present': return v !== '';
-      case 'empty': return v === '';
-      default: break;
+      case 'present':
+        return v !== '';
+      case 'empty':
+        return v === '';
+      default:
+        break;
     }
     const member = c.values.includes(v);
     return c.op === '=' || c.op === 'in' ? member : !member;
@@ -141,7 +173,10 @@ class OccurrenceScope {
     else if (read.kind === 'template') {
       raw = [read.template.map((part) => (typeof part === 'string' ? part : this.source(part))).join('')];
     } else raw = list ? this.operandList(read.source) : [this.source(read.source)];
-    let out = raw.filter((v) => v !== '').map((v) => this.convert(spec, v)).filter((v) => v !== '');
+    let out = raw
+      .filter((v) => v !== '')
+      .map((v) => this.convert(spec, v))
+      .filter((v) => v !== '');
     if (out.length === 0 && spec.fallback) {
       const v = spec.fallback.kind === 'literal' ? spec.fallback.value : this.source(spec.fallback.source);
       out = v ? [v] : [];
@@ -154,7 +189,8 @@ class OccurrenceScope {
     try {
       v = applyFunctions(spec.fns, value);
     } catch (err) {
-      if (err instanceof FunctionError) throw new ValueFailure({ code: 'MAPPING_VALUE_INVALID', reason: `the value ${err.message} (fn ${spec.fns.join(', ')})` });
+      if (err instanceof FunctionError)
+        throw new ValueFailure({ code: 'MAPPING_VALUE_INVALID', reason: `the value ${err.message} (fn ${spec.fns.join(', ')})` });
       throw err;
     }
     if (!spec.lookup || v === '') return v;
@@ -166,7 +202,10 @@ class OccurrenceScope {
     if (spec.unknown === 'keep') return v;
     if (spec.unknown === 'empty') return '';
     const onDate = spec.at ? ' on the lookup date' : '';
-    throw new ValueFailure({ code: 'MAPPING_LOOKUP_MISSING', reason: `the value is not in table ${spec.lookup.table}${onDate}${row !== undefined ? ` (no ${spec.lookup.column} in its row)` : ''}` });
+    throw new ValueFailure({
+      code: 'MAPPING_LOOKUP_MISSING',
+      reason: `the value is not in table ${spec.lookup.table}${onDate}${row !== undefined ? ` (no ${spec.lookup.column} in its row)` : ''}`,
+    });
   }
 
   /** A one-value setting of the rule (`what` names it in errors): '' without specs. */
@@ -196,15 +235,29 @@ class OccurrenceScope {
 }
 
 function describe(specs: readonly CompiledValue[]): string {
-  return specs.map((s) => (s.read?.kind === 'source' ? formatSource(s.read.source) : s.read?.kind === 'template' ? `"${s.read.text}"` : s.read?.kind === 'const' ? 'a constant' : 'a default')).join(' ; ');
+  return specs
+    .map((s) =>
+      s.read?.kind === 'source'
+        ? formatSource(s.read.source)
+        : s.read?.kind === 'template'
+          ? `"${s.read.text}"`
+          : s.read?.kind === 'const'
+            ? 'a constant'
+            : 'a default',
+    )
+    .join(' ; ');
 }
 
 /** The first HL7 path a value reads, following $variables to their own specs. */
 function firstPath(rule: CompiledRule, specs: readonly CompiledValue[], depth = 0): PathRef | undefined {
   for (const spec of specs) {
     const read = spec.read;
-    const operands = read?.kind === 'source' ? read.source
-      : read?.kind === 'template' ? read.template.flatMap((p) => (typeof p === 'string' ? [] : [...p])) : [];
+    const operands =
+      read?.kind === 'source'
+        ? read.source
+        : read?.kind === 'template'
+          ? read.template.flatMap((p) => (typeof p === 'string' ? [] : [...p]))
+          : [];
     for (const op of operands) {
       if (op.kind === 'path') return op.ref;
       if (op.kind === 'var' && depth < 8) {
@@ -260,8 +313,13 @@ interface NamedLine {
   scope: OccurrenceScope;
 }
 
-function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: string, out: MappedRecords,
-  lines: ReadonlyMap<string, NamedLine>): void {
+function mapOccurrence(
+  rule: CompiledRule,
+  scope: OccurrenceScope,
+  sourceKey: string,
+  out: MappedRecords,
+  lines: ReadonlyMap<string, NamedLine>,
+): void {
   const fail = (what: string, specs: readonly CompiledValue[], code: Failure['code'], reason: string): never => {
     throw scope.failure(what, specs, code, reason);
   };
@@ -277,13 +335,19 @@ function mapOccurrence(rule: CompiledRule, scope: OccurrenceScope, sourceKey: st
   const reversal = rule.reversal !== undefined && scope.all(rule.reversal.when);
   // A held charge is written with its reason instead of failing: the first hold entry whose conditions hold.
   const hold = reversal ? undefined : rule.hold.find((h) => scope.all(h.when));
-  const holdReason = hold ? hold.reason.map((part) => (typeof part === 'string' ? part : scope.source(part))).join('').trim() : undefined;
+  const holdReason = hold
+    ? hold.reason
+        .map((part) => (typeof part === 'string' ? part : scope.source(part)))
+        .join('')
+        .trim()
+    : undefined;
   const raw: Record<string, string | string[]> = {};
   for (const { name, spec, values } of rule.fields) {
     const v = guarded(`field ${name}`, values, () => (spec.list ? scope.list(values) : scope.one(values)));
     const empty = Array.isArray(v) ? v.length === 0 : v === '';
     const mayBeEmpty = holdReason !== undefined && HELD_MAY_LACK.has(name);
-    if (empty && !mayBeEmpty && (spec.required || values.some((s) => s.required))) fail(`field ${name}`, values, 'MAPPING_FIELD_MISSING', `${spec.label} is empty`);
+    if (empty && !mayBeEmpty && (spec.required || values.some((s) => s.required)))
+      fail(`field ${name}`, values, 'MAPPING_FIELD_MISSING', `${spec.label} is empty`);
     raw[name] = v;
   }
   const identity: RecordIdentity = { sourceKey };

@@ -15,10 +15,7 @@
  */
 import { formatPath, parsePath, type PathRef } from '../hl7/path';
 
-export type Operand =
-  | { kind: 'path'; ref: PathRef; text: string }
-  | { kind: 'var'; name: string }
-  | { kind: 'literal'; value: string };
+export type Operand = { kind: 'path'; ref: PathRef; text: string } | { kind: 'var'; name: string } | { kind: 'literal'; value: string };
 
 /** Alternatives tried in order; the first non-empty value wins. */
 export type Source = readonly Operand[];
@@ -36,7 +33,9 @@ export const BUILT_IN_VARIABLES: ReadonlySet<string> = new Set(['sequence', 'seg
 /** Splits on `sep` outside parentheses and double quotes. */
 function splitTopLevel(text: string, sep: string): string[] {
   const parts: string[] = [];
-  let depth = 0, quoted = false, from = 0;
+  let depth = 0,
+    quoted = false,
+    from = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') quoted = !quoted;
@@ -98,7 +97,12 @@ function unquote(text: string): string {
 }
 
 const OPERATORS: ReadonlyArray<[string, 'in' | 'not in' | '=' | '!=' | 'present' | 'empty']> = [
-  [' is present', 'present'], [' is empty', 'empty'], [' not in ', 'not in'], [' in ', 'in'], [' != ', '!='], [' = ', '='],
+  [' is present', 'present'],
+  [' is empty', 'empty'],
+  [' not in ', 'not in'],
+  [' in ', 'in'],
+  [' != ', '!='],
+  [' = ', '='],
 ];
 
 export function parseCondition(text: string): Condition {
@@ -114,7 +118,9 @@ export function parseCondition(text: string): Condition {
     }
     return { kind: 'compare', left: parseSource(left), op, values: parseValues(right, op === 'in' || op === 'not in'), text: t };
   }
-  throw new Error(`"${t}" is not a condition: use SOURCE = V, != V, in [A, B], not in [A, B], is present or is empty (spaces around the operator)`);
+  throw new Error(
+    `"${t}" is not a condition: use SOURCE = V, != V, in [A, B], not in [A, B], is present or is empty (spaces around the operator)`,
+  );
 }
 
 export function parseTemplate(text: string): Template {
@@ -122,7 +128,10 @@ export function parseTemplate(text: string): Template {
   let i = 0;
   while (i < text.length) {
     const open = text.indexOf('{', i);
-    if (open < 0) { parts.push(text.slice(i)); break; }
+    if (open < 0) {
+      parts.push(text.slice(i));
+      break;
+    }
     if (open > i) parts.push(text.slice(i, open));
     const close = text.indexOf('}', open);
     if (close < 0) throw new Error('a template has "{" without "}"');

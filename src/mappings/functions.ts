@@ -14,16 +14,37 @@ type MappingFunction = (value: string) => string;
 
 /** Coding-system names senders put in CE.3, to the names billing uses; any other non-empty name is LOCAL. */
 const CODE_SYSTEMS: Record<string, string> = {
-  C4: 'CPT', CPT: 'CPT', CPT4: 'CPT', 'CPT-4': 'CPT', HCPCS: 'HCPCS', HCPC: 'HCPCS', HC: 'HCPCS', C5: 'CPT',
-  N4: 'NDC', NDC: 'NDC', CVX: 'CVX', LN: 'LOINC', LOINC: 'LOINC',
+  C4: 'CPT',
+  CPT: 'CPT',
+  CPT4: 'CPT',
+  'CPT-4': 'CPT',
+  HCPCS: 'HCPCS',
+  HCPC: 'HCPCS',
+  HC: 'HCPCS',
+  C5: 'CPT',
+  N4: 'NDC',
+  NDC: 'NDC',
+  CVX: 'CVX',
+  LN: 'LOINC',
+  LOINC: 'LOINC',
 };
 
 /** Subscriber relationship (HL7 table 0063, also the older numeric codes) → 837P SBR02 / PAT01 code. */
 const RELATIONSHIPS: Record<string, string> = {
-  SEL: '18', '01': '18', '18': '18', SELF: '18',
-  SPO: '01', '02': '01', SPOUSE: '01',
-  CHD: '19', '03': '19', CHILD: '19', '19': '19',
-  EME: '20', '20': '20', EMPLOYEE: '20',
+  SEL: '18',
+  '01': '18',
+  '18': '18',
+  SELF: '18',
+  SPO: '01',
+  '02': '01',
+  SPOUSE: '01',
+  CHD: '19',
+  '03': '19',
+  CHILD: '19',
+  '19': '19',
+  EME: '20',
+  '20': '20',
+  EMPLOYEE: '20',
 };
 
 function dateOf(value: string): string {

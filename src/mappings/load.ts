@@ -28,13 +28,13 @@ export function mappingSha256(text: string): string {
  * Validates and compiles one mapping text (YAML) the way the loader does: parse + schema + cross-checks, and
  * the `name` inside must equal `expectedName`. `file` names the text in issues. Throws ConfigError.
  */
-export function compileMappingText(
-  text: string, expectedName: string, file: string, env: Record<string, string | undefined>,
-): MappingPlan {
+export function compileMappingText(text: string, expectedName: string, file: string, env: Record<string, string | undefined>): MappingPlan {
   try {
     const parsed = parseConfig(text, file, mappingFileSchema, env);
     if (parsed.value.name !== expectedName) {
-      throw new ConfigError([parsed.issueAt(['name'], `mapping name "${parsed.value.name}" must match the file name "${expectedName}"`, { key: true })]);
+      throw new ConfigError([
+        parsed.issueAt(['name'], `mapping name "${parsed.value.name}" must match the file name "${expectedName}"`, { key: true }),
+      ]);
     }
     return compileMapping(parsed.value, file);
   } catch (err) {
@@ -49,7 +49,9 @@ export function loadMappingFile(file: string, env: Record<string, string | undef
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([{ file, line: 0, col: 0, reason: `cannot read file (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})` }]);
+    throw new ConfigError([
+      { file, line: 0, col: 0, reason: `cannot read file (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})` },
+    ]);
   }
   return compileMappingText(text, path.basename(file).replace(/\.yaml$/, ''), file, env);
 }
@@ -64,7 +66,10 @@ function loadDir(dir: string, env: Record<string, string | undefined>): Map<stri
   const loaded = new Map<string, Loaded>();
   const problems: ConfigError[] = [];
   const files = fs.existsSync(dir)
-    ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml')).sort()
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml'))
+        .sort()
     : [];
   for (const name of files) {
     const file = path.join(dir, name);
@@ -102,7 +107,10 @@ export interface LiveMapping {
  */
 export function compileSubmittedText(name: string, text: string, file: string): MappingPlan {
   const issues = environmentReferences(text).map(({ line, col }) => ({
-    file, line, col, reason: 'environment variables (${…}) are not allowed in mappings saved through the API; write $${ for a literal "${"',
+    file,
+    line,
+    col,
+    reason: 'environment variables (${…}) are not allowed in mappings saved through the API; write $${ for a literal "${"',
   }));
   if (issues.length > 0) throw new ConfigError(issues);
   return compileMappingText(text, name, file, {});
@@ -112,7 +120,10 @@ export function compileSubmittedText(name: string, text: string, file: string): 
 export class MappingRegistry {
   private plans: Map<string, Loaded>;
 
-  constructor(private readonly dir: string, private readonly env: Record<string, string | undefined> = {}) {
+  constructor(
+    private readonly dir: string,
+    private readonly env: Record<string, string | undefined> = {},
+  ) {
     this.plans = loadDir(dir, env);
   }
 
@@ -131,7 +142,9 @@ export class MappingRegistry {
   }
 
   entries(): LiveMapping[] {
-    return this.names().sort().map((n) => this.entry(n)!);
+    return this.names()
+      .sort()
+      .map((n) => this.entry(n)!);
   }
 
   /** Re-reads the directory; on any error the previous set stays live and the error is thrown. */
@@ -196,8 +209,12 @@ export class MappingRegistry {
       fs.mkdirSync(this.dir, { recursive: true });
       writeAtomically(this.dir, name, file, text);
     } catch (err) {
-      throw asUnwritable(err, this.dir, 'the mappings folder',
-        'make it writable by the engine\'s user (in Docker the mappings live on the /data volume; docs/deploy.md)');
+      throw asUnwritable(
+        err,
+        this.dir,
+        'the mappings folder',
+        "make it writable by the engine's user (in Docker the mappings live on the /data volume; docs/deploy.md)",
+      );
     }
   }
 

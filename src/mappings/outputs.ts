@@ -8,8 +8,14 @@
 import { multiply, normalizeDecimal, isDecimal } from '../core/decimal';
 import { hl7Date } from './dates';
 import {
-  SERVICE_KINDS, type ChargeRecord, type CoverageRecord, type MergeRecord, type PatientRecord, type ReversalMatchKey,
-  type ReversalMissing, type ServiceKind,
+  SERVICE_KINDS,
+  type ChargeRecord,
+  type CoverageRecord,
+  type MergeRecord,
+  type PatientRecord,
+  type ReversalMatchKey,
+  type ReversalMissing,
+  type ServiceKind,
 } from './records';
 
 export type OutputKind = 'charge' | 'patient' | 'coverage' | 'merge';
@@ -95,7 +101,11 @@ export const OUTPUT_FIELDS: Readonly<Record<OutputKind, Readonly<Record<string, 
 
 /** A field's value is missing or unusable; `field` names the output field. */
 export class FieldProblem extends Error {
-  constructor(readonly field: string, readonly kind: 'missing' | 'invalid', reason: string) {
+  constructor(
+    readonly field: string,
+    readonly kind: 'missing' | 'invalid',
+    reason: string,
+  ) {
     super(reason);
   }
 }
@@ -171,14 +181,16 @@ export function finishCharge(v: RawValues, id: RecordIdentity): ChargeRecord {
     const unit = decimalField(v, 'unitAmount', 'unit amount', 2, MAX_AMOUNT);
     if (unit === null) throw new FieldProblem('amount', 'missing', 'charge amount (extended or unit amount) is empty');
     amount = multiply(unit, units, 2);
-    if (BigInt(amount.replace('-', '').split('.')[0] ?? '0') >= MAX_AMOUNT) throw new FieldProblem('unitAmount', 'invalid', 'charge amount is too large');
+    if (BigInt(amount.replace('-', '').split('.')[0] ?? '0') >= MAX_AMOUNT)
+      throw new FieldProblem('unitAmount', 'invalid', 'charge amount is too large');
   }
   const kind = text(v, 'serviceKind') || 'other';
   if (!(SERVICE_KINDS as readonly string[]).includes(kind)) {
     throw new FieldProblem('serviceKind', 'invalid', `service kind must be one of ${SERVICE_KINDS.join(', ')}`);
   }
   const daysSupply = orNull(v, 'daysSupply');
-  if (daysSupply !== null && !/^\d{1,4}$/.test(daysSupply)) throw new FieldProblem('daysSupply', 'invalid', 'days supply is not a whole number of days (0–9999)');
+  if (daysSupply !== null && !/^\d{1,4}$/.test(daysSupply))
+    throw new FieldProblem('daysSupply', 'invalid', 'days supply is not a whole number of days (0–9999)');
   const record: ChargeRecord = {
     sourceKey: id.sourceKey,
     reversalOfTransaction: reversal ? id.reverses || null : null,

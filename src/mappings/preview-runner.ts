@@ -74,18 +74,29 @@ function runOnce(job: PreviewJob, timeoutMs: number): Promise<PreviewResult> {
     worker.on('message', (reply: PreviewReply) => {
       if ('started' in reply) {
         clearTimeout(timer);
-        timer = setTimeout(() => finish(() => reject(new EngineError('PREVIEW_TOO_SLOW',
-          `the preview did not finish within ${timeoutMs / 1000} s and was stopped: preview fewer or smaller messages, or simplify the mapping`))), timeoutMs);
+        timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(
+                new EngineError(
+                  'PREVIEW_TOO_SLOW',
+                  `the preview did not finish within ${timeoutMs / 1000} s and was stopped: preview fewer or smaller messages, or simplify the mapping`,
+                ),
+              ),
+            ),
+          timeoutMs,
+        );
         return;
       }
       answer(reply);
     });
-    const answer = (reply: Exclude<PreviewReply, { started: true }>): void => finish(() => {
-      if (reply.ok) resolve(JSON.parse(reply.json) as PreviewResult);
-      else if (reply.kind === 'config') reject(new ConfigError(reply.issues));
-      else if (reply.kind === 'engine') reject(new EngineError(reply.code, reply.message));
-      else reject(new EngineError('INTERNAL', `the preview failed (${reply.name})`));
-    });
+    const answer = (reply: Exclude<PreviewReply, { started: true }>): void =>
+      finish(() => {
+        if (reply.ok) resolve(JSON.parse(reply.json) as PreviewResult);
+        else if (reply.kind === 'config') reject(new ConfigError(reply.issues));
+        else if (reply.kind === 'engine') reject(new EngineError(reply.code, reply.message));
+        else reject(new EngineError('INTERNAL', `the preview failed (${reply.name})`));
+      });
     worker.once('error', (err) => finish(() => reject(new EngineError('INTERNAL', `the preview failed (${err.name})`))));
     worker.once('exit', () => finish(() => reject(new EngineError('INTERNAL', 'the preview stopped without an answer'))));
     worker.postMessage(job);

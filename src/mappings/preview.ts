@@ -43,7 +43,11 @@ function outcome(plan: MappingPlan | undefined, name: string, msg: Hl7Message, c
 
 /** Runs both plans on the source's messages. Throws BAD_REQUEST when a given message does not parse. */
 export function previewMessages(
-  name: string, livePlan: MappingPlan | undefined, candidatePlan: MappingPlan, sha256: string | null, source: PreviewSource,
+  name: string,
+  livePlan: MappingPlan | undefined,
+  candidatePlan: MappingPlan,
+  sha256: string | null,
+  source: PreviewSource,
 ): PreviewResult {
   const inputs: Array<{ messageId: string | null; msg: Hl7Message | EngineError; ctx: MappingContext }> = [];
   if ('raw' in source) {

@@ -12,13 +12,16 @@ import { checkMappingFile, type ConditionInput } from './check';
 import { REVERSAL_MATCH_KEYS, REVERSAL_MISSING } from './records';
 
 function checked(parse: (text: string) => unknown, what: string) {
-  return z.string().min(1).superRefine((text, ctx) => {
-    try {
-      parse(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `not a valid ${what}: ${(err as Error).message}` });
-    }
-  });
+  return z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      try {
+        parse(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not a valid ${what}: ${(err as Error).message}` });
+      }
+    });
 }
 
 const sourceText = checked(parseSource, 'source');
@@ -32,35 +35,49 @@ const conditions = z.union([condition, z.array(condition)]).transform((c) => (Ar
 const fnName = z.string().refine(isMappingFunction, { message: `unknown function; known: ${Object.keys(MAPPING_FUNCTIONS).join(', ')}` });
 
 /** How a value is made: read (from / const / template), convert (fn), look up (lookup), fall back (default). */
-export const valueSpecSchema = z.strictObject({
-  from: sourceText.optional(),
-  const: z.string().optional(),
-  template: templateText.optional(),
-  /** Only when these hold; otherwise the value is empty. */
-  when: conditions.optional(),
-  fn: z.union([fnName, z.array(fnName)]).transform((f) => (Array.isArray(f) ? f : [f])).optional(),
-  /** A table of this mapping: "table" (string values) or "table.column" (object values). */
-  lookup: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_]*)?$/, 'use "table" or "table.column"').optional(),
-  /**
-   * For a table with dated rows (`from`/`to` columns): the date (YYYY-MM-DD, e.g. `$serviceDate`) that picks the
-   * row in force. Rows without dates apply on every date.
-   */
-  at: sourceText.optional(),
-  /** A value not in the table: keep it as read, make it empty, or dead-letter the message (default). */
-  unknown: z.enum(['keep', 'empty', 'error']).default('error'),
-  /** Used when the value is still empty at the end: a literal, or a source such as "$sentSystem | \"CPT\"". */
-  default: z.string().optional(),
-  /** Dead-letter the message when the value is empty (output fields the record needs are always required). */
-  required: z.boolean().default(false),
-}).superRefine((spec, ctx) => {
-  const reads = [spec.from, spec.const, spec.template].filter((x) => x !== undefined).length;
-  if (reads > 1) ctx.addIssue({ code: 'custom', message: 'use one of from, const and template' });
-  if (reads === 0 && spec.default === undefined) ctx.addIssue({ code: 'custom', message: 'a value needs from, const, template or default' });
-  if (spec.at !== undefined && spec.lookup === undefined) ctx.addIssue({ code: 'custom', path: ['at'], message: 'at picks a dated table row: it needs lookup' });
-  if (spec.default !== undefined && spec.default.trim().startsWith('$')) {
-    try { parseSource(spec.default); } catch (err) { ctx.addIssue({ code: 'custom', message: `default: ${(err as Error).message}` }); }
-  }
-});
+export const valueSpecSchema = z
+  .strictObject({
+    from: sourceText.optional(),
+    const: z.string().optional(),
+    template: templateText.optional(),
+    /** Only when these hold; otherwise the value is empty. */
+    when: conditions.optional(),
+    fn: z
+      .union([fnName, z.array(fnName)])
+      .transform((f) => (Array.isArray(f) ? f : [f]))
+      .optional(),
+    /** A table of this mapping: "table" (string values) or "table.column" (object values). */
+    lookup: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_]*)?$/, 'use "table" or "table.column"')
+      .optional(),
+    /**
+     * For a table with dated rows (`from`/`to` columns): the date (YYYY-MM-DD, e.g. `$serviceDate`) that picks the
+     * row in force. Rows without dates apply on every date.
+     */
+    at: sourceText.optional(),
+    /** A value not in the table: keep it as read, make it empty, or dead-letter the message (default). */
+    unknown: z.enum(['keep', 'empty', 'error']).default('error'),
+    /** Used when the value is still empty at the end: a literal, or a source such as "$sentSystem | \"CPT\"". */
+    default: z.string().optional(),
+    /** Dead-letter the message when the value is empty (output fields the record needs are always required). */
+    required: z.boolean().default(false),
+  })
+  .superRefine((spec, ctx) => {
+    const reads = [spec.from, spec.const, spec.template].filter((x) => x !== undefined).length;
+    if (reads > 1) ctx.addIssue({ code: 'custom', message: 'use one of from, const and template' });
+    if (reads === 0 && spec.default === undefined)
+      ctx.addIssue({ code: 'custom', message: 'a value needs from, const, template or default' });
+    if (spec.at !== undefined && spec.lookup === undefined)
+      ctx.addIssue({ code: 'custom', path: ['at'], message: 'at picks a dated table row: it needs lookup' });
+    if (spec.default !== undefined && spec.default.trim().startsWith('$')) {
+      try {
+        parseSource(spec.default);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `default: ${(err as Error).message}` });
+      }
+    }
+  });
 export type ValueSpecInput = z.input<typeof valueSpecSchema>;
 export type ValueSpec = z.output<typeof valueSpecSchema>;
 
@@ -70,10 +87,7 @@ export type ValueSpec = z.output<typeof valueSpecSchema>;
  * every spec are joined in order.
  */
 const asSpec = (v: unknown): unknown => (typeof v === 'string' ? { from: v } : v);
-const fieldValue = z.preprocess(
-  (v) => (Array.isArray(v) ? v.map(asSpec) : [asSpec(v)]),
-  z.array(valueSpecSchema).min(1),
-);
+const fieldValue = z.preprocess((v) => (Array.isArray(v) ? v.map(asSpec) : [asSpec(v)]), z.array(valueSpecSchema).min(1));
 export type FieldValueSpec = ValueSpec[];
 
 const segmentName = z.string().regex(/^[A-Z][A-Z0-9]{2}$/, 'a segment name such as FT1');
@@ -101,30 +115,35 @@ export const ruleSchema = z.strictObject({
   /** Named intermediate values, usable as $name in later vars and in fields. */
   vars: z.record(varName, fieldValue).default({}),
   /** Makes the record a reversal of an earlier line (charges only). */
-  reversal: z.strictObject({
-    when: conditions,
-    /** The transaction id of the line it reverses, matched with the same sender's charges of earlier messages. */
-    of: fieldValue.optional(),
-    /**
-     * Another occurrence of this rule in the same message, named by its `lineId` (FT1-31 names an FT1-1 Set ID):
-     * the charge that occurrence makes is the one reversed. A named occurrence that makes no charge lends its
-     * `of` (the transaction id of a charge stored from an earlier message); a name matching no occurrence is ignored.
-     */
-    line: fieldValue.optional(),
-    /** Each occurrence's own name for `line` (FT1-1). Required with `line`. */
-    lineId: fieldValue.optional(),
-    /** Then an active charge of an earlier message equal on these (amount compared as its magnitude). */
-    match: z.array(z.enum(REVERSAL_MATCH_KEYS)).min(1).optional(),
-    /** No charge found: dead-letter (error, default), drop the line (ignore), or a held negative charge (hold). */
-    missing: z.enum(REVERSAL_MISSING).default('error'),
-  }).optional(),
+  reversal: z
+    .strictObject({
+      when: conditions,
+      /** The transaction id of the line it reverses, matched with the same sender's charges of earlier messages. */
+      of: fieldValue.optional(),
+      /**
+       * Another occurrence of this rule in the same message, named by its `lineId` (FT1-31 names an FT1-1 Set ID):
+       * the charge that occurrence makes is the one reversed. A named occurrence that makes no charge lends its
+       * `of` (the transaction id of a charge stored from an earlier message); a name matching no occurrence is ignored.
+       */
+      line: fieldValue.optional(),
+      /** Each occurrence's own name for `line` (FT1-1). Required with `line`. */
+      lineId: fieldValue.optional(),
+      /** Then an active charge of an earlier message equal on these (amount compared as its magnitude). */
+      match: z.array(z.enum(REVERSAL_MATCH_KEYS)).min(1).optional(),
+      /** No charge found: dead-letter (error, default), drop the line (ignore), or a held negative charge (hold). */
+      missing: z.enum(REVERSAL_MISSING).default('error'),
+    })
+    .optional(),
   /**
    * Charges only: write the record as a held charge (never claimed, listed with its reason) when the conditions of
    * one entry hold (the first that does gives the reason), instead of dead-lettering the message. Its code and
    * amount may then be empty (a table had no row). Never applies to a reversal. The reason is a template, e.g.
    * "no product code for CVX {$cvx} on {$serviceDate}".
    */
-  hold: z.union([holdSchema, z.array(holdSchema).min(1)]).transform((h) => (Array.isArray(h) ? h : [h])).optional(),
+  hold: z
+    .union([holdSchema, z.array(holdSchema).min(1)])
+    .transform((h) => (Array.isArray(h) ? h : [h]))
+    .optional(),
   /**
    * Charges only: what a charge line without an amount (nor unit amount) becomes. `error` (default): the message
    * dead-letters (MAPPING_FIELD_MISSING, field amount). `write`: the charge is written unpriced (amount empty,
@@ -145,19 +164,21 @@ const cell = z.union([z.string(), z.number().transform(String)]);
 const objectRow = z.record(z.string(), cell);
 const tableSchema = z.record(z.string(), z.union([cell, objectRow, z.array(objectRow).min(1)]));
 
-export const mappingFileSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
-  description: z.string().default(''),
-  tables: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'letters, digits, _ and -'), tableSchema).default({}),
-  records: z.array(ruleSchema).min(1),
-}).superRefine((file, ctx) => {
-  let problems;
-  try {
-    problems = checkMappingFile(file);
-  } catch {
-    return; // an expression does not parse: its own key already reports that; cross-checks follow once it does
-  }
-  for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-});
+export const mappingFileSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
+    description: z.string().default(''),
+    tables: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'letters, digits, _ and -'), tableSchema).default({}),
+    records: z.array(ruleSchema).min(1),
+  })
+  .superRefine((file, ctx) => {
+    let problems;
+    try {
+      problems = checkMappingFile(file);
+    } catch {
+      return; // an expression does not parse: its own key already reports that; cross-checks follow once it does
+    }
+    for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  });
 
 export type MappingFile = z.output<typeof mappingFileSchema>;

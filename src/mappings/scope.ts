@@ -33,11 +33,20 @@ export function occurrencesOf(msg: Hl7Message, anchorName: string, group: readon
   };
   msg.segments.forEach((seg, i) => {
     const pos = group.indexOf(seg.name);
-    if (pos < 0) { close(); return; }
+    if (pos < 0) {
+      close();
+      return;
+    }
     if (pos < anchorPos) {
-      if (!current || current.anchor >= 0 || pos < current.lastPos) { close(); current = { anchor: -1, start: i, end: i, lastPos: pos }; }
+      if (!current || current.anchor >= 0 || pos < current.lastPos) {
+        close();
+        current = { anchor: -1, start: i, end: i, lastPos: pos };
+      }
     } else if (pos === anchorPos) {
-      if (!current || current.anchor >= 0) { close(); current = { anchor: i, start: i, end: i, lastPos: pos }; }
+      if (!current || current.anchor >= 0) {
+        close();
+        current = { anchor: i, start: i, end: i, lastPos: pos };
+      }
       current.anchor = i;
     } else if (!current) {
       return; // a trailing member without its anchor belongs to no occurrence
@@ -57,7 +66,12 @@ export function resolve(msg: Hl7Message, occ: Occurrence, group: readonly string
     for (let i = occ.start; i <= occ.end; i++) if (segs[i]!.name === ref.segment) inGroup.push(segs[i]!);
     return selectSegment(inGroup, ref, msg.delimiters);
   }
-  if (ref.selector) return selectSegment(segs.filter((s) => s.name === ref.segment), ref, msg.delimiters);
+  if (ref.selector)
+    return selectSegment(
+      segs.filter((s) => s.name === ref.segment),
+      ref,
+      msg.delimiters,
+    );
   for (let i = occ.start - 1; i >= 0; i--) if (segs[i]!.name === ref.segment) return segs[i];
   for (let i = occ.end + 1; i < segs.length; i++) if (segs[i]!.name === ref.segment) return segs[i];
   return undefined;

@@ -33,36 +33,94 @@ import type { ChargeRecord, CoverageRecord, MappedRecords, MergeRecord, PatientR
 
 /** Every field of each record type (the compiler keeps these lists in step with records.ts). */
 const CHARGE_FIELDS = {
-  sourceKey: true, reversalOfTransaction: true, kind: true, serviceKind: true, transactionId: true, serviceDate: true,
-  patientRef: true, codeSystem: true, code: true, modifiers: true, units: true, chargeAmount: true, diagnoses: true,
-  renderingNpi: true, orderingNpi: true, ndc: true, ndcQuantity: true, ndcUnit: true, rxNumber: true, fillNumber: true,
-  daysSupply: true, daw: true, lot: true, vfcEligibility: true, placeOfService: true, reversalMissing: true,
-  reversalOfLine: true, reversalMatch: true, holdReason: true, unpriced: true,
+  sourceKey: true,
+  reversalOfTransaction: true,
+  kind: true,
+  serviceKind: true,
+  transactionId: true,
+  serviceDate: true,
+  patientRef: true,
+  codeSystem: true,
+  code: true,
+  modifiers: true,
+  units: true,
+  chargeAmount: true,
+  diagnoses: true,
+  renderingNpi: true,
+  orderingNpi: true,
+  ndc: true,
+  ndcQuantity: true,
+  ndcUnit: true,
+  rxNumber: true,
+  fillNumber: true,
+  daysSupply: true,
+  daw: true,
+  lot: true,
+  vfcEligibility: true,
+  placeOfService: true,
+  reversalMissing: true,
+  reversalOfLine: true,
+  reversalMatch: true,
+  holdReason: true,
+  unpriced: true,
 } as const satisfies Record<keyof ChargeRecord, true>;
 const PATIENT_FIELDS = {
-  sourceKey: true, patientRef: true, asOf: true, familyName: true, givenName: true, middleName: true, birthDate: true,
-  sex: true, addressLine1: true, addressLine2: true, city: true, state: true, postalCode: true, phone: true,
+  sourceKey: true,
+  patientRef: true,
+  asOf: true,
+  familyName: true,
+  givenName: true,
+  middleName: true,
+  birthDate: true,
+  sex: true,
+  addressLine1: true,
+  addressLine2: true,
+  city: true,
+  state: true,
+  postalCode: true,
+  phone: true,
   accountNumber: true,
 } as const satisfies Record<keyof PatientRecord, true>;
 const COVERAGE_FIELDS = {
-  sourceKey: true, patientRef: true, asOf: true, planId: true, payerId: true, payerName: true, memberId: true,
-  groupNumber: true, groupName: true, planType: true, relationship: true, priority: true, effectiveDate: true,
-  expirationDate: true, subscriberFamilyName: true, subscriberGivenName: true, subscriberBirthDate: true,
+  sourceKey: true,
+  patientRef: true,
+  asOf: true,
+  planId: true,
+  payerId: true,
+  payerName: true,
+  memberId: true,
+  groupNumber: true,
+  groupName: true,
+  planType: true,
+  relationship: true,
+  priority: true,
+  effectiveDate: true,
+  expirationDate: true,
+  subscriberFamilyName: true,
+  subscriberGivenName: true,
+  subscriberBirthDate: true,
   subscriberSex: true,
 } as const satisfies Record<keyof CoverageRecord, true>;
 const MERGE_FIELDS = {
-  sourceKey: true, patientRef: true, priorPatientRef: true, asOf: true,
+  sourceKey: true,
+  patientRef: true,
+  priorPatientRef: true,
+  asOf: true,
 } as const satisfies Record<keyof MergeRecord, true>;
 
-const expectedValue = z.union(
-  [z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number()]))],
-  { error: 'an expected value must be text, a number, true/false, null or a list of text' },
-);
+const expectedValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number()]))], {
+  error: 'an expected value must be text, a number, true/false, null or a list of text',
+});
 export type ExpectedValue = z.output<typeof expectedValue>;
 
 /** One expected record: only the fields named are compared; a field the record type lacks is an unknown key. */
 const expectedRecord = (fields: Record<string, true>) =>
-  z.strictObject(Object.fromEntries(Object.keys(fields).map((k) => [k, expectedValue.optional()])) as Record<string, z.ZodOptional<typeof expectedValue>>);
+  z.strictObject(
+    Object.fromEntries(Object.keys(fields).map((k) => [k, expectedValue.optional()])) as Record<
+      string,
+      z.ZodOptional<typeof expectedValue>
+    >,
+  );
 
 const RECORD_KINDS = ['charges', 'patients', 'coverages', 'merges'] as const;
 type RecordKind = (typeof RECORD_KINDS)[number];
@@ -75,54 +133,69 @@ const expectSchema = z.strictObject({
 });
 
 const errorCode = z.string().refine((c) => Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, c), {
-  message: 'not an error code of docs/errors.md (a mapping fails with MAPPING_FIELD_MISSING, MAPPING_VALUE_INVALID, MAPPING_LOOKUP_MISSING; a bad message with PARSE_FAILED)',
+  message:
+    'not an error code of docs/errors.md (a mapping fails with MAPPING_FIELD_MISSING, MAPPING_VALUE_INVALID, MAPPING_LOOKUP_MISSING; a bad message with PARSE_FAILED)',
 });
 const position = z.number().int().positive();
 
-const caseSchema = z.strictObject({
-  name: z.string().trim().min(1),
-  /** The message, one segment per line (LF or CR). */
-  hl7: z.string().trim().min(1).optional(),
-  /** Or a file holding the message, relative to the test file's directory. */
-  file: z.string().min(1).optional(),
-  /** Overrides of the defaults: channel "test", sender MSH-3|MSH-4, controlId MSH-10. */
-  context: z.strictObject({
-    channel: z.string().min(1).optional(),
-    sender: z.string().optional(),
-    controlId: z.string().optional(),
-    messageId: z.string().optional(),
-  }).optional(),
-  expect: expectSchema.optional(),
-  /** Instead of expect: evaluation must fail with this error code ... */
-  error: errorCode.optional(),
-  /** ... at this location (only the keys given are compared). */
-  errorLocation: z.strictObject({
-    segment: z.string().min(1).optional(),
-    sequence: position.optional(),
-    field: position.optional(),
-    repetition: position.optional(),
-    component: position.optional(),
-    subcomponent: position.optional(),
-  }).optional(),
-}).superRefine((c, ctx) => {
-  if (c.hl7 === undefined && c.file === undefined) ctx.addIssue({ code: 'custom', message: 'a case needs hl7 (the message) or file' });
-  if (c.hl7 !== undefined && c.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'use one of hl7 and file' });
-  if (c.expect === undefined && c.error === undefined) ctx.addIssue({ code: 'custom', message: 'a case needs expect (the records) or error (the error code)' });
-  if (c.expect !== undefined && c.error !== undefined) ctx.addIssue({ code: 'custom', path: ['error'], message: 'use one of expect and error' });
-  if (c.errorLocation !== undefined && c.error === undefined) ctx.addIssue({ code: 'custom', path: ['errorLocation'], message: 'errorLocation goes with error' });
-});
-
-export const mappingTestFileSchema = z.strictObject({
-  /** The mapping tested; default: the test file's name without .test.yaml. */
-  mapping: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'name a mapping of this directory (its file name without .yaml)').optional(),
-  cases: z.array(caseSchema).min(1),
-}).superRefine((file, ctx) => {
-  const seen = new Set<string>();
-  file.cases.forEach((c, i) => {
-    if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['cases', i, 'name'], message: 'another case already has this name' });
-    seen.add(c.name);
+const caseSchema = z
+  .strictObject({
+    name: z.string().trim().min(1),
+    /** The message, one segment per line (LF or CR). */
+    hl7: z.string().trim().min(1).optional(),
+    /** Or a file holding the message, relative to the test file's directory. */
+    file: z.string().min(1).optional(),
+    /** Overrides of the defaults: channel "test", sender MSH-3|MSH-4, controlId MSH-10. */
+    context: z
+      .strictObject({
+        channel: z.string().min(1).optional(),
+        sender: z.string().optional(),
+        controlId: z.string().optional(),
+        messageId: z.string().optional(),
+      })
+      .optional(),
+    expect: expectSchema.optional(),
+    /** Instead of expect: evaluation must fail with this error code ... */
+    error: errorCode.optional(),
+    /** ... at this location (only the keys given are compared). */
+    errorLocation: z
+      .strictObject({
+        segment: z.string().min(1).optional(),
+        sequence: position.optional(),
+        field: position.optional(),
+        repetition: position.optional(),
+        component: position.optional(),
+        subcomponent: position.optional(),
+      })
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.hl7 === undefined && c.file === undefined) ctx.addIssue({ code: 'custom', message: 'a case needs hl7 (the message) or file' });
+    if (c.hl7 !== undefined && c.file !== undefined) ctx.addIssue({ code: 'custom', path: ['file'], message: 'use one of hl7 and file' });
+    if (c.expect === undefined && c.error === undefined)
+      ctx.addIssue({ code: 'custom', message: 'a case needs expect (the records) or error (the error code)' });
+    if (c.expect !== undefined && c.error !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['error'], message: 'use one of expect and error' });
+    if (c.errorLocation !== undefined && c.error === undefined)
+      ctx.addIssue({ code: 'custom', path: ['errorLocation'], message: 'errorLocation goes with error' });
   });
-});
+
+export const mappingTestFileSchema = z
+  .strictObject({
+    /** The mapping tested; default: the test file's name without .test.yaml. */
+    mapping: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'name a mapping of this directory (its file name without .yaml)')
+      .optional(),
+    cases: z.array(caseSchema).min(1),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.cases.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['cases', i, 'name'], message: 'another case already has this name' });
+      seen.add(c.name);
+    });
+  });
 
 export type MappingTestFile = z.output<typeof mappingTestFileSchema>;
 export type MappingTestCase = MappingTestFile['cases'][number];
@@ -135,9 +208,7 @@ export function parseMappingTestFile(text: string, file: string, env: Record<str
 // ---------------------------------------------------------------------------------------------------------------
 // Running a case
 
-export type CaseResult =
-  | { name: string; passed: true }
-  | { name: string; passed: false; difference: string };
+export type CaseResult = { name: string; passed: true } | { name: string; passed: false; difference: string };
 
 /** Runs every case of `file` against `plan`; `dir` resolves the cases' `file:` (the test file's directory). */
 export function runMappingTests(plan: MappingPlan, file: MappingTestFile, dir: string): CaseResult[] {
@@ -189,7 +260,9 @@ function evaluate(plan: MappingPlan, text: string, overrides: Partial<MappingCon
 function compareError(testCase: MappingTestCase, outcome: Outcome): string[] {
   if ('records' in outcome) {
     const { charges, patients, coverages } = outcome.records;
-    return [`expected error ${testCase.error}, but the mapping succeeded with ${count(charges.length, 'charge')}, ${count(patients.length, 'patient')}, ${count(coverages.length, 'coverage')}`];
+    return [
+      `expected error ${testCase.error}, but the mapping succeeded with ${count(charges.length, 'charge')}, ${count(patients.length, 'patient')}, ${count(coverages.length, 'coverage')}`,
+    ];
   }
   const { error } = outcome;
   if (error.code !== testCase.error) {
@@ -203,13 +276,16 @@ function compareError(testCase: MappingTestCase, outcome: Outcome): string[] {
       differences.push(`error location ${key}: expected ${show(value)}, got ${actual[key] === undefined ? 'none' : show(actual[key])}`);
     }
   }
-  if (differences.length > 0) differences.push(`(the ${error.code} error is${where(error.location) || ' without a location'}: ${error.message})`);
+  if (differences.length > 0)
+    differences.push(`(the ${error.code} error is${where(error.location) || ' without a location'}: ${error.message})`);
   return differences;
 }
 
 function compareRecords(expect: NonNullable<MappingTestCase['expect']>, outcome: Outcome): string[] {
   if ('error' in outcome) {
-    return [`expected records, but the mapping failed with ${outcome.error.code}${where(outcome.error.location)}: ${outcome.error.message}`];
+    return [
+      `expected records, but the mapping failed with ${outcome.error.code}${where(outcome.error.location)}: ${outcome.error.message}`,
+    ];
   }
   const differences: string[] = [];
   for (const kind of RECORD_KINDS) {
@@ -219,7 +295,9 @@ function compareRecords(expect: NonNullable<MappingTestCase['expect']>, outcome:
     if (expected.length !== actual.length) {
       differences.push(`${kind}: expected ${count(expected.length, SINGULAR[kind])}, got ${actual.length}`);
       const shown = summaryFields(kind, expected);
-      actual.forEach((record, i) => differences.push(`  got ${SINGULAR[kind]} #${i + 1}: ${shown.map((f) => `${f} ${show(normalizeActual(record[f]))}`).join(', ')}`));
+      actual.forEach((record, i) =>
+        differences.push(`  got ${SINGULAR[kind]} #${i + 1}: ${shown.map((f) => `${f} ${show(normalizeActual(record[f]))}`).join(', ')}`),
+      );
       continue;
     }
     expected.forEach((fields, i) => {
@@ -242,8 +320,13 @@ const SINGULAR: Record<RecordKind, string> = { charges: 'charge', patients: 'pat
 function summaryFields(kind: RecordKind, expected: ReadonlyArray<Record<string, unknown>>): string[] {
   const named = [...new Set(expected.flatMap((r) => Object.keys(r)))];
   if (named.length > 0) return named;
-  return kind === 'charges' ? ['kind', 'code', 'serviceDate'] : kind === 'patients' ? ['patientRef']
-    : kind === 'merges' ? ['patientRef', 'priorPatientRef'] : ['patientRef', 'planId'];
+  return kind === 'charges'
+    ? ['kind', 'code', 'serviceDate']
+    : kind === 'patients'
+      ? ['patientRef']
+      : kind === 'merges'
+        ? ['patientRef', 'priorPatientRef']
+        : ['patientRef', 'planId'];
 }
 
 type Comparable = string | null | string[];
@@ -333,37 +416,46 @@ export function discoverMappingTests(dir: string, env: Record<string, string | u
     return plan;
   };
 
-  const suites = names.filter((f) => f.endsWith(TEST_SUFFIX)).map((f): MappingTestSuite => {
-    const file = path.join(dir, f);
-    const name = f.slice(0, -TEST_SUFFIX.length);
-    const suite: MappingTestSuite = { file, name, mapping: name, plan: undefined, tests: undefined, problems: [] };
-    let parsed;
-    try {
-      parsed = parseConfig(fs.readFileSync(file, 'utf8'), file, mappingTestFileSchema, env);
-    } catch (err) {
-      suite.problems = err instanceof ConfigError ? [...err.issues] : [{ file, line: 0, col: 0, reason: (err as Error).message }];
-      return suite;
-    }
-    suite.mapping = parsed.value.mapping ?? name;
-    parsed.value.cases.forEach((c, i) => {
-      if (c.file !== undefined && !fs.existsSync(path.resolve(dir, c.file))) {
-        suite.problems.push(parsed.issueAt(['cases', i, 'file'], `no such file: ${path.resolve(dir, c.file)}`));
+  const suites = names
+    .filter((f) => f.endsWith(TEST_SUFFIX))
+    .map((f): MappingTestSuite => {
+      const file = path.join(dir, f);
+      const name = f.slice(0, -TEST_SUFFIX.length);
+      const suite: MappingTestSuite = { file, name, mapping: name, plan: undefined, tests: undefined, problems: [] };
+      let parsed;
+      try {
+        parsed = parseConfig(fs.readFileSync(file, 'utf8'), file, mappingTestFileSchema, env);
+      } catch (err) {
+        suite.problems = err instanceof ConfigError ? [...err.issues] : [{ file, line: 0, col: 0, reason: (err as Error).message }];
+        return suite;
       }
-    });
-    if (!mappingNames.includes(suite.mapping)) {
-      suite.problems.unshift(parsed.value.mapping !== undefined
-        ? parsed.issueAt(['mapping'], `no mapping "${suite.mapping}" in ${dir} (expected ${suite.mapping}.yaml)`)
-        : { file, line: 1, col: 1, reason: `no mapping "${suite.mapping}" in ${dir} (expected ${suite.mapping}.yaml beside this file, or name the mapping with "mapping:")` });
+      suite.mapping = parsed.value.mapping ?? name;
+      parsed.value.cases.forEach((c, i) => {
+        if (c.file !== undefined && !fs.existsSync(path.resolve(dir, c.file))) {
+          suite.problems.push(parsed.issueAt(['cases', i, 'file'], `no such file: ${path.resolve(dir, c.file)}`));
+        }
+      });
+      if (!mappingNames.includes(suite.mapping)) {
+        suite.problems.unshift(
+          parsed.value.mapping !== undefined
+            ? parsed.issueAt(['mapping'], `no mapping "${suite.mapping}" in ${dir} (expected ${suite.mapping}.yaml)`)
+            : {
+                file,
+                line: 1,
+                col: 1,
+                reason: `no mapping "${suite.mapping}" in ${dir} (expected ${suite.mapping}.yaml beside this file, or name the mapping with "mapping:")`,
+              },
+        );
+        return suite;
+      }
+      const plan = planOf(suite.mapping);
+      if (plan instanceof ConfigError) suite.problems.push(...plan.issues);
+      if (suite.problems.length === 0) {
+        suite.plan = plan as MappingPlan;
+        suite.tests = parsed.value;
+      }
       return suite;
-    }
-    const plan = planOf(suite.mapping);
-    if (plan instanceof ConfigError) suite.problems.push(...plan.issues);
-    if (suite.problems.length === 0) {
-      suite.plan = plan as MappingPlan;
-      suite.tests = parsed.value;
-    }
-    return suite;
-  });
+    });
 
   const tested = new Set(suites.map((s) => s.mapping));
   return { suites, untested: mappingNames.filter((m) => !tested.has(m)) };

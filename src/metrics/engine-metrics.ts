@@ -97,31 +97,47 @@ export class EngineMetrics {
   constructor() {
     const registers = [this.own];
     this.intake = new client.Counter({
-      name: 'rxbridge_intake_messages_total', registers, labelNames: ['channel', 'outcome'],
+      name: 'rxbridge_intake_messages_total',
+      registers,
+      labelNames: ['channel', 'outcome'],
       help: 'Frames answered at intake, by channel and outcome (received, duplicate, rejected, store_unavailable).',
     });
     this.reusedControlIds = new client.Counter({
-      name: 'rxbridge_reused_control_ids_total', registers, labelNames: ['channel'],
+      name: 'rxbridge_reused_control_ids_total',
+      registers,
+      labelNames: ['channel'],
       help: 'Messages received although their sender used their control id (MSH-10) with other content inside the duplicate window.',
     });
     this.mllpClosed = new client.Counter({
-      name: 'rxbridge_mllp_connections_closed_total', registers, labelNames: ['channel', 'reason'],
+      name: 'rxbridge_mllp_connections_closed_total',
+      registers,
+      labelNames: ['channel', 'reason'],
       help: 'MLLP connections refused or closed by a source limit, by channel and reason (max_connections and reserved_slots: the slots open to the sender ran out; max_connections_per_ip, allow_from, allow_clients, frame_timeout).',
     });
     this.ack = new client.Histogram({
-      name: 'rxbridge_ack_latency_seconds', registers, labelNames: ['channel'], buckets: ACK_BUCKETS,
+      name: 'rxbridge_ack_latency_seconds',
+      registers,
+      labelNames: ['channel'],
+      buckets: ACK_BUCKETS,
       help: 'From a frame handed to intake to its ACK written to the socket, by channel (includes backpressure holds).',
     });
     this.pipeline = new client.Counter({
-      name: 'rxbridge_pipeline_messages_total', registers, labelNames: ['channel', 'outcome'],
+      name: 'rxbridge_pipeline_messages_total',
+      registers,
+      labelNames: ['channel', 'outcome'],
       help: 'Pipeline outcomes in this process, by channel (processed, filtered, retry, dead_letter).',
     });
     this.stages = new client.Histogram({
-      name: 'rxbridge_pipeline_stage_seconds', registers, labelNames: ['stage'], buckets: STAGE_BUCKETS,
+      name: 'rxbridge_pipeline_stage_seconds',
+      registers,
+      labelNames: ['stage'],
+      buckets: STAGE_BUCKETS,
       help: 'Pipeline stage durations: parse, filter and map per message; claim and write per store call (a batch).',
     });
     this.applicationAcks = new client.Counter({
-      name: 'rxbridge_application_acks_total', registers, labelNames: ['channel', 'result'],
+      name: 'rxbridge_application_acks_total',
+      registers,
+      labelNames: ['channel', 'result'],
       help: 'Application ACK attempts settled in this process, by channel and result (sent, not_needed, retry, failed).',
     });
   }
@@ -173,8 +189,18 @@ export class EngineMetrics {
 
   /** Counts one channel's connections refused or closed by a source limit (bound once per channel). */
   mllpConnectionsClosed(channel: string): (reason: MllpCloseReason) => void {
-    const reasons: MllpCloseReason[] = ['max_connections', 'max_connections_per_ip', 'allow_from', 'frame_timeout', 'reserved_slots', 'allow_clients'];
-    const bound = Object.fromEntries(reasons.map((r) => [r, this.mllpClosed.labels(channel, r)])) as Record<MllpCloseReason, client.Counter.Internal>;
+    const reasons: MllpCloseReason[] = [
+      'max_connections',
+      'max_connections_per_ip',
+      'allow_from',
+      'frame_timeout',
+      'reserved_slots',
+      'allow_clients',
+    ];
+    const bound = Object.fromEntries(reasons.map((r) => [r, this.mllpClosed.labels(channel, r)])) as Record<
+      MllpCloseReason,
+      client.Counter.Internal
+    >;
     for (const c of Object.values(bound)) c.inc(0);
     return (reason) => bound[reason].inc();
   }
@@ -190,14 +216,19 @@ export class EngineMetrics {
     const outcomes: ReportedOutcome[] = ['processed', 'filtered', 'retry', 'dead-letter'];
     const bound = new Map<string, Record<ReportedOutcome, client.Counter.Internal>>();
     const bind = (channel: string) => {
-      const byOutcome = Object.fromEntries(outcomes.map((o) => [o, this.pipeline.labels(channel, o.replace('-', '_'))])) as
-        Record<ReportedOutcome, client.Counter.Internal>;
+      const byOutcome = Object.fromEntries(outcomes.map((o) => [o, this.pipeline.labels(channel, o.replace('-', '_'))])) as Record<
+        ReportedOutcome,
+        client.Counter.Internal
+      >;
       bound.set(channel, byOutcome);
       return byOutcome;
     };
     for (const channel of channels) for (const c of Object.values(bind(channel))) c.inc(0);
     const stageNames: PipelineStage[] = ['parse', 'filter', 'map', 'claim', 'write'];
-    const stages = Object.fromEntries(stageNames.map((s) => [s, this.stages.labels(s)])) as Record<PipelineStage, client.Histogram.Internal<'stage'>>;
+    const stages = Object.fromEntries(stageNames.map((s) => [s, this.stages.labels(s)])) as Record<
+      PipelineStage,
+      client.Histogram.Internal<'stage'>
+    >;
     return {
       stage: (stage, seconds) => stages[stage].observe(seconds),
       outcome: (channel, outcome) => (bound.get(channel) ?? bind(channel))[outcome].inc(),
@@ -207,11 +238,22 @@ export class EngineMetrics {
   private defineQueueGauges(registers: client.Registry[], read: NonNullable<MetricSources['queueCounts']>): void {
     const counts = cachedFor(QUEUE_CACHE_MS, () => withTimeout(read(), READ_TIMEOUT_MS, 'the queue counts'));
     new client.Gauge({
-      name: 'rxbridge_queue_up', help: '1 when the BullMQ job counts could be read (Redis answers).', registers,
-      async collect() { this.set(await counts().then(() => 1, () => 0)); },
+      name: 'rxbridge_queue_up',
+      help: '1 when the BullMQ job counts could be read (Redis answers).',
+      registers,
+      async collect() {
+        this.set(
+          await counts().then(
+            () => 1,
+            () => 0,
+          ),
+        );
+      },
     });
     new client.Gauge({
-      name: 'rxbridge_queue_jobs', registers, labelNames: ['state'],
+      name: 'rxbridge_queue_jobs',
+      registers,
+      labelNames: ['state'],
       help: 'Pipeline jobs in the BullMQ queue by state (one job carries up to 50 message ids); shared by every engine process.',
       async collect() {
         this.reset();
@@ -223,31 +265,55 @@ export class EngineMetrics {
   private defineStoreGauges(registers: client.Registry[], read: NonNullable<MetricSources['channelReadings']>): void {
     const readings = cachedFor(STORE_CACHE_MS, () => withTimeout(read(), READ_TIMEOUT_MS, 'the channel readings'));
     // Each gauge collects for itself (prom-client reads gauges concurrently); the cache makes it one store read.
-    const perChannel = (name: string, help: string, valueOf: (r: ChannelReading) => number | undefined) => new client.Gauge({
-      name, help, registers, labelNames: ['channel'],
+    const perChannel = (name: string, help: string, valueOf: (r: ChannelReading) => number | undefined) =>
+      new client.Gauge({
+        name,
+        help,
+        registers,
+        labelNames: ['channel'],
+        async collect() {
+          this.reset();
+          for (const [channel, r] of await readings().catch(() => new Map<string, ChannelReading>())) {
+            const v = valueOf(r);
+            if (v !== undefined) this.set({ channel }, v);
+          }
+        },
+      });
+    new client.Gauge({
+      name: 'rxbridge_store_readings_up',
+      help: '1 when the per-channel store counts could be read.',
+      registers,
       async collect() {
-        this.reset();
-        for (const [channel, r] of await readings().catch(() => new Map<string, ChannelReading>())) {
-          const v = valueOf(r);
-          if (v !== undefined) this.set({ channel }, v);
-        }
+        this.set(
+          await readings().then(
+            () => 1,
+            () => 0,
+          ),
+        );
       },
     });
-    new client.Gauge({
-      name: 'rxbridge_store_readings_up', help: '1 when the per-channel store counts could be read.', registers,
-      async collect() { this.set(await readings().then(() => 1, () => 0)); },
-    });
-    perChannel('rxbridge_messages_open',
-      'Messages committed but not finished (received or processing) in the store, by channel; the same in every process.', (r) => r.open);
-    perChannel('rxbridge_dead_letters', 'Dead letters (status error) in the store, by channel; the same in every process.', (r) => r.deadLetters);
-    perChannel('rxbridge_last_message_received_timestamp_seconds',
+    perChannel(
+      'rxbridge_messages_open',
+      'Messages committed but not finished (received or processing) in the store, by channel; the same in every process.',
+      (r) => r.open,
+    );
+    perChannel(
+      'rxbridge_dead_letters',
+      'Dead letters (status error) in the store, by channel; the same in every process.',
+      (r) => r.deadLetters,
+    );
+    perChannel(
+      'rxbridge_last_message_received_timestamp_seconds',
       'When the newest message of the channel was received (Unix time); absent when none was.',
-      (r) => (r.lastReceivedAt ? r.lastReceivedAt.getTime() / 1000 : undefined));
+      (r) => (r.lastReceivedAt ? r.lastReceivedAt.getTime() / 1000 : undefined),
+    );
   }
 
   private definePoolGauges(registers: client.Registry[], read: NonNullable<MetricSources['pools']>): void {
     new client.Gauge({
-      name: 'rxbridge_db_pool_connections', registers, labelNames: ['pool', 'state'],
+      name: 'rxbridge_db_pool_connections',
+      registers,
+      labelNames: ['pool', 'state'],
       help: 'Connections of the database pool: total open and idle (Postgres; PGlite has no pool).',
       collect() {
         this.reset();
@@ -258,7 +324,9 @@ export class EngineMetrics {
       },
     });
     new client.Gauge({
-      name: 'rxbridge_db_pool_waiting', registers, labelNames: ['pool'],
+      name: 'rxbridge_db_pool_waiting',
+      registers,
+      labelNames: ['pool'],
       help: 'Queries waiting for a free connection of the pool.',
       collect() {
         this.reset();
@@ -269,33 +337,49 @@ export class EngineMetrics {
 
   private defineBackpressureGauges(registers: client.Registry[], read: NonNullable<MetricSources['backpressure']>): void {
     new client.Gauge({
-      name: 'rxbridge_backpressure_backlog', registers,
+      name: 'rxbridge_backpressure_backlog',
+      registers,
       help: 'The open backlog (received or processing messages, whole store) as last read by the backpressure poller.',
-      collect() { this.set(read().backlog); },
+      collect() {
+        this.set(read().backlog);
+      },
     });
     new client.Gauge({
-      name: 'rxbridge_backpressure_ack_delay_seconds', registers,
+      name: 'rxbridge_backpressure_ack_delay_seconds',
+      registers,
       help: 'How long each positive ACK is held now (0 at or below RXBRIDGE_BACKLOG_SOFT).',
-      collect() { this.set(read().ackDelayMs / 1000); },
+      collect() {
+        this.set(read().ackDelayMs / 1000);
+      },
     });
   }
 
   private defineSlotGauges(registers: client.Registry[], read: NonNullable<MetricSources['mllpSlots']>): void {
-    const gauge = (name: string, help: string, value: (r: MllpSlotsReading) => number) => new client.Gauge({
-      name, registers, labelNames: ['channel'], help,
-      collect() {
-        this.reset();
-        for (const r of read()) this.set({ channel: r.channel }, value(r));
-      },
-    });
+    const gauge = (name: string, help: string, value: (r: MllpSlotsReading) => number) =>
+      new client.Gauge({
+        name,
+        registers,
+        labelNames: ['channel'],
+        help,
+        collect() {
+          this.reset();
+          for (const r of read()) this.set({ channel: r.channel }, value(r));
+        },
+      });
     gauge('rxbridge_mllp_connections_open', 'MLLP connections open now, by channel (slots in use).', (r) => r.open);
-    gauge('rxbridge_mllp_connections_limit', 'The channel\'s maxConnections: open connections at or above it means every slot is taken.', (r) => r.limit);
+    gauge(
+      'rxbridge_mllp_connections_limit',
+      "The channel's maxConnections: open connections at or above it means every slot is taken.",
+      (r) => r.limit,
+    );
     gauge('rxbridge_mllp_connections_reserved', 'Slots of maxConnections kept for known senders, by channel.', (r) => r.reserved);
   }
 
   private defineAlertGauge(registers: client.Registry[], read: NonNullable<MetricSources['activeAlerts']>): void {
     new client.Gauge({
-      name: 'rxbridge_alerts_active', registers, labelNames: ['channel', 'kind'],
+      name: 'rxbridge_alerts_active',
+      registers,
+      labelNames: ['channel', 'kind'],
       help: 'Active channel alerts (silence, dead-letters, queue-depth) as this process evaluates them.',
       collect() {
         this.reset();
@@ -317,7 +401,9 @@ export function cachedFor<T>(ms: number, fetch: () => Promise<T>, now: () => num
     const value = fetch();
     const entry = { at: t, value };
     last = entry;
-    value.catch(() => { if (last === entry) last = undefined; });
+    value.catch(() => {
+      if (last === entry) last = undefined;
+    });
     return value;
   };
 }

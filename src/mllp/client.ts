@@ -28,7 +28,9 @@ export async function sendMllpMessages(target: MllpClientTarget, messages: reado
   };
   const connection = client.createConnection(
     { port: target.port, waitAck: true, maxConnectionAttempts: 1, maxAttempts: 1, autoConnect: true },
-    async (res) => { once({ ok: true, answer: res.getMessage().toString() }); },
+    async (res) => {
+      once({ ok: true, answer: res.getMessage().toString() });
+    },
   );
   let broken: string | undefined;
   const onError = (err: unknown) => {
@@ -47,8 +49,14 @@ export async function sendMllpMessages(target: MllpClientTarget, messages: reado
         continue;
       }
       const exchange = await new Promise<MllpClientExchange>((resolve) => {
-        const timer = setTimeout(() => once({ ok: false, error: `${target.host}:${target.port}: no answer within ${target.timeoutMs} ms` }), target.timeoutMs);
-        settle = (r) => { clearTimeout(timer); resolve(r); };
+        const timer = setTimeout(
+          () => once({ ok: false, error: `${target.host}:${target.port}: no answer within ${target.timeoutMs} ms` }),
+          target.timeoutMs,
+        );
+        settle = (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        };
         connection.sendMessage(new Message({ text })).catch((err: unknown) => onError(err));
       });
       if (!exchange.ok) broken ??= exchange.error;

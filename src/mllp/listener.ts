@@ -227,7 +227,9 @@ export class MllpListener {
     const onSocket = (socket: net.Socket): void => this.accept(socket);
     if (opts.tls) {
       const server = tls.createServer(
-        { ...opts.tls, allowHalfOpen: true, handshakeTimeout: opts.tlsHandshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS }, onSocket);
+        { ...opts.tls, allowHalfOpen: true, handshakeTimeout: opts.tlsHandshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS },
+        onSocket,
+      );
       server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
         // A socket refused by the allow-list fails its handshake too; it was logged once already. (_parent is
         // Node's link from the TLS socket to the TCP socket it wraps; without it the failure is only logged twice.)
@@ -302,8 +304,10 @@ export class MllpListener {
   /** The slots now: open connections, the limit, the reserved ones, and refusals for want of a slot so far. */
   slots(): SlotReading {
     return {
-      open: this.connections.size, limit: this.opts.maxConnections,
-      reserved: this.opts.known?.reservedSlots ?? 0, refusedForSlots: this.refusedForSlots,
+      open: this.connections.size,
+      limit: this.opts.maxConnections,
+      reserved: this.opts.known?.reservedSlots ?? 0,
+      refusedForSlots: this.refusedForSlots,
     };
   }
 
@@ -330,9 +334,7 @@ export class MllpListener {
   }
 
   private async doStop(timeoutMs: number): Promise<void> {
-    const serverClosed = this.listening
-      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
-      : Promise.resolve();
+    const serverClosed = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     for (const socket of this.refused) socket.destroy();
     for (const socket of this.handshaking) socket.destroy(); // nothing was read from them yet
     const conns = [...this.connections.values()];
@@ -629,7 +631,9 @@ export class MllpListener {
       conn.frameTimer = setTimeout(() => {
         conn.frameTimer = undefined;
         this.log.warn('mllp frame not completed in time; connection closed', {
-          remote: conn.info.remote, frameTimeoutMs: limit, bytes: conn.decoder.buffered,
+          remote: conn.info.remote,
+          frameTimeoutMs: limit,
+          bytes: conn.decoder.buffered,
         });
         this.opts.onConnectionClosed?.('frame_timeout');
         conn.socket.destroy();

@@ -12,7 +12,8 @@ export interface OutcomeWaitOptions {
 
 /** Resolves with the outcome once `read` gives one, or undefined after timeoutMs. Rejects only if `read` does. */
 export function outcomeWaiter(
-  read: (messageId: string) => Promise<MessageOutcome | undefined>, o: OutcomeWaitOptions = {},
+  read: (messageId: string) => Promise<MessageOutcome | undefined>,
+  o: OutcomeWaitOptions = {},
 ): (messageId: string, timeoutMs: number) => Promise<MessageOutcome | undefined> {
   const first = o.firstPollMs ?? 20;
   const max = o.maxPollMs ?? 250;

@@ -47,7 +47,10 @@ export class BackpressureGauge {
   private level = 0;
   private readonly waiting: Array<{ admit: () => void; since: number }> = [];
 
-  constructor(readonly limits: BackpressureLimits, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly limits: BackpressureLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get backlog(): number {
     return this.level;
@@ -108,7 +111,10 @@ export class BackpressureGauge {
  * reading keeps the last level (the store may be away; intake answers AR then anyway).
  */
 export function backlogPoller(
-  gauge: BackpressureGauge, countOpen: (cap: number) => Promise<number>, log: Logger, everyMs = 1_000,
+  gauge: BackpressureGauge,
+  countOpen: (cap: number) => Promise<number>,
+  log: Logger,
+  everyMs = 1_000,
 ): PeriodicTask {
   let delaying = false;
   return periodicTask({
@@ -132,7 +138,10 @@ export function backlogPoller(
 
 /** Starts the backlogPoller; returns a stop function that resolves once a reading in progress has finished. */
 export function startBacklogPoller(
-  gauge: BackpressureGauge, countOpen: (cap: number) => Promise<number>, log: Logger, everyMs = 1_000,
+  gauge: BackpressureGauge,
+  countOpen: (cap: number) => Promise<number>,
+  log: Logger,
+  everyMs = 1_000,
 ): () => Promise<void> {
   const poller = backlogPoller(gauge, countOpen, log, everyMs);
   void poller.start();

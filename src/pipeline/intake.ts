@@ -52,7 +52,6 @@ export interface IntakeChannel {
   ackPolicyFor?: (sender: string) => AckPolicy;
 }
 
-
 export interface IntakeDeps {
   /** The channel's rules; a function is read once per frame, so a channel reload applies to the next frame. */
   channel: IntakeChannel | (() => IntakeChannel);
@@ -88,8 +87,7 @@ export interface FrameSource {
 
 /** Result of the checks, before anything is stored. */
 type Verdict =
-  | { ok: true; header: MshHeader; text: string }
-  | { ok: false; header: MshHeader | undefined; text: string; error: EngineError };
+  { ok: true; header: MshHeader; text: string } | { ok: false; header: MshHeader | undefined; text: string; error: EngineError };
 
 export function inspectFrame(bytes: Buffer, channel: IntakeChannel): Verdict {
   const charset = resolveCharset(sniffMsh18(bytes), channel.charset);
@@ -106,14 +104,24 @@ export function inspectFrame(bytes: Buffer, channel: IntakeChannel): Verdict {
     return { ok: false, header: undefined, text, error };
   }
   if (text !== decoded) {
-    return { ok: false, header, text, error: new EngineError('FRAME_NUL', 'the frame contains NUL characters (0x00), which HL7 v2 does not allow') };
+    return {
+      ok: false,
+      header,
+      text,
+      error: new EngineError('FRAME_NUL', 'the frame contains NUL characters (0x00), which HL7 v2 does not allow'),
+    };
   }
   const type = `${header.messageCode}^${header.triggerEvent}`;
-  const reject = (code: ErrorCode, reason: string, field: number) =>
-    ({ ok: false as const, header, text, error: new EngineError(code, reason, { segment: 'MSH', sequence: 1, field }) });
+  const reject = (code: ErrorCode, reason: string, field: number) => ({
+    ok: false as const,
+    header,
+    text,
+    error: new EngineError(code, reason, { segment: 'MSH', sequence: 1, field }),
+  });
   if (!charset) return reject('CHARSET_UNSUPPORTED', 'MSH-18 names an unsupported character set', 18);
   if (!isVersionSupported(header.version)) return reject('UNSUPPORTED_VERSION', `version ${header.version} is not supported`, 12);
-  if (!channel.accept.has(type)) return reject('UNSUPPORTED_MESSAGE_TYPE', `message type ${type} is not accepted by channel ${channel.name}`, 9);
+  if (!channel.accept.has(type))
+    return reject('UNSUPPORTED_MESSAGE_TYPE', `message type ${type} is not accepted by channel ${channel.name}`, 9);
   if (!channel.processingIds.has(header.processingId)) {
     return reject('UNSUPPORTED_PROCESSING_ID', `processing id ${header.processingId} is not accepted by channel ${channel.name}`, 11);
   }
@@ -135,7 +143,10 @@ export function patientKeyOf(text: string, header: MshHeader): string | null {
   const parts = firstRep.split(header.encodingCharacters[0] ?? '^');
   const id = parts[0] ?? '';
   if (!id) return null;
-  return createHash('sha256').update(`${senderOf(header)}\u0000${id}\u0000${parts[3] ?? ''}`).digest('base64url').slice(0, 24);
+  return createHash('sha256')
+    .update(`${senderOf(header)}\u0000${id}\u0000${parts[3] ?? ''}`)
+    .digest('base64url')
+    .slice(0, 24);
 }
 
 export function senderOf(header: MshHeader): string {
@@ -171,7 +182,12 @@ export class Intake {
     try {
       verdict = inspectFrame(bytes, this.channel);
     } catch {
-      verdict = { ok: false, header: undefined, text: withoutNul(bytes.toString('latin1')), error: new EngineError('MSH_INVALID', 'frame could not be read') };
+      verdict = {
+        ok: false,
+        header: undefined,
+        text: withoutNul(bytes.toString('latin1')),
+        error: new EngineError('MSH_INVALID', 'frame could not be read'),
+      };
     }
     const record = this.recordFor(verdict, source);
     if (verdict.ok) {
@@ -201,7 +217,9 @@ export class Intake {
         if (stored.reusedControlIdOf) {
           this.deps.countReusedControlId?.();
           this.deps.logger.info('control id reused with other content; processed as a new message', {
-            messageId: stored.id, reusedControlIdOf: stored.reusedControlIdOf, channel: this.channel.name,
+            messageId: stored.id,
+            reusedControlIdOf: stored.reusedControlIdOf,
+            channel: this.channel.name,
           });
         }
       }
@@ -211,13 +229,18 @@ export class Intake {
       if (policy.mode === 'after-processing' && stored.status === 'received' && this.deps.awaitOutcome) {
         const outcome = await this.deps.awaitOutcome(stored.id, policy.timeoutMs).catch(() => undefined);
         if (outcome) return this.applicationAnswer(verdict.header, outcome);
-        this.deps.logger.info('message not final within the ACK timeout; accept ACK sent', { messageId: stored.id, channel: this.channel.name });
+        this.deps.logger.info('message not final within the ACK timeout; accept ACK sent', {
+          messageId: stored.id,
+          channel: this.channel.name,
+        });
       }
       return this.ack(verdict.header, 'accept');
     } catch (err) {
       this.deps.countOutcome?.(verdict.ok ? 'store_unavailable' : 'rejected');
       this.deps.logger.warn('store write failed; answering AR', {
-        channel: this.channel.name, controlId: verdict.header?.controlId, error: (err as Error).name,
+        channel: this.channel.name,
+        controlId: verdict.header?.controlId,
+        error: (err as Error).name,
       });
       const failure = new EngineError('STORE_UNAVAILABLE', 'message store unavailable, resend later');
       return this.ack(verdict.header, verdict.ok ? 'error' : 'reject', verdict.ok ? failure : verdict.error);
@@ -233,7 +256,9 @@ export class Intake {
       const verdict = inspectFrame(head, this.channel);
       header = verdict.header;
       text = verdict.text;
-    } catch { /* the head may be cut anywhere; store it as it is */ }
+    } catch {
+      /* the head may be cut anywhere; store it as it is */
+    }
     const record = this.recordFor({ ok: false, header, text, error }, source);
     try {
       const stored = await this.writer.submit(laneOf(source, this.deps.lanes ?? 1), record);

@@ -73,14 +73,10 @@ export interface EditedMessage {
   controlId: string;
 }
 
-export type Completion =
-  | { id: string; status: 'processed'; records: MappedRecords }
-  | { id: string; status: 'filtered'; reason: string };
+export type Completion = { id: string; status: 'processed'; records: MappedRecords } | { id: string; status: 'filtered'; reason: string };
 
 /** How a message ended in the pipeline (an after-processing answer on the sender's connection says it). */
-export type MessageOutcome =
-  | { status: 'processed' | 'filtered' }
-  | { status: 'error'; errorCode: string; errorText: string };
+export type MessageOutcome = { status: 'processed' | 'filtered' } | { status: 'error'; errorCode: string; errorText: string };
 
 export interface FailureRecord {
   code: string;

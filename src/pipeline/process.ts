@@ -60,7 +60,10 @@ export const ORDER_WAIT_MS = 50;
 /** Claims beyond the channel's attempts (crashes, store trouble) before a message is given up as a dead letter. */
 export const GIVE_UP_MARGIN = 5;
 
-type Evaluated = { kind: 'mapped'; records: MappedRecords } | { kind: 'filtered'; reason: string } | { kind: 'failed'; error: EngineError; stage: StageName };
+type Evaluated =
+  | { kind: 'mapped'; records: MappedRecords }
+  | { kind: 'filtered'; reason: string }
+  | { kind: 'failed'; error: EngineError; stage: StageName };
 
 /** Runs the pure stages for one claimed message. */
 export function evaluate(item: WorkItem, deps: Pick<ProcessDeps, 'channel' | 'mapping' | 'observer'>): Evaluated {
@@ -85,7 +88,10 @@ export function evaluate(item: WorkItem, deps: Pick<ProcessDeps, 'channel' | 'ma
     if (route.kind === 'skip') return { kind: 'filtered', reason: route.reason };
     stage = 'map';
     const records = mapStage(msg, deps.mapping(route.mapping), route.mapping, {
-      channel: item.channel, sender: item.sender, controlId: item.controlId, messageId: item.id,
+      channel: item.channel,
+      sender: item.sender,
+      controlId: item.controlId,
+      messageId: item.id,
     });
     lap('map');
     return { kind: 'mapped', records };
@@ -118,7 +124,10 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
 
   for (const id of ordered) {
     const claim = claims.get(id) ?? { kind: 'final' as const };
-    if (claim.kind === 'final') { outcomes.set(id, { kind: 'skipped' }); continue; }
+    if (claim.kind === 'final') {
+      outcomes.set(id, { kind: 'skipped' });
+      continue;
+    }
     if (claim.kind === 'wait') {
       if (claim.patientKey) heldPatients.add(claim.patientKey);
       outcomes.set(id, { kind: 'wait', delayMs: ORDER_WAIT_MS });
@@ -133,7 +142,11 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
     const allowed = deps.channel(item.channel)?.pipeline.attempts ?? 1;
     if (item.attempts > allowed + GIVE_UP_MARGIN) {
       // Claimed again and again without finishing (crashes, store trouble on this message): stop the loop.
-      failures.push({ item, error: new EngineError('ATTEMPTS_EXHAUSTED', `claimed ${item.attempts} times without finishing`), stage: 'parse' });
+      failures.push({
+        item,
+        error: new EngineError('ATTEMPTS_EXHAUSTED', `claimed ${item.attempts} times without finishing`),
+        stage: 'parse',
+      });
       continue;
     }
     const result = evaluate(item, deps);

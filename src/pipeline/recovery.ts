@@ -48,8 +48,14 @@ const SWEEP_JITTER = 0.1;
  * jobs would be queued twice; a flushed Redis has an empty queue, so the sweep runs then) — but never more than
  * MAX_SKIPPED_SWEEPS rounds in a row (sweepNow).
  */
-export function recoverySweep(store: MessagesPort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
-  shouldSweep: () => Promise<boolean> = async () => true): PeriodicTask {
+export function recoverySweep(
+  store: MessagesPort,
+  queue: QueuePort,
+  log: Logger,
+  intervalMs: number,
+  olderThanMs: number,
+  shouldSweep: () => Promise<boolean> = async () => true,
+): PeriodicTask {
   let skipped = 0;
   return periodicTask({
     name: 'recovery sweep',
@@ -69,8 +75,14 @@ export function recoverySweep(store: MessagesPort, queue: QueuePort, log: Logger
 }
 
 /** Starts the recoverySweep; returns a stop function that resolves once a round in progress has finished. */
-export function startRecoverySweep(store: MessagesPort, queue: QueuePort, log: Logger, intervalMs: number, olderThanMs: number,
-  shouldSweep: () => Promise<boolean> = async () => true): () => Promise<void> {
+export function startRecoverySweep(
+  store: MessagesPort,
+  queue: QueuePort,
+  log: Logger,
+  intervalMs: number,
+  olderThanMs: number,
+  shouldSweep: () => Promise<boolean> = async () => true,
+): () => Promise<void> {
   const sweep = recoverySweep(store, queue, log, intervalMs, olderThanMs, shouldSweep);
   void sweep.start();
   return () => sweep.stop();

@@ -17,15 +17,23 @@ export interface ReplayDeps {
   logger?: Logger;
 }
 
-export async function replayMessage(deps: ReplayDeps, id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }> {
+export async function replayMessage(
+  deps: ReplayDeps,
+  id: string,
+  raw: string | undefined,
+  actor: string,
+): Promise<{ id: string; replay: number }> {
   if (!isRowId(id)) throw new EngineError('BAD_REQUEST', 'message id must be a number');
   let edited: EditedMessage | null = null;
   if (raw !== undefined) {
     const content = normalizeSegments(raw);
     const header = peekMsh(content); // throws FRAME_NO_MSH / MSH_INVALID: answered as 4xx
     edited = {
-      content, messageType: `${header.messageCode}^${header.triggerEvent}`, patientKey: patientKeyOf(content, header),
-      sender: senderOf(header), controlId: header.controlId,
+      content,
+      messageType: `${header.messageCode}^${header.triggerEvent}`,
+      patientKey: patientKeyOf(content, header),
+      sender: senderOf(header),
+      controlId: header.controlId,
     };
   }
   const replay = await deps.store.prepareReplay(id, edited, actor);

@@ -27,10 +27,7 @@ export function filterStage(msg: Hl7Message, routes: RouteTable): FilterResult {
   return mapping ? { kind: 'route', mapping } : { kind: 'skip', reason: `no route maps ${type}` };
 }
 
-export function mapStage(
-  msg: Hl7Message, plan: MappingPlan | undefined, mappingName: string,
-  ctx: MappingContext,
-): MappedRecords {
+export function mapStage(msg: Hl7Message, plan: MappingPlan | undefined, mappingName: string, ctx: MappingContext): MappedRecords {
   if (!plan) throw new EngineError('MAPPING_NOT_FOUND', `mapping ${mappingName} is not loaded`);
   return evaluateMapping(plan, msg, ctx);
 }

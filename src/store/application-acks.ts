@@ -16,8 +16,14 @@ export function applicationAcksPort(db: Kysely<Database>): ApplicationAcksPort {
     async takeDue(channels, limit, leaseMs) {
       if (channels.length === 0) return [];
       const rows = await sql<{
-        message_id: string; channel: string; requested: ApplicationAckRequest; header: string; attempts: number;
-        status: 'processed' | 'filtered' | 'error'; error_code: string | null; error_text: string | null;
+        message_id: string;
+        channel: string;
+        requested: ApplicationAckRequest;
+        header: string;
+        attempts: number;
+        status: 'processed' | 'filtered' | 'error';
+        error_code: string | null;
+        error_text: string | null;
       }>`
         with due as (
           select a.message_id
@@ -35,8 +41,11 @@ export function applicationAcksPort(db: Kysely<Database>): ApplicationAcksPort {
         returning a.message_id, a.channel, a.requested, a.header, a.attempts, m.status, m.error_code, m.error_text`.execute(db);
       return rows.rows
         .map((r): DueApplicationAck => ({
-          messageId: String(r.message_id), channel: r.channel, requested: r.requested,
-          header: JSON.parse(r.header) as MshHeader, attempts: r.attempts,
+          messageId: String(r.message_id),
+          channel: r.channel,
+          requested: r.requested,
+          header: JSON.parse(r.header) as MshHeader,
+          attempts: r.attempts,
           outcome: { status: r.status, errorCode: r.error_code, errorText: r.error_text },
         }))
         .sort((a, b) => Number(a.messageId) - Number(b.messageId));
@@ -44,7 +53,8 @@ export function applicationAcksPort(db: Kysely<Database>): ApplicationAcksPort {
 
     async settle(messageId, attempt, result) {
       await db.transaction().execute(async (trx) => {
-        const changed = await trx.updateTable('application_acks')
+        const changed = await trx
+          .updateTable('application_acks')
           .set(settlementColumns(result))
           .where('message_id', '=', messageId)
           .where('state', '=', 'open')
@@ -63,12 +73,20 @@ export function applicationAcksPort(db: Kysely<Database>): ApplicationAcksPort {
 function settlementColumns(result: AckSettlement): UpdateObject<Database, 'application_acks'> {
   switch (result.kind) {
     case 'sent':
-      return { state: 'sent', ack_code: result.code, ack_control_id: result.controlId, sent_at: sql`now()`, last_error: null, updated_at: sql`now()` };
+      return {
+        state: 'sent',
+        ack_code: result.code,
+        ack_control_id: result.controlId,
+        sent_at: sql`now()`,
+        last_error: null,
+        updated_at: sql`now()`,
+      };
     case 'not_needed':
       return { state: 'not_needed', updated_at: sql`now()` };
     case 'retry':
       return {
-        last_error: result.error.slice(0, MAX_ERROR_TEXT), updated_at: sql`now()`,
+        last_error: result.error.slice(0, MAX_ERROR_TEXT),
+        updated_at: sql`now()`,
         next_attempt_at: sql`now() + make_interval(secs => ${result.delayMs / 1000})`,
       };
     case 'failed':
@@ -79,10 +97,17 @@ function settlementColumns(result: AckSettlement): UpdateObject<Database, 'appli
 /** The message event of a settlement: code and detail, never message content. */
 function eventOf(result: AckSettlement): { code: string | null; detail: string } {
   switch (result.kind) {
-    case 'sent': return { code: result.code, detail: `application ACK ${result.code} delivered (MSH-10 ${result.controlId})` };
-    case 'not_needed': return { code: null, detail: `no application ACK: ${result.reason}` };
-    case 'retry': return { code: 'APPLICATION_ACK_NOT_DELIVERED', detail: `application ACK not delivered, next try in ${formatDelay(result.delayMs)}: ${result.error}`.slice(0, MAX_ERROR_TEXT) };
-    case 'failed': return { code: 'APPLICATION_ACK_NOT_DELIVERED', detail: `application ACK given up: ${result.error}`.slice(0, MAX_ERROR_TEXT) };
+    case 'sent':
+      return { code: result.code, detail: `application ACK ${result.code} delivered (MSH-10 ${result.controlId})` };
+    case 'not_needed':
+      return { code: null, detail: `no application ACK: ${result.reason}` };
+    case 'retry':
+      return {
+        code: 'APPLICATION_ACK_NOT_DELIVERED',
+        detail: `application ACK not delivered, next try in ${formatDelay(result.delayMs)}: ${result.error}`.slice(0, MAX_ERROR_TEXT),
+      };
+    case 'failed':
+      return { code: 'APPLICATION_ACK_NOT_DELIVERED', detail: `application ACK given up: ${result.error}`.slice(0, MAX_ERROR_TEXT) };
   }
 }
 

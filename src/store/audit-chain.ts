@@ -38,20 +38,30 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 function bodyOf(e: AuditEventBody): Record<string, unknown> {
   return {
-    id: e.id, at: e.at.toISOString(), actor: e.actor, role: e.role, action: e.action,
-    target_type: e.targetType, target_id: e.targetId, source_ip: e.sourceIp, detail: e.detail,
+    id: e.id,
+    at: e.at.toISOString(),
+    actor: e.actor,
+    role: e.role,
+    action: e.action,
+    target_type: e.targetType,
+    target_id: e.targetId,
+    source_ip: e.sourceIp,
+    detail: e.detail,
   };
 }
 
 export function auditHash(prevHash: string, event: AuditEventBody): string {
-  return createHash('sha256').update(prevHash + canonicalJson(bodyOf(event)), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(prevHash + canonicalJson(bodyOf(event)), 'utf8')
+    .digest('hex');
 }
 
 export function sealEvent(prevHash: string, event: AuditEventBody): AuditEvent {
@@ -70,14 +80,27 @@ export interface ChainBreak {
  * Checks a run of events in id order, continuing from `prevHash` (GENESIS_HASH from the start). Returns the
  * first break, or the hash the next run continues from.
  */
-export function verifyChain(events: Iterable<AuditEvent>, prevHash = GENESIS_HASH): { ok: true; head: string } | { ok: false; break: ChainBreak } {
+export function verifyChain(
+  events: Iterable<AuditEvent>,
+  prevHash = GENESIS_HASH,
+): { ok: true; head: string } | { ok: false; break: ChainBreak } {
   let head = prevHash;
   for (const e of events) {
     if (e.prevHash !== head) {
-      return { ok: false, break: { id: e.id, reason: 'prev_hash', message: `event ${e.id}: prev_hash does not match the hash of the event before it (a row was removed, inserted or changed)` } };
+      return {
+        ok: false,
+        break: {
+          id: e.id,
+          reason: 'prev_hash',
+          message: `event ${e.id}: prev_hash does not match the hash of the event before it (a row was removed, inserted or changed)`,
+        },
+      };
     }
     if (auditHash(e.prevHash, e) !== e.hash) {
-      return { ok: false, break: { id: e.id, reason: 'hash', message: `event ${e.id}: its content does not match its hash (the row was changed)` } };
+      return {
+        ok: false,
+        break: { id: e.id, reason: 'hash', message: `event ${e.id}: its content does not match its hash (the row was changed)` },
+      };
     }
     head = e.hash;
   }

@@ -39,7 +39,9 @@ export interface TrailAt {
 
 export function checkpointKey(value: string | undefined): Buffer {
   if (!value || Buffer.byteLength(value) < CHECKPOINT_KEY_MIN) {
-    throw new Error(`RXBRIDGE_AUDIT_CHECKPOINT_KEY must be set to a secret of at least ${CHECKPOINT_KEY_MIN} characters, kept outside the store`);
+    throw new Error(
+      `RXBRIDGE_AUDIT_CHECKPOINT_KEY must be set to a secret of at least ${CHECKPOINT_KEY_MIN} characters, kept outside the store`,
+    );
   }
   return Buffer.from(value, 'utf8');
 }
@@ -66,8 +68,14 @@ export function parseCheckpoints(text: string, key: Buffer, file: string): Audit
     } catch {
       throw new Error(`${where}: not a checkpoint (invalid JSON)`);
     }
-    if (c?.kind !== CHECKPOINT_KIND || !Number.isInteger(c.count) || typeof c.lastId !== 'string' || typeof c.head !== 'string'
-      || typeof c.at !== 'string' || typeof c.mac !== 'string') {
+    if (
+      c?.kind !== CHECKPOINT_KIND ||
+      !Number.isInteger(c.count) ||
+      typeof c.lastId !== 'string' ||
+      typeof c.head !== 'string' ||
+      typeof c.at !== 'string' ||
+      typeof c.mac !== 'string'
+    ) {
       throw new Error(`${where}: not a checkpoint`);
     }
     const expected = Buffer.from(macOf(c, key), 'hex');

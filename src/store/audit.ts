@@ -37,21 +37,36 @@ export interface AuditFilter {
   limit: number;
 }
 
-export type AuditVerification =
-  | { ok: true; count: number; head: string }
-  | { ok: false; count: number; break: ChainBreak };
+export type AuditVerification = { ok: true; count: number; head: string } | { ok: false; count: number; break: ChainBreak };
 
 type Row = {
-  id: string; at: Date; actor: string; role: string | null; action: string; target_type: string | null;
-  target_id: string | null; source_ip: string | null; detail: unknown; prev_hash: string; hash: string;
+  id: string;
+  at: Date;
+  actor: string;
+  role: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  source_ip: string | null;
+  detail: unknown;
+  prev_hash: string;
+  hash: string;
 };
 
 function toEvent(r: Row): AuditEvent {
   const detail = typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail;
   return {
-    id: String(r.id), at: r.at instanceof Date ? r.at : new Date(String(r.at)), actor: r.actor, role: r.role,
-    action: r.action, targetType: r.target_type, targetId: r.target_id, sourceIp: r.source_ip,
-    detail: (detail ?? {}) as AuditDetail, prevHash: r.prev_hash, hash: r.hash,
+    id: String(r.id),
+    at: r.at instanceof Date ? r.at : new Date(String(r.at)),
+    actor: r.actor,
+    role: r.role,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    sourceIp: r.source_ip,
+    detail: (detail ?? {}) as AuditDetail,
+    prevHash: r.prev_hash,
+    hash: r.hash,
   };
 }
 
@@ -64,15 +79,32 @@ export class AuditTrail {
       const last = await trx.selectFrom('audit_events').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
       const next = await sql<{ id: string }>`select nextval(pg_get_serial_sequence('audit_events', 'id'))::text as id`.execute(trx);
       const event = sealEvent(last?.hash ?? GENESIS_HASH, {
-        id: next.rows[0]!.id, at: new Date(), actor: entry.actor, role: entry.role, action: entry.action,
-        targetType: entry.targetType ?? null, targetId: entry.targetId ?? null, sourceIp: entry.sourceIp ?? null,
+        id: next.rows[0]!.id,
+        at: new Date(),
+        actor: entry.actor,
+        role: entry.role,
+        action: entry.action,
+        targetType: entry.targetType ?? null,
+        targetId: entry.targetId ?? null,
+        sourceIp: entry.sourceIp ?? null,
         detail: entry.detail ?? {},
       });
-      await trx.insertInto('audit_events').values({
-        id: event.id, at: event.at, actor: event.actor, role: event.role, action: event.action,
-        target_type: event.targetType, target_id: event.targetId, source_ip: event.sourceIp,
-        detail: JSON.stringify(event.detail), prev_hash: event.prevHash, hash: event.hash,
-      }).execute();
+      await trx
+        .insertInto('audit_events')
+        .values({
+          id: event.id,
+          at: event.at,
+          actor: event.actor,
+          role: event.role,
+          action: event.action,
+          target_type: event.targetType,
+          target_id: event.targetId,
+          source_ip: event.sourceIp,
+          detail: JSON.stringify(event.detail),
+          prev_hash: event.prevHash,
+          hash: event.hash,
+        })
+        .execute();
       return event;
     });
   }
@@ -98,7 +130,11 @@ export class AuditTrail {
   async at(id: string): Promise<{ hash: string | undefined; count: number }> {
     if (!isRowId(id)) return { hash: undefined, count: 0 };
     const row = await this.db.selectFrom('audit_events').select('hash').where('id', '=', id).executeTakeFirst();
-    const n = await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('id', '<=', id).executeTakeFirstOrThrow();
+    const n = await this.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('id', '<=', id)
+      .executeTakeFirstOrThrow();
     return { hash: row?.hash, count: Number(n.n) };
   }
 

@@ -23,7 +23,10 @@ export interface SealedBody {
 }
 
 export class BodyCodec {
-  private constructor(private readonly ring: Keyring | undefined, readonly encrypting: boolean) {}
+  private constructor(
+    private readonly ring: Keyring | undefined,
+    readonly encrypting: boolean,
+  ) {}
 
   /** Seals nothing; `older` keys still open bodies sealed before the switch to plain text. */
   static plaintext(older: readonly BodyKey[] = []): BodyCodec {
@@ -69,7 +72,7 @@ export class BodyCodec {
    */
   derivedKeys(label: string): { write: Buffer | null; read: Buffer[] } {
     const derived = this.ring?.derive(label) ?? [];
-    return { write: this.encrypting ? derived[0]?.key ?? null : null, read: derived.map((d) => d.key) };
+    return { write: this.encrypting ? (derived[0]?.key ?? null) : null, read: derived.map((d) => d.key) };
   }
 
   /** open() for a possibly pruned body: null stays null. */
@@ -111,15 +114,23 @@ function refuseUnknown(inUse: { stored: string[]; registered: string[] }, knows:
   const stored = inUse.stored.filter((id) => !knows(id));
   const registered = inUse.registered.filter((id) => !knows(id));
   if (stored.length === 0 && registered.length === 0) return;
-  const lost = missingFile ? `, but ${missingFile} is missing and no key is configured: restore the key file from its backup, or set `
-    + 'RXBRIDGE_ENCRYPTION_KEY or RXBRIDGE_ENCRYPTION_KEY_FILE' : null;
+  const lost = missingFile
+    ? `, but ${missingFile} is missing and no key is configured: restore the key file from its backup, or set ` +
+      'RXBRIDGE_ENCRYPTION_KEY or RXBRIDGE_ENCRYPTION_KEY_FILE'
+    : null;
   if (stored.length > 0) {
-    throw new Error(`the store holds message bodies encrypted with key ${stored.join(', ')}${lost
-      ?? ', which is not configured: give it in RXBRIDGE_ENCRYPTION_OLD_KEYS as id:base64 (then `rxbridge keys rotate` moves those bodies to the current key)'}`);
+    throw new Error(
+      `the store holds message bodies encrypted with key ${stored.join(', ')}${
+        lost ??
+        ', which is not configured: give it in RXBRIDGE_ENCRYPTION_OLD_KEYS as id:base64 (then `rxbridge keys rotate` moves those bodies to the current key)'
+      }`,
+    );
   }
-  throw new Error(`another engine process on this store seals message bodies with key ${registered.join(', ')}, which is not configured here: `
-    + 'give every engine process the same key (RXBRIDGE_ENCRYPTION_KEY or RXBRIDGE_ENCRYPTION_KEY_FILE), '
-    + 'or add it to RXBRIDGE_ENCRYPTION_OLD_KEYS if it was retired');
+  throw new Error(
+    `another engine process on this store seals message bodies with key ${registered.join(', ')}, which is not configured here: ` +
+      'give every engine process the same key (RXBRIDGE_ENCRYPTION_KEY or RXBRIDGE_ENCRYPTION_KEY_FILE), ' +
+      'or add it to RXBRIDGE_ENCRYPTION_OLD_KEYS if it was retired',
+  );
 }
 
 export interface OpenBodyCodecOptions {
@@ -134,8 +145,12 @@ export interface OpenBodyCodecOptions {
  * engine processes write (their key ids are in body_keys). Engines register their current key id; the check is
  * repeated after registering, so of two processes starting at once with different keys at most one runs.
  */
-export async function openBodyCodec(db: Kysely<Database>, setup: BodyKeySetup, log: Logger,
-  opts: OpenBodyCodecOptions = { createKey: true, register: true }): Promise<BodyCodec> {
+export async function openBodyCodec(
+  db: Kysely<Database>,
+  setup: BodyKeySetup,
+  log: Logger,
+  opts: OpenBodyCodecOptions = { createKey: true, register: true },
+): Promise<BodyCodec> {
   let codec: BodyCodec;
   if (setup.mode === 'plaintext') {
     codec = BodyCodec.plaintext(setup.older);
@@ -147,20 +162,27 @@ export async function openBodyCodec(db: Kysely<Database>, setup: BodyKeySetup, l
     const older = BodyCodec.plaintext(setup.older);
     refuseUnknown(await keyIdsInUse(db), (id) => older.knows(id), setup.file);
     if (!opts.createKey) {
-      throw new Error(`no encryption key is configured and ${setup.file ?? 'the default key file'} does not exist: `
-        + 'start the engine once, or set RXBRIDGE_ENCRYPTION_KEY, RXBRIDGE_ENCRYPTION_KEY_FILE or RXBRIDGE_STORE_PLAINTEXT=true');
+      throw new Error(
+        `no encryption key is configured and ${setup.file ?? 'the default key file'} does not exist: ` +
+          'start the engine once, or set RXBRIDGE_ENCRYPTION_KEY, RXBRIDGE_ENCRYPTION_KEY_FILE or RXBRIDGE_STORE_PLAINTEXT=true',
+      );
     }
     const { key, created } = createKeyFile(setup.file, setup.keyId);
     codec = BodyCodec.encrypted(key, setup.older);
     if (created && setup.file !== undefined) {
-      log.warn('generated the encryption key for message bodies: back this file up; without it stored messages cannot be read',
-        { file: setup.file });
+      log.warn('generated the encryption key for message bodies: back this file up; without it stored messages cannot be read', {
+        file: setup.file,
+      });
     }
   }
   refuseUnknown(await keyIdsInUse(db), (id) => codec.knows(id));
   const current = codec.currentKeyId;
   if (opts.register && current !== null) {
-    await db.insertInto('body_keys').values({ key_id: current }).onConflict((oc) => oc.column('key_id').doNothing()).execute();
+    await db
+      .insertInto('body_keys')
+      .values({ key_id: current })
+      .onConflict((oc) => oc.column('key_id').doNothing())
+      .execute();
     refuseUnknown(await keyIdsInUse(db), (id) => codec.knows(id));
   }
   return codec;

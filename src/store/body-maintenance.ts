@@ -30,19 +30,27 @@ export interface RotationReport {
   batches: number;
 }
 
-export async function rotateBodies(db: Kysely<Database>, bodies: BodyCodec,
-  opts: { batchSize?: number; onBatch?: (report: RotationReport) => void } = {}): Promise<RotationReport> {
+export async function rotateBodies(
+  db: Kysely<Database>,
+  bodies: BodyCodec,
+  opts: { batchSize?: number; onBatch?: (report: RotationReport) => void } = {},
+): Promise<RotationReport> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const current = bodies.currentKeyId;
   const report: RotationReport = { rotated: 0, unreadable: 0, batches: 0 };
   let after = '0';
   for (;;) {
     const last = await db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('message_contents').select(['id', 'content', 'key_id'])
+      const rows = await trx
+        .selectFrom('message_contents')
+        .select(['id', 'content', 'key_id'])
         .where('id', '>', after)
         .where('content', 'is not', null)
         .where(current === null ? sql<boolean>`key_id is not null` : sql<boolean>`key_id is distinct from ${current}`)
-        .orderBy('id').limit(batchSize).forUpdate().execute();
+        .orderBy('id')
+        .limit(batchSize)
+        .forUpdate()
+        .execute();
       const ids: string[] = [];
       const contents: string[] = [];
       const keyIds: Array<string | null> = [];
@@ -91,8 +99,11 @@ export interface RetentionReport {
 
 const FINAL = sql.raw(`('processed', 'filtered', 'error', 'rejected', 'duplicate')`);
 
-export async function pruneBodies(db: Kysely<Database>, policies: readonly RetentionPolicy[],
-  opts: { batchSize?: number; dryRun?: boolean; vacuum?: boolean } = {}): Promise<RetentionReport> {
+export async function pruneBodies(
+  db: Kysely<Database>,
+  policies: readonly RetentionPolicy[],
+  opts: { batchSize?: number; dryRun?: boolean; vacuum?: boolean } = {},
+): Promise<RetentionReport> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const report: RetentionReport = { channels: [], pruned: 0, bytes: 0, dryRun: opts.dryRun ?? false, vacuumed: false };
   for (const policy of policies) {
@@ -102,8 +113,7 @@ export async function pruneBodies(db: Kysely<Database>, policies: readonly Reten
       const row = await sql<{ n: string; bytes: string }>`
         select count(*) as n, coalesce(sum(octet_length(c.content)), 0) as bytes
           from message_contents c join messages m on m.id = c.message_id
-         where c.content is not null and m.channel = ${policy.channel} and m.status in ${FINAL} and m.finished_at < ${cutoff}`
-        .execute(db);
+         where c.content is not null and m.channel = ${policy.channel} and m.status in ${FINAL} and m.finished_at < ${cutoff}`.execute(db);
       entry.pruned = Number(row.rows[0]?.n ?? 0);
       entry.bytes = Number(row.rows[0]?.bytes ?? 0);
     } else {
@@ -146,7 +156,9 @@ export async function pruneBodies(db: Kysely<Database>, policies: readonly Reten
 /** What the audit trail records of a retention run (`retention.run`): counts per channel, never contents. */
 export function retentionAuditDetail(report: RetentionReport): AuditDetail {
   return {
-    pruned: report.pruned, bytes: report.bytes, vacuumed: report.vacuumed,
+    pruned: report.pruned,
+    bytes: report.bytes,
+    vacuumed: report.vacuumed,
     channels: report.channels.map((c) => ({ channel: c.channel, bodiesDays: c.bodiesDays, pruned: c.pruned, bytes: c.bytes })),
   };
 }
@@ -160,9 +172,14 @@ const RETENTION_JITTER = 0.1;
  * is logged as a warning; the pruning stands). A failed run is logged and tried again at the next interval.
  * `policies` may be a function, read at each run (a channel reload changes them); a run with none does nothing.
  */
-export function retentionTask(db: Kysely<Database>,
-  policies: readonly RetentionPolicy[] | (() => readonly RetentionPolicy[]), log: Logger,
-  intervalMs: number, firstDelayMs: number, audit?: Pick<AuditTrail, 'append'>): PeriodicTask {
+export function retentionTask(
+  db: Kysely<Database>,
+  policies: readonly RetentionPolicy[] | (() => readonly RetentionPolicy[]),
+  log: Logger,
+  intervalMs: number,
+  firstDelayMs: number,
+  audit?: Pick<AuditTrail, 'append'>,
+): PeriodicTask {
   return periodicTask({
     name: 'retention',
     intervalMs,
@@ -173,7 +190,8 @@ export function retentionTask(db: Kysely<Database>,
       if (now.length === 0) return;
       const r = await pruneBodies(db, now);
       log.info('retention run finished', { count: r.pruned, bytes: r.bytes });
-      await audit?.append({ actor: 'system', role: null, action: 'retention.run', detail: retentionAuditDetail(r) })
+      await audit
+        ?.append({ actor: 'system', role: null, action: 'retention.run', detail: retentionAuditDetail(r) })
         .catch((err: unknown) => log.warn('retention run could not be recorded in the audit trail', { error: errorName(err) }));
     },
     onError: (err) => log.warn('retention run failed; it runs again at the next interval', { error: errorName(err) }),
@@ -181,9 +199,14 @@ export function retentionTask(db: Kysely<Database>,
 }
 
 /** Starts the retentionTask; returns a stop function that waits for a run in progress. */
-export function startRetentionTimer(db: Kysely<Database>,
-  policies: readonly RetentionPolicy[] | (() => readonly RetentionPolicy[]), log: Logger,
-  intervalMs: number, firstDelayMs: number, audit?: Pick<AuditTrail, 'append'>): () => Promise<void> {
+export function startRetentionTimer(
+  db: Kysely<Database>,
+  policies: readonly RetentionPolicy[] | (() => readonly RetentionPolicy[]),
+  log: Logger,
+  intervalMs: number,
+  firstDelayMs: number,
+  audit?: Pick<AuditTrail, 'append'>,
+): () => Promise<void> {
   const task = retentionTask(db, policies, log, intervalMs, firstDelayMs, audit);
   void task.start();
   return () => task.stop();

@@ -19,7 +19,9 @@ export interface ChannelCounts {
 export const READING_CAP = 1_000_000;
 
 export async function channelReadings(
-  db: Kysely<Database>, channels: readonly string[], cap = READING_CAP,
+  db: Kysely<Database>,
+  channels: readonly string[],
+  cap = READING_CAP,
 ): Promise<Map<string, ChannelCounts>> {
   const out = new Map<string, ChannelCounts>();
   for (const channel of channels) {

@@ -11,14 +11,21 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ClaimStatus } from '../billing/claims/lifecycle';
 import type { Adjustment, ProviderAdjustment } from '../billing/model';
 import type { ClaimReconciliation } from '../billing/remittance';
-import {
-  recordAcknowledgmentFile, type AcknowledgmentPort, type AcknowledgmentSummary,
-} from '../billing/remittance/acknowledging';
+import { recordAcknowledgmentFile, type AcknowledgmentPort, type AcknowledgmentSummary } from '../billing/remittance/acknowledging';
 import type { ClaimSteps, StepAction } from '../billing/remittance/claim-steps';
 import { identifiersOf, type PayerDirectory, type PayerRole } from '../billing/remittance/payer-match';
 import {
-  matchPayment, postRemittances, type NextPayerOutcome, type OwnAdjudication, type PaymentAmounts, type PaymentRecord,
-  type PostingClaim, type PostingPort, type PostingUnitOfWork, type RemittanceRecord, type RemittanceSummary,
+  matchPayment,
+  postRemittances,
+  type NextPayerOutcome,
+  type OwnAdjudication,
+  type PaymentAmounts,
+  type PaymentRecord,
+  type PostingClaim,
+  type PostingPort,
+  type PostingUnitOfWork,
+  type RemittanceRecord,
+  type RemittanceSummary,
   type UnmatchedPaymentRow,
 } from '../billing/remittance/posting';
 import type { ClaimsUnitOfWork } from '../billing/ports';
@@ -39,14 +46,23 @@ export type NextPayerStep = (uow: ClaimsUnitOfWork, adjudications: readonly OwnA
 
 /** Posts every 835 of `text` in one transaction (src/billing/remittance/posting.ts decides). */
 export async function recordRemittances(
-  db: Kysely<Database>, text: string, actor: string, payers: PayerDirectory = new Map(), nextPayer?: NextPayerStep,
+  db: Kysely<Database>,
+  text: string,
+  actor: string,
+  payers: PayerDirectory = new Map(),
+  nextPayer?: NextPayerStep,
 ): Promise<RemittanceSummary[]> {
   return postRemittances(postingUnitOfWork(db, nextPayer), text, actor, payers);
 }
 
 /** Posts an unmatched CLP to the claim an operator chose (posting.ts matchPayment). */
 export async function matchRemittancePayment(
-  db: Kysely<Database>, paymentId: string, claimId: string, actor: string, payers: PayerDirectory = new Map(), nextPayer?: NextPayerStep,
+  db: Kysely<Database>,
+  paymentId: string,
+  claimId: string,
+  actor: string,
+  payers: PayerDirectory = new Map(),
+  nextPayer?: NextPayerStep,
 ) {
   return matchPayment(postingUnitOfWork(db, nextPayer), paymentId, claimId, actor, payers);
 }
@@ -57,10 +73,11 @@ export async function matchRemittancePayment(
  */
 export function postingUnitOfWork(db: Kysely<Database>, nextPayer?: NextPayerStep): PostingUnitOfWork {
   return {
-    run: (work) => db.transaction().execute(async (trx) => {
-      await lockClaims(trx);
-      return work(new RemittanceRepository(trx, nextPayer));
-    }),
+    run: (work) =>
+      db.transaction().execute(async (trx) => {
+        await lockClaims(trx);
+        return work(new RemittanceRepository(trx, nextPayer));
+      }),
   };
 }
 
@@ -68,7 +85,15 @@ export function postingUnitOfWork(db: Kysely<Database>, nextPayer?: NextPayerSte
 class ClaimStepsRepository implements ClaimSteps {
   constructor(protected readonly trx: Trx) {}
 
-  async moveClaim(claimId: string, from: ClaimStatus, to: ClaimStatus, action: StepAction, actor: string, reason: string, adjudicated: boolean): Promise<void> {
+  async moveClaim(
+    claimId: string,
+    from: ClaimStatus,
+    to: ClaimStatus,
+    action: StepAction,
+    actor: string,
+    reason: string,
+    adjudicated: boolean,
+  ): Promise<void> {
     await moveClaim(this.trx, claimId, from, to, action, actor, reason, adjudicated ? { adjudicated_at: sql`now()` } : {});
   }
 
@@ -86,15 +111,24 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
   }
 
   async findRemittance(payerId: string, traceNumber: string): Promise<string | undefined> {
-    const row = await this.trx.selectFrom('remittances').select('id').where('payer_id', '=', payerId)
-      .where('trace_number', '=', traceNumber).executeTakeFirst();
+    const row = await this.trx
+      .selectFrom('remittances')
+      .select('id')
+      .where('payer_id', '=', payerId)
+      .where('trace_number', '=', traceNumber)
+      .executeTakeFirst();
     return row ? String(row.id) : undefined;
   }
 
   async claimsByControlNumber(controlNumbers: readonly string[]): Promise<PostingClaim[]> {
     if (controlNumbers.length === 0) return [];
-    const rows = await this.trx.selectFrom('claims').selectAll().where('control_number', 'in', [...controlNumbers])
-      .orderBy('id').forUpdate().execute();
+    const rows = await this.trx
+      .selectFrom('claims')
+      .selectAll()
+      .where('control_number', 'in', [...controlNumbers])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
     return this.postingClaims(rows);
   }
 
@@ -105,20 +139,37 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
 
   private async postingClaims(rows: ClaimRow[]): Promise<PostingClaim[]> {
     if (rows.length === 0) return [];
-    const lines = await this.trx.selectFrom('claim_lines').select(['claim_id', 'line_number', 'id'])
-      .where('claim_id', 'in', rows.map((r) => r.id)).execute();
+    const lines = await this.trx
+      .selectFrom('claim_lines')
+      .select(['claim_id', 'line_number', 'id'])
+      .where(
+        'claim_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
     const lineIds = new Set(lines.map((l) => `${l.claim_id}/${l.line_number}`));
     return rows.map((r): PostingClaim => {
       const claim = r.claim;
       return {
-        id: String(r.id), controlNumber: r.control_number, totalCharge: claim.totalCharge, status: r.status,
-        payerId: r.payer_id, payerName: r.payer_name,
+        id: String(r.id),
+        controlNumber: r.control_number,
+        totalCharge: claim.totalCharge,
+        status: r.status,
+        payerId: r.payer_id,
+        payerName: r.payer_name,
         ...(r.payer_claim_number ? { payerClaimNumber: r.payer_claim_number } : {}),
         ...(claim.subscriber.payerResponsibility !== 'P' ? { payerResponsibility: claim.subscriber.payerResponsibility } : {}),
-        lines: claim.lines.filter((l) => lineIds.has(`${r.id}/${l.lineNumber}`)).map((l) => ({
-          lineNumber: l.lineNumber, chargeId: l.chargeId, code: l.code, modifiers: l.modifiers, serviceDate: l.serviceDate,
-          chargeAmount: l.chargeAmount,
-        })),
+        lines: claim.lines
+          .filter((l) => lineIds.has(`${r.id}/${l.lineNumber}`))
+          .map((l) => ({
+            lineNumber: l.lineNumber,
+            chargeId: l.chargeId,
+            code: l.code,
+            modifiers: l.modifiers,
+            serviceDate: l.serviceDate,
+            chargeAmount: l.chargeAmount,
+          })),
         ...(r.submitted_at ? { submittedAt: new Date(r.submitted_at).toISOString() } : {}),
       };
     });
@@ -126,9 +177,13 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
 
   async claimIdsByReference(references: readonly string[]): Promise<Map<string, string>> {
     const refs = [...new Set(references)];
-    const rows = await this.trx.selectFrom('claims').select(['id', 'control_number', 'payer_claim_number'])
+    const rows = await this.trx
+      .selectFrom('claims')
+      .select(['id', 'control_number', 'payer_claim_number'])
       .where((eb) => eb.or([eb('control_number', 'in', refs), eb('payer_claim_number', 'in', refs)]))
-      .where('frequency', '!=', '8').orderBy('id').execute();
+      .where('frequency', '!=', '8')
+      .orderBy('id')
+      .execute();
     const out = new Map<string, string>();
     for (const r of rows) {
       if (!out.has(r.control_number)) out.set(r.control_number, String(r.id));
@@ -141,36 +196,79 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
 
   async insertRemittance(r: RemittanceRecord): Promise<string> {
     const rem = r.remittance;
-    const row = await this.trx.insertInto('remittances').values({
-      trace_number: rem.traceNumber, payer_id: rem.payerId ?? '', payer_name: rem.payerName, payment_amount: rem.paymentAmount,
-      handling: rem.handling, payment_method: rem.paymentMethod, payment_date: rem.paymentDate ?? null,
-      payee_npi: rem.payeeNpi ?? null, x12: r.x12, actor: r.actor, payer_ref: r.payerRef ?? null,
-      payer_identifiers: identifiersOf(rem),
-    }).returning('id').executeTakeFirstOrThrow();
+    const row = await this.trx
+      .insertInto('remittances')
+      .values({
+        trace_number: rem.traceNumber,
+        payer_id: rem.payerId ?? '',
+        payer_name: rem.payerName,
+        payment_amount: rem.paymentAmount,
+        handling: rem.handling,
+        payment_method: rem.paymentMethod,
+        payment_date: rem.paymentDate ?? null,
+        payee_npi: rem.payeeNpi ?? null,
+        x12: r.x12,
+        actor: r.actor,
+        payer_ref: r.payerRef ?? null,
+        payer_identifiers: identifiersOf(rem),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     return String(row.id);
   }
 
   async insertProviderAdjustment(remittanceId: string, p: ProviderAdjustment, claimId: string | null): Promise<void> {
-    await this.trx.insertInto('provider_adjustments').values({
-      remittance_id: remittanceId, reason: p.reason, reference: p.reference ?? null, amount: p.amount, claim_id: claimId,
-    }).execute();
+    await this.trx
+      .insertInto('provider_adjustments')
+      .values({
+        remittance_id: remittanceId,
+        reason: p.reason,
+        reference: p.reference ?? null,
+        amount: p.amount,
+        claim_id: claimId,
+      })
+      .execute();
   }
 
   async insertPayment(p: PaymentRecord): Promise<string> {
     if (p.claimId === null) {
       const c = p.clp;
-      const row = await this.trx.insertInto('claim_payments').values({
-        remittance_id: p.remittanceId, claim_id: null, control_number: c.controlNumber, status_code: c.status, outcome: 'unmatched',
-        charge: c.charge, paid: c.paid, patient_responsibility: c.patientResponsibility, payer_claim_number: c.payerClaimNumber ?? null,
-        days_to_payment: null, payer_role: null, clp_index: p.clpIndex,
-      }).returning('id').executeTakeFirstOrThrow();
+      const row = await this.trx
+        .insertInto('claim_payments')
+        .values({
+          remittance_id: p.remittanceId,
+          claim_id: null,
+          control_number: c.controlNumber,
+          status_code: c.status,
+          outcome: 'unmatched',
+          charge: c.charge,
+          paid: c.paid,
+          patient_responsibility: c.patientResponsibility,
+          payer_claim_number: c.payerClaimNumber ?? null,
+          days_to_payment: null,
+          payer_role: null,
+          clp_index: p.clpIndex,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       const paymentId = String(row.id);
       await insertAdjustments(this.trx, paymentId, null, c.adjustments);
       for (const [i, s] of c.services.entries()) {
-        const lp = await this.trx.insertInto('line_payments').values({
-          claim_payment_id: paymentId, claim_line_id: null, line_number: null, service_index: i + 1, code: s.code,
-          outcome: 'unmatched', charge: s.charge, paid: s.paid, units_paid: s.unitsPaid ?? null,
-        }).returning('id').executeTakeFirstOrThrow();
+        const lp = await this.trx
+          .insertInto('line_payments')
+          .values({
+            claim_payment_id: paymentId,
+            claim_line_id: null,
+            line_number: null,
+            service_index: i + 1,
+            code: s.code,
+            outcome: 'unmatched',
+            charge: s.charge,
+            paid: s.paid,
+            units_paid: s.unitsPaid ?? null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
         await insertAdjustments(this.trx, paymentId, String(lp.id), s.adjustments);
       }
       return paymentId;
@@ -179,110 +277,224 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
   }
 
   async paymentsOf(claimId: string): Promise<PaymentAmounts[]> {
-    const rows = await this.trx.selectFrom('claim_payments').select(['payer_role', 'paid', 'patient_responsibility'])
-      .where('claim_id', '=', claimId).orderBy('id').execute();
+    const rows = await this.trx
+      .selectFrom('claim_payments')
+      .select(['payer_role', 'paid', 'patient_responsibility'])
+      .where('claim_id', '=', claimId)
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({
-      role: r.payer_role ?? 'claim-payer', paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
+      role: r.payer_role ?? 'claim-payer',
+      paid: String(r.paid),
+      patientResponsibility: String(r.patient_responsibility),
     }));
   }
 
   async updateClaimMoney(
-    claimId: string, set: { paid: string; patientResponsibility: string; payerClaimNumber?: string; forwardedTo?: string },
+    claimId: string,
+    set: { paid: string; patientResponsibility: string; payerClaimNumber?: string; forwardedTo?: string },
   ): Promise<void> {
-    await this.trx.updateTable('claims').set({
-      paid_amount: sql`${set.paid}::numeric`, patient_responsibility: sql`${set.patientResponsibility}::numeric`, updated_at: sql`now()`,
-      ...(set.payerClaimNumber !== undefined ? { payer_claim_number: set.payerClaimNumber } : {}),
-      ...(set.forwardedTo !== undefined ? { forwarded_to: set.forwardedTo } : {}),
-    }).where('id', '=', claimId).execute();
+    await this.trx
+      .updateTable('claims')
+      .set({
+        paid_amount: sql`${set.paid}::numeric`,
+        patient_responsibility: sql`${set.patientResponsibility}::numeric`,
+        updated_at: sql`now()`,
+        ...(set.payerClaimNumber !== undefined ? { payer_claim_number: set.payerClaimNumber } : {}),
+        ...(set.forwardedTo !== undefined ? { forwarded_to: set.forwardedTo } : {}),
+      })
+      .where('id', '=', claimId)
+      .execute();
   }
 
   async unmatchedPayment(paymentId: string): Promise<UnmatchedPaymentRow | undefined> {
-    const row = await this.trx.selectFrom('claim_payments as p').innerJoin('remittances as r', 'r.id', 'p.remittance_id')
-      .select(['p.id', 'p.remittance_id', 'p.control_number', 'p.clp_index', 'p.matched_payment_id', 'r.trace_number', 'r.payer_id', 'r.x12'])
-      .where('p.id', '=', paymentId).where('p.claim_id', 'is', null).forUpdate().executeTakeFirst();
+    const row = await this.trx
+      .selectFrom('claim_payments as p')
+      .innerJoin('remittances as r', 'r.id', 'p.remittance_id')
+      .select([
+        'p.id',
+        'p.remittance_id',
+        'p.control_number',
+        'p.clp_index',
+        'p.matched_payment_id',
+        'r.trace_number',
+        'r.payer_id',
+        'r.x12',
+      ])
+      .where('p.id', '=', paymentId)
+      .where('p.claim_id', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row) return undefined;
     return {
-      id: String(row.id), remittanceId: String(row.remittance_id), controlNumber: row.control_number, traceNumber: row.trace_number,
-      payerId: row.payer_id, x12: row.x12,
+      id: String(row.id),
+      remittanceId: String(row.remittance_id),
+      controlNumber: row.control_number,
+      traceNumber: row.trace_number,
+      payerId: row.payer_id,
+      x12: row.x12,
       ...(row.clp_index !== null ? { clpIndex: row.clp_index } : {}),
       ...(row.matched_payment_id !== null ? { matchedPaymentId: String(row.matched_payment_id) } : {}),
     };
   }
 
   async markMatched(unmatchedId: string, paymentId: string, actor: string): Promise<void> {
-    await this.trx.updateTable('claim_payments')
+    await this.trx
+      .updateTable('claim_payments')
       .set({ matched_payment_id: paymentId, matched_by: actor, matched_at: sql`now()` })
-      .where('id', '=', unmatchedId).execute();
+      .where('id', '=', unmatchedId)
+      .execute();
   }
 }
 
-async function recordClaimPayment(trx: Trx, remittanceId: string, clpIndex: number, role: PayerRole, rec: ClaimReconciliation): Promise<string> {
+async function recordClaimPayment(
+  trx: Trx,
+  remittanceId: string,
+  clpIndex: number,
+  role: PayerRole,
+  rec: ClaimReconciliation,
+): Promise<string> {
   const lineIds = new Map<number, string>();
   const lines = await trx.selectFrom('claim_lines').select(['id', 'line_number']).where('claim_id', '=', rec.claimId).execute();
   for (const l of lines) lineIds.set(l.line_number, String(l.id));
-  const payment = await trx.insertInto('claim_payments').values({
-    remittance_id: remittanceId, claim_id: rec.claimId, control_number: rec.controlNumber, status_code: rec.status,
-    outcome: rec.outcome, charge: rec.charge, paid: rec.paid, patient_responsibility: rec.patientResponsibility,
-    payer_claim_number: rec.payerClaimNumber ?? null, days_to_payment: rec.daysToPayment ?? null, payer_role: role, clp_index: clpIndex,
-  }).returning('id').executeTakeFirstOrThrow();
+  const payment = await trx
+    .insertInto('claim_payments')
+    .values({
+      remittance_id: remittanceId,
+      claim_id: rec.claimId,
+      control_number: rec.controlNumber,
+      status_code: rec.status,
+      outcome: rec.outcome,
+      charge: rec.charge,
+      paid: rec.paid,
+      patient_responsibility: rec.patientResponsibility,
+      payer_claim_number: rec.payerClaimNumber ?? null,
+      days_to_payment: rec.daysToPayment ?? null,
+      payer_role: role,
+      clp_index: clpIndex,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const paymentId = String(payment.id);
   await insertAdjustments(trx, paymentId, null, rec.adjustments);
   for (const line of rec.lines) {
     const lineId = lineIds.get(line.lineNumber) ?? null;
-    const lp = await trx.insertInto('line_payments').values({
-      claim_payment_id: paymentId, claim_line_id: lineId, line_number: line.lineNumber, service_index: line.serviceIndex,
-      code: line.adjudicatedCode, outcome: line.outcome, charge: line.charge, paid: line.paid, units_paid: line.unitsPaid ?? null,
-    }).returning('id').executeTakeFirstOrThrow();
+    const lp = await trx
+      .insertInto('line_payments')
+      .values({
+        claim_payment_id: paymentId,
+        claim_line_id: lineId,
+        line_number: line.lineNumber,
+        service_index: line.serviceIndex,
+        code: line.adjudicatedCode,
+        outcome: line.outcome,
+        charge: line.charge,
+        paid: line.paid,
+        units_paid: line.unitsPaid ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await insertAdjustments(trx, paymentId, String(lp.id), line.adjustments);
     if (lineId) {
-      await trx.updateTable('claim_lines').set({ paid_amount: sql`paid_amount + ${line.paid}::numeric` }).where('id', '=', lineId).execute();
+      await trx
+        .updateTable('claim_lines')
+        .set({ paid_amount: sql`paid_amount + ${line.paid}::numeric` })
+        .where('id', '=', lineId)
+        .execute();
     }
   }
   for (const s of rec.unmatchedServices) {
-    await trx.insertInto('line_payments').values({
-      claim_payment_id: paymentId, claim_line_id: null, line_number: null, service_index: s.serviceIndex, code: s.code,
-      outcome: 'unmatched', charge: s.charge, paid: s.paid, units_paid: null,
-    }).execute();
+    await trx
+      .insertInto('line_payments')
+      .values({
+        claim_payment_id: paymentId,
+        claim_line_id: null,
+        line_number: null,
+        service_index: s.serviceIndex,
+        code: s.code,
+        outcome: 'unmatched',
+        charge: s.charge,
+        paid: s.paid,
+        units_paid: null,
+      })
+      .execute();
   }
   return paymentId;
 }
 
-async function insertAdjustments(trx: Trx, paymentId: string, linePaymentId: string | null, adjustments: readonly Adjustment[]): Promise<void> {
+async function insertAdjustments(
+  trx: Trx,
+  paymentId: string,
+  linePaymentId: string | null,
+  adjustments: readonly Adjustment[],
+): Promise<void> {
   if (adjustments.length === 0) return;
-  await trx.insertInto('payment_adjustments').values(adjustments.map((a) => ({
-    claim_payment_id: paymentId, line_payment_id: linePaymentId, group_code: a.group, reason: a.reason, amount: a.amount,
-    quantity: a.quantity ?? null,
-  }))).execute();
+  await trx
+    .insertInto('payment_adjustments')
+    .values(
+      adjustments.map((a) => ({
+        claim_payment_id: paymentId,
+        line_payment_id: linePaymentId,
+        group_code: a.group,
+        reason: a.reason,
+        amount: a.amount,
+        quantity: a.quantity ?? null,
+      })),
+    )
+    .execute();
 }
 
 /** Records every 999/997 and 277CA of `text` (src/billing/remittance/acknowledging.ts decides). */
 export async function recordAcknowledgments(
-  db: Kysely<Database>, text: string, actor: string, payers: PayerDirectory = new Map(),
+  db: Kysely<Database>,
+  text: string,
+  actor: string,
+  payers: PayerDirectory = new Map(),
 ): Promise<AcknowledgmentSummary> {
-  return recordAcknowledgmentFile({
-    run: (work) => db.transaction().execute(async (trx) => {
-      await lockClaims(trx);
-      return work(new AcknowledgmentRepository(trx));
-    }),
-  }, text, actor, payers);
+  return recordAcknowledgmentFile(
+    {
+      run: (work) =>
+        db.transaction().execute(async (trx) => {
+          await lockClaims(trx);
+          return work(new AcknowledgmentRepository(trx));
+        }),
+    },
+    text,
+    actor,
+    payers,
+  );
 }
 
 class AcknowledgmentRepository extends ClaimStepsRepository implements AcknowledgmentPort {
   async batchByGroupControl(groupControl: string): Promise<{ id: string; transactionSetControl: number } | undefined> {
-    const batch = await this.trx.selectFrom('claim_batches').select(['id', 'transaction_set_control'])
-      .where('group_control', '=', groupControl).orderBy('id', 'desc').executeTakeFirst();
+    const batch = await this.trx
+      .selectFrom('claim_batches')
+      .select(['id', 'transaction_set_control'])
+      .where('group_control', '=', groupControl)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
     return batch ? { id: String(batch.id), transactionSetControl: Number(batch.transaction_set_control) } : undefined;
   }
 
   async batchedClaimIds(batchId: string): Promise<string[]> {
-    const rows = await this.trx.selectFrom('claims').select(['id']).where('batch_id', '=', batchId)
-      .where('status', '=', 'batched').orderBy('id').forUpdate().execute();
+    const rows = await this.trx
+      .selectFrom('claims')
+      .select(['id'])
+      .where('batch_id', '=', batchId)
+      .where('status', '=', 'batched')
+      .orderBy('id')
+      .forUpdate()
+      .execute();
     return rows.map((r) => String(r.id));
   }
 
   async claimByControlNumber(controlNumber: string): Promise<{ id: string; status: ClaimStatus; payerId: string } | undefined> {
-    const row = await this.trx.selectFrom('claims').select(['id', 'status', 'payer_id']).where('control_number', '=', controlNumber)
-      .forUpdate().executeTakeFirst();
+    const row = await this.trx
+      .selectFrom('claims')
+      .select(['id', 'status', 'payer_id'])
+      .where('control_number', '=', controlNumber)
+      .forUpdate()
+      .executeTakeFirst();
     return row ? { id: String(row.id), status: row.status, payerId: row.payer_id } : undefined;
   }
 
@@ -314,46 +526,128 @@ export interface UnmatchedRemittancePayment {
 
 /** CLPs that matched no claim and nobody matched by hand yet, newest first (keyset by id). */
 export async function unmatchedPayments(db: Kysely<Database>, limit: number, before?: string): Promise<UnmatchedRemittancePayment[]> {
-  let q = db.selectFrom('claim_payments as p').innerJoin('remittances as r', 'r.id', 'p.remittance_id')
-    .select(['p.id', 'p.remittance_id', 'r.trace_number', 'r.payer_name', 'r.payer_id', 'r.payment_date', 'r.received_at',
-      'p.control_number', 'p.status_code', 'p.charge', 'p.paid', 'p.patient_responsibility', 'p.payer_claim_number'])
-    .where('p.claim_id', 'is', null).where('p.matched_payment_id', 'is', null)
-    .orderBy('p.id', 'desc').limit(limit);
+  let q = db
+    .selectFrom('claim_payments as p')
+    .innerJoin('remittances as r', 'r.id', 'p.remittance_id')
+    .select([
+      'p.id',
+      'p.remittance_id',
+      'r.trace_number',
+      'r.payer_name',
+      'r.payer_id',
+      'r.payment_date',
+      'r.received_at',
+      'p.control_number',
+      'p.status_code',
+      'p.charge',
+      'p.paid',
+      'p.patient_responsibility',
+      'p.payer_claim_number',
+    ])
+    .where('p.claim_id', 'is', null)
+    .where('p.matched_payment_id', 'is', null)
+    .orderBy('p.id', 'desc')
+    .limit(limit);
   if (before) q = q.where('p.id', '<', before);
   return (await q.execute()).map((r) => ({
-    id: String(r.id), remittanceId: String(r.remittance_id), traceNumber: r.trace_number, payerName: r.payer_name, payerId: r.payer_id,
-    paymentDate: r.payment_date, receivedAt: new Date(r.received_at).toISOString(), controlNumber: r.control_number, statusCode: r.status_code,
-    charge: String(r.charge), paid: String(r.paid), patientResponsibility: String(r.patient_responsibility),
+    id: String(r.id),
+    remittanceId: String(r.remittance_id),
+    traceNumber: r.trace_number,
+    payerName: r.payer_name,
+    payerId: r.payer_id,
+    paymentDate: r.payment_date,
+    receivedAt: new Date(r.received_at).toISOString(),
+    controlNumber: r.control_number,
+    statusCode: r.status_code,
+    charge: String(r.charge),
+    paid: String(r.paid),
+    patientResponsibility: String(r.patient_responsibility),
     payerClaimNumber: r.payer_claim_number,
   }));
 }
 
 /** A remittance as recorded: header, every claim payment (matched, unmatched, matched by hand) and its PLB adjustments. */
 export async function remittanceDetail(db: Kysely<Database>, id: string) {
-  const r = await db.selectFrom('remittances').select(['id', 'trace_number', 'payer_id', 'payer_name', 'payer_ref', 'payer_identifiers',
-    'payment_amount', 'handling', 'payment_method', 'payment_date', 'payee_npi', 'actor', 'received_at'])
-    .where('id', '=', id).executeTakeFirst();
+  const r = await db
+    .selectFrom('remittances')
+    .select([
+      'id',
+      'trace_number',
+      'payer_id',
+      'payer_name',
+      'payer_ref',
+      'payer_identifiers',
+      'payment_amount',
+      'handling',
+      'payment_method',
+      'payment_date',
+      'payee_npi',
+      'actor',
+      'received_at',
+    ])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!r) return undefined;
   const [payments, plb] = await Promise.all([
-    db.selectFrom('claim_payments').select(['id', 'claim_id', 'control_number', 'status_code', 'outcome', 'payer_role', 'charge', 'paid',
-      'patient_responsibility', 'payer_claim_number', 'matched_payment_id', 'matched_by', 'matched_at'])
-      .where('remittance_id', '=', id).orderBy('id').execute(),
-    db.selectFrom('provider_adjustments').select(['reason', 'reference', 'amount', 'claim_id']).where('remittance_id', '=', id)
-      .orderBy('id').execute(),
+    db
+      .selectFrom('claim_payments')
+      .select([
+        'id',
+        'claim_id',
+        'control_number',
+        'status_code',
+        'outcome',
+        'payer_role',
+        'charge',
+        'paid',
+        'patient_responsibility',
+        'payer_claim_number',
+        'matched_payment_id',
+        'matched_by',
+        'matched_at',
+      ])
+      .where('remittance_id', '=', id)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('provider_adjustments')
+      .select(['reason', 'reference', 'amount', 'claim_id'])
+      .where('remittance_id', '=', id)
+      .orderBy('id')
+      .execute(),
   ]);
   return {
-    id: String(r.id), traceNumber: r.trace_number, payerId: r.payer_id, payerName: r.payer_name, payerRef: r.payer_ref,
-    payerIdentifiers: r.payer_identifiers, paymentAmount: String(r.payment_amount), handling: r.handling, paymentMethod: r.payment_method,
-    paymentDate: r.payment_date, payeeNpi: r.payee_npi, actor: r.actor, receivedAt: r.received_at,
+    id: String(r.id),
+    traceNumber: r.trace_number,
+    payerId: r.payer_id,
+    payerName: r.payer_name,
+    payerRef: r.payer_ref,
+    payerIdentifiers: r.payer_identifiers,
+    paymentAmount: String(r.payment_amount),
+    handling: r.handling,
+    paymentMethod: r.payment_method,
+    paymentDate: r.payment_date,
+    payeeNpi: r.payee_npi,
+    actor: r.actor,
+    receivedAt: r.received_at,
     claims: payments.map((p) => ({
-      paymentId: String(p.id), claimId: p.claim_id === null ? null : String(p.claim_id), controlNumber: p.control_number,
-      statusCode: p.status_code, outcome: p.outcome, role: p.payer_role, charge: String(p.charge), paid: String(p.paid),
-      patientResponsibility: String(p.patient_responsibility), payerClaimNumber: p.payer_claim_number,
-      matched: p.matched_payment_id === null ? null
-        : { paymentId: String(p.matched_payment_id), by: p.matched_by, at: p.matched_at },
+      paymentId: String(p.id),
+      claimId: p.claim_id === null ? null : String(p.claim_id),
+      controlNumber: p.control_number,
+      statusCode: p.status_code,
+      outcome: p.outcome,
+      role: p.payer_role,
+      charge: String(p.charge),
+      paid: String(p.paid),
+      patientResponsibility: String(p.patient_responsibility),
+      payerClaimNumber: p.payer_claim_number,
+      matched: p.matched_payment_id === null ? null : { paymentId: String(p.matched_payment_id), by: p.matched_by, at: p.matched_at },
     })),
     providerAdjustments: plb.map((a) => ({
-      reason: a.reason, reference: a.reference, amount: String(a.amount), claimId: a.claim_id === null ? null : String(a.claim_id),
+      reason: a.reason,
+      reference: a.reference,
+      amount: String(a.amount),
+      claimId: a.claim_id === null ? null : String(a.claim_id),
     })),
   };
 }

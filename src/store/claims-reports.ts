@@ -103,8 +103,9 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
       from live v join claims c on c.id = v.claim_id join claim_lines l on l.claim_id = c.id
      where l.state in ('active', 'superseded')
      group by 1`.execute(db);
-  const paid = by === 'service'
-    ? await sql<{ key: string; paid: string; pr: string }>`
+  const paid =
+    by === 'service'
+      ? await sql<{ key: string; paid: string; pr: string }>`
         ${CHAINS}
         , levels as (
           select p.claim_id, max(${LEVEL}) as level from claim_payments p where p.claim_id is not null group by p.claim_id
@@ -119,7 +120,7 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
           join line_payments lp on lp.claim_payment_id = p.id
           join claim_lines l on l.id = lp.claim_line_id
          group by 1`.execute(db)
-    : await sql<{ key: string; paid: string; pr: string }>`
+      : await sql<{ key: string; paid: string; pr: string }>`
         ${CHAINS}
         select ${by === 'payer' ? sql`c.payer_id` : sql`to_char(c.service_date, 'YYYY-MM')`} as key,
                coalesce(sum(pc.paid_amount), 0)::text as paid,
@@ -131,7 +132,7 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
   const rows = new Map<string, RevenueRow>();
   const row = (k: string): RevenueRow => {
     let r = rows.get(k);
-    if (!r) rows.set(k, r = { key: k, claims: 0, lines: 0, charged: '0.00', paid: '0.00', patientResponsibility: '0.00' });
+    if (!r) rows.set(k, (r = { key: k, claims: 0, lines: 0, charged: '0.00', paid: '0.00', patientResponsibility: '0.00' }));
     return r;
   };
   for (const b of billed.rows) Object.assign(row(b.key), { claims: Number(b.claims), lines: Number(b.lines), charged: money(b.charged) });
@@ -140,7 +141,15 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
 }
 
 export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[]> {
-  const billed = await sql<{ payer_id: string; payer_name: string; claims: string; charged: string; adjudicated: string; denied: string; avg_days: string | null }>`
+  const billed = await sql<{
+    payer_id: string;
+    payer_name: string;
+    claims: string;
+    charged: string;
+    adjudicated: string;
+    denied: string;
+    avg_days: string | null;
+  }>`
     ${CHAINS}, own as (
       select p.* from claim_payments p where coalesce(p.payer_role, 'claim-payer') = 'claim-payer'
     ), latest as (
@@ -185,10 +194,23 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
   const row = (id: string, name: string): PayerReportRow => {
     let r = rows.get(id);
     if (!r) {
-      rows.set(id, r = {
-        payerId: id, payerName: name, claims: 0, charged: '0.00', paid: '0.00', adjudicated: 0, denied: 0, denialRate: null,
-        averageDaysToPayment: null, crossovers: 0, unmatchedPaid: '0.00', providerAdjustments: '0.00',
-      });
+      rows.set(
+        id,
+        (r = {
+          payerId: id,
+          payerName: name,
+          claims: 0,
+          charged: '0.00',
+          paid: '0.00',
+          adjudicated: 0,
+          denied: 0,
+          denialRate: null,
+          averageDaysToPayment: null,
+          crossovers: 0,
+          unmatchedPaid: '0.00',
+          providerAdjustments: '0.00',
+        }),
+      );
     }
     return r;
   };
@@ -196,7 +218,10 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
     const adjudicated = Number(b.adjudicated);
     const denied = Number(b.denied);
     Object.assign(row(b.payer_id, b.payer_name), {
-      claims: Number(b.claims), charged: money(b.charged), adjudicated, denied,
+      claims: Number(b.claims),
+      charged: money(b.charged),
+      adjudicated,
+      denied,
       denialRate: adjudicated === 0 ? null : Math.round((denied / adjudicated) * 10_000) / 10_000,
       averageDaysToPayment: b.avg_days === null ? null : Math.round(Number(b.avg_days) * 10) / 10,
     });
@@ -220,7 +245,12 @@ export async function remittanceTotals(db: Kysely<Database>): Promise<Remittance
   const u = unmatched.rows[0]!;
   return {
     unmatched: { payments: Number(u.payments), charged: money(u.charged), paid: money(u.paid) },
-    providerAdjustments: plb.rows.map((r) => ({ reason: r.reason, count: Number(r.count), amount: money(r.amount), attachedToClaims: Number(r.attached) })),
+    providerAdjustments: plb.rows.map((r) => ({
+      reason: r.reason,
+      count: Number(r.count),
+      amount: money(r.amount),
+      attachedToClaims: Number(r.attached),
+    })),
   };
 }
 

@@ -14,7 +14,11 @@ import { ClaimRepository, ClaimRows } from './claims';
 import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
 import { directoryOutbox } from './claims-outbox';
 import {
-  matchRemittancePayment, recordAcknowledgments, recordRemittances, remittanceDetail, unmatchedPayments,
+  matchRemittancePayment,
+  recordAcknowledgments,
+  recordRemittances,
+  remittanceDetail,
+  unmatchedPayments,
 } from './claims-remittances';
 import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
@@ -37,8 +41,13 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   constructor(opts: ClaimsServiceOptions) {
     super({
-      store: new ClaimRepository(opts.db), queries: new ClaimRows(opts.db), config: opts.config, payerRules: opts.payerRules,
-      directoryOutbox, ...(opts.missing ? { missing: opts.missing } : {}), ...(opts.outbox ? { outbox: opts.outbox } : {}),
+      store: new ClaimRepository(opts.db),
+      queries: new ClaimRows(opts.db),
+      config: opts.config,
+      payerRules: opts.payerRules,
+      directoryOutbox,
+      ...(opts.missing ? { missing: opts.missing } : {}),
+      ...(opts.outbox ? { outbox: opts.outbox } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     this.db = opts.db;

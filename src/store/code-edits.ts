@@ -12,7 +12,14 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { buildCodeEditLookup, type CodeEditLookup, type EditReleaseInfo, type LoadedEdit } from '../billing/codesets/edits-lookup';
-import { isEditKind, type CodeEdit, type EditKind, type MceEdit, type ModifierIndicator, type MueIndicator } from '../billing/codesets/edits';
+import {
+  isEditKind,
+  type CodeEdit,
+  type EditKind,
+  type MceEdit,
+  type ModifierIndicator,
+  type MueIndicator,
+} from '../billing/codesets/edits';
 import { dottedIcd10cm } from '../billing/codesets/icd10cm';
 import { releaseOverlaps, type DateRange } from '../billing/codesets/lookup';
 import { DEFAULT_BATCH_SIZE, listCodeReleases, replaceRelease, type ImportResult } from './codesets';
@@ -31,7 +38,8 @@ export interface EditReleaseImport {
 }
 
 export async function importEditRelease(
-  db: Kysely<Database>, input: EditReleaseImport,
+  db: Kysely<Database>,
+  input: EditReleaseImport,
   opts: { batchSize?: number; onProgress?: (rows: number) => void } = {},
 ): Promise<ImportResult> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -74,7 +82,15 @@ function toRow(e: CodeEdit): EditRow {
   const none = { other_code: null, max_units: null, age_from: null, age_to: null, valid_from: null, valid_to: null, rationale: null };
   switch (e.kind) {
     case 'ncci':
-      return { ...none, code: e.column1, other_code: e.column2, indicator: e.modifierIndicator, valid_from: e.validFrom, valid_to: e.validTo, rationale: e.rationale };
+      return {
+        ...none,
+        code: e.column1,
+        other_code: e.column2,
+        indicator: e.modifierIndicator,
+        valid_from: e.validFrom,
+        valid_to: e.validTo,
+        rationale: e.rationale,
+      };
     case 'mue':
       return { ...none, code: e.code, indicator: e.indicator, max_units: e.maxUnits, rationale: e.rationale };
     case 'mce':
@@ -86,8 +102,13 @@ function fromRow(kind: EditKind, r: EditRow): CodeEdit {
   switch (kind) {
     case 'ncci':
       return {
-        kind, column1: r.code, column2: r.other_code ?? '', modifierIndicator: r.indicator as ModifierIndicator,
-        validFrom: r.valid_from ?? '0001-01-01', validTo: r.valid_to, rationale: r.rationale,
+        kind,
+        column1: r.code,
+        column2: r.other_code ?? '',
+        modifierIndicator: r.indicator as ModifierIndicator,
+        validFrom: r.valid_from ?? '0001-01-01',
+        validTo: r.valid_to,
+        rationale: r.rationale,
       };
     case 'mue':
       return { kind, code: r.code, maxUnits: r.max_units ?? 0, indicator: r.indicator as MueIndicator, rationale: r.rationale };
@@ -117,8 +138,7 @@ export interface EditRequest {
 }
 
 export async function loadCodeEditLookup(db: Kysely<Database>, request: EditRequest, dates?: DateRange): Promise<CodeEditLookup> {
-  const releases: EditReleaseInfo[] = (await listCodeReleases(db))
-    .flatMap((r) => (isEditKind(r.kind) ? [{ ...r, kind: r.kind }] : []));
+  const releases: EditReleaseInfo[] = (await listCodeReleases(db)).flatMap((r) => (isEditKind(r.kind) ? [{ ...r, kind: r.kind }] : []));
   const inRange = releases.filter((r) => !dates || releaseOverlaps(r, dates));
   const ids = (kind: EditKind) => inRange.filter((r) => r.kind === kind).map((r) => r.id);
   const procedures = [...new Set([...request.procedures].map((c) => c.trim().toUpperCase()))];
@@ -127,9 +147,11 @@ export async function loadCodeEditLookup(db: Kysely<Database>, request: EditRequ
   const read = async (kind: EditKind, codes: string[], pairs: boolean) => {
     const releaseIds = ids(kind);
     if (releaseIds.length === 0 || codes.length === 0) return;
-    let query = db.selectFrom('code_edits')
+    let query = db
+      .selectFrom('code_edits')
       .select(['release_id', 'code', 'other_code', 'indicator', 'max_units', 'age_from', 'age_to', 'valid_from', 'valid_to', 'rationale'])
-      .where('kind', '=', kind).where('release_id', '=', sql<number>`any(${releaseIds}::integer[])`)
+      .where('kind', '=', kind)
+      .where('release_id', '=', sql<number>`any(${releaseIds}::integer[])`)
       .where('code', '=', sql<string>`any(${codes}::text[])`);
     if (pairs) query = query.where('other_code', '=', sql<string>`any(${codes}::text[])`);
     for (const r of await query.execute()) loaded.push({ releaseId: r.release_id, edit: fromRow(kind, r) });

@@ -16,7 +16,15 @@
  * the code sets. Asking the lookup for something not preloaded throws (see lookup.ts).
  */
 import { sql, type Kysely } from 'kysely';
-import { buildCodeSetLookup, normalizeCode, releaseOverlaps, type CodeSets, type DateRange, type LoadedEntry, type ReleaseInfo } from '../billing/codesets/lookup';
+import {
+  buildCodeSetLookup,
+  normalizeCode,
+  releaseOverlaps,
+  type CodeSets,
+  type DateRange,
+  type LoadedEntry,
+  type ReleaseInfo,
+} from '../billing/codesets/lookup';
 import { isEditKind } from '../billing/codesets/edits';
 import { isCodeKind, type CodeEntry, type CodeKind, type ReleaseKind } from '../billing/codesets/types';
 import type { Database } from './types';
@@ -43,7 +51,8 @@ export interface ImportResult {
 }
 
 export async function importCodeRelease(
-  db: Kysely<Database>, input: CodeReleaseImport,
+  db: Kysely<Database>,
+  input: CodeReleaseImport,
   opts: { batchSize?: number; onProgress?: (rows: number) => void } = {},
 ): Promise<ImportResult> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -75,13 +84,16 @@ export async function importCodeRelease(
  * (its rows go with it) and inserts the new release row. Shared by the code-set and payer-edit imports.
  */
 export async function replaceRelease(
-  trx: Kysely<Database>, r: { kind: ReleaseKind; name: string; validFrom: string | null; validTo: string | null; sourceFile: string },
+  trx: Kysely<Database>,
+  r: { kind: ReleaseKind; name: string; validFrom: string | null; validTo: string | null; sourceFile: string },
 ): Promise<{ id: number; replaced: boolean }> {
   await sql`select pg_advisory_xact_lock(hashtext(${`code_release|${r.kind}|${r.name}`}))`.execute(trx);
   const removed = await trx.deleteFrom('code_releases').where('kind', '=', r.kind).where('name', '=', r.name).executeTakeFirst();
-  const { id } = await trx.insertInto('code_releases')
+  const { id } = await trx
+    .insertInto('code_releases')
     .values({ kind: r.kind, name: r.name, valid_from: r.validFrom, valid_to: r.validTo, source_file: r.sourceFile })
-    .returning('id').executeTakeFirstOrThrow();
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return { id, replaced: Number(removed.numDeletedRows) > 0 };
 }
 
@@ -103,21 +115,27 @@ export interface CodeReleaseRow extends ReleaseInfo {
 
 /** Every loaded release (code sets and payer edits), by kind, then by the date it starts, then by load time. */
 export async function listCodeReleases(db: Kysely<Database>): Promise<CodeReleaseRow[]> {
-  const rows = await db.selectFrom('code_releases')
+  const rows = await db
+    .selectFrom('code_releases')
     .select(['id', 'kind', 'name', 'valid_from', 'valid_to', 'loaded_at', 'row_count', 'source_file', 'sha256'])
-    .orderBy('kind').orderBy(sql`valid_from nulls first`).orderBy('loaded_at').orderBy('id')
+    .orderBy('kind')
+    .orderBy(sql`valid_from nulls first`)
+    .orderBy('loaded_at')
+    .orderBy('id')
     .execute();
-  return rows.filter((r) => isCodeKind(r.kind) || isEditKind(r.kind)).map((r) => ({
-    id: r.id,
-    kind: r.kind as ReleaseKind,
-    name: r.name,
-    validFrom: r.valid_from,
-    validTo: r.valid_to,
-    loadedAt: r.loaded_at instanceof Date ? r.loaded_at : new Date(String(r.loaded_at)),
-    rows: r.row_count,
-    sourceFile: r.source_file,
-    sha256: r.sha256,
-  }));
+  return rows
+    .filter((r) => isCodeKind(r.kind) || isEditKind(r.kind))
+    .map((r) => ({
+      id: r.id,
+      kind: r.kind as ReleaseKind,
+      name: r.name,
+      validFrom: r.valid_from,
+      validTo: r.valid_to,
+      loadedAt: r.loaded_at instanceof Date ? r.loaded_at : new Date(String(r.loaded_at)),
+      rows: r.row_count,
+      sourceFile: r.source_file,
+      sha256: r.sha256,
+    }));
 }
 
 /** Per kind: the codes a scrub run will ask about, or 'all'. */
@@ -135,11 +153,18 @@ export async function loadCodeSetLookup(db: Kysely<Database>, request: CodeSetRe
     const releaseIds = releases.filter((r) => r.kind === kind && (!dates || releaseOverlaps(r, dates))).map((r) => r.id);
     let entries: LoadedEntry[] = [];
     if (releaseIds.length > 0 && (codes === 'all' || codes.size > 0)) {
-      let query = db.selectFrom('code_entries').select(['release_id', 'code', 'valid_from', 'valid_to', 'billable'])
-        .where('kind', '=', kind).where('release_id', '=', sql<number>`any(${releaseIds}::integer[])`);
+      let query = db
+        .selectFrom('code_entries')
+        .select(['release_id', 'code', 'valid_from', 'valid_to', 'billable'])
+        .where('kind', '=', kind)
+        .where('release_id', '=', sql<number>`any(${releaseIds}::integer[])`);
       if (codes !== 'all') query = query.where('code', '=', sql<string>`any(${[...codes]}::text[])`);
       entries = (await query.execute()).map((r) => ({
-        releaseId: r.release_id, code: r.code, validFrom: r.valid_from, validTo: r.valid_to, billable: r.billable,
+        releaseId: r.release_id,
+        code: r.code,
+        validFrom: r.valid_from,
+        validTo: r.valid_to,
+        billable: r.billable,
       }));
     }
     loaded[kind] = { codes, entries };

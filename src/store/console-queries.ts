@@ -54,8 +54,12 @@ export async function lastErrors(db: Kysely<Database>, channels: readonly string
 }
 
 /** The last `minutes` minutes ending with the minute of `now`, oldest first, with zero where nothing arrived. */
-export function zeroFilledMinutes(counts: readonly MinuteCount[], channel: string, now: Date, minutes = 60):
-Array<{ minute: string; received: number; failed: number }> {
+export function zeroFilledMinutes(
+  counts: readonly MinuteCount[],
+  channel: string,
+  now: Date,
+  minutes = 60,
+): Array<{ minute: string; received: number; failed: number }> {
   const last = Math.floor(now.getTime() / 60_000) * 60_000;
   const byMinute = new Map(counts.filter((c) => c.channel === channel).map((c) => [c.minute.getTime(), c]));
   const out: Array<{ minute: string; received: number; failed: number }> = [];
@@ -91,8 +95,12 @@ export async function deadLetterGroups(db: Kysely<Database>, limit = 500): Promi
      order by count(*) desc, max(id) desc
      limit ${limit}`.execute(db);
   return rows.rows.map((r) => ({
-    code: r.code ?? 'UNKNOWN', reason: r.reason ?? '', channel: r.channel, count: Number(r.count),
-    newest: new Date(r.newest), oldest: new Date(r.oldest),
+    code: r.code ?? 'UNKNOWN',
+    reason: r.reason ?? '',
+    channel: r.channel,
+    count: Number(r.count),
+    newest: new Date(r.newest),
+    oldest: new Date(r.oldest),
   }));
 }
 
@@ -101,36 +109,82 @@ export async function deadLetterGroups(db: Kysely<Database>, limit = 500): Promi
  * charges are on (any line state) and the payments posted to those claims. undefined when there is no such message.
  */
 export async function messageTimeline(db: Kysely<Database>, id: string) {
-  const message = await db.selectFrom('messages')
+  const message = await db
+    .selectFrom('messages')
     .select(['id', 'channel', 'message_type', 'status', 'received_at', 'finished_at', 'attempts', 'error_code', 'error_text'])
-    .where('id', '=', id).executeTakeFirst();
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!message) return undefined;
   const [events, charges, claims, payments] = await Promise.all([
-    db.selectFrom('message_events').select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
-      .where('message_id', '=', id).orderBy('id').execute(),
+    db
+      .selectFrom('message_events')
+      .select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
+      .where('message_id', '=', id)
+      .orderBy('id')
+      .execute(),
     db.selectFrom('charges').selectAll().where('message_id', '=', id).orderBy('id').execute(),
-    db.selectFrom('claims as cl')
+    db
+      .selectFrom('claims as cl')
       .select(['cl.id', 'cl.status', 'cl.control_number', 'cl.payer_claim_number'])
-      .where((eb) => eb.exists(eb.selectFrom('claim_lines as l').innerJoin('charges as ch', 'ch.id', 'l.charge_id')
-        .select(sql`1`.as('one')).whereRef('l.claim_id', '=', 'cl.id').where('ch.message_id', '=', id)))
-      .orderBy('cl.id').execute(),
-    db.selectFrom('claim_payments as p').innerJoin('remittances as r', 'r.id', 'p.remittance_id')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('claim_lines as l')
+            .innerJoin('charges as ch', 'ch.id', 'l.charge_id')
+            .select(sql`1`.as('one'))
+            .whereRef('l.claim_id', '=', 'cl.id')
+            .where('ch.message_id', '=', id),
+        ),
+      )
+      .orderBy('cl.id')
+      .execute(),
+    db
+      .selectFrom('claim_payments as p')
+      .innerJoin('remittances as r', 'r.id', 'p.remittance_id')
       .select(['p.claim_id', 'p.paid', 'p.outcome', 'p.status_code', 'r.received_at'])
-      .where((eb) => eb.exists(eb.selectFrom('claim_lines as l').innerJoin('charges as ch', 'ch.id', 'l.charge_id')
-        .select(sql`1`.as('one')).whereRef('l.claim_id', '=', 'p.claim_id').where('ch.message_id', '=', id)))
-      .orderBy('r.received_at').orderBy('p.id').execute(),
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('claim_lines as l')
+            .innerJoin('charges as ch', 'ch.id', 'l.charge_id')
+            .select(sql`1`.as('one'))
+            .whereRef('l.claim_id', '=', 'p.claim_id')
+            .where('ch.message_id', '=', id),
+        ),
+      )
+      .orderBy('r.received_at')
+      .orderBy('p.id')
+      .execute(),
   ]);
   return {
     message: {
-      id: message.id, channel: message.channel, type: message.message_type, status: message.status,
-      receivedAt: message.received_at, finishedAt: message.finished_at, attempts: message.attempts,
-      errorCode: message.error_code, errorText: message.error_text,
+      id: message.id,
+      channel: message.channel,
+      type: message.message_type,
+      status: message.status,
+      receivedAt: message.received_at,
+      finishedAt: message.finished_at,
+      attempts: message.attempts,
+      errorCode: message.error_code,
+      errorText: message.error_text,
     },
-    events: events.map((e) => ({ at: e.at, from: e.from_status, to: e.to_status, stage: e.stage, code: e.code, detail: e.detail, actor: e.actor })),
+    events: events.map((e) => ({
+      at: e.at,
+      from: e.from_status,
+      to: e.to_status,
+      stage: e.stage,
+      code: e.code,
+      detail: e.detail,
+      actor: e.actor,
+    })),
     charges,
     claims: claims.map((c) => ({ id: c.id, status: c.status, claimNumber: c.control_number, payerClaimNumber: c.payer_claim_number })),
     payments: payments.map((p) => ({
-      claimId: p.claim_id, paidAmount: p.paid, status: p.outcome, statusCode: p.status_code, receivedAt: p.received_at,
+      claimId: p.claim_id,
+      paidAmount: p.paid,
+      status: p.outcome,
+      statusCode: p.status_code,
+      receivedAt: p.received_at,
     })),
   };
 }

@@ -39,9 +39,20 @@ import * as m021 from './migrations/021-next-payer-claims';
 pg.types.setTypeParser(1082, (v: string) => v);
 
 const MIGRATIONS: Record<string, Migration> = {
-  '001-core': m001, '002-records': m002, '003-codesets': m003, '004-claims': m004, '005-security': m005,
-  '006-encryption': m006, '007-console': m007, '008-application-acks': m008, '009-providers': m009,
-  '010-payer-edits': m010, '011-posting': m011, '012-held-charges': m012, '013-claim-edits': m013, '015-login-throttle': m015,
+  '001-core': m001,
+  '002-records': m002,
+  '003-codesets': m003,
+  '004-claims': m004,
+  '005-security': m005,
+  '006-encryption': m006,
+  '007-console': m007,
+  '008-application-acks': m008,
+  '009-providers': m009,
+  '010-payer-edits': m010,
+  '011-posting': m011,
+  '012-held-charges': m012,
+  '013-claim-edits': m013,
+  '015-login-throttle': m015,
   '016-control-id-reuse': m016,
   '018-fee-schedules': m018,
   '019-patient-merges': m019,
@@ -100,7 +111,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 export async function migrationStatus(db: Kysely<any>): Promise<{ pending: string[]; unknown: string[] }> {
   const migrations = await new Migrator({ db, provider: new StaticMigrations() }).getMigrations();
   const known = new Set(Object.keys(MIGRATIONS));
-  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db).catch(() => ({ rows: [] as Array<{ name: string }> }));
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`
+    .execute(db)
+    .catch(() => ({ rows: [] as Array<{ name: string }> }));
   return {
     pending: migrations.filter((m) => m.executedAt === undefined).map((m) => m.name),
     unknown: rows.map((r) => r.name).filter((n) => !known.has(n)),
@@ -121,7 +134,10 @@ function openPostgres(url: string, max: number): Store {
   guardPool(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const pipelinePool = new pg.Pool({
-    connectionString: url, max: Math.max(4, Math.floor(max / 2)), connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000,
+    connectionString: url,
+    max: Math.max(4, Math.floor(max / 2)),
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30000,
     options: '-c synchronous_commit=off',
   });
   guardPool(pipelinePool);
@@ -198,7 +214,10 @@ async function pingDb(db: Kysely<Database>): Promise<boolean> {
 
 /** The embedded store's data directory is held by another live process (a running engine): its pid is `owner`. */
 export class DataDirInUseError extends Error {
-  constructor(readonly dataDir: string, readonly owner: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly owner: number,
+  ) {
     super(`data directory ${dataDir} is in use by process ${owner} (the embedded store allows one process)`);
     this.name = 'DataDirInUseError';
   }

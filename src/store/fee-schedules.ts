@@ -20,7 +20,11 @@ export interface FeeImportResult {
 const BATCH = 500;
 
 /** Upserts every row in one transaction (all or nothing). */
-export async function importFeeSchedule(db: Kysely<Database>, sourceFile: string, rows: AsyncIterable<FeeRow> | Iterable<FeeRow>): Promise<FeeImportResult> {
+export async function importFeeSchedule(
+  db: Kysely<Database>,
+  sourceFile: string,
+  rows: AsyncIterable<FeeRow> | Iterable<FeeRow>,
+): Promise<FeeImportResult> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('fee_schedule|import'))`.execute(trx);
     const result: FeeImportResult = { inserted: 0, updated: 0, unchanged: 0 };
@@ -69,27 +73,65 @@ async function upsert(db: Db, sourceFile: string, rows: readonly FeeRow[]): Prom
   return { inserted, updated: result.rows.length - inserted };
 }
 
-type Row = Pick<FeeScheduleTable, 'code_system' | 'code' | 'method' | 'effective_from' | 'effective_to' | 'amount' | 'basis'
-  | 'unit_cost' | 'multiplier' | 'dispensing_fee' | 'description' | 'source_file' | 'source_line'>;
+type Row = Pick<
+  FeeScheduleTable,
+  | 'code_system'
+  | 'code'
+  | 'method'
+  | 'effective_from'
+  | 'effective_to'
+  | 'amount'
+  | 'basis'
+  | 'unit_cost'
+  | 'multiplier'
+  | 'dispensing_fee'
+  | 'description'
+  | 'source_file'
+  | 'source_line'
+>;
 
 function feeRow(r: Row): FeeRow {
   const dec = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
-    codeSystem: r.code_system, code: r.code, method: r.method, effectiveFrom: r.effective_from, effectiveTo: r.effective_to,
-    amount: dec(r.amount), unitCost: dec(r.unit_cost),
-    formula: r.basis !== null && r.multiplier !== null ? { basis: r.basis, multiplier: String(r.multiplier), fee: String(r.dispensing_fee ?? '0.00') } : null,
-    source: `${r.source_file}:${r.source_line}`, ...(r.description ? { description: r.description } : {}),
+    codeSystem: r.code_system,
+    code: r.code,
+    method: r.method,
+    effectiveFrom: r.effective_from,
+    effectiveTo: r.effective_to,
+    amount: dec(r.amount),
+    unitCost: dec(r.unit_cost),
+    formula:
+      r.basis !== null && r.multiplier !== null
+        ? { basis: r.basis, multiplier: String(r.multiplier), fee: String(r.dispensing_fee ?? '0.00') }
+        : null,
+    source: `${r.source_file}:${r.source_line}`,
+    ...(r.description ? { description: r.description } : {}),
   };
 }
 
 /** The rows of these codes (11-digit NDCs, CPT/HCPCS codes), plus the `*` administration rows; all dates. */
 export async function loadFeeRows(db: Db, codes: readonly string[]): Promise<FeeRow[]> {
   if (codes.length === 0) return [];
-  const rows = await db.selectFrom('fee_schedule')
-    .select(['code_system', 'code', 'method', 'effective_from', 'effective_to', 'amount', 'basis', 'unit_cost', 'multiplier',
-      'dispensing_fee', 'description', 'source_file', 'source_line'])
+  const rows = await db
+    .selectFrom('fee_schedule')
+    .select([
+      'code_system',
+      'code',
+      'method',
+      'effective_from',
+      'effective_to',
+      'amount',
+      'basis',
+      'unit_cost',
+      'multiplier',
+      'dispensing_fee',
+      'description',
+      'source_file',
+      'source_line',
+    ])
     .where('code', 'in', [...new Set([...codes, '*'])])
-    .orderBy('id').execute();
+    .orderBy('id')
+    .execute();
   return rows.map(feeRow);
 }
 
@@ -104,11 +146,26 @@ export interface FeeScheduleStatus {
 }
 
 export async function feeScheduleStatus(db: Db, today: string): Promise<FeeScheduleStatus> {
-  const counts = await db.selectFrom('fee_schedule').select(['method', sql<string>`count(*)`.as('n'),
-    sql<string>`count(*) filter (where effective_from <= ${today}::date and (effective_to is null or effective_to >= ${today}::date))`.as('live'),
-    sql<string | null>`min(effective_from)::text`.as('earliest'), sql<string | null>`max(effective_from)::text`.as('latest')])
-    .groupBy('method').execute();
-  const last = await db.selectFrom('fee_schedule').select(['source_file', 'imported_at']).orderBy('imported_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const counts = await db
+    .selectFrom('fee_schedule')
+    .select([
+      'method',
+      sql<string>`count(*)`.as('n'),
+      sql<string>`count(*) filter (where effective_from <= ${today}::date and (effective_to is null or effective_to >= ${today}::date))`.as(
+        'live',
+      ),
+      sql<string | null>`min(effective_from)::text`.as('earliest'),
+      sql<string | null>`max(effective_from)::text`.as('latest'),
+    ])
+    .groupBy('method')
+    .execute();
+  const last = await db
+    .selectFrom('fee_schedule')
+    .select(['source_file', 'imported_at'])
+    .orderBy('imported_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const byMethod: Record<string, number> = {};
   let total = 0;
   let inForce = 0;
@@ -121,5 +178,12 @@ export async function feeScheduleStatus(db: Db, today: string): Promise<FeeSched
     if (c.earliest && (earliest === null || c.earliest < earliest)) earliest = c.earliest;
     if (c.latest && (latest === null || c.latest > latest)) latest = c.latest;
   }
-  return { total, byMethod, inForce, earliest, latest, lastImport: last ? { file: last.source_file, at: new Date(last.imported_at) } : null };
+  return {
+    total,
+    byMethod,
+    inForce,
+    earliest,
+    latest,
+    lastImport: last ? { file: last.source_file, at: new Date(last.imported_at) } : null,
+  };
 }

@@ -41,14 +41,19 @@ export function subjectKey(username: string): string {
  * the count goes up by one (starting again after windowMs, when given) and a count past maxAttempts locks.
  */
 export async function reserveAttempt(
-  db: Kysely<Database>, scope: ThrottleScope, subject: string, address: string, o: ReserveOptions,
+  db: Kysely<Database>,
+  scope: ThrottleScope,
+  subject: string,
+  address: string,
+  o: ReserveOptions,
 ): Promise<Reservation> {
   const lock = sql`now() + ${`${o.lockMs} milliseconds`}::interval`;
   const locked = sql`t.locked_until > now()`;
   // The stored count has run out (its lock ended, or its window passed) and starts again at 1.
-  const expired = o.windowMs === undefined
-    ? sql`t.locked_until is not null`
-    : sql`(t.locked_until is not null or t.window_start < now() - ${`${o.windowMs} milliseconds`}::interval)`;
+  const expired =
+    o.windowMs === undefined
+      ? sql`t.locked_until is not null`
+      : sql`(t.locked_until is not null or t.window_start < now() - ${`${o.windowMs} milliseconds`}::interval)`;
   const next = sql`(case when ${expired} then 1 else t.attempts + 1 end)`;
   const r = await sql<{ attempts: number; locked_until: Date | string | null }>`
     insert into login_throttle as t (scope, subject, address, attempts, window_start, locked_until, updated_at)
@@ -65,7 +70,11 @@ export async function reserveAttempt(
 
 /** Locks a subject now for lockMs (the attempt that used the last allowed try failed). Returns the lock. */
 export async function lockSubject(
-  db: Kysely<Database>, scope: ThrottleScope, subject: string, address: string, lockMs: number,
+  db: Kysely<Database>,
+  scope: ThrottleScope,
+  subject: string,
+  address: string,
+  lockMs: number,
 ): Promise<Date> {
   const r = await sql<{ locked_until: Date | string }>`
     update login_throttle set locked_until = greatest(coalesce(locked_until, now()), now() + ${`${lockMs} milliseconds`}::interval),
@@ -78,11 +87,20 @@ export async function lockSubject(
 
 /** A successful login: the user's count from this address starts again; the address gets its attempt back. */
 export async function recordThrottledSuccess(db: Kysely<Database>, subject: string, address: string): Promise<void> {
-  await db.deleteFrom('login_throttle').where('scope', '=', 'user').where('subject', '=', subject).where('address', '=', address)
+  await db
+    .deleteFrom('login_throttle')
+    .where('scope', '=', 'user')
+    .where('subject', '=', subject)
+    .where('address', '=', address)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', sql<Date>`now()`)]))
     .execute();
-  await db.updateTable('login_throttle').set({ attempts: sql`greatest(attempts - 1, 0)`, updated_at: sql`now()` })
-    .where('scope', '=', 'address').where('subject', '=', '').where('address', '=', address).execute();
+  await db
+    .updateTable('login_throttle')
+    .set({ attempts: sql`greatest(attempts - 1, 0)`, updated_at: sql`now()` })
+    .where('scope', '=', 'address')
+    .where('subject', '=', '')
+    .where('address', '=', address)
+    .execute();
 }
 
 /** An administrator's unlock (or a password change): every count and lock of this user name, from every address. */
@@ -92,8 +110,12 @@ export async function clearUserThrottle(db: Kysely<Database>, username: string):
 
 /** The latest lock of a user name from any address (shown in the user list), or null. */
 export async function userLockedUntil(db: Kysely<Database>, username: string): Promise<Date | null> {
-  const r = await db.selectFrom('login_throttle').select((eb) => eb.fn.max('locked_until').as('until'))
-    .where('scope', '=', 'user').where('subject', '=', subjectKey(username)).where('locked_until', '>', sql<Date>`now()`)
+  const r = await db
+    .selectFrom('login_throttle')
+    .select((eb) => eb.fn.max('locked_until').as('until'))
+    .where('scope', '=', 'user')
+    .where('subject', '=', subjectKey(username))
+    .where('locked_until', '>', sql<Date>`now()`)
     .executeTakeFirst();
   return r?.until ? new Date(r.until) : null;
 }

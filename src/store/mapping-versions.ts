@@ -27,40 +27,65 @@ export interface MappingVersion extends MappingVersionInfo {
 }
 
 export async function listMappingVersions(db: Kysely<Database>, mapping: string): Promise<MappingVersionInfo[]> {
-  const rows = await db.selectFrom('mapping_versions').select(['version', 'sha256', 'actor', 'created_at'])
-    .where('mapping', '=', mapping).orderBy('version').execute();
+  const rows = await db
+    .selectFrom('mapping_versions')
+    .select(['version', 'sha256', 'actor', 'created_at'])
+    .where('mapping', '=', mapping)
+    .orderBy('version')
+    .execute();
   return rows.map((r) => ({ version: r.version, sha256: r.sha256, actor: r.actor, createdAt: asDate(r.created_at) }));
 }
 
 export async function latestMappingVersion(db: Kysely<Database>, mapping: string): Promise<MappingVersion | undefined> {
-  const r = await db.selectFrom('mapping_versions').select(['version', 'content', 'sha256', 'actor', 'created_at'])
-    .where('mapping', '=', mapping).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  const r = await db
+    .selectFrom('mapping_versions')
+    .select(['version', 'content', 'sha256', 'actor', 'created_at'])
+    .where('mapping', '=', mapping)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return r && { version: r.version, content: r.content, sha256: r.sha256, actor: r.actor, createdAt: asDate(r.created_at) };
 }
 
 /** One saved version with its text, or undefined when the mapping has no such version. */
 export async function getMappingVersion(db: Kysely<Database>, mapping: string, version: number): Promise<MappingVersion | undefined> {
-  const r = await db.selectFrom('mapping_versions').select(['version', 'content', 'sha256', 'actor', 'created_at'])
-    .where('mapping', '=', mapping).where('version', '=', version).executeTakeFirst();
+  const r = await db
+    .selectFrom('mapping_versions')
+    .select(['version', 'content', 'sha256', 'actor', 'created_at'])
+    .where('mapping', '=', mapping)
+    .where('version', '=', version)
+    .executeTakeFirst();
   return r && { version: r.version, content: r.content, sha256: r.sha256, actor: r.actor, createdAt: asDate(r.created_at) };
 }
 
 /** The newest version number of every mapping that has any. */
 export async function latestMappingVersionNumbers(db: Kysely<Database>): Promise<Map<string, { version: number; sha256: string }>> {
-  const rows = await db.selectFrom('mapping_versions').select(['mapping', 'version', 'sha256'])
-    .distinctOn('mapping').orderBy('mapping').orderBy('version', 'desc').execute();
+  const rows = await db
+    .selectFrom('mapping_versions')
+    .select(['mapping', 'version', 'sha256'])
+    .distinctOn('mapping')
+    .orderBy('mapping')
+    .orderBy('version', 'desc')
+    .execute();
   return new Map(rows.map((r) => [r.mapping, { version: r.version, sha256: r.sha256 }]));
 }
 
 /** For each mapping, the newest version whose text has `sha256` (the version a live text corresponds to). */
 export async function versionsOfTexts(
-  db: Kysely<Database>, texts: ReadonlyArray<{ mapping: string; sha256: string }>,
+  db: Kysely<Database>,
+  texts: ReadonlyArray<{ mapping: string; sha256: string }>,
 ): Promise<Map<string, number>> {
   if (texts.length === 0) return new Map();
-  const rows = await db.selectFrom('mapping_versions')
+  const rows = await db
+    .selectFrom('mapping_versions')
     .select((eb) => ['mapping', 'sha256', eb.fn.max('version').as('version')])
-    .where('mapping', 'in', texts.map((t) => t.mapping))
-    .groupBy(['mapping', 'sha256']).execute();
+    .where(
+      'mapping',
+      'in',
+      texts.map((t) => t.mapping),
+    )
+    .groupBy(['mapping', 'sha256'])
+    .execute();
   const wanted = new Map(texts.map((t) => [t.mapping, t.sha256]));
   return new Map(rows.filter((r) => wanted.get(r.mapping) === r.sha256).map((r) => [r.mapping, Number(r.version)]));
 }
@@ -82,12 +107,19 @@ export interface SaveMappingVersion {
  * Returns the version that now holds `content` and whether a row was added for it.
  */
 export async function saveMappingVersion(
-  db: Kysely<Database>, input: SaveMappingVersion, beforeCommit: () => void | Promise<void>,
+  db: Kysely<Database>,
+  input: SaveMappingVersion,
+  beforeCommit: () => void | Promise<void>,
 ): Promise<{ version: number; created: boolean }> {
   try {
     return await db.transaction().execute(async (trx) => {
-      const newest = await trx.selectFrom('mapping_versions').select(['version', 'sha256'])
-        .where('mapping', '=', input.mapping).orderBy('version', 'desc').limit(1).executeTakeFirst();
+      const newest = await trx
+        .selectFrom('mapping_versions')
+        .select(['version', 'sha256'])
+        .where('mapping', '=', input.mapping)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       let version = newest?.version ?? 0;
       let sha256 = newest?.sha256;
       const add = async (content: string, sha: string, actor: string) => {
@@ -135,22 +167,40 @@ export interface StoredMessageForPreview {
  * was pruned by retention or cannot be decrypted (`bodies` opens encrypted ones).
  */
 export async function recentMessagesOfTypes(
-  db: Kysely<Database>, routes: ReadonlyArray<{ channel: string; types: readonly string[] }>, limit: number,
+  db: Kysely<Database>,
+  routes: ReadonlyArray<{ channel: string; types: readonly string[] }>,
+  limit: number,
   bodies: BodyCodec = PLAINTEXT_BODIES,
 ): Promise<StoredMessageForPreview[]> {
   const wanted = routes.filter((r) => r.types.length > 0);
   if (wanted.length === 0) return [];
-  const rows = await db.selectFrom('messages as m')
+  const rows = await db
+    .selectFrom('messages as m')
     .select((eb) => [
-      'm.id', 'm.channel', 'm.sender', 'm.control_id',
-      eb.selectFrom('message_contents as c').select('c.content').whereRef('c.message_id', '=', 'm.id')
-        .orderBy('c.version', 'desc').limit(1).as('content'),
-      eb.selectFrom('message_contents as c').select('c.key_id').whereRef('c.message_id', '=', 'm.id')
-        .orderBy('c.version', 'desc').limit(1).as('key_id'),
+      'm.id',
+      'm.channel',
+      'm.sender',
+      'm.control_id',
+      eb
+        .selectFrom('message_contents as c')
+        .select('c.content')
+        .whereRef('c.message_id', '=', 'm.id')
+        .orderBy('c.version', 'desc')
+        .limit(1)
+        .as('content'),
+      eb
+        .selectFrom('message_contents as c')
+        .select('c.key_id')
+        .whereRef('c.message_id', '=', 'm.id')
+        .orderBy('c.version', 'desc')
+        .limit(1)
+        .as('key_id'),
     ])
     .where((eb) => eb.or(wanted.map((r) => eb.and([eb('m.channel', '=', r.channel), eb('m.message_type', 'in', [...r.types])]))))
     .where('m.status', 'not in', ['rejected', 'duplicate'])
-    .orderBy('m.id', 'desc').limit(limit).execute();
+    .orderBy('m.id', 'desc')
+    .limit(limit)
+    .execute();
   return rows.flatMap((r) => {
     let content: string | null;
     try {

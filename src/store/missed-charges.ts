@@ -51,9 +51,18 @@ export async function missedCharges(db: Kysely<Database>, q: MissedChargesQuery 
   const since = q.since ? sql`and m.received_at >= ${q.since}::timestamptz` : sql``;
   const until = q.until ? sql`and m.received_at < ${q.until}::timestamptz` : sql``;
   const rows = await sql<{
-    id: string; channel: string; sender: string; message_type: string; control_id: string; status: MissedChargeRow['status'];
-    error_code: string | null; error_stage: string | null; filter_reason: string | null; hold_reasons: string | null;
-    received_at: Date; finished_at: Date | null;
+    id: string;
+    channel: string;
+    sender: string;
+    message_type: string;
+    control_id: string;
+    status: MissedChargeRow['status'];
+    error_code: string | null;
+    error_stage: string | null;
+    filter_reason: string | null;
+    hold_reasons: string | null;
+    received_at: Date;
+    finished_at: Date | null;
   }>`
     select m.id, m.channel, m.sender, m.message_type, m.control_id, m.status, m.error_code, m.error_stage,
            m.received_at, m.finished_at,

@@ -54,14 +54,25 @@ export async function applyMerges(trx: Trx, messageId: string, merges: readonly 
  * other in a cycle) and returns where each was merged into (null: not merged, or no row).
  */
 async function lockPatients(trx: Trx, refs: readonly string[]): Promise<Map<string, string | null>> {
-  const rows = await trx.selectFrom('patients').select(['patient_ref', 'merged_into']).where('patient_ref', 'in', [...refs])
-    .orderBy('patient_ref').forUpdate().execute();
+  const rows = await trx
+    .selectFrom('patients')
+    .select(['patient_ref', 'merged_into'])
+    .where('patient_ref', 'in', [...refs])
+    .orderBy('patient_ref')
+    .forUpdate()
+    .execute();
   return new Map(rows.map((r) => [r.patient_ref, r.merged_into ?? null]));
 }
 
 async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<MergeOutcome> {
   const outcome: MergeOutcome = {
-    alreadyMerged: false, charges: 0, coveragesMoved: 0, coveragesDuplicate: 0, claimsReleased: [], claimsSentKept: [], correctionsKept: [],
+    alreadyMerged: false,
+    charges: 0,
+    coveragesMoved: 0,
+    coveragesDuplicate: 0,
+    claimsReleased: [],
+    claimsSentKept: [],
+    correctionsKept: [],
   };
   const prior = m.priorPatientRef;
   const merged = await lockPatients(trx, [m.patientRef, prior]);
@@ -78,23 +89,37 @@ async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<
   }
 
   // Both rows exist from here on: the survivor's (so charges link to a row) and the prior's (to carry the pointer).
-  await trx.insertInto('patients')
+  await trx
+    .insertInto('patients')
     .values([survivor, prior].map((ref) => ({ patient_ref: ref, as_of: m.asOf, source_key: m.sourceKey, message_id: messageId })))
-    .onConflict((oc) => oc.column('patient_ref').doNothing()).execute();
-  await trx.updateTable('patients')
+    .onConflict((oc) => oc.column('patient_ref').doNothing())
+    .execute();
+  await trx
+    .updateTable('patients')
     .set({ merged_into: survivor, merged_at: sql`now()`, merged_by_message_id: messageId, updated_at: sql`now()` })
-    .where((eb) => eb.or([eb('patient_ref', '=', prior), eb('merged_into', '=', prior)])).execute();
+    .where((eb) => eb.or([eb('patient_ref', '=', prior), eb('merged_into', '=', prior)]))
+    .execute();
   const survivorId = (await trx.selectFrom('patients').select('id').where('patient_ref', '=', survivor).executeTakeFirstOrThrow()).id;
 
   // Coverages: move, or re-point the charges of a duplicate to the survivor's row.
-  const coverages = await trx.selectFrom('coverages').select(['id', 'patient_ref', 'plan_id', 'payer_id', 'member_id'])
-    .where('patient_ref', 'in', [prior, survivor]).orderBy('id').forUpdate().execute();
-  const of = (ref: string) => coverages.filter((c) => c.patient_ref === ref)
-    .map((c) => ({ id: String(c.id), planId: c.plan_id, payerId: c.payer_id, memberId: c.member_id }));
+  const coverages = await trx
+    .selectFrom('coverages')
+    .select(['id', 'patient_ref', 'plan_id', 'payer_id', 'member_id'])
+    .where('patient_ref', 'in', [prior, survivor])
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const of = (ref: string) =>
+    coverages
+      .filter((c) => c.patient_ref === ref)
+      .map((c) => ({ id: String(c.id), planId: c.plan_id, payerId: c.payer_id, memberId: c.member_id }));
   const plan = planMergedCoverages(of(prior), of(survivor));
   if (plan.move.length > 0) {
-    await trx.updateTable('coverages').set({ patient_ref: survivor, updated_at: sql`now()` })
-      .where('id', 'in', plan.move).execute();
+    await trx
+      .updateTable('coverages')
+      .set({ patient_ref: survivor, updated_at: sql`now()` })
+      .where('id', 'in', plan.move)
+      .execute();
   }
   for (const [from, to] of plan.duplicateOf) {
     await trx.updateTable('charges').set({ coverage_id: to }).where('coverage_id', '=', from).execute();
@@ -103,19 +128,32 @@ async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<
   outcome.coveragesDuplicate = plan.duplicateOf.size;
 
   // Charges: every one of the prior patient's, whatever its status.
-  const moved = await trx.updateTable('charges').set({ patient_ref: survivor, patient_id: survivorId })
-    .where('patient_ref', '=', prior).returning('id').execute();
+  const moved = await trx
+    .updateTable('charges')
+    .set({ patient_ref: survivor, patient_id: survivorId })
+    .where('patient_ref', '=', prior)
+    .returning('id')
+    .execute();
   outcome.charges = moved.length;
 
   // Claims: unsent originals released, the rest kept and annotated.
-  const claims = await trx.selectFrom('claims').select(['id', 'status', 'frequency'])
-    .where('patient_ref', '=', prior).orderBy('id').forUpdate().execute();
+  const claims = await trx
+    .selectFrom('claims')
+    .select(['id', 'status', 'frequency'])
+    .where('patient_ref', '=', prior)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
   const steps = planMergedClaims(claims.map((c) => ({ id: String(c.id), status: c.status, frequency: c.frequency })));
   for (const step of steps) {
     if (step.kind === 'release') {
       await moveClaim(trx, step.claimId, step.status, 'voided', 'void', MERGE_ACTOR, step.reason);
-      await trx.updateTable('claim_lines').set({ state: 'released' }).where('claim_id', '=', step.claimId)
-        .where('state', '=', 'active').execute();
+      await trx
+        .updateTable('claim_lines')
+        .set({ state: 'released' })
+        .where('claim_id', '=', step.claimId)
+        .where('state', '=', 'active')
+        .execute();
       outcome.claimsReleased.push(step.claimId);
     } else {
       await noteClaim(trx, step.claimId, step.status, 'note', MERGE_ACTOR, step.reason);
@@ -127,13 +165,17 @@ async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<
 
 /** The message event's words for what the merges did: counts and claim ids, never patient data. */
 export function describeMerges(outcomes: readonly MergeOutcome[]): string {
-  return outcomes.map((o) => {
-    if (o.alreadyMerged) return 'merge: already applied, nothing moved';
-    const ids = (xs: readonly string[]) => (xs.length > 0 ? ` (claim${xs.length === 1 ? '' : 's'} ${xs.join(', ')})` : '');
-    return `merge: ${o.charges} charges, ${o.coveragesMoved} coverages moved`
-      + (o.coveragesDuplicate > 0 ? `, ${o.coveragesDuplicate} coverages already the survivor's` : '')
-      + `; ${o.claimsReleased.length} unsent claims released${ids(o.claimsReleased)}`
-      + `, ${o.claimsSentKept.length} sent claims kept${ids(o.claimsSentKept)}`
-      + (o.correctionsKept.length > 0 ? `, ${o.correctionsKept.length} unsent corrections kept${ids(o.correctionsKept)}` : '');
-  }).join('; ');
+  return outcomes
+    .map((o) => {
+      if (o.alreadyMerged) return 'merge: already applied, nothing moved';
+      const ids = (xs: readonly string[]) => (xs.length > 0 ? ` (claim${xs.length === 1 ? '' : 's'} ${xs.join(', ')})` : '');
+      return (
+        `merge: ${o.charges} charges, ${o.coveragesMoved} coverages moved` +
+        (o.coveragesDuplicate > 0 ? `, ${o.coveragesDuplicate} coverages already the survivor's` : '') +
+        `; ${o.claimsReleased.length} unsent claims released${ids(o.claimsReleased)}` +
+        `, ${o.claimsSentKept.length} sent claims kept${ids(o.claimsSentKept)}` +
+        (o.correctionsKept.length > 0 ? `, ${o.correctionsKept.length} unsent corrections kept${ids(o.correctionsKept)}` : '')
+      );
+    })
+    .join('; ');
 }

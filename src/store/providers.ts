@@ -37,7 +37,8 @@ const keep = (column: string) => sql`case when ${STUB} then providers.${sql.ref(
 const KEPT = ['entity_type', 'family_name', 'given_name', 'organization_name', 'taxonomy'] as const;
 
 export async function importProviders(
-  db: Kysely<Database>, input: ProviderImport,
+  db: Kysely<Database>,
+  input: ProviderImport,
   opts: { batchSize?: number; onProgress?: (records: number) => void } = {},
 ): Promise<ProviderImportResult> {
   const batchSize = opts.batchSize ?? DEFAULT_PROVIDER_BATCH_SIZE;
@@ -70,7 +71,11 @@ export async function importProviders(
   });
 }
 
-async function upsert(db: Kysely<Database>, sourceFile: string, rows: readonly ProviderRecord[]): Promise<{ inserted: number; updated: number }> {
+async function upsert(
+  db: Kysely<Database>,
+  sourceFile: string,
+  rows: readonly ProviderRecord[],
+): Promise<{ inserted: number; updated: number }> {
   const col = <T>(pick: (r: ProviderRecord) => T | undefined) => rows.map((r) => pick(r) ?? null);
   const set = KEPT.map((c) => sql`${sql.ref(c)} = ${keep(c)}`);
   const result = await sql<{ inserted: boolean }>`
@@ -97,13 +102,18 @@ async function upsert(db: Kysely<Database>, sourceFile: string, rows: readonly P
 export async function loadImportedProviders(db: Kysely<Database>, npis: Iterable<string>): Promise<Map<string, ImportedProvider>> {
   const wanted = [...new Set(npis)];
   if (wanted.length === 0) return new Map();
-  const rows = await db.selectFrom('providers').selectAll().where('npi', '=', sql<string>`any(${wanted}::text[])`).execute();
+  const rows = await db
+    .selectFrom('providers')
+    .selectAll()
+    .where('npi', '=', sql<string>`any(${wanted}::text[])`)
+    .execute();
   return new Map(rows.map((r) => [r.npi, importedProviderOf(r)]));
 }
 
 /** The imported providers the charges name as rendering or ordering provider. */
 export function loadProvidersForCharges(
-  db: Kysely<Database>, charges: Iterable<{ renderingNpi: string | null; orderingNpi: string | null }>,
+  db: Kysely<Database>,
+  charges: Iterable<{ renderingNpi: string | null; orderingNpi: string | null }>,
 ): Promise<Map<string, ImportedProvider>> {
   const npis: string[] = [];
   for (const c of charges) for (const npi of [c.renderingNpi, c.orderingNpi]) if (npi) npis.push(npi);
@@ -124,7 +134,8 @@ export async function listProviders(db: Kysely<Database>, opts: { limit: number;
   return (await q.execute()).map((r) => ({
     ...importedProviderOf(r),
     ...(r.entity_type ? { entityType: r.entity_type } : {}),
-    sourceFile: r.source_file, sourceLine: r.source_line,
+    sourceFile: r.source_file,
+    sourceLine: r.source_line,
     importedAt: r.imported_at instanceof Date ? r.imported_at : new Date(String(r.imported_at)),
   }));
 }
@@ -139,22 +150,49 @@ export interface ProviderCounts {
 }
 
 export async function providerCounts(db: Kysely<Database>): Promise<ProviderCounts> {
-  const row = await db.selectFrom('providers').select([
-    sql<string>`count(*)`.as('total'),
-    sql<string>`count(*) filter (where entity_type = '1' or (entity_type is null and family_name is not null))`.as('people'),
-    sql<string>`count(*) filter (where entity_type = '2' or (entity_type is null and family_name is null and organization_name is not null))`.as('organizations'),
-    sql<string>`count(*) filter (where deactivated_on is not null and (reactivated_on is null or reactivated_on < deactivated_on))`.as('deactivated'),
-  ]).executeTakeFirstOrThrow();
-  const last = await db.selectFrom('providers').select(['source_file', 'imported_at']).orderBy('imported_at', 'desc').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('providers')
+    .select([
+      sql<string>`count(*)`.as('total'),
+      sql<string>`count(*) filter (where entity_type = '1' or (entity_type is null and family_name is not null))`.as('people'),
+      sql<string>`count(*) filter (where entity_type = '2' or (entity_type is null and family_name is null and organization_name is not null))`.as(
+        'organizations',
+      ),
+      sql<string>`count(*) filter (where deactivated_on is not null and (reactivated_on is null or reactivated_on < deactivated_on))`.as(
+        'deactivated',
+      ),
+    ])
+    .executeTakeFirstOrThrow();
+  const last = await db
+    .selectFrom('providers')
+    .select(['source_file', 'imported_at'])
+    .orderBy('imported_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return {
-    total: Number(row.total), people: Number(row.people), organizations: Number(row.organizations), deactivated: Number(row.deactivated),
-    ...(last ? { lastImport: { file: last.source_file, at: last.imported_at instanceof Date ? last.imported_at : new Date(String(last.imported_at)) } } : {}),
+    total: Number(row.total),
+    people: Number(row.people),
+    organizations: Number(row.organizations),
+    deactivated: Number(row.deactivated),
+    ...(last
+      ? {
+          lastImport: {
+            file: last.source_file,
+            at: last.imported_at instanceof Date ? last.imported_at : new Date(String(last.imported_at)),
+          },
+        }
+      : {}),
   };
 }
 
 function importedProviderOf(r: {
-  npi: string; family_name: string | null; given_name: string | null; organization_name: string | null; taxonomy: string | null;
-  deactivated_on: string | null; reactivated_on: string | null;
+  npi: string;
+  family_name: string | null;
+  given_name: string | null;
+  organization_name: string | null;
+  taxonomy: string | null;
+  deactivated_on: string | null;
+  reactivated_on: string | null;
 }): ImportedProvider {
   const p: ImportedProvider = { npi: r.npi };
   if (r.family_name) p.familyName = r.family_name;

@@ -27,8 +27,22 @@ export interface MessageFilter {
 }
 
 const SUMMARY_COLUMNS = [
-  'id', 'channel', 'status', 'sender', 'control_id', 'message_type', 'version', 'received_at', 'finished_at',
-  'attempts', 'replays', 'error_code', 'error_text', 'error_stage', 'duplicate_of', 'reused_control_id_of',
+  'id',
+  'channel',
+  'status',
+  'sender',
+  'control_id',
+  'message_type',
+  'version',
+  'received_at',
+  'finished_at',
+  'attempts',
+  'replays',
+  'error_code',
+  'error_text',
+  'error_stage',
+  'duplicate_of',
+  'reused_control_id_of',
 ] as const;
 
 export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
@@ -52,19 +66,32 @@ export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
  * and error BODY_UNREADABLE. `raw` is the latest version's text ('' when it is pruned or unreadable).
  */
 export async function getMessageDetail(db: Kysely<Database>, id: string, bodies: BodyCodec = PLAINTEXT_BODIES) {
-  const message = await db.selectFrom('messages').select([...SUMMARY_COLUMNS, 'processing_id', 'remote'])
-    .where('id', '=', id).executeTakeFirst();
+  const message = await db
+    .selectFrom('messages')
+    .select([...SUMMARY_COLUMNS, 'processing_id', 'remote'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!message) return undefined;
   const [contents, events, charges, applicationAck] = await Promise.all([
-    db.selectFrom('message_contents').select(['version', 'kind', 'content', 'key_id', 'pruned_at', 'created_at'])
-      .where('message_id', '=', id).orderBy('version').execute(),
-    db.selectFrom('message_events').select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
-      .where('message_id', '=', id).orderBy('id').execute(),
+    db
+      .selectFrom('message_contents')
+      .select(['version', 'kind', 'content', 'key_id', 'pruned_at', 'created_at'])
+      .where('message_id', '=', id)
+      .orderBy('version')
+      .execute(),
+    db
+      .selectFrom('message_events')
+      .select(['at', 'from_status', 'to_status', 'stage', 'code', 'detail', 'actor'])
+      .where('message_id', '=', id)
+      .orderBy('id')
+      .execute(),
     db.selectFrom('charges').selectAll().where('message_id', '=', id).orderBy('id').execute(),
     // The application ACK the sender asked for (enhanced mode, MSH-16), if any; the inbound header stays in the store.
-    db.selectFrom('application_acks')
+    db
+      .selectFrom('application_acks')
       .select(['requested', 'state', 'attempts', 'next_attempt_at', 'ack_code', 'ack_control_id', 'last_error', 'sent_at'])
-      .where('message_id', '=', id).executeTakeFirst(),
+      .where('message_id', '=', id)
+      .executeTakeFirst(),
   ]);
   const opened = contents.map((c) => {
     try {
@@ -119,8 +146,11 @@ export async function getPatient(db: Kysely<Database>, patientRef: string) {
 
 /** Message counts per channel and status. */
 export async function countsByChannel(db: Kysely<Database>): Promise<Map<string, Record<string, number>>> {
-  const rows = await db.selectFrom('messages').select(['channel', 'status', sql<string>`count(*)`.as('n')])
-    .groupBy(['channel', 'status']).execute();
+  const rows = await db
+    .selectFrom('messages')
+    .select(['channel', 'status', sql<string>`count(*)`.as('n')])
+    .groupBy(['channel', 'status'])
+    .execute();
   const out = new Map<string, Record<string, number>>();
   for (const r of rows) {
     const counts = out.get(r.channel) ?? {};

@@ -22,7 +22,13 @@ import { contentHash } from '../hl7/content-hash';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
   MessageOutcome,
-  ClaimResult, Completion, EditedMessage, FailureRecord, InboundRecord, MessagesPort, StoredInbound,
+  ClaimResult,
+  Completion,
+  EditedMessage,
+  FailureRecord,
+  InboundRecord,
+  MessagesPort,
+  StoredInbound,
 } from '../pipeline/ports';
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import { applyMerges, describeMerges } from './patient-merge';
@@ -45,8 +51,11 @@ export class MessageRepository implements MessagesPort {
   /** The blind index of patient ids, names and Rx numbers written with each message (search-index.ts). */
   readonly search: MessageSearchIndex;
 
-  constructor(private readonly db: Kysely<Database>, private readonly pipelineDb: Kysely<Database> = db,
-    readonly bodies: BodyCodec = PLAINTEXT_BODIES) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly pipelineDb: Kysely<Database> = db,
+    readonly bodies: BodyCodec = PLAINTEXT_BODIES,
+  ) {
     this.search = MessageSearchIndex.forBodies(bodies);
   }
 
@@ -56,7 +65,7 @@ export class MessageRepository implements MessagesPort {
     // is checked against earlier messages for a duplicate, and its raw content is stored with it.
     const col = <K extends keyof InboundRecord>(k: K) => recs.map((r) => r[k] ?? null);
     const windowSecs = recs.map((r) => (r.status === 'received' && r.controlId !== '' ? r.duplicateWindowMs / 1000 : 0));
-    const hashes = recs.map((r) => (r.status === 'received' ? r.contentHash ?? contentHash(r.content) : null));
+    const hashes = recs.map((r) => (r.status === 'received' ? (r.contentHash ?? contentHash(r.content)) : null));
     const sealed = recs.map((r) => this.bodies.seal(r.content));
     const tokens = recs.map((r) => this.search.tokensOf(r.content).join(' '));
     // Duplicates (docs/architecture.md "Duplicates"): `prior` reads, in the statement's snapshot, the earlier
@@ -68,9 +77,16 @@ export class MessageRepository implements MessagesPort {
     // committed at once exactly one holds the key and is received. A holder older than the record's window gives
     // the key up to it. The key's row is rewritten on every conflict, so RETURNING names the holder either way.
     // A prepared statement (prepared.ts): every value is one of its 18 array parameters, so one text serves every batch.
-    const rows = await preparedSql(this.db, 'rxb_record_inbound', sql<{
-      ord: string; id: string; status: 'received' | 'duplicate' | 'rejected'; duplicate_of: string | null; reused_control_id_of: string | null;
-    }>`
+    const rows = await preparedSql(
+      this.db,
+      'rxb_record_inbound',
+      sql<{
+        ord: string;
+        id: string;
+        status: 'received' | 'duplicate' | 'rejected';
+        duplicate_of: string | null;
+        reused_control_id_of: string | null;
+      }>`
       with input as (
         select * from unnest(
           ${col('channel')}::text[], ${col('status')}::text[], ${col('sender')}::text[], ${col('controlId')}::text[],
@@ -140,9 +156,12 @@ export class MessageRepository implements MessagesPort {
                  || ' with other content inside the duplicate window: processed as a new message'
           from m where m.reused_control_id_of is not null
       )
-      select ids.ord, m.id, m.status, m.duplicate_of, m.reused_control_id_of from m join ids on ids.id = m.id order by ids.ord`);
+      select ids.ord, m.id, m.status, m.duplicate_of, m.reused_control_id_of from m join ids on ids.id = m.id order by ids.ord`,
+    );
     return rows.map((row) => ({
-      id: String(row.id), status: row.status, duplicateOf: row.duplicate_of === null ? null : String(row.duplicate_of),
+      id: String(row.id),
+      status: row.status,
+      duplicateOf: row.duplicate_of === null ? null : String(row.duplicate_of),
       reusedControlIdOf: row.reused_control_id_of === null ? null : String(row.reused_control_id_of),
     }));
   }
@@ -151,10 +170,23 @@ export class MessageRepository implements MessagesPort {
     // One round trip: lock the rows, look for earlier unfinished messages of the same patient outside this
     // batch, move the rest to processing with an event, and return each one's latest content. A prepared statement
     // (prepared.ts): the ids are one array parameter (passed twice).
-    const rows = await preparedSql(this.pipelineDb, 'rxb_claim_many', sql<{
-      tid: string; status: MessageStatus; blocked: boolean; patient_key: string | null; id: string | null; channel: string;
-      sender: string; control_id: string; message_type: string; attempts: number; content: string | null; key_id: string | null;
-    }>`
+    const rows = await preparedSql(
+      this.pipelineDb,
+      'rxb_claim_many',
+      sql<{
+        tid: string;
+        status: MessageStatus;
+        blocked: boolean;
+        patient_key: string | null;
+        id: string | null;
+        channel: string;
+        sender: string;
+        control_id: string;
+        message_type: string;
+        attempts: number;
+        content: string | null;
+        key_id: string | null;
+      }>`
       with target as (
         select id, status, patient_key from messages where id = any(${ids}::bigint[]) order by id for update
       ), flagged as (
@@ -178,7 +210,8 @@ export class MessageRepository implements MessagesPort {
              c.content, c.key_id
         from flagged f left join upd on upd.id = f.id
         left join lateral (select content, key_id from message_contents c where c.message_id = upd.id
-                            order by version desc limit 1) c on true`);
+                            order by version desc limit 1) c on true`,
+    );
     const out = new Map<string, ClaimResult>();
     for (const row of rows) {
       const id = String(row.tid);
@@ -198,8 +231,15 @@ export class MessageRepository implements MessagesPort {
         out.set(id, {
           kind: 'claimed',
           item: {
-            id, channel: row.channel, status: 'processing', sender: row.sender, controlId: row.control_id,
-            messageType: row.message_type, patientKey: row.patient_key, attempts: row.attempts, content,
+            id,
+            channel: row.channel,
+            status: 'processing',
+            sender: row.sender,
+            controlId: row.control_id,
+            messageType: row.message_type,
+            patientKey: row.patient_key,
+            attempts: row.attempts,
+            content,
           },
         });
       }
@@ -218,13 +258,19 @@ export class MessageRepository implements MessagesPort {
 
   async releaseClaims(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.pipelineDb.updateTable('messages').set({ attempts: sql`greatest(attempts - 1, 0)` })
-      .where('id', 'in', ids).where('status', '=', 'processing').execute();
+    await this.pipelineDb
+      .updateTable('messages')
+      .set({ attempts: sql`greatest(attempts - 1, 0)` })
+      .where('id', 'in', ids)
+      .where('status', '=', 'processing')
+      .execute();
   }
 
   private async completeManyStatement(done: ReadonlyArray<Completion>): Promise<number> {
     const messages = done.map((d) => ({
-      id: d.id, status: d.status, detail: d.status === 'filtered' ? d.reason : recordsSummary(d.records),
+      id: d.id,
+      status: d.status,
+      detail: d.status === 'filtered' ? d.reason : recordsSummary(d.records),
     }));
     const processed = done.flatMap((d) => (d.status === 'processed' ? [d] : []));
     const charges = processed.flatMap((d) => d.records.charges.map((c) => chargeRow(d.id, '', c, null)));
@@ -238,7 +284,8 @@ export class MessageRepository implements MessagesPort {
     const live = sql`join upd on upd.id = r.message_id`;
     const replaceHeld = sql.join(REPLACED_ON_RELEASE.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`));
     const parties = patients.length > 0 || coverages.length > 0;
-    const partyCtes = parties ? sql`
+    const partyCtes = parties
+      ? sql`
       pat as (
         ${upsertPatients(jsonRows(patients), live)}
       ), cov as (
@@ -248,14 +295,18 @@ export class MessageRepository implements MessagesPort {
         union all
         select c.id, c.patient_ref, c.priority, c.effective_date, c.expiration_date, c.as_of
           from coverages c where not exists (select 1 from cov where cov.id = c.id)
-      ),` : sql``;
+      ),`
+      : sql``;
     const patientId = parties
       ? sql`coalesce((select pat.id from pat where pat.patient_ref = r.patient_ref),
                      (select p.id from patients p where p.patient_ref = r.patient_ref))`
       : sql`(select p.id from patients p where p.patient_ref = r.patient_ref)`;
     // A prepared statement (prepared.ts) in two texts, with and without the party CTEs: the rows are JSON
     // parameters and the ids an array parameter, so one text serves every batch of its kind.
-    const rows = await preparedSql(this.pipelineDb, parties ? 'rxb_complete_many_parties' : 'rxb_complete_many', sql<{ inserted: string }>`
+    const rows = await preparedSql(
+      this.pipelineDb,
+      parties ? 'rxb_complete_many_parties' : 'rxb_complete_many',
+      sql<{ inserted: string }>`
       with done as (
         select * from json_to_recordset(${JSON.stringify(messages)}::json) as d(id bigint, status text, detail text)
       ), upd as (
@@ -281,54 +332,85 @@ export class MessageRepository implements MessagesPort {
         insert into message_events (message_id, from_status, to_status, stage, detail)
         select id, 'processing', status, case when status = 'filtered' then 'filter' else 'write' end, detail from upd
       )
-      select (select count(*) from ins) as inserted`);
+      select (select count(*) from ins) as inserted`,
+    );
     return Number(rows[0]?.inserted ?? 0);
   }
 
   async completeWithRecords(id: string, records: MappedRecords): Promise<number> {
-    return this.pipelineDb.transaction().execute(async (trx) => {
-      const msg = await trx.selectFrom('messages').select(['channel', 'sender', 'status']).where('id', '=', id)
-        .forUpdate().executeTakeFirst();
-      if (!msg || msg.status !== 'processing') return 0;
-      // Patients and coverages first, then the merges, so the charges below (separate statements) see them all.
-      await writePatientsAndCoverages(trx, id, records);
-      const merged = await applyMerges(trx, id, records.merges ?? []);
-      let inserted = 0;
-      // Charges before reversals, so a credit finds the line of its own message it names wherever that line is.
-      const ordered = [...records.charges.filter((c) => c.kind !== 'reversal'), ...records.charges.filter((c) => c.kind === 'reversal')];
-      const outcomes = new Map<string, string>();
-      for (const charge of ordered) {
-        const written = await insertCharge(trx, { id, channel: msg.channel, sender: msg.sender }, charge);
-        inserted += written.inserted;
-        outcomes.set(charge.sourceKey, written.outcome);
-      }
-      // Each line's outcome, in message order: which lines were charged, held, or reversed what (never values).
-      for (const charge of records.charges) {
-        await addEvent(trx, id, 'processing', 'processing', 'line', null, `${lineName(charge.sourceKey)}: ${outcomes.get(charge.sourceKey) ?? 'not written'}`);
-      }
-      const { charges, patients, coverages } = records;
-      await finish(trx, id, 'processed', 'write', null,
-        `${inserted} of ${charges.length} charges new, ${patients.length} patients, ${coverages.length} coverages`
-        + (merged.length > 0 ? `; ${describeMerges(merged)}` : ''));
-      return inserted;
-    }).catch((err) => { throw refusedValue(err); });
+    return this.pipelineDb
+      .transaction()
+      .execute(async (trx) => {
+        const msg = await trx
+          .selectFrom('messages')
+          .select(['channel', 'sender', 'status'])
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!msg || msg.status !== 'processing') return 0;
+        // Patients and coverages first, then the merges, so the charges below (separate statements) see them all.
+        await writePatientsAndCoverages(trx, id, records);
+        const merged = await applyMerges(trx, id, records.merges ?? []);
+        let inserted = 0;
+        // Charges before reversals, so a credit finds the line of its own message it names wherever that line is.
+        const ordered = [...records.charges.filter((c) => c.kind !== 'reversal'), ...records.charges.filter((c) => c.kind === 'reversal')];
+        const outcomes = new Map<string, string>();
+        for (const charge of ordered) {
+          const written = await insertCharge(trx, { id, channel: msg.channel, sender: msg.sender }, charge);
+          inserted += written.inserted;
+          outcomes.set(charge.sourceKey, written.outcome);
+        }
+        // Each line's outcome, in message order: which lines were charged, held, or reversed what (never values).
+        for (const charge of records.charges) {
+          await addEvent(
+            trx,
+            id,
+            'processing',
+            'processing',
+            'line',
+            null,
+            `${lineName(charge.sourceKey)}: ${outcomes.get(charge.sourceKey) ?? 'not written'}`,
+          );
+        }
+        const { charges, patients, coverages } = records;
+        await finish(
+          trx,
+          id,
+          'processed',
+          'write',
+          null,
+          `${inserted} of ${charges.length} charges new, ${patients.length} patients, ${coverages.length} coverages` +
+            (merged.length > 0 ? `; ${describeMerges(merged)}` : ''),
+        );
+        return inserted;
+      })
+      .catch((err) => {
+        throw refusedValue(err);
+      });
   }
 
   async noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void> {
     await this.pipelineDb.transaction().execute(async (trx) => {
-      await trx.updateTable('messages')
+      await trx
+        .updateTable('messages')
         .set({ error_code: failure.code, error_text: failure.text, error_stage: failure.stage, updated_at: sql`now()` })
-        .where('id', '=', id).execute();
+        .where('id', '=', id)
+        .execute();
       await addEvent(trx, id, 'processing', 'processing', failure.stage, failure.code, `retry in ${delayMs} ms: ${failure.text}`);
     });
   }
 
   async deadLetter(id: string, failure: FailureRecord): Promise<void> {
     await this.pipelineDb.transaction().execute(async (trx) => {
-      const row = await trx.updateTable('messages')
+      const row = await trx
+        .updateTable('messages')
         .set({
-          status: 'error', error_code: failure.code, error_text: failure.text, error_stage: failure.stage,
-          finished_at: sql`now()`, updated_at: sql`now()`,
+          status: 'error',
+          error_code: failure.code,
+          error_text: failure.text,
+          error_stage: failure.stage,
+          finished_at: sql`now()`,
+          updated_at: sql`now()`,
         })
         .where('id', '=', id)
         .where('status', 'in', ['received', 'processing'])
@@ -347,20 +429,24 @@ export class MessageRepository implements MessagesPort {
 
   /** A message's final outcome (processed, filtered, or dead letter with its error), or undefined while open. */
   async messageOutcome(id: string): Promise<MessageOutcome | undefined> {
-    const row = await this.db.selectFrom('messages').select(['status', 'error_code', 'error_text'])
-      .where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('messages').select(['status', 'error_code', 'error_text']).where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     if (row.status === 'processed' || row.status === 'filtered') return { status: row.status };
-    if (row.status === 'error') return { status: 'error', errorCode: row.error_code ?? 'INTERNAL', errorText: row.error_text ?? 'processing failed' };
+    if (row.status === 'error')
+      return { status: 'error', errorCode: row.error_code ?? 'INTERNAL', errorText: row.error_text ?? 'processing failed' };
     return undefined;
   }
 
   async openMessageIds(afterId: string, limit: number, olderThanMs: number): Promise<string[]> {
-    const rows = await this.db.selectFrom('messages').select('id')
+    const rows = await this.db
+      .selectFrom('messages')
+      .select('id')
       .where('status', 'in', ['received', 'processing'])
       .where('id', '>', afterId)
       .where(sql<boolean>`updated_at < now() - make_interval(secs => ${olderThanMs / 1000})`)
-      .orderBy('id').limit(limit).execute();
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => String(r.id));
   }
 
@@ -370,8 +456,7 @@ export class MessageRepository implements MessagesPort {
    */
   async prepareReplay(id: string, edited: EditedMessage | null, actor: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const msg = await trx.selectFrom('messages').select(['status', 'replays']).where('id', '=', id)
-        .forUpdate().executeTakeFirst();
+      const msg = await trx.selectFrom('messages').select(['status', 'replays']).where('id', '=', id).forUpdate().executeTakeFirst();
       if (!msg) throw new EngineError('NOT_FOUND', `message ${id} not found`);
       if (msg.status === 'received' || msg.status === 'processing') {
         throw new EngineError('CONFLICT', `message ${id} is ${msg.status}; replay applies to finished messages`);
@@ -379,35 +464,57 @@ export class MessageRepository implements MessagesPort {
       if (msg.status === 'duplicate') {
         throw new EngineError('CONFLICT', `message ${id} is a duplicate; replay the original message instead`);
       }
-      const latest = await trx.selectFrom('message_contents').select(['version', 'pruned_at'])
-        .where('message_id', '=', id).orderBy('version', 'desc').limit(1).executeTakeFirst();
+      const latest = await trx
+        .selectFrom('message_contents')
+        .select(['version', 'pruned_at'])
+        .where('message_id', '=', id)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (!edited && latest?.pruned_at) {
         throw new EngineError('CONFLICT', `message ${id}'s body was pruned by retention; replay it with an edited raw message`);
       }
       if (edited) {
         const body = this.bodies.seal(edited.content);
-        await trx.insertInto('message_contents')
+        await trx
+          .insertInto('message_contents')
           .values({ message_id: id, version: Number(latest?.version ?? 0) + 1, kind: 'edited', content: body.content, key_id: body.keyId })
           .execute();
-        await trx.updateTable('messages')
+        await trx
+          .updateTable('messages')
           .set({ message_type: edited.messageType, patient_key: edited.patientKey, search_tokens: this.search.tokensOf(edited.content) })
-          .where('id', '=', id).execute();
+          .where('id', '=', id)
+          .execute();
         // A frame rejected before its MSH could be read has no sender or control id; the edited message gives them.
-        await trx.updateTable('messages').set({ sender: edited.sender, control_id: edited.controlId })
-          .where('id', '=', id).where('control_id', '=', '').execute();
+        await trx
+          .updateTable('messages')
+          .set({ sender: edited.sender, control_id: edited.controlId })
+          .where('id', '=', id)
+          .where('control_id', '=', '')
+          .execute();
       }
       const replays = msg.replays + 1;
-      await trx.updateTable('messages')
+      await trx
+        .updateTable('messages')
         .set({
-          status: 'received', replays, attempts: 0, finished_at: null, updated_at: sql`now()`,
-          error_code: null, error_text: null, error_stage: null,
+          status: 'received',
+          replays,
+          attempts: 0,
+          finished_at: null,
+          updated_at: sql`now()`,
+          error_code: null,
+          error_text: null,
+          error_stage: null,
         })
-        .where('id', '=', id).execute();
+        .where('id', '=', id)
+        .execute();
       await addEvent(trx, id, msg.status, 'received', 'replay', null, edited ? 'replay with edited message' : 'replay', actor);
       // The sender asked for an application ACK: it gets one for the replay's outcome too.
-      await trx.updateTable('application_acks')
+      await trx
+        .updateTable('application_acks')
         .set({ state: 'open', attempts: 0, next_attempt_at: sql`now()`, last_error: null, updated_at: sql`now()` })
-        .where('message_id', '=', id).execute();
+        .where('message_id', '=', id)
+        .execute();
       return replays;
     });
   }
@@ -423,7 +530,11 @@ interface WritingMessage {
  * Writes one charge record of a message; a reversal first finds the charge it reverses (src/billing/claims/credits.ts)
  * and marks it reversed. Returns the rows inserted (or a held row replaced) and the line's outcome for the events.
  */
-async function insertCharge(trx: Transaction<Database>, msg: WritingMessage, c: ChargeRecord): Promise<{ inserted: number; outcome: string }> {
+async function insertCharge(
+  trx: Transaction<Database>,
+  msg: WritingMessage,
+  c: ChargeRecord,
+): Promise<{ inserted: number; outcome: string }> {
   let reversalOf: string | null = null;
   let outcome = c.holdReason !== undefined ? `held: ${c.holdReason}` : 'charged';
   if (c.kind === 'reversal') {
@@ -435,7 +546,8 @@ async function insertCharge(trx: Transaction<Database>, msg: WritingMessage, c: 
       const missing = c.reversalMissing ?? 'error';
       if (missing === 'ignore') return { inserted: 0, outcome: `dropped: ${creditOutcome(match)}` };
       if (missing === 'error') {
-        if (match.why === 'not-found') throw new EngineError('REVERSAL_TARGET_MISSING', 'a reversal line points at a transaction id with no recorded charge');
+        if (match.why === 'not-found')
+          throw new EngineError('REVERSAL_TARGET_MISSING', 'a reversal line points at a transaction id with no recorded charge');
         throw new EngineError('CHARGE_ALREADY_REVERSED', 'a reversal line points at a charge already reversed');
       }
       // A held negative charge: never claimed, listed with its reason; a replay once the charge is in matches it.
@@ -449,15 +561,19 @@ async function insertCharge(trx: Transaction<Database>, msg: WritingMessage, c: 
       outcome = creditOutcome(match);
     }
   }
-  const rows = await trx.insertInto('charges')
+  const rows = await trx
+    .insertInto('charges')
     .values({
       ...chargeRow(msg.id, msg.channel, c, reversalOf),
       patient_id: sql<string | null>`(select id from patients where patient_ref = ${c.patientRef})`,
       coverage_id: coverageInForce(sql`coverages`, sql`${c.patientRef}::text`, sql`${c.serviceDate}::date`),
     })
-    .onConflict((oc) => oc.column('source_key')
-      .doUpdateSet(Object.fromEntries([...REPLACED_ON_RELEASE, 'reversal_of'].map((col) => [col, sql.ref(`excluded.${col}`)])))
-      .where('charges.status', '=', 'held'))
+    .onConflict((oc) =>
+      oc
+        .column('source_key')
+        .doUpdateSet(Object.fromEntries([...REPLACED_ON_RELEASE, 'reversal_of'].map((col) => [col, sql.ref(`excluded.${col}`)])))
+        .where('charges.status', '=', 'held'),
+    )
     .returning('id')
     .execute();
   return { inserted: rows.length, outcome: rows.length > 0 ? outcome : 'already written' };
@@ -470,13 +586,24 @@ async function insertCharge(trx: Transaction<Database>, msg: WritingMessage, c: 
  */
 async function creditCandidates(trx: Transaction<Database>, msg: WritingMessage, c: ChargeRecord): Promise<CreditCandidate[]> {
   const keys = c.reversalMatch ?? [];
-  const byAttributes = keys.length === 0 ? sql<boolean>`false` : sql<boolean>`(c.status = 'active'
+  const byAttributes =
+    keys.length === 0
+      ? sql<boolean>`false`
+      : sql<boolean>`(c.status = 'active'
     ${keys.includes('patient') ? sql`and c.patient_ref = ${c.patientRef}` : sql``}
     ${keys.includes('code') ? sql`and c.code = ${c.code}` : sql``}
     ${keys.includes('serviceDate') ? sql`and c.service_date = ${c.serviceDate}::date` : sql``})`;
   const rows = await sql<{
-    id: string; source_key: string; message_id: string; sender: string; status: CreditCandidate['status'];
-    transaction_id: string | null; patient_ref: string; code: string; service_date: string; charge_amount: string;
+    id: string;
+    source_key: string;
+    message_id: string;
+    sender: string;
+    status: CreditCandidate['status'];
+    transaction_id: string | null;
+    patient_ref: string;
+    code: string;
+    service_date: string;
+    charge_amount: string;
   }>`
     select c.id::text as id, c.source_key, c.message_id::text as message_id, m.sender, c.status, c.transaction_id,
            c.patient_ref, c.code, to_char(c.service_date, 'YYYY-MM-DD') as service_date, c.charge_amount::text as charge_amount
@@ -489,8 +616,15 @@ async function creditCandidates(trx: Transaction<Database>, msg: WritingMessage,
      limit 200
        for update of c`.execute(trx);
   return rows.rows.map((r) => ({
-    id: r.id, sourceKey: r.source_key, messageId: r.message_id, sender: r.sender, status: r.status,
-    transactionId: r.transaction_id, patientRef: r.patient_ref, code: r.code, serviceDate: r.service_date,
+    id: r.id,
+    sourceKey: r.source_key,
+    messageId: r.message_id,
+    sender: r.sender,
+    status: r.status,
+    transactionId: r.transaction_id,
+    patientRef: r.patient_ref,
+    code: r.code,
+    serviceDate: r.service_date,
     chargeAmount: r.charge_amount,
   }));
 }
@@ -521,8 +655,18 @@ function negate(amount: string): string {
 
 /** Charge columns added by migrations 002 and 012, beyond the ones every charge had from the start. */
 const EXTRA_CHARGE_COLUMNS = [
-  'service_kind', 'ndc_quantity', 'ndc_unit', 'rx_number', 'fill_number', 'days_supply', 'daw', 'lot',
-  'vfc_eligibility', 'place_of_service', 'hold_reason', 'unpriced',
+  'service_kind',
+  'ndc_quantity',
+  'ndc_unit',
+  'rx_number',
+  'fill_number',
+  'days_supply',
+  'daw',
+  'lot',
+  'vfc_eligibility',
+  'place_of_service',
+  'hold_reason',
+  'unpriced',
 ] as const;
 
 /**
@@ -531,10 +675,34 @@ const EXTRA_CHARGE_COLUMNS = [
  * held with the current reason when it is not. Charges in any other status are never touched.
  */
 const REPLACED_ON_RELEASE = [
-  'message_id', 'status', 'hold_reason', 'transaction_id', 'service_date', 'patient_ref', 'code_system', 'code',
-  'modifiers', 'units', 'charge_amount', 'diagnoses', 'rendering_npi', 'ordering_npi', 'ndc', 'service_kind',
-  'ndc_quantity', 'ndc_unit', 'rx_number', 'fill_number', 'days_supply', 'daw', 'lot', 'vfc_eligibility',
-  'place_of_service', 'patient_id', 'coverage_id', 'unpriced',
+  'message_id',
+  'status',
+  'hold_reason',
+  'transaction_id',
+  'service_date',
+  'patient_ref',
+  'code_system',
+  'code',
+  'modifiers',
+  'units',
+  'charge_amount',
+  'diagnoses',
+  'rendering_npi',
+  'ordering_npi',
+  'ndc',
+  'service_kind',
+  'ndc_quantity',
+  'ndc_unit',
+  'rx_number',
+  'fill_number',
+  'days_supply',
+  'daw',
+  'lot',
+  'vfc_eligibility',
+  'place_of_service',
+  'patient_id',
+  'coverage_id',
+  'unpriced',
 ] as const;
 
 function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversalOf: string | null): NewCharge {
@@ -543,47 +711,120 @@ function chargeRow(messageId: string, channel: string, c: ChargeRecord, reversal
   const unpriced = c.unpriced === true && c.kind === 'charge';
   if (c.chargeAmount === null && !unpriced) throw new EngineError('INTERNAL', 'a charge without an amount reached the store');
   return {
-    message_id: messageId, channel, source_key: c.sourceKey, reversal_of: reversalOf,
-    status: c.kind === 'reversal' ? 'reversal' : c.holdReason !== undefined ? 'held' : 'active', transaction_id: c.transactionId,
-    service_date: c.serviceDate, patient_ref: c.patientRef, code_system: c.codeSystem, code: c.code,
-    modifiers: c.modifiers, units: c.units, charge_amount: c.chargeAmount ?? '0.00', diagnoses: c.diagnoses,
-    rendering_npi: c.renderingNpi, ordering_npi: c.orderingNpi, ndc: c.ndc,
-    service_kind: c.serviceKind, ndc_quantity: c.ndcQuantity, ndc_unit: c.ndcUnit, rx_number: c.rxNumber,
-    fill_number: c.fillNumber, days_supply: c.daysSupply, daw: c.daw, lot: c.lot, vfc_eligibility: c.vfcEligibility,
-    place_of_service: c.placeOfService, hold_reason: c.kind === 'reversal' ? null : c.holdReason ?? null, unpriced,
+    message_id: messageId,
+    channel,
+    source_key: c.sourceKey,
+    reversal_of: reversalOf,
+    status: c.kind === 'reversal' ? 'reversal' : c.holdReason !== undefined ? 'held' : 'active',
+    transaction_id: c.transactionId,
+    service_date: c.serviceDate,
+    patient_ref: c.patientRef,
+    code_system: c.codeSystem,
+    code: c.code,
+    modifiers: c.modifiers,
+    units: c.units,
+    charge_amount: c.chargeAmount ?? '0.00',
+    diagnoses: c.diagnoses,
+    rendering_npi: c.renderingNpi,
+    ordering_npi: c.orderingNpi,
+    ndc: c.ndc,
+    service_kind: c.serviceKind,
+    ndc_quantity: c.ndcQuantity,
+    ndc_unit: c.ndcUnit,
+    rx_number: c.rxNumber,
+    fill_number: c.fillNumber,
+    days_supply: c.daysSupply,
+    daw: c.daw,
+    lot: c.lot,
+    vfc_eligibility: c.vfcEligibility,
+    place_of_service: c.placeOfService,
+    hold_reason: c.kind === 'reversal' ? null : (c.holdReason ?? null),
+    unpriced,
   };
 }
 
 /** Patient columns an upsert writes (all but the key and the timestamps). */
 const PATIENT_COLUMNS = [
-  'as_of', 'family_name', 'given_name', 'middle_name', 'birth_date', 'sex', 'address_line1', 'address_line2', 'city',
-  'state', 'postal_code', 'phone', 'account_number', 'source_key', 'message_id',
+  'as_of',
+  'family_name',
+  'given_name',
+  'middle_name',
+  'birth_date',
+  'sex',
+  'address_line1',
+  'address_line2',
+  'city',
+  'state',
+  'postal_code',
+  'phone',
+  'account_number',
+  'source_key',
+  'message_id',
 ] as const satisfies ReadonlyArray<keyof NewPatient>;
 
 function patientRow(messageId: string, p: PatientRecord): NewPatient {
   return {
-    patient_ref: p.patientRef, as_of: p.asOf, family_name: p.familyName, given_name: p.givenName,
-    middle_name: p.middleName, birth_date: p.birthDate, sex: p.sex, address_line1: p.addressLine1,
-    address_line2: p.addressLine2, city: p.city, state: p.state, postal_code: p.postalCode, phone: p.phone,
-    account_number: p.accountNumber, source_key: p.sourceKey, message_id: messageId,
+    patient_ref: p.patientRef,
+    as_of: p.asOf,
+    family_name: p.familyName,
+    given_name: p.givenName,
+    middle_name: p.middleName,
+    birth_date: p.birthDate,
+    sex: p.sex,
+    address_line1: p.addressLine1,
+    address_line2: p.addressLine2,
+    city: p.city,
+    state: p.state,
+    postal_code: p.postalCode,
+    phone: p.phone,
+    account_number: p.accountNumber,
+    source_key: p.sourceKey,
+    message_id: messageId,
   };
 }
 
 /** Coverage columns an upsert writes (all but the key and the timestamps). */
 const COVERAGE_COLUMNS = [
-  'as_of', 'payer_id', 'payer_name', 'member_id', 'group_number', 'group_name', 'plan_type', 'relationship', 'priority',
-  'effective_date', 'expiration_date', 'subscriber_family_name', 'subscriber_given_name', 'subscriber_birth_date',
-  'subscriber_sex', 'source_key', 'message_id',
+  'as_of',
+  'payer_id',
+  'payer_name',
+  'member_id',
+  'group_number',
+  'group_name',
+  'plan_type',
+  'relationship',
+  'priority',
+  'effective_date',
+  'expiration_date',
+  'subscriber_family_name',
+  'subscriber_given_name',
+  'subscriber_birth_date',
+  'subscriber_sex',
+  'source_key',
+  'message_id',
 ] as const satisfies ReadonlyArray<keyof NewCoverage>;
 
 function coverageRow(messageId: string, c: CoverageRecord): NewCoverage {
   return {
-    patient_ref: c.patientRef, plan_id: c.planId, as_of: c.asOf, payer_id: c.payerId, payer_name: c.payerName,
-    member_id: c.memberId, group_number: c.groupNumber, group_name: c.groupName, plan_type: c.planType,
-    relationship: c.relationship, priority: c.priority, effective_date: c.effectiveDate,
-    expiration_date: c.expirationDate, subscriber_family_name: c.subscriberFamilyName,
-    subscriber_given_name: c.subscriberGivenName, subscriber_birth_date: c.subscriberBirthDate,
-    subscriber_sex: c.subscriberSex, source_key: c.sourceKey, message_id: messageId,
+    patient_ref: c.patientRef,
+    plan_id: c.planId,
+    as_of: c.asOf,
+    payer_id: c.payerId,
+    payer_name: c.payerName,
+    member_id: c.memberId,
+    group_number: c.groupNumber,
+    group_name: c.groupName,
+    plan_type: c.planType,
+    relationship: c.relationship,
+    priority: c.priority,
+    effective_date: c.effectiveDate,
+    expiration_date: c.expirationDate,
+    subscriber_family_name: c.subscriberFamilyName,
+    subscriber_given_name: c.subscriberGivenName,
+    subscriber_birth_date: c.subscriberBirthDate,
+    subscriber_sex: c.subscriberSex,
+    source_key: c.sourceKey,
+    message_id: messageId,
   };
 }
 
@@ -594,8 +835,14 @@ function coverageRow(messageId: string, c: CoverageRecord): NewCoverage {
  * as_of (the later one on a tie), as if applied in order; a stored row with a newer as_of is left alone (and not
  * returned). Rows are written in key order, so concurrent upserts lock in one order.
  */
-function upsert(table: 'patients' | 'coverages', key: readonly string[], columns: readonly string[], rowsJson: string,
-  gate: RawBuilder<unknown>, returning: readonly string[] = []): RawBuilder<unknown> {
+function upsert(
+  table: 'patients' | 'coverages',
+  key: readonly string[],
+  columns: readonly string[],
+  rowsJson: string,
+  gate: RawBuilder<unknown>,
+  returning: readonly string[] = [],
+): RawBuilder<unknown> {
   const keyRefs = (alias: string) => sql.join(key.map((k) => sql.ref(`${alias}.${k}`)));
   const all = [...key, ...columns];
   return sql`
@@ -615,8 +862,12 @@ const upsertPatients = (rowsJson: string, gate: RawBuilder<unknown>) =>
   upsert('patients', ['patient_ref'], PATIENT_COLUMNS, rowsJson, gate);
 
 const upsertCoverages = (rowsJson: string, gate: RawBuilder<unknown>) =>
-  upsert('coverages', ['patient_ref', 'plan_id'], COVERAGE_COLUMNS, rowsJson, gate,
-    ['priority', 'effective_date', 'expiration_date', 'as_of']);
+  upsert('coverages', ['patient_ref', 'plan_id'], COVERAGE_COLUMNS, rowsJson, gate, [
+    'priority',
+    'effective_date',
+    'expiration_date',
+    'as_of',
+  ]);
 
 /**
  * The id of the coverage of `patientRef` in force on `serviceDate` among `source` (coverages or a relation with
@@ -653,8 +904,16 @@ function recordsSummary(r: MappedRecords): string {
   return `${r.charges.length} charges, ${r.patients.length} patients, ${r.coverages.length} coverages mapped`;
 }
 
-async function finish(trx: Transaction<Database>, id: string, to: MessageStatus, stage: string, code: string | null, detail: string): Promise<void> {
-  const row = await trx.updateTable('messages')
+async function finish(
+  trx: Transaction<Database>,
+  id: string,
+  to: MessageStatus,
+  stage: string,
+  code: string | null,
+  detail: string,
+): Promise<void> {
+  const row = await trx
+    .updateTable('messages')
     .set({ status: to, finished_at: sql`now()`, updated_at: sql`now()`, error_code: null, error_text: null, error_stage: null })
     .where('id', '=', id)
     .where('status', '=', 'processing')
@@ -663,9 +922,18 @@ async function finish(trx: Transaction<Database>, id: string, to: MessageStatus,
   if (row) await addEvent(trx, id, 'processing', to, stage, code, detail);
 }
 
-async function addEvent(db: Db, messageId: string, from: MessageStatus | null, to: MessageStatus, stage: string | null,
-  code: string | null, detail: string | null, actor: string | null = null): Promise<void> {
-  await db.insertInto('message_events')
+async function addEvent(
+  db: Db,
+  messageId: string,
+  from: MessageStatus | null,
+  to: MessageStatus,
+  stage: string | null,
+  code: string | null,
+  detail: string | null,
+  actor: string | null = null,
+): Promise<void> {
+  await db
+    .insertInto('message_events')
     .values({ message_id: messageId, from_status: from, to_status: to, stage, code, detail, actor })
     .execute();
 }

@@ -28,7 +28,10 @@ type Kind = 'pid' | 'fam' | 'rx';
 const normalize = (v: string) => v.trim().replace(/\s+/g, ' ').toLowerCase();
 
 export class MessageSearchIndex {
-  private constructor(private readonly writeKey: Buffer, private readonly readKeys: readonly Buffer[]) {}
+  private constructor(
+    private readonly writeKey: Buffer,
+    private readonly readKeys: readonly Buffer[],
+  ) {}
 
   /** The index for the key set-up of `bodies`: writes with the current key, searches with every key. */
   static forBodies(bodies: BodyCodec): MessageSearchIndex {

@@ -54,19 +54,35 @@ const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)))
 const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
 
 const USER_COLUMNS = ['id', 'username', 'role', 'disabled', 'created_at', 'failed_attempts', 'locked_until'] as const;
-type UserRow = { id: string; username: string; role: UserRole; disabled: boolean; created_at: unknown; failed_attempts: number; locked_until: unknown };
+type UserRow = {
+  id: string;
+  username: string;
+  role: UserRole;
+  disabled: boolean;
+  created_at: unknown;
+  failed_attempts: number;
+  locked_until: unknown;
+};
 
 function userInfo(r: UserRow): UserInfo {
   return {
-    id: String(r.id), username: r.username, role: r.role, disabled: r.disabled, createdAt: date(r.created_at),
-    failedAttempts: r.failed_attempts, lockedUntil: dateOrNull(r.locked_until),
+    id: String(r.id),
+    username: r.username,
+    role: r.role,
+    disabled: r.disabled,
+    createdAt: date(r.created_at),
+    failedAttempts: r.failed_attempts,
+    lockedUntil: dateOrNull(r.locked_until),
   };
 }
 
 export async function createUser(db: Kysely<Database>, u: { username: string; passwordHash: string; role: UserRole }): Promise<UserInfo> {
-  const row = await db.insertInto('users').values({ username: u.username, password_hash: u.passwordHash, role: u.role })
+  const row = await db
+    .insertInto('users')
+    .values({ username: u.username, password_hash: u.passwordHash, role: u.role })
     .onConflict((oc) => oc.column('username').doNothing())
-    .returning(USER_COLUMNS).executeTakeFirst();
+    .returning(USER_COLUMNS)
+    .executeTakeFirst();
   if (!row) throw new EngineError('CONFLICT', `user ${u.username} exists`);
   return userInfo(row);
 }
@@ -76,7 +92,11 @@ export async function listUsers(db: Kysely<Database>): Promise<UserInfo[]> {
 }
 
 export async function findUser(db: Kysely<Database>, username: string): Promise<UserRecord | undefined> {
-  const r = await db.selectFrom('users').select([...USER_COLUMNS, 'password_hash']).where('username', '=', username).executeTakeFirst();
+  const r = await db
+    .selectFrom('users')
+    .select([...USER_COLUMNS, 'password_hash'])
+    .where('username', '=', username)
+    .executeTakeFirst();
   return r && { ...userInfo(r), passwordHash: r.password_hash };
 }
 
@@ -96,15 +116,20 @@ export interface UserChanges {
  * tokens must be made). `revokedTokens` counts the tokens revoked.
  */
 export async function updateUser(
-  db: Kysely<Database>, username: string, c: UserChanges,
+  db: Kysely<Database>,
+  username: string,
+  c: UserChanges,
 ): Promise<(UserInfo & { revokedTokens: number }) | undefined> {
   return db.transaction().execute(async (trx) => {
     const user = await updateUserRow(trx, username, c);
     if (!user) return undefined;
     let revokedTokens = 0;
     if (c.disabled === true || c.passwordHash !== undefined) {
-      let q = trx.updateTable('api_tokens').set({ revoked_at: sql`now()` })
-        .where('user_id', '=', user.id).where('revoked_at', 'is', null);
+      let q = trx
+        .updateTable('api_tokens')
+        .set({ revoked_at: sql`now()` })
+        .where('user_id', '=', user.id)
+        .where('revoked_at', 'is', null);
       if (c.disabled !== true) q = q.where('kind', '=', 'session');
       revokedTokens = (await q.returning('id').execute()).length;
     }
@@ -150,9 +175,11 @@ export async function createFirstAdmin(db: Kysely<Database>, u: { username: stri
  * src/store/login-throttle.ts); the count is reset by the next success, an unlock or a new password.
  */
 export async function markUserLocked(db: Kysely<Database>, userId: string, until: Date): Promise<void> {
-  await db.updateTable('users')
+  await db
+    .updateTable('users')
     .set({ locked_until: sql`greatest(coalesce(locked_until, ${until}::timestamptz), ${until}::timestamptz)` })
-    .where('id', '=', userId).execute();
+    .where('id', '=', userId)
+    .execute();
 }
 
 export async function recordLoginSuccess(db: Kysely<Database>, userId: string): Promise<void> {
@@ -171,30 +198,67 @@ export async function createToken(
   const next = await sql<{ id: string }>`select nextval(pg_get_serial_sequence('api_tokens', 'id'))::text as id`.execute(db);
   const id = next.rows[0]!.id;
   const { token, hash } = make(id);
-  await db.insertInto('api_tokens').values({ id, user_id: t.userId, name: t.name, kind: t.kind, token_hash: hash, expires_at: t.expiresAt }).execute();
+  await db
+    .insertInto('api_tokens')
+    .values({ id, user_id: t.userId, name: t.name, kind: t.kind, token_hash: hash, expires_at: t.expiresAt })
+    .execute();
   return { id, token, expiresAt: t.expiresAt };
 }
 
 export async function findTokenOwner(db: Kysely<Database>, tokenId: string): Promise<TokenOwner | undefined> {
-  const r = await db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as token_id', 't.token_hash', 't.kind', 't.expires_at', 't.revoked_at', 't.last_used_at', 'u.id as user_id', 'u.username', 'u.role', 'u.disabled'])
-    .where('t.id', '=', tokenId).executeTakeFirst();
-  return r && {
-    tokenId: String(r.token_id), tokenHash: r.token_hash, kind: r.kind, expiresAt: dateOrNull(r.expires_at),
-    revokedAt: dateOrNull(r.revoked_at), lastUsedAt: dateOrNull(r.last_used_at), userId: String(r.user_id),
-    username: r.username, role: r.role, disabled: r.disabled,
-  };
+  const r = await db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select([
+      't.id as token_id',
+      't.token_hash',
+      't.kind',
+      't.expires_at',
+      't.revoked_at',
+      't.last_used_at',
+      'u.id as user_id',
+      'u.username',
+      'u.role',
+      'u.disabled',
+    ])
+    .where('t.id', '=', tokenId)
+    .executeTakeFirst();
+  return (
+    r && {
+      tokenId: String(r.token_id),
+      tokenHash: r.token_hash,
+      kind: r.kind,
+      expiresAt: dateOrNull(r.expires_at),
+      revokedAt: dateOrNull(r.revoked_at),
+      lastUsedAt: dateOrNull(r.last_used_at),
+      userId: String(r.user_id),
+      username: r.username,
+      role: r.role,
+      disabled: r.disabled,
+    }
+  );
 }
 
 export async function touchToken(db: Kysely<Database>, tokenId: string): Promise<void> {
-  await db.updateTable('api_tokens').set({ last_used_at: sql`now()` }).where('id', '=', tokenId).execute();
+  await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: sql`now()` })
+    .where('id', '=', tokenId)
+    .execute();
 }
 
 /** Revokes a token that is not revoked yet; returns its owner's username, or undefined when there is no such live token. */
-export async function revokeToken(db: Kysely<Database>, tokenId: string): Promise<{ username: string; kind: 'api' | 'session' } | undefined> {
-  const r = await db.updateTable('api_tokens').set({ revoked_at: sql`now()` })
-    .where('id', '=', tokenId).where('revoked_at', 'is', null)
-    .returning(['user_id', 'kind']).executeTakeFirst();
+export async function revokeToken(
+  db: Kysely<Database>,
+  tokenId: string,
+): Promise<{ username: string; kind: 'api' | 'session' } | undefined> {
+  const r = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: sql`now()` })
+    .where('id', '=', tokenId)
+    .where('revoked_at', 'is', null)
+    .returning(['user_id', 'kind'])
+    .executeTakeFirst();
   if (!r) return undefined;
   const u = await db.selectFrom('users').select('username').where('id', '=', r.user_id).executeTakeFirstOrThrow();
   return { username: u.username, kind: r.kind };
@@ -202,18 +266,25 @@ export async function revokeToken(db: Kysely<Database>, tokenId: string): Promis
 
 /** Tokens, newest first: all, or one user's. Sessions that ended (expired or revoked) are left out unless `all`. */
 export async function listTokens(db: Kysely<Database>, f: { username?: string; all?: boolean }): Promise<TokenInfo[]> {
-  let q = db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.id', 't.user_id')
+  let q = db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
     .select(['t.id', 'u.username', 't.name', 't.kind', 't.created_at', 't.expires_at', 't.revoked_at', 't.last_used_at'])
     .orderBy('t.id', 'desc');
   if (f.username) q = q.where('u.username', '=', f.username);
   if (!f.all) {
-    q = q.where((eb) => eb.or([
-      eb('t.kind', '=', 'api'),
-      eb.and([eb('t.revoked_at', 'is', null), eb('t.expires_at', '>', sql<Date>`now()`)]),
-    ]));
+    q = q.where((eb) =>
+      eb.or([eb('t.kind', '=', 'api'), eb.and([eb('t.revoked_at', 'is', null), eb('t.expires_at', '>', sql<Date>`now()`)])]),
+    );
   }
   return (await q.execute()).map((r) => ({
-    id: String(r.id), username: r.username, name: r.name, kind: r.kind, createdAt: date(r.created_at),
-    expiresAt: dateOrNull(r.expires_at), revokedAt: dateOrNull(r.revoked_at), lastUsedAt: dateOrNull(r.last_used_at),
+    id: String(r.id),
+    username: r.username,
+    name: r.name,
+    kind: r.kind,
+    createdAt: date(r.created_at),
+    expiresAt: dateOrNull(r.expires_at),
+    revokedAt: dateOrNull(r.revoked_at),
+    lastUsedAt: dateOrNull(r.last_used_at),
   }));
 }

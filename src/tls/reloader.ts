@@ -26,9 +26,7 @@ export interface ReloadTarget {
   install(credentials: TlsCredentials): void;
 }
 
-export type ReloadResult =
-  | { target: string; ok: true; serial: string; validTo: string }
-  | { target: string; ok: false; reason: string };
+export type ReloadResult = { target: string; ok: true; serial: string; validTo: string } | { target: string; ok: false; reason: string };
 
 export interface ReloaderOptions {
   logger: Logger;

@@ -97,12 +97,22 @@ export function buildIsa(p: IsaParams): X12Segment {
   const date = x12Date(p.date);
   return segment(
     'ISA',
-    '00', ' '.repeat(10), '00', ' '.repeat(10),
-    fixedWidth(p.senderQualifier, 2, 'ISA05', seps), fixedWidth(p.senderId, 15, 'ISA06', seps),
-    fixedWidth(p.receiverQualifier, 2, 'ISA07', seps), fixedWidth(p.receiverId, 15, 'ISA08', seps),
-    date.slice(2), x12Time(p.date),
-    seps.repetition, '00501', interchangeControlNumber(p.controlNumber),
-    p.acknowledgmentRequested ? '1' : '0', p.usage, seps.component,
+    '00',
+    ' '.repeat(10),
+    '00',
+    ' '.repeat(10),
+    fixedWidth(p.senderQualifier, 2, 'ISA05', seps),
+    fixedWidth(p.senderId, 15, 'ISA06', seps),
+    fixedWidth(p.receiverQualifier, 2, 'ISA07', seps),
+    fixedWidth(p.receiverId, 15, 'ISA08', seps),
+    date.slice(2),
+    x12Time(p.date),
+    seps.repetition,
+    '00501',
+    interchangeControlNumber(p.controlNumber),
+    p.acknowledgmentRequested ? '1' : '0',
+    p.usage,
+    seps.component,
   );
 }
 
@@ -112,12 +122,19 @@ export function buildIsa(p: IsaParams): X12Segment {
  */
 export function buildInterchange(isa: IsaParams, group: GroupParams, sets: readonly TransactionSetInput[]): X12Segment[] {
   const out: X12Segment[] = [];
-  emitInterchange(isa, group, sets.map((set) => ({
-    id: set.id, controlNumber: set.controlNumber, implementationReference: set.implementationReference,
-    emit: (body: SegmentSink) => {
-      for (const seg of set.body) body.push(seg);
-    },
-  })), out);
+  emitInterchange(
+    isa,
+    group,
+    sets.map((set) => ({
+      id: set.id,
+      controlNumber: set.controlNumber,
+      implementationReference: set.implementationReference,
+      emit: (body: SegmentSink) => {
+        for (const seg of set.body) body.push(seg);
+      },
+    })),
+    out,
+  );
   return out;
 }
 
@@ -134,7 +151,19 @@ export interface TransactionSetSource extends Omit<TransactionSetInput, 'body'> 
 export function emitInterchange(isa: IsaParams, group: GroupParams, sets: readonly TransactionSetSource[], out: SegmentSink): void {
   const gs06 = String(controlNumberInRange(group.controlNumber, 'the group control number'));
   out.push(buildIsa(isa));
-  out.push(segment('GS', group.functionalId, group.senderCode, group.receiverCode, x12Date(group.date), x12Time(group.date), gs06, 'X', group.version));
+  out.push(
+    segment(
+      'GS',
+      group.functionalId,
+      group.senderCode,
+      group.receiverCode,
+      x12Date(group.date),
+      x12Time(group.date),
+      gs06,
+      'X',
+      group.version,
+    ),
+  );
   for (const set of sets) {
     const st02 = transactionSetControlNumber(set.controlNumber);
     out.push(segment('ST', set.id, st02, set.implementationReference));

@@ -63,7 +63,12 @@ export interface ClaimFinding {
 }
 
 /** A CAS adjustment of an 835. */
-export interface Adjustment { group: string; reason: string; amount: string; quantity?: string }
+export interface Adjustment {
+  group: string;
+  reason: string;
+  amount: string;
+  quantity?: string;
+}
 
 /** GET /api/claims/:id (what the console reads of it). */
 export interface ClaimDetail {
@@ -89,28 +94,69 @@ export interface ClaimDetail {
   /** The snapshot the 837P is written from (only what the console reads). */
   claim: { diagnoses: string[]; placeOfService: string };
   lines: Array<{
-    lineNumber: number; chargeId: string; state: string; code: string; modifiers: string[]; units: string;
-    chargeAmount: string; serviceDate: string; serviceKind: string; paidAmount: string;
+    lineNumber: number;
+    chargeId: string;
+    state: string;
+    code: string;
+    modifiers: string[];
+    units: string;
+    chargeAmount: string;
+    serviceDate: string;
+    serviceKind: string;
+    paidAmount: string;
     /** The message that made the charge. */
     messageId: string | null;
   }>;
-  history: Array<{ at: string; actor: string; action: string; from_status: string | null; to_status: string | null; reason: string | null }>;
+  history: Array<{
+    at: string;
+    actor: string;
+    action: string;
+    from_status: string | null;
+    to_status: string | null;
+    reason: string | null;
+  }>;
   payments: Array<{
-    traceNumber: string; paymentDate: string | null; receivedAt: string; payerName?: string; role?: string; statusCode: string; outcome: string; charge: string;
-    paid: string; patientResponsibility: string; payerClaimNumber: string | null; adjustments: Adjustment[];
-    lines: Array<{ lineNumber: number | null; code: string | null; outcome: string; charge: string; paid: string; adjustments: Adjustment[] }>;
+    traceNumber: string;
+    paymentDate: string | null;
+    receivedAt: string;
+    payerName?: string;
+    role?: string;
+    statusCode: string;
+    outcome: string;
+    charge: string;
+    paid: string;
+    patientResponsibility: string;
+    payerClaimNumber: string | null;
+    adjustments: Adjustment[];
+    lines: Array<{
+      lineNumber: number | null;
+      code: string | null;
+      outcome: string;
+      charge: string;
+      paid: string;
+      adjustments: Adjustment[];
+    }>;
   }>;
   corrections: Array<{ id: string; controlNumber: string; frequency: string; status: string }>;
   /** What each 999 and 277CA said about the claim, oldest first. */
   acknowledgments?: Array<{
-    acknowledgmentId: string; receivedAt: string; kind: string; outcome: string; setStatus?: string;
-    errors?: Array<{ label: string }>; statuses?: Array<{ label: string }>; payerClaimNumber?: string;
+    acknowledgmentId: string;
+    receivedAt: string;
+    kind: string;
+    outcome: string;
+    setStatus?: string;
+    errors?: Array<{ label: string }>;
+    statuses?: Array<{ label: string }>;
+    payerClaimNumber?: string;
   }>;
   batch: { id: string; fileName: string; interchangeControl: number; createdAt: string } | null;
 }
 
 /** PATCH /api/claims/:id: the claim's status after the edit and what changed. */
-export interface ClaimEdited { status: string; changes: string[] }
+export interface ClaimEdited {
+  status: string;
+  changes: string[];
+}
 
 /** POST /api/claims/:id/{override,correct,void,close,replace}: the parts of the answer the console reads. */
 export interface ClaimActionResult {
@@ -136,7 +182,15 @@ export interface BatchRow {
 
 /** POST /api/claims/batches. */
 export interface BatchRun {
-  batches: Array<{ id: string; payerId: string; fileName: string; interchangeControl: number; claimIds: string[]; totalCharge: string; written: boolean }>;
+  batches: Array<{
+    id: string;
+    payerId: string;
+    fileName: string;
+    interchangeControl: number;
+    claimIds: string[];
+    totalCharge: string;
+    written: boolean;
+  }>;
   held: Array<{ claimId: string; reason: string }>;
 }
 
@@ -188,7 +242,14 @@ export interface AcknowledgmentSummary {
 /** What GET /api/reports/revenue groups by. */
 export type RevenueDimension = 'service' | 'payer' | 'month';
 
-export interface RevenueRow { key: string; claims: number; lines: number; charged: string; paid: string; patientResponsibility: string }
+export interface RevenueRow {
+  key: string;
+  claims: number;
+  lines: number;
+  charged: string;
+  paid: string;
+  patientResponsibility: string;
+}
 
 /** GET /api/reports/revenue: rows, plus unmatched money and PLB adjustments. */
 export interface RevenueReport {
@@ -200,13 +261,31 @@ export interface RevenueReport {
 
 /** A row of GET /api/reports/payers. */
 export interface PayerRow {
-  payerId: string; payerName: string; claims: number; charged: string; paid: string; adjudicated: number; denied: number;
-  denialRate: number | null; averageDaysToPayment: number | null;
-  crossovers?: number; unmatchedPaid?: string; providerAdjustments?: string;
+  payerId: string;
+  payerName: string;
+  claims: number;
+  charged: string;
+  paid: string;
+  adjudicated: number;
+  denied: number;
+  denialRate: number | null;
+  averageDaysToPayment: number | null;
+  crossovers?: number;
+  unmatchedPaid?: string;
+  providerAdjustments?: string;
 }
 
 /** A row of GET /api/reports/missed-charges: a billable message that ended without a charge, and why. */
 export interface MissedCharge {
-  messageId: string; channel: string; sender: string; messageType: string; controlId: string; status: string; reason: string;
-  errorCode: string | null; detail: string | null; receivedAt: string; finishedAt: string | null;
+  messageId: string;
+  channel: string;
+  sender: string;
+  messageType: string;
+  controlId: string;
+  status: string;
+  reason: string;
+  errorCode: string | null;
+  detail: string | null;
+  receivedAt: string;
+  finishedAt: string | null;
 }

@@ -4,12 +4,15 @@
  * and update types (`__select__`) travels as what a select returns. The admin routes use it to check at compile
  * time that what they send has every field the wire types (this folder) promise the console.
  */
-export type Json<T> =
-  T extends Date ? string
-    : T extends { readonly __select__: infer S } ? Json<S>
-    : T extends readonly (infer U)[] ? Json<U>[]
-    : T extends object ? { [K in keyof T]: Json<T[K]> }
-    : T;
+export type Json<T> = T extends Date
+  ? string
+  : T extends { readonly __select__: infer S }
+    ? Json<S>
+    : T extends readonly (infer U)[]
+      ? Json<U>[]
+      : T extends object
+        ? { [K in keyof T]: Json<T[K]> }
+        : T;
 
 /**
  * Returns the answer unchanged; it compiles only when the answer's JSON form is assignable to the wire type W:

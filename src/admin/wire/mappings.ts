@@ -21,7 +21,11 @@ export interface MappingDetail {
 }
 
 /** PUT /api/mappings/:name: the version the save stored. */
-export interface SavedMapping { name: string; version: number; sha256: string }
+export interface SavedMapping {
+  name: string;
+  version: number;
+  sha256: string;
+}
 
 /** A row of GET /api/mappings/:name/versions. */
 export interface MappingVersion {

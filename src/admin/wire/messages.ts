@@ -7,12 +7,29 @@ import type { ChannelState } from '../channel-status';
 export type { ChannelState };
 
 /** One minute of one channel, as GET /api/dashboard gives it. */
-export interface MinuteCount { minute: string; received: number; failed: number }
+export interface MinuteCount {
+  minute: string;
+  received: number;
+  failed: number;
+}
 
-export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number }
-export interface LastError { at: string; code: string; text: string }
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+export interface LastError {
+  at: string;
+  code: string;
+  text: string;
+}
 /** An open MLLP connection of a channel's listener. */
-export interface Sender { remote: string; connectedAt: string; messages: number }
+export interface Sender {
+  remote: string;
+  connectedAt: string;
+  messages: number;
+}
 
 export interface DashboardChannel {
   name: string;
@@ -27,7 +44,10 @@ export interface DashboardChannel {
 }
 
 /** GET /api/dashboard (viewer). */
-export interface Dashboard { generatedAt: string; channels: DashboardChannel[] }
+export interface Dashboard {
+  generatedAt: string;
+  channels: DashboardChannel[];
+}
 
 /** A row of GET /api/messages (and /api/dead-letters): metadata only. */
 export interface MessageSummary {
@@ -50,7 +70,14 @@ export interface MessageSummary {
   reused_control_id_of: string | null;
 }
 
-export interface MessageContent { version: number; kind: 'raw' | 'edited'; content: string | null; created_at: string; pruned_at?: string | null; error?: string }
+export interface MessageContent {
+  version: number;
+  kind: 'raw' | 'edited';
+  content: string | null;
+  created_at: string;
+  pruned_at?: string | null;
+  error?: string;
+}
 
 export type ApplicationAckRequest = 'AL' | 'ER' | 'SU';
 export type ApplicationAckState = 'open' | 'sent' | 'not_needed' | 'failed';
@@ -97,8 +124,15 @@ export interface Charge {
 /** GET /api/messages/:id/timeline (viewer): a message's path without its body. */
 export interface Timeline {
   message: {
-    id: string; channel: string; type: string | null; status: string; receivedAt: string; finishedAt: string | null;
-    attempts: number; errorCode: string | null; errorText: string | null;
+    id: string;
+    channel: string;
+    type: string | null;
+    status: string;
+    receivedAt: string;
+    finishedAt: string | null;
+    attempts: number;
+    errorCode: string | null;
+    errorText: string | null;
   };
   /** `stage`: where it happened (`write`, `filter`, `replay`, `application_ack`, …); `code`: an error or ACK code. */
   events: Array<{ at: string; from: string | null; to: string | null; stage: string | null; code: string | null; detail: string | null }>;
@@ -109,10 +143,20 @@ export interface Timeline {
 }
 
 /** A row of GET /api/dead-letters/groups (operator). */
-export interface DeadLetterGroup { code: string; reason: string; channel: string; count: number; newest: string; oldest: string }
+export interface DeadLetterGroup {
+  code: string;
+  reason: string;
+  channel: string;
+  count: number;
+  newest: string;
+  oldest: string;
+}
 
 /** POST /api/messages/:id/replay. */
-export interface Replayed { id: string; replay: number }
+export interface Replayed {
+  id: string;
+  replay: number;
+}
 
 /** One id of POST /api/dead-letters/replay: replayed, or why not. */
 export type ReplayResult = Replayed | { id: string; error: { code: string; message: string } };

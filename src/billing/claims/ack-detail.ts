@@ -29,14 +29,17 @@ export interface ClaimAckDetail {
 }
 
 export function ackErrorLabel(e: AckError): string {
-  const where = [
-    e.segmentPosition !== undefined ? `segment ${e.segmentPosition}` : undefined,
-    e.loopId ? `loop ${e.loopId}` : undefined,
-  ].filter(Boolean).join(', ');
+  const where = [e.segmentPosition !== undefined ? `segment ${e.segmentPosition}` : undefined, e.loopId ? `loop ${e.loopId}` : undefined]
+    .filter(Boolean)
+    .join(', ');
   if (e.level === 'element' && e.segmentId && e.elementPosition !== undefined) {
     const name = `${e.segmentId}${String(e.elementPosition).padStart(2, '0')}${e.componentPosition !== undefined ? `-${e.componentPosition}` : ''}`;
-    const about = [`element ${e.elementPosition} of ${e.segmentId}${where ? ` at ${where}` : ''}`,
-      e.elementReference ? `data element ${e.elementReference}` : undefined].filter(Boolean).join(', ');
+    const about = [
+      `element ${e.elementPosition} of ${e.segmentId}${where ? ` at ${where}` : ''}`,
+      e.elementReference ? `data element ${e.elementReference}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
     return `${name} (${about}): ${e.description}`;
   }
   if (e.level === 'segment' && e.segmentId) return `${e.segmentId} segment${where ? ` (${where})` : ''}: ${e.description}`;
@@ -47,18 +50,26 @@ export function ackErrorLabel(e: AckError): string {
  * The 999's errors of one transaction set, by the CLM01 of the claim each concerns; `all` holds those that
  * concern the whole set (header, billing provider, IK5 codes, or a position the file does not have).
  */
-export function placeSetErrors(batchX12: string, setControl: string, errors: readonly AckError[]): { byClaim: Map<string, AckError[]>; all: AckError[] } {
+export function placeSetErrors(
+  batchX12: string,
+  setControl: string,
+  errors: readonly AckError[],
+): { byClaim: Map<string, AckError[]>; all: AckError[] } {
   const byClaim = new Map<string, AckError[]>();
   const all: AckError[] = [];
-  const set = readInterchanges(batchX12).flatMap((i) => i.groups).flatMap((g) => g.transactionSets)
+  const set = readInterchanges(batchX12)
+    .flatMap((i) => i.groups)
+    .flatMap((g) => g.transactionSets)
     .find((ts) => Number(ts.st.elements[1]?.[0]?.[0] ?? '') === Number(setControl));
   const ids = set ? set.segments.map((s) => s.id) : [];
   const el = (i: number, n: number) => set?.segments[i]?.elements[n - 1]?.[0]?.[0] ?? '';
   let segmentError: AckError | undefined;
   for (const given of errors) {
     // An IK4 names no loop: it is in its IK3's.
-    const e = given.level === 'element' && !given.loopId && segmentError?.loopId && segmentError.segmentPosition === given.segmentPosition
-      ? { ...given, loopId: segmentError.loopId } : given;
+    const e =
+      given.level === 'element' && !given.loopId && segmentError?.loopId && segmentError.segmentPosition === given.segmentPosition
+        ? { ...given, loopId: segmentError.loopId }
+        : given;
     if (e.level === 'segment') segmentError = e;
     const at = e.segmentPosition !== undefined ? e.segmentPosition - 1 : -1;
     const claims = set && at >= 0 && at < ids.length ? claimsAt(ids, el, at) : [];
@@ -88,38 +99,73 @@ function claimsAt(ids: readonly string[], el: (i: number, n: number) => string, 
 }
 
 /** The detail of a 999 for one claim of the set. */
-export function claimDetailOf999(set: Pick<TransactionSetAck, 'status' | 'accepted'> | undefined, groupStatus: string, accepted: boolean,
-  placed: { byClaim: Map<string, AckError[]>; all: AckError[] }, controlNumber: string, groupErrors: readonly AckError[]): ClaimAckDetail {
+export function claimDetailOf999(
+  set: Pick<TransactionSetAck, 'status' | 'accepted'> | undefined,
+  groupStatus: string,
+  accepted: boolean,
+  placed: { byClaim: Map<string, AckError[]>; all: AckError[] },
+  controlNumber: string,
+  groupErrors: readonly AckError[],
+): ClaimAckDetail {
   const errors = [...(placed.byClaim.get(controlNumber) ?? []), ...placed.all, ...groupErrors];
   return {
-    kind: '999', outcome: accepted ? 'accepted' : 'rejected', setStatus: set ? set.status : groupStatus,
+    kind: '999',
+    outcome: accepted ? 'accepted' : 'rejected',
+    setStatus: set ? set.status : groupStatus,
     errors: errors.map((e) => ({ ...e, label: ackErrorLabel(e) })),
   };
 }
 
 /** 277CA claim status categories (STC01-1). */
 const CATEGORIES: Readonly<Record<string, string>> = {
-  A0: 'forwarded to another entity', A1: 'received', A2: 'accepted into adjudication', A3: 'returned as unprocessable',
-  A4: 'not found', A5: 'split', A6: 'rejected for missing information', A7: 'rejected for invalid information',
+  A0: 'forwarded to another entity',
+  A1: 'received',
+  A2: 'accepted into adjudication',
+  A3: 'returned as unprocessable',
+  A4: 'not found',
+  A5: 'split',
+  A6: 'rejected for missing information',
+  A7: 'rejected for invalid information',
   A8: 'rejected for a relational field error',
 };
 
 /** Claim status codes (STC01-2) a clearinghouse sends most often with an acknowledgment; others show their number. */
 const STATUS_CODES: Readonly<Record<string, string>> = {
-  '3': 'claim has been adjudicated and is awaiting payment', '19': 'entity acknowledges receipt of claim',
-  '20': 'accepted for processing', '21': 'missing or invalid information', '33': 'subscriber and subscriber id not found',
-  '35': 'claim/encounter not found', '97': 'patient eligibility not found with entity', '145': "entity's specialty/taxonomy code",
-  '164': "entity's contract/member number", '187': 'date(s) of service', '247': 'line information', '254': 'principal diagnosis code',
-  '255': 'diagnosis code', '400': 'claim is out of balance', '453': 'procedure code modifier(s) for service(s) rendered',
-  '454': 'procedure code for services rendered', '458': 'date of birth', '464': 'payer claim control number',
-  '477': 'frequency of service', '484': 'place of service code', '562': "entity's National Provider Identifier (NPI)",
-  '672': 'the number of units', '732': 'information submitted inconsistent with billing guidelines',
+  '3': 'claim has been adjudicated and is awaiting payment',
+  '19': 'entity acknowledges receipt of claim',
+  '20': 'accepted for processing',
+  '21': 'missing or invalid information',
+  '33': 'subscriber and subscriber id not found',
+  '35': 'claim/encounter not found',
+  '97': 'patient eligibility not found with entity',
+  '145': "entity's specialty/taxonomy code",
+  '164': "entity's contract/member number",
+  '187': 'date(s) of service',
+  '247': 'line information',
+  '254': 'principal diagnosis code',
+  '255': 'diagnosis code',
+  '400': 'claim is out of balance',
+  '453': 'procedure code modifier(s) for service(s) rendered',
+  '454': 'procedure code for services rendered',
+  '458': 'date of birth',
+  '464': 'payer claim control number',
+  '477': 'frequency of service',
+  '484': 'place of service code',
+  '562': "entity's National Provider Identifier (NPI)",
+  '672': 'the number of units',
+  '732': 'information submitted inconsistent with billing guidelines',
 };
 
 /** Entity identifier codes (STC01-3) seen on acknowledgments. */
 const ENTITIES: Readonly<Record<string, string>> = {
-  '40': 'receiver', '41': 'submitter', '82': 'rendering provider', '85': 'billing provider', DK: 'ordering physician',
-  IL: 'subscriber', PR: 'payer', QC: 'patient',
+  '40': 'receiver',
+  '41': 'submitter',
+  '82': 'rendering provider',
+  '85': 'billing provider',
+  DK: 'ordering physician',
+  IL: 'subscriber',
+  PR: 'payer',
+  QC: 'patient',
 };
 
 export function statusLabel(s: StatusCode): string {
@@ -133,7 +179,9 @@ export function statusLabel(s: StatusCode): string {
 export function claimDetailOf277(c: ClaimStatus277): ClaimAckDetail {
   const label = (s: StatusCode) => ({ ...s, label: statusLabel(s) });
   return {
-    kind: '277CA', outcome: c.outcome, statuses: c.statuses.map(label),
+    kind: '277CA',
+    outcome: c.outcome,
+    statuses: c.statuses.map(label),
     ...(c.payerClaimNumber ? { payerClaimNumber: c.payerClaimNumber } : {}),
     ...(c.lines.length > 0 ? { lines: c.lines.map((l) => ({ code: l.code, outcome: l.outcome, statuses: l.statuses.map(label) })) } : {}),
   };

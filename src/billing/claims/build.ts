@@ -36,7 +36,12 @@ import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Sub
 import { npiProblem } from '../npi';
 import { NO_PAYER_RULES, type PayerRules } from '../scrub/payer-rules';
 import {
-  deactivatedAsOf, hasProviderName, providerDirectory, providerRefOf, type ImportedProvider, type ProviderDirectory,
+  deactivatedAsOf,
+  hasProviderName,
+  providerDirectory,
+  providerRefOf,
+  type ImportedProvider,
+  type ProviderDirectory,
 } from '../providers/directory';
 import { coordinationOrder, inForceOn, senderOrder, type PayerResponsibility } from '../cob/order';
 import type { ChargeInput, CoverageInput, PatientInput } from './inputs';
@@ -63,8 +68,15 @@ export interface ClaimDraft {
 }
 
 export type UnclaimedReason =
-  | 'no-coverage' | 'no-payer-id' | 'payer-not-configured' | 'code-not-billable' | 'ncpdp-route' | 'charge-held' | 'vfc-stock'
-  | 'encounter-billed' | 'no-price';
+  | 'no-coverage'
+  | 'no-payer-id'
+  | 'payer-not-configured'
+  | 'code-not-billable'
+  | 'ncpdp-route'
+  | 'charge-held'
+  | 'vfc-stock'
+  | 'encounter-billed'
+  | 'no-price';
 
 /** Reasons a charge is left unclaimed by design (listed as excluded); every other reason holds it until fixed. */
 export const EXCLUDED_REASONS: ReadonlySet<UnclaimedReason> = new Set(['ncpdp-route', 'vfc-stock']);
@@ -149,7 +161,11 @@ export function buildClaims(input: BuildInput): BuildResult {
     for (const chunk of splitCharges(group.charges)) {
       const patient = patients.get(group.charges[0]!.patientRef);
       const draft = claimFromCharges(chunk, patient, group.billedTo, input.config, input.payerRules ?? NO_PAYER_RULES, directory);
-      drafts.push({ ...draft, findings: [...draft.findings, ...pricedFindings(draft.claim, prices)], coverageId: group.billedTo.coverage.id });
+      drafts.push({
+        ...draft,
+        findings: [...draft.findings, ...pricedFindings(draft.claim, prices)],
+        coverageId: group.billedTo.coverage.id,
+      });
     }
   }
   const billed = new Set(drafts.flatMap((d) => d.claim.lines.map((l) => l.chargeId)));
@@ -159,9 +175,11 @@ export function buildClaims(input: BuildInput): BuildResult {
 /** A charge the feed sent without a price and no fee-schedule row covers on its date of service. */
 function noPrice(charge: ChargeInput): UnclaimedCharge {
   return {
-    chargeId: charge.id, reason: 'no-price',
-    message: `no price: the message carried none and no fee schedule row covers ${charge.codeSystem} ${charge.code} on ${charge.serviceDate}`
-      + ' (rxbridge prices import)',
+    chargeId: charge.id,
+    reason: 'no-price',
+    message:
+      `no price: the message carried none and no fee schedule row covers ${charge.codeSystem} ${charge.code} on ${charge.serviceDate}` +
+      ' (rxbridge prices import)',
     ...(charge.messageId ? { messageId: charge.messageId } : {}),
   };
 }
@@ -170,10 +188,17 @@ function noPrice(charge: ChargeInput): UnclaimedCharge {
 function pricedFindings(claim: ClaimBody, prices: ReadonlyMap<string, Price>): ScrubFinding[] {
   return claim.lines.flatMap((l) => {
     const p = prices.get(l.chargeId);
-    return p ? [{
-      ruleId: 'priced-from-schedule', severity: 'info' as const, scope: 'line' as const, lineNumber: l.lineNumber,
-      message: `charge ${l.chargeId} came without a price: ${p.amount} from the fee schedule, ${p.pricedBy}`,
-    }] : [];
+    return p
+      ? [
+          {
+            ruleId: 'priced-from-schedule',
+            severity: 'info' as const,
+            scope: 'line' as const,
+            lineNumber: l.lineNumber,
+            message: `charge ${l.chargeId} came without a price: ${p.amount} from the fee schedule, ${p.pricedBy}`,
+          },
+        ]
+      : [];
   });
 }
 
@@ -182,10 +207,17 @@ function pricedFindings(claim: ClaimBody, prices: ReadonlyMap<string, Price>): S
  * administration, its product's charge (./vaccine-admin.ts pairDoses), whose code route it follows.
  */
 export function routeCharge(
-  charge: ChargeInput, patientCoverages: readonly CoverageInput[], config: BillingConfig, product?: ChargeInput,
+  charge: ChargeInput,
+  patientCoverages: readonly CoverageInput[],
+  config: BillingConfig,
+  product?: ChargeInput,
 ): BilledTo | UnclaimedCharge {
-  const not = (reason: UnclaimedReason, message: string, payerId?: string): UnclaimedCharge =>
-    ({ chargeId: charge.id, reason, message, ...(payerId ? { payerId } : {}) });
+  const not = (reason: UnclaimedReason, message: string, payerId?: string): UnclaimedCharge => ({
+    chargeId: charge.id,
+    reason,
+    message,
+    ...(payerId ? { payerId } : {}),
+  });
   const first = coordinationOrder(patientCoverages, charge.serviceDate, (id) => config.payers.get(id))[0];
   if (!first) return not('no-coverage', 'no coverage on the date of service');
   const coverage = first.coverage;
@@ -195,7 +227,11 @@ export function routeCharge(
   const route = chargeRoute(payer, charge, product);
   if (route.route === 'ncpdp') return not('ncpdp-route', `payer ${payer.id} takes ${route.what} through NCPDP (not built)`, payer.id);
   if (isStateSuppliedProduct(charge) && payer.vfcProductLine === 'none') {
-    return not('vfc-stock', `state-supplied vaccine (VFC ${charge.vfcEligibility}): payer ${payer.id} takes no product line (vfcProductLine none)`, payer.id);
+    return not(
+      'vfc-stock',
+      `state-supplied vaccine (VFC ${charge.vfcEligibility}): payer ${payer.id} takes no product line (vfcProductLine none)`,
+      payer.id,
+    );
   }
   if (!BILLABLE_SYSTEMS[charge.codeSystem.toUpperCase()]) {
     return not('code-not-billable', `code system ${charge.codeSystem} cannot be billed on an 837P line (CPT or HCPCS only)`, payer.id);
@@ -231,7 +267,9 @@ function chargeRoute(payer: PayerConfig, charge: ChargeInput, product: ChargeInp
 /** A charge the mapping wrote held (its reason is the mapping's): listed until a replay of its message releases it. */
 function heldCharge(charge: ChargeInput): UnclaimedCharge {
   return {
-    chargeId: charge.id, reason: 'charge-held', message: charge.holdReason || 'held by the mapping',
+    chargeId: charge.id,
+    reason: 'charge-held',
+    message: charge.holdReason || 'held by the mapping',
     ...(charge.messageId ? { messageId: charge.messageId } : {}),
   };
 }
@@ -274,8 +312,12 @@ export function splitCharges(charges: readonly ChargeInput[]): ChargeInput[][] {
  * coordination notes. Used by the build and when a held claim is corrected (rebuilt from its charges).
  */
 export function claimFromCharges(
-  charges: readonly ChargeInput[], patient: PatientInput | undefined, billedTo: BilledTo,
-  config: BillingConfig, payerRules: PayerRules, providers: ProviderDirectory = providerDirectory(config.providers),
+  charges: readonly ChargeInput[],
+  patient: PatientInput | undefined,
+  billedTo: BilledTo,
+  config: BillingConfig,
+  payerRules: PayerRules,
+  providers: ProviderDirectory = providerDirectory(config.providers),
 ): { claim: ClaimBody; findings: ScrubFinding[] } {
   const { coverage, payer } = billedTo;
   const first = charges[0];
@@ -289,13 +331,23 @@ export function claimFromCharges(
     findings: [
       ...providerFindings(charges, config, providers),
       ...filingIndicatorFindings(coverage, payer),
-      ...(billedTo.reordered ? [{
-        ruleId: 'cob-order', severity: 'warning' as const, scope: 'claim' as const,
-        message: `billed to payer ${payer.id} as ${billedTo.responsibility === 'P' ? 'primary' : billedTo.responsibility === 'S' ? 'secondary' : 'tertiary'}`
-          + ` although the feed's COB priority (IN1-22) is ${coverage.priority}: ${billedTo.reordered}`,
-      }] : []),
+      ...(billedTo.reordered
+        ? [
+            {
+              ruleId: 'cob-order',
+              severity: 'warning' as const,
+              scope: 'claim' as const,
+              message:
+                `billed to payer ${payer.id} as ${billedTo.responsibility === 'P' ? 'primary' : billedTo.responsibility === 'S' ? 'secondary' : 'tertiary'}` +
+                ` although the feed's COB priority (IN1-22) is ${coverage.priority}: ${billedTo.reordered}`,
+            },
+          ]
+        : []),
       ...recoded.map((r): ScrubFinding => ({
-        ruleId: 'vaccine-admin-code', severity: 'info', scope: 'line', lineNumber: lineOf.get(r.chargeId)!,
+        ruleId: 'vaccine-admin-code',
+        severity: 'info',
+        scope: 'line',
+        lineNumber: lineOf.get(r.chargeId)!,
         message: `charge ${r.chargeId} recorded ${r.from} is billed as ${r.code}: ${r.reason}`,
       })),
     ],
@@ -306,13 +358,20 @@ export function claimFromCharges(
  * SBR09 comes from the payer's configuration; a coverage plan type (IN1-15 after the ADT crosswalk) that is an
  * SBR09 code and says otherwise is reported, so the biller can fix the crosswalk or the payer entry.
  */
-export function filingIndicatorFindings(coverage: Pick<CoverageInput, 'planType'>, payer: Pick<PayerConfig, 'id' | 'filingIndicator'>): ScrubFinding[] {
+export function filingIndicatorFindings(
+  coverage: Pick<CoverageInput, 'planType'>,
+  payer: Pick<PayerConfig, 'id' | 'filingIndicator'>,
+): ScrubFinding[] {
   const planType = coverage.planType?.trim().toUpperCase();
   if (!planType || !(FILING_INDICATORS as readonly string[]).includes(planType) || planType === payer.filingIndicator) return [];
-  return [{
-    ruleId: 'filing-indicator-mismatch', severity: 'warning', scope: 'claim',
-    message: `the coverage's plan type ${planType} (IN1-15) differs from payer ${payer.id}'s filing indicator ${payer.filingIndicator}: SBR09 is sent as ${payer.filingIndicator} (billing.yaml payers.${payer.id}.filingIndicator); check the ADT plan type crosswalk or the payer entry`,
-  }];
+  return [
+    {
+      ruleId: 'filing-indicator-mismatch',
+      severity: 'warning',
+      scope: 'claim',
+      message: `the coverage's plan type ${planType} (IN1-15) differs from payer ${payer.id}'s filing indicator ${payer.filingIndicator}: SBR09 is sent as ${payer.filingIndicator} (billing.yaml payers.${payer.id}.filingIndicator); check the ADT plan type crosswalk or the payer entry`,
+    },
+  ];
 }
 
 /**
@@ -322,8 +381,11 @@ export function filingIndicatorFindings(coverage: Pick<CoverageInput, 'planType'
  * providerFindings, which holds the claim for it).
  */
 export function assembleClaim(
-  charges: readonly ChargeInput[], patient: PatientInput | undefined, billedTo: BilledTo,
-  config: BillingConfig, billed: ReadonlyMap<string, BilledCode> = new Map(),
+  charges: readonly ChargeInput[],
+  patient: PatientInput | undefined,
+  billedTo: BilledTo,
+  config: BillingConfig,
+  billed: ReadonlyMap<string, BilledCode> = new Map(),
   providers: ProviderDirectory = providerDirectory(config.providers),
 ): ClaimBody {
   const { coverage, payer } = billedTo;
@@ -340,25 +402,27 @@ export function assembleClaim(
   const claimRendering = renderingNpis.size === 1 ? named(first.renderingNpi) : undefined;
 
   const pointed = diagnosisPointers(charges.map((c) => c.diagnoses));
-  const lines: ClaimLine[] = charges.map((c, i) => clean<ClaimLine>({
-    lineNumber: i + 1,
-    chargeId: c.id,
-    code: billed.get(c.id)?.code ?? c.code.toUpperCase(),
-    codeSystem: billed.get(c.id)?.codeSystem ?? BILLABLE_SYSTEMS[c.codeSystem.toUpperCase()] ?? 'CPT',
-    ...productLineTerms(c, payer.vfcProductLine),
-    units: plainUnits(c.units),
-    serviceDate: c.serviceDate,
-    diagnosisPointers: pointed.pointers[i]!,
-    placeOfService: c.placeOfService && c.placeOfService !== placeOfService ? c.placeOfService : undefined,
-    ndc: c.ndc ?? undefined,
-    ndcQuantity: c.ndc && c.ndcQuantity ? plainUnits(c.ndcQuantity) : undefined,
-    ndcUnit: c.ndc && c.ndcUnit ? c.ndcUnit : undefined,
-    rxNumber: c.rxNumber ?? undefined,
-    renderingProvider: c.renderingNpi !== claimRendering?.npi ? copyRef(named(c.renderingNpi)) : undefined,
-    orderingProvider: nameable(c.orderingNpi),
-    serviceKind: c.serviceKind as ServiceKind,
-    stateSupplied: isStateSupplied(c) || undefined,
-  }));
+  const lines: ClaimLine[] = charges.map((c, i) =>
+    clean<ClaimLine>({
+      lineNumber: i + 1,
+      chargeId: c.id,
+      code: billed.get(c.id)?.code ?? c.code.toUpperCase(),
+      codeSystem: billed.get(c.id)?.codeSystem ?? BILLABLE_SYSTEMS[c.codeSystem.toUpperCase()] ?? 'CPT',
+      ...productLineTerms(c, payer.vfcProductLine),
+      units: plainUnits(c.units),
+      serviceDate: c.serviceDate,
+      diagnosisPointers: pointed.pointers[i]!,
+      placeOfService: c.placeOfService && c.placeOfService !== placeOfService ? c.placeOfService : undefined,
+      ndc: c.ndc ?? undefined,
+      ndcQuantity: c.ndc && c.ndcQuantity ? plainUnits(c.ndcQuantity) : undefined,
+      ndcUnit: c.ndc && c.ndcUnit ? c.ndcUnit : undefined,
+      rxNumber: c.rxNumber ?? undefined,
+      renderingProvider: c.renderingNpi !== claimRendering?.npi ? copyRef(named(c.renderingNpi)) : undefined,
+      orderingProvider: nameable(c.orderingNpi),
+      serviceKind: c.serviceKind as ServiceKind,
+      stateSupplied: isStateSupplied(c) || undefined,
+    }),
+  );
 
   const { patient: claimPatient, subscriber } = insuredParties(first.patientRef, patient, coverage, payer, billedTo.responsibility);
 
@@ -382,8 +446,11 @@ export function assembleClaim(
  * from the coverage. SBR09 is the payer's filing indicator.
  */
 export function insuredParties(
-  patientRef: string, patient: PatientInput | undefined, coverage: CoverageInput,
-  payer: Pick<PayerConfig, 'filingIndicator'>, responsibility: PayerResponsibility,
+  patientRef: string,
+  patient: PatientInput | undefined,
+  coverage: CoverageInput,
+  payer: Pick<PayerConfig, 'filingIndicator'>,
+  responsibility: PayerResponsibility,
 ): { patient: Patient; subscriber: Subscriber } {
   const relationship = relationshipOf(coverage);
   const self = relationship === '18';
@@ -421,21 +488,28 @@ export function insuredParties(
  * role, never the patient.
  */
 export function providerFindings(
-  charges: readonly ChargeInput[], config: BillingConfig, providers: ProviderDirectory = providerDirectory(config.providers),
+  charges: readonly ChargeInput[],
+  config: BillingConfig,
+  providers: ProviderDirectory = providerDirectory(config.providers),
 ): ScrubFinding[] {
   const findings: ScrubFinding[] = [];
   charges.forEach((c, i) => {
-    for (const [role, npi] of [['rendering', c.renderingNpi], ['ordering', c.orderingNpi]] as const) {
+    for (const [role, npi] of [
+      ['rendering', c.renderingNpi],
+      ['ordering', c.orderingNpi],
+    ] as const) {
       if (!npi || npi === config.billingProvider.npi) continue;
       const known = providers.lookup(npi);
       const deactivated = known ? deactivatedAsOf(known, c.serviceDate) : undefined;
       let message: string | undefined;
       const why = npiProblem(npi);
       if (why) message = `${role} NPI ${npi} ${why}`;
-      else if (deactivated) message = `${role} NPI ${npi} was deactivated on ${deactivated} (NPPES): payers reject it; bill the service under an active NPI`;
+      else if (deactivated)
+        message = `${role} NPI ${npi} was deactivated on ${deactivated} (NPPES): payers reject it; bill the service under an active NPI`;
       else if (!known || !hasProviderName(known)) {
-        message = `add this provider: ${role} NPI ${npi} is not in billing.yaml providers nor imported (rxbridge providers import), `
-          + `so the claim cannot name its ${role} provider; then correct the claim`;
+        message =
+          `add this provider: ${role} NPI ${npi} is not in billing.yaml providers nor imported (rxbridge providers import), ` +
+          `so the claim cannot name its ${role} provider; then correct the claim`;
       }
       if (message) findings.push({ ruleId: 'provider-named', severity: 'error', scope: 'line', lineNumber: i + 1, message });
     }
@@ -447,7 +521,10 @@ export function providerFindings(
  * Diagnoses of a claim and the lines' pointers, from each line's own codes (in line order, first use first).
  * Used when a claim is built and when a correction keeps only some of its lines.
  */
-export function pointDiagnoses(lines: readonly ClaimLine[], lineCodes: ReadonlyArray<readonly string[]>): { diagnoses: string[]; lines: ClaimLine[] } {
+export function pointDiagnoses(
+  lines: readonly ClaimLine[],
+  lineCodes: ReadonlyArray<readonly string[]>,
+): { diagnoses: string[]; lines: ClaimLine[] } {
   const { diagnoses, pointers } = diagnosisPointers(lines.map((_, i) => lineCodes[i] ?? []));
   return { diagnoses, lines: lines.map((line, i) => ({ ...line, diagnosisPointers: pointers[i]! })) };
 }
@@ -500,7 +577,10 @@ function addressOf(p: PatientInput | undefined): Address | undefined {
   const text = (v: string | null | undefined) => v?.trim() ?? '';
   if (!p || ![p.addressLine1, p.city, p.state, p.postalCode].some((v) => text(v) !== '')) return undefined;
   return clean<Address>({
-    line1: text(p.addressLine1), line2: text(p.addressLine2) || undefined, city: text(p.city), state: text(p.state),
+    line1: text(p.addressLine1),
+    line2: text(p.addressLine2) || undefined,
+    city: text(p.city),
+    state: text(p.state),
     zip: text(p.postalCode).replace(/\D/g, ''),
   });
 }

@@ -38,14 +38,14 @@ export type CorrectionPlan =
   | { kind: 'release'; claimId: string; reason: string }
   | { kind: 'drop'; claimId: string; chargeIds: string[]; reason: string }
   | {
-    kind: 'correct';
-    /** The claim corrected: its lines become superseded by the draft's. */
-    claimId: string;
-    /** An unsent earlier correction of the same claim, voided in favour of this one. */
-    replacesCorrectionId?: string;
-    draft: ClaimDraft;
-    reason: string;
-  };
+      kind: 'correct';
+      /** The claim corrected: its lines become superseded by the draft's. */
+      claimId: string;
+      /** An unsent earlier correction of the same claim, voided in favour of this one. */
+      replacesCorrectionId?: string;
+      draft: ClaimDraft;
+      reason: string;
+    };
 
 /** One plan per affected claim (a claim with at least one line whose charge is now reversed). */
 export function planCorrections(affected: readonly LiveClaim[]): CorrectionPlan[] {
@@ -60,8 +60,11 @@ export function planCorrections(affected: readonly LiveClaim[]): CorrectionPlan[
       plans.push({ kind: 'correct', claimId: live.id, draft: correctionOf(live), reason: `${what} after the claim was sent` });
     } else if (live.original) {
       plans.push({
-        kind: 'correct', claimId: live.original.id, replacesCorrectionId: live.id,
-        draft: correctionOf(withStatuses(live.original, live.lines)), reason: `${what} before the correction was sent`,
+        kind: 'correct',
+        claimId: live.original.id,
+        replacesCorrectionId: live.id,
+        draft: correctionOf(withStatuses(live.original, live.lines)),
+        reason: `${what} before the correction was sent`,
       });
     } else {
       plans.push({ kind: 'release', claimId: live.id, reason: `${what} before the claim was sent; its other charges are claimed again` });
@@ -86,10 +89,15 @@ export function voidOf(base: Pick<LiveClaim, 'id' | 'claim' | 'payerClaimNumber'
 }
 
 function draftOf(
-  base: Pick<LiveClaim, 'id' | 'claim' | 'payerClaimNumber' | 'coverageId'>, frequency: ClaimFrequency, lines: readonly ClaimLine[],
+  base: Pick<LiveClaim, 'id' | 'claim' | 'payerClaimNumber' | 'coverageId'>,
+  frequency: ClaimFrequency,
+  lines: readonly ClaimLine[],
 ): ClaimDraft {
   const renumbered = lines.map((l, i) => ({ ...l, lineNumber: i + 1 }));
-  const pointed = pointDiagnoses(renumbered, lines.map((l) => diagnosesOfLine(base.claim, l)));
+  const pointed = pointDiagnoses(
+    renumbered,
+    lines.map((l) => diagnosesOfLine(base.claim, l)),
+  );
   const { id: _id, controlNumber: _cn, payerClaimNumber: _pcn, ...body } = base.claim;
   return {
     claim: {

@@ -67,9 +67,12 @@ export function creditAmount(amount: string | null): string | null {
 
 function equalOn(key: ReversalMatchKey, credit: ChargeRecord, c: CreditCandidate): boolean {
   switch (key) {
-    case 'patient': return c.patientRef === credit.patientRef;
-    case 'code': return c.code === credit.code;
-    case 'serviceDate': return c.serviceDate === credit.serviceDate;
+    case 'patient':
+      return c.patientRef === credit.patientRef;
+    case 'code':
+      return c.code === credit.code;
+    case 'serviceDate':
+      return c.serviceDate === credit.serviceDate;
     case 'amount': {
       // A credit without an amount of its own reverses the whole charge: the amount does not narrow the match.
       const sent = magnitude(credit.chargeAmount);
@@ -124,6 +127,11 @@ export function unmatchedCreditReason(record: ChargeRecord, why: 'not-found' | '
 /** What the message's events say of a credit's outcome: which line, how matched; never values. */
 export function creditOutcome(match: CreditMatch): string {
   if (match.kind === 'missing') return match.why === 'not-found' ? 'no charge found to reverse' : 'the charge it names is already reversed';
-  const how = match.by === 'line' ? 'the line it names in this message' : match.by === 'transaction' ? 'its transaction id' : 'patient, code, date and amount';
+  const how =
+    match.by === 'line'
+      ? 'the line it names in this message'
+      : match.by === 'transaction'
+        ? 'its transaction id'
+        : 'patient, code, date and amount';
   return `reverses charge ${match.target.id} (found by ${how})`;
 }

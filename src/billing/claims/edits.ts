@@ -30,7 +30,9 @@ export function applyEdits(claim: Claim, edits: ClaimEdits | undefined): Claim {
   if (edits.diagnoses !== undefined) {
     const diagnoses = [...edits.diagnoses];
     const lines = out.lines.map((line) => {
-      const kept = diagnosesOfLine(claim, line).map((d) => diagnoses.indexOf(d) + 1).filter((p) => p > 0);
+      const kept = diagnosesOfLine(claim, line)
+        .map((d) => diagnoses.indexOf(d) + 1)
+        .filter((p) => p > 0);
       const pointers = kept.length > 0 ? kept : diagnoses.slice(0, MAX_POINTERS_PER_LINE).map((_, i) => i + 1);
       return { ...line, diagnosisPointers: pointers };
     });
@@ -44,7 +46,8 @@ export function mergeEdits(base: ClaimEdits, next: ClaimEdits): ClaimEdits {
   const lines: NonNullable<ClaimEdits['lines']> = { ...(base.lines ?? {}) };
   for (const [chargeId, e] of Object.entries(next.lines ?? {})) lines[chargeId] = { ...(lines[chargeId] ?? {}), ...e };
   return {
-    ...base, ...next,
+    ...base,
+    ...next,
     ...(Object.keys(lines).length > 0 ? { lines } : {}),
   };
 }
@@ -70,7 +73,8 @@ export function normalizeEdits(claim: Pick<Claim, 'lines'>, edits: ClaimEditRequ
   if (edits.diagnoses !== undefined) {
     const diagnoses = [...new Set(edits.diagnoses.map((d) => d.trim().toUpperCase()).filter((d) => d !== ''))];
     if (diagnoses.length === 0) throw new EngineError('BAD_REQUEST', 'a claim needs at least one diagnosis');
-    if (diagnoses.length > MAX_DIAGNOSES_PER_CLAIM) throw new EngineError('BAD_REQUEST', `a claim carries at most ${MAX_DIAGNOSES_PER_CLAIM} diagnoses`);
+    if (diagnoses.length > MAX_DIAGNOSES_PER_CLAIM)
+      throw new EngineError('BAD_REQUEST', `a claim carries at most ${MAX_DIAGNOSES_PER_CLAIM} diagnoses`);
     out.diagnoses = diagnoses;
   }
   if (edits.placeOfService !== undefined) {
@@ -84,7 +88,8 @@ export function normalizeEdits(claim: Pick<Claim, 'lines'>, edits: ClaimEditRequ
     const line: { modifiers?: string[]; units?: string } = {};
     if (e.modifiers !== undefined) {
       const modifiers = e.modifiers.map((m) => m.trim().toUpperCase()).filter((m) => m !== '');
-      if (modifiers.length > MAX_MODIFIERS_PER_LINE) throw new EngineError('BAD_REQUEST', `a line carries at most ${MAX_MODIFIERS_PER_LINE} modifiers`);
+      if (modifiers.length > MAX_MODIFIERS_PER_LINE)
+        throw new EngineError('BAD_REQUEST', `a line carries at most ${MAX_MODIFIERS_PER_LINE} modifiers`);
       line.modifiers = modifiers;
     }
     if (e.units !== undefined) {

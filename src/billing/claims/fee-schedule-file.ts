@@ -30,13 +30,26 @@ export type FeeScheduleRow = { ok: true; row: FeeRow; line: number } | { ok: fal
 
 /** A file that cannot be read as a fee schedule at all (no header, a required column missing, an open quote). */
 export class FeeScheduleFileError extends Error {
-  constructor(readonly line: number, readonly reason: string) {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
     super(`line ${line}: ${reason}`);
     this.name = 'FeeScheduleFileError';
   }
 }
 
-export const FEE_COLUMNS = ['code_system', 'code', 'method', 'effective_from', 'effective_to', 'amount', 'unit_cost', 'formula', 'description'] as const;
+export const FEE_COLUMNS = [
+  'code_system',
+  'code',
+  'method',
+  'effective_from',
+  'effective_to',
+  'amount',
+  'unit_cost',
+  'formula',
+  'description',
+] as const;
 type Column = (typeof FEE_COLUMNS)[number];
 const REQUIRED: readonly Column[] = ['code_system', 'code', 'method', 'effective_from'];
 
@@ -74,7 +87,8 @@ function isDate(d: string): boolean {
 
 /** A price cell: a decimal ≥ 0 with at most 5 places, below 10^9; normalized to 5 places. */
 function priceCell(value: string, column: string): string {
-  if (!isDecimal(value) || value.startsWith('-') || value.startsWith('+')) throw new RowProblem(`${column} "${value}" is not an amount (digits and a point)`);
+  if (!isDecimal(value) || value.startsWith('-') || value.startsWith('+'))
+    throw new RowProblem(`${column} "${value}" is not an amount (digits and a point)`);
   if (places(value) > 5) throw new RowProblem(`${column} has more than 5 decimal places`);
   if (Number(value) >= 1e9) throw new RowProblem(`${column} is too large`);
   return normalizeDecimal(value, 5);
@@ -97,7 +111,10 @@ export class FeeScheduleReader {
     const rec = this.gather.line(text, lineNumber);
     if (!rec) return [];
     if (this.columns === undefined) {
-      this.columns = this.header(rec.cells.map((c) => c.replace(/^\uFEFF/, '')), rec.line);
+      this.columns = this.header(
+        rec.cells.map((c) => c.replace(/^\uFEFF/, '')),
+        rec.line,
+      );
       return [];
     }
     try {
@@ -126,7 +143,8 @@ export class FeeScheduleReader {
       columns.set(name, i);
     });
     const missing = REQUIRED.filter((c) => !columns.has(c));
-    if (missing.length > 0) throw new FeeScheduleFileError(line, `the header lacks ${missing.join(', ')} (columns: ${FEE_COLUMNS.join(', ')})`);
+    if (missing.length > 0)
+      throw new FeeScheduleFileError(line, `the header lacks ${missing.join(', ')} (columns: ${FEE_COLUMNS.join(', ')})`);
     return columns;
   }
 
@@ -146,7 +164,8 @@ export class FeeScheduleReader {
     if (!rawCode) throw new RowProblem('code is empty');
     let code: string;
     if (rawCode === '*') {
-      if (method !== 'admin' || system === 'NDC') throw new RowProblem('code * (any immunization administration) is only for CPT/HCPCS admin rows');
+      if (method !== 'admin' || system === 'NDC')
+        throw new RowProblem('code * (any immunization administration) is only for CPT/HCPCS admin rows');
       code = '*';
     } else if (system === 'NDC') {
       try {
@@ -190,8 +209,16 @@ export class FeeScheduleReader {
     this.seen.set(key, line);
     const description = cell('description');
     return {
-      codeSystem: system, code, method, effectiveFrom: from, effectiveTo: to || null, amount, unitCost, formula,
-      source: `${this.source}:${line}`, ...(description ? { description: description.slice(0, 200) } : {}),
+      codeSystem: system,
+      code,
+      method,
+      effectiveFrom: from,
+      effectiveTo: to || null,
+      amount,
+      unitCost,
+      formula,
+      source: `${this.source}:${line}`,
+      ...(description ? { description: description.slice(0, 200) } : {}),
     };
   }
 }

@@ -20,7 +20,8 @@ export function lateChargeMessage(claimId: string): string {
  * a sent claim (held with that claim's id).
  */
 export function holdLateCharges(
-  drafts: readonly ClaimDraft[], billedOn: ReadonlyArray<string | undefined>,
+  drafts: readonly ClaimDraft[],
+  billedOn: ReadonlyArray<string | undefined>,
 ): { drafts: ClaimDraft[]; held: UnclaimedCharge[] } {
   const out: ClaimDraft[] = [];
   const held: UnclaimedCharge[] = [];
@@ -31,7 +32,13 @@ export function holdLateCharges(
       return;
     }
     for (const line of d.claim.lines) {
-      held.push({ chargeId: line.chargeId, reason: 'encounter-billed', message: lateChargeMessage(claimId), payerId: d.claim.payer.id, claimId });
+      held.push({
+        chargeId: line.chargeId,
+        reason: 'encounter-billed',
+        message: lateChargeMessage(claimId),
+        payerId: d.claim.payer.id,
+        claimId,
+      });
     }
   });
   return { drafts: out, held };
@@ -42,14 +49,19 @@ export function holdLateCharges(
  * operator edits), then the late lines, renumbered, diagnoses pointed again from each line's own codes.
  */
 export function replacementWithLateCharges(
-  base: Pick<LiveClaim, 'id' | 'claim' | 'payerClaimNumber' | 'coverageId'>, late: readonly ClaimDraft[],
+  base: Pick<LiveClaim, 'id' | 'claim' | 'payerClaimNumber' | 'coverageId'>,
+  late: readonly ClaimDraft[],
 ): ClaimDraft {
   const lateLines = late.flatMap((d) => d.claim.lines.map((l) => ({ line: l, codes: diagnosesOfLine(d.claim, l) })));
   const all: Array<{ line: ClaimLine; codes: string[] }> = [
-    ...base.claim.lines.map((l) => ({ line: l, codes: diagnosesOfLine(base.claim, l) })), ...lateLines,
+    ...base.claim.lines.map((l) => ({ line: l, codes: diagnosesOfLine(base.claim, l) })),
+    ...lateLines,
   ];
   const renumbered = all.map((x, i) => ({ ...x.line, lineNumber: i + 1 }));
-  const pointed = pointDiagnoses(renumbered, all.map((x) => x.codes));
+  const pointed = pointDiagnoses(
+    renumbered,
+    all.map((x) => x.codes),
+  );
   const { id: _id, controlNumber: _cn, payerClaimNumber: _pcn, ...body } = base.claim;
   return {
     claim: {

@@ -18,7 +18,18 @@ import type { ScrubFinding } from '../model';
 import type { ClaimOutcome } from '../remittance';
 
 export const CLAIM_STATUSES = [
-  'draft', 'held', 'ready', 'batched', 'submitted', 'accepted', 'rejected', 'paid', 'partial', 'denied', 'closed', 'voided',
+  'draft',
+  'held',
+  'ready',
+  'batched',
+  'submitted',
+  'accepted',
+  'rejected',
+  'paid',
+  'partial',
+  'denied',
+  'closed',
+  'voided',
 ] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 
@@ -46,8 +57,7 @@ export const ADJUDICATED_STATUSES: ReadonlySet<ClaimStatus> = new Set(['paid', '
 
 /** What happened, as recorded in claim_events.action. */
 export type ClaimAction =
-  | 'build' | 'scrub' | 'correct' | 'override' | 'void' | 'replace' | 'batch' | 'acknowledge' | 'remit' | 'close' | 'note'
-  | 'edit';
+  'build' | 'scrub' | 'correct' | 'override' | 'void' | 'replace' | 'batch' | 'acknowledge' | 'remit' | 'close' | 'note' | 'edit';
 
 export interface ClaimEvent {
   action: ClaimAction;

@@ -3,7 +3,10 @@ import { fromScaled, toScaled } from '../../core/decimal';
 
 /** Σ amounts with two decimals ("0.00" for none). */
 export function sumAmounts(amounts: readonly string[]): string {
-  return fromScaled(amounts.reduce((s, a) => s + toScaled(a, 2), 0n), 2);
+  return fromScaled(
+    amounts.reduce((s, a) => s + toScaled(a, 2), 0n),
+    2,
+  );
 }
 
 /** a − b with two decimals. */

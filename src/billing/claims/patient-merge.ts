@@ -30,7 +30,8 @@ export type MergeClaimStep =
 /** Claim reasons are plain words, never patient data or ids (claim events are shown to every billing user). */
 const RELEASED = 'patient merged into another patient record: voided unsent, its charges bill again under the surviving patient';
 const KEPT_SENT = 'patient merged into another patient record: the payer has this claim under the prior patient id; it stays as sent';
-const KEPT_CORRECTION = 'patient merged into another patient record: this correction goes with the claim it corrects, under the prior patient id';
+const KEPT_CORRECTION =
+  'patient merged into another patient record: this correction goes with the claim it corrects, under the prior patient id';
 
 /** One step per claim of the prior patient; voided claims need none. */
 export function planMergedClaims(claims: readonly MergedClaim[]): MergeClaimStep[] {

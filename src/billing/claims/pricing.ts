@@ -74,7 +74,7 @@ function inForce(rows: readonly FeeRow[], date: string): FeeRow | undefined {
 export function priceCharge(charge: ChargeInput, schedule: readonly FeeRow[]): Price | undefined {
   const isNdc = charge.codeSystem.toUpperCase() === 'NDC';
   const code = charge.code;
-  const quantity = isNdc ? charge.ndcQuantity ?? charge.units : charge.units;
+  const quantity = isNdc ? (charge.ndcQuantity ?? charge.units) : charge.units;
   const rowsFor = (method: PriceMethod, c: string) =>
     schedule.filter((r) => r.method === method && r.code === c && sameCodeSpace(r.codeSystem, charge.codeSystem));
   const date = charge.serviceDate;
@@ -82,7 +82,11 @@ export function priceCharge(charge: ChargeInput, schedule: readonly FeeRow[]): P
 
   const uc = inForce(rowsFor('uc', code), date);
   if (uc && uc.amount !== null) {
-    return { chargeId: charge.id, amount: multiply(uc.amount, quantity, 2), pricedBy: `usual & customary ${trim(uc.amount)} × ${trim(quantity)} (${where(uc)})` };
+    return {
+      chargeId: charge.id,
+      amount: multiply(uc.amount, quantity, 2),
+      pricedBy: `usual & customary ${trim(uc.amount)} × ${trim(quantity)} (${where(uc)})`,
+    };
   }
   const cost = inForce(rowsFor('cost', code), date);
   if (cost && cost.unitCost !== null && cost.formula) {
@@ -90,14 +94,25 @@ export function priceCharge(charge: ChargeInput, schedule: readonly FeeRow[]): P
     const ingredient = multiply(multiply(cost.unitCost, quantity, 5), f.multiplier, 2);
     const amount = fromScaled(toScaled(ingredient, 2) + toScaled(f.fee, 2), 2);
     return {
-      chargeId: charge.id, amount,
+      chargeId: charge.id,
+      amount,
       pricedBy: `${f.basis} ${trim(cost.unitCost)} × ${trim(quantity)} × ${trim(f.multiplier)} + ${f.fee} (${where(cost)})`,
     };
   }
-  const admin = inForce(rowsFor('admin', code), date)
-    ?? (charge.serviceKind === 'immunization-admin' && !isNdc ? inForce(schedule.filter((r) => r.method === 'admin' && r.code === '*'), date) : undefined);
+  const admin =
+    inForce(rowsFor('admin', code), date) ??
+    (charge.serviceKind === 'immunization-admin' && !isNdc
+      ? inForce(
+          schedule.filter((r) => r.method === 'admin' && r.code === '*'),
+          date,
+        )
+      : undefined);
   if (admin && admin.amount !== null) {
-    return { chargeId: charge.id, amount: multiply(admin.amount, charge.units, 2), pricedBy: `vaccine administration fee ${trim(admin.amount)} × ${trim(charge.units)} (${where(admin)})` };
+    return {
+      chargeId: charge.id,
+      amount: multiply(admin.amount, charge.units, 2),
+      pricedBy: `vaccine administration fee ${trim(admin.amount)} × ${trim(charge.units)} (${where(admin)})`,
+    };
   }
   return undefined;
 }

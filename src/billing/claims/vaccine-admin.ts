@@ -71,7 +71,8 @@ export function pairDoses(charges: readonly ChargeInput[]): Map<string, ChargeIn
   const products = new Map<string, ChargeInput>();
   for (const c of charges) {
     const d = doseOf(c.transactionId);
-    if (d?.part === 'product' && c.serviceKind === 'vaccine-product') products.set(`${c.patientRef}\u0000${c.serviceDate}\u0000${d.dose}`, c);
+    if (d?.part === 'product' && c.serviceKind === 'vaccine-product')
+      products.set(`${c.patientRef}\u0000${c.serviceDate}\u0000${d.dose}`, c);
   }
   const pairs = new Map<string, ChargeInput>();
   for (const c of charges) {
@@ -87,9 +88,7 @@ export function pairDoses(charges: readonly ChargeInput[]): Map<string, ChargeIn
  * The administration codes of one claim's charges (one patient, payer, date of service; in charge order) as
  * billed: only the charges whose code changes are listed.
  */
-export function billedAdminCodes(
-  charges: readonly ChargeInput[], medicarePartB: boolean, payerId: string,
-): Recoded[] {
+export function billedAdminCodes(charges: readonly ChargeInput[], medicarePartB: boolean, payerId: string): Recoded[] {
   const admins = charges.filter(isRecodableAdmin);
   if (admins.length === 0) return [];
   const pairs = pairDoses(charges);
@@ -111,10 +110,12 @@ export function billedAdminCodes(
     }
     // Medicare products left without an administration, in charge order, for the unpaired administrations.
     const paired = new Set([...pairs.values()].map((p) => p.id));
-    const waiting = charges.filter((c) => c.serviceKind === 'vaccine-product' && !administered.has(c.id) && !paired.has(c.id)
-      && medicareGroup(groupOf(c)));
+    const waiting = charges.filter(
+      (c) => c.serviceKind === 'vaccine-product' && !administered.has(c.id) && !paired.has(c.id) && medicareGroup(groupOf(c)),
+    );
     const unpaired = admins.filter((a) => !pairs.has(a.id));
-    for (const a of unpaired) { // its own G-code first
+    for (const a of unpaired) {
+      // its own G-code first
       const own = G_CODE_GROUP[a.code.toUpperCase()];
       const at = waiting.findIndex((p) => groupOf(p) === own);
       if (own && at >= 0) chosen.set(a.id, { group: own, product: waiting.splice(at, 1)[0] });
@@ -141,15 +142,20 @@ export function billedAdminCodes(
     const g = chosen.get(a.id);
     if (g?.group) {
       const code = MEDICARE_ADMIN_FOR_GROUP[g.group]!;
-      record(a, { code, codeSystem: 'HCPCS' }, `payer ${payerId} is Medicare Part B on ${a.serviceDate}: the ${GROUP_NAMES[g.group]} vaccine${g.product ? ` ${g.product.code}` : ''} is administered as ${code}`);
+      record(
+        a,
+        { code, codeSystem: 'HCPCS' },
+        `payer ${payerId} is Medicare Part B on ${a.serviceDate}: the ${GROUP_NAMES[g.group]} vaccine${g.product ? ` ${g.product.code}` : ''} is administered as ${code}`,
+      );
       continue;
     }
     const route = routeOf(a, pairs.get(a.id));
     const code = route === 'INJ' ? (first ? '90471' : '90472') : first ? '90473' : '90474';
     first = false;
-    const why = a.code.toUpperCase() in G_CODE_GROUP
-      ? `payer ${payerId} has no Medicare Part B rules on ${a.serviceDate}: G0008-G0010 are Medicare's codes`
-      : '90471/90473 is the first administration of the date, 90472/90474 each further one';
+    const why =
+      a.code.toUpperCase() in G_CODE_GROUP
+        ? `payer ${payerId} has no Medicare Part B rules on ${a.serviceDate}: G0008-G0010 are Medicare's codes`
+        : '90471/90473 is the first administration of the date, 90472/90474 each further one';
     record(a, { code, codeSystem: 'CPT' }, why);
   }
   return out;

@@ -36,7 +36,9 @@ const FORWARDED = new Set(['19', '20', '21']);
  */
 export function nextPayerClaim(sent: Claim, payment: ClaimPayment, adjudicationDate: string, next: NextPayer): NextPayerClaim {
   if (FORWARDED.has(payment.status)) {
-    return { problem: `the payer forwarded the claim to ${payment.crossoverCarrier ?? 'the next payer'} (CLP02 ${payment.status}): its 835 comes on its own` };
+    return {
+      problem: `the payer forwarded the claim to ${payment.crossoverCarrier ?? 'the next payer'} (CLP02 ${payment.status}): its 835 comes on its own`,
+    };
   }
   if (!ADJUDICATED.has(payment.status)) return { problem: `CLP02 ${payment.status} is not an adjudication of the claim` };
   if (!decimalsEqual(payment.charge, sent.totalCharge)) {
@@ -53,11 +55,18 @@ export function nextPayerClaim(sent: Claim, payment: ClaimPayment, adjudicationD
       continue;
     }
     const adjudication: LineAdjudication = {
-      payerId, paidAmount: service.paid, code: service.code, modifiers: service.modifiers,
-      paidUnits: service.unitsPaid ?? line.units, adjustments: service.adjustments, adjudicationDate,
+      payerId,
+      paidAmount: service.paid,
+      code: service.code,
+      modifiers: service.modifiers,
+      paidUnits: service.unitsPaid ?? line.units,
+      adjustments: service.adjustments,
+      adjudicationDate,
     };
     if (!decimalsEqual(line.chargeAmount, sumX12Decimals([service.paid, ...service.adjustments.map((a) => a.amount)]))) {
-      return { problem: `line ${line.lineNumber}: the payer's paid amount and adjustments do not add up to the line's charge ${line.chargeAmount}` };
+      return {
+        problem: `line ${line.lineNumber}: the payer's paid amount and adjustments do not add up to the line's charge ${line.chargeAmount}`,
+      };
     }
     lines.push({ ...line, adjudications: [...(line.adjudications ?? []), adjudication] });
   }
@@ -71,7 +80,8 @@ export function nextPayerClaim(sent: Claim, payment: ClaimPayment, adjudicationD
     paidAmount: payment.paid,
     remainingPatientLiability: payment.patientResponsibility,
     subscriber: {
-      familyName: sent.subscriber.familyName, memberId: sent.subscriber.memberId,
+      familyName: sent.subscriber.familyName,
+      memberId: sent.subscriber.memberId,
       ...(sent.subscriber.givenName ? { givenName: sent.subscriber.givenName } : {}),
       ...(sent.subscriber.address ? { address: sent.subscriber.address } : {}),
     },
@@ -82,13 +92,21 @@ export function nextPayerClaim(sent: Claim, payment: ClaimPayment, adjudicationD
   const lineAdjustments = payment.services.flatMap((s) => s.adjustments.map((a) => a.amount));
   const accounted = sumX12Decimals([payment.paid, ...payment.adjustments.map((a) => a.amount), ...lineAdjustments]);
   if (!decimalsEqual(sent.totalCharge, accounted)) {
-    return { problem: `the 835 does not account for the claim's charge ${sent.totalCharge}: paid ${payment.paid} and adjustments add up to ${accounted}` };
+    return {
+      problem: `the 835 does not account for the claim's charge ${sent.totalCharge}: paid ${payment.paid} and adjustments add up to ${accounted}`,
+    };
   }
   const { payerClaimNumber: _previousPayersNumber, ...rest } = sent;
   return {
     claim: {
-      ...rest, id: next.id, controlNumber: next.controlNumber, frequency: '1', payer: next.payer, subscriber: next.subscriber,
-      lines, otherPayers: [...(sent.otherPayers ?? []), other],
+      ...rest,
+      id: next.id,
+      controlNumber: next.controlNumber,
+      frequency: '1',
+      payer: next.payer,
+      subscriber: next.subscriber,
+      lines,
+      otherPayers: [...(sent.otherPayers ?? []), other],
     },
   };
 }
@@ -97,7 +115,10 @@ export function nextPayerClaim(sent: Claim, payment: ClaimPayment, adjudicationD
  * Each 835 service line's claim line: by REF*6R (the charge id we sent), else the first line not yet matched whose
  * code is the service's submitted code (SVC06) or code. No service lines at all: a claim-level answer (empty map).
  */
-function matchServices(lines: readonly ClaimLine[], services: readonly ServicePayment[]): Map<number, ServicePayment> | { problem: string } {
+function matchServices(
+  lines: readonly ClaimLine[],
+  services: readonly ServicePayment[],
+): Map<number, ServicePayment> | { problem: string } {
   const out = new Map<number, ServicePayment>();
   if (services.length === 0) return out;
   const free = new Set(lines.map((l) => l.lineNumber));
@@ -109,11 +130,23 @@ function matchServices(lines: readonly ClaimLine[], services: readonly ServicePa
   };
   const byControl = services.filter((s) => s.lineControlNumber !== undefined);
   for (const s of byControl) {
-    if (!take(lines.find((l) => l.chargeId === s.lineControlNumber), s)) return { problem: `an 835 service line names REF*6R ${s.lineControlNumber}, which is no line of the claim` };
+    if (
+      !take(
+        lines.find((l) => l.chargeId === s.lineControlNumber),
+        s,
+      )
+    )
+      return { problem: `an 835 service line names REF*6R ${s.lineControlNumber}, which is no line of the claim` };
   }
   for (const s of services.filter((x) => x.lineControlNumber === undefined)) {
     const code = s.submittedCode ?? s.code;
-    if (!take(lines.find((l) => free.has(l.lineNumber) && l.code === code), s)) return { problem: `an 835 service line for ${code} matches no line of the claim` };
+    if (
+      !take(
+        lines.find((l) => free.has(l.lineNumber) && l.code === code),
+        s,
+      )
+    )
+      return { problem: `an 835 service line for ${code} matches no line of the claim` };
   }
   if (free.size > 0) return { problem: `the 835 answers no service line for claim line ${[...free].join(', ')}` };
   return out;

@@ -65,7 +65,9 @@ export function senderOrder(a: CoverageInput, b: CoverageInput): number {
  * Medicare nor Medicaid (it is not billable anyway, and the build says why).
  */
 export function coordinationOrder(
-  coverages: readonly CoverageInput[], date: string, payerOf: (payerId: string) => CobPayer | undefined,
+  coverages: readonly CoverageInput[],
+  date: string,
+  payerOf: (payerId: string) => CobPayer | undefined,
 ): CoordinatedCoverage[] {
   const inForce = onePerPayer(coverages.filter((c) => inForceOn(c, date)).sort(senderOrder));
   const kinds = inForce.map((c) => kindOf(c, c.payerId === null ? undefined : payerOf(c.payerId)));
@@ -77,13 +79,18 @@ export function coordinationOrder(
     if (k === 'after-medicare') return 2;
     return 1;
   };
-  const ordered = inForce.map((coverage, i) => ({ coverage, kind: kinds[i]!, senderPosition: i }))
+  const ordered = inForce
+    .map((coverage, i) => ({ coverage, kind: kinds[i]!, senderPosition: i }))
     .sort((a, b) => rank(a.kind) - rank(b.kind) || a.senderPosition - b.senderPosition);
   return ordered.map((o, position) => {
-    const why = position !== o.senderPosition ? reason(o.kind, hasMedicare)
-      : position + 1 < o.coverage.priority ? 'a coverage the feed ranks before it is not in force on the date of service'
-      : position + 1 > o.coverage.priority ? 'the feed gives another coverage the same COB priority: the one written last pays first'
-      : undefined;
+    const why =
+      position !== o.senderPosition
+        ? reason(o.kind, hasMedicare)
+        : position + 1 < o.coverage.priority
+          ? 'a coverage the feed ranks before it is not in force on the date of service'
+          : position + 1 > o.coverage.priority
+            ? 'the feed gives another coverage the same COB priority: the one written last pays first'
+            : undefined;
     return { coverage: o.coverage, responsibility: RESPONSIBILITIES[position], ...(why ? { reordered: why } : {}) };
   });
 }
@@ -102,11 +109,17 @@ function kindOf(c: CoverageInput, payer: CobPayer | undefined): Kind {
 
 function reason(kind: Kind, hasMedicare: boolean): string {
   switch (kind) {
-    case 'medicaid': return 'Medicaid pays last (payer of last resort)';
-    case 'employer-group': return 'an employer group plan of the patient or spouse pays before Medicare (Medicare Secondary Payer); '
-      + 'set `cob: retiree` on the payer if it is a retiree plan';
-    case 'after-medicare': return 'a Medicare supplement or retiree plan pays after Medicare';
-    default: return hasMedicare ? 'moved by the Medicare Secondary Payer order of another coverage' : 'moved because Medicaid pays last';
+    case 'medicaid':
+      return 'Medicaid pays last (payer of last resort)';
+    case 'employer-group':
+      return (
+        'an employer group plan of the patient or spouse pays before Medicare (Medicare Secondary Payer); ' +
+        'set `cob: retiree` on the payer if it is a retiree plan'
+      );
+    case 'after-medicare':
+      return 'a Medicare supplement or retiree plan pays after Medicare';
+    default:
+      return hasMedicare ? 'moved by the Medicare Secondary Payer order of another coverage' : 'moved because Medicaid pays last';
   }
 }
 

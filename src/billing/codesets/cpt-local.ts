@@ -18,32 +18,51 @@ const CPT_CODE_TEXT = 'must be a CPT code: five digits, or four digits and F, T,
 const LABEL_MAX = 80;
 
 const msg = (text: string) => (iss: { path?: PropertyKey[] }) => `${labelOf(iss.path ?? [])} ${text}`;
-const date = z.string({ error: msg('must be a date YYYY-MM-DD') }).refine((v) => isoDate(v) !== undefined, { error: msg('must be a date YYYY-MM-DD') });
+const date = z
+  .string({ error: msg('must be a date YYYY-MM-DD') })
+  .refine((v) => isoDate(v) !== undefined, { error: msg('must be a date YYYY-MM-DD') });
 
-const entrySchema = z.strictObject({
-  code: z.string({ error: msg('must be text (quote it: "99605")') }).regex(CPT_CODE, { error: msg(CPT_CODE_TEXT) }),
-  label: z.string({ error: msg('must be text') }).trim().min(1, { error: msg('must not be empty') })
-    .max(LABEL_MAX, { error: msg(`must be at most ${LABEL_MAX} characters (our own short label, never the AMA descriptor)`) }),
-  from: date.optional(),
-  to: date.optional(),
-}).refine((e) => !e.from || !e.to || e.from <= e.to, { error: msg('from must not be after to'), path: ['to'] });
+const entrySchema = z
+  .strictObject({
+    code: z.string({ error: msg('must be text (quote it: "99605")') }).regex(CPT_CODE, { error: msg(CPT_CODE_TEXT) }),
+    label: z
+      .string({ error: msg('must be text') })
+      .trim()
+      .min(1, { error: msg('must not be empty') })
+      .max(LABEL_MAX, { error: msg(`must be at most ${LABEL_MAX} characters (our own short label, never the AMA descriptor)`) }),
+    from: date.optional(),
+    to: date.optional(),
+  })
+  .refine((e) => !e.from || !e.to || e.from <= e.to, { error: msg('from must not be after to'), path: ['to'] });
 
-const fileSchema = z.strictObject({ codes: z.array(entrySchema, { error: msg('must be a list of codes') }) })
-  .superRefine((file, ctx) => {
-    file.codes.forEach((e, i) => {
-      const clash = file.codes.findIndex((o, j) => j < i && o.code === e.code && overlaps(o, e));
-      if (clash >= 0) ctx.addIssue({ code: 'custom', path: ['codes', i, 'code'], message: `code ${e.code} is listed twice for overlapping dates (see entry ${clash + 1})` });
-    });
+const fileSchema = z.strictObject({ codes: z.array(entrySchema, { error: msg('must be a list of codes') }) }).superRefine((file, ctx) => {
+  file.codes.forEach((e, i) => {
+    const clash = file.codes.findIndex((o, j) => j < i && o.code === e.code && overlaps(o, e));
+    if (clash >= 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['codes', i, 'code'],
+        message: `code ${e.code} is listed twice for overlapping dates (see entry ${clash + 1})`,
+      });
   });
+});
 
-interface Range { from?: string; to?: string }
+interface Range {
+  from?: string;
+  to?: string;
+}
 
 function overlaps(a: Range, b: Range): boolean {
   return (a.from ?? '0000-01-01') <= (b.to ?? '9999-12-31') && (b.from ?? '0000-01-01') <= (a.to ?? '9999-12-31');
 }
 
-const toEntry = (e: { code: string; label: string; from?: string; to?: string }): CodeEntry =>
-  ({ code: e.code, validFrom: e.from ?? null, validTo: e.to ?? null, billable: true, description: e.label });
+const toEntry = (e: { code: string; label: string; from?: string; to?: string }): CodeEntry => ({
+  code: e.code,
+  validFrom: e.from ?? null,
+  validTo: e.to ?? null,
+  billable: true,
+  description: e.label,
+});
 
 /** Parses the YAML list (named `file` in errors). Throws ConfigError listing every problem as file:line:col. */
 export function parseCptLocalYaml(text: string, file: string): CodeEntry[] {
@@ -60,8 +79,15 @@ export function splitCsvLine(line: string, lineNumber: number): string[] {
       i++;
       for (;;) {
         if (i >= line.length) throw new CodeSetFormatError(lineNumber, 'a quoted field is not closed');
-        if (line[i] === '"' && line[i + 1] === '"') { cell += '"'; i += 2; continue; }
-        if (line[i] === '"') { i++; break; }
+        if (line[i] === '"' && line[i + 1] === '"') {
+          cell += '"';
+          i += 2;
+          continue;
+        }
+        if (line[i] === '"') {
+          i++;
+          break;
+        }
         cell += line[i++];
       }
       if (i < line.length && line[i] !== ',') throw new CodeSetFormatError(lineNumber, 'text follows a closing quote');
@@ -88,15 +114,17 @@ export function cptLocalCsvParser(): CodeSetParser {
         const at = (n: string) => (names.includes(n) ? names.indexOf(n) : undefined);
         const code = at('code');
         const label = at('label');
-        if (code === undefined || label === undefined) throw new CodeSetFormatError(lineNumber, 'the header must name the columns code and label (and optionally from, to)');
+        if (code === undefined || label === undefined)
+          throw new CodeSetFormatError(lineNumber, 'the header must name the columns code and label (and optionally from, to)');
         columns = { code, label, from: at('from'), to: at('to') };
         return [];
       }
-      const cell = (index: number | undefined) => (index === undefined ? '' : cells[index] ?? '');
+      const cell = (index: number | undefined) => (index === undefined ? '' : (cells[index] ?? ''));
       const code = cell(columns.code);
       if (!CPT_CODE.test(code)) throw new CodeSetFormatError(lineNumber, `code "${code}" ${CPT_CODE_TEXT}`);
       const label = cell(columns.label);
-      if (!label || label.length > LABEL_MAX) throw new CodeSetFormatError(lineNumber, `label must be 1–${LABEL_MAX} characters (our own short label)`);
+      if (!label || label.length > LABEL_MAX)
+        throw new CodeSetFormatError(lineNumber, `label must be 1–${LABEL_MAX} characters (our own short label)`);
       const range: Range = {};
       for (const key of ['from', 'to'] as const) {
         const value = cell(columns[key]);
@@ -105,7 +133,8 @@ export function cptLocalCsvParser(): CodeSetParser {
       }
       if (range.from && range.to && range.from > range.to) throw new CodeSetFormatError(lineNumber, 'from must not be after to');
       const earlier = seen.get(code) ?? [];
-      if (earlier.some((r) => overlaps(r, range))) throw new CodeSetFormatError(lineNumber, `code ${code} is listed twice for overlapping dates`);
+      if (earlier.some((r) => overlaps(r, range)))
+        throw new CodeSetFormatError(lineNumber, `code ${code} is listed twice for overlapping dates`);
       seen.set(code, [...earlier, range]);
       return [toEntry({ code, label, ...range })];
     },

@@ -41,8 +41,10 @@ export function cvxParser(): CodeSetParser {
         throw new CodeSetFormatError(lineNumber, `CVX code "${code}" in the first column is not a number of 1–3 digits`);
       }
       if (cells.length < 6 || cells.length > 8) {
-        throw new CodeSetFormatError(lineNumber,
-          `has ${cells.length} ${delimiter === '|' ? 'pipe' : 'tab'}-separated columns; cvx.txt has 6 to 8 (code, short, full name, notes, status, …, last updated)`);
+        throw new CodeSetFormatError(
+          lineNumber,
+          `has ${cells.length} ${delimiter === '|' ? 'pipe' : 'tab'}-separated columns; cvx.txt has 6 to 8 (code, short, full name, notes, status, …, last updated)`,
+        );
       }
       const status = cells[4]!;
       if (!status) throw new CodeSetFormatError(lineNumber, `CVX ${code} has no status (column 5)`);
@@ -50,13 +52,15 @@ export function cvxParser(): CodeSetParser {
       if (updated && !cvxDate(updated)) {
         throw new CodeSetFormatError(lineNumber, `last updated date "${updated}" (last column) is not a date`);
       }
-      return [{
-        code: normalizeCvx(code),
-        validFrom: null,
-        validTo: null,
-        billable: /^active$/i.test(status),
-        description: cells[2] || cells[1] || null,
-      }];
+      return [
+        {
+          code: normalizeCvx(code),
+          validFrom: null,
+          validTo: null,
+          billable: /^active$/i.test(status),
+          description: cells[2] || cells[1] || null,
+        },
+      ];
     },
     end: () => [],
   };

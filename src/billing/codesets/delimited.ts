@@ -18,7 +18,10 @@ export function splitRecord(text: string, delimiter: string): string[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"' && cell.trim() === '') {
       quoted = true;
@@ -33,7 +36,10 @@ export function splitRecord(text: string, delimiter: string): string[] {
 }
 
 /** Feeds lines, returns complete records: a line inside an open quoted cell waits for the rest. */
-export function recordGatherer(delimiter: string): { line(text: string, lineNumber: number): DelimitedRecord | undefined; pending(): number | undefined } {
+export function recordGatherer(delimiter: string): {
+  line(text: string, lineNumber: number): DelimitedRecord | undefined;
+  pending(): number | undefined;
+} {
   let buffer: string | undefined;
   let start = 0;
   return {

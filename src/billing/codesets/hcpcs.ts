@@ -41,9 +41,10 @@ const OPTIONAL_FIELDS = {
 type RequiredField = keyof typeof REQUIRED_FIELDS;
 type OptionalField = keyof typeof OPTIONAL_FIELDS;
 
-export type HcpcsLayout = Record<RequiredField, FieldPosition> & Partial<Record<OptionalField, FieldPosition>> & {
-  recordLength: number;
-};
+export type HcpcsLayout = Record<RequiredField, FieldPosition> &
+  Partial<Record<OptionalField, FieldPosition>> & {
+    recordLength: number;
+  };
 
 const HEADING = /^\s{0,4}(\d+)\.\s+(\S.*?)\s*(?:\b(?:CHAR|NUM|GRP|DATE)\b\s*)?$/;
 const POSITION = /^\s*(\d+)\s+(\d+)\s+(\d+)\b/;
@@ -104,7 +105,15 @@ export function hcpcsParser(layout: HcpcsLayout): CodeSetParser {
     if (!pending) return [];
     const p = pending;
     pending = undefined;
-    return [{ code: p.code, validFrom: p.validFrom, validTo: p.validTo, billable: true, description: publicDescription(p.code, p.longDescription) }];
+    return [
+      {
+        code: p.code,
+        validFrom: p.validFrom,
+        validTo: p.validTo,
+        billable: true,
+        description: publicDescription(p.code, p.longDescription),
+      },
+    ];
   };
   return {
     line(text, lineNumber) {
@@ -119,17 +128,25 @@ export function hcpcsParser(layout: HcpcsLayout): CodeSetParser {
         case '3': {
           const done = flush();
           if (!/^[A-Z0-9]{5}$/.test(code)) {
-            throw new CodeSetFormatError(lineNumber, `code "${code}" at positions ${layout.code.begin}–${layout.code.end} is not a 5-character HCPCS code`);
+            throw new CodeSetFormatError(
+              lineNumber,
+              `code "${code}" at positions ${layout.code.begin}–${layout.code.end} is not a 5-character HCPCS code`,
+            );
           }
           const added = compactDate(take(text, layout.addedDate), lineNumber, 'code added date');
-          const effective = layout.actionEffectiveDate ? compactDate(take(text, layout.actionEffectiveDate), lineNumber, 'action effective date') : null;
+          const effective = layout.actionEffectiveDate
+            ? compactDate(take(text, layout.actionEffectiveDate), lineNumber, 'action effective date')
+            : null;
           const terminated = compactDate(take(text, layout.terminationDate), lineNumber, 'termination date');
           pending = { code, line: lineNumber, longDescription: long, validFrom: added ?? effective, validTo: terminated };
           return done;
         }
         case '4':
           if (!pending || pending.code !== code) {
-            throw new CodeSetFormatError(lineNumber, `continuation record (id 4) of "${code}" does not follow that code's first record (id 3)`);
+            throw new CodeSetFormatError(
+              lineNumber,
+              `continuation record (id 4) of "${code}" does not follow that code's first record (id 3)`,
+            );
           }
           pending.longDescription = `${pending.longDescription} ${long}`.trim();
           return [];
@@ -137,8 +154,10 @@ export function hcpcsParser(layout: HcpcsLayout): CodeSetParser {
         case '8':
           return flush();
         default:
-          throw new CodeSetFormatError(lineNumber,
-            `record identification code "${recordId}" at position ${layout.recordId.begin} is not 3, 4 (procedure) or 7, 8 (modifier)`);
+          throw new CodeSetFormatError(
+            lineNumber,
+            `record identification code "${recordId}" at position ${layout.recordId.begin} is not 3, 4 (procedure) or 7, 8 (modifier)`,
+          );
       }
     },
     end: flush,

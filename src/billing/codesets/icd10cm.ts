@@ -29,7 +29,9 @@ export function dottedIcd10cm(code: string): string {
 }
 
 export function parseIcd10cmOrderLine(line: string, lineNumber: number): Icd10cmOrderRecord {
-  const fail = (reason: string): never => { throw new CodeSetFormatError(lineNumber, reason); };
+  const fail = (reason: string): never => {
+    throw new CodeSetFormatError(lineNumber, reason);
+  };
   const order = line.slice(0, 5);
   if (!/^\d{5}$/.test(order)) {
     fail(`does not start with a 5-digit order number (is this icd10cm_codes_YYYY.txt? load the order file icd10cm_order_YYYY.txt)`);

@@ -17,7 +17,11 @@ import { dottedIcd10cm } from './icd10cm';
 import type { EditParser, MceCodeEdit, MceEdit } from './edits';
 import { CodeSetFormatError } from './types';
 
-interface List { edit: MceEdit; ageFrom: number | null; ageTo: number | null }
+interface List {
+  edit: MceEdit;
+  ageFrom: number | null;
+  ageTo: number | null;
+}
 
 const AGE_HEADING = /^(pediatric|maternity|adult) diagnoses \(age (\d{1,3}) through (\d{1,3})\)$/i;
 const NEWBORN_HEADING = /^newborn diagnoses\b/i;
@@ -45,7 +49,10 @@ export function mceListParser(): EditParser {
     },
     end() {
       if (lists === 0) {
-        throw new CodeSetFormatError(0, 'no MCE age or sex list heading ("Pediatric diagnoses (age 0 through 17)", "Diagnoses for females only", …)');
+        throw new CodeSetFormatError(
+          0,
+          'no MCE age or sex list heading ("Pediatric diagnoses (age 0 through 17)", "Diagnoses for females only", …)',
+        );
       }
       return [];
     },

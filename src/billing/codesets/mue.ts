@@ -12,7 +12,12 @@ import { PROCEDURE_CODE, type EditParser, type MueEdit, type MueIndicator } from
 import { headerText, recordGatherer } from './delimited';
 import { CodeSetFormatError } from './types';
 
-interface Columns { code: number; value: number; indicator: number; rationale: number | undefined }
+interface Columns {
+  code: number;
+  value: number;
+  indicator: number;
+  rationale: number | undefined;
+}
 
 export function muePracticeParser(): EditParser {
   let gather: ReturnType<typeof recordGatherer> | undefined;
@@ -34,7 +39,10 @@ export function muePracticeParser(): EditParser {
       const open = gather?.pending();
       if (open !== undefined) throw new CodeSetFormatError(open, 'a quoted cell is never closed');
       if (!columns) {
-        throw new CodeSetFormatError(0, 'no header row "HCPCS/CPT Code, … MUE Values, MUE Adjudication Indicator, MUE Rationale" (is this a CMS MUE table?)');
+        throw new CodeSetFormatError(
+          0,
+          'no header row "HCPCS/CPT Code, … MUE Values, MUE Adjudication Indicator, MUE Rationale" (is this a CMS MUE table?)',
+        );
       }
       return [];
     },
@@ -55,13 +63,16 @@ function headerColumns(cells: string[], lineNumber: number): Columns | undefined
 }
 
 function mueRow(cells: string[], at: Columns, lineNumber: number): MueEdit {
-  const fail = (reason: string): never => { throw new CodeSetFormatError(lineNumber, reason); };
+  const fail = (reason: string): never => {
+    throw new CodeSetFormatError(lineNumber, reason);
+  };
   const code = (cells[at.code] ?? '').toUpperCase();
   if (!PROCEDURE_CODE.test(code)) fail(`HCPCS/CPT Code "${cells[at.code] ?? ''}" is not a HCPCS/CPT code`);
   const value = cells[at.value] ?? '';
   if (!/^\d{1,5}$/.test(value)) fail(`MUE value "${value}" for ${code} is not a whole number of units`);
   const mai = (cells[at.indicator] ?? '').charAt(0);
-  if (mai !== '1' && mai !== '2' && mai !== '3') fail(`MUE Adjudication Indicator "${cells[at.indicator] ?? ''}" for ${code} must start with 1, 2 or 3`);
+  if (mai !== '1' && mai !== '2' && mai !== '3')
+    fail(`MUE Adjudication Indicator "${cells[at.indicator] ?? ''}" for ${code} must start with 1, 2 or 3`);
   const rationale = at.rationale === undefined ? '' : (cells[at.rationale] ?? '');
   return { kind: 'mue', code, maxUnits: Number(value), indicator: mai as MueIndicator, rationale: rationale || null };
 }

@@ -46,8 +46,11 @@ export function ncciPtpParser(): EditParser {
 }
 
 function ptpRow(cells: string[], lineNumber: number): PtpEdit {
-  const fail = (reason: string): never => { throw new CodeSetFormatError(lineNumber, reason); };
-  if (cells.length < 6) fail(`has ${cells.length} columns; a PTP edit has 7 (Column 1, Column 2, *, Effective Date, Deletion Date, Modifier, Rationale)`);
+  const fail = (reason: string): never => {
+    throw new CodeSetFormatError(lineNumber, reason);
+  };
+  if (cells.length < 6)
+    fail(`has ${cells.length} columns; a PTP edit has 7 (Column 1, Column 2, *, Effective Date, Deletion Date, Modifier, Rationale)`);
   const [c1, c2, prior, effective, deletion, modifier, rationale] = cells as [string, string, string, string, string, string, string?];
   const column1 = c1.toUpperCase();
   const column2 = c2.toUpperCase();
@@ -56,9 +59,15 @@ function ptpRow(cells: string[], lineNumber: number): PtpEdit {
   if (prior !== '' && prior !== '*') fail(`column 3 (in existence prior to 1996) is "${prior}"; it must be * or blank`);
   const validFrom = compactDate(effective, lineNumber, 'Effective Date') ?? fail('has no Effective Date');
   const deleted = deletion === '*' || deletion === '' ? null : compactDate(deletion, lineNumber, 'Deletion Date');
-  if (modifier !== '0' && modifier !== '1' && modifier !== '9') fail(`Modifier indicator "${modifier}" must be 0 (not allowed), 1 (allowed) or 9 (not applicable)`);
+  if (modifier !== '0' && modifier !== '1' && modifier !== '9')
+    fail(`Modifier indicator "${modifier}" must be 0 (not allowed), 1 (allowed) or 9 (not applicable)`);
   return {
-    kind: 'ncci', column1, column2, modifierIndicator: modifier as ModifierIndicator, validFrom,
-    validTo: deleted ? dayBefore(deleted) : null, rationale: rationale?.trim() || null,
+    kind: 'ncci',
+    column1,
+    column2,
+    modifierIndicator: modifier as ModifierIndicator,
+    validFrom,
+    validTo: deleted ? dayBefore(deleted) : null,
+    rationale: rationale?.trim() || null,
   };
 }

@@ -48,7 +48,10 @@ export function ndcPackageParser(): CodeSetParser {
           if (at >= 0) index[key as keyof typeof COLUMNS] = at;
         }
         if (index.ndc === undefined || index.description === undefined) {
-          throw new CodeSetFormatError(lineNumber, 'the header (tab-delimited) must name NDCPACKAGECODE and PACKAGEDESCRIPTION: is this the FDA package.txt?');
+          throw new CodeSetFormatError(
+            lineNumber,
+            'the header (tab-delimited) must name NDCPACKAGECODE and PACKAGEDESCRIPTION: is this the FDA package.txt?',
+          );
         }
         width = cells.length;
         return [];
@@ -58,13 +61,15 @@ export function ndcPackageParser(): CodeSetParser {
       }
       const cell = (key: keyof typeof COLUMNS): string => (index![key] === undefined ? '' : cells[index![key]!]!.trim());
       const exclude = cell('exclude').toUpperCase();
-      return [{
-        code: packageNdc11(cell('ndc'), lineNumber),
-        validFrom: compactDate(cell('start'), lineNumber, 'STARTMARKETINGDATE'),
-        validTo: compactDate(cell('end'), lineNumber, 'ENDMARKETINGDATE'),
-        billable: exclude === '' || exclude === 'N',
-        description: cell('description') || null,
-      }];
+      return [
+        {
+          code: packageNdc11(cell('ndc'), lineNumber),
+          validFrom: compactDate(cell('start'), lineNumber, 'STARTMARKETINGDATE'),
+          validTo: compactDate(cell('end'), lineNumber, 'ENDMARKETINGDATE'),
+          billable: exclude === '' || exclude === 'N',
+          description: cell('description') || null,
+        },
+      ];
     },
     end() {
       if (!index) throw new CodeSetFormatError(0, 'the file is empty (no header line)');

@@ -52,7 +52,10 @@ export function releaseSpec(o: ReleaseOptions): ReleaseSpec {
   if (!name) throw new ReleaseOptionError(`no fiscal year in the file name ${o.fileName}: give --release YYYY`);
   if (o.kind === 'mue') {
     const effective = from ?? effectiveDateIn(o.fileName);
-    if (!effective) throw new ReleaseOptionError(`an MUE table applies from its quarter's first day: give --from YYYY-MM-DD (no Eff_MM-DD-YYYY in ${o.fileName})`);
+    if (!effective)
+      throw new ReleaseOptionError(
+        `an MUE table applies from its quarter's first day: give --from YYYY-MM-DD (no Eff_MM-DD-YYYY in ${o.fileName})`,
+      );
     if (to && effective > to) throw new ReleaseOptionError(`--from ${effective} is after --to ${to}`);
     return { name, validFrom: effective, validTo: to ?? null };
   }

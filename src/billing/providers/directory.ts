@@ -26,15 +26,15 @@ export interface ProviderDirectory {
 }
 
 export function providerDirectory(
-  configured: ReadonlyMap<string, Readonly<ProviderRef>>, imported: ReadonlyMap<string, Readonly<ImportedProvider>> = new Map(),
+  configured: ReadonlyMap<string, Readonly<ProviderRef>>,
+  imported: ReadonlyMap<string, Readonly<ImportedProvider>> = new Map(),
 ): ProviderDirectory {
   return {
     lookup(npi) {
       const fromFile = configured.get(npi);
       const fromImport = imported.get(npi);
       if (fromFile) {
-        const status = fromImport
-          ? { deactivatedOn: fromImport.deactivatedOn, reactivatedOn: fromImport.reactivatedOn } : {};
+        const status = fromImport ? { deactivatedOn: fromImport.deactivatedOn, reactivatedOn: fromImport.reactivatedOn } : {};
         return withoutUndefined({ ...fromFile, ...status, source: 'billing.yaml' as const });
       }
       return fromImport ? withoutUndefined({ ...fromImport, source: 'import' as const }) : undefined;
@@ -57,7 +57,11 @@ export function deactivatedAsOf(p: Pick<ImportedProvider, 'deactivatedOn' | 'rea
 /** What a claim carries of a provider: NPI, name, taxonomy (never the directory's bookkeeping). */
 export function providerRefOf(p: ProviderRef): ProviderRef {
   return withoutUndefined({
-    npi: p.npi, familyName: p.familyName, givenName: p.givenName, organizationName: p.organizationName, taxonomy: p.taxonomy,
+    npi: p.npi,
+    familyName: p.familyName,
+    givenName: p.givenName,
+    organizationName: p.organizationName,
+    taxonomy: p.taxonomy,
   });
 }
 

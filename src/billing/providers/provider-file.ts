@@ -31,7 +31,10 @@ export type ProviderRow = { ok: true; record: ProviderRecord } | { ok: false; li
 
 /** A file that cannot be read as a provider file at all (no or unknown header, unterminated quote). */
 export class ProviderFileError extends Error {
-  constructor(readonly line: number, readonly reason: string) {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
     super(`line ${line}: ${reason}`);
     this.name = 'ProviderFileError';
   }
@@ -130,16 +133,23 @@ export class ProviderFileReader {
       this.mapper = simpleMapper(at);
       return;
     }
-    throw new ProviderFileError(line, `not a provider file header: expected the NPPES layout ("${NPPES_COLUMNS.npi}", "${NPPES_COLUMNS.entityType}", `
-      + `"${NPPES_COLUMNS.familyName}", …) or ${SIMPLE_COLUMNS.join(',')}`);
+    throw new ProviderFileError(
+      line,
+      `not a provider file header: expected the NPPES layout ("${NPPES_COLUMNS.npi}", "${NPPES_COLUMNS.entityType}", ` +
+        `"${NPPES_COLUMNS.familyName}", …) or ${SIMPLE_COLUMNS.join(',')}`,
+    );
   }
 }
 
 function nppesMapper(at: (name: string) => number): Mapper {
   const col = {
-    npi: at(NPPES_COLUMNS.npi), entityType: at(NPPES_COLUMNS.entityType), familyName: at(NPPES_COLUMNS.familyName),
-    givenName: at(NPPES_COLUMNS.givenName), organizationName: at(NPPES_COLUMNS.organizationName),
-    deactivatedOn: at(NPPES_COLUMNS.deactivatedOn), reactivatedOn: at(NPPES_COLUMNS.reactivatedOn),
+    npi: at(NPPES_COLUMNS.npi),
+    entityType: at(NPPES_COLUMNS.entityType),
+    familyName: at(NPPES_COLUMNS.familyName),
+    givenName: at(NPPES_COLUMNS.givenName),
+    organizationName: at(NPPES_COLUMNS.organizationName),
+    deactivatedOn: at(NPPES_COLUMNS.deactivatedOn),
+    reactivatedOn: at(NPPES_COLUMNS.reactivatedOn),
   };
   const slots: Array<{ code: number; primary: number }> = [];
   for (let i = 1; i <= NPPES_TAXONOMY_SLOTS; i++) {
@@ -148,20 +158,25 @@ function nppesMapper(at: (name: string) => number): Mapper {
   }
   return (fields, line) => {
     const get = (i: number) => (i >= 0 ? (fields[i] ?? '').trim() : '');
-    const taxonomies = slots.map((s) => ({ code: get(s.code).toUpperCase(), primary: get(s.primary).toUpperCase() === 'Y' }))
+    const taxonomies = slots
+      .map((s) => ({ code: get(s.code).toUpperCase(), primary: get(s.primary).toUpperCase() === 'Y' }))
       .filter((t) => t.code !== '');
     const entity = get(col.entityType);
     const person = entity !== '2';
-    return toRecord(line, {
-      npi: get(col.npi),
-      entityType: entity === '1' || entity === '2' ? entity : undefined,
-      familyName: person ? get(col.familyName) : '',
-      givenName: person ? get(col.givenName) : '',
-      organizationName: entity === '2' || (entity === '' && get(col.familyName) === '') ? get(col.organizationName) : '',
-      taxonomy: (taxonomies.find((t) => t.primary) ?? taxonomies[0])?.code ?? '',
-      deactivatedOn: get(col.deactivatedOn),
-      reactivatedOn: get(col.reactivatedOn),
-    }, usDate);
+    return toRecord(
+      line,
+      {
+        npi: get(col.npi),
+        entityType: entity === '1' || entity === '2' ? entity : undefined,
+        familyName: person ? get(col.familyName) : '',
+        givenName: person ? get(col.givenName) : '',
+        organizationName: entity === '2' || (entity === '' && get(col.familyName) === '') ? get(col.organizationName) : '',
+        taxonomy: (taxonomies.find((t) => t.primary) ?? taxonomies[0])?.code ?? '',
+        deactivatedOn: get(col.deactivatedOn),
+        reactivatedOn: get(col.reactivatedOn),
+      },
+      usDate,
+    );
   };
 }
 
@@ -169,11 +184,19 @@ function simpleMapper(at: (name: string) => number): Mapper {
   const cols = Object.fromEntries(SIMPLE_COLUMNS.map((c) => [c, at(c)])) as Record<(typeof SIMPLE_COLUMNS)[number], number>;
   return (fields, line) => {
     const get = (i: number) => (i >= 0 ? (fields[i] ?? '').trim() : '');
-    return toRecord(line, {
-      npi: get(cols.npi), familyName: get(cols.familyName), givenName: get(cols.givenName),
-      organizationName: get(cols.organizationName), taxonomy: get(cols.taxonomy).toUpperCase(),
-      deactivatedOn: get(cols.deactivatedOn), reactivatedOn: '',
-    }, isoDate);
+    return toRecord(
+      line,
+      {
+        npi: get(cols.npi),
+        familyName: get(cols.familyName),
+        givenName: get(cols.givenName),
+        organizationName: get(cols.organizationName),
+        taxonomy: get(cols.taxonomy).toUpperCase(),
+        deactivatedOn: get(cols.deactivatedOn),
+        reactivatedOn: '',
+      },
+      isoDate,
+    );
   };
 }
 
@@ -197,7 +220,8 @@ function toRecord(line: number, raw: RawRow, readDate: (text: string) => string 
   for (const key of ['deactivatedOn', 'reactivatedOn'] as const) {
     if (raw[key] === '') continue;
     const date = readDate(raw[key]);
-    if (!date) return reject(`NPI ${raw.npi}: ${key === 'deactivatedOn' ? 'deactivation' : 'reactivation'} date "${raw[key]}" is not a date`);
+    if (!date)
+      return reject(`NPI ${raw.npi}: ${key === 'deactivatedOn' ? 'deactivation' : 'reactivation'} date "${raw[key]}" is not a date`);
     dates[key] = date;
   }
   const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -205,7 +229,8 @@ function toRecord(line: number, raw: RawRow, readDate: (text: string) => string 
   if (!names.familyName && !names.organizationName && !dates.deactivatedOn) {
     return reject(`NPI ${raw.npi} has no name (neither a last name nor an organization name)`);
   }
-  if (Object.values(names).some((n) => X12_SEPARATORS.test(n))) return reject(`NPI ${raw.npi}: the name holds an X12 separator (* ~ : ^ |)`);
+  if (Object.values(names).some((n) => X12_SEPARATORS.test(n)))
+    return reject(`NPI ${raw.npi}: the name holds an X12 separator (* ~ : ^ |)`);
   if (raw.taxonomy && !TAXONOMY.test(raw.taxonomy)) return reject(`NPI ${raw.npi}: taxonomy "${raw.taxonomy}" is not a NUCC taxonomy code`);
   const record: ProviderRecord = { npi: raw.npi, line };
   if (raw.entityType) record.entityType = raw.entityType;

@@ -34,7 +34,10 @@ export interface AcknowledgmentSummary {
 }
 
 export async function recordAcknowledgmentFile(
-  uow: AcknowledgmentUnitOfWork, text: string, actor: string, payers: PayerDirectory,
+  uow: AcknowledgmentUnitOfWork,
+  text: string,
+  actor: string,
+  payers: PayerDirectory,
 ): Promise<AcknowledgmentSummary> {
   const file = readPayerFile(text);
   if (file.groupAcks.length + file.claimAcks.length === 0) {
@@ -51,8 +54,9 @@ export async function recordAcknowledgmentFile(
       const set = ack.transactionSets.find((t) => Number(t.controlNumber) === batch.transactionSetControl);
       const accepted = set ? set.accepted : ack.groupAccepted;
       const codes = [...(set?.errors ?? []), ...ack.groupErrors].map((e) => e.code);
-      const what = `999 for batch ${batch.id}: ${accepted ? 'accepted' : 'rejected'} (${set ? `IK5 ${set.status}` : `AK9 ${ack.groupStatus}`}`
-        + `${codes.length > 0 ? `; error codes ${[...new Set(codes)].join(', ')}` : ''})`;
+      const what =
+        `999 for batch ${batch.id}: ${accepted ? 'accepted' : 'rejected'} (${set ? `IK5 ${set.status}` : `AK9 ${ack.groupStatus}`}` +
+        `${codes.length > 0 ? `; error codes ${[...new Set(codes)].join(', ')}` : ''})`;
       const claimIds = await port.batchedClaimIds(batch.id);
       for (const id of claimIds) await advance(port, id, 'batched', accepted ? 'submitted' : 'rejected', 'acknowledge', actor, what);
       out.batches.push({ batchId: batch.id, accepted, claims: claimIds.length });
@@ -64,13 +68,18 @@ export async function recordAcknowledgmentFile(
           out.unmatched.push(c.controlNumber);
           continue;
         }
-        const fromOtherPayer = c.payerIdentifiers !== undefined && (payers.get(claim.payerId)?.remittanceIds ?? []).length > 0
-          && payerRelation(claim.payerId, { payerIdentifiers: c.payerIdentifiers }, payers) === 'other-payer';
+        const fromOtherPayer =
+          c.payerIdentifiers !== undefined &&
+          (payers.get(claim.payerId)?.remittanceIds ?? []).length > 0 &&
+          payerRelation(claim.payerId, { payerIdentifiers: c.payerIdentifiers }, payers) === 'other-payer';
         if (c.payerClaimNumber && !fromOtherPayer) await port.setPayerClaimNumber(claim.id, c.payerClaimNumber);
         const target: ClaimStatus | undefined = c.outcome === 'accepted' ? 'accepted' : c.outcome === 'rejected' ? 'rejected' : undefined;
         const codes = c.statuses.map((s) => `${s.category}:${s.status}`).join(', ');
-        const what = `277CA: ${c.outcome}${codes ? ` (${codes})` : ''}`
-          + (c.payerClaimNumber && fromOtherPayer ? `; REF*1K ${c.payerClaimNumber} not kept: ${c.payerName ?? 'its payer'} is not the claim's payer` : '');
+        const what =
+          `277CA: ${c.outcome}${codes ? ` (${codes})` : ''}` +
+          (c.payerClaimNumber && fromOtherPayer
+            ? `; REF*1K ${c.payerClaimNumber} not kept: ${c.payerName ?? 'its payer'} is not the claim's payer`
+            : '');
         const status = await advance(port, claim.id, claim.status, target, 'acknowledge', actor, what);
         out.claims.push({ claimId: claim.id, controlNumber: c.controlNumber, outcome: c.outcome, status });
       }

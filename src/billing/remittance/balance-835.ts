@@ -29,23 +29,29 @@ export function balance835(rem: Remittance): string[] {
       lineAdjustments += adjusted;
       const expected = cents(service.charge) - adjusted;
       if (expected !== cents(service.paid)) {
-        reasons.push(`claim ${claim.controlNumber} service ${i + 1} (${describe(service)}): charge ${service.charge} − `
-          + `adjustments ${text(adjusted)} = ${text(expected)}, but the service paid is ${service.paid}`);
+        reasons.push(
+          `claim ${claim.controlNumber} service ${i + 1} (${describe(service)}): charge ${service.charge} − ` +
+            `adjustments ${text(adjusted)} = ${text(expected)}, but the service paid is ${service.paid}`,
+        );
       }
     });
     const adjusted = adjustmentTotal(claim.adjustments) + lineAdjustments;
     const expected = cents(claim.charge) - adjusted;
     if (expected !== cents(claim.paid)) {
       const which = claim.services.length > 0 ? 'claim and service adjustments' : 'claim adjustments';
-      reasons.push(`claim ${claim.controlNumber}: charge ${claim.charge} − ${which} ${text(adjusted)} = ${text(expected)}, `
-        + `but the claim paid is ${claim.paid}`);
+      reasons.push(
+        `claim ${claim.controlNumber}: charge ${claim.charge} − ${which} ${text(adjusted)} = ${text(expected)}, ` +
+          `but the claim paid is ${claim.paid}`,
+      );
     }
   }
   const providerAdjusted = sumOf(rem.providerAdjustments, (p) => p.amount);
   const expected = claimsPaid - providerAdjusted;
   if (expected !== cents(rem.paymentAmount)) {
-    reasons.push(`payment ${rem.paymentAmount} (BPR02) does not equal claims paid ${text(claimsPaid)} − provider `
-      + `adjustments ${text(providerAdjusted)} = ${text(expected)}`);
+    reasons.push(
+      `payment ${rem.paymentAmount} (BPR02) does not equal claims paid ${text(claimsPaid)} − provider ` +
+        `adjustments ${text(providerAdjusted)} = ${text(expected)}`,
+    );
   }
   return reasons;
 }
@@ -54,7 +60,10 @@ export function balance835(rem: Remittance): string[] {
 export function assertBalanced835(rem: Remittance): void {
   const reasons = balance835(rem);
   if (reasons.length > 0) {
-    throw new EngineError('REMITTANCE_UNBALANCED', `the 835 (trace ${rem.traceNumber}) does not balance and is refused: ${reasons.join('; ')}`);
+    throw new EngineError(
+      'REMITTANCE_UNBALANCED',
+      `the 835 (trace ${rem.traceNumber}) does not balance and is refused: ${reasons.join('; ')}`,
+    );
   }
 }
 

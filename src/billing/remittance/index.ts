@@ -6,12 +6,27 @@
 export { read835 } from './read-835';
 export { balance835, assertBalanced835 } from './balance-835';
 export {
-  reconcile, reconcileClaimPayment, daysBetween,
-  type ClaimForReconciliation, type LineForReconciliation, type ReconciliationResult, type ClaimReconciliation,
-  type LineReconciliation, type UnmatchedClaim, type UnmatchedService, type ClaimOutcome, type LineOutcome,
+  reconcile,
+  reconcileClaimPayment,
+  daysBetween,
+  type ClaimForReconciliation,
+  type LineForReconciliation,
+  type ReconciliationResult,
+  type ClaimReconciliation,
+  type LineReconciliation,
+  type UnmatchedClaim,
+  type UnmatchedService,
+  type ClaimOutcome,
+  type LineOutcome,
 } from './reconcile';
 export { read999, type FunctionalGroupAck, type TransactionSetAck, type AckError } from './read-999';
 export {
-  read277CA, type ClaimAcknowledgment, type ClaimStatus, type LineStatus, type LevelStatus, type StatusCode, type AckOutcome,
+  read277CA,
+  type ClaimAcknowledgment,
+  type ClaimStatus,
+  type LineStatus,
+  type LevelStatus,
+  type StatusCode,
+  type AckOutcome,
 } from './read-277ca';
 export type { ReadableTransactionSet, SegmentInput } from './segments';

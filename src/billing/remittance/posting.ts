@@ -90,7 +90,10 @@ export interface PostingPort extends ClaimSteps {
   insertPayment(p: PaymentRecord): Promise<string>;
   /** Every payment recorded for the claim so far (this one included). */
   paymentsOf(claimId: string): Promise<PaymentAmounts[]>;
-  updateClaimMoney(claimId: string, set: { paid: string; patientResponsibility: string; payerClaimNumber?: string; forwardedTo?: string }): Promise<void>;
+  updateClaimMoney(
+    claimId: string,
+    set: { paid: string; patientResponsibility: string; payerClaimNumber?: string; forwardedTo?: string },
+  ): Promise<void>;
   unmatchedPayment(paymentId: string): Promise<UnmatchedPaymentRow | undefined>;
   markMatched(unmatchedId: string, paymentId: string, actor: string): Promise<void>;
   /**
@@ -164,8 +167,8 @@ export function claimTotals(payments: readonly PaymentAmounts[]): { paid: string
   const level = Math.max(0, ...payments.map((p) => LEVEL[p.role]));
   return {
     paid: sumAmounts(payments.map((p) => p.paid)),
-    patientResponsibility: level === 0 ? '0.00'
-      : sumAmounts(payments.filter((p) => LEVEL[p.role] === level).map((p) => p.patientResponsibility)),
+    patientResponsibility:
+      level === 0 ? '0.00' : sumAmounts(payments.filter((p) => LEVEL[p.role] === level).map((p) => p.patientResponsibility)),
   };
 }
 
@@ -178,9 +181,15 @@ export interface ClaimEffect {
   what: string;
 }
 
-export function claimEffect(role: PayerRole, rec: ClaimReconciliation, clp: ClaimPayment, rem: Pick<Remittance, 'traceNumber' | 'payerName'>): ClaimEffect {
-  const head = `835 trace ${rem.traceNumber} from ${rem.payerName}: ${rec.outcome} (CLP02 ${rec.status}), paid ${rec.paid}`
-    + `, patient responsibility ${rec.patientResponsibility}`;
+export function claimEffect(
+  role: PayerRole,
+  rec: ClaimReconciliation,
+  clp: ClaimPayment,
+  rem: Pick<Remittance, 'traceNumber' | 'payerName'>,
+): ClaimEffect {
+  const head =
+    `835 trace ${rem.traceNumber} from ${rem.payerName}: ${rec.outcome} (CLP02 ${rec.status}), paid ${rec.paid}` +
+    `, patient responsibility ${rec.patientResponsibility}`;
   if (role === 'claim-payer') {
     const effect: ClaimEffect = { what: head };
     const target = statusForOutcome(rec.outcome);
@@ -200,7 +209,10 @@ export function claimEffect(role: PayerRole, rec: ClaimReconciliation, clp: Clai
 
 /** Posts every 835 of `text` (see the module comment). */
 export async function postRemittances(
-  uow: PostingUnitOfWork, text: string, actor: string, payers: PayerDirectory,
+  uow: PostingUnitOfWork,
+  text: string,
+  actor: string,
+  payers: PayerDirectory,
 ): Promise<RemittanceSummary[]> {
   const remittances = readRemittanceFile(text);
   return uow.run(async (port) => {
@@ -210,7 +222,13 @@ export async function postRemittances(
   });
 }
 
-async function postOne(port: PostingPort, rem: Remittance, text: string, actor: string, payers: PayerDirectory): Promise<RemittanceSummary> {
+async function postOne(
+  port: PostingPort,
+  rem: Remittance,
+  text: string,
+  actor: string,
+  payers: PayerDirectory,
+): Promise<RemittanceSummary> {
   const dup = await port.findRemittance(rem.payerId ?? '', rem.traceNumber);
   if (dup) throw new EngineError('CONFLICT', `remittance trace ${rem.traceNumber} of this payer is already recorded (remittance ${dup})`);
   const claims = await port.claimsByControlNumber([...new Set(rem.claims.map((c) => c.controlNumber))]);
@@ -220,8 +238,13 @@ async function postOne(port: PostingPort, rem: Remittance, text: string, actor: 
   const payerRef = resolveRemittancePayer(rem, payers);
   const remittanceId = await port.insertRemittance({ remittance: rem, x12: text, actor, ...(payerRef ? { payerRef } : {}) });
   const summary: RemittanceSummary = {
-    id: remittanceId, traceNumber: rem.traceNumber, payerName: rem.payerName, paymentAmount: rem.paymentAmount,
-    claims: [], unmatched: [], providerAdjustments: [],
+    id: remittanceId,
+    traceNumber: rem.traceNumber,
+    payerName: rem.payerName,
+    paymentAmount: rem.paymentAmount,
+    claims: [],
+    unmatched: [],
+    providerAdjustments: [],
   };
 
   const references = rem.providerAdjustments.map((p) => p.reference).filter((r): r is string => r !== undefined);
@@ -231,10 +254,15 @@ async function postOne(port: PostingPort, rem: Remittance, text: string, actor: 
     await port.insertProviderAdjustment(remittanceId, p, claimId ?? null);
     summary.providerAdjustments.push({ ...p, ...(claimId ? { claimId } : {}) });
     if (claimId) {
-      const claim = claims.find((c) => c.id === claimId) ?? await port.claimById(claimId);
+      const claim = claims.find((c) => c.id === claimId) ?? (await port.claimById(claimId));
       if (claim) {
-        await port.noteClaim(claimId, claim.status, 'remit', actor,
-          `835 trace ${rem.traceNumber} from ${rem.payerName}: provider-level adjustment ${p.reason} ${p.amount} names this claim`);
+        await port.noteClaim(
+          claimId,
+          claim.status,
+          'remit',
+          actor,
+          `835 trace ${rem.traceNumber} from ${rem.payerName}: provider-level adjustment ${p.reason} ${p.amount} names this claim`,
+        );
       }
     }
   }
@@ -278,11 +306,18 @@ interface ClpToPost {
 }
 
 async function postClaimPayment(
-  port: PostingPort, p: ClpToPost,
+  port: PostingPort,
+  p: ClpToPost,
 ): Promise<{ paymentId: string; status: ClaimStatus; summary: PostedClaim; adjudication?: OwnAdjudication }> {
   const rec = reconcileClaimPayment(p.clp, p.claim, p.rem.paymentDate);
   const role = payerRole(payerRelation(p.claim.payerId, p.rem, p.payers), p.clp.status, p.claim.payerResponsibility);
-  const paymentId = await port.insertPayment({ remittanceId: p.remittanceId, clpIndex: p.clpIndex, claimId: p.claim.id, role, reconciliation: rec });
+  const paymentId = await port.insertPayment({
+    remittanceId: p.remittanceId,
+    clpIndex: p.clpIndex,
+    claimId: p.claim.id,
+    role,
+    reconciliation: rec,
+  });
   const effect = claimEffect(role, rec, p.clp, p.rem);
   const totals = claimTotals(await port.paymentsOf(p.claim.id));
   await port.updateClaimMoney(p.claim.id, {
@@ -293,14 +328,20 @@ async function postClaimPayment(
   if (effect.payerClaimNumber !== undefined) p.claim.payerClaimNumber = effect.payerClaimNumber;
   const what = p.why ? `${effect.what} (${p.why})` : effect.what;
   const status = await advance(port, p.claim.id, p.claim.status, effect.target, 'remit', p.actor, what);
-  const adjudication: OwnAdjudication | undefined = role === 'claim-payer' && OWN_ADJUDICATION.has(p.clp.status)
-    ? {
-      claimId: p.claim.id, payment: p.clp, traceNumber: p.rem.traceNumber, payerName: p.rem.payerName,
-      ...(p.rem.paymentDate ? { paymentDate: p.rem.paymentDate } : {}),
-    }
-    : undefined;
+  const adjudication: OwnAdjudication | undefined =
+    role === 'claim-payer' && OWN_ADJUDICATION.has(p.clp.status)
+      ? {
+          claimId: p.claim.id,
+          payment: p.clp,
+          traceNumber: p.rem.traceNumber,
+          payerName: p.rem.payerName,
+          ...(p.rem.paymentDate ? { paymentDate: p.rem.paymentDate } : {}),
+        }
+      : undefined;
   return {
-    paymentId, status, ...(adjudication ? { adjudication } : {}),
+    paymentId,
+    status,
+    ...(adjudication ? { adjudication } : {}),
     summary: { claimId: p.claim.id, controlNumber: p.claim.controlNumber, outcome: rec.outcome, paid: rec.paid, role, status },
   };
 }
@@ -311,7 +352,11 @@ async function postClaimPayment(
  * is not unmatched any more or the claim has not been sent.
  */
 export async function matchPayment(
-  uow: PostingUnitOfWork, paymentId: string, claimId: string, actor: string, payers: PayerDirectory,
+  uow: PostingUnitOfWork,
+  paymentId: string,
+  claimId: string,
+  actor: string,
+  payers: PayerDirectory,
 ): Promise<PostedClaim & { paymentId: string; unmatchedPaymentId: string; nextPayerClaims?: NextPayerOutcome[] }> {
   return uow.run(async (port) => {
     const row = await port.unmatchedPayment(paymentId);
@@ -324,18 +369,29 @@ export async function matchPayment(
     if (!SENT_STATUSES.has(claim.status) || claim.status === 'closed') {
       throw new EngineError('CONFLICT', `claim ${claimId} is ${claim.status}: only a sent, open claim can take a payment`);
     }
-    const rem = readRemittanceFile(row.x12)
-      .find((r) => r.traceNumber === row.traceNumber && (r.payerId ?? '') === row.payerId);
-    const clp = rem && (row.clpIndex !== undefined ? rem.claims[row.clpIndex] : rem.claims.find((c) => c.controlNumber === row.controlNumber));
+    const rem = readRemittanceFile(row.x12).find((r) => r.traceNumber === row.traceNumber && (r.payerId ?? '') === row.payerId);
+    const clp =
+      rem && (row.clpIndex !== undefined ? rem.claims[row.clpIndex] : rem.claims.find((c) => c.controlNumber === row.controlNumber));
     if (!rem || !clp || clp.controlNumber !== row.controlNumber) {
       throw new EngineError('CONFLICT', `the 835 of remittance ${row.remittanceId} no longer shows CLP01 ${row.controlNumber}`);
     }
     const posted = await postClaimPayment(port, {
-      remittanceId: row.remittanceId, clpIndex: row.clpIndex ?? rem.claims.indexOf(clp), clp, claim, rem, actor, payers,
+      remittanceId: row.remittanceId,
+      clpIndex: row.clpIndex ?? rem.claims.indexOf(clp),
+      clp,
+      claim,
+      rem,
+      actor,
+      payers,
       why: `matched by hand by ${actor}: CLP01 ${row.controlNumber} names no claim of ours`,
     });
     await port.markMatched(row.id, posted.paymentId, actor);
     const next = await nextPayerClaims(port, posted.adjudication ? [posted.adjudication] : []);
-    return { ...posted.summary, paymentId: posted.paymentId, unmatchedPaymentId: row.id, ...(next.length > 0 ? { nextPayerClaims: next } : {}) };
+    return {
+      ...posted.summary,
+      paymentId: posted.paymentId,
+      unmatchedPaymentId: row.id,
+      ...(next.length > 0 ? { nextPayerClaims: next } : {}),
+    };
   });
 }

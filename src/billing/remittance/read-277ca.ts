@@ -184,7 +184,7 @@ function readStc(at: Located): StatusCode[] {
 function serviceDate(at: Located): string {
   const format = el(at.segment, 2);
   const value = el(at.segment, 3);
-  const start = format === 'RD8' ? value.split('-')[0] ?? '' : value;
+  const start = format === 'RD8' ? (value.split('-')[0] ?? '') : value;
   const iso = format === 'D8' || format === 'RD8' ? ccyymmddToIso(start) : undefined;
   if (iso === undefined) throw invalid(at, 3, 'is not a D8 or RD8 date');
   return iso;

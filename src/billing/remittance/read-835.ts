@@ -8,12 +8,20 @@
  * It does not check balancing (balance835 does). Throws PAYER_FILE_INVALID when a segment the model needs is
  * missing or an amount, date or CAS group is malformed. Pure.
  */
-import type {
-  Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment,
-} from '../model';
+import type { Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment } from '../model';
 import {
-  ccyymmddToIso, components, date8, el, invalid, locate, missingSegment, money, quantity, required,
-  type Located, type ReadableTransactionSet,
+  ccyymmddToIso,
+  components,
+  date8,
+  el,
+  invalid,
+  locate,
+  missingSegment,
+  money,
+  quantity,
+  required,
+  type Located,
+  type ReadableTransactionSet,
 } from './segments';
 
 const CAS_GROUPS = new Set<Adjustment['group']>(['CO', 'PR', 'OA', 'PI', 'CR']);
@@ -88,8 +96,7 @@ export function read835(ts: ReadableTransactionSet): Remittance {
         if (loop === 'payer' && el(seg, 1) === '2U') {
           payerId = required(at, 2, 'the payer id');
           identify(payerId);
-        }
-        else if (service && el(seg, 1) === '6R') service.service.lineControlNumber = required(at, 2, 'the line item control number');
+        } else if (service && el(seg, 1) === '6R') service.service.lineControlNumber = required(at, 2, 'the line item control number');
         break;
       case 'LX':
         closeService();

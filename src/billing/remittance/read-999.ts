@@ -71,8 +71,11 @@ export function read999(ts: ReadableTransactionSet): FunctionalGroupAck {
         break;
       case 'AK2':
         current = {
-          transactionSetId: el(seg, 1), controlNumber: required(at, 2, 'the transaction set control number'),
-          status: '', accepted: false, errors: [],
+          transactionSetId: el(seg, 1),
+          controlNumber: required(at, 2, 'the transaction set control number'),
+          status: '',
+          accepted: false,
+          errors: [],
         };
         sets.push(current);
         lastSegmentError = undefined;

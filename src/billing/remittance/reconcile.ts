@@ -185,10 +185,12 @@ function matchLine(service: ServicePayment, candidates: readonly LineForReconcil
     if (byRef) return byRef;
   }
   const code = service.submittedCode ?? service.code;
-  return candidates.find((line) =>
-    line.code === code
-    && (service.submittedCode !== undefined || sameModifiers(line.modifiers, service.modifiers))
-    && (service.serviceDate === undefined || line.serviceDate === service.serviceDate));
+  return candidates.find(
+    (line) =>
+      line.code === code &&
+      (service.submittedCode !== undefined || sameModifiers(line.modifiers, service.modifiers)) &&
+      (service.serviceDate === undefined || line.serviceDate === service.serviceDate),
+  );
 }
 
 function sameModifiers(a: readonly string[], b: readonly string[]): boolean {
@@ -198,8 +200,7 @@ function sameModifiers(a: readonly string[], b: readonly string[]): boolean {
 
 const isZero = (amount: string): boolean => toScaled(amount, 2) === 0n;
 /** Some PR (deductible, coinsurance, copay…) amount that is not zero. */
-const patientOwes = (adjustments: readonly Adjustment[]): boolean =>
-  adjustments.some((a) => a.group === 'PR' && !isZero(a.amount));
+const patientOwes = (adjustments: readonly Adjustment[]): boolean => adjustments.some((a) => a.group === 'PR' && !isZero(a.amount));
 
 /** OA-23: the impact of a prior payer's adjudication (what an earlier payer paid or the patient owed after it). */
 const settledByPriorPayer = (adjustments: readonly Adjustment[]): boolean => {
@@ -215,11 +216,16 @@ function lineOutcome(service: ServicePayment): LineOutcome {
 
 function claimOutcome(payment: ClaimPayment, lines: readonly LineReconciliation[]): ClaimOutcome {
   switch (payment.status) {
-    case '22': return 'reversal';
-    case '23': return 'not-ours';
-    case '25': return 'predetermination';
-    case '4': return 'denied';
-    default: break;
+    case '22':
+      return 'reversal';
+    case '23':
+      return 'not-ours';
+    case '25':
+      return 'predetermination';
+    case '4':
+      return 'denied';
+    default:
+      break;
   }
   if (isZero(payment.paid)) {
     const all = [...payment.adjustments, ...payment.services.flatMap((s) => s.adjustments)];
@@ -230,7 +236,11 @@ function claimOutcome(payment: ClaimPayment, lines: readonly LineReconciliation[
 
 function unmatchedService(service: ServicePayment, serviceIndex: number): UnmatchedService {
   const out: UnmatchedService = {
-    serviceIndex, code: service.code, modifiers: service.modifiers, charge: service.charge, paid: service.paid,
+    serviceIndex,
+    code: service.code,
+    modifiers: service.modifiers,
+    charge: service.charge,
+    paid: service.paid,
   };
   if (service.serviceDate !== undefined) out.serviceDate = service.serviceDate;
   return out;
@@ -238,7 +248,10 @@ function unmatchedService(service: ServicePayment, serviceIndex: number): Unmatc
 
 function unmatchedClaim(payment: ClaimPayment): UnmatchedClaim {
   const out: UnmatchedClaim = {
-    controlNumber: payment.controlNumber, status: payment.status, charge: payment.charge, paid: payment.paid,
+    controlNumber: payment.controlNumber,
+    status: payment.status,
+    charge: payment.charge,
+    paid: payment.paid,
   };
   if (payment.payerClaimNumber !== undefined) out.payerClaimNumber = payment.payerClaimNumber;
   return out;

@@ -30,7 +30,9 @@ export function locate(ts: ReadableTransactionSet, expectedType: string): Locate
       const type = el(segment, 1);
       if (type !== expectedType) {
         throw new EngineError('PAYER_FILE_INVALID', `the transaction set is not of type ${expectedType} (ST01 is ${type || 'empty'})`, {
-          segment: 'ST', sequence: segment.position ?? i + 1, field: 1,
+          segment: 'ST',
+          sequence: segment.position ?? i + 1,
+          field: 1,
         });
       }
       return;
@@ -53,7 +55,9 @@ export function components(segment: SegmentInput, n: number): string[] {
 
 export function invalid(at: Located, n: number, what: string): EngineError {
   return new EngineError('PAYER_FILE_INVALID', `${at.segment.id}${pad(n)} (segment ${at.position}) ${what}`, {
-    segment: at.segment.id, sequence: at.position, field: n,
+    segment: at.segment.id,
+    sequence: at.position,
+    field: n,
   });
 }
 

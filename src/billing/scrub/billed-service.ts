@@ -29,7 +29,8 @@ export function isIntendedRepeat(line: Pick<ClaimLine, 'modifiers'>): boolean {
 
 /** The service one line of a claim bills. */
 export function billedServiceOf(
-  claim: Pick<Claim, 'patient' | 'payer' | 'renderingProvider' | 'billingProvider'>, line: Pick<ClaimLine, 'serviceDate' | 'code' | 'modifiers' | 'renderingProvider'>,
+  claim: Pick<Claim, 'patient' | 'payer' | 'renderingProvider' | 'billingProvider'>,
+  line: Pick<ClaimLine, 'serviceDate' | 'code' | 'modifiers' | 'renderingProvider'>,
 ): BilledService {
   return {
     patientRef: claim.patient.patientRef,
@@ -43,6 +44,9 @@ export function billedServiceOf(
 
 /** One string per distinct service (modifiers upper-cased and sorted). */
 export function serviceKey(s: BilledService): string {
-  const modifiers = s.modifiers.map((m) => m.toUpperCase()).sort().join(':');
+  const modifiers = s.modifiers
+    .map((m) => m.toUpperCase())
+    .sort()
+    .join(':');
   return [s.patientRef, s.payerId, s.dateOfService, s.code.toUpperCase(), modifiers, s.renderingNpi].join('\u0000');
 }

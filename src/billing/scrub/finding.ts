@@ -8,8 +8,6 @@ export function claimFinding(rule: RuleHead, message: string, severity: Severity
   return { ruleId: rule.id, severity, scope: 'claim', message };
 }
 
-export function lineFinding(
-  rule: RuleHead, lineNumber: number, message: string, severity: Severity = rule.severity,
-): ScrubFinding {
+export function lineFinding(rule: RuleHead, lineNumber: number, message: string, severity: Severity = rule.severity): ScrubFinding {
   return { ruleId: rule.id, severity, scope: 'line', lineNumber, message };
 }

@@ -122,7 +122,9 @@ export function scrubClaim(claim: Claim, ctx: ScrubContext, rules: readonly Scru
     } catch (err) {
       const kind = err instanceof Error ? err.name : typeof err;
       findings.push({
-        ruleId: rule.id, severity: 'error', scope: 'claim',
+        ruleId: rule.id,
+        severity: 'error',
+        scope: 'claim',
         message: `rule ${rule.id} could not check this claim (${kind}): the claim is held until the problem is fixed`,
       });
     }

@@ -30,9 +30,7 @@
  * files: every problem is a ConfigError issue at file:line:col.
  */
 import { z } from 'zod';
-import {
-  ConfigError, labelOf, parseConfig, sortIssues, type ConfigIssue, type ParsedConfig,
-} from '../../core/config-file';
+import { ConfigError, labelOf, parseConfig, sortIssues, type ConfigIssue, type ParsedConfig } from '../../core/config-file';
 import { SERVICE_KINDS } from '../../mappings/records';
 import { parseCodeRange, type CodeRange } from './code-ranges';
 import { isIsoDate } from './dates';
@@ -97,9 +95,10 @@ const ANY_PAYER = '*';
 const PAYER_ID = /^[A-Za-z0-9*][A-Za-z0-9 ._-]{0,79}$/;
 
 /** Text that YAML would read as a number when unquoted (payer ids, codes): say so plainly. */
-const quotedText = (what: string) => z.string({
-  error: (iss) => `${labelOf(iss.path ?? [])} must be quoted text (${what}); YAML reads bare digits as a number and drops leading zeros`,
-});
+const quotedText = (what: string) =>
+  z.string({
+    error: (iss) => `${labelOf(iss.path ?? [])} must be quoted text (${what}); YAML reads bare digits as a number and drops leading zeros`,
+  });
 
 const payerId = quotedText('a payer id, e.g. "00431"').regex(PAYER_ID, {
   error: (iss) => `${labelOf(iss.path ?? [])} is not a payer id (letters, digits, space . _ -; at most 80)`,
@@ -111,54 +110,64 @@ const code = quotedText('a CPT/HCPCS code, e.g. "90471"').refine(isCode, {
 });
 
 const codeOrRange = quotedText('a CPT/HCPCS code or a range such as "80047-89398"').refine((t) => parseCodeRange(t) !== undefined, {
-  error: (iss) => `${labelOf(iss.path ?? [])} is not a CPT/HCPCS code or a range of codes of one shape ("80047-89398", "G0000-G9999", low end first)`,
+  error: (iss) =>
+    `${labelOf(iss.path ?? [])} is not a CPT/HCPCS code or a range of codes of one shape ("80047-89398", "G0000-G9999", low end first)`,
 });
 
-const isoDate = z.string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a date written YYYY-MM-DD` })
+const isoDate = z
+  .string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a date written YYYY-MM-DD` })
   .refine(isIsoDate, { error: (iss) => `${labelOf(iss.path ?? [])} must be a date written YYYY-MM-DD` });
 
-const requiredModifierSchema = z.strictObject({
-  modifier: z.string().regex(MODIFIER_FORM, { error: 'modifier must be 2 capital letters or digits' }),
-  codes: z.array(code).min(1).optional(),
-  serviceKinds: z.array(z.enum(SERVICE_KINDS)).min(1).optional(),
-  zeroChargeOnly: z.boolean().default(false),
-  reason: z.string().min(1),
-}).refine((r) => r.codes !== undefined || r.serviceKinds !== undefined, {
-  error: 'a required modifier needs codes or serviceKinds (or both) to say which lines it applies to',
-});
-
-const entrySchema = z.strictObject({
-  payers: z.array(payerId).min(1),
-  from: isoDate,
-  to: isoDate.optional(),
-  note: z.string().optional(),
-  timelyFilingDays: z.number().int().min(1).max(3650).optional(),
-  timelyFilingYears: z.number().int().min(1).max(10).optional(),
-  medicarePartB: z.boolean().optional(),
-  acceptsCorrections: z.boolean().optional(),
-  maxUnitsPerLine: z.number().int().min(1).optional(),
-  maxUnits: z.record(z.string(), z.number().int().min(1)).optional(),
-  requiredModifiers: z.array(requiredModifierSchema).optional(),
-  orderingProviderRequiredFor: z.array(codeOrRange).optional(),
-}).superRefine((e, ctx) => {
-  if (e.to !== undefined && e.to < e.from) {
-    ctx.addIssue({ code: 'custom', path: ['to'], message: `to (${e.to}) is before from (${e.from})` });
-  }
-  if (e.timelyFilingDays !== undefined && e.timelyFilingYears !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['timelyFilingYears'], message: 'give timelyFilingDays or timelyFilingYears, not both' });
-  }
-  if (e.payers.includes(ANY_PAYER) && e.payers.length > 1) {
-    ctx.addIssue({ code: 'custom', path: ['payers'], message: '"*" (every payer) must stand alone in payers' });
-  }
-  e.payers.forEach((id, i) => {
-    if (e.payers.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['payers', i], message: `payer "${id}" is listed twice` });
+const requiredModifierSchema = z
+  .strictObject({
+    modifier: z.string().regex(MODIFIER_FORM, { error: 'modifier must be 2 capital letters or digits' }),
+    codes: z.array(code).min(1).optional(),
+    serviceKinds: z.array(z.enum(SERVICE_KINDS)).min(1).optional(),
+    zeroChargeOnly: z.boolean().default(false),
+    reason: z.string().min(1),
+  })
+  .refine((r) => r.codes !== undefined || r.serviceKinds !== undefined, {
+    error: 'a required modifier needs codes or serviceKinds (or both) to say which lines it applies to',
   });
-  for (const key of Object.keys(e.maxUnits ?? {})) {
-    if (!isCode(key)) {
-      ctx.addIssue({ code: 'custom', path: ['maxUnits', key], message: `maxUnits key "${key}" is not a CPT or HCPCS code (quote codes with leading zeros)` });
+
+const entrySchema = z
+  .strictObject({
+    payers: z.array(payerId).min(1),
+    from: isoDate,
+    to: isoDate.optional(),
+    note: z.string().optional(),
+    timelyFilingDays: z.number().int().min(1).max(3650).optional(),
+    timelyFilingYears: z.number().int().min(1).max(10).optional(),
+    medicarePartB: z.boolean().optional(),
+    acceptsCorrections: z.boolean().optional(),
+    maxUnitsPerLine: z.number().int().min(1).optional(),
+    maxUnits: z.record(z.string(), z.number().int().min(1)).optional(),
+    requiredModifiers: z.array(requiredModifierSchema).optional(),
+    orderingProviderRequiredFor: z.array(codeOrRange).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.to !== undefined && e.to < e.from) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `to (${e.to}) is before from (${e.from})` });
     }
-  }
-});
+    if (e.timelyFilingDays !== undefined && e.timelyFilingYears !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['timelyFilingYears'], message: 'give timelyFilingDays or timelyFilingYears, not both' });
+    }
+    if (e.payers.includes(ANY_PAYER) && e.payers.length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['payers'], message: '"*" (every payer) must stand alone in payers' });
+    }
+    e.payers.forEach((id, i) => {
+      if (e.payers.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['payers', i], message: `payer "${id}" is listed twice` });
+    });
+    for (const key of Object.keys(e.maxUnits ?? {})) {
+      if (!isCode(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxUnits', key],
+          message: `maxUnits key "${key}" is not a CPT or HCPCS code (quote codes with leading zeros)`,
+        });
+      }
+    }
+  });
 
 export const payerRulesFileSchema = z.strictObject({
   description: z.string().optional(),
@@ -184,7 +193,8 @@ interface PlacedEntry {
  * problem of every file, including date ranges that overlap for the same payer id across files.
  */
 export function parsePayerRules(
-  files: ReadonlyArray<{ file: string; text: string }>, env: Record<string, string | undefined> = {},
+  files: ReadonlyArray<{ file: string; text: string }>,
+  env: Record<string, string | undefined> = {},
 ): PayerRules {
   const issues: ConfigIssue[] = [];
   const placed: PlacedEntry[] = [];
@@ -203,7 +213,13 @@ export function parsePayerRules(
     });
   }
   issues.push(...overlaps(placed));
-  if (issues.length > 0) throw new ConfigError(sortIssues(issues, files.map((f) => f.file)));
+  if (issues.length > 0)
+    throw new ConfigError(
+      sortIssues(
+        issues,
+        files.map((f) => f.file),
+      ),
+    );
   return payerRulesOf(placed);
 }
 
@@ -227,8 +243,12 @@ function overlaps(placed: readonly PlacedEntry[]): ConfigIssue[] {
       const next = sorted[i]!;
       if (prev.entry.to === undefined || prev.entry.to >= next.entry.from) {
         const until = prev.entry.to === undefined ? 'with no end date' : `until ${prev.entry.to}`;
-        issues.push(next.parsed.issueAt(['rules', next.index, 'from'],
-          `payer "${id}" already has rules from ${prev.entry.from} ${until} (${prev.where}); date ranges must not overlap`));
+        issues.push(
+          next.parsed.issueAt(
+            ['rules', next.index, 'from'],
+            `payer "${id}" already has rules from ${prev.entry.from} ${until} (${prev.where}); date ranges must not overlap`,
+          ),
+        );
       }
     }
   }
@@ -244,13 +264,15 @@ const MAX_CACHED_POLICIES = 4096;
  * (cleared when full) so a long-running engine does not grow it without end.
  */
 function payerRulesOf(placed: readonly PlacedEntry[]): PayerRules {
-  const effective = (id: string, dos: string): PlacedEntry | undefined => placed.find((p) =>
-    p.entry.payers.includes(id) && p.entry.from <= dos && (p.entry.to === undefined || dos <= p.entry.to));
+  const effective = (id: string, dos: string): PlacedEntry | undefined =>
+    placed.find((p) => p.entry.payers.includes(id) && p.entry.from <= dos && (p.entry.to === undefined || dos <= p.entry.to));
   const resolve = (payerId: string, dateOfService: string): PayerPolicy => {
-    const applied = [effective(ANY_PAYER, dateOfService), payerId === ANY_PAYER ? undefined : effective(payerId, dateOfService)]
-      .filter((p): p is PlacedEntry => p !== undefined);
-    return freezePolicy(applied.reduce<PayerPolicy>((policy, p) => apply(policy, p),
-      { ...BUILT_IN_POLICY, payerId, dateOfService, sources: [] }));
+    const applied = [effective(ANY_PAYER, dateOfService), payerId === ANY_PAYER ? undefined : effective(payerId, dateOfService)].filter(
+      (p): p is PlacedEntry => p !== undefined,
+    );
+    return freezePolicy(
+      applied.reduce<PayerPolicy>((policy, p) => apply(policy, p), { ...BUILT_IN_POLICY, payerId, dateOfService, sources: [] }),
+    );
   };
   const byPayer = new Map<string, Map<string, PayerPolicy>>();
   let cached = 0;
@@ -293,9 +315,12 @@ function freezePolicy(policy: PayerPolicy): PayerPolicy {
 }
 
 function apply(policy: PayerPolicy, { entry, where }: PlacedEntry): PayerPolicy {
-  const timelyFiling: TimelyFiling = entry.timelyFilingDays !== undefined
-    ? { amount: entry.timelyFilingDays, unit: 'days' }
-    : entry.timelyFilingYears !== undefined ? { amount: entry.timelyFilingYears, unit: 'years' } : policy.timelyFiling;
+  const timelyFiling: TimelyFiling =
+    entry.timelyFilingDays !== undefined
+      ? { amount: entry.timelyFilingDays, unit: 'days' }
+      : entry.timelyFilingYears !== undefined
+        ? { amount: entry.timelyFilingYears, unit: 'years' }
+        : policy.timelyFiling;
   return {
     ...policy,
     timelyFiling,
@@ -304,8 +329,10 @@ function apply(policy: PayerPolicy, { entry, where }: PlacedEntry): PayerPolicy 
     maxUnitsPerLine: entry.maxUnitsPerLine ?? policy.maxUnitsPerLine,
     maxUnits: { ...policy.maxUnits, ...entry.maxUnits },
     requiredModifiers: [...policy.requiredModifiers, ...(entry.requiredModifiers ?? [])],
-    orderingProviderRequiredFor: entry.orderingProviderRequiredFor !== undefined
-      ? entry.orderingProviderRequiredFor.map((t) => parseCodeRange(t)!) : policy.orderingProviderRequiredFor,
+    orderingProviderRequiredFor:
+      entry.orderingProviderRequiredFor !== undefined
+        ? entry.orderingProviderRequiredFor.map((t) => parseCodeRange(t)!)
+        : policy.orderingProviderRequiredFor,
     sources: [...policy.sources, where],
   };
 }

@@ -26,7 +26,10 @@ export interface RequiredCodeSets {
 }
 
 /** Without configuration: ICD-10-CM for every payer. */
-export const DEFAULT_REQUIRED_CODE_SETS: RequiredCodeSets = Object.freeze({ default: Object.freeze(['icd10cm'] as const), payers: Object.freeze({}) });
+export const DEFAULT_REQUIRED_CODE_SETS: RequiredCodeSets = Object.freeze({
+  default: Object.freeze(['icd10cm'] as const),
+  payers: Object.freeze({}),
+});
 
 export function requiredFor(required: RequiredCodeSets, payerId: string): readonly RequirableCodeSet[] {
   return Object.prototype.hasOwnProperty.call(required.payers, payerId) ? required.payers[payerId]! : required.default;
@@ -42,14 +45,24 @@ export function isRequired(ctx: Pick<ScrubContext, 'requiredCodeSets'>, set: Req
  * `uncovered`: the dates (sorted) no release covers; `what`: what went unchecked ("diagnoses").
  */
 export function uncoveredFindings(
-  rule: Pick<ScrubRule, 'id' | 'severity'>, ctx: Pick<ScrubContext, 'requiredCodeSets'>, payerId: string,
-  set: RequirableCodeSet, loaded: boolean, uncovered: readonly string[], what: string,
+  rule: Pick<ScrubRule, 'id' | 'severity'>,
+  ctx: Pick<ScrubContext, 'requiredCodeSets'>,
+  payerId: string,
+  set: RequirableCodeSet,
+  loaded: boolean,
+  uncovered: readonly string[],
+  what: string,
 ): ScrubFinding[] {
   if (uncovered.length === 0) return [];
   const label = REQUIRABLE_LABELS[set];
   if (isRequired(ctx, set, payerId)) {
-    return uncovered.map((dos) => claimFinding(rule,
-      `no ${label} release covers DOS ${dos}: payer ${payerId} requires ${what} checked against it (rxbridge codes import ${set})`, 'error'));
+    return uncovered.map((dos) =>
+      claimFinding(
+        rule,
+        `no ${label} release covers DOS ${dos}: payer ${payerId} requires ${what} checked against it (rxbridge codes import ${set})`,
+        'error',
+      ),
+    );
   }
   if (!loaded) return [claimFinding(rule, `the ${label} code set is not loaded: ${what} were not checked against it`, 'info')];
   return [claimFinding(rule, `no ${label} release covers DOS ${uncovered.join(', ')}: ${what} were not checked against it`, 'info')];

@@ -24,13 +24,19 @@ export const CLIA_WAIVED_TESTS: ReadonlySet<string> = new Set([
   '87811', // SARS-CoV-2 antigen
   '87880', // strep A antigen
   // waived, but on the no-QW list:
-  '81002', '81025', '82270', '82272', '82962', '83026', '84830', '85013', '85651',
+  '81002',
+  '81025',
+  '82270',
+  '82272',
+  '82962',
+  '83026',
+  '84830',
+  '85013',
+  '85651',
 ]);
 
 /** CMS: waived tests that are billed without QW (DOMAIN.md §3). */
-export const NO_QW_NEEDED: ReadonlySet<string> = new Set([
-  '81002', '81025', '82270', '82272', '82962', '83026', '84830', '85013', '85651',
-]);
+export const NO_QW_NEEDED: ReadonlySet<string> = new Set(['81002', '81025', '82270', '82272', '82962', '83026', '84830', '85013', '85651']);
 
 /** Add-on code → the primary codes one of which must be billed on the same date of service. */
 export const ADD_ON_PRIMARIES: Readonly<Record<string, readonly string[]>> = {
@@ -73,16 +79,50 @@ export const MEDICARE_ADMIN_FOR_GROUP: Readonly<Partial<Record<VaccineGroup, str
 /** SAMPLE: vaccine product codes → group. A line with serviceKind vaccine-product not listed here is OTHER. */
 export const VACCINE_PRODUCTS: Readonly<Record<string, VaccineGroup>> = {
   ...groupOf('FLU', [
-    '90630', '90653', '90654', '90655', '90656', '90657', '90658', '90660', '90661', '90662', '90672', '90673',
-    '90674', '90682', '90685', '90686', '90687', '90688', '90694', '90756', 'Q2035', 'Q2036', 'Q2037', 'Q2038',
+    '90630',
+    '90653',
+    '90654',
+    '90655',
+    '90656',
+    '90657',
+    '90658',
+    '90660',
+    '90661',
+    '90662',
+    '90672',
+    '90673',
+    '90674',
+    '90682',
+    '90685',
+    '90686',
+    '90687',
+    '90688',
+    '90694',
+    '90756',
+    'Q2035',
+    'Q2036',
+    'Q2037',
+    'Q2038',
     'Q2039',
   ]),
   ...groupOf('PNEUMO', ['90670', '90671', '90677', '90684', '90732']),
   ...groupOf('HEPB', ['90739', '90740', '90743', '90744', '90746', '90747', '90759']),
   ...groupOf('COVID', ['91304', '91318', '91319', '91320', '91321', '91322']),
   ...groupOf('OTHER', [
-    '90619', '90620', '90621', '90632', '90636', '90651', '90678', '90679', '90707', '90714', '90715', '90716',
-    '90734', '90750',
+    '90619',
+    '90620',
+    '90621',
+    '90632',
+    '90636',
+    '90651',
+    '90678',
+    '90679',
+    '90707',
+    '90714',
+    '90715',
+    '90716',
+    '90734',
+    '90750',
   ]),
 };
 
@@ -103,15 +143,85 @@ function groupOf(group: VaccineGroup, codes: readonly string[]): Record<string, 
 
 /** CMS place-of-service codes (public). */
 export const PLACES_OF_SERVICE: ReadonlySet<string> = new Set([
-  '01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '14', '15', '16', '17', '18', '19',
-  '20', '21', '22', '23', '24', '25', '26', '27', '31', '32', '33', '34', '41', '42', '49', '50', '51', '52', '53',
-  '54', '55', '56', '57', '58', '60', '61', '62', '65', '66', '71', '72', '81', '99',
+  '01',
+  '02',
+  '03',
+  '04',
+  '05',
+  '06',
+  '07',
+  '08',
+  '09',
+  '10',
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '16',
+  '17',
+  '18',
+  '19',
+  '20',
+  '21',
+  '22',
+  '23',
+  '24',
+  '25',
+  '26',
+  '27',
+  '31',
+  '32',
+  '33',
+  '34',
+  '41',
+  '42',
+  '49',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '55',
+  '56',
+  '57',
+  '58',
+  '60',
+  '61',
+  '62',
+  '65',
+  '66',
+  '71',
+  '72',
+  '81',
+  '99',
 ]);
 
 /** SBR09 claim filing indicator codes (837P 005010). */
 export const FILING_INDICATORS: ReadonlySet<string> = new Set([
-  '11', '12', '13', '14', '15', '16', '17', 'AM', 'BL', 'CH', 'CI', 'DS', 'FI', 'HM', 'LM', 'MA', 'MB', 'MC', 'OF',
-  'TV', 'VA', 'WC', 'ZZ',
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '16',
+  '17',
+  'AM',
+  'BL',
+  'CH',
+  'CI',
+  'DS',
+  'FI',
+  'HM',
+  'LM',
+  'MA',
+  'MB',
+  'MC',
+  'OF',
+  'TV',
+  'VA',
+  'WC',
+  'ZZ',
 ]);
 
 /** Patient relationship to the subscriber: 18 self (SBR02), else PAT01. */
@@ -142,7 +252,11 @@ export const NDC_UNITS: ReadonlySet<string> = new Set(['F2', 'GR', 'ME', 'ML', '
 export const MODIFIER_APPLIES_TO: Readonly<Record<string, { applies(code: string): boolean; to: string }>> = {
   QW: { applies: (code) => CLIA_WAIVED_TESTS.has(code), to: 'CLIA-waived test codes' },
   '25': { applies: isEvaluationAndManagement, to: 'evaluation and management codes (99202-99499)' },
-  SL: { applies: (code) => Object.prototype.hasOwnProperty.call(VACCINE_PRODUCTS, code) || Object.prototype.hasOwnProperty.call(VACCINE_ADMIN, code), to: 'vaccine product and administration codes' },
+  SL: {
+    applies: (code) =>
+      Object.prototype.hasOwnProperty.call(VACCINE_PRODUCTS, code) || Object.prototype.hasOwnProperty.call(VACCINE_ADMIN, code),
+    to: 'vaccine product and administration codes',
+  },
 };
 
 function isEvaluationAndManagement(code: string): boolean {

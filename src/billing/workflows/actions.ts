@@ -20,8 +20,15 @@ export async function override(store: ClaimsPort, id: string, reason: string, ac
     checkOverride(c.status, reason);
     const findings = c.findings.filter((f) => f.severity === 'error').map((f) => f.ruleId);
     await uow.updateClaim(id, { override: { reason: reason.trim(), by: actor } });
-    await moveClaim(uow, id, 'held', 'ready', 'override', actor,
-      `overridden: ${reason.trim()} (error findings: ${[...new Set(findings)].join(', ') || 'none'})`);
+    await moveClaim(
+      uow,
+      id,
+      'held',
+      'ready',
+      'override',
+      actor,
+      `overridden: ${reason.trim()} (error findings: ${[...new Set(findings)].join(', ') || 'none'})`,
+    );
     return summary(uow, id);
   });
 }
@@ -31,7 +38,10 @@ export async function override(store: ClaimsPort, id: string, reason: string, ac
  * gives its original claim back its lines. Sent: a void claim (frequency 8) is built and scrubbed, and returned.
  */
 export async function voidClaim(
-  store: ClaimsPort, id: string, reason: string, ctx: ClaimsContext,
+  store: ClaimsPort,
+  id: string,
+  reason: string,
+  ctx: ClaimsContext,
 ): Promise<{ voided: ClaimSummary; voidClaim?: ClaimSummary }> {
   if (reason.trim().length < 3) throw new EngineError('BAD_REQUEST', 'a void needs a reason');
   return store.transaction(async (uow) => {
@@ -44,7 +54,8 @@ export async function voidClaim(
     }
     if (!SENT_STATUSES.has(c.status)) throw new EngineError('CONFLICT', `a ${c.status} claim cannot be voided`);
     const pending = await uow.unsentCorrectionOf(id);
-    if (pending) throw new EngineError('CONFLICT', `claim ${id} already has an unsent correction (claim ${pending}); void or send that first`);
+    if (pending)
+      throw new EngineError('CONFLICT', `claim ${id} already has an unsent correction (claim ${pending}); void or send that first`);
     const live = await liveClaim(uow, c, 'active');
     const [created] = await insertDrafts(uow, [voidOf(live)], ctx, `void requested: ${reason.trim()}`);
     return { voided: await summary(uow, id), voidClaim: created };
@@ -60,7 +71,10 @@ export async function correct(store: ClaimsPort, id: string, ctx: ClaimsContext)
   return store.transaction(async (uow) => {
     const c = await uow.claim(id);
     if (!['held', 'ready', 'rejected', 'draft'].includes(c.status)) {
-      throw new EngineError('CONFLICT', `a ${c.status} claim cannot be corrected${SENT_STATUSES.has(c.status) ? ' (void it, or let a reversal replace it)' : ''}`);
+      throw new EngineError(
+        'CONFLICT',
+        `a ${c.status} claim cannot be corrected${SENT_STATUSES.has(c.status) ? ' (void it, or let a reversal replace it)' : ''}`,
+      );
     }
     const rebuilt = await rebuildClaim(uow, c, ctx.config, ctx.payerRules);
     await rescrub(uow, c, rebuilt, ctx, 'correct', 'corrected and scrubbed again');
@@ -87,12 +101,18 @@ export const EDITABLE_STATUSES: readonly string[] = ['held', 'ready', 'rejected'
  * changes nothing; CONFLICT for a claim already sent (void or replace it instead).
  */
 export async function editClaim(
-  store: ClaimsPort, id: string, edit: ClaimEditRequest, ctx: ClaimsContext,
+  store: ClaimsPort,
+  id: string,
+  edit: ClaimEditRequest,
+  ctx: ClaimsContext,
 ): Promise<ClaimSummary & { changes: string[] }> {
   return store.transaction(async (uow) => {
     const c = await uow.claim(id);
     if (!EDITABLE_STATUSES.includes(c.status)) {
-      throw new EngineError('CONFLICT', `a ${c.status} claim cannot be edited${SENT_STATUSES.has(c.status) ? ' (it was sent: void it or replace it)' : ''}`);
+      throw new EngineError(
+        'CONFLICT',
+        `a ${c.status} claim cannot be edited${SENT_STATUSES.has(c.status) ? ' (it was sent: void it or replace it)' : ''}`,
+      );
     }
     const normalized = normalizeEdits(c.claim, edit);
     const changes = describeEdit(c.claim, applyEdits(c.claim, normalized));
@@ -111,19 +131,28 @@ export async function editClaim(
  * was reversed (a build corrects that), or an unsent correction exists.
  */
 export async function replaceClaim(
-  store: ClaimsPort, id: string, ctx: ClaimsContext,
+  store: ClaimsPort,
+  id: string,
+  ctx: ClaimsContext,
 ): Promise<{ replaced: ClaimSummary; replacement: ClaimSummary; addedCharges: string[] }> {
   return store.transaction(async (uow) => {
     const c = await uow.claim(id);
     if (!SENT_STATUSES.has(c.status)) {
-      throw new EngineError('CONFLICT', `a ${c.status} claim was not sent: ${UNSENT_STATUSES.has(c.status) ? 'build or correct it instead' : 'nothing to replace'}`);
+      throw new EngineError(
+        'CONFLICT',
+        `a ${c.status} claim was not sent: ${UNSENT_STATUSES.has(c.status) ? 'build or correct it instead' : 'nothing to replace'}`,
+      );
     }
     if (c.frequency === '8') throw new EngineError('CONFLICT', `claim ${id} is a void claim: it cannot be replaced`);
     const pending = await uow.unsentCorrectionOf(id);
-    if (pending) throw new EngineError('CONFLICT', `claim ${id} already has an unsent correction (claim ${pending}); void or send that first`);
+    if (pending)
+      throw new EngineError('CONFLICT', `claim ${id} already has an unsent correction (claim ${pending}); void or send that first`);
     const live = await liveClaim(uow, c, 'active');
     if (live.lines.some((l) => l.chargeStatus !== 'active')) {
-      throw new EngineError('CONFLICT', `a charge of claim ${id} was reversed: run a build (POST /api/claims/build), which replaces the claim`);
+      throw new EngineError(
+        'CONFLICT',
+        `a charge of claim ${id} was reversed: run a build (POST /api/claims/build), which replaces the claim`,
+      );
     }
     const charges = (await uow.claimableCharges()).filter((ch) => ch.patientRef === c.patientRef && ch.serviceDate === c.serviceDate);
     const { patients, coverages } = await uow.parties([c.patientRef]);
@@ -131,7 +160,10 @@ export async function replaceClaim(
     const built = buildClaims({ charges, patients, coverages, config: ctx.config, feeSchedule });
     const late = built.drafts.filter((d) => d.claim.payer.id === c.payerId);
     if (late.length === 0) {
-      throw new EngineError('CONFLICT', `no unclaimed charge for claim ${id}'s encounter (same patient, payer and date of service ${c.serviceDate})`);
+      throw new EngineError(
+        'CONFLICT',
+        `no unclaimed charge for claim ${id}'s encounter (same patient, payer and date of service ${c.serviceDate})`,
+      );
     }
     const added = late.flatMap((d) => d.claim.lines.map((l) => l.chargeId));
     const draft = replacementWithLateCharges(live, late);

@@ -15,7 +15,11 @@ import type { BatchRun, BatchSummary, ClaimsContext, X12Writer } from './types';
 
 /** `payerId` limits the run to one payer. */
 export async function createBatches(
-  store: ClaimsPort, ctx: ClaimsContext, writer: X12Writer, outbox: Outbox, payerId?: string,
+  store: ClaimsPort,
+  ctx: ClaimsContext,
+  writer: X12Writer,
+  outbox: Outbox,
+  payerId?: string,
 ): Promise<BatchRun> {
   const payers = await store.read((reads) => reads.readyPayers(payerId));
   const run: BatchRun = { batches: [], held: [] };
@@ -33,7 +37,11 @@ export function batchFileName(payerId: string, interchange: number): string {
 }
 
 export async function batchPayer(
-  store: ClaimsPort, payerId: string, ctx: ClaimsContext, writer: X12Writer, outbox: Outbox,
+  store: ClaimsPort,
+  payerId: string,
+  ctx: ClaimsContext,
+  writer: X12Writer,
+  outbox: Outbox,
 ): Promise<{ batch?: BatchSummary; held: BatchRun['held'] }> {
   let staged: StagedFile | undefined;
   let result: { batch?: BatchSummary; held: BatchRun['held'] };
@@ -61,18 +69,39 @@ export async function batchPayer(
       staged = await outbox.stage(fileName, text);
       const totalCharge = sumAmounts(claims.map((c) => c.totalCharge));
       const batchId = await uow.insertBatch({
-        payerId, senderId, control, usage: ctx.config.interchange.usage, claimCount: claims.length, totalCharge,
-        fileName, x12: text, actor: ctx.actor,
+        payerId,
+        senderId,
+        control,
+        usage: ctx.config.interchange.usage,
+        claimCount: claims.length,
+        totalCharge,
+        fileName,
+        x12: text,
+        actor: ctx.actor,
       });
       for (const claim of claims) {
         await uow.updateClaim(claim.id, { batchId });
-        await moveClaim(uow, claim.id, 'ready', 'batched', 'batch', ctx.actor,
+        await moveClaim(
+          uow,
+          claim.id,
+          'ready',
+          'batched',
+          'batch',
+          ctx.actor,
           `batch ${batchId}, file ${fileName} (ISA13 ${control.interchange}, GS06 ${control.group}, ST02 ${control.transactionSet})`,
-          { submittedAt: ctx.now });
+          { submittedAt: ctx.now },
+        );
       }
       const batch: BatchSummary = {
-        id: batchId, payerId, fileName, interchangeControl: control.interchange, groupControl: control.group,
-        transactionSetControl: control.transactionSet, claimIds: claims.map((c) => c.id), totalCharge, written: false,
+        id: batchId,
+        payerId,
+        fileName,
+        interchangeControl: control.interchange,
+        groupControl: control.group,
+        transactionSetControl: control.transactionSet,
+        claimIds: claims.map((c) => c.id),
+        totalCharge,
+        written: false,
       };
       return { batch, held };
     });
@@ -80,7 +109,11 @@ export async function batchPayer(
     await staged?.abort().catch(() => undefined);
     throw err;
   }
-  if (result.batch && staged) result.batch.written = await staged.commit().then(() => true, () => false);
+  if (result.batch && staged)
+    result.batch.written = await staged.commit().then(
+      () => true,
+      () => false,
+    );
   return result;
 }
 

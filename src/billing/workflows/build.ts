@@ -38,7 +38,10 @@ export async function build(store: ClaimsPort, ctx: ClaimsContext): Promise<Buil
     const { patients, coverages } = await uow.parties([...new Set(charges.map((c) => c.patientRef))]);
     const providers = await uow.providers(charges);
     const feeSchedule = await uow.feeSchedule(codesToPrice(charges));
-    const built = await withLateChargesHeld(uow, buildClaims({ charges, patients, coverages, config: ctx.config, payerRules: ctx.payerRules, providers, feeSchedule }));
+    const built = await withLateChargesHeld(
+      uow,
+      buildClaims({ charges, patients, coverages, config: ctx.config, payerRules: ctx.payerRules, providers, feeSchedule }),
+    );
     drafts.push(...built.drafts);
 
     const created = await insertDrafts(uow, drafts, ctx);
@@ -62,25 +65,38 @@ export interface UnclaimedChargeView extends UnclaimedCharge {
 
 /** What a build would leave unclaimed now, and how many charges it would claim (nothing is written). */
 export async function unclaimed(
-  store: ClaimsPort, config: BillingConfig, payerRules?: PayerRules,
+  store: ClaimsPort,
+  config: BillingConfig,
+  payerRules?: PayerRules,
 ): Promise<{ claimable: number; held: UnclaimedChargeView[]; excluded: UnclaimedChargeView[] }> {
   return store.read(async (reads) => {
     const charges = await reads.claimableCharges();
     const { patients, coverages } = await reads.parties([...new Set(charges.map((c) => c.patientRef))]);
     const providers = await reads.providers(charges);
     const feeSchedule = await reads.feeSchedule(codesToPrice(charges));
-    const built = await withLateChargesHeld(reads, buildClaims({ charges, patients, coverages, config, payerRules, providers, feeSchedule }));
+    const built = await withLateChargesHeld(
+      reads,
+      buildClaims({ charges, patients, coverages, config, payerRules, providers, feeSchedule }),
+    );
     const byId = new Map(charges.map((c) => [c.id, c]));
     const view = (u: UnclaimedCharge): UnclaimedChargeView => {
       const c = byId.get(u.chargeId);
       if (!c) return u;
       const messageId = u.messageId ?? c.messageId;
       return {
-        ...u, patientRef: c.patientRef, serviceDate: c.serviceDate, code: c.code, chargeAmount: c.unpriced ? null : c.chargeAmount,
+        ...u,
+        patientRef: c.patientRef,
+        serviceDate: c.serviceDate,
+        code: c.code,
+        chargeAmount: c.unpriced ? null : c.chargeAmount,
         ...(messageId ? { messageId } : {}),
       };
     };
-    return { claimable: built.drafts.reduce((n, d) => n + d.claim.lines.length, 0), held: built.held.map(view), excluded: built.excluded.map(view) };
+    return {
+      claimable: built.drafts.reduce((n, d) => n + d.claim.lines.length, 0),
+      held: built.held.map(view),
+      excluded: built.excluded.map(view),
+    };
   });
 }
 

@@ -34,7 +34,9 @@ const STEP_NAMES = { S: 'secondary', T: 'tertiary' } as const;
 
 /** Builds the claims to the next payers of `adjudications` (see the module comment); one outcome each when there is news. */
 export async function nextPayerClaims(
-  uow: ClaimsUnitOfWork, adjudications: readonly OwnAdjudication[], ctx: ClaimsContext,
+  uow: ClaimsUnitOfWork,
+  adjudications: readonly OwnAdjudication[],
+  ctx: ClaimsContext,
 ): Promise<NextPayerOutcome[]> {
   const out: NextPayerOutcome[] = [];
   for (const a of adjudications) {
@@ -58,17 +60,24 @@ async function nextPayerClaimFor(uow: ClaimsUnitOfWork, a: OwnAdjudication, ctx:
   const stepName = STEP_NAMES[next.responsibility];
   const existing = await uow.followerOf(sent.id);
   if (existing !== undefined) {
-    return note(`${where} adjudicated the claim again: the ${stepName} claim ${existing} was already built from an earlier answer `
-      + 'and is not built twice (correct or void it by hand if the new answer changes it)');
+    return note(
+      `${where} adjudicated the claim again: the ${stepName} claim ${existing} was already built from an earlier answer ` +
+        'and is not built twice (correct or void it by hand if the new answer changes it)',
+    );
   }
   const [id] = await uow.nextClaimIds(1);
   const parties = insuredParties(sent.patientRef, next.patient, next.coverage, next.payer, next.responsibility);
   const built = nextPayerClaim(sent.claim, a.payment, a.paymentDate ?? ctx.now.toISOString().slice(0, 10), {
-    id: id!, controlNumber: claimControlNumber(id!), payer: { id: next.payer.id, name: next.payer.name }, subscriber: parties.subscriber,
+    id: id!,
+    controlNumber: claimControlNumber(id!),
+    payer: { id: next.payer.id, name: next.payer.name },
+    subscriber: parties.subscriber,
   });
   if ('problem' in built) {
-    return note(`no ${stepName} claim to ${next.payer.id} built after ${where}: ${built.problem}; `
-      + `bill payer ${next.payer.id} by hand once the answer is understood`);
+    return note(
+      `no ${stepName} claim to ${next.payer.id} built after ${where}: ${built.problem}; ` +
+        `bill payer ${next.payer.id} by hand once the answer is understood`,
+    );
   }
   const claim = { ...built.claim, patient: { ...built.claim.patient, relationship: parties.patient.relationship } };
   const history = await uow.claimHistory([sent.patientRef]);
@@ -77,7 +86,10 @@ async function nextPayerClaimFor(uow: ClaimsUnitOfWork, a: OwnAdjudication, ctx:
   const status = statusAfterScrub(findings);
   await uow.insertClaim({ status, correctsClaimId: null, coverageId: next.coverage.id, claim, findings, followsClaimId: sent.id });
   await uow.addEvent(claim.id, {
-    action: 'build', from: null, to: 'draft', actor: ctx.actor,
+    action: 'build',
+    from: null,
+    to: 'draft',
+    actor: ctx.actor,
     reason: `${stepName} claim (SBR01 ${next.responsibility}) to ${next.payer.id} after claim ${sent.id}: ${where}`,
   });
   await uow.addEvent(claim.id, transition('draft', status, 'scrub', ctx.actor, scrubReason(findings)));
@@ -102,7 +114,9 @@ type NextCoverage =
 async function nextCoverage(uow: ClaimsUnitOfWork, sent: StoredClaim, ctx: ClaimsContext): Promise<NextCoverage | undefined> {
   const { patients, coverages } = await uow.parties([sent.patientRef]);
   const order = coordinationOrder(coverages, sent.serviceDate, (id) => ctx.config.payers.get(id));
-  const billed = order.findIndex((o) => (sent.coverageId !== null && o.coverage.id === sent.coverageId) || o.coverage.payerId === sent.payerId);
+  const billed = order.findIndex(
+    (o) => (sent.coverageId !== null && o.coverage.id === sent.coverageId) || o.coverage.payerId === sent.payerId,
+  );
   if (billed < 0) return undefined;
   const next = order[billed + 1];
   if (!next || (next.responsibility !== 'S' && next.responsibility !== 'T')) return undefined;

@@ -15,12 +15,15 @@ export function codeSetScrubber(payerRules: PayerRules, today: () => string, req
     const codes = new Set(lines.map((l) => l.code));
     const diagnoses = new Set(claims.flatMap((c) => c.diagnoses));
     const range = dates.length > 0 ? { from: dates[0]!, to: dates[dates.length - 1]! } : undefined;
-    const codeSets = await source.load({
-      icd10cm: diagnoses,
-      cpt: codes,
-      hcpcs: codes,
-      ndc: new Set(lines.flatMap((l) => (l.ndc ? [l.ndc] : []))),
-    }, range);
+    const codeSets = await source.load(
+      {
+        icd10cm: diagnoses,
+        cpt: codes,
+        hcpcs: codes,
+        ndc: new Set(lines.flatMap((l) => (l.ndc ? [l.ndc] : []))),
+      },
+      range,
+    );
     const codeEdits = await source.loadEdits({ procedures: codes, diagnoses }, range);
     const ctx = { codeSets, codeEdits, payerRules, requiredCodeSets, today: today() };
     return (claim, history) => scrubClaim(claim, { ...ctx, history });

@@ -105,7 +105,9 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
    * What posting an 835 does for `actor` once a claim's own payer adjudicated it: the claim to the next payer
    * (src/billing/workflows/next-payer.ts), in posting's unit of work; undefined without a billing configuration.
    */
-  nextPayerStep(actor: string): ((uow: ClaimsUnitOfWork, adjudications: readonly OwnAdjudication[]) => Promise<NextPayerOutcome[]>) | undefined {
+  nextPayerStep(
+    actor: string,
+  ): ((uow: ClaimsUnitOfWork, adjudications: readonly OwnAdjudication[]) => Promise<NextPayerOutcome[]>) | undefined {
     if (!this.wiring.config) return undefined;
     return (uow, adjudications) => nextPayerClaims(uow, adjudications, this.context(actor));
   }
@@ -129,7 +131,10 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
     const now = this.clock();
     const config = this.config();
     return {
-      config, actor, now, payerRules: this.wiring.payerRules,
+      config,
+      actor,
+      now,
+      payerRules: this.wiring.payerRules,
       scrub: codeSetScrubber(this.wiring.payerRules, () => now.toISOString().slice(0, 10), config.requiredCodeSets),
     };
   }

@@ -10,9 +10,7 @@ import { NO_PAYER_RULES, type PayerRules } from '../scrub/payer-rules';
 import { claimControlNumber } from '../claims/control-number';
 import type { LiveClaim } from '../claims/corrections';
 import { applyEdits } from '../claims/edits';
-import {
-  UNSENT_STATUSES, statusAfterScrub, transition, type ClaimAction, type ClaimStatus,
-} from '../claims/lifecycle';
+import { UNSENT_STATUSES, statusAfterScrub, transition, type ClaimAction, type ClaimStatus } from '../claims/lifecycle';
 import type { BillingConfig } from '../config';
 import type { Claim, ScrubFinding } from '../model';
 import type { ClaimsUnitOfWork, ClaimEdits, LineState, StoredClaim } from '../ports';
@@ -21,7 +19,13 @@ import type { ClaimSummary, ClaimsContext, Scrubber } from './types';
 
 /** Moves a claim along the lifecycle (CONFLICT when not allowed) and records the event. */
 export async function moveClaim(
-  uow: ClaimsUnitOfWork, claimId: string, from: ClaimStatus, to: ClaimStatus, action: ClaimAction, actor: string, reason?: string,
+  uow: ClaimsUnitOfWork,
+  claimId: string,
+  from: ClaimStatus,
+  to: ClaimStatus,
+  action: ClaimAction,
+  actor: string,
+  reason?: string,
   extra: { submittedAt?: Date } = {},
 ): Promise<void> {
   const event = transition(from, to, action, actor, reason);
@@ -31,15 +35,26 @@ export async function moveClaim(
 
 /** An event that records something without a status change (from = to). */
 export async function noteClaim(
-  uow: ClaimsUnitOfWork, claimId: string, status: ClaimStatus, action: ClaimAction, actor: string, reason: string,
+  uow: ClaimsUnitOfWork,
+  claimId: string,
+  status: ClaimStatus,
+  action: ClaimAction,
+  actor: string,
+  reason: string,
 ): Promise<void> {
   await uow.addEvent(claimId, { action, from: status, to: status, actor, reason });
 }
 
 export function summaryOf(c: StoredClaim): ClaimSummary {
   return {
-    id: c.id, controlNumber: c.controlNumber, status: c.status, frequency: c.frequency, payerId: c.payerId,
-    lines: c.claim.lines.length, totalCharge: c.totalCharge, findings: c.findings.length,
+    id: c.id,
+    controlNumber: c.controlNumber,
+    status: c.status,
+    frequency: c.frequency,
+    payerId: c.payerId,
+    lines: c.claim.lines.length,
+    totalCharge: c.totalCharge,
+    findings: c.findings.length,
   };
 }
 
@@ -50,7 +65,11 @@ export async function summary(uow: ClaimsUnitOfWork, id: string): Promise<ClaimS
 /** A stored claim with the current status of each charge on its lines in `state` (and its original, if a correction). */
 export async function liveClaim(uow: ClaimsUnitOfWork, c: StoredClaim, state: LineState): Promise<LiveClaim> {
   const live: LiveClaim = {
-    id: c.id, status: c.status, coverageId: c.coverageId, claim: c.claim, lines: await uow.lineCharges(c.id, state),
+    id: c.id,
+    status: c.status,
+    coverageId: c.coverageId,
+    claim: c.claim,
+    lines: await uow.lineCharges(c.id, state),
     ...(c.payerClaimNumber ? { payerClaimNumber: c.payerClaimNumber } : {}),
   };
   if (c.correctsClaimId && UNSENT_STATUSES.has(live.status)) {
@@ -63,8 +82,10 @@ export function scrubReason(findings: readonly ScrubFinding[]): string {
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   const errors = count('error');
   const rules = [...new Set(findings.filter((f) => f.severity === 'error').map((f) => f.ruleId))];
-  return `${errors} error${errors === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}`
-    + (rules.length > 0 ? ` (${rules.join(', ')})` : '');
+  return (
+    `${errors} error${errors === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}` +
+    (rules.length > 0 ? ` (${rules.join(', ')})` : '')
+  );
 }
 
 function scrubAll(claim: Claim, buildFindings: readonly ScrubFinding[], history: ClaimHistory, scrubber: Scrubber): ScrubFinding[] {
@@ -76,7 +97,10 @@ function scrubAll(claim: Claim, buildFindings: readonly ScrubFinding[], history:
  * correction's snapshot already holds its original's edits (it is never rebuilt from charges), so it starts without.
  */
 export async function insertDrafts(
-  uow: ClaimsUnitOfWork, drafts: readonly ClaimDraft[], ctx: ClaimsContext, why?: string,
+  uow: ClaimsUnitOfWork,
+  drafts: readonly ClaimDraft[],
+  ctx: ClaimsContext,
+  why?: string,
 ): Promise<ClaimSummary[]> {
   if (drafts.length === 0) return [];
   const ids = await uow.nextClaimIds(drafts.length);
@@ -105,8 +129,14 @@ export async function insertDrafts(
     await uow.addEvent(id, transition('draft', status, 'scrub', ctx.actor, scrubReason(findings)));
     if (draft.correctsClaimId) {
       const original = await uow.claim(draft.correctsClaimId);
-      await noteClaim(uow, draft.correctsClaimId, original.status, 'replace', ctx.actor,
-        `corrected by claim ${id} (frequency ${claim.frequency})${why ? `: ${why}` : ''}`);
+      await noteClaim(
+        uow,
+        draft.correctsClaimId,
+        original.status,
+        'replace',
+        ctx.actor,
+        `corrected by claim ${id} (frequency ${claim.frequency})${why ? `: ${why}` : ''}`,
+      );
     }
     out.push(await summary(uow, id));
   }
@@ -124,8 +154,14 @@ export async function releaseClaim(uow: ClaimsUnitOfWork, claimId: string, actor
 export async function restoreOriginal(uow: ClaimsUnitOfWork, originalId: string, correctionId: string, actor: string): Promise<void> {
   await uow.restoreSuperseded(originalId);
   const original = await uow.claim(originalId);
-  await noteClaim(uow, originalId, original.status, 'note', actor,
-    `correction ${correctionId} voided: the payer keeps this claim as it was sent`);
+  await noteClaim(
+    uow,
+    originalId,
+    original.status,
+    'note',
+    actor,
+    `correction ${correctionId} voided: the payer keeps this claim as it was sent`,
+  );
 }
 
 export interface Rebuilt {
@@ -140,7 +176,10 @@ export interface Rebuilt {
  * payer keeps its snapshot (the earlier payer's adjudication is not in the charges).
  */
 export async function rebuildClaim(
-  uow: ClaimsUnitOfWork, c: StoredClaim, config: BillingConfig, payerRules: PayerRules = NO_PAYER_RULES,
+  uow: ClaimsUnitOfWork,
+  c: StoredClaim,
+  config: BillingConfig,
+  payerRules: PayerRules = NO_PAYER_RULES,
 ): Promise<Rebuilt> {
   const stored = c.claim;
   // A replacement or void, and a claim to the next payer (it carries an earlier payer's adjudication, not just charges).
@@ -154,7 +193,10 @@ export async function rebuildClaim(
   const chargeMap = await uow.chargesById(lines.map((l) => l.chargeId));
   const charges = lines.map((l) => chargeMap.get(l.chargeId)!);
   if (charges.length === 0 || charges.some((ch) => ch.status !== 'active')) {
-    throw new EngineError('CONFLICT', `a charge of claim ${c.id} was reversed: run a build (POST /api/claims/build), which replaces the claim`);
+    throw new EngineError(
+      'CONFLICT',
+      `a charge of claim ${c.id} was reversed: run a build (POST /api/claims/build), which replaces the claim`,
+    );
   }
   const { patients, coverages } = await uow.parties([c.patientRef]);
   const routed = routeCharge(charges[0]!, coverages, config);
@@ -170,14 +212,23 @@ export async function rebuildClaim(
 
 /** Scrubs a stored claim again: status → draft → held | ready, with the new snapshot; any override is cleared. */
 export async function rescrub(
-  uow: ClaimsUnitOfWork, c: StoredClaim, rebuilt: Rebuilt, ctx: ClaimsContext, action: ClaimAction, reason: string,
+  uow: ClaimsUnitOfWork,
+  c: StoredClaim,
+  rebuilt: Rebuilt,
+  ctx: ClaimsContext,
+  action: ClaimAction,
+  reason: string,
   edits?: ClaimEdits,
 ): Promise<void> {
   const history = await uow.claimHistory([rebuilt.claim.patient.patientRef]);
   const findings = scrubAll(rebuilt.claim, rebuilt.findings, history, await ctx.scrub(uow.codeSets, [rebuilt.claim]));
   const to = statusAfterScrub(findings);
   await uow.updateClaim(c.id, {
-    claim: rebuilt.claim, coverageId: rebuilt.coverageId, findings, override: null, ...(edits ? { edits } : {}),
+    claim: rebuilt.claim,
+    coverageId: rebuilt.coverageId,
+    findings,
+    override: null,
+    ...(edits ? { edits } : {}),
   });
   if (c.status !== 'draft') await moveClaim(uow, c.id, c.status, 'draft', action, ctx.actor, reason);
   await moveClaim(uow, c.id, 'draft', to, 'scrub', ctx.actor, scrubReason(findings));

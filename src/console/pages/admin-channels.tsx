@@ -31,39 +31,72 @@ export function ChannelsAdmin() {
     <>
       <section class="panel" aria-labelledby="reload-title">
         <h2 id="reload-title">Channel files</h2>
-        <p class="muted">Re-reads every file of the engine's channel directory and applies the changes without a restart
-          (in every engine process). If a file does not validate, nothing changes and the problems are listed.</p>
+        <p class="muted">
+          Re-reads every file of the engine's channel directory and applies the changes without a restart (in every engine process). If a
+          file does not validate, nothing changes and the problems are listed.
+        </p>
         <div class="toolbar">
-          <button type="button" class="primary" onClick={reload} disabled={state.busy}>{state.busy ? 'Reloading…' : 'Reload channel files'}</button>
+          <button type="button" class="primary" onClick={reload} disabled={state.busy}>
+            {state.busy ? 'Reloading…' : 'Reload channel files'}
+          </button>
         </div>
         {state.error && <ErrorBox error={state.error} />}
         {state.result && <ReloadResult result={state.result} />}
       </section>
       <h2>Channels in force</h2>
       <Show loaded={channels} what="channels">
-        {(list) => list.length === 0 ? <Empty>No channel: add a channel file and reload.</Empty> : (
-          <table aria-label="Channels in force">
-            <thead><tr><th>Channel</th><th>State</th><th>Listens on</th><th>Connections</th><th>Accepts</th><th>Routes</th><th>Answers</th></tr></thead>
-            <tbody>
-              {list.map((c) => (
-                <tr key={c.name} data-channel={c.name}>
-                  <td><strong>{c.name}</strong>{c.description && <div class="muted">{c.description}</div>}</td>
-                  <td><StatusBadge status={c.state} /></td>
-                  <td class="mono">{c.host}:{c.port}</td>
-                  <td>{c.connections}</td>
-                  <td class="mono accept">{c.accept.join(', ')}</td>
-                  <td class="mono">{c.routes.map((r) => <div key={r.mapping}>{r.types.join(', ')} → {r.mapping}</div>)}</td>
-                  <td class="mono acks">
-                    <div>{ackLabel(c.acks.mode, c.acks.timeoutMs)}</div>
-                    {Object.entries(c.acks.senders).map(([sender, p]) => (
-                      <div key={sender} class="muted">{sender}: {ackLabel(p.mode, p.timeoutMs)}</div>
-                    ))}
-                  </td>
+        {(list) =>
+          list.length === 0 ? (
+            <Empty>No channel: add a channel file and reload.</Empty>
+          ) : (
+            <table aria-label="Channels in force">
+              <thead>
+                <tr>
+                  <th>Channel</th>
+                  <th>State</th>
+                  <th>Listens on</th>
+                  <th>Connections</th>
+                  <th>Accepts</th>
+                  <th>Routes</th>
+                  <th>Answers</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {list.map((c) => (
+                  <tr key={c.name} data-channel={c.name}>
+                    <td>
+                      <strong>{c.name}</strong>
+                      {c.description && <div class="muted">{c.description}</div>}
+                    </td>
+                    <td>
+                      <StatusBadge status={c.state} />
+                    </td>
+                    <td class="mono">
+                      {c.host}:{c.port}
+                    </td>
+                    <td>{c.connections}</td>
+                    <td class="mono accept">{c.accept.join(', ')}</td>
+                    <td class="mono">
+                      {c.routes.map((r) => (
+                        <div key={r.mapping}>
+                          {r.types.join(', ')} → {r.mapping}
+                        </div>
+                      ))}
+                    </td>
+                    <td class="mono acks">
+                      <div>{ackLabel(c.acks.mode, c.acks.timeoutMs)}</div>
+                      {Object.entries(c.acks.senders).map(([sender, p]) => (
+                        <div key={sender} class="muted">
+                          {sender}: {ackLabel(p.mode, p.timeoutMs)}
+                        </div>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
       </Show>
     </>
   );
@@ -80,7 +113,11 @@ function ReloadResult({ result }: { result: ChannelReload }) {
       <div class="issues" role="alert" aria-label="Channel file problems">
         <strong>Not reloaded:</strong> {result.message}
         <ul>
-          {result.issues.map((i, n) => <li key={n}><span class="mono">{issueLocation(i)}</span> {i.reason}</li>)}
+          {result.issues.map((i, n) => (
+            <li key={n}>
+              <span class="mono">{issueLocation(i)}</span> {i.reason}
+            </li>
+          ))}
         </ul>
       </div>
     );
@@ -88,15 +125,26 @@ function ReloadResult({ result }: { result: ChannelReload }) {
   const failed = result.channels.some((c) => c.outcome === 'failed');
   return (
     <div class="reload-result">
-      <p class={failed ? 'state warn' : 'state ok'} role="status">Reloaded: {reloadSummary(result.channels)}.</p>
+      <p class={failed ? 'state warn' : 'state ok'} role="status">
+        Reloaded: {reloadSummary(result.channels)}.
+      </p>
       {result.channels.length > 0 && (
         <table aria-label="Reload result" class="compact">
-          <thead><tr><th>Channel</th><th>Outcome</th><th>Changed</th><th>Reason</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Channel</th>
+              <th>Outcome</th>
+              <th>Changed</th>
+              <th>Reason</th>
+            </tr>
+          </thead>
           <tbody>
             {result.channels.map((c) => (
               <tr key={c.name} data-channel={c.name} data-outcome={c.outcome}>
                 <td>{c.name}</td>
-                <td><span class={toneClass(outcomeTone(c.outcome))}>{c.outcome}</span></td>
+                <td>
+                  <span class={toneClass(outcomeTone(c.outcome))}>{c.outcome}</span>
+                </td>
                 <td class="mono">{c.changed.length > 0 ? c.changed.join(', ') : '—'}</td>
                 <td>{c.reason ?? ''}</td>
               </tr>

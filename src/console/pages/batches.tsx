@@ -18,32 +18,80 @@ export function BatchesPage() {
   return (
     <section aria-labelledby="batches-title">
       <h1 id="batches-title">Batches</h1>
-      <BuildBatches onBuilt={() => { setBefore(undefined); setReload((r) => r + 1); }} />
+      <BuildBatches
+        onBuilt={() => {
+          setBefore(undefined);
+          setReload((r) => r + 1);
+        }}
+      />
       <Show loaded={loaded} what="batches">
-        {({ batches, next }) => batches.length === 0
-          ? <Empty>No batch yet. Ready claims go into the next batch of their payer (Build batches).</Empty>
-          : (
+        {({ batches, next }) =>
+          batches.length === 0 ? (
+            <Empty>No batch yet. Ready claims go into the next batch of their payer (Build batches).</Empty>
+          ) : (
             <>
               <table>
-                <thead><tr><th>Batch</th><th>Payer</th><th>File</th><th>ISA13</th><th>Claims</th><th>Total</th><th>Made</th><th>By</th><th><span class="sr-only">Download</span></th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Batch</th>
+                    <th>Payer</th>
+                    <th>File</th>
+                    <th>ISA13</th>
+                    <th>Claims</th>
+                    <th>Total</th>
+                    <th>Made</th>
+                    <th>By</th>
+                    <th>
+                      <span class="sr-only">Download</span>
+                    </th>
+                  </tr>
+                </thead>
                 <tbody>
                   {batches.map((b) => (
                     <tr key={b.id}>
-                      <td>#{b.id}{b.usage === 'T' ? <span class="badge" title="ISA15 T: a test interchange">test</span> : null}</td>
-                      <td><a href={href('/claims', { payer: b.payerId })}>{b.payerId}</a></td><td class="mono">{b.fileName}</td><td>{b.interchangeControl}</td>
-                      <td><a href={href('/claims', { batch: b.id })} title={`the claims of batch #${b.id}`}>{b.claimCount}</a></td>
-                      <td class="num">{formatMoney(b.totalCharge)}</td><td>{formatDateTime(b.createdAt)}</td><td>{b.actor}</td>
-                      <td><DownloadButton id={b.id} fileName={b.fileName} /></td>
+                      <td>
+                        #{b.id}
+                        {b.usage === 'T' ? (
+                          <span class="badge" title="ISA15 T: a test interchange">
+                            test
+                          </span>
+                        ) : null}
+                      </td>
+                      <td>
+                        <a href={href('/claims', { payer: b.payerId })}>{b.payerId}</a>
+                      </td>
+                      <td class="mono">{b.fileName}</td>
+                      <td>{b.interchangeControl}</td>
+                      <td>
+                        <a href={href('/claims', { batch: b.id })} title={`the claims of batch #${b.id}`}>
+                          {b.claimCount}
+                        </a>
+                      </td>
+                      <td class="num">{formatMoney(b.totalCharge)}</td>
+                      <td>{formatDateTime(b.createdAt)}</td>
+                      <td>{b.actor}</td>
+                      <td>
+                        <DownloadButton id={b.id} fileName={b.fileName} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
               <div class="pager">
-                {before && <button type="button" class="link" onClick={() => setBefore(undefined)}>Newest</button>}
-                {next && <button type="button" class="link" onClick={() => setBefore(next)}>Older batches</button>}
+                {before && (
+                  <button type="button" class="link" onClick={() => setBefore(undefined)}>
+                    Newest
+                  </button>
+                )}
+                {next && (
+                  <button type="button" class="link" onClick={() => setBefore(next)}>
+                    Older batches
+                  </button>
+                )}
               </div>
             </>
-          )}
+          )
+        }
       </Show>
     </section>
   );
@@ -63,7 +111,9 @@ export function DownloadButton({ id, fileName }: { id: string; fileName: string 
   }
   return (
     <>
-      <button type="button" onClick={download} disabled={state.busy} aria-label={`Download ${fileName}`}>{state.busy ? 'Downloading…' : 'Download'}</button>
+      <button type="button" onClick={download} disabled={state.busy} aria-label={`Download ${fileName}`}>
+        {state.busy ? 'Downloading…' : 'Download'}
+      </button>
       {state.error && <ErrorBox error={state.error} />}
     </>
   );
@@ -89,23 +139,37 @@ function BuildBatches({ onBuilt }: { onBuilt(): void }) {
   return (
     <form class="panel" aria-label="Build batches" onSubmit={build}>
       <div class="toolbar">
-        <label>Payer id (empty: every payer)
+        <label>
+          Payer id (empty: every payer)
           <input value={payer} size={14} onInput={(e) => setPayer((e.currentTarget as HTMLInputElement).value)} />
         </label>
-        <button type="submit" class="primary" disabled={state.busy}>{state.busy ? 'Building…' : 'Build batches'}</button>
+        <button type="submit" class="primary" disabled={state.busy}>
+          {state.busy ? 'Building…' : 'Build batches'}
+        </button>
         <span class="muted">One 837P file per payer from its ready claims, written to the outbox.</span>
       </div>
       {state.error && <ErrorBox error={state.error} />}
       {run && (
         <div role="status">
-          {run.batches.length === 0
-            ? <p class="state empty">No ready claim to batch{payer.trim() ? ` for payer ${payer.trim()}` : ''}.</p>
-            : <p class="state ok">{run.batches.length} {run.batches.length === 1 ? 'batch' : 'batches'} made: {run.batches.map((b) => `${b.fileName} (${b.claimIds.length} claims, ${formatMoney(b.totalCharge)})`).join('; ')}.
-              {run.batches.some((b) => !b.written) && ' Some files could not be moved into the outbox: download them here.'}</p>}
+          {run.batches.length === 0 ? (
+            <p class="state empty">No ready claim to batch{payer.trim() ? ` for payer ${payer.trim()}` : ''}.</p>
+          ) : (
+            <p class="state ok">
+              {run.batches.length} {run.batches.length === 1 ? 'batch' : 'batches'} made:{' '}
+              {run.batches.map((b) => `${b.fileName} (${b.claimIds.length} claims, ${formatMoney(b.totalCharge)})`).join('; ')}.
+              {run.batches.some((b) => !b.written) && ' Some files could not be moved into the outbox: download them here.'}
+            </p>
+          )}
           {run.held.length > 0 && (
             <div class="state warn">
               The 837P writer refused {run.held.length} {run.held.length === 1 ? 'claim' : 'claims'} (now held):
-              <ul>{run.held.map((h) => <li key={h.claimId}><a href={href(`/claims/${h.claimId}`)}>#{h.claimId}</a>: {h.reason}</li>)}</ul>
+              <ul>
+                {run.held.map((h) => (
+                  <li key={h.claimId}>
+                    <a href={href(`/claims/${h.claimId}`)}>#{h.claimId}</a>: {h.reason}
+                  </li>
+                ))}
+              </ul>
             </div>
           )}
         </div>

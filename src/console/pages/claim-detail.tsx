@@ -9,7 +9,16 @@
 import { useState } from 'preact/hooks';
 import { ConfirmButton, Empty, ErrorBox, formatDateTime, Show, StatusBadge, useLoad } from '../components';
 import { formatMoney } from '../format';
-import { actOnClaim, ADJUDICATED_STATUSES, editClaim, getClaim, UNSENT_STATUSES, type ClaimAction, type ClaimDetail as ClaimDetailData, type ClaimEdit } from '../ops-api';
+import {
+  actOnClaim,
+  ADJUDICATED_STATUSES,
+  editClaim,
+  getClaim,
+  UNSENT_STATUSES,
+  type ClaimAction,
+  type ClaimDetail as ClaimDetailData,
+  type ClaimEdit,
+} from '../ops-api';
 import { href } from '../router';
 import { FREQUENCY } from './claims';
 
@@ -23,7 +32,9 @@ export function ClaimDetail({ id }: { id: string }) {
   const loaded = useLoad(() => getClaim(id), [id, reload]);
   return (
     <section aria-labelledby="claim-title">
-      <p class="crumbs"><a href={href('/claims')}>Claims</a> / #{id}</p>
+      <p class="crumbs">
+        <a href={href('/claims')}>Claims</a> / #{id}
+      </p>
       <Show loaded={loaded} what={`claim ${id}`}>
         {(c) => <ClaimView claim={c} onChanged={() => setReload((r) => r + 1)} />}
       </Show>
@@ -42,27 +53,69 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
         <span class="badge">{FREQUENCY[c.frequency] ?? `frequency ${c.frequency}`}</span>
       </header>
       <dl class="facts">
-        <dt>CLM01</dt><dd class="mono">{c.controlNumber}</dd>
-        <dt>Payer</dt><dd>{c.payerName ? `${c.payerName} (${c.payerId})` : c.payerId}</dd>
-        <dt>Patient</dt><dd class="mono">{c.patientRef}</dd>
-        <dt>Date of service</dt><dd>{c.serviceDate}</dd>
-        <dt>Charged</dt><dd>{formatMoney(c.totalCharge)}</dd>
-        <dt>Paid</dt><dd>{formatMoney(c.paidAmount)}</dd>
-        <dt>Patient owes</dt><dd>{formatMoney(c.patientResponsibility)}</dd>
-        <dt>Payer claim number</dt><dd>{c.payerClaimNumber ?? '—'}</dd>
-        {c.forwardedTo && <><dt>Forwarded to</dt><dd>{c.forwardedTo} <span class="muted">(crossover: await its 835, send it no claim)</span></dd></>}
-        <dt>Submitted</dt><dd>{formatDateTime(c.submittedAt)}</dd>
-        <dt>Adjudicated</dt><dd>{formatDateTime(c.adjudicatedAt)}</dd>
-        {c.correctsClaimId && <><dt>Corrects</dt><dd><a href={href(`/claims/${c.correctsClaimId}`)}>claim #{c.correctsClaimId}</a></dd></>}
-        {c.batch && <><dt>Batch</dt><dd><a href={href('/batches')}>#{c.batch.id}</a> <span class="mono">{c.batch.fileName}</span></dd></>}
+        <dt>CLM01</dt>
+        <dd class="mono">{c.controlNumber}</dd>
+        <dt>Payer</dt>
+        <dd>{c.payerName ? `${c.payerName} (${c.payerId})` : c.payerId}</dd>
+        <dt>Patient</dt>
+        <dd class="mono">{c.patientRef}</dd>
+        <dt>Date of service</dt>
+        <dd>{c.serviceDate}</dd>
+        <dt>Charged</dt>
+        <dd>{formatMoney(c.totalCharge)}</dd>
+        <dt>Paid</dt>
+        <dd>{formatMoney(c.paidAmount)}</dd>
+        <dt>Patient owes</dt>
+        <dd>{formatMoney(c.patientResponsibility)}</dd>
+        <dt>Payer claim number</dt>
+        <dd>{c.payerClaimNumber ?? '—'}</dd>
+        {c.forwardedTo && (
+          <>
+            <dt>Forwarded to</dt>
+            <dd>
+              {c.forwardedTo} <span class="muted">(crossover: await its 835, send it no claim)</span>
+            </dd>
+          </>
+        )}
+        <dt>Submitted</dt>
+        <dd>{formatDateTime(c.submittedAt)}</dd>
+        <dt>Adjudicated</dt>
+        <dd>{formatDateTime(c.adjudicatedAt)}</dd>
+        {c.correctsClaimId && (
+          <>
+            <dt>Corrects</dt>
+            <dd>
+              <a href={href(`/claims/${c.correctsClaimId}`)}>claim #{c.correctsClaimId}</a>
+            </dd>
+          </>
+        )}
+        {c.batch && (
+          <>
+            <dt>Batch</dt>
+            <dd>
+              <a href={href('/batches')}>#{c.batch.id}</a> <span class="mono">{c.batch.fileName}</span>
+            </dd>
+          </>
+        )}
       </dl>
 
       <section class="panel" aria-labelledby="findings-title">
-        <h2 id="findings-title">Scrub findings {findings.length > 0 && <span class="muted">({errors} {errors === 1 ? 'error' : 'errors'}, {findings.length - errors} other)</span>}</h2>
+        <h2 id="findings-title">
+          Scrub findings{' '}
+          {findings.length > 0 && (
+            <span class="muted">
+              ({errors} {errors === 1 ? 'error' : 'errors'}, {findings.length - errors} other)
+            </span>
+          )}
+        </h2>
         {c.override && (
-          <p class="state warn">Overridden by {c.override.by ?? 'someone'} on {formatDateTime(c.override.at)}: “{c.override.reason}”</p>
+          <p class="state warn">
+            Overridden by {c.override.by ?? 'someone'} on {formatDateTime(c.override.at)}: “{c.override.reason}”
+          </p>
         )}
-        {findings.length === 0 ? <Empty>No findings: the claim passed every scrub rule.</Empty> : (
+        {findings.length === 0 ? (
+          <Empty>No findings: the claim passed every scrub rule.</Empty>
+        ) : (
           <ul class="findings">
             {findings.map((f, i) => (
               <li key={i} class={`finding ${f.severity}`}>
@@ -81,13 +134,41 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
       <section aria-labelledby="lines-title">
         <h2 id="lines-title">Lines</h2>
         <table class="compact">
-          <thead><tr><th>#</th><th>Code</th><th>Modifiers</th><th>Units</th><th>Charge</th><th>Paid</th><th>Service</th><th>Date</th><th>Charge id</th><th>State</th></tr></thead>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Code</th>
+              <th>Modifiers</th>
+              <th>Units</th>
+              <th>Charge</th>
+              <th>Paid</th>
+              <th>Service</th>
+              <th>Date</th>
+              <th>Charge id</th>
+              <th>State</th>
+            </tr>
+          </thead>
           <tbody>
             {c.lines.map((l) => (
               <tr key={l.lineNumber}>
-                <td>{l.lineNumber}</td><td class="mono">{l.code}</td><td>{l.modifiers.join(', ') || '—'}</td><td>{l.units}</td>
-                <td class="num">{formatMoney(l.chargeAmount)}</td><td class="num">{formatMoney(l.paidAmount)}</td><td>{l.serviceKind}</td>
-                <td>{l.serviceDate}</td><td>{l.messageId ? <a href={href(`/messages/${l.messageId}`)} title={`from message #${l.messageId}`}>#{l.chargeId}</a> : `#${l.chargeId}`}</td><td>{l.state}</td>
+                <td>{l.lineNumber}</td>
+                <td class="mono">{l.code}</td>
+                <td>{l.modifiers.join(', ') || '—'}</td>
+                <td>{l.units}</td>
+                <td class="num">{formatMoney(l.chargeAmount)}</td>
+                <td class="num">{formatMoney(l.paidAmount)}</td>
+                <td>{l.serviceKind}</td>
+                <td>{l.serviceDate}</td>
+                <td>
+                  {l.messageId ? (
+                    <a href={href(`/messages/${l.messageId}`)} title={`from message #${l.messageId}`}>
+                      #{l.chargeId}
+                    </a>
+                  ) : (
+                    `#${l.chargeId}`
+                  )}
+                </td>
+                <td>{l.state}</td>
               </tr>
             ))}
           </tbody>
@@ -96,13 +177,29 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
 
       <section aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
-        {c.history.length === 0 ? <Empty>No event recorded.</Empty> : (
+        {c.history.length === 0 ? (
+          <Empty>No event recorded.</Empty>
+        ) : (
           <table class="compact">
-            <thead><tr><th>When</th><th>Who</th><th>Action</th><th>From</th><th>To</th><th>Reason</th></tr></thead>
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Who</th>
+                <th>Action</th>
+                <th>From</th>
+                <th>To</th>
+                <th>Reason</th>
+              </tr>
+            </thead>
             <tbody>
               {c.history.map((h, i) => (
                 <tr key={i}>
-                  <td>{formatDateTime(h.at)}</td><td>{h.actor}</td><td>{h.action}</td><td>{h.from_status ?? '—'}</td><td>{h.to_status ?? '—'}</td><td>{h.reason ?? ''}</td>
+                  <td>{formatDateTime(h.at)}</td>
+                  <td>{h.actor}</td>
+                  <td>{h.action}</td>
+                  <td>{h.from_status ?? '—'}</td>
+                  <td>{h.to_status ?? '—'}</td>
+                  <td>{h.reason ?? ''}</td>
                 </tr>
               ))}
             </tbody>
@@ -116,10 +213,17 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
           <ul class="findings">
             {(c.acknowledgments ?? []).map((a, i) => (
               <li key={i}>
-                <strong>{a.kind}</strong> {formatDateTime(a.receivedAt)}: {a.outcome}{a.setStatus ? ` (IK5 ${a.setStatus})` : ''}
+                <strong>{a.kind}</strong> {formatDateTime(a.receivedAt)}: {a.outcome}
+                {a.setStatus ? ` (IK5 ${a.setStatus})` : ''}
                 {a.payerClaimNumber ? `, payer claim number ${a.payerClaimNumber}` : ''}
                 {[...(a.errors ?? []), ...(a.statuses ?? [])].length > 0 && (
-                  <ul>{[...(a.errors ?? []), ...(a.statuses ?? [])].map((e, j) => <li key={j} class="mono">{e.label}</li>)}</ul>
+                  <ul>
+                    {[...(a.errors ?? []), ...(a.statuses ?? [])].map((e, j) => (
+                      <li key={j} class="mono">
+                        {e.label}
+                      </li>
+                    ))}
+                  </ul>
                 )}
               </li>
             ))}
@@ -129,17 +233,40 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
 
       <section aria-labelledby="payments-title">
         <h2 id="payments-title">Payments</h2>
-        {c.payments.length === 0 ? <Empty>No 835 has paid or denied this claim yet.</Empty> : (
+        {c.payments.length === 0 ? (
+          <Empty>No 835 has paid or denied this claim yet.</Empty>
+        ) : (
           <table class="compact">
-            <thead><tr><th>Trace</th><th>Payer</th><th>Paid on</th><th>Outcome</th><th>Charged</th><th>Paid</th><th>Patient owes</th><th>Adjustments</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Trace</th>
+                <th>Payer</th>
+                <th>Paid on</th>
+                <th>Outcome</th>
+                <th>Charged</th>
+                <th>Paid</th>
+                <th>Patient owes</th>
+                <th>Adjustments</th>
+              </tr>
+            </thead>
             <tbody>
               {c.payments.map((p, i) => (
                 <tr key={i}>
                   <td class="mono">{p.traceNumber}</td>
-                  <td>{p.payerName ?? '—'}{p.role && p.role !== 'claim-payer' ? <span class="muted"> ({p.role})</span> : null}</td>
-                  <td>{p.paymentDate ?? formatDateTime(p.receivedAt)}</td><td>{p.outcome}</td>
-                  <td class="num">{formatMoney(p.charge)}</td><td class="num">{formatMoney(p.paid)}</td><td class="num">{formatMoney(p.patientResponsibility)}</td>
-                  <td>{[...p.adjustments, ...p.lines.flatMap((l) => l.adjustments)].map((a) => `${a.group}-${a.reason} ${formatMoney(a.amount)}`).join('; ') || '—'}</td>
+                  <td>
+                    {p.payerName ?? '—'}
+                    {p.role && p.role !== 'claim-payer' ? <span class="muted"> ({p.role})</span> : null}
+                  </td>
+                  <td>{p.paymentDate ?? formatDateTime(p.receivedAt)}</td>
+                  <td>{p.outcome}</td>
+                  <td class="num">{formatMoney(p.charge)}</td>
+                  <td class="num">{formatMoney(p.paid)}</td>
+                  <td class="num">{formatMoney(p.patientResponsibility)}</td>
+                  <td>
+                    {[...p.adjustments, ...p.lines.flatMap((l) => l.adjustments)]
+                      .map((a) => `${a.group}-${a.reason} ${formatMoney(a.amount)}`)
+                      .join('; ') || '—'}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -152,7 +279,9 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
           <h2 id="corrections-title">Replacement and void claims</h2>
           <ul>
             {c.corrections.map((k) => (
-              <li key={k.id}><a href={href(`/claims/${k.id}`)}>#{k.id}</a> {FREQUENCY[k.frequency] ?? k.frequency} <StatusBadge status={k.status} /></li>
+              <li key={k.id}>
+                <a href={href(`/claims/${k.id}`)}>#{k.id}</a> {FREQUENCY[k.frequency] ?? k.frequency} <StatusBadge status={k.status} />
+              </li>
             ))}
           </ul>
         </section>
@@ -179,11 +308,22 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
   async function act(action: Action) {
     setState({ busy: action });
     try {
-      const body = action === 'correct' || action === 'replace' ? undefined : action === 'close' ? (reason.trim() ? { reason: reason.trim() } : {}) : { reason: reason.trim() };
+      const body =
+        action === 'correct' || action === 'replace'
+          ? undefined
+          : action === 'close'
+            ? reason.trim()
+              ? { reason: reason.trim() }
+              : {}
+            : { reason: reason.trim() };
       const res = await actOnClaim(c.id, action, body);
       const status = res.status ?? res.voided?.status ?? res.replacement?.status;
       const built = res.voidClaim?.id ?? res.replacement?.id;
-      setState({ message: `${ACTION_DONE[action]}${status ? `: the ${res.replacement ? 'replacement' : 'claim'} is now ${status}` : ''}.`, voidClaim: built, builtKind: res.replacement ? 'replacement' : 'void' });
+      setState({
+        message: `${ACTION_DONE[action]}${status ? `: the ${res.replacement ? 'replacement' : 'claim'} is now ${status}` : ''}.`,
+        voidClaim: built,
+        builtKind: res.replacement ? 'replacement' : 'void',
+      });
       setReason('');
       onChanged();
     } catch (err) {
@@ -196,33 +336,71 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
     <section class="panel actions-panel" aria-labelledby="actions-title">
       <h2 id="actions-title">Actions</h2>
       {(can.override || can.void || can.close) && (
-        <label class="block">Reason {can.close && !can.override && !can.void ? '(optional)' : '(needed to override or void; kept in the claim history)'}
-          <textarea aria-label="Reason" rows={2} maxLength={500} value={reason} onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)} />
+        <label class="block">
+          Reason {can.close && !can.override && !can.void ? '(optional)' : '(needed to override or void; kept in the claim history)'}
+          <textarea
+            aria-label="Reason"
+            rows={2}
+            maxLength={500}
+            value={reason}
+            onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)}
+          />
         </label>
       )}
       {!any && <p class="muted">No action is open to a {c.status} claim.</p>}
       <div class="toolbar">
-        {can.override && <button type="button" class="primary" disabled={!!state.busy || needsReason} onClick={() => act('override')}>Override and make ready</button>}
-        {can.correct && <button type="button" disabled={!!state.busy} onClick={() => act('correct')}>Correct (rebuild and scrub again)</button>}
+        {can.override && (
+          <button type="button" class="primary" disabled={!!state.busy || needsReason} onClick={() => act('override')}>
+            Override and make ready
+          </button>
+        )}
+        {can.correct && (
+          <button type="button" disabled={!!state.busy} onClick={() => act('correct')}>
+            Correct (rebuild and scrub again)
+          </button>
+        )}
         {can.void && (
-          <ConfirmButton label={UNSENT.has(c.status) ? 'Void' : 'Void (send a void claim)'} confirmLabel="Confirm void" disabled={!!state.busy || needsReason}
-            question={UNSENT.has(c.status)
-              ? `Void claim #${c.id}? It will never be sent; its charges can be billed again. Reason: ${reason.trim()}`
-              : `Void claim #${c.id}? A void claim (frequency 8) goes to payer ${c.payerId} in the next batch. Reason: ${reason.trim()}`}
-            onConfirm={() => act('void')} />
+          <ConfirmButton
+            label={UNSENT.has(c.status) ? 'Void' : 'Void (send a void claim)'}
+            confirmLabel="Confirm void"
+            disabled={!!state.busy || needsReason}
+            question={
+              UNSENT.has(c.status)
+                ? `Void claim #${c.id}? It will never be sent; its charges can be billed again. Reason: ${reason.trim()}`
+                : `Void claim #${c.id}? A void claim (frequency 8) goes to payer ${c.payerId} in the next batch. Reason: ${reason.trim()}`
+            }
+            onConfirm={() => act('void')}
+          />
         )}
         {can.close && (
-          <ConfirmButton label="Close" confirmLabel="Confirm close" disabled={!!state.busy}
-            question={`Close claim #${c.id}? It leaves the work lists; nothing more is expected for it.`} onConfirm={() => act('close')} />
+          <ConfirmButton
+            label="Close"
+            confirmLabel="Confirm close"
+            disabled={!!state.busy}
+            question={`Close claim #${c.id}? It leaves the work lists; nothing more is expected for it.`}
+            onConfirm={() => act('close')}
+          />
         )}
         {can.replace && (
-          <ConfirmButton label="Replace with late charges" confirmLabel="Confirm replacement" disabled={!!state.busy}
+          <ConfirmButton
+            label="Replace with late charges"
+            confirmLabel="Confirm replacement"
+            disabled={!!state.busy}
             question={`Build a replacement (frequency 7) of claim #${c.id} with the late charges of its encounter? It goes to the payer in the next batch.`}
-            onConfirm={() => act('replace')} />
+            onConfirm={() => act('replace')}
+          />
         )}
       </div>
       {state.message && (
-        <p class="state ok" role="status">{state.message}{state.voidClaim && <> A {state.builtKind} claim was built: <a href={href(`/claims/${state.voidClaim}`)}>#{state.voidClaim}</a>.</>}</p>
+        <p class="state ok" role="status">
+          {state.message}
+          {state.voidClaim && (
+            <>
+              {' '}
+              A {state.builtKind} claim was built: <a href={href(`/claims/${state.voidClaim}`)}>#{state.voidClaim}</a>.
+            </>
+          )}
+        </p>
       )}
       {state.error && <ErrorBox error={state.error} />}
     </section>
@@ -230,11 +408,18 @@ function ClaimActions({ claim: c, onChanged }: { claim: ClaimDetailData; onChang
 }
 
 const ACTION_DONE: Record<Action, string> = {
-  override: 'Overridden', correct: 'Corrected and scrubbed again', void: 'Voided', close: 'Closed',
+  override: 'Overridden',
+  correct: 'Corrected and scrubbed again',
+  void: 'Voided',
+  close: 'Closed',
   replace: 'Replacement built with the late charges of this encounter',
 };
 
-const codes = (text: string): string[] => text.split(/[\s,]+/).map((t) => t.trim().toUpperCase()).filter((t) => t !== '');
+const codes = (text: string): string[] =>
+  text
+    .split(/[\s,]+/)
+    .map((t) => t.trim().toUpperCase())
+    .filter((t) => t !== '');
 
 /**
  * Edit form of a held, ready or rejected claim: diagnoses (principal first), place of service, and each active line's
@@ -245,7 +430,8 @@ function ClaimEditForm({ claim: c, onChanged }: { claim: ClaimDetailData; onChan
   const [diagnoses, setDiagnoses] = useState(c.claim.diagnoses.join(', '));
   const [pos, setPos] = useState(c.claim.placeOfService);
   const [lineEdits, setLineEdits] = useState<Record<number, { modifiers: string; units: string }>>(
-    Object.fromEntries(lines.map((l) => [l.lineNumber, { modifiers: l.modifiers.join(', '), units: l.units }])));
+    Object.fromEntries(lines.map((l) => [l.lineNumber, { modifiers: l.modifiers.join(', '), units: l.units }])),
+  );
   const [state, setState] = useState<{ busy?: boolean; message?: string; error?: Error }>({});
 
   async function save(e: Event) {
@@ -281,29 +467,64 @@ function ClaimEditForm({ claim: c, onChanged }: { claim: ClaimDetailData; onChan
       <h2 id="edit-title">Edit claim</h2>
       <p class="muted">Kept with the claim: a later correct applies the edit again. The claim is scrubbed again when saved.</p>
       <form onSubmit={save}>
-        <label class="block">Diagnoses (ICD-10-CM, principal first, comma-separated)
+        <label class="block">
+          Diagnoses (ICD-10-CM, principal first, comma-separated)
           <input aria-label="Diagnoses" value={diagnoses} onInput={(e) => setDiagnoses((e.currentTarget as HTMLInputElement).value)} />
         </label>
-        <label class="block">Place of service
-          <input aria-label="Place of service" size={3} maxLength={2} value={pos} onInput={(e) => setPos((e.currentTarget as HTMLInputElement).value)} />
+        <label class="block">
+          Place of service
+          <input
+            aria-label="Place of service"
+            size={3}
+            maxLength={2}
+            value={pos}
+            onInput={(e) => setPos((e.currentTarget as HTMLInputElement).value)}
+          />
         </label>
         <table class="compact">
-          <thead><tr><th>#</th><th>Code</th><th>Modifiers</th><th>Units</th></tr></thead>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Code</th>
+              <th>Modifiers</th>
+              <th>Units</th>
+            </tr>
+          </thead>
           <tbody>
             {lines.map((l) => (
               <tr key={l.lineNumber}>
-                <td>{l.lineNumber}</td><td class="mono">{l.code}</td>
-                <td><input aria-label={`Line ${l.lineNumber} modifiers`} value={lineEdits[l.lineNumber]?.modifiers ?? ''}
-                  onInput={(e) => setLine(l.lineNumber, 'modifiers', (e.currentTarget as HTMLInputElement).value)} /></td>
-                <td><input aria-label={`Line ${l.lineNumber} units`} size={6} value={lineEdits[l.lineNumber]?.units ?? ''}
-                  onInput={(e) => setLine(l.lineNumber, 'units', (e.currentTarget as HTMLInputElement).value)} /></td>
+                <td>{l.lineNumber}</td>
+                <td class="mono">{l.code}</td>
+                <td>
+                  <input
+                    aria-label={`Line ${l.lineNumber} modifiers`}
+                    value={lineEdits[l.lineNumber]?.modifiers ?? ''}
+                    onInput={(e) => setLine(l.lineNumber, 'modifiers', (e.currentTarget as HTMLInputElement).value)}
+                  />
+                </td>
+                <td>
+                  <input
+                    aria-label={`Line ${l.lineNumber} units`}
+                    size={6}
+                    value={lineEdits[l.lineNumber]?.units ?? ''}
+                    onInput={(e) => setLine(l.lineNumber, 'units', (e.currentTarget as HTMLInputElement).value)}
+                  />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
-        <div class="toolbar"><button type="submit" class="primary" disabled={!!state.busy}>Save edit</button></div>
+        <div class="toolbar">
+          <button type="submit" class="primary" disabled={!!state.busy}>
+            Save edit
+          </button>
+        </div>
       </form>
-      {state.message && <p class="state ok" role="status">{state.message}</p>}
+      {state.message && (
+        <p class="state ok" role="status">
+          {state.message}
+        </p>
+      )}
       {state.error && <ErrorBox error={state.error} />}
     </section>
   );

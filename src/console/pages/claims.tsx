@@ -26,7 +26,19 @@ export function ClaimsPage({ route, user }: PageProps) {
   return <ClaimList status={status} payer={payer} batch={batch} before={before} billing={hasRole(user, 'billing')} />;
 }
 
-function ClaimList({ status, payer, batch, before, billing }: { status: string; payer: string; batch: string; before: string; billing: boolean }) {
+function ClaimList({
+  status,
+  payer,
+  batch,
+  before,
+  billing,
+}: {
+  status: string;
+  payer: string;
+  batch: string;
+  before: string;
+  billing: boolean;
+}) {
   const [reload, setReload] = useState(0);
   const loaded = useLoad(
     () => listClaims({ status, payer, ...(batch ? { batch } : {}), before, limit: PAGE_SIZE }),
@@ -42,35 +54,72 @@ function ClaimList({ status, payer, batch, before, billing }: { status: string; 
   return (
     <section aria-labelledby="claims-title">
       <h1 id="claims-title">Claims</h1>
-      <form class="toolbar" aria-label="Claim filters" onSubmit={(e) => { e.preventDefault(); filter({ payer: payerInput.trim() }); }}>
-        <label>Status
+      <form
+        class="toolbar"
+        aria-label="Claim filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          filter({ payer: payerInput.trim() });
+        }}
+      >
+        <label>
+          Status
           <select value={status} onChange={(e) => filter({ status: (e.currentTarget as HTMLSelectElement).value })}>
             <option value="">any</option>
-            {CLAIM_STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {CLAIM_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Payer id
+        <label>
+          Payer id
           <input value={payerInput} size={14} onInput={(e) => setPayerInput((e.currentTarget as HTMLInputElement).value)} />
         </label>
         <button type="submit">Filter</button>
         {(status || payer || batch) && <a href={href('/claims')}>Clear filters</a>}
       </form>
-      {batch && <p class="hint" role="note">The claims of batch <a href={href('/batches')}>#{batch}</a>.</p>}
+      {batch && (
+        <p class="hint" role="note">
+          The claims of batch <a href={href('/batches')}>#{batch}</a>.
+        </p>
+      )}
       {billing && <BuildPanel onBuilt={() => setReload((r) => r + 1)} />}
-      {!billing && <p class="hint" role="note">You see the list; opening a claim and its actions need role billing.</p>}
+      {!billing && (
+        <p class="hint" role="note">
+          You see the list; opening a claim and its actions need role billing.
+        </p>
+      )}
       <Show loaded={loaded} what="claims">
-        {({ claims, next }) => claims.length === 0
-          ? <Empty>{status || payer ? 'No claim matches these filters.' : 'No claim yet. Claims are built from charges (Build claims).'}</Empty>
-          : (
+        {({ claims, next }) =>
+          claims.length === 0 ? (
+            <Empty>
+              {status || payer ? 'No claim matches these filters.' : 'No claim yet. Claims are built from charges (Build claims).'}
+            </Empty>
+          ) : (
             <>
               <table>
-                <thead><tr><th>Claim</th><th>CLM01</th><th>Status</th><th>Payer</th><th>Lines</th><th>Total</th><th>Findings</th><th>Type</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Claim</th>
+                    <th>CLM01</th>
+                    <th>Status</th>
+                    <th>Payer</th>
+                    <th>Lines</th>
+                    <th>Total</th>
+                    <th>Findings</th>
+                    <th>Type</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {claims.map((c) => (
                     <tr key={c.id}>
                       <td>{billing ? <a href={href(`/claims/${c.id}`)}>#{c.id}</a> : `#${c.id}`}</td>
                       <td class="mono">{c.controlNumber}</td>
-                      <td><StatusBadge status={c.status} /></td>
+                      <td>
+                        <StatusBadge status={c.status} />
+                      </td>
                       <td>{c.payerId}</td>
                       <td>{c.lines}</td>
                       <td class="num">{formatMoney(c.totalCharge)}</td>
@@ -85,7 +134,8 @@ function ClaimList({ status, payer, batch, before, billing }: { status: string; 
                 {next && <a href={href('/claims', { status, payer, before: next })}>Older claims</a>}
               </div>
             </>
-          )}
+          )
+        }
       </Show>
     </section>
   );
@@ -112,7 +162,9 @@ function BuildPanel({ onBuilt }: { onBuilt(): void }) {
   return (
     <div class="panel">
       <div class="toolbar">
-        <button type="button" class="primary" onClick={build} disabled={state.busy}>{state.busy ? 'Building…' : 'Build claims'}</button>
+        <button type="button" class="primary" onClick={build} disabled={state.busy}>
+          {state.busy ? 'Building…' : 'Build claims'}
+        </button>
         <button type="button" aria-expanded={showUnclaimed} onClick={() => setShowUnclaimed((s) => !s)}>
           {showUnclaimed ? 'Hide unclaimed charges' : 'Show unclaimed charges'}
         </button>
@@ -121,11 +173,13 @@ function BuildPanel({ onBuilt }: { onBuilt(): void }) {
       {state.error && <ErrorBox error={state.error} />}
       {r && (
         <div role="status">
-          <p><strong>{r.created.length}</strong> {r.created.length === 1 ? 'claim' : 'claims'} built
-            ({r.created.filter((c) => c.status === 'held').length} held, {r.created.filter((c) => c.status === 'ready').length} ready);
-            {' '}{r.held.length} {r.held.length === 1 ? 'charge' : 'charges'} held back, {r.excluded.length} excluded
+          <p>
+            <strong>{r.created.length}</strong> {r.created.length === 1 ? 'claim' : 'claims'} built (
+            {r.created.filter((c) => c.status === 'held').length} held, {r.created.filter((c) => c.status === 'ready').length} ready);{' '}
+            {r.held.length} {r.held.length === 1 ? 'charge' : 'charges'} held back, {r.excluded.length} excluded
             {r.released.length > 0 ? `; ${r.released.length} unsent claims voided by reversals` : ''}
-            {r.rescrubbed.length > 0 ? `; ${r.rescrubbed.length} corrections scrubbed again` : ''}.</p>
+            {r.rescrubbed.length > 0 ? `; ${r.rescrubbed.length} corrections scrubbed again` : ''}.
+          </p>
           {r.held.length + r.excluded.length > 0 && <UnclaimedTable held={r.held} excluded={r.excluded} />}
         </div>
       )}
@@ -140,8 +194,14 @@ function Unclaimed() {
     <Show loaded={loaded} what="unclaimed charges">
       {(u) => (
         <>
-          <p>{u.claimable} {u.claimable === 1 ? 'charge' : 'charges'} would be claimed by a build now.</p>
-          {u.held.length + u.excluded.length === 0 ? <Empty>No charge is held back or excluded.</Empty> : <UnclaimedTable held={u.held} excluded={u.excluded} />}
+          <p>
+            {u.claimable} {u.claimable === 1 ? 'charge' : 'charges'} would be claimed by a build now.
+          </p>
+          {u.held.length + u.excluded.length === 0 ? (
+            <Empty>No charge is held back or excluded.</Empty>
+          ) : (
+            <UnclaimedTable held={u.held} excluded={u.excluded} />
+          )}
         </>
       )}
     </Show>
@@ -153,19 +213,53 @@ function UnclaimedTable({ held, excluded }: { held: UnclaimedCharge[]; excluded:
   return (
     <table class="compact">
       <thead>
-        <tr><th>Charge</th><th>Patient</th><th>Date of service</th><th>Code</th><th class="num">Amount</th><th></th><th>Reason</th><th>Payer</th><th>What to do</th></tr>
+        <tr>
+          <th>Charge</th>
+          <th>Patient</th>
+          <th>Date of service</th>
+          <th>Code</th>
+          <th class="num">Amount</th>
+          <th></th>
+          <th>Reason</th>
+          <th>Payer</th>
+          <th>What to do</th>
+        </tr>
       </thead>
       <tbody>
         {rows.map((c) => (
           <tr key={`${c.kind}${c.chargeId}`}>
-            <td>{c.messageId ? <a href={`#/messages/${c.messageId}`} title={`from message #${c.messageId}`}>#{c.chargeId}</a> : `#${c.chargeId}`}</td>
-            <td>{c.patientRef ?? '—'}</td><td class="nowrap">{c.serviceDate ?? '—'}</td><td class="mono">{c.code ?? '—'}</td>
+            <td>
+              {c.messageId ? (
+                <a href={`#/messages/${c.messageId}`} title={`from message #${c.messageId}`}>
+                  #{c.chargeId}
+                </a>
+              ) : (
+                `#${c.chargeId}`
+              )}
+            </td>
+            <td>{c.patientRef ?? '—'}</td>
+            <td class="nowrap">{c.serviceDate ?? '—'}</td>
+            <td class="mono">{c.code ?? '—'}</td>
             <td class="num">{c.chargeAmount === undefined ? '—' : c.chargeAmount === null ? 'no price' : formatMoney(c.chargeAmount)}</td>
-            <td><StatusBadge status={c.kind} /></td><td class="mono">{c.reason}</td><td>{c.payerId ?? '—'}</td>
+            <td>
+              <StatusBadge status={c.kind} />
+            </td>
+            <td class="mono">{c.reason}</td>
+            <td>{c.payerId ?? '—'}</td>
             <td>
               {c.message}
-              {c.reason === 'charge-held' && c.messageId && <> (fix the mapping, then replay <a href={`#/messages/${c.messageId}`}>message #{c.messageId}</a>)</>}
-              {c.claimId && <> (<a href={`#/claims/${c.claimId}`}>claim #{c.claimId}</a>)</>}
+              {c.reason === 'charge-held' && c.messageId && (
+                <>
+                  {' '}
+                  (fix the mapping, then replay <a href={`#/messages/${c.messageId}`}>message #{c.messageId}</a>)
+                </>
+              )}
+              {c.claimId && (
+                <>
+                  {' '}
+                  (<a href={`#/claims/${c.claimId}`}>claim #{c.claimId}</a>)
+                </>
+              )}
             </td>
           </tr>
         ))}

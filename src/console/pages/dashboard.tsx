@@ -38,8 +38,17 @@ function Counts({ channel }: { channel: DashboardChannel }) {
 }
 
 function Queue({ q }: { q: DashboardChannel['queue'] }) {
-  if (!q) return <span class="muted" title="the queue did not answer">—</span>;
-  return <span class="mono" title="waiting / active / delayed / failed">{q.waiting} / {q.active} / {q.delayed} / {q.failed}</span>;
+  if (!q)
+    return (
+      <span class="muted" title="the queue did not answer">
+        —
+      </span>
+    );
+  return (
+    <span class="mono" title="waiting / active / delayed / failed">
+      {q.waiting} / {q.active} / {q.delayed} / {q.failed}
+    </span>
+  );
 }
 
 function ChannelTable({ data }: { data: Dashboard }) {
@@ -49,20 +58,41 @@ function ChannelTable({ data }: { data: Dashboard }) {
   return (
     <table aria-label="Channels" class="channels">
       <thead>
-        <tr><th>Channel</th><th>State</th><th>Port</th><th>Messages by status</th><th>Queue</th><th>Last error</th><th>Senders</th></tr>
+        <tr>
+          <th>Channel</th>
+          <th>State</th>
+          <th>Port</th>
+          <th>Messages by status</th>
+          <th>Queue</th>
+          <th>Last error</th>
+          <th>Senders</th>
+        </tr>
       </thead>
       <tbody>
         {data.channels.map((c) => (
           <tr key={c.name} data-channel={c.name}>
-            <td><strong>{c.name}</strong></td>
-            <td><StatusBadge status={c.state} /></td>
+            <td>
+              <strong>{c.name}</strong>
+            </td>
+            <td>
+              <StatusBadge status={c.state} />
+            </td>
             <td class="mono">{c.port}</td>
-            <td><Counts channel={c} /></td>
-            <td><Queue q={c.queue} /></td>
+            <td>
+              <Counts channel={c} />
+            </td>
+            <td>
+              <Queue q={c.queue} />
+            </td>
             <td class="last-error">
-              {c.lastError
-                ? <><span class="badge status-error">{c.lastError.code}</span> {c.lastError.text} <span class="muted">{formatDateTime(c.lastError.at)}</span></>
-                : <span class="muted">none</span>}
+              {c.lastError ? (
+                <>
+                  <span class="badge status-error">{c.lastError.code}</span> {c.lastError.text}{' '}
+                  <span class="muted">{formatDateTime(c.lastError.at)}</span>
+                </>
+              ) : (
+                <span class="muted">none</span>
+              )}
             </td>
             <td>{c.senders.length}</td>
           </tr>
@@ -91,23 +121,35 @@ function Alerts({ alerts }: { alerts: ActiveAlert[] }) {
 function ChannelPanel({ channel }: { channel: DashboardChannel }) {
   return (
     <section class="panel channel-panel" aria-label={`Channel ${channel.name}`}>
-      <h2>{channel.name} <StatusBadge status={channel.state} /></h2>
+      <h2>
+        {channel.name} <StatusBadge status={channel.state} />
+      </h2>
       <div class="channel-body">
         <MinuteChart points={channel.perMinute} title={`Messages per minute on ${channel.name}`} />
         <div class="senders">
           <h3>Connected senders</h3>
-          {channel.senders.length === 0
-            ? <p class="muted">No sender is connected.</p>
-            : (
-              <table aria-label={`Senders of ${channel.name}`}>
-                <thead><tr><th>Address</th><th>Connected</th><th>Messages</th></tr></thead>
-                <tbody>
-                  {channel.senders.map((s) => (
-                    <tr key={s.remote}><td class="mono">{s.remote}</td><td>{formatDateTime(s.connectedAt)}</td><td>{s.messages}</td></tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+          {channel.senders.length === 0 ? (
+            <p class="muted">No sender is connected.</p>
+          ) : (
+            <table aria-label={`Senders of ${channel.name}`}>
+              <thead>
+                <tr>
+                  <th>Address</th>
+                  <th>Connected</th>
+                  <th>Messages</th>
+                </tr>
+              </thead>
+              <tbody>
+                {channel.senders.map((s) => (
+                  <tr key={s.remote}>
+                    <td class="mono">{s.remote}</td>
+                    <td>{formatDateTime(s.connectedAt)}</td>
+                    <td>{s.messages}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </div>
       </div>
     </section>
@@ -125,10 +167,17 @@ export function DashboardPage(_props: PageProps) {
     inFlight.current = true;
     // Alerts are extra: when they cannot be read the dashboard still shows, with the last alerts known.
     getAlerts().then(setAlerts, () => undefined);
-    getDashboard().then(
-      (d) => { setData(d); setError(undefined); },
-      (e: Error) => setError(e),
-    ).finally(() => { inFlight.current = false; });
+    getDashboard()
+      .then(
+        (d) => {
+          setData(d);
+          setError(undefined);
+        },
+        (e: Error) => setError(e),
+      )
+      .finally(() => {
+        inFlight.current = false;
+      });
   }, []);
 
   useEffect(load, [load]);
@@ -141,16 +190,29 @@ export function DashboardPage(_props: PageProps) {
         <span class="muted" aria-live="polite">
           {data ? `Updated ${formatDateTime(data.generatedAt)} · refreshes every 5 s while this tab is visible` : ''}
         </span>
-        <button type="button" onClick={load}>Refresh now</button>
+        <button type="button" onClick={load}>
+          Refresh now
+        </button>
       </div>
       <Alerts alerts={alerts} />
-      {error && (data ? <p class="state error" role="alert">Could not refresh: {error.message}. Showing the data of {formatDateTime(data.generatedAt)}.</p> : <ErrorBox error={error} />)}
+      {error &&
+        (data ? (
+          <p class="state error" role="alert">
+            Could not refresh: {error.message}. Showing the data of {formatDateTime(data.generatedAt)}.
+          </p>
+        ) : (
+          <ErrorBox error={error} />
+        ))}
       {!data && !error && <Loading what="the dashboard" />}
-      {data && data.channels.length === 0 && <p class="state empty">No channel is configured. Add a channel file under channels/ and restart the engine.</p>}
+      {data && data.channels.length === 0 && (
+        <p class="state empty">No channel is configured. Add a channel file under channels/ and restart the engine.</p>
+      )}
       {data && data.channels.length > 0 && (
         <>
           <ChannelTable data={data} />
-          {data.channels.map((c) => <ChannelPanel key={c.name} channel={c} />)}
+          {data.channels.map((c) => (
+            <ChannelPanel key={c.name} channel={c} />
+          ))}
         </>
       )}
     </div>

@@ -13,10 +13,19 @@ import { href } from '../router';
 
 function Issues({ raw }: { raw: string }) {
   const issues = useMemo(() => validateHl7(raw), [raw]);
-  if (issues.length === 0) return <p class="valid" role="status">No problem found: MSH, separators and segment ids are fine.</p>;
+  if (issues.length === 0)
+    return (
+      <p class="valid" role="status">
+        No problem found: MSH, separators and segment ids are fine.
+      </p>
+    );
   return (
     <ul class="issues" aria-label="Problems" role="status">
-      {issues.map((i, n) => <li key={n} class={i.severity}>Line {i.line}, column {i.from}: {i.message}</li>)}
+      {issues.map((i, n) => (
+        <li key={n} class={i.severity}>
+          Line {i.line}, column {i.from}: {i.message}
+        </li>
+      ))}
     </ul>
   );
 }
@@ -32,7 +41,10 @@ function Editor({ m }: { m: MessageDetail }) {
     setState({ busy: true });
     try {
       const r = await replayOne(m.id, withEdit ? raw : undefined);
-      setState({ busy: false, done: `Replay ${r.replay} queued${withEdit ? ' with the edited message (a new content version; the original is kept)' : ''}.` });
+      setState({
+        busy: false,
+        done: `Replay ${r.replay} queued${withEdit ? ' with the edited message (a new content version; the original is kept)' : ''}.`,
+      });
     } catch (e) {
       setState({ busy: false, error: e as Error });
     }
@@ -41,8 +53,12 @@ function Editor({ m }: { m: MessageDetail }) {
   if (state.done) {
     return (
       <div class="panel" role="status">
-        <p><strong>{state.done}</strong></p>
-        <p><a href={href(`/messages/${m.id}`)}>Follow message {m.id}</a> · <a href={href('/dead-letters')}>Back to dead letters</a></p>
+        <p>
+          <strong>{state.done}</strong>
+        </p>
+        <p>
+          <a href={href(`/messages/${m.id}`)}>Follow message {m.id}</a> · <a href={href('/dead-letters')}>Back to dead letters</a>
+        </p>
       </div>
     );
   }
@@ -52,8 +68,12 @@ function Editor({ m }: { m: MessageDetail }) {
       <Hl7Editor initial={original} onChange={setRaw} label={`HL7 message ${m.id}`} />
       <Issues raw={raw} />
       <div class="toolbar">
-        <button type="button" class="primary" disabled={!edited || blocking || state.busy} onClick={() => replay(true)}>Replay edited</button>
-        <button type="button" disabled={state.busy} onClick={() => replay(false)}>Replay as is</button>
+        <button type="button" class="primary" disabled={!edited || blocking || state.busy} onClick={() => replay(true)}>
+          Replay edited
+        </button>
+        <button type="button" disabled={state.busy} onClick={() => replay(false)}>
+          Replay as is
+        </button>
         {!edited && <span class="muted">Edit the message to replay an edited version.</span>}
         {edited && blocking && <span class="muted">Fix the problems above first.</span>}
       </div>
@@ -66,21 +86,46 @@ export function DeadLetterEditor({ id }: { id: string }) {
   const message = useLoad(() => getMessage(id), [id]);
   return (
     <div class="dead-letter-editor">
-      <p><a href={href('/dead-letters')}>← Dead letters</a></p>
+      <p>
+        <a href={href('/dead-letters')}>← Dead letters</a>
+      </p>
       <h1>Edit and replay message {id}</h1>
       <Show loaded={message} what="the message">
         {(m) => (
           <>
             <dl class="meta">
-              <dt>Status</dt><dd><StatusBadge status={m.status} /></dd>
-              <dt>Channel</dt><dd>{m.channel}</dd>
-              <dt>Type</dt><dd class="mono">{m.message_type ?? '—'}</dd>
-              <dt>Received</dt><dd>{formatDateTime(m.received_at)}</dd>
-              {m.error_code && <><dt>Reason</dt><dd><span class="mono">{m.error_code}</span> {m.error_text} {m.error_stage && <span class="muted">(stage {m.error_stage})</span>}</dd></>}
-              <dt>Versions</dt><dd>{m.contents.length} ({m.contents.map((c) => c.kind).join(', ')})</dd>
+              <dt>Status</dt>
+              <dd>
+                <StatusBadge status={m.status} />
+              </dd>
+              <dt>Channel</dt>
+              <dd>{m.channel}</dd>
+              <dt>Type</dt>
+              <dd class="mono">{m.message_type ?? '—'}</dd>
+              <dt>Received</dt>
+              <dd>{formatDateTime(m.received_at)}</dd>
+              {m.error_code && (
+                <>
+                  <dt>Reason</dt>
+                  <dd>
+                    <span class="mono">{m.error_code}</span> {m.error_text}{' '}
+                    {m.error_stage && <span class="muted">(stage {m.error_stage})</span>}
+                  </dd>
+                </>
+              )}
+              <dt>Versions</dt>
+              <dd>
+                {m.contents.length} ({m.contents.map((c) => c.kind).join(', ')})
+              </dd>
             </dl>
-            {m.status !== 'error' && <p class="state empty">This message is not a dead letter now (status {m.status}); it can still be replayed if it is final.</p>}
-            {m.raw === '' ? <p class="state empty">The body of this message is not available (removed by retention, or unreadable).</p> : <Editor m={m} />}
+            {m.status !== 'error' && (
+              <p class="state empty">This message is not a dead letter now (status {m.status}); it can still be replayed if it is final.</p>
+            )}
+            {m.raw === '' ? (
+              <p class="state empty">The body of this message is not available (removed by retention, or unreadable).</p>
+            ) : (
+              <Editor m={m} />
+            )}
           </>
         )}
       </Show>

@@ -42,19 +42,39 @@ function useGroupMessages(g: DeadLetterGroup) {
       setBusy(false);
     }
   }
-  return { rows, next, error, busy, load, reset: () => { setRows([]); setNext(undefined); } };
+  return {
+    rows,
+    next,
+    error,
+    busy,
+    load,
+    reset: () => {
+      setRows([]);
+      setNext(undefined);
+    },
+  };
 }
 
 function ResultList({ results }: { results: ReplayResult[] }) {
   const ok = results.filter((r) => 'replay' in r).length;
   return (
     <div class="replay-results" role="status">
-      <p><strong>{ok} of {results.length} queued for replay.</strong></p>
+      <p>
+        <strong>
+          {ok} of {results.length} queued for replay.
+        </strong>
+      </p>
       <ul>
         {results.map((r) => (
           <li key={r.id} data-result={r.id}>
             <a href={href(`/messages/${r.id}`)}>message {r.id}</a>:{' '}
-            {'replay' in r ? <span class="ok">replay {r.replay} queued</span> : <span class="bad"><span class="mono">{r.error.code}</span> {r.error.message}</span>}
+            {'replay' in r ? (
+              <span class="ok">replay {r.replay} queued</span>
+            ) : (
+              <span class="bad">
+                <span class="mono">{r.error.code}</span> {r.error.message}
+              </span>
+            )}
           </li>
         ))}
       </ul>
@@ -67,9 +87,17 @@ function GroupMessages({ group, onReplayed }: { group: DeadLetterGroup; onReplay
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [replayError, setReplayError] = useState<Error | undefined>();
   const [replaying, setReplaying] = useState(false);
-  useEffect(() => { void messages.load(); }, [group.channel, group.code]);
+  useEffect(() => {
+    void messages.load();
+  }, [group.channel, group.code]);
 
-  const toggle = (id: string, on: boolean) => setSelected((s) => { const n = new Set(s); if (on) n.add(id); else n.delete(id); return n; });
+  const toggle = (id: string, on: boolean) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (on) n.add(id);
+      else n.delete(id);
+      return n;
+    });
   const allSelected = messages.rows.length > 0 && messages.rows.every((m) => selected.has(m.id));
 
   async function replaySelected() {
@@ -99,24 +127,51 @@ function GroupMessages({ group, onReplayed }: { group: DeadLetterGroup; onReplay
         <table aria-label={`Dead letters ${group.code} on ${group.channel}`}>
           <thead>
             <tr>
-              <th><input type="checkbox" aria-label="Select all" checked={allSelected}
-                onChange={(e) => setSelected((e.target as HTMLInputElement).checked ? new Set(messages.rows.map((m) => m.id)) : new Set())} /></th>
-              <th>Id</th><th>Received</th><th>Type</th><th>Control id</th><th>Reason</th><th>Stage</th><th>Replays</th><th></th>
+              <th>
+                <input
+                  type="checkbox"
+                  aria-label="Select all"
+                  checked={allSelected}
+                  onChange={(e) =>
+                    setSelected((e.target as HTMLInputElement).checked ? new Set(messages.rows.map((m) => m.id)) : new Set())
+                  }
+                />
+              </th>
+              <th>Id</th>
+              <th>Received</th>
+              <th>Type</th>
+              <th>Control id</th>
+              <th>Reason</th>
+              <th>Stage</th>
+              <th>Replays</th>
+              <th></th>
             </tr>
           </thead>
           <tbody>
             {messages.rows.map((m) => (
               <tr key={m.id} data-message={m.id}>
-                <td><input type="checkbox" aria-label={`Select message ${m.id}`} checked={selected.has(m.id)}
-                  onChange={(e) => toggle(m.id, (e.target as HTMLInputElement).checked)} /></td>
-                <td><a href={href(`/messages/${m.id}`)}>{m.id}</a></td>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select message ${m.id}`}
+                    checked={selected.has(m.id)}
+                    onChange={(e) => toggle(m.id, (e.target as HTMLInputElement).checked)}
+                  />
+                </td>
+                <td>
+                  <a href={href(`/messages/${m.id}`)}>{m.id}</a>
+                </td>
                 <td>{formatDateTime(m.received_at)}</td>
                 <td class="mono">{m.message_type ?? '—'}</td>
                 <td class="mono">{m.control_id ?? '—'}</td>
                 <td>{m.error_text}</td>
                 <td>{m.error_stage ?? '—'}</td>
                 <td>{m.replays}</td>
-                <td><a class="button" href={href(`/dead-letters/${m.id}`)}>Edit</a></td>
+                <td>
+                  <a class="button" href={href(`/dead-letters/${m.id}`)}>
+                    Edit
+                  </a>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -127,7 +182,11 @@ function GroupMessages({ group, onReplayed }: { group: DeadLetterGroup; onReplay
           {replaying ? 'Replaying…' : `Replay selected (${selected.size})`}
         </button>
         {selected.size > MAX_REPLAY && <span class="muted">Only the first {MAX_REPLAY} are replayed at once.</span>}
-        {messages.next && <button type="button" disabled={messages.busy} onClick={() => messages.load(messages.next ?? undefined)}>Load older</button>}
+        {messages.next && (
+          <button type="button" disabled={messages.busy} onClick={() => messages.load(messages.next ?? undefined)}>
+            Load older
+          </button>
+        )}
       </div>
       {replayError && <ErrorBox error={replayError} />}
     </div>
@@ -147,36 +206,77 @@ function Groups() {
     <div class="dead-letters">
       <div class="page-head">
         <h1>Dead letters</h1>
-        <button type="button" onClick={groups.reload}>Refresh</button>
+        <button type="button" onClick={groups.reload}>
+          Refresh
+        </button>
       </div>
-      <p class="muted">Messages the engine stored and acknowledged but could not turn into records. Fix the cause (often a mapping), then replay: replays never bill a charge twice.</p>
+      <p class="muted">
+        Messages the engine stored and acknowledged but could not turn into records. Fix the cause (often a mapping), then replay: replays
+        never bill a charge twice.
+      </p>
       <div class="toolbar">
-        <label>Filter reasons <input ref={filterField} value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} placeholder="press / to filter" /></label>
+        <label>
+          Filter reasons{' '}
+          <input
+            ref={filterField}
+            value={filter}
+            onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+            placeholder="press / to filter"
+          />
+        </label>
       </div>
       {results && <ResultList results={results} />}
       <Show loaded={groups} what="dead letters">
         {(data) => {
           const f = filter.trim().toLowerCase();
           const shown = data.groups.filter((g) => !f || `${g.code} ${g.reason} ${g.channel}`.toLowerCase().includes(f));
-          if (data.groups.length === 0) return <p class="state empty">No dead letters. Messages the pipeline cannot process appear here, grouped by reason.</p>;
+          if (data.groups.length === 0)
+            return <p class="state empty">No dead letters. Messages the pipeline cannot process appear here, grouped by reason.</p>;
           if (shown.length === 0) return <p class="state empty">No group matches “{filter}”.</p>;
           return (
             <table aria-label="Dead-letter groups" class="groups">
-              <thead><tr><th>Reason</th><th>Channel</th><th>Messages</th><th>Newest</th><th>Oldest</th><th></th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Reason</th>
+                  <th>Channel</th>
+                  <th>Messages</th>
+                  <th>Newest</th>
+                  <th>Oldest</th>
+                  <th></th>
+                </tr>
+              </thead>
               <tbody>
                 {shown.map((g) => {
                   const key = groupKey(g);
                   const isOpen = open === key;
                   return [
                     <tr key={key} data-group={g.code}>
-                      <td><span class="badge status-error">{g.code}</span> {g.reason}</td>
+                      <td>
+                        <span class="badge status-error">{g.code}</span> {g.reason}
+                      </td>
                       <td>{g.channel}</td>
                       <td>{g.count}</td>
                       <td>{formatDateTime(g.newest)}</td>
                       <td>{formatDateTime(g.oldest)}</td>
-                      <td><button type="button" aria-expanded={isOpen} onClick={() => setOpen(isOpen ? undefined : key)}>{isOpen ? 'Hide messages' : 'Show messages'}</button></td>
+                      <td>
+                        <button type="button" aria-expanded={isOpen} onClick={() => setOpen(isOpen ? undefined : key)}>
+                          {isOpen ? 'Hide messages' : 'Show messages'}
+                        </button>
+                      </td>
                     </tr>,
-                    isOpen && <tr key={`${key}-messages`} class="expanded"><td colSpan={6}><GroupMessages group={g} onReplayed={(r) => { setResults(r); groups.reload(); }} /></td></tr>,
+                    isOpen && (
+                      <tr key={`${key}-messages`} class="expanded">
+                        <td colSpan={6}>
+                          <GroupMessages
+                            group={g}
+                            onReplayed={(r) => {
+                              setResults(r);
+                              groups.reload();
+                            }}
+                          />
+                        </td>
+                      </tr>
+                    ),
                   ];
                 })}
               </tbody>

@@ -14,9 +14,7 @@ import type { EditorView } from '@codemirror/view';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { ErrorBox, Loading, Show, useLoad } from '../components';
-import {
-  changeRows, summarize, summaryText, type MappingIssue, type PreviewResult,
-} from '../mapping-preview';
+import { changeRows, summarize, summaryText, type MappingIssue, type PreviewResult } from '../mapping-preview';
 import { getMapping, previewMapping, saveMapping, type MappingDetail } from '../ops-api';
 import { href } from '../router';
 import { hasRole, type User } from '../session';
@@ -56,7 +54,9 @@ async function runPreview(name: string, text: string, sample: Sample): Promise<P
   const issues = [recent, chosen].map((r) => (r.status === 'rejected' ? issuesOf(r.reason) : undefined)).find((i) => i !== undefined);
   if (issues) return { kind: 'done', forText: text, issues };
   return {
-    kind: 'done', forText: text, issues: [],
+    kind: 'done',
+    forText: text,
+    issues: [],
     recent: recent.status === 'fulfilled' ? recent.value : undefined,
     recentError: recent.status === 'rejected' ? (recent.reason as Error) : undefined,
     sample: chosen.status === 'fulfilled' ? chosen.value : undefined,
@@ -69,7 +69,9 @@ export function MappingEditorPage({ name, user }: { name: string; user: User }) 
   const loaded = useLoad(() => getMapping(name), [name, reloadKey]);
   return (
     <section aria-labelledby="mapping-title">
-      <p class="crumbs"><a href={href('/mappings')}>Mappings</a> / {name}</p>
+      <p class="crumbs">
+        <a href={href('/mappings')}>Mappings</a> / {name}
+      </p>
       <Show loaded={loaded} what={`mapping ${name}`}>
         {(detail) => <Editor detail={detail} user={user} onSaved={() => setReloadKey((k) => k + 1)} />}
       </Show>
@@ -112,7 +114,9 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
   // Validation as you type: after an edit (or a change of sample once a preview was asked for), debounced.
   useEffect(() => {
     if (!admin || !sampleReady || !(dirty || wanted)) return;
-    const timer = setTimeout(() => { void start(text, sample); }, DEBOUNCE_MS);
+    const timer = setTimeout(() => {
+      void start(text, sample);
+    }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [text, sampleMode, lastMessages, pasted, wanted]);
 
@@ -143,7 +147,7 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
 
   const done = preview.kind === 'done' && preview.forText === text ? preview : undefined;
   // The issues of the current text: from its preview, else from a refused save.
-  const shownIssues = done ? done.issues : saveState.issues ?? [];
+  const shownIssues = done ? done.issues : (saveState.issues ?? []);
   const sampleResult = done?.sample;
   const messages = sampleResult?.messages ?? [];
   const current = messages[Math.min(selected, Math.max(0, messages.length - 1))];
@@ -156,26 +160,54 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
         <span class="badge">{detail.version === null ? 'live file (not a saved version)' : `version ${detail.version}`}</span>
         {dirty && <span class="badge status-waiting">edited, not saved</span>}
       </header>
-      {!admin && <p class="hint" role="note">Read-only: your role is {user.role}. An admin edits mappings and previews them on stored messages.</p>}
+      {!admin && (
+        <p class="hint" role="note">
+          Read-only: your role is {user.role}. An admin edits mappings and previews them on stored messages.
+        </p>
+      )}
       <div class="mapping-editor">
         <div class="editor-pane">
           <YamlEditor value={text} label="Mapping YAML" readOnly={!admin} issues={shownIssues} onChange={setText} viewRef={view} />
           {admin && (
             <div class="toolbar editor-actions">
-              <button type="button" onClick={previewNow} disabled={!sampleReady}>Preview</button>
-              <button type="button" class="primary" onClick={save} disabled={!dirty || saveState.busy}>{saveState.busy ? 'Saving…' : 'Save'}</button>
-              <button type="button" onClick={() => { setText(saved); setSaveState({ busy: false }); }} disabled={!dirty}>Discard edits</button>
+              <button type="button" onClick={previewNow} disabled={!sampleReady}>
+                Preview
+              </button>
+              <button type="button" class="primary" onClick={save} disabled={!dirty || saveState.busy}>
+                {saveState.busy ? 'Saving…' : 'Save'}
+              </button>
+              <button
+                type="button"
+                onClick={() => {
+                  setText(saved);
+                  setSaveState({ busy: false });
+                }}
+                disabled={!dirty}
+              >
+                Discard edits
+              </button>
               <Validation preview={preview} done={done} dirty={dirty} />
             </div>
           )}
-          {saveState.message && <p class="state ok" role="status">{saveState.message}</p>}
+          {saveState.message && (
+            <p class="state ok" role="status">
+              {saveState.message}
+            </p>
+          )}
           {saveState.error && !saveState.issues && <ErrorBox error={saveState.error} />}
           {shownIssues.length > 0 && (
             <div class="issues" role="alert">
-              <strong>{shownIssues.length} {shownIssues.length === 1 ? 'problem' : 'problems'} in this mapping:</strong>
+              <strong>
+                {shownIssues.length} {shownIssues.length === 1 ? 'problem' : 'problems'} in this mapping:
+              </strong>
               <ul>
                 {shownIssues.map((i, k) => (
-                  <li key={k}><button type="button" class="link mono" onClick={() => moveCursor(view.current, i.line, i.col)}>{i.line}:{i.col}</button> {i.reason}</li>
+                  <li key={k}>
+                    <button type="button" class="link mono" onClick={() => moveCursor(view.current, i.line, i.col)}>
+                      {i.line}:{i.col}
+                    </button>{' '}
+                    {i.reason}
+                  </li>
                 ))}
               </ul>
             </div>
@@ -185,17 +217,35 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
           <div class="side-pane">
             <fieldset class="panel sample">
               <legend>Sample</legend>
-              <label class="inline"><input type="radio" name="sample" checked={sampleMode === 'recent'} onChange={() => setSampleMode('recent')} /> Recent stored messages</label>
-              <label class="inline"><input type="radio" name="sample" checked={sampleMode === 'pasted'} onChange={() => setSampleMode('pasted')} /> A pasted message</label>
-              <label>Messages for the charge diff
+              <label class="inline">
+                <input type="radio" name="sample" checked={sampleMode === 'recent'} onChange={() => setSampleMode('recent')} /> Recent
+                stored messages
+              </label>
+              <label class="inline">
+                <input type="radio" name="sample" checked={sampleMode === 'pasted'} onChange={() => setSampleMode('pasted')} /> A pasted
+                message
+              </label>
+              <label>
+                Messages for the charge diff
                 <select value={lastMessages} onChange={(e) => setLastMessages(Number((e.currentTarget as HTMLSelectElement).value))}>
-                  {SAMPLE_SIZES.map((n) => <option key={n} value={n}>last {n}</option>)}
+                  {SAMPLE_SIZES.map((n) => (
+                    <option key={n} value={n}>
+                      last {n}
+                    </option>
+                  ))}
                 </select>
               </label>
               {sampleMode === 'pasted' && (
-                <label>HL7 message
-                  <textarea aria-label="Sample HL7 message" rows={6} spellcheck={false} value={pasted} placeholder="MSH|^~\&|…"
-                    onInput={(e) => setPasted((e.currentTarget as HTMLTextAreaElement).value)} />
+                <label>
+                  HL7 message
+                  <textarea
+                    aria-label="Sample HL7 message"
+                    rows={6}
+                    spellcheck={false}
+                    value={pasted}
+                    placeholder="MSH|^~\&|…"
+                    onInput={(e) => setPasted((e.currentTarget as HTMLTextAreaElement).value)}
+                  />
                 </label>
               )}
             </fieldset>
@@ -206,19 +256,35 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
               {preview.kind === 'running' && <Loading what="preview" />}
               {done && done.issues.length > 0 && <p class="muted">Fix the problems of the mapping to see what it makes.</p>}
               {done?.sampleError && <ErrorBox error={done.sampleError} />}
-              {sampleResult && messages.length === 0 && <p class="state empty">No stored message is routed to this mapping yet: paste one instead.</p>}
+              {sampleResult && messages.length === 0 && (
+                <p class="state empty">No stored message is routed to this mapping yet: paste one instead.</p>
+              )}
               {current && (
                 <>
                   {messages.length > 1 && (
-                    <label class="inline-select">Message
-                      <select aria-label="Sample message" value={selected} onChange={(e) => setSelected(Number((e.currentTarget as HTMLSelectElement).value))}>
+                    <label class="inline-select">
+                      Message
+                      <select
+                        aria-label="Sample message"
+                        value={selected}
+                        onChange={(e) => setSelected(Number((e.currentTarget as HTMLSelectElement).value))}
+                      >
                         {messages.map((m, i) => (
-                          <option key={i} value={i}>{m.controlId}{m.messageId ? ` (#${m.messageId})` : ''}{m.diff.length > 0 ? ' — changed' : ''}</option>
+                          <option key={i} value={i}>
+                            {m.controlId}
+                            {m.messageId ? ` (#${m.messageId})` : ''}
+                            {m.diff.length > 0 ? ' — changed' : ''}
+                          </option>
                         ))}
                       </select>
                     </label>
                   )}
-                  {messages.length === 1 && <p class="muted">Message {current.controlId}{current.messageId ? ` (#${current.messageId})` : ''}</p>}
+                  {messages.length === 1 && (
+                    <p class="muted">
+                      Message {current.controlId}
+                      {current.messageId ? ` (#${current.messageId})` : ''}
+                    </p>
+                  )}
                   <OutcomeView outcome={current.candidate} diff={current.diff} />
                 </>
               )}
@@ -230,17 +296,32 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
               {done?.recentError && <ErrorBox error={done.recentError} />}
               {summary && done?.recent && (
                 <>
-                  <p class={summary.chargesChanged > 0 || summary.failing > 0 ? 'state warn' : 'state ok'} role="status">{summaryText(summary)}</p>
+                  <p class={summary.chargesChanged > 0 || summary.failing > 0 ? 'state warn' : 'state ok'} role="status">
+                    {summaryText(summary)}
+                  </p>
                   <ChangeTable rows={changeRows(done.recent, ['charges'])} />
                 </>
               )}
-              {!done && preview.kind !== 'running' && <p class="muted">Appears with the preview: what saving would change in the charges those messages made.</p>}
+              {!done && preview.kind !== 'running' && (
+                <p class="muted">Appears with the preview: what saving would change in the charges those messages made.</p>
+              )}
             </section>
           </div>
         )}
       </div>
-      <MappingHistory key={historyKey} name={detail.name} current={saved} liveVersion={detail.version} admin={admin}
-        onRolledBack={(message) => { forgetPreview(); setSaveState({ busy: false, message }); setHistoryKey((k) => k + 1); onSaved(); }} />
+      <MappingHistory
+        key={historyKey}
+        name={detail.name}
+        current={saved}
+        liveVersion={detail.version}
+        admin={admin}
+        onRolledBack={(message) => {
+          forgetPreview();
+          setSaveState({ busy: false, message });
+          setHistoryKey((k) => k + 1);
+          onSaved();
+        }}
+      />
     </>
   );
 }
@@ -249,6 +330,16 @@ function Validation({ preview, done, dirty }: { preview: PreviewState; done: Pre
   let text: string;
   let cls = 'muted';
   if (preview.kind === 'running') text = 'Checking…';
-  else if (done && done.issues.length > 0) { text = 'Not valid'; cls = 'bad'; } else if (done) { text = 'Valid'; cls = 'good'; } else text = dirty ? 'Not checked yet' : '';
-  return <span class={`validation ${cls}`} role="status" aria-live="polite">{text}</span>;
+  else if (done && done.issues.length > 0) {
+    text = 'Not valid';
+    cls = 'bad';
+  } else if (done) {
+    text = 'Valid';
+    cls = 'good';
+  } else text = dirty ? 'Not checked yet' : '';
+  return (
+    <span class={`validation ${cls}`} role="status" aria-live="polite">
+      {text}
+    </span>
+  );
 }

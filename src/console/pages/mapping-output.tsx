@@ -3,12 +3,32 @@
  * the fields the edit changed marked, and the table of changes a preview found. Used by the mapping editor.
  */
 import {
-  RECORD_KINDS, showValue, type ChangeRow, type MappedRecord, type MappingOutcome, type RecordChange, type RecordKind,
+  RECORD_KINDS,
+  showValue,
+  type ChangeRow,
+  type MappedRecord,
+  type MappingOutcome,
+  type RecordChange,
+  type RecordKind,
 } from '../mapping-preview';
 
 const CHARGE_COLUMNS = [
-  'kind', 'serviceKind', 'codeSystem', 'code', 'modifiers', 'units', 'chargeAmount', 'serviceDate', 'transactionId',
-  'reversalOfTransaction', 'patientRef', 'ndc', 'diagnoses', 'renderingNpi', 'orderingNpi', 'rxNumber',
+  'kind',
+  'serviceKind',
+  'codeSystem',
+  'code',
+  'modifiers',
+  'units',
+  'chargeAmount',
+  'serviceDate',
+  'transactionId',
+  'reversalOfTransaction',
+  'patientRef',
+  'ndc',
+  'diagnoses',
+  'renderingNpi',
+  'orderingNpi',
+  'rxNumber',
 ];
 const TITLES: Record<RecordKind, string> = { charges: 'Charges', patients: 'Patients', coverages: 'Coverages', merges: 'Patient merges' };
 
@@ -21,7 +41,11 @@ function columnsOf(kind: RecordKind, records: readonly MappedRecord[]): string[]
 
 export function OutcomeView({ outcome, diff }: { outcome: MappingOutcome; diff: readonly RecordChange[] }) {
   if ('error' in outcome) {
-    return <p class="state error" role="alert"><strong>{outcome.error.code}</strong> {outcome.error.message}</p>;
+    return (
+      <p class="state error" role="alert">
+        <strong>{outcome.error.code}</strong> {outcome.error.message}
+      </p>
+    );
   }
   const kinds = RECORD_KINDS.filter((k) => (outcome.records[k] ?? []).length > 0);
   if (kinds.length === 0) return <p class="state empty">The mapping makes no record of this message.</p>;
@@ -36,17 +60,34 @@ export function OutcomeView({ outcome, diff }: { outcome: MappingOutcome; diff: 
         const added = (index: number) => diff.some((c) => c.change === 'added' && c.kind === kind && c.index === index);
         return (
           <div key={kind} class="records">
-            <h3>{TITLES[kind]} ({records.length})</h3>
+            <h3>
+              {TITLES[kind]} ({records.length})
+            </h3>
             <div class="scroll-x">
               <table class="compact">
-                <thead><tr><th>#</th>{columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+                <thead>
+                  <tr>
+                    <th>#</th>
+                    {columns.map((c) => (
+                      <th key={c}>{c}</th>
+                    ))}
+                  </tr>
+                </thead>
                 <tbody>
                   {records.map((r, i) => (
                     <tr key={i} class={added(i) ? 'added' : undefined} title={added(i) ? 'new with this edit' : undefined}>
                       <td>{i + 1}</td>
                       {columns.map((c) => {
                         const change = changedAt(i, c);
-                        return <td key={c} class={change ? 'changed' : undefined} title={change ? `was: ${showValue(change.before)}` : undefined}>{showValue(r[c])}</td>;
+                        return (
+                          <td
+                            key={c}
+                            class={change ? 'changed' : undefined}
+                            title={change ? `was: ${showValue(change.before)}` : undefined}
+                          >
+                            {showValue(r[c])}
+                          </td>
+                        );
                       })}
                     </tr>
                   ))}
@@ -67,11 +108,23 @@ export function ChangeTable({ rows }: { rows: readonly ChangeRow[] }) {
   return (
     <div class="scroll-x">
       <table class="compact changes">
-        <thead><tr><th>Message</th><th>Record</th><th>Change</th><th>Field</th><th>Before</th><th>After</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Message</th>
+            <th>Record</th>
+            <th>Change</th>
+            <th>Field</th>
+            <th>Before</th>
+            <th>After</th>
+          </tr>
+        </thead>
         <tbody>
           {rows.map((r, i) => (
             <tr key={i} class={`change-${r.change}`}>
-              <td class="mono">{r.controlId}{r.messageId ? ` #${r.messageId}` : ''}</td>
+              <td class="mono">
+                {r.controlId}
+                {r.messageId ? ` #${r.messageId}` : ''}
+              </td>
               <td>{r.target}</td>
               <td>{CHANGE_WORDS[r.change]}</td>
               <td>{r.field ?? ''}</td>

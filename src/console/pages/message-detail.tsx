@@ -26,9 +26,15 @@ function AckLine({ ack, onRefresh }: { ack: ApplicationAck; onRefresh(): void })
   const line = describeApplicationAck(ack, formatDateTime);
   return (
     <dd class="application-ack" data-state={ack.state}>
-      <span class={toneClass(line.tone)}>{line.text}</span>{' '}
-      <span class="muted">(MSH-16 {ack.requested})</span>
-      {ack.state === 'open' && <>{' '}<button type="button" class="link" onClick={onRefresh}>Check again</button></>}
+      <span class={toneClass(line.tone)}>{line.text}</span> <span class="muted">(MSH-16 {ack.requested})</span>
+      {ack.state === 'open' && (
+        <>
+          {' '}
+          <button type="button" class="link" onClick={onRefresh}>
+            Check again
+          </button>
+        </>
+      )}
     </dd>
   );
 }
@@ -37,8 +43,11 @@ function AckLine({ ack, onRefresh }: { ack: ApplicationAck; onRefresh(): void })
 function ReusedControlIdNote({ of }: { of: string }) {
   return (
     <>
-      {' '}<ReusedControlIdBadge of={of} />{' '}
-      <span class="muted">also used by <a href={href(`/messages/${of}`)}>message {of}</a> with other content: processed as a new message, not a duplicate</span>
+      {' '}
+      <ReusedControlIdBadge of={of} />{' '}
+      <span class="muted">
+        also used by <a href={href(`/messages/${of}`)}>message {of}</a> with other content: processed as a new message, not a duplicate
+      </span>
     </>
   );
 }
@@ -47,15 +56,45 @@ function Meta({ t, detail, onRefreshDetail }: { t: Timeline; detail?: MessageDet
   const m = t.message;
   return (
     <dl class="meta">
-      <dt>Channel</dt><dd>{m.channel}</dd>
-      <dt>Type</dt><dd class="mono">{m.type ?? '—'}</dd>
-      {detail && <><dt>Control id</dt><dd class="mono">{detail.control_id ?? '—'}{detail.reused_control_id_of && <ReusedControlIdNote of={detail.reused_control_id_of} />}</dd><dt>Sender</dt><dd class="mono">{detail.sender ?? '—'}</dd></>}
-      <dt>Status</dt><dd><StatusBadge status={m.status} /></dd>
-      <dt>Received</dt><dd>{formatDateTime(m.receivedAt)}</dd>
-      <dt>Finished</dt><dd>{formatDateTime(m.finishedAt)}</dd>
-      <dt>Attempts</dt><dd>{m.attempts}</dd>
-      {m.errorCode && <><dt>Error</dt><dd><span class="mono">{m.errorCode}</span> {m.errorText}</dd></>}
-      {detail?.applicationAck && <><dt>Application ACK</dt><AckLine ack={detail.applicationAck} onRefresh={onRefreshDetail} /></>}
+      <dt>Channel</dt>
+      <dd>{m.channel}</dd>
+      <dt>Type</dt>
+      <dd class="mono">{m.type ?? '—'}</dd>
+      {detail && (
+        <>
+          <dt>Control id</dt>
+          <dd class="mono">
+            {detail.control_id ?? '—'}
+            {detail.reused_control_id_of && <ReusedControlIdNote of={detail.reused_control_id_of} />}
+          </dd>
+          <dt>Sender</dt>
+          <dd class="mono">{detail.sender ?? '—'}</dd>
+        </>
+      )}
+      <dt>Status</dt>
+      <dd>
+        <StatusBadge status={m.status} />
+      </dd>
+      <dt>Received</dt>
+      <dd>{formatDateTime(m.receivedAt)}</dd>
+      <dt>Finished</dt>
+      <dd>{formatDateTime(m.finishedAt)}</dd>
+      <dt>Attempts</dt>
+      <dd>{m.attempts}</dd>
+      {m.errorCode && (
+        <>
+          <dt>Error</dt>
+          <dd>
+            <span class="mono">{m.errorCode}</span> {m.errorText}
+          </dd>
+        </>
+      )}
+      {detail?.applicationAck && (
+        <>
+          <dt>Application ACK</dt>
+          <AckLine ack={detail.applicationAck} onRefresh={onRefreshDetail} />
+        </>
+      )}
     </dl>
   );
 }
@@ -67,15 +106,28 @@ function Body({ detail }: { detail: MessageDetail }) {
   return (
     <section aria-label="Message body">
       {versions.length > 1 && (
-        <label class="inline">Content version{' '}
+        <label class="inline">
+          Content version{' '}
           <select value={String(chosen)} onChange={(e) => setChosen(Number((e.target as HTMLSelectElement).value))}>
-            {versions.map((v) => <option key={v.version} value={String(v.version)}>{v.version} · {v.kind === 'raw' ? 'as received' : 'edited'} · {formatDateTime(v.created_at)}</option>)}
+            {versions.map((v) => (
+              <option key={v.version} value={String(v.version)}>
+                {v.version} · {v.kind === 'raw' ? 'as received' : 'edited'} · {formatDateTime(v.created_at)}
+              </option>
+            ))}
           </select>
         </label>
       )}
-      {!content || content.content === null
-        ? <p class="state empty">{content?.pruned_at ? 'This body was removed by the retention setting; its metadata, events and charges remain.' : content?.error ? `This body cannot be opened (${content.error}).` : 'No body is stored.'}</p>
-        : <MessageBody text={content.content} />}
+      {!content || content.content === null ? (
+        <p class="state empty">
+          {content?.pruned_at
+            ? 'This body was removed by the retention setting; its metadata, events and charges remain.'
+            : content?.error
+              ? `This body cannot be opened (${content.error}).`
+              : 'No body is stored.'}
+        </p>
+      ) : (
+        <MessageBody text={content.content} />
+      )}
     </section>
   );
 }
@@ -111,7 +163,9 @@ export function MessageDetailView({ id, user }: { id: string; user: User }) {
 
   return (
     <div class="message-detail">
-      <p><a href={href('/messages')}>← Messages</a></p>
+      <p>
+        <a href={href('/messages')}>← Messages</a>
+      </p>
       <h1>Message {id}</h1>
       <Show loaded={timeline} what="the message">
         {(t) => (
@@ -120,9 +174,15 @@ export function MessageDetailView({ id, user }: { id: string; user: User }) {
             {operator && (
               <div class="toolbar actions">
                 {REPLAYABLE.includes(t.message.status) && (
-                  <button type="button" onClick={doReplay} disabled={replay.busy}>{replay.busy ? 'Replaying…' : 'Replay'}</button>
+                  <button type="button" onClick={doReplay} disabled={replay.busy}>
+                    {replay.busy ? 'Replaying…' : 'Replay'}
+                  </button>
                 )}
-                {t.message.status === 'error' && <a class="button" href={href(`/dead-letters/${id}`)}>Edit and replay</a>}
+                {t.message.status === 'error' && (
+                  <a class="button" href={href(`/dead-letters/${id}`)}>
+                    Edit and replay
+                  </a>
+                )}
                 {replay.result && <span role="status">{replay.result}</span>}
                 {replay.error && <ErrorBox error={replay.error} />}
               </div>
@@ -131,9 +191,19 @@ export function MessageDetailView({ id, user }: { id: string; user: User }) {
           </>
         )}
       </Show>
-      {operator
-        ? (detail.error ? <ErrorBox error={detail.error} /> : detail.data ? <Body key={detail.data.contents.length} detail={detail.data} /> : <Loading what="the message body" />)
-        : <p class="state empty">Message bodies are shown to operators and above; your role ({user.role}) sees the metadata, timeline and charges.</p>}
+      {operator ? (
+        detail.error ? (
+          <ErrorBox error={detail.error} />
+        ) : detail.data ? (
+          <Body key={detail.data.contents.length} detail={detail.data} />
+        ) : (
+          <Loading what="the message body" />
+        )
+      ) : (
+        <p class="state empty">
+          Message bodies are shown to operators and above; your role ({user.role}) sees the metadata, timeline and charges.
+        </p>
+      )}
     </div>
   );
 }

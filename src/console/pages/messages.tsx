@@ -39,8 +39,13 @@ function formFromParams(params: URLSearchParams): Form {
 
 function searchFromForm(f: Form, canSearchPatients: boolean): MessageSearch {
   return {
-    channel: f.channel || undefined, status: f.status || undefined, type: f.type.trim().toUpperCase() || undefined,
-    from: localToIso(f.from), to: localToIso(f.to), controlId: f.controlId.trim() || undefined, rx: f.rx.trim() || undefined,
+    channel: f.channel || undefined,
+    status: f.status || undefined,
+    type: f.type.trim().toUpperCase() || undefined,
+    from: localToIso(f.from),
+    to: localToIso(f.to),
+    controlId: f.controlId.trim() || undefined,
+    rx: f.rx.trim() || undefined,
     patient: canSearchPatients ? f.patient.trim() || undefined : undefined,
   };
 }
@@ -49,19 +54,51 @@ function ResultsTable({ rows }: { rows: MessageSummary[] }) {
   return (
     <table aria-label="Messages" class="results">
       <thead>
-        <tr><th>Id</th><th>Received</th><th>Channel</th><th>Type</th><th>Control id</th><th>Sender</th><th>Status</th><th>Error</th></tr>
+        <tr>
+          <th>Id</th>
+          <th>Received</th>
+          <th>Channel</th>
+          <th>Type</th>
+          <th>Control id</th>
+          <th>Sender</th>
+          <th>Status</th>
+          <th>Error</th>
+        </tr>
       </thead>
       <tbody>
         {rows.map((m) => (
           <tr key={m.id} class="clickable" data-message={m.id} onClick={() => navigate(`/messages/${m.id}`)}>
-            <td><a href={href(`/messages/${m.id}`)} onClick={(e) => e.stopPropagation()}>{m.id}</a></td>
+            <td>
+              <a href={href(`/messages/${m.id}`)} onClick={(e) => e.stopPropagation()}>
+                {m.id}
+              </a>
+            </td>
             <td>{formatDateTime(m.received_at)}</td>
             <td>{m.channel}</td>
             <td class="mono">{m.message_type ?? '—'}</td>
-            <td class="mono">{m.control_id ?? '—'}{m.reused_control_id_of && <> <ReusedControlIdBadge of={m.reused_control_id_of} /></>}</td>
+            <td class="mono">
+              {m.control_id ?? '—'}
+              {m.reused_control_id_of && (
+                <>
+                  {' '}
+                  <ReusedControlIdBadge of={m.reused_control_id_of} />
+                </>
+              )}
+            </td>
             <td class="mono">{m.sender ?? '—'}</td>
-            <td><StatusBadge status={m.status} />{m.replays > 0 && <span class="muted"> replayed {m.replays}×</span>}</td>
-            <td>{m.error_code ? <><span class="mono">{m.error_code}</span> <span class="muted">{m.error_text}</span></> : ''}</td>
+            <td>
+              <StatusBadge status={m.status} />
+              {m.replays > 0 && <span class="muted"> replayed {m.replays}×</span>}
+            </td>
+            <td>
+              {m.error_code ? (
+                <>
+                  <span class="mono">{m.error_code}</span> <span class="muted">{m.error_text}</span>
+                </>
+              ) : (
+                ''
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -91,8 +128,10 @@ function MessageList({ route, user }: PageProps) {
 
   // `limit` (1–500, default 50) may be given in the address: `#/messages?status=error&limit=200`.
   const limit = Math.min(500, Math.max(1, Math.trunc(Number(route.params.get('limit'))) || 50));
-  const query = useMemo(() => ({ ...searchFromForm({ ...formFromParams(route.params), patient: appliedPatient }, canSearchPatients), limit }),
-    [paramsKey, appliedPatient, searchTick]);
+  const query = useMemo(
+    () => ({ ...searchFromForm({ ...formFromParams(route.params), patient: appliedPatient }, canSearchPatients), limit }),
+    [paramsKey, appliedPatient, searchTick],
+  );
   const [rows, setRows] = useState<MessageSummary[] | undefined>();
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<Error | undefined>();
@@ -103,11 +142,24 @@ function MessageList({ route, user }: PageProps) {
     setRows(undefined);
     setError(undefined);
     setBusy(true);
-    searchMessages(query).then(
-      (page) => { if (live) { setRows(page.rows); setNext(page.next); } },
-      (e: Error) => { if (live) setError(e); },
-    ).finally(() => { if (live) setBusy(false); });
-    return () => { live = false; };
+    searchMessages(query)
+      .then(
+        (page) => {
+          if (live) {
+            setRows(page.rows);
+            setNext(page.next);
+          }
+        },
+        (e: Error) => {
+          if (live) setError(e);
+        },
+      )
+      .finally(() => {
+        if (live) setBusy(false);
+      });
+    return () => {
+      live = false;
+    };
   }, [query]);
 
   async function older() {
@@ -150,40 +202,75 @@ function MessageList({ route, user }: PageProps) {
     <div class="messages">
       <h1>Messages</h1>
       <form class="toolbar search" role="search" aria-label="Search messages" onSubmit={submit}>
-        <label>Control id (MSH-10) <input ref={firstField} name="controlId" value={form.controlId} onInput={set('controlId')} placeholder="press / to search" /></label>
-        <label>Rx number <input name="rx" value={form.rx} onInput={set('rx')} /></label>
+        <label>
+          Control id (MSH-10){' '}
+          <input ref={firstField} name="controlId" value={form.controlId} onInput={set('controlId')} placeholder="press / to search" />
+        </label>
+        <label>
+          Rx number <input name="rx" value={form.rx} onInput={set('rx')} />
+        </label>
         {canSearchPatients && (
-          <label>Patient id or family name <input name="patient" value={form.patient} onInput={set('patient')} autoComplete="off" /></label>
+          <label>
+            Patient id or family name <input name="patient" value={form.patient} onInput={set('patient')} autoComplete="off" />
+          </label>
         )}
-        <label>Channel
+        <label>
+          Channel
           <select name="channel" value={form.channel} onChange={set('channel')}>
             <option value="">any</option>
-            {(channels.data ?? []).map((c) => <option key={c} value={c}>{c}</option>)}
+            {(channels.data ?? []).map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
             {form.channel && !(channels.data ?? []).includes(form.channel) && <option value={form.channel}>{form.channel}</option>}
           </select>
         </label>
-        <label>Status
+        <label>
+          Status
           <select name="status" value={form.status} onChange={set('status')}>
             <option value="">any</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Type <input name="type" value={form.type} onInput={set('type')} placeholder="DFT^P03" size={9} /></label>
-        <label>Received from <input name="from" type="datetime-local" value={form.from} onInput={set('from')} /></label>
-        <label>to <input name="to" type="datetime-local" value={form.to} onInput={set('to')} /></label>
+        <label>
+          Type <input name="type" value={form.type} onInput={set('type')} placeholder="DFT^P03" size={9} />
+        </label>
+        <label>
+          Received from <input name="from" type="datetime-local" value={form.from} onInput={set('from')} />
+        </label>
+        <label>
+          to <input name="to" type="datetime-local" value={form.to} onInput={set('to')} />
+        </label>
         <button type="submit">Search</button>
-        <button type="button" onClick={clear}>Clear</button>
+        <button type="button" onClick={clear}>
+          Clear
+        </button>
       </form>
       {appliedPatient && <p class="muted">Also filtered by the patient you entered (not kept in the address bar).</p>}
       {error && <ErrorBox error={error} />}
       {!error && rows === undefined && <Loading what="messages" />}
-      {rows !== undefined && rows.length === 0 && <p class="state empty">No message matches this search. Messages appear here as soon as a sender's message is stored.</p>}
+      {rows !== undefined && rows.length === 0 && (
+        <p class="state empty">No message matches this search. Messages appear here as soon as a sender's message is stored.</p>
+      )}
       {rows !== undefined && rows.length > 0 && (
         <>
           <ResultsTable rows={rows} />
           <div class="pager">
-            <span class="muted">{rows.length} shown, newest first, {limit} at a time</span>
-            {next ? <button type="button" onClick={older} disabled={busy}>{busy ? 'Loading…' : 'Older'}</button> : <span class="muted">· no older messages</span>}
+            <span class="muted">
+              {rows.length} shown, newest first, {limit} at a time
+            </span>
+            {next ? (
+              <button type="button" onClick={older} disabled={busy}>
+                {busy ? 'Loading…' : 'Older'}
+              </button>
+            ) : (
+              <span class="muted">· no older messages</span>
+            )}
           </div>
         </>
       )}

@@ -10,7 +10,15 @@
 import { useState } from 'preact/hooks';
 import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
 import { formatMoney } from '../format';
-import { matchPayment, recordAcknowledgment, recordRemittances, unmatchedPayments, type AcknowledgmentSummary, type RemittanceSummary, type UnmatchedPayment } from '../ops-api';
+import {
+  matchPayment,
+  recordAcknowledgment,
+  recordRemittances,
+  unmatchedPayments,
+  type AcknowledgmentSummary,
+  type RemittanceSummary,
+  type UnmatchedPayment,
+} from '../ops-api';
 import { claimIdFrom, matchResultText } from '../remittance-match';
 import { href } from '../router';
 
@@ -32,34 +40,71 @@ export function RemittancesPage() {
     <section aria-labelledby="remit-title">
       <h1 id="remit-title">Remittances</h1>
       <div class="two-col">
-        <Upload title="Record an 835 (payment and remittance advice)" label="835 file" button="Record 835"
-          send={async (file, x12) => add({ kind: 'remittance', file, ...(await recordRemittances(x12)) })} />
-        <Upload title="Record an acknowledgment (999, 997 or 277CA)" label="Acknowledgment file" button="Record acknowledgment"
-          send={async (file, x12) => add({ kind: 'acknowledgment', file, ack: await recordAcknowledgment(x12) })} />
+        <Upload
+          title="Record an 835 (payment and remittance advice)"
+          label="835 file"
+          button="Record 835"
+          send={async (file, x12) => add({ kind: 'remittance', file, ...(await recordRemittances(x12)) })}
+        />
+        <Upload
+          title="Record an acknowledgment (999, 997 or 277CA)"
+          label="Acknowledgment file"
+          button="Record acknowledgment"
+          send={async (file, x12) => add({ kind: 'acknowledgment', file, ack: await recordAcknowledgment(x12) })}
+        />
       </div>
       <h2>Recorded in this visit</h2>
-      {results.length === 0 ? <p class="state empty">Nothing recorded yet. Each file's outcome appears here; payments also show on each claim.</p>
-        : results.map((r, i) => <ResultView key={results.length - i} result={r} />)}
+      {results.length === 0 ? (
+        <p class="state empty">Nothing recorded yet. Each file's outcome appears here; payments also show on each claim.</p>
+      ) : (
+        results.map((r, i) => <ResultView key={results.length - i} result={r} />)
+      )}
       <h2 id="unmatched-title">Unmatched remittance claims</h2>
-      <p class="muted">CLPs whose claim number (CLP01) names no claim of ours: their money is recorded and shown apart in the reports until
-        someone matches them to the claim they pay.</p>
+      <p class="muted">
+        CLPs whose claim number (CLP01) names no claim of ours: their money is recorded and shown apart in the reports until someone matches
+        them to the claim they pay.
+      </p>
       <Show loaded={unmatched} what="unmatched remittance claims">
-        {({ payments }) => payments.length === 0 ? <Empty>Every remittance claim matched a claim.</Empty> : (
-          <table class="compact" aria-labelledby="unmatched-title">
-            <thead><tr><th>Payer</th><th>Trace</th><th>Paid on</th><th>CLP01</th><th>CLP02</th><th>Charge</th><th>Paid</th>
-              <th>Patient owes</th><th>Payer claim no.</th><th>Match to claim</th></tr></thead>
-            <tbody>
-              {payments.map((p) => (
-                <tr key={p.id}>
-                  <td>{p.payerName}</td><td class="mono">{p.traceNumber}</td><td>{p.paymentDate ?? '—'}</td><td class="mono">{p.controlNumber}</td>
-                  <td>{p.statusCode}</td><td class="num">{formatMoney(p.charge)}</td><td class="num">{formatMoney(p.paid)}</td>
-                  <td class="num">{formatMoney(p.patientResponsibility)}</td><td class="mono">{p.payerClaimNumber ?? '—'}</td>
-                  <td><MatchForm payment={p} onMatched={unmatched.reload} /></td>
+        {({ payments }) =>
+          payments.length === 0 ? (
+            <Empty>Every remittance claim matched a claim.</Empty>
+          ) : (
+            <table class="compact" aria-labelledby="unmatched-title">
+              <thead>
+                <tr>
+                  <th>Payer</th>
+                  <th>Trace</th>
+                  <th>Paid on</th>
+                  <th>CLP01</th>
+                  <th>CLP02</th>
+                  <th>Charge</th>
+                  <th>Paid</th>
+                  <th>Patient owes</th>
+                  <th>Payer claim no.</th>
+                  <th>Match to claim</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {payments.map((p) => (
+                  <tr key={p.id}>
+                    <td>{p.payerName}</td>
+                    <td class="mono">{p.traceNumber}</td>
+                    <td>{p.paymentDate ?? '—'}</td>
+                    <td class="mono">{p.controlNumber}</td>
+                    <td>{p.statusCode}</td>
+                    <td class="num">{formatMoney(p.charge)}</td>
+                    <td class="num">{formatMoney(p.paid)}</td>
+                    <td class="num">{formatMoney(p.patientResponsibility)}</td>
+                    <td class="mono">{p.payerClaimNumber ?? '—'}</td>
+                    <td>
+                      <MatchForm payment={p} onMatched={unmatched.reload} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
       </Show>
     </section>
   );
@@ -86,14 +131,28 @@ function MatchForm({ payment, onMatched }: { payment: UnmatchedPayment; onMatche
   if (state.done) return <p role="status">{state.done}</p>;
   return (
     <form class="toolbar" aria-label={`Match ${payment.controlNumber} to a claim`} onSubmit={submit}>
-      <label>Claim <input size={8} placeholder="id" value={claim} onInput={(e) => setClaim((e.currentTarget as HTMLInputElement).value)} /></label>
-      <button type="submit" disabled={!claimId || state.busy}>{state.busy ? 'Matching…' : 'Match to claim'}</button>
+      <label>
+        Claim <input size={8} placeholder="id" value={claim} onInput={(e) => setClaim((e.currentTarget as HTMLInputElement).value)} />
+      </label>
+      <button type="submit" disabled={!claimId || state.busy}>
+        {state.busy ? 'Matching…' : 'Match to claim'}
+      </button>
       {state.error && <ErrorBox error={state.error} />}
     </form>
   );
 }
 
-function Upload({ title, label, button, send }: { title: string; label: string; button: string; send(file: string, x12: string): Promise<void> }) {
+function Upload({
+  title,
+  label,
+  button,
+  send,
+}: {
+  title: string;
+  label: string;
+  button: string;
+  send(file: string, x12: string): Promise<void>;
+}) {
   const [file, setFile] = useState<File | null>(null);
   const [state, setState] = useState<{ busy: boolean; error?: Error }>({ busy: false });
 
@@ -116,11 +175,20 @@ function Upload({ title, label, button, send }: { title: string; label: string; 
   return (
     <form class="panel" aria-label={title} onSubmit={submit}>
       <h2>{title}</h2>
-      <label class="block">{label}
-        <input type="file" accept=".835,.999,.997,.277,.x12,.edi,.txt,text/plain"
-          onChange={(e) => { setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null); setState({ busy: false }); }} />
+      <label class="block">
+        {label}
+        <input
+          type="file"
+          accept=".835,.999,.997,.277,.x12,.edi,.txt,text/plain"
+          onChange={(e) => {
+            setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null);
+            setState({ busy: false });
+          }}
+        />
       </label>
-      <button type="submit" class="primary" disabled={!file || state.busy}>{state.busy ? 'Sending…' : button}</button>
+      <button type="submit" class="primary" disabled={!file || state.busy}>
+        {state.busy ? 'Sending…' : button}
+      </button>
       {state.error && <ErrorBox error={state.error} />}
     </form>
   );
@@ -132,7 +200,11 @@ function ResultView({ result }: { result: Result }) {
     return (
       <div class="panel" role="status">
         <h3>{result.file}</h3>
-        {a.batches.map((b) => <p key={b.batchId}>Batch #{b.batchId}: {b.accepted ? 'accepted' : 'rejected'} ({b.claims} claims)</p>)}
+        {a.batches.map((b) => (
+          <p key={b.batchId}>
+            Batch #{b.batchId}: {b.accepted ? 'accepted' : 'rejected'} ({b.claims} claims)
+          </p>
+        ))}
         {a.claims.length > 0 && <ClaimOutcomes claims={a.claims} />}
         {a.unmatched.length > 0 && <p class="state warn">Names nothing of ours: {a.unmatched.join(', ')}</p>}
         {a.batches.length + a.claims.length + a.unmatched.length === 0 && <p class="muted">It changed nothing.</p>}
@@ -143,13 +215,29 @@ function ResultView({ result }: { result: Result }) {
     <>
       {result.remittances.map((r) => (
         <div key={r.id} class="panel" role="status">
-          <h3>{result.file}: {r.payerName}, trace {r.traceNumber}, payment {formatMoney(r.paymentAmount)}</h3>
+          <h3>
+            {result.file}: {r.payerName}, trace {r.traceNumber}, payment {formatMoney(r.paymentAmount)}
+          </h3>
           <ClaimOutcomes claims={r.claims} />
-          {r.unmatched.length > 0 && <p class="state warn">Claims not ours (recorded without a claim, listed below to match): {r.unmatched.join(', ')}</p>}
+          {r.unmatched.length > 0 && (
+            <p class="state warn">Claims not ours (recorded without a claim, listed below to match): {r.unmatched.join(', ')}</p>
+          )}
           {(r.providerAdjustments ?? []).length > 0 && (
-            <p>Provider-level adjustments (PLB): {r.providerAdjustments!.map((a, i) => (
-              <span key={i}>{i > 0 ? '; ' : ''}{a.reason} {formatMoney(a.amount)}{a.claimId ? <> on <a href={href(`/claims/${a.claimId}`)}>#{a.claimId}</a></> : null}</span>
-            ))}</p>
+            <p>
+              Provider-level adjustments (PLB):{' '}
+              {r.providerAdjustments!.map((a, i) => (
+                <span key={i}>
+                  {i > 0 ? '; ' : ''}
+                  {a.reason} {formatMoney(a.amount)}
+                  {a.claimId ? (
+                    <>
+                      {' '}
+                      on <a href={href(`/claims/${a.claimId}`)}>#{a.claimId}</a>
+                    </>
+                  ) : null}
+                </span>
+              ))}
+            </p>
           )}
         </div>
       ))}
@@ -157,17 +245,38 @@ function ResultView({ result }: { result: Result }) {
   );
 }
 
-function ClaimOutcomes({ claims }: { claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string; paid?: string; role?: string }> }) {
+function ClaimOutcomes({
+  claims,
+}: {
+  claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string; paid?: string; role?: string }>;
+}) {
   if (claims.length === 0) return <p class="muted">No claim of ours in it.</p>;
   return (
     <table class="compact">
-      <thead><tr><th>Claim</th><th>CLM01</th><th>Outcome</th><th>Paid</th><th>Status now</th></tr></thead>
+      <thead>
+        <tr>
+          <th>Claim</th>
+          <th>CLM01</th>
+          <th>Outcome</th>
+          <th>Paid</th>
+          <th>Status now</th>
+        </tr>
+      </thead>
       <tbody>
         {claims.map((c) => (
           <tr key={`${c.claimId}-${c.outcome}`}>
-            <td><a href={href(`/claims/${c.claimId}`)}>#{c.claimId}</a></td><td class="mono">{c.controlNumber}</td>
-            <td>{c.outcome}{c.role && c.role !== 'claim-payer' ? ` (${c.role}: the claim's status stays)` : ''}</td>
-            <td class="num">{c.paid === undefined ? '—' : formatMoney(c.paid)}</td><td><StatusBadge status={c.status} /></td>
+            <td>
+              <a href={href(`/claims/${c.claimId}`)}>#{c.claimId}</a>
+            </td>
+            <td class="mono">{c.controlNumber}</td>
+            <td>
+              {c.outcome}
+              {c.role && c.role !== 'claim-payer' ? ` (${c.role}: the claim's status stays)` : ''}
+            </td>
+            <td class="num">{c.paid === undefined ? '—' : formatMoney(c.paid)}</td>
+            <td>
+              <StatusBadge status={c.status} />
+            </td>
           </tr>
         ))}
       </tbody>

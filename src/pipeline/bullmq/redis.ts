@@ -47,7 +47,11 @@ export function redisConnectionOptions(url: string, tlsCaFile?: string): RedisOp
  * `tlsCaFile` (RXBRIDGE_REDIS_CA) the CA a `rediss://` REDIS_URL's certificate must chain to.
  */
 export async function openRedis(opts: {
-  redisUrl?: string; defaultUrl?: string; tlsCaFile?: string; dataDir: string; logger: Logger;
+  redisUrl?: string;
+  defaultUrl?: string;
+  tlsCaFile?: string;
+  dataDir: string;
+  logger: Logger;
 }): Promise<RedisHandle> {
   const url = opts.redisUrl ?? opts.defaultUrl ?? DEFAULT_REDIS_URL;
   if (opts.redisUrl) {
@@ -62,12 +66,16 @@ export async function openRedis(opts: {
       if (/WRONGPASS|NOAUTH|NOPERM/.test(answer)) break;
       await new Promise((r) => setTimeout(r, 300));
     }
-    throw new Error(`Redis at REDIS_URL (${redact(url)}) does not answer${refusal ? ` (${refusal})` : ''}: start it, check its user, password and TLS settings, or unset REDIS_URL to use a local or private one`);
+    throw new Error(
+      `Redis at REDIS_URL (${redact(url)}) does not answer${refusal ? ` (${refusal})` : ''}: start it, check its user, password and TLS settings, or unset REDIS_URL to use a local or private one`,
+    );
   }
   if (opts.tlsCaFile) throw new Error('RXBRIDGE_REDIS_CA is set but REDIS_URL is not');
   if (await answersPing(url)) return handleFor(url, undefined);
   if (!onPath('redis-server')) {
-    throw new Error(`Redis is not reachable at ${url} and redis-server is not installed: install Redis (apt-get install redis-server) or set REDIS_URL`);
+    throw new Error(
+      `Redis is not reachable at ${url} and redis-server is not installed: install Redis (apt-get install redis-server) or set REDIS_URL`,
+    );
   }
   // A private server left running by an earlier engine process (killed without a shutdown) is reused.
   const portFile = path.resolve(opts.dataDir, 'redis', 'port');
@@ -116,12 +124,14 @@ async function ping(url: string, extra: RedisOptions): Promise<true | string> {
   const redis = new Redis(url, { ...extra, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   // The first error says why (WRONGPASS, a certificate problem); the rejection after it only says "closed".
   let first: Error | undefined;
-  redis.on('error', (err: Error) => { first ??= err; });
+  redis.on('error', (err: Error) => {
+    first ??= err;
+  });
   try {
     await redis.connect();
     return (await redis.ping()) === 'PONG' ? true : 'no PONG';
   } catch (err) {
-    return ((first ?? err as Error).message || 'no answer').split('\n')[0]!.slice(0, 200);
+    return ((first ?? (err as Error)).message || 'no answer').split('\n')[0]!.slice(0, 200);
   } finally {
     redis.disconnect();
   }
@@ -146,10 +156,26 @@ async function startPrivateRedis(dataDir: string): Promise<{ url: string; child:
   const dir = path.resolve(dataDir, 'redis');
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '',
-    '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'),
-  ], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--logfile',
+      path.join(dir, 'redis.log'),
+    ],
+    { stdio: 'ignore' },
+  );
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) break;

@@ -7,7 +7,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('channel', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) =>
-      c.notNull().check(sql`status in ('received','processing','processed','filtered','error','rejected','duplicate')`))
+      c.notNull().check(sql`status in ('received','processing','processed','filtered','error','rejected','duplicate')`),
+    )
     .addColumn('sender', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('control_id', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('message_type', 'text', (c) => c.notNull().defaultTo(''))

@@ -94,9 +94,18 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('mapping_versions').execute();
   await db.schema
     .alterTable('charges')
-    .dropColumn('coverage_id').dropColumn('patient_id').dropColumn('place_of_service').dropColumn('vfc_eligibility')
-    .dropColumn('lot').dropColumn('daw').dropColumn('days_supply').dropColumn('fill_number').dropColumn('rx_number')
-    .dropColumn('ndc_unit').dropColumn('ndc_quantity').dropColumn('service_kind')
+    .dropColumn('coverage_id')
+    .dropColumn('patient_id')
+    .dropColumn('place_of_service')
+    .dropColumn('vfc_eligibility')
+    .dropColumn('lot')
+    .dropColumn('daw')
+    .dropColumn('days_supply')
+    .dropColumn('fill_number')
+    .dropColumn('rx_number')
+    .dropColumn('ndc_unit')
+    .dropColumn('ndc_quantity')
+    .dropColumn('service_kind')
     .execute();
   await db.schema.dropTable('coverages').execute();
   await db.schema.dropTable('patients').execute();

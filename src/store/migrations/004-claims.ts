@@ -18,9 +18,24 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('x12_counters')
     .addColumn('sender_id', 'text', (c) => c.primaryKey())
-    .addColumn('interchange', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`interchange between 0 and 999999999`))
-    .addColumn('group_control', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`group_control between 0 and 999999999`))
-    .addColumn('transaction_set', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`transaction_set between 0 and 999999999`))
+    .addColumn('interchange', 'bigint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`interchange between 0 and 999999999`),
+    )
+    .addColumn('group_control', 'bigint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`group_control between 0 and 999999999`),
+    )
+    .addColumn('transaction_set', 'bigint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`transaction_set between 0 and 999999999`),
+    )
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
@@ -45,9 +60,16 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('claims')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
-    .addColumn('control_number', 'text', (c) => c.notNull().unique().check(sql`length(control_number) <= 20`))
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('draft','held','ready','batched','submitted',
-      'accepted','rejected','paid','partial','denied','closed','voided')`))
+    .addColumn('control_number', 'text', (c) =>
+      c
+        .notNull()
+        .unique()
+        .check(sql`length(control_number) <= 20`),
+    )
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status in ('draft','held','ready','batched','submitted',
+      'accepted','rejected','paid','partial','denied','closed','voided')`),
+    )
     .addColumn('frequency', 'text', (c) => c.notNull().check(sql`frequency in ('1','7','8')`))
     .addColumn('corrects_claim_id', 'bigint', (c) => c.references('claims.id'))
     .addColumn('payer_id', 'text', (c) => c.notNull())
@@ -81,8 +103,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('claim_id', 'bigint', (c) => c.notNull().references('claims.id'))
     .addColumn('line_number', 'integer', (c) => c.notNull().check(sql`line_number between 1 and 50`))
     .addColumn('charge_id', 'bigint', (c) => c.notNull().references('charges.id'))
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('active')
-      .check(sql`state in ('active','superseded','released','dropped')`))
+    .addColumn('state', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('active')
+        .check(sql`state in ('active','superseded','released','dropped')`),
+    )
     .addColumn('code', 'text', (c) => c.notNull())
     .addColumn('modifiers', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .addColumn('units', sql`numeric(12, 3)`, (c) => c.notNull())
@@ -181,8 +207,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'provider_adjustments', 'payment_adjustments', 'line_payments', 'claim_payments', 'remittances', 'claim_events',
-    'claim_lines', 'claims', 'claim_batches', 'x12_counters',
+    'provider_adjustments',
+    'payment_adjustments',
+    'line_payments',
+    'claim_payments',
+    'remittances',
+    'claim_events',
+    'claim_lines',
+    'claims',
+    'claim_batches',
+    'x12_counters',
   ]) {
     await db.schema.dropTable(table).execute();
   }

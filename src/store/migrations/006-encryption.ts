@@ -15,7 +15,8 @@ export async function up(db: Kysely<any>): Promise<void> {
               alter column content drop not null,
               add constraint message_contents_pruned_ck check (content is not null or pruned_at is not null)`.execute(db);
   await sql`create index message_contents_key_idx on message_contents (key_id) where key_id is not null`.execute(db);
-  await db.schema.createTable('body_keys')
+  await db.schema
+    .createTable('body_keys')
     .addColumn('key_id', 'text', (c) => c.primaryKey())
     .addColumn('first_used_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();

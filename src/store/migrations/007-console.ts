@@ -19,7 +19,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const index of ['messages_channel_id_idx', 'messages_type_id_idx', 'messages_status_id_idx', 'messages_received_at_idx', 'messages_search_idx']) {
+  for (const index of [
+    'messages_channel_id_idx',
+    'messages_type_id_idx',
+    'messages_status_id_idx',
+    'messages_received_at_idx',
+    'messages_search_idx',
+  ]) {
     await sql`drop index ${sql.id(index)}`.execute(db);
   }
   await sql`alter table messages drop column search_tokens`.execute(db);

@@ -17,7 +17,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('requested', 'text', (c) => c.notNull().check(sql`requested in ('AL','ER','SU')`))
     .addColumn('header', 'text', (c) => c.notNull())
     // open: to send once the message is final; sent; not_needed (ER/SU and the other outcome); failed (gave up).
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('open').check(sql`state in ('open','sent','not_needed','failed')`))
+    .addColumn('state', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`state in ('open','sent','not_needed','failed')`),
+    )
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_attempt_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('ack_code', 'text')

@@ -22,8 +22,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('source_file', 'text', (c) => c.notNull())
     .addColumn('source_line', 'integer', (c) => c.notNull())
     .addColumn('imported_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addCheckConstraint('providers_named_or_deactivated',
-      sql`family_name is not null or organization_name is not null or deactivated_on is not null`)
+    .addCheckConstraint(
+      'providers_named_or_deactivated',
+      sql`family_name is not null or organization_name is not null or deactivated_on is not null`,
+    )
     .execute();
 }
 

@@ -8,11 +8,13 @@
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('remittances')
+  await db.schema
+    .alterTable('remittances')
     .addColumn('payer_ref', 'text')
     .addColumn('payer_identifiers', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
     .execute();
-  await db.schema.alterTable('claim_payments')
+  await db.schema
+    .alterTable('claim_payments')
     .addColumn('payer_role', 'text', (c) => c.check(sql`payer_role in ('claim-payer', 'secondary', 'tertiary', 'other-payer')`))
     .addColumn('clp_index', 'integer')
     .addColumn('matched_payment_id', 'bigint', (c) => c.references('claim_payments.id'))
@@ -21,17 +23,27 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // Rows recorded before roles existed were applied as the claim's payer's.
   await sql`update claim_payments set payer_role = 'claim-payer' where claim_id is not null`.execute(db);
-  await sql`create index claim_payments_unmatched_idx on claim_payments (id) where claim_id is null and matched_payment_id is null`.execute(db);
+  await sql`create index claim_payments_unmatched_idx on claim_payments (id) where claim_id is null and matched_payment_id is null`.execute(
+    db,
+  );
   await db.schema.alterTable('claims').addColumn('forwarded_to', 'text').execute();
-  await db.schema.alterTable('provider_adjustments').addColumn('claim_id', 'bigint', (c) => c.references('claims.id')).execute();
+  await db.schema
+    .alterTable('provider_adjustments')
+    .addColumn('claim_id', 'bigint', (c) => c.references('claims.id'))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('provider_adjustments').dropColumn('claim_id').execute();
   await db.schema.alterTable('claims').dropColumn('forwarded_to').execute();
   await sql`drop index if exists claim_payments_unmatched_idx`.execute(db);
-  await db.schema.alterTable('claim_payments')
-    .dropColumn('payer_role').dropColumn('clp_index').dropColumn('matched_payment_id').dropColumn('matched_by').dropColumn('matched_at')
+  await db.schema
+    .alterTable('claim_payments')
+    .dropColumn('payer_role')
+    .dropColumn('clp_index')
+    .dropColumn('matched_payment_id')
+    .dropColumn('matched_by')
+    .dropColumn('matched_at')
     .execute();
   await db.schema.alterTable('remittances').dropColumn('payer_ref').dropColumn('payer_identifiers').execute();
 }

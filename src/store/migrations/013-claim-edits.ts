@@ -7,7 +7,10 @@
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('claims').addColumn('edits', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`)).execute();
+  await db.schema
+    .alterTable('claims')
+    .addColumn('edits', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+    .execute();
   await db.schema
     .createTable('acknowledgments')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())

@@ -11,11 +11,13 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   // unpriced: the feed sent no amount. priced_by: the schedule row and formula claim building priced it with (then
   // charge_amount holds that price, so a replacement claim bills the same amount); null while it awaits a price.
-  await db.schema.alterTable('charges')
+  await db.schema
+    .alterTable('charges')
     .addColumn('unpriced', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('priced_by', 'text')
     .execute();
-  await db.schema.createTable('fee_schedule')
+  await db.schema
+    .createTable('fee_schedule')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('code_system', 'text', (c) => c.notNull())
     .addColumn('code', 'text', (c) => c.notNull())

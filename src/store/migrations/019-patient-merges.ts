@@ -11,7 +11,8 @@
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('patients')
+  await db.schema
+    .alterTable('patients')
     .addColumn('merged_into', 'text')
     .addColumn('merged_at', 'timestamptz')
     .addColumn('merged_by_message_id', 'bigint', (c) => c.references('messages.id'))

@@ -10,12 +10,16 @@
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('claims')
+  await db.schema
+    .alterTable('claims')
     .addColumn('follows_claim_id', 'bigint', (c) => c.references('claims.id'))
     .addColumn('payer_step', 'smallint', (c) => c.notNull().defaultTo(1))
     .execute();
   await sql`create unique index claims_follows_uq on claims (follows_claim_id) where follows_claim_id is not null`.execute(db);
-  await db.schema.alterTable('claim_lines').addColumn('payer_step', 'smallint', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema
+    .alterTable('claim_lines')
+    .addColumn('payer_step', 'smallint', (c) => c.notNull().defaultTo(1))
+    .execute();
   await sql`drop index claim_lines_charge_active_uq`.execute(db);
   await sql`create unique index claim_lines_charge_active_uq on claim_lines (charge_id, payer_step) where state = 'active'`.execute(db);
 }

@@ -8,7 +8,8 @@ export const rule: ScrubRule = {
   id: 'add-on-pairing',
   severity: 'error',
   scope: 'line',
-  description: 'Add-on codes appear with a primary code on the same date of service: 99607 with 99605/99606, 90472 with 90471/90473, 90474 with 90473/90471, M0201 with a Medicare administration.',
+  description:
+    'Add-on codes appear with a primary code on the same date of service: 99607 with 99605/99606, 90472 with 90471/90473, 90474 with 90473/90471, M0201 with a Medicare administration.',
   check(claim) {
     if (!claim.lines.some((l) => primariesOf(l.code))) return []; // no add-on code: nothing to pair
     return [...linesByDate(claim)].flatMap(([dos, lines]) => {
@@ -16,8 +17,13 @@ export const rule: ScrubRule = {
       return lines.flatMap((line) => {
         const primaries = primariesOf(line.code);
         if (!primaries || primaries.some((p) => codes.has(p))) return [];
-        return [lineFinding(rule, line.lineNumber,
-          `${line.code} is an add-on code: it needs ${orList(primaries)} on the same date of service (${dos})`)];
+        return [
+          lineFinding(
+            rule,
+            line.lineNumber,
+            `${line.code} is an add-on code: it needs ${orList(primaries)} on the same date of service (${dos})`,
+          ),
+        ];
       });
     });
   },

@@ -14,7 +14,8 @@ export const rule: ScrubRule = {
     const tests = [...new Set(claim.lines.filter((l) => CLIA_WAIVED_TESTS.has(l.code)).map((l) => l.code))];
     if (tests.length === 0) return [];
     const clia = (claim.billingProvider.cliaNumber ?? '').trim();
-    if (clia === '') return [claimFinding(rule, `the claim bills CLIA-waived test ${tests.join(', ')} but the location has no CLIA number configured`)];
+    if (clia === '')
+      return [claimFinding(rule, `the claim bills CLIA-waived test ${tests.join(', ')} but the location has no CLIA number configured`)];
     if (!CLIA_FORM.test(clia)) return [claimFinding(rule, `CLIA number "${clia}" is not of the form 12D3456789`)];
     return [];
   },

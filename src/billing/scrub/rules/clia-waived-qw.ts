@@ -7,11 +7,13 @@ export const rule: ScrubRule = {
   id: 'clia-waived-qw',
   severity: 'error',
   scope: 'line',
-  description: 'CLIA-waived test codes carry modifier QW, except those CMS bills without it (81002, 81025, 82270, 82272, 82962, 83026, 84830, 85013, 85651).',
+  description:
+    'CLIA-waived test codes carry modifier QW, except those CMS bills without it (81002, 81025, 82270, 82272, 82962, 83026, 84830, 85013, 85651).',
   check(claim) {
     return claim.lines.flatMap((line) =>
       CLIA_WAIVED_TESTS.has(line.code) && !NO_QW_NEEDED.has(line.code) && !line.modifiers.includes('QW')
         ? [lineFinding(rule, line.lineNumber, `${line.code} is a CLIA-waived test: add modifier QW`)]
-        : []);
+        : [],
+    );
   },
 };

@@ -24,15 +24,18 @@ export const rule: ScrubRule = {
       if (!isWellFormedCode(line)) continue;
       const set = SETS[line.codeSystem];
       if (!codeSets.has(set.kind)) {
-        if (!notLoaded.has(set.kind)) out.push(claimFinding(rule, `${set.name} is not loaded: ${line.codeSystem} codes were not checked against it`, 'info'));
+        if (!notLoaded.has(set.kind))
+          out.push(claimFinding(rule, `${set.name} is not loaded: ${line.codeSystem} codes were not checked against it`, 'info'));
         notLoaded.add(set.kind);
         continue;
       }
       const status = codeSets[set.kind](line.code, line.serviceDate);
       const release = status?.release ? ` (${status.release})` : '';
       if (!status) out.push(lineFinding(rule, line.lineNumber, `${line.codeSystem} ${line.code} ${set.missing}`));
-      else if (!status.valid) out.push(lineFinding(rule, line.lineNumber, `${line.codeSystem} ${line.code} is not valid on ${line.serviceDate}${release}`));
-      else if (!status.billable) out.push(lineFinding(rule, line.lineNumber, `${line.codeSystem} ${line.code} is not active on ${line.serviceDate}${release}`));
+      else if (!status.valid)
+        out.push(lineFinding(rule, line.lineNumber, `${line.codeSystem} ${line.code} is not valid on ${line.serviceDate}${release}`));
+      else if (!status.billable)
+        out.push(lineFinding(rule, line.lineNumber, `${line.codeSystem} ${line.code} is not active on ${line.serviceDate}${release}`));
     }
     return out;
   },

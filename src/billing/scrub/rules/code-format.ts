@@ -9,7 +9,8 @@ function problem(code: string, system: 'CPT' | 'HCPCS'): string | undefined {
     if (HCPCS_FORM.test(code)) return `${code} is a HCPCS code but the line bills it as CPT`;
     return `"${code}" is not a CPT code (5 digits, or 4 digits and F, T, U or M)`;
   }
-  if (HCPCS_FORM.test(code)) return code.startsWith('D') ? `${code} is a dental (CDT) code: it is not billed on a professional claim` : undefined;
+  if (HCPCS_FORM.test(code))
+    return code.startsWith('D') ? `${code} is a dental (CDT) code: it is not billed on a professional claim` : undefined;
   if (CPT_FORM.test(code)) return `${code} is a CPT code but the line bills it as HCPCS`;
   return `"${code}" is not a HCPCS code (a letter A-V and 4 digits)`;
 }

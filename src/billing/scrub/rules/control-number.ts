@@ -16,8 +16,10 @@ export const rule: ScrubRule = {
   check(claim) {
     const cn = claim.controlNumber ?? '';
     if (cn.trim() === '') return [claimFinding(rule, 'claim control number (CLM01) is missing')];
-    if (cn.length > MAX_LENGTH) return [claimFinding(rule, `claim control number "${cn}" has ${cn.length} characters; at most ${MAX_LENGTH}`)];
-    if (!SAFE_CHARACTERS.test(cn)) return [claimFinding(rule, `claim control number "${cn}" has characters other than letters, digits, space and . _ / # -`)];
+    if (cn.length > MAX_LENGTH)
+      return [claimFinding(rule, `claim control number "${cn}" has ${cn.length} characters; at most ${MAX_LENGTH}`)];
+    if (!SAFE_CHARACTERS.test(cn))
+      return [claimFinding(rule, `claim control number "${cn}" has characters other than letters, digits, space and . _ / # -`)];
     return [];
   },
 };

@@ -15,7 +15,8 @@ export const rule: ScrubRule = {
   id: 'duplicate-service',
   severity: 'error',
   scope: 'line',
-  description: 'No line bills a service already submitted to the payer (same patient, date of service, code, modifiers and rendering NPI) unless a repeat modifier says it is intended.',
+  description:
+    'No line bills a service already submitted to the payer (same patient, date of service, code, modifiers and rendering NPI) unless a repeat modifier says it is intended.',
   check(claim, { history }) {
     if (!history || claim.frequency !== '1') return [];
     return claim.lines.flatMap((line) => {
@@ -24,8 +25,13 @@ export const rule: ScrubRule = {
       const prior = history.priorLines(service);
       if (prior === 0) return [];
       const billed = [line.code, ...line.modifiers].join('-');
-      return [lineFinding(rule, line.lineNumber,
-        `${billed} on ${line.serviceDate} (rendering NPI ${service.renderingNpi}) was already submitted to payer ${claim.payer.id} for this patient (${plural(prior, 'line')} on another claim): the payer denies exact duplicates; void or correct this claim, add a repeat modifier (76, 77, 91, 59, XE/XS/XP/XU) if the service was repeated, or override with a reason`)];
+      return [
+        lineFinding(
+          rule,
+          line.lineNumber,
+          `${billed} on ${line.serviceDate} (rendering NPI ${service.renderingNpi}) was already submitted to payer ${claim.payer.id} for this patient (${plural(prior, 'line')} on another claim): the payer denies exact duplicates; void or correct this claim, add a repeat modifier (76, 77, 91, 59, XE/XS/XP/XU) if the service was repeated, or override with a reason`,
+        ),
+      ];
     });
   },
 };

@@ -10,6 +10,8 @@ export const rule: ScrubRule = {
   check(claim) {
     if (claim.frequency === '1' || (claim.payerClaimNumber ?? '').trim() !== '') return [];
     const kind = claim.frequency === '7' ? 'replacement' : 'void';
-    return [claimFinding(rule, `a ${kind} claim (frequency ${claim.frequency}) needs the payer's claim number (REF*F8, from the 835 CLP07)`)];
+    return [
+      claimFinding(rule, `a ${kind} claim (frequency ${claim.frequency}) needs the payer's claim number (REF*F8, from the 835 CLP07)`),
+    ];
   },
 };

@@ -14,7 +14,8 @@ export const rule: ScrubRule = {
   id: 'icd10-billable',
   severity: 'error',
   scope: 'claim',
-  description: 'Every diagnosis is a valid, billable (leaf) ICD-10-CM code in the release covering each date of service; a payer that requires ICD-10-CM needs a release covering every date.',
+  description:
+    'Every diagnosis is a valid, billable (leaf) ICD-10-CM code in the release covering each date of service; a payer that requires ICD-10-CM needs a release covering every date.',
   check(claim, ctx) {
     const { codeSets } = ctx;
     const codes = claim.diagnoses.filter((c) => ICD10CM_FORM.test(c));

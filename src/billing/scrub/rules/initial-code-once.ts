@@ -18,8 +18,13 @@ export const rule: ScrubRule = {
         const total = initial.reduce((n, l) => n + countOf(l), 0);
         if (total <= 1) continue;
         const billed = initial.map((l) => (countOf(l) > 1 ? `${l.code} ×${countOf(l)}` : l.code)).join(' + ');
-        out.push(lineFinding(rule, initial[initial.length - 1]!.lineNumber,
-          `${billed} on ${dos}: only one of ${group.codes.join('/')} per date of service; bill the others as ${group.additional}`));
+        out.push(
+          lineFinding(
+            rule,
+            initial[initial.length - 1]!.lineNumber,
+            `${billed} on ${dos}: only one of ${group.codes.join('/')} per date of service; bill the others as ${group.additional}`,
+          ),
+        );
       }
     }
     return out;

@@ -14,7 +14,11 @@ export const rule: ScrubRule = {
     return claim.lines.flatMap((line) => {
       const amount = line.chargeAmount.trim();
       if (MONEY.test(amount)) return [];
-      const why = !isDecimal(amount) ? 'is not an amount' : amount.startsWith('-') ? 'is negative' : 'must be digits with at most 2 decimals';
+      const why = !isDecimal(amount)
+        ? 'is not an amount'
+        : amount.startsWith('-')
+          ? 'is negative'
+          : 'must be digits with at most 2 decimals';
       return [lineFinding(rule, line.lineNumber, `charge "${line.chargeAmount}" of ${line.code} ${why}`)];
     });
   },

@@ -23,7 +23,15 @@ export const rule: ScrubRule = {
     if (diagnoses.length === 0) return [];
     const edits = editsOf(ctx);
     const { covered, uncovered } = coverage(edits, 'mce', claim.lines.map((l) => l.serviceDate).filter(isIsoDate));
-    const out: ScrubFinding[] = uncoveredFindings(rule, ctx, claim.payer.id, 'mce', edits.has('mce'), uncovered, 'diagnosis ages and sexes');
+    const out: ScrubFinding[] = uncoveredFindings(
+      rule,
+      ctx,
+      claim.payer.id,
+      'mce',
+      edits.has('mce'),
+      uncovered,
+      'diagnosis ages and sexes',
+    );
     const birthDate = claim.patient.birthDate;
     const messages = new Set<string>();
     const warnings = new Set<string>();

@@ -17,8 +17,13 @@ export const rule: ScrubRule = {
     return claim.lines.flatMap((line) => {
       if (vaccineGroupOf(line) !== 'OTHER') return [];
       if (!payerRules.payerRulesFor(claim.payer.id, line.serviceDate).medicarePartB) return [];
-      return [lineFinding(rule, line.lineNumber,
-        `vaccine ${line.code} is not a Medicare Part B vaccine (flu, pneumococcal, hepatitis B, COVID-19): Part D vaccines are billed to the drug plan (NCPDP) unless Part B covers this use; route the code to ncpdp for this payer (billing.yaml routeByCode or routeByCodeList) to leave it off the claim`)];
+      return [
+        lineFinding(
+          rule,
+          line.lineNumber,
+          `vaccine ${line.code} is not a Medicare Part B vaccine (flu, pneumococcal, hepatitis B, COVID-19): Part D vaccines are billed to the drug plan (NCPDP) unless Part B covers this use; route the code to ncpdp for this payer (billing.yaml routeByCode or routeByCodeList) to leave it off the claim`,
+        ),
+      ];
     });
   },
 };

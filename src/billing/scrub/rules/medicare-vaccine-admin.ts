@@ -16,7 +16,8 @@ export const rule: ScrubRule = {
   id: 'medicare-vaccine-admin',
   severity: 'error',
   scope: 'claim',
-  description: 'Medicare Part B: one G0008/G0009/G0010 per flu/pneumococcal/hepatitis B product and no 90471-90474 for them; other payers: G0008-G0010 is a warning.',
+  description:
+    'Medicare Part B: one G0008/G0009/G0010 per flu/pneumococcal/hepatitis B product and no 90471-90474 for them; other payers: G0008-G0010 is a warning.',
   check(claim, { payerRules }) {
     const out: ScrubFinding[] = [];
     for (const [dos, lines] of linesByDate(claim)) {
@@ -24,8 +25,14 @@ export const rule: ScrubRule = {
       if (!policy.medicarePartB) {
         for (const line of lines) {
           if (VACCINE_ADMIN[line.code]?.medicareGroup === undefined) continue;
-          out.push(lineFinding(rule, line.lineNumber,
-            `${line.code} is a Medicare administration code but payer ${claim.payer.id} has no Medicare Part B rules: bill 90471-90474, or add the payer to billing/payer-rules`, 'warning'));
+          out.push(
+            lineFinding(
+              rule,
+              line.lineNumber,
+              `${line.code} is a Medicare administration code but payer ${claim.payer.id} has no Medicare Part B rules: bill 90471-90474, or add the payer to billing/payer-rules`,
+              'warning',
+            ),
+          );
         }
         continue;
       }
@@ -38,16 +45,26 @@ export const rule: ScrubRule = {
         if (admins === count(products)) continue;
         const name = GROUP_NAMES[group]!;
         const codes = products.map((l) => l.code).join(', ');
-        out.push(claimFinding(rule, count(products) === 0
-          ? `${describeCount(gCode, admins)} on ${dos} without a ${name} vaccine product: Medicare bills ${gCode} once per ${name} product`
-          : `${plural(count(products), `${name} vaccine product`)} (${codes}) on ${dos} with ${admins === 0 ? `no ${gCode}` : describeCount(gCode, admins)}: Medicare bills ${gCode} once per ${name} product`));
+        out.push(
+          claimFinding(
+            rule,
+            count(products) === 0
+              ? `${describeCount(gCode, admins)} on ${dos} without a ${name} vaccine product: Medicare bills ${gCode} once per ${name} product`
+              : `${plural(count(products), `${name} vaccine product`)} (${codes}) on ${dos} with ${admins === 0 ? `no ${gCode}` : describeCount(gCode, admins)}: Medicare bills ${gCode} once per ${name} product`,
+          ),
+        );
       }
       const cptAdmins = lines.filter((l) => CPT_VACCINE_ADMIN.has(l.code));
       const medicareProducts = MEDICARE_GROUPS.some((g) => productsIn(g).length > 0);
       if (cptAdmins.length > 0 && medicareProducts && count(cptAdmins) > count(productsIn('OTHER'))) {
         for (const line of cptAdmins) {
-          out.push(lineFinding(rule, line.lineNumber,
-            `Medicare does not pay ${line.code} for flu, pneumococcal or hepatitis B vaccines: bill G0008, G0009 or G0010`));
+          out.push(
+            lineFinding(
+              rule,
+              line.lineNumber,
+              `Medicare does not pay ${line.code} for flu, pneumococcal or hepatitis B vaccines: bill G0008, G0009 or G0010`,
+            ),
+          );
         }
       }
     }

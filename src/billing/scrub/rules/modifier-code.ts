@@ -9,10 +9,12 @@ export const rule: ScrubRule = {
   scope: 'line',
   description: 'A modifier that a table restricts to some codes (QW, 25, SL) appears only on those codes.',
   check(claim) {
-    return claim.lines.flatMap((line) => line.modifiers.flatMap((m) => {
-      const scope = Object.prototype.hasOwnProperty.call(MODIFIER_APPLIES_TO, m) ? MODIFIER_APPLIES_TO[m] : undefined;
-      if (!scope || scope.applies(line.code)) return [];
-      return [lineFinding(rule, line.lineNumber, `modifier ${m} applies only to ${scope.to}; ${line.code} is not one`)];
-    }));
+    return claim.lines.flatMap((line) =>
+      line.modifiers.flatMap((m) => {
+        const scope = Object.prototype.hasOwnProperty.call(MODIFIER_APPLIES_TO, m) ? MODIFIER_APPLIES_TO[m] : undefined;
+        if (!scope || scope.applies(line.code)) return [];
+        return [lineFinding(rule, line.lineNumber, `modifier ${m} applies only to ${scope.to}; ${line.code} is not one`)];
+      }),
+    );
   },
 };

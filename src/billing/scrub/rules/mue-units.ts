@@ -42,14 +42,26 @@ export const rule: ScrubRule = {
           for (const line of lines) {
             const u = unitsOf(line);
             if (u !== undefined && u > ceiling) {
-              out.push(lineFinding(rule, line.lineNumber, `${code}: ${line.units} units on the line exceed its MUE of ${mue.maxUnits} (${mai}) (${release})`));
+              out.push(
+                lineFinding(
+                  rule,
+                  line.lineNumber,
+                  `${code}: ${line.units} units on the line exceed its MUE of ${mue.maxUnits} (${mai}) (${release})`,
+                ),
+              );
             }
           }
           continue;
         }
         const total = lines.reduce((sum, l) => sum + (unitsOf(l) ?? 0n), 0n);
         if (total > ceiling) {
-          out.push(lineFinding(rule, lines[0]!.lineNumber, `${code}: ${units(total)} units on ${dos} exceed its MUE of ${mue.maxUnits} (${mai}: the units of every line with the code that day count) (${release})`));
+          out.push(
+            lineFinding(
+              rule,
+              lines[0]!.lineNumber,
+              `${code}: ${units(total)} units on ${dos} exceed its MUE of ${mue.maxUnits} (${mai}: the units of every line with the code that day count) (${release})`,
+            ),
+          );
         }
       }
     }

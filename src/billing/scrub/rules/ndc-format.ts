@@ -34,7 +34,8 @@ export const rule: ScrubRule = {
         if (problem) report(problem);
       }
       if (ndcQuantity === undefined || ndcQuantity.trim() === '') report(`the NDC on ${line.code} has no quantity`);
-      else if (!isDecimal(ndcQuantity) || toScaled(ndcQuantity, 3) <= 0n) report(`NDC quantity "${ndcQuantity}" on ${line.code} must be a number greater than zero`);
+      else if (!isDecimal(ndcQuantity) || toScaled(ndcQuantity, 3) <= 0n)
+        report(`NDC quantity "${ndcQuantity}" on ${line.code} must be a number greater than zero`);
       if (ndcUnit === undefined || ndcUnit.trim() === '') report(`the NDC on ${line.code} has no unit (F2, GR, ME, ML or UN)`);
       else if (!NDC_UNITS.has(ndcUnit)) report(`NDC unit "${ndcUnit}" on ${line.code} must be one of F2, GR, ME, ML, UN`);
     }

@@ -19,7 +19,8 @@ export const rule: ScrubRule = {
       const release = status?.release ? ` (${status.release})` : '';
       if (!status) out.push(lineFinding(rule, line.lineNumber, `NDC ${ndc} is not in the NDC directory`));
       else if (!status.valid) out.push(lineFinding(rule, line.lineNumber, `NDC ${ndc} is not valid on ${line.serviceDate}${release}`));
-      else if (!status.billable) out.push(lineFinding(rule, line.lineNumber, `NDC ${ndc} is not marketed on ${line.serviceDate}${release}`));
+      else if (!status.billable)
+        out.push(lineFinding(rule, line.lineNumber, `NDC ${ndc} is not marketed on ${line.serviceDate}${release}`));
     }
     return out;
   },

@@ -26,7 +26,10 @@ export const rule: ScrubRule = {
       if (rendering) out.push(claimFinding(rule, rendering));
     }
     for (const line of claim.lines) {
-      for (const [role, ref] of [['rendering provider', line.renderingProvider], ['ordering provider', line.orderingProvider]] as const) {
+      for (const [role, ref] of [
+        ['rendering provider', line.renderingProvider],
+        ['ordering provider', line.orderingProvider],
+      ] as const) {
         if (!ref) continue;
         const message = problem(role, ref.npi);
         if (message) out.push(lineFinding(rule, line.lineNumber, message));

@@ -20,8 +20,13 @@ export const rule: ScrubRule = {
       if (line.orderingProvider) continue;
       const policy = payerRules.payerRulesFor(claim.payer.id, line.serviceDate);
       if (!inCodeRanges(line.code, policy.orderingProviderRequiredFor)) continue;
-      out.push(lineFinding(rule, line.lineNumber,
-        `payer ${claim.payer.id} requires the ordering provider on ${line.code} (2420E NM1*DK): the line names none; have the charge carry the ordering prescriber's NPI`));
+      out.push(
+        lineFinding(
+          rule,
+          line.lineNumber,
+          `payer ${claim.payer.id} requires the ordering provider on ${line.code} (2420E NM1*DK): the line names none; have the charge carry the ordering prescriber's NPI`,
+        ),
+      );
     }
     return out;
   },

@@ -11,13 +11,16 @@ export const rule: ScrubRule = {
   id: 'patient-relationship',
   severity: 'error',
   scope: 'claim',
-  description: 'The patient relationship code is one the 837P knows; when the patient is not the subscriber, the patient has a last name, date of birth and sex.',
+  description:
+    'The patient relationship code is one the 837P knows; when the patient is not the subscriber, the patient has a last name, date of birth and sex.',
   check(claim) {
     const out: ScrubFinding[] = [];
     const p = claim.patient;
     const report = (message: string) => out.push(claimFinding(rule, message));
     if (!RELATIONSHIP_CODES.has(p.relationship)) {
-      report(`patient relationship "${p.relationship}" is not an 837P code (18 self, 01 spouse, 19 child, 20 employee, 21 unknown, 39 organ donor, 40 cadaver donor, 53 life partner, G8 other)`);
+      report(
+        `patient relationship "${p.relationship}" is not an 837P code (18 self, 01 spouse, 19 child, 20 employee, 21 unknown, 39 organ donor, 40 cadaver donor, 53 life partner, G8 other)`,
+      );
       return out;
     }
     if (p.relationship === '18') return out;

@@ -22,7 +22,9 @@ export const rule: ScrubRule = {
     for (const line of claim.lines) {
       for (const req of payerRules.payerRulesFor(claim.payer.id, line.serviceDate).requiredModifiers) {
         if (!appliesTo(req, line) || line.modifiers.includes(req.modifier)) continue;
-        out.push(lineFinding(rule, line.lineNumber, `payer ${claim.payer.id} requires modifier ${req.modifier} on ${line.code} (${req.reason})`));
+        out.push(
+          lineFinding(rule, line.lineNumber, `payer ${claim.payer.id} requires modifier ${req.modifier} on ${line.code} (${req.reason})`),
+        );
       }
     }
     return out;

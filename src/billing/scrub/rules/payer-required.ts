@@ -14,7 +14,8 @@ export const rule: ScrubRule = {
     const out: ScrubFinding[] = [];
     const id = (claim.payer.id ?? '').trim();
     if (id === '') out.push(claimFinding(rule, 'payer id is missing'));
-    else if (!PAYER_ID.test(claim.payer.id)) out.push(claimFinding(rule, `payer id "${claim.payer.id}" is not a payer id (letters, digits, space . _ -; at most 80)`));
+    else if (!PAYER_ID.test(claim.payer.id))
+      out.push(claimFinding(rule, `payer id "${claim.payer.id}" is not a payer id (letters, digits, space . _ -; at most 80)`));
     if ((claim.payer.name ?? '').trim() === '') out.push(claimFinding(rule, 'payer name is missing'));
     return out;
   },

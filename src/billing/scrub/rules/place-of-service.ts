@@ -4,7 +4,8 @@ import { claimFinding, lineFinding } from '../finding';
 import { PLACES_OF_SERVICE } from '../tables';
 import type { ScrubRule } from '../types';
 
-const message = (pos: string): string => `place of service "${pos}" is not a CMS place-of-service code (e.g. 01 pharmacy, 12 home, 60 mass immunization)`;
+const message = (pos: string): string =>
+  `place of service "${pos}" is not a CMS place-of-service code (e.g. 01 pharmacy, 12 home, 60 mass immunization)`;
 
 export const rule: ScrubRule = {
   id: 'place-of-service',

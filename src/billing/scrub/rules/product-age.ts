@@ -13,18 +13,37 @@ export const rule: ScrubRule = {
   id: 'product-age',
   severity: 'error',
   scope: 'line',
-  description: 'A vaccine product licensed for some ages only (high-dose influenza vaccine: 65 and older) is billed for a patient of those ages.',
+  description:
+    'A vaccine product licensed for some ages only (high-dose influenza vaccine: 65 and older) is billed for a patient of those ages.',
   check(claim) {
     const out: ScrubFinding[] = [];
     for (const line of claim.lines) {
       const limits = Object.prototype.hasOwnProperty.call(PRODUCT_AGES, line.code) ? PRODUCT_AGES[line.code] : undefined;
       if (!limits) continue;
-      const range = limits.to === undefined ? `${limits.from} and older` : limits.from === undefined ? `${limits.to} and younger` : `${limits.from}–${limits.to}`;
+      const range =
+        limits.to === undefined
+          ? `${limits.from} and older`
+          : limits.from === undefined
+            ? `${limits.to} and younger`
+            : `${limits.from}–${limits.to}`;
       const age = claim.patient.birthDate ? ageOn(claim.patient.birthDate, line.serviceDate) : undefined;
       if (age === undefined) {
-        out.push(lineFinding(rule, line.lineNumber, `${line.code} (${limits.product}) is for ages ${range}; the patient has no usable birth date: age not checked`, 'warning'));
+        out.push(
+          lineFinding(
+            rule,
+            line.lineNumber,
+            `${line.code} (${limits.product}) is for ages ${range}; the patient has no usable birth date: age not checked`,
+            'warning',
+          ),
+        );
       } else if ((limits.from !== undefined && age < limits.from) || (limits.to !== undefined && age > limits.to)) {
-        out.push(lineFinding(rule, line.lineNumber, `${line.code} (${limits.product}) is for ages ${range}; the patient is ${age} on ${line.serviceDate}`));
+        out.push(
+          lineFinding(
+            rule,
+            line.lineNumber,
+            `${line.code} (${limits.product}) is for ages ${range}; the patient is ${age} on ${line.serviceDate}`,
+          ),
+        );
       }
     }
     return out;

@@ -14,7 +14,8 @@ export const rule: ScrubRule = {
   id: 'subscriber-required',
   severity: 'error',
   scope: 'claim',
-  description: 'The subscriber has a member id, a last name and a claim filing indicator, and a date of birth and sex when the patient is the subscriber.',
+  description:
+    'The subscriber has a member id, a last name and a claim filing indicator, and a date of birth and sex when the patient is the subscriber.',
   check(claim) {
     const out: ScrubFinding[] = [];
     const s = claim.subscriber;
@@ -22,7 +23,8 @@ export const rule: ScrubRule = {
     if (blank(s.memberId)) report('subscriber member id is missing');
     if (blank(s.familyName)) report('subscriber last name is missing');
     if (blank(s.filingIndicator)) report('claim filing indicator (SBR09) is missing');
-    else if (!FILING_INDICATORS.has(s.filingIndicator)) report(`claim filing indicator "${s.filingIndicator}" is not an SBR09 code (e.g. CI commercial, MB Medicare Part B, MC Medicaid)`);
+    else if (!FILING_INDICATORS.has(s.filingIndicator))
+      report(`claim filing indicator "${s.filingIndicator}" is not an SBR09 code (e.g. CI commercial, MB Medicare Part B, MC Medicaid)`);
     if (claim.patient.relationship === '18') {
       if (blank(s.birthDate)) report('subscriber date of birth is missing (required when the patient is the subscriber)');
       else if (!isIsoDate(s.birthDate!)) report('subscriber date of birth is not a date (YYYY-MM-DD)');

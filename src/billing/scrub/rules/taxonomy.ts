@@ -7,7 +7,8 @@ import type { ScrubRule } from '../types';
 const TAXONOMY_FORM = /^\d{3}[0-9A-Z]{6}X$/;
 
 function problem(role: string, taxonomy: string): ScrubFinding['message'] | undefined {
-  if (!TAXONOMY_FORM.test(taxonomy)) return `${role} taxonomy "${taxonomy}" is not a NUCC taxonomy code (10 characters ending in X, e.g. 3336C0003X)`;
+  if (!TAXONOMY_FORM.test(taxonomy))
+    return `${role} taxonomy "${taxonomy}" is not a NUCC taxonomy code (10 characters ending in X, e.g. 3336C0003X)`;
   return undefined;
 }
 
@@ -15,7 +16,8 @@ export const rule: ScrubRule = {
   id: 'taxonomy',
   severity: 'error',
   scope: 'claim',
-  description: 'The billing provider has a well-formed NUCC taxonomy (warning when it is not one pharmacies usually bill under); rendering taxonomies are well formed.',
+  description:
+    'The billing provider has a well-formed NUCC taxonomy (warning when it is not one pharmacies usually bill under); rendering taxonomies are well formed.',
   check(claim) {
     const out: ScrubFinding[] = [];
     const billing = (claim.billingProvider.taxonomy ?? '').trim();
@@ -25,7 +27,13 @@ export const rule: ScrubRule = {
       const message = problem('billing provider', billing);
       if (message) out.push(claimFinding(rule, message));
       else if (!KNOWN_TAXONOMIES.has(billing)) {
-        out.push(claimFinding(rule, `billing provider taxonomy ${billing} is not a pharmacy or pharmacist taxonomy we know: check it against the NUCC list`, 'warning'));
+        out.push(
+          claimFinding(
+            rule,
+            `billing provider taxonomy ${billing} is not a pharmacy or pharmacist taxonomy we know: check it against the NUCC list`,
+            'warning',
+          ),
+        );
       }
     }
     const rendering = claim.renderingProvider?.taxonomy;

@@ -18,9 +18,14 @@ export const rule: ScrubRule = {
       const { amount, unit } = payerRules.payerRulesFor(claim.payer.id, dos).timelyFiling;
       const lastDay = unit === 'days' ? addDays(dos, amount) : addYears(dos, amount);
       if (today <= lastDay) return [];
-      const limit = `${amount} ${unit === 'days' ? (amount === 1 ? 'day' : 'days') : (amount === 1 ? 'year' : 'years')}`;
-      return [lineFinding(rule, line.lineNumber,
-        `${line.code} on ${dos} is past timely filing: payer ${claim.payer.id} allows ${limit} from the date of service, which ended on ${lastDay}`)];
+      const limit = `${amount} ${unit === 'days' ? (amount === 1 ? 'day' : 'days') : amount === 1 ? 'year' : 'years'}`;
+      return [
+        lineFinding(
+          rule,
+          line.lineNumber,
+          `${line.code} on ${dos} is past timely filing: payer ${claim.payer.id} allows ${limit} from the date of service, which ended on ${lastDay}`,
+        ),
+      ];
     });
   },
 };

@@ -23,6 +23,8 @@ export const rule: ScrubRule = {
       if (amount === undefined) return []; // line-charge reports the line
       sum += amount;
     }
-    return total === sum ? [] : [claimFinding(rule, `total charge ${claim.totalCharge} does not equal the sum of the line charges, ${show(sum)}`)];
+    return total === sum
+      ? []
+      : [claimFinding(rule, `total charge ${claim.totalCharge} does not equal the sum of the line charges, ${show(sum)}`)];
   },
 };

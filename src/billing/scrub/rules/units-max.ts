@@ -22,7 +22,13 @@ export const rule: ScrubRule = {
         const units = unitsOf(line);
         if (units === undefined || units <= 0n) continue; // units-positive reports it
         if (units > lineCeiling) {
-          out.push(lineFinding(rule, line.lineNumber, `units ${line.units} of ${line.code} exceed ${policy.maxUnitsPerLine}, the most a line may bill`));
+          out.push(
+            lineFinding(
+              rule,
+              line.lineNumber,
+              `units ${line.units} of ${line.code} exceed ${policy.maxUnitsPerLine}, the most a line may bill`,
+            ),
+          );
         }
         const sum = perCode.get(line.code);
         perCode.set(line.code, { units: (sum?.units ?? 0n) + units, lastLine: line.lineNumber });
@@ -31,7 +37,13 @@ export const rule: ScrubRule = {
         const max = Object.prototype.hasOwnProperty.call(policy.maxUnits, code) ? policy.maxUnits[code] : undefined;
         if (max === undefined || units <= BigInt(max) * 1000n) continue;
         const shown = units % 1000n === 0n ? String(units / 1000n) : (Number(units) / 1000).toString();
-        out.push(lineFinding(rule, lastLine, `${code} bills ${shown} units on ${dos}; payer ${claim.payer.id} allows at most ${max} per date of service`));
+        out.push(
+          lineFinding(
+            rule,
+            lastLine,
+            `${code} bills ${shown} units on ${dos}; payer ${claim.payer.id} allows at most ${max} per date of service`,
+          ),
+        );
       }
     }
     return out;

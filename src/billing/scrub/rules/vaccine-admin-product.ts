@@ -12,7 +12,12 @@ import type { ScrubRule } from '../types';
 
 const FAMILIES = [
   { pairs: 'NON_COVID' as const, admin: 'vaccine administration', product: 'vaccine product', isProduct: (g: string) => g !== 'COVID' },
-  { pairs: 'COVID' as const, admin: 'COVID-19 administration', product: 'COVID-19 vaccine product', isProduct: (g: string) => g === 'COVID' },
+  {
+    pairs: 'COVID' as const,
+    admin: 'COVID-19 administration',
+    product: 'COVID-19 vaccine product',
+    isProduct: (g: string) => g === 'COVID',
+  },
 ];
 
 function summary(lines: readonly ClaimLine[]): { count: number; codes: string } {
@@ -26,7 +31,8 @@ export const rule: ScrubRule = {
   id: 'vaccine-admin-product',
   severity: 'error',
   scope: 'claim',
-  description: 'On each date of service every vaccine administration has its vaccine product line and every product its administration (90480 with COVID-19 products).',
+  description:
+    'On each date of service every vaccine administration has its vaccine product line and every product its administration (90480 with COVID-19 products).',
   check(claim) {
     if (!claim.lines.some((l) => VACCINE_ADMIN[l.code]?.pairsWith !== undefined || vaccineGroupOf(l) !== undefined)) {
       return []; // no vaccine line: nothing to pair
@@ -41,13 +47,16 @@ export const rule: ScrubRule = {
         // A state-supplied (VFC) dose's administration stands alone for a payer that takes no product line for
         // it (billing.yaml vfcProductLine none); when the claim carries state-supplied products, they pair.
         const stateProducts = productLines.some((l) => l.stateSupplied);
-        const admins = summary(lines.filter((l) => VACCINE_ADMIN[l.code]?.pairsWith === family.pairs && (!l.stateSupplied || stateProducts)));
+        const admins = summary(
+          lines.filter((l) => VACCINE_ADMIN[l.code]?.pairsWith === family.pairs && (!l.stateSupplied || stateProducts)),
+        );
         const products = summary(productLines);
         if (admins.count === products.count) continue;
         let message: string;
         if (products.count === 0) message = `${family.admin} ${admins.codes} on ${dos} has no ${family.product} line`;
         else if (admins.count === 0) message = `${family.product} ${products.codes} on ${dos} has no administration code`;
-        else message = `on ${dos}, ${plural(admins.count, family.admin)} (${admins.codes}) for ${plural(products.count, family.product)} (${products.codes}): bill one administration per product`;
+        else
+          message = `on ${dos}, ${plural(admins.count, family.admin)} (${admins.codes}) for ${plural(products.count, family.product)} (${products.codes}): bill one administration per product`;
         out.push(claimFinding(rule, message));
       }
     }
