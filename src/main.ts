@@ -10,16 +10,12 @@
  *   src/engine/compose.ts       the order services stop in (and start in, reversed)
  */
 import { ChannelReloader, type ChannelReloadResult } from './channels/reloader';
-import type { ChannelPlan } from './channels/schema';
 import { loadChannels } from './channels/load';
 import { createLogger } from './core/logger';
 import { MappingRegistry } from './mappings/load';
 import type { MllpListener } from './mllp/listener';
-import type { BullPipelineQueue } from './pipeline/bullmq/queue';
-import type { Store } from './store/db';
-import type { MessageRepository } from './store/repository';
-import type { ReloadResult } from './tls/reloader';
 import { adminSide, readAdminCredentials } from './engine/admin-side';
+import type { Engine } from './engine/engine';
 import { service, startServices, stopServices, type EngineService } from './engine/compose';
 import { resolveEngineConfig, type EngineConfig } from './engine/config';
 import { intakeSide } from './engine/intake-side';
@@ -28,28 +24,7 @@ import { openSharedParts } from './engine/shared-parts';
 import { claimsService, workerSide } from './engine/worker-side';
 
 export { configFromEnv, type EngineConfig, type EngineRole } from './engine/config';
-
-export interface Engine {
-  readonly store: Store;
-  readonly repository: MessageRepository;
-  readonly mappings: MappingRegistry;
-  /** The channel plans in force (a channel reload replaces them). */
-  readonly channels: readonly ChannelPlan[];
-  /** The running MLLP listeners by channel name (a channel reload adds, removes and replaces them). */
-  readonly listeners: ReadonlyMap<string, MllpListener>;
-  readonly queue: BullPipelineQueue;
-  readonly redisUrl: string;
-  httpAddress(): { host: string; port: number; scheme: 'http' | 'https' } | undefined;
-  /** Re-reads the TLS files of every MLLP TLS listener and of the HTTPS admin API (SIGHUP); a failed one keeps its old certificate. */
-  reloadCertificates(): ReloadResult[];
-  /**
-   * Re-reads the channel files and applies the difference without a restart (src/channels/reloader.ts): invalid
-   * files change nothing and the result carries their issues. `trigger` is logged (`SIGHUP`, `api`, …).
-   */
-  reloadChannels(trigger?: string): Promise<ChannelReloadResult>;
-  /** Stops every service in SHUTDOWN_ORDER (src/engine/compose.ts). */
-  stop(): Promise<void>;
-}
+export type { Engine } from './engine/engine';
 
 export async function startEngine(given: EngineConfig): Promise<Engine> {
   const config = resolveEngineConfig(given);
