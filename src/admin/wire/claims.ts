@@ -84,6 +84,16 @@ export interface ClaimDetail {
   payerClaimNumber: string | null;
   /** The crossover payer an 835 forwarded the claim to (CLP02 19–21): no secondary claim is to be sent. */
   forwardedTo?: string | null;
+  /** Coordination of benefits: 1 primary, 2 secondary, 3 tertiary. */
+  payerStep?: number;
+  /** The claim to the earlier payer this one follows (a secondary's primary). */
+  followsClaimId?: string | null;
+  /** The claim to the next payer built from this claim's adjudication. */
+  followedBy?: { id: string; payerId: string; status: string } | null;
+  /** Forwarded to a crossover payer whose 835 has not come yet. */
+  awaitingCrossover?: boolean;
+  /** What the patient owes after the last payer of the chain that answered; null before any answer. */
+  patientOwes?: { amount: string; payerStep: number; payerId: string; claimId: string } | null;
   correctsClaimId: string | null;
   override: { reason: string; by: string | null; at: string | null } | null;
   submittedAt: string | null;

@@ -42,6 +42,9 @@ export function ClaimDetail({ id }: { id: string }) {
   );
 }
 
+/** Coordination-of-benefits steps in words. */
+const STEP: Record<number, string> = { 1: 'the primary', 2: 'the secondary', 3: 'the tertiary' };
+
 function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(): void }) {
   const findings = [...c.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const errors = findings.filter((f) => f.severity === 'error').length;
@@ -66,14 +69,50 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
         <dt>Paid</dt>
         <dd>{formatMoney(c.paidAmount)}</dd>
         <dt>Patient owes</dt>
-        <dd>{formatMoney(c.patientResponsibility)}</dd>
+        <dd>
+          {c.patientOwes ? (
+            <>
+              {formatMoney(c.patientOwes.amount)}{' '}
+              <span class="muted">
+                after {STEP[c.patientOwes.payerStep] ?? `payer ${c.patientOwes.payerStep}`} payer {c.patientOwes.payerId}
+                {c.patientOwes.claimId !== c.id && (
+                  <>
+                    {' '}
+                    (<a href={href(`/claims/${c.patientOwes.claimId}`)}>claim #{c.patientOwes.claimId}</a>)
+                  </>
+                )}
+              </span>
+            </>
+          ) : (
+            formatMoney(c.patientResponsibility)
+          )}
+        </dd>
+        {c.followsClaimId && (
+          <>
+            <dt>Follows</dt>
+            <dd>
+              <a href={href(`/claims/${c.followsClaimId}`)}>claim #{c.followsClaimId}</a>{' '}
+              <span class="muted">(this claim bills {STEP[c.payerStep ?? 2] ?? 'a later'} payer, with its adjudication)</span>
+            </dd>
+          </>
+        )}
+        {c.followedBy && (
+          <>
+            <dt>Next payer</dt>
+            <dd>
+              <a href={href(`/claims/${c.followedBy.id}`)}>claim #{c.followedBy.id}</a> to {c.followedBy.payerId}{' '}
+              <StatusBadge status={c.followedBy.status} />
+            </dd>
+          </>
+        )}
         <dt>Payer claim number</dt>
         <dd>{c.payerClaimNumber ?? '—'}</dd>
         {c.forwardedTo && (
           <>
             <dt>Forwarded to</dt>
             <dd>
-              {c.forwardedTo} <span class="muted">(crossover: await its 835, send it no claim)</span>
+              {c.forwardedTo}{' '}
+              <span class="muted">(crossover: {c.awaitingCrossover ? 'its 835 has not come yet' : 'its 835 came'}; send it no claim)</span>
             </dd>
           </>
         )}
