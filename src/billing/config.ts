@@ -24,37 +24,11 @@ import { COB_KINDS, type CobKind } from './cob/order';
 import { npiProblem } from './npi';
 import { CPT_FORM, HCPCS_FORM } from './scrub/formats';
 import { REQUIRABLE_CODE_SETS, type RequiredCodeSets } from './scrub/required';
+import { FILING_INDICATOR_CODES } from './scrub/tables';
 import { VFC_PRODUCT_LINES, type VfcProductLine } from './claims/vfc';
 
 export const CLAIM_ROUTES = ['837P', 'ncpdp'] as const;
 export type ClaimRoute = (typeof CLAIM_ROUTES)[number];
-
-/** SBR09 claim filing indicator codes (005010X222A1). */
-export const FILING_INDICATORS = [
-  '11',
-  '12',
-  '13',
-  '14',
-  '15',
-  '16',
-  '17',
-  'AM',
-  'BL',
-  'CH',
-  'CI',
-  'DS',
-  'FI',
-  'HM',
-  'LM',
-  'MA',
-  'MB',
-  'MC',
-  'OF',
-  'TV',
-  'VA',
-  'WC',
-  'ZZ',
-] as const;
 
 export const BILLING_DEFAULTS = Object.freeze({
   usage: 'T' as const,
@@ -135,7 +109,7 @@ const listName = pattern(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a code list n
 const payerSchema = z.strictObject({
   name: x12Text(60),
   /** SBR09 of every claim to this payer; the coverage's plan type never overrides it (a mismatch is a warning). */
-  filingIndicator: z.enum(FILING_INDICATORS, { error: msg('must be an SBR09 claim filing indicator code (CI, MB, MC, …)') }),
+  filingIndicator: z.enum(FILING_INDICATOR_CODES, { error: msg('must be an SBR09 claim filing indicator code (CI, MB, MC, …)') }),
   route: routeSchema.default('837P'),
   routeByService: z
     .partialRecord(z.enum(SERVICE_KINDS, { error: msg(`must be a service kind: ${SERVICE_KINDS.join(', ')}`) }), routeSchema)

@@ -9,14 +9,13 @@
  * (rejected rows are reported, the rest imported), 1 the file or the store failed or the file held no good row,
  * 2 usage.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { FeeScheduleFileError, FeeScheduleReader } from '../billing/claims/fee-schedule-file';
 import type { FeeRow } from '../billing/claims/pricing';
 import type { Store } from '../store/db';
 import { feeScheduleStatus, importFeeSchedule } from '../store/fee-schedules';
 import { count } from './progress';
-import { withStore } from './with-store';
+import { withStore, withStoreImporting } from './with-store';
 import { openTextFile } from './text-file';
 
 export const PRICES_USAGE = `  rxbridge prices import FILE          (CSV: code_system,code,method,effective_from[,effective_to,amount,unit_cost,formula,description])
@@ -41,15 +40,10 @@ export async function pricesCommand(args: string[], env: Record<string, string |
     case 'import': {
       const [file] = rest;
       if (rest.length !== 1 || !file) return usage('prices import needs one FILE');
-      try {
-        fs.accessSync(file, fs.constants.R_OK);
-      } catch (err) {
-        io.err(`rxbridge: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-        return 1;
-      }
-      return withStore(
+      return withStoreImporting(
         env,
         (line) => io.err(line),
+        file,
         (store) => importFile(store, io, file),
       );
     }

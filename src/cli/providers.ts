@@ -9,14 +9,13 @@
  * prints them. Exit codes: 0 done (rejected rows are reported, the rest imported), 1 the file or the store
  * failed or the file held no provider, 2 usage.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ProviderFileError, ProviderFileReader, type ProviderLayout, type ProviderRecord } from '../billing/providers/provider-file';
 import type { Store } from '../store/db';
 import { importProviders, listProviders, providerCounts } from '../store/providers';
 import { count } from './progress';
-import { withStore } from './with-store';
+import { withStore, withStoreImporting } from './with-store';
 import { openTextFile } from './text-file';
 
 export const PROVIDERS_USAGE = `  rxbridge providers import FILE       (CSV: NPPES layout, or npi,familyName,givenName,organizationName,taxonomy)
@@ -57,15 +56,10 @@ export async function providersCommand(
     case 'import': {
       const [file] = positionals;
       if (positionals.length !== 1 || !file) return usage('providers import needs one FILE');
-      try {
-        fs.accessSync(file, fs.constants.R_OK);
-      } catch (err) {
-        io.err(`rxbridge: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-        return 1;
-      }
-      return withStore(
+      return withStoreImporting(
         env,
         (line) => io.err(line),
+        file,
         (store) => importFile(store, io, file),
       );
     }

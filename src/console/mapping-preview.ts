@@ -4,18 +4,7 @@
  * table rows in plain words, and a one-line summary. Pure, no DOM. The answer's shapes are the API's wire types
  * (src/admin/wire/mappings.ts).
  */
-import {
-  RECORD_KINDS,
-  type MappedRecord,
-  type MappedRecords,
-  type MappingIssue,
-  type MappingOutcome,
-  type OutcomeError,
-  type PreviewMessage,
-  type PreviewResult,
-  type RecordChange,
-  type RecordKind,
-} from '../admin/wire/mappings';
+import { RECORD_KINDS, type MappedRecord, type OutcomeError, type PreviewResult, type RecordKind } from '../admin/wire/mappings';
 
 export {
   RECORD_KINDS,
@@ -28,7 +17,7 @@ export {
   type PreviewResult,
   type RecordChange,
   type RecordKind,
-};
+} from '../admin/wire/mappings';
 
 /** Editor offsets of an issue: from its column to the end of the word there (the whole line when col is 1). */
 export function issueRange(text: string, line: number, col: number): { from: number; to: number } {

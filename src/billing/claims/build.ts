@@ -31,7 +31,8 @@
  *   (./vaccine-admin.ts); each recoded line gets an info note (vaccine-admin-code).
  */
 import type { ServiceKind } from '../../mappings/records';
-import { FILING_INDICATORS, lineRoute, type BillingConfig, type LineRoute, type PayerConfig } from '../config';
+import { lineRoute, type BillingConfig, type LineRoute, type PayerConfig } from '../config';
+import { FILING_INDICATORS } from '../scrub/tables';
 import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Subscriber } from '../model';
 import { npiProblem } from '../npi';
 import { NO_PAYER_RULES, type PayerRules } from '../scrub/payer-rules';
@@ -363,7 +364,7 @@ export function filingIndicatorFindings(
   payer: Pick<PayerConfig, 'id' | 'filingIndicator'>,
 ): ScrubFinding[] {
   const planType = coverage.planType?.trim().toUpperCase();
-  if (!planType || !(FILING_INDICATORS as readonly string[]).includes(planType) || planType === payer.filingIndicator) return [];
+  if (!planType || !FILING_INDICATORS.has(planType) || planType === payer.filingIndicator) return [];
   return [
     {
       ruleId: 'filing-indicator-mismatch',

@@ -198,7 +198,7 @@ export const PLACES_OF_SERVICE: ReadonlySet<string> = new Set([
 ]);
 
 /** SBR09 claim filing indicator codes (837P 005010). */
-export const FILING_INDICATORS: ReadonlySet<string> = new Set([
+export const FILING_INDICATOR_CODES = [
   '11',
   '12',
   '13',
@@ -222,7 +222,10 @@ export const FILING_INDICATORS: ReadonlySet<string> = new Set([
   'VA',
   'WC',
   'ZZ',
-]);
+] as const;
+
+/** The same codes, for lookups. */
+export const FILING_INDICATORS: ReadonlySet<string> = new Set(FILING_INDICATOR_CODES);
 
 /** Patient relationship to the subscriber: 18 self (SBR02), else PAT01. */
 export const RELATIONSHIP_CODES: ReadonlySet<string> = new Set(['18', '01', '19', '20', '21', '39', '40', '53', 'G8']);
