@@ -11,7 +11,8 @@ WORKDIR /app
 # Dependencies first, as their own layer (rebuilt only when the lockfile changes). --ignore-scripts because
 # `npm ci` would run the project's `prepare` script (the build) before src/ is copied; the build runs below with
 # the devDependencies (typescript) present. No runtime dependency needs its install script: msgpackr-extract
-# ships prebuilt binaries as optional packages; @swc/core and @parcel/watcher are test tools.
+# ships prebuilt binaries as optional packages; ssh2 (the SFTP client) compiles an optional crypto binding and runs
+# without it; @swc/core and @parcel/watcher are test tools.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
