@@ -4,6 +4,8 @@
  * Medicare's adjudication in 2320/2430), ready; the normal batch flow sends it in an 837P check837P accepts; the
  * Medigap 835 pays it and the patient owes the remainder. Not built: when Medicare forwarded the claim (crossover),
  * when Medicare paid in full, twice for one claim, or when the 835 does not account for every line (a note says why).
+ * When the Medicare claim is corrected (a reversed charge, a late charge), the Medigap claim follows Medicare's answer
+ * to the correction: a sent one is replaced (frequency 7), an unsent one is voided and built again.
  * Every 835 is synthetic and balanced.
  */
 import fs from 'node:fs';
@@ -15,7 +17,7 @@ import { check837P } from '../../src/billing/x12-837p-check';
 import { ClaimsService } from '../../src/store/claims-service';
 import { openStore, type Store } from '../../src/store/db';
 import { synthetic835 } from '../unit/x12-835-writer';
-import { insertCharge, insertMessage, insertPatient, tempDir } from './claims-support';
+import { insertCharge, insertMessage, insertPatient, reverseCharge, tempDir } from './claims-support';
 import { createTestDatabase, ROOT } from './support';
 
 const NOW = new Date('2026-02-01T12:00:00Z');
@@ -28,6 +30,7 @@ let dropDb: () => Promise<void>;
 let outbox: string;
 let claims: ClaimsService;
 const primaryOf: Record<string, string> = {};
+let drawChargeF: string;
 
 /** The sample billing.yaml plus a Medigap payer (`cob: supplement`), Medicare's 835 ids, no code set required. */
 function config(outboxDir: string): BillingConfig {
@@ -76,15 +79,17 @@ beforeAll(async () => {
     db: store.db, config: config(outbox), payerRules: loadPayerRulesDir(path.join(ROOT, 'billing/payer-rules')), clock: () => NOW,
   });
   const messageId = await insertMessage(store.db, 'COB-1');
-  for (const p of ['PA', 'PB', 'PC', 'PD', 'PE']) {
+  for (const p of ['PA', 'PB', 'PC', 'PD', 'PE', 'PF', 'PG']) {
     await insertPatient(store.db, p, { birthDate: '1950-03-01' });
     await insertCoverage(p, 'SYNMGP01', 'CI', `MGAP-${p}`);
     await insertCoverage(p, 'SYNMCR01', 'MB', `MCR-${p}`);
     await insertCharge(store.db, messageId, { patient: p, date: '2026-01-15', code: 'G0008', amount: '33.00', kind: 'immunization-admin', system: 'HCPCS' });
     await insertCharge(store.db, messageId, { patient: p, date: '2026-01-15', code: '90662', amount: '60.00', kind: 'vaccine-product' });
   }
+  // PF also had a blood draw, reversed later by the pharmacy.
+  drawChargeF = await insertCharge(store.db, messageId, { patient: 'PF', date: '2026-01-15', code: '36415', amount: '10.00' });
   const built = await claims.build(ACTOR);
-  expect(built.created.map((c) => [c.status, c.payerId])).toEqual(Array(5).fill(['ready', 'SYNMCR01']));
+  expect(built.created.map((c) => [c.status, c.payerId])).toEqual(Array(7).fill(['ready', 'SYNMCR01']));
   for (const c of built.created) primaryOf[(await claim(c.id)).patientRef] = c.id;
   const run = await claims.createBatches(ACTOR);
   expect(run.held).toEqual([]);
@@ -164,13 +169,13 @@ describe('secondary claims from posting', () => {
     // Revenue counts the service once: charged once, both payers' money, what the patient owes after the Medigap plan.
     const revenue = await claims.revenue('payer');
     expect(revenue.find((r) => r.key === 'SYNMCR01')).toEqual({
-      key: 'SYNMCR01', claims: 5, lines: 10, charged: '465.00', paid: '70.00', patientResponsibility: '2.00',
+      key: 'SYNMCR01', claims: 7, lines: 15, charged: '661.00', paid: '70.00', patientResponsibility: '2.00',
     });
     expect(revenue.find((r) => r.key === 'SYNMGP01')).toBeUndefined();
     expect((await claims.revenue('service')).find((r) => r.key === 'immunization-admin'))
       .toMatchObject({ paid: '20.00', patientResponsibility: '2.00' });
     const payers = await claims.payers();
-    expect(payers.find((p) => p.payerId === 'SYNMCR01')).toMatchObject({ claims: 5, paid: '50.00', adjudicated: 1, denied: 0 });
+    expect(payers.find((p) => p.payerId === 'SYNMCR01')).toMatchObject({ claims: 7, paid: '50.00', adjudicated: 1, denied: 0 });
     expect(payers.find((p) => p.payerId === 'SYNMGP01')).toMatchObject({ paid: '20.00', crossovers: 1 });
   });
 
@@ -259,5 +264,127 @@ describe('secondary claims from posting', () => {
     const now = await claim(primary.id);
     expect(now.status).toBe('paid');
     expect(now.history.at(-1)).toMatchObject({ action: 'note', reason: expect.stringContaining('no secondary claim to SYNMGP01 built') });
+  });
+});
+
+describe('a corrected primary claim corrects the claim to the next payer', () => {
+  const medigapPays = (controlNumber: string, trace: string, interchange: number, lines: { code: string; charge: string; paid: string }[]) =>
+    synthetic835({
+      ...MEDIGAP, trace, paymentDate: '2026-02-24', interchange,
+      claims: [{
+        controlNumber, status: '2', charge: lines.reduce((n, l) => n + Number(l.charge), 0).toFixed(2),
+        paid: lines.reduce((n, l) => n + Number(l.paid), 0).toFixed(2), payerClaimNumber: `MGAP-CLM-${trace}`,
+        services: lines.map((l) => ({
+          code: l.code, charge: l.charge, paid: l.paid, date: '2026-01-15',
+          ...(Number(l.charge) > Number(l.paid)
+            ? { adjustments: [{ group: 'OA', reason: '23', amount: (Number(l.charge) - Number(l.paid)).toFixed(2) }] } : {}),
+        })),
+      }],
+    });
+
+  it('a charge reversed after the Medigap plan paid: the Medigap claim is replaced from Medicare\'s answer to the corrected claim', async () => {
+    const primary = await claim(primaryOf.PF!);
+    expect(primary.lines.map((l) => l.code)).toEqual(['G0008', '90662', '36415']);
+    const [posted] = await claims.recordRemittances(synthetic835({
+      ...MEDICARE, trace: 'MCR-F', paymentDate: '2026-02-10', interchange: 851,
+      claims: [{
+        controlNumber: primary.controlNumber, status: '1', charge: '103.00', paid: '58.00', patientResponsibility: '24.00',
+        payerClaimNumber: 'CCN-F',
+        services: [
+          { code: 'G0008', charge: '33.00', paid: '0.00', date: '2026-01-15',
+            adjustments: [{ group: 'CO', reason: '45', amount: '11.00' }, { group: 'PR', reason: '2', amount: '22.00' }] },
+          { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
+          { code: '36415', charge: '10.00', paid: '8.00', date: '2026-01-15', adjustments: [{ group: 'PR', reason: '2', amount: '2.00' }] },
+        ],
+      }],
+    }), ACTOR);
+    const secondaryId = posted!.nextPayerClaims![0]!.nextClaimId!;
+    // (The Medigap claims of the earlier patients go out in the same batch.)
+    expect((await claims.createBatches(ACTOR, 'SYNMGP01')).batches.flatMap((b) => b.claimIds)).toContain(secondaryId);
+    const sent = await claim(secondaryId);
+    await claims.recordRemittances(medigapPays(sent.controlNumber, 'F', 852, [
+      { code: 'G0008', charge: '33.00', paid: '22.00' }, { code: '90662', charge: '60.00', paid: '0.00' },
+      { code: '36415', charge: '10.00', paid: '2.00' },
+    ]), ACTOR);
+    expect(await claim(secondaryId)).toMatchObject({ status: 'paid', payerClaimNumber: 'MGAP-CLM-F' });
+
+    // The blood draw is reversed: Medicare's claim is replaced now; the Medigap claim waits for Medicare's answer.
+    await reverseCharge(store.db, await insertMessage(store.db, 'COB-F-REV'), drawChargeF);
+    const built = await claims.build(ACTOR);
+    expect(built.created.map((c) => [c.payerId, c.frequency, c.lines])).toEqual([['SYNMCR01', '7', 2]]);
+    const replacement = built.created[0]!;
+    expect(replacement.status).toBe('ready');
+    const waiting = await claim(secondaryId);
+    expect(waiting.history.at(-1)!.reason).toContain(`replaced when claim ${primary.id}'s payer answers its own correction`);
+    // A second build neither notes it again nor builds anything.
+    const again = await claims.build(ACTOR);
+    expect(again.created).toEqual([]);
+    expect((await claim(secondaryId)).history).toHaveLength(waiting.history.length);
+
+    expect((await claims.createBatches(ACTOR, 'SYNMCR01')).batches.map((b) => b.claimIds)).toEqual([[replacement.id]]);
+    const [answer] = await claims.recordRemittances(synthetic835({
+      ...MEDICARE, trace: 'MCR-F2', paymentDate: '2026-03-02', interchange: 853,
+      claims: [{
+        controlNumber: replacement.controlNumber, status: '1', charge: '93.00', paid: '50.00', patientResponsibility: '22.00',
+        payerClaimNumber: 'CCN-F2',
+        services: [
+          { code: 'G0008', charge: '33.00', paid: '0.00', date: '2026-01-15',
+            adjustments: [{ group: 'CO', reason: '45', amount: '11.00' }, { group: 'PR', reason: '2', amount: '22.00' }] },
+          { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
+        ],
+      }],
+    }), ACTOR);
+    const newId = answer!.nextPayerClaims![0]!.nextClaimId!;
+    const corrected = await claim(newId);
+    expect(corrected).toMatchObject({
+      status: 'ready', frequency: '7', payerId: 'SYNMGP01', correctsClaimId: secondaryId, followsClaimId: replacement.id,
+      totalCharge: '93.00', payerClaimNumber: 'MGAP-CLM-F',
+    });
+    expect(corrected.claim.otherPayers).toEqual([expect.objectContaining({ paidAmount: '50.00', payerClaimNumber: 'CCN-F2' })]);
+    expect((await claim(secondaryId)).history.at(-1)!.reason).toContain(`corrected by claim ${newId} (frequency 7)`);
+
+    const run = await claims.createBatches(ACTOR, 'SYNMGP01');
+    expect(run.batches.map((b) => b.claimIds)).toEqual([[newId]]);
+    const x12 = (await claims.batchX12(run.batches[0]!.id))!.x12;
+    expect(check837P(x12)).toEqual([]);
+    const segments = x12.split(/~\s*/);
+    expect(segments.find((s) => s.startsWith('CLM*'))!.split('*')[5]).toMatch(/^\d\d:B:7$/);
+    expect(segments).toContain('REF*F8*MGAP-CLM-F');
+    expect(segments).toContain('AMT*D*50');
+  });
+
+  it('a late charge replaces the Medicare claim before the Medigap claim went out: that claim is voided and built again', async () => {
+    const primary = await claim(primaryOf.PG!);
+    const [posted] = await claims.recordRemittances(medicareAnswer(primary.controlNumber, 'MCR-G', 861), ACTOR);
+    const unsentId = posted!.nextPayerClaims![0]!.nextClaimId!;
+    expect((await claim(unsentId)).status).toBe('ready');
+
+    await insertCharge(store.db, await insertMessage(store.db, 'COB-G-LATE'), { patient: 'PG', date: '2026-01-15', code: '36415', amount: '10.00' });
+    const held = await claims.build(ACTOR);
+    expect(held.held).toEqual([expect.objectContaining({ reason: 'encounter-billed', claimId: primary.id })]);
+    const { replacement } = await claims.replace(primary.id, ACTOR);
+    expect((await claims.createBatches(ACTOR, 'SYNMCR01')).batches.map((b) => b.claimIds)).toEqual([[replacement.id]]);
+    const [answer] = await claims.recordRemittances(synthetic835({
+      ...MEDICARE, trace: 'MCR-G2', paymentDate: '2026-03-02', interchange: 862,
+      claims: [{
+        controlNumber: replacement.controlNumber, status: '1', charge: '103.00', paid: '58.00', patientResponsibility: '24.00',
+        payerClaimNumber: 'CCN-G2',
+        services: [
+          { code: 'G0008', charge: '33.00', paid: '0.00', date: '2026-01-15',
+            adjustments: [{ group: 'CO', reason: '45', amount: '11.00' }, { group: 'PR', reason: '2', amount: '22.00' }] },
+          { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
+          { code: '36415', charge: '10.00', paid: '8.00', date: '2026-01-15', adjustments: [{ group: 'PR', reason: '2', amount: '2.00' }] },
+        ],
+      }],
+    }), ACTOR);
+    const rebuiltId = answer!.nextPayerClaims![0]!.nextClaimId!;
+    expect(await claim(unsentId)).toMatchObject({ status: 'voided' });
+    expect((await claim(unsentId)).history.at(-1)!.reason).toContain(`corrected by claim ${replacement.id}`);
+    expect(await claim(rebuiltId)).toMatchObject({
+      status: 'ready', frequency: '1', correctsClaimId: null, followsClaimId: replacement.id, totalCharge: '103.00',
+    });
+    const run = await claims.createBatches(ACTOR, 'SYNMGP01');
+    expect(run.batches.map((b) => b.claimIds)).toEqual([[rebuiltId]]);
+    expect(check837P((await claims.batchX12(run.batches[0]!.id))!.x12)).toEqual([]);
   });
 });

@@ -92,6 +92,16 @@ describe('planCorrections', () => {
     ]);
   });
 
+  it("a sent claim to a next payer awaits the earlier payer's answer to its correction; with nothing left it is voided", () => {
+    expect(planCorrections([live('paid', ['102'], { followsClaimId: '39' })])).toEqual([
+      { kind: 'await', claimId: '40', chargeIds: ['102'], reason: expect.stringContaining("replaced when claim 39's payer answers") },
+    ]);
+    const [voided] = planCorrections([live('paid', ['101', '102', '103'], { followsClaimId: '39' })]);
+    expect(voided).toMatchObject({ kind: 'correct', claimId: '40', draft: { claim: { frequency: '8' } } });
+    // Unsent, it is released like any claim: the earlier payer's next answer builds it again.
+    expect(planCorrections([live('ready', ['102'], { followsClaimId: '39' })])).toEqual([expect.objectContaining({ kind: 'release' })]);
+  });
+
   it('an unsent correction hit by a second reversal is planned again from its original', () => {
     const firstFix = live('paid', ['101'], { lines: [] });
     const correction: LiveClaim = {

@@ -9,6 +9,10 @@
  *   naming the payer's claim number (REF*F8) when an 835 or 277CA gave it (else the scrubber's
  *   frequency-reference rule holds the correction until it arrives);
  * - claim denied → drop: nothing was paid, so the payer is not told; the line is marked dropped.
+ * - a claim to a next payer (it carries an earlier payer's adjudication), sent, with some charges still active →
+ *   await: its line is marked dropped and nothing is built now, because the adjudication it carries changes too; the
+ *   earlier payer's answer to that payer's own correction builds its replacement (src/billing/workflows/next-payer.ts).
+ *   With no charge left active it is voided like any claim (the void repeats what the payer has).
  * An operator's void of a sent claim is a void claim too (voidOf).
  */
 import type { Claim, ClaimFrequency, ClaimLine } from '../model';
@@ -32,11 +36,15 @@ export interface LiveClaim {
   lines: readonly LiveLine[];
   /** For a replacement or void claim: the claim it corrects (with its own lines). */
   original?: LiveClaim;
+  /** For a claim to a next payer: the claim whose adjudication it carries. */
+  followsClaimId?: string;
 }
 
 export type CorrectionPlan =
   | { kind: 'release'; claimId: string; reason: string }
   | { kind: 'drop'; claimId: string; chargeIds: string[]; reason: string }
+  /** A sent claim to a next payer: its reversed lines are dropped and its replacement awaits the earlier payer. */
+  | { kind: 'await'; claimId: string; chargeIds: string[]; reason: string }
   | {
       kind: 'correct';
       /** The claim corrected: its lines become superseded by the draft's. */
@@ -56,6 +64,15 @@ export function planCorrections(affected: readonly LiveClaim[]): CorrectionPlan[
     const what = `charge ${reversed.join(', ')} reversed`;
     if (live.status === 'denied') {
       plans.push({ kind: 'drop', claimId: live.id, chargeIds: reversed, reason: `${what} on a denied claim; nothing to correct` });
+    } else if (SENT_STATUSES.has(live.status) && live.followsClaimId && live.lines.some((l) => l.chargeStatus === 'active')) {
+      plans.push({
+        kind: 'await',
+        claimId: live.id,
+        chargeIds: reversed,
+        reason:
+          `${what} after this claim was sent: it is replaced when claim ${live.followsClaimId}'s payer answers its own ` +
+          'correction, since the adjudication this claim carries changes too',
+      });
     } else if (SENT_STATUSES.has(live.status)) {
       plans.push({ kind: 'correct', claimId: live.id, draft: correctionOf(live), reason: `${what} after the claim was sent` });
     } else if (live.original) {

@@ -24,7 +24,7 @@ export async function build(store: ClaimsPort, ctx: ClaimsContext): Promise<Buil
       if (plan.kind === 'release') {
         await releaseClaim(uow, plan.claimId, ctx.actor, plan.reason);
         released.push(plan.claimId);
-      } else if (plan.kind === 'drop') {
+      } else if (plan.kind === 'drop' || plan.kind === 'await') {
         await uow.setLineState(plan.claimId, 'active', 'dropped', plan.chargeIds);
         const c = await uow.claim(plan.claimId);
         await noteClaim(uow, plan.claimId, c.status, 'note', ctx.actor, plan.reason);

@@ -11,6 +11,10 @@
  *   nothing (the store also holds one follower per claim);
  * - the 835 answer accounts for every line (src/billing/cob/next-payer.ts); otherwise the reason is noted on the
  *   claim's history for billing staff, and nothing is built.
+ * When the claim adjudicated corrects an earlier claim (a replacement, after a reversed charge or an operator's
+ * correction), the next payer's claim built from the earlier claim's answer is out of date: unsent, it is voided in
+ * place and a new one is built; sent, the new one replaces it (frequency 7, the next payer's claim number in REF*F8;
+ * until that number arrives the scrubber holds it). One level: the follower of the claim corrected.
  * The new claim bills the same charges (its lines are at the next payer step, so the charge stays billed once per
  * payer), carries the earlier payers' adjudications (2320/2330/2430), the next coverage's subscriber, and is scrubbed
  * like any new claim (ready or held); the normal batch flow sends it. A forwarded claim (CLP02 19–21) never comes
@@ -19,15 +23,15 @@
 import { insuredParties } from '../claims/build';
 import { claimControlNumber } from '../claims/control-number';
 import { compareAmounts } from '../claims/money';
-import { statusAfterScrub, transition } from '../claims/lifecycle';
+import { SENT_STATUSES, UNSENT_STATUSES, statusAfterScrub, transition } from '../claims/lifecycle';
 import { coordinationOrder } from '../cob/order';
 import { nextPayerClaim } from '../cob/next-payer';
 import type { CoverageInput, PatientInput } from '../claims/inputs';
 import type { PayerConfig } from '../config';
-import type { ClaimPayment } from '../model';
+import type { Claim, ClaimPayment } from '../model';
 import type { ClaimsUnitOfWork, StoredClaim } from '../ports';
 import type { NextPayerOutcome, OwnAdjudication } from '../remittance/posting';
-import { noteClaim, scrubReason } from './steps';
+import { noteClaim, releaseClaim, scrubReason } from './steps';
 import type { ClaimsContext } from './types';
 
 const STEP_NAMES = { S: 'secondary', T: 'tertiary' } as const;
@@ -65,6 +69,7 @@ async function nextPayerClaimFor(uow: ClaimsUnitOfWork, a: OwnAdjudication, ctx:
         'and is not built twice (correct or void it by hand if the new answer changes it)',
     );
   }
+  const outdated = sent.correctsClaimId ? await outdatedFollower(uow, sent, stepName, where, ctx) : undefined;
   const [id] = await uow.nextClaimIds(1);
   const parties = insuredParties(sent.patientRef, next.patient, next.coverage, next.payer, next.responsibility);
   const built = nextPayerClaim(sent.claim, a.payment, a.paymentDate ?? ctx.now.toISOString().slice(0, 10), {
@@ -79,22 +84,63 @@ async function nextPayerClaimFor(uow: ClaimsUnitOfWork, a: OwnAdjudication, ctx:
         `bill payer ${next.payer.id} by hand once the answer is understood`,
     );
   }
-  const claim = { ...built.claim, patient: { ...built.claim.patient, relationship: parties.patient.relationship } };
+  const claim: Claim = {
+    ...built.claim,
+    patient: { ...built.claim.patient, relationship: parties.patient.relationship },
+    ...(outdated ? { frequency: '7' as const } : {}),
+    ...(outdated?.payerClaimNumber ? { payerClaimNumber: outdated.payerClaimNumber } : {}),
+  };
+  // The replaced claim's lines are superseded first, so they do not count as earlier billing of the same services.
+  if (outdated) await uow.setLineState(outdated.id, 'active', 'superseded');
   const history = await uow.claimHistory([sent.patientRef]);
   const scrubber = await ctx.scrub(uow.codeSets, [claim]);
   const findings = scrubber(claim, history);
   const status = statusAfterScrub(findings);
-  await uow.insertClaim({ status, correctsClaimId: null, coverageId: next.coverage.id, claim, findings, followsClaimId: sent.id });
+  await uow.insertClaim({
+    status,
+    correctsClaimId: outdated?.id ?? null,
+    coverageId: next.coverage.id,
+    claim,
+    findings,
+    followsClaimId: sent.id,
+  });
+  const what = outdated ? `${stepName} replacement (frequency 7) of claim ${outdated.id}` : `${stepName} claim`;
   await uow.addEvent(claim.id, {
     action: 'build',
     from: null,
     to: 'draft',
     actor: ctx.actor,
-    reason: `${stepName} claim (SBR01 ${next.responsibility}) to ${next.payer.id} after claim ${sent.id}: ${where}`,
+    reason: `${what} (SBR01 ${next.responsibility}) to ${next.payer.id} after claim ${sent.id}: ${where}`,
   });
   await uow.addEvent(claim.id, transition('draft', status, 'scrub', ctx.actor, scrubReason(findings)));
-  await noteClaim(uow, sent.id, sent.status, 'note', ctx.actor, `${stepName} claim ${claim.id} to ${next.payer.id} built after ${where}`);
+  if (outdated) {
+    await noteClaim(uow, outdated.id, outdated.status, 'replace', ctx.actor, `corrected by claim ${claim.id} (frequency 7): ${where}`);
+  }
+  await noteClaim(uow, sent.id, sent.status, 'note', ctx.actor, `${what} ${claim.id} to ${next.payer.id} built after ${where}`);
   return { claimId: sent.id, nextClaimId: claim.id, responsibility: next.responsibility };
+}
+
+/**
+ * The next payer's claim built from the answer to the claim `sent` corrects: sent to that payer, it is returned (the
+ * new claim replaces it); unsent, it is voided in place (its lines released) and undefined returned, as when there
+ * is none or it was voided.
+ */
+async function outdatedFollower(
+  uow: ClaimsUnitOfWork,
+  sent: StoredClaim,
+  stepName: string,
+  where: string,
+  ctx: ClaimsContext,
+): Promise<StoredClaim | undefined> {
+  const followerId = await uow.followerOf(sent.correctsClaimId!);
+  if (followerId === undefined) return undefined;
+  const follower = await uow.claim(followerId);
+  if (SENT_STATUSES.has(follower.status)) return follower;
+  if (UNSENT_STATUSES.has(follower.status)) {
+    const reason = `claim ${sent.correctsClaimId} was corrected by claim ${sent.id}: this ${stepName} claim is built again from ${where}`;
+    await releaseClaim(uow, followerId, ctx.actor, reason);
+  }
+  return undefined;
 }
 
 /** Something is left for a next payer: the patient owes something after this payer (CLP05, or a PR adjustment). */

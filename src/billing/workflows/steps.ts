@@ -71,6 +71,7 @@ export async function liveClaim(uow: ClaimsUnitOfWork, c: StoredClaim, state: Li
     claim: c.claim,
     lines: await uow.lineCharges(c.id, state),
     ...(c.payerClaimNumber ? { payerClaimNumber: c.payerClaimNumber } : {}),
+    ...(c.followsClaimId !== undefined ? { followsClaimId: c.followsClaimId } : {}),
   };
   if (c.correctsClaimId && UNSENT_STATUSES.has(live.status)) {
     live.original = await liveClaim(uow, await uow.claim(c.correctsClaimId), 'superseded');
