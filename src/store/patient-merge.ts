@@ -139,12 +139,19 @@ async function applyMerge(trx: Trx, messageId: string, m: MergeRecord): Promise<
   // Claims: unsent originals released, the rest kept and annotated.
   const claims = await trx
     .selectFrom('claims')
-    .select(['id', 'status', 'frequency'])
+    .select(['id', 'status', 'frequency', 'follows_claim_id'])
     .where('patient_ref', '=', prior)
     .orderBy('id')
     .forUpdate()
     .execute();
-  const steps = planMergedClaims(claims.map((c) => ({ id: String(c.id), status: c.status, frequency: c.frequency })));
+  const steps = planMergedClaims(
+    claims.map((c) => ({
+      id: String(c.id),
+      status: c.status,
+      frequency: c.frequency,
+      followsClaimId: c.follows_claim_id === null ? null : String(c.follows_claim_id),
+    })),
+  );
   for (const step of steps) {
     if (step.kind === 'release') {
       await moveClaim(trx, step.claimId, step.status, 'voided', 'void', MERGE_ACTOR, step.reason);

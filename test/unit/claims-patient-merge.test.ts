@@ -6,27 +6,31 @@
 import { planMergedClaims, planMergedCoverages } from '../../src/billing/claims/patient-merge';
 
 describe('planMergedClaims', () => {
-  it('releases unsent originals (draft, held, ready, rejected), keeps sent claims and unsent corrections, skips voided ones', () => {
+  it('releases unsent originals (draft, held, ready, rejected), keeps sent claims, unsent corrections and unsent claims to a next payer, skips voided ones', () => {
     const steps = planMergedClaims([
-      { id: '1', status: 'draft', frequency: '1' },
-      { id: '2', status: 'held', frequency: '1' },
-      { id: '3', status: 'ready', frequency: '1' },
-      { id: '4', status: 'rejected', frequency: '1' },
-      { id: '5', status: 'batched', frequency: '1' },
-      { id: '6', status: 'paid', frequency: '1' },
-      { id: '7', status: 'ready', frequency: '7' },
-      { id: '8', status: 'held', frequency: '8' },
-      { id: '9', status: 'voided', frequency: '1' },
-      { id: '10', status: 'submitted', frequency: '7' },
+      { id: '1', status: 'draft', frequency: '1', followsClaimId: null },
+      { id: '2', status: 'held', frequency: '1', followsClaimId: null },
+      { id: '3', status: 'ready', frequency: '1', followsClaimId: null },
+      { id: '4', status: 'rejected', frequency: '1', followsClaimId: null },
+      { id: '5', status: 'batched', frequency: '1', followsClaimId: null },
+      { id: '6', status: 'paid', frequency: '1', followsClaimId: null },
+      { id: '7', status: 'ready', frequency: '7', followsClaimId: null },
+      { id: '8', status: 'held', frequency: '8', followsClaimId: null },
+      { id: '9', status: 'voided', frequency: '1', followsClaimId: null },
+      { id: '10', status: 'submitted', frequency: '7', followsClaimId: null },
+      { id: '11', status: 'ready', frequency: '1', followsClaimId: '6' },
     ]);
     expect(steps.map((s) => [s.claimId, s.kind, s.kind === 'keep' ? s.sent : null])).toEqual([
       ['1', 'release', null], ['2', 'release', null], ['3', 'release', null], ['4', 'release', null],
       ['5', 'keep', true], ['6', 'keep', true], ['7', 'keep', false], ['8', 'keep', false], ['10', 'keep', true],
+      ['11', 'keep', false],
     ]);
+    // An unsent claim to a next payer stays with the claim sent under the prior id whose adjudication it carries.
+    expect(steps.at(-1)!.reason).toMatch(/carries the adjudication of a claim sent under the prior patient id/);
   });
 
   it('says why in plain words, without patient data', () => {
-    const [released, kept] = planMergedClaims([{ id: '1', status: 'ready', frequency: '1' }, { id: '2', status: 'accepted', frequency: '1' }]);
+    const [released, kept] = planMergedClaims([{ id: '1', status: 'ready', frequency: '1', followsClaimId: null }, { id: '2', status: 'accepted', frequency: '1', followsClaimId: null }]);
     expect(released!.reason).toMatch(/bill again under the surviving patient/);
     expect(kept!.reason).toMatch(/payer has this claim under the prior patient id/);
   });

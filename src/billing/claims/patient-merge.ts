@@ -8,7 +8,9 @@
  * and its lines released, so the next build claims those charges under the surviving patient, with the
  * survivor's demographics and coverages. A claim the payer has (batched or later) stays as sent: the payer knows
  * it under the prior id, and a void or replacement of it must name the patient it was sent for; it is annotated.
- * An unsent correction (frequency 7 or 8) of a sent claim belongs to that sent claim and is kept the same way.
+ * An unsent correction (frequency 7 or 8) of a sent claim belongs to that sent claim and is kept the same way, and
+ * so is an unsent claim to a next payer: it carries the adjudication of a claim sent under the prior id, and its
+ * charges stay billed by that claim, so a build would never claim them again for the next payer.
  *
  * Coverages. Each coverage of the prior patient moves to the survivor unless the survivor already has the same
  * coverage: the same plan id (the store's key for a coverage within a patient), or the same payer and member id.
@@ -21,6 +23,8 @@ export interface MergedClaim {
   id: string;
   status: ClaimStatus;
   frequency: '1' | '7' | '8';
+  /** A claim to a next payer: the claim whose adjudication it carries (null for a claim to the first payer). */
+  followsClaimId: string | null;
 }
 
 export type MergeClaimStep =
@@ -32,6 +36,8 @@ const RELEASED = 'patient merged into another patient record: voided unsent, its
 const KEPT_SENT = 'patient merged into another patient record: the payer has this claim under the prior patient id; it stays as sent';
 const KEPT_CORRECTION =
   'patient merged into another patient record: this correction goes with the claim it corrects, under the prior patient id';
+const KEPT_FOLLOWER =
+  'patient merged into another patient record: this claim carries the adjudication of a claim sent under the prior patient id and stays with it';
 
 /** One step per claim of the prior patient; voided claims need none. */
 export function planMergedClaims(claims: readonly MergedClaim[]): MergeClaimStep[] {
@@ -40,6 +46,8 @@ export function planMergedClaims(claims: readonly MergedClaim[]): MergeClaimStep
     if (c.status === 'voided') continue;
     if (SENT_STATUSES.has(c.status)) {
       steps.push({ kind: 'keep', claimId: c.id, status: c.status, sent: true, reason: KEPT_SENT });
+    } else if (UNSENT_STATUSES.has(c.status) && c.frequency === '1' && c.followsClaimId !== null) {
+      steps.push({ kind: 'keep', claimId: c.id, status: c.status, sent: false, reason: KEPT_FOLLOWER });
     } else if (UNSENT_STATUSES.has(c.status) && c.frequency === '1') {
       steps.push({ kind: 'release', claimId: c.id, status: c.status, reason: RELEASED });
     } else {
