@@ -68,6 +68,20 @@ const medicareAnswer = (controlNumber: string, trace: string, interchange: numbe
   }],
 });
 
+/** Medicare's answer to the three-line claim (with a 10.00 blood draw 36415: 8.00 paid, 2.00 PR-2). */
+const medicareAnswerWithDraw = (controlNumber: string, trace: string, paymentDate: string, interchange: number) => synthetic835({
+  ...MEDICARE, trace, paymentDate, interchange,
+  claims: [{
+    controlNumber, status: '1', charge: '103.00', paid: '58.00', patientResponsibility: '24.00', payerClaimNumber: `CCN-${trace}`,
+    services: [
+      { code: 'G0008', charge: '33.00', paid: '0.00', date: '2026-01-15',
+        adjustments: [{ group: 'CO', reason: '45', amount: '11.00' }, { group: 'PR', reason: '2', amount: '22.00' }] },
+      { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
+      { code: '36415', charge: '10.00', paid: '8.00', date: '2026-01-15', adjustments: [{ group: 'PR', reason: '2', amount: '2.00' }] },
+    ],
+  }],
+});
+
 const followers = async (claimId: string) => store.db.selectFrom('claims').select('id').where('follows_claim_id', '=', claimId).execute();
 
 beforeAll(async () => {
@@ -285,19 +299,7 @@ describe('a corrected primary claim corrects the claim to the next payer', () =>
   it('a charge reversed after the Medigap plan paid: the Medigap claim is replaced from Medicare\'s answer to the corrected claim', async () => {
     const primary = await claim(primaryOf.PF!);
     expect(primary.lines.map((l) => l.code)).toEqual(['G0008', '90662', '36415']);
-    const [posted] = await claims.recordRemittances(synthetic835({
-      ...MEDICARE, trace: 'MCR-F', paymentDate: '2026-02-10', interchange: 851,
-      claims: [{
-        controlNumber: primary.controlNumber, status: '1', charge: '103.00', paid: '58.00', patientResponsibility: '24.00',
-        payerClaimNumber: 'CCN-F',
-        services: [
-          { code: 'G0008', charge: '33.00', paid: '0.00', date: '2026-01-15',
-            adjustments: [{ group: 'CO', reason: '45', amount: '11.00' }, { group: 'PR', reason: '2', amount: '22.00' }] },
-          { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
-          { code: '36415', charge: '10.00', paid: '8.00', date: '2026-01-15', adjustments: [{ group: 'PR', reason: '2', amount: '2.00' }] },
-        ],
-      }],
-    }), ACTOR);
+    const [posted] = await claims.recordRemittances(medicareAnswerWithDraw(primary.controlNumber, 'MCR-F', '2026-02-10', 851), ACTOR);
     const secondaryId = posted!.nextPayerClaims![0]!.nextClaimId!;
     // (The Medigap claims of the earlier patients go out in the same batch.)
     expect((await claims.createBatches(ACTOR, 'SYNMGP01')).batches.flatMap((b) => b.claimIds)).toContain(secondaryId);
@@ -364,19 +366,7 @@ describe('a corrected primary claim corrects the claim to the next payer', () =>
     expect(held.held).toEqual([expect.objectContaining({ reason: 'encounter-billed', claimId: primary.id })]);
     const { replacement } = await claims.replace(primary.id, ACTOR);
     expect((await claims.createBatches(ACTOR, 'SYNMCR01')).batches.map((b) => b.claimIds)).toEqual([[replacement.id]]);
-    const [answer] = await claims.recordRemittances(synthetic835({
-      ...MEDICARE, trace: 'MCR-G2', paymentDate: '2026-03-02', interchange: 862,
-      claims: [{
-        controlNumber: replacement.controlNumber, status: '1', charge: '103.00', paid: '58.00', patientResponsibility: '24.00',
-        payerClaimNumber: 'CCN-G2',
-        services: [
-          { code: 'G0008', charge: '33.00', paid: '0.00', date: '2026-01-15',
-            adjustments: [{ group: 'CO', reason: '45', amount: '11.00' }, { group: 'PR', reason: '2', amount: '22.00' }] },
-          { code: '90662', charge: '60.00', paid: '50.00', date: '2026-01-15', adjustments: [{ group: 'CO', reason: '45', amount: '10.00' }] },
-          { code: '36415', charge: '10.00', paid: '8.00', date: '2026-01-15', adjustments: [{ group: 'PR', reason: '2', amount: '2.00' }] },
-        ],
-      }],
-    }), ACTOR);
+    const [answer] = await claims.recordRemittances(medicareAnswerWithDraw(replacement.controlNumber, 'MCR-G2', '2026-03-02', 862), ACTOR);
     const rebuiltId = answer!.nextPayerClaims![0]!.nextClaimId!;
     expect(await claim(unsentId)).toMatchObject({ status: 'voided' });
     expect((await claim(unsentId)).history.at(-1)!.reason).toContain(`corrected by claim ${replacement.id}`);
