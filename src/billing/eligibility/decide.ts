@@ -12,7 +12,8 @@
  *   were linked to this coverage (or to none) are held with a reason naming the payer and date. Unsent claims of the
  *   coverage for a later date get a note (they were built before the answer: void or correct them).
  * - Member id changed: NM1*IL NM109 differs from the id asked about (letters compared without case or spaces): the
- *   coverage takes the payer's id (a Medicare MBI that replaced an old id, a corrected typo).
+ *   coverage takes the payer's id (a Medicare MBI that replaced an old id, a corrected typo); unsent claims of the
+ *   coverage get a note (their snapshot carries the old id until corrected).
  * - Another payer is primary: an EB*R whose 2120 NM1 is PRP (primary payer), or an EB*R with a Medicare Secondary
  *   Payer insurance type (EB04, MSP_INSURANCE_TYPES) naming the payer that pays first. When one of the patient's other
  *   coverages in force on the date asked about is of that payer (by payer id, else by payer name), it is recorded as
@@ -168,6 +169,11 @@ export function decideEligibility(
   if (coverage && answer.memberId && normalizeId(answer.memberId) !== normalizeId(inquiry.memberId)) {
     decision.memberId = { coverageId: coverage.id, from: coverage.memberId ?? inquiry.memberId, to: answer.memberId };
     lines.push('member id changed');
+    for (const claim of unsentClaims) {
+      if (claim.coverageId === coverage.id) {
+        decision.claimNotes.push({ claimId: claim.id, note: `eligibility: ${payer} knows the member by another id now: correct this claim to carry it` });
+      }
+    }
   }
 
   const primary = primaryNamed(answer);
