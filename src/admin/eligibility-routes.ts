@@ -5,11 +5,12 @@
  *   POST /api/eligibility                         a 271 (text/plain, application/edi-x12 or {x12}) → what changed
  *   GET  /api/eligibility?patient=&before=&limit= checks, newest first, with their latest answer
  *   GET  /api/eligibility/files/:id/x12           a 270 sent or 271 posted, as text
+ *   POST /api/eligibility/release {chargeIds}     charges an eligibility answer held become active again
  *
  * Access: role `billing` (eligibility is patient data). Audited: inquiries (file and check ids), each 271 posted (file
  * id, counts) and each coverage it changed (`eligibility.coverage`: the coverage id and which fields, never the
  * values: a member id before and after stays in the check's record), list views by patient (as every patient search)
- * and file downloads.
+ * file downloads and releases (the charge ids).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -17,12 +18,12 @@ import type { ClaimsService } from '../store/claims-service';
 import { actorOf, audit, role } from './auth';
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { pageLimit, parse, patientFilter, rowId, rowIdParams } from './validate';
-import type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted } from './wire/eligibility';
+import type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted, EligibilityReleased } from './wire/eligibility';
 import { sends } from './wire/json';
 
 export type EligibilityApi = Pick<
   ClaimsService,
-  'eligibilityInquiries' | 'postEligibilityResponses' | 'eligibilityChecks' | 'eligibilityFile'
+  'eligibilityInquiries' | 'postEligibilityResponses' | 'eligibilityChecks' | 'eligibilityFile' | 'releaseEligibilityHolds'
 >;
 
 const BILLING = role('billing');
@@ -31,6 +32,7 @@ const MAX_X12_BYTES = 10 * 1024 * 1024;
 
 const inquiriesBody = z.strictObject({ patients: z.array(z.string().trim().min(1).max(100)).min(1).max(1000).optional() }).optional();
 const x12Body = z.union([z.string().min(1).max(MAX_X12_BYTES), z.strictObject({ x12: z.string().min(1).max(MAX_X12_BYTES) })]);
+const releaseBody = z.strictObject({ chargeIds: z.array(rowId).min(1).max(1000) });
 const listQuery = z.strictObject({ patient: patientFilter.optional(), before: rowId.optional(), limit: pageLimit });
 
 export function registerEligibilityRoutes(api: FastifyInstance, eligibility: EligibilityApi): void {
@@ -75,6 +77,13 @@ export function registerEligibilityRoutes(api: FastifyInstance, eligibility: Eli
       }
     }
     return reply.status(201).send(posted);
+  });
+
+  api.post('/api/eligibility/release', BILLING, async (req) => {
+    const { chargeIds } = parse(releaseBody, req.body, 'body');
+    const result = sends<EligibilityReleased>()(await eligibility.releaseEligibilityHolds(chargeIds));
+    await audit(req, 'eligibility.release', undefined, { asked: chargeIds, released: result.released });
+    return result;
   });
 
   api.get('/api/eligibility', BILLING, async (req) => {

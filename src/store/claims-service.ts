@@ -10,7 +10,7 @@ import type { Outbox } from '../billing/ports';
 import type { PayerDirectory } from '../billing/remittance/payer-match';
 import type { PayerRules } from '../billing/scrub';
 import { EngineError } from '../core/errors';
-import { eligibilityInquiries, postEligibilityResponses } from '../billing/workflows/eligibility';
+import { eligibilityInquiries, postEligibilityResponses, releaseEligibilityHolds } from '../billing/workflows/eligibility';
 import { ClaimsWorkflows } from '../billing/workflows/service';
 import { ClaimRepository, ClaimRows } from './claims';
 import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
@@ -71,6 +71,11 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   /** Applies the 271 answers of `text`: what the clearinghouse pickup calls for inbound 271 files. */
   postEligibilityResponses(text: string, actor: string) {
     return postEligibilityResponses(new EligibilityRepository(this.db), text, actor, this.now());
+  }
+
+  /** Charges held by an eligibility answer become active again (the others are left alone). */
+  releaseEligibilityHolds(chargeIds: readonly string[]) {
+    return releaseEligibilityHolds(new EligibilityRepository(this.db), chargeIds);
   }
 
   eligibilityChecks(q: EligibilityCheckQuery) {

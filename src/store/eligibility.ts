@@ -5,7 +5,7 @@
  * (src/billing/workflows/eligibility.ts does).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { InquiryOfRecord } from '../billing/eligibility/decide';
+import { ELIGIBILITY_HOLD_PREFIX, type InquiryOfRecord } from '../billing/eligibility/decide';
 import type { EligibilityPort, EligibilityUnitOfWork } from '../billing/eligibility/ports';
 import { UNSENT_STATUSES } from '../billing/claims/lifecycle';
 import { loadParties, lockClaims, nextControlNumbers, noteClaim } from './claims';
@@ -171,6 +171,18 @@ function unitOfWork(trx: Trx): EligibilityUnitOfWork {
       if (ids.length === 0) return [];
       await trx.updateTable('charges').set({ status: 'held', hold_reason: reason }).where('id', 'in', ids).execute();
       return ids;
+    },
+    async releaseHeld(chargeIds) {
+      if (chargeIds.length === 0) return [];
+      const rows = await trx
+        .updateTable('charges')
+        .set({ status: 'active', hold_reason: null })
+        .where('id', 'in', [...chargeIds])
+        .where('status', '=', 'held')
+        .where('hold_reason', 'like', `${ELIGIBILITY_HOLD_PREFIX}%`)
+        .returning('id')
+        .execute();
+      return rows.map((r) => String(r.id)).sort((a, b) => Number(a) - Number(b));
     },
     noteClaim: (claimId, status, note, actor) => noteClaim(trx, claimId, status as never, 'note', actor, note),
     async recordAnswer(checkId, a) {

@@ -3,7 +3,7 @@
  * - POST /api/eligibility/inquiries writes one 270 per payer for the patients with unclaimed charges (node-x12 parses it
  *   strictly), and records each inquiry;
  * - a 271 saying the coverage ended holds the charges after the end date with the reason, and the next build claims only
- *   the earlier one;
+ *   the earlier one; POST /api/eligibility/release makes them claimable again (not charges the mapping held);
  * - a 271 from Medicare naming the commercial plan as primary (EB*R, MSP working aged, 2120C PRP) reorders the
  *   coverages: the next claim goes to the commercial plan with SBR01 P, and the unsent Medicare claim gets a note;
  * - a 271 with another member id changes the coverage, and the next 837P carries the new id;
@@ -114,6 +114,26 @@ describe('eligibility inquiries and answers', () => {
     const list = await h.api('GET', '/api/eligibility?patient=EA');
     expect(list.json.checks[0]).toMatchObject({ outcome: 'ended', payerId: 'SYNCOM01' });
     expect(list.json.checks[0].summary).toContain('coverage ended 2026-10-31');
+  });
+
+  it('releasing the held charges makes them claimable again; a charge held for another reason stays held', async () => {
+    const other = await charge('EA', '2026-11-20');
+    await h.engine.store.db.updateTable('charges').set({ status: 'held', hold_reason: 'no product code for CVX 999' })
+      .where('id', '=', other as never).execute();
+    // The patient's new coverage arrives (as the ADT feed writes it); then the biller releases the charges.
+    await coverage('EA', 'SYNMCD01', { memberId: 'MCD-EA', planType: 'MC', priority: 1 });
+    const res = await h.api('POST', '/api/eligibility/release', { chargeIds: [ids.EAoct1, ids.EAoct2, other] });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ released: [ids.EAoct1, ids.EAoct2] });
+    const built = await h.api('POST', '/api/claims/build');
+    expect(built.json.created.map((c: { payerId: string }) => c.payerId)).toEqual(['SYNMCD01', 'SYNMCD01']);
+    expect(await claimsOf('EA')).toEqual([
+      { payer_id: 'SYNCOM01', service_date: '2026-10-20' },
+      { payer_id: 'SYNMCD01', service_date: '2026-11-05' },
+      { payer_id: 'SYNMCD01', service_date: '2026-11-12' },
+    ]);
+    const left = await h.engine.store.db.selectFrom('charges').select('status').where('id', '=', other as never).executeTakeFirstOrThrow();
+    expect(left.status).toBe('held');
   });
 
   it('a 271 that names another payer as primary reorders the coverages: the next claim goes to it with SBR01 P', async () => {

@@ -56,3 +56,8 @@ export interface EligibilityCheckRow {
   answeredBy: string | null;
   answeredAt: string | null;
 }
+
+export interface EligibilityReleased {
+  /** The charges that were held by an eligibility answer and are active again. */
+  released: string[];
+}

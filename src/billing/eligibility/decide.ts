@@ -72,6 +72,9 @@ export interface EligibilityDecision {
   claimNotes: Array<{ claimId: string; note: string }>;
 }
 
+/** How every hold reason written by an eligibility answer starts (releaseEligibilityHolds releases only those). */
+export const ELIGIBILITY_HOLD_PREFIX = 'eligibility:';
+
 const dayBefore = (iso: string): string => new Date(Date.parse(`${iso}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 const normalizeId = (id: string): string => id.replace(/\s+/g, '').toUpperCase();
 
@@ -147,7 +150,7 @@ export function decideEligibility(
   if (endDate !== undefined && coverage) {
     const previous = coverage.expirationDate;
     if (previous === null || previous > endDate) decision.endCoverage = { coverageId: coverage.id, endDate, previous };
-    const reason = `eligibility: ${payer} says the coverage ended ${endDate} (271 of ${answeredOn}); release after fixing the patient's coverage`;
+    const reason = `${ELIGIBILITY_HOLD_PREFIX} ${payer} says the coverage ended ${endDate} (271 of ${answeredOn}); release after fixing the patient's coverage`;
     const chargeIds = charges
       .filter((c) => c.serviceDate > endDate && (c.coverageId === coverage.id || c.coverageId === null))
       .map((c) => c.id);
@@ -171,7 +174,10 @@ export function decideEligibility(
     lines.push('member id changed');
     for (const claim of unsentClaims) {
       if (claim.coverageId === coverage.id) {
-        decision.claimNotes.push({ claimId: claim.id, note: `eligibility: ${payer} knows the member by another id now: correct this claim to carry it` });
+        decision.claimNotes.push({
+          claimId: claim.id,
+          note: `eligibility: ${payer} knows the member by another id now: correct this claim to carry it`,
+        });
       }
     }
   }

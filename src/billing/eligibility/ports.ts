@@ -59,6 +59,8 @@ export interface EligibilityUnitOfWork {
   confirmPriorities(patientRef: string, priorities: Readonly<Record<string, number>>): Promise<void>;
   /** Active unclaimed charges become held with the reason; the ids actually held. */
   holdCharges(chargeIds: readonly string[], reason: string): Promise<string[]>;
+  /** Charges held by an eligibility answer (hold reason starting `eligibility:`) become active again; the ids released. */
+  releaseHeld(chargeIds: readonly string[]): Promise<string[]>;
   noteClaim(claimId: string, status: string, note: string, actor: string): Promise<void>;
   recordAnswer(checkId: string, answer: EligibilityAnswerRecord): Promise<void>;
 }

@@ -242,3 +242,12 @@ export async function postEligibilityResponses(port: EligibilityPort, text: stri
     return { fileId, answers: applied, unmatched: answers.length - matched.length, rejections };
   });
 }
+
+/**
+ * Releases charges an eligibility answer held (after the patient's coverage was fixed: a new coverage from the ADT
+ * feed, or the payer confirmed the dates): they become active and the next build claims them to the coverage in force.
+ * Charges held for another reason (the mapping's) are left alone: they are released by replaying their message.
+ */
+export async function releaseEligibilityHolds(port: EligibilityPort, chargeIds: readonly string[]): Promise<{ released: string[] }> {
+  return port.transaction(async (uow) => ({ released: await uow.releaseHeld(chargeIds) }));
+}
