@@ -5,7 +5,7 @@
  * (src/billing/workflows/eligibility.ts does).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { ELIGIBILITY_HOLD_PREFIX, type InquiryOfRecord } from '../billing/eligibility/decide';
+import { ELIGIBILITY_HOLD_PREFIX, type EligibilityDecision, type InquiryOfRecord } from '../billing/eligibility/decide';
 import type { EligibilityPort, EligibilityUnitOfWork } from '../billing/eligibility/ports';
 import { UNSENT_STATUSES } from '../billing/claims/lifecycle';
 import { loadParties, lockClaims, nextControlNumbers, noteClaim } from './claims';
@@ -228,6 +228,7 @@ export async function listEligibilityChecks(db: Kysely<Database>, q: Eligibility
       'e.summary',
       'e.answered_by',
       'e.answered_at',
+      'e.changes',
     ])
     .orderBy('e.id', 'desc')
     .limit(q.limit);
@@ -250,7 +251,17 @@ export async function listEligibilityChecks(db: Kysely<Database>, q: Eligibility
     summary: r.summary,
     answeredBy: r.answered_by,
     answeredAt: r.answered_at === null ? null : new Date(r.answered_at).toISOString(),
+    ...affected(r.changes),
   }));
+}
+
+/** The charges held and the claims noted by a check's answer (its recorded decision), without its member ids. */
+function affected(changes: unknown): { heldCharges: string[]; notedClaims: string[] } {
+  const d = (typeof changes === 'string' ? JSON.parse(changes) : changes) as Partial<EligibilityDecision> | null;
+  return {
+    heldCharges: d?.hold?.chargeIds ?? [],
+    notedClaims: [...new Set((d?.claimNotes ?? []).map((n) => n.claimId))],
+  };
 }
 
 /** An eligibility file (270 sent or 271 posted) as text. */

@@ -55,6 +55,10 @@ export interface EligibilityCheckRow {
   summary: string | null;
   answeredBy: string | null;
   answeredAt: string | null;
+  /** Charges the answer held (they may have been released since). */
+  heldCharges: string[];
+  /** Unsent claims the answer added a note to. */
+  notedClaims: string[];
 }
 
 export interface EligibilityReleased {
