@@ -16,16 +16,9 @@ export interface NewEligibilityFile {
   actor: string;
 }
 
-export interface NewEligibilityCheck {
-  id: string;
+/** An inquiry to record: what the answer will be decided against, with its trace, file and who asked. */
+export interface NewEligibilityCheck extends InquiryOfRecord {
   trace: string;
-  patientRef: string;
-  coverageId: string;
-  payerId: string;
-  payerName: string;
-  memberId: string;
-  serviceFrom: string;
-  serviceTo: string;
   inquiryFileId: string;
   actor: string;
 }

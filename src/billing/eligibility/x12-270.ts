@@ -17,6 +17,7 @@ import type { SegmentSink } from '../../x12/segment';
 import { segment } from '../../x12/segment';
 import { segmentTextWriter } from '../../x12/writer';
 import type { BillingProvider, ControlNumbers, Interchange, Payer } from '../model';
+import { envelopeOf } from '../x12-837p';
 
 export const X279A1 = '005010X279A1';
 
@@ -90,23 +91,7 @@ function emit270(
   inquiries.forEach(checkInquiry);
   const traceOriginator = `9${provider.taxId.replace(/\D/g, '').padStart(9, '0')}`;
   emitInterchange(
-    {
-      senderQualifier: interchange.senderQualifier,
-      senderId: interchange.senderId,
-      receiverQualifier: interchange.receiverQualifier,
-      receiverId: interchange.receiverId,
-      controlNumber: control.interchange,
-      usage: interchange.usage,
-      date: now,
-    },
-    {
-      functionalId: 'HS',
-      senderCode: interchange.senderId,
-      receiverCode: interchange.receiverId,
-      controlNumber: control.group,
-      version: X279A1,
-      date: now,
-    },
+    ...envelopeOf(interchange, control, now, 'HS', X279A1),
     [
       {
         id: '270',

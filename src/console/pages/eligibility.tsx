@@ -19,9 +19,7 @@ import {
   type EligibilityPosted,
 } from '../ops-api';
 import { href } from '../router';
-
-/** Largest file sent (the API's limit is 10 MiB). */
-const MAX_BYTES = 10 * 1024 * 1024;
+import { X12Upload } from '../x12-upload';
 
 export function EligibilityPage() {
   const checks = useLoad(() => listEligibilityChecks({ limit: 100 }), []);
@@ -155,42 +153,14 @@ function Ask({ onAsked }: { onAsked(run: EligibilityInquiryRun): void }) {
 }
 
 function Post271({ onPosted }: { onPosted(file: string, result: EligibilityPosted): void }) {
-  const [file, setFile] = useState<File | null>(null);
-  const [state, setState] = useState<{ busy: boolean; error?: Error }>({ busy: false });
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (!file) return;
-    if (file.size > MAX_BYTES) {
-      setState({ busy: false, error: new Error(`${file.name} is larger than 10 MiB`) });
-      return;
-    }
-    setState({ busy: true });
-    try {
-      onPosted(file.name, await postEligibilityResponse(await file.text()));
-      setState({ busy: false });
-    } catch (err) {
-      setState({ busy: false, error: err as Error });
-    }
-  }
   return (
-    <form class="panel" aria-label="Post a 271" onSubmit={submit}>
-      <h2>Post a 271 (eligibility response)</h2>
-      <label class="block">
-        271 file
-        <input
-          type="file"
-          accept=".271,.x12,.edi,.txt,text/plain"
-          onChange={(e) => {
-            setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null);
-            setState({ busy: false });
-          }}
-        />
-      </label>
-      <button type="submit" class="primary" disabled={!file || state.busy}>
-        {state.busy ? 'Sending…' : 'Post 271'}
-      </button>
-      {state.error && <ErrorBox error={state.error} />}
-    </form>
+    <X12Upload
+      title="Post a 271 (eligibility response)"
+      label="271 file"
+      button="Post 271"
+      accept=".271,.x12,.edi,.txt,text/plain"
+      send={async (file, x12) => onPosted(file, await postEligibilityResponse(x12))}
+    />
   );
 }
 
