@@ -19,6 +19,7 @@ import { registerAuditRoutes, type AuditApi } from './audit-routes';
 import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
 import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
+import { registerEligibilityRoutes, type EligibilityApi } from './eligibility-routes';
 import type { ChannelStatus } from './channel-status';
 import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes';
 import { registerConsoleRoutes } from './console-routes';
@@ -55,6 +56,8 @@ export interface AdminDeps {
   mappings: MappingsApi;
   /** Claims, batches, remittances and billing reports (claims-routes.ts); absent = those routes are not served. */
   claims?: ClaimsApi;
+  /** Eligibility 270/271 (eligibility-routes.ts); absent = those routes are not served. */
+  eligibility?: EligibilityApi;
   /** GET /metrics and GET /api/alerts (observability-routes.ts); absent = no /metrics, no alerts. */
   observability?: ObservabilityApi;
   /** The web console's dashboard, timelines and dead-letter groups (console-api-routes.ts). */
@@ -196,6 +199,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     registerConsoleApiRoutes(api, deps.console);
     registerMappingRoutes(api, deps.mappings);
     if (deps.claims) registerClaimsRoutes(api, deps.claims);
+    if (deps.eligibility) registerEligibilityRoutes(api, deps.eligibility);
     registerUserRoutes(api, deps.security.accounts);
     registerSetupRoutes(api, deps.security.accounts);
     registerAuditRoutes(api, deps.security.audit);

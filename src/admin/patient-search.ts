@@ -12,7 +12,7 @@ import { audit, hasRole, principalOf, type Role } from './auth';
 export const PATIENT_SEARCH_ROLE: Role = 'operator';
 
 /** What a patient search returns rows of; the audit action is `<kind>.search`. */
-export type PatientSearchKind = 'message' | 'charge' | 'claim';
+export type PatientSearchKind = 'message' | 'charge' | 'claim' | 'eligibility';
 
 /** Refuses a patient search (a `patient` term given) to a caller below PATIENT_SEARCH_ROLE. */
 export function checkPatientSearch(req: FastifyRequest, term: string | undefined): void {

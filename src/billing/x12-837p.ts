@@ -14,7 +14,7 @@
  * per line: receivers accept it and people can read the file; pass `lineBreak: ''` for a single line).
  */
 import { EngineError } from '../core/errors';
-import { emitInterchange, interchangeControlNumber, x12Date, x12Time } from '../x12/envelope';
+import { emitInterchange, interchangeControlNumber, x12Date, x12Time, type GroupParams, type IsaParams } from '../x12/envelope';
 import type { SegmentSink, X12Segment } from '../x12/segment';
 import { segment } from '../x12/segment';
 import { segmentTextWriter } from '../x12/writer';
@@ -221,23 +221,7 @@ function emit837P(claims: readonly Claim[], interchange: Interchange, control: C
   claims.forEach(assertWritable);
   const loops = groupClaims(claims);
   emitInterchange(
-    {
-      senderQualifier: interchange.senderQualifier,
-      senderId: interchange.senderId,
-      receiverQualifier: interchange.receiverQualifier,
-      receiverId: interchange.receiverId,
-      controlNumber: control.interchange,
-      usage: interchange.usage,
-      date: now,
-    },
-    {
-      functionalId: 'HC',
-      senderCode: interchange.senderId,
-      receiverCode: interchange.receiverId,
-      controlNumber: control.group,
-      version: X222A1,
-      date: now,
-    },
+    ...envelopeOf(interchange, control, now, 'HC', X222A1),
     [
       {
         id: '837',
@@ -251,6 +235,38 @@ function emit837P(claims: readonly Claim[], interchange: Interchange, control: C
     ],
     out,
   );
+}
+
+/**
+ * The ISA and GS parameters of a file we send (837P, 270): the configured sender and receiver, the control numbers
+ * drawn for the file, `now`, and the group's functional id (GS01) and version (GS08).
+ */
+export function envelopeOf(
+  interchange: Interchange,
+  control: ControlNumbers,
+  now: Date,
+  functionalId: string,
+  version: string,
+): [IsaParams, GroupParams] {
+  return [
+    {
+      senderQualifier: interchange.senderQualifier,
+      senderId: interchange.senderId,
+      receiverQualifier: interchange.receiverQualifier,
+      receiverId: interchange.receiverId,
+      controlNumber: control.interchange,
+      usage: interchange.usage,
+      date: now,
+    },
+    {
+      functionalId,
+      senderCode: interchange.senderId,
+      receiverCode: interchange.receiverId,
+      controlNumber: control.group,
+      version,
+      date: now,
+    },
+  ];
 }
 
 /** The segments of an 837P interchange for `claims` (ISA … IEA). */

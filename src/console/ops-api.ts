@@ -26,6 +26,7 @@ import type {
   Unclaimed,
   UnmatchedPayment,
 } from '../admin/wire/claims';
+import type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted, EligibilityReleased } from '../admin/wire/eligibility';
 import type {
   MappingDetail,
   MappingSummary,
@@ -70,6 +71,7 @@ export type {
   UnmatchedPayment,
 } from '../admin/wire/claims';
 export type { MappingDetail, MappingSummary, MappingVersion, PreviewResult };
+export type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted } from '../admin/wire/eligibility';
 export type { AuditPage } from '../admin/wire/audit';
 export type { CreatedToken, TokenInfo, UserInfo } from '../admin/wire/users';
 export type {
@@ -220,6 +222,15 @@ export const recordAcknowledgment = (x12: string) => api.post<AcknowledgmentSumm
 export const unmatchedPayments = (limit: number) => api.get<{ payments: UnmatchedPayment[] }>('/api/remittances/unmatched', { limit });
 export const matchPayment = (paymentId: string, claimId: string) =>
   api.post<MatchResult>(`/api/remittances/unmatched/${paymentId}/match`, { claimId });
+
+// Eligibility (270/271)
+
+export const listEligibilityChecks = (q: { before?: string; limit?: number }) =>
+  api.get<{ checks: EligibilityCheckRow[]; next: string | null }>('/api/eligibility', q);
+/** 270s for the patients of unclaimed charges (no body). */
+export const askEligibility = () => api.post<EligibilityInquiryRun>('/api/eligibility/inquiries', {});
+export const postEligibilityResponse = (x12: string) => api.post<EligibilityPosted>('/api/eligibility', { x12 });
+export const releaseEligibilityHolds = (chargeIds: string[]) => api.post<EligibilityReleased>('/api/eligibility/release', { chargeIds });
 
 export const revenueReport = (by: RevenueDimension) => api.get<RevenueReport>('/api/reports/revenue', { by });
 export const payerReport = () => api.get<{ payers: PayerRow[] }>('/api/reports/payers');

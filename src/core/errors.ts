@@ -188,7 +188,13 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     hl7: '207',
     http: 422,
-    doc: 'An 835, 999 or 277CA lacks a segment or element its reader needs, or an amount, date or code in it is malformed. The message names the segment position and element.',
+    doc: 'An 835, 999, 277CA or 271 lacks a segment or element its reader needs, or an amount, date or code in it is malformed. The message names the segment position and element.',
+  },
+  ELIGIBILITY_INVALID: {
+    retryable: false,
+    hl7: '207',
+    http: 422,
+    doc: 'A 270 eligibility inquiry cannot be written (a coverage without a member id, a patient without a name, no date of service), or a 271 names no inquiry of ours. Fix the coverage (its ADT) and ask again.',
   },
   REMITTANCE_UNBALANCED: {
     retryable: false,

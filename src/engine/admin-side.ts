@@ -124,7 +124,7 @@ export function adminSide(opts: {
         deadLetterGroups: () => deadLetterGroups(store.db),
         replay,
       },
-      claims: opts.claims(),
+      ...((claims) => ({ claims, eligibility: claims }))(opts.claims()),
     },
     { https: credentials && config.https && adminHttpsOptions(config.https, credentials) },
   );

@@ -9,6 +9,8 @@ import type { BillingConfig } from '../billing/config';
 import type { Outbox } from '../billing/ports';
 import type { PayerDirectory } from '../billing/remittance/payer-match';
 import type { PayerRules } from '../billing/scrub';
+import { EngineError } from '../core/errors';
+import { eligibilityInquiries, postEligibilityResponses, releaseEligibilityHolds } from '../billing/workflows/eligibility';
 import { ClaimsWorkflows } from '../billing/workflows/service';
 import { ClaimRepository, ClaimRows } from './claims';
 import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
@@ -20,6 +22,7 @@ import {
   remittanceDetail,
   unmatchedPayments,
 } from './claims-remittances';
+import { EligibilityRepository, eligibilityFile, listEligibilityChecks, type EligibilityCheckQuery } from './eligibility';
 import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
 import type { Database } from './types';
@@ -38,6 +41,8 @@ export interface ClaimsServiceOptions {
 export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   private readonly db: Kysely<Database>;
   private readonly payerConfig: BillingConfig | undefined;
+  private readonly missing: string | undefined;
+  private readonly now: () => Date;
 
   constructor(opts: ClaimsServiceOptions) {
     super({
@@ -52,6 +57,33 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     });
     this.db = opts.db;
     this.payerConfig = opts.config;
+    this.missing = opts.missing;
+    this.now = opts.clock ?? (() => new Date());
+  }
+
+  /** 270s for the unclaimed charges' patients, or for `patients` (src/billing/workflows/eligibility.ts). */
+  eligibilityInquiries(actor: string, patients?: readonly string[]) {
+    const config = this.payerConfig;
+    if (!config) throw new EngineError('CONFLICT', `billing is not configured${this.missing ? `: ${this.missing}` : ''}`);
+    return eligibilityInquiries(new EligibilityRepository(this.db), config, actor, this.now(), patients);
+  }
+
+  /** Applies the 271 answers of `text`: what the clearinghouse pickup calls for inbound 271 files. */
+  postEligibilityResponses(text: string, actor: string) {
+    return postEligibilityResponses(new EligibilityRepository(this.db), text, actor, this.now());
+  }
+
+  /** Charges held by an eligibility answer become active again (the others are left alone). */
+  releaseEligibilityHolds(chargeIds: readonly string[]) {
+    return releaseEligibilityHolds(new EligibilityRepository(this.db), chargeIds);
+  }
+
+  eligibilityChecks(q: EligibilityCheckQuery) {
+    return listEligibilityChecks(this.db, q);
+  }
+
+  eligibilityFile(id: string) {
+    return eligibilityFile(this.db, id);
   }
 
   recordRemittances(text: string, actor: string) {

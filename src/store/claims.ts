@@ -760,7 +760,7 @@ async function loadChargesById(db: Db, ids: readonly string[]): Promise<Map<stri
   return new Map(rows.map((r) => [String(r.id), chargeInput(r)]));
 }
 
-async function loadParties(db: Db, patientRefs: readonly string[]): Promise<{ patients: PatientInput[]; coverages: CoverageInput[] }> {
+export async function loadParties(db: Db, patientRefs: readonly string[]): Promise<{ patients: PatientInput[]; coverages: CoverageInput[] }> {
   if (patientRefs.length === 0) return { patients: [], coverages: [] };
   const refs = [...patientRefs];
   const [patients, coverages] = await Promise.all([
@@ -798,6 +798,7 @@ async function loadParties(db: Db, patientRefs: readonly string[]): Promise<{ pa
       subscriberGivenName: c.subscriber_given_name,
       subscriberBirthDate: c.subscriber_birth_date,
       subscriberSex: c.subscriber_sex,
+      confirmedPriority: c.confirmed_priority,
     })),
   };
 }
@@ -837,7 +838,7 @@ async function claimHistory(db: Db, patientRefs: readonly string[]): Promise<Cla
 }
 
 /** The next ISA13/GS06/ST02 of `senderId`, drawn in the caller's transaction (rolled back with it). */
-async function nextControlNumbers(trx: Trx, senderId: string): Promise<ControlNumbers> {
+export async function nextControlNumbers(trx: Trx, senderId: string): Promise<ControlNumbers> {
   await trx
     .insertInto('x12_counters')
     .values({ sender_id: senderId })

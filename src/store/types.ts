@@ -257,6 +257,8 @@ export interface CoveragesTable {
   subscriber_given_name: string | null;
   subscriber_birth_date: string | null;
   subscriber_sex: string | null;
+  /** The place a payer's 271 gave this coverage (migration 023); null: none. */
+  confirmed_priority: ColumnType<number | null, number | null | undefined, number | null>;
   source_key: string | null;
   message_id: string | null;
   created_at: WithDefault<Timestamp>;
@@ -601,6 +603,43 @@ export interface Database {
   fee_schedule: FeeScheduleTable;
   // login throttling (migration 015)
   login_throttle: LoginThrottleTable;
+  // eligibility 270/271 (migration 023)
+  eligibility_files: EligibilityFilesTable;
+  eligibility_checks: EligibilityChecksTable;
+}
+
+/** Each 270 written and 271 posted (migration 023). */
+export interface EligibilityFilesTable {
+  id: Id;
+  kind: '270' | '271';
+  payer_id: string | null;
+  interchange_control: string | null;
+  file_name: string | null;
+  x12: string;
+  actor: string;
+  created_at: WithDefault<Timestamp>;
+}
+
+/** One coverage asked about in a 270, and the latest 271 answer (migration 023). */
+export interface EligibilityChecksTable {
+  id: Id;
+  trace: string;
+  patient_ref: string;
+  coverage_id: string | null;
+  payer_id: string;
+  payer_name: string | null;
+  member_id: string;
+  service_from: string;
+  service_to: string;
+  inquiry_file_id: string;
+  created_by: string;
+  created_at: WithDefault<Timestamp>;
+  response_file_id: ColumnType<string | null, string | null | undefined, string | null>;
+  outcome: ColumnType<'active' | 'ended' | 'rejected' | 'unknown' | null, string | null | undefined, string | null>;
+  summary: ColumnType<string | null, string | null | undefined, string | null>;
+  changes: ColumnType<unknown, string | null | undefined, string | null>;
+  answered_by: ColumnType<string | null, string | null | undefined, string | null>;
+  answered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

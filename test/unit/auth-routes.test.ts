@@ -40,6 +40,7 @@ function deps(scrapeToken: string | undefined = SCRAPE_TOKEN): AdminDeps {
     listMessages: fail, getMessage: fail, listCharges: fail, replay: fail, reloadChannels: fail,
     mappings: unusable(),
     claims: unusable(),
+    eligibility: unusable(),
     console: unusable(),
   };
 }
@@ -101,6 +102,10 @@ describe('route × role matrix (every route the app registered)', () => {
     expect(roleOf('POST', '/api/claims/:id/replace')).toBe('billing');
     expect(roleOf('GET', '/api/acknowledgments/:id/x12')).toBe('billing');
     expect(roleOf('POST', '/api/claims/batches')).toBe('billing');
+    for (const [method, url] of [['GET', '/api/eligibility'], ['POST', '/api/eligibility'], ['POST', '/api/eligibility/inquiries'],
+      ['POST', '/api/eligibility/release'], ['GET', '/api/eligibility/files/:id/x12']] as const) {
+      expect(roleOf(method, url)).toBe('billing');
+    }
     expect(roleOf('PUT', '/api/mappings/:name')).toBe('admin');
     expect(roleOf('POST', '/api/mappings/:name/preview')).toBe('admin');
     expect(roleOf('GET', '/api/audit.csv')).toBe('admin');

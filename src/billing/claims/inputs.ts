@@ -82,4 +82,9 @@ export interface CoverageInput {
   subscriberGivenName: string | null;
   subscriberBirthDate: string | null;
   subscriberSex: string | null;
+  /**
+   * The place a payer's eligibility answer (271) gave this coverage: 1 when another payer's 271 named this payer as
+   * primary, 2 for the coverage whose 271 said so (src/billing/eligibility/decide.ts). Absent or null: none.
+   */
+  confirmedPriority?: number | null;
 }

@@ -11,6 +11,8 @@
  *     whose subscriber is the patient (18) or the patient's spouse (01): coverage through current employment) pays
  *     before Medicare;
  *   - a Medicare supplement (Medigap) or a retiree plan (`cob: supplement` or `cob: retiree`) pays after Medicare.
+ * - A payer's own eligibility answer beats all of the above: coverages with a confirmed priority (a 271 named their
+ *   payer as primary, src/billing/eligibility) come first, in that order; the others follow in the order above.
  * - Otherwise the sender's order holds: lowest priority number, then the newest as_of, then the highest id (the
  *   same tie-break as coverageInForce).
  * - One coverage per payer: two coverages of one payer in force on the date (a plan id that changed) count once,
@@ -81,11 +83,13 @@ export function coordinationOrder(
   };
   const ordered = inForce
     .map((coverage, i) => ({ coverage, kind: kinds[i]!, senderPosition: i }))
-    .sort((a, b) => rank(a.kind) - rank(b.kind) || a.senderPosition - b.senderPosition);
+    .sort((a, b) => confirmed(a.coverage) - confirmed(b.coverage) || rank(a.kind) - rank(b.kind) || a.senderPosition - b.senderPosition);
   return ordered.map((o, position) => {
     const why =
       position !== o.senderPosition
-        ? reason(o.kind, hasMedicare)
+        ? o.coverage.confirmedPriority
+          ? confirmedReason(o.coverage.confirmedPriority)
+          : reason(o.kind, hasMedicare)
         : position + 1 < o.coverage.priority
           ? 'a coverage the feed ranks before it is not in force on the date of service'
           : position + 1 > o.coverage.priority
@@ -93,6 +97,17 @@ export function coordinationOrder(
             : undefined;
     return { coverage: o.coverage, responsibility: RESPONSIBILITIES[position], ...(why ? { reordered: why } : {}) };
   });
+}
+
+/** A confirmed priority first (lower first), then every other coverage. */
+function confirmed(c: CoverageInput): number {
+  return c.confirmedPriority ?? Number.MAX_SAFE_INTEGER;
+}
+
+function confirmedReason(priority: number): string {
+  return priority === 1
+    ? "another payer's eligibility answer (271) names this payer as primary"
+    : "this payer's eligibility answer (271) names another payer as primary";
 }
 
 type Kind = 'medicare' | 'medicaid' | 'employer-group' | 'after-medicare' | 'other';

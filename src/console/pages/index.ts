@@ -14,6 +14,7 @@ import { RemittancesPage } from './remittances';
 import { ReportsPage } from './reports';
 import { DashboardPage } from './dashboard';
 import { DeadLettersPage } from './dead-letters';
+import { EligibilityPage } from './eligibility';
 import { MessagesPage } from './messages';
 
 export interface PageProps {
@@ -39,6 +40,7 @@ export const PAGES: PageDef[] = [
   { path: 'claims', title: 'Claims', role: 'viewer', component: ClaimsPage },
   { path: 'batches', title: 'Batches', role: 'billing', component: BatchesPage },
   { path: 'remittances', title: 'Remittances', role: 'billing', component: RemittancesPage },
+  { path: 'eligibility', title: 'Eligibility', role: 'billing', component: EligibilityPage },
   { path: 'reports', title: 'Reports', role: 'billing', component: ReportsPage },
   { path: 'admin', title: 'Admin', role: 'admin', component: AdminPage },
 ];

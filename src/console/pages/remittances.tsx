@@ -21,13 +21,11 @@ import {
 } from '../ops-api';
 import { claimIdFrom, matchResultText } from '../remittance-match';
 import { href } from '../router';
+import { X12Upload } from '../x12-upload';
 
 type Result =
   | { kind: 'remittance'; file: string; remittances: RemittanceSummary[] }
   | { kind: 'acknowledgment'; file: string; ack: AcknowledgmentSummary };
-
-/** Largest file sent (the API's limit is 10 MiB). */
-const MAX_BYTES = 10 * 1024 * 1024;
 
 export function RemittancesPage() {
   const [results, setResults] = useState<Result[]>([]);
@@ -40,13 +38,13 @@ export function RemittancesPage() {
     <section aria-labelledby="remit-title">
       <h1 id="remit-title">Remittances</h1>
       <div class="two-col">
-        <Upload
+        <X12Upload
           title="Record an 835 (payment and remittance advice)"
           label="835 file"
           button="Record 835"
           send={async (file, x12) => add({ kind: 'remittance', file, ...(await recordRemittances(x12)) })}
         />
-        <Upload
+        <X12Upload
           title="Record an acknowledgment (999, 997 or 277CA)"
           label="Acknowledgment file"
           button="Record acknowledgment"
@@ -136,58 +134,6 @@ function MatchForm({ payment, onMatched }: { payment: UnmatchedPayment; onMatche
       </label>
       <button type="submit" disabled={!claimId || state.busy}>
         {state.busy ? 'Matching…' : 'Match to claim'}
-      </button>
-      {state.error && <ErrorBox error={state.error} />}
-    </form>
-  );
-}
-
-function Upload({
-  title,
-  label,
-  button,
-  send,
-}: {
-  title: string;
-  label: string;
-  button: string;
-  send(file: string, x12: string): Promise<void>;
-}) {
-  const [file, setFile] = useState<File | null>(null);
-  const [state, setState] = useState<{ busy: boolean; error?: Error }>({ busy: false });
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (!file) return;
-    if (file.size > MAX_BYTES) {
-      setState({ busy: false, error: new Error(`${file.name} is larger than 10 MiB`) });
-      return;
-    }
-    setState({ busy: true });
-    try {
-      await send(file.name, await file.text());
-      setState({ busy: false });
-    } catch (err) {
-      setState({ busy: false, error: err as Error });
-    }
-  }
-
-  return (
-    <form class="panel" aria-label={title} onSubmit={submit}>
-      <h2>{title}</h2>
-      <label class="block">
-        {label}
-        <input
-          type="file"
-          accept=".835,.999,.997,.277,.x12,.edi,.txt,text/plain"
-          onChange={(e) => {
-            setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null);
-            setState({ busy: false });
-          }}
-        />
-      </label>
-      <button type="submit" class="primary" disabled={!file || state.busy}>
-        {state.busy ? 'Sending…' : button}
       </button>
       {state.error && <ErrorBox error={state.error} />}
     </form>
