@@ -17,7 +17,9 @@
  *   POST /api/remittances                  raw 835 (text/plain or application/edi-x12) → recorded, or 422
  *   GET  /api/remittances/unmatched?before=&limit=   CLPs that named no claim of ours, not matched yet
  *   POST /api/remittances/unmatched/:id/match {claimId}   post one to a claim by hand (audited)
+ *   GET  /api/remittances?payer=&since=&until=&trace=&before=&limit=   newest first, with per-file totals
  *   GET  /api/remittances/:id              a remittance: its claim payments (roles, matched) and PLB adjustments
+ *   POST /api/remittances/:id/withdraw {reason}   undo a remittance posted by mistake (audited), or 409 naming the claim
  *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses; the file and its per-claim
  *                                          detail (IK3/IK4 errors, STC codes) kept and shown in GET /api/claims/:id
  *   GET  /api/acknowledgments/:id/x12      the acknowledgment file as received
@@ -29,7 +31,7 @@
  * the claims list (GET /api/claims), which a viewer may read — searching it by patient needs operator and is audited,
  * as every patient search (patient-search.ts; docs/security.md). The
  * caller is recorded as the actor of each claim event. Audited: override, edit, void, correct, replace, close, build,
- * batches, remittances, hand matches and acknowledgments (ids, counts, rule ids and the fields edited only; the
+ * batches, remittances, withdraws, hand matches and acknowledgments (ids, counts, rule ids and the fields edited only; the
  * operator's reason and the values before → after stay in claim history).
  */
 import type { FastifyInstance } from 'fastify';
@@ -51,7 +53,10 @@ import {
   type MatchResult,
   type MissedCharge,
   type PayerRow,
+  type RemittanceDetail,
+  type RemittanceListRow,
   type RemittanceSummary,
+  type RemittanceWithdrawn,
   type RevenueReport,
   type Unclaimed,
   type UnmatchedPayment,
@@ -82,6 +87,8 @@ export type ClaimsApi = Pick<
   | 'unmatchedRemittances'
   | 'matchRemittance'
   | 'remittance'
+  | 'remittances'
+  | 'withdrawRemittance'
   | 'remittanceTotals'
 >;
 
@@ -105,6 +112,15 @@ const listQuery = z.strictObject({
   limit: pageLimit,
 });
 const batchesQuery = z.strictObject({ before: rowId.optional(), limit: pageLimit });
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const remittancesQuery = z.strictObject({
+  payer: payer.optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  trace: z.string().trim().min(1).max(80).optional(),
+  before: rowId.optional(),
+  limit: pageLimit,
+});
 const matchBody = z.strictObject({ claimId: rowId });
 const reasonBody = z.strictObject({ reason });
 const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
@@ -330,11 +346,35 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     return result;
   });
 
+  api.get('/api/remittances', BILLING, async (req) => {
+    const q = parse(remittancesQuery, req.query, 'query');
+    const remittances = sends<RemittanceListRow[]>()(await claims.remittances(q));
+    return { remittances, next: remittances.length < q.limit ? null : remittances[remittances.length - 1]!.id };
+  });
+
   api.get('/api/remittances/:id', BILLING, async (req, reply) => {
     const { id: remittanceId } = parse(rowIdParams, req.params, 'remittance id');
     const remittance = await claims.remittance(remittanceId);
     if (!remittance) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `remittance ${remittanceId} not found` } });
-    return remittance;
+    return sends<RemittanceDetail>()(remittance);
+  });
+
+  api.post('/api/remittances/:id/withdraw', BILLING, async (req) => {
+    const { id: remittanceId } = parse(rowIdParams, req.params, 'remittance id');
+    const body = parse(reasonBody, req.body, 'body');
+    const result = sends<RemittanceWithdrawn>()(await claims.withdrawRemittance(remittanceId, body.reason, actorOf(req)));
+    await audit(
+      req,
+      'claims.remittance.withdraw',
+      { type: 'remittance', id: remittanceId },
+      {
+        trace: result.traceNumber,
+        claims: result.claims.length,
+        voidedClaims: result.voidedClaims.length,
+        unmatchedRemoved: result.unmatchedRemoved,
+      },
+    );
+    return result;
   });
 
   api.post('/api/acknowledgments', BILLING, async (req) => {

@@ -16,6 +16,7 @@
  *   the money that payer sent (a crossover payer gets its own row, its crossover adjudications counted in
  *   `crossovers`), unmatched money and PLB adjustments by the payer whose 835 carried them;
  * - remittance totals: unmatched CLPs nobody matched yet, and PLB adjustments by reason.
+ * A withdrawn remittance's payments and PLB adjustments count nowhere (docs/billing.md "Withdrawing a remittance").
  * Money comes back as exact decimal strings.
  */
 import { sql, type Kysely } from 'kysely';
@@ -83,7 +84,7 @@ const CHAINS = sql`
   ), paying as (
     select distinct on (ch.root, c.payer_step) ch.root, ch.id as claim_id, c.payer_step
       from chain ch join claims c on c.id = ch.id
-     where exists (select 1 from claim_payments p where p.claim_id = ch.id)
+     where exists (select 1 from claim_payments p where p.claim_id = ch.id and p.withdrawn_at is null)
      order by ch.root, c.payer_step, ch.id desc
   ), last_paying as (
     select distinct on (root) root, claim_id from paying order by root, payer_step desc
@@ -108,7 +109,7 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
       ? await sql<{ key: string; paid: string; pr: string }>`
         ${CHAINS}
         , levels as (
-          select p.claim_id, max(${LEVEL}) as level from claim_payments p where p.claim_id is not null group by p.claim_id
+          select p.claim_id, max(${LEVEL}) as level from claim_payments p where p.claim_id is not null and p.withdrawn_at is null group by p.claim_id
         )
         select l.service_kind as key, coalesce(sum(lp.paid), 0)::text as paid,
                coalesce(sum(case when y.claim_id = z.claim_id and ${LEVEL} = lv.level then (select sum(a.amount) from payment_adjustments a
@@ -116,7 +117,7 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
           from live v join paying y on y.root = v.root
           join last_paying z on z.root = v.root
           join levels lv on lv.claim_id = y.claim_id
-          join claim_payments p on p.claim_id = y.claim_id
+          join claim_payments p on p.claim_id = y.claim_id and p.withdrawn_at is null
           join line_payments lp on lp.claim_payment_id = p.id
           join claim_lines l on l.id = lp.claim_line_id
          group by 1`.execute(db)
@@ -151,7 +152,7 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
     avg_days: string | null;
   }>`
     ${CHAINS}, own as (
-      select p.* from claim_payments p where coalesce(p.payer_role, 'claim-payer') = 'claim-payer'
+      select p.* from claim_payments p where coalesce(p.payer_role, 'claim-payer') = 'claim-payer' and p.withdrawn_at is null
     ), latest as (
       select distinct on (y.root) y.root, p.outcome
         from paying y join own p on p.claim_id = y.claim_id
@@ -178,7 +179,7 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
            count(distinct p.claim_id) filter (where p.payer_role in ('secondary', 'tertiary')
              or (coalesce(p.payer_role, 'claim-payer') = 'claim-payer' and c.payer_step > 1)) as crossovers
       from live v join paying y on y.root = v.root
-      join claim_payments p on p.claim_id = y.claim_id
+      join claim_payments p on p.claim_id = y.claim_id and p.withdrawn_at is null
       join remittances r on r.id = p.remittance_id
       join claims c on c.id = y.claim_id
      group by 1`.execute(db);
@@ -188,6 +189,7 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
                           where p.remittance_id = r.id and p.claim_id is null and p.matched_payment_id is null)), 0)::text as unmatched,
            coalesce(sum((select sum(a.amount) from provider_adjustments a where a.remittance_id = r.id)), 0)::text as plb
       from remittances r
+     where r.withdrawn_at is null
      group by 1`.execute(db);
 
   const rows = new Map<string, PayerReportRow>();
@@ -238,10 +240,12 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
 export async function remittanceTotals(db: Kysely<Database>): Promise<RemittanceTotals> {
   const unmatched = await sql<{ payments: string; charged: string; paid: string }>`
     select count(*) as payments, coalesce(sum(charge), 0)::text as charged, coalesce(sum(paid), 0)::text as paid
-      from claim_payments where claim_id is null and matched_payment_id is null`.execute(db);
+      from claim_payments where claim_id is null and matched_payment_id is null and withdrawn_at is null`.execute(db);
   const plb = await sql<{ reason: string; count: string; amount: string; attached: string }>`
     select reason, count(*) as count, sum(amount)::text as amount, count(claim_id) as attached
-      from provider_adjustments group by reason order by reason`.execute(db);
+      from provider_adjustments a
+     where not exists (select 1 from remittances r where r.id = a.remittance_id and r.withdrawn_at is not null)
+     group by reason order by reason`.execute(db);
   const u = unmatched.rows[0]!;
   return {
     unmatched: { payments: Number(u.payments), charged: money(u.charged), paid: money(u.paid) },

@@ -14,12 +14,15 @@ import { ClaimRepository, ClaimRows } from './claims';
 import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
 import { directoryOutbox } from './claims-outbox';
 import {
+  listRemittances,
   matchRemittancePayment,
   recordAcknowledgments,
   recordRemittances,
   remittanceDetail,
   unmatchedPayments,
+  type RemittanceListQuery,
 } from './claims-remittances';
+import { withdrawRemittance } from './remittance-withdraw';
 import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
 import type { Database } from './types';
@@ -70,6 +73,16 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   remittance(id: string) {
     return remittanceDetail(this.db, id);
+  }
+
+  /** Remittances newest first, with per-file totals. */
+  remittances(query: RemittanceListQuery) {
+    return listRemittances(this.db, query);
+  }
+
+  /** Undoes a remittance posted by mistake, or refuses (REMITTANCE_WITHDRAW_REFUSED) naming the claim built on it. */
+  withdrawRemittance(id: string, reason: string, actor: string) {
+    return withdrawRemittance(this.db, id, reason, actor);
   }
 
   remittanceTotals() {

@@ -215,6 +215,79 @@ export interface RemittanceSummary {
   providerAdjustments?: Array<{ reason: string; reference?: string; amount: string; claimId?: string }>;
 }
 
+/** A row of GET /api/remittances: one 835 as recorded, with its totals (src/store/claims-remittances.ts). */
+export interface RemittanceListRow {
+  id: string;
+  traceNumber: string;
+  /** The 835's payer id (N1*PR N104 or TRN03) and the configured payer it resolved to. */
+  payerId: string;
+  payerRef: string | null;
+  payerName: string;
+  /** BPR02. */
+  paymentAmount: string;
+  paymentDate: string | null;
+  receivedAt: string;
+  actor: string | null;
+  /** Σ CLP04, Σ CAS amounts, Σ CLP05, Σ PLB of its claims. */
+  paid: string;
+  adjustments: string;
+  patientResponsibility: string;
+  providerAdjustments: string;
+  claimsMatched: number;
+  linesUnmatched: number;
+  withdrawn: RemittanceWithdrawal | null;
+}
+
+export interface RemittanceWithdrawal {
+  at: string;
+  by: string | null;
+  reason: string | null;
+}
+
+/** GET /api/remittances/:id: the remittance as recorded. */
+export interface RemittanceDetail {
+  id: string;
+  traceNumber: string;
+  payerId: string;
+  payerName: string;
+  payerRef: string | null;
+  payerIdentifiers: string[];
+  paymentAmount: string;
+  handling: string;
+  paymentMethod: string;
+  paymentDate: string | null;
+  payeeNpi: string | null;
+  actor: string | null;
+  receivedAt: string;
+  withdrawn: RemittanceWithdrawal | null;
+  /** Every CLP: matched (claimId) or not (claimId null; `matched` when an operator matched it since). */
+  claims: Array<{
+    paymentId: string;
+    claimId: string | null;
+    controlNumber: string;
+    statusCode: string;
+    outcome: string;
+    role: string | null;
+    charge: string;
+    paid: string;
+    patientResponsibility: string;
+    payerClaimNumber: string | null;
+    matched: { paymentId: string; by: string | null; at: string | null } | null;
+  }>;
+  providerAdjustments: Array<{ reason: string; reference: string | null; amount: string; claimId: string | null }>;
+}
+
+/** POST /api/remittances/:id/withdraw {reason}. */
+export interface RemittanceWithdrawn {
+  remittanceId: string;
+  traceNumber: string;
+  /** Each claim restored: its status after the posting → the status it has again. */
+  claims: Array<{ claimId: string; from: string; to: string }>;
+  /** Unsent claims to the next payer built from it, voided. */
+  voidedClaims: string[];
+  unmatchedRemoved: number;
+}
+
 /** A row of GET /api/remittances/unmatched: a claim payment that named no claim of ours. */
 export interface UnmatchedPayment {
   id: string;
