@@ -20,7 +20,10 @@ import type {
   MatchResult,
   MissedCharge,
   PayerRow,
+  RemittanceDetail,
+  RemittanceListRow,
   RemittanceSummary,
+  RemittanceWithdrawn,
   RevenueDimension,
   RevenueReport,
   Unclaimed,
@@ -63,7 +66,10 @@ export type {
   MatchResult,
   MissedCharge,
   PayerRow,
+  RemittanceDetail,
+  RemittanceListRow,
   RemittanceSummary,
+  RemittanceWithdrawn,
   RevenueReport,
   RevenueRow,
   UnclaimedCharge,
@@ -218,6 +224,20 @@ export const createBatches = (payer?: string) => api.post<BatchRun>('/api/claims
 export const recordRemittances = (x12: string) => api.post<{ remittances: RemittanceSummary[] }>('/api/remittances', { x12 });
 export const recordAcknowledgment = (x12: string) => api.post<AcknowledgmentSummary>('/api/acknowledgments', { x12 });
 export const unmatchedPayments = (limit: number) => api.get<{ payments: UnmatchedPayment[] }>('/api/remittances/unmatched', { limit });
+export interface RemittanceFilter {
+  payer?: string;
+  since?: string;
+  until?: string;
+  trace?: string;
+  before?: string;
+  limit?: number;
+}
+export const listRemittances = (q: RemittanceFilter) =>
+  api.get<{ remittances: RemittanceListRow[]; next: string | null }>('/api/remittances', { ...q });
+export const getRemittance = (id: string) => api.get<RemittanceDetail>(`/api/remittances/${encodeURIComponent(id)}`);
+/** Undoes a remittance posted by mistake (a reason required); 409 REMITTANCE_WITHDRAW_REFUSED names the claim built on it. */
+export const withdrawRemittance = (id: string, reason: string) =>
+  api.post<RemittanceWithdrawn>(`/api/remittances/${encodeURIComponent(id)}/withdraw`, { reason });
 export const matchPayment = (paymentId: string, claimId: string) =>
   api.post<MatchResult>(`/api/remittances/unmatched/${paymentId}/match`, { claimId });
 
