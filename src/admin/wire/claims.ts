@@ -327,6 +327,8 @@ export type RevenueDimension = 'service' | 'payer' | 'month';
 
 export interface RevenueRow {
   key: string;
+  /** By payer: the payer's configured name (absent for other keys or a payer billing.yaml no longer names). */
+  label?: string;
   claims: number;
   lines: number;
   charged: string;
@@ -371,4 +373,40 @@ export interface MissedCharge {
   detail: string | null;
   receivedAt: string;
   finishedAt: string | null;
+}
+
+/** The A/R aging buckets (days since the claim was first sent). */
+export const AGING_BUCKETS = ['0-30', '31-60', '61-90', '91-120', '120+'] as const;
+
+/** A row of GET /api/reports/aging: one payer's open balances by age. */
+export interface AgingRow {
+  payerId: string;
+  payerName: string;
+  buckets: Record<(typeof AGING_BUCKETS)[number], { claims: number; balance: string }>;
+  claims: number;
+  balance: string;
+}
+
+/** A row of GET /api/reports/denials: one CARC (group and reason) of one payer. */
+export interface DenialRow {
+  payerId: string;
+  payerName: string;
+  group: string;
+  reason: string;
+  /** What the code means, when the short CARC table has it (src/billing/remittance/carc.ts). */
+  meaning: string | null;
+  count: number;
+  amount: string;
+}
+
+/** A row of GET /api/reports/rejections: one payer's front-end rejections in one month. */
+export interface RejectionRow {
+  payerId: string;
+  payerName: string;
+  period: string;
+  sets999: { accepted: number; rejected: number };
+  claims999: { accepted: number; rejected: number };
+  claims277: { accepted: number; rejected: number };
+  rate999: number | null;
+  rate277: number | null;
 }
