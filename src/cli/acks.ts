@@ -17,16 +17,26 @@ interface AckAnswer {
   unmatched: string[];
 }
 
-/** The summary lines of one recorded file (pure). */
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('h') ? 'es' : 's'}`;
+
+/**
+ * The summary lines of one recorded file (pure): a head line (batches a 999 answered, claims answered one by one
+ * with how many were accepted and rejected, claim numbers naming nothing of ours), then one line per batch and claim.
+ */
 export function ackSummary(file: string, a: AckAnswer): string[] {
   const rejected = a.claims.filter((c) => c.status === 'rejected').length;
-  const head =
-    `${file}: ${a.batches.length} batch${a.batches.length === 1 ? '' : 'es'}, ${a.claims.length} claim${a.claims.length === 1 ? '' : 's'}` +
-    (a.claims.length > 0 ? ` (${a.claims.length - rejected} accepted, ${rejected} rejected)` : '') +
-    (a.unmatched.length > 0 ? `, ${a.unmatched.length} not ours (${a.unmatched.join(', ')})` : '');
+  const parts = [
+    ...(a.batches.length > 0
+      ? [
+          `${plural(a.batches.length, 'batch')} (${a.batches.filter((b) => b.accepted).length} accepted, ${a.batches.filter((b) => !b.accepted).length} rejected)`,
+        ]
+      : []),
+    ...(a.claims.length > 0 ? [`${plural(a.claims.length, 'claim')} (${a.claims.length - rejected} accepted, ${rejected} rejected)`] : []),
+    ...(a.unmatched.length > 0 ? [`${a.unmatched.length} not ours (${a.unmatched.join(', ')})`] : []),
+  ];
   return [
-    head,
-    ...a.batches.map((b) => `  batch ${b.batchId}: ${b.accepted ? 'accepted' : 'rejected'}, ${b.claims} claim${b.claims === 1 ? '' : 's'}`),
+    `${file}: ${parts.length > 0 ? parts.join(', ') : 'nothing of ours'}`,
+    ...a.batches.map((b) => `  batch ${b.batchId}: ${b.accepted ? 'accepted' : 'rejected'}, ${plural(b.claims, 'claim')}`),
     ...a.claims.map((c) => `  ${c.controlNumber} (claim ${c.claimId}): ${c.outcome} → ${c.status}`),
   ];
 }
