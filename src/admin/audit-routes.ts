@@ -6,6 +6,7 @@
  * `since` is an ISO 8601 date or date-time; `before` an event id (keyset paging). The CSV guards spreadsheet
  * formulas: a cell that starts with = + - @ or a control character gets a leading apostrophe.
  */
+import { csvCell } from './csv';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AuditFilter, AuditTrail } from '../store/audit';
@@ -42,12 +43,7 @@ const CSV_COLUMNS = [
   'hash',
 ] as const;
 
-/** One CSV cell (RFC 4180 quoting), with spreadsheet formulas neutralized. */
-export function csvCell(value: string | null): string {
-  if (value === null) return '';
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
+export { csvCell };
 
 export function auditCsv(events: readonly AuditEvent[]): string {
   const rows = events.map((e) =>

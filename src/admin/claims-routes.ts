@@ -17,22 +17,28 @@
  *   POST /api/remittances                  raw 835 (text/plain or application/edi-x12) → recorded, or 422
  *   GET  /api/remittances/unmatched?before=&limit=   CLPs that named no claim of ours, not matched yet
  *   POST /api/remittances/unmatched/:id/match {claimId}   post one to a claim by hand (audited)
+ *   GET  /api/remittances?payer=&since=&until=&trace=&before=&limit=   newest first, with per-file totals
  *   GET  /api/remittances/:id              a remittance: its claim payments (roles, matched) and PLB adjustments
+ *   POST /api/remittances/:id/withdraw {reason}   undo a remittance posted by mistake (audited), or 409 naming the claim
  *   POST /api/acknowledgments              raw 999/997 or 277CA → claim statuses; the file and its per-claim
  *                                          detail (IK3/IK4 errors, STC codes) kept and shown in GET /api/claims/:id
  *   GET  /api/acknowledgments/:id/x12      the acknowledgment file as received
  *   GET  /api/reports/revenue?by=service|payer|month   rows, plus unmatched money and PLB adjustments
  *   GET  /api/reports/payers
+ *   GET  /api/reports/aging?asOf=          open balances by payer, 0-30 … 120+ days since first sent
+ *   GET  /api/reports/denials              denials by CARC and payer, count, amount, meaning
+ *   GET  /api/reports/rejections           999 and 277CA rejections per payer and month
+ *   Every report takes since=&until= (YYYY-MM-DD, both included) and format=csv (a download, audited reports.export).
  *   GET  /api/reports/missed-charges?since=&until=&limit=   billable messages that ended without a charge, and why
  *
  * Access (auth.ts): every route needs role `billing` (claims carry patient data; reports are billing's), except
  * the claims list (GET /api/claims), which a viewer may read — searching it by patient needs operator and is audited,
  * as every patient search (patient-search.ts; docs/security.md). The
  * caller is recorded as the actor of each claim event. Audited: override, edit, void, correct, replace, close, build,
- * batches, remittances, hand matches and acknowledgments (ids, counts, rule ids and the fields edited only; the
+ * batches, remittances, withdraws, hand matches and acknowledgments (ids, counts, rule ids and the fields edited only; the
  * operator's reason and the values before → after stay in claim history).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClaimsService } from '../store/claims-service';
 import { actorOf, audit, role } from './auth';
@@ -41,6 +47,9 @@ import { dateOrTimestamp, pageLimit, parse, patientFilter, rowId, rowIdParams } 
 import {
   CLAIM_STATUSES,
   type AcknowledgmentSummary,
+  type AgingRow,
+  type DenialRow,
+  type RejectionRow,
   type BatchRow,
   type BatchRun,
   type BuildSummary,
@@ -51,12 +60,16 @@ import {
   type MatchResult,
   type MissedCharge,
   type PayerRow,
+  type RemittanceDetail,
+  type RemittanceListRow,
   type RemittanceSummary,
+  type RemittanceWithdrawn,
   type RevenueReport,
   type Unclaimed,
   type UnmatchedPayment,
 } from './wire/claims';
 import { sends } from './wire/json';
+import { agingCsv, denialsCsv, missedChargesCsv, payersCsv, rejectionsCsv, revenueCsv } from './report-csv';
 
 export type ClaimsApi = Pick<
   ClaimsService,
@@ -78,10 +91,16 @@ export type ClaimsApi = Pick<
   | 'acknowledgmentX12'
   | 'revenue'
   | 'payers'
+  | 'aging'
+  | 'denials'
+  | 'rejections'
+  | 'payerName'
   | 'missedCharges'
   | 'unmatchedRemittances'
   | 'matchRemittance'
   | 'remittance'
+  | 'remittances'
+  | 'withdrawRemittance'
   | 'remittanceTotals'
 >;
 
@@ -105,6 +124,15 @@ const listQuery = z.strictObject({
   limit: pageLimit,
 });
 const batchesQuery = z.strictObject({ before: rowId.optional(), limit: pageLimit });
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const remittancesQuery = z.strictObject({
+  payer: payer.optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  trace: z.string().trim().min(1).max(80).optional(),
+  before: rowId.optional(),
+  limit: pageLimit,
+});
 const matchBody = z.strictObject({ claimId: rowId });
 const reasonBody = z.strictObject({ reason });
 const closeBody = z.strictObject({ reason: z.string().trim().max(500).optional() }).optional();
@@ -142,12 +170,33 @@ const editBody = z
     (b) => b.diagnoses !== undefined || b.placeOfService !== undefined || b.lines !== undefined,
     'give diagnoses, placeOfService or lines',
   );
-const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service') });
+/** Every report: an optional date range (both ends included) and `format=csv` for a download. */
+const reportFields = {
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+};
+const rangeOf = (q: { since?: string | undefined; until?: string | undefined }) => ({
+  ...(q.since ? { since: q.since } : {}),
+  ...(q.until ? { until: q.until } : {}),
+});
+const revenueQuery = z.strictObject({ by: z.enum(['service', 'payer', 'month']).default('service'), ...reportFields });
+const reportQuery = z.strictObject(reportFields);
+const agingQuery = z.strictObject({ ...reportFields, asOf: isoDate.optional() });
 const missedQuery = z.strictObject({
+  format: z.enum(['json', 'csv']).default('json'),
   since: dateOrTimestamp.optional(),
   until: dateOrTimestamp.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
+
+const labelOf = (name: string | undefined) => (name ? { label: name } : {});
+
+/** A report as a CSV download, its export audited (which report and range; reports carry no patient data). */
+async function csv(req: FastifyRequest, reply: FastifyReply, name: string, q: { since?: string; until?: string }, text: string) {
+  await audit(req, 'reports.export', undefined, { report: name, since: q.since ?? null, until: q.until ?? null });
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rxbridge-${name}.csv"`).send(text);
+}
 
 const textOf = (body: z.infer<typeof x12Body>): string => (typeof body === 'string' ? body : body.x12);
 
@@ -330,11 +379,35 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     return result;
   });
 
+  api.get('/api/remittances', BILLING, async (req) => {
+    const q = parse(remittancesQuery, req.query, 'query');
+    const remittances = sends<RemittanceListRow[]>()(await claims.remittances(q));
+    return { remittances, next: remittances.length < q.limit ? null : remittances[remittances.length - 1]!.id };
+  });
+
   api.get('/api/remittances/:id', BILLING, async (req, reply) => {
     const { id: remittanceId } = parse(rowIdParams, req.params, 'remittance id');
     const remittance = await claims.remittance(remittanceId);
     if (!remittance) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `remittance ${remittanceId} not found` } });
-    return remittance;
+    return sends<RemittanceDetail>()(remittance);
+  });
+
+  api.post('/api/remittances/:id/withdraw', BILLING, async (req) => {
+    const { id: remittanceId } = parse(rowIdParams, req.params, 'remittance id');
+    const body = parse(reasonBody, req.body, 'body');
+    const result = sends<RemittanceWithdrawn>()(await claims.withdrawRemittance(remittanceId, body.reason, actorOf(req)));
+    await audit(
+      req,
+      'claims.remittance.withdraw',
+      { type: 'remittance', id: remittanceId },
+      {
+        trace: result.traceNumber,
+        claims: result.claims.length,
+        voidedClaims: result.voidedClaims.length,
+        unmatchedRemoved: result.unmatchedRemoved,
+      },
+    );
+    return result;
   });
 
   api.post('/api/acknowledgments', BILLING, async (req) => {
@@ -351,17 +424,49 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     return reply.type('application/edi-x12; charset=utf-8').send(ack.x12);
   });
 
-  api.get('/api/reports/revenue', BILLING, async (req) => {
-    const { by } = parse(revenueQuery, req.query, 'query');
-    const [rows, totals] = await Promise.all([claims.revenue(by), claims.remittanceTotals()]);
-    return sends<RevenueReport>()({ by, rows, unmatched: totals.unmatched, providerAdjustments: totals.providerAdjustments });
+  api.get('/api/reports/revenue', BILLING, async (req, reply) => {
+    const q = parse(revenueQuery, req.query, 'query');
+    const range = rangeOf(q);
+    const [found, totals] = await Promise.all([claims.revenue(q.by, range), claims.remittanceTotals(range)]);
+    const rows = q.by === 'payer' ? found.map((r) => ({ ...r, ...labelOf(claims.payerName(r.key)) })) : found;
+    if (q.format === 'csv') return csv(req, reply, `revenue-by-${q.by}`, q, revenueCsv(q.by, rows));
+    return sends<RevenueReport>()({ by: q.by, rows, unmatched: totals.unmatched, providerAdjustments: totals.providerAdjustments });
   });
 
-  api.get('/api/reports/payers', BILLING, async () => ({ payers: sends<PayerRow[]>()(await claims.payers()) }));
+  api.get('/api/reports/payers', BILLING, async (req, reply) => {
+    const q = parse(reportQuery, req.query, 'query');
+    const payers = sends<PayerRow[]>()(await claims.payers(rangeOf(q)));
+    if (q.format === 'csv') return csv(req, reply, 'payers', q, payersCsv(payers));
+    return { payers };
+  });
+
+  api.get('/api/reports/aging', BILLING, async (req, reply) => {
+    const q = parse(agingQuery, req.query, 'query');
+    const asOf = q.asOf ?? new Date().toISOString().slice(0, 10);
+    const payers = sends<AgingRow[]>()(await claims.aging(asOf, rangeOf(q)));
+    if (q.format === 'csv') return csv(req, reply, `aging-${asOf}`, q, agingCsv(payers));
+    return { asOf, payers };
+  });
+
+  api.get('/api/reports/denials', BILLING, async (req, reply) => {
+    const q = parse(reportQuery, req.query, 'query');
+    const rows = sends<DenialRow[]>()(await claims.denials(rangeOf(q)));
+    if (q.format === 'csv') return csv(req, reply, 'denials', q, denialsCsv(rows));
+    return { rows };
+  });
+
+  api.get('/api/reports/rejections', BILLING, async (req, reply) => {
+    const q = parse(reportQuery, req.query, 'query');
+    const rows = sends<RejectionRow[]>()(await claims.rejections(rangeOf(q)));
+    if (q.format === 'csv') return csv(req, reply, 'rejections', q, rejectionsCsv(rows));
+    return { rows };
+  });
 
   // Ids, types, control ids, statuses and reasons only: never a message body or patient data.
-  api.get('/api/reports/missed-charges', BILLING, async (req) => {
+  api.get('/api/reports/missed-charges', BILLING, async (req, reply) => {
     const query = parse(missedQuery, req.query, 'query');
-    return { since: query.since ?? null, until: query.until ?? null, messages: sends<MissedCharge[]>()(await claims.missedCharges(query)) };
+    const messages = sends<MissedCharge[]>()(await claims.missedCharges(query));
+    if (query.format === 'csv') return csv(req, reply, 'missed-charges', {}, missedChargesCsv(messages));
+    return { since: query.since ?? null, until: query.until ?? null, messages };
   });
 }

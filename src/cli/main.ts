@@ -9,6 +9,7 @@
  *   rxbridge mappings test [NAME...] [--dir DIR]  run the mappings' *.test.yaml cases
  *   rxbridge codes import KIND FILE | status      load a code-set release, list the loaded ones (./codes.ts)
  *   rxbridge remit FILE... [--url URL]            record 835 remittances through a running engine's API (./remit.ts)
+ *   rxbridge acks FILE... [--url URL]             record 999/997 and 277CA acknowledgments through the API (./acks.ts)
  *   rxbridge providers import FILE | status | list   import providers (NPPES CSV) claims may name (./providers.ts)
  *   rxbridge prices import FILE | status          import the fee schedule unpriced charges are priced from (./prices.ts)
  *   rxbridge users … | tokens … | audit verify    users, API tokens, the audit chain (./users.ts)
@@ -32,6 +33,7 @@ import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { mappingsTest } from './mappings-test';
 import { PRICES_USAGE, pricesCommand } from './prices';
 import { PROVIDERS_USAGE, providersCommand } from './providers';
+import { ACKS_USAGE, acksCommand } from './acks';
 import { REMIT_USAGE, remitCommand } from './remit';
 import { USERS_USAGE, usersCommand } from './users';
 import { KEYS_USAGE, keysCommand } from './keys';
@@ -46,6 +48,7 @@ const USAGE = `usage:
   rxbridge mappings test [NAME...] [--dir DIR]
 ${CODES_USAGE}
 ${REMIT_USAGE}
+${ACKS_USAGE}
 ${PROVIDERS_USAGE}
 ${PRICES_USAGE}
 ${USERS_USAGE}
@@ -92,6 +95,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return codesCommand(rest, env);
     case 'remit':
       return remitCommand(rest, env, (l) => console.log(l));
+    case 'acks':
+      return acksCommand(rest, env, (l) => console.log(l));
     case 'providers':
       return providersCommand(rest, env);
     case 'prices':

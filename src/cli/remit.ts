@@ -3,9 +3,9 @@
  * prints, per file, each remittance recorded and each claim's outcome, or why the file was refused (an 835 that
  * does not balance is refused whole: 422 with the failing equations). Needs RXBRIDGE_TOKEN (an API token of a billing user) or RXBRIDGE_ADMIN_TOKEN.
  */
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { apiToken, defaultAdminUrl, NO_API_TOKEN } from './admin-url';
+import { postX12File } from './post-x12';
 
 export const REMIT_USAGE = '  rxbridge remit FILE... [--url URL]';
 
@@ -17,7 +17,6 @@ interface RemitAnswer {
     unmatched: string[];
     nextPayerClaims?: Array<{ claimId: string; nextClaimId?: string; responsibility?: string; note?: string }>;
   }>;
-  error?: { code?: string; message?: string };
 }
 
 export async function remitCommand(args: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
@@ -39,26 +38,13 @@ export async function remitCommand(args: string[], env: Record<string, string | 
   }
   let failures = 0;
   for (const file of positionals) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
+    const posted = await postX12File<RemitAnswer>(values.url, '/api/remittances', token, file);
+    if (!posted.ok) {
       failures++;
-      out(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      out(posted.line);
       continue;
     }
-    const res = await fetch(`${values.url}/api/remittances`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/edi-x12' },
-      body: text,
-    });
-    const json = (await res.json().catch(() => ({}))) as RemitAnswer;
-    if (!res.ok) {
-      failures++;
-      out(`${file}: ${res.status} ${json.error?.code ?? ''} ${json.error?.message ?? res.statusText}`.replace(/ +/g, ' '));
-      continue;
-    }
-    for (const r of json.remittances ?? []) {
+    for (const r of posted.json.remittances ?? []) {
       out(
         `${file}: trace ${r.traceNumber}, payment ${r.paymentAmount}, ${r.claims.length} claims recorded` +
           (r.unmatched.length > 0 ? `, ${r.unmatched.length} not ours (${r.unmatched.join(', ')})` : ''),

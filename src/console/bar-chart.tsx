@@ -2,7 +2,10 @@
  * A horizontal bar chart as inline SVG (no chart library, no external assets; the CSP allows it): one row per
  * category, one bar per series, the value written after each bar, a legend and an axis. The geometry is
  * chart-scale.ts's. The SVG is an image with a title; the page shows the same numbers in a table beside it.
+ * Without a fixed `width` the chart takes its container's width (measured, and again when the panel resizes), and
+ * the axis gets as many ticks as its labels have room for.
  */
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { layoutBars, type ChartSeries } from './chart-scale';
 
 /** Room for category labels, and how many characters of 11px text fit in it (the rest is cut with "…"). */
@@ -17,7 +20,29 @@ export interface BarChartProps {
   width?: number;
 }
 
-export function BarChart({ title, labels, series, format, width = 640 }: BarChartProps) {
+/** Narrowest chart drawn; a narrower panel scrolls it. */
+const MIN_WIDTH = 320;
+
+/** The width of the element `ref` holds, kept current while it resizes; `fallback` until measured. */
+function useWidth(fallback: number) {
+  const ref = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.max(MIN_WIDTH, Math.floor(el.clientWidth)));
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return { ref, width };
+}
+
+export function BarChart({ title, labels, series, format, width: fixed }: BarChartProps) {
+  const measured = useWidth(640);
+  const width = fixed ?? measured.width;
   if (labels.length === 0) return null;
   const layout = layoutBars(labels, series, {
     width,
@@ -27,7 +52,7 @@ export function BarChart({ title, labels, series, format, width = 640 }: BarChar
     valueWidth: 90,
   });
   return (
-    <figure class="chart">
+    <figure class="chart" ref={measured.ref}>
       <svg role="img" aria-label={title} width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
         <title>{title}</title>
         {layout.ticks.map((t) => (

@@ -67,6 +67,14 @@ export function niceTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
+/**
+ * How many axis intervals a plot of `plotWidth` pixels has room for when each tick label takes about `labelWidth`
+ * pixels (at least 1, at most 6), so the axis labels never run into each other.
+ */
+export function tickCountFor(plotWidth: number, labelWidth = 80): number {
+  return Math.max(1, Math.min(6, Math.floor(plotWidth / labelWidth)));
+}
+
 const usable = (v: number): number => (Number.isFinite(v) && v > 0 ? v : 0);
 
 export function layoutBars(labels: readonly string[], series: readonly ChartSeries[], o: ChartOptions): ChartLayout {
@@ -75,7 +83,7 @@ export function layoutBars(labels: readonly string[], series: readonly ChartSeri
   const plotLeft = o.labelWidth;
   const plotWidth = Math.max(10, o.width - o.labelWidth - valueWidth);
   const largest = Math.max(0, ...series.flatMap((s) => s.values.map(usable)));
-  const ticks = niceTicks(largest, o.tickCount ?? 4);
+  const ticks = niceTicks(largest, o.tickCount ?? tickCountFor(plotWidth));
   const max = ticks[ticks.length - 1] ?? 1;
   const rowHeight = Math.max(1, series.length) * o.barHeight;
   const rows = labels.map((label, i) => {

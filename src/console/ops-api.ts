@@ -10,6 +10,7 @@ import type { AuditEvent, AuditPage } from '../admin/wire/audit';
 import type { ChannelInfo, ChannelReloadEntry } from '../admin/wire/channels';
 import type {
   AcknowledgmentSummary,
+  AgingRow,
   BatchRow,
   BatchRun,
   BuildSummary,
@@ -18,9 +19,14 @@ import type {
   ClaimEdited,
   ClaimSummary,
   MatchResult,
+  DenialRow,
   MissedCharge,
   PayerRow,
+  RejectionRow,
+  RemittanceDetail,
+  RemittanceListRow,
   RemittanceSummary,
+  RemittanceWithdrawn,
   RevenueDimension,
   RevenueReport,
   Unclaimed,
@@ -52,9 +58,10 @@ import type { FirstAdminCreated, FirstAdminRequest, SetupState } from '../admin/
 import type { CreatedToken, Role, TokenInfo, UserInfo } from '../admin/wire/users';
 import type { ChannelFileIssue, ChannelReload } from './channel-reload';
 
-export { ADJUDICATED_STATUSES, CLAIM_STATUSES, UNSENT_STATUSES } from '../admin/wire/claims';
+export { ADJUDICATED_STATUSES, AGING_BUCKETS, CLAIM_STATUSES, UNSENT_STATUSES } from '../admin/wire/claims';
 export type {
   AcknowledgmentSummary,
+  AgingRow,
   BatchRow,
   BatchRun,
   BuildSummary,
@@ -62,9 +69,14 @@ export type {
   ClaimStatus,
   ClaimSummary,
   MatchResult,
+  DenialRow,
   MissedCharge,
   PayerRow,
+  RejectionRow,
+  RemittanceDetail,
+  RemittanceListRow,
   RemittanceSummary,
+  RemittanceWithdrawn,
   RevenueReport,
   RevenueRow,
   UnclaimedCharge,
@@ -220,6 +232,20 @@ export const createBatches = (payer?: string) => api.post<BatchRun>('/api/claims
 export const recordRemittances = (x12: string) => api.post<{ remittances: RemittanceSummary[] }>('/api/remittances', { x12 });
 export const recordAcknowledgment = (x12: string) => api.post<AcknowledgmentSummary>('/api/acknowledgments', { x12 });
 export const unmatchedPayments = (limit: number) => api.get<{ payments: UnmatchedPayment[] }>('/api/remittances/unmatched', { limit });
+export interface RemittanceFilter {
+  payer?: string;
+  since?: string;
+  until?: string;
+  trace?: string;
+  before?: string;
+  limit?: number;
+}
+export const listRemittances = (q: RemittanceFilter) =>
+  api.get<{ remittances: RemittanceListRow[]; next: string | null }>('/api/remittances', { ...q });
+export const getRemittance = (id: string) => api.get<RemittanceDetail>(`/api/remittances/${encodeURIComponent(id)}`);
+/** Undoes a remittance posted by mistake (a reason required); 409 REMITTANCE_WITHDRAW_REFUSED names the claim built on it. */
+export const withdrawRemittance = (id: string, reason: string) =>
+  api.post<RemittanceWithdrawn>(`/api/remittances/${encodeURIComponent(id)}/withdraw`, { reason });
 export const matchPayment = (paymentId: string, claimId: string) =>
   api.post<MatchResult>(`/api/remittances/unmatched/${paymentId}/match`, { claimId });
 
@@ -232,10 +258,25 @@ export const askEligibility = () => api.post<EligibilityInquiryRun>('/api/eligib
 export const postEligibilityResponse = (x12: string) => api.post<EligibilityPosted>('/api/eligibility', { x12 });
 export const releaseEligibilityHolds = (chargeIds: string[]) => api.post<EligibilityReleased>('/api/eligibility/release', { chargeIds });
 
-export const revenueReport = (by: RevenueDimension) => api.get<RevenueReport>('/api/reports/revenue', { by });
-export const payerReport = () => api.get<{ payers: PayerRow[] }>('/api/reports/payers');
+/** A report's date range (YYYY-MM-DD, both included; empty: unbounded). */
+export interface ReportRange {
+  since?: string;
+  until?: string;
+}
+export const revenueReport = (by: RevenueDimension, range: ReportRange = {}) =>
+  api.get<RevenueReport>('/api/reports/revenue', { by, ...range });
+export const payerReport = (range: ReportRange = {}) => api.get<{ payers: PayerRow[] }>('/api/reports/payers', { ...range });
+export const agingReport = (asOf: string, range: ReportRange = {}) =>
+  api.get<{ asOf: string; payers: AgingRow[] }>('/api/reports/aging', { asOf, ...range });
+export const denialReport = (range: ReportRange = {}) => api.get<{ rows: DenialRow[] }>('/api/reports/denials', { ...range });
+export const rejectionReport = (range: ReportRange = {}) => api.get<{ rows: RejectionRow[] }>('/api/reports/rejections', { ...range });
 export const missedCharges = (range: { since: string; until: string }) =>
   api.get<{ messages: MissedCharge[] }>('/api/reports/missed-charges', { since: range.since, until: range.until });
+/** A report as CSV text (`format=csv`; the export is audited), for saveText. */
+export const reportCsv = (
+  report: 'revenue' | 'payers' | 'aging' | 'denials' | 'rejections' | 'missed-charges',
+  query: Record<string, string | undefined>,
+) => api.get<string>(`/api/reports/${report}`, { ...query, format: 'csv' });
 
 // ------------------------------------------------------------------------------------------------------------
 // First run: the first admin, made with the bootstrap token (no login needed)

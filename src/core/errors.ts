@@ -241,6 +241,12 @@ export const ERROR_CATALOGUE = {
     http: 409,
     doc: 'The action does not apply to the record in its current state (for example replaying a message in flight).',
   },
+  REMITTANCE_WITHDRAW_REFUSED: {
+    retryable: false,
+    hl7: '207',
+    http: 409,
+    doc: 'A remittance cannot be withdrawn because something was built on it since it was posted (a later remittance, a sent next-payer claim, a closed or changed claim, a hand match); the message names the claim. Undo that step first, or correct the claim by hand.',
+  },
   INTERNAL: {
     retryable: true,
     hl7: '207',

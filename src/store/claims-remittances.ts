@@ -76,7 +76,10 @@ export function postingUnitOfWork(db: Kysely<Database>, nextPayer?: NextPayerSte
     run: (work) =>
       db.transaction().execute(async (trx) => {
         await lockClaims(trx);
-        return work(new RemittanceRepository(trx, nextPayer));
+        const repo = new RemittanceRepository(trx, nextPayer);
+        const out = await work(repo);
+        await repo.finish();
+        return out;
       }),
   };
 }
@@ -104,6 +107,9 @@ class ClaimStepsRepository implements ClaimSteps {
 
 class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
   readonly nextPayerClaims?: (adjudications: readonly OwnAdjudication[]) => Promise<NextPayerOutcome[]>;
+  /** The claims the 835 being posted names, as loaded before it posts (snapshotted when its remittance row exists). */
+  private loaded: ClaimRow[] = [];
+  private readonly inserted: string[] = [];
 
   constructor(trx: Trx, nextPayer?: NextPayerStep) {
     super(trx);
@@ -116,6 +122,7 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
       .select('id')
       .where('payer_id', '=', payerId)
       .where('trace_number', '=', traceNumber)
+      .where('withdrawn_at', 'is', null)
       .executeTakeFirst();
     return row ? String(row.id) : undefined;
   }
@@ -129,7 +136,53 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
       .orderBy('id')
       .forUpdate()
       .execute();
+    this.loaded = rows;
     return this.postingClaims(rows);
+  }
+
+  /**
+   * Each claim the 835 names as it is before the posting (remittance_claim_states), for a withdraw to restore.
+   * Called once the remittance row exists, before any of its payments.
+   */
+  private async snapshotLoaded(remittanceId: string): Promise<void> {
+    const rows = this.loaded;
+    this.loaded = [];
+    if (rows.length === 0) return;
+    const ids = rows.map((r) => r.id);
+    const [lines, followers] = await Promise.all([
+      this.trx.selectFrom('claim_lines').select(['id', 'claim_id', 'paid_amount']).where('claim_id', 'in', ids).execute(),
+      this.trx.selectFrom('claims').select(['id', 'follows_claim_id']).where('follows_claim_id', 'in', ids).execute(),
+    ]);
+    await this.trx
+      .insertInto('remittance_claim_states')
+      .values(
+        rows.map((r) => ({
+          remittance_id: remittanceId,
+          claim_id: r.id,
+          status: r.status,
+          paid_amount: r.paid_amount,
+          patient_responsibility: r.patient_responsibility,
+          payer_claim_number: r.payer_claim_number,
+          forwarded_to: r.forwarded_to ?? null,
+          submitted_at: r.submitted_at,
+          adjudicated_at: r.adjudicated_at,
+          follower_id: followers.find((f) => String(f.follows_claim_id) === String(r.id))?.id ?? null,
+          line_paid: JSON.stringify(
+            Object.fromEntries(lines.filter((l) => String(l.claim_id) === String(r.id)).map((l) => [String(l.id), String(l.paid_amount)])),
+          ),
+        })),
+      )
+      .execute();
+  }
+
+  /** At the end of the posting transaction: the last claim event id of each remittance posted (remittances.events_through). */
+  async finish(): Promise<void> {
+    if (this.inserted.length === 0) return;
+    await this.trx
+      .updateTable('remittances')
+      .set({ events_through: sql<string>`(select coalesce(max(id), 0) from claim_events)` })
+      .where('id', 'in', this.inserted)
+      .execute();
   }
 
   async claimById(id: string): Promise<PostingClaim | undefined> {
@@ -214,7 +267,10 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return String(row.id);
+    const id = String(row.id);
+    this.inserted.push(id);
+    await this.snapshotLoaded(id);
+    return id;
   }
 
   async insertProviderAdjustment(remittanceId: string, p: ProviderAdjustment, claimId: string | null): Promise<void> {
@@ -281,6 +337,7 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
       .selectFrom('claim_payments')
       .select(['payer_role', 'paid', 'patient_responsibility'])
       .where('claim_id', '=', claimId)
+      .where('withdrawn_at', 'is', null)
       .orderBy('id')
       .execute();
     return rows.map((r) => ({
@@ -323,6 +380,7 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
       ])
       .where('p.id', '=', paymentId)
       .where('p.claim_id', 'is', null)
+      .where('p.withdrawn_at', 'is', null)
       .forUpdate()
       .executeTakeFirst();
     if (!row) return undefined;
@@ -546,6 +604,7 @@ export async function unmatchedPayments(db: Kysely<Database>, limit: number, bef
     ])
     .where('p.claim_id', 'is', null)
     .where('p.matched_payment_id', 'is', null)
+    .where('p.withdrawn_at', 'is', null)
     .orderBy('p.id', 'desc')
     .limit(limit);
   if (before) q = q.where('p.id', '<', before);
@@ -563,6 +622,126 @@ export async function unmatchedPayments(db: Kysely<Database>, limit: number, bef
     paid: String(r.paid),
     patientResponsibility: String(r.patient_responsibility),
     payerClaimNumber: r.payer_claim_number,
+  }));
+}
+
+export interface RemittanceListQuery {
+  /** The configured payer the 835 resolved to, or its 835 payer id. */
+  payer?: string;
+  /** Payment date (BPR16, else the day it was received) from `since` to `until`, both included (YYYY-MM-DD). */
+  since?: string;
+  until?: string;
+  /** TRN02, exactly. */
+  trace?: string;
+  before?: string;
+  limit: number;
+}
+
+export interface RemittanceListRow {
+  id: string;
+  traceNumber: string;
+  payerId: string;
+  payerRef: string | null;
+  payerName: string;
+  paymentAmount: string;
+  paymentDate: string | null;
+  receivedAt: string;
+  actor: string | null;
+  /** Σ CLP04 of its claim payments. */
+  paid: string;
+  /** Σ CAS amounts (claim and line level) of its claim payments. */
+  adjustments: string;
+  /** Σ CLP05. */
+  patientResponsibility: string;
+  /** Σ PLB amounts. */
+  providerAdjustments: string;
+  claimsMatched: number;
+  /** CLPs that named no claim of ours and nobody matched yet. */
+  linesUnmatched: number;
+  withdrawn: { at: string; by: string | null; reason: string | null } | null;
+}
+
+/** Remittances newest first (keyset by id), with per-file totals; withdrawn ones included and marked. */
+export async function listRemittances(db: Kysely<Database>, q: RemittanceListQuery): Promise<RemittanceListRow[]> {
+  let query = db
+    .selectFrom('remittances as r')
+    .select((eb) => [
+      'r.id',
+      'r.trace_number',
+      'r.payer_id',
+      'r.payer_ref',
+      'r.payer_name',
+      'r.payment_amount',
+      'r.payment_date',
+      'r.received_at',
+      'r.actor',
+      'r.withdrawn_at',
+      'r.withdrawn_by',
+      'r.withdrawn_reason',
+      eb
+        .selectFrom('claim_payments as p')
+        .select(sql<string>`coalesce(sum(p.paid), 0)::text`.as('v'))
+        .whereRef('p.remittance_id', '=', 'r.id')
+        .where('p.matched_payment_id', 'is', null)
+        .as('paid'),
+      eb
+        .selectFrom('claim_payments as p')
+        .select(sql<string>`coalesce(sum(p.patient_responsibility), 0)::text`.as('v'))
+        .whereRef('p.remittance_id', '=', 'r.id')
+        .where('p.matched_payment_id', 'is', null)
+        .as('pr'),
+      eb
+        .selectFrom('payment_adjustments as a')
+        .innerJoin('claim_payments as p', 'p.id', 'a.claim_payment_id')
+        .select(sql<string>`coalesce(sum(a.amount), 0)::text`.as('v'))
+        .whereRef('p.remittance_id', '=', 'r.id')
+        .where('p.matched_payment_id', 'is', null)
+        .as('adjustments'),
+      eb
+        .selectFrom('provider_adjustments as a')
+        .select(sql<string>`coalesce(sum(a.amount), 0)::text`.as('v'))
+        .whereRef('a.remittance_id', '=', 'r.id')
+        .as('plb'),
+      eb
+        .selectFrom('claim_payments as p')
+        .select(sql<string>`count(*)::text`.as('v'))
+        .whereRef('p.remittance_id', '=', 'r.id')
+        .where('p.claim_id', 'is not', null)
+        .as('matched'),
+      eb
+        .selectFrom('claim_payments as p')
+        .select(sql<string>`count(*)::text`.as('v'))
+        .whereRef('p.remittance_id', '=', 'r.id')
+        .where('p.claim_id', 'is', null)
+        .where('p.matched_payment_id', 'is', null)
+        .as('unmatched'),
+    ])
+    .orderBy('r.id', 'desc')
+    .limit(q.limit);
+  if (q.before) query = query.where('r.id', '<', q.before);
+  if (q.payer) query = query.where((eb) => eb.or([eb('r.payer_ref', '=', q.payer!), eb('r.payer_id', '=', q.payer!)]));
+  if (q.trace) query = query.where('r.trace_number', '=', q.trace);
+  if (q.since) query = query.where(sql`coalesce(r.payment_date, r.received_at::date)`, '>=', sql`${q.since}::date`);
+  if (q.until) query = query.where(sql`coalesce(r.payment_date, r.received_at::date)`, '<=', sql`${q.until}::date`);
+  return (await query.execute()).map((r) => ({
+    id: String(r.id),
+    traceNumber: r.trace_number,
+    payerId: r.payer_id,
+    payerRef: r.payer_ref ?? null,
+    payerName: r.payer_name,
+    paymentAmount: String(r.payment_amount),
+    paymentDate: r.payment_date,
+    receivedAt: new Date(r.received_at).toISOString(),
+    actor: r.actor,
+    paid: String(r.paid ?? '0'),
+    adjustments: String(r.adjustments ?? '0'),
+    patientResponsibility: String(r.pr ?? '0'),
+    providerAdjustments: String(r.plb ?? '0'),
+    claimsMatched: Number(r.matched ?? 0),
+    linesUnmatched: Number(r.unmatched ?? 0),
+    withdrawn: r.withdrawn_at
+      ? { at: new Date(r.withdrawn_at).toISOString(), by: r.withdrawn_by ?? null, reason: r.withdrawn_reason ?? null }
+      : null,
   }));
 }
 
@@ -584,6 +763,9 @@ export async function remittanceDetail(db: Kysely<Database>, id: string) {
       'payee_npi',
       'actor',
       'received_at',
+      'withdrawn_at',
+      'withdrawn_by',
+      'withdrawn_reason',
     ])
     .where('id', '=', id)
     .executeTakeFirst();
@@ -630,6 +812,9 @@ export async function remittanceDetail(db: Kysely<Database>, id: string) {
     payeeNpi: r.payee_npi,
     actor: r.actor,
     receivedAt: r.received_at,
+    withdrawn: r.withdrawn_at
+      ? { at: new Date(r.withdrawn_at).toISOString(), by: r.withdrawn_by ?? null, reason: r.withdrawn_reason ?? null }
+      : null,
     claims: payments.map((p) => ({
       paymentId: String(p.id),
       claimId: p.claim_id === null ? null : String(p.claim_id),

@@ -16,10 +16,14 @@
  *   the money that payer sent (a crossover payer gets its own row, its crossover adjudications counted in
  *   `crossovers`), unmatched money and PLB adjustments by the payer whose 835 carried them;
  * - remittance totals: unmatched CLPs nobody matched yet, and PLB adjustments by reason.
+ * A withdrawn remittance's payments and PLB adjustments count nowhere (docs/billing.md "Withdrawing a remittance").
+ * A date range (since/until, both included) keeps the chains whose billing claim's date of service is in it, and
+ * the remittances (unmatched money, PLB) whose payment date is.
  * Money comes back as exact decimal strings.
  */
 import { sql, type Kysely } from 'kysely';
 import { SENT_STATUSES } from '../billing/claims/lifecycle';
+import { dateBetween, type DateRange } from './claims-receivables';
 import type { Database } from './types';
 
 export type RevenueDimension = 'service' | 'payer' | 'month';
@@ -68,7 +72,7 @@ const SENT = sql.join([...SENT_STATUSES].map((s) => sql.lit(s)));
  * newest claim with a payment per payer step) and what the patient owes comes from the last step that answered
  * (last_paying).
  */
-const CHAINS = sql`
+const chains = (range: DateRange) => sql`
   with recursive chain(id, root) as (
     select id, id from claims where corrects_claim_id is null and follows_claim_id is null
     union all
@@ -79,11 +83,11 @@ const CHAINS = sql`
      where c.status in (${SENT}) and c.payer_step = 1
      order by ch.root, c.id desc
   ), live as (
-    select b.root, b.claim_id from billing b join claims c on c.id = b.claim_id where c.frequency <> '8'
+    select b.root, b.claim_id from billing b join claims c on c.id = b.claim_id where c.frequency <> '8' ${dateBetween(sql`c.service_date`, range)}
   ), paying as (
     select distinct on (ch.root, c.payer_step) ch.root, ch.id as claim_id, c.payer_step
       from chain ch join claims c on c.id = ch.id
-     where exists (select 1 from claim_payments p where p.claim_id = ch.id)
+     where exists (select 1 from claim_payments p where p.claim_id = ch.id and p.withdrawn_at is null)
      order by ch.root, c.payer_step, ch.id desc
   ), last_paying as (
     select distinct on (root) root, claim_id from paying order by root, payer_step desc
@@ -95,10 +99,10 @@ const LEVEL = sql`case p.payer_role when 'tertiary' then 3 when 'secondary' then
 /** The payer key of a payment: the billed payer for the claim's own payer's, else the 835's payer. */
 const REMIT_PAYER = sql`coalesce(r.payer_ref, nullif(r.payer_id, ''), r.payer_name)`;
 
-export async function revenueReport(db: Kysely<Database>, by: RevenueDimension): Promise<RevenueRow[]> {
+export async function revenueReport(db: Kysely<Database>, by: RevenueDimension, range: DateRange = {}): Promise<RevenueRow[]> {
   const key = by === 'service' ? sql`l.service_kind` : by === 'payer' ? sql`c.payer_id` : sql`to_char(l.service_date, 'YYYY-MM')`;
   const billed = await sql<{ key: string; claims: string; lines: string; charged: string }>`
-    ${CHAINS}
+    ${chains(range)}
     select ${key} as key, count(distinct c.id) as claims, count(*) as lines, coalesce(sum(l.charge_amount), 0)::text as charged
       from live v join claims c on c.id = v.claim_id join claim_lines l on l.claim_id = c.id
      where l.state in ('active', 'superseded')
@@ -106,9 +110,9 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
   const paid =
     by === 'service'
       ? await sql<{ key: string; paid: string; pr: string }>`
-        ${CHAINS}
+        ${chains(range)}
         , levels as (
-          select p.claim_id, max(${LEVEL}) as level from claim_payments p where p.claim_id is not null group by p.claim_id
+          select p.claim_id, max(${LEVEL}) as level from claim_payments p where p.claim_id is not null and p.withdrawn_at is null group by p.claim_id
         )
         select l.service_kind as key, coalesce(sum(lp.paid), 0)::text as paid,
                coalesce(sum(case when y.claim_id = z.claim_id and ${LEVEL} = lv.level then (select sum(a.amount) from payment_adjustments a
@@ -116,12 +120,12 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
           from live v join paying y on y.root = v.root
           join last_paying z on z.root = v.root
           join levels lv on lv.claim_id = y.claim_id
-          join claim_payments p on p.claim_id = y.claim_id
+          join claim_payments p on p.claim_id = y.claim_id and p.withdrawn_at is null
           join line_payments lp on lp.claim_payment_id = p.id
           join claim_lines l on l.id = lp.claim_line_id
          group by 1`.execute(db)
       : await sql<{ key: string; paid: string; pr: string }>`
-        ${CHAINS}
+        ${chains(range)}
         select ${by === 'payer' ? sql`c.payer_id` : sql`to_char(c.service_date, 'YYYY-MM')`} as key,
                coalesce(sum(pc.paid_amount), 0)::text as paid,
                coalesce(sum(case when y.claim_id = z.claim_id then pc.patient_responsibility end), 0)::text as pr
@@ -140,7 +144,7 @@ export async function revenueReport(db: Kysely<Database>, by: RevenueDimension):
   return [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[]> {
+export async function payerReport(db: Kysely<Database>, range: DateRange = {}): Promise<PayerReportRow[]> {
   const billed = await sql<{
     payer_id: string;
     payer_name: string;
@@ -150,8 +154,8 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
     denied: string;
     avg_days: string | null;
   }>`
-    ${CHAINS}, own as (
-      select p.* from claim_payments p where coalesce(p.payer_role, 'claim-payer') = 'claim-payer'
+    ${chains(range)}, own as (
+      select p.* from claim_payments p where coalesce(p.payer_role, 'claim-payer') = 'claim-payer' and p.withdrawn_at is null
     ), latest as (
       select distinct on (y.root) y.root, p.outcome
         from paying y join own p on p.claim_id = y.claim_id
@@ -171,14 +175,14 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
       left join first_paid f on f.root = v.root
      group by c.payer_id`.execute(db);
   const paid = await sql<{ payer_id: string; payer_name: string; paid: string; crossovers: string }>`
-    ${CHAINS}
+    ${chains(range)}
     select case when coalesce(p.payer_role, 'claim-payer') = 'claim-payer' then c.payer_id else ${REMIT_PAYER} end as payer_id,
            max(case when coalesce(p.payer_role, 'claim-payer') = 'claim-payer' then c.payer_name else r.payer_name end) as payer_name,
            sum(p.paid)::text as paid,
            count(distinct p.claim_id) filter (where p.payer_role in ('secondary', 'tertiary')
              or (coalesce(p.payer_role, 'claim-payer') = 'claim-payer' and c.payer_step > 1)) as crossovers
       from live v join paying y on y.root = v.root
-      join claim_payments p on p.claim_id = y.claim_id
+      join claim_payments p on p.claim_id = y.claim_id and p.withdrawn_at is null
       join remittances r on r.id = p.remittance_id
       join claims c on c.id = y.claim_id
      group by 1`.execute(db);
@@ -188,6 +192,7 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
                           where p.remittance_id = r.id and p.claim_id is null and p.matched_payment_id is null)), 0)::text as unmatched,
            coalesce(sum((select sum(a.amount) from provider_adjustments a where a.remittance_id = r.id)), 0)::text as plb
       from remittances r
+     where r.withdrawn_at is null ${dateBetween(sql`coalesce(r.payment_date, r.received_at::date)`, range)}
      group by 1`.execute(db);
 
   const rows = new Map<string, PayerReportRow>();
@@ -235,13 +240,20 @@ export async function payerReport(db: Kysely<Database>): Promise<PayerReportRow[
 }
 
 /** Unmatched CLPs not matched yet, and PLB adjustments by reason (see the module comment). */
-export async function remittanceTotals(db: Kysely<Database>): Promise<RemittanceTotals> {
+export async function remittanceTotals(db: Kysely<Database>, range: DateRange = {}): Promise<RemittanceTotals> {
   const unmatched = await sql<{ payments: string; charged: string; paid: string }>`
     select count(*) as payments, coalesce(sum(charge), 0)::text as charged, coalesce(sum(paid), 0)::text as paid
-      from claim_payments where claim_id is null and matched_payment_id is null`.execute(db);
+      from claim_payments p
+     where claim_id is null and matched_payment_id is null and withdrawn_at is null
+       and exists (select 1 from remittances r where r.id = p.remittance_id ${dateBetween(sql`coalesce(r.payment_date, r.received_at::date)`, range)})`.execute(
+    db,
+  );
   const plb = await sql<{ reason: string; count: string; amount: string; attached: string }>`
     select reason, count(*) as count, sum(amount)::text as amount, count(claim_id) as attached
-      from provider_adjustments group by reason order by reason`.execute(db);
+      from provider_adjustments a
+     where exists (select 1 from remittances r where r.id = a.remittance_id and r.withdrawn_at is null
+                     ${dateBetween(sql`coalesce(r.payment_date, r.received_at::date)`, range)})
+     group by reason order by reason`.execute(db);
   const u = unmatched.rows[0]!;
   return {
     unmatched: { payments: Number(u.payments), charged: money(u.charged), paid: money(u.paid) },

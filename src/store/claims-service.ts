@@ -16,13 +16,18 @@ import { ClaimRepository, ClaimRows } from './claims';
 import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
 import { directoryOutbox } from './claims-outbox';
 import {
+  listRemittances,
   matchRemittancePayment,
   recordAcknowledgments,
   recordRemittances,
   remittanceDetail,
   unmatchedPayments,
+  type RemittanceListQuery,
 } from './claims-remittances';
 import { EligibilityRepository, eligibilityFile, listEligibilityChecks, type EligibilityCheckQuery } from './eligibility';
+import { withdrawRemittance } from './remittance-withdraw';
+import { carcMeaning } from '../billing/remittance/carc';
+import { agingReport, denialReport, rejectionReport, type DateRange } from './claims-receivables';
 import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
 import type { Database } from './types';
@@ -104,8 +109,18 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return remittanceDetail(this.db, id);
   }
 
-  remittanceTotals() {
-    return remittanceTotals(this.db);
+  /** Remittances newest first, with per-file totals. */
+  remittances(query: RemittanceListQuery) {
+    return listRemittances(this.db, query);
+  }
+
+  /** Undoes a remittance posted by mistake, or refuses (REMITTANCE_WITHDRAW_REFUSED) naming the claim built on it. */
+  withdrawRemittance(id: string, reason: string, actor: string) {
+    return withdrawRemittance(this.db, id, reason, actor);
+  }
+
+  remittanceTotals(range: DateRange = {}) {
+    return remittanceTotals(this.db, range);
   }
 
   /** Claim statuses from a 999/997 or 277CA, then the file and its per-claim detail kept (claims-acknowledgments.ts). */
@@ -119,12 +134,41 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return acknowledgmentX12(this.db, id);
   }
 
-  revenue(by: RevenueDimension) {
-    return revenueReport(this.db, by);
+  revenue(by: RevenueDimension, range: DateRange = {}) {
+    return revenueReport(this.db, by, range);
   }
 
-  payers() {
-    return payerReport(this.db);
+  async payers(range: DateRange = {}) {
+    return this.named(await payerReport(this.db, range));
+  }
+
+  /** Open balances by payer and age (days since first sent) as of `asOf` (YYYY-MM-DD). */
+  async aging(asOf: string, range: DateRange = {}) {
+    return this.named(await agingReport(this.db, asOf, range));
+  }
+
+  /** Denials by CARC and payer, with the code's meaning where the short table has it. */
+  async denials(range: DateRange = {}) {
+    return this.named(await denialReport(this.db, range)).map((r) => ({ ...r, meaning: carcMeaning(r.reason) ?? null }));
+  }
+
+  /** 999 and 277CA rejections per payer and month. */
+  async rejections(range: DateRange = {}) {
+    return this.named(await rejectionReport(this.db, range));
+  }
+
+  /** The configured payer name for each row whose payer id billing.yaml knows (else the name the data carries). */
+  private named<T extends { payerId: string; payerName: string }>(rows: T[]): T[] {
+    const payers = this.payerConfig?.payers ?? new Map<string, { name: string }>();
+    return rows.map((r) => {
+      const name = payers.get(r.payerId)?.name;
+      return name ? { ...r, payerName: name } : r;
+    });
+  }
+
+  /** The configured name of a payer id, or undefined. */
+  payerName(id: string): string | undefined {
+    return this.payerConfig?.payers.get(id)?.name;
   }
 
   missedCharges(query: MissedChargesQuery) {

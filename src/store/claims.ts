@@ -467,6 +467,7 @@ async function payerChain(db: Db, row: ClaimRow) {
       .innerJoin('remittances as m', 'm.id', 'p.remittance_id')
       .select(['p.payer_role', 'm.payer_ref', 'm.payer_id', 'm.payer_name'])
       .where('p.claim_id', '=', r.id)
+      .where('p.withdrawn_at', 'is', null)
       .orderBy('p.id')
       .execute();
     // A crossover payer's answer on this claim (a forwarded claim) is the later payer step.
@@ -858,7 +859,7 @@ export async function nextControlNumbers(trx: Trx, senderId: string): Promise<Co
   return { interchange: Number(row.interchange), group: Number(row.group_control), transactionSet: Number(row.transaction_set) };
 }
 
-/** The payments recorded for a claim, newest last, with their lines and adjustments. */
+/** The payments recorded for a claim, newest last, with their lines and adjustments (a withdrawn remittance's are not). */
 async function claimPayments(db: Db, claimId: string) {
   const payments = await db
     .selectFrom('claim_payments as p')
@@ -879,6 +880,7 @@ async function claimPayments(db: Db, claimId: string) {
       'p.days_to_payment',
     ])
     .where('p.claim_id', '=', claimId)
+    .where('p.withdrawn_at', 'is', null)
     .orderBy('p.id')
     .execute();
   if (payments.length === 0) return [];

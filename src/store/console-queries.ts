@@ -142,6 +142,7 @@ export async function messageTimeline(db: Kysely<Database>, id: string) {
       .selectFrom('claim_payments as p')
       .innerJoin('remittances as r', 'r.id', 'p.remittance_id')
       .select(['p.claim_id', 'p.paid', 'p.outcome', 'p.status_code', 'r.received_at'])
+      .where('p.withdrawn_at', 'is', null)
       .where((eb) =>
         eb.exists(
           eb

@@ -34,6 +34,7 @@ import * as m018 from './migrations/018-fee-schedules';
 import * as m019 from './migrations/019-patient-merges';
 import * as m021 from './migrations/021-next-payer-claims';
 import * as m023 from './migrations/023-eligibility';
+import * as m024 from './migrations/024-remittance-withdraw';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '019-patient-merges': m019,
   '021-next-payer-claims': m021,
   '023-eligibility': m023,
+  '024-remittance-withdraw': m024,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -446,6 +446,28 @@ export interface RemittancesTable {
   payer_ref: Optional<string | null>;
   /** N1*PR N104, REF*2U, TRN03 as the 835 gave them. */
   payer_identifiers: Generated<string[]>;
+  /** Withdrawn by an operator (migration 024): kept for the audit, counted nowhere. */
+  withdrawn_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  withdrawn_by: Optional<string | null>;
+  withdrawn_reason: Optional<string | null>;
+  /** The last claim event id when the posting committed (migration 024). */
+  events_through: Optional<string | null>;
+}
+
+/** A claim as it was just before a remittance posted to it (migration 024), restored by a withdraw. */
+export interface RemittanceClaimStatesTable {
+  remittance_id: string;
+  claim_id: string;
+  status: ClaimStatus;
+  paid_amount: Money;
+  patient_responsibility: Money;
+  payer_claim_number: string | null;
+  forwarded_to: string | null;
+  submitted_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  adjudicated_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  follower_id: string | null;
+  /** claim line id → paid amount before the posting. */
+  line_paid: JSONColumnType<Record<string, string>, string, string>;
 }
 
 export interface ClaimPaymentsTable {
@@ -468,6 +490,8 @@ export interface ClaimPaymentsTable {
   matched_payment_id: Optional<string | null>;
   matched_by: Optional<string | null>;
   matched_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Its remittance was withdrawn (migration 024): kept, not counted. */
+  withdrawn_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface LinePaymentsTable {
@@ -588,6 +612,7 @@ export interface Database {
   claim_batches: ClaimBatchesTable;
   x12_counters: X12CountersTable;
   remittances: RemittancesTable;
+  remittance_claim_states: RemittanceClaimStatesTable;
   claim_payments: ClaimPaymentsTable;
   line_payments: LinePaymentsTable;
   payment_adjustments: PaymentAdjustmentsTable;

@@ -1,4 +1,4 @@
-import { layoutBars, niceCeiling, niceTicks } from '../../src/console/chart-scale';
+import { layoutBars, niceCeiling, niceTicks, tickCountFor } from '../../src/console/chart-scale';
 
 describe('console chart scale', () => {
   it('rounds an axis maximum up to 1, 2, 2.5 or 5 times a power of ten', () => {
@@ -25,5 +25,16 @@ describe('console chart scale', () => {
     expect(mtm!.bars.map((b) => [b.x, b.y, b.width])).toEqual([[100, 3, 300], [100, 13, 200]]);
     expect(dispense!.bars.map((b) => [b.y, b.width, b.value])).toEqual([[29, 150, 75], [39, 0, -5]]);
     expect(layout.height).toBe(2 * 26 + 20);
+  });
+
+  it('gives a wide plot more ticks and a narrow one fewer, so axis labels never overlap', () => {
+    expect([40, 100, 240, 400, 2000].map((w) => tickCountFor(w))).toEqual([1, 1, 3, 5, 6]);
+    const wide = layoutBars(['a'], [{ name: 's', values: [1000] }], { width: 1000, labelWidth: 170, valueWidth: 90, barHeight: 10, gap: 6 });
+    const narrow = layoutBars(['a'], [{ name: 's', values: [1000] }], { width: 400, labelWidth: 170, valueWidth: 90, barHeight: 10, gap: 6 });
+    expect(wide.ticks.length).toBeGreaterThan(narrow.ticks.length);
+    for (const layout of [wide, narrow]) {
+      const gaps = layout.ticks.slice(1).map((t, i) => t.x - layout.ticks[i]!.x);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(70);
+    }
   });
 });

@@ -215,6 +215,79 @@ export interface RemittanceSummary {
   providerAdjustments?: Array<{ reason: string; reference?: string; amount: string; claimId?: string }>;
 }
 
+/** A row of GET /api/remittances: one 835 as recorded, with its totals (src/store/claims-remittances.ts). */
+export interface RemittanceListRow {
+  id: string;
+  traceNumber: string;
+  /** The 835's payer id (N1*PR N104 or TRN03) and the configured payer it resolved to. */
+  payerId: string;
+  payerRef: string | null;
+  payerName: string;
+  /** BPR02. */
+  paymentAmount: string;
+  paymentDate: string | null;
+  receivedAt: string;
+  actor: string | null;
+  /** Σ CLP04, Σ CAS amounts, Σ CLP05, Σ PLB of its claims. */
+  paid: string;
+  adjustments: string;
+  patientResponsibility: string;
+  providerAdjustments: string;
+  claimsMatched: number;
+  linesUnmatched: number;
+  withdrawn: RemittanceWithdrawal | null;
+}
+
+export interface RemittanceWithdrawal {
+  at: string;
+  by: string | null;
+  reason: string | null;
+}
+
+/** GET /api/remittances/:id: the remittance as recorded. */
+export interface RemittanceDetail {
+  id: string;
+  traceNumber: string;
+  payerId: string;
+  payerName: string;
+  payerRef: string | null;
+  payerIdentifiers: string[];
+  paymentAmount: string;
+  handling: string;
+  paymentMethod: string;
+  paymentDate: string | null;
+  payeeNpi: string | null;
+  actor: string | null;
+  receivedAt: string;
+  withdrawn: RemittanceWithdrawal | null;
+  /** Every CLP: matched (claimId) or not (claimId null; `matched` when an operator matched it since). */
+  claims: Array<{
+    paymentId: string;
+    claimId: string | null;
+    controlNumber: string;
+    statusCode: string;
+    outcome: string;
+    role: string | null;
+    charge: string;
+    paid: string;
+    patientResponsibility: string;
+    payerClaimNumber: string | null;
+    matched: { paymentId: string; by: string | null; at: string | null } | null;
+  }>;
+  providerAdjustments: Array<{ reason: string; reference: string | null; amount: string; claimId: string | null }>;
+}
+
+/** POST /api/remittances/:id/withdraw {reason}. */
+export interface RemittanceWithdrawn {
+  remittanceId: string;
+  traceNumber: string;
+  /** Each claim restored: its status after the posting → the status it has again. */
+  claims: Array<{ claimId: string; from: string; to: string }>;
+  /** Unsent claims to the next payer built from it, voided. */
+  voidedClaims: string[];
+  unmatchedRemoved: number;
+}
+
 /** A row of GET /api/remittances/unmatched: a claim payment that named no claim of ours. */
 export interface UnmatchedPayment {
   id: string;
@@ -254,6 +327,8 @@ export type RevenueDimension = 'service' | 'payer' | 'month';
 
 export interface RevenueRow {
   key: string;
+  /** By payer: the payer's configured name (absent for other keys or a payer billing.yaml no longer names). */
+  label?: string;
   claims: number;
   lines: number;
   charged: string;
@@ -298,4 +373,40 @@ export interface MissedCharge {
   detail: string | null;
   receivedAt: string;
   finishedAt: string | null;
+}
+
+/** The A/R aging buckets (days since the claim was first sent). */
+export const AGING_BUCKETS = ['0-30', '31-60', '61-90', '91-120', '120+'] as const;
+
+/** A row of GET /api/reports/aging: one payer's open balances by age. */
+export interface AgingRow {
+  payerId: string;
+  payerName: string;
+  buckets: Record<(typeof AGING_BUCKETS)[number], { claims: number; balance: string }>;
+  claims: number;
+  balance: string;
+}
+
+/** A row of GET /api/reports/denials: one CARC (group and reason) of one payer. */
+export interface DenialRow {
+  payerId: string;
+  payerName: string;
+  group: string;
+  reason: string;
+  /** What the code means, when the short CARC table has it (src/billing/remittance/carc.ts). */
+  meaning: string | null;
+  count: number;
+  amount: string;
+}
+
+/** A row of GET /api/reports/rejections: one payer's front-end rejections in one month. */
+export interface RejectionRow {
+  payerId: string;
+  payerName: string;
+  period: string;
+  sets999: { accepted: number; rejected: number };
+  claims999: { accepted: number; rejected: number };
+  claims277: { accepted: number; rejected: number };
+  rate999: number | null;
+  rate277: number | null;
 }

@@ -57,7 +57,20 @@ export const ADJUDICATED_STATUSES: ReadonlySet<ClaimStatus> = new Set(['paid', '
 
 /** What happened, as recorded in claim_events.action. */
 export type ClaimAction =
-  'build' | 'scrub' | 'correct' | 'override' | 'void' | 'replace' | 'batch' | 'acknowledge' | 'remit' | 'close' | 'note' | 'edit';
+  | 'build'
+  | 'scrub'
+  | 'correct'
+  | 'override'
+  | 'void'
+  | 'replace'
+  | 'batch'
+  | 'acknowledge'
+  | 'remit'
+  | 'close'
+  | 'note'
+  | 'edit'
+  /** A remittance posted by mistake was withdrawn: the claim is back as it was before (src/store/remittance-withdraw.ts). */
+  | 'withdraw';
 
 export interface ClaimEvent {
   action: ClaimAction;

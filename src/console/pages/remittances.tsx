@@ -5,7 +5,8 @@
  * (POST /api/acknowledgments). The file is read in the browser and sent as JSON; the results of this visit are
  * listed here (their payments show on each claim). Below: the remittance claims whose CLP01 named no claim of
  * ours (GET /api/remittances/unmatched), each with a "Match to claim" action (POST
- * /api/remittances/unmatched/:id/match {claimId}, audited; posted as if it had matched).
+ * /api/remittances/unmatched/:id/match {claimId}, audited; posted as if it had matched). Then every recorded
+ * remittance (remittance-list.tsx); `#/remittances/<id>` opens one (remittance-detail.tsx).
  */
 import { useState } from 'preact/hooks';
 import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
@@ -22,17 +23,31 @@ import {
 import { claimIdFrom, matchResultText } from '../remittance-match';
 import { href } from '../router';
 import { X12Upload } from '../x12-upload';
+import type { PageProps } from './index';
+import { RemittanceDetail } from './remittance-detail';
+import { RemittanceList } from './remittance-list';
 
 type Result =
   | { kind: 'remittance'; file: string; remittances: RemittanceSummary[] }
   | { kind: 'acknowledgment'; file: string; ack: AcknowledgmentSummary };
 
-export function RemittancesPage() {
+export function RemittancesPage({ route }: PageProps) {
+  const id = route.parts[1];
+  if (id) return <RemittanceDetail key={id} id={id} />;
+  const p = (name: string) => route.params.get(name) ?? '';
+  return <RemittancesDesk filter={{ payer: p('payer'), since: p('since'), until: p('until'), trace: p('trace'), before: p('before') }} />;
+}
+
+function RemittancesDesk({ filter }: { filter: Parameters<typeof RemittanceList>[0]['filter'] }) {
   const [results, setResults] = useState<Result[]>([]);
+  const [recorded, setRecorded] = useState(0);
   const unmatched = useLoad(() => unmatchedPayments(100), []);
   const add = (r: Result) => {
     setResults((rs) => [r, ...rs]);
-    if (r.kind === 'remittance') unmatched.reload();
+    if (r.kind === 'remittance') {
+      unmatched.reload();
+      setRecorded((n) => n + 1);
+    }
   };
   return (
     <section aria-labelledby="remit-title">
@@ -104,6 +119,7 @@ export function RemittancesPage() {
           )
         }
       </Show>
+      <RemittanceList filter={filter} reload={recorded} />
     </section>
   );
 }
@@ -162,7 +178,8 @@ function ResultView({ result }: { result: Result }) {
       {result.remittances.map((r) => (
         <div key={r.id} class="panel" role="status">
           <h3>
-            {result.file}: {r.payerName}, trace {r.traceNumber}, payment {formatMoney(r.paymentAmount)}
+            {result.file}: <a href={href(`/remittances/${r.id}`)}>remittance #{r.id}</a>, {r.payerName}, trace {r.traceNumber}, payment{' '}
+            {formatMoney(r.paymentAmount)}
           </h3>
           <ClaimOutcomes claims={r.claims} />
           {r.unmatched.length > 0 && (

@@ -1,16 +1,34 @@
 /**
- * Page `#/reports?by=service|payer|month` (billing): revenue (GET /api/reports/revenue) as charged-vs-paid bars
- * and a table, with unmatched remittance money and PLB adjustments shown apart; payer performance (GET
- * /api/reports/payers) as denial-rate and days-to-payment bars and a table (crossovers, unmatched, PLB per payer);
- * and the missed-charges report (GET /api/reports/missed-charges): billable messages that ended without a
- * charge, with the reason, for a date range. Ids, types, control ids and reasons only: no patient data.
+ * Page `#/reports?by=service|payer|month&since=&until=&asOf=` (billing), every report for the date range at the top
+ * (YYYY-MM-DD, both included; in the URL) and each with an "Export CSV" download (format=csv, audited):
+ * - revenue (GET /api/reports/revenue, by date of service) as charged-vs-paid bars and a table, with unmatched
+ *   remittance money and PLB adjustments shown apart;
+ * - payer performance (GET /api/reports/payers) as denial-rate and days-to-payment bars and a table;
+ * - A/R aging (GET /api/reports/aging, as of a day; the range is the day claims were first sent): open balances by
+ *   payer in 0–30, 31–60, 61–90, 91–120 and over 120 days;
+ * - denials by CARC (GET /api/reports/denials, by payment date): count, amount and the code's meaning, by payer;
+ * - front-end rejections (GET /api/reports/rejections, by the day the acknowledgment came): 999 sets and 277CA
+ *   claims accepted and rejected per payer and month;
+ * - missed charges (GET /api/reports/missed-charges): billable messages that ended without a charge, and why.
+ * Payers show by name and id. Charts take their panel's width. Ids, codes, amounts and reasons only: no patient data.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { BarChart } from '../bar-chart';
-import { Empty, formatDateTime, Show, StatusBadge, useLoad } from '../components';
+import { Empty, ErrorBox, formatDateTime, Show, StatusBadge, useLoad } from '../components';
+import { saveText } from '../download';
 import { formatDays, formatMoney, formatRate, moneyValue } from '../format';
-import { missedCharges, payerReport, revenueReport } from '../ops-api';
-import { href } from '../router';
+import {
+  AGING_BUCKETS,
+  agingReport,
+  denialReport,
+  missedCharges,
+  payerReport,
+  rejectionReport,
+  reportCsv,
+  revenueReport,
+  type ReportRange,
+} from '../ops-api';
+import { href, navigate } from '../router';
 import type { PageProps } from './index';
 
 const DIMENSIONS = { service: 'service', payer: 'payer', month: 'month of service' } as const;
@@ -18,27 +36,110 @@ type Dimension = keyof typeof DIMENSIONS;
 
 const money = (v: number) => formatMoney(v.toFixed(2));
 
+const today = () => new Date().toISOString().slice(0, 10);
+
 export function ReportsPage({ route }: PageProps) {
   const byParam = route.params.get('by');
   const by: Dimension = byParam === 'payer' || byParam === 'month' ? byParam : 'service';
+  const since = route.params.get('since') ?? '';
+  const until = route.params.get('until') ?? '';
+  const asOf = route.params.get('asOf') ?? '';
+  const range: ReportRange = { ...(since ? { since } : {}), ...(until ? { until } : {}) };
+  const key = `${since}|${until}`;
   return (
     <section aria-labelledby="reports-title">
       <h1 id="reports-title">Reports</h1>
-      <Revenue by={by} />
-      <Payers />
+      <RangeForm by={by} since={since} until={until} asOf={asOf} />
+      <Revenue key={`r${key}`} by={by} range={range} params={{ since, until, asOf }} />
+      <Payers key={`p${key}`} range={range} />
+      <Aging key={`a${key}${asOf}`} asOf={asOf || today()} range={range} />
+      <Denials key={`d${key}`} range={range} />
+      <Rejections key={`j${key}`} range={range} />
       <MissedCharges />
     </section>
   );
 }
 
-function Revenue({ by }: { by: Dimension }) {
-  const loaded = useLoad(() => revenueReport(by), [by]);
+/** The date range of every report and the aging's as-of day, kept in the URL. */
+function RangeForm({ by, since, until, asOf }: { by: Dimension; since: string; until: string; asOf: string }) {
+  const [form, setForm] = useState({ since, until, asOf });
+  useEffect(() => setForm({ since, until, asOf }), [since, until, asOf]);
+  const input = (name: keyof typeof form) => ({
+    value: form[name],
+    onInput: (e: Event) => setForm((f) => ({ ...f, [name]: (e.currentTarget as HTMLInputElement).value })),
+  });
+  return (
+    <form
+      class="toolbar panel"
+      aria-label="Report dates"
+      onSubmit={(e) => {
+        e.preventDefault();
+        navigate('/reports', { by, ...form });
+      }}
+    >
+      <label>
+        From <input type="date" {...input('since')} />
+      </label>
+      <label>
+        to <input type="date" {...input('until')} />
+      </label>
+      <label>
+        Aging as of <input type="date" {...input('asOf')} />
+      </label>
+      <button type="submit">Apply</button>
+      {(since || until || asOf) && <a href={href('/reports', { by })}>All dates</a>}
+      <span class="muted">
+        Revenue and payers: date of service. Aging: the day each claim was first sent. Denials: payment date. Rejections: the day the
+        acknowledgment came.
+      </span>
+    </form>
+  );
+}
+
+/** "Export CSV": the report as the API writes it (format=csv), saved through the session (no token in a URL). */
+function CsvButton({
+  report,
+  query,
+  file,
+}: {
+  report: Parameters<typeof reportCsv>[0];
+  query: Record<string, string | undefined>;
+  file: string;
+}) {
+  const [state, setState] = useState<{ busy: boolean; error?: Error }>({ busy: false });
+  return (
+    <span>
+      <button
+        type="button"
+        disabled={state.busy}
+        onClick={async () => {
+          setState({ busy: true });
+          try {
+            saveText(file, await reportCsv(report, query), 'text/csv');
+            setState({ busy: false });
+          } catch (err) {
+            setState({ busy: false, error: err as Error });
+          }
+        }}
+      >
+        {state.busy ? 'Exporting…' : 'Export CSV'}
+      </button>
+      {state.error && <ErrorBox error={state.error} />}
+    </span>
+  );
+}
+
+const payerLabel = (p: { payerId: string; payerName: string }) => (p.payerName && p.payerName !== p.payerId ? p.payerName : p.payerId);
+
+function Revenue({ by, range, params }: { by: Dimension; range: ReportRange; params: Record<string, string> }) {
+  const loaded = useLoad(() => revenueReport(by, range), [by]);
   return (
     <section class="panel" aria-labelledby="revenue-title">
       <h2 id="revenue-title">Revenue by {DIMENSIONS[by]}</h2>
+      <CsvButton report="revenue" query={{ by, ...range }} file={`rxbridge-revenue-by-${by}.csv`} />
       <div class="tabs" role="tablist" aria-label="Revenue by">
         {(Object.keys(DIMENSIONS) as Dimension[]).map((d) => (
-          <a key={d} role="tab" aria-selected={d === by} href={href('/reports', { by: d })}>
+          <a key={d} role="tab" aria-selected={d === by} href={href('/reports', { ...params, by: d })}>
             {DIMENSIONS[d]}
           </a>
         ))}
@@ -51,7 +152,7 @@ function Revenue({ by }: { by: Dimension }) {
             <div class="report">
               <BarChart
                 title={`Charged and paid by ${DIMENSIONS[by]}`}
-                labels={rows.map((r) => r.key)}
+                labels={rows.map((r) => r.label ?? r.key)}
                 format={money}
                 series={[
                   { name: 'Charged', values: rows.map((r) => moneyValue(r.charged)), className: 'series-charged' },
@@ -72,7 +173,15 @@ function Revenue({ by }: { by: Dimension }) {
                 <tbody>
                   {rows.map((r) => (
                     <tr key={r.key}>
-                      <td>{r.key}</td>
+                      <td>
+                        {r.label ? (
+                          <>
+                            {r.label} <span class="muted">({r.key})</span>
+                          </>
+                        ) : (
+                          r.key
+                        )}
+                      </td>
                       <td>{r.claims}</td>
                       <td>{r.lines}</td>
                       <td class="num">{formatMoney(r.charged)}</td>
@@ -102,11 +211,12 @@ function Revenue({ by }: { by: Dimension }) {
   );
 }
 
-function Payers() {
-  const loaded = useLoad(() => payerReport(), []);
+function Payers({ range }: { range: ReportRange }) {
+  const loaded = useLoad(() => payerReport(range), []);
   return (
     <section class="panel" aria-labelledby="payers-title">
       <h2 id="payers-title">Payer performance</h2>
+      <CsvButton report="payers" query={{ ...range }} file="rxbridge-payers.csv" />
       <Show loaded={loaded} what="payer report">
         {({ payers }) =>
           payers.length === 0 ? (
@@ -116,15 +226,13 @@ function Payers() {
               <div class="two-col">
                 <BarChart
                   title="Denial rate by payer"
-                  width={420}
-                  labels={payers.map((p) => p.payerName || p.payerId)}
+                  labels={payers.map(payerLabel)}
                   format={(v) => formatRate(v)}
                   series={[{ name: 'Denial rate', values: payers.map((p) => p.denialRate ?? 0), className: 'series-denied' }]}
                 />
                 <BarChart
                   title="Average days from submission to payment"
-                  width={420}
-                  labels={payers.map((p) => p.payerName || p.payerId)}
+                  labels={payers.map(payerLabel)}
                   format={(v) => formatDays(v)}
                   series={[{ name: 'Days to payment', values: payers.map((p) => p.averageDaysToPayment ?? 0), className: 'series-days' }]}
                 />
@@ -174,6 +282,190 @@ function Payers() {
   );
 }
 
+const BUCKET_LABELS: Record<(typeof AGING_BUCKETS)[number], string> = {
+  '0-30': '0–30 days',
+  '31-60': '31–60',
+  '61-90': '61–90',
+  '91-120': '91–120',
+  '120+': 'over 120',
+};
+
+function Aging({ asOf, range }: { asOf: string; range: ReportRange }) {
+  const loaded = useLoad(() => agingReport(asOf, range), []);
+  return (
+    <section class="panel" aria-labelledby="aging-title">
+      <h2 id="aging-title">A/R aging as of {asOf}</h2>
+      <CsvButton report="aging" query={{ asOf, ...range }} file={`rxbridge-aging-${asOf}.csv`} />
+      <p class="muted">
+        Open balance of each sent claim (charge − paid − patient responsibility − contractual adjustments), by days since it was first sent.
+      </p>
+      <Show loaded={loaded} what="aging">
+        {({ payers }) =>
+          payers.length === 0 ? (
+            <Empty>No open balance: every sent claim is paid, adjusted, denied or closed.</Empty>
+          ) : (
+            <div class="report">
+              <BarChart
+                title="Open balance by payer and age"
+                labels={payers.map(payerLabel)}
+                format={money}
+                series={AGING_BUCKETS.map((b, i) => ({
+                  name: BUCKET_LABELS[b],
+                  values: payers.map((p) => moneyValue(p.buckets[b].balance)),
+                  className: `series-${i}`,
+                }))}
+              />
+              <table class="compact" aria-labelledby="aging-title">
+                <thead>
+                  <tr>
+                    <th>Payer</th>
+                    {AGING_BUCKETS.map((b) => (
+                      <th key={b}>{BUCKET_LABELS[b]}</th>
+                    ))}
+                    <th>Total</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {payers.map((p) => (
+                    <tr key={p.payerId}>
+                      <td>
+                        {payerLabel(p)} <span class="muted">({p.payerId})</span>
+                      </td>
+                      {AGING_BUCKETS.map((b) => (
+                        <td key={b} class="num">
+                          {formatMoney(p.buckets[b].balance)} <span class="muted">({p.buckets[b].claims})</span>
+                        </td>
+                      ))}
+                      <td class="num">
+                        {formatMoney(p.balance)} <span class="muted">({p.claims})</span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
+function Denials({ range }: { range: ReportRange }) {
+  const loaded = useLoad(() => denialReport(range), []);
+  return (
+    <section class="panel" aria-labelledby="denials-title">
+      <h2 id="denials-title">Denials by reason (CARC)</h2>
+      <CsvButton report="denials" query={{ ...range }} file="rxbridge-denials.csv" />
+      <Show loaded={loaded} what="denials">
+        {({ rows }) =>
+          rows.length === 0 ? (
+            <Empty>No denied claim or line in this range.</Empty>
+          ) : (
+            <div class="report">
+              <BarChart
+                title="Denied amount by payer and reason"
+                labels={rows.slice(0, 12).map((r) => `${payerLabel(r)} ${r.group}-${r.reason}`)}
+                format={money}
+                series={[{ name: 'Denied', values: rows.slice(0, 12).map((r) => moneyValue(r.amount)), className: 'series-denied' }]}
+              />
+              <table class="compact" aria-labelledby="denials-title">
+                <thead>
+                  <tr>
+                    <th>Payer</th>
+                    <th>Code</th>
+                    <th>Meaning</th>
+                    <th>Count</th>
+                    <th>Amount</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((r) => (
+                    <tr key={`${r.payerId}-${r.group}-${r.reason}`}>
+                      <td>
+                        {payerLabel(r)} <span class="muted">({r.payerId})</span>
+                      </td>
+                      <td class="mono">
+                        {r.group}-{r.reason}
+                      </td>
+                      <td>{r.meaning ?? '—'}</td>
+                      <td>{r.count}</td>
+                      <td class="num">{formatMoney(r.amount)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
+function Rejections({ range }: { range: ReportRange }) {
+  const loaded = useLoad(() => rejectionReport(range), []);
+  return (
+    <section class="panel" aria-labelledby="rejections-title">
+      <h2 id="rejections-title">Front-end rejections (999 and 277CA)</h2>
+      <CsvButton report="rejections" query={{ ...range }} file="rxbridge-rejections.csv" />
+      <Show loaded={loaded} what="rejections">
+        {({ rows }) =>
+          rows.length === 0 ? (
+            <Empty>No acknowledgment recorded in this range.</Empty>
+          ) : (
+            <div class="report">
+              <BarChart
+                title="Rejection rate by payer and month"
+                labels={rows.map((r) => `${payerLabel(r)} ${r.period}`)}
+                format={(v) => formatRate(v)}
+                series={[
+                  { name: '999 sets', values: rows.map((r) => r.rate999 ?? 0), className: 'series-denied' },
+                  { name: '277CA claims', values: rows.map((r) => r.rate277 ?? 0), className: 'series-days' },
+                ]}
+              />
+              <table class="compact" aria-labelledby="rejections-title">
+                <thead>
+                  <tr>
+                    <th>Payer</th>
+                    <th>Month</th>
+                    <th>999 sets accepted / rejected</th>
+                    <th>999 rate</th>
+                    <th>999 claims accepted / rejected</th>
+                    <th>277CA claims accepted / rejected</th>
+                    <th>277CA rate</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((r) => (
+                    <tr key={`${r.payerId}-${r.period}`}>
+                      <td>
+                        {payerLabel(r)} <span class="muted">({r.payerId})</span>
+                      </td>
+                      <td>{r.period}</td>
+                      <td>
+                        {r.sets999.accepted} / {r.sets999.rejected}
+                      </td>
+                      <td>{formatRate(r.rate999)}</td>
+                      <td>
+                        {r.claims999.accepted} / {r.claims999.rejected}
+                      </td>
+                      <td>
+                        {r.claims277.accepted} / {r.claims277.rejected}
+                      </td>
+                      <td>{formatRate(r.rate277)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
 function MissedCharges() {
   const [range, setRange] = useState<{ since: string; until: string }>({ since: '', until: '' });
   const [form, setForm] = useState(range);
@@ -181,6 +473,7 @@ function MissedCharges() {
   return (
     <section class="panel" aria-labelledby="missed-title">
       <h2 id="missed-title">Missed charges</h2>
+      <CsvButton report="missed-charges" query={{ ...range }} file="rxbridge-missed-charges.csv" />
       <p class="muted">
         Billable messages (DFT, RDS, VXU, ORU) that ended without a charge: dead letters, filtered types, and messages mapped to no charge
         on purpose (VFC stock, refused doses, non-final results) for a clerk to confirm.
