@@ -229,6 +229,7 @@ function emit837P(claims: readonly Claim[], interchange: Interchange, control: C
       controlNumber: control.interchange,
       usage: interchange.usage,
       date: now,
+      acknowledgmentRequested: interchange.requestTa1 === true,
     },
     {
       functionalId: 'HC',

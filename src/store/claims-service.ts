@@ -11,7 +11,7 @@ import type { PayerDirectory } from '../billing/remittance/payer-match';
 import type { PayerRules } from '../billing/scrub';
 import { ClaimsWorkflows } from '../billing/workflows/service';
 import { ClaimRepository, ClaimRows } from './claims';
-import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
+import { acknowledgmentX12, keepAcknowledgment, keepAcknowledgmentIn } from './claims-acknowledgments';
 import { directoryOutbox } from './claims-outbox';
 import {
   matchRemittancePayment,
@@ -19,6 +19,7 @@ import {
   recordRemittances,
   remittanceDetail,
   unmatchedPayments,
+  type WithinPosting,
 } from './claims-remittances';
 import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
@@ -54,8 +55,9 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     this.payerConfig = opts.config;
   }
 
-  recordRemittances(text: string, actor: string) {
-    return recordRemittances(this.db, text, actor, this.payerDirectory(), this.nextPayerStep(actor));
+  /** `within` runs in the posting's transaction (the clearinghouse pickup records the file there). */
+  recordRemittances(text: string, actor: string, within?: WithinPosting) {
+    return recordRemittances(this.db, text, actor, this.payerDirectory(), this.nextPayerStep(actor), within);
   }
 
   /** CLPs that named no claim of ours and nobody matched yet, newest first. */
@@ -83,6 +85,14 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return summary;
   }
 
+  /** recordAcknowledgments with the file kept and `within` run in the transaction that moves the claims. */
+  recordAcknowledgmentsWithin(text: string, actor: string, within: WithinPosting) {
+    return recordAcknowledgments(this.db, text, actor, this.payerDirectory(), async (trx, summary) => {
+      await keepAcknowledgmentIn(trx, text, actor, summary);
+      await within(trx);
+    });
+  }
+
   acknowledgmentX12(id: string) {
     return acknowledgmentX12(this.db, id);
   }
@@ -97,6 +107,11 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   missedCharges(query: MissedChargesQuery) {
     return missedCharges(this.db, query);
+  }
+
+  /** The database the service posts to (the clearinghouse exchange records its transfers and files there). */
+  database(): Kysely<Database> {
+    return this.db;
   }
 
   private payerDirectory(): PayerDirectory {

@@ -274,7 +274,19 @@ export function unitOfWork(trx: Trx): ClaimsUnitOfWork {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      return String(inserted.id);
+      const batchId = String(inserted.id);
+      if (b.upload) {
+        await trx
+          .insertInto('clearinghouse_transfers')
+          .values({
+            batch_id: batchId,
+            clearinghouse: b.upload.clearinghouse,
+            remote_name: b.upload.remoteName(batchId),
+            size: Buffer.byteLength(b.x12, 'utf8'),
+          })
+          .execute();
+      }
+      return batchId;
     },
   };
 }
