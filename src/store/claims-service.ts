@@ -109,6 +109,11 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return missedCharges(this.db, query);
   }
 
+  /** billing.yaml as read at start; undefined when billing is not configured. */
+  billing(): BillingConfig | undefined {
+    return this.payerConfig;
+  }
+
   /** The database the service posts to (the clearinghouse exchange records its transfers and files there). */
   database(): Kysely<Database> {
     return this.db;
