@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { EngineError } from '../core/errors';
-import { recognizeAnswer, readTa1s, retryDelaySeconds, TA1_NOTES, type AnswerKind } from '../clearinghouse/answers';
+import { recognizeAnswer, readTa1s, retryDelaySeconds, type AnswerKind } from '../clearinghouse/answers';
 import type { ClearinghouseConfig } from '../clearinghouse/config';
 import type { ClearinghouseSession } from '../clearinghouse/sftp';
 import { lockClaims, moveClaim } from './claims';
@@ -294,43 +294,4 @@ async function rejectBatch(trx: Transaction<Database>, batchId: string, actor: s
     .forUpdate()
     .execute();
   for (const c of claims) await moveClaim(trx, String(c.id), 'batched', 'rejected', 'acknowledge', actor, reason);
-}
-
-/** The TA105 meaning of a stored note code. */
-export const ta1Meaning = (code: string | null): string | undefined =>
-  code === null ? undefined : (TA1_NOTES[code] ?? `note code ${code}`);
-
-/** The transfer of each batch (for the batch list). */
-export async function transfersOf(db: Kysely<Database>, batchIds: readonly string[]) {
-  if (batchIds.length === 0) return new Map<string, TransferView>();
-  const rows = await db
-    .selectFrom('clearinghouse_transfers')
-    .selectAll()
-    .where('batch_id', 'in', [...batchIds])
-    .execute();
-  return new Map<string, TransferView>(
-    rows.map((r) => [
-      String(r.batch_id),
-      {
-        clearinghouse: r.clearinghouse,
-        remoteName: r.remote_name,
-        status: r.status,
-        attempts: r.attempts,
-        nextAttemptAt: r.next_attempt_at ? new Date(r.next_attempt_at).toISOString() : null,
-        lastError: r.last_error,
-        sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
-      },
-    ]),
-  );
-}
-
-export interface TransferView {
-  clearinghouse: string;
-  remoteName: string;
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  /** When it is tried again; null once sent or when max attempts are spent. */
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  sentAt: string | null;
 }

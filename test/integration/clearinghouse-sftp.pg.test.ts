@@ -212,6 +212,11 @@ describeSftp('clearinghouse exchange over SFTP', () => {
       expect(rejected).toEqual({ ta1_ack_code: 'R', ta1_note_code: '024' });
       const secondClaim = await store.db.selectFrom('claims').select(['status']).where('batch_id', '=', second.id).executeTakeFirstOrThrow();
       expect(secondClaim.status).toBe('rejected');
+      const listed = await claims.listBatches(10);
+      expect(listed.find((b) => b.id === second.id)).toMatchObject({
+        ta1: { ackCode: 'R', noteCode: '024', meaning: 'Invalid interchange content (e.g., invalid GS segment)' },
+        transfer: { clearinghouse: 'synch', status: 'sent', attempts: 2, lastError: expect.stringContaining('not the pinned') },
+      });
 
       // A crash between posting and archiving: the same file is back in the inbound folder. Only archived again.
       fs.copyFileSync(path.join(server.root, 'archive', 'b.835'), path.join(server.root, 'inbound', 'b.835'));
