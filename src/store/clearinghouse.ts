@@ -120,7 +120,9 @@ export async function pickup(
 ): Promise<PickedFile[]> {
   const out: PickedFile[] = [];
   const inbound = ch.inboundDir.replace(/\/+$/, '');
-  for (const f of await session.list(inbound)) {
+  const files = await session.list(inbound);
+  await settleArchived(db, ch, session, new Set(files.map((f) => f.name)));
+  for (const f of files) {
     const remote = `${inbound}/${f.name}`;
     const content = await session.get(remote);
     const sha256 = createHash('sha256').update(content).digest('hex');
@@ -189,6 +191,28 @@ export async function pickup(
     out.push({ name: f.name, kind, outcome: 'posted', detail: summary });
   }
   return out;
+}
+
+/**
+ * Rows left `posted` by a crash between the move to the archive and the row's update: a file of that name in the
+ * archive folder (and none in inbound) means the move was done.
+ */
+async function settleArchived(db: Kysely<Database>, ch: ClearinghouseConfig, session: ClearinghouseSession, inbound: ReadonlySet<string>) {
+  const stranded = await db
+    .selectFrom('clearinghouse_files')
+    .select(['id', 'name'])
+    .where('clearinghouse', '=', ch.name)
+    .where('status', '=', 'posted')
+    .execute();
+  for (const r of stranded) {
+    if (inbound.has(r.name)) continue;
+    if ((await session.size(`${ch.archiveDir.replace(/\/+$/, '')}/${r.name}`)) === undefined) continue;
+    await db
+      .updateTable('clearinghouse_files')
+      .set({ status: 'archived', archived_at: sql`now()` })
+      .where('id', '=', r.id)
+      .execute();
+  }
 }
 
 async function refuse(

@@ -18,7 +18,9 @@ import { pickup, uploadDue } from '../../src/store/clearinghouse';
 import { openStore, type Store } from '../../src/store/db';
 import { insertCharge, insertCoverage, insertMessage, insertPatient, tempDir, write835, write999 } from './claims-support';
 import { startSftpServer, SSHD_MISSING, type SftpServer } from './sftp-server';
-import { createTestDatabase, ROOT } from './support';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { buildSync } from 'esbuild';
+import { createTestDatabase, ROOT, waitFor } from './support';
 
 const NOW = new Date('2026-02-01T12:00:00Z');
 const ACTOR = 'biller';
@@ -29,10 +31,37 @@ let server: SftpServer;
 let store: Store;
 let dropDb: () => Promise<void>;
 let outbox: string;
+let databaseUrl: string;
+let childScript: string | undefined;
+
+/** The transfer worker in a child process (clearinghouse-child.ts, bundled once), for killing it with SIGKILL. */
+function startChild(mode: 'upload' | 'pickup'): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  if (!childScript) {
+    childScript = path.join(path.dirname(outbox), 'clearinghouse-child.js');
+    buildSync({ entryPoints: [path.join(__dirname, 'clearinghouse-child.ts')], bundle: true, platform: 'node', target: 'node20',
+      format: 'cjs', packages: 'external', outfile: childScript, logLevel: 'error' });
+  }
+  const child = spawn(process.execPath, [childScript], {
+    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'),
+      CH_CHILD: JSON.stringify({ databaseUrl, billingText: configText(server), billingFile: BILLING_FILE, mode }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += String(d)));
+  child.stderr!.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
 
 /** The shipped billing.yaml, no code set required, and clearinghouse `synch` (the default) on the test's server. */
 function config(s: SftpServer, extra: Record<string, string> = {}): BillingConfig {
-  const file = path.join(ROOT, 'billing/billing.yaml');
+  return parseBillingConfigText(configText(s, extra), BILLING_FILE, {}, os.tmpdir());
+}
+
+const BILLING_FILE = path.join(ROOT, 'billing/billing.yaml');
+
+function configText(s: SftpServer, extra: Record<string, string> = {}): string {
+  const file = BILLING_FILE;
   const fields: Record<string, string> = {
     transport: 'sftp', host: s.host, port: String(s.port), username: 'root', hostKeyFingerprint: `"${s.fingerprint}"`,
     outboundDir: `${s.root}/outbound`, inboundDir: `${s.root}/inbound`, archiveDir: `${s.root}/archive`, errorDir: `${s.root}/error`,
@@ -44,7 +73,7 @@ function config(s: SftpServer, extra: Record<string, string> = {}): BillingConfi
   const section = ['clearinghouses:', '  synch:', ...Object.entries(fields).map(([k, v]) => `    ${k}: ${v}`), `    auth:${auth}`,
     'defaultClearinghouse: synch', `outboxDir: ${outbox}`].join('\n');
   const text = fs.readFileSync(file, 'utf8').replace(/^requiredCodeSets:\n(?:  .*\n)+/m, 'requiredCodeSets:\n  default: []\n');
-  return parseBillingConfigText(`${text}\n${section}\n`, file, {}, os.tmpdir());
+  return `${text}\n${section}\n`;
 }
 
 const service = (c: BillingConfig) =>
@@ -72,6 +101,7 @@ beforeAll(async () => {
   server = await startSftpServer({ passwordAuthentication: true });
   const db = await createTestDatabase();
   dropDb = db.drop;
+  databaseUrl = db.url;
   store = await openStore({ databaseUrl: db.url, poolSize: 4 });
   outbox = path.join(tempDir('rxb-ch-'), 'outbox');
 }, 60_000);
@@ -235,6 +265,56 @@ describeSftp('clearinghouse exchange over SFTP', () => {
       await session.close();
     }
   }, 60_000);
+
+  it('kill -9 of the transfer worker mid-upload: nothing is sent twice, the next run sends the whole file once', async () => {
+    const c = config(server);
+    const ch = c.clearinghouses.get('synch')!;
+    const fourth = await batchOne(service(c), 'CHD');
+    const big = 'Y'.repeat(64 * 1024 * 1024);
+    await store.db.updateTable('claim_batches').set({ x12: big } as never).where('id', '=', fourth.batchId).execute();
+    await store.db.updateTable('clearinghouse_transfers').set({ size: big.length }).where('batch_id', '=', fourth.batchId).execute();
+    const name = (await transfers()).find((t) => t.batch_id === fourth.batchId)!.remote_name;
+    const part = path.join(server.root, 'outbound', `.${name}.part`);
+    const worker = startChild('upload');
+    await waitFor(() => fs.existsSync(part) && fs.statSync(part).size > 1024 * 1024, 30_000, `the child's upload (${worker.output()})`);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    expect(fs.existsSync(path.join(server.root, 'outbound', name))).toBe(false);
+    // The killed worker's transaction is rolled back: the row is as it was, pending and due.
+    await waitFor(async () => (await uploadDue(store.db, ch, () => openSession(ch))).sent.includes(fourth.batchId), 20_000, 'the upload after the kill');
+    expect(fs.statSync(path.join(server.root, 'outbound', name)).size).toBe(big.length);
+    expect(remoteFiles('outbound').filter((f) => f.includes(`_${fourth.batchId}_`) || f.startsWith('.'))).toEqual([name]);
+    expect((await transfers()).find((t) => t.batch_id === fourth.batchId)).toMatchObject({ status: 'sent', attempts: 1 });
+  }, 120_000);
+
+  it('kill -9 of the worker mid-pickup: the next pickup posts the rest, no file is posted twice or lost', async () => {
+    const ch = config(server).clearinghouses.get('synch')!;
+    const batch = await store.db.selectFrom('claim_batches').selectAll().where('id', '=', first.batchId).executeTakeFirstOrThrow();
+    const names = Array.from({ length: 30 }, (_, i) => `k${String(i).padStart(2, '0')}.999`);
+    const text = write999({ groupControl: Number(batch.group_control), setControl: Number(batch.transaction_set_control), accepted: true });
+    // Distinct contents: each its own ISA13/IEA02.
+    names.forEach((n, i) => fs.writeFileSync(path.join(server.root, 'inbound', n),
+      text.replace(/\*000000601\*/g, `*${String(700 + i).padStart(9, '0')}*`).replace(/IEA\*1\*000000601/, `IEA*1*${String(700 + i).padStart(9, '0')}`)));
+    const acksBefore = (await store.db.selectFrom('acknowledgments').select('id').execute()).length;
+    const archivedBefore = remoteFiles('archive').length;
+    const worker = startChild('pickup');
+    await waitFor(() => remoteFiles('archive').length >= archivedBefore + 3, 30_000, `the child's pickup (${worker.output()})`);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    expect(remoteFiles('inbound').length).toBeGreaterThan(0);
+
+    const session = await openSession(ch);
+    try {
+      await pickup(store.db, ch, session, claimsPosters(service(config(server))));
+    } finally {
+      await session.close();
+    }
+    expect(remoteFiles('inbound')).toEqual([]);
+    expect(remoteFiles('archive').filter((f) => f.startsWith('k'))).toEqual(names);
+    const rows = await store.db.selectFrom('clearinghouse_files').select(['name', 'status']).where('name', 'like', 'k%').orderBy('name').execute();
+    expect(rows).toEqual(names.map((name) => ({ name, status: 'archived' })));
+    expect((await store.db.selectFrom('acknowledgments').select('id').execute()).length - acksBefore).toBe(names.length);
+  }, 120_000);
 });
 
 /** An interchange from the clearinghouse holding one transaction set of `segments`. */
