@@ -287,6 +287,22 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     expect((await transfers()).find((t) => t.batch_id === fourth.batchId)).toMatchObject({ status: 'sent', attempts: 1 });
   }, 120_000);
 
+  it('two workers on one database: the transfer is worked by one of them only (row lock, skip locked)', async () => {
+    const c = config(server);
+    const ch = c.clearinghouses.get('synch')!;
+    const fifth = await batchOne(service(c), 'CHE');
+    const big = 'Z'.repeat(16 * 1024 * 1024);
+    await store.db.updateTable('claim_batches').set({ x12: big } as never).where('id', '=', fifth.batchId).execute();
+    await store.db.updateTable('clearinghouse_transfers').set({ size: big.length }).where('batch_id', '=', fifth.batchId).execute();
+    let connections = 0;
+    const connect = () => (connections++, openSession(ch));
+    const [one, two] = await Promise.all([uploadDue(store.db, ch, connect), uploadDue(store.db, ch, connect)]);
+    expect([...one.sent, ...two.sent]).toEqual([fifth.batchId]);
+    expect([...one.failed, ...two.failed]).toEqual([]);
+    expect(connections).toBe(1);
+    expect((await transfers()).find((t) => t.batch_id === fifth.batchId)).toMatchObject({ status: 'sent', attempts: 1 });
+  }, 60_000);
+
   it('kill -9 of the worker mid-pickup: the next pickup posts the rest, no file is posted twice or lost', async () => {
     const ch = config(server).clearinghouses.get('synch')!;
     const batch = await store.db.selectFrom('claim_batches').selectAll().where('id', '=', first.batchId).executeTakeFirstOrThrow();
