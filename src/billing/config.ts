@@ -26,6 +26,7 @@ import { CPT_FORM, HCPCS_FORM } from './scrub/formats';
 import { REQUIRABLE_CODE_SETS, type RequiredCodeSets } from './scrub/required';
 import { FILING_INDICATOR_CODES } from './scrub/tables';
 import { VFC_PRODUCT_LINES, type VfcProductLine } from './claims/vfc';
+import { checkNamePattern, clearinghouseConfig, clearinghouseSchema, type ClearinghouseConfig } from '../clearinghouse/config';
 
 export const CLAIM_ROUTES = ['837P', 'ncpdp'] as const;
 export type ClaimRoute = (typeof CLAIM_ROUTES)[number];
@@ -133,6 +134,8 @@ const payerSchema = z.strictObject({
   remittanceIds: z
     .array(pattern(/^[A-Za-z0-9 .-]{1,80}$/, 'must be an id as an 835 gives it: 1 to 80 letters, digits, spaces, dots or dashes'))
     .default([]),
+  /** The clearinghouse (top-level `clearinghouses`) its 837P batches go through; absent: `defaultClearinghouse`. */
+  clearinghouse: pattern(/^[A-Za-z0-9_-]{1,40}$/, 'must be a clearinghouse name from clearinghouses').optional(),
 });
 
 /** A person (or organisation) the claims name by NPI: the 837P needs a name for every rendering/ordering provider. */
@@ -174,8 +177,25 @@ export const billingFileSchema = z
       .record(pattern(/^[A-Za-z0-9-]{2,80}$/, 'must be a payer id: 2 to 80 letters, digits or dashes'), payerSchema)
       .refine((p) => Object.keys(p).length > 0, { error: 'payers needs at least one payer' }),
     requiredCodeSets: requiredCodeSetsSchema.default({ default: ['icd10cm'], payers: {} }),
+    /** Name → how batches reach it and its answers come back (src/clearinghouse/config.ts). */
+    clearinghouses: z
+      .record(pattern(/^[A-Za-z0-9_-]{1,40}$/, 'must be a clearinghouse name: 1 to 40 letters, digits, _ or -'), clearinghouseSchema)
+      .default({}),
+    /** The clearinghouse of every payer that names none; absent: such payers' batches stay in the outbox. */
+    defaultClearinghouse: z.string().optional(),
   })
   .superRefine((f, ctx) => {
+    const named = (name: string | undefined, where: PropertyKey[], key: string) => {
+      if (name !== undefined && !Object.prototype.hasOwnProperty.call(f.clearinghouses, name)) {
+        ctx.addIssue({ code: 'custom', path: where, message: `${key} names clearinghouse "${name}", which is not in clearinghouses` });
+      }
+    };
+    named(f.defaultClearinghouse, ['defaultClearinghouse'], 'defaultClearinghouse');
+    for (const [id, payer] of Object.entries(f.payers)) named(payer.clearinghouse, ['payers', id, 'clearinghouse'], 'clearinghouse');
+    for (const [name, ch] of Object.entries(f.clearinghouses)) {
+      const why = checkNamePattern(ch.fileNamePattern);
+      if (why) ctx.addIssue({ code: 'custom', path: ['clearinghouses', name, 'fileNamePattern'], message: `fileNamePattern ${why}` });
+    }
     for (const id of Object.keys(f.requiredCodeSets.payers)) {
       if (!Object.prototype.hasOwnProperty.call(f.payers, id)) {
         ctx.addIssue({
@@ -242,6 +262,8 @@ export interface PayerConfig extends Payer {
   remittanceIds: readonly string[];
   /** How it coordinates with Medicare (src/billing/cob/order.ts). */
   cob: CobKind;
+  /** The clearinghouse its batches are uploaded to (its own, else the default); undefined: they stay in the outbox. */
+  clearinghouse?: string;
 }
 
 /** What decided a line's route, most specific first. */
@@ -267,6 +289,8 @@ export interface BillingConfig {
   readonly providers: ReadonlyMap<string, Readonly<ProviderRef>>;
   /** Which code sets the scrubber requires, per payer (src/billing/scrub/required.ts). */
   readonly requiredCodeSets: RequiredCodeSets;
+  /** Clearinghouses by name (src/clearinghouse/config.ts); empty: batches stay in the outbox for an operator. */
+  readonly clearinghouses: ReadonlyMap<string, Readonly<ClearinghouseConfig>>;
 }
 
 /** The route of one line (see lineRoute); without a code, by service kind then the payer's route. */
@@ -316,6 +340,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
       codeRoutes: codeRoutesOf(p, f.codeLists),
       vfcProductLine: p.vfcProductLine,
       remittanceIds: [...p.remittanceIds],
+      ...((p.clearinghouse ?? f.defaultClearinghouse) ? { clearinghouse: p.clearinghouse ?? f.defaultClearinghouse } : {}),
     });
   }
   return deepFreeze<BillingConfig>({
@@ -337,6 +362,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
     payers,
     providers: new Map(Object.entries(f.providers).map(([npi, p]) => [npi, { npi, ...p }])),
     requiredCodeSets: { default: [...f.requiredCodeSets.default], payers: { ...f.requiredCodeSets.payers } },
+    clearinghouses: new Map(Object.entries(f.clearinghouses).map(([name, c]) => [name, clearinghouseConfig(name, c, file)])),
   });
 }
 

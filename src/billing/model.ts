@@ -197,6 +197,8 @@ export interface Interchange {
   receiverName: string;
   /** ISA15: P production, T test. */
   usage: 'P' | 'T';
+  /** ISA14 = 1: the receiver answers the interchange with a TA1 (the clearinghouse's `requestTa1`). */
+  requestTa1?: boolean;
 }
 
 /** Control numbers for one 837P file, drawn from persisted counters (never reused). */

@@ -107,6 +107,11 @@ export interface NewBatch {
   fileName: string;
   x12: string;
   actor: string;
+  /**
+   * Queue the file for upload to this clearinghouse (src/clearinghouse), in the same unit of work as the batch:
+   * `remoteName` gets the new batch's id and returns the name the clearinghouse asked for.
+   */
+  upload?: { clearinghouse: string; remoteName: (batchId: string) => string };
 }
 
 /** Reads a build needs, also outside a unit of work (a preview writes nothing and takes no lock). */

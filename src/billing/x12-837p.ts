@@ -257,6 +257,7 @@ export function envelopeOf(
       controlNumber: control.interchange,
       usage: interchange.usage,
       date: now,
+      acknowledgmentRequested: interchange.requestTa1 === true,
     },
     {
       functionalId,

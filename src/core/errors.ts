@@ -202,6 +202,24 @@ export const ERROR_CATALOGUE = {
     http: 422,
     doc: 'An 835 does not balance (service, claim or payment equation) and is refused as a whole. The message names each claim control number and the amounts.',
   },
+  CLEARINGHOUSE_HOST_KEY: {
+    retryable: false,
+    hl7: '207',
+    http: 502,
+    doc: "The clearinghouse's SFTP server showed a host key whose SHA256 fingerprint is not the `hostKeyFingerprint` pinned in billing.yaml; nothing is sent or fetched. Check the new key with the clearinghouse before pinning it.",
+  },
+  CLEARINGHOUSE_SECRET: {
+    retryable: false,
+    hl7: '207',
+    http: 500,
+    doc: "A clearinghouse's private key, passphrase or password could not be read: the file named by `…File` is missing or unreadable, or the variable named by `…Env` is unset.",
+  },
+  CLEARINGHOUSE_TRANSFER: {
+    retryable: true,
+    hl7: '207',
+    http: 502,
+    doc: "Connecting to, logging in to, or moving a file on the clearinghouse's SFTP server failed (refused, timed out, authentication, a missing folder). Uploads are retried with backoff; the transfer row shows the last error.",
+  },
   NOT_FOUND: { retryable: false, hl7: '204', http: 404, doc: 'The requested record does not exist.' },
   BAD_REQUEST: { retryable: false, hl7: '207', http: 400, doc: 'The request was malformed; the message says how.' },
   PREVIEW_TOO_SLOW: {

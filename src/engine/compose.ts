@@ -23,6 +23,7 @@ export const SHUTDOWN_ORDER = [
   'backlog poller',
   'enqueue batcher', // received ids still buffered reach the queue
   'application ACKs',
+  'clearinghouse exchange', // an upload in progress finishes (or is found on the server at the next start)
   'body retention',
   'recovery sweep',
   'pipeline worker',

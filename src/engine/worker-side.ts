@@ -23,6 +23,8 @@ import { AuditTrail } from '../store/audit';
 import { retentionTask } from '../store/body-maintenance';
 import { ClaimsService } from '../store/claims-service';
 import type { Store } from '../store/db';
+import type { PeriodicTask } from '../core/periodic';
+import { exchangeTasks } from './clearinghouse-exchange';
 import { placed, service, type EngineService } from './compose';
 import type { ResolvedEngineConfig } from './config';
 import type { SharedParts } from './shared-parts';
@@ -109,8 +111,25 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
     () => deliverer.stop(),
   );
 
+  // The clearinghouse exchange (docs/billing.md): uploads and pickups per clearinghouse of billing.yaml; none without.
+  let exchange: PeriodicTask[] = [];
+  const clearinghouse = service(
+    'clearinghouse exchange',
+    async () => {
+      if (!fs.existsSync(config.billingFile)) return;
+      const claims = claimsService({ config, store, log });
+      const billing = claims.billing();
+      exchange = billing ? exchangeTasks({ billing, claims, log, env: config.env }) : [];
+      for (const task of exchange) await task.start();
+      if (exchange.length > 0) log.info('clearinghouse exchange started', { count: exchange.length / 2 });
+    },
+    async () => {
+      await Promise.all(exchange.map((t) => t.stop()));
+    },
+  );
+
   return {
-    services: [pipelineWorker, sweep, retention, applicationAcks],
+    services: [pipelineWorker, sweep, retention, applicationAcks, clearinghouse],
     setChannels: (plans) => {
       if (worker) worker.concurrency = workerConcurrency(plans);
     },

@@ -4,7 +4,7 @@
  * their own, so GET /api/claims/:id shows which segment or element the clearinghouse refused and why, and the raw
  * file stays available (GET /api/acknowledgments/:id/x12).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { claimDetailOf277, claimDetailOf999, placeSetErrors, type ClaimAckDetail } from '../billing/claims/ack-detail';
 import { readPayerFile } from '../billing/claims/payer-files';
 import type { AcknowledgmentSummary } from './claims-remittances';
@@ -17,9 +17,19 @@ export async function keepAcknowledgment(
   actor: string,
   summary: AcknowledgmentSummary,
 ): Promise<string> {
+  return db.transaction().execute((trx) => keepAcknowledgmentIn(trx, text, actor, summary));
+}
+
+/** keepAcknowledgment inside a transaction of the caller's (the clearinghouse pickup posts and keeps a file in one). */
+export async function keepAcknowledgmentIn(
+  trx: Transaction<Database>,
+  text: string,
+  actor: string,
+  summary: AcknowledgmentSummary,
+): Promise<string> {
   const file = readPayerFile(text);
   const kind = [...new Set([...file.groupAcks.map(() => '999'), ...file.claimAcks.map(() => '277CA')])].join('+');
-  return db.transaction().execute(async (trx) => {
+  {
     const ack = await trx.insertInto('acknowledgments').values({ kind, x12: text, actor }).returning('id').executeTakeFirstOrThrow();
     const rows: Array<{ claimId: string; detail: ClaimAckDetail }> = [];
     for (const b of summary.batches) {
@@ -63,7 +73,7 @@ export async function keepAcknowledgment(
         .execute();
     }
     return String(ack.id);
-  });
+  }
 }
 
 /** What the acknowledgments said about a claim, oldest first. */

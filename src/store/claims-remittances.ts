@@ -44,15 +44,22 @@ export type { AcknowledgmentSummary } from '../billing/remittance/acknowledging'
  */
 export type NextPayerStep = (uow: ClaimsUnitOfWork, adjudications: readonly OwnAdjudication[]) => Promise<NextPayerOutcome[]>;
 
-/** Posts every 835 of `text` in one transaction (src/billing/remittance/posting.ts decides). */
+/**
+ * Work done in the same transaction as a posting, after it (the clearinghouse pickup records the file it posted,
+ * so a file is posted and recorded together or not at all). Throwing rolls the posting back.
+ */
+export type WithinPosting = (trx: Transaction<Database>) => Promise<void>;
+
+/** Posts every 835 of `text` in one transaction (src/billing/remittance/posting.ts decides); `within` runs in it. */
 export async function recordRemittances(
   db: Kysely<Database>,
   text: string,
   actor: string,
   payers: PayerDirectory = new Map(),
   nextPayer?: NextPayerStep,
+  within?: WithinPosting,
 ): Promise<RemittanceSummary[]> {
-  return postRemittances(postingUnitOfWork(db, nextPayer), text, actor, payers);
+  return postRemittances(postingUnitOfWork(db, nextPayer, within), text, actor, payers);
 }
 
 /** Posts an unmatched CLP to the claim an operator chose (posting.ts matchPayment). */
@@ -71,7 +78,7 @@ export async function matchRemittancePayment(
  * The posting port over one transaction that holds the claims lock; with `nextPayer`, the claims to the next payers
  * are built in that same transaction (a posting and the claims it leads to commit or roll back together).
  */
-export function postingUnitOfWork(db: Kysely<Database>, nextPayer?: NextPayerStep): PostingUnitOfWork {
+export function postingUnitOfWork(db: Kysely<Database>, nextPayer?: NextPayerStep, within?: WithinPosting): PostingUnitOfWork {
   return {
     run: (work) =>
       db.transaction().execute(async (trx) => {
@@ -79,6 +86,7 @@ export function postingUnitOfWork(db: Kysely<Database>, nextPayer?: NextPayerSte
         const repo = new RemittanceRepository(trx, nextPayer);
         const out = await work(repo);
         await repo.finish();
+        if (within) await within(trx);
         return out;
       }),
   };
@@ -502,19 +510,25 @@ async function insertAdjustments(
     .execute();
 }
 
-/** Records every 999/997 and 277CA of `text` (src/billing/remittance/acknowledging.ts decides). */
+/**
+ * Records every 999/997 and 277CA of `text` (src/billing/remittance/acknowledging.ts decides); `within` runs in the
+ * same transaction, after, with the summary.
+ */
 export async function recordAcknowledgments(
   db: Kysely<Database>,
   text: string,
   actor: string,
   payers: PayerDirectory = new Map(),
+  within?: (trx: Transaction<Database>, summary: AcknowledgmentSummary) => Promise<void>,
 ): Promise<AcknowledgmentSummary> {
   return recordAcknowledgmentFile(
     {
       run: (work) =>
         db.transaction().execute(async (trx) => {
           await lockClaims(trx);
-          return work(new AcknowledgmentRepository(trx));
+          const summary = await work(new AcknowledgmentRepository(trx));
+          if (within) await within(trx, summary as AcknowledgmentSummary);
+          return summary;
         }),
     },
     text,

@@ -13,7 +13,7 @@ import { EngineError } from '../core/errors';
 import { eligibilityInquiries, postEligibilityResponses, releaseEligibilityHolds } from '../billing/workflows/eligibility';
 import { ClaimsWorkflows } from '../billing/workflows/service';
 import { ClaimRepository, ClaimRows } from './claims';
-import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
+import { acknowledgmentX12, keepAcknowledgment, keepAcknowledgmentIn } from './claims-acknowledgments';
 import { directoryOutbox } from './claims-outbox';
 import {
   listRemittances,
@@ -23,6 +23,7 @@ import {
   remittanceDetail,
   unmatchedPayments,
   type RemittanceListQuery,
+  type WithinPosting,
 } from './claims-remittances';
 import { EligibilityRepository, eligibilityFile, listEligibilityChecks, type EligibilityCheckQuery } from './eligibility';
 import { withdrawRemittance } from './remittance-withdraw';
@@ -91,8 +92,9 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return eligibilityFile(this.db, id);
   }
 
-  recordRemittances(text: string, actor: string) {
-    return recordRemittances(this.db, text, actor, this.payerDirectory(), this.nextPayerStep(actor));
+  /** `within` runs in the posting's transaction (the clearinghouse pickup records the file there). */
+  recordRemittances(text: string, actor: string, within?: WithinPosting) {
+    return recordRemittances(this.db, text, actor, this.payerDirectory(), this.nextPayerStep(actor), within);
   }
 
   /** CLPs that named no claim of ours and nobody matched yet, newest first. */
@@ -128,6 +130,14 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     const summary = await recordAcknowledgments(this.db, text, actor, this.payerDirectory());
     await keepAcknowledgment(this.db, text, actor, summary);
     return summary;
+  }
+
+  /** recordAcknowledgments with the file kept and `within` run in the transaction that moves the claims. */
+  recordAcknowledgmentsWithin(text: string, actor: string, within: WithinPosting) {
+    return recordAcknowledgments(this.db, text, actor, this.payerDirectory(), async (trx, summary) => {
+      await keepAcknowledgmentIn(trx, text, actor, summary);
+      await within(trx);
+    });
   }
 
   acknowledgmentX12(id: string) {
@@ -173,6 +183,16 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   missedCharges(query: MissedChargesQuery) {
     return missedCharges(this.db, query);
+  }
+
+  /** billing.yaml as read at start; undefined when billing is not configured. */
+  billing(): BillingConfig | undefined {
+    return this.payerConfig;
+  }
+
+  /** The database the service posts to (the clearinghouse exchange records its transfers and files there). */
+  database(): Kysely<Database> {
+    return this.db;
   }
 
   private payerDirectory(): PayerDirectory {

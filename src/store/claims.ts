@@ -45,6 +45,7 @@ import { loadCodeEditLookup } from './code-edits';
 import { loadCodeSetLookup } from './codesets';
 import { loadFeeRows } from './fee-schedules';
 import { loadProvidersForCharges } from './providers';
+import { ta1Meaning, transfersOf } from './clearinghouse-views';
 import type { ChargeRow, ClaimRow, Database } from './types';
 
 type Trx = Transaction<Database>;
@@ -274,7 +275,19 @@ export function unitOfWork(trx: Trx): ClaimsUnitOfWork {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      return String(inserted.id);
+      const batchId = String(inserted.id);
+      if (b.upload) {
+        await trx
+          .insertInto('clearinghouse_transfers')
+          .values({
+            batch_id: batchId,
+            clearinghouse: b.upload.clearinghouse,
+            remote_name: b.upload.remoteName(batchId),
+            size: Buffer.byteLength(b.x12, 'utf8'),
+          })
+          .execute();
+      }
+      return batchId;
     },
   };
 }
@@ -430,11 +443,18 @@ export class ClaimRows {
         'total_charge',
         'actor',
         'created_at',
+        'ta1_ack_code',
+        'ta1_note_code',
       ])
       .orderBy('id', 'desc')
       .limit(limit);
     if (before) q = q.where('id', '<', before);
-    return (await q.execute()).map((b) => ({
+    const rows = await q.execute();
+    const transfers = await transfersOf(
+      this.db,
+      rows.map((b) => String(b.id)),
+    );
+    return rows.map((b) => ({
       id: String(b.id),
       payerId: b.payer_id,
       fileName: b.file_name,
@@ -446,6 +466,10 @@ export class ClaimRows {
       totalCharge: String(b.total_charge),
       actor: b.actor,
       createdAt: b.created_at,
+      /** The upload to the clearinghouse (status, attempts, last error); null when the batch has none. */
+      transfer: transfers.get(String(b.id)) ?? null,
+      /** The TA1 answering its interchange: A, E or R with the note code and its meaning; null before one came. */
+      ta1: b.ta1_ack_code ? { ackCode: b.ta1_ack_code, noteCode: b.ta1_note_code, meaning: ta1Meaning(b.ta1_note_code) ?? null } : null,
     }));
   }
 

@@ -33,6 +33,7 @@ import * as m016 from './migrations/016-control-id-reuse';
 import * as m018 from './migrations/018-fee-schedules';
 import * as m019 from './migrations/019-patient-merges';
 import * as m021 from './migrations/021-next-payer-claims';
+import * as m022 from './migrations/022-clearinghouse-transfers';
 import * as m023 from './migrations/023-eligibility';
 import * as m024 from './migrations/024-remittance-withdraw';
 
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '018-fee-schedules': m018,
   '019-patient-merges': m019,
   '021-next-payer-claims': m021,
+  '022-clearinghouse-transfers': m022,
   '023-eligibility': m023,
   '024-remittance-withdraw': m024,
 };

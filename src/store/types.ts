@@ -419,6 +419,40 @@ export interface ClaimBatchesTable {
   x12: string;
   actor: string | null;
   created_at: WithDefault<Timestamp>;
+  /** The TA1 answering its interchange (migration 022): A, E or R, and TA105. */
+  ta1_ack_code: ColumnType<string | null, string | null | undefined, string | null>;
+  ta1_note_code: ColumnType<string | null, string | null | undefined, string | null>;
+  ta1_received_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** An 837P batch file to upload to its clearinghouse (migration 022). */
+export interface ClearinghouseTransfersTable {
+  id: Generated<string>;
+  batch_id: string;
+  clearinghouse: string;
+  remote_name: string;
+  status: ColumnType<'pending' | 'sent' | 'failed', 'pending' | 'sent' | 'failed' | undefined, 'pending' | 'sent' | 'failed'>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  size: ColumnType<string, number | string, number | string>;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
+}
+
+/** An answer file picked up from a clearinghouse (migration 022), keyed by clearinghouse + name + sha256. */
+export interface ClearinghouseFilesTable {
+  id: Generated<string>;
+  clearinghouse: string;
+  name: string;
+  sha256: string;
+  kind: string;
+  status: 'posted' | 'archived' | 'error' | 'received';
+  detail: string | null;
+  size: ColumnType<string, number | string, number | string>;
+  received_at: WithDefault<Timestamp>;
+  archived_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface X12CountersTable {
@@ -610,6 +644,9 @@ export interface Database {
   claim_acknowledgments: ClaimAcknowledgmentsTable;
   claim_events: ClaimEventsTable;
   claim_batches: ClaimBatchesTable;
+  // clearinghouse exchange (migration 022)
+  clearinghouse_transfers: ClearinghouseTransfersTable;
+  clearinghouse_files: ClearinghouseFilesTable;
   x12_counters: X12CountersTable;
   remittances: RemittancesTable;
   remittance_claim_states: RemittanceClaimStatesTable;

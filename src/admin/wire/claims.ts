@@ -188,6 +188,18 @@ export interface BatchRow {
   /** Who built it; null when none was recorded. */
   actor: string | null;
   createdAt: string;
+  /** Its upload to the clearinghouse (docs/billing.md "Clearinghouse exchange (SFTP)"); null when none is configured. */
+  transfer?: {
+    clearinghouse: string;
+    remoteName: string;
+    status: 'pending' | 'sent' | 'failed';
+    attempts: number;
+    nextAttemptAt: string | null;
+    lastError: string | null;
+    sentAt: string | null;
+  } | null;
+  /** The TA1 answering its interchange (TA104 A/E/R, TA105 and what it means); null before one came. */
+  ta1?: { ackCode: string; noteCode: string | null; meaning: string | null } | null;
 }
 
 /** POST /api/claims/batches. */

@@ -9,7 +9,8 @@ import { EngineError } from '../../core/errors';
 import { isBatchable } from '../claims/lifecycle';
 import { sumAmounts } from '../claims/money';
 import type { Claim, ScrubFinding } from '../model';
-import type { ClaimsPort, ClaimsUnitOfWork, Outbox, StagedFile, StoredClaim } from '../ports';
+import { remoteFileName } from '../../clearinghouse/config';
+import type { ClaimsPort, ClaimsUnitOfWork, NewBatch, Outbox, StagedFile, StoredClaim } from '../ports';
 import { moveClaim } from './steps';
 import type { BatchRun, BatchSummary, ClaimsContext, X12Writer } from './types';
 
@@ -68,7 +69,9 @@ export async function batchPayer(
       const fileName = batchFileName(payerId, control.interchange);
       staged = await outbox.stage(fileName, text);
       const totalCharge = sumAmounts(claims.map((c) => c.totalCharge));
+      const upload = uploadOf(ctx, payerId, control.interchange);
       const batchId = await uow.insertBatch({
+        ...(upload ? { upload } : {}),
         payerId,
         senderId,
         control,
@@ -115,6 +118,19 @@ export async function batchPayer(
       () => false,
     );
   return result;
+}
+
+/** The upload of a payer's batch to its clearinghouse (billing.yaml), named as that clearinghouse asks; none without one. */
+function uploadOf(ctx: ClaimsContext, payerId: string, isa13: number): NewBatch['upload'] {
+  const name = ctx.config.payers.get(payerId)?.clearinghouse;
+  const ch = name === undefined ? undefined : ctx.config.clearinghouses.get(name);
+  if (!ch) return undefined;
+  const submitterId = ctx.config.interchange.senderId;
+  const at = ctx.now;
+  return {
+    clearinghouse: ch.name,
+    remoteName: (batchId) => remoteFileName(ch.fileNamePattern, { submitterId, batchId, payerId, isa13, at }),
+  };
 }
 
 /** A ready claim the 837P writer refused: held with the writer's reason as an error finding. */

@@ -20,6 +20,13 @@ import { nextPayerClaims } from './next-payer';
 import { codeSetScrubber } from './scrubber';
 import type { ClaimFilter, ClaimSummary, ClaimsContext, X12Writer } from './types';
 
+/** The interchange of a payer's 837P: ISA14 = 1 when its clearinghouse asks for a TA1 (`requestTa1`). */
+export function interchangeFor(config: BillingConfig, payerId: string | undefined): BillingConfig['interchange'] {
+  const name = payerId === undefined ? undefined : config.payers.get(payerId)?.clearinghouse;
+  const ch = name === undefined ? undefined : config.clearinghouses.get(name);
+  return ch?.requestTa1 ? { ...config.interchange, requestTa1: true } : config.interchange;
+}
+
 /** The read-only views of claims and batches the API shows (src/store/claims.ts ClaimRows). */
 export interface ClaimQueries {
   list(f: ClaimFilter): Promise<ClaimSummary[]>;
@@ -95,7 +102,7 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
   createBatches(actor: string, payerId?: string) {
     const ctx = this.context(actor);
     const writer: X12Writer = {
-      write: (claims, control, now) => write837P(claims, ctx.config.interchange, control, now),
+      write: (claims, control, now) => write837P(claims, interchangeFor(ctx.config, claims[0]?.payer.id), control, now),
       check: (claim) => assertWritable(claim, 0),
     };
     return createBatches(this.store, ctx, writer, this.wiring.outbox ?? this.wiring.directoryOutbox(ctx.config.outboxDir), payerId);

@@ -2,13 +2,15 @@
  * Page `#/batches` (billing): 837P batches newest first (GET /api/claims/batches), each downloadable as the
  * X12 file that was sent (fetched with the session, saved from a Blob: the URL carries only the batch id; the
  * download is audited by the server), and building new batches — one per payer from its ready claims
- * (POST /api/claims/batches {payer?}), showing the files made and the claims the 837P writer refused.
+ * (POST /api/claims/batches {payer?}), showing the files made and the claims the 837P writer refused. With a
+ * clearinghouse configured, each batch shows its upload (sent, waiting, or failed with the last error and the next
+ * attempt) and the TA1 that answered its interchange.
  */
 import { useState } from 'preact/hooks';
 import { Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
 import { saveText } from '../download';
 import { formatMoney } from '../format';
-import { batchX12, createBatches, listBatches, type BatchRun } from '../ops-api';
+import { batchX12, createBatches, listBatches, type BatchRow, type BatchRun } from '../ops-api';
 import { href } from '../router';
 
 export function BatchesPage() {
@@ -41,6 +43,7 @@ export function BatchesPage() {
                     <th>Total</th>
                     <th>Made</th>
                     <th>By</th>
+                    <th>Clearinghouse</th>
                     <th>
                       <span class="sr-only">Download</span>
                     </th>
@@ -71,6 +74,9 @@ export function BatchesPage() {
                       <td>{formatDateTime(b.createdAt)}</td>
                       <td>{b.actor}</td>
                       <td>
+                        <TransferCell batch={b} />
+                      </td>
+                      <td>
                         <DownloadButton id={b.id} fileName={b.fileName} />
                       </td>
                     </tr>
@@ -94,6 +100,38 @@ export function BatchesPage() {
         }
       </Show>
     </section>
+  );
+}
+
+/** The upload's state and the TA1; empty when no clearinghouse takes this payer's batches. */
+function TransferCell({ batch }: { batch: BatchRow }) {
+  const t = batch.transfer;
+  const ta1 = batch.ta1;
+  return (
+    <>
+      {t ? (
+        t.status === 'sent' ? (
+          <span class="state ok" title={`${t.clearinghouse}: ${t.remoteName}`}>
+            sent {t.sentAt ? formatDateTime(t.sentAt) : ''}
+          </span>
+        ) : t.status === 'failed' ? (
+          <span class="state error" title={t.lastError ?? ''}>
+            failed ({t.attempts} {t.attempts === 1 ? 'attempt' : 'attempts'}
+            {t.nextAttemptAt ? `, next ${formatDateTime(t.nextAttemptAt)}` : ', no more retries'}): {t.lastError}
+          </span>
+        ) : (
+          <span class="muted">waiting to upload</span>
+        )
+      ) : (
+        <span class="muted">outbox only</span>
+      )}
+      {ta1 && (
+        <div class={ta1.ackCode === 'R' ? 'state error' : ta1.ackCode === 'E' ? 'state warn' : 'state ok'}>
+          TA1 {ta1.ackCode === 'R' ? 'rejected' : ta1.ackCode === 'E' ? 'accepted with errors' : 'accepted'}
+          {ta1.noteCode && ta1.noteCode !== '000' ? `: ${ta1.noteCode} ${ta1.meaning ?? ''}` : ''}
+        </div>
+      )}
+    </>
   );
 }
 
