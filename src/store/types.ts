@@ -601,6 +601,15 @@ export interface Database {
   fee_schedule: FeeScheduleTable;
   // login throttling (migration 015)
   login_throttle: LoginThrottleTable;
+  // keyed hashes of message words, for the content search (migration 026)
+  message_words: MessageWordsTable;
+}
+
+/** One message's content-search tokens (src/store/content-index.ts): keyed hashes, never the words. */
+export interface MessageWordsTable {
+  message_id: string;
+  tokens: string[];
+  indexed_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export type MessageRow = Selectable<MessagesTable>;
