@@ -3,7 +3,7 @@
  * charge opens on its message's page (`?charge=` marks its row); a remittance opens on the remittances page
  * (`?id=`). Addresses carry ids only, never patient data.
  */
-import { href } from './router';
+import { href } from './href';
 
 export type IdKind = 'message' | 'charge' | 'claim' | 'batch' | 'remittance';
 
