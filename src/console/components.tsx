@@ -141,7 +141,17 @@ export function ConfirmButton({
  * An id shown on a page, as a link to its page (id-links.ts): message ↔ charge ↔ claim ↔ batch ↔ remittance. A click
  * does not reach a clickable row around it. An id without a page (a charge whose message is not known) is plain text.
  */
-export function IdLink({ kind, id, messageId, children }: { kind: IdKind; id: string | number; messageId?: string | null; children?: ComponentChildren }) {
+export function IdLink({
+  kind,
+  id,
+  messageId,
+  children,
+}: {
+  kind: IdKind;
+  id: string | number;
+  messageId?: string | null;
+  children?: ComponentChildren;
+}) {
   const text = String(id);
   const target = idHref(kind, text, messageId);
   const body = children ?? text;

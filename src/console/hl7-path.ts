@@ -184,7 +184,8 @@ export function fieldTree(lines: readonly string[], s: Separators = STANDARD_SEP
         for (const component of comps) {
           const cp: Hl7Path = { ...path, component };
           const cr = rangeOf(line, cp, s);
-          if (cr && cr.to > cr.from) components.push({ path: cp, label: pathLabel(cp), line: i + 1, ...cr, value: line.slice(cr.from, cr.to), children: [] });
+          if (cr && cr.to > cr.from)
+            components.push({ path: cp, label: pathLabel(cp), line: i + 1, ...cr, value: line.slice(cr.from, cr.to), children: [] });
         }
       }
       children.push({ path, label: pathLabel(path), line: i + 1, ...r, value: line.slice(r.from, r.to), children: components });

@@ -21,7 +21,6 @@ export function parseHash(hash: string): Route {
   return { path, parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(queryPart) };
 }
 
-
 export function navigate(path: string, params?: Record<string, string | number | undefined>): void {
   location.hash = href(path, params);
 }

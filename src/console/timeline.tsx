@@ -105,8 +105,9 @@ export function TimelineView({ t, markedCharge }: { t: Timeline; markedCharge?: 
           ))}
           {t.payments.map((p, i) => (
             <li key={`p${i}`}>
-              <time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim {p.claimId ? <IdLink kind="claim" id={p.claimId} /> : '—'}{' '}
-              from remittance <IdLink kind="remittance" id={p.remittanceId} /> <StatusBadge status={p.status} />
+              <time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim{' '}
+              {p.claimId ? <IdLink kind="claim" id={p.claimId} /> : '—'} from remittance <IdLink kind="remittance" id={p.remittanceId} />{' '}
+              <StatusBadge status={p.status} />
             </li>
           ))}
         </ol>

@@ -77,7 +77,19 @@ function sortOf(params: URLSearchParams): { sort?: SortKey; dir: 'asc' | 'desc' 
 }
 
 /** A column header that sorts the list on the server; a second click turns the order around. */
-function SortHeader({ label, k, sort, dir, onSort }: { label: string; k: SortKey; sort?: SortKey; dir: 'asc' | 'desc'; onSort(k: SortKey): void }) {
+function SortHeader({
+  label,
+  k,
+  sort,
+  dir,
+  onSort,
+}: {
+  label: string;
+  k: SortKey;
+  sort?: SortKey;
+  dir: 'asc' | 'desc';
+  onSort(k: SortKey): void;
+}) {
   const active = sort === k || (sort === undefined && k === 'received');
   const ariaSort = active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none';
   return (
@@ -90,7 +102,17 @@ function SortHeader({ label, k, sort, dir, onSort }: { label: string; k: SortKey
   );
 }
 
-function ResultsTable({ rows, sort, dir, onSort }: { rows: MessageSummary[]; sort?: SortKey; dir: 'asc' | 'desc'; onSort(k: SortKey): void }) {
+function ResultsTable({
+  rows,
+  sort,
+  dir,
+  onSort,
+}: {
+  rows: MessageSummary[];
+  sort?: SortKey;
+  dir: 'asc' | 'desc';
+  onSort(k: SortKey): void;
+}) {
   return (
     <table aria-label="Messages" class="results dense">
       <colgroup>
@@ -219,14 +241,17 @@ function ResultActions({
             onConfirm={replay}
           />
           {!complete && <span class="muted">Load every page (Older) to replay the whole result.</span>}
-          {complete && shown > REPLAY_MAX && <span class="muted">At most {REPLAY_MAX} messages are replayed at once: narrow the search.</span>}
+          {complete && shown > REPLAY_MAX && (
+            <span class="muted">At most {REPLAY_MAX} messages are replayed at once: narrow the search.</span>
+          )}
           {replayable && reason.trim().length < 3 && <span class="muted">Give a reason to replay.</span>}
         </>
       )}
       {state.results && (
         <span role="status" class="replay-summary">
           {queued} of {state.results.length} replays queued
-          {state.results.length > queued && ` (${state.results.length - queued} refused: ${[...new Set(state.results.flatMap((r) => ('error' in r ? [r.error.code] : [])))].join(', ')})`}
+          {state.results.length > queued &&
+            ` (${state.results.length - queued} refused: ${[...new Set(state.results.flatMap((r) => ('error' in r ? [r.error.code] : [])))].join(', ')})`}
         </span>
       )}
       {state.error && <ErrorBox error={state.error} />}
@@ -354,7 +379,14 @@ function MessageList({ route, user }: PageProps) {
       <form class="toolbar search compact" role="search" aria-label="Search messages" onSubmit={submit}>
         <label>
           Control id (MSH-10){' '}
-          <input ref={firstField} name="controlId" value={form.controlId} onInput={set('controlId')} placeholder="press / to search" size={14} />
+          <input
+            ref={firstField}
+            name="controlId"
+            value={form.controlId}
+            onInput={set('controlId')}
+            placeholder="press / to search"
+            size={14}
+          />
         </label>
         <label>
           Rx number <input name="rx" value={form.rx} onInput={set('rx')} size={10} />
@@ -406,7 +438,9 @@ function MessageList({ route, user }: PageProps) {
           Clear
         </button>
       </form>
-      {(applied.patient || applied.words) && <p class="muted note">Also filtered by the patient or words you entered (not kept in the address bar).</p>}
+      {(applied.patient || applied.words) && (
+        <p class="muted note">Also filtered by the patient or words you entered (not kept in the address bar).</p>
+      )}
       {error && <ErrorBox error={error} />}
       {!error && rows === undefined && <Loading what="messages" />}
       {rows !== undefined && rows.length === 0 && (
