@@ -49,7 +49,7 @@ function FieldTree({ tree, current, onPick }: { tree: TreeNode[]; current: TreeN
     </button>
   );
   return (
-    <div class="field-tree" ref={list} role="navigation" aria-label="Field tree">
+    <div class="editor-tree" ref={list} role="navigation" aria-label="Field tree">
       <ul>
         {tree.map((seg) => (
           <li key={`${seg.line}`}>
