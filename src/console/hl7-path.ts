@@ -85,14 +85,19 @@ function cellsOf(line: string, s: Separators): Cell[] {
 }
 
 /**
- * The position of the character at `column` of a segment line (a cursor at the end of the line: its last
- * character). Components and subcomponents are named only where the field (or component) is split: `PID-5.1`
+ * The position of a cursor at `column` of a segment line: the part of the character after it, or of the one before
+ * it when the next character opens another part or the line ends (a cursor between `||` is in that empty field). Components and subcomponents are named only where the field (or component) is split: `PID-5.1`
  * in `DOE^JOHN`, `PID-3` in a field without `^`. Undefined for an empty line or one without a segment id.
  */
 export function pathAt(line: string, column: number, s: Separators = STANDARD_SEPARATORS): Hl7Path | undefined {
   if (line.length < 3 || !/^[A-Z][A-Z0-9]{2}$/.test(line.slice(0, 3))) return undefined;
   const cells = cellsOf(line, s);
-  const at = Math.max(0, Math.min(column, line.length - 1));
+  let at = Math.max(0, Math.min(column, line.length - 1));
+  // A cursor just before a separator that opens the next part is at the end of the part before it (so the cursor
+  // between `||` is in that empty field); MSH-1 and MSH-2 have no separator of their own.
+  const opensNext = (i: number) =>
+    i > 3 && [s.field, s.repetition, s.component, s.subcomponent].includes(line.charAt(i)) && !(line.startsWith('MSH') && cells[i]!.field <= 2);
+  if (column >= line.length || opensNext(at)) at = Math.max(0, Math.min(column, line.length) - 1);
   const cell = cells[at]!;
   const segment = line.slice(0, 3);
   if (cell.field === 0) return { segment, field: 0, repetition: 1 };

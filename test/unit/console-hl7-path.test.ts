@@ -30,6 +30,10 @@ describe('HL7 paths in the dead-letter editor', () => {
     expect(pathLabel(pathAt(MSH, MSH.indexOf('RXSYS'))!)).toBe('MSH-3');
     expect(pathLabel(pathAt(MSH, MSH.indexOf('P03'))!)).toBe('MSH-9.2');
     expect(pathLabel(pathAt(MSH, MSH.length)!)).toBe('MSH-12'); // the cursor at the end of the line
+    expect(pathLabel(pathAt(FT1, FT1.indexOf('||') + 1)!)).toBe('FT1-3'); // between `||`: the empty field
+    expect(pathLabel(pathAt(PID, PID.indexOf('^JOHN'))!)).toBe('PID-5.1'); // at the end of DOE
+    expect(pathLabel(pathAt(MSH, 4)!)).toBe('MSH-2');
+    expect(pathLabel(pathAt(MSH, 8)!)).toBe('MSH-2'); // at the end of the encoding characters
     expect(pathAt('', 0)).toBeUndefined();
     expect(pathAt('hello', 2)).toBeUndefined();
   });
