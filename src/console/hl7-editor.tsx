@@ -163,7 +163,8 @@ export function Hl7Editor({
           EditorView.updateListener.of((u) => {
             if (u.docChanged) changed.current(fromEditorText(u.state.doc.toString()));
             if (u.docChanged || u.selectionSet) {
-              const head = u.state.selection.main.head;
+              // A selection (a jump from the tree selects a value) is read at its start.
+              const head = u.state.selection.main.from;
               const line = u.state.doc.lineAt(head);
               cursor.current?.({ line: line.number, path: pathAt(line.text, head - line.from, separatorsOf(u.state.doc)) });
             }

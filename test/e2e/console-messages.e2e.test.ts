@@ -76,13 +76,14 @@ describe('message list and dead-letter editor in a browser', () => {
     await page.goto(`${base}/#/messages`);
     const rows = page.locator('table[aria-label="Messages"] tbody tr');
     await waitFor(async () => (await rows.count()) >= 40, 15_000, 'the list to show the messages');
-    const fit = await page.evaluate(() => {
+    // In the page (a string: the test files are compiled without the DOM types).
+    const fit = (await page.evaluate(`(() => {
       const trs = [...document.querySelectorAll('table[aria-label="Messages"] tbody tr')];
       const inView = trs.filter((tr) => tr.getBoundingClientRect().bottom <= window.innerHeight).length;
       const times = [...document.querySelectorAll('table[aria-label="Messages"] tbody tr td:nth-child(2)')];
       const wrapped = times.filter((td) => td.getBoundingClientRect().height > 26).length;
-      return { inView, wrapped, rowHeight: trs[0]!.getBoundingClientRect().height };
-    });
+      return { inView, wrapped, rowHeight: trs[0].getBoundingClientRect().height };
+    })()`)) as { inView: number; wrapped: number; rowHeight: number };
     process.stdout.write(`${JSON.stringify({ metric: 'message-list-rows-1440x900', ...fit })}\n`);
     expect(fit.inView).toBeGreaterThanOrEqual(25);
     expect(fit.wrapped).toBe(0);
@@ -100,7 +101,7 @@ describe('message list and dead-letter editor in a browser', () => {
     await page.setViewportSize({ width: 1024, height: 768 });
     await page.goto(`${base}/#/messages`);
     await waitFor(async () => (await rows.count()) >= 40, 15_000, 'the list at 1024 px');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
     await page.screenshot({ path: path.join(SHOTS, 'messages-1024.png') });
     expect(overflow).toBeLessThanOrEqual(0);
     await context.close();
@@ -157,7 +158,7 @@ describe('message list and dead-letter editor in a browser', () => {
     await question.waitFor();
     await question.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByRole('button', { name: 'Replay as is' }).isVisible()).resolves.toBe(true);
-    const replays = await h.engine.store.db.selectFrom('messages').select('replays').where('id', '=', ids.dead).executeTakeFirstOrThrow();
+    const replays = await h.engine.store.db.selectFrom('messages').select('replays').where('id', '=', ids.dead!).executeTakeFirstOrThrow();
     expect(replays.replays).toBe(0);
     await page.getByRole('button', { name: 'Replay as is' }).click();
     await page.getByRole('button', { name: 'Replay without my edit' }).click();

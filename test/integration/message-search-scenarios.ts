@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { pruneBodies } from '../../src/store/body-maintenance';
 import { indexMissingWords } from '../../src/store/content-index';
 import { startHarness, type Harness } from './engine-harness';
 import { dftMessage, ROOT } from './support';
@@ -187,6 +188,15 @@ export function describeMessageSearch(store: 'postgres' | 'pglite'): void {
       const over = await h.api('POST', '/api/messages/replay-search', { search: { channel: 'cap-test' }, count: 500, reason: 'too many' }, tokens.bob);
       expect(over.status).toBe(413);
       expect(over.json.error.code).toBe('TOO_MANY_MESSAGES');
+    });
+
+    test('retention that prunes a body drops its words: the message is no longer found by them', async () => {
+      expect(await found('shingles')).toEqual([ids['WORD-3']]);
+      const report = await pruneBodies(h.engine.store.db, [{ channel: 'pharmacy-inbound', bodiesDays: 0 }], { vacuum: false });
+      expect(report.pruned).toBeGreaterThan(0);
+      expect(await found('shingles')).toEqual([]);
+      const left = await h.engine.store.db.selectFrom('message_words').select('message_id').where('message_id', '=', ids['WORD-3']!).execute();
+      expect(left).toEqual([]);
     });
   });
 }
