@@ -96,7 +96,9 @@ export function pathAt(line: string, column: number, s: Separators = STANDARD_SE
   // A cursor just before a separator that opens the next part is at the end of the part before it (so the cursor
   // between `||` is in that empty field); MSH-1 and MSH-2 have no separator of their own.
   const opensNext = (i: number) =>
-    i > 3 && [s.field, s.repetition, s.component, s.subcomponent].includes(line.charAt(i)) && !(line.startsWith('MSH') && cells[i]!.field <= 2);
+    i > 3 &&
+    [s.field, s.repetition, s.component, s.subcomponent].includes(line.charAt(i)) &&
+    !(line.startsWith('MSH') && cells[i]!.field <= 2);
   if (column >= line.length || opensNext(at)) at = Math.max(0, Math.min(column, line.length) - 1);
   const cell = cells[at]!;
   const segment = line.slice(0, 3);
