@@ -59,8 +59,11 @@ function Step({ label, done, detail }: { label: string; done: boolean; detail: s
   );
 }
 
-/** `markedCharge`: a charge id to highlight (a link from elsewhere, `?charge=`). */
-export function TimelineView({ t, markedCharge }: { t: Timeline; markedCharge?: string }) {
+/**
+ * `markedCharge`: a charge id to highlight (a link from elsewhere, `?charge=`). `billing`: the user may open the
+ * billing pages (claims, batches, remittances), so their ids are links.
+ */
+export function TimelineView({ t, markedCharge, billing = false }: { t: Timeline; markedCharge?: string; billing?: boolean }) {
   const m = t.message;
   const final = ['processed', 'filtered', 'error', 'rejected', 'duplicate'].includes(m.status);
   return (
@@ -93,12 +96,12 @@ export function TimelineView({ t, markedCharge }: { t: Timeline; markedCharge?: 
           )}
           {t.claims.map((c) => (
             <li key={`c${c.id}`}>
-              claim <IdLink kind="claim" id={c.id} />
+              claim <IdLink kind="claim" id={c.id} plain={!billing} />
               {c.claimNumber && c.claimNumber !== c.id && <span class="muted"> ({c.claimNumber})</span>} <StatusBadge status={c.status} />
               {c.batchId && (
                 <>
                   {' '}
-                  in batch <IdLink kind="batch" id={c.batchId} />
+                  in batch <IdLink kind="batch" id={c.batchId} plain={!billing} />
                 </>
               )}
             </li>
@@ -106,8 +109,8 @@ export function TimelineView({ t, markedCharge }: { t: Timeline; markedCharge?: 
           {t.payments.map((p, i) => (
             <li key={`p${i}`}>
               <time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim{' '}
-              {p.claimId ? <IdLink kind="claim" id={p.claimId} /> : '—'} from remittance <IdLink kind="remittance" id={p.remittanceId} />{' '}
-              <StatusBadge status={p.status} />
+              {p.claimId ? <IdLink kind="claim" id={p.claimId} plain={!billing} /> : '—'} from remittance{' '}
+              <IdLink kind="remittance" id={p.remittanceId} plain={!billing} /> <StatusBadge status={p.status} />
             </li>
           ))}
         </ol>

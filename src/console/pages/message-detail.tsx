@@ -196,7 +196,7 @@ export function MessageDetailView({ id, user, markedCharge }: { id: string; user
                 {replay.error && <ErrorBox error={replay.error} />}
               </div>
             )}
-            <TimelineView t={t} markedCharge={markedCharge} />
+            <TimelineView t={t} markedCharge={markedCharge} billing={hasRole(user, 'billing')} />
           </>
         )}
       </Show>
