@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { pruneBodies } from '../../src/store/body-maintenance';
+import { searchCommand } from '../../src/cli/search';
 import { indexMissingWords } from '../../src/store/content-index';
 import { startHarness, type Harness } from './engine-harness';
 import { dftMessage, ROOT } from './support';
@@ -114,6 +115,24 @@ export function describeMessageSearch(store: 'postgres' | 'pglite'): void {
       expect(await found('muller')).toEqual([ids['WORD-2']]);
       expect((await indexMissingWords(h.engine.store.db, h.engine.repository.bodies)).indexed).toBe(0); // nothing left: resumable
     });
+
+    if (store === 'postgres') {
+      test('`rxbridge search reindex` beside the running engine: indexes what has no tokens, audited with counts', async () => {
+        await h.engine.store.db.deleteFrom('message_words').where('message_id', '=', ids['WORD-1']!).execute();
+        const out: string[] = [];
+        const code = await searchCommand(['reindex', '--batch', '2'], { DATABASE_URL: h.databaseUrl, DATA_DIR: h.project.dataDir }, {
+          out: (l) => out.push(l),
+          err: () => undefined,
+        });
+        expect(code).toBe(0);
+        expect(out.join('\n')).toMatch(/^indexed 1 messages/);
+        expect(await found('quillfeather')).toEqual([ids['WORD-1'], ids['WORD-3']].sort());
+        const audit = await h.engine.store.db.selectFrom('audit_events').select(['actor', 'detail']).where('action', '=', 'search.reindex').executeTakeFirstOrThrow();
+        expect(audit.actor).toMatch(/^cli:/);
+        expect(audit.detail).toMatchObject({ indexed: 1 });
+        expect(await searchCommand(['rebuild'], {}, { out: () => undefined, err: () => undefined })).toBe(2);
+      });
+    }
 
     test('sorted pages follow each other with a cursor, without repeats', async () => {
       const seen: string[] = [];
