@@ -14,7 +14,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { EngineError, asEngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { MESSAGE_STATUSES } from '../store/types';
 import { registerAuditRoutes, type AuditApi } from './audit-routes';
 import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
 import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
@@ -25,10 +24,19 @@ import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes'
 import { registerConsoleRoutes } from './console-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
+import {
+  auditMessageSearch,
+  checkMessageSearch,
+  decodeCursor,
+  messageQuery,
+  nextOf,
+  registerMessageSearchRoutes,
+  type MessageSearchDeps,
+} from './message-search';
 import { auditPatientSearch, checkPatientSearch } from './patient-search';
 import { registerSetupRoutes, type SetupApi } from './setup-routes';
 import { registerUserRoutes, type AccountsApi } from './users-routes';
-import { isoDateTime, messageType, pageLimit, parse, patientFilter, patientTerm, rowId, rowIdParams } from './validate';
+import { pageLimit, parse, patientFilter, rowId, rowIdParams } from './validate';
 import type { ChannelInfo } from './wire/channels';
 
 export type { ChannelStatus };
@@ -46,7 +54,8 @@ export interface AdminDeps {
   health(): Promise<{ store: boolean; queue: boolean; queueDepth?: number }>;
   channels(): ChannelStatus[];
   counts(): Promise<Map<string, Record<string, number>>>;
-  listMessages(f: MessageQuery & { limit: number }): Promise<unknown[]>;
+  /** The message list (message-search.ts): terms become tokens on the store's side, never go further. */
+  listMessages: MessageSearchDeps['listMessages'];
   getMessage(id: string): Promise<unknown | undefined>;
   listCharges(f: ChargeQuery & { limit: number }): Promise<unknown[]>;
   replay(id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }>;
@@ -63,28 +72,6 @@ export interface AdminDeps {
   /** The web console's dashboard, timelines and dead-letter groups (console-api-routes.ts). */
   console: ConsoleApi;
 }
-
-const messageQuery = z.strictObject({
-  channel: z.string().max(100).optional(),
-  status: z.enum(MESSAGE_STATUSES).optional(),
-  type: messageType.optional(),
-  controlId: z.string().max(199).optional(),
-  /** Error code (error_code), e.g. a dead-letter group's. */
-  code: z
-    .string()
-    .regex(/^[A-Z0-9_]{1,64}$/, 'must be an error code like MAPPING_FAILED')
-    .optional(),
-  /** received_at >= from, received_at < to. */
-  from: isoDateTime.optional(),
-  to: isoDateTime.optional(),
-  /** Rx number, exactly (case-insensitive). */
-  rx: z.string().trim().min(1).max(100).optional(),
-  /** Patient id exactly, or a family-name prefix (case-insensitive); needs role operator. */
-  patient: patientTerm.optional(),
-  before: rowId.optional(),
-  limit: pageLimit,
-});
-type MessageQuery = z.infer<typeof messageQuery>;
 
 const chargeQuery = z.strictObject({
   status: z.enum(['active', 'reversed', 'reversal', 'held']).optional(),
@@ -155,13 +142,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
       return { channels: deps.channels().map((c): ChannelInfo => ({ ...c, counts: counts.get(c.name) ?? {} })) };
     });
 
-    api.get('/api/messages', role('viewer'), async (req) => {
-      const q = parse(messageQuery, req.query, 'query');
-      checkPatientSearch(req, q.patient);
-      const messages = await deps.listMessages(q);
-      await auditPatientSearch(req, 'message', q.patient, messages as Array<{ id?: unknown }>);
-      return { messages, next: nextCursor(messages, q.limit) };
-    });
+    registerMessageSearchRoutes(api, deps);
 
     api.get('/api/messages/:id', role('operator'), async (req) => {
       const { id: messageId } = parse(rowIdParams, req.params, 'message id');
@@ -173,10 +154,14 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
 
     api.get('/api/dead-letters', role('operator'), async (req) => {
       const q = parse(messageQuery.omit({ status: true }), req.query, 'query');
-      checkPatientSearch(req, q.patient);
-      const messages = await deps.listMessages({ ...q, status: 'error' });
-      await auditPatientSearch(req, 'message', q.patient, messages as Array<{ id?: unknown }>);
-      return { deadLetters: messages, next: nextCursor(messages, q.limit) };
+      checkMessageSearch(req, q);
+      const messages = await deps.listMessages({
+        ...q,
+        status: 'error',
+        cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+      });
+      await auditMessageSearch(req, 'message.search', q, messages as Array<{ id?: unknown }>);
+      return { deadLetters: messages, next: nextOf(messages, q.limit, q.sort) };
     });
 
     api.post('/api/messages/:id/replay', role('operator'), async (req, reply) => {

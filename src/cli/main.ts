@@ -15,6 +15,7 @@
  *   rxbridge users … | tokens … | audit verify    users, API tokens, the audit chain (./users.ts)
  *   rxbridge keys generate | status | rotate      the message-body encryption key (./keys.ts)
  *   rxbridge retention run [--dry-run]            prune old message bodies by channel retention (./retention.ts)
+ *   rxbridge search reindex [--batch N]           content-search tokens of messages stored without them (./search.ts)
  *   rxbridge doctor                               check what the engine needs, one ok/warn/FAIL line each (./doctor.ts)
  * Returns the process exit code.
  */
@@ -38,6 +39,7 @@ import { REMIT_USAGE, remitCommand } from './remit';
 import { USERS_USAGE, usersCommand } from './users';
 import { KEYS_USAGE, keysCommand } from './keys';
 import { RETENTION_USAGE, retentionCommand } from './retention';
+import { SEARCH_USAGE, searchCommand } from './search';
 import { sendFiles } from './send';
 
 const USAGE = `usage:
@@ -54,6 +56,7 @@ ${PRICES_USAGE}
 ${USERS_USAGE}
 ${KEYS_USAGE}
 ${RETENTION_USAGE}
+${SEARCH_USAGE}
 ${DOCTOR_USAGE}
   rxbridge --version`;
 
@@ -109,6 +112,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return keysCommand(rest, env);
     case 'retention':
       return retentionCommand(rest, env);
+    case 'search':
+      return searchCommand(rest, env);
     case 'doctor':
       return doctorCommand(rest, env);
     case '--version':

@@ -7,6 +7,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import { idHref, idLabel, type IdKind } from './id-links';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -133,5 +134,35 @@ export function ConfirmButton({
         Cancel
       </button>
     </span>
+  );
+}
+
+/**
+ * An id shown on a page, as a link to its page (id-links.ts): message ↔ charge ↔ claim ↔ batch ↔ remittance. A click
+ * does not reach a clickable row around it. An id without a page (a charge whose message is not known), or whose page
+ * the user's role may not open (`plain`), is plain text.
+ */
+export function IdLink({
+  kind,
+  id,
+  messageId,
+  plain,
+  children,
+}: {
+  kind: IdKind;
+  id: string | number;
+  messageId?: string | null;
+  /** The user's role may not open that page (a viewer and a claim): the id as plain text. */
+  plain?: boolean;
+  children?: ComponentChildren;
+}) {
+  const text = String(id);
+  const target = plain ? undefined : idHref(kind, text, messageId);
+  const body = children ?? text;
+  if (!target) return <span class="mono id">{body}</span>;
+  return (
+    <a class="mono id" href={target} title={idLabel(kind, text)} data-id-kind={kind} onClick={(e) => e.stopPropagation()}>
+      {body}
+    </a>
   );
 }

@@ -34,3 +34,19 @@ export function formatDays(days: number | null | undefined): string {
   if (days === null || days === undefined || !Number.isFinite(days)) return '—';
   return `${days.toFixed(1)} ${days === 1 ? 'day' : 'days'}`;
 }
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * A date-time for dense tables, one fixed width that never wraps: `2026-12-07 14:03:22` in the browser's time
+ * zone (`utc` for UTC: tests). Null, empty or unreadable → "—".
+ */
+export function formatCompactDateTime(iso: string | Date | null | undefined, utc = false): string {
+  if (iso === null || iso === undefined || iso === '') return '—';
+  const d = iso instanceof Date ? iso : new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  const [y, mo, day, h, mi, s] = utc
+    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+  return `${y}-${pad(mo)}-${pad(day)} ${pad(h)}:${pad(mi)}:${pad(s)}`;
+}

@@ -115,9 +115,19 @@ export interface MessageSearch {
   rx?: string;
   /** Patient id or family-name prefix (operator+). Sent to the API, never put in the page URL. */
   patient?: string;
+  /** Whole words of the message content, all of them (operator+). Sent to the API, never put in the page URL. */
+  q?: string;
+  /** Server-side order: received time, type, status or channel (default: newest first by id). */
+  sort?: 'received' | 'type' | 'status' | 'channel';
+  dir?: 'asc' | 'desc';
+  /** The `next` of the previous page: an id unsorted (`before`), a cursor sorted (`cursor`). */
   before?: string;
+  cursor?: string;
   limit?: number;
 }
+
+/** The filters of a search alone (what an export or a bulk replay takes). */
+export type MessageFilters = Omit<MessageSearch, 'sort' | 'dir' | 'before' | 'cursor' | 'limit'>;
 
 export interface Page<T> {
   rows: T[];
@@ -135,6 +145,13 @@ export async function searchMessages(q: MessageSearch): Promise<Page<MessageSumm
   const res = await api.get<{ messages: MessageSummary[]; next: string | null }>('/api/messages', { ...q });
   return { rows: res.messages, next: res.next };
 }
+
+/** The whole result of a search as CSV text (ids, times, channel, type, control id, status, error; audited). */
+export const exportMessagesCsv = (f: MessageFilters) => api.get<string>('/api/messages/export.csv', { ...f });
+
+/** Replays every message a search finds, when it still finds `count` of them (operator; audited with `reason`). */
+export const replaySearch = (search: MessageFilters, count: number, reason: string) =>
+  api.post<{ count: number; results: ReplayResult[] }>('/api/messages/replay-search', { search, count, reason });
 
 export const getMessage = (id: string) => api.get<MessageDetail>(`/api/messages/${encodeURIComponent(id)}`);
 export const getTimeline = (id: string) => api.get<Timeline>(`/api/messages/${encodeURIComponent(id)}/timeline`);

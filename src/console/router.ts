@@ -4,6 +4,9 @@
  * state). `useRoute()` re-renders on hashchange; `navigate()` changes the hash.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { href } from './href';
+
+export { href };
 
 export interface Route {
   path: string;
@@ -16,13 +19,6 @@ export function parseHash(hash: string): Route {
   const [pathPart = '/', queryPart = ''] = raw.split('?', 2);
   const path = pathPart.startsWith('/') ? pathPart : `/${pathPart}`;
   return { path, parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(queryPart) };
-}
-
-export function href(path: string, params?: Record<string, string | number | undefined>): string {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
-  const q = qs.toString();
-  return `#${path}${q ? `?${q}` : ''}`;
 }
 
 export function navigate(path: string, params?: Record<string, string | number | undefined>): void {

@@ -4,7 +4,7 @@
  * application ACK's outcomes under their own label), and the charges, claims and payments it led to.
  */
 import { stageEventLine } from './application-ack';
-import { StatusBadge, formatDateTime } from './components';
+import { IdLink, StatusBadge, formatDateTime } from './components';
 import type { Timeline } from './ops-api';
 import { toneClass } from './tone';
 
@@ -59,7 +59,11 @@ function Step({ label, done, detail }: { label: string; done: boolean; detail: s
   );
 }
 
-export function TimelineView({ t }: { t: Timeline }) {
+/**
+ * `markedCharge`: a charge id to highlight (a link from elsewhere, `?charge=`). `billing`: the user may open the
+ * billing pages (claims, batches, remittances), so their ids are links.
+ */
+export function TimelineView({ t, markedCharge, billing = false }: { t: Timeline; markedCharge?: string; billing?: boolean }) {
   const m = t.message;
   const final = ['processed', 'filtered', 'error', 'rejected', 'duplicate'].includes(m.status);
   return (
@@ -92,12 +96,21 @@ export function TimelineView({ t }: { t: Timeline }) {
           )}
           {t.claims.map((c) => (
             <li key={`c${c.id}`}>
-              claim {c.claimNumber ?? c.id} <StatusBadge status={c.status} />
+              claim <IdLink kind="claim" id={c.id} plain={!billing} />
+              {c.claimNumber && c.claimNumber !== c.id && <span class="muted"> ({c.claimNumber})</span>} <StatusBadge status={c.status} />
+              {c.batchId && (
+                <>
+                  {' '}
+                  in batch <IdLink kind="batch" id={c.batchId} plain={!billing} />
+                </>
+              )}
             </li>
           ))}
           {t.payments.map((p, i) => (
             <li key={`p${i}`}>
-              <time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim {p.claimId} <StatusBadge status={p.status} />
+              <time>{formatDateTime(p.receivedAt)}</time> payment {p.paidAmount} on claim{' '}
+              {p.claimId ? <IdLink kind="claim" id={p.claimId} plain={!billing} /> : '—'} from remittance{' '}
+              <IdLink kind="remittance" id={p.remittanceId} plain={!billing} /> <StatusBadge status={p.status} />
             </li>
           ))}
         </ol>
@@ -128,8 +141,10 @@ export function TimelineView({ t }: { t: Timeline }) {
             </thead>
             <tbody>
               {t.charges.map((c) => (
-                <tr key={c.id} data-charge={c.id}>
-                  <td>{c.id}</td>
+                <tr key={c.id} data-charge={c.id} id={`charge-${c.id}`} class={markedCharge === String(c.id) ? 'marked' : undefined}>
+                  <td>
+                    <IdLink kind="charge" id={c.id} messageId={m.id} />
+                  </td>
                   <td>{segmentOf(c.source_key)}</td>
                   <td class="mono">{c.transaction_id ?? '—'}</td>
                   <td>{c.service_date ?? '—'}</td>

@@ -253,6 +253,12 @@ export const ERROR_CATALOGUE = {
     http: 429,
     doc: 'Too many failed logins in a row: the user is locked for 15 minutes. Wait, or have an admin unlock the user.',
   },
+  TOO_MANY_MESSAGES: {
+    retryable: false,
+    hl7: '207',
+    http: 413,
+    doc: 'A bulk action on a message search (CSV export, replay of the search) would take more messages than it allows; narrow the search.',
+  },
   CONFLICT: {
     retryable: false,
     hl7: '207',

@@ -95,13 +95,14 @@ export function adminSide(opts: {
       },
       channels: channelStatus,
       counts: () => countsByChannel(store.db),
-      // Patient and Rx searches match the blind index: the terms become tokens here and go no further.
-      listMessages: ({ patient, rx, code, ...f }) =>
+      // Patient, Rx and content searches match the blind indexes: the terms become tokens here and go no further.
+      listMessages: ({ patient, rx, code, q, ...f }) =>
         listMessages(store.db, {
           ...f,
           errorCode: code,
           patientTokens: patient === undefined ? undefined : repository.search.patientTokens(patient),
           rxTokens: rx === undefined ? undefined : repository.search.rxTokens(rx),
+          contentTokens: q === undefined ? undefined : repository.words.queryTokens(q),
         }),
       getMessage: (id) => getMessageDetail(store.db, id, bodies),
       listCharges: (f) => listCharges(store.db, f),

@@ -73,7 +73,15 @@ export interface EditedMessage {
   controlId: string;
 }
 
-export type Completion = { id: string; status: 'processed'; records: MappedRecords } | { id: string; status: 'filtered'; reason: string };
+/**
+ * A claimed message's end. `content`, the text the pipeline worked on, is indexed by the store for the content search
+ * (keyed hashes of its words, written in the same commit); absent, the message gets no tokens.
+ */
+export type Completion = (
+  { id: string; status: 'processed'; records: MappedRecords } | { id: string; status: 'filtered'; reason: string }
+) & {
+  content?: string;
+};
 
 /** How a message ended in the pipeline (an after-processing answer on the sender's connection says it). */
 export type MessageOutcome = { status: 'processed' | 'filtered' } | { status: 'error'; errorCode: string; errorText: string };
@@ -125,13 +133,14 @@ export interface MessagesPort {
    * it). Each line's outcome is a `line` event of the message. Patient merges (records.merges) are applied
    * after the patients and coverages and before the charges; a merge that contradicts an earlier one throws
    * PATIENT_MERGE_CONFLICT. Returns the number of charges inserted; does
-   * nothing (0) when the message is no longer processing.
+   * nothing (0) when the message is no longer processing. `content` is indexed for the content search as in
+   * completeMany.
    */
-  completeWithRecords(id: string, records: MappedRecords): Promise<number>;
+  completeWithRecords(id: string, records: MappedRecords, content?: string): Promise<number>;
   /** Records a transient failure (status stays processing) as an event. */
   noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void>;
-  /** processing → error: the message becomes a dead letter. */
-  deadLetter(id: string, failure: FailureRecord): Promise<void>;
+  /** processing → error: the message becomes a dead letter; `content` is indexed for the content search as in completeMany. */
+  deadLetter(id: string, failure: FailureRecord, content?: string): Promise<void>;
   /**
    * Puts a finished message back to `received` for a replay (an event records who asked). With `edited`, the
    * new raw message is kept as a new content version; the original stays. An application ACK the sender asked for

@@ -151,14 +151,14 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
     }
     const result = evaluate(item, deps);
     if (result.kind === 'filtered') {
-      plain.push({ id, status: 'filtered', reason: result.reason });
+      plain.push({ id, status: 'filtered', reason: result.reason, content: item.content });
       outcomes.set(id, { kind: 'filtered', reason: result.reason });
     } else if (result.kind === 'failed') {
       failures.push({ item, error: result.error, stage: result.stage });
       // A retry keeps the message open: later messages of its patient in this batch must wait for it.
       if (result.error.retryable && item.patientKey) heldPatients.add(item.patientKey);
     } else if (result.records.charges.every((c) => c.kind === 'charge') && !result.records.merges?.length) {
-      plain.push({ id, status: 'processed', records: result.records });
+      plain.push({ id, status: 'processed', records: result.records, content: item.content });
       outcomes.set(id, { kind: 'processed', charges: result.records.charges.length });
     } else {
       individual.push({ item, records: result.records });
@@ -171,7 +171,7 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps): P
   failures.push(...(await completePlain(plain, claims, deps)));
   for (const { item, records } of individual) {
     try {
-      await timed(deps.observer, 'write', () => deps.store.completeWithRecords(item.id, records));
+      await timed(deps.observer, 'write', () => deps.store.completeWithRecords(item.id, records, item.content));
       outcomes.set(item.id, { kind: 'processed', charges: records.charges.length });
     } catch (err) {
       const error = asEngineError(err);
@@ -223,6 +223,6 @@ async function fail(item: WorkItem, error: EngineError, stage: StageName, deps: 
     await deps.store.noteRetry(item.id, failure, delayMs);
     return { kind: 'retry', delayMs, error, stage };
   }
-  await deps.store.deadLetter(item.id, failure);
+  await deps.store.deadLetter(item.id, failure, item.content);
   return { kind: 'dead-letter', error, stage };
 }

@@ -5,7 +5,8 @@
  *   before encryption) with the current key; in plain mode it opens every encrypted body back to plain text.
  *   Each batch is one transaction that locks its rows.
  * - pruneBodies: retention. Replaces the bodies of finished messages (final status) that finished more than
- *   `bodiesDays` days ago with null and stamps pruned_at; the message row, its events, its charges and any
+ *   `bodiesDays` days ago with null and stamps pruned_at, and drops the message's content-search tokens
+ *   (message_words: a pruned message is no longer found by its words); the message row, its events, its charges and any
  *   audit trail stay. A message not in a final status is never touched: each batch share-locks the message
  *   rows it prunes and re-checks their status, so a replay in progress wins. Afterwards the table is vacuumed
  *   (plain VACUUM, not FULL: space is reused, the table is not rewritten or locked).
@@ -131,7 +132,9 @@ export async function pruneBodies(
           ), done as (
             update message_contents c set content = null, key_id = null, pruned_at = now()
               from victims v where c.id = v.id and c.content is not null
-            returning c.id, v.bytes
+            returning c.id, c.message_id, v.bytes
+          ), words as (
+            delete from message_words w where w.message_id in (select message_id from done)
           )
           select (select max(id) from victims) as last, (select count(*) from done) as n,
                  (select sum(bytes) from done) as bytes`.execute(db);

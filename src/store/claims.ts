@@ -890,6 +890,7 @@ async function claimPayments(db: Db, claimId: string) {
     .innerJoin('remittances as r', 'r.id', 'p.remittance_id')
     .select([
       'p.id',
+      'p.remittance_id',
       'r.trace_number',
       'r.payment_date',
       'r.received_at',
@@ -920,6 +921,7 @@ async function claimPayments(db: Db, claimId: string) {
     ...(a.quantity !== null ? { quantity: String(a.quantity) } : {}),
   });
   return payments.map((p) => ({
+    remittanceId: String(p.remittance_id),
     traceNumber: p.trace_number,
     paymentDate: p.payment_date,
     receivedAt: p.received_at,

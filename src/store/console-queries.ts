@@ -125,7 +125,7 @@ export async function messageTimeline(db: Kysely<Database>, id: string) {
     db.selectFrom('charges').selectAll().where('message_id', '=', id).orderBy('id').execute(),
     db
       .selectFrom('claims as cl')
-      .select(['cl.id', 'cl.status', 'cl.control_number', 'cl.payer_claim_number'])
+      .select(['cl.id', 'cl.status', 'cl.control_number', 'cl.payer_claim_number', 'cl.batch_id'])
       .where((eb) =>
         eb.exists(
           eb
@@ -141,7 +141,7 @@ export async function messageTimeline(db: Kysely<Database>, id: string) {
     db
       .selectFrom('claim_payments as p')
       .innerJoin('remittances as r', 'r.id', 'p.remittance_id')
-      .select(['p.claim_id', 'p.paid', 'p.outcome', 'p.status_code', 'r.received_at'])
+      .select(['p.claim_id', 'p.paid', 'p.outcome', 'p.status_code', 'r.received_at', 'p.remittance_id'])
       .where('p.withdrawn_at', 'is', null)
       .where((eb) =>
         eb.exists(
@@ -179,13 +179,20 @@ export async function messageTimeline(db: Kysely<Database>, id: string) {
       actor: e.actor,
     })),
     charges,
-    claims: claims.map((c) => ({ id: c.id, status: c.status, claimNumber: c.control_number, payerClaimNumber: c.payer_claim_number })),
+    claims: claims.map((c) => ({
+      id: c.id,
+      status: c.status,
+      claimNumber: c.control_number,
+      payerClaimNumber: c.payer_claim_number,
+      batchId: c.batch_id,
+    })),
     payments: payments.map((p) => ({
       claimId: p.claim_id,
       paidAmount: p.paid,
       status: p.outcome,
       statusCode: p.status_code,
       receivedAt: p.received_at,
+      remittanceId: p.remittance_id,
     })),
   };
 }

@@ -36,6 +36,7 @@ import * as m021 from './migrations/021-next-payer-claims';
 import * as m022 from './migrations/022-clearinghouse-transfers';
 import * as m023 from './migrations/023-eligibility';
 import * as m024 from './migrations/024-remittance-withdraw';
+import * as m026 from './migrations/026-message-words';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -63,6 +64,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '022-clearinghouse-transfers': m022,
   '023-eligibility': m023,
   '024-remittance-withdraw': m024,
+  '026-message-words': m026,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -22,8 +22,52 @@ export interface MessageFilter {
   patientTokens?: string[];
   /** Tokens of an Rx number search (MessageSearchIndex.rxTokens). */
   rxTokens?: string[];
+  /**
+   * Tokens of a content search (ContentSearchIndex.queryTokens): one list per key; a message matches when its
+   * message_words hold every token of one list. An empty outer list matches nothing.
+   */
+  contentTokens?: string[][];
+  /** Newest first by id (default, paged with `before`), or by a column (paged with `cursor`). */
+  sort?: MessageSort;
+  /** Direction of `sort` (default desc); without `sort` the list is always newest first. */
+  dir?: 'asc' | 'desc';
   before?: string;
+  /** The position after which the next page of a sorted list starts (the `next` of the previous page). */
+  cursor?: MessageCursor;
   limit: number;
+}
+
+/** The columns the message list sorts by (received time, then id, breaks ties; the others too). */
+export const MESSAGE_SORTS = ['received', 'type', 'status', 'channel'] as const;
+export type MessageSort = (typeof MESSAGE_SORTS)[number];
+
+/** Where a sorted page ended: the sort column's value (as text) and the id of the last row. */
+export interface MessageCursor {
+  value: string;
+  id: string;
+}
+
+const SORT_COLUMN = {
+  received: sql`received_at`,
+  type: sql`coalesce(message_type, '')`,
+  status: sql`status`,
+  channel: sql`channel`,
+} as const;
+
+/** The cursor of the row a sorted page ended with. */
+export function messageCursorOf(
+  row: { id: unknown; received_at: unknown; message_type: unknown; status: unknown; channel: unknown },
+  sort: MessageSort,
+): MessageCursor {
+  const value =
+    sort === 'received'
+      ? row.received_at instanceof Date
+        ? row.received_at.toISOString()
+        : String(row.received_at)
+      : sort === 'type'
+        ? String(row.message_type ?? '')
+        : String(sort === 'status' ? row.status : row.channel);
+  return { value, id: String(row.id) };
 }
 
 const SUMMARY_COLUMNS = [
@@ -46,7 +90,18 @@ const SUMMARY_COLUMNS = [
 ] as const;
 
 export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
-  let q = db.selectFrom('messages').select(SUMMARY_COLUMNS).orderBy('id', 'desc').limit(f.limit);
+  let q = db.selectFrom('messages').select(SUMMARY_COLUMNS).limit(f.limit);
+  if (f.sort) {
+    // Keyset paging on (column, id): a page starts after the last row of the previous one, in either direction.
+    const col = SORT_COLUMN[f.sort];
+    const dir = f.dir === 'asc' ? sql`asc` : sql`desc`;
+    q = q.orderBy(sql`${col} ${dir}`).orderBy(sql`id ${dir}`);
+    if (f.cursor) {
+      const value = f.sort === 'received' ? sql`${f.cursor.value}::timestamptz` : sql`${f.cursor.value}`;
+      const op = f.dir === 'asc' ? sql`>` : sql`<`;
+      q = q.where(sql<boolean>`(${col}, id) ${op} (${value}, ${f.cursor.id}::bigint)`);
+    }
+  } else q = q.orderBy('id', 'desc');
   if (f.channel) q = q.where('channel', '=', f.channel);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.type) q = q.where('message_type', '=', f.type);
@@ -56,6 +111,11 @@ export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
   if (f.to) q = q.where('received_at', '<', f.to);
   if (f.patientTokens) q = q.where(sql<boolean>`search_tokens && ${f.patientTokens}::text[]`);
   if (f.rxTokens) q = q.where(sql<boolean>`search_tokens && ${f.rxTokens}::text[]`);
+  if (f.contentTokens) {
+    const lists = f.contentTokens.map((t) => sql`w.tokens @> ${t}::text[]`);
+    const any = lists.length > 0 ? sql.join(lists, sql` or `) : sql`false`;
+    q = q.where(sql<boolean>`id in (select w.message_id from message_words w where ${any})`);
+  }
   if (f.before) q = q.where('id', '<', f.before);
   return q.execute();
 }

@@ -33,6 +33,7 @@ import type {
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import { applyMerges, describeMerges } from './patient-merge';
 import { preparedSql } from './prepared';
+import { ContentSearchIndex, writeWordTokens } from './content-index';
 import { MessageSearchIndex } from './search-index';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge, type NewCoverage, type NewPatient } from './types';
 
@@ -50,6 +51,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 export class MessageRepository implements MessagesPort {
   /** The blind index of patient ids, names and Rx numbers written with each message (search-index.ts). */
   readonly search: MessageSearchIndex;
+  /** The blind index of content words, written when the pipeline finishes a message (content-index.ts). */
+  readonly words: ContentSearchIndex;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -57,6 +60,7 @@ export class MessageRepository implements MessagesPort {
     readonly bodies: BodyCodec = PLAINTEXT_BODIES,
   ) {
     this.search = MessageSearchIndex.forBodies(bodies);
+    this.words = ContentSearchIndex.forBodies(bodies);
   }
 
   async recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]> {
@@ -273,6 +277,11 @@ export class MessageRepository implements MessagesPort {
       detail: d.status === 'filtered' ? d.reason : recordsSummary(d.records),
     }));
     const processed = done.flatMap((d) => (d.status === 'processed' ? [d] : []));
+    // The content search's tokens, written with the messages they belong to (the join on upd), never at intake.
+    const words = done.flatMap((d) => {
+      const tokens = d.content === undefined ? [] : this.words.tokensOf(d.content);
+      return tokens.length > 0 ? [{ id: d.id, tokens: tokens.join(' ') }] : [];
+    });
     const charges = processed.flatMap((d) => d.records.charges.map((c) => chargeRow(d.id, '', c, null)));
     const patients = processed.flatMap((d) => d.records.patients.map((p) => patientRow(d.id, p)));
     const coverages = processed.flatMap((d) => d.records.coverages.map((c) => coverageRow(d.id, c)));
@@ -331,13 +340,18 @@ export class MessageRepository implements MessagesPort {
       ), ev as (
         insert into message_events (message_id, from_status, to_status, stage, detail)
         select id, 'processing', status, case when status = 'filtered' then 'filter' else 'write' end, detail from upd
+      ), words as (
+        insert into message_words (message_id, tokens)
+        select w.id, string_to_array(w.tokens, ' ')
+          from json_to_recordset(${JSON.stringify(words)}::json) as w(id bigint, tokens text) join upd on upd.id = w.id
+        on conflict (message_id) do update set tokens = excluded.tokens, indexed_at = now()
       )
       select (select count(*) from ins) as inserted`,
     );
     return Number(rows[0]?.inserted ?? 0);
   }
 
-  async completeWithRecords(id: string, records: MappedRecords): Promise<number> {
+  async completeWithRecords(id: string, records: MappedRecords, content?: string): Promise<number> {
     return this.pipelineDb
       .transaction()
       .execute(async (trx) => {
@@ -382,6 +396,7 @@ export class MessageRepository implements MessagesPort {
           `${inserted} of ${charges.length} charges new, ${patients.length} patients, ${coverages.length} coverages` +
             (merged.length > 0 ? `; ${describeMerges(merged)}` : ''),
         );
+        if (content !== undefined) await writeWordTokens(trx, [{ id, tokens: this.words.tokensOf(content) }]);
         return inserted;
       })
       .catch((err) => {
@@ -400,7 +415,7 @@ export class MessageRepository implements MessagesPort {
     });
   }
 
-  async deadLetter(id: string, failure: FailureRecord): Promise<void> {
+  async deadLetter(id: string, failure: FailureRecord, content?: string): Promise<void> {
     await this.pipelineDb.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('messages')
@@ -417,6 +432,8 @@ export class MessageRepository implements MessagesPort {
         .returning('id')
         .executeTakeFirst();
       if (row) await addEvent(trx, id, 'processing', 'error', failure.stage, failure.code, failure.text);
+      // A dead letter is found by its words too (the ops person looks for the one that failed).
+      if (row && content !== undefined) await writeWordTokens(trx, [{ id, tokens: this.words.tokensOf(content) }]);
     });
   }
 

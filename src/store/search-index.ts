@@ -18,8 +18,6 @@ import type { BodyCodec } from './bodies';
 
 /** HKDF label of the search key. */
 const LABEL = 'rxbridge message search index v1';
-/** The key of plain mode: derived from nothing secret. */
-const PLAIN_KEY = crypto.createHash('sha256').update(LABEL).digest();
 /** Family-name prefixes indexed: 1 to this many characters (a longer search term is cut to it). */
 export const MAX_NAME_PREFIX = 24;
 
@@ -35,9 +33,8 @@ export class MessageSearchIndex {
 
   /** The index for the key set-up of `bodies`: writes with the current key, searches with every key. */
   static forBodies(bodies: BodyCodec): MessageSearchIndex {
-    const { write, read } = bodies.derivedKeys(LABEL);
-    const readKeys = [write ?? PLAIN_KEY, ...read, PLAIN_KEY].filter((k, i, all) => all.findIndex((o) => o.equals(k)) === i);
-    return new MessageSearchIndex(write ?? PLAIN_KEY, readKeys);
+    const { write, read } = blindIndexKeys(bodies, LABEL);
+    return new MessageSearchIndex(write, read);
   }
 
   /** The tokens to store with a message's text (empty when it has no search terms). */
@@ -66,6 +63,22 @@ export class MessageSearchIndex {
   }
 
   private token(key: Buffer, kind: Kind, value: string): string {
-    return crypto.createHmac('sha256', key).update(`${kind}\u0000${value}`).digest().subarray(0, 12).toString('base64url');
+    return blindToken(key, kind, value);
   }
+}
+
+/**
+ * The keys of a blind index labelled `label`: `write`, derived from the current body key (the public key of plain
+ * mode without one), and `read`, the write key and those of every configured older body key, then the plain one.
+ */
+export function blindIndexKeys(bodies: BodyCodec, label: string): { write: Buffer; read: Buffer[] } {
+  const { write, read } = bodies.derivedKeys(label);
+  const plain = crypto.createHash('sha256').update(label).digest();
+  const all = [write ?? plain, ...read, plain].filter((k, i, keys) => keys.findIndex((o) => o.equals(k)) === i);
+  return { write: write ?? plain, read: all };
+}
+
+/** One token of a blind index: HMAC-SHA256(key, kind + NUL + value), first 12 bytes, base64url (16 characters). */
+export function blindToken(key: Buffer, kind: string, value: string): string {
+  return crypto.createHmac('sha256', key).update(`${kind}\u0000${value}`).digest().subarray(0, 12).toString('base64url');
 }

@@ -668,6 +668,8 @@ export interface Database {
   // eligibility 270/271 (migration 023)
   eligibility_files: EligibilityFilesTable;
   eligibility_checks: EligibilityChecksTable;
+  // keyed hashes of message words, for the content search (migration 026)
+  message_words: MessageWordsTable;
 }
 
 /** Each 270 written and 271 posted (migration 023). */
@@ -702,6 +704,13 @@ export interface EligibilityChecksTable {
   changes: ColumnType<unknown, string | null | undefined, string | null>;
   answered_by: ColumnType<string | null, string | null | undefined, string | null>;
   answered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** One message's content-search tokens (src/store/content-index.ts): keyed hashes, never the words. */
+export interface MessageWordsTable {
+  message_id: string;
+  tokens: string[];
+  indexed_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

@@ -126,6 +126,8 @@ export interface ClaimDetail {
     reason: string | null;
   }>;
   payments: Array<{
+    /** The 835 the payment came in (remittances.id). */
+    remittanceId: string;
     traceNumber: string;
     paymentDate: string | null;
     receivedAt: string;

@@ -137,9 +137,10 @@ export interface Timeline {
   /** `stage`: where it happened (`write`, `filter`, `replay`, `application_ack`, …); `code`: an error or ACK code. */
   events: Array<{ at: string; from: string | null; to: string | null; stage: string | null; code: string | null; detail: string | null }>;
   charges: Charge[];
-  claims: Array<{ id: string; status: string; claimNumber: string | null }>;
-  /** The payments posted to those claims. */
-  payments: Array<{ claimId: string | null; paidAmount: string; status: string; receivedAt: string }>;
+  /** `batchId`: the 837P batch the claim went out in (null before it is batched). */
+  claims: Array<{ id: string; status: string; claimNumber: string | null; batchId: string | null }>;
+  /** The payments posted to those claims, with the remittance (835) each came in. */
+  payments: Array<{ claimId: string | null; paidAmount: string; status: string; receivedAt: string; remittanceId: string }>;
 }
 
 /** A row of GET /api/dead-letters/groups (operator). */

@@ -7,13 +7,16 @@
  * attempt) and the TA1 that answered its interchange.
  */
 import { useState } from 'preact/hooks';
-import { Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
+import { Empty, ErrorBox, IdLink, Show, formatDateTime, useLoad } from '../components';
 import { saveText } from '../download';
 import { formatMoney } from '../format';
 import { batchX12, createBatches, listBatches, type BatchRow, type BatchRun } from '../ops-api';
 import { href } from '../router';
+import type { PageProps } from './index';
 
-export function BatchesPage() {
+export function BatchesPage({ route }: PageProps) {
+  // `?id=` (a batch link from a claim or a remittance): that batch's row is marked.
+  const marked = route.params.get('id') ?? undefined;
   const [reload, setReload] = useState(0);
   const [before, setBefore] = useState<string | undefined>();
   const loaded = useLoad(() => listBatches({ before, limit: 50 }), [before, reload]);
@@ -51,9 +54,11 @@ export function BatchesPage() {
                 </thead>
                 <tbody>
                   {batches.map((b) => (
-                    <tr key={b.id}>
+                    <tr key={b.id} id={`batch-${b.id}`} class={marked === String(b.id) ? 'marked' : undefined}>
                       <td>
-                        #{b.id}
+                        <IdLink kind="batch" id={b.id}>
+                          #{b.id}
+                        </IdLink>
                         {b.usage === 'T' ? (
                           <span class="badge" title="ISA15 T: a test interchange">
                             test

@@ -7,7 +7,7 @@
  * payments from 835s, corrections and batch. Each action answers with the new state; the page reloads the claim.
  */
 import { useState } from 'preact/hooks';
-import { ConfirmButton, Empty, ErrorBox, formatDateTime, Show, StatusBadge, useLoad } from '../components';
+import { ConfirmButton, Empty, ErrorBox, IdLink, Show, StatusBadge, formatDateTime, useLoad } from '../components';
 import { formatMoney } from '../format';
 import {
   actOnClaim,
@@ -132,7 +132,10 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
           <>
             <dt>Batch</dt>
             <dd>
-              <a href={href('/batches')}>#{c.batch.id}</a> <span class="mono">{c.batch.fileName}</span>
+              <IdLink kind="batch" id={c.batch.id}>
+                #{c.batch.id}
+              </IdLink>{' '}
+              <span class="mono">{c.batch.fileName}</span>
             </dd>
           </>
         )}
@@ -200,7 +203,7 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
                 <td>{l.serviceDate}</td>
                 <td>
                   {l.messageId ? (
-                    <a href={href(`/messages/${l.messageId}`)} title={`from message #${l.messageId}`}>
+                    <a href={href(`/messages/${l.messageId}`, { charge: l.chargeId })} title={`from message #${l.messageId}`}>
                       #{l.chargeId}
                     </a>
                   ) : (
@@ -291,7 +294,11 @@ function ClaimView({ claim: c, onChanged }: { claim: ClaimDetailData; onChanged(
             <tbody>
               {c.payments.map((p, i) => (
                 <tr key={i}>
-                  <td class="mono">{p.traceNumber}</td>
+                  <td class="mono">
+                    <IdLink kind="remittance" id={p.remittanceId}>
+                      {p.traceNumber}
+                    </IdLink>
+                  </td>
                   <td>
                     {p.payerName ?? '—'}
                     {p.role && p.role !== 'claim-payer' ? <span class="muted"> ({p.role})</span> : null}

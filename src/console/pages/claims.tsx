@@ -230,7 +230,7 @@ function UnclaimedTable({ held, excluded }: { held: UnclaimedCharge[]; excluded:
           <tr key={`${c.kind}${c.chargeId}`}>
             <td>
               {c.messageId ? (
-                <a href={`#/messages/${c.messageId}`} title={`from message #${c.messageId}`}>
+                <a href={`#/messages/${c.messageId}?charge=${c.chargeId}`} title={`from message #${c.messageId}`}>
                   #{c.chargeId}
                 </a>
               ) : (

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { describeApplicationAck, type ApplicationAck } from '../application-ack';
-import { ErrorBox, Loading, ReusedControlIdBadge, Show, StatusBadge, formatDateTime, useLoad } from '../components';
+import { ErrorBox, IdLink, Loading, ReusedControlIdBadge, Show, StatusBadge, formatDateTime, useLoad } from '../components';
 import { MessageBody } from '../message-view';
 import { getMessage, getTimeline, replayOne, type MessageDetail, type Timeline } from '../ops-api';
 import { href } from '../router';
@@ -46,7 +46,7 @@ function ReusedControlIdNote({ of }: { of: string }) {
       {' '}
       <ReusedControlIdBadge of={of} />{' '}
       <span class="muted">
-        also used by <a href={href(`/messages/${of}`)}>message {of}</a> with other content: processed as a new message, not a duplicate
+        also used by message <IdLink kind="message" id={of} /> with other content: processed as a new message, not a duplicate
       </span>
     </>
   );
@@ -69,6 +69,14 @@ function Meta({ t, detail, onRefreshDetail }: { t: Timeline; detail?: MessageDet
           </dd>
           <dt>Sender</dt>
           <dd class="mono">{detail.sender ?? '—'}</dd>
+          {detail.duplicate_of && (
+            <>
+              <dt>Duplicate of</dt>
+              <dd>
+                message <IdLink kind="message" id={detail.duplicate_of} />
+              </dd>
+            </>
+          )}
         </>
       )}
       <dt>Status</dt>
@@ -132,7 +140,8 @@ function Body({ detail }: { detail: MessageDetail }) {
   );
 }
 
-export function MessageDetailView({ id, user }: { id: string; user: User }) {
+/** `markedCharge`: a charge to highlight among the message's charges (a charge link, `?charge=`). */
+export function MessageDetailView({ id, user, markedCharge }: { id: string; user: User; markedCharge?: string }) {
   const operator = hasRole(user, 'operator');
   const [tick, setTick] = useState(0);
   // The body is loaded once per replay, not on every poll: each load is an audited view.
@@ -187,7 +196,7 @@ export function MessageDetailView({ id, user }: { id: string; user: User }) {
                 {replay.error && <ErrorBox error={replay.error} />}
               </div>
             )}
-            <TimelineView t={t} />
+            <TimelineView t={t} markedCharge={markedCharge} billing={hasRole(user, 'billing')} />
           </>
         )}
       </Show>

@@ -1,13 +1,27 @@
 /**
  * Message browser (viewer): search by channel, status, type, date range, control id and Rx number (in the URL),
- * and by patient id or family name (operator+; kept in memory, never in the URL); results newest first with
- * keyset "Older" paging (`limit` in the URL, default 50). `#/messages/<id>` opens one message (message-detail.tsx).
+ * by patient id or family name and by words of the message content (operator+; kept in memory, never in the URL);
+ * a dense table (≥ 25 rows on a 1440×900 screen, no sideways scrolling at 1024 px) sorted on the server by received
+ * time, type, status or channel (column headers; `sort`/`dir` in the URL) with "Older" paging (`limit` in the URL,
+ * default 50); the whole result exported as CSV, or replayed (operator: the count and a reason confirmed).
+ * `#/messages/<id>` opens one message (message-detail.tsx).
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ErrorBox, Loading, ReusedControlIdBadge, StatusBadge, formatDateTime, useLoad } from '../components';
+import { ConfirmButton, ErrorBox, IdLink, Loading, ReusedControlIdBadge, StatusBadge, useLoad } from '../components';
+import { saveText } from '../download';
+import { formatCompactDateTime } from '../format';
 import { useSlashFocus } from '../hotkeys';
-import { listChannelNames, searchMessages, type MessageSearch, type MessageSummary } from '../ops-api';
-import { href, navigate } from '../router';
+import {
+  exportMessagesCsv,
+  listChannelNames,
+  replaySearch,
+  searchMessages,
+  type MessageFilters,
+  type MessageSearch,
+  type MessageSummary,
+  type ReplayResult,
+} from '../ops-api';
+import { navigate } from '../router';
 import { hasRole } from '../session';
 import type { PageProps } from './index';
 import { MessageDetailView } from './message-detail';
@@ -16,13 +30,19 @@ const STATUSES = ['received', 'processing', 'processed', 'filtered', 'error', 'r
 /** Search keys that may appear in the page URL (no patient data). */
 const URL_KEYS = ['channel', 'status', 'type', 'from', 'to', 'controlId', 'rx'] as const;
 type UrlKey = (typeof URL_KEYS)[number];
-type Form = Record<UrlKey, string> & { patient: string };
+/** The terms that are patient data: in the page's memory only. */
+type MemoryKey = 'patient' | 'words';
+type Form = Record<UrlKey | MemoryKey, string>;
+type SortKey = NonNullable<MessageSearch['sort']>;
+const SORT_KEYS: readonly SortKey[] = ['received', 'type', 'status', 'channel'];
+/** Most messages one replay of a search takes (the server's cap). */
+const REPLAY_MAX = 500;
 
 /**
- * The patient search term lives here, outside the URL and the browser history, so it survives opening a message
- * and coming back, and is gone when the page is closed or reloaded.
+ * The patient term and the content words live here, outside the URL and the browser history, so they survive
+ * opening a message and coming back, and are gone when the page is closed or reloaded.
  */
-let rememberedPatient = '';
+const remembered: Record<MemoryKey, string> = { patient: '', words: '' };
 
 /** `2026-11-25T10:00` (a datetime-local value, local time) → ISO 8601 UTC; '' stays ''. */
 function localToIso(value: string): string | undefined {
@@ -32,12 +52,12 @@ function localToIso(value: string): string | undefined {
 }
 
 function formFromParams(params: URLSearchParams): Form {
-  const form = { patient: rememberedPatient } as Form;
+  const form = { ...remembered } as Form;
   for (const k of URL_KEYS) form[k] = params.get(k) ?? '';
   return form;
 }
 
-function searchFromForm(f: Form, canSearchPatients: boolean): MessageSearch {
+function filtersFromForm(f: Form, canSearchPatients: boolean): MessageFilters {
   return {
     channel: f.channel || undefined,
     status: f.status || undefined,
@@ -47,21 +67,73 @@ function searchFromForm(f: Form, canSearchPatients: boolean): MessageSearch {
     controlId: f.controlId.trim() || undefined,
     rx: f.rx.trim() || undefined,
     patient: canSearchPatients ? f.patient.trim() || undefined : undefined,
+    q: canSearchPatients ? f.words.trim() || undefined : undefined,
   };
 }
 
-function ResultsTable({ rows }: { rows: MessageSummary[] }) {
+function sortOf(params: URLSearchParams): { sort?: SortKey; dir: 'asc' | 'desc' } {
+  const sort = SORT_KEYS.find((k) => k === params.get('sort'));
+  return { sort, dir: params.get('dir') === 'asc' ? 'asc' : 'desc' };
+}
+
+/** A column header that sorts the list on the server; a second click turns the order around. */
+function SortHeader({
+  label,
+  k,
+  sort,
+  dir,
+  onSort,
+}: {
+  label: string;
+  k: SortKey;
+  sort?: SortKey;
+  dir: 'asc' | 'desc';
+  onSort(k: SortKey): void;
+}) {
+  const active = sort === k || (sort === undefined && k === 'received');
+  const ariaSort = active ? (dir === 'asc' ? 'ascending' : 'descending') : 'none';
   return (
-    <table aria-label="Messages" class="results">
+    <th aria-sort={ariaSort} class={`sortable col-${k}`}>
+      <button type="button" class="link sort" onClick={() => onSort(k)}>
+        {label}
+        <span aria-hidden="true">{active ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+      </button>
+    </th>
+  );
+}
+
+function ResultsTable({
+  rows,
+  sort,
+  dir,
+  onSort,
+}: {
+  rows: MessageSummary[];
+  sort?: SortKey;
+  dir: 'asc' | 'desc';
+  onSort(k: SortKey): void;
+}) {
+  return (
+    <table aria-label="Messages" class="results dense">
+      <colgroup>
+        <col class="w-id" />
+        <col class="w-time" />
+        <col class="w-channel" />
+        <col class="w-type" />
+        <col class="w-control" />
+        <col class="w-sender" />
+        <col class="w-status" />
+        <col />
+      </colgroup>
       <thead>
         <tr>
           <th>Id</th>
-          <th>Received</th>
-          <th>Channel</th>
-          <th>Type</th>
+          <SortHeader label="Received" k="received" sort={sort} dir={dir} onSort={onSort} />
+          <SortHeader label="Channel" k="channel" sort={sort} dir={dir} onSort={onSort} />
+          <SortHeader label="Type" k="type" sort={sort} dir={dir} onSort={onSort} />
           <th>Control id</th>
           <th>Sender</th>
-          <th>Status</th>
+          <SortHeader label="Status" k="status" sort={sort} dir={dir} onSort={onSort} />
           <th>Error</th>
         </tr>
       </thead>
@@ -69,15 +141,17 @@ function ResultsTable({ rows }: { rows: MessageSummary[] }) {
         {rows.map((m) => (
           <tr key={m.id} class="clickable" data-message={m.id} onClick={() => navigate(`/messages/${m.id}`)}>
             <td>
-              <a href={href(`/messages/${m.id}`)} onClick={(e) => e.stopPropagation()}>
-                {m.id}
-              </a>
+              <IdLink kind="message" id={m.id} />
             </td>
-            <td>{formatDateTime(m.received_at)}</td>
-            <td>{m.channel}</td>
-            <td class="mono">{m.message_type ?? '—'}</td>
-            <td class="mono">
-              {m.control_id ?? '—'}
+            <td class="nowrap mono" title={m.received_at}>
+              {formatCompactDateTime(m.received_at)}
+            </td>
+            <td class="clip" title={m.channel}>
+              {m.channel}
+            </td>
+            <td class="mono clip">{m.message_type || '—'}</td>
+            <td class="mono clip" title={m.control_id ?? ''}>
+              {m.control_id || '—'}
               {m.reused_control_id_of && (
                 <>
                   {' '}
@@ -85,12 +159,14 @@ function ResultsTable({ rows }: { rows: MessageSummary[] }) {
                 </>
               )}
             </td>
-            <td class="mono">{m.sender ?? '—'}</td>
-            <td>
-              <StatusBadge status={m.status} />
-              {m.replays > 0 && <span class="muted"> replayed {m.replays}×</span>}
+            <td class="mono clip" title={m.sender ?? ''}>
+              {m.sender || '—'}
             </td>
-            <td>
+            <td class="nowrap">
+              <StatusBadge status={m.status} />
+              {m.replays > 0 && <span class="muted"> ×{m.replays}</span>}
+            </td>
+            <td class="clip" title={m.error_code ? `${m.error_code} ${m.error_text ?? ''}` : ''}>
               {m.error_code ? (
                 <>
                   <span class="mono">{m.error_code}</span> <span class="muted">{m.error_text}</span>
@@ -106,11 +182,88 @@ function ResultsTable({ rows }: { rows: MessageSummary[] }) {
   );
 }
 
+/** Export the whole result as CSV, and (operator) replay it after confirming the count and giving a reason. */
+function ResultActions({
+  filters,
+  shown,
+  complete,
+  canReplay,
+  onReplayed,
+}: {
+  filters: MessageFilters;
+  shown: number;
+  complete: boolean;
+  canReplay: boolean;
+  onReplayed(): void;
+}) {
+  const [reason, setReason] = useState('');
+  const [state, setState] = useState<{ busy: boolean; error?: Error; results?: ReplayResult[] }>({ busy: false });
+
+  async function exportCsv() {
+    setState({ busy: true });
+    try {
+      saveText('messages.csv', await exportMessagesCsv(filters), 'text/csv');
+      setState({ busy: false });
+    } catch (e) {
+      setState({ busy: false, error: e as Error });
+    }
+  }
+
+  async function replay() {
+    setState({ busy: true });
+    try {
+      const r = await replaySearch(filters, shown, reason.trim());
+      setState({ busy: false, results: r.results });
+      setReason('');
+      onReplayed();
+    } catch (e) {
+      setState({ busy: false, error: e as Error });
+    }
+  }
+
+  const replayable = complete && shown <= REPLAY_MAX;
+  const queued = state.results?.filter((r) => 'replay' in r).length ?? 0;
+  return (
+    <div class="result-actions toolbar">
+      <button type="button" onClick={exportCsv} disabled={state.busy}>
+        Export CSV
+      </button>
+      {canReplay && (
+        <>
+          <label class="inline-label">
+            Reason <input name="replayReason" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} size={24} />
+          </label>
+          <ConfirmButton
+            label={`Replay these ${shown} messages`}
+            question={`Replay all ${shown} messages of this search? Charges already written are not billed again.`}
+            confirmLabel={`Replay ${shown} messages`}
+            disabled={state.busy || !replayable || reason.trim().length < 3}
+            onConfirm={replay}
+          />
+          {!complete && <span class="muted">Load every page (Older) to replay the whole result.</span>}
+          {complete && shown > REPLAY_MAX && (
+            <span class="muted">At most {REPLAY_MAX} messages are replayed at once: narrow the search.</span>
+          )}
+          {replayable && reason.trim().length < 3 && <span class="muted">Give a reason to replay.</span>}
+        </>
+      )}
+      {state.results && (
+        <span role="status" class="replay-summary">
+          {queued} of {state.results.length} replays queued
+          {state.results.length > queued &&
+            ` (${state.results.length - queued} refused: ${[...new Set(state.results.flatMap((r) => ('error' in r ? [r.error.code] : [])))].join(', ')})`}
+        </span>
+      )}
+      {state.error && <ErrorBox error={state.error} />}
+    </div>
+  );
+}
+
 function MessageList({ route, user }: PageProps) {
   const canSearchPatients = hasRole(user, 'operator');
   const paramsKey = route.params.toString();
   const [form, setForm] = useState<Form>(() => formFromParams(route.params));
-  const [appliedPatient, setAppliedPatient] = useState(rememberedPatient);
+  const [applied, setApplied] = useState({ ...remembered });
   // Search pressed again with the same fields: search again (the address does not change).
   const [searchTick, setSearchTick] = useState(0);
   const firstField = useRef<HTMLInputElement>(null);
@@ -128,10 +281,12 @@ function MessageList({ route, user }: PageProps) {
 
   // `limit` (1–500, default 50) may be given in the address: `#/messages?status=error&limit=200`.
   const limit = Math.min(500, Math.max(1, Math.trunc(Number(route.params.get('limit'))) || 50));
-  const query = useMemo(
-    () => ({ ...searchFromForm({ ...formFromParams(route.params), patient: appliedPatient }, canSearchPatients), limit }),
-    [paramsKey, appliedPatient, searchTick],
+  const { sort, dir } = sortOf(route.params);
+  const filters = useMemo(
+    () => filtersFromForm({ ...formFromParams(route.params), ...applied }, canSearchPatients),
+    [paramsKey, applied, searchTick],
   );
+  const query = useMemo<MessageSearch>(() => ({ ...filters, sort, dir: sort ? dir : undefined, limit }), [filters, sort, dir, limit]);
   const [rows, setRows] = useState<MessageSummary[] | undefined>();
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<Error | undefined>();
@@ -166,7 +321,7 @@ function MessageList({ route, user }: PageProps) {
     if (!next) return;
     setBusy(true);
     try {
-      const page = await searchMessages({ ...query, before: next });
+      const page = await searchMessages({ ...query, ...(sort ? { cursor: next } : { before: next }) });
       setRows((r) => [...(r ?? []), ...page.rows]);
       setNext(page.next);
     } catch (e) {
@@ -176,22 +331,42 @@ function MessageList({ route, user }: PageProps) {
     }
   }
 
-  function submit(e: Event) {
-    e.preventDefault();
-    rememberedPatient = canSearchPatients ? form.patient : '';
-    setAppliedPatient(rememberedPatient);
+  /** The address of the search in the form, with the order and limit of the current one. */
+  function urlParams(f: Form, order: { sort?: SortKey; dir: 'asc' | 'desc' }): Record<string, string> {
     const params: Record<string, string> = {};
-    for (const k of URL_KEYS) if (form[k].trim()) params[k] = form[k].trim();
+    for (const k of URL_KEYS) if (f[k].trim()) params[k] = f[k].trim();
+    if (order.sort) {
+      params.sort = order.sort;
+      params.dir = order.dir;
+    }
     if (route.params.get('limit')) params.limit = String(limit);
+    return params;
+  }
+
+  function go(params: Record<string, string>) {
     syncedKey.current = new URLSearchParams(params).toString();
     if (syncedKey.current === paramsKey) setSearchTick((t) => t + 1);
     navigate('/messages', params);
   }
 
+  function submit(e: Event) {
+    e.preventDefault();
+    remembered.patient = canSearchPatients ? form.patient : '';
+    remembered.words = canSearchPatients ? form.words : '';
+    setApplied({ ...remembered });
+    go(urlParams(form, { sort, dir }));
+  }
+
+  function onSort(k: SortKey) {
+    const current = sort ?? 'received';
+    go(urlParams(formFromParams(route.params), { sort: k, dir: current === k && dir === 'desc' ? 'asc' : 'desc' }));
+  }
+
   function clear() {
-    rememberedPatient = '';
-    setAppliedPatient('');
-    setForm({ ...formFromParams(new URLSearchParams()), patient: '' });
+    remembered.patient = '';
+    remembered.words = '';
+    setApplied({ ...remembered });
+    setForm(formFromParams(new URLSearchParams()));
     syncedKey.current = '';
     navigate('/messages');
   }
@@ -201,17 +376,29 @@ function MessageList({ route, user }: PageProps) {
   return (
     <div class="messages">
       <h1>Messages</h1>
-      <form class="toolbar search" role="search" aria-label="Search messages" onSubmit={submit}>
+      <form class="toolbar search compact" role="search" aria-label="Search messages" onSubmit={submit}>
         <label>
           Control id (MSH-10){' '}
-          <input ref={firstField} name="controlId" value={form.controlId} onInput={set('controlId')} placeholder="press / to search" />
+          <input
+            ref={firstField}
+            name="controlId"
+            value={form.controlId}
+            onInput={set('controlId')}
+            placeholder="press / to search"
+            size={14}
+          />
         </label>
         <label>
-          Rx number <input name="rx" value={form.rx} onInput={set('rx')} />
+          Rx number <input name="rx" value={form.rx} onInput={set('rx')} size={10} />
         </label>
         {canSearchPatients && (
           <label>
-            Patient id or family name <input name="patient" value={form.patient} onInput={set('patient')} autoComplete="off" />
+            Patient id or family name <input name="patient" value={form.patient} onInput={set('patient')} autoComplete="off" size={14} />
+          </label>
+        )}
+        {canSearchPatients && (
+          <label title="Whole words of the message, all of them; no part of a word">
+            Words in the message <input name="words" value={form.words} onInput={set('words')} autoComplete="off" size={16} />
           </label>
         )}
         <label>
@@ -238,7 +425,7 @@ function MessageList({ route, user }: PageProps) {
           </select>
         </label>
         <label>
-          Type <input name="type" value={form.type} onInput={set('type')} placeholder="DFT^P03" size={9} />
+          Type <input name="type" value={form.type} onInput={set('type')} placeholder="DFT^P03" size={8} />
         </label>
         <label>
           Received from <input name="from" type="datetime-local" value={form.from} onInput={set('from')} />
@@ -251,7 +438,9 @@ function MessageList({ route, user }: PageProps) {
           Clear
         </button>
       </form>
-      {appliedPatient && <p class="muted">Also filtered by the patient you entered (not kept in the address bar).</p>}
+      {(applied.patient || applied.words) && (
+        <p class="muted note">Also filtered by the patient or words you entered (not kept in the address bar).</p>
+      )}
       {error && <ErrorBox error={error} />}
       {!error && rows === undefined && <Loading what="messages" />}
       {rows !== undefined && rows.length === 0 && (
@@ -259,19 +448,26 @@ function MessageList({ route, user }: PageProps) {
       )}
       {rows !== undefined && rows.length > 0 && (
         <>
-          <ResultsTable rows={rows} />
+          <ResultsTable rows={rows} sort={sort} dir={dir} onSort={onSort} />
           <div class="pager">
             <span class="muted">
-              {rows.length} shown, newest first, {limit} at a time
+              {rows.length} shown, {sort ? `by ${sort} ${dir === 'asc' ? 'ascending' : 'descending'}` : 'newest first'}, {limit} at a time
             </span>
             {next ? (
               <button type="button" onClick={older} disabled={busy}>
-                {busy ? 'Loading…' : 'Older'}
+                {busy ? 'Loading…' : sort ? 'More' : 'Older'}
               </button>
             ) : (
-              <span class="muted">· no older messages</span>
+              <span class="muted">· no more messages</span>
             )}
           </div>
+          <ResultActions
+            filters={filters}
+            shown={rows.length}
+            complete={next === null}
+            canReplay={canSearchPatients}
+            onReplayed={() => setSearchTick((t) => t + 1)}
+          />
         </>
       )}
     </div>
@@ -280,6 +476,7 @@ function MessageList({ route, user }: PageProps) {
 
 export function MessagesPage(props: PageProps) {
   const id = props.route.parts[1];
-  if (id !== undefined) return <MessageDetailView key={id} id={id} user={props.user} />;
+  if (id !== undefined)
+    return <MessageDetailView key={id} id={id} user={props.user} markedCharge={props.route.params.get('charge') ?? undefined} />;
   return <MessageList {...props} />;
 }

@@ -164,7 +164,7 @@ function ResultView({ result }: { result: Result }) {
         <h3>{result.file}</h3>
         {a.batches.map((b) => (
           <p key={b.batchId}>
-            Batch #{b.batchId}: {b.accepted ? 'accepted' : 'rejected'} ({b.claims} claims)
+            Batch <a href={href('/batches', { id: b.batchId })}>#{b.batchId}</a>: {b.accepted ? 'accepted' : 'rejected'} ({b.claims} claims)
           </p>
         ))}
         {a.claims.length > 0 && <ClaimOutcomes claims={a.claims} />}
