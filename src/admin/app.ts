@@ -5,7 +5,7 @@
  * users-routes.ts, the audit trail in audit-routes.ts (docs/security.md).
  * Errors answer `{ error: { code, message } }` with the catalogue's HTTP status; messages never carry PHI.
  * The mappings routes (list, read, versions, save, rollback, preview) are in mappings-routes.ts, the claims and
- * billing routes in claims-routes.ts, the web console's dashboard, timeline and dead-letter groups in
+ * billing routes in claims-routes.ts (billing.yaml reloads and payers in billing-routes.ts), the web console's dashboard, timeline and dead-letter groups in
  * console-api-routes.ts, GET /metrics (scrape token only) and GET /api/alerts in observability-routes.ts,
  * POST /api/channels/reload (channel files reloaded without a restart) in channels-routes.ts.
  */
@@ -18,6 +18,7 @@ import { MESSAGE_STATUSES } from '../store/types';
 import { registerAuditRoutes, type AuditApi } from './audit-routes';
 import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
 import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
+import { registerBillingRoutes, type BillingApi } from './billing-routes';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
 import type { ChannelStatus } from './channel-status';
 import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes';
@@ -55,6 +56,8 @@ export interface AdminDeps {
   mappings: MappingsApi;
   /** Claims, batches, remittances and billing reports (claims-routes.ts); absent = those routes are not served. */
   claims?: ClaimsApi;
+  /** billing.yaml reloads, unknown payer ids and "add this payer" (billing-routes.ts); absent = not served. */
+  billing?: BillingApi;
   /** GET /metrics and GET /api/alerts (observability-routes.ts); absent = no /metrics, no alerts. */
   observability?: ObservabilityApi;
   /** The web console's dashboard, timelines and dead-letter groups (console-api-routes.ts). */
@@ -196,6 +199,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     registerConsoleApiRoutes(api, deps.console);
     registerMappingRoutes(api, deps.mappings);
     if (deps.claims) registerClaimsRoutes(api, deps.claims);
+    if (deps.billing) registerBillingRoutes(api, deps.billing);
     registerUserRoutes(api, deps.security.accounts);
     registerSetupRoutes(api, deps.security.accounts);
     registerAuditRoutes(api, deps.security.audit);

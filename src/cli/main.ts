@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadBillingConfig } from '../billing/config';
+import { openBillingConfig } from '../billing/reload';
 import { loadChannels } from '../channels/load';
 import { ConfigError, formatIssue } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
@@ -228,10 +228,9 @@ function channelsCheck(env: Record<string, string | undefined>): number {
     for (const c of channels) console.log(`ok  channel ${c.name} (${c.file}) port ${c.source.port}`);
     for (const name of mappings.keys()) console.log(`ok  mapping ${name}`);
     // billing.yaml stops the engine at start when it does not load: checked here too, with its file:line problems.
-    if (config.billingFile && fs.existsSync(config.billingFile)) {
-      const billing = loadBillingConfig(config.billingFile, env, config.dataDir);
-      console.log(`ok  billing ${config.billingFile} (${billing.payers.size} payers)`);
-    }
+    // openBillingConfig is the engine's own start-up reading (src/billing/reload.ts): what passes here starts.
+    const billing = config.billingFile ? openBillingConfig(config.billingFile, env, config.dataDir).config : undefined;
+    if (billing) console.log(`ok  billing ${config.billingFile} (${billing.payers.size} payers)`);
     return 0;
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : (err as Error).message);

@@ -37,7 +37,6 @@ export interface ClaimsServiceOptions {
 
 export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   private readonly db: Kysely<Database>;
-  private readonly payerConfig: BillingConfig | undefined;
 
   constructor(opts: ClaimsServiceOptions) {
     super({
@@ -51,7 +50,6 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     this.db = opts.db;
-    this.payerConfig = opts.config;
   }
 
   recordRemittances(text: string, actor: string) {
@@ -100,6 +98,6 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   }
 
   private payerDirectory(): PayerDirectory {
-    return this.payerConfig?.payers ?? new Map();
+    return this.billingConfig()?.payers ?? new Map();
   }
 }
