@@ -2,7 +2,7 @@
  * The `rxbridge` command.
  *   rxbridge start [--role all|listener|worker]   run the engine (env: see README); SIGHUP reloads TLS certificates
  *                                                 and channel files
- *   rxbridge send FILE... [--host H] [--port P]   send HL7 files over MLLP, print each ACK
+ *   rxbridge send FILE... [--host H] [--port P] [--shift-dates-to-today]   send HL7 files over MLLP, print each ACK
  *   rxbridge replay ID... [--raw FILE]            replay messages through a running engine's API
  *   rxbridge channels check                       validate channels/, mappings/ and billing.yaml
  *   rxbridge --version                            print the version
@@ -40,7 +40,7 @@ import { sendFiles } from './send';
 
 const USAGE = `usage:
   rxbridge start [--role all|listener|worker]       (SIGHUP: reload TLS certificates and channel files)
-  rxbridge send FILE... [--host HOST] [--port PORT]
+  rxbridge send FILE... [--host HOST] [--port PORT] [--shift-dates-to-today]
   rxbridge replay ID... [--raw FILE] [--url URL]
   rxbridge channels check
   rxbridge mappings test [NAME...] [--dir DIR]
@@ -66,10 +66,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
         options: {
           host: { type: 'string', default: '127.0.0.1' },
           port: { type: 'string', default: env.MLLP_PORT || ENVIRONMENT.MLLP_PORT.default },
+          'shift-dates-to-today': { type: 'boolean', default: false },
         },
       });
       if (positionals.length === 0) return usage('send needs at least one file');
-      return sendFiles(positionals, values.host, Number(values.port), (l) => console.log(l));
+      return sendFiles(positionals, values.host, Number(values.port), (l) => console.log(l), {
+        shiftDatesToToday: values['shift-dates-to-today'],
+      });
     }
     case 'replay':
       return replay(rest, env);
