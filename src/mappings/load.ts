@@ -175,6 +175,22 @@ export class MappingRegistry {
     return compileMappingText(text, name, path.join(this.dir, `${name}.yaml`), this.env);
   }
 
+  /** Rewrites a test file of this directory atomically; DIRECTORY_NOT_WRITABLE when the folder cannot be written. */
+  writeTestFile(file: string, text: string): void {
+    if (path.dirname(path.resolve(file)) !== path.resolve(this.dir) || !file.endsWith('.test.yaml'))
+      throw new Error('not a test file of this directory');
+    try {
+      writeFileAtomically(file, text);
+    } catch (err) {
+      throw asUnwritable(
+        err,
+        this.dir,
+        'the mappings folder',
+        'make it writable by the engine (in Docker: MAPPINGS_DIR on the /data volume)',
+      );
+    }
+  }
+
   /** Makes `plan` (compiled from `text` by compile()) the live plan of `name`, adding it when new. */
   install(name: string, plan: MappingPlan, text: string): void {
     const next = new Map(this.plans);
