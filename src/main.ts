@@ -7,6 +7,7 @@
  *   src/engine/worker-side.ts   pipeline worker, recovery sweep, retention, application ACKs (roles all, worker)
  *   src/engine/notices.ts       mapping and channel notices between processes, channel alerts
  *   src/engine/admin-side.ts    the admin API and web console (unless HTTP_PORT=-1)
+ *   src/engine/billing-side.ts  the claims service and billing.yaml reloads behind the admin API
  *   src/engine/compose.ts       the order services stop in (and start in, reversed)
  */
 import { ChannelReloader, type ChannelReloadResult } from './channels/reloader';
@@ -21,7 +22,8 @@ import { resolveEngineConfig, type EngineConfig } from './engine/config';
 import { intakeSide } from './engine/intake-side';
 import { alerts, channelNotices, mappingNotices, watchedChannels } from './engine/notices';
 import { openSharedParts } from './engine/shared-parts';
-import { claimsService, workerSide } from './engine/worker-side';
+import { billingSide } from './engine/billing-side';
+import { workerSide } from './engine/worker-side';
 
 export { configFromEnv, type EngineConfig, type EngineRole } from './engine/config';
 export type { Engine } from './engine/engine';
@@ -68,6 +70,8 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       }
       return result;
     };
+    // billing.yaml reloads (a change on disk, POST /api/billing/reload, a notice): src/billing/reload.ts.
+    const billing = billingSide({ shared });
     const listeners = intake?.listeners ?? new Map<string, MllpListener>();
     const admin = adminSide({
       shared,
@@ -76,7 +80,8 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       alerts: alerting.monitor,
       listeners,
       reloadChannels: reloadEverywhere,
-      claims: () => claimsService({ config, store: shared.store, log }),
+      claims: billing.claims,
+      billing: billing.api,
     });
 
     services.push(
@@ -86,6 +91,7 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       alerting.service,
       notices.service,
       ...admin.services,
+      ...(admin.services.length > 0 ? billing.services : []),
       service(
         'channel reloads',
         () => undefined,

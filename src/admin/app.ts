@@ -5,7 +5,7 @@
  * users-routes.ts, the audit trail in audit-routes.ts (docs/security.md).
  * Errors answer `{ error: { code, message } }` with the catalogue's HTTP status; messages never carry PHI.
  * The mappings routes (list, read, versions, save, rollback, preview) are in mappings-routes.ts, the claims and
- * billing routes in claims-routes.ts, the web console's dashboard, timeline and dead-letter groups in
+ * billing routes in claims-routes.ts (billing.yaml reloads and payers in billing-routes.ts), the web console's dashboard, timeline and dead-letter groups in
  * console-api-routes.ts, GET /metrics (scrape token only) and GET /api/alerts in observability-routes.ts,
  * POST /api/channels/reload (channel files reloaded without a restart) in channels-routes.ts.
  */
@@ -17,6 +17,7 @@ import type { Logger } from '../core/logger';
 import { registerAuditRoutes, type AuditApi } from './audit-routes';
 import { actorOf, audit, installAccessControl, role, type AuditSink, type Authenticator } from './auth';
 import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
+import { registerBillingRoutes, type BillingApi } from './billing-routes';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
 import { registerEligibilityRoutes, type EligibilityApi } from './eligibility-routes';
 import type { ChannelStatus } from './channel-status';
@@ -67,6 +68,8 @@ export interface AdminDeps {
   claims?: ClaimsApi;
   /** Eligibility 270/271 (eligibility-routes.ts); absent = those routes are not served. */
   eligibility?: EligibilityApi;
+  /** billing.yaml reloads, unknown payer ids and "add this payer" (billing-routes.ts); absent = not served. */
+  billing?: BillingApi;
   /** GET /metrics and GET /api/alerts (observability-routes.ts); absent = no /metrics, no alerts. */
   observability?: ObservabilityApi;
   /** The web console's dashboard, timelines and dead-letter groups (console-api-routes.ts). */
@@ -185,6 +188,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     registerMappingRoutes(api, deps.mappings);
     if (deps.claims) registerClaimsRoutes(api, deps.claims);
     if (deps.eligibility) registerEligibilityRoutes(api, deps.eligibility);
+    if (deps.billing) registerBillingRoutes(api, deps.billing);
     registerUserRoutes(api, deps.security.accounts);
     registerSetupRoutes(api, deps.security.accounts);
     registerAuditRoutes(api, deps.security.audit);

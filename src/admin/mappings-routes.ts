@@ -15,7 +15,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ConfigError } from '../core/config-file';
-import type { MappingEditor } from '../mappings/editor';
+import { MappingTestsFailed, type MappingEditor } from '../mappings/editor';
 import { PREVIEW_MAX_MESSAGES } from '../mappings/editor';
 import { EngineError } from '../core/errors';
 import { actorOf, audit, role } from './auth';
@@ -25,6 +25,7 @@ import type {
   MappingDetail,
   MappingIssue,
   MappingSummary,
+  MappingTestFailure,
   MappingVersion,
   MappingVersionText,
   PreviewResult,
@@ -63,7 +64,7 @@ const versionNumber = z.coerce.number().int().min(1).max(1_000_000_000);
 const versionParams = z.strictObject({ name: mappingName, version: versionNumber });
 const rollbackBody = z.strictObject({ version: z.number().int().min(1).max(1_000_000_000) });
 const content = z.string().max(MAX_MAPPING_BYTES, `a mapping is at most ${MAX_MAPPING_BYTES / 1024} KiB`);
-const saveBody = z.union([content, z.strictObject({ content })]);
+const saveBody = z.union([content, z.strictObject({ content, updateExpected: z.boolean().optional() })]);
 const previewBody = z
   .strictObject({
     content: content.optional(),
@@ -78,6 +79,19 @@ const previewBody = z
   .optional();
 
 const YAML_TYPES = ['text/yaml', 'application/yaml', 'application/x-yaml'];
+
+/** 422 MAPPING_TESTS_FAILED: the failing cases, each with expected vs actual per field (synthetic test data). */
+function failingTests(reply: FastifyReply, err: MappingTestsFailed) {
+  return reply.status(422).send({
+    error: {
+      code: err.code,
+      message: err.message,
+      files: err.run.files,
+      cases: err.run.cases,
+      failures: sends<MappingTestFailure[]>()(err.run.failures),
+    },
+  });
+}
 
 function invalidMapping(reply: FastifyReply, name: string, err: ConfigError) {
   return reply.status(422).send({
@@ -119,7 +133,8 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
     const old = await mappings.version(name, version);
     if (!old) throw new EngineError('NOT_FOUND', `mapping ${name} has no version ${version}`);
     try {
-      const saved = await mappings.save(name, old.content, actorOf(req));
+      // A rollback brings back a version that was live before: its test run is the admin's call, not a gate.
+      const saved = await mappings.save(name, old.content, actorOf(req), { tests: 'skip' });
       await audit(
         req,
         'mapping.save',
@@ -137,12 +152,27 @@ export function registerMappingRoutes(api: FastifyInstance, mappings: MappingsAp
   api.put('/api/mappings/:name', role('admin'), async (req, reply) => {
     const { name } = parse(nameParams, req.params, 'mapping name');
     const body = parse(saveBody, req.body, 'body');
+    const update = typeof body !== 'string' && body.updateExpected === true;
     try {
-      const saved = await mappings.save(name, typeof body === 'string' ? body : body.content, actorOf(req));
+      const saved = await mappings.save(name, typeof body === 'string' ? body : body.content, actorOf(req), {
+        tests: update ? 'update' : 'check',
+      });
       await audit(req, 'mapping.save', { type: 'mapping', id: name }, { version: saved.version, sha256: saved.sha256 });
+      if (saved.testsUpdated) {
+        await audit(
+          req,
+          'mapping.tests.update',
+          { type: 'mapping', id: name },
+          {
+            version: saved.version,
+            files: saved.testsUpdated.map((t) => ({ file: t.file, cases: [...t.cases] })),
+          },
+        );
+      }
       return sends<SavedMapping>()(saved);
     } catch (err) {
       if (err instanceof ConfigError) return invalidMapping(reply, name, err);
+      if (err instanceof MappingTestsFailed) return failingTests(reply, err);
       throw err;
     }
   });

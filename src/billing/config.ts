@@ -107,6 +107,10 @@ const billedCode = z
   .refine(isBilledCode, { error: msg('must be a CPT or HCPCS code such as "90750" or G0008') });
 const listName = pattern(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a code list name: a letter, then letters, digits, _ or -');
 
+/** A payer id as a feed's coverage carries it (IN1-3.1). */
+export const FEED_ID = /^[A-Za-z0-9 ._-]{1,80}$/;
+const FEED_ID_TEXT = 'must be a payer id as the feed sends it: 1 to 80 letters, digits, spaces, dots, _ or dashes';
+
 const payerSchema = z.strictObject({
   name: x12Text(60),
   /** SBR09 of every claim to this payer; the coverage's plan type never overrides it (a mismatch is a warning). */
@@ -136,6 +140,11 @@ const payerSchema = z.strictObject({
     .default([]),
   /** The clearinghouse (top-level `clearinghouses`) its 837P batches go through; absent: `defaultClearinghouse`. */
   clearinghouse: pattern(/^[A-Za-z0-9_-]{1,40}$/, 'must be a clearinghouse name from clearinghouses').optional(),
+  /**
+   * The payer ids the feeds' coverages carry for this payer when they differ from its id (IN1-3.1 as stored, after
+   * the ADT mapping's payerIds table): a coverage with one of them bills this payer, with no ADT replay.
+   */
+  feedIds: z.array(pattern(FEED_ID, FEED_ID_TEXT)).default([]),
 });
 
 /** A person (or organisation) the claims name by NPI: the 837P needs a name for every rendering/ordering provider. */
@@ -205,7 +214,19 @@ export const billingFileSchema = z
         });
       }
     }
+    const feedIdOwner = new Map<string, string>();
     for (const [id, payer] of Object.entries(f.payers)) {
+      payer.feedIds.forEach((feedId, i) => {
+        const other = Object.prototype.hasOwnProperty.call(f.payers, feedId) ? feedId : feedIdOwner.get(feedId);
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['payers', id, 'feedIds', i],
+            message: `feed id ${feedId} already bills payer ${other}: a feed id names one payer`,
+          });
+        }
+        feedIdOwner.set(feedId, id);
+      });
       for (const code of Object.keys(payer.routeByCode)) {
         if (!isBilledCode(code)) {
           ctx.addIssue({
@@ -285,12 +306,22 @@ export interface BillingConfig {
   /** Absolute directory the 837P batch files are written to. */
   readonly outboxDir: string;
   readonly payers: ReadonlyMap<string, Readonly<PayerConfig>>;
+  /** A feed's payer id (a payer's `feedIds`) → the configured payer id it bills; see payerOf. */
+  readonly feedIds: ReadonlyMap<string, string>;
   /** Named providers by NPI. */
   readonly providers: ReadonlyMap<string, Readonly<ProviderRef>>;
   /** Which code sets the scrubber requires, per payer (src/billing/scrub/required.ts). */
   readonly requiredCodeSets: RequiredCodeSets;
   /** Clearinghouses by name (src/clearinghouse/config.ts); empty: batches stay in the outbox for an operator. */
   readonly clearinghouses: ReadonlyMap<string, Readonly<ClearinghouseConfig>>;
+}
+
+/** The configured payer a coverage's payer id bills: the payer of that id, else the payer listing it in `feedIds`. */
+export function payerOf(config: Pick<BillingConfig, 'payers' | 'feedIds'>, id: string): Readonly<PayerConfig> | undefined {
+  const own = config.payers.get(id);
+  if (own) return own;
+  const alias = config.feedIds.get(id);
+  return alias === undefined ? undefined : config.payers.get(alias);
 }
 
 /** The route of one line (see lineRoute); without a code, by service kind then the payer's route. */
@@ -360,6 +391,7 @@ export function buildBillingConfig(f: BillingFile, file: string, dataDir: string
     placeOfService: f.placeOfService,
     outboxDir: f.outboxDir ? path.resolve(path.dirname(path.resolve(file)), f.outboxDir) : path.join(dataDir, 'outbox'),
     payers,
+    feedIds: new Map(Object.entries(f.payers).flatMap(([id, p]) => p.feedIds.map((feedId) => [feedId, id] as const))),
     providers: new Map(Object.entries(f.providers).map(([npi, p]) => [npi, { npi, ...p }])),
     requiredCodeSets: { default: [...f.requiredCodeSets.default], payers: { ...f.requiredCodeSets.payers } },
     clearinghouses: new Map(Object.entries(f.clearinghouses).map(([name, c]) => [name, clearinghouseConfig(name, c, file)])),

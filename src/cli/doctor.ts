@@ -18,7 +18,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { loadBillingConfig } from '../billing/config';
+import { openBillingConfig } from '../billing/reload';
 import { loadChannels } from '../channels/load';
 import type { ChannelPlan } from '../channels/schema';
 import { ConfigError } from '../core/config-file';
@@ -561,9 +561,12 @@ function checkWritableFolders(config: EngineConfig, env: Env, report: Report): v
   const billingFile = config.billingFile;
   if (billingFile && fs.existsSync(billingFile)) {
     try {
-      const billing = loadBillingConfig(billingFile, env, config.dataDir);
-      report('ok', 'billing', `${billing.payers.size} payer(s) in ${billingFile}`);
-      folders.push(['billing outbox', billing.outboxDir, '837P batch files']);
+      // The engine's own start-up reading (src/billing/reload.ts): a file that passes here cannot stop the start.
+      const billing = openBillingConfig(billingFile, env, config.dataDir).config;
+      if (billing) {
+        report('ok', 'billing', `${billing.payers.size} payer(s) in ${billingFile}`);
+        folders.push(['billing outbox', billing.outboxDir, '837P batch files']);
+      }
     } catch (err) {
       const text = err instanceof ConfigError ? err.message : (err as Error).message;
       report('FAIL', 'billing', `${billingFile} does not load, so the engine will not start: ${text.split('\n')[0]}`);

@@ -2,7 +2,7 @@
  * The `rxbridge` command.
  *   rxbridge start [--role all|listener|worker]   run the engine (env: see README); SIGHUP reloads TLS certificates
  *                                                 and channel files
- *   rxbridge send FILE... [--host H] [--port P]   send HL7 files over MLLP, print each ACK
+ *   rxbridge send FILE... [--host H] [--port P] [--shift-dates-to-today]   send HL7 files over MLLP, print each ACK
  *   rxbridge replay ID... [--raw FILE]            replay messages through a running engine's API
  *   rxbridge channels check                       validate channels/, mappings/ and billing.yaml
  *   rxbridge --version                            print the version
@@ -22,7 +22,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadBillingConfig } from '../billing/config';
+import { openBillingConfig } from '../billing/reload';
 import { loadChannels } from '../channels/load';
 import { ConfigError, formatIssue } from '../core/config-file';
 import { loadMappings } from '../mappings/load';
@@ -44,7 +44,7 @@ import { sendFiles } from './send';
 
 const USAGE = `usage:
   rxbridge start [--role all|listener|worker]       (SIGHUP: reload TLS certificates and channel files)
-  rxbridge send FILE... [--host HOST] [--port PORT]
+  rxbridge send FILE... [--host HOST] [--port PORT] [--shift-dates-to-today]
   rxbridge replay ID... [--raw FILE] [--url URL]
   rxbridge channels check
   rxbridge mappings test [NAME...] [--dir DIR]
@@ -72,10 +72,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
         options: {
           host: { type: 'string', default: '127.0.0.1' },
           port: { type: 'string', default: env.MLLP_PORT || ENVIRONMENT.MLLP_PORT.default },
+          'shift-dates-to-today': { type: 'boolean', default: false },
         },
       });
       if (positionals.length === 0) return usage('send needs at least one file');
-      return sendFiles(positionals, values.host, Number(values.port), (l) => console.log(l));
+      return sendFiles(positionals, values.host, Number(values.port), (l) => console.log(l), {
+        shiftDatesToToday: values['shift-dates-to-today'],
+      });
     }
     case 'replay':
       return replay(rest, env);
@@ -238,10 +241,9 @@ function channelsCheck(env: Record<string, string | undefined>): number {
     for (const c of channels) console.log(`ok  channel ${c.name} (${c.file}) port ${c.source.port}`);
     for (const name of mappings.keys()) console.log(`ok  mapping ${name}`);
     // billing.yaml stops the engine at start when it does not load: checked here too, with its file:line problems.
-    if (config.billingFile && fs.existsSync(config.billingFile)) {
-      const billing = loadBillingConfig(config.billingFile, env, config.dataDir);
-      console.log(`ok  billing ${config.billingFile} (${billing.payers.size} payers)`);
-    }
+    // openBillingConfig is the engine's own start-up reading (src/billing/reload.ts): what passes here starts.
+    const billing = config.billingFile ? openBillingConfig(config.billingFile, env, config.dataDir).config : undefined;
+    if (billing) console.log(`ok  billing ${config.billingFile} (${billing.payers.size} payers)`);
     return 0;
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : (err as Error).message);

@@ -1,11 +1,14 @@
 /**
- * `rxbridge send FILE... [--host H] [--port P]`: sends each HL7 message in the files over MLLP with
- * node-hl7-client and prints each ACK's MSA segment. A file may hold several messages (each starts with MSH).
+ * `rxbridge send FILE... [--host H] [--port P] [--shift-dates-to-today]`: sends each HL7 message in the files over
+ * MLLP with node-hl7-client and prints each ACK's MSA segment. A file may hold several messages (each starts with
+ * MSH). With `shiftDatesToToday`, every date of every message is first moved by one number of days so that the
+ * latest is today (src/hl7/shift-dates.ts): the synthetic samples then bill as if they happened today.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import { Client, Message } from 'node-hl7-client';
 import { normalizeSegments } from '../hl7/charset';
+import { shiftDatesToToday } from '../hl7/shift-dates';
 
 /** Splits file text into messages: a new message starts at each line beginning with MSH. */
 export function splitMessages(text: string): string[] {
@@ -16,9 +19,30 @@ export function splitMessages(text: string): string[] {
     .filter((m) => m.startsWith('MSH'));
 }
 
-export async function sendFiles(files: string[], host: string, port: number, out: (line: string) => void): Promise<number> {
-  const messages = files.flatMap((f) => splitMessages(fs.readFileSync(f, 'utf8')).map((text) => ({ file: f, text })));
-  if (messages.length === 0) throw new Error('no HL7 messages (segments starting with MSH) in the given files');
+export interface SendOptions {
+  /** Move every date so the latest is `today` (default: now). */
+  shiftDatesToToday?: boolean;
+  today?: Date;
+}
+
+export async function sendFiles(
+  files: string[],
+  host: string,
+  port: number,
+  out: (line: string) => void,
+  opts: SendOptions = {},
+): Promise<number> {
+  const read = files.flatMap((f) => splitMessages(fs.readFileSync(f, 'utf8')).map((text) => ({ file: f, text })));
+  if (read.length === 0) throw new Error('no HL7 messages (segments starting with MSH) in the given files');
+  let messages = read;
+  if (opts.shiftDatesToToday) {
+    const shifted = shiftDatesToToday(
+      read.map((m) => m.text),
+      opts.today ?? new Date(),
+    );
+    messages = read.map((m, i) => ({ file: m.file, text: shifted.messages[i]! }));
+    out(`dates moved by ${shifted.days} days (the latest is today)`);
+  }
   await reachable(host, port);
   const client = new Client({ host });
   let pending: ((ack: string) => void) | undefined;

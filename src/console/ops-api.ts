@@ -7,6 +7,7 @@
 import { api, ApiError } from './api';
 import type { Alert } from '../alerts/evaluate';
 import type { AuditEvent, AuditPage } from '../admin/wire/audit';
+import type { AddPayerRequest, BillingFileIssue, BillingReloaded, PayerAdded, UnknownPayer, UnknownPayers } from '../admin/wire/billing';
 import type { ChannelInfo, ChannelReloadEntry } from '../admin/wire/channels';
 import type {
   AcknowledgmentSummary,
@@ -36,6 +37,7 @@ import type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted, Eli
 import type {
   MappingDetail,
   MappingSummary,
+  MappingTestFailure,
   MappingVersion,
   MappingVersionText,
   PreviewResult,
@@ -82,7 +84,7 @@ export type {
   UnclaimedCharge,
   UnmatchedPayment,
 } from '../admin/wire/claims';
-export type { MappingDetail, MappingSummary, MappingVersion, PreviewResult };
+export type { MappingDetail, MappingSummary, MappingTestFailure, MappingVersion, PreviewResult };
 export type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted } from '../admin/wire/eligibility';
 export type { AuditPage } from '../admin/wire/audit';
 export type { CreatedToken, TokenInfo, UserInfo } from '../admin/wire/users';
@@ -201,7 +203,19 @@ const mappingPath = (name: string) => `/api/mappings/${encodeURIComponent(name)}
 
 export const listMappings = () => api.get<{ mappings: MappingSummary[] }>('/api/mappings');
 export const getMapping = (name: string) => api.get<MappingDetail>(mappingPath(name));
-export const saveMapping = (name: string, content: string) => api.put<SavedMapping>(mappingPath(name), { content });
+/**
+ * Saves a mapping; its own test file runs first (422 MAPPING_TESTS_FAILED: testFailuresOf). `updateExpected`: save
+ * anyway and rewrite the failing cases' expected values to what the new text gives.
+ */
+export const saveMapping = (name: string, content: string, opts: { updateExpected?: boolean } = {}) =>
+  api.put<SavedMapping>(mappingPath(name), opts.updateExpected ? { content, updateExpected: true } : { content });
+
+/** The failing cases of a save refused with 422 MAPPING_TESTS_FAILED; undefined for any other error. */
+export function testFailuresOf(err: unknown): MappingTestFailure[] | undefined {
+  if (!(err instanceof ApiError) || err.code !== 'MAPPING_TESTS_FAILED') return undefined;
+  const failures = err.details.failures;
+  return Array.isArray(failures) ? (failures as MappingTestFailure[]) : [];
+}
 export const listMappingVersions = (name: string) => api.get<{ versions: MappingVersion[] }>(`${mappingPath(name)}/versions`);
 export const getMappingVersion = (name: string, version: number) => api.get<MappingVersionText>(`${mappingPath(name)}/versions/${version}`);
 /** Makes an earlier version's text live again, as a new version (admin). */
@@ -327,3 +341,18 @@ export const auditEvents = (filter: AuditSearch, before: string | undefined, lim
   api.get<AuditPage>('/api/audit', { ...filter, before, limit });
 /** The trail as CSV (the export is itself audited). */
 export const auditCsv = (filter: AuditSearch) => api.get<string>('/api/audit.csv', { ...filter });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Billing configuration: billing.yaml reloads, unknown payer ids, "add this payer"
+
+export type { BillingFileIssue, UnknownPayer };
+export const reloadBilling = () => api.post<BillingReloaded>('/api/billing/reload');
+export const listUnknownPayers = () => api.get<UnknownPayers>('/api/billing/unknown-payers');
+export const addPayer = (payer: AddPayerRequest) => api.post<PayerAdded>('/api/billing/payers', payer);
+
+/** The issues of a reload refused with 422 CONFIG_INVALID; undefined for any other error. */
+export function billingIssuesOf(err: unknown): BillingFileIssue[] | undefined {
+  if (!(err instanceof ApiError) || err.code !== 'CONFIG_INVALID') return undefined;
+  const issues = err.details.issues;
+  return Array.isArray(issues) ? (issues as BillingFileIssue[]) : [];
+}

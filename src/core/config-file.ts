@@ -484,3 +484,40 @@ function isMissingKey(data: unknown, path: readonly PropertyKey[]): boolean {
   const last = path[path.length - 1]!;
   return cur !== null && typeof cur === 'object' && !Array.isArray(cur) && !Object.prototype.hasOwnProperty.call(cur, last);
 }
+
+/**
+ * The dotted key path of the innermost node at a 1-based `line`/`col` of YAML `text`, as a newcomer reads it in the
+ * file: `payers.SYNX01.filingIndicator`, `codeLists.partD[2]`. Undefined when the position is outside every node
+ * or the text does not parse. For the issue texts of a config file (issues themselves carry positions only).
+ */
+export function keyPathAt(text: string, line: number, col: number): string | undefined {
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = source.split('\n');
+  if (line < 1 || line > lines.length) return undefined;
+  let offset = col - 1;
+  for (let i = 0; i < line - 1; i++) offset += lines[i]!.length + 1;
+  const doc = parseDocument(source);
+  if (doc.errors.length > 0) return undefined;
+  const within = (n: unknown): boolean => {
+    const range = (n as { range?: [number, number, number] } | null)?.range;
+    return Boolean(range && offset >= range[0] && offset <= range[2]);
+  };
+  const path: string[] = [];
+  let node: unknown = doc.contents;
+  for (;;) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => within(p.key) || within(p.value));
+      if (!pair) break;
+      path.push(String(isScalar(pair.key) ? pair.key.value : pair.key));
+      if (!within(pair.value)) break;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const index = node.items.findIndex((item) => within(item));
+      if (index < 0) break;
+      if (path.length === 0) path.push(`[${index}]`);
+      else path[path.length - 1] += `[${index}]`;
+      node = node.items[index];
+    } else break;
+  }
+  return path.length > 0 ? path.join('.') : undefined;
+}

@@ -228,6 +228,12 @@ export const ERROR_CATALOGUE = {
     http: 422,
     doc: 'A mapping preview did not finish within its time budget (RXBRIDGE_PREVIEW_TIMEOUT_MS, 10 s) and was stopped.',
   },
+  MAPPING_TESTS_FAILED: {
+    retryable: false,
+    hl7: '207',
+    http: 422,
+    doc: 'A mapping saved through the API fails cases of its own test file (mappings/<name>.test.yaml): it is not saved. The answer lists each failing case with the expected and actual value of each field.',
+  },
   DIRECTORY_NOT_WRITABLE: {
     retryable: false,
     hl7: '207',

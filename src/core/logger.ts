@@ -58,6 +58,10 @@ const SAFE_KEYS = new Set([
   'server',
   'serial',
   'validTo',
+  // billing.yaml payer ids (configuration, never patient data)
+  'payer',
+  'payersAdded',
+  'payersRemoved',
 ]);
 
 const HL7_SEGMENT = /(^|[\r\n\s"'])(MSH|PID|PV1|FT1|IN1|IN2|NK1|GT1|DG1|PR1|OBX|OBR|ORC|RXA|RXD|RXE|EVN|NTE|MSA|ERR|Z[A-Z0-9]{2})[|]/;

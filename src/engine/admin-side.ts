@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from '../admin/accounts';
 import { buildAdminApp, type ChannelStatus } from '../admin/app';
+import type { BillingApi } from '../admin/billing-routes';
 import { adminHttpsOptions } from '../admin/https-config';
 import type { AlertMonitor } from '../alerts/monitor';
 import type { ChannelReloadResult } from '../channels/reloader';
@@ -52,6 +53,8 @@ export function adminSide(opts: {
   reloadChannels: () => Promise<ChannelReloadResult>;
   /** Made when the API is built: billing files are read then. */
   claims: () => ClaimsService;
+  /** billing.yaml reloads and payers (src/engine/billing-side.ts). */
+  billing: BillingApi;
 }): AdminSide {
   const { shared, credentials, listeners } = opts;
   const { config, log, store, repository, queue, bodies, channels: registry } = shared;
@@ -126,6 +129,7 @@ export function adminSide(opts: {
         replay,
       },
       ...((claims) => ({ claims, eligibility: claims }))(opts.claims()),
+      billing: opts.billing,
     },
     { https: credentials && config.https && adminHttpsOptions(config.https, credentials) },
   );

@@ -16,8 +16,10 @@ import type { Service } from '../core/service';
 export const SHUTDOWN_ORDER = [
   'certificate watch', // no certificate reload while the servers close
   'channel reloads', // a reload in progress finishes before anything stops
+  'billing reloads', // the billing.yaml watch stops; a reload in progress finishes
   'admin API',
   'channel notices',
+  'billing notices',
   'alerts',
   'MLLP listeners', // no new frames; in-flight ACKs are drained
   'backlog poller',

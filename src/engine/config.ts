@@ -332,6 +332,8 @@ export interface EngineConfig {
   billingFile?: string;
   /** billing/payer-rules (scrub payer rules); a missing folder means the built-in defaults. */
   payerRulesDir?: string;
+  /** How often billing.yaml is checked for a change, then reloaded (default 2 s; 0: on POST /api/billing/reload only). */
+  billingWatchIntervalMs?: number;
 }
 
 /**
@@ -389,6 +391,7 @@ export interface ResolvedEngineConfig extends Omit<
   | 'billingFile'
   | 'payerRulesDir'
   | 'previewTimeoutMs'
+  | 'billingWatchIntervalMs'
 > {
   role: EngineRole;
   allowBootstrapToken: boolean;
@@ -406,11 +409,14 @@ export interface ResolvedEngineConfig extends Omit<
   intakeLanes: number;
   billingFile: string;
   payerRulesDir: string;
+  billingWatchIntervalMs: number;
 }
 
 /** Not environment settings (tests shorten them): how often body retention and application ACK delivery run. */
 const RETENTION_INTERVAL_MS = 86_400_000;
 const APPLICATION_ACK_INTERVAL_MS = 1_000;
+/** Not an environment setting: how often billing.yaml is checked for a change (a stat of one file). */
+const BILLING_WATCH_INTERVAL_MS = 2_000;
 
 /** Fills every setting the config leaves out from its `env`, else the table's default. Throws EngineConfigError. */
 export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig {
@@ -435,6 +441,7 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
     intakeLanes: v.RXBRIDGE_INTAKE_LANES,
     billingFile: fromEnv.billingFile as string,
     payerRulesDir: fromEnv.payerRulesDir as string,
+    billingWatchIntervalMs: BILLING_WATCH_INTERVAL_MS,
     ...defined,
   };
 }

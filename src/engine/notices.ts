@@ -5,11 +5,14 @@
  *   mapping and a version only, the text is read from the store, where the audited API wrote it (src/mappings/editor.ts);
  * - channel notices on `<prefix>:channels`: after a reload through the API, every other process reloads its own
  *   channel files (a process ignores its own notices);
+ * - billing notices on `<prefix>:billing`: the same for billing.yaml, after a reload through the API, a payer added
+ *   from the console or a change this process saw on disk;
  * - channel alerts (src/alerts): every process evaluates them for GET /api/alerts; webhooks are posted by the process
  *   holding the lease `<prefix>:alerts:lease`, so each notice is posted once.
  */
 import crypto from 'node:crypto';
 import { AlertMonitor, type MonitoredChannel } from '../alerts/monitor';
+import type { BillingReloader } from '../billing/reload';
 import type { ChannelReloader } from '../channels/reloader';
 import type { ChannelPlan } from '../channels/schema';
 import { withTimeout } from '../core/with-timeout';
@@ -19,7 +22,7 @@ import { runPreviewInWorker } from '../mappings/preview-runner';
 import { redisLease } from '../pipeline/bullmq/lease';
 import { channelReadings } from '../store/channel-readings';
 import { mappingVersionsPort, recentMessagesOfTypes } from '../store/mapping-versions';
-import { service, type EngineService } from './compose';
+import { service, type EngineService, type ServiceName } from './compose';
 import type { SharedParts } from './shared-parts';
 
 /** The mapping editor behind the mappings API, and the service that applies other processes' saves. */
@@ -76,24 +79,47 @@ export function channelNotices({ shared, reloader }: { shared: SharedParts; relo
   announce: () => Promise<void>;
   service: EngineService;
 } {
-  const { config, log } = shared;
-  const noticeChannel = `${config.queuePrefix}:channels`;
+  return reloadNotices({ shared, topic: 'channels', service: 'channel notices', what: 'channel', reload: () => reloader.reload('notice') });
+}
+
+/** billing.yaml reloads in every process (src/billing/reload.ts), as channelNotices does for channel files. */
+export function billingNotices({ shared, reloader }: { shared: SharedParts; reloader: BillingReloader }): {
+  announce: () => Promise<void>;
+  service: EngineService;
+} {
+  return reloadNotices({
+    shared,
+    topic: 'billing',
+    service: 'billing notices',
+    what: 'billing.yaml',
+    reload: () => reloader.reload('notice'),
+  });
+}
+
+/**
+ * Notices on `<prefix>:<topic>` that make every other process of the deployment re-read its own files: a notice
+ * carries this process's origin only (a process ignores its own); the reload logs what it applied or refused.
+ */
+function reloadNotices(opts: { shared: SharedParts; topic: string; service: ServiceName; what: string; reload: () => Promise<unknown> }): {
+  announce: () => Promise<void>;
+  service: EngineService;
+} {
+  const { config, log } = opts.shared;
+  const noticeChannel = `${config.queuePrefix}:${opts.topic}`;
   const origin = crypto.randomUUID(); // this engine's own notices are ignored
-  let subscriber: ReturnType<typeof shared.redis.connect> | undefined;
+  let subscriber: ReturnType<typeof opts.shared.redis.connect> | undefined;
   return {
     announce: async () => {
-      await shared.queueConnection.publish(noticeChannel, JSON.stringify({ origin }));
+      await opts.shared.queueConnection.publish(noticeChannel, JSON.stringify({ origin }));
     },
     service: service(
-      'channel notices',
+      opts.service,
       async () => {
-        const s = (subscriber = shared.redis.connect());
+        const s = (subscriber = opts.shared.redis.connect());
         s.on('message', (_channel: string, text: string) => {
           if (noticeOrigin(text) === origin) return;
-          // The reloader logs what it applied or refused; a reload during shutdown is refused, which is fine.
-          reloader
-            .reload('notice')
-            .catch((err: unknown) => log.warn('channel reload on a notice failed', { error: (err as Error).message }));
+          // A reload during shutdown is refused, which is fine.
+          opts.reload().catch((err: unknown) => log.warn('reload on a notice failed', { file: opts.what, error: (err as Error).message }));
         });
         await s.subscribe(noticeChannel);
       },

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { ApplicationAckDeliverer } from '../acks/deliverer';
-import { loadBillingConfig, type BillingConfig } from '../billing/config';
+import { openBillingConfig } from '../billing/reload';
 import { NO_PAYER_RULES } from '../billing/scrub';
 import { loadPayerRulesDir } from '../billing/scrub/payer-rules-files';
 import type { ChannelPlan } from '../channels/schema';
@@ -118,7 +118,7 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
     async () => {
       if (!fs.existsSync(config.billingFile)) return;
       const claims = claimsService({ config, store, log });
-      const billing = claims.billing();
+      const billing = claims.billingConfig();
       exchange = billing ? exchangeTasks({ billing, claims, log, env: config.env }) : [];
       for (const task of exchange) await task.start();
       if (exchange.length > 0) log.info('clearinghouse exchange started', { count: exchange.length / 2 });
@@ -141,12 +141,19 @@ function workerConcurrency(plans: readonly ChannelPlan[]): number {
   return Math.max(1, ...plans.map((c) => c.pipeline.concurrency));
 }
 
-/** The claims API's service: billing.yaml and the payer rules read once at start (an invalid file fails start-up). */
+/**
+ * The claims API's service: billing.yaml (openBillingConfig: an invalid file fails start-up, as `rxbridge doctor`
+ * says) and the payer rules, read at start; billing.yaml is reloaded later by src/engine/billing-side.ts.
+ */
 export function claimsService({ config, store, log }: { config: ResolvedEngineConfig; store: Store; log: Logger }): ClaimsService {
   const { billingFile, payerRulesDir } = config;
-  let billing: BillingConfig | undefined;
-  if (fs.existsSync(billingFile)) billing = loadBillingConfig(billingFile, config.env, config.dataDir);
-  else log.warn('billing is not configured: claims can be read but not built or batched', { file: billingFile });
+  const billing = openBillingConfig(billingFile, config.env, config.dataDir);
+  if (!billing.config) log.warn('billing is not configured: claims can be read but not built or batched', { file: billingFile });
   const payerRules = fs.existsSync(payerRulesDir) ? loadPayerRulesDir(payerRulesDir, config.env) : NO_PAYER_RULES;
-  return new ClaimsService({ db: store.db, config: billing, missing: `${billingFile} not found`, payerRules });
+  return new ClaimsService({
+    db: store.db,
+    config: billing.config,
+    ...(billing.config ? {} : { missing: billing.missing }),
+    payerRules,
+  });
 }

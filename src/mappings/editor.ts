@@ -25,15 +25,39 @@
  * Preview (`preview`): runs the live plan and a candidate on a given message or on the newest stored messages
  * routed to the mapping and lists the differences. It writes nothing. Its answer holds patient data.
  */
+import path from 'node:path';
 import { ConfigError } from '../core/config-file';
 import { EngineError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { MappingPlan } from './compile';
 import type { MappingOutcome, RecordChange } from './diff';
 import { MAPPING_NAME, mappingSha256, type MappingRegistry } from './load';
+import { runSavedTests, testFilesOf, updatedTestText, type MappingTestRun } from './save-check';
 import { previewMessages, type PreviewJob, type PreviewSource } from './preview';
 
 /** What a save tells every engine process (JSON on the notice channel): which version exists, never its text. */
+
+/** A test file a save with `tests: 'update'` rewrote, and the cases whose expected values it changed. */
+export interface TestsUpdated {
+  file: string;
+  cases: string[];
+}
+
+/** A save refused because cases of the mapping's own test files fail against the new text (422 MAPPING_TESTS_FAILED). */
+export class MappingTestsFailed extends EngineError {
+  constructor(
+    readonly mapping: string,
+    readonly run: MappingTestRun,
+  ) {
+    const n = run.failures.length;
+    super(
+      'MAPPING_TESTS_FAILED',
+      `${n} ${n === 1 ? 'case' : 'cases'} of ${run.files.join(', ')} fail with this version of ${mapping}: not saved`,
+    );
+    this.name = 'MappingTestsFailed';
+  }
+}
+
 export interface MappingChangeNotice {
   name: string;
   version: number;
@@ -182,11 +206,42 @@ export class MappingEditor {
     return { name, content: live.text, version: current?.version ?? null, versions };
   }
 
-  /** Validates (ConfigError), records, writes the file, swaps the live plan and tells the other processes. */
-  async save(name: string, content: string, actor: string): Promise<{ name: string; version: number; sha256: string }> {
+  /**
+   * Validates (ConfigError), runs the mapping's own test files against the new text, records, writes the file, swaps
+   * the live plan and tells the other processes.
+   *
+   * `tests`: `check` (the default) refuses the save with MappingTestsFailed when a case fails (nothing changes);
+   * `update` saves and then rewrites the failing cases' expected values to what the new text gives (each test file
+   * written atomically; a case that cannot be rewritten refuses the save with CONFLICT before anything is written);
+   * `skip` runs none (a rollback to a version that was live before).
+   */
+  async save(
+    name: string,
+    content: string,
+    actor: string,
+    opts: { tests?: 'check' | 'update' | 'skip' } = {},
+  ): Promise<{ name: string; version: number; sha256: string; testsUpdated?: TestsUpdated[] }> {
     assertMappingName(name);
     const plan = this.ports.registry.compileSubmitted(name, content);
     const sha256 = mappingSha256(content);
+    const mode = opts.tests ?? 'check';
+    const { file: mappingFile, env } = this.ports.registry.compileSettings(name);
+    const testFiles = mode === 'skip' ? [] : testFilesOf(path.dirname(mappingFile), name, env);
+    const run = runSavedTests(plan, testFiles);
+    if (run.failures.length > 0 && mode === 'check') throw new MappingTestsFailed(name, run);
+    // Computed before anything is written: a case that cannot be rewritten refuses the whole save.
+    const rewrites = testFiles.flatMap((f) => {
+      const failures = run.failures.filter((x) => x.file === path.basename(f.file));
+      return failures.length === 0 ? [] : [{ file: f.file, text: updatedTestText(f, failures, env), cases: failures.map((x) => x.case) }];
+    });
+    const saved = await this.saveChecked(name, content, actor, plan, sha256);
+    if (rewrites.length === 0) return saved;
+    for (const r of rewrites) this.ports.registry.writeTestFile(r.file, r.text);
+    this.ports.logger.info('mapping test file updated', { mapping: name, count: rewrites.reduce((n, r) => n + r.cases.length, 0) });
+    return { ...saved, testsUpdated: rewrites.map((r) => ({ file: path.basename(r.file), cases: r.cases })) };
+  }
+
+  private saveChecked(name: string, content: string, actor: string, plan: MappingPlan, sha256: string) {
     return this.inTurn(async () => {
       const { registry, logger } = this.ports;
       const live = registry.entry(name);

@@ -8,10 +8,11 @@
  * plan it started with and the next one gets the new plan. The files are the source at start; the mappings
  * API writes the file and the stored version together, so the two agree (src/admin/mappings-routes.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, environmentReferences, parseConfig } from '../core/config-file';
+import { writeFileAtomically } from '../core/atomic-file';
 import { asUnwritable } from '../core/writable-dir';
 import { compileMapping, type MappingPlan } from './compile';
 import { mappingFileSchema } from './schema';
@@ -174,6 +175,22 @@ export class MappingRegistry {
     return compileMappingText(text, name, path.join(this.dir, `${name}.yaml`), this.env);
   }
 
+  /** Rewrites a test file of this directory atomically; DIRECTORY_NOT_WRITABLE when the folder cannot be written. */
+  writeTestFile(file: string, text: string): void {
+    if (path.dirname(path.resolve(file)) !== path.resolve(this.dir) || !file.endsWith('.test.yaml'))
+      throw new Error('not a test file of this directory');
+    try {
+      writeFileAtomically(file, text);
+    } catch (err) {
+      throw asUnwritable(
+        err,
+        this.dir,
+        'the mappings folder',
+        'make it writable by the engine (in Docker: MAPPINGS_DIR on the /data volume)',
+      );
+    }
+  }
+
   /** Makes `plan` (compiled from `text` by compile()) the live plan of `name`, adding it when new. */
   install(name: string, plan: MappingPlan, text: string): void {
     const next = new Map(this.plans);
@@ -207,7 +224,7 @@ export class MappingRegistry {
         return;
       }
       fs.mkdirSync(this.dir, { recursive: true });
-      writeAtomically(this.dir, name, file, text);
+      writeFileAtomically(file, text);
     } catch (err) {
       throw asUnwritable(
         err,
@@ -221,22 +238,5 @@ export class MappingRegistry {
   private fileOf(name: string): string {
     if (!MAPPING_NAME.test(name)) throw new Error('invalid mapping name');
     return path.join(this.dir, `${name}.yaml`);
-  }
-}
-
-function writeAtomically(dir: string, name: string, file: string, text: string): void {
-  const temp = path.join(dir, `.${name}.yaml.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fd = fs.openSync(temp, 'w', 0o644);
-    try {
-      fs.writeFileSync(fd, text, 'utf8');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-  } catch (err) {
-    fs.rmSync(temp, { force: true });
-    throw err;
   }
 }

@@ -122,8 +122,8 @@ const expectedRecord = (fields: Record<string, true>) =>
     >,
   );
 
-const RECORD_KINDS = ['charges', 'patients', 'coverages', 'merges'] as const;
-type RecordKind = (typeof RECORD_KINDS)[number];
+export const RECORD_KINDS = ['charges', 'patients', 'coverages', 'merges'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
 
 const expectSchema = z.strictObject({
   charges: z.array(expectedRecord(CHARGE_FIELDS)).optional(),
@@ -208,7 +208,18 @@ export function parseMappingTestFile(text: string, file: string, env: Record<str
 // ---------------------------------------------------------------------------------------------------------------
 // Running a case
 
-export type CaseResult = { name: string; passed: true } | { name: string; passed: false; difference: string };
+/**
+ * One difference of a failing case. `field`: a field of one expected record (`kind`, 0-based `index`) whose value
+ * differs; `count`: the list `kind` has another number of records (`actual` then lists the records, with the fields
+ * the case names); `outcome`: an error where records were expected or the other way round, or another error.
+ */
+export type CaseDifference =
+  | { type: 'field'; kind: RecordKind; index: number; field: string; expected: Comparable; actual: Comparable; text: string }
+  | { type: 'count'; kind: RecordKind; expected: number; actual: Array<Record<string, Comparable>>; text: string }
+  | { type: 'outcome'; text: string };
+
+export type CaseResult =
+  { name: string; passed: true } | { name: string; passed: false; difference: string; differences: CaseDifference[] };
 
 /** Runs every case of `file` against `plan`; `dir` resolves the cases' `file:` (the test file's directory). */
 export function runMappingTests(plan: MappingPlan, file: MappingTestFile, dir: string): CaseResult[] {
@@ -225,14 +236,20 @@ export function runMappingCase(plan: MappingPlan, testCase: MappingTestCase, dir
     try {
       text = readMessageFile(file);
     } catch (err) {
-      return { name, passed: false, difference: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+      const why = `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+      return { name, passed: false, difference: why, differences: [{ type: 'outcome', text: why }] };
     }
   } else {
     text = testCase.hl7 ?? '';
   }
   const outcome = evaluate(plan, normalizeSegments(text), testCase.context ?? {});
-  const differences = testCase.error !== undefined ? compareError(testCase, outcome) : compareRecords(testCase.expect ?? {}, outcome);
-  return differences.length === 0 ? { name, passed: true } : { name, passed: false, difference: differences.join('\n') };
+  const differences: CaseDifference[] =
+    testCase.error !== undefined
+      ? compareError(testCase, outcome).map((t) => ({ type: 'outcome', text: t }))
+      : compareRecords(testCase.expect ?? {}, outcome);
+  return differences.length === 0
+    ? { name, passed: true }
+    : { name, passed: false, difference: differences.map((d) => d.text).join('\n'), differences };
 }
 
 /** A message file as the intake would decode it: MSH-18 picks the character set (UTF-8 when absent or unknown). */
@@ -281,23 +298,33 @@ function compareError(testCase: MappingTestCase, outcome: Outcome): string[] {
   return differences;
 }
 
-function compareRecords(expect: NonNullable<MappingTestCase['expect']>, outcome: Outcome): string[] {
+function compareRecords(expect: NonNullable<MappingTestCase['expect']>, outcome: Outcome): CaseDifference[] {
   if ('error' in outcome) {
     return [
-      `expected records, but the mapping failed with ${outcome.error.code}${where(outcome.error.location)}: ${outcome.error.message}`,
+      {
+        type: 'outcome',
+        text: `expected records, but the mapping failed with ${outcome.error.code}${where(outcome.error.location)}: ${outcome.error.message}`,
+      },
     ];
   }
-  const differences: string[] = [];
+  const differences: CaseDifference[] = [];
   for (const kind of RECORD_KINDS) {
     const expected = expect[kind];
     if (expected === undefined) continue;
     const actual: ReadonlyArray<Readonly<Record<string, unknown>>> = (outcome.records[kind] ?? []).map((r) => ({ ...r }));
     if (expected.length !== actual.length) {
-      differences.push(`${kind}: expected ${count(expected.length, SINGULAR[kind])}, got ${actual.length}`);
       const shown = summaryFields(kind, expected);
+      const lines = [`${kind}: expected ${count(expected.length, SINGULAR[kind])}, got ${actual.length}`];
       actual.forEach((record, i) =>
-        differences.push(`  got ${SINGULAR[kind]} #${i + 1}: ${shown.map((f) => `${f} ${show(normalizeActual(record[f]))}`).join(', ')}`),
+        lines.push(`  got ${SINGULAR[kind]} #${i + 1}: ${shown.map((f) => `${f} ${show(normalizeActual(record[f]))}`).join(', ')}`),
       );
+      differences.push({
+        type: 'count',
+        kind,
+        expected: expected.length,
+        actual: actual.map((record) => Object.fromEntries(shown.map((f) => [f, normalizeActual(record[f])]))),
+        text: lines.join('\n'),
+      });
       continue;
     }
     expected.forEach((fields, i) => {
@@ -306,7 +333,15 @@ function compareRecords(expect: NonNullable<MappingTestCase['expect']>, outcome:
         const got = normalizeActual(actual[i]![field]);
         const wanted = normalizeExpected(want);
         if (JSON.stringify(got) !== JSON.stringify(wanted)) {
-          differences.push(`${SINGULAR[kind]} #${i + 1} ${field}: expected ${show(wanted)}, got ${show(got)}${numberHint(want, got)}`);
+          differences.push({
+            type: 'field',
+            kind,
+            index: i,
+            field,
+            expected: wanted,
+            actual: got,
+            text: `${SINGULAR[kind]} #${i + 1} ${field}: expected ${show(wanted)}, got ${show(got)}${numberHint(want, got)}`,
+          });
         }
       }
     });
@@ -329,7 +364,7 @@ function summaryFields(kind: RecordKind, expected: ReadonlyArray<Record<string, 
         : ['patientRef', 'planId'];
 }
 
-type Comparable = string | null | string[];
+export type Comparable = string | null | string[];
 
 /** A record value as the file writes it: absent → null, numbers as their string form. */
 function normalizeActual(v: unknown): Comparable {

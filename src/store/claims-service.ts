@@ -9,7 +9,6 @@ import type { BillingConfig } from '../billing/config';
 import type { Outbox } from '../billing/ports';
 import type { PayerDirectory } from '../billing/remittance/payer-match';
 import type { PayerRules } from '../billing/scrub';
-import { EngineError } from '../core/errors';
 import { eligibilityInquiries, postEligibilityResponses, releaseEligibilityHolds } from '../billing/workflows/eligibility';
 import { ClaimsWorkflows } from '../billing/workflows/service';
 import { ClaimRepository, ClaimRows } from './claims';
@@ -46,8 +45,6 @@ export interface ClaimsServiceOptions {
 
 export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   private readonly db: Kysely<Database>;
-  private readonly payerConfig: BillingConfig | undefined;
-  private readonly missing: string | undefined;
   private readonly now: () => Date;
 
   constructor(opts: ClaimsServiceOptions) {
@@ -62,16 +59,12 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     this.db = opts.db;
-    this.payerConfig = opts.config;
-    this.missing = opts.missing;
     this.now = opts.clock ?? (() => new Date());
   }
 
   /** 270s for the unclaimed charges' patients, or for `patients` (src/billing/workflows/eligibility.ts). */
   eligibilityInquiries(actor: string, patients?: readonly string[]) {
-    const config = this.payerConfig;
-    if (!config) throw new EngineError('CONFLICT', `billing is not configured${this.missing ? `: ${this.missing}` : ''}`);
-    return eligibilityInquiries(new EligibilityRepository(this.db), config, actor, this.now(), patients);
+    return eligibilityInquiries(new EligibilityRepository(this.db), this.config(), actor, this.now(), patients);
   }
 
   /** Applies the 271 answers of `text`: what the clearinghouse pickup calls for inbound 271 files. */
@@ -169,7 +162,7 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   /** The configured payer name for each row whose payer id billing.yaml knows (else the name the data carries). */
   private named<T extends { payerId: string; payerName: string }>(rows: T[]): T[] {
-    const payers = this.payerConfig?.payers ?? new Map<string, { name: string }>();
+    const payers = this.billingConfig()?.payers ?? new Map<string, { name: string }>();
     return rows.map((r) => {
       const name = payers.get(r.payerId)?.name;
       return name ? { ...r, payerName: name } : r;
@@ -178,16 +171,11 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   /** The configured name of a payer id, or undefined. */
   payerName(id: string): string | undefined {
-    return this.payerConfig?.payers.get(id)?.name;
+    return this.billingConfig()?.payers.get(id)?.name;
   }
 
   missedCharges(query: MissedChargesQuery) {
     return missedCharges(this.db, query);
-  }
-
-  /** billing.yaml as read at start; undefined when billing is not configured. */
-  billing(): BillingConfig | undefined {
-    return this.payerConfig;
   }
 
   /** The database the service posts to (the clearinghouse exchange records its transfers and files there). */
@@ -196,6 +184,6 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   }
 
   private payerDirectory(): PayerDirectory {
-    return this.payerConfig?.payers ?? new Map();
+    return this.billingConfig()?.payers ?? new Map();
   }
 }

@@ -25,6 +25,25 @@ export interface SavedMapping {
   name: string;
   version: number;
   sha256: string;
+  /** After a save with `updateExpected`: the test files rewritten and the cases whose expected values changed. */
+  testsUpdated?: Array<{ file: string; cases: string[] }>;
+}
+
+/** A value of a mapping test as compared: text, null or a list of text. */
+export type MappingTestValue = string | null | string[];
+
+/** One difference of a failing case (src/mappings/test-file.ts CaseDifference). */
+export type MappingTestDifference =
+  | { type: 'field'; kind: string; index: number; field: string; expected: MappingTestValue; actual: MappingTestValue; text: string }
+  | { type: 'count'; kind: string; expected: number; actual: Array<Record<string, MappingTestValue>>; text: string }
+  | { type: 'outcome'; text: string };
+
+/** One failing case of a 422 MAPPING_TESTS_FAILED answer of PUT /api/mappings/:name (`error.failures`). */
+export interface MappingTestFailure {
+  /** The test file, e.g. adt.test.yaml. */
+  file: string;
+  case: string;
+  differences: MappingTestDifference[];
 }
 
 /** A row of GET /api/mappings/:name/versions. */

@@ -31,7 +31,7 @@
  *   (./vaccine-admin.ts); each recoded line gets an info note (vaccine-admin-code).
  */
 import type { ServiceKind } from '../../mappings/records';
-import { lineRoute, type BillingConfig, type LineRoute, type PayerConfig } from '../config';
+import { lineRoute, payerOf, type BillingConfig, type LineRoute, type PayerConfig } from '../config';
 import { FILING_INDICATORS } from '../scrub/tables';
 import type { Address, Claim, ClaimLine, Patient, ProviderRef, ScrubFinding, Subscriber } from '../model';
 import { npiProblem } from '../npi';
@@ -219,11 +219,11 @@ export function routeCharge(
     message,
     ...(payerId ? { payerId } : {}),
   });
-  const first = coordinationOrder(patientCoverages, charge.serviceDate, (id) => config.payers.get(id))[0];
+  const first = coordinationOrder(patientCoverages, charge.serviceDate, (id) => payerOf(config, id))[0];
   if (!first) return not('no-coverage', 'no coverage on the date of service');
   const coverage = first.coverage;
   if (!coverage.payerId) return not('no-payer-id', 'the coverage in force on the date of service has no payer id');
-  const payer = config.payers.get(coverage.payerId);
+  const payer = payerOf(config, coverage.payerId);
   if (!payer) return not('payer-not-configured', `payer ${coverage.payerId} is not in the billing configuration`, coverage.payerId);
   const route = chargeRoute(payer, charge, product);
   if (route.route === 'ncpdp') return not('ncpdp-route', `payer ${payer.id} takes ${route.what} through NCPDP (not built)`, payer.id);

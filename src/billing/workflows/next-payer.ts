@@ -27,7 +27,7 @@ import { SENT_STATUSES, UNSENT_STATUSES, statusAfterScrub, transition } from '..
 import { coordinationOrder } from '../cob/order';
 import { nextPayerClaim } from '../cob/next-payer';
 import type { CoverageInput, PatientInput } from '../claims/inputs';
-import type { PayerConfig } from '../config';
+import { payerOf, type PayerConfig } from '../config';
 import type { Claim, ClaimPayment } from '../model';
 import type { ClaimsUnitOfWork, StoredClaim } from '../ports';
 import type { NextPayerOutcome, OwnAdjudication } from '../remittance/posting';
@@ -159,7 +159,7 @@ type NextCoverage =
  */
 async function nextCoverage(uow: ClaimsUnitOfWork, sent: StoredClaim, ctx: ClaimsContext): Promise<NextCoverage | undefined> {
   const { patients, coverages } = await uow.parties([sent.patientRef]);
-  const order = coordinationOrder(coverages, sent.serviceDate, (id) => ctx.config.payers.get(id));
+  const order = coordinationOrder(coverages, sent.serviceDate, (id) => payerOf(ctx.config, id));
   const billed = order.findIndex(
     (o) => (sent.coverageId !== null && o.coverage.id === sent.coverageId) || o.coverage.payerId === sent.payerId,
   );
@@ -168,7 +168,7 @@ async function nextCoverage(uow: ClaimsUnitOfWork, sent: StoredClaim, ctx: Claim
   if (!next || (next.responsibility !== 'S' && next.responsibility !== 'T')) return undefined;
   const step = STEP_NAMES[next.responsibility];
   if (!next.coverage.payerId) return { problem: 'the next coverage in force on the date of service has no payer id', step };
-  const payer = ctx.config.payers.get(next.coverage.payerId);
+  const payer = payerOf(ctx.config, next.coverage.payerId);
   if (!payer) return { problem: `the next payer ${next.coverage.payerId} is not in the billing configuration`, step };
   return { coverage: next.coverage, responsibility: next.responsibility, payer, patient: patients[0] };
 }

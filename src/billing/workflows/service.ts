@@ -52,11 +52,26 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
   protected readonly store: ClaimsPort;
   protected readonly queries: Q;
   private readonly clock: () => Date;
+  private billing: { config: BillingConfig | undefined; missing?: string };
 
   constructor(private readonly wiring: ClaimsWorkflowOptions<Q>) {
     this.store = wiring.store;
     this.queries = wiring.queries;
     this.clock = wiring.clock ?? (() => new Date());
+    this.billing = { config: wiring.config, ...(wiring.missing ? { missing: wiring.missing } : {}) };
+  }
+
+  /**
+   * Puts a reloaded billing configuration in force (src/billing/reload.ts): every operation that starts after this
+   * call reads it; one already running keeps the configuration it started with. Undefined: billing unconfigured.
+   */
+  useBillingConfig(config: BillingConfig | undefined, missing?: string): void {
+    this.billing = { config, ...(missing ? { missing } : {}) };
+  }
+
+  /** The billing configuration in force, if any. */
+  billingConfig(): BillingConfig | undefined {
+    return this.billing.config;
   }
 
   build(actor: string) {
@@ -115,7 +130,7 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
   nextPayerStep(
     actor: string,
   ): ((uow: ClaimsUnitOfWork, adjudications: readonly OwnAdjudication[]) => Promise<NextPayerOutcome[]>) | undefined {
-    if (!this.wiring.config) return undefined;
+    if (!this.billing.config) return undefined;
     return (uow, adjudications) => nextPayerClaims(uow, adjudications, this.context(actor));
   }
 
@@ -128,10 +143,9 @@ export class ClaimsWorkflows<Q extends ClaimQueries> {
   }
 
   protected config(): BillingConfig {
-    if (!this.wiring.config) {
-      throw new EngineError('CONFLICT', `billing is not configured${this.wiring.missing ? `: ${this.wiring.missing}` : ''}`);
-    }
-    return this.wiring.config;
+    const { config, missing } = this.billing;
+    if (!config) throw new EngineError('CONFLICT', `billing is not configured${missing ? `: ${missing}` : ''}`);
+    return config;
   }
 
   protected context(actor: string): ClaimsContext {

@@ -1,9 +1,10 @@
 /**
- * Page `#/admin/users|tokens|channels|audit` (admin; docs/security.md):
+ * Page `#/admin/users|tokens|channels|payers|audit` (admin; docs/security.md):
  * - users: list, add (name, password, role), change role, disable / enable, unlock a locked user;
  * - tokens: API and session tokens (never their text), create an API token — its text is shown once, with a
  *   copy button — and revoke;
  * - channels: the channels in force and the channel files reloaded without a restart (admin-channels.tsx);
+ * - payers: billing.yaml reloaded, the unknown payer ids of incoming coverages and "add this payer" (admin-payers.tsx);
  * - audit: the trail searched by actor, action and date, paged, exported as CSV (fetched with the session and
  *   saved from a Blob; the export is itself audited).
  * Every change answers with the new state and is audited by the server.
@@ -25,12 +26,14 @@ import {
 import { href } from '../router';
 import { ROLES, type Role } from '../session';
 import { ChannelsAdmin } from './admin-channels';
+import { PayersAdmin } from './admin-payers';
 import type { PageProps } from './index';
 
 const TABS = [
   { id: 'users', title: 'Users' },
   { id: 'tokens', title: 'Tokens' },
   { id: 'channels', title: 'Channels' },
+  { id: 'payers', title: 'Payers' },
   { id: 'audit', title: 'Audit trail' },
 ] as const;
 
@@ -49,6 +52,7 @@ export function AdminPage({ route }: PageProps) {
       {tab.id === 'users' && <Users />}
       {tab.id === 'tokens' && <Tokens />}
       {tab.id === 'channels' && <ChannelsAdmin />}
+      {tab.id === 'payers' && <PayersAdmin />}
       {tab.id === 'audit' && <Audit />}
     </section>
   );

@@ -15,7 +15,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { ErrorBox, Loading, Show, useLoad } from '../components';
 import { changeRows, summarize, summaryText, type MappingIssue, type PreviewResult } from '../mapping-preview';
-import { getMapping, previewMapping, saveMapping, type MappingDetail } from '../ops-api';
+import { getMapping, previewMapping, saveMapping, testFailuresOf, type MappingDetail, type MappingTestFailure } from '../ops-api';
 import { href } from '../router';
 import { hasRole, type User } from '../session';
 import { moveCursor, YamlEditor } from '../yaml-editor';
@@ -89,7 +89,14 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
   const [preview, setPreview] = useState<PreviewState>({ kind: 'idle' });
   const [wanted, setWanted] = useState(false); // a preview was asked for: keep it current as things change
   const [selected, setSelected] = useState(0);
-  const [saveState, setSaveState] = useState<{ busy: boolean; message?: string; error?: Error; issues?: MappingIssue[] }>({ busy: false });
+  const [saveState, setSaveState] = useState<{
+    busy: boolean;
+    message?: string;
+    error?: Error;
+    issues?: MappingIssue[];
+    /** The text's own test cases that fail (422 MAPPING_TESTS_FAILED): not saved. */
+    failures?: MappingTestFailure[];
+  }>({ busy: false });
   const [historyKey, setHistoryKey] = useState(0);
   const view = useRef<EditorView | null>(null);
   const sequence = useRef(0);
@@ -131,17 +138,23 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
     if (sampleReady) void start(text, sample);
   }
 
-  async function save() {
+  async function save(updateExpected = false) {
     setSaveState({ busy: true });
     try {
-      const res = await saveMapping(detail.name, text);
+      const res = await saveMapping(detail.name, text, { updateExpected });
       setSaved(text);
       forgetPreview(); // it compared the old live text with this one: stale now
-      setSaveState({ busy: false, message: `Saved as version ${res.version}. The engine uses it from the next message on.` });
+      const updated = (res.testsUpdated ?? []).map((t) => `${t.file} (${t.cases.length} ${t.cases.length === 1 ? 'case' : 'cases'})`);
+      setSaveState({
+        busy: false,
+        message:
+          `Saved as version ${res.version}. The engine uses it from the next message on.` +
+          (updated.length > 0 ? ` Expected output updated in ${updated.join(', ')}.` : ''),
+      });
       setHistoryKey((k) => k + 1);
       onSaved();
     } catch (err) {
-      setSaveState({ busy: false, error: err as Error, issues: issuesOf(err) });
+      setSaveState({ busy: false, error: err as Error, issues: issuesOf(err), failures: testFailuresOf(err) });
     }
   }
 
@@ -173,7 +186,7 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
               <button type="button" onClick={previewNow} disabled={!sampleReady}>
                 Preview
               </button>
-              <button type="button" class="primary" onClick={save} disabled={!dirty || saveState.busy}>
+              <button type="button" class="primary" onClick={() => void save()} disabled={!dirty || saveState.busy}>
                 {saveState.busy ? 'Saving…' : 'Save'}
               </button>
               <button
@@ -194,7 +207,18 @@ function Editor({ detail, user, onSaved }: { detail: MappingDetail; user: User; 
               {saveState.message}
             </p>
           )}
-          {saveState.error && !saveState.issues && <ErrorBox error={saveState.error} />}
+          {saveState.error && !saveState.issues && !saveState.failures && <ErrorBox error={saveState.error} />}
+          {saveState.failures && (
+            <TestFailures
+              failures={saveState.failures}
+              busy={saveState.busy}
+              onUpdate={() => void save(true)}
+              onKeepEditing={() => {
+                setSaveState({ busy: false });
+                view.current?.focus();
+              }}
+            />
+          )}
           {shownIssues.length > 0 && (
             <div class="issues" role="alert">
               <strong>
@@ -341,5 +365,70 @@ function Validation({ preview, done, dirty }: { preview: PreviewState; done: Pre
     <span class={`validation ${cls}`} role="status" aria-live="polite">
       {text}
     </span>
+  );
+}
+
+/**
+ * The mapping's own test cases that the edited text fails (the save was refused): each case with expected vs actual
+ * per field, and the two ways on: rewrite the expected output (saves, audited) or keep editing.
+ */
+function TestFailures(props: { failures: MappingTestFailure[]; busy: boolean; onUpdate(): void; onKeepEditing(): void }) {
+  const { failures } = props;
+  return (
+    <section class="issues test-failures" role="alert" aria-labelledby="test-failures-title">
+      <strong id="test-failures-title">
+        Not saved: {failures.length} {failures.length === 1 ? 'test case fails' : 'test cases fail'} with this version
+      </strong>
+      {failures.map((f) => (
+        <div key={`${f.file}:${f.case}`} class="test-failure">
+          <p>
+            <span class="mono">{f.file}</span>: {f.case}
+          </p>
+          <table class="data">
+            <thead>
+              <tr>
+                <th scope="col">Where</th>
+                <th scope="col">Expected</th>
+                <th scope="col">Actual</th>
+              </tr>
+            </thead>
+            <tbody>
+              {f.differences.map((d, i) =>
+                d.type === 'field' ? (
+                  <tr key={i}>
+                    <td class="mono">
+                      {d.kind}[{d.index + 1}].{d.field}
+                    </td>
+                    <td class="mono">{JSON.stringify(d.expected)}</td>
+                    <td class="mono">{JSON.stringify(d.actual)}</td>
+                  </tr>
+                ) : d.type === 'count' ? (
+                  <tr key={i}>
+                    <td class="mono">{d.kind}</td>
+                    <td>{d.expected} records</td>
+                    <td>{d.actual.length} records</td>
+                  </tr>
+                ) : (
+                  <tr key={i}>
+                    <td colSpan={3}>{d.text}</td>
+                  </tr>
+                ),
+              )}
+            </tbody>
+          </table>
+        </div>
+      ))}
+      <div class="toolbar">
+        <button type="button" class="primary" onClick={props.onUpdate} disabled={props.busy}>
+          Update the expected output
+        </button>
+        <button type="button" onClick={props.onKeepEditing}>
+          Keep editing
+        </button>
+      </div>
+      <p class="muted">
+        Update the expected output saves this version and writes what it gives into the test file as the cases’ expected values.
+      </p>
+    </section>
   );
 }
