@@ -4,10 +4,14 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { Client, Message } from 'node-hl7-client';
+import { Client } from 'node-hl7-client';
 import { normalizeSegments } from '../hl7/charset';
+import { OutboundMessage } from '../mllp/client';
 
-/** Splits file text into messages: a new message starts at each line beginning with MSH. */
+/**
+ * Splits file text into messages: a new message starts at each segment (line) beginning with MSH; "MSH" inside a
+ * field of a later segment is data and never starts a message.
+ */
 export function splitMessages(text: string): string[] {
   const normalized = normalizeSegments(text.replace(/^\uFEFF/, ''));
   return normalized
@@ -34,7 +38,7 @@ export async function sendFiles(files: string[], host: string, port: number, out
           clearTimeout(timer);
           resolve(text);
         };
-        connection.sendMessage(new Message({ text: m.text })).catch((err: Error) => {
+        connection.sendMessage(new OutboundMessage(m.text)).catch((err: Error) => {
           clearTimeout(timer);
           reject(err);
         });
