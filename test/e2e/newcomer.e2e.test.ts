@@ -120,7 +120,10 @@ describe("a newcomer's first hour, as README says", () => {
       await page.getByRole('button', { name: 'Build claims' }).click();
       await result.waitFor();
       return !/^\s*0 claims/.test((await result.textContent()) ?? '');
-    }, 30_000, 'Build claims to build the sample\'s claim', 1500);
+    }, 30_000, 'Build claims to build the sample\'s claim', 1500).catch(async (err: Error) => {
+      await page.screenshot({ path: path.join(SHOTS, 'newcomer-claims.png'), fullPage: true });
+      throw new Error(`${err.message}; the page says: ${await page.locator('main').innerText()}`);
+    });
     await page.screenshot({ path: path.join(SHOTS, 'newcomer-claims.png'), fullPage: true });
     expect(await result.textContent()).toMatch(/^1 claim built \(0 held, 1 ready\)/);
 
