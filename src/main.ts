@@ -21,6 +21,7 @@ import { resolveEngineConfig, type EngineConfig } from './engine/config';
 import { intakeSide } from './engine/intake-side';
 import { alerts, channelNotices, mappingNotices, watchedChannels } from './engine/notices';
 import { openSharedParts } from './engine/shared-parts';
+import { pauseChannel, resumeChannel } from './store/channel-pauses';
 import { claimsService, workerSide } from './engine/worker-side';
 
 export { configFromEnv, type EngineConfig, type EngineRole } from './engine/config';
@@ -56,7 +57,11 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       },
       logger: log,
     });
-    const notices = channelNotices({ shared, reloader });
+    // After a reload (ours or another process's): the listeners follow the paused channels in the store.
+    const syncPauses = async () => {
+      await intake?.syncPauses();
+    };
+    const notices = channelNotices({ shared, reloader, afterReload: syncPauses });
     const reloadEverywhere = async (): Promise<ChannelReloadResult> => {
       const result = await reloader.reload('api');
       if (result.ok) {
@@ -68,6 +73,18 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       }
       return result;
     };
+    // A pause or resume through the API: stored, applied here, then announced like a reload.
+    const setChannelPaused = async (name: string, paused: boolean, actor: string): Promise<boolean | undefined> => {
+      if (!shared.channels.get(name)) return undefined;
+      const changed = paused ? await pauseChannel(shared.store.db, name, actor) : await resumeChannel(shared.store.db, name);
+      await syncPauses();
+      await notices.announce().catch((err: unknown) =>
+        log.warn('channel notice could not be published; other engine processes apply the pause at their next start or notice', {
+          error: (err as Error).name,
+        }),
+      );
+      return changed;
+    };
     const listeners = intake?.listeners ?? new Map<string, MllpListener>();
     const admin = adminSide({
       shared,
@@ -76,6 +93,8 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       alerts: alerting.monitor,
       listeners,
       reloadChannels: reloadEverywhere,
+      setChannelPaused,
+      paused: () => intake?.paused() ?? new Map(),
       claims: () => claimsService({ config, store: shared.store, log }),
     });
 

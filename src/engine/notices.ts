@@ -72,7 +72,16 @@ export function mappingNotices({ shared }: { shared: SharedParts }): { editor: M
 }
 
 /** Channel reloads in every process; `announce` publishes the notice after a reload through the API. */
-export function channelNotices({ shared, reloader }: { shared: SharedParts; reloader: ChannelReloader }): {
+export function channelNotices({
+  shared,
+  reloader,
+  afterReload,
+}: {
+  shared: SharedParts;
+  reloader: ChannelReloader;
+  /** Runs after each reload on a notice (the listeners follow the paused channels in the store); must not throw. */
+  afterReload?: () => Promise<void>;
+}): {
   announce: () => Promise<void>;
   service: EngineService;
 } {
@@ -93,7 +102,9 @@ export function channelNotices({ shared, reloader }: { shared: SharedParts; relo
           // The reloader logs what it applied or refused; a reload during shutdown is refused, which is fine.
           reloader
             .reload('notice')
-            .catch((err: unknown) => log.warn('channel reload on a notice failed', { error: (err as Error).message }));
+            .catch((err: unknown) => log.warn('channel reload on a notice failed', { error: (err as Error).message }))
+            .then(() => afterReload?.())
+            .catch((err: unknown) => log.warn('paused channels could not be applied on a notice', { error: (err as Error).message }));
         });
         await s.subscribe(noticeChannel);
       },

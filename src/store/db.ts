@@ -33,6 +33,7 @@ import * as m016 from './migrations/016-control-id-reuse';
 import * as m018 from './migrations/018-fee-schedules';
 import * as m019 from './migrations/019-patient-merges';
 import * as m021 from './migrations/021-next-payer-claims';
+import * as m027 from './migrations/027-channel-pauses';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '018-fee-schedules': m018,
   '019-patient-merges': m019,
   '021-next-payer-claims': m021,
+  '027-channel-pauses': m027,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -601,6 +601,15 @@ export interface Database {
   fee_schedule: FeeScheduleTable;
   // login throttling (migration 015)
   login_throttle: LoginThrottleTable;
+  // paused channels (migration 027)
+  channel_pauses: ChannelPausesTable;
+}
+
+/** A channel paused in the console (migration 027): its listener stays closed in every process until resumed. */
+export interface ChannelPausesTable {
+  channel: string;
+  paused_at: WithDefault<Timestamp>;
+  paused_by: string;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

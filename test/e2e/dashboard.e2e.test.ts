@@ -127,11 +127,11 @@ alerts:
     const cut = table.locator('td.detail .cut', { hasText: longName });
     await cut.waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'audit-1024.png'), fullPage: true });
-    const widths = await page.evaluate(() => ({
+    const widths = await page.evaluate<{ scroll: number; client: number; table: number }>(`({
       scroll: document.documentElement.scrollWidth,
       client: document.documentElement.clientWidth,
-      table: document.querySelector('table.audit-events')!.getBoundingClientRect().right,
-    }));
+      table: document.querySelector('table.audit-events').getBoundingClientRect().right,
+    })`);
     expect(widths.scroll).toBeLessThanOrEqual(widths.client);
     expect(widths.table).toBeLessThanOrEqual(widths.client);
     await expect(cut.getAttribute('title')).resolves.toContain(longName);

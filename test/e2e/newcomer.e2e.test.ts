@@ -107,7 +107,8 @@ describe("a newcomer's first hour, as README says", () => {
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
 
     // 4. README's send command, in the checkout.
-    const sent = spawnSync('sh', ['-c', send], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    // The first npx in a checkout links the package and so runs its build once more (minutes on a busy machine).
+    const sent = spawnSync('sh', ['-c', send], { cwd: dir, env, encoding: 'utf8', timeout: 400_000 });
     expect(sent.stderr).toBe('');
     expect(sent.stdout).toContain('samples/dft-p03.hl7: MSA|AA|SAMPLE-DFT-0001');
     expect(sent.status).toBe(0);
