@@ -23,6 +23,7 @@ import { intakeSide } from './engine/intake-side';
 import { alerts, channelNotices, mappingNotices, watchedChannels } from './engine/notices';
 import { openSharedParts } from './engine/shared-parts';
 import { billingSide } from './engine/billing-side';
+import { pauseChannel, resumeChannel } from './store/channel-pauses';
 import { workerSide } from './engine/worker-side';
 
 export { configFromEnv, type EngineConfig, type EngineRole } from './engine/config';
@@ -58,7 +59,11 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       },
       logger: log,
     });
-    const notices = channelNotices({ shared, reloader });
+    // After a reload (ours or another process's): the listeners follow the paused channels in the store.
+    const syncPauses = async () => {
+      await intake?.syncPauses();
+    };
+    const notices = channelNotices({ shared, reloader, afterReload: syncPauses });
     const reloadEverywhere = async (): Promise<ChannelReloadResult> => {
       const result = await reloader.reload('api');
       if (result.ok) {
@@ -72,6 +77,18 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
     };
     // billing.yaml reloads (a change on disk, POST /api/billing/reload, a notice): src/billing/reload.ts.
     const billing = billingSide({ shared });
+    // A pause or resume through the API: stored, applied here, then announced like a reload.
+    const setChannelPaused = async (name: string, paused: boolean, actor: string): Promise<boolean | undefined> => {
+      if (!shared.channels.get(name)) return undefined;
+      const changed = paused ? await pauseChannel(shared.store.db, name, actor) : await resumeChannel(shared.store.db, name);
+      await syncPauses();
+      await notices.announce().catch((err: unknown) =>
+        log.warn('channel notice could not be published; other engine processes apply the pause at their next start or notice', {
+          error: (err as Error).name,
+        }),
+      );
+      return changed;
+    };
     const listeners = intake?.listeners ?? new Map<string, MllpListener>();
     const admin = adminSide({
       shared,
@@ -80,6 +97,8 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       alerts: alerting.monitor,
       listeners,
       reloadChannels: reloadEverywhere,
+      setChannelPaused,
+      paused: () => intake?.paused() ?? new Map(),
       claims: billing.claims,
       billing: billing.api,
     });

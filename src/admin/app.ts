@@ -62,6 +62,7 @@ export interface AdminDeps {
   replay(id: string, raw: string | undefined, actor: string): Promise<{ id: string; replay: number }>;
   /** POST /api/channels/reload (channels-routes.ts). */
   reloadChannels: ChannelsApi['reloadChannels'];
+  setChannelPaused: ChannelsApi['setChannelPaused'];
   /** The live mappings: list, read, save, preview (mappings-routes.ts). */
   mappings: MappingsApi;
   /** Claims, batches, remittances and billing reports (claims-routes.ts); absent = those routes are not served. */

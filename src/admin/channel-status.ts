@@ -2,12 +2,15 @@
  * A channel as the admin API reports it (GET /api/channels, the dashboard): types only, no imports, so the console
  * bundle shares them with the server (src/console/tsconfig.json includes this file).
  */
-export type ChannelState = 'listening' | 'stopped' | 'disabled' | 'errored';
+/** `paused`: an administrator paused it (its listener is closed until resumed; stored messages keep processing). */
+export type ChannelState = 'listening' | 'stopped' | 'disabled' | 'errored' | 'paused';
 
 export interface ChannelStatus {
   name: string;
   description: string;
   state: ChannelState;
+  /** Paused by an administrator: who and when (null when not paused). */
+  pause: { by: string; at: string } | null;
   host: string;
   port: number;
   connections: number;

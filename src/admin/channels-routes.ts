@@ -8,18 +8,34 @@
  * listener could not start is `failed` with the reason; the others applied), and 422
  * `{ error: { code: 'CONFIG_INVALID', message, issues: [{ file, line, col, reason }] } }` when they are not
  * (nothing changed). An applied reload is audited as `channels.reload` with the channel names per outcome.
+ *
+ * `POST /api/channels/:name/pause` and `POST /api/channels/:name/resume` (role admin, audited as `channel.pause` and
+ * `channel.resume`): a paused channel's MLLP listener is closed in every engine process — senders' new connections
+ * are refused, as when an interface engine stops a source connector — while its stored messages keep processing;
+ * the pause is stored, so it holds across restarts, until resumed. Both answer `{ channel, paused, changed }`
+ * (`changed` false when it already was so); 404 for a channel that is not configured.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ChannelReloadEntry, ChannelReloadResult } from '../channels/reloader';
 import type { AuditDetail } from '../store/audit-chain';
-import { audit, role } from './auth';
-import type { ChannelFileIssue, ChannelReloadEntry as SentReloadEntry } from './wire/channels';
+import { z } from 'zod';
+import { EngineError } from '../core/errors';
+import { actorOf, audit, role } from './auth';
+import { parse } from './validate';
+import type { ChannelFileIssue, ChannelPauseResult, ChannelReloadEntry as SentReloadEntry } from './wire/channels';
 import { sends } from './wire/json';
 
 export interface ChannelsApi {
   /** Reloads this process's channel files and, when they are valid, announces it to the other processes. */
   reloadChannels(): Promise<ChannelReloadResult>;
+  /**
+   * Pauses (true) or resumes (false) a configured channel in the store, applies it here and announces it to the
+   * other processes; resolves whether it changed, or undefined when no channel has that name.
+   */
+  setChannelPaused(name: string, paused: boolean, actor: string): Promise<boolean | undefined>;
 }
+
+const channelParams = z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be a channel name') });
 
 export function registerChannelRoutes(api: FastifyInstance, channels: ChannelsApi): void {
   api.post('/api/channels/reload', role('admin'), async (req, reply) => {
@@ -37,6 +53,19 @@ export function registerChannelRoutes(api: FastifyInstance, channels: ChannelsAp
     await audit(req, 'channels.reload', undefined, reloadAuditDetail(result.channels));
     return { channels: sends<SentReloadEntry[]>()(result.channels) };
   });
+
+  for (const [action, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    api.post(`/api/channels/:name/${action}`, role('admin'), async (req) => {
+      const { name } = parse(channelParams, req.params, 'channel');
+      const changed = await channels.setChannelPaused(name, paused, actorOf(req));
+      if (changed === undefined) throw new EngineError('NOT_FOUND', `channel ${name} is not configured`);
+      await audit(req, `channel.${action}`, { type: 'channel', id: name }, { changed });
+      return sends<ChannelPauseResult>()({ channel: name, paused, changed });
+    });
+  }
 }
 
 /** What the audit trail records of a reload: channel names per outcome (unchanged ones counted), reasons of failures. */

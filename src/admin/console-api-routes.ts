@@ -87,7 +87,7 @@ export async function buildDashboard(src: DashboardSources, now = new Date()): P
         counts: counts.get(c.name) ?? {},
         perMinute: zeroFilledMinutes(minutes, c.name, now),
         queue,
-        lastError: last ? { at: last.at.toISOString(), code: last.code, text: last.text } : null,
+        lastError: last ? { at: last.at.toISOString(), code: last.code, text: last.text, processedSince: last.processedSince } : null,
         senders: (senders[i] ?? []).map((s) => ({ remote: s.remote, connectedAt: s.connectedAt.toISOString(), messages: s.messages })),
       };
     }),

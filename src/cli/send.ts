@@ -6,11 +6,15 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { Client, Message } from 'node-hl7-client';
+import { Client } from 'node-hl7-client';
 import { normalizeSegments } from '../hl7/charset';
 import { shiftDatesToToday } from '../hl7/shift-dates';
+import { OutboundMessage } from '../mllp/client';
 
-/** Splits file text into messages: a new message starts at each line beginning with MSH. */
+/**
+ * Splits file text into messages: a new message starts at each segment (line) beginning with MSH; "MSH" inside a
+ * field of a later segment is data and never starts a message.
+ */
 export function splitMessages(text: string): string[] {
   const normalized = normalizeSegments(text.replace(/^\uFEFF/, ''));
   return normalized
@@ -58,7 +62,7 @@ export async function sendFiles(
           clearTimeout(timer);
           resolve(text);
         };
-        connection.sendMessage(new Message({ text: m.text })).catch((err: Error) => {
+        connection.sendMessage(new OutboundMessage(m.text)).catch((err: Error) => {
           clearTimeout(timer);
           reject(err);
         });

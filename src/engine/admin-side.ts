@@ -12,6 +12,7 @@ import { buildAdminApp, type ChannelStatus } from '../admin/app';
 import type { BillingApi } from '../admin/billing-routes';
 import { adminHttpsOptions } from '../admin/https-config';
 import type { AlertMonitor } from '../alerts/monitor';
+import type { ChannelPause } from '../store/channel-pauses';
 import type { ChannelReloadResult } from '../channels/reloader';
 import { withTimeout } from '../core/with-timeout';
 import type { MappingEditor } from '../mappings/editor';
@@ -51,6 +52,10 @@ export function adminSide(opts: {
   listeners: ReadonlyMap<string, MllpListener>;
   /** A reload here, then in every other process. */
   reloadChannels: () => Promise<ChannelReloadResult>;
+  /** A pause or resume stored, applied here, then announced to every other process (main.ts). */
+  setChannelPaused: (name: string, paused: boolean, actor: string) => Promise<boolean | undefined>;
+  /** The channels paused as this process last read them (none in a process without listeners). */
+  paused: () => ReadonlyMap<string, ChannelPause>;
   /** Made when the API is built: billing files are read then. */
   claims: () => ClaimsService;
   /** billing.yaml reloads and payers (src/engine/billing-side.ts). */
@@ -70,10 +75,12 @@ export function adminSide(opts: {
   const channelStatus = () =>
     registry.list.map((c): ChannelStatus => {
       const l = listeners.get(c.name);
+      const pause = opts.paused().get(c.name);
       return {
         name: c.name,
         description: c.description,
-        state: !c.enabled ? 'disabled' : !l ? 'stopped' : l.serving ? 'listening' : 'errored',
+        state: !c.enabled ? 'disabled' : pause && !l ? 'paused' : !l ? 'stopped' : l.serving ? 'listening' : 'errored',
+        pause: pause ? { by: pause.pausedBy, at: pause.pausedAt.toISOString() } : null,
         host: c.source.host,
         port: l?.serving ? l.address().port : c.source.port,
         connections: l?.connectionCount ?? 0,
@@ -111,6 +118,7 @@ export function adminSide(opts: {
       listCharges: (f) => listCharges(store.db, f),
       replay,
       reloadChannels: opts.reloadChannels,
+      setChannelPaused: opts.setChannelPaused,
       mappings: Object.assign(opts.editor, { version: (name: string, version: number) => getMappingVersion(store.db, name, version) }),
       console: {
         channels: async () => channelStatus(),

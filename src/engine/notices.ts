@@ -75,11 +75,27 @@ export function mappingNotices({ shared }: { shared: SharedParts }): { editor: M
 }
 
 /** Channel reloads in every process; `announce` publishes the notice after a reload through the API. */
-export function channelNotices({ shared, reloader }: { shared: SharedParts; reloader: ChannelReloader }): {
+export function channelNotices({
+  shared,
+  reloader,
+  afterReload,
+}: {
+  shared: SharedParts;
+  reloader: ChannelReloader;
+  /** Runs after each reload on a notice (the listeners follow the paused channels in the store); must not throw. */
+  afterReload?: () => Promise<void>;
+}): {
   announce: () => Promise<void>;
   service: EngineService;
 } {
-  return reloadNotices({ shared, topic: 'channels', service: 'channel notices', what: 'channel', reload: () => reloader.reload('notice') });
+  const reload = async () => {
+    try {
+      await reloader.reload('notice');
+    } finally {
+      await afterReload?.();
+    }
+  };
+  return reloadNotices({ shared, topic: 'channels', service: 'channel notices', what: 'channel', reload });
 }
 
 /** billing.yaml reloads in every process (src/billing/reload.ts), as channelNotices does for channel files. */

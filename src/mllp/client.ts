@@ -14,6 +14,24 @@ export interface MllpClientTarget {
   timeoutMs: number;
 }
 
+/**
+ * A node-hl7-client Message that sends `text` unchanged. node-hl7-client's Message refuses a whole message text
+ * ("Multiple MSH segments found") whenever any field holds the value "MSH" (it counts every /MSH\|/ as a segment
+ * start, STACK.md), although the message is valid; the transport only needs the text (sendMessage sends
+ * `toString()`), so this one is built from the MSH segment's first field and encoding characters alone (even MSH-10
+ * may end in "MSH") and carries the whole text.
+ */
+export class OutboundMessage extends Message {
+  readonly #text: string;
+  constructor(text: string) {
+    super({ text: text.startsWith('MSH') ? text.slice(0, 8) : text });
+    this.#text = text;
+  }
+  override toString(): string {
+    return this.#text;
+  }
+}
+
 export type MllpClientExchange = { ok: true; answer: string } | { ok: false; error: string };
 
 export async function sendMllpMessages(target: MllpClientTarget, messages: readonly string[]): Promise<MllpClientExchange[]> {
@@ -57,7 +75,7 @@ export async function sendMllpMessages(target: MllpClientTarget, messages: reado
           clearTimeout(timer);
           resolve(r);
         };
-        connection.sendMessage(new Message({ text })).catch((err: unknown) => onError(err));
+        connection.sendMessage(new OutboundMessage(text)).catch((err: unknown) => onError(err));
       });
       if (!exchange.ok) broken ??= exchange.error;
       results.push(exchange);

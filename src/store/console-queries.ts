@@ -30,16 +30,22 @@ export interface LastError {
   at: Date;
   code: string;
   text: string;
+  /** Messages of the channel processed after this failure (counted up to STALE_COUNT_CAP): above 0, the error is old news. */
+  processedSince: number;
 }
+
+/** processedSince stops counting here (the dashboard only needs "some" and a rough number). */
+export const STALE_COUNT_CAP = 1000;
 
 /**
  * The newest failure (dead letter or rejection) of each channel: two index probes per channel
- * (messages_status_idx: channel, status, id).
+ * (messages_status_idx: channel, status, id), and how many of its messages were processed after it (one more
+ * probe, capped).
  */
 export async function lastErrors(db: Kysely<Database>, channels: readonly string[]): Promise<Map<string, LastError>> {
   if (channels.length === 0) return new Map();
-  const rows = await sql<{ channel: string; at: Date; code: string | null; text: string | null }>`
-    select c.name as channel, f.at, f.code, f.text
+  const rows = await sql<{ channel: string; at: Date; code: string | null; text: string | null; processed_since: string }>`
+    select c.name as channel, f.at, f.code, f.text, p.processed_since
       from unnest(${[...channels]}::text[]) as c(name)
       cross join lateral (
         select * from (
@@ -49,8 +55,17 @@ export async function lastErrors(db: Kysely<Database>, channels: readonly string
           (select id, coalesce(finished_at, updated_at), error_code, error_text
              from messages where channel = c.name and status = 'rejected' order by id desc limit 1)
         ) both_kinds order by id desc limit 1
-      ) f`.execute(db);
-  return new Map(rows.rows.map((r) => [r.channel, { at: new Date(r.at), code: r.code ?? 'UNKNOWN', text: r.text ?? '' }]));
+      ) f
+      cross join lateral (
+        select count(*) as processed_since from (
+          select 1 from messages where channel = c.name and status = 'processed' and id > f.id limit ${STALE_COUNT_CAP}) later
+      ) p`.execute(db);
+  return new Map(
+    rows.rows.map((r) => [
+      r.channel,
+      { at: new Date(r.at), code: r.code ?? 'UNKNOWN', text: r.text ?? '', processedSince: Number(r.processed_since) },
+    ]),
+  );
 }
 
 /** The last `minutes` minutes ending with the minute of `now`, oldest first, with zero where nothing arrived. */

@@ -37,6 +37,7 @@ import * as m022 from './migrations/022-clearinghouse-transfers';
 import * as m023 from './migrations/023-eligibility';
 import * as m024 from './migrations/024-remittance-withdraw';
 import * as m026 from './migrations/026-message-words';
+import * as m027 from './migrations/027-channel-pauses';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -65,6 +66,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '023-eligibility': m023,
   '024-remittance-withdraw': m024,
   '026-message-words': m026,
+  '027-channel-pauses': m027,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -670,6 +670,8 @@ export interface Database {
   eligibility_checks: EligibilityChecksTable;
   // keyed hashes of message words, for the content search (migration 026)
   message_words: MessageWordsTable;
+  // paused channels (migration 027)
+  channel_pauses: ChannelPausesTable;
 }
 
 /** Each 270 written and 271 posted (migration 023). */
@@ -711,6 +713,13 @@ export interface MessageWordsTable {
   message_id: string;
   tokens: string[];
   indexed_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** A channel paused in the console (migration 027): its listener stays closed in every process until resumed. */
+export interface ChannelPausesTable {
+  channel: string;
+  paused_at: WithDefault<Timestamp>;
+  paused_by: string;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

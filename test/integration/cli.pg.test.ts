@@ -111,5 +111,22 @@ describe('rxbridge CLI', () => {
       expect(missing.code).toBe(1);
       expect(missing.out).toContain('404');
     });
+
+    test('send sends a one-message file whose later fields hold "MSH" as one message, and it is acknowledged', async () => {
+      const file = path.join(h.project.root, 'msh-in-fields.hl7');
+      const text = dftMessage({ controlId: 'CLI-MSH', patientId: 'CPM', lines: [{ txn: 'CLI-MSH-1', code: '90471', amount: '5' }] })
+        .split('\r').map((seg) => (seg.startsWith('PID|') ? `${seg}|||||||||||||MSH` : seg)).join('\r');
+      expect(text.match(/MSH\|/g)!.length).toBeGreaterThan(1); // node-hl7-client would count two MSH segments here
+      fs.writeFileSync(file, text.replace(/\r/g, '\n'));
+      const sent = await rxbridgeAsync(['send', file, '--port', String(h.mllpPort)]);
+      expect(sent.err).toBe('');
+      expect(sent.out.trim().split('\n')).toEqual([`${file}: MSA|AA|CLI-MSH`]);
+      expect(sent.code).toBe(0);
+      // The whole message went (not its MSH alone): it is processed into its charge.
+      const row = await h.engine.store.db.selectFrom('messages').select('id').where('control_id', '=', 'CLI-MSH').executeTakeFirstOrThrow();
+      await h.waitForStatus(String(row.id), ['processed']);
+      const charges = await h.engine.store.db.selectFrom('charges').select('code').where('message_id', '=', row.id).execute();
+      expect(charges.map((c) => c.code)).toEqual(['90471']);
+    });
   });
 });

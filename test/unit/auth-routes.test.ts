@@ -37,7 +37,7 @@ function deps(scrapeToken: string | undefined = SCRAPE_TOKEN): AdminDeps {
     health: async () => ({ store: true, queue: true }),
     channels: () => [],
     counts: async () => new Map(),
-    listMessages: fail, getMessage: fail, listCharges: fail, replay: fail, reloadChannels: fail,
+    listMessages: fail, getMessage: fail, listCharges: fail, replay: fail, reloadChannels: fail, setChannelPaused: fail,
     mappings: unusable(),
     claims: unusable(),
     eligibility: unusable(),

@@ -43,7 +43,7 @@ beforeAll(async () => {
     observability: { metrics: { contentType: 'text/plain', render: async () => '' }, alerts: () => [] },
     health: async () => ({ store: true, queue: true }),
     channels: () => [], counts: async () => new Map(),
-    listMessages: fail, getMessage: fail, listCharges: fail, replay: fail, reloadChannels: fail,
+    listMessages: fail, getMessage: fail, listCharges: fail, replay: fail, reloadChannels: fail, setChannelPaused: fail,
     mappings: unusable(), claims: claims as never, console: unusable(),
   } as AdminDeps;
   app = buildAdminApp(deps);

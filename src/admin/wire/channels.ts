@@ -25,3 +25,10 @@ export interface ChannelFileIssue {
   col: number;
   reason: string;
 }
+
+/** POST /api/channels/:name/pause and /resume (admin): the channel's paused state now; `changed` false when it already was. */
+export interface ChannelPauseResult {
+  channel: string;
+  paused: boolean;
+  changed: boolean;
+}

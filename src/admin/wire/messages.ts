@@ -23,6 +23,8 @@ export interface LastError {
   at: string;
   code: string;
   text: string;
+  /** Messages of the channel processed after this failure (capped at 1000): above 0 the console shows the error as old. */
+  processedSince: number;
 }
 /** An open MLLP connection of a channel's listener. */
 export interface Sender {

@@ -465,6 +465,15 @@ function CreateToken({ onCreated }: { onCreated(): void }) {
 
 type AuditFilter = AuditSearch;
 
+/** A value cut to its cell's width on one line; the whole text is its title (hover) and stays selectable. */
+function Cut({ text }: { text: string }) {
+  return (
+    <span class="cut" title={text}>
+      {text}
+    </span>
+  );
+}
+
 function Audit() {
   const [filter, setFilter] = useState<AuditFilter>({ actor: '', action: '', since: '' });
   const [form, setForm] = useState<AuditFilter>(filter);
@@ -527,7 +536,7 @@ function Audit() {
             <Empty>No audit event matches.</Empty>
           ) : (
             <>
-              <table class="compact">
+              <table class="compact audit-events">
                 <thead>
                   <tr>
                     <th>#</th>
@@ -550,7 +559,9 @@ function Audit() {
                       <td class="mono">{e.action}</td>
                       <td>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
                       <td class="mono">{e.sourceIp ?? '—'}</td>
-                      <td class="mono detail">{e.detail && Object.keys(e.detail as object).length > 0 ? JSON.stringify(e.detail) : ''}</td>
+                      <td class="mono detail">
+                        <Cut text={e.detail && Object.keys(e.detail as object).length > 0 ? JSON.stringify(e.detail) : ''} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>

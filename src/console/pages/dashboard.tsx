@@ -2,8 +2,12 @@
  * Dashboard (viewer): the active channel alerts (GET /api/alerts), every channel with its state, counts by
  * status, queue depth, last error and connected senders, and a messages-per-minute chart of the last hour
  * (GET /api/dashboard). Refreshes every 5 s while the
- * tab is visible; a failed refresh keeps the last data on screen and says so. The first time the channel table
- * shows data, the page sets the performance mark `rxb:channels-rendered` (the browser test measures it).
+ * tab is visible. When a refresh fails (the engine or its API is down), the page says "Engine unreachable" and
+ * shows every channel's state as "unknown": the last data stays on screen for its counts, marked with its time,
+ * but a "listening" from before the failure is never shown as current. Each alert links to what it is about; a
+ * channel's last error shows its time, and is marked old once the channel has processed messages since.
+ * The first time the channel table shows data, the page sets the performance mark `rxb:channels-rendered` (the
+ * browser test measures it).
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorBox, Loading, StatusBadge, formatDateTime } from '../components';
@@ -37,33 +41,68 @@ function Counts({ channel }: { channel: DashboardChannel }) {
   );
 }
 
+/** The work queue's counts, each with its name (the one queue serves every channel). */
 function Queue({ q }: { q: DashboardChannel['queue'] }) {
   if (!q)
     return (
-      <span class="muted" title="the queue did not answer">
-        —
+      <span class="muted" title="the queue (Redis) did not answer">
+        queue unreachable
       </span>
     );
+  const parts: Array<[string, number]> = [
+    ['waiting', q.waiting],
+    ['active', q.active],
+    ['delayed', q.delayed],
+    ['failed', q.failed],
+  ];
   return (
-    <span class="mono" title="waiting / active / delayed / failed">
-      {q.waiting} / {q.active} / {q.delayed} / {q.failed}
+    <span class="queue-counts" title="jobs of the work queue, shared by every channel">
+      {parts.map(([label, n]) => (
+        <span key={label} class="queue-count" data-queue={label}>
+          <span class="n mono">{n}</span> {label}
+        </span>
+      ))}
     </span>
   );
 }
 
-function ChannelTable({ data }: { data: Dashboard }) {
+/** The channel's newest failure with its time; marked old when the channel has processed messages since. */
+function LastErrorCell({ error }: { error: DashboardChannel['lastError'] }) {
+  if (!error) return <span class="muted">none</span>;
+  const old = error.processedSince > 0;
+  const since = error.processedSince >= 1000 ? '1000+' : String(error.processedSince);
+  return (
+    <span class={old ? 'last-error-old' : 'last-error-current'} data-old={old ? 'true' : 'false'}>
+      <span class={`badge ${old ? 'status-old' : 'status-error'}`}>{error.code}</span> <span class="text">{error.text}</span>{' '}
+      <span class="muted">at {formatDateTime(error.at)}</span>
+      {old && (
+        <span class="muted old-note">
+          {' '}
+          · old: {since} {since === '1' ? 'message' : 'messages'} processed since
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** The state shown for a channel: "unknown" while the engine does not answer (never a stale "listening"). */
+function stateOf(c: DashboardChannel, unreachable: boolean): string {
+  return unreachable ? 'unknown' : c.state;
+}
+
+function ChannelTable({ data, unreachable }: { data: Dashboard; unreachable: boolean }) {
   useEffect(() => {
     if (performance.getEntriesByName('rxb:channels-rendered').length === 0) performance.mark('rxb:channels-rendered');
   }, []);
   return (
-    <table aria-label="Channels" class="channels">
+    <table aria-label="Channels" class={unreachable ? 'channels stale' : 'channels'}>
       <thead>
         <tr>
           <th>Channel</th>
           <th>State</th>
           <th>Port</th>
           <th>Messages by status</th>
-          <th>Queue</th>
+          <th>Work queue (all channels)</th>
           <th>Last error</th>
           <th>Senders</th>
         </tr>
@@ -74,8 +113,8 @@ function ChannelTable({ data }: { data: Dashboard }) {
             <td>
               <strong>{c.name}</strong>
             </td>
-            <td>
-              <StatusBadge status={c.state} />
+            <td data-state={stateOf(c, unreachable)}>
+              <StatusBadge status={stateOf(c, unreachable)} />
             </td>
             <td class="mono">{c.port}</td>
             <td>
@@ -85,14 +124,7 @@ function ChannelTable({ data }: { data: Dashboard }) {
               <Queue q={c.queue} />
             </td>
             <td class="last-error">
-              {c.lastError ? (
-                <>
-                  <span class="badge status-error">{c.lastError.code}</span> {c.lastError.text}{' '}
-                  <span class="muted">{formatDateTime(c.lastError.at)}</span>
-                </>
-              ) : (
-                <span class="muted">none</span>
-              )}
+              <LastErrorCell error={c.lastError} />
             </td>
             <td>{c.senders.length}</td>
           </tr>
@@ -100,6 +132,21 @@ function ChannelTable({ data }: { data: Dashboard }) {
       </tbody>
     </table>
   );
+}
+
+/** Where an alert leads: the messages or the panel it is about. */
+export function alertTarget(a: Pick<ActiveAlert, 'channel' | 'kind'>): { href: string; label: string } {
+  switch (a.kind) {
+    case 'dead-letters':
+      return { href: href('/messages', { channel: a.channel, status: 'error' }), label: `dead letters of ${a.channel}` };
+    case 'queue-depth':
+      return { href: href('/messages', { channel: a.channel, status: 'received' }), label: `waiting messages of ${a.channel}` };
+    case 'slots-exhausted':
+      return { href: `#channel-${a.channel}`, label: `connected senders of ${a.channel}` };
+    case 'silence':
+    default:
+      return { href: href('/messages', { channel: a.channel }), label: `latest messages of ${a.channel}` };
+  }
 }
 
 function Alerts({ alerts }: { alerts: ActiveAlert[] }) {
@@ -110,7 +157,8 @@ function Alerts({ alerts }: { alerts: ActiveAlert[] }) {
       <ul>
         {alerts.map((a) => (
           <li key={a.id} data-alert={a.kind}>
-            <strong>{a.channel}</strong>: {a.message} <span class="muted">since {formatDateTime(a.since)}</span>
+            <strong>{a.channel}</strong>: {a.message} <span class="muted">since {formatDateTime(a.since)}</span> ·{' '}
+            <AlertLink alert={a} />
           </li>
         ))}
       </ul>
@@ -118,11 +166,26 @@ function Alerts({ alerts }: { alerts: ActiveAlert[] }) {
   );
 }
 
-function ChannelPanel({ channel }: { channel: DashboardChannel }) {
+/** The slots alert points into this page (its senders panel): scrolled to in place, the hash route is kept. */
+function AlertLink({ alert }: { alert: ActiveAlert }) {
+  const t = alertTarget(alert);
+  if (!t.href.startsWith('#channel-')) return <a href={t.href}>Show the {t.label}</a>;
+  const scroll = (e: Event) => {
+    e.preventDefault();
+    document.getElementById(t.href.slice(1))?.scrollIntoView();
+  };
   return (
-    <section class="panel channel-panel" aria-label={`Channel ${channel.name}`}>
+    <a href={t.href} onClick={scroll}>
+      Show the {t.label}
+    </a>
+  );
+}
+
+function ChannelPanel({ channel, unreachable }: { channel: DashboardChannel; unreachable: boolean }) {
+  return (
+    <section class="panel channel-panel" id={`channel-${channel.name}`} aria-label={`Channel ${channel.name}`}>
       <h2>
-        {channel.name} <StatusBadge status={channel.state} />
+        {channel.name} <StatusBadge status={stateOf(channel, unreachable)} />
       </h2>
       <div class="channel-body">
         <MinuteChart points={channel.perMinute} title={`Messages per minute on ${channel.name}`} />
@@ -197,8 +260,9 @@ export function DashboardPage(_props: PageProps) {
       <Alerts alerts={alerts} />
       {error &&
         (data ? (
-          <p class="state error" role="alert">
-            Could not refresh: {error.message}. Showing the data of {formatDateTime(data.generatedAt)}.
+          <p class="state error engine-unreachable" role="alert">
+            <strong>Engine unreachable</strong>: {error.message}. Channel states are unknown; the counts below are from{' '}
+            {formatDateTime(data.generatedAt)}.
           </p>
         ) : (
           <ErrorBox error={error} />
@@ -209,9 +273,9 @@ export function DashboardPage(_props: PageProps) {
       )}
       {data && data.channels.length > 0 && (
         <>
-          <ChannelTable data={data} />
+          <ChannelTable data={data} unreachable={error !== undefined} />
           {data.channels.map((c) => (
-            <ChannelPanel key={c.name} channel={c} />
+            <ChannelPanel key={c.name} channel={c} unreachable={error !== undefined} />
           ))}
         </>
       )}
