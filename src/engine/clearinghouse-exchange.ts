@@ -23,10 +23,10 @@ export const EXCHANGE_ACTOR = 'clearinghouse';
 export const UPLOAD_CHECK_MS = 15_000;
 
 /**
- * The posters of the claims service: 835 (remittances), 999/277CA (acknowledgments, file kept), TA1 (on the batch).
- * `eligibility` is the 271 poster the eligibility reader provides; absent, a 271 is recorded as received only.
+ * The posters of the claims service: 835 (remittances), 999/277CA (acknowledgments, file kept), TA1 (on the batch),
+ * 271 (eligibility answers: coverages ended, member ids, primary payer; src/billing/workflows/eligibility.ts).
  */
-export function claimsPosters(claims: ClaimsService, eligibility?: AnswerPoster, actor = EXCHANGE_ACTOR): AnswerPosters {
+export function claimsPosters(claims: ClaimsService, actor = EXCHANGE_ACTOR): AnswerPosters {
   const acknowledgments: AnswerPoster = async (text, within) => {
     const s = await claims.recordAcknowledgmentsWithin(text, actor, within);
     return `batches ${s.batches.length}, claims ${s.claims.length}, unmatched ${s.unmatched.length}`;
@@ -36,7 +36,10 @@ export function claimsPosters(claims: ClaimsService, eligibility?: AnswerPoster,
     '999': acknowledgments,
     '277CA': acknowledgments,
     TA1: ta1Poster(claims.database(), actor),
-    ...(eligibility ? { '271': eligibility } : {}),
+    '271': async (text, within) => {
+      const r = await claims.postEligibilityResponses(text, actor, within);
+      return `271: ${r.answers.length} answers applied, ${r.unmatched} unmatched`;
+    },
   };
 }
 

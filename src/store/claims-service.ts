@@ -67,9 +67,9 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return eligibilityInquiries(new EligibilityRepository(this.db), this.config(), actor, this.now(), patients);
   }
 
-  /** Applies the 271 answers of `text`: what the clearinghouse pickup calls for inbound 271 files. */
-  postEligibilityResponses(text: string, actor: string) {
-    return postEligibilityResponses(new EligibilityRepository(this.db), text, actor, this.now());
+  /** Applies the 271 answers of `text`; `within` runs in its transaction (the clearinghouse pickup records the file there). */
+  postEligibilityResponses(text: string, actor: string, within?: WithinPosting) {
+    return postEligibilityResponses(new EligibilityRepository(this.db, within), text, actor, this.now());
   }
 
   /** Charges held by an eligibility answer become active again (the others are left alone). */

@@ -27,7 +27,7 @@ import type { Database } from './types';
 /** Posts one answer file; calls `within` inside its posting transaction; returns a one-line summary. */
 export type AnswerPoster = (text: string, within: WithinPosting) => Promise<string>;
 
-/** The posters by kind. A kind without one (271 until the eligibility reader is wired) is recorded as received. */
+/** The posters by kind. A kind without one is recorded as received (nothing posted). */
 export type AnswerPosters = Partial<Record<AnswerKind, AnswerPoster>>;
 
 export interface UploadRun {
@@ -153,7 +153,7 @@ export async function pickup(
     const kind = recognized.kind;
     const poster = posters[kind];
     if (!poster) {
-      const detail = kind === '271' ? 'received, no eligibility reader configured' : `received, no ${kind} reader configured`;
+      const detail = `received, no ${kind} reader configured`;
       const id = await insertFile(db, { ...key, kind, status: 'received', detail, size: content.length });
       if (id) await archive(db, session, ch, remote, id);
       out.push({ name: f.name, kind, outcome: 'received', detail });

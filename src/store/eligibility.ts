@@ -9,17 +9,24 @@ import { ELIGIBILITY_HOLD_PREFIX, type EligibilityDecision, type InquiryOfRecord
 import type { EligibilityPort, EligibilityUnitOfWork } from '../billing/eligibility/ports';
 import { UNSENT_STATUSES } from '../billing/claims/lifecycle';
 import { loadParties, lockClaims, nextControlNumbers, noteClaim } from './claims';
+import type { WithinPosting } from './claims-remittances';
 import type { Database } from './types';
 
 type Trx = Transaction<Database>;
 
 export class EligibilityRepository implements EligibilityPort {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `within` runs at the end of each unit of work, in its transaction (the clearinghouse pickup records its file there). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly within?: WithinPosting,
+  ) {}
 
   transaction<T>(fn: (uow: EligibilityUnitOfWork) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
       await lockClaims(trx);
-      return fn(unitOfWork(trx));
+      const out = await fn(unitOfWork(trx));
+      if (this.within) await this.within(trx);
+      return out;
     });
   }
 }
