@@ -230,9 +230,10 @@ describeSftp('clearinghouse exchange over SFTP', () => {
       const picked = await pickup(store.db, ch, session, posters);
       expect(picked.map((p) => [p.name, p.kind, p.outcome])).toEqual([
         ['a.999', '999', 'posted'], ['b.835', '835', 'posted'], ['c.ta1', 'TA1', 'posted'],
-        ['d.271', '271', 'received'], ['e.txt', 'unreadable', 'error'],
+        ['d.271', '271', 'posted'], ['e.txt', 'unreadable', 'error'],
       ]);
-      expect(picked[3]!.detail).toBe('received, no eligibility reader configured');
+      // The 271 goes through the eligibility reader (it answers no inquiry of ours: nothing to apply).
+      expect(picked[3]!.detail).toBe('271: 0 answers applied, 0 unmatched');
       expect(remoteFiles('inbound')).toEqual([]);
       expect(remoteFiles('archive')).toEqual(['a.999', 'b.835', 'c.ta1', 'd.271']);
       expect(remoteFiles('error')).toEqual(['e.txt']);
@@ -258,7 +259,7 @@ describeSftp('clearinghouse exchange over SFTP', () => {
       const files = await store.db.selectFrom('clearinghouse_files').select(['name', 'kind', 'status']).orderBy('name').execute();
       expect(files).toEqual([
         { name: 'a.999', kind: '999', status: 'archived' }, { name: 'b.835', kind: '835', status: 'archived' },
-        { name: 'c.ta1', kind: 'TA1', status: 'archived' }, { name: 'd.271', kind: '271', status: 'received' },
+        { name: 'c.ta1', kind: 'TA1', status: 'archived' }, { name: 'd.271', kind: '271', status: 'archived' },
         { name: 'e.txt', kind: 'unreadable', status: 'error' },
       ]);
     } finally {
