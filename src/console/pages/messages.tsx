@@ -458,7 +458,7 @@ function MessageList({ route, user }: PageProps) {
                 {busy ? 'Loading…' : sort ? 'More' : 'Older'}
               </button>
             ) : (
-              <span class="muted">· no more messages</span>
+              <span class="muted">· no {sort ? 'more' : 'older'} messages</span>
             )}
           </div>
           <ResultActions
