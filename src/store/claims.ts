@@ -785,7 +785,10 @@ async function loadChargesById(db: Db, ids: readonly string[]): Promise<Map<stri
   return new Map(rows.map((r) => [String(r.id), chargeInput(r)]));
 }
 
-export async function loadParties(db: Db, patientRefs: readonly string[]): Promise<{ patients: PatientInput[]; coverages: CoverageInput[] }> {
+export async function loadParties(
+  db: Db,
+  patientRefs: readonly string[],
+): Promise<{ patients: PatientInput[]; coverages: CoverageInput[] }> {
   if (patientRefs.length === 0) return { patients: [], coverages: [] };
   const refs = [...patientRefs];
   const [patients, coverages] = await Promise.all([

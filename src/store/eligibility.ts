@@ -124,11 +124,22 @@ function unitOfWork(trx: Trx): EligibilityUnitOfWork {
     async inquiriesByTrace(traces) {
       const out = new Map<string, InquiryOfRecord>();
       if (traces.length === 0) return out;
+      // The patient is the coverage's now: a merge (ADT^A40) since the inquiry moved it to the surviving patient.
       const rows = await trx
-        .selectFrom('eligibility_checks')
-        .selectAll()
-        .where('trace', 'in', [...traces])
-        .where('coverage_id', 'is not', null)
+        .selectFrom('eligibility_checks as e')
+        .innerJoin('coverages as c', 'c.id', 'e.coverage_id')
+        .select([
+          'e.id',
+          'e.trace',
+          'c.patient_ref',
+          'e.coverage_id',
+          'e.payer_id',
+          'e.payer_name',
+          'e.member_id',
+          'e.service_from',
+          'e.service_to',
+        ])
+        .where('e.trace', 'in', [...traces])
         .execute();
       for (const r of rows) {
         out.set(r.trace, {

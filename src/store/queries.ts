@@ -47,8 +47,12 @@ export interface MessageCursor {
   id: string;
 }
 
+/**
+ * The sort keys. Received time is compared to the millisecond, the precision a cursor carries (a JavaScript Date):
+ * at the database's microseconds, rows sharing a millisecond could be skipped or repeated between pages.
+ */
 const SORT_COLUMN = {
-  received: sql`received_at`,
+  received: sql`date_trunc('milliseconds', received_at)`,
   type: sql`coalesce(message_type, '')`,
   status: sql`status`,
   channel: sql`channel`,

@@ -117,6 +117,21 @@ describe('message list and dead-letter editor in a browser', () => {
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await waitFor(async () => (await rows.count()) === 1 && (await rows.first().getAttribute('data-message')) === ids.word, 10_000, 'the word to find its message');
     expect(decodeURIComponent(page.url())).not.toMatch(/winter/i);
+
+    // The result exported as CSV (no body), and replayed after naming a reason and confirming the count.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[1]?.split(',')[0]).toBe(ids.word);
+    expect(csv.toLowerCase()).not.toContain('winterbottom');
+    const replay = page.getByRole('button', { name: 'Replay this message' });
+    await expect(replay.isDisabled()).resolves.toBe(true); // no reason yet
+    await page.getByLabel('Reason').fill('fee schedule fixed');
+    await replay.click();
+    await page.getByRole('group', { name: /Replay all 1 message of this search/ }).getByRole('button', { name: 'Replay 1 message' }).click();
+    await page.getByText('1 of 1 replays queued').waitFor();
+    await h.waitForStatus(ids.word!, ['processed']);
+    const charges = await h.engine.store.db.selectFrom('charges').select('id').where('message_id', '=', ids.word!).execute();
+    expect(charges).toHaveLength(1);
     await page.getByLabel('Words in the message').fill('winterbot');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText('No message matches this search').waitFor();

@@ -151,6 +151,16 @@ export function describeMessageSearch(store: 'postgres' | 'pglite'): void {
       expect(seen.length).toBe(4);
       expect(types).toEqual([...types].sort());
       expect((await search('sort=status&cursor=not-a-cursor', 'carol')).status).toBe(400);
+      // By received time, one at a time: the messages of one commit share a time, and no page repeats or skips one.
+      const byTime: string[] = [];
+      cursor = null;
+      for (let page = 0; page < 10; page++) {
+        const res = await search(`sort=received&dir=asc&limit=1${cursor ? `&cursor=${cursor}` : ''}`, 'carol');
+        byTime.push(...(res.json.messages as Array<{ id: string }>).map((r) => r.id));
+        cursor = res.json.next;
+        if (!cursor) break;
+      }
+      expect(byTime).toEqual([ids['WORD-1'], ids['WORD-2'], ids['WORD-3'], ids['SAMPLE-DFT-0002']]);
     });
 
     test('the CSV export holds the list columns, no body, and is audited', async () => {

@@ -177,7 +177,7 @@ function InquiryFiles({ run }: { run: EligibilityInquiryRun }) {
               <a download={f.fileName} href={`data:application/edi-x12;charset=utf-8,${encodeURIComponent(f.x12)}`}>
                 {f.fileName}
               </a>{' '}
-              ({f.checkIds.length} inquiries to {f.payerId})
+              ({f.checkIds.length === 1 ? '1 inquiry' : `${f.checkIds.length} inquiries`} to {f.payerId})
             </li>
           ))}
         </ul>

@@ -35,6 +35,9 @@ type MemoryKey = 'patient' | 'words';
 type Form = Record<UrlKey | MemoryKey, string>;
 type SortKey = NonNullable<MessageSearch['sort']>;
 const SORT_KEYS: readonly SortKey[] = ['received', 'type', 'status', 'channel'];
+/** "1 message", "3 messages". */
+const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
+
 /** Most messages one replay of a search takes (the server's cap). */
 const REPLAY_MAX = 500;
 
@@ -182,6 +185,13 @@ function ResultsTable({
   );
 }
 
+/** "3 of 4 replays queued (1 refused: CONFLICT)". */
+function replaySummary(results: ReplayResult[]): string {
+  const queued = results.filter((r) => 'replay' in r).length;
+  const refused = [...new Set(results.flatMap((r) => ('error' in r ? [r.error.code] : [])))];
+  return `${queued} of ${results.length} replays queued${results.length > queued ? ` (${results.length - queued} refused: ${refused.join(', ')})` : ''}.`;
+}
+
 /** Export the whole result as CSV, and (operator) replay it after confirming the count and giving a reason. */
 function ResultActions({
   filters,
@@ -194,10 +204,11 @@ function ResultActions({
   shown: number;
   complete: boolean;
   canReplay: boolean;
-  onReplayed(): void;
+  /** Hears what the replay did, in words (the list is searched again, which replaces this component). */
+  onReplayed(summary: string): void;
 }) {
   const [reason, setReason] = useState('');
-  const [state, setState] = useState<{ busy: boolean; error?: Error; results?: ReplayResult[] }>({ busy: false });
+  const [state, setState] = useState<{ busy: boolean; error?: Error }>({ busy: false });
 
   async function exportCsv() {
     setState({ busy: true });
@@ -213,16 +224,15 @@ function ResultActions({
     setState({ busy: true });
     try {
       const r = await replaySearch(filters, shown, reason.trim());
-      setState({ busy: false, results: r.results });
+      setState({ busy: false });
       setReason('');
-      onReplayed();
+      onReplayed(replaySummary(r.results));
     } catch (e) {
       setState({ busy: false, error: e as Error });
     }
   }
 
   const replayable = complete && shown <= REPLAY_MAX;
-  const queued = state.results?.filter((r) => 'replay' in r).length ?? 0;
   return (
     <div class="result-actions toolbar">
       <button type="button" onClick={exportCsv} disabled={state.busy}>
@@ -234,9 +244,9 @@ function ResultActions({
             Reason <input name="replayReason" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} size={24} />
           </label>
           <ConfirmButton
-            label={`Replay these ${shown} messages`}
-            question={`Replay all ${shown} messages of this search? Charges already written are not billed again.`}
-            confirmLabel={`Replay ${shown} messages`}
+            label={shown === 1 ? 'Replay this message' : `Replay these ${shown} messages`}
+            question={`Replay all ${messages(shown)} of this search? Charges already written are not billed again.`}
+            confirmLabel={`Replay ${messages(shown)}`}
             disabled={state.busy || !replayable || reason.trim().length < 3}
             onConfirm={replay}
           />
@@ -246,13 +256,6 @@ function ResultActions({
           )}
           {replayable && reason.trim().length < 3 && <span class="muted">Give a reason to replay.</span>}
         </>
-      )}
-      {state.results && (
-        <span role="status" class="replay-summary">
-          {queued} of {state.results.length} replays queued
-          {state.results.length > queued &&
-            ` (${state.results.length - queued} refused: ${[...new Set(state.results.flatMap((r) => ('error' in r ? [r.error.code] : [])))].join(', ')})`}
-        </span>
       )}
       {state.error && <ErrorBox error={state.error} />}
     </div>
@@ -291,6 +294,8 @@ function MessageList({ route, user }: PageProps) {
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
+  /** What the last replay of the result did; cleared by the next search. */
+  const [replayNote, setReplayNote] = useState<string | undefined>();
 
   useEffect(() => {
     let live = true;
@@ -351,6 +356,7 @@ function MessageList({ route, user }: PageProps) {
 
   function submit(e: Event) {
     e.preventDefault();
+    setReplayNote(undefined);
     remembered.patient = canSearchPatients ? form.patient : '';
     remembered.words = canSearchPatients ? form.words : '';
     setApplied({ ...remembered });
@@ -441,6 +447,11 @@ function MessageList({ route, user }: PageProps) {
       {(applied.patient || applied.words) && (
         <p class="muted note">Also filtered by the patient or words you entered (not kept in the address bar).</p>
       )}
+      {replayNote && (
+        <p role="status" class="replay-summary note">
+          {replayNote}
+        </p>
+      )}
       {error && <ErrorBox error={error} />}
       {!error && rows === undefined && <Loading what="messages" />}
       {rows !== undefined && rows.length === 0 && (
@@ -458,7 +469,7 @@ function MessageList({ route, user }: PageProps) {
                 {busy ? 'Loading…' : sort ? 'More' : 'Older'}
               </button>
             ) : (
-              <span class="muted">· no more messages</span>
+              <span class="muted">· no {sort ? 'more' : 'older'} messages</span>
             )}
           </div>
           <ResultActions
@@ -466,7 +477,10 @@ function MessageList({ route, user }: PageProps) {
             shown={rows.length}
             complete={next === null}
             canReplay={canSearchPatients}
-            onReplayed={() => setSearchTick((t) => t + 1)}
+            onReplayed={(summary) => {
+              setReplayNote(summary);
+              setSearchTick((t) => t + 1);
+            }}
           />
         </>
       )}
