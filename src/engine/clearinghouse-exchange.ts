@@ -67,7 +67,8 @@ export function exchangeTasks(o: ExchangeOptions): PeriodicTask[] {
     if (!ch.enabled) continue;
     const log = o.log.child({ clearinghouse: ch.name });
     const failed = (what: string) => (err: unknown) =>
-      log.error(`clearinghouse ${what} failed; it runs again at the next interval`, {
+      log.error('clearinghouse task failed; it runs again at the next interval', {
+        task: what,
         code: err instanceof EngineError ? err.code : 'INTERNAL',
         error: err instanceof Error ? err.message : String(err),
       });
