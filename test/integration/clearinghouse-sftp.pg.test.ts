@@ -15,6 +15,7 @@ import { openSession } from '../../src/clearinghouse/sftp';
 import { claimsPosters } from '../../src/engine/clearinghouse-exchange';
 import { ClaimsService } from '../../src/store/claims-service';
 import { pickup, uploadDue } from '../../src/store/clearinghouse';
+import { failedTransfers } from '../../src/store/clearinghouse-views';
 import { openStore, type Store } from '../../src/store/db';
 import { insertCharge, insertCoverage, insertMessage, insertPatient, tempDir, write835, write999 } from './claims-support';
 import { startSftpServer, SSHD_MISSING, type SftpServer } from './sftp-server';
@@ -165,6 +166,7 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     expect(wait).toBeGreaterThan(20);
     expect(wait).toBeLessThanOrEqual(31);
     expect(remoteFiles('outbound')).toHaveLength(1);
+    expect(await failedTransfers(store.db)).toBe(1); // the clearinghouse-transfers alert's reading
     // A later run with the right key sends it (once due).
     await store.db.updateTable('clearinghouse_transfers').set({ next_attempt_at: new Date(0) }).where('batch_id', '=', second.batchId).execute();
     const right = config(server).clearinghouses.get('synch')!;
