@@ -17,7 +17,7 @@ import { ClaimsService } from '../../src/store/claims-service';
 import { pickup, uploadDue } from '../../src/store/clearinghouse';
 import { failedTransfers } from '../../src/store/clearinghouse-views';
 import { openStore, type Store } from '../../src/store/db';
-import { insertCharge, insertCoverage, insertMessage, insertPatient, tempDir, write835, write999 } from './claims-support';
+import { insertCharge, insertCoverage, insertMessage, insertPatient, tempDir, write277CA, write835, write999 } from './claims-support';
 import { startSftpServer, SSHD_MISSING, type SftpServer } from './sftp-server';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildSync } from 'esbuild';
@@ -207,7 +207,7 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     expect((await transfers()).find((t) => t.batch_id === third.batchId)).toMatchObject({ status: 'sent', attempts: 2 });
   }, 120_000);
 
-  it('picks up a 999, an 835, a TA1, a 271 and an unreadable file: posted once, archived, the bad one in error', async () => {
+  it('picks up a 999, a 277CA, an 835, a TA1, a 271 and an unreadable file: posted once, archived, the bad one in error', async () => {
     const c = config(server);
     const ch = c.clearinghouses.get('synch')!;
     const claims = service(c);
@@ -215,6 +215,7 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     const claim = (await claims.get(first.claimId))!;
     const inbound = (name: string, text: string) => fs.writeFileSync(path.join(server.root, 'inbound', name), text);
     inbound('a.999', write999({ groupControl: Number(batch.group_control), setControl: Number(batch.transaction_set_control), accepted: true }));
+    inbound('a2.277', write277CA([{ controlNumber: claim.controlNumber, category: 'A2', status: '20', charge: '93.00', payerClaimNumber: 'PCN-1' }]));
     inbound('b.835', write835({
       trace: 'CH-TRACE-1', payerName: 'SYNTHETIC COMMERCIAL HEALTH PLAN', payerId: 'SYNCOM01', paymentDate: '2026-02-10',
       claims: [{ controlNumber: claim.controlNumber, status: '1', charge: '93.00', paid: '78.00', patientResponsibility: '15.00',
@@ -231,12 +232,12 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     try {
       const picked = await pickup(store.db, ch, session, posters);
       expect(picked.map((p) => [p.name, p.kind, p.outcome])).toEqual([
-        ['a.999', '999', 'posted'], ['b.835', '835', 'posted'], ['c.ta1', 'TA1', 'posted'],
+        ['a.999', '999', 'posted'], ['a2.277', '277CA', 'posted'], ['b.835', '835', 'posted'], ['c.ta1', 'TA1', 'posted'],
         ['d.271', '271', 'received'], ['e.txt', 'unreadable', 'error'],
       ]);
-      expect(picked[3]!.detail).toBe('received, no eligibility reader configured');
+      expect(picked[4]!.detail).toBe('received, no eligibility reader configured');
       expect(remoteFiles('inbound')).toEqual([]);
-      expect(remoteFiles('archive')).toEqual(['a.999', 'b.835', 'c.ta1', 'd.271']);
+      expect(remoteFiles('archive')).toEqual(['a.999', 'a2.277', 'b.835', 'c.ta1', 'd.271']);
       expect(remoteFiles('error')).toEqual(['e.txt']);
 
       expect((await claims.get(first.claimId))!).toMatchObject({ status: 'paid', patientOwes: { amount: '15.00', payerId: 'SYNCOM01' } });
@@ -254,12 +255,12 @@ describeSftp('clearinghouse exchange over SFTP', () => {
       fs.copyFileSync(path.join(server.root, 'archive', 'b.835'), path.join(server.root, 'inbound', 'b.835'));
       const again = await pickup(store.db, ch, session, posters);
       expect(again.map((p) => [p.name, p.outcome])).toEqual([['b.835', 'archived-again']]);
-      expect(remoteFiles('archive')).toEqual(['a.999', 'b.835', 'b.835.1', 'c.ta1', 'd.271']);
+      expect(remoteFiles('archive')).toEqual(['a.999', 'a2.277', 'b.835', 'b.835.1', 'c.ta1', 'd.271']);
       const remittances = await store.db.selectFrom('remittances').select('id').execute();
       expect(remittances).toHaveLength(1);
       const files = await store.db.selectFrom('clearinghouse_files').select(['name', 'kind', 'status']).orderBy('name').execute();
       expect(files).toEqual([
-        { name: 'a.999', kind: '999', status: 'archived' }, { name: 'b.835', kind: '835', status: 'archived' },
+        { name: 'a.999', kind: '999', status: 'archived' }, { name: 'a2.277', kind: '277CA', status: 'archived' }, { name: 'b.835', kind: '835', status: 'archived' },
         { name: 'c.ta1', kind: 'TA1', status: 'archived' }, { name: 'd.271', kind: '271', status: 'received' },
         { name: 'e.txt', kind: 'unreadable', status: 'error' },
       ]);
