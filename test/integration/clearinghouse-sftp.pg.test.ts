@@ -12,7 +12,8 @@ import path from 'node:path';
 import { parseBillingConfigText, type BillingConfig } from '../../src/billing/config';
 import { loadPayerRulesDir } from '../../src/billing/scrub/payer-rules-files';
 import { openSession } from '../../src/clearinghouse/sftp';
-import { claimsPosters } from '../../src/engine/clearinghouse-exchange';
+import { createLogger } from '../../src/core/logger';
+import { claimsPosters, exchangeTasks } from '../../src/engine/clearinghouse-exchange';
 import { ClaimsService } from '../../src/store/claims-service';
 import { pickup, uploadDue } from '../../src/store/clearinghouse';
 import { failedTransfers } from '../../src/store/clearinghouse-views';
@@ -304,6 +305,26 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     expect([...one.failed, ...two.failed]).toEqual([]);
     expect(connections).toBe(1);
     expect((await transfers()).find((t) => t.batch_id === fifth.batchId)).toMatchObject({ status: 'sent', attempts: 1 });
+  }, 60_000);
+
+  it("the engine's exchange tasks upload a new batch and pick up its answer on their own", async () => {
+    const c = config(server, { pollIntervalSeconds: '5' });
+    const claims = service(c);
+    const tasks = exchangeTasks({ billing: c, claims, log: createLogger({ silent: true }) });
+    expect(tasks).toHaveLength(2);
+    const sixth = await batchOne(claims, 'CHF');
+    const name = (await transfers()).find((t) => t.batch_id === sixth.batchId)!.remote_name;
+    const batch = await store.db.selectFrom('claim_batches').selectAll().where('id', '=', sixth.batchId).executeTakeFirstOrThrow();
+    fs.writeFileSync(path.join(server.root, 'inbound', 'f.999'),
+      write999({ groupControl: Number(batch.group_control), setControl: Number(batch.transaction_set_control), accepted: true }));
+    for (const t of tasks) await t.start();
+    try {
+      await waitFor(() => fs.existsSync(path.join(server.root, 'outbound', name)), 20_000, 'the upload task');
+      await waitFor(() => fs.existsSync(path.join(server.root, 'archive', 'f.999')), 20_000, 'the pickup task');
+    } finally {
+      await Promise.all(tasks.map((t) => t.stop()));
+    }
+    expect((await claims.get(sixth.claimId))!.status).toBe('submitted');
   }, 60_000);
 
   it('kill -9 of the worker mid-pickup: the next pickup posts the rest, no file is posted twice or lost', async () => {
