@@ -3,8 +3,13 @@
  * and real Postgres: a batch is queued in its own transaction and uploaded under a temporary name then renamed;
  * a wrong host key is refused; password auth is offered from its variable; a server killed mid-upload leads to one
  * complete file after the retry; a crash after the rename leads to "sent" without a second upload; the answers
- * (999, 835, TA1, 271, an unreadable file) are picked up, posted once, archived, and a file seen again after a crash
- * between posting and archiving is only archived. Skipped (with the reason printed) when /usr/sbin/sshd is missing.
+ * (999, 277CA, 835, TA1, 271, an unreadable file) are picked up, posted once, archived, and a file seen again after a
+ * crash between posting and archiving is only archived; a worker process killed with SIGKILL mid-upload and
+ * mid-pickup leaves nothing sent twice and no answer posted twice or lost; two workers on one database send a
+ * transfer once; the engine's exchange tasks do all this on their own timers.
+ * Password auth: the server checks the password against the system's accounts (UsePAM no), and the test does not
+ * set one, so only the refusal of a wrong password (and an unset variable) is tested here.
+ * Skipped (with the reason printed) when /usr/sbin/sshd is missing.
  */
 import fs from 'node:fs';
 import os from 'node:os';
