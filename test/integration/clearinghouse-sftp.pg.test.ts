@@ -8,7 +8,7 @@
  * mid-pickup leaves nothing sent twice and no answer posted twice or lost; two workers on one database send a
  * transfer once; the engine's exchange tasks do all this on their own timers.
  * Password auth: the server checks the password against the system's accounts (UsePAM no), and the test does not
- * set one, so only the refusal of a wrong password (and an unset variable) is tested here.
+ * set one: the test proves the password is offered (sshd logs "Failed password") and refused, not a login by password.
  * Skipped (with the reason printed) when /usr/sbin/sshd is missing.
  */
 import fs from 'node:fs';
@@ -186,6 +186,8 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     const err = await openSession(ch, { SYNCH_PASSWORD: 'not-the-password' }).then(() => undefined, (e: Error) => e);
     expect(err).toMatchObject({ code: 'CLEARINGHOUSE_TRANSFER', message: expect.stringMatching(/authentication/i) });
     expect(err!.message).not.toContain('not-the-password');
+    // The server's own log shows that a password was offered and checked (not merely that no method was left).
+    await waitFor(() => /Failed password for root/.test(server.log()), 5000, 'sshd logging the password attempt');
   }, 60_000);
 
   it('a server killed mid-upload: the transfer fails, and after the restart the file arrives once, complete', async () => {
