@@ -21,6 +21,7 @@ import {
   unmatchedPayments,
   type WithinPosting,
 } from './claims-remittances';
+import { retryTransfer } from './clearinghouse';
 import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
 import type { Database } from './types';
@@ -112,6 +113,11 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   /** billing.yaml as read at start; undefined when billing is not configured. */
   billing(): BillingConfig | undefined {
     return this.payerConfig;
+  }
+
+  /** Makes a batch's unsent upload due now, with a fresh attempt budget (src/store/clearinghouse.ts). */
+  retryTransfer(batchId: string) {
+    return retryTransfer(this.db, batchId);
   }
 
   /** The database the service posts to (the clearinghouse exchange records its transfers and files there). */

@@ -173,10 +173,13 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     expect(wait).toBeLessThanOrEqual(31);
     expect(remoteFiles('outbound')).toHaveLength(1);
     expect(await failedTransfers(store.db)).toBe(1); // the clearinghouse-transfers alert's reading
-    // A later run with the right key sends it (once due).
-    await store.db.updateTable('clearinghouse_transfers').set({ next_attempt_at: new Date(0) }).where('batch_id', '=', second.batchId).execute();
+    // Not due yet; an operator's "retry now" makes it due, and a run with the right key sends it.
     const right = config(server).clearinghouses.get('synch')!;
+    expect((await uploadDue(store.db, right, () => openSession(right))).sent).toEqual([]);
+    await service(wrong).retryTransfer(second.batchId);
     expect((await uploadDue(store.db, right, () => openSession(right))).sent).toEqual([second.batchId]);
+    await expect(service(wrong).retryTransfer(second.batchId)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(service(wrong).retryTransfer('999999')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
 
   it('offers the password from its variable (a wrong one is refused by the server), and says when the variable is unset', async () => {
@@ -256,7 +259,7 @@ describeSftp('clearinghouse exchange over SFTP', () => {
       const listed = await claims.listBatches(10);
       expect(listed.find((b) => b.id === second.id)).toMatchObject({
         ta1: { ackCode: 'R', noteCode: '024', meaning: 'Invalid interchange content (e.g., invalid GS segment)' },
-        transfer: { clearinghouse: 'synch', status: 'sent', attempts: 2, lastError: expect.stringContaining('not the pinned') },
+        transfer: { clearinghouse: 'synch', status: 'sent', attempts: 1, lastError: expect.stringContaining('not the pinned') },
       });
 
       // A crash between posting and archiving: the same file is back in the inbound folder. Only archived again.
