@@ -14,6 +14,7 @@
  *   POST /api/claims/batches {payer?}      one 837P per payer from its batchable claims, also written to the outbox
  *   GET  /api/claims/batches               newest first
  *   GET  /api/claims/batches/:id/x12       the file as sent
+ *   POST /api/claims/batches/:id/transfer/retry   the batch's unsent upload to the clearinghouse due now (audited)
  *   POST /api/remittances                  raw 835 (text/plain or application/edi-x12) → recorded, or 422
  *   GET  /api/remittances/unmatched?before=&limit=   CLPs that named no claim of ours, not matched yet
  *   POST /api/remittances/unmatched/:id/match {claimId}   post one to a claim by hand (audited)
@@ -86,6 +87,7 @@ export type ClaimsApi = Pick<
   | 'createBatches'
   | 'listBatches'
   | 'batchX12'
+  | 'retryTransfer'
   | 'recordRemittances'
   | 'recordAcknowledgments'
   | 'acknowledgmentX12'
@@ -249,6 +251,13 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     const q = parse(batchesQuery, req.query, 'query');
     const batches = sends<BatchRow[]>()(await claims.listBatches(q.limit, q.before));
     return { batches, next: batches.length < q.limit ? null : batches[batches.length - 1]!.id };
+  });
+
+  api.post('/api/claims/batches/:id/transfer/retry', BILLING, async (req, reply) => {
+    const { id: batchId } = parse(rowIdParams, req.params, 'batch id');
+    await claims.retryTransfer(batchId);
+    await audit(req, 'claims.batch.retry', { type: 'batch', id: batchId });
+    return reply.status(202).send({ batchId });
   });
 
   api.get('/api/claims/batches/:id/x12', BILLING, async (req, reply) => {

@@ -16,12 +16,15 @@
  *   now, or a sender was refused since the previous evaluation because the slots open to it were all taken (a
  *   stranger finding only the slots reserved for known senders counts too). Cleared by an evaluation that finds a
  *   free slot and no refusal. A reading without slots (a process that runs no listener) keeps it as it is.
+ * - `clearinghouse-transfers` (`clearinghouseFailuresAbove`): more than this many 837P uploads to the clearinghouse
+ *   whose last attempt failed (src/store/clearinghouse.ts), counted over the whole store (the exchange is not a
+ *   channel's: the channels that watch it carry the rule and its webhook). Cleared when they are sent.
  * A channel without a reading (the store did not answer) keeps its alerts as they are.
  * Alert texts name the channel, counts and limits: never message content.
  */
 import { businessWindowStart, type BusinessHours } from './business-hours';
 
-export type AlertKind = 'silence' | 'dead-letters' | 'queue-depth' | 'slots-exhausted';
+export type AlertKind = 'silence' | 'dead-letters' | 'queue-depth' | 'slots-exhausted' | 'clearinghouse-transfers';
 
 export interface ChannelAlertRules {
   silenceMinutes?: number;
@@ -32,6 +35,8 @@ export interface ChannelAlertRules {
   queueDepthAbove?: number;
   /** Raise `slots-exhausted` when the MLLP connection slots run out. */
   slotsExhausted?: boolean;
+  /** Raise `clearinghouse-transfers` above this many failed uploads to the clearinghouse. */
+  clearinghouseFailuresAbove?: number;
 }
 
 /** A listener's connection slots, as the alert rule reads them. */
@@ -50,6 +55,8 @@ export interface AlertReading {
   lastReceivedAt: Date | null;
   /** The channel's MLLP slots; absent when this process runs no listener for it. */
   slots?: SlotsReading;
+  /** Uploads to the clearinghouse whose last attempt failed (the whole store); absent: not read. */
+  clearinghouseFailures?: number;
 }
 
 export interface Alert {
@@ -113,6 +120,17 @@ export function evaluateAlerts(input: EvaluationInput): Evaluation {
       ]);
     }
     if (rules.slotsExhausted) verdicts.push(['slots-exhausted', slotsExhausted(name, reading.slots)]);
+    const limit = rules.clearinghouseFailuresAbove;
+    if (limit !== undefined && reading.clearinghouseFailures !== undefined) {
+      verdicts.push([
+        'clearinghouse-transfers',
+        above(
+          reading.clearinghouseFailures,
+          limit,
+          (n) => `${n} batch upload${n === 1 ? '' : 's'} to the clearinghouse failing (limit: more than ${limit}); see the batches page`,
+        ),
+      ]);
+    }
     for (const [kind, verdict] of verdicts) {
       const id = `${name}:${kind}`;
       const current = active.get(id);

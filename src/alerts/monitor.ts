@@ -171,6 +171,8 @@ function ruleOf(rules: ChannelAlertRules, kind: Alert['kind']): number | undefin
       return rules.queueDepthAbove;
     case 'slots-exhausted':
       return rules.slotsExhausted ? 1 : undefined;
+    case 'clearinghouse-transfers':
+      return rules.clearinghouseFailuresAbove;
     default:
       return undefined;
   }

@@ -185,10 +185,18 @@ const alertsSchema = z
     deadLettersAbove: intIn(0, 1_000_000).optional(),
     queueDepthAbove: intIn(0, 10_000_000).optional(),
     slotsExhausted: z.boolean({ error: 'slotsExhausted must be true or false' }).optional(),
+    /** Failed uploads to the clearinghouse (billing.yaml clearinghouses) above which `clearinghouse-transfers` is raised. */
+    clearinghouseFailuresAbove: intIn(0, 1_000_000).optional(),
     webhook: z.url({ protocol: /^https?$/, error: 'webhook must be an http:// or https:// URL' }).optional(),
   })
   .superRefine((a, ctx) => {
-    if (a.silenceMinutes === undefined && a.deadLettersAbove === undefined && a.queueDepthAbove === undefined && !a.slotsExhausted) {
+    if (
+      a.silenceMinutes === undefined &&
+      a.deadLettersAbove === undefined &&
+      a.queueDepthAbove === undefined &&
+      !a.slotsExhausted &&
+      a.clearinghouseFailuresAbove === undefined
+    ) {
       ctx.addIssue({ code: 'custom', path: [], message: 'alerts needs at least one of silenceMinutes, deadLettersAbove, queueDepthAbove' });
     }
     for (const key of ['businessHours', 'timezone'] as const) {
@@ -399,6 +407,7 @@ export interface ChannelAlerts {
   readonly deadLettersAbove?: number;
   readonly queueDepthAbove?: number;
   readonly slotsExhausted?: boolean;
+  readonly clearinghouseFailuresAbove?: number;
   readonly webhook?: string;
 }
 

@@ -69,7 +69,10 @@ export async function openSession(ch: ClearinghouseConfig, env: NodeJS.ProcessEn
         .toString('utf8')
         .replace(/\r?\n$/, '')
     : undefined;
-  const client = new SftpClient(`clearinghouse-${ch.name}`);
+  // The library's default global listeners print to stdout/stderr; ours stay silent (a dropped connection surfaces as a
+  // rejected call, reported by the caller through the logger).
+  const quiet = () => undefined;
+  const client = new SftpClient(`clearinghouse-${ch.name}`, { error: quiet, end: quiet, close: quiet } as never);
   let seen: string | undefined;
   try {
     await client.connect({
@@ -98,8 +101,6 @@ export async function openSession(ch: ClearinghouseConfig, env: NodeJS.ProcessEn
     }
     throw transferError(ch, `connecting to ${ch.host}:${ch.port} as ${ch.username}`, err);
   }
-  // A server that goes away mid-call surfaces as a rejected call; an unhandled 'error' event must not end the process.
-  client.on('error', () => undefined);
   const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();

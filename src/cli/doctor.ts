@@ -20,6 +20,8 @@ import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { openBillingConfig } from '../billing/reload';
 import { loadChannels } from '../channels/load';
+import type { ClearinghouseConfig, SecretSource } from '../clearinghouse/config';
+import { readSecret } from '../clearinghouse/sftp';
 import type { ChannelPlan } from '../channels/schema';
 import { ConfigError } from '../core/config-file';
 import { readBodyKeySetup, type BodyKeySetup } from '../core/encryption-config';
@@ -566,6 +568,7 @@ function checkWritableFolders(config: EngineConfig, env: Env, report: Report): v
       if (billing) {
         report('ok', 'billing', `${billing.payers.size} payer(s) in ${billingFile}`);
         folders.push(['billing outbox', billing.outboxDir, '837P batch files']);
+        for (const ch of billing.clearinghouses.values()) checkClearinghouseSecrets(ch, env, report);
       }
     } catch (err) {
       const text = err instanceof ConfigError ? err.message : (err as Error).message;
@@ -577,6 +580,36 @@ function checkWritableFolders(config: EngineConfig, env: Env, report: Report): v
     if (problem) report('FAIL', 'writable', `${name} ${dir} (${what}) cannot be written by this user (${problem})`);
     else report('ok', 'writable', `${name} ${dir}`);
   }
+}
+
+/**
+ * A clearinghouse's secrets can be read by this user (the file exists and is readable, the variable is set): checked
+ * without connecting, and no value is shown. A disabled clearinghouse is only named.
+ */
+function checkClearinghouseSecrets(ch: ClearinghouseConfig, env: Env, report: Report): void {
+  if (!ch.enabled) {
+    report('ok', 'clearinghouse', `${ch.name} is disabled (enabled: false): batches to it wait in the transfer queue`);
+    return;
+  }
+  const secrets: Array<[string, SecretSource | undefined]> = [
+    ['private key', ch.privateKey],
+    ['passphrase', ch.passphrase],
+    ['password', ch.password],
+  ];
+  for (const [what, source] of secrets) {
+    if (!source) continue;
+    try {
+      readSecret(ch, what, source, env);
+    } catch (err) {
+      report('FAIL', 'clearinghouse', (err as Error).message);
+      return;
+    }
+  }
+  report(
+    'ok',
+    'clearinghouse',
+    `${ch.name}: sftp ${ch.username}@${ch.host}:${ch.port}, host key ${ch.hostKeyFingerprint}, secrets readable`,
+  );
 }
 
 /** The pid in DATA_DIR/rxbridge.lock when that process is alive. */

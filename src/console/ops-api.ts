@@ -258,6 +258,9 @@ export const listBatches = (q: { before?: string; limit?: number }) =>
 
 /** The 837P file of a batch as sent (text). */
 export const batchX12 = (id: string) => api.get<string>(`/api/claims/batches/${encodeURIComponent(id)}/x12`);
+/** A batch's unsent upload to the clearinghouse, due now with a fresh attempt budget. */
+export const retryTransfer = (id: string) =>
+  api.post<{ batchId: string }>(`/api/claims/batches/${encodeURIComponent(id)}/transfer/retry`, {});
 export const createBatches = (payer?: string) => api.post<BatchRun>('/api/claims/batches', payer ? { payer } : {});
 
 export const recordRemittances = (x12: string) => api.post<{ remittances: RemittanceSummary[] }>('/api/remittances', { x12 });

@@ -21,6 +21,7 @@ import { MappingEditor } from '../mappings/editor';
 import { runPreviewInWorker } from '../mappings/preview-runner';
 import { redisLease } from '../pipeline/bullmq/lease';
 import { channelReadings } from '../store/channel-readings';
+import { failedTransfers } from '../store/clearinghouse-views';
 import { mappingVersionsPort, recentMessagesOfTypes } from '../store/mapping-versions';
 import { service, type EngineService, type ServiceName } from './compose';
 import type { SharedParts } from './shared-parts';
@@ -175,7 +176,8 @@ export function alerts({ shared, slots }: { shared: SharedParts; slots: () => Re
     readings: async () => {
       const counts = await channelReadings(store.db, monitor.watchedNames());
       const slotsNow = slotsSinceLast();
-      return new Map([...counts].map(([name, c]) => [name, { ...c, slots: slotsNow.get(name) }]));
+      const clearinghouseFailures = await failedTransfers(store.db);
+      return new Map([...counts].map(([name, c]) => [name, { ...c, slots: slotsNow.get(name), clearinghouseFailures }]));
     },
     shouldDeliver: () => withTimeout(lease.tryHold(), 1000, 'the alerts lease'),
   });

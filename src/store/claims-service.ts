@@ -28,6 +28,7 @@ import { EligibilityRepository, eligibilityFile, listEligibilityChecks, type Eli
 import { withdrawRemittance } from './remittance-withdraw';
 import { carcMeaning } from '../billing/remittance/carc';
 import { agingReport, denialReport, rejectionReport, type DateRange } from './claims-receivables';
+import { retryTransfer } from './clearinghouse';
 import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
 import type { Database } from './types';
@@ -176,6 +177,11 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   missedCharges(query: MissedChargesQuery) {
     return missedCharges(this.db, query);
+  }
+
+  /** Makes a batch's unsent upload due now, with a fresh attempt budget (src/store/clearinghouse.ts). */
+  retryTransfer(batchId: string) {
+    return retryTransfer(this.db, batchId);
   }
 
   /** The database the service posts to (the clearinghouse exchange records its transfers and files there). */

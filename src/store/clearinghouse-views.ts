@@ -6,6 +6,16 @@ import type { Kysely } from 'kysely';
 import { TA1_NOTES } from '../clearinghouse/answers';
 import type { Database } from './types';
 
+/** Uploads whose last attempt failed (retrying or given up): the `clearinghouse-transfers` alert's reading. */
+export async function failedTransfers(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('clearinghouse_transfers')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('status', '=', 'failed')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** The TA105 meaning of a stored note code. */
 export const ta1Meaning = (code: string | null): string | undefined =>
   code === null ? undefined : (TA1_NOTES[code] ?? `note code ${code}`);

@@ -104,6 +104,22 @@ export async function uploadDue(
   return run;
 }
 
+/**
+ * An operator's "retry now" for a batch's upload that is not sent: due at once, with a fresh `maxAttempts` budget
+ * (attempts back to 0; the last error stays until the next attempt). NOT_FOUND without a transfer, CONFLICT once sent.
+ */
+export async function retryTransfer(db: Kysely<Database>, batchId: string): Promise<void> {
+  const row = await db.selectFrom('clearinghouse_transfers').select(['id', 'status']).where('batch_id', '=', batchId).executeTakeFirst();
+  if (!row) throw new EngineError('NOT_FOUND', `batch ${batchId} has no upload to a clearinghouse`);
+  if (row.status === 'sent') throw new EngineError('CONFLICT', `batch ${batchId} was already uploaded`);
+  await db
+    .updateTable('clearinghouse_transfers')
+    .set({ attempts: 0, next_attempt_at: sql`now()`, updated_at: sql`now()` })
+    .where('id', '=', row.id)
+    .where('status', '<>', 'sent')
+    .execute();
+}
+
 export interface PickedFile {
   name: string;
   kind: AnswerKind | 'unreadable';

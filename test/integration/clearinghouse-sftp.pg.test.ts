@@ -3,8 +3,13 @@
  * and real Postgres: a batch is queued in its own transaction and uploaded under a temporary name then renamed;
  * a wrong host key is refused; password auth is offered from its variable; a server killed mid-upload leads to one
  * complete file after the retry; a crash after the rename leads to "sent" without a second upload; the answers
- * (999, 835, TA1, 271, an unreadable file) are picked up, posted once, archived, and a file seen again after a crash
- * between posting and archiving is only archived. Skipped (with the reason printed) when /usr/sbin/sshd is missing.
+ * (999, 277CA, 835, TA1, 271, an unreadable file) are picked up, posted once, archived, and a file seen again after a
+ * crash between posting and archiving is only archived; a worker process killed with SIGKILL mid-upload and
+ * mid-pickup leaves nothing sent twice and no answer posted twice or lost; two workers on one database send a
+ * transfer once; the engine's exchange tasks do all this on their own timers.
+ * Password auth: the server checks the password against the system's accounts (UsePAM no), and the test does not
+ * set one: the test proves the password is offered (sshd logs "Failed password") and refused, not a login by password.
+ * Skipped (with the reason printed) when /usr/sbin/sshd is missing.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,11 +17,13 @@ import path from 'node:path';
 import { parseBillingConfigText, type BillingConfig } from '../../src/billing/config';
 import { loadPayerRulesDir } from '../../src/billing/scrub/payer-rules-files';
 import { openSession } from '../../src/clearinghouse/sftp';
-import { claimsPosters } from '../../src/engine/clearinghouse-exchange';
+import { createLogger } from '../../src/core/logger';
+import { claimsPosters, exchangeTasks } from '../../src/engine/clearinghouse-exchange';
 import { ClaimsService } from '../../src/store/claims-service';
 import { pickup, uploadDue } from '../../src/store/clearinghouse';
+import { failedTransfers } from '../../src/store/clearinghouse-views';
 import { openStore, type Store } from '../../src/store/db';
-import { insertCharge, insertCoverage, insertMessage, insertPatient, tempDir, write835, write999 } from './claims-support';
+import { insertCharge, insertCoverage, insertMessage, insertPatient, tempDir, write277CA, write835, write999 } from './claims-support';
 import { startSftpServer, SSHD_MISSING, type SftpServer } from './sftp-server';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildSync } from 'esbuild';
@@ -165,10 +172,14 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     expect(wait).toBeGreaterThan(20);
     expect(wait).toBeLessThanOrEqual(31);
     expect(remoteFiles('outbound')).toHaveLength(1);
-    // A later run with the right key sends it (once due).
-    await store.db.updateTable('clearinghouse_transfers').set({ next_attempt_at: new Date(0) }).where('batch_id', '=', second.batchId).execute();
+    expect(await failedTransfers(store.db)).toBe(1); // the clearinghouse-transfers alert's reading
+    // Not due yet; an operator's "retry now" makes it due, and a run with the right key sends it.
     const right = config(server).clearinghouses.get('synch')!;
+    expect((await uploadDue(store.db, right, () => openSession(right))).sent).toEqual([]);
+    await service(wrong).retryTransfer(second.batchId);
     expect((await uploadDue(store.db, right, () => openSession(right))).sent).toEqual([second.batchId]);
+    await expect(service(wrong).retryTransfer(second.batchId)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(service(wrong).retryTransfer('999999')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
 
   it('offers the password from its variable (a wrong one is refused by the server), and says when the variable is unset', async () => {
@@ -178,6 +189,8 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     const err = await openSession(ch, { SYNCH_PASSWORD: 'not-the-password' }).then(() => undefined, (e: Error) => e);
     expect(err).toMatchObject({ code: 'CLEARINGHOUSE_TRANSFER', message: expect.stringMatching(/authentication/i) });
     expect(err!.message).not.toContain('not-the-password');
+    // The server's own log shows that a password was offered and checked (not merely that no method was left).
+    await waitFor(() => /Failed password for root/.test(server.log()), 5000, 'sshd logging the password attempt');
   }, 60_000);
 
   it('a server killed mid-upload: the transfer fails, and after the restart the file arrives once, complete', async () => {
@@ -205,7 +218,7 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     expect((await transfers()).find((t) => t.batch_id === third.batchId)).toMatchObject({ status: 'sent', attempts: 2 });
   }, 120_000);
 
-  it('picks up a 999, an 835, a TA1, a 271 and an unreadable file: posted once, archived, the bad one in error', async () => {
+  it('picks up a 999, a 277CA, an 835, a TA1, a 271 and an unreadable file: posted once, archived, the bad one in error', async () => {
     const c = config(server);
     const ch = c.clearinghouses.get('synch')!;
     const claims = service(c);
@@ -213,6 +226,7 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     const claim = (await claims.get(first.claimId))!;
     const inbound = (name: string, text: string) => fs.writeFileSync(path.join(server.root, 'inbound', name), text);
     inbound('a.999', write999({ groupControl: Number(batch.group_control), setControl: Number(batch.transaction_set_control), accepted: true }));
+    inbound('a2.277', write277CA([{ controlNumber: claim.controlNumber, category: 'A2', status: '20', charge: '93.00', payerClaimNumber: 'PCN-1' }]));
     inbound('b.835', write835({
       trace: 'CH-TRACE-1', payerName: 'SYNTHETIC COMMERCIAL HEALTH PLAN', payerId: 'SYNCOM01', paymentDate: '2026-02-10',
       claims: [{ controlNumber: claim.controlNumber, status: '1', charge: '93.00', paid: '78.00', patientResponsibility: '15.00',
@@ -229,13 +243,13 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     try {
       const picked = await pickup(store.db, ch, session, posters);
       expect(picked.map((p) => [p.name, p.kind, p.outcome])).toEqual([
-        ['a.999', '999', 'posted'], ['b.835', '835', 'posted'], ['c.ta1', 'TA1', 'posted'],
+        ['a.999', '999', 'posted'], ['a2.277', '277CA', 'posted'], ['b.835', '835', 'posted'], ['c.ta1', 'TA1', 'posted'],
         ['d.271', '271', 'posted'], ['e.txt', 'unreadable', 'error'],
       ]);
       // The 271 goes through the eligibility reader (it answers no inquiry of ours: nothing to apply).
-      expect(picked[3]!.detail).toBe('271: 0 answers applied, 0 unmatched');
+      expect(picked[4]!.detail).toBe('271: 0 answers applied, 0 unmatched');
       expect(remoteFiles('inbound')).toEqual([]);
-      expect(remoteFiles('archive')).toEqual(['a.999', 'b.835', 'c.ta1', 'd.271']);
+      expect(remoteFiles('archive')).toEqual(['a.999', 'a2.277', 'b.835', 'c.ta1', 'd.271']);
       expect(remoteFiles('error')).toEqual(['e.txt']);
 
       expect((await claims.get(first.claimId))!).toMatchObject({ status: 'paid', patientOwes: { amount: '15.00', payerId: 'SYNCOM01' } });
@@ -246,19 +260,19 @@ describeSftp('clearinghouse exchange over SFTP', () => {
       const listed = await claims.listBatches(10);
       expect(listed.find((b) => b.id === second.id)).toMatchObject({
         ta1: { ackCode: 'R', noteCode: '024', meaning: 'Invalid interchange content (e.g., invalid GS segment)' },
-        transfer: { clearinghouse: 'synch', status: 'sent', attempts: 2, lastError: expect.stringContaining('not the pinned') },
+        transfer: { clearinghouse: 'synch', status: 'sent', attempts: 1, lastError: expect.stringContaining('not the pinned') },
       });
 
       // A crash between posting and archiving: the same file is back in the inbound folder. Only archived again.
       fs.copyFileSync(path.join(server.root, 'archive', 'b.835'), path.join(server.root, 'inbound', 'b.835'));
       const again = await pickup(store.db, ch, session, posters);
       expect(again.map((p) => [p.name, p.outcome])).toEqual([['b.835', 'archived-again']]);
-      expect(remoteFiles('archive')).toEqual(['a.999', 'b.835', 'b.835.1', 'c.ta1', 'd.271']);
+      expect(remoteFiles('archive')).toEqual(['a.999', 'a2.277', 'b.835', 'b.835.1', 'c.ta1', 'd.271']);
       const remittances = await store.db.selectFrom('remittances').select('id').execute();
       expect(remittances).toHaveLength(1);
       const files = await store.db.selectFrom('clearinghouse_files').select(['name', 'kind', 'status']).orderBy('name').execute();
       expect(files).toEqual([
-        { name: 'a.999', kind: '999', status: 'archived' }, { name: 'b.835', kind: '835', status: 'archived' },
+        { name: 'a.999', kind: '999', status: 'archived' }, { name: 'a2.277', kind: '277CA', status: 'archived' }, { name: 'b.835', kind: '835', status: 'archived' },
         { name: 'c.ta1', kind: 'TA1', status: 'archived' }, { name: 'd.271', kind: '271', status: 'archived' },
         { name: 'e.txt', kind: 'unreadable', status: 'error' },
       ]);
@@ -302,6 +316,26 @@ describeSftp('clearinghouse exchange over SFTP', () => {
     expect([...one.failed, ...two.failed]).toEqual([]);
     expect(connections).toBe(1);
     expect((await transfers()).find((t) => t.batch_id === fifth.batchId)).toMatchObject({ status: 'sent', attempts: 1 });
+  }, 60_000);
+
+  it("the engine's exchange tasks upload a new batch and pick up its answer on their own", async () => {
+    const c = config(server, { pollIntervalSeconds: '5' });
+    const claims = service(c);
+    const tasks = exchangeTasks({ billing: c, claims, log: createLogger({ silent: true }) });
+    expect(tasks).toHaveLength(2);
+    const sixth = await batchOne(claims, 'CHF');
+    const name = (await transfers()).find((t) => t.batch_id === sixth.batchId)!.remote_name;
+    const batch = await store.db.selectFrom('claim_batches').selectAll().where('id', '=', sixth.batchId).executeTakeFirstOrThrow();
+    fs.writeFileSync(path.join(server.root, 'inbound', 'f.999'),
+      write999({ groupControl: Number(batch.group_control), setControl: Number(batch.transaction_set_control), accepted: true }));
+    for (const t of tasks) await t.start();
+    try {
+      await waitFor(() => fs.existsSync(path.join(server.root, 'outbound', name)), 20_000, 'the upload task');
+      await waitFor(() => fs.existsSync(path.join(server.root, 'archive', 'f.999')), 20_000, 'the pickup task');
+    } finally {
+      await Promise.all(tasks.map((t) => t.stop()));
+    }
+    expect((await claims.get(sixth.claimId))!.status).toBe('submitted');
   }, 60_000);
 
   it('kill -9 of the worker mid-pickup: the next pickup posts the rest, no file is posted twice or lost', async () => {

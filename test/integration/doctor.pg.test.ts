@@ -142,6 +142,30 @@ describe('rxbridge doctor', () => {
     }
   });
 
+  test('checks that each clearinghouse\'s key file can be read and its password variable is set, showing no secret', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-doctor-ch-'));
+    const fp = 'SHA256:XwNvt5nglfxqBlnEOxXXPsENrNgXiCh6+jN5zvXIj0Y';
+    const ch = (name: string, auth: string) => [`  ${name}:`, '    transport: sftp', '    host: sftp.example.com', '    username: SUB1',
+      `    hostKeyFingerprint: "${fp}"`, '    auth:', `      ${auth}`, '    outboundDir: /in', '    inboundDir: /out', '    archiveDir: /archive'].join('\n');
+    fs.writeFileSync(path.join(dir, 'present_key'), 'not checked for form, only read');
+    const billing = path.join(dir, 'billing.yaml');
+    fs.writeFileSync(billing, `${fs.readFileSync(path.join(ROOT, 'billing/billing.yaml'), 'utf8')}\nclearinghouses:\n`
+      + `${ch('alpha', 'privateKeyFile: present_key')}\n${ch('beta', 'privateKeyFile: missing_key')}\n${ch('gamma', 'passwordEnv: GAMMA_PASSWORD')}\n`);
+    try {
+      const r = doctor({ ...env, BILLING_CONFIG: billing, GAMMA_PASSWORD: 'sekret-value' });
+      const lines = r.out.split('\n').filter((l) => l.slice(6).startsWith('clearinghouse:'));
+      expect(lines).toEqual([
+        `ok    clearinghouse: alpha: sftp SUB1@sftp.example.com:22, host key ${fp}, secrets readable`,
+        `FAIL  clearinghouse: clearinghouse beta: the private key file ${path.join(dir, 'missing_key')} cannot be read (ENOENT)`,
+        `ok    clearinghouse: gamma: sftp SUB1@sftp.example.com:22, host key ${fp}, secrets readable`,
+      ]);
+      expect(r.out).not.toContain('sekret-value');
+      expect(r.code).toBe(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('FAILs on a channel file with an error and on a database it cannot reach', () => {
     const bad = tempProject({ mllpPort: 2575 });
     fs.writeFileSync(path.join(bad.channelsDir, 'pharmacy-inbound.yaml'), sample.replace('  maxConnections:', '  maxConections:'));

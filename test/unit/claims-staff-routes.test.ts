@@ -28,6 +28,9 @@ const claims = new Proxy({
     calls.push(['edit', ...args]);
     return { id: '7', status: 'ready', changes: ['place of service 01 → 12'] };
   },
+  retryTransfer: async (...args: unknown[]) => {
+    calls.push(['retryTransfer', ...args]);
+  },
   replace: async (...args: unknown[]) => {
     calls.push(['replace', ...args]);
     return { replaced: { id: '7' }, replacement: { id: '9', status: 'held' }, addedCharges: ['31'] };
@@ -94,4 +97,12 @@ it('POST /api/claims/:id/replace answers 201 with the replacement and audits it'
   expect(res.body.replacement).toEqual({ id: '9', status: 'held' });
   expect(calls).toEqual([['replace', '7', 'user-billing']]);
   expect(audited).toEqual([expect.objectContaining({ action: 'claims.replace', targetId: '7', detail: { replacement: '9', charges: 1, status: 'held' } })]);
+});
+
+it('POST /api/claims/batches/:id/transfer/retry makes the upload due (billing only) and is audited', async () => {
+  const res = await send('POST', '/api/claims/batches/12/transfer/retry');
+  expect(res).toEqual({ status: 202, body: { batchId: '12' } });
+  expect(calls).toEqual([['retryTransfer', '12']]);
+  expect(audited).toEqual([expect.objectContaining({ action: 'claims.batch.retry', targetType: 'batch', targetId: '12' })]);
+  expect((await send('POST', '/api/claims/batches/12/transfer/retry', undefined, 'viewer')).status).toBe(403);
 });

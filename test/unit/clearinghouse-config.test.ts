@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseBillingConfigText } from '../../src/billing/config';
 import { readTa1s, recognizeAnswer } from '../../src/clearinghouse/answers';
 import { remoteFileName } from '../../src/clearinghouse/config';
+import { evaluateAlerts } from '../../src/alerts/evaluate';
 
 const FILE = path.join(__dirname, '../../billing/billing.yaml');
 const SAMPLE = fs.readFileSync(FILE, 'utf8');
@@ -76,5 +77,24 @@ describe('answer files by content', () => {
     expect(recognizeAnswer(gs('837', '005010X222A1'))).toEqual({ kind: 'unreadable', reason: expect.stringContaining('transaction set 837') });
     expect(recognizeAnswer(gs('271', '005010X279A1')).kind).toBe('271');
     expect(recognizeAnswer(gs('277', '005010X214')).kind).toBe('277CA');
+  });
+});
+
+describe('the clearinghouse-transfers alert', () => {
+  const rules = { timeZone: 'UTC', clearinghouseFailuresAbove: 0 };
+  const reading = (n?: number) => ({ open: 0, deadLetters: 0, lastReceivedAt: null, ...(n === undefined ? {} : { clearinghouseFailures: n }) });
+  const at = (active: Map<string, never> | ReturnType<typeof evaluateAlerts>['active'], n?: number) =>
+    evaluateAlerts({ now: new Date('2026-02-01T12:00:00Z'), startedAt: new Date('2026-02-01T11:00:00Z'),
+      channels: [{ name: 'pharmacy-inbound', rules, reading: reading(n) }], active });
+
+  it('is raised by a failing upload, held without a reading, and cleared when none fails', () => {
+    expect(at(new Map(), 0).raised).toEqual([]);
+    const raised = at(new Map(), 1);
+    expect(raised.raised).toEqual([expect.objectContaining({
+      id: 'pharmacy-inbound:clearinghouse-transfers', value: 1, threshold: 0,
+      message: '1 batch upload to the clearinghouse failing (limit: more than 0); see the batches page',
+    })]);
+    expect(at(raised.active).cleared).toEqual([]);
+    expect(at(raised.active, 0).cleared).toEqual([expect.objectContaining({ kind: 'clearinghouse-transfers' })]);
   });
 });

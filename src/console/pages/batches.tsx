@@ -10,7 +10,7 @@ import { useState } from 'preact/hooks';
 import { Empty, ErrorBox, IdLink, Show, formatDateTime, useLoad } from '../components';
 import { saveText } from '../download';
 import { formatMoney } from '../format';
-import { batchX12, createBatches, listBatches, type BatchRow, type BatchRun } from '../ops-api';
+import { batchX12, createBatches, listBatches, retryTransfer, type BatchRow, type BatchRun } from '../ops-api';
 import { href } from '../router';
 import type { PageProps } from './index';
 
@@ -110,6 +110,7 @@ export function BatchesPage({ route }: PageProps) {
 
 /** The upload's state and the TA1; empty when no clearinghouse takes this payer's batches. */
 function TransferCell({ batch }: { batch: BatchRow }) {
+  const [retry, setRetry] = useState<{ busy: boolean; done?: boolean; error?: Error }>({ busy: false });
   const t = batch.transfer;
   const ta1 = batch.ta1;
   return (
@@ -123,6 +124,26 @@ function TransferCell({ batch }: { batch: BatchRow }) {
           <span class="state error" title={t.lastError ?? ''}>
             failed ({t.attempts} {t.attempts === 1 ? 'attempt' : 'attempts'}
             {t.nextAttemptAt ? `, next ${formatDateTime(t.nextAttemptAt)}` : ', no more retries'}): {t.lastError}
+            {retry.done ? (
+              <span class="muted"> (due now)</span>
+            ) : (
+              <button
+                type="button"
+                disabled={retry.busy}
+                onClick={async () => {
+                  setRetry({ busy: true });
+                  try {
+                    await retryTransfer(batch.id);
+                    setRetry({ busy: false, done: true });
+                  } catch (err) {
+                    setRetry({ busy: false, error: err as Error });
+                  }
+                }}
+              >
+                Retry now
+              </button>
+            )}
+            {retry.error && <ErrorBox error={retry.error} />}
           </span>
         ) : (
           <span class="muted">waiting to upload</span>
