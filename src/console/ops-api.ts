@@ -16,8 +16,9 @@ import type {
   BuildSummary,
   ClaimActionResult,
   ClaimDetail,
+  ClaimListRow,
+  ClaimStatusTotal,
   ClaimEdited,
-  ClaimSummary,
   MatchResult,
   DenialRow,
   MissedCharge,
@@ -65,6 +66,8 @@ export type {
   BatchRun,
   BuildSummary,
   ClaimDetail,
+  ClaimListRow,
+  ClaimStatusTotal,
   ClaimStatus,
   ClaimSummary,
   MatchResult,
@@ -202,7 +205,7 @@ export const previewMapping = (name: string, sample: { content: string; lastMess
 const claimPath = (id: string) => `/api/claims/${id}`;
 
 export const listClaims = (q: { status?: string; payer?: string; batch?: string; before?: string; limit?: number }) =>
-  api.get<{ claims: ClaimSummary[]; next: string | null }>('/api/claims', q);
+  api.get<{ claims: ClaimListRow[]; next: string | null; totals: ClaimStatusTotal[] }>('/api/claims', q);
 
 export const getClaim = (id: string) => api.get<ClaimDetail>(`/api/claims/${encodeURIComponent(id)}`);
 export const buildClaims = () => api.post<BuildSummary>('/api/claims/build');

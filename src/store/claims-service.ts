@@ -9,6 +9,7 @@ import type { BillingConfig } from '../billing/config';
 import type { Outbox } from '../billing/ports';
 import type { PayerDirectory } from '../billing/remittance/payer-match';
 import type { PayerRules } from '../billing/scrub';
+import type { ClaimFilter } from '../billing/workflows/types';
 import { ClaimsWorkflows } from '../billing/workflows/service';
 import { ClaimRepository, ClaimRows } from './claims';
 import { acknowledgmentX12, keepAcknowledgment } from './claims-acknowledgments';
@@ -57,6 +58,14 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     });
     this.db = opts.db;
     this.payerConfig = opts.config;
+  }
+
+  /** The claims list rows (with date of service and patient reference) and the totals per status of the whole filter. */
+  async listWithTotals(f: ClaimFilter) {
+    const rows = new ClaimRows(this.db);
+    const { before: _before, limit: _limit, ...filter } = f;
+    const [claims, totals] = await Promise.all([rows.listRows(f), rows.statusTotals(filter)]);
+    return { claims, totals };
   }
 
   recordRemittances(text: string, actor: string) {

@@ -163,3 +163,17 @@ it('ages the open balances by payer from the day each claim was sent, and export
   expect(revenue.json.rows[0]).toMatchObject({ key: 'SYNCOM01', label: 'SYNTHETIC COMMERCIAL HEALTH PLAN' });
   expect((await h.api('GET', '/api/reports/revenue?by=payer&until=2026-10-31')).json.rows).toEqual([]);
 });
+
+it('lists claims with the date of service, the patient reference (audited) and the count and amount per status', async () => {
+  const list = await h.api('GET', '/api/claims?payer=SYNCOM01');
+  expect(list.json.claims.map((c: any) => [c.patientRef, c.serviceDate])).toEqual([['D3', '2026-11-02'], ['D2', '2026-11-02'], ['D1', '2026-11-02']]);
+  expect(list.json.totals).toEqual([
+    { status: 'batched', claims: 1, amount: '25.00' },
+    { status: 'paid', claims: 1, amount: '25.00' },
+    { status: 'denied', claims: 1, amount: '25.00' },
+  ]);
+  // The totals cover the whole filter, not the page.
+  expect((await h.api('GET', '/api/claims?limit=1')).json.totals.map((t: any) => t.claims)).toEqual([1, 1, 1]);
+  const views = await auditRows('claim.list.view');
+  expect(views.at(-1)!.detail).toEqual({ patients: true, ids: [ids[2]] });
+});

@@ -20,6 +20,22 @@ export interface ClaimSummary {
   findings: number;
 }
 
+/**
+ * A row of GET /api/claims: the summary, its date of service and the patient reference (null for a viewer: the
+ * reference is shown to operator and above, and that view is audited `claim.list.view`).
+ */
+export interface ClaimListRow extends ClaimSummary {
+  serviceDate: string;
+  patientRef: string | null;
+}
+
+/** Count and total charge per status of every claim the list's filter matches (GET /api/claims `totals`). */
+export interface ClaimStatusTotal {
+  status: ClaimStatus;
+  claims: number;
+  amount: string;
+}
+
 /** A charge a build leaves unclaimed (GET /api/claims/unclaimed, a build's `held` and `excluded`), and why. */
 export interface UnclaimedCharge {
   chargeId: string;
