@@ -287,36 +287,38 @@ function StatusTotals({ totals, status, payer, batch }: { totals: ClaimStatusTot
   if (totals.length === 0) return null;
   const all = totals.reduce((n, t) => n + t.claims, 0);
   return (
-    <table class="compact totals" aria-label="Claims per status">
-      <thead>
-        <tr>
-          <th>Status</th>
-          <th>Claims</th>
-          <th>Amount</th>
-        </tr>
-      </thead>
-      <tbody>
-        {totals.map((t) => (
-          <tr key={t.status} aria-current={t.status === status ? 'true' : undefined}>
-            <td>
-              <a href={href('/claims', { status: t.status, payer, ...(batch ? { batch } : {}) })}>
-                <StatusBadge status={t.status} />
-              </a>
-            </td>
-            <td class="num">{t.claims}</td>
-            <td class="num">{formatMoney(t.amount)}</td>
-          </tr>
-        ))}
-      </tbody>
-      {totals.length > 1 && (
-        <tfoot>
+    <div class="totals">
+      <table class="compact" aria-label="Claims per status">
+        <thead>
           <tr>
-            <td>All</td>
-            <td class="num">{all}</td>
-            <td class="num">{formatMoney(totals.reduce((s, t) => s + moneyValue(t.amount), 0).toFixed(2))}</td>
+            <th>Status</th>
+            <th>Claims</th>
+            <th>Amount</th>
           </tr>
-        </tfoot>
-      )}
-    </table>
+        </thead>
+        <tbody>
+          {totals.map((t) => (
+            <tr key={t.status} aria-current={t.status === status ? 'true' : undefined}>
+              <td>
+                <a href={href('/claims', { status: t.status, payer, ...(batch ? { batch } : {}) })}>
+                  <StatusBadge status={t.status} />
+                </a>
+              </td>
+              <td class="num">{t.claims}</td>
+              <td class="num">{formatMoney(t.amount)}</td>
+            </tr>
+          ))}
+        </tbody>
+        {totals.length > 1 && (
+          <tfoot>
+            <tr>
+              <td>All</td>
+              <td class="num">{all}</td>
+              <td class="num">{formatMoney(totals.reduce((s, t) => s + moneyValue(t.amount), 0).toFixed(2))}</td>
+            </tr>
+          </tfoot>
+        )}
+      </table>
+    </div>
   );
 }
