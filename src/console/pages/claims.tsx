@@ -288,7 +288,7 @@ function StatusTotals({ totals, status, payer, batch }: { totals: ClaimStatusTot
   const all = totals.reduce((n, t) => n + t.claims, 0);
   return (
     <div class="totals">
-      <table class="compact" aria-label="Claims per status">
+      <table class="compact" aria-label="Totals for this filter">
         <thead>
           <tr>
             <th>Status</th>
