@@ -9,7 +9,7 @@ import { withdrawRefusal, type WithdrawFacts } from '../../src/billing/remittanc
 import { ackSummary } from '../../src/cli/acks';
 
 const facts = (over: Partial<WithdrawFacts> = {}): WithdrawFacts => ({
-  remittanceId: '7', withdrawn: false, claims: [{ claimId: '12', status: 'paid' }], handMatched: [], ...over,
+  remittanceId: '7', withdrawn: false, unrecordedClaims: [], claims: [{ claimId: '12', status: 'paid' }], handMatched: [], ...over,
 });
 
 describe('withdrawing a remittance', () => {
@@ -22,6 +22,8 @@ describe('withdrawing a remittance', () => {
 
   it('is refused, naming the claim, after a later step', () => {
     expect(withdrawRefusal(facts({ withdrawn: true }))).toBe('remittance 7 is already withdrawn');
+    expect(withdrawRefusal(facts({ unrecordedClaims: ['12'] }))).toBe(
+      'claim 12 cannot be restored: remittance 7 was posted before withdraws were possible (its state before the posting was not kept)');
     expect(withdrawRefusal(facts({ claims: [{ claimId: '12', status: 'paid', laterPayment: { remittanceId: '9', traceNumber: 'T2' } }] })))
       .toBe('claim 12 has a later remittance posted (remittance 9, trace T2): withdraw that one first');
     for (const status of ['batched', 'submitted', 'rejected', 'paid'] as const) {
