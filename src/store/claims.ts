@@ -289,10 +289,10 @@ export class ClaimRows {
     return (await this.filtered(f).selectAll().orderBy('id', 'desc').limit(f.limit).execute()).map(summaryOf);
   }
 
-  /** The list rows of GET /api/claims: each summary with its date of service and patient reference. */
-  async listRows(f: ClaimFilter): Promise<Array<ClaimSummary & { serviceDate: string; patientRef: string }>> {
+  /** The list rows of GET /api/claims: each summary with its payer's name, date of service and patient reference. */
+  async listRows(f: ClaimFilter): Promise<Array<ClaimSummary & { payerName: string; serviceDate: string; patientRef: string }>> {
     const rows = await this.filtered(f).selectAll().orderBy('id', 'desc').limit(f.limit).execute();
-    return rows.map((r) => ({ ...summaryOf(r), serviceDate: r.service_date, patientRef: r.patient_ref }));
+    return rows.map((r) => ({ ...summaryOf(r), payerName: r.payer_name, serviceDate: r.service_date, patientRef: r.patient_ref }));
   }
 
   /** Count and total charge per status of every claim the filter matches (paging aside), statuses in lifecycle order. */

@@ -25,6 +25,8 @@ export interface ClaimSummary {
  * reference is shown to operator and above, and that view is audited `claim.list.view`).
  */
 export interface ClaimListRow extends ClaimSummary {
+  /** The payer's name as the claim was built (billing.yaml). */
+  payerName: string;
   serviceDate: string;
   patientRef: string | null;
 }

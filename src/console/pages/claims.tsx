@@ -134,7 +134,9 @@ function ClaimList({
                       </td>
                       <td class="mono">{c.patientRef ?? <span class="muted">(operator)</span>}</td>
                       <td>{c.serviceDate}</td>
-                      <td>{c.payerId}</td>
+                      <td>
+                        {c.payerName && c.payerName !== c.payerId ? c.payerName : ''} <span class="muted">{c.payerId}</span>
+                      </td>
                       <td>{c.lines}</td>
                       <td class="num">{formatMoney(c.totalCharge)}</td>
                       <td>{c.findings > 0 ? c.findings : '—'}</td>
