@@ -102,6 +102,9 @@ it('lists remittances with totals, opens one, withdraws it with a reason (audite
   expect((await h.api('GET', '/api/remittances?since=11/01/2026')).status).toBe(400);
   const detail = await h.api('GET', `/api/remittances/${remittanceId}`);
   expect(detail.json.claims.map((c: any) => [c.claimId, c.outcome])).toEqual([[ids[0], 'paid'], [ids[1], 'denied'], [null, 'unmatched']]);
+  expect(detail.json.totals).toEqual({
+    paid: '29.00', adjustments: '30.00', patientResponsibility: '0.00', providerAdjustments: '0.00', claimsMatched: 2, linesUnmatched: 1,
+  });
 
   const denials = await h.api('GET', '/api/reports/denials?since=2026-11-01');
   expect(denials.json.rows).toEqual([{

@@ -278,6 +278,11 @@ export interface RemittanceDetail {
   actor: string | null;
   receivedAt: string;
   withdrawn: RemittanceWithdrawal | null;
+  /** As in the remittance list. */
+  totals: Pick<
+    RemittanceListRow,
+    'paid' | 'adjustments' | 'patientResponsibility' | 'providerAdjustments' | 'claimsMatched' | 'linesUnmatched'
+  >;
   /** Every CLP: matched (claimId) or not (claimId null; `matched` when an operator matched it since). */
   claims: Array<{
     paymentId: string;
