@@ -2,7 +2,8 @@
  * The claims API (registered by app.ts inside its bearer-token scope; docs/billing.md "API"):
  *   POST /api/claims/build                 build claims from unclaimed charges, scrub them → ready | held
  *   GET  /api/claims/unclaimed             charges a build leaves unclaimed now, and why
- *   GET  /api/claims?status=&payer=&patient=&before=&limit=
+ *   GET  /api/claims?status=&payer=&patient=&before=&limit=   rows (date of service; patient reference for operator+,
+ *                                          audited claim.list.view) and count/amount per status of the whole filter
  *   GET  /api/claims/:id                   lines, findings, history, payments, corrections, batch
  *   POST /api/claims/:id/override {reason} held → ready (audited)
  *   PATCH /api/claims/:id {diagnoses?, placeOfService?, lines?: [{lineNumber, modifiers?, units?}]}
@@ -42,8 +43,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClaimsService } from '../store/claims-service';
-import { actorOf, audit, role } from './auth';
-import { auditPatientSearch, checkPatientSearch } from './patient-search';
+import { actorOf, audit, hasRole, principalOf, role } from './auth';
+import { auditPatientSearch, checkPatientSearch, PATIENT_SEARCH_ROLE } from './patient-search';
 import { dateOrTimestamp, pageLimit, parse, patientFilter, rowId, rowIdParams } from './validate';
 import {
   CLAIM_STATUSES,
@@ -57,7 +58,8 @@ import {
   type ClaimActionResult,
   type ClaimDetail,
   type ClaimEdited,
-  type ClaimSummary,
+  type ClaimListRow,
+  type ClaimStatusTotal,
   type MatchResult,
   type MissedCharge,
   type PayerRow,
@@ -77,6 +79,7 @@ export type ClaimsApi = Pick<
   | 'build'
   | 'unclaimed'
   | 'list'
+  | 'listWithTotals'
   | 'get'
   | 'override'
   | 'edit'
@@ -223,9 +226,19 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
     // the list (no message bodies) is a viewer's right
     const q = parse(listQuery, req.query, 'query');
     checkPatientSearch(req, q.patient);
-    const list = sends<ClaimSummary[]>()(await claims.list(q));
+    const found = await claims.listWithTotals(q);
+    // The patient reference is patient data: shown to operator and above, and that view audited (ids only).
+    const seesPatients = hasRole(principalOf(req).role, PATIENT_SEARCH_ROLE);
+    const list = sends<ClaimListRow[]>()(found.claims.map((c) => ({ ...c, patientRef: seesPatients ? c.patientRef : null })));
     await auditPatientSearch(req, 'claim', q.patient, list);
-    return { claims: list, next: list.length < q.limit ? null : list[list.length - 1]!.id };
+    if (seesPatients && q.patient === undefined && list.length > 0) {
+      await audit(req, 'claim.list.view', undefined, { patients: true, ids: list.map((c) => c.id) });
+    }
+    return {
+      claims: list,
+      next: list.length < q.limit ? null : list[list.length - 1]!.id,
+      totals: sends<ClaimStatusTotal[]>()(found.totals),
+    };
   });
 
   api.post('/api/claims/batches', BILLING, async (req, reply) => {

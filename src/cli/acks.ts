@@ -5,13 +5,11 @@
  * numbers that name nothing of ours. Needs RXBRIDGE_TOKEN (an API token of a billing user) or RXBRIDGE_ADMIN_TOKEN.
  * Exit 0 when every file was recorded, 1 when one was refused or unreadable, 2 for a usage error.
  */
-import { parseArgs } from 'node:util';
-import { apiToken, defaultAdminUrl, NO_API_TOKEN } from './admin-url';
-import { postX12File } from './post-x12';
+import { postX12Files } from './post-x12';
 
 export const ACKS_USAGE = '  rxbridge acks FILE... [--url URL]';
 
-interface AckAnswer {
+export interface AckAnswer {
   batches: Array<{ batchId: string; accepted: boolean; claims: number }>;
   claims: Array<{ claimId: string; controlNumber: string; outcome: string; status: string }>;
   unmatched: string[];
@@ -41,30 +39,11 @@ export function ackSummary(file: string, a: AckAnswer): string[] {
   ];
 }
 
-export async function acksCommand(args: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
+export function acksCommand(args: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
+  return postX12Files<AckAnswer>(
+    { noFiles: 'acks needs at least one 999, 997 or 277CA file', usage: ACKS_USAGE, path: '/api/acknowledgments', summary: ackSummary },
     args,
-    allowPositionals: true,
-    options: { url: { type: 'string', default: defaultAdminUrl(env) } },
-  });
-  if (positionals.length === 0) {
-    out(`rxbridge: acks needs at least one 999, 997 or 277CA file\nusage:\n${ACKS_USAGE}`);
-    return 2;
-  }
-  const token = apiToken(env);
-  if (!token) {
-    out(NO_API_TOKEN);
-    return 2;
-  }
-  let failures = 0;
-  for (const file of positionals) {
-    const posted = await postX12File<AckAnswer>(values.url, '/api/acknowledgments', token, file);
-    if (!posted.ok) {
-      failures++;
-      out(posted.line);
-      continue;
-    }
-    for (const line of ackSummary(file, posted.json)) out(line);
-  }
-  return failures === 0 ? 0 : 1;
+    env,
+    out,
+  );
 }

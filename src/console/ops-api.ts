@@ -17,8 +17,9 @@ import type {
   BuildSummary,
   ClaimActionResult,
   ClaimDetail,
+  ClaimListRow,
+  ClaimStatusTotal,
   ClaimEdited,
-  ClaimSummary,
   MatchResult,
   DenialRow,
   MissedCharge,
@@ -68,6 +69,8 @@ export type {
   BatchRun,
   BuildSummary,
   ClaimDetail,
+  ClaimListRow,
+  ClaimStatusTotal,
   ClaimStatus,
   ClaimSummary,
   MatchResult,
@@ -235,7 +238,7 @@ export const previewMapping = (name: string, sample: { content: string; lastMess
 const claimPath = (id: string) => `/api/claims/${id}`;
 
 export const listClaims = (q: { status?: string; payer?: string; batch?: string; before?: string; limit?: number }) =>
-  api.get<{ claims: ClaimSummary[]; next: string | null }>('/api/claims', q);
+  api.get<{ claims: ClaimListRow[]; next: string | null; totals: ClaimStatusTotal[] }>('/api/claims', q);
 
 export const getClaim = (id: string) => api.get<ClaimDetail>(`/api/claims/${encodeURIComponent(id)}`);
 export const buildClaims = () => api.post<BuildSummary>('/api/claims/build');

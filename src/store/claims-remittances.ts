@@ -8,6 +8,7 @@
  * A CLP or TRN naming no claim of ours is recorded (835) or listed (277CA), never an error.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { normalizeDecimal } from '../core/decimal';
 import type { ClaimStatus } from '../billing/claims/lifecycle';
 import type { Adjustment, ProviderAdjustment } from '../billing/model';
 import type { ClaimReconciliation } from '../billing/remittance';
@@ -647,6 +648,8 @@ export interface RemittanceListQuery {
   until?: string;
   /** TRN02, exactly. */
   trace?: string;
+  /** One remittance (its detail's totals). */
+  id?: string;
   before?: string;
   limit: number;
 }
@@ -735,6 +738,7 @@ export async function listRemittances(db: Kysely<Database>, q: RemittanceListQue
   if (q.before) query = query.where('r.id', '<', q.before);
   if (q.payer) query = query.where((eb) => eb.or([eb('r.payer_ref', '=', q.payer!), eb('r.payer_id', '=', q.payer!)]));
   if (q.trace) query = query.where('r.trace_number', '=', q.trace);
+  if (q.id) query = query.where('r.id', '=', q.id);
   if (q.since) query = query.where(sql`coalesce(r.payment_date, r.received_at::date)`, '>=', sql`${q.since}::date`);
   if (q.until) query = query.where(sql`coalesce(r.payment_date, r.received_at::date)`, '<=', sql`${q.until}::date`);
   return (await query.execute()).map((r) => ({
@@ -747,10 +751,10 @@ export async function listRemittances(db: Kysely<Database>, q: RemittanceListQue
     paymentDate: r.payment_date,
     receivedAt: new Date(r.received_at).toISOString(),
     actor: r.actor,
-    paid: String(r.paid ?? '0'),
-    adjustments: String(r.adjustments ?? '0'),
-    patientResponsibility: String(r.pr ?? '0'),
-    providerAdjustments: String(r.plb ?? '0'),
+    paid: normalizeDecimal(String(r.paid ?? '0'), 2),
+    adjustments: normalizeDecimal(String(r.adjustments ?? '0'), 2),
+    patientResponsibility: normalizeDecimal(String(r.pr ?? '0'), 2),
+    providerAdjustments: normalizeDecimal(String(r.plb ?? '0'), 2),
     claimsMatched: Number(r.matched ?? 0),
     linesUnmatched: Number(r.unmatched ?? 0),
     withdrawn: r.withdrawn_at
@@ -784,7 +788,7 @@ export async function remittanceDetail(db: Kysely<Database>, id: string) {
     .where('id', '=', id)
     .executeTakeFirst();
   if (!r) return undefined;
-  const [payments, plb] = await Promise.all([
+  const [payments, plb, [listed]] = await Promise.all([
     db
       .selectFrom('claim_payments')
       .select([
@@ -811,6 +815,7 @@ export async function remittanceDetail(db: Kysely<Database>, id: string) {
       .where('remittance_id', '=', id)
       .orderBy('id')
       .execute(),
+    listRemittances(db, { id, limit: 1 }),
   ]);
   return {
     id: String(r.id),
@@ -829,6 +834,15 @@ export async function remittanceDetail(db: Kysely<Database>, id: string) {
     withdrawn: r.withdrawn_at
       ? { at: new Date(r.withdrawn_at).toISOString(), by: r.withdrawn_by ?? null, reason: r.withdrawn_reason ?? null }
       : null,
+    /** The same totals as the remittance list's row. */
+    totals: {
+      paid: listed!.paid,
+      adjustments: listed!.adjustments,
+      patientResponsibility: listed!.patientResponsibility,
+      providerAdjustments: listed!.providerAdjustments,
+      claimsMatched: listed!.claimsMatched,
+      linesUnmatched: listed!.linesUnmatched,
+    },
     claims: payments.map((p) => ({
       paymentId: String(p.id),
       claimId: p.claim_id === null ? null : String(p.claim_id),

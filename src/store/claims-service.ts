@@ -10,6 +10,7 @@ import type { Outbox } from '../billing/ports';
 import type { PayerDirectory } from '../billing/remittance/payer-match';
 import type { PayerRules } from '../billing/scrub';
 import { eligibilityInquiries, postEligibilityResponses, releaseEligibilityHolds } from '../billing/workflows/eligibility';
+import type { ClaimFilter } from '../billing/workflows/types';
 import { ClaimsWorkflows } from '../billing/workflows/service';
 import { ClaimRepository, ClaimRows } from './claims';
 import { acknowledgmentX12, keepAcknowledgment, keepAcknowledgmentIn } from './claims-acknowledgments';
@@ -84,6 +85,14 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
 
   eligibilityFile(id: string) {
     return eligibilityFile(this.db, id);
+  }
+
+  /** The claims list rows (with date of service and patient reference) and the totals per status of the whole filter. */
+  async listWithTotals(f: ClaimFilter) {
+    const rows = new ClaimRows(this.db);
+    const { before: _before, limit: _limit, ...filter } = f;
+    const [claims, totals] = await Promise.all([rows.listRows(f), rows.statusTotals(filter)]);
+    return { claims, totals };
   }
 
   /** `within` runs in the posting's transaction (the clearinghouse pickup records the file there). */

@@ -14,10 +14,12 @@
  * exists has numbers no other batch has (claim_batches is unique on sender + ISA13 as well).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { normalizeDecimal } from '../core/decimal';
 import { EngineError } from '../core/errors';
 import type { LiveLine } from '../billing/claims/corrections';
 import type { ChargeInput, CoverageInput, PatientInput } from '../billing/claims/inputs';
 import {
+  CLAIM_STATUSES,
   SENT_STATUSES,
   UNSENT_STATUSES,
   transition,
@@ -297,7 +299,30 @@ export class ClaimRows {
   constructor(private readonly db: Kysely<Database>) {}
 
   async list(f: ClaimFilter): Promise<ClaimSummary[]> {
-    let q = this.db.selectFrom('claims').selectAll().orderBy('id', 'desc').limit(f.limit);
+    return (await this.filtered(f).selectAll().orderBy('id', 'desc').limit(f.limit).execute()).map(summaryOf);
+  }
+
+  /** The list rows of GET /api/claims: each summary with its payer's name, date of service and patient reference. */
+  async listRows(f: ClaimFilter): Promise<Array<ClaimSummary & { payerName: string; serviceDate: string; patientRef: string }>> {
+    const rows = await this.filtered(f).selectAll().orderBy('id', 'desc').limit(f.limit).execute();
+    return rows.map((r) => ({ ...summaryOf(r), payerName: r.payer_name, serviceDate: r.service_date, patientRef: r.patient_ref }));
+  }
+
+  /** Count and total charge per status of every claim the filter matches (paging aside), statuses in lifecycle order. */
+  async statusTotals(f: Omit<ClaimFilter, 'before' | 'limit'>): Promise<Array<{ status: ClaimStatus; claims: number; amount: string }>> {
+    const rows = await this.filtered({ ...f, limit: 0 })
+      .select(['status', sql<string>`count(*)::text`.as('claims'), sql<string>`coalesce(sum(total_charge), 0)::text`.as('amount')])
+      .groupBy('status')
+      .execute();
+    return CLAIM_STATUSES.flatMap((status) => {
+      const r = rows.find((x) => x.status === status);
+      return r ? [{ status, claims: Number(r.claims), amount: normalizeDecimal(r.amount, 2) }] : [];
+    });
+  }
+
+  /** The claims a list filter matches (status, payer, patient with the patients merged into it, batch, before). */
+  private filtered(f: ClaimFilter) {
+    let q = this.db.selectFrom('claims');
     if (f.status) q = q.where('status', '=', f.status);
     if (f.payer) q = q.where('payer_id', '=', f.payer);
     // A patient's claims include those of the patients merged into it (sent under their ids; docs/billing.md).
@@ -312,7 +337,7 @@ export class ClaimRows {
     }
     if (f.batch) q = q.where('batch_id', '=', f.batch);
     if (f.before) q = q.where('id', '<', f.before);
-    return (await q.execute()).map(summaryOf);
+    return q;
   }
 
   /** A claim with its lines, findings, history, payments, corrections and batch; undefined when unknown. */

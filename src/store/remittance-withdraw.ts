@@ -113,9 +113,21 @@ export async function withdrawRemittance(db: Kysely<Database>, id: string, reaso
         ...(follower ? { builtFollower: { id: String(follower.id), status: follower.status, payerId: follower.payer_id } } : {}),
       };
     });
+    const paidClaims = await trx
+      .selectFrom('claim_payments')
+      .select('claim_id')
+      .distinct()
+      .where('remittance_id', '=', id)
+      .where('claim_id', 'is not', null)
+      .where('matched_payment_id', 'is', null)
+      .where('withdrawn_at', 'is', null)
+      .execute();
     const refusal = withdrawRefusal({
       remittanceId: id,
       withdrawn: rem.withdrawn_at !== null,
+      unrecordedClaims: paidClaims
+        .map((p) => String(p.claim_id))
+        .filter((c) => !states.some((s) => String(s.claim_id) === c) && !handMatched.some((h) => String(h.claim_id) === c)),
       claims: facts,
       handMatched: handMatched.filter((h) => h.claim_id !== null).map((h) => ({ claimId: String(h.claim_id), by: h.matched_by ?? null })),
     });

@@ -102,6 +102,9 @@ it('lists remittances with totals, opens one, withdraws it with a reason (audite
   expect((await h.api('GET', '/api/remittances?since=11/01/2026')).status).toBe(400);
   const detail = await h.api('GET', `/api/remittances/${remittanceId}`);
   expect(detail.json.claims.map((c: any) => [c.claimId, c.outcome])).toEqual([[ids[0], 'paid'], [ids[1], 'denied'], [null, 'unmatched']]);
+  expect(detail.json.totals).toEqual({
+    paid: '29.00', adjustments: '30.00', patientResponsibility: '0.00', providerAdjustments: '0.00', claimsMatched: 2, linesUnmatched: 1,
+  });
 
   const denials = await h.api('GET', '/api/reports/denials?since=2026-11-01');
   expect(denials.json.rows).toEqual([{
@@ -162,4 +165,18 @@ it('ages the open balances by payer from the day each claim was sent, and export
   const revenue = await h.api('GET', '/api/reports/revenue?by=payer&since=2026-11-01&until=2026-11-30');
   expect(revenue.json.rows[0]).toMatchObject({ key: 'SYNCOM01', label: 'SYNTHETIC COMMERCIAL HEALTH PLAN' });
   expect((await h.api('GET', '/api/reports/revenue?by=payer&until=2026-10-31')).json.rows).toEqual([]);
+});
+
+it('lists claims with the date of service, the patient reference (audited) and the count and amount per status', async () => {
+  const list = await h.api('GET', '/api/claims?payer=SYNCOM01');
+  expect(list.json.claims.map((c: any) => [c.patientRef, c.serviceDate])).toEqual([['D3', '2026-11-02'], ['D2', '2026-11-02'], ['D1', '2026-11-02']]);
+  expect(list.json.totals).toEqual([
+    { status: 'batched', claims: 1, amount: '25.00' },
+    { status: 'paid', claims: 1, amount: '25.00' },
+    { status: 'denied', claims: 1, amount: '25.00' },
+  ]);
+  // The totals cover the whole filter, not the page.
+  expect((await h.api('GET', '/api/claims?limit=1')).json.totals.map((t: any) => t.claims)).toEqual([1, 1, 1]);
+  const views = await auditRows('claim.list.view');
+  expect(views.at(-1)!.detail).toEqual({ patients: true, ids: [ids[2]] });
 });

@@ -29,6 +29,31 @@ export function billingConfig(outboxDir: string, opts: { requiredCodeSets?: Bill
 }
 
 /**
+ * The shipped billing.yaml plus a Medigap payer SYNMGP01 (`cob: supplement`, remittance id MGAP77), Medicare's 835
+ * ids (MCRB-J99, 1999999991) and no code set required: for the secondary-claim and withdraw tests.
+ */
+export function medigapBillingConfig(outboxDir: string): BillingConfig {
+  const file = path.join(ROOT, 'billing/billing.yaml');
+  const text = fs.readFileSync(file, 'utf8')
+    .replace('    filingIndicator: MB\n', '    filingIndicator: MB\n    remittanceIds: [MCRB-J99, "1999999991"]\n')
+    .replace('  SYNPBM01:\n', '  SYNMGP01:\n    name: SYNTHETIC MEDIGAP PLAN\n    filingIndicator: CI\n    cob: supplement\n'
+      + '    remittanceIds: [MGAP77]\n  SYNPBM01:\n')
+    .replace(/^requiredCodeSets:\n(?:  .*\n)+/m, 'requiredCodeSets:\n  default: []\n');
+  if (!text.includes('cob: supplement')) throw new Error('billing.yaml changed: the Medigap payer could not be added');
+  return parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, file, {}, os.tmpdir());
+}
+
+/** A coverage with its own member id and no group (priority 1, in force from 2025). */
+export async function insertMemberCoverage(db: Kysely<Database>, ref: string, payerId: string, planType: string, memberId: string): Promise<void> {
+  await db.insertInto('coverages').values({
+    patient_ref: ref, plan_id: `PLAN-${payerId}`, as_of: '2025-12-01T00:00:00Z', payer_id: payerId, payer_name: payerId,
+    member_id: memberId, group_number: null, group_name: null, plan_type: planType, relationship: '18', priority: 1,
+    effective_date: '2025-01-01', expiration_date: null, subscriber_family_name: null, subscriber_given_name: null,
+    subscriber_birth_date: null, subscriber_sex: null, source_key: null, message_id: null,
+  } as never).execute();
+}
+
+/**
  * Loads the small ICD-10-CM order-file extract (test/fixtures/codesets/icd10cm_order_2026.txt: Z23, E11.9, …) as
  * fiscal year `fiscalYear`'s release, as `rxbridge codes import icd10cm FILE --release <year>` does: for tests
  * that run the engine with the shipped billing.yaml, which requires ICD-10-CM for every payer.

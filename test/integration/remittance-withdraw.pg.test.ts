@@ -7,15 +7,13 @@
  * a later 835 for the claim, the Medigap claim put in a batch, the claim closed. All data synthetic.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { parseBillingConfigText, type BillingConfig } from '../../src/billing/config';
 import { loadPayerRulesDir } from '../../src/billing/scrub/payer-rules-files';
 import { EngineError } from '../../src/core/errors';
 import { ClaimsService } from '../../src/store/claims-service';
 import { openStore, type Store } from '../../src/store/db';
 import { synthetic835 } from '../unit/x12-835-writer';
-import { insertCharge, insertMessage, insertPatient, tempDir } from './claims-support';
+import { insertCharge, insertMemberCoverage, insertMessage, insertPatient, medigapBillingConfig, tempDir } from './claims-support';
 import { createTestDatabase, ROOT } from './support';
 
 const NOW = new Date('2026-02-01T12:00:00Z');
@@ -27,25 +25,6 @@ let dropDb: () => Promise<void>;
 let outbox: string;
 let claims: ClaimsService;
 const primaryOf: Record<string, string> = {};
-
-function config(outboxDir: string): BillingConfig {
-  const file = path.join(ROOT, 'billing/billing.yaml');
-  const text = fs.readFileSync(file, 'utf8')
-    .replace('    filingIndicator: MB\n', '    filingIndicator: MB\n    remittanceIds: [MCRB-J99, "1999999991"]\n')
-    .replace('  SYNPBM01:\n', '  SYNMGP01:\n    name: SYNTHETIC MEDIGAP PLAN\n    filingIndicator: CI\n    cob: supplement\n'
-      + '    remittanceIds: [MGAP77]\n  SYNPBM01:\n')
-    .replace(/^requiredCodeSets:\n(?:  .*\n)+/m, 'requiredCodeSets:\n  default: []\n');
-  return parseBillingConfigText(`${text}\noutboxDir: ${outboxDir}\n`, file, {}, os.tmpdir());
-}
-
-async function insertCoverage(ref: string, payerId: string, planType: string, memberId: string): Promise<void> {
-  await store.db.insertInto('coverages').values({
-    patient_ref: ref, plan_id: `PLAN-${payerId}`, as_of: '2025-12-01T00:00:00Z', payer_id: payerId, payer_name: payerId,
-    member_id: memberId, group_number: null, group_name: null, plan_type: planType, relationship: '18', priority: 1,
-    effective_date: '2025-01-01', expiration_date: null, subscriber_family_name: null, subscriber_given_name: null,
-    subscriber_birth_date: null, subscriber_sex: null, source_key: null, message_id: null,
-  } as never).execute();
-}
 
 const claim = async (id: string) => (await claims.get(id))!;
 
@@ -90,13 +69,13 @@ beforeAll(async () => {
   store = await openStore({ databaseUrl: db.url, poolSize: 4 });
   outbox = path.join(tempDir('rxb-withdraw-'), 'outbox');
   claims = new ClaimsService({
-    db: store.db, config: config(outbox), payerRules: loadPayerRulesDir(path.join(ROOT, 'billing/payer-rules')), clock: () => NOW,
+    db: store.db, config: medigapBillingConfig(outbox), payerRules: loadPayerRulesDir(path.join(ROOT, 'billing/payer-rules')), clock: () => NOW,
   });
   const messageId = await insertMessage(store.db, 'WD-1');
   for (const p of ['PA', 'PB', 'PC', 'PD']) {
     await insertPatient(store.db, p, { birthDate: '1950-03-01' });
-    await insertCoverage(p, 'SYNMGP01', 'CI', `MGAP-${p}`);
-    await insertCoverage(p, 'SYNMCR01', 'MB', `MCR-${p}`);
+    await insertMemberCoverage(store.db, p, 'SYNMGP01', 'CI', `MGAP-${p}`);
+    await insertMemberCoverage(store.db, p, 'SYNMCR01', 'MB', `MCR-${p}`);
     await insertCharge(store.db, messageId, { patient: p, date: '2026-01-15', code: 'G0008', amount: '33.00', kind: 'immunization-admin', system: 'HCPCS' });
     await insertCharge(store.db, messageId, { patient: p, date: '2026-01-15', code: '90662', amount: '60.00', kind: 'vaccine-product' });
   }

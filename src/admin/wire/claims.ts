@@ -20,6 +20,24 @@ export interface ClaimSummary {
   findings: number;
 }
 
+/**
+ * A row of GET /api/claims: the summary, its date of service and the patient reference (null for a viewer: the
+ * reference is shown to operator and above, and that view is audited `claim.list.view`).
+ */
+export interface ClaimListRow extends ClaimSummary {
+  /** The payer's name as the claim was built (billing.yaml). */
+  payerName: string;
+  serviceDate: string;
+  patientRef: string | null;
+}
+
+/** Count and total charge per status of every claim the list's filter matches (GET /api/claims `totals`). */
+export interface ClaimStatusTotal {
+  status: ClaimStatus;
+  claims: number;
+  amount: string;
+}
+
 /** A charge a build leaves unclaimed (GET /api/claims/unclaimed, a build's `held` and `excluded`), and why. */
 export interface UnclaimedCharge {
   chargeId: string;
@@ -274,6 +292,11 @@ export interface RemittanceDetail {
   actor: string | null;
   receivedAt: string;
   withdrawn: RemittanceWithdrawal | null;
+  /** As in the remittance list. */
+  totals: Pick<
+    RemittanceListRow,
+    'paid' | 'adjustments' | 'patientResponsibility' | 'providerAdjustments' | 'claimsMatched' | 'linesUnmatched'
+  >;
   /** Every CLP: matched (claimId) or not (claimId null; `matched` when an operator matched it since). */
   claims: Array<{
     paymentId: string;

@@ -2,6 +2,7 @@
  * Whether a remittance posted by mistake may be withdrawn (docs/billing.md "Withdrawing a remittance"). A withdraw
  * undoes the posting, so it is allowed only while nothing was built on it. It is refused, naming the claim, when:
  * - the remittance is already withdrawn;
+ * - it was posted before withdraws existed (migration 024), so the claims' state before it is not known;
  * - a claim it posted to has a payment from a later remittance (withdraw that one first);
  * - a claim to the next payer it built was put in a batch (any status but draft, held, ready, voided);
  * - a claim it posted to was closed, or has any other history entry after the posting except notes, postings and
@@ -28,6 +29,8 @@ export interface PostedClaimFacts {
 export interface WithdrawFacts {
   remittanceId: string;
   withdrawn: boolean;
+  /** Claims it paid whose state before the posting was not kept (posted before withdraws existed): not restorable. */
+  unrecordedClaims: readonly string[];
   claims: readonly PostedClaimFacts[];
   /** Unmatched lines of this remittance that an operator matched to a claim. */
   handMatched: ReadonlyArray<{ claimId: string; by: string | null }>;
@@ -36,6 +39,10 @@ export interface WithdrawFacts {
 /** Why the remittance cannot be withdrawn, in words naming the claim, or undefined when it can. */
 export function withdrawRefusal(f: WithdrawFacts): string | undefined {
   if (f.withdrawn) return `remittance ${f.remittanceId} is already withdrawn`;
+  const unrecorded = f.unrecordedClaims[0];
+  if (unrecorded) {
+    return `claim ${unrecorded} cannot be restored: remittance ${f.remittanceId} was posted before withdraws were possible (its state before the posting was not kept)`;
+  }
   for (const c of f.claims) {
     if (c.laterPayment) {
       return `claim ${c.claimId} has a later remittance posted (remittance ${c.laterPayment.remittanceId}, trace ${c.laterPayment.traceNumber}): withdraw that one first`;

@@ -3,12 +3,21 @@
  * status and payer (ids and statuses only in the URL), paged with the API's cursor. A billing user builds
  * claims from unclaimed charges here (POST /api/claims/build, the answer shown: created, held and excluded
  * charges with their reasons), sees what a build would leave unclaimed, and opens a claim: `#/claims/<id>`
- * (claim-detail.tsx).
+ * (claim-detail.tsx). Each row shows the date of service and, for operator and above, the patient reference (the
+ * API audits that view); above the rows, the count and amount per status of every claim the filter matches.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
-import { formatMoney } from '../format';
-import { buildClaims, CLAIM_STATUSES, listClaims, unclaimedCharges, type BuildSummary, type UnclaimedCharge } from '../ops-api';
+import { formatMoney, moneyValue } from '../format';
+import {
+  buildClaims,
+  CLAIM_STATUSES,
+  listClaims,
+  unclaimedCharges,
+  type BuildSummary,
+  type ClaimStatusTotal,
+  type UnclaimedCharge,
+} from '../ops-api';
 import { href, navigate } from '../router';
 import { hasRole } from '../session';
 import { ClaimDetail } from './claim-detail';
@@ -92,19 +101,22 @@ function ClaimList({
         </p>
       )}
       <Show loaded={loaded} what="claims">
-        {({ claims, next }) =>
+        {({ claims, next, totals }) =>
           claims.length === 0 ? (
             <Empty>
               {status || payer ? 'No claim matches these filters.' : 'No claim yet. Claims are built from charges (Build claims).'}
             </Empty>
           ) : (
             <>
+              <StatusTotals totals={totals} status={status} payer={payer} batch={batch} />
               <table>
                 <thead>
                   <tr>
                     <th>Claim</th>
                     <th>CLM01</th>
                     <th>Status</th>
+                    <th>Patient</th>
+                    <th>Date of service</th>
                     <th>Payer</th>
                     <th>Lines</th>
                     <th>Total</th>
@@ -120,7 +132,11 @@ function ClaimList({
                       <td>
                         <StatusBadge status={c.status} />
                       </td>
-                      <td>{c.payerId}</td>
+                      <td class="mono">{c.patientRef ?? <span class="muted">(operator)</span>}</td>
+                      <td>{c.serviceDate}</td>
+                      <td>
+                        {c.payerName && c.payerName !== c.payerId ? c.payerName : ''} <span class="muted">{c.payerId}</span>
+                      </td>
                       <td>{c.lines}</td>
                       <td class="num">{formatMoney(c.totalCharge)}</td>
                       <td>{c.findings > 0 ? c.findings : '—'}</td>
@@ -265,5 +281,46 @@ function UnclaimedTable({ held, excluded }: { held: UnclaimedCharge[]; excluded:
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** Count and amount per status for the current filter; each status a link that filters by it. */
+function StatusTotals({ totals, status, payer, batch }: { totals: ClaimStatusTotal[]; status: string; payer: string; batch: string }) {
+  if (totals.length === 0) return null;
+  const all = totals.reduce((n, t) => n + t.claims, 0);
+  return (
+    <div class="totals">
+      <table class="compact" aria-label="Totals for this filter">
+        <thead>
+          <tr>
+            <th>Status</th>
+            <th>Claims</th>
+            <th>Amount</th>
+          </tr>
+        </thead>
+        <tbody>
+          {totals.map((t) => (
+            <tr key={t.status} aria-current={t.status === status ? 'true' : undefined}>
+              <td>
+                <a href={href('/claims', { status: t.status, payer, ...(batch ? { batch } : {}) })}>
+                  <StatusBadge status={t.status} />
+                </a>
+              </td>
+              <td class="num">{t.claims}</td>
+              <td class="num">{formatMoney(t.amount)}</td>
+            </tr>
+          ))}
+        </tbody>
+        {totals.length > 1 && (
+          <tfoot>
+            <tr>
+              <td>All</td>
+              <td class="num">{all}</td>
+              <td class="num">{formatMoney(totals.reduce((s, t) => s + moneyValue(t.amount), 0).toFixed(2))}</td>
+            </tr>
+          </tfoot>
+        )}
+      </table>
+    </div>
   );
 }

@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { ConfirmButton, Empty, ErrorBox, formatDateTime, Show, useLoad } from '../components';
-import { formatMoney, moneyValue } from '../format';
+import { formatMoney } from '../format';
 import { getRemittance, withdrawRemittance, type RemittanceDetail as Remittance, type RemittanceWithdrawn } from '../ops-api';
 import { href } from '../router';
 
@@ -24,12 +24,9 @@ export function RemittanceDetail({ id }: { id: string }) {
   );
 }
 
-const sum = (values: string[]) => values.reduce((s, v) => s + moneyValue(v), 0).toFixed(2);
-
 function RemittanceView({ remittance: r, onChanged }: { remittance: Remittance; onChanged(): void }) {
   const matched = r.claims.filter((c) => c.claimId !== null);
   const unmatched = r.claims.filter((c) => c.claimId === null);
-  const counted = r.claims.filter((c) => c.matched === null);
   return (
     <>
       <h1 id="remittance-title">
@@ -51,13 +48,17 @@ function RemittanceView({ remittance: r, onChanged }: { remittance: Remittance; 
           {formatMoney(r.paymentAmount)} ({r.paymentMethod}) on {r.paymentDate ?? '—'}
         </dd>
         <dt>Claims paid</dt>
-        <dd>{formatMoney(sum(counted.map((c) => c.paid)))}</dd>
+        <dd>{formatMoney(r.totals.paid)}</dd>
+        <dt>Adjustments</dt>
+        <dd>{formatMoney(r.totals.adjustments)}</dd>
         <dt>Patient owes</dt>
-        <dd>{formatMoney(sum(counted.map((c) => c.patientResponsibility)))}</dd>
+        <dd>{formatMoney(r.totals.patientResponsibility)}</dd>
+        <dt>PLB</dt>
+        <dd>{formatMoney(r.totals.providerAdjustments)}</dd>
         <dt>Claims matched</dt>
-        <dd>{matched.length}</dd>
+        <dd>{r.totals.claimsMatched}</dd>
         <dt>Lines unmatched</dt>
-        <dd>{unmatched.filter((c) => c.matched === null).length}</dd>
+        <dd>{r.totals.linesUnmatched}</dd>
         <dt>Recorded</dt>
         <dd>
           {formatDateTime(r.receivedAt)} by {r.actor ?? '—'}
