@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { payerOf, type BillingConfig } from '../../src/billing/config';
 import { addPayerText, writeBillingFile } from '../../src/billing/payer-edit';
-import { BillingReloader, openBillingConfig } from '../../src/billing/reload';
+import { BillingReloader, billingIssues, openBillingConfig, type BillingIssue } from '../../src/billing/reload';
 import { ConfigError, keyPathAt } from '../../src/core/config-file';
 import { EngineError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
@@ -123,6 +123,23 @@ describe('BillingReloader', () => {
     } finally {
       await reloader.close();
     }
+  });
+});
+
+describe('billingIssues', () => {
+  it('names the missing key, not the neighbour its position points at', () => {
+    const file = tempCopy();
+    fs.writeFileSync(file, text.replace('    name: SYNTHETIC STATE MEDICAID\n    filingIndicator: MC\n', '    name: SYNTHETIC STATE MEDICAID\n').replace('  id: SUBMITTERID\n', ''));
+    let issues: BillingIssue[] = [];
+    try {
+      openBillingConfig(file, {}, '/data');
+    } catch (err) {
+      issues = billingIssues((err as ConfigError).issues);
+    }
+    expect(issues.map((i) => [i.key, i.text.replace(/^.*?: key/, 'key')])).toEqual([
+      ['submitter.id', 'key "submitter.id": missing required key "id"'],
+      ['payers.SYNMCD01.filingIndicator', 'key "payers.SYNMCD01.filingIndicator" must be an SBR09 claim filing indicator code (CI, MB, MC, …)'],
+    ]);
   });
 });
 
