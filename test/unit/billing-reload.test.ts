@@ -77,12 +77,16 @@ describe('add this payer', () => {
     writeBillingFile(file, text + '\n');
     expect(fs.readFileSync(file, 'utf8')).toBe(text + '\n');
     expect(fs.readdirSync(path.dirname(file))).toEqual(['billing.yaml']);
-    if (process.getuid?.() === 0) return; // root writes anywhere: the refusal cannot be shown
-    fs.chmodSync(path.dirname(file), 0o555);
+    // A folder the engine's user cannot write: a read-only copy's folder, or (as root, who writes anywhere) sysfs.
+    const root = process.getuid?.() === 0;
+    const folder = root ? '/sys' : path.dirname(file);
+    if (!root) fs.chmodSync(folder, 0o555);
     try {
-      expect(() => writeBillingFile(file, text)).toThrow(expect.objectContaining({ code: 'DIRECTORY_NOT_WRITABLE', message: expect.stringContaining(path.dirname(file)) }));
+      expect(() => writeBillingFile(path.join(folder, 'billing.yaml'), text)).toThrow(
+        expect.objectContaining({ code: 'DIRECTORY_NOT_WRITABLE', message: expect.stringContaining(`the billing folder ${folder} cannot be written`) }),
+      );
     } finally {
-      fs.chmodSync(path.dirname(file), 0o755);
+      if (!root) fs.chmodSync(folder, 0o755);
     }
   });
 });
