@@ -136,9 +136,25 @@ export function billingIssues(issues: readonly ConfigIssue[]): BillingIssue[] {
   };
   return issues.map((issue) => {
     const text = issue.line > 0 ? textOf(issue.file) : undefined;
-    const key = text === undefined || issue.reason.startsWith('invalid YAML') ? undefined : keyPathAt(text, issue.line, issue.col);
+    const at = text === undefined || issue.reason.startsWith('invalid YAML') ? undefined : keyPathAt(text, issue.line, issue.col);
+    const key = at === undefined ? undefined : keyOfIssue(at, issue.reason);
     return { ...issue, ...(key ? { key } : {}), text: formatIssue({ ...issue, reason: withKey(issue.reason, key) }) };
   });
+}
+
+/**
+ * The key an issue is about, from the key at its position: an issue about a key that is missing (`missing required
+ * key "id"`, or `filingIndicator must be …` with no filingIndicator) points at its parent's first key, so the key is
+ * that parent's path plus the missing key's name.
+ */
+function keyOfIssue(at: string, reason: string): string {
+  const parent = at.includes('.') ? at.slice(0, at.lastIndexOf('.')) : '';
+  const join = (k: string) => (parent ? `${parent}.${k}` : k);
+  const missing = /^missing required key "([^"]+)"/.exec(reason);
+  if (missing) return join(missing[1]!);
+  const label = /^([A-Za-z][\w-]*(?:\[\d+\])?) must /.exec(reason)?.[1];
+  const last = at.slice(at.lastIndexOf('.') + 1);
+  return label !== undefined && label !== last && label.replace(/\[\d+\]$/, '') !== last ? join(label) : at;
 }
 
 /** `filingIndicator must be …` at `payers.X.filingIndicator` → `key "payers.X.filingIndicator" must be …`. */

@@ -2,13 +2,14 @@
  * `rxbridge send FILE... [--host H] [--port P] [--shift-dates-to-today]`: sends each HL7 message in the files over
  * MLLP with node-hl7-client and prints each ACK's MSA segment. A file may hold several messages (each starts with
  * MSH). With `shiftDatesToToday`, every date of every message is first moved by one number of days so that the
- * latest is today (src/hl7/shift-dates.ts): the synthetic samples then bill as if they happened today.
+ * latest is today, and each control id (MSH-10) gets `-YYYYMMDD` of today (src/hl7/shift-dates.ts): the synthetic
+ * samples then bill as if they happened today, as messages of their own.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import { Client } from 'node-hl7-client';
 import { normalizeSegments } from '../hl7/charset';
-import { shiftDatesToToday } from '../hl7/shift-dates';
+import { shiftDatesToToday, withControlIdSuffix } from '../hl7/shift-dates';
 import { OutboundMessage } from '../mllp/client';
 
 /**
@@ -44,8 +45,10 @@ export async function sendFiles(
       read.map((m) => m.text),
       opts.today ?? new Date(),
     );
-    messages = read.map((m, i) => ({ file: m.file, text: shifted.messages[i]! }));
-    out(`dates moved by ${shifted.days} days (the latest is today)`);
+    // The day's own control ids: sent again today, a duplicate; on another day, new messages with new charges.
+    const day = (opts.today ?? new Date()).toISOString().slice(0, 10).replace(/-/g, '');
+    messages = read.map((m, i) => ({ file: m.file, text: withControlIdSuffix(shifted.messages[i]!, day) }));
+    out(`dates moved by ${shifted.days} days (the latest is today); control ids end in -${day}`);
   }
   await reachable(host, port);
   const client = new Client({ host });

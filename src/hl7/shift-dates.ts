@@ -7,7 +7,7 @@
  * All messages given together move by one whole number of days, so that the latest date among them falls on
  * `today` (UTC calendar day); time of day, precision and offsets are kept, and every other byte is unchanged.
  * Values that only look like dates with another year (NPIs, phone numbers) are not touched. Messages with no
- * date are returned as given.
+ * date are returned as given. withControlIdSuffix gives a moved message a control id of its own.
  */
 
 const DATE_VALUE = /^(\d{4})(\d{2})(\d{2})((?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,4})?)?)?)?(?:[+-]\d{4})?)$/;
@@ -86,4 +86,21 @@ export function shiftDates(message: string, days: number): string {
 export function shiftDatesToToday(messages: readonly string[], today: Date): { messages: string[]; days: number } {
   const days = daysToToday(messages, today);
   return { messages: messages.map((m) => shiftDates(m, days)), days };
+}
+
+/**
+ * The message with `-<suffix>` appended to its control id (MSH-10), so a sample moved to another day is a message of
+ * its own, not a duplicate of (nor a reuse of the charges of) the one sent on an earlier day. A message without
+ * MSH-10 is returned as given.
+ */
+export function withControlIdSuffix(message: string, suffix: string): string {
+  if (!message.startsWith('MSH')) return message;
+  const field = message[3] ?? '|';
+  const end = message.indexOf('\r');
+  const msh = end < 0 ? message : message.slice(0, end);
+  const fields = msh.split(field);
+  // fields[0] is "MSH", fields[1] the encoding characters (MSH-2): MSH-n is fields[n - 1].
+  if (fields.length < 10 || fields[9] === '') return message;
+  fields[9] = `${fields[9]}-${suffix}`;
+  return fields.join(field) + (end < 0 ? '' : message.slice(end));
 }

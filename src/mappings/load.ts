@@ -179,16 +179,7 @@ export class MappingRegistry {
   writeTestFile(file: string, text: string): void {
     if (path.dirname(path.resolve(file)) !== path.resolve(this.dir) || !file.endsWith('.test.yaml'))
       throw new Error('not a test file of this directory');
-    try {
-      writeFileAtomically(file, text);
-    } catch (err) {
-      throw asUnwritable(
-        err,
-        this.dir,
-        'the mappings folder',
-        'make it writable by the engine (in Docker: MAPPINGS_DIR on the /data volume)',
-      );
-    }
+    this.inFolder(() => writeFileAtomically(file, text));
   }
 
   /** Makes `plan` (compiled from `text` by compile()) the live plan of `name`, adding it when new. */
@@ -218,13 +209,20 @@ export class MappingRegistry {
    */
   writeFile(name: string, text: string | undefined): void {
     const file = this.fileOf(name);
-    try {
+    this.inFolder(() => {
       if (text === undefined) {
         fs.rmSync(file, { force: true });
         return;
       }
       fs.mkdirSync(this.dir, { recursive: true });
       writeFileAtomically(file, text);
+    });
+  }
+
+  /** Runs a write into the mappings folder; a folder the engine cannot write throws DIRECTORY_NOT_WRITABLE. */
+  private inFolder(write: () => void): void {
+    try {
+      write();
     } catch (err) {
       throw asUnwritable(
         err,

@@ -5,6 +5,7 @@
  * and "add this payer" (with a crosswalk from the feed's id) writes billing.yaml, keeps its comments, and lets the
  * waiting charges be claimed with no ADT replay. Intake answers throughout.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { importIcd10cmExtract } from './claims-support';
 import { dftMessage, hl7Segment, waitFor } from './support';
 
 const SHIPPED = path.join(__dirname, '../../billing/billing.yaml');
+const PREFIX = `rxbt${crypto.randomBytes(4).toString('hex')}`;
 let h: Harness;
 let billingFile: string;
 
@@ -44,7 +46,7 @@ beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-billing-'));
   billingFile = path.join(dir, 'billing.yaml');
   fs.copyFileSync(SHIPPED, billingFile);
-  h = await startHarness({ store: 'postgres', config: { billingFile, billingWatchIntervalMs: 100 } });
+  h = await startHarness({ store: 'postgres', config: { billingFile, billingWatchIntervalMs: 100, queuePrefix: PREFIX } });
   await importIcd10cmExtract(h.engine.store.db, 2027);
 });
 
@@ -122,4 +124,22 @@ it('lists an unknown payer id with counts only; "add this payer" writes billing.
   expect(built.json.created.map((c: any) => [c.payerId, c.lines])).toEqual([['SYNBLUE01', 2]]);
   const audits = await h.engine.store.db.selectFrom('audit_events').select(['action', 'target_id']).where('action', 'in', ['billing.payer.add', 'billing.reload']).execute();
   expect(audits).toEqual(expect.arrayContaining([{ action: 'billing.payer.add', target_id: 'SYNBLUE01' }, { action: 'billing.reload', target_id: null }]));
+});
+
+it('a reload through the API reaches the other engine processes of the deployment, each re-reading its own file', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-billing-b-'));
+  const otherFile = path.join(dir, 'billing.yaml');
+  fs.copyFileSync(SHIPPED, otherFile);
+  // A second process on the same queue prefix (another machine of a chain; role listener: it takes no job of the first
+  // one's store), its file not watched: only the notice moves it.
+  const other = await startHarness({ store: 'postgres', config: { billingFile: otherFile, billingWatchIntervalMs: 0, queuePrefix: PREFIX, role: 'listener' } });
+  try {
+    fs.writeFileSync(otherFile, addPayerText(fs.readFileSync(otherFile, 'utf8'), otherFile, { id: 'SYNCHAIN01', name: 'CHAIN PAYER', filingIndicator: 'CI' }, {}, '/data'));
+    expect(other.logs()).not.toContain('SYNCHAIN01');
+    const ok = await h.api('POST', '/api/billing/reload');
+    expect(ok.status).toBe(200);
+    await waitFor(() => /"message":"billing.yaml reloaded","payersAdded":"SYNCHAIN01"[^\n]*"reason":"notice"/.test(other.logs()), 10_000, 'the other process to reload on the notice');
+  } finally {
+    await other.close();
+  }
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { payerOf, type BillingConfig } from '../../src/billing/config';
 import { addPayerText, writeBillingFile } from '../../src/billing/payer-edit';
-import { BillingReloader, openBillingConfig } from '../../src/billing/reload';
+import { BillingReloader, billingIssues, openBillingConfig, type BillingIssue } from '../../src/billing/reload';
 import { ConfigError, keyPathAt } from '../../src/core/config-file';
 import { EngineError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
@@ -77,12 +77,16 @@ describe('add this payer', () => {
     writeBillingFile(file, text + '\n');
     expect(fs.readFileSync(file, 'utf8')).toBe(text + '\n');
     expect(fs.readdirSync(path.dirname(file))).toEqual(['billing.yaml']);
-    if (process.getuid?.() === 0) return; // root writes anywhere: the refusal cannot be shown
-    fs.chmodSync(path.dirname(file), 0o555);
+    // A folder the engine's user cannot write: a read-only copy's folder, or (as root, who writes anywhere) sysfs.
+    const root = process.getuid?.() === 0;
+    const folder = root ? '/sys' : path.dirname(file);
+    if (!root) fs.chmodSync(folder, 0o555);
     try {
-      expect(() => writeBillingFile(file, text)).toThrow(expect.objectContaining({ code: 'DIRECTORY_NOT_WRITABLE', message: expect.stringContaining(path.dirname(file)) }));
+      expect(() => writeBillingFile(path.join(folder, 'billing.yaml'), text)).toThrow(
+        expect.objectContaining({ code: 'DIRECTORY_NOT_WRITABLE', message: expect.stringContaining(`the billing folder ${folder} cannot be written`) }),
+      );
     } finally {
-      fs.chmodSync(path.dirname(file), 0o755);
+      if (!root) fs.chmodSync(folder, 0o755);
     }
   });
 });
@@ -123,6 +127,23 @@ describe('BillingReloader', () => {
     } finally {
       await reloader.close();
     }
+  });
+});
+
+describe('billingIssues', () => {
+  it('names the missing key, not the neighbour its position points at', () => {
+    const file = tempCopy();
+    fs.writeFileSync(file, text.replace('    name: SYNTHETIC STATE MEDICAID\n    filingIndicator: MC\n', '    name: SYNTHETIC STATE MEDICAID\n').replace('  id: SUBMITTERID\n', ''));
+    let issues: BillingIssue[] = [];
+    try {
+      openBillingConfig(file, {}, '/data');
+    } catch (err) {
+      issues = billingIssues((err as ConfigError).issues);
+    }
+    expect(issues.map((i) => [i.key, i.text.replace(/^.*?: key/, 'key')])).toEqual([
+      ['submitter.id', 'key "submitter.id": missing required key "id"'],
+      ['payers.SYNMCD01.filingIndicator', 'key "payers.SYNMCD01.filingIndicator" must be an SBR09 claim filing indicator code (CI, MB, MC, …)'],
+    ]);
   });
 });
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { splitMessages } from '../../src/cli/send';
-import { daysToToday, shiftDates, shiftDatesToToday } from '../../src/hl7/shift-dates';
+import { daysToToday, shiftDates, shiftDatesToToday, withControlIdSuffix } from '../../src/hl7/shift-dates';
 
 const SAMPLES = path.join(__dirname, '../../samples');
 const read = (f: string) => splitMessages(fs.readFileSync(path.join(SAMPLES, f), 'utf8'));
@@ -31,4 +31,12 @@ describe('shift dates to today', () => {
     expect(out).toBe('MSH|^~\\&|A|B|C|D|20250302120000.1234-0500||ADT^A04|X|P|2.5.1\rPID|1||P1||N||19800301|F\rIN1|1||P|||||||||20250102&x~20250230|21000101');
     expect(daysToToday(['MSH|^~\\&|A|B|C|D|||ADT^A04|X|P|2.5.1'], new Date())).toBe(0);
   });
+});
+
+it('gives a moved message a control id of its own (MSH-10), nothing else changed', () => {
+  const [dft] = read('dft-p03.hl7');
+  const renamed = withControlIdSuffix(dft!, '20261207');
+  expect(renamed.split('\r')[0]).toBe('MSH|^~\\&|RXSYS|TESTPHARM|RXBRIDGE|BILLING|20250301093500||DFT^P03^DFT_P03|SAMPLE-DFT-0001-20261207|P|2.5.1');
+  expect(renamed.split('\r').slice(1)).toEqual(dft!.split('\r').slice(1));
+  expect(withControlIdSuffix('MSH|^~\\&|A|B', 'X')).toBe('MSH|^~\\&|A|B');
 });
