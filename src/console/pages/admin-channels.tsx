@@ -150,7 +150,10 @@ function PauseControl({ channel, onChanged }: { channel: ChannelInfo; onChanged:
   }
   return (
     <div role="group" aria-label={`Pause ${channel.name}?`}>
-      <p>Close the listener of {channel.name} in every engine process? Senders are refused until it is resumed; stored messages keep processing.</p>
+      <p>
+        Close the listener of {channel.name} in every engine process? Senders are refused until it is resumed; stored messages keep
+        processing.
+      </p>
       <button type="button" class="danger" onClick={() => act(true)} disabled={busy}>
         Confirm pause
       </button>{' '}

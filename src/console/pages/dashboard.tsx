@@ -157,8 +157,7 @@ function Alerts({ alerts }: { alerts: ActiveAlert[] }) {
       <ul>
         {alerts.map((a) => (
           <li key={a.id} data-alert={a.kind}>
-            <strong>{a.channel}</strong>: {a.message} <span class="muted">since {formatDateTime(a.since)}</span> ·{' '}
-            <AlertLink alert={a} />
+            <strong>{a.channel}</strong>: {a.message} <span class="muted">since {formatDateTime(a.since)}</span> · <AlertLink alert={a} />
           </li>
         ))}
       </ul>
