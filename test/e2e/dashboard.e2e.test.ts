@@ -108,6 +108,7 @@ alerts:
     await page.locator('.engine-unreachable').getByText('Engine unreachable').waitFor({ timeout: 15_000 });
     await channelRow.locator('td[data-state="unknown"]').waitFor();
     await expect(page.locator('.status-listening').count()).resolves.toBe(0);
+    await expect(page.locator('section[aria-label="Active alerts"] > strong').textContent()).resolves.toContain('last known');
     await page.screenshot({ path: path.join(SHOTS, 'dashboard-unreachable.png'), fullPage: true });
 
     // Back (on a new HTTP port: the harness takes a free one): listening again; the stored session still holds.

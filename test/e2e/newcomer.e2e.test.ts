@@ -108,9 +108,9 @@ describe("a newcomer's first hour, as README says", () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (engine && engine.exitCode === null) {
-      engine.kill('SIGTERM');
-      await new Promise((resolve) => engine!.once('exit', resolve));
+    if (engine?.pid && groupAlive(-engine.pid)) {
+      process.kill(-engine.pid, 'SIGTERM');
+      await waitFor(() => !groupAlive(-engine!.pid!), 60_000, 'the engine to stop', 200);
     }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -119,21 +119,19 @@ describe("a newcomer's first hour, as README says", () => {
   async function startEngine(start: string): Promise<void> {
     log = '';
     const [cmd, ...args] = start.split(' ');
-    engine = spawn(cmd!, args, { cwd: dir, env });
+    // Its own process group, like a terminal's foreground job: Ctrl-C (stopEngine) reaches npm and the engine alike.
+    engine = spawn(cmd!, args, { cwd: dir, env, detached: true });
     engine.stdout!.on('data', (c: Buffer) => { log += c.toString('utf8'); });
     engine.stderr!.on('data', (c: Buffer) => { log += c.toString('utf8'); });
     await waitFor(async () => log.includes('"admin API listening"') || engine!.exitCode !== null, 120_000, 'the engine to listen');
     if (engine.exitCode !== null) throw new Error(`npm start exited ${engine.exitCode}:\n${log}`);
   }
 
-  /** Ctrl-C: the engine stops (SIGINT reaches npm and the engine in the foreground terminal). */
+  /** Ctrl-C in the terminal: SIGINT to the whole foreground job (npm and the engine); resolves when all are gone. */
   async function stopEngine(): Promise<void> {
-    const running = engine!;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGINT');
-    await exited;
-    // npm forwards the signal; the engine's lock on the data directory is gone when start can take it again.
-    await waitFor(() => !fs.existsSync(path.join(dir, 'data', 'rxbridge.lock')) || !log.length, 30_000, 'the engine to let go of its data', 200);
+    const group = -engine!.pid!;
+    process.kill(group, 'SIGINT');
+    await waitFor(() => !groupAlive(group), 60_000, 'the engine to stop on Ctrl-C', 200);
   }
 
   /** A README command run in the checkout, as a shell would. */
@@ -222,4 +220,14 @@ function withoutRxbridgeVariables(e: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const theirs = /^(RXBRIDGE_|DATABASE_URL$|DATA_DIR$|REDIS_URL$|HTTP_|MLLP_|CHANNELS_DIR$|MAPPINGS_DIR$|BILLING_CONFIG$|PAYER_RULES_DIR$)/;
   for (const [k, v] of Object.entries(e)) if (!theirs.test(k)) out[k] = v;
   return out;
+}
+
+/** Whether any process of the group (a negative pid) is still alive. */
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -149,11 +149,14 @@ export function alertTarget(a: Pick<ActiveAlert, 'channel' | 'kind'>): { href: s
   }
 }
 
-function Alerts({ alerts }: { alerts: ActiveAlert[] }) {
+function Alerts({ alerts, stale }: { alerts: ActiveAlert[]; stale: boolean }) {
   if (alerts.length === 0) return null;
   return (
     <section class="state error alerts" role="alert" aria-label="Active alerts">
-      <strong>{alerts.length === 1 ? '1 active alert' : `${alerts.length} active alerts`}</strong>
+      <strong>
+        {alerts.length === 1 ? '1 active alert' : `${alerts.length} active alerts`}
+        {stale ? ' (last known: the engine does not answer)' : ''}
+      </strong>
       <ul>
         {alerts.map((a) => (
           <li key={a.id} data-alert={a.kind}>
@@ -256,7 +259,7 @@ export function DashboardPage(_props: PageProps) {
           Refresh now
         </button>
       </div>
-      <Alerts alerts={alerts} />
+      <Alerts alerts={alerts} stale={error !== undefined} />
       {error &&
         (data ? (
           <p class="state error engine-unreachable" role="alert">
