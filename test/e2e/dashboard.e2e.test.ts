@@ -78,7 +78,7 @@ alerts:
     await page.getByRole('button', { name: 'Refresh now' }).click();
     const alert = page.locator('section[aria-label="Active alerts"] li[data-alert="dead-letters"]');
     await alert.waitFor({ timeout: 15_000 });
-    const link = alert.getByRole('link', { name: 'Show the dead letters of pharmacy-inbound' });
+    const link = alert.getByRole('link', { name: 'Show the failed messages of pharmacy-inbound' });
     await expect(link.getAttribute('href')).resolves.toBe('#/messages?channel=pharmacy-inbound&status=error');
 
     // The last error, with its time, current.

@@ -138,7 +138,7 @@ function ChannelTable({ data, unreachable }: { data: Dashboard; unreachable: boo
 export function alertTarget(a: Pick<ActiveAlert, 'channel' | 'kind'>): { href: string; label: string } {
   switch (a.kind) {
     case 'dead-letters':
-      return { href: href('/messages', { channel: a.channel, status: 'error' }), label: `dead letters of ${a.channel}` };
+      return { href: href('/messages', { channel: a.channel, status: 'error' }), label: `failed messages of ${a.channel}` };
     case 'queue-depth':
       return { href: href('/messages', { channel: a.channel, status: 'received' }), label: `waiting messages of ${a.channel}` };
     case 'slots-exhausted':
