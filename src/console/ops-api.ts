@@ -8,7 +8,7 @@ import { api, ApiError } from './api';
 import type { Alert } from '../alerts/evaluate';
 import type { AuditEvent, AuditPage } from '../admin/wire/audit';
 import type { AddPayerRequest, BillingFileIssue, BillingReloaded, PayerAdded, UnknownPayer, UnknownPayers } from '../admin/wire/billing';
-import type { ChannelInfo, ChannelReloadEntry } from '../admin/wire/channels';
+import type { ChannelInfo, ChannelPauseResult, ChannelReloadEntry } from '../admin/wire/channels';
 import type {
   AcknowledgmentSummary,
   AgingRow,
@@ -195,6 +195,10 @@ export async function reloadChannels(): Promise<ChannelReload> {
     return { ok: false, message: (err as ApiError).message, issues: issues as ChannelFileIssue[] };
   }
 }
+
+/** POST /api/channels/:name/pause or /resume (admin): closes or reopens the channel's listener in every engine process. */
+export const setChannelPaused = (name: string, paused: boolean): Promise<ChannelPauseResult> =>
+  api.post<ChannelPauseResult>(`/api/channels/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`);
 
 export const listChannelNames = async (): Promise<string[]> =>
   (await api.get<{ channels: Array<{ name: string }> }>('/api/channels')).channels.map((c) => c.name);

@@ -7,9 +7,12 @@
  * - when the engine stops answering, the page says "Engine unreachable" and the channel's state is "unknown", never
  *   the last "listening"; when the engine is back, "listening" returns;
  * - the audit page at 1024 px wide has no horizontal page overflow, and a long value is cut with its whole text
- *   in its title.
+ *   in its title;
+ * - Admin → Channels pauses a channel after a confirmation (a sender's connection is then refused, the dashboard
+ *   says "paused") and resumes it (the sender gets AA again).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startHarness, type Harness } from '../integration/engine-harness';
@@ -75,13 +78,13 @@ alerts:
     await page.getByRole('button', { name: 'Refresh now' }).click();
     const alert = page.locator('section[aria-label="Active alerts"] li[data-alert="dead-letters"]');
     await alert.waitFor({ timeout: 15_000 });
-    const link = alert.getByRole('link', { name: 'Show the dead letters of pharmacy-inbound' });
+    const link = alert.getByRole('link', { name: 'Show the failed messages of pharmacy-inbound' });
     await expect(link.getAttribute('href')).resolves.toBe('#/messages?channel=pharmacy-inbound&status=error');
 
     // The last error, with its time, current.
     const lastError = channelRow.locator('td.last-error > span');
     await expect(lastError.getAttribute('data-old')).resolves.toBe('false');
-    await expect(lastError.textContent()).resolves.toMatch(/MAPPING_FIELD_MISSING.* at \d/);
+    await expect(lastError.textContent()).resolves.toMatch(/^MAPPING_FIELD_MISSING .+ at \S.*\d{4}/);
     await page.screenshot({ path: path.join(SHOTS, 'dashboard-error.png'), fullPage: true });
 
     // A good message later: the error is marked old.
@@ -105,6 +108,7 @@ alerts:
     await page.locator('.engine-unreachable').getByText('Engine unreachable').waitFor({ timeout: 15_000 });
     await channelRow.locator('td[data-state="unknown"]').waitFor();
     await expect(page.locator('.status-listening').count()).resolves.toBe(0);
+    await expect(page.locator('section[aria-label="Active alerts"] > strong').textContent()).resolves.toContain('last known');
     await page.screenshot({ path: path.join(SHOTS, 'dashboard-unreachable.png'), fullPage: true });
 
     // Back (on a new HTTP port: the harness takes a free one): listening again; the stored session still holds.
@@ -117,7 +121,8 @@ alerts:
 
   test('the audit page fits 1024 px: no horizontal overflow, a long detail cut with its whole text in its title', async () => {
     const longName = `nightly-export-${'x'.repeat(84)}`; // 100 characters without a space: the widest a token name gets
-    expect((await h.api('POST', '/api/tokens', { username: ADMIN.username, name: longName })).status).toBe(201);
+    const adminToken = (await h.api('POST', '/api/login', ADMIN, null)).json.token as string; // the bootstrap token is retired
+    expect((await h.api('POST', '/api/tokens', { username: ADMIN.username, name: longName }, adminToken)).status).toBe(201);
     const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
     const page = await context.newPage();
     await login(page, `http://127.0.0.1:${h.engine.httpAddress()!.port}`);
@@ -140,4 +145,45 @@ alerts:
     expect(fit.scroll).toBeGreaterThan(fit.client);
     await context.close();
   });
+
+  test('Admin → Channels pauses a channel (senders refused, the dashboard says paused) and resumes it', async () => {
+    const base2 = `http://127.0.0.1:${h.engine.httpAddress()!.port}`;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await login(page, base2);
+    await page.goto(`${base2}/#/admin/channels`);
+    const row = page.locator('table[aria-label="Channels in force"] tr[data-channel="pharmacy-inbound"]');
+    await row.getByRole('button', { name: 'Pause pharmacy-inbound' }).click();
+    await row.getByRole('group', { name: 'Pause pharmacy-inbound?' }).waitFor();
+    await row.getByRole('button', { name: 'Confirm pause' }).click();
+    await row.getByRole('button', { name: 'Resume pharmacy-inbound' }).waitFor();
+    await expect(row.locator('.badge').first().textContent()).resolves.toBe('paused');
+    await expect(row.textContent()).resolves.toContain(`paused by ${ADMIN.username}`);
+    expect(await tryConnect(h.mllpPort)).toBe('ECONNREFUSED');
+    await page.screenshot({ path: path.join(SHOTS, 'channels-paused.png'), fullPage: true });
+
+    await page.goto(`${base2}/#/dashboard`);
+    await page.locator('table[aria-label="Channels"] tr[data-channel="pharmacy-inbound"] td[data-state="paused"]').waitFor();
+
+    await page.goto(`${base2}/#/admin/channels`);
+    await row.getByRole('button', { name: 'Resume pharmacy-inbound' }).click();
+    await row.getByRole('button', { name: 'Pause pharmacy-inbound' }).waitFor();
+    const client = await h.client(); // a new connection: the pause closed the listener and its connections
+    client.sendFrame(dftMessage({ controlId: 'DASH-3', patientId: 'DASHPAT3', lines: [{ txn: 'DASH-3-1', code: '90471', amount: '5' }] }));
+    expect(await client.nextReply(10_000)).toContain('MSA|AA|DASH-3');
+    await client.close();
+    await context.close();
+  });
 });
+
+/** Connects to the port: 'connected' or the error code (ECONNREFUSED when nothing listens). */
+function tryConnect(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve('connected');
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}

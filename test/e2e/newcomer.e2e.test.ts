@@ -9,8 +9,10 @@
  *    the bootstrap token README tells to export.
  * 3. The console's first-run screen creates the first administrator, as README says.
  * 4. README's `npx rxbridge send samples/dft-p03.hl7`, run in the checkout.
- * 5. In the console: Claims → Build claims gives one ready claim, Batches → Build batches gives one 837P whose CLM
- *    is that claim, downloaded from the page.
+ * 5. README's "A first claim": the sample ICD-10-CM extract imported while the engine is stopped (the embedded store
+ *    serves one process), `npm start` again, `npx rxbridge send --shift-dates-to-today samples/adt-a04.hl7
+ *    samples/dft-p03.hl7`; in the console, Claims → Build claims gives one ready claim (and the unshifted sample's
+ *    claim of step 4, held), Batches → Build batches one 837P whose CLM is the ready claim, downloaded from the page.
  *
  * Departures from README, each forced by the machine and not by the product: MLLP_PORT and HTTP_PORT (README's
  * configuration table) are set to free ports because other engines may hold 2575 and 8080, and
@@ -34,12 +36,19 @@ const TOKEN = 'change-me-to-a-long-random-string';
 const ADMIN = { username: 'newcomer', password: 'newcomer-password-1' };
 
 /** README's commands, read from README itself so the test breaks when README changes them. */
-function readmeCommands(): { start: string; send: string } {
+function readmeCommands(): { start: string; send: string; importIcd10: string; sendShifted: string } {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const start = /^npm ci && (npm start)\b/m.exec(readme)?.[1];
-  const send = /^(npx rxbridge send samples\/dft-p03\.hl7[^\n]*)$/m.exec(readme)?.[1];
-  if (!start || !send) throw new Error('README no longer says "npm ci && npm start" and "npx rxbridge send samples/dft-p03.hl7"');
-  return { start, send };
+  const line = (re: RegExp, what: string) => {
+    const m = re.exec(readme)?.[1];
+    if (!m) throw new Error(`README no longer says ${what}`);
+    return m.trim();
+  };
+  return {
+    start: line(/^npm ci && (npm start)\b/m, '"npm ci && npm start"'),
+    send: line(/^(npx rxbridge send samples\/dft-p03\.hl7)$/m, '"npx rxbridge send samples/dft-p03.hl7"'),
+    importIcd10: line(/^(npx rxbridge codes import icd10cm samples\/\S+ .*)$/m, '"npx rxbridge codes import icd10cm samples/…"'),
+    sendShifted: line(/^(npx rxbridge send --shift-dates-to-today samples\/adt-a04\.hl7 samples\/dft-p03\.hl7)$/m, 'the shifted send'),
+  };
 }
 
 describe("a newcomer's first hour, as README says", () => {
@@ -74,23 +83,42 @@ describe("a newcomer's first hour, as README says", () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (engine && engine.exitCode === null) {
-      engine.kill('SIGTERM');
-      await new Promise((resolve) => engine!.once('exit', resolve));
+    if (engine?.pid && groupAlive(-engine.pid)) {
+      process.kill(-engine.pid, 'SIGTERM');
+      await waitFor(() => !groupAlive(-engine!.pid!), 60_000, 'the engine to stop', 200);
     }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('npm start, the first admin in the browser, the sample sent, a clean claim in an 837P batch', async () => {
-    const { start, send } = readmeCommands();
-
-    // 2. npm start, with the embedded store.
+  /** README's start command in the checkout; resolves once the admin API listens. */
+  async function startEngine(start: string): Promise<void> {
+    log = '';
     const [cmd, ...args] = start.split(' ');
-    engine = spawn(cmd!, args, { cwd: dir, env, detached: false });
+    // Its own process group, like a terminal's foreground job: Ctrl-C (stopEngine) reaches npm and the engine alike.
+    engine = spawn(cmd!, args, { cwd: dir, env, detached: true });
     engine.stdout!.on('data', (c: Buffer) => { log += c.toString('utf8'); });
     engine.stderr!.on('data', (c: Buffer) => { log += c.toString('utf8'); });
     await waitFor(async () => log.includes('"admin API listening"') || engine!.exitCode !== null, 120_000, 'the engine to listen');
     if (engine.exitCode !== null) throw new Error(`npm start exited ${engine.exitCode}:\n${log}`);
+  }
+
+  /** Ctrl-C in the terminal: SIGINT to the whole foreground job (npm and the engine); resolves when all are gone. */
+  async function stopEngine(): Promise<void> {
+    const group = -engine!.pid!;
+    process.kill(group, 'SIGINT');
+    await waitFor(() => !groupAlive(group), 60_000, 'the engine to stop on Ctrl-C', 200);
+  }
+
+  /** A README command run in the checkout, as a shell would. */
+  function run(command: string, timeout = 400_000) {
+    return spawnSync('sh', ['-c', command], { cwd: dir, env, encoding: 'utf8', timeout });
+  }
+
+  test('npm start, the first admin in the browser, the sample sent, a clean claim in an 837P batch', async () => {
+    const { start, send, importIcd10, sendShifted } = readmeCommands();
+
+    // 2. npm start, with the embedded store.
+    await startEngine(start);
     expect(log).toContain('using the embedded PGlite store');
 
     // 3. The first administrator, created in the console.
@@ -106,12 +134,26 @@ describe("a newcomer's first hour, as README says", () => {
     await page.getByRole('button', { name: 'Create administrator' }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
 
-    // 4. README's send command, in the checkout.
-    // The first npx in a checkout links the package and so runs its build once more (minutes on a busy machine).
-    const sent = spawnSync('sh', ['-c', send], { cwd: dir, env, encoding: 'utf8', timeout: 400_000 });
+    // 4. README's send command, in the checkout (the first npx in a checkout runs the build once more: minutes here).
+    const sent = run(send);
     expect(sent.stderr).toBe('');
     expect(sent.stdout).toContain('samples/dft-p03.hl7: MSA|AA|SAMPLE-DFT-0001');
     expect(sent.status).toBe(0);
+
+    // 5. "A first claim": stop, import the sample ICD-10-CM extract, start again, send the two samples moved to today.
+    await stopEngine();
+    const imported = run(importIcd10);
+    expect(imported.status).toBe(0); // its progress line goes to stderr
+    expect(imported.stdout).toContain('imported ICD-10-CM sample');
+    await startEngine(start);
+    const shifted = run(sendShifted);
+    expect(shifted.stderr).toBe('');
+    expect(shifted.status).toBe(0);
+    expect(shifted.stdout).toMatch(/dates moved by \d+ days/);
+    expect(shifted.stdout).toMatch(/MSA\|AA\|SAMPLE-ADT-0001-\d{8}/);
+    expect(shifted.stdout).toMatch(/MSA\|AA\|SAMPLE-DFT-0001-\d{8}/);
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor(); // the session outlived the restart
 
     // 5. Claims → Build claims: one ready claim (the charges are made a moment after the AA).
     await page.locator('nav[aria-label="Main"]').getByRole('link', { name: 'Claims' }).click();
@@ -126,7 +168,8 @@ describe("a newcomer's first hour, as README says", () => {
       throw new Error(`${err.message}; the page says: ${await page.locator('main').innerText()}`);
     });
     await page.screenshot({ path: path.join(SHOTS, 'newcomer-claims.png'), fullPage: true });
-    expect(await result.textContent()).toMatch(/^1 claim built \(0 held, 1 ready\)/);
+    // Today's claim is ready; the unshifted sample's of March 2025 (step 4) is held: past timely filing.
+    expect(await result.textContent()).toMatch(/^\d+ claims? built \(\d+ held, 1 ready\)/);
 
     // Batches → Build batches: one 837P holding that claim.
     await page.locator('nav[aria-label="Main"]').getByRole('link', { name: 'Batches' }).click();
@@ -136,10 +179,11 @@ describe("a newcomer's first hour, as README says", () => {
     const x12 = fs.readFileSync((await file.path())!, 'utf8');
     await page.screenshot({ path: path.join(SHOTS, 'newcomer-batches.png'), fullPage: true });
     expect(x12).toMatch(/^ISA\*/);
-    expect(x12).toMatch(/~ST\*837\*/);
-    expect(x12).toMatch(/~CLM\*[^*]+\*100\*/); // 75.00 + 25.00, the sample's two lines
-    expect(x12).toMatch(/~SV1\*HC:99605\*75\*/);
-    expect(x12).toMatch(/~SV1\*HC:90471\*25\*/);
+    expect(x12).toMatch(/~\s*ST\*837\*/);
+    expect(x12.match(/~\s*CLM\*/g)).toHaveLength(1); // the held claim is not in the batch
+    expect(x12).toMatch(/~\s*CLM\*[^*]+\*100\*/); // the MTM visit and its add-on
+    expect(x12).toMatch(/~\s*SV1\*HC:99605\*75\*/);
+    expect(x12).toMatch(/~\s*SV1\*HC:99607\*25\*/);
     await context.close();
   });
 });
@@ -150,4 +194,14 @@ function withoutRxbridgeVariables(e: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const theirs = /^(RXBRIDGE_|DATABASE_URL$|DATA_DIR$|REDIS_URL$|HTTP_|MLLP_|CHANNELS_DIR$|MAPPINGS_DIR$|BILLING_CONFIG$|PAYER_RULES_DIR$)/;
   for (const [k, v] of Object.entries(e)) if (!theirs.test(k)) out[k] = v;
   return out;
+}
+
+/** Whether any process of the group (a negative pid) is still alive. */
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

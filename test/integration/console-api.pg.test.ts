@@ -214,7 +214,7 @@ describe('console APIs', () => {
     expect(inGroup.json.deadLetters.map((m: { id: string }) => m.id)).toEqual([idOf['DL-2'], one]);
 
     const dashboard = await get('/api/dashboard', 'carol');
-    expect(dashboard.json.channels[0].lastError).toEqual({ at: expect.any(String), code: 'MAPPING_FIELD_MISSING', text: groups.json.groups[0].reason });
+    expect(dashboard.json.channels[0].lastError).toEqual({ at: expect.any(String), code: 'MAPPING_FIELD_MISSING', text: groups.json.groups[0].reason, processedSince: expect.any(Number) });
 
     const replay = await h.api('POST', '/api/dead-letters/replay', { ids: [one, '999999999'] }, tokens.bob);
     expect(replay.status).toBe(200);

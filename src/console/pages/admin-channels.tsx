@@ -5,11 +5,14 @@
  * outcome, changed keys, reason — or, when a file does not validate (422, nothing changed), as its issues,
  * `file:line:col reason`. No confirmation: reloading unchanged files changes nothing. The button is disabled while
  * a reload runs; after an applied one the channel list is read again.
+ * Each channel can be paused and resumed (POST /api/channels/:name/pause|resume): pausing closes the channel's
+ * listener in every engine process — senders' connections are refused, as when an interface engine stops a source
+ * connector — while stored messages keep processing; the pause holds across restarts. Pausing asks first.
  */
 import { useState } from 'preact/hooks';
-import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
+import { Empty, ErrorBox, Show, StatusBadge, formatDateTime, useLoad } from '../components';
 import { issueLocation, outcomeTone, reloadSummary, type ChannelReload } from '../channel-reload';
-import { listChannels, reloadChannels } from '../ops-api';
+import { listChannels, reloadChannels, setChannelPaused, type ChannelInfo } from '../ops-api';
 import { toneClass } from '../tone';
 
 export function ChannelsAdmin() {
@@ -59,6 +62,7 @@ export function ChannelsAdmin() {
                   <th>Accepts</th>
                   <th>Routes</th>
                   <th>Answers</th>
+                  <th>Listener</th>
                 </tr>
               </thead>
               <tbody>
@@ -91,6 +95,9 @@ export function ChannelsAdmin() {
                         </div>
                       ))}
                     </td>
+                    <td>
+                      <PauseControl channel={c} onChanged={channels.reload} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -99,6 +106,62 @@ export function ChannelsAdmin() {
         }
       </Show>
     </>
+  );
+}
+
+/** Pause (after a confirmation naming what it does) or resume one channel's listener. */
+function PauseControl({ channel, onChanged }: { channel: ChannelInfo; onChanged: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | undefined>();
+  async function act(paused: boolean) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await setChannelPaused(channel.name, paused);
+      setAsking(false);
+      onChanged();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (channel.state === 'disabled') return <span class="muted">disabled in its file</span>;
+  if (channel.pause) {
+    return (
+      <div>
+        <div class="muted">
+          paused by {channel.pause.by} at {formatDateTime(channel.pause.at)}
+        </div>
+        <button type="button" onClick={() => act(false)} disabled={busy}>
+          Resume {channel.name}
+        </button>
+        {error && <ErrorBox error={error} />}
+      </div>
+    );
+  }
+  if (!asking) {
+    return (
+      <button type="button" onClick={() => setAsking(true)}>
+        Pause {channel.name}
+      </button>
+    );
+  }
+  return (
+    <div role="group" aria-label={`Pause ${channel.name}?`}>
+      <p>
+        Close the listener of {channel.name} in every engine process? Senders are refused until it is resumed; stored messages keep
+        processing.
+      </p>
+      <button type="button" class="danger" onClick={() => act(true)} disabled={busy}>
+        Confirm pause
+      </button>{' '}
+      <button type="button" onClick={() => setAsking(false)} disabled={busy}>
+        Cancel
+      </button>
+      {error && <ErrorBox error={error} />}
+    </div>
   );
 }
 

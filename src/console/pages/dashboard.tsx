@@ -138,7 +138,7 @@ function ChannelTable({ data, unreachable }: { data: Dashboard; unreachable: boo
 export function alertTarget(a: Pick<ActiveAlert, 'channel' | 'kind'>): { href: string; label: string } {
   switch (a.kind) {
     case 'dead-letters':
-      return { href: href('/messages', { channel: a.channel, status: 'error' }), label: `dead letters of ${a.channel}` };
+      return { href: href('/messages', { channel: a.channel, status: 'error' }), label: `failed messages of ${a.channel}` };
     case 'queue-depth':
       return { href: href('/messages', { channel: a.channel, status: 'received' }), label: `waiting messages of ${a.channel}` };
     case 'slots-exhausted':
@@ -149,16 +149,18 @@ export function alertTarget(a: Pick<ActiveAlert, 'channel' | 'kind'>): { href: s
   }
 }
 
-function Alerts({ alerts }: { alerts: ActiveAlert[] }) {
+function Alerts({ alerts, stale }: { alerts: ActiveAlert[]; stale: boolean }) {
   if (alerts.length === 0) return null;
   return (
     <section class="state error alerts" role="alert" aria-label="Active alerts">
-      <strong>{alerts.length === 1 ? '1 active alert' : `${alerts.length} active alerts`}</strong>
+      <strong>
+        {alerts.length === 1 ? '1 active alert' : `${alerts.length} active alerts`}
+        {stale ? ' (last known: the engine does not answer)' : ''}
+      </strong>
       <ul>
         {alerts.map((a) => (
           <li key={a.id} data-alert={a.kind}>
-            <strong>{a.channel}</strong>: {a.message} <span class="muted">since {formatDateTime(a.since)}</span> ·{' '}
-            <AlertLink alert={a} />
+            <strong>{a.channel}</strong>: {a.message} <span class="muted">since {formatDateTime(a.since)}</span> · <AlertLink alert={a} />
           </li>
         ))}
       </ul>
@@ -257,7 +259,7 @@ export function DashboardPage(_props: PageProps) {
           Refresh now
         </button>
       </div>
-      <Alerts alerts={alerts} />
+      <Alerts alerts={alerts} stale={error !== undefined} />
       {error &&
         (data ? (
           <p class="state error engine-unreachable" role="alert">
