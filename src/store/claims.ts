@@ -781,14 +781,13 @@ const CHARGE_COLUMNS = [
 ] as const;
 
 /**
- * Active charges no claim bills (no active, superseded or dropped line), oldest first; and held charges (never
- * claimed: the build lists them with their reason).
+ * The charges (`charges as ch`) of `statuses` that no claim bills: none has an active, superseded or dropped claim
+ * line (a released line, of a claim voided before it was sent, does not bill it).
  */
-async function loadClaimableCharges(db: Db): Promise<ChargeInput[]> {
-  const rows = await db
+export function chargesNoClaimBills(db: Db, statuses: ReadonlyArray<ChargeRow['status']>) {
+  return db
     .selectFrom('charges as ch')
-    .select(CHARGE_COLUMNS)
-    .where('ch.status', 'in', ['active', 'held'])
+    .where('ch.status', 'in', [...statuses])
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
@@ -798,9 +797,15 @@ async function loadClaimableCharges(db: Db): Promise<ChargeInput[]> {
             .where('l.state', 'in', ['active', 'superseded', 'dropped']),
         ),
       ),
-    )
-    .orderBy('ch.id')
-    .execute();
+    );
+}
+
+/**
+ * Active charges no claim bills, oldest first; and held charges (never claimed: the build lists them with their
+ * reason).
+ */
+async function loadClaimableCharges(db: Db): Promise<ChargeInput[]> {
+  const rows = await chargesNoClaimBills(db, ['active', 'held']).select(CHARGE_COLUMNS).orderBy('ch.id').execute();
   return rows.map(chargeInput);
 }
 

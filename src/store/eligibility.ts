@@ -8,7 +8,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { ELIGIBILITY_HOLD_PREFIX, type EligibilityDecision, type InquiryOfRecord } from '../billing/eligibility/decide';
 import type { EligibilityPort, EligibilityUnitOfWork } from '../billing/eligibility/ports';
 import { UNSENT_STATUSES } from '../billing/claims/lifecycle';
-import { loadParties, lockClaims, nextControlNumbers, noteClaim } from './claims';
+import { chargesNoClaimBills, loadParties, lockClaims, nextControlNumbers, noteClaim } from './claims';
 import type { WithinPosting } from './claims-remittances';
 import type { Database } from './types';
 
@@ -31,22 +31,8 @@ export class EligibilityRepository implements EligibilityPort {
   }
 }
 
-/** Active charges no claim bills (no active, superseded or dropped line). */
-function unclaimed(trx: Trx) {
-  return trx
-    .selectFrom('charges as ch')
-    .where('ch.status', '=', 'active')
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('claim_lines as l')
-            .select('l.id')
-            .whereRef('l.charge_id', '=', 'ch.id')
-            .where('l.state', 'in', ['active', 'superseded', 'dropped']),
-        ),
-      ),
-    );
-}
+/** Active charges no claim bills. */
+const unclaimed = (trx: Trx) => chargesNoClaimBills(trx, ['active']);
 
 function unitOfWork(trx: Trx): EligibilityUnitOfWork {
   return {
