@@ -28,7 +28,7 @@
  *   GET  /api/reports/revenue?by=service|payer|month   rows, plus unmatched money and PLB adjustments
  *   GET  /api/reports/payers
  *   GET  /api/reports/aging?asOf=          open balances by payer, 0-30 … 120+ days since first sent
- *   GET  /api/reports/denials              denials by CARC and payer, count, amount, meaning
+ *   GET  /api/reports/denials              denials by CARC and by RARC, per payer: count, amount, meaning
  *   GET  /api/reports/rejections           999 and 277CA rejections per payer and month
  *   Every report takes since=&until= (YYYY-MM-DD, both included) and format=csv (a download, audited reports.export).
  *   GET  /api/reports/missed-charges?since=&until=&limit=   billable messages that ended without a charge, and why
@@ -50,7 +50,7 @@ import {
   CLAIM_STATUSES,
   type AcknowledgmentSummary,
   type AgingRow,
-  type DenialRow,
+  type DenialReport,
   type RejectionRow,
   type BatchRow,
   type BatchRun,
@@ -472,9 +472,9 @@ export function registerClaimsRoutes(api: FastifyInstance, claims: ClaimsApi): v
 
   api.get('/api/reports/denials', BILLING, async (req, reply) => {
     const q = parse(reportQuery, req.query, 'query');
-    const rows = sends<DenialRow[]>()(await claims.denials(rangeOf(q)));
-    if (q.format === 'csv') return csv(req, reply, 'denials', q, denialsCsv(rows));
-    return { rows };
+    const report = sends<DenialReport>()(await claims.denials(rangeOf(q)));
+    if (q.format === 'csv') return csv(req, reply, 'denials', q, denialsCsv(report));
+    return report;
   });
 
   api.get('/api/reports/rejections', BILLING, async (req, reply) => {

@@ -6,7 +6,7 @@ import { csvTable } from './csv';
 import {
   AGING_BUCKETS,
   type AgingRow,
-  type DenialRow,
+  type DenialReport,
   type MissedCharge,
   type PayerRow,
   type RejectionRow,
@@ -66,10 +66,17 @@ export function agingCsv(rows: readonly AgingRow[]): string {
   );
 }
 
-export function denialsCsv(rows: readonly DenialRow[]): string {
+/**
+ * One table for both breakdowns, told apart by `kind`: `carc` rows (group and reason code) first, then `rarc` rows
+ * (remark code, group empty), each in the report's order.
+ */
+export function denialsCsv(report: DenialReport): string {
   return csvTable(
-    ['payer_id', 'payer_name', 'group', 'carc', 'meaning', 'count', 'amount'],
-    rows.map((r) => [r.payerId, r.payerName, r.group, r.reason, r.meaning, r.count, r.amount]),
+    ['kind', 'payer_id', 'payer_name', 'group', 'code', 'meaning', 'count', 'amount'],
+    [
+      ...report.rows.map((r) => ['carc', r.payerId, r.payerName, r.group, r.reason, r.meaning, r.count, r.amount]),
+      ...report.remarks.map((r) => ['rarc', r.payerId, r.payerName, null, r.remark, r.meaning, r.count, r.amount]),
+    ],
   );
 }
 

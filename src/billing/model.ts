@@ -274,6 +274,8 @@ export interface ServicePayment {
   /** REF*6R line item control number, when we sent one. */
   lineControlNumber?: string;
   adjustments: Adjustment[];
+  /** LQ*HE of loop 2110: remittance advice remark codes (RARC) on this line, in order, once each; absent when none. */
+  remarks?: string[];
 }
 
 export interface ClaimPayment {
@@ -289,6 +291,11 @@ export interface ClaimPayment {
   /** NM1*TT: the payer the claim was crossed over to (name, and id when given), with CLP02 19–21. */
   crossoverCarrier?: string;
   adjustments: Adjustment[];
+  /**
+   * Claim-level remittance advice remark codes (RARC): MOA03–MOA07 (outpatient) and MIA05, MIA20–MIA23 (inpatient),
+   * in order, once each; absent when none.
+   */
+  remarks?: string[];
   services: ServicePayment[];
 }
 

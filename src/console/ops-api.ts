@@ -21,7 +21,7 @@ import type {
   ClaimStatusTotal,
   ClaimEdited,
   MatchResult,
-  DenialRow,
+  DenialReport,
   MissedCharge,
   PayerRow,
   RejectionRow,
@@ -74,6 +74,8 @@ export type {
   ClaimStatus,
   ClaimSummary,
   MatchResult,
+  DenialRemarkRow,
+  DenialReport,
   DenialRow,
   MissedCharge,
   PayerRow,
@@ -309,7 +311,7 @@ export const revenueReport = (by: RevenueDimension, range: ReportRange = {}) =>
 export const payerReport = (range: ReportRange = {}) => api.get<{ payers: PayerRow[] }>('/api/reports/payers', { ...range });
 export const agingReport = (asOf: string, range: ReportRange = {}) =>
   api.get<{ asOf: string; payers: AgingRow[] }>('/api/reports/aging', { asOf, ...range });
-export const denialReport = (range: ReportRange = {}) => api.get<{ rows: DenialRow[] }>('/api/reports/denials', { ...range });
+export const denialReport = (range: ReportRange = {}) => api.get<DenialReport>('/api/reports/denials', { ...range });
 export const rejectionReport = (range: ReportRange = {}) => api.get<{ rows: RejectionRow[] }>('/api/reports/rejections', { ...range });
 export const missedCharges = (range: { since: string; until: string }) =>
   api.get<{ messages: MissedCharge[] }>('/api/reports/missed-charges', { since: range.since, until: range.until });

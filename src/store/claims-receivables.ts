@@ -6,6 +6,8 @@
  *   closed, voided, void claims (frequency 8) and claims a sent correction supersedes are not open;
  * - denials by CARC: the adjustments (group and reason, PR excluded) on denied claims and denied lines, count and
  *   amount, by the payer whose 835 sent them;
+ * - denials by RARC: the remark codes on denied lines (LQ*HE) and denied claims (MOA, MIA), count of the lines and
+ *   claims carrying each and the amount denied there (their non-PR adjustments), by the same payer;
  * - front-end rejections: per payer and month, 999 transaction sets and claims accepted or rejected, and 277CA
  *   claims accepted or rejected, with the rejection rates.
  * Money comes back as exact decimal strings; payer ids as stored (the service adds the configured names).
@@ -39,6 +41,17 @@ export interface DenialRow {
   reason: string;
   /** Denied claims and lines carrying the code. */
   count: number;
+  amount: string;
+}
+
+export interface RemarkRow {
+  payerId: string;
+  payerName: string;
+  /** The remark code (RARC). */
+  remark: string;
+  /** Denied lines and denied claims carrying the code. */
+  count: number;
+  /** Their non-PR adjustments: for a line its own, for a claim the claim's and its lines'. */
   amount: string;
 }
 
@@ -113,6 +126,45 @@ export async function denialReport(db: Kysely<Database>, range: DateRange): Prom
     payerName: r.payer_name,
     group: r.group_code,
     reason: r.reason,
+    count: Number(r.count),
+    amount: money(r.amount),
+  }));
+}
+
+/**
+ * Denials by RARC; the same payments and range as denialReport. A line's codes count when the line is denied, a
+ * claim's (MOA, MIA) when the claim is denied; a code on both a claim and one of its lines counts once for each.
+ */
+export async function remarkReport(db: Kysely<Database>, range: DateRange): Promise<RemarkRow[]> {
+  const rows = await sql<{ payer_id: string; payer_name: string; remark: string; count: string; amount: string }>`
+    with carriers as (
+      select p.id as payment_id, lp.id as line_id, lp.remark_codes as codes, p.remittance_id
+        from line_payments lp join claim_payments p on p.id = lp.claim_payment_id
+       where lp.outcome = 'denied' and cardinality(lp.remark_codes) > 0
+      union all
+      select p.id, null, p.remark_codes, p.remittance_id
+        from claim_payments p
+       where p.outcome = 'denied' and cardinality(p.remark_codes) > 0
+    )
+    select coalesce(r.payer_ref, nullif(r.payer_id, ''), r.payer_name) as payer_id, max(r.payer_name) as payer_name,
+           code.remark, count(*) as count, sum(denied.amount)::text as amount
+      from carriers c
+      join claim_payments p on p.id = c.payment_id
+      join remittances r on r.id = c.remittance_id
+      cross join lateral unnest(c.codes) as code(remark)
+      cross join lateral (
+        select coalesce(sum(a.amount), 0) as amount from payment_adjustments a
+         where a.claim_payment_id = c.payment_id and a.group_code <> 'PR'
+           and (c.line_id is null or a.line_payment_id = c.line_id)
+      ) denied
+     where p.withdrawn_at is null and p.matched_payment_id is null
+       ${dateBetween(sql`coalesce(r.payment_date, r.received_at::date)`, range)}
+     group by 1, code.remark
+     order by 1, sum(denied.amount) desc, code.remark`.execute(db);
+  return rows.rows.map((r) => ({
+    payerId: r.payer_id,
+    payerName: r.payer_name,
+    remark: r.remark,
     count: Number(r.count),
     amount: money(r.amount),
   }));

@@ -313,6 +313,7 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
           days_to_payment: null,
           payer_role: null,
           clp_index: p.clpIndex,
+          remark_codes: c.remarks ?? [],
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -331,6 +332,7 @@ class RemittanceRepository extends ClaimStepsRepository implements PostingPort {
             charge: s.charge,
             paid: s.paid,
             units_paid: s.unitsPaid ?? null,
+            remark_codes: s.remarks ?? [],
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -439,6 +441,7 @@ async function recordClaimPayment(
       days_to_payment: rec.daysToPayment ?? null,
       payer_role: role,
       clp_index: clpIndex,
+      remark_codes: rec.remarks ?? [],
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -458,6 +461,7 @@ async function recordClaimPayment(
         charge: line.charge,
         paid: line.paid,
         units_paid: line.unitsPaid ?? null,
+        remark_codes: line.remarks ?? [],
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -28,7 +28,8 @@ import {
 import { EligibilityRepository, eligibilityFile, listEligibilityChecks, type EligibilityCheckQuery } from './eligibility';
 import { withdrawRemittance } from './remittance-withdraw';
 import { carcMeaning } from '../billing/remittance/carc';
-import { agingReport, denialReport, rejectionReport, type DateRange } from './claims-receivables';
+import { rarcMeaning } from '../billing/remittance/rarc';
+import { agingReport, denialReport, rejectionReport, remarkReport, type DateRange } from './claims-receivables';
 import { retryTransfer } from './clearinghouse';
 import { payerReport, remittanceTotals, revenueReport, type RevenueDimension } from './claims-reports';
 import { missedCharges, type MissedChargesQuery } from './missed-charges';
@@ -160,9 +161,11 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return this.named(await agingReport(this.db, asOf, range));
   }
 
-  /** Denials by CARC and payer, with the code's meaning where the short table has it. */
+  /** Denials by CARC and by RARC, per payer, with each code's meaning where the short tables have it. */
   async denials(range: DateRange = {}) {
-    return this.named(await denialReport(this.db, range)).map((r) => ({ ...r, meaning: carcMeaning(r.reason) ?? null }));
+    const rows = this.named(await denialReport(this.db, range)).map((r) => ({ ...r, meaning: carcMeaning(r.reason) ?? null }));
+    const remarks = this.named(await remarkReport(this.db, range)).map((r) => ({ ...r, meaning: rarcMeaning(r.remark) ?? null }));
+    return { rows, remarks };
   }
 
   /** 999 and 277CA rejections per payer and month. */

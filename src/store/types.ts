@@ -526,6 +526,8 @@ export interface ClaimPaymentsTable {
   matched_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** Its remittance was withdrawn (migration 024): kept, not counted. */
   withdrawn_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Claim-level remark codes (RARC: MOA, MIA), '{}' when none (migration 028). */
+  remark_codes: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface LinePaymentsTable {
@@ -539,6 +541,8 @@ export interface LinePaymentsTable {
   charge: Money;
   paid: Money;
   units_paid: string | null;
+  /** The line's remark codes (RARC: LQ*HE), '{}' when none (migration 028). */
+  remark_codes: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface PaymentAdjustmentsTable {

@@ -1,10 +1,12 @@
 /**
  * The billing desk's pure parts: when a remittance may be withdrawn (and the claim each refusal names), what
  * `rxbridge acks` prints for an acknowledgment, the report CSV cells (escaped, formulas guarded, numbers bare) and
- * the CARC meanings the denials report shows.
+ * the CARC and RARC meanings the denials report shows, and its CSV (CARC and RARC rows told apart by `kind`).
  */
 import { csvTable } from '../../src/admin/csv';
+import { denialsCsv } from '../../src/admin/report-csv';
 import { carcMeaning } from '../../src/billing/remittance/carc';
+import { rarcMeaning } from '../../src/billing/remittance/rarc';
 import { withdrawRefusal, type WithdrawFacts } from '../../src/billing/remittance/withdraw';
 import { ackSummary } from '../../src/cli/acks';
 
@@ -66,5 +68,33 @@ describe('CARC meanings', () => {
     expect(carcMeaning('45')).toBe('charge exceeds fee schedule or maximum allowable amount');
     expect(carcMeaning('96')).toBe('non-covered charge(s)');
     expect(carcMeaning('A1')).toBeUndefined();
+  });
+});
+
+describe('RARC meanings', () => {
+  it('knows the common remark codes and says nothing of the others', () => {
+    expect(rarcMeaning('N130')).toBe("see the plan's benefit rules (consult plan documents)");
+    expect(rarcMeaning('MA130')).toMatch(/^the claim has incomplete or invalid information/);
+    for (const code of ['N290', 'N362', 'M15', 'M20', 'M51', 'MA04', 'N4', 'N20', 'N425', 'N522', 'N657']) expect(rarcMeaning(code)).toBeTruthy();
+    expect(rarcMeaning('N999')).toBeUndefined();
+    expect(rarcMeaning('45')).toBeUndefined();
+  });
+});
+
+describe('denials CSV', () => {
+  it('one table: CARC rows then RARC rows, told apart by kind; a RARC row has no group', () => {
+    expect(denialsCsv({
+      rows: [{ payerId: 'P1', payerName: 'PLAN ONE', group: 'CO', reason: '50', meaning: null, count: 2, amount: '40.00' }],
+      remarks: [
+        { payerId: 'P1', payerName: 'PLAN ONE', remark: 'N130', meaning: 'see it', count: 1, amount: '25.00' },
+        { payerId: 'P1', payerName: 'PLAN ONE', remark: 'ZZ1', meaning: null, count: 1, amount: '15.00' },
+      ],
+    })).toBe([
+      'kind,payer_id,payer_name,group,code,meaning,count,amount',
+      'carc,P1,PLAN ONE,CO,50,,2,40.00',
+      'rarc,P1,PLAN ONE,,N130,see it,1,25.00',
+      'rarc,P1,PLAN ONE,,ZZ1,,1,15.00',
+      '',
+    ].join('\r\n'));
   });
 });

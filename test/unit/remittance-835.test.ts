@@ -215,3 +215,59 @@ describe('unbalanced and malformed variants of the synthetic 835 are refused', (
     expect(err).toMatchObject({ code: 'PAYER_FILE_INVALID', message: 'the transaction set is not of type 835 (ST01 is 999)' });
   });
 });
+
+describe('remark codes (RARC): LQ*HE per line, MOA and MIA per claim', () => {
+  /** The synthetic 835 with hand-written segments put in after `after` (which must occur once). */
+  const withSegments = (after: string, segments: string): string => {
+    expect(SYNTHETIC.split(after)).toHaveLength(2);
+    return SYNTHETIC.replace(after, `${after}${segments}`);
+  };
+
+  it('the synthetic 835 has none: remarks stay absent on claims and lines', () => {
+    const rem = read835(only835(SYNTHETIC));
+    for (const c of rem.claims) {
+      expect(c).not.toHaveProperty('remarks');
+      for (const s of c.services) expect(s).not.toHaveProperty('remarks');
+    }
+  });
+
+  it('LQ*HE after the SVC, its CAS and REF belong to that line, in order, once each; LQ*RX is not a RARC', () => {
+    const claim = read835(only835(withSegments('CAS*CO*96*40.00~', 'LQ*HE*N130~LQ*HE*M15~LQ*HE*N130~LQ*RX*70~'))).claims[0]!;
+    expect(claim.services[1]!.remarks).toEqual(['N130', 'M15']);
+    expect(claim.services[0]).not.toHaveProperty('remarks');
+    expect(claim).not.toHaveProperty('remarks');
+  });
+
+  it('LQ*HE after REF*6R still belongs to the line before it', () => {
+    const claim = read835(only835(withSegments('CAS*CO*45*5.00~\nREF*6R*1~', 'LQ*HE*N20~'))).claims[0]!;
+    expect(claim.services[0]!.remarks).toEqual(['N20']);
+    expect(claim.services[1]).not.toHaveProperty('remarks');
+  });
+
+  it('MOA03–MOA07 are the claim remarks (MOA01/02 are a rate and an amount); empty elements are skipped', () => {
+    const rem = read835(only835(withSegments('MI*SYN000002~', 'MOA*0.5*12.00*MA130**N4*MA04~')));
+    expect(rem.claims[1]!.remarks).toEqual(['MA130', 'N4', 'MA04']);
+    expect(rem.claims[1]!.services[0]).not.toHaveProperty('remarks');
+    expect(rem.claims[0]).not.toHaveProperty('remarks');
+  });
+
+  it('MIA05 and MIA20–MIA23 are the claim remarks of an inpatient claim, after any MOA codes', () => {
+    const mia = ['MIA', '0', '', '', '', 'MA04', ...Array(14).fill('1.00'), 'N20', 'M51', '', 'MA130'].join('*');
+    expect(mia.split('*')[5]).toBe('MA04');
+    expect(mia.split('*')[20]).toBe('N20');
+    expect(mia.split('*')[23]).toBe('MA130');
+    const rem = read835(only835(withSegments('MI*SYN000003~', `${mia}~MOA***MA04*N522~`)));
+    expect(rem.claims[2]!.remarks).toEqual(['MA04', 'N20', 'M51', 'MA130', 'N522']);
+  });
+
+  it('an LQ*HE without its code is PAYER_FILE_INVALID', () => {
+    const err = thrown(() => read835(only835(withSegments('CAS*CO*96*40.00~', 'LQ*HE~'))));
+    expect(err).toMatchObject({ code: 'PAYER_FILE_INVALID' });
+    expect(err.message).toMatch(/^LQ02 .* is empty \(the remark code is required\)/);
+  });
+
+  it('remarks do not change balancing', () => {
+    const rem = read835(only835(withSegments('CAS*CO*96*40.00~', 'LQ*HE*N130~')));
+    expect(balance835(rem)).toEqual([]);
+  });
+});

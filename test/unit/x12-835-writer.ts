@@ -1,7 +1,8 @@
 /**
  * A synthetic 835 writer for posting tests (unit and integration): balanced by construction (BPR02 = Σ CLP04 −
  * Σ PLB; each SVC and CLP balances when the amounts given do), with the payer named by N1*PR (qualifier and id),
- * REF*2U and TRN03 as a test needs, NM1*TT crossover carriers and PLB adjustments. Synthetic data only.
+ * REF*2U and TRN03 as a test needs, NM1*TT crossover carriers, remark codes (LQ*HE per service, MOA per claim) and
+ * PLB adjustments. Synthetic data only.
  */
 import { fromScaled, toScaled } from '../../src/core/decimal';
 import { buildInterchange } from '../../src/x12/envelope';
@@ -9,7 +10,11 @@ import { segment, type X12Segment } from '../../src/x12/segment';
 import { writeSegments } from '../../src/x12/writer';
 
 export interface Cas { group: string; reason: string; amount: string }
-export interface Svc { code: string; modifiers?: string[]; charge: string; paid: string; date?: string; adjustments?: Cas[] }
+export interface Svc {
+  code: string; modifiers?: string[]; charge: string; paid: string; date?: string; adjustments?: Cas[];
+  /** RARCs, one LQ*HE each, after the CAS. */
+  remarks?: string[];
+}
 export interface Clp {
   controlNumber: string;
   /** CLP02. */
@@ -22,6 +27,8 @@ export interface Clp {
   services?: Svc[];
   /** NM1*TT name and id. */
   crossoverTo?: { name: string; id: string };
+  /** MOA03–MOA07: claim-level RARCs (up to five). */
+  moa?: string[];
 }
 export interface Plb { reason: string; reference?: string; amount: string }
 
@@ -60,10 +67,12 @@ export function synthetic835(o: {
     for (const a of c.adjustments ?? []) body.push(segment('CAS', a.group, a.reason, a.amount));
     body.push(segment('NM1', 'QC', '1', 'TESTPATIENT', 'ALEX'));
     if (c.crossoverTo) body.push(segment('NM1', 'TT', '2', c.crossoverTo.name, '', '', '', '', 'PI', c.crossoverTo.id));
+    if (c.moa) body.push(segment('MOA', '', '', ...c.moa));
     for (const s of c.services ?? []) {
       body.push(segment('SVC', ['HC', s.code, ...(s.modifiers ?? [])], s.charge, s.paid));
       if (s.date) body.push(segment('DTM', '472', s.date.replace(/-/g, '')));
       for (const a of s.adjustments ?? []) body.push(segment('CAS', a.group, a.reason, a.amount));
+      for (const r of s.remarks ?? []) body.push(segment('LQ', 'HE', r));
     }
   }
   if (o.plb && o.plb.length > 0) {

@@ -436,6 +436,25 @@ export interface DenialRow {
   amount: string;
 }
 
+/** A row of GET /api/reports/denials `remarks`: one remark code (RARC) of one payer on denied lines and claims. */
+export interface DenialRemarkRow {
+  payerId: string;
+  payerName: string;
+  remark: string;
+  /** What the code means, when the short RARC table has it (src/billing/remittance/rarc.ts). */
+  meaning: string | null;
+  /** Denied lines (LQ*HE) and denied claims (MOA, MIA) carrying the code. */
+  count: number;
+  /** Their non-PR adjustments: a line's own, a claim's claim-level and line-level ones. */
+  amount: string;
+}
+
+/** GET /api/reports/denials: by CARC (`rows`) and by RARC (`remarks`). */
+export interface DenialReport {
+  rows: DenialRow[];
+  remarks: DenialRemarkRow[];
+}
+
 /** A row of GET /api/reports/rejections: one payer's front-end rejections in one month. */
 export interface RejectionRow {
   payerId: string;

@@ -3,7 +3,8 @@
  * Reads BPR (handling, amount, method, date), TRN02, 1000A payer (N1*PR, REF*2U or N1 XV id), 1000B payee
  * (N1*PE, NPI when N103 = XX), the payer's identifiers (N1*PR N104, REF*2U, TRN03), every CLP (with NM1*TT, the
  * crossover carrier) with its CAS (claim level) and SVC with DTM*472/150/151, CAS and
- * REF*6R (line level), and PLB. Amounts come back as exact 2-decimal strings, dates as YYYY-MM-DD; a BPR16
+ * REF*6R and LQ*HE remark codes (line level), the claim's remark codes in MOA (MOA03–07) and MIA (MIA05, MIA20–23),
+ * and PLB. Amounts come back as exact 2-decimal strings, dates as YYYY-MM-DD; a BPR16
  * that is not a calendar date leaves paymentDate undefined (other malformed dates are refused).
  * It does not check balancing (balance835 does). Throws PAYER_FILE_INVALID when a segment the model needs is
  * missing or an amount, date or CAS group is malformed. Pure.
@@ -29,6 +30,9 @@ const CAS_GROUPS = new Set<Adjustment['group']>(['CO', 'PR', 'OA', 'PI', 'CR']);
 const CAS_TRIPLETS = 6;
 /** PLB03/04 up to PLB13/14. */
 const PLB_PAIRS = 6;
+/** The elements of MOA and MIA that carry claim-level remark codes (RARC). */
+const MOA_REMARKS = [3, 4, 5, 6, 7];
+const MIA_REMARKS = [5, 20, 21, 22, 23];
 
 interface ServiceDraft {
   service: ServicePayment;
@@ -130,6 +134,20 @@ export function read835(ts: ReadableTransactionSet): Remittance {
         service = { service: readSvc(at) };
         claim.services.push(service.service);
         break;
+      case 'LQ':
+        // LQ01 HE: a remark code (RARC); RX (an NCPDP reject reason) is not a RARC and is not kept.
+        if (service && el(seg, 1) === 'HE') addRemarks(service.service, [required(at, 2, 'the remark code')]);
+        break;
+      case 'MOA':
+      case 'MIA':
+        if (claim) {
+          const positions = seg.id === 'MOA' ? MOA_REMARKS : MIA_REMARKS;
+          addRemarks(
+            claim,
+            positions.map((n) => el(seg, n)),
+          );
+        }
+        break;
       case 'DTM':
         if (service) {
           const qualifier = el(seg, 1);
@@ -173,6 +191,14 @@ export function read835(ts: ReadableTransactionSet): Remittance {
   if (payeeName !== undefined) remittance.payeeName = payeeName;
   if (payeeNpi !== undefined) remittance.payeeNpi = payeeNpi;
   return remittance;
+}
+
+/** Appends the non-empty codes not yet on the payment (remarks stays absent while there are none). */
+function addRemarks(payment: { remarks?: string[] }, codes: readonly string[]): void {
+  for (const code of codes) {
+    if (code === '' || payment.remarks?.includes(code)) continue;
+    (payment.remarks ??= []).push(code);
+  }
 }
 
 function readClp(at: Located): ClaimPayment {

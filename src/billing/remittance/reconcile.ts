@@ -58,6 +58,8 @@ export interface LineReconciliation {
   adjudicatedCode: string;
   unitsPaid?: string;
   adjustments: Adjustment[];
+  /** The line's remark codes (LQ*HE), when it has any. */
+  remarks?: string[];
 }
 
 export interface UnmatchedService {
@@ -83,6 +85,8 @@ export interface ClaimReconciliation {
   payerClaimNumber?: string;
   /** Claim-level CAS. */
   adjustments: Adjustment[];
+  /** Claim-level remark codes (MOA, MIA), when it has any. */
+  remarks?: string[];
   lines: LineReconciliation[];
   /** SVCs of this CLP that match none of our lines. */
   unmatchedServices: UnmatchedService[];
@@ -156,6 +160,7 @@ export function reconcileClaimPayment(payment: ClaimPayment, ours: ClaimForRecon
       adjustments: service.adjustments,
     };
     if (service.unitsPaid !== undefined) reconciled.unitsPaid = service.unitsPaid;
+    if (service.remarks !== undefined) reconciled.remarks = service.remarks;
     lines.push(reconciled);
   });
 
@@ -173,6 +178,7 @@ export function reconcileClaimPayment(payment: ClaimPayment, ours: ClaimForRecon
     linesWithoutService: payment.services.length > 0 ? available.map((l) => l.lineNumber) : [],
   };
   if (payment.payerClaimNumber !== undefined) out.payerClaimNumber = payment.payerClaimNumber;
+  if (payment.remarks !== undefined) out.remarks = payment.remarks;
   const days = daysBetween(ours.submittedAt, paymentDate);
   if (days !== undefined) out.daysToPayment = days;
   return out;

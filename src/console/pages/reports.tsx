@@ -6,7 +6,8 @@
  * - payer performance (GET /api/reports/payers) as denial-rate and days-to-payment bars and a table;
  * - A/R aging (GET /api/reports/aging, as of a day; the range is the day claims were first sent): open balances by
  *   payer in 0–30, 31–60, 61–90, 91–120 and over 120 days;
- * - denials by CARC (GET /api/reports/denials, by payment date): count, amount and the code's meaning, by payer;
+ * - denials by CARC, and under them by remark code (RARC) (GET /api/reports/denials, by payment date): count, amount
+ *   and the code's meaning, by payer;
  * - front-end rejections (GET /api/reports/rejections, by the day the acknowledgment came): 999 sets and 277CA
  *   claims accepted and rejected per payer and month;
  * - missed charges (GET /api/reports/missed-charges): billable messages that ended without a charge, and why.
@@ -26,6 +27,7 @@ import {
   rejectionReport,
   reportCsv,
   revenueReport,
+  type DenialRemarkRow,
   type ReportRange,
 } from '../ops-api';
 import { href, navigate } from '../router';
@@ -358,17 +360,19 @@ function Denials({ range }: { range: ReportRange }) {
       <h2 id="denials-title">Denials by reason (CARC)</h2>
       <CsvButton report="denials" query={{ ...range }} file="rxbridge-denials.csv" />
       <Show loaded={loaded} what="denials">
-        {({ rows }) =>
-          rows.length === 0 ? (
+        {({ rows, remarks }) =>
+          rows.length === 0 && remarks.length === 0 ? (
             <Empty>No denied claim or line in this range.</Empty>
           ) : (
             <div class="report">
-              <BarChart
-                title="Denied amount by payer and reason"
-                labels={rows.slice(0, 12).map((r) => `${payerLabel(r)} ${r.group}-${r.reason}`)}
-                format={money}
-                series={[{ name: 'Denied', values: rows.slice(0, 12).map((r) => moneyValue(r.amount)), className: 'series-denied' }]}
-              />
+              {rows.length > 0 && (
+                <BarChart
+                  title="Denied amount by payer and reason"
+                  labels={rows.slice(0, 12).map((r) => `${payerLabel(r)} ${r.group}-${r.reason}`)}
+                  format={money}
+                  series={[{ name: 'Denied', values: rows.slice(0, 12).map((r) => moneyValue(r.amount)), className: 'series-denied' }]}
+                />
+              )}
               <table class="compact" aria-labelledby="denials-title">
                 <thead>
                   <tr>
@@ -395,11 +399,49 @@ function Denials({ range }: { range: ReportRange }) {
                   ))}
                 </tbody>
               </table>
+              <RemarkTable remarks={remarks} />
             </div>
           )
         }
       </Show>
     </section>
+  );
+}
+
+/** Denials by remark code (RARC): the denied lines and claims carrying each code, and the amount denied there. */
+function RemarkTable({ remarks }: { remarks: DenialRemarkRow[] }) {
+  return (
+    <>
+      <h3 id="denial-remarks-title">Denials by remark (RARC)</h3>
+      {remarks.length === 0 ? (
+        <p class="muted">No remark code on the denied lines and claims in this range.</p>
+      ) : (
+        <table class="compact" aria-labelledby="denial-remarks-title">
+          <thead>
+            <tr>
+              <th>Payer</th>
+              <th>Remark</th>
+              <th>Meaning</th>
+              <th>Lines and claims</th>
+              <th>Amount</th>
+            </tr>
+          </thead>
+          <tbody>
+            {remarks.map((r) => (
+              <tr key={`${r.payerId}-${r.remark}`}>
+                <td>
+                  {payerLabel(r)} <span class="muted">({r.payerId})</span>
+                </td>
+                <td class="mono">{r.remark}</td>
+                <td>{r.meaning ?? '—'}</td>
+                <td>{r.count}</td>
+                <td class="num">{formatMoney(r.amount)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }
 
