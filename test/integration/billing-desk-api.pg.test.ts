@@ -1,16 +1,18 @@
 /**
  * The billing desk through the API of a running engine, on real Postgres: `rxbridge acks` posts the clearinghouse's
  * 999 (accepted) and a 277CA (one claim rejected) and prints what they did; an 835 pays one claim and denies another
- * (CARC 96); the remittance list (totals, filters, paging) and detail; a withdraw refused without a reason, done
+ * (its line CO-50 with remark N130, the claim's MOA with MA130); the remittance list (totals, filters, paging) and detail; a withdraw refused without a reason, done
  * with one (audited `claims.remittance.withdraw`, the claims back as before), refused the second time (409
- * REMITTANCE_WITHDRAW_REFUSED), and the file posted again; the aging, denials and rejections reports with their
+ * REMITTANCE_WITHDRAW_REFUSED), and the file posted again; the aging, denials (by CARC and by RARC) and rejections
+ * reports with their
  * date ranges and CSV exports (escaped, audited `reports.export`). All data synthetic.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { acksCommand } from '../../src/cli/acks';
-import { importIcd10cmExtract, insertCharge, insertCoverage, insertMessage, insertPatient, write277CA, write835, write999 } from './claims-support';
+import { importIcd10cmExtract, insertCharge, insertCoverage, insertMessage, insertPatient, write277CA, write999 } from './claims-support';
 import { startHarness, TOKEN, type Harness } from './engine-harness';
+import { synthetic835 } from '../unit/x12-835-writer';
 
 let h: Harness;
 const ids: string[] = [];
@@ -76,13 +78,14 @@ it('rxbridge acks posts a 999 and a 277CA and prints what each did', async () =>
 });
 
 it('lists remittances with totals, opens one, withdraws it with a reason (audited) and takes the file again', async () => {
-  const file = write835({
+  const file = synthetic835({
     trace: 'DESK-EFT-1', payerName: 'SYNTHETIC COMMERCIAL HEALTH PLAN', payerId: 'SYNCOM01', paymentDate: '2026-11-20',
     claims: [
       { controlNumber: controls[0]!, status: '1', charge: '25.00', paid: '20.00', payerClaimNumber: 'PCN-1',
         adjustments: [{ group: 'CO', reason: '45', amount: '5.00' }] },
-      { controlNumber: controls[1]!, status: '4', charge: '25.00', paid: '0.00', payerClaimNumber: 'PCN-2',
-        adjustments: [{ group: 'CO', reason: '96', amount: '25.00' }] },
+      { controlNumber: controls[1]!, status: '4', charge: '25.00', paid: '0.00', payerClaimNumber: 'PCN-2', moa: ['MA130'],
+        services: [{ code: '99605', charge: '25.00', paid: '0.00', date: '2026-11-02',
+          adjustments: [{ group: 'CO', reason: '50', amount: '25.00' }], remarks: ['N130'] }] },
       { controlNumber: 'NOTOURS1', status: '1', charge: '9.00', paid: '9.00' },
     ],
   });
@@ -106,13 +109,28 @@ it('lists remittances with totals, opens one, withdraws it with a reason (audite
     paid: '29.00', adjustments: '30.00', patientResponsibility: '0.00', providerAdjustments: '0.00', claimsMatched: 2, linesUnmatched: 1,
   });
 
+  // The denied line carries CO-50 and N130, the denied claim MA130 (MOA): one CARC row and two RARC rows.
+  const payer = { payerId: 'SYNCOM01', payerName: 'SYNTHETIC COMMERCIAL HEALTH PLAN' };
   const denials = await h.api('GET', '/api/reports/denials?since=2026-11-01');
-  expect(denials.json.rows).toEqual([{
-    payerId: 'SYNCOM01', payerName: 'SYNTHETIC COMMERCIAL HEALTH PLAN', group: 'CO', reason: '96', meaning: 'non-covered charge(s)', count: 1, amount: '25.00',
-  }]);
+  expect(denials.json).toEqual({
+    rows: [{ ...payer, group: 'CO', reason: '50', meaning: 'non-covered service: not deemed a medical necessity by the payer', count: 1, amount: '25.00' }],
+    remarks: [
+      { ...payer, remark: 'MA130', meaning: expect.stringMatching(/^the claim has incomplete or invalid information/), count: 1, amount: '25.00' },
+      { ...payer, remark: 'N130', meaning: "see the plan's benefit rules (consult plan documents)", count: 1, amount: '25.00' },
+    ],
+  });
+  expect(await h.engine.store.db.selectFrom('line_payments').select('remark_codes').where('outcome', '=', 'denied').execute())
+    .toEqual([{ remark_codes: ['N130'] }]);
+  expect((await h.api('GET', '/api/reports/denials?until=2026-11-19')).json).toEqual({ rows: [], remarks: [] });
   const denialsCsv = await csv('/api/reports/denials?format=csv');
   expect(denialsCsv.type).toMatch(/^text\/csv/);
-  expect(denialsCsv.text).toBe('payer_id,payer_name,group,carc,meaning,count,amount\r\nSYNCOM01,SYNTHETIC COMMERCIAL HEALTH PLAN,CO,96,non-covered charge(s),1,25.00\r\n');
+  expect(denialsCsv.text).toBe([
+    'kind,payer_id,payer_name,group,code,meaning,count,amount',
+    'carc,SYNCOM01,SYNTHETIC COMMERCIAL HEALTH PLAN,CO,50,non-covered service: not deemed a medical necessity by the payer,1,25.00',
+    'rarc,SYNCOM01,SYNTHETIC COMMERCIAL HEALTH PLAN,,MA130,the claim has incomplete or invalid information and cannot be appealed: correct it and submit a new claim,1,25.00',
+    `rarc,SYNCOM01,SYNTHETIC COMMERCIAL HEALTH PLAN,,N130,see the plan's benefit rules (consult plan documents),1,25.00`,
+    '',
+  ].join('\r\n'));
 
   expect((await h.api('POST', `/api/remittances/${remittanceId}/withdraw`, {})).status).toBe(400);
   const withdrawn = await h.api('POST', `/api/remittances/${remittanceId}/withdraw`, { reason: 'posted the test file' });
@@ -127,7 +145,7 @@ it('lists remittances with totals, opens one, withdraws it with a reason (audite
     action: 'claims.remittance.withdraw', target_type: 'remittance', target_id: remittanceId,
     detail: { trace: 'DESK-EFT-1', claims: 2, voidedClaims: 0, unmatchedRemoved: 1 },
   }]);
-  expect((await h.api('GET', '/api/reports/denials')).json.rows).toEqual([]);
+  expect((await h.api('GET', '/api/reports/denials')).json).toEqual({ rows: [], remarks: [] });
   const again = await h.api('POST', `/api/remittances/${remittanceId}/withdraw`, { reason: 'twice' });
   expect(again.status).toBe(409);
   expect(again.json.error.code).toBe('REMITTANCE_WITHDRAW_REFUSED');
@@ -145,7 +163,7 @@ it('lists remittances with totals, opens one, withdraws it with a reason (audite
 it('ages the open balances by payer from the day each claim was sent, and exports them', async () => {
   const sentOn = (await h.engine.store.db.selectFrom('claim_batches').select('created_at').executeTakeFirstOrThrow()).created_at;
   const day = (offset: number) => new Date(new Date(sentOn).getTime() + offset * 86_400_000).toISOString().slice(0, 10);
-  // Claim 0 is paid 20.00 with 5.00 CO-45 (nothing open), claim 1 denied (its CO-96 closes the balance), claim 2
+  // Claim 0 is paid 20.00 with 5.00 CO-45 (nothing open), claim 1 denied (its line's CO-50 closes the balance), claim 2
   // rejected by the 277CA (not open at the payer): nothing is open, so the aging is empty…
   expect((await h.api('GET', `/api/reports/aging?asOf=${day(0)}`)).json.payers).toEqual([]);
   // …until a claim is sent and not answered: claim 2 corrected, batched again.
