@@ -2,7 +2,9 @@
  * The billing desk in a real browser (Debian's chromium, playwright-core, a whole engine on real Postgres;
  * engine-harness.ts): a billing user lists the recorded remittances, opens one (its claims link to the claim page),
  * withdraws it with a reason through the confirm step (the claim is back to accepted), views the A/R aging as of a
- * day and exports it as CSV. Claims, batch and 835 are made through the API; all data synthetic.
+ * day and exports it as CSV, then, once an 835 denies the other claim (its line CO-50 with remark N130, the claim's
+ * MOA with MA130), reads the denials by CARC and, under them, by remark (RARC). Claims, batch and 835s are made
+ * through the API; all data synthetic.
  * Screenshots go to test-output/screenshots (gitignored).
  */
 import fs from 'node:fs';
@@ -11,6 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { importIcd10cmExtract, insertCharge, insertCoverage, insertMessage, insertPatient, write277CA, write835 } from '../integration/claims-support';
 import { startHarness, type Harness } from '../integration/engine-harness';
 import { ROOT } from '../integration/support';
+import { synthetic835 } from '../unit/x12-835-writer';
 
 jest.setTimeout(300_000);
 
@@ -126,6 +129,27 @@ describe('the billing desk in a browser', () => {
     const csv = fs.readFileSync((await download.path())!, 'utf8').split('\r\n');
     expect(csv[0]).toMatch(/^payer_id,payer_name,claims_0-30,balance_0-30,claims_31-60,balance_31-60,/);
     expect(csv[1]).toBe('SYNCOM01,SYNTHETIC COMMERCIAL HEALTH PLAN,0,0.00,2,80.00,0,0.00,0,0.00,0,0.00,2,80.00');
+
+    // An 835 denies the other claim: the denials show CO-50 and, in the table under it, N130 and MA130 with meanings.
+    expect((await h.api('POST', '/api/remittances', {
+      x12: synthetic835({
+        trace: 'DESK-E2E-DENY', payerName: 'SYNTHETIC COMMERCIAL HEALTH PLAN', payerId: 'SYNCOM01', paymentDate: '2026-11-27',
+        claims: [{ controlNumber: claims[1]!.controlNumber, status: '4', charge: '40.00', paid: '0.00', moa: ['MA130'],
+          services: [{ code: '99605', charge: '40.00', paid: '0.00', date: '2026-11-02',
+            adjustments: [{ group: 'CO', reason: '50', amount: '40.00' }], remarks: ['N130'] }] }],
+      }),
+    }, token)).status).toBe(201);
+    await page.reload();
+    const denials = page.locator('section[aria-labelledby="denials-title"]');
+    await expect(denials.locator('table[aria-labelledby="denials-title"] tbody tr').textContent())
+      .resolves.toMatch(/SYNTHETIC COMMERCIAL HEALTH PLAN.*CO-50.*not deemed a medical necessity.*1.*\$40\.00/s);
+    await denials.getByRole('heading', { name: 'Denials by remark (RARC)' }).waitFor();
+    const remarks = denials.locator('table[aria-labelledby="denial-remarks-title"] tbody tr');
+    await expect(remarks.allTextContents()).resolves.toEqual([
+      expect.stringMatching(/SYNTHETIC COMMERCIAL HEALTH PLAN.*MA130.*incomplete or invalid information.*1.*\$40\.00/),
+      expect.stringMatching(/SYNTHETIC COMMERCIAL HEALTH PLAN.*N130.*plan's benefit rules.*1.*\$40\.00/),
+    ]);
+    await page.screenshot({ path: path.join(SHOTS, 'd04-denials-rarc.png'), fullPage: true });
     await context.close();
   });
 });
