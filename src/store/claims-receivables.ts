@@ -72,6 +72,9 @@ export interface RejectionRow {
 export const dateBetween = (column: ReturnType<typeof sql>, r: DateRange) =>
   sql`${r.since ? sql`and ${column} >= ${r.since}::date` : sql``} ${r.until ? sql`and ${column} <= ${r.until}::date` : sql``}`;
 
+/** The payer an 835 (`r`) is reported under: the configured payer it resolved to, else its 835 id, else its name. */
+export const REMIT_PAYER = sql`coalesce(r.payer_ref, nullif(r.payer_id, ''), r.payer_name)`;
+
 /** A/R aging as of `asOf` (YYYY-MM-DD); `range` filters by the date each claim was first sent. */
 export async function agingReport(db: Kysely<Database>, asOf: string, range: DateRange): Promise<AgingRow[]> {
   const rows = await sql<{ payer_id: string; payer_name: string; bucket: AgingBucket; claims: string; balance: string }>`
@@ -110,7 +113,7 @@ export async function agingReport(db: Kysely<Database>, asOf: string, range: Dat
 /** Denials by CARC; `range` filters by the 835's payment date (else the day it was received). */
 export async function denialReport(db: Kysely<Database>, range: DateRange): Promise<DenialRow[]> {
   const rows = await sql<{ payer_id: string; payer_name: string; group_code: string; reason: string; count: string; amount: string }>`
-    select coalesce(r.payer_ref, nullif(r.payer_id, ''), r.payer_name) as payer_id, max(r.payer_name) as payer_name,
+    select ${REMIT_PAYER} as payer_id, max(r.payer_name) as payer_name,
            a.group_code, a.reason, count(*) as count, sum(a.amount)::text as amount
       from payment_adjustments a
       join claim_payments p on p.id = a.claim_payment_id
@@ -138,19 +141,16 @@ export async function denialReport(db: Kysely<Database>, range: DateRange): Prom
 export async function remarkReport(db: Kysely<Database>, range: DateRange): Promise<RemarkRow[]> {
   const rows = await sql<{ payer_id: string; payer_name: string; remark: string; count: string; amount: string }>`
     with carriers as (
-      select p.id as payment_id, lp.id as line_id, lp.remark_codes as codes, p.remittance_id
-        from line_payments lp join claim_payments p on p.id = lp.claim_payment_id
-       where lp.outcome = 'denied' and cardinality(lp.remark_codes) > 0
+      select lp.claim_payment_id as payment_id, lp.id as line_id, lp.remark_codes as codes
+        from line_payments lp where lp.outcome = 'denied' and cardinality(lp.remark_codes) > 0
       union all
-      select p.id, null, p.remark_codes, p.remittance_id
-        from claim_payments p
-       where p.outcome = 'denied' and cardinality(p.remark_codes) > 0
+      select p.id, null, p.remark_codes from claim_payments p where p.outcome = 'denied' and cardinality(p.remark_codes) > 0
     )
-    select coalesce(r.payer_ref, nullif(r.payer_id, ''), r.payer_name) as payer_id, max(r.payer_name) as payer_name,
+    select ${REMIT_PAYER} as payer_id, max(r.payer_name) as payer_name,
            code.remark, count(*) as count, sum(denied.amount)::text as amount
       from carriers c
       join claim_payments p on p.id = c.payment_id
-      join remittances r on r.id = c.remittance_id
+      join remittances r on r.id = p.remittance_id
       cross join lateral unnest(c.codes) as code(remark)
       cross join lateral (
         select coalesce(sum(a.amount), 0) as amount from payment_adjustments a

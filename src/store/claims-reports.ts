@@ -23,7 +23,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { SENT_STATUSES } from '../billing/claims/lifecycle';
-import { dateBetween, type DateRange } from './claims-receivables';
+import { dateBetween, REMIT_PAYER, type DateRange } from './claims-receivables';
 import type { Database } from './types';
 
 export type RevenueDimension = 'service' | 'payer' | 'month';
@@ -95,9 +95,6 @@ const chains = (range: DateRange) => sql`
 
 /** A payment's place in line (posting.ts claimTotals): the patient owes what the last payer in line assigned. */
 const LEVEL = sql`case p.payer_role when 'tertiary' then 3 when 'secondary' then 2 when 'other-payer' then 0 else 1 end`;
-
-/** The payer key of a payment: the billed payer for the claim's own payer's, else the 835's payer. */
-const REMIT_PAYER = sql`coalesce(r.payer_ref, nullif(r.payer_id, ''), r.payer_name)`;
 
 export async function revenueReport(db: Kysely<Database>, by: RevenueDimension, range: DateRange = {}): Promise<RevenueRow[]> {
   const key = by === 'service' ? sql`l.service_kind` : by === 'payer' ? sql`c.payer_id` : sql`to_char(l.service_date, 'YYYY-MM')`;
