@@ -14,7 +14,7 @@ describe('application ACKs on PGlite', () => {
     receiver = await startAckReceiver();
     const channelYaml = `${CHANNEL}\napplicationAcks:\n  host: 127.0.0.1\n  port: ${receiver.port}\n  timeoutMs: 1000\n`;
     h = await startHarness({ store: 'pglite', channelYaml, config: { applicationAckIntervalMs: 100 } });
-  });
+  }, 60_000); // an engine on PGlite runs every migration at start: as engine.pglite.test.ts allows
   afterAll(async () => {
     await h.close();
     await receiver.close();

@@ -28,7 +28,7 @@ describe('rxbridge users while the engine holds the embedded store', () => {
       DATA_DIR: h.project.dataDir, DATABASE_URL: '', HTTP_HOST: '127.0.0.1', HTTP_PORT: String(h.engine.httpAddress()!.port),
       RXBRIDGE_HTTPS_CERT: '', RXBRIDGE_TOKEN: '', RXBRIDGE_ADMIN_TOKEN: TOKEN,
     };
-  });
+  }, 60_000); // an engine on PGlite runs every migration at start: as engine.pglite.test.ts allows
   afterAll(() => h?.close());
 
   test('users add goes through the API, prints the same line, and the user can log in', async () => {
