@@ -92,7 +92,7 @@ export function registerChannelRoutes(api: FastifyInstance, channels: ChannelsAp
     const { name } = parse(channelParams, req.params, 'channel');
     const { text, sha256 } = parse(fileBody, req.body, 'body');
     const saved = await channels.saveChannelFile(name, text, sha256);
-    if (!saved.ok) return invalidFiles(reply, `the channel file of ${name} is invalid: not saved`, saved.issues);
+    if (!saved.ok) return invalidFiles(reply, `the file of channel ${name} is invalid and was not saved`, saved.issues);
     await audit(
       req,
       'channel.save',
