@@ -48,7 +48,7 @@ describe('ChannelFileEditor', () => {
           registry.replace(load());
           return { ok: true, channels: [] };
         } catch (err) {
-          if (err instanceof ConfigError) return { ok: false, issues: err.issues };
+          if (err instanceof ConfigError) return { ok: false, issues: [...err.issues] };
           throw err;
         }
       },
