@@ -10,6 +10,7 @@
  *   src/engine/billing-side.ts  the claims service and billing.yaml reloads behind the admin API
  *   src/engine/compose.ts       the order services stop in (and start in, reversed)
  */
+import { ChannelFileEditor } from './channels/file-editor';
 import { ChannelReloader, type ChannelReloadResult } from './channels/reloader';
 import { loadChannels } from './channels/load';
 import { createLogger } from './core/logger';
@@ -32,7 +33,8 @@ export type { Engine } from './engine/engine';
 export async function startEngine(given: EngineConfig): Promise<Engine> {
   const config = resolveEngineConfig(given);
   const log = config.logger ?? createLogger({ level: config.logLevel });
-  const loadChannelFiles = () => loadChannels({ dir: config.channelsDir, mappingsDir: config.mappingsDir, env: config.env });
+  const loadChannelFiles = (candidate?: { file: string; text: string }) =>
+    loadChannels({ dir: config.channelsDir, mappingsDir: config.mappingsDir, env: config.env, candidate });
   const channels = loadChannelFiles();
   const mappings = new MappingRegistry(config.mappingsDir, config.env);
   const adminCredentials = readAdminCredentials(config);
@@ -50,7 +52,7 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
     // Channel reload (SIGHUP, POST /api/channels/reload, a notice from another process): src/channels/reloader.ts.
     const reloader = new ChannelReloader({
       registry: shared.channels,
-      load: loadChannelFiles,
+      load: () => loadChannelFiles(),
       mappingLoaded: (name) => mappings.get(name) !== undefined,
       listeners: intake?.channelListeners,
       onApplied: (plans) => {
@@ -89,6 +91,13 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       );
       return changed;
     };
+    // A channel file saved from the console: checked with the same loader, written, then the reload above.
+    const channelFiles = new ChannelFileEditor({
+      registry: shared.channels,
+      check: loadChannelFiles,
+      mappingLoaded: (name) => mappings.get(name) !== undefined,
+      reload: reloadEverywhere,
+    });
     const listeners = intake?.listeners ?? new Map<string, MllpListener>();
     const admin = adminSide({
       shared,
@@ -98,6 +107,7 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       listeners,
       reloadChannels: reloadEverywhere,
       setChannelPaused,
+      channelFiles,
       paused: () => intake?.paused() ?? new Map(),
       claims: billing.claims,
       billing: billing.api,

@@ -63,6 +63,9 @@ export interface AdminDeps {
   /** POST /api/channels/reload (channels-routes.ts). */
   reloadChannels: ChannelsApi['reloadChannels'];
   setChannelPaused: ChannelsApi['setChannelPaused'];
+  /** GET/PUT /api/channels/:name/file (channels-routes.ts, src/channels/file-editor.ts). */
+  readChannelFile: ChannelsApi['readChannelFile'];
+  saveChannelFile: ChannelsApi['saveChannelFile'];
   /** The live mappings: list, read, save, preview (mappings-routes.ts). */
   mappings: MappingsApi;
   /** Claims, batches, remittances and billing reports (claims-routes.ts); absent = those routes are not served. */

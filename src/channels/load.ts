@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, readConfig, sortIssues, type ConfigIssue, type ParsedConfig } from '../core/config-file';
+import { ConfigError, parseConfig, readConfig, sortIssues, type ConfigIssue, type ParsedConfig } from '../core/config-file';
 import { buildChannelPlan, channelFileSchema, type ChannelFile, type ChannelPlan } from './schema';
 
 export interface LoadChannelsOptions {
@@ -15,6 +15,11 @@ export interface LoadChannelsOptions {
   mappingsDir: string;
   /** Environment for ${VAR} interpolation (the engine's environment, handed down from the entry point). */
   env: Record<string, string | undefined>;
+  /**
+   * A text to check in place of one channel file's content (a save from the console, checked before it is
+   * written): the file must be one of the directory's channel files (path joined onto dir).
+   */
+  candidate?: { file: string; text: string };
 }
 
 /** Hosts that listen on every interface, so they clash with any host on the same port. */
@@ -32,7 +37,10 @@ export function loadChannels(opts: LoadChannelsOptions): ChannelPlan[] {
   const parsed: Array<ParsedConfig<ChannelFile>> = [];
   for (const file of files) {
     try {
-      parsed.push(readConfig(file, channelFileSchema, opts.env));
+      const given = opts.candidate?.file === file ? opts.candidate.text : undefined;
+      parsed.push(
+        given === undefined ? readConfig(file, channelFileSchema, opts.env) : parseConfig(given, file, channelFileSchema, opts.env),
+      );
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       issues.push(...err.issues);

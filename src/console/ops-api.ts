@@ -8,7 +8,7 @@ import { api, ApiError } from './api';
 import type { Alert } from '../alerts/evaluate';
 import type { AuditEvent, AuditPage } from '../admin/wire/audit';
 import type { AddPayerRequest, BillingFileIssue, BillingReloaded, PayerAdded, UnknownPayer, UnknownPayers } from '../admin/wire/billing';
-import type { ChannelInfo, ChannelPauseResult, ChannelReloadEntry } from '../admin/wire/channels';
+import type { ChannelFile, ChannelFileSaved, ChannelInfo, ChannelPauseResult, ChannelReloadEntry } from '../admin/wire/channels';
 import type {
   AcknowledgmentSummary,
   AgingRow,
@@ -191,6 +191,28 @@ export async function reloadChannels(): Promise<ChannelReload> {
   try {
     const res = await api.post<{ channels: ChannelReloadEntry[] }>('/api/channels/reload');
     return { ok: true, channels: res.channels };
+  } catch (err) {
+    const issues = err instanceof ApiError && err.status === 422 && err.code === 'CONFIG_INVALID' ? err.details.issues : undefined;
+    if (!Array.isArray(issues)) throw err;
+    return { ok: false, message: (err as ApiError).message, issues: issues as ChannelFileIssue[] };
+  }
+}
+
+/** GET /api/channels/:name/file (admin): the channel's file text and its version (SHA-256). */
+export const getChannelFile = (name: string) => api.get<ChannelFile>(`/api/channels/${encodeURIComponent(name)}/file`);
+
+/** A save of a channel file as the page shows it: saved and reloaded, or refused because the text does not validate. */
+export type ChannelFileSave = ({ ok: true } & ChannelFileSaved) | { ok: false; message: string; issues: ChannelFileIssue[] };
+
+/**
+ * PUT /api/channels/:name/file (admin): saves the text when the file is still at version `sha256`, then reloads the
+ * channels everywhere. A 422 CONFIG_INVALID (nothing written) is an answer: `{ ok: false, issues }`. A 409 CONFLICT
+ * (the file changed on disk since it was read) and anything else throw ApiError.
+ */
+export async function saveChannelFile(name: string, text: string, sha256: string): Promise<ChannelFileSave> {
+  try {
+    const res = await api.put<ChannelFileSaved>(`/api/channels/${encodeURIComponent(name)}/file`, { text, sha256 });
+    return { ok: true, ...res };
   } catch (err) {
     const issues = err instanceof ApiError && err.status === 422 && err.code === 'CONFIG_INVALID' ? err.details.issues : undefined;
     if (!Array.isArray(issues)) throw err;

@@ -13,6 +13,7 @@ import type { BillingApi } from '../admin/billing-routes';
 import { adminHttpsOptions } from '../admin/https-config';
 import type { AlertMonitor } from '../alerts/monitor';
 import type { ChannelPause } from '../store/channel-pauses';
+import type { ChannelFileEditor } from '../channels/file-editor';
 import type { ChannelReloadResult } from '../channels/reloader';
 import { withTimeout } from '../core/with-timeout';
 import type { MappingEditor } from '../mappings/editor';
@@ -54,6 +55,8 @@ export function adminSide(opts: {
   reloadChannels: () => Promise<ChannelReloadResult>;
   /** A pause or resume stored, applied here, then announced to every other process (main.ts). */
   setChannelPaused: (name: string, paused: boolean, actor: string) => Promise<boolean | undefined>;
+  /** Channel files read and saved from the console (src/channels/file-editor.ts). */
+  channelFiles: ChannelFileEditor;
   /** The channels paused as this process last read them (none in a process without listeners). */
   paused: () => ReadonlyMap<string, ChannelPause>;
   /** Made when the API is built: billing files are read then. */
@@ -119,6 +122,8 @@ export function adminSide(opts: {
       replay,
       reloadChannels: opts.reloadChannels,
       setChannelPaused: opts.setChannelPaused,
+      readChannelFile: async (name) => opts.channelFiles.read(name),
+      saveChannelFile: (name, text, sha256) => opts.channelFiles.save(name, text, sha256),
       mappings: Object.assign(opts.editor, { version: (name: string, version: number) => getMappingVersion(store.db, name, version) }),
       console: {
         channels: async () => channelStatus(),

@@ -38,6 +38,7 @@ function deps(scrapeToken: string | undefined = SCRAPE_TOKEN): AdminDeps {
     channels: () => [],
     counts: async () => new Map(),
     listMessages: fail, getMessage: fail, listCharges: fail, replay: fail, reloadChannels: fail, setChannelPaused: fail,
+    readChannelFile: fail, saveChannelFile: fail,
     mappings: unusable(),
     claims: unusable(),
     eligibility: unusable(),

@@ -47,6 +47,7 @@ beforeAll(async () => {
     health: async () => ({ store: true, queue: true }),
     channels: () => [], counts: async () => new Map(),
     listMessages: fail, getMessage: fail, listCharges: fail, replay: fail, reloadChannels: fail, setChannelPaused: fail,
+    readChannelFile: fail, saveChannelFile: fail,
     mappings: unusable(), claims: claims as never, console: unusable(),
   } as AdminDeps;
   app = buildAdminApp(deps);

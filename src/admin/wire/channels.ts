@@ -32,3 +32,19 @@ export interface ChannelPauseResult {
   paused: boolean;
   changed: boolean;
 }
+
+/** GET /api/channels/:name/file (admin): the channel file's text and its version (SHA-256 of the text). */
+export interface ChannelFile {
+  name: string;
+  /** The file's name in the channel folder. */
+  file: string;
+  text: string;
+  sha256: string;
+}
+
+/** PUT /api/channels/:name/file (admin), 200: the saved text's version and the reload it ran. */
+export interface ChannelFileSaved {
+  name: string;
+  sha256: string;
+  channels: ChannelReloadEntry[];
+}

@@ -8,16 +8,26 @@
  * Each channel can be paused and resumed (POST /api/channels/:name/pause|resume): pausing closes the channel's
  * listener in every engine process — senders' connections are refused, as when an interface engine stops a source
  * connector — while stored messages keep processing; the pause holds across restarts. Pausing asks first.
+ * Each channel's file can be edited (**Edit**: GET/PUT /api/channels/:name/file) in the YAML editor the mapping
+ * editor uses: **Save** checks it with the engine's loader — its problems are marked at their lines and listed, and
+ * nothing is written — then writes it and runs the reload, whose result shows as above. A file changed on disk since
+ * it was opened is not overwritten (409): the page says so and offers to load it again. Saving a change to a
+ * listening channel asks first (a change of its port, limits or TLS restarts its listener).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { EditorView } from '@codemirror/view';
+import { ApiError } from '../api';
 import { Empty, ErrorBox, Show, StatusBadge, formatDateTime, useLoad } from '../components';
-import { issueLocation, outcomeTone, reloadSummary, type ChannelReload } from '../channel-reload';
-import { listChannels, reloadChannels, setChannelPaused, type ChannelInfo } from '../ops-api';
+import { issueLocation, outcomeTone, reloadSummary, type ChannelFileIssue, type ChannelReload } from '../channel-reload';
+import { getChannelFile, listChannels, reloadChannels, saveChannelFile, setChannelPaused, type ChannelInfo } from '../ops-api';
 import { toneClass } from '../tone';
+import { moveCursor, YamlEditor } from '../yaml-editor';
 
 export function ChannelsAdmin() {
   const channels = useLoad(listChannels, []);
   const [state, setState] = useState<{ busy: boolean; result?: ChannelReload; error?: Error }>({ busy: false });
+  const [editing, setEditing] = useState<string | undefined>();
+  const edited = editing === undefined ? undefined : channels.data?.find((c) => c.name === editing);
 
   async function reload() {
     setState({ busy: true });
@@ -46,6 +56,7 @@ export function ChannelsAdmin() {
         {state.error && <ErrorBox error={state.error} />}
         {state.result && <ReloadResult result={state.result} />}
       </section>
+      {edited && <ChannelFileEdit key={edited.name} channel={edited} onSaved={channels.reload} onClose={() => setEditing(undefined)} />}
       <h2>Channels in force</h2>
       <Show loaded={channels} what="channels">
         {(list) =>
@@ -63,6 +74,7 @@ export function ChannelsAdmin() {
                   <th>Routes</th>
                   <th>Answers</th>
                   <th>Listener</th>
+                  <th>File</th>
                 </tr>
               </thead>
               <tbody>
@@ -98,6 +110,11 @@ export function ChannelsAdmin() {
                     <td>
                       <PauseControl channel={c} onChanged={channels.reload} />
                     </td>
+                    <td>
+                      <button type="button" onClick={() => setEditing(c.name)} disabled={editing === c.name}>
+                        Edit {c.name}
+                      </button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -107,6 +124,147 @@ export function ChannelsAdmin() {
       </Show>
     </>
   );
+}
+
+type SaveState =
+  | { phase: 'editing' }
+  | { phase: 'confirming' }
+  | { phase: 'saving' }
+  | { phase: 'saved'; result: ChannelReload }
+  | { phase: 'invalid'; message: string; issues: ChannelFileIssue[] }
+  | { phase: 'conflict'; message: string }
+  | { phase: 'failed'; error: Error };
+
+/**
+ * One channel's file in the YAML editor: Save (after a confirmation when the channel is listening) checks, writes and
+ * reloads; problems are marked at their lines; a conflict (changed on disk since opened) keeps the edits unsaved.
+ */
+function ChannelFileEdit({ channel, onSaved, onClose }: { channel: ChannelInfo; onSaved: () => void; onClose: () => void }) {
+  const [file, setFile] = useState<{ file: string; text: string; sha256: string } | undefined>();
+  const [loadError, setLoadError] = useState<Error | undefined>();
+  const [text, setText] = useState('');
+  const [save, setSave] = useState<SaveState>({ phase: 'editing' });
+  const view = useRef<EditorView | null>(null);
+
+  async function load() {
+    setLoadError(undefined);
+    try {
+      const f = await getChannelFile(channel.name);
+      setFile(f);
+      setText(f.text);
+      setSave({ phase: 'editing' });
+    } catch (err) {
+      setLoadError(err as Error);
+    }
+  }
+  useEffect(() => {
+    void load();
+  }, [channel.name]);
+
+  async function saveNow() {
+    if (!file) return;
+    setSave({ phase: 'saving' });
+    try {
+      const res = await saveChannelFile(channel.name, text, file.sha256);
+      if (!res.ok) {
+        setSave({ phase: 'invalid', message: res.message, issues: res.issues });
+        return;
+      }
+      setFile({ ...file, text, sha256: res.sha256 });
+      setSave({ phase: 'saved', result: { ok: true, channels: res.channels } });
+      onSaved();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) setSave({ phase: 'conflict', message: err.message });
+      else setSave({ phase: 'failed', error: err as Error });
+    }
+  }
+
+  const dirty = file !== undefined && text !== file.text;
+  const busy = save.phase === 'saving';
+  // This file's problems are marked in the editor; another file's (a port it holds) are listed with their file.
+  const issues = save.phase === 'invalid' ? save.issues : [];
+  const here = issues.filter((i) => file !== undefined && i.line > 0 && baseName(i.file) === file.file);
+  return (
+    <section class="panel" aria-labelledby="channel-file-title">
+      <header class="page-head">
+        <h2 id="channel-file-title">
+          {channel.name} <span class="muted mono">{file?.file}</span>
+        </h2>
+        {dirty && <span class="badge status-waiting">edited, not saved</span>}
+      </header>
+      {loadError && <ErrorBox error={loadError} />}
+      {file && (
+        <>
+          <YamlEditor value={text} label="Channel YAML" readOnly={busy} issues={here} onChange={setText} viewRef={view} />
+          <div class="toolbar editor-actions">
+            <button
+              type="button"
+              class="primary"
+              onClick={() => (channel.state === 'listening' ? setSave({ phase: 'confirming' }) : void saveNow())}
+              disabled={!dirty || busy || save.phase === 'confirming'}
+            >
+              {busy ? 'Saving…' : 'Save'}
+            </button>
+            <button type="button" onClick={() => setText(file.text)} disabled={!dirty || busy}>
+              Discard edits
+            </button>
+            <button type="button" onClick={onClose} disabled={busy}>
+              Close
+            </button>
+          </div>
+          {save.phase === 'confirming' && (
+            <div role="group" aria-label={`Save ${channel.name}?`}>
+              <p>
+                {channel.name} is listening. Save and apply the change in every engine process? A change of its port, host, limits or TLS
+                restarts its listener: its senders are disconnected and reconnect.
+              </p>
+              <button type="button" class="danger" onClick={() => void saveNow()}>
+                Confirm save
+              </button>{' '}
+              <button type="button" onClick={() => setSave({ phase: 'editing' })}>
+                Cancel
+              </button>
+            </div>
+          )}
+          {save.phase === 'saved' && <ReloadResult result={save.result} />}
+          {save.phase === 'failed' && <ErrorBox error={save.error} />}
+          {save.phase === 'conflict' && (
+            <div class="issues" role="alert">
+              <strong>Not saved:</strong> {file.file} changed on disk since it was opened ({save.message}).{' '}
+              <button type="button" onClick={() => void load()}>
+                Load the file again
+              </button>{' '}
+              (your edits are lost)
+            </div>
+          )}
+          {save.phase === 'invalid' && (
+            <div class="issues" role="alert" aria-label="Channel file problems">
+              <strong>Not saved:</strong> {save.message}
+              <ul>
+                {issues.map((i, k) => (
+                  <li key={k}>
+                    {here.includes(i) ? (
+                      <button type="button" class="link mono" onClick={() => moveCursor(view.current, i.line, i.col)}>
+                        {i.line}:{i.col}
+                      </button>
+                    ) : (
+                      <span class="mono">{issueLocation(i)}</span>
+                    )}{' '}
+                    {i.reason}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The last part of a path, either separator. */
+function baseName(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
 }
 
 /** Pause (after a confirmation naming what it does) or resume one channel's listener. */
