@@ -6,12 +6,11 @@
  *   src/engine/intake-side.ts   MLLP listeners, intake and its ACKs, backpressure     (roles all, listener)
  *   src/engine/worker-side.ts   pipeline worker, recovery sweep, retention, application ACKs (roles all, worker)
  *   src/engine/notices.ts       mapping and channel notices between processes, channel alerts
+ *   src/engine/channel-side.ts  channel reloads, pauses and files saved from the console, in every process
  *   src/engine/admin-side.ts    the admin API and web console (unless HTTP_PORT=-1)
  *   src/engine/billing-side.ts  the claims service and billing.yaml reloads behind the admin API
  *   src/engine/compose.ts       the order services stop in (and start in, reversed)
  */
-import { ChannelFileEditor } from './channels/file-editor';
-import { ChannelReloader, type ChannelReloadResult } from './channels/reloader';
 import { loadChannels } from './channels/load';
 import { createLogger } from './core/logger';
 import { MappingRegistry } from './mappings/load';
@@ -21,10 +20,10 @@ import type { Engine } from './engine/engine';
 import { service, startServices, stopServices, type EngineService } from './engine/compose';
 import { resolveEngineConfig, type EngineConfig } from './engine/config';
 import { intakeSide } from './engine/intake-side';
-import { alerts, channelNotices, mappingNotices, watchedChannels } from './engine/notices';
+import { alerts, mappingNotices } from './engine/notices';
 import { openSharedParts } from './engine/shared-parts';
 import { billingSide } from './engine/billing-side';
-import { pauseChannel, resumeChannel } from './store/channel-pauses';
+import { channelSide } from './engine/channel-side';
 import { workerSide } from './engine/worker-side';
 
 export { configFromEnv, type EngineConfig, type EngineRole } from './engine/config';
@@ -49,55 +48,10 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
     shared.metrics.watch({ mllpSlots: () => [...slotsNow()].map(([channel, s]) => ({ channel, ...s })) });
     shared.metrics.watch({ activeAlerts: () => alerting.monitor.active() });
 
-    // Channel reload (SIGHUP, POST /api/channels/reload, a notice from another process): src/channels/reloader.ts.
-    const reloader = new ChannelReloader({
-      registry: shared.channels,
-      load: () => loadChannelFiles(),
-      mappingLoaded: (name) => mappings.get(name) !== undefined,
-      listeners: intake?.channelListeners,
-      onApplied: (plans) => {
-        workers?.setChannels(plans);
-        alerting.monitor.setChannels(watchedChannels(plans));
-      },
-      logger: log,
-    });
-    // After a reload (ours or another process's): the listeners follow the paused channels in the store.
-    const syncPauses = async () => {
-      await intake?.syncPauses();
-    };
-    const notices = channelNotices({ shared, reloader, afterReload: syncPauses });
-    const reloadEverywhere = async (): Promise<ChannelReloadResult> => {
-      const result = await reloader.reload('api');
-      if (result.ok) {
-        await notices.announce().catch((err: unknown) =>
-          log.warn('channel reload notice could not be published; other engine processes reload on their own SIGHUP or API call', {
-            error: (err as Error).name,
-          }),
-        );
-      }
-      return result;
-    };
+    // Reloads, pauses and channel files saved from the console, in every process: src/engine/channel-side.ts.
+    const channelsSide = channelSide({ shared, load: loadChannelFiles, mappings, intake, workers, alerts: alerting.monitor });
     // billing.yaml reloads (a change on disk, POST /api/billing/reload, a notice): src/billing/reload.ts.
     const billing = billingSide({ shared });
-    // A pause or resume through the API: stored, applied here, then announced like a reload.
-    const setChannelPaused = async (name: string, paused: boolean, actor: string): Promise<boolean | undefined> => {
-      if (!shared.channels.get(name)) return undefined;
-      const changed = paused ? await pauseChannel(shared.store.db, name, actor) : await resumeChannel(shared.store.db, name);
-      await syncPauses();
-      await notices.announce().catch((err: unknown) =>
-        log.warn('channel notice could not be published; other engine processes apply the pause at their next start or notice', {
-          error: (err as Error).name,
-        }),
-      );
-      return changed;
-    };
-    // A channel file saved from the console: checked with the same loader, written, then the reload above.
-    const channelFiles = new ChannelFileEditor({
-      registry: shared.channels,
-      check: loadChannelFiles,
-      mappingLoaded: (name) => mappings.get(name) !== undefined,
-      reload: reloadEverywhere,
-    });
     const listeners = intake?.listeners ?? new Map<string, MllpListener>();
     const admin = adminSide({
       shared,
@@ -105,9 +59,9 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       editor: mappingSide.editor,
       alerts: alerting.monitor,
       listeners,
-      reloadChannels: reloadEverywhere,
-      setChannelPaused,
-      channelFiles,
+      reloadChannels: channelsSide.reloadEverywhere,
+      setChannelPaused: channelsSide.setChannelPaused,
+      channelFiles: channelsSide.channelFiles,
       paused: () => intake?.paused() ?? new Map(),
       claims: billing.claims,
       billing: billing.api,
@@ -118,14 +72,9 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       ...(workers?.services ?? []),
       ...(intake?.services ?? []),
       alerting.service,
-      notices.service,
+      ...channelsSide.services,
       ...admin.services,
       ...(admin.services.length > 0 ? billing.services : []),
-      service(
-        'channel reloads',
-        () => undefined,
-        () => reloader.close(),
-      ),
       service(
         'certificate watch',
         () => shared.certificates.watch(),
@@ -145,7 +94,7 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       },
       httpAddress: admin.address,
       reloadCertificates: () => shared.certificates.reloadAll(),
-      reloadChannels: (trigger = 'call') => reloader.reload(trigger),
+      reloadChannels: (trigger = 'call') => channelsSide.reloader.reload(trigger),
       stop,
     };
   } catch (err) {
