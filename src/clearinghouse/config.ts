@@ -1,6 +1,7 @@
 /**
  * A clearinghouse in billing.yaml (`clearinghouses.<name>`, docs/billing.md "Clearinghouse exchange (SFTP)"): how
- * 837P batches reach it and how its answers (999, 277CA, 835, TA1, 271) come back. Only SFTP is built.
+ * 837P batches and 270 eligibility inquiries reach it and how its answers (999, 277CA, 835, TA1, 271) come back. Only
+ * SFTP is built.
  *
  * Secrets are never written in the file: the private key, its passphrase and the password are named by a file path
  * (`…File`, relative to the billing file's folder) or an environment variable (`…Env`), and read when a connection

@@ -1,6 +1,7 @@
 /**
  * The clearinghouse exchange on Postgres (docs/billing.md "Clearinghouse exchange (SFTP)"): uploading queued 837P
- * batches and 270 eligibility inquiries (a transfer names one or the other) and picking up the answers. The SFTP side is src/clearinghouse/sftp.ts; what a file is, answers.ts.
+ * batches and 270 eligibility inquiries (a transfer names one or the other, uploaded alike) and picking up the
+ * answers. The SFTP side is src/clearinghouse/sftp.ts; what a file is, answers.ts.
  *
  * Uploads: one transfer at a time, its row locked `for update skip locked` for the whole upload, so several
  * engine processes on one database never send one batch together. Before sending, the final remote name is looked

@@ -3,6 +3,7 @@
  * (test/integration/sftp-server.ts) and real Postgres, with the shipped billing.yaml and clearinghouse `synch`:
  * - asking payers queues a transfer for the 270 with its file (eligibilityFileNamePattern), uploadDue sends it under
  *   that name (content = the 270, ISA14 from requestTa1), the inquiries' answer and the checks list show it sent;
+ *   after a crash between the rename and the commit the file found there is marked sent without a second upload;
  * - a 271 answering it placed in the inbound folder is picked up (pickup + claimsPosters) and applied: the coverage
  *   ends and the charge after the end date is held;
  * - a server refusing the upload (no outbound folder) leaves the transfer failed with its error and a retry later,
@@ -101,6 +102,15 @@ describeSftp('270 inquiries through the clearinghouse exchange', () => {
     const [check] = await claims.eligibilityChecks({ limit: 10 });
     expect(check!.inquiryTransfer).toMatchObject({ status: 'sent', attempts: 1, remoteName, nextAttemptAt: null });
     expect(await uploadDue(store.db, ch, () => openSession(ch))).toEqual({ sent: [], sentInquiries: [], failed: [] });
+
+    // A crash between the rename and the commit: the file of that size is there, so it is marked sent, not sent again.
+    const uploaded = path.join(server.root, 'outbound', remoteName);
+    const before = fs.statSync(uploaded).mtimeMs;
+    await store.db.updateTable('clearinghouse_transfers').set({ status: 'pending', attempts: 0, sent_at: null, next_attempt_at: new Date(0) })
+      .where('eligibility_file_id', '=', file.id).execute();
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await uploadDue(store.db, ch, () => openSession(ch))).sentInquiries).toEqual([file.id]);
+    expect(fs.statSync(uploaded).mtimeMs).toBe(before);
 
     // The payer's 271 arrives in the inbound folder: the coverage ended Jan 10.
     const trace = (await store.db.selectFrom('eligibility_checks').select('trace').where('id', '=', check!.id).executeTakeFirstOrThrow()).trace;
