@@ -127,7 +127,8 @@ export function evaluateAlerts(input: EvaluationInput): Evaluation {
         above(
           reading.clearinghouseFailures,
           limit,
-          (n) => `${n} batch upload${n === 1 ? '' : 's'} to the clearinghouse failing (limit: more than ${limit}); see the batches page`,
+          (n) =>
+            `${n} upload${n === 1 ? '' : 's'} to the clearinghouse failing (limit: more than ${limit}); see the batches and eligibility pages`,
         ),
       ]);
     }

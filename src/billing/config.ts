@@ -204,6 +204,13 @@ export const billingFileSchema = z
     for (const [name, ch] of Object.entries(f.clearinghouses)) {
       const why = checkNamePattern(ch.fileNamePattern);
       if (why) ctx.addIssue({ code: 'custom', path: ['clearinghouses', name, 'fileNamePattern'], message: `fileNamePattern ${why}` });
+      const why270 = checkNamePattern(ch.eligibilityFileNamePattern, '270');
+      if (why270)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clearinghouses', name, 'eligibilityFileNamePattern'],
+          message: `eligibilityFileNamePattern ${why270}`,
+        });
     }
     for (const id of Object.keys(f.requiredCodeSets.payers)) {
       if (!Object.prototype.hasOwnProperty.call(f.payers, id)) {

@@ -1,6 +1,7 @@
 /**
  * A clearinghouse in billing.yaml (`clearinghouses.<name>`, docs/billing.md "Clearinghouse exchange (SFTP)"): how
- * 837P batches reach it and how its answers (999, 277CA, 835, TA1, 271) come back. Only SFTP is built.
+ * 837P batches and 270 eligibility inquiries reach it and how its answers (999, 277CA, 835, TA1, 271) come back. Only
+ * SFTP is built.
  *
  * Secrets are never written in the file: the private key, its passphrase and the password are named by a file path
  * (`…File`, relative to the billing file's folder) or an environment variable (`…Env`), and read when a connection
@@ -11,9 +12,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-/** The parts a remote file name pattern may use. */
+/** The parts a batch's remote file name pattern (`fileNamePattern`) may use. */
 export const NAME_PARTS = ['submitterId', 'batchId', 'payerId', 'isa13', 'yyyyMMddHHmmss', 'yyyyMMdd', 'HHmmss'] as const;
-export type NamePart = (typeof NAME_PARTS)[number];
+/** The parts a 270's remote file name pattern (`eligibilityFileNamePattern`) may use: {fileId} is the eligibility file's id. */
+export const ELIGIBILITY_NAME_PARTS = ['submitterId', 'fileId', 'payerId', 'isa13', 'yyyyMMddHHmmss', 'yyyyMMdd', 'HHmmss'] as const;
+export type NamePart = (typeof NAME_PARTS)[number] | (typeof ELIGIBILITY_NAME_PARTS)[number];
 
 const text = (re: RegExp, why: string) => z.string({ error: 'must be text' }).regex(re, { error: why });
 const remoteDir = text(/^\/[^\0\r\n]*$/, 'must be an absolute folder on the server, such as /inbound');
@@ -65,6 +68,8 @@ export const clearinghouseSchema = z.strictObject({
   errorDir: remoteDir.optional(),
   /** The remote file name of a batch; parts in braces: see NAME_PARTS. */
   fileNamePattern: z.string().default('{submitterId}_{batchId}_{yyyyMMddHHmmss}.837'),
+  /** The remote file name of a 270 eligibility inquiry; parts in braces: see ELIGIBILITY_NAME_PARTS. */
+  eligibilityFileNamePattern: z.string().default('{submitterId}_270_{fileId}_{yyyyMMddHHmmss}.270'),
   /** Seconds between pickups (and retries of due uploads). */
   pollIntervalSeconds: z.number().int().min(5).max(86_400).default(300),
   /** Uploads tried at most this many times before the transfer is left failed for an operator. */
@@ -96,18 +101,25 @@ export interface ClearinghouseConfig {
   readonly archiveDir: string;
   readonly errorDir?: string;
   readonly fileNamePattern: string;
+  readonly eligibilityFileNamePattern: string;
   readonly pollIntervalMs: number;
   readonly maxAttempts: number;
   readonly requestTa1: boolean;
   readonly connectTimeoutMs: number;
 }
 
-/** Why a file name pattern cannot be used, or undefined. */
-export function checkNamePattern(pattern: string): string | undefined {
+/**
+ * Why a file name pattern cannot be used, or undefined. `kind` says whose: a batch's (NAME_PARTS, must hold {batchId}
+ * or {isa13}) or a 270's (ELIGIBILITY_NAME_PARTS, must hold {fileId} or {isa13}).
+ */
+export function checkNamePattern(pattern: string, kind: 'batch' | '270' = 'batch'): string | undefined {
+  const known: readonly string[] = kind === 'batch' ? NAME_PARTS : ELIGIBILITY_NAME_PARTS;
+  const id = kind === 'batch' ? 'batchId' : 'fileId';
   const parts = [...pattern.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string);
-  const unknown = parts.find((p) => !(NAME_PARTS as readonly string[]).includes(p));
-  if (unknown !== undefined) return `has {${unknown}}: the parts are ${NAME_PARTS.map((p) => `{${p}}`).join(', ')}`;
-  if (!parts.includes('batchId') && !parts.includes('isa13')) return 'must hold {batchId} or {isa13}, so two batches never share a name';
+  const unknown = parts.find((p) => !known.includes(p));
+  if (unknown !== undefined) return `has {${unknown}}: the parts are ${known.map((p) => `{${p}}`).join(', ')}`;
+  if (!parts.includes(id) && !parts.includes('isa13'))
+    return `must hold {${id}} or {isa13}, so two ${kind === 'batch' ? 'batches' : '270 files'} never share a name`;
   const literal = pattern.replace(/\{[^}]*\}/g, '');
   if (/[/\\\0\r\n{}]/.test(literal) || literal.startsWith('.'))
     return 'must be a plain file name (no / \\ or braces outside the parts, no leading dot)';
@@ -138,6 +150,7 @@ export function clearinghouseConfig(name: string, c: ClearinghouseFile, billingF
     archiveDir: c.archiveDir,
     ...(c.errorDir ? { errorDir: c.errorDir } : {}),
     fileNamePattern: c.fileNamePattern,
+    eligibilityFileNamePattern: c.eligibilityFileNamePattern,
     pollIntervalMs: c.pollIntervalSeconds * 1000,
     maxAttempts: c.maxAttempts,
     requestTa1: c.requestTa1,
@@ -145,17 +158,18 @@ export function clearinghouseConfig(name: string, c: ClearinghouseFile, billingF
   };
 }
 
-/** The remote name of a batch file: the pattern's parts filled in (times in UTC). */
+/** The remote name of a batch file (`batchId`) or a 270 (`fileId`): the pattern's parts filled in (times in UTC). */
 export function remoteFileName(
   pattern: string,
-  v: { submitterId: string; batchId: string; payerId: string; isa13: number; at: Date },
+  v: { submitterId: string; batchId?: string; fileId?: string; payerId: string; isa13: number; at: Date },
 ): string {
   const iso = v.at.toISOString();
   const ymd = iso.slice(0, 10).replace(/-/g, '');
   const hms = iso.slice(11, 19).replace(/:/g, '');
   const values: Record<NamePart, string> = {
     submitterId: v.submitterId.trim().replace(/[^A-Za-z0-9._-]/g, '_'),
-    batchId: v.batchId,
+    batchId: v.batchId ?? '',
+    fileId: v.fileId ?? '',
     payerId: v.payerId.replace(/[^A-Za-z0-9._-]/g, '_'),
     isa13: String(v.isa13).padStart(9, '0'),
     yyyyMMddHHmmss: ymd + hms,

@@ -91,6 +91,7 @@ export type {
 } from '../admin/wire/claims';
 export type { MappingDetail, MappingSummary, MappingTestFailure, MappingVersion, PreviewResult };
 export type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted } from '../admin/wire/eligibility';
+export type { ClearinghouseTransfer } from '../admin/wire/claims';
 export type { AuditPage } from '../admin/wire/audit';
 export type { CreatedToken, TokenInfo, UserInfo } from '../admin/wire/users';
 export type {

@@ -1,6 +1,6 @@
 /**
  * The clearinghouse exchange of an engine process (docs/billing.md "Clearinghouse exchange (SFTP)"): per enabled
- * clearinghouse of billing.yaml, a periodic task that uploads the due 837P transfers (every 15 s: a query, and a
+ * clearinghouse of billing.yaml, a periodic task that uploads the due 837P and 270 transfers (every 15 s: a query, and a
  * connection only when one is due) and, every `pollIntervalSeconds`, picks up the answers. Several processes may
  * run it against one database: the transfer rows are locked one at a time and each answer file is posted once
  * (src/store/clearinghouse.ts). Failures are logged with the error code, the clearinghouse and the batch id, never
@@ -80,8 +80,13 @@ export function exchangeTasks(o: ExchangeOptions): PeriodicTask[] {
         run: async () => {
           const r = await uploadDue(db, ch, () => connect(ch));
           for (const b of r.sent) log.info('batch uploaded to the clearinghouse', { batch: b });
+          for (const e of r.sentInquiries) log.info('270 eligibility inquiry uploaded to the clearinghouse', { eligibilityFile: e });
           for (const f of r.failed)
-            log.error('batch upload failed; retried with backoff', { code: 'CLEARINGHOUSE_TRANSFER', batch: f.batchId, error: f.error });
+            log.error('upload failed; retried with backoff', {
+              code: 'CLEARINGHOUSE_TRANSFER',
+              ...(f.batchId !== undefined ? { batch: f.batchId } : { eligibilityFile: f.eligibilityFileId }),
+              error: f.error,
+            });
         },
         onError: failed('upload'),
       }),

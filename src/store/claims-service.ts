@@ -25,6 +25,7 @@ import {
   type RemittanceListQuery,
   type WithinPosting,
 } from './claims-remittances';
+import { eligibilityTransfersOf } from './clearinghouse-views';
 import { EligibilityRepository, eligibilityFile, listEligibilityChecks, type EligibilityCheckQuery } from './eligibility';
 import { withdrawRemittance } from './remittance-withdraw';
 import { carcMeaning } from '../billing/remittance/carc';
@@ -66,8 +67,13 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
   }
 
   /** 270s for the unclaimed charges' patients, or for `patients` (src/billing/workflows/eligibility.ts). */
-  eligibilityInquiries(actor: string, patients?: readonly string[]) {
-    return eligibilityInquiries(new EligibilityRepository(this.db), this.config(), actor, this.now(), patients);
+  async eligibilityInquiries(actor: string, patients?: readonly string[]) {
+    const run = await eligibilityInquiries(new EligibilityRepository(this.db), this.config(), actor, this.now(), patients);
+    const transfers = await eligibilityTransfersOf(
+      this.db,
+      run.files.map((f) => f.id),
+    );
+    return { ...run, files: run.files.map((f) => ({ ...f, transfer: transfers.get(f.id) ?? null })) };
   }
 
   /** Applies the 271 answers of `text`; `within` runs in its transaction (the clearinghouse pickup records the file there). */
@@ -80,8 +86,14 @@ export class ClaimsService extends ClaimsWorkflows<ClaimRows> {
     return releaseEligibilityHolds(new EligibilityRepository(this.db), chargeIds);
   }
 
-  eligibilityChecks(q: EligibilityCheckQuery) {
-    return listEligibilityChecks(this.db, q);
+  /** The checks newest first, each with the upload of the 270 that asked (its transfer; null when none was queued). */
+  async eligibilityChecks(q: EligibilityCheckQuery) {
+    const checks = await listEligibilityChecks(this.db, q);
+    const transfers = await eligibilityTransfersOf(
+      this.db,
+      checks.map((c) => c.inquiryFileId),
+    );
+    return checks.map((c) => ({ ...c, inquiryTransfer: transfers.get(c.inquiryFileId) ?? null }));
   }
 
   eligibilityFile(id: string) {

@@ -1,6 +1,6 @@
 /**
- * What the batch list shows of the clearinghouse exchange: each batch's transfer and the meaning of its TA1 note
- * code. Reads only (src/store/clearinghouse.ts writes these rows).
+ * What the batch list (and the eligibility list) shows of the clearinghouse exchange: each batch's or 270 file's
+ * transfer and the meaning of a TA1 note code. Reads only (src/store/clearinghouse.ts writes these rows).
  */
 import type { Kysely } from 'kysely';
 import { TA1_NOTES } from '../clearinghouse/answers';
@@ -21,16 +21,21 @@ export const ta1Meaning = (code: string | null): string | undefined =>
   code === null ? undefined : (TA1_NOTES[code] ?? `note code ${code}`);
 
 /** The transfer of each batch (for the batch list). */
-export async function transfersOf(db: Kysely<Database>, batchIds: readonly string[]) {
-  if (batchIds.length === 0) return new Map<string, TransferView>();
+export const transfersOf = (db: Kysely<Database>, batchIds: readonly string[]) => transfersBy(db, 'batch_id', batchIds);
+
+/** The transfer of each 270 eligibility file (for the eligibility list and the inquiries' answer). */
+export const eligibilityTransfersOf = (db: Kysely<Database>, fileIds: readonly string[]) => transfersBy(db, 'eligibility_file_id', fileIds);
+
+async function transfersBy(db: Kysely<Database>, column: 'batch_id' | 'eligibility_file_id', ids: readonly string[]) {
+  if (ids.length === 0) return new Map<string, TransferView>();
   const rows = await db
     .selectFrom('clearinghouse_transfers')
     .selectAll()
-    .where('batch_id', 'in', [...batchIds])
+    .where(column, 'in', [...new Set(ids)])
     .execute();
   return new Map<string, TransferView>(
     rows.map((r) => [
-      String(r.batch_id),
+      String(r[column]),
       {
         clearinghouse: r.clearinghouse,
         remoteName: r.remote_name,

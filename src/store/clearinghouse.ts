@@ -1,6 +1,7 @@
 /**
  * The clearinghouse exchange on Postgres (docs/billing.md "Clearinghouse exchange (SFTP)"): uploading queued 837P
- * batches and picking up the answers. The SFTP side is src/clearinghouse/sftp.ts; what a file is, answers.ts.
+ * batches and 270 eligibility inquiries (a transfer names one or the other, uploaded alike) and picking up the
+ * answers. The SFTP side is src/clearinghouse/sftp.ts; what a file is, answers.ts.
  *
  * Uploads: one transfer at a time, its row locked `for update skip locked` for the whole upload, so several
  * engine processes on one database never send one batch together. Before sending, the final remote name is looked
@@ -31,10 +32,16 @@ export type AnswerPoster = (text: string, within: WithinPosting) => Promise<stri
 export type AnswerPosters = Partial<Record<AnswerKind, AnswerPoster>>;
 
 export interface UploadRun {
+  /** The batches sent. */
   sent: string[];
-  /** Batch id → the error of its failed attempt. */
-  failed: Array<{ batchId: string; error: string }>;
+  /** The 270 eligibility files sent. */
+  sentInquiries: string[];
+  /** The batch (or the 270 file) whose attempt failed, and its error. */
+  failed: Array<{ batchId?: string; eligibilityFileId?: string; error: string }>;
 }
+
+/** What a transfer uploads: a batch or a 270 file (exactly one: migration 029's check). */
+type TransferOf = { batchId: string } | { eligibilityFileId: string };
 
 /**
  * Uploads the due transfers of `ch`, one at a time; stops at the first failure (the server is likely down for all).
@@ -45,15 +52,25 @@ export async function uploadDue(
   ch: ClearinghouseConfig,
   connect: () => Promise<ClearinghouseSession>,
 ): Promise<UploadRun> {
-  const run: UploadRun = { sent: [], failed: [] };
+  const run: UploadRun = { sent: [], sentInquiries: [], failed: [] };
   let session: ClearinghouseSession | undefined;
   try {
     for (;;) {
       const outcome = await db.transaction().execute(async (trx) => {
         const t = await trx
           .selectFrom('clearinghouse_transfers as t')
-          .innerJoin('claim_batches as b', 'b.id', 't.batch_id')
-          .select(['t.id', 't.batch_id', 't.remote_name', 't.size', 't.attempts', 'b.x12'])
+          .leftJoin('claim_batches as b', 'b.id', 't.batch_id')
+          .leftJoin('eligibility_files as f', 'f.id', 't.eligibility_file_id')
+          .select([
+            't.id',
+            't.batch_id',
+            't.eligibility_file_id',
+            't.remote_name',
+            't.size',
+            't.attempts',
+            'b.x12 as batch_x12',
+            'f.x12 as file_x12',
+          ])
           .where('t.clearinghouse', '=', ch.name)
           .where('t.status', '<>', 'sent')
           .where('t.next_attempt_at', '<=', sql<Date>`now()`)
@@ -63,22 +80,24 @@ export async function uploadDue(
           .skipLocked()
           .executeTakeFirst();
         if (!t) return undefined;
+        const of: TransferOf = t.batch_id !== null ? { batchId: String(t.batch_id) } : { eligibilityFileId: String(t.eligibility_file_id) };
+        const what = 'batchId' in of ? 'the batch' : 'the 270';
         try {
           session ??= await connect();
           const there = await session.size(`${ch.outboundDir.replace(/\/+$/, '')}/${t.remote_name}`);
-          const content = Buffer.from(t.x12, 'utf8');
+          const content = Buffer.from(t.batch_x12 ?? t.file_x12 ?? '', 'utf8');
           if (there === undefined) await session.putAtomically(ch.outboundDir, t.remote_name, content);
           else if (there !== content.length)
             throw new EngineError(
               'CLEARINGHOUSE_TRANSFER',
-              `clearinghouse ${ch.name}: ${t.remote_name} is already in ${ch.outboundDir} with another size (${there} bytes, the batch has ${content.length}); not overwritten`,
+              `clearinghouse ${ch.name}: ${t.remote_name} is already in ${ch.outboundDir} with another size (${there} bytes, ${what} has ${content.length}); not overwritten`,
             );
           await trx
             .updateTable('clearinghouse_transfers')
             .set({ status: 'sent', sent_at: sql`now()`, attempts: t.attempts + 1, next_attempt_at: null, updated_at: sql`now()` })
             .where('id', '=', t.id)
             .execute();
-          return { batchId: String(t.batch_id) };
+          return { of };
         } catch (err) {
           const error = err instanceof Error ? err.message : 'the upload failed';
           const attempts = t.attempts + 1;
@@ -88,13 +107,15 @@ export async function uploadDue(
             .set({ status: 'failed', attempts, last_error: error, next_attempt_at: retry, updated_at: sql`now()` })
             .where('id', '=', t.id)
             .execute();
-          return { batchId: String(t.batch_id), error };
+          return { of, error };
         }
       });
       if (!outcome) break;
-      if (outcome.error === undefined) run.sent.push(outcome.batchId);
-      else {
-        run.failed.push({ batchId: outcome.batchId, error: outcome.error });
+      if (outcome.error === undefined) {
+        if ('batchId' in outcome.of) run.sent.push(outcome.of.batchId);
+        else run.sentInquiries.push(outcome.of.eligibilityFileId);
+      } else {
+        run.failed.push({ ...outcome.of, error: outcome.error });
         break;
       }
     }

@@ -84,7 +84,19 @@ function unitOfWork(trx: Trx): EligibilityUnitOfWork {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      return String(row.id);
+      const fileId = String(row.id);
+      if (f.upload) {
+        await trx
+          .insertInto('clearinghouse_transfers')
+          .values({
+            eligibility_file_id: fileId,
+            clearinghouse: f.upload.clearinghouse,
+            remote_name: f.upload.remoteName(fileId),
+            size: Buffer.byteLength(f.x12, 'utf8'),
+          })
+          .execute();
+      }
+      return fileId;
     },
     async insertChecks(checks) {
       if (checks.length === 0) return;

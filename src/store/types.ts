@@ -425,10 +425,11 @@ export interface ClaimBatchesTable {
   ta1_received_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
-/** An 837P batch file to upload to its clearinghouse (migration 022). */
+/** An 837P batch or a 270 file to upload to its clearinghouse (migrations 022, 029): exactly one of the two ids is set. */
 export interface ClearinghouseTransfersTable {
   id: Generated<string>;
-  batch_id: string;
+  batch_id: ColumnType<string | null, string | null | undefined, string | null>;
+  eligibility_file_id: ColumnType<string | null, string | null | undefined, string | null>;
   clearinghouse: string;
   remote_name: string;
   status: ColumnType<'pending' | 'sent' | 'failed', 'pending' | 'sent' | 'failed' | undefined, 'pending' | 'sent' | 'failed'>;

@@ -63,6 +63,7 @@ describe('console eligibility page in a browser', () => {
     const checks = page.locator('table[aria-labelledby="checks-title"] tbody tr');
     await waitFor(async () => (await checks.count()) === 1, 10_000, 'one check in the table');
     await checks.first().getByText('no answer yet').waitFor();
+    await checks.first().getByText('not uploaded (no clearinghouse)').waitFor(); // the shipped billing.yaml names none
 
     const { trace } = await h.engine.store.db.selectFrom('eligibility_checks').select('trace').executeTakeFirstOrThrow();
     const text = x271([...subscriberLoop(trace, 'MEM-EE1'), 'EB*6**30', 'DTP*357*D8*20261031'],

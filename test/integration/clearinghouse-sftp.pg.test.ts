@@ -133,14 +133,14 @@ describeSftp('clearinghouse exchange over SFTP', () => {
 
     const ch = c.clearinghouses.get('synch')!;
     const run = await uploadDue(store.db, ch, () => openSession(ch));
-    expect(run).toEqual({ sent: [first.batchId], failed: [] });
+    expect(run).toEqual({ sent: [first.batchId], sentInquiries: [], failed: [] });
     expect(remoteFiles('outbound')).toEqual([remoteName]); // no .part left behind
     const sent = fs.readFileSync(path.join(server.root, 'outbound', remoteName), 'utf8');
     const batch = await store.db.selectFrom('claim_batches').select(['x12']).where('id', '=', first.batchId).executeTakeFirstOrThrow();
     expect(sent).toBe(batch.x12);
     expect(sent.split('*')[14]).toBe('1'); // ISA14: requestTa1
     expect((await transfers())[0]).toMatchObject({ status: 'sent', attempts: 1, next_attempt_at: null, last_error: null });
-    expect(await uploadDue(store.db, ch, () => openSession(ch))).toEqual({ sent: [], failed: [] });
+    expect(await uploadDue(store.db, ch, () => openSession(ch))).toEqual({ sent: [], sentInquiries: [], failed: [] });
   }, 60_000);
 
   it('after a crash between the rename and the commit, finds the file there and marks it sent without a second upload', async () => {

@@ -1,6 +1,6 @@
 /**
  * The clearinghouse section of billing.yaml (src/clearinghouse/config.ts): each error names its key and why; the
- * remote file name pattern; what an answer file is by its content (src/clearinghouse/answers.ts).
+ * remote file name patterns (837P batches and 270s); what an answer file is by its content (src/clearinghouse/answers.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,6 +36,7 @@ describe('clearinghouses in billing.yaml', () => {
     expect(c.clearinghouses.get('synch')).toMatchObject({
       host: 'sftp.example.com', port: 22, privateKey: { file: path.join(path.dirname(FILE), 'keys/ch') }, pollIntervalMs: 300_000,
       requestTa1: false, fileNamePattern: '{submitterId}_{batchId}_{yyyyMMddHHmmss}.837',
+      eligibilityFileNamePattern: '{submitterId}_270_{fileId}_{yyyyMMddHHmmss}.270',
     });
     expect(c.payers.get('SYNCOM01')!.clearinghouse).toBe('synch');
     expect(parse(SAMPLE).clearinghouses.size).toBe(0);
@@ -49,6 +50,8 @@ describe('clearinghouses in billing.yaml', () => {
     expect(problems(withSection(BASE.replace('outboundDir: /in', 'outboundDir: in')))).toMatch(/must be an absolute folder on the server/);
     expect(problems(withSection(`${BASE}\nfileNamePattern: "{submitterId}_{when}.837"`))).toMatch(/fileNamePattern has \{when\}/);
     expect(problems(withSection(`${BASE}\nfileNamePattern: "{submitterId}.837"`))).toMatch(/must hold \{batchId\} or \{isa13\}/);
+    expect(problems(withSection(`${BASE}\neligibilityFileNamePattern: "{submitterId}_{batchId}.270"`))).toMatch(/eligibilityFileNamePattern has \{batchId\}: the parts are .*\{fileId\}/);
+    expect(problems(withSection(`${BASE}\neligibilityFileNamePattern: "{submitterId}.270"`))).toMatch(/eligibilityFileNamePattern must hold \{fileId\} or \{isa13\}/);
     expect(problems(withSection(BASE, 'defaultClearinghouse: other\n'))).toMatch(/defaultClearinghouse names clearinghouse "other", which is not in clearinghouses/);
     expect(problems(withSection(BASE.replace("transport: sftp", "transport: ftp")))).toMatch(/transport must be sftp/);
   });
@@ -59,6 +62,8 @@ describe('clearinghouses in billing.yaml', () => {
       .toBe('SUB_1_42_20260201090507.837');
     expect(remoteFileName('{payerId}-{isa13}-{yyyyMMdd}T{HHmmss}.x12', { submitterId: 'S', batchId: '1', payerId: 'SYNCOM01', isa13: 7, at }))
       .toBe('SYNCOM01-000000007-20260201T090507.x12');
+    expect(remoteFileName('{submitterId}_270_{fileId}_{yyyyMMddHHmmss}.270', { submitterId: 'SUB1', fileId: '9', payerId: 'P', isa13: 7, at }))
+      .toBe('SUB1_270_9_20260201090507.270');
   });
 });
 
@@ -92,7 +97,7 @@ describe('the clearinghouse-transfers alert', () => {
     const raised = at(new Map(), 1);
     expect(raised.raised).toEqual([expect.objectContaining({
       id: 'pharmacy-inbound:clearinghouse-transfers', value: 1, threshold: 0,
-      message: '1 batch upload to the clearinghouse failing (limit: more than 0); see the batches page',
+      message: '1 upload to the clearinghouse failing (limit: more than 0); see the batches and eligibility pages',
     })]);
     expect(at(raised.active).cleared).toEqual([]);
     expect(at(raised.active, 0).cleared).toEqual([expect.objectContaining({ kind: 'clearinghouse-transfers' })]);

@@ -197,6 +197,18 @@ export interface ClaimActionResult {
 }
 
 /** A row of GET /api/claims/batches. */
+/** An upload to a clearinghouse (a batch's 837P or a 270): pending = waiting, sent, or failed with its last error. */
+export interface ClearinghouseTransfer {
+  clearinghouse: string;
+  remoteName: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  /** When it is tried again; null once sent or when max attempts are spent. */
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+}
+
 export interface BatchRow {
   id: string;
   payerId: string;
@@ -209,15 +221,7 @@ export interface BatchRow {
   actor: string | null;
   createdAt: string;
   /** Its upload to the clearinghouse (docs/billing.md "Clearinghouse exchange (SFTP)"); null when none is configured. */
-  transfer?: {
-    clearinghouse: string;
-    remoteName: string;
-    status: 'pending' | 'sent' | 'failed';
-    attempts: number;
-    nextAttemptAt: string | null;
-    lastError: string | null;
-    sentAt: string | null;
-  } | null;
+  transfer?: ClearinghouseTransfer | null;
   /** The TA1 answering its interchange (TA104 A/E/R, TA105 and what it means); null before one came. */
   ta1?: { ackCode: string; noteCode: string | null; meaning: string | null } | null;
 }

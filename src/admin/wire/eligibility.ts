@@ -2,6 +2,8 @@
  * Wire types of the eligibility API (src/admin/eligibility-routes.ts): what the console (src/console/ops-api.ts)
  * parses. Member ids never travel: a change says which coverage changed; the values stay in the check's record.
  */
+import type { ClearinghouseTransfer } from './claims';
+
 export type EligibilityOutcome = 'active' | 'ended' | 'rejected' | 'unknown';
 
 export interface EligibilityInquiryFile {
@@ -11,6 +13,8 @@ export interface EligibilityInquiryFile {
   interchangeControl: string;
   x12: string;
   checkIds: string[];
+  /** Its upload to the payer's clearinghouse (docs/billing.md "Clearinghouse exchange (SFTP)"); null when none is configured and enabled. */
+  transfer: ClearinghouseTransfer | null;
 }
 
 export interface EligibilityInquiryRun {
@@ -47,6 +51,8 @@ export interface EligibilityCheckRow {
   serviceFrom: string;
   serviceTo: string;
   inquiryFileId: string;
+  /** The upload of the 270 that asked (its file's transfer); null when none was queued. */
+  inquiryTransfer: ClearinghouseTransfer | null;
   askedBy: string;
   askedAt: string;
   responseFileId: string | null;

@@ -14,6 +14,11 @@ export interface NewEligibilityFile {
   fileName: string | null;
   x12: string;
   actor: string;
+  /**
+   * A 270 to upload: its clearinghouse_transfers row is inserted with the file (same transaction), named by
+   * `remoteName(fileId)`. Absent: the file is only recorded (no clearinghouse, or a disabled one; and every 271).
+   */
+  upload?: { clearinghouse: string; remoteName: (fileId: string) => string };
 }
 
 /** An inquiry to record: what the answer will be decided against, with its trace, file and who asked. */

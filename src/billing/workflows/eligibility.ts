@@ -13,15 +13,17 @@
  *   applied. A text without a 271 is PAYER_FILE_INVALID; one whose answers all name unknown inquiries is
  *   ELIGIBILITY_INVALID (and nothing is recorded).
  */
+import { remoteFileName } from '../../clearinghouse/config';
 import { EngineError } from '../../core/errors';
 import { readInterchanges } from '../../x12/reader';
 import { elementValue } from '../../x12/segment';
 import { inForceOn } from '../cob/order';
 import type { BillingConfig } from '../config';
 import { decideEligibility, type EligibilityOutcome } from '../eligibility/decide';
-import type { EligibilityPort, NewEligibilityCheck } from '../eligibility/ports';
+import type { EligibilityPort, NewEligibilityCheck, NewEligibilityFile } from '../eligibility/ports';
 import { read271, type EligibilityAnswer } from '../eligibility/read-271';
 import { write270, type EligibilityInquiry } from '../eligibility/x12-270';
+import { interchangeFor } from './service';
 
 export interface InquiryFile {
   id: string;
@@ -151,18 +153,43 @@ export async function eligibilityInquiries(
         items.map((it, i) => ({ ...it.inquiry, trace: traceOf(ids[i]!) })),
         { id: payer.id, name: payer.name },
         config.billingProvider,
-        config.interchange,
+        interchangeFor(config, payerId),
         control,
         now,
       );
       const interchangeControl = String(control.interchange).padStart(9, '0');
       const fileName = `270-${payerId}-${interchangeControl}.x12`;
-      const fileId = await uow.insertFile({ kind: '270', payerId, interchangeControl, fileName, x12, actor });
+      const upload = uploadOf(config, payerId, control.interchange, now);
+      const fileId = await uow.insertFile({
+        kind: '270',
+        payerId,
+        interchangeControl,
+        fileName,
+        x12,
+        actor,
+        ...(upload ? { upload } : {}),
+      });
       await uow.insertChecks(items.map((it, i) => ({ ...it.check, id: ids[i]!, trace: traceOf(ids[i]!), inquiryFileId: fileId })));
       files.push({ id: fileId, payerId, fileName, interchangeControl, x12, checkIds: ids });
     }
     return { files, skipped };
   });
+}
+
+/**
+ * The upload of a payer's 270 to its clearinghouse (billing.yaml `payers.<id>.clearinghouse` or
+ * `defaultClearinghouse`), named by its `eligibilityFileNamePattern`; none without one or when it is disabled (an
+ * inquiry is only worth sending now: it is not kept waiting for the clearinghouse to be enabled).
+ */
+function uploadOf(config: BillingConfig, payerId: string, isa13: number, at: Date): NewEligibilityFile['upload'] {
+  const name = config.payers.get(payerId)?.clearinghouse;
+  const ch = name === undefined ? undefined : config.clearinghouses.get(name);
+  if (!ch?.enabled) return undefined;
+  const submitterId = config.interchange.senderId;
+  return {
+    clearinghouse: ch.name,
+    remoteName: (fileId) => remoteFileName(ch.eligibilityFileNamePattern, { submitterId, fileId, payerId, isa13, at }),
+  };
 }
 
 /** Every 271 answer in `text` (any number of interchanges and transaction sets). */

@@ -2,18 +2,20 @@
  * Page `#/eligibility` (billing): the eligibility checks (270 inquiries) newest first with what the payer answered
  * (GET /api/eligibility): outcome, a summary, the charges the answer held and the unsent claims it noted (links to
  * `#/claims/<id>`). "Ask payers" writes the 270s for the patients of unclaimed charges (POST /api/eligibility/inquiries;
- * the files are offered for download: there is no clearinghouse transfer of 270s yet). A 271 file is posted here
+ * the files are offered for download, and a payer's clearinghouse, when configured and enabled, gets each uploaded by
+ * the exchange: each file and each check shows that upload as waiting, sent, or failed with its last error). A 271 file is posted here
  * (POST /api/eligibility) and what it changed is shown. Held charges are released with their check's "Release" button
  * (POST /api/eligibility/release) once the patient's coverage is fixed. Member ids are never shown: the API does not
  * send them.
  */
 import { useState } from 'preact/hooks';
-import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
+import { Empty, ErrorBox, Show, StatusBadge, formatDateTime, useLoad } from '../components';
 import {
   askEligibility,
   listEligibilityChecks,
   postEligibilityResponse,
   releaseEligibilityHolds,
+  type ClearinghouseTransfer,
   type EligibilityCheckRow,
   type EligibilityInquiryRun,
   type EligibilityPosted,
@@ -60,6 +62,7 @@ export function EligibilityPage() {
                   <th>Payer</th>
                   <th>Dates asked</th>
                   <th>Asked</th>
+                  <th>270 upload</th>
                   <th>Outcome</th>
                   <th>What came back</th>
                   <th>Charges held</th>
@@ -87,6 +90,9 @@ function CheckRow({ check: c, onReleased }: { check: EligibilityCheckRow; onRele
       <td>{c.payerName ?? c.payerId}</td>
       <td>{c.serviceFrom === c.serviceTo ? c.serviceFrom : `${c.serviceFrom} – ${c.serviceTo}`}</td>
       <td>{c.askedAt.slice(0, 16).replace('T', ' ')}</td>
+      <td>
+        <TransferState transfer={c.inquiryTransfer} />
+      </td>
       <td>{c.outcome ? <StatusBadge status={c.outcome} /> : <span class="muted">no answer yet</span>}</td>
       <td>{c.summary ?? '—'}</td>
       <td>{c.heldCharges.length === 0 ? '—' : <Release chargeIds={c.heldCharges} onReleased={onReleased} />}</td>
@@ -101,6 +107,25 @@ function CheckRow({ check: c, onReleased }: { check: EligibilityCheckRow; onRele
       </td>
     </tr>
   );
+}
+
+/** A 270's upload: waiting, sent, or failed with the last error and the next try; "not uploaded" without a clearinghouse. */
+function TransferState({ transfer: t }: { transfer: ClearinghouseTransfer | null }) {
+  if (!t) return <span class="muted">not uploaded (no clearinghouse)</span>;
+  if (t.status === 'sent')
+    return (
+      <span class="state ok" title={`${t.clearinghouse}: ${t.remoteName}`}>
+        sent {t.sentAt ? formatDateTime(t.sentAt) : ''}
+      </span>
+    );
+  if (t.status === 'failed')
+    return (
+      <span class="state error" title={t.lastError ?? ''}>
+        upload failed ({t.attempts} {t.attempts === 1 ? 'attempt' : 'attempts'}
+        {t.nextAttemptAt ? `, next ${formatDateTime(t.nextAttemptAt)}` : ', no more retries'}): {t.lastError}
+      </span>
+    );
+  return <span class="muted">waiting to upload</span>;
 }
 
 function Release({ chargeIds, onReleased }: { chargeIds: string[]; onReleased(): void }) {
@@ -177,7 +202,8 @@ function InquiryFiles({ run }: { run: EligibilityInquiryRun }) {
               <a download={f.fileName} href={`data:application/edi-x12;charset=utf-8,${encodeURIComponent(f.x12)}`}>
                 {f.fileName}
               </a>{' '}
-              ({f.checkIds.length === 1 ? '1 inquiry' : `${f.checkIds.length} inquiries`} to {f.payerId})
+              ({f.checkIds.length === 1 ? '1 inquiry' : `${f.checkIds.length} inquiries`} to {f.payerId}){' '}
+              <TransferState transfer={f.transfer} />
             </li>
           ))}
         </ul>
