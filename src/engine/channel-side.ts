@@ -53,13 +53,15 @@ export function channelSide(opts: {
     await intake?.syncPauses();
   };
   const notices = channelNotices({ shared, reloader, afterReload: syncPauses });
-  const announce = (unpublished: string) =>
-    notices.announce().catch((err: unknown) => log.warn(unpublished, { error: (err as Error).name }));
 
   const reloadEverywhere = async (): Promise<ChannelReloadResult> => {
     const result = await reloader.reload('api');
     if (result.ok) {
-      await announce('channel reload notice could not be published; other engine processes reload on their own SIGHUP or API call');
+      await notices.announce().catch((err: unknown) =>
+        log.warn('channel reload notice could not be published; other engine processes reload on their own SIGHUP or API call', {
+          error: (err as Error).name,
+        }),
+      );
     }
     return result;
   };
@@ -67,7 +69,11 @@ export function channelSide(opts: {
     if (!shared.channels.get(name)) return undefined;
     const changed = paused ? await pauseChannel(shared.store.db, name, actor) : await resumeChannel(shared.store.db, name);
     await syncPauses();
-    await announce('channel notice could not be published; other engine processes apply the pause at their next start or notice');
+    await notices.announce().catch((err: unknown) =>
+      log.warn('channel notice could not be published; other engine processes apply the pause at their next start or notice', {
+        error: (err as Error).name,
+      }),
+    );
     return changed;
   };
   const channelFiles = new ChannelFileEditor({ registry: shared.channels, check: opts.load, mappingLoaded, reload: reloadEverywhere });
