@@ -48,6 +48,7 @@ import { loadCodeSetLookup } from './codesets';
 import { loadFeeRows } from './fee-schedules';
 import { loadProvidersForCharges } from './providers';
 import { ta1Meaning, transfersOf } from './clearinghouse-views';
+import { queueTransfer } from './transfer-queue';
 import type { ChargeRow, ClaimRow, Database } from './types';
 
 type Trx = Transaction<Database>;
@@ -278,17 +279,7 @@ export function unitOfWork(trx: Trx): ClaimsUnitOfWork {
         .returning('id')
         .executeTakeFirstOrThrow();
       const batchId = String(inserted.id);
-      if (b.upload) {
-        await trx
-          .insertInto('clearinghouse_transfers')
-          .values({
-            batch_id: batchId,
-            clearinghouse: b.upload.clearinghouse,
-            remote_name: b.upload.remoteName(batchId),
-            size: Buffer.byteLength(b.x12, 'utf8'),
-          })
-          .execute();
-      }
+      if (b.upload) await queueTransfer(trx, { batchId }, b.upload, b.x12);
       return batchId;
     },
   };

@@ -10,6 +10,7 @@ import type { EligibilityPort, EligibilityUnitOfWork } from '../billing/eligibil
 import { UNSENT_STATUSES } from '../billing/claims/lifecycle';
 import { chargesNoClaimBills, loadParties, lockClaims, nextControlNumbers, noteClaim } from './claims';
 import type { WithinPosting } from './claims-remittances';
+import { queueTransfer } from './transfer-queue';
 import type { Database } from './types';
 
 type Trx = Transaction<Database>;
@@ -85,17 +86,7 @@ function unitOfWork(trx: Trx): EligibilityUnitOfWork {
         .returning('id')
         .executeTakeFirstOrThrow();
       const fileId = String(row.id);
-      if (f.upload) {
-        await trx
-          .insertInto('clearinghouse_transfers')
-          .values({
-            eligibility_file_id: fileId,
-            clearinghouse: f.upload.clearinghouse,
-            remote_name: f.upload.remoteName(fileId),
-            size: Buffer.byteLength(f.x12, 'utf8'),
-          })
-          .execute();
-      }
+      if (f.upload) await queueTransfer(trx, { eligibilityFileId: fileId }, f.upload, f.x12);
       return fileId;
     },
     async insertChecks(checks) {
