@@ -13,7 +13,7 @@
  * - missed charges (GET /api/reports/missed-charges): billable messages that ended without a charge, and why.
  * Payers show by name and id. Charts take their panel's width. Ids, codes, amounts and reasons only: no patient data.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { BarChart } from '../bar-chart';
 import { Empty, ErrorBox, formatDateTime, Show, StatusBadge, useLoad } from '../components';
 import { saveText } from '../download';
@@ -51,7 +51,8 @@ export function ReportsPage({ route }: PageProps) {
   return (
     <section aria-labelledby="reports-title">
       <h1 id="reports-title">Reports</h1>
-      <RangeForm by={by} since={since} until={until} asOf={asOf} />
+      {/* Keyed by the URL's values: a new range starts a fresh form, and typing is never reset by a late effect. */}
+      <RangeForm key={`${key}|${asOf}`} by={by} since={since} until={until} asOf={asOf} />
       <Revenue key={`r${key}`} by={by} range={range} params={{ since, until, asOf }} />
       <Payers key={`p${key}`} range={range} />
       <Aging key={`a${key}${asOf}`} asOf={asOf || today()} range={range} />
@@ -65,7 +66,6 @@ export function ReportsPage({ route }: PageProps) {
 /** The date range of every report and the aging's as-of day, kept in the URL. */
 function RangeForm({ by, since, until, asOf }: { by: Dimension; since: string; until: string; asOf: string }) {
   const [form, setForm] = useState({ since, until, asOf });
-  useEffect(() => setForm({ since, until, asOf }), [since, until, asOf]);
   const input = (name: keyof typeof form) => ({
     value: form[name],
     onInput: (e: Event) => setForm((f) => ({ ...f, [name]: (e.currentTarget as HTMLInputElement).value })),
