@@ -5,7 +5,7 @@
  * or the data.
  */
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { idHref, idLabel, type IdKind } from './id-links';
 
@@ -14,6 +14,21 @@ export interface Loaded<T> {
   error: ApiError | Error | undefined;
   loading: boolean;
   reload(): void;
+}
+
+/**
+ * A form's state that starts from `value` (e.g. the filter in the URL) and starts over from it when `key` changes
+ * (a new URL). Not on the first render: what the user typed before the first effect ran is kept.
+ */
+export function useFormFrom<T>(value: T, key: string): [T, (next: T | ((prev: T) => T)) => void] {
+  const [state, setState] = useState(value);
+  const seen = useRef(key);
+  useEffect(() => {
+    if (seen.current === key) return;
+    seen.current = key;
+    setState(value);
+  }, [key]);
+  return [state, setState];
 }
 
 /** Runs `load` on mount and whenever `deps` change; `reload()` runs it again. Stale answers are dropped. */

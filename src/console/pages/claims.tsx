@@ -6,8 +6,8 @@
  * (claim-detail.tsx). Each row shows the date of service and, for operator and above, the patient reference (the
  * API audits that view); above the rows, the count and amount per status of every claim the filter matches.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { Empty, ErrorBox, Show, StatusBadge, useLoad } from '../components';
+import { useState } from 'preact/hooks';
+import { Empty, ErrorBox, Show, StatusBadge, useFormFrom, useLoad } from '../components';
 import { formatMoney, moneyValue } from '../format';
 import {
   buildClaims,
@@ -53,8 +53,7 @@ function ClaimList({
     () => listClaims({ status, payer, ...(batch ? { batch } : {}), before, limit: PAGE_SIZE }),
     [status, payer, batch, before, reload],
   );
-  const [payerInput, setPayerInput] = useState(payer);
-  useEffect(() => setPayerInput(payer), [payer]);
+  const [payerInput, setPayerInput] = useFormFrom(payer, payer);
 
   function filter(next: { status?: string; payer?: string }) {
     navigate('/claims', { status: next.status ?? status, payer: next.payer ?? payer, ...(batch ? { batch } : {}) });

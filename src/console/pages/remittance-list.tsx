@@ -5,8 +5,7 @@
  * still unmatched. Each row opens the remittance, `#/remittances/<id>` (remittance-detail.tsx). A withdrawn one is
  * marked and counts nowhere.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { Empty, formatDateTime, Show, useLoad } from '../components';
+import { Empty, formatDateTime, Show, useFormFrom, useLoad } from '../components';
 import { formatMoney } from '../format';
 import { listRemittances } from '../ops-api';
 import { href, navigate } from '../router';
@@ -27,8 +26,7 @@ export function RemittanceList({ filter, reload }: { filter: RemittanceListFilte
     () => listRemittances({ payer, since, until, trace, before, limit: PAGE_SIZE }),
     [payer, since, until, trace, before, reload],
   );
-  const [form, setForm] = useState(filter);
-  useEffect(() => setForm(filter), [payer, since, until, trace, before]);
+  const [form, setForm] = useFormFrom(filter, [payer, since, until, trace, before].join('|'));
   const field = (name: keyof RemittanceListFilter) => ({
     value: form[name],
     onInput: (e: Event) => setForm((f) => ({ ...f, [name]: (e.currentTarget as HTMLInputElement).value })),
