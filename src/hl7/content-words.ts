@@ -18,14 +18,21 @@ export const MAX_WORDS_PER_MESSAGE = 4096;
 
 const COMBINING_MARKS = /\p{M}+/gu;
 const WORD_BREAK = /[^\p{L}\p{N}]+/u;
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const ASCII_WORD_BREAK = /[^a-z0-9]+/;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 /** One piece of text as its normalized words, in order, duplicates kept. */
 export function wordsOf(text: string): string[] {
-  const folded = text.normalize('NFKD').replace(COMBINING_MARKS, '').normalize('NFKC').toLowerCase();
-  return folded
-    .split(WORD_BREAK)
-    .filter((w) => w !== '')
-    .map((w) => (w.length > MAX_WORD_LENGTH ? w.slice(0, MAX_WORD_LENGTH) : w));
+  // ASCII text is its own NFKD/NFKC form and has no combining marks; its letters and digits are [a-z0-9] once
+  // lower-cased. So the fast path gives the same words as the full one.
+  const ascii = ASCII_ONLY.test(text);
+  const folded = ascii ? text.toLowerCase() : text.normalize('NFKD').replace(COMBINING_MARKS, '').normalize('NFKC').toLowerCase();
+  const out: string[] = [];
+  for (const w of folded.split(ascii ? ASCII_WORD_BREAK : WORD_BREAK)) {
+    if (w !== '') out.push(w.length > MAX_WORD_LENGTH ? w.slice(0, MAX_WORD_LENGTH) : w);
+  }
+  return out;
 }
 
 /** The distinct words of a message's segment fields (see above), at most MAX_WORDS_PER_MESSAGE. */
@@ -40,13 +47,17 @@ export function contentWordsOf(text: string): string[] {
   }
   const words = new Set<string>();
   const splitters = [d.field, d.repetition, d.component, d.subcomponent];
+  // Separators that are neither letters nor digits break words anyway: a line without escape sequences can then be
+  // cut whole, which gives the same words in the same order as cutting it leaf by leaf (nothing to decode).
+  const wholeLines = d.escape !== '' && !splitters.some((s) => LETTER_OR_DIGIT.test(s));
   for (const line of text.slice(start).split(/\r\n|\r|\n/)) {
     if (line.length < 4 || line.charAt(3) !== d.field) continue;
     // MSH-1 is the separator itself and MSH-2 the encoding characters: not words.
     const body = line.slice(0, 3) === 'MSH' ? line.slice(4).split(d.field).slice(1).join(d.field) : line.slice(4);
-    for (const leaf of splitAll(body, splitters)) {
-      if (leaf === '') continue;
-      for (const w of wordsOf(unescapeHl7(leaf, d))) {
+    const pieces = wholeLines && !body.includes(d.escape) ? [body] : splitAll(body, splitters).map((leaf) => unescapeHl7(leaf, d));
+    for (const piece of pieces) {
+      if (piece === '') continue;
+      for (const w of wordsOf(piece)) {
         words.add(w);
         if (words.size >= MAX_WORDS_PER_MESSAGE) return [...words];
       }

@@ -18,7 +18,7 @@
 import { sql, type Kysely } from 'kysely';
 import { contentWordsOf, searchWordsOf } from '../hl7/content-words';
 import type { BodyCodec } from './bodies';
-import { blindIndexKeys, blindToken } from './search-index';
+import { blindIndexKeys, blindToken, TokenMemory } from './search-index';
 import type { Database } from './types';
 
 /** HKDF label of the content key. */
@@ -27,6 +27,8 @@ const LABEL = 'rxbridge message content index v1';
 export const MAX_SEARCH_WORDS = 16;
 
 export class ContentSearchIndex {
+  private readonly written = new TokenMemory();
+
   private constructor(
     private readonly writeKey: Buffer,
     private readonly readKeys: readonly Buffer[],
@@ -39,7 +41,7 @@ export class ContentSearchIndex {
 
   /** The tokens to store for a message's text (empty when it has no readable MSH or no words). */
   tokensOf(text: string): string[] {
-    return contentWordsOf(text).map((w) => blindToken(this.writeKey, 'w', w));
+    return contentWordsOf(text).map((w) => this.written.token(this.writeKey, 'w', w));
   }
 
   /**

@@ -26,6 +26,8 @@ type Kind = 'pid' | 'fam' | 'rx';
 const normalize = (v: string) => v.trim().replace(/\s+/g, ' ').toLowerCase();
 
 export class MessageSearchIndex {
+  private readonly written = new TokenMemory();
+
   private constructor(
     private readonly writeKey: Buffer,
     private readonly readKeys: readonly Buffer[],
@@ -41,11 +43,12 @@ export class MessageSearchIndex {
   tokensOf(text: string): string[] {
     const terms = searchTermsOf(text);
     const tokens = new Set<string>();
-    for (const id of terms.patientIds) tokens.add(this.token(this.writeKey, 'pid', normalize(id)));
-    for (const rx of terms.rxNumbers) tokens.add(this.token(this.writeKey, 'rx', normalize(rx)));
+    const write = (kind: Kind, value: string) => this.written.token(this.writeKey, kind, value);
+    for (const id of terms.patientIds) tokens.add(write('pid', normalize(id)));
+    for (const rx of terms.rxNumbers) tokens.add(write('rx', normalize(rx)));
     for (const family of terms.familyNames) {
       const name = normalize(family);
-      for (let n = 1; n <= Math.min(name.length, MAX_NAME_PREFIX); n++) tokens.add(this.token(this.writeKey, 'fam', name.slice(0, n)));
+      for (let n = 1; n <= Math.min(name.length, MAX_NAME_PREFIX); n++) tokens.add(write('fam', name.slice(0, n)));
     }
     return [...tokens];
   }
@@ -76,6 +79,34 @@ export function blindIndexKeys(bodies: BodyCodec, label: string): { write: Buffe
   const plain = crypto.createHash('sha256').update(label).digest();
   const all = [write ?? plain, ...read, plain].filter((k, i, keys) => keys.findIndex((o) => o.equals(k)) === i);
   return { write: write ?? plain, read: all };
+}
+
+/** Most values whose tokens one TokenMemory keeps (about 100 bytes each); it starts over when full. */
+const TOKEN_MEMORY = 50_000;
+
+/**
+ * blindToken with a memory of the values seen lately, for one key. Feeds repeat most values (segment vocabulary,
+ * codes, facilities, providers, a patient's next message) and a token costs an HMAC. The values are held only in
+ * this process's memory, as the message texts themselves are while they are processed.
+ */
+export class TokenMemory {
+  private readonly tokens = new Map<string, string>();
+  private key: Buffer | undefined;
+
+  token(key: Buffer, kind: string, value: string): string {
+    if (this.key !== key) {
+      this.tokens.clear();
+      this.key = key;
+    }
+    const name = `${kind}\u0000${value}`;
+    let token = this.tokens.get(name);
+    if (token === undefined) {
+      token = blindToken(key, kind, value);
+      if (this.tokens.size >= TOKEN_MEMORY) this.tokens.clear();
+      this.tokens.set(name, token);
+    }
+    return token;
+  }
 }
 
 /** One token of a blind index: HMAC-SHA256(key, kind + NUL + value), first 12 bytes, base64url (16 characters). */

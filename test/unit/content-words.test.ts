@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { unescapeHl7 } from '../../src/hl7/escape';
 import { contentWordsOf, MAX_WORD_LENGTH, searchWordsOf, wordsOf } from '../../src/hl7/content-words';
 import { csvCell, decodeCursor, encodeCursor, messagesCsv, nextOf } from '../../src/admin/message-search';
 
@@ -60,5 +62,42 @@ describe('message list helpers', () => {
     expect(decodeCursor(nextOf(rows, 2, 'received')!)).toEqual({ value: '2026-01-01T00:00:01.000Z', id: '8' });
     expect(decodeCursor(nextOf(rows, 2, 'type')!)).toEqual({ value: '', id: '8' });
     expect(decodeCursor(nextOf(rows, 2, 'channel')!)).toEqual({ value: 'b', id: '8' });
+  });
+});
+
+describe('content words: the whole-line and ASCII fast paths', () => {
+  /** The plain definition: every leaf split at every separator, decoded, folded and cut on its own. */
+  function referenceWords(text: string): string[] {
+    const start = text.indexOf('MSH');
+    const field = text.charAt(start + 3);
+    const [component, repetition, escape, subcomponent] = text.slice(start + 4, start + 8).split('');
+    const d = { field, component: component!, repetition: repetition!, escape: escape!, subcomponent: subcomponent! };
+    const fold = (t: string) => t.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFKC').toLowerCase();
+    const words = new Set<string>();
+    for (const line of text.slice(start).split(/\r\n|\r|\n/)) {
+      if (line.length < 4 || line.charAt(3) !== field) continue;
+      const body = line.startsWith('MSH') ? line.slice(4).split(field).slice(1).join(field) : line.slice(4);
+      let leaves = [body];
+      for (const s of [d.field, d.repetition, d.component, d.subcomponent]) leaves = leaves.flatMap((p) => p.split(s));
+      for (const leaf of leaves) {
+        for (const w of fold(unescapeHl7(leaf, d)).split(/[^\p{L}\p{N}]+/u)) {
+          if (w !== '') words.add(w.slice(0, MAX_WORD_LENGTH));
+        }
+      }
+    }
+    return [...words];
+  }
+
+  const piece = fc.constantFrom('Ab', 'zz9', 'MÜLLER', 'Søhne', 'e\u0301', 'ﬁ', '\\T\\', '\\F\\x', '\\X41\\', '\\', '|', '^', '~', '&', ' ', '-', '.', '0', 'Ω', '½', 'x'.repeat(70));
+  const line = fc.tuple(fc.constantFrom('PID', 'FT1', 'ZX1', 'NTE'), fc.array(piece, { maxLength: 12 })).map(([id, ps]) => `${id}|${ps.join('')}`);
+
+  test('give the same words, in the same order, as cutting every leaf on its own', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 6 }), fc.array(piece, { maxLength: 6 }), (lines, header) => {
+        const text = [`MSH|^~\\&|${header.join('')}|F|||20260101||DFT^P03|1|P|2.5.1`, ...lines].join('\r');
+        expect(contentWordsOf(text)).toEqual(referenceWords(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { searchTermsOf } from '../../src/hl7/search-terms';
 import { BodyCodec } from '../../src/store/bodies';
-import { MAX_NAME_PREFIX, MessageSearchIndex } from '../../src/store/search-index';
+import { blindToken, MAX_NAME_PREFIX, MessageSearchIndex, TokenMemory } from '../../src/store/search-index';
 
 const key = (byte: number) => ({ id: `k${byte}`, key: Buffer.alloc(32, byte) });
 
@@ -66,5 +66,21 @@ describe('MessageSearchIndex', () => {
     const plain = MessageSearchIndex.forBodies(BodyCodec.plaintext([key(1)]));
     expect(plain.patientTokens('mrn100').some((t) => tokens.has(t))).toBe(true);
     expect(plain.tokensOf(MESSAGE)).toEqual(MessageSearchIndex.forBodies(BodyCodec.plaintext()).tokensOf(MESSAGE));
+  });
+});
+
+describe('TokenMemory', () => {
+  test('gives what blindToken gives, per key, also once it has started over', () => {
+    const memory = new TokenMemory();
+    const k1 = Buffer.alloc(32, 1);
+    const k2 = Buffer.alloc(32, 2);
+    for (let i = 0; i < 60_010; i += 997) {
+      expect(memory.token(k1, 'w', `word${i}`)).toBe(blindToken(k1, 'w', `word${i}`));
+      expect(memory.token(k1, 'w', `word${i}`)).toBe(blindToken(k1, 'w', `word${i}`));
+      expect(memory.token(k2, 'fam', `word${i}`)).toBe(blindToken(k2, 'fam', `word${i}`));
+    }
+    expect(memory.token(k1, 'pid', 'a')).not.toBe(memory.token(k1, 'rx', 'a'));
+    for (let i = 0; i < 60_000; i++) memory.token(k1, 'w', `n${i}`);
+    expect(memory.token(k1, 'w', 'n5')).toBe(blindToken(k1, 'w', 'n5'));
   });
 });
