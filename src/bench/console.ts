@@ -251,16 +251,14 @@ async function seed(engine: Engine, count: number): Promise<void> {
   const spreadSeconds = (DAYS * 86_400) / count;
   await sql`
     insert into messages (channel, status, sender, control_id, message_type, version, processing_id, patient_key, remote,
-                          received_at, updated_at, finished_at, attempts, error_code, error_text, error_stage, search_tokens)
+                          received_at, updated_at, finished_at, attempts, error_code, error_text, error_stage)
     select case when g % 5 < 3 then ${CHANNELS[0]} when g % 5 = 3 then ${CHANNELS[1]} else ${CHANNELS[2]} end,
            s.status, 'RXSYS|PHARM0' || (g % 3), 'BENCH-' || g, t.type, '2.5.1', 'P', md5('p' || (g * 31) % ${PATIENTS}),
            '127.0.0.1:' || (40000 + g % 100), r.at, r.at, r.at + interval '40 milliseconds', 1,
            case s.status when 'error' then 'MAPPING_FIELD_MISSING' when 'rejected' then 'UNSUPPORTED_MESSAGE_TYPE' end,
            case s.status when 'error' then 'rule charge: FT1-11 (transaction amount) is empty'
                          when 'rejected' then 'message type ZZZ^Z01 is not accepted by this channel' end,
-           case s.status when 'error' then 'map' when 'rejected' then 'intake' end,
-           string_to_array((${patientTokens}::text[])[1 + (g * 31) % ${PATIENTS}]
-             || case when t.type in ('RDS^O13', 'DFT^P03') then ' ' || (${rxTokens}::text[])[1 + (g * 7919) % ${RX_NUMBERS}] else '' end, ' ')
+           case s.status when 'error' then 'map' when 'rejected' then 'intake' end
       from generate_series(1, ${count}) g
       cross join lateral (select now() - make_interval(secs => (${count} - g) * ${spreadSeconds}::float8) as at) r
       cross join lateral (select case when g % 50 = 0 then 'error' when g % 97 = 0 then 'rejected' when g % 41 = 0 then 'duplicate'
@@ -271,8 +269,15 @@ async function seed(engine: Engine, count: number): Promise<void> {
     insert into message_contents (message_id, version, kind, content, key_id)
     select id, 1, 'raw', 'MSH|^~\\&|RXSYS|PHARM01|RXBRIDGE|HOSP|20260101||' || message_type || '|' || control_id || '|P|2.5.1', null
       from messages`.execute(db);
+  await sql`
+    insert into message_terms (message_id, tokens)
+    select m.id, string_to_array((${patientTokens}::text[])[1 + (g * 31) % ${PATIENTS}]
+             || case when m.message_type in ('RDS^O13', 'DFT^P03') then ' ' || (${rxTokens}::text[])[1 + (g * 7919) % ${RX_NUMBERS}] else '' end, ' ')
+      from messages m cross join lateral (select substring(m.control_id from 7)::int as g) n
+     where m.control_id like 'BENCH-%'`.execute(db);
   await sql`analyze messages`.execute(db);
   await sql`analyze message_contents`.execute(db);
+  await sql`analyze message_terms`.execute(db);
 }
 
 function round1(v: number): number {

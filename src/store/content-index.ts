@@ -7,7 +7,7 @@
  * every word (GIN index, `@>`). Hence whole words only: no substring, prefix or wildcard match, and no ranking.
  *
  * The content key is derived from the body encryption key with its own label, so the tokens differ from the
- * patient-search tokens of messages.search_tokens even for the same value. A search tries the keys of every
+ * patient-search tokens of message_terms even for the same value. A search tries the keys of every
  * configured body key (current and old): messages indexed before a key rotation are found while the old key is
  * configured. In plain mode (RXBRIDGE_STORE_PLAINTEXT) the key is fixed and public: the bodies are plain anyway.
  *

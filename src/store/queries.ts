@@ -113,8 +113,9 @@ export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
   if (f.errorCode) q = q.where('error_code', '=', f.errorCode);
   if (f.from) q = q.where('received_at', '>=', f.from);
   if (f.to) q = q.where('received_at', '<', f.to);
-  if (f.patientTokens) q = q.where(sql<boolean>`search_tokens && ${f.patientTokens}::text[]`);
-  if (f.rxTokens) q = q.where(sql<boolean>`search_tokens && ${f.rxTokens}::text[]`);
+  if (f.patientTokens)
+    q = q.where(sql<boolean>`id in (select t.message_id from message_terms t where t.tokens && ${f.patientTokens}::text[])`);
+  if (f.rxTokens) q = q.where(sql<boolean>`id in (select t.message_id from message_terms t where t.tokens && ${f.rxTokens}::text[])`);
   if (f.contentTokens) {
     const lists = f.contentTokens.map((t) => sql`w.tokens @> ${t}::text[]`);
     const any = lists.length > 0 ? sql.join(lists, sql` or `) : sql`false`;

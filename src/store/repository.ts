@@ -34,7 +34,7 @@ import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import { applyMerges, describeMerges } from './patient-merge';
 import { preparedSql } from './prepared';
 import { ContentSearchIndex, writeWordTokens } from './content-index';
-import { MessageSearchIndex } from './search-index';
+import { MessageSearchIndex, writeSearchTerms } from './search-index';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge, type NewCoverage, type NewPatient } from './types';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -133,14 +133,13 @@ export class MessageRepository implements MessagesPort {
           left join claim ck on ck.content_hash = i.content_hash and ck.channel = i.channel
       ), m as (
         insert into messages (id, channel, status, sender, control_id, message_type, version, processing_id,
-                              patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at, search_tokens,
+                              patient_key, remote, error_code, error_text, error_stage, duplicate_of, finished_at,
                               content_hash, reused_control_id_of)
         select ids.id, i.channel,
                case when d.duplicate_of is null then i.status else 'duplicate' end,
                i.sender, i.control_id, i.message_type, i.version, i.processing_id, i.patient_key, i.remote,
                i.error_code, i.error_text, case when i.status = 'rejected' then 'intake' end, d.duplicate_of,
                case when d.duplicate_of is null and i.status = 'received' then null else now() end,
-               string_to_array(nullif(i.search_tokens, ''), ' '),
                i.content_hash, case when d.duplicate_of is null then d.reused_id end
           from input i join ids on ids.ord = i.ord join decided d on d.ord = i.ord
          order by i.ord
@@ -148,6 +147,10 @@ export class MessageRepository implements MessagesPort {
       ), c as (
         insert into message_contents (message_id, version, kind, content, key_id)
         select ids.id, 1, 'raw', i.content, i.key_id from input i join ids on ids.ord = i.ord
+      ), terms as (
+        insert into message_terms (message_id, tokens)
+        select ids.id, string_to_array(i.search_tokens, ' ') from input i join ids on ids.ord = i.ord
+         where i.search_tokens <> ''
       ), a as (
         insert into application_acks (message_id, channel, requested, header)
         select m.id, i.channel, i.app_ack, i.app_ack_header
@@ -499,9 +502,10 @@ export class MessageRepository implements MessagesPort {
           .execute();
         await trx
           .updateTable('messages')
-          .set({ message_type: edited.messageType, patient_key: edited.patientKey, search_tokens: this.search.tokensOf(edited.content) })
+          .set({ message_type: edited.messageType, patient_key: edited.patientKey })
           .where('id', '=', id)
           .execute();
+        await writeSearchTerms(trx, id, this.search.tokensOf(edited.content));
         // A frame rejected before its MSH could be read has no sender or control id; the edited message gives them.
         await trx
           .updateTable('messages')

@@ -1,6 +1,6 @@
 /**
  * The blind index behind the console's patient and Rx searches. Message metadata holds no patient data
- * (docs/encryption.md), so a message keeps, in messages.search_tokens, keyed hashes of its search terms
+ * (docs/encryption.md), so a message keeps, in message_terms.tokens (written once at intake), keyed hashes of its search terms
  * (src/hl7/search-terms.ts) instead of the terms:
  *   HMAC-SHA256(search key, kind + NUL + value), first 12 bytes, base64url (16 characters)
  * for `pid` (each patient id), `fam` (each prefix of each family name, 1 to 24 characters) and `rx` (each Rx
@@ -13,8 +13,10 @@
  * (RXBRIDGE_STORE_PLAINTEXT) tokens are written with a fixed, public key: the bodies are plain text there anyway.
  */
 import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { searchTermsOf } from '../hl7/search-terms';
 import type { BodyCodec } from './bodies';
+import type { Database } from './types';
 
 /** HKDF label of the search key. */
 const LABEL = 'rxbridge message search index v1';
@@ -112,4 +114,17 @@ export class TokenMemory {
 /** One token of a blind index: HMAC-SHA256(key, kind + NUL + value), first 12 bytes, base64url (16 characters). */
 export function blindToken(key: Buffer, kind: string, value: string): string {
   return crypto.createHmac('sha256', key).update(`${kind}\u0000${value}`).digest().subarray(0, 12).toString('base64url');
+}
+
+/** Replaces the search tokens of one message (its text was edited): no tokens, no row. */
+export async function writeSearchTerms(db: Kysely<Database>, messageId: string, tokens: readonly string[]): Promise<void> {
+  if (tokens.length === 0) {
+    await db.deleteFrom('message_terms').where('message_id', '=', messageId).execute();
+    return;
+  }
+  await db
+    .insertInto('message_terms')
+    .values({ message_id: messageId, tokens: [...tokens] })
+    .onConflict((oc) => oc.column('message_id').doUpdateSet({ tokens: [...tokens] }))
+    .execute();
 }

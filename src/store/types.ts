@@ -62,8 +62,6 @@ export interface MessagesTable {
   error_text: string | null;
   error_stage: string | null;
   duplicate_of: string | null;
-  /** Blind index of patient ids, family-name prefixes and Rx numbers (src/store/search-index.ts); null = not indexed. */
-  search_tokens: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
   /** The content key (src/hl7/content-hash.ts) of a received message; null for rejected frames and older rows. */
   content_hash: Optional<string | null>;
   /** An earlier message of the same channel, sender and control id with other content, inside the window. */
@@ -675,6 +673,7 @@ export interface Database {
   eligibility_checks: EligibilityChecksTable;
   // keyed hashes of message words, for the content search (migration 026)
   message_words: MessageWordsTable;
+  message_terms: MessageTermsTable;
   // paused channels (migration 027)
   channel_pauses: ChannelPausesTable;
 }
@@ -714,6 +713,12 @@ export interface EligibilityChecksTable {
 }
 
 /** One message's content-search tokens (src/store/content-index.ts): keyed hashes, never the words. */
+/** Blind index of a message's patient ids, family-name prefixes and Rx numbers (migration 033, search-index.ts). */
+export interface MessageTermsTable {
+  message_id: string;
+  tokens: string[];
+}
+
 export interface MessageWordsTable {
   message_id: string;
   tokens: string[];

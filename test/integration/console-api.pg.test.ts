@@ -121,9 +121,9 @@ describe('console APIs', () => {
     expect(refused.json.error.code).toBe('FORBIDDEN');
 
     // The store keeps keyed hashes, never the names or ids; the patient searches are audited without the term.
-    const row = await h.engine.store.db.selectFrom('messages').select('search_tokens').where('id', '=', idOf['SRCH-1'] as never).executeTakeFirstOrThrow();
-    expect(row.search_tokens!.length).toBeGreaterThan(5);
-    expect(JSON.stringify(row.search_tokens).toLowerCase()).not.toMatch(/smith|pat-/);
+    const row = await h.engine.store.db.selectFrom('message_terms').select('tokens').where('message_id', '=', idOf['SRCH-1'] as never).executeTakeFirstOrThrow();
+    expect(row.tokens.length).toBeGreaterThan(5);
+    expect(JSON.stringify(row.tokens).toLowerCase()).not.toMatch(/smith|pat-/);
     const audits = await h.engine.store.db.selectFrom('audit_events').select(['actor', 'detail']).where('action', '=', 'message.search').execute();
     expect(audits.length).toBeGreaterThanOrEqual(4);
     expect(JSON.stringify(audits)).not.toMatch(/smi|PAT-JONES/i);

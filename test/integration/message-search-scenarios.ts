@@ -227,5 +227,20 @@ export function describeMessageSearch(store: 'postgres' | 'pglite'): void {
       const left = await h.engine.store.db.selectFrom('message_words').select('message_id').where('message_id', '=', ids['WORD-3']!).execute();
       expect(left).toEqual([]);
     });
+
+    test('a replay with an edited text is found by the patient of its new text, no longer by the old one', async () => {
+      const byPatient = async (term: string) =>
+        ((await search(`patient=${encodeURIComponent(term)}`)).json.messages as Array<{ id: string }>).map((m) => m.id);
+      const id = await send('WORD-9', dft('WORD-9', 'PLOVERHILL', 'Tetanus'));
+      expect(await byPatient('PAT-WORD-9')).toEqual([id]);
+      const edited = dft('WORD-9', 'PLOVERHILL', 'Tetanus').replace('PAT-WORD-9', 'PAT-EDITED-9');
+      expect((await h.api('POST', `/api/messages/${id}/replay`, { raw: edited }, tokens.bob)).status).toBe(202);
+      await h.waitForStatus(id, ['processed']);
+      expect(await byPatient('PAT-EDITED-9')).toEqual([id]);
+      expect(await byPatient('PAT-WORD-9')).toEqual([]);
+      const rows = await h.engine.store.db.selectFrom('message_terms').select('tokens').where('message_id', '=', id).execute();
+      expect(rows).toHaveLength(1);
+      expect(JSON.stringify(rows).toLowerCase()).not.toContain('pat-edited');
+    });
   });
 }
