@@ -51,18 +51,21 @@ export interface BenchEngine {
 
 export async function openBenchEngine({
   role,
+  store = 'postgres',
   env,
   servers,
   pending,
   notes,
 }: {
   role: EngineRole;
+  /** Postgres (a fresh database) or the embedded store (PGlite in the temporary project's data directory). */
+  store?: 'postgres' | 'pglite';
   env: Record<string, string>;
   servers: BenchServers;
   pending: Set<() => Promise<void>>;
   notes: string[];
 }): Promise<BenchEngine> {
-  const db = await createDatabase(servers);
+  const db = store === 'postgres' ? await createDatabase(servers) : { url: undefined, drop: async () => undefined };
   const project = tempProject();
   const prefix = `rxbbench-${crypto.randomBytes(4).toString('hex')}`;
   const logStream = fs.createWriteStream(project.logFile);

@@ -35,6 +35,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../core/logger';
 import { withTimeout } from '../core/with-timeout';
 import { buildAck, newControlId } from '../hl7/ack';
@@ -58,7 +59,7 @@ type RunCommand = Extract<ParentMessage, { type: 'run' }>;
 const SECONDS = positive(process.env.BENCH_SECONDS, 60);
 const WARMUP = positive(process.env.BENCH_WARMUP_SECONDS, Math.min(5, Math.max(1, Math.round(SECONDS / 10))));
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? 'map,billing,pgbench,echo,ingest,e2e,latency,overload,console')
+  (process.env.BENCH_ONLY ?? 'map,billing,pgbench,echo,ingest,e2e,embedded,latency,overload,console')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
@@ -91,7 +92,12 @@ interface Plan {
   connections: number;
   /** Closed-loop window, or 'paced'. */
   window: number | 'paced';
+  /** The engine's store (default Postgres); the embedded one (PGlite) is chosen with BENCH_ONLY `embedded`. */
+  store?: 'postgres' | 'pglite';
 }
+
+/** The BENCH_ONLY name that selects a plan. */
+const selectorOf = (p: Plan): string => (p.store === 'pglite' ? 'embedded' : p.kind);
 
 const PLANS: Plan[] = [
   { kind: 'echo', connections: 1, window: 1 },
@@ -102,9 +108,11 @@ const PLANS: Plan[] = [
   { kind: 'ingest', connections: 1, window: WINDOW },
   { kind: 'ingest', connections: 4, window: WINDOW },
   { kind: 'ingest', connections: 16, window: WINDOW },
+  { kind: 'e2e', connections: 1, window: 1 },
   { kind: 'e2e', connections: 1, window: WINDOW },
   { kind: 'e2e', connections: 4, window: WINDOW },
   { kind: 'e2e', connections: 16, window: WINDOW },
+  { kind: 'e2e', connections: 4, window: WINDOW, store: 'pglite' },
   { kind: 'latency', connections: 4, window: 'paced' },
 ];
 
@@ -148,7 +156,7 @@ async function drive(
   plan: Plan,
   port: number,
   between?: (warm: PhaseResult) => Promise<void>,
-): Promise<{ warm: PhaseResult; run: PhaseResult; cpu: ReturnType<CpuProbe['stop']> }> {
+): Promise<{ warm: PhaseResult; run: PhaseResult; cpu: PhaseCpu }> {
   const gen = new Generator();
   try {
     await gen.connect(port, plan.connections, 20261125, PATIENTS);
@@ -156,17 +164,25 @@ async function drive(
     if (!warm.drained) throw new Error('warm-up: some messages were never answered');
     if (between) await between(warm);
     const probe = cpuProbe();
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const run = await gen.run(command(plan, 'measure', SECONDS));
-    const cpu = probe.stop(run.cpuMs);
+    loop.disable();
+    const cpu = { ...probe.stop(run.cpuMs), loopMaxMs: round1(loop.max / 1e6), loopP99Ms: round1(loop.percentile(99) / 1e6) };
     return { warm, run, cpu };
   } finally {
     await gen.close();
   }
 }
 
-function baseResult(plan: Plan, run: PhaseResult, cpu: ReturnType<CpuProbe['stop']>): ScenarioResult {
+/** CPU over the measured phase, and the engine process's event-loop delay (max and p99, in ms). */
+type PhaseCpu = ReturnType<CpuProbe['stop']> & { loopMaxMs: number; loopP99Ms: number };
+
+function baseResult(plan: Plan, run: PhaseResult, cpu: PhaseCpu): ScenarioResult {
   return {
     kind: plan.kind,
+    store: plan.kind === 'echo' ? undefined : (plan.store ?? 'postgres'),
+    eventLoop: { maxMs: cpu.loopMaxMs, p99Ms: cpu.loopP99Ms },
     connections: plan.connections,
     window: plan.window,
     seconds: SECONDS,
@@ -221,6 +237,7 @@ async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> 
   // end to end runs with the engine's default backpressure, as in production.
   const bench = await openBenchEngine({
     role,
+    store: plan.store ?? 'postgres',
     env: role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {},
     servers: SERVERS,
     pending: pendingCleanups,
@@ -279,7 +296,7 @@ function round1(v: number): number {
 }
 
 async function main(): Promise<boolean> {
-  const plans = PLANS.filter((p) => ONLY.has(p.kind));
+  const plans = PLANS.filter((p) => ONLY.has(selectorOf(p)));
   const budgetS =
     300 +
     plans.length * (SECONDS + WARMUP + 120) +
@@ -356,7 +373,7 @@ async function main(): Promise<boolean> {
     }
   }
   for (const plan of plans) {
-    const label = `${plan.kind} ${plan.connections} conn, ${plan.window === 'paced' ? 'paced' : `window ${plan.window}`}`;
+    const label = `${plan.kind}${plan.store === 'pglite' ? ' (embedded)' : ''} ${plan.connections} conn, ${plan.window === 'paced' ? 'paced' : `window ${plan.window}`}`;
     process.stdout.write(`- ${label} ... `);
     const started = Date.now();
     let result: ScenarioResult;

@@ -1,5 +1,5 @@
 import { parsePgbenchOutput } from '../../src/bench/pgbench-output';
-import { formatReport, pgbenchReference, vsPgbench, type BenchReport, type ScenarioResult } from '../../src/bench/report';
+import { checkTargets, formatReport, pgbenchReference, vsPgbench, type BenchReport, type ScenarioResult } from '../../src/bench/report';
 
 const PGBENCH_15 = `pgbench (15.20 (Debian 15.20-0+deb12u1))
 transaction type: /tmp/insert-row.sql
@@ -76,14 +76,14 @@ test('one message at a time is compared with 1 client, anything more in flight w
   expect(vsPgbench(r, r.scenarios[3] as ScenarioResult, 2000)).toBe('0.25x c8');
 });
 
-test('the report prints ingest next to echo and pgbench, end to end and latency against pgbench', () => {
+test('the report prints ingest and end to end next to echo and pgbench, latency against pgbench', () => {
   const lines = formatReport(report(PGBENCH)).split('\n');
   const row = (prefix: RegExp) => lines.find((l) => prefix.test(l)) ?? '';
   expect(row(/^pgbench on the same Postgres/)).not.toBe('');
   expect(row(/^1 +4,200 +0\.24 +84,000 +0$/)).not.toBe('');
   expect(row(/^ingest +1 +1 /)).toMatch(/ 0\.05x +0\.10x c1 /);
   expect(row(/^ingest +16 +32 /)).toMatch(/ 0\.07x +0\.25x c8 /);
-  expect(row(/^16 +32 +1,000 /)).toMatch(/^16 +32 +1,000 +0\.13x c8 +1,500 /);
+  expect(row(/^postgres +16 +32 +1,000 /)).toMatch(/^postgres +16 +32 +1,000 +0\.03x +0\.13x c8 +1,500 /);
   expect(row(/^1,000 +1,000 /)).toMatch(/^1,000 +1,000 +0\.13x c8 /);
 });
 
@@ -92,4 +92,25 @@ test('without pgbench the ratios are "-", and a skipped run says why', () => {
   const text = formatReport(report({ skipped: 'pgbench not installed' }));
   expect(text).toContain('skipped: pgbench not installed');
   expect(text.split('\n').find((l) => /^ingest +1 +1 /.test(l))).toMatch(/ 0\.05x +- /);
+});
+
+test('the hot-path targets: end to end, one at a time and embedded, each against its yardstick', () => {
+  const r = report(PGBENCH);
+  const embedded = { ...scenario('e2e', 4, 32, 2600, 2100), store: 'pglite' as const, eventLoop: { maxMs: 30, p99Ms: 12 } };
+  r.scenarios.push(scenario('e2e', 1, 1, 1300, 1200), scenario('e2e', 1, 32, 2600, 2500), embedded);
+  const checks = checkTargets(r);
+  const check = (re: RegExp) => checks.find((c) => re.test(c.target));
+  expect(check(/^end to end >= 4,000 msg\/s, 16 conn/)).toMatchObject({ met: false, measured: expect.stringMatching(/^1,000 msg\/s, charges 3\/3/) });
+  expect(check(/^end to end >= 2,500 msg\/s, 1 conn/)?.met).toBe(true);
+  expect(check(/^end to end 16 x 32 >= 0.5 of pgbench/)).toMatchObject({ met: false, measured: expect.stringMatching(/^0\.13 \(1,000 msg\/s against 8,000 tps\)/) });
+  // 1,300 msg/s ACKed one at a time against 4,200 tps with 1 client: 0.31.
+  expect(check(/^one at a time/)).toMatchObject({ met: true, measured: expect.stringMatching(/0\.31 of 4,200 tps/) });
+  expect(check(/^at 1,000 msg\/s offered/)?.met).toBe(false); // machine CPU 90 %
+  expect(check(/^embedded store/)?.met).toBe(true);
+  embedded.eventLoop.maxMs = 80;
+  expect(checkTargets(r).find((c) => /^embedded store/.test(c.target))?.met).toBe(false);
+  // Without pgbench the one-at-a-time check cannot be judged.
+  const bare = report(undefined);
+  bare.scenarios.push(scenario('e2e', 1, 1, 1300, 1200));
+  expect(checkTargets(bare).find((c) => /^one at a time/.test(c.target))).toMatchObject({ met: undefined, measured: expect.stringMatching(/no pgbench/) });
 });
