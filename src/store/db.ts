@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { usePreparedStatements } from './prepared';
+import { openPgliteThread, type PgliteThread } from './pglite-thread';
 import type { Database } from './types';
 import * as m001 from './migrations/001-core';
 import * as m002 from './migrations/002-records';
@@ -175,7 +176,6 @@ function openPostgres(url: string, max: number): Store {
 }
 
 async function openPglite(dataDir: string): Promise<Store> {
-  const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   let dir = dataDir;
   let release = (): void => undefined;
@@ -184,8 +184,14 @@ async function openPglite(dataDir: string): Promise<Store> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // the embedded database holds every record: owner only
     release = lockDataDir(dataDir);
   }
-  const pglite = await PGlite.create(dir);
-  const pool = new pg.Pool({ ...(createPgConfig(pglite) as object), max: 1 } as pg.PoolConfig);
+  let thread: PgliteThread;
+  try {
+    thread = await openPgliteThread(dir);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const pool = new pg.Pool({ ...(createPgConfig(thread.backend as never) as object), max: 1 } as pg.PoolConfig);
   guardPool(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -197,10 +203,8 @@ async function openPglite(dataDir: string): Promise<Store> {
     close: async () => {
       try {
         await db.destroy();
-        if (!dataDir.startsWith('memory://')) await pglite.exec('CHECKPOINT');
       } finally {
-        await pglite.close();
-        release();
+        await thread.close({ checkpoint: !dataDir.startsWith('memory://') }).finally(release);
       }
     },
   };

@@ -1,0 +1,131 @@
+/**
+ * The embedded store (PGlite) on a worker thread of its own, so the engine's event loop keeps answering MLLP senders
+ * while a statement runs: PGlite executes each statement synchronously in WebAssembly, on the thread that owns it.
+ *
+ * Contract:
+ * - `openPgliteThread(dir)` starts the thread, opens (or creates) the database in `dir` there, and resolves once it
+ *   is ready; a database that cannot be opened rejects with the thread's error message.
+ * - The returned `backend` is what PGlite's node-postgres adapter (`createPgConfig`) drives: each protocol message
+ *   the pg client writes goes to the thread whole, PGlite answers it there, and the answer's bytes come back and are
+ *   parsed here with pg's own protocol parser. Calls are answered in the order they were made (one connection).
+ * - A call made after the thread stopped (closed, or died) rejects: the query in flight fails like one on a lost
+ *   Postgres connection; nothing is retried here.
+ * - `close({ checkpoint })` runs CHECKPOINT when asked, closes the database and ends the thread.
+ */
+import { Worker } from 'node:worker_threads';
+import { Parser } from 'pg-protocol/dist/parser';
+import type { BackendMessage } from 'pg-protocol/dist/messages';
+
+/** What the node-postgres adapter needs of a PGlite instance. */
+export interface PgliteBackend {
+  waitReady: Promise<void>;
+  execProtocolStream(message: Uint8Array, opts?: unknown): Promise<BackendMessage[]>;
+}
+
+export interface PgliteThread {
+  backend: PgliteBackend;
+  close(opts: { checkpoint: boolean }): Promise<void>;
+}
+
+type Reply = { id: number; bytes?: Uint8Array; error?: string } | { ready: true } | { failed: string };
+
+/** The thread's code: plain CommonJS, so it runs the same from the sources (tests) and from dist. */
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  let db;
+  try {
+    const { PGlite } = require(workerData.module);
+    db = await PGlite.create(workerData.dir);
+  } catch (err) {
+    parentPort.postMessage({ failed: String((err && err.message) || err) });
+    return;
+  }
+  parentPort.postMessage({ ready: true });
+  // One call at a time, in arrival order: PGlite is one connection.
+  let chain = Promise.resolve();
+  parentPort.on('message', (m) => {
+    chain = chain.then(async () => {
+      try {
+        if (m.kind === 'exec') {
+          // A copy: the answer may be a view of PGlite's own memory, which must not be handed over.
+          const out = (await db.execProtocolRaw(m.bytes)).slice();
+          parentPort.postMessage({ id: m.id, bytes: out }, [out.buffer]);
+        } else if (m.kind === 'close') {
+          if (m.checkpoint) await db.exec('CHECKPOINT');
+          await db.close();
+          parentPort.postMessage({ id: m.id });
+          parentPort.close();
+        }
+      } catch (err) {
+        parentPort.postMessage({ id: m.id, error: String((err && err.message) || err) });
+      }
+    });
+  });
+})();
+`;
+
+export async function openPgliteThread(dir: string): Promise<PgliteThread> {
+  const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { dir, module: require.resolve('@electric-sql/pglite') } });
+  const waiting = new Map<number, { resolve(reply: { bytes?: Uint8Array }): void; reject(err: Error): void }>();
+  let nextId = 1;
+  let stopped: string | undefined;
+  const stop = (why: string): void => {
+    stopped ??= why;
+    for (const w of waiting.values()) w.reject(new Error(`embedded store: ${stopped}`));
+    waiting.clear();
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on('message', (reply: Reply) => {
+      if ('ready' in reply) return resolve();
+      if ('failed' in reply) return reject(new Error(`embedded store could not be opened: ${reply.failed}`));
+      const w = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      if (reply.error !== undefined) w?.reject(new Error(reply.error));
+      else w?.resolve(reply);
+    });
+    worker.once('error', (err) => {
+      stop(`its thread failed (${err.message})`);
+      reject(err);
+    });
+    worker.once('exit', () => {
+      stop('its thread has stopped');
+      reject(new Error('embedded store: its thread stopped before it was ready'));
+    });
+  });
+  const call = (message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<{ bytes?: Uint8Array }> =>
+    new Promise((resolve, reject) => {
+      if (stopped) return reject(new Error(`embedded store: ${stopped}`));
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id }, transfer);
+    });
+  try {
+    await ready;
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+  const parser = new Parser();
+  const backend: PgliteBackend = {
+    waitReady: ready,
+    async execProtocolStream(message) {
+      const copy = message.slice();
+      const { bytes } = await call({ kind: 'exec', bytes: copy }, [copy.buffer as ArrayBuffer]);
+      const out: BackendMessage[] = [];
+      if (bytes && bytes.length > 0) parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (m) => out.push(m));
+      return out;
+    },
+  };
+  return {
+    backend,
+    close: async ({ checkpoint }) => {
+      try {
+        await call({ kind: 'close', checkpoint });
+      } finally {
+        stop('it was closed');
+        await worker.terminate();
+      }
+    },
+  };
+}
