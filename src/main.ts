@@ -59,6 +59,7 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       editor: mappingSide.editor,
       alerts: alerting.monitor,
       listeners,
+      sources: intake?.sources,
       reloadChannels: channelsSide.reloadEverywhere,
       setChannelPaused: channelsSide.setChannelPaused,
       channelFiles: channelsSide.channelFiles,

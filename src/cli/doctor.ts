@@ -352,9 +352,11 @@ function redisServerVersion(): string | undefined {
 async function checkPorts(config: EngineConfig, channels: readonly ChannelPlan[], report: Report): Promise<void> {
   const engine = config.httpPort > 0 ? await rxbridgeAnswers(config) : false;
   for (const c of channels.filter((ch) => ch.enabled)) {
-    const where = `${c.source.host}:${c.source.port}`;
-    const state = await portState(c.source.host, c.source.port);
-    const check = `mllp port (${c.name})`;
+    const src = c.source;
+    if (src.type !== 'mllp' && src.type !== 'http') continue; // file and SFTP sources listen on nothing
+    const where = `${src.host}:${src.port}`;
+    const state = await portState(src.host, src.port);
+    const check = `${src.type} port (${c.name})`;
     if (state === 'free') report('ok', check, `${where} is free`);
     else if (state === 'EADDRINUSE') {
       if (engine)
@@ -471,7 +473,10 @@ interface TlsFileSet {
 
 function checkCertificates(env: Env, config: EngineConfig, channels: readonly ChannelPlan[], now: Date, report: Report): void {
   const sets: TlsFileSet[] = [];
-  for (const c of channels) if (c.enabled && c.source.tls) sets.push({ what: `tls (${c.name})`, ...c.source.tls });
+  for (const c of channels) {
+    const src = c.source;
+    if (c.enabled && (src.type === 'mllp' || src.type === 'http') && src.tls) sets.push({ what: `tls (${c.name})`, ...src.tls });
+  }
   if (env.RXBRIDGE_HTTPS_CERT || env.RXBRIDGE_HTTPS_KEY) {
     const abs = (p: string | undefined) => (p ? path.resolve(p) : '');
     sets.push({
