@@ -34,9 +34,7 @@ export interface SplitFile {
 const SEGMENT_END = /\r\n|\r|\n/;
 
 export function splitHl7File(bytes: Buffer): SplitFile {
-  let text = bytes.toString('latin1');
-  if (text.startsWith('\u00ef\u00bb\u00bf')) text = text.slice(3); // a UTF-8 BOM
-  const lines = text.split(SEGMENT_END);
+  const lines = bytes.toString('latin1').split(SEGMENT_END);
   const pieces: FilePiece[] = [];
   const warnings: string[] = [];
   let current: { line: number; segments: string[] } | undefined;
@@ -61,7 +59,7 @@ export function splitHl7File(bytes: Buffer): SplitFile {
   };
   const closeBatch = (lineNo: number, declared: number | undefined) => {
     if (!inBatch) warnings.push(`BTS at line ${lineNo} without a BHS before it`);
-    if (declared !== undefined && declared !== messagesInBatch) {
+    else if (declared !== undefined && declared !== messagesInBatch) {
       warnings.push(`BTS-1 at line ${lineNo} counts ${declared} messages, the batch holds ${messagesInBatch}`);
     }
     inBatch = false;
@@ -70,7 +68,8 @@ export function splitHl7File(bytes: Buffer): SplitFile {
 
   lines.forEach((raw, i) => {
     const lineNo = i + 1;
-    const segment = raw.replace(/[\x0b\x1c]/g, '');
+    // MLLP framing bytes anywhere, and a UTF-8 BOM at a line's start (files written one message at a time have one each).
+    const segment = raw.replace(/[\x0b\x1c]/g, '').replace(/^\u00ef\u00bb\u00bf/, '');
     if (segment.trim() === '') {
       flush(); // a blank line ends a message
       return;
