@@ -169,7 +169,7 @@ export class FileSource {
   /** Takes one finished file: lease, read, store what is not stored yet, archive. */
   private async take(session: FolderSession, entry: FolderEntry, signal?: AbortSignal): Promise<void> {
     const { db, channel, config, logger } = this.deps;
-    const fileKey = `${entry.name}\u0000${entry.size}\u0000${entry.mtimeMs}`;
+    const fileKey = `${entry.size}:${entry.mtimeMs}:${entry.name}`; // unambiguous: the name comes last
     const row = await leaseSourceFile(db, {
       channel,
       fileKey,
