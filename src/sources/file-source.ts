@@ -20,6 +20,7 @@
  * - Each message gets an event naming the file, its position and its line (in the store, never in a log line).
  */
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Kysely } from 'kysely';
 import type { FolderSourceFields } from '../channels/schema';
 import type { Logger } from '../core/logger';
@@ -31,6 +32,8 @@ import {
   leaseSourceFile,
   releaseSourceFile,
   setSourceFileTotal,
+  sourceFileHolder,
+  takeOverSourceFile,
   storedSince,
   type SourceEvent,
 } from '../store/source-files';
@@ -88,6 +91,18 @@ function roughKey(bytes: Buffer): string {
   return `${f[2] ?? ''}|${f[3] ?? ''}|${f[9] ?? ''}`;
 }
 
+/** A lease owner (`host/pid/…`) of this host whose process no longer runs. Owners of other hosts are never judged. */
+export function holderIsDead(owner: string): boolean {
+  const [host, pid] = owner.split('/');
+  if (host !== os.hostname() || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export class FileSource {
   private readonly seen = new Map<string, { size: number; mtimeMs: number }>();
   private readonly owner: string;
@@ -97,7 +112,7 @@ export class FileSource {
   private readonly reported = new Set<string>();
 
   constructor(private readonly deps: FileSourceDeps) {
-    this.owner = deps.owner ?? `${process.pid}-${randomUUID()}`;
+    this.owner = deps.owner ?? `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
     this.leaseMs = deps.leaseMs ?? 120_000;
     this.regex = patternRegExp(deps.config.pattern);
     this.state = {
@@ -170,15 +185,15 @@ export class FileSource {
   private async take(session: FolderSession, entry: FolderEntry, signal?: AbortSignal): Promise<void> {
     const { db, channel, config, logger } = this.deps;
     const fileKey = `${entry.size}:${entry.mtimeMs}:${entry.name}`; // unambiguous: the name comes last
-    const row = await leaseSourceFile(db, {
-      channel,
-      fileKey,
-      name: entry.name,
-      size: entry.size,
-      owner: this.owner,
-      leaseMs: this.leaseMs,
-    });
-    if (!row) return; // another engine process has it
+    const lease = { channel, fileKey, name: entry.name, size: entry.size, owner: this.owner, leaseMs: this.leaseMs };
+    let row = await leaseSourceFile(db, lease);
+    if (!row) {
+      // Another engine process has it, unless that process ran on this host and is gone (killed, crashed): then
+      // its lease is taken over at once instead of after it expires.
+      const holder = await sourceFileHolder(db, channel, fileKey);
+      if (holder && holderIsDead(holder)) row = await takeOverSourceFile(db, { ...lease, from: holder });
+      if (!row) return;
+    }
     if (row.status === 'archived' || row.status === 'error') {
       // Taken in before (the same name, size and time): moved on again, never stored twice.
       await session.move(entry.name, row.status === 'error' && config.errorDir ? config.errorDir : config.archiveDir);

@@ -49,6 +49,23 @@ export async function leaseSourceFile(
   return row ? { ...row, id: String(row.id), after: String(row.after), committed: Number(row.committed) } : undefined;
 }
 
+/** Who holds the file's lease now (undefined when nobody or the row is gone). */
+export async function sourceFileHolder(db: Db, channel: string, fileKey: string): Promise<string | undefined> {
+  const r = await sql<{ lease_owner: string | null }>`
+    select lease_owner from source_files where channel = ${channel} and file_key = ${fileKey}`.execute(db);
+  return r.rows[0]?.lease_owner ?? undefined;
+}
+
+/** Takes the lease from `from` (a holder known to be dead) if it still holds it; then leases as leaseSourceFile. */
+export async function takeOverSourceFile(
+  db: Db,
+  f: { channel: string; fileKey: string; name: string; size: number; owner: string; leaseMs: number; from: string },
+): Promise<SourceFileRow | undefined> {
+  await sql`update source_files set lease_owner = null, lease_until = null
+             where channel = ${f.channel} and file_key = ${f.fileKey} and lease_owner = ${f.from}`.execute(db);
+  return leaseSourceFile(db, f);
+}
+
 /** Records the file's message count and envelope warnings (first read only). */
 export async function setSourceFileTotal(db: Db, id: string, total: number, warnings: string[]): Promise<void> {
   await sql`update source_files set total = ${total}, warnings = ${warnings.length ? warnings.join('; ') : null}
