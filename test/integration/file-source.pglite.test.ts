@@ -13,6 +13,7 @@ import { PassThrough } from 'node:stream';
 import { sql } from 'kysely';
 import { createLogger } from '../../src/core/logger';
 import type { FrameSource } from '../../src/pipeline/intake';
+import type { InboundRecord } from '../../src/pipeline/ports';
 import { FileSource, holderIsDead } from '../../src/sources/file-source';
 import { localFolder } from '../../src/sources/folders';
 import { sourceIntake } from '../../src/sources/source-intake';
@@ -52,7 +53,7 @@ describe('file source exactly once (PGlite)', () => {
   const intake = sourceIntake({
     channel: { name: 'files', accept: new Set(['ADT^A04']), processingIds: new Set(['P']), duplicateWindowMs: 0, charset: 'UTF-8' },
     store: {
-      recordInbound: (recs) => repo.recordInbound(recs),
+      recordInbound: (recs: readonly InboundRecord[]) => repo.recordInbound(recs),
     } as never,
     onReceived: () => undefined,
     logger,

@@ -105,7 +105,6 @@ function message(i: number): string {
     expect(file).toEqual([{ status: 'archived', total: TOTAL, committed: TOTAL }]);
     const events = (await sql<{ n: string }>`select count(*) as n from message_events where code = 'source-file'`.execute(kdb)).rows[0]!;
     expect(Number(events.n)).toBe(TOTAL);
-    // eslint-disable-next-line no-console
     console.log(`killed with ${atKill} of ${TOTAL} stored`);
   });
 });

@@ -58,6 +58,7 @@ describe('file source', () => {
       channelYaml: channelYaml(
         `type: file\ndir: ${dir}/in\narchiveDir: ${dir}/archive\nerrorDir: ${dir}/error\npattern: "*.hl7"\npollIntervalMs: 200\nminAgeMs: 0`,
       ),
+     env: { RXBRIDGE_METRICS_TOKEN: 'scrape-token-0123456789abcdef' },
     });
   });
   afterAll(async () => {
@@ -102,6 +103,13 @@ describe('file source', () => {
     const ch = (status.json.channels ?? status.json).find((c: any) => c.name === 'pharmacy-inbound');
     expect(ch).toMatchObject({ state: 'listening', sourceType: 'file', host: `${dir}/in` });
     expect(ch.sourceStatus).toMatchObject({ type: 'file', filesTaken: 1, messagesStored: 4 });
+    const metrics = await fetch(`http://127.0.0.1:${h.engine.httpAddress()!.port}/metrics`, {
+      headers: { authorization: 'Bearer scrape-token-0123456789abcdef' },
+    });
+    const text = await metrics.text();
+    expect(text).toContain('rxbridge_source_messages_total{channel="pharmacy-inbound",source="file"} 4');
+    expect(text).toContain('rxbridge_source_units_total{channel="pharmacy-inbound",source="file"} 1');
+    expect(text).toContain('rxbridge_intake_messages_total{channel="pharmacy-inbound",outcome="rejected"} 1');
   });
 
   test('a message file dropped again under another name is a new file (no duplicate window here): stored again', async () => {
