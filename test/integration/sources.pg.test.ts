@@ -5,13 +5,15 @@
  *   naming the file and line, the file is archived, a file without a message goes to the error folder, and the
  *   channel status shows the source's counters;
  * - sftp: the same from Debian's sshd on a loopback port (host key pinned; a wrong pin takes nothing);
- * - http: AA after the commit, AR for an unaccepted type, 400 for a body without HL7, 413 over the limit, 415 for
+ * - http (and https with the channel's certificate): AA after the commit, AR for an unaccepted type, 400 for a body without HL7, 413 over the limit, 415 for
  *   another content type, 401 without the token.
  */
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { makeCerts } from './certs';
 import { startHarness, type Harness } from './engine-harness';
 import { startSftpServer, SSHD_MISSING, type SftpServer } from './sftp-server';
 import { adtMessage, dftMessage, freePort, waitFor } from './support';
@@ -234,5 +236,43 @@ describe('http source', () => {
     expect((await fetch(`http://127.0.0.1:${port}/hl7`)).status).toBe(405);
     const n = await rows(h, sql`select count(*)::int as n from messages where control_id in ('F-51', 'F-52')`);
     expect(n[0].n).toBe(0);
+  });
+});
+
+describe('http source over TLS', () => {
+  let h: Harness;
+  let port: number;
+  let certDir: string;
+  beforeAll(async () => {
+    certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxb-http-tls-'));
+    makeCerts(certDir);
+    port = await freePort();
+    h = await startHarness({
+      store: 'postgres',
+      channelYaml: channelYaml(`type: http\nhost: 127.0.0.1\nport: ${port}\ntls: { cert: ${certDir}/server.crt, key: ${certDir}/server.key }`),
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    fs.rmSync(certDir, { recursive: true, force: true });
+  });
+
+  test('HTTPS with the channel certificate: AA after the commit', async () => {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.request(
+        { host: '127.0.0.1', port, path: '/', method: 'POST', ca: fs.readFileSync(path.join(certDir, 'ca.crt')), headers: { 'content-type': 'application/hl7-v2' }, agent: false },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(dft(61));
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('MSA|AA|F-61');
+    expect(await rows(h, sql`select count(*)::int as n from messages where control_id = 'F-61'`)).toEqual([{ n: 1 }]);
   });
 });
