@@ -79,7 +79,8 @@ export function localFolder(channel: string, dir: string): FolderSession {
   };
 }
 
-function readSecret(channel: string, what: string, source: SecretSource, env: NodeJS.ProcessEnv): string {
+/** A secret of an SFTP source from its file or variable; SOURCE_SECRET naming where it was looked for (never the value). */
+export function readSourceSecret(channel: string, what: string, source: SecretSource, env: NodeJS.ProcessEnv): string {
   if ('env' in source) {
     const v = env[source.env];
     if (v === undefined || v === '')
@@ -98,9 +99,9 @@ const posix = (dir: string, name: string) => `${dir.replace(/\/+$/, '')}/${name}
 
 /** Opens an SFTP session on the source's folder; rejects with SOURCE_HOST_KEY, SOURCE_SECRET or SOURCE_TRANSFER. */
 export async function openSftpFolder(c: SftpFolderConfig, env: NodeJS.ProcessEnv = process.env): Promise<FolderSession> {
-  const privateKey = c.privateKey ? readSecret(c.channel, 'private key', c.privateKey, env) : undefined;
-  const passphrase = c.passphrase ? readSecret(c.channel, 'passphrase', c.passphrase, env).replace(/\r?\n$/, '') : undefined;
-  const password = c.password ? readSecret(c.channel, 'password', c.password, env).replace(/\r?\n$/, '') : undefined;
+  const privateKey = c.privateKey ? readSourceSecret(c.channel, 'private key', c.privateKey, env) : undefined;
+  const passphrase = c.passphrase ? readSourceSecret(c.channel, 'passphrase', c.passphrase, env).replace(/\r?\n$/, '') : undefined;
+  const password = c.password ? readSourceSecret(c.channel, 'password', c.password, env).replace(/\r?\n$/, '') : undefined;
   const quiet = () => undefined;
   const client = new SftpClient(`source-${c.channel}`, { error: quiet, end: quiet, close: quiet } as never);
   let seen: string | undefined;
