@@ -82,7 +82,7 @@ function message(i: number): string {
 
     await start();
     // Killed once some messages, but far from all, are stored.
-    await waitFor(async () => (await count().catch(() => 0)) >= 2_000, 120_000, 'a fifth of the messages to be stored', 20);
+    await waitFor(async () => (await count().catch(() => 0)) >= TOTAL / 2, 120_000, 'half of the messages to be stored', 20);
     const c = child!;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
