@@ -148,7 +148,8 @@ export class HttpSource {
       if (!(err instanceof Refusal)) logger.warn('http source: request failed', { channel, error: (err as Error).name });
       if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       res.end(`${reason}\n`);
-      if (status === 413) req.destroy();
+      // The rest of an oversize body is not read: the connection closes once the answer is out.
+      if (status === 413) res.once('finish', () => req.destroy());
     }
   }
 }

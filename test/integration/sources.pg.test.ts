@@ -9,6 +9,7 @@
  *   another content type, 401 without the token.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -231,6 +232,21 @@ describe('http source', () => {
     expect(garbage.status).toBe(400);
     expect(await garbage.text()).toContain('no HL7 v2 message');
     expect((await post('MSH|' + 'x'.repeat(10_000))).status).toBe(413);
+    // Without a declared length (chunked): cut off once past the limit.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, path: '/hl7', method: 'POST', headers: { 'content-type': 'text/plain', authorization: 'Bearer http-token-1' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write('MSH|' + 'y'.repeat(3000));
+      req.write('z'.repeat(3000));
+      req.end();
+    });
+    expect(chunked).toBe(413);
     expect((await post(dft(51), 'application/json')).status).toBe(415);
     expect((await post(dft(52), undefined, null)).status).toBe(401);
     expect((await fetch(`http://127.0.0.1:${port}/hl7`)).status).toBe(405);
