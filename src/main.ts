@@ -11,6 +11,9 @@
  *   src/engine/billing-side.ts  the claims service and billing.yaml reloads behind the admin API
  *   src/engine/compose.ts       the order services stop in (and start in, reversed)
  */
+import type { SourceReading } from './metrics/engine-metrics';
+import type { FileSourceStatus } from './sources/file-source';
+import type { HttpSourceStatus } from './sources/http-source';
 import { loadChannels } from './channels/load';
 import { createLogger } from './core/logger';
 import { MappingRegistry } from './mappings/load';
@@ -46,6 +49,7 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
     const slotsNow = () => new Map([...(intake?.listeners ?? [])].map(([name, l]) => [name, l.slots()]));
     const alerting = alerts({ shared, slots: slotsNow });
     shared.metrics.watch({ mllpSlots: () => [...slotsNow()].map(([channel, s]) => ({ channel, ...s })) });
+    shared.metrics.watch({ channelSources: () => [...(intake?.sources ?? [])].map(([channel, s]) => sourceReading(channel, s.status())) });
     shared.metrics.watch({ activeAlerts: () => alerting.monitor.active() });
 
     // Reloads, pauses and channel files saved from the console, in every process: src/engine/channel-side.ts.
@@ -59,6 +63,7 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
       editor: mappingSide.editor,
       alerts: alerting.monitor,
       listeners,
+      sources: intake?.sources,
       reloadChannels: channelsSide.reloadEverywhere,
       setChannelPaused: channelsSide.setChannelPaused,
       channelFiles: channelsSide.channelFiles,
@@ -101,4 +106,10 @@ export async function startEngine(given: EngineConfig): Promise<Engine> {
     await stopServices(services, log);
     throw err;
   }
+}
+
+/** A running source's status as the metrics read it. */
+function sourceReading(channel: string, s: FileSourceStatus | HttpSourceStatus): SourceReading {
+  if (s.type === 'http') return { channel, type: s.type, units: s.requests, messages: s.messages, failing: 0 };
+  return { channel, type: s.type, units: s.filesTaken, messages: s.messagesStored, failing: s.lastError ? 1 : 0 };
 }

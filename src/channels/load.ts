@@ -58,13 +58,17 @@ export function loadChannels(opts: LoadChannelsOptions): ChannelPlan[] {
       byName.set(ch.name, cfg);
     }
 
-    if (ch.enabled) {
-      const clash = listeners.find((o) => o.value.source.port === ch.source.port && hostsOverlap(o.value.source.host, ch.source.host));
+    const src = ch.source;
+    if (ch.enabled && (src.type === 'mllp' || src.type === 'http')) {
+      const clash = listeners.find((o) => {
+        const other = o.value.source;
+        return (other.type === 'mllp' || other.type === 'http') && other.port === src.port && hostsOverlap(other.host, src.host);
+      });
       if (clash) {
         issues.push(
           cfg.issueAt(
             ['source', 'port'],
-            `port ${ch.source.port} on ${ch.source.host} is already used by enabled channel "${clash.value.name}" (${clash.file})`,
+            `port ${src.port} on ${src.host} is already used by enabled channel "${clash.value.name}" (${clash.file})`,
           ),
         );
       } else {

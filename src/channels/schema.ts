@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isTimeZone, parseBusinessHours, type BusinessHours } from '../alerts/business-hours';
 import { deepFreeze, labelOf } from '../core/config-file';
 import { MESSAGE_TYPE_PATTERN } from '../hl7/message-type';
+import { authSchema as sftpAuthSchema, type SecretSource } from '../clearinghouse/config';
 
 /** MSH-9 type^event as written in `accept` and `routes[].types`, e.g. ADT^A04. */
 export { MESSAGE_TYPE_PATTERN };
@@ -38,6 +39,9 @@ export const DEFAULTS = Object.freeze({
   applicationAckBackoffMs: 5_000,
   ackMode: 'immediate' as AckMode,
   ackTimeoutMs: 10_000,
+  pollIntervalMs: 10_000,
+  minAgeMs: 5_000,
+  maxFileBytes: 268_435_456,
 });
 
 /** An integer in [min, max]; every failure (wrong type, fraction, out of range) gets the same plain message. */
@@ -144,8 +148,8 @@ const knownSendersSchema = z
     }
   });
 
-const sourceSchema = z.strictObject({
-  type: z.literal('mllp', { error: 'type must be mllp (the only source type for now)' }),
+const mllpSourceSchema = z.strictObject({
+  type: z.literal('mllp'),
   host: z.string().min(1).default(DEFAULTS.host),
   port: intIn(1, 65535),
   maxFrameBytes: intIn(1024, 67_108_864).default(DEFAULTS.maxFrameBytes),
@@ -159,6 +163,81 @@ const sourceSchema = z.strictObject({
     .optional(),
   charset: z.enum(CHARSETS).default(DEFAULTS.charset),
   tls: tlsSchema.optional(),
+});
+
+/** A file name pattern: `*` any run of characters, `?` one character, nothing else special; never a path. */
+const fileNamePattern = z
+  .string({ error: (iss) => `${labelOf(iss.path ?? [])} must be a file name pattern such as *.hl7` })
+  .min(1)
+  .refine((p) => !/[/\\\0]/.test(p), { error: 'pattern must be a file name pattern such as *.hl7 (no folders)' });
+
+/** What the file and SFTP sources share (src/sources/file-source.ts). */
+const folderFields = {
+  pattern: fileNamePattern.default('*'),
+  pollIntervalMs: intIn(200, 86_400_000).default(DEFAULTS.pollIntervalMs),
+  /** A file is read only once its modification time is this old and its size and time were the same at the previous poll. */
+  minAgeMs: intIn(0, 86_400_000).default(DEFAULTS.minAgeMs),
+  maxFileBytes: intIn(1, 1_073_741_824).default(DEFAULTS.maxFileBytes),
+  charset: z.enum(CHARSETS).default(DEFAULTS.charset),
+};
+
+const fileSourceSchema = z.strictObject({
+  type: z.literal('file'),
+  /** Folders relative to the channel file's folder (or absolute). */
+  dir: z.string().min(1),
+  archiveDir: z.string().min(1),
+  errorDir: z.string().min(1).optional(),
+  ...folderFields,
+});
+
+const remoteDir = z
+  .string({ error: (iss) => `${labelOf(iss.path ?? [])} must be an absolute folder on the server, such as /outbound` })
+  .regex(/^\/[^\0\r\n]*$/, { error: (iss) => `${labelOf(iss.path ?? [])} must be an absolute folder on the server, such as /outbound` });
+
+const sftpSourceSchema = z.strictObject({
+  type: z.literal('sftp'),
+  host: z.string().regex(/^[A-Za-z0-9.:-]+$/, { error: 'host must be a host name or IP address' }),
+  port: intIn(1, 65535).default(22),
+  username: z.string().regex(/^[^\s:]{1,64}$/, { error: 'username must be 1 to 64 characters without spaces' }),
+  hostKeyFingerprint: z
+    .string()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, { error: 'hostKeyFingerprint must be SHA256:<43 characters> as `ssh-keygen -lf` prints it' }),
+  /** Secret files relative to the channel file's folder, or environment variables. */
+  auth: sftpAuthSchema,
+  dir: remoteDir,
+  archiveDir: remoteDir,
+  errorDir: remoteDir.optional(),
+  connectTimeoutMs: intIn(1000, 300_000).default(20_000),
+  ...folderFields,
+});
+
+const httpSourceSchema = z.strictObject({
+  type: z.literal('http'),
+  host: z.string().min(1).default(DEFAULTS.host),
+  port: intIn(1, 65535),
+  /** The one path POSTs are taken on. */
+  path: z
+    .string()
+    .regex(/^\/[^\s?#]*$/, { error: 'path must start with / (no spaces, query or fragment)' })
+    .default('/'),
+  maxBodyBytes: intIn(1024, 67_108_864).default(DEFAULTS.maxFrameBytes),
+  charset: z.enum(CHARSETS).default(DEFAULTS.charset),
+  tls: tlsSchema.optional(),
+  /** A bearer token every request must carry, read from a file (relative to the channel file) or a variable. */
+  auth: z
+    .strictObject({
+      tokenFile: z.string().min(1).optional(),
+      tokenEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .optional(),
+    })
+    .refine((a) => (a.tokenFile === undefined) !== (a.tokenEnv === undefined), { error: 'auth takes tokenFile or tokenEnv (one of them)' })
+    .optional(),
+});
+
+const sourceSchema = z.discriminatedUnion('type', [mllpSourceSchema, fileSourceSchema, sftpSourceSchema, httpSourceSchema], {
+  error: (iss) => (iss.code === 'invalid_union' ? 'source.type must be mllp, file, sftp or http' : undefined),
 });
 
 /**
@@ -292,14 +371,16 @@ export const channelFileSchema = z
       });
     }
     const known = ch.knownSenders;
-    if (known && known.reservedSlots >= ch.source.maxConnections) {
+    if (known && ch.source.type !== 'mllp') {
+      ctx.addIssue({ code: 'custom', path: ['knownSenders'], message: 'knownSenders applies to mllp sources only' });
+    } else if (known && ch.source.type === 'mllp' && known.reservedSlots >= ch.source.maxConnections) {
       ctx.addIssue({
         code: 'custom',
         path: ['knownSenders', 'reservedSlots'],
         message: `knownSenders.reservedSlots (${known.reservedSlots}) must be below source.maxConnections (${ch.source.maxConnections}): other senders need at least one slot (use source.allowFrom to refuse them)`,
       });
     }
-    if (known?.clients && !ch.source.tls?.requestClientCert) {
+    if (known?.clients && ch.source.type === 'mllp' && !ch.source.tls?.requestClientCert) {
       ctx.addIssue({
         code: 'custom',
         path: ['knownSenders', 'clients'],
@@ -333,40 +414,7 @@ export interface ChannelPlan {
   readonly enabled: boolean;
   /** The channel file it came from, as given to the loader (for messages). */
   readonly file: string;
-  readonly source: {
-    readonly type: 'mllp';
-    readonly host: string;
-    readonly port: number;
-    readonly maxFrameBytes: number;
-    /** 0 = never close an idle connection. */
-    readonly idleTimeoutMs: number;
-    readonly maxConnections: number;
-    /** Connections open at once from one IP address. */
-    readonly maxConnectionsPerIp: number;
-    /** Addresses and CIDR blocks a sender may connect from; absent = any. */
-    readonly allowFrom?: readonly string[];
-    /**
-     * Senders with reserved slots (by address or client certificate name); absent = no slot reserved. Written as
-     * the channel file's top-level `knownSenders`, kept with the source: a change restarts the listener.
-     */
-    readonly knownSenders?: {
-      readonly addresses?: readonly string[];
-      readonly clients?: readonly string[];
-      readonly reservedSlots: number;
-    };
-    /** Used when MSH-18 is empty. */
-    readonly charset: Charset;
-    /** TLS files as absolute paths (resolved against the channel file's folder); absent = plain TCP. */
-    readonly tls?: {
-      readonly cert: string;
-      readonly key: string;
-      readonly ca?: string;
-      readonly requestClientCert: boolean;
-      readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
-      /** Client certificate names that may connect; absent = any the CA signed. */
-      readonly allowClients?: readonly string[];
-    };
-  };
+  readonly source: SourcePlan;
   /** MSH-9 type^event values taken; anything else gets AR with condition 200. */
   readonly accept: ReadonlySet<string>;
   /** MSH-11 values taken; anything else gets AR with condition 202. */
@@ -399,6 +447,96 @@ export interface ChannelPlan {
   ackPolicyFor(sender: string): AckPolicy;
 }
 
+/** A channel's TLS files as absolute paths (resolved against the channel file's folder). */
+export interface TlsPlan {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca?: string;
+  readonly requestClientCert: boolean;
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** Client certificate names that may connect; absent = any the CA signed. */
+  readonly allowClients?: readonly string[];
+}
+
+export interface MllpSourcePlan {
+  readonly type: 'mllp';
+  readonly host: string;
+  readonly port: number;
+  readonly maxFrameBytes: number;
+  /** 0 = never close an idle connection. */
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+  /** Connections open at once from one IP address. */
+  readonly maxConnectionsPerIp: number;
+  /** Addresses and CIDR blocks a sender may connect from; absent = any. */
+  readonly allowFrom?: readonly string[];
+  /**
+   * Senders with reserved slots (by address or client certificate name); absent = no slot reserved. Written as
+   * the channel file's top-level `knownSenders`, kept with the source: a change restarts the listener.
+   */
+  readonly knownSenders?: {
+    readonly addresses?: readonly string[];
+    readonly clients?: readonly string[];
+    readonly reservedSlots: number;
+  };
+  /** Used when MSH-18 is empty. */
+  readonly charset: Charset;
+  /** absent = plain TCP. */
+  readonly tls?: TlsPlan;
+}
+
+/** What the file and SFTP sources share (src/sources/file-source.ts). */
+export interface FolderSourceFields {
+  /** The folder polled: an absolute local path (file) or remote path (sftp). */
+  readonly dir: string;
+  readonly archiveDir: string;
+  /** Where a file without a single message goes; absent = it stays where it is (reported once per poll). */
+  readonly errorDir?: string;
+  /** File name pattern: `*` and `?` wildcards. */
+  readonly pattern: string;
+  readonly pollIntervalMs: number;
+  readonly minAgeMs: number;
+  readonly maxFileBytes: number;
+  /** Used when MSH-18 is empty. */
+  readonly charset: Charset;
+}
+
+export interface FileSourcePlan extends FolderSourceFields {
+  readonly type: 'file';
+}
+
+export interface SftpSourcePlan extends FolderSourceFields {
+  readonly type: 'sftp';
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly hostKeyFingerprint: string;
+  readonly privateKey?: SecretSource;
+  readonly passphrase?: SecretSource;
+  readonly password?: SecretSource;
+  readonly connectTimeoutMs: number;
+}
+
+export interface HttpSourcePlan {
+  readonly type: 'http';
+  readonly host: string;
+  readonly port: number;
+  readonly path: string;
+  readonly maxBodyBytes: number;
+  readonly charset: Charset;
+  readonly tls?: TlsPlan;
+  /** The bearer token's file (absolute) or variable; absent = no token asked for. */
+  readonly auth?: SecretSource;
+}
+
+export type SourcePlan = MllpSourcePlan | FileSourcePlan | SftpSourcePlan | HttpSourcePlan;
+
+/** The plan's MLLP source; throws for a channel with another source type (for callers that know it is MLLP). */
+export function mllpSource(plan: Pick<ChannelPlan, 'name' | 'source'>): MllpSourcePlan {
+  if (plan.source.type !== 'mllp') throw new Error(`channel ${plan.name} has a ${plan.source.type} source, not mllp`);
+  return plan.source;
+}
+
 export interface ChannelAlerts {
   readonly silenceMinutes?: number;
   readonly businessHours?: BusinessHours;
@@ -427,6 +565,39 @@ function resolveTls(t: z.infer<typeof tlsSchema>, dir: string) {
   return { ...t, cert: path.resolve(dir, t.cert), key: path.resolve(dir, t.key), ca: t.ca && path.resolve(dir, t.ca) };
 }
 
+function sourcePlan(ch: ChannelFile, dir: string): SourcePlan {
+  const src = ch.source;
+  const secret = (f?: string, env?: string): SecretSource | undefined => (f ? { file: path.resolve(dir, f) } : env ? { env } : undefined);
+  switch (src.type) {
+    case 'mllp':
+      return { ...src, tls: src.tls && resolveTls(src.tls, dir), ...(ch.knownSenders ? { knownSenders: ch.knownSenders } : {}) };
+    case 'file':
+      return {
+        ...src,
+        dir: path.resolve(dir, src.dir),
+        archiveDir: path.resolve(dir, src.archiveDir),
+        ...(src.errorDir ? { errorDir: path.resolve(dir, src.errorDir) } : {}),
+      };
+    case 'sftp': {
+      const { auth, ...rest } = src;
+      const privateKey = secret(auth.privateKeyFile, auth.privateKeyEnv);
+      const passphrase = secret(auth.passphraseFile, auth.passphraseEnv);
+      const password = secret(auth.passwordFile, auth.passwordEnv);
+      return {
+        ...rest,
+        ...(privateKey ? { privateKey } : {}),
+        ...(passphrase ? { passphrase } : {}),
+        ...(password ? { password } : {}),
+      };
+    }
+    case 'http': {
+      const { auth, tls, ...rest } = src;
+      const token = auth && secret(auth.tokenFile, auth.tokenEnv);
+      return { ...rest, ...(tls ? { tls: resolveTls(tls, dir) } : {}), ...(token ? { auth: token } : {}) };
+    }
+  }
+}
+
 /** Pure: a validated channel file → its frozen plan. `file` is only recorded, never read. */
 export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
   const table = new Map<string, string>();
@@ -446,11 +617,7 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     description: ch.description,
     enabled: ch.enabled,
     file,
-    source: {
-      ...ch.source,
-      tls: ch.source.tls && resolveTls(ch.source.tls, path.dirname(file)),
-      ...(ch.knownSenders ? { knownSenders: ch.knownSenders } : {}),
-    },
+    source: sourcePlan(ch, path.dirname(file)),
     accept: new Set(ch.accept),
     processingIds: new Set(ch.processingIds),
     duplicateWindowMs: ch.duplicates.windowHours * HOUR_MS,

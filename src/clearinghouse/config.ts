@@ -23,7 +23,8 @@ const remoteDir = text(/^\/[^\0\r\n]*$/, 'must be an absolute folder on the serv
 const secretFile = z.string().min(1, { error: 'must be a file path' });
 const envName = text(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
-const authSchema = z
+/** SFTP credentials named by file or variable (shared with the SFTP channel source, src/channels/schema.ts). */
+export const authSchema = z
   .strictObject({
     privateKeyFile: secretFile.optional(),
     privateKeyEnv: envName.optional(),

@@ -22,6 +22,7 @@ import { openBillingConfig } from '../billing/reload';
 import { loadChannels } from '../channels/load';
 import type { ClearinghouseConfig, SecretSource } from '../clearinghouse/config';
 import { readSecret } from '../clearinghouse/sftp';
+import { readSourceSecret } from '../sources/folders';
 import type { ChannelPlan } from '../channels/schema';
 import { ConfigError } from '../core/config-file';
 import { readBodyKeySetup, type BodyKeySetup } from '../core/encryption-config';
@@ -90,6 +91,7 @@ export async function doctorCommand(
   }
   await checkRedis(config, report);
   if (channels) await checkPorts(config, channels, report);
+  if (channels) checkChannelSources(channels, env, report);
   if (channels) await checkAckDestinations(channels, report);
   checkCertificates(env, config, channels ?? [], now, report);
   checkDisk(config.dataDir, report);
@@ -352,9 +354,11 @@ function redisServerVersion(): string | undefined {
 async function checkPorts(config: EngineConfig, channels: readonly ChannelPlan[], report: Report): Promise<void> {
   const engine = config.httpPort > 0 ? await rxbridgeAnswers(config) : false;
   for (const c of channels.filter((ch) => ch.enabled)) {
-    const where = `${c.source.host}:${c.source.port}`;
-    const state = await portState(c.source.host, c.source.port);
-    const check = `mllp port (${c.name})`;
+    const src = c.source;
+    if (src.type !== 'mllp' && src.type !== 'http') continue; // file and SFTP sources listen on nothing
+    const where = `${src.host}:${src.port}`;
+    const state = await portState(src.host, src.port);
+    const check = `${src.type} port (${c.name})`;
     if (state === 'free') report('ok', check, `${where} is free`);
     else if (state === 'EADDRINUSE') {
       if (engine)
@@ -471,7 +475,10 @@ interface TlsFileSet {
 
 function checkCertificates(env: Env, config: EngineConfig, channels: readonly ChannelPlan[], now: Date, report: Report): void {
   const sets: TlsFileSet[] = [];
-  for (const c of channels) if (c.enabled && c.source.tls) sets.push({ what: `tls (${c.name})`, ...c.source.tls });
+  for (const c of channels) {
+    const src = c.source;
+    if (c.enabled && (src.type === 'mllp' || src.type === 'http') && src.tls) sets.push({ what: `tls (${c.name})`, ...src.tls });
+  }
   if (env.RXBRIDGE_HTTPS_CERT || env.RXBRIDGE_HTTPS_KEY) {
     const abs = (p: string | undefined) => (p ? path.resolve(p) : '');
     sets.push({
@@ -610,6 +617,47 @@ function checkClearinghouseSecrets(ch: ClearinghouseConfig, env: Env, report: Re
     'clearinghouse',
     `${ch.name}: sftp ${ch.username}@${ch.host}:${ch.port}, host key ${ch.hostKeyFingerprint}, secrets readable`,
   );
+}
+
+/**
+ * File and SFTP channel sources: a file source's folders exist and can be written (files are moved out of them); an
+ * SFTP source's secrets can be read (checked without connecting, no value shown).
+ */
+export function checkChannelSources(channels: readonly ChannelPlan[], env: Env, report: Report): void {
+  for (const c of channels) {
+    const src = c.source;
+    if (!c.enabled) continue;
+    if (src.type === 'file') {
+      const folders = [src.dir, src.archiveDir, ...(src.errorDir ? [src.errorDir] : [])];
+      const problems = folders.map((d) => [d, fs.existsSync(d) ? writableProblem(d) : 'it does not exist'] as const).filter(([, p]) => p);
+      if (problems.length > 0) {
+        for (const [d, p] of problems) report('FAIL', `file source (${c.name})`, `${d} cannot be written by this user (${p})`);
+      } else report('ok', `file source (${c.name})`, `${folders.join(', ')} writable`);
+    }
+    if (src.type === 'sftp') {
+      const secrets: Array<[string, SecretSource | undefined]> = [
+        ['private key', src.privateKey],
+        ['passphrase', src.passphrase],
+        ['password', src.password],
+      ];
+      const failed = secrets.find(([what, s]) => {
+        if (!s) return false;
+        try {
+          readSourceSecret(c.name, what, s, env);
+          return false;
+        } catch (err) {
+          report('FAIL', `sftp source (${c.name})`, (err as Error).message);
+          return true;
+        }
+      });
+      if (!failed)
+        report(
+          'ok',
+          `sftp source (${c.name})`,
+          `${src.username}@${src.host}:${src.port}${src.dir}, host key ${src.hostKeyFingerprint}, secrets readable`,
+        );
+    }
+  }
 }
 
 /** The pid in DATA_DIR/rxbridge.lock when that process is alive. */

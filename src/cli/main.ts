@@ -238,7 +238,7 @@ function channelsCheck(env: Record<string, string | undefined>): number {
   try {
     const channels = loadChannels({ dir: config.channelsDir, mappingsDir: config.mappingsDir, env });
     const mappings = loadMappings(config.mappingsDir, env);
-    for (const c of channels) console.log(`ok  channel ${c.name} (${c.file}) port ${c.source.port}`);
+    for (const c of channels) console.log(`ok  channel ${c.name} (${c.file}) ${sourceLabel(c.source)}`);
     for (const name of mappings.keys()) console.log(`ok  mapping ${name}`);
     // billing.yaml stops the engine at start when it does not load: checked here too, with its file:line problems.
     // openBillingConfig is the engine's own start-up reading (src/billing/reload.ts): what passes here starts.
@@ -254,4 +254,12 @@ function channelsCheck(env: Record<string, string | undefined>): number {
 /** The version in package.json (the one `npm ci` installed this build from). */
 function packageVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** How `rxbridge check` names a channel's source: its port, or its folder. */
+function sourceLabel(src: import('../channels/schema').SourcePlan): string {
+  if (src.type === 'mllp') return `port ${src.port}`;
+  if (src.type === 'http') return `http port ${src.port} path ${src.path}`;
+  if (src.type === 'sftp') return `sftp ${src.host}:${src.port}${src.dir}`;
+  return `folder ${src.dir}`;
 }

@@ -220,6 +220,24 @@ export const ERROR_CATALOGUE = {
     http: 502,
     doc: "Connecting to, logging in to, or moving a file on the clearinghouse's SFTP server failed (refused, timed out, authentication, a missing folder). Uploads are retried with backoff; the transfer row shows the last error.",
   },
+  SOURCE_HOST_KEY: {
+    retryable: false,
+    hl7: '207',
+    http: 502,
+    doc: "An SFTP channel source's server showed a host key whose SHA256 fingerprint is not the channel's `source.hostKeyFingerprint`; nothing is fetched. Check the new key with the sender before pinning it.",
+  },
+  SOURCE_SECRET: {
+    retryable: false,
+    hl7: '207',
+    http: 500,
+    doc: "An SFTP channel source's private key, passphrase or password could not be read: the file named by `…File` is missing or unreadable, or the variable named by `…Env` is unset.",
+  },
+  SOURCE_TRANSFER: {
+    retryable: true,
+    hl7: '207',
+    http: 502,
+    doc: 'Listing, reading or moving a file of a file or SFTP channel source failed (a missing folder, refused, timed out, authentication). The file stays where it is and is tried again at the next poll.',
+  },
   NOT_FOUND: { retryable: false, hl7: '204', http: 404, doc: 'The requested record does not exist.' },
   BAD_REQUEST: { retryable: false, hl7: '207', http: 400, doc: 'The request was malformed; the message says how.' },
   PREVIEW_TOO_SLOW: {

@@ -6,6 +6,7 @@
  * certificate is then renewed by the certificate watch); its stop closes the server. The data comes through
  * functions over the shared parts: the admin modules do not reach the store or Redis themselves.
  */
+import type { RunningSource } from './intake-side';
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from '../admin/accounts';
 import { buildAdminApp, type ChannelStatus } from '../admin/app';
@@ -51,6 +52,8 @@ export function adminSide(opts: {
   editor: MappingEditor;
   alerts: AlertMonitor;
   listeners: ReadonlyMap<string, MllpListener>;
+  /** The running file, SFTP and HTTP sources (absent in a process without listeners). */
+  sources?: ReadonlyMap<string, RunningSource>;
   /** A reload here, then in every other process. */
   reloadChannels: () => Promise<ChannelReloadResult>;
   /** A pause or resume stored, applied here, then announced to every other process (main.ts). */
@@ -79,14 +82,20 @@ export function adminSide(opts: {
     registry.list.map((c): ChannelStatus => {
       const l = listeners.get(c.name);
       const pause = opts.paused().get(c.name);
+      const src = c.source;
+      const other = opts.sources?.get(c.name);
+      const running = l ?? other;
+      const errored = l ? !l.serving : false;
       return {
         name: c.name,
         description: c.description,
-        state: !c.enabled ? 'disabled' : pause && !l ? 'paused' : !l ? 'stopped' : l.serving ? 'listening' : 'errored',
+        state: !c.enabled ? 'disabled' : pause && !running ? 'paused' : !running ? 'stopped' : errored ? 'errored' : 'listening',
         pause: pause ? { by: pause.pausedBy, at: pause.pausedAt.toISOString() } : null,
-        host: c.source.host,
-        port: l?.serving ? l.address().port : c.source.port,
+        sourceType: src.type,
+        host: src.type === 'file' ? src.dir : src.type === 'sftp' ? `${src.host}:${src.dir}` : src.host,
+        port: l?.serving ? l.address().port : (other?.port() ?? (src.type === 'file' ? 0 : src.port)),
         connections: l?.connectionCount ?? 0,
+        sourceStatus: other ? { ...other.status() } : null,
         accept: [...c.accept],
         routes: c.routes.map((r) => ({ types: [...r.types], mapping: r.mapping })),
         acks: { mode: c.acks.mode, timeoutMs: c.acks.timeoutMs, senders: { ...c.acks.senders } },

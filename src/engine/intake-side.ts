@@ -14,7 +14,13 @@
  * and opens those of channels resumed since. `channelListeners.start` leaves a paused channel closed.
  */
 import type { ChannelListeners } from '../channels/reloader';
-import type { ChannelPlan } from '../channels/schema';
+import type { ChannelPlan, MllpSourcePlan } from '../channels/schema';
+import { periodicTask } from '../core/periodic';
+import type { AckPolicy } from '../pipeline/ack-policy';
+import { FileSource, type FileSourceStatus } from '../sources/file-source';
+import { localFolder, openSftpFolder } from '../sources/folders';
+import { HttpSource, type HttpSourceStatus } from '../sources/http-source';
+import { sourceIntake } from '../sources/source-intake';
 import { MllpListener } from '../mllp/listener';
 import { outcomeWaiter } from '../pipeline/await-outcome';
 import { BackpressureGauge, backlogPoller } from '../pipeline/backpressure';
@@ -26,10 +32,23 @@ import type { SharedParts } from './shared-parts';
 import { readTlsFiles } from './tls-files';
 import { channelPauses, type ChannelPause } from '../store/channel-pauses';
 
+/** A running file, SFTP or HTTP source: its status for the channel list, and its stop. */
+export interface RunningSource {
+  status(): FileSourceStatus | HttpSourceStatus;
+  stop(): Promise<void>;
+  /** The port an HTTP source listens on; undefined for folder sources. */
+  port(): number | undefined;
+}
+
+/** File sources answer nobody: every message is committed and counted, never held for the pipeline. */
+const IMMEDIATE: AckPolicy = Object.freeze({ mode: 'immediate', timeoutMs: 0 });
+
 export interface IntakeSide {
   readonly services: EngineService[];
   /** The running MLLP listeners by channel name. */
   readonly listeners: ReadonlyMap<string, MllpListener>;
+  /** The running file, SFTP and HTTP sources by channel name. */
+  readonly sources: ReadonlyMap<string, RunningSource>;
   readonly channelListeners: ChannelListeners;
   /** Re-reads the paused channels from the store and closes or opens listeners to match. */
   syncPauses(): Promise<void>;
@@ -47,8 +66,80 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
 
   const listeners = new Map<string, MllpListener>();
   let paused: ReadonlyMap<string, ChannelPause> = new Map();
+  const sources = new Map<string, RunningSource>();
+  const intakeDeps = (channel: ChannelPlan, policy?: AckPolicy) => ({
+    // Read per message: a reload's in-place changes (accept, processingIds, duplicates) judge the next message.
+    channel: () => {
+      const c = intakeChannelOf(registry.get(channel.name) ?? channel);
+      return policy ? { ...c, ackPolicyFor: () => policy } : c;
+    },
+    store: repository,
+    onReceived: (id: string) => batcher.add(id),
+    logger: log.child({ channel: channel.name }),
+    admit: () => gauge.admit(),
+    countOutcome: metrics.intakeOutcomes(channel.name),
+    countReusedControlId: metrics.reusedControlId(channel.name),
+    awaitOutcome: outcomeWaiter((id) => repository.messageOutcome(id)),
+    lanes: config.intakeLanes,
+  });
+  const startSource = async (channel: ChannelPlan): Promise<void> => {
+    const src = channel.source;
+    const logger = log.child({ channel: channel.name });
+    if (src.type === 'http') {
+      const tlsFiles = src.tls && readTlsFiles(`channel ${channel.name}`, src.tls);
+      const server = new HttpSource({
+        channel: channel.name,
+        config: src,
+        intake: sourceIntake(intakeDeps(channel)),
+        logger,
+        tls: tlsFiles &&
+          src.tls && {
+            cert: tlsFiles.cert,
+            key: tlsFiles.key,
+            ca: tlsFiles.ca,
+            minVersion: src.tls.minVersion,
+            requestCert: src.tls.requestClientCert,
+            rejectUnauthorized: src.tls.requestClientCert,
+          },
+      });
+      await server.start();
+      sources.set(channel.name, { status: () => server.status(), stop: () => server.stop(), port: () => server.address().port });
+      log.info('channel listening', { channel: channel.name, host: src.host, port: server.address().port, source: 'http' });
+      return;
+    }
+    if (src.type !== 'file' && src.type !== 'sftp') return;
+    const intake = sourceIntake(intakeDeps(channel, IMMEDIATE));
+    const poller = new FileSource({
+      channel: channel.name,
+      type: src.type,
+      config: src,
+      db: shared.store.db,
+      open: () =>
+        src.type === 'file' ? Promise.resolve(localFolder(channel.name, src.dir)) : openSftpFolder({ ...src, channel: channel.name }),
+      store: (bytes, from) => intake.store(bytes, from),
+      logger,
+    });
+    const task = periodicTask({
+      name: `${src.type} source ${channel.name}`,
+      intervalMs: src.pollIntervalMs,
+      runAtStart: true,
+      jitter: 0.1,
+      run: (signal) => poller.poll(signal),
+      onError: (err) =>
+        logger.warn('file source poll failed; tried again at the next poll', {
+          channel: channel.name,
+          error: (err as Error).name,
+          code: (err as { code?: string }).code,
+        }),
+    });
+    await task.start();
+    sources.set(channel.name, { status: () => poller.status(), stop: () => task.stop(), port: () => undefined });
+    log.info('channel polling', { channel: channel.name, source: src.type, intervalMs: src.pollIntervalMs });
+  };
   const listen = async (channel: ChannelPlan): Promise<void> => {
-    const channelTls = channel.source.tls && readTlsFiles(`channel ${channel.name}`, channel.source.tls);
+    if (channel.source.type !== 'mllp') return startSource(channel);
+    const source = channel.source;
+    const channelTls = source.tls && readTlsFiles(`channel ${channel.name}`, source.tls);
     const intake = new Intake({
       // Read per frame: a reload's in-place changes (accept, processingIds, duplicates) judge the next frame.
       channel: () => intakeChannelOf(registry.get(channel.name) ?? channel),
@@ -64,16 +155,16 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
     });
     const listener = new MllpListener(
       {
-        host: channel.source.host,
-        port: channel.source.port,
-        maxFrameBytes: channel.source.maxFrameBytes,
-        idleTimeoutMs: channel.source.idleTimeoutMs,
-        maxConnections: channel.source.maxConnections,
-        maxConnectionsPerIp: channel.source.maxConnectionsPerIp,
-        allowFrom: channel.source.allowFrom,
-        known: channel.source.knownSenders,
-        allowClients: channel.source.tls?.allowClients,
-        tls: channelTls && tlsOptionsFor(channel, channelTls),
+        host: source.host,
+        port: source.port,
+        maxFrameBytes: source.maxFrameBytes,
+        idleTimeoutMs: source.idleTimeoutMs,
+        maxConnections: source.maxConnections,
+        maxConnectionsPerIp: source.maxConnectionsPerIp,
+        allowFrom: source.allowFrom,
+        known: source.knownSenders,
+        allowClients: source.tls?.allowClients,
+        tls: channelTls && tlsOptionsFor(source, channelTls),
         logger: log.child({ channel: channel.name }),
         onAnswerWritten: metrics.ackLatency(channel.name),
         onConnectionClosed: metrics.mllpConnectionsClosed(channel.name),
@@ -81,18 +172,25 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
       {
         onFrame: (payload, conn) => intake.handleFrame(payload, { remote: conn.remote, connectionId: String(conn.id) }),
         onOversize: (head, bytes, conn) =>
-          intake.handleOversize(head, bytes, channel.source.maxFrameBytes, { remote: conn.remote, connectionId: String(conn.id) }),
+          intake.handleOversize(head, bytes, source.maxFrameBytes, { remote: conn.remote, connectionId: String(conn.id) }),
       },
     );
     await listener.start();
     listeners.set(channel.name, listener);
-    if (channel.source.tls) {
-      certificates.add({ name: `mllp:${channel.name}`, files: channel.source.tls, install: (c) => listener.setTlsCredentials(c) });
+    if (source.tls) {
+      certificates.add({ name: `mllp:${channel.name}`, files: source.tls, install: (c) => listener.setTlsCredentials(c) });
       certificates.watch(); // watches this channel's files too (files watched already are skipped)
     }
-    log.info('channel listening', { channel: channel.name, host: channel.source.host, port: listener.address().port });
+    log.info('channel listening', { channel: channel.name, host: source.host, port: listener.address().port });
   };
   const stop = async (name: string): Promise<void> => {
+    const running = sources.get(name);
+    if (running) {
+      sources.delete(name);
+      await running.stop();
+      log.info('channel stopped', { channel: name });
+      return;
+    }
     const listener = listeners.get(name);
     if (!listener) return;
     listeners.delete(name);
@@ -101,7 +199,7 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
     log.info('channel stopped', { channel: name });
   };
   const channelListeners: ChannelListeners = {
-    running: (name) => listeners.has(name),
+    running: (name) => listeners.has(name) || sources.has(name),
     start: async (channel) => {
       if (paused.has(channel.name)) log.info('channel paused: its listener stays closed', { channel: channel.name });
       else await listen(channel);
@@ -113,13 +211,13 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
   };
   const syncPauses = async (): Promise<void> => {
     await readPauses();
-    for (const name of [...listeners.keys()]) {
+    for (const name of [...listeners.keys(), ...sources.keys()]) {
       if (!paused.has(name)) continue;
       await stop(name);
       log.info('channel paused: listener closed', { channel: name });
     }
     for (const plan of registry.list) {
-      if (!plan.enabled || paused.has(plan.name) || listeners.has(plan.name)) continue;
+      if (!plan.enabled || paused.has(plan.name) || listeners.has(plan.name) || sources.has(plan.name)) continue;
       await listen(plan).catch((err: unknown) =>
         log.warn('channel resumed but its listener could not start', { channel: plan.name, error: (err as Error).message }),
       );
@@ -139,7 +237,7 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
         for (const channel of registry.list.filter((c) => c.enabled)) await channelListeners.start(channel);
       },
       async () => {
-        await Promise.all([...listeners.keys()].map((name) => channelListeners.stop(name)));
+        await Promise.all([...listeners.keys(), ...sources.keys()].map((name) => channelListeners.stop(name)));
       },
     ),
   ];
@@ -157,7 +255,7 @@ export function intakeSide({ shared }: { shared: SharedParts }): IntakeSide {
       ),
     );
   }
-  return { services, listeners, channelListeners, syncPauses, paused: () => paused };
+  return { services, listeners, sources, channelListeners, syncPauses, paused: () => paused };
 }
 
 /** What intake checks a frame against: the channel's plan with its `source.charset`. */
@@ -172,8 +270,8 @@ function intakeChannelOf(plan: ChannelPlan): IntakeChannel {
 const intakeChannels = new WeakMap<ChannelPlan, IntakeChannel>();
 
 /** A TLS channel's listener options: its files' contents and its TLS settings. */
-function tlsOptionsFor(channel: ChannelPlan, credentials: TlsCredentials): import('node:tls').TlsOptions | undefined {
-  const t = channel.source.tls;
+function tlsOptionsFor(source: MllpSourcePlan, credentials: TlsCredentials): import('node:tls').TlsOptions | undefined {
+  const t = source.tls;
   if (!t) return undefined;
   return {
     cert: credentials.cert,

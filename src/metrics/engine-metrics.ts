@@ -63,6 +63,20 @@ export interface MetricSources {
   activeAlerts?(): ReadonlyArray<{ channel: string; kind: string }>;
   /** The connection slots of each running MLLP listener. */
   mllpSlots?(): readonly MllpSlotsReading[];
+  /** Each running file, SFTP or HTTP source's counters since this process started it. */
+  channelSources?(): readonly SourceReading[];
+}
+
+/** A file, SFTP or HTTP source's counters (src/sources). */
+export interface SourceReading {
+  channel: string;
+  type: string;
+  /** Files archived (file, sftp) or requests answered (http). */
+  units: number;
+  /** Messages handed to intake and stored. */
+  messages: number;
+  /** 1 while the last poll failed (file, sftp); 0 otherwise. */
+  failing: number;
 }
 
 /** ACK latency buckets, in seconds: from sub-millisecond commits to backpressure holds of seconds. */
@@ -156,6 +170,7 @@ export class EngineMetrics {
     if (sources.backpressure) this.defineBackpressureGauges(registers, sources.backpressure);
     if (sources.activeAlerts) this.defineAlertGauge(registers, sources.activeAlerts);
     if (sources.mllpSlots) this.defineSlotGauges(registers, sources.mllpSlots);
+    if (sources.channelSources) this.defineSourceGauges(registers, sources.channelSources);
   }
 
   get contentType(): string {
@@ -373,6 +388,35 @@ export class EngineMetrics {
       (r) => r.limit,
     );
     gauge('rxbridge_mllp_connections_reserved', 'Slots of maxConnections kept for known senders, by channel.', (r) => r.reserved);
+  }
+
+  private defineSourceGauges(registers: client.Registry[], read: NonNullable<MetricSources['channelSources']>): void {
+    const gauge = (name: string, help: string, value: (r: SourceReading) => number) =>
+      new client.Gauge({
+        name,
+        registers,
+        labelNames: ['channel', 'source'],
+        help,
+        collect() {
+          this.reset();
+          for (const r of read()) this.set({ channel: r.channel, source: r.type }, value(r));
+        },
+      });
+    gauge(
+      'rxbridge_source_units_total',
+      'Files archived (file, sftp sources) or requests answered (http) by this process, by channel.',
+      (r) => r.units,
+    );
+    gauge(
+      'rxbridge_source_messages_total',
+      'Messages a file, sftp or http source handed to intake in this process, by channel.',
+      (r) => r.messages,
+    );
+    gauge(
+      'rxbridge_source_poll_failing',
+      '1 while the last poll of a file or sftp source failed (see the channel status lastError).',
+      (r) => r.failing,
+    );
   }
 
   private defineAlertGauge(registers: client.Registry[], read: NonNullable<MetricSources['activeAlerts']>): void {

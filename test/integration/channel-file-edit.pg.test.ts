@@ -5,6 +5,7 @@
  * problem at its line and nothing is written; a stale version is 409; a valid text is written and the running engine
  * applies it (GET /api/channels reflects it), audited as `channel.save`; viewers and operators get 403.
  */
+import { mllpSource } from '../../src/channels/schema';
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
@@ -108,7 +109,7 @@ describe('editing a channel file through the API', () => {
     expect(r2.status).toBe(200);
     expect(r2.json.channels).toEqual(expect.arrayContaining([expect.objectContaining({ name: CHANNEL, outcome: 'enabled' })]));
     expect(await state()).toBe('listening');
-    expect(h.engine.channels.find((c) => c.name === CHANNEL)!.source.maxConnections).toBe(8);
+    expect(mllpSource(h.engine.channels.find((c) => c.name === CHANNEL)!).maxConnections).toBe(8);
 
     const audited = await sql<{ action: string; target_id: string; detail: any }>`
       select action, target_id, detail from audit_events where action = 'channel.save' order by id`.execute(h.engine.store.db);

@@ -3,6 +3,7 @@
  * restarted (source changed) / updated (anything else, in place) / unchanged, listenerActions says what that does
  * to the listener, and the registry answers the current plans (and a removed channel's last plan).
  */
+import { mllpSource } from '../../src/channels/schema';
 import { changedKeys, diffChannels, listenerActions } from '../../src/channels/diff';
 import { ChannelRegistry } from '../../src/channels/registry';
 import { unloadedMappingIssues } from '../../src/channels/reloader';
@@ -114,7 +115,7 @@ describe('ChannelRegistry', () => {
     expect(registry.lastKnown('b')?.name).toBe('b');
     expect(registry.lastKnown('a')).toBe(a2);
     registry.replace([a2, plan('b', {}, { port: 2577 })]);
-    expect(registry.lastKnown('b')?.source.port).toBe(2577);
+    expect(mllpSource(registry.lastKnown('b')!).port).toBe(2577);
   });
 });
 

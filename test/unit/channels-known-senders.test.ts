@@ -3,6 +3,7 @@
  * `alerts.slotsExhausted` (src/channels/schema.ts): accepted forms, the plan the listener gets, and errors at
  * file:line:col.
  */
+import { mllpSource } from '../../src/channels/schema';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,14 +43,14 @@ const TLS = ['tls:', '  cert: server.pem', '  key: server.key', '  ca: ca.pem', 
 
 describe('knownSenders', () => {
   test('absent: no slot reserved', () => {
-    expect(load([]).source.knownSenders).toBeUndefined();
+    expect(mllpSource(load([])).knownSenders).toBeUndefined();
   });
 
   test('addresses and certificate names with reserved slots reach the plan with the source', () => {
     const plan = load(['maxConnections: 32', ...TLS, '  allowClients: [store01.pharmsys.example, store02]'],
       ['knownSenders:', '  addresses: [10.20.1.5, 10.20.2.0/24]', '  clients: [store01.pharmsys.example]', '  reservedSlots: 8']);
-    expect(plan.source.knownSenders).toEqual({ addresses: ['10.20.1.5', '10.20.2.0/24'], clients: ['store01.pharmsys.example'], reservedSlots: 8 });
-    expect(plan.source.tls?.allowClients).toEqual(['store01.pharmsys.example', 'store02']);
+    expect(mllpSource(plan).knownSenders).toEqual({ addresses: ['10.20.1.5', '10.20.2.0/24'], clients: ['store01.pharmsys.example'], reservedSlots: 8 });
+    expect(mllpSource(plan).tls?.allowClients).toEqual(['store01.pharmsys.example', 'store02']);
   });
 
   test('mistakes are reported at their position', () => {

@@ -1,3 +1,4 @@
+import { mllpSource } from '../../src/channels/schema';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,8 +99,8 @@ describe('the shipped channels/pharmacy-inbound.yaml', () => {
 
   it('MLLP_PORT and MLLP_HOST change the listener', () => {
     const plan = shipped({ MLLP_PORT: '3000', MLLP_HOST: '127.0.0.1' });
-    expect(plan.source.port).toBe(3000);
-    expect(plan.source.host).toBe('127.0.0.1');
+    expect(mllpSource(plan).port).toBe(3000);
+    expect(mllpSource(plan).host).toBe('127.0.0.1');
   });
 
   it('a bad MLLP_PORT is reported at the port line of the shipped file', () => {
@@ -184,7 +185,7 @@ describe('loadChannels', () => {
 
   it('ports from env count for clashes', () => {
     const dir = channelDir({ 'a.yaml': channel('one', '${A_PORT}'), 'b.yaml': channel('two', '${B_PORT:-2700}') });
-    expect(load(dir, { A_PORT: '2600' }).map((p) => p.source.port)).toEqual([2600, 2700]);
+    expect(load(dir, { A_PORT: '2600' }).map((p) => mllpSource(p).port)).toEqual([2600, 2700]);
     expect(fail(dir, { A_PORT: '2700' }).issues).toEqual([expect.objectContaining({ line: 5, col: 9 })]);
   });
 
@@ -284,7 +285,7 @@ describe('source.tls', () => {
       'accept: [DFT^P03]', 'routes:', '  - types: [DFT^P03]', '    mapping: dft-p03', '',
     ].join('\n'));
     const [plan] = loadChannels({ dir, mappingsDir: mappings, env: {} });
-    expect(plan!.source.tls).toEqual({
+    expect(mllpSource(plan!).tls).toEqual({
       cert: path.join(dir, 'certs/server.crt'), key: path.join(dir, 'certs/server.key'), ca: undefined,
       requestClientCert: false, minVersion: 'TLSv1.2',
     });

@@ -2,6 +2,7 @@
  * Channel keys for source limits and retention (src/channels/schema.ts): source.allowFrom,
  * source.maxConnectionsPerIp and retention.bodiesDays — defaults, accepted forms, and errors at file:line:col.
  */
+import { mllpSource } from '../../src/channels/schema';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,15 +42,15 @@ function problems(sourceLines: string[], tail = ''): string[] {
 describe('source.allowFrom and source.maxConnectionsPerIp', () => {
   test('defaults: any address, 16 connections per address, bodies kept', () => {
     const plan = load([]);
-    expect(plan.source.allowFrom).toBeUndefined();
-    expect(plan.source.maxConnectionsPerIp).toBe(16);
+    expect(mllpSource(plan).allowFrom).toBeUndefined();
+    expect(mllpSource(plan).maxConnectionsPerIp).toBe(16);
     expect(plan.retention).toEqual({ bodiesDays: null });
   });
 
   test('addresses and CIDR blocks, IPv4 and IPv6, block or flow lists', () => {
     expect(load(['allowFrom: [10.0.0.0/8, 127.0.0.1, "2001:db8::/32", "::1"]', 'maxConnectionsPerIp: 4']).source)
       .toMatchObject({ allowFrom: ['10.0.0.0/8', '127.0.0.1', '2001:db8::/32', '::1'], maxConnectionsPerIp: 4 });
-    expect(load(['allowFrom:', '  - 192.168.1.0/24', '  - 192.168.2.7']).source.allowFrom).toEqual(['192.168.1.0/24', '192.168.2.7']);
+    expect(mllpSource(load(['allowFrom:', '  - 192.168.1.0/24', '  - 192.168.2.7'])).allowFrom).toEqual(['192.168.1.0/24', '192.168.2.7']);
   });
 
   test('bad entries are reported at their position', () => {

@@ -68,8 +68,8 @@ export function ChannelsAdmin() {
                 <tr>
                   <th>Channel</th>
                   <th>State</th>
-                  <th>Listens on</th>
-                  <th>Connections</th>
+                  <th>Source</th>
+                  <th>Connections / taken</th>
                   <th>Accepts</th>
                   <th>Routes</th>
                   <th>Answers</th>
@@ -87,10 +87,8 @@ export function ChannelsAdmin() {
                     <td>
                       <StatusBadge status={c.state} />
                     </td>
-                    <td class="mono">
-                      {c.host}:{c.port}
-                    </td>
-                    <td>{c.connections}</td>
+                    <td class="mono">{sourceLabel(c)}</td>
+                    <td title={sourceTitle(c)}>{sourceCount(c)}</td>
                     <td class="mono accept">{c.accept.join(', ')}</td>
                     <td class="mono">
                       {c.routes.map((r) => (
@@ -375,4 +373,23 @@ function ReloadResult({ result }: { result: ChannelReload }) {
       )}
     </div>
   );
+}
+
+/** Where the channel's messages come from: host:port for listeners, the folder for file and SFTP sources. */
+function sourceLabel(c: ChannelInfo): string {
+  if (c.sourceType === 'file' || c.sourceType === 'sftp') return `${c.sourceType} ${c.host}`;
+  return `${c.sourceType === 'http' ? 'http ' : ''}${c.host}:${c.port}`;
+}
+
+/** MLLP: connections open; file and SFTP: files taken and messages stored; HTTP: requests answered. */
+function sourceCount(c: ChannelInfo): string {
+  const s = c.sourceStatus as { filesTaken?: number; messagesStored?: number; requests?: number; lastError?: string | null } | null;
+  if (!s) return String(c.connections);
+  if (s.requests !== undefined) return `${s.requests} requests`;
+  return `${s.filesTaken ?? 0} files, ${s.messagesStored ?? 0} messages${s.lastError ? ' (last poll failed)' : ''}`;
+}
+
+function sourceTitle(c: ChannelInfo): string | undefined {
+  const s = c.sourceStatus as { lastError?: string | null } | null;
+  return s?.lastError ?? undefined;
 }

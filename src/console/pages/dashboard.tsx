@@ -116,7 +116,7 @@ function ChannelTable({ data, unreachable }: { data: Dashboard; unreachable: boo
             <td data-state={stateOf(c, unreachable)}>
               <StatusBadge status={stateOf(c, unreachable)} />
             </td>
-            <td class="mono">{c.port}</td>
+            <td class="mono">{c.port || '—'}</td>
             <td>
               <Counts channel={c} />
             </td>
