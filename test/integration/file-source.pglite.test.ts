@@ -45,6 +45,7 @@ describe('file source exactly once (PGlite)', () => {
     await sql`delete from message_events`.execute(store.db);
     await sql`delete from inbound_keys`.execute(store.db);
     await sql`delete from message_contents`.execute(store.db);
+    await sql`delete from message_terms`.execute(store.db);
     await sql`delete from messages`.execute(store.db);
     await sql`delete from source_files`.execute(store.db);
   });
