@@ -3,8 +3,11 @@
  * schema validates a destination's options with the matching factory's schema.
  */
 import type { ConnectorFactory } from './ports';
+import { registrySoapConnector } from './registry-soap';
 
-export const CONNECTOR_FACTORIES: readonly ConnectorFactory<never>[] = [];
+export const CONNECTOR_FACTORIES: readonly ConnectorFactory<never>[] = [
+  registrySoapConnector as ConnectorFactory<never>,
+];
 
 export function connectorFactory(type: string): ConnectorFactory<never> | undefined {
   return CONNECTOR_FACTORIES.find((f) => f.type === type);
