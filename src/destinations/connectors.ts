@@ -2,11 +2,13 @@
  * Every connector type a channel's destinations may name (`connector.type`). One line per connector; the channel
  * schema validates a destination's options with the matching factory's schema.
  */
+import { fileConnector } from './file';
 import type { ConnectorFactory } from './ports';
 import { registrySoapConnector } from './registry-soap';
 
 export const CONNECTOR_FACTORIES: readonly ConnectorFactory<never>[] = [
   registrySoapConnector as ConnectorFactory<never>,
+  fileConnector as ConnectorFactory<never>,
 ];
 
 export function connectorFactory(type: string): ConnectorFactory<never> | undefined {

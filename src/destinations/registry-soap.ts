@@ -113,9 +113,12 @@ export function faultOutcome(fault: XmlElement): DeliveryResult {
   const localCode = soapCode.slice(soapCode.indexOf(':') + 1);
   if (cdc) {
     const name = cdc.name === 'fault' ? 'UnknownFault' : cdc.name;
-    const parts = [textOf(child(cdc, 'Code')), textOf(child(cdc, 'Reason')), textOf(child(cdc, 'Detail'))].map((p) => cut(p)).filter(Boolean);
+    const parts = [textOf(child(cdc, 'Code')), textOf(child(cdc, 'Reason')), textOf(child(cdc, 'Detail'))]
+      .map((p) => cut(p))
+      .filter(Boolean);
     const text = `the registry answered ${name}${parts.length ? ` (${parts.join(': ')})` : ''}`;
-    if (FINAL_FAULTS.has(name)) return { kind: 'rejected', error: name === 'SecurityFault' ? `${text}: check the username, password and facilityId` : text };
+    if (FINAL_FAULTS.has(name))
+      return { kind: 'rejected', error: name === 'SecurityFault' ? `${text}: check the username, password and facilityId` : text };
     if (name === 'UnknownFault') return { kind: 'retry', error: text };
   }
   const text = `the registry answered a SOAP fault ${cut(soapCode, 60) || '(no code)'}${reason ? `: ${cut(reason)}` : ''}`;
@@ -137,7 +140,10 @@ export function answerOutcome(status: number, body: string, policy: AnswerPolicy
   } catch (err) {
     envelope = undefined;
     if (status >= 200 && status < 300)
-      return { kind: 'rejected', error: `the registry's answer (HTTP ${status}) is not XML: ${err instanceof XmlError ? err.message : 'unreadable'}` };
+      return {
+        kind: 'rejected',
+        error: `the registry's answer (HTTP ${status}) is not XML: ${err instanceof XmlError ? err.message : 'unreadable'}`,
+      };
   }
   const isEnvelope = envelope?.name === 'Envelope' && (envelope.ns === SOAP12_NS || envelope.ns === SOAP11_NS || envelope.ns === '');
   const soapBody = isEnvelope ? child(envelope, 'Body') : undefined;
@@ -156,7 +162,14 @@ export function answerOutcome(status: number, body: string, policy: AnswerPolicy
 type Exchange = { ok: true; status: number; body: string } | { ok: false; error: string };
 
 /** One POST; never rejects. Aborted (signal or timeout) → an error. */
-function post(url: URL, agent: http.Agent, headers: Record<string, string>, body: string, timeoutMs: number, signal: AbortSignal): Promise<Exchange> {
+function post(
+  url: URL,
+  agent: http.Agent,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Exchange> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (r: Exchange) => {
@@ -251,12 +264,22 @@ export const registrySoapConnector: ConnectorFactory<RegistrySoapOptions> = {
           return { kind: 'rejected', error: 'the message (or a credential) holds control characters that XML 1.0 cannot carry' };
         const a = agentFor();
         if (!a.ok) return { kind: 'retry', error: a.error };
-        const envelope = submitEnvelope({ soapVersion: o.soapVersion, username: o.username, password: pw, facilityId: o.facilityId, hl7: payload.body });
+        const envelope = submitEnvelope({
+          soapVersion: o.soapVersion,
+          username: o.username,
+          password: pw,
+          facilityId: o.facilityId,
+          hl7: payload.body,
+        });
         const answer = await post(url, a.agent, soapHeaders(o.soapVersion), envelope, o.timeoutSeconds * 1000, signal);
         if (!answer.ok) return { kind: 'retry', error: answer.error };
         const result = answerOutcome(answer.status, answer.body, { controlId: payload.controlId, applicationError: o.applicationError });
         if (result.kind !== 'delivered')
-          ctx.logger.warn('registry delivery not accepted', { destination: payload.destination, channel: payload.channel, outcome: result.kind });
+          ctx.logger.warn('registry delivery not accepted', {
+            destination: payload.destination,
+            channel: payload.channel,
+            outcome: result.kind,
+          });
         return result;
       },
       async close() {
