@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/core/logger';
 import { connectorFactory } from '../../src/destinations/connectors';
-import { fileConnector, type FileOptions } from '../../src/destinations/file';
+import { fileConnector } from '../../src/destinations/file';
 import { checkFileNamePattern, fileName, namePattern, nameValues } from '../../src/destinations/file-name';
 import type { Connector, OutboundPayload } from '../../src/destinations/ports';
 
@@ -28,7 +28,7 @@ const payload = (n: number, over: Partial<OutboundPayload> = {}): OutboundPayloa
 
 let dir: string;
 const open: Connector[] = [];
-const connect = (o: Partial<FileOptions> & Record<string, unknown> = {}) => {
+const connect = (o: Record<string, unknown> = {}) => {
   const c = fileConnector.create(fileConnector.options.parse({ folder: 'out', ...o }), { logger: silentLogger, baseDir: dir });
   open.push(c);
   return c;
