@@ -5,10 +5,12 @@
 import { fileConnector } from './file';
 import type { ConnectorFactory } from './ports';
 import { registrySoapConnector } from './registry-soap';
+import { sftpConnector } from './sftp';
 
 export const CONNECTOR_FACTORIES: readonly ConnectorFactory<never>[] = [
   registrySoapConnector as ConnectorFactory<never>,
   fileConnector as ConnectorFactory<never>,
+  sftpConnector as ConnectorFactory<never>,
 ];
 
 export function connectorFactory(type: string): ConnectorFactory<never> | undefined {
