@@ -26,8 +26,12 @@ export interface XmlElement {
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
-/** XML 1.0 cannot carry these characters at all, escaped or not (C0 controls other than tab, LF and CR, and U+FFFE/F). */
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+/**
+ * XML 1.0 cannot carry these characters at all, escaped or not: C0 controls other than tab, LF and CR, U+FFFE/F, and
+ * a surrogate without its pair (which UTF-8 cannot encode either).
+ */
+const NOT_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Whether a text can be put into an XML 1.0 element at all. */
 export function isXmlText(text: string): boolean {
