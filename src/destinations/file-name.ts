@@ -1,35 +1,36 @@
 /**
- * File names of the file and SFTP connectors: a pattern with `${token}` parts filled from the payload and the clock.
- * Pure.
+ * File names of the file and SFTP connectors: a pattern with `{token}` parts filled from the payload and the clock
+ * (braces without `$`, like the clearinghouse's file name patterns: a channel file's `${…}` is an environment
+ * variable). Pure.
  *
  * Contract:
- * - Tokens: ${channel}, ${destination}, ${messageId}, ${controlId}, ${deliveryKey}, ${timestamp} (UTC
- *   yyyyMMddHHmmssSSS), ${date} (UTC yyyyMMdd). A value's characters other than letters, digits, `.`, `_` and `-`
+ * - Tokens: {channel}, {destination}, {messageId}, {controlId}, {deliveryKey}, {timestamp} (UTC
+ *   yyyyMMddHHmmssSSS), {date} (UTC yyyyMMdd). A value's characters other than letters, digits, `.`, `_` and `-`
  *   become `_`, so a value can never make a path (`/`, `..` as a whole name is impossible: see checkFileNamePattern).
- * - A message's pattern must hold ${messageId} or ${deliveryKey}, so two messages never share a name and a second
- *   attempt of one delivery finds the first one's file (no second file, nothing overwritten). With ${timestamp} or
- *   ${date} a second attempt has another name: the connector looks for the first one with `namePattern`.
+ * - A message's pattern must hold {messageId} or {deliveryKey}, so two messages never share a name and a second
+ *   attempt of one delivery finds the first one's file (no second file, nothing overwritten). With {timestamp} or
+ *   {date} a second attempt has another name: the connector looks for the first one with `namePattern`.
  */
 
 export const MESSAGE_TOKENS = ['channel', 'destination', 'messageId', 'controlId', 'deliveryKey', 'timestamp', 'date'] as const;
 export const BATCH_TOKENS = ['channel', 'destination', 'timestamp', 'date'] as const;
 export type NameToken = (typeof MESSAGE_TOKENS)[number];
 
-const TOKEN = /\$\{([^}]*)\}/g;
+const TOKEN = /\{([^}]*)\}/g;
 const TIME_TOKENS = new Set(['timestamp', 'date']);
 
-/** Why a pattern cannot be used, or undefined. `kind`: a message's file, or a batch file (must hold ${timestamp}). */
+/** Why a pattern cannot be used, or undefined. `kind`: a message's file, or a batch file (must hold {timestamp}). */
 export function checkFileNamePattern(pattern: string, kind: 'message' | 'batch'): string | undefined {
   const known: readonly string[] = kind === 'message' ? MESSAGE_TOKENS : BATCH_TOKENS;
   const parts = [...pattern.matchAll(TOKEN)].map((m) => m[1] as string);
   const unknown = parts.find((p) => !known.includes(p));
-  if (unknown !== undefined) return `has \${${unknown}}: the tokens are ${known.map((p) => `\${${p}}`).join(', ')}`;
+  if (unknown !== undefined) return `has {${unknown}}: the tokens are ${known.map((p) => `{${p}}`).join(', ')}`;
   if (kind === 'message' && !parts.includes('messageId') && !parts.includes('deliveryKey'))
-    return 'must hold ${messageId} or ${deliveryKey}, so that two messages never share a file name';
-  if (kind === 'batch' && !parts.includes('timestamp')) return 'must hold ${timestamp}, so that two batch files never share a name';
+    return 'must hold {messageId} or {deliveryKey}, so that two messages never share a file name';
+  if (kind === 'batch' && !parts.includes('timestamp')) return 'must hold {timestamp}, so that two batch files never share a name';
   const literal = pattern.replace(TOKEN, '');
-  if (/[/\\\0\r\n{}$]/.test(literal) || pattern.startsWith('.'))
-    return 'must be a plain file name (no / or \\, no $ or braces outside the tokens, no leading dot)';
+  if (/[/\\\0\r\n{}]/.test(literal) || pattern.startsWith('.'))
+    return 'must be a plain file name (no / or \\, no braces outside the tokens, no leading dot)';
   return undefined;
 }
 

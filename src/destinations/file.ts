@@ -5,7 +5,7 @@
  * - One file a message (no `batch`): the payload is written under a hidden temporary name in the folder, synced,
  *   then linked to its name (link fails rather than replace) and the folder synced: a reader sees the whole file or
  *   none, and an existing file is never overwritten. `delivered` = the file is in place and durable. Its name
- *   (src/destinations/file-name.ts) holds ${messageId} or ${deliveryKey}, so a second attempt of a delivery finds
+ *   (src/destinations/file-name.ts) holds {messageId} or {deliveryKey}, so a second attempt of a delivery finds
  *   the first one's file and answers `delivered` without writing another.
  * - `batch`: messages are appended to an open batch file, hidden as `.<name>.open`, which starts with FHS and BHS;
  *   each append is synced before `delivered` (the message is durably in the file). A batch is closed when it holds
@@ -33,8 +33,8 @@ const pattern = (kind: 'message' | 'batch') =>
   });
 
 const batchSchema = z.strictObject({
-  /** The batch file's name; tokens ${channel}, ${destination}, ${timestamp} (when it was opened), ${date}. */
-  fileName: pattern('batch').default('${destination}_${timestamp}.hl7'),
+  /** The batch file's name; tokens {channel}, {destination}, {timestamp} (when it was opened), {date}. */
+  fileName: pattern('batch').default('{destination}_{timestamp}.hl7'),
   maxMessages: z.number().int().min(1).max(100_000).default(1000),
   maxAgeSeconds: z
     .number()
@@ -55,7 +55,7 @@ const optionsSchema = z.strictObject({
   /** The folder (relative paths: to the project directory); it must exist. */
   folder: z.string().min(1),
   /** One file a message: its name; see src/destinations/file-name.ts for the tokens. */
-  fileName: pattern('message').default('${messageId}_${destination}.hl7'),
+  fileName: pattern('message').default('{messageId}_{destination}.hl7'),
   /** Present: HL7 batch files instead of one file a message (HL7 v2 payloads only). */
   batch: batchSchema.optional(),
 });

@@ -39,7 +39,7 @@ const optionsSchema = z.strictObject({
       const why = checkFileNamePattern(p, 'message');
       if (why) ctx.addIssue({ code: 'custom', message: `the file name pattern ${why}` });
     })
-    .default('${messageId}_${destination}.hl7'),
+    .default('{messageId}_{destination}.hl7'),
   connectTimeoutSeconds: z.number().int().min(1).max(300).default(20),
   /** The longest one delivery's file operations may take. */
   timeoutSeconds: z.number().int().min(1).max(3600).default(60),

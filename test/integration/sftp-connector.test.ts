@@ -79,7 +79,7 @@ describeSftp('sftp connector against OpenSSH', () => {
     expect(await send(c, payload(5, { body: msg('CHANGED') }))).toEqual({ kind: 'delivered', detail: 'already uploaded as 5_lab-drop.hl7' });
     expect(fs.readFileSync(path.join(outbound(), '5_lab-drop.hl7'), 'utf8')).toBe(msg('CTL-5'));
 
-    const timed = connect({ fileName: '${date}_${timestamp}_${messageId}.hl7' });
+    const timed = connect({ fileName: '{date}_{timestamp}_{messageId}.hl7' });
     const first = await send(timed, payload(6));
     const again = await send(timed, payload(6));
     const names = fs.readdirSync(outbound()).filter((n) => n.endsWith('_6.hl7'));

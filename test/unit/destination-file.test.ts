@@ -51,7 +51,7 @@ afterEach(async () => {
 describe('file connector: one file a message', () => {
   it('is listed as file; writes the payload under its pattern name and leaves no temporary file', async () => {
     expect(connectorFactory('file')).toBe(fileConnector);
-    const c = connect({ fileName: '${channel}-${messageId}-${controlId}.hl7' });
+    const c = connect({ fileName: '{channel}-{messageId}-{controlId}.hl7' });
     expect(await send(c, payload(7))).toEqual({ kind: 'delivered', detail: 'written as pharmacy-inbound-7-CTL-7.hl7' });
     expect(files()).toEqual(['pharmacy-inbound-7-CTL-7.hl7']);
     expect(read('pharmacy-inbound-7-CTL-7.hl7')).toBe(msg('CTL-7'));
@@ -81,7 +81,7 @@ describe('file connector: one file a message', () => {
     expect(files()).toEqual(['3_out.hl7']);
     expect(read('3_out.hl7')).toBe(msg('CTL-3'));
 
-    const timed = connect({ fileName: '${timestamp}_${deliveryKey}.hl7' });
+    const timed = connect({ fileName: '{timestamp}_{deliveryKey}.hl7' });
     const first = await send(timed, payload(4));
     await new Promise((r) => setTimeout(r, 5));
     const again = await send(timed, payload(4));
@@ -100,20 +100,20 @@ describe('file connector: one file a message', () => {
   it('options: name patterns without a message id, with unknown tokens or a path are refused', () => {
     const ok = (o: object) => fileConnector.options.safeParse({ folder: 'out', ...o }).success;
     expect(ok({})).toBe(true);
-    expect(ok({ fileName: '${timestamp}.hl7' })).toBe(false);
-    expect(ok({ fileName: '${patient}_${messageId}.hl7' })).toBe(false);
-    expect(ok({ fileName: '../${messageId}.hl7' })).toBe(false);
-    expect(ok({ fileName: '.${messageId}' })).toBe(false);
-    expect(ok({ batch: { fileName: '${destination}.hl7' } })).toBe(false);
+    expect(ok({ fileName: '{timestamp}.hl7' })).toBe(false);
+    expect(ok({ fileName: '{patient}_{messageId}.hl7' })).toBe(false);
+    expect(ok({ fileName: '../{messageId}.hl7' })).toBe(false);
+    expect(ok({ fileName: '.{messageId}' })).toBe(false);
+    expect(ok({ batch: { fileName: '{destination}.hl7' } })).toBe(false);
     expect(ok({ folder: 'out', extra: 1 })).toBe(false);
-    expect(checkFileNamePattern('${messageId}.hl7', 'message')).toBeUndefined();
+    expect(checkFileNamePattern('{messageId}.hl7', 'message')).toBeUndefined();
   });
 
   it('names: values become safe file name characters; the matcher finds a name of any time', () => {
     const v = nameValues(payload(5, { channel: 'a/b c', deliveryKey: '5:out' }), new Date('2025-03-01T12:34:56.789Z'));
-    expect(fileName('${channel}_${deliveryKey}_${timestamp}_${date}', v)).toBe('a_b_c_5_out_20250301123456789_20250301');
-    expect(namePattern('${timestamp}_${messageId}.hl7', v).test('20260101000000000_5.hl7')).toBe(true);
-    expect(namePattern('${timestamp}_${messageId}.hl7', v).test('20260101000000000_51.hl7')).toBe(false);
+    expect(fileName('{channel}_{deliveryKey}_{timestamp}_{date}', v)).toBe('a_b_c_5_out_20250301123456789_20250301');
+    expect(namePattern('{timestamp}_{messageId}.hl7', v).test('20260101000000000_5.hl7')).toBe(true);
+    expect(namePattern('{timestamp}_{messageId}.hl7', v).test('20260101000000000_51.hl7')).toBe(false);
   });
 });
 
@@ -122,7 +122,7 @@ describe('file connector: HL7 batch files', () => {
   const segments = (text: string) => text.split('\r').filter(Boolean);
 
   it('closes a batch at maxMessages with FHS/BHS … BTS/FTS and the counts; the next message opens a hidden batch', async () => {
-    const c = connect({ batch: { maxMessages: 2, fileName: '${destination}_${timestamp}.batch' } });
+    const c = connect({ batch: { maxMessages: 2, fileName: '{destination}_{timestamp}.batch' } });
     expect(await send(c, payload(1))).toMatchObject({ kind: 'delivered', detail: expect.stringMatching(/^message 1 of the batch out_\d{17}\.batch$/) });
     expect(closedBatches()).toEqual([]);
     await send(c, payload(2));
