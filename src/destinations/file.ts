@@ -173,6 +173,9 @@ function takeLock(folder: string): string | undefined {
   return `the batch folder ${folder} lock cannot be taken`;
 }
 
+/** The batch writer that holds each folder in this process (two destinations on one batch folder would mix batches). */
+const WRITERS = new Map<string, BatchWriter>();
+
 /** HL7 batch files in one folder (see the contract above). */
 class BatchWriter {
   private open: OpenBatch | undefined;
@@ -187,8 +190,11 @@ class BatchWriter {
   /** Takes the lock and reads the folder's state once: an open batch is recovered, recent closed keys loaded. */
   private load(now: number): string | undefined {
     if (this.loaded) return undefined;
+    const holder = WRITERS.get(this.folder);
+    if (holder && holder !== this) return `the batch folder ${this.folder} is written by another destination (or one being replaced)`;
     const held = takeLock(this.folder);
     if (held) return held;
+    WRITERS.set(this.folder, this);
     const names = fs.readdirSync(this.folder);
     for (const n of names) {
       const closed = /^\.(.+)\.closed-keys$/.exec(n);
@@ -296,9 +302,10 @@ class BatchWriter {
     };
   }
 
-  /** Closes the open batch, if due (by age) or always (`force`); called by the timer and by append. */
+  /** Closes the open batch when it is due; called by the timer. */
   closeIfDue(now: number): void {
-    if (!this.loaded) return;
+    // Loads first, so that a batch left open by an earlier run is closed by age even when no message comes.
+    if (this.load(now)) return;
     if (this.isDue(now)) this.close();
   }
 
@@ -327,7 +334,8 @@ class BatchWriter {
   }
 
   release(): void {
-    if (!this.loaded) return;
+    if (WRITERS.get(this.folder) !== this) return;
+    WRITERS.delete(this.folder);
     const file = path.join(this.folder, LOCK);
     try {
       if (Number(fs.readFileSync(file, 'utf8').trim()) === process.pid) fs.rmSync(file, { force: true });

@@ -60,7 +60,17 @@ const optionsSchema = z
       .refine((t) => !t.certFile === !t.keyFile, { error: 'tls.certFile and tls.keyFile go together (mutual TLS)' })
       .optional(),
   })
-  .refine((o) => !(o.passwordFile && o.passwordEnv), { error: 'take passwordFile or passwordEnv, not both' });
+  .refine((o) => !(o.passwordFile && o.passwordEnv), { error: 'take passwordFile or passwordEnv, not both' })
+  .refine((o) => isHttpsOrLoopback(o.url), {
+    error: 'url must be https:// (the password and the message travel in the request); http:// only to this machine',
+    path: ['url'],
+  });
+
+/** https, or http to this machine only (127.0.0.0/8, ::1, localhost): credentials and PHI never cross a network in clear. */
+export function isHttpsOrLoopback(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === 'https:' || /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/.test(u.hostname);
+}
 
 export type RegistrySoapOptions = z.infer<typeof optionsSchema>;
 

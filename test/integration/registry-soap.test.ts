@@ -247,11 +247,13 @@ describe('registry-soap connector against a SOAP registry', () => {
     expect((seen[0] as Seen).contentType).toBe('text/xml; charset=utf-8');
   });
 
-  it('options: a wrong key, a bad url, both password sources and half a client certificate are refused', () => {
+  it('options: a wrong key, a bad url, plain http to another machine, both password sources and half a client certificate are refused', () => {
     const bad = (o: object) => registrySoapConnector.options.safeParse({ url: 'https://iis.example.org/ws', ...o }).success;
     expect(bad({})).toBe(true);
     expect(bad({ user: 'x' })).toBe(false);
     expect(bad({ url: 'ftp://iis.example.org' })).toBe(false);
+    expect(bad({ url: 'http://iis.example.org/ws' })).toBe(false);
+    expect(bad({ url: 'http://localhost:8080/ws' })).toBe(true);
     expect(bad({ passwordFile: 'a', passwordEnv: 'B' })).toBe(false);
     expect(bad({ tls: { certFile: 'c.pem' } })).toBe(false);
   });

@@ -161,6 +161,25 @@ describe('file connector: HL7 batch files', () => {
     expect(files().filter((n) => n.endsWith('.open'))).toEqual([]);
   });
 
+  it('a batch left open by an earlier run is closed by age after a restart, though no message comes', async () => {
+    const c = connect({ batch: { maxAgeSeconds: 1 } });
+    await send(c, payload(1));
+    await c.close();
+    expect(closedBatches()).toEqual([]);
+    connect({ batch: { maxAgeSeconds: 1 } });
+    await new Promise((r) => setTimeout(r, 1600));
+    expect(closedBatches()).toHaveLength(1);
+  });
+
+  it('two destinations of one process on one batch folder: the second is retried until the first is closed', async () => {
+    const first = connect({ batch: {} });
+    await send(first, payload(1));
+    const second = connect({ batch: {} });
+    expect(await send(second, payload(2))).toMatchObject({ kind: 'retry', error: expect.stringContaining('is written by another destination') });
+    await first.close();
+    expect(await send(second, payload(2))).toMatchObject({ kind: 'delivered', detail: expect.stringMatching(/^message 2 of /) });
+  });
+
   it('a crash in the middle of an append: the restart cuts the half message off and the counts stay true', async () => {
     const c = connect({ batch: { maxMessages: 3 } });
     await send(c, payload(1));
