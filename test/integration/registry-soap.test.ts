@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,7 @@ import { connectorFactory } from '../../src/destinations/connectors';
 import type { Connector, OutboundPayload } from '../../src/destinations/ports';
 import { registrySoapConnector, IIS_NS, SOAP12_NS, type RegistrySoapOptions } from '../../src/destinations/registry-soap';
 import { child, readXml, textOf } from '../../src/destinations/xml';
+import { makeCerts } from './certs';
 import { freePort } from './support';
 
 const VXU =
@@ -245,6 +248,44 @@ describe('registry-soap connector against a SOAP registry', () => {
     expect(await send(connect({ soapVersion: '1.1' }))).toEqual({ kind: 'delivered', detail: 'MSA AA' });
     expect(action).toBe('"urn:cdc:iisb:2011:submitSingleMessage"');
     expect((seen[0] as Seen).contentType).toBe('text/xml; charset=utf-8');
+  });
+
+  it('over https: trusts the registry by tls.caFile and shows its client certificate (mutual TLS); without them it is retried', async () => {
+    const certs = path.join(dir, 'certs');
+    fs.mkdirSync(certs);
+    makeCerts(certs);
+    const read = (f: string) => fs.readFileSync(path.join(certs, f));
+    let clientCn: unknown;
+    const tlsServer = https.createServer(
+      { cert: read('server.crt'), key: read('server.key'), ca: read('ca.crt'), requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        clientCn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'application/soap+xml' });
+          res.end(okEnvelope(ack('AA')));
+        });
+      },
+    );
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    const tlsPort = (tlsServer.address() as AddressInfo).port;
+    try {
+      const url = `https://127.0.0.1:${tlsPort}/iis`;
+      const mutual = connect({ url, tls: { caFile: 'certs/ca.crt', certFile: 'certs/client.crt', keyFile: 'certs/client.key' } });
+      expect(await send(mutual)).toEqual({ kind: 'delivered', detail: 'MSA AA' });
+      expect(clientCn).toBe('client');
+      const untrusted = await send(connect({ url }));
+      expect(untrusted).toMatchObject({ kind: 'retry', error: expect.stringMatching(/^the registry at 127\.0\.0\.1:\d+ cannot be reached \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)$/) });
+      const noClientCert = await send(connect({ url, tls: { caFile: 'certs/ca.crt' } }));
+      expect(noClientCert.kind).toBe('retry');
+      expect(await send(connect({ url, tls: { caFile: 'certs/missing.crt' } }))).toEqual({
+        kind: 'retry',
+        error: `the TLS CA file ${path.join(certs, 'missing.crt')} cannot be read (ENOENT)`,
+      });
+    } finally {
+      tlsServer.closeAllConnections();
+      await new Promise((resolve) => tlsServer.close(resolve));
+    }
   });
 
   it('options: a wrong key, a bad url, plain http to another machine, both password sources and half a client certificate are refused', () => {
