@@ -11,7 +11,7 @@
  *   each append is synced before `delivered` (the message is durably in the file). A batch is closed when it holds
  *   `maxMessages` or is `maxAgeSeconds` old: BTS (its message count) and FTS are appended, it is synced and linked
  *   to `<name>`, where readers see it only complete. A ledger beside it (`.<name>.keys`: delivery key, offset,
- *   length, synced before the message is appended) makes a second attempt of a delivery find the message already
+ *   length, appended and synced after the message) makes a second attempt of a delivery find the message already
  *   in the batch (or in a batch closed in the last `keepKeysHours`), and lets a restart cut a half-written message
  *   off the open batch. One engine process writes a batch folder at a time (`.rxbridge-batch.lock` holds its pid).
  * - Every file system failure (folder missing, permissions, disk full) is `retry` naming the folder and the code.
@@ -138,7 +138,9 @@ interface OpenBatch {
   headerLength: number;
   delimiters: string;
   entries: Ledger[];
+  /** The open file's and the ledger's sizes after the last complete append (what a failed append is cut back to). */
   size: number;
+  ledgerSize: number;
 }
 
 const LOCK = '.rxbridge-batch.lock';
@@ -235,6 +237,7 @@ class BatchWriter {
       fs.closeSync(fd);
     }
     writeLedger(path.join(this.folder, KEYS(name)), ledger.headerLength, entries);
+    const ledgerSize = fs.statSync(path.join(this.folder, KEYS(name))).size;
     const openedAt = ledger.openedAt || fs.statSync(file).birthtimeMs || Date.now();
     return {
       name,
@@ -243,6 +246,7 @@ class BatchWriter {
       delimiters: mshDelimiters(`MSH${text.slice(3, 200)}`) ?? '|^~\\&',
       entries,
       size: end,
+      ledgerSize,
     };
   }
 
@@ -263,11 +267,28 @@ class BatchWriter {
       return { kind: 'rejected', error: `the message's delimiters ${delimiters} are not the batch's ${batch.delimiters}` };
     const text = batchMessage(p.body);
     const entry: Ledger = { key: p.deliveryKey, offset: batch.size, length: Buffer.byteLength(text, 'utf8') };
-    // The ledger line first: a crash before the message is complete leaves an entry that recover() drops.
-    appendSynced(path.join(this.folder, KEYS(batch.name)), ledgerLine(entry));
-    appendSynced(path.join(this.folder, OPEN(batch.name)), text);
+    const line = ledgerLine(entry);
+    const openFile = path.join(this.folder, OPEN(batch.name));
+    const keysFile = path.join(this.folder, KEYS(batch.name));
+    // The message first, then its ledger line: a crash in between leaves bytes no ledger entry covers, which
+    // recover() cuts off (the delivery was not answered, so it is tried again). A failure cuts both files back.
+    try {
+      appendSynced(openFile, text);
+      appendSynced(keysFile, line);
+    } catch (err) {
+      try {
+        fs.truncateSync(openFile, batch.size);
+        fs.truncateSync(keysFile, batch.ledgerSize);
+      } catch {
+        // Both files are read again from disk (recover) before the next append.
+        this.open = undefined;
+        this.loaded = false;
+      }
+      throw err;
+    }
     batch.entries.push(entry);
     batch.size += entry.length;
+    batch.ledgerSize += Buffer.byteLength(line, 'utf8');
     const n = batch.entries.length;
     const name = batch.name;
     if (n >= this.o.maxMessages) this.close();
@@ -289,6 +310,7 @@ class BatchWriter {
     });
     const headerLength = Buffer.byteLength(header, 'utf8');
     writeLedger(path.join(this.folder, KEYS(name)), headerLength, [], now.getTime());
+    const ledgerSize = fs.statSync(path.join(this.folder, KEYS(name))).size;
     const temp = writeTemp(this.folder, OPEN(name), header);
     fs.renameSync(temp, path.join(this.folder, OPEN(name)));
     syncDir(this.folder);
@@ -299,6 +321,7 @@ class BatchWriter {
       delimiters: mshDelimiters(first.body) ?? '|^~\\&',
       entries: [],
       size: headerLength,
+      ledgerSize,
     };
   }
 

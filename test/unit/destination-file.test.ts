@@ -180,21 +180,48 @@ describe('file connector: HL7 batch files', () => {
     expect(await send(second, payload(2))).toMatchObject({ kind: 'delivered', detail: expect.stringMatching(/^message 2 of /) });
   });
 
-  it('a crash in the middle of an append: the restart cuts the half message off and the counts stay true', async () => {
+  it.each([
+    ['half of the message written', (m: string) => m.slice(0, 20)],
+    ['the whole message written but not its ledger line', (m: string) => m],
+  ])('a crash in the middle of an append (%s): the restart cuts it off, the retry adds it once, the counts stay true', async (_what, written) => {
     const c = connect({ batch: { maxMessages: 3 } });
     await send(c, payload(1));
     await send(c, payload(2));
     const openName = files().find((n) => n.endsWith('.open')) as string;
-    const keysName = openName.replace(/\.open$/, '.keys');
-    // What a crash leaves: the ledger entry of message 3 written, its message only half appended.
-    const size = fs.statSync(path.join(dir, 'out', openName)).size;
-    fs.appendFileSync(path.join(dir, 'out', keysName), `3:out\t${size}\t${msg('CTL-3').length}\n`);
-    fs.appendFileSync(path.join(dir, 'out', openName), msg('CTL-3').slice(0, 20));
+    // What a crash leaves: message 3's bytes (all or some) in the open batch, no ledger entry for it.
+    fs.appendFileSync(path.join(dir, 'out', openName), written(msg('CTL-3')));
     await c.close();
     const restarted = connect({ batch: { maxMessages: 3 } });
     expect(await send(restarted, payload(3))).toMatchObject({ kind: 'delivered', detail: expect.stringMatching(/^message 3 of /) });
     const text = read(closedBatches()[0] as string);
     expect(text).toBe(text.slice(0, text.indexOf('MSH')) + msg('CTL-1') + msg('CTL-2') + msg('CTL-3') + 'BTS|3\rFTS|1\r');
+  });
+
+  it('a write that fails after the message (disk full at the ledger) cuts the batch back; the retry adds the message once', async () => {
+    const c = connect({ batch: { maxMessages: 2 } });
+    await send(c, payload(1));
+    const realWrite = fs.writeSync;
+    const write = jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: string) => {
+      if (String(data).startsWith('2:out\t')) throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+      return realWrite(fd, data);
+    }) as typeof fs.writeSync);
+    expect(await send(c, payload(2))).toEqual({ kind: 'retry', error: `writing into ${path.join(dir, 'out')} failed (ENOSPC)` });
+    write.mockRestore();
+    expect(await send(c, payload(2))).toMatchObject({ detail: expect.stringMatching(/^message 2 of /) });
+    const text = read(closedBatches()[0] as string);
+    expect(text.slice(text.indexOf('MSH'))).toBe(msg('CTL-1') + msg('CTL-2') + 'BTS|2\rFTS|1\r');
+  });
+
+  it('a ledger line cut by a crash is not an entry', async () => {
+    const c = connect({ batch: { maxMessages: 3 } });
+    await send(c, payload(1));
+    const openName = files().find((n) => n.endsWith('.open')) as string;
+    fs.appendFileSync(path.join(dir, 'out', openName), msg('CTL-2'));
+    fs.appendFileSync(path.join(dir, 'out', openName.replace(/\.open$/, '.keys')), '2:out\t');
+    await c.close();
+    const restarted = connect({ batch: { maxMessages: 2 } });
+    expect(await send(restarted, payload(2))).toMatchObject({ detail: expect.stringMatching(/^message 2 of /) });
+    expect(read(closedBatches()[0] as string).match(/MSH/g)).toHaveLength(2);
   });
 
   it('a crash after a closed batch was put in place: the restart finishes the close and keeps its keys', async () => {
