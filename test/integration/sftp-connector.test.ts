@@ -6,6 +6,7 @@
  * Skipped (with the reason printed) when /usr/sbin/sshd is missing.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { silentLogger } from '../../src/core/logger';
 import { connectorFactory } from '../../src/destinations/connectors';
@@ -116,6 +117,28 @@ describeSftp('sftp connector against OpenSSH', () => {
       error: `the private key file ${path.join(server.dir, 'nope')} cannot be read (ENOENT)`,
     });
     expect(fs.readdirSync(outbound())).toEqual([]);
+  });
+
+  it('a server that accepts but never speaks SSH: retried after connectTimeoutSeconds, or at once when the delivery is stopped', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const started = Date.now();
+      const timedOut = await send(connect({ host: '127.0.0.1', port, connectTimeoutSeconds: 1 }), payload(10));
+      expect(timedOut).toMatchObject({ kind: 'retry', error: expect.stringContaining(`connecting to 127.0.0.1:${port} as root failed`) });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      const ctl = new AbortController();
+      const pending = connect({ host: '127.0.0.1', port, connectTimeoutSeconds: 60 }).send(payload(10), ctl.signal);
+      setTimeout(() => ctl.abort(), 100);
+      const t0 = Date.now();
+      expect(await pending).toEqual({ kind: 'retry', error: 'the delivery was stopped (shutdown or timeout)' });
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('options: a relative folder, an MD5 fingerprint and auth without a key or password are refused', () => {
