@@ -14,6 +14,7 @@
  *   length, appended and synced after the message) makes a second attempt of a delivery find the message already
  *   in the batch (or in a batch closed in the last `keepKeysHours`), and lets a restart cut a half-written message
  *   off the open batch. One engine process writes a batch folder at a time (`.rxbridge-batch.lock` holds its pid).
+ * - Temporary files a crash left (hidden, `.tmp`, older than an hour) are removed at the first write.
  * - Every file system failure (folder missing, permissions, disk full) is `retry` naming the folder and the code.
  *   The folder is never created by the connector: a mistyped path is an error, not a new folder.
  * - Writes are synchronous (small files, fsync): a delivery holds the event loop for the time of one write and sync.
@@ -104,10 +105,33 @@ function placeNoClobber(temp: string, target: string): boolean {
   }
 }
 
+/** Temporary files of writeTemp (`.<name>.<pid>.<8 hex>.tmp`). */
+const TEMP = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
+/** A temporary file this old was left by a crash (a write takes seconds at most). */
+export const STALE_TEMP_MS = 3_600_000;
+
+/** Removes temporary files a crash left in the folder (older than STALE_TEMP_MS: never one being written). */
+function removeStaleTemps(folder: string, now: number): void {
+  for (const n of fs.readdirSync(folder)) {
+    if (!TEMP.test(n)) continue;
+    const file = path.join(folder, n);
+    try {
+      if (now - fs.statSync(file).mtimeMs > STALE_TEMP_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 /** One file a message. */
 function singleFiles(folder: string, o: FileOptions): (p: OutboundPayload, now: Date) => DeliveryResult {
   const timed = hasTimeToken(o.fileName);
+  let swept = false;
   return (p, now) => {
+    if (!swept) {
+      removeStaleTemps(folder, now.getTime());
+      swept = true;
+    }
     const values = nameValues(p, now);
     const name = fileName(o.fileName, values);
     if (timed) {
@@ -197,6 +221,7 @@ class BatchWriter {
     const held = takeLock(this.folder);
     if (held) return held;
     WRITERS.set(this.folder, this);
+    removeStaleTemps(this.folder, now);
     const names = fs.readdirSync(this.folder);
     for (const n of names) {
       const closed = /^\.(.+)\.closed-keys$/.exec(n);

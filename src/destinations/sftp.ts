@@ -10,7 +10,8 @@
  * - The file is uploaded under a hidden temporary name in the folder and renamed to its name (names: see
  *   src/destinations/file-name.ts): the server's readers never see half a file, and SFTP's rename never replaces a
  *   file. A name that exists already (a second attempt of the delivery) is `delivered` without an upload.
- *   `delivered` = the rename succeeded (SFTP offers no portable sync of the server's disk).
+ *   `delivered` = the rename succeeded (SFTP offers no portable sync of the server's disk). Temporary uploads a
+ *   dropped connection left (older than an hour) are removed at each connect.
  * - An operation longer than `timeoutSeconds`, or an aborted signal, drops the connection and answers `retry`.
  */
 import { randomBytes } from 'node:crypto';
@@ -50,6 +51,11 @@ export type SftpOptions = z.infer<typeof optionsSchema>;
 const reason = (err: unknown) => (err instanceof Error ? err.message.replace(/\s+/g, ' ').slice(0, 200) : 'failed');
 
 class Stop extends Error {}
+
+/** Temporary uploads (`.<name>.<8 hex>.part`). */
+const PART = /^\..+\.[0-9a-f]{8}\.part$/;
+/** A temporary upload this old was left by a dropped connection. */
+export const STALE_PART_MS = 3_600_000;
 
 export const sftpConnector: ConnectorFactory<SftpOptions> = {
   type: 'sftp',
@@ -120,7 +126,15 @@ export const sftpConnector: ConnectorFactory<SftpOptions> = {
         throw new Stop(`connecting to ${where} as ${o.username} failed: ${reason(err)}`);
       }
       connected = true;
+      await removeStaleParts(c).catch(() => undefined);
       return c;
+    };
+
+    /** Removes uploads a dropped connection left half done (`.<name>.<8 hex>.part`, older than an hour). */
+    const removeStaleParts = async (c: SftpClient) => {
+      for (const e of await c.list(folder, (f) => PART.test(f.name))) {
+        if (Date.now() - e.modifyTime > STALE_PART_MS) await c.delete(remote(e.name), true);
+      }
     };
 
     const upload = async (p: OutboundPayload, used: { client?: SftpClient }): Promise<DeliveryResult> => {

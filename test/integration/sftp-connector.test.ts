@@ -11,7 +11,7 @@ import path from 'node:path';
 import { silentLogger } from '../../src/core/logger';
 import { connectorFactory } from '../../src/destinations/connectors';
 import type { Connector, OutboundPayload } from '../../src/destinations/ports';
-import { sftpConnector } from '../../src/destinations/sftp';
+import { sftpConnector, STALE_PART_MS } from '../../src/destinations/sftp';
 import { startSftpServer, SSHD_MISSING, type SftpServer } from './sftp-server';
 
 const describeSftp = SSHD_MISSING ? describe.skip : describe;
@@ -87,6 +87,17 @@ describeSftp('sftp connector against OpenSSH', () => {
     expect(names).toHaveLength(1);
     expect(first).toEqual({ kind: 'delivered', detail: `uploaded as ${names[0]}` });
     expect(again).toEqual({ kind: 'delivered', detail: `already uploaded as ${names[0]}` });
+  });
+
+  it('removes temporary uploads a dropped connection left once they are an hour old; younger ones stay', async () => {
+    const old = path.join(outbound(), '.9_lab-drop.hl7.0123abcd.part');
+    const young = path.join(outbound(), '.8_lab-drop.hl7.89abcdef.part');
+    fs.writeFileSync(old, 'half');
+    fs.writeFileSync(young, 'half');
+    const past = (Date.now() - STALE_PART_MS - 60_000) / 1000;
+    fs.utimesSync(old, past, past);
+    await send(connect(), payload(11));
+    expect(fs.readdirSync(outbound()).sort()).toEqual(['.8_lab-drop.hl7.89abcdef.part', '11_lab-drop.hl7']);
   });
 
   it('a server that goes away is retried; once it is back the connector connects again and delivers', async () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/core/logger';
 import { connectorFactory } from '../../src/destinations/connectors';
-import { fileConnector } from '../../src/destinations/file';
+import { fileConnector, STALE_TEMP_MS } from '../../src/destinations/file';
 import { checkFileNamePattern, fileName, namePattern, nameValues } from '../../src/destinations/file-name';
 import type { Connector, OutboundPayload } from '../../src/destinations/ports';
 
@@ -89,6 +89,17 @@ describe('file connector: one file a message', () => {
     expect(written).toHaveLength(1);
     expect(first).toEqual({ kind: 'delivered', detail: `written as ${written[0]}` });
     expect(again).toEqual({ kind: 'delivered', detail: `already written as ${written[0]}` });
+  });
+
+  it('temporary files a crash left are removed at the first write once they are an hour old, younger ones stay', async () => {
+    const old = path.join(dir, 'out', '.9_out.hl7.4242.0123abcd.tmp');
+    const young = path.join(dir, 'out', '.8_out.hl7.4242.89abcdef.tmp');
+    fs.writeFileSync(old, 'half');
+    fs.writeFileSync(young, 'half');
+    const hourAgo = (Date.now() - STALE_TEMP_MS - 60_000) / 1000;
+    fs.utimesSync(old, hourAgo, hourAgo);
+    await send(connect(), payload(1));
+    expect(files()).toEqual(['.8_out.hl7.4242.89abcdef.tmp', '1_out.hl7']);
   });
 
   it('a missing folder is retried with its path and code, and is not created', async () => {
