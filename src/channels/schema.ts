@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { isTimeZone, parseBusinessHours, type BusinessHours } from '../alerts/business-hours';
 import { deepFreeze, labelOf } from '../core/config-file';
 import { MESSAGE_TYPE_PATTERN } from '../hl7/message-type';
-import { authSchema as sftpAuthSchema, type SecretSource } from '../clearinghouse/config';
+import { sftpAuthSchema, type SecretSource } from '../clearinghouse/config';
 
 /** MSH-9 type^event as written in `accept` and `routes[].types`, e.g. ADT^A04. */
 export { MESSAGE_TYPE_PATTERN };

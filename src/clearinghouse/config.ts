@@ -23,8 +23,11 @@ const remoteDir = text(/^\/[^\0\r\n]*$/, 'must be an absolute folder on the serv
 const secretFile = z.string().min(1, { error: 'must be a file path' });
 const envName = text(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
-/** SFTP credentials named by file or variable (shared with the SFTP channel source, src/channels/schema.ts). */
-export const authSchema = z
+/**
+ * SFTP authentication by key and/or password, each from a file or a variable (shared with the SFTP channel source,
+ * src/channels/schema.ts, and the sftp destination).
+ */
+export const sftpAuthSchema = z
   .strictObject({
     privateKeyFile: secretFile.optional(),
     privateKeyEnv: envName.optional(),
@@ -58,7 +61,7 @@ export const clearinghouseSchema = z.strictObject({
     /^SHA256:[A-Za-z0-9+/]{43}$/,
     'hostKeyFingerprint must be SHA256:<43 characters> as `ssh-keygen -lf` prints it (MD5 fingerprints are not taken)',
   ),
-  auth: authSchema,
+  auth: sftpAuthSchema,
   /** Where our 837P files go on the server. */
   outboundDir: remoteDir,
   /** Where its answers wait for us. */

@@ -2,9 +2,16 @@
  * Every connector type a channel's destinations may name (`connector.type`). One line per connector; the channel
  * schema validates a destination's options with the matching factory's schema.
  */
+import { fileConnector } from './file';
 import type { ConnectorFactory } from './ports';
+import { registrySoapConnector } from './registry-soap';
+import { sftpConnector } from './sftp';
 
-export const CONNECTOR_FACTORIES: readonly ConnectorFactory<never>[] = [];
+export const CONNECTOR_FACTORIES: readonly ConnectorFactory<never>[] = [
+  registrySoapConnector as ConnectorFactory<never>,
+  fileConnector as ConnectorFactory<never>,
+  sftpConnector as ConnectorFactory<never>,
+];
 
 export function connectorFactory(type: string): ConnectorFactory<never> | undefined {
   return CONNECTOR_FACTORIES.find((f) => f.type === type);
