@@ -63,6 +63,7 @@ export function chargeItemFromRow(c: ChargeRow): Resource {
     enteredDate: c.created_at instanceof Date ? c.created_at.toISOString() : undefined,
     reason: c.diagnoses.length > 0 ? c.diagnoses.map((code) => ({ coding: [{ system: systemUri('I10'), code }] })) : undefined,
     productCodeableConcept: c.ndc ? { coding: [{ system: systemUri('NDC'), code: c.ndc }] } : undefined,
-    supportingInformation: c.status === 'reversal' && c.reversal_of ? [{ reference: `ChargeItem/${chargeItemId(c.reversal_of)}` }] : undefined,
+    supportingInformation:
+      c.status === 'reversal' && c.reversal_of ? [{ reference: `ChargeItem/${chargeItemId(c.reversal_of)}` }] : undefined,
   });
 }

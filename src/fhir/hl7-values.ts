@@ -50,7 +50,7 @@ function coding(code: string, display: string, system: string): Coding | undefin
   const c: Coding = {};
   const uri = systemUri(system);
   if (uri) c.system = uri;
-  c.code = system.trim().toUpperCase() === 'NDC' || system.trim().toUpperCase() === 'N4' ? ndc11(code) ?? code : code;
+  c.code = system.trim().toUpperCase() === 'NDC' || system.trim().toUpperCase() === 'N4' ? (ndc11(code) ?? code) : code;
   if (display !== '') c.display = display;
   return c;
 }

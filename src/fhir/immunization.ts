@@ -52,7 +52,10 @@ function oneImmunization(read: GroupReader, id: string): Immunization {
   const origin = read('RXA-9.1');
   const historical = /^0[1-8]$/.test(origin);
   const mvx = read('RXA-17.1');
-  const manufacturer = mvx || read('RXA-17.2') ? compact({ identifier: mvx ? { system: systemUri('MVX'), value: mvx } : undefined, display: str(read('RXA-17.2')) }) : undefined;
+  const manufacturer =
+    mvx || read('RXA-17.2')
+      ? compact({ identifier: mvx ? { system: systemUri('MVX'), value: mvx } : undefined, display: str(read('RXA-17.2')) })
+      : undefined;
   const eligibility = codeableConcept(read.parts('OBX(where OBX-3.1=64994-7)-5', 6));
   const filler = read('ORC-3.1');
   return compact({

@@ -72,8 +72,13 @@ export function coverageFromFacts(c: CoverageFacts): Resource {
     relationship: relationship
       ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship', code: relationship }] }
       : undefined,
-    period: c.effectiveDate || c.expirationDate ? compact({ start: c.effectiveDate ?? undefined, end: c.expirationDate ?? undefined }) : undefined,
-    payor: [compact({ identifier: str(c.payerId) ? { value: str(c.payerId) as string } : undefined, display: str(c.payerName) ?? c.planId })],
+    period:
+      c.effectiveDate || c.expirationDate
+        ? compact({ start: c.effectiveDate ?? undefined, end: c.expirationDate ?? undefined })
+        : undefined,
+    payor: [
+      compact({ identifier: str(c.payerId) ? { value: str(c.payerId) as string } : undefined, display: str(c.payerName) ?? c.planId }),
+    ],
     class: group
       ? [
           compact({

@@ -54,7 +54,10 @@ export function fhirTransformer(resource: string): FhirTransform | undefined {
     if (resources.length === 0) {
       throw new EngineError('FHIR_INVALID', `message ${input.messageId} has no segment that makes a ${resource}`);
     }
-    const out = resources.length === 1 && resource !== 'Bundle' ? resources[0]! : transactionBundle(resources, `${input.messageId}-bundle`.replace(/[^A-Za-z0-9.-]/g, '.'));
+    const out =
+      resources.length === 1 && resource !== 'Bundle'
+        ? resources[0]!
+        : transactionBundle(resources, `${input.messageId}-bundle`.replace(/[^A-Za-z0-9.-]/g, '.'));
     try {
       return assertValidResource(out);
     } catch (err) {

