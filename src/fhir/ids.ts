@@ -25,7 +25,7 @@ export function patientId(patientRef: string): string {
 
 /** The Coverage id of one plan of one patient (the store's key: patient ref + plan id). */
 export function coverageId(patientRef: string, planId: string): string {
-  return hashed(`coverage\u0000${patientRef}\u0000${planId}`);
+  return hashed(`coverage|${patientRef}|${planId}`);
 }
 
 /** A ChargeItem id: the charge's store row id. */
@@ -38,6 +38,7 @@ function safeId(text: string): string {
   return cleaned.length <= 64 ? cleaned : hashed(text);
 }
 
-function hashed(text: string): string {
+/** `h-` + 40 hex characters of sha256 (src/store/fhir-source.ts matches the same hash in SQL). */
+export function hashed(text: string): string {
   return `h-${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
 }
