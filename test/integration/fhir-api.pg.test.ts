@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/core/logger';
-import { validateResource } from '../../src/fhir';
+import { patientId, validateResource } from '../../src/fhir';
 import { startEngine, type Engine } from '../../src/main';
 import { connectMllp, type MllpTestClient } from './mllp-client';
 import { createTestDatabase, freePort, REDIS_URL, tempProject, waitFor, type ProjectDirs } from './support';
@@ -26,6 +26,9 @@ const ADT = hl7(
   'PV1|1|O',
   `IN1|1|COM-PLAN^SYNTHETIC COMMERCIAL PLAN|SYN-COMMERCIAL|SYNTHETIC COMMERCIAL HEALTH PLAN||||GRP-0001||||20000101|||CI|${FAMILY}^JO|SEL^Self^HL70063|19800101||||1||||||||||||||COM-M-0001`,
 );
+/** A patient ref that is no FHIR id: its Patient id is a hash, which the store matches in SQL. */
+const ODD_PATIENT = 'FHIR#PAT 2';
+const ADT_ODD = ADT.replace(`${PATIENT}^^^`, `${ODD_PATIENT}^^^`).replace('FHIR-ADT-1', 'FHIR-ADT-2');
 const VXU = hl7(
   'MSH|^~\\&|RXSYS|TESTPHARM|RXBRIDGE|BILLING|20250301093000||VXU^V04^VXU_V04|FHIR-VXU-1|P|2.5.1',
   `PID|1||${PATIENT}^^^TESTPHARM^MR||${FAMILY}^JO||19800101|F`,
@@ -75,14 +78,14 @@ describe('the FHIR R4 API', () => {
       logger: createLogger({ silent: true }), queuePrefix: prefix, sweepIntervalMs: 500, sweepOlderThanMs: 3000,
     });
     client = await connectMllp(mllpPort);
-    for (const m of [ADT, VXU, RDS]) {
+    for (const m of [ADT, VXU, RDS, ADT_ODD]) {
       client.sendFrame(m);
       expect(await client.nextReply(10_000)).toContain('MSA|AA|');
     }
     await waitFor(
       async () => (await engine.store.db.selectFrom('messages').select('status').execute()).every((r) => r.status === 'processed'),
       30_000,
-      'the three messages processed',
+      'the messages processed',
     );
     const port = engine.httpAddress()!.port;
     for (const [username, role] of [['fhirop', 'operator'], ['fhirview', 'viewer']] as const) {
@@ -205,6 +208,17 @@ describe('the FHIR R4 API', () => {
     expect(cov).toMatchObject({ subscriberId: 'COM-M-0001', beneficiary: { reference: `Patient/${PATIENT}` }, relationship: { coding: [{ code: 'self' }] } });
     expect((await get(`/fhir/R4/Coverage/${cov.id}`)).json).toEqual(cov);
     expect(JSON.stringify(await auditEvents())).not.toContain(PATIENT);
+  });
+
+  test('a patient ref that is no FHIR id: its hashed Patient id reads the Patient and finds its Coverage', async () => {
+    const id = patientId(ODD_PATIENT);
+    expect(id).toMatch(/^h-[0-9a-f]{40}$/);
+    const patient = await get(`/fhir/R4/Patient/${id}`);
+    expect(patient.status).toBe(200);
+    expect(patient.json).toMatchObject({ id, identifier: [{ value: ODD_PATIENT }] });
+    const coverage = await get(`/fhir/R4/Coverage?patient=Patient/${id}`);
+    expect(coverage.json.entry.map((e: any) => e.resource.beneficiary)).toEqual([{ reference: `Patient/${id}` }]);
+    expect((await get(`/fhir/R4/Patient/h-${'0'.repeat(40)}`)).status).toBe(404);
   });
 
   test('bad requests: unknown type, unknown parameter, bad date, a search without patient: 4xx OperationOutcomes', async () => {
