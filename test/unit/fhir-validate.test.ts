@@ -79,3 +79,19 @@ test('issues never quote values', () => {
   expect(found.length).toBeGreaterThan(0);
   expect(JSON.stringify(found)).not.toContain(secret);
 });
+
+test('elements Medplum adds to R4 (Meta.project, Reference.resource) are refused: they are not R4', () => {
+  expect(issues({ ...good, meta: { project: 'x' } })).toEqual([{ path: 'Immunization.meta.project', message: 'unknown element' }]);
+  expect(issues({ ...good, patient: { reference: 'Patient/p1', resource: {} } })).toEqual([
+    { path: 'Immunization.patient.resource', message: 'unknown element' },
+  ]);
+});
+
+test('contained resources and Bundle entries of an unknown type are checked too', () => {
+  expect(issues({ ...good, contained: [{ resourceType: 'Patient', id: 'c1', gender: 'f' }] })).toEqual([
+    { path: 'Immunization.contained[0].gender', message: 'must be equal to one of the allowed values' },
+  ]);
+  expect(issues({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Vaccination' } }] })).toEqual([
+    { path: 'Bundle.entry[0].resource.resourceType', message: 'not an R4 resource type' },
+  ]);
+});
