@@ -21,6 +21,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { z } from 'zod';
+import { refuseOpenPermissions } from '../core/private-file';
 import { transactionBundle } from '../fhir/bundle';
 import { validateResource } from '../fhir/validate';
 import type { Resource } from '../fhir/patient';
@@ -149,9 +150,25 @@ class FhirConnector implements Connector {
     private readonly context: ConnectorContext,
   ) {
     const t = options.tls;
-    const read = (f: string | undefined) => (f ? fs.readFileSync(path.resolve(context.baseDir, f)) : undefined);
+    // Read once, when the destination is built: a missing file or a key others can read is a configuration error
+    // naming the file (certificate renewal needs a channel reload).
+    const read = (f: string | undefined, what: string) => {
+      if (!f) return undefined;
+      const p = path.resolve(context.baseDir, f);
+      if (what === 'keyFile') refuseOpenPermissions(p, 0o007, 'the fhir connector tls.keyFile');
+      try {
+        return fs.readFileSync(p);
+      } catch (err) {
+        throw new Error(`fhir connector: tls.${what} ${p} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      }
+    };
     this.agent = options.baseUrl.startsWith('https:')
-      ? new https.Agent({ keepAlive: true, ca: read(t?.caFile), cert: read(t?.certFile), key: read(t?.keyFile) })
+      ? new https.Agent({
+          keepAlive: true,
+          ca: read(t?.caFile, 'caFile'),
+          cert: read(t?.certFile, 'certFile'),
+          key: read(t?.keyFile, 'keyFile'),
+        })
       : new http.Agent({ keepAlive: true });
   }
 

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { fhirConnectorFactory, fhirConnectorOptions } from '../../src/destinatio
 import { connectorFactory } from '../../src/destinations/connectors';
 import type { Connector, OutboundPayload } from '../../src/destinations/ports';
 import { fhirTransformer, validateResource } from '../../src/fhir';
+import { makeCerts } from './certs';
 
 interface Received {
   method: string;
@@ -187,4 +189,37 @@ test('an invalid resource is rejected with its paths and never sent', async () =
   expect((result as { error: string }).error).toContain('Immunization.colour: unknown element');
   expect((result as { error: string }).error).toContain('Immunization.status: must be one of');
   expect(received).toHaveLength(0);
+});
+
+test('https with mutual TLS: the client certificate opens the server; without it the handshake fails and is retried', async () => {
+  const dir = path.join(tmp, 'tls');
+  fs.mkdirSync(dir);
+  makeCerts(dir);
+  const read = (f: string) => fs.readFileSync(path.join(dir, f));
+  const seen: unknown[] = [];
+  const secure = https.createServer({ cert: read('server.crt'), key: read('server.key'), ca: read('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    seen.push((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN);
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(201, { 'content-type': 'application/fhir+json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/R4`;
+  try {
+    const mtls = connector({ baseUrl, tls: { caFile: 'tls/ca.crt', certFile: 'tls/client.crt', keyFile: 'tls/client.key' } });
+    expect(await mtls.send(payload('Patient', ADT), live())).toEqual({ kind: 'delivered', detail: 'HTTP 201' });
+    expect(seen).toHaveLength(1);
+    const noClientCert = connector({ baseUrl, tls: { caFile: 'tls/ca.crt' } });
+    const refused = await noClientCert.send(payload('Patient', ADT), live());
+    expect(refused.kind).toBe('retry');
+    expect(seen).toHaveLength(1);
+    expect(() => connector({ baseUrl, tls: { caFile: 'tls/missing.crt' } })).toThrow(`fhir connector: tls.caFile ${path.join(dir, 'missing.crt')} cannot be read (ENOENT)`);
+    fs.chmodSync(path.join(dir, 'client.key'), 0o644);
+    expect(() => connector({ baseUrl, tls: { certFile: 'tls/client.crt', keyFile: 'tls/client.key' } })).toThrow('a secret key must be private');
+  } finally {
+    secure.closeAllConnections();
+    await new Promise((resolve) => secure.close(resolve));
+  }
 });
