@@ -33,6 +33,13 @@ export function immunizationStatus(completion: string, refusal: string, action: 
   return 'completed';
 }
 
+/** RXA-20 RE without an RXA-18 reason: the patient objected (v3 ActReason PATOBJ). NA without a reason: none. */
+function refusedWithoutReason(completion: string): CodeableConcept | undefined {
+  return completion.toUpperCase() === 'RE'
+    ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'PATOBJ', display: 'patient objection' }] }
+    : undefined;
+}
+
 function performer(code: 'AP' | 'OP', actor: Reference | undefined) {
   return actor ? { function: { coding: [{ system: PERFORMER_FUNCTION, code }] }, actor } : undefined;
 }
@@ -64,7 +71,7 @@ function oneImmunization(read: GroupReader, id: string): Immunization {
     meta: { profile: [US_CORE_IMMUNIZATION] },
     identifier: filler ? [{ value: filler }] : undefined,
     status,
-    statusReason: status === 'not-done' ? codeableConcept(read.parts('RXA-18', 6)) : undefined,
+    statusReason: status === 'not-done' ? (codeableConcept(read.parts('RXA-18', 6)) ?? refusedWithoutReason(read('RXA-20'))) : undefined,
     vaccineCode: codeableConcept(read.parts('RXA-5', 6)),
     patient: { reference: `Patient/${patientId(read('PID-3.1'))}` },
     occurrenceDateTime: fhirDateTime(read('RXA-3')),

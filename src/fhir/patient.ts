@@ -101,7 +101,7 @@ function fn(name: string, value: string): string | null {
   }
 }
 
-/** PID of a message as PatientFacts (PID-3.1 is the patient ref, as in the shipped adt mapping). */
+/** PID of a message as PatientFacts, read as the shipped adt mapping reads it (PID-3.1 is the patient ref). */
 export function patientFactsFromPid(msg: Hl7Message): PatientFacts {
   const r = (path: string) => readMessage(msg, path);
   return {
@@ -116,7 +116,7 @@ export function patientFactsFromPid(msg: Hl7Message): PatientFacts {
     city: str(r('PID-11.3')) ?? null,
     state: str(r('PID-11.4')) ?? null,
     postalCode: str(r('PID-11.5')) ?? null,
-    phone: str(r('PID-13.1')) || str(r('PID-13.7')) ? (str(r('PID-13.1')) ?? `${r('PID-13.6')}${r('PID-13.7')}`) : null,
+    phone: fn('digits', r('PID-13.1')) ?? fn('digits', `${r('PID-13.6')}${r('PID-13.7')}`),
     accountNumber: str(r('PID-18.1')) ?? null,
   };
 }

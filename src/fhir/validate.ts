@@ -152,7 +152,8 @@ const NDC = 'http://hl7.org/fhir/sid/ndc';
 
 /**
  * US Core 6 Immunization must-haves that R4 itself leaves open: vaccineCode carries a CVX or NDC coding, patient is
- * a literal reference, occurrence is a dateTime, and a not-done immunization says why (statusReason, must support).
+ * a literal reference, occurrence is a dateTime. statusReason is must-support, not required: a not-done dose without
+ * a reason is valid (the builder gives one whenever the message has it).
  */
 export function usCoreImmunizationIssues(imm: Record<string, unknown>, path = 'Immunization'): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -165,9 +166,6 @@ export function usCoreImmunizationIssues(imm: Record<string, unknown>, path = 'I
   }
   if (imm.occurrenceDateTime === undefined)
     issues.push({ path: `${path}.occurrenceDateTime`, message: 'US Core: occurrenceDateTime is required' });
-  if (imm.status === 'not-done' && imm.statusReason === undefined) {
-    issues.push({ path: `${path}.statusReason`, message: 'US Core: a not-done immunization carries statusReason' });
-  }
   return issues;
 }
 

@@ -101,6 +101,9 @@ describe('Immunization from VXU^V04', () => {
   test('a refusal (RXA-18, RXA-20 RE) is not-done with its statusReason and no doseQuantity for 999', () => {
     expect(imms[1]).toMatchObject({ status: 'not-done', statusReason: { coding: [{ code: '00', display: 'Parental decision' }] } });
     expect(imms[1]!.doseQuantity).toBeUndefined();
+    const noReason = immunizationsFromVxu(parseHl7(VXU.replace('00^Parental decision^NIP002', '')), '41')[1]!;
+    expect(noReason).toMatchObject({ status: 'not-done', statusReason: { coding: [{ code: 'PATOBJ' }] } });
+    expectValid(noReason);
   });
 
   test('a historical dose (RXA-9 01) has primarySource false and reportOrigin; a deletion (RXA-21 D) is entered-in-error', () => {

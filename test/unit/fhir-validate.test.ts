@@ -44,12 +44,13 @@ test('a code outside a required binding is refused', () => {
   expect(issues({ ...good, status: 'done' }).map((i) => i.path)).toContain('Immunization.status');
 });
 
-test('US Core Immunization: a CVX or NDC coding, and a reason when not done', () => {
+test('US Core Immunization: a CVX or NDC coding and a patient reference; statusReason is must-support only', () => {
   const local = { ...good, vaccineCode: { coding: [{ system: 'urn:local', code: 'FLU' }] } };
   expect(issues(local)).toEqual([{ path: 'Immunization.vaccineCode.coding', message: 'US Core: a CVX or NDC coding is required' }]);
-  expect(issues({ ...good, status: 'not-done' })).toEqual([
-    { path: 'Immunization.statusReason', message: 'US Core: a not-done immunization carries statusReason' },
+  expect(issues({ ...good, patient: { identifier: { value: 'p1' } } })).toEqual([
+    { path: 'Immunization.patient.reference', message: 'US Core: the patient is a reference to a Patient' },
   ]);
+  expect(issues({ ...good, status: 'not-done' })).toEqual([]);
 });
 
 test('an unknown or non-R4 resource type is refused (Medplum types are not R4)', () => {
