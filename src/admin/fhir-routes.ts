@@ -67,7 +67,7 @@ const searchQuery = z.strictObject({
   _id: z.string().min(1).max(64).optional(),
   date: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
   _count: z.coerce.number().int().min(1).max(500).default(100),
-  _format: z.string().optional(),
+  _format: z.enum(['json', 'application/json', 'application/fhir+json'], { error: 'only JSON is served' }).optional(),
 });
 
 class FhirRequestError extends Error {
