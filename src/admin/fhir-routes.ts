@@ -199,6 +199,7 @@ export function registerFhirRoutes(app: FastifyInstance, api: FhirApi): void {
       const q = parsed.data;
       const dates = q.date === undefined ? [] : [q.date].flat();
       if (dates.length > 0 && !DATE_ELEMENT[type]) throw bad(`${type} takes no date parameter`);
+      if (type !== 'Patient' && (q._id !== undefined || q.identifier !== undefined)) throw bad(`${type} is searched by patient and date`);
       const range = dateRange(dates);
       const found = type === 'Patient' ? await searchPatients(api, q) : await searchByPatient(api, type, q.patient, range, q._count);
       const page = found.slice(0, q._count);

@@ -229,6 +229,7 @@ describe('the FHIR R4 API', () => {
       [`/fhir/R4/Coverage?patient=${PATIENT}&date=ge2025-01-01`, 400, 'invalid'],
       ['/fhir/R4/ChargeItem', 400, 'invalid'],
       ['/fhir/R4/Patient', 400, 'invalid'],
+      [`/fhir/R4/Immunization?patient=${PATIENT}&identifier=FDOSE-1`, 400, 'invalid'],
       [`/fhir/R4/Coverage?patient=${PATIENT}&_format=xml`, 400, 'invalid'],
     ];
     for (const [url, status, code] of cases) {
