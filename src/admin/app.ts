@@ -7,7 +7,8 @@
  * The mappings routes (list, read, versions, save, rollback, preview) are in mappings-routes.ts, the claims and
  * billing routes in claims-routes.ts (billing.yaml reloads and payers in billing-routes.ts), the web console's dashboard, timeline and dead-letter groups in
  * console-api-routes.ts, GET /metrics (scrape token only) and GET /api/alerts in observability-routes.ts,
- * POST /api/channels/reload (channel files reloaded without a restart) in channels-routes.ts.
+ * POST /api/channels/reload (channel files reloaded without a restart) in channels-routes.ts, the read-only FHIR R4
+ * API under /fhir/R4 in fhir-routes.ts.
  */
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -20,6 +21,7 @@ import { registerChannelRoutes, type ChannelsApi } from './channels-routes';
 import { registerBillingRoutes, type BillingApi } from './billing-routes';
 import { registerClaimsRoutes, type ClaimsApi } from './claims-routes';
 import { registerEligibilityRoutes, type EligibilityApi } from './eligibility-routes';
+import { registerFhirRoutes, type FhirApi } from './fhir-routes';
 import type { ChannelStatus } from './channel-status';
 import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes';
 import { registerConsoleRoutes } from './console-routes';
@@ -74,6 +76,8 @@ export interface AdminDeps {
   eligibility?: EligibilityApi;
   /** billing.yaml reloads, unknown payer ids and "add this payer" (billing-routes.ts); absent = not served. */
   billing?: BillingApi;
+  /** The read-only FHIR R4 API under /fhir/R4 (fhir-routes.ts, docs/fhir.md); absent = not served. */
+  fhir?: FhirApi;
   /** GET /metrics and GET /api/alerts (observability-routes.ts); absent = no /metrics, no alerts. */
   observability?: ObservabilityApi;
   /** The web console's dashboard, timelines and dead-letter groups (console-api-routes.ts). */
@@ -142,6 +146,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
 
   registerConsoleRoutes(app);
   registerObservabilityRoutes(app, deps.observability ?? {});
+  if (deps.fhir) registerFhirRoutes(app, deps.fhir);
 
   app.register(async (api) => {
     api.get('/api/channels', role('viewer'), async () => {

@@ -172,6 +172,12 @@ export const ERROR_CATALOGUE = {
     http: 500,
     doc: 'A channel or mapping file failed validation. The message names file:line:col and the reason.',
   },
+  FHIR_INVALID: {
+    retryable: false,
+    hl7: '207',
+    http: 422,
+    doc: 'A message cannot become the FHIR R4 resource a destination asks for: it has no segment for it (a VXU without RXA for Immunization), or the resource built fails R4 validation. The message names the element paths, never values.',
+  },
   X12_INVALID: {
     retryable: false,
     hl7: '207',

@@ -2,6 +2,7 @@
  * Every connector type a channel's destinations may name (`connector.type`). One line per connector; the channel
  * schema validates a destination's options with the matching factory's schema.
  */
+import { fhirConnectorFactory } from './fhir-connector';
 import { fileConnector } from './file';
 import type { ConnectorFactory } from './ports';
 import { registrySoapConnector } from './registry-soap';
@@ -11,6 +12,7 @@ export const CONNECTOR_FACTORIES: readonly ConnectorFactory<never>[] = [
   registrySoapConnector as ConnectorFactory<never>,
   fileConnector as ConnectorFactory<never>,
   sftpConnector as ConnectorFactory<never>,
+  fhirConnectorFactory as ConnectorFactory<never>,
 ];
 
 export function connectorFactory(type: string): ConnectorFactory<never> | undefined {

@@ -38,7 +38,17 @@ export interface OutboundPayload {
 }
 
 export type DeliveryResult =
-  { kind: 'delivered'; detail?: string } | { kind: 'retry'; error: string } | { kind: 'rejected'; error: string };
+  | { kind: 'delivered'; detail?: string }
+  | { kind: 'retry'; error: string }
+  | {
+      kind: 'rejected';
+      error: string;
+      /**
+       * The receiver's own words about the refusal (a FHIR OperationOutcome's diagnostics), which may quote the
+       * payload: shown to ops staff with the dead letter, never logged. Optional: connectors without it leave it out.
+       */
+      receiverText?: string;
+    };
 
 export interface Connector {
   send(payload: OutboundPayload, signal: AbortSignal): Promise<DeliveryResult>;

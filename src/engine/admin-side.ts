@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { Accounts } from '../admin/accounts';
 import { buildAdminApp, type ChannelStatus } from '../admin/app';
 import type { BillingApi } from '../admin/billing-routes';
+import type { FhirApi } from '../admin/fhir-routes';
 import { adminHttpsOptions } from '../admin/https-config';
 import type { AlertMonitor } from '../alerts/monitor';
 import type { ChannelPause } from '../store/channel-pauses';
@@ -22,6 +23,7 @@ import type { MllpListener } from '../mllp/listener';
 import { replayMessage } from '../pipeline/replay';
 import { AuditTrail } from '../store/audit';
 import type { ClaimsService } from '../store/claims-service';
+import { FhirSource } from '../store/fhir-source';
 import { deadLetterGroups, lastErrors, messageTimeline, messagesPerMinute } from '../store/console-queries';
 import { getMappingVersion } from '../store/mapping-versions';
 import { countsByChannel, getMessageDetail, listCharges, listMessages } from '../store/queries';
@@ -152,6 +154,7 @@ export function adminSide(opts: {
       },
       ...((claims) => ({ claims, eligibility: claims }))(opts.claims()),
       billing: opts.billing,
+      fhir: fhirApi(new FhirSource(store.db, bodies), (ref) => repository.search.patientTokens(ref)),
     },
     { https: credentials && config.https && adminHttpsOptions(config.https, credentials) },
   );
@@ -177,6 +180,19 @@ export function adminSide(opts: {
         () => http.close(),
       ),
     ],
+  };
+}
+
+/** The FHIR API's reads: the store's, with a patient ref turned into its blind-index tokens here. */
+function fhirApi(source: FhirSource, patientTokens: (ref: string) => string[]): FhirApi {
+  return {
+    messagesOfPatient: (ref, types, limit) => source.messagesWithTokens(patientTokens(ref), types, limit),
+    message: (id) => source.message(id),
+    charges: (f) => source.charges(f),
+    charge: (id) => source.charge(id),
+    patientRefOf: (id) => source.patientRefOf(id),
+    patient: (ref) => source.patient(ref),
+    coverages: (f) => source.coverages(f),
   };
 }
 

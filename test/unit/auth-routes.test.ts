@@ -43,6 +43,7 @@ function deps(scrapeToken: string | undefined = SCRAPE_TOKEN): AdminDeps {
     claims: unusable(),
     eligibility: unusable(),
     console: unusable(),
+    fhir: unusable(),
   };
 }
 
@@ -59,6 +60,12 @@ async function request(app: FastifyInstance, method: string, url: string, token?
 }
 
 const call = (app: FastifyInstance, rule: RouteRule, token?: string) => request(app, rule.method, concrete(rule.url), token);
+
+/** The refusal's code: `{ error: { code } }` on /api, an OperationOutcome's issue code on /fhir (fhir-routes.ts). */
+function refusalCode(body: any): string | undefined {
+  const fhir: Record<string, string> = { login: 'UNAUTHORIZED', forbidden: 'FORBIDDEN' };
+  return body?.error?.code ?? (body?.resourceType === 'OperationOutcome' ? fhir[body.issue?.[0]?.code] : undefined);
+}
 
 function safeJson(text: string): any {
   try { return JSON.parse(text); } catch { return text; }
@@ -95,6 +102,9 @@ describe('route × role matrix (every route the app registered)', () => {
     expect(roleOf('GET', '/metrics')).toBe('scrape');
     expect(roleOf('GET', '/api/charges')).toBe('viewer');
     expect(roleOf('GET', '/api/messages/:id')).toBe('operator');
+    expect(roleOf('GET', '/fhir/R4/metadata')).toBe('viewer');
+    expect(roleOf('GET', '/fhir/R4/:type')).toBe('operator');
+    expect(roleOf('GET', '/fhir/R4/:type/:id')).toBe('operator');
     expect(roleOf('POST', '/api/messages/:id/replay')).toBe('operator');
     expect(roleOf('GET', '/api/dead-letters')).toBe('operator');
     expect(roleOf('GET', '/api/claims')).toBe('viewer');
@@ -124,7 +134,7 @@ describe('route × role matrix (every route the app registered)', () => {
     for (const rule of guarded) {
       const none = await call(app, rule);
       expect({ route: `${rule.method} ${rule.url}`, status: none.status }).toEqual({ route: `${rule.method} ${rule.url}`, status: 401 });
-      if (rule.method !== 'HEAD') expect(none.body.error.code).toBe('UNAUTHORIZED');
+      if (rule.method !== 'HEAD') expect(refusalCode(none.body)).toBe('UNAUTHORIZED');
       const wrong = await call(app, rule, 'not-a-token');
       expect({ route: `${rule.method} ${rule.url}`, status: wrong.status }).toEqual({ route: `${rule.method} ${rule.url}`, status: 401 });
     }
@@ -139,7 +149,7 @@ describe('route × role matrix (every route the app registered)', () => {
       if (below) {
         const res = await call(app, rule, `as-${below}`);
         expect({ route, role: below, status: res.status }).toEqual({ route, role: below, status: 403 });
-        if (rule.method !== 'HEAD') expect(res.body.error.code).toBe('FORBIDDEN');
+        if (rule.method !== 'HEAD') expect(refusalCode(res.body)).toBe('FORBIDDEN');
         refusals++;
       }
       const at = await call(app, rule, `as-${rule.role}`);
