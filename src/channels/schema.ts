@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isTimeZone, parseBusinessHours, type BusinessHours } from '../alerts/business-hours';
 import { deepFreeze, labelOf } from '../core/config-file';
 import { MESSAGE_TYPE_PATTERN } from '../hl7/message-type';
+import { buildDestinationPlan, destinationSchema, type DestinationPlan } from '../destinations/schema';
 
 /** MSH-9 type^event as written in `accept` and `routes[].types`, e.g. ADT^A04. */
 export { MESSAGE_TYPE_PATTERN };
@@ -274,6 +275,8 @@ export const channelFileSchema = z
     applicationAcks: applicationAcksSchema.optional(),
     acks: acksSchema.prefault({}),
     knownSenders: knownSendersSchema.optional(),
+    /** Where each final message goes next (docs/channels.md "Destinations"). */
+    destinations: z.array(destinationSchema).default([]),
   })
   .superRefine((ch, ctx) => {
     // Runs once every field is valid on its own (zod skips refinements of a value with errors inside).
@@ -307,6 +310,28 @@ export const channelFileSchema = z
           'knownSenders.clients needs source.tls with requestClientCert: true (and ca): without client certificates there is no name to match',
       });
     }
+    const destinationNames = new Map<string, number>();
+    ch.destinations.forEach((d, i) => {
+      const first = destinationNames.get(d.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['destinations', i, 'name'],
+          message: `destination ${d.name} is already named by destinations[${first}]`,
+        });
+      } else {
+        destinationNames.set(d.name, i);
+      }
+      d.types?.forEach((type, t) => {
+        if (!accepted.has(type)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['destinations', i, 'types', t],
+            message: `destination type ${type} is not in accept (add it there or remove it here)`,
+          });
+        }
+      });
+    });
     ch.routes.forEach((route, r) => {
       route.types.forEach((type, t) => {
         const path = ['routes', r, 'types', t];
@@ -393,6 +418,8 @@ export interface ChannelPlan {
     readonly timeoutMs: number;
     readonly senders: Readonly<Record<string, { readonly mode: AckMode; readonly timeoutMs: number }>>;
   };
+  /** Where final messages are delivered (src/destinations), in file order; empty = nowhere. */
+  readonly destinations: readonly DestinationPlan[];
   /** The mapping name for an MSH-9 type^event such as "DFT^P03", or undefined (accepted but filtered). */
   routeFor(messageType: string): string | undefined;
   /** The answer policy for a sender (MSH-3|MSH-4): its override, else the channel's. */
@@ -460,6 +487,7 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     alerts: alertsPlan(ch.alerts),
     applicationAcks: ch.applicationAcks ? { ...ch.applicationAcks } : null,
     acks: { mode: channelPolicy.mode, timeoutMs: ch.acks.timeoutMs, senders: ackSenders },
+    destinations: ch.destinations.map(buildDestinationPlan),
     routeFor: (messageType: string) => table.get(messageType),
     ackPolicyFor: (sender: string) => ackSenders[sender] ?? channelPolicy,
   });

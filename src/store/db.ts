@@ -40,6 +40,7 @@ import * as m026 from './migrations/026-message-words';
 import * as m027 from './migrations/027-channel-pauses';
 import * as m028 from './migrations/028-remark-codes';
 import * as m029 from './migrations/029-eligibility-transfers';
+import * as m030 from './migrations/030-deliveries';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -71,6 +72,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '027-channel-pauses': m027,
   '028-remark-codes': m028,
   '029-eligibility-transfers': m029,
+  '030-deliveries': m030,
 };
 
 class StaticMigrations implements MigrationProvider {
