@@ -23,6 +23,7 @@ import { registerEligibilityRoutes, type EligibilityApi } from './eligibility-ro
 import type { ChannelStatus } from './channel-status';
 import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes';
 import { registerConsoleRoutes } from './console-routes';
+import { registerDestinationRoutes, type DestinationsApi } from './destinations-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
 import {
@@ -72,6 +73,8 @@ export interface AdminDeps {
   claims?: ClaimsApi;
   /** Eligibility 270/271 (eligibility-routes.ts); absent = those routes are not served. */
   eligibility?: EligibilityApi;
+  /** Channel destinations: queues, dead letters, replay (destinations-routes.ts); absent = not served. */
+  destinations?: DestinationsApi;
   /** billing.yaml reloads, unknown payer ids and "add this payer" (billing-routes.ts); absent = not served. */
   billing?: BillingApi;
   /** GET /metrics and GET /api/alerts (observability-routes.ts); absent = no /metrics, no alerts. */
@@ -192,6 +195,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     registerMappingRoutes(api, deps.mappings);
     if (deps.claims) registerClaimsRoutes(api, deps.claims);
     if (deps.eligibility) registerEligibilityRoutes(api, deps.eligibility);
+    if (deps.destinations) registerDestinationRoutes(api, deps.destinations);
     if (deps.billing) registerBillingRoutes(api, deps.billing);
     registerUserRoutes(api, deps.security.accounts);
     registerSetupRoutes(api, deps.security.accounts);

@@ -6,6 +6,7 @@
  * certificate is then renewed by the certificate watch); its stop closes the server. The data comes through
  * functions over the shared parts: the admin modules do not reach the store or Redis themselves.
  */
+import { DeliveryStore, type ReplayScope } from '../store/deliveries';
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from '../admin/accounts';
 import { buildAdminApp, type ChannelStatus } from '../admin/app';
@@ -143,6 +144,15 @@ export function adminSide(opts: {
       },
       ...((claims) => ({ claims, eligibility: claims }))(opts.claims()),
       billing: opts.billing,
+      destinations: ((deliveries) => ({
+        configured: () =>
+          registry.list.flatMap((c) =>
+            c.destinations.map((d) => ({ channel: c.name, destination: d.name, connector: d.connector.type, enabled: d.enabled })),
+          ),
+        counts: () => deliveries.counts(),
+        failed: (channel: string, destination: string) => deliveries.failed(channel, destination),
+        replay: (scope: ReplayScope) => deliveries.replay(scope),
+      }))(new DeliveryStore(store.db)),
     },
     { https: credentials && config.https && adminHttpsOptions(config.https, credentials) },
   );
