@@ -73,58 +73,87 @@ const condition = z.string({ error: 'when must be a condition such as MSH-9.1 = 
   }
 });
 
-const jsonTemplate: z.ZodType<JsonTemplate, unknown> = z.lazy(() =>
-  z.record(z.string().min(1), z.union([sourceExpr, jsonTemplate], { error: 'each value must be an expression or a nested mapping' })),
-);
+/** Runs `schema` on `v` inside a transform, keeping its issues at their own paths. */
+function forward<T>(schema: z.ZodType<T, unknown>, v: unknown, ctx: z.RefinementCtx): T {
+  const parsed = schema.safeParse(v);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: undefined } as never);
+  return z.NEVER;
+}
+
+const jsonValue: z.ZodType<Source | JsonTemplate, unknown> = z.unknown().transform((v, ctx): Source | JsonTemplate => {
+  if (typeof v === 'string') return forward(sourceExpr, v, ctx);
+  if (v && typeof v === 'object' && !Array.isArray(v)) return forward(jsonTemplate, v, ctx);
+  ctx.addIssue({ code: 'custom', message: 'each value must be an expression or a nested mapping' });
+  return z.NEVER;
+});
+
+const jsonTemplate: z.ZodType<JsonTemplate, unknown> = z.lazy(() => z.record(z.string().min(1), jsonValue));
 
 const hl7Path = z.string({ error: 'must be an HL7 path' });
 
-const transformSchema = z.union(
-  [
-    z.literal('passthrough').transform((): TransformPlan => ({ kind: 'passthrough' })),
-    z
-      .strictObject({
-        hl7: z.strictObject({
-          set: z
-            .record(hl7Path, sourceExpr)
-            .superRefine((set, ctx) => {
-              for (const key of Object.keys(set)) {
-                try {
-                  const ref = parsePath(key);
-                  if (ref.segment === 'MSH' && ref.field <= 2)
-                    ctx.addIssue({ code: 'custom', path: [key], message: `${key}: MSH-1 and MSH-2 (the delimiters) cannot be set` });
-                  else if (ref.segment === 'MSH' && ref.field === 10)
-                    ctx.addIssue({
-                      code: 'custom',
-                      path: [key],
-                      message: "MSH-10 is always the delivery's own control id ($controlId): leave it out",
-                    });
-                  else if (ref.repetition === '*')
-                    ctx.addIssue({ code: 'custom', path: [key], message: `${key}: [*] cannot be set, name one repetition` });
-                } catch (err) {
-                  ctx.addIssue({ code: 'custom', path: [key], message: (err as Error).message });
-                }
+const TRANSFORM_FORMS = [
+  z.literal('passthrough').transform((): TransformPlan => ({ kind: 'passthrough' })),
+  z
+    .strictObject({
+      hl7: z.strictObject({
+        set: z
+          .record(hl7Path, sourceExpr)
+          .superRefine((set, ctx) => {
+            for (const key of Object.keys(set)) {
+              try {
+                const ref = parsePath(key);
+                if (ref.segment === 'MSH' && ref.field <= 2)
+                  ctx.addIssue({ code: 'custom', path: [key], message: `${key}: MSH-1 and MSH-2 (the delimiters) cannot be set` });
+                else if (ref.segment === 'MSH' && ref.field === 10)
+                  ctx.addIssue({
+                    code: 'custom',
+                    path: [key],
+                    message: "MSH-10 is always the delivery's own control id ($controlId): leave it out",
+                  });
+                else if (ref.repetition === '*')
+                  ctx.addIssue({ code: 'custom', path: [key], message: `${key}: [*] cannot be set, name one repetition` });
+              } catch (err) {
+                ctx.addIssue({ code: 'custom', path: [key], message: (err as Error).message });
               }
-            })
-            .default({}),
-        }),
-      })
-      .transform((t): TransformPlan => ({
-        kind: 'hl7',
-        set: Object.entries(t.hl7.set).map(([path, value]) => ({ path: parsePath(path), value })),
-      })),
-    z.strictObject({ json: jsonTemplate }).transform((t): TransformPlan => ({ kind: 'json', template: t.json })),
-    z
-      .strictObject({
-        fhir: z.string().superRefine((resource, ctx) => {
-          const why = unknownFhirResource(resource);
-          if (why) ctx.addIssue({ code: 'custom', message: why });
-        }),
-      })
-      .transform((t): TransformPlan => ({ kind: 'fhir', resource: t.fhir })),
-  ],
-  { error: 'transform must be passthrough, { hl7: { set: … } }, { json: { … } } or { fhir: Resource }' },
-);
+            }
+          })
+          .default({}),
+      }),
+    })
+    .transform((t): TransformPlan => ({
+      kind: 'hl7',
+      set: Object.entries(t.hl7.set).map(([path, value]) => ({ path: parsePath(path), value })),
+    })),
+  z.strictObject({ json: jsonTemplate }).transform((t): TransformPlan => ({ kind: 'json', template: t.json })),
+  z
+    .strictObject({
+      fhir: z.string().superRefine((resource, ctx) => {
+        const why = unknownFhirResource(resource);
+        if (why) ctx.addIssue({ code: 'custom', message: why });
+      }),
+    })
+    .transform((t): TransformPlan => ({ kind: 'fhir', resource: t.fhir })),
+] as const;
+
+const TRANSFORM_HELP = 'transform must be passthrough, { hl7: { set: … } }, { json: { … } } or { fhir: Resource }';
+
+/** The form is picked by its key, so a mistake inside one is reported at its own path (a union would hide it). */
+const transformSchema = z.unknown().transform((v, ctx): TransformPlan => {
+  const key =
+    v === 'passthrough' ? 0 : v && typeof v === 'object' && !Array.isArray(v) ? ['hl7', 'json', 'fhir'].findIndex((k) => k in v) + 1 : -1;
+  const form = key > 0 || key === 0 ? TRANSFORM_FORMS[key] : undefined;
+  if (!form) {
+    ctx.addIssue({ code: 'custom', message: TRANSFORM_HELP });
+    return z.NEVER;
+  }
+  const parsed = (form as z.ZodType<TransformPlan, unknown>).safeParse(v);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: undefined } as never);
+    return z.NEVER;
+  }
+  return parsed.data;
+});
 
 /** `connector: { type, …options }`: the type picks the factory whose schema checks the rest. */
 const connectorSchema = z
