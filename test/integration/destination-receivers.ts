@@ -15,6 +15,8 @@ export type MllpMode = 'AA' | 'AE' | 'AR' | 'silent' | 'drop';
 export interface MllpReceiver {
   port: number;
   mode: MllpMode;
+  /** How long each answer waits (ms): a delivery stays in flight that long. */
+  delayMs: number;
   /** Every frame received, in arrival order (repeats included). */
   frames: string[];
   /** First copy of each MSH-10, in arrival order. */
@@ -47,13 +49,16 @@ export async function startMllpReceiver(port = 0, mode: MllpMode = 'AA'): Promis
           seen.add(controlId);
           r.unique.push(text);
         }
-        socket.write(ack(r.mode));
+        const answer = ack(r.mode);
+        if (r.delayMs > 0) setTimeout(() => socket.writable && socket.write(answer), r.delayMs);
+        else socket.write(answer);
       }
     });
   });
   const r: MllpReceiver = {
     port: 0,
     mode,
+    delayMs: 0,
     frames: [],
     unique: [],
     close: () =>
