@@ -15,7 +15,8 @@ import { EngineError } from '../core/errors';
 import type { DestinationCounts, DeliveryRow, ReplayScope } from '../store/deliveries';
 import { audit, role } from './auth';
 import { parse, rowIdParams } from './validate';
-import type { DestinationInfo } from './wire/destinations';
+import type { DeliveryReplayed, DestinationInfo, DestinationList, FailedDeliveries } from './wire/destinations';
+import { sends } from './wire/json';
 
 export interface DestinationsApi {
   /** The destinations of the channels in force: channel, name, connector type, enabled. */
@@ -50,19 +51,19 @@ export function registerDestinationRoutes(api: FastifyInstance, deps: Destinatio
     });
     // Destinations removed from their channel file that still have deliveries in the store.
     const removed = [...byKey.values()].map((c): DestinationInfo => ({ ...c, connector: '', enabled: false, configured: false }));
-    return { destinations: [...listed, ...removed] };
+    return sends<DestinationList>()({ destinations: [...listed, ...removed] });
   });
 
   api.get('/api/destinations/:channel/:destination/failed', role('operator'), async (req) => {
     const p = parse(destinationParams, req.params, 'destination');
-    return { deliveries: await deps.failed(p.channel, p.destination) };
+    return sends<FailedDeliveries>()({ deliveries: await deps.failed(p.channel, p.destination) });
   });
 
   api.post('/api/destinations/:channel/:destination/replay', role('operator'), async (req, reply) => {
     const p = parse(destinationParams, req.params, 'destination');
     const replayed = await deps.replay({ kind: 'destination', channel: p.channel, destination: p.destination });
     await audit(req, 'delivery.replay', { type: 'destination', id: `${p.channel}/${p.destination}` }, { count: replayed.length });
-    return reply.status(202).send({ replayed });
+    return reply.status(202).send(sends<DeliveryReplayed>()({ replayed }));
   });
 
   api.post('/api/deliveries/:id/replay', role('operator'), async (req, reply) => {
@@ -70,13 +71,13 @@ export function registerDestinationRoutes(api: FastifyInstance, deps: Destinatio
     const replayed = await deps.replay({ kind: 'delivery', id });
     if (replayed.length === 0) throw new EngineError('CONFLICT', `delivery ${id} is not a failed delivery`);
     await audit(req, 'delivery.replay', { type: 'delivery', id }, { count: 1 });
-    return reply.status(202).send({ replayed });
+    return reply.status(202).send(sends<DeliveryReplayed>()({ replayed }));
   });
 
   api.post('/api/messages/:id/deliveries/replay', role('operator'), async (req, reply) => {
     const { id } = parse(rowIdParams, req.params, 'message id');
     const replayed = await deps.replay({ kind: 'message', messageId: id });
     await audit(req, 'delivery.replay', { type: 'message', id }, { count: replayed.length });
-    return reply.status(202).send({ replayed });
+    return reply.status(202).send(sends<DeliveryReplayed>()({ replayed }));
   });
 }

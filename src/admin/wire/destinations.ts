@@ -16,3 +16,34 @@ export interface DestinationInfo {
   lastError: string | null;
   lastErrorAt: string | null;
 }
+
+export interface DestinationList {
+  destinations: DestinationInfo[];
+}
+
+/** One delivery of a destination's dead-letter list. */
+export interface FailedDelivery {
+  id: string;
+  messageId: string;
+  channel: string;
+  destination: string;
+  state: 'open' | 'delivered' | 'failed' | 'filtered';
+  attempts: number;
+  nextAttemptAt: string;
+  controlId: string | null;
+  lastError: string | null;
+  detail: string | null;
+  replays: number;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+}
+
+export interface FailedDeliveries {
+  deliveries: FailedDelivery[];
+}
+
+/** A replay's answer: the delivery ids put back in the queue. */
+export interface DeliveryReplayed {
+  replayed: string[];
+}

@@ -13,7 +13,15 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorBox, Loading, StatusBadge, formatDateTime } from '../components';
 import { useVisibleInterval } from '../hotkeys';
 import { MinuteChart } from '../minute-chart';
-import { getAlerts, getDashboard, type ActiveAlert, type Dashboard, type DashboardChannel } from '../ops-api';
+import {
+  getAlerts,
+  getDashboard,
+  listDestinations,
+  type ActiveAlert,
+  type Dashboard,
+  type DashboardChannel,
+  type DestinationInfo,
+} from '../ops-api';
 import { href } from '../router';
 import type { PageProps } from './index';
 
@@ -134,6 +142,60 @@ function ChannelTable({ data, unreachable }: { data: Dashboard; unreachable: boo
   );
 }
 
+/**
+ * Every channel destination (GET /api/destinations): deliveries queued or being retried, dead letters, delivered,
+ * and the newest error. A destination whose receiver is down shows a growing queue and its connection error here.
+ */
+function DestinationTable({ destinations }: { destinations: DestinationInfo[] }) {
+  if (destinations.length === 0) return null;
+  return (
+    <section class="panel destinations" aria-label="Destinations">
+      <h2>Destinations</h2>
+      <table aria-label="Destinations">
+        <thead>
+          <tr>
+            <th>Channel</th>
+            <th>Destination</th>
+            <th>Connector</th>
+            <th>Queued</th>
+            <th>Failed</th>
+            <th>Delivered</th>
+            <th>Last error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {destinations.map((d) => (
+            <tr key={`${d.channel}/${d.destination}`} data-destination={d.destination}>
+              <td>{d.channel}</td>
+              <td>
+                <strong>{d.destination}</strong>
+                {!d.enabled && <span class="muted"> ({d.configured ? 'disabled' : 'removed'})</span>}
+              </td>
+              <td class="mono">{d.connector || '—'}</td>
+              <td class="n mono" data-count="open">
+                {d.open}
+              </td>
+              <td class="n mono" data-count="failed">
+                {d.failed > 0 ? <span class="badge status-error">{d.failed}</span> : 0}
+              </td>
+              <td class="n mono">{d.delivered}</td>
+              <td class="last-error">
+                {d.lastError ? (
+                  <>
+                    <span class="text">{d.lastError}</span> <span class="muted">at {formatDateTime(d.lastErrorAt)}</span>
+                  </>
+                ) : (
+                  <span class="muted">none</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 /** Where an alert leads: the messages or the panel it is about. */
 export function alertTarget(a: Pick<ActiveAlert, 'channel' | 'kind'>): { href: string; label: string } {
   switch (a.kind) {
@@ -224,6 +286,7 @@ function ChannelPanel({ channel, unreachable }: { channel: DashboardChannel; unr
 export function DashboardPage(_props: PageProps) {
   const [data, setData] = useState<Dashboard | undefined>();
   const [alerts, setAlerts] = useState<ActiveAlert[]>([]);
+  const [destinations, setDestinations] = useState<DestinationInfo[]>([]);
   const [error, setError] = useState<Error | undefined>();
   const inFlight = useRef(false);
 
@@ -232,6 +295,7 @@ export function DashboardPage(_props: PageProps) {
     inFlight.current = true;
     // Alerts are extra: when they cannot be read the dashboard still shows, with the last alerts known.
     getAlerts().then(setAlerts, () => undefined);
+    listDestinations().then(setDestinations, () => undefined);
     getDashboard()
       .then(
         (d) => {
@@ -276,6 +340,7 @@ export function DashboardPage(_props: PageProps) {
       {data && data.channels.length > 0 && (
         <>
           <ChannelTable data={data} unreachable={error !== undefined} />
+          <DestinationTable destinations={destinations} />
           {data.channels.map((c) => (
             <ChannelPanel key={c.name} channel={c} unreachable={error !== undefined} />
           ))}
