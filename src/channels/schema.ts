@@ -188,6 +188,10 @@ const alertsSchema = z
     slotsExhausted: z.boolean({ error: 'slotsExhausted must be true or false' }).optional(),
     /** Failed uploads to the clearinghouse (billing.yaml clearinghouses) above which `clearinghouse-transfers` is raised. */
     clearinghouseFailuresAbove: intIn(0, 1_000_000).optional(),
+    /** Failed deliveries of the channel's destinations above which `destination-failures` is raised. */
+    destinationFailuresAbove: intIn(0, 1_000_000).optional(),
+    /** Open deliveries of one destination above which `destination-queue` is raised. */
+    destinationQueueAbove: intIn(0, 10_000_000).optional(),
     webhook: z.url({ protocol: /^https?$/, error: 'webhook must be an http:// or https:// URL' }).optional(),
   })
   .superRefine((a, ctx) => {
@@ -196,7 +200,9 @@ const alertsSchema = z
       a.deadLettersAbove === undefined &&
       a.queueDepthAbove === undefined &&
       !a.slotsExhausted &&
-      a.clearinghouseFailuresAbove === undefined
+      a.clearinghouseFailuresAbove === undefined &&
+      a.destinationFailuresAbove === undefined &&
+      a.destinationQueueAbove === undefined
     ) {
       ctx.addIssue({ code: 'custom', path: [], message: 'alerts needs at least one of silenceMinutes, deadLettersAbove, queueDepthAbove' });
     }
@@ -435,6 +441,8 @@ export interface ChannelAlerts {
   readonly queueDepthAbove?: number;
   readonly slotsExhausted?: boolean;
   readonly clearinghouseFailuresAbove?: number;
+  readonly destinationFailuresAbove?: number;
+  readonly destinationQueueAbove?: number;
   readonly webhook?: string;
 }
 

@@ -15,6 +15,8 @@ import { conditionHolds, transformMessage, type TransformInput } from '../../src
 import { unknownFhirResource } from '../../src/destinations/transformers';
 import { parseHl7 } from '../../src/hl7/parse';
 import { deliveriesFor, orderKeyOf } from '../../src/store/deliveries';
+import { evaluateAlerts } from '../../src/alerts/evaluate';
+import { destinationReadings } from '../../src/engine/notices';
 
 let root: string;
 let n = 0;
@@ -196,5 +198,39 @@ describe('connector answers', () => {
     expect(outcomeOfResponse(o, 200, '{"ok":false}').kind).toBe('retry');
     expect(outcomeOfResponse(o, 503, '').kind).toBe('retry');
     expect(outcomeOfResponse(o, 422, '')).toEqual({ kind: 'rejected', error: 'HTTP 422' });
+  });
+});
+
+describe('destination alerts', () => {
+  const now = new Date('2026-12-07T10:00:00Z');
+  const rules = { timeZone: 'UTC', destinationFailuresAbove: 0, destinationQueueAbove: 100 };
+  const reading = (failed: number, largestQueue: number) => ({
+    open: 0,
+    deadLetters: 0,
+    lastReceivedAt: now,
+    destinations: { failed, largestQueue, largestQueueName: 'pharmacy-copy' },
+  });
+
+  test('failed deliveries and a destination queue above their limits raise alerts; back under, they clear', () => {
+    const first = evaluateAlerts({ now, startedAt: now, channels: [{ name: 'lab', rules, reading: reading(2, 150) }], active: new Map() });
+    expect(first.raised.map((a) => [a.kind, a.value, a.message])).toEqual([
+      ['destination-failures', 2, 'channel lab: 2 failed deliveries to destinations (limit: more than 0)'],
+      ['destination-queue', 150, 'channel lab: 150 deliveries waiting for destination pharmacy-copy (limit: more than 100)'],
+    ]);
+    const second = evaluateAlerts({ now, startedAt: now, channels: [{ name: 'lab', rules, reading: reading(0, 3) }], active: first.active });
+    expect(second.cleared.map((a) => a.kind)).toEqual(['destination-failures', 'destination-queue']);
+  });
+
+  test('readings per channel: failures added up, the largest queue named', () => {
+    const r = destinationReadings([
+      { channel: 'lab', destination: 'a', open: 5, failed: 1, delivered: 0, lastError: null, lastErrorAt: null },
+      { channel: 'lab', destination: 'b', open: 9, failed: 2, delivered: 0, lastError: null, lastErrorAt: null },
+    ]);
+    expect(r.get('lab')).toEqual({ failed: 3, largestQueue: 9, largestQueueName: 'b' });
+  });
+
+  test('the channel file takes the two rules alone', () => {
+    const plan = load(['  - name: a', '    connector: { type: mllp, host: h, port: 1 }', 'alerts: { destinationQueueAbove: 10 }']);
+    expect(plan.alerts).toMatchObject({ destinationQueueAbove: 10 });
   });
 });
