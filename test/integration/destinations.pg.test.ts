@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fieldOf } from './ack-receiver';
 import { startHttpReceiver, startMllpReceiver, type HttpReceiver, type MllpReceiver } from './destination-receivers';
 import { segment, startHarness, type Harness } from './engine-harness';
+import { destinationsCommand } from '../../src/cli/destinations';
 import { dftMessage, freePort, waitFor } from './support';
+import { TOKEN } from './engine-harness';
 
 jest.setTimeout(90_000);
 
@@ -140,6 +142,24 @@ describe('channel destinations', () => {
     const again = mllp.unique.find((f) => fieldOf(f, 'PID', 3).startsWith('P-G1'))!;
     expect(fieldOf(again, 'MSH', 10)).not.toBe(firstId);
     expect((await h.api('POST', `/api/deliveries/${failed.json.deliveries[0].id}/replay`)).status).toBe(409);
+  });
+
+  test('the CLI lists destinations and replays a destination\'s dead letters', async () => {
+    const url = `http://127.0.0.1:${h.engine.httpAddress()!.port}`;
+    const env = { RXBRIDGE_ADMIN_TOKEN: TOKEN };
+    mllp.mode = 'AR';
+    await h.send(msg('H1'));
+    const id = await messageIdOf('H1');
+    await waitFor(async () => (await h.api('GET', `/api/messages/${id}`)).json.deliveries.some((d: { state: string }) => d.state === 'failed'), 10_000, 'a dead letter');
+    const lines: string[] = [];
+    expect(await destinationsCommand(['list', '--url', url], env, (l) => lines.push(l))).toBe(0);
+    expect(lines.find((l) => l.startsWith('pharmacy-inbound/pharmacy-copy mllp:'))).toMatch(/0 queued, 1 failed, \d+ delivered  last error: DESTINATION_REJECTED/);
+    mllp.mode = 'AA';
+    lines.length = 0;
+    expect(await destinationsCommand(['replay', 'pharmacy-inbound/pharmacy-copy', '--url', url], env, (l) => lines.push(l))).toBe(0);
+    expect(lines).toEqual(['1 delivery replayed']);
+    await waitFor(() => receivedIds().includes('P-H1'), 10_000, 'the replayed delivery');
+    expect(await destinationsCommand(['replay', '--url', url], env, () => undefined)).toBe(2);
   });
 
   async function messageIdOf(controlId: string): Promise<string> {
