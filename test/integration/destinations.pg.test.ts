@@ -162,6 +162,31 @@ describe('channel destinations', () => {
     expect(await destinationsCommand(['replay', '--url', url], env, () => undefined)).toBe(2);
   });
 
+  test('a channel reload starts a destination added to the file and stops a removed one', async () => {
+    const file = path.join(h.project.channelsDir, 'pharmacy-inbound.yaml');
+    const before = fs.readFileSync(file, 'utf8');
+    const second = await startHttpReceiver();
+    try {
+      fs.writeFileSync(
+        file,
+        `${before}  - name: audit-copy\n    order: none\n    transform: { json: { id: MSH-10 } }\n    connector: { type: http, url: "http://127.0.0.1:${second.port}/" }\n`,
+      );
+      expect((await h.api('POST', '/api/channels/reload')).status).toBe(200);
+      await h.send(msg('J1'));
+      await waitFor(() => second.requests.some((r) => r.body === '{"id":"J1"}'), 10_000, 'the added destination to deliver');
+      fs.writeFileSync(file, before);
+      expect((await h.api('POST', '/api/channels/reload')).status).toBe(200);
+      await h.send(msg('J2'));
+      await waitFor(() => receivedIds().includes('P-J2'), 10_000, 'the kept destination to deliver');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(second.requests.some((r) => r.body === '{"id":"J2"}')).toBe(false);
+      const list = await h.api('GET', '/api/destinations');
+      expect(list.json.destinations.find((d: { destination: string }) => d.destination === 'audit-copy')).toMatchObject({ configured: false });
+    } finally {
+      await second.close();
+    }
+  });
+
   async function messageIdOf(controlId: string): Promise<string> {
     const row = await h.engine.store.db.selectFrom('messages').select('id').where('control_id', '=', controlId).executeTakeFirstOrThrow();
     return String(row.id);
