@@ -132,7 +132,7 @@ function Deliveries({ deliveries, onReplayed }: { deliveries: MessageDelivery[];
     }
   }
   return (
-    <section class="deliveries" aria-label="Destinations">
+    <section class="panel deliveries" aria-label="Destinations">
       <h2>Destinations</h2>
       <table aria-label="Deliveries">
         <thead>
