@@ -19,7 +19,7 @@ export function destinationLines(list: DestinationList): string[] {
   return list.destinations.map((d) => {
     const state = d.configured ? (d.enabled ? '' : ' (disabled)') : ' (removed)';
     const error = d.lastError ? `  last error: ${d.lastError}` : '';
-    return `${d.channel}/${d.destination}${state} ${d.connector || '-'}: ${d.open} queued, ${d.failed} failed, ${d.delivered} delivered${error}`;
+    return `${d.channel}/${d.destination}${state} ${d.connector || '-'}: ${d.open} queued, ${d.failed} failed, ${d.delivered} delivered (24 h)${error}`;
   });
 }
 

@@ -66,6 +66,7 @@ export interface DestinationCounts {
   destination: string;
   open: number;
   failed: number;
+  /** Delivered in the last 24 hours. */
   delivered: number;
   /** The newest error of an open or failed delivery (codes and statuses only). */
   lastError: string | null;
@@ -121,6 +122,9 @@ function toRow(r: Record<string, unknown>): DeliveryRow {
 }
 
 export class DeliveryStore {
+  /** Channels whose cursor this instance has seen exist (the cursor is made once, then only read). */
+  private readonly cursors = new Set<string>();
+
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
@@ -130,9 +134,12 @@ export class DeliveryStore {
    * process holds the channel).
    */
   async feed(channel: string, targets: readonly FeedTarget[], since: Date, limit = 500): Promise<number> {
-    await sql`insert into delivery_cursors (channel, last_message_id)
-              select ${channel}, coalesce(max(id), 0) from messages where channel = ${channel} and received_at < ${since}
-              on conflict (channel) do nothing`.execute(this.db);
+    if (!this.cursors.has(channel)) {
+      await sql`insert into delivery_cursors (channel, last_message_id)
+                select ${channel}, coalesce(max(id), 0) from messages where channel = ${channel} and received_at < ${since}
+                on conflict (channel) do nothing`.execute(this.db);
+      this.cursors.add(channel);
+    }
     return this.db.transaction().execute(async (trx) => {
       const cursor = await sql<{ last_message_id: string }>`
         select last_message_id from delivery_cursors where channel = ${channel} for update skip locked`.execute(trx);
@@ -236,7 +243,10 @@ export class DeliveryStore {
     return rows.rows.map(toRow);
   }
 
-  /** Per destination: open (queued or being retried), failed and delivered counts, and the newest error. */
+  /**
+   * Per destination: open (queued or being retried) and failed counts with the newest error, read from the partial
+   * indexes of open and failed rows, and the deliveries of the last 24 hours (never every delivery ever made).
+   */
   async counts(): Promise<DestinationCounts[]> {
     const rows = await sql<{
       channel: string;
@@ -247,13 +257,22 @@ export class DeliveryStore {
       last_error: string | null;
       last_error_at: Date | string | null;
     }>`
-      select channel, destination,
-             count(*) filter (where state = 'open') as open,
-             count(*) filter (where state = 'failed') as failed,
-             count(*) filter (where state = 'delivered') as delivered,
-             (array_agg(last_error order by updated_at desc) filter (where last_error is not null and state in ('open', 'failed')))[1] as last_error,
-             max(updated_at) filter (where last_error is not null and state in ('open', 'failed')) as last_error_at
-        from deliveries group by channel, destination order by channel, destination`.execute(this.db);
+      with pending as (
+        select channel, destination,
+               count(*) filter (where state = 'open') as open,
+               count(*) filter (where state = 'failed') as failed,
+               (array_agg(last_error order by updated_at desc) filter (where last_error is not null))[1] as last_error,
+               max(updated_at) filter (where last_error is not null) as last_error_at
+          from deliveries where state in ('open', 'failed') group by channel, destination
+      ), recent as (
+        select channel, destination, count(*) as delivered
+          from deliveries where state = 'delivered' and delivered_at > now() - interval '24 hours' group by channel, destination
+      )
+      select coalesce(p.channel, r.channel) as channel, coalesce(p.destination, r.destination) as destination,
+             coalesce(p.open, 0) as open, coalesce(p.failed, 0) as failed, coalesce(r.delivered, 0) as delivered,
+             p.last_error, p.last_error_at
+        from pending p full join recent r on r.channel = p.channel and r.destination = p.destination
+       order by 1, 2`.execute(this.db);
     return rows.rows.map((r) => ({
       channel: r.channel,
       destination: r.destination,

@@ -153,7 +153,7 @@ describe('channel destinations', () => {
     await waitFor(async () => (await h.api('GET', `/api/messages/${id}`)).json.deliveries.some((d: { state: string }) => d.state === 'failed'), 10_000, 'a dead letter');
     const lines: string[] = [];
     expect(await destinationsCommand(['list', '--url', url], env, (l) => lines.push(l))).toBe(0);
-    expect(lines.find((l) => l.startsWith('pharmacy-inbound/pharmacy-copy mllp:'))).toMatch(/0 queued, 1 failed, \d+ delivered  last error: DESTINATION_REJECTED/);
+    expect(lines.find((l) => l.startsWith('pharmacy-inbound/pharmacy-copy mllp:'))).toMatch(/0 queued, 1 failed, \d+ delivered \(24 h\)  last error: DESTINATION_REJECTED/);
     mllp.mode = 'AA';
     lines.length = 0;
     expect(await destinationsCommand(['replay', 'pharmacy-inbound/pharmacy-copy', '--url', url], env, (l) => lines.push(l))).toBe(0);

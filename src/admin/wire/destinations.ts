@@ -11,6 +11,7 @@ export interface DestinationInfo {
   open: number;
   /** Dead letters (state failed). */
   failed: number;
+  /** Delivered in the last 24 hours. */
   delivered: number;
   /** The newest error of an open or failed delivery: codes and statuses, no message content. */
   lastError: string | null;

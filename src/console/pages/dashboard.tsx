@@ -159,7 +159,7 @@ function DestinationTable({ destinations }: { destinations: DestinationInfo[] })
             <th>Connector</th>
             <th>Queued</th>
             <th>Failed</th>
-            <th>Delivered</th>
+            <th>Delivered (24 h)</th>
             <th>Last error</th>
           </tr>
         </thead>
