@@ -125,7 +125,7 @@ class DestinationLoop {
         });
       this.running.add(p);
     }
-    this.schedule(taken.length > 0 ? this.o.pollMs : this.o.pollMs);
+    this.schedule(this.o.pollMs);
   }
 
   private async deliver(d: DueDelivery): Promise<void> {

@@ -199,6 +199,13 @@ export const destinationSchema = z
     connector: connectorSchema,
   })
   .superRefine((d, ctx) => {
+    if (d.connector.type === 'mllp' && (d.transform.kind === 'json' || d.transform.kind === 'fhir')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connector', 'type'],
+        message: `the mllp connector sends HL7 v2: use transform passthrough or hl7 (not ${d.transform.kind})`,
+      });
+    }
     if (d.retry.maxBackoffMs < d.retry.backoffMs) {
       ctx.addIssue({ code: 'custom', path: ['retry', 'maxBackoffMs'], message: 'maxBackoffMs must be at least backoffMs' });
     }

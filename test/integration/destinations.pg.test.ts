@@ -57,6 +57,7 @@ describe('channel destinations', () => {
       store: 'postgres',
       channelYaml: CHANNEL + destinations(mllpPort, web.port),
       config: { deliveryPollMs: 50, deliveryLeaseMs: 5000 },
+      env: { RXBRIDGE_METRICS_TOKEN: 'scrape-token-0123456789abcdef' },
     });
   });
   afterAll(async () => {
@@ -101,6 +102,14 @@ describe('channel destinations', () => {
     mllp = await startMllpReceiver(mllpPort);
     await waitFor(() => mllp.unique.length === 4, 30_000, 'the held deliveries once the receiver is back');
     expect(receivedIds()).toEqual(['P-E1', 'P-E2', 'P-E3', 'P-E4']);
+
+    const res = await fetch(`http://127.0.0.1:${h.engine.httpAddress()!.port}/metrics`, {
+      headers: { authorization: 'Bearer scrape-token-0123456789abcdef' },
+    });
+    const text = await res.text();
+    expect(text).toMatch(/rxbridge_destination_deliveries_total\{channel="pharmacy-inbound",destination="pharmacy-copy",result="delivered"\} [1-9]/);
+    expect(text).toMatch(/rxbridge_destination_deliveries_total\{channel="pharmacy-inbound",destination="pharmacy-copy",result="retry"\} [1-9]/);
+    expect(text).toMatch(/rxbridge_destination_deliveries\{channel="pharmacy-inbound",destination="pharmacy-copy",state="open"\} 0/);
   });
 
   test('AE is retried, silence and a connection dropped mid-answer are retried, all in order', async () => {

@@ -80,6 +80,7 @@ describe('destinations schema', () => {
     expect(problems(['  - name: a', '    transform: { json: { id: $nope } }', c])[0]).toMatch(/unknown variable \$nope/);
     expect(problems(['  - name: a', '    transform: { fhir: Patient }', c])[0]).toMatch(/fhir: Patient is not/);
     expect(problems(['  - name: a', '    retry: { backoffMs: 5000, maxBackoffMs: 100 }', c])[0]).toMatch(/maxBackoffMs must be at least backoffMs/);
+    expect(problems(['  - name: a', '    transform: { json: { id: MSH-10 } }', c])[0]).toMatch(/the mllp connector sends HL7 v2: use transform passthrough or hl7 \(not json\)/);
   });
 });
 
