@@ -47,6 +47,24 @@ function problems(lines: string[]): string[] {
 }
 
 describe('destinations schema', () => {
+  test('the complete examples of docs/channels.md are valid', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../../docs/channels.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('### `destinations`'), doc.indexOf('#### `registry-soap` connector'));
+    const examples = [...section.matchAll(/```yaml\ndestinations:\n([\s\S]*?)```/g)].map((m) => m[1]!.trimEnd().split('\n'));
+    expect(examples).toHaveLength(2);
+    const dir = path.join(root, `docs${++n}`);
+    fs.mkdirSync(dir);
+    for (const [i, lines] of examples.entries()) {
+      const text = ['name: lab', 'source:', '  type: mllp', '  port: 2600', 'accept: [DFT^P03, RDE^O11, RDS^O13]', 'destinations:', ...lines, ''].join('\n');
+      fs.writeFileSync(path.join(dir, `lab${i}.yaml`), text.replace('name: lab', `name: lab${i}`).replace('port: 2600', `port: ${2600 + i}`));
+    }
+    const plans = loadChannels({ dir, mappingsDir: path.join(root, 'mappings'), env: {} });
+    expect(plans.map((p) => p.destinations.map((d) => `${d.name}:${d.connector.type}:${d.transform.kind}`))).toEqual([
+      ['dispensing-copy:mllp:hl7'],
+      ['analytics:http:json'],
+    ]);
+  });
+
   test('defaults: enabled, processed only, passthrough, fifo (one at a time), 20 attempts', () => {
     const plan = load(['  - name: copy', '    connector: { type: mllp, host: rx.example, port: 2575 }']);
     const d = plan.destinations[0]!;
