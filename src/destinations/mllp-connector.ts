@@ -9,6 +9,7 @@
  *   rejected with `onApplicationError: reject`. An answer for another control id, no answer within
  *   answerTimeoutMs, a connection refused, closed or broken mid-frame → retry; the connection is closed, since a
  *   late answer on it could otherwise be taken for the next message's.
+ * - The message is encoded in the character set its MSH-18 names (ISO-8859-1, windows-1252; UTF-8 otherwise).
  * - TLS: `tls: {}` verifies the receiver against the system CAs; `ca` names a CA file; `cert` + `key` give a client
  *   certificate (mutual TLS). Files are read when the connector is built (relative to the channel file's folder).
  */
@@ -18,6 +19,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { z } from 'zod';
 import { labelOf } from '../core/config-file';
+import { encodeHl7, resolveCharset } from '../hl7/charset';
 import { frame, MllpDecoder } from '../mllp/decoder';
 import type { Connector, ConnectorContext, ConnectorFactory, DeliveryResult, OutboundPayload } from './ports';
 
@@ -87,6 +89,15 @@ function errText(answer: string): string {
   return code && /^[A-Za-z0-9_-]{1,20}$/.test(code) ? ` (ERR-3 ${code})` : '';
 }
 
+/** The bytes of an outbound message: in the character set its MSH-18 names, UTF-8 when it names none or another. */
+export function encodeOutbound(body: string): Buffer {
+  const msh = body.slice(0, body.search(/\r|\n|$/));
+  const sep = msh.charAt(3);
+  const msh18 = sep ? (msh.split(sep)[17] ?? '') : '';
+  const rep = msh.charAt(5);
+  return encodeHl7(body, resolveCharset(msh18 === '' ? [] : msh18.split(rep || '~'), 'UTF-8') ?? 'UTF-8');
+}
+
 interface Pending {
   resolve(answer: { ok: true; text: string } | { ok: false; error: string }): void;
 }
@@ -142,7 +153,7 @@ class MllpConnection {
         resolve(a);
       };
       this.pending = { resolve: finish };
-      socket.write(frame(payload.body));
+      socket.write(frame(encodeOutbound(payload.body)));
     });
     if (!answer.ok) {
       this.drop();

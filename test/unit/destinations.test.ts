@@ -10,7 +10,7 @@ import { loadChannels } from '../../src/channels/load';
 import { ConfigError } from '../../src/core/config-file';
 import { backoffDelay, settlementOf } from '../../src/destinations/delivery';
 import { outcomeOfResponse, statusIn } from '../../src/destinations/http-connector';
-import { outcomeOfAck } from '../../src/destinations/mllp-connector';
+import { encodeOutbound, outcomeOfAck } from '../../src/destinations/mllp-connector';
 import { conditionHolds, transformMessage, type TransformInput } from '../../src/destinations/transform';
 import { unknownFhirResource } from '../../src/destinations/transformers';
 import { parseHl7 } from '../../src/hl7/parse';
@@ -197,6 +197,17 @@ describe('retry and order decisions', () => {
       { messageId: '1', destination: 'adt', orderKey: 'k1' },
       { messageId: '2', destination: 'all', orderKey: '' },
     ]);
+  });
+});
+
+describe('mllp encoding', () => {
+  const msg = (msh18: string) => `MSH|^~\\&|A|B|C|D|20261207||ADT^A08|X1|P|2.5.1||||||${msh18}\rPID|1||1||MÜLLER^JOSÉ€\r`;
+  test('the set MSH-18 names: ISO-8859-1 and windows-1252 one byte each, UTF-8 otherwise', () => {
+    expect(encodeOutbound(msg('8859/1')).toString('latin1')).toContain('MÜLLER^JOSÉ?');
+    expect(encodeOutbound(msg('8859/1')).length).toBe(msg('8859/1').length);
+    expect(encodeOutbound(msg('CP1252')).includes(Buffer.from([0x80]))).toBe(true);
+    expect(encodeOutbound(msg('UNICODE UTF-8')).toString('utf8')).toBe(msg('UNICODE UTF-8'));
+    expect(encodeOutbound(msg('')).toString('utf8')).toBe(msg(''));
   });
 });
 
