@@ -64,6 +64,9 @@ export interface DeliveryServiceOptions {
   events?: DeliveryEvents;
 }
 
+/** Messages one feeder step reads at most. */
+const FEED_STEP = 500;
+
 /** One destination's loop. */
 class DestinationLoop {
   private inFlight = 0;
@@ -84,6 +87,11 @@ class DestinationLoop {
 
   start(): void {
     this.schedule(0);
+  }
+
+  /** New deliveries were fed: look now rather than at the next idle poll. */
+  wake(): void {
+    if (!this.ticking) this.schedule(0);
   }
 
   private schedule(ms: number): void {
@@ -125,7 +133,8 @@ class DestinationLoop {
         });
       this.running.add(p);
     }
-    this.schedule(this.o.pollMs);
+    // Idle, a loop looks every 4 polls (retries come due, another process's lease lapses); the feeder wakes it.
+    this.schedule(taken.length > 0 ? this.o.pollMs : this.o.pollMs * 4);
   }
 
   private async deliver(d: DueDelivery): Promise<void> {
@@ -267,7 +276,13 @@ export class DeliveryService {
       if (targets.length === 0) continue;
       const since = this.firstSeen.get(channel.name) ?? new Date();
       try {
-        while (!this.stopped && (await this.store.feed(channel.name, targets, since)) >= 500);
+        let fed = 0;
+        let step: number;
+        do {
+          step = await this.store.feed(channel.name, targets, since, FEED_STEP);
+          fed += step;
+        } while (step === FEED_STEP && !this.stopped);
+        if (fed > 0) for (const loop of this.loops.values()) if (loop.channel === channel.name) loop.wake();
       } catch (err) {
         this.o.logger.warn('delivery feeder failed', { channel: channel.name, error: codeOf(err) });
       }
