@@ -282,6 +282,7 @@ export class DeliveryService {
           step = await this.store.feed(channel.name, targets, since, FEED_STEP);
           fed += step;
         } while (step === FEED_STEP && !this.stopped);
+        fed += await this.store.refeed(channel.name, targets);
         if (fed > 0) for (const loop of this.loops.values()) if (loop.channel === channel.name) loop.wake();
       } catch (err) {
         this.o.logger.warn('delivery feeder failed', { channel: channel.name, error: codeOf(err) });

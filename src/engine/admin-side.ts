@@ -93,8 +93,17 @@ export function adminSide(opts: {
         acks: { mode: c.acks.mode, timeoutMs: c.acks.timeoutMs, senders: { ...c.acks.senders } },
       };
     });
-  const replay = (id: string, raw: string | undefined, actor: string) =>
-    replayMessage({ store: repository, queue, logger: log }, id, raw, actor);
+  // A replayed message's destination deliveries are made again once it is final (src/store/deliveries.ts refeed).
+  // Recorded after the replay is queued: a crash in between leaves the old deliveries as they were (visible, replayable).
+  const deliveryStore = new DeliveryStore(store.db);
+  const replay = async (id: string, raw: string | undefined, actor: string) => {
+    const result = await replayMessage({ store: repository, queue, logger: log }, id, raw, actor);
+    await deliveryStore.requestRefeed(
+      id,
+      registry.list.filter((c) => c.destinations.length > 0).map((c) => c.name),
+    );
+    return result;
+  };
   const http: FastifyInstance = buildAdminApp(
     {
       logger: log,
@@ -152,7 +161,7 @@ export function adminSide(opts: {
         counts: () => deliveries.counts(),
         failed: (channel: string, destination: string) => deliveries.failed(channel, destination),
         replay: (scope: ReplayScope) => deliveries.replay(scope),
-      }))(new DeliveryStore(store.db)),
+      }))(deliveryStore),
     },
     { https: credentials && config.https && adminHttpsOptions(config.https, credentials) },
   );

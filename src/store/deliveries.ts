@@ -168,6 +168,59 @@ export class DeliveryStore {
     });
   }
 
+  /** Records that a replayed message's deliveries are to be made again once it is final (see `refeed`); only for a channel with destinations. */
+  async requestRefeed(messageId: string, channelsWithDestinations: readonly string[]): Promise<void> {
+    if (channelsWithDestinations.length === 0) return;
+    await sql`insert into delivery_refeeds (message_id, channel)
+              select id, channel from messages where id = ${messageId} and channel = any(${[...channelsWithDestinations]}::text[])
+              on conflict (message_id) do nothing`.execute(this.db);
+  }
+
+  /**
+   * Replayed messages of `channel` that are final again: each delivery they had that is not open is reopened (attempts
+   * from 0, a new control id), deliveries they now qualify for are added, and the request is removed, in one
+   * transaction. Returns how many messages were handled.
+   */
+  async refeed(channel: string, targets: readonly FeedTarget[], limit = 100): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await sql<{ message_id: string; status: string; message_type: string; patient_key: string | null }>`
+        select r.message_id, m.status, m.message_type, m.patient_key
+          from delivery_refeeds r join messages m on m.id = r.message_id
+         where r.channel = ${channel} and m.status in ('processed', 'filtered', 'error', 'rejected', 'duplicate')
+         order by r.message_id limit ${limit}
+         for update of r skip locked`.execute(trx);
+      if (rows.rows.length === 0) return 0;
+      const done = rows.rows.map((r) => ({
+        id: String(r.message_id),
+        status: r.status,
+        messageType: r.message_type,
+        patientKey: r.patient_key,
+      }));
+      const wanted = deliveriesFor(done, targets);
+      if (wanted.length > 0) {
+        const list = JSON.stringify(wanted.map((w) => ({ message_id: w.messageId, destination: w.destination, order_key: w.orderKey })));
+        const reopened = await sql<{ message_id: string; destination: string }>`
+          update deliveries d
+             set state = 'open', attempts = 0, next_attempt_at = now(), control_id = null, replays = d.replays + 1,
+                 order_key = w.order_key, updated_at = now()
+            from jsonb_to_recordset(${list}::jsonb) as w(message_id text, destination text, order_key text)
+           where d.message_id = w.message_id::bigint and d.channel = ${channel} and d.destination = w.destination and d.state <> 'open'
+          returning d.message_id, d.destination`.execute(trx);
+        await sql`insert into deliveries (message_id, channel, destination, order_key)
+                  select w.message_id::bigint, ${channel}, w.destination, w.order_key
+                    from jsonb_to_recordset(${list}::jsonb) as w(message_id text, destination text, order_key text)
+                  on conflict (message_id, channel, destination) do nothing`.execute(trx);
+        for (const r of reopened.rows) {
+          await sql`insert into message_events (message_id, from_status, to_status, stage, detail)
+                    select id, status, status, 'delivery', ${`delivery to ${r.destination} made again after the message's replay`}
+                      from messages where id = ${r.message_id}`.execute(trx);
+        }
+      }
+      await sql`delete from delivery_refeeds where message_id = any(${done.map((d) => d.id)}::bigint[])`.execute(trx);
+      return done.length;
+    });
+  }
+
   /** Leases up to `limit` due deliveries of one destination (see the file's contract). */
   async takeDue(channel: string, destination: string, limit: number, leaseMs: number): Promise<DueDelivery[]> {
     if (limit <= 0) return [];

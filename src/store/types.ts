@@ -680,6 +680,14 @@ export interface Database {
   // channel destinations (migration 030)
   deliveries: DeliveriesTable;
   delivery_cursors: DeliveryCursorsTable;
+  delivery_refeeds: DeliveryRefeedsTable;
+}
+
+/** A replayed message whose deliveries are made again once it is final (migration 030). */
+export interface DeliveryRefeedsTable {
+  message_id: string;
+  channel: string;
+  requested_at: WithDefault<Timestamp>;
 }
 
 export type DeliveryState = 'open' | 'delivered' | 'failed' | 'filtered';

@@ -171,6 +171,30 @@ describe('channel destinations', () => {
     expect(await destinationsCommand(['replay', '--url', url], env, () => undefined)).toBe(2);
   });
 
+  test('a replayed message is delivered again once final: a dead letter fixed by an edit, a delivered message anew', async () => {
+    mllp.mode = 'AA';
+    const broken = dftMessage({ controlId: 'K1', patientId: 'P-K1', lines: [{ txn: 'T-K1', code: '90471', amount: '' }] });
+    await h.send(broken);
+    const id = await messageIdOf('K1');
+    await h.waitForStatus(id, ['error']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await h.api('GET', `/api/messages/${id}`)).json.deliveries).toEqual([]); // statuses: [processed]
+
+    expect((await h.api('POST', `/api/messages/${id}/replay`, { raw: msg('K1') })).status).toBe(202);
+    await waitFor(() => receivedIds().includes('P-K1'), 10_000, 'the fixed message delivered');
+    const first = mllp.unique.find((f) => fieldOf(f, 'PID', 3).startsWith('P-K1'))!;
+
+    expect((await h.api('POST', `/api/messages/${id}/replay`)).status).toBe(202);
+    await waitFor(() => mllp.unique.filter((f) => fieldOf(f, 'PID', 3).startsWith('P-K1')).length === 2, 10_000, 'delivered again');
+    const second = mllp.unique.filter((f) => fieldOf(f, 'PID', 3).startsWith('P-K1'))[1]!;
+    expect(fieldOf(second, 'MSH', 10)).toBe(`${fieldOf(first, 'MSH', 10)}R1`);
+    const deliveries = (await h.api('GET', `/api/messages/${id}`)).json.deliveries;
+    expect(deliveries.map((d: { destination: string; state: string; replays: number }) => [d.destination, d.state, d.replays])).toEqual([
+      ['billing-json', 'delivered', 1],
+      ['pharmacy-copy', 'delivered', 1],
+    ]);
+  });
+
   test('a channel reload starts a destination added to the file and stops a removed one', async () => {
     const file = path.join(h.project.channelsDir, 'pharmacy-inbound.yaml');
     const before = fs.readFileSync(file, 'utf8');

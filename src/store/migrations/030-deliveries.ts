@@ -9,6 +9,8 @@
  * send it at once; `control_id` (the outbound MSH-10) is stored when it is first taken, before any send, so every
  * retry and every process after a crash sends the same one. `order_key` groups deliveries that must go in message
  * order ('' = the whole destination, a patient key, or null = no order).
+ * delivery_refeeds lists messages replayed through the admin API: once such a message is final again, the feeder
+ * makes its deliveries again (a delivery it had is reopened with a new control id; one it now qualifies for is added).
  * Frozen in time: takes Kysely<any>, never the current Database type.
  */
 import { type Kysely, sql } from 'kysely';
@@ -50,9 +52,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_message_id', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
+  // Messages replayed (through the admin API) whose deliveries are to be made again once they are final.
+  await db.schema
+    .createTable('delivery_refeeds')
+    .addColumn('message_id', 'bigint', (c) => c.primaryKey().references('messages.id').onDelete('cascade'))
+    .addColumn('channel', 'text', (c) => c.notNull())
+    .addColumn('requested_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('delivery_refeeds').execute();
   await db.schema.dropTable('delivery_cursors').execute();
   await db.schema.dropTable('deliveries').execute();
 }
