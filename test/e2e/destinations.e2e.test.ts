@@ -1,7 +1,8 @@
 /**
  * Channel destinations in the console, in a real browser against a whole engine with a real MLLP receiver: the
  * dashboard's Destinations table shows a dead letter and its error; the message page shows the delivery failed
- * (receiver answered AR) and its Replay button sends it again, after which the page shows it delivered.
+ * (receiver answered AR) and its Replay button sends it again, after which the page shows it delivered; an operator
+ * sends another dead letter again from the dashboard's Destinations table.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,7 +64,7 @@ destinations:
     await page.getByRole('button', { name: 'Log in' }).click();
     const destRow = page.locator('section[aria-label="Destinations"] tr[data-destination="dispensing-copy"]');
     await destRow.waitFor({ timeout: 15_000 });
-    await expect(destRow.locator('td[data-count="failed"]').textContent()).resolves.toBe('1');
+    await expect(destRow.locator('td[data-count="failed"] .badge').textContent()).resolves.toBe('1');
     await expect(destRow.locator('td.last-error').textContent()).resolves.toMatch(/DESTINATION_REJECTED: receiver answered AR/);
     await page.screenshot({ path: path.join(SHOTS, 'destinations-dashboard.png'), fullPage: true });
 
@@ -79,6 +80,21 @@ destinations:
     await page.reload();
     await expect(delivery.getAttribute('data-state')).resolves.toBe('delivered');
     await page.screenshot({ path: path.join(SHOTS, 'destinations-message-delivered.png'), fullPage: true });
+
+    // Another dead letter, sent again from the dashboard's Destinations table (after a confirmation).
+    receiver.mode = 'AR';
+    await h.send(dftMessage({ controlId: 'DST-2', patientId: 'DSTPAT2', lines: [{ txn: 'DST-2-1', code: '90471', amount: '25' }] }));
+    const row2 = await h.engine.store.db.selectFrom('messages').select('id').where('control_id', '=', 'DST-2').executeTakeFirstOrThrow();
+    const state2 = async () =>
+      (await h.engine.store.db.selectFrom('deliveries').select('state').where('message_id', '=', String(row2.id)).executeTakeFirst())?.state;
+    await waitFor(async () => (await state2()) === 'failed', 15_000, 'the second dead letter');
+    receiver.mode = 'AA';
+    await page.goto(`${base}/#/dashboard`);
+    await destRow.locator('td[data-count="failed"] button', { hasText: 'Replay' }).waitFor({ timeout: 15_000 });
+    page.once('dialog', (d) => void d.accept());
+    await destRow.locator('td[data-count="failed"] button', { hasText: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: '1 deliveries of pharmacy-inbound/dispensing-copy queued again.' }).waitFor();
+    await waitFor(() => receiver.unique.length === 2, 15_000, 'the second delivery at the receiver');
     await context.close();
   });
 });

@@ -17,12 +17,14 @@ import {
   getAlerts,
   getDashboard,
   listDestinations,
+  replayDestination,
   type ActiveAlert,
   type Dashboard,
   type DashboardChannel,
   type DestinationInfo,
 } from '../ops-api';
 import { href } from '../router';
+import { hasRole } from '../session';
 import type { PageProps } from './index';
 
 const REFRESH_MS = 5000;
@@ -145,9 +147,34 @@ function ChannelTable({ data, unreachable }: { data: Dashboard; unreachable: boo
 /**
  * Every channel destination (GET /api/destinations): deliveries queued or being retried, dead letters, delivered,
  * and the newest error. A destination whose receiver is down shows a growing queue and its connection error here.
+ * Operators may send a destination's dead letters again (after a confirmation).
  */
-function DestinationTable({ destinations }: { destinations: DestinationInfo[] }) {
+function DestinationTable({
+  destinations,
+  operator,
+  onReplayed,
+}: {
+  destinations: DestinationInfo[];
+  operator: boolean;
+  onReplayed(): void;
+}) {
+  const [busy, setBusy] = useState<string | undefined>();
+  const [outcome, setOutcome] = useState<{ text?: string; error?: Error }>({});
   if (destinations.length === 0) return null;
+  async function replayAll(d: DestinationInfo) {
+    const key = `${d.channel}/${d.destination}`;
+    if (!window.confirm(`Send the ${d.failed} failed deliveries of ${key} again?`)) return;
+    setBusy(key);
+    try {
+      const r = await replayDestination(d.channel, d.destination);
+      setOutcome({ text: `${r.replayed.length} deliveries of ${key} queued again.` });
+      onReplayed();
+    } catch (e) {
+      setOutcome({ error: e as Error });
+    } finally {
+      setBusy(undefined);
+    }
+  }
   return (
     <section class="panel destinations" aria-label="Destinations">
       <h2>Destinations</h2>
@@ -177,6 +204,14 @@ function DestinationTable({ destinations }: { destinations: DestinationInfo[] })
               </td>
               <td class="n mono" data-count="failed">
                 {d.failed > 0 ? <span class="badge status-error">{d.failed}</span> : 0}
+                {operator && d.failed > 0 && (
+                  <>
+                    {' '}
+                    <button type="button" class="link" onClick={() => replayAll(d)} disabled={busy !== undefined}>
+                      {busy === `${d.channel}/${d.destination}` ? 'Replaying…' : 'Replay'}
+                    </button>
+                  </>
+                )}
               </td>
               <td class="n mono">{d.delivered}</td>
               <td class="last-error">
@@ -192,6 +227,8 @@ function DestinationTable({ destinations }: { destinations: DestinationInfo[] })
           ))}
         </tbody>
       </table>
+      {outcome.text && <p role="status">{outcome.text}</p>}
+      {outcome.error && <ErrorBox error={outcome.error} />}
     </section>
   );
 }
@@ -283,7 +320,7 @@ function ChannelPanel({ channel, unreachable }: { channel: DashboardChannel; unr
   );
 }
 
-export function DashboardPage(_props: PageProps) {
+export function DashboardPage({ user }: PageProps) {
   const [data, setData] = useState<Dashboard | undefined>();
   const [alerts, setAlerts] = useState<ActiveAlert[]>([]);
   const [destinations, setDestinations] = useState<DestinationInfo[]>([]);
@@ -340,7 +377,7 @@ export function DashboardPage(_props: PageProps) {
       {data && data.channels.length > 0 && (
         <>
           <ChannelTable data={data} unreachable={error !== undefined} />
-          <DestinationTable destinations={destinations} />
+          <DestinationTable destinations={destinations} operator={hasRole(user, 'operator')} onReplayed={load} />
           {data.channels.map((c) => (
             <ChannelPanel key={c.name} channel={c} unreachable={error !== undefined} />
           ))}
