@@ -25,6 +25,7 @@ import { registerFhirRoutes, type FhirApi } from './fhir-routes';
 import type { ChannelStatus } from './channel-status';
 import { registerConsoleApiRoutes, type ConsoleApi } from './console-api-routes';
 import { registerConsoleRoutes } from './console-routes';
+import { registerDestinationRoutes, type DestinationsApi } from './destinations-routes';
 import { registerMappingRoutes, type MappingsApi } from './mappings-routes';
 import { registerObservabilityRoutes, type ObservabilityApi } from './observability-routes';
 import {
@@ -74,6 +75,8 @@ export interface AdminDeps {
   claims?: ClaimsApi;
   /** Eligibility 270/271 (eligibility-routes.ts); absent = those routes are not served. */
   eligibility?: EligibilityApi;
+  /** Channel destinations: queues, dead letters, replay (destinations-routes.ts); absent = not served. */
+  destinations?: DestinationsApi;
   /** billing.yaml reloads, unknown payer ids and "add this payer" (billing-routes.ts); absent = not served. */
   billing?: BillingApi;
   /** The read-only FHIR R4 API under /fhir/R4 (fhir-routes.ts, docs/fhir.md); absent = not served. */
@@ -197,6 +200,7 @@ export function buildAdminApp(deps: AdminDeps, server: AdminServerOptions = {}):
     registerMappingRoutes(api, deps.mappings);
     if (deps.claims) registerClaimsRoutes(api, deps.claims);
     if (deps.eligibility) registerEligibilityRoutes(api, deps.eligibility);
+    if (deps.destinations) registerDestinationRoutes(api, deps.destinations);
     if (deps.billing) registerBillingRoutes(api, deps.billing);
     registerUserRoutes(api, deps.security.accounts);
     registerSetupRoutes(api, deps.security.accounts);

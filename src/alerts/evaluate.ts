@@ -19,12 +19,17 @@
  * - `clearinghouse-transfers` (`clearinghouseFailuresAbove`): more than this many 837P uploads to the clearinghouse
  *   whose last attempt failed (src/store/clearinghouse.ts), counted over the whole store (the exchange is not a
  *   channel's: the channels that watch it carry the rule and its webhook). Cleared when they are sent.
+ * - `destination-failures` (`destinationFailuresAbove`): more than this many dead letters of the channel's
+ *   destinations (deliveries in state failed, src/store/deliveries.ts), all destinations together.
+ * - `destination-queue` (`destinationQueueAbove`): one of the channel's destinations holds more than this many open
+ *   deliveries (queued or being retried): its receiver is down or slow. The value is the largest such queue.
  * A channel without a reading (the store did not answer) keeps its alerts as they are.
  * Alert texts name the channel, counts and limits: never message content.
  */
 import { businessWindowStart, type BusinessHours } from './business-hours';
 
-export type AlertKind = 'silence' | 'dead-letters' | 'queue-depth' | 'slots-exhausted' | 'clearinghouse-transfers';
+export type AlertKind =
+  'silence' | 'dead-letters' | 'queue-depth' | 'slots-exhausted' | 'clearinghouse-transfers' | 'destination-failures' | 'destination-queue';
 
 export interface ChannelAlertRules {
   silenceMinutes?: number;
@@ -37,6 +42,10 @@ export interface ChannelAlertRules {
   slotsExhausted?: boolean;
   /** Raise `clearinghouse-transfers` above this many failed uploads to the clearinghouse. */
   clearinghouseFailuresAbove?: number;
+  /** Raise `destination-failures` above this many failed deliveries of the channel's destinations. */
+  destinationFailuresAbove?: number;
+  /** Raise `destination-queue` when a destination holds more than this many open deliveries. */
+  destinationQueueAbove?: number;
 }
 
 /** A listener's connection slots, as the alert rule reads them. */
@@ -57,6 +66,8 @@ export interface AlertReading {
   slots?: SlotsReading;
   /** Uploads to the clearinghouse whose last attempt failed (the whole store); absent: not read. */
   clearinghouseFailures?: number;
+  /** The channel's destinations: failed deliveries (all together) and the largest open queue; absent: not read. */
+  destinations?: { failed: number; largestQueue: number; largestQueueName: string | null };
 }
 
 export interface Alert {
@@ -129,6 +140,30 @@ export function evaluateAlerts(input: EvaluationInput): Evaluation {
           limit,
           (n) =>
             `${n} upload${n === 1 ? '' : 's'} to the clearinghouse failing (limit: more than ${limit}); see the batches and eligibility pages`,
+        ),
+      ]);
+    }
+    const dest = reading.destinations;
+    const failedLimit = rules.destinationFailuresAbove;
+    if (failedLimit !== undefined && dest) {
+      verdicts.push([
+        'destination-failures',
+        above(
+          dest.failed,
+          failedLimit,
+          (n) => `channel ${name}: ${n} failed deliver${n === 1 ? 'y' : 'ies'} to destinations (limit: more than ${failedLimit})`,
+        ),
+      ]);
+    }
+    const queueLimit = rules.destinationQueueAbove;
+    if (queueLimit !== undefined && dest) {
+      verdicts.push([
+        'destination-queue',
+        above(
+          dest.largestQueue,
+          queueLimit,
+          (n) =>
+            `channel ${name}: ${n} deliveries waiting${dest.largestQueueName ? ` for destination ${dest.largestQueueName}` : ''} (limit: more than ${queueLimit})`,
         ),
       ]);
     }

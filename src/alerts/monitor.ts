@@ -173,6 +173,10 @@ function ruleOf(rules: ChannelAlertRules, kind: Alert['kind']): number | undefin
       return rules.slotsExhausted ? 1 : undefined;
     case 'clearinghouse-transfers':
       return rules.clearinghouseFailuresAbove;
+    case 'destination-failures':
+      return rules.destinationFailuresAbove;
+    case 'destination-queue':
+      return rules.destinationQueueAbove;
     default:
       return undefined;
   }

@@ -11,6 +11,7 @@ import { isTimeZone, parseBusinessHours, type BusinessHours } from '../alerts/bu
 import { deepFreeze, labelOf } from '../core/config-file';
 import { MESSAGE_TYPE_PATTERN } from '../hl7/message-type';
 import { sftpAuthSchema, type SecretSource } from '../clearinghouse/config';
+import { buildDestinationPlan, destinationSchema, type DestinationPlan } from '../destinations/schema';
 
 /** MSH-9 type^event as written in `accept` and `routes[].types`, e.g. ADT^A04. */
 export { MESSAGE_TYPE_PATTERN };
@@ -266,6 +267,10 @@ const alertsSchema = z
     slotsExhausted: z.boolean({ error: 'slotsExhausted must be true or false' }).optional(),
     /** Failed uploads to the clearinghouse (billing.yaml clearinghouses) above which `clearinghouse-transfers` is raised. */
     clearinghouseFailuresAbove: intIn(0, 1_000_000).optional(),
+    /** Failed deliveries of the channel's destinations above which `destination-failures` is raised. */
+    destinationFailuresAbove: intIn(0, 1_000_000).optional(),
+    /** Open deliveries of one destination above which `destination-queue` is raised. */
+    destinationQueueAbove: intIn(0, 10_000_000).optional(),
     webhook: z.url({ protocol: /^https?$/, error: 'webhook must be an http:// or https:// URL' }).optional(),
   })
   .superRefine((a, ctx) => {
@@ -274,7 +279,9 @@ const alertsSchema = z
       a.deadLettersAbove === undefined &&
       a.queueDepthAbove === undefined &&
       !a.slotsExhausted &&
-      a.clearinghouseFailuresAbove === undefined
+      a.clearinghouseFailuresAbove === undefined &&
+      a.destinationFailuresAbove === undefined &&
+      a.destinationQueueAbove === undefined
     ) {
       ctx.addIssue({ code: 'custom', path: [], message: 'alerts needs at least one of silenceMinutes, deadLettersAbove, queueDepthAbove' });
     }
@@ -353,6 +360,8 @@ export const channelFileSchema = z
     applicationAcks: applicationAcksSchema.optional(),
     acks: acksSchema.prefault({}),
     knownSenders: knownSendersSchema.optional(),
+    /** Where each final message goes next (docs/channels.md "Destinations"). */
+    destinations: z.array(destinationSchema).default([]),
   })
   .superRefine((ch, ctx) => {
     // Runs once every field is valid on its own (zod skips refinements of a value with errors inside).
@@ -388,6 +397,28 @@ export const channelFileSchema = z
           'knownSenders.clients needs source.tls with requestClientCert: true (and ca): without client certificates there is no name to match',
       });
     }
+    const destinationNames = new Map<string, number>();
+    ch.destinations.forEach((d, i) => {
+      const first = destinationNames.get(d.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['destinations', i, 'name'],
+          message: `destination ${d.name} is already named by destinations[${first}]`,
+        });
+      } else {
+        destinationNames.set(d.name, i);
+      }
+      d.types?.forEach((type, t) => {
+        if (!accepted.has(type)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['destinations', i, 'types', t],
+            message: `destination type ${type} is not in accept (add it there or remove it here)`,
+          });
+        }
+      });
+    });
     ch.routes.forEach((route, r) => {
       route.types.forEach((type, t) => {
         const path = ['routes', r, 'types', t];
@@ -441,6 +472,8 @@ export interface ChannelPlan {
     readonly timeoutMs: number;
     readonly senders: Readonly<Record<string, { readonly mode: AckMode; readonly timeoutMs: number }>>;
   };
+  /** Where final messages are delivered (src/destinations), in file order; empty = nowhere. */
+  readonly destinations: readonly DestinationPlan[];
   /** The mapping name for an MSH-9 type^event such as "DFT^P03", or undefined (accepted but filtered). */
   routeFor(messageType: string): string | undefined;
   /** The answer policy for a sender (MSH-3|MSH-4): its override, else the channel's. */
@@ -546,6 +579,8 @@ export interface ChannelAlerts {
   readonly queueDepthAbove?: number;
   readonly slotsExhausted?: boolean;
   readonly clearinghouseFailuresAbove?: number;
+  readonly destinationFailuresAbove?: number;
+  readonly destinationQueueAbove?: number;
   readonly webhook?: string;
 }
 
@@ -627,6 +662,7 @@ export function buildChannelPlan(ch: ChannelFile, file: string): ChannelPlan {
     alerts: alertsPlan(ch.alerts),
     applicationAcks: ch.applicationAcks ? { ...ch.applicationAcks } : null,
     acks: { mode: channelPolicy.mode, timeoutMs: ch.acks.timeoutMs, senders: ackSenders },
+    destinations: ch.destinations.map(buildDestinationPlan),
     routeFor: (messageType: string) => table.get(messageType),
     ackPolicyFor: (sender: string) => ackSenders[sender] ?? channelPolicy,
   });

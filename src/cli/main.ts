@@ -16,6 +16,7 @@
  *   rxbridge keys generate | status | rotate      the message-body encryption key (./keys.ts)
  *   rxbridge retention run [--dry-run]            prune old message bodies by channel retention (./retention.ts)
  *   rxbridge search reindex [--batch N]           content-search tokens of messages stored without them (./search.ts)
+ *   rxbridge destinations [list] | replay …       channel destinations: queues, dead letters, replay (./destinations.ts)
  *   rxbridge doctor                               check what the engine needs, one ok/warn/FAIL line each (./doctor.ts)
  * Returns the process exit code.
  */
@@ -30,6 +31,7 @@ import { configFromEnv, ENVIRONMENT, type EngineRole } from '../engine/config';
 import { startEngine, type Engine } from '../main';
 import { apiToken, defaultAdminUrl, NO_API_TOKEN } from './admin-url';
 import { CODES_USAGE, codesCommand } from './codes';
+import { DESTINATIONS_USAGE, destinationsCommand } from './destinations';
 import { DOCTOR_USAGE, doctorCommand } from './doctor';
 import { mappingsTest } from './mappings-test';
 import { PRICES_USAGE, pricesCommand } from './prices';
@@ -57,6 +59,7 @@ ${USERS_USAGE}
 ${KEYS_USAGE}
 ${RETENTION_USAGE}
 ${SEARCH_USAGE}
+${DESTINATIONS_USAGE}
 ${DOCTOR_USAGE}
   rxbridge --version`;
 
@@ -117,6 +120,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return retentionCommand(rest, env);
     case 'search':
       return searchCommand(rest, env);
+    case 'destinations':
+      return destinationsCommand(rest, env, (l) => console.log(l));
     case 'doctor':
       return doctorCommand(rest, env);
     case '--version':

@@ -34,6 +34,7 @@ import type {
   Unclaimed,
   UnmatchedPayment,
 } from '../admin/wire/claims';
+import type { DeliveryReplayed, DestinationInfo, DestinationList, FailedDeliveries } from '../admin/wire/destinations';
 import type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted, EligibilityReleased } from '../admin/wire/eligibility';
 import type {
   MappingDetail,
@@ -93,6 +94,8 @@ export type { MappingDetail, MappingSummary, MappingTestFailure, MappingVersion,
 export type { EligibilityCheckRow, EligibilityInquiryRun, EligibilityPosted } from '../admin/wire/eligibility';
 export type { ClearinghouseTransfer } from '../admin/wire/claims';
 export type { AuditPage } from '../admin/wire/audit';
+export type { DestinationInfo, FailedDelivery } from '../admin/wire/destinations';
+export type { MessageDelivery } from '../admin/wire/messages';
 export type { CreatedToken, TokenInfo, UserInfo } from '../admin/wire/users';
 export type {
   ApplicationAck,
@@ -161,6 +164,12 @@ export const exportMessagesCsv = (f: MessageFilters) => api.get<string>('/api/me
 export const replaySearch = (search: MessageFilters, count: number, reason: string) =>
   api.post<{ count: number; results: ReplayResult[] }>('/api/messages/replay-search', { search, count, reason });
 
+export const listDestinations = async (): Promise<DestinationInfo[]> => (await api.get<DestinationList>('/api/destinations')).destinations;
+export const failedDeliveries = (channel: string, destination: string) =>
+  api.get<FailedDeliveries>(`/api/destinations/${encodeURIComponent(channel)}/${encodeURIComponent(destination)}/failed`);
+export const replayDelivery = (id: string) => api.post<DeliveryReplayed>(`/api/deliveries/${encodeURIComponent(id)}/replay`);
+export const replayDestination = (channel: string, destination: string) =>
+  api.post<DeliveryReplayed>(`/api/destinations/${encodeURIComponent(channel)}/${encodeURIComponent(destination)}/replay`);
 export const getMessage = (id: string) => api.get<MessageDetail>(`/api/messages/${encodeURIComponent(id)}`);
 export const getTimeline = (id: string) => api.get<Timeline>(`/api/messages/${encodeURIComponent(id)}/timeline`);
 

@@ -301,6 +301,30 @@ export const ERROR_CATALOGUE = {
     http: 409,
     doc: 'A remittance cannot be withdrawn because something was built on it since it was posted (a later remittance, a sent next-payer claim, a closed or changed claim, a hand match); the message names the claim. Undo that step first, or correct the claim by hand.',
   },
+  DESTINATION_TRANSFORM_FAILED: {
+    retryable: false,
+    hl7: '207',
+    http: 422,
+    doc: "A destination's transformer could not build its payload from the message (an HL7 parse failure, a FHIR builder refusing a field). The delivery is a dead letter of that destination; fix the channel file or the message and replay it.",
+  },
+  DESTINATION_BODY_MISSING: {
+    retryable: false,
+    hl7: '207',
+    http: 410,
+    doc: 'The message body was pruned by retention (or cannot be opened) before its delivery: nothing can be sent. The delivery is a dead letter.',
+  },
+  DESTINATION_REJECTED: {
+    retryable: false,
+    hl7: '207',
+    http: 422,
+    doc: 'The receiver refused the payload for good (MLLP AR/CR, an HTTP status outside the success list that is not retried, a failed body rule). The delivery is a dead letter; replay it once the receiver is fixed.',
+  },
+  DESTINATION_GAVE_UP: {
+    retryable: true,
+    hl7: '207',
+    http: 503,
+    doc: "A destination's receiver could not be reached (or kept answering errors) for all of `retry.attempts`. The delivery is a dead letter with the last error; replay it once the receiver is back.",
+  },
   INTERNAL: {
     retryable: true,
     hl7: '207',

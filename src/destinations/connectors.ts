@@ -4,6 +4,8 @@
  */
 import { fhirConnectorFactory } from './fhir-connector';
 import { fileConnector } from './file';
+import { httpConnectorFactory } from './http-connector';
+import { mllpConnectorFactory } from './mllp-connector';
 import type { ConnectorFactory } from './ports';
 import { registrySoapConnector } from './registry-soap';
 import { sftpConnector } from './sftp';
@@ -13,6 +15,8 @@ export const CONNECTOR_FACTORIES: readonly ConnectorFactory<never>[] = [
   fileConnector as ConnectorFactory<never>,
   sftpConnector as ConnectorFactory<never>,
   fhirConnectorFactory as ConnectorFactory<never>,
+  mllpConnectorFactory as ConnectorFactory<never>,
+  httpConnectorFactory as ConnectorFactory<never>,
 ];
 
 export function connectorFactory(type: string): ConnectorFactory<never> | undefined {

@@ -58,7 +58,10 @@ export interface Connector {
 /** What a connector may use besides its options. */
 export interface ConnectorContext {
   logger: Logger;
-  /** The project directory: relative paths in options (key files, folders) are resolved against it. */
+  /**
+   * The folder of the channel file the destination is written in (usually the project's channels/): relative paths in
+   * options (key files, folders) are resolved against it, as the channel's own source.tls paths are.
+   */
   baseDir: string;
 }
 

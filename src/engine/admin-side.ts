@@ -7,6 +7,7 @@
  * functions over the shared parts: the admin modules do not reach the store or Redis themselves.
  */
 import type { RunningSource } from './intake-side';
+import { DeliveryStore, type ReplayScope } from '../store/deliveries';
 import type { FastifyInstance } from 'fastify';
 import { Accounts } from '../admin/accounts';
 import { buildAdminApp, type ChannelStatus } from '../admin/app';
@@ -103,8 +104,17 @@ export function adminSide(opts: {
         acks: { mode: c.acks.mode, timeoutMs: c.acks.timeoutMs, senders: { ...c.acks.senders } },
       };
     });
-  const replay = (id: string, raw: string | undefined, actor: string) =>
-    replayMessage({ store: repository, queue, logger: log }, id, raw, actor);
+  // A replayed message's destination deliveries are made again once it is final (src/store/deliveries.ts refeed).
+  // Recorded after the replay is queued: a crash in between leaves the old deliveries as they were (visible, replayable).
+  const deliveryStore = new DeliveryStore(store.db);
+  const replay = async (id: string, raw: string | undefined, actor: string) => {
+    const result = await replayMessage({ store: repository, queue, logger: log }, id, raw, actor);
+    await deliveryStore.requestRefeed(
+      id,
+      registry.list.filter((c) => c.destinations.length > 0).map((c) => c.name),
+    );
+    return result;
+  };
   const http: FastifyInstance = buildAdminApp(
     {
       logger: log,
@@ -155,6 +165,15 @@ export function adminSide(opts: {
       ...((claims) => ({ claims, eligibility: claims }))(opts.claims()),
       billing: opts.billing,
       fhir: fhirApi(new FhirSource(store.db, bodies), (ref) => repository.search.patientTokens(ref)),
+      destinations: ((deliveries) => ({
+        configured: () =>
+          registry.list.flatMap((c) =>
+            c.destinations.map((d) => ({ channel: c.name, destination: d.name, connector: d.connector.type, enabled: d.enabled })),
+          ),
+        counts: () => deliveries.counts(),
+        failed: (channel: string, destination: string) => deliveries.failed(channel, destination),
+        replay: (scope: ReplayScope) => deliveries.replay(scope),
+      }))(deliveryStore),
     },
     { https: credentials && config.https && adminHttpsOptions(config.https, credentials) },
   );

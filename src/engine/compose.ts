@@ -25,6 +25,7 @@ export const SHUTDOWN_ORDER = [
   'backlog poller',
   'enqueue batcher', // received ids still buffered reach the queue
   'application ACKs',
+  'destinations', // a delivery in flight is stopped; its lease runs out and it is sent again
   'clearinghouse exchange', // an upload in progress finishes (or is found on the server at the next start)
   'body retention',
   'recovery sweep',

@@ -149,6 +149,12 @@ export const ENVIRONMENT = {
     schema: z.string().regex(/^\S+$/),
     expected: 'a prefix without spaces',
   },
+  RXBRIDGE_DELIVERY_LEASE_MS: {
+    default: '120000',
+    description:
+      'How long a destination delivery being sent is held before another try may send it again (longer than any connector timeout).',
+    ...ms(1),
+  },
   RXBRIDGE_SWEEP_INTERVAL_MS: { default: '15000', description: 'How often unfinished messages are put back on the queue.', ...ms(1) },
   RXBRIDGE_SWEEP_AGE_MS: {
     default: '60000',
@@ -317,6 +323,9 @@ export interface EngineConfig {
   retentionIntervalMs?: number;
   /** How often due application ACKs are looked for and sent (default 1 s; src/acks). */
   applicationAckIntervalMs?: number;
+  /** How long a destination delivery being sent is leased (RXBRIDGE_DELIVERY_LEASE_MS), and how often idle destinations look for work. */
+  deliveryLeaseMs?: number;
+  deliveryPollMs?: number;
   /** How often channel alerts are evaluated (RXBRIDGE_ALERT_INTERVAL_MS). */
   alertIntervalMs?: number;
   /** The time budget of one mapping preview in its worker thread (RXBRIDGE_PREVIEW_TIMEOUT_MS). */
@@ -361,6 +370,7 @@ export function configFromEnv(env: Env, cwd = process.cwd()): EngineConfig {
     logLevel: v.LOG_LEVEL,
     queuePrefix: given('RXBRIDGE_QUEUE_PREFIX', v.RXBRIDGE_QUEUE_PREFIX),
     sweepIntervalMs: given('RXBRIDGE_SWEEP_INTERVAL_MS', v.RXBRIDGE_SWEEP_INTERVAL_MS),
+    deliveryLeaseMs: given('RXBRIDGE_DELIVERY_LEASE_MS', v.RXBRIDGE_DELIVERY_LEASE_MS),
     sweepOlderThanMs: given('RXBRIDGE_SWEEP_AGE_MS', v.RXBRIDGE_SWEEP_AGE_MS),
     alertIntervalMs: given('RXBRIDGE_ALERT_INTERVAL_MS', v.RXBRIDGE_ALERT_INTERVAL_MS),
     previewTimeoutMs: given('RXBRIDGE_PREVIEW_TIMEOUT_MS', v.RXBRIDGE_PREVIEW_TIMEOUT_MS),
@@ -385,6 +395,8 @@ export interface ResolvedEngineConfig extends Omit<
   | 'sweepOlderThanMs'
   | 'retentionIntervalMs'
   | 'applicationAckIntervalMs'
+  | 'deliveryLeaseMs'
+  | 'deliveryPollMs'
   | 'alertIntervalMs'
   | 'backpressure'
   | 'intakeLanes'
@@ -403,6 +415,8 @@ export interface ResolvedEngineConfig extends Omit<
   sweepOlderThanMs: number;
   retentionIntervalMs: number;
   applicationAckIntervalMs: number;
+  deliveryLeaseMs: number;
+  deliveryPollMs: number;
   alertIntervalMs: number;
   previewTimeoutMs: number;
   backpressure: BackpressureLimits;
@@ -415,6 +429,8 @@ export interface ResolvedEngineConfig extends Omit<
 /** Not environment settings (tests shorten them): how often body retention and application ACK delivery run. */
 const RETENTION_INTERVAL_MS = 86_400_000;
 const APPLICATION_ACK_INTERVAL_MS = 1_000;
+/** Not an environment setting: how often an idle destination and the delivery feeder look for work. */
+const DELIVERY_POLL_MS = 500;
 /** Not an environment setting: how often billing.yaml is checked for a change (a stat of one file). */
 const BILLING_WATCH_INTERVAL_MS = 2_000;
 
@@ -435,6 +451,8 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
     sweepOlderThanMs: v.RXBRIDGE_SWEEP_AGE_MS,
     retentionIntervalMs: RETENTION_INTERVAL_MS,
     applicationAckIntervalMs: APPLICATION_ACK_INTERVAL_MS,
+    deliveryLeaseMs: v.RXBRIDGE_DELIVERY_LEASE_MS,
+    deliveryPollMs: DELIVERY_POLL_MS,
     alertIntervalMs: v.RXBRIDGE_ALERT_INTERVAL_MS,
     previewTimeoutMs: v.RXBRIDGE_PREVIEW_TIMEOUT_MS,
     backpressure: fromEnv.backpressure ?? DEFAULT_BACKPRESSURE,

@@ -10,6 +10,7 @@
  * - channel alerts (src/alerts): every process evaluates them for GET /api/alerts; webhooks are posted by the process
  *   holding the lease `<prefix>:alerts:lease`, so each notice is posted once.
  */
+import { DeliveryStore, type DestinationCounts } from '../store/deliveries';
 import crypto from 'node:crypto';
 import { AlertMonitor, type MonitoredChannel } from '../alerts/monitor';
 import type { BillingReloader } from '../billing/reload';
@@ -177,7 +178,18 @@ export function alerts({ shared, slots }: { shared: SharedParts; slots: () => Re
       const counts = await channelReadings(store.db, monitor.watchedNames());
       const slotsNow = slotsSinceLast();
       const clearinghouseFailures = await failedTransfers(store.db);
-      return new Map([...counts].map(([name, c]) => [name, { ...c, slots: slotsNow.get(name), clearinghouseFailures }]));
+      const destinations = destinationReadings(await new DeliveryStore(store.db).counts());
+      return new Map(
+        [...counts].map(([name, c]) => [
+          name,
+          {
+            ...c,
+            slots: slotsNow.get(name),
+            clearinghouseFailures,
+            destinations: destinations.get(name) ?? { failed: 0, largestQueue: 0, largestQueueName: null },
+          },
+        ]),
+      );
     },
     shouldDeliver: () => withTimeout(lease.tryHold(), 1000, 'the alerts lease'),
   });
@@ -194,4 +206,21 @@ export function alerts({ shared, slots }: { shared: SharedParts; slots: () => Re
 /** The channels with alert rules, as the alert monitor watches them. */
 export function watchedChannels(plans: readonly ChannelPlan[]): MonitoredChannel[] {
   return plans.flatMap((c) => (c.alerts ? [{ name: c.name, rules: c.alerts, webhook: c.alerts.webhook }] : []));
+}
+
+/** Per channel: its destinations' failed deliveries together, and the largest open queue with its destination. */
+export function destinationReadings(
+  counts: readonly DestinationCounts[],
+): Map<string, { failed: number; largestQueue: number; largestQueueName: string | null }> {
+  const out = new Map<string, { failed: number; largestQueue: number; largestQueueName: string | null }>();
+  for (const c of counts) {
+    const r = out.get(c.channel) ?? { failed: 0, largestQueue: 0, largestQueueName: null };
+    r.failed += c.failed;
+    if (c.open > r.largestQueue) {
+      r.largestQueue = c.open;
+      r.largestQueueName = c.destination;
+    }
+    out.set(c.channel, r);
+  }
+  return out;
 }

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import type { Worker } from 'bullmq';
 import { ApplicationAckDeliverer } from '../acks/deliverer';
+import { DeliveryService } from '../destinations/delivery';
 import { openBillingConfig } from '../billing/reload';
 import { NO_PAYER_RULES } from '../billing/scrub';
 import { loadPayerRulesDir } from '../billing/scrub/payer-rules-files';
@@ -111,6 +112,23 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
     () => deliverer.stop(),
   );
 
+  // Channel destinations (src/destinations): every worker process feeds and delivers; the store's leases and the
+  // feeder's locked cursor keep processes apart.
+  const delivery = new DeliveryService({
+    db: store.db,
+    bodies: shared.bodies,
+    logger: log,
+    leaseMs: config.deliveryLeaseMs,
+    pollMs: config.deliveryPollMs,
+    events: { settled: (channel, destination, kind) => metrics.deliverySettled(channel, destination, kind) },
+  });
+  metrics.watch({ destinations: () => delivery.deliveries.counts() });
+  const destinations = service(
+    'destinations',
+    async () => delivery.start(registry.list),
+    () => delivery.stop(),
+  );
+
   // The clearinghouse exchange (docs/billing.md): uploads and pickups per clearinghouse of billing.yaml; none without.
   let exchange: PeriodicTask[] = [];
   const clearinghouse = service(
@@ -129,9 +147,10 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
   );
 
   return {
-    services: [pipelineWorker, sweep, retention, applicationAcks, clearinghouse],
+    services: [pipelineWorker, sweep, retention, applicationAcks, destinations, clearinghouse],
     setChannels: (plans) => {
       if (worker) worker.concurrency = workerConcurrency(plans);
+      delivery.setChannels(plans);
     },
   };
 }

@@ -134,3 +134,25 @@ export function normalizeSegments(text: string): string {
   const cut = t.indexOf('\r', end);
   return cut < 0 ? t : t.slice(0, cut);
 }
+
+/**
+ * Encodes a message for sending in `charset` (the inverse of decodeHl7). A character the set cannot hold becomes
+ * "?" (as a lossy single-byte encoder does); UTF-8 and ASCII are written as UTF-8.
+ */
+export function encodeHl7(text: string, charset: Charset): Buffer {
+  if (charset !== 'ISO-8859-1' && charset !== 'windows-1252') return Buffer.from(text, 'utf8');
+  const out = Buffer.allocUnsafe(text.length);
+  let n = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0) as number;
+    let b = -1;
+    if (c < 0x80 || (c >= 0xa0 && c <= 0xff)) b = c;
+    else if (charset === 'ISO-8859-1' && c >= 0x80 && c <= 0x9f) b = c;
+    else if (charset === 'windows-1252') {
+      const i = CP1252_HIGH.indexOf(c);
+      if (i >= 0) b = 0x80 + i;
+    }
+    out[n++] = b < 0 ? 0x3f : b;
+  }
+  return out.subarray(0, n);
+}

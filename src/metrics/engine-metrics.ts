@@ -63,6 +63,8 @@ export interface MetricSources {
   activeAlerts?(): ReadonlyArray<{ channel: string; kind: string }>;
   /** The connection slots of each running MLLP listener. */
   mllpSlots?(): readonly MllpSlotsReading[];
+  /** Deliveries per channel destination: open (queued or being retried) and failed (dead letters). */
+  destinations?(): Promise<ReadonlyArray<{ channel: string; destination: string; open: number; failed: number }>>;
   /** Each running file, SFTP or HTTP source's counters since this process started it. */
   channelSources?(): readonly SourceReading[];
 }
@@ -107,6 +109,7 @@ export class EngineMetrics {
   private readonly pipeline: client.Counter<'channel' | 'outcome'>;
   private readonly stages: client.Histogram<'stage'>;
   private readonly applicationAcks: client.Counter<'channel' | 'result'>;
+  private readonly deliveries: client.Counter<'channel' | 'destination' | 'result'>;
 
   constructor() {
     const registers = [this.own];
@@ -154,6 +157,17 @@ export class EngineMetrics {
       labelNames: ['channel', 'result'],
       help: 'Application ACK attempts settled in this process, by channel and result (sent, not_needed, retry, failed).',
     });
+    this.deliveries = new client.Counter({
+      name: 'rxbridge_destination_deliveries_total',
+      registers,
+      labelNames: ['channel', 'destination', 'result'],
+      help: 'Destination delivery attempts settled in this process, by result (delivered, retry, failed, filtered).',
+    });
+  }
+
+  /** Counts one settled destination delivery attempt (src/destinations). */
+  deliverySettled(channel: string, destination: string, result: 'delivered' | 'retry' | 'failed' | 'filtered'): void {
+    this.deliveries.labels(channel, destination, result).inc();
   }
 
   /** Counts one settled application ACK attempt (src/acks). */
@@ -171,6 +185,25 @@ export class EngineMetrics {
     if (sources.activeAlerts) this.defineAlertGauge(registers, sources.activeAlerts);
     if (sources.mllpSlots) this.defineSlotGauges(registers, sources.mllpSlots);
     if (sources.channelSources) this.defineSourceGauges(registers, sources.channelSources);
+    if (sources.destinations) this.defineDestinationGauges(registers, sources.destinations);
+  }
+
+  private defineDestinationGauges(registers: client.Registry[], read: NonNullable<MetricSources['destinations']>): void {
+    new client.Gauge({
+      name: 'rxbridge_destination_deliveries',
+      registers,
+      labelNames: ['channel', 'destination', 'state'],
+      help: 'Deliveries per channel destination in the store: open (queued or being retried) and failed (dead letters).',
+      async collect() {
+        const rows = await read().catch(() => undefined);
+        if (!rows) return;
+        this.reset();
+        for (const r of rows) {
+          this.set({ channel: r.channel, destination: r.destination, state: 'open' }, r.open);
+          this.set({ channel: r.channel, destination: r.destination, state: 'failed' }, r.failed);
+        }
+      },
+    });
   }
 
   get contentType(): string {

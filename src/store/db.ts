@@ -41,6 +41,7 @@ import * as m026 from './migrations/026-message-words';
 import * as m027 from './migrations/027-channel-pauses';
 import * as m028 from './migrations/028-remark-codes';
 import * as m029 from './migrations/029-eligibility-transfers';
+import * as m030 from './migrations/030-deliveries';
 import * as m031 from './migrations/031-source-files';
 import * as m033 from './migrations/033-message-terms';
 
@@ -74,6 +75,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '027-channel-pauses': m027,
   '028-remark-codes': m028,
   '029-eligibility-transfers': m029,
+  '030-deliveries': m030,
   '031-source-files': m031,
   '033-message-terms': m033,
 };

@@ -137,7 +137,7 @@ export async function getMessageDetail(db: Kysely<Database>, id: string, bodies:
     .where('id', '=', id)
     .executeTakeFirst();
   if (!message) return undefined;
-  const [contents, events, charges, applicationAck] = await Promise.all([
+  const [contents, events, charges, applicationAck, deliveries] = await Promise.all([
     db
       .selectFrom('message_contents')
       .select(['version', 'kind', 'content', 'key_id', 'pruned_at', 'created_at'])
@@ -157,6 +157,25 @@ export async function getMessageDetail(db: Kysely<Database>, id: string, bodies:
       .select(['requested', 'state', 'attempts', 'next_attempt_at', 'ack_code', 'ack_control_id', 'last_error', 'sent_at'])
       .where('message_id', '=', id)
       .executeTakeFirst(),
+    // Its deliveries to the channel's destinations (migration 030): states and errors, no payload.
+    db
+      .selectFrom('deliveries')
+      .select([
+        'id',
+        'destination',
+        'state',
+        'attempts',
+        'next_attempt_at',
+        'control_id',
+        'last_error',
+        'detail',
+        'replays',
+        'updated_at',
+        'delivered_at',
+      ])
+      .where('message_id', '=', id)
+      .orderBy('destination')
+      .execute(),
   ]);
   const opened = contents.map((c) => {
     try {
@@ -166,7 +185,7 @@ export async function getMessageDetail(db: Kysely<Database>, id: string, bodies:
     }
   });
   const latest = opened[opened.length - 1];
-  return { ...message, raw: latest?.content ?? '', contents: opened, events, charges, applicationAck: applicationAck ?? null };
+  return { ...message, raw: latest?.content ?? '', contents: opened, events, charges, applicationAck: applicationAck ?? null, deliveries };
 }
 
 export interface ChargeFilter {

@@ -676,6 +676,48 @@ export interface Database {
   message_terms: MessageTermsTable;
   // paused channels (migration 027)
   channel_pauses: ChannelPausesTable;
+  // channel destinations (migration 030)
+  deliveries: DeliveriesTable;
+  delivery_cursors: DeliveryCursorsTable;
+  delivery_refeeds: DeliveryRefeedsTable;
+}
+
+/** A replayed message whose deliveries are made again once it is final (migration 030). */
+export interface DeliveryRefeedsTable {
+  message_id: string;
+  channel: string;
+  requested_at: WithDefault<Timestamp>;
+}
+
+export type DeliveryState = 'open' | 'delivered' | 'failed' | 'filtered';
+
+/** One message's delivery to one channel destination (migration 030; src/store/deliveries.ts). */
+export interface DeliveriesTable {
+  id: Id;
+  message_id: string;
+  channel: string;
+  destination: string;
+  state: Generated<DeliveryState>;
+  /** Deliveries with the same key go in message order: '' = the whole destination, else a patient key; null = any order. */
+  order_key: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: WithDefault<Timestamp>;
+  /** The outbound MSH-10, stored before the first send and reused by every retry. */
+  control_id: string | null;
+  last_error: string | null;
+  /** What the receiver answered on delivery (ACK code, HTTP status): no message content. */
+  detail: string | null;
+  replays: Generated<number>;
+  created_at: WithDefault<Timestamp>;
+  updated_at: WithDefault<Timestamp>;
+  delivered_at: Timestamp | null;
+}
+
+/** Per channel: every message with a lower or equal id has been fed to the destinations (migration 030). */
+export interface DeliveryCursorsTable {
+  channel: string;
+  last_message_id: string;
+  updated_at: WithDefault<Timestamp>;
 }
 
 /** Each 270 written and 271 posted (migration 023). */

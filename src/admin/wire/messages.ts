@@ -102,6 +102,25 @@ export interface MessageDetail extends MessageSummary {
   contents: MessageContent[];
   /** The application ACK the sender asked for (enhanced mode, MSH-16); null when none. */
   applicationAck: ApplicationAck | null;
+  /** Its deliveries to the channel's destinations (src/destinations), by destination name; none before it is fed. */
+  deliveries: MessageDelivery[];
+}
+
+/** One message's delivery to one destination: states and receiver codes, never the payload. */
+export interface MessageDelivery {
+  id: string;
+  destination: string;
+  state: 'open' | 'delivered' | 'failed' | 'filtered';
+  attempts: number;
+  next_attempt_at: string;
+  /** The outbound MSH-10 (HL7 transforms), stored before the first send. */
+  control_id: string | null;
+  last_error: string | null;
+  /** What the receiver answered on delivery (ACK code, HTTP status). */
+  detail: string | null;
+  replays: number;
+  updated_at: string;
+  delivered_at: string | null;
 }
 
 export interface Charge {

@@ -13,8 +13,18 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorBox, Loading, StatusBadge, formatDateTime } from '../components';
 import { useVisibleInterval } from '../hotkeys';
 import { MinuteChart } from '../minute-chart';
-import { getAlerts, getDashboard, type ActiveAlert, type Dashboard, type DashboardChannel } from '../ops-api';
+import {
+  getAlerts,
+  getDashboard,
+  listDestinations,
+  replayDestination,
+  type ActiveAlert,
+  type Dashboard,
+  type DashboardChannel,
+  type DestinationInfo,
+} from '../ops-api';
 import { href } from '../router';
+import { hasRole } from '../session';
 import type { PageProps } from './index';
 
 const REFRESH_MS = 5000;
@@ -134,6 +144,95 @@ function ChannelTable({ data, unreachable }: { data: Dashboard; unreachable: boo
   );
 }
 
+/**
+ * Every channel destination (GET /api/destinations): deliveries queued or being retried, dead letters, delivered,
+ * and the newest error. A destination whose receiver is down shows a growing queue and its connection error here.
+ * Operators may send a destination's dead letters again (after a confirmation).
+ */
+function DestinationTable({
+  destinations,
+  operator,
+  onReplayed,
+}: {
+  destinations: DestinationInfo[];
+  operator: boolean;
+  onReplayed(): void;
+}) {
+  const [busy, setBusy] = useState<string | undefined>();
+  const [outcome, setOutcome] = useState<{ text?: string; error?: Error }>({});
+  if (destinations.length === 0) return null;
+  async function replayAll(d: DestinationInfo) {
+    const key = `${d.channel}/${d.destination}`;
+    if (!window.confirm(`Send the ${d.failed} failed deliveries of ${key} again?`)) return;
+    setBusy(key);
+    try {
+      const r = await replayDestination(d.channel, d.destination);
+      setOutcome({ text: `${r.replayed.length} deliveries of ${key} queued again.` });
+      onReplayed();
+    } catch (e) {
+      setOutcome({ error: e as Error });
+    } finally {
+      setBusy(undefined);
+    }
+  }
+  return (
+    <section class="panel destinations" aria-label="Destinations">
+      <h2>Destinations</h2>
+      <table aria-label="Destinations">
+        <thead>
+          <tr>
+            <th>Channel</th>
+            <th>Destination</th>
+            <th>Connector</th>
+            <th>Queued</th>
+            <th>Failed</th>
+            <th>Delivered (24 h)</th>
+            <th>Last error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {destinations.map((d) => (
+            <tr key={`${d.channel}/${d.destination}`} data-destination={d.destination}>
+              <td>{d.channel}</td>
+              <td>
+                <strong>{d.destination}</strong>
+                {!d.enabled && <span class="muted"> ({d.configured ? 'disabled' : 'removed'})</span>}
+              </td>
+              <td class="mono">{d.connector || '—'}</td>
+              <td class="n mono" data-count="open">
+                {d.open}
+              </td>
+              <td class="n mono" data-count="failed">
+                {d.failed > 0 ? <span class="badge status-error">{d.failed}</span> : 0}
+                {operator && d.failed > 0 && (
+                  <>
+                    {' '}
+                    <button type="button" class="link" onClick={() => replayAll(d)} disabled={busy !== undefined}>
+                      {busy === `${d.channel}/${d.destination}` ? 'Replaying…' : 'Replay'}
+                    </button>
+                  </>
+                )}
+              </td>
+              <td class="n mono">{d.delivered}</td>
+              <td class="last-error">
+                {d.lastError ? (
+                  <>
+                    <span class="text">{d.lastError}</span> <span class="muted">at {formatDateTime(d.lastErrorAt)}</span>
+                  </>
+                ) : (
+                  <span class="muted">none</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {outcome.text && <p role="status">{outcome.text}</p>}
+      {outcome.error && <ErrorBox error={outcome.error} />}
+    </section>
+  );
+}
+
 /** Where an alert leads: the messages or the panel it is about. */
 export function alertTarget(a: Pick<ActiveAlert, 'channel' | 'kind'>): { href: string; label: string } {
   switch (a.kind) {
@@ -221,9 +320,10 @@ function ChannelPanel({ channel, unreachable }: { channel: DashboardChannel; unr
   );
 }
 
-export function DashboardPage(_props: PageProps) {
+export function DashboardPage({ user }: PageProps) {
   const [data, setData] = useState<Dashboard | undefined>();
   const [alerts, setAlerts] = useState<ActiveAlert[]>([]);
+  const [destinations, setDestinations] = useState<DestinationInfo[]>([]);
   const [error, setError] = useState<Error | undefined>();
   const inFlight = useRef(false);
 
@@ -232,6 +332,7 @@ export function DashboardPage(_props: PageProps) {
     inFlight.current = true;
     // Alerts are extra: when they cannot be read the dashboard still shows, with the last alerts known.
     getAlerts().then(setAlerts, () => undefined);
+    listDestinations().then(setDestinations, () => undefined);
     getDashboard()
       .then(
         (d) => {
@@ -276,6 +377,7 @@ export function DashboardPage(_props: PageProps) {
       {data && data.channels.length > 0 && (
         <>
           <ChannelTable data={data} unreachable={error !== undefined} />
+          <DestinationTable destinations={destinations} operator={hasRole(user, 'operator')} onReplayed={load} />
           {data.channels.map((c) => (
             <ChannelPanel key={c.name} channel={c} unreachable={error !== undefined} />
           ))}

@@ -9,7 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { describeApplicationAck, type ApplicationAck } from '../application-ack';
 import { ErrorBox, IdLink, Loading, ReusedControlIdBadge, Show, StatusBadge, formatDateTime, useLoad } from '../components';
 import { MessageBody } from '../message-view';
-import { getMessage, getTimeline, replayOne, type MessageDetail, type Timeline } from '../ops-api';
+import { getMessage, getTimeline, replayDelivery, replayOne, type MessageDelivery, type MessageDetail, type Timeline } from '../ops-api';
 import { href } from '../router';
 import { hasRole, type User } from '../session';
 import { TimelineView } from '../timeline';
@@ -104,6 +104,73 @@ function Meta({ t, detail, onRefreshDetail }: { t: Timeline; detail?: MessageDet
         </>
       )}
     </dl>
+  );
+}
+
+const DELIVERY_TONE: Record<MessageDelivery['state'], string> = {
+  delivered: 'processed',
+  open: 'processing',
+  failed: 'error',
+  filtered: 'filtered',
+};
+
+/** The message's deliveries to its channel's destinations: state, tries, control id, last error; replay of a failed one. */
+function Deliveries({ deliveries, onReplayed }: { deliveries: MessageDelivery[]; onReplayed(): void }) {
+  const [busy, setBusy] = useState<string | undefined>();
+  const [error, setError] = useState<Error | undefined>();
+  if (deliveries.length === 0) return null;
+  async function replay(id: string) {
+    setBusy(id);
+    setError(undefined);
+    try {
+      await replayDelivery(id);
+      onReplayed();
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setBusy(undefined);
+    }
+  }
+  return (
+    <section class="panel deliveries" aria-label="Destinations">
+      <h2>Destinations</h2>
+      <table aria-label="Deliveries">
+        <thead>
+          <tr>
+            <th>Destination</th>
+            <th>State</th>
+            <th>Attempts</th>
+            <th>Control id</th>
+            <th>Answer or last error</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {deliveries.map((d) => (
+            <tr key={d.id} data-destination={d.destination} data-state={d.state}>
+              <td>
+                <strong>{d.destination}</strong>
+              </td>
+              <td>
+                <StatusBadge status={DELIVERY_TONE[d.state]} /> {d.state}
+                {d.state === 'open' && d.attempts > 0 && <span class="muted"> · next try {formatDateTime(d.next_attempt_at)}</span>}
+              </td>
+              <td class="mono">{d.attempts}</td>
+              <td class="mono">{d.control_id ?? '—'}</td>
+              <td>{d.state === 'delivered' ? (d.detail ?? '') : (d.last_error ?? '')}</td>
+              <td>
+                {d.state === 'failed' && (
+                  <button type="button" onClick={() => replay(d.id)} disabled={busy !== undefined}>
+                    {busy === d.id ? 'Replaying…' : 'Replay'}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {error && <ErrorBox error={error} />}
+    </section>
   );
 }
 
@@ -204,7 +271,10 @@ export function MessageDetailView({ id, user, markedCharge }: { id: string; user
         detail.error ? (
           <ErrorBox error={detail.error} />
         ) : detail.data ? (
-          <Body key={detail.data.contents.length} detail={detail.data} />
+          <>
+            <Deliveries deliveries={detail.data.deliveries} onReplayed={() => setBodyTick((n) => n + 1)} />
+            <Body key={detail.data.contents.length} detail={detail.data} />
+          </>
         ) : (
           <Loading what="the message body" />
         )
