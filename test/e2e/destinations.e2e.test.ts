@@ -9,7 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startMllpReceiver, type MllpReceiver } from '../integration/destination-receivers';
 import { startHarness, type Harness } from '../integration/engine-harness';
-import { dftMessage, ROOT, waitFor } from '../integration/support';
+import { dftMessage, ROOT, sampleChannelWithoutDestinations, waitFor } from '../integration/support';
 
 jest.setTimeout(300_000);
 
@@ -28,7 +28,7 @@ describe('destinations in the console', () => {
     if (!fs.existsSync(path.join(ROOT, 'dist/console/app.js'))) throw new Error('the console is not built: npm run build');
     fs.mkdirSync(SHOTS, { recursive: true });
     receiver = await startMllpReceiver(0, 'AR');
-    const channelYaml = `${fs.readFileSync(path.join(ROOT, 'channels/pharmacy-inbound.yaml'), 'utf8')}
+    const channelYaml = `${sampleChannelWithoutDestinations()}
 destinations:
   - name: dispensing-copy
     transform: { hl7: { set: { MSH-5: '"DISPENSE"' } } }

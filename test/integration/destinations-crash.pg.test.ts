@@ -7,13 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { fieldOf } from './ack-receiver';
 import { startMllpReceiver, type MllpReceiver } from './destination-receivers';
 import { streamOverConnection } from './load-sender';
-import { createTestDatabase, dftMessage, freePort, REDIS_URL, ROOT, tempProject, waitFor } from './support';
+import { createTestDatabase, dftMessage, freePort, REDIS_URL, ROOT, sampleChannelWithoutDestinations, tempProject, waitFor } from './support';
 
 jest.setTimeout(180_000);
 
@@ -25,7 +24,7 @@ test('kill -9 during delivery: every message reaches the receiver once, in order
   receiver.delayMs = 15;
   const mllpPort = await freePort();
   const httpPort = await freePort();
-  const channel = fs.readFileSync(path.join(ROOT, 'channels/pharmacy-inbound.yaml'), 'utf8');
+  const channel = sampleChannelWithoutDestinations();
   const project = tempProject({
     mllpPort,
     channelYaml: `${channel}

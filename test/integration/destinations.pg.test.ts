@@ -10,12 +10,12 @@ import { fieldOf } from './ack-receiver';
 import { startHttpReceiver, startMllpReceiver, type HttpReceiver, type MllpReceiver } from './destination-receivers';
 import { segment, startHarness, type Harness } from './engine-harness';
 import { destinationsCommand } from '../../src/cli/destinations';
-import { dftMessage, freePort, waitFor } from './support';
+import { dftMessage, freePort, sampleChannelWithoutDestinations, waitFor } from './support';
 import { TOKEN } from './engine-harness';
 
 jest.setTimeout(90_000);
 
-const CHANNEL = fs.readFileSync(path.join(__dirname, '../../channels/pharmacy-inbound.yaml'), 'utf8');
+const CHANNEL = sampleChannelWithoutDestinations();
 
 function destinations(mllpPort: number, httpPort: number): string {
   return `

@@ -12,6 +12,19 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 
 export const ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * The sample channel file's text without its own `destinations:` (the state registry, disabled), for tests that
+ * give the channel destinations of their own: the key and everything under it up to the next top-level key.
+ */
+export function sampleChannelWithoutDestinations(): string {
+  const lines = fs.readFileSync(path.join(ROOT, 'channels/pharmacy-inbound.yaml'), 'utf8').split('\n');
+  const start = lines.indexOf('destinations:');
+  if (start < 0) return lines.join('\n');
+  let end = start + 1;
+  while (end < lines.length && (lines[end] === '' || /^[ #]/.test(lines[end]!))) end++;
+  return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
+}
 export const CORPUS = path.resolve(ROOT, '../shared/corpus');
 export const PG_ADMIN_URL = process.env.DATABASE_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
