@@ -33,7 +33,8 @@ export type FhirBuilder = (input: FhirBuildInput) => Record<string, unknown>;
 export const FHIR_BUILDERS: Readonly<Record<string, FhirBuilder>> = Object.fromEntries(
   TRANSFORMER_RESOURCES.map((resource) => {
     const transform = fhirTransformer(resource)!;
-    const builder: FhirBuilder = ({ text, messageId, channel }) => transform({ content: text, messageId, channel }) as Record<string, unknown>;
+    const builder: FhirBuilder = ({ text, messageId, channel }) =>
+      transform({ content: text, messageId, channel }) as Record<string, unknown>;
     return [resource, builder];
   }),
 );
