@@ -190,7 +190,12 @@ async function openPglite(dataDir: string): Promise<Store> {
   }
   let thread: PgliteThread;
   try {
-    thread = await openPgliteThread(dir);
+    // Without its thread the embedded store answers nothing again: the process ends, as it did when PGlite ran on
+    // the main thread and aborted, so the supervisor restarts it and PGlite recovers from its write-ahead log.
+    thread = await openPgliteThread(dir, () => {
+      process.stderr.write('embedded store lost: its thread stopped; the engine exits so that it is restarted\n');
+      process.exit(70);
+    });
   } catch (err) {
     release();
     throw err;

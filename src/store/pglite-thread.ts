@@ -11,6 +11,8 @@
  * - A call made after the thread stopped (closed, or died) rejects: the query in flight fails like one on a lost
  *   Postgres connection; nothing is retried here.
  * - `close({ checkpoint })` runs CHECKPOINT when asked, closes the database and ends the thread.
+ * - A thread that stops on its own (PGlite aborted, out of memory) is reported once to `onLost`, after the calls in
+ *   flight have failed; a thread stopped by `close` is not.
  */
 import { Worker } from 'node:worker_threads';
 import { Parser } from 'pg-protocol/dist/parser';
@@ -24,6 +26,8 @@ export interface PgliteBackend {
 
 export interface PgliteThread {
   backend: PgliteBackend;
+  /** The thread itself (diagnostics: its id, resource use). Ending it other than by `close` is a loss. */
+  worker: Worker;
   close(opts: { checkpoint: boolean }): Promise<void>;
 }
 
@@ -65,11 +69,13 @@ const { parentPort, workerData } = require('node:worker_threads');
 })();
 `;
 
-export async function openPgliteThread(dir: string): Promise<PgliteThread> {
+export async function openPgliteThread(dir: string, onLost: (why: string) => void = () => undefined): Promise<PgliteThread> {
   const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { dir, module: require.resolve('@electric-sql/pglite') } });
   const waiting = new Map<number, { resolve(reply: { bytes?: Uint8Array }): void; reject(err: Error): void }>();
   let nextId = 1;
   let stopped: string | undefined;
+  /** Set by close: the thread's end is then expected, not a loss. */
+  let closing = false;
   const stop = (why: string): void => {
     stopped ??= why;
     for (const w of waiting.values()) w.reject(new Error(`embedded store: ${stopped}`));
@@ -85,12 +91,16 @@ export async function openPgliteThread(dir: string): Promise<PgliteThread> {
       else w?.resolve(reply);
     });
     worker.once('error', (err) => {
+      const lost = !closing && stopped === undefined;
       stop(`its thread failed (${err.message})`);
       reject(err);
+      if (lost) onLost(`its thread failed (${err.name})`);
     });
     worker.once('exit', () => {
+      const lost = !closing && stopped === undefined;
       stop('its thread has stopped');
       reject(new Error('embedded store: its thread stopped before it was ready'));
+      if (lost) onLost('its thread stopped');
     });
   });
   const call = (message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<{ bytes?: Uint8Array }> =>
@@ -119,7 +129,9 @@ export async function openPgliteThread(dir: string): Promise<PgliteThread> {
   };
   return {
     backend,
+    worker,
     close: async ({ checkpoint }) => {
+      closing = true;
       try {
         await call({ kind: 'close', checkpoint });
       } finally {

@@ -79,3 +79,15 @@ test('after the thread stops, a call fails at once instead of waiting forever', 
   await thread.close({ checkpoint: false });
   await expect(thread.backend.execProtocolStream(new Uint8Array([0x53, 0, 0, 0, 4]))).rejects.toThrow(/embedded store: it was closed/);
 });
+
+test('a thread that stops on its own is reported once; one that is closed is not', async () => {
+  const lost: string[] = [];
+  const thread = await openPgliteThread('memory://', (why) => lost.push(why));
+  const closed = await openPgliteThread('memory://', (why) => lost.push(`closed one: ${why}`));
+  await closed.close({ checkpoint: false });
+  // As if PGlite aborted: the thread ends without being asked.
+  await thread.worker.terminate();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(lost).toEqual(['its thread stopped']);
+  await expect(thread.backend.execProtocolStream(new Uint8Array([0x53, 0, 0, 0, 4]))).rejects.toThrow(/embedded store: its thread has stopped/);
+});
