@@ -49,7 +49,7 @@ function problems(lines: string[]): string[] {
 describe('destinations schema', () => {
   test('the complete examples of docs/channels.md are valid', () => {
     const doc = fs.readFileSync(path.join(__dirname, '../../docs/channels.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('### `destinations`'), doc.indexOf('#### `registry-soap` connector'));
+    const section = doc.slice(doc.indexOf('### `destinations`'), doc.indexOf('#### Other connectors'));
     const examples = [...section.matchAll(/```yaml\ndestinations:\n([\s\S]*?)```/g)].map((m) => m[1]!.trimEnd().split('\n'));
     expect(examples).toHaveLength(2);
     const dir = path.join(root, `docs${++n}`);
@@ -78,9 +78,21 @@ describe('destinations schema', () => {
     });
   });
 
+  test('the example of the fhir connector section is a valid destination with the FHIR transform', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../../docs/channels.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## The `fhir` connector'));
+    const lines = /```yaml\ndestinations:\n([\s\S]*?)```/.exec(section)![1]!.trimEnd().split('\n');
+    const dir = path.join(root, `docs${++n}`);
+    fs.mkdirSync(dir);
+    const text = ['name: iis', 'source:', '  type: mllp', '  port: 2700', 'accept: [VXU^V04]', 'destinations:', ...lines, ''].join('\n');
+    fs.writeFileSync(path.join(dir, 'iis.yaml'), text);
+    const plans = loadChannels({ dir, mappingsDir: path.join(root, 'mappings'), env: {} });
+    expect(plans[0]!.destinations.map((d) => `${d.name}:${d.connector.type}:${d.transform.kind}`)).toEqual(['state-iis:fhir:fhir']);
+  });
+
   test('an unknown connector type names the known ones; connector options are checked at their line', () => {
     expect(problems(['  - name: copy', '    connector:', '      type: pigeon'])).toEqual([
-      expect.stringMatching(/^12: unknown connector type pigeon \(known: http, mllp/),
+      '12: unknown connector type pigeon (known: fhir, file, http, mllp, registry-soap, sftp)',
     ]);
     expect(problems(['  - name: copy', '    connector:', '      type: mllp', '      host: h', '      port: 99999'])).toEqual([
       '14: port must be an integer from 1 to 65535',
@@ -96,7 +108,7 @@ describe('destinations schema', () => {
     expect(problems(['  - name: a', '    when: PID-3 ~ x', c])[0]).toMatch(/^11: when: .*is not a condition/);
     expect(problems(['  - name: a', '    transform: { hl7: { set: { MSH-10: "\\"X\\"" } } }', c])[0]).toMatch(/MSH-10 is always the delivery's own control id/);
     expect(problems(['  - name: a', '    transform: { json: { id: $nope } }', c])[0]).toMatch(/unknown variable \$nope/);
-    expect(problems(['  - name: a', '    transform: { fhir: Patient }', c])[0]).toMatch(/fhir: Patient is not/);
+    expect(problems(['  - name: a', '    transform: { fhir: Observation }', c])[0]).toMatch(/fhir: Observation is not a known FHIR builder/);
     expect(problems(['  - name: a', '    retry: { backoffMs: 5000, maxBackoffMs: 100 }', c])[0]).toMatch(/maxBackoffMs must be at least backoffMs/);
     expect(problems(['  - name: a', '    transform: { json: { id: MSH-10 } }', c])[0]).toMatch(/the mllp connector sends HL7 v2: use transform passthrough or hl7 \(not json\)/);
   });
@@ -159,8 +171,10 @@ describe('transformers', () => {
     expect(conditionHolds(plan('PID-5.3 is empty'), input())).toBe(true);
   });
 
-  test('fhir: an unknown resource names the builders there are (none in this build)', () => {
-    expect(unknownFhirResource('Patient')).toMatch(/no FHIR builders are installed/);
+  test('fhir: the R4 builders are there; an unknown resource names them', () => {
+    expect(unknownFhirResource('Patient')).toBeUndefined();
+    expect(unknownFhirResource('Immunization')).toBeUndefined();
+    expect(unknownFhirResource('Observation')).toMatch(/not a known FHIR builder \(known: Bundle, Coverage, Immunization, MedicationDispense, Patient\)/);
   });
 });
 
@@ -168,6 +182,23 @@ describe('retry and order decisions', () => {
   const retry = { attempts: 4, backoffMs: 1000, maxBackoffMs: 5000 };
   test('backoff doubles per attempt and is capped', () => {
     expect([1, 2, 3, 4, 5, 60].map((a) => backoffDelay(retry, a))).toEqual([1000, 2000, 4000, 5000, 5000, 5000]);
+  });
+  test('with the default retry, a receiver down for 10 minutes is still being tried, and is tried again within 5 minutes of its return', () => {
+    const defaults = { attempts: 20, backoffMs: 1000, maxBackoffMs: 300_000 };
+    let elapsed = 0;
+    let attempt = 1;
+    // Each try fails while the receiver is down; the next comes after the backoff.
+    for (; elapsed < 600_000; attempt++) {
+      const s = settlementOf(defaults, attempt, { kind: 'retry', error: 'connection refused' });
+      expect(s.kind).toBe('retry');
+      elapsed += (s as { delayMs: number }).delayMs;
+    }
+    expect(attempt).toBeLessThan(defaults.attempts); // tries left for when it is back
+    expect(backoffDelay(defaults, attempt)).toBeLessThanOrEqual(300_000);
+    // Given up only after about an hour of failures.
+    let total = 0;
+    for (let a = 1; a < defaults.attempts; a++) total += backoffDelay(defaults, a);
+    expect(total).toBeGreaterThan(3_400_000);
   });
   test('retry until attempts run out, then a dead letter; rejected at once', () => {
     expect(settlementOf(retry, 1, { kind: 'retry', error: 'x' })).toEqual({ kind: 'retry', error: 'x', delayMs: 1000 });
