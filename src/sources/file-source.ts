@@ -148,7 +148,13 @@ export class FileSource {
         if (!before || before.size !== entry.size || before.mtimeMs !== entry.mtimeMs) continue; // still changing, or new
         if (now - entry.mtimeMs < config.minAgeMs) continue;
         if (entry.size > config.maxFileBytes) {
-          this.reportOnce(entry, 'file over maxFileBytes left in the folder', { bytes: entry.size, maxFileBytes: config.maxFileBytes });
+          if (this.firstReport(entry, 'oversize')) {
+            this.deps.logger.warn('file over maxFileBytes left in the folder', {
+              channel: this.deps.channel,
+              bytes: entry.size,
+              maxFileBytes: config.maxFileBytes,
+            });
+          }
           continue;
         }
         try {
@@ -174,11 +180,12 @@ export class FileSource {
     }
   }
 
-  private reportOnce(entry: FolderEntry, message: string, fields: Record<string, number>): void {
-    const key = `${message}\u0000${entry.name}\u0000${entry.size}\u0000${entry.mtimeMs}`;
-    if (this.reported.has(key)) return;
+  /** True the first time this file (name, size, time) is reported for `why`: a file left in place is logged once. */
+  private firstReport(entry: FolderEntry, why: string): boolean {
+    const key = `${why}\u0000${entry.name}\u0000${entry.size}\u0000${entry.mtimeMs}`;
+    if (this.reported.has(key)) return false;
     this.reported.add(key);
-    this.deps.logger.warn(message, { channel: this.deps.channel, ...fields });
+    return true;
   }
 
   /** Takes one finished file: lease, read, store what is not stored yet, archive. */
@@ -224,7 +231,12 @@ export class FileSource {
         logger.warn('file source: a file without any message moved to the error folder', { channel, fileId: row.id, bytes: bytes.length });
       } else {
         await releaseSourceFile(db, row.id, this.owner);
-        this.reportOnce(entry, 'file source: a file without any message left in the folder (no errorDir)', { bytes: bytes.length });
+        if (this.firstReport(entry, 'empty')) {
+          this.deps.logger.warn('file source: a file without any message left in the folder (no errorDir)', {
+            channel: this.deps.channel,
+            bytes: bytes.length,
+          });
+        }
       }
       return;
     }
