@@ -315,6 +315,10 @@ export class MessageRepository implements MessagesPort {
       : sql`(select p.id from patients p where p.patient_ref = r.patient_ref)`;
     // A prepared statement (prepared.ts) in two texts, with and without the party CTEs: the rows are JSON
     // parameters and the ids an array parameter, so one text serves every batch of its kind.
+    // The rows are found by primary key whatever the statistics say: `(status = 'processing') is true` filters the
+    // same rows as `status = 'processing'` but no index can answer it. Written plainly, the generic plan Postgres
+    // keeps for a prepared statement (estimated on a young table) walked messages_status_id_idx instead, through
+    // every dead 'processing' entry of the busy table: 8 ms to finish 3 messages under load.
     const rows = await preparedSql(
       this.pipelineDb,
       parties ? 'rxb_complete_many_parties' : 'rxb_complete_many',
@@ -325,7 +329,7 @@ export class MessageRepository implements MessagesPort {
         update messages m set status = d.status, finished_at = now(), updated_at = now(),
                error_code = null, error_text = null, error_stage = null
           from done d
-         where m.id = any(${done.map((d) => d.id)}::bigint[]) and m.id = d.id and m.status = 'processing'
+         where m.id = any(${done.map((d) => d.id)}::bigint[]) and m.id = d.id and (m.status = 'processing') is true
         returning m.id, m.channel, d.status, d.detail
       ), ${partyCtes} ins as (
         insert into charges (message_id, channel, source_key, reversal_of, status, transaction_id, service_date,
