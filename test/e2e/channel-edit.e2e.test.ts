@@ -81,8 +81,11 @@ describe('editing a channel file in the console', () => {
     await page.getByRole('button', { name: 'Confirm save' }).click();
     const problems = page.getByRole('alert', { name: 'Channel file problems' });
     await problems.waitFor();
-    await problems.getByRole('button', { name: new RegExp(`^${badLine}:\\d+$`) }).waitFor();
+    const jump = problems.getByRole('button', { name: new RegExp(`^${badLine}:\\d+$`) });
+    await jump.waitFor();
     await expect(problems.textContent()).resolves.toContain('maxConnections');
+    // The problem's button takes the editor to its line (off screen in a long file), where it is marked.
+    await jump.click();
     await page.locator('.cm-lintRange-error').first().waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'channel-edit-invalid.png'), fullPage: true });
     expect(fs.readFileSync(file, 'utf8')).toBe(original);
@@ -107,8 +110,11 @@ describe('editing a channel file in the console', () => {
     await page.getByRole('alert').filter({ hasText: 'changed on disk' }).waitFor();
     expect(fs.readFileSync(file, 'utf8')).toContain('maxConnections: 32');
     await page.getByRole('button', { name: 'Load the file again' }).click();
-    await page.getByRole('textbox', { name: 'Channel YAML' }).filter({ hasText: 'maxConnections: 32' }).waitFor();
     await page.getByRole('alert').filter({ hasText: 'changed on disk' }).waitFor({ state: 'detached' });
+    // The editor shows only the lines in view: go to the top, where the source keys are.
+    await page.getByRole('textbox', { name: 'Channel YAML' }).focus();
+    await page.keyboard.press('Control+Home');
+    await page.getByRole('textbox', { name: 'Channel YAML' }).filter({ hasText: 'maxConnections: 32' }).waitFor();
     await context.close();
   });
 });
