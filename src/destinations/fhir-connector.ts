@@ -25,6 +25,7 @@ import { refuseOpenPermissions } from '../core/private-file';
 import { transactionBundle } from '../fhir/bundle';
 import { validateResource } from '../fhir/validate';
 import type { Resource } from '../fhir/patient';
+import { requireSecretText } from './secret';
 import type { Connector, ConnectorContext, ConnectorFactory, DeliveryResult, OutboundPayload } from './ports';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' });
@@ -101,24 +102,10 @@ export function outcomeOf(answer: Answer): DeliveryResult {
   return result;
 }
 
-function readSecret(what: string, source: { file?: string; env?: string }, baseDir: string): string {
-  if (source.env) {
-    const v = process.env[source.env];
-    if (!v) throw new Error(`the ${what} variable ${source.env} is not set`);
-    return v.trim();
-  }
-  const p = path.resolve(baseDir, source.file as string);
-  try {
-    return fs.readFileSync(p, 'utf8').trim();
-  } catch (err) {
-    throw new Error(`the ${what} file ${p} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
-}
-
 function authorization(auth: FhirConnectorOptions['auth'], baseDir: string): string | undefined {
   if (!auth) return undefined;
-  if (auth.type === 'bearer') return `Bearer ${readSecret('bearer token', { file: auth.tokenFile, env: auth.tokenEnv }, baseDir)}`;
-  const password = readSecret('password', { file: auth.passwordFile, env: auth.passwordEnv }, baseDir);
+  if (auth.type === 'bearer') return `Bearer ${requireSecretText('bearer token', baseDir, auth.tokenFile, auth.tokenEnv)}`;
+  const password = requireSecretText('password', baseDir, auth.passwordFile, auth.passwordEnv);
   return `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}`;
 }
 

@@ -18,6 +18,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { z } from 'zod';
 import { labelOf } from '../core/config-file';
+import { requireSecretText } from './secret';
 import type { Connector, ConnectorContext, ConnectorFactory, DeliveryResult, OutboundPayload } from './ports';
 
 function intIn(min: number, max: number) {
@@ -107,13 +108,6 @@ export function outcomeOfResponse(
   return { kind: 'rejected', error: `HTTP ${status}` };
 }
 
-function readSecret(baseDir: string, file: string | undefined, env: string | undefined, what: string): string {
-  if (file) return fs.readFileSync(path.resolve(baseDir, file), 'utf8').trim();
-  const value = env ? process.env[env] : undefined;
-  if (!value) throw new Error(`${what}: environment variable ${env ?? ''} is not set`);
-  return value;
-}
-
 const MAX_ANSWER_BYTES = 65_536;
 
 export const httpConnectorFactory: ConnectorFactory<HttpOptions> = {
@@ -128,9 +122,9 @@ export const httpConnectorFactory: ConnectorFactory<HttpOptions> = {
       : new http.Agent({ keepAlive: true });
     const headers: Record<string, string> = { ...o.headers };
     if (o.auth && 'bearer' in o.auth) {
-      headers.Authorization = `Bearer ${readSecret(context.baseDir, o.auth.bearer.tokenFile, o.auth.bearer.tokenEnv, 'auth.bearer')}`;
+      headers.Authorization = `Bearer ${requireSecretText('auth.bearer token', context.baseDir, o.auth.bearer.tokenFile, o.auth.bearer.tokenEnv)}`;
     } else if (o.auth && 'basic' in o.auth) {
-      const password = readSecret(context.baseDir, o.auth.basic.passwordFile, o.auth.basic.passwordEnv, 'auth.basic');
+      const password = requireSecretText('auth.basic password', context.baseDir, o.auth.basic.passwordFile, o.auth.basic.passwordEnv);
       headers.Authorization = `Basic ${Buffer.from(`${o.auth.basic.username}:${password}`).toString('base64')}`;
     }
 

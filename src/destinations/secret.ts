@@ -46,3 +46,15 @@ export function readSecretText(
   const r = readSecretSource(what, source, env);
   return r.ok ? { ok: true, text: r.value.toString('utf8').replace(/\r?\n$/, '') } : r;
 }
+
+/**
+ * A text secret named by a `…File` / `…Env` pair, trimmed, for connectors that read it at each use; throws with
+ * readSecretSource's reason (never the value) when none is named or it cannot be read.
+ */
+export function requireSecretText(what: string, baseDir: string, file?: string, env?: string): string {
+  const source = secretSource(baseDir, file, env);
+  if (!source) throw new Error(`no ${what} is named`);
+  const read = readSecretSource(what, source);
+  if (!read.ok) throw new Error(read.error);
+  return read.value.toString('utf8').trim();
+}

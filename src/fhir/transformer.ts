@@ -21,6 +21,8 @@ export interface TransformInput {
   channel: string;
   /** The raw HL7 v2 message. */
   content: string;
+  /** The same message parsed, when the caller has it already (it is parsed here otherwise). */
+  message?: Hl7Message;
 }
 export type FhirTransform = (input: TransformInput) => object;
 
@@ -50,7 +52,7 @@ export function resourcesFromMessage(resource: string, msg: Hl7Message, messageI
 export function fhirTransformer(resource: string): FhirTransform | undefined {
   if (!BUILDERS[resource]) return undefined;
   return (input) => {
-    const resources = resourcesFromMessage(resource, parseHl7(input.content), input.messageId);
+    const resources = resourcesFromMessage(resource, input.message ?? parseHl7(input.content), input.messageId);
     if (resources.length === 0) {
       throw new EngineError('FHIR_INVALID', `message ${input.messageId} has no segment that makes a ${resource}`);
     }
