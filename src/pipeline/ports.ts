@@ -92,6 +92,19 @@ export interface FailureRecord {
   stage: string;
 }
 
+/**
+ * How claimMany claims. `unmarked`: a message still `received` that was never claimed comes back claimed (attempts 1)
+ * without being moved to processing: nothing is written until the attempt ends, and whatever ends it (completion,
+ * retry, dead letter) counts the attempt in the same write. Two workers may then run the same message at once; the
+ * first to finish wins and the other's completion writes nothing. A crash during such an attempt leaves no trace,
+ * so a caller passes `unmarked` only for work not tried before (a fresh job): the retry of a job that was running
+ * when its worker died takes the marked claim, which counts attempts and so gives up on a message that keeps
+ * killing its worker.
+ */
+export interface ClaimOptions {
+  unmarked?: boolean;
+}
+
 export interface MessagesPort {
   /**
    * Commits raw messages in one round trip, ids ascending in array order. Resolves (results in the same order)
@@ -108,10 +121,12 @@ export interface MessagesPort {
    * Claims messages for one pipeline attempt each, in one statement. Per id: `final` when it is already
    * finished (nothing to do); `wait` when an earlier message (lower id) of the same patient is unfinished and
    * not among `ids`; otherwise it moves to processing with attempts + 1 and comes back with its latest content.
+   * With `unmarked`, a message never claimed before is claimed without a write (see ClaimOptions).
    */
-  claimMany(ids: readonly string[]): Promise<Map<string, ClaimResult>>;
+  claimMany(ids: readonly string[], opts?: ClaimOptions): Promise<Map<string, ClaimResult>>;
   /**
-   * Finishes claimed messages in one statement (one commit): each still `processing` becomes processed (with its
+   * Finishes claimed messages in one statement (one commit): each still open (`processing`, or `received` when claimed
+   * unmarked: its attempt is counted now) becomes processed (with its
    * records) or filtered (with the reason). A processed message's patients and coverages are upserted (by
    * patientRef, and patientRef + planId; a stored row with a newer asOf is kept), then its charges, which must all
    * be plain charges, are written in the given order, each linked to its patient and to the coverage in force on

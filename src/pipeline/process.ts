@@ -18,7 +18,7 @@
 import { asEngineError, EngineError } from '../core/errors';
 import type { MappingPlan } from '../mappings/compile';
 import type { MappedRecords } from '../mappings/records';
-import type { ClaimResult, Completion, MessagesPort, WorkItem } from './ports';
+import type { ClaimOptions, ClaimResult, Completion, MessagesPort, WorkItem } from './ports';
 import { filterStage, mapStage, parseStage, type RouteTable, type StageName } from './stages';
 
 export interface ChannelRuntime extends RouteTable {
@@ -112,9 +112,10 @@ async function timed<T>(observer: PipelineObserver | undefined, stage: PipelineS
   }
 }
 
-export async function processBatch(ids: readonly string[], deps: ProcessDeps): Promise<Map<string, Outcome>> {
+/** `claim`: how the batch's messages are claimed (ClaimOptions: `unmarked` only for work not tried before). */
+export async function processBatch(ids: readonly string[], deps: ProcessDeps, claim: ClaimOptions = {}): Promise<Map<string, Outcome>> {
   const ordered = [...new Set(ids)].sort((a, b) => Number(a) - Number(b));
-  const claims = await timed(deps.observer, 'claim', () => deps.store.claimMany(ordered));
+  const claims = await timed(deps.observer, 'claim', () => deps.store.claimMany(ordered, claim));
   const outcomes = new Map<string, Outcome>();
   const heldPatients = new Set<string>();
   const plain: Completion[] = [];

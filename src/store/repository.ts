@@ -22,6 +22,7 @@ import { contentHash } from '../hl7/content-hash';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
 import type {
   MessageOutcome,
+  ClaimOptions,
   ClaimResult,
   Completion,
   EditedMessage,
@@ -173,10 +174,102 @@ export class MessageRepository implements MessagesPort {
     }));
   }
 
-  async claimMany(ids: readonly string[]): Promise<Map<string, ClaimResult>> {
-    // One round trip: lock the rows, look for earlier unfinished messages of the same patient outside this
-    // batch, move the rest to processing with an event, and return each one's latest content. A prepared statement
-    // (prepared.ts): the ids are one array parameter (passed twice).
+  async claimMany(ids: readonly string[], opts: ClaimOptions = {}): Promise<Map<string, ClaimResult>> {
+    if (!opts.unmarked) return this.claimMarked(ids, ids);
+    const read = await this.readUnmarked(ids);
+    const rest = ids.filter((id) => !read.has(id));
+    if (rest.length === 0) return read;
+    for (const [id, result] of await this.claimMarked(rest, ids)) read.set(id, result);
+    return read;
+  }
+
+  /**
+   * The first attempt of messages never claimed, without a write: each `received` message with no attempt counted
+   * and no earlier unfinished message of its patient outside `ids` comes back claimed (attempts 1, its latest
+   * content), still `received` in the store; the completion, retry or dead letter that ends the attempt counts it.
+   * Final messages come back `final`, blocked ones `wait`. Messages already claimed once (or in processing) are
+   * left out of the map: they take the marked claim.
+   */
+  private async readUnmarked(ids: readonly string[]): Promise<Map<string, ClaimResult>> {
+    const rows = await preparedSql(
+      this.pipelineDb,
+      'rxb_read_unmarked',
+      sql<{
+        id: string;
+        status: MessageStatus;
+        attempts: number;
+        blocked: boolean;
+        patient_key: string | null;
+        channel: string;
+        sender: string;
+        control_id: string;
+        message_type: string;
+        content: string | null;
+        key_id: string | null;
+      }>`
+      select m.id, m.status, m.attempts, m.patient_key, m.channel, m.sender, m.control_id, m.message_type,
+             b.blocked, c.content, c.key_id
+        from unnest(${ids}::bigint[]) as t(id)
+        join lateral (select * from messages m where m.id = t.id) m on true
+        left join lateral (
+          select exists (
+            select 1 from messages e
+             where e.patient_key = m.patient_key and e.id < m.id and e.status in ('received', 'processing')
+               and not (e.id = any(${ids}::bigint[]))
+          ) as blocked
+           where m.patient_key is not null and m.status = 'received' and m.attempts = 0
+        ) b on true
+        left join lateral (select content, key_id from message_contents c where c.message_id = m.id
+                            order by version desc limit 1) c
+          on m.status = 'received' and m.attempts = 0 and b.blocked is not true`,
+    );
+    const out = new Map<string, ClaimResult>();
+    for (const row of rows) {
+      const id = String(row.id);
+      if (FINAL_STATUSES.has(row.status)) out.set(id, { kind: 'final' });
+      else if (row.status !== 'received' || row.attempts !== 0) continue;
+      else if (row.blocked) out.set(id, { kind: 'wait', patientKey: row.patient_key });
+      else {
+        const opened = this.openClaimedBody(id, row.content, row.key_id);
+        if (opened === undefined) {
+          // claimMarked dead-letters a body that cannot be opened (it will never open).
+          continue;
+        }
+        out.set(id, {
+          kind: 'claimed',
+          item: {
+            id,
+            channel: row.channel,
+            status: 'received',
+            sender: row.sender,
+            controlId: row.control_id,
+            messageType: row.message_type,
+            patientKey: row.patient_key,
+            attempts: 1,
+            content: opened,
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  /** A claimed message's body, or undefined when it cannot be opened (altered bytes). */
+  private openClaimedBody(id: string, content: string | null, keyId: string | null): string | undefined {
+    try {
+      return this.bodies.open(content ?? '', keyId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The marked claim: one round trip that locks the `targets` rows, looks for earlier unfinished messages of the same
+   * patient outside `batch`, moves the rest to processing with attempts + 1 and an event, and returns each one's
+   * latest content. A prepared statement (prepared.ts): targets and batch are array parameters.
+   */
+  private async claimMarked(targets: readonly string[], batch: readonly string[]): Promise<Map<string, ClaimResult>> {
+    const ids = targets;
     const rows = await preparedSql(
       this.pipelineDb,
       'rxb_claim_many',
@@ -200,7 +293,7 @@ export class MessageRepository implements MessagesPort {
         select t.*, exists (
           select 1 from messages e
            where t.patient_key is not null and e.patient_key = t.patient_key and e.id < t.id
-             and e.status in ('received', 'processing') and not (e.id = any(${ids}::bigint[]))
+             and e.status in ('received', 'processing') and not (e.id = any(${batch}::bigint[]))
         ) as blocked
         from target t
       ), upd as (
@@ -315,8 +408,10 @@ export class MessageRepository implements MessagesPort {
       : sql`(select p.id from patients p where p.patient_ref = r.patient_ref)`;
     // A prepared statement (prepared.ts) in two texts, with and without the party CTEs: the rows are JSON
     // parameters and the ids an array parameter, so one text serves every batch of its kind.
-    // The rows are found by primary key whatever the statistics say: `(status = 'processing') is true` filters the
-    // same rows as `status = 'processing'` but no index can answer it. Written plainly, the generic plan Postgres
+    // An open message is finished: `processing` (claimed), or `received` (claimed unmarked: the attempt is counted
+    // here; `before` is the row as the statement found it, for the event's from-status).
+    // The rows are found by primary key whatever the statistics say: `(status in (…)) is true` filters the
+    // same rows as `status in (…)` but no index can answer it. Written plainly, the generic plan Postgres
     // keeps for a prepared statement (estimated on a young table) walked messages_status_id_idx instead, through
     // every dead 'processing' entry of the busy table: 8 ms to finish 3 messages under load.
     const rows = await preparedSql(
@@ -327,10 +422,12 @@ export class MessageRepository implements MessagesPort {
         select * from json_to_recordset(${JSON.stringify(messages)}::json) as d(id bigint, status text, detail text)
       ), upd as (
         update messages m set status = d.status, finished_at = now(), updated_at = now(),
+               attempts = m.attempts + (m.status = 'received')::int,
                error_code = null, error_text = null, error_stage = null
-          from done d
-         where m.id = any(${done.map((d) => d.id)}::bigint[]) and m.id = d.id and (m.status = 'processing') is true
-        returning m.id, m.channel, d.status, d.detail
+          from done d join messages before on before.id = d.id
+         where m.id = any(${done.map((d) => d.id)}::bigint[]) and m.id = d.id
+           and (m.status in ('received', 'processing')) is true
+        returning m.id, m.channel, d.status, d.detail, before.status as from_status
       ), ${partyCtes} ins as (
         insert into charges (message_id, channel, source_key, reversal_of, status, transaction_id, service_date,
                              patient_ref, code_system, code, modifiers, units, charge_amount, diagnoses,
@@ -346,7 +443,7 @@ export class MessageRepository implements MessagesPort {
         returning 1
       ), ev as (
         insert into message_events (message_id, from_status, to_status, stage, detail)
-        select id, 'processing', status, case when status = 'filtered' then 'filter' else 'write' end, detail from upd
+        select id, from_status, status, case when status = 'filtered' then 'filter' else 'write' end, detail from upd
       ), words as (
         insert into message_words (message_id, tokens)
         select w.id, string_to_array(w.tokens, ' ')
@@ -368,7 +465,7 @@ export class MessageRepository implements MessagesPort {
           .where('id', '=', id)
           .forUpdate()
           .executeTakeFirst();
-        if (!msg || msg.status !== 'processing') return 0;
+        if (!msg || (msg.status !== 'processing' && msg.status !== 'received')) return 0;
         // Patients and coverages first, then the merges, so the charges below (separate statements) see them all.
         await writePatientsAndCoverages(trx, id, records);
         const merged = await applyMerges(trx, id, records.merges ?? []);
@@ -413,12 +510,22 @@ export class MessageRepository implements MessagesPort {
 
   async noteRetry(id: string, failure: FailureRecord, delayMs: number): Promise<void> {
     await this.pipelineDb.transaction().execute(async (trx) => {
+      // An attempt claimed unmarked is counted now, and the message marked as claimed, as the marked claim leaves it.
+      const before = await trx.selectFrom('messages').select('status').where('id', '=', id).forUpdate().executeTakeFirst();
+      const unmarked = before?.status === 'received';
       await trx
         .updateTable('messages')
-        .set({ error_code: failure.code, error_text: failure.text, error_stage: failure.stage, updated_at: sql`now()` })
+        .set({
+          error_code: failure.code,
+          error_text: failure.text,
+          error_stage: failure.stage,
+          updated_at: sql`now()`,
+          ...(unmarked ? { status: 'processing' as const, attempts: sql`attempts + 1` } : {}),
+        })
         .where('id', '=', id)
         .execute();
-      await addEvent(trx, id, 'processing', 'processing', failure.stage, failure.code, `retry in ${delayMs} ms: ${failure.text}`);
+      const from = unmarked ? 'received' : 'processing';
+      await addEvent(trx, id, from, 'processing', failure.stage, failure.code, `retry in ${delayMs} ms: ${failure.text}`);
     });
   }
 
@@ -428,6 +535,8 @@ export class MessageRepository implements MessagesPort {
         .updateTable('messages')
         .set({
           status: 'error',
+          // An attempt claimed unmarked is counted here.
+          attempts: sql`attempts + (status = 'received')::int`,
           error_code: failure.code,
           error_text: failure.text,
           error_stage: failure.stage,
@@ -937,14 +1046,23 @@ async function finish(
   code: string | null,
   detail: string,
 ): Promise<void> {
+  const before = await trx.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirst();
   const row = await trx
     .updateTable('messages')
-    .set({ status: to, finished_at: sql`now()`, updated_at: sql`now()`, error_code: null, error_text: null, error_stage: null })
+    .set({
+      status: to,
+      attempts: sql`attempts + (status = 'received')::int`,
+      finished_at: sql`now()`,
+      updated_at: sql`now()`,
+      error_code: null,
+      error_text: null,
+      error_stage: null,
+    })
     .where('id', '=', id)
-    .where('status', '=', 'processing')
+    .where('status', 'in', ['received', 'processing'])
     .returning('id')
     .executeTakeFirst();
-  if (row) await addEvent(trx, id, 'processing', to, stage, code, detail);
+  if (row) await addEvent(trx, id, before?.status ?? 'processing', to, stage, code, detail);
 }
 
 async function addEvent(

@@ -289,6 +289,96 @@ export function describeRecordStore(name: string, open: () => Promise<{ store: S
       expect(page2.map((p) => p.id)).toEqual([next!.id]);
     });
 
+    describe('unmarked claims (a first attempt that writes nothing until it ends)', () => {
+      /** A stored message, received and never claimed. */
+      async function receivedMessage(patientKey: string | null = null): Promise<string> {
+        const controlId = `UNM-${++seq}`;
+        const [stored] = await repo.recordInbound([{
+          channel: CHANNEL, status: 'received', sender: 'RXSYS|PHARM01', controlId, messageType: 'DFT^P03', version: '2.5.1',
+          processingId: 'P', patientKey, remote: 'test', content: `MSH|^~\\&|RXSYS|PHARM01|||20240101||DFT^P03|${controlId}|P|2.5.1`,
+          duplicateWindowMs: 0,
+        }]);
+        return stored!.id;
+      }
+      const row = (id: string) => store.db.selectFrom('messages').select(['status', 'attempts']).where('id', '=', id as never).executeTakeFirstOrThrow();
+      const events = async (id: string) => (await store.db.selectFrom('message_events').select(['from_status', 'to_status'])
+        .where('message_id', '=', id as never).orderBy('id').execute()).map((e) => `${e.from_status ?? ''}>${e.to_status}`);
+
+      test('the claim writes nothing; the completion finishes the message and counts the attempt', async () => {
+        const id = await receivedMessage();
+        const claim = (await repo.claimMany([id], { unmarked: true })).get(id);
+        expect(claim).toMatchObject({ kind: 'claimed', item: { id, attempts: 1 } });
+        expect(await row(id)).toEqual({ status: 'received', attempts: 0 });
+        expect(await repo.completeMany([processed(id, { charges: [charge(`${id}|1`, 'PAT-U1', '2024-03-15')] })])).toBe(1);
+        expect(await row(id)).toEqual({ status: 'processed', attempts: 1 });
+        expect(await events(id)).toEqual(['received>processed']);
+      });
+
+      test('two workers holding the same message: the first completion wins, the second writes nothing', async () => {
+        const id = await receivedMessage();
+        const a = (await repo.claimMany([id], { unmarked: true })).get(id);
+        const b = (await repo.claimMany([id], { unmarked: true })).get(id);
+        expect([a?.kind, b?.kind]).toEqual(['claimed', 'claimed']);
+        expect(await repo.completeMany([processed(id, { charges: [charge(`${id}|1`, 'PAT-U2', '2024-03-15')] })])).toBe(1);
+        expect(await repo.completeMany([processed(id, { charges: [charge(`${id}|1`, 'PAT-U2', '2024-03-15', { units: '9' })] })])).toBe(0);
+        const charges = await store.db.selectFrom('charges').select('units').where('message_id', '=', id as never).execute();
+        expect(charges.map((c) => Number(c.units))).toEqual([1]);
+        expect(await row(id)).toEqual({ status: 'processed', attempts: 1 });
+        expect((await repo.claimMany([id], { unmarked: true })).get(id)).toEqual({ kind: 'final' });
+      });
+
+      test('a retry marks the attempt, and the next claim of that message is a marked one', async () => {
+        const id = await receivedMessage();
+        expect((await repo.claimMany([id], { unmarked: true })).get(id)?.kind).toBe('claimed');
+        await repo.noteRetry(id, { code: 'STORE_UNAVAILABLE', text: 'try later', stage: 'write' }, 100);
+        expect(await row(id)).toEqual({ status: 'processing', attempts: 1 });
+        const again = (await repo.claimMany([id], { unmarked: true })).get(id);
+        expect(again).toMatchObject({ kind: 'claimed', item: { attempts: 2 } });
+        expect(await row(id)).toEqual({ status: 'processing', attempts: 2 });
+        await repo.deadLetter(id, { code: 'MAPPING_FAILED', text: 'no', stage: 'map' });
+        expect(await row(id)).toEqual({ status: 'error', attempts: 2 });
+      });
+
+      test('a dead letter from an unmarked attempt counts it', async () => {
+        const id = await receivedMessage();
+        expect((await repo.claimMany([id], { unmarked: true })).get(id)?.kind).toBe('claimed');
+        await repo.deadLetter(id, { code: 'MAPPING_FAILED', text: 'no', stage: 'map' });
+        expect(await row(id)).toEqual({ status: 'error', attempts: 1 });
+      });
+
+      test('an earlier unfinished message of the patient outside the batch makes it wait; inside the batch it does not', async () => {
+        const first = await receivedMessage('pk-unmarked');
+        const second = await receivedMessage('pk-unmarked');
+        expect((await repo.claimMany([second], { unmarked: true })).get(second)).toEqual({ kind: 'wait', patientKey: 'pk-unmarked' });
+        const both = await repo.claimMany([first, second], { unmarked: true });
+        expect([both.get(first)?.kind, both.get(second)?.kind]).toEqual(['claimed', 'claimed']);
+        expect(await row(second)).toEqual({ status: 'received', attempts: 0 });
+      });
+
+      test('a message already claimed once takes the marked claim, within the same call as unmarked ones', async () => {
+        const marked = await receivedMessage();
+        await repo.claimMany([marked]);
+        await repo.releaseClaims([marked]);
+        await repo.noteRetry(marked, { code: 'STORE_UNAVAILABLE', text: 'try later', stage: 'write' }, 100);
+        const fresh = await receivedMessage();
+        const claims = await repo.claimMany([marked, fresh], { unmarked: true });
+        expect(claims.get(marked)).toMatchObject({ kind: 'claimed', item: { attempts: 1 } });
+        expect(claims.get(fresh)).toMatchObject({ kind: 'claimed', item: { attempts: 1 } });
+        expect(await row(marked)).toEqual({ status: 'processing', attempts: 1 });
+        expect(await row(fresh)).toEqual({ status: 'received', attempts: 0 });
+      });
+
+      test('a message with reversals finished through completeWithRecords counts the unmarked attempt', async () => {
+        const first = await claimedMessage();
+        await repo.completeMany([processed(first, { charges: [charge(`${first}|1`, 'PAT-U3', '2024-03-15', { transactionId: 'TU3-1' })] })]);
+        const id = await receivedMessage();
+        expect((await repo.claimMany([id], { unmarked: true })).get(id)?.kind).toBe('claimed');
+        expect(await repo.completeWithRecords(id, records({ charges: [reversal(`${id}|1`, 'PAT-U3', '2024-03-15', 'TU3-1')] }))).toBe(1);
+        expect(await row(id)).toEqual({ status: 'processed', attempts: 1 });
+        expect((await events(id)).at(-1)).toBe('received>processed');
+      });
+    });
+
     test('mapping_versions exists with its unique (mapping, version)', async () => {
       const row = { mapping: 'dft-p03', version: 1, content: 'x: 1\n', sha256: 'a'.repeat(64), actor: 'test' };
       await store.db.insertInto('mapping_versions').values(row).execute();

@@ -1,12 +1,13 @@
 /**
- * The pipeline worker on BullMQ: runs processBatch for each job's ids and maps outcomes onto the queue:
+ * The pipeline worker on BullMQ: runs processBatch for each job's ids (unmarked claims for a job's first run) and
+ * maps outcomes onto the queue:
  * wait/retry → a delayed single-message job (attempts are counted in the store, not by BullMQ);
  * dead letter → done (the store holds it); a thrown error (store down) → BullMQ retries the whole job.
  */
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../core/logger';
-import type { QueuePort } from '../ports';
+import type { ClaimOptions, QueuePort } from '../ports';
 import { ORDER_WAIT_MS, processBatch, type Outcome, type ProcessDeps } from '../process';
 import { PIPELINE_QUEUE, type PipelineJobData } from './queue';
 
@@ -27,7 +28,7 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
     PIPELINE_QUEUE,
     async (job: Job<PipelineJobData>) => {
       const ids = Array.isArray(job.data.messageIds) ? job.data.messageIds.map(String) : [];
-      const outcomes = await processBatch(ids, deps);
+      const outcomes = await processBatch(ids, deps, claimOptionsFor(job));
       // Waiting messages go back together (one delayed job per batch), so a backlog does not splinter into
       // single-message jobs; retries keep their own backoff.
       const waiting = [...outcomes].filter(([, o]) => o.kind === 'wait').map(([id]) => id);
@@ -50,6 +51,15 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
   );
   worker.on('error', (err) => opts.logger.warn('pipeline worker error', { error: err.name }));
   return worker;
+}
+
+/**
+ * A job run for the first time claims unmarked (nothing written before the outcome); a job that was running when its
+ * worker died (BullMQ found it stalled) or that failed before takes the marked claim, which counts every attempt, so a
+ * message that keeps killing its worker is given up after the channel's attempts.
+ */
+export function claimOptionsFor(job: Pick<Job, 'attemptsMade' | 'stalledCounter'>): ClaimOptions {
+  return { unmarked: job.attemptsMade === 0 && !job.stalledCounter };
 }
 
 function logOutcome(log: Logger, messageId: string, outcome: Outcome): void {
