@@ -11,6 +11,7 @@
  * envelope), `bad-key` (key material of the wrong size or encoding). Messages name key ids, never key bytes.
  */
 import crypto from 'node:crypto';
+import { pooledRandomBytes } from './random-pool';
 
 export const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -115,7 +116,7 @@ export class Keyring {
   /** Encrypts UTF-8 text under the current key. */
   seal(plaintext: string): string {
     const header = `${FORMAT}.${this.currentKeyId}`;
-    const iv = crypto.randomBytes(IV_BYTES);
+    const iv = pooledRandomBytes(IV_BYTES);
     const cipher = crypto.createCipheriv('aes-256-gcm', this.keys.get(this.currentKeyId) as crypto.KeyObject, iv);
     cipher.setAAD(Buffer.from(header, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -2,7 +2,7 @@
  * ACK/NAK builder for original and enhanced acknowledgment mode (DOMAIN.md §1.2), plus control ids and
  * the enhanced-mode decision. Pure apart from newControlId (clock + randomness).
  */
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../core/random-pool';
 import type { Hl7ConditionCode, Hl7Location } from '../core/errors';
 import type { Delimiters } from './escape';
 import { escapeHl7, DEFAULT_DELIMITERS } from './escape';
@@ -168,7 +168,7 @@ export function newControlId(): string {
   counter = (counter + 1) % 36 ** 4;
   const time = Date.now().toString(36).padStart(9, '0');
   const seq = counter.toString(36).padStart(4, '0');
-  const rnd = (randomBytes(4).readUInt32BE(0) % 36 ** 4).toString(36).padStart(4, '0');
+  const rnd = (pooledRandomBytes(4).readUInt32BE(0) % 36 ** 4).toString(36).padStart(4, '0');
   return (time + seq + rnd).toUpperCase();
 }
 
