@@ -230,37 +230,16 @@ export class MessageRepository implements MessagesPort {
       else if (row.status !== 'received' || row.attempts !== 0) continue;
       else if (row.blocked) out.set(id, { kind: 'wait', patientKey: row.patient_key });
       else {
-        const opened = this.openClaimedBody(id, row.content, row.key_id);
-        if (opened === undefined) {
-          // claimMarked dead-letters a body that cannot be opened (it will never open).
-          continue;
+        let content: string;
+        try {
+          content = this.bodies.open(row.content ?? '', row.key_id);
+        } catch {
+          continue; // left to claimMarked, which dead-letters a body that cannot be opened (it never will be)
         }
-        out.set(id, {
-          kind: 'claimed',
-          item: {
-            id,
-            channel: row.channel,
-            status: 'received',
-            sender: row.sender,
-            controlId: row.control_id,
-            messageType: row.message_type,
-            patientKey: row.patient_key,
-            attempts: 1,
-            content: opened,
-          },
-        });
+        out.set(id, claimedItem(id, row, 'received', 1, content));
       }
     }
     return out;
-  }
-
-  /** A claimed message's body, or undefined when it cannot be opened (altered bytes). */
-  private openClaimedBody(id: string, content: string | null, keyId: string | null): string | undefined {
-    try {
-      return this.bodies.open(content ?? '', keyId);
-    } catch {
-      return undefined;
-    }
   }
 
   /**
@@ -269,7 +248,6 @@ export class MessageRepository implements MessagesPort {
    * latest content. A prepared statement (prepared.ts): targets and batch are array parameters.
    */
   private async claimMarked(targets: readonly string[], batch: readonly string[]): Promise<Map<string, ClaimResult>> {
-    const ids = targets;
     const rows = await preparedSql(
       this.pipelineDb,
       'rxb_claim_many',
@@ -288,7 +266,7 @@ export class MessageRepository implements MessagesPort {
         key_id: string | null;
       }>`
       with target as (
-        select id, status, patient_key from messages where id = any(${ids}::bigint[]) order by id for update
+        select id, status, patient_key from messages where id = any(${targets}::bigint[]) order by id for update
       ), flagged as (
         select t.*, exists (
           select 1 from messages e
@@ -328,20 +306,7 @@ export class MessageRepository implements MessagesPort {
           out.set(id, { kind: 'final' });
           continue;
         }
-        out.set(id, {
-          kind: 'claimed',
-          item: {
-            id,
-            channel: row.channel,
-            status: 'processing',
-            sender: row.sender,
-            controlId: row.control_id,
-            messageType: row.message_type,
-            patientKey: row.patient_key,
-            attempts: row.attempts,
-            content,
-          },
-        });
+        out.set(id, claimedItem(id, row, 'processing', row.attempts, content));
       }
     }
     return out;
@@ -466,6 +431,7 @@ export class MessageRepository implements MessagesPort {
           .forUpdate()
           .executeTakeFirst();
         if (!msg || (msg.status !== 'processing' && msg.status !== 'received')) return 0;
+        const from = msg.status;
         // Patients and coverages first, then the merges, so the charges below (separate statements) see them all.
         await writePatientsAndCoverages(trx, id, records);
         const merged = await applyMerges(trx, id, records.merges ?? []);
@@ -494,6 +460,7 @@ export class MessageRepository implements MessagesPort {
         await finish(
           trx,
           id,
+          from,
           'processed',
           'write',
           null,
@@ -1038,15 +1005,16 @@ function recordsSummary(r: MappedRecords): string {
   return `${r.charges.length} charges, ${r.patients.length} patients, ${r.coverages.length} coverages mapped`;
 }
 
+/** Finishes an open message locked by the caller, who read its status `from` (received when claimed unmarked). */
 async function finish(
   trx: Transaction<Database>,
   id: string,
+  from: MessageStatus,
   to: MessageStatus,
   stage: string,
   code: string | null,
   detail: string,
 ): Promise<void> {
-  const before = await trx.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirst();
   const row = await trx
     .updateTable('messages')
     .set({
@@ -1062,7 +1030,31 @@ async function finish(
     .where('status', 'in', ['received', 'processing'])
     .returning('id')
     .executeTakeFirst();
-  if (row) await addEvent(trx, id, before?.status ?? 'processing', to, stage, code, detail);
+  if (row) await addEvent(trx, id, from, to, stage, code, detail);
+}
+
+/** A claim's work item from a claim statement's row. */
+function claimedItem(
+  id: string,
+  row: { channel: string; sender: string; control_id: string; message_type: string; patient_key: string | null },
+  status: 'received' | 'processing',
+  attempts: number,
+  content: string,
+): ClaimResult {
+  return {
+    kind: 'claimed',
+    item: {
+      id,
+      channel: row.channel,
+      status,
+      sender: row.sender,
+      controlId: row.control_id,
+      messageType: row.message_type,
+      patientKey: row.patient_key,
+      attempts,
+      content,
+    },
+  };
 }
 
 async function addEvent(
