@@ -387,7 +387,7 @@ export class EngineMetrics {
     new client.Gauge({
       name: 'rxbridge_backpressure_backlog',
       registers,
-      help: 'The open backlog (received or processing messages, whole store) as last read by the backpressure poller.',
+      help: 'The open backlog (received or processing messages, whole store) as backpressure reckons it: the last reading, plus frames admitted since, less the drain seen.',
       collect() {
         this.set(read().backlog);
       },

@@ -14,8 +14,13 @@
  *   is under the hard limit again — or at most `maxAdmissionWaitMs`, after which it goes ahead. The hard limit
  *   therefore caps the backlog even for senders with huge windows, which an ACK delay alone would not.
  * - NAKs (rejections, store unavailable) are never delayed: the sender must learn of them at once.
- * - The level is refreshed by a poller (`startBacklogPoller`, an effect at the edge); between polls the last
- *   reading holds. A failed reading keeps the last level.
+ * - The level is refreshed by a poller (`startBacklogPoller`, an effect at the edge). Between readings it is the
+ *   last reading plus the frames this process admitted since, less what the pipeline was seen to finish in the
+ *   same time (the drain rate between the last two readings: their difference and the admissions between them),
+ *   and never below the last reading. So a flow the pipeline keeps up with leaves the level at the true backlog,
+ *   however many messages a second pass, while a flood (admissions beyond the drain) raises it at once: one
+ *   reading does not let a flood through. With several listener processes each measures the drain net of the
+ *   others' admissions, which is the room left for its own. A failed reading keeps the last level.
  */
 import type { Logger } from '../core/logger';
 import { periodicTask, type PeriodicTask } from '../core/periodic';
@@ -44,7 +49,12 @@ export function ackDelayMs(backlog: number, limits: BackpressureLimits): number 
  * the backlog is at or over the hard limit. Shared by every listener of a process.
  */
 export class BackpressureGauge {
-  private level = 0;
+  /** The last reading, when it was taken (undefined before the first), and the frames admitted since. */
+  private reading = 0;
+  private readAt: number | undefined;
+  private admittedSinceReading = 0;
+  /** Messages finished per ms between the last two readings, net of other processes' admissions (0 until known). */
+  private drainPerMs = 0;
   private readonly waiting: Array<{ admit: () => void; since: number }> = [];
 
   constructor(
@@ -52,8 +62,11 @@ export class BackpressureGauge {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The backlog as the contract above estimates it now. */
   get backlog(): number {
-    return this.level;
+    const elapsed = this.readAt === undefined ? 0 : Math.max(0, this.now() - this.readAt);
+    const unfinished = this.admittedSinceReading - this.drainPerMs * elapsed;
+    return this.reading + Math.max(0, Math.ceil(unfinished));
   }
 
   /** Frames waiting to be admitted. */
@@ -63,22 +76,29 @@ export class BackpressureGauge {
 
   /** A new reading; admits waiting frames, in arrival order, while there is room under the hard limit. */
   set(backlog: number): void {
-    this.level = backlog;
+    const now = this.now();
+    if (this.readAt !== undefined && now > this.readAt) {
+      const finished = this.reading + this.admittedSinceReading - backlog;
+      this.drainPerMs = Math.max(0, finished) / (now - this.readAt);
+    }
+    this.reading = backlog;
+    this.readAt = now;
+    this.admittedSinceReading = 0;
     this.release();
   }
 
   ackDelayMs(): number {
-    return ackDelayMs(this.level, this.limits);
+    return ackDelayMs(this.backlog, this.limits);
   }
 
   /**
    * Resolves when a frame may be committed: at once (undefined, no promise) while the backlog is under the hard
    * limit and nobody waits; otherwise in arrival order as room appears or `maxAdmissionWaitMs` passes. Each
-   * admitted frame counts into the level until the next reading, so one reading does not let a flood through.
+   * admitted frame counts into the level as the contract above says.
    */
   admit(): Promise<void> | undefined {
     if (this.waiting.length === 0 && !this.full()) {
-      if (this.limits.maxAckDelayMs > 0) this.level++;
+      if (this.limits.maxAckDelayMs > 0) this.admittedSinceReading++;
       return undefined;
     }
     return new Promise<void>((resolve) => this.waiting.push({ admit: resolve, since: this.now() }));
@@ -90,7 +110,7 @@ export class BackpressureGauge {
   }
 
   private full(): boolean {
-    return this.limits.maxAckDelayMs > 0 && this.level >= this.limits.hardBacklog;
+    return this.limits.maxAckDelayMs > 0 && this.backlog >= this.limits.hardBacklog;
   }
 
   private release(): void {
@@ -99,7 +119,7 @@ export class BackpressureGauge {
       const first = this.waiting[0] as { admit: () => void; since: number };
       if (this.full() && now - first.since < this.limits.maxAdmissionWaitMs) break;
       this.waiting.shift();
-      this.level++;
+      this.admittedSinceReading++;
       first.admit();
     }
   }

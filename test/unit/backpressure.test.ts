@@ -92,3 +92,59 @@ describe('admission at the hard limit', () => {
     expect(gauge.admit()).toBeUndefined();
   });
 });
+
+describe('the level between readings', () => {
+  /** Admits `count` frames evenly over `ms` on the gauge's clock; returns the highest ACK delay seen meanwhile. */
+  function admitOver(gauge: BackpressureGauge, clock: { now: number }, count: number, ms: number): number {
+    let highest = 0;
+    for (let i = 0; i < count; i++) {
+      clock.now += ms / count;
+      expect(gauge.admit()).toBeUndefined();
+      highest = Math.max(highest, gauge.ackDelayMs());
+    }
+    return highest;
+  }
+
+  test('a flow the pipeline keeps up with leaves the level at the backlog read, above the soft limit in messages a second', () => {
+    const clock = { now: 0 };
+    const gauge = new BackpressureGauge(limits, () => clock.now);
+    gauge.set(50);
+    // The first second: no drain known yet, so every admitted frame counts (as before any reading pair).
+    admitOver(gauge, clock, 1_300, 1_000);
+    gauge.set(60); // 1,290 of the 1,300 finished: the pipeline keeps up
+    // 1,300 messages a second on a backlog of 60: never delayed, though more frames pass than the soft limit.
+    expect(admitOver(gauge, clock, 1_300, 1_000)).toBe(0);
+    expect(gauge.backlog).toBeLessThan(100);
+  });
+
+  test('a flood beyond the drain still raises the level at once and waits at the hard limit', () => {
+    const clock = { now: 0 };
+    const gauge = new BackpressureGauge(limits, () => clock.now);
+    gauge.set(50);
+    admitOver(gauge, clock, 1_300, 1_000);
+    gauge.set(50);
+    clock.now += 10;
+    let admitted = 0;
+    while (gauge.admit() === undefined) admitted++;
+    // 10 ms of drain at 1.3 messages a ms made room for 13 frames more than the hard limit's room.
+    expect(admitted).toBe(11_000 - 50 + 13);
+    expect(gauge.ackDelayMs()).toBe(500);
+  });
+
+  test('with the pipeline stopped every admitted frame counts, and a faster drain never takes the level below the reading', () => {
+    const clock = { now: 0 };
+    const gauge = new BackpressureGauge(limits, () => clock.now);
+    gauge.set(50);
+    admitOver(gauge, clock, 500, 1_000);
+    gauge.set(550); // nothing finished
+    admitOver(gauge, clock, 600, 1_000);
+    expect(gauge.backlog).toBe(1_150);
+    gauge.set(0); // everything finished: a drain of 1,150 a second
+    clock.now += 500;
+    expect(gauge.backlog).toBe(0);
+    gauge.set(40); // another process admitted 40: the drain measured here is 0, never negative
+    clock.now += 1_000;
+    admitOver(gauge, clock, 10, 100);
+    expect(gauge.backlog).toBe(50);
+  });
+});
