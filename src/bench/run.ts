@@ -27,7 +27,7 @@
  * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,billing,pgbench,echo,ingest,e2e,latency,overload,console), BENCH_CONSOLE_MESSAGES (messages seeded for the console scenario, default 100,000), BENCH_OVERLOAD_SECONDS (default 600), BENCH_OVERLOAD_RATE (msg/s offered; default 3 × the run's best end-to-end rate, or 3 × 3,500), BENCH_RESULTS
  * (JSON output path, default ./bench-results.json), BENCH_PG_ADMIN_URL, BENCH_REDIS_URL (see ./infra.ts), BENCH_CODE
  * (names the code measured when the run is not in a git checkout), BENCH_PATIENTS (patients the messages are
- * spread over, default 1000; for experiments), CHROMIUM_PATH (the browser of the console paint measurement, default
+ * spread over, default 1000; for experiments), BENCH_CONNECTIONS (only the runs with these connection counts, e.g. `1,16`; for experiments), BENCH_ENGINE_ENV (`NAME=value,…` settings given to every engine the bench starts; for experiments), CHROMIUM_PATH (the browser of the console paint measurement, default
  * /usr/bin/chromium), PGBENCH_PATH (default /usr/bin/pgbench). Only this file reads the environment: the modules get these values as parameters.
  * Everything is bounded by timeouts; the process exits 2 if the whole run overshoots its budget. On that, and on
  * SIGINT/SIGTERM, the scenario in progress still drops its database and deletes its Redis keys (the generator
@@ -77,10 +77,24 @@ const SERVERS: BenchServers = {
   redisUrl: process.env.BENCH_REDIS_URL ?? DEFAULT_BENCH_SERVERS.redisUrl,
 };
 const PATIENTS = Math.floor(positive(process.env.BENCH_PATIENTS, BENCH_PATIENTS));
+/** For experiments: only the connection counts listed (BENCH_CONNECTIONS, e.g. `1,16`), and settings for every engine run (BENCH_ENGINE_ENV, e.g. `RXBRIDGE_MAX_ACK_DELAY_MS=0`). */
+const CONNECTIONS = new Set((process.env.BENCH_CONNECTIONS ?? '').split(',').filter(Boolean).map(Number));
+const ENGINE_ENV = engineEnv(process.env.BENCH_ENGINE_ENV ?? '');
 const CONSOLE_MESSAGES = Math.floor(positive(process.env.BENCH_CONSOLE_MESSAGES, DEFAULT_CONSOLE_MESSAGES));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH;
 const PGBENCH = process.env.PGBENCH_PATH ?? DEFAULT_PGBENCH_PATH;
 const OVERLOAD_CAPACITY_DEFAULT = 3_500; // end to end, 1 connection, 2026-12-01 (docs/benchmarks.md)
+
+/** `K=V,K=V` as an object; a part without `=` is an error. */
+function engineEnv(list: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of list.split(',').filter(Boolean)) {
+    const at = part.indexOf('=');
+    if (at <= 0) throw new Error(`BENCH_ENGINE_ENV: "${part}" is not NAME=value`);
+    out[part.slice(0, at)] = part.slice(at + 1);
+  }
+  return out;
+}
 
 function positive(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -238,7 +252,7 @@ async function runEngine(plan: Plan, role: EngineRole): Promise<ScenarioResult> 
   const bench = await openBenchEngine({
     role,
     store: plan.store ?? 'postgres',
-    env: role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {},
+    env: { ...(role === 'listener' ? { RXBRIDGE_MAX_ACK_DELAY_MS: '0' } : {}), ...ENGINE_ENV },
     servers: SERVERS,
     pending: pendingCleanups,
     notes,
@@ -296,7 +310,7 @@ function round1(v: number): number {
 }
 
 async function main(): Promise<boolean> {
-  const plans = PLANS.filter((p) => ONLY.has(selectorOf(p)));
+  const plans = PLANS.filter((p) => ONLY.has(selectorOf(p)) && (CONNECTIONS.size === 0 || CONNECTIONS.has(p.connections)));
   const budgetS =
     300 +
     plans.length * (SECONDS + WARMUP + 120) +
