@@ -1,8 +1,16 @@
 /**
  * The pipeline worker on BullMQ: runs processBatch for each job's ids (unmarked claims for a job's first run) and
  * maps outcomes onto the queue:
- * wait/retry → a delayed single-message job (attempts are counted in the store, not by BullMQ);
+ * wait/retry → a delayed job (attempts are counted in the store, not by BullMQ);
  * dead letter → done (the store holds it); a thrown error (store down) → BullMQ retries the whole job.
+ *
+ * Waits settled in process first: a message told to wait (an earlier message of its patient is still open) is most
+ * often waiting for a job this worker is running at the same moment, one that started before it (jobs of
+ * consecutive ids run side by side). So a job whose messages were told to wait first awaits the jobs this worker
+ * started before it, then claims those messages once more; only what still waits (its patient's earlier message is
+ * retrying, or held by another process) goes back to the queue for ORDER_WAIT_MS. The store's claim still decides
+ * every wait, so the order per patient is the same; a job only ever awaits jobs started before it, so the earliest
+ * running job never waits and every job finishes.
  */
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -24,14 +32,23 @@ export interface PipelineWorkerOptions {
 }
 
 export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptions): Worker<PipelineJobData> {
+  const running = new RunningJobs();
   const worker = new Worker<PipelineJobData>(
     PIPELINE_QUEUE,
     async (job: Job<PipelineJobData>) => {
       const ids = Array.isArray(job.data.messageIds) ? job.data.messageIds.map(String) : [];
-      const outcomes = await processBatch(ids, deps, claimOptionsFor(job));
+      const claim = claimOptionsFor(job);
+      const outcomes = await running.run(async (earlier) => {
+        const first = await processBatch(ids, deps, claim);
+        const blocked = waitingIds(first);
+        if (blocked.length === 0 || earlier.length === 0) return first;
+        await Promise.all(earlier);
+        for (const [id, outcome] of await processBatch(blocked, deps, claim)) first.set(id, outcome);
+        return first;
+      });
       // Waiting messages go back together (one delayed job per batch), so a backlog does not splinter into
       // single-message jobs; retries keep their own backoff.
-      const waiting = [...outcomes].filter(([, o]) => o.kind === 'wait').map(([id]) => id);
+      const waiting = waitingIds(outcomes);
       if (waiting.length > 0) await opts.queue.enqueueLater(waiting, ORDER_WAIT_MS);
       for (const [messageId, outcome] of outcomes) {
         if (outcome.kind === 'retry') await opts.queue.enqueueLater([messageId], outcome.delayMs);
@@ -51,6 +68,33 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
   );
   worker.on('error', (err) => opts.logger.warn('pipeline worker error', { error: err.name }));
   return worker;
+}
+
+function waitingIds(outcomes: Map<string, Outcome>): string[] {
+  return [...outcomes].filter(([, o]) => o.kind === 'wait').map(([id]) => id);
+}
+
+/**
+ * The jobs one worker is running, in the order they started. `run` hands its task the jobs that started before it
+ * (each settles when its job's task has settled, whether it succeeded or threw).
+ */
+export class RunningJobs {
+  private readonly settled = new Set<Promise<void>>();
+
+  async run<T>(task: (earlier: ReadonlyArray<Promise<void>>) => Promise<T>): Promise<T> {
+    const earlier = [...this.settled];
+    let markSettled = (): void => undefined;
+    const mine = new Promise<void>((resolve) => {
+      markSettled = resolve;
+    });
+    this.settled.add(mine);
+    try {
+      return await task(earlier);
+    } finally {
+      this.settled.delete(mine);
+      markSettled();
+    }
+  }
 }
 
 /**
