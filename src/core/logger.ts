@@ -116,7 +116,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 function wrap(base: winston.Logger, bound: LogFields): Logger {
+  // A line under the logger's level is dropped before its fields are scrubbed and formatted (winston would format
+  // it and only then let the transport drop it): the pipeline's per-message debug lines cost nothing at info.
   const write = (level: string) => (event: string, fields?: LogFields) => {
+    if (!base.isLevelEnabled(level)) return;
     base.log(level, String(scrubValue(event)), { ...redactFields(bound), ...redactFields(fields) });
   };
   return {

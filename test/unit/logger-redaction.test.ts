@@ -111,6 +111,19 @@ describe('createLogger', () => {
     silent.log.error('nothing');
     expect(silent.lines()).toEqual([]);
   });
+
+  it('drops a line under the level before reading its fields (the per-message debug lines cost nothing at info)', () => {
+    const infoOnly = capture({ level: 'info' });
+    let reads = 0;
+    const fields = Object.defineProperty({}, 'messageId', { enumerable: true, get: () => String(++reads) });
+    infoOnly.log.debug('message processed', fields);
+    expect(reads).toBe(0);
+    infoOnly.log.child({ channel: 'c1' }).debug('message processed', fields);
+    expect(reads).toBe(0);
+    infoOnly.log.info('message processed', fields);
+    expect(reads).toBeGreaterThan(0);
+    expect(infoOnly.lines().map((l) => l.message)).toEqual(['message processed']);
+  });
 });
 
 describe('scrubValue and redactFields', () => {
