@@ -203,6 +203,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   const pool = new pg.Pool({ ...(createPgConfig(thread.backend as never) as object), max: 1 } as pg.PoolConfig);
   guardPool(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  usePreparedStatements(db, pool, { closeOnError: false });
   return {
     db,
     pipelineDb: db,

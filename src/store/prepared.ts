@@ -11,12 +11,11 @@
  * at most once per pooled connection. So a connection pooler between RxBridge and Postgres must keep a server
  * session per client connection (pgbouncer's session mode, or a pooler that tracks prepared statements).
  *
- * Only a Postgres handle opened by openStore (db.ts registers its pools here) runs statements as named ones.
- * Anything else runs the same text and parameters as a plain query through Kysely, as before: a transaction's
- * handle (its connection is not the pool's to pick) and PGlite. PGlite's node-postgres adapter would take named
- * statements too (every pg client of its pool shares one connection object, so pg's record of the names it
- * prepared matches PGlite's one session), but the embedded store is not where the hot path's speed is measured,
- * so it keeps the plain path its tests cover.
+ * Only a handle opened by openStore (db.ts registers its pools here) runs statements as named ones: Postgres's two
+ * pools, and the embedded store's one (PGlite's node-postgres adapter takes named statements: its pool has one
+ * client over PGlite's one session, so pg's record of the names it prepared is the session's). There planning
+ * matters even more, since PGlite runs every statement on its one thread. Anything else runs the same text and
+ * parameters as a plain query through Kysely: a transaction's handle (its connection is not the pool's to pick).
  *
  * Plans are made again as the tables grow. After five runs Postgres keeps one generic plan per prepared statement,
  * costed on the planner's view of the tables at that moment, and keeps it until the tables' statistics change. On a
@@ -31,12 +30,17 @@ import { CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './types';
 
-/** The pool behind each Postgres handle openStore opened. */
-const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+/** The pool behind each handle openStore opened, and whether a connection whose statement failed is closed. */
+const pools = new WeakMap<Kysely<Database>, { pool: pg.Pool; closeOnError: boolean }>();
 
-/** Statements run through `prepared` on `db` become named statements on `pool`, the pool `db` itself uses. */
-export function usePreparedStatements(db: Kysely<Database>, pool: pg.Pool): void {
-  pools.set(db, pool);
+/**
+ * Statements run through `prepared` on `db` become named statements on `pool`, the pool `db` itself uses. A
+ * connection whose statement failed is closed rather than reused (as pool.query does), unless `closeOnError` is
+ * false: PGlite's pool has one client over one session and one shared connection object, which a closed client
+ * would leave behind with its listeners still attached; its session is as good after an error as before.
+ */
+export function usePreparedStatements(db: Kysely<Database>, pool: pg.Pool, { closeOnError = true } = {}): void {
+  pools.set(db, { pool, closeOnError });
 }
 
 /** The longest a pooled connection keeps its plans (see above). */
@@ -60,9 +64,9 @@ export function replanDue(client: pg.PoolClient, now = Date.now()): boolean {
 
 /** Runs `sqlText` with `params` as the prepared statement `name` where it can (see above); returns its rows. */
 export async function prepared<R>(db: Kysely<Database>, name: string, sqlText: string, params: readonly unknown[]): Promise<R[]> {
-  const pool = pools.get(db);
-  if (!pool) return (await db.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows;
-  const client = await pool.connect();
+  const registered = pools.get(db);
+  if (!registered) return (await db.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows;
+  const client = await registered.pool.connect();
   let failure: Error | undefined;
   try {
     if (replanDue(client)) await client.query('discard plans');
@@ -71,8 +75,7 @@ export async function prepared<R>(db: Kysely<Database>, name: string, sqlText: s
     failure = err as Error;
     throw err;
   } finally {
-    // As pool.query does: a connection whose statement failed is closed rather than reused.
-    client.release(failure);
+    client.release(registered.closeOnError ? failure : undefined);
   }
 }
 
