@@ -20,7 +20,9 @@
  *   and never below the last reading. So a flow the pipeline keeps up with leaves the level at the true backlog,
  *   however many messages a second pass, while a flood (admissions beyond the drain) raises it at once: one
  *   reading does not let a flood through. With several listener processes each measures the drain net of the
- *   others' admissions, which is the room left for its own. A failed reading keeps the last level.
+ *   others' admissions, which is the room left for its own. A pipeline that stops at once is seen at the next
+ *   reading: until then the level is low by at most the drain of one interval. A failed reading keeps the last
+ *   level.
  */
 import type { Logger } from '../core/logger';
 import { periodicTask, type PeriodicTask } from '../core/periodic';
