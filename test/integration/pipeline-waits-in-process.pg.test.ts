@@ -6,7 +6,7 @@
  */
 import { silentLogger } from '../../src/core/logger';
 import { BullPipelineQueue } from '../../src/pipeline/bullmq/queue';
-import { startPipelineWorker } from '../../src/pipeline/bullmq/worker';
+import { IN_PROCESS_WAIT_MS, startPipelineWorker } from '../../src/pipeline/bullmq/worker';
 import type { Outcome } from '../../src/pipeline/process';
 import type { MessageRepository } from '../../src/store/repository';
 import { openPipelineWorkerFixture, type PipelineWorkerFixture } from './pipeline-worker-fixture';
@@ -75,6 +75,59 @@ describe('waits settled in process', () => {
       [second, 'filtered', 1],
       [other, 'filtered', 1],
     ]);
+    await worker.close();
+    await queue.close();
+  }, 60_000);
+
+  test('a job stuck in the store holds the later job at most IN_PROCESS_WAIT_MS; then its wait goes back to the queue', async () => {
+    const queue = new BullPipelineQueue(f.redis(), f.prefix);
+    const stuck = await f.storeMessage('S-1', 'patient-s');
+    const later = await f.storeMessage('S-2', 'patient-s');
+    const other = await f.storeMessage('S-3', 'patient-t');
+
+    let stuckClaimed = false;
+    let unstick = (): void => undefined;
+    const stuckStore = Object.create(f.repo) as MessageRepository;
+    stuckStore.claimMany = async (ids, opts) => {
+      const out = await f.repo.claimMany(ids, opts);
+      if (ids.includes(stuck)) stuckClaimed = true;
+      return out;
+    };
+    const written = new Map<string, number>();
+    stuckStore.completeMany = async (done) => {
+      if (done.some((d) => d.id === stuck)) await new Promise<void>((resolve) => (unstick = resolve));
+      const n = await f.repo.completeMany(done);
+      for (const d of done) written.set(d.id, performance.now());
+      return n;
+    };
+    const requeued: Array<{ ids: string[]; at: number }> = [];
+    const watched = Object.create(queue) as BullPipelineQueue;
+    watched.enqueueLater = async (ids) => {
+      requeued.push({ ids: [...ids], at: performance.now() });
+    };
+    const finished = new Map<string, number>();
+    const worker = startPipelineWorker(f.deps(stuckStore), {
+      connection: f.redis(),
+      prefix: f.prefix,
+      concurrency: 2,
+      logger: silentLogger,
+      queue: watched,
+      onOutcome: (id, outcome) => finished.set(id, outcome.kind === 'wait' ? -1 : performance.now()),
+    });
+    f.workers.push(worker);
+
+    await queue.enqueueMany([stuck]);
+    await waitFor(() => stuckClaimed, 10_000, 'the stuck job claims');
+    const started = performance.now();
+    await queue.enqueueMany([later, other]);
+    await waitFor(() => requeued.length > 0, 10_000, 'the wait goes back to the queue');
+    expect(requeued.map((r) => r.ids)).toEqual([[later]]);
+    expect(requeued[0]!.at - started).toBeGreaterThanOrEqual(IN_PROCESS_WAIT_MS - 50);
+    // The other patient's message was written at once, not after the stuck one; the later one was told to wait.
+    expect(written.get(other)! - started).toBeLessThan(IN_PROCESS_WAIT_MS);
+    expect(finished.get(later)).toBe(-1);
+    unstick();
+    await waitFor(() => finished.has(stuck), 10_000, 'the stuck job finishes');
     await queue.close();
   }, 60_000);
 });

@@ -10,11 +10,13 @@
  * started before it, then claims those messages once more; only what still waits (its patient's earlier message is
  * retrying, or held by another process) goes back to the queue for ORDER_WAIT_MS. The store's claim still decides
  * every wait, so the order per patient is the same; a job only ever awaits jobs started before it, so the earliest
- * running job never waits and every job finishes.
+ * running job never waits and every job finishes. A job awaits the earlier ones for at most IN_PROCESS_WAIT_MS: one
+ * job stuck in the store (a lock held elsewhere) must not hold every other slot of the worker.
  */
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../core/logger';
+import { withTimeout } from '../../core/with-timeout';
 import type { ClaimOptions, QueuePort } from '../ports';
 import { ORDER_WAIT_MS, processBatch, type Outcome, type ProcessDeps } from '../process';
 import { PIPELINE_QUEUE, type PipelineJobData } from './queue';
@@ -42,7 +44,7 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
         const first = await processBatch(ids, deps, claim);
         const blocked = waitingIds(first);
         if (blocked.length === 0 || earlier.length === 0) return first;
-        await Promise.all(earlier);
+        if (!(await settledWithin(earlier, IN_PROCESS_WAIT_MS))) return first;
         for (const [id, outcome] of await processBatch(blocked, deps, claim)) first.set(id, outcome);
         return first;
       });
@@ -68,6 +70,17 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
   );
   worker.on('error', (err) => opts.logger.warn('pipeline worker error', { error: err.name }));
   return worker;
+}
+
+/** The longest a job waits for the jobs started before it before it puts its waiting messages back on the queue. */
+export const IN_PROCESS_WAIT_MS = 2_000;
+
+/** True once every promise (none rejects) has settled, false if `ms` pass first. */
+function settledWithin(promises: ReadonlyArray<Promise<void>>, ms: number): Promise<boolean> {
+  return withTimeout(Promise.all(promises), ms).then(
+    () => true,
+    () => false,
+  );
 }
 
 function waitingIds(outcomes: Map<string, Outcome>): string[] {
