@@ -21,6 +21,28 @@ describe('waits settled in process', () => {
     await f.close();
   });
 
+  /**
+   * The fixture's store, with the job that holds `held` kept from finishing until `release` settles: `claimed()` tells
+   * whether a claim has taken `held`, `writtenAt` when each message's completion was written.
+   */
+  function holdingStore(held: string, release: () => Promise<void>) {
+    let claimed = false;
+    const writtenAt = new Map<string, number>();
+    const store = Object.create(f.repo) as MessageRepository;
+    store.claimMany = async (ids, opts) => {
+      const out = await f.repo.claimMany(ids, opts);
+      if (ids.includes(held)) claimed = true;
+      return out;
+    };
+    store.completeMany = async (done) => {
+      if (done.some((d) => d.id === held)) await release();
+      const n = await f.repo.completeMany(done);
+      for (const d of done) writtenAt.set(d.id, performance.now());
+      return n;
+    };
+    return { store, claimed: () => claimed, writtenAt };
+  }
+
   test('the later job waits for the earlier one and finishes its message after it, without a delayed job', async () => {
     const queue = new BullPipelineQueue(f.redis(), f.prefix);
     const first = await f.storeMessage('W-1', 'patient-a');
@@ -28,20 +50,8 @@ describe('waits settled in process', () => {
     const other = await f.storeMessage('W-3', 'patient-b');
 
     // The job holding the patient's first message is slow to finish, so the next job claims while it runs.
-    let firstClaimed = false;
-    const finishedAt = new Map<string, number>();
-    const slow = Object.create(f.repo) as MessageRepository;
-    slow.claimMany = async (ids, opts) => {
-      const out = await f.repo.claimMany(ids, opts);
-      if (ids.includes(first)) firstClaimed = true;
-      return out;
-    };
-    slow.completeMany = async (done) => {
-      if (done.some((d) => d.id === first)) await new Promise((resolve) => setTimeout(resolve, 400));
-      const n = await f.repo.completeMany(done);
-      for (const d of done) finishedAt.set(d.id, performance.now());
-      return n;
-    };
+    const slow = holdingStore(first, () => new Promise((resolve) => setTimeout(resolve, 400)));
+    const finishedAt = slow.writtenAt;
     const requeued: string[][] = [];
     const watched = Object.create(queue) as BullPipelineQueue;
     watched.enqueueLater = async (ids, delayMs) => {
@@ -49,7 +59,7 @@ describe('waits settled in process', () => {
       await queue.enqueueLater(ids, delayMs);
     };
     const outcomes: Array<[string, Outcome['kind']]> = [];
-    const worker = startPipelineWorker(f.deps(slow), {
+    const worker = startPipelineWorker(f.deps(slow.store), {
       connection: f.redis(),
       prefix: f.prefix,
       concurrency: 2,
@@ -60,7 +70,7 @@ describe('waits settled in process', () => {
     f.workers.push(worker);
 
     await queue.enqueueMany([first]);
-    await waitFor(() => firstClaimed, 10_000, 'the first job claims');
+    await waitFor(slow.claimed, 10_000, 'the first job claims');
     await queue.enqueueMany([second, other]);
     await waitFor(() => outcomes.length === 3, 15_000, 'all three outcomes');
 
@@ -85,28 +95,16 @@ describe('waits settled in process', () => {
     const later = await f.storeMessage('S-2', 'patient-s');
     const other = await f.storeMessage('S-3', 'patient-t');
 
-    let stuckClaimed = false;
     let unstick = (): void => undefined;
-    const stuckStore = Object.create(f.repo) as MessageRepository;
-    stuckStore.claimMany = async (ids, opts) => {
-      const out = await f.repo.claimMany(ids, opts);
-      if (ids.includes(stuck)) stuckClaimed = true;
-      return out;
-    };
-    const written = new Map<string, number>();
-    stuckStore.completeMany = async (done) => {
-      if (done.some((d) => d.id === stuck)) await new Promise<void>((resolve) => (unstick = resolve));
-      const n = await f.repo.completeMany(done);
-      for (const d of done) written.set(d.id, performance.now());
-      return n;
-    };
+    const stuckStore = holdingStore(stuck, () => new Promise<void>((resolve) => (unstick = resolve)));
+    const written = stuckStore.writtenAt;
     const requeued: Array<{ ids: string[]; at: number }> = [];
     const watched = Object.create(queue) as BullPipelineQueue;
     watched.enqueueLater = async (ids) => {
       requeued.push({ ids: [...ids], at: performance.now() });
     };
     const finished = new Map<string, number>();
-    const worker = startPipelineWorker(f.deps(stuckStore), {
+    const worker = startPipelineWorker(f.deps(stuckStore.store), {
       connection: f.redis(),
       prefix: f.prefix,
       concurrency: 2,
@@ -117,7 +115,7 @@ describe('waits settled in process', () => {
     f.workers.push(worker);
 
     await queue.enqueueMany([stuck]);
-    await waitFor(() => stuckClaimed, 10_000, 'the stuck job claims');
+    await waitFor(stuckStore.claimed, 10_000, 'the stuck job claims');
     const started = performance.now();
     await queue.enqueueMany([later, other]);
     await waitFor(() => requeued.length > 0, 10_000, 'the wait goes back to the queue');
