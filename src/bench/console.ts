@@ -272,7 +272,7 @@ async function seed(engine: Engine, count: number): Promise<void> {
   await sql`
     insert into message_terms (message_id, tokens)
     select m.id, string_to_array((${patientTokens}::text[])[1 + (g * 31) % ${PATIENTS}]
-             || case when m.message_type in ('RDS^O13', 'DFT^P03') then ' ' || (${rxTokens}::text[])[1 + (g * 7919) % ${RX_NUMBERS}] else '' end, ' ')
+             || case when m.message_type in ('RDS^O13', 'DFT^P03') then ' ' || (${rxTokens}::text[])[1 + (g * 7919) % ${RX_NUMBERS}] else '' end, ' ')::bigint[]
       from messages m cross join lateral (select substring(m.control_id from 7)::int as g) n
      where m.control_id like 'BENCH-%'`.execute(db);
   await sql`analyze messages`.execute(db);

@@ -2,7 +2,7 @@
  * The blind index behind the console's full-text search in message content. Bodies are encrypted at rest
  * (docs/encryption.md), so the words of a message (src/hl7/content-words.ts: every segment field, normalized and
  * cut into words) are kept in message_words.tokens as keyed hashes only, never as text:
- *   HMAC-SHA256(content key, "w" + NUL + word), first 12 bytes, base64url (search-index.ts blindToken)
+ *   HMAC-SHA256(content key, "w" + NUL + word), first 8 bytes as a bigint (search-index.ts blindToken)
  * A search cuts its phrase into words the same way and hashes each; a message matches when it holds the tokens of
  * every word (GIN index, `@>`). Hence whole words only: no substring, prefix or wildcard match, and no ranking.
  *
@@ -61,7 +61,7 @@ export async function writeWordTokens(db: Kysely<Database>, rows: ReadonlyArray<
   if (kept.length === 0) return;
   await sql`
     insert into message_words (message_id, tokens)
-    select t.id, string_to_array(t.tokens, ' ')
+    select t.id, string_to_array(t.tokens, ' ')::bigint[]
       from unnest(${kept.map((r) => r.id)}::bigint[], ${kept.map((r) => r.tokens.join(' '))}::text[]) as t(id, tokens)
     on conflict (message_id) do update set tokens = excluded.tokens, indexed_at = now()`.execute(db);
 }

@@ -44,6 +44,7 @@ import * as m029 from './migrations/029-eligibility-transfers';
 import * as m030 from './migrations/030-deliveries';
 import * as m031 from './migrations/031-source-files';
 import * as m033 from './migrations/033-message-terms';
+import * as m034 from './migrations/034-numeric-search-tokens';
 
 // bigint ids and counts arrive as strings (exact); numeric stays a string (exact money).
 // int8 -> string is pg's default; dates (type 1082) stay 'YYYY-MM-DD' strings instead of local-midnight Dates.
@@ -78,6 +79,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '030-deliveries': m030,
   '031-source-files': m031,
   '033-message-terms': m033,
+  '034-numeric-search-tokens': m034,
 };
 
 class StaticMigrations implements MigrationProvider {

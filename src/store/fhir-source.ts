@@ -40,7 +40,7 @@ export class FhirSource {
       .selectFrom('messages')
       .select(['id', 'message_type'])
       .where('status', '=', 'processed')
-      .where(sql<boolean>`id in (select t.message_id from message_terms t where t.tokens && ${[...tokens]}::text[])`)
+      .where(sql<boolean>`id in (select t.message_id from message_terms t where t.tokens && ${[...tokens]}::bigint[])`)
       .where((eb) => eb.or(types.map((t) => eb('message_type', 'like', `${t}^%`))))
       .orderBy('id', 'desc')
       .limit(limit)

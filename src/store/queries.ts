@@ -114,10 +114,10 @@ export async function listMessages(db: Kysely<Database>, f: MessageFilter) {
   if (f.from) q = q.where('received_at', '>=', f.from);
   if (f.to) q = q.where('received_at', '<', f.to);
   if (f.patientTokens)
-    q = q.where(sql<boolean>`id in (select t.message_id from message_terms t where t.tokens && ${f.patientTokens}::text[])`);
-  if (f.rxTokens) q = q.where(sql<boolean>`id in (select t.message_id from message_terms t where t.tokens && ${f.rxTokens}::text[])`);
+    q = q.where(sql<boolean>`id in (select t.message_id from message_terms t where t.tokens && ${f.patientTokens}::bigint[])`);
+  if (f.rxTokens) q = q.where(sql<boolean>`id in (select t.message_id from message_terms t where t.tokens && ${f.rxTokens}::bigint[])`);
   if (f.contentTokens) {
-    const lists = f.contentTokens.map((t) => sql`w.tokens @> ${t}::text[]`);
+    const lists = f.contentTokens.map((t) => sql`w.tokens @> ${t}::bigint[]`);
     const any = lists.length > 0 ? sql.join(lists, sql` or `) : sql`false`;
     q = q.where(sql<boolean>`id in (select w.message_id from message_words w where ${any})`);
   }

@@ -150,7 +150,7 @@ export class MessageRepository implements MessagesPort {
         select ids.id, 1, 'raw', i.content, i.key_id from input i join ids on ids.ord = i.ord
       ), terms as (
         insert into message_terms (message_id, tokens)
-        select ids.id, string_to_array(i.search_tokens, ' ') from input i join ids on ids.ord = i.ord
+        select ids.id, string_to_array(i.search_tokens, ' ')::bigint[] from input i join ids on ids.ord = i.ord
          where i.search_tokens <> ''
       ), a as (
         insert into application_acks (message_id, channel, requested, header)
@@ -411,7 +411,7 @@ export class MessageRepository implements MessagesPort {
         select id, from_status, status, case when status = 'filtered' then 'filter' else 'write' end, detail from upd
       ), words as (
         insert into message_words (message_id, tokens)
-        select w.id, string_to_array(w.tokens, ' ')
+        select w.id, string_to_array(w.tokens, ' ')::bigint[]
           from json_to_recordset(${JSON.stringify(words)}::json) as w(id bigint, tokens text) join upd on upd.id = w.id
         on conflict (message_id) do update set tokens = excluded.tokens, indexed_at = now()
       )

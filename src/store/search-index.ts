@@ -2,7 +2,7 @@
  * The blind index behind the console's patient and Rx searches. Message metadata holds no patient data
  * (docs/encryption.md), so a message keeps, in message_terms.tokens (written once at intake), keyed hashes of its search terms
  * (src/hl7/search-terms.ts) instead of the terms:
- *   HMAC-SHA256(search key, kind + NUL + value), first 12 bytes, base64url (16 characters)
+ *   HMAC-SHA256(search key, kind + NUL + value), first 8 bytes as a signed big-endian 64-bit integer (bigint)
  * for `pid` (each patient id), `fam` (each prefix of each family name, 1 to 24 characters) and `rx` (each Rx
  * number); values are lower-cased, so searches are case-insensitive. A search hashes the term the same way and
  * looks the tokens up (GIN index, `&&`).
@@ -111,9 +111,13 @@ export class TokenMemory {
   }
 }
 
-/** One token of a blind index: HMAC-SHA256(key, kind + NUL + value), first 12 bytes, base64url (16 characters). */
+/**
+ * One token of a blind index: HMAC-SHA256(key, kind + NUL + value), first 8 bytes as a signed big-endian 64-bit
+ * integer, in decimal (the text Postgres reads as a bigint). Stored in bigint[] columns: the GIN indexes compare
+ * 8-byte integers, not texts by collation.
+ */
 export function blindToken(key: Buffer, kind: string, value: string): string {
-  return crypto.createHmac('sha256', key).update(`${kind}\u0000${value}`).digest().subarray(0, 12).toString('base64url');
+  return crypto.createHmac('sha256', key).update(`${kind}\u0000${value}`).digest().readBigInt64BE(0).toString();
 }
 
 /** Replaces the search tokens of one message (its text was edited): no tokens, no row. */

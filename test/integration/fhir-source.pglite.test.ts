@@ -34,10 +34,10 @@ beforeAll(async () => {
     }
     return id;
   };
-  await insertMessage('VXU^V04', 'processed', ['tok-a'], ['MSH|first', 'MSH|edited']);
-  await insertMessage('RDS^O13', 'processed', ['tok-a'], ['MSH|rds']);
-  await insertMessage('VXU^V04', 'error', ['tok-a'], ['MSH|dead']);
-  await insertMessage('VXU^V04', 'processed', ['tok-b'], ['MSH|other patient']);
+  await insertMessage('VXU^V04', 'processed', ['101'], ['MSH|first', 'MSH|edited']);
+  await insertMessage('RDS^O13', 'processed', ['101'], ['MSH|rds']);
+  await insertMessage('VXU^V04', 'error', ['101'], ['MSH|dead']);
+  await insertMessage('VXU^V04', 'processed', ['102'], ['MSH|other patient']);
 });
 
 afterAll(() => store?.close());
@@ -58,9 +58,9 @@ test('a Coverage id is matched by the same hash in SQL', async () => {
 });
 
 test('processed messages of a type holding a token, newest first, with their latest content', async () => {
-  const vxu = await source.messagesWithTokens(['tok-a', 'tok-x'], ['VXU'], 10);
+  const vxu = await source.messagesWithTokens(['101', '199'], ['VXU'], 10);
   expect(vxu.map((m) => m.raw)).toEqual(['MSH|edited']);
-  const both = await source.messagesWithTokens(['tok-a'], ['VXU', 'RDS'], 10);
+  const both = await source.messagesWithTokens(['101'], ['VXU', 'RDS'], 10);
   expect(both.map((m) => m.messageType)).toEqual(['RDS^O13', 'VXU^V04']);
   expect(await source.messagesWithTokens([], ['VXU'], 10)).toEqual([]);
   expect((await source.message(vxu[0]!.id))?.raw).toBe('MSH|edited');

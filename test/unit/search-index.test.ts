@@ -46,7 +46,8 @@ describe('MessageSearchIndex', () => {
   });
 
   it('stores tokens, never the values, and indexes name prefixes up to MAX_NAME_PREFIX characters', () => {
-    expect([...tokens].every((t) => /^[A-Za-z0-9_-]{16}$/.test(t))).toBe(true);
+    // Each token is a signed 64-bit integer in decimal (a bigint of message_terms.tokens).
+    expect([...tokens].every((t) => /^-?\d{1,19}$/.test(t) && BigInt(t) >= -(2n ** 63n) && BigInt(t) < 2n ** 63n)).toBe(true);
     expect([...tokens].join(' ')).not.toMatch(/mrn|brien|smith|rx-/i);
     const long = 'A'.repeat(40);
     const many = index.tokensOf(`MSH|^~\\&|A|B|C|D|1||ADT^A08|1|P|2.5\rPID|1||ID1||${long}`);
