@@ -985,9 +985,18 @@ function coverageInForce(source: RawBuilder<unknown>, patientRef: RawBuilder<unk
      limit 1)`;
 }
 
-/** Rows as a JSON array for json_populate_recordset; null values are left out (a missing key reads as null). */
+/**
+ * Flat rows (column -> value) as a JSON array for json_populate_recordset; null values are left out (a missing key
+ * reads as null). The nulls are dropped by a loop, not a JSON.stringify replacer, which costs twice as much per row.
+ */
 function jsonRows(rows: readonly object[]): string {
-  return JSON.stringify(rows, (_key, value: unknown) => (value === null ? undefined : value));
+  return JSON.stringify(
+    rows.map((row) => {
+      const kept: Record<string, unknown> = {};
+      for (const [column, value] of Object.entries(row)) if (value !== null) kept[column] = value;
+      return kept;
+    }),
+  );
 }
 
 /** Upserts a message's patients and coverages in one statement (the individual path). */
