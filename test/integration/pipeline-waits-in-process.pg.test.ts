@@ -1,8 +1,8 @@
 /**
  * A message told to wait for an earlier message of its patient that a job running beside it holds is claimed again
- * once that job has finished, in the same job, instead of going back to the queue for ORDER_WAIT_MS
- * (src/pipeline/bullmq/worker.ts). The order per patient still comes from the store's claim. Real Postgres, real
- * Redis, one BullMQ worker running two jobs at once.
+ * once that job has finished, carried into the worker's next job (or a job of its own when none starts), instead of
+ * going back to the queue for ORDER_WAIT_MS; its own job ends at once (src/pipeline/bullmq/worker.ts). The order per
+ * patient still comes from the store's claim. Real Postgres, real Redis, one BullMQ worker running two jobs at once.
  */
 import { silentLogger } from '../../src/core/logger';
 import { BullPipelineQueue } from '../../src/pipeline/bullmq/queue';
@@ -43,7 +43,7 @@ describe('waits settled in process', () => {
     return { store, claimed: () => claimed, writtenAt };
   }
 
-  test('the later job waits for the earlier one and finishes its message after it, without a delayed job', async () => {
+  test('the waiting message is claimed again once the earlier job finished, without a delayed job or a held slot', async () => {
     const queue = new BullPipelineQueue(f.redis(), f.prefix);
     const first = await f.storeMessage('W-1', 'patient-a');
     const second = await f.storeMessage('W-2', 'patient-a');
@@ -72,11 +72,15 @@ describe('waits settled in process', () => {
     await queue.enqueueMany([first]);
     await waitFor(slow.claimed, 10_000, 'the first job claims');
     await queue.enqueueMany([second, other]);
-    await waitFor(() => outcomes.length === 3, 15_000, 'all three outcomes');
+    const kindsOf = (id: string) => outcomes.filter(([m]) => m === id).map(([, kind]) => kind);
+    await waitFor(() => [first, second, other].every((id) => kindsOf(id).includes('filtered')), 15_000, 'all three finished');
 
-    // Nothing went back to the queue, and no wait was reported: the second message was claimed again in its job.
+    // The second job ended while the first still ran: the other patient's message done, the patient's second told to
+    // wait. Nothing went to the queue as a delayed job: the second message was claimed again once the first finished.
     expect(requeued).toEqual([]);
-    expect(outcomes.map(([, kind]) => kind)).toEqual(['filtered', 'filtered', 'filtered']);
+    expect(kindsOf(second)).toEqual(['wait', 'filtered']);
+    expect(kindsOf(other)).toEqual(['filtered']);
+    expect(finishedAt.get(other)!).toBeLessThan(finishedAt.get(first)!);
     // The patient's order holds: its second message finished after its first; the other patient did not wait for it.
     expect(finishedAt.get(second)!).toBeGreaterThan(finishedAt.get(first)!);
     const rows = await f.store.db.selectFrom('messages').select(['id', 'status', 'attempts']).orderBy('id').execute();

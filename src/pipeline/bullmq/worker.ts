@@ -6,12 +6,15 @@
  *
  * Waits settled in process first: a message told to wait (an earlier message of its patient is still open) is most
  * often waiting for a job this worker is running at the same moment, one that started before it (jobs of
- * consecutive ids run side by side). So a job whose messages were told to wait first awaits the jobs this worker
- * started before it, then claims those messages once more; only what still waits (its patient's earlier message is
- * retrying, or held by another process) goes back to the queue for ORDER_WAIT_MS. The store's claim still decides
- * every wait, so the order per patient is the same; a job only ever awaits jobs started before it, so the earliest
- * running job never waits and every job finishes. A job awaits the earlier ones for at most IN_PROCESS_WAIT_MS: one
- * job stuck in the store (a lock held elsewhere) must not hold every other slot of the worker.
+ * consecutive ids run side by side). So such a job ends at once (its slot is free for the next job), and its waiting
+ * messages are carried, once the jobs this worker started before it have settled, into the next job the worker
+ * starts (CarryOver): they are claimed with that job's own messages in one claim and one completion, not in a second
+ * small round. Nothing starting within CARRY_IDLE_MS, they go to the queue as a job of their own. Only what waits
+ * for something else (its patient's earlier message is retrying, or held by another process) goes back to the queue
+ * for ORDER_WAIT_MS; so does a wait whose earlier jobs have not settled within IN_PROCESS_WAIT_MS (one job stuck in
+ * the store, a lock held elsewhere). The store's claim still decides every wait, so the order per patient is the
+ * same. Carried messages live in memory only: if the process dies first they are still received in the store, and
+ * the recovery sweep queues them again.
  */
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -35,23 +38,32 @@ export interface PipelineWorkerOptions {
 
 export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptions): Worker<PipelineJobData> {
   const running = new RunningJobs();
+  const requeueFailed = (err: unknown, count: number) =>
+    opts.logger.warn('re-queueing waiting messages failed; the recovery sweep will pick them up', { error: (err as Error).name, count });
+  const carry = new CarryOver((ids) => opts.queue.enqueueMany(ids).catch((err: unknown) => requeueFailed(err, ids.length)));
   const worker = new Worker<PipelineJobData>(
     PIPELINE_QUEUE,
     async (job: Job<PipelineJobData>) => {
       const ids = Array.isArray(job.data.messageIds) ? job.data.messageIds.map(String) : [];
       const claim = claimOptionsFor(job);
-      const outcomes = await running.run(async (earlier) => {
-        const first = await processBatch(ids, deps, claim);
-        const blocked = waitingIds(first);
-        if (blocked.length === 0 || earlier.length === 0) return first;
-        if (!(await settledWithin(earlier, IN_PROCESS_WAIT_MS))) return first;
-        for (const [id, outcome] of await processBatch(blocked, deps, claim)) first.set(id, outcome);
-        return first;
+      let earlierJobs: ReadonlyArray<Promise<void>> = [];
+      const outcomes = await running.run((earlier) => {
+        earlierJobs = earlier;
+        // Carried messages join this job's own: processBatch orders them all by id, and the claim decides each one.
+        return processBatch([...carry.take(), ...ids], deps, claim);
       });
-      // Waiting messages go back together (one delayed job per batch), so a backlog does not splinter into
+      // Waiting messages go back together (one job per batch), so a backlog does not splinter into
       // single-message jobs; retries keep their own backoff.
       const waiting = waitingIds(outcomes);
-      if (waiting.length > 0) await opts.queue.enqueueLater(waiting, ORDER_WAIT_MS);
+      if (waiting.length > 0) {
+        if (earlierJobs.length === 0) await opts.queue.enqueueLater(waiting, ORDER_WAIT_MS);
+        else {
+          const later = (): Promise<void> => opts.queue.enqueueLater(waiting, ORDER_WAIT_MS);
+          void settledWithin(earlierJobs, IN_PROCESS_WAIT_MS)
+            .then((settled) => (settled ? carry.add(waiting) : later()))
+            .catch((err: unknown) => requeueFailed(err, waiting.length));
+        }
+      }
       for (const [messageId, outcome] of outcomes) {
         if (outcome.kind === 'retry') await opts.queue.enqueueLater([messageId], outcome.delayMs);
         opts.onOutcome?.(messageId, outcome);
@@ -72,8 +84,43 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
   return worker;
 }
 
-/** The longest a job waits for the jobs started before it before it puts its waiting messages back on the queue. */
+/** The longest a job's waiting messages wait for the jobs started before it before they go back to the queue. */
 export const IN_PROCESS_WAIT_MS = 2_000;
+
+/** How long carried messages wait for the next job to start before they are queued as a job of their own. */
+export const CARRY_IDLE_MS = 20;
+
+/**
+ * Message ids carried into the next job a worker starts (`take`). Ids added while nothing takes them are handed to
+ * `flush` (the queue) CARRY_IDLE_MS after the first of them, so they never wait on an idle worker.
+ */
+export class CarryOver {
+  private ids: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly flush: (ids: string[]) => void | Promise<void>,
+    private readonly idleMs = CARRY_IDLE_MS,
+  ) {}
+
+  add(ids: readonly string[]): void {
+    this.ids.push(...ids);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const taken = this.take();
+      if (taken.length > 0) void this.flush(taken);
+    }, this.idleMs);
+  }
+
+  /** Every id carried so far (oldest first); the carry is empty afterwards. */
+  take(): string[] {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const taken = this.ids;
+    this.ids = [];
+    return taken;
+  }
+}
 
 /** True once every promise (none rejects) has settled, false if `ms` pass first. */
 function settledWithin(promises: ReadonlyArray<Promise<void>>, ms: number): Promise<boolean> {
