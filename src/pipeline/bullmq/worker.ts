@@ -57,12 +57,10 @@ export function startPipelineWorker(deps: ProcessDeps, opts: PipelineWorkerOptio
       const waiting = waitingIds(outcomes);
       if (waiting.length > 0) {
         if (earlierJobs.length === 0) await opts.queue.enqueueLater(waiting, ORDER_WAIT_MS);
-        else {
-          const later = (): Promise<void> => opts.queue.enqueueLater(waiting, ORDER_WAIT_MS);
+        else
           void settledWithin(earlierJobs, IN_PROCESS_WAIT_MS)
-            .then((settled) => (settled ? carry.add(waiting) : later()))
+            .then((settled) => (settled ? carry.add(waiting) : opts.queue.enqueueLater(waiting, ORDER_WAIT_MS)))
             .catch((err: unknown) => requeueFailed(err, waiting.length));
-        }
       }
       for (const [messageId, outcome] of outcomes) {
         if (outcome.kind === 'retry') await opts.queue.enqueueLater([messageId], outcome.delayMs);
