@@ -28,6 +28,7 @@ export const SHUTDOWN_ORDER = [
   'destinations', // a delivery in flight is stopped; its lease runs out and it is sent again
   'clearinghouse exchange', // an upload in progress finishes (or is found on the server at the next start)
   'body retention',
+  'embedded store vacuum', // a vacuum in progress finishes before the store closes
   'recovery sweep',
   'pipeline worker',
   'mapping notices',

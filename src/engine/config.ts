@@ -321,6 +321,8 @@ export interface EngineConfig {
   sweepOlderThanMs?: number;
   /** How often channels with `retention.bodiesDays` prune old bodies (default daily; the first run a minute after start). */
   retentionIntervalMs?: number;
+  /** How often the embedded store (PGlite) is vacuumed and analysed (default daily; the first run ten minutes after start). */
+  embeddedVacuumIntervalMs?: number;
   /** How often due application ACKs are looked for and sent (default 1 s; src/acks). */
   applicationAckIntervalMs?: number;
   /** How long a destination delivery being sent is leased (RXBRIDGE_DELIVERY_LEASE_MS), and how often idle destinations look for work. */
@@ -394,6 +396,7 @@ export interface ResolvedEngineConfig extends Omit<
   | 'sweepIntervalMs'
   | 'sweepOlderThanMs'
   | 'retentionIntervalMs'
+  | 'embeddedVacuumIntervalMs'
   | 'applicationAckIntervalMs'
   | 'deliveryLeaseMs'
   | 'deliveryPollMs'
@@ -414,6 +417,7 @@ export interface ResolvedEngineConfig extends Omit<
   sweepIntervalMs: number;
   sweepOlderThanMs: number;
   retentionIntervalMs: number;
+  embeddedVacuumIntervalMs: number;
   applicationAckIntervalMs: number;
   deliveryLeaseMs: number;
   deliveryPollMs: number;
@@ -426,8 +430,9 @@ export interface ResolvedEngineConfig extends Omit<
   billingWatchIntervalMs: number;
 }
 
-/** Not environment settings (tests shorten them): how often body retention and application ACK delivery run. */
+/** Not environment settings (tests shorten them): how often body retention, the embedded store's vacuum and application ACK delivery run. */
 const RETENTION_INTERVAL_MS = 86_400_000;
+const EMBEDDED_VACUUM_INTERVAL_MS = 86_400_000;
 const APPLICATION_ACK_INTERVAL_MS = 1_000;
 /** Not an environment setting: how often an idle destination and the delivery feeder look for work. */
 const DELIVERY_POLL_MS = 500;
@@ -450,6 +455,7 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
     sweepIntervalMs: v.RXBRIDGE_SWEEP_INTERVAL_MS,
     sweepOlderThanMs: v.RXBRIDGE_SWEEP_AGE_MS,
     retentionIntervalMs: RETENTION_INTERVAL_MS,
+    embeddedVacuumIntervalMs: EMBEDDED_VACUUM_INTERVAL_MS,
     applicationAckIntervalMs: APPLICATION_ACK_INTERVAL_MS,
     deliveryLeaseMs: v.RXBRIDGE_DELIVERY_LEASE_MS,
     deliveryPollMs: DELIVERY_POLL_MS,

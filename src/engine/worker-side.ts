@@ -24,6 +24,7 @@ import { AuditTrail } from '../store/audit';
 import { retentionTask } from '../store/body-maintenance';
 import { ClaimsService } from '../store/claims-service';
 import type { Store } from '../store/db';
+import { EMBEDDED_VACUUM_FIRST_DELAY_MS, embeddedVacuumTask } from '../store/embedded-vacuum';
 import type { PeriodicTask } from '../core/periodic';
 import { exchangeTasks } from './clearinghouse-exchange';
 import { placed, service, type EngineService } from './compose';
@@ -97,6 +98,18 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
     retentionTask(store.db, policies, log, every, Math.min(60_000, every), new AuditTrail(store.db)),
   );
 
+  // The embedded store has no autovacuum (src/store/embedded-vacuum.ts); Postgres vacuums itself.
+  const vacuumEvery = config.embeddedVacuumIntervalMs;
+  const embeddedVacuum =
+    store.kind === 'pglite'
+      ? [
+          placed(
+            'embedded store vacuum',
+            embeddedVacuumTask(store.db, log, vacuumEvery, Math.min(EMBEDDED_VACUUM_FIRST_DELAY_MS, vacuumEvery)),
+          ),
+        ]
+      : [];
+
   // Application ACKs (enhanced mode, MSH-16; src/acks): every worker process delivers the due ones of the channels
   // with an `applicationAcks` destination, as the channels in force name them; the store's leases keep processes apart.
   const deliverer = new ApplicationAckDeliverer({
@@ -147,7 +160,7 @@ export function workerSide({ shared }: { shared: SharedParts }): WorkerSide {
   );
 
   return {
-    services: [pipelineWorker, sweep, retention, applicationAcks, destinations, clearinghouse],
+    services: [pipelineWorker, sweep, retention, ...embeddedVacuum, applicationAcks, destinations, clearinghouse],
     setChannels: (plans) => {
       if (worker) worker.concurrency = workerConcurrency(plans);
       delivery.setChannels(plans);
