@@ -27,7 +27,7 @@
  * min(5, max(1, BENCH_SECONDS / 10))), BENCH_ONLY (comma list of map,billing,pgbench,echo,ingest,e2e,latency,overload,console), BENCH_CONSOLE_MESSAGES (messages seeded for the console scenario, default 100,000), BENCH_OVERLOAD_SECONDS (default 600), BENCH_OVERLOAD_RATE (msg/s offered; default 3 × the run's best end-to-end rate, or 3 × 3,500), BENCH_RESULTS
  * (JSON output path, default ./bench-results.json), BENCH_PG_ADMIN_URL, BENCH_REDIS_URL (see ./infra.ts), BENCH_CODE
  * (names the code measured when the run is not in a git checkout), BENCH_PATIENTS (patients the messages are
- * spread over, default 1000; for experiments), BENCH_CONNECTIONS (only the runs with these connection counts, e.g. `1,16`; for experiments), BENCH_ENGINE_ENV (`NAME=value,…` settings given to every engine the bench starts; for experiments), CHROMIUM_PATH (the browser of the console paint measurement, default
+ * spread over, default 1000; for experiments), BENCH_CONNECTIONS (only the runs with these connection counts, e.g. `1,16`; for experiments), BENCH_ENGINE_ENV (`NAME=value,…` settings given to every engine the bench starts; for experiments), BENCH_LATENCY_ROLE (`listener`: the paced run without the pipeline worker; for experiments), CHROMIUM_PATH (the browser of the console paint measurement, default
  * /usr/bin/chromium), PGBENCH_PATH (default /usr/bin/pgbench). Only this file reads the environment: the modules get these values as parameters.
  * Everything is bounded by timeouts; the process exits 2 if the whole run overshoots its budget. On that, and on
  * SIGINT/SIGTERM, the scenario in progress still drops its database and deletes its Redis keys (the generator
