@@ -215,6 +215,7 @@ export function startRetentionTimer(
   return () => task.stop();
 }
 
-function errorName(err: unknown): string {
+/** A PHI-free name for an error in a log line: its class name, never its message. */
+export function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
 }

@@ -16,6 +16,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../core/logger';
 import { periodicTask, type PeriodicTask } from '../core/periodic';
+import { errorName } from './body-maintenance';
 import type { Database } from './types';
 
 export interface VacuumReport {
@@ -57,9 +58,6 @@ export function embeddedVacuumTask(db: Kysely<Database>, log: Logger, intervalMs
       const r = await vacuumEmbeddedStore(db);
       log.info('embedded store vacuumed', { count: r.tables.length, durationMs: r.durationMs });
     },
-    onError: (err) =>
-      log.warn('embedded store vacuum failed; it runs again at the next interval', {
-        error: err instanceof Error ? err.name : typeof err,
-      }),
+    onError: (err) => log.warn('embedded store vacuum failed; it runs again at the next interval', { error: errorName(err) }),
   });
 }
