@@ -202,18 +202,26 @@ async function openPglite(dataDir: string): Promise<Store> {
     release();
     throw err;
   }
-  const pool = new pg.Pool({ ...(createPgConfig(thread.backend as never) as object), max: 1 } as pg.PoolConfig);
-  guardPool(pool);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  usePreparedStatements(db, pool, { closeOnError: false });
+  // Two connections over the one session (pglite-thread.ts): the intake's and everything else's, and the
+  // pipeline's, so that neither waits for the other's turn on the main thread to reach the store.
+  const handle = (): { db: Kysely<Database>; pool: pg.Pool } => {
+    const pool = new pg.Pool({ ...(createPgConfig(thread.connection() as never) as object), max: 1 } as pg.PoolConfig);
+    guardPool(pool);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    usePreparedStatements(db, pool, { closeOnError: false });
+    return { db, pool };
+  };
+  const { db } = handle();
+  const { db: pipelineDb } = handle();
   return {
     db,
-    pipelineDb: db,
+    pipelineDb,
     kind: 'pglite',
     ping: () => pingDb(db),
     poolStats: () => [],
     close: async () => {
       try {
+        await pipelineDb.destroy();
         await db.destroy();
       } finally {
         await thread.close({ checkpoint: !dataDir.startsWith('memory://') }).finally(release);

@@ -5,9 +5,14 @@
  * Contract:
  * - `openPgliteThread(dir)` starts the thread, opens (or creates) the database in `dir` there, and resolves once it
  *   is ready; a database that cannot be opened rejects with the thread's error message.
- * - The returned `backend` is what PGlite's node-postgres adapter (`createPgConfig`) drives: each protocol message
- *   the pg client writes goes to the thread whole, PGlite answers it there, and the answer's bytes come back and are
- *   parsed here with pg's own protocol parser. Calls are answered in the order they were made (one connection).
+ * - `connection()` returns a backend for one node-postgres connection (what PGlite's adapter `PglitePgConnection`
+ *   drives). The protocol messages its client writes are held until the message that ends their unit (a Sync,
+ *   usually: pglite-sessions.ts), then go to the thread as one call; PGlite answers the unit there, and the answer's
+ *   bytes come back and are parsed here with pg's own protocol parser. The thread runs calls in the order they
+ *   arrive.
+ * - Several connections share PGlite's one session: their prepared statement names are kept apart, and a
+ *   `SessionGate` keeps each transaction to itself (pglite-sessions.ts). So the intake and the pipeline each have
+ *   a connection, and the thread has the next statement queued while the main thread reads an answer.
  * - A call made after the thread stopped (closed, or died) rejects: the query in flight fails like one on a lost
  *   Postgres connection; nothing is retried here.
  * - `close({ checkpoint })` runs CHECKPOINT when asked, closes the database and ends the thread.
@@ -17,6 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import { Parser } from 'pg-protocol/dist/parser';
 import type { BackendMessage } from 'pg-protocol/dist/messages';
+import { continuesUnit, readyStatus, SessionGate, transactionNeutral, withStatementPrefix } from './pglite-sessions';
 
 /** What the node-postgres adapter needs of a PGlite instance. */
 export interface PgliteBackend {
@@ -25,7 +31,8 @@ export interface PgliteBackend {
 }
 
 export interface PgliteThread {
-  backend: PgliteBackend;
+  /** A backend for one more node-postgres connection over the shared session (see above). */
+  connection(): PgliteBackend;
   /** The thread itself (diagnostics: its id, resource use). Ending it other than by `close` is a loss. */
   worker: Worker;
   close(opts: { checkpoint: boolean }): Promise<void>;
@@ -116,19 +123,42 @@ export async function openPgliteThread(dir: string, onLost: (why: string) => voi
     await worker.terminate();
     throw err;
   }
-  const parser = new Parser();
-  const backend: PgliteBackend = {
-    waitReady: ready,
-    async execProtocolStream(message) {
-      const copy = message.slice();
-      const { bytes } = await call({ kind: 'exec', bytes: copy }, [copy.buffer as ArrayBuffer]);
-      const out: BackendMessage[] = [];
-      if (bytes && bytes.length > 0) parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (m) => out.push(m));
-      return out;
-    },
+  const gate = new SessionGate();
+  let connections = 0;
+  const connection = (): PgliteBackend => {
+    const id = connections++;
+    // The first connection keeps its statement names; the others' are prefixed so that they never collide.
+    const prefix = id === 0 ? '' : `c${id}.`;
+    const parser = new Parser();
+    const held: Uint8Array[] = [];
+    const known = new Map<string, string>();
+    return {
+      waitReady: ready,
+      async execProtocolStream(message) {
+        if (continuesUnit(message[0] ?? 0)) {
+          held.push(new Uint8Array(message));
+          return [];
+        }
+        const whole = Buffer.concat([...held, message]);
+        held.length = 0;
+        const neutral = transactionNeutral(whole, known);
+        // A copy with an ArrayBuffer of its own, handed over to the thread rather than cloned.
+        const unit = new Uint8Array(prefix === '' ? whole : withStatementPrefix(whole, prefix));
+        await gate.admit(id, neutral);
+        let bytes: Uint8Array | undefined;
+        try {
+          ({ bytes } = await call({ kind: 'exec', bytes: unit }, [unit.buffer]));
+        } finally {
+          gate.done(id, bytes ? readyStatus(bytes) : 'I');
+        }
+        const out: BackendMessage[] = [];
+        if (bytes && bytes.length > 0) parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (m) => out.push(m));
+        return out;
+      },
+    };
   };
   return {
-    backend,
+    connection,
     worker,
     close: async ({ checkpoint }) => {
       closing = true;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { openStore } from '../../src/store/db';
 import { openPgliteThread } from '../../src/store/pglite-thread';
+import { prepared } from '../../src/store/prepared';
 
 jest.setTimeout(60_000);
 
@@ -77,7 +78,7 @@ test('what was written is there after a close and a reopen', async () => {
 test('after the thread stops, a call fails at once instead of waiting forever', async () => {
   const thread = await openPgliteThread('memory://');
   await thread.close({ checkpoint: false });
-  await expect(thread.backend.execProtocolStream(new Uint8Array([0x53, 0, 0, 0, 4]))).rejects.toThrow(/embedded store: it was closed/);
+  await expect(thread.connection().execProtocolStream(new Uint8Array([0x53, 0, 0, 0, 4]))).rejects.toThrow(/embedded store: it was closed/);
 });
 
 test('a thread that stops on its own is reported once; one that is closed is not', async () => {
@@ -89,5 +90,64 @@ test('a thread that stops on its own is reported once; one that is closed is not
   await thread.worker.terminate();
   await new Promise((resolve) => setTimeout(resolve, 100));
   expect(lost).toEqual(['its thread stopped']);
-  await expect(thread.backend.execProtocolStream(new Uint8Array([0x53, 0, 0, 0, 4]))).rejects.toThrow(/embedded store: its thread has stopped/);
+  await expect(thread.connection().execProtocolStream(new Uint8Array([0x53, 0, 0, 0, 4]))).rejects.toThrow(/embedded store: its thread has stopped/);
+});
+
+describe('two connections over the one session (the intake handle and the pipeline handle)', () => {
+  test('a transaction on one handle keeps the other handle out of it until it ends', async () => {
+    const store = await openStore({ dataDir: 'memory://', migrate: false });
+    try {
+      await sql`create table t (who text)`.execute(store.db);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let intakeDone = false;
+      let intake: Promise<unknown> | undefined;
+      const rolledBack = store.pipelineDb
+        .transaction()
+        .execute(async (trx) => {
+          await sql`insert into t values ('pipeline')`.execute(trx);
+          // The other handle writes while this transaction is open: it must not run inside it.
+          intake = sql`insert into t values ('intake')`.execute(store.db).then(() => (intakeDone = true));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          expect(intakeDone).toBe(false);
+          // What the other handle sees meanwhile is not this transaction's either.
+          await held;
+          throw new Error('roll back');
+        })
+        .catch((err: Error) => err.message);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+      expect(await rolledBack).toBe('roll back');
+      await intake;
+      // The rollback took the pipeline's row only: the intake's row was written after it, on its own.
+      const rows = await sql<{ who: string }>`select who from t`.execute(store.db);
+      expect(rows.rows).toEqual([{ who: 'intake' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('both handles prepare statements of one name, and run many statements at once with the right answers', async () => {
+    const store = await openStore({ dataDir: 'memory://', migrate: false });
+    try {
+      const run = (db: typeof store.db, n: number) => prepared<{ n: number }>(db, 'rxb_same_name', 'select $1::int * 2 as n', [n]);
+      const asked = Array.from({ length: 200 }, (_, i) => i);
+      const answers = await Promise.all(asked.map((i) => run(i % 2 === 0 ? store.db : store.pipelineDb, i)));
+      expect(answers.map((rows) => rows[0]?.n)).toEqual(asked.map((i) => i * 2));
+      // Transactions on both handles at once, each seeing only its own uncommitted row.
+      await sql`create table u (who text)`.execute(store.db);
+      const seen = await Promise.all(
+        [store.db, store.pipelineDb].map((db, k) =>
+          db.transaction().execute(async (trx) => {
+            await sql`insert into u values (${`handle ${k}`})`.execute(trx);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return (await sql<{ who: string }>`select who from u order by who`.execute(trx)).rows.map((r) => r.who);
+          }),
+        ),
+      );
+      expect(seen).toEqual([['handle 0'], ['handle 0', 'handle 1']]);
+    } finally {
+      await store.close();
+    }
+  });
 });
