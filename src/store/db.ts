@@ -103,7 +103,10 @@ export interface OpenStoreOptions {
 
 export interface Store {
   readonly db: Kysely<Database>;
-  /** For re-derivable pipeline writes: commits asynchronously on Postgres (see MessageRepository); `db` on PGlite. */
+  /**
+   * For re-derivable pipeline writes: commits asynchronously on Postgres (see MessageRepository); on PGlite a
+   * second connection over the one session (pglite-thread.ts), committing synchronously like `db`.
+   */
   readonly pipelineDb: Kysely<Database>;
   readonly kind: StoreKind;
   /** True when the store answers a trivial query. */
