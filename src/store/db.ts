@@ -95,7 +95,7 @@ export interface OpenStoreOptions {
   databaseUrl?: string;
   /** Directory for the embedded store (PGlite files live in dataDir/pglite). `memory://` for a throwaway one. */
   dataDir?: string;
-  /** Pool size for Postgres (PGlite always has one connection). */
+  /** Pool size for Postgres (PGlite: one session, with the intake's and the pipeline's connection over it). */
   poolSize?: number;
   /** Run the migrations on open (default true; `rxbridge doctor` only looks). */
   migrate?: boolean;

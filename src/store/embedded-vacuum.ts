@@ -7,7 +7,7 @@
  * - the planner never gets statistics.
  *
  * vacuumEmbeddedStore runs `VACUUM (ANALYZE)` on each table of the store that changed since its last vacuum, one table
- * per statement. PGlite has one connection, so a vacuum holds the ACKs of incoming messages while it runs; one
+ * per statement. PGlite has one session, so a vacuum holds the ACKs of incoming messages while it runs; one
  * statement per table lets them through between tables. A table vacuumed before and left unchanged is skipped, and
  * the pages of a changed table that were all-visible are skipped too, so a daily run reads what changed that day.
  *

@@ -53,7 +53,7 @@ const { parentPort, workerData } = require('node:worker_threads');
     return;
   }
   parentPort.postMessage({ ready: true });
-  // One call at a time, in arrival order: PGlite is one connection.
+  // One call at a time, in arrival order: PGlite is one session.
   let chain = Promise.resolve();
   parentPort.on('message', (m) => {
     chain = chain.then(async () => {

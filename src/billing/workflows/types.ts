@@ -15,7 +15,7 @@ export type Scrubber = (claim: Claim, history: ClaimHistory) => ScrubFinding[];
 
 /**
  * Prepares a Scrubber for `claims` (e.g. preloads the code sets they name) reading through `codeSets`, which is
- * the operation's unit of work: on PGlite (one connection) reading through another handle would deadlock.
+ * the operation's unit of work: on PGlite (one session) reading through another handle would deadlock.
  */
 export type ScrubberFactory = (codeSets: CodeSetSource, claims: readonly Claim[]) => Promise<Scrubber>;
 
