@@ -13,6 +13,7 @@
  * - Several connections share PGlite's one session: their prepared statement names are kept apart, and a
  *   `SessionGate` keeps each transaction to itself (pglite-sessions.ts). So the intake and the pipeline each have
  *   a connection, and the thread has the next statement queued while the main thread reads an answer.
+ * - Each answer is handed to its caller in a turn of the event loop of its own.
  * - A call made after the thread stopped (closed, or died) rejects: the query in flight fails like one on a lost
  *   Postgres connection; nothing is retried here.
  * - `close({ checkpoint })` runs CHECKPOINT when asked, closes the database and ends the thread.
@@ -95,7 +96,9 @@ export async function openPgliteThread(dir: string, onLost: (why: string) => voi
       const w = waiting.get(reply.id);
       waiting.delete(reply.id);
       if (reply.error !== undefined) w?.reject(new Error(reply.error));
-      else w?.resolve(reply);
+      // Node hands over the thread's queued answers in one callback: each answer's caller goes on in a turn of the
+      // event loop of its own, so ACKs and timers get in between (a claimed batch's mapping runs in that turn).
+      else if (w) setImmediate(() => w.resolve(reply));
     });
     worker.once('error', (err) => {
       const lost = !closing && stopped === undefined;

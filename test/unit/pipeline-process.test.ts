@@ -5,7 +5,7 @@ import { compileMapping, type MappingPlan } from '../../src/mappings/compile';
 import { loadMappings } from '../../src/mappings/load';
 import { mappingFileSchema } from '../../src/mappings/schema';
 import type { ClaimResult, Completion, FailureRecord, MessagesPort as MessageStorePort, WorkItem } from '../../src/pipeline/ports';
-import { evaluate, ORDER_WAIT_MS, processBatch, type ChannelRuntime, type ProcessDeps } from '../../src/pipeline/process';
+import { evaluate, MAPPING_SLICE_MS, ORDER_WAIT_MS, processBatch, type ChannelRuntime, type ProcessDeps } from '../../src/pipeline/process';
 
 const plans = loadMappings(path.join(__dirname, '../../mappings'), {});
 
@@ -207,6 +207,29 @@ describe('processBatch', () => {
     expect([...outcomes.keys()]).toEqual(['9', '10', '11', '12']);
     expect(store.calls).toEqual(['claimMany:9,10,11,12', 'completeMany:9,10,11,12']);
     expect(store.charges.size).toBe(3);
+  });
+
+  it('a batch whose mapping outlasts a slice lets the event loop turn before it is all mapped', async () => {
+    const store = new MemoryStore();
+    const ids = Array.from({ length: 10 }, (_, i) => String(i + 1));
+    for (const id of ids) store.add({ id, content: dft(`CTL-${id}`, CHARGE) });
+    let routed = 0;
+    const slow = channel();
+    const routeFor = slow.routeFor;
+    slow.routeFor = (type) => {
+      routed++;
+      const until = performance.now() + MAPPING_SLICE_MS / 2;
+      while (performance.now() < until); // a message that takes half a slice to map
+      return routeFor(type);
+    };
+    let routedWhenTurned: number | undefined;
+    setImmediate(() => (routedWhenTurned = routed));
+    const outcomes = await processBatch(ids, deps(store, { channel: slow }));
+    expect([...outcomes.values()].every((o) => o.kind === 'processed')).toBe(true);
+    expect(routed).toBeGreaterThanOrEqual(ids.length);
+    // The loop turned after a slice, not after the whole batch.
+    expect(routedWhenTurned).toBeGreaterThan(0);
+    expect(routedWhenTurned).toBeLessThan(ids.length);
   });
 
   it('filters a message no route maps', async () => {
