@@ -207,15 +207,15 @@ async function openPglite(dataDir: string): Promise<Store> {
   }
   // Two connections over the one session (pglite-thread.ts): the intake's and everything else's, and the
   // pipeline's, so that neither waits for the other's turn on the main thread to reach the store.
-  const handle = (): { db: Kysely<Database>; pool: pg.Pool } => {
+  const handle = (): Kysely<Database> => {
     const pool = new pg.Pool({ ...(createPgConfig(thread.connection() as never) as object), max: 1 } as pg.PoolConfig);
     guardPool(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     usePreparedStatements(db, pool, { closeOnError: false });
-    return { db, pool };
+    return db;
   };
-  const { db } = handle();
-  const { db: pipelineDb } = handle();
+  const db = handle();
+  const pipelineDb = handle();
   return {
     db,
     pipelineDb,

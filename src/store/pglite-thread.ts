@@ -138,15 +138,16 @@ export async function openPgliteThread(dir: string, onLost: (why: string) => voi
     return {
       waitReady: ready,
       async execProtocolStream(message) {
+        // pg writes each message into a buffer of its own and never reuses it, so held messages need no copy.
         if (continuesUnit(message[0] ?? 0)) {
-          held.push(new Uint8Array(message));
+          held.push(message);
           return [];
         }
-        const whole = Buffer.concat([...held, message]);
+        const whole = joined([...held, message]);
         held.length = 0;
         const neutral = transactionNeutral(whole, known);
-        // A copy with an ArrayBuffer of its own, handed over to the thread rather than cloned.
-        const unit = new Uint8Array(prefix === '' ? whole : withStatementPrefix(whole, prefix));
+        // The unit has an ArrayBuffer of its own: it is handed over to the thread rather than cloned.
+        const unit = prefix === '' ? whole : new Uint8Array(withStatementPrefix(whole, prefix));
         await gate.admit(id, neutral);
         let bytes: Uint8Array | undefined;
         try {
@@ -173,4 +174,15 @@ export async function openPgliteThread(dir: string, onLost: (why: string) => voi
       }
     },
   };
+}
+
+/** `parts` one after another in a new array with an ArrayBuffer of its own (Buffer.concat may share a pooled one). */
+function joined(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
