@@ -238,7 +238,9 @@ export function unitOfWork(trx: Trx): ClaimsUnitOfWork {
     },
     async nextClaimIds(count) {
       const ids = await sql<{ id: string }>`
-        select nextval(pg_get_serial_sequence('claims', 'id'))::text as id from generate_series(1, ${count})`.execute(trx);
+        select nextval((select pg_get_serial_sequence('claims', 'id')::regclass))::text as id from generate_series(1, ${count})`.execute(
+        trx,
+      );
       return ids.rows.map((r) => r.id);
     },
     insertClaim: (c) => insertClaim(trx, c),

@@ -69,7 +69,9 @@ function unitOfWork(trx: Trx): EligibilityUnitOfWork {
     async nextCheckIds(count) {
       if (count === 0) return [];
       const { rows } = await sql<{ id: string }>`
-        select nextval(pg_get_serial_sequence('eligibility_checks', 'id'))::text as id from generate_series(1, ${count})`.execute(trx);
+        select nextval((select pg_get_serial_sequence('eligibility_checks', 'id')::regclass))::text as id from generate_series(1, ${count})`.execute(
+        trx,
+      );
       return rows.map((r) => String(r.id));
     },
     async insertFile(f) {

@@ -104,7 +104,7 @@ export class MessageRepository implements MessagesPort {
                                patient_key, remote, error_code, error_text, content, key_id, window_secs, search_tokens,
                                app_ack, app_ack_header, content_hash, ord)
       ), ids as (
-        select o.ord, nextval(pg_get_serial_sequence('messages', 'id')) as id
+        select o.ord, nextval((select pg_get_serial_sequence('messages', 'id')::regclass)) as id
           from (select ord from input order by ord) o
       ), prior as (
         select i.ord,
