@@ -1,6 +1,6 @@
 /**
  * Opens the store: Kysely over node-postgres, against Postgres (DATABASE_URL) or embedded PGlite (DATA_DIR)
- * through PGlite's node-postgres adapter, so one code path serves both (and one set of column types, in
+ * through a node-postgres connection of our own (pglite-connection.ts), so one code path serves both (and one set of column types, in
  * types.ts, with no cast for either). Runs migrations on open.
  *
  * Persistence names (docs/architecture.md "Persistence names"): `Store` is only this opened database (its Kysely
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { usePreparedStatements } from './prepared';
+import { PgliteConnection, pgliteClientConfig } from './pglite-connection';
 import { openPgliteThread, type PgliteThread } from './pglite-thread';
 import type { Database } from './types';
 import * as m001 from './migrations/001-core';
@@ -185,7 +186,6 @@ function openPostgres(url: string, max: number): Store {
 }
 
 async function openPglite(dataDir: string): Promise<Store> {
-  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   let dir = dataDir;
   let release = (): void => undefined;
   if (!dataDir.startsWith('memory://')) {
@@ -208,7 +208,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   // Two connections over the one session (pglite-thread.ts): the intake's and everything else's, and the
   // pipeline's, so that neither waits for the other's turn on the main thread to reach the store.
   const handle = (): Kysely<Database> => {
-    const pool = new pg.Pool({ ...(createPgConfig(thread.connection() as never) as object), max: 1 } as pg.PoolConfig);
+    const pool = new pg.Pool({ ...pgliteClientConfig(new PgliteConnection(thread.connection())), max: 1 } as pg.PoolConfig);
     guardPool(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     usePreparedStatements(db, pool, { closeOnError: false });

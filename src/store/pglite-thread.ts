@@ -5,9 +5,9 @@
  * Contract:
  * - `openPgliteThread(dir)` starts the thread, opens (or creates) the database in `dir` there, and resolves once it
  *   is ready; a database that cannot be opened rejects with the thread's error message.
- * - `connection()` returns a backend for one node-postgres connection (what PGlite's adapter `PglitePgConnection`
- *   drives). The protocol messages its client writes are held until the message that ends their unit (a Sync,
- *   usually: pglite-sessions.ts), then go to the thread as one call; PGlite answers the unit there, and the answer's
+ * - `connection()` returns a backend for one node-postgres connection (what pglite-connection.ts drives). The
+ *   protocol messages its client writes are held until the message that ends their unit (a Sync, usually:
+ *   pglite-sessions.ts), then go to the thread as one call; PGlite answers the unit there, and the answer's
  *   bytes come back and are parsed here with pg's own protocol parser. The thread runs calls in the order they
  *   arrive.
  * - Several connections share PGlite's one session: their prepared statement names are kept apart, and a
@@ -25,7 +25,7 @@ import { Parser } from 'pg-protocol/dist/parser';
 import type { BackendMessage } from 'pg-protocol/dist/messages';
 import { continuesUnit, readyStatus, SessionGate, transactionNeutral, withStatementPrefix } from './pglite-sessions';
 
-/** What the node-postgres adapter needs of a PGlite instance. */
+/** What a node-postgres connection to the embedded store (pglite-connection.ts) needs of it. */
 export interface PgliteBackend {
   waitReady: Promise<void>;
   execProtocolStream(message: Uint8Array, opts?: unknown): Promise<BackendMessage[]>;

@@ -12,7 +12,7 @@
  * session per client connection (pgbouncer's session mode, or a pooler that tracks prepared statements).
  *
  * Only a handle opened by openStore (db.ts registers its pools here) runs statements as named ones: Postgres's two
- * pools, and the embedded store's two (PGlite's node-postgres adapter takes named statements: each pool has one
+ * pools, and the embedded store's two (pglite-connection.ts takes named statements: each pool has one
  * client, on a connection of its own over PGlite's one session, whose statement names pglite-thread.ts keeps apart,
  * so pg's record of the names a client prepared is the session's). There planning matters even more, since PGlite
  * runs every statement on its one thread. Anything else runs the same text and
