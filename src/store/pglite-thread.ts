@@ -13,7 +13,8 @@
  * - Several connections share PGlite's one session: their prepared statement names are kept apart, and a
  *   `SessionGate` keeps each transaction to itself (pglite-sessions.ts). So the intake and the pipeline each have
  *   a connection, and the thread has the next statement queued while the main thread reads an answer.
- * - Each answer is handed to its caller in a turn of the event loop of its own.
+ * - Each answer is handed to its caller in a turn of the event loop of its own. The thread keeps nothing of an
+ *   answer once it is handed over: its heap stays the same size however many rows are read.
  * - A call made after the thread stopped (closed, or died) rejects: the query in flight fails like one on a lost
  *   Postgres connection; nothing is retried here.
  * - `close({ checkpoint })` runs CHECKPOINT when asked, closes the database and ends the thread.
@@ -60,8 +61,26 @@ const { parentPort, workerData } = require('node:worker_threads');
     chain = chain.then(async () => {
       try {
         if (m.kind === 'exec') {
-          // A copy: the answer may be a view of PGlite's own memory, which must not be handed over.
-          const out = (await db.execProtocolRaw(m.bytes)).slice();
+          // The answer's raw bytes, as PGlite writes them. Not execProtocolRaw: besides the bytes, it parses every
+          // answer into message objects that PGlite keeps for good, a heap that grows with each row read.
+          // Copies: each chunk is a view of PGlite's own memory, which must not be handed over.
+          const parts = [];
+          let size = 0;
+          await db.execProtocolRawStream(m.bytes, {
+            onRawData: (chunk) => {
+              parts.push(chunk.slice());
+              size += chunk.length;
+            },
+          });
+          let out = parts[0] ?? new Uint8Array(0);
+          if (parts.length > 1) {
+            out = new Uint8Array(size);
+            let at = 0;
+            for (const p of parts) {
+              out.set(p, at);
+              at += p.length;
+            }
+          }
           parentPort.postMessage({ id: m.id, bytes: out }, [out.buffer]);
         } else if (m.kind === 'close') {
           if (m.checkpoint) await db.exec('CHECKPOINT');

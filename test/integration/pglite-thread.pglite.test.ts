@@ -6,8 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { openStore } from '../../src/store/db';
+import { PgliteConnection, pgliteClientConfig } from '../../src/store/pglite-connection';
 import { openPgliteThread } from '../../src/store/pglite-thread';
 import { prepared } from '../../src/store/prepared';
 
@@ -72,6 +75,43 @@ test('what was written is there after a close and a reopen', async () => {
     expect(rows.rows).toEqual([{ v: 'still here' }]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The bytes of every object alive on `worker`'s JavaScript heap (a heap snapshot holds the live objects only). */
+async function liveHeapBytes(worker: Worker): Promise<number> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await worker.getHeapSnapshot()) chunks.push(Buffer.from(chunk as Buffer));
+  const snapshot = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    snapshot: { meta: { node_fields: string[] } };
+    nodes: number[];
+  };
+  const fields = snapshot.snapshot.meta.node_fields;
+  const selfSize = fields.indexOf('self_size');
+  let total = 0;
+  for (let i = selfSize; i < snapshot.nodes.length; i += fields.length) total += snapshot.nodes[i]!;
+  return total;
+}
+
+test('answers read through the thread are not kept there: its heap does not grow with the rows read', async () => {
+  const thread = await openPgliteThread('memory://');
+  const client = new pg.Client(pgliteClientConfig(new PgliteConnection(thread.connection())) as pg.ClientConfig);
+  await client.connect();
+  try {
+    const read = async (times: number) => {
+      for (let i = 0; i < times; i++) {
+        const res = await client.query({ name: 'rxb_rows', text: "select g, repeat('x', 40) as pad from generate_series(1, $1::int) g", values: [50_000] });
+        expect(res.rows).toHaveLength(50_000);
+      }
+    };
+    await read(2);
+    const before = await liveHeapBytes(thread.worker);
+    await read(6); // 300,000 rows: kept as parsed messages, they would take tens of megabytes
+    const after = await liveHeapBytes(thread.worker);
+    expect(after - before).toBeLessThan(5_000_000);
+  } finally {
+    await client.end();
+    await thread.close({ checkpoint: false });
   }
 });
 
