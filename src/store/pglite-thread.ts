@@ -11,8 +11,8 @@
  *   bytes come back and are parsed here with pg's own protocol parser. The thread runs calls in the order they
  *   arrive.
  * - Several connections share PGlite's one session: their prepared statement names are kept apart, and a
- *   `SessionGate` keeps each transaction to itself (pglite-sessions.ts). So the intake and the pipeline each have
- *   a connection, and the thread has the next statement queued while the main thread reads an answer.
+ *   `SessionGate` keeps each transaction to itself (pglite-sessions.ts). So the intake and the pipeline have
+ *   connections of their own, and the thread has the next statement queued while the main thread reads an answer.
  * - Each answer is handed to its caller in a turn of the event loop of its own. The thread keeps nothing of an
  *   answer once it is handed over: its heap stays the same size however many rows are read.
  * - A call made after the thread stopped (closed, or died) rejects: the query in flight fails like one on a lost

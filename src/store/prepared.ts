@@ -12,9 +12,9 @@
  * session per client connection (pgbouncer's session mode, or a pooler that tracks prepared statements).
  *
  * Only a handle opened by openStore (db.ts registers its pools here) runs statements as named ones: Postgres's two
- * pools, and the embedded store's two (pglite-connection.ts takes named statements: each pool has one
- * client, on a connection of its own over PGlite's one session, whose statement names pglite-thread.ts keeps apart,
- * so pg's record of the names a client prepared is the session's). There planning matters even more, since PGlite
+ * pools, and the embedded store's two (pglite-connection.ts takes named statements: each client of those pools has
+ * a connection of its own over PGlite's one session, whose statement names pglite-thread.ts keeps apart, so pg's
+ * record of the names a client prepared is the session's). There planning matters even more, since PGlite
  * runs every statement on its one thread. Anything else runs the same text and
  * parameters as a plain query through Kysely: a transaction's handle (its connection is not the pool's to pick).
  *
@@ -37,8 +37,9 @@ const pools = new WeakMap<Kysely<Database>, { pool: pg.Pool; closeOnError: boole
 /**
  * Statements run through `prepared` on `db` become named statements on `pool`, the pool `db` itself uses. A
  * connection whose statement failed is closed rather than reused (as pool.query does), unless `closeOnError` is
- * false: PGlite's pool has one client over one session and one shared connection object, which a closed client
- * would leave behind with its listeners still attached; its session is as good after an error as before.
+ * false: a PGlite connection is as good after an error as before (its session never breaks), and a client closed
+ * for it would be replaced by a new connection that prepares every statement again under new names, while the
+ * session keeps the old ones.
  */
 export function usePreparedStatements(db: Kysely<Database>, pool: pg.Pool, { closeOnError = true } = {}): void {
   pools.set(db, { pool, closeOnError });

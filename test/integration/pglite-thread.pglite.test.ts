@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { openStore } from '../../src/store/db';
+import { EMBEDDED_PIPELINE_CONNECTIONS, openStore } from '../../src/store/db';
 import { PgliteConnection, pgliteClientConfig } from '../../src/store/pglite-connection';
 import { openPgliteThread } from '../../src/store/pglite-thread';
 import { prepared } from '../../src/store/prepared';
@@ -174,6 +174,13 @@ describe('two connections over the one session (the intake handle and the pipeli
       const asked = Array.from({ length: 200 }, (_, i) => i);
       const answers = await Promise.all(asked.map((i) => run(i % 2 === 0 ? store.db : store.pipelineDb, i)));
       expect(answers.map((rows) => rows[0]?.n)).toEqual(asked.map((i) => i * 2));
+      // The pipeline's handle ran its statements on connections of its own (EMBEDDED_PIPELINE_CONNECTIONS), each
+      // with the statement prepared once under its own name.
+      const names = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(store.db);
+      expect(names.rows.map((r) => r.name)).toEqual([
+        ...Array.from({ length: EMBEDDED_PIPELINE_CONNECTIONS }, (_, k) => `c${k + 1}.rxb_same_name`),
+        'rxb_same_name',
+      ]);
       // Transactions on both handles at once, each seeing only its own uncommitted row.
       await sql`create table u (who text)`.execute(store.db);
       const seen = await Promise.all(
