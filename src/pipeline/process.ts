@@ -12,13 +12,14 @@
  * - Successful messages of a batch are finished in one store call (one commit) with their records (charges,
  *   patients, coverages); messages whose charges include reversals are finished one by one (reversal links need
  *   lookups).
- * - The messages of a batch are mapped in slices of at most MAPPING_SLICE_MS, the event loop turning between
- *   them, so a large batch does not hold up ACKs and store answers for the whole of its mapping.
+ * - The messages of a batch are mapped in slices (BATCH_WORK, src/core/turn-budget.ts), the event loop turning
+ *   between them, so a large batch does not hold up ACKs and store answers for the whole of its mapping; the
+ *   batches of concurrent jobs share one slice per turn.
  * - An optional observer (metrics) hears how long each stage took (parse, filter and map per message; claim and
  *   write per store call) and each claimed message's outcome by channel. It only receives numbers and names.
  */
-import { setImmediate as eventLoopTurn } from 'node:timers/promises';
 import { asEngineError, EngineError } from '../core/errors';
+import { BATCH_WORK } from '../core/turn-budget';
 import type { MappingPlan } from '../mappings/compile';
 import type { MappedRecords } from '../mappings/records';
 import type { ClaimOptions, ClaimResult, Completion, MessagesPort, WorkItem } from './ports';
@@ -57,8 +58,8 @@ export type Outcome =
   | { kind: 'retry'; delayMs: number; error: EngineError; stage: StageName }
   | { kind: 'dead-letter'; error: EngineError; stage: StageName };
 
-/** The longest one batch maps messages before it lets the event loop turn (a batch of 50 maps in 10–30 ms). */
-export const MAPPING_SLICE_MS = 5;
+/** The longest the batches of this process map messages in one slice before the event loop turns. */
+export const MAPPING_SLICE_MS = BATCH_WORK.sliceMs;
 
 /** Delay before looking again when an earlier message of the same patient is still open. */
 export const ORDER_WAIT_MS = 50;
@@ -129,12 +130,8 @@ export async function processBatch(ids: readonly string[], deps: ProcessDeps, cl
   const failures: Array<{ item: WorkItem; error: EngineError; stage: StageName }> = [];
   const released: string[] = [];
 
-  let sliceStart = performance.now();
   for (const id of ordered) {
-    if (performance.now() - sliceStart > MAPPING_SLICE_MS) {
-      await eventLoopTurn();
-      sliceStart = performance.now();
-    }
+    await BATCH_WORK.pace();
     const claim = claims.get(id) ?? { kind: 'final' as const };
     if (claim.kind === 'final') {
       outcomes.set(id, { kind: 'skipped' });

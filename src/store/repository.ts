@@ -17,6 +17,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { asEngineError, EngineError } from '../core/errors';
+import { BATCH_WORK } from '../core/turn-budget';
 import { creditAmount, creditOutcome, matchCredit, unmatchedCreditReason, type CreditCandidate } from '../billing/claims/credits';
 import { contentHash } from '../hl7/content-hash';
 import type { ChargeRecord, CoverageRecord, MappedRecords, PatientRecord } from '../mappings/records';
@@ -339,10 +340,13 @@ export class MessageRepository implements MessagesPort {
     }));
     const processed = done.flatMap((d) => (d.status === 'processed' ? [d] : []));
     // The content search's tokens, written with the messages they belong to (the join on upd), never at intake.
-    const words = done.flatMap((d) => {
+    // Made in the pipeline's shared slices (BATCH_WORK): a batch's tokens take milliseconds.
+    const words: Array<{ id: string; tokens: string }> = [];
+    for (const d of done) {
+      await BATCH_WORK.pace();
       const tokens = d.content === undefined ? [] : this.words.tokensOf(d.content);
-      return tokens.length > 0 ? [{ id: d.id, tokens: tokens.join(' ') }] : [];
-    });
+      if (tokens.length > 0) words.push({ id: d.id, tokens: tokens.join(' ') });
+    }
     const charges = processed.flatMap((d) => d.records.charges.map((c) => chargeRow(d.id, '', c, null)));
     const patients = processed.flatMap((d) => d.records.patients.map((p) => patientRow(d.id, p)));
     const coverages = processed.flatMap((d) => d.records.coverages.map((c) => coverageRow(d.id, c)));
