@@ -26,12 +26,15 @@ async function loop(budget: TurnBudget, items: number, costMs: number, clock: Re
   }
 }
 
+/** A budget of 5 ms on a fake clock, a turn counter, and the log every item writes (its loop, the turn it ran in). */
+function setup() {
+  const clock = fakeClock();
+  return { clock, budget: new TurnBudget(5, clock.now), turns: turnCounter(), log: [] as Array<{ loop: number; turn: number }> };
+}
+
 describe('TurnBudget', () => {
   it('a lone loop runs one slice per turn: items up to the slice, then the event loop turns', async () => {
-    const clock = fakeClock();
-    const budget = new TurnBudget(5, clock.now);
-    const turns = turnCounter();
-    const log: Array<{ loop: number; turn: number }> = [];
+    const { clock, budget, turns, log } = setup();
     await loop(budget, 9, 2, clock, turns, log, 0);
     turns.stop();
     const perTurn = countBy(log.map((l) => l.turn));
@@ -40,10 +43,7 @@ describe('TurnBudget', () => {
   });
 
   it('loops running side by side share one slice per turn instead of taking one each', async () => {
-    const clock = fakeClock();
-    const budget = new TurnBudget(5, clock.now);
-    const turns = turnCounter();
-    const log: Array<{ loop: number; turn: number }> = [];
+    const { clock, budget, turns, log } = setup();
     await Promise.all([0, 1, 2, 3].map((id) => loop(budget, 6, 2, clock, turns, log, id)));
     turns.stop();
     expect(log).toHaveLength(24);
@@ -55,10 +55,7 @@ describe('TurnBudget', () => {
   });
 
   it('a loop within its slice does not wait for a turn', async () => {
-    const clock = fakeClock();
-    const budget = new TurnBudget(5, clock.now);
-    const turns = turnCounter();
-    const log: Array<{ loop: number; turn: number }> = [];
+    const { clock, budget, turns, log } = setup();
     await loop(budget, 2, 1, clock, turns, log, 0);
     turns.stop();
     expect(new Set(log.map((l) => l.turn)).size).toBe(1);
