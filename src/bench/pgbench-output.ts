@@ -35,3 +35,20 @@ export function parsePgbenchOutput(output: string, clients: number): PgbenchRun 
     failed,
   };
 }
+
+/**
+ * The latencies in a pgbench transaction log (`-l`), in ms. Each line is `client_id transaction_no time script_no
+ * time_epoch time_us [schedule_lag]`, `time` being the transaction's elapsed time in µs from its actual start (with
+ * `-R`, its lateness against the schedule is the separate last field, as the load generator counts a late send
+ * apart from its ACK time). Lines that are not of that shape (a skipped transaction's `skipped`) are left out.
+ */
+export function parsePgbenchLog(text: string): number[] {
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 6) continue;
+    const micros = Number(fields[2]);
+    if (Number.isFinite(micros)) out.push(micros / 1000);
+  }
+  return out;
+}

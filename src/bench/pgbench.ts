@@ -4,7 +4,10 @@
  * runs a script that inserts one 600-byte row per transaction (about the size of a stored message row), as
  * prepared statements (`-M prepared`), for `seconds` with 1 client and then with 8. The 1-client rate is the
  * ceiling for a sender that waits for each ACK (every message is at least one synchronous commit); the 8-client
- * rate the one for many messages in flight. I/O on purpose; the output is read by ./pgbench-output.ts.
+ * rate the one for many messages in flight. When asked, a third run is paced like the bench's `latency` scenario
+ * (`-R` transactions a second from `-c` clients, each transaction logged with `-l`): its latency percentiles are
+ * what the same Postgres gives a single-row commit at that rate, the floor under the ACK latency measured there.
+ * I/O on purpose; the output and the logs are read by ./pgbench-output.ts.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,7 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDatabase, type BenchServers } from './infra';
-import { parsePgbenchOutput, type PgbenchRun } from './pgbench-output';
+import { parsePgbenchLog, parsePgbenchOutput, type PgbenchRun } from './pgbench-output';
+import type { Summary } from './protocol';
+import { summarize } from './stats';
 
 export const DEFAULT_PGBENCH_PATH = '/usr/bin/pgbench';
 /** Clients of the two runs: one at a time, and many in flight. */
@@ -20,7 +25,15 @@ export const PGBENCH_CLIENTS = [1, 8] as const;
 /** The row each transaction inserts, in bytes. */
 export const PGBENCH_ROW_BYTES = 600;
 
-export type PgbenchResult = { skipped: string } | { command: string; seconds: number; rowBytes: number; runs: PgbenchRun[] };
+/** The paced run: `clients` together commit `ratePerSec` transactions a second; latency per transaction, in ms. */
+export interface PgbenchPacedRun {
+  clients: number;
+  ratePerSec: number;
+  latency: Summary;
+}
+
+export type PgbenchResult =
+  { skipped: string } | { command: string; seconds: number; rowBytes: number; runs: PgbenchRun[]; paced?: PgbenchPacedRun };
 
 const TABLE = 'bench_rows';
 const SCRIPT = `insert into ${TABLE} (payload) values (repeat('x', ${PGBENCH_ROW_BYTES}));\n`;
@@ -32,9 +45,11 @@ export interface PgbenchOptions {
   pgbenchPath?: string;
   /** Clean-ups of the scenario in progress, run also when the bench is interrupted (run.ts). */
   pending: Set<() => Promise<void>>;
+  /** A third run, paced at `ratePerSec` over `clients` (the `latency` scenario's load); none when absent. */
+  paced?: { clients: number; ratePerSec: number };
 }
 
-/** Runs pgbench with 1 and 8 clients; `{ skipped }` when pgbench is not installed. */
+/** Runs pgbench with 1 and 8 clients, then paced when asked; `{ skipped }` when pgbench is not installed. */
 export async function benchPgbench(opts: PgbenchOptions): Promise<PgbenchResult> {
   const binary = opts.pgbenchPath ?? DEFAULT_PGBENCH_PATH;
   if (!fs.existsSync(binary)) return { skipped: 'pgbench not installed' };
@@ -60,16 +75,37 @@ export async function benchPgbench(opts: PgbenchOptions): Promise<PgbenchResult>
       const args = ['-M', 'prepared', '-n', '-f', script, '-c', String(clients), '-T', String(opts.seconds), database.url];
       runs.push(parsePgbenchOutput(await run(binary, args, (opts.seconds + 60) * 1000), clients));
     }
+    const paced = opts.paced && (await pacedRun(binary, script, database.url, dir, opts.seconds, opts.paced));
     return {
       command: `pgbench -M prepared -n -f <insert one ${PGBENCH_ROW_BYTES}-byte row> -c <1|8> -T ${opts.seconds}`,
       seconds: opts.seconds,
       rowBytes: PGBENCH_ROW_BYTES,
       runs,
+      ...(paced ? { paced } : {}),
     };
   } finally {
     opts.pending.delete(cleanup);
     await cleanup();
   }
+}
+
+/** The paced run: every transaction's latency from pgbench's logs (one file per pgbench thread) in `dir`. */
+async function pacedRun(
+  binary: string,
+  script: string,
+  url: string,
+  dir: string,
+  seconds: number,
+  { clients, ratePerSec }: { clients: number; ratePerSec: number },
+): Promise<PgbenchPacedRun> {
+  const prefix = 'paced';
+  const args = ['-M', 'prepared', '-n', '-f', script, '-c', String(clients), '-R', String(ratePerSec), '-T', String(seconds)];
+  await run(binary, [...args, '-l', `--log-prefix=${path.join(dir, prefix)}`, url], (seconds + 60) * 1000);
+  const latencies = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(`${prefix}.`))
+    .flatMap((f) => parsePgbenchLog(fs.readFileSync(path.join(dir, f), 'utf8')));
+  return { clients, ratePerSec, latency: summarize(Float64Array.from(latencies)) };
 }
 
 /** pgbench's standard output; rejects with its error output when it fails or overruns `timeoutMs`. */

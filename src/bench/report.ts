@@ -242,6 +242,14 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
   return checks;
 }
 
+/** "; pgbench paced alike: p99 …" when the run has pgbench's paced run (the floor under the paced ACK latency). */
+function pacedPgbenchNote(r: BenchReport): string {
+  const paced = r.pgbench && !('skipped' in r.pgbench) ? r.pgbench.paced : undefined;
+  return paced
+    ? `; pgbench paced alike (${n(paced.ratePerSec)} tps, ${paced.clients} clients): p99 ${ms(paced.latency.p99)} ms, max ${ms(paced.latency.max)}`
+    : '';
+}
+
 /** The end-to-end, one-at-a-time, latency and embedded-store targets. */
 function hotPathChecks(r: BenchReport, short: string): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -292,7 +300,8 @@ function hotPathChecks(r: BenchReport, short: string): TargetCheck[] {
       target: `at ${n(TARGETS.offeredPerSec)} msg/s offered: ACK p99 <= ${TARGETS.ackP99Ms} ms, the pipeline keeps up, machine CPU <= ${TARGETS.machineCpuPct} %`,
       measured:
         `p99 ${ms(lat.ackLatency.p99)} ms (p50 ${ms(lat.ackLatency.p50)}) at ${n(lat.msgPerSec)} msg/s acked; ` +
-        `processed ${n(lat.e2e?.processedDuringSendPerSec ?? 0)}/s while sending; machine CPU ${pct(lat.cpu.machinePct)}${short}`,
+        `processed ${n(lat.e2e?.processedDuringSendPerSec ?? 0)}/s while sending; machine CPU ${pct(lat.cpu.machinePct)}` +
+        `${pacedPgbenchNote(r)}${short}`,
       met: lat.ackLatency.p99 <= TARGETS.ackP99Ms && offeredMet && keptUp && cpuMet,
     });
   }
@@ -378,6 +387,12 @@ export function formatReport(r: BenchReport): string {
           ]),
         ),
       );
+      if (pb.paced) {
+        const l = pb.paced.latency;
+        out.push(
+          `paced: ${n(pb.paced.ratePerSec)} tps offered from ${pb.paced.clients} clients (-R), ${n(l.count)} transactions: latency p50 ${ms(l.p50)} ms, p99 ${ms(l.p99)} ms, max ${ms(l.max)} ms`,
+        );
+      }
     }
   }
 

@@ -133,6 +133,12 @@ const PLANS: Plan[] = [
 /** Paced run: 4 connections × one message every 4 ms = 1,000 msg/s offered. */
 const PACED_INTERVAL_MS = 4;
 const PACED_MAX_IN_FLIGHT = 10_000;
+/** pgbench's paced run, at the `latency` scenario's load, when that scenario is in the run (./pgbench.ts). */
+const PACED_PLAN = PLANS.find((p) => p.kind === 'latency');
+const PGBENCH_PACED =
+  PACED_PLAN && ONLY.has('latency')
+    ? { clients: PACED_PLAN.connections, ratePerSec: (PACED_PLAN.connections * 1000) / PACED_INTERVAL_MS }
+    : undefined;
 
 function command(plan: Plan, phase: string, seconds: number): RunCommand {
   return plan.window === 'paced'
@@ -317,7 +323,7 @@ async function main(): Promise<boolean> {
     plans.filter((p) => p.kind === 'e2e' || p.kind === 'latency').length * 2 * DRAIN_TIMEOUT_S +
     (ONLY.has('overload') ? OVERLOAD_SECONDS + 900 : 0) +
     (ONLY.has('console') ? 600 : 0) +
-    (ONLY.has('pgbench') ? PGBENCH_CLIENTS.length * (SECONDS + 60) : 0);
+    (ONLY.has('pgbench') ? (PGBENCH_CLIENTS.length + (PGBENCH_PACED ? 1 : 0)) * (SECONDS + 60) : 0);
   const watchdog = setTimeout(() => abort(2, `exceeded its time budget of ${budgetS} s`), budgetS * 1000);
   watchdog.unref();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(130, `${signal} received`));
@@ -371,14 +377,23 @@ async function main(): Promise<boolean> {
     }
   }
   if (ONLY.has('pgbench')) {
-    process.stdout.write(`- pgbench, 1 and 8 clients (${SECONDS} s each) ... `);
+    process.stdout.write(`- pgbench, 1 and 8 clients${PGBENCH_PACED ? ', then paced' : ''} (${SECONDS} s each) ... `);
     try {
-      const p = await benchPgbench({ servers: SERVERS, seconds: SECONDS, pgbenchPath: PGBENCH, pending: pendingCleanups });
+      const p = await benchPgbench({
+        servers: SERVERS,
+        seconds: SECONDS,
+        pgbenchPath: PGBENCH,
+        pending: pendingCleanups,
+        paced: PGBENCH_PACED,
+      });
       report.pgbench = p;
       console.log(
         'skipped' in p
           ? `skipped: ${p.skipped}`
-          : p.runs.map((run) => `${run.tps} tps with ${run.clients} client${run.clients === 1 ? '' : 's'}`).join(', '),
+          : [
+              ...p.runs.map((run) => `${run.tps} tps with ${run.clients} client${run.clients === 1 ? '' : 's'}`),
+              ...(p.paced ? [`paced ${p.paced.ratePerSec} tps from ${p.paced.clients} clients: p99 ${p.paced.latency.p99} ms`] : []),
+            ].join(', '),
       );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

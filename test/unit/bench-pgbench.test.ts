@@ -1,4 +1,4 @@
-import { parsePgbenchOutput } from '../../src/bench/pgbench-output';
+import { parsePgbenchLog, parsePgbenchOutput } from '../../src/bench/pgbench-output';
 import { checkTargets, formatReport, pgbenchReference, vsPgbench, type BenchReport, type ScenarioResult } from '../../src/bench/report';
 
 const PGBENCH_15 = `pgbench (15.20 (Debian 15.20-0+deb12u1))
@@ -113,4 +113,27 @@ test('the hot-path targets: end to end, one at a time and embedded, each against
   const bare = report(undefined);
   bare.scenarios.push(scenario('e2e', 1, 1, 1300, 1200));
   expect(checkTargets(bare).find((c) => /^one at a time/.test(c.target))).toMatchObject({ met: undefined, measured: expect.stringMatching(/no pgbench/) });
+});
+
+// pgbench 15's `-l` log with `-R`: client, transaction, elapsed µs, script, epoch s, µs, schedule lag µs.
+const PACED_LOG = `0 0 412 0 1796703184 955123 35
+1 0 388 0 1796703184 956101 12
+0 1 250118 0 1796703185 206300 40
+2 5 skipped 0 1796703185 210000 90000
+`;
+
+test('a paced run\'s log: each transaction\'s elapsed time in ms, skipped ones left out', () => {
+  expect(parsePgbenchLog(PACED_LOG)).toEqual([0.412, 0.388, 250.118]);
+  expect(parsePgbenchLog('')).toEqual([]);
+});
+
+test('the paced ACK latency is printed beside what pgbench gives a commit at the same rate', () => {
+  const paced = { clients: 4, ratePerSec: 1000, latency: { count: 20000, p50: 0.42, p99: 109.01, max: 260.56, mean: 2.1 } };
+  const r = report({ ...(PGBENCH as Exclude<BenchReport['pgbench'], undefined | { skipped: string }>), paced });
+  expect(checkTargets(r).find((c) => /^at 1,000 msg\/s offered/.test(c.target))?.measured).toMatch(
+    /; pgbench paced alike \(1,000 tps, 4 clients\): p99 109 ms, max 261 \(run of/,
+  );
+  expect(formatReport(r)).toContain('paced: 1,000 tps offered from 4 clients (-R), 20,000 transactions: latency p50 0.42 ms, p99 109 ms, max 261 ms');
+  // Without the paced run the latency check reads as before.
+  expect(checkTargets(report(PGBENCH)).find((c) => /^at 1,000 msg\/s offered/.test(c.target))?.measured).not.toMatch(/pgbench paced/);
 });
