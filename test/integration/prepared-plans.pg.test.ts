@@ -59,7 +59,19 @@ describe('prepared statements on a growing table', () => {
     await database.drop();
   });
 
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   it('plans the intake statement again once the table has grown, by index instead of a whole-table scan', async () => {
+    // The re-plan clock reads Date.now(): held still here, so the first calls keep the plan they made however slow
+    // the machine's commits are (a stall of a second would otherwise drop it before the table grows), and moved on
+    // below. Only Date is faked: timers and I/O run as usual.
+    jest.useFakeTimers({
+      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame',
+        'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval',
+        'setTimeout', 'clearTimeout'],
+    });
     const repo = new MessageRepository(store.db, store.pipelineDb);
     for (let i = 0; i < 8; i++) await repo.recordInbound([record(i)]);
     // The connection now holds a generic plan made on 8 rows; the table grows to 40,000 rows without an ANALYZE.
@@ -71,7 +83,7 @@ describe('prepared statements on a growing table', () => {
     expect(stale).toMatch(/Seq Scan on messages/);
 
     // Past the connection's first re-plan time, the next call drops the stale plan before it runs.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    jest.setSystemTime(Date.now() + 1100);
     await repo.recordInbound([record(100)]);
     const fresh = await genericPlanOfIntake(store.db);
     expect(fresh).not.toMatch(/Seq Scan on messages/);
