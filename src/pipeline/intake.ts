@@ -195,7 +195,7 @@ export class Intake {
       if (admission) await admission;
     }
     try {
-      const stored = await this.writer.submit(laneOf(source, this.deps.lanes ?? 1), this.prepared(record));
+      const stored = await this.writer.submit(laneOf(source, this.deps.lanes ?? 1), record);
       if (stored.status === 'received') {
         try {
           this.deps.onReceived(stored.id);
@@ -261,22 +261,13 @@ export class Intake {
     }
     const record = this.recordFor({ ok: false, header, text, error }, source);
     try {
-      const stored = await this.writer.submit(laneOf(source, this.deps.lanes ?? 1), this.prepared(record));
+      const stored = await this.writer.submit(laneOf(source, this.deps.lanes ?? 1), record);
       this.deps.logger.info('message rejected', { messageId: stored.id, code: error.code, channel: this.channel.name });
     } catch {
       this.deps.logger.warn('store write failed for an oversize frame', { channel: this.channel.name, controlId: header?.controlId });
     }
     this.deps.countOutcome?.('rejected');
     return this.ack(header, 'reject', error);
-  }
-
-  /**
-   * The record with the store's parts made now, as its frame arrives, where the store offers that: a batch waiting for
-   * the commit ahead of it then costs nothing more when it is written. Throws where the commit would (inside the
-   * callers' try: the sender gets AR).
-   */
-  private prepared(record: InboundRecord): InboundRecord {
-    return this.deps.store.prepareInbound?.(record) ?? record;
   }
 
   private recordFor(verdict: Verdict, source: FrameSource): InboundRecord {

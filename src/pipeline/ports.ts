@@ -35,17 +35,6 @@ export interface InboundRecord {
    * store keeps the request with the message (unless it is a duplicate) for src/acks to answer once it is final.
    */
   applicationAck?: { requested: ApplicationAckRequest; header: MshHeader };
-  /** The store's own form of the record's stored parts, made ahead of its commit by `prepareInbound`; absent = made at the commit. */
-  prepared?: PreparedInbound;
-}
-
-/** What a store writes for a record's body and search terms: the body as stored (sealed or plain) and its tokens. */
-export interface PreparedInbound {
-  content: string;
-  /** The key the body is sealed with; null = plain text. */
-  keyId: string | null;
-  /** The record's search tokens, space-separated ('' = none). */
-  searchTokens: string;
 }
 
 export interface StoredInbound {
@@ -128,13 +117,6 @@ export interface MessagesPort {
    * channel, sender and control id in one batch.
    */
   recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]>;
-  /**
-   * Optional: `rec` with its `prepared` parts (sealed body, search tokens), for a caller that holds records before it
-   * commits them in batches (the intake's group commit): that work is then spent as each record arrives, not in one
-   * piece for the whole batch when it is written. The record commits exactly as it would unprepared. Throws when the
-   * body cannot be sealed (the commit would fail the same way).
-   */
-  prepareInbound?(rec: InboundRecord): InboundRecord;
   /**
    * Claims messages for one pipeline attempt each, in one statement. Per id: `final` when it is already
    * finished (nothing to do); `wait` when an earlier message (lower id) of the same patient is unfinished and

@@ -30,7 +30,6 @@ import type {
   FailureRecord,
   InboundRecord,
   MessagesPort,
-  PreparedInbound,
   StoredInbound,
 } from '../pipeline/ports';
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
@@ -66,17 +65,6 @@ export class MessageRepository implements MessagesPort {
     this.words = ContentSearchIndex.forBodies(bodies);
   }
 
-  prepareInbound(rec: InboundRecord): InboundRecord {
-    return rec.prepared ? rec : { ...rec, prepared: this.storedPartsOf(rec) };
-  }
-
-  /** The record's body as stored and its search tokens: those `prepareInbound` made, or made now. */
-  private storedPartsOf(rec: InboundRecord): PreparedInbound {
-    if (rec.prepared) return rec.prepared;
-    const sealed = this.bodies.seal(rec.content);
-    return { content: sealed.content, keyId: sealed.keyId, searchTokens: this.search.tokensOf(rec.content).join(' ') };
-  }
-
   async recordInbound(recs: readonly InboundRecord[]): Promise<StoredInbound[]> {
     if (recs.length === 0) return [];
     // One statement (one round trip, one commit) for the whole batch: ids are drawn in array order, each record
@@ -84,8 +72,8 @@ export class MessageRepository implements MessagesPort {
     const col = <K extends keyof InboundRecord>(k: K) => recs.map((r) => r[k] ?? null);
     const windowSecs = recs.map((r) => (r.status === 'received' && r.controlId !== '' ? r.duplicateWindowMs / 1000 : 0));
     const hashes = recs.map((r) => (r.status === 'received' ? (r.contentHash ?? contentHash(r.content)) : null));
-    const parts = recs.map((r) => this.storedPartsOf(r));
-    const tokens = parts.map((p) => p.searchTokens);
+    const sealed = recs.map((r) => this.bodies.seal(r.content));
+    const tokens = recs.map((r) => this.search.tokensOf(r.content).join(' '));
     // Duplicates (docs/architecture.md "Duplicates"): `prior` reads, in the statement's snapshot, the earlier
     // messages with the record's channel, sender and control id inside its window: one stored without a content
     // hash (before hashes were kept) makes it a duplicate as it always did; one with another hash is a reused
@@ -110,7 +98,7 @@ export class MessageRepository implements MessagesPort {
           ${col('channel')}::text[], ${col('status')}::text[], ${col('sender')}::text[], ${col('controlId')}::text[],
           ${col('messageType')}::text[], ${col('version')}::text[], ${col('processingId')}::text[],
           ${col('patientKey')}::text[], ${col('remote')}::text[], ${col('errorCode')}::text[], ${col('errorText')}::text[],
-          ${parts.map((b) => b.content)}::text[], ${parts.map((b) => b.keyId)}::text[], ${windowSecs}::float8[],
+          ${sealed.map((b) => b.content)}::text[], ${sealed.map((b) => b.keyId)}::text[], ${windowSecs}::float8[],
           ${tokens}::text[], ${recs.map((r) => r.applicationAck?.requested ?? null)}::text[],
           ${recs.map((r) => (r.applicationAck ? JSON.stringify(r.applicationAck.header) : null))}::text[], ${hashes}::text[]
         ) with ordinality as t(channel, status, sender, control_id, message_type, version, processing_id,

@@ -41,29 +41,4 @@ describe('message bodies on PGlite', () => {
     expect(report).toMatchObject({ pruned: 1, vacuumed: true });
     expect(await storedKeyIds(store.db)).toEqual([]);
   });
-
-  test('a record prepared ahead of its commit is stored as one prepared at the commit', async () => {
-    const key = { id: 'kp', key: crypto.randomBytes(32) };
-    const repo = new MessageRepository(store.db, store.db, BodyCodec.encrypted(key));
-    const record = (controlId: string) => ({
-      channel: 'prep', status: 'received' as const, sender: 'S', controlId, messageType: 'DFT^P03', version: '2.5.1',
-      processingId: 'P', patientKey: null, remote: 't',
-      content: dftMessage({ controlId, patientId: 'PPREP', lines: [{ txn: `T-${controlId}`, code: '90471', amount: '1' }] }),
-      duplicateWindowMs: 0,
-    });
-    const ahead = repo.prepareInbound(record('PREP-A'));
-    expect(ahead.prepared).toMatchObject({ keyId: 'kp' });
-    expect(ahead.prepared!.content).not.toContain('PPREP');
-    expect(repo.prepareInbound(ahead)).toBe(ahead); // prepared once
-    const [a, b] = await repo.recordInbound([ahead, record('PREP-B')]);
-    const claimed = await repo.claimMany([a!.id, b!.id]);
-    expect(claimed.get(a!.id)).toMatchObject({ kind: 'claimed', item: { content: record('PREP-A').content } });
-    expect(claimed.get(b!.id)).toMatchObject({ kind: 'claimed', item: { content: record('PREP-B').content } });
-    const terms = await sql<{ message_id: string; tokens: string[] }>`
-      select message_id, tokens::text[] as tokens from message_terms where message_id in (${a!.id}, ${b!.id}) order by message_id`.execute(store.db);
-    expect(terms.rows).toHaveLength(2);
-    // The same patient id and sender: the same blind tokens, prepared early or not.
-    expect(terms.rows[0]!.tokens.length).toBeGreaterThan(0);
-    expect(terms.rows[0]!.tokens).toEqual(terms.rows[1]!.tokens);
-  });
 });

@@ -289,41 +289,6 @@ describe('Intake', () => {
     expect(rec.errorCode).toBeUndefined();
   });
 
-  it('has the store prepare each record as its frame arrives, not when the batch it waits in is written', async () => {
-    const { intake, fake } = setup();
-    const prepared: string[] = [];
-    fake.store.prepareInbound = (rec) => {
-      prepared.push(rec.controlId);
-      return { ...rec, prepared: { content: `sealed ${rec.controlId}`, keyId: null, searchTokens: '' } };
-    };
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    const batches: string[][] = [];
-    fake.setRecordInbound(async (recs) => {
-      batches.push(recs.map((r) => r.prepared?.content ?? 'unprepared'));
-      await gate;
-      return recs.map((_, i) => ({ id: String(batches.length * 10 + i), status: 'received' as const, duplicateOf: null }));
-    });
-    // The first frame's commit is held; two more arrive meanwhile and wait for the next batch.
-    const answers = ['CTL-1', 'CTL-2', 'CTL-3'].map((control, i) =>
-      intake.handleFrame(frame(message({ control })), { ...SOURCE, remote: `10.0.0.7:5000${i}` }));
-    await new Promise((r) => setImmediate(r));
-    expect(batches).toEqual([['sealed CTL-1']]);
-    expect(prepared).toEqual(['CTL-1', 'CTL-2', 'CTL-3']); // all three before the second batch is written
-    release();
-    for (const ack of await Promise.all(answers)) expect(msaOf(ack)[1]).toBe('AA');
-    expect(batches).toEqual([['sealed CTL-1'], ['sealed CTL-2', 'sealed CTL-3']]);
-  });
-
-  it('answers AR when the store cannot prepare the record, as when its commit fails', async () => {
-    const { intake, fake, received } = setup();
-    fake.store.prepareInbound = () => { throw new Error('no key to seal with'); };
-    const ack = await intake.handleFrame(frame(message()), SOURCE);
-    expect(msaOf(ack).slice(0, 3)).toEqual(['MSA', 'AR', 'CTL-1']);
-    expect(received).toEqual([]);
-    expect(fake.records).toEqual([]);
-  });
-
   it('answers AR with ERR 207 when recordInbound rejects, and reports nothing as received', async () => {
     const { intake, fake, received, logs } = setup();
     fake.setRecordInbound(async () => { throw new Error('connection refused'); });
