@@ -49,6 +49,7 @@ import { loadFeeRows } from './fee-schedules';
 import { loadProvidersForCharges } from './providers';
 import { ta1Meaning, transfersOf } from './clearinghouse-views';
 import { queueTransfer } from './transfer-queue';
+import { nextRowIds } from './sequences';
 import type { ChargeRow, ClaimRow, Database } from './types';
 
 type Trx = Transaction<Database>;
@@ -236,13 +237,7 @@ export function unitOfWork(trx: Trx): ClaimsUnitOfWork {
         .execute();
       return rows.map(storedOf);
     },
-    async nextClaimIds(count) {
-      const ids = await sql<{ id: string }>`
-        select nextval((select pg_get_serial_sequence('claims', 'id')::regclass))::text as id from generate_series(1, ${count})`.execute(
-        trx,
-      );
-      return ids.rows.map((r) => r.id);
-    },
+    nextClaimIds: (count) => nextRowIds(trx, 'claims', count),
     insertClaim: (c) => insertClaim(trx, c),
     updateClaim: (id, changes) => updateClaim(trx, id, changes),
     addEvent: (claimId, e) => addClaimEvent(trx, claimId, e),

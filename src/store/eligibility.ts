@@ -11,6 +11,7 @@ import { UNSENT_STATUSES } from '../billing/claims/lifecycle';
 import { chargesNoClaimBills, loadParties, lockClaims, nextControlNumbers, noteClaim } from './claims';
 import type { WithinPosting } from './claims-remittances';
 import { queueTransfer } from './transfer-queue';
+import { nextRowIds } from './sequences';
 import type { Database } from './types';
 
 type Trx = Transaction<Database>;
@@ -66,14 +67,7 @@ function unitOfWork(trx: Trx): EligibilityUnitOfWork {
       }));
     },
     nextControlNumbers: (senderId) => nextControlNumbers(trx, senderId),
-    async nextCheckIds(count) {
-      if (count === 0) return [];
-      const { rows } = await sql<{ id: string }>`
-        select nextval((select pg_get_serial_sequence('eligibility_checks', 'id')::regclass))::text as id from generate_series(1, ${count})`.execute(
-        trx,
-      );
-      return rows.map((r) => String(r.id));
-    },
+    nextCheckIds: (count) => nextRowIds(trx, 'eligibility_checks', count),
     async insertFile(f) {
       const row = await trx
         .insertInto('eligibility_files')

@@ -35,6 +35,7 @@ import type {
 import { PLAINTEXT_BODIES, type BodyCodec } from './bodies';
 import { applyMerges, describeMerges } from './patient-merge';
 import { preparedSql } from './prepared';
+import { nextIdOf } from './sequences';
 import { ContentSearchIndex, writeWordTokens } from './content-index';
 import { MessageSearchIndex, writeSearchTerms } from './search-index';
 import { FINAL_STATUSES, type Database, type MessageStatus, type NewCharge, type NewCoverage, type NewPatient } from './types';
@@ -105,7 +106,7 @@ export class MessageRepository implements MessagesPort {
                                patient_key, remote, error_code, error_text, content, key_id, window_secs, search_tokens,
                                app_ack, app_ack_header, content_hash, ord)
       ), ids as (
-        select o.ord, nextval((select pg_get_serial_sequence('messages', 'id')::regclass)) as id
+        select o.ord, ${nextIdOf('messages')} as id
           from (select ord from input order by ord) o
       ), prior as (
         select i.ord,
